@@ -1,0 +1,1003 @@
+/*
+ * fs/fuse.c - the FUSE low-level operations over a mapped store.
+ *
+ * Inodes: every node is a struct node and its inode number is its address
+ * (as libfuse's passthrough_ll does), except the root, FUSE_ROOT_ID. Nodes
+ * for the fixed part of the namespace (root, .gdb, assemblies, contigs and
+ * their whole-object files) are built at mount and live until unmount.
+ * Region files are built by lookup and freed when the kernel's lookup
+ * count drops to zero in forget (the contract documented for forget in
+ * fuse_lowlevel.h); inode numbers are never reused while a node lives.
+ *
+ * Caching: a generation is immutable, so every sequence file is served
+ * with keep_cache and long entry/attr timeouts, and getattr sizes are
+ * exact (numpy.memmap and the page cache need them; no direct_io on
+ * sequence files). Only /.gdb/stats.json changes: it is direct_io.
+ *
+ * Reads reply from a buffer allocated once per worker thread: in this VM a
+ * page fault per request costs more than the whole read (DESIGN.md).
+ *
+ * Errors: project codes (a damaged block's GDB_ECHECKSUM) become EIO; the
+ * store has already logged the assembly, contig and range.
+ */
+#include "fs/fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fuse_lowlevel.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "cache/cache.h"
+#include "fs/render.h"
+#include "simd/simd.h"
+#include "store/store.h"
+
+/* A generation never changes under a mount: let the kernel keep it all. */
+#define TIMEOUT_S 86400.0
+
+enum nkind {
+	N_ROOT,
+	N_GDBDIR,
+	N_STATS,
+	N_ASM,		/* /<asm> */
+	N_CONTIGDIR,	/* /<asm>/<contig> (region lookups) */
+	N_VIEW,		/* any sequence file */
+	N_TEXT,		/* .fai, .dict */
+};
+
+struct node {
+	enum nkind kind;
+	int permanent;
+	uint64_t nlookup;	/* atomic; only for non-permanent nodes */
+	uint32_t asm_idx;
+	int32_t contig;		/* -1 if none */
+	int contig_xattrs;	/* carries user.gdb.md5/length/refget */
+	gdb_view *view;		/* N_VIEW, owned */
+	char *text;		/* N_TEXT, owned */
+	size_t textlen;
+};
+
+struct asm_nodes {
+	struct node dir, fa, fai, dict;
+	char *fa_name, *fai_name, *dict_name;
+};
+
+struct contig_nodes {
+	struct node dir, fa, fai;
+	char *esc;		/* escaped name (path component) */
+};
+
+/* A stats.json snapshot taken at open (the file is direct_io). */
+struct snap {
+	char *p;
+	size_t len;
+};
+
+static struct fs {
+	gdb_store *store;
+	gdb_cache *cache;
+	struct node root, gdbdir, stats;
+	struct asm_nodes *asms;
+	struct contig_nodes *contigs;
+	struct timespec mtime;
+	uid_t uid;
+	gid_t gid;
+	uint64_t reads, bytes_served, lookups, errors;	/* atomic */
+	uint64_t live_nodes;				/* atomic */
+} FS;
+
+static struct node *node_of(fuse_ino_t ino)
+{
+	return ino == FUSE_ROOT_ID ? &FS.root : (struct node *)(uintptr_t)ino;
+}
+
+static fuse_ino_t ino_of(struct node *n)
+{
+	return n == &FS.root ? FUSE_ROOT_ID : (fuse_ino_t)(uintptr_t)n;
+}
+
+/* The kernel identifies inodes by 64-bit numbers; a pointer must fit. */
+_Static_assert(sizeof(fuse_ino_t) >= sizeof(uintptr_t),
+	       "fuse_ino_t too small to hold a pointer");
+
+static int is_dir(const struct node *n)
+{
+	return n->kind == N_ROOT || n->kind == N_GDBDIR || n->kind == N_ASM ||
+	       n->kind == N_CONTIGDIR;
+}
+
+static char *render_stats(size_t *len);
+
+static uint64_t node_size(const struct node *n)
+{
+	switch (n->kind) {
+	case N_VIEW:
+		return n->view->size;
+	case N_TEXT:
+		return n->textlen;
+	case N_STATS: {
+		size_t l = 0;
+		free(render_stats(&l));
+		return l;
+	}
+	default:
+		return 0;
+	}
+}
+
+static void fill_attr(struct node *n, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = ino_of(n);
+	st->st_uid = FS.uid;
+	st->st_gid = FS.gid;
+	st->st_atim = st->st_mtim = st->st_ctim = FS.mtime;
+	st->st_blksize = 1 << 20;
+	if (is_dir(n)) {
+		st->st_mode = S_IFDIR | 0555;
+		st->st_nlink = 2;
+	} else {
+		st->st_mode = S_IFREG | 0444;
+		st->st_nlink = 1;
+		st->st_size = (off_t)node_size(n);
+		st->st_blocks = (st->st_size + 511) / 512;
+	}
+}
+
+static void reply_entry(fuse_req_t req, struct node *n)
+{
+	struct fuse_entry_param e;
+
+	memset(&e, 0, sizeof(e));
+	e.ino = ino_of(n);
+	e.generation = 1;
+	fill_attr(n, &e.attr);
+	e.attr_timeout = n->kind == N_STATS ? 0 : TIMEOUT_S;
+	e.entry_timeout = TIMEOUT_S;
+	if (!n->permanent) {
+		__atomic_add_fetch(&n->nlookup, 1, __ATOMIC_RELAXED);
+	}
+	if (fuse_reply_entry(req, &e) == -ENOENT && !n->permanent) {
+		/* The request was interrupted: undo the lookup. */
+		if (__atomic_sub_fetch(&n->nlookup, 1, __ATOMIC_ACQ_REL) == 0) {
+			gdb_view_free(n->view);
+			free(n);
+			__atomic_sub_fetch(&FS.live_nodes, 1, __ATOMIC_RELAXED);
+		}
+	}
+}
+
+/* A negative entry the kernel may cache: the namespace is immutable. */
+static void reply_noent(fuse_req_t req)
+{
+	struct fuse_entry_param e;
+
+	memset(&e, 0, sizeof(e));
+	e.entry_timeout = TIMEOUT_S;
+	fuse_reply_entry(req, &e);
+}
+
+static int to_errno(int rc)
+{
+	if (rc >= 0)
+		return 0;
+	if (rc <= GDB_EBASE)
+		return EIO;
+	return -rc;
+}
+
+/* Parse "<digits>" into v (1 .. INT64_MAX); leading zeros allowed. */
+static int parse_num(const char *p, size_t n, int64_t *v)
+{
+	int64_t x = 0;
+
+	if (n == 0 || n > 18)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		x = x * 10 + (p[i] - '0');
+	}
+	*v = x;
+	return 0;
+}
+
+/* /<asm>/<contig>/<start>-<end>.<fa|seq|u8|rc.fa> */
+static struct node *make_region(int32_t contig, const char *name)
+{
+	const gdb_contig *c = gdb_store_contig(FS.store, (uint32_t)contig);
+	static const struct {
+		const char *ext;
+		enum gdb_view_kind kind;
+		uint32_t width;
+		const char *suffix;
+	} fmts[] = {
+		{".rc.fa", GDB_VIEW_RC, GDB_FASTA_WIDTH, "/rc"},
+		{".fa", GDB_VIEW_BASES, GDB_FASTA_WIDTH, ""},
+		{".seq", GDB_VIEW_BASES, 0, NULL},
+		{".u8", GDB_VIEW_U8, 0, NULL},
+	};
+	const char *dash = strchr(name, '-'), *dot;
+	int64_t from, to;
+	size_t nl = strlen(name);
+	struct node *n;
+	char header[GDB_NAME_MAX + 64];
+
+	if (!dash)
+		return NULL;
+	for (size_t f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++) {
+		size_t el = strlen(fmts[f].ext);
+		if (nl <= el || strcmp(name + nl - el, fmts[f].ext))
+			continue;
+		dot = name + nl - el;
+		if (dot <= dash ||
+		    parse_num(name, (size_t)(dash - name), &from) < 0 ||
+		    parse_num(dash + 1, (size_t)(dot - dash - 1), &to) < 0)
+			return NULL;
+		if (from < 1 || from > c->length || to < from)
+			return NULL;
+		if (to > c->length)
+			to = c->length;
+		n = calloc(1, sizeof(*n));
+		if (!n)
+			return NULL;
+		n->kind = N_VIEW;
+		n->contig = contig;
+		n->asm_idx = c->asm_index;
+		snprintf(header, sizeof(header), "%s:%.*s%s", c->name,
+			 (int)(dot - name), name,
+			 fmts[f].suffix ? fmts[f].suffix : "");
+		if (gdb_view_region(fmts[f].kind, (uint32_t)contig, from - 1,
+				    to, fmts[f].width,
+				    fmts[f].suffix ? header : NULL,
+				    &n->view) < 0) {
+			free(n);
+			return NULL;
+		}
+		__atomic_add_fetch(&FS.live_nodes, 1, __ATOMIC_RELAXED);
+		return n;
+	}
+	return NULL;
+}
+
+static int ends_with(const char *s, const char *suf, size_t *stem)
+{
+	size_t a = strlen(s), b = strlen(suf);
+
+	if (a <= b || strcmp(s + a - b, suf))
+		return 0;
+	*stem = a - b;
+	return 1;
+}
+
+static struct node *lookup_in_asm(uint32_t ai, const char *name)
+{
+	const gdb_assembly *a = gdb_store_assembly(FS.store, ai);
+	struct asm_nodes *an = &FS.asms[ai];
+	char comp[GDB_NAME_MAX * 3 + 8], raw[GDB_NAME_MAX + 1];
+	size_t stem;
+	int id;
+
+	if (!strcmp(name, an->fa_name))
+		return &an->fa;
+	if (!strcmp(name, an->fai_name))
+		return &an->fai;
+	if (!strcmp(name, an->dict_name))
+		return &an->dict;
+	if (strlen(name) >= sizeof(comp))
+		return NULL;
+	if (ends_with(name, ".fa.fai", &stem) || ends_with(name, ".fa", &stem)) {
+		memcpy(comp, name, stem);
+		comp[stem] = 0;
+		if (gdb_path_unescape(comp, raw, sizeof(raw)) == 0 &&
+		    (id = gdb_store_contig_find(FS.store, ai, raw)) >= 0) {
+			struct contig_nodes *cn = &FS.contigs[id];
+			return name[strlen(name) - 1] == 'i' ? &cn->fai
+							     : &cn->fa;
+		}
+	}
+	if (gdb_path_unescape(name, raw, sizeof(raw)) == 0 &&
+	    (id = gdb_store_contig_find(FS.store, ai, raw)) >= 0)
+		return &FS.contigs[id].dir;
+	(void)a;
+	return NULL;
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct node *p = node_of(parent), *n = NULL;
+	int ai;
+
+	__atomic_add_fetch(&FS.lookups, 1, __ATOMIC_RELAXED);
+	switch (p->kind) {
+	case N_ROOT:
+		if (!strcmp(name, ".gdb")) {
+			n = &FS.gdbdir;
+		} else if ((ai = gdb_store_assembly_find(FS.store, name)) >= 0) {
+			n = &FS.asms[ai].dir;
+		}
+		break;
+	case N_GDBDIR:
+		if (!strcmp(name, "stats.json"))
+			n = &FS.stats;
+		break;
+	case N_ASM:
+		n = lookup_in_asm(p->asm_idx, name);
+		break;
+	case N_CONTIGDIR:
+		n = make_region(p->contig, name);
+		break;
+	default:
+		fuse_reply_err(req, ENOTDIR);
+		return;
+	}
+	if (!n) {
+		reply_noent(req);
+		return;
+	}
+	reply_entry(req, n);
+}
+
+static void op_forget_one(fuse_ino_t ino, uint64_t nlookup)
+{
+	struct node *n = node_of(ino);
+
+	if (n->permanent)
+		return;
+	if (__atomic_sub_fetch(&n->nlookup, nlookup, __ATOMIC_ACQ_REL) == 0) {
+		gdb_view_free(n->view);
+		free(n);
+		__atomic_sub_fetch(&FS.live_nodes, 1, __ATOMIC_RELAXED);
+	}
+}
+
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	op_forget_one(ino, nlookup);
+	fuse_reply_none(req);
+}
+
+static void op_forget_multi(fuse_req_t req, size_t count,
+			    struct fuse_forget_data *forgets)
+{
+	for (size_t i = 0; i < count; i++)
+		op_forget_one(forgets[i].ino, forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct node *n = node_of(ino);
+	struct stat st;
+
+	(void)fi;
+	fill_attr(n, &st);
+	fuse_reply_attr(req, &st, n->kind == N_STATS ? 0 : TIMEOUT_S);
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct node *n = node_of(ino);
+
+	if (is_dir(n)) {
+		fuse_reply_err(req, EISDIR);
+		return;
+	}
+	if ((fi->flags & O_ACCMODE) != O_RDONLY ||
+	    (fi->flags & (O_TRUNC | O_APPEND))) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	if (n->kind == N_STATS) {
+		size_t len;
+		char *text = render_stats(&len);
+		struct snap *snap;
+		if (!text) {
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+		snap = malloc(sizeof(*snap));
+		if (!snap) {
+			free(text);
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+		snap->p = text;
+		snap->len = len;
+		fi->fh = (uint64_t)(uintptr_t)snap;
+		fi->direct_io = 1;
+	} else {
+		fi->keep_cache = 1;
+	}
+	if (fuse_reply_open(req, fi) == -ENOENT && n->kind == N_STATS) {
+		/* interrupted: the release will never come */
+		struct snap *snap = (struct snap *)(uintptr_t)fi->fh;
+		free(snap->p);
+		free(snap);
+	}
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct node *n = node_of(ino);
+
+	if (n->kind == N_STATS && fi->fh) {
+		struct snap *snap = (struct snap *)(uintptr_t)fi->fh;
+		free(snap->p);
+		free(snap);
+	}
+	fuse_reply_err(req, 0);
+}
+
+/* The per-thread reply buffer (see the file comment). */
+static __thread char *tbuf;
+static __thread size_t tcap;
+
+static char *thread_buf(size_t size)
+{
+	if (size > tcap) {
+		size_t cap = size < (2u << 20) ? (2u << 20) : size;
+		char *p = realloc(tbuf, cap);
+		if (!p)
+			return NULL;
+		tbuf = p;
+		tcap = cap;
+	}
+	return tbuf;
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct node *n = node_of(ino);
+	const char *src;
+	size_t len = 0;
+	ssize_t got;
+	char *buf;
+
+	__atomic_add_fetch(&FS.reads, 1, __ATOMIC_RELAXED);
+	if (n->kind == N_TEXT || n->kind == N_STATS) {
+		size_t tl = n->textlen;
+		src = n->text;
+		if (n->kind == N_STATS) {
+			const struct snap *snap =
+				(const struct snap *)(uintptr_t)fi->fh;
+			src = snap->p;
+			tl = snap->len;
+		}
+		if ((uint64_t)off < tl)
+			len = tl - (size_t)off < size ? tl - (size_t)off : size;
+		__atomic_add_fetch(&FS.bytes_served, len, __ATOMIC_RELAXED);
+		fuse_reply_buf(req, src + off, len);
+		return;
+	}
+	if (n->kind != N_VIEW) {
+		fuse_reply_err(req, EISDIR);
+		return;
+	}
+	buf = thread_buf(size);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	got = gdb_view_read(n->view, FS.cache, (uint64_t)off, size, buf);
+	if (got < 0) {
+		__atomic_add_fetch(&FS.errors, 1, __ATOMIC_RELAXED);
+		fuse_reply_err(req, to_errno((int)got));
+		return;
+	}
+	__atomic_add_fetch(&FS.bytes_served, (uint64_t)got, __ATOMIC_RELAXED);
+	fuse_reply_buf(req, buf, (size_t)got);
+}
+
+/* Directory listings are computed per call from the (immutable) store. */
+static const char *dir_entry(struct node *d, uint64_t i, struct node **out,
+			     char *tmp, size_t tmplen)
+{
+	uint32_t na = gdb_store_nassemblies(FS.store);
+
+	switch (d->kind) {
+	case N_ROOT:
+		if (i == 0) {
+			*out = &FS.gdbdir;
+			return ".gdb";
+		}
+		if (i - 1 < na) {
+			*out = &FS.asms[i - 1].dir;
+			return gdb_store_assembly(FS.store, (uint32_t)i - 1)->name;
+		}
+		return NULL;
+	case N_GDBDIR:
+		if (i == 0) {
+			*out = &FS.stats;
+			return "stats.json";
+		}
+		return NULL;
+	case N_ASM: {
+		struct asm_nodes *an = &FS.asms[d->asm_idx];
+		const gdb_assembly *a = gdb_store_assembly(FS.store, d->asm_idx);
+		uint64_t k;
+		struct contig_nodes *cn;
+		if (i < 3) {
+			*out = i == 0 ? &an->fa : i == 1 ? &an->fai : &an->dict;
+			return i == 0 ? an->fa_name : i == 1 ? an->fai_name
+							     : an->dict_name;
+		}
+		k = (i - 3) / 3;
+		if (k >= a->ncontigs)
+			return NULL;
+		cn = &FS.contigs[a->first_contig + k];
+		switch ((i - 3) % 3) {
+		case 0:
+			*out = &cn->dir;
+			return cn->esc;
+		case 1:
+			*out = &cn->fa;
+			snprintf(tmp, tmplen, "%s.fa", cn->esc);
+			return tmp;
+		default:
+			*out = &cn->fai;
+			snprintf(tmp, tmplen, "%s.fa.fai", cn->esc);
+			return tmp;
+		}
+	}
+	case N_CONTIGDIR: {
+		static const char *const ext[] = {"fa", "seq", "u8", "rc.fa"};
+		const gdb_contig *c = gdb_store_contig(FS.store,
+						       (uint32_t)d->contig);
+		if (i >= 4)
+			return NULL;
+		*out = NULL; /* listed, built on lookup */
+		snprintf(tmp, tmplen, "1-%lld.%s", (long long)c->length,
+			 ext[i]);
+		return tmp;
+	}
+	default:
+		return NULL;
+	}
+}
+
+static void op_opendir(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	if (!is_dir(node_of(ino))) {
+		fuse_reply_err(req, ENOTDIR);
+		return;
+	}
+	fi->keep_cache = 1;
+	fi->cache_readdir = 1;
+	fuse_reply_open(req, fi);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
+		       off_t off, struct fuse_file_info *fi)
+{
+	struct node *d = node_of(ino);
+	char *buf = thread_buf(size);
+	char tmp[GDB_NAME_MAX * 3 + 16];
+	size_t used = 0;
+	uint64_t i;
+
+	(void)fi;
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	/* Offsets: 1 = ".", 2 = "..", 3 + k = entry k. */
+	for (i = (uint64_t)off; ; i++) {
+		struct stat st;
+		struct node *n = NULL;
+		const char *name;
+		size_t need;
+
+		memset(&st, 0, sizeof(st));
+		if (i == 0 || i == 1) {
+			name = i == 0 ? "." : "..";
+			st.st_mode = S_IFDIR;
+		} else {
+			name = dir_entry(d, i - 2, &n, tmp, sizeof(tmp));
+			if (!name)
+				break;
+			st.st_mode = n && !is_dir(n) ? S_IFREG
+				     : n ? S_IFDIR : S_IFREG;
+			st.st_ino = n ? ino_of(n) : 0;
+		}
+		need = fuse_add_direntry(req, buf + used, size - used, name,
+					 &st, (off_t)(i + 1));
+		if (need > size - used)
+			break;
+		used += need;
+	}
+	fuse_reply_buf(req, buf, used);
+}
+
+static int contig_xattr(const struct node *n, const char *name, char *out,
+			size_t outlen)
+{
+	const gdb_contig *c;
+	char tmp[40];
+
+	if (!n->contig_xattrs || n->contig < 0)
+		return -ENODATA;
+	c = gdb_store_contig(FS.store, (uint32_t)n->contig);
+	if (!strcmp(name, "user.gdb.md5"))
+		gdb_render_md5_hex(c->md5, tmp);
+	else if (!strcmp(name, "user.gdb.length"))
+		snprintf(tmp, sizeof(tmp), "%lld", (long long)c->length);
+	else if (!strcmp(name, "user.gdb.refget"))
+		gdb_render_refget(c->sha512t24, tmp);
+	else
+		return -ENODATA;
+	snprintf(out, outlen, "%s", tmp);
+	return (int)strlen(tmp);
+}
+
+static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			size_t size)
+{
+	char val[64];
+	int n;
+
+	/* Foreign probes (security.*, system.*) are hot: answer at once. */
+	if (strncmp(name, "user.gdb.", 9)) {
+		fuse_reply_err(req, ENODATA);
+		return;
+	}
+	n = contig_xattr(node_of(ino), name, val, sizeof(val));
+	if (n < 0) {
+		fuse_reply_err(req, -n);
+		return;
+	}
+	if (size == 0)
+		fuse_reply_xattr(req, (size_t)n);
+	else if ((size_t)n > size)
+		fuse_reply_err(req, ERANGE);
+	else
+		fuse_reply_buf(req, val, (size_t)n);
+}
+
+static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	static const char names[] = "user.gdb.md5\0user.gdb.length\0"
+				    "user.gdb.refget\0";
+	struct node *n = node_of(ino);
+	size_t len = n->contig_xattrs ? sizeof(names) - 1 : 0;
+
+	if (size == 0)
+		fuse_reply_xattr(req, len);
+	else if (len > size)
+		fuse_reply_err(req, ERANGE);
+	else
+		fuse_reply_buf(req, names, len);
+}
+
+static void op_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct statvfs sv;
+
+	(void)ino;
+	memset(&sv, 0, sizeof(sv));
+	sv.f_bsize = sv.f_frsize = 4096;
+	sv.f_namemax = 255;
+	sv.f_flag = ST_RDONLY;
+	fuse_reply_statfs(req, &sv);
+}
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	/* Larger kernel readahead windows double streaming throughput
+	 * (DESIGN.md); the kernel caps this at the bdi's read_ahead_kb,
+	 * which gdb_fs_run raises after mounting. */
+	conn->max_readahead = 1u << 20;
+	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
+		conn->want &= ~FUSE_CAP_SPLICE_WRITE;
+}
+
+static const struct fuse_lowlevel_ops OPS = {
+	.init = op_init,
+	.lookup = op_lookup,
+	.forget = op_forget,
+	.forget_multi = op_forget_multi,
+	.getattr = op_getattr,
+	.open = op_open,
+	.read = op_read,
+	.release = op_release,
+	.opendir = op_opendir,
+	.readdir = op_readdir,
+	.getxattr = op_getxattr,
+	.listxattr = op_listxattr,
+	.statfs = op_statfs,
+};
+
+static char *render_stats(size_t *len)
+{
+	gdb_cache_stats cs;
+	char *p = NULL;
+	size_t sz = 0;
+	FILE *f = open_memstream(&p, &sz);
+	uint64_t acc;
+
+	if (!f)
+		return NULL;
+	gdb_cache_stats_get(FS.cache, &cs);
+	acc = cs.hits + cs.misses;
+	fprintf(f,
+		"{\n  \"generation\": %llu,\n  \"store\": \"%s\",\n"
+		"  \"assemblies\": %u,\n  \"contigs\": %u,\n"
+		"  \"reads\": %llu,\n  \"bytes_served\": %llu,\n"
+		"  \"lookups\": %llu,\n  \"read_errors\": %llu,\n"
+		"  \"live_region_nodes\": %llu,\n  \"simd\": \"%s\",\n"
+		"  \"cache\": {\"policy\": \"lru\", \"budget_bytes\": %llu, "
+		"\"resident_bytes\": %llu, \"hits\": %llu, \"misses\": %llu, "
+		"\"hit_ratio\": %.4f, \"evictions\": %llu, "
+		"\"bytes_decoded\": %llu, \"block_errors\": %llu}\n}\n",
+		(unsigned long long)gdb_store_generation(FS.store),
+		gdb_store_path(FS.store), gdb_store_nassemblies(FS.store),
+		gdb_store_ncontigs(FS.store),
+		(unsigned long long)__atomic_load_n(&FS.reads, __ATOMIC_RELAXED),
+		(unsigned long long)__atomic_load_n(&FS.bytes_served,
+						    __ATOMIC_RELAXED),
+		(unsigned long long)__atomic_load_n(&FS.lookups,
+						    __ATOMIC_RELAXED),
+		(unsigned long long)__atomic_load_n(&FS.errors,
+						    __ATOMIC_RELAXED),
+		(unsigned long long)__atomic_load_n(&FS.live_nodes,
+						    __ATOMIC_RELAXED),
+		gdb_simd_level_name(gdb_simd_active()),
+		(unsigned long long)cs.budget_bytes,
+		(unsigned long long)cs.resident_bytes,
+		(unsigned long long)cs.hits, (unsigned long long)cs.misses,
+		acc ? (double)cs.hits / (double)acc : 0.0,
+		(unsigned long long)cs.evictions,
+		(unsigned long long)cs.bytes_decoded,
+		(unsigned long long)cs.errors);
+	if (fclose(f) != 0) {
+		free(p);
+		return NULL;
+	}
+	*len = sz;
+	return p;
+}
+
+static void perm(struct node *n, enum nkind kind, uint32_t ai, int32_t contig)
+{
+	n->kind = kind;
+	n->permanent = 1;
+	n->asm_idx = ai;
+	n->contig = contig;
+}
+
+static char *dup_printf(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 1;
+	char *p = malloc(n);
+
+	if (p)
+		snprintf(p, n, "%s%s", a, b);
+	return p;
+}
+
+/* Build the permanent part of the namespace. */
+static int build_tree(void)
+{
+	uint32_t na = gdb_store_nassemblies(FS.store);
+	uint32_t nc = gdb_store_ncontigs(FS.store);
+
+	perm(&FS.root, N_ROOT, 0, -1);
+	perm(&FS.gdbdir, N_GDBDIR, 0, -1);
+	perm(&FS.stats, N_STATS, 0, -1);
+	FS.asms = calloc(na ? na : 1, sizeof(*FS.asms));
+	FS.contigs = calloc(nc ? nc : 1, sizeof(*FS.contigs));
+	if (!FS.asms || !FS.contigs)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < na; i++) {
+		const gdb_assembly *a = gdb_store_assembly(FS.store, i);
+		struct asm_nodes *an = &FS.asms[i];
+		perm(&an->dir, N_ASM, i, -1);
+		perm(&an->fa, N_VIEW, i, -1);
+		perm(&an->fai, N_TEXT, i, -1);
+		perm(&an->dict, N_TEXT, i, -1);
+		an->fa_name = dup_printf(a->name, ".fa");
+		an->fai_name = dup_printf(a->name, ".fa.fai");
+		an->dict_name = dup_printf(a->name, ".dict");
+		if (!an->fa_name || !an->fai_name || !an->dict_name)
+			return -ENOMEM;
+		GDB_TRY(gdb_view_contigs(FS.store, a->first_contig, a->ncontigs,
+					 GDB_FASTA_WIDTH, 1, &an->fa.view));
+		an->fai.text = gdb_view_fai(an->fa.view, FS.store,
+					    &an->fai.textlen);
+		an->dict.text = gdb_render_dict(FS.store, a->first_contig,
+						a->ncontigs, &an->dict.textlen);
+		if (!an->fai.text || !an->dict.text)
+			return -ENOMEM;
+	}
+	for (uint32_t id = 0; id < nc; id++) {
+		const gdb_contig *c = gdb_store_contig(FS.store, id);
+		struct contig_nodes *cn = &FS.contigs[id];
+		perm(&cn->dir, N_CONTIGDIR, c->asm_index, (int32_t)id);
+		perm(&cn->fa, N_VIEW, c->asm_index, (int32_t)id);
+		perm(&cn->fai, N_TEXT, c->asm_index, (int32_t)id);
+		cn->dir.contig_xattrs = cn->fa.contig_xattrs = 1;
+		cn->esc = malloc(strlen(c->name) * 3 + 1);
+		if (!cn->esc)
+			return -ENOMEM;
+		gdb_path_escape(c->name, cn->esc);
+		GDB_TRY(gdb_view_contigs(FS.store, id, 1, GDB_FASTA_WIDTH, 1,
+					 &cn->fa.view));
+		cn->fai.text = gdb_view_fai(cn->fa.view, FS.store,
+					    &cn->fai.textlen);
+		if (!cn->fai.text)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void free_tree(void)
+{
+	uint32_t na = FS.store ? gdb_store_nassemblies(FS.store) : 0;
+	uint32_t nc = FS.store ? gdb_store_ncontigs(FS.store) : 0;
+
+	for (uint32_t i = 0; FS.asms && i < na; i++) {
+		struct asm_nodes *an = &FS.asms[i];
+		gdb_view_free(an->fa.view);
+		free(an->fai.text);
+		free(an->dict.text);
+		free(an->fa_name);
+		free(an->fai_name);
+		free(an->dict_name);
+	}
+	for (uint32_t i = 0; FS.contigs && i < nc; i++) {
+		gdb_view_free(FS.contigs[i].fa.view);
+		free(FS.contigs[i].fai.text);
+		free(FS.contigs[i].esc);
+	}
+	free(FS.asms);
+	free(FS.contigs);
+}
+
+/*
+ * Raise the mount's kernel readahead: FUSE mounts get a bdi named after
+ * their device ("0:NN"), whose read_ahead_kb defaults to 128. Found via
+ * /proc/self/mountinfo so no request is sent to ourselves before the loop
+ * runs.
+ */
+static void set_readahead(const char *mountpoint, unsigned kb)
+{
+	char real[PATH_MAX], line[4096], dev[64], mp[PATH_MAX], path[128];
+	FILE *f;
+	int found = 0;
+
+	if (!kb || !realpath(mountpoint, real))
+		return;
+	f = fopen("/proc/self/mountinfo", "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %*s %63s %*s %4095s", dev, mp) == 2 &&
+		    !strcmp(mp, real))
+			found = 1; /* the last match is the newest mount */
+		if (found == 1) {
+			snprintf(path, sizeof(path),
+				 "/sys/class/bdi/%s/read_ahead_kb", dev);
+			found = 2;
+		}
+	}
+	fclose(f);
+	if (!found)
+		return;
+	f = fopen(path, "w");
+	if (!f) {
+		gdb_log(GDB_LOG_INFO, "cannot raise readahead (%s): %s", path,
+			strerror(errno));
+		return;
+	}
+	fprintf(f, "%u\n", kb);
+	if (fclose(f) != 0)
+		gdb_log(GDB_LOG_INFO, "cannot raise readahead (%s)", path);
+}
+
+static void syslog_sink(enum gdb_log_level level, const char *line)
+{
+	static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+
+	if (level <= GDB_LOG_INFO)
+		syslog(prio[level], "%s", line);
+}
+
+int gdb_fs_run(const gdb_fs_opts *o, char *err, size_t errlen)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	struct fuse_session *se = NULL;
+	struct fuse_loop_config *lc = NULL;
+	struct stat st;
+	char optbuf[1024];
+	char cur[PATH_MAX];
+	int rc;
+
+	memset(&FS, 0, sizeof(FS));
+	gdb_simd_init();
+	rc = gdb_store_open(o->store_path, 0, &FS.store, err, errlen);
+	if (rc < 0)
+		return rc;
+	snprintf(cur, sizeof(cur), "%s/CURRENT", o->store_path);
+	if (stat(cur, &st) == 0)
+		FS.mtime = st.st_mtim;
+	FS.uid = getuid();
+	FS.gid = getgid();
+	rc = gdb_cache_create(FS.store, (size_t)o->cache_bytes, &FS.cache);
+	if (rc == 0)
+		rc = build_tree();
+	if (rc < 0) {
+		gdb_seterr(err, errlen, "%s: %s", o->store_path,
+			   gdb_strerror(rc));
+		goto out;
+	}
+	snprintf(optbuf, sizeof(optbuf),
+		 "-ofsname=genomedb,subtype=genomedb,ro,default_permissions%s%s",
+		 o->fuse_opts && *o->fuse_opts ? "," : "",
+		 o->fuse_opts ? o->fuse_opts : "");
+	if (fuse_opt_add_arg(&args, "genomedb") ||
+	    fuse_opt_add_arg(&args, optbuf) ||
+	    (o->debug && fuse_opt_add_arg(&args, "-d"))) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	se = fuse_session_new(&args, &OPS, sizeof(OPS), NULL);
+	if (!se) {
+		gdb_seterr(err, errlen, "cannot start a FUSE session (bad -o "
+			   "option?)");
+		rc = -EINVAL;
+		goto out;
+	}
+	if (fuse_set_signal_handlers(se) != 0) {
+		rc = -EIO;
+		goto out;
+	}
+	if (fuse_session_mount(se, o->mountpoint) != 0) {
+		gdb_seterr(err, errlen, "%s: mount failed", o->mountpoint);
+		rc = -EIO;
+		goto out_sig;
+	}
+	set_readahead(o->mountpoint, o->readahead_kb);
+	if (!o->foreground && !o->debug) {
+		openlog("genomedb", LOG_PID, LOG_DAEMON);
+		gdb_log_set_sink(syslog_sink);
+	}
+	if (fuse_daemonize(o->foreground || o->debug) != 0) {
+		rc = -EIO;
+		goto out_unmount;
+	}
+	lc = fuse_loop_cfg_create();
+	if (!lc) {
+		rc = -ENOMEM;
+		goto out_unmount;
+	}
+	fuse_loop_cfg_set_max_threads(lc, o->max_threads ? o->max_threads
+							 : 16);
+	fuse_loop_cfg_set_idle_threads(lc, 4);
+	rc = fuse_session_loop_mt(se, lc);
+	rc = rc > 0 ? 0 : rc; /* > 0: ended by a signal: a clean unmount */
+out_unmount:
+	fuse_session_unmount(se);
+out_sig:
+	fuse_remove_signal_handlers(se);
+out:
+	if (se)
+		fuse_session_destroy(se);
+	fuse_loop_cfg_destroy(lc);
+	fuse_opt_free_args(&args);
+	free_tree();
+	gdb_cache_destroy(FS.cache);
+	gdb_store_close(FS.store);
+	memset(&FS, 0, sizeof(FS));
+	return rc;
+}

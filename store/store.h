@@ -1,0 +1,225 @@
+/*
+ * store/store.h - the on-disk store: immutable segments, numbered
+ * manifests, an atomically swapped CURRENT pointer and a single writer.
+ *
+ * A store is a directory (byte layout: docs/FORMAT.md):
+ *   CURRENT            names the live manifest ("MANIFEST-<gen>\n")
+ *   MANIFEST-<gen>     the generation: segments, assemblies, provenance
+ *   seg-<id>.gdb       one immutable segment per import: blocks + index
+ *   LOCK               flock()ed by the one writer
+ *
+ * Readers (gdb_store_open) map one generation and keep it until they close:
+ * snapshot isolation, any number of readers in any number of processes.
+ * Writers (gdb_txn_*) build a new segment and commit it by writing the next
+ * manifest and renaming CURRENT; a crash at any instant leaves the previous
+ * generation whole, and the next writer removes what a dead one left.
+ *
+ * Coordinates: contig positions here are 0-based; regions are half-open
+ * [beg, end). Text region strings (gdb_store_region_parse) are 1-based
+ * inclusive, as samtools writes them.
+ *
+ * Threading: a gdb_store is immutable after open and may be shared by any
+ * number of threads (all query calls take const gdb_store *). A gdb_txn
+ * belongs to one thread.
+ */
+#ifndef GDB_STORE_H
+#define GDB_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/gdb.h"
+
+typedef struct gdb_store gdb_store;
+typedef struct gdb_txn gdb_txn;
+
+/* Longest assembly or contig name, in bytes. */
+#define GDB_NAME_MAX 255u
+
+/* Names that can never be assemblies (they are top-level mount dirs). */
+extern const char *const gdb_store_reserved_names[];
+
+/*
+ * gdb_store_name_check - may this string name an assembly or a contig?
+ * @param what "assembly" or "contig", used in the message
+ * @return 0, or GDB_EFORMAT with a one-line reason in err (empty, too long
+ *         (> 255 bytes), control characters or spaces, reserved assembly name)
+ */
+GDB_MUST_CHECK int gdb_store_name_check(const char *name, const char *what,
+					char *err, size_t errlen);
+
+/* One contig. Pointers borrowed from the store: valid until close. */
+typedef struct gdb_contig {
+	const char *name;
+	const char *desc;	/* header text after the name, starting with
+				 * the blank that ended it; "" if none */
+	int64_t length;		/* bases */
+	uint32_t block_bases;	/* bases per block (last one may be shorter) */
+	uint32_t nblocks;
+	uint32_t line_width;	/* input's line width (0: not uniform) */
+	uint32_t asm_index;	/* assembly this contig belongs to */
+	uint32_t id;		/* index over all contigs of the store */
+	uint8_t md5[16];	/* MD5 of the uppercased sequence (.dict M5) */
+	uint8_t sha512t24[24];	/* first 24 bytes of SHA-512, same input */
+	uint64_t stored_bytes;	/* sum of its blocks' stored sizes */
+} gdb_contig;
+
+typedef struct gdb_assembly {
+	const char *name;
+	uint32_t first_contig;	/* contigs first .. first + ncontigs - 1 */
+	uint32_t ncontigs;
+	uint64_t segment_id;
+	uint64_t segment_bytes;	/* size of its segment file */
+	int64_t total_length;
+} gdb_assembly;
+
+/* Provenance of one import (strings borrowed, valid until close). */
+typedef struct gdb_provenance {
+	const char *target;	/* assembly name */
+	const char *source;	/* source file name as given */
+	uint64_t source_bytes;	/* its size on disk */
+	uint8_t sha256[32];	/* of its bytes on disk */
+	const char *command;	/* the command line */
+	int64_t time;		/* unix seconds (SOURCE_DATE_EPOCH if set) */
+} gdb_provenance;
+
+/*
+ * gdb_store_init - create an empty store (generation 1) at path.
+ * @return 0; -EEXIST if path exists and is not an empty directory; -errno.
+ */
+GDB_MUST_CHECK int gdb_store_init(const char *path, char *err, size_t errlen);
+
+/*
+ * gdb_store_open - map the current generation read-only.
+ * @param path  the store directory
+ * @param flags 0
+ * @param out   out: the handle, set only on success; close with
+ *              gdb_store_close()
+ * @return 0; -ENOENT (no store), GDB_ECORRUPT / GDB_ECHECKSUM (manifest,
+ *         segment header or index damaged), GDB_EVERSION, -errno.
+ * Block payloads are not checked here; each is checked when read.
+ */
+GDB_MUST_CHECK int gdb_store_open(const char *path, unsigned flags,
+				  gdb_store **out, char *err, size_t errlen);
+
+/* Unmap and free; NULL does nothing. Borrowed pointers die with it. */
+void gdb_store_close(gdb_store *s);
+
+uint64_t gdb_store_generation(const gdb_store *s);
+const char *gdb_store_path(const gdb_store *s);
+uint32_t gdb_store_nassemblies(const gdb_store *s);
+const gdb_assembly *gdb_store_assembly(const gdb_store *s, uint32_t i);
+uint32_t gdb_store_ncontigs(const gdb_store *s);
+const gdb_contig *gdb_store_contig(const gdb_store *s, uint32_t id);
+uint32_t gdb_store_nprovenance(const gdb_store *s);
+const gdb_provenance *gdb_store_provenance(const gdb_store *s, uint32_t i);
+
+/* @return the assembly index, or -ENOENT. Exact, case-sensitive match. */
+int gdb_store_assembly_find(const gdb_store *s, const char *name);
+/* @return the contig id within assembly asm_index, or -ENOENT. */
+int gdb_store_contig_find(const gdb_store *s, uint32_t asm_index,
+			  const char *name);
+
+/*
+ * gdb_store_region_parse - parse a samtools region string within one
+ * assembly: "chr", "chr:from", "chr:from-to" (1-based inclusive; commas
+ * allowed in numbers, as samtools). A name that exists whole wins over a
+ * split at its last ':' (names may contain ':'); "{name}:from-to" braces
+ * quote such names as htslib does.
+ * @param contig out: the contig id
+ * @param beg,end out: 0-based half-open; end is clamped to the length
+ * @return 0; -ENOENT (unknown contig), GDB_EFORMAT (malformed, start 0,
+ *         end before start, start past the end) with a message in err.
+ */
+GDB_MUST_CHECK int gdb_store_region_parse(const gdb_store *s,
+					  uint32_t asm_index, const char *text,
+					  uint32_t *contig, int64_t *beg,
+					  int64_t *end, char *err,
+					  size_t errlen);
+
+/*
+ * gdb_store_block_decode - check one block's CRC32C, then decode it.
+ * @param dst     out: at least block_bases bytes
+ * @return the number of bases (> 0); GDB_ECHECKSUM (logged with the
+ *         assembly, contig and 1-based range), GDB_ECORRUPT, -EINVAL.
+ */
+GDB_MUST_CHECK int gdb_store_block_decode(const gdb_store *s, uint32_t contig,
+					  uint32_t block, char *dst,
+					  size_t dstcap);
+
+/*
+ * gdb_store_block_check - verify one block's CRC32C and decodability
+ * without keeping the bases (verify). Same results as block_decode.
+ * @param seg_offset out (may be NULL): the block's offset in its segment
+ */
+GDB_MUST_CHECK int gdb_store_block_check(const gdb_store *s, uint32_t contig,
+					 uint32_t block, uint64_t *seg_offset);
+
+/* Segment file name of an assembly ("seg-000001.gdb"); static buffer-free. */
+void gdb_store_segment_name(uint64_t id, char *buf, size_t buflen);
+
+/*
+ * Writing. One writer at a time per store (flock on LOCK, never blocking).
+ *
+ *   gdb_txn_begin -> gdb_txn_assembly_begin
+ *     -> (gdb_txn_contig_begin -> gdb_txn_block_add* -> gdb_txn_contig_end)*
+ *     -> gdb_txn_provenance -> gdb_txn_commit | gdb_txn_abort
+ *
+ * Nothing is visible to readers before gdb_txn_commit returns 0; after any
+ * error the caller calls gdb_txn_abort, which removes every file the
+ * transaction wrote, leaving the store byte-identical.
+ */
+
+/*
+ * gdb_txn_begin - take the writer lock and remove leftovers of dead writers.
+ * @return 0; GDB_ELOCKED if another writer holds it; -ENOENT; -errno.
+ */
+GDB_MUST_CHECK int gdb_txn_begin(const char *path, gdb_txn **out, char *err,
+				 size_t errlen);
+
+/* Start the transaction's one new assembly. -EEXIST if the name is taken. */
+GDB_MUST_CHECK int gdb_txn_assembly_begin(gdb_txn *t, const char *name,
+					  char *err, size_t errlen);
+
+/* Start a contig. -EEXIST if the assembly already has this name. */
+GDB_MUST_CHECK int gdb_txn_contig_begin(gdb_txn *t, const char *name,
+					const char *desc, uint32_t block_bases,
+					char *err, size_t errlen);
+
+/* Append one encoded block of nbases to the current contig (copied). */
+GDB_MUST_CHECK int gdb_txn_block_add(gdb_txn *t, const void *payload,
+				     size_t len, uint32_t nbases);
+
+/* Finish the current contig with its length and digests. */
+GDB_MUST_CHECK int gdb_txn_contig_end(gdb_txn *t, int64_t length,
+				      uint32_t line_width,
+				      const uint8_t md5[16],
+				      const uint8_t sha512t24[24]);
+
+/* Record where the data came from (strings copied). */
+GDB_MUST_CHECK int gdb_txn_provenance(gdb_txn *t, const gdb_provenance *p);
+
+/*
+ * gdb_txn_commit - make the new generation durable and current, in this
+ * order: segment fsync, manifest write + fsync, CURRENT.tmp write + fsync,
+ * rename to CURRENT, directory fsync. Frees t (also on failure, after
+ * undoing). @return 0 or -errno (-ENOSPC, -EIO, ...).
+ */
+GDB_MUST_CHECK int gdb_txn_commit(gdb_txn *t, uint64_t *generation, char *err,
+				  size_t errlen);
+
+/* Undo and free: remove written files, release the lock. NULL is a no-op. */
+void gdb_txn_abort(gdb_txn *t);
+
+/* Segment bytes written so far (for progress reporting). */
+uint64_t gdb_txn_bytes_written(const gdb_txn *t);
+
+/*
+ * gdb_store_repair - as a writer: remove files no generation references
+ * (dead writers' segments, temporary files, stale manifests).
+ * @param removed out: number of files removed
+ */
+GDB_MUST_CHECK int gdb_store_repair(const char *path, unsigned *removed,
+				    char *err, size_t errlen);
+
+#endif

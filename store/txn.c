@@ -1,0 +1,619 @@
+/*
+ * store/txn.c - the single writer: build one new segment and commit it as
+ * the next generation. The invariants it keeps are listed at the top of
+ * store/store.c; the order of the durable steps is in gdb_txn_commit().
+ *
+ * Memory stays bounded while a FASTA larger than RAM streams in: blocks go
+ * through a fixed write buffer; only the index (about 16 bytes a block plus
+ * the names) is kept in memory until commit.
+ */
+#include "store/store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/store_int.h"
+
+#define WBUF_SIZE (1u << 20)
+
+struct gdb_txn {
+	char *path;
+	int dirfd, lockfd, segfd;
+	gdb_manifest mf;		/* the generation we build on */
+	char *asm_name;
+	uint64_t seg_id;
+	char segname[32];
+	uint64_t seg_off;		/* bytes of the segment so far */
+	uint8_t *wbuf;
+	size_t wlen;
+	/* index being built */
+	uint8_t *idx;
+	size_t idx_len, idx_cap;
+	size_t contig_at;		/* offset of the open contig's record */
+	uint32_t ncontigs, cur_blocks, block_bases;
+	int in_contig;
+	int64_t cur_bases;
+	/* names of this assembly's contigs, for duplicate detection */
+	char **names;
+	uint32_t names_cap;
+	gdb_mf_prov prov;
+	int have_prov;
+};
+
+static uint32_t str_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+/* Insert into the open-addressing name set; -EEXIST if present. */
+static int names_add(gdb_txn *t, const char *name)
+{
+	uint32_t h;
+
+	if ((t->ncontigs + 1) * 2 > t->names_cap) {
+		uint32_t cap = t->names_cap ? t->names_cap * 2 : 1024;
+		char **n = calloc(cap, sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < t->names_cap; i++) {
+			if (!t->names[i])
+				continue;
+			h = str_hash(t->names[i]) & (cap - 1);
+			while (n[h])
+				h = (h + 1) & (cap - 1);
+			n[h] = t->names[i];
+		}
+		free(t->names);
+		t->names = n;
+		t->names_cap = cap;
+	}
+	h = str_hash(name) & (t->names_cap - 1);
+	for (; t->names[h]; h = (h + 1) & (t->names_cap - 1))
+		if (!strcmp(t->names[h], name))
+			return -EEXIST;
+	t->names[h] = strdup(name);
+	return t->names[h] ? 0 : -ENOMEM;
+}
+
+static uint8_t *idx_room(gdb_txn *t, size_t n)
+{
+	if (t->idx_len + n > t->idx_cap) {
+		size_t cap = t->idx_cap ? t->idx_cap * 2 : 65536;
+		uint8_t *p;
+		while (cap < t->idx_len + n)
+			cap *= 2;
+		p = realloc(t->idx, cap);
+		if (!p)
+			return NULL;
+		t->idx = p;
+		t->idx_cap = cap;
+	}
+	t->idx_len += n;
+	return t->idx + t->idx_len - n;
+}
+
+static int flush_wbuf(gdb_txn *t)
+{
+	int rc = gdb_write_all(t->segfd, t->wbuf, t->wlen);
+
+	t->wlen = 0;
+	return rc;
+}
+
+static int seg_write(gdb_txn *t, const void *p, size_t n)
+{
+	if (t->wlen + n > WBUF_SIZE)
+		GDB_TRY(flush_wbuf(t));
+	if (n > WBUF_SIZE) {
+		GDB_TRY(gdb_write_all(t->segfd, p, n));
+	} else {
+		memcpy(t->wbuf + t->wlen, p, n);
+		t->wlen += n;
+	}
+	t->seg_off += n;
+	return 0;
+}
+
+/* Is this directory entry one a dead writer may have left? */
+static int is_garbage(const gdb_manifest *m, const char *name)
+{
+	unsigned long long n;
+	int len = 0;
+
+	if (strlen(name) > 4 && !strcmp(name + strlen(name) - 4, ".tmp"))
+		return 1;
+	if (sscanf(name, "seg-%llu.gdb%n", &n, &len) == 1 &&
+	    (size_t)len == strlen(name)) {
+		for (uint32_t i = 0; i < m->nasm; i++)
+			if (m->asms[i].segment_id == n)
+				return 0;
+		return 1;
+	}
+	if (sscanf(name, "MANIFEST-%llu%n", &n, &len) == 1 &&
+	    (size_t)len == strlen(name))
+		/* Keep the live one and its predecessor: a reader may have
+		 * read CURRENT just before the last commit renamed it. */
+		return n > m->generation || n + 1 < m->generation;
+	return 0;
+}
+
+static int remove_garbage(int dirfd, const gdb_manifest *m, unsigned *removed)
+{
+	DIR *d;
+	struct dirent *e;
+	int fd = dup(dirfd), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	/* dup() shares the file offset: an earlier scan left it at the end. */
+	rewinddir(d);
+	while ((e = readdir(d))) {
+		if (!is_garbage(m, e->d_name))
+			continue;
+		if (unlinkat(dirfd, e->d_name, 0) < 0) {
+			rc = -errno;
+			break;
+		}
+		gdb_log(GDB_LOG_INFO, "removed leftover %s", e->d_name);
+		if (removed)
+			(*removed)++;
+	}
+	closedir(d);
+	if (rc == 0)
+		rc = gdb_fsync_dir(dirfd);
+	return rc;
+}
+
+static int lock_store(const char *path, int dirfd, int *lockfd, char *err,
+		      size_t errlen)
+{
+	int fd = openat(dirfd, "LOCK", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		int rc = -errno;
+		gdb_seterr(err, errlen, "%s/LOCK: %s", path, strerror(errno));
+		return rc;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int rc = errno == EWOULDBLOCK ? GDB_ELOCKED : -errno;
+		gdb_seterr(err, errlen, "%s: another writer holds the lock",
+			   path);
+		close(fd);
+		return rc;
+	}
+	*lockfd = fd;
+	return 0;
+}
+
+int gdb_store_init(const char *path, char *err, size_t errlen)
+{
+	gdb_manifest m = {.generation = 1, .next_segment_id = 1};
+	int dirfd, fd, rc;
+	DIR *d;
+	struct dirent *e;
+
+	if (mkdir(path, 0755) < 0) {
+		if (errno != EEXIST) {
+			rc = -errno;
+			gdb_seterr(err, errlen, "%s: %s", path, strerror(errno));
+			return rc;
+		}
+		d = opendir(path);
+		if (!d) {
+			rc = -errno;
+			gdb_seterr(err, errlen, "%s: %s", path, strerror(errno));
+			return rc;
+		}
+		while ((e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				break;
+		closedir(d);
+		if (e) {
+			gdb_seterr(err, errlen,
+				   "%s: exists and is not an empty directory",
+				   path);
+			return -EEXIST;
+		}
+	}
+	dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		rc = -errno;
+		gdb_seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return rc;
+	}
+	rc = gdb_manifest_write(dirfd, &m);
+	if (rc == 0) {
+		fd = openat(dirfd, "CURRENT", O_WRONLY | O_CREAT | O_EXCL |
+						      O_CLOEXEC, 0644);
+		if (fd < 0) {
+			rc = -errno;
+		} else {
+			rc = gdb_write_all(fd, "MANIFEST-000001\n", 16);
+			if (rc == 0 && fsync(fd) < 0)
+				rc = -errno;
+			close(fd);
+		}
+	}
+	if (rc == 0) {
+		fd = openat(dirfd, "LOCK", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0)
+			rc = -errno;
+		else
+			close(fd);
+	}
+	if (rc == 0)
+		rc = gdb_fsync_dir(dirfd);
+	if (rc < 0)
+		gdb_seterr(err, errlen, "%s: %s", path, gdb_strerror(rc));
+	close(dirfd);
+	return rc;
+}
+
+static int txn_open(const char *path, gdb_txn **out, unsigned *removed,
+		    char *err, size_t errlen)
+{
+	gdb_txn *t = calloc(1, sizeof(*t));
+	int rc;
+
+	if (!t)
+		return -ENOMEM;
+	t->dirfd = t->lockfd = t->segfd = -1;
+	t->path = strdup(path);
+	t->wbuf = malloc(WBUF_SIZE);
+	if (!t->path || !t->wbuf) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	t->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t->dirfd < 0) {
+		rc = -errno;
+		gdb_seterr(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	rc = lock_store(path, t->dirfd, &t->lockfd, err, errlen);
+	if (rc < 0)
+		goto fail;
+	rc = gdb_manifest_load(t->dirfd, path, &t->mf, err, errlen);
+	if (rc < 0)
+		goto fail;
+	rc = remove_garbage(t->dirfd, &t->mf, removed);
+	if (rc < 0) {
+		gdb_seterr(err, errlen, "%s: removing leftovers: %s", path,
+			   gdb_strerror(rc));
+		goto fail;
+	}
+	*out = t;
+	return 0;
+fail:
+	gdb_txn_abort(t);
+	return rc;
+}
+
+int gdb_txn_begin(const char *path, gdb_txn **out, char *err, size_t errlen)
+{
+	return txn_open(path, out, NULL, err, errlen);
+}
+
+int gdb_store_repair(const char *path, unsigned *removed, char *err,
+		     size_t errlen)
+{
+	gdb_txn *t;
+
+	*removed = 0;
+	GDB_TRY(txn_open(path, &t, removed, err, errlen));
+	gdb_txn_abort(t);
+	return 0;
+}
+
+int gdb_txn_assembly_begin(gdb_txn *t, const char *name, char *err,
+			   size_t errlen)
+{
+	uint8_t hdr[GDB_SEGMENT_HDR] = {0};
+
+	if (t->asm_name)
+		return -EINVAL;
+	GDB_TRY(gdb_store_name_check(name, "assembly", err, errlen));
+	for (uint32_t i = 0; i < t->mf.nasm; i++) {
+		if (!strcmp(t->mf.asms[i].name, name)) {
+			gdb_seterr(err, errlen,
+				   "assembly '%s' already exists in %s", name,
+				   t->path);
+			return -EEXIST;
+		}
+	}
+	t->asm_name = strdup(name);
+	if (!t->asm_name)
+		return -ENOMEM;
+	t->seg_id = t->mf.next_segment_id;
+	gdb_store_segment_name(t->seg_id, t->segname, sizeof(t->segname));
+	t->segfd = openat(t->dirfd, t->segname,
+			  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (t->segfd < 0) {
+		int rc = -errno;
+		gdb_seterr(err, errlen, "%s/%s: %s", t->path, t->segname,
+			   strerror(errno));
+		return rc;
+	}
+	/* The header is rewritten at commit, once the index is known. */
+	return seg_write(t, hdr, sizeof(hdr));
+}
+
+int gdb_txn_contig_begin(gdb_txn *t, const char *name, const char *desc,
+			 uint32_t block_bases, char *err, size_t errlen)
+{
+	size_t nl = strlen(name), dl = strlen(desc);
+	uint8_t *p;
+	int rc;
+
+	if (!t->asm_name || t->in_contig || block_bases == 0)
+		return -EINVAL;
+	GDB_TRY(gdb_store_name_check(name, "contig", err, errlen));
+	if (dl > (1u << 24)) {
+		gdb_seterr(err, errlen, "description of '%s' is too long",
+			   name);
+		return GDB_EFORMAT;
+	}
+	rc = names_add(t, name);
+	if (rc == -EEXIST)
+		gdb_seterr(err, errlen, "duplicate contig name '%s'", name);
+	if (rc < 0)
+		return rc;
+	t->contig_at = t->idx_len;
+	p = idx_room(t, 2 + nl + 4 + dl + 60);
+	if (!p)
+		return -ENOMEM;
+	gdb_put_le16(p, (uint16_t)nl);
+	memcpy(p + 2, name, nl);
+	gdb_put_le32(p + 2 + nl, (uint32_t)dl);
+	memcpy(p + 6 + nl, desc, dl);
+	t->in_contig = 1;
+	t->cur_blocks = 0;
+	t->cur_bases = 0;
+	t->block_bases = block_bases;
+	return 0;
+}
+
+int gdb_txn_block_add(gdb_txn *t, const void *payload, size_t len,
+		      uint32_t nbases)
+{
+	uint8_t *e;
+	uint64_t off = t->seg_off;
+
+	if (!t->in_contig || len == 0 || len > UINT32_MAX || nbases == 0 ||
+	    nbases > t->block_bases ||
+	    t->cur_bases % t->block_bases != 0)
+		return -EINVAL;
+	e = idx_room(t, GDB_BLOCK_ENTRY);
+	if (!e)
+		return -ENOMEM;
+	gdb_put_le64(e, off);
+	gdb_put_le32(e + 8, (uint32_t)len);
+	gdb_put_le32(e + 12, gdb_crc32c(payload, len));
+	t->cur_blocks++;
+	t->cur_bases += nbases;
+	return seg_write(t, payload, len);
+}
+
+int gdb_txn_contig_end(gdb_txn *t, int64_t length, uint32_t line_width,
+		       const uint8_t md5[16], const uint8_t sha512t24[24])
+{
+	uint8_t *p;
+	size_t nl, dl;
+
+	if (!t->in_contig || length != t->cur_bases || length <= 0)
+		return -EINVAL;
+	p = t->idx + t->contig_at;
+	nl = gdb_get_le16(p);
+	dl = gdb_get_le32(p + 2 + nl);
+	p += 6 + nl + dl;
+	gdb_put_le64(p, (uint64_t)length);
+	gdb_put_le32(p + 8, t->block_bases);
+	gdb_put_le32(p + 12, t->cur_blocks);
+	gdb_put_le32(p + 16, line_width);
+	memcpy(p + 20, md5, 16);
+	memcpy(p + 36, sha512t24, 24);
+	t->in_contig = 0;
+	t->ncontigs++;
+	return 0;
+}
+
+int gdb_txn_provenance(gdb_txn *t, const gdb_provenance *p)
+{
+	if (t->have_prov)
+		return -EINVAL;
+	t->prov.target = strdup(p->target);
+	t->prov.source = strdup(p->source);
+	t->prov.command = strdup(p->command);
+	if (!t->prov.target || !t->prov.source || !t->prov.command)
+		return -ENOMEM;
+	t->prov.source_bytes = p->source_bytes;
+	memcpy(t->prov.sha256, p->sha256, 32);
+	t->prov.time = p->time;
+	t->have_prov = 1;
+	return 0;
+}
+
+uint64_t gdb_txn_bytes_written(const gdb_txn *t)
+{
+	return t->seg_off;
+}
+
+/* Steps 1-2 of the commit: the segment, whole and durable. */
+static int finish_segment(gdb_txn *t, uint32_t *index_crc)
+{
+	uint8_t h[GDB_SEGMENT_HDR] = {0};
+	uint64_t ioff = t->seg_off;
+
+	GDB_TRY(seg_write(t, t->idx, t->idx_len));
+	GDB_TRY(flush_wbuf(t));
+	*index_crc = gdb_crc32c(t->idx, t->idx_len);
+	memcpy(h, GDB_SEGMENT_MAGIC, 8);
+	gdb_put_le32(h + 8, GDB_FORMAT_VERSION);
+	gdb_put_le64(h + 16, t->seg_id);
+	gdb_put_le64(h + 24, ioff);
+	gdb_put_le64(h + 32, t->idx_len);
+	gdb_put_le32(h + 40, *index_crc);
+	gdb_put_le32(h + 44, t->ncontigs);
+	gdb_put_le32(h + 60, gdb_crc32c(h, 60));
+	if (pwrite(t->segfd, h, sizeof(h), 0) != (ssize_t)sizeof(h))
+		return errno ? -errno : -EIO;
+	if (fsync(t->segfd) < 0)
+		return -errno;
+	if (close(t->segfd) < 0) {
+		t->segfd = -1;
+		return -errno;
+	}
+	t->segfd = -1;
+	return 0;
+}
+
+static int write_current(gdb_txn *t, uint64_t gen)
+{
+	char buf[64];
+	int n = snprintf(buf, sizeof(buf), "MANIFEST-%06llu\n",
+			 (unsigned long long)gen);
+	int fd = openat(t->dirfd, "CURRENT.tmp",
+			O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int rc;
+
+	if (fd < 0)
+		return -errno;
+	rc = gdb_write_all(fd, buf, (size_t)n);
+	if (rc == 0 && fsync(fd) < 0)
+		rc = -errno;
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	return rc;
+}
+
+int gdb_txn_commit(gdb_txn *t, uint64_t *generation, char *err,
+		   size_t errlen)
+{
+	gdb_manifest m;
+	gdb_mf_asm *asms = NULL;
+	gdb_mf_prov *prov = NULL;
+	char mname[64];
+	uint32_t icrc;
+	int rc;
+
+	if (!t->asm_name || t->in_contig || t->ncontigs == 0 ||
+	    !t->have_prov) {
+		gdb_txn_abort(t);
+		return -EINVAL;
+	}
+	/* 1-2: segment body, index, header; fsync. */
+	rc = finish_segment(t, &icrc);
+	if (rc < 0)
+		goto fail;
+	/* 3: the next manifest: old entries plus ours; written and fsynced. */
+	asms = calloc(t->mf.nasm + 1, sizeof(*asms));
+	prov = calloc(t->mf.nprov + 1, sizeof(*prov));
+	if (!asms || !prov) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	memcpy(asms, t->mf.asms, t->mf.nasm * sizeof(*asms));
+	memcpy(prov, t->mf.prov, t->mf.nprov * sizeof(*prov));
+	asms[t->mf.nasm] = (gdb_mf_asm){
+		.name = t->asm_name,
+		.segment_id = t->seg_id,
+		.segment_bytes = t->seg_off,
+		.index_crc = icrc,
+		.kind = GDB_KIND_DNA,
+	};
+	prov[t->mf.nprov] = t->prov;
+	m = (gdb_manifest){
+		.generation = t->mf.generation + 1,
+		.next_segment_id = t->seg_id + 1,
+		.nasm = t->mf.nasm + 1,
+		.nprov = t->mf.nprov + 1,
+		.asms = asms,
+		.prov = prov,
+	};
+	rc = gdb_manifest_write(t->dirfd, &m);
+	if (rc < 0)
+		goto fail;
+	/* 4: CURRENT.tmp, fsynced, renamed over CURRENT. */
+	rc = write_current(t, m.generation);
+	if (rc == 0 && renameat(t->dirfd, "CURRENT.tmp", t->dirfd,
+				"CURRENT") < 0)
+		rc = -errno;
+	if (rc < 0) {
+		snprintf(mname, sizeof(mname), "MANIFEST-%06llu",
+			 (unsigned long long)m.generation);
+		unlinkat(t->dirfd, mname, 0);
+		goto fail;
+	}
+	/* 5: the rename is durable once the directory is. From here on the
+	 * new generation may be live, so nothing is undone. */
+	rc = gdb_fsync_dir(t->dirfd);
+	if (rc < 0) {
+		gdb_seterr(err, errlen, "%s: fsync: %s (the commit may or may "
+			   "not survive a crash)", t->path, gdb_strerror(rc));
+		free(asms);
+		free(prov);
+		t->segname[0] = 0; /* referenced now: abort must keep it */
+		gdb_txn_abort(t);
+		return rc;
+	}
+	/* Old manifests beyond the predecessor are garbage now. */
+	(void)remove_garbage(t->dirfd, &m, NULL);
+	if (generation)
+		*generation = m.generation;
+	free(asms);
+	free(prov);
+	t->segname[0] = 0;
+	gdb_txn_abort(t);
+	return 0;
+fail:
+	free(asms);
+	free(prov);
+	gdb_seterr(err, errlen, "%s: commit failed: %s", t->path,
+		   gdb_strerror(rc));
+	gdb_txn_abort(t);
+	return rc;
+}
+
+void gdb_txn_abort(gdb_txn *t)
+{
+	if (!t)
+		return;
+	if (t->segfd >= 0)
+		close(t->segfd);
+	if (t->segname[0] && t->dirfd >= 0) {
+		unlinkat(t->dirfd, t->segname, 0);
+		unlinkat(t->dirfd, "CURRENT.tmp", 0);
+		(void)gdb_fsync_dir(t->dirfd);
+	}
+	if (t->lockfd >= 0)
+		close(t->lockfd);
+	if (t->dirfd >= 0)
+		close(t->dirfd);
+	for (uint32_t i = 0; i < t->names_cap; i++)
+		free(t->names[i]);
+	free(t->names);
+	free(t->prov.target);
+	free(t->prov.source);
+	free(t->prov.command);
+	gdb_manifest_free(&t->mf);
+	free(t->asm_name);
+	free(t->idx);
+	free(t->wbuf);
+	free(t->path);
+	free(t);
+}

@@ -1,0 +1,463 @@
+/*
+ * tools/commands.c - init, info, export, verify and mount.
+ */
+#include "tools/tools.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cache/cache.h"
+#include "codecs/codecs.h"
+#include "fs/fs.h"
+#include "fs/render.h"
+#include "store/store.h"
+
+static int open_store(const char *path, gdb_store **s)
+{
+	char err[1024];
+
+	if (gdb_store_open(path, 0, s, err, sizeof(err)) < 0) {
+		tool_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_init(int argc, char **argv)
+{
+	char err[1024];
+
+	if (argc != 2 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: genomedb init STORE\n");
+		return EXIT_USAGE;
+	}
+	if (gdb_store_init(argv[1], err, sizeof(err)) < 0) {
+		tool_err("%s", err);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+/* JSON string body with the escapes JSON requires. */
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* The description without the blank that separated it from the name. */
+static const char *desc_text(const gdb_contig *c)
+{
+	return c->desc[0] ? c->desc + 1 : c->desc;
+}
+
+static void info_json(const gdb_store *s)
+{
+	char md5[33], rg[36];
+
+	printf("{\"store\": ");
+	json_str(stdout, gdb_store_path(s));
+	printf(", \"generation\": %llu, \"assemblies\": [",
+	       (unsigned long long)gdb_store_generation(s));
+	for (uint32_t i = 0; i < gdb_store_nassemblies(s); i++) {
+		const gdb_assembly *a = gdb_store_assembly(s, i);
+		printf("%s\n {\"name\": ", i ? "," : "");
+		json_str(stdout, a->name);
+		printf(", \"length\": %lld, \"stored_bytes\": %llu, "
+		       "\"contigs\": [",
+		       (long long)a->total_length,
+		       (unsigned long long)a->segment_bytes);
+		for (uint32_t k = 0; k < a->ncontigs; k++) {
+			const gdb_contig *c =
+				gdb_store_contig(s, a->first_contig + k);
+			gdb_render_md5_hex(c->md5, md5);
+			gdb_render_refget(c->sha512t24, rg);
+			printf("%s\n  {\"name\": ", k ? "," : "");
+			json_str(stdout, c->name);
+			printf(", \"description\": ");
+			json_str(stdout, desc_text(c));
+			printf(", \"length\": %lld, \"md5\": \"%s\", "
+			       "\"refget\": \"%s\", \"line_width\": %u, "
+			       "\"stored_bytes\": %llu}",
+			       (long long)c->length, md5, rg, c->line_width,
+			       (unsigned long long)c->stored_bytes);
+		}
+		printf("]}");
+	}
+	printf("], \"provenance\": [");
+	for (uint32_t i = 0; i < gdb_store_nprovenance(s); i++) {
+		const gdb_provenance *p = gdb_store_provenance(s, i);
+		printf("%s\n {\"target\": ", i ? "," : "");
+		json_str(stdout, p->target);
+		printf(", \"source\": ");
+		json_str(stdout, p->source);
+		printf(", \"source_bytes\": %llu, \"sha256\": \"",
+		       (unsigned long long)p->source_bytes);
+		for (int b = 0; b < 32; b++)
+			printf("%02x", p->sha256[b]);
+		printf("\", \"command\": ");
+		json_str(stdout, p->command);
+		printf(", \"time\": %lld}", (long long)p->time);
+	}
+	printf("]}\n");
+}
+
+static void info_text(const gdb_store *s)
+{
+	char md5[33];
+
+	printf("store %s, generation %llu, %u assembl%s\n",
+	       gdb_store_path(s), (unsigned long long)gdb_store_generation(s),
+	       gdb_store_nassemblies(s),
+	       gdb_store_nassemblies(s) == 1 ? "y" : "ies");
+	for (uint32_t i = 0; i < gdb_store_nassemblies(s); i++) {
+		const gdb_assembly *a = gdb_store_assembly(s, i);
+		uint64_t fasta = 0;
+		for (uint32_t k = 0; k < a->ncontigs; k++) {
+			const gdb_contig *c =
+				gdb_store_contig(s, a->first_contig + k);
+			uint32_t w = c->line_width ? c->line_width : 60;
+			fasta += 2 + strlen(c->name) + strlen(c->desc) +
+				 (uint64_t)c->length +
+				 ((uint64_t)c->length + w - 1) / w;
+		}
+		printf("\nassembly %s: %u contig%s, %lld bases, %llu bytes "
+		       "stored, %.2f:1 vs its FASTA (%llu bytes)\n",
+		       a->name, a->ncontigs, a->ncontigs == 1 ? "" : "s",
+		       (long long)a->total_length,
+		       (unsigned long long)a->segment_bytes,
+		       a->segment_bytes ? (double)fasta /
+						  (double)a->segment_bytes
+					: 0.0,
+		       (unsigned long long)fasta);
+		for (uint32_t k = 0; k < a->ncontigs && k < 50; k++) {
+			const gdb_contig *c =
+				gdb_store_contig(s, a->first_contig + k);
+			gdb_render_md5_hex(c->md5, md5);
+			printf("  %-24s %12lld  md5 %s  %s\n", c->name,
+			       (long long)c->length, md5, desc_text(c));
+		}
+		if (a->ncontigs > 50)
+			printf("  ... and %u more (genomedb info --json)\n",
+			       a->ncontigs - 50);
+	}
+	for (uint32_t i = 0; i < gdb_store_nprovenance(s); i++) {
+		const gdb_provenance *p = gdb_store_provenance(s, i);
+		printf("%sprovenance: %s <- %s (%llu bytes, sha256 ",
+		       i ? "" : "\n", p->target, p->source,
+		       (unsigned long long)p->source_bytes);
+		for (int b = 0; b < 32; b++)
+			printf("%02x", p->sha256[b]);
+		printf(") by '%s' at %lld\n", p->command, (long long)p->time);
+	}
+}
+
+int cmd_info(int argc, char **argv)
+{
+	gdb_store *s;
+	const char *path = NULL;
+	int json = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (!path && argv[i][0] != '-')
+			path = argv[i];
+		else
+			path = NULL, argc = 0;
+	}
+	if (!path) {
+		fprintf(stderr, "usage: genomedb info STORE [--json]\n");
+		return EXIT_USAGE;
+	}
+	if (open_store(path, &s) < 0)
+		return EXIT_FAIL;
+	if (json)
+		info_json(s);
+	else
+		info_text(s);
+	gdb_store_close(s);
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
+/* Stream a view to stdout in 1 MiB pieces. */
+static int write_view(const gdb_view *v, gdb_cache *c, char *buf,
+		      size_t cap)
+{
+	uint64_t off = 0;
+
+	while (off < v->size) {
+		ssize_t n = gdb_view_read(v, c, off, cap, buf);
+		if (n <= 0) {
+			tool_err("read failed at byte %llu: %s",
+				 (unsigned long long)off,
+				 gdb_strerror(n < 0 ? (int)n : -EIO));
+			return -1;
+		}
+		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n) {
+			tool_err("write: %s", strerror(errno));
+			return -1;
+		}
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	const char *path = NULL, *asmname = NULL;
+	gdb_store *s = NULL;
+	gdb_cache *c = NULL;
+	char **regions;
+	int nreg = 0, rc = EXIT_FAIL, ai;
+	uint32_t width = 0;
+	size_t cap = 1u << 20;
+	char *buf = NULL;
+
+	regions = calloc((size_t)argc, sizeof(*regions));
+	if (!regions)
+		return EXIT_FAIL;
+	if (argc < 2 || strcmp(argv[1], "fasta")) {
+		fprintf(stderr, "usage: genomedb export fasta STORE ASM "
+				"[REGION...] [--width N]\n");
+		free(regions);
+		return EXIT_USAGE;
+	}
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--width") && i + 1 < argc) {
+			char *end;
+			long w = strtol(argv[++i], &end, 10);
+			if (*end || w < 1 || w > 1000000000) {
+				tool_err("--width: expected a positive number");
+				free(regions);
+				return EXIT_USAGE;
+			}
+			width = (uint32_t)w;
+		} else if (!path) {
+			path = argv[i];
+		} else if (!asmname) {
+			asmname = argv[i];
+		} else {
+			regions[nreg++] = argv[i];
+		}
+	}
+	if (!path || !asmname) {
+		fprintf(stderr, "usage: genomedb export fasta STORE ASM "
+				"[REGION...] [--width N]\n");
+		free(regions);
+		return EXIT_USAGE;
+	}
+	if (open_store(path, &s) < 0)
+		goto out;
+	ai = gdb_store_assembly_find(s, asmname);
+	if (ai < 0) {
+		tool_err("%s: no assembly '%s'", path, asmname);
+		goto out;
+	}
+	buf = malloc(cap);
+	if (!buf || gdb_cache_create(s, 64u << 20, &c) < 0) {
+		tool_err("out of memory");
+		goto out;
+	}
+	if (nreg == 0) {
+		const gdb_assembly *a = gdb_store_assembly(s, (uint32_t)ai);
+		gdb_view *v;
+		if (gdb_view_contigs(s, a->first_contig, a->ncontigs, width, 1,
+				     &v) < 0) {
+			tool_err("out of memory");
+			goto out;
+		}
+		rc = write_view(v, c, buf, cap) < 0 ? EXIT_FAIL : EXIT_OK;
+		gdb_view_free(v);
+		goto out;
+	}
+	rc = EXIT_OK;
+	for (int i = 0; i < nreg && rc == EXIT_OK; i++) {
+		char err[512];
+		uint32_t contig;
+		int64_t beg, end;
+		gdb_view *v;
+
+		if (gdb_store_region_parse(s, (uint32_t)ai, regions[i],
+					   &contig, &beg, &end, err,
+					   sizeof(err)) < 0) {
+			tool_err("%s", err);
+			rc = EXIT_FAIL;
+			break;
+		}
+		if (gdb_view_region(GDB_VIEW_BASES, contig, beg, end,
+				    width ? width : GDB_FASTA_WIDTH,
+				    regions[i], &v) < 0) {
+			tool_err("out of memory");
+			rc = EXIT_FAIL;
+			break;
+		}
+		if (write_view(v, c, buf, cap) < 0)
+			rc = EXIT_FAIL;
+		gdb_view_free(v);
+	}
+out:
+	if (fflush(stdout) != 0 && rc == EXIT_OK) {
+		tool_err("write: %s", strerror(errno));
+		rc = EXIT_FAIL;
+	}
+	gdb_cache_destroy(c);
+	gdb_store_close(s);
+	free(buf);
+	free(regions);
+	return rc;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	const char *path = NULL;
+	int repair = 0, quiet = 0, bad = 0;
+	gdb_store *s;
+	uint64_t blocks = 0;
+	char *scratch;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--repair"))
+			repair = 1;
+		else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q"))
+			quiet = 1;
+		else if (!path && argv[i][0] != '-')
+			path = argv[i];
+		else {
+			fprintf(stderr,
+				"usage: genomedb verify STORE [--repair]\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (!path) {
+		fprintf(stderr, "usage: genomedb verify STORE [--repair]\n");
+		return EXIT_USAGE;
+	}
+	if (repair) {
+		char err[1024];
+		unsigned removed = 0;
+		if (gdb_store_repair(path, &removed, err, sizeof(err)) < 0) {
+			tool_err("%s", err);
+			return EXIT_FAIL;
+		}
+		if (!quiet)
+			printf("repair: removed %u leftover file%s\n", removed,
+			       removed == 1 ? "" : "s");
+	}
+	if (open_store(path, &s) < 0)
+		return EXIT_FAIL;
+	scratch = malloc(GDB_DNA_BLOCK_BASES);
+	if (!scratch) {
+		gdb_store_close(s);
+		return EXIT_FAIL;
+	}
+	for (uint32_t id = 0; id < gdb_store_ncontigs(s); id++) {
+		const gdb_contig *c = gdb_store_contig(s, id);
+		const gdb_assembly *a = gdb_store_assembly(s, c->asm_index);
+		char seg[32];
+		gdb_store_segment_name(a->segment_id, seg, sizeof(seg));
+		for (uint32_t b = 0; b < c->nblocks; b++) {
+			uint64_t off = 0;
+			int rc = gdb_store_block_check(s, id, b, &off);
+			if (rc >= 0)
+				rc = gdb_store_block_decode(s, id, b, scratch,
+							    GDB_DNA_BLOCK_BASES);
+			blocks++;
+			if (rc < 0) {
+				int64_t from = (int64_t)b * c->block_bases + 1;
+				int64_t to = from + c->block_bases - 1;
+				if (to > c->length)
+					to = c->length;
+				printf("damaged: %s/%s:%lld-%lld (%s offset "
+				       "%llu): %s\n",
+				       a->name, c->name, (long long)from,
+				       (long long)to, seg,
+				       (unsigned long long)off,
+				       gdb_strerror(rc));
+				bad++;
+			}
+		}
+	}
+	if (!quiet || bad)
+		printf("%s: generation %llu, %u assemblies, %u contigs, %llu "
+		       "blocks checked, %d damaged\n",
+		       path, (unsigned long long)gdb_store_generation(s),
+		       gdb_store_nassemblies(s), gdb_store_ncontigs(s),
+		       (unsigned long long)blocks, bad);
+	free(scratch);
+	gdb_store_close(s);
+	return bad ? EXIT_FAIL : EXIT_OK;
+}
+
+int cmd_mount(int argc, char **argv)
+{
+	gdb_fs_opts o;
+	char err[1024];
+	char opts[2048] = "";
+	char store_abs[PATH_MAX];
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.cache_bytes = 256u << 20;
+	o.readahead_kb = 1024;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--foreground")) {
+			o.foreground = 1;
+		} else if (!strcmp(argv[i], "-d") || !strcmp(argv[i], "--debug")) {
+			o.debug = 1;
+		} else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
+			size_t l = strlen(opts);
+			snprintf(opts + l, sizeof(opts) - l, "%s%s",
+				 l ? "," : "", argv[++i]);
+		} else if (!strcmp(argv[i], "--cache") && i + 1 < argc) {
+			if (gdb_cache_parse_size(argv[++i], &o.cache_bytes) < 0) {
+				tool_err("--cache: expected a size such as "
+					 "512M or 4G");
+				return EXIT_USAGE;
+			}
+		} else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+			o.max_threads = (unsigned)strtoul(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--readahead-kb") && i + 1 < argc) {
+			o.readahead_kb = (unsigned)strtoul(argv[++i], NULL, 10);
+		} else if (argv[i][0] == '-') {
+			tool_err("mount: unknown option '%s'", argv[i]);
+			return EXIT_USAGE;
+		} else if (!o.store_path) {
+			o.store_path = argv[i];
+		} else if (!o.mountpoint) {
+			o.mountpoint = argv[i];
+		} else {
+			return EXIT_USAGE;
+		}
+	}
+	if (!o.store_path || !o.mountpoint) {
+		fprintf(stderr,
+			"usage: genomedb mount STORE MOUNTPOINT [-f] [-o OPTS] "
+			"[--cache SIZE] [--threads N] [--readahead-kb N]\n");
+		return EXIT_USAGE;
+	}
+	/* The daemon chdirs to / when it detaches: keep absolute paths. */
+	if (realpath(o.store_path, store_abs))
+		o.store_path = store_abs;
+	o.fuse_opts = opts;
+	if (o.foreground)
+		gdb_log_set_level(GDB_LOG_INFO);
+	rc = gdb_fs_run(&o, err, sizeof(err));
+	if (rc < 0) {
+		tool_err("%s", err[0] ? err : gdb_strerror(rc));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}

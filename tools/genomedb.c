@@ -1,0 +1,118 @@
+/*
+ * tools/genomedb.c - the genomedb command: subcommand dispatch and the
+ * helpers every subcommand shares. Only tools/ (and fs/'s daemon) write
+ * to stderr; library code reports through results and gdb_log().
+ */
+#include "tools/tools.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "simd/simd.h"
+
+#define GENOMEDB_VERSION "0.1.0"
+
+char *tool_cmdline;
+
+void tool_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("genomedb: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+double tool_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: genomedb COMMAND [ARGS]\n"
+		"\n"
+		"  init STORE                                create an empty store\n"
+		"  import fasta STORE --assembly NAME FILE   add an assembly (plain, gzip or bgzip FASTA)\n"
+		"  info STORE [--json]                       assemblies, contigs, sizes, provenance\n"
+		"  export fasta STORE ASM [REGION...]        FASTA out; REGION as samtools (chr, chr:from-to)\n"
+		"  verify STORE [--repair]                   check every block's CRC32C; exit 1 on damage\n"
+		"  mount STORE MOUNTPOINT [-f] [-o OPTS] [--cache SIZE]\n"
+		"                                            serve the store as files (fusermount3 -u to unmount)\n"
+		"\n"
+		"Coordinates are 1-based and inclusive, as in samtools. See docs/PATHS.md.\n");
+}
+
+static char *join_args(int argc, char **argv)
+{
+	size_t n = 1;
+	char *s, *p;
+
+	for (int i = 0; i < argc; i++)
+		n += strlen(argv[i]) + 1;
+	s = malloc(n);
+	if (!s)
+		return NULL;
+	p = s;
+	for (int i = 0; i < argc; i++) {
+		size_t l = strlen(argv[i]);
+		memcpy(p, argv[i], l);
+		p += l;
+		*p++ = i + 1 < argc ? ' ' : 0;
+	}
+	if (argc == 0)
+		*p = 0;
+	return s;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {
+		{"init", cmd_init},     {"import", cmd_import},
+		{"info", cmd_info},     {"export", cmd_export},
+		{"verify", cmd_verify}, {"mount", cmd_mount},
+	};
+	int rc;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("genomedb %s (simd: %s)\n", GENOMEDB_VERSION,
+		       gdb_simd_level_name(gdb_simd_active()));
+		return EXIT_OK;
+	}
+	if (gdb_simd_init() == -EINVAL)
+		tool_err("GENOMEDB_SIMD: unknown level (using %s)",
+			 gdb_simd_level_name(gdb_simd_active()));
+	tool_cmdline = join_args(argc, argv);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (!strcmp(argv[1], cmds[i].name)) {
+			rc = cmds[i].fn(argc - 1, argv + 1);
+			free(tool_cmdline);
+			return rc;
+		}
+	}
+	free(tool_cmdline);
+	usage(stderr);
+	tool_err("unknown command '%s'", argv[1]);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,51 @@
+/*
+ * tools/tools.h - pieces shared by the genomedb command's subcommands.
+ * Internal to tools/: nothing outside this folder includes it.
+ */
+#ifndef GDB_TOOLS_H
+#define GDB_TOOLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/gdb.h"
+
+/* Exit codes of the genomedb command. */
+#define EXIT_OK 0
+#define EXIT_FAIL 1	/* runtime error, or damage found by verify */
+#define EXIT_USAGE 2
+
+/* Print "genomedb: <msg>" to stderr. */
+void tool_err(const char *fmt, ...) GDB_PRINTF(1, 2);
+
+/*
+ * An input file, plain or gzip/bgzip (detected by magic), read in
+ * decompressed chunks while its raw bytes are hashed (SHA-256, for
+ * provenance) and counted (for progress).
+ */
+typedef struct tool_src tool_src;
+
+int tool_src_open(const char *path, tool_src **out, char *err, size_t errlen);
+/* @return bytes (0 at the end), or -1 with a message naming the file. */
+ssize_t tool_src_read(tool_src *s, char *buf, size_t cap, char *err,
+		      size_t errlen);
+uint64_t tool_src_raw_bytes(const tool_src *s);
+uint64_t tool_src_total_bytes(const tool_src *s);
+void tool_src_sha256(tool_src *s, uint8_t out[32]);
+void tool_src_close(tool_src *s);
+
+/* Seconds since an arbitrary start (CLOCK_MONOTONIC). */
+double tool_now(void);
+
+int cmd_init(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_mount(int argc, char **argv);
+
+/* The whole command line, for provenance (set by main). */
+extern char *tool_cmdline;
+
+#endif
