@@ -9,10 +9,11 @@
  * count drops to zero in forget (the contract documented for forget in
  * fuse_lowlevel.h); inode numbers are never reused while a node lives.
  *
- * Caching: a generation is immutable, so every sequence file is served
- * with keep_cache and long entry/attr timeouts, and getattr sizes are
- * exact (numpy.memmap and the page cache need them; no direct_io on
- * sequence files). Only /.gdb/stats.json changes: it is direct_io.
+ * Caching: a generation is immutable, so every file is served with
+ * keep_cache (zero-message opens, see op_open) and long entry/attr
+ * timeouts, and getattr sizes are exact (numpy.memmap and the page cache
+ * need them; no direct_io on sequence files). Only /.gdb/stats.json
+ * changes: see struct snap.
  *
  * Reads reply from a buffer allocated once per worker thread: in this VM a
  * page fault per request costs more than the whole read (DESIGN.md).
@@ -73,10 +74,17 @@ struct contig_nodes {
 	char *esc;		/* escaped name (path component) */
 };
 
-/* A stats.json snapshot taken at open (the file is direct_io). */
+/*
+ * stats.json changes while the mount lives, and with zero-message opens it
+ * cannot be direct_io. So each getattr of it takes a new snapshot and gives
+ * it a new mtime (attr timeout 0); with FUSE_CAP_AUTO_INVAL_DATA the kernel
+ * drops its cached pages when it sees the mtime change, and reads serve the
+ * latest snapshot, whose size getattr reported.
+ */
 struct snap {
 	char *p;
 	size_t len;
+	struct timespec mtime;
 };
 
 static struct fs {
@@ -90,6 +98,8 @@ static struct fs {
 	gid_t gid;
 	uint64_t reads, bytes_served, lookups, errors;	/* atomic */
 	uint64_t live_nodes;				/* atomic */
+	pthread_mutex_t snap_lock;
+	struct snap snap;				/* protected by snap_lock */
 } FS;
 
 static struct node *node_of(fuse_ino_t ino)
@@ -114,6 +124,26 @@ static int is_dir(const struct node *n)
 
 static char *render_stats(size_t *len);
 
+/* Take a new stats snapshot; returns its size and mtime. */
+static uint64_t stats_refresh(struct timespec *mtime)
+{
+	size_t len = 0;
+	char *p = render_stats(&len);
+	uint64_t size;
+
+	pthread_mutex_lock(&FS.snap_lock);
+	if (p) {
+		free(FS.snap.p);
+		FS.snap.p = p;
+		FS.snap.len = len;
+		clock_gettime(CLOCK_REALTIME, &FS.snap.mtime);
+	}
+	size = FS.snap.len;
+	*mtime = FS.snap.mtime;
+	pthread_mutex_unlock(&FS.snap_lock);
+	return size;
+}
+
 static uint64_t node_size(const struct node *n)
 {
 	switch (n->kind) {
@@ -121,11 +151,6 @@ static uint64_t node_size(const struct node *n)
 		return n->view->size;
 	case N_TEXT:
 		return n->textlen;
-	case N_STATS: {
-		size_t l = 0;
-		free(render_stats(&l));
-		return l;
-	}
 	default:
 		return 0;
 	}
@@ -146,6 +171,10 @@ static void fill_attr(struct node *n, struct stat *st)
 		st->st_mode = S_IFREG | 0444;
 		st->st_nlink = 1;
 		st->st_size = (off_t)node_size(n);
+		if (n->kind == N_STATS) {
+			st->st_size = (off_t)stats_refresh(&st->st_mtim);
+			st->st_ctim = st->st_mtim;
+		}
 		st->st_blocks = (st->st_size + 511) / 512;
 	}
 }
@@ -382,59 +411,19 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_attr(req, &st, n->kind == N_STATS ? 0 : TIMEOUT_S);
 }
 
+/*
+ * Regular files need nothing at open: everything is decided at lookup. So
+ * open answers ENOSYS, and the kernel stops sending OPEN (and RELEASE) for
+ * the life of the mount and keeps page caches (FOPEN_KEEP_CACHE is its
+ * default then). That saves one of the three round trips of reading a
+ * region file never seen before (lookup, open, read): ~20 us here.
+ * The mount is read-only, so the VFS refuses writes before we would see
+ * them.
+ */
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct node *n = node_of(ino);
-
-	if (is_dir(n)) {
-		fuse_reply_err(req, EISDIR);
-		return;
-	}
-	if ((fi->flags & O_ACCMODE) != O_RDONLY ||
-	    (fi->flags & (O_TRUNC | O_APPEND))) {
-		fuse_reply_err(req, EROFS);
-		return;
-	}
-	if (n->kind == N_STATS) {
-		size_t len;
-		char *text = render_stats(&len);
-		struct snap *snap;
-		if (!text) {
-			fuse_reply_err(req, ENOMEM);
-			return;
-		}
-		snap = malloc(sizeof(*snap));
-		if (!snap) {
-			free(text);
-			fuse_reply_err(req, ENOMEM);
-			return;
-		}
-		snap->p = text;
-		snap->len = len;
-		fi->fh = (uint64_t)(uintptr_t)snap;
-		fi->direct_io = 1;
-	} else {
-		fi->keep_cache = 1;
-	}
-	if (fuse_reply_open(req, fi) == -ENOENT && n->kind == N_STATS) {
-		/* interrupted: the release will never come */
-		struct snap *snap = (struct snap *)(uintptr_t)fi->fh;
-		free(snap->p);
-		free(snap);
-	}
-}
-
-static void op_release(fuse_req_t req, fuse_ino_t ino,
-		       struct fuse_file_info *fi)
-{
-	struct node *n = node_of(ino);
-
-	if (n->kind == N_STATS && fi->fh) {
-		struct snap *snap = (struct snap *)(uintptr_t)fi->fh;
-		free(snap->p);
-		free(snap);
-	}
-	fuse_reply_err(req, 0);
+	(void)fi;
+	fuse_reply_err(req, is_dir(node_of(ino)) ? EISDIR : ENOSYS);
 }
 
 /* The per-thread reply buffer (see the file comment). */
@@ -458,25 +447,40 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
 	struct node *n = node_of(ino);
-	const char *src;
 	size_t len = 0;
 	ssize_t got;
 	char *buf;
 
 	__atomic_add_fetch(&FS.reads, 1, __ATOMIC_RELAXED);
-	if (n->kind == N_TEXT || n->kind == N_STATS) {
-		size_t tl = n->textlen;
-		src = n->text;
-		if (n->kind == N_STATS) {
-			const struct snap *snap =
-				(const struct snap *)(uintptr_t)fi->fh;
-			src = snap->p;
-			tl = snap->len;
-		}
-		if ((uint64_t)off < tl)
-			len = tl - (size_t)off < size ? tl - (size_t)off : size;
+	(void)fi;
+	if (n->kind == N_TEXT) {
+		if ((uint64_t)off < n->textlen)
+			len = n->textlen - (size_t)off < size
+				      ? n->textlen - (size_t)off
+				      : size;
 		__atomic_add_fetch(&FS.bytes_served, len, __ATOMIC_RELAXED);
-		fuse_reply_buf(req, src + off, len);
+		fuse_reply_buf(req, n->text + off, len);
+		return;
+	}
+	if (n->kind == N_STATS) {
+		/* Copy out under the lock: a getattr may replace it. */
+		pthread_mutex_lock(&FS.snap_lock);
+		if ((uint64_t)off < FS.snap.len) {
+			len = FS.snap.len - (size_t)off < size
+				      ? FS.snap.len - (size_t)off
+				      : size;
+			buf = thread_buf(len);
+			if (buf)
+				memcpy(buf, FS.snap.p + off, len);
+		} else {
+			buf = thread_buf(1);
+		}
+		pthread_mutex_unlock(&FS.snap_lock);
+		if (!buf) {
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+		fuse_reply_buf(req, buf, len);
 		return;
 	}
 	if (n->kind != N_VIEW) {
@@ -694,6 +698,9 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
 	(void)userdata;
+	/* stats.json: drop cached pages when its mtime changes (above). */
+	if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
+		conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
 	/* Larger kernel readahead windows double streaming throughput
 	 * (DESIGN.md); the kernel caps this at the bdi's read_ahead_kb,
 	 * which gdb_fs_run raises after mounting. */
@@ -710,7 +717,6 @@ static const struct fuse_lowlevel_ops OPS = {
 	.getattr = op_getattr,
 	.open = op_open,
 	.read = op_read,
-	.release = op_release,
 	.opendir = op_opendir,
 	.readdir = op_readdir,
 	.getxattr = op_getxattr,
@@ -924,6 +930,7 @@ int gdb_fs_run(const gdb_fs_opts *o, char *err, size_t errlen)
 	int rc;
 
 	memset(&FS, 0, sizeof(FS));
+	pthread_mutex_init(&FS.snap_lock, NULL);
 	gdb_simd_init();
 	rc = gdb_store_open(o->store_path, 0, &FS.store, err, errlen);
 	if (rc < 0)
@@ -998,6 +1005,8 @@ out:
 	free_tree();
 	gdb_cache_destroy(FS.cache);
 	gdb_store_close(FS.store);
+	free(FS.snap.p);
+	pthread_mutex_destroy(&FS.snap_lock);
 	memset(&FS, 0, sizeof(FS));
 	return rc;
 }
