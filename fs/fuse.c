@@ -809,7 +809,11 @@ static int build_tree(void)
 		const gdb_assembly *a = gdb_store_assembly(FS.store, i);
 		struct asm_nodes *an = &FS.asms[i];
 		perm(&an->dir, N_ASM, i, -1);
-		perm(&an->fa, N_VIEW, i, -1);
+		/* A one-contig assembly's .fa is that contig's file too
+		 * (assembly chrM, contig chrM): give it the contig's xattrs. */
+		perm(&an->fa, N_VIEW, i,
+		     a->ncontigs == 1 ? (int32_t)a->first_contig : -1);
+		an->fa.contig_xattrs = a->ncontigs == 1;
 		perm(&an->fai, N_TEXT, i, -1);
 		perm(&an->dict, N_TEXT, i, -1);
 		an->fa_name = dup_printf(a->name, ".fa");

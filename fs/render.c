@@ -348,11 +348,13 @@ char *gdb_view_fai(const gdb_view *v, const gdb_store *s, size_t *len)
 
 	for (uint32_t i = 0; i < v->nrec; i++) {
 		const gdb_view_rec *r = &v->rec[i];
+		int64_t L = r->end - r->beg;
+		/* samtools records the first line's length: a record shorter
+		 * than one line has L bases a line. Same bytes either way. */
+		uint32_t w = L < r->width ? (uint32_t)L : r->width;
 		sb_printf(&b, "%s\t%lld\t%llu\t%u\t%u\n",
-			  gdb_store_contig(s, r->contig)->name,
-			  (long long)(r->end - r->beg),
-			  (unsigned long long)r->seq_off, r->width,
-			  r->width + 1);
+			  gdb_store_contig(s, r->contig)->name, (long long)L,
+			  (unsigned long long)r->seq_off, w, w + 1);
 	}
 	return sb_finish(&b, len);
 }

@@ -55,6 +55,7 @@ struct imp {
 	int64_t nbases;
 	uint32_t width;
 	int uniform, short_seen, nlines;
+	int blank_seen;		/* a blank line since the last sequence line */
 	uint64_t cur_line_len;
 	/* the parser */
 	uint64_t line;		/* 1-based number of the current line */
@@ -184,6 +185,7 @@ static int begin_record(struct imp *m)
 	m->width = 0;
 	m->uniform = 1;
 	m->short_seen = 0;
+	m->blank_seen = 0;
 	m->nlines = 0;
 	return 0;
 }
@@ -266,7 +268,7 @@ static int parse_chunk(struct imp *m, const char *buf, size_t n)
 				if (c == '\n')
 					m->line++;
 				if (m->in_record)
-					m->uniform = 0;
+					m->blank_seen = 1;
 				pos++;
 				continue;
 			}
@@ -275,6 +277,10 @@ static int parse_chunk(struct imp *m, const char *buf, size_t n)
 					    "a record");
 			m->at_line_start = 0;
 			m->cur_line_len = 0;
+			/* Sequence after a blank line: export can't give that
+			 * layout back. Trailing blank lines don't matter. */
+			if (m->blank_seen)
+				m->uniform = 0;
 		}
 		nl = memchr(buf + pos, '\n', n - pos);
 		take = nl ? (size_t)(nl - (buf + pos)) : n - pos;
