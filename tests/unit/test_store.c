@@ -1,0 +1,327 @@
+/*
+ * tests/unit/test_store.c - the store, cache and renderers together, on a
+ * small store built in a temp directory: commit and reopen, region strings,
+ * path escaping, and every virtual-file layout against a naive reference
+ * renderer at many offsets and lengths (block edges, line widths 1..80,
+ * reverse complement, .u8). Exit 0 pass, 1 fail (liburing test style).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cache/cache.h"
+#include "codecs/codecs.h"
+#include "fs/render.h"
+#include "simd/simd.h"
+#include "store/store.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                                       \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);        \
+			fprintf(stderr, __VA_ARGS__);                          \
+			fputc('\n', stderr);                                   \
+			failures++;                                            \
+		}                                                              \
+	} while (0)
+
+static uint64_t rng = 88172645463325252ull;
+
+static uint32_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)rng;
+}
+
+/* Random sequence with runs of N, IUPAC letters and soft-masking. */
+static void make_seq(char *s, int64_t n)
+{
+	static const char iupac[] = "RYSWKMBDHVU";
+	int64_t i = 0;
+
+	while (i < n) {
+		int64_t run = 1 + rnd() % 3000;
+		uint32_t kind = rnd() % 10;
+		if (run > n - i)
+			run = n - i;
+		for (int64_t j = 0; j < run; j++) {
+			char c = "ACGT"[rnd() & 3];
+			if (kind == 0)
+				c = 'N';
+			else if (kind == 1 && rnd() % 50 == 0)
+				c = iupac[rnd() % 11];
+			if (kind == 2 || kind == 3)
+				c = (char)(c | 0x20);
+			s[i + j] = c;
+		}
+		i += run;
+	}
+}
+
+static char comp(char c)
+{
+	const char *from = "ACGTUNRYSWKMBDHVacgtunryswkmbdhv";
+	const char *to = "TGCAANYRSWMKVHDBtgcaanyrswmkvhdb";
+	const char *p = strchr(from, c);
+	return p && c ? to[p - from] : c;
+}
+
+static uint8_t u8code(char c)
+{
+	const char *p = strchr("ACGTNRYSWKMBDHV", c & ~0x20);
+	if ((c & ~0x20) == 'U')
+		return 3;
+	return p && c ? (uint8_t)(p - "ACGTNRYSWKMBDHV") : 15;
+}
+
+/* The naive reference of a one-record view. */
+static char *reference(const char *seq, int64_t beg, int64_t end,
+		       enum gdb_view_kind kind, uint32_t width,
+		       const char *header, size_t *len)
+{
+	int64_t n = end - beg;
+	char *out = malloc((size_t)n * 2 + 512), *o = out;
+
+	if (header)
+		o += sprintf(o, ">%s\n", header);
+	for (int64_t i = 0; i < n; i++) {
+		char c = seq[beg + i];
+		if (kind == GDB_VIEW_RC)
+			c = comp(seq[end - 1 - i]);
+		else if (kind == GDB_VIEW_U8)
+			c = (char)u8code(c);
+		*o++ = c;
+		if (width && ((i + 1) % width == 0 || i + 1 == n))
+			*o++ = '\n';
+	}
+	*len = (size_t)(o - out);
+	return out;
+}
+
+static int build_store(const char *dir, char **seqs, const int64_t *lens,
+		       int n)
+{
+	char err[512];
+	gdb_txn *t;
+	size_t cap = gdb_codecs_dna_bound(GDB_DNA_BLOCK_BASES);
+	uint8_t *enc = malloc(cap);
+	uint8_t md5[16] = {0}, sha[24] = {0};
+	gdb_provenance p = {.target = "t", .source = "mem", .command = "test"};
+	static const char *names[] = {"chr1", "chr/2", "x:1-5", "%odd"};
+
+	if (gdb_store_init(dir, err, sizeof(err)) < 0 ||
+	    gdb_txn_begin(dir, &t, err, sizeof(err)) < 0 ||
+	    gdb_txn_assembly_begin(t, "t", err, sizeof(err)) < 0) {
+		fprintf(stderr, "setup: %s\n", err);
+		return -1;
+	}
+	for (int k = 0; k < n; k++) {
+		CHECK(gdb_txn_contig_begin(t, names[k], k ? "" : " a desc",
+					   GDB_DNA_BLOCK_BASES, err,
+					   sizeof(err)) == 0, "%s", err);
+		for (int64_t off = 0; off < lens[k]; off += GDB_DNA_BLOCK_BASES) {
+			uint32_t nb = (uint32_t)(lens[k] - off <
+							 GDB_DNA_BLOCK_BASES
+						 ? lens[k] - off
+						 : GDB_DNA_BLOCK_BASES);
+			int e = gdb_codecs_dna_encode(seqs[k] + off, nb, 0, enc,
+						      cap, NULL);
+			CHECK(e > 0, "encode %d", e);
+			CHECK(gdb_txn_block_add(t, enc, (size_t)e, nb) == 0,
+			      "block_add");
+		}
+		CHECK(gdb_txn_contig_end(t, lens[k], 60, md5, sha) == 0,
+		      "contig_end");
+	}
+	/* A duplicate name is refused before anything is written. */
+	CHECK(gdb_txn_contig_begin(t, "chr1", "", GDB_DNA_BLOCK_BASES, err,
+				   sizeof(err)) == -EEXIST,
+	      "duplicate accepted");
+	CHECK(gdb_txn_provenance(t, &p) == 0, "provenance");
+	CHECK(gdb_txn_commit(t, NULL, err, sizeof(err)) == 0, "commit: %s",
+	      err);
+	free(enc);
+	return 0;
+}
+
+static void test_regions(const gdb_store *s)
+{
+	static const struct {
+		const char *text;
+		int rc;
+		int64_t beg, end;
+	} cases[] = {
+		{"chr1", 0, 0, 200001},
+		{"chr1:1-10", 0, 0, 10},
+		{"chr1:1,000-2,000", 0, 999, 2000},
+		{"chr1:5", 0, 4, 200001},
+		{"chr1:5-", 0, 4, 200001},
+		{"chr1:100-99999999", 0, 99, 200001},
+		{"chr1:0-5", GDB_EFORMAT, 0, 0},
+		{"chr1:10-5", GDB_EFORMAT, 0, 0},
+		{"chr1:200002-200003", GDB_EFORMAT, 0, 0},
+		{"chr1:x-5", GDB_EFORMAT, 0, 0},
+		{"chr9:1-5", -ENOENT, 0, 0},
+		{"x:1-5", 0, 0, 70000},		/* whole name wins */
+		{"{x:1-5}:2-3", 0, 1, 3},
+		{"chr/2:65536-65537", 0, 65535, 65537},
+	};
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t c = 0;
+		int64_t b = -1, e = -1;
+		int rc = gdb_store_region_parse(s, 0, cases[i].text, &c, &b, &e,
+						err, sizeof(err));
+		CHECK(rc == cases[i].rc, "%s: rc %d want %d", cases[i].text,
+		      rc, cases[i].rc);
+		if (rc == 0)
+			CHECK(b == cases[i].beg && e == cases[i].end,
+			      "%s: [%lld,%lld) want [%lld,%lld)",
+			      cases[i].text, (long long)b, (long long)e,
+			      (long long)cases[i].beg, (long long)cases[i].end);
+	}
+}
+
+static void test_escape(void)
+{
+	static const char *names[] = {"chr1", "a/b", "50%", ".", "..", "...",
+				      "x:1-2", "%2F"};
+	char esc[64], back[64];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		gdb_path_escape(names[i], esc);
+		CHECK(!strchr(esc, '/') && strcmp(esc, ".") && strcmp(esc, ".."),
+		      "%s escapes to unsafe %s", names[i], esc);
+		CHECK(gdb_path_unescape(esc, back, sizeof(back)) == 0 &&
+			      !strcmp(back, names[i]),
+		      "%s does not round-trip", names[i]);
+	}
+	/* One spelling per name. */
+	CHECK(gdb_path_unescape("a%2fb", back, sizeof(back)) == -ENOENT,
+	      "lowercase escape accepted");
+	CHECK(gdb_path_unescape("%41", back, sizeof(back)) == -ENOENT,
+	      "needless escape accepted");
+	CHECK(gdb_path_unescape("%2E", back, sizeof(back)) == 0 &&
+		      !strcmp(back, "."), "%%2E");
+}
+
+static void test_views(gdb_cache *c, char **seqs, const int64_t *lens)
+{
+	static const enum gdb_view_kind kinds[] = {GDB_VIEW_BASES, GDB_VIEW_U8,
+						   GDB_VIEW_RC};
+	char *buf = malloc(300000);
+
+	for (int iter = 0; iter < 400; iter++) {
+		int k = (int)(rnd() % 3);
+		int64_t beg = rnd() % lens[k], end;
+		enum gdb_view_kind kind = kinds[rnd() % 3];
+		uint32_t width = iter % 4 == 0 ? 0 : 1 + rnd() % 80;
+		gdb_view *v;
+		size_t rlen;
+		char *ref;
+
+		if (iter % 7 == 0)	/* around a block edge */
+			beg = (int64_t)GDB_DNA_BLOCK_BASES - 1 - rnd() % 3;
+		if (beg >= lens[k])
+			beg = lens[k] - 1;
+		end = beg + 1 + rnd() % (iter % 5 == 0 ? 140000 : 3000);
+		if (end > lens[k])
+			end = lens[k];
+		CHECK(gdb_view_region(kind, (uint32_t)k, beg, end, width,
+				      width ? "hdr" : NULL, &v) == 0, "view");
+		ref = reference(seqs[k], beg, end, kind, width,
+				width ? "hdr" : NULL, &rlen);
+		CHECK(v->size == rlen, "size %llu want %zu",
+		      (unsigned long long)v->size, rlen);
+		/* whole, then random pieces */
+		for (int piece = 0; piece < 12; piece++) {
+			uint64_t off = piece ? rnd() % (rlen + 3) : 0;
+			size_t len = piece ? rnd() % 70000 : rlen;
+			ssize_t got = gdb_view_read(v, c, off, len, buf);
+			size_t want = off >= rlen ? 0
+				      : rlen - off < len ? rlen - off : len;
+			CHECK(got == (ssize_t)want, "read len %zd want %zu",
+			      got, want);
+			if (got > 0 && memcmp(buf, ref + off, (size_t)got)) {
+				CHECK(0, "bytes differ: contig %d [%lld,%lld) "
+				      "kind %d width %u off %llu len %zu", k,
+				      (long long)beg, (long long)end, kind,
+				      width, (unsigned long long)off, len);
+				break;
+			}
+		}
+		free(ref);
+		gdb_view_free(v);
+		if (failures > 10)
+			break;
+	}
+	free(buf);
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/gdb-unit-XXXXXX";
+	int64_t lens[] = {200001, 65537, 70000, 1};
+	char *seqs[4];
+	char err[512], cmd[128];
+	gdb_store *s;
+	gdb_cache *c;
+
+	gdb_simd_init();
+	if (!mkdtemp(dir))
+		return 1;
+	strcat(dir, "/s");
+	for (int k = 0; k < 4; k++) {
+		seqs[k] = malloc((size_t)lens[k]);
+		make_seq(seqs[k], lens[k]);
+	}
+	if (build_store(dir, seqs, lens, 4) < 0)
+		return 1;
+	if (gdb_store_open(dir, 0, &s, err, sizeof(err)) < 0) {
+		fprintf(stderr, "open: %s\n", err);
+		return 1;
+	}
+	CHECK(gdb_store_generation(s) == 2, "generation");
+	CHECK(gdb_store_ncontigs(s) == 4, "contigs");
+	CHECK(!strcmp(gdb_store_contig(s, 0)->desc, " a desc"), "desc");
+	CHECK(gdb_store_contig_find(s, 0, "chr/2") == 1, "find");
+	CHECK(gdb_store_assembly_find(s, "nope") == -ENOENT, "asm find");
+	test_regions(s);
+	test_escape();
+	/* A cache far smaller than the data: eviction on every other get. */
+	CHECK(gdb_cache_create(s, 3 * GDB_DNA_BLOCK_BASES, &c) == 0, "cache");
+	test_views(c, seqs, lens);
+	{
+		gdb_cache_stats st;
+		gdb_cache_stats_get(c, &st);
+		CHECK(st.evictions > 0 && st.misses > 0, "cache never evicted");
+	}
+	gdb_cache_destroy(c);
+	gdb_store_close(s);
+	/* A second writer is refused while the first holds the lock. */
+	{
+		gdb_txn *a, *b;
+		CHECK(gdb_txn_begin(dir, &a, err, sizeof(err)) == 0, "lock 1");
+		CHECK(gdb_txn_begin(dir, &b, err, sizeof(err)) == GDB_ELOCKED,
+		      "second writer not refused");
+		gdb_txn_abort(a);
+	}
+	for (int k = 0; k < 4; k++)
+		free(seqs[k]);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%.*s'", (int)strlen(dir) - 2, dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cleanup failed\n");
+	if (failures)
+		fprintf(stderr, "test_store: %d failure(s)\n", failures);
+	else
+		printf("test_store: ok\n");
+	return failures ? 1 : 0;
+}
