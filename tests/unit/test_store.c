@@ -268,7 +268,7 @@ static void test_views(gdb_cache *c, char **seqs, const int64_t *lens)
 
 int main(void)
 {
-	char dir[] = "/tmp/gdb-unit-XXXXXX";
+	char dir[64] = "/tmp/gdb-unit-XXXXXX";
 	int64_t lens[] = {200001, 65537, 70000, 1};
 	char *seqs[4];
 	char err[512], cmd[128];
