@@ -62,6 +62,7 @@ struct node {
 	gdb_view *view;		/* N_VIEW, owned */
 	char *text;		/* N_TEXT, owned */
 	size_t textlen;
+	struct node *prev, *next;	/* live region nodes; FS.nodes_lock */
 };
 
 struct asm_nodes {
@@ -100,6 +101,11 @@ static struct fs {
 	uint64_t live_nodes;				/* atomic */
 	pthread_mutex_t snap_lock;
 	struct snap snap;				/* protected by snap_lock */
+	/* Region nodes the kernel holds: the kernel does not forget them
+	 * before an unmount, so they are freed from this list then. */
+	pthread_mutex_t nodes_lock;
+	struct node live;				/* list head */
+	pthread_key_t buf_key;				/* per-thread buffers */
 } FS;
 
 static struct node *node_of(fuse_ino_t ino)
@@ -179,6 +185,28 @@ static void fill_attr(struct node *n, struct stat *st)
 	}
 }
 
+static void node_link(struct node *n)
+{
+	pthread_mutex_lock(&FS.nodes_lock);
+	n->next = FS.live.next;
+	n->prev = &FS.live;
+	FS.live.next->prev = n;
+	FS.live.next = n;
+	pthread_mutex_unlock(&FS.nodes_lock);
+	__atomic_add_fetch(&FS.live_nodes, 1, __ATOMIC_RELAXED);
+}
+
+static void node_free(struct node *n)
+{
+	pthread_mutex_lock(&FS.nodes_lock);
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	pthread_mutex_unlock(&FS.nodes_lock);
+	__atomic_sub_fetch(&FS.live_nodes, 1, __ATOMIC_RELAXED);
+	gdb_view_free(n->view);
+	free(n);
+}
+
 static void reply_entry(fuse_req_t req, struct node *n)
 {
 	struct fuse_entry_param e;
@@ -194,11 +222,8 @@ static void reply_entry(fuse_req_t req, struct node *n)
 	}
 	if (fuse_reply_entry(req, &e) == -ENOENT && !n->permanent) {
 		/* The request was interrupted: undo the lookup. */
-		if (__atomic_sub_fetch(&n->nlookup, 1, __ATOMIC_ACQ_REL) == 0) {
-			gdb_view_free(n->view);
-			free(n);
-			__atomic_sub_fetch(&FS.live_nodes, 1, __ATOMIC_RELAXED);
-		}
+		if (__atomic_sub_fetch(&n->nlookup, 1, __ATOMIC_ACQ_REL) == 0)
+			node_free(n);
 	}
 }
 
@@ -289,7 +314,7 @@ static struct node *make_region(int32_t contig, const char *name)
 			free(n);
 			return NULL;
 		}
-		__atomic_add_fetch(&FS.live_nodes, 1, __ATOMIC_RELAXED);
+		node_link(n);
 		return n;
 	}
 	return NULL;
@@ -379,11 +404,8 @@ static void op_forget_one(fuse_ino_t ino, uint64_t nlookup)
 
 	if (n->permanent)
 		return;
-	if (__atomic_sub_fetch(&n->nlookup, nlookup, __ATOMIC_ACQ_REL) == 0) {
-		gdb_view_free(n->view);
-		free(n);
-		__atomic_sub_fetch(&FS.live_nodes, 1, __ATOMIC_RELAXED);
-	}
+	if (__atomic_sub_fetch(&n->nlookup, nlookup, __ATOMIC_ACQ_REL) == 0)
+		node_free(n);
 }
 
 static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
@@ -430,6 +452,11 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static __thread char *tbuf;
 static __thread size_t tcap;
 
+static void thread_buf_free(void *p)
+{
+	free(p);
+}
+
 static char *thread_buf(size_t size)
 {
 	if (size > tcap) {
@@ -439,6 +466,8 @@ static char *thread_buf(size_t size)
 			return NULL;
 		tbuf = p;
 		tcap = cap;
+		/* freed by thread_buf_free when the worker thread exits */
+		pthread_setspecific(FS.buf_key, p);
 	}
 	return tbuf;
 }
@@ -853,6 +882,8 @@ static int build_tree(void)
 
 static void free_tree(void)
 {
+	while (FS.live.next && FS.live.next != &FS.live)
+		node_free(FS.live.next);
 	uint32_t na = FS.store ? gdb_store_nassemblies(FS.store) : 0;
 	uint32_t nc = FS.store ? gdb_store_ncontigs(FS.store) : 0;
 
@@ -935,6 +966,9 @@ int gdb_fs_run(const gdb_fs_opts *o, char *err, size_t errlen)
 
 	memset(&FS, 0, sizeof(FS));
 	pthread_mutex_init(&FS.snap_lock, NULL);
+	pthread_mutex_init(&FS.nodes_lock, NULL);
+	FS.live.next = FS.live.prev = &FS.live;
+	pthread_key_create(&FS.buf_key, thread_buf_free);
 	gdb_simd_init();
 	rc = gdb_store_open(o->store_path, 0, &FS.store, err, errlen);
 	if (rc < 0)
@@ -1011,6 +1045,13 @@ out:
 	gdb_store_close(FS.store);
 	free(FS.snap.p);
 	pthread_mutex_destroy(&FS.snap_lock);
+	pthread_mutex_destroy(&FS.nodes_lock);
+	/* This (main) thread's buffer, if it used one. */
+	free(tbuf);
+	tbuf = NULL;
+	tcap = 0;
+	pthread_setspecific(FS.buf_key, NULL);
+	pthread_key_delete(FS.buf_key);
 	memset(&FS, 0, sizeof(FS));
 	return rc;
 }
