@@ -214,7 +214,8 @@ static int parse_manifest(const uint8_t *b, size_t len, gdb_manifest *m,
 		a->segment_bytes = rd_u64(&r);
 		a->index_crc = rd_u32(&r);
 		a->kind = rd_u32(&r);
-		if (!r.bad && a->kind != GDB_KIND_DNA) {
+		if (!r.bad && a->kind != GDB_KIND_DNA &&
+		    a->kind != GDB_OBJECT_SECTIONS) {
 			gdb_seterr(err, errlen, "%s: unknown assembly kind %u",
 				   name, a->kind);
 			return GDB_EVERSION;

@@ -50,7 +50,17 @@ struct gdb_store {
 		uint8_t *map;
 		size_t len;
 		char name[32];
-	} *segs;			/* per assembly */
+	} *segs;			/* per manifest entry */
+	uint32_t *asm_entry;		/* per assembly: its manifest entry */
+	uint32_t nobj;
+	gdb_object *objs;
+	struct section {
+		char *name;
+		const uint8_t *data;	/* into the segment's mapping */
+		uint64_t len;
+		uint32_t crc;
+		int state;		/* atomic: 0 unchecked, 1 ok, -1 bad */
+	} **secs;			/* per object: its sections */
 	uint32_t *htab;			/* contig ids + 1; 0 = empty */
 	uint32_t hmask;
 };
@@ -216,11 +226,49 @@ bad:
 	return GDB_ECORRUPT;
 }
 
-static int map_segment(gdb_store *s, int dirfd, uint32_t ai, char *err,
+/* The index of a sections object (kind GDB_OBJECT_SECTIONS). */
+static int parse_sections(gdb_store *s, uint32_t oi, const uint8_t *base,
+			  const uint8_t *idx, size_t len, uint64_t data_end,
+			  uint32_t n, const char *segname, char *err,
+			  size_t errlen)
+{
+	const uint8_t *p = idx, *end = idx + len;
+	struct section *sec = calloc(n ? n : 1, sizeof(*sec));
+
+	if (!sec)
+		return -ENOMEM;
+	s->secs[oi] = sec;
+	s->objs[oi].nsections = n;
+	for (uint32_t k = 0; k < n; k++) {
+		uint64_t off, sl;
+		sec[k].name = take_str(&p, end, 2);
+		if (!sec[k].name || end - p < 20)
+			goto bad;
+		off = gdb_get_le64(p);
+		sl = gdb_get_le64(p + 8);
+		sec[k].crc = gdb_get_le32(p + 16);
+		p += 20;
+		if (off < GDB_SEGMENT_HDR || off > data_end ||
+		    sl > data_end - off)
+			goto bad;
+		sec[k].data = base + off;
+		sec[k].len = sl;
+	}
+	if (p != end)
+		goto bad;
+	return 0;
+bad:
+	gdb_seterr(err, errlen, "%s/%s: malformed section index", s->path,
+		   segname);
+	return GDB_ECORRUPT;
+}
+
+static int map_segment(gdb_store *s, int dirfd, uint32_t ei, char *err,
 		       size_t errlen)
 {
-	const gdb_mf_asm *ma = &s->mf.asms[ai];
-	struct seg *sg = &s->segs[ai];
+	const gdb_mf_asm *ma = &s->mf.asms[ei];
+	struct seg *sg = &s->segs[ei];
+	uint32_t ai;
 	struct stat st;
 	const uint8_t *h;
 	uint64_t ioff, ilen;
@@ -278,6 +326,20 @@ static int map_segment(gdb_store *s, int dirfd, uint32_t ai, char *err,
 			   s->path, sg->name);
 		return GDB_ECHECKSUM;
 	}
+	if (ma->kind == GDB_OBJECT_SECTIONS) {
+		uint32_t oi = s->nobj++;
+		/* Each section needs at least 22 index bytes. */
+		if (n > ilen / 22)
+			return GDB_ECORRUPT;
+		s->objs[oi].name = ma->name;
+		s->objs[oi].kind = ma->kind;
+		s->objs[oi].segment_id = ma->segment_id;
+		s->objs[oi].segment_bytes = ma->segment_bytes;
+		return parse_sections(s, oi, h, h + ioff, ilen, ioff, n,
+				      sg->name, err, errlen);
+	}
+	ai = s->nasm++;
+	s->asm_entry[ai] = ei;
 	/* Each contig needs at least 66 index bytes: bounds the allocation. */
 	if (n > ilen / 66)
 		return GDB_ECORRUPT;
@@ -295,7 +357,7 @@ static int map_segment(gdb_store *s, int dirfd, uint32_t ai, char *err,
 			return -ENOMEM;
 		s->blocktab = bt;
 	}
-	s->asms[ai].name = s->mf.asms[ai].name;
+	s->asms[ai].name = ma->name;
 	s->asms[ai].first_contig = s->ncontigs;
 	s->asms[ai].ncontigs = n;
 	s->asms[ai].segment_id = ma->segment_id;
@@ -331,16 +393,22 @@ int gdb_store_open(const char *path, unsigned flags, gdb_store **out,
 	if (rc < 0)
 		goto fail;
 	s->generation = s->mf.generation;
-	s->nasm = s->mf.nasm;
-	s->asms = calloc(s->nasm ? s->nasm : 1, sizeof(*s->asms));
-	s->segs = calloc(s->nasm ? s->nasm : 1, sizeof(*s->segs));
+	{
+		size_t ne = s->mf.nasm ? s->mf.nasm : 1;
+		s->asms = calloc(ne, sizeof(*s->asms));
+		s->segs = calloc(ne, sizeof(*s->segs));
+		s->asm_entry = calloc(ne, sizeof(*s->asm_entry));
+		s->objs = calloc(ne, sizeof(*s->objs));
+		s->secs = calloc(ne, sizeof(*s->secs));
+	}
 	s->nprov = s->mf.nprov;
 	s->prov = calloc(s->nprov ? s->nprov : 1, sizeof(*s->prov));
-	if (!s->asms || !s->segs || !s->prov) {
+	if (!s->asms || !s->segs || !s->prov || !s->asm_entry || !s->objs ||
+	    !s->secs) {
 		rc = -ENOMEM;
 		goto fail;
 	}
-	for (uint32_t i = 0; i < s->nasm; i++) {
+	for (uint32_t i = 0; i < s->mf.nasm; i++) {
 		rc = map_segment(s, dirfd, i, err, errlen);
 		if (rc < 0)
 			goto fail;
@@ -374,9 +442,17 @@ void gdb_store_close(gdb_store *s)
 		free((char *)s->contigs[i].name); /* owned: strdup'd at open */
 		free((char *)s->contigs[i].desc);
 	}
-	for (uint32_t i = 0; s->segs && i < s->nasm; i++)
+	for (uint32_t i = 0; s->segs && i < s->mf.nasm; i++)
 		if (s->segs[i].map)
 			munmap(s->segs[i].map, s->segs[i].len);
+	for (uint32_t i = 0; s->secs && i < s->nobj; i++) {
+		for (uint32_t k = 0; s->secs[i] && k < s->objs[i].nsections; k++)
+			free(s->secs[i][k].name);
+		free(s->secs[i]);
+	}
+	free(s->secs);
+	free(s->objs);
+	free(s->asm_entry);
 	gdb_manifest_free(&s->mf);
 	free(s->contigs);
 	free(s->blocktab);
@@ -551,7 +627,7 @@ static int block_locate(const gdb_store *s, uint32_t contig, uint32_t block,
 	if (contig >= s->ncontigs || block >= s->contigs[contig].nblocks)
 		return -EINVAL;
 	c = &s->contigs[contig];
-	sg = &s->segs[c->asm_index];
+	sg = &s->segs[s->asm_entry[c->asm_index]];
 	e = s->blocktab[contig] + (size_t)block * GDB_BLOCK_ENTRY;
 	*off = gdb_get_le64(e);
 	*len = gdb_get_le32(e + 8);
@@ -616,4 +692,62 @@ int gdb_store_block_check(const gdb_store *s, uint32_t contig, uint32_t block,
 	if (n < 0 || (uint32_t)n != block_expect(&s->contigs[contig], block))
 		return GDB_ECORRUPT;
 	return n;
+}
+
+uint32_t gdb_store_nobjects(const gdb_store *s)
+{
+	return s->nobj;
+}
+
+const gdb_object *gdb_store_object(const gdb_store *s, uint32_t i)
+{
+	return i < s->nobj ? &s->objs[i] : NULL;
+}
+
+int gdb_store_object_find(const gdb_store *s, uint32_t kind, const char *name)
+{
+	for (uint32_t i = 0; i < s->nobj; i++)
+		if (s->objs[i].kind == kind && !strcmp(s->objs[i].name, name))
+			return (int)i;
+	return -ENOENT;
+}
+
+int gdb_store_section_at(const gdb_store *s, uint32_t obj, uint32_t i,
+			 const char **name, const void **data, uint64_t *len)
+{
+	struct section *sec;
+	int st;
+
+	if (obj >= s->nobj || i >= s->objs[obj].nsections)
+		return -EINVAL;
+	sec = &s->secs[obj][i];
+	if (name)
+		*name = sec->name;
+	/* Check once; the verdict is cached (a benign race: both checks
+	 * give the same answer). */
+	st = __atomic_load_n(&sec->state, __ATOMIC_ACQUIRE);
+	if (st == 0) {
+		st = gdb_crc32c(sec->data, sec->len) == sec->crc ? 1 : -1;
+		__atomic_store_n(&sec->state, st, __ATOMIC_RELEASE);
+		if (st < 0)
+			gdb_log(GDB_LOG_ERROR,
+				"checksum mismatch in %s section %s (%s)",
+				s->objs[obj].name, sec->name, s->path);
+	}
+	if (st < 0)
+		return GDB_ECHECKSUM;
+	*data = sec->data;
+	*len = sec->len;
+	return 0;
+}
+
+int gdb_store_section(const gdb_store *s, uint32_t obj, const char *name,
+		      const void **data, uint64_t *len)
+{
+	if (obj >= s->nobj)
+		return -EINVAL;
+	for (uint32_t i = 0; i < s->objs[obj].nsections; i++)
+		if (!strcmp(s->secs[obj][i].name, name))
+			return gdb_store_section_at(s, obj, i, NULL, data, len);
+	return -ENOENT;
 }

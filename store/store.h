@@ -73,6 +73,22 @@ typedef struct gdb_assembly {
 	int64_t total_length;
 } gdb_assembly;
 
+/*
+ * Objects: anything that is not a DNA assembly (graphs, ...) is stored as
+ * a named set of byte sections in one segment, each section 64-byte
+ * aligned in the mapping (so arrays can be used in place) and covered by
+ * its own CRC32C. Names are unique per kind.
+ */
+#define GDB_OBJECT_SECTIONS 2u	/* manifest kind of a sections object */
+
+typedef struct gdb_object {
+	const char *name;
+	uint32_t kind;		/* GDB_OBJECT_SECTIONS */
+	uint32_t nsections;
+	uint64_t segment_id;
+	uint64_t segment_bytes;
+} gdb_object;
+
 /* Provenance of one import (strings borrowed, valid until close). */
 typedef struct gdb_provenance {
 	const char *target;	/* assembly name */
@@ -113,6 +129,26 @@ uint32_t gdb_store_ncontigs(const gdb_store *s);
 const gdb_contig *gdb_store_contig(const gdb_store *s, uint32_t id);
 uint32_t gdb_store_nprovenance(const gdb_store *s);
 const gdb_provenance *gdb_store_provenance(const gdb_store *s, uint32_t i);
+
+uint32_t gdb_store_nobjects(const gdb_store *s);
+const gdb_object *gdb_store_object(const gdb_store *s, uint32_t i);
+/* @return the object index, or -ENOENT. */
+int gdb_store_object_find(const gdb_store *s, uint32_t kind, const char *name);
+
+/*
+ * gdb_store_section - one section of an object, in place.
+ * @param data out: read-only bytes in the store's mapping, 64-byte
+ *             aligned; valid until gdb_store_close()
+ * @return 0; -ENOENT (no such section); GDB_ECHECKSUM (its CRC32C failed:
+ *         checked on first access, logged, the verdict kept); -EINVAL.
+ */
+GDB_MUST_CHECK int gdb_store_section(const gdb_store *s, uint32_t obj,
+				     const char *name, const void **data,
+				     uint64_t *len);
+/* The same by position 0 .. nsections-1 (verify, listing). */
+GDB_MUST_CHECK int gdb_store_section_at(const gdb_store *s, uint32_t obj,
+					uint32_t i, const char **name,
+					const void **data, uint64_t *len);
 
 /* @return the assembly index, or -ENOENT. Exact, case-sensitive match. */
 int gdb_store_assembly_find(const gdb_store *s, const char *name);
@@ -176,6 +212,20 @@ void gdb_store_segment_name(uint64_t id, char *buf, size_t buflen);
  */
 GDB_MUST_CHECK int gdb_txn_begin(const char *path, gdb_txn **out, char *err,
 				 size_t errlen);
+
+/*
+ * Instead of an assembly, a transaction may create one sections object:
+ * gdb_txn_object_begin -> (gdb_txn_section_begin -> gdb_txn_section_write*
+ * -> gdb_txn_section_end)* -> gdb_txn_provenance -> gdb_txn_commit.
+ * -EEXIST if an object of that kind has the name. Section names are 1-255
+ * bytes and unique within the object.
+ */
+GDB_MUST_CHECK int gdb_txn_object_begin(gdb_txn *t, uint32_t kind,
+					const char *name, char *err,
+					size_t errlen);
+GDB_MUST_CHECK int gdb_txn_section_begin(gdb_txn *t, const char *name);
+GDB_MUST_CHECK int gdb_txn_section_write(gdb_txn *t, const void *p, size_t n);
+GDB_MUST_CHECK int gdb_txn_section_end(gdb_txn *t);
 
 /* Start the transaction's one new assembly. -EEXIST if the name is taken. */
 GDB_MUST_CHECK int gdb_txn_assembly_begin(gdb_txn *t, const char *name,

@@ -17,6 +17,7 @@
 #define GDB_SEGMENT_HDR 64u
 #define GDB_BLOCK_ENTRY 16u	/* u64 offset, u32 stored_len, u32 crc32c */
 #define GDB_KIND_DNA 1u
+#define GDB_SECTION_ALIGN 64u	/* sections start on this boundary */
 
 /* One assembly entry of a manifest. */
 typedef struct gdb_mf_asm {

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "simd/simd.h"
 #include "store/store_int.h"
 
 #define WBUF_SIZE (1u << 20)
@@ -44,6 +45,13 @@ struct gdb_txn {
 	uint32_t names_cap;
 	gdb_mf_prov prov;
 	int have_prov;
+	uint32_t kind;			/* GDB_KIND_DNA or GDB_OBJECT_SECTIONS */
+	/* sections object being built */
+	uint32_t nsec;
+	int in_section;
+	size_t sec_at;			/* index offset of the open section */
+	uint64_t sec_off;
+	uint32_t sec_crc;
 };
 
 static uint32_t str_hash(const char *s)
@@ -320,22 +328,24 @@ int gdb_store_repair(const char *path, unsigned *removed, char *err,
 	return 0;
 }
 
-int gdb_txn_assembly_begin(gdb_txn *t, const char *name, char *err,
-			   size_t errlen)
+/* Start the one segment of this transaction, for a new entry. */
+static int begin_entry(gdb_txn *t, uint32_t kind, const char *name,
+		       const char *what, char *err, size_t errlen)
 {
 	uint8_t hdr[GDB_SEGMENT_HDR] = {0};
 
 	if (t->asm_name)
 		return -EINVAL;
-	GDB_TRY(gdb_store_name_check(name, "assembly", err, errlen));
+	GDB_TRY(gdb_store_name_check(name, what, err, errlen));
 	for (uint32_t i = 0; i < t->mf.nasm; i++) {
-		if (!strcmp(t->mf.asms[i].name, name)) {
-			gdb_seterr(err, errlen,
-				   "assembly '%s' already exists in %s", name,
-				   t->path);
+		if (t->mf.asms[i].kind == kind &&
+		    !strcmp(t->mf.asms[i].name, name)) {
+			gdb_seterr(err, errlen, "%s '%s' already exists in %s",
+				   what, name, t->path);
 			return -EEXIST;
 		}
 	}
+	t->kind = kind;
 	t->asm_name = strdup(name);
 	if (!t->asm_name)
 		return -ENOMEM;
@@ -353,6 +363,74 @@ int gdb_txn_assembly_begin(gdb_txn *t, const char *name, char *err,
 	return seg_write(t, hdr, sizeof(hdr));
 }
 
+int gdb_txn_assembly_begin(gdb_txn *t, const char *name, char *err,
+			   size_t errlen)
+{
+	return begin_entry(t, GDB_KIND_DNA, name, "assembly", err, errlen);
+}
+
+int gdb_txn_object_begin(gdb_txn *t, uint32_t kind, const char *name,
+			 char *err, size_t errlen)
+{
+	if (kind != GDB_OBJECT_SECTIONS)
+		return -EINVAL;
+	return begin_entry(t, kind, name, "object", err, errlen);
+}
+
+int gdb_txn_section_begin(gdb_txn *t, const char *name)
+{
+	static const uint8_t zeros[GDB_SECTION_ALIGN];
+	size_t nl = strlen(name);
+	uint8_t *p;
+	int rc;
+
+	if (t->kind != GDB_OBJECT_SECTIONS || t->in_section || nl == 0 ||
+	    nl > GDB_NAME_MAX)
+		return -EINVAL;
+	rc = names_add(t, name);
+	if (rc < 0)
+		return rc;
+	/* Align the section so arrays in it can be used in place. */
+	if (t->seg_off % GDB_SECTION_ALIGN)
+		GDB_TRY(seg_write(t, zeros, GDB_SECTION_ALIGN -
+					      t->seg_off % GDB_SECTION_ALIGN));
+	t->sec_at = t->idx_len;
+	p = idx_room(t, 2 + nl + 20);
+	if (!p)
+		return -ENOMEM;
+	gdb_put_le16(p, (uint16_t)nl);
+	memcpy(p + 2, name, nl);
+	t->sec_off = t->seg_off;
+	t->sec_crc = 0;
+	t->in_section = 1;
+	return 0;
+}
+
+int gdb_txn_section_write(gdb_txn *t, const void *p, size_t n)
+{
+	if (!t->in_section)
+		return -EINVAL;
+	t->sec_crc = gdb_simd()->crc32c(t->sec_crc, p, n);
+	return seg_write(t, p, n);
+}
+
+int gdb_txn_section_end(gdb_txn *t)
+{
+	uint8_t *p;
+	size_t nl;
+
+	if (!t->in_section)
+		return -EINVAL;
+	p = t->idx + t->sec_at;
+	nl = gdb_get_le16(p);
+	gdb_put_le64(p + 2 + nl, t->sec_off);
+	gdb_put_le64(p + 2 + nl + 8, t->seg_off - t->sec_off);
+	gdb_put_le32(p + 2 + nl + 16, t->sec_crc);
+	t->in_section = 0;
+	t->nsec++;
+	return 0;
+}
+
 int gdb_txn_contig_begin(gdb_txn *t, const char *name, const char *desc,
 			 uint32_t block_bases, char *err, size_t errlen)
 {
@@ -360,7 +438,7 @@ int gdb_txn_contig_begin(gdb_txn *t, const char *name, const char *desc,
 	uint8_t *p;
 	int rc;
 
-	if (!t->asm_name || t->in_contig || block_bases == 0)
+	if (t->kind != GDB_KIND_DNA || t->in_contig || block_bases == 0)
 		return -EINVAL;
 	GDB_TRY(gdb_store_name_check(name, "contig", err, errlen));
 	if (dl > (1u << 24)) {
@@ -468,7 +546,7 @@ static int finish_segment(gdb_txn *t, uint32_t *index_crc)
 	gdb_put_le64(h + 24, ioff);
 	gdb_put_le64(h + 32, t->idx_len);
 	gdb_put_le32(h + 40, *index_crc);
-	gdb_put_le32(h + 44, t->ncontigs);
+	gdb_put_le32(h + 44, t->kind == GDB_KIND_DNA ? t->ncontigs : t->nsec);
 	gdb_put_le32(h + 60, gdb_crc32c(h, 60));
 	if (pwrite(t->segfd, h, sizeof(h), 0) != (ssize_t)sizeof(h))
 		return errno ? -errno : -EIO;
@@ -511,8 +589,8 @@ int gdb_txn_commit(gdb_txn *t, uint64_t *generation, char *err,
 	uint32_t icrc;
 	int rc;
 
-	if (!t->asm_name || t->in_contig || t->ncontigs == 0 ||
-	    !t->have_prov) {
+	if (!t->asm_name || t->in_contig || t->in_section || !t->have_prov ||
+	    (t->kind == GDB_KIND_DNA && t->ncontigs == 0)) {
 		gdb_txn_abort(t);
 		return -EINVAL;
 	}
@@ -534,7 +612,7 @@ int gdb_txn_commit(gdb_txn *t, uint64_t *generation, char *err,
 		.segment_id = t->seg_id,
 		.segment_bytes = t->seg_off,
 		.index_crc = icrc,
-		.kind = GDB_KIND_DNA,
+		.kind = t->kind,
 	};
 	prov[t->mf.nprov] = t->prov;
 	m = (gdb_manifest){

@@ -96,6 +96,15 @@ static void info_json(const gdb_store *s)
 		}
 		printf("]}");
 	}
+	printf("], \"objects\": [");
+	for (uint32_t i = 0; i < gdb_store_nobjects(s); i++) {
+		const gdb_object *o = gdb_store_object(s, i);
+		printf("%s\n {\"name\": ", i ? "," : "");
+		json_str(stdout, o->name);
+		printf(", \"kind\": %u, \"sections\": %u, \"stored_bytes\": "
+		       "%llu}", o->kind, o->nsections,
+		       (unsigned long long)o->segment_bytes);
+	}
 	printf("], \"provenance\": [");
 	for (uint32_t i = 0; i < gdb_store_nprovenance(s); i++) {
 		const gdb_provenance *p = gdb_store_provenance(s, i);
@@ -152,6 +161,11 @@ static void info_text(const gdb_store *s)
 		if (a->ncontigs > 50)
 			printf("  ... and %u more (genomedb info --json)\n",
 			       a->ncontigs - 50);
+	}
+	for (uint32_t i = 0; i < gdb_store_nobjects(s); i++) {
+		const gdb_object *o = gdb_store_object(s, i);
+		printf("\nobject %s: %u sections, %llu bytes stored\n", o->name,
+		       o->nsections, (unsigned long long)o->segment_bytes);
 	}
 	for (uint32_t i = 0; i < gdb_store_nprovenance(s); i++) {
 		const gdb_provenance *p = gdb_store_provenance(s, i);
@@ -390,9 +404,25 @@ int cmd_verify(int argc, char **argv)
 			}
 		}
 	}
+	for (uint32_t oi = 0; oi < gdb_store_nobjects(s); oi++) {
+		const gdb_object *o = gdb_store_object(s, oi);
+		for (uint32_t k = 0; k < o->nsections; k++) {
+			const char *name = "?";
+			const void *data;
+			uint64_t len;
+			int rc = gdb_store_section_at(s, oi, k, &name, &data,
+						      &len);
+			blocks++;
+			if (rc < 0) {
+				printf("damaged: object %s section %s: %s\n",
+				       o->name, name, gdb_strerror(rc));
+				bad++;
+			}
+		}
+	}
 	if (!quiet || bad)
 		printf("%s: generation %llu, %u assemblies, %u contigs, %llu "
-		       "blocks checked, %d damaged\n",
+		       "blocks and sections checked, %d damaged\n",
 		       path, (unsigned long long)gdb_store_generation(s),
 		       gdb_store_nassemblies(s), gdb_store_ncontigs(s),
 		       (unsigned long long)blocks, bad);

@@ -266,6 +266,53 @@ static void test_views(gdb_cache *c, char **seqs, const int64_t *lens)
 	free(buf);
 }
 
+/* A sections object: written in pieces, read back in place, aligned. */
+static void test_objects(const char *dir)
+{
+	gdb_provenance p = {.target = "net", .source = "mem", .command = "t"};
+	char err[256];
+	gdb_txn *t;
+	gdb_store *s;
+	uint32_t *big = malloc(1000003 * sizeof(uint32_t));
+	const void *data;
+	uint64_t len;
+	int oi;
+
+	for (uint32_t i = 0; i < 1000003; i++)
+		big[i] = i * 2654435761u;
+	CHECK(gdb_txn_begin(dir, &t, err, sizeof(err)) == 0, "%s", err);
+	CHECK(gdb_txn_object_begin(t, GDB_OBJECT_SECTIONS, "net", err,
+				   sizeof(err)) == 0, "%s", err);
+	CHECK(gdb_txn_section_begin(t, "small") == 0, "sec");
+	CHECK(gdb_txn_section_write(t, "abc", 3) == 0, "write");
+	CHECK(gdb_txn_section_end(t) == 0, "end");
+	CHECK(gdb_txn_section_begin(t, "big") == 0, "sec");
+	CHECK(gdb_txn_section_write(t, big, 7) == 0, "write");
+	CHECK(gdb_txn_section_write(t, (char *)big + 7,
+				    1000003 * 4 - 7) == 0, "write");
+	CHECK(gdb_txn_section_end(t) == 0, "end");
+	CHECK(gdb_txn_section_begin(t, "small") == -EEXIST, "dup section");
+	CHECK(gdb_txn_provenance(t, &p) == 0, "prov");
+	CHECK(gdb_txn_commit(t, NULL, err, sizeof(err)) == 0, "%s", err);
+	CHECK(gdb_store_open(dir, 0, &s, err, sizeof(err)) == 0, "%s", err);
+	oi = gdb_store_object_find(s, GDB_OBJECT_SECTIONS, "net");
+	CHECK(oi >= 0 && gdb_store_nassemblies(s) == 1, "object not found");
+	if (oi >= 0) {
+		CHECK(gdb_store_section(s, (uint32_t)oi, "big", &data, &len) == 0 &&
+			      len == 1000003 * 4 && !memcmp(data, big, len) &&
+			      ((uintptr_t)data % 64) == 0,
+		      "big section wrong or unaligned");
+		CHECK(gdb_store_section(s, (uint32_t)oi, "small", &data, &len) == 0 &&
+			      len == 3 && !memcmp(data, "abc", 3), "small");
+		CHECK(gdb_store_section(s, (uint32_t)oi, "none", &data, &len) ==
+			      -ENOENT, "missing section");
+	}
+	/* The assembly is still there beside it. */
+	CHECK(gdb_store_contig_find(s, 0, "chr1") == 0, "assembly lost");
+	gdb_store_close(s);
+	free(big);
+}
+
 int main(void)
 {
 	char dir[64] = "/tmp/gdb-unit-XXXXXX";
@@ -314,6 +361,7 @@ int main(void)
 		      "second writer not refused");
 		gdb_txn_abort(a);
 	}
+	test_objects(dir);
 	for (int k = 0; k < 4; k++)
 		free(seqs[k]);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%.*s'", (int)strlen(dir) - 2, dir);
