@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "cache/cache.h"
+#include "fs/ns.h"
 #include "fs/render.h"
 #include "simd/simd.h"
 #include "store/store.h"
@@ -49,7 +50,8 @@ enum nkind {
 	N_ASM,		/* /<asm> */
 	N_CONTIGDIR,	/* /<asm>/<contig> (region lookups) */
 	N_VIEW,		/* any sequence file */
-	N_TEXT,		/* .fai, .dict */
+	N_TEXT,		/* .fai, .dict, computed files (owned text) */
+	N_NSDIR,	/* a directory of a computed namespace */
 };
 
 struct node {
@@ -63,6 +65,17 @@ struct node {
 	char *text;		/* N_TEXT, owned */
 	size_t textlen;
 	struct node *prev, *next;	/* live region nodes; FS.nodes_lock */
+	uint32_t prov;		/* N_NSDIR: index in FS.provs */
+	char *path;		/* N_NSDIR: path below the provider's top */
+};
+
+#define MAX_PROVIDERS 8
+
+/* A mounted computed namespace (fs/ns.h). */
+struct nsprov {
+	const gdb_ns_provider *p;
+	void *ctx;
+	struct node top;
 };
 
 struct asm_nodes {
@@ -106,6 +119,8 @@ static struct fs {
 	pthread_mutex_t nodes_lock;
 	struct node live;				/* list head */
 	pthread_key_t buf_key;				/* per-thread buffers */
+	struct nsprov provs[MAX_PROVIDERS];
+	unsigned nprov;
 } FS;
 
 static struct node *node_of(fuse_ino_t ino)
@@ -125,7 +140,7 @@ _Static_assert(sizeof(fuse_ino_t) >= sizeof(uintptr_t),
 static int is_dir(const struct node *n)
 {
 	return n->kind == N_ROOT || n->kind == N_GDBDIR || n->kind == N_ASM ||
-	       n->kind == N_CONTIGDIR;
+	       n->kind == N_CONTIGDIR || n->kind == N_NSDIR;
 }
 
 static char *render_stats(size_t *len);
@@ -204,6 +219,8 @@ static void node_free(struct node *n)
 	pthread_mutex_unlock(&FS.nodes_lock);
 	__atomic_sub_fetch(&FS.live_nodes, 1, __ATOMIC_RELAXED);
 	gdb_view_free(n->view);
+	free(n->text);
+	free(n->path);
 	free(n);
 }
 
@@ -363,6 +380,58 @@ static struct node *lookup_in_asm(uint32_t ai, const char *name)
 	return NULL;
 }
 
+/*
+ * A name below a computed namespace: the provider computes the whole file
+ * now, so its size is exact from the first stat. Errors other than ENOENT
+ * (an answer too large, a damaged store) are returned as they are and
+ * logged with the provider's reason.
+ */
+static int lookup_ns(struct node *p, const char *name, struct node **out)
+{
+	const struct nsprov *pv = &FS.provs[p->prov];
+	size_t pl = strlen(p->path), nl = strlen(name), len = 0;
+	char *path = malloc(pl + nl + 2), *data = NULL;
+	char err[256] = "";
+	struct node *n;
+	int rc;
+
+	if (!path)
+		return -ENOMEM;
+	if (pl)
+		snprintf(path, pl + nl + 2, "%s/%s", p->path, name);
+	else
+		memcpy(path, name, nl + 1);
+	rc = pv->p->resolve(pv->ctx, path, &data, &len, err, sizeof(err));
+	if (rc < 0) {
+		if (rc != -ENOENT)
+			gdb_log(GDB_LOG_WARN, "/%s/%s: %s", pv->p->name, path,
+				err[0] ? err : gdb_strerror(rc));
+		free(path);
+		return rc;
+	}
+	n = calloc(1, sizeof(*n));
+	if (!n) {
+		free(path);
+		free(data);
+		return -ENOMEM;
+	}
+	n->contig = -1;
+	n->prov = p->prov;
+	if (rc == GDB_NS_DIR) {
+		n->kind = N_NSDIR;
+		n->path = path;
+		free(data);
+	} else {
+		n->kind = N_TEXT;
+		n->text = data;
+		n->textlen = len;
+		free(path);
+	}
+	node_link(n);
+	*out = n;
+	return 0;
+}
+
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct node *p = node_of(parent), *n = NULL;
@@ -375,6 +444,10 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 			n = &FS.gdbdir;
 		} else if ((ai = gdb_store_assembly_find(FS.store, name)) >= 0) {
 			n = &FS.asms[ai].dir;
+		} else {
+			for (unsigned i = 0; i < FS.nprov; i++)
+				if (!strcmp(name, FS.provs[i].p->name))
+					n = &FS.provs[i].top;
 		}
 		break;
 	case N_GDBDIR:
@@ -387,6 +460,14 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	case N_CONTIGDIR:
 		n = make_region(p->contig, name);
 		break;
+	case N_NSDIR: {
+		int rc = lookup_ns(p, name, &n);
+		if (rc < 0 && rc != -ENOENT) {
+			fuse_reply_err(req, to_errno(rc));
+			return;
+		}
+		break;
+	}
 	default:
 		fuse_reply_err(req, ENOTDIR);
 		return;
@@ -547,6 +628,10 @@ static const char *dir_entry(struct node *d, uint64_t i, struct node **out,
 			*out = &FS.asms[i - 1].dir;
 			return gdb_store_assembly(FS.store, (uint32_t)i - 1)->name;
 		}
+		if (i - 1 - na < FS.nprov) {
+			*out = &FS.provs[i - 1 - na].top;
+			return FS.provs[i - 1 - na].p->name;
+		}
 		return NULL;
 	case N_GDBDIR:
 		if (i == 0) {
@@ -610,6 +695,50 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_open(req, fi);
 }
 
+/* Fill a readdir reply from a provider's list(), skipping to off. */
+struct ns_fill {
+	fuse_req_t req;
+	char *buf;
+	size_t size, used;
+	uint64_t index, from;
+	int full;
+};
+
+static int ns_emit(void *arg, const char *name, int is_dir)
+{
+	struct ns_fill *f = arg;
+	struct stat st;
+	size_t need;
+
+	if (f->index++ < f->from)
+		return 0;
+	memset(&st, 0, sizeof(st));
+	st.st_mode = is_dir ? S_IFDIR : S_IFREG;
+	need = fuse_add_direntry(f->req, f->buf + f->used, f->size - f->used,
+				 name, &st, (off_t)f->index);
+	if (need > f->size - f->used) {
+		f->full = 1;
+		return 1;
+	}
+	f->used += need;
+	return 0;
+}
+
+static void readdir_ns(fuse_req_t req, struct node *d, char *buf,
+		       size_t size, off_t off)
+{
+	const struct nsprov *pv = &FS.provs[d->prov];
+	struct ns_fill f = {.req = req, .buf = buf, .size = size,
+			    .from = (uint64_t)off};
+	int rc = pv->p->list ? pv->p->list(pv->ctx, d->path, ns_emit, &f) : 0;
+
+	if (rc < 0 && f.used == 0) {
+		fuse_reply_err(req, to_errno(rc));
+		return;
+	}
+	fuse_reply_buf(req, buf, f.used);
+}
+
 static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 		       off_t off, struct fuse_file_info *fi)
 {
@@ -622,6 +751,10 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 	(void)fi;
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	if (d->kind == N_NSDIR) {
+		readdir_ns(req, d, buf, size, off);
 		return;
 	}
 	/* Offsets: 1 = ".", 2 = "..", 3 + k = entry k. */
@@ -859,6 +992,16 @@ static int build_tree(void)
 		if (!an->fai.text || !an->dict.text)
 			return -ENOMEM;
 	}
+	for (unsigned i = 0; gdb_ns_creators[i] && FS.nprov < MAX_PROVIDERS;
+	     i++) {
+		struct nsprov *pv = &FS.provs[FS.nprov];
+		pv->p = gdb_ns_creators[i](FS.store, FS.cache, &pv->ctx);
+		if (!pv->p)
+			continue;
+		perm(&pv->top, N_NSDIR, 0, -1);
+		pv->top.prov = FS.nprov++;
+		pv->top.path = (char *)""; /* never freed: permanent */
+	}
 	for (uint32_t id = 0; id < nc; id++) {
 		const gdb_contig *c = gdb_store_contig(FS.store, id);
 		struct contig_nodes *cn = &FS.contigs[id];
@@ -884,6 +1027,9 @@ static void free_tree(void)
 {
 	while (FS.live.next && FS.live.next != &FS.live)
 		node_free(FS.live.next);
+	for (unsigned i = 0; i < FS.nprov; i++)
+		if (FS.provs[i].p->destroy)
+			FS.provs[i].p->destroy(FS.provs[i].ctx);
 	uint32_t na = FS.store ? gdb_store_nassemblies(FS.store) : 0;
 	uint32_t nc = FS.store ? gdb_store_ncontigs(FS.store) : 0;
 

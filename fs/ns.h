@@ -63,4 +63,7 @@ typedef struct gdb_ns_provider {
 typedef const gdb_ns_provider *(*gdb_ns_create_fn)(const gdb_store *s,
 						    gdb_cache *c, void **ctx);
 
+/* The providers the daemon mounts, NULL-terminated (fs/ns_registry.c). */
+extern const gdb_ns_create_fn gdb_ns_creators[];
+
 #endif
