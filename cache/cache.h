@@ -78,6 +78,19 @@ void gdb_cache_stats_get(gdb_cache *c, gdb_cache_stats *out);
 /* The store the cache reads from (borrowed). */
 const gdb_store *gdb_cache_store(const gdb_cache *c);
 
+/*
+ * gdb_cache_simulate - replay a key trace through one policy, with no
+ * data: the policy code the cache runs, at a capacity of whole entries.
+ * Tests compare it hit for hit with reference models; benchmarks use it
+ * for hit ratios on long traces.
+ * @param hits out (may be NULL): hits[i] = 1 if keys[i] hit
+ * @return the number of hits, -EINVAL (unknown policy, capacity 0),
+ *         -ENOMEM
+ */
+GDB_MUST_CHECK int64_t gdb_cache_simulate(const char *policy,
+					  const uint64_t *keys, size_t n,
+					  size_t capacity, uint8_t *hits);
+
 /* Parse a size such as "512M", "4G", "1048576" into bytes; -EINVAL. */
 GDB_MUST_CHECK int gdb_cache_parse_size(const char *text, uint64_t *bytes);
 
