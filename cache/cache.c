@@ -1,52 +1,93 @@
 /*
- * cache/cache.c - a sharded LRU of decoded blocks (see cache.h for the
- * contract).
+ * cache/cache.c - the cache core: entries, shards, the byte budget, pins,
+ * policy switches, metrics and the prefetch thread. Replacement decisions
+ * belong to the policies (cache/policy_*.c, interface in cache_int.h).
  *
- * Entry life cycle, per shard (all transitions under shard->lock):
+ * Entry life cycle (all transitions under the entry's shard lock):
  *
- *   absent --gdb_cache_get miss: decode outside the lock, then insert--> resident
- *   resident --get hit: refs++, move to LRU head--> resident (borrowed)
- *   borrowed --gdb_cache_put: refs-----------------> resident
- *   resident, refs == 0, over budget --evict_locked--> on the shard's free list
+ *   absent --gdb_cache_get miss: reserve room, decode unlocked, insert--> resident
+ *   resident --get hit: refs++, policy->hit-----------------------------> resident
+ *   resident --gdb_cache_pin: policy->remove, pinned--------------------> pinned
+ *   pinned --gdb_cache_unpin: policy->insert----------------------------> resident
+ *   resident, refs == 0 --make_room: policy->evict----> shard free list (buffer reused)
  *
- * Buffers of evicted entries are kept on a per-shard free list and reused:
+ * The budget is global: c->resident counts the bytes of every cached block
+ * and is only ever raised by make_room(), which first evicts (from the
+ * inserting shard, then the others) until the new block fits. So resident
+ * never exceeds the budget. A miss that finds nothing evictable is served
+ * from a transient buffer and not cached ("uncached").
+ *
+ * Buffers of evicted entries are kept on per-shard free lists and reused:
  * in this VM a fresh 64 KiB allocation costs page faults that dwarf the
  * decode itself, so the cache allocates only while it grows.
  */
 #include "cache/cache.h"
 
 #include <errno.h>
-#include <pthread.h>
+#include <liburing.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+
+#include "cache/cache_int.h"
 
 #define NSHARDS 16u
+#define PF_QUEUE 256u		/* prefetch requests in flight */
+#define PF_MAXWIN 64		/* blocks (4 Mi bases) */
+#define PF_BATCH 16		/* blocks advised per io_uring submission */
+#define LAT_BUCKETS 256		/* 4 sub-buckets per power of two of ns */
 
+_Static_assert(GDB_CACHE_NPOLICIES == GDB_NPOLICIES,
+	       "public and internal policy counts differ");
+
+/* e first: a gdb_centry * from a policy or a hash chain is the entry. */
 struct gdb_cache_entry {
-	uint64_t key;
-	gdb_cache_entry *hnext;		/* hash chain */
-	gdb_cache_entry *prev, *next;	/* LRU list, head = most recent */
-	uint32_t refs;			/* protected by shard->lock */
-	uint32_t n;
-	uint32_t shard;
-	char *bases;
+	gdb_centry e;
+	int transient;		/* not in the cache: free on put */
 };
+
+static gdb_cache_entry *X(gdb_centry *e)
+{
+	return (gdb_cache_entry *)e;
+}
 
 struct shard {
 	pthread_mutex_t lock;
-	gdb_cache_entry **htab;		/* protected by lock */
-	uint32_t hmask;
-	uint32_t count;
-	gdb_cache_entry head;		/* LRU sentinel */
-	gdb_cache_entry *free_list;	/* reusable entries (next-linked) */
-	uint64_t resident, budget;
-	uint64_t hits, misses, evictions, decoded, errors;
+	gdb_centry **htab;		/* protected by lock */
+	uint32_t hmask, count;
+	const gdb_policy_ops *ops;	/* protected by lock */
+	void *pol;
+	gdb_cache_entry *free_list;	/* linked through e.next */
+	gdb_cache_counters pc[GDB_NPOLICIES];	/* protected by lock */
+	uint64_t errors, uncached;
+};
+
+struct pf_req {
+	uint32_t contig;
+	uint32_t first, count;
 };
 
 struct gdb_cache {
 	const gdb_store *store;
-	size_t block_bytes;
-	uint64_t budget;
+	size_t bb;			/* bytes of one cached block */
+	uint64_t budget;		/* atomic */
+	uint64_t resident;		/* atomic */
+	uint64_t pinned;		/* atomic */
+	const gdb_policy_ops *policy;	/* changed under every shard lock */
+	pthread_mutex_t policy_lock;	/* serialises switches and budget */
 	struct shard shards[NSHARDS];
+	uint64_t lat[LAT_BUCKETS];	/* atomic */
+	/* prefetch */
+	int pf_enabled;			/* atomic */
+	pthread_t pf_thread;
+	int pf_running;
+	pthread_mutex_t pf_lock;
+	pthread_cond_t pf_cond;
+	struct pf_req pf_q[PF_QUEUE];	/* protected by pf_lock */
+	unsigned pf_head, pf_tail;
+	int pf_stop;
+	struct io_uring ring;
+	int ring_ok;
 };
 
 static uint64_t make_key(uint32_t contig, uint32_t block)
@@ -62,11 +103,33 @@ static uint32_t key_hash(uint64_t k)
 	return (uint32_t)k;
 }
 
-int gdb_cache_create(const gdb_store *store, size_t budget, gdb_cache **out)
+static size_t shard_capacity(const gdb_cache *c)
 {
-	gdb_cache *c = calloc(1, sizeof(*c));
+	size_t blocks = (size_t)(__atomic_load_n(&c->budget, __ATOMIC_RELAXED) /
+				 c->bb);
+	size_t per = blocks / NSHARDS;
+
+	return per ? per : 1;
+}
+
+const char *gdb_cache_policy_name(unsigned i)
+{
+	return i < GDB_NPOLICIES ? gdb_policies[i]->name : NULL;
+}
+
+static void *pf_main(void *arg);
+
+int gdb_cache_create(const gdb_store *store, size_t budget,
+		     const char *policy, gdb_cache **out)
+{
+	const gdb_policy_ops *ops = gdb_policy_find(policy ? policy
+							   : GDB_CACHE_DEFAULT_POLICY);
+	gdb_cache *c;
 	uint32_t maxbb = 0;
 
+	if (!ops)
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < gdb_store_ncontigs(store); i++) {
@@ -75,123 +138,308 @@ int gdb_cache_create(const gdb_store *store, size_t budget, gdb_cache **out)
 			maxbb = bb;
 	}
 	c->store = store;
-	c->block_bytes = maxbb ? maxbb : 1;
+	c->bb = maxbb ? maxbb : 1;
 	c->budget = budget;
+	c->policy = ops;
+	pthread_mutex_init(&c->policy_lock, NULL);
+	pthread_mutex_init(&c->pf_lock, NULL);
+	pthread_cond_init(&c->pf_cond, NULL);
 	for (uint32_t i = 0; i < NSHARDS; i++) {
 		struct shard *sh = &c->shards[i];
-		uint64_t per = budget / NSHARDS;
 		pthread_mutex_init(&sh->lock, NULL);
-		sh->head.prev = sh->head.next = &sh->head;
-		sh->budget = per > c->block_bytes ? per : c->block_bytes;
 		sh->hmask = 255;
 		sh->htab = calloc(sh->hmask + 1, sizeof(*sh->htab));
-		if (!sh->htab) {
+		sh->ops = ops;
+		sh->pol = ops->create(shard_capacity(c));
+		if (!sh->htab || !sh->pol) {
 			gdb_cache_destroy(c);
 			return -ENOMEM;
 		}
 	}
+	c->pf_enabled = 1;
 	*out = c;
 	return 0;
 }
 
-static void free_chain(gdb_cache_entry *e, int via_next)
+int gdb_cache_start_prefetch(gdb_cache *c)
 {
-	while (e) {
-		gdb_cache_entry *nx = via_next ? e->next : e->hnext;
-		free(e->bases);
-		free(e);
-		e = nx;
+	int rc;
+
+	if (c->pf_running)
+		return 0;
+	/* The ring belongs to the prefetch thread; made here, after any
+	 * fork the caller did (a daemon forks after creating the cache). */
+	c->ring_ok = io_uring_queue_init(PF_BATCH * 2, &c->ring, 0) == 0;
+	if (!c->ring_ok)
+		gdb_log(GDB_LOG_INFO, "io_uring unavailable: prefetch reads "
+			"fault pages in one by one");
+	rc = pthread_create(&c->pf_thread, NULL, pf_main, c);
+	if (rc) {
+		if (c->ring_ok)
+			io_uring_queue_exit(&c->ring);
+		c->ring_ok = 0;
+		return -rc;
 	}
+	__atomic_store_n(&c->pf_running, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void free_entry(gdb_cache_entry *x)
+{
+	free(x->e.bases);
+	free(x);
+}
+
+static void drop_cb(void *arg, gdb_centry *e)
+{
+	(void)arg;
+	(void)e;	/* entries are freed from the hash below */
 }
 
 void gdb_cache_destroy(gdb_cache *c)
 {
 	if (!c)
 		return;
+	if (c->pf_running) {
+		pthread_mutex_lock(&c->pf_lock);
+		c->pf_stop = 1;
+		pthread_cond_signal(&c->pf_cond);
+		pthread_mutex_unlock(&c->pf_lock);
+		pthread_join(c->pf_thread, NULL);
+	}
+	if (c->ring_ok)
+		io_uring_queue_exit(&c->ring);
 	for (uint32_t i = 0; i < NSHARDS; i++) {
 		struct shard *sh = &c->shards[i];
-		if (sh->htab)
-			for (uint32_t h = 0; h <= sh->hmask; h++)
-				free_chain(sh->htab[h], 0);
-		free_chain(sh->free_list, 1);
+		if (sh->pol) {
+			sh->ops->drain(sh->pol, drop_cb, NULL);
+			sh->ops->destroy(sh->pol);
+		}
+		for (uint32_t h = 0; sh->htab && h <= sh->hmask; h++) {
+			gdb_centry *e = sh->htab[h];
+			while (e) {
+				gdb_centry *nx = e->hnext;
+				free_entry(X(e));
+				e = nx;
+			}
+		}
+		while (sh->free_list) {
+			gdb_cache_entry *nx = X(sh->free_list->e.next);
+			free_entry(sh->free_list);
+			sh->free_list = nx;
+		}
 		free(sh->htab);
 		pthread_mutex_destroy(&sh->lock);
 	}
+	pthread_mutex_destroy(&c->policy_lock);
+	pthread_mutex_destroy(&c->pf_lock);
+	pthread_cond_destroy(&c->pf_cond);
 	free(c);
-}
-
-static void lru_unlink(gdb_cache_entry *e)
-{
-	e->prev->next = e->next;
-	e->next->prev = e->prev;
-}
-
-static void lru_push(struct shard *sh, gdb_cache_entry *e)
-{
-	e->next = sh->head.next;
-	e->prev = &sh->head;
-	sh->head.next->prev = e;
-	sh->head.next = e;
 }
 
 static gdb_cache_entry *find_locked(struct shard *sh, uint64_t key)
 {
-	gdb_cache_entry *e = sh->htab[key_hash(key) & sh->hmask];
+	gdb_centry *e = sh->htab[key_hash(key) & sh->hmask];
 
 	while (e && e->key != key)
 		e = e->hnext;
-	return e;
+	return X(e);
 }
 
-static void hash_remove(struct shard *sh, gdb_cache_entry *e)
+static void hash_insert(struct shard *sh, gdb_cache_entry *x)
 {
-	gdb_cache_entry **pp = &sh->htab[key_hash(e->key) & sh->hmask];
+	uint32_t b = key_hash(x->e.key) & sh->hmask;
 
-	while (*pp != e)
+	x->e.hnext = sh->htab[b];
+	sh->htab[b] = &x->e;
+	if (++sh->count > (sh->hmask + 1) * 2) {
+		uint32_t size = (sh->hmask + 1) * 2;
+		gdb_centry **n = calloc(size, sizeof(*n));
+		if (!n)
+			return; /* longer chains, still correct */
+		for (uint32_t h = 0; h <= sh->hmask; h++) {
+			gdb_centry *y = sh->htab[h];
+			while (y) {
+				gdb_centry *nx = y->hnext;
+				uint32_t nb = key_hash(y->key) & (size - 1);
+				y->hnext = n[nb];
+				n[nb] = y;
+				y = nx;
+			}
+		}
+		free(sh->htab);
+		sh->htab = n;
+		sh->hmask = size - 1;
+	}
+}
+
+static void hash_remove(struct shard *sh, gdb_cache_entry *x)
+{
+	gdb_centry **pp = &sh->htab[key_hash(x->e.key) & sh->hmask];
+
+	while (*pp != &x->e)
 		pp = &(*pp)->hnext;
-	*pp = e->hnext;
+	*pp = x->e.hnext;
+	sh->count--;
 }
 
-static void grow_locked(struct shard *sh)
+/* Free-list entries are linked through e.next (no policy holds them). */
+static void to_free_list(struct shard *sh, gdb_cache_entry *x)
 {
-	uint32_t size = (sh->hmask + 1) * 2;
-	gdb_cache_entry **n = calloc(size, sizeof(*n));
-
-	if (!n)
-		return; /* longer chains, still correct */
-	for (uint32_t h = 0; h <= sh->hmask; h++) {
-		gdb_cache_entry *e = sh->htab[h];
-		while (e) {
-			gdb_cache_entry *nx = e->hnext;
-			uint32_t b = key_hash(e->key) & (size - 1);
-			e->hnext = n[b];
-			n[b] = e;
-			e = nx;
-		}
-	}
-	free(sh->htab);
-	sh->htab = n;
-	sh->hmask = size - 1;
+	x->e.next = sh->free_list ? &sh->free_list->e : NULL;
+	sh->free_list = x;
 }
 
-/* Evict unborrowed entries from the LRU tail until within budget. */
-static void evict_locked(struct shard *sh, size_t block_bytes)
+/* Evict one block from shard i; 1 if one was evicted. */
+static int evict_one(gdb_cache *c, uint32_t i)
 {
-	gdb_cache_entry *e = sh->head.prev;
+	struct shard *sh = &c->shards[i];
+	gdb_centry *v;
 
-	while (sh->resident > sh->budget && e != &sh->head) {
-		gdb_cache_entry *pv = e->prev;
-		if (e->refs == 0) {
-			lru_unlink(e);
-			hash_remove(sh, e);
-			sh->count--;
-			sh->resident -= block_bytes;
-			sh->evictions++;
-			e->next = sh->free_list;
-			sh->free_list = e;
-		}
-		e = pv;
+	pthread_mutex_lock(&sh->lock);
+	v = sh->ops->evict(sh->pol);
+	if (v) {
+		gdb_cache_entry *x = X(v);
+		hash_remove(sh, x);
+		sh->pc[sh->ops->id].evictions++;
+		if (v->prefetched)
+			sh->pc[sh->ops->id].prefetch_wasted++;
+		to_free_list(sh, x);
 	}
+	pthread_mutex_unlock(&sh->lock);
+	if (v)
+		__atomic_sub_fetch(&c->resident, c->bb, __ATOMIC_RELAXED);
+	return v != NULL;
+}
+
+/*
+ * Reserve room for one block, evicting first from shard si, then from the
+ * others in turn. Called with no lock held (so locking any shard here
+ * cannot deadlock). @return 1 reserved, 0 nothing evictable.
+ */
+static int make_room(gdb_cache *c, uint32_t si)
+{
+	uint32_t fails = 0, i = si;
+
+	for (;;) {
+		uint64_t cur = __atomic_load_n(&c->resident, __ATOMIC_RELAXED);
+		uint64_t budget = __atomic_load_n(&c->budget, __ATOMIC_RELAXED);
+		if (cur + c->bb <= budget) {
+			if (__atomic_compare_exchange_n(&c->resident, &cur,
+							cur + c->bb, 0,
+							__ATOMIC_RELAXED,
+							__ATOMIC_RELAXED))
+				return 1;
+			continue;
+		}
+		if (evict_one(c, i)) {
+			fails = 0;
+			continue;
+		}
+		if (++fails == NSHARDS)
+			return 0;
+		i = (i + 1) % NSHARDS;
+	}
+}
+
+static gdb_cache_entry *take_buffer(gdb_cache *c, struct shard *sh)
+{
+	gdb_cache_entry *x;
+
+	pthread_mutex_lock(&sh->lock);
+	x = sh->free_list;
+	if (x)
+		sh->free_list = X(x->e.next);
+	pthread_mutex_unlock(&sh->lock);
+	if (x)
+		return x;
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return NULL;
+	x->e.bases = malloc(c->bb);
+	if (!x->e.bases) {
+		free(x);
+		return NULL;
+	}
+	return x;
+}
+
+/*
+ * Load a block (demand miss or prefetch): reserve, decode unlocked, then
+ * insert unless another thread inserted it first. With borrow set the
+ * result is returned borrowed (refs 1).
+ */
+static int load_block(gdb_cache *c, uint32_t si, uint32_t contig,
+		      uint32_t block, int prefetch, gdb_cache_entry **out)
+{
+	struct shard *sh = &c->shards[si];
+	uint64_t key = make_key(contig, block);
+	gdb_cache_entry *x, *other;
+	int reserved, rc;
+
+	x = take_buffer(c, sh);
+	if (!x)
+		return -ENOMEM;
+	/* Tell the policy first: ARC's REPLACE, run by the evictions in
+	 * make_room, depends on whether this key was a ghost. Policies keep
+	 * the answer per key until insert (the decode below is unlocked). */
+	pthread_mutex_lock(&sh->lock);
+	sh->ops->miss(sh->pol, key);
+	pthread_mutex_unlock(&sh->lock);
+	reserved = make_room(c, si);
+	rc = gdb_store_block_decode(c->store, contig, block, x->e.bases, c->bb);
+	pthread_mutex_lock(&sh->lock);
+	if (rc < 0) {
+		sh->errors++;
+		to_free_list(sh, x);
+		pthread_mutex_unlock(&sh->lock);
+		if (reserved)
+			__atomic_sub_fetch(&c->resident, c->bb, __ATOMIC_RELAXED);
+		return rc;
+	}
+	sh->pc[sh->ops->id].bytes_decoded += (uint64_t)rc;
+	other = find_locked(sh, key);
+	if (other || !reserved) {
+		if (reserved)
+			__atomic_sub_fetch(&c->resident, c->bb, __ATOMIC_RELAXED);
+		if (other) {
+			to_free_list(sh, x);
+			x = other;
+			if (!prefetch)
+				sh->ops->hit(sh->pol, &x->e);
+		} else {
+			/* Nothing evictable: serve it once, uncached. */
+			sh->uncached++;
+			if (prefetch) {
+				to_free_list(sh, x);
+				pthread_mutex_unlock(&sh->lock);
+				return 0;
+			}
+			x->transient = 1;
+			x->e.key = key;
+			x->e.n = (uint32_t)rc;
+			x->e.shard = (uint16_t)si;
+		}
+	} else {
+		memset(&x->e.prev, 0, sizeof(x->e.prev) * 2);
+		x->e.key = key;
+		x->e.n = (uint32_t)rc;
+		x->e.shard = (uint16_t)si;
+		x->e.refs = 0;
+		x->e.pinned = 0;
+		x->e.prefetched = (uint8_t)prefetch;
+		x->transient = 0;
+		hash_insert(sh, x);
+		sh->ops->insert(sh->pol, &x->e);
+		if (prefetch)
+			sh->pc[sh->ops->id].prefetch_issued++;
+	}
+	if (out) {
+		x->e.refs++;
+		*out = x;
+	}
+	pthread_mutex_unlock(&sh->lock);
+	return 0;
 }
 
 int gdb_cache_get(gdb_cache *c, uint32_t contig, uint32_t block,
@@ -200,73 +448,31 @@ int gdb_cache_get(gdb_cache *c, uint32_t contig, uint32_t block,
 	uint64_t key = make_key(contig, block);
 	uint32_t si = key_hash(key) % NSHARDS;
 	struct shard *sh = &c->shards[si];
-	gdb_cache_entry *e, *other;
-	int rc;
+	gdb_cache_entry *x;
 
 	pthread_mutex_lock(&sh->lock);
-	e = find_locked(sh, key);
-	if (e) {
-		e->refs++;
-		sh->hits++;
-		lru_unlink(e);
-		lru_push(sh, e);
-		pthread_mutex_unlock(&sh->lock);
-		goto done;
-	}
-	sh->misses++;
-	e = sh->free_list;
-	if (e)
-		sh->free_list = e->next;
-	pthread_mutex_unlock(&sh->lock);
-
-	if (!e) {
-		e = calloc(1, sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		e->bases = malloc(c->block_bytes);
-		if (!e->bases) {
-			free(e);
-			return -ENOMEM;
+	x = find_locked(sh, key);
+	if (x) {
+		x->e.refs++;
+		sh->pc[sh->ops->id].hits++;
+		if (x->e.prefetched) {
+			/* The first read of a prefetched block is its first
+			 * real use, not a re-reference: telling the policy
+			 * would make every scanned block look hot. */
+			x->e.prefetched = 0;
+			sh->pc[sh->ops->id].prefetch_used++;
+		} else if (!x->e.pinned) {
+			sh->ops->hit(sh->pol, &x->e);
 		}
-	}
-	/* Decode outside the lock: other readers of the shard go on. */
-	rc = gdb_store_block_decode(c->store, contig, block, e->bases,
-				    c->block_bytes);
-	pthread_mutex_lock(&sh->lock);
-	if (rc < 0) {
-		sh->errors++;
-		e->next = sh->free_list;
-		sh->free_list = e;
 		pthread_mutex_unlock(&sh->lock);
-		return rc;
-	}
-	sh->decoded += (uint64_t)rc;
-	other = find_locked(sh, key);
-	if (other) {
-		/* Another reader decoded it meanwhile: keep theirs. */
-		e->next = sh->free_list;
-		sh->free_list = e;
-		e = other;
-		lru_unlink(e);
 	} else {
-		e->key = key;
-		e->n = (uint32_t)rc;
-		e->shard = si;
-		e->refs = 0;
-		e->hnext = sh->htab[key_hash(key) & sh->hmask];
-		sh->htab[key_hash(key) & sh->hmask] = e;
-		if (++sh->count > (sh->hmask + 1) * 2)
-			grow_locked(sh);
-		sh->resident += c->block_bytes;
+		sh->pc[sh->ops->id].misses++;
+		pthread_mutex_unlock(&sh->lock);
+		GDB_TRY(load_block(c, si, contig, block, 0, &x));
 	}
-	e->refs++;
-	lru_push(sh, e);
-	evict_locked(sh, c->block_bytes);
-	pthread_mutex_unlock(&sh->lock);
-done:
-	*bases = e->bases;
-	*n = e->n;
-	*ref = e;
+	*bases = x->e.bases;
+	*n = x->e.n;
+	*ref = x;
 	return 0;
 }
 
@@ -276,11 +482,12 @@ void gdb_cache_put(gdb_cache *c, gdb_cache_entry *ref)
 
 	if (!ref)
 		return;
-	sh = &c->shards[ref->shard];
+	sh = &c->shards[ref->e.shard];
 	pthread_mutex_lock(&sh->lock);
-	ref->refs--;
-	if (sh->resident > sh->budget)
-		evict_locked(sh, c->block_bytes);
+	if (--ref->e.refs == 0 && ref->transient) {
+		ref->transient = 0;
+		to_free_list(sh, ref);
+	}
 	pthread_mutex_unlock(&sh->lock);
 }
 
@@ -311,21 +518,435 @@ int gdb_cache_read(gdb_cache *c, uint32_t contig, int64_t beg, int64_t end,
 	return 0;
 }
 
-void gdb_cache_stats_get(gdb_cache *c, gdb_cache_stats *out)
+const gdb_store *gdb_cache_store(const gdb_cache *c)
 {
-	memset(out, 0, sizeof(*out));
+	return c->store;
+}
+
+/* Re-insert drained entries into the shard's new policy. */
+static void reinsert_cb(void *arg, gdb_centry *e)
+{
+	struct shard *sh = arg;
+
+	memset(&e->prev, 0, sizeof(e->prev) * 2);
+	e->plist = e->pfreq = 0;
+	e->pspare = 0;
+	sh->ops->insert(sh->pol, e);
+}
+
+int gdb_cache_set_policy(gdb_cache *c, const char *name)
+{
+	const gdb_policy_ops *ops = gdb_policy_find(name);
+	void *fresh[NSHARDS];
+
+	if (!ops)
+		return -EINVAL;
+	pthread_mutex_lock(&c->policy_lock);
+	for (uint32_t i = 0; i < NSHARDS; i++) {
+		fresh[i] = ops->create(shard_capacity(c));
+		if (!fresh[i]) {
+			while (i--)
+				ops->destroy(fresh[i]);
+			pthread_mutex_unlock(&c->policy_lock);
+			return -ENOMEM;
+		}
+	}
+	for (uint32_t i = 0; i < NSHARDS; i++) {
+		struct shard *sh = &c->shards[i];
+		const gdb_policy_ops *old = sh->ops;
+		void *oldpol = sh->pol;
+		/* drain from the old instance into the new, coldest first */
+		pthread_mutex_lock(&sh->lock);
+		sh->ops = ops;
+		sh->pol = fresh[i];
+		old->drain(oldpol, reinsert_cb, sh);
+		old->destroy(oldpol);
+		pthread_mutex_unlock(&sh->lock);
+	}
+	__atomic_store_n(&c->policy, ops, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&c->policy_lock);
+	return 0;
+}
+
+int gdb_cache_set_budget(gdb_cache *c, uint64_t bytes)
+{
+	pthread_mutex_lock(&c->policy_lock);
+	if (bytes < __atomic_load_n(&c->pinned, __ATOMIC_RELAXED)) {
+		pthread_mutex_unlock(&c->policy_lock);
+		return -EINVAL;
+	}
+	__atomic_store_n(&c->budget, bytes, __ATOMIC_RELAXED);
 	for (uint32_t i = 0; i < NSHARDS; i++) {
 		struct shard *sh = &c->shards[i];
 		pthread_mutex_lock(&sh->lock);
-		out->hits += sh->hits;
-		out->misses += sh->misses;
-		out->evictions += sh->evictions;
-		out->bytes_decoded += sh->decoded;
-		out->resident_bytes += sh->resident;
-		out->errors += sh->errors;
+		sh->ops->set_capacity(sh->pol, shard_capacity(c));
 		pthread_mutex_unlock(&sh->lock);
 	}
-	out->budget_bytes = c->budget;
+	/* Evict down to the new budget, round robin over the shards. */
+	for (uint32_t i = 0, fails = 0;
+	     __atomic_load_n(&c->resident, __ATOMIC_RELAXED) > bytes &&
+	     fails < NSHARDS;
+	     i = (i + 1) % NSHARDS)
+		fails = evict_one(c, i) ? 0 : fails + 1;
+	pthread_mutex_unlock(&c->policy_lock);
+	return 0;
+}
+
+static int pin_range(gdb_cache *c, uint32_t contig, int64_t beg, int64_t end,
+		     int pin)
+{
+	const gdb_contig *ct = gdb_store_contig(c->store, contig);
+	uint64_t need = 0;
+
+	if (!ct || beg < 0 || end > ct->length || beg >= end)
+		return -EINVAL;
+	if (pin) {
+		/* Refuse up front rather than pin half a panel. */
+		need = (uint64_t)((end - 1) / ct->block_bases -
+				  beg / ct->block_bases + 1) * c->bb;
+		if (__atomic_load_n(&c->pinned, __ATOMIC_RELAXED) + need >
+		    __atomic_load_n(&c->budget, __ATOMIC_RELAXED) / 10 * 9)
+			return -ENOSPC;
+	}
+	for (int64_t b = beg / ct->block_bases; b <= (end - 1) / ct->block_bases;
+	     b++) {
+		uint64_t key = make_key(contig, (uint32_t)b);
+		uint32_t si = key_hash(key) % NSHARDS;
+		struct shard *sh = &c->shards[si];
+		gdb_cache_entry *x = NULL;
+		const char *bases;
+		uint32_t n;
+
+		if (pin)
+			GDB_TRY(gdb_cache_get(c, contig, (uint32_t)b, &bases, &n,
+					      &x));
+		pthread_mutex_lock(&sh->lock);
+		if (!pin)
+			x = find_locked(sh, key);
+		if (x && !x->transient) {
+			if (pin && !x->e.pinned) {
+				sh->ops->remove(sh->pol, &x->e);
+				x->e.pinned = 1;
+				x->e.prefetched = 0;
+				__atomic_add_fetch(&c->pinned, c->bb,
+						   __ATOMIC_RELAXED);
+			} else if (!pin && x->e.pinned) {
+				x->e.pinned = 0;
+				memset(&x->e.prev, 0, sizeof(x->e.prev) * 2);
+				sh->ops->insert(sh->pol, &x->e);
+				__atomic_sub_fetch(&c->pinned, c->bb,
+						   __ATOMIC_RELAXED);
+			}
+		}
+		pthread_mutex_unlock(&sh->lock);
+		if (pin)
+			gdb_cache_put(c, x);
+	}
+	return 0;
+}
+
+int gdb_cache_pin(gdb_cache *c, uint32_t contig, int64_t beg, int64_t end)
+{
+	return pin_range(c, contig, beg, end, 1);
+}
+
+int gdb_cache_unpin(gdb_cache *c, uint32_t contig, int64_t beg, int64_t end)
+{
+	return pin_range(c, contig, beg, end, 0);
+}
+
+void gdb_cache_unpin_all(gdb_cache *c)
+{
+	for (uint32_t i = 0; i < NSHARDS; i++) {
+		struct shard *sh = &c->shards[i];
+		pthread_mutex_lock(&sh->lock);
+		for (uint32_t h = 0; h <= sh->hmask; h++) {
+			for (gdb_centry *e = sh->htab[h]; e; e = e->hnext) {
+				if (!e->pinned)
+					continue;
+				e->pinned = 0;
+				memset(&e->prev, 0, sizeof(e->prev) * 2);
+				sh->ops->insert(sh->pol, e);
+				__atomic_sub_fetch(&c->pinned, c->bb,
+						   __ATOMIC_RELAXED);
+			}
+		}
+		pthread_mutex_unlock(&sh->lock);
+	}
+}
+
+/* ---- prefetch ---- */
+
+int gdb_cache_prefetch(gdb_cache *c, uint32_t contig, int64_t beg,
+		       int64_t end)
+{
+	const gdb_contig *ct = gdb_store_contig(c->store, contig);
+	int rc = 0;
+
+	if (!ct || beg < 0 || beg >= end || end > ct->length)
+		return -EINVAL;
+	if (!__atomic_load_n(&c->pf_running, __ATOMIC_ACQUIRE))
+		return -EAGAIN;
+	pthread_mutex_lock(&c->pf_lock);
+	if (c->pf_tail - c->pf_head == PF_QUEUE) {
+		rc = -EAGAIN;
+	} else {
+		struct pf_req *r = &c->pf_q[c->pf_tail++ % PF_QUEUE];
+		r->contig = contig;
+		r->first = (uint32_t)(beg / ct->block_bases);
+		r->count = (uint32_t)((end - 1) / ct->block_bases) - r->first + 1;
+		pthread_cond_signal(&c->pf_cond);
+	}
+	pthread_mutex_unlock(&c->pf_lock);
+	return rc;
+}
+
+static int resident(gdb_cache *c, uint32_t contig, uint32_t block)
+{
+	uint64_t key = make_key(contig, block);
+	struct shard *sh = &c->shards[key_hash(key) % NSHARDS];
+	int r;
+
+	pthread_mutex_lock(&sh->lock);
+	r = find_locked(sh, key) != NULL;
+	pthread_mutex_unlock(&sh->lock);
+	return r;
+}
+
+/*
+ * Ask the kernel to read a batch of blocks' bytes ahead, all at once,
+ * through io_uring (IORING_OP_MADVISE on the store's mapping); then the
+ * decodes below find the pages in memory instead of faulting one by one.
+ */
+static void advise_batch(gdb_cache *c, uint32_t contig, const uint32_t *blk,
+			 unsigned n)
+{
+	unsigned queued = 0;
+
+	if (!c->ring_ok)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		const void *p;
+		size_t len;
+		struct io_uring_sqe *sqe;
+		uintptr_t a, e;
+
+		if (gdb_store_block_span(c->store, contig, blk[i], &p, &len) < 0)
+			continue;
+		a = (uintptr_t)p & ~(uintptr_t)4095;
+		e = ((uintptr_t)p + len + 4095) & ~(uintptr_t)4095;
+		sqe = io_uring_get_sqe(&c->ring);
+		if (!sqe)
+			break;
+		/* The mapping is read-only; MADV_WILLNEED only reads it. */
+		io_uring_prep_madvise(sqe, (void *)a, (off_t)(e - a),
+				      MADV_WILLNEED);
+		queued++;
+	}
+	if (!queued || io_uring_submit_and_wait(&c->ring, queued) < 0)
+		return;
+	for (unsigned i = 0; i < queued; i++) {
+		struct io_uring_cqe *cqe;
+		if (io_uring_wait_cqe(&c->ring, &cqe) < 0)
+			break;
+		io_uring_cqe_seen(&c->ring, cqe);
+	}
+}
+
+static void *pf_main(void *arg)
+{
+	gdb_cache *c = arg;
+
+	for (;;) {
+		struct pf_req r;
+		uint32_t todo[PF_BATCH];
+		unsigned n = 0;
+
+		pthread_mutex_lock(&c->pf_lock);
+		while (c->pf_head == c->pf_tail && !c->pf_stop)
+			pthread_cond_wait(&c->pf_cond, &c->pf_lock);
+		if (c->pf_stop) {
+			pthread_mutex_unlock(&c->pf_lock);
+			return NULL;
+		}
+		r = c->pf_q[c->pf_head++ % PF_QUEUE];
+		pthread_mutex_unlock(&c->pf_lock);
+		for (uint32_t b = r.first; b < r.first + r.count; b++) {
+			if (!resident(c, r.contig, b))
+				todo[n++] = b;
+			if (n == PF_BATCH || (n && b + 1 == r.first + r.count)) {
+				advise_batch(c, r.contig, todo, n);
+				for (unsigned i = 0; i < n; i++) {
+					uint64_t key = make_key(r.contig, todo[i]);
+					(void)load_block(c, key_hash(key) % NSHARDS,
+							 r.contig, todo[i], 1,
+							 NULL);
+				}
+				n = 0;
+			}
+		}
+	}
+}
+
+void gdb_cache_set_prefetch(gdb_cache *c, int enabled)
+{
+	__atomic_store_n(&c->pf_enabled, enabled ? 1 : 0, __ATOMIC_RELAXED);
+}
+
+void gdb_cache_stream_init(gdb_cache_stream *st)
+{
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_init(&st->lock, NULL);
+	st->last_first = st->last_end = -2;
+}
+
+void gdb_cache_stream_destroy(gdb_cache_stream *st)
+{
+	pthread_mutex_destroy(&st->lock);
+}
+
+void gdb_cache_stream_access(gdb_cache *c, gdb_cache_stream *st,
+			     uint32_t contig, uint32_t first, uint32_t last)
+{
+	const gdb_contig *ct = gdb_store_contig(c->store, contig);
+	int64_t from = -1, to = -1;
+
+	if (!__atomic_load_n(&c->pf_enabled, __ATOMIC_RELAXED) || !ct)
+		return;
+	pthread_mutex_lock(&st->lock);
+	if (st->contig == contig && (int64_t)first >= st->last_first &&
+	    (int64_t)first <= st->last_end + 1) {
+		/* Sequential: the window doubles while the reader keeps up. */
+		st->run++;
+		st->window = st->window ? st->window * 2 : 1;
+		if (st->window > PF_MAXWIN)
+			st->window = PF_MAXWIN;
+		from = (int64_t)last + 1 > st->ahead ? (int64_t)last + 1
+						     : st->ahead;
+		to = (int64_t)last + 1 + st->window;
+	} else {
+		int64_t stride = (int64_t)first - st->last_first;
+		if (st->contig == contig && stride > 1 && stride == st->stride) {
+			/* Constant stride: fetch the next step. */
+			from = (int64_t)first + stride;
+			to = (int64_t)last + stride + 1;
+		}
+		st->stride = stride;
+		st->window = 0;
+		st->run = 0;
+		st->ahead = 0;
+	}
+	st->contig = contig;
+	st->last_first = first;
+	st->last_end = last;
+	if (to > ct->nblocks)
+		to = ct->nblocks;
+	if (from >= 0 && from < to)
+		st->ahead = to;
+	pthread_mutex_unlock(&st->lock);
+	if (from >= 0 && from < to) {
+		int64_t end = to * (int64_t)ct->block_bases;
+		if (end > ct->length)
+			end = ct->length;
+		(void)gdb_cache_prefetch(c, contig, from * ct->block_bases, end);
+	}
+}
+
+/* ---- metrics ---- */
+
+static unsigned lat_bucket(uint64_t ns)
+{
+	unsigned lg, sub;
+
+	if (ns < 4)
+		return (unsigned)ns;
+	lg = 63u - (unsigned)__builtin_clzll(ns);
+	sub = (unsigned)(ns >> (lg - 2)) & 3u;
+	return lg * 4 + sub < LAT_BUCKETS ? lg * 4 + sub : LAT_BUCKETS - 1;
+}
+
+/* The upper edge of a bucket, in ns. */
+static double lat_edge(unsigned b)
+{
+	unsigned lg = b / 4, sub = b % 4;
+
+	if (b < 4)
+		return b + 1;
+	return (double)((4ull + sub + 1) << (lg - 2));
+}
+
+void gdb_cache_note_latency(gdb_cache *c, uint64_t ns)
+{
+	__atomic_add_fetch(&c->lat[lat_bucket(ns)], 1, __ATOMIC_RELAXED);
+}
+
+static void add_counters(gdb_cache_counters *a, const gdb_cache_counters *b)
+{
+	a->hits += b->hits;
+	a->misses += b->misses;
+	a->evictions += b->evictions;
+	a->bytes_decoded += b->bytes_decoded;
+	a->prefetch_issued += b->prefetch_issued;
+	a->prefetch_used += b->prefetch_used;
+	a->prefetch_wasted += b->prefetch_wasted;
+}
+
+void gdb_cache_stats_get(gdb_cache *c, gdb_cache_stats *out)
+{
+	uint64_t lat[LAT_BUCKETS], total = 0;
+	double *pct[3];
+	const double q[3] = {0.50, 0.95, 0.99};
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->policy, sizeof(out->policy), "%s",
+		 __atomic_load_n(&c->policy, __ATOMIC_ACQUIRE)->name);
+	for (uint32_t i = 0; i < NSHARDS; i++) {
+		struct shard *sh = &c->shards[i];
+		pthread_mutex_lock(&sh->lock);
+		for (unsigned p = 0; p < GDB_NPOLICIES; p++) {
+			add_counters(&out->per_policy[p], &sh->pc[p]);
+			add_counters(&out->total, &sh->pc[p]);
+		}
+		out->errors += sh->errors;
+		out->uncached += sh->uncached;
+		pthread_mutex_unlock(&sh->lock);
+	}
+	out->budget_bytes = __atomic_load_n(&c->budget, __ATOMIC_RELAXED);
+	out->resident_bytes = __atomic_load_n(&c->resident, __ATOMIC_RELAXED);
+	out->pinned_bytes = __atomic_load_n(&c->pinned, __ATOMIC_RELAXED);
+	out->prefetch_enabled = __atomic_load_n(&c->pf_enabled,
+						__ATOMIC_RELAXED);
+	for (unsigned b = 0; b < LAT_BUCKETS; b++) {
+		lat[b] = __atomic_load_n(&c->lat[b], __ATOMIC_RELAXED);
+		total += lat[b];
+	}
+	out->lat_count = total;
+	pct[0] = &out->lat_p50_us;
+	pct[1] = &out->lat_p95_us;
+	pct[2] = &out->lat_p99_us;
+	for (int k = 0; k < 3 && total; k++) {
+		uint64_t want = (uint64_t)(q[k] * (double)total), seen = 0;
+		for (unsigned b = 0; b < LAT_BUCKETS; b++) {
+			seen += lat[b];
+			if (seen > want || b == LAT_BUCKETS - 1) {
+				*pct[k] = lat_edge(b) / 1000.0;
+				break;
+			}
+		}
+	}
+}
+
+void gdb_cache_stats_reset(gdb_cache *c)
+{
+	for (uint32_t i = 0; i < NSHARDS; i++) {
+		struct shard *sh = &c->shards[i];
+		pthread_mutex_lock(&sh->lock);
+		memset(sh->pc, 0, sizeof(sh->pc));
+		sh->errors = sh->uncached = 0;
+		pthread_mutex_unlock(&sh->lock);
+	}
+	for (unsigned b = 0; b < LAT_BUCKETS; b++)
+		__atomic_store_n(&c->lat[b], 0, __ATOMIC_RELAXED);
 }
 
 int gdb_cache_parse_size(const char *text, uint64_t *bytes)
@@ -370,9 +991,4 @@ int gdb_cache_parse_size(const char *text, uint64_t *bytes)
 		return -EINVAL;
 	*bytes = v * mul;
 	return 0;
-}
-
-const gdb_store *gdb_cache_store(const gdb_cache *c)
-{
-	return c->store;
 }

@@ -1,23 +1,33 @@
 /*
- * cache/cache.h - decoded blocks in memory under a byte budget.
+ * cache/cache.h - decoded blocks in memory under a byte budget, with
+ * switchable replacement policies, pinned regions, prefetch and metrics.
  *
  * Every read of sequence data goes through here: a block is decoded once
- * (store/ checks its CRC32C first) and then served from memory until the
- * replacement policy evicts it. The budget bounds the memory held by
- * resident blocks whatever the store's size; blocks borrowed by readers at
- * the moment of an eviction stay until released, so the overshoot is at
- * most one block per concurrent reader.
+ * (store/ checks its CRC32C first) and served from memory until the policy
+ * evicts it. The budget bounds the bytes of decoded blocks held, whatever
+ * the store's size: room for a block is reserved before it is decoded, and
+ * when nothing can be evicted (all pinned or borrowed) the block is served
+ * once without being cached. Pinned blocks are never evicted and count
+ * against the budget.
  *
- * Policy here: LRU, in 16 independently locked shards (a block's shard is a
- * hash of its key), so concurrent readers rarely contend and the hit path
- * never takes a global lock. The cache issue replaces this with switchable
- * policies behind the same calls.
+ * Policies (docs/CACHE.md): "lru", "arc", "s3fifo", "lfu", "2q". The cache
+ * is split in 16 shards, each with its own lock and policy instance, so a
+ * hit takes one shard lock and no global one. A policy switch re-inserts
+ * every resident block, coldest first, into the new policy: nothing is
+ * dropped.
  *
- * Threading: all calls may be made concurrently from any thread.
+ * Prefetch: a dedicated thread decodes blocks ahead of readers. Its I/O
+ * (madvise WILLNEED of the blocks' bytes in the store's mapping) goes
+ * through io_uring, so neither a FUSE worker nor the prefetch thread
+ * blocks on a page fault per block. Prefetch never evicts pinned blocks.
+ *
+ * Threading: every call may be made concurrently from any thread, except
+ * create/destroy.
  */
 #ifndef GDB_CACHE_H
 #define GDB_CACHE_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,28 +37,49 @@
 typedef struct gdb_cache gdb_cache;
 typedef struct gdb_cache_entry gdb_cache_entry;
 
-typedef struct gdb_cache_stats {
+#define GDB_CACHE_NPOLICIES 5
+
+/* The default: best or near best on every pattern measured (CACHE.md). */
+#define GDB_CACHE_DEFAULT_POLICY "s3fifo"
+
+typedef struct gdb_cache_counters {
 	uint64_t hits;
 	uint64_t misses;
 	uint64_t evictions;
 	uint64_t bytes_decoded;
-	uint64_t resident_bytes;
+	uint64_t prefetch_issued;	/* blocks loaded by prefetch */
+	uint64_t prefetch_used;		/* of those, later read */
+	uint64_t prefetch_wasted;	/* of those, evicted unread */
+} gdb_cache_counters;
+
+typedef struct gdb_cache_stats {
+	char policy[16];
+	gdb_cache_counters total;
+	/* per policy, by index of gdb_cache_policy_name(); counted while
+	 * that policy was active */
+	gdb_cache_counters per_policy[GDB_CACHE_NPOLICIES];
 	uint64_t budget_bytes;
-	uint64_t errors;	/* blocks that failed their checksum/decode */
+	uint64_t resident_bytes;	/* decoded blocks held, pins included */
+	uint64_t pinned_bytes;
+	uint64_t errors;		/* blocks that failed CRC or decode */
+	uint64_t uncached;		/* misses served without caching */
+	int prefetch_enabled;
+	uint64_t lat_count;		/* reads recorded by note_latency */
+	double lat_p50_us, lat_p95_us, lat_p99_us;
 } gdb_cache_stats;
 
 /*
  * gdb_cache_create - a cache over one store generation.
  * @param store   borrowed; must outlive the cache
- * @param budget  bytes for decoded blocks (at least one block per shard
- *                is always allowed)
+ * @param budget  bytes for decoded blocks
+ * @param policy  a policy name, or NULL for GDB_CACHE_DEFAULT_POLICY
  * @param out     out: free with gdb_cache_destroy()
- * @return 0 or -ENOMEM
+ * @return 0, -EINVAL (unknown policy), -ENOMEM
  */
 GDB_MUST_CHECK int gdb_cache_create(const gdb_store *store, size_t budget,
-				    gdb_cache **out);
+				    const char *policy, gdb_cache **out);
 
-/* Free everything; no entry may still be borrowed. NULL does nothing. */
+/* Stop prefetch, free everything; no entry may still be borrowed. */
 void gdb_cache_destroy(gdb_cache *c);
 
 /*
@@ -73,10 +104,81 @@ void gdb_cache_put(gdb_cache *c, gdb_cache_entry *ref);
 GDB_MUST_CHECK int gdb_cache_read(gdb_cache *c, uint32_t contig, int64_t beg,
 				  int64_t end, char *dst);
 
-void gdb_cache_stats_get(gdb_cache *c, gdb_cache_stats *out);
-
 /* The store the cache reads from (borrowed). */
 const gdb_store *gdb_cache_store(const gdb_cache *c);
+
+/* Policy names by index (0 .. GDB_CACHE_NPOLICIES-1), NULL past the end. */
+const char *gdb_cache_policy_name(unsigned i);
+
+/*
+ * gdb_cache_set_policy - switch the replacement policy, keeping every
+ * resident block. @return 0 or -EINVAL (unknown name), -ENOMEM.
+ */
+GDB_MUST_CHECK int gdb_cache_set_policy(gdb_cache *c, const char *name);
+
+/* Change the budget, evicting down to it. @return 0 or -EINVAL (below
+ * the pinned bytes). */
+GDB_MUST_CHECK int gdb_cache_set_budget(gdb_cache *c, uint64_t bytes);
+
+/*
+ * gdb_cache_pin / gdb_cache_unpin - keep contig bases [beg, end) (0-based,
+ * half-open; whole blocks) resident, or release them to the policy.
+ * @return 0; -ENOSPC if the pins would pass 90% of the budget (nothing is
+ *         pinned then); a gdb_cache_get() error.
+ */
+GDB_MUST_CHECK int gdb_cache_pin(gdb_cache *c, uint32_t contig, int64_t beg,
+				 int64_t end);
+GDB_MUST_CHECK int gdb_cache_unpin(gdb_cache *c, uint32_t contig, int64_t beg,
+				   int64_t end);
+/* Release every pin. */
+void gdb_cache_unpin_all(gdb_cache *c);
+
+/*
+ * gdb_cache_prefetch - queue bases [beg, end) of a contig for loading by
+ * the prefetch thread. Never blocks: when the queue is full the request
+ * is dropped. @return 0, -EAGAIN (dropped), -EINVAL.
+ */
+int gdb_cache_prefetch(gdb_cache *c, uint32_t contig, int64_t beg,
+		       int64_t end);
+
+/*
+ * gdb_cache_start_prefetch - start the prefetch thread (and its io_uring).
+ * Call after any fork (a daemon calls it once detached): until then
+ * prefetch requests are dropped. @return 0 or -errno.
+ */
+GDB_MUST_CHECK int gdb_cache_start_prefetch(gdb_cache *c);
+
+/* Turn automatic prefetch (gdb_cache_stream_access) on or off. */
+void gdb_cache_set_prefetch(gdb_cache *c, int enabled);
+
+/*
+ * Access-pattern detection for one open file (or inode): reads that follow
+ * each other open a readahead window that starts at one block, doubles
+ * while the reader keeps up and resets on a jump (as mountpoint-s3 does);
+ * a constant stride is followed one step ahead.
+ */
+typedef struct gdb_cache_stream {
+	pthread_mutex_t lock;
+	uint32_t contig;
+	int64_t last_first, last_end;	/* previous read's blocks */
+	int64_t stride;
+	int64_t window;			/* blocks */
+	int64_t ahead;			/* prefetched up to (exclusive) */
+	int run;
+} gdb_cache_stream;
+
+void gdb_cache_stream_init(gdb_cache_stream *st);
+void gdb_cache_stream_destroy(gdb_cache_stream *st);
+/* A read touched blocks first .. last of contig: maybe prefetch. */
+void gdb_cache_stream_access(gdb_cache *c, gdb_cache_stream *st,
+			     uint32_t contig, uint32_t first, uint32_t last);
+
+/* Record one read's latency, for the percentiles in the stats. */
+void gdb_cache_note_latency(gdb_cache *c, uint64_t ns);
+
+void gdb_cache_stats_get(gdb_cache *c, gdb_cache_stats *out);
+/* Zero the counters and the latency histogram (not the contents). */
+void gdb_cache_stats_reset(gdb_cache *c);
 
 /*
  * gdb_cache_simulate - replay a key trace through one policy, with no

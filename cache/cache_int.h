@@ -69,9 +69,109 @@ typedef struct gdb_policy_ops {
 	size_t (*size)(void *st);
 } gdb_policy_ops;
 
+/*
+ * Policy helpers shared by policy_*.c.
+ *
+ * Entry lists: circular, through a sentinel: head.next is the oldest entry (the LRU or
+ * FIFO end, where victims come from), head.prev the newest. */
+typedef struct plist {
+	gdb_centry head;
+	size_t len;
+} plist;
+
+static inline void plist_init(plist *l)
+{
+	l->head.next = l->head.prev = &l->head;
+	l->len = 0;
+}
+
+/* Link e as the newest. */
+static inline void plist_push(plist *l, gdb_centry *e)
+{
+	e->prev = l->head.prev;
+	e->next = &l->head;
+	l->head.prev->next = e;
+	l->head.prev = e;
+	l->len++;
+}
+
+static inline void plist_unlink(plist *l, gdb_centry *e)
+{
+	e->prev->next = e->next;
+	e->next->prev = e->prev;
+	e->prev = e->next = NULL;
+	l->len--;
+}
+
+/* The oldest entry, or NULL. */
+static inline gdb_centry *plist_oldest(plist *l)
+{
+	return l->head.next == &l->head ? NULL : l->head.next;
+}
+
+/* The entry after e towards the newest, or NULL. */
+static inline gdb_centry *plist_newer(plist *l, gdb_centry *e)
+{
+	return e->next == &l->head ? NULL : e->next;
+}
+
+/* The oldest entry from e on (towards the newest) that is not borrowed.
+ * Borrowed entries stay where they are: skipping them is the only scan on
+ * the eviction path, and borrows last for one read. */
+static inline gdb_centry *plist_free_from(plist *l, gdb_centry *e)
+{
+	while (e && e->refs)
+		e = plist_newer(l, e);
+	return e;
+}
+
+/* Ghost store (policy.c): keys only; up to two lists (0, 1), each oldest to newest; a fixed
+ * capacity shared by both lists (a push into a full store forgets the
+ * oldest key of the same list first). take() forgets a key and says which
+ * list held it (-1: none). */
+typedef struct gdb_pghost gdb_pghost;
+gdb_pghost *gdb_pghost_create(size_t cap);
+void gdb_pghost_destroy(gdb_pghost *g);
+int gdb_pghost_take(gdb_pghost *g, uint64_t key);
+void gdb_pghost_push(gdb_pghost *g, unsigned list, uint64_t key);
+int gdb_pghost_pop(gdb_pghost *g, unsigned list);
+size_t gdb_pghost_len(const gdb_pghost *g, unsigned list);
+int gdb_pghost_resize(gdb_pghost **g, size_t cap);
+
+/* Keys whose miss() found a ghost, until their insert(). The core decodes
+ * a block unlocked between the two calls, so other misses of the shard can
+ * come in between: a small ring (not one slot) keeps each key's answer.
+ * Past NPEND misses in flight the oldest answer is lost (the key is then
+ * inserted as if new), which costs hit ratio, never correctness. */
+#define NPEND 8
+typedef struct ppend {
+	uint64_t key[NPEND];
+	uint8_t used[NPEND];
+	unsigned next;
+} ppend;
+
+/* Forget any answer for key; @return 1 if there was one. */
+static inline int ppend_take(ppend *p, uint64_t key)
+{
+	for (unsigned i = 0; i < NPEND; i++)
+		if (p->used[i] && p->key[i] == key) {
+			p->used[i] = 0;
+			return 1;
+		}
+	return 0;
+}
+
+static inline void ppend_put(ppend *p, uint64_t key)
+{
+	ppend_take(p, key);
+	p->key[p->next] = key;
+	p->used[p->next] = 1;
+	p->next = (p->next + 1) % NPEND;
+}
+
 #define GDB_NPOLICIES 5
 
-/* All policies, indexed by id; the first is the default. */
+/* All policies, indexed by id (the default is GDB_CACHE_DEFAULT_POLICY). */
 extern const gdb_policy_ops *const gdb_policies[GDB_NPOLICIES];
 
 /* The policy named name, or NULL. */

@@ -20,6 +20,8 @@ typedef struct gdb_fs_opts {
 	int foreground;		/* else daemonize once mounted */
 	int debug;		/* libfuse debug output (implies foreground) */
 	uint64_t cache_bytes;	/* decoded-block budget */
+	const char *policy;	/* cache policy name; NULL: default */
+	int prefetch;		/* automatic prefetch on/off */
 	unsigned max_threads;	/* FUSE worker threads (0: default) */
 	const char *fuse_opts;	/* extra -o options, comma-separated */
 	unsigned readahead_kb;	/* kernel readahead for the mount; 0: keep */

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "cache/cache.h"
+#include "fs/genomedb_ioctl.h"
 #include "fs/ns.h"
 #include "fs/render.h"
 #include "simd/simd.h"
@@ -62,14 +63,21 @@ struct node {
 	int32_t contig;		/* -1 if none */
 	int contig_xattrs;	/* carries user.gdb.md5/length/refget */
 	gdb_view *view;		/* N_VIEW, owned */
+	gdb_cache_stream *stream;	/* N_VIEW: access pattern, owned */
 	char *text;		/* N_TEXT, owned */
 	size_t textlen;
 	struct node *prev, *next;	/* live region nodes; FS.nodes_lock */
 	uint32_t prov;		/* N_NSDIR: index in FS.provs */
+	int live;		/* N_STATS: LIVE_STATS or LIVE_CONFIG */
 	char *path;		/* N_NSDIR: path below the provider's top */
 };
 
 #define MAX_PROVIDERS 8
+
+/* The two files whose content changes while mounted (see struct snap). */
+#define LIVE_STATS 0
+#define LIVE_CONFIG 1
+#define STATS_PAD 8192	/* bytes of every stats.json snapshot */
 
 /* A mounted computed namespace (fs/ns.h). */
 struct nsprov {
@@ -104,7 +112,7 @@ struct snap {
 static struct fs {
 	gdb_store *store;
 	gdb_cache *cache;
-	struct node root, gdbdir, stats;
+	struct node root, gdbdir, stats, config;
 	struct asm_nodes *asms;
 	struct contig_nodes *contigs;
 	struct timespec mtime;
@@ -113,7 +121,8 @@ static struct fs {
 	uint64_t reads, bytes_served, lookups, errors;	/* atomic */
 	uint64_t live_nodes;				/* atomic */
 	pthread_mutex_t snap_lock;
-	struct snap snap;				/* protected by snap_lock */
+	struct snap snap[2];				/* protected by snap_lock */
+	pthread_mutex_t ctl_lock;			/* serialises controls */
 	/* Region nodes the kernel holds: the kernel does not forget them
 	 * before an unmount, so they are freed from this list then. */
 	pthread_mutex_t nodes_lock;
@@ -144,23 +153,41 @@ static int is_dir(const struct node *n)
 }
 
 static char *render_stats(size_t *len);
+static char *render_config(size_t *len);
 
-/* Take a new stats snapshot; returns its size and mtime. */
-static uint64_t stats_refresh(struct timespec *mtime)
+/* Take a new snapshot of a live file; returns its size and mtime. */
+static uint64_t stats_refresh(int live, struct timespec *mtime)
 {
 	size_t len = 0;
-	char *p = render_stats(&len);
+	char *p = live == LIVE_STATS ? render_stats(&len) : render_config(&len);
+	struct snap *sn = &FS.snap[live];
 	uint64_t size;
+
+	/*
+	 * The kernel learns a file's size (getattr) and reads its bytes in
+	 * separate requests; another reader's getattr may take a snapshot in
+	 * between. Padding stats.json with JSON whitespace to a constant size
+	 * makes every read one whole document, whichever snapshot it gets.
+	 */
+	if (p && live == LIVE_STATS && len < STATS_PAD) {
+		char *q = realloc(p, STATS_PAD);
+		if (q) {
+			memset(q + len - 1, ' ', STATS_PAD - len);
+			q[STATS_PAD - 1] = '\n';
+			p = q;
+			len = STATS_PAD;
+		}
+	}
 
 	pthread_mutex_lock(&FS.snap_lock);
 	if (p) {
-		free(FS.snap.p);
-		FS.snap.p = p;
-		FS.snap.len = len;
-		clock_gettime(CLOCK_REALTIME, &FS.snap.mtime);
+		free(sn->p);
+		sn->p = p;
+		sn->len = len;
+		clock_gettime(CLOCK_REALTIME, &sn->mtime);
 	}
-	size = FS.snap.len;
-	*mtime = FS.snap.mtime;
+	size = sn->len;
+	*mtime = sn->mtime;
 	pthread_mutex_unlock(&FS.snap_lock);
 	return size;
 }
@@ -193,7 +220,10 @@ static void fill_attr(struct node *n, struct stat *st)
 		st->st_nlink = 1;
 		st->st_size = (off_t)node_size(n);
 		if (n->kind == N_STATS) {
-			st->st_size = (off_t)stats_refresh(&st->st_mtim);
+			st->st_size = (off_t)stats_refresh(n->live,
+							   &st->st_mtim);
+			if (n->live == LIVE_CONFIG)
+				st->st_mode = S_IFREG | 0644;
 			st->st_ctim = st->st_mtim;
 		}
 		st->st_blocks = (st->st_size + 511) / 512;
@@ -219,9 +249,23 @@ static void node_free(struct node *n)
 	pthread_mutex_unlock(&FS.nodes_lock);
 	__atomic_sub_fetch(&FS.live_nodes, 1, __ATOMIC_RELAXED);
 	gdb_view_free(n->view);
+	if (n->stream) {
+		gdb_cache_stream_destroy(n->stream);
+		free(n->stream);
+	}
 	free(n->text);
 	free(n->path);
 	free(n);
+}
+
+/* Give a sequence-file node its prefetch stream state. */
+static int attach_stream(struct node *n)
+{
+	n->stream = malloc(sizeof(*n->stream));
+	if (!n->stream)
+		return -ENOMEM;
+	gdb_cache_stream_init(n->stream);
+	return 0;
 }
 
 static void reply_entry(fuse_req_t req, struct node *n)
@@ -327,7 +371,10 @@ static struct node *make_region(int32_t contig, const char *name)
 		if (gdb_view_region(fmts[f].kind, (uint32_t)contig, from - 1,
 				    to, fmts[f].width,
 				    fmts[f].suffix ? header : NULL,
-				    &n->view) < 0) {
+				    &n->view) < 0 ||
+		    attach_stream(n) < 0) {
+			gdb_view_free(n->view);
+			free(n->stream);
 			free(n);
 			return NULL;
 		}
@@ -453,6 +500,8 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	case N_GDBDIR:
 		if (!strcmp(name, "stats.json"))
 			n = &FS.stats;
+		else if (!strcmp(name, "config"))
+			n = &FS.config;
 		break;
 	case N_ASM:
 		n = lookup_in_asm(p->asm_idx, name);
@@ -541,7 +590,9 @@ static void thread_buf_free(void *p)
 static char *thread_buf(size_t size)
 {
 	if (size > tcap) {
-		size_t cap = size < (2u << 20) ? (2u << 20) : size;
+		/* Round up to 256 KiB: a worker serving 1 MiB reads holds
+		 * 1 MiB, one serving small files holds 256 KiB. */
+		size_t cap = (size + (256u << 10) - 1) & ~(size_t)((256u << 10) - 1);
 		char *p = realloc(tbuf, cap);
 		if (!p)
 			return NULL;
@@ -560,6 +611,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	size_t len = 0;
 	ssize_t got;
 	char *buf;
+	struct timespec t0, t1;
 
 	__atomic_add_fetch(&FS.reads, 1, __ATOMIC_RELAXED);
 	(void)fi;
@@ -574,14 +626,15 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	if (n->kind == N_STATS) {
 		/* Copy out under the lock: a getattr may replace it. */
+		struct snap *sn = &FS.snap[n->live];
 		pthread_mutex_lock(&FS.snap_lock);
-		if ((uint64_t)off < FS.snap.len) {
-			len = FS.snap.len - (size_t)off < size
-				      ? FS.snap.len - (size_t)off
+		if ((uint64_t)off < sn->len) {
+			len = sn->len - (size_t)off < size
+				      ? sn->len - (size_t)off
 				      : size;
 			buf = thread_buf(len);
 			if (buf)
-				memcpy(buf, FS.snap.p + off, len);
+				memcpy(buf, sn->p + off, len);
 		} else {
 			buf = thread_buf(1);
 		}
@@ -602,7 +655,24 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (n->stream) {
+		uint32_t contig;
+		int64_t b, e;
+		if (gdb_view_span(n->view, (uint64_t)off, size, &contig, &b,
+				  &e) == 0) {
+			uint32_t bb = gdb_store_contig(FS.store,
+						       contig)->block_bases;
+			gdb_cache_stream_access(FS.cache, n->stream, contig,
+						(uint32_t)(b / bb),
+						(uint32_t)((e - 1) / bb));
+		}
+	}
 	got = gdb_view_read(n->view, FS.cache, (uint64_t)off, size, buf);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	gdb_cache_note_latency(FS.cache,
+			       (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL +
+					  (t1.tv_nsec - t0.tv_nsec)));
 	if (got < 0) {
 		__atomic_add_fetch(&FS.errors, 1, __ATOMIC_RELAXED);
 		fuse_reply_err(req, to_errno((int)got));
@@ -637,6 +707,10 @@ static const char *dir_entry(struct node *d, uint64_t i, struct node **out,
 		if (i == 0) {
 			*out = &FS.stats;
 			return "stats.json";
+		}
+		if (i == 1) {
+			*out = &FS.config;
+			return "config";
 		}
 		return NULL;
 	case N_ASM: {
@@ -785,6 +859,16 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 	fuse_reply_buf(req, buf, used);
 }
 
+static int root_xattr(const char *name, char *out, size_t outlen);
+/* The root's xattrs (docs/PATHS.md), NUL-separated for listxattr. */
+static const char ROOT_XATTRS[] =
+	"user.gdb.cache.policy\0user.gdb.cache.budget\0user.gdb.cache.used\0"
+	"user.gdb.cache.pinned\0user.gdb.cache.hits\0user.gdb.cache.misses\0"
+	"user.gdb.cache.hit_ratio\0user.gdb.cache.evictions\0"
+	"user.gdb.prefetch.enabled\0user.gdb.prefetch.issued\0"
+	"user.gdb.prefetch.used\0user.gdb.prefetch.wasted\0"
+	"user.gdb.generation\0";
+
 static int contig_xattr(const struct node *n, const char *name, char *out,
 			size_t outlen)
 {
@@ -817,7 +901,10 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		fuse_reply_err(req, ENODATA);
 		return;
 	}
-	n = contig_xattr(node_of(ino), name, val, sizeof(val));
+	if (node_of(ino) == &FS.root)
+		n = root_xattr(name, val, sizeof(val));
+	else
+		n = contig_xattr(node_of(ino), name, val, sizeof(val));
 	if (n < 0) {
 		fuse_reply_err(req, -n);
 		return;
@@ -835,14 +922,19 @@ static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	static const char names[] = "user.gdb.md5\0user.gdb.length\0"
 				    "user.gdb.refget\0";
 	struct node *n = node_of(ino);
+	const char *list = names;
 	size_t len = n->contig_xattrs ? sizeof(names) - 1 : 0;
 
+	if (n == &FS.root) {
+		list = ROOT_XATTRS;
+		len = sizeof(ROOT_XATTRS) - 1;
+	}
 	if (size == 0)
 		fuse_reply_xattr(req, len);
 	else if (len > size)
 		fuse_reply_err(req, ERANGE);
 	else
-		fuse_reply_buf(req, names, len);
+		fuse_reply_buf(req, list, len);
 }
 
 static void op_statfs(fuse_req_t req, fuse_ino_t ino)
@@ -860,6 +952,10 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
 	(void)userdata;
+	/* With zero-message opens, O_TRUNC must arrive as a SETATTR (which
+	 * op_setattr refuses for everything but /.gdb/config), not as a flag
+	 * of an OPEN the kernel will never send. */
+	conn->want &= ~FUSE_CAP_ATOMIC_O_TRUNC;
 	/* stats.json: drop cached pages when its mtime changes (above). */
 	if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
 		conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
@@ -869,6 +965,378 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	conn->max_readahead = 1u << 20;
 	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
 		conn->want &= ~FUSE_CAP_SPLICE_WRITE;
+}
+
+
+/* ---- control plane: /.gdb/config, root xattrs, ioctl ---- */
+
+static char *render_config(size_t *len)
+{
+	gdb_cache_stats cs;
+	char *p = NULL;
+	size_t sz = 0;
+	FILE *f = open_memstream(&p, &sz);
+
+	if (!f)
+		return NULL;
+	gdb_cache_stats_get(FS.cache, &cs);
+	fprintf(f, "policy=%s\nbudget=%llu\nprefetch=%s\n", cs.policy,
+		(unsigned long long)cs.budget_bytes,
+		cs.prefetch_enabled ? "on" : "off");
+	if (fclose(f) != 0) {
+		free(p);
+		return NULL;
+	}
+	*len = sz;
+	return p;
+}
+
+/* "ASM/CONTIG[:FROM-TO]" -> contig and 0-based half-open range. */
+static int parse_target(const char *text, uint32_t *contig, int64_t *beg,
+			int64_t *end, char *msg, size_t msglen)
+{
+	char asmname[GDB_NAME_MAX + 1];
+	const char *slash = strchr(text, '/');
+	int ai;
+
+	if (!slash || (size_t)(slash - text) > GDB_NAME_MAX) {
+		gdb_seterr(msg, msglen, "%s: expected ASSEMBLY/CONTIG[:FROM-TO]",
+			   text);
+		return -EINVAL;
+	}
+	memcpy(asmname, text, (size_t)(slash - text));
+	asmname[slash - text] = 0;
+	ai = gdb_store_assembly_find(FS.store, asmname);
+	if (ai < 0) {
+		gdb_seterr(msg, msglen, "%s: no assembly '%s'", text, asmname);
+		return -ENOENT;
+	}
+	if (gdb_store_region_parse(FS.store, (uint32_t)ai, slash + 1, contig,
+				   beg, end, msg, msglen) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Apply one control line ("key=value" or a bare command). The same lines
+ * arrive from /.gdb/config writes, user.gdb.* setxattr and the ioctl.
+ */
+static int control_apply(const char *line, char *msg, size_t msglen)
+{
+	char key[32];
+	const char *val = strchr(line, '=');
+	size_t kl = val ? (size_t)(val - line) : strlen(line);
+	uint32_t contig;
+	int64_t beg, end;
+	uint64_t bytes;
+	int rc = 0;
+
+	while (kl && (line[kl - 1] == ' ' || line[kl - 1] == '\t'))
+		kl--;
+	if (kl >= sizeof(key)) {
+		gdb_seterr(msg, msglen, "unknown control '%s'", line);
+		return -EINVAL;
+	}
+	memcpy(key, line, kl);
+	key[kl] = 0;
+	val = val ? val + 1 : "";
+	while (*val == ' ' || *val == '\t')
+		val++;
+	gdb_seterr(msg, msglen, "ok");
+	pthread_mutex_lock(&FS.ctl_lock);
+	if (!strcmp(key, "policy")) {
+		rc = gdb_cache_set_policy(FS.cache, val);
+		if (rc == -EINVAL)
+			gdb_seterr(msg, msglen, "unknown policy '%s' (lru, arc, "
+				   "s3fifo, lfu, 2q)", val);
+	} else if (!strcmp(key, "budget")) {
+		rc = gdb_cache_parse_size(val, &bytes);
+		if (rc == 0)
+			rc = gdb_cache_set_budget(FS.cache, bytes);
+		if (rc < 0)
+			gdb_seterr(msg, msglen, "budget: '%s' is not a size "
+				   "above the pinned bytes", val);
+	} else if (!strcmp(key, "prefetch") &&
+		   (!strcmp(val, "on") || !strcmp(val, "off"))) {
+		gdb_cache_set_prefetch(FS.cache, !strcmp(val, "on"));
+	} else if (!strcmp(key, "reset-stats")) {
+		gdb_cache_stats_reset(FS.cache);
+		__atomic_store_n(&FS.reads, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&FS.bytes_served, 0, __ATOMIC_RELAXED);
+	} else if (!strcmp(key, "unpin-all")) {
+		gdb_cache_unpin_all(FS.cache);
+	} else if (!strcmp(key, "pin") || !strcmp(key, "unpin") ||
+		   !strcmp(key, "prefetch-region")) {
+		rc = parse_target(val, &contig, &beg, &end, msg, msglen);
+		if (rc == 0 && key[0] == 'p' && key[1] == 'i')
+			rc = gdb_cache_pin(FS.cache, contig, beg, end);
+		else if (rc == 0 && key[0] == 'u')
+			rc = gdb_cache_unpin(FS.cache, contig, beg, end);
+		else if (rc == 0)
+			rc = gdb_cache_prefetch(FS.cache, contig, beg, end);
+		if (rc == -ENOSPC)
+			gdb_seterr(msg, msglen, "%s: pins would pass 90%% of the "
+				   "cache budget", val);
+		else if (rc < 0 && !strcmp(msg, "ok"))
+			gdb_seterr(msg, msglen, "%s: %s", val, gdb_strerror(rc));
+	} else {
+		gdb_seterr(msg, msglen, "unknown control '%s'", line);
+		rc = -EINVAL;
+	}
+	pthread_mutex_unlock(&FS.ctl_lock);
+	if (rc < 0)
+		gdb_log(GDB_LOG_WARN, "control '%s': %s", line, msg);
+	return rc < 0 ? (rc <= GDB_EBASE ? -EIO : rc) : 0;
+}
+
+static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+		     size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct node *n = node_of(ino);
+	char line[1024], msg[256];
+	size_t i = 0;
+
+	(void)off;
+	(void)fi;
+	if (n != &FS.config) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	/* One control per line; the first bad line fails the write. */
+	while (i < size) {
+		size_t e = i, l;
+		while (e < size && buf[e] != '\n')
+			e++;
+		l = e - i;
+		while (l && (buf[i + l - 1] == '\r' || buf[i + l - 1] == ' '))
+			l--;
+		if (l >= sizeof(line)) {
+			fuse_reply_err(req, EINVAL);
+			return;
+		}
+		memcpy(line, buf + i, l);
+		line[l] = 0;
+		if (l && line[0] != '#') {
+			int rc = control_apply(line, msg, sizeof(msg));
+			if (rc < 0) {
+				fuse_reply_err(req, -rc);
+				return;
+			}
+		}
+		i = e + 1;
+	}
+	fuse_reply_write(req, size);
+}
+
+/* Truncating the config (echo ... > config) is allowed; nothing else. */
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+		       int to_set, struct fuse_file_info *fi)
+{
+	struct node *n = node_of(ino);
+	struct stat st;
+
+	(void)attr;
+	(void)fi;
+	if (n != &FS.config ||
+	    (to_set & ~(FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME |
+			FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
+			FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME))) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	fill_attr(n, &st);
+	fuse_reply_attr(req, &st, 0);
+}
+
+static void op_erofs_entry(fuse_req_t req)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode, dev_t rdev)
+{
+	(void)parent, (void)name, (void)mode, (void)rdev;
+	op_erofs_entry(req);
+}
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode)
+{
+	(void)parent, (void)name, (void)mode;
+	op_erofs_entry(req);
+}
+
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	(void)parent, (void)name;
+	op_erofs_entry(req);
+}
+
+static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+		       const char *name)
+{
+	(void)link, (void)parent, (void)name;
+	op_erofs_entry(req);
+}
+
+static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      fuse_ino_t newparent, const char *newname,
+		      unsigned int flags)
+{
+	(void)parent, (void)name, (void)newparent, (void)newname, (void)flags;
+	op_erofs_entry(req);
+}
+
+static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+		    const char *newname)
+{
+	(void)ino, (void)newparent, (void)newname;
+	op_erofs_entry(req);
+}
+
+static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode, struct fuse_file_info *fi)
+{
+	(void)parent, (void)name, (void)mode, (void)fi;
+	op_erofs_entry(req);
+}
+
+/* Root xattrs: name -> value (a stable, documented set). */
+static int root_xattr(const char *name, char *out, size_t outlen)
+{
+	gdb_cache_stats cs;
+	const gdb_cache_counters *t = &cs.total;
+	uint64_t acc;
+
+	gdb_cache_stats_get(FS.cache, &cs);
+	acc = t->hits + t->misses;
+#define XU(nm, v)                                                              \
+	if (!strcmp(name, nm))                                                 \
+		return snprintf(out, outlen, "%llu", (unsigned long long)(v));
+	if (!strcmp(name, "user.gdb.cache.policy"))
+		return snprintf(out, outlen, "%s", cs.policy);
+	if (!strcmp(name, "user.gdb.cache.hit_ratio"))
+		return snprintf(out, outlen, "%.4f",
+				acc ? (double)t->hits / (double)acc : 0.0);
+	if (!strcmp(name, "user.gdb.prefetch.enabled"))
+		return snprintf(out, outlen, "%s",
+				cs.prefetch_enabled ? "on" : "off");
+	XU("user.gdb.cache.budget", cs.budget_bytes)
+	XU("user.gdb.cache.used", cs.resident_bytes)
+	XU("user.gdb.cache.pinned", cs.pinned_bytes)
+	XU("user.gdb.cache.hits", t->hits)
+	XU("user.gdb.cache.misses", t->misses)
+	XU("user.gdb.cache.evictions", t->evictions)
+	XU("user.gdb.prefetch.issued", t->prefetch_issued)
+	XU("user.gdb.prefetch.used", t->prefetch_used)
+	XU("user.gdb.prefetch.wasted", t->prefetch_wasted)
+	XU("user.gdb.generation", gdb_store_generation(FS.store))
+#undef XU
+	return -ENODATA;
+}
+
+
+static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			const char *value, size_t size, int flags)
+{
+	static const struct {
+		const char *xattr, *key;
+	} map[] = {
+		{"user.gdb.cache.policy", "policy"},
+		{"user.gdb.cache.budget", "budget"},
+		{"user.gdb.prefetch.enabled", "prefetch"},
+		{"user.gdb.ctl", NULL},
+	};
+	char line[1024], msg[256];
+
+	(void)flags;
+	if (node_of(ino) != &FS.root) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		int rc;
+		if (strcmp(name, map[i].xattr))
+			continue;
+		if (size > 900) {
+			fuse_reply_err(req, E2BIG);
+			return;
+		}
+		if (map[i].key)
+			snprintf(line, sizeof(line), "%s=%.*s", map[i].key,
+				 (int)size, value);
+		else
+			snprintf(line, sizeof(line), "%.*s", (int)size, value);
+		rc = control_apply(line, msg, sizeof(msg));
+		fuse_reply_err(req, rc < 0 ? -rc : 0);
+		return;
+	}
+	fuse_reply_err(req, strncmp(name, "user.gdb.", 9) ? EROFS : EINVAL);
+}
+
+static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	(void)ino, (void)name;
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
+		     void *arg, struct fuse_file_info *fi, unsigned flags,
+		     const void *in_buf, size_t in_bufsz, size_t out_bufsz)
+{
+	(void)ino, (void)arg, (void)fi;
+	if (flags & FUSE_IOCTL_COMPAT) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	if (cmd == GDB_IOC_GET_STATS && out_bufsz >= sizeof(struct gdb_ioc_stats)) {
+		struct gdb_ioc_stats o;
+		gdb_cache_stats cs;
+		memset(&o, 0, sizeof(o));
+		gdb_cache_stats_get(FS.cache, &cs);
+		o.size = sizeof(o);
+		o.version = GDB_IOC_VERSION;
+		snprintf(o.policy, sizeof(o.policy), "%s", cs.policy);
+		o.generation = gdb_store_generation(FS.store);
+		o.budget_bytes = cs.budget_bytes;
+		o.resident_bytes = cs.resident_bytes;
+		o.pinned_bytes = cs.pinned_bytes;
+		o.hits = cs.total.hits;
+		o.misses = cs.total.misses;
+		o.evictions = cs.total.evictions;
+		o.bytes_decoded = cs.total.bytes_decoded;
+		o.prefetch_issued = cs.total.prefetch_issued;
+		o.prefetch_used = cs.total.prefetch_used;
+		o.prefetch_wasted = cs.total.prefetch_wasted;
+		o.lat_p50_ns = (uint64_t)(cs.lat_p50_us * 1000);
+		o.lat_p95_ns = (uint64_t)(cs.lat_p95_us * 1000);
+		o.lat_p99_ns = (uint64_t)(cs.lat_p99_us * 1000);
+		o.lat_count = cs.lat_count;
+		o.reads = __atomic_load_n(&FS.reads, __ATOMIC_RELAXED);
+		o.bytes_served = __atomic_load_n(&FS.bytes_served,
+						 __ATOMIC_RELAXED);
+		o.prefetch_enabled = (uint32_t)cs.prefetch_enabled;
+		fuse_reply_ioctl(req, 0, &o, sizeof(o));
+		return;
+	}
+	if (cmd == GDB_IOC_CONTROL &&
+	    in_bufsz >= sizeof(struct gdb_ioc_control) &&
+	    out_bufsz >= sizeof(struct gdb_ioc_control)) {
+		struct gdb_ioc_control c;
+		char msg[sizeof(c.line)];
+		memcpy(&c, in_buf, sizeof(c));
+		if (c.size != sizeof(c) || c.version != GDB_IOC_VERSION) {
+			fuse_reply_err(req, EINVAL);
+			return;
+		}
+		c.line[sizeof(c.line) - 1] = 0;
+		c.status = control_apply(c.line, msg, sizeof(msg));
+		snprintf(c.line, sizeof(c.line), "%s", msg);
+		fuse_reply_ioctl(req, 0, &c, sizeof(c));
+		return;
+	}
+	fuse_reply_err(req, ENOTTY);
 }
 
 static const struct fuse_lowlevel_ops OPS = {
@@ -884,11 +1352,44 @@ static const struct fuse_lowlevel_ops OPS = {
 	.getxattr = op_getxattr,
 	.listxattr = op_listxattr,
 	.statfs = op_statfs,
+	.write = op_write,
+	.setattr = op_setattr,
+	.mknod = op_mknod,
+	.mkdir = op_mkdir,
+	.unlink = op_unlink,
+	.rmdir = op_unlink,
+	.symlink = op_symlink,
+	.rename = op_rename,
+	.link = op_link,
+	.create = op_create,
+	.setxattr = op_setxattr,
+	.removexattr = op_removexattr,
+	.ioctl = op_ioctl,
 };
 
+static void counters_json(FILE *f, const gdb_cache_counters *k)
+{
+	uint64_t acc = k->hits + k->misses;
+
+	fprintf(f,
+		"{\"hits\": %llu, \"misses\": %llu, \"hit_ratio\": %.4f, "
+		"\"evictions\": %llu, \"bytes_decoded\": %llu, "
+		"\"prefetch_issued\": %llu, \"prefetch_used\": %llu, "
+		"\"prefetch_wasted\": %llu}",
+		(unsigned long long)k->hits, (unsigned long long)k->misses,
+		acc ? (double)k->hits / (double)acc : 0.0,
+		(unsigned long long)k->evictions,
+		(unsigned long long)k->bytes_decoded,
+		(unsigned long long)k->prefetch_issued,
+		(unsigned long long)k->prefetch_used,
+		(unsigned long long)k->prefetch_wasted);
+}
+
+/* The stats.json document (names documented in docs/PATHS.md). */
 static char *render_stats(size_t *len)
 {
 	gdb_cache_stats cs;
+	const gdb_cache_counters *t = &cs.total;
 	char *p = NULL;
 	size_t sz = 0;
 	FILE *f = open_memstream(&p, &sz);
@@ -897,17 +1398,13 @@ static char *render_stats(size_t *len)
 	if (!f)
 		return NULL;
 	gdb_cache_stats_get(FS.cache, &cs);
-	acc = cs.hits + cs.misses;
+	acc = t->hits + t->misses;
 	fprintf(f,
 		"{\n  \"generation\": %llu,\n  \"store\": \"%s\",\n"
 		"  \"assemblies\": %u,\n  \"contigs\": %u,\n"
 		"  \"reads\": %llu,\n  \"bytes_served\": %llu,\n"
 		"  \"lookups\": %llu,\n  \"read_errors\": %llu,\n"
-		"  \"live_region_nodes\": %llu,\n  \"simd\": \"%s\",\n"
-		"  \"cache\": {\"policy\": \"lru\", \"budget_bytes\": %llu, "
-		"\"resident_bytes\": %llu, \"hits\": %llu, \"misses\": %llu, "
-		"\"hit_ratio\": %.4f, \"evictions\": %llu, "
-		"\"bytes_decoded\": %llu, \"block_errors\": %llu}\n}\n",
+		"  \"live_region_nodes\": %llu,\n  \"simd\": \"%s\",\n",
 		(unsigned long long)gdb_store_generation(FS.store),
 		gdb_store_path(FS.store), gdb_store_nassemblies(FS.store),
 		gdb_store_ncontigs(FS.store),
@@ -920,14 +1417,48 @@ static char *render_stats(size_t *len)
 						    __ATOMIC_RELAXED),
 		(unsigned long long)__atomic_load_n(&FS.live_nodes,
 						    __ATOMIC_RELAXED),
-		gdb_simd_level_name(gdb_simd_active()),
-		(unsigned long long)cs.budget_bytes,
+		gdb_simd_level_name(gdb_simd_active()));
+	fprintf(f,
+		"  \"cache\": {\"policy\": \"%s\", \"budget_bytes\": %llu, "
+		"\"resident_bytes\": %llu, \"pinned_bytes\": %llu, "
+		"\"hits\": %llu, \"misses\": %llu, \"hit_ratio\": %.4f, "
+		"\"evictions\": %llu, \"bytes_decoded\": %llu, "
+		"\"block_errors\": %llu, \"uncached\": %llu,\n"
+		"    \"per_policy\": {",
+		cs.policy, (unsigned long long)cs.budget_bytes,
 		(unsigned long long)cs.resident_bytes,
-		(unsigned long long)cs.hits, (unsigned long long)cs.misses,
-		acc ? (double)cs.hits / (double)acc : 0.0,
-		(unsigned long long)cs.evictions,
-		(unsigned long long)cs.bytes_decoded,
-		(unsigned long long)cs.errors);
+		(unsigned long long)cs.pinned_bytes,
+		(unsigned long long)t->hits, (unsigned long long)t->misses,
+		acc ? (double)t->hits / (double)acc : 0.0,
+		(unsigned long long)t->evictions,
+		(unsigned long long)t->bytes_decoded,
+		(unsigned long long)cs.errors,
+		(unsigned long long)cs.uncached);
+	for (unsigned i = 0; gdb_cache_policy_name(i); i++) {
+		fprintf(f, "%s\n      \"%s\": ", i ? "," : "",
+			gdb_cache_policy_name(i));
+		counters_json(f, &cs.per_policy[i]);
+	}
+	fprintf(f,
+		"}},\n"
+		"  \"prefetch\": {\"enabled\": %s, \"issued\": %llu, "
+		"\"used\": %llu, \"wasted\": %llu, \"accuracy\": %.4f, "
+		"\"coverage\": %.4f},\n"
+		"  \"latency_us\": {\"p50\": %.1f, \"p95\": %.1f, "
+		"\"p99\": %.1f, \"count\": %llu}\n}\n",
+		cs.prefetch_enabled ? "true" : "false",
+		(unsigned long long)t->prefetch_issued,
+		(unsigned long long)t->prefetch_used,
+		(unsigned long long)t->prefetch_wasted,
+		t->prefetch_issued ? (double)t->prefetch_used /
+					     (double)t->prefetch_issued
+				   : 0.0,
+		t->prefetch_used + t->misses
+			? (double)t->prefetch_used /
+				  (double)(t->prefetch_used + t->misses)
+			: 0.0,
+		cs.lat_p50_us, cs.lat_p95_us, cs.lat_p99_us,
+		(unsigned long long)cs.lat_count);
 	if (fclose(f) != 0) {
 		free(p);
 		return NULL;
@@ -963,6 +1494,9 @@ static int build_tree(void)
 	perm(&FS.root, N_ROOT, 0, -1);
 	perm(&FS.gdbdir, N_GDBDIR, 0, -1);
 	perm(&FS.stats, N_STATS, 0, -1);
+	perm(&FS.config, N_STATS, 0, -1);
+	FS.stats.live = LIVE_STATS;
+	FS.config.live = LIVE_CONFIG;
 	FS.asms = calloc(na ? na : 1, sizeof(*FS.asms));
 	FS.contigs = calloc(nc ? nc : 1, sizeof(*FS.contigs));
 	if (!FS.asms || !FS.contigs)
@@ -985,6 +1519,7 @@ static int build_tree(void)
 			return -ENOMEM;
 		GDB_TRY(gdb_view_contigs(FS.store, a->first_contig, a->ncontigs,
 					 GDB_FASTA_WIDTH, 1, &an->fa.view));
+		GDB_TRY(attach_stream(&an->fa));
 		an->fai.text = gdb_view_fai(an->fa.view, FS.store,
 					    &an->fai.textlen);
 		an->dict.text = gdb_render_dict(FS.store, a->first_contig,
@@ -1015,6 +1550,7 @@ static int build_tree(void)
 		gdb_path_escape(c->name, cn->esc);
 		GDB_TRY(gdb_view_contigs(FS.store, id, 1, GDB_FASTA_WIDTH, 1,
 					 &cn->fa.view));
+		GDB_TRY(attach_stream(&cn->fa));
 		cn->fai.text = gdb_view_fai(cn->fa.view, FS.store,
 					    &cn->fai.textlen);
 		if (!cn->fai.text)
@@ -1036,6 +1572,10 @@ static void free_tree(void)
 	for (uint32_t i = 0; FS.asms && i < na; i++) {
 		struct asm_nodes *an = &FS.asms[i];
 		gdb_view_free(an->fa.view);
+		if (an->fa.stream) {
+			gdb_cache_stream_destroy(an->fa.stream);
+			free(an->fa.stream);
+		}
 		free(an->fai.text);
 		free(an->dict.text);
 		free(an->fa_name);
@@ -1044,6 +1584,10 @@ static void free_tree(void)
 	}
 	for (uint32_t i = 0; FS.contigs && i < nc; i++) {
 		gdb_view_free(FS.contigs[i].fa.view);
+		if (FS.contigs[i].fa.stream) {
+			gdb_cache_stream_destroy(FS.contigs[i].fa.stream);
+			free(FS.contigs[i].fa.stream);
+		}
 		free(FS.contigs[i].fai.text);
 		free(FS.contigs[i].esc);
 	}
@@ -1112,6 +1656,7 @@ int gdb_fs_run(const gdb_fs_opts *o, char *err, size_t errlen)
 
 	memset(&FS, 0, sizeof(FS));
 	pthread_mutex_init(&FS.snap_lock, NULL);
+	pthread_mutex_init(&FS.ctl_lock, NULL);
 	pthread_mutex_init(&FS.nodes_lock, NULL);
 	FS.live.next = FS.live.prev = &FS.live;
 	pthread_key_create(&FS.buf_key, thread_buf_free);
@@ -1124,7 +1669,14 @@ int gdb_fs_run(const gdb_fs_opts *o, char *err, size_t errlen)
 		FS.mtime = st.st_mtim;
 	FS.uid = getuid();
 	FS.gid = getgid();
-	rc = gdb_cache_create(FS.store, (size_t)o->cache_bytes, &FS.cache);
+	rc = gdb_cache_create(FS.store, (size_t)o->cache_bytes, o->policy,
+			      &FS.cache);
+	if (rc == -EINVAL) {
+		gdb_seterr(err, errlen, "unknown cache policy '%s'", o->policy);
+		goto out;
+	}
+	if (rc == 0)
+		gdb_cache_set_prefetch(FS.cache, o->prefetch);
 	if (rc == 0)
 		rc = build_tree();
 	if (rc < 0) {
@@ -1133,7 +1685,7 @@ int gdb_fs_run(const gdb_fs_opts *o, char *err, size_t errlen)
 		goto out;
 	}
 	snprintf(optbuf, sizeof(optbuf),
-		 "-ofsname=genomedb,subtype=genomedb,ro,default_permissions%s%s",
+		 "-ofsname=genomedb,subtype=genomedb,default_permissions%s%s",
 		 o->fuse_opts && *o->fuse_opts ? "," : "",
 		 o->fuse_opts ? o->fuse_opts : "");
 	if (fuse_opt_add_arg(&args, "genomedb") ||
@@ -1167,6 +1719,8 @@ int gdb_fs_run(const gdb_fs_opts *o, char *err, size_t errlen)
 		rc = -EIO;
 		goto out_unmount;
 	}
+	if (gdb_cache_start_prefetch(FS.cache) < 0)
+		gdb_log(GDB_LOG_WARN, "prefetch thread did not start");
 	lc = fuse_loop_cfg_create();
 	if (!lc) {
 		rc = -ENOMEM;
@@ -1189,7 +1743,9 @@ out:
 	free_tree();
 	gdb_cache_destroy(FS.cache);
 	gdb_store_close(FS.store);
-	free(FS.snap.p);
+	free(FS.snap[0].p);
+	free(FS.snap[1].p);
+	pthread_mutex_destroy(&FS.ctl_lock);
 	pthread_mutex_destroy(&FS.snap_lock);
 	pthread_mutex_destroy(&FS.nodes_lock);
 	/* This (main) thread's buffer, if it used one. */

@@ -314,6 +314,49 @@ ssize_t gdb_view_read(const gdb_view *v, gdb_cache *c, uint64_t off,
 	return rc < 0 ? rc : (ssize_t)done;
 }
 
+/* Base index (within record r) of sequence-part byte o. */
+static int64_t base_at(const gdb_view_rec *r, uint64_t o)
+{
+	int64_t L = r->end - r->beg, i;
+
+	i = r->width ? (int64_t)(o / (r->width + 1)) * r->width +
+			       (int64_t)(o % (r->width + 1))
+		     : (int64_t)o;
+	return i > L ? L : i;
+}
+
+int gdb_view_span(const gdb_view *v, uint64_t off, size_t len,
+		  uint32_t *contig, int64_t *beg, int64_t *end)
+{
+	const gdb_view_rec *r;
+	uint64_t o, last;
+	int64_t a, b;
+
+	if (off >= v->size || len == 0)
+		return -1;
+	r = &v->rec[find_rec(v, off)];
+	o = off - r->off;
+	last = o + len - 1 < r->size ? o + len - 1 : r->size - 1;
+	if (last < r->hdr_len)
+		return -1;
+	o = o < r->hdr_len ? 0 : o - r->hdr_len;
+	a = base_at(r, o);
+	b = base_at(r, last - r->hdr_len) + 1;
+	if (b > r->end - r->beg)
+		b = r->end - r->beg;
+	if (a >= b)
+		return -1;
+	*contig = r->contig;
+	if (v->kind == GDB_VIEW_RC) {
+		*beg = r->end - b;
+		*end = r->end - a;
+	} else {
+		*beg = r->beg + a;
+		*end = r->beg + b;
+	}
+	return 0;
+}
+
 /* A growing string. */
 typedef struct sbuf {
 	char *p;

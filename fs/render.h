@@ -80,6 +80,15 @@ ssize_t gdb_view_read(const gdb_view *v, gdb_cache *c, uint64_t off,
 		      size_t len, char *dst);
 
 /*
+ * gdb_view_span - the bases a read of [off, off+len) touches in the record
+ * holding off (for access-pattern detection; may round outward).
+ * @return 0 with contig and [beg, end) set, or -1 if off is past the end
+ *         or inside a header only.
+ */
+int gdb_view_span(const gdb_view *v, uint64_t off, size_t len,
+		  uint32_t *contig, int64_t *beg, int64_t *end);
+
+/*
  * gdb_view_fai - a samtools .fai that indexes this view (FASTA views:
  * every record has a header and width > 0).
  * @return malloc'd text (free()), *len set; NULL on -ENOMEM.

@@ -751,3 +751,17 @@ int gdb_store_section(const gdb_store *s, uint32_t obj, const char *name,
 			return gdb_store_section_at(s, obj, i, NULL, data, len);
 	return -ENOENT;
 }
+
+int gdb_store_block_span(const gdb_store *s, uint32_t contig, uint32_t block,
+			 const void **data, size_t *len)
+{
+	const uint8_t *e;
+
+	if (contig >= s->ncontigs || block >= s->contigs[contig].nblocks)
+		return -EINVAL;
+	e = s->blocktab[contig] + (size_t)block * GDB_BLOCK_ENTRY;
+	*data = s->segs[s->asm_entry[s->contigs[contig].asm_index]].map +
+		gdb_get_le64(e);
+	*len = gdb_get_le32(e + 8);
+	return 0;
+}

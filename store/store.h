@@ -191,6 +191,15 @@ GDB_MUST_CHECK int gdb_store_block_decode(const gdb_store *s, uint32_t contig,
 GDB_MUST_CHECK int gdb_store_block_check(const gdb_store *s, uint32_t contig,
 					 uint32_t block, uint64_t *seg_offset);
 
+/*
+ * gdb_store_block_span - where a block's stored bytes are in the mapping,
+ * unchecked (prefetch advises the kernel to read them ahead).
+ * @return 0 or -EINVAL; *data valid until gdb_store_close().
+ */
+GDB_MUST_CHECK int gdb_store_block_span(const gdb_store *s, uint32_t contig,
+					uint32_t block, const void **data,
+					size_t *len);
+
 /* Segment file name of an assembly ("seg-000001.gdb"); static buffer-free. */
 void gdb_store_segment_name(uint64_t id, char *buf, size_t buflen);
 

@@ -281,7 +281,7 @@ int cmd_export(int argc, char **argv)
 		goto out;
 	}
 	buf = malloc(cap);
-	if (!buf || gdb_cache_create(s, 64u << 20, &c) < 0) {
+	if (!buf || gdb_cache_create(s, 64u << 20, NULL, &c) < 0) {
 		tool_err("out of memory");
 		goto out;
 	}
@@ -442,6 +442,7 @@ int cmd_mount(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.cache_bytes = 256u << 20;
 	o.readahead_kb = 1024;
+	o.prefetch = 1;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--foreground")) {
 			o.foreground = 1;
@@ -457,6 +458,15 @@ int cmd_mount(int argc, char **argv)
 					 "512M or 4G");
 				return EXIT_USAGE;
 			}
+		} else if (!strcmp(argv[i], "--policy") && i + 1 < argc) {
+			o.policy = argv[++i];
+		} else if (!strcmp(argv[i], "--prefetch") && i + 1 < argc) {
+			i++;
+			if (strcmp(argv[i], "on") && strcmp(argv[i], "off")) {
+				tool_err("--prefetch: on or off");
+				return EXIT_USAGE;
+			}
+			o.prefetch = !strcmp(argv[i], "on");
 		} else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
 			o.max_threads = (unsigned)strtoul(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--readahead-kb") && i + 1 < argc) {
@@ -475,7 +485,8 @@ int cmd_mount(int argc, char **argv)
 	if (!o.store_path || !o.mountpoint) {
 		fprintf(stderr,
 			"usage: genomedb mount STORE MOUNTPOINT [-f] [-o OPTS] "
-			"[--cache SIZE] [--threads N] [--readahead-kb N]\n");
+			"[--cache SIZE] [--policy NAME] [--prefetch on|off]\n"
+			"       [--threads N] [--readahead-kb N]\n");
 		return EXIT_USAGE;
 	}
 	/* The daemon chdirs to / when it detaches: keep absolute paths. */

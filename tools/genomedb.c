@@ -48,6 +48,8 @@ static void usage(FILE *f)
 		"  verify STORE [--repair]                   check every block's CRC32C; exit 1 on damage\n"
 		"  mount STORE MOUNTPOINT [-f] [-o OPTS] [--cache SIZE]\n"
 		"                                            serve the store as files (fusermount3 -u to unmount)\n"
+		"  ctl MOUNT stats|policy|budget|pin|unpin|prefetch|reset-stats ...\n"
+		"                                            control a running mount's cache\n"
 		"\n"
 		"Coordinates are 1-based and inclusive, as in samtools. See docs/PATHS.md.\n");
 }
@@ -83,6 +85,7 @@ int main(int argc, char **argv)
 		{"init", cmd_init},     {"import", cmd_import},
 		{"info", cmd_info},     {"export", cmd_export},
 		{"verify", cmd_verify}, {"mount", cmd_mount},
+		{"ctl", cmd_ctl},
 	};
 	int rc;
 

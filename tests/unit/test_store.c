@@ -344,12 +344,14 @@ int main(void)
 	test_regions(s);
 	test_escape();
 	/* A cache far smaller than the data: eviction on every other get. */
-	CHECK(gdb_cache_create(s, 3 * GDB_DNA_BLOCK_BASES, &c) == 0, "cache");
+	CHECK(gdb_cache_create(s, 3 * GDB_DNA_BLOCK_BASES, NULL, &c) == 0, "cache");
 	test_views(c, seqs, lens);
 	{
 		gdb_cache_stats st;
 		gdb_cache_stats_get(c, &st);
-		CHECK(st.evictions > 0 && st.misses > 0, "cache never evicted");
+		CHECK(st.total.evictions > 0 && st.total.misses > 0,
+		      "cache never evicted");
+		CHECK(st.resident_bytes <= st.budget_bytes, "budget exceeded");
 	}
 	gdb_cache_destroy(c);
 	gdb_store_close(s);
