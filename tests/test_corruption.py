@@ -1,0 +1,155 @@
+"""Damaged stores: verify names the damaged block range, reads of a damaged
+block give EIO while other blocks still read, and no tool crashes."""
+import glob
+import json
+import os
+import random
+import re
+import shutil
+
+import pytest
+
+import gdbutil as U
+
+ASM = "cor"
+L1, L2 = 200001, 100000
+
+
+@pytest.fixture(scope="module")
+def pristine(genomedb, tmp_path_factory):
+    """A store holding one assembly: c1 (200,001 random ACGT) and c2."""
+    d = tmp_path_factory.mktemp("corrupt")
+    rng = random.Random(99)
+    seqs = {"c1": "".join(rng.choices("ACGT", k=L1)), "c2": "".join(rng.choices("ACGT", k=L2))}
+    fa = d / "cor.fa"
+    with open(fa, "w") as f:
+        for n, s in seqs.items():
+            f.write(f">{n}\n" + "".join(s[i:i + 60] + "\n" for i in range(0, len(s), 60)))
+    store = d / "pristine.gdb"
+    assert U.gdb("init", store).rc == 0
+    r = U.gdb("import", "fasta", store, "--assembly", ASM, fa, "--quiet")
+    assert r.rc == 0, r
+    assert U.gdb("verify", store).rc == 0
+    return str(store), {k: v.encode() for k, v in seqs.items()}
+
+
+def _copy(pristine, tmp_path):
+    dst = tmp_path / "s.gdb"
+    shutil.copytree(pristine[0], dst)
+    return str(dst)
+
+
+def _segments(store):
+    segs = sorted(glob.glob(os.path.join(store, "seg-*.gdb")), key=os.path.getsize)
+    assert segs, f"no seg-*.gdb in {os.listdir(store)}"
+    return segs
+
+
+def _flip(path, offset, mask=0xFF):
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        b = f.read(1)
+        assert b, f"{path} shorter than {offset}"
+        f.seek(offset)
+        f.write(bytes([b[0] ^ mask]))
+
+
+def test_flipped_data_byte(pristine, tmp_path):
+    store = _copy(pristine, tmp_path)
+    seg = _segments(store)[-1]           # the one holding the sequence blocks
+    _flip(seg, 64 + 100)
+    r = U.gdb("verify", store)
+    assert r.rc == 1, r
+    text = r.out.decode() + r.err
+    assert f"{ASM}/c1:1-65536" in text, text
+    assert f"{ASM}/c1:65537" not in text and f"{ASM}/c2" not in text, \
+        f"only the first block is damaged: {text}"
+    seqs = pristine[1]
+    U.require_fuse()
+    with U.mounted(store, tmp_path) as m:
+        for leaf in ("100-200.seq", "100-200.fa", "1-1.u8", "65536-65536.seq",
+                     "65000-66000.rc.fa", "1-200001.seq"):
+            U.expect_errno(lambda: U.read_file(m.p(ASM, "c1", leaf)), (5,))
+        assert U.read_file(m.p(ASM, "c1", "70000-70100.seq")) == seqs["c1"][69999:70100]
+        assert U.read_file(m.p(ASM, "c1", "65537-65600.seq")) == seqs["c1"][65536:65600]
+        assert U.read_file(m.p(ASM, "c1", "199990-200001.seq")) == seqs["c1"][199989:]
+        assert U.read_file(m.p(ASM, "c2", "1-100000.seq")) == seqs["c2"]
+        # a later block, through the whole-assembly file at its offset
+        fd = os.open(m.p(ASM, ASM + ".fa"), os.O_RDONLY)
+        try:
+            off = 4 + (70000 // 60) * 61          # ">c1\n" then 61-byte lines
+            assert os.pread(fd, 60, off) == seqs["c1"][70000 // 60 * 60:][:60]
+            U.expect_errno(lambda: os.pread(fd, 100, 10), (5,))
+        finally:
+            os.close(fd)
+        # the damage is reported again, not cached as good data
+        U.expect_errno(lambda: U.read_file(m.p(ASM, "c1", "100-200.seq")), (5,))
+        st = json.loads(U.read_file(m.p(".gdb", "stats.json")))
+        assert st["read_errors"] > 0, st
+        cache = st.get("cache", {})
+        block_errors = cache.get("block_errors") if isinstance(cache, dict) else None
+        if block_errors is None:
+            block_errors = st.get("cache.block_errors")
+        assert block_errors and block_errors > 0, st
+    assert "c1" in m.log_text(), "EIO is logged with assembly, contig and range"
+    r = U.gdb("export", "fasta", store, ASM, "c1:100-200")
+    assert r.rc == 1, r
+    r = U.gdb("export", "fasta", store, ASM, "c1:70000-70100")
+    assert r.rc == 0, r
+
+
+def test_damage_survives_repair_attempt(pristine, tmp_path):
+    """--repair cannot invent lost data: the damage is still reported."""
+    store = _copy(pristine, tmp_path)
+    _flip(_segments(store)[-1], 64 + 100)
+    r = U.gdb("verify", store, "--repair")
+    assert r.rc == 1, r
+    assert U.gdb("verify", store).rc == 1
+
+
+@pytest.mark.parametrize("where", ["header", "index-end", "truncated", "manifest",
+                                   "current", "zeroed-segment"])
+def test_structural_damage_is_detected(pristine, tmp_path, where):
+    store = _copy(pristine, tmp_path)
+    seg = _segments(store)[-1]
+    size = os.path.getsize(seg)
+    if where == "header":
+        _flip(seg, 10)
+    elif where == "index-end":
+        _flip(seg, size - 5)
+    elif where == "truncated":
+        os.truncate(seg, size - 100)
+    elif where == "manifest":
+        cur = open(os.path.join(store, "CURRENT")).read().strip()
+        man = os.path.join(store, os.path.basename(cur)) if cur.startswith("MANIFEST") else \
+            sorted(glob.glob(os.path.join(store, "MANIFEST-*")))[-1]
+        _flip(man, os.path.getsize(man) // 2)
+    elif where == "current":
+        with open(os.path.join(store, "CURRENT"), "w") as f:
+            f.write("MANIFEST-999999\n")
+    elif where == "zeroed-segment":
+        with open(seg, "r+b") as f:
+            f.write(b"\0" * size)
+    r = U.gdb("verify", store)
+    assert r.rc == 1, f"{where}: {r}"
+    assert r.err.strip() or r.out.strip()
+    r = U.gdb("info", store, "--json")
+    assert r.rc in (0, 1), r                     # a clean error, not a signal
+    r = U.gdb("export", "fasta", store, ASM)
+    assert r.rc in (1,), f"{where}: export of damaged data must fail: {r}"
+    if os.path.exists("/dev/fuse"):
+        m = U.Mount(store, tmp_path / "mnt", tmp_path / "mnt.log")
+        try:
+            m.start()
+        except U.MountError:
+            pass                                  # refusing to mount is fine
+        else:
+            try:
+                try:
+                    U.read_file(m.p(ASM, ASM + ".fa"))
+                    pytest.fail(f"{where}: damaged store served data without EIO")
+                except OSError as e:
+                    assert e.errno in (2, 5), e
+            finally:
+                m.stop()
+        U.check_sanitizer(m.log_text(), "genomedb mount (damaged store)")
