@@ -1,0 +1,180 @@
+"""Cache benchmarks through a real mount (make bench / make bench-scale).
+
+  prefetch   cold sequential read of a large contig, prefetch on vs off
+             (page cache dropped and the daemon restarted between runs)
+  scale      a store built from a generated FASTA of SIZE bases: import
+             MB/s, random 1 kb region latency p50/p99 with a cache of 1/16
+             of the decoded data, and the daemon's peak RSS
+
+    python3 bench/cache/mountbench.py prefetch [--bases 480e6]
+    python3 bench/cache/mountbench.py scale --size 2e9
+
+Prints markdown tables. No assertion: figures go to docs/BENCHMARKS.md.
+"""
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "gen"))
+import bigfasta  # noqa: E402
+
+BUILD = os.environ.get("GENOMEDB_BUILD", os.path.join(HERE, "..", "..", "build"))
+G = os.path.join(BUILD, "genomedb")
+
+
+def sh(*args, **kw):
+    return subprocess.run([str(a) for a in args], check=True, capture_output=True, **kw)
+
+
+def drop_caches():
+    subprocess.run(["sync"])
+    try:
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3\n")
+        return True
+    except OSError:
+        return False
+
+
+class Mount:
+    def __init__(self, store, mnt, *args):
+        os.makedirs(mnt, exist_ok=True)
+        self.mnt = mnt
+        self.p = subprocess.Popen([G, "mount", store, mnt, "-f", *args],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        t = time.monotonic()
+        while not os.path.ismount(mnt):
+            if self.p.poll() is not None or time.monotonic() - t > 10:
+                raise RuntimeError("mount failed")
+            time.sleep(0.02)
+
+    def peak_rss_kb(self):
+        with open(f"/proc/{self.p.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+        return None
+
+    def close(self):
+        subprocess.run(["fusermount3", "-u", "-z", self.mnt])
+        self.p.wait(10)
+
+
+def build_store(work, bases, contigs):
+    fa = os.path.join(work, "big.fa")
+    t = time.monotonic()
+    bigfasta.write(fa, int(float(bases)), contigs=contigs, seed=5)
+    gen_s = time.monotonic() - t
+    store = os.path.join(work, "big.gdb")
+    sh(G, "init", store)
+    drop_caches()
+    t = time.monotonic()
+    sh(G, "import", "fasta", store, "--assembly", "big", fa, "--quiet")
+    imp_s = time.monotonic() - t
+    return fa, store, os.path.getsize(fa), imp_s, gen_s
+
+
+def stream(path, bs=1 << 20):
+    t = time.monotonic()
+    n = 0
+    with open(path, "rb", buffering=0) as f:
+        while True:
+            b = f.read(bs)
+            if not b:
+                break
+            n += len(b)
+    return n / (time.monotonic() - t) / 1e9
+
+
+def prefetch(args):
+    work = tempfile.mkdtemp(prefix="gdb-bench-")
+    try:
+        fa, store, size, imp_s, _ = build_store(work, args.bases, 2)
+        contig = "big1"
+        length = int(float(args.bases)) // 2
+        res = {"on": [], "off": []}
+        for rep in range(args.reps):
+            for mode in ("off", "on"):
+                if not drop_caches():
+                    print("cannot drop the page cache (not root?): figures are warm")
+                m = Mount(store, os.path.join(work, "mnt"), "--cache", "256M",
+                          "--prefetch", mode)
+                try:
+                    res[mode].append(stream(os.path.join(m.mnt, "big", contig, f"1-{length}.seq")))
+                finally:
+                    m.close()
+        on, off = statistics.median(res["on"]), statistics.median(res["off"])
+        print("| cold sequential read of a %d Mbp contig (.seq, dd-like 1 MiB reads) | GB/s |" % (length // 1_000_000))
+        print("|---|---:|")
+        print(f"| prefetch off (median of {args.reps}) | {off:.2f} |")
+        print(f"| prefetch on (median of {args.reps}) | {on:.2f} |")
+        print(f"| ratio on/off | {on / off:.2f}x |")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def scale(args):
+    work = tempfile.mkdtemp(prefix="gdb-scale-", dir=args.dir)
+    try:
+        bases = int(float(args.size))
+        fa, store, size, imp_s, gen_s = build_store(work, bases, max(1, bases // 250_000_000))
+        names, lengths = [], []
+        sh("samtools", "faidx", fa)
+        for line in open(fa + ".fai"):
+            n, L = line.split("\t")[:2]
+            names.append(n)
+            lengths.append(int(L))
+        os.unlink(fa)  # the store alone from here on
+        store_bytes = sum(os.path.getsize(os.path.join(store, f)) for f in os.listdir(store))
+        cache = max(1 << 20, bases // 16)
+        m = Mount(store, os.path.join(work, "mnt"), "--cache", str(cache))
+        try:
+            rng = random.Random(1)
+            lat = []
+            for _ in range(args.samples):
+                i = rng.randrange(len(names))
+                s = rng.randint(1, lengths[i] - 1000)
+                p = os.path.join(m.mnt, "big", names[i], f"{s}-{s + 999}.seq")
+                t = time.perf_counter_ns()
+                fd = os.open(p, os.O_RDONLY)
+                os.read(fd, 4096)
+                os.close(fd)
+                lat.append((time.perf_counter_ns() - t) / 1000)
+            lat.sort()
+            rss = m.peak_rss_kb()
+        finally:
+            m.close()
+        print("| scale | value |")
+        print("|---|---:|")
+        print(f"| FASTA | {size / 1e9:.2f} GB ({bases / 1e9:.2f} Gbp, {len(names)} contigs) |")
+        print(f"| store | {store_bytes / 1e9:.3f} GB ({size / store_bytes:.2f}:1) |")
+        print(f"| import | {size / 1e6 / imp_s:.0f} MB/s of FASTA ({imp_s:.1f} s) |")
+        print(f"| cache | {cache / 1e6:.0f} MB (1/16 of the decoded bases) |")
+        print(f"| random 1 kb region, open+read+close, {args.samples} samples | "
+              f"p50 {lat[len(lat) // 2]:.0f} us, p99 {lat[int(len(lat) * 0.99)]:.0f} us |")
+        print(f"| daemon peak RSS (VmHWM, includes mapped store pages) | {rss / 1024:.0f} MB |")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("what", choices=["prefetch", "scale"])
+    ap.add_argument("--bases", default="480e6")
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--size", default="1e9")
+    ap.add_argument("--samples", type=int, default=3000)
+    ap.add_argument("--dir", default=None, help="where the scale store goes (default: TMPDIR)")
+    args = ap.parse_args()
+    {"prefetch": prefetch, "scale": scale}[args.what](args)
+
+
+if __name__ == "__main__":
+    main()
