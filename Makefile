@@ -89,9 +89,21 @@ demo: deps
 demo-stop:
 	-fusermount3 -u mnt
 
+# Benchmarks print markdown tables (pasted into docs/BENCHMARKS.md); each
+# section runs GenomeDB beside its peer in the same run.
+BENCH_ENV = GENOMEDB_BUILD=$(abspath $(BUILD))
+SIZE ?= 1e9
+
 bench: deps
 	$(MAKE) all
-	GENOMEDB_BUILD=$(abspath $(BUILD)) $(PYTHON) bench/run.py
+	$(BENCH_ENV) $(PYTHON) bench/run.py
+	$(BENCH_ENV) $(PYTHON) bench/cache/policies.py
+	$(BENCH_ENV) $(PYTHON) bench/cache/mountbench.py prefetch
+
+# make bench-scale SIZE=100e9: a store from a generated FASTA of SIZE bases
+bench-scale: deps
+	$(MAKE) all
+	$(BENCH_ENV) $(PYTHON) bench/cache/mountbench.py scale --size $(SIZE)
 
 format:
 	clang-format -i $(LIB_SRC) $(TOOL_SRC) $(UNIT_SRC) $(HEADERS)
