@@ -55,10 +55,10 @@ class Mount:
                 raise RuntimeError("mount failed")
             time.sleep(0.02)
 
-    def peak_rss_kb(self):
+    def status_kb(self, field):
         with open(f"/proc/{self.p.pid}/status") as f:
             for line in f:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1])
         return None
 
@@ -148,7 +148,8 @@ def scale(args):
                 os.close(fd)
                 lat.append((time.perf_counter_ns() - t) / 1000)
             lat.sort()
-            rss = m.peak_rss_kb()
+            rss = m.status_kb("VmHWM")
+            anon = m.status_kb("RssAnon")
         finally:
             m.close()
         print("| scale | value |")
@@ -159,7 +160,8 @@ def scale(args):
         print(f"| cache | {cache / 1e6:.0f} MB (1/16 of the decoded bases) |")
         print(f"| random 1 kb region, open+read+close, {args.samples} samples | "
               f"p50 {lat[len(lat) // 2]:.0f} us, p99 {lat[int(len(lat) * 0.99)]:.0f} us |")
-        print(f"| daemon peak RSS (VmHWM, includes mapped store pages) | {rss / 1024:.0f} MB |")
+        print(f"| daemon peak RSS (VmHWM: includes the store's mapped, reclaimable pages) | {rss / 1024:.0f} MB |")
+        print(f"| daemon anonymous memory at the end (RssAnon: cache, buffers, tables) | {anon / 1024:.0f} MB |")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
