@@ -50,6 +50,7 @@ static void usage(FILE *f)
 		"                                            serve the store as files (fusermount3 -u to unmount)\n"
 		"  ctl MOUNT stats|policy|budget|pin|unpin|prefetch|reset-stats ...\n"
 		"                                            control a running mount's cache\n"
+		"  bench simd [--json] [--quick]             every SIMD kernel beside its scalar twin\n"
 		"\n"
 		"Coordinates are 1-based and inclusive, as in samtools. See docs/PATHS.md.\n");
 }
@@ -85,7 +86,7 @@ int main(int argc, char **argv)
 		{"init", cmd_init},     {"import", cmd_import},
 		{"info", cmd_info},     {"export", cmd_export},
 		{"verify", cmd_verify}, {"mount", cmd_mount},
-		{"ctl", cmd_ctl},
+		{"ctl", cmd_ctl},       {"bench", cmd_bench},
 	};
 	int rc;
 

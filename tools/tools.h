@@ -45,6 +45,7 @@ int cmd_export(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_mount(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 /* The whole command line, for provenance (set by main). */
 extern char *tool_cmdline;

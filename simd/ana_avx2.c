@@ -1,0 +1,332 @@
+/*
+ * simd/ana_avx2.c - the 256-bit analysis kernels.
+ *
+ * composition: 64 bytes a step as six compare masks (A C G T S W after
+ *   folding case with | 0x20) and popcounts; CpG is mask_C & mask_G >> 1
+ *   with the last C carried into the next step.
+ * motif: the A/C/G/T position bitsets come from the same compares; the
+ *   shift-AND of the pattern runs on four 64-bit words a vector.
+ * PWM: 8 windows a vector in 32-bit lanes; the score of column j is a
+ *   vpermd lookup of the column's 8 entries by the base codes of the 8
+ *   windows, so a window costs a third of an instruction per column and
+ *   strand.
+ * k-mers: the byte-to-code step vectorised; the rest is shared (kmer.c).
+ * alignment: the striped template in 8-, 16- and 32-bit lanes.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "common/gdb.h"
+#include "simd/analysis_int.h"
+
+#if GDB_SIMD_X86
+#include <immintrin.h>
+
+#define LOADU(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+#define STOREU(p, v) _mm256_storeu_si256((__m256i *)(void *)(p), (v))
+#define TGT_A GDB_TARGET_AVX2_A
+
+TGT_A static inline uint64_t eq64(__m256i u0, __m256i u1, char ch)
+{
+	__m256i c = _mm256_set1_epi8(ch);
+
+	return (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(u0, c)) |
+	       (uint64_t)(uint32_t)_mm256_movemask_epi8(
+		       _mm256_cmpeq_epi8(u1, c))
+		       << 32;
+}
+
+TGT_A static void avx2_comp(const char *s, size_t n, gdb_comp *out)
+{
+	const __m256i lc = _mm256_set1_epi8(0x20);
+	uint64_t a = 0, c = 0, g = 0, t = 0, ss = 0, w = 0, cpg = 0, carry = 0;
+	gdb_comp tail;
+	size_t i;
+
+	for (i = 0; i + 64 <= n; i += 64) {
+		__m256i u0 = _mm256_or_si256(LOADU(s + i), lc);
+		__m256i u1 = _mm256_or_si256(LOADU(s + i + 32), lc);
+		uint64_t mc = eq64(u0, u1, 'c'), mg = eq64(u0, u1, 'g');
+
+		a += (uint64_t)__builtin_popcountll(eq64(u0, u1, 'a'));
+		c += (uint64_t)__builtin_popcountll(mc);
+		g += (uint64_t)__builtin_popcountll(mg);
+		t += (uint64_t)__builtin_popcountll(eq64(u0, u1, 't'));
+		ss += (uint64_t)__builtin_popcountll(eq64(u0, u1, 's'));
+		w += (uint64_t)__builtin_popcountll(eq64(u0, u1, 'w'));
+		cpg += (uint64_t)__builtin_popcountll(mc & (mg >> 1)) +
+		       (carry & mg & 1);
+		carry = mc >> 63;
+	}
+	gdb_ana_scalar_comp(s + i, n - i, &tail);
+	out->a = a + tail.a;
+	out->c = c + tail.c;
+	out->g = g + tail.g;
+	out->t = t + tail.t;
+	out->s = ss + tail.s;
+	out->w = w + tail.w;
+	out->other = n - (out->a + out->c + out->g + out->t + out->s + out->w);
+	out->cpg = cpg + tail.cpg + (carry && i < n && (s[i] | 0x20) == 'g');
+}
+
+/* code per byte: A0 C1 G2 T3 (and U3 when u_is_t), else 4 */
+TGT_A static inline __m256i codes32(__m256i v, int u_is_t)
+{
+	__m256i u = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
+	__m256i ea = _mm256_cmpeq_epi8(u, _mm256_set1_epi8('a'));
+	__m256i ec = _mm256_cmpeq_epi8(u, _mm256_set1_epi8('c'));
+	__m256i eg = _mm256_cmpeq_epi8(u, _mm256_set1_epi8('g'));
+	__m256i et = _mm256_cmpeq_epi8(u, _mm256_set1_epi8('t'));
+	__m256i d;
+
+	if (u_is_t)
+		et = _mm256_or_si256(
+			et, _mm256_cmpeq_epi8(u, _mm256_set1_epi8('u')));
+	/* the classes are exclusive, so 4 minus one of 4/3/2/1 */
+	d = _mm256_or_si256(
+		_mm256_or_si256(_mm256_and_si256(ea, _mm256_set1_epi8(4)),
+				_mm256_and_si256(ec, _mm256_set1_epi8(3))),
+		_mm256_or_si256(_mm256_and_si256(eg, _mm256_set1_epi8(2)),
+				_mm256_and_si256(et, _mm256_set1_epi8(1))));
+	return _mm256_sub_epi8(_mm256_set1_epi8(4), d);
+}
+
+TGT_A static void avx2_kmer_enc(const char *src, size_t n, uint8_t *dst)
+{
+	size_t i;
+
+	for (i = 0; i + 32 <= n; i += 32)
+		STOREU(dst + i, codes32(LOADU(src + i), 0));
+	gdb_ana_scalar_kmer_enc(src + i, n - i, dst + i);
+}
+
+static int avx2_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
+{
+	return gdb_kmer_count_blocked(t, seq, n, avx2_kmer_enc);
+}
+
+TGT_A static void avx2_motif_bits(const char *s, size_t n, uint64_t *out[4])
+{
+	const __m256i lc = _mm256_set1_epi8(0x20);
+	uint64_t *tail[4];
+	size_t i, w = 0;
+
+	for (i = 0; i + 64 <= n; i += 64, w++) {
+		__m256i u0 = _mm256_or_si256(LOADU(s + i), lc);
+		__m256i u1 = _mm256_or_si256(LOADU(s + i + 32), lc);
+
+		out[0][w] = eq64(u0, u1, 'a');
+		out[1][w] = eq64(u0, u1, 'c');
+		out[2][w] = eq64(u0, u1, 'g');
+		out[3][w] = eq64(u0, u1, 't') | eq64(u0, u1, 'u');
+	}
+	tail[0] = out[0] + w;
+	tail[1] = out[1] + w;
+	tail[2] = out[2] + w;
+	tail[3] = out[3] + w;
+	gdb_ana_scalar_motif_bits(s + i, n - i, tail);
+}
+
+TGT_A static void avx2_motif_combine(const uint64_t *const *cls, unsigned m,
+				     size_t nwords, uint64_t *out)
+{
+	const uint64_t *adj[GDB_MOTIF_MAXLEN];
+	size_t w;
+	unsigned j;
+
+	for (w = 0; w + 4 <= nwords; w += 4) {
+		__m256i r = LOADU(cls[0] + w);
+
+		for (j = 1; j < m; j++) {
+			__m256i a = LOADU(cls[j] + w), b = LOADU(cls[j] + w + 1);
+
+			r = _mm256_and_si256(
+				r, _mm256_or_si256(
+					   _mm256_srl_epi64(
+						   a, _mm_cvtsi32_si128((int)j)),
+					   _mm256_sll_epi64(
+						   b, _mm_cvtsi32_si128(
+							      (int)(64 - j)))));
+			if ((j & 3) == 0 && _mm256_testz_si256(r, r))
+				break;
+		}
+		STOREU(out + w, r);
+	}
+	for (j = 0; j < m; j++)
+		adj[j] = cls[j] + w;
+	gdb_ana_scalar_motif_combine(adj, m, nwords - w, out + w);
+}
+
+static int64_t avx2_motif_find(const gdb_motif_pattern *p, const char *seq,
+			       size_t n, unsigned strands, gdb_motif_hit *hits,
+			       size_t cap)
+{
+	return gdb_motif_find_with(p, seq, n, strands, hits, cap,
+				   avx2_motif_bits, avx2_motif_combine);
+}
+
+#define PCH 4096
+
+TGT_A static int64_t avx2_pwm_scan(const gdb_pwm *p, const char *seq, size_t n,
+				   int32_t threshold, unsigned strands,
+				   gdb_pwm_hit *hits, size_t cap)
+{
+	const unsigned m = p->len;
+	__m256i cf[GDB_PWM_MAXLEN], cr[GDB_PWM_MAXLEN], vt;
+	uint8_t codes[PCH + GDB_PWM_MAXLEN + 64];
+	int32_t sfa[8], sra[8];
+	int64_t nh = 0;
+	size_t base;
+	unsigned j, fw = strands & GDB_STRAND_FWD ? 0xff : 0,
+		    rv = strands & GDB_STRAND_REV ? 0xff : 0;
+
+	if (m < 1 || m > GDB_PWM_MAXLEN || !strands ||
+	    (strands & ~GDB_STRAND_BOTH))
+		return -EINVAL;
+	for (j = 0; j < m; j++) {
+		cf[j] = LOADU(p->fw[j]);
+		cr[j] = LOADU(p->rc[j]);
+	}
+	vt = _mm256_set1_epi32(threshold == INT32_MIN ? INT32_MIN
+						      : threshold - 1);
+	for (base = 0; base + m <= n; base += PCH) {
+		size_t npos = n - m + 1 - base, len, i;
+
+		if (npos > PCH)
+			npos = PCH;
+		len = npos + m - 1;
+		for (i = 0; i + 32 <= len; i += 32)
+			STOREU(codes + i, codes32(LOADU(seq + base + i), 1));
+		for (; i < len; i++)
+			codes[i] = gdb_pwm_code[(unsigned char)seq[base + i]];
+		memset(codes + len, 4, sizeof(codes) - len);
+		for (i = 0; i < npos; i += 8) {
+			__m256i sf = _mm256_setzero_si256(), sr = sf;
+			unsigned mf, mr, valid, any;
+
+			for (j = 0; j < m; j++) {
+				__m256i idx = _mm256_cvtepu8_epi32(_mm_loadl_epi64(
+					(const __m128i *)(const void *)(codes +
+									 i + j)));
+
+				sf = _mm256_add_epi32(
+					sf, _mm256_permutevar8x32_epi32(cf[j], idx));
+				sr = _mm256_add_epi32(
+					sr, _mm256_permutevar8x32_epi32(cr[j], idx));
+			}
+			valid = npos - i >= 8 ? 0xff : (1u << (npos - i)) - 1;
+			mf = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(
+				     _mm256_cmpgt_epi32(sf, vt))) &
+			     valid & fw;
+			mr = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(
+				     _mm256_cmpgt_epi32(sr, vt))) &
+			     valid & rv;
+			any = mf | mr;
+			if (!any)
+				continue;
+			STOREU(sfa, sf);
+			STOREU(sra, sr);
+			while (any) {
+				unsigned l = (unsigned)__builtin_ctz(any);
+
+				any &= any - 1;
+				if (mf >> l & 1)
+					gdb_pwm_emit(hits, cap, &nh,
+						     base + i + l, sfa[l], '+');
+				if (mr >> l & 1)
+					gdb_pwm_emit(hits, cap, &nh,
+						     base + i + l, sra[l], '-');
+			}
+		}
+	}
+	return nh;
+}
+
+/* ---- striped alignment ---- */
+
+/* lanes up by B bytes across the 128-bit halves, zeros in */
+#define SHL_BYTES(v, B)                                                        \
+	_mm256_alignr_epi8((v), _mm256_permute2x128_si256((v), (v), 0x08),     \
+			   16 - (B))
+#define LANE0(x) _mm256_zextsi128_si256(_mm_cvtsi32_si128(x))
+
+#define SFX avx2_8
+#define TGT GDB_TARGET_AVX2_A
+#define V __m256i
+#define ET int8_t
+#define LANES 32
+#define ENEG INT8_MIN
+#define EMAX INT8_MAX
+#define NARROW_MAX 0
+#define VSET1(x) _mm256_set1_epi8((char)(x))
+#define VZERO() _mm256_setzero_si256()
+#define VADDS _mm256_adds_epi8
+#define VSUBS _mm256_subs_epi8
+#define VMAX _mm256_max_epi8
+#define VADDW _mm256_add_epi8
+#define VANYGT(a, b) _mm256_movemask_epi8(_mm256_cmpgt_epi8(a, b))
+#define VSHL1(v) SHL_BYTES(v, 1)
+#define VLANE0(x) LANE0((int)(uint8_t)(x))
+#include "simd/align_striped.h"
+
+#define SFX avx2_16
+#define TGT GDB_TARGET_AVX2_A
+#define V __m256i
+#define ET int16_t
+#define LANES 16
+#define ENEG INT16_MIN
+#define EMAX INT16_MAX
+#define NARROW_MAX INT8_MAX
+#define VSET1(x) _mm256_set1_epi16((short)(x))
+#define VZERO() _mm256_setzero_si256()
+#define VADDS _mm256_adds_epi16
+#define VSUBS _mm256_subs_epi16
+#define VMAX _mm256_max_epi16
+#define VADDW _mm256_add_epi16
+#define VANYGT(a, b) _mm256_movemask_epi8(_mm256_cmpgt_epi16(a, b))
+#define VSHL1(v) SHL_BYTES(v, 2)
+#define VLANE0(x) LANE0((int)(uint16_t)(x))
+#include "simd/align_striped.h"
+
+#define SFX avx2_32
+#define TGT GDB_TARGET_AVX2_A
+#define V __m256i
+#define ET int32_t
+#define LANES 8
+#define ENEG (-(1 << 29))
+#define EMAX (1 << 29)
+#define NARROW_MAX INT16_MAX
+#define VSET1(x) _mm256_set1_epi32((int)(x))
+#define VZERO() _mm256_setzero_si256()
+#define VADDS _mm256_add_epi32
+#define VSUBS _mm256_sub_epi32
+#define VMAX _mm256_max_epi32
+#define VADDW _mm256_add_epi32
+#define VANYGT(a, b) _mm256_movemask_epi8(_mm256_cmpgt_epi32(a, b))
+#define VSHL1(v) SHL_BYTES(v, 4)
+#define VLANE0(x) LANE0((int)(x))
+#include "simd/align_striped.h"
+
+static int avx2_align_score(const gdb_align_scoring *sc,
+			    enum gdb_align_mode mode, const char *query,
+			    size_t qlen, const char *target, size_t tlen,
+			    gdb_align_ws *ws, gdb_align_result *res)
+{
+	static const gdb_stripe_fn run[3] = {stripe_run_avx2_8,
+					     stripe_run_avx2_16,
+					     stripe_run_avx2_32};
+
+	return gdb_align_striped(run, sc, mode, query, qlen, target, tlen, ws,
+				 res);
+}
+
+const gdb_simd_analysis_kernels gdb_ana_avx2 = {
+	.name = "avx2",
+	.comp = avx2_comp,
+	.kmer_count = avx2_kmer_count,
+	.motif_find = avx2_motif_find,
+	.pwm_scan = avx2_pwm_scan,
+	.align_score = avx2_align_score,
+};
+
+#endif

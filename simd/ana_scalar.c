@@ -1,0 +1,63 @@
+/*
+ * simd/ana_scalar.c - the scalar reference twins of the analysis kernels
+ * that have no other home (composition, the motif wrapper) and the
+ * scalar level's table. One byte at a time, straight from the
+ * definitions in simd.h; every vector level must give identical results.
+ */
+#include "common/gdb.h"
+#include "simd/analysis_int.h"
+
+/* composition class: 0 a, 1 c, 2 g, 3 t, 4 s, 5 w, 6 other */
+static unsigned comp_class(unsigned char b)
+{
+	switch (b | 0x20) {
+	case 'a': return 0;
+	case 'c': return 1;
+	case 'g': return 2;
+	case 't': return 3;
+	case 's': return 4;
+	case 'w': return 5;
+	default: return 6;
+	}
+}
+
+void gdb_ana_scalar_comp(const char *seq, size_t n, gdb_comp *out)
+{
+	uint64_t cnt[7] = {0}, cpg = 0;
+	unsigned prev = 6;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned c = comp_class((unsigned char)seq[i]);
+
+		cnt[c]++;
+		cpg += prev == 1 && c == 2;
+		prev = c;
+	}
+	out->a = cnt[0];
+	out->c = cnt[1];
+	out->g = cnt[2];
+	out->t = cnt[3];
+	out->s = cnt[4];
+	out->w = cnt[5];
+	out->other = cnt[6];
+	out->cpg = cpg;
+}
+
+static int64_t scalar_motif_find(const gdb_motif_pattern *p, const char *seq,
+				 size_t n, unsigned strands,
+				 gdb_motif_hit *hits, size_t cap)
+{
+	return gdb_motif_find_with(p, seq, n, strands, hits, cap,
+				   gdb_ana_scalar_motif_bits,
+				   gdb_ana_scalar_motif_combine);
+}
+
+const gdb_simd_analysis_kernels gdb_ana_scalar = {
+	.name = "scalar",
+	.comp = gdb_ana_scalar_comp,
+	.kmer_count = gdb_ana_scalar_kmer_count,
+	.motif_find = scalar_motif_find,
+	.pwm_scan = gdb_ana_scalar_pwm_scan,
+	.align_score = gdb_ana_scalar_align_score,
+};

@@ -1,0 +1,362 @@
+/*
+ * simd/ana_sse41.c - the 128-bit analysis kernels: the methods of
+ * ana_avx2.c on 16 bytes a vector (composition and motif bitsets four
+ * vectors to a 64-bit word, the shift-AND two words a vector, striped
+ * alignment in 16/8/4 lanes). PWM scanning at this level uses pshufb
+ * lookups of the four ACGT entries of a column, four windows a vector.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "common/gdb.h"
+#include "simd/analysis_int.h"
+
+#if GDB_SIMD_X86
+#include <immintrin.h>
+
+#define LOADU(p) _mm_loadu_si128((const __m128i *)(const void *)(p))
+#define STOREU(p, v) _mm_storeu_si128((__m128i *)(void *)(p), (v))
+#define TGT_A GDB_TARGET_SSE41_A
+
+/* compare four 16-byte vectors against ch: a 64-bit mask */
+TGT_A static inline uint64_t eq64(const __m128i u[4], char ch)
+{
+	__m128i c = _mm_set1_epi8(ch);
+
+	return (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(u[0], c)) |
+	       (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(u[1], c))
+		       << 16 |
+	       (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(u[2], c))
+		       << 32 |
+	       (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(u[3], c))
+		       << 48;
+}
+
+TGT_A static inline void load4(const char *s, __m128i u[4])
+{
+	const __m128i lc = _mm_set1_epi8(0x20);
+
+	u[0] = _mm_or_si128(LOADU(s), lc);
+	u[1] = _mm_or_si128(LOADU(s + 16), lc);
+	u[2] = _mm_or_si128(LOADU(s + 32), lc);
+	u[3] = _mm_or_si128(LOADU(s + 48), lc);
+}
+
+TGT_A static void sse41_comp(const char *s, size_t n, gdb_comp *out)
+{
+	uint64_t a = 0, c = 0, g = 0, t = 0, ss = 0, w = 0, cpg = 0, carry = 0;
+	gdb_comp tail;
+	size_t i;
+
+	for (i = 0; i + 64 <= n; i += 64) {
+		__m128i u[4];
+		uint64_t mc, mg;
+
+		load4(s + i, u);
+		mc = eq64(u, 'c');
+		mg = eq64(u, 'g');
+		a += (uint64_t)__builtin_popcountll(eq64(u, 'a'));
+		c += (uint64_t)__builtin_popcountll(mc);
+		g += (uint64_t)__builtin_popcountll(mg);
+		t += (uint64_t)__builtin_popcountll(eq64(u, 't'));
+		ss += (uint64_t)__builtin_popcountll(eq64(u, 's'));
+		w += (uint64_t)__builtin_popcountll(eq64(u, 'w'));
+		cpg += (uint64_t)__builtin_popcountll(mc & (mg >> 1)) +
+		       (carry & mg & 1);
+		carry = mc >> 63;
+	}
+	gdb_ana_scalar_comp(s + i, n - i, &tail);
+	out->a = a + tail.a;
+	out->c = c + tail.c;
+	out->g = g + tail.g;
+	out->t = t + tail.t;
+	out->s = ss + tail.s;
+	out->w = w + tail.w;
+	out->other = n - (out->a + out->c + out->g + out->t + out->s + out->w);
+	out->cpg = cpg + tail.cpg + (carry && i < n && (s[i] | 0x20) == 'g');
+}
+
+/* code per byte: A0 C1 G2 T3 (and U3 when u_is_t), else 4 */
+TGT_A static inline __m128i codes16(__m128i v, int u_is_t)
+{
+	__m128i u = _mm_or_si128(v, _mm_set1_epi8(0x20));
+	__m128i ea = _mm_cmpeq_epi8(u, _mm_set1_epi8('a'));
+	__m128i ec = _mm_cmpeq_epi8(u, _mm_set1_epi8('c'));
+	__m128i eg = _mm_cmpeq_epi8(u, _mm_set1_epi8('g'));
+	__m128i et = _mm_cmpeq_epi8(u, _mm_set1_epi8('t'));
+	__m128i d;
+
+	if (u_is_t)
+		et = _mm_or_si128(et, _mm_cmpeq_epi8(u, _mm_set1_epi8('u')));
+	d = _mm_or_si128(_mm_or_si128(_mm_and_si128(ea, _mm_set1_epi8(4)),
+				      _mm_and_si128(ec, _mm_set1_epi8(3))),
+			 _mm_or_si128(_mm_and_si128(eg, _mm_set1_epi8(2)),
+				      _mm_and_si128(et, _mm_set1_epi8(1))));
+	return _mm_sub_epi8(_mm_set1_epi8(4), d);
+}
+
+TGT_A static void sse41_kmer_enc(const char *src, size_t n, uint8_t *dst)
+{
+	size_t i;
+
+	for (i = 0; i + 16 <= n; i += 16)
+		STOREU(dst + i, codes16(LOADU(src + i), 0));
+	gdb_ana_scalar_kmer_enc(src + i, n - i, dst + i);
+}
+
+static int sse41_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
+{
+	return gdb_kmer_count_blocked(t, seq, n, sse41_kmer_enc);
+}
+
+TGT_A static void sse41_motif_bits(const char *s, size_t n, uint64_t *out[4])
+{
+	uint64_t *tail[4];
+	size_t i, w = 0;
+
+	for (i = 0; i + 64 <= n; i += 64, w++) {
+		__m128i u[4];
+
+		load4(s + i, u);
+		out[0][w] = eq64(u, 'a');
+		out[1][w] = eq64(u, 'c');
+		out[2][w] = eq64(u, 'g');
+		out[3][w] = eq64(u, 't') | eq64(u, 'u');
+	}
+	tail[0] = out[0] + w;
+	tail[1] = out[1] + w;
+	tail[2] = out[2] + w;
+	tail[3] = out[3] + w;
+	gdb_ana_scalar_motif_bits(s + i, n - i, tail);
+}
+
+TGT_A static void sse41_motif_combine(const uint64_t *const *cls, unsigned m,
+				      size_t nwords, uint64_t *out)
+{
+	const uint64_t *adj[GDB_MOTIF_MAXLEN];
+	size_t w;
+	unsigned j;
+
+	for (w = 0; w + 2 <= nwords; w += 2) {
+		__m128i r = LOADU(cls[0] + w);
+
+		for (j = 1; j < m; j++) {
+			__m128i a = LOADU(cls[j] + w), b = LOADU(cls[j] + w + 1);
+
+			r = _mm_and_si128(
+				r, _mm_or_si128(
+					   _mm_srl_epi64(
+						   a, _mm_cvtsi32_si128((int)j)),
+					   _mm_sll_epi64(
+						   b, _mm_cvtsi32_si128(
+							      (int)(64 - j)))));
+			if ((j & 3) == 0 && _mm_testz_si128(r, r))
+				break;
+		}
+		STOREU(out + w, r);
+	}
+	for (j = 0; j < m; j++)
+		adj[j] = cls[j] + w;
+	gdb_ana_scalar_motif_combine(adj, m, nwords - w, out + w);
+}
+
+static int64_t sse41_motif_find(const gdb_motif_pattern *p, const char *seq,
+				size_t n, unsigned strands,
+				gdb_motif_hit *hits, size_t cap)
+{
+	return gdb_motif_find_with(p, seq, n, strands, hits, cap,
+				   sse41_motif_bits, sse41_motif_combine);
+}
+
+#define PCH 4096
+
+/*
+ * Four windows a vector. Codes are stored as 4 * code (N and the rest as
+ * 0x80), so a pshufb with the per-lane byte offsets 0..3 added fetches a
+ * column's 32-bit ACGT entry; the 0x80 lanes come back 0 and get
+ * GDB_PWM_NEG from a second lookup keyed on the flipped top bit.
+ */
+TGT_A static int64_t sse41_pwm_scan(const gdb_pwm *p, const char *seq,
+				    size_t n, int32_t threshold,
+				    unsigned strands, gdb_pwm_hit *hits,
+				    size_t cap)
+{
+	const unsigned m = p->len;
+	const __m128i rep = _mm_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
+					  3, 3, 3, 3);
+	const __m128i off = _mm_set1_epi32(0x03020100);
+	const __m128i negtab = _mm_setr_epi32(GDB_PWM_NEG, 0, 0, 0);
+	const __m128i flip = _mm_set1_epi8((char)0x80);
+	__m128i cf[GDB_PWM_MAXLEN], cr[GDB_PWM_MAXLEN], vt;
+	uint8_t codes[PCH + GDB_PWM_MAXLEN + 32];
+	int32_t sfa[4], sra[4];
+	int64_t nh = 0;
+	size_t base;
+	unsigned j, fw = strands & GDB_STRAND_FWD ? 0xf : 0,
+		    rv = strands & GDB_STRAND_REV ? 0xf : 0;
+
+	if (m < 1 || m > GDB_PWM_MAXLEN || !strands ||
+	    (strands & ~GDB_STRAND_BOTH))
+		return -EINVAL;
+	for (j = 0; j < m; j++) {
+		cf[j] = LOADU(p->fw[j]);
+		cr[j] = LOADU(p->rc[j]);
+	}
+	vt = _mm_set1_epi32(threshold == INT32_MIN ? INT32_MIN
+						   : threshold - 1);
+	for (base = 0; base + m <= n; base += PCH) {
+		size_t npos = n - m + 1 - base, len, i;
+
+		if (npos > PCH)
+			npos = PCH;
+		len = npos + m - 1;
+		for (i = 0; i + 16 <= len; i += 16) {
+			__m128i c = codes16(LOADU(seq + base + i), 1);
+			__m128i isn = _mm_cmpeq_epi8(c, _mm_set1_epi8(4));
+
+			STOREU(codes + i,
+			       _mm_blendv_epi8(_mm_slli_epi16(c, 2), flip,
+					       isn));
+		}
+		for (; i < len; i++) {
+			uint8_t c = gdb_pwm_code[(unsigned char)seq[base + i]];
+
+			codes[i] = c == 4 ? 0x80 : (uint8_t)(c * 4);
+		}
+		memset(codes + len, 0x80, sizeof(codes) - len);
+		for (i = 0; i < npos; i += 4) {
+			__m128i sf = _mm_setzero_si128(), sr = sf;
+			unsigned mf, mr, valid, any;
+
+			for (j = 0; j < m; j++) {
+				int32_t raw;
+				__m128i idx, neg;
+
+				memcpy(&raw, codes + i + j, 4);
+				idx = _mm_add_epi8(
+					_mm_shuffle_epi8(_mm_cvtsi32_si128(raw),
+							 rep),
+					off);
+				neg = _mm_shuffle_epi8(
+					negtab, _mm_xor_si128(idx, flip));
+				sf = _mm_add_epi32(
+					sf, _mm_add_epi32(_mm_shuffle_epi8(cf[j],
+									   idx),
+							  neg));
+				sr = _mm_add_epi32(
+					sr, _mm_add_epi32(_mm_shuffle_epi8(cr[j],
+									   idx),
+							  neg));
+			}
+			valid = npos - i >= 4 ? 0xf : (1u << (npos - i)) - 1;
+			mf = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(
+				     _mm_cmpgt_epi32(sf, vt))) &
+			     valid & fw;
+			mr = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(
+				     _mm_cmpgt_epi32(sr, vt))) &
+			     valid & rv;
+			any = mf | mr;
+			if (!any)
+				continue;
+			STOREU(sfa, sf);
+			STOREU(sra, sr);
+			while (any) {
+				unsigned l = (unsigned)__builtin_ctz(any);
+
+				any &= any - 1;
+				if (mf >> l & 1)
+					gdb_pwm_emit(hits, cap, &nh,
+						     base + i + l, sfa[l], '+');
+				if (mr >> l & 1)
+					gdb_pwm_emit(hits, cap, &nh,
+						     base + i + l, sra[l], '-');
+			}
+		}
+	}
+	return nh;
+}
+
+/* ---- striped alignment ---- */
+
+#define LANE0(x) _mm_cvtsi32_si128(x)
+
+#define SFX sse41_8
+#define TGT GDB_TARGET_SSE41_A
+#define V __m128i
+#define ET int8_t
+#define LANES 16
+#define ENEG INT8_MIN
+#define EMAX INT8_MAX
+#define NARROW_MAX 0
+#define VSET1(x) _mm_set1_epi8((char)(x))
+#define VZERO() _mm_setzero_si128()
+#define VADDS _mm_adds_epi8
+#define VSUBS _mm_subs_epi8
+#define VMAX _mm_max_epi8
+#define VADDW _mm_add_epi8
+#define VANYGT(a, b) _mm_movemask_epi8(_mm_cmpgt_epi8(a, b))
+#define VSHL1(v) _mm_slli_si128((v), 1)
+#define VLANE0(x) LANE0((int)(uint8_t)(x))
+#include "simd/align_striped.h"
+
+#define SFX sse41_16
+#define TGT GDB_TARGET_SSE41_A
+#define V __m128i
+#define ET int16_t
+#define LANES 8
+#define ENEG INT16_MIN
+#define EMAX INT16_MAX
+#define NARROW_MAX INT8_MAX
+#define VSET1(x) _mm_set1_epi16((short)(x))
+#define VZERO() _mm_setzero_si128()
+#define VADDS _mm_adds_epi16
+#define VSUBS _mm_subs_epi16
+#define VMAX _mm_max_epi16
+#define VADDW _mm_add_epi16
+#define VANYGT(a, b) _mm_movemask_epi8(_mm_cmpgt_epi16(a, b))
+#define VSHL1(v) _mm_slli_si128((v), 2)
+#define VLANE0(x) LANE0((int)(uint16_t)(x))
+#include "simd/align_striped.h"
+
+#define SFX sse41_32
+#define TGT GDB_TARGET_SSE41_A
+#define V __m128i
+#define ET int32_t
+#define LANES 4
+#define ENEG (-(1 << 29))
+#define EMAX (1 << 29)
+#define NARROW_MAX INT16_MAX
+#define VSET1(x) _mm_set1_epi32((int)(x))
+#define VZERO() _mm_setzero_si128()
+#define VADDS _mm_add_epi32
+#define VSUBS _mm_sub_epi32
+#define VMAX _mm_max_epi32
+#define VADDW _mm_add_epi32
+#define VANYGT(a, b) _mm_movemask_epi8(_mm_cmpgt_epi32(a, b))
+#define VSHL1(v) _mm_slli_si128((v), 4)
+#define VLANE0(x) LANE0((int)(x))
+#include "simd/align_striped.h"
+
+static int sse41_align_score(const gdb_align_scoring *sc,
+			     enum gdb_align_mode mode, const char *query,
+			     size_t qlen, const char *target, size_t tlen,
+			     gdb_align_ws *ws, gdb_align_result *res)
+{
+	static const gdb_stripe_fn run[3] = {stripe_run_sse41_8,
+					     stripe_run_sse41_16,
+					     stripe_run_sse41_32};
+
+	return gdb_align_striped(run, sc, mode, query, qlen, target, tlen, ws,
+				 res);
+}
+
+const gdb_simd_analysis_kernels gdb_ana_sse41 = {
+	.name = "sse41",
+	.comp = sse41_comp,
+	.kmer_count = sse41_kmer_count,
+	.motif_find = sse41_motif_find,
+	.pwm_scan = sse41_pwm_scan,
+	.align_score = sse41_align_score,
+};
+
+#endif

@@ -1,0 +1,211 @@
+/*
+ * simd/analysis_int.h - what the analysis kernels of simd/ share and no
+ * other module may include: the k-mer table and alignment workspace
+ * layouts, each level's analysis entry points, and the helpers that the
+ * level files call for the parts that are not level-specific (profile
+ * layout, k-mer insertion, hit emission).
+ *
+ * Division of labour: analysis.c holds dispatch and the public wrappers,
+ * ana_scalar.c the reference twins, ana_sse41.c / ana_avx2.c /
+ * ana_avx512.c the vector variants (the striped alignment kernel is one
+ * template, align_striped.h, instantiated per level and lane width),
+ * kmer.c the table, motif.c the pattern compiler, parsers and PWM maths,
+ * align.c the traceback and the width-switching driver.
+ */
+#ifndef GDB_SIMD_ANALYSIS_INT_H
+#define GDB_SIMD_ANALYSIS_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "simd/simd_int.h"
+
+/*
+ * Targets of the analysis kernels: those of simd_int.h plus popcnt, which
+ * every CPU with SSE4.2 has (and dispatch.c requires SSE4.2 from every
+ * vector level).
+ */
+#define GDB_TARGET_SSE41_A __attribute__((target("ssse3,sse4.1,sse4.2,popcnt")))
+#define GDB_TARGET_AVX2_A __attribute__((target("avx2,sse4.2,popcnt")))
+#define GDB_TARGET_AVX512_A                                                    \
+	__attribute__((target("avx512f,avx512bw,avx2,sse4.2,popcnt")))
+
+/* ---- k-mer table ---- */
+
+struct gdb_kmer_table {
+	unsigned k, flags;
+	unsigned shift;	  /* 64 - log2(nslots), for the multiplicative hash */
+	uint64_t nslots;  /* a power of two */
+	uint64_t limit;	  /* distinct k-mers allowed: 7/8 of nslots */
+	uint64_t distinct, total, dropped;
+	uint64_t *keys;	  /* GDB_KMER_EMPTY or the k-mer */
+	uint32_t *counts;
+};
+
+#define GDB_KMER_EMPTY UINT64_MAX
+
+static inline uint64_t gdb_kmer_slot(const struct gdb_kmer_table *t,
+				     uint64_t key)
+{
+	return (key * 0x9e3779b97f4a7c15ull) >> t->shift;
+}
+
+/* Add one occurrence; returns 0, or 1 when dropped (table full). */
+static inline int gdb_kmer_add(struct gdb_kmer_table *t, uint64_t key,
+			       uint64_t slot)
+{
+	uint64_t mask = t->nslots - 1;
+
+	t->total++;
+	for (;; slot = (slot + 1) & mask) {
+		uint64_t k = t->keys[slot];
+
+		if (k == key) {
+			if (t->counts[slot] != UINT32_MAX)
+				t->counts[slot]++;
+			return 0;
+		}
+		if (k == GDB_KMER_EMPTY) {
+			if (t->distinct >= t->limit) {
+				t->dropped++;
+				return 1;
+			}
+			t->keys[slot] = key;
+			t->counts[slot] = 1;
+			t->distinct++;
+			return 0;
+		}
+	}
+}
+
+/*
+ * The vector levels' k-mer counter: the level converts bytes to 2-bit
+ * codes with 4 meaning "not ACGT" (enc), the shared loop rolls the k-mers
+ * and inserts them with software prefetch a block ahead.
+ */
+typedef void (*gdb_kmer_enc_fn)(const char *src, size_t n, uint8_t *dst);
+int gdb_kmer_count_blocked(struct gdb_kmer_table *t, const char *seq,
+			   size_t n, gdb_kmer_enc_fn enc);
+
+/* ---- alignment ---- */
+
+struct gdb_align_ws {
+	void *buf; /* 64-byte aligned scratch for the striped kernels */
+	size_t buf_size;
+	uint8_t *tb; /* traceback bytes */
+	size_t tb_size;
+	int32_t *lin; /* linear H, E columns handed between lane widths */
+	size_t lin_size;
+	char *cigar;
+	size_t cigar_size;
+};
+
+/* Grow a workspace buffer; 0 or -ENOMEM. */
+int gdb_align_ws_reserve(void **p, size_t *have, size_t want, size_t align);
+
+/*
+ * State of one striped run handed between lane widths (align.c drives,
+ * the templates execute). Columns j0 .. j1-1 of the target are done by one
+ * call; h and e are the linear H of column j0-1 and E entering column j0
+ * (valid when have_state), and are written back on return.
+ */
+struct gdb_stripe_job {
+	const gdb_align_scoring *sc;
+	int mode;
+	const uint8_t *qc; /* query codes */
+	size_t qlen;
+	const char *target;
+	size_t tlen;
+	gdb_align_ws *ws;
+	int32_t *h, *e; /* qlen each, in ws->lin */
+	int have_state;
+	int64_t best; /* local: best so far; semi-global: best of last row */
+	int64_t qend, tend;
+	int64_t colmax; /* max H of the last column run (local) */
+};
+
+/* What a striped run stopped for. */
+#define GDB_STRIPE_DONE 0
+#define GDB_STRIPE_UP 1   /* next column may not fit: widen */
+#define GDB_STRIPE_DOWN 2 /* values fit a narrower lane again */
+
+/* One lane width of one level: run columns [j, tlen); sets *jnext. */
+typedef int (*gdb_stripe_fn)(struct gdb_stripe_job *jb, size_t j,
+			     size_t *jnext);
+
+/*
+ * gdb_align_striped - the width-switching driver over a level's runners
+ * (index 0: 8-bit, 1: 16-bit, 2: 32-bit).
+ */
+int gdb_align_striped(const gdb_stripe_fn run[3], const gdb_align_scoring *sc,
+		      enum gdb_align_mode mode, const char *query, size_t qlen,
+		      const char *target, size_t tlen, gdb_align_ws *ws,
+		      gdb_align_result *res);
+
+/* Argument checks and trivial cases shared by every level: returns 1 when
+ * res is already final, 0 to go on, or a negative errno. */
+int gdb_align_prologue(const gdb_align_scoring *sc, enum gdb_align_mode mode,
+		       size_t qlen, size_t tlen, gdb_align_result *res);
+
+/* Bound on |any DP value| of an alignment of these lengths. */
+int64_t gdb_align_bound(const gdb_align_scoring *sc, enum gdb_align_mode mode,
+			size_t qlen, size_t tlen);
+
+/* ---- motif ---- */
+
+/*
+ * The bit-parallel scan, shared by every level: for each chunk of 4096
+ * positions, the level builds the A/C/G/T position bitsets (bits) and
+ * ANDs the shifted class bitsets of the pattern (combine).
+ *   bits(s, n, out): out[b][w] bit i = base b at s[64w + i], w < nwords
+ *     = ceil(n / 64); bits past n are 0.
+ *   combine(cls, m, nwords, out): out[w] = AND over j < m of
+ *     (cls[j][w] >> j) | (cls[j][w + 1] << (64 - j)); cls[j] has nwords+1
+ *     words.
+ */
+typedef void (*gdb_motif_bits_fn)(const char *s, size_t n, uint64_t *out[4]);
+typedef void (*gdb_motif_combine_fn)(const uint64_t *const *cls, unsigned m,
+				     size_t nwords, uint64_t *out);
+int64_t gdb_motif_find_with(const gdb_motif_pattern *p, const char *seq,
+			    size_t n, unsigned strands, gdb_motif_hit *hits,
+			    size_t cap, gdb_motif_bits_fn bits,
+			    gdb_motif_combine_fn combine);
+
+/* Base code for the PWM scan: A0 C1 G2 T3 (U too), anything else 4. */
+extern const uint8_t gdb_pwm_code[256];
+
+/* Record a hit when there is room; the count always advances. */
+static inline void gdb_pwm_emit(gdb_pwm_hit *hits, size_t cap, int64_t *nh,
+				uint64_t pos, int32_t score, char strand)
+{
+	if ((uint64_t)*nh < cap) {
+		hits[*nh].pos = pos;
+		hits[*nh].score = score;
+		hits[*nh].strand = strand;
+	}
+	(*nh)++;
+}
+
+/* ---- per-level tables and entry points ---- */
+
+extern const gdb_simd_analysis_kernels gdb_ana_scalar;
+void gdb_ana_scalar_comp(const char *seq, size_t n, gdb_comp *out);
+int gdb_ana_scalar_kmer_count(gdb_kmer_table *t, const char *seq, size_t n);
+void gdb_ana_scalar_kmer_enc(const char *src, size_t n, uint8_t *dst);
+void gdb_ana_scalar_motif_bits(const char *s, size_t n, uint64_t *out[4]);
+void gdb_ana_scalar_motif_combine(const uint64_t *const *cls, unsigned m,
+				  size_t nwords, uint64_t *out);
+int64_t gdb_ana_scalar_pwm_scan(const gdb_pwm *p, const char *seq, size_t n,
+				int32_t threshold, unsigned strands,
+				gdb_pwm_hit *hits, size_t cap);
+int gdb_ana_scalar_align_score(const gdb_align_scoring *sc,
+			       enum gdb_align_mode mode, const char *query,
+			       size_t qlen, const char *target, size_t tlen,
+			       gdb_align_ws *ws, gdb_align_result *res);
+#if GDB_SIMD_X86
+extern const gdb_simd_analysis_kernels gdb_ana_sse41;
+extern const gdb_simd_analysis_kernels gdb_ana_avx2;
+extern const gdb_simd_analysis_kernels gdb_ana_avx512;
+#endif
+
+#endif

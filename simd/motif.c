@@ -1,0 +1,680 @@
+/*
+ * simd/motif.c - the level-independent half of pattern and motif search:
+ * IUPAC pattern compilation, the chunked bit-parallel driver that the
+ * levels plug their bitset builders into, the JASPAR and MEME parsers,
+ * log-odds matrices and their exact p-values, and the scalar twins of the
+ * motif kernels.
+ *
+ * The parsers live here rather than in codecs/ because they are pure
+ * functions on caller text feeding these kernels; they never touch files.
+ *
+ * Bit-parallel search: for a chunk of the sequence, bitset X_b has bit i
+ * set when position i holds base b. A pattern position j accepting the
+ * base set S_j has class bitset C_j = OR of X_b for b in S_j, and a match
+ * starts at i exactly when bit i + j of C_j is set for every j, i.e. the
+ * AND over j of C_j >> j. That is m shift-ANDs per 64 positions, and the
+ * per-byte work is only building four bitsets, which vectorises to one
+ * compare per base per vector.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/gdb.h"
+#include "simd/analysis_int.h"
+
+/* ---- IUPAC patterns ---- */
+
+/* base set of an IUPAC letter: bit 0 A, 1 C, 2 G, 3 T; 0 = not IUPAC */
+static uint8_t iupac_set(unsigned char c)
+{
+	switch (c | 0x20) {
+	case 'a': return 1;
+	case 'c': return 2;
+	case 'g': return 4;
+	case 't': case 'u': return 8;
+	case 'r': return 1 | 4;
+	case 'y': return 2 | 8;
+	case 's': return 2 | 4;
+	case 'w': return 1 | 8;
+	case 'k': return 4 | 8;
+	case 'm': return 1 | 2;
+	case 'b': return 2 | 4 | 8;
+	case 'd': return 1 | 4 | 8;
+	case 'h': return 1 | 2 | 8;
+	case 'v': return 1 | 2 | 4;
+	case 'n': return 15;
+	default: return 0;
+	}
+}
+
+/* complement of a base set: A<->T, C<->G, i.e. reverse the four bits */
+static uint8_t set_comp(uint8_t s)
+{
+	return (uint8_t)(((s & 1) << 3) | ((s & 2) << 1) | ((s & 4) >> 1) |
+			 ((s & 8) >> 3));
+}
+
+int gdb_motif_compile(const char *pattern, size_t len, gdb_motif_pattern *out)
+{
+	size_t j;
+
+	if (len < 1 || len > GDB_MOTIF_MAXLEN)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	for (j = 0; j < len; j++) {
+		uint8_t s = iupac_set((unsigned char)pattern[j]);
+
+		if (!s || !((unsigned char)pattern[j] & 0x40))
+			return -EINVAL;
+		out->fw[j] = s;
+		out->rc[len - 1 - j] = set_comp(s);
+	}
+	out->len = (unsigned)len;
+	return 0;
+}
+
+int64_t gdb_motif_find(const gdb_motif_pattern *p, const char *seq, size_t n,
+		       unsigned strands, gdb_motif_hit *hits, size_t cap)
+{
+	return gdb_simd_analysis()->motif_find(p, seq, n, strands, hits, cap);
+}
+
+#define MCHUNK_WORDS 64 /* result words per chunk: 4096 positions */
+#define MBITS_WORDS (MCHUNK_WORDS + 1)
+
+int64_t gdb_motif_find_with(const gdb_motif_pattern *p, const char *seq,
+			    size_t n, unsigned strands, gdb_motif_hit *hits,
+			    size_t cap, gdb_motif_bits_fn bits,
+			    gdb_motif_combine_fn combine)
+{
+	uint64_t base4[4][MBITS_WORDS];
+	uint64_t cls[16][MBITS_WORDS];
+	uint64_t rf[MCHUNK_WORDS], rr[MCHUNK_WORDS];
+	const uint64_t *pf[GDB_MOTIF_MAXLEN], *pr[GDB_MOTIF_MAXLEN];
+	uint64_t *bp[4] = {base4[0], base4[1], base4[2], base4[3]};
+	unsigned used = 0, j, m = p->len;
+	int64_t nh = 0;
+	size_t base;
+
+	if (m < 1 || m > GDB_MOTIF_MAXLEN || !strands ||
+	    (strands & ~GDB_STRAND_BOTH))
+		return -EINVAL;
+	for (j = 0; j < m; j++) {
+		if (!p->fw[j] || p->fw[j] > 15 || !p->rc[j] || p->rc[j] > 15)
+			return -EINVAL;
+		used |= 1u << p->fw[j] | 1u << p->rc[j];
+		pf[j] = cls[p->fw[j]];
+		pr[j] = cls[p->rc[j]];
+	}
+	for (base = 0; base + m <= n; base += 64 * MCHUNK_WORDS) {
+		size_t len = n - base, nw, w;
+		unsigned c;
+
+		if (len > 64 * MBITS_WORDS)
+			len = 64 * MBITS_WORDS;
+		nw = (len + 63) / 64;
+		bits(seq + base, len, bp);
+		for (c = 0; c < 4; c++)
+			for (w = nw; w < MBITS_WORDS; w++)
+				base4[c][w] = 0;
+		for (c = 1; c < 16; c++) {
+			if (!(used >> c & 1))
+				continue;
+			for (w = 0; w < MBITS_WORDS; w++)
+				cls[c][w] = ((c & 1) ? base4[0][w] : 0) |
+					    ((c & 2) ? base4[1][w] : 0) |
+					    ((c & 4) ? base4[2][w] : 0) |
+					    ((c & 8) ? base4[3][w] : 0);
+		}
+		if (nw > MCHUNK_WORDS)
+			nw = MCHUNK_WORDS;
+		if (strands & GDB_STRAND_FWD)
+			combine(pf, m, nw, rf);
+		else
+			memset(rf, 0, sizeof(rf));
+		if (strands & GDB_STRAND_REV)
+			combine(pr, m, nw, rr);
+		else
+			memset(rr, 0, sizeof(rr));
+		for (w = 0; w < nw; w++) {
+			uint64_t any = rf[w] | rr[w];
+
+			while (any) {
+				unsigned b = (unsigned)__builtin_ctzll(any);
+				uint64_t pos = base + 64 * w + b;
+
+				any &= any - 1;
+				if (rf[w] >> b & 1) {
+					if ((uint64_t)nh < cap) {
+						hits[nh].pos = pos;
+						hits[nh].strand = '+';
+					}
+					nh++;
+				}
+				if (rr[w] >> b & 1) {
+					if ((uint64_t)nh < cap) {
+						hits[nh].pos = pos;
+						hits[nh].strand = '-';
+					}
+					nh++;
+				}
+			}
+		}
+	}
+	return nh;
+}
+
+void gdb_ana_scalar_motif_bits(const char *s, size_t n, uint64_t *out[4])
+{
+	size_t i, nw = (n + 63) / 64;
+
+	for (i = 0; i < nw; i++)
+		out[0][i] = out[1][i] = out[2][i] = out[3][i] = 0;
+	for (i = 0; i < n; i++) {
+		uint8_t c = gdb_pwm_code[(unsigned char)s[i]];
+
+		if (c < 4)
+			out[c][i >> 6] |= 1ull << (i & 63);
+	}
+}
+
+void gdb_ana_scalar_motif_combine(const uint64_t *const *cls, unsigned m,
+				  size_t nwords, uint64_t *out)
+{
+	size_t w;
+	unsigned j;
+
+	for (w = 0; w < nwords; w++) {
+		uint64_t r = cls[0][w];
+
+		for (j = 1; j < m && r; j++)
+			r &= (cls[j][w] >> j) | (cls[j][w + 1] << (64 - j));
+		out[w] = r;
+	}
+}
+
+/* ---- PWM ---- */
+
+#define X4(v) v, v, v, v
+#define X16(v) X4(v), X4(v), X4(v), X4(v)
+const uint8_t gdb_pwm_code[256] = {
+	X16(4), X16(4), X16(4), X16(4),
+	/* 0x40 */ 4, 0, 4, 1, 4, 4, 4, 2, 4, 4, 4, 4, 4, 4, 4, 4,
+	/* 0x50 */ 4, 4, 4, 4, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	/* 0x60 */ 4, 0, 4, 1, 4, 4, 4, 2, 4, 4, 4, 4, 4, 4, 4, 4,
+	/* 0x70 */ 4, 4, 4, 4, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	X16(4), X16(4), X16(4), X16(4), X16(4), X16(4), X16(4), X16(4),
+};
+
+int gdb_pwm_from_counts(const gdb_motif *m, const double bg[4], double pseudo,
+			gdb_pwm *out)
+{
+	double b[4] = {0.25, 0.25, 0.25, 0.25}, bsum = 0;
+	unsigned j, c, len = m->len;
+
+	if (len < 1 || len > GDB_PWM_MAXLEN || !(pseudo >= 0))
+		return -EINVAL;
+	if (bg) {
+		for (c = 0; c < 4; c++) {
+			if (!(bg[c] > 0))
+				return -EINVAL;
+			bsum += bg[c];
+		}
+		for (c = 0; c < 4; c++)
+			b[c] = bg[c] / bsum;
+	}
+	memset(out, 0, sizeof(*out));
+	out->len = len;
+	memcpy(out->bg, b, sizeof(b));
+	for (j = 0; j < len; j++) {
+		double tot = 0;
+		int32_t lo = INT32_MAX, hi = INT32_MIN;
+
+		for (c = 0; c < 4; c++) {
+			if (!(m->counts[j][c] >= 0))
+				return -EINVAL;
+			tot += m->counts[j][c];
+		}
+		if (!(tot + pseudo > 0))
+			return -EINVAL;
+		for (c = 0; c < 4; c++) {
+			double pr = (m->counts[j][c] + pseudo * b[c]) /
+				    (tot + pseudo);
+			long v;
+
+			if (!(pr > 0))
+				return -EINVAL;
+			v = lround(GDB_PWM_SCALE * log2(pr / b[c]));
+			if (v < -100000 || v > 100000)
+				return -EINVAL;
+			out->fw[j][c] = (int32_t)v;
+			lo = v < lo ? (int32_t)v : lo;
+			hi = v > hi ? (int32_t)v : hi;
+		}
+		for (c = 4; c < 8; c++)
+			out->fw[j][c] = GDB_PWM_NEG;
+		out->min += lo;
+		out->max += hi;
+	}
+	for (j = 0; j < len; j++)
+		for (c = 0; c < 8; c++)
+			out->rc[j][c] = c < 4 ? out->fw[len - 1 - j][3 - c]
+					      : GDB_PWM_NEG;
+	return 0;
+}
+
+/*
+ * The exact score distribution: dist[s - min] = P(score == s), built
+ * column by column (the integer scores make it a finite convolution).
+ * Returns a malloc'ed array of max - min + 1 doubles, or NULL.
+ */
+static double *pwm_dist(const gdb_pwm *p)
+{
+	size_t range = (size_t)((int64_t)p->max - p->min + 1), lo = 0, hi = 0;
+	double *d = calloc(range, sizeof(double));
+	double *e = calloc(range, sizeof(double));
+	unsigned j, c;
+
+	if (!d || !e) {
+		free(d);
+		free(e);
+		return NULL;
+	}
+	/* index = partial score - partial min; partial min advances per column */
+	d[0] = 1;
+	for (j = 0; j < p->len; j++) {
+		int32_t cmin = INT32_MAX, cmax = INT32_MIN;
+		size_t i;
+
+		for (c = 0; c < 4; c++) {
+			cmin = p->fw[j][c] < cmin ? p->fw[j][c] : cmin;
+			cmax = p->fw[j][c] > cmax ? p->fw[j][c] : cmax;
+		}
+		memset(e, 0, (hi + (size_t)(cmax - cmin) + 1) * sizeof(double));
+		for (i = lo; i <= hi; i++) {
+			if (d[i] == 0)
+				continue;
+			for (c = 0; c < 4; c++)
+				e[i + (size_t)(p->fw[j][c] - cmin)] +=
+					d[i] * p->bg[c];
+		}
+		hi += (size_t)(cmax - cmin);
+		memcpy(d, e, (hi + 1) * sizeof(double));
+	}
+	free(e);
+	return d;
+}
+
+int gdb_pwm_pvalue(const gdb_pwm *p, int32_t threshold, double *pvalue)
+{
+	double *d, sum = 0;
+	int64_t s;
+
+	if (p->len < 1 || p->len > GDB_PWM_MAXLEN || p->max < p->min)
+		return -EINVAL;
+	if (threshold > p->max) {
+		*pvalue = 0;
+		return 0;
+	}
+	d = pwm_dist(p);
+	if (!d)
+		return -ENOMEM;
+	for (s = p->max; s >= threshold && s >= p->min; s--)
+		sum += d[s - p->min];
+	free(d);
+	*pvalue = sum > 1 ? 1 : sum;
+	return 0;
+}
+
+int gdb_pwm_threshold(const gdb_pwm *p, double pvalue, int32_t *threshold)
+{
+	double *d, sum = 0;
+	int64_t s, best = (int64_t)p->max + 1;
+
+	if (p->len < 1 || p->len > GDB_PWM_MAXLEN || p->max < p->min)
+		return -EINVAL;
+	d = pwm_dist(p);
+	if (!d)
+		return -ENOMEM;
+	/* the tail only grows as s falls: stop at the first that exceeds */
+	for (s = p->max; s >= p->min; s--) {
+		sum += d[s - p->min];
+		if (sum > pvalue * (1 + 1e-12))
+			break;
+		if (d[s - p->min] > 0) /* only scores a window can reach */
+			best = s;
+	}
+	free(d);
+	*threshold = (int32_t)best;
+	return 0;
+}
+
+int64_t gdb_pwm_scan(const gdb_pwm *p, const char *seq, size_t n,
+		     int32_t threshold, unsigned strands, gdb_pwm_hit *hits,
+		     size_t cap)
+{
+	return gdb_simd_analysis()->pwm_scan(p, seq, n, threshold, strands,
+					     hits, cap);
+}
+
+int64_t gdb_ana_scalar_pwm_scan(const gdb_pwm *p, const char *seq, size_t n,
+				int32_t threshold, unsigned strands,
+				gdb_pwm_hit *hits, size_t cap)
+{
+	const unsigned m = p->len;
+	int64_t nh = 0;
+	size_t i;
+
+	if (m < 1 || m > GDB_PWM_MAXLEN || !strands ||
+	    (strands & ~GDB_STRAND_BOTH))
+		return -EINVAL;
+	for (i = 0; i + m <= n; i++) {
+		int32_t sf = 0, sr = 0;
+		unsigned j;
+
+		for (j = 0; j < m; j++) {
+			uint8_t c = gdb_pwm_code[(unsigned char)seq[i + j]];
+
+			sf += p->fw[j][c];
+			sr += p->rc[j][c];
+		}
+		if ((strands & GDB_STRAND_FWD) && sf >= threshold)
+			gdb_pwm_emit(hits, cap, &nh, i, sf, '+');
+		if ((strands & GDB_STRAND_REV) && sr >= threshold)
+			gdb_pwm_emit(hits, cap, &nh, i, sr, '-');
+	}
+	return nh;
+}
+
+/* ---- parsers ---- */
+
+struct lines {
+	const char *p, *end;
+};
+
+/* Next line into buf (truncated to cap-1, terminated); 0 at the end. */
+static int next_line(struct lines *l, char *buf, size_t cap, int *toolong)
+{
+	const char *e;
+	size_t len;
+
+	if (l->p >= l->end)
+		return 0;
+	e = memchr(l->p, '\n', (size_t)(l->end - l->p));
+	if (!e)
+		e = l->end;
+	len = (size_t)(e - l->p);
+	if (len && l->p[len - 1] == '\r')
+		len--;
+	*toolong = len >= cap;
+	if (len >= cap)
+		len = cap - 1;
+	memcpy(buf, l->p, len);
+	buf[len] = 0;
+	l->p = e < l->end ? e + 1 : e;
+	return 1;
+}
+
+static char *skip_ws(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+static int blank(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return !*s;
+}
+
+/* Copy the first word of s into dst[64]; returns the rest. */
+static char *word(char *s, char *dst)
+{
+	size_t k = 0;
+
+	s = skip_ws(s);
+	while (*s && *s != ' ' && *s != '\t') {
+		if (k < 63)
+			dst[k++] = *s;
+		s++;
+	}
+	dst[k] = 0;
+	return skip_ws(s);
+}
+
+static void copy_name(char *dst, const char *s)
+{
+	size_t k = strlen(s);
+
+	while (k && (s[k - 1] == ' ' || s[k - 1] == '\t'))
+		k--;
+	if (k > 63)
+		k = 63;
+	memcpy(dst, s, k);
+	dst[k] = 0;
+}
+
+#define LINE_MAX_LEN 8192
+
+/* Parse numbers of a JASPAR row (brackets allowed); count or -1. */
+static int row_numbers(char *s, double *v, unsigned max)
+{
+	int n = 0;
+
+	for (;;) {
+		char *e;
+		double x;
+
+		while (*s == ' ' || *s == '\t' || *s == '[' || *s == ']')
+			s++;
+		if (!*s)
+			return n;
+		x = strtod(s, &e);
+		if (e == s || (unsigned)n >= max)
+			return -1;
+		v[n++] = x;
+		s = e;
+	}
+}
+
+int gdb_motif_parse_jaspar(const char *text, size_t n, gdb_motif *out,
+			   size_t cap, char *err, size_t errlen)
+{
+	struct lines l = {text, text + n};
+	char *line = malloc(LINE_MAX_LEN);
+	gdb_motif cur;
+	unsigned row = 0, lineno = 0;
+	int count = 0, open = 0, rc = 0, toolong;
+
+	if (!line)
+		return -ENOMEM;
+	while (next_line(&l, line, LINE_MAX_LEN, &toolong)) {
+		char *s = skip_ws(line);
+		double v[GDB_PWM_MAXLEN + 1];
+		int k, letter = -1;
+		unsigned j;
+
+		lineno++;
+		if (toolong) {
+			gdb_seterr(err, errlen, "line %u: too long", lineno);
+			rc = GDB_EFORMAT;
+			goto out;
+		}
+		if (blank(s) || *s == '#')
+			continue;
+		if (*s == '>') {
+			if (open && row != 4)
+				goto short_motif;
+			memset(&cur, 0, sizeof(cur));
+			copy_name(cur.name, word(s + 1, cur.id));
+			open = 1;
+			row = 0;
+			continue;
+		}
+		if (!open) { /* a bare .pfm without a header line */
+			memset(&cur, 0, sizeof(cur));
+			open = 1;
+			row = 0;
+		}
+		if (row == 4) {
+			gdb_seterr(err, errlen,
+				   "line %u: a fifth matrix row (expected "
+				   "'>' to start the next motif)",
+				   lineno);
+			rc = GDB_EFORMAT;
+			goto out;
+		}
+		switch (*s) {
+		case 'A': case 'a': letter = 0; break;
+		case 'C': case 'c': letter = 1; break;
+		case 'G': case 'g': letter = 2; break;
+		case 'T': case 't': letter = 3; break;
+		}
+		if (letter >= 0)
+			s++;
+		else
+			letter = (int)row;
+		k = row_numbers(s, v, GDB_PWM_MAXLEN + 1);
+		if (k < 1 || k > GDB_PWM_MAXLEN ||
+		    (row && (unsigned)k != cur.len)) {
+			gdb_seterr(err, errlen,
+				   "line %u: bad matrix row (numbers, 1 to %d "
+				   "columns, same count in all four rows)",
+				   lineno, GDB_PWM_MAXLEN);
+			rc = GDB_EFORMAT;
+			goto out;
+		}
+		cur.len = (unsigned)k;
+		for (j = 0; j < (unsigned)k; j++)
+			cur.counts[j][letter] = v[j];
+		if (++row == 4) {
+			if ((size_t)count < cap)
+				out[count] = cur;
+			count++;
+			open = 0;
+		}
+	}
+	if (open && row != 4)
+		goto short_motif;
+	rc = count;
+	goto out;
+short_motif:
+	gdb_seterr(err, errlen, "line %u: motif %s has %u of 4 rows", lineno,
+		   cur.id, row);
+	rc = GDB_EFORMAT;
+out:
+	free(line);
+	return rc;
+}
+
+/* value of "key= number" in s, or def */
+static double meme_field(const char *s, const char *key, double def)
+{
+	const char *p = strstr(s, key);
+
+	if (!p)
+		return def;
+	p += strlen(key);
+	while (*p == ' ' || *p == '=')
+		p++;
+	return strtod(p, NULL);
+}
+
+int gdb_motif_parse_meme(const char *text, size_t n, gdb_motif *out,
+			 size_t cap, char *err, size_t errlen)
+{
+	struct lines l = {text, text + n};
+	char *line = malloc(LINE_MAX_LEN);
+	gdb_motif cur;
+	unsigned lineno = 0, want = 0, got = 0;
+	double nsites = 20;
+	int count = 0, have_motif = 0, rc = 0, toolong;
+
+	if (!line)
+		return -ENOMEM;
+	while (next_line(&l, line, LINE_MAX_LEN, &toolong)) {
+		char *s = skip_ws(line);
+
+		lineno++;
+		if (toolong) {
+			gdb_seterr(err, errlen, "line %u: too long", lineno);
+			rc = GDB_EFORMAT;
+			goto out;
+		}
+		if (want > got) { /* inside a matrix */
+			double v[5];
+			int k;
+			unsigned c;
+
+			if (blank(s))
+				continue;
+			k = row_numbers(s, v, 5);
+			if (k != 4) {
+				gdb_seterr(err, errlen,
+					   "line %u: expected 4 probabilities "
+					   "(row %u of %u of motif %s)",
+					   lineno, got + 1, want, cur.id);
+				rc = GDB_EFORMAT;
+				goto out;
+			}
+			for (c = 0; c < 4; c++)
+				cur.counts[got][c] = v[c] * nsites;
+			if (++got == want) {
+				if ((size_t)count < cap)
+					out[count] = cur;
+				count++;
+				have_motif = 0;
+			}
+			continue;
+		}
+		if (!strncmp(s, "ALPHABET", 8)) {
+			char *a = strchr(s, '=');
+			char alpha[64];
+
+			word(a ? a + 1 : s + 8, alpha);
+			if (strcmp(alpha, "ACGT")) {
+				gdb_seterr(err, errlen,
+					   "line %u: alphabet %s is not ACGT",
+					   lineno, alpha);
+				rc = GDB_EFORMAT;
+				goto out;
+			}
+		} else if (!strncmp(s, "MOTIF", 5) &&
+			   (s[5] == ' ' || s[5] == '\t')) {
+			memset(&cur, 0, sizeof(cur));
+			copy_name(cur.name, word(s + 5, cur.id));
+			have_motif = 1;
+		} else if (!strncmp(s, "letter-probability matrix", 25)) {
+			double w = meme_field(s, "w=", 0);
+
+			if (!have_motif || !(w >= 1 && w <= GDB_PWM_MAXLEN)) {
+				gdb_seterr(err, errlen,
+					   "line %u: matrix without MOTIF or "
+					   "with w outside 1..%d",
+					   lineno, GDB_PWM_MAXLEN);
+				rc = GDB_EFORMAT;
+				goto out;
+			}
+			want = (unsigned)w;
+			got = 0;
+			cur.len = want;
+			nsites = meme_field(s, "nsites=", 20);
+			if (!(nsites > 0))
+				nsites = 20;
+		}
+	}
+	if (want > got) {
+		gdb_seterr(err, errlen, "motif %s: %u of %u matrix rows",
+			   cur.id, got, want);
+		rc = GDB_EFORMAT;
+		goto out;
+	}
+	rc = count;
+out:
+	free(line);
+	return rc;
+}

@@ -1,0 +1,635 @@
+/*
+ * tests/unit/test_simd_scan.c - the scanning kernels: base composition,
+ * k-mer counting, IUPAC pattern search and PWM scanning. Every level
+ * against the scalar twin, and the scalar twins against naive
+ * definitions written here from simd.h, on random and adversarial input
+ * (every length 0..200, lengths around the 64-byte blocks and the 4096
+ * position chunks, lowercase, N, IUPAC codes, U, arbitrary bytes), plus
+ * known answers for the parsers and p-values.
+ *
+ * Exit status: 0 pass, 1 fail (the first failures are printed).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/gdb.h"
+#include "simd/simd.h"
+
+#define MAX_REPORTS 30
+
+static int failures;
+static uint64_t rng_state = 0x2545f4914f6cdd1dull;
+static const gdb_simd_analysis_kernels *lv[GDB_SIMD_NLEVELS];
+
+static void fail(int line, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void fail(int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (++failures > MAX_REPORTS)
+		return;
+	fprintf(stderr, "test_simd_scan.c:%d: FAIL: ", line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+#define FAIL(...) fail(__LINE__, __VA_ARGS__)
+
+static uint64_t rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dull;
+}
+
+static void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		exit(1);
+	return p;
+}
+
+static const char *alphabets[] = {
+	"ACGT", "ACGTN", "acgtACGTnN", "ACGTRYSWKMBDHVNUu", "CG", "N",
+	NULL, /* arbitrary bytes */
+};
+
+static char *rand_seq(size_t n, int which)
+{
+	char *s = xmalloc(n);
+	const char *a = alphabets[which];
+	size_t i, k = a ? strlen(a) : 0;
+
+	for (i = 0; i < n; i++)
+		s[i] = a ? a[rnd() % k] : (char)rnd();
+	return s;
+}
+
+static size_t interesting_len(unsigned i)
+{
+	static const size_t big[] = {255,  256,  257,  4095, 4096, 4097,
+				     4159, 4160, 4161, 8191, 8192, 8250,
+				     12345, 70000};
+
+	if (i <= 200)
+		return i;
+	return big[(i - 201) % (sizeof(big) / sizeof(big[0]))];
+}
+#define NLENS (201 + 14)
+
+/* ---- composition ---- */
+
+static void naive_comp(const char *s, size_t n, gdb_comp *o)
+{
+	size_t i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 0; i < n; i++) {
+		switch (s[i]) {
+		case 'A': case 'a': o->a++; break;
+		case 'C': case 'c': o->c++; break;
+		case 'G': case 'g': o->g++; break;
+		case 'T': case 't': o->t++; break;
+		case 'S': case 's': o->s++; break;
+		case 'W': case 'w': o->w++; break;
+		default: o->other++;
+		}
+		if (i + 1 < n && (s[i] == 'C' || s[i] == 'c') &&
+		    (s[i + 1] == 'G' || s[i + 1] == 'g'))
+			o->cpg++;
+	}
+}
+
+static void test_comp(void)
+{
+	unsigned li, a, l;
+
+	for (li = 0; li < NLENS; li++)
+		for (a = 0; alphabets[a] || a == 6; a++) {
+			size_t n = interesting_len(li);
+			char *s = rand_seq(n, (int)a);
+			gdb_comp ref, got;
+
+			naive_comp(s, n, &ref);
+			for (l = 0; l < GDB_SIMD_NLEVELS; l++) {
+				if (!lv[l])
+					continue;
+				memset(&got, 0x5a, sizeof(got));
+				lv[l]->comp(s, n, &got);
+				if (memcmp(&got, &ref, sizeof(ref)))
+					FAIL("comp %s n=%zu alpha %u: a%llu c%llu "
+					     "cpg%llu vs a%llu c%llu cpg%llu",
+					     lv[l]->name, n, a,
+					     (unsigned long long)got.a,
+					     (unsigned long long)got.c,
+					     (unsigned long long)got.cpg,
+					     (unsigned long long)ref.a,
+					     (unsigned long long)ref.c,
+					     (unsigned long long)ref.cpg);
+			}
+			free(s);
+			if (a == 6)
+				break;
+		}
+	/* windows */
+	{
+		gdb_comp w[64];
+		char s[] = "ACGTNNNNsw";
+		gdb_comp one;
+
+		if (gdb_comp_nwindows(10, 4, 4) != 3 ||
+		    gdb_comp_nwindows(10, 4, 3) != 3 ||
+		    gdb_comp_nwindows(0, 4, 4) != 0 ||
+		    gdb_comp_nwindows(3, 4, 1) != 1)
+			FAIL("nwindows");
+		if (gdb_comp_windows(s, 10, 4, 4, w, 64) != 3 ||
+		    w[2].s != 1 || w[2].w != 1 || w[1].other != 4)
+			FAIL("windows");
+		if (gdb_comp_windows(s, 10, 4, 4, w, 2) != -ENOSPC ||
+		    gdb_comp_windows(s, 10, 0, 4, w, 2) != -EINVAL)
+			FAIL("windows errors");
+		gdb_comp_windows(s, 4, 4, 4, &one, 1);
+		if (fabs(gdb_comp_gc(&one) - 0.5) > 1e-12 ||
+		    fabs(gdb_comp_gc(&w[1])) > 1e-12 ||
+		    fabs(gdb_comp_gc(&w[2]) - 0.5) > 1e-12)
+			FAIL("gc");
+	}
+}
+
+/* ---- k-mers ---- */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const gdb_kmer_entry *x = a, *y = b;
+
+	return x->kmer < y->kmer ? -1 : x->kmer > y->kmer;
+}
+
+static int code_of(char c)
+{
+	switch (c) {
+	case 'A': case 'a': return 0;
+	case 'C': case 'c': return 1;
+	case 'G': case 'g': return 2;
+	case 'T': case 't': return 3;
+	default: return -1;
+	}
+}
+
+static void test_kmer_one(const char *s, size_t n, unsigned k, unsigned fl)
+{
+	uint64_t *ref = xmalloc(n * sizeof(uint64_t));
+	size_t nref = 0, i, j, nd = 0;
+	gdb_kmer_entry *e = xmalloc((n + 1) * sizeof(*e)), *e0 = NULL;
+	size_t ne0 = 0;
+	unsigned l;
+
+	/* naive: every window of k valid bases, canonical by min */
+	for (i = 0; i + k <= n; i++) {
+		uint64_t f = 0, r = 0;
+
+		for (j = 0; j < k; j++) {
+			int c = code_of(s[i + j]);
+
+			if (c < 0)
+				break;
+			f = f << 2 | (uint64_t)c;
+			r |= (uint64_t)(3 - c) << (2 * j);
+		}
+		if (j < k)
+			continue;
+		ref[nref++] = (fl & GDB_KMER_CANONICAL) && r < f ? r : f;
+	}
+	qsort(ref, nref, sizeof(uint64_t), cmp_u64);
+	for (i = 0; i < nref; i++)
+		nd += !i || ref[i] != ref[i - 1];
+	for (l = 0; l < GDB_SIMD_NLEVELS; l++) {
+		gdb_kmer_table *t;
+		gdb_kmer_stats st;
+		size_t ne, x, y;
+
+		if (!lv[l])
+			continue;
+		if (gdb_kmer_table_new(k, fl, 1 << 20, &t)) {
+			FAIL("kmer table");
+			continue;
+		}
+		if (lv[l]->kmer_count(t, s, n))
+			FAIL("kmer count rc");
+		gdb_kmer_get_stats(t, &st);
+		ne = gdb_kmer_dump(t, e, n + 1);
+		qsort(e, ne, sizeof(*e), cmp_entry);
+		if (st.total != nref || st.distinct != nd || ne != nd)
+			FAIL("kmer %s k=%u n=%zu: total %llu/%zu distinct "
+			     "%llu/%zu",
+			     lv[l]->name, k, n, (unsigned long long)st.total,
+			     nref, (unsigned long long)st.distinct, nd);
+		for (x = 0, y = 0; x < ne && y < nref; x++) {
+			uint64_t c = 0;
+
+			while (y < nref && ref[y] == e[x].kmer) {
+				c++;
+				y++;
+			}
+			if (c != e[x].count) {
+				FAIL("kmer %s k=%u: count of %llx %llu vs %llu",
+				     lv[l]->name, k,
+				     (unsigned long long)e[x].kmer,
+				     (unsigned long long)e[x].count,
+				     (unsigned long long)c);
+				break;
+			}
+		}
+		if (!e0) {
+			e0 = xmalloc((ne + 1) * sizeof(*e));
+			memcpy(e0, e, ne * sizeof(*e));
+			ne0 = ne;
+		} else if (ne != ne0 || memcmp(e, e0, ne * sizeof(*e))) {
+			FAIL("kmer %s differs from scalar", lv[l]->name);
+		}
+		gdb_kmer_table_free(t);
+	}
+	free(e0);
+	free(ref);
+	free(e);
+}
+
+static void test_kmer(void)
+{
+	static const unsigned ks[] = {1, 2, 3, 5, 11, 16, 21, 31};
+	unsigned i, k, l;
+
+	for (i = 0; i < 60; i++) {
+		size_t n = interesting_len(i * 7 % NLENS);
+		char *s = rand_seq(n, i % 3);
+
+		for (k = 0; k < 8; k++) {
+			test_kmer_one(s, n, ks[k], 0);
+			test_kmer_one(s, n, ks[k], GDB_KMER_CANONICAL);
+		}
+		free(s);
+	}
+	/* overflow: a tiny table, same drops at every level */
+	{
+		char *s = rand_seq(100000, 0);
+		uint64_t dropped0 = 0;
+
+		for (l = 0; l < GDB_SIMD_NLEVELS; l++) {
+			gdb_kmer_table *t;
+			gdb_kmer_stats st;
+
+			if (!lv[l] || gdb_kmer_table_new(15, 0, 0, &t))
+				continue;
+			if (lv[l]->kmer_count(t, s, 100000) != -ENOSPC)
+				FAIL("kmer overflow rc");
+			gdb_kmer_get_stats(t, &st);
+			if (st.distinct != st.capacity ||
+			    st.dropped + 0 == 0 || (l && st.dropped != dropped0))
+				FAIL("kmer overflow stats %s", lv[l]->name);
+			dropped0 = st.dropped;
+			gdb_kmer_table_free(t);
+		}
+		free(s);
+	}
+	/* top-N, merge, encode/decode */
+	{
+		gdb_kmer_table *a, *b;
+		gdb_kmer_entry top[3];
+		uint64_t v;
+		char buf[4];
+
+		if (gdb_kmer_table_new(2, 0, 4096, &a) ||
+		    gdb_kmer_table_new(2, 0, 4096, &b))
+			exit(1);
+		gdb_kmer_count(a, "AAAACCG", 7);
+		gdb_kmer_count(b, "CCGTCC", 6);
+		if (gdb_kmer_table_merge(a, b))
+			FAIL("merge");
+		/* AA3 AC1 CC3 CG2 GT1 TC1 */
+		if (gdb_kmer_top(a, top, 3) != 3 || top[0].kmer != 0 ||
+		    top[0].count != 3 || top[1].kmer != 5 ||
+		    top[2].kmer != 6 || top[2].count != 2)
+			FAIL("top");
+		if (gdb_kmer_encode("GT", 2, &v) || v != 11 ||
+		    gdb_kmer_encode("GN", 2, &v) != -EINVAL)
+			FAIL("encode");
+		gdb_kmer_decode(11, 3, buf);
+		if (memcmp(buf, "AGT", 3))
+			FAIL("decode");
+		gdb_kmer_table_free(a);
+		gdb_kmer_table_free(b);
+	}
+}
+
+/* ---- IUPAC search ---- */
+
+static unsigned set_of(char c)
+{
+	switch (c | 0x20) {
+	case 'a': return 1;
+	case 'c': return 2;
+	case 'g': return 4;
+	case 't': case 'u': return 8;
+	case 'r': return 5;
+	case 'y': return 10;
+	case 's': return 6;
+	case 'w': return 9;
+	case 'k': return 12;
+	case 'm': return 3;
+	case 'b': return 14;
+	case 'd': return 13;
+	case 'h': return 11;
+	case 'v': return 7;
+	case 'n': return 15;
+	}
+	return 0;
+}
+
+static unsigned ref_base(char c)
+{
+	switch (c) {
+	case 'A': case 'a': return 1;
+	case 'C': case 'c': return 2;
+	case 'G': case 'g': return 4;
+	case 'T': case 't': case 'U': case 'u': return 8;
+	}
+	return 0;
+}
+
+static const char comp_of[] = "TGCA"; /* of ACGT */
+
+static void test_motif(void)
+{
+	static const char iupac[] = "ACGTRYSWKMBDHVNacgtn";
+	unsigned it, l;
+
+	for (it = 0; it < 400; it++) {
+		size_t n = interesting_len((unsigned)(rnd() % NLENS));
+		unsigned m = 1 + (unsigned)(rnd() % (it < 300 ? 12 : 64));
+		char pat[64], rc[64];
+		char *s = rand_seq(n, (int)(rnd() % 4));
+		gdb_motif_pattern p;
+		gdb_motif_hit *ref = xmalloc((2 * n + 1) * sizeof(*ref));
+		gdb_motif_hit *got = xmalloc((2 * n + 1) * sizeof(*got));
+		int64_t nref = 0;
+		size_t i, j;
+
+		for (j = 0; j < m; j++)
+			pat[j] = iupac[rnd() % (it & 1 ? 4 : 20)];
+		if (gdb_motif_compile(pat, m, &p)) {
+			FAIL("compile");
+			continue;
+		}
+		/* plant a few matches */
+		for (i = 0; n >= m && i < 3; i++) {
+			size_t at = rnd() % (n - m + 1);
+
+			for (j = 0; j < m; j++) {
+				unsigned st = set_of(pat[j]), b;
+
+				do
+					b = (unsigned)(rnd() % 4);
+				while (!(st >> b & 1));
+				s[at + j] = "ACGT"[b];
+			}
+		}
+		for (j = 0; j < m; j++) {
+			unsigned st = set_of(pat[m - 1 - j]), cs = 0, b;
+
+			for (b = 0; b < 4; b++)
+				if (st >> b & 1)
+					cs |= 1u << (3 - b);
+			rc[j] = (char)cs;
+		}
+		(void)comp_of;
+		for (i = 0; i + m <= n; i++) {
+			int f = 1, r = 1;
+
+			for (j = 0; j < m; j++) {
+				unsigned b = ref_base(s[i + j]);
+
+				f &= (b & set_of(pat[j])) != 0;
+				r &= (b & (unsigned)rc[j]) != 0;
+			}
+			if (f) {
+				ref[nref].pos = i;
+				ref[nref++].strand = '+';
+			}
+			if (r) {
+				ref[nref].pos = i;
+				ref[nref++].strand = '-';
+			}
+		}
+		for (l = 0; l < GDB_SIMD_NLEVELS; l++) {
+			int64_t k;
+
+			if (!lv[l])
+				continue;
+			k = lv[l]->motif_find(&p, s, n, GDB_STRAND_BOTH, got,
+					      2 * n + 1);
+			if (k != nref) {
+				FAIL("motif %s n=%zu m=%u %.*s: %lld hits, want "
+				     "%lld",
+				     lv[l]->name, n, m, (int)m, pat, (long long)k,
+				     (long long)nref);
+				continue;
+			}
+			for (i = 0; i < (size_t)k; i++)
+				if (got[i].pos != ref[i].pos ||
+				    got[i].strand != ref[i].strand) {
+					FAIL("motif %s hit %zu", lv[l]->name, i);
+					break;
+				}
+			/* a short buffer still counts them all */
+			if (lv[l]->motif_find(&p, s, n, GDB_STRAND_BOTH, got, 1) !=
+			    nref)
+				FAIL("motif cap");
+		}
+		free(s);
+		free(ref);
+		free(got);
+	}
+	{
+		gdb_motif_pattern p;
+
+		if (gdb_motif_compile("ACGX", 4, &p) != -EINVAL ||
+		    gdb_motif_compile("", 0, &p) != -EINVAL)
+			FAIL("compile errors");
+	}
+}
+
+/* ---- PWM ---- */
+
+static const char jaspar[] =
+	">MA0004.1 Arnt\n"
+	"A  [ 4 19  0  0  0  0 ]\n"
+	"C  [16  0 20  0  0  0 ]\n"
+	"G  [ 0  1  0 20  0 20 ]\n"
+	"T  [ 0  0  0  0 20  0 ]\n"
+	">MA0006.1\tAhr::Arnt\n"
+	"A  [ 3  0  0  0  0  0 ]\n"
+	"C  [ 8  0 23  0  0  0 ]\n"
+	"G  [ 2 23  0 23  0 24 ]\n"
+	"T  [11  1  1  1 24  0 ]\n";
+static const char pfm[] = ">X\n1 2 3\n4 5 6\n7 8 9\n10 11 12\n";
+static const char meme[] =
+	"MEME version 4\n\nALPHABET= ACGT\n\nstrands: + -\n\n"
+	"Background letter frequencies\nA 0.25 C 0.25 G 0.25 T 0.25\n\n"
+	"MOTIF m1 first\n"
+	"letter-probability matrix: alength= 4 w= 3 nsites= 10 E= 0\n"
+	" 0.1 0.2 0.3 0.4\n 1.0 0 0 0\n\n 0.25 0.25 0.25 0.25\n"
+	"MOTIF m2\n"
+	"letter-probability matrix: alength= 4 w= 1\n0 0 1 0\n";
+
+static void test_pwm(void)
+{
+	gdb_motif mo[4];
+	gdb_pwm pwm;
+	char err[128];
+	unsigned it, l;
+	int n;
+
+	n = gdb_motif_parse_jaspar(jaspar, sizeof(jaspar) - 1, mo, 4, err,
+				   sizeof(err));
+	if (n != 2 || mo[0].len != 6 || mo[0].counts[1][0] != 19 ||
+	    strcmp(mo[1].id, "MA0006.1") || strcmp(mo[1].name, "Ahr::Arnt") ||
+	    mo[1].counts[0][3] != 11)
+		FAIL("jaspar parse: %d %s", n, err);
+	n = gdb_motif_parse_jaspar(pfm, sizeof(pfm) - 1, mo, 4, err,
+				   sizeof(err));
+	if (n != 1 || mo[0].len != 3 || mo[0].counts[2][3] != 12)
+		FAIL("pfm parse: %d %s", n, err);
+	n = gdb_motif_parse_meme(meme, sizeof(meme) - 1, mo, 4, err,
+				 sizeof(err));
+	if (n != 2 || mo[0].len != 3 || fabs(mo[0].counts[0][3] - 4) > 1e-9 ||
+	    mo[1].len != 1 || fabs(mo[1].counts[0][2] - 20) > 1e-9 ||
+	    strcmp(mo[0].name, "first"))
+		FAIL("meme parse: %d %s", n, err);
+	if (gdb_motif_parse_jaspar(">a\nA [1 2]\nC [1]\n", 17, mo, 4, err,
+				   sizeof(err)) != GDB_EFORMAT)
+		FAIL("jaspar error");
+
+	for (it = 0; it < 120; it++) {
+		gdb_motif m;
+		size_t sn = interesting_len((unsigned)(rnd() % NLENS)), i, j;
+		char *s = rand_seq(sn, (int)(rnd() % 4));
+		gdb_pwm_hit *ref = xmalloc((2 * sn + 1) * sizeof(*ref));
+		gdb_pwm_hit *got = xmalloc((2 * sn + 1) * sizeof(*got));
+		int64_t nref = 0;
+		int32_t thr;
+		double pv;
+
+		memset(&m, 0, sizeof(m));
+		m.len = 1 + (unsigned)(rnd() % (it < 100 ? 20 : 64));
+		for (j = 0; j < m.len; j++)
+			for (i = 0; i < 4; i++)
+				m.counts[j][i] = (double)(rnd() % 20);
+		if (gdb_pwm_from_counts(&m, NULL, 1.0, &pwm)) {
+			FAIL("pwm");
+			continue;
+		}
+		if (gdb_pwm_threshold(&pwm, it % 3 == 0 ? 1e-3 : 0.05, &thr))
+			FAIL("threshold");
+		if (it % 7 == 0)
+			thr = INT32_MIN;
+		if (gdb_pwm_pvalue(&pwm, pwm.min, &pv) || fabs(pv - 1) > 1e-9)
+			FAIL("pvalue(min) %g", pv);
+		for (i = 0; i + m.len <= sn; i++) {
+			int32_t f = 0, r = 0;
+
+			for (j = 0; j < m.len; j++) {
+				unsigned b = ref_base(s[i + j]);
+				int c = b == 1 ? 0 : b == 2 ? 1 : b == 4 ? 2
+							 : b == 8 ? 3 : 4;
+
+				f += pwm.fw[j][c];
+				r += pwm.rc[j][c];
+			}
+			if (f >= thr) {
+				ref[nref].pos = i;
+				ref[nref].score = f;
+				ref[nref++].strand = '+';
+			}
+			if (r >= thr) {
+				ref[nref].pos = i;
+				ref[nref].score = r;
+				ref[nref++].strand = '-';
+			}
+		}
+		for (l = 0; l < GDB_SIMD_NLEVELS; l++) {
+			int64_t k;
+
+			if (!lv[l])
+				continue;
+			k = lv[l]->pwm_scan(&pwm, s, sn, thr, GDB_STRAND_BOTH,
+					    got, 2 * sn + 1);
+			if (k != nref) {
+				FAIL("pwm %s n=%zu m=%u: %lld hits want %lld",
+				     lv[l]->name, sn, m.len, (long long)k,
+				     (long long)nref);
+				continue;
+			}
+			for (i = 0; i < (size_t)k; i++)
+				if (got[i].pos != ref[i].pos ||
+				    got[i].strand != ref[i].strand ||
+				    got[i].score != ref[i].score) {
+					FAIL("pwm %s hit %zu", lv[l]->name, i);
+					break;
+				}
+		}
+		free(s);
+		free(ref);
+		free(got);
+	}
+	/* p-value of a 1-column motif is exact */
+	{
+		gdb_motif m;
+		int32_t t;
+		double p;
+
+		memset(&m, 0, sizeof(m));
+		m.len = 1;
+		m.counts[0][0] = 10;
+		if (gdb_pwm_from_counts(&m, NULL, 0.0001, &pwm) ||
+		    gdb_pwm_pvalue(&pwm, pwm.max, &p) || fabs(p - 0.25) > 1e-9 ||
+		    gdb_pwm_threshold(&pwm, 0.3, &t) || t != pwm.max ||
+		    gdb_pwm_threshold(&pwm, 0.1, &t) || t != pwm.max + 1)
+			FAIL("pvalue one column");
+	}
+}
+
+int main(void)
+{
+	unsigned l;
+
+	for (l = 0; l < GDB_SIMD_NLEVELS; l++)
+		lv[l] = gdb_simd_analysis_variant(l);
+	if (!lv[0])
+		return 1;
+	test_comp();
+	test_kmer();
+	test_motif();
+	test_pwm();
+	if (failures) {
+		fprintf(stderr, "test_simd_scan: %d failures\n", failures);
+		return 1;
+	}
+	printf("test_simd_scan: ok\n");
+	return 0;
+}

@@ -1,0 +1,514 @@
+/*
+ * tools/bench_simd.c - `genomedb bench simd [--json] [--quick]`: the
+ * throughput of every analysis kernel at every SIMD level this CPU has,
+ * on deterministic inputs (fixed-seed generator), with the ratio to the
+ * scalar twin; for Smith-Waterman also the ratio to parasail's striped
+ * kernels measured in the same run when libparasail.so.8 can be loaded
+ * at run time (dlopen: genomedb neither links nor needs it).
+ *
+ * Inputs: the issue's alignment case, a 300 bp query against a 1 Mbp
+ * target holding a mutated copy of the query (so scores pass 8 bits);
+ * 64 MiB (--quick 8 MiB) of DNA with 1% N for composition in 1 kb
+ * windows, the IUPAC motif and PWM scans; 8 Mbp (--quick 2) for 21-mers.
+ *
+ * Each figure is the best of several runs (noise on a shared machine only
+ * ever slows a run down). Units: GB/s of sequence, Mbp/s for k-mers,
+ * GCUPS (10^9 DP cells a second) for alignment.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/gdb.h"
+#include "simd/simd.h"
+
+int cmd_bench(int argc, char **argv);
+
+static uint64_t bench_rng = 0x9e3779b97f4a7c15ull;
+
+static uint64_t brnd(void)
+{
+	bench_rng ^= bench_rng >> 12;
+	bench_rng ^= bench_rng << 25;
+	bench_rng ^= bench_rng >> 27;
+	return bench_rng * 0x2545f4914f6cdd1dull;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static char *gen_dna(size_t n, unsigned n_permille)
+{
+	char *s = malloc(n ? n : 1);
+	size_t i;
+
+	if (!s)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		uint64_t r = brnd();
+
+		s[i] = (r >> 32) % 1000 < n_permille ? 'N' : "ACGT"[r & 3];
+	}
+	return s;
+}
+
+struct row {
+	const char *kernel, *variant, *unit;
+	double throughput, ratio_scalar, ratio_parasail; /* < 0: none */
+	const char *note;
+};
+
+static int json;
+
+static void emit(const struct row *r)
+{
+	if (json) {
+		printf("{\"kernel\": \"%s\", \"variant\": \"%s\", "
+		       "\"throughput\": %.4g, \"unit\": \"%s\", "
+		       "\"ratio_vs_scalar\": %.3f",
+		       r->kernel, r->variant, r->throughput, r->unit,
+		       r->ratio_scalar);
+		if (r->ratio_parasail >= 0)
+			printf(", \"ratio_vs_parasail\": %.3f",
+			       r->ratio_parasail);
+		else if (!strncmp(r->kernel, "align", 5))
+			printf(", \"ratio_vs_parasail\": null");
+		if (r->note)
+			printf(", \"note\": \"%s\"", r->note);
+		printf("}\n");
+	} else {
+		printf("%-22s %-22s %10.3f %-6s x%-7.2f", r->kernel, r->variant,
+		       r->throughput, r->unit, r->ratio_scalar);
+		if (r->ratio_parasail >= 0)
+			printf(" vs parasail x%.2f", r->ratio_parasail);
+		if (r->note)
+			printf("  (%s)", r->note);
+		printf("\n");
+	}
+	fflush(stdout);
+}
+
+/* ---- parasail, loaded at run time ---- */
+
+typedef void *(*ps_fn)(const char *, int, const char *, int, int, int,
+		       const void *);
+struct parasail {
+	void *dl;
+	void *(*matrix_create)(const char *, int, int);
+	int (*score)(void *);
+	int (*saturated)(void *);
+	void (*free_result)(void *);
+	void (*matrix_free)(void *);
+	void *matrix;
+};
+
+static void parasail_close(struct parasail *p)
+{
+	if (p->matrix && p->matrix_free)
+		p->matrix_free(p->matrix);
+	if (p->dl)
+		dlclose(p->dl);
+	memset(p, 0, sizeof(*p));
+}
+
+static int parasail_open(struct parasail *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->dl = dlopen("libparasail.so.8", RTLD_NOW | RTLD_LOCAL);
+	if (!p->dl)
+		p->dl = dlopen("libparasail.so", RTLD_NOW | RTLD_LOCAL);
+	if (!p->dl)
+		return -ENOENT;
+	*(void **)&p->matrix_create = dlsym(p->dl, "parasail_matrix_create");
+	*(void **)&p->score = dlsym(p->dl, "parasail_result_get_score");
+	*(void **)&p->saturated =
+		dlsym(p->dl, "parasail_result_is_saturated");
+	*(void **)&p->free_result = dlsym(p->dl, "parasail_result_free");
+	*(void **)&p->matrix_free = dlsym(p->dl, "parasail_matrix_free");
+	if (!p->matrix_create || !p->score || !p->free_result) {
+		dlclose(p->dl);
+		p->dl = NULL;
+		return -ENOENT;
+	}
+	p->matrix = p->matrix_create("ACGT", 2, -3);
+	return p->matrix ? 0 : -ENOENT;
+}
+
+/* ---- the benchmarks ---- */
+
+static const gdb_simd_analysis_kernels *levels[GDB_SIMD_NLEVELS];
+
+#define REPS(quick) ((quick) ? 2 : 3)
+
+static void bench_comp(const char *s, size_t n, int quick)
+{
+	double base = 0;
+	int l;
+
+	for (l = 0; l < GDB_SIMD_NLEVELS; l++) {
+		double best = 1e30;
+		int r;
+
+		if (!levels[l])
+			continue;
+		for (r = 0; r < REPS(quick); r++) {
+			double t0 = now_s();
+			gdb_comp c;
+			size_t i;
+			uint64_t sink = 0;
+
+			for (i = 0; i < n; i += 1000) {
+				levels[l]->comp(s + i, n - i < 1000 ? n - i : 1000,
+						&c);
+				sink += c.cpg;
+			}
+			t0 = now_s() - t0;
+			best = t0 < best ? t0 : best;
+			if (sink == 1)
+				fputc(' ', stderr);
+		}
+		if (l == 0)
+			base = best;
+		emit(&(struct row){"gc_windows_1kb", levels[l]->name, "GB/s",
+				   n / best / 1e9, base / best, -1, NULL});
+	}
+}
+
+static void bench_kmer(const char *s, size_t n, int quick)
+{
+	double base = 0;
+	int l;
+
+	for (l = 0; l < GDB_SIMD_NLEVELS; l++) {
+		double best = 1e30;
+		int r;
+
+		if (!levels[l])
+			continue;
+		for (r = 0; r < REPS(quick); r++) {
+			gdb_kmer_table *t;
+			double t0;
+
+			if (gdb_kmer_table_new(21, GDB_KMER_CANONICAL,
+					       (size_t)3 * n * 12, &t))
+				return;
+			t0 = now_s();
+			(void)levels[l]->kmer_count(t, s, n);
+			t0 = now_s() - t0;
+			best = t0 < best ? t0 : best;
+			gdb_kmer_table_free(t);
+		}
+		if (l == 0)
+			base = best;
+		emit(&(struct row){"kmer21_canonical", levels[l]->name, "Mbp/s",
+				   n / best / 1e6, base / best, -1,
+				   "random DNA: every k-mer distinct"});
+	}
+}
+
+static void bench_motif(const char *s, size_t n, int quick)
+{
+	gdb_motif_pattern p;
+	gdb_motif_hit *hits = malloc((1 << 20) * sizeof(gdb_motif_hit));
+	double base = 0;
+	int l;
+
+	if (!hits || gdb_motif_compile("CACGTGNNRYSW", 12, &p)) {
+		free(hits);
+		return;
+	}
+	for (l = 0; l < GDB_SIMD_NLEVELS; l++) {
+		double best = 1e30;
+		int r;
+
+		if (!levels[l])
+			continue;
+		for (r = 0; r < REPS(quick); r++) {
+			double t0 = now_s();
+
+			(void)levels[l]->motif_find(&p, s, n, GDB_STRAND_BOTH,
+						    hits, 1 << 20);
+			t0 = now_s() - t0;
+			best = t0 < best ? t0 : best;
+		}
+		if (l == 0)
+			base = best;
+		emit(&(struct row){"motif_iupac_12_both", levels[l]->name,
+				   "GB/s", n / best / 1e9, base / best, -1,
+				   NULL});
+	}
+	free(hits);
+}
+
+static void bench_pwm(const char *s, size_t n, int quick)
+{
+	gdb_motif m;
+	gdb_pwm pwm;
+	gdb_pwm_hit *hits = malloc((1 << 20) * sizeof(gdb_pwm_hit));
+	int32_t thr;
+	double base = 0;
+	unsigned j, c;
+	int l;
+
+	memset(&m, 0, sizeof(m));
+	m.len = 12;
+	for (j = 0; j < 12; j++)
+		for (c = 0; c < 4; c++)
+			m.counts[j][c] = (double)(brnd() % 20);
+	if (!hits || gdb_pwm_from_counts(&m, NULL, 1, &pwm) ||
+	    gdb_pwm_threshold(&pwm, 1e-4, &thr)) {
+		free(hits);
+		return;
+	}
+	for (l = 0; l < GDB_SIMD_NLEVELS; l++) {
+		double best = 1e30;
+		int r;
+
+		if (!levels[l])
+			continue;
+		for (r = 0; r < REPS(quick); r++) {
+			double t0 = now_s();
+
+			(void)levels[l]->pwm_scan(&pwm, s, n, thr,
+						  GDB_STRAND_BOTH, hits,
+						  1 << 20);
+			t0 = now_s() - t0;
+			best = t0 < best ? t0 : best;
+		}
+		if (l == 0)
+			base = best;
+		emit(&(struct row){"pwm_12_both_p1e-4", levels[l]->name, "GB/s",
+				   n / best / 1e9, base / best, -1, NULL});
+	}
+	free(hits);
+}
+
+static void bench_align(int quick)
+{
+	const size_t qn = 300, tn = quick ? 200000 : 1000000;
+	char *q = gen_dna(qn, 0), *t = gen_dna(tn, 0);
+	double cells = (double)qn * tn, base = 0, ps_best = -1, score_only = 0;
+	const char *ps_name = NULL;
+	gdb_align_scoring sc;
+	gdb_align_ws *ws = NULL;
+	gdb_align_result res;
+	int64_t want = -1;
+	struct parasail ps = {0};
+	char note[160];
+	size_t i;
+	int l;
+
+	if (!q || !t || gdb_align_scoring_dna(2, -3, 5, 2, &sc) ||
+	    gdb_align_ws_new(&ws))
+		goto out;
+	/* a mutated copy of the query in the middle: a real hit */
+	for (i = 0; i < qn; i++)
+		t[tn / 2 + i] = brnd() % 20 ? q[i] : "ACGT"[brnd() & 3];
+	if (parasail_open(&ps) == 0) {
+		static const char *const names[] = {
+			"parasail_sw_striped_avx2_256_16",
+			"parasail_sw_scan_avx2_256_16",
+			"parasail_sw_striped_avx2_256_8",
+			"parasail_sw_striped_sse41_128_16",
+			"parasail_sw_diag_avx2_256_16",
+			"parasail_sw_striped_avx2_256_32",
+			"parasail_sw",
+		};
+		double scalar_ps = -1;
+
+		gdb_align(&sc, GDB_ALIGN_LOCAL, q, qn, t, tn, 0, ws, &res);
+		want = res.score;
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			ps_fn f;
+			double bt = 1e30;
+			int r, ok = 1, sat = 0, got = 0;
+
+			*(void **)&f = dlsym(ps.dl, names[i]);
+			if (!f)
+				continue;
+			for (r = 0; r < (i == 6 ? 1 : REPS(quick)); r++) {
+				double t0 = now_s();
+				void *pr = f(q, (int)qn, t, (int)tn, 5, 2,
+					     ps.matrix);
+
+				t0 = now_s() - t0;
+				if (!pr) {
+					ok = 0;
+					break;
+				}
+				got = ps.score(pr);
+				sat = ps.saturated ? ps.saturated(pr) : 0;
+				ps.free_result(pr);
+				bt = t0 < bt ? t0 : bt;
+			}
+			if (!ok)
+				continue;
+			ok = !sat && got == want;
+			snprintf(note, sizeof(note), "%s score %d%s", names[i],
+				 got, ok ? "" : " WRONG (saturated/overflow)");
+			if (i == 6)
+				scalar_ps = bt;
+			emit(&(struct row){"align_sw_300x1M_parasail",
+					   names[i] + 9, "GCUPS",
+					   cells / bt / 1e9,
+					   scalar_ps > 0 ? scalar_ps / bt : -1,
+					   -1, note});
+			if (ok && i != 6 &&
+			    (ps_best < 0 || cells / bt / 1e9 > ps_best)) {
+				ps_best = cells / bt / 1e9;
+				ps_name = names[i];
+			}
+		}
+	}
+	for (l = 0; l < GDB_SIMD_NLEVELS; l++) {
+		double best = 1e30;
+		int r;
+
+		if (!levels[l])
+			continue;
+		for (r = 0; r < (l == 0 ? 1 : REPS(quick)); r++) {
+			double t0 = now_s();
+
+			levels[l]->align_score(&sc, GDB_ALIGN_LOCAL, q, qn, t,
+					       tn, ws, &res);
+			t0 = now_s() - t0;
+			best = t0 < best ? t0 : best;
+		}
+		if (l == 0)
+			base = best;
+		if (l == (int)gdb_simd_active())
+			score_only = best;
+		snprintf(note, sizeof(note), "score %lld, widest lanes %d bit%s%s",
+			 (long long)res.score, res.lane_bits,
+			 ps_name ? ", parasail best: " : "",
+			 ps_name ? ps_name + 9 : "");
+		emit(&(struct row){"align_sw_300x1M", levels[l]->name, "GCUPS",
+				   cells / best / 1e9, base / best,
+				   ps_best > 0 ? cells / best / 1e9 / ps_best
+					       : -1,
+				   note});
+	}
+	/* traceback at the active level: score pass + window */
+	{
+		double best = 1e30;
+		int r;
+
+		for (r = 0; r < REPS(quick); r++) {
+			double t0 = now_s();
+
+			gdb_align(&sc, GDB_ALIGN_LOCAL, q, qn, t, tn,
+				  GDB_ALIGN_TRACE, ws, &res);
+			t0 = now_s() - t0;
+			best = t0 < best ? t0 : best;
+		}
+		snprintf(note, sizeof(note),
+			 "%.2fx the score-only time; ratio_vs_scalar is vs "
+			 "scalar score-only",
+			 best / score_only);
+		emit(&(struct row){"align_sw_300x1M_trace",
+				   gdb_simd_level_name(gdb_simd_active()),
+				   "GCUPS", cells / best / 1e9, base / best,
+				   ps_best > 0 ? cells / best / 1e9 / ps_best
+					       : -1,
+				   note});
+	}
+	/* global and semi-global: 2 kb pairs */
+	{
+		static const char *const mname[] = {"", "align_nw_2kx2k",
+						    "align_sg_2kx2k"};
+		size_t n2 = 2000;
+		char *a = gen_dna(n2, 0), *b = gen_dna(n2, 0);
+		int mode;
+
+		if (!a || !b) {
+			free(a);
+			free(b);
+			goto out;
+		}
+		for (i = 0; i < n2; i++)
+			b[i] = brnd() % 10 ? a[i] : b[i];
+		for (mode = 1; mode <= 2; mode++) {
+			for (l = 0; l < GDB_SIMD_NLEVELS; l++) {
+				double best = 1e30;
+				int r;
+
+				if (!levels[l])
+					continue;
+				for (r = 0; r < 3 * REPS(quick); r++) {
+					double t0 = now_s();
+
+					levels[l]->align_score(&sc, mode, a, n2,
+							       b, n2, ws, &res);
+					t0 = now_s() - t0;
+					best = t0 < best ? t0 : best;
+				}
+				if (l == 0)
+					base = best;
+				snprintf(note, sizeof(note),
+					 "score %lld, %d-bit lanes",
+					 (long long)res.score, res.lane_bits);
+				emit(&(struct row){mname[mode], levels[l]->name,
+						   "GCUPS",
+						   (double)n2 * n2 / best / 1e9,
+						   base / best, -1, note});
+			}
+		}
+		free(a);
+		free(b);
+	}
+out:
+	parasail_close(&ps);
+	gdb_align_ws_free(ws);
+	free(q);
+	free(t);
+}
+
+int cmd_bench(int argc, char **argv)
+{
+	int quick = 0, i, l;
+	size_t n;
+	char *s;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (!strcmp(argv[i], "--quick"))
+			quick = 1;
+		else if (strcmp(argv[i], "simd")) {
+			fprintf(stderr,
+				"usage: genomedb bench simd [--json] [--quick]\n");
+			return 2;
+		}
+	}
+	if (argc < 2 || strcmp(argv[1], "simd")) {
+		fprintf(stderr, "usage: genomedb bench simd [--json] [--quick]\n");
+		return 2;
+	}
+	gdb_simd_init();
+	for (l = 0; l < GDB_SIMD_NLEVELS; l++)
+		levels[l] = gdb_simd_analysis_variant(l);
+	n = quick ? (size_t)8 << 20 : (size_t)64 << 20;
+	s = gen_dna(n, 10);
+	if (!s) {
+		fprintf(stderr, "genomedb: bench: out of memory\n");
+		return 1;
+	}
+	if (!json)
+		printf("%-22s %-22s %10s %-6s %s\n", "kernel", "variant",
+		       "throughput", "unit", "vs scalar");
+	bench_comp(s, n, quick);
+	bench_motif(s, n, quick);
+	bench_pwm(s, n / 4, quick);
+	bench_kmer(s, quick ? (size_t)2 << 20 : (size_t)8 << 20, quick);
+	bench_align(quick);
+	free(s);
+	return 0;
+}
