@@ -74,6 +74,10 @@ struct node {
 
 #define MAX_PROVIDERS 8
 
+/* d_ino of listed names that have no inode until looked up: any value but
+ * 0 (readdir(3) skips entries whose d_ino is 0). */
+#define UNKNOWN_INO ((fuse_ino_t)-1)
+
 /* The two files whose content changes while mounted (see struct snap). */
 #define LIVE_STATS 0
 #define LIVE_CONFIG 1
@@ -788,6 +792,7 @@ static int ns_emit(void *arg, const char *name, int is_dir)
 		return 0;
 	memset(&st, 0, sizeof(st));
 	st.st_mode = is_dir ? S_IFDIR : S_IFREG;
+	st.st_ino = UNKNOWN_INO;
 	need = fuse_add_direntry(f->req, f->buf + f->used, f->size - f->used,
 				 name, &st, (off_t)f->index);
 	if (need > f->size - f->used) {
@@ -848,7 +853,7 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 				break;
 			st.st_mode = n && !is_dir(n) ? S_IFREG
 				     : n ? S_IFDIR : S_IFREG;
-			st.st_ino = n ? ino_of(n) : 0;
+			st.st_ino = n ? ino_of(n) : UNKNOWN_INO;
 		}
 		need = fuse_add_direntry(req, buf + used, size - used, name,
 					 &st, (off_t)(i + 1));

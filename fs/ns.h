@@ -27,7 +27,7 @@
 #define GDB_NS_DIR 1
 
 /* The most a computed file may hold; larger answers are -EFBIG. */
-#define GDB_NS_MAX_FILE ((size_t)256 << 20)
+#define GDB_NS_MAX_FILE ((size_t)64 << 20)
 
 typedef struct gdb_ns_provider {
 	const char *name;	/* top-level directory, e.g. "graph" */
@@ -62,6 +62,10 @@ typedef struct gdb_ns_provider {
  */
 typedef const gdb_ns_provider *(*gdb_ns_create_fn)(const gdb_store *s,
 						    gdb_cache *c, void **ctx);
+
+/* The providers (one constructor each, defined in fs/<name>_ns.c). */
+const gdb_ns_provider *gdb_compute_ns_create(const gdb_store *s, gdb_cache *c,
+					     void **ctx);
 
 /* The providers the daemon mounts, NULL-terminated (fs/ns_registry.c). */
 extern const gdb_ns_create_fn gdb_ns_creators[];

@@ -6,5 +6,6 @@
 #include "fs/ns.h"
 
 const gdb_ns_create_fn gdb_ns_creators[] = {
+	gdb_compute_ns_create,
 	NULL,
 };

@@ -1,0 +1,678 @@
+/*
+ * fs/compute_ns.c - /compute: analyses computed when their file is looked
+ * up, over any region of any assembly, with parameters in the file name.
+ *
+ *   gc/<asm>/<contig>/<start>-<end>[@w=N,step=N].tsv | .f32
+ *   kmers/<asm>/<contig>/<start>-<end>[@k=N,top=N,canonical=0|1].tsv
+ *   motif/<asm>/<contig>/<start>-<end>/<IUPAC>.bed
+ *   align/<asm>/<contig>/<start>-<end>/<QUERY>[@match=N,mismatch=N,open=N,extend=N].sam
+ *
+ * Coordinates in names are 1-based inclusive (end clamped), as everywhere
+ * on the mount; BED output is 0-based as BED always is. The bases come
+ * through the block cache; the work is done by the simd/ kernels. Answers
+ * that would be unreasonably large are refused with EFBIG or E2BIG and a
+ * reason in the daemon's log, never computed halfway. Contract: PATHS.md.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs/ns.h"
+#include "fs/render.h"
+#include "simd/simd.h"
+
+/*
+ * GC, k-mers and motifs stream over their region in slices of SLICE bases
+ * (with the overlap each needs), so a request holds one slice, not the
+ * region; alignment needs its whole target (MAX_ALIGN_TARGET).
+ */
+#define SLICE ((int64_t)1 << 20)
+#define MAX_REGION ((int64_t)1 << 34)
+#define MAX_ALIGN_TARGET ((int64_t)16 << 20)
+#define GC_BATCH 4096		/* windows computed per kernel call */
+#define MAX_QUERY 1000
+#define KMER_TABLE_BYTES ((size_t)512 << 20)
+
+struct cctx {
+	const gdb_store *s;
+	gdb_cache *c;
+};
+
+/* Parameters "a=1,b=2" after '@' in a name; unknown keys are errors. */
+struct params {
+	const char *keys[6];
+	double vals[6];
+	int set[6];
+	int n;
+};
+
+static int params_parse(struct params *p, const char *text, char *err,
+			size_t errlen)
+{
+	while (text && *text) {
+		const char *eq = strchr(text, '='), *comma = strchr(text, ',');
+		size_t kl;
+		int found = 0;
+		char *end;
+		if (!eq || (comma && comma < eq)) {
+			gdb_seterr(err, errlen, "parameter '%s' has no value", text);
+			return -ENOENT;
+		}
+		kl = (size_t)(eq - text);
+		for (int i = 0; i < p->n; i++) {
+			if (strlen(p->keys[i]) == kl && !strncmp(p->keys[i], text, kl)) {
+				p->vals[i] = strtod(eq + 1, &end);
+				if (end == eq + 1 || (*end && *end != ',') ||
+				    !isfinite(p->vals[i]))
+					return -ENOENT;
+				p->set[i] = 1;
+				found = 1;
+			}
+		}
+		if (!found) {
+			gdb_seterr(err, errlen, "unknown parameter '%.*s'", (int)kl,
+				   text);
+			return -ENOENT;
+		}
+		text = comma ? comma + 1 : NULL;
+	}
+	return 0;
+}
+
+static int param_int(const struct params *p, int i, int64_t lo, int64_t hi,
+		     int64_t *out)
+{
+	double v = p->vals[i];
+
+	if (v != floor(v) || v < (double)lo || v > (double)hi)
+		return -ENOENT;
+	*out = (int64_t)v;
+	return 0;
+}
+
+/* "<start>-<end>" (1-based inclusive) of a contig; end clamped. */
+static int parse_range(const gdb_contig *c, const char *p, size_t n,
+		       int64_t *beg, int64_t *end)
+{
+	const char *dash = memchr(p, '-', n);
+	int64_t a = 0, b = 0;
+
+	if (!dash || dash == p || dash == p + n - 1)
+		return -ENOENT;
+	for (const char *q = p; q < p + n; q++) {
+		if (q == dash)
+			continue;
+		if (*q < '0' || *q > '9' || (q < dash ? a : b) > INT64_MAX / 20)
+			return -ENOENT;
+		if (q < dash)
+			a = a * 10 + (*q - '0');
+		else
+			b = b * 10 + (*q - '0');
+	}
+	if (a < 1 || a > c->length || b < a)
+		return -ENOENT;
+	*beg = a - 1;
+	*end = b < c->length ? b : c->length;
+	return 0;
+}
+
+/* Split a path into at most n components (in place copy). */
+static int split(const char *path, char *buf, size_t buflen, char **comp,
+		 int n)
+{
+	int k = 0;
+	char *p;
+
+	if (strlen(path) >= buflen)
+		return -1;
+	strcpy(buf, path);
+	if (!*buf)
+		return 0;
+	for (p = buf; k < n; k++) {
+		comp[k] = p;
+		p = strchr(p, '/');
+		if (!p)
+			return k + 1;
+		*p++ = 0;
+	}
+	return -1;
+}
+
+static int find_contig(const gdb_store *s, const char *asmname,
+		       const char *esc, const gdb_contig **out)
+{
+	char raw[GDB_NAME_MAX + 1];
+	int ai = gdb_store_assembly_find(s, asmname), id;
+
+	if (ai < 0 || gdb_path_unescape(esc, raw, sizeof(raw)) < 0)
+		return -ENOENT;
+	id = gdb_store_contig_find(s, (uint32_t)ai, raw);
+	if (id < 0)
+		return -ENOENT;
+	*out = gdb_store_contig(s, (uint32_t)id);
+	return 0;
+}
+
+static int fetch(struct cctx *x, const gdb_contig *c, int64_t beg,
+		 int64_t end, char **out)
+{
+	char *b = malloc((size_t)(end - beg) + 1);
+	int rc;
+
+	if (!b)
+		return -ENOMEM;
+	rc = gdb_cache_read(x->c, c->id, beg, end, b);
+	if (rc < 0) {
+		free(b);
+		return rc;
+	}
+	*out = b;
+	return 0;
+}
+
+/* A growing output buffer, refused past GDB_NS_MAX_FILE. */
+struct out {
+	char *p;
+	size_t len, cap;
+	int err;
+};
+
+static void out_add(struct out *o, const void *src, size_t n)
+{
+	if (o->err)
+		return;
+	if (o->len + n > GDB_NS_MAX_FILE) {
+		o->err = -EFBIG;
+		return;
+	}
+	if (o->len + n > o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 65536;
+		char *np;
+		while (cap < o->len + n)
+			cap *= 2;
+		np = realloc(o->p, cap);
+		if (!np) {
+			o->err = -ENOMEM;
+			return;
+		}
+		o->p = np;
+		o->cap = cap;
+	}
+	memcpy(o->p + o->len, src, n);
+	o->len += n;
+}
+
+static void out_printf(struct out *o, const char *fmt, ...) GDB_PRINTF(2, 3);
+
+#include <stdarg.h>
+
+static void out_printf(struct out *o, const char *fmt, ...)
+{
+	char tmp[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		out_add(o, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+static int out_finish(struct out *o, char **data, size_t *len, char *err,
+		      size_t errlen)
+{
+	if (o->err) {
+		if (o->err == -EFBIG)
+			gdb_seterr(err, errlen, "answer larger than %zu MiB",
+				   GDB_NS_MAX_FILE >> 20);
+		free(o->p);
+		return o->err;
+	}
+	if (!o->p)
+		o->p = malloc(1);
+	if (!o->p)
+		return -ENOMEM;
+	*data = o->p;
+	*len = o->len;
+	return GDB_NS_FILE;
+}
+
+static int too_big(int64_t n, int64_t max, char *err, size_t errlen)
+{
+	if (n <= max)
+		return 0;
+	gdb_seterr(err, errlen, "region of %lld bases is larger than the %lld "
+		   "an analysis reads at once", (long long)n, (long long)max);
+	return -E2BIG;
+}
+
+/* name = "<range>[@params].<ext>": split into range, params and ext. */
+static int split_name(char *name, const char *ext, char **range,
+		      char **params)
+{
+	size_t nl = strlen(name), el = strlen(ext);
+	char *at;
+
+	if (nl <= el || strcmp(name + nl - el, ext))
+		return -ENOENT;
+	name[nl - el] = 0;
+	at = strchr(name, '@');
+	*params = NULL;
+	if (at) {
+		*at = 0;
+		*params = at + 1;
+	}
+	*range = name;
+	return 0;
+}
+
+static int do_gc(struct cctx *x, const gdb_contig *c, char *name, char **data,
+		 size_t *len, char *err, size_t errlen)
+{
+	struct params p = {.keys = {"w", "step"}, .n = 2};
+	char *range, *ps, *seq = NULL;
+	int64_t beg, end, win = 1000, step, span;
+	int f32 = 0, rc = 0;
+	struct out o = {0};
+	gdb_comp w[GC_BATCH];
+	size_t nw;
+
+	if (split_name(name, ".tsv", &range, &ps) < 0) {
+		if (split_name(name, ".f32", &range, &ps) < 0)
+			return -ENOENT;
+		f32 = 1;
+	}
+	if (parse_range(c, range, strlen(range), &beg, &end) < 0 ||
+	    params_parse(&p, ps, err, errlen) < 0 ||
+	    (p.set[0] && param_int(&p, 0, 1, SLICE, &win) < 0))
+		return -ENOENT;
+	step = win;
+	if (p.set[1] && param_int(&p, 1, 1, SLICE, &step) < 0)
+		return -ENOENT;
+	span = end - beg;
+	nw = gdb_comp_nwindows((size_t)span, (size_t)win, (size_t)step);
+	if ((uint64_t)nw * (f32 ? 4 : 30) > GDB_NS_MAX_FILE) {
+		gdb_seterr(err, errlen, "%zu windows: answer too large", nw);
+		return -EFBIG;
+	}
+	/* Windows k0 .. k0+GC_BATCH-1 read bases [k0*step, last start+win). */
+	seq = malloc((size_t)((GC_BATCH - 1) * step + win));
+	if (!seq)
+		return -ENOMEM;
+	if (!f32)
+		out_printf(&o, "chrom\tstart\tend\tgc\n");
+	for (size_t k0 = 0; k0 < nw && rc == 0 && !o.err; k0 += GC_BATCH) {
+		size_t cnt = nw - k0 < GC_BATCH ? nw - k0 : GC_BATCH;
+		int64_t a = (int64_t)k0 * step;
+		int64_t b = a + (int64_t)(cnt - 1) * step + win;
+		if (b > span)
+			b = span;
+		rc = gdb_cache_read(x->c, c->id, beg + a, beg + b, seq);
+		if (rc < 0)
+			break;
+		/* The batch's own windows: nwindows of this span may stop
+		 * earlier than cnt only at the region's end, where it agrees. */
+		if (gdb_comp_windows(seq, (size_t)(b - a), (size_t)win,
+				     (size_t)step, w, GC_BATCH) < 0) {
+			rc = -EINVAL;
+			break;
+		}
+		for (size_t k = 0; k < cnt; k++) {
+			int64_t s0 = beg + a + (int64_t)k * step;
+			int64_t e0 = s0 + win < end ? s0 + win : end;
+			double gc = gdb_comp_gc(&w[k]);
+			if (f32) {
+				float v = (float)gc;
+				uint8_t le[4];
+				uint32_t u;
+				memcpy(&u, &v, 4);
+				gdb_put_le32(le, u);
+				out_add(&o, le, 4);
+			} else {
+				out_printf(&o, "%s\t%lld\t%lld\t%.6f\n", c->name,
+					   (long long)s0 + 1, (long long)e0, gc);
+			}
+		}
+	}
+	free(seq);
+	if (rc < 0) {
+		free(o.p);
+		return rc;
+	}
+	return out_finish(&o, data, len, err, errlen);
+}
+
+static int do_kmers(struct cctx *x, const gdb_contig *c, char *name,
+		    char **data, size_t *len, char *err, size_t errlen)
+{
+	struct params p = {.keys = {"k", "top", "canonical"}, .n = 3};
+	char *range, *ps, *seq = NULL, kmer[GDB_KMER_MAXK + 1];
+	int64_t beg, end, k = 21, top = 100, canon = 1;
+	gdb_kmer_table *t = NULL;
+	gdb_kmer_entry *e = NULL;
+	gdb_kmer_stats st;
+	struct out o = {0};
+	size_t n;
+	int rc;
+
+	if (split_name(name, ".tsv", &range, &ps) < 0 ||
+	    parse_range(c, range, strlen(range), &beg, &end) < 0 ||
+	    params_parse(&p, ps, err, errlen) < 0 ||
+	    (p.set[0] && param_int(&p, 0, 1, GDB_KMER_MAXK, &k) < 0) ||
+	    (p.set[1] && param_int(&p, 1, 1, 10000000, &top) < 0) ||
+	    (p.set[2] && param_int(&p, 2, 0, 1, &canon) < 0))
+		return -ENOENT;
+	GDB_TRY(too_big(end - beg, MAX_REGION, err, errlen));
+	seq = malloc((size_t)(SLICE + k));
+	if (!seq)
+		return -ENOMEM;
+	rc = gdb_kmer_table_new((unsigned)k, canon ? GDB_KMER_CANONICAL : 0,
+				KMER_TABLE_BYTES, &t);
+	/* Slices overlap by k-1 bases: a k-mer is counted in the slice where
+	 * it starts, exactly once (k-mers do not span kernel calls). */
+	for (int64_t a = beg; rc == 0 && a < end; a += SLICE) {
+		int64_t b = a + SLICE + k - 1 < end ? a + SLICE + k - 1 : end;
+		rc = gdb_cache_read(x->c, c->id, a, b, seq);
+		if (rc == 0 && b - a >= k)
+			rc = gdb_kmer_count(t, seq, (size_t)(b - a));
+	}
+	free(seq);
+	if (rc == -ENOSPC) {
+		gdb_seterr(err, errlen, "more distinct %lld-mers than a %zu MiB "
+			   "table holds: counts would be inexact",
+			   (long long)k, KMER_TABLE_BYTES >> 20);
+		gdb_kmer_table_free(t);
+		return -E2BIG;
+	}
+	if (rc < 0) {
+		gdb_kmer_table_free(t);
+		return rc;
+	}
+	e = malloc((size_t)top * sizeof(*e));
+	if (!e) {
+		gdb_kmer_table_free(t);
+		return -ENOMEM;
+	}
+	n = gdb_kmer_top(t, e, (size_t)top);
+	gdb_kmer_get_stats(t, &st);
+	out_printf(&o, "kmer\tcount\n");
+	for (size_t i = 0; i < n; i++) {
+		gdb_kmer_decode(e[i].kmer, (unsigned)k, kmer);
+		kmer[k] = 0;
+		out_printf(&o, "%s\t%llu\n", kmer, (unsigned long long)e[i].count);
+	}
+	free(e);
+	gdb_kmer_table_free(t);
+	return out_finish(&o, data, len, err, errlen);
+}
+
+static int do_motif(struct cctx *x, const gdb_contig *c, int64_t beg,
+		    int64_t end, char *name, char **data, size_t *len,
+		    char *err, size_t errlen)
+{
+	gdb_motif_pattern pat;
+	gdb_motif_hit *hits = NULL;
+	char *range, *ps, *seq = NULL;
+	struct out o = {0};
+	int64_t nh;
+	int rc = 0;
+
+	if (split_name(name, ".bed", &range, &ps) < 0 || ps ||
+	    gdb_motif_compile(range, strlen(range), &pat) < 0)
+		return -ENOENT;
+	GDB_TRY(too_big(end - beg, MAX_REGION, err, errlen));
+	seq = malloc((size_t)SLICE + pat.len);
+	hits = malloc(sizeof(*hits) * 65536);
+	if (!seq || !hits) {
+		free(seq);
+		free(hits);
+		return -ENOMEM;
+	}
+	/* Slices overlap by len-1 bases; a hit belongs to the slice where it
+	 * starts. Hits come by position, '+' before '-', as in one pass. */
+	for (int64_t a = beg; a < end && !o.err; a += SLICE) {
+		int64_t b = a + SLICE + pat.len - 1 < end ? a + SLICE + pat.len - 1
+							  : end;
+		size_t cap = 65536;
+		rc = gdb_cache_read(x->c, c->id, a, b, seq);
+		if (rc < 0)
+			break;
+		nh = gdb_motif_find(&pat, seq, (size_t)(b - a), GDB_STRAND_BOTH,
+				    hits, cap);
+		if (nh > (int64_t)cap) {
+			gdb_motif_hit *h2 = realloc(hits, sizeof(*hits) *
+								(size_t)nh);
+			if (!h2) {
+				rc = -ENOMEM;
+				break;
+			}
+			hits = h2;
+			cap = (size_t)nh;
+			nh = gdb_motif_find(&pat, seq, (size_t)(b - a),
+					    GDB_STRAND_BOTH, hits, cap);
+		}
+		for (int64_t i = 0; i < nh; i++) {
+			uint64_t pos = (uint64_t)a + hits[i].pos;
+			if ((int64_t)pos >= a + SLICE)
+				continue; /* the next slice reports it */
+			out_printf(&o, "%s\t%llu\t%llu\t%s\t0\t%c\n", c->name,
+				   (unsigned long long)pos,
+				   (unsigned long long)(pos + pat.len), range,
+				   hits[i].strand);
+		}
+	}
+	free(seq);
+	free(hits);
+	if (rc < 0) {
+		free(o.p);
+		return rc;
+	}
+	return out_finish(&o, data, len, err, errlen);
+}
+
+/* SAM CIGAR from the kernel's =/X/I/D with soft clips for unaligned ends. */
+static void sam_cigar(struct out *o, const char *cig, int64_t qb, int64_t qe,
+		      int64_t qlen)
+{
+	if (qb > 0)
+		out_printf(o, "%lldS", (long long)qb);
+	out_add(o, cig, strlen(cig));
+	if (qe < qlen)
+		out_printf(o, "%lldS", (long long)(qlen - qe));
+}
+
+static int do_align(struct cctx *x, const gdb_contig *c, int64_t beg,
+		    int64_t end, char *name, char **data, size_t *len,
+		    char *err, size_t errlen)
+{
+	struct params p = {.keys = {"match", "mismatch", "open", "extend"},
+			   .n = 4};
+	int64_t v[4] = {2, -3, 5, 2};
+	char *query, *ps, *seq = NULL, *rq = NULL;
+	gdb_align_scoring sc;
+	gdb_align_ws *ws = NULL;
+	gdb_align_result fw, rv, *best;
+	struct out o = {0};
+	size_t ql;
+	int rc, rev;
+
+	if (split_name(name, ".sam", &query, &ps) < 0 ||
+	    params_parse(&p, ps, err, errlen) < 0)
+		return -ENOENT;
+	for (int i = 0; i < 4; i++)
+		if (p.set[i] && param_int(&p, i, -127, 127, &v[i]) < 0)
+			return -ENOENT;
+	ql = strlen(query);
+	if (ql == 0 || ql > MAX_QUERY ||
+	    gdb_align_scoring_dna((int)v[0], (int)v[1], (int)v[2], (int)v[3],
+				  &sc) < 0)
+		return -ENOENT;
+	for (size_t i = 0; i < ql; i++)
+		if (!strchr("ACGTNacgtn", query[i]))
+			return -ENOENT;
+	GDB_TRY(too_big(end - beg, MAX_ALIGN_TARGET, err, errlen));
+	rc = fetch(x, c, beg, end, &seq);
+	if (rc < 0)
+		return rc;
+	rq = malloc(ql + 1);
+	rc = rq ? gdb_align_ws_new(&ws) : -ENOMEM;
+	if (rc == 0) {
+		gdb_simd()->revcomp(query, ql, rq);
+		rq[ql] = 0;
+		/* Both strands; the reverse strand's CIGAR is taken second,
+		 * so keep the forward result's text first. */
+		rc = gdb_align(&sc, GDB_ALIGN_LOCAL, rq, ql, seq,
+			       (size_t)(end - beg), 0, ws, &rv);
+	}
+	if (rc == 0)
+		rc = gdb_align(&sc, GDB_ALIGN_LOCAL, query, ql, seq,
+			       (size_t)(end - beg), 0, ws, &fw);
+	rev = rc == 0 && rv.score > fw.score;
+	if (rc == 0)
+		rc = gdb_align(&sc, GDB_ALIGN_LOCAL, rev ? rq : query, ql, seq,
+			       (size_t)(end - beg), GDB_ALIGN_TRACE, ws,
+			       rev ? &rv : &fw);
+	best = rev ? &rv : &fw;
+	if (rc < 0) {
+		if (rc == -E2BIG)
+			gdb_seterr(err, errlen, "alignment too large");
+		goto out;
+	}
+	out_printf(&o, "@HD\tVN:1.6\tSO:unsorted\n@SQ\tSN:%s\tLN:%lld\n"
+		   "@PG\tID:genomedb\tPN:genomedb\tCL:local alignment, match=%lld "
+		   "mismatch=%lld open=%lld extend=%lld\n",
+		   c->name, (long long)c->length, (long long)v[0],
+		   (long long)v[1], (long long)v[2], (long long)v[3]);
+	if (best->score <= 0) {
+		out_printf(&o, "query\t4\t*\t0\t0\t*\t*\t0\t0\t%s\t*\tAS:i:0\n",
+			   query);
+	} else {
+		out_printf(&o, "query\t%d\t%s\t%lld\t255\t", rev ? 16 : 0,
+			   c->name,
+			   (long long)(beg + best->target_begin + 1));
+		sam_cigar(&o, best->cigar, best->query_begin, best->query_end,
+			  (int64_t)ql);
+		out_printf(&o, "\t*\t0\t0\t%s\t*\tAS:i:%lld\n",
+			   rev ? rq : query, (long long)best->score);
+	}
+	rc = out_finish(&o, data, len, err, errlen);
+	o.p = NULL;
+out:
+	free(o.p);
+	gdb_align_ws_free(ws);
+	free(rq);
+	free(seq);
+	return rc;
+}
+
+static const char *const ANALYSES[] = {"gc", "kmers", "motif", "align", NULL};
+
+static int compute_resolve(void *ctx, const char *path, char **data,
+			   size_t *len, char *err, size_t errlen)
+{
+	struct cctx *x = ctx;
+	char buf[4096], *comp[6];
+	const gdb_contig *c;
+	int n = split(path, buf, sizeof(buf), comp, 6), a;
+	int64_t beg, end;
+
+	if (n < 0)
+		return -ENOENT;
+	if (n == 0)
+		return GDB_NS_DIR;
+	for (a = 0; ANALYSES[a] && strcmp(ANALYSES[a], comp[0]); a++)
+		;
+	if (!ANALYSES[a])
+		return -ENOENT;
+	if (n == 1)
+		return GDB_NS_DIR;
+	if (gdb_store_assembly_find(x->s, comp[1]) < 0)
+		return -ENOENT;
+	if (n == 2)
+		return GDB_NS_DIR;
+	if (find_contig(x->s, comp[1], comp[2], &c) < 0)
+		return -ENOENT;
+	if (n == 3)
+		return GDB_NS_DIR;
+	if (a <= 1) { /* gc, kmers: the file names the region */
+		if (n != 4)
+			return -ENOENT;
+		return a == 0 ? do_gc(x, c, comp[3], data, len, err, errlen)
+			      : do_kmers(x, c, comp[3], data, len, err, errlen);
+	}
+	/* motif, align: a region directory, then the pattern or query */
+	if (parse_range(c, comp[3], strlen(comp[3]), &beg, &end) < 0)
+		return -ENOENT;
+	if (n == 4)
+		return GDB_NS_DIR;
+	if (n != 5)
+		return -ENOENT;
+	return a == 2 ? do_motif(x, c, beg, end, comp[4], data, len, err, errlen)
+		      : do_align(x, c, beg, end, comp[4], data, len, err,
+				 errlen);
+}
+
+static int compute_list(void *ctx, const char *path,
+			int (*emit)(void *arg, const char *name, int is_dir),
+			void *arg)
+{
+	struct cctx *x = ctx;
+	char buf[4096], *comp[6], tmp[GDB_NAME_MAX * 3 + 64];
+	int n = split(path, buf, sizeof(buf), comp, 6), ai;
+
+	if (n == 0) {
+		for (int i = 0; ANALYSES[i]; i++)
+			if (emit(arg, ANALYSES[i], 1))
+				return 0;
+		return 0;
+	}
+	if (n == 1) {
+		for (uint32_t i = 0; i < gdb_store_nassemblies(x->s); i++)
+			if (emit(arg, gdb_store_assembly(x->s, i)->name, 1))
+				return 0;
+		return 0;
+	}
+	if (n == 2 && (ai = gdb_store_assembly_find(x->s, comp[1])) >= 0) {
+		const gdb_assembly *a = gdb_store_assembly(x->s, (uint32_t)ai);
+		for (uint32_t k = 0; k < a->ncontigs; k++) {
+			gdb_path_escape(gdb_store_contig(x->s, a->first_contig + k)->name,
+					tmp);
+			if (emit(arg, tmp, 1))
+				return 0;
+		}
+		return 0;
+	}
+	/* Region directories are lookup-only: list nothing below. */
+	return 0;
+}
+
+static void compute_destroy(void *ctx)
+{
+	free(ctx);
+}
+
+static const gdb_ns_provider COMPUTE = {
+	.name = "compute",
+	.resolve = compute_resolve,
+	.list = compute_list,
+	.destroy = compute_destroy,
+};
+
+const gdb_ns_provider *gdb_compute_ns_create(const gdb_store *s, gdb_cache *c,
+					     void **ctx)
+{
+	struct cctx *x;
+
+	if (gdb_store_nassemblies(s) == 0)
+		return NULL;
+	x = malloc(sizeof(*x));
+	if (!x)
+		return NULL;
+	x->s = s;
+	x->c = c;
+	*ctx = x;
+	return &COMPUTE;
+}
