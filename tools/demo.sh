@@ -27,5 +27,7 @@ run "cat mnt/hg38chrM/chrM/3100-3120.rc.fa"
 run "samtools faidx mnt/athal/athal.fa Chr1:1000-1100 | head -3      # uses the virtual .fai"
 run "getfattr -d -m user.gdb mnt/ecoli/NC_000913.3.fa"
 run "$py -c \"import numpy as np; a = np.memmap('mnt/ecoli/NC_000913.3/1-4641652.u8', dtype='u1', mode='r'); print('GC fraction', round(float(np.isin(a, (1, 2)).mean()), 4), 'of', a.size, 'bases')\""
-run "cat mnt/.gdb/stats.json"
+run "head -4 mnt/compute/gc/ecoli/NC_000913.3/1-1000000@w=250000.tsv      # GC per window, computed on lookup"
+run "head -3 mnt/compute/motif/ecoli/NC_000913.3/1-100000/GAATTC.bed       # EcoRI sites, both strands"
+run "$G ctl mnt policy arc && $G ctl mnt stats"
 printf '\nThe store is mounted at ./mnt. Unmount with: fusermount3 -u mnt   (or: make demo-stop)\n'
