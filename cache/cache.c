@@ -99,6 +99,7 @@ struct gdb_cache {
 		char *base;
 		size_t used;
 	} *arena;			/* protected by arena_lock */
+	struct arena_chunk *spare;	/* protected by arena_lock */
 };
 
 static uint64_t make_key(uint32_t contig, uint32_t block)
@@ -222,6 +223,37 @@ static char *malloc_owned(gdb_cache *c, size_t n)
 	return p;
 }
 
+/* A new 2 MiB-aligned chunk, advised as a huge page, touched (faulted in)
+ * when prefault is set. Not linked anywhere yet. */
+static struct arena_chunk *chunk_new(int prefault)
+{
+	void *m = mmap(NULL, 2 * (size_t)ARENA_CHUNK, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct arena_chunk *ch = m == MAP_FAILED ? NULL : malloc(sizeof(*ch));
+	uintptr_t a;
+
+	if (!ch) {
+		if (m != MAP_FAILED)
+			munmap(m, 2 * (size_t)ARENA_CHUNK);
+		return NULL;
+	}
+	/* Keep the 2 MiB-aligned half, so it can be one huge page. */
+	a = ((uintptr_t)m + ARENA_CHUNK - 1) & ~(uintptr_t)(ARENA_CHUNK - 1);
+	if (a > (uintptr_t)m)
+		munmap(m, a - (uintptr_t)m);
+	if ((uintptr_t)m + 2 * ARENA_CHUNK > a + ARENA_CHUNK)
+		munmap((void *)(a + ARENA_CHUNK),
+		       (uintptr_t)m + 2 * ARENA_CHUNK - a - ARENA_CHUNK);
+	madvise((void *)a, ARENA_CHUNK, MADV_HUGEPAGE);
+	if (prefault)
+		for (size_t off = 0; off < ARENA_CHUNK; off += 4096)
+			((volatile char *)a)[off] = 0;
+	ch->base = (char *)a;
+	ch->used = 0;
+	ch->next = NULL;
+	return ch;
+}
+
 static char *arena_alloc(gdb_cache *c)
 {
 	struct arena_chunk *ch;
@@ -232,25 +264,19 @@ static char *arena_alloc(gdb_cache *c)
 	pthread_mutex_lock(&c->arena_lock);
 	ch = c->arena;
 	if (!ch || ch->used == SIZE_MAX || ch->used + c->bb > ARENA_CHUNK) {
-		void *m = mmap(NULL, 2 * (size_t)ARENA_CHUNK, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		uintptr_t a;
-		ch = m == MAP_FAILED ? NULL : malloc(sizeof(*ch));
-		if (!ch) {
-			if (m != MAP_FAILED)
-				munmap(m, 2 * (size_t)ARENA_CHUNK);
-			goto out;
+		/* The prefetch thread keeps a faulted spare ready, so a reader
+		 * rarely pays the fault (with compaction, milliseconds). */
+		ch = c->spare;
+		c->spare = NULL;
+		if (ch) {
+			pthread_mutex_lock(&c->pf_lock);
+			pthread_cond_signal(&c->pf_cond);
+			pthread_mutex_unlock(&c->pf_lock);
+		} else {
+			ch = chunk_new(0);
 		}
-		/* Keep the 2 MiB-aligned half, so it can be one huge page. */
-		a = ((uintptr_t)m + ARENA_CHUNK - 1) & ~(uintptr_t)(ARENA_CHUNK - 1);
-		if (a > (uintptr_t)m)
-			munmap(m, a - (uintptr_t)m);
-		if ((uintptr_t)m + 2 * ARENA_CHUNK > a + ARENA_CHUNK)
-			munmap((void *)(a + ARENA_CHUNK),
-			       (uintptr_t)m + 2 * ARENA_CHUNK - a - ARENA_CHUNK);
-		madvise((void *)a, ARENA_CHUNK, MADV_HUGEPAGE);
-		ch->base = (char *)a;
-		ch->used = 0;
+		if (!ch)
+			goto out;
 		ch->next = c->arena;
 		c->arena = ch;
 	}
@@ -301,6 +327,10 @@ void gdb_cache_destroy(gdb_cache *c)
 		}
 		free(sh->htab);
 		pthread_mutex_destroy(&sh->lock);
+	}
+	if (c->spare) {
+		munmap(c->spare->base, ARENA_CHUNK);
+		free(c->spare);
 	}
 	while (c->arena) {
 		struct arena_chunk *nx = c->arena->next;
@@ -836,6 +866,17 @@ static void advise_batch(gdb_cache *c, uint32_t contig, const uint32_t *blk,
 	}
 }
 
+/* Is there a spare chunk? (The budget caps how many chunks get used.) */
+static int spare_ready(gdb_cache *c)
+{
+	int r;
+
+	pthread_mutex_lock(&c->arena_lock);
+	r = c->spare != NULL;
+	pthread_mutex_unlock(&c->arena_lock);
+	return r;
+}
+
 static void *pf_main(void *arg)
 {
 	gdb_cache *c = arg;
@@ -845,12 +886,28 @@ static void *pf_main(void *arg)
 		uint32_t todo[PF_BATCH];
 		unsigned n = 0;
 
+		if (!spare_ready(c)) {
+			struct arena_chunk *ch = chunk_new(1);
+			pthread_mutex_lock(&c->arena_lock);
+			if (!c->spare)
+				c->spare = ch, ch = NULL;
+			pthread_mutex_unlock(&c->arena_lock);
+			if (ch) {
+				munmap(ch->base, ARENA_CHUNK);
+				free(ch);
+			}
+		}
 		pthread_mutex_lock(&c->pf_lock);
-		while (c->pf_head == c->pf_tail && !c->pf_stop)
+		while (c->pf_head == c->pf_tail && !c->pf_stop &&
+		       spare_ready(c))
 			pthread_cond_wait(&c->pf_cond, &c->pf_lock);
 		if (c->pf_stop) {
 			pthread_mutex_unlock(&c->pf_lock);
 			return NULL;
+		}
+		if (c->pf_head == c->pf_tail) {
+			pthread_mutex_unlock(&c->pf_lock);
+			continue; /* woken to make a spare chunk */
 		}
 		r = c->pf_q[c->pf_head++ % PF_QUEUE];
 		pthread_mutex_unlock(&c->pf_lock);
