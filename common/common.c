@@ -4,8 +4,10 @@
  */
 #include "gdb.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 static gdb_log_sink log_sink;
 static enum gdb_log_level log_max = GDB_LOG_WARN;
@@ -77,4 +79,66 @@ void gdb_seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+}
+
+void *gdb_buf_room(gdb_buf *b, size_t n)
+{
+	if (b->err)
+		return NULL;
+	if (b->max && b->len + n > b->max) {
+		b->err = -EFBIG;
+		return NULL;
+	}
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 4096;
+		char *p;
+		while (cap < b->len + n)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			b->err = -ENOMEM;
+			return NULL;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	b->len += n;
+	return b->p + b->len - n;
+}
+
+void gdb_buf_add(gdb_buf *b, const void *src, size_t n)
+{
+	void *p = gdb_buf_room(b, n);
+
+	if (p && n)
+		memcpy(p, src, n);
+}
+
+void gdb_buf_printf(gdb_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->err = b->err ? b->err : -EINVAL;
+		return;
+	}
+	/* room for the terminator vsnprintf writes, then drop it */
+	p = gdb_buf_room(b, (size_t)n + 1);
+	if (!p)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len--;
+}
+
+void gdb_buf_free(gdb_buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
 }

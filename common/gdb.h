@@ -75,6 +75,25 @@ int gdb_corrupt_at(const char *file, int line, const char *what);
 /* Write a one-line message into a caller buffer (may be NULL/0). */
 void gdb_seterr(char *err, size_t errlen, const char *fmt, ...) GDB_PRINTF(3, 4);
 
+/*
+ * gdb_buf - a growing byte buffer for building files in memory (manifests,
+ * indexes, rendered text). The first failure sticks: later calls do
+ * nothing and err says why (-ENOMEM, or -EFBIG past max when max is set),
+ * so callers check once at the end.
+ */
+typedef struct gdb_buf {
+	char *p;		/* owned; free with gdb_buf_free() */
+	size_t len, cap;
+	size_t max;		/* 0: no limit */
+	int err;
+} gdb_buf;
+
+/* Append n uninitialised bytes; returns them, or NULL after a failure. */
+void *gdb_buf_room(gdb_buf *b, size_t n);
+void gdb_buf_add(gdb_buf *b, const void *src, size_t n);
+void gdb_buf_printf(gdb_buf *b, const char *fmt, ...) GDB_PRINTF(2, 3);
+void gdb_buf_free(gdb_buf *b);
+
 /* Little-endian fixed-width fields; safe on unaligned pointers. */
 static inline uint16_t gdb_get_le16(const void *p)
 {

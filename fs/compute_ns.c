@@ -172,69 +172,23 @@ static int fetch(struct cctx *x, const gdb_contig *c, int64_t beg,
 	return 0;
 }
 
-/* A growing output buffer, refused past GDB_NS_MAX_FILE. */
-struct out {
-	char *p;
-	size_t len, cap;
-	int err;
-};
+/* Answers are built in a gdb_buf capped at GDB_NS_MAX_FILE. */
+#define OUT_INIT {.max = GDB_NS_MAX_FILE}
 
-static void out_add(struct out *o, const void *src, size_t n)
-{
-	if (o->err)
-		return;
-	if (o->len + n > GDB_NS_MAX_FILE) {
-		o->err = -EFBIG;
-		return;
-	}
-	if (o->len + n > o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 65536;
-		char *np;
-		while (cap < o->len + n)
-			cap *= 2;
-		np = realloc(o->p, cap);
-		if (!np) {
-			o->err = -ENOMEM;
-			return;
-		}
-		o->p = np;
-		o->cap = cap;
-	}
-	memcpy(o->p + o->len, src, n);
-	o->len += n;
-}
-
-static void out_printf(struct out *o, const char *fmt, ...) GDB_PRINTF(2, 3);
-
-#include <stdarg.h>
-
-static void out_printf(struct out *o, const char *fmt, ...)
-{
-	char tmp[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		out_add(o, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
-static int out_finish(struct out *o, char **data, size_t *len, char *err,
+static int out_finish(gdb_buf *o, char **data, size_t *len, char *err,
 		      size_t errlen)
 {
-	if (o->err) {
-		if (o->err == -EFBIG)
+	int rc = o->err;
+
+	if (!rc && !o->p && !(o->p = malloc(1)))
+		rc = -ENOMEM;
+	if (rc) {
+		if (rc == -EFBIG)
 			gdb_seterr(err, errlen, "answer larger than %zu MiB",
 				   GDB_NS_MAX_FILE >> 20);
-		free(o->p);
-		return o->err;
+		gdb_buf_free(o);
+		return rc;
 	}
-	if (!o->p)
-		o->p = malloc(1);
-	if (!o->p)
-		return -ENOMEM;
 	*data = o->p;
 	*len = o->len;
 	return GDB_NS_FILE;
@@ -276,7 +230,7 @@ static int do_gc(struct cctx *x, const gdb_contig *c, char *name, char **data,
 	char *range, *ps, *seq = NULL;
 	int64_t beg, end, win = 1000, step, span;
 	int f32 = 0, rc = 0;
-	struct out o = {0};
+	gdb_buf o = OUT_INIT;
 	gdb_comp w[GC_BATCH];
 	size_t nw;
 
@@ -303,7 +257,7 @@ static int do_gc(struct cctx *x, const gdb_contig *c, char *name, char **data,
 	if (!seq)
 		return -ENOMEM;
 	if (!f32)
-		out_printf(&o, "chrom\tstart\tend\tgc\n");
+		gdb_buf_printf(&o, "chrom\tstart\tend\tgc\n");
 	for (size_t k0 = 0; k0 < nw && rc == 0 && !o.err; k0 += GC_BATCH) {
 		size_t cnt = nw - k0 < GC_BATCH ? nw - k0 : GC_BATCH;
 		int64_t a = (int64_t)k0 * step;
@@ -330,16 +284,16 @@ static int do_gc(struct cctx *x, const gdb_contig *c, char *name, char **data,
 				uint32_t u;
 				memcpy(&u, &v, 4);
 				gdb_put_le32(le, u);
-				out_add(&o, le, 4);
+				gdb_buf_add(&o, le, 4);
 			} else {
-				out_printf(&o, "%s\t%lld\t%lld\t%.6f\n", c->name,
+				gdb_buf_printf(&o, "%s\t%lld\t%lld\t%.6f\n", c->name,
 					   (long long)s0 + 1, (long long)e0, gc);
 			}
 		}
 	}
 	free(seq);
 	if (rc < 0) {
-		free(o.p);
+		gdb_buf_free(&o);
 		return rc;
 	}
 	return out_finish(&o, data, len, err, errlen);
@@ -354,7 +308,7 @@ static int do_kmers(struct cctx *x, const gdb_contig *c, char *name,
 	gdb_kmer_table *t = NULL;
 	gdb_kmer_entry *e = NULL;
 	gdb_kmer_stats st;
-	struct out o = {0};
+	gdb_buf o = OUT_INIT;
 	size_t n;
 	int rc;
 
@@ -398,11 +352,11 @@ static int do_kmers(struct cctx *x, const gdb_contig *c, char *name,
 	}
 	n = gdb_kmer_top(t, e, (size_t)top);
 	gdb_kmer_get_stats(t, &st);
-	out_printf(&o, "kmer\tcount\n");
+	gdb_buf_printf(&o, "kmer\tcount\n");
 	for (size_t i = 0; i < n; i++) {
 		gdb_kmer_decode(e[i].kmer, (unsigned)k, kmer);
 		kmer[k] = 0;
-		out_printf(&o, "%s\t%llu\n", kmer, (unsigned long long)e[i].count);
+		gdb_buf_printf(&o, "%s\t%llu\n", kmer, (unsigned long long)e[i].count);
 	}
 	free(e);
 	gdb_kmer_table_free(t);
@@ -416,7 +370,7 @@ static int do_motif(struct cctx *x, const gdb_contig *c, int64_t beg,
 	gdb_motif_pattern pat;
 	gdb_motif_hit *hits = NULL;
 	char *range, *ps, *seq = NULL;
-	struct out o = {0};
+	gdb_buf o = OUT_INIT;
 	int64_t nh;
 	int rc = 0;
 
@@ -458,7 +412,7 @@ static int do_motif(struct cctx *x, const gdb_contig *c, int64_t beg,
 			uint64_t pos = (uint64_t)a + hits[i].pos;
 			if ((int64_t)pos >= a + SLICE)
 				continue; /* the next slice reports it */
-			out_printf(&o, "%s\t%llu\t%llu\t%s\t0\t%c\n", c->name,
+			gdb_buf_printf(&o, "%s\t%llu\t%llu\t%s\t0\t%c\n", c->name,
 				   (unsigned long long)pos,
 				   (unsigned long long)(pos + pat.len), range,
 				   hits[i].strand);
@@ -467,21 +421,21 @@ static int do_motif(struct cctx *x, const gdb_contig *c, int64_t beg,
 	free(seq);
 	free(hits);
 	if (rc < 0) {
-		free(o.p);
+		gdb_buf_free(&o);
 		return rc;
 	}
 	return out_finish(&o, data, len, err, errlen);
 }
 
 /* SAM CIGAR from the kernel's =/X/I/D with soft clips for unaligned ends. */
-static void sam_cigar(struct out *o, const char *cig, int64_t qb, int64_t qe,
+static void sam_cigar(gdb_buf *o, const char *cig, int64_t qb, int64_t qe,
 		      int64_t qlen)
 {
 	if (qb > 0)
-		out_printf(o, "%lldS", (long long)qb);
-	out_add(o, cig, strlen(cig));
+		gdb_buf_printf(o, "%lldS", (long long)qb);
+	gdb_buf_add(o, cig, strlen(cig));
 	if (qe < qlen)
-		out_printf(o, "%lldS", (long long)(qlen - qe));
+		gdb_buf_printf(o, "%lldS", (long long)(qlen - qe));
 }
 
 static int do_align(struct cctx *x, const gdb_contig *c, int64_t beg,
@@ -495,7 +449,7 @@ static int do_align(struct cctx *x, const gdb_contig *c, int64_t beg,
 	gdb_align_scoring sc;
 	gdb_align_ws *ws = NULL;
 	gdb_align_result fw, rv, *best;
-	struct out o = {0};
+	gdb_buf o = OUT_INIT;
 	size_t ql;
 	int rc, rev;
 
@@ -541,27 +495,27 @@ static int do_align(struct cctx *x, const gdb_contig *c, int64_t beg,
 			gdb_seterr(err, errlen, "alignment too large");
 		goto out;
 	}
-	out_printf(&o, "@HD\tVN:1.6\tSO:unsorted\n@SQ\tSN:%s\tLN:%lld\n"
+	gdb_buf_printf(&o, "@HD\tVN:1.6\tSO:unsorted\n@SQ\tSN:%s\tLN:%lld\n"
 		   "@PG\tID:genomedb\tPN:genomedb\tCL:local alignment, match=%lld "
 		   "mismatch=%lld open=%lld extend=%lld\n",
 		   c->name, (long long)c->length, (long long)v[0],
 		   (long long)v[1], (long long)v[2], (long long)v[3]);
 	if (best->score <= 0) {
-		out_printf(&o, "query\t4\t*\t0\t0\t*\t*\t0\t0\t%s\t*\tAS:i:0\n",
+		gdb_buf_printf(&o, "query\t4\t*\t0\t0\t*\t*\t0\t0\t%s\t*\tAS:i:0\n",
 			   query);
 	} else {
-		out_printf(&o, "query\t%d\t%s\t%lld\t255\t", rev ? 16 : 0,
+		gdb_buf_printf(&o, "query\t%d\t%s\t%lld\t255\t", rev ? 16 : 0,
 			   c->name,
 			   (long long)(beg + best->target_begin + 1));
 		sam_cigar(&o, best->cigar, best->query_begin, best->query_end,
 			  (int64_t)ql);
-		out_printf(&o, "\t*\t0\t0\t%s\t*\tAS:i:%lld\n",
+		gdb_buf_printf(&o, "\t*\t0\t0\t%s\t*\tAS:i:%lld\n",
 			   rev ? rq : query, (long long)best->score);
 	}
 	rc = out_finish(&o, data, len, err, errlen);
 	o.p = NULL;
 out:
-	free(o.p);
+	gdb_buf_free(&o);
 	gdb_align_ws_free(ws);
 	free(rq);
 	free(seq);

@@ -357,61 +357,13 @@ int gdb_view_span(const gdb_view *v, uint64_t off, size_t len,
 	return 0;
 }
 
-/* A growing string. */
-typedef struct sbuf {
-	char *p;
-	size_t len, cap;
-	int oom;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...) GDB_PRINTF(2, 3);
-
-#include <stdarg.h>
-
-static void sb_printf(sbuf *b, const char *fmt, ...)
+/* Hand a built text to the caller; NULL (and nothing) after a failure. */
+static char *buf_finish(gdb_buf *b, size_t *len)
 {
-	va_list ap;
-	int n;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p ? b->p + b->len : NULL,
-			      b->p ? b->cap - b->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = 1;
-			return;
-		}
-		if (b->p && b->len + (size_t)n < b->cap) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t cap = b->cap ? b->cap * 2 : 4096;
-		while (cap < b->len + (size_t)n + 1)
-			cap *= 2;
-		char *np = realloc(b->p, cap);
-		if (!np) {
-			b->oom = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-}
-
-static char *sb_finish(sbuf *b, size_t *len)
-{
-	if (b->oom || !b->p) {
-		if (!b->oom && !b->p) {
-			b->p = calloc(1, 1);
-			if (b->p) {
-				*len = 0;
-				return b->p;
-			}
-		}
-		free(b->p);
+	if (!b->p && gdb_buf_room(b, 1))
+		b->len = 0; /* an empty text is still a buffer */
+	if (b->err) {
+		gdb_buf_free(b);
 		return NULL;
 	}
 	*len = b->len;
@@ -420,7 +372,7 @@ static char *sb_finish(sbuf *b, size_t *len)
 
 char *gdb_view_fai(const gdb_view *v, const gdb_store *s, size_t *len)
 {
-	sbuf b = {0};
+	gdb_buf b = {0};
 
 	for (uint32_t i = 0; i < v->nrec; i++) {
 		const gdb_view_rec *r = &v->rec[i];
@@ -428,11 +380,11 @@ char *gdb_view_fai(const gdb_view *v, const gdb_store *s, size_t *len)
 		/* samtools records the first line's length: a record shorter
 		 * than one line has L bases a line. Same bytes either way. */
 		uint32_t w = L < r->width ? (uint32_t)L : r->width;
-		sb_printf(&b, "%s\t%lld\t%llu\t%u\t%u\n",
+		gdb_buf_printf(&b, "%s\t%lld\t%llu\t%u\t%u\n",
 			  gdb_store_contig(s, r->contig)->name, (long long)L,
 			  (unsigned long long)r->seq_off, w, w + 1);
 	}
-	return sb_finish(&b, len);
+	return buf_finish(&b, len);
 }
 
 void gdb_render_md5_hex(const uint8_t md5[16], char out[33])
@@ -467,17 +419,17 @@ void gdb_render_refget(const uint8_t d[24], char out[36])
 char *gdb_render_dict(const gdb_store *s, uint32_t first, uint32_t n,
 		      size_t *len)
 {
-	sbuf b = {0};
+	gdb_buf b = {0};
 	char md5[33];
 
-	sb_printf(&b, "@HD\tVN:1.0\tSO:unsorted\n");
+	gdb_buf_printf(&b, "@HD\tVN:1.0\tSO:unsorted\n");
 	for (uint32_t i = 0; i < n; i++) {
 		const gdb_contig *c = gdb_store_contig(s, first + i);
 		gdb_render_md5_hex(c->md5, md5);
-		sb_printf(&b, "@SQ\tSN:%s\tLN:%lld\tM5:%s\n", c->name,
+		gdb_buf_printf(&b, "@SQ\tSN:%s\tLN:%lld\tM5:%s\n", c->name,
 			  (long long)c->length, md5);
 	}
-	return sb_finish(&b, len);
+	return buf_finish(&b, len);
 }
 
 void gdb_path_escape(const char *name, char *out)

@@ -283,78 +283,43 @@ int gdb_manifest_load(int dirfd, const char *path, gdb_manifest *m,
 	return rc;
 }
 
-/* A growing byte buffer for serialisation. */
-typedef struct wbuf {
-	uint8_t *p;
-	size_t len, cap;
-	int oom;
-} wbuf;
-
-static uint8_t *wb_room(wbuf *w, size_t n)
+static void wb_u32(gdb_buf *w, uint32_t v)
 {
-	if (w->oom)
-		return NULL;
-	if (w->len + n > w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 4096;
-		uint8_t *p;
-		while (cap < w->len + n)
-			cap *= 2;
-		p = realloc(w->p, cap);
-		if (!p) {
-			w->oom = 1;
-			return NULL;
-		}
-		w->p = p;
-		w->cap = cap;
-	}
-	w->len += n;
-	return w->p + w->len - n;
-}
-
-static void wb_u32(wbuf *w, uint32_t v)
-{
-	uint8_t *p = wb_room(w, 4);
+	uint8_t *p = gdb_buf_room(w, 4);
 	if (p)
 		gdb_put_le32(p, v);
 }
 
-static void wb_u64(wbuf *w, uint64_t v)
+static void wb_u64(gdb_buf *w, uint64_t v)
 {
-	uint8_t *p = wb_room(w, 8);
+	uint8_t *p = gdb_buf_room(w, 8);
 	if (p)
 		gdb_put_le64(p, v);
 }
 
-static void wb_bytes(wbuf *w, const void *src, size_t n)
-{
-	uint8_t *p = wb_room(w, n);
-	if (p && n)
-		memcpy(p, src, n);
-}
-
-static void wb_str(wbuf *w, const char *s, int width)
+static void wb_str(gdb_buf *w, const char *s, int width)
 {
 	size_t n = strlen(s);
 	uint8_t *p;
 
 	if (width == 2) {
-		p = wb_room(w, 2);
+		p = gdb_buf_room(w, 2);
 		if (p)
 			gdb_put_le16(p, (uint16_t)n);
 	} else {
 		wb_u32(w, (uint32_t)n);
 	}
-	wb_bytes(w, s, n);
+	gdb_buf_add(w, s, n);
 }
 
 int gdb_manifest_write(int dirfd, const gdb_manifest *m)
 {
-	wbuf w = {0};
+	gdb_buf w = {0};
 	char name[64];
 	uint8_t *h;
 	int fd, rc;
 
-	h = wb_room(&w, GDB_MANIFEST_HDR);
+	h = gdb_buf_room(&w, GDB_MANIFEST_HDR);
 	if (h)
 		memset(h, 0, GDB_MANIFEST_HDR);
 	for (uint32_t i = 0; i < m->nasm; i++) {
@@ -370,16 +335,16 @@ int gdb_manifest_write(int dirfd, const gdb_manifest *m)
 		wb_str(&w, p->target, 2);
 		wb_str(&w, p->source, 4);
 		wb_u64(&w, p->source_bytes);
-		wb_bytes(&w, p->sha256, 32);
+		gdb_buf_add(&w, p->sha256, 32);
 		wb_str(&w, p->command, 4);
 		wb_u64(&w, (uint64_t)p->time);
 	}
 	wb_u32(&w, 0); /* room for the CRC */
-	if (w.oom) {
-		free(w.p);
+	if (w.err) {
+		gdb_buf_free(&w);
 		return -ENOMEM;
 	}
-	h = w.p;
+	h = (uint8_t *)w.p;
 	memcpy(h, GDB_MANIFEST_MAGIC, 8);
 	gdb_put_le32(h + 8, GDB_FORMAT_VERSION);
 	gdb_put_le32(h + 12, 0);
@@ -388,21 +353,22 @@ int gdb_manifest_write(int dirfd, const gdb_manifest *m)
 	gdb_put_le32(h + 32, m->nasm);
 	gdb_put_le32(h + 36, m->nprov);
 	gdb_put_le32(h + 40, (uint32_t)(w.len - GDB_MANIFEST_HDR - 4));
-	gdb_put_le32(w.p + w.len - 4, gdb_crc32c(w.p, w.len - 4));
+	gdb_put_le32((uint8_t *)w.p + w.len - 4, gdb_crc32c(w.p, w.len - 4));
 
 	snprintf(name, sizeof(name), "MANIFEST-%06llu",
 		 (unsigned long long)m->generation);
 	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		free(w.p);
-		return -errno;
+		rc = -errno;
+		gdb_buf_free(&w);
+		return rc;
 	}
 	rc = gdb_write_all(fd, w.p, w.len);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
-	free(w.p);
+	gdb_buf_free(&w);
 	if (rc < 0)
 		unlinkat(dirfd, name, 0);
 	return rc;

@@ -34,8 +34,7 @@ struct gdb_txn {
 	uint8_t *wbuf;
 	size_t wlen;
 	/* index being built */
-	uint8_t *idx;
-	size_t idx_len, idx_cap;
+	gdb_buf idx;
 	size_t contig_at;		/* offset of the open contig's record */
 	uint32_t ncontigs, cur_blocks, block_bases;
 	int in_contig;
@@ -95,19 +94,13 @@ static int names_add(gdb_txn *t, const char *name)
 
 static uint8_t *idx_room(gdb_txn *t, size_t n)
 {
-	if (t->idx_len + n > t->idx_cap) {
-		size_t cap = t->idx_cap ? t->idx_cap * 2 : 65536;
-		uint8_t *p;
-		while (cap < t->idx_len + n)
-			cap *= 2;
-		p = realloc(t->idx, cap);
-		if (!p)
-			return NULL;
-		t->idx = p;
-		t->idx_cap = cap;
-	}
-	t->idx_len += n;
-	return t->idx + t->idx_len - n;
+	return gdb_buf_room(&t->idx, n);
+}
+
+/* The index bytes at offset off (the buffer may move as it grows). */
+static uint8_t *idx_at(gdb_txn *t, size_t off)
+{
+	return (uint8_t *)t->idx.p + off;
 }
 
 static int flush_wbuf(gdb_txn *t)
@@ -394,7 +387,7 @@ int gdb_txn_section_begin(gdb_txn *t, const char *name)
 	if (t->seg_off % GDB_SECTION_ALIGN)
 		GDB_TRY(seg_write(t, zeros, GDB_SECTION_ALIGN -
 					      t->seg_off % GDB_SECTION_ALIGN));
-	t->sec_at = t->idx_len;
+	t->sec_at = t->idx.len;
 	p = idx_room(t, 2 + nl + 20);
 	if (!p)
 		return -ENOMEM;
@@ -421,7 +414,7 @@ int gdb_txn_section_end(gdb_txn *t)
 
 	if (!t->in_section)
 		return -EINVAL;
-	p = t->idx + t->sec_at;
+	p = idx_at(t, t->sec_at);
 	nl = gdb_get_le16(p);
 	gdb_put_le64(p + 2 + nl, t->sec_off);
 	gdb_put_le64(p + 2 + nl + 8, t->seg_off - t->sec_off);
@@ -451,7 +444,7 @@ int gdb_txn_contig_begin(gdb_txn *t, const char *name, const char *desc,
 		gdb_seterr(err, errlen, "duplicate contig name '%s'", name);
 	if (rc < 0)
 		return rc;
-	t->contig_at = t->idx_len;
+	t->contig_at = t->idx.len;
 	p = idx_room(t, 2 + nl + 4 + dl + 60);
 	if (!p)
 		return -ENOMEM;
@@ -495,7 +488,7 @@ int gdb_txn_contig_end(gdb_txn *t, int64_t length, uint32_t line_width,
 
 	if (!t->in_contig || length != t->cur_bases || length <= 0)
 		return -EINVAL;
-	p = t->idx + t->contig_at;
+	p = idx_at(t, t->contig_at);
 	nl = gdb_get_le16(p);
 	dl = gdb_get_le32(p + 2 + nl);
 	p += 6 + nl + dl;
@@ -537,14 +530,14 @@ static int finish_segment(gdb_txn *t, uint32_t *index_crc)
 	uint8_t h[GDB_SEGMENT_HDR] = {0};
 	uint64_t ioff = t->seg_off;
 
-	GDB_TRY(seg_write(t, t->idx, t->idx_len));
+	GDB_TRY(seg_write(t, t->idx.p, t->idx.len));
 	GDB_TRY(flush_wbuf(t));
-	*index_crc = gdb_crc32c(t->idx, t->idx_len);
+	*index_crc = gdb_crc32c(t->idx.p, t->idx.len);
 	memcpy(h, GDB_SEGMENT_MAGIC, 8);
 	gdb_put_le32(h + 8, GDB_FORMAT_VERSION);
 	gdb_put_le64(h + 16, t->seg_id);
 	gdb_put_le64(h + 24, ioff);
-	gdb_put_le64(h + 32, t->idx_len);
+	gdb_put_le64(h + 32, t->idx.len);
 	gdb_put_le32(h + 40, *index_crc);
 	gdb_put_le32(h + 44, t->kind == GDB_KIND_DNA ? t->ncontigs : t->nsec);
 	gdb_put_le32(h + 60, gdb_crc32c(h, 60));
@@ -690,7 +683,7 @@ void gdb_txn_abort(gdb_txn *t)
 	free(t->prov.command);
 	gdb_manifest_free(&t->mf);
 	free(t->asm_name);
-	free(t->idx);
+	gdb_buf_free(&t->idx);
 	free(t->wbuf);
 	free(t->path);
 	free(t);
