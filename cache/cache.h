@@ -39,8 +39,9 @@ typedef struct gdb_cache_entry gdb_cache_entry;
 
 #define GDB_CACHE_NPOLICIES 5
 
-/* The default: best or near best on every pattern measured (CACHE.md). */
-#define GDB_CACHE_DEFAULT_POLICY "s3fifo"
+/* The default: never below LRU on any pattern measured, best mean gain
+ * (docs/CACHE.md, docs/BENCHMARKS.md). */
+#define GDB_CACHE_DEFAULT_POLICY "arc"
 
 typedef struct gdb_cache_counters {
 	uint64_t hits;

@@ -79,10 +79,11 @@ def test_policy_switch_by_every_control_path(big, tmp_path):
         check_regions(m, big, regions(big, 60, seed=1))
         before = stats(m)["cache"]["resident_bytes"]
         assert before > 0
+        assert stats(m)["cache"]["policy"] == "arc"          # the default
         # ctl (ioctl)
-        r = ctl(m, "policy", "arc")
+        r = ctl(m, "policy", "lru")
         assert r.rc == 0, r
-        assert os.getxattr(m.path, "user.gdb.cache.policy") == b"arc"
+        assert os.getxattr(m.path, "user.gdb.cache.policy") == b"lru"
         # xattr
         os.setxattr(m.path, "user.gdb.cache.policy", b"s3fifo")
         assert stats(m)["cache"]["policy"] == "s3fifo"
