@@ -66,6 +66,8 @@ typedef const gdb_ns_provider *(*gdb_ns_create_fn)(const gdb_store *s,
 /* The providers (one constructor each, defined in fs/<name>_ns.c). */
 const gdb_ns_provider *gdb_compute_ns_create(const gdb_store *s, gdb_cache *c,
 					     void **ctx);
+const gdb_ns_provider *gdb_graph_ns_create(const gdb_store *s, gdb_cache *c,
+					   void **ctx);
 
 /* The providers the daemon mounts, NULL-terminated (fs/ns_registry.c). */
 extern const gdb_ns_create_fn gdb_ns_creators[];

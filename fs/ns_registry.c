@@ -6,6 +6,7 @@
 #include "fs/ns.h"
 
 const gdb_ns_create_fn gdb_ns_creators[] = {
+	gdb_graph_ns_create,
 	gdb_compute_ns_create,
 	NULL,
 };

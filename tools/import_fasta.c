@@ -383,12 +383,14 @@ int cmd_import(int argc, char **argv)
 	double el;
 	int rc, quiet = 0, level = 0;
 
+	if (argc >= 2 && !strcmp(argv[1], "graph"))
+		return cmd_import_graph(argc, argv);
 	if (argc < 2 || strcmp(argv[1], "fasta")) {
 		usage();
 		if (argc >= 2 && strcmp(argv[1], "-h") &&
 		    strcmp(argv[1], "--help"))
-			tool_err("import: unknown format '%s' (this version "
-				 "imports: fasta)", argv[1]);
+			tool_err("import: unknown kind '%s' (this version "
+				 "imports: fasta, graph)", argv[1]);
 		return EXIT_USAGE;
 	}
 	for (int i = 2; i < argc; i++) {

@@ -40,6 +40,7 @@ double tool_now(void);
 
 int cmd_init(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_import_graph(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_verify(int argc, char **argv);

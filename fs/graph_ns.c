@@ -1,0 +1,574 @@
+/*
+ * fs/graph_ns.c - the /graph tree: a computed namespace (fs/ns.h) whose
+ * files are graph query answers, rendered whole at lookup so their sizes
+ * are exact. Path grammar and file layouts: docs/GRAPH.md ("Paths").
+ *
+ * What it is: path parsing (names, "@key=value,..." parameters, "@net"
+ * prefixes, %XX escapes) and dispatch to graph/graph.h. What it is not:
+ * a query engine (graph/) or a FUSE layer (fs/fuse.c caches the bytes
+ * with the inode). It is read-only: the writable enrich/lists directory
+ * of the design is not provided here (the provider interface has no
+ * write), see docs/GRAPH.md.
+ *
+ * Threading: the reader is immutable and every call works on its own
+ * buffers, so resolve and list run concurrently.
+ */
+#define _GNU_SOURCE
+#include "fs/ns.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/graph.h"
+
+/* The constructor the registry (fs/ns_registry.c) names. */
+const gdb_ns_provider *gdb_graph_ns_create(const gdb_store *s, gdb_cache *c,
+					   void **ctx);
+
+#define MAX_COMPONENTS 8
+#define NAME_MAX_BYTES 4096
+
+typedef struct gctx {
+	const gdb_store *store;
+	gdb_graph *g;
+} gctx;
+
+static const struct {
+	const char *ext;
+	int fmt;
+} formats[] = {
+	{"json", GDB_GRAPH_JSON},   {"tsv", GDB_GRAPH_TSV},
+	{"cyjs", GDB_GRAPH_CYJS},   {"graphml", GDB_GRAPH_GRAPHML},
+	{"dot", GDB_GRAPH_DOT},     {"sif", GDB_GRAPH_SIF},
+};
+
+/* Decode %XX escapes in place. @return 0, or -1 if malformed / NUL. */
+static int unescape(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r; r++) {
+		if (*r != '%') {
+			*w++ = *r;
+			continue;
+		}
+		{
+			int v = 0;
+			for (int i = 1; i <= 2; i++) {
+				char c = r[i];
+				v <<= 4;
+				if (c >= '0' && c <= '9')
+					v |= c - '0';
+				else if (c >= 'a' && c <= 'f')
+					v |= c - 'a' + 10;
+				else if (c >= 'A' && c <= 'F')
+					v |= c - 'A' + 10;
+				else
+					return -1;
+			}
+			if (!v)
+				return -1;
+			*w++ = (char)v;
+			r += 2;
+		}
+	}
+	*w = 0;
+	return 0;
+}
+
+/*
+ * Split "stem@params.ext" (in place). params may be NULL. The extension
+ * is after the last '.', so parameter values may hold dots (0.7).
+ * @return 0, or -1 if the extension is unknown.
+ */
+static int split_file(char *name, char **stem, char **params, int *fmt)
+{
+	char *dot = strrchr(name, '.'), *at;
+
+	if (!dot || dot == name)
+		return -1;
+	*fmt = -1;
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (!strcmp(dot + 1, formats[i].ext))
+			*fmt = formats[i].fmt;
+	if (*fmt < 0)
+		return -1;
+	*dot = 0;
+	at = strchr(name, '@');
+	*params = NULL;
+	if (at) {
+		*at = 0;
+		*params = at + 1;
+	}
+	*stem = name;
+	return 0;
+}
+
+static int parse_params(const gdb_graph *g, char *params, int net,
+			gdb_graph_filter *f, char *err, size_t errlen)
+{
+	int rc;
+
+	gdb_graph_filter_init(f);
+	f->net = net;
+	if (!params)
+		return 0;
+	if (unescape(params) < 0)
+		return -ENOENT;
+	rc = gdb_graph_filter_parse(g, params, f, err, errlen);
+	if (rc < 0)
+		return -ENOENT;
+	if (net >= 0 && f->net != net)
+		return -ENOENT;
+	return 0;
+}
+
+static int emit(const gdb_graph *g, gdb_graph_result *r, int qrc, int fmt,
+		char **data, size_t *len, char *err, size_t errlen)
+{
+	int rc = qrc;
+
+	if (rc == 0) {
+		rc = gdb_graph_render(g, r, fmt, GDB_NS_MAX_FILE, data, len);
+		if (rc == -EINVAL)
+			rc = -ENOENT;	/* no such format for this answer */
+		else if (rc == -EFBIG)
+			gdb_seterr(err, errlen, "graph answer over %zu bytes; "
+				   "lower limit= or edge-limit=",
+				   GDB_NS_MAX_FILE);
+	}
+	gdb_graph_result_free(r);
+	return rc == GDB_EFORMAT ? -ENOENT : rc;
+}
+
+/* A gene directory's file. */
+static int gene_file(const gdb_graph *g, uint32_t node, int net, char *name,
+		     char **data, size_t *len, char *err, size_t errlen)
+{
+	gdb_graph_filter f;
+	gdb_graph_result r;
+	char *stem, *params;
+	int fmt, rc;
+
+	if (split_file(name, &stem, &params, &fmt) < 0)
+		return -ENOENT;
+	if (!strcmp(stem, "info")) {
+		if (params || fmt != GDB_GRAPH_JSON)
+			return -ENOENT;
+		return gdb_graph_render_info(g, node, net, GDB_NS_MAX_FILE,
+					     data, len);
+	}
+	GDB_TRY(parse_params(g, params, net, &f, err, errlen));
+	if (!strcmp(stem, "neighbors")) {
+		rc = gdb_graph_neighbors(g, node, &f, &r);
+	} else if (!strcmp(stem, "pathways")) {
+		if (fmt > GDB_GRAPH_TSV)
+			return -ENOENT;
+		rc = gdb_graph_node_pathways(g, node, &f, &r);
+	} else {
+		static const struct {
+			const char *pre;
+			int mode;
+		} q[] = {{"khop-", 0},
+			 {"upstream-", GDB_GRAPH_IN},
+			 {"downstream-", GDB_GRAPH_OUT}};
+		size_t i;
+		for (i = 0; i < 3; i++)
+			if (!strncmp(stem, q[i].pre, strlen(q[i].pre)))
+				break;
+		if (i == 3)
+			return -ENOENT;
+		{
+			const char *ks = stem + strlen(q[i].pre);
+			char *end;
+			unsigned long k;
+			if (*ks < '0' || *ks > '9')
+				return -ENOENT;
+			k = strtoul(ks, &end, 10);
+			if (*end || k > 64 || (ks[0] == '0' && ks[1]))
+				return -ENOENT;
+			rc = gdb_graph_khop(g, node, (unsigned)k, q[i].mode, &f,
+					    &r);
+		}
+	}
+	return emit(g, &r, rc, fmt, data, len, err, errlen);
+}
+
+static int lookup(const gdb_graph *g, char *name, int net)
+{
+	if (unescape(name) < 0 || !*name)
+		return -ENOENT;
+	return gdb_graph_lookup(g, name, net);
+}
+
+static int pathway(const gdb_graph *g, char *id, int net)
+{
+	int p;
+
+	if (unescape(id) < 0 || !*id)
+		return -ENOENT;
+	p = gdb_graph_pathway_find(g, id);
+	if (p < 0 || !gdb_graph_pathway_in(g, (uint32_t)p, net))
+		return -ENOENT;
+	return p;
+}
+
+static int is_top_file(const char *c)
+{
+	return !strncmp(c, "networks.", 9) || !strncmp(c, "components", 10) ||
+	       !strncmp(c, "degree", 6);
+}
+
+static int top_file(const gdb_graph *g, int net, char *name, char **data,
+		    size_t *len, char *err, size_t errlen)
+{
+	gdb_graph_filter f;
+	gdb_graph_result r;
+	char *stem, *params;
+	int fmt, rc;
+
+	if (split_file(name, &stem, &params, &fmt) < 0 || fmt > GDB_GRAPH_TSV)
+		return -ENOENT;
+	if (!strcmp(stem, "networks")) {
+		if (params || fmt != GDB_GRAPH_JSON)
+			return -ENOENT;
+		return gdb_graph_render_networks(g, GDB_NS_MAX_FILE, data, len);
+	}
+	GDB_TRY(parse_params(g, params, net, &f, err, errlen));
+	if (!strcmp(stem, "components"))
+		rc = gdb_graph_components(g, &f, &r);
+	else if (!strcmp(stem, "degree"))
+		rc = gdb_graph_degree(g, &f, &r);
+	else
+		return -ENOENT;
+	return emit(g, &r, rc, fmt, data, len, err, errlen);
+}
+
+static int enrich_file(const gdb_graph *g, int net, char *name, char **data,
+		       size_t *len, char *err, size_t errlen)
+{
+	gdb_graph_filter f;
+	gdb_graph_result r;
+	char *stem, *params, *save = NULL;
+	const char **names = NULL;
+	uint32_t n = 0, cap = 0;
+	int fmt, rc;
+
+	if (split_file(name, &stem, &params, &fmt) < 0 || fmt > GDB_GRAPH_TSV)
+		return -ENOENT;
+	GDB_TRY(parse_params(g, params, net, &f, err, errlen));
+	for (char *t = strtok_r(stem, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save)) {
+		if (unescape(t) < 0) {
+			free(names);
+			return -ENOENT;
+		}
+		if (n == cap) {
+			const char **p;
+			cap = cap ? cap * 2 : 64;
+			p = realloc(names, cap * sizeof(*p));
+			if (!p) {
+				free(names);
+				return -ENOMEM;
+			}
+			names = p;
+		}
+		names[n++] = t;
+	}
+	if (!n) {
+		free(names);
+		return -ENOENT;
+	}
+	rc = gdb_graph_enrich(g, names, n, &f, &r);
+	free(names);
+	return emit(g, &r, rc, fmt, data, len, err, errlen);
+}
+
+static int split_path(char *p, char **c, int max)
+{
+	int n = 0;
+
+	if (!*p)
+		return 0;
+	for (char *s = p;; s++) {
+		if (n == max)
+			return -1;
+		c[n++] = s;
+		s = strchr(s, '/');
+		if (!s)
+			break;
+		*s = 0;
+	}
+	return n;
+}
+
+static int graph_resolve(void *vctx, const char *path, char **data,
+			 size_t *len, char *err, size_t errlen)
+{
+	gctx *ctx = vctx;
+	const gdb_graph *g = ctx->g;
+	char buf[NAME_MAX_BYTES], *c[MAX_COMPONENTS];
+	int n, net = -1, rc;
+	gdb_graph_filter f;
+	gdb_graph_result r;
+	char *stem, *params;
+	int fmt;
+
+	if (strlen(path) >= sizeof(buf))
+		return -ENOENT;
+	strcpy(buf, path);
+	n = split_path(buf, c, MAX_COMPONENTS);
+	if (n < 0)
+		return -ENOENT;
+	if (n && c[0][0] == '@') {
+		char *nm = c[0] + 1;
+		if (unescape(nm) < 0 || (net = gdb_graph_network_find(g, nm)) < 0)
+			return -ENOENT;
+		memmove(c, c + 1, (size_t)(n - 1) * sizeof(*c));
+		n--;
+	}
+	if (n == 0)
+		return GDB_NS_DIR;
+	if (!strcmp(c[0], "path")) {
+		int from, to;
+		if (n == 1)
+			return GDB_NS_DIR;
+		if ((from = lookup(g, c[1], net)) < 0)
+			return -ENOENT;
+		if (n == 2)
+			return GDB_NS_DIR;
+		if (n == 3 && split_file(c[2], &stem, &params, &fmt) == 0) {
+			if ((to = lookup(g, stem, net)) < 0)
+				return -ENOENT;
+			GDB_TRY(parse_params(g, params, net, &f, err, errlen));
+			rc = gdb_graph_shortest_path(g, (uint32_t)from,
+						     (uint32_t)to, &f, &r);
+			return emit(g, &r, rc, fmt, data, len, err, errlen);
+		}
+		if ((to = lookup(g, c[2], net)) < 0)
+			return -ENOENT;
+		if (n == 3)
+			return GDB_NS_DIR;
+		if (n != 4 || split_file(c[3], &stem, &params, &fmt) < 0)
+			return -ENOENT;
+		GDB_TRY(parse_params(g, params, net, &f, err, errlen));
+		if (!strcmp(stem, "shortest"))
+			rc = gdb_graph_shortest_path(g, (uint32_t)from,
+						     (uint32_t)to, &f, &r);
+		else if (!strcmp(stem, "paths"))
+			rc = gdb_graph_paths(g, (uint32_t)from, (uint32_t)to,
+					     &f, &r);
+		else if (!strcmp(stem, "k-shortest")) {
+			if (!f.k)
+				f.k = 5;
+			rc = gdb_graph_paths(g, (uint32_t)from, (uint32_t)to,
+					     &f, &r);
+		} else
+			return -ENOENT;
+		return emit(g, &r, rc, fmt, data, len, err, errlen);
+	}
+	if (!strcmp(c[0], "pathways")) {
+		int p;
+		if (n == 1)
+			return GDB_NS_DIR;
+		if (n == 2 && split_file(c[1], &stem, &params, &fmt) == 0) {
+			if ((p = pathway(g, stem, net)) < 0)
+				return -ENOENT;
+			GDB_TRY(parse_params(g, params, net, &f, err, errlen));
+			rc = gdb_graph_pathway_subgraph(g, (uint32_t)p, &f, &r);
+			return emit(g, &r, rc, fmt, data, len, err, errlen);
+		}
+		if ((p = pathway(g, c[1], net)) < 0)
+			return -ENOENT;
+		if (n == 2)
+			return GDB_NS_DIR;
+		if (n != 3 || split_file(c[2], &stem, &params, &fmt) < 0 ||
+		    strcmp(stem, "members") || fmt > GDB_GRAPH_TSV)
+			return -ENOENT;
+		GDB_TRY(parse_params(g, params, net, &f, err, errlen));
+		if (!f.limit)
+			f.limit = UINT64_MAX;
+		rc = gdb_graph_pathway_subgraph(g, (uint32_t)p, &f, &r);
+		r.query = "members";
+		return emit(g, &r, rc, fmt, data, len, err, errlen);
+	}
+	if (!strcmp(c[0], "crosstalk")) {
+		int p1, p2;
+		if (n == 1)
+			return GDB_NS_DIR;
+		if ((p1 = pathway(g, c[1], net)) < 0)
+			return -ENOENT;
+		if (n == 2)
+			return GDB_NS_DIR;
+		if (n != 3 || split_file(c[2], &stem, &params, &fmt) < 0 ||
+		    (p2 = pathway(g, stem, net)) < 0)
+			return -ENOENT;
+		GDB_TRY(parse_params(g, params, net, &f, err, errlen));
+		rc = gdb_graph_crosstalk(g, (uint32_t)p1, (uint32_t)p2, &f, &r);
+		return emit(g, &r, rc, fmt, data, len, err, errlen);
+	}
+	if (!strcmp(c[0], "enrich")) {
+		if (n == 1)
+			return GDB_NS_DIR;
+		if (n != 2)
+			return -ENOENT;
+		return enrich_file(g, net, c[1], data, len, err, errlen);
+	}
+	if (n == 1 && is_top_file(c[0]) && strchr(c[0], '.'))
+		return top_file(g, net, c[0], data, len, err, errlen);
+	{
+		int node = lookup(g, c[0], net);
+		if (node < 0)
+			return -ENOENT;
+		if (n == 1)
+			return GDB_NS_DIR;
+		if (n != 2)
+			return -ENOENT;
+		return gene_file(g, (uint32_t)node, net, c[1], data, len, err,
+				 errlen);
+	}
+}
+
+/* A name as a path component: '%' and '/' escaped (as contig names). */
+static int emit_escaped(int (*emitf)(void *, const char *, int), void *arg,
+			const char *name, int is_dir)
+{
+	char buf[NAME_MAX_BYTES];
+	size_t w = 0;
+
+	for (const char *p = name; *p && w + 4 < sizeof(buf); p++) {
+		if (*p == '%' || *p == '/') {
+			w += (size_t)snprintf(buf + w, sizeof(buf) - w, "%%%02X",
+					      (unsigned char)*p);
+		} else {
+			buf[w++] = *p;
+		}
+	}
+	buf[w] = 0;
+	if (!strcmp(buf, ".") || !strcmp(buf, ".."))
+		return 0;
+	return emitf(arg, buf, is_dir);
+}
+
+static int graph_list(void *vctx, const char *path,
+		      int (*emitf)(void *arg, const char *name, int is_dir),
+		      void *arg)
+{
+	gctx *ctx = vctx;
+	const gdb_graph *g = ctx->g;
+	char buf[NAME_MAX_BYTES], *c[MAX_COMPONENTS], *data = NULL;
+	char err[256];
+	size_t len;
+	int n, net = -1, rc;
+
+	rc = graph_resolve(vctx, path, &data, &len, err, sizeof(err));
+	free(data);
+	if (rc < 0)
+		return rc;
+	if (rc != GDB_NS_DIR)
+		return -ENOTDIR;
+	if (strlen(path) >= sizeof(buf))
+		return -ENOENT;
+	strcpy(buf, path);
+	n = split_path(buf, c, MAX_COMPONENTS);
+	if (n > 0 && c[0][0] == '@') {
+		unescape(c[0] + 1);
+		net = gdb_graph_network_find(g, c[0] + 1);
+		memmove(c, c + 1, (size_t)(n - 1) * sizeof(*c));
+		n--;
+	}
+	if (n == 0) {
+		static const char *const dirs[] = {"path", "pathways",
+						   "crosstalk", "enrich"};
+		static const char *const files[] = {
+			"networks.json", "components.json", "components.tsv",
+			"degree.json", "degree.tsv"};
+		if (net < 0)
+			for (uint32_t i = 0; i < gdb_graph_nnetworks(g); i++) {
+				char nm[GDB_NAME_MAX + 2];
+				snprintf(nm, sizeof(nm), "@%s",
+					 gdb_graph_network_name(g, i));
+				if (emit_escaped(emitf, arg, nm, 1))
+					return 0;
+			}
+		for (size_t i = 0; i < 4; i++)
+			if (emitf(arg, dirs[i], 1))
+				return 0;
+		for (size_t i = 0; i < 5; i++)
+			if (emitf(arg, files[i], 0))
+				return 0;
+		return 0;
+	}
+	if (!strcmp(c[0], "pathways") && n == 1) {
+		for (uint32_t p = 0; p < gdb_graph_npathways(g); p++)
+			if (gdb_graph_pathway_in(g, p, net) &&
+			    emit_escaped(emitf, arg, gdb_graph_pathway_id(g, p),
+					 1))
+				return 0;
+		return 0;
+	}
+	if (!strcmp(c[0], "pathways") && n == 2) {
+		if (!emitf(arg, "members.tsv", 0))
+			emitf(arg, "members.json", 0);
+		return 0;
+	}
+	if (!strcmp(c[0], "path") || !strcmp(c[0], "crosstalk") ||
+	    !strcmp(c[0], "enrich"))
+		return 0;	/* lookup-only */
+	if (n == 1) {
+		static const char *const files[] = {
+			"info.json",	   "neighbors.json",  "neighbors.tsv",
+			"khop-1.json",	   "khop-2.json",     "upstream-1.json",
+			"downstream-1.json", "pathways.tsv"};
+		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+			if (emitf(arg, files[i], 0))
+				return 0;
+	}
+	return 0;
+}
+
+static void graph_destroy(void *vctx)
+{
+	gctx *ctx = vctx;
+
+	if (!ctx)
+		return;
+	gdb_graph_close(ctx->g);
+	free(ctx);
+}
+
+static const gdb_ns_provider graph_provider = {
+	.name = "graph",
+	.resolve = graph_resolve,
+	.list = graph_list,
+	.destroy = graph_destroy,
+};
+
+const gdb_ns_provider *gdb_graph_ns_create(const gdb_store *s, gdb_cache *c,
+					   void **ctx)
+{
+	gctx *x;
+	char err[512];
+	int rc;
+
+	(void)c;
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return NULL;
+	x->store = s;
+	rc = gdb_graph_open(s, &x->g, err, sizeof(err));
+	if (rc < 0) {
+		gdb_log(GDB_LOG_ERROR, "graph: %s; /graph is not mounted", err);
+		free(x);
+		return NULL;
+	}
+	if (!gdb_graph_nnetworks(x->g)) {
+		gdb_graph_close(x->g);
+		free(x);
+		return NULL;
+	}
+	*ctx = x;
+	return &graph_provider;
+}

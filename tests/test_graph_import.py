@@ -1,0 +1,318 @@
+"""`genomedb import graph`: every format on real files (tests/data/graph,
+and /work/shared/data/networks when present) and on generated STRING and
+BioGRID files; malformed inputs fail with "FILE:LINE: reason", exit 1,
+and leave the store byte-identical; usage errors exit 2."""
+import gzip
+import os
+import re
+import shutil
+
+import pytest
+
+import gdbutil as U
+import test_graph_common as GC
+
+
+def new_store(tmp_path, name="g.gdb"):
+    p = tmp_path / name
+    r = U.gdb("init", p)
+    assert r.rc == 0, r
+    return p
+
+
+def imp(store, net, *files, args=()):
+    return U.gdb("import", "graph", store, "--network", net, *files, "--quiet", *args)
+
+
+def networks(store):
+    a = GC.Ask(store)
+    try:
+        return {n["name"]: n for n in a.json("networks.json")["networks"]}
+    finally:
+        a.close()
+
+
+@pytest.mark.parametrize("fname,fmt,net", [
+    ("galFiltered.sif", None, "gal"),
+    ("netsam_example_network.tsv", None, "netsam"),
+    ("reactome_mouse_subset.gmt", None, "reactome"),
+    ("toy_pathway.kgml", None, "toy"),
+    ("e_coli_core.xml", None, "ecoli"),
+    ("galFiltered.sif", "sif", "gal2"),
+    ("toy_pathway.kgml", "kgml", "toy2"),
+])
+def test_import_fixture_formats(genomedb, tmp_path, fname, fmt, net):
+    s = new_store(tmp_path)
+    args = ("--format", fmt) if fmt else ()
+    r = imp(s, net, GC.data_file(fname), args=args)
+    assert r.rc == 0, r
+    n = networks(s)[net]
+    assert n["nodes"] > 0
+    r = U.gdb("verify", s)
+    assert r.rc == 0, r
+
+
+def test_import_counts_match_oracle(genomedb, tmp_path):
+    s = new_store(tmp_path)
+    assert imp(s, "gal", GC.data_file("galFiltered.sif")).rc == 0
+    assert imp(s, "netsam", GC.data_file("netsam_example_network.tsv")).rc == 0
+    assert imp(s, "reactome", GC.data_file("reactome_mouse_subset.gmt")).rc == 0
+    n = networks(s)
+    gal = GC.parse_sif(GC.data_file("galFiltered.sif"))
+    assert n["gal"]["nodes"] == len(gal.name)
+    assert n["gal"]["edges"] == len(gal.edges)
+    assert set(n["gal"]["types"]) == {"pp", "pd"}
+    ns = GC.parse_tsv(GC.data_file("netsam_example_network.tsv"))
+    assert n["netsam"]["nodes"] == len(ns.name)
+    assert n["netsam"]["edges"] == len(ns.edges)
+    re_ = GC.parse_gmt(GC.data_file("reactome_mouse_subset.gmt"))
+    assert n["reactome"]["pathways"] == len(re_.pathways)
+    assert n["reactome"]["nodes"] == len(re_.name)
+
+
+def test_string_links_info_aliases(genomedb, tmp_path):
+    s = new_store(tmp_path)
+    files, model, names = GC.write_string(str(tmp_path))
+    # given in any order: links are read first, then info, then aliases
+    r = imp(s, "string", files[2], files[0], files[1])
+    assert r.rc == 0, r
+    n = networks(s)["string"]
+    assert n["edges"] == len(model.edges)          # both directions listed once
+    assert n["nodes"] == len(model.name)
+    assert n["channels"][:2] == ["neighborhood", "fusion"]
+    a = GC.Ask(s)
+    try:
+        info = a.json("GENE3/info.json")
+        als = {x["alias"] for x in info["aliases"]}
+        assert "9606.ENSP00000100003" in als and "7003" in als and "P00003" in als
+        # lookups by alias and case-insensitively land on the same node
+        assert a.json("gene3/info.json")["name"] == "GENE3"
+        assert a.json("9606.ENSP00000100003/info.json")["name"] == "GENE3"
+        assert a.json("P00003/info.json")["name"] == "GENE3"
+        nb = a.json("GENE3/neighbors.json")
+        assert {x["neighbor"].lower() for x in nb["neighbors"]} == model.neighbours("GENE3")
+        assert "experimental" in nb["neighbors"][0]
+    finally:
+        a.close()
+
+
+def test_string_plain_and_gz(genomedb, tmp_path):
+    s = new_store(tmp_path)
+    p = tmp_path / "links.txt.gz"
+    with gzip.open(p, "wt") as f:
+        f.write("protein1 protein2 combined_score\n9606.A 9606.B 900\n9606.B 9606.A 900\n"
+                "9606.B 9606.C 400\n")
+    r = imp(s, "s", p, args=("--format", "string"))
+    assert r.rc == 0, r
+    assert networks(s)["s"]["edges"] == 2
+
+
+def test_biogrid(genomedb, tmp_path):
+    s = new_store(tmp_path)
+    p = tmp_path / "BIOGRID-ORGANISM-Test.tab3.txt"
+    model = GC.write_biogrid(str(p))
+    r = imp(s, "bg", p)
+    assert r.rc == 0, r
+    n = networks(s)["bg"]
+    assert n["edges"] == 150            # each row has its own evidence (PubMed id)
+    assert set(n["types"]) <= {"physical", "genetic", "phosphorylation"}
+    a = GC.Ask(s)
+    try:
+        assert a.json("ALT3/info.json")["name"] == "SYM3"      # synonym alias
+        assert a.json("503/info.json")["name"] == "SYM3"       # Entrez alias
+        got = {x["neighbor"].lower() for x in a.json("SYM3/neighbors@limit=all.json")["neighbors"]}
+        assert got == model.neighbours("SYM3")
+    finally:
+        a.close()
+
+
+def test_kgml_fixture_semantics(genomedb, tmp_path):
+    s = new_store(tmp_path)
+    assert imp(s, "toy", GC.data_file("toy_pathway.kgml")).rc == 0
+    a = GC.Ask(s)
+    try:
+        e = a.tsv("pathways/tst00001.tsv")
+        rows = {(r.source, r.target, r.type, r.directed) for r in e.itertuples()}
+        assert ("RECA", "KINB", "activation", "true") in rows
+        assert ("RECA", "KINB", "phosphorylation", "true") in rows
+        assert ("INHD", "KINB", "inhibition", "true") in rows
+        # multi-gene entry expands to each gene; group expands to components
+        assert ("KINB", "tst:103", "activation", "true") in rows
+        assert ("KINB", "tst:104", "activation", "true") in rows
+        assert ("RECA", "INHD", "binding", "false") in rows
+        assert ("RECA", "TGTE", "binding", "false") in rows
+        assert ("KINB", "ENZF", "ECrel", "false") in rows
+        mem = set(a.tsv("pathways/tst00001/members.tsv").node)
+        assert mem == {"RECA", "KINB", "tst:103", "tst:104", "INHD", "TGTE", "ENZF"}
+        assert a.json("RA1/info.json")["name"] == "RECA"          # graphics synonym
+        assert a.json("tst:101/info.json")["name"] == "RECA"      # KEGG id
+        # reaction: substrate -> enzyme -> product
+        nb = a.json("ENZF/neighbors.json")["neighbors"]
+        got = {(x["neighbor"], x["type"], x["direction"]) for x in nb}
+        assert ("cpd:C00002", "substrate", "in") in got and ("cpd:C00008", "product", "out") in got
+        info = a.json("cpd:C00002/info.json")
+        assert info["kind"] == "compound"
+    finally:
+        a.close()
+
+
+@pytest.mark.skipif(not GC.shared("kgml_hsa04115_p53.xml"), reason="shared KGML files absent")
+def test_kgml_real_files(genomedb, tmp_path):
+    s = new_store(tmp_path)
+    files = sorted(os.path.join(GC.SHARED_NET, f) for f in os.listdir(GC.SHARED_NET)
+                   if f.startswith("kgml_"))
+    r = imp(s, "kegg", *files)
+    assert r.rc == 0, r
+    n = networks(s)["kegg"]
+    assert n["pathways"] == len(files)
+    a = GC.Ask(s)
+    try:
+        tp = a.json("TP53/info.json")
+        assert any(x["alias"] == "hsa:7157" for x in tp["aliases"])
+        pw = {x["id"] for x in a.json("TP53/pathways.json")["pathways"]}
+        assert {"hsa04115", "hsa04110"} <= pw
+        mdm2 = a.json("TP53/upstream-1@type=inhibition.json")
+        assert "MDM2" in {x["name"] for x in mdm2["nodes"]}
+    finally:
+        a.close()
+
+
+@pytest.mark.skipif(not GC.shared("sbml_iJO1366.xml.gz"), reason="shared SBML absent")
+def test_sbml_real_gz(genomedb, tmp_path):
+    s = new_store(tmp_path)
+    r = imp(s, "ijo", GC.shared("sbml_iJO1366.xml.gz"))
+    assert r.rc == 0, r
+    n = networks(s)["ijo"]
+    assert n["nodes"] > 5000 and n["pathways"] > 10
+
+
+def test_sbml_semantics(genomedb, tmp_path):
+    import xml.etree.ElementTree as ET
+    s = new_store(tmp_path)
+    assert imp(s, "ecoli", GC.data_file("e_coli_core.xml")).rc == 0
+    ns = {"s": "http://www.sbml.org/sbml/level3/version1/core",
+          "fbc": "http://www.sbml.org/sbml/level3/version1/fbc/version2"}
+    root = ET.parse(GC.data_file("e_coli_core.xml")).getroot()
+    model = root.find("s:model", ns)
+    rx = model.find("s:listOfReactions", ns).findall("s:reaction", ns)
+    pfk = [r for r in rx if r.get("id") == "R_PFK"][0]
+    reactants = {x.get("species") for x in pfk.find("s:listOfReactants", ns)}
+    products = {x.get("species") for x in pfk.find("s:listOfProducts", ns)}
+    a = GC.Ask(s)
+    try:
+        nb = a.json("R_PFK/neighbors@limit=all.json")["neighbors"]
+        assert {x["neighbor"] for x in nb if x["type"] == "reactant"} == reactants
+        assert {x["neighbor"] for x in nb if x["type"] == "product"} == products
+        genes = {x["neighbor"] for x in nb if x["type"] == "catalysis"}
+        assert len(genes) >= 2
+        assert a.json("R_PFK/info.json")["kind"] == "reaction"
+        members = set(a.tsv("pathways/e_coli_core/members.tsv").node)
+        assert genes <= members
+    finally:
+        a.close()
+
+
+def test_tsv_column_mapping(genomedb, tmp_path):
+    s = new_store(tmp_path)
+    p = tmp_path / "edges.tsv"
+    p.write_text("from\tscore\tto\tkind\n"
+                 "a\t0.5\tb\tactivation\n"
+                 "b\t0.25\tc\tinhibition\n")
+    r = imp(s, "t", p, args=("--format", "tsv", "--columns",
+                             "source=from,target=to,type=kind,confidence=score", "--directed"))
+    assert r.rc == 0, r
+    a = GC.Ask(s)
+    try:
+        nb = a.tsv("b/neighbors.tsv")
+        assert set(zip(nb.neighbor, nb.direction, nb.type, nb.confidence)) == {
+            ("a", "in", "activation", "0.5"), ("c", "out", "inhibition", "0.25")}
+    finally:
+        a.close()
+    p2 = tmp_path / "e2.tsv"
+    p2.write_text("x\ty\t0.9\n")
+    r = imp(s, "t2", p2, args=("--format", "tsv", "--columns", "source=1,target=2,confidence=3"))
+    assert r.rc == 0, r
+
+
+MALFORMED = [
+    ("bad.sif", "sif", "a pp b\nc pp\n", 2),
+    ("bad.gmt", "gmt", "SET1\tdesc\tA\tB\nSET2\n", 2),
+    ("bad.tsv", "tsv", "a\tb\n\tc\n", 2),
+    ("bad_string.txt", "string", "protein1 protein2 combined_score\nA B 900\nA C\n", 3),
+    ("bad_string2.txt", "string", "protein1 protein2 combined_score\nA B 1900\n", 2),
+    ("bad.kgml", "kgml", "<?xml version='1.0'?>\n<pathway name=\"path:x1\">\n<entry id=\"1\" "
+     "name=\"x:1\" type=\"gene\">\n</pathway>\n", 4),
+    ("bad2.kgml", "kgml", "<pathway name=\"path:x1\">\n<relation entry1=\"1\" entry2=\"2\" "
+     "type=\"PPrel\"/>\n</pathway>\n", 2),
+    ("bad.sbml", "sbml", "<sbml>\n<model id=\"m\">\n<listOfReactions>\n<reaction id=\"R1\">\n"
+     "<listOfReactants><speciesReference species=\"nope\"/></listOfReactants>\n</reaction>\n"
+     "</listOfReactions></model></sbml>\n", 5),
+    ("bad3.xml", "kgml", "<pathway name='p'>\n<entry id='1' name=x type='gene'/>\n</pathway>\n", 2),
+    ("bad_biogrid.txt", "biogrid", "#BioGRID Interaction ID\tEntrez Gene Interactor A\t"
+     "Entrez Gene Interactor B\tOfficial Symbol Interactor A\tOfficial Symbol Interactor B"
+     "\tx\ty\tz\tw\tv\tu\tt\n1\t2\n", 2),
+]
+
+
+@pytest.mark.parametrize("name,fmt,text,line", [m for m in MALFORMED if m[3] is not None])
+def test_malformed_is_an_error_and_store_unchanged(genomedb, tmp_path, name, fmt, text, line):
+    s = new_store(tmp_path)
+    assert imp(s, "first", GC.data_file("galFiltered.sif")).rc == 0
+    before = U.snapshot(s)
+    p = tmp_path / name
+    p.write_text(text)
+    for args in (("--format", fmt), ()):
+        r = imp(s, "bad", p, args=args)
+        assert r.rc == 1, r
+        assert f"{p}:{line}:" in r.err, r.err
+        assert U.snapshot(s) == before, U.snapshot_diff(before, U.snapshot(s))
+    assert "bad" not in networks(s)
+
+
+def test_errors_without_touching_the_store(genomedb, tmp_path):
+    s = new_store(tmp_path)
+    before = U.snapshot(s)
+    r = imp(s, "x", tmp_path / "missing.sif")
+    assert r.rc == 1 and "missing.sif" in r.err
+    p = tmp_path / "mystery.dat"
+    p.write_bytes(b"\x01\x02\x03 binary\n")
+    r = imp(s, "x", p)
+    assert r.rc == 1 and "--format" in r.err, r
+    r = U.gdb("import", "graph", s, "--network", "x")
+    assert r.rc == 2
+    r = U.gdb("import", "graph", s, "--network", "a/b", GC.data_file("galFiltered.sif"))
+    assert r.rc == 2
+    r = U.gdb("import", "graph", s, "--network", "x", GC.data_file("galFiltered.sif"),
+              "--format", "xls")
+    assert r.rc == 2
+    assert U.snapshot(s) == before
+    # the same name twice: the second import fails, the first stays
+    assert imp(s, "x", GC.data_file("galFiltered.sif")).rc == 0
+    mid = U.snapshot(s)
+    r = imp(s, "x", GC.data_file("netsam_example_network.tsv"))
+    assert r.rc == 1
+    assert U.snapshot(s) == mid
+
+
+def test_format_guessing(genomedb, tmp_path):
+    s = new_store(tmp_path)
+    # content, not the name, decides for these
+    for src, dst in (("galFiltered.sif", "a.txt"), ("netsam_example_network.tsv", "b.txt"),
+                     ("reactome_mouse_subset.gmt", "c.txt"), ("toy_pathway.kgml", "d.xml"),
+                     ("e_coli_core.xml", "e.dat")):
+        shutil.copy(GC.data_file(src), tmp_path / dst)
+        r = imp(s, dst.split(".")[0], tmp_path / dst)
+        assert r.rc == 0, (src, r)
+    n = networks(s)
+    assert n["a"]["types"] == ["pp", "pd"] or set(n["a"]["types"]) == {"pp", "pd"}
+    assert n["b"]["types"] == ["interaction"]
+    assert n["c"]["pathways"] > 100
+    assert n["d"]["pathways"] == 1 and n["e"]["pathways"] >= 1
+
+
+def test_provenance_recorded(genomedb, tmp_path):
+    s = new_store(tmp_path)
+    assert imp(s, "gal", GC.data_file("galFiltered.sif")).rc == 0
+    r = U.gdb("info", s)
+    assert r.rc == 0
+    assert "gal" in r.out.decode()

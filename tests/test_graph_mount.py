@@ -1,0 +1,114 @@
+"""/graph through a real FUSE mount: the path layout of docs/GRAPH.md,
+exact sizes at lookup (stat before read), cat / pandas / networkx / mmap
+on the answer files, ENOENT for unknown names, and the same bytes as the
+provider gives in process."""
+import errno
+import io
+import json
+import mmap
+import os
+import subprocess
+
+import networkx as nx
+import pandas as pd
+import pytest
+
+import gdbutil as U
+import test_graph_common as GC
+
+pytestmark = pytest.mark.mount
+
+
+@pytest.fixture(scope="module")
+def gmount(genomedb, tmp_path_factory):
+    U.require_fuse()
+    d = tmp_path_factory.mktemp("graphmnt")
+    s = d / "m.gdb"
+    assert U.gdb("init", s).rc == 0
+    for net, f in (("gal", GC.data_file("galFiltered.sif")),
+                   ("reactome", GC.data_file("reactome_mouse_subset.gmt")),
+                   ("toy", GC.data_file("toy_pathway.kgml"))):
+        r = U.gdb("import", "graph", s, "--network", net, f, "--quiet")
+        assert r.rc == 0, r
+    with U.mounted(s, d) as m:
+        m.store_path = s
+        yield m
+
+
+def g(m, *parts):
+    return os.path.join(m.path, "graph", *parts)
+
+
+def test_top_level_listing(gmount):
+    assert os.path.isdir(g(gmount))
+    names = set(os.listdir(g(gmount)))
+    assert {"@gal", "@reactome", "@toy", "path", "pathways", "crosstalk", "enrich",
+            "networks.json"} <= names
+    assert "YPL248C" not in names        # genes are lookup-only
+    assert "tst00001" in os.listdir(g(gmount, "pathways"))
+    assert set(os.listdir(g(gmount, "YPL248C"))) >= {"info.json", "neighbors.json",
+                                                      "neighbors.tsv"}
+
+
+def test_sizes_exact_and_readers(gmount):
+    p = g(gmount, "YPL248C", "neighbors.tsv")
+    size = os.stat(p).st_size
+    with open(p, "rb") as f:
+        data = f.read()
+    assert size == len(data) > 0
+    df = pd.read_csv(p, sep="\t")
+    assert list(df.columns[:5]) == ["neighbor", "direction", "type", "confidence", "network"]
+    out = subprocess.run(["cat", p], capture_output=True, check=True).stdout
+    assert out == data
+    with open(p, "rb") as f, mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ) as mm:
+        assert mm[:] == data
+
+
+def test_params_in_names(gmount):
+    j = json.load(open(g(gmount, "@gal", "YPL248C", "neighbors@dir=out,limit=3.json")))
+    assert j["limit"] == 3 and len(j["neighbors"]) <= 3
+    assert all(r["direction"] in ("out", "undirected") for r in j["neighbors"])
+    pth = json.load(open(g(gmount, "path", "RECA", "tst:106.json")))
+    assert pth["nodes"][0] == "RECA" and pth["nodes"][-1] == "TGTE" and "cost" in pth
+    paths = json.load(open(g(gmount, "path", "RECA", "TGTE", "paths@max-len=4.json")))
+    assert paths["paths"]
+
+
+def test_pathway_files(gmount):
+    gr = nx.read_graphml(g(gmount, "pathways", "tst00001.graphml"))
+    members = pd.read_csv(g(gmount, "pathways", "tst00001", "members.tsv"), sep="\t")
+    assert set(gr.nodes) == set(members.node)
+    cy = json.load(open(g(gmount, "pathways", "tst00001.cyjs")))
+    assert cy["elements"]["edges"] and cy["elements"]["nodes"]
+    dot = open(g(gmount, "pathways", "tst00001.dot")).read()
+    assert dot.startswith("digraph")
+    sif = open(g(gmount, "pathways", "tst00001.sif")).read()
+    assert "RECA\tactivation\tKINB" in sif
+    tsv = pd.read_csv(g(gmount, "pathways", "tst00001.tsv"), sep="\t")
+    assert len(tsv) == len(cy["elements"]["edges"])
+
+
+def test_enrich_and_crosstalk(gmount):
+    ids = sorted(os.listdir(g(gmount, "@reactome", "pathways")))
+    genes = pd.read_csv(g(gmount, "pathways", ids[0], "members.tsv"), sep="\t", dtype=str).node
+    e = pd.read_csv(g(gmount, "enrich", ",".join(genes[:20]) + ".tsv"), sep="\t")
+    assert e.pathway.iloc[0] == ids[0] or (e.p.iloc[0] <= e.p).all()
+    x = json.load(open(g(gmount, "crosstalk", ids[0], ids[1] + ".json")))
+    assert x["pathways"] == [ids[0], ids[1]]
+
+
+def test_enoent(gmount):
+    for parts in (("NO_SUCH_GENE",), ("NO_SUCH_GENE", "info.json"), ("YPL248C", "bogus.json"),
+                  ("YPL248C", "neighbors@min-conf=2.json"), ("@nonet",),
+                  ("pathways", "nope.cyjs"), ("path", "YPL248C", "NOPE.json")):
+        U.expect_errno(lambda: open(g(gmount, *parts)).read(), (errno.ENOENT,))
+
+
+def test_same_bytes_as_in_process(gmount):
+    a = GC.Ask(gmount.store_path)
+    try:
+        for p in ("YPL248C/neighbors.json", "pathways/tst00001.graphml", "@gal/degree.tsv",
+                  "YPL248C/khop-2.json", "networks.json"):
+            assert open(g(gmount, *p.split("/")), "rb").read() == a(p), p
+    finally:
+        a.close()

@@ -1,0 +1,510 @@
+/*
+ * tests/unit/test_graph.c - the graph module in process: builder ->
+ * store -> reader -> queries -> renderers, and the /graph provider
+ * (fs/graph_ns.c) without a mount.
+ *
+ *   test_graph                      self-test on a small graph; exit 0/1
+ *   test_graph query STORE          paths on stdin, one a line; for each
+ *                                   prints "<rc> <len>\n" then len bytes
+ *                                   (rc: 0 file, 1 dir, <0 errno)
+ *   test_graph list STORE PATH      names in a directory, one a line
+ *   test_graph bench STORE N PATH.. each path resolved N times; prints
+ *                                   "<path>\t<median us>\t<bytes>"
+ *   test_graph open STORE           time to open the graphs (us)
+ *
+ * pytest (tests/test_graph_*.py) uses the query mode to check answers
+ * against networkx without a FUSE mount; bench/graph/run.py uses bench.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fs/ns.h"
+#include "graph/graph.h"
+#include "store/store.h"
+
+const gdb_ns_provider *gdb_graph_ns_create(const gdb_store *s, gdb_cache *c,
+					   void **ctx);
+
+static int failures;
+
+#define CHECK(cond, ...)                                                       \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			failures++;                                            \
+			fprintf(stderr, "%s:%d: FAIL %s: ", __FILE__,          \
+				__LINE__, #cond);                              \
+			fprintf(stderr, __VA_ARGS__);                          \
+			fputc('\n', stderr);                                   \
+		}                                                              \
+	} while (0)
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int open_provider(const char *path, gdb_store **s,
+			 const gdb_ns_provider **p, void **ctx)
+{
+	char err[512];
+
+	if (gdb_store_open(path, 0, s, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	*p = gdb_graph_ns_create(*s, NULL, ctx);
+	if (!*p) {
+		fprintf(stderr, "%s: no graph networks\n", path);
+		gdb_store_close(*s);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_query(const char *store)
+{
+	gdb_store *s;
+	const gdb_ns_provider *p;
+	void *ctx;
+	char line[8192];
+
+	if (open_provider(store, &s, &p, &ctx) < 0)
+		return 2;
+	while (fgets(line, sizeof(line), stdin)) {
+		char *data = NULL, err[512] = "";
+		size_t len = 0;
+		int rc;
+		line[strcspn(line, "\n")] = 0;
+		rc = p->resolve(ctx, line, &data, &len, err, sizeof(err));
+		if (rc != GDB_NS_FILE)
+			len = 0;
+		printf("%d %zu\n", rc, len);
+		if (len)
+			fwrite(data, 1, len, stdout);
+		fflush(stdout);
+		free(data);
+	}
+	p->destroy(ctx);
+	gdb_store_close(s);
+	return 0;
+}
+
+static int print_name(void *arg, const char *name, int is_dir)
+{
+	(void)arg;
+	printf("%s%s\n", name, is_dir ? "/" : "");
+	return 0;
+}
+
+static int cmd_list(const char *store, const char *path)
+{
+	gdb_store *s;
+	const gdb_ns_provider *p;
+	void *ctx;
+	int rc;
+
+	if (open_provider(store, &s, &p, &ctx) < 0)
+		return 2;
+	rc = p->list(ctx, path, print_name, NULL);
+	p->destroy(ctx);
+	gdb_store_close(s);
+	if (rc < 0) {
+		fprintf(stderr, "%s: %s\n", path, strerror(-rc));
+		return 1;
+	}
+	return 0;
+}
+
+static int dcmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmd_bench(const char *store, int n, char **paths, int np)
+{
+	gdb_store *s;
+	const gdb_ns_provider *p;
+	void *ctx;
+	double *t = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
+
+	if (!t || open_provider(store, &s, &p, &ctx) < 0)
+		return 2;
+	for (int k = 0; k < np; k++) {
+		size_t len = 0;
+		int rc = 0;
+		for (int i = 0; i < n; i++) {
+			char *data = NULL, err[256];
+			double t0 = now_us();
+			rc = p->resolve(ctx, paths[k], &data, &len, err,
+					sizeof(err));
+			t[i] = now_us() - t0;
+			free(data);
+		}
+		qsort(t, (size_t)n, sizeof(double), dcmp);
+		printf("%s\t%.1f\t%zu\t%d\n", paths[k], t[n / 2], len, rc);
+	}
+	fflush(stdout);
+	free(t);
+	p->destroy(ctx);
+	gdb_store_close(s);
+	return 0;
+}
+
+static int cmd_open(const char *store)
+{
+	gdb_store *s;
+	gdb_graph *g;
+	char err[512];
+	double t0 = now_us();
+
+	if (gdb_store_open(store, 0, &s, err, sizeof(err)) < 0 ||
+	    gdb_graph_open(s, &g, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	printf("%.0f\n", now_us() - t0);
+	gdb_graph_close(g);
+	gdb_store_close(s);
+	return 0;
+}
+
+/* ------------------------------------------------------------ self-test */
+
+/*
+ * The test graph (network "t"):
+ *   A -> B activation 0.9      B -> C inhibition 0.8
+ *   A -- C binding 0.5 (undirected)     C -> D activation 1
+ *   A -> D activation 0.1      E isolated
+ *   duplicate A -> B activation 0.9 (dropped), B -- A binding both ways
+ *   pathways P1 = {A, B, C}, P2 = {C, D}
+ * and network "u": b -> e expression 0.7 (the same nodes as B and E:
+ * names join case-insensitively).
+ */
+static int build(const char *dir)
+{
+	gdb_graph_builder *b;
+	gdb_txn *t;
+	char err[512];
+	uint32_t A, B, C, D, E, p1, p2, act, inh, bind;
+	gdb_provenance prov = {0};
+	uint64_t m = 0;
+
+	CHECK(gdb_store_init(dir, err, sizeof(err)) == 0, "%s", err);
+	for (int net = 0; net < 2; net++) {
+		CHECK(gdb_graph_builder_new(&b) == 0, "new");
+		if (net == 0) {
+			CHECK(gdb_graph_node_add(b, "A", GDB_GRAPH_GENE, &A) == 1,
+			      "A");
+			CHECK(gdb_graph_node_add(b, "B", GDB_GRAPH_GENE, &B) == 1,
+			      "B");
+			CHECK(gdb_graph_node_add(b, "C", GDB_GRAPH_GENE, &C) == 1,
+			      "C");
+			CHECK(gdb_graph_node_add(b, "D", GDB_GRAPH_PROTEIN, &D) ==
+				      1, "D");
+			CHECK(gdb_graph_node_add(b, "E", GDB_GRAPH_GENE, &E) == 1,
+			      "E");
+			CHECK(gdb_graph_node_add(b, "a", GDB_GRAPH_GENE, &A) == 0 &&
+				      A == 0, "case-insensitive find");
+			CHECK(gdb_graph_node_alias_add(b, A, "entrez", "7157") ==
+				      0, "alias");
+			CHECK(gdb_graph_node_rename(b, D, "old", "DD") == 0,
+			      "rename");
+			CHECK(gdb_graph_node_rename(b, D, "old", "A") == -EEXIST,
+			      "rename to a taken name");
+			act = (uint32_t)gdb_graph_type_add(b, "activation");
+			inh = (uint32_t)gdb_graph_type_add(b, "inhibition");
+			bind = (uint32_t)gdb_graph_type_add(b, "binding");
+			CHECK(gdb_graph_edge_add(b, A, B, act, 1, 0.9, "pmid:1",
+						 NULL) == 0, "e");
+			CHECK(gdb_graph_edge_add(b, A, B, act, 1, 0.9, "pmid:1",
+						 NULL) == 0, "dup");
+			CHECK(gdb_graph_edge_add(b, B, C, inh, 1, 0.8, NULL,
+						 NULL) == 0, "e");
+			CHECK(gdb_graph_edge_add(b, C, A, bind, 0, 0.5, NULL,
+						 NULL) == 0, "e");
+			CHECK(gdb_graph_edge_add(b, A, C, bind, 0, 0.5, NULL,
+						 NULL) == 0, "undirected dup");
+			CHECK(gdb_graph_edge_add(b, C, D, act, 1, 1.0, NULL,
+						 NULL) == 0, "e");
+			CHECK(gdb_graph_edge_add(b, A, D, act, 1, 0.1, NULL,
+						 NULL) == 0, "e");
+			CHECK(gdb_graph_edge_add(b, A, D, act, 1, 1.5, NULL,
+						 NULL) == -EINVAL, "conf > 1");
+			CHECK(gdb_graph_pathway_add(b, "P1", "first", &p1) == 1,
+			      "p1");
+			CHECK(gdb_graph_pathway_add(b, "P2", NULL, &p2) == 1, "p2");
+			CHECK(gdb_graph_pathway_member_add(b, p1, A) == 0 &&
+				      gdb_graph_pathway_member_add(b, p1, B) == 0 &&
+				      gdb_graph_pathway_member_add(b, p1, C) == 0 &&
+				      gdb_graph_pathway_member_add(b, p1, C) == 0 &&
+				      gdb_graph_pathway_member_add(b, p2, C) == 0 &&
+				      gdb_graph_pathway_member_add(b, p2, D) == 0,
+			      "members");
+		} else {
+			uint32_t x, y, ex;
+			CHECK(gdb_graph_node_add(b, "b", GDB_GRAPH_GENE, &x) == 1,
+			      "b");
+			CHECK(gdb_graph_node_add(b, "e", GDB_GRAPH_GENE, &y) == 1,
+			      "e");
+			ex = (uint32_t)gdb_graph_type_add(b, "expression");
+			CHECK(gdb_graph_edge_add(b, x, y, ex, 1, 0.7, NULL, NULL) ==
+				      0, "e");
+		}
+		CHECK(gdb_txn_begin(dir, &t, err, sizeof(err)) == 0, "%s", err);
+		CHECK(gdb_txn_object_begin(t, GDB_OBJECT_SECTIONS,
+					   net ? "u" : "t", err,
+					   sizeof(err)) == 0, "%s", err);
+		CHECK(gdb_graph_builder_write(b, t, &m, err, sizeof(err)) == 0,
+		      "%s", err);
+		if (net == 0)
+			CHECK(m == 5, "dedup: %llu edges", (unsigned long long)m);
+		prov.target = net ? "u" : "t";
+		prov.source = "test";
+		prov.command = "test_graph";
+		CHECK(gdb_txn_provenance(t, &prov) == 0, "prov");
+		CHECK(gdb_txn_commit(t, NULL, err, sizeof(err)) == 0, "%s", err);
+		gdb_graph_builder_free(b);
+	}
+	return 0;
+}
+
+static uint32_t id(const gdb_graph *g, const char *name)
+{
+	int r = gdb_graph_lookup(g, name, -1);
+
+	CHECK(r >= 0, "lookup %s", name);
+	return r < 0 ? 0 : (uint32_t)r;
+}
+
+static int has_node(const gdb_graph_result *r, uint32_t n)
+{
+	for (uint32_t i = 0; i < r->nnodes; i++)
+		if (r->nodes[i] == n)
+			return 1;
+	return 0;
+}
+
+static void selftest_queries(const char *dir)
+{
+	gdb_store *s;
+	gdb_graph *g;
+	gdb_graph_filter f;
+	gdb_graph_result r;
+	char err[512], *out;
+	size_t len;
+	uint32_t A, B, C, D, E;
+
+	CHECK(gdb_store_open(dir, 0, &s, err, sizeof(err)) == 0, "%s", err);
+	CHECK(gdb_graph_open(s, &g, err, sizeof(err)) == 0, "%s", err);
+	CHECK(gdb_graph_nnetworks(g) == 2, "2 networks");
+	CHECK(gdb_graph_nnodes(g) == 5, "5 global nodes (b joins B, e E): %u",
+	      gdb_graph_nnodes(g));
+	A = id(g, "a");
+	B = id(g, "B");
+	C = id(g, "c");
+	D = id(g, "DD");
+	E = id(g, "E");
+	CHECK(gdb_graph_lookup(g, "7157", -1) == (int)A, "alias lookup");
+	CHECK(gdb_graph_lookup(g, "d", -1) == (int)D, "old name is an alias");
+	CHECK(gdb_graph_lookup(g, "nope", -1) == -ENOENT, "unknown");
+	CHECK(gdb_graph_lookup(g, "A", 1) == -ENOENT, "A not in u");
+
+	gdb_graph_filter_init(&f);
+	CHECK(gdb_graph_neighbors(g, A, &f, &r) == 0, "neighbors");
+	CHECK(r.total_edges == 3 && r.nedges == 3, "A has 3 edges: %llu",
+	      (unsigned long long)r.total_edges);
+	gdb_graph_result_free(&r);
+	f.min_conf = 0.7;
+	CHECK(gdb_graph_neighbors(g, A, &f, &r) == 0, "neighbors");
+	CHECK(r.total_edges == 1, "min-conf 0.7: %llu",
+	      (unsigned long long)r.total_edges);
+	gdb_graph_result_free(&r);
+	gdb_graph_filter_init(&f);
+	f.dir = GDB_GRAPH_IN;
+	CHECK(gdb_graph_neighbors(g, C, &f, &r) == 0, "in");
+	CHECK(r.total_edges == 2, "C in: B->C, A--C: %llu",
+	      (unsigned long long)r.total_edges);
+	gdb_graph_result_free(&r);
+	gdb_graph_filter_init(&f);
+	f.limit = 1;
+	CHECK(gdb_graph_neighbors(g, A, &f, &r) == 0 && r.truncated &&
+		      r.nedges == 1, "limit");
+	gdb_graph_result_free(&r);
+
+	gdb_graph_filter_init(&f);
+	CHECK(gdb_graph_khop(g, B, 1, 0, &f, &r) == 0, "khop");
+	CHECK(r.nnodes == 4 && has_node(&r, A) && has_node(&r, C) &&
+		      has_node(&r, id(g, "e")), "B 1-hop: %u", r.nnodes);
+	gdb_graph_result_free(&r);
+	CHECK(gdb_graph_khop(g, D, 2, GDB_GRAPH_IN, &f, &r) == 0, "upstream");
+	CHECK(r.nnodes == 4 && has_node(&r, A) && has_node(&r, B), "upstream "
+	      "of D: %u", r.nnodes);
+	gdb_graph_result_free(&r);
+
+	/* A -> D directly costs -ln 0.1 = 2.30; A -> B -> C -> D costs
+	 * 0.105 + 0.223 + 0 = 0.33 (+ hops); A -- C -> D 0.69. */
+	CHECK(gdb_graph_shortest_path(g, A, D, &f, &r) == 0, "path");
+	CHECK(r.npaths == 1 && r.path_off[1] == 4, "A-B-C-D");
+	CHECK(fabs(r.path_cost[0] - (-log(0.9f) - log(0.8f) + 3 * 0.001)) <
+		      1e-6, "cost %g", r.path_cost[0]);
+	gdb_graph_result_free(&r);
+	CHECK(gdb_graph_shortest_path(g, D, A, &f, &r) == 0 && r.npaths == 0,
+	      "no path D -> A when following direction");
+	gdb_graph_result_free(&r);
+	f.max_len = 3;
+	CHECK(gdb_graph_paths(g, A, D, &f, &r) == 0, "paths");
+	CHECK(r.npaths == 3, "3 simple paths A..D: %u", r.npaths);
+	gdb_graph_result_free(&r);
+	gdb_graph_filter_init(&f);
+	f.k = 2;
+	CHECK(gdb_graph_paths(g, A, D, &f, &r) == 0, "yen");
+	CHECK(r.npaths == 2 && r.path_cost[0] <= r.path_cost[1], "2 shortest");
+	gdb_graph_result_free(&r);
+
+	gdb_graph_filter_init(&f);
+	CHECK(gdb_graph_pathway_subgraph(g, (uint32_t)gdb_graph_pathway_find(g, "p1"),
+					 &f, &r) == 0, "subgraph");
+	CHECK(r.nnodes == 3 && r.nedges == 3, "P1: %u nodes %llu edges",
+	      r.nnodes, (unsigned long long)r.nedges);
+	CHECK(gdb_graph_render(g, &r, GDB_GRAPH_GRAPHML, 1 << 20, &out, &len) ==
+		      0 && strstr(out, "<node id=\"A\">"), "graphml");
+	free(out);
+	CHECK(gdb_graph_render(g, &r, GDB_GRAPH_CYJS, 1 << 20, &out, &len) == 0,
+	      "cyjs");
+	free(out);
+	CHECK(gdb_graph_render(g, &r, GDB_GRAPH_DOT, 1 << 20, &out, &len) == 0,
+	      "dot");
+	free(out);
+	CHECK(gdb_graph_render(g, &r, GDB_GRAPH_GRAPHML, 10, &out, &len) ==
+		      -EFBIG, "max bytes");
+	gdb_graph_result_free(&r);
+	CHECK(gdb_graph_crosstalk(g, 0, 1, &f, &r) == 0, "crosstalk");
+	CHECK(r.nshared == 1 && r.total_edges == 4, "shared C; edges %llu",
+	      (unsigned long long)r.total_edges);
+	gdb_graph_result_free(&r);
+	{
+		const char *list[] = {"A", "B", "zzz"};
+		CHECK(gdb_graph_enrich(g, list, 3, &f, &r) == 0, "enrich");
+		/* universe {A,B,C,D}, list {A,B}, P1 size 3, hits 2:
+		 * P(X>=2) = C(3,2)C(1,0)/C(4,2) = 3/6 */
+		CHECK(r.nrows == 1 && fabs(r.rows[0].p - 0.5) < 1e-12,
+		      "p %g", r.nrows ? r.rows[0].p : -1);
+		gdb_graph_result_free(&r);
+	}
+	CHECK(gdb_graph_components(g, &f, &r) == 0, "components");
+	CHECK(r.tested == 1 && r.rows[0].size == 5, "components %u",
+	      r.tested);
+	gdb_graph_result_free(&r);
+	CHECK(gdb_graph_degree(g, &f, &r) == 0 && r.nodes[0] == A, "degree");
+	gdb_graph_result_free(&r);
+	(void)E;
+	gdb_graph_close(g);
+	gdb_store_close(s);
+}
+
+static void selftest_provider(const char *dir)
+{
+	gdb_store *s;
+	const gdb_ns_provider *p;
+	void *ctx;
+	static const struct {
+		const char *path;
+		int rc;
+	} cases[] = {
+		{"", GDB_NS_DIR},
+		{"A", GDB_NS_DIR},
+		{"a/info.json", GDB_NS_FILE},
+		{"A/neighbors.json", GDB_NS_FILE},
+		{"A/neighbors@min-conf=0.7,type=activation.tsv", GDB_NS_FILE},
+		{"A/neighbors@min-conf=2.tsv", -ENOENT},
+		{"A/neighbors@bogus=1.tsv", -ENOENT},
+		{"A/neighbors.xls", -ENOENT},
+		{"A/khop-2.graphml", GDB_NS_FILE},
+		{"A/khop-x.json", -ENOENT},
+		{"A/upstream-1.json", GDB_NS_FILE},
+		{"nope", -ENOENT},
+		{"nope/info.json", -ENOENT},
+		{"path", GDB_NS_DIR},
+		{"path/A", GDB_NS_DIR},
+		{"path/A/D.json", GDB_NS_FILE},
+		{"path/A/D", GDB_NS_DIR},
+		{"path/A/D/paths@max-len=3.json", GDB_NS_FILE},
+		{"pathways", GDB_NS_DIR},
+		{"pathways/P1.cyjs", GDB_NS_FILE},
+		{"pathways/P1/members.tsv", GDB_NS_FILE},
+		{"pathways/P9.cyjs", -ENOENT},
+		{"crosstalk/P1/P2.json", GDB_NS_FILE},
+		{"enrich/A,B.tsv", GDB_NS_FILE},
+		{"@t", GDB_NS_DIR},
+		{"@t/A/neighbors.tsv", GDB_NS_FILE},
+		{"@u/A", -ENOENT},
+		{"@zz", -ENOENT},
+		{"components.tsv", GDB_NS_FILE},
+		{"degree.tsv", GDB_NS_FILE},
+		{"networks.json", GDB_NS_FILE},
+	};
+
+	if (open_provider(dir, &s, &p, &ctx) < 0) {
+		failures++;
+		return;
+	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *data = NULL, err[256];
+		size_t len = 0;
+		int rc = p->resolve(ctx, cases[i].path, &data, &len, err,
+				    sizeof(err));
+		CHECK(rc == cases[i].rc, "%s: %d, expected %d", cases[i].path,
+		      rc, cases[i].rc);
+		if (rc == GDB_NS_FILE)
+			CHECK(len > 0 && data && strlen(data) == len,
+			      "%s: content", cases[i].path);
+		free(data);
+	}
+	p->destroy(ctx);
+	gdb_store_close(s);
+}
+
+int main(int argc, char **argv)
+{
+	char dir[] = "/tmp/test_graph.XXXXXX";
+	char cmd[512];
+
+	if (argc >= 3 && !strcmp(argv[1], "query"))
+		return cmd_query(argv[2]);
+	if (argc >= 4 && !strcmp(argv[1], "list"))
+		return cmd_list(argv[2], argv[3]);
+	if (argc >= 5 && !strcmp(argv[1], "bench"))
+		return cmd_bench(argv[2], atoi(argv[3]), argv + 4, argc - 4);
+	if (argc >= 3 && !strcmp(argv[1], "open"))
+		return cmd_open(argv[2]);
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	rmdir(dir);
+	build(dir);
+	if (!failures) {
+		selftest_queries(dir);
+		selftest_provider(dir);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	if (failures) {
+		fprintf(stderr, "%d failure(s)\n", failures);
+		return 1;
+	}
+	printf("graph: all checks passed\n");
+	return 0;
+}
