@@ -883,7 +883,7 @@ static void *pf_main(void *arg)
 
 	for (;;) {
 		struct pf_req r;
-		uint32_t todo[PF_BATCH];
+		uint32_t missing[PF_BATCH];
 		unsigned n = 0;
 
 		if (!spare_ready(c)) {
@@ -913,13 +913,13 @@ static void *pf_main(void *arg)
 		pthread_mutex_unlock(&c->pf_lock);
 		for (uint32_t b = r.first; b < r.first + r.count; b++) {
 			if (!resident(c, r.contig, b))
-				todo[n++] = b;
+				missing[n++] = b;
 			if (n == PF_BATCH || (n && b + 1 == r.first + r.count)) {
-				advise_batch(c, r.contig, todo, n);
+				advise_batch(c, r.contig, missing, n);
 				for (unsigned i = 0; i < n; i++) {
-					uint64_t key = make_key(r.contig, todo[i]);
+					uint64_t key = make_key(r.contig, missing[i]);
 					(void)load_block(c, key_hash(key) % NSHARDS,
-							 r.contig, todo[i], 1,
+							 r.contig, missing[i], 1,
 							 NULL);
 				}
 				n = 0;
