@@ -24,6 +24,32 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "mount: needs a FUSE mount")
 
 
+def _asan_lib_without_runtime():
+    """True when libgenomedb.so is ASan-built but this Python has no ASan
+    runtime: loading it with ctypes then kills the process without a word."""
+    so = os.path.join(U.BUILD, "libgenomedb.so")
+    try:
+        with open(so, "rb") as f:
+            instrumented = b"libasan.so" in f.read()
+        with open("/proc/self/maps") as f:
+            loaded = "libasan" in f.read()
+    except OSError:
+        return False
+    return instrumented and not loaded
+
+
+def pytest_sessionstart(session):
+    if _asan_lib_without_runtime():
+        tr = session.config.pluginmanager.get_plugin("terminalreporter")
+        msg = (f"WARNING: {U.BUILD}/libgenomedb.so is built with AddressSanitizer; ctypes tests "
+               f"abort pytest silently unless it runs as LD_PRELOAD=$(gcc -print-file-name=libasan.so) "
+               f"ASAN_OPTIONS=detect_leaks=0 (children get neither; see gdbutil._unpreload_sanitizers)")
+        if tr is not None:
+            tr.write_line(msg, red=True, bold=True)
+        else:
+            sys.__stderr__.write(msg + "\n")
+
+
 @pytest.fixture(scope="session")
 def genomedb():
     """Path of the genomedb binary; fails (not skips) when it is missing."""

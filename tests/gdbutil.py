@@ -24,6 +24,31 @@ BUILD = os.path.abspath(os.environ.get("GENOMEDB_BUILD", os.path.join(REPO, "bui
 BINARY = os.path.join(BUILD, "genomedb")
 IN_CI = os.environ.get("CI") == "true"
 SAN_MARKERS = ("AddressSanitizer", "runtime error:", "LeakSanitizer")
+
+
+def _unpreload_sanitizers():
+    """ctypes tests can load an ASan-built libgenomedb.so only when pytest
+    itself runs with the ASan runtime preloaded (LD_PRELOAD=libasan.so,
+    usually with ASAN_OPTIONS=detect_leaks=0 for Python). That must not leak
+    into the children (genomedb, samtools, coreutils): drop the preload and
+    give them GENOMEDB_CHILD_ASAN_OPTIONS (default: ASan's defaults, so leak
+    checking of genomedb stays on)."""
+    pre = os.environ.get("LD_PRELOAD", "")
+    if "libasan" not in pre and "libubsan" not in pre:
+        return
+    keep = [x for x in pre.replace(":", " ").split() if "libasan" not in x and "libubsan" not in x]
+    if keep:
+        os.environ["LD_PRELOAD"] = " ".join(keep)
+    else:
+        del os.environ["LD_PRELOAD"]
+    child = os.environ.get("GENOMEDB_CHILD_ASAN_OPTIONS")
+    if child is None:
+        os.environ.pop("ASAN_OPTIONS", None)
+    else:
+        os.environ["ASAN_OPTIONS"] = child
+
+
+_unpreload_sanitizers()
 BLOCK = 65536
 RESERVED = ("graph", "variants", "reads", "annotations", "compute", ".gdb")
 
