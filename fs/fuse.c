@@ -246,24 +246,7 @@ static void node_link(struct node *n)
 	__atomic_add_fetch(&FS.live_nodes, 1, __ATOMIC_RELAXED);
 }
 
-static void node_free(struct node *n)
-{
-	pthread_mutex_lock(&FS.nodes_lock);
-	n->prev->next = n->next;
-	n->next->prev = n->prev;
-	pthread_mutex_unlock(&FS.nodes_lock);
-	__atomic_sub_fetch(&FS.live_nodes, 1, __ATOMIC_RELAXED);
-	gdb_view_free(n->view);
-	if (n->stream) {
-		gdb_cache_stream_destroy(n->stream);
-		free(n->stream);
-	}
-	free(n->text);
-	free(n->path);
-	free(n);
-}
-
-/* Give a sequence-file node its prefetch stream state. */
+/* Give a sequence-file node its prefetch stream state, or take it back. */
 static int attach_stream(struct node *n)
 {
 	n->stream = malloc(sizeof(*n->stream));
@@ -272,6 +255,30 @@ static int attach_stream(struct node *n)
 	gdb_cache_stream_init(n->stream);
 	return 0;
 }
+
+static void detach_stream(struct node *n)
+{
+	if (!n->stream)
+		return;
+	gdb_cache_stream_destroy(n->stream);
+	free(n->stream);
+	n->stream = NULL;
+}
+
+static void node_free(struct node *n)
+{
+	pthread_mutex_lock(&FS.nodes_lock);
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	pthread_mutex_unlock(&FS.nodes_lock);
+	__atomic_sub_fetch(&FS.live_nodes, 1, __ATOMIC_RELAXED);
+	gdb_view_free(n->view);
+	detach_stream(n);
+	free(n->text);
+	free(n->path);
+	free(n);
+}
+
 
 static void reply_entry(fuse_req_t req, struct node *n)
 {
@@ -1588,10 +1595,7 @@ static void free_tree(void)
 	for (uint32_t i = 0; FS.asms && i < na; i++) {
 		struct asm_nodes *an = &FS.asms[i];
 		gdb_view_free(an->fa.view);
-		if (an->fa.stream) {
-			gdb_cache_stream_destroy(an->fa.stream);
-			free(an->fa.stream);
-		}
+		detach_stream(&an->fa);
 		free(an->fai.text);
 		free(an->dict.text);
 		free(an->fa_name);
@@ -1600,10 +1604,7 @@ static void free_tree(void)
 	}
 	for (uint32_t i = 0; FS.contigs && i < nc; i++) {
 		gdb_view_free(FS.contigs[i].fa.view);
-		if (FS.contigs[i].fa.stream) {
-			gdb_cache_stream_destroy(FS.contigs[i].fa.stream);
-			free(FS.contigs[i].fa.stream);
-		}
+		detach_stream(&FS.contigs[i].fa);
 		free(FS.contigs[i].fai.text);
 		free(FS.contigs[i].esc);
 	}
