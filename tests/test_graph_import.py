@@ -1,5 +1,5 @@
 """`genomedb import graph`: every format on real files (tests/data/graph,
-and /work/shared/data/networks when present) and on generated STRING and
+and ../shared/data/networks beside the clone when present) and on generated STRING and
 BioGRID files; malformed inputs fail with "FILE:LINE: reason", exit 1,
 and leave the store byte-identical; usage errors exit 2."""
 import gzip
