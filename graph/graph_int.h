@@ -6,6 +6,7 @@
 #define GDB_GRAPH_INT_H
 
 #include <stdint.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "graph/graph.h"
@@ -67,16 +68,21 @@ static inline void graph_qsort_r(void *base, size_t n, size_t size,
 		qsort_r(base, n, size, cmp, arg);
 }
 
-/* A growable text buffer (renderers). */
-typedef struct graph_buf {
-	char *p;
-	size_t len, cap, max;
-	int err;		/* first error: -ENOMEM or -EFBIG */
-} graph_buf;
+/* Renderers build text in the project's growing buffer (common/gdb.h),
+ * capped by its max; these are the text helpers on top of it. */
+typedef gdb_buf graph_buf;
 
-void graph_buf_put(graph_buf *b, const char *s, size_t n);
-void graph_buf_puts(graph_buf *b, const char *s);
-void graph_buf_printf(graph_buf *b, const char *fmt, ...) GDB_PRINTF(2, 3);
+static inline void graph_buf_put(graph_buf *b, const char *s, size_t n)
+{
+	gdb_buf_add(b, s, n);
+}
+
+static inline void graph_buf_puts(graph_buf *b, const char *s)
+{
+	gdb_buf_add(b, s, strlen(s));
+}
+
+#define graph_buf_printf gdb_buf_printf
 void graph_buf_json_str(graph_buf *b, const char *s);	/* quoted */
 void graph_buf_xml_str(graph_buf *b, const char *s);	/* escaped */
 void graph_buf_tsv_str(graph_buf *b, const char *s);	/* tabs -> ' ' */

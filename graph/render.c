@@ -20,73 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---------------------------------------------------------- the buffer */
-
-static int buf_reserve(graph_buf *b, size_t n)
-{
-	size_t nc;
-	char *p;
-
-	if (b->err)
-		return -1;
-	if (b->len + n + 1 <= b->cap)
-		return 0;
-	if (b->len + n + 1 > b->max) {
-		b->err = -EFBIG;
-		return -1;
-	}
-	nc = b->cap ? b->cap : 4096;
-	while (nc < b->len + n + 1)
-		nc *= 2;
-	if (nc > b->max + 1)
-		nc = b->max + 1;
-	p = realloc(b->p, nc);
-	if (!p) {
-		b->err = -ENOMEM;
-		return -1;
-	}
-	b->p = p;
-	b->cap = nc;
-	return 0;
-}
-
-void graph_buf_put(graph_buf *b, const char *s, size_t n)
-{
-	if (buf_reserve(b, n) < 0)
-		return;
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = 0;
-}
-
-void graph_buf_puts(graph_buf *b, const char *s)
-{
-	graph_buf_put(b, s, strlen(s));
-}
-
-void graph_buf_printf(graph_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (buf_reserve(b, 256) < 0)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		b->err = -EINVAL;
-		return;
-	}
-	if ((size_t)n >= b->cap - b->len) {
-		if (buf_reserve(b, (size_t)n) < 0)
-			return;
-		va_start(ap, fmt);
-		vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-	}
-	b->len += (size_t)n;
-}
+/* ---------------------------------------------------------- text */
 
 void graph_buf_json_str(graph_buf *b, const char *s)
 {
@@ -209,11 +143,16 @@ static void dot_str(graph_buf *b, const char *s)
 
 static int finish(graph_buf *b, char **out, size_t *len)
 {
-	if (!b->err && !b->p)
-		graph_buf_put(b, "", 0);
+	/* Answers stay NUL-terminated text, as callers and tests use them;
+	 * the NUL is not counted in len. */
+	if (gdb_buf_room(b, 1)) {
+		b->len--;
+		b->p[b->len] = 0;
+	}
 	if (b->err) {
-		free(b->p);
-		return b->err;
+		int rc = b->err;
+		gdb_buf_free(b);
+		return rc;
 	}
 	*out = b->p;
 	*len = b->len;
@@ -267,6 +206,19 @@ static void json_limit(graph_buf *b, const char *key, uint64_t v)
 }
 
 /* An edge's attributes as JSON members (no braces). */
+/* A subgraph answer's caps and totals, as every subgraph format states. */
+static void json_subgraph_counts(graph_buf *b, const gdb_graph_result *r)
+{
+	json_limit(b, "limit", r->limit);
+	graph_buf_puts(b, ", ");
+	json_limit(b, "edge_limit", r->edge_limit);
+	graph_buf_printf(b, ", \"total_nodes\": %llu, \"total_edges\": %llu, "
+			 "\"truncated\": %s",
+			 (unsigned long long)r->total_nodes,
+			 (unsigned long long)r->total_edges,
+			 r->truncated ? "true" : "false");
+}
+
 static void json_edge_members(graph_buf *b, const gdb_graph *g,
 			      gdb_graph_eref e)
 {
@@ -430,14 +382,8 @@ static void render_cyjs(graph_buf *b, const gdb_graph *g,
 	graph_buf_puts(b, ", \"query\": ");
 	graph_buf_json_str(b, r->query);
 	graph_buf_puts(b, ", ");
-	json_limit(b, "limit", r->limit);
+	json_subgraph_counts(b, r);
 	graph_buf_puts(b, ", ");
-	json_limit(b, "edge_limit", r->edge_limit);
-	graph_buf_printf(b, ", \"total_nodes\": %llu, \"total_edges\": %llu, "
-			 "\"truncated\": %s, ",
-			 (unsigned long long)r->total_nodes,
-			 (unsigned long long)r->total_edges,
-			 r->truncated ? "true" : "false");
 	json_filter(b, g, r);
 	graph_buf_puts(b, "},\n\"elements\": {\"nodes\": [");
 	for (uint32_t i = 0; i < n && !b->err; i++) {
@@ -923,14 +869,8 @@ static int render_json(graph_buf *b, const gdb_graph *g,
 			graph_buf_json_str(b, gdb_graph_pathway_title(g, r->pw1));
 		}
 		graph_buf_puts(b, ", ");
-		json_limit(b, "limit", r->limit);
-		graph_buf_puts(b, ", ");
-		json_limit(b, "edge_limit", r->edge_limit);
-		graph_buf_printf(b, ", \"total_nodes\": %llu, \"total_edges\": "
-				 "%llu, \"truncated\": %s,\n",
-				 (unsigned long long)r->total_nodes,
-				 (unsigned long long)r->total_edges,
-				 r->truncated ? "true" : "false");
+		json_subgraph_counts(b, r);
+		graph_buf_puts(b, ",\n");
 		json_nodes_dist(b, g, r);
 		graph_buf_puts(b, ",\n\"edges\": ");
 		json_edges(b, g, r->edges, r->nedges);
