@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <errno.h>
 #include <stdlib.h>
 
 #include "graph/graph.h"
@@ -83,6 +84,28 @@ static inline void graph_buf_puts(graph_buf *b, const char *s)
 }
 
 #define graph_buf_printf gdb_buf_printf
+
+/*
+ * ARRAY_ROOM - make room for one more element of a doubling array whose
+ * element count is n and capacity cap (first allocation: first elements).
+ * Evaluates to 0, or -ENOMEM with arr and cap unchanged.
+ */
+#define ARRAY_ROOM(arr, n, cap, first)                                         \
+	__extension__({                                                        \
+		int room_rc_ = 0;                                              \
+		if ((n) == (cap)) {                                            \
+			__typeof__(cap) room_nc_ = (cap) ? (cap) * 2 : (first); \
+			__typeof__(arr) room_p_ =                              \
+				realloc((arr), (size_t)room_nc_ * sizeof(*(arr))); \
+			if (room_p_) {                                         \
+				(arr) = room_p_;                               \
+				(cap) = room_nc_;                              \
+			} else {                                               \
+				room_rc_ = -ENOMEM;                            \
+			}                                                      \
+		}                                                              \
+		room_rc_;                                                      \
+	})
 void graph_buf_json_str(graph_buf *b, const char *s);	/* quoted */
 void graph_buf_xml_str(graph_buf *b, const char *s);	/* escaped */
 void graph_buf_tsv_str(graph_buf *b, const char *s);	/* tabs -> ' ' */

@@ -141,15 +141,9 @@ static int hv_push(void *arg, const hit *h)
 {
 	hitvec *hv = arg;
 
-	if (hv->n == hv->cap) {
-		uint64_t nc = hv->cap ? hv->cap * 2 : 256;
-		hit *p = realloc(hv->v, (size_t)nc * sizeof(hit));
-		if (!p) {
-			hv->err = -ENOMEM;
-			return 1;
-		}
-		hv->v = p;
-		hv->cap = nc;
+	if (ARRAY_ROOM(hv->v, hv->n, hv->cap, 256) < 0) {
+		hv->err = -ENOMEM;
+		return 1;
 	}
 	hv->v[hv->n++] = *h;
 	return 0;
@@ -295,15 +289,9 @@ static int induced_visit(void *arg, const hit *h)
 		r->truncated = 1;
 		return 0;
 	}
-	if (r->nedges == s->cap) {
-		uint64_t nc = s->cap ? s->cap * 2 : 256;
-		gdb_graph_eref *p = realloc(r->edges, (size_t)nc * sizeof(*p));
-		if (!p) {
-			s->err = -ENOMEM;
-			return 1;
-		}
-		r->edges = p;
-		s->cap = nc;
+	if (ARRAY_ROOM(r->edges, r->nedges, s->cap, 256) < 0) {
+		s->err = -ENOMEM;
+		return 1;
 	}
 	r->edges[r->nedges++] = (gdb_graph_eref){h->net, h->eid};
 	return 0;
@@ -820,14 +808,8 @@ typedef struct pathvec {
 
 static int pv_push(pathvec *pv, path *p)
 {
-	if (pv->n == pv->cap) {
-		uint32_t nc = pv->cap ? pv->cap * 2 : 64;
-		path *q = realloc(pv->v, (size_t)nc * sizeof(path));
-		if (!q)
-			return -ENOMEM;
-		pv->v = q;
-		pv->cap = nc;
-	}
+	if (ARRAY_ROOM(pv->v, pv->n, pv->cap, 64) < 0)
+		return -ENOMEM;
 	pv->v[pv->n++] = *p;
 	memset(p, 0, sizeof(*p));
 	return 0;
@@ -878,15 +860,9 @@ static int dfs_collect(void *arg, const hit *h)
 		s->truncated = 1;
 		return 1;
 	}
-	if (s->bufn == s->bufcap) {
-		uint64_t nc = s->bufcap ? s->bufcap * 2 : 256;
-		step *p = realloc(s->buf, (size_t)nc * sizeof(step));
-		if (!p) {
-			s->err = -ENOMEM;
-			return 1;
-		}
-		s->buf = p;
-		s->bufcap = nc;
+	if (ARRAY_ROOM(s->buf, s->bufn, s->bufcap, 256) < 0) {
+		s->err = -ENOMEM;
+		return 1;
 	}
 	s->buf[s->bufn++] = (step){h->nbr, {h->net, h->eid},
 				   -log(h->conf < 1e-9f ? 1e-9 : h->conf) +
@@ -1383,15 +1359,9 @@ static int xt_visit(void *arg, const hit *h)
 
 	if (h->nbr == s->u || !(s->in[h->nbr] & s->want))
 		return 0;
-	if (s->n == s->cap) {
-		uint64_t nc = s->cap ? s->cap * 2 : 256;
-		gdb_graph_eref *p = realloc(s->v, (size_t)nc * sizeof(*p));
-		if (!p) {
-			s->err = -ENOMEM;
-			return 1;
-		}
-		s->v = p;
-		s->cap = nc;
+	if (ARRAY_ROOM(s->v, s->n, s->cap, 256) < 0) {
+		s->err = -ENOMEM;
+		return 1;
 	}
 	s->v[s->n++] = (gdb_graph_eref){h->net, h->eid};
 	return 0;
