@@ -28,6 +28,21 @@ void tool_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int tool_fail_at(char *err, size_t errlen, const char *path, uint64_t line,
+		 const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(err, errlen, "%s:%llu: ", path,
+			 (unsigned long long)line);
+
+	if (n < 0 || (size_t)n >= errlen)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
 double tool_now(void)
 {
 	struct timespec ts;

@@ -67,21 +67,10 @@ struct imp {
 	int64_t total_bases;
 };
 
-static int fail(struct imp *m, const char *fmt, ...) GDB_PRINTF(2, 3);
-
-#include <stdarg.h>
-
-static int fail(struct imp *m, const char *fmt, ...)
-{
-	va_list ap;
-	int n = snprintf(m->err, sizeof(m->err), "%s:%llu: ", m->path,
-			 (unsigned long long)m->line);
-
-	va_start(ap, fmt);
-	vsnprintf(m->err + n, sizeof(m->err) - (size_t)n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+/* "FILE:LINE: reason" into m->err; evaluates to -1. */
+#define fail(m, ...)                                                           \
+	tool_fail_at((m)->err, sizeof((m)->err), (m)->path, (m)->line,         \
+		     __VA_ARGS__)
 
 static void progress(struct imp *m, int final)
 {

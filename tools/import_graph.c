@@ -20,7 +20,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -82,19 +81,10 @@ struct imp {
 	uint64_t lines;
 };
 
-static int fail(struct imp *m, const char *fmt, ...) GDB_PRINTF(2, 3);
-
-static int fail(struct imp *m, const char *fmt, ...)
-{
-	va_list ap;
-	int n = snprintf(m->err, sizeof(m->err), "%s:%llu: ", m->path,
-			 (unsigned long long)m->line);
-
-	va_start(ap, fmt);
-	vsnprintf(m->err + n, sizeof(m->err) - (size_t)n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+/* "FILE:LINE: reason" into m->err; evaluates to -1. */
+#define fail(m, ...)                                                           \
+	tool_fail_at((m)->err, sizeof((m)->err), (m)->path, (m)->line,         \
+		     __VA_ARGS__)
 
 static int oom(struct imp *m)
 {

@@ -20,6 +20,14 @@
 void tool_err(const char *fmt, ...) GDB_PRINTF(1, 2);
 
 /*
+ * tool_fail_at - write "PATH:LINE: <msg>" into err (an importer's error for
+ * bad input; the caller prints it after undoing its transaction).
+ * @return -1, so parsers can `return tool_fail_at(...)`
+ */
+int tool_fail_at(char *err, size_t errlen, const char *path, uint64_t line,
+		 const char *fmt, ...) GDB_PRINTF(5, 6);
+
+/*
  * An input file, plain or gzip/bgzip (detected by magic), read in
  * decompressed chunks while its raw bytes are hashed (SHA-256, for
  * provenance) and counted (for progress).
