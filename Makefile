@@ -39,7 +39,7 @@ TOOL_SRC := $(wildcard tools/*.c)
 TOOL_OBJ := $(TOOL_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-HEADERS  := $(wildcard */*.h)
+HEADERS  := $(wildcard */*.h) $(wildcard tests/unit/*.h)
 
 .PHONY: all test unit pytest asan deps demo demo-stop bench bench-scale format format-check clean
 

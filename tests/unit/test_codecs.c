@@ -28,29 +28,13 @@
 #include "codecs/codecs.h"
 #include "simd/simd.h"
 
+#define UNIT_SEED 0x243f6a8885a308d3ull
+#include "tests/unit/unit.h"
+
 #define MAXB GDB_DNA_BLOCK_BASES
-#define MAX_REPORTS 30
 
-static int failures;
 static long corrupt_logs;
-static uint64_t rng_state = 0x243f6a8885a308d3ull;
 
-static void fail(int line, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void fail(int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (++failures > MAX_REPORTS)
-		return;
-	fprintf(stderr, "test_codecs.c:%d: FAIL: ", line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-#define FAIL(...) fail(__LINE__, __VA_ARGS__)
 
 /* Corruption reports are expected by the thousand here: count them. */
 static void quiet_sink(enum gdb_log_level level, const char *line)
@@ -60,28 +44,9 @@ static void quiet_sink(enum gdb_log_level level, const char *line)
 	corrupt_logs++;
 }
 
-static uint64_t rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
-
 static uint32_t rnd_below(uint32_t n)
 {
 	return (uint32_t)(rnd() % n);
-}
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p) {
-		fprintf(stderr, "test_codecs: out of memory\n");
-		exit(1);
-	}
-	return p;
 }
 
 static int is_upper_acgt(char c)

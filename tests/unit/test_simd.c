@@ -20,50 +20,14 @@
 
 #include "simd/simd.h"
 
+#define UNIT_SEED 0x9e3779b97f4a7c15ull
+#include "tests/unit/unit.h"
+
 #define GUARD 32
 #define GUARD_BYTE 0xa5
-#define MAX_REPORTS 30
 
-static int failures;
 static const gdb_simd_kernels *levels[GDB_SIMD_NLEVELS];
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
-static void fail(int line, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void fail(int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (++failures > MAX_REPORTS)
-		return;
-	fprintf(stderr, "test_simd.c:%d: FAIL: ", line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-#define FAIL(...) fail(__LINE__, __VA_ARGS__)
-
-static uint64_t rnd(void)
-{
-	/* xorshift64*: deterministic, so a failure reproduces */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p) {
-		fprintf(stderr, "test_simd: out of memory\n");
-		exit(1);
-	}
-	return p;
-}
 
 /* ---- naive references, straight from the definitions in simd.h ---- */
 

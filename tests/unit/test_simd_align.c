@@ -20,34 +20,11 @@
 
 #include "simd/simd.h"
 
-#define MAX_REPORTS 30
+#define UNIT_SEED 0x853c49e6748fea9bull
+#include "tests/unit/unit.h"
 
-static int failures;
-static uint64_t rng_state = 0x853c49e6748fea9bull;
 
-static void fail(int line, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void fail(int line, const char *fmt, ...)
-{
-	va_list ap;
 
-	if (++failures > MAX_REPORTS)
-		return;
-	fprintf(stderr, "test_simd_align.c:%d: FAIL: ", line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-#define FAIL(...) fail(__LINE__, __VA_ARGS__)
-
-static uint64_t rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
 
 static char *rand_seq(size_t n, const char *alpha)
 {

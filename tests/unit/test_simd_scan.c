@@ -19,44 +19,12 @@
 #include "common/gdb.h"
 #include "simd/simd.h"
 
-#define MAX_REPORTS 30
+#define UNIT_SEED 0x2545f4914f6cdd1dull
+#include "tests/unit/unit.h"
 
-static int failures;
-static uint64_t rng_state = 0x2545f4914f6cdd1dull;
+
 static const gdb_simd_analysis_kernels *lv[GDB_SIMD_NLEVELS];
 
-static void fail(int line, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void fail(int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (++failures > MAX_REPORTS)
-		return;
-	fprintf(stderr, "test_simd_scan.c:%d: FAIL: ", line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-#define FAIL(...) fail(__LINE__, __VA_ARGS__)
-
-static uint64_t rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p)
-		exit(1);
-	return p;
-}
 
 static const char *alphabets[] = {
 	"ACGT", "ACGTN", "acgtACGTnN", "ACGTRYSWKMBDHVNUu", "CG", "N",
