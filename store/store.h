@@ -89,7 +89,8 @@ typedef struct gdb_object {
 	uint64_t segment_bytes;
 } gdb_object;
 
-/* Provenance of one import (strings borrowed, valid until close). */
+/* Provenance of one source file of an import (strings borrowed, valid
+ * until close); an import of several files has one entry per file. */
 typedef struct gdb_provenance {
 	const char *target;	/* assembly name */
 	const char *source;	/* source file name as given */
@@ -255,7 +256,11 @@ GDB_MUST_CHECK int gdb_txn_contig_end(gdb_txn *t, int64_t length,
 				      const uint8_t md5[16],
 				      const uint8_t sha512t24[24]);
 
-/* Record where the data came from (strings copied). */
+/*
+ * Record where the data came from (strings copied): once per source file,
+ * in the order read (an import of several files records each). At least
+ * one is required before commit.
+ */
 GDB_MUST_CHECK int gdb_txn_provenance(gdb_txn *t, const gdb_provenance *p);
 
 /*

@@ -42,8 +42,8 @@ struct gdb_txn {
 	/* names of this assembly's contigs, for duplicate detection */
 	char **names;
 	uint32_t names_cap;
-	gdb_mf_prov prov;
-	int have_prov;
+	gdb_mf_prov *prov;		/* one per source file, in order */
+	uint32_t nprov;
 	uint32_t kind;			/* GDB_KIND_DNA or GDB_OBJECT_SECTIONS */
 	/* sections object being built */
 	uint32_t nsec;
@@ -505,17 +505,23 @@ int gdb_txn_contig_end(gdb_txn *t, int64_t length, uint32_t line_width,
 
 int gdb_txn_provenance(gdb_txn *t, const gdb_provenance *p)
 {
-	if (t->have_prov)
-		return -EINVAL;
-	t->prov.target = strdup(p->target);
-	t->prov.source = strdup(p->source);
-	t->prov.command = strdup(p->command);
-	if (!t->prov.target || !t->prov.source || !t->prov.command)
+	gdb_mf_prov *v = realloc(t->prov, (t->nprov + 1) * sizeof(*v)), *e;
+
+	if (!v)
 		return -ENOMEM;
-	t->prov.source_bytes = p->source_bytes;
-	memcpy(t->prov.sha256, p->sha256, 32);
-	t->prov.time = p->time;
-	t->have_prov = 1;
+	t->prov = v;
+	e = &v[t->nprov];
+	memset(e, 0, sizeof(*e));
+	/* Counted before the copies, so abort frees what was copied. */
+	t->nprov++;
+	e->target = strdup(p->target);
+	e->source = strdup(p->source);
+	e->command = strdup(p->command);
+	if (!e->target || !e->source || !e->command)
+		return -ENOMEM;
+	e->source_bytes = p->source_bytes;
+	memcpy(e->sha256, p->sha256, 32);
+	e->time = p->time;
 	return 0;
 }
 
@@ -582,7 +588,7 @@ int gdb_txn_commit(gdb_txn *t, uint64_t *generation, char *err,
 	uint32_t icrc;
 	int rc;
 
-	if (!t->asm_name || t->in_contig || t->in_section || !t->have_prov ||
+	if (!t->asm_name || t->in_contig || t->in_section || !t->nprov ||
 	    (t->kind == GDB_KIND_DNA && t->ncontigs == 0)) {
 		gdb_txn_abort(t);
 		return -EINVAL;
@@ -593,7 +599,7 @@ int gdb_txn_commit(gdb_txn *t, uint64_t *generation, char *err,
 		goto fail;
 	/* 3: the next manifest: old entries plus ours; written and fsynced. */
 	asms = calloc(t->mf.nasm + 1, sizeof(*asms));
-	prov = calloc(t->mf.nprov + 1, sizeof(*prov));
+	prov = calloc(t->mf.nprov + t->nprov, sizeof(*prov));
 	if (!asms || !prov) {
 		rc = -ENOMEM;
 		goto fail;
@@ -607,12 +613,12 @@ int gdb_txn_commit(gdb_txn *t, uint64_t *generation, char *err,
 		.index_crc = icrc,
 		.kind = t->kind,
 	};
-	prov[t->mf.nprov] = t->prov;
+	memcpy(prov + t->mf.nprov, t->prov, t->nprov * sizeof(*prov));
 	m = (gdb_manifest){
 		.generation = t->mf.generation + 1,
 		.next_segment_id = t->seg_id + 1,
 		.nasm = t->mf.nasm + 1,
-		.nprov = t->mf.nprov + 1,
+		.nprov = t->mf.nprov + t->nprov,
 		.asms = asms,
 		.prov = prov,
 	};
@@ -678,9 +684,12 @@ void gdb_txn_abort(gdb_txn *t)
 	for (uint32_t i = 0; i < t->names_cap; i++)
 		free(t->names[i]);
 	free(t->names);
-	free(t->prov.target);
-	free(t->prov.source);
-	free(t->prov.command);
+	for (uint32_t i = 0; i < t->nprov; i++) {
+		free(t->prov[i].target);
+		free(t->prov[i].source);
+		free(t->prov[i].command);
+	}
+	free(t->prov);
 	gdb_manifest_free(&t->mf);
 	free(t->asm_name);
 	gdb_buf_free(&t->idx);

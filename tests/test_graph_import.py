@@ -316,3 +316,22 @@ def test_provenance_recorded(genomedb, tmp_path):
     r = U.gdb("info", s)
     assert r.rc == 0
     assert "gal" in r.out.decode()
+
+
+def test_provenance_names_every_file(genomedb, tmp_path):
+    """A multi-file import records each file (name, size, SHA-256), in the
+    order read: links first, then protein.info, then aliases."""
+    import hashlib
+    import json
+    s = new_store(tmp_path)
+    files, _, _ = GC.write_string(str(tmp_path))
+    assert imp(s, "string", files[2], files[0], files[1]).rc == 0
+    r = U.gdb("info", s, "--json")
+    assert r.rc == 0
+    prov = [p for p in json.loads(r.out)["provenance"] if p["target"] == "string"]
+    assert [p["source"] for p in prov] == [str(files[0]), str(files[1]), str(files[2])]
+    for p in prov:
+        data = open(p["source"], "rb").read()
+        assert p["source_bytes"] == len(data)
+        assert p["sha256"] == hashlib.sha256(data).hexdigest()
+    assert len({p["command"] for p in prov}) == 1 and len({p["time"] for p in prov}) == 1

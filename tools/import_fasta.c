@@ -368,7 +368,6 @@ int cmd_import(int argc, char **argv)
 	gdb_provenance prov;
 	uint64_t gen = 0, seg_bytes, in_bytes;
 	char err[1024];
-	const char *sde;
 	double el;
 	int rc, quiet = 0, level = 0;
 
@@ -455,14 +454,7 @@ int cmd_import(int argc, char **argv)
 		rc = EXIT_FAIL;
 		goto out;
 	}
-	memset(&prov, 0, sizeof(prov));
-	prov.target = asmname;
-	prov.source = file;
-	prov.source_bytes = tool_src_raw_bytes(m.src);
-	tool_src_sha256(m.src, prov.sha256);
-	prov.command = tool_cmdline;
-	sde = getenv("SOURCE_DATE_EPOCH");
-	prov.time = sde ? strtoll(sde, NULL, 10) : (int64_t)time(NULL);
+	tool_src_provenance(m.src, asmname, file, &prov);
 	in_bytes = prov.source_bytes;
 	if (gdb_txn_provenance(m.txn, &prov) < 0) {
 		tool_err("out of memory");

@@ -1931,8 +1931,9 @@ int cmd_import_graph(int argc, char **argv)
 	gdb_txn *txn = NULL;
 	char err[1024];
 	double t0 = tool_now();
-	uint64_t nedges = 0, gen = 0, first_bytes = 0, read_edges = 0;
-	uint8_t first_sha[32];
+	uint64_t nedges = 0, gen = 0, read_edges = 0;
+	gdb_provenance prov[256];	/* one per file, in the order read */
+	int nprov = 0;
 
 	memset(&m, 0, sizeof(m));
 	m.directed = -1;
@@ -2115,10 +2116,8 @@ int cmd_import_graph(int argc, char **argv)
 				tool_err("%s", m.err);
 				goto out;
 			}
-			if (i == 0 || !first_bytes) {
-				first_bytes = tool_src_raw_bytes(m.src);
-				tool_src_sha256(m.src, first_sha);
-			}
+			tool_src_provenance(m.src, net, files[i],
+					    &prov[nprov++]);
 			if (!quiet)
 				fprintf(stderr, "read %s (%s): %u nodes, %llu "
 					"edges, %u pathways so far\n",
@@ -2145,21 +2144,11 @@ int cmd_import_graph(int argc, char **argv)
 		tool_err("%s: %s", store, err);
 		goto out;
 	}
-	{
-		gdb_provenance prov;
-		const char *sde = getenv("SOURCE_DATE_EPOCH");
-		memset(&prov, 0, sizeof(prov));
-		prov.target = net;
-		prov.source = files[0];
-		prov.source_bytes = first_bytes;
-		memcpy(prov.sha256, first_sha, 32);
-		prov.command = tool_cmdline ? tool_cmdline : "import graph";
-		prov.time = sde ? strtoll(sde, NULL, 10) : (int64_t)time(NULL);
-		if (gdb_txn_provenance(txn, &prov) < 0) {
+	for (int i = 0; i < nprov; i++)
+		if (gdb_txn_provenance(txn, &prov[i]) < 0) {
 			tool_err("out of memory");
 			goto out;
 		}
-	}
 	{
 		int crc = gdb_txn_commit(txn, &gen, err, sizeof(err));
 		txn = NULL;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -189,4 +190,18 @@ void tool_src_close(tool_src *s)
 	EVP_MD_CTX_free(s->sha);
 	free(s->raw);
 	free(s);
+}
+
+void tool_src_provenance(tool_src *s, const char *target, const char *path,
+			 gdb_provenance *p)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+
+	memset(p, 0, sizeof(*p));
+	p->target = target;
+	p->source = path;
+	p->source_bytes = tool_src_raw_bytes(s);
+	tool_src_sha256(s, p->sha256);
+	p->command = tool_cmdline ? tool_cmdline : "genomedb import";
+	p->time = sde ? strtoll(sde, NULL, 10) : (int64_t)time(NULL);
 }

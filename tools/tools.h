@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "common/gdb.h"
+#include "store/store.h"
 
 /* Exit codes of the genomedb command. */
 #define EXIT_OK 0
@@ -42,6 +43,14 @@ uint64_t tool_src_raw_bytes(const tool_src *s);
 uint64_t tool_src_total_bytes(const tool_src *s);
 void tool_src_sha256(tool_src *s, uint8_t out[32]);
 void tool_src_close(tool_src *s);
+
+/*
+ * tool_src_provenance - the provenance of an import of s (read to its end)
+ * into target: source = path, its size and SHA-256 on disk, the command
+ * line, the time (SOURCE_DATE_EPOCH when set). Strings are borrowed.
+ */
+void tool_src_provenance(tool_src *s, const char *target, const char *path,
+			 gdb_provenance *p);
 
 /* Seconds since an arbitrary start (CLOCK_MONOTONIC). */
 double tool_now(void);
