@@ -6,6 +6,8 @@
  *   kmers/<asm>/<contig>/<start>-<end>[@k=N,top=N,canonical=0|1].tsv
  *   motif/<asm>/<contig>/<start>-<end>/<IUPAC>.bed
  *   align/<asm>/<contig>/<start>-<end>/<QUERY>[@match=N,mismatch=N,open=N,extend=N].sam
+ *   align/<asm>/<contig>/<start>-<end>/@<SET>[@...].sam   every query of
+ *       the FASTA the user copied to the inbox, queries/<SET>.fa
  *
  * Coordinates in names are 1-based inclusive (end clamped), as everywhere
  * on the mount; BED output is 0-based as BED always is. The bases come
@@ -33,11 +35,16 @@
 #define MAX_ALIGN_TARGET ((int64_t)16 << 20)
 #define GC_BATCH 4096		/* windows computed per kernel call */
 #define MAX_QUERY 1000
+#define MAX_SET_QUERIES 100000
+/* Cells (query bases x target bases, both strands) a query set may cost:
+ * about ten seconds of the striped kernels on two cores here. */
+#define MAX_SET_CELLS ((double)1e11)
 #define KMER_TABLE_BYTES ((size_t)512 << 20)
 
 struct cctx {
 	const gdb_store *s;
 	gdb_cache *c;
+	gdb_inbox *inbox;	/* queries/ */
 };
 
 /* Parameters "a=1,b=2" after '@' in a name; unknown keys are errors. */
@@ -438,31 +445,87 @@ static void sam_cigar(gdb_buf *o, const char *cig, int64_t qb, int64_t qe,
 		gdb_buf_printf(o, "%lldS", (long long)(qlen - qe));
 }
 
-static int do_align(struct cctx *x, const gdb_contig *c, int64_t beg,
-		    int64_t end, char *name, char **data, size_t *len,
-		    char *err, size_t errlen)
+/* "@match=N,..." of an alignment file: v = match, mismatch, open, extend. */
+static int align_params(const char *ps, int64_t v[4], gdb_align_scoring *sc,
+			char *err, size_t errlen)
 {
 	struct params p = {.keys = {"match", "mismatch", "open", "extend"},
 			   .n = 4};
-	int64_t v[4] = {2, -3, 5, 2};
-	char *query, *ps, *seq = NULL, *rq = NULL;
-	gdb_align_scoring sc;
-	gdb_align_ws *ws = NULL;
-	gdb_align_result fw, rv, *best;
-	gdb_buf o = OUT_INIT;
-	size_t ql;
-	int rc, rev;
 
-	if (split_name(name, ".sam", &query, &ps) < 0 ||
-	    params_parse(&p, ps, err, errlen) < 0)
+	v[0] = 2, v[1] = -3, v[2] = 5, v[3] = 2;
+	if (params_parse(&p, ps, err, errlen) < 0)
 		return -ENOENT;
 	for (int i = 0; i < 4; i++)
 		if (p.set[i] && param_int(&p, i, -127, 127, &v[i]) < 0)
 			return -ENOENT;
+	if (gdb_align_scoring_dna((int)v[0], (int)v[1], (int)v[2], (int)v[3],
+				  sc) < 0)
+		return -ENOENT;
+	return 0;
+}
+
+static void sam_header(gdb_buf *o, const gdb_contig *c, const int64_t v[4],
+		       const char *what)
+{
+	gdb_buf_printf(o, "@HD\tVN:1.6\tSO:unsorted\n@SQ\tSN:%s\tLN:%lld\n"
+		   "@PG\tID:genomedb\tPN:genomedb\tCL:local alignment%s%s, "
+		   "match=%lld mismatch=%lld open=%lld extend=%lld\n",
+		   c->name, (long long)c->length, what ? " of " : "",
+		   what ? what : "", (long long)v[0], (long long)v[1],
+		   (long long)v[2], (long long)v[3]);
+}
+
+/*
+ * One query's best local hit as a SAM record, given the score-only
+ * results of both strands (rq is the query's reverse complement): the
+ * better strand (forward on a tie) is aligned again with traceback.
+ */
+static int sam_best(gdb_buf *o, const gdb_align_scoring *sc,
+		    const gdb_contig *c, int64_t beg, const char *qname,
+		    const char *q, const char *rq, size_t ql, const char *seq,
+		    size_t tlen, gdb_align_ws *ws, gdb_align_result fw,
+		    gdb_align_result rv)
+{
+	int rev = rv.score > fw.score;
+	gdb_align_result *best = rev ? &rv : &fw;
+	int rc;
+
+	if (best->score <= 0) {
+		gdb_buf_printf(o, "%s\t4\t*\t0\t0\t*\t*\t0\t0\t%s\t*\tAS:i:0\n",
+			   qname, q);
+		return 0;
+	}
+	rc = gdb_align(sc, GDB_ALIGN_LOCAL, rev ? rq : q, ql, seq, tlen,
+		       GDB_ALIGN_TRACE, ws, best);
+	if (rc < 0)
+		return rc;
+	gdb_buf_printf(o, "%s\t%d\t%s\t%lld\t255\t", qname, rev ? 16 : 0,
+		   c->name, (long long)(beg + best->target_begin + 1));
+	sam_cigar(o, best->cigar, best->query_begin, best->query_end,
+		  (int64_t)ql);
+	gdb_buf_printf(o, "\t*\t0\t0\t%s\t*\tAS:i:%lld\n", rev ? rq : q,
+		   (long long)best->score);
+	return 0;
+}
+
+static int do_align(struct cctx *x, const gdb_contig *c, int64_t beg,
+		    int64_t end, char *name, char **data, size_t *len,
+		    char *err, size_t errlen)
+{
+	int64_t v[4];
+	char *query, *ps, *seq = NULL, *rq = NULL;
+	gdb_align_scoring sc;
+	gdb_align_ws *ws = NULL;
+	gdb_align_result fw, rv;
+	gdb_buf o = OUT_INIT;
+	size_t ql, tl = (size_t)(end - beg);
+	int rc;
+
+	if (split_name(name, ".sam", &query, &ps) < 0 ||
+	    align_params(ps, v, &sc, err, errlen) < 0)
+		return -ENOENT;
 	ql = strlen(query);
-	if (ql == 0 || ql > MAX_QUERY ||
-	    gdb_align_scoring_dna((int)v[0], (int)v[1], (int)v[2], (int)v[3],
-				  &sc) < 0)
+	if (ql == 0 || ql > MAX_QUERY)
 		return -ENOENT;
 	for (size_t i = 0; i < ql; i++)
 		if (!strchr("ACGTNacgtn", query[i]))
@@ -476,45 +539,23 @@ static int do_align(struct cctx *x, const gdb_contig *c, int64_t beg,
 	if (rc == 0) {
 		gdb_simd()->revcomp(query, ql, rq);
 		rq[ql] = 0;
-		/* Both strands; the reverse strand's CIGAR is taken second,
-		 * so keep the forward result's text first. */
-		rc = gdb_align(&sc, GDB_ALIGN_LOCAL, rq, ql, seq,
-			       (size_t)(end - beg), 0, ws, &rv);
+		rc = gdb_align(&sc, GDB_ALIGN_LOCAL, rq, ql, seq, tl, 0, ws,
+			       &rv);
 	}
 	if (rc == 0)
-		rc = gdb_align(&sc, GDB_ALIGN_LOCAL, query, ql, seq,
-			       (size_t)(end - beg), 0, ws, &fw);
-	rev = rc == 0 && rv.score > fw.score;
-	if (rc == 0)
-		rc = gdb_align(&sc, GDB_ALIGN_LOCAL, rev ? rq : query, ql, seq,
-			       (size_t)(end - beg), GDB_ALIGN_TRACE, ws,
-			       rev ? &rv : &fw);
-	best = rev ? &rv : &fw;
-	if (rc < 0) {
-		if (rc == -E2BIG)
-			gdb_seterr(err, errlen, "alignment too large");
-		goto out;
+		rc = gdb_align(&sc, GDB_ALIGN_LOCAL, query, ql, seq, tl, 0, ws,
+			       &fw);
+	if (rc == 0) {
+		sam_header(&o, c, v, NULL);
+		rc = sam_best(&o, &sc, c, beg, "query", query, rq, ql, seq, tl,
+			      ws, fw, rv);
 	}
-	gdb_buf_printf(&o, "@HD\tVN:1.6\tSO:unsorted\n@SQ\tSN:%s\tLN:%lld\n"
-		   "@PG\tID:genomedb\tPN:genomedb\tCL:local alignment, match=%lld "
-		   "mismatch=%lld open=%lld extend=%lld\n",
-		   c->name, (long long)c->length, (long long)v[0],
-		   (long long)v[1], (long long)v[2], (long long)v[3]);
-	if (best->score <= 0) {
-		gdb_buf_printf(&o, "query\t4\t*\t0\t0\t*\t*\t0\t0\t%s\t*\tAS:i:0\n",
-			   query);
-	} else {
-		gdb_buf_printf(&o, "query\t%d\t%s\t%lld\t255\t", rev ? 16 : 0,
-			   c->name,
-			   (long long)(beg + best->target_begin + 1));
-		sam_cigar(&o, best->cigar, best->query_begin, best->query_end,
-			  (int64_t)ql);
-		gdb_buf_printf(&o, "\t*\t0\t0\t%s\t*\tAS:i:%lld\n",
-			   rev ? rq : query, (long long)best->score);
+	if (rc == -E2BIG)
+		gdb_seterr(err, errlen, "alignment too large");
+	if (rc == 0) {
+		rc = out_finish(&o, data, len, err, errlen);
+		o.p = NULL;
 	}
-	rc = out_finish(&o, data, len, err, errlen);
-	o.p = NULL;
-out:
 	gdb_buf_free(&o);
 	gdb_align_ws_free(ws);
 	free(rq);
@@ -522,10 +563,248 @@ out:
 	return rc;
 }
 
+/* ---- query sets: FASTA files in the inbox, queries/<SET>.fa ---- */
+
+struct qset {
+	char *text;		/* the file's bytes, edited in place */
+	size_t n;		/* queries */
+	char **name, **fw, **rc; /* rc: reverse complements (malloc'd) */
+	size_t *len;
+};
+
+static void qset_free(struct qset *q)
+{
+	for (size_t i = 0; q->rc && i < q->n; i++)
+		free(q->rc[i]);
+	free(q->text);
+	free(q->name);
+	free(q->fw);
+	free(q->rc);
+	free(q->len);
+}
+
+/* The inbox file of set: <set>.fa, <set>.fasta or <set> itself. */
+static int qset_file(gdb_inbox *b, const char *set, char *file, size_t cap,
+		     char **text, size_t *len)
+{
+	static const char *const ext[] = {".fa", ".fasta", ""};
+	int rc = -ENOENT;
+
+	for (size_t i = 0; i < 3 && rc == -ENOENT; i++) {
+		snprintf(file, cap, "%s%s", set, ext[i]);
+		rc = gdb_inbox_get(b, file, text, len);
+	}
+	return rc;
+}
+
+static int qset_add(struct qset *q, size_t *cap, char *name)
+{
+	if (q->n == MAX_SET_QUERIES)
+		return -1;
+	if (q->n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		char **a = realloc(q->name, c * sizeof(*a));
+		char **b = a ? realloc(q->fw, c * sizeof(*b)) : NULL;
+		size_t *l = b ? realloc(q->len, c * sizeof(*l)) : NULL;
+		if (a)
+			q->name = a;
+		if (b)
+			q->fw = b;
+		if (!l)
+			return -1;
+		q->len = l;
+		*cap = c;
+	}
+	q->name[q->n] = name;
+	q->fw[q->n] = NULL;
+	q->len[q->n] = 0;
+	q->n++;
+	return 0;
+}
+
+/*
+ * Parse a query set: FASTA, '>' then the query's name (to the first
+ * blank), then its sequence on one or more lines: IUPAC letters, any
+ * case, U read as T; upper-cased. Blank lines are allowed. Each query is
+ * joined in place within text.
+ * @return 0, or -EINVAL with "queries/FILE:LINE: reason" in err
+ */
+static int qset_parse(struct qset *q, const char *file, char *err,
+		      size_t errlen)
+{
+	char *p = q->text, *w = NULL, *end = q->text + strlen(q->text);
+	size_t cap = 0, line = 0, hdr_line = 0;
+
+#define QFAIL(ln, ...)                                                         \
+	do {                                                                   \
+		int k_ = snprintf(err, errlen, "queries/%s:%zu: ", file, ln);  \
+		if (k_ > 0 && (size_t)k_ < errlen)                             \
+			snprintf(err + k_, errlen - (size_t)k_, __VA_ARGS__);  \
+		return -EINVAL;                                                \
+	} while (0)
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p)), *e;
+		e = nl ? nl : end;
+		line++;
+		if (e > p && e[-1] == '\r')
+			e[-1] = 0, e--;
+		*e = 0;
+		if (*p == '>') {
+			char *nm = p + 1, *b;
+			if (q->n && !q->len[q->n - 1])
+				QFAIL(hdr_line, "query '%s' has no sequence",
+				      q->name[q->n - 1]);
+			b = nm + strcspn(nm, " \t");
+			*b = 0;
+			if (!*nm)
+				QFAIL(line, "a header without a name");
+			if (qset_add(q, &cap, nm) < 0)
+				QFAIL(line, "more than %d queries, or out of "
+				      "memory", MAX_SET_QUERIES);
+			hdr_line = line;
+			w = NULL;
+		} else if (e > p) {
+			if (!q->n)
+				QFAIL(line, "sequence before the first header "
+				      "('>name')");
+			if (!w)
+				w = q->fw[q->n - 1] = p;
+			for (char *r = p; r < e; r++) {
+				char u = (char)(*r & ~0x20);
+				if (*r == ' ' || *r == '\t')
+					continue;
+				if (u < 'A' || u > 'Z' ||
+				    !strchr("ACGTURYSWKMBDHVN", u))
+					QFAIL(line, "'%c' (byte %zu) is not an "
+					      "IUPAC nucleotide letter",
+					      (unsigned char)*r >= ' ' &&
+							      (unsigned char)*r < 127
+						      ? *r
+						      : '?',
+					      (size_t)(r - p) + 1);
+				*w++ = u == 'U' ? 'T' : u;
+				if (++q->len[q->n - 1] > MAX_QUERY)
+					QFAIL(line, "query '%s' is longer than "
+					      "%d bases", q->name[q->n - 1],
+					      MAX_QUERY);
+			}
+			*w = 0;
+		}
+		p = e + 1;
+	}
+	if (!q->n)
+		QFAIL(line ? line : (size_t)1, "no queries ('>name' then "
+		      "bases)");
+	if (!q->len[q->n - 1])
+		QFAIL(hdr_line, "query '%s' has no sequence",
+		      q->name[q->n - 1]);
+#undef QFAIL
+	return 0;
+}
+
+/* align/.../@<SET>[@params].sam: every query of the set, in its order. */
+static int do_align_set(struct cctx *x, const gdb_contig *c, int64_t beg,
+			int64_t end, char *name, char **data, size_t *len,
+			char *err, size_t errlen)
+{
+	struct qset q = {0};
+	char file[GDB_INBOX_MAX_NAME + 8], *set, *ps, *seq = NULL;
+	int64_t v[4];
+	gdb_align_scoring sc;
+	gdb_align_ws *ws = NULL;
+	gdb_align_result *res = NULL;
+	const char **qs = NULL;
+	size_t *ls = NULL, tl = (size_t)(end - beg), n, textlen;
+	double cells = 0;
+	gdb_buf o = OUT_INIT;
+	int rc;
+
+	if (split_name(name + 1, ".sam", &set, &ps) < 0 || !*set ||
+	    strlen(set) > GDB_INBOX_MAX_NAME ||
+	    align_params(ps, v, &sc, err, errlen) < 0)
+		return -ENOENT;
+	rc = qset_file(x->inbox, set, file, sizeof(file), &q.text, &textlen);
+	if (rc < 0)
+		return rc;
+	if (memchr(q.text, 0, textlen)) {
+		gdb_seterr(err, errlen, "queries/%s: binary data, not FASTA",
+			   file);
+		rc = -EINVAL;
+		goto out;
+	}
+	rc = qset_parse(&q, file, err, errlen);
+	if (rc < 0)
+		goto out;
+	n = q.n;
+	for (size_t i = 0; i < n; i++)
+		cells += 2.0 * (double)q.len[i] * (double)tl;
+	if (cells > MAX_SET_CELLS) {
+		gdb_seterr(err, errlen, "queries/%s: %zu queries against %zu "
+			   "bases are %.3g cells, more than the %.3g one file "
+			   "may take", file, n, tl, cells, MAX_SET_CELLS);
+		rc = -E2BIG;
+		goto out;
+	}
+	rc = too_big(end - beg, MAX_ALIGN_TARGET, err, errlen);
+	if (rc < 0)
+		goto out;
+	/* Both strands of every query, scored on all cores: 2i forward,
+	 * 2i+1 reverse; then each query's better strand with traceback. */
+	q.rc = calloc(n, sizeof(*q.rc));
+	qs = malloc(2 * n * sizeof(*qs));
+	ls = malloc(2 * n * sizeof(*ls));
+	res = malloc(2 * n * sizeof(*res));
+	if (!q.rc || !qs || !ls || !res) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!(q.rc[i] = malloc(q.len[i] + 1))) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		gdb_simd()->revcomp(q.fw[i], q.len[i], q.rc[i]);
+		q.rc[i][q.len[i]] = 0;
+		qs[2 * i] = q.fw[i];
+		qs[2 * i + 1] = q.rc[i];
+		ls[2 * i] = ls[2 * i + 1] = q.len[i];
+	}
+	rc = fetch(x, c, beg, end, &seq);
+	if (rc == 0)
+		rc = gdb_align_batch(&sc, GDB_ALIGN_LOCAL, qs, ls, 2 * n,
+				     (const char *const *)&seq, &tl, 1, 0, res);
+	if (rc == 0)
+		rc = gdb_align_ws_new(&ws);
+	if (rc < 0)
+		goto out;
+	sam_header(&o, c, v, set);
+	for (size_t i = 0; i < n && rc == 0 && !o.err; i++)
+		rc = sam_best(&o, &sc, c, beg, q.name[i], q.fw[i], q.rc[i],
+			      q.len[i], seq, tl, ws, res[2 * i],
+			      res[2 * i + 1]);
+	if (rc == 0) {
+		rc = out_finish(&o, data, len, err, errlen);
+		o.p = NULL;
+	}
+out:
+	if (rc == -E2BIG && !err[0])
+		gdb_seterr(err, errlen, "alignment too large");
+	gdb_buf_free(&o);
+	gdb_align_ws_free(ws);
+	qset_free(&q);
+	free(qs);
+	free(ls);
+	free(res);
+	free(seq);
+	return rc;
+}
+
 static const char *const ANALYSES[] = {"gc", "kmers", "motif", "align", NULL};
+static const gdb_ns_provider COMPUTE;
 
 static int compute_resolve(void *ctx, const char *path, char **data,
-			   size_t *len, char *err, size_t errlen)
+			   size_t *len, unsigned *flags, char *err,
+			   size_t errlen)
 {
 	struct cctx *x = ctx;
 	char buf[4096], *comp[6];
@@ -564,9 +843,15 @@ static int compute_resolve(void *ctx, const char *path, char **data,
 		return GDB_NS_DIR;
 	if (n != 5)
 		return -ENOENT;
-	return a == 2 ? do_motif(x, c, beg, end, comp[4], data, len, err, errlen)
-		      : do_align(x, c, beg, end, comp[4], data, len, err,
-				 errlen);
+	if (a == 2)
+		return do_motif(x, c, beg, end, comp[4], data, len, err,
+				errlen);
+	if (comp[4][0] == '@') { /* a query set: holds until queries/ changes */
+		*flags |= GDB_NS_VOLATILE;
+		return do_align_set(x, c, beg, end, comp[4], data, len, err,
+				    errlen);
+	}
+	return do_align(x, c, beg, end, comp[4], data, len, err, errlen);
 }
 
 static int compute_list(void *ctx, const char *path,
@@ -581,6 +866,7 @@ static int compute_list(void *ctx, const char *path,
 		for (int i = 0; ANALYSES[i]; i++)
 			if (emit(arg, ANALYSES[i], 1))
 				return 0;
+		emit(arg, COMPUTE.inbox, 1);
 		return 0;
 	}
 	if (n == 1) {
@@ -610,13 +896,14 @@ static void compute_destroy(void *ctx)
 
 static const gdb_ns_provider COMPUTE = {
 	.name = "compute",
+	.inbox = "queries",
 	.resolve = compute_resolve,
 	.list = compute_list,
 	.destroy = compute_destroy,
 };
 
 const gdb_ns_provider *gdb_compute_ns_create(const gdb_store *s, gdb_cache *c,
-					     void **ctx)
+					     gdb_inbox *inbox, void **ctx)
 {
 	struct cctx *x;
 
@@ -627,6 +914,7 @@ const gdb_ns_provider *gdb_compute_ns_create(const gdb_store *s, gdb_cache *c,
 		return NULL;
 	x->s = s;
 	x->c = c;
+	x->inbox = inbox;
 	*ctx = x;
 	return &COMPUTE;
 }

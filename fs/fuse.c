@@ -13,7 +13,9 @@
  * keep_cache (zero-message opens, see op_open) and long entry/attr
  * timeouts, and getattr sizes are exact (numpy.memmap and the page cache
  * need them; no direct_io on sequence files). Only /.gdb/stats.json
- * changes: see struct snap.
+ * changes (see struct snap), and the inboxes: writable directories of
+ * the computed namespaces whose files live in memory (fs/inbox.c), and
+ * the volatile answers computed from them (see fill_entry, lookup_ns).
  *
  * Reads reply from a buffer allocated once per worker thread: in this VM a
  * page fault per request costs more than the whole read (DESIGN.md).
@@ -41,6 +43,10 @@
 #include "simd/simd.h"
 #include "store/store.h"
 
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0) /* renameat2(2) */
+#endif
+
 /* A generation never changes under a mount: let the kernel keep it all. */
 #define TIMEOUT_S 86400.0
 
@@ -53,6 +59,8 @@ enum nkind {
 	N_VIEW,		/* any sequence file */
 	N_TEXT,		/* .fai, .dict, computed files (owned text) */
 	N_NSDIR,	/* a directory of a computed namespace */
+	N_INBOX,	/* a provider's writable directory (fs/ns.h) */
+	N_INBOXFILE,	/* a file in it */
 };
 
 struct node {
@@ -67,9 +75,16 @@ struct node {
 	char *text;		/* N_TEXT, owned */
 	size_t textlen;
 	struct node *prev, *next;	/* live region nodes; FS.nodes_lock */
-	uint32_t prov;		/* N_NSDIR: index in FS.provs */
+	uint32_t prov;		/* N_NSDIR, N_INBOX*, volatile: FS.provs[] */
 	int live;		/* N_STATS: LIVE_STATS or LIVE_CONFIG */
-	char *path;		/* N_NSDIR: path below the provider's top */
+	char *path;		/* N_NSDIR, volatile N_TEXT: path below the
+				 * provider's top */
+	gdb_inbox_file *ibf;	/* N_INBOXFILE: a reference, owned */
+	/* A volatile answer (GDB_NS_VOLATILE) computed when its provider's
+	 * inbox was at this version; on FS.vol while it lives. */
+	int vol;
+	uint64_t vol_version;
+	struct node *vprev, *vnext;	/* FS.nodes_lock */
 };
 
 #define MAX_PROVIDERS 8
@@ -88,6 +103,8 @@ struct nsprov {
 	const gdb_ns_provider *p;
 	void *ctx;
 	struct node top;
+	gdb_inbox *inbox;	/* NULL if the provider has none */
+	struct node inbox_dir;	/* N_INBOX at p->inbox */
 };
 
 struct asm_nodes {
@@ -133,6 +150,10 @@ static struct fs {
 	pthread_mutex_t nodes_lock;
 	struct node live;				/* list head */
 	pthread_key_t buf_key;				/* per-thread buffers */
+	struct node vol;		/* volatile answers; nodes_lock */
+	/* Serialises inbox name changes with the nodes that stand for inbox
+	 * files (gdb_inbox_file_user slots, their nlookup reaching 0). */
+	pthread_mutex_t inbox_lock;
 	struct nsprov provs[MAX_PROVIDERS];
 	unsigned nprov;
 } FS;
@@ -154,7 +175,8 @@ _Static_assert(sizeof(fuse_ino_t) >= sizeof(uintptr_t),
 static int is_dir(const struct node *n)
 {
 	return n->kind == N_ROOT || n->kind == N_GDBDIR || n->kind == N_ASM ||
-	       n->kind == N_CONTIGDIR || n->kind == N_NSDIR;
+	       n->kind == N_CONTIGDIR || n->kind == N_NSDIR ||
+	       n->kind == N_INBOX;
 }
 
 static char *render_stats(size_t *len);
@@ -217,7 +239,18 @@ static void fill_attr(struct node *n, struct stat *st)
 	st->st_gid = FS.gid;
 	st->st_atim = st->st_mtim = st->st_ctim = FS.mtime;
 	st->st_blksize = 1 << 20;
-	if (is_dir(n)) {
+	if (n->kind == N_INBOX) {
+		st->st_mode = S_IFDIR | 0755;
+		st->st_nlink = 2;
+	} else if (n->kind == N_INBOXFILE) {
+		gdb_inbox_stat is;
+		gdb_inbox_file_stat(n->ibf, &is);
+		st->st_mode = S_IFREG | is.mode;
+		st->st_nlink = is.linked;
+		st->st_size = (off_t)is.size;
+		st->st_mtim = st->st_ctim = is.mtime;
+		st->st_blocks = (st->st_size + 511) / 512;
+	} else if (is_dir(n)) {
 		st->st_mode = S_IFDIR | 0555;
 		st->st_nlink = 2;
 	} else {
@@ -270,7 +303,15 @@ static void node_free(struct node *n)
 	pthread_mutex_lock(&FS.nodes_lock);
 	n->prev->next = n->next;
 	n->next->prev = n->prev;
+	if (n->vol) {
+		n->vprev->vnext = n->vnext;
+		n->vnext->vprev = n->vprev;
+	}
 	pthread_mutex_unlock(&FS.nodes_lock);
+	if (n->ibf) {
+		*gdb_inbox_file_user(n->ibf) = NULL;
+		gdb_inbox_file_put(n->ibf);
+	}
 	__atomic_sub_fetch(&FS.live_nodes, 1, __ATOMIC_RELAXED);
 	gdb_view_free(n->view);
 	detach_stream(n);
@@ -280,33 +321,49 @@ static void node_free(struct node *n)
 }
 
 
-static void reply_entry(fuse_req_t req, struct node *n)
-{
-	struct fuse_entry_param e;
+static void forget_node(struct node *n, uint64_t nlookup);
 
-	memset(&e, 0, sizeof(e));
-	e.ino = ino_of(n);
-	e.generation = 1;
-	fill_attr(n, &e.attr);
-	e.attr_timeout = n->kind == N_STATS ? 0 : TIMEOUT_S;
-	e.entry_timeout = TIMEOUT_S;
-	if (!n->permanent) {
-		__atomic_add_fetch(&n->nlookup, 1, __ATOMIC_RELAXED);
-	}
-	if (fuse_reply_entry(req, &e) == -ENOENT && !n->permanent) {
-		/* The request was interrupted: undo the lookup. */
-		if (__atomic_sub_fetch(&n->nlookup, 1, __ATOMIC_ACQ_REL) == 0)
-			node_free(n);
-	}
+/*
+ * Timeouts: the namespace is immutable but for three kinds of node. Inbox
+ * files change size and mtime (attributes not cached; their names change
+ * only through the kernel, which updates its own entries). A volatile
+ * answer holds until its inbox changes: its entry is revalidated at every
+ * path walk (a lookup that answers the same node while the inbox is
+ * unchanged, see lookup_ns), while its content, fixed per node, is cached.
+ */
+static void fill_entry(struct fuse_entry_param *e, struct node *n)
+{
+	memset(e, 0, sizeof(*e));
+	e->ino = ino_of(n);
+	e->generation = 1;
+	fill_attr(n, &e->attr);
+	e->attr_timeout = n->kind == N_STATS || n->kind == N_INBOXFILE
+				  ? 0
+				  : TIMEOUT_S;
+	e->entry_timeout = n->vol ? 0 : TIMEOUT_S;
 }
 
-/* A negative entry the kernel may cache: the namespace is immutable. */
-static void reply_noent(fuse_req_t req)
+/* Reply to a lookup with n; counted: its lookup was counted already
+ * (inbox files and reused volatile answers are counted under the lock
+ * that found them). */
+static void reply_entry_ref(fuse_req_t req, struct node *n, int counted)
+{
+	struct fuse_entry_param e;
+
+	fill_entry(&e, n);
+	if (!n->permanent && !counted)
+		__atomic_add_fetch(&n->nlookup, 1, __ATOMIC_RELAXED);
+	if (fuse_reply_entry(req, &e) == -ENOENT && !n->permanent)
+		forget_node(n, 1); /* interrupted: undo the lookup */
+}
+
+/* A negative entry; the kernel may cache it unless it is volatile. */
+static void reply_noent(fuse_req_t req, int vol)
 {
 	struct fuse_entry_param e;
 
 	memset(&e, 0, sizeof(e));
-	e.entry_timeout = TIMEOUT_S;
+	e.entry_timeout = vol ? 0 : TIMEOUT_S;
 	fuse_reply_entry(req, &e);
 }
 
@@ -439,18 +496,54 @@ static struct node *lookup_in_asm(uint32_t ai, const char *name)
 	return NULL;
 }
 
+/* Take a reference on n unless it is already on its way out (0). */
+static int node_get_unless_zero(struct node *n)
+{
+	uint64_t c = __atomic_load_n(&n->nlookup, __ATOMIC_RELAXED);
+
+	while (c)
+		if (__atomic_compare_exchange_n(&n->nlookup, &c, c + 1, 0,
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			return 1;
+	return 0;
+}
+
+/* A volatile answer for path still valid at inbox version v, counted. */
+static struct node *vol_find(uint32_t prov, const char *path, uint64_t v)
+{
+	struct node *n, *found = NULL;
+
+	pthread_mutex_lock(&FS.nodes_lock);
+	for (n = FS.vol.vnext; n != &FS.vol; n = n->vnext)
+		if (n->prov == prov && n->vol_version == v &&
+		    !strcmp(n->path, path) && node_get_unless_zero(n)) {
+			found = n;
+			break;
+		}
+	pthread_mutex_unlock(&FS.nodes_lock);
+	return found;
+}
+
 /*
  * A name below a computed namespace: the provider computes the whole file
  * now, so its size is exact from the first stat. Errors other than ENOENT
- * (an answer too large, a damaged store) are returned as they are and
- * logged with the provider's reason.
+ * (an answer too large, a damaged store, a malformed inbox file) are
+ * returned as they are and logged with the provider's reason.
+ * A volatile answer is computed again only when its inbox has changed
+ * since: the kernel revalidates it at every path walk, and answering the
+ * same node keeps its dentry and cached pages. *counted says whether the
+ * node's lookup was counted already; *vol whether an ENOENT is volatile.
  */
-static int lookup_ns(struct node *p, const char *name, struct node **out)
+static int lookup_ns(struct node *p, const char *name, struct node **out,
+		     int *counted, int *vol)
 {
 	const struct nsprov *pv = &FS.provs[p->prov];
 	size_t pl = strlen(p->path), nl = strlen(name), len = 0;
 	char *path = malloc(pl + nl + 2), *data = NULL;
 	char err[256] = "";
+	uint64_t v = pv->inbox ? gdb_inbox_version(pv->inbox) : 0;
+	unsigned flags = 0;
 	struct node *n;
 	int rc;
 
@@ -460,7 +553,20 @@ static int lookup_ns(struct node *p, const char *name, struct node **out)
 		snprintf(path, pl + nl + 2, "%s/%s", p->path, name);
 	else
 		memcpy(path, name, nl + 1);
-	rc = pv->p->resolve(pv->ctx, path, &data, &len, err, sizeof(err));
+	if (pv->inbox && !strcmp(path, pv->p->inbox)) {
+		free(path);
+		*out = (struct node *)&pv->inbox_dir;
+		return 0;
+	}
+	if (pv->inbox && (n = vol_find(p->prov, path, v))) {
+		free(path);
+		*out = n;
+		*counted = 1;
+		return 0;
+	}
+	rc = pv->p->resolve(pv->ctx, path, &data, &len, &flags, err,
+			    sizeof(err));
+	*vol = (flags & GDB_NS_VOLATILE) != 0;
 	if (rc < 0) {
 		if (rc != -ENOENT)
 			gdb_log(GDB_LOG_WARN, "/%s/%s: %s", pv->p->name, path,
@@ -476,25 +582,111 @@ static int lookup_ns(struct node *p, const char *name, struct node **out)
 	}
 	n->contig = -1;
 	n->prov = p->prov;
+	n->path = path;
 	if (rc == GDB_NS_DIR) {
 		n->kind = N_NSDIR;
-		n->path = path;
 		free(data);
 	} else {
 		n->kind = N_TEXT;
 		n->text = data;
 		n->textlen = len;
-		free(path);
+		if (!*vol) {
+			free(path);
+			n->path = NULL;
+		}
+	}
+	if (*vol) {
+		/* Counted now, so that vol_find never sees it at zero. */
+		n->vol = 1;
+		n->vol_version = v;
+		n->nlookup = 1;
+		*counted = 1;
+		pthread_mutex_lock(&FS.nodes_lock);
+		n->vnext = FS.vol.vnext;
+		n->vprev = &FS.vol;
+		FS.vol.vnext->vprev = n;
+		FS.vol.vnext = n;
+		pthread_mutex_unlock(&FS.nodes_lock);
 	}
 	node_link(n);
 	*out = n;
 	return 0;
 }
 
+/* ---- inboxes: the providers' writable directories ---- */
+
+static gdb_inbox *inbox_of(const struct node *n)
+{
+	return FS.provs[n->prov].inbox;
+}
+
+/*
+ * The node standing for inbox file f (one per file, so its inode and page
+ * cache are stable), its lookup counted. Takes over the caller's
+ * reference on f. Under FS.inbox_lock.
+ */
+static struct node *inbox_node(uint32_t prov, gdb_inbox_file *f)
+{
+	struct node *n = *gdb_inbox_file_user(f);
+
+	if (n) {
+		gdb_inbox_file_put(f);
+	} else {
+		n = calloc(1, sizeof(*n));
+		if (!n) {
+			gdb_inbox_file_put(f);
+			return NULL;
+		}
+		n->kind = N_INBOXFILE;
+		n->contig = -1;
+		n->prov = prov;
+		n->ibf = f;
+		*gdb_inbox_file_user(f) = n;
+		node_link(n);
+	}
+	__atomic_add_fetch(&n->nlookup, 1, __ATOMIC_RELAXED);
+	return n;
+}
+
+/* An inbox file's node goes when the kernel has forgotten it and it has
+ * no name any more (else the next lookup reuses it). Under inbox_lock. */
+static void inbox_node_check(struct node *n)
+{
+	gdb_inbox_stat st;
+
+	if (__atomic_load_n(&n->nlookup, __ATOMIC_ACQUIRE))
+		return;
+	gdb_inbox_file_stat(n->ibf, &st);
+	if (!st.linked)
+		node_free(n);
+}
+
+/* After a name went away: free the node of the file it named if unused. */
+static void inbox_unnamed(gdb_inbox_file *f)
+{
+	struct node *n = f ? *gdb_inbox_file_user(f) : NULL;
+
+	gdb_inbox_file_put(f);
+	if (n)
+		inbox_node_check(n);
+}
+
+static struct node *lookup_inbox(struct node *d, const char *name)
+{
+	gdb_inbox_file *f;
+	struct node *n = NULL;
+
+	pthread_mutex_lock(&FS.inbox_lock);
+	if (gdb_inbox_open(inbox_of(d), name, 0, &f) >= 0)
+		n = inbox_node(d->prov, f);
+	pthread_mutex_unlock(&FS.inbox_lock);
+	return n;
+}
+
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct node *p = node_of(parent), *n = NULL;
-	int ai;
+	int ai, counted = 0, vol = 0;
 
 	__atomic_add_fetch(&FS.lookups, 1, __ATOMIC_RELAXED);
 	switch (p->kind) {
@@ -522,32 +714,47 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		n = make_region(p->contig, name);
 		break;
 	case N_NSDIR: {
-		int rc = lookup_ns(p, name, &n);
+		int rc = lookup_ns(p, name, &n, &counted, &vol);
 		if (rc < 0 && rc != -ENOENT) {
 			fuse_reply_err(req, to_errno(rc));
 			return;
 		}
 		break;
 	}
+	case N_INBOX:
+		n = lookup_inbox(p, name);
+		counted = 1;
+		break;
 	default:
 		fuse_reply_err(req, ENOTDIR);
 		return;
 	}
 	if (!n) {
-		reply_noent(req);
+		reply_noent(req, vol);
 		return;
 	}
-	reply_entry(req, n);
+	reply_entry_ref(req, n, counted);
+}
+
+/* The kernel (or an interrupted reply) gives back nlookup lookups. */
+static void forget_node(struct node *n, uint64_t nlookup)
+{
+	if (n->permanent)
+		return;
+	if (n->kind == N_INBOXFILE) {
+		pthread_mutex_lock(&FS.inbox_lock);
+		__atomic_sub_fetch(&n->nlookup, nlookup, __ATOMIC_ACQ_REL);
+		inbox_node_check(n);
+		pthread_mutex_unlock(&FS.inbox_lock);
+		return;
+	}
+	if (__atomic_sub_fetch(&n->nlookup, nlookup, __ATOMIC_ACQ_REL) == 0)
+		node_free(n);
 }
 
 static void op_forget_one(fuse_ino_t ino, uint64_t nlookup)
 {
-	struct node *n = node_of(ino);
-
-	if (n->permanent)
-		return;
-	if (__atomic_sub_fetch(&n->nlookup, nlookup, __ATOMIC_ACQ_REL) == 0)
-		node_free(n);
+	forget_node(node_of(ino), nlookup);
 }
 
 static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
@@ -572,7 +779,9 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 
 	(void)fi;
 	fill_attr(n, &st);
-	fuse_reply_attr(req, &st, n->kind == N_STATS ? 0 : TIMEOUT_S);
+	fuse_reply_attr(req, &st,
+			n->kind == N_STATS || n->kind == N_INBOXFILE ? 0
+								     : TIMEOUT_S);
 }
 
 /*
@@ -656,6 +865,16 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			return;
 		}
 		fuse_reply_buf(req, buf, len);
+		return;
+	}
+	if (n->kind == N_INBOXFILE) {
+		buf = thread_buf(size ? size : 1);
+		if (!buf) {
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+		got = gdb_inbox_file_read(n->ibf, buf, size, (uint64_t)off);
+		fuse_reply_buf(req, buf, (size_t)got);
 		return;
 	}
 	if (n->kind != N_VIEW) {
@@ -772,12 +991,14 @@ static const char *dir_entry(struct node *d, uint64_t i, struct node **out,
 static void op_opendir(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
-	if (!is_dir(node_of(ino))) {
+	struct node *n = node_of(ino);
+
+	if (!is_dir(n)) {
 		fuse_reply_err(req, ENOTDIR);
 		return;
 	}
-	fi->keep_cache = 1;
-	fi->cache_readdir = 1;
+	/* Listings are immutable, but for an inbox's. */
+	fi->keep_cache = fi->cache_readdir = n->kind != N_INBOX;
 	fuse_reply_open(req, fi);
 }
 
@@ -811,6 +1032,11 @@ static int ns_emit(void *arg, const char *name, int is_dir)
 	return 0;
 }
 
+static int inbox_emit(void *arg, const char *name)
+{
+	return ns_emit(arg, name, 0);
+}
+
 static void readdir_ns(fuse_req_t req, struct node *d, char *buf,
 		       size_t size, off_t off)
 {
@@ -842,6 +1068,15 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 	}
 	if (d->kind == N_NSDIR) {
 		readdir_ns(req, d, buf, size, off);
+		return;
+	}
+	if (d->kind == N_INBOX) {
+		struct ns_fill f = {.req = req, .buf = buf, .size = size,
+				    .index = (uint64_t)off,
+				    .from = (uint64_t)off};
+		(void)gdb_inbox_list(inbox_of(d), (uint64_t)off, inbox_emit,
+				     &f);
+		fuse_reply_buf(req, buf, f.used);
 		return;
 	}
 	/* Offsets: 1 = ".", 2 = "..", 3 + k = entry k. */
@@ -958,7 +1193,6 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 	memset(&sv, 0, sizeof(sv));
 	sv.f_bsize = sv.f_frsize = 4096;
 	sv.f_namemax = 255;
-	sv.f_flag = ST_RDONLY;
 	fuse_reply_statfs(req, &sv);
 }
 
@@ -1109,8 +1343,16 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	char line[1024], msg[256];
 	size_t i = 0;
 
-	(void)off;
 	(void)fi;
+	if (n->kind == N_INBOXFILE) {
+		ssize_t w = gdb_inbox_file_write(n->ibf, buf, size,
+						 (uint64_t)off);
+		if (w < 0)
+			fuse_reply_err(req, (int)-w);
+		else
+			fuse_reply_write(req, (size_t)w);
+		return;
+	}
 	if (n != &FS.config) {
 		fuse_reply_err(req, EROFS);
 		return;
@@ -1141,15 +1383,37 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	fuse_reply_write(req, size);
 }
 
-/* Truncating the config (echo ... > config) is allowed; nothing else. */
+/*
+ * Inbox files take a size, permission bits and times (times are taken as
+ * "now": cp -p and Python's shutil.copy set them and must not fail);
+ * owners stay. Truncating the config (echo ... > config) is allowed;
+ * nothing else.
+ */
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		       int to_set, struct fuse_file_info *fi)
 {
 	struct node *n = node_of(ino);
 	struct stat st;
 
-	(void)attr;
 	(void)fi;
+	if (n->kind == N_INBOXFILE) {
+		int rc = 0;
+		if (((to_set & FUSE_SET_ATTR_UID) && attr->st_uid != FS.uid) ||
+		    ((to_set & FUSE_SET_ATTR_GID) && attr->st_gid != FS.gid))
+			rc = -EPERM;
+		if (rc == 0 && (to_set & FUSE_SET_ATTR_SIZE))
+			rc = gdb_inbox_file_truncate(n->ibf,
+						     (uint64_t)attr->st_size);
+		if (rc == 0 && (to_set & FUSE_SET_ATTR_MODE))
+			gdb_inbox_file_chmod(n->ibf, attr->st_mode);
+		if (rc < 0) {
+			fuse_reply_err(req, -rc);
+			return;
+		}
+		fill_attr(n, &st);
+		fuse_reply_attr(req, &st, 0);
+		return;
+	}
 	if (n != &FS.config ||
 	    (to_set & ~(FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME |
 			FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
@@ -1161,58 +1425,152 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	fuse_reply_attr(req, &st, 0);
 }
 
-static void op_erofs_entry(fuse_req_t req)
+/* Outside an inbox nothing may be made; inside, only regular files. */
+static void op_erofs_entry(fuse_req_t req, fuse_ino_t parent)
 {
-	fuse_reply_err(req, EROFS);
+	fuse_reply_err(req, node_of(parent)->kind == N_INBOX ? EPERM : EROFS);
+}
+
+/*
+ * A new inbox file (or, without O_EXCL, an existing one: two creators may
+ * race past the kernel's negative entry). fi is NULL for mknod.
+ */
+static void inbox_create(fuse_req_t req, struct node *d, const char *name,
+			 mode_t mode, struct fuse_file_info *fi)
+{
+	struct fuse_entry_param e;
+	gdb_inbox_file *f;
+	struct node *n = NULL;
+	int rc;
+
+	pthread_mutex_lock(&FS.inbox_lock);
+	rc = gdb_inbox_open(inbox_of(d), name, 1, &f);
+	if (rc == 0 && (!fi || (fi->flags & O_EXCL))) {
+		gdb_inbox_file_put(f);
+		rc = -EEXIST;
+	}
+	if (rc == 1)
+		gdb_inbox_file_chmod(f, mode & 0777);
+	else if (rc == 0 && (fi->flags & O_TRUNC) &&
+		 (rc = gdb_inbox_file_truncate(f, 0)) < 0)
+		gdb_inbox_file_put(f);
+	if (rc >= 0 && !(n = inbox_node(d->prov, f)))
+		rc = -ENOMEM;
+	pthread_mutex_unlock(&FS.inbox_lock);
+	if (rc < 0) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	fill_entry(&e, n);
+	if ((fi ? fuse_reply_create(req, &e, fi) : fuse_reply_entry(req, &e)) ==
+	    -ENOENT)
+		forget_node(n, 1);
 }
 
 static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 		     mode_t mode, dev_t rdev)
 {
-	(void)parent, (void)name, (void)mode, (void)rdev;
-	op_erofs_entry(req);
-}
-
-static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
-		     mode_t mode)
-{
-	(void)parent, (void)name, (void)mode;
-	op_erofs_entry(req);
-}
-
-static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
-{
-	(void)parent, (void)name;
-	op_erofs_entry(req);
-}
-
-static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
-		       const char *name)
-{
-	(void)link, (void)parent, (void)name;
-	op_erofs_entry(req);
-}
-
-static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
-		      fuse_ino_t newparent, const char *newname,
-		      unsigned int flags)
-{
-	(void)parent, (void)name, (void)newparent, (void)newname, (void)flags;
-	op_erofs_entry(req);
-}
-
-static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
-		    const char *newname)
-{
-	(void)ino, (void)newparent, (void)newname;
-	op_erofs_entry(req);
+	(void)rdev;
+	if (node_of(parent)->kind == N_INBOX && S_ISREG(mode))
+		inbox_create(req, node_of(parent), name, mode, NULL);
+	else
+		op_erofs_entry(req, parent);
 }
 
 static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      mode_t mode, struct fuse_file_info *fi)
 {
-	(void)parent, (void)name, (void)mode, (void)fi;
-	op_erofs_entry(req);
+	if (node_of(parent)->kind == N_INBOX) {
+		fi->direct_io = 0;
+		fi->keep_cache = 0;
+		inbox_create(req, node_of(parent), name, mode, fi);
+	} else {
+		op_erofs_entry(req, parent);
+	}
+}
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode)
+{
+	(void)name, (void)mode;
+	op_erofs_entry(req, parent);
+}
+
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct node *d = node_of(parent);
+	gdb_inbox_file *f = NULL;
+	int rc;
+
+	if (d->kind != N_INBOX) {
+		op_erofs_entry(req, parent);
+		return;
+	}
+	pthread_mutex_lock(&FS.inbox_lock);
+	rc = gdb_inbox_open(inbox_of(d), name, 0, &f);
+	if (rc == 0)
+		rc = gdb_inbox_unlink(inbox_of(d), name);
+	inbox_unnamed(f);
+	pthread_mutex_unlock(&FS.inbox_lock);
+	fuse_reply_err(req, rc < 0 ? -rc : 0);
+}
+
+static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	if (node_of(parent)->kind == N_INBOX)
+		fuse_reply_err(req, ENOTDIR); /* an inbox holds only files */
+	else
+		op_unlink(req, parent, name);
+}
+
+static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+		       const char *name)
+{
+	(void)link, (void)name;
+	op_erofs_entry(req, parent);
+}
+
+/* Within one inbox only (mv across directories copies: EXDEV). */
+static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      fuse_ino_t newparent, const char *newname,
+		      unsigned int flags)
+{
+	struct node *d = node_of(parent);
+	gdb_inbox_file *over = NULL;
+	int rc;
+
+	if (d->kind != N_INBOX) {
+		op_erofs_entry(req, parent);
+		return;
+	}
+	if (newparent != parent) {
+		fuse_reply_err(req, node_of(newparent)->kind == N_INBOX ||
+					    node_of(newparent)->kind ==
+						    N_NSDIR
+				       ? EXDEV
+				       : EROFS);
+		return;
+	}
+	if (flags & ~(unsigned)RENAME_NOREPLACE) {
+		fuse_reply_err(req, EINVAL); /* RENAME_EXCHANGE, WHITEOUT */
+		return;
+	}
+	pthread_mutex_lock(&FS.inbox_lock);
+	if (strcmp(name, newname) &&
+	    gdb_inbox_open(inbox_of(d), newname, 0, &over) < 0)
+		over = NULL;
+	rc = gdb_inbox_rename(inbox_of(d), name, newname,
+			      (flags & RENAME_NOREPLACE) != 0);
+	inbox_unnamed(over);
+	pthread_mutex_unlock(&FS.inbox_lock);
+	fuse_reply_err(req, rc < 0 ? -rc : 0);
+}
+
+static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+		    const char *newname)
+{
+	(void)ino, (void)newname;
+	op_erofs_entry(req, newparent);
 }
 
 /* Root xattrs: name -> value (a stable, documented set). */
@@ -1378,7 +1736,7 @@ static const struct fuse_lowlevel_ops OPS = {
 	.mknod = op_mknod,
 	.mkdir = op_mkdir,
 	.unlink = op_unlink,
-	.rmdir = op_unlink,
+	.rmdir = op_rmdir,
 	.symlink = op_symlink,
 	.rename = op_rename,
 	.link = op_link,
@@ -1553,12 +1911,20 @@ static int build_tree(void)
 	for (unsigned i = 0; gdb_ns_creators[i] && FS.nprov < MAX_PROVIDERS;
 	     i++) {
 		struct nsprov *pv = &FS.provs[FS.nprov];
-		pv->p = gdb_ns_creators[i](FS.store, FS.cache, &pv->ctx);
+		GDB_TRY(gdb_inbox_new(&pv->inbox));
+		pv->p = gdb_ns_creators[i](FS.store, FS.cache, pv->inbox,
+					   &pv->ctx);
+		if (!pv->p || !pv->p->inbox) {
+			gdb_inbox_free(pv->inbox);
+			pv->inbox = NULL;
+		}
 		if (!pv->p)
 			continue;
 		perm(&pv->top, N_NSDIR, 0, -1);
-		pv->top.prov = FS.nprov++;
+		pv->top.prov = FS.nprov;
 		pv->top.path = (char *)""; /* never freed: permanent */
+		perm(&pv->inbox_dir, N_INBOX, 0, -1);
+		pv->inbox_dir.prov = FS.nprov++;
 	}
 	for (uint32_t id = 0; id < nc; id++) {
 		const gdb_contig *c = gdb_store_contig(FS.store, id);
@@ -1584,11 +1950,14 @@ static int build_tree(void)
 
 static void free_tree(void)
 {
+	/* Nodes first: inbox files' nodes hold references into inboxes. */
 	while (FS.live.next && FS.live.next != &FS.live)
 		node_free(FS.live.next);
-	for (unsigned i = 0; i < FS.nprov; i++)
+	for (unsigned i = 0; i < FS.nprov; i++) {
 		if (FS.provs[i].p->destroy)
 			FS.provs[i].p->destroy(FS.provs[i].ctx);
+		gdb_inbox_free(FS.provs[i].inbox);
+	}
 	uint32_t na = FS.store ? gdb_store_nassemblies(FS.store) : 0;
 	uint32_t nc = FS.store ? gdb_store_ncontigs(FS.store) : 0;
 
@@ -1675,7 +2044,9 @@ int gdb_fs_run(const gdb_fs_opts *o, char *err, size_t errlen)
 	pthread_mutex_init(&FS.snap_lock, NULL);
 	pthread_mutex_init(&FS.ctl_lock, NULL);
 	pthread_mutex_init(&FS.nodes_lock, NULL);
+	pthread_mutex_init(&FS.inbox_lock, NULL);
 	FS.live.next = FS.live.prev = &FS.live;
+	FS.vol.vnext = FS.vol.vprev = &FS.vol;
 	pthread_key_create(&FS.buf_key, thread_buf_free);
 	gdb_simd_init();
 	rc = gdb_store_open(o->store_path, 0, &FS.store, err, errlen);
@@ -1765,6 +2136,7 @@ out:
 	pthread_mutex_destroy(&FS.ctl_lock);
 	pthread_mutex_destroy(&FS.snap_lock);
 	pthread_mutex_destroy(&FS.nodes_lock);
+	pthread_mutex_destroy(&FS.inbox_lock);
 	/* This (main) thread's buffer, if it used one. */
 	free(tbuf);
 	tbuf = NULL;

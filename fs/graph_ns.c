@@ -6,9 +6,8 @@
  * What it is: path parsing (names, "@key=value,..." parameters, "@net"
  * prefixes, %XX escapes) and dispatch to graph/graph.h. What it is not:
  * a query engine (graph/) or a FUSE layer (fs/fuse.c caches the bytes
- * with the inode). It is read-only: the writable enrich/lists directory
- * of the design is not provided here (the provider interface has no
- * write), see docs/GRAPH.md.
+ * with the inode). Its one writable directory, enrich/lists, is an inbox
+ * (fs/ns.h) the daemon keeps; enrich/@<list>.tsv reads a list from it.
  *
  * Threading: the reader is immutable and every call works on its own
  * buffers, so resolve and list run concurrently.
@@ -25,7 +24,7 @@
 
 /* The constructor the registry (fs/ns_registry.c) names. */
 const gdb_ns_provider *gdb_graph_ns_create(const gdb_store *s, gdb_cache *c,
-					   void **ctx);
+					   gdb_inbox *inbox, void **ctx);
 
 #define MAX_COMPONENTS 8
 #define NAME_MAX_BYTES 4096
@@ -33,6 +32,7 @@ const gdb_ns_provider *gdb_graph_ns_create(const gdb_store *s, gdb_cache *c,
 typedef struct gctx {
 	const gdb_store *store;
 	gdb_graph *g;
+	gdb_inbox *inbox;	/* enrich/lists */
 } gctx;
 
 static const struct {
@@ -246,44 +246,82 @@ static int top_file(const gdb_graph *g, int net, char *name, char **data,
 	return emit(g, &r, rc, fmt, data, len, err, errlen);
 }
 
-static int enrich_file(const gdb_graph *g, int net, char *name, char **data,
-		       size_t *len, char *err, size_t errlen)
+/* A gene list copied to enrich/lists: <list> itself, else <list>.txt.
+ * '#' starts a comment; genes are separated by blanks, commas or lines. */
+static int list_file(gdb_inbox *b, const char *list, char **text)
 {
+	char file[GDB_INBOX_MAX_NAME + 8];
+	size_t len;
+	int rc;
+
+	if (strlen(list) > GDB_INBOX_MAX_NAME)
+		return -ENOENT;
+	rc = gdb_inbox_get(b, list, text, &len);
+	if (rc == -ENOENT) {
+		snprintf(file, sizeof(file), "%s.txt", list);
+		rc = gdb_inbox_get(b, file, text, &len);
+	}
+	if (rc == 0)
+		for (char *p = *text; (p = strchr(p, '#'));)
+			while (*p && *p != '\n')
+				*p++ = ' ';
+	return rc;
+}
+
+/* enrich/<g1,g2,...>.tsv, or enrich/@<list>.tsv for a list file. */
+static int enrich_file(const gctx *ctx, int net, char *name, char **data,
+		       size_t *len, unsigned *flags, char *err, size_t errlen)
+{
+	const gdb_graph *g = ctx->g;
 	gdb_graph_filter f;
 	gdb_graph_result r;
-	char *stem, *params, *save = NULL;
+	char *stem, *params, *save = NULL, *text = NULL;
+	const char *sep = ",";
 	const char **names = NULL;
 	uint32_t n = 0, cap = 0;
-	int fmt, rc;
+	int fmt, rc, is_list = name[0] == '@';
 
-	if (split_file(name, &stem, &params, &fmt) < 0 || fmt > GDB_GRAPH_TSV)
+	if (is_list)
+		*flags |= GDB_NS_VOLATILE;
+	if (split_file(name + is_list, &stem, &params, &fmt) < 0 ||
+	    fmt > GDB_GRAPH_TSV || !*stem)
 		return -ENOENT;
 	GDB_TRY(parse_params(g, params, net, &f, err, errlen));
-	for (char *t = strtok_r(stem, ",", &save); t;
-	     t = strtok_r(NULL, ",", &save)) {
-		if (unescape(t) < 0) {
-			free(names);
+	if (is_list) {
+		if (!ctx->inbox)
 			return -ENOENT;
-		}
-		if (n == cap) {
+		GDB_TRY(list_file(ctx->inbox, stem, &text));
+		gdb_seterr(err, errlen, "enrich/lists/%s: no genes", stem);
+		stem = text;
+		sep = ", \t\r\n";
+	}
+	rc = 0;
+	for (char *t = strtok_r(stem, sep, &save); t && rc == 0;
+	     t = strtok_r(NULL, sep, &save)) {
+		if (!is_list && unescape(t) < 0) {
+			rc = -ENOENT;
+		} else if (n == cap) {
 			const char **p;
 			cap = cap ? cap * 2 : 64;
 			p = realloc(names, cap * sizeof(*p));
-			if (!p) {
-				free(names);
-				return -ENOMEM;
-			}
-			names = p;
+			if (!p)
+				rc = -ENOMEM;
+			else
+				names = p;
 		}
-		names[n++] = t;
+		if (rc == 0)
+			names[n++] = t;
 	}
-	if (!n) {
-		free(names);
-		return -ENOENT;
+	if (rc == 0 && !n)
+		rc = is_list ? -EINVAL : -ENOENT;
+	if (rc == 0) {
+		err[0] = 0;
+		rc = gdb_graph_enrich(g, names, n, &f, &r);
+		rc = emit(g, &r, rc, fmt, data, len, err, errlen);
 	}
-	rc = gdb_graph_enrich(g, names, n, &f, &r);
 	free(names);
-	return emit(g, &r, rc, fmt, data, len, err, errlen);
+	free(text);
+	return rc;
 }
 
 static int split_path(char *p, char **c, int max)
@@ -305,7 +343,8 @@ static int split_path(char *p, char **c, int max)
 }
 
 static int graph_resolve(void *vctx, const char *path, char **data,
-			 size_t *len, char *err, size_t errlen)
+			 size_t *len, unsigned *flags, char *err,
+			 size_t errlen)
 {
 	gctx *ctx = vctx;
 	const gdb_graph *g = ctx->g;
@@ -414,7 +453,8 @@ static int graph_resolve(void *vctx, const char *path, char **data,
 			return GDB_NS_DIR;
 		if (n != 2)
 			return -ENOENT;
-		return enrich_file(g, net, c[1], data, len, err, errlen);
+		return enrich_file(ctx, net, c[1], data, len, flags, err,
+				   errlen);
 	}
 	if (n == 1 && is_top_file(c[0]) && strchr(c[0], '.'))
 		return top_file(g, net, c[0], data, len, err, errlen);
@@ -461,9 +501,10 @@ static int graph_list(void *vctx, const char *path,
 	char buf[NAME_MAX_BYTES], *c[MAX_COMPONENTS], *data = NULL;
 	char err[256];
 	size_t len;
+	unsigned flags = 0;
 	int n, net = -1, rc;
 
-	rc = graph_resolve(vctx, path, &data, &len, err, sizeof(err));
+	rc = graph_resolve(vctx, path, &data, &len, &flags, err, sizeof(err));
 	free(data);
 	if (rc < 0)
 		return rc;
@@ -514,6 +555,10 @@ static int graph_list(void *vctx, const char *path,
 			emitf(arg, "members.json", 0);
 		return 0;
 	}
+	if (!strcmp(c[0], "enrich") && n == 1 && net < 0) {
+		emitf(arg, "lists", 1);	/* the inbox; the rest is lookup-only */
+		return 0;
+	}
 	if (!strcmp(c[0], "path") || !strcmp(c[0], "crosstalk") ||
 	    !strcmp(c[0], "enrich"))
 		return 0;	/* lookup-only */
@@ -541,13 +586,14 @@ static void graph_destroy(void *vctx)
 
 static const gdb_ns_provider graph_provider = {
 	.name = "graph",
+	.inbox = "enrich/lists",
 	.resolve = graph_resolve,
 	.list = graph_list,
 	.destroy = graph_destroy,
 };
 
 const gdb_ns_provider *gdb_graph_ns_create(const gdb_store *s, gdb_cache *c,
-					   void **ctx)
+					   gdb_inbox *inbox, void **ctx)
 {
 	gctx *x;
 	char err[512];
@@ -558,6 +604,7 @@ const gdb_ns_provider *gdb_graph_ns_create(const gdb_store *s, gdb_cache *c,
 	if (!x)
 		return NULL;
 	x->store = s;
+	x->inbox = inbox;
 	rc = gdb_graph_open(s, &x->g, err, sizeof(err));
 	if (rc < 0) {
 		gdb_log(GDB_LOG_ERROR, "graph: %s; /graph is not mounted", err);

@@ -181,7 +181,7 @@ def test_compute_errors(mounted, eco):
     # an answer too large is refused with EFBIG, not computed halfway
     U.expect_errno(lambda: os.stat(cpath(mounted, "gc", "ecoli", name,
                                          f"1-{rec.length}@w=1.tsv")), (errno.EFBIG,))
-    assert sorted(os.listdir(cpath(mounted))) == ["align", "gc", "kmers", "motif"]
+    assert sorted(os.listdir(cpath(mounted))) == ["align", "gc", "kmers", "motif", "queries"]
     assert "ecoli" in os.listdir(cpath(mounted, "gc"))
     # the daemon is still serving
     assert U.read_file(cpath(mounted, "gc", "ecoli", name, "1-100@w=100.tsv")).startswith(b"chrom")

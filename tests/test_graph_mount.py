@@ -112,3 +112,58 @@ def test_same_bytes_as_in_process(gmount):
             assert open(g(gmount, *p.split("/")), "rb").read() == a(p), p
     finally:
         a.close()
+
+
+def test_enrich_list_files(gmount, tmp_path):
+    """Long gene lists go in files in enrich/lists (an inbox); enrich/@<list>
+    answers for them, the same bytes as the names in the path, and follows
+    the file when it changes."""
+    from scipy.stats import hypergeom
+    lists = g(gmount, "enrich", "lists")
+    assert "lists" in os.listdir(g(gmount, "enrich"))
+    ids = sorted(os.listdir(g(gmount, "@reactome", "pathways")))
+    members = {i: set(pd.read_csv(g(gmount, "pathways", i, "members.tsv"), sep="\t",
+                                  dtype=str).node) for i in ids}
+    universe = sorted(set().union(*members.values()))
+    genes = sorted(members[ids[0]])[:20]
+    try:
+        with open(os.path.join(lists, "short.txt"), "w") as f:
+            f.write("# twenty genes, one a line\n" + "\n".join(genes) + "\n")
+        assert (open(g(gmount, "enrich", "@short.tsv"), "rb").read() ==
+                open(g(gmount, "enrich", ",".join(genes) + ".tsv"), "rb").read())
+        assert (open(g(gmount, "@reactome", "enrich", "@short@limit=3.json"), "rb").read() ==
+                open(g(gmount, "@reactome", "enrich", ",".join(genes) + "@limit=3.json"), "rb").read())
+        # 200 genes: more than a file name can hold
+        rng = __import__("random").Random(4)
+        big = sorted(rng.sample(universe, 200))
+        assert len(",".join(big)) > 255
+        shutil_copy = __import__("shutil").copy
+        src = tmp_path / "big"
+        src.write_text(", ".join(big[:100]) + "\n" + "\t".join(big[100:]) + "\n")
+        shutil_copy(src, os.path.join(lists, "big"))
+        e = pd.read_csv(g(gmount, "@reactome", "enrich", "@big@limit=all.tsv"), sep="\t",
+                        dtype={"pathway": str})
+        N, n = len(universe), len(big)
+        want = {}
+        for pid, mem in members.items():
+            k = len(mem & set(big))
+            if k:
+                want[pid] = hypergeom.sf(k - 1, N, len(mem), n)
+        assert len(e) == len(want)
+        for r in e.itertuples():
+            assert int(r.list) == n and int(r.universe) == N
+            assert abs(float(r.p) - want[r.pathway]) <= 1e-6 * want[r.pathway] + 1e-300
+        # the answer follows the file
+        with open(os.path.join(lists, "big"), "w") as f:
+            f.write(big[0] + "\n")
+        assert int(pd.read_csv(g(gmount, "enrich", "@big.tsv"), sep="\t").list.iloc[0]) == 1
+        os.unlink(os.path.join(lists, "big"))
+        U.expect_errno(lambda: open(g(gmount, "enrich", "@big.tsv")), (errno.ENOENT,))
+        # a list with no genes is EINVAL, logged with the file's name
+        with open(os.path.join(lists, "empty"), "w") as f:
+            f.write("# nothing\n\n")
+        U.expect_errno(lambda: open(g(gmount, "enrich", "@empty.tsv")), (errno.EINVAL,))
+        assert "enrich/lists/empty: no genes" in gmount.log_text()
+    finally:
+        for n in os.listdir(lists):
+            os.unlink(os.path.join(lists, n))

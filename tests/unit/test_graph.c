@@ -28,9 +28,6 @@
 #include "graph/graph.h"
 #include "store/store.h"
 
-const gdb_ns_provider *gdb_graph_ns_create(const gdb_store *s, gdb_cache *c,
-					   void **ctx);
-
 static int failures;
 
 #define CHECK(cond, ...)                                                       \
@@ -61,7 +58,7 @@ static int open_provider(const char *path, gdb_store **s,
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
-	*p = gdb_graph_ns_create(*s, NULL, ctx);
+	*p = gdb_graph_ns_create(*s, NULL, NULL, ctx);
 	if (!*p) {
 		fprintf(stderr, "%s: no graph networks\n", path);
 		gdb_store_close(*s);
@@ -82,9 +79,10 @@ static int cmd_query(const char *store)
 	while (fgets(line, sizeof(line), stdin)) {
 		char *data = NULL, err[512] = "";
 		size_t len = 0;
+		unsigned flags = 0;
 		int rc;
 		line[strcspn(line, "\n")] = 0;
-		rc = p->resolve(ctx, line, &data, &len, err, sizeof(err));
+		rc = p->resolve(ctx, line, &data, &len, &flags, err, sizeof(err));
 		if (rc != GDB_NS_FILE)
 			len = 0;
 		printf("%d %zu\n", rc, len);
@@ -145,8 +143,9 @@ static int cmd_bench(const char *store, int n, char **paths, int np)
 		int rc = 0;
 		for (int i = 0; i < n; i++) {
 			char *data = NULL, err[256];
+			unsigned flags = 0;
 			double t0 = now_us();
-			rc = p->resolve(ctx, paths[k], &data, &len, err,
+			rc = p->resolve(ctx, paths[k], &data, &len, &flags, err,
 					sizeof(err));
 			t[i] = now_us() - t0;
 			free(data);
@@ -462,7 +461,8 @@ static void selftest_provider(const char *dir)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *data = NULL, err[256];
 		size_t len = 0;
-		int rc = p->resolve(ctx, cases[i].path, &data, &len, err,
+		unsigned flags = 0;
+		int rc = p->resolve(ctx, cases[i].path, &data, &len, &flags, err,
 				    sizeof(err));
 		CHECK(rc == cases[i].rc, "%s: %d, expected %d", cases[i].path,
 		      rc, cases[i].rc);
