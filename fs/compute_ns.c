@@ -5,6 +5,7 @@
  *   gc/<asm>/<contig>/<start>-<end>[@w=N,step=N].tsv | .f32
  *   kmers/<asm>/<contig>/<start>-<end>[@k=N,top=N,canonical=0|1].tsv
  *   motif/<asm>/<contig>/<start>-<end>/<IUPAC>.bed
+ *   motif/<asm>/<contig>/<start>-<end>/pwm/<MOTIF-ID>[@p=1e-4,pseudo=0.8].bed
  *   align/<asm>/<contig>/<start>-<end>/<QUERY>[@match=N,mismatch=N,open=N,extend=N].sam
  *   align/<asm>/<contig>/<start>-<end>/@<SET>[@...].sam   every query of
  *       the FASTA the user copied to the inbox, queries/<SET>.fa
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fs/ns.h"
 #include "fs/render.h"
@@ -45,6 +47,8 @@ struct cctx {
 	const gdb_store *s;
 	gdb_cache *c;
 	gdb_inbox *inbox;	/* queries/ */
+	gdb_motif *motifs;	/* every motif set's, in store order */
+	size_t nmotifs;
 };
 
 /* Parameters "a=1,b=2" after '@' in a name; unknown keys are errors. */
@@ -370,63 +374,210 @@ static int do_kmers(struct cctx *x, const gdb_contig *c, char *name,
 	return out_finish(&o, data, len, err, errlen);
 }
 
+/*
+ * A scan over [beg, end) in slices of SLICE bases that overlap by
+ * width - 1, so that a hit belongs to the one slice where it starts: for
+ * each slice, hits() writes the hits starting in its first `own` bases
+ * (`at` is the slice's 0-based contig position). Hits come by position,
+ * '+' before '-', as in one pass. Holds one slice, whatever the region.
+ */
+struct scan {
+	int (*hits)(struct scan *sc, const char *seq, size_t n, int64_t at,
+		    size_t own, gdb_buf *o);
+	void *buf;		/* the kernel's hit array */
+	size_t cap;		/* its room, in hits */
+	size_t elem;		/* bytes a hit */
+};
+
+static int scan_slices(struct cctx *x, const gdb_contig *c, int64_t beg,
+		       int64_t end, unsigned width, struct scan *sc,
+		       gdb_buf *o)
+{
+	char *seq = malloc((size_t)SLICE + width);
+	int rc = 0;
+
+	sc->cap = 65536;
+	sc->buf = malloc(sc->cap * sc->elem);
+	if (!seq || !sc->buf)
+		rc = -ENOMEM;
+	for (int64_t a = beg; rc == 0 && a < end && !o->err; a += SLICE) {
+		int64_t b = a + SLICE + width - 1 < end ? a + SLICE + width - 1
+							: end;
+		rc = gdb_cache_read(x->c, c->id, a, b, seq);
+		if (rc == 0)
+			rc = sc->hits(sc, seq, (size_t)(b - a), a,
+				      (size_t)SLICE, o);
+	}
+	free(seq);
+	free(sc->buf);
+	return rc;
+}
+
+/* Make room for nh hits (the count a kernel reported past cap). */
+static int scan_room(struct scan *sc, int64_t nh)
+{
+	void *p;
+
+	if (nh <= (int64_t)sc->cap)
+		return 0;
+	p = realloc(sc->buf, (size_t)nh * sc->elem);
+	if (!p)
+		return -ENOMEM;
+	sc->buf = p;
+	sc->cap = (size_t)nh;
+	return 1;
+}
+
+struct motif_scan {
+	struct scan sc;
+	const gdb_motif_pattern *pat;
+	const gdb_contig *c;
+	const char *name;
+};
+
+static int motif_hits(struct scan *sc, const char *seq, size_t n, int64_t at,
+		      size_t own, gdb_buf *o)
+{
+	struct motif_scan *m = (struct motif_scan *)sc;
+	gdb_motif_hit *h;
+	int64_t nh;
+	int rc = 0;
+
+	do {
+		nh = gdb_motif_find(m->pat, seq, n, GDB_STRAND_BOTH, sc->buf,
+				    sc->cap);
+	} while (nh >= 0 && (rc = scan_room(sc, nh)) == 1);
+	if (nh < 0)
+		return (int)nh;
+	if (rc < 0)
+		return rc;
+	h = sc->buf;
+	for (int64_t i = 0; i < nh; i++)
+		if (h[i].pos < own)
+			gdb_buf_printf(o, "%s\t%llu\t%llu\t%s\t0\t%c\n",
+				   m->c->name,
+				   (unsigned long long)(at + (int64_t)h[i].pos),
+				   (unsigned long long)(at + (int64_t)h[i].pos +
+							m->pat->len),
+				   m->name, h[i].strand);
+	return 0;
+}
+
 static int do_motif(struct cctx *x, const gdb_contig *c, int64_t beg,
 		    int64_t end, char *name, char **data, size_t *len,
 		    char *err, size_t errlen)
 {
 	gdb_motif_pattern pat;
-	gdb_motif_hit *hits = NULL;
-	char *range, *ps, *seq = NULL;
+	struct motif_scan m = {.sc = {.hits = motif_hits,
+				      .elem = sizeof(gdb_motif_hit)},
+			       .pat = &pat, .c = c};
+	char *range, *ps;
 	gdb_buf o = OUT_INIT;
-	int64_t nh;
-	int rc = 0;
+	int rc;
 
 	if (split_name(name, ".bed", &range, &ps) < 0 || ps ||
 	    gdb_motif_compile(range, strlen(range), &pat) < 0)
 		return -ENOENT;
 	GDB_TRY(too_big(end - beg, MAX_REGION, err, errlen));
-	seq = malloc((size_t)SLICE + pat.len);
-	hits = malloc(sizeof(*hits) * 65536);
-	if (!seq || !hits) {
-		free(seq);
-		free(hits);
-		return -ENOMEM;
+	m.name = range;
+	rc = scan_slices(x, c, beg, end, pat.len, &m.sc, &o);
+	if (rc < 0) {
+		gdb_buf_free(&o);
+		return rc;
 	}
-	/* Slices overlap by len-1 bases; a hit belongs to the slice where it
-	 * starts. Hits come by position, '+' before '-', as in one pass. */
-	for (int64_t a = beg; a < end && !o.err; a += SLICE) {
-		int64_t b = a + SLICE + pat.len - 1 < end ? a + SLICE + pat.len - 1
-							  : end;
-		size_t cap = 65536;
-		rc = gdb_cache_read(x->c, c->id, a, b, seq);
-		if (rc < 0)
-			break;
-		nh = gdb_motif_find(&pat, seq, (size_t)(b - a), GDB_STRAND_BOTH,
-				    hits, cap);
-		if (nh > (int64_t)cap) {
-			gdb_motif_hit *h2 = realloc(hits, sizeof(*hits) *
-								(size_t)nh);
-			if (!h2) {
-				rc = -ENOMEM;
-				break;
-			}
-			hits = h2;
-			cap = (size_t)nh;
-			nh = gdb_motif_find(&pat, seq, (size_t)(b - a),
-					    GDB_STRAND_BOTH, hits, cap);
+	return out_finish(&o, data, len, err, errlen);
+}
+
+/* ---- position weight matrices: motif sets imported into the store ---- */
+
+/* A motif by id, else by id or name ignoring case; first in store order. */
+static const gdb_motif *motif_find(const struct cctx *x, const char *key)
+{
+	for (int pass = 0; pass < 3; pass++)
+		for (size_t i = 0; i < x->nmotifs; i++) {
+			const gdb_motif *m = &x->motifs[i];
+			if (pass == 0 ? !strcmp(m->id, key)
+			    : pass == 1 ? !strcasecmp(m->id, key)
+					: !strcasecmp(m->name, key))
+				return m;
 		}
-		for (int64_t i = 0; i < nh; i++) {
-			uint64_t pos = (uint64_t)a + hits[i].pos;
-			if ((int64_t)pos >= a + SLICE)
-				continue; /* the next slice reports it */
-			gdb_buf_printf(&o, "%s\t%llu\t%llu\t%s\t0\t%c\n", c->name,
-				   (unsigned long long)pos,
-				   (unsigned long long)(pos + pat.len), range,
-				   hits[i].strand);
-		}
+	return NULL;
+}
+
+struct pwm_scan {
+	struct scan sc;
+	const gdb_pwm *pwm;
+	int32_t threshold;
+	const gdb_contig *c;
+	const char *id;
+};
+
+static int pwm_hits(struct scan *sc, const char *seq, size_t n, int64_t at,
+		    size_t own, gdb_buf *o)
+{
+	struct pwm_scan *m = (struct pwm_scan *)sc;
+	gdb_pwm_hit *h;
+	int64_t nh;
+	int rc = 0;
+
+	do {
+		nh = gdb_pwm_scan(m->pwm, seq, n, m->threshold,
+				  GDB_STRAND_BOTH, sc->buf, sc->cap);
+	} while (nh >= 0 && (rc = scan_room(sc, nh)) == 1);
+	if (nh < 0)
+		return (int)nh;
+	if (rc < 0)
+		return rc;
+	h = sc->buf;
+	for (int64_t i = 0; i < nh; i++) {
+		int32_t v = h[i].score, a = v < 0 ? -v : v;
+		if (h[i].pos >= own)
+			continue;
+		gdb_buf_printf(o, "%s\t%llu\t%llu\t%s\t%s%d.%02d\t%c\n",
+			   m->c->name,
+			   (unsigned long long)(at + (int64_t)h[i].pos),
+			   (unsigned long long)(at + (int64_t)h[i].pos +
+						m->pwm->len),
+			   m->id, v < 0 ? "-" : "", a / GDB_PWM_SCALE,
+			   a % GDB_PWM_SCALE, h[i].strand);
 	}
-	free(seq);
-	free(hits);
+	return 0;
+}
+
+/* motif/.../pwm/<id>[@p=1e-4,pseudo=0.8].bed */
+static int do_pwm(struct cctx *x, const gdb_contig *c, int64_t beg,
+		  int64_t end, char *name, char **data, size_t *len, char *err,
+		  size_t errlen)
+{
+	struct params p = {.keys = {"p", "pseudo"}, .n = 2};
+	struct pwm_scan m = {.sc = {.hits = pwm_hits,
+				    .elem = sizeof(gdb_pwm_hit)},
+			     .c = c};
+	const gdb_motif *mo;
+	gdb_pwm pwm;
+	double pv = 1e-4, pseudo = 0.8;
+	char *id, *ps;
+	gdb_buf o = OUT_INIT;
+	int rc;
+
+	if (split_name(name, ".bed", &id, &ps) < 0 ||
+	    params_parse(&p, ps, err, errlen) < 0 ||
+	    !(mo = motif_find(x, id)))
+		return -ENOENT;
+	if (p.set[0])
+		pv = p.vals[0];
+	if (p.set[1])
+		pseudo = p.vals[1];
+	if (!(pv > 0 && pv <= 1) || !(pseudo >= 0 && pseudo <= 1e6) ||
+	    gdb_pwm_from_counts(mo, NULL, pseudo, &pwm) < 0)
+		return -ENOENT;	/* a zero probability needs a pseudocount */
+	GDB_TRY(too_big(end - beg, MAX_REGION, err, errlen));
+	rc = gdb_pwm_threshold(&pwm, pv, &m.threshold);
+	if (rc < 0)
+		return rc;
+	m.pwm = &pwm;
+	m.id = mo->id;
+	rc = scan_slices(x, c, beg, end, pwm.len, &m.sc, &o);
 	if (rc < 0) {
 		gdb_buf_free(&o);
 		return rc;
@@ -841,6 +992,13 @@ static int compute_resolve(void *ctx, const char *path, char **data,
 		return -ENOENT;
 	if (n == 4)
 		return GDB_NS_DIR;
+	if (a == 2 && !strcmp(comp[4], "pwm")) { /* motif sets */
+		if (n == 5)
+			return x->nmotifs ? GDB_NS_DIR : -ENOENT;
+		return n == 6 ? do_pwm(x, c, beg, end, comp[5], data, len, err,
+				       errlen)
+			      : -ENOENT;
+	}
 	if (n != 5)
 		return -ENOENT;
 	if (a == 2)
@@ -885,13 +1043,32 @@ static int compute_list(void *ctx, const char *path,
 		}
 		return 0;
 	}
-	/* Region directories are lookup-only: list nothing below. */
+	/* Region directories are lookup-only: list nothing below, but for
+	 * the motifs a pwm/ directory can scan with. */
+	if (n == 4 && !strcmp(comp[0], "motif") && x->nmotifs) {
+		emit(arg, "pwm", 1);
+	} else if (n == 5 && !strcmp(comp[0], "motif") &&
+		   !strcmp(comp[4], "pwm")) {
+		for (size_t i = 0; i < x->nmotifs; i++) {
+			const gdb_motif *m = motif_find(x, x->motifs[i].id);
+			char nm[GDB_NAME_MAX + 1];
+			if (m != &x->motifs[i])
+				continue; /* an id an earlier set has */
+			snprintf(nm, sizeof(nm), "%s.bed", m->id);
+			if (emit(arg, nm, 0))
+				break;
+		}
+	}
 	return 0;
 }
 
 static void compute_destroy(void *ctx)
 {
-	free(ctx);
+	struct cctx *x = ctx;
+
+	if (x)
+		free(x->motifs);
+	free(x);
 }
 
 static const gdb_ns_provider COMPUTE = {
@@ -906,6 +1083,7 @@ const gdb_ns_provider *gdb_compute_ns_create(const gdb_store *s, gdb_cache *c,
 					     gdb_inbox *inbox, void **ctx)
 {
 	struct cctx *x;
+	char err[512] = "";
 
 	if (gdb_store_nassemblies(s) == 0)
 		return NULL;
@@ -915,6 +1093,10 @@ const gdb_ns_provider *gdb_compute_ns_create(const gdb_store *s, gdb_cache *c,
 	x->s = s;
 	x->c = c;
 	x->inbox = inbox;
+	x->motifs = NULL;
+	if (gdb_motifs_load(s, &x->motifs, &x->nmotifs, err, sizeof(err)) < 0)
+		gdb_log(GDB_LOG_ERROR, "motif sets: %s; pwm/ scans are not "
+			"served", err);
 	*ctx = x;
 	return &COMPUTE;
 }

@@ -563,8 +563,12 @@ int gdb_motif_parse_jaspar(const char *text, size_t n, gdb_motif *out,
 	rc = count;
 	goto out;
 short_motif:
-	gdb_seterr(err, errlen, "line %u: motif %s has %u of 4 rows", lineno,
-		   cur.id, row);
+	if (cur.id[0])
+		gdb_seterr(err, errlen, "line %u: motif %s has %u of 4 rows",
+			   lineno, cur.id, row);
+	else
+		gdb_seterr(err, errlen, "line %u: a matrix without a '>' "
+			   "header has %u of 4 rows", lineno, row);
 	rc = GDB_EFORMAT;
 out:
 	free(line);

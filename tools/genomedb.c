@@ -60,6 +60,7 @@ static void usage(FILE *f)
 		"  import fasta STORE --assembly NAME FILE   add an assembly (plain, gzip or bgzip FASTA)\n"
 		"  import graph STORE --network NAME FILE... [--format sif|string|biogrid|kgml|sbml|gmt|tsv]\n"
 		"                                            add a pathway/interaction network\n"
+		"  import motifs STORE --set NAME FILE...    add JASPAR/MEME motifs (for /compute/motif/.../pwm/)\n"
 		"  info STORE [--json]                       assemblies, contigs, sizes, provenance\n"
 		"  export fasta STORE ASM [REGION...]        FASTA out; REGION as samtools (chr, chr:from-to)\n"
 		"  verify STORE [--repair]                   check every block's CRC32C; exit 1 on damage\n"

@@ -373,12 +373,14 @@ int cmd_import(int argc, char **argv)
 
 	if (argc >= 2 && !strcmp(argv[1], "graph"))
 		return cmd_import_graph(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "motifs"))
+		return cmd_import_motifs(argc, argv);
 	if (argc < 2 || strcmp(argv[1], "fasta")) {
 		usage();
 		if (argc >= 2 && strcmp(argv[1], "-h") &&
 		    strcmp(argv[1], "--help"))
 			tool_err("import: unknown kind '%s' (this version "
-				 "imports: fasta, graph)", argv[1]);
+				 "imports: fasta, graph, motifs)", argv[1]);
 		return EXIT_USAGE;
 	}
 	for (int i = 2; i < argc; i++) {

@@ -861,46 +861,20 @@ static int xdecode(char *s)
 
 static int xml_read(struct imp *m, xdoc *d)
 {
-	size_t cap = CHUNK, len = 0;
-	char *t = malloc(cap + 1);
-	ssize_t n;
+	size_t len;
+	int rc = tool_src_read_all(m->src, XML_MAX_BYTES, &d->text, &len,
+				   m->err, sizeof(m->err));
 
-	if (!t)
+	if (rc == -ENOMEM)
 		return oom(m);
-	for (;;) {
-		if (cap - len < CHUNK) {
-			char *p;
-			if (cap * 2 > XML_MAX_BYTES) {
-				free(t);
-				m->line = 0;
-				return fail(m, "XML file larger than %zu bytes",
-					    XML_MAX_BYTES);
-			}
-			p = realloc(t, cap * 2 + 1);
-			if (!p) {
-				free(t);
-				return oom(m);
-			}
-			t = p;
-			cap *= 2;
-		}
-		n = tool_src_read(m->src, t + len, CHUNK, m->err,
-				  sizeof(m->err));
-		if (n < 0) {
-			free(t);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	t[len] = 0;
-	if (memchr(t, 0, len)) {
-		free(t);
+	if (rc < 0)
+		return -1;
+	if (memchr(d->text, 0, len)) {
+		free(d->text);
+		d->text = NULL;
 		m->line = 0;
 		return fail(m, "NUL byte in XML");
 	}
-	d->text = t;
 	return 0;
 }
 

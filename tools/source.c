@@ -205,3 +205,45 @@ void tool_src_provenance(tool_src *s, const char *target, const char *path,
 	p->command = tool_cmdline ? tool_cmdline : "genomedb import";
 	p->time = sde ? strtoll(sde, NULL, 10) : (int64_t)time(NULL);
 }
+
+int tool_src_read_all(tool_src *s, size_t max, char **out, size_t *len,
+		      char *err, size_t errlen)
+{
+	size_t cap = RAW_CHUNK, n = 0;
+	char *t = malloc(cap + 1), *p;
+	ssize_t got;
+
+	if (!t)
+		goto oom;
+	for (;;) {
+		if (cap - n < RAW_CHUNK) {
+			if (cap * 2 > max) {
+				free(t);
+				gdb_seterr(err, errlen, "%s: larger than %zu "
+					   "bytes", s->path, max);
+				return -EFBIG;
+			}
+			p = realloc(t, cap * 2 + 1);
+			if (!p)
+				goto oom;
+			t = p;
+			cap *= 2;
+		}
+		got = tool_src_read(s, t + n, RAW_CHUNK, err, errlen);
+		if (got < 0) {
+			free(t);
+			return -EIO;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	t[n] = 0;
+	*out = t;
+	*len = n;
+	return 0;
+oom:
+	free(t);
+	gdb_seterr(err, errlen, "%s: out of memory", s->path);
+	return -ENOMEM;
+}

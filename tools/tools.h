@@ -39,6 +39,14 @@ int tool_src_open(const char *path, tool_src **out, char *err, size_t errlen);
 /* @return bytes (0 at the end), or -1 with a message naming the file. */
 ssize_t tool_src_read(tool_src *s, char *buf, size_t cap, char *err,
 		      size_t errlen);
+/*
+ * tool_src_read_all - the rest of s, decompressed, in one buffer.
+ * @param out  out: malloc'd, NUL-terminated after *len bytes; caller frees
+ * @return 0; -EFBIG beyond max bytes, -ENOMEM, -EIO (read error): the
+ *         message, naming the file, is in err
+ */
+int tool_src_read_all(tool_src *s, size_t max, char **out, size_t *len,
+		      char *err, size_t errlen);
 uint64_t tool_src_raw_bytes(const tool_src *s);
 uint64_t tool_src_total_bytes(const tool_src *s);
 void tool_src_sha256(tool_src *s, uint8_t out[32]);
@@ -58,6 +66,7 @@ double tool_now(void);
 int cmd_init(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_import_graph(int argc, char **argv);
+int cmd_import_motifs(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
