@@ -327,6 +327,7 @@ const gdb_simd_analysis_kernels gdb_ana_avx2 = {
 	.motif_find = avx2_motif_find,
 	.pwm_scan = avx2_pwm_scan,
 	.align_score = avx2_align_score,
+	.align_many = gdb_ana_avx2_align_many,
 };
 
 #endif

@@ -322,6 +322,7 @@ const gdb_simd_analysis_kernels gdb_ana_avx512 = {
 	.motif_find = avx512_motif_find,
 	.pwm_scan = avx512_pwm_scan,
 	.align_score = avx512_align_score,
+	.align_many = gdb_ana_avx2_align_many,
 };
 
 #endif

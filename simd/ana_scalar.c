@@ -60,4 +60,5 @@ const gdb_simd_analysis_kernels gdb_ana_scalar = {
 	.motif_find = scalar_motif_find,
 	.pwm_scan = gdb_ana_scalar_pwm_scan,
 	.align_score = gdb_ana_scalar_align_score,
+	.align_many = gdb_ana_scalar_align_many,
 };

@@ -357,6 +357,7 @@ const gdb_simd_analysis_kernels gdb_ana_sse41 = {
 	.motif_find = sse41_motif_find,
 	.pwm_scan = sse41_pwm_scan,
 	.align_score = sse41_align_score,
+	.align_many = gdb_ana_sse41_align_many,
 };
 
 #endif

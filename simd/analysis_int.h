@@ -202,7 +202,19 @@ int gdb_ana_scalar_align_score(const gdb_align_scoring *sc,
 			       enum gdb_align_mode mode, const char *query,
 			       size_t qlen, const char *target, size_t tlen,
 			       gdb_align_ws *ws, gdb_align_result *res);
+int gdb_ana_scalar_align_many(const gdb_align_scoring *sc,
+			      const char *const *queries, const size_t *qlens,
+			      size_t n, const char *target, size_t tlen,
+			      gdb_align_ws *ws, gdb_align_result *out);
 #if GDB_SIMD_X86
+int gdb_ana_sse41_align_many(const gdb_align_scoring *sc,
+			     const char *const *queries, const size_t *qlens,
+			     size_t n, const char *target, size_t tlen,
+			     gdb_align_ws *ws, gdb_align_result *out);
+int gdb_ana_avx2_align_many(const gdb_align_scoring *sc,
+			    const char *const *queries, const size_t *qlens,
+			    size_t n, const char *target, size_t tlen,
+			    gdb_align_ws *ws, gdb_align_result *out);
 extern const gdb_simd_analysis_kernels gdb_ana_sse41;
 extern const gdb_simd_analysis_kernels gdb_ana_avx2;
 extern const gdb_simd_analysis_kernels gdb_ana_avx512;

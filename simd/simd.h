@@ -465,7 +465,11 @@ int gdb_align(const gdb_align_scoring *sc, enum gdb_align_mode mode,
  * gdb_align_batch - score-only alignments over threads: one query
  * against many targets (nq == 1), many queries against one target
  * (nt == 1), or pairwise (nq == nt). out[i] gets the i-th pair's result
- * (cigar NULL). Work is handed out one pair at a time.
+ * (cigar NULL). Work is handed out one pair at a time, except for many
+ * queries against one target in local mode: those go in length order, a
+ * chunk per thread, to the inter-query kernel (align_many: one query a
+ * lane, 32 at a time in 8-bit AVX2 lanes), whose results are the same as
+ * one by one (lane_bits says 8 or 16).
  * @param nthreads  0 = one per online CPU
  * @return 0 or the first error of any pair (-EINVAL, -ENOMEM, -E2BIG,
  *         -EAGAIN if no thread could be started)
@@ -498,6 +502,13 @@ typedef struct gdb_simd_analysis_kernels {
 			   enum gdb_align_mode mode, const char *query,
 			   size_t qlen, const char *target, size_t tlen,
 			   gdb_align_ws *ws, gdb_align_result *res);
+	/* n local score-only alignments against one target: out[i] is
+	 * align_score(LOCAL, queries[i]) but for lane_bits (inter-query
+	 * lanes, simd/align_many.c) */
+	int (*align_many)(const gdb_align_scoring *sc,
+			  const char *const *queries, const size_t *qlens,
+			  size_t n, const char *target, size_t tlen,
+			  gdb_align_ws *ws, gdb_align_result *out);
 } gdb_simd_analysis_kernels;
 
 /* The active table (level of gdb_simd_active()). Never NULL. */
