@@ -211,6 +211,8 @@ ssize_t gdb_inbox_file_write(gdb_inbox_file *f, const void *p, size_t n,
 
 	if (off > GDB_INBOX_MAX_FILE || n > GDB_INBOX_MAX_FILE - off)
 		return -EFBIG;
+	if (n == 0)
+		return 0;
 	pthread_mutex_lock(&b->lock);
 	rc = reserve(f, (size_t)off + n);
 	if (rc == 0) {
@@ -357,7 +359,8 @@ int gdb_inbox_get(gdb_inbox *b, const char *name, char **data, size_t *len)
 		if (!*data) {
 			rc = -ENOMEM;
 		} else {
-			memcpy(*data, f->data, f->len);
+			if (f->len) /* an empty file has no buffer yet */
+				memcpy(*data, f->data, f->len);
 			(*data)[f->len] = 0;
 			*len = f->len;
 		}

@@ -387,14 +387,16 @@ class Mount:
     """A foreground `genomedb mount` daemon with its stderr in a log file."""
 
     def __init__(self, store, mnt, log, args=()):
-        self.store, self.path, self.log_path, self.args = str(store), str(mnt), str(log), list(args)
+        # store_dir: the conftest fixture hangs its Store object on .store
+        self.store_dir, self.path, self.log_path, self.args = str(store), str(mnt), str(log), list(args)
+        self.store = self.store_dir
         self.proc = None
         self.logf = None
 
     def start(self, timeout=10.0):
         os.makedirs(self.path, exist_ok=True)
         self.logf = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([BINARY, "mount", self.store, self.path, "-f", *self.args],
+        self.proc = subprocess.Popen([BINARY, "mount", self.store_dir, self.path, "-f", *self.args],
                                      stdin=subprocess.DEVNULL, stdout=self.logf, stderr=self.logf)
         deadline = time.monotonic() + timeout
         while not os.path.ismount(self.path):
