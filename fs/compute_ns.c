@@ -377,21 +377,47 @@ static int do_kmers(struct cctx *x, const gdb_contig *c, char *name,
 /*
  * A scan over [beg, end) in slices of SLICE bases that overlap by
  * width - 1, so that a hit belongs to the one slice where it starts: for
- * each slice, hits() writes the hits starting in its first `own` bases
- * (`at` is the slice's 0-based contig position). Hits come by position,
- * '+' before '-', as in one pass. Holds one slice, whatever the region.
+ * each slice, find() fills buf with the kernel's hits (growing it to the
+ * count the kernel reports), and emit() writes each hit that starts in
+ * the slice's own SLICE bases (`at` is the slice's 0-based position).
+ * Hits come by position, '+' before '-', as in one pass. Holds one slice,
+ * whatever the region. Both hit types begin with their uint64_t pos.
  */
 struct scan {
-	int (*hits)(struct scan *sc, const char *seq, size_t n, int64_t at,
-		    size_t own, gdb_buf *o);
+	int64_t (*find)(struct scan *sc, const char *seq, size_t n);
+	void (*emit)(struct scan *sc, const void *hit, int64_t at, gdb_buf *o);
 	void *buf;		/* the kernel's hit array */
 	size_t cap;		/* its room, in hits */
 	size_t elem;		/* bytes a hit */
+	const gdb_contig *c;
 };
 
-static int scan_slices(struct cctx *x, const gdb_contig *c, int64_t beg,
-		       int64_t end, unsigned width, struct scan *sc,
-		       gdb_buf *o)
+static int scan_slice(struct scan *sc, const char *seq, size_t n,
+		      int64_t at, gdb_buf *o)
+{
+	int64_t nh;
+
+	while ((nh = sc->find(sc, seq, n)) > (int64_t)sc->cap) {
+		void *p = realloc(sc->buf, (size_t)nh * sc->elem);
+		if (!p)
+			return -ENOMEM;
+		sc->buf = p;
+		sc->cap = (size_t)nh;
+	}
+	if (nh < 0)
+		return (int)nh;
+	for (int64_t i = 0; i < nh; i++) {
+		const char *h = (const char *)sc->buf + (size_t)i * sc->elem;
+		uint64_t pos;
+		memcpy(&pos, h, sizeof(pos));
+		if (pos < (uint64_t)SLICE)
+			sc->emit(sc, h, at, o);
+	}
+	return 0;
+}
+
+static int scan_slices(struct cctx *x, int64_t beg, int64_t end,
+		       unsigned width, struct scan *sc, gdb_buf *o)
 {
 	char *seq = malloc((size_t)SLICE + width);
 	int rc = 0;
@@ -403,64 +429,39 @@ static int scan_slices(struct cctx *x, const gdb_contig *c, int64_t beg,
 	for (int64_t a = beg; rc == 0 && a < end && !o->err; a += SLICE) {
 		int64_t b = a + SLICE + width - 1 < end ? a + SLICE + width - 1
 							: end;
-		rc = gdb_cache_read(x->c, c->id, a, b, seq);
+		rc = gdb_cache_read(x->c, sc->c->id, a, b, seq);
 		if (rc == 0)
-			rc = sc->hits(sc, seq, (size_t)(b - a), a,
-				      (size_t)SLICE, o);
+			rc = scan_slice(sc, seq, (size_t)(b - a), a, o);
 	}
 	free(seq);
 	free(sc->buf);
 	return rc;
 }
 
-/* Make room for nh hits (the count a kernel reported past cap). */
-static int scan_room(struct scan *sc, int64_t nh)
-{
-	void *p;
-
-	if (nh <= (int64_t)sc->cap)
-		return 0;
-	p = realloc(sc->buf, (size_t)nh * sc->elem);
-	if (!p)
-		return -ENOMEM;
-	sc->buf = p;
-	sc->cap = (size_t)nh;
-	return 1;
-}
-
 struct motif_scan {
 	struct scan sc;
 	const gdb_motif_pattern *pat;
-	const gdb_contig *c;
 	const char *name;
 };
 
-static int motif_hits(struct scan *sc, const char *seq, size_t n, int64_t at,
-		      size_t own, gdb_buf *o)
+static int64_t iupac_find(struct scan *sc, const char *seq, size_t n)
 {
 	struct motif_scan *m = (struct motif_scan *)sc;
-	gdb_motif_hit *h;
-	int64_t nh;
-	int rc = 0;
 
-	do {
-		nh = gdb_motif_find(m->pat, seq, n, GDB_STRAND_BOTH, sc->buf,
-				    sc->cap);
-	} while (nh >= 0 && (rc = scan_room(sc, nh)) == 1);
-	if (nh < 0)
-		return (int)nh;
-	if (rc < 0)
-		return rc;
-	h = sc->buf;
-	for (int64_t i = 0; i < nh; i++)
-		if (h[i].pos < own)
-			gdb_buf_printf(o, "%s\t%llu\t%llu\t%s\t0\t%c\n",
-				   m->c->name,
-				   (unsigned long long)(at + (int64_t)h[i].pos),
-				   (unsigned long long)(at + (int64_t)h[i].pos +
-							m->pat->len),
-				   m->name, h[i].strand);
-	return 0;
+	return gdb_motif_find(m->pat, seq, n, GDB_STRAND_BOTH, sc->buf,
+			      sc->cap);
+}
+
+static void iupac_emit(struct scan *sc, const void *hit, int64_t at,
+		       gdb_buf *o)
+{
+	struct motif_scan *m = (struct motif_scan *)sc;
+	const gdb_motif_hit *h = hit;
+	int64_t pos = at + (int64_t)h->pos;
+
+	gdb_buf_printf(o, "%s\t%llu\t%llu\t%s\t0\t%c\n", sc->c->name,
+		   (unsigned long long)pos,
+		   (unsigned long long)(pos + m->pat->len), m->name, h->strand);
 }
 
 static int do_motif(struct cctx *x, const gdb_contig *c, int64_t beg,
@@ -468,9 +469,9 @@ static int do_motif(struct cctx *x, const gdb_contig *c, int64_t beg,
 		    char *err, size_t errlen)
 {
 	gdb_motif_pattern pat;
-	struct motif_scan m = {.sc = {.hits = motif_hits,
-				      .elem = sizeof(gdb_motif_hit)},
-			       .pat = &pat, .c = c};
+	struct motif_scan m = {.sc = {.find = iupac_find, .emit = iupac_emit,
+				      .elem = sizeof(gdb_motif_hit), .c = c},
+			       .pat = &pat};
 	char *range, *ps;
 	gdb_buf o = OUT_INIT;
 	int rc;
@@ -480,7 +481,7 @@ static int do_motif(struct cctx *x, const gdb_contig *c, int64_t beg,
 		return -ENOENT;
 	GDB_TRY(too_big(end - beg, MAX_REGION, err, errlen));
 	m.name = range;
-	rc = scan_slices(x, c, beg, end, pat.len, &m.sc, &o);
+	rc = scan_slices(x, beg, end, pat.len, &m.sc, &o);
 	if (rc < 0) {
 		gdb_buf_free(&o);
 		return rc;
@@ -508,40 +509,31 @@ struct pwm_scan {
 	struct scan sc;
 	const gdb_pwm *pwm;
 	int32_t threshold;
-	const gdb_contig *c;
 	const char *id;
 };
 
-static int pwm_hits(struct scan *sc, const char *seq, size_t n, int64_t at,
-		    size_t own, gdb_buf *o)
+static int64_t pwm_find(struct scan *sc, const char *seq, size_t n)
 {
 	struct pwm_scan *m = (struct pwm_scan *)sc;
-	gdb_pwm_hit *h;
-	int64_t nh;
-	int rc = 0;
 
-	do {
-		nh = gdb_pwm_scan(m->pwm, seq, n, m->threshold,
-				  GDB_STRAND_BOTH, sc->buf, sc->cap);
-	} while (nh >= 0 && (rc = scan_room(sc, nh)) == 1);
-	if (nh < 0)
-		return (int)nh;
-	if (rc < 0)
-		return rc;
-	h = sc->buf;
-	for (int64_t i = 0; i < nh; i++) {
-		int32_t v = h[i].score, a = v < 0 ? -v : v;
-		if (h[i].pos >= own)
-			continue;
-		gdb_buf_printf(o, "%s\t%llu\t%llu\t%s\t%s%d.%02d\t%c\n",
-			   m->c->name,
-			   (unsigned long long)(at + (int64_t)h[i].pos),
-			   (unsigned long long)(at + (int64_t)h[i].pos +
-						m->pwm->len),
-			   m->id, v < 0 ? "-" : "", a / GDB_PWM_SCALE,
-			   a % GDB_PWM_SCALE, h[i].strand);
-	}
-	return 0;
+	return gdb_pwm_scan(m->pwm, seq, n, m->threshold, GDB_STRAND_BOTH,
+			    sc->buf, sc->cap);
+}
+
+/* The score in bits with two decimals: exactly the integer score / 100. */
+static void pwm_emit(struct scan *sc, const void *hit, int64_t at,
+		     gdb_buf *o)
+{
+	struct pwm_scan *m = (struct pwm_scan *)sc;
+	const gdb_pwm_hit *h = hit;
+	int64_t pos = at + (int64_t)h->pos;
+	int32_t v = h->score, a = v < 0 ? -v : v;
+
+	gdb_buf_printf(o, "%s\t%llu\t%llu\t%s\t%s%d.%02d\t%c\n", sc->c->name,
+		   (unsigned long long)pos,
+		   (unsigned long long)(pos + m->pwm->len), m->id,
+		   v < 0 ? "-" : "", a / GDB_PWM_SCALE, a % GDB_PWM_SCALE,
+		   h->strand);
 }
 
 /* motif/.../pwm/<id>[@p=1e-4,pseudo=0.8].bed */
@@ -550,9 +542,8 @@ static int do_pwm(struct cctx *x, const gdb_contig *c, int64_t beg,
 		  size_t errlen)
 {
 	struct params p = {.keys = {"p", "pseudo"}, .n = 2};
-	struct pwm_scan m = {.sc = {.hits = pwm_hits,
-				    .elem = sizeof(gdb_pwm_hit)},
-			     .c = c};
+	struct pwm_scan m = {.sc = {.find = pwm_find, .emit = pwm_emit,
+				    .elem = sizeof(gdb_pwm_hit), .c = c}};
 	const gdb_motif *mo;
 	gdb_pwm pwm;
 	double pv = 1e-4, pseudo = 0.8;
@@ -577,7 +568,7 @@ static int do_pwm(struct cctx *x, const gdb_contig *c, int64_t beg,
 		return rc;
 	m.pwm = &pwm;
 	m.id = mo->id;
-	rc = scan_slices(x, c, beg, end, pwm.len, &m.sc, &o);
+	rc = scan_slices(x, beg, end, pwm.len, &m.sc, &o);
 	if (rc < 0) {
 		gdb_buf_free(&o);
 		return rc;

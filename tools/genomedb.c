@@ -43,6 +43,28 @@ int tool_fail_at(char *err, size_t errlen, const char *path, uint64_t line,
 	return -1;
 }
 
+int tool_commit(gdb_txn **t, const gdb_provenance *prov, int nprov,
+		uint64_t *generation)
+{
+	char err[1024];
+	int rc;
+
+	for (int i = 0; i < nprov; i++)
+		if (gdb_txn_provenance(*t, &prov[i]) < 0) {
+			gdb_txn_abort(*t);
+			*t = NULL;
+			tool_err("out of memory");
+			return -1;
+		}
+	rc = gdb_txn_commit(*t, generation, err, sizeof(err));
+	*t = NULL;
+	if (rc < 0) {
+		tool_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 double tool_now(void)
 {
 	struct timespec ts;

@@ -458,16 +458,8 @@ int cmd_import(int argc, char **argv)
 	}
 	tool_src_provenance(m.src, asmname, file, &prov);
 	in_bytes = prov.source_bytes;
-	if (gdb_txn_provenance(m.txn, &prov) < 0) {
-		tool_err("out of memory");
-		rc = EXIT_FAIL;
-		goto out;
-	}
 	seg_bytes = gdb_txn_bytes_written(m.txn);
-	rc = gdb_txn_commit(m.txn, &gen, err, sizeof(err));
-	m.txn = NULL;
-	if (rc < 0) {
-		tool_err("%s", err);
+	if (tool_commit(&m.txn, &prov, 1, &gen) < 0) {
 		rc = EXIT_FAIL;
 		goto out;
 	}

@@ -2118,19 +2118,8 @@ int cmd_import_graph(int argc, char **argv)
 		tool_err("%s: %s", store, err);
 		goto out;
 	}
-	for (int i = 0; i < nprov; i++)
-		if (gdb_txn_provenance(txn, &prov[i]) < 0) {
-			tool_err("out of memory");
-			goto out;
-		}
-	{
-		int crc = gdb_txn_commit(txn, &gen, err, sizeof(err));
-		txn = NULL;
-		if (crc < 0) {
-			tool_err("%s", err);
-			goto out;
-		}
-	}
+	if (tool_commit(&txn, prov, nprov, &gen) < 0)
+		goto out;
 	if (!quiet)
 		fprintf(stderr,
 			"imported network '%s' (generation %llu): %u nodes, "

@@ -231,19 +231,8 @@ int cmd_import_motifs(int argc, char **argv)
 		tool_err("%s: writing the motif set failed", store);
 		goto out;
 	}
-	for (int i = 0; i < nfiles; i++)
-		if (gdb_txn_provenance(txn, &prov[i]) < 0) {
-			tool_err("out of memory");
-			goto out;
-		}
-	{
-		int crc = gdb_txn_commit(txn, &gen, err, sizeof(err));
-		txn = NULL;
-		if (crc < 0) {
-			tool_err("%s", err);
-			goto out;
-		}
-	}
+	if (tool_commit(&txn, prov, nfiles, &gen) < 0)
+		goto out;
 	if (!quiet)
 		fprintf(stderr, "imported motif set '%s' (generation %llu): "
 			"%zu motifs from %d file%s\n", set,

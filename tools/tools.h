@@ -60,6 +60,14 @@ void tool_src_close(tool_src *s);
 void tool_src_provenance(tool_src *s, const char *target, const char *path,
 			 gdb_provenance *p);
 
+/*
+ * tool_commit - record the import's provenance (one entry per source
+ * file) and commit. The transaction is consumed whatever happens (*t is
+ * NULL after). @return 0, or -1 with the error printed
+ */
+int tool_commit(gdb_txn **t, const gdb_provenance *prov, int nprov,
+		uint64_t *generation);
+
 /* Seconds since an arbitrary start (CLOCK_MONOTONIC). */
 double tool_now(void);
 
