@@ -620,7 +620,8 @@ static void sam_header(gdb_buf *o, const gdb_contig *c, const int64_t v[4],
 /*
  * One query's best local hit as a SAM record, given the score-only
  * results of both strands (rq is the query's reverse complement): the
- * better strand (forward on a tie) is aligned again with traceback.
+ * better strand (forward on a tie) is traced back in the window of its
+ * hit.
  */
 static int sam_best(gdb_buf *o, const gdb_align_scoring *sc,
 		    const gdb_contig *c, int64_t beg, const char *qname,
@@ -637,8 +638,7 @@ static int sam_best(gdb_buf *o, const gdb_align_scoring *sc,
 			   qname, q);
 		return 0;
 	}
-	rc = gdb_align(sc, GDB_ALIGN_LOCAL, rev ? rq : q, ql, seq, tlen,
-		       GDB_ALIGN_TRACE, ws, best);
+	rc = gdb_align_trace(sc, rev ? rq : q, ql, seq, tlen, ws, best);
 	if (rc < 0)
 		return rc;
 	gdb_buf_printf(o, "%s\t%d\t%s\t%lld\t255\t", qname, rev ? 16 : 0,

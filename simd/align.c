@@ -628,8 +628,7 @@ int gdb_align(const gdb_align_scoring *sc, enum gdb_align_mode mode,
 	      unsigned flags, gdb_align_ws *ws, gdb_align_result *res)
 {
 	const gdb_simd_analysis_kernels *k = gdb_simd_analysis();
-	int64_t score, qe, te, w;
-	size_t t0;
+	int64_t score;
 	int rc;
 
 	if (flags & ~GDB_ALIGN_TRACE)
@@ -659,12 +658,27 @@ int gdb_align(const gdb_align_scoring *sc, enum gdb_align_mode mode,
 	rc = k->align_score(sc, mode, query, qlen, target, tlen, ws, res);
 	if (rc)
 		return rc;
+	return gdb_align_trace(sc, query, qlen, target, tlen, ws, res);
+}
+
+int gdb_align_trace(const gdb_align_scoring *sc, const char *query,
+		    size_t qlen, const char *target, size_t tlen,
+		    gdb_align_ws *ws, gdb_align_result *res)
+{
+	int64_t score, qe, te, w;
+	size_t t0;
+	int rc;
+
+	if (!ws)
+		return -EINVAL;
 	if (res->score <= 0) {
 		empty_cigar(ws, res);
 		return 0;
 	}
 	qe = res->query_end;
 	te = res->target_end;
+	if (qe < 1 || (size_t)qe > qlen || te < 1 || (size_t)te > tlen)
+		return -EPROTO;
 	/* the widest window an alignment ending at (qe, te) can span */
 	w = sc->gap_extend ? qe + (qe * sc->max_score) / sc->gap_extend + 2
 			   : te;
@@ -675,8 +689,8 @@ int gdb_align(const gdb_align_scoring *sc, enum gdb_align_mode mode,
 		int64_t got;
 
 		memset(&sub, 0, sizeof(sub));
-		rc = traceback_dp(sc, mode, query, (size_t)qe, target + t0,
-				  (size_t)te - t0, ws, &got, &sub);
+		rc = traceback_dp(sc, GDB_ALIGN_LOCAL, query, (size_t)qe,
+				  target + t0, (size_t)te - t0, ws, &got, &sub);
 		if (rc)
 			return rc;
 		if (got != score)

@@ -462,6 +462,19 @@ int gdb_align(const gdb_align_scoring *sc, enum gdb_align_mode mode,
 	      unsigned flags, gdb_align_ws *ws, gdb_align_result *res);
 
 /*
+ * gdb_align_trace - the traceback of a local alignment from its
+ * score-only result: res holds what gdb_align without GDB_ALIGN_TRACE (or
+ * gdb_align_batch) gave for this query and target; its begins and CIGAR
+ * are filled as gdb_align with GDB_ALIGN_TRACE would, aligning again only
+ * the window that can hold the hit. For a hit found in a batch.
+ * @return 0; -EINVAL (no ws); -ENOMEM; -E2BIG; -EPROTO (res does not
+ *         belong to this query and target)
+ */
+int gdb_align_trace(const gdb_align_scoring *sc, const char *query,
+		    size_t qlen, const char *target, size_t tlen,
+		    gdb_align_ws *ws, gdb_align_result *res);
+
+/*
  * gdb_align_batch - score-only alignments over threads: one query
  * against many targets (nq == 1), many queries against one target
  * (nt == 1), or pairwise (nq == nt). out[i] gets the i-th pair's result
