@@ -234,7 +234,11 @@ def test_larger_than_memory_under_a_cgroup(big, tmp_path):
             m.stop()
         assert cap.oom_kills() == 0
         peak = cap.peak()
-        assert peak is None or peak <= limit
+        # The kernel enforces the limit but force-charges a few allocations
+        # past it (page tables, __GFP_NOFAIL); seen here under ASan: one
+        # page over. The cap holds if the peak stays within one charge
+        # batch (64 pages) of it.
+        assert peak is None or peak <= limit + 64 * 4096, (peak, limit)
     U.check_sanitizer(m.log_text(), "genomedb mount (capped)")
 
 
