@@ -805,7 +805,7 @@ static int qset_parse(struct qset *q, const char *file, char *err,
 				      "memory", MAX_SET_QUERIES);
 			hdr_line = line;
 			w = NULL;
-		} else if (e > p) {
+		} else if (p[strspn(p, " \t")]) { /* not a blank line */
 			if (!q->n)
 				QFAIL(line, "sequence before the first header "
 				      "('>name')");

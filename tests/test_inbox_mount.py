@@ -142,7 +142,7 @@ def sam_rows(text):
 def write_fasta(path, queries, width=60):
     with open(path, "w") as f:
         for name, q in queries:
-            f.write(f">{name} some description\n")
+            f.write(f"  \n>{name} some description\n")       # blank lines may hold blanks
             for i in range(0, len(q), width):
                 f.write(q[i:i + width] + "\n")
             f.write("\n")
