@@ -305,8 +305,11 @@ static int avx512_align_score(const gdb_align_scoring *sc,
 	 * column is the query length, so 512-bit lanes only pay off for long
 	 * queries. Measured here (local, 200 kbp target, 8-bit lanes, GCUPS
 	 * avx2/avx512): q=100 6.5/5.1, q=300 12.3/10.0, q=1000 19.3/20.0,
-	 * q=3000 23.6/28.4. Global and semi-global values are large, so the
-	 * lazy-F pass runs long there and 256-bit lanes win at every length.
+	 * q=3000 23.6/28.4. Global and semi-global runs won on 256-bit
+	 * lanes at every length while they used the lazy-F pass; they now
+	 * carry F by a scan (align_striped.h), which should favour wider
+	 * lanes, but that has not been measured on an AVX-512 machine, so
+	 * they stay on AVX2 until it is.
 	 */
 	if (mode != GDB_ALIGN_LOCAL || qlen < 1024)
 		return gdb_ana_avx2.align_score(sc, mode, query, qlen, target,
