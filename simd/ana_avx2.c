@@ -6,10 +6,11 @@
  *   with the last C carried into the next step.
  * motif: the A/C/G/T position bitsets come from the same compares; the
  *   shift-AND of the pattern runs on four 64-bit words a vector.
- * PWM: 8 windows a vector in 32-bit lanes; the score of column j is a
- *   vpermd lookup of the column's 8 entries by the base codes of the 8
- *   windows, so a window costs a third of an instruction per column and
- *   strand.
+ * PWM: 16 windows a vector in 16-bit lanes whenever that is exact (most
+ *   matrices and thresholds, struct gdb_pwm16): a column costs one byte
+ *   shuffle of its table per strand. Otherwise 8 windows in 32-bit lanes,
+ *   the score of column j a vpermd lookup of the column's 8 entries by
+ *   the base codes of the 8 windows.
  * k-mers: the byte-to-code step vectorised; the rest is shared (kmer.c).
  * alignment: the striped template in 8-, 16- and 32-bit lanes.
  */
@@ -165,15 +166,83 @@ static int64_t avx2_motif_find(const gdb_motif_pattern *p, const char *seq,
 				   avx2_motif_bits, avx2_motif_combine);
 }
 
-#define PCH 4096
+/* Sixteen windows a vector in 16-bit lanes (see struct gdb_pwm16); the
+ * byte shuffle stays within 128-bit halves, so each half holds a copy
+ * of the column's table. */
+TGT_A static int64_t avx2_pwm_scan16(const gdb_pwm *p,
+				     const struct gdb_pwm16 *t,
+				     const char *seq, size_t n,
+				     unsigned strands, gdb_pwm_hit *hits,
+				     size_t cap)
+{
+	const unsigned m = p->len;
+	const __m256i mul = _mm256_set1_epi16(0x0202);
+	const __m256i add = _mm256_set1_epi16(0x0100);
+	const __m256i vt = _mm256_set1_epi16(t->thr1);
+	__m256i tf[GDB_PWM_MAXLEN], tr[GDB_PWM_MAXLEN];
+	uint16_t idx[GDB_PWM_CHUNK + GDB_PWM_MAXLEN + 32];
+	int16_t sfa[16], sra[16];
+	int64_t nh = 0;
+	size_t base;
+	unsigned j;
 
+	for (j = 0; j < m; j++) {
+		tf[j] = _mm256_broadcastsi128_si256(
+			_mm_loadu_si128((const __m128i *)(const void *)t->fw[j]));
+		tr[j] = _mm256_broadcastsi128_si256(
+			_mm_loadu_si128((const __m128i *)(const void *)t->rc[j]));
+	}
+	for (base = 0; base + m <= n; base += GDB_PWM_CHUNK) {
+		size_t len, i, npos = gdb_pwm_chunk(n, m, base, &len);
+
+		for (i = 0; i + 32 <= len; i += 32) {
+			__m256i c = codes32(LOADU(seq + base + i), 1);
+			__m256i lo = _mm256_cvtepu8_epi16(_mm256_castsi256_si128(c));
+			__m256i hi = _mm256_cvtepu8_epi16(
+				_mm256_extracti128_si256(c, 1));
+
+			STOREU(idx + i, _mm256_add_epi16(_mm256_mullo_epi16(lo, mul),
+							 add));
+			STOREU(idx + i + 16,
+			       _mm256_add_epi16(_mm256_mullo_epi16(hi, mul), add));
+		}
+		gdb_pwm_idx16_fill(seq + base, i, len, idx,
+				   sizeof(idx) / sizeof(idx[0]));
+		for (i = 0; i < npos; i += 16) {
+			__m256i sf = _mm256_setzero_si256(), sr = sf;
+
+			for (j = 0; j < m; j++) {
+				__m256i ix = LOADU(idx + i + j);
+
+				sf = _mm256_adds_epi16(
+					sf, _mm256_shuffle_epi8(tf[j], ix));
+				sr = _mm256_adds_epi16(
+					sr, _mm256_shuffle_epi8(tr[j], ix));
+			}
+			if (!_mm256_movemask_epi8(
+				    _mm256_or_si256(_mm256_cmpgt_epi16(sf, vt),
+						    _mm256_cmpgt_epi16(sr, vt))))
+				continue;
+			STOREU(sfa, sf);
+			STOREU(sra, sr);
+			gdb_pwm_emit16(hits, cap, &nh, base + i, sfa, sra,
+				       npos - i < 16 ? (unsigned)(npos - i) : 16,
+				       t->thr1, strands);
+		}
+	}
+	return nh;
+}
+
+/* The 32-bit scan, for matrices or thresholds the 16-bit lanes cannot
+ * hold exactly. */
 TGT_A static int64_t avx2_pwm_scan(const gdb_pwm *p, const char *seq, size_t n,
 				   int32_t threshold, unsigned strands,
 				   gdb_pwm_hit *hits, size_t cap)
 {
 	const unsigned m = p->len;
 	__m256i cf[GDB_PWM_MAXLEN], cr[GDB_PWM_MAXLEN], vt;
-	uint8_t codes[PCH + GDB_PWM_MAXLEN + 64];
+	struct gdb_pwm16 t16;
+	uint8_t codes[GDB_PWM_CHUNK + GDB_PWM_MAXLEN + 64];
 	int32_t sfa[8], sra[8];
 	int64_t nh = 0;
 	size_t base;
@@ -183,18 +252,17 @@ TGT_A static int64_t avx2_pwm_scan(const gdb_pwm *p, const char *seq, size_t n,
 	if (m < 1 || m > GDB_PWM_MAXLEN || !strands ||
 	    (strands & ~GDB_STRAND_BOTH))
 		return -EINVAL;
+	if (gdb_pwm_narrow(p, threshold, &t16))
+		return avx2_pwm_scan16(p, &t16, seq, n, strands, hits, cap);
 	for (j = 0; j < m; j++) {
 		cf[j] = LOADU(p->fw[j]);
 		cr[j] = LOADU(p->rc[j]);
 	}
 	vt = _mm256_set1_epi32(threshold == INT32_MIN ? INT32_MIN
 						      : threshold - 1);
-	for (base = 0; base + m <= n; base += PCH) {
-		size_t npos = n - m + 1 - base, len, i;
+	for (base = 0; base + m <= n; base += GDB_PWM_CHUNK) {
+		size_t len, i, npos = gdb_pwm_chunk(n, m, base, &len);
 
-		if (npos > PCH)
-			npos = PCH;
-		len = npos + m - 1;
 		for (i = 0; i + 32 <= len; i += 32)
 			STOREU(codes + i, codes32(LOADU(seq + base + i), 1));
 		for (; i < len; i++)

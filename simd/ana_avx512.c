@@ -145,8 +145,6 @@ static int64_t avx512_motif_find(const gdb_motif_pattern *p, const char *seq,
 				   avx512_motif_bits, avx512_motif_combine);
 }
 
-#define PCH 4096
-
 TGT_A static int64_t avx512_pwm_scan(const gdb_pwm *p, const char *seq,
 				     size_t n, int32_t threshold,
 				     unsigned strands, gdb_pwm_hit *hits,
@@ -154,7 +152,7 @@ TGT_A static int64_t avx512_pwm_scan(const gdb_pwm *p, const char *seq,
 {
 	const unsigned m = p->len;
 	__m512i cf[GDB_PWM_MAXLEN], cr[GDB_PWM_MAXLEN], vt;
-	uint8_t codes[PCH + GDB_PWM_MAXLEN + 128];
+	uint8_t codes[GDB_PWM_CHUNK + GDB_PWM_MAXLEN + 128];
 	int32_t sfa[16], sra[16];
 	int64_t nh = 0;
 	size_t base;
@@ -173,12 +171,9 @@ TGT_A static int64_t avx512_pwm_scan(const gdb_pwm *p, const char *seq,
 	}
 	vt = _mm512_set1_epi32(threshold == INT32_MIN ? INT32_MIN
 						      : threshold - 1);
-	for (base = 0; base + m <= n; base += PCH) {
-		size_t npos = n - m + 1 - base, len, i;
+	for (base = 0; base + m <= n; base += GDB_PWM_CHUNK) {
+		size_t len, i, npos = gdb_pwm_chunk(n, m, base, &len);
 
-		if (npos > PCH)
-			npos = PCH;
-		len = npos + m - 1;
 		for (i = 0; i + 64 <= len; i += 64)
 			STOREU(codes + i, codes64(LOADU(seq + base + i), 1));
 		for (; i < len; i++)

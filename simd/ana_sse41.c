@@ -2,8 +2,10 @@
  * simd/ana_sse41.c - the 128-bit analysis kernels: the methods of
  * ana_avx2.c on 16 bytes a vector (composition and motif bitsets four
  * vectors to a 64-bit word, the shift-AND two words a vector, striped
- * alignment in 16/8/4 lanes). PWM scanning at this level uses pshufb
- * lookups of the four ACGT entries of a column, four windows a vector.
+ * alignment in 16/8/4 lanes). PWM scanning: eight windows a vector in
+ * 16-bit lanes whenever that is exact (struct gdb_pwm16), a column one
+ * pshufb of its table per strand; otherwise pshufb lookups of the four
+ * 32-bit ACGT entries of a column, four windows a vector.
  */
 #include <errno.h>
 #include <string.h>
@@ -168,10 +170,70 @@ static int64_t sse41_motif_find(const gdb_motif_pattern *p, const char *seq,
 				   sse41_motif_bits, sse41_motif_combine);
 }
 
-#define PCH 4096
+/* Eight windows a vector in 16-bit lanes (see struct gdb_pwm16). */
+TGT_A static int64_t sse41_pwm_scan16(const gdb_pwm *p,
+				      const struct gdb_pwm16 *t,
+				      const char *seq, size_t n,
+				      unsigned strands, gdb_pwm_hit *hits,
+				      size_t cap)
+{
+	const unsigned m = p->len;
+	const __m128i mul = _mm_set1_epi16(0x0202), add = _mm_set1_epi16(0x0100);
+	const __m128i vt = _mm_set1_epi16(t->thr1);
+	__m128i tf[GDB_PWM_MAXLEN], tr[GDB_PWM_MAXLEN];
+	uint16_t idx[GDB_PWM_CHUNK + GDB_PWM_MAXLEN + 16];
+	int16_t sfa[8], sra[8];
+	int64_t nh = 0;
+	size_t base;
+	unsigned j;
+
+	for (j = 0; j < m; j++) {
+		tf[j] = LOADU(t->fw[j]);
+		tr[j] = LOADU(t->rc[j]);
+	}
+	for (base = 0; base + m <= n; base += GDB_PWM_CHUNK) {
+		size_t len, i, npos = gdb_pwm_chunk(n, m, base, &len);
+
+		for (i = 0; i + 16 <= len; i += 16) {
+			__m128i c = codes16(LOADU(seq + base + i), 1);
+
+			STOREU(idx + i,
+			       _mm_add_epi16(_mm_mullo_epi16(_mm_cvtepu8_epi16(c),
+							     mul),
+					     add));
+			STOREU(idx + i + 8,
+			       _mm_add_epi16(_mm_mullo_epi16(_mm_cvtepu8_epi16(
+								     _mm_srli_si128(c, 8)),
+							     mul),
+					     add));
+		}
+		gdb_pwm_idx16_fill(seq + base, i, len, idx,
+				   sizeof(idx) / sizeof(idx[0]));
+		for (i = 0; i < npos; i += 8) {
+			__m128i sf = _mm_setzero_si128(), sr = sf;
+
+			for (j = 0; j < m; j++) {
+				__m128i ix = LOADU(idx + i + j);
+
+				sf = _mm_adds_epi16(sf, _mm_shuffle_epi8(tf[j], ix));
+				sr = _mm_adds_epi16(sr, _mm_shuffle_epi8(tr[j], ix));
+			}
+			if (!_mm_movemask_epi8(_mm_or_si128(_mm_cmpgt_epi16(sf, vt),
+							    _mm_cmpgt_epi16(sr, vt))))
+				continue;
+			STOREU(sfa, sf);
+			STOREU(sra, sr);
+			gdb_pwm_emit16(hits, cap, &nh, base + i, sfa, sra,
+				       npos - i < 8 ? (unsigned)(npos - i) : 8,
+				       t->thr1, strands);
+		}
+	}
+	return nh;
+}
 
 /*
- * Four windows a vector. Codes are stored as 4 * code (N and the rest as
+ * The 32-bit scan, for matrices or thresholds the 16-bit lanes cannot
+ * hold exactly. Four windows a vector. Codes are stored as 4 * code (N and the rest as
  * 0x80), so a pshufb with the per-lane byte offsets 0..3 added fetches a
  * column's 32-bit ACGT entry; the 0x80 lanes come back 0 and get
  * GDB_PWM_NEG from a second lookup keyed on the flipped top bit.
@@ -188,7 +250,8 @@ TGT_A static int64_t sse41_pwm_scan(const gdb_pwm *p, const char *seq,
 	const __m128i negtab = _mm_setr_epi32(GDB_PWM_NEG, 0, 0, 0);
 	const __m128i flip = _mm_set1_epi8((char)0x80);
 	__m128i cf[GDB_PWM_MAXLEN], cr[GDB_PWM_MAXLEN], vt;
-	uint8_t codes[PCH + GDB_PWM_MAXLEN + 32];
+	struct gdb_pwm16 t16;
+	uint8_t codes[GDB_PWM_CHUNK + GDB_PWM_MAXLEN + 32];
 	int32_t sfa[4], sra[4];
 	int64_t nh = 0;
 	size_t base;
@@ -198,18 +261,17 @@ TGT_A static int64_t sse41_pwm_scan(const gdb_pwm *p, const char *seq,
 	if (m < 1 || m > GDB_PWM_MAXLEN || !strands ||
 	    (strands & ~GDB_STRAND_BOTH))
 		return -EINVAL;
+	if (gdb_pwm_narrow(p, threshold, &t16))
+		return sse41_pwm_scan16(p, &t16, seq, n, strands, hits, cap);
 	for (j = 0; j < m; j++) {
 		cf[j] = LOADU(p->fw[j]);
 		cr[j] = LOADU(p->rc[j]);
 	}
 	vt = _mm_set1_epi32(threshold == INT32_MIN ? INT32_MIN
 						   : threshold - 1);
-	for (base = 0; base + m <= n; base += PCH) {
-		size_t npos = n - m + 1 - base, len, i;
+	for (base = 0; base + m <= n; base += GDB_PWM_CHUNK) {
+		size_t len, i, npos = gdb_pwm_chunk(n, m, base, &len);
 
-		if (npos > PCH)
-			npos = PCH;
-		len = npos + m - 1;
 		for (i = 0; i + 16 <= len; i += 16) {
 			__m128i c = codes16(LOADU(seq + base + i), 1);
 			__m128i isn = _mm_cmpeq_epi8(c, _mm_set1_epi8(4));

@@ -174,6 +174,24 @@ int64_t gdb_motif_find_with(const gdb_motif_pattern *p, const char *seq,
 /* Base code for the PWM scan: A0 C1 G2 T3 (U too), anything else 4. */
 extern const uint8_t gdb_pwm_code[256];
 
+/*
+ * The vector scans go through the sequence in chunks of GDB_PWM_CHUNK
+ * window starts (their codes fit on the stack): the windows of the chunk
+ * at base, and in *len the bases they span.
+ */
+#define GDB_PWM_CHUNK 4096
+
+static inline size_t gdb_pwm_chunk(size_t n, unsigned m, size_t base,
+				   size_t *len)
+{
+	size_t npos = n - m + 1 - base;
+
+	if (npos > GDB_PWM_CHUNK)
+		npos = GDB_PWM_CHUNK;
+	*len = npos + m - 1;
+	return npos;
+}
+
 /* Record a hit when there is room; the count always advances. */
 static inline void gdb_pwm_emit(gdb_pwm_hit *hits, size_t cap, int64_t *nh,
 				uint64_t pos, int32_t score, char strand)
@@ -184,6 +202,60 @@ static inline void gdb_pwm_emit(gdb_pwm_hit *hits, size_t cap, int64_t *nh,
 		hits[*nh].strand = strand;
 	}
 	(*nh)++;
+}
+
+/*
+ * 16-bit PWM lanes (the SSE4.1 and AVX2 scans): twice the windows a
+ * vector, and a column's lookup is one byte shuffle of a 16-byte table,
+ * entry c = the column's int16 score of code c (A0 C1 G2 T3, entries 4-7
+ * INT16_MIN for every other byte). A position's shuffle index is
+ * gdb_pwm_idx16(code) = the byte pair (2 code, 2 code + 1), and scores
+ * add with signed saturation.
+ *
+ * gdb_pwm_narrow() allows it only when that is exact: with P the larger
+ * of the two strands' sums over columns of the column's best entry (or
+ * 0 when all are negative), P <= INT16_MAX, so no partial sum saturates
+ * upwards, and threshold > INT16_MIN + P. Then a window that never
+ * saturates downwards has its exact score, and one that does (a
+ * non-ACGT byte, or a deep partial sum; entries below INT16_MIN are
+ * clamped to it) ends at most at INT16_MIN + P, below the threshold, as
+ * its true score is, which the clamping only ever raised. Returns 1 and
+ * fills out (thr1 is threshold - 1 clamped to int16: a window hits when
+ * its score > thr1), or 0 when the 32-bit scan must run.
+ */
+struct gdb_pwm16 {
+	int16_t fw[GDB_PWM_MAXLEN][8];
+	int16_t rc[GDB_PWM_MAXLEN][8];
+	int16_t thr1;
+};
+int gdb_pwm_narrow(const gdb_pwm *p, int32_t threshold,
+		   struct gdb_pwm16 *out);
+
+static inline uint16_t gdb_pwm_idx16(uint8_t code)
+{
+	return (uint16_t)(code * 0x0202 + 0x0100);
+}
+
+/* idx[i] = gdb_pwm_idx16(code of s[i]) for i in [from, len), then the
+ * index of a non-ACGT byte up to cap (the vector loads past len). */
+void gdb_pwm_idx16_fill(const char *s, size_t from, size_t len,
+			uint16_t *idx, size_t cap);
+
+/* The hits among the first n lanes of 16-bit fw/rc window scores, the
+ * window of lane l starting at pos + l, in position order, '+' first. */
+static inline void gdb_pwm_emit16(gdb_pwm_hit *hits, size_t cap, int64_t *nh,
+				  uint64_t pos, const int16_t *sf,
+				  const int16_t *sr, unsigned n, int16_t thr1,
+				  unsigned strands)
+{
+	unsigned l;
+
+	for (l = 0; l < n; l++) {
+		if ((strands & GDB_STRAND_FWD) && sf[l] > thr1)
+			gdb_pwm_emit(hits, cap, nh, pos + l, sf[l], '+');
+		if ((strands & GDB_STRAND_REV) && sr[l] > thr1)
+			gdb_pwm_emit(hits, cap, nh, pos + l, sr[l], '-');
+	}
 }
 
 /* ---- per-level tables and entry points ---- */

@@ -2,8 +2,9 @@
  * simd/motif.c - the level-independent half of pattern and motif search:
  * IUPAC pattern compilation, the chunked bit-parallel driver that the
  * levels plug their bitset builders into, the JASPAR and MEME parsers,
- * log-odds matrices and their exact p-values, and the scalar twins of the
- * motif kernels.
+ * log-odds matrices, their exact p-values and the check and tables of
+ * their 16-bit form (the vector scans' narrow lanes), and the scalar
+ * twins of the motif kernels.
  *
  * The parsers live here rather than in codecs/ because they are pure
  * functions on caller text feeding these kernels; they never touch files.
@@ -349,6 +350,49 @@ int gdb_pwm_threshold(const gdb_pwm *p, double pvalue, int32_t *threshold)
 	free(d);
 	*threshold = (int32_t)best;
 	return 0;
+}
+
+static int16_t clamp16(int64_t v)
+{
+	return (int16_t)(v < INT16_MIN ? INT16_MIN : v > INT16_MAX ? INT16_MAX : v);
+}
+
+int gdb_pwm_narrow(const gdb_pwm *p, int32_t threshold, struct gdb_pwm16 *out)
+{
+	int64_t pos[2] = {0, 0};
+	unsigned j, c, st;
+
+	for (st = 0; st < 2; st++)
+		for (j = 0; j < p->len; j++) {
+			const int32_t *col = st ? p->rc[j] : p->fw[j];
+			int32_t hi = 0;
+
+			for (c = 0; c < 4; c++)
+				hi = col[c] > hi ? col[c] : hi;
+			pos[st] += hi;
+		}
+	if (pos[1] > pos[0])
+		pos[0] = pos[1];
+	if (pos[0] > INT16_MAX || (int64_t)threshold <= INT16_MIN + pos[0])
+		return 0;
+	for (j = 0; j < p->len; j++)
+		for (c = 0; c < 8; c++) {
+			out->fw[j][c] = c < 4 ? clamp16(p->fw[j][c]) : INT16_MIN;
+			out->rc[j][c] = c < 4 ? clamp16(p->rc[j][c]) : INT16_MIN;
+		}
+	out->thr1 = clamp16((int64_t)threshold - 1);
+	return 1;
+}
+
+void gdb_pwm_idx16_fill(const char *s, size_t from, size_t len,
+			uint16_t *idx, size_t cap)
+{
+	size_t i;
+
+	for (i = from; i < len; i++)
+		idx[i] = gdb_pwm_idx16(gdb_pwm_code[(unsigned char)s[i]]);
+	for (; i < cap; i++)
+		idx[i] = gdb_pwm_idx16(4);
 }
 
 int64_t gdb_pwm_scan(const gdb_pwm *p, const char *seq, size_t n,

@@ -465,12 +465,137 @@ static const char meme[] =
 	"MOTIF m2\n"
 	"letter-probability matrix: alength= 4 w= 1\n0 0 1 0\n";
 
+/* Every level's hits (positions, strands, scores) against the naive sum. */
+static void check_pwm(const gdb_pwm *pwm, const char *s, size_t sn,
+		      int32_t thr, const char *what)
+{
+	gdb_pwm_hit *ref = xmalloc((2 * sn + 1) * sizeof(*ref));
+	gdb_pwm_hit *got = xmalloc((2 * sn + 1) * sizeof(*got));
+	int64_t nref = 0;
+	size_t i, j;
+	unsigned l;
+
+	for (i = 0; i + pwm->len <= sn; i++) {
+		int32_t f = 0, r = 0;
+
+		for (j = 0; j < pwm->len; j++) {
+			unsigned b = ref_base(s[i + j]);
+			int c = b == 1 ? 0 : b == 2 ? 1 : b == 4 ? 2
+					 : b == 8 ? 3 : 4;
+
+			f += pwm->fw[j][c];
+			r += pwm->rc[j][c];
+		}
+		if (f >= thr) {
+			ref[nref].pos = i;
+			ref[nref].score = f;
+			ref[nref++].strand = '+';
+		}
+		if (r >= thr) {
+			ref[nref].pos = i;
+			ref[nref].score = r;
+			ref[nref++].strand = '-';
+		}
+	}
+	for (l = 0; l < GDB_SIMD_NLEVELS; l++) {
+		int64_t k;
+
+		if (!lv[l])
+			continue;
+		k = lv[l]->pwm_scan(pwm, s, sn, thr, GDB_STRAND_BOTH, got,
+				    2 * sn + 1);
+		if (k != nref) {
+			FAIL("pwm %s %s n=%zu m=%u thr %d: %lld hits want %lld",
+			     what, lv[l]->name, sn, pwm->len, thr, (long long)k,
+			     (long long)nref);
+			continue;
+		}
+		for (i = 0; i < (size_t)k; i++)
+			if (got[i].pos != ref[i].pos ||
+			    got[i].strand != ref[i].strand ||
+			    got[i].score != ref[i].score) {
+				FAIL("pwm %s %s hit %zu", what, lv[l]->name, i);
+				break;
+			}
+	}
+	free(ref);
+	free(got);
+}
+
+/* A matrix straight from integer columns (A C G T), rc as
+ * gdb_pwm_from_counts() builds it. */
+static void pwm_of(gdb_pwm *p, unsigned len, const int32_t (*col)[4])
+{
+	unsigned j, c;
+
+	memset(p, 0, sizeof(*p));
+	p->len = len;
+	for (j = 0; j < len; j++)
+		for (c = 0; c < 8; c++)
+			p->fw[j][c] = c < 4 ? col[j][c] : GDB_PWM_NEG;
+	for (j = 0; j < len; j++)
+		for (c = 0; c < 8; c++)
+			p->rc[j][c] = c < 4 ? p->fw[len - 1 - j][3 - c]
+					    : GDB_PWM_NEG;
+}
+
+/*
+ * The edges of the 16-bit lanes of the vector scans (struct gdb_pwm16):
+ * column maxima summing to 32767 (16-bit) and 32768 (32-bit), partial
+ * sums that sink below INT16_MIN and climb back, entries below INT16_MIN,
+ * thresholds at INT16_MIN + that sum (32-bit) and just above (16-bit,
+ * where a window holding N or a deep partial sum comes closest), and
+ * thresholds outside the int16 range, over every 3-window of ACGTN.
+ */
+static void test_pwm16_bounds(void)
+{
+	static const int32_t mats[][3][4] = {
+		{{0, -5, -9, -1}, {10000, 3, -7, 0}, {22767, -11, 2, 9}},
+		{{1, -5, -9, -1}, {10000, 3, -7, 0}, {22767, -11, 2, 9}},
+		{{-20000, 5, 0, 1}, {-20000, 3, 0, 0}, {30000, 2, 0, 1}},
+		{{-90000, 5, 0, 1}, {-40000, 3, 0, -33000}, {32000, 2, 0, 1}},
+		{{-9, -5, -3, -1}, {-9, -3, -7, -2}, {-4, -11, -2, -9}},
+	};
+	static const int32_t thrs[] = {-32767, -32768, -32769, -30000, 0,  1,
+				       2,      32767,  32768,  40000,  INT32_MIN,
+				       INT32_MAX};
+	char all[5 * 5 * 5 * 3 + 100];
+	size_t n = 0, x, t, mi;
+	gdb_pwm p;
+
+	for (x = 0; x < 125; x++) {
+		all[n++] = "ACGTN"[x % 5];
+		all[n++] = "ACGTN"[x / 5 % 5];
+		all[n++] = "ACGTN"[x / 25];
+	}
+	while (n < sizeof(all))
+		all[n++] = "ACGTNa"[rnd() % 6];
+	for (mi = 0; mi < sizeof(mats) / sizeof(mats[0]); mi++) {
+		int32_t pos = 0;
+		unsigned j, c;
+
+		pwm_of(&p, 3, mats[mi]);
+		for (j = 0; j < 3; j++) {
+			int32_t hi = 0;
+
+			for (c = 0; c < 4; c++)
+				hi = mats[mi][j][c] > hi ? mats[mi][j][c] : hi;
+			pos += hi;
+		}
+		for (t = 0; t < sizeof(thrs) / sizeof(thrs[0]); t++)
+			check_pwm(&p, all, n, thrs[t], "int16 bounds");
+		for (t = 0; t < 3; t++)
+			check_pwm(&p, all, n, INT16_MIN + pos + (int32_t)t,
+				  "int16 bounds");
+	}
+}
+
 static void test_pwm(void)
 {
 	gdb_motif mo[4];
 	gdb_pwm pwm;
 	char err[128];
-	unsigned it, l;
+	unsigned it;
 	int n;
 
 	n = gdb_motif_parse_jaspar(jaspar, sizeof(jaspar) - 1, mo, 4, err,
@@ -497,9 +622,6 @@ static void test_pwm(void)
 		gdb_motif m;
 		size_t sn = interesting_len((unsigned)(rnd() % NLENS)), i, j;
 		char *s = rand_seq(sn, (int)(rnd() % 4));
-		gdb_pwm_hit *ref = xmalloc((2 * sn + 1) * sizeof(*ref));
-		gdb_pwm_hit *got = xmalloc((2 * sn + 1) * sizeof(*got));
-		int64_t nref = 0;
 		int32_t thr;
 		double pv;
 
@@ -518,53 +640,10 @@ static void test_pwm(void)
 			thr = INT32_MIN;
 		if (gdb_pwm_pvalue(&pwm, pwm.min, &pv) || fabs(pv - 1) > 1e-9)
 			FAIL("pvalue(min) %g", pv);
-		for (i = 0; i + m.len <= sn; i++) {
-			int32_t f = 0, r = 0;
-
-			for (j = 0; j < m.len; j++) {
-				unsigned b = ref_base(s[i + j]);
-				int c = b == 1 ? 0 : b == 2 ? 1 : b == 4 ? 2
-							 : b == 8 ? 3 : 4;
-
-				f += pwm.fw[j][c];
-				r += pwm.rc[j][c];
-			}
-			if (f >= thr) {
-				ref[nref].pos = i;
-				ref[nref].score = f;
-				ref[nref++].strand = '+';
-			}
-			if (r >= thr) {
-				ref[nref].pos = i;
-				ref[nref].score = r;
-				ref[nref++].strand = '-';
-			}
-		}
-		for (l = 0; l < GDB_SIMD_NLEVELS; l++) {
-			int64_t k;
-
-			if (!lv[l])
-				continue;
-			k = lv[l]->pwm_scan(&pwm, s, sn, thr, GDB_STRAND_BOTH,
-					    got, 2 * sn + 1);
-			if (k != nref) {
-				FAIL("pwm %s n=%zu m=%u: %lld hits want %lld",
-				     lv[l]->name, sn, m.len, (long long)k,
-				     (long long)nref);
-				continue;
-			}
-			for (i = 0; i < (size_t)k; i++)
-				if (got[i].pos != ref[i].pos ||
-				    got[i].strand != ref[i].strand ||
-				    got[i].score != ref[i].score) {
-					FAIL("pwm %s hit %zu", lv[l]->name, i);
-					break;
-				}
-		}
+		check_pwm(&pwm, s, sn, thr, "random");
 		free(s);
-		free(ref);
-		free(got);
 	}
+	test_pwm16_bounds();
 	/* p-value of a 1-column motif is exact */
 	{
 		gdb_motif m;
