@@ -27,14 +27,19 @@
 #define STOREU(p, v) _mm256_storeu_si256((__m256i *)(void *)(p), (v))
 #define TGT_A GDB_TARGET_AVX2_A
 
-TGT_A static inline uint64_t eq64(__m256i u0, __m256i u1, char ch)
+/* compare two 32-byte vectors against ch (or ch2, when not 0) */
+TGT_A static inline uint64_t eq64(__m256i u0, __m256i u1, char ch, char ch2)
 {
 	__m256i c = _mm256_set1_epi8(ch);
+	__m256i e0 = _mm256_cmpeq_epi8(u0, c), e1 = _mm256_cmpeq_epi8(u1, c);
 
-	return (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(u0, c)) |
-	       (uint64_t)(uint32_t)_mm256_movemask_epi8(
-		       _mm256_cmpeq_epi8(u1, c))
-		       << 32;
+	if (ch2) {
+		c = _mm256_set1_epi8(ch2);
+		e0 = _mm256_or_si256(e0, _mm256_cmpeq_epi8(u0, c));
+		e1 = _mm256_or_si256(e1, _mm256_cmpeq_epi8(u1, c));
+	}
+	return (uint32_t)_mm256_movemask_epi8(e0) |
+	       (uint64_t)(uint32_t)_mm256_movemask_epi8(e1) << 32;
 }
 
 TGT_A static void avx2_comp(const char *s, size_t n, gdb_comp *out)
@@ -47,14 +52,14 @@ TGT_A static void avx2_comp(const char *s, size_t n, gdb_comp *out)
 	for (i = 0; i + 64 <= n; i += 64) {
 		__m256i u0 = _mm256_or_si256(LOADU(s + i), lc);
 		__m256i u1 = _mm256_or_si256(LOADU(s + i + 32), lc);
-		uint64_t mc = eq64(u0, u1, 'c'), mg = eq64(u0, u1, 'g');
+		uint64_t mc = eq64(u0, u1, 'c', 0), mg = eq64(u0, u1, 'g', 0);
 
-		a += (uint64_t)__builtin_popcountll(eq64(u0, u1, 'a'));
+		a += (uint64_t)__builtin_popcountll(eq64(u0, u1, 'a', 0));
 		c += (uint64_t)__builtin_popcountll(mc);
 		g += (uint64_t)__builtin_popcountll(mg);
-		t += (uint64_t)__builtin_popcountll(eq64(u0, u1, 't'));
-		ss += (uint64_t)__builtin_popcountll(eq64(u0, u1, 's'));
-		w += (uint64_t)__builtin_popcountll(eq64(u0, u1, 'w'));
+		t += (uint64_t)__builtin_popcountll(eq64(u0, u1, 't', 0));
+		ss += (uint64_t)__builtin_popcountll(eq64(u0, u1, 's', 0));
+		w += (uint64_t)__builtin_popcountll(eq64(u0, u1, 'w', 0));
 		cpg += (uint64_t)__builtin_popcountll(mc & (mg >> 1)) +
 		       (carry & mg & 1);
 		carry = mc >> 63;
@@ -106,56 +111,62 @@ static int avx2_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 	return gdb_kmer_count_blocked(t, seq, n, avx2_kmer_enc);
 }
 
-TGT_A static void avx2_motif_bits(const char *s, size_t n, uint64_t *out[4])
+TGT_A static void avx2_motif_bits(const char *s, size_t n, uint64_t *out[5])
 {
 	const __m256i lc = _mm256_set1_epi8(0x20);
-	uint64_t *tail[4];
+	uint64_t *tail[5];
 	size_t i, w = 0;
 
 	for (i = 0; i + 64 <= n; i += 64, w++) {
 		__m256i u0 = _mm256_or_si256(LOADU(s + i), lc);
 		__m256i u1 = _mm256_or_si256(LOADU(s + i + 32), lc);
+		uint64_t a = eq64(u0, u1, 'a', 0), c = eq64(u0, u1, 'c', 0);
+		uint64_t g = eq64(u0, u1, 'g', 0), t = eq64(u0, u1, 't', 'u');
 
-		out[0][w] = eq64(u0, u1, 'a');
-		out[1][w] = eq64(u0, u1, 'c');
-		out[2][w] = eq64(u0, u1, 'g');
-		out[3][w] = eq64(u0, u1, 't') | eq64(u0, u1, 'u');
+		out[0][w] = a;
+		out[1][w] = c;
+		out[2][w] = g;
+		out[3][w] = t;
+		out[4][w] = a | c | g | t;
 	}
 	tail[0] = out[0] + w;
 	tail[1] = out[1] + w;
 	tail[2] = out[2] + w;
 	tail[3] = out[3] + w;
+	tail[4] = out[4] + w;
 	gdb_ana_scalar_motif_bits(s + i, n - i, tail);
 }
 
-TGT_A static void avx2_motif_combine(const uint64_t *const *cls, unsigned m,
-				     size_t nwords, uint64_t *out)
+/* gdb_motif_word() of 4 words at once */
+TGT_A static inline __m256i step4(const struct gdb_motif_step *st, size_t w)
 {
-	const uint64_t *adj[GDB_MOTIF_MAXLEN];
+	__m256i a = LOADU(st->x + w), b = LOADU(st->x + w + 1);
+
+	if (st->y) {
+		a = _mm256_xor_si256(a, LOADU(st->y + w));
+		b = _mm256_xor_si256(b, LOADU(st->y + w + 1));
+	}
+	return _mm256_or_si256(_mm256_srl_epi64(a, _mm_cvtsi32_si128((int)st->sh)),
+		    _mm256_sll_epi64(b, _mm_cvtsi32_si128(64 - (int)st->sh)));
+}
+
+TGT_A static void avx2_motif_combine(const struct gdb_motif_step *st,
+                                    unsigned m, size_t nwords, uint64_t *out)
+{
 	size_t w;
 	unsigned j;
 
 	for (w = 0; w + 4 <= nwords; w += 4) {
-		__m256i r = LOADU(cls[0] + w);
+		__m256i r = step4(&st[0], w);
 
 		for (j = 1; j < m; j++) {
-			__m256i a = LOADU(cls[j] + w), b = LOADU(cls[j] + w + 1);
-
-			r = _mm256_and_si256(
-				r, _mm256_or_si256(
-					   _mm256_srl_epi64(
-						   a, _mm_cvtsi32_si128((int)j)),
-					   _mm256_sll_epi64(
-						   b, _mm_cvtsi32_si128(
-							      (int)(64 - j)))));
+			r = _mm256_and_si256(r, step4(&st[j], w));
 			if ((j & 3) == 0 && _mm256_testz_si256(r, r))
 				break;
 		}
 		STOREU(out + w, r);
 	}
-	for (j = 0; j < m; j++)
-		adj[j] = cls[j] + w;
-	gdb_ana_scalar_motif_combine(adj, m, nwords - w, out + w);
+	gdb_motif_combine_from(st, m, w, nwords, out);
 }
 
 static int64_t avx2_motif_find(const gdb_motif_pattern *p, const char *seq,

@@ -85,56 +85,62 @@ static int avx512_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 }
 
 TGT_A static void avx512_motif_bits(const char *s, size_t n,
-				    uint64_t *out[4])
+				    uint64_t *out[5])
 {
 	const __m512i lc = _mm512_set1_epi8(0x20);
-	uint64_t *tail[4];
+	uint64_t *tail[5];
 	size_t i, w = 0;
 
 	for (i = 0; i + 64 <= n; i += 64, w++) {
 		__m512i u = _mm512_or_si512(LOADU(s + i), lc);
 
-		out[0][w] = eqm(u, 'a');
-		out[1][w] = eqm(u, 'c');
-		out[2][w] = eqm(u, 'g');
-		out[3][w] = eqm(u, 't') | eqm(u, 'u');
+		uint64_t a = eqm(u, 'a'), c = eqm(u, 'c');
+		uint64_t g = eqm(u, 'g'), t = eqm(u, 't') | eqm(u, 'u');
+
+		out[0][w] = a;
+		out[1][w] = c;
+		out[2][w] = g;
+		out[3][w] = t;
+		out[4][w] = a | c | g | t;
 	}
 	tail[0] = out[0] + w;
 	tail[1] = out[1] + w;
 	tail[2] = out[2] + w;
 	tail[3] = out[3] + w;
+	tail[4] = out[4] + w;
 	gdb_ana_scalar_motif_bits(s + i, n - i, tail);
 }
 
-TGT_A static void avx512_motif_combine(const uint64_t *const *cls,
-				       unsigned m, size_t nwords,
-				       uint64_t *out)
+/* gdb_motif_word() of 8 words at once */
+TGT_A static inline __m512i step8(const struct gdb_motif_step *st, size_t w)
 {
-	const uint64_t *adj[GDB_MOTIF_MAXLEN];
+	__m512i a = LOADU(st->x + w), b = LOADU(st->x + w + 1);
+
+	if (st->y) {
+		a = _mm512_xor_si512(a, LOADU(st->y + w));
+		b = _mm512_xor_si512(b, LOADU(st->y + w + 1));
+	}
+	return _mm512_or_si512(_mm512_srl_epi64(a, _mm_cvtsi32_si128((int)st->sh)),
+		    _mm512_sll_epi64(b, _mm_cvtsi32_si128(64 - (int)st->sh)));
+}
+
+TGT_A static void avx512_motif_combine(const struct gdb_motif_step *st,
+                                      unsigned m, size_t nwords, uint64_t *out)
+{
 	size_t w;
 	unsigned j;
 
 	for (w = 0; w + 8 <= nwords; w += 8) {
-		__m512i r = LOADU(cls[0] + w);
+		__m512i r = step8(&st[0], w);
 
 		for (j = 1; j < m; j++) {
-			__m512i a = LOADU(cls[j] + w), b = LOADU(cls[j] + w + 1);
-
-			r = _mm512_and_si512(
-				r, _mm512_or_si512(
-					   _mm512_srl_epi64(
-						   a, _mm_cvtsi32_si128((int)j)),
-					   _mm512_sll_epi64(
-						   b, _mm_cvtsi32_si128(
-							      (int)(64 - j)))));
+			r = _mm512_and_si512(r, step8(&st[j], w));
 			if ((j & 3) == 0 && !_mm512_test_epi64_mask(r, r))
 				break;
 		}
 		STOREU(out + w, r);
 	}
-	for (j = 0; j < m; j++)
-		adj[j] = cls[j] + w;
-	gdb_ana_scalar_motif_combine(adj, m, nwords - w, out + w);
+	gdb_motif_combine_from(st, m, w, nwords, out);
 }
 
 static int64_t avx512_motif_find(const gdb_motif_pattern *p, const char *seq,

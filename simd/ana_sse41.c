@@ -20,18 +20,34 @@
 #define STOREU(p, v) _mm_storeu_si128((__m128i *)(void *)(p), (v))
 #define TGT_A GDB_TARGET_SSE41_A
 
+/* the byte masks of four 16-byte vectors as one 64-bit mask */
+TGT_A static inline uint64_t mask64(__m128i e0, __m128i e1, __m128i e2,
+				    __m128i e3)
+{
+	return (uint64_t)(uint16_t)_mm_movemask_epi8(e0) |
+	       (uint64_t)(uint16_t)_mm_movemask_epi8(e1) << 16 |
+	       (uint64_t)(uint16_t)_mm_movemask_epi8(e2) << 32 |
+	       (uint64_t)(uint16_t)_mm_movemask_epi8(e3) << 48;
+}
+
+TGT_A static inline __m128i eq(__m128i u, char ch)
+{
+	return _mm_cmpeq_epi8(u, _mm_set1_epi8(ch));
+}
+
 /* compare four 16-byte vectors against ch: a 64-bit mask */
 TGT_A static inline uint64_t eq64(const __m128i u[4], char ch)
 {
-	__m128i c = _mm_set1_epi8(ch);
+	return mask64(eq(u[0], ch), eq(u[1], ch), eq(u[2], ch), eq(u[3], ch));
+}
 
-	return (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(u[0], c)) |
-	       (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(u[1], c))
-		       << 16 |
-	       (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(u[2], c))
-		       << 32 |
-	       (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(u[3], c))
-		       << 48;
+/* the same for "t or u", OR-ed before the masks are taken */
+TGT_A static inline uint64_t eq64_tu(const __m128i u[4])
+{
+	return mask64(_mm_or_si128(eq(u[0], 't'), eq(u[0], 'u')),
+		      _mm_or_si128(eq(u[1], 't'), eq(u[1], 'u')),
+		      _mm_or_si128(eq(u[2], 't'), eq(u[2], 'u')),
+		      _mm_or_si128(eq(u[3], 't'), eq(u[3], 'u')));
 }
 
 TGT_A static inline void load4(const char *s, __m128i u[4])
@@ -111,55 +127,65 @@ static int sse41_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 	return gdb_kmer_count_blocked(t, seq, n, sse41_kmer_enc);
 }
 
-TGT_A static void sse41_motif_bits(const char *s, size_t n, uint64_t *out[4])
+TGT_A static void sse41_motif_bits(const char *s, size_t n, uint64_t *out[5])
 {
-	uint64_t *tail[4];
+	uint64_t *tail[5];
 	size_t i, w = 0;
 
 	for (i = 0; i + 64 <= n; i += 64, w++) {
 		__m128i u[4];
+		uint64_t a, c, g, t;
 
 		load4(s + i, u);
-		out[0][w] = eq64(u, 'a');
-		out[1][w] = eq64(u, 'c');
-		out[2][w] = eq64(u, 'g');
-		out[3][w] = eq64(u, 't') | eq64(u, 'u');
+		a = eq64(u, 'a');
+		c = eq64(u, 'c');
+		g = eq64(u, 'g');
+		t = eq64_tu(u);
+
+		out[0][w] = a;
+		out[1][w] = c;
+		out[2][w] = g;
+		out[3][w] = t;
+		out[4][w] = a | c | g | t;
 	}
 	tail[0] = out[0] + w;
 	tail[1] = out[1] + w;
 	tail[2] = out[2] + w;
 	tail[3] = out[3] + w;
+	tail[4] = out[4] + w;
 	gdb_ana_scalar_motif_bits(s + i, n - i, tail);
 }
 
-TGT_A static void sse41_motif_combine(const uint64_t *const *cls, unsigned m,
-				      size_t nwords, uint64_t *out)
+/* gdb_motif_word() of 2 words at once */
+TGT_A static inline __m128i step2(const struct gdb_motif_step *st, size_t w)
 {
-	const uint64_t *adj[GDB_MOTIF_MAXLEN];
+	__m128i a = LOADU(st->x + w), b = LOADU(st->x + w + 1);
+
+	if (st->y) {
+		a = _mm_xor_si128(a, LOADU(st->y + w));
+		b = _mm_xor_si128(b, LOADU(st->y + w + 1));
+	}
+	return _mm_or_si128(_mm_srl_epi64(a, _mm_cvtsi32_si128((int)st->sh)),
+		    _mm_sll_epi64(b, _mm_cvtsi32_si128(64 - (int)st->sh)));
+}
+
+TGT_A static void sse41_motif_combine(const struct gdb_motif_step *st,
+                                     unsigned m, size_t nwords, uint64_t *out)
+{
 	size_t w;
 	unsigned j;
 
 	for (w = 0; w + 2 <= nwords; w += 2) {
-		__m128i r = LOADU(cls[0] + w);
+		__m128i r = step2(&st[0], w);
 
 		for (j = 1; j < m; j++) {
-			__m128i a = LOADU(cls[j] + w), b = LOADU(cls[j] + w + 1);
-
-			r = _mm_and_si128(
-				r, _mm_or_si128(
-					   _mm_srl_epi64(
-						   a, _mm_cvtsi32_si128((int)j)),
-					   _mm_sll_epi64(
-						   b, _mm_cvtsi32_si128(
-							      (int)(64 - j)))));
+			r = _mm_and_si128(r, step2(&st[j], w));
 			if ((j & 3) == 0 && _mm_testz_si128(r, r))
 				break;
 		}
 		STOREU(out + w, r);
 	}
-	for (j = 0; j < m; j++)
-		adj[j] = cls[j] + w;
-	gdb_ana_scalar_motif_combine(adj, m, nwords - w, out + w);
+	gdb_motif_combine_from(st, m, w, nwords, out);
 }
 
 static int64_t sse41_motif_find(const gdb_motif_pattern *p, const char *seq,

@@ -155,17 +155,45 @@ int64_t gdb_align_bound(const gdb_align_scoring *sc, enum gdb_align_mode mode,
 
 /*
  * The bit-parallel scan, shared by every level: for each chunk of 4096
- * positions, the level builds the A/C/G/T position bitsets (bits) and
- * ANDs the shifted class bitsets of the pattern (combine).
- *   bits(s, n, out): out[b][w] bit i = base b at s[64w + i], w < nwords
- *     = ceil(n / 64); bits past n are 0.
- *   combine(cls, m, nwords, out): out[w] = AND over j < m of
- *     (cls[j][w] >> j) | (cls[j][w + 1] << (64 - j)); cls[j] has nwords+1
- *     words.
+ * positions, the level builds the position bitsets of the bases (bits)
+ * and ANDs the shifted class bitsets of the pattern (combine).
+ *   bits(s, n, out): out[b][w] bit i = base b (A C G T/U) at s[64w + i],
+ *     out[4][w] = the OR of the four (any base); w < nwords = ceil(n /
+ *     64); bits past n are 0.
+ *   combine(st, m, nwords, out): out[w] = AND over j < m of
+ *     gdb_motif_word(&st[j], w); the rows have nwords + 1 words. The
+ *     driver hands the steps over most selective first, so a combine may
+ *     stop at a word once it is 0.
+ * A class is one row (a base, or any base for N) or the XOR of two: two
+ * bases are disjoint, so their XOR is their OR, and three bases are any
+ * base XOR the missing one. Only the steps a word gets to pay for that.
  */
-typedef void (*gdb_motif_bits_fn)(const char *s, size_t n, uint64_t *out[4]);
-typedef void (*gdb_motif_combine_fn)(const uint64_t *const *cls, unsigned m,
-				     size_t nwords, uint64_t *out);
+struct gdb_motif_step {
+	const uint64_t *x, *y; /* the class bitset is x ^ y (y NULL: x) */
+	unsigned sh;	       /* the pattern position */
+};
+
+typedef void (*gdb_motif_bits_fn)(const char *s, size_t n, uint64_t *out[5]);
+typedef void (*gdb_motif_combine_fn)(const struct gdb_motif_step *st,
+				     unsigned m, size_t nwords,
+				     uint64_t *out);
+
+/* bits w*64 + s .. w*64 + s + 63 of a bitset (s < 64) */
+static inline uint64_t gdb_motif_shr(const uint64_t *c, size_t w, unsigned s)
+{
+	return c[w] >> s | c[w + 1] << 1 << (63 - s);
+}
+
+static inline uint64_t gdb_motif_word(const struct gdb_motif_step *st,
+				      size_t w)
+{
+	uint64_t v = gdb_motif_shr(st->x, w, st->sh);
+
+	if (st->y)
+		v ^= gdb_motif_shr(st->y, w, st->sh);
+	return v;
+}
+
 int64_t gdb_motif_find_with(const gdb_motif_pattern *p, const char *seq,
 			    size_t n, unsigned strands, gdb_motif_hit *hits,
 			    size_t cap, gdb_motif_bits_fn bits,
@@ -264,9 +292,12 @@ extern const gdb_simd_analysis_kernels gdb_ana_scalar;
 void gdb_ana_scalar_comp(const char *seq, size_t n, gdb_comp *out);
 int gdb_ana_scalar_kmer_count(gdb_kmer_table *t, const char *seq, size_t n);
 void gdb_ana_scalar_kmer_enc(const char *src, size_t n, uint8_t *dst);
-void gdb_ana_scalar_motif_bits(const char *s, size_t n, uint64_t *out[4]);
-void gdb_ana_scalar_motif_combine(const uint64_t *const *cls, unsigned m,
+void gdb_ana_scalar_motif_bits(const char *s, size_t n, uint64_t *out[5]);
+void gdb_ana_scalar_motif_combine(const struct gdb_motif_step *st, unsigned m,
 				  size_t nwords, uint64_t *out);
+/* The scalar combine of words w0 .. nwords-1: a vector combine's tail. */
+void gdb_motif_combine_from(const struct gdb_motif_step *st, unsigned m,
+			    size_t w0, size_t nwords, uint64_t *out);
 int64_t gdb_ana_scalar_pwm_scan(const gdb_pwm *p, const char *seq, size_t n,
 				int32_t threshold, unsigned strands,
 				gdb_pwm_hit *hits, size_t cap);

@@ -357,6 +357,7 @@ static void test_motif(void)
 		gdb_motif_hit *got = xmalloc((2 * n + 1) * sizeof(*got));
 		int64_t nref = 0;
 		size_t i, j;
+		unsigned sd;
 
 		for (j = 0; j < m; j++)
 			pat[j] = iupac[rnd() % (it & 1 ? 4 : 20)];
@@ -428,6 +429,26 @@ static void test_motif(void)
 			if (lv[l]->motif_find(&p, s, n, GDB_STRAND_BOTH, got, 1) !=
 			    nref)
 				FAIL("motif cap");
+			/* one strand: the hits of that strand, in order */
+			for (sd = GDB_STRAND_FWD; sd <= GDB_STRAND_REV; sd++) {
+				char ch = sd == GDB_STRAND_FWD ? '+' : '-';
+				int64_t want = 0, x;
+
+				k = lv[l]->motif_find(&p, s, n, sd, got,
+						      2 * n + 1);
+				for (x = 0; x < nref; x++) {
+					if (ref[x].strand != ch)
+						continue;
+					if (want < k &&
+					    (got[want].pos != ref[x].pos ||
+					     got[want].strand != ch))
+						break;
+					want++;
+				}
+				if (k != want || x != nref)
+					FAIL("motif %s strand %c", lv[l]->name,
+					     ch);
+			}
 		}
 		free(s);
 		free(ref);
