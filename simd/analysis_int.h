@@ -32,56 +32,80 @@
 
 /* ---- k-mer table ---- */
 
+/*
+ * A slot: the k-mer and its count side by side, so that a probe touches
+ * one cache line (two, for the 2 in 16 slots that straddle one), packed
+ * to the 12 bytes a slot costs in the caller's bound.
+ */
+struct gdb_kmer_slot {
+	uint64_t key; /* GDB_KMER_EMPTY or the k-mer */
+	uint32_t count;
+} __attribute__((packed));
+
 struct gdb_kmer_table {
 	unsigned k, flags;
-	unsigned shift;	  /* 64 - log2(nslots), for the multiplicative hash */
-	uint64_t nslots;  /* a power of two */
-	uint64_t limit;	  /* distinct k-mers allowed: 7/8 of nslots */
+	unsigned shift;	    /* 64 - log2(nslots): the slot is the hash's top bits */
+	uint64_t nslots;    /* a power of two, doubling up to max_slots */
+	uint64_t max_slots; /* the largest power of two the bound holds */
+	uint64_t grow_at;   /* distinct k-mers at which to double (or limit) */
+	uint64_t limit;	    /* distinct k-mers allowed at max_slots: 7/8 */
 	uint64_t distinct, total, dropped;
-	uint64_t *keys;	  /* GDB_KMER_EMPTY or the k-mer */
-	uint32_t *counts;
+	struct gdb_kmer_slot *slot;
 };
 
 #define GDB_KMER_EMPTY UINT64_MAX
 
-static inline uint64_t gdb_kmer_slot(const struct gdb_kmer_table *t,
-				     uint64_t key)
+static inline uint64_t gdb_kmer_hash(uint64_t key)
 {
-	return (key * 0x9e3779b97f4a7c15ull) >> t->shift;
+	return key * 0x9e3779b97f4a7c15ull;
 }
 
-/* Add one occurrence; returns 0, or 1 when dropped (table full). */
-static inline int gdb_kmer_add(struct gdb_kmer_table *t, uint64_t key,
-			       uint64_t slot)
+/* The slow half of gdb_kmer_add(): a new k-mer when the table is at
+ * grow_at (grow, or drop when it cannot). Same return as gdb_kmer_add(). */
+int gdb_kmer_add_new(struct gdb_kmer_table *t, uint64_t key, uint64_t hash);
+
+/*
+ * Count one occurrence of key (hash = gdb_kmer_hash(key)) except in
+ * total, which the caller advances; returns 0, or 1 when it was dropped
+ * (table full). The table may grow, which moves every slot: slot
+ * pointers and indexes do not survive a call.
+ */
+static inline int gdb_kmer_put1(struct gdb_kmer_table *t, uint64_t key,
+				uint64_t hash)
 {
-	uint64_t mask = t->nslots - 1;
+	uint64_t mask = t->nslots - 1, i = hash >> t->shift;
 
-	t->total++;
-	for (;; slot = (slot + 1) & mask) {
-		uint64_t k = t->keys[slot];
+	for (;; i = (i + 1) & mask) {
+		struct gdb_kmer_slot *s = &t->slot[i];
 
-		if (k == key) {
-			if (t->counts[slot] != UINT32_MAX)
-				t->counts[slot]++;
+		if (s->key == key) {
+			if (s->count != UINT32_MAX)
+				s->count++;
 			return 0;
 		}
-		if (k == GDB_KMER_EMPTY) {
-			if (t->distinct >= t->limit) {
-				t->dropped++;
-				return 1;
-			}
-			t->keys[slot] = key;
-			t->counts[slot] = 1;
+		if (s->key == GDB_KMER_EMPTY) {
+			if (t->distinct >= t->grow_at)
+				return gdb_kmer_add_new(t, key, hash);
+			s->key = key;
+			s->count = 1;
 			t->distinct++;
 			return 0;
 		}
 	}
 }
 
+/* gdb_kmer_put1() and total. */
+static inline int gdb_kmer_add(struct gdb_kmer_table *t, uint64_t key,
+			       uint64_t hash)
+{
+	t->total++;
+	return gdb_kmer_put1(t, key, hash);
+}
+
 /*
  * The vector levels' k-mer counter: the level converts bytes to 2-bit
  * codes with 4 meaning "not ACGT" (enc), the shared loop rolls the k-mers
- * and inserts them with software prefetch a block ahead.
+ * and inserts them in order, each slot prefetched some insertions ahead.
  */
 typedef void (*gdb_kmer_enc_fn)(const char *src, size_t n, uint8_t *dst);
 int gdb_kmer_count_blocked(struct gdb_kmer_table *t, const char *seq,

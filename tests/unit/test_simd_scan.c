@@ -305,6 +305,249 @@ static void test_kmer(void)
 	}
 }
 
+/* Count seq at every level into a table of this bound; each level's table
+ * must equal the scalar one slot for slot (same insertion order). Returns
+ * the scalar table (caller frees) and its count's return code in *rc0. */
+static gdb_kmer_table *kmer_levels(const char *s, size_t n, unsigned k,
+				   unsigned fl, size_t bound, int *rc0,
+				   const char *what)
+{
+	gdb_kmer_table *t0 = NULL;
+	gdb_kmer_entry *e0 = NULL, *e = NULL;
+	size_t ne0 = 0;
+	unsigned l;
+
+	for (l = 0; l < GDB_SIMD_NLEVELS; l++) {
+		gdb_kmer_table *t;
+		gdb_kmer_stats st, st0;
+		size_t ne;
+		int rc;
+
+		if (!lv[l])
+			continue;
+		if (gdb_kmer_table_new(k, fl, bound, &t)) {
+			FAIL("%s: table", what);
+			continue;
+		}
+		rc = lv[l]->kmer_count(t, s, n);
+		gdb_kmer_get_stats(t, &st);
+		ne = gdb_kmer_dump(t, NULL, 0);
+		e = xmalloc((ne + 1) * sizeof(*e));
+		if (gdb_kmer_dump(t, e, ne) != ne || ne != st.distinct)
+			FAIL("%s %s: dump of %zu, distinct %llu", what,
+			     lv[l]->name, ne, (unsigned long long)st.distinct);
+		if (!t0) {
+			t0 = t;
+			*rc0 = rc;
+			e0 = e;
+			ne0 = ne;
+			continue;
+		}
+		gdb_kmer_get_stats(t0, &st0);
+		if (rc != *rc0 || memcmp(&st, &st0, sizeof(st)) || ne != ne0 ||
+		    memcmp(e, e0, ne * sizeof(*e)))
+			FAIL("%s %s: rc %d distinct %llu dropped %llu, table "
+			     "differs from scalar (rc %d distinct %llu dropped "
+			     "%llu)",
+			     what, lv[l]->name, rc,
+			     (unsigned long long)st.distinct,
+			     (unsigned long long)st.dropped, *rc0,
+			     (unsigned long long)st0.distinct,
+			     (unsigned long long)st0.dropped);
+		free(e);
+		gdb_kmer_table_free(t);
+	}
+	free(e0);
+	return t0;
+}
+
+/*
+ * The table grows from 256 slots by doubling at half load up to the
+ * bound, then fills to 7/8 and drops. Across every growth step and at
+ * the bound: exact counts (lookup against the naive count), the same
+ * table at every level, capacity fixed by the bound from the start,
+ * -ENOSPC exactly when something was dropped, and merge, clear and
+ * lookup on grown tables.
+ */
+static void test_kmer_growth(void)
+{
+	/* slots at the bound: 256 (also below one table), 512, 4096, 2^16 */
+	static const size_t bounds[] = {0, 3071, 6144, 49152, 786432};
+	static const size_t lens[] = {20, 128 + 30, 129 + 30, 500, 1000,
+				      2100, 3700, 5000, 40000, 57400, 60000};
+	size_t bi, li;
+	unsigned it, l;
+
+	for (bi = 0; bi < sizeof(bounds) / sizeof(bounds[0]); bi++) {
+		uint64_t slots = 256, cap;
+
+		while (slots * 2 * 12 <= bounds[bi])
+			slots *= 2;
+		cap = slots - slots / 8;
+		for (li = 0; li < sizeof(lens) / sizeof(lens[0]); li++) {
+			size_t n = lens[li], i, nref = 0;
+			char *s = rand_seq(n, (int)(li % 3));
+			uint64_t *ref = xmalloc((n + 1) * sizeof(*ref));
+			gdb_kmer_table *t;
+			gdb_kmer_stats st;
+			int rc;
+
+			for (i = 0; i + 31 <= n; i++) {
+				uint64_t v;
+
+				if (!gdb_kmer_encode(s + i, 31, &v))
+					ref[nref++] = v;
+			}
+			t = kmer_levels(s, n, 31, 0, bounds[bi], &rc, "growth");
+			if (!t)
+				goto next;
+			gdb_kmer_get_stats(t, &st);
+			if (st.capacity != cap || st.total != nref ||
+			    (rc == -ENOSPC) != (st.dropped > 0) ||
+			    (rc && rc != -ENOSPC) ||
+			    st.distinct > cap ||
+			    (st.dropped && st.distinct != cap))
+				FAIL("growth bound %zu n %zu: rc %d distinct %llu "
+				     "dropped %llu capacity %llu (want %llu)",
+				     bounds[bi], n, rc,
+				     (unsigned long long)st.distinct,
+				     (unsigned long long)st.dropped,
+				     (unsigned long long)st.capacity,
+				     (unsigned long long)cap);
+			/* random 31-mers are distinct: each admitted once */
+			if (!st.dropped)
+				for (i = 0; i < nref; i++)
+					if (gdb_kmer_lookup(t, ref[i]) != 1) {
+						FAIL("growth lookup n %zu", n);
+						break;
+					}
+			if (gdb_kmer_lookup(t, UINT64_MAX) ||
+			    gdb_kmer_lookup(t, 1ull << 63) ||
+			    gdb_kmer_lookup(t, (1ull << 62) - 1))
+				FAIL("growth lookup of no k-mer");
+			/* clear keeps the grown table; counting again gives
+			 * the same stats */
+			{
+				gdb_kmer_stats st2;
+
+				gdb_kmer_table_clear(t);
+				gdb_kmer_get_stats(t, &st2);
+				if (st2.distinct || st2.total || st2.dropped ||
+				    gdb_kmer_dump(t, NULL, 0))
+					FAIL("clear");
+				if (gdb_kmer_count(t, s, n) != rc)
+					FAIL("count after clear rc");
+				gdb_kmer_get_stats(t, &st2);
+				if (memcmp(&st, &st2, sizeof(st)))
+					FAIL("count after clear: distinct %llu "
+					     "vs %llu",
+					     (unsigned long long)st2.distinct,
+					     (unsigned long long)st.distinct);
+			}
+			gdb_kmer_table_free(t);
+next:
+			free(ref);
+			free(s);
+		}
+	}
+	/*
+	 * Clusters that wrap around the end of the table while it doubles:
+	 * k-mers whose home is near the end of the 256- or 512-slot table
+	 * (the rehash must carry the wrapped ones back past the end, and may
+	 * not leave a hole on a probe path), mixed with random ones, one
+	 * k-mer per call so the order is known; many small tables, as each
+	 * arrangement is a matter of luck.
+	 */
+	for (it = 0; it < 300; it++) {
+		uint64_t keys[400], v;
+		unsigned edge = 200 + (unsigned)(it % 56), nk = 0, i;
+		char buf[31];
+		gdb_kmer_table *t;
+
+		while (nk < 260 + it % 140) {
+			uint64_t h;
+
+			v = rnd() >> 2;
+			h = v * 0x9e3779b97f4a7c15ull;
+			if (nk % 4 == 0 || (nk % 4 == 1 && h >> 56 >= edge) ||
+			    (nk % 4 >= 2 && h >> 55 >= 2 * edge + 1))
+				keys[nk++] = v;
+		}
+		l = it % GDB_SIMD_NLEVELS;
+		if (!lv[l])
+			l = 0;
+		if (gdb_kmer_table_new(31, 0, 1 << 16, &t))
+			exit(1);
+		for (i = 0; i < nk; i++) {
+			gdb_kmer_decode(keys[i], 31, buf);
+			if (lv[l]->kmer_count(t, buf, 31))
+				FAIL("wrap count");
+		}
+		for (i = 0; i < nk; i++)
+			if (gdb_kmer_lookup(t, keys[i]) != 1) {
+				FAIL("wrap %s: k-mer %u of %u lost in a rehash",
+				     lv[l]->name, i, nk);
+				break;
+			}
+		gdb_kmer_table_free(t);
+	}
+	/* merge into a table that must grow, then into one that fills */
+	{
+		size_t n = 9000;
+		char *a = rand_seq(n, 0), *b = rand_seq(n, 0);
+		gdb_kmer_table *ta, *tb, *tsmall, *tall;
+		gdb_kmer_stats sa, sb, sm;
+		uint64_t v;
+		size_t i;
+
+		if (gdb_kmer_table_new(25, GDB_KMER_CANONICAL, 1 << 20, &ta) ||
+		    gdb_kmer_table_new(25, GDB_KMER_CANONICAL, 1 << 20, &tb) ||
+		    gdb_kmer_table_new(25, GDB_KMER_CANONICAL, 1 << 20, &tall) ||
+		    gdb_kmer_table_new(25, GDB_KMER_CANONICAL, 49152, &tsmall))
+			exit(1);
+		if (gdb_kmer_count(ta, a, n) || gdb_kmer_count(tb, b, n) ||
+		    gdb_kmer_count(tall, a, n) || gdb_kmer_count(tall, b, n))
+			FAIL("merge setup");
+		if (gdb_kmer_table_merge(ta, tb))
+			FAIL("merge into a growing table");
+		gdb_kmer_get_stats(ta, &sa);
+		gdb_kmer_get_stats(tall, &sb);
+		if (sa.distinct != sb.distinct || sa.total != sb.total)
+			FAIL("merge: distinct %llu vs %llu",
+			     (unsigned long long)sa.distinct,
+			     (unsigned long long)sb.distinct);
+		for (i = 0; i + 25 <= n; i++)
+			if (!gdb_kmer_encode(b + i, 25, &v)) {
+				uint64_t r = 0, c = v, j;
+
+				for (j = 0; j < 25; j++, c >>= 2)
+					r = r << 2 | (3 - (c & 3));
+				v = r < v ? r : v;
+				if (gdb_kmer_lookup(ta, v) !=
+				    gdb_kmer_lookup(tall, v)) {
+					FAIL("merge: count of %zu", i);
+					break;
+				}
+			}
+		/* 4096 slots hold 3584: merging ~18000 drops the rest */
+		if (gdb_kmer_table_merge(tsmall, ta) != -ENOSPC)
+			FAIL("merge into a full table: no -ENOSPC");
+		gdb_kmer_get_stats(tsmall, &sm);
+		if (sm.distinct != 3584 || sm.total != sa.total ||
+		    !sm.dropped || sm.dropped >= sm.total)
+			FAIL("merge full: distinct %llu dropped %llu total %llu",
+			     (unsigned long long)sm.distinct,
+			     (unsigned long long)sm.dropped,
+			     (unsigned long long)sm.total);
+		gdb_kmer_table_free(ta);
+		gdb_kmer_table_free(tb);
+		gdb_kmer_table_free(tall);
+		gdb_kmer_table_free(tsmall);
+		free(a);
+		free(b);
+	}
+}
+
 /* ---- IUPAC search ---- */
 
 static unsigned set_of(char c)
@@ -692,6 +935,7 @@ int main(void)
 		return 1;
 	test_comp();
 	test_kmer();
+	test_kmer_growth();
 	test_motif();
 	test_pwm();
 	if (failures) {
