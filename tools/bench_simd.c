@@ -12,8 +12,11 @@
  * windows, the IUPAC motif and PWM scans; 8 Mbp (--quick 2) for 21-mers.
  *
  * Each figure is the best of several runs (noise on a shared machine only
- * ever slows a run down). Units: GB/s of sequence, Mbp/s for k-mers,
- * GCUPS (10^9 DP cells a second) for alignment.
+ * ever slows a run down), timed on the thread's CPU clock: every kernel
+ * here runs on the calling thread, so that is its wall time minus the
+ * time another tenant held the CPU (page faults it takes are in it; a
+ * neighbour's memory traffic still slows it). Units: GB/s of sequence,
+ * Mbp/s for k-mers, GCUPS (10^9 DP cells a second) for alignment.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -41,7 +44,7 @@ static double now_s(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
@@ -182,19 +185,25 @@ static void bench_comp(const char *s, size_t n, int quick)
 	}
 }
 
+/*
+ * 21-mers, two ways. kmer21_canonical counts into a table that has
+ * already grown to its size for this input (counted once, then cleared,
+ * which keeps the size), as every figure before tables grew was taken:
+ * the kernel alone. kmer21_canonical_grow starts from a new table, so the
+ * doublings and their page faults are in the time, as they are for a
+ * caller that counts a region once.
+ */
 static void bench_kmer(const char *s, size_t n, int quick)
 {
-	double base = 0;
+	double best[GDB_SIMD_NLEVELS], grow[GDB_SIMD_NLEVELS];
 	int l;
 
 	for (l = 0; l < GDB_SIMD_NLEVELS; l++) {
-		double best = 1e30;
+		gdb_kmer_table *t;
 		int r;
 
-		if (!levels[l])
-			continue;
-		for (r = 0; r < REPS(quick); r++) {
-			gdb_kmer_table *t;
+		best[l] = grow[l] = 1e30;
+		for (r = 0; levels[l] && r < REPS(quick); r++) {
 			double t0;
 
 			if (gdb_kmer_table_new(21, GDB_KMER_CANONICAL,
@@ -203,15 +212,30 @@ static void bench_kmer(const char *s, size_t n, int quick)
 			t0 = now_s();
 			(void)levels[l]->kmer_count(t, s, n);
 			t0 = now_s() - t0;
-			best = t0 < best ? t0 : best;
+			grow[l] = t0 < grow[l] ? t0 : grow[l];
+			gdb_kmer_table_clear(t);
+			t0 = now_s();
+			(void)levels[l]->kmer_count(t, s, n);
+			t0 = now_s() - t0;
+			best[l] = t0 < best[l] ? t0 : best[l];
 			gdb_kmer_table_free(t);
 		}
-		if (l == 0)
-			base = best;
-		emit(&(struct row){"kmer21_canonical", levels[l]->name, "Mbp/s",
-				   n / best / 1e6, base / best, -1,
-				   "random DNA: every k-mer distinct"});
 	}
+	for (l = 0; l < GDB_SIMD_NLEVELS; l++)
+		if (levels[l])
+			emit(&(struct row){"kmer21_canonical", levels[l]->name,
+					   "Mbp/s", n / best[l] / 1e6,
+					   best[0] / best[l], -1,
+					   "random DNA: every k-mer distinct; "
+					   "table already grown"});
+	for (l = 0; l < GDB_SIMD_NLEVELS; l++)
+		if (levels[l])
+			emit(&(struct row){"kmer21_canonical_grow",
+					   levels[l]->name, "Mbp/s",
+					   n / grow[l] / 1e6, grow[0] / grow[l],
+					   -1,
+					   "the same from a new table: growing "
+					   "it is in the time"});
 }
 
 static void bench_motif(const char *s, size_t n, int quick)
