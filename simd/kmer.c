@@ -475,7 +475,12 @@ int gdb_kmer_count_blocked(struct gdb_kmer_table *t, const char *seq,
 		 * every insertion has had its slot fetched.
 		 */
 		for (i = 0; i + KAHEAD < nk; i++) {
-			__builtin_prefetch(&t->slot[hashes[i + KAHEAD] >> t->shift],
+			const char *p = (const char *)&t->slot
+				[hashes[i + KAHEAD] >> t->shift];
+
+			/* both ends: 2 slots in 16 straddle two lines */
+			__builtin_prefetch(p, 1);
+			__builtin_prefetch(p + sizeof(struct gdb_kmer_slot) - 1,
 					   1);
 			gdb_kmer_put1(t, keys[i], hashes[i]);
 		}
