@@ -141,17 +141,19 @@ TGT_A static void avx2_motif_bits(const char *s, size_t n, uint64_t *out[5])
 TGT_A static inline __m256i step4(const struct gdb_motif_step *st, size_t w)
 {
 	__m256i a = LOADU(st->x + w), b = LOADU(st->x + w + 1);
+	__m128i cr = _mm_cvtsi32_si128((int)st->sh);
+	__m128i cl = _mm_cvtsi32_si128(64 - (int)st->sh);
 
 	if (st->y) {
 		a = _mm256_xor_si256(a, LOADU(st->y + w));
 		b = _mm256_xor_si256(b, LOADU(st->y + w + 1));
 	}
-	return _mm256_or_si256(_mm256_srl_epi64(a, _mm_cvtsi32_si128((int)st->sh)),
-		    _mm256_sll_epi64(b, _mm_cvtsi32_si128(64 - (int)st->sh)));
+	return _mm256_or_si256(_mm256_srl_epi64(a, cr),
+			       _mm256_sll_epi64(b, cl));
 }
 
 TGT_A static void avx2_motif_combine(const struct gdb_motif_step *st,
-                                    unsigned m, size_t nwords, uint64_t *out)
+				     unsigned m, size_t nwords, uint64_t *out)
 {
 	size_t w;
 	unsigned j;
@@ -180,6 +182,14 @@ static int64_t avx2_motif_find(const gdb_motif_pattern *p, const char *seq,
 /* Sixteen windows a vector in 16-bit lanes (see struct gdb_pwm16); the
  * byte shuffle stays within 128-bit halves, so each half holds a copy
  * of the column's table. */
+/* gdb_pwm_idx16() of sixteen codes */
+TGT_A static inline __m256i idx16x16(__m128i c)
+{
+	return _mm256_add_epi16(_mm256_mullo_epi16(_mm256_cvtepu8_epi16(c),
+						   _mm256_set1_epi16(0x0202)),
+				_mm256_set1_epi16(0x0100));
+}
+
 TGT_A static int64_t avx2_pwm_scan16(const gdb_pwm *p,
 				     const struct gdb_pwm16 *t,
 				     const char *seq, size_t n,
@@ -187,8 +197,6 @@ TGT_A static int64_t avx2_pwm_scan16(const gdb_pwm *p,
 				     size_t cap)
 {
 	const unsigned m = p->len;
-	const __m256i mul = _mm256_set1_epi16(0x0202);
-	const __m256i add = _mm256_set1_epi16(0x0100);
 	const __m256i vt = _mm256_set1_epi16(t->thr1);
 	__m256i tf[GDB_PWM_MAXLEN], tr[GDB_PWM_MAXLEN];
 	uint16_t idx[GDB_PWM_CHUNK + GDB_PWM_MAXLEN + 32];
@@ -198,29 +206,25 @@ TGT_A static int64_t avx2_pwm_scan16(const gdb_pwm *p,
 	unsigned j;
 
 	for (j = 0; j < m; j++) {
-		tf[j] = _mm256_broadcastsi128_si256(
-			_mm_loadu_si128((const __m128i *)(const void *)t->fw[j]));
-		tr[j] = _mm256_broadcastsi128_si256(
-			_mm_loadu_si128((const __m128i *)(const void *)t->rc[j]));
+		tf[j] = _mm256_broadcastsi128_si256(_mm_loadu_si128(
+			(const __m128i *)(const void *)t->fw[j]));
+		tr[j] = _mm256_broadcastsi128_si256(_mm_loadu_si128(
+			(const __m128i *)(const void *)t->rc[j]));
 	}
 	for (base = 0; base + m <= n; base += GDB_PWM_CHUNK) {
 		size_t len, i, npos = gdb_pwm_chunk(n, m, base, &len);
 
 		for (i = 0; i + 32 <= len; i += 32) {
 			__m256i c = codes32(LOADU(seq + base + i), 1);
-			__m256i lo = _mm256_cvtepu8_epi16(_mm256_castsi256_si128(c));
-			__m256i hi = _mm256_cvtepu8_epi16(
-				_mm256_extracti128_si256(c, 1));
 
-			STOREU(idx + i, _mm256_add_epi16(_mm256_mullo_epi16(lo, mul),
-							 add));
+			STOREU(idx + i, idx16x16(_mm256_castsi256_si128(c)));
 			STOREU(idx + i + 16,
-			       _mm256_add_epi16(_mm256_mullo_epi16(hi, mul), add));
+			       idx16x16(_mm256_extracti128_si256(c, 1)));
 		}
 		gdb_pwm_idx16_fill(seq + base, i, len, idx,
 				   sizeof(idx) / sizeof(idx[0]));
 		for (i = 0; i < npos; i += 16) {
-			__m256i sf = _mm256_setzero_si256(), sr = sf;
+			__m256i sf = _mm256_setzero_si256(), sr = sf, hit;
 
 			for (j = 0; j < m; j++) {
 				__m256i ix = LOADU(idx + i + j);
@@ -230,14 +234,15 @@ TGT_A static int64_t avx2_pwm_scan16(const gdb_pwm *p,
 				sr = _mm256_adds_epi16(
 					sr, _mm256_shuffle_epi8(tr[j], ix));
 			}
-			if (!_mm256_movemask_epi8(
-				    _mm256_or_si256(_mm256_cmpgt_epi16(sf, vt),
-						    _mm256_cmpgt_epi16(sr, vt))))
+			hit = _mm256_or_si256(_mm256_cmpgt_epi16(sf, vt),
+					      _mm256_cmpgt_epi16(sr, vt));
+			if (!_mm256_movemask_epi8(hit))
 				continue;
 			STOREU(sfa, sf);
 			STOREU(sra, sr);
 			gdb_pwm_emit16(hits, cap, &nh, base + i, sfa, sra,
-				       npos - i < 16 ? (unsigned)(npos - i) : 16,
+				       npos - i < 16 ? (unsigned)(npos - i)
+						     : 16,
 				       t->thr1, strands);
 		}
 	}

@@ -115,17 +115,19 @@ TGT_A static void avx512_motif_bits(const char *s, size_t n,
 TGT_A static inline __m512i step8(const struct gdb_motif_step *st, size_t w)
 {
 	__m512i a = LOADU(st->x + w), b = LOADU(st->x + w + 1);
+	__m128i cr = _mm_cvtsi32_si128((int)st->sh);
+	__m128i cl = _mm_cvtsi32_si128(64 - (int)st->sh);
 
 	if (st->y) {
 		a = _mm512_xor_si512(a, LOADU(st->y + w));
 		b = _mm512_xor_si512(b, LOADU(st->y + w + 1));
 	}
-	return _mm512_or_si512(_mm512_srl_epi64(a, _mm_cvtsi32_si128((int)st->sh)),
-		    _mm512_sll_epi64(b, _mm_cvtsi32_si128(64 - (int)st->sh)));
+	return _mm512_or_si512(_mm512_srl_epi64(a, cr),
+			       _mm512_sll_epi64(b, cl));
 }
 
 TGT_A static void avx512_motif_combine(const struct gdb_motif_step *st,
-                                      unsigned m, size_t nwords, uint64_t *out)
+				       unsigned m, size_t nwords, uint64_t *out)
 {
 	size_t w;
 	unsigned j;

@@ -160,17 +160,18 @@ TGT_A static void sse41_motif_bits(const char *s, size_t n, uint64_t *out[5])
 TGT_A static inline __m128i step2(const struct gdb_motif_step *st, size_t w)
 {
 	__m128i a = LOADU(st->x + w), b = LOADU(st->x + w + 1);
+	__m128i cr = _mm_cvtsi32_si128((int)st->sh);
+	__m128i cl = _mm_cvtsi32_si128(64 - (int)st->sh);
 
 	if (st->y) {
 		a = _mm_xor_si128(a, LOADU(st->y + w));
 		b = _mm_xor_si128(b, LOADU(st->y + w + 1));
 	}
-	return _mm_or_si128(_mm_srl_epi64(a, _mm_cvtsi32_si128((int)st->sh)),
-		    _mm_sll_epi64(b, _mm_cvtsi32_si128(64 - (int)st->sh)));
+	return _mm_or_si128(_mm_srl_epi64(a, cr), _mm_sll_epi64(b, cl));
 }
 
 TGT_A static void sse41_motif_combine(const struct gdb_motif_step *st,
-                                     unsigned m, size_t nwords, uint64_t *out)
+				      unsigned m, size_t nwords, uint64_t *out)
 {
 	size_t w;
 	unsigned j;
@@ -197,6 +198,14 @@ static int64_t sse41_motif_find(const gdb_motif_pattern *p, const char *seq,
 }
 
 /* Eight windows a vector in 16-bit lanes (see struct gdb_pwm16). */
+/* gdb_pwm_idx16() of eight codes */
+TGT_A static inline __m128i idx16x8(__m128i c)
+{
+	return _mm_add_epi16(_mm_mullo_epi16(_mm_cvtepu8_epi16(c),
+					     _mm_set1_epi16(0x0202)),
+			     _mm_set1_epi16(0x0100));
+}
+
 TGT_A static int64_t sse41_pwm_scan16(const gdb_pwm *p,
 				      const struct gdb_pwm16 *t,
 				      const char *seq, size_t n,
@@ -204,7 +213,6 @@ TGT_A static int64_t sse41_pwm_scan16(const gdb_pwm *p,
 				      size_t cap)
 {
 	const unsigned m = p->len;
-	const __m128i mul = _mm_set1_epi16(0x0202), add = _mm_set1_epi16(0x0100);
 	const __m128i vt = _mm_set1_epi16(t->thr1);
 	__m128i tf[GDB_PWM_MAXLEN], tr[GDB_PWM_MAXLEN];
 	uint16_t idx[GDB_PWM_CHUNK + GDB_PWM_MAXLEN + 16];
@@ -223,29 +231,25 @@ TGT_A static int64_t sse41_pwm_scan16(const gdb_pwm *p,
 		for (i = 0; i + 16 <= len; i += 16) {
 			__m128i c = codes16(LOADU(seq + base + i), 1);
 
-			STOREU(idx + i,
-			       _mm_add_epi16(_mm_mullo_epi16(_mm_cvtepu8_epi16(c),
-							     mul),
-					     add));
-			STOREU(idx + i + 8,
-			       _mm_add_epi16(_mm_mullo_epi16(_mm_cvtepu8_epi16(
-								     _mm_srli_si128(c, 8)),
-							     mul),
-					     add));
+			STOREU(idx + i, idx16x8(c));
+			STOREU(idx + i + 8, idx16x8(_mm_srli_si128(c, 8)));
 		}
 		gdb_pwm_idx16_fill(seq + base, i, len, idx,
 				   sizeof(idx) / sizeof(idx[0]));
 		for (i = 0; i < npos; i += 8) {
-			__m128i sf = _mm_setzero_si128(), sr = sf;
+			__m128i sf = _mm_setzero_si128(), sr = sf, hit;
 
 			for (j = 0; j < m; j++) {
 				__m128i ix = LOADU(idx + i + j);
 
-				sf = _mm_adds_epi16(sf, _mm_shuffle_epi8(tf[j], ix));
-				sr = _mm_adds_epi16(sr, _mm_shuffle_epi8(tr[j], ix));
+				sf = _mm_adds_epi16(
+					sf, _mm_shuffle_epi8(tf[j], ix));
+				sr = _mm_adds_epi16(
+					sr, _mm_shuffle_epi8(tr[j], ix));
 			}
-			if (!_mm_movemask_epi8(_mm_or_si128(_mm_cmpgt_epi16(sf, vt),
-							    _mm_cmpgt_epi16(sr, vt))))
+			hit = _mm_or_si128(_mm_cmpgt_epi16(sf, vt),
+					   _mm_cmpgt_epi16(sr, vt));
+			if (!_mm_movemask_epi8(hit))
 				continue;
 			STOREU(sfa, sf);
 			STOREU(sra, sr);
@@ -259,10 +263,10 @@ TGT_A static int64_t sse41_pwm_scan16(const gdb_pwm *p,
 
 /*
  * The 32-bit scan, for matrices or thresholds the 16-bit lanes cannot
- * hold exactly. Four windows a vector. Codes are stored as 4 * code (N and the rest as
- * 0x80), so a pshufb with the per-lane byte offsets 0..3 added fetches a
- * column's 32-bit ACGT entry; the 0x80 lanes come back 0 and get
- * GDB_PWM_NEG from a second lookup keyed on the flipped top bit.
+ * hold exactly. Four windows a vector. Codes are stored as 4 * code (N
+ * and the rest as 0x80), so a pshufb with the per-lane byte offsets 0..3
+ * added fetches a column's 32-bit ACGT entry; the 0x80 lanes come back 0
+ * and get GDB_PWM_NEG from a second lookup keyed on the flipped top bit.
  */
 TGT_A static int64_t sse41_pwm_scan(const gdb_pwm *p, const char *seq,
 				    size_t n, int32_t threshold,

@@ -44,7 +44,7 @@ struct gdb_kmer_slot {
 
 struct gdb_kmer_table {
 	unsigned k, flags;
-	unsigned shift;	    /* 64 - log2(nslots): the slot is the hash's top bits */
+	unsigned shift;	    /* 64 - log2(nslots): slot = top bits of hash */
 	uint64_t nslots;    /* a power of two, doubling up to max_slots */
 	uint64_t max_slots; /* the largest power of two the bound holds */
 	uint64_t grow_at;   /* distinct k-mers at which to double (or limit) */

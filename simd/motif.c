@@ -394,7 +394,9 @@ int gdb_pwm_threshold(const gdb_pwm *p, double pvalue, int32_t *threshold)
 
 static int16_t clamp16(int64_t v)
 {
-	return (int16_t)(v < INT16_MIN ? INT16_MIN : v > INT16_MAX ? INT16_MAX : v);
+	if (v < INT16_MIN)
+		return INT16_MIN;
+	return (int16_t)(v > INT16_MAX ? INT16_MAX : v);
 }
 
 int gdb_pwm_narrow(const gdb_pwm *p, int32_t threshold, struct gdb_pwm16 *out)
@@ -417,8 +419,10 @@ int gdb_pwm_narrow(const gdb_pwm *p, int32_t threshold, struct gdb_pwm16 *out)
 		return 0;
 	for (j = 0; j < p->len; j++)
 		for (c = 0; c < 8; c++) {
-			out->fw[j][c] = c < 4 ? clamp16(p->fw[j][c]) : INT16_MIN;
-			out->rc[j][c] = c < 4 ? clamp16(p->rc[j][c]) : INT16_MIN;
+			int neg = c >= 4;
+
+			out->fw[j][c] = neg ? INT16_MIN : clamp16(p->fw[j][c]);
+			out->rc[j][c] = neg ? INT16_MIN : clamp16(p->rc[j][c]);
 		}
 	out->thr1 = clamp16((int64_t)threshold - 1);
 	return 1;

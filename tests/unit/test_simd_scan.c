@@ -407,8 +407,9 @@ static void test_kmer_growth(void)
 			    (rc && rc != -ENOSPC) ||
 			    st.distinct > cap ||
 			    (st.dropped && st.distinct != cap))
-				FAIL("growth bound %zu n %zu: rc %d distinct %llu "
-				     "dropped %llu capacity %llu (want %llu)",
+				FAIL("growth bound %zu n %zu: rc %d distinct "
+				     "%llu dropped %llu capacity %llu (want "
+				     "%llu)",
 				     bounds[bi], n, rc,
 				     (unsigned long long)st.distinct,
 				     (unsigned long long)st.dropped,
@@ -497,13 +498,14 @@ next:
 		char *a = rand_seq(n, 0), *b = rand_seq(n, 0);
 		gdb_kmer_table *ta, *tb, *tsmall, *tall;
 		gdb_kmer_stats sa, sb, sm;
+		const unsigned cn = GDB_KMER_CANONICAL;
 		uint64_t v;
 		size_t i;
 
-		if (gdb_kmer_table_new(25, GDB_KMER_CANONICAL, 1 << 20, &ta) ||
-		    gdb_kmer_table_new(25, GDB_KMER_CANONICAL, 1 << 20, &tb) ||
-		    gdb_kmer_table_new(25, GDB_KMER_CANONICAL, 1 << 20, &tall) ||
-		    gdb_kmer_table_new(25, GDB_KMER_CANONICAL, 49152, &tsmall))
+		if (gdb_kmer_table_new(25, cn, 1 << 20, &ta) ||
+		    gdb_kmer_table_new(25, cn, 1 << 20, &tb) ||
+		    gdb_kmer_table_new(25, cn, 1 << 20, &tall) ||
+		    gdb_kmer_table_new(25, cn, 49152, &tsmall))
 			exit(1);
 		if (gdb_kmer_count(ta, a, n) || gdb_kmer_count(tb, b, n) ||
 		    gdb_kmer_count(tall, a, n) || gdb_kmer_count(tall, b, n))
@@ -535,7 +537,8 @@ next:
 		gdb_kmer_get_stats(tsmall, &sm);
 		if (sm.distinct != 3584 || sm.total != sa.total ||
 		    !sm.dropped || sm.dropped >= sm.total)
-			FAIL("merge full: distinct %llu dropped %llu total %llu",
+			FAIL("merge full: distinct %llu dropped %llu total "
+			     "%llu",
 			     (unsigned long long)sm.distinct,
 			     (unsigned long long)sm.dropped,
 			     (unsigned long long)sm.total);
@@ -820,8 +823,8 @@ static void test_pwm16_bounds(void)
 		{{-90000, 5, 0, 1}, {-40000, 3, 0, -33000}, {32000, 2, 0, 1}},
 		{{-9, -5, -3, -1}, {-9, -3, -7, -2}, {-4, -11, -2, -9}},
 	};
-	static const int32_t thrs[] = {-32767, -32768, -32769, -30000, 0,  1,
-				       2,      32767,  32768,  40000,  INT32_MIN,
+	static const int32_t thrs[] = {-32767, -32768, -32769, -30000, 0, 1, 2,
+				       32767,  32768,  40000,  INT32_MIN,
 				       INT32_MAX};
 	char all[5 * 5 * 5 * 3 + 100];
 	size_t n = 0, x, t, mi;
