@@ -34,7 +34,7 @@
 
 #define KMER_MIN_SLOTS 256 /* 3 KiB: one page */
 #define KMER_HUGE ((size_t)2 << 20)
-#define KMER_MARK (1ull << 63) /* rehash: not yet placed (keys are < 2^62) */
+#define KMER_MARK (1ull << 63) /* rehash: placed already (keys are < 2^62) */
 
 /*
  * The slots live in a mapping of their own: growing is mremap, which moves
@@ -118,20 +118,23 @@ void gdb_kmer_table_clear(gdb_kmer_table *t)
 
 /*
  * Double the table in place (slots_map), then re-place every entry under
- * one more hash bit. Each
- * old entry is marked, then the slots are visited from the top down; a
- * marked entry is taken out and probed for from its new home over the
- * settled slots, landing in the first free one (a marked one swaps in,
- * and is placed next). Settled slots never move again and every probe
- * stops at a slot that was free, so lookups stay correct. A slot's new
- * home is about twice its old index, so this streams through memory
- * front to back, rarely swapping.
+ * one more hash bit, visiting the old slots from the top down. Below the
+ * slot being visited, i, an entry is still to be placed unless it is
+ * marked (KMER_MARK): marked ones were placed there during this pass.
+ * An entry taken out of i is probed for from its new home and lands in
+ * the first slot that is free or still to be placed; in the latter case
+ * the two swap (it settles there, marked, and the other comes to i to be
+ * placed next). Settled slots never become free again and no probe goes
+ * past a free or unplaced slot, so every path stays intact; a marked
+ * entry is unmarked when the visit reaches it. A slot's new home is
+ * about twice its old index, so the pass streams through memory and
+ * seldom swaps or marks.
  */
 static int table_grow(struct gdb_kmer_table *t)
 {
 	const uint64_t n = t->nslots, mask = 2 * n - 1;
 	struct gdb_kmer_slot *s = slots_map(t->slot, n, 2 * n);
-	uint64_t i;
+	uint64_t i, j;
 
 	if (!s)
 		return -ENOMEM;
@@ -140,28 +143,31 @@ static int table_grow(struct gdb_kmer_table *t)
 	t->shift--;
 	t->grow_at = t->nslots < t->max_slots ? t->nslots / 2 : t->limit;
 	clear_slots(s + n, n);
-	for (i = 0; i < n; i++)
-		if (s[i].key != GDB_KMER_EMPTY)
-			s[i].key |= KMER_MARK;
 	for (i = n; i-- > 0;) {
-		while (s[i].key != GDB_KMER_EMPTY && (s[i].key & KMER_MARK)) {
+		if (s[i].key == GDB_KMER_EMPTY)
+			continue;
+		if (s[i].key & KMER_MARK) {
+			s[i].key &= ~KMER_MARK;
+			continue;
+		}
+		for (;;) {
 			struct gdb_kmer_slot e = s[i];
-			uint64_t j;
 
-			e.key &= ~KMER_MARK;
 			s[i].key = GDB_KMER_EMPTY;
 			for (j = gdb_kmer_hash(e.key) >> t->shift;;
-			     j = (j + 1) & mask) {
-				if (s[j].key == GDB_KMER_EMPTY) {
-					s[j] = e;
+			     j = (j + 1) & mask)
+				if (s[j].key == GDB_KMER_EMPTY ||
+				    (j < i && !(s[j].key & KMER_MARK)))
 					break;
-				}
-				if (s[j].key & KMER_MARK) {
-					s[i] = s[j];
-					s[j] = e;
-					break;
-				}
+			if (s[j].key == GDB_KMER_EMPTY) {
+				s[j] = e;
+				if (j < i)
+					s[j].key |= KMER_MARK;
+				break;
 			}
+			s[i] = s[j];
+			s[j] = e;
+			s[j].key |= KMER_MARK;
 		}
 	}
 	return 0;
