@@ -32,6 +32,9 @@
 #include "common/gdb.h"
 #include "simd/analysis_int.h"
 
+_Static_assert(sizeof(struct gdb_kmer_slot) == 12,
+	       "simd.h promises 12 bytes a slot against the caller's bound");
+
 #define KMER_MIN_SLOTS 256 /* 3 KiB: one page */
 #define KMER_HUGE ((size_t)2 << 20)
 #define KMER_MARK (1ull << 63) /* rehash: placed already (keys are < 2^62) */
