@@ -137,35 +137,48 @@ TGT_A static void avx2_motif_bits(const char *s, size_t n, uint64_t *out[5])
 	gdb_ana_scalar_motif_bits(s + i, n - i, tail);
 }
 
-/* gdb_motif_word() of 4 words at once */
-TGT_A static inline __m256i step4(const struct gdb_motif_step *st, size_t w)
+/* gdb_motif_word() of 4 words at once; cr, cl the shift counts */
+TGT_A static inline __m256i step4(const uint64_t *x, const uint64_t *y,
+				  __m128i cr, __m128i cl, size_t w)
 {
-	__m256i a = LOADU(st->x + w), b = LOADU(st->x + w + 1);
-	__m128i cr = _mm_cvtsi32_si128((int)st->sh);
-	__m128i cl = _mm_cvtsi32_si128(64 - (int)st->sh);
+	__m256i a = LOADU(x + w), b = LOADU(x + w + 1);
 
-	if (st->y) {
-		a = _mm256_xor_si256(a, LOADU(st->y + w));
-		b = _mm256_xor_si256(b, LOADU(st->y + w + 1));
+	if (y) {
+		a = _mm256_xor_si256(a, LOADU(y + w));
+		b = _mm256_xor_si256(b, LOADU(y + w + 1));
 	}
-	return _mm256_or_si256(_mm256_srl_epi64(a, cr),
-			       _mm256_sll_epi64(b, cl));
+	return _mm256_or_si256(_mm256_srl_epi64(a, cr), _mm256_sll_epi64(b, cl));
 }
 
+/*
+ * 4 words a vector. The steps' rows and shift counts are set up once;
+ * the first five steps run without a test, as most words are 0 after
+ * them, and the rest go on four steps at a time.
+ */
 TGT_A static void avx2_motif_combine(const struct gdb_motif_step *st,
 				     unsigned m, size_t nwords, uint64_t *out)
 {
+	const uint64_t *x[GDB_MOTIF_MAXLEN], *y[GDB_MOTIF_MAXLEN];
+	__m128i cr[GDB_MOTIF_MAXLEN], cl[GDB_MOTIF_MAXLEN];
+	const unsigned k0 = m < 5 ? m : 5;
 	size_t w;
-	unsigned j;
+	unsigned j, e;
 
+	for (j = 0; j < m; j++) {
+		x[j] = st[j].x;
+		y[j] = st[j].y;
+		cr[j] = _mm_cvtsi32_si128((int)st[j].sh);
+		cl[j] = _mm_cvtsi32_si128(64 - (int)st[j].sh);
+	}
 	for (w = 0; w + 4 <= nwords; w += 4) {
-		__m256i r = step4(&st[0], w);
+		__m256i r = step4(x[0], y[0], cr[0], cl[0], w);
 
-		for (j = 1; j < m; j++) {
-			r = _mm256_and_si256(r, step4(&st[j], w));
-			if ((j & 3) == 0 && _mm256_testz_si256(r, r))
-				break;
-		}
+		for (j = 1; j < k0; j++)
+			r = _mm256_and_si256(r, step4(x[j], y[j], cr[j], cl[j], w));
+		while (j < m && !_mm256_testz_si256(r, r))
+			for (e = j + 4 < m ? j + 4 : m; j < e; j++)
+				r = _mm256_and_si256(r, step4(x[j], y[j], cr[j],
+						      cl[j], w));
 		STOREU(out + w, r);
 	}
 	gdb_motif_combine_from(st, m, w, nwords, out);
