@@ -137,59 +137,26 @@ TGT_A static void avx2_motif_bits(const char *s, size_t n, uint64_t *out[5])
 	gdb_ana_scalar_motif_bits(s + i, n - i, tail);
 }
 
-/* gdb_motif_word() of 4 words at once; cr, cl the shift counts */
-TGT_A static inline __m256i step4(const uint64_t *x, const uint64_t *y,
-				  __m128i cr, __m128i cl, size_t w)
-{
-	__m256i a = LOADU(x + w), b = LOADU(x + w + 1);
-
-	if (y) {
-		a = _mm256_xor_si256(a, LOADU(y + w));
-		b = _mm256_xor_si256(b, LOADU(y + w + 1));
-	}
-	return _mm256_or_si256(_mm256_srl_epi64(a, cr), _mm256_sll_epi64(b, cl));
-}
-
-/*
- * 4 words a vector. The steps' rows and shift counts are set up once;
- * the first five steps run without a test, as most words are 0 after
- * them, and the rest go on four steps at a time.
- */
-TGT_A static void avx2_motif_combine(const struct gdb_motif_step *st,
-				     unsigned m, size_t nwords, uint64_t *out)
-{
-	const uint64_t *x[GDB_MOTIF_MAXLEN], *y[GDB_MOTIF_MAXLEN];
-	__m128i cr[GDB_MOTIF_MAXLEN], cl[GDB_MOTIF_MAXLEN];
-	const unsigned k0 = m < 5 ? m : 5;
-	size_t w;
-	unsigned j, e;
-
-	for (j = 0; j < m; j++) {
-		x[j] = st[j].x;
-		y[j] = st[j].y;
-		cr[j] = _mm_cvtsi32_si128((int)st[j].sh);
-		cl[j] = _mm_cvtsi32_si128(64 - (int)st[j].sh);
-	}
-	for (w = 0; w + 4 <= nwords; w += 4) {
-		__m256i r = step4(x[0], y[0], cr[0], cl[0], w);
-
-		for (j = 1; j < k0; j++)
-			r = _mm256_and_si256(r, step4(x[j], y[j], cr[j], cl[j], w));
-		while (j < m && !_mm256_testz_si256(r, r))
-			for (e = j + 4 < m ? j + 4 : m; j < e; j++)
-				r = _mm256_and_si256(r, step4(x[j], y[j], cr[j],
-						      cl[j], w));
-		STOREU(out + w, r);
-	}
-	gdb_motif_combine_from(st, m, w, nwords, out);
-}
+#define SFX avx2
+#define TGT GDB_TARGET_AVX2_A
+#define V __m256i
+#define WORDS 4
+#define VLOADU LOADU
+#define VSTOREU STOREU
+#define VAND _mm256_and_si256
+#define VOR _mm256_or_si256
+#define VXOR _mm256_xor_si256
+#define VSRL _mm256_srl_epi64
+#define VSLL _mm256_sll_epi64
+#define VANY(v) (!_mm256_testz_si256(v, v))
+#include "simd/motif_combine.h"
 
 static int64_t avx2_motif_find(const gdb_motif_pattern *p, const char *seq,
 			       size_t n, unsigned strands, gdb_motif_hit *hits,
 			       size_t cap)
 {
 	return gdb_motif_find_with(p, seq, n, strands, hits, cap,
-				   avx2_motif_bits, avx2_motif_combine);
+				   avx2_motif_bits, motif_combine_avx2);
 }
 
 /* Sixteen windows a vector in 16-bit lanes (see struct gdb_pwm16); the

@@ -111,59 +111,26 @@ TGT_A static void avx512_motif_bits(const char *s, size_t n,
 	gdb_ana_scalar_motif_bits(s + i, n - i, tail);
 }
 
-/* gdb_motif_word() of 8 words at once; cr, cl the shift counts */
-TGT_A static inline __m512i step8(const uint64_t *x, const uint64_t *y,
-				  __m128i cr, __m128i cl, size_t w)
-{
-	__m512i a = LOADU(x + w), b = LOADU(x + w + 1);
-
-	if (y) {
-		a = _mm512_xor_si512(a, LOADU(y + w));
-		b = _mm512_xor_si512(b, LOADU(y + w + 1));
-	}
-	return _mm512_or_si512(_mm512_srl_epi64(a, cr), _mm512_sll_epi64(b, cl));
-}
-
-/*
- * 8 words a vector. The steps' rows and shift counts are set up once;
- * the first five steps run without a test, as most words are 0 after
- * them, and the rest go on four steps at a time.
- */
-TGT_A static void avx512_motif_combine(const struct gdb_motif_step *st,
-				       unsigned m, size_t nwords, uint64_t *out)
-{
-	const uint64_t *x[GDB_MOTIF_MAXLEN], *y[GDB_MOTIF_MAXLEN];
-	__m128i cr[GDB_MOTIF_MAXLEN], cl[GDB_MOTIF_MAXLEN];
-	const unsigned k0 = m < 5 ? m : 5;
-	size_t w;
-	unsigned j, e;
-
-	for (j = 0; j < m; j++) {
-		x[j] = st[j].x;
-		y[j] = st[j].y;
-		cr[j] = _mm_cvtsi32_si128((int)st[j].sh);
-		cl[j] = _mm_cvtsi32_si128(64 - (int)st[j].sh);
-	}
-	for (w = 0; w + 8 <= nwords; w += 8) {
-		__m512i r = step8(x[0], y[0], cr[0], cl[0], w);
-
-		for (j = 1; j < k0; j++)
-			r = _mm512_and_si512(r, step8(x[j], y[j], cr[j], cl[j], w));
-		while (j < m && _mm512_test_epi64_mask(r, r))
-			for (e = j + 4 < m ? j + 4 : m; j < e; j++)
-				r = _mm512_and_si512(r, step8(x[j], y[j], cr[j],
-						      cl[j], w));
-		STOREU(out + w, r);
-	}
-	gdb_motif_combine_from(st, m, w, nwords, out);
-}
+#define SFX avx512
+#define TGT GDB_TARGET_AVX512_A
+#define V __m512i
+#define WORDS 8
+#define VLOADU LOADU
+#define VSTOREU STOREU
+#define VAND _mm512_and_si512
+#define VOR _mm512_or_si512
+#define VXOR _mm512_xor_si512
+#define VSRL _mm512_srl_epi64
+#define VSLL _mm512_sll_epi64
+#define VANY(v) (_mm512_test_epi64_mask(v, v))
+#include "simd/motif_combine.h"
 
 static int64_t avx512_motif_find(const gdb_motif_pattern *p, const char *seq,
 				 size_t n, unsigned strands,
 				 gdb_motif_hit *hits, size_t cap)
 {
 	return gdb_motif_find_with(p, seq, n, strands, hits, cap,
-				   avx512_motif_bits, avx512_motif_combine);
+				   avx512_motif_bits, motif_combine_avx512);
 }
 
 TGT_A static int64_t avx512_pwm_scan(const gdb_pwm *p, const char *seq,

@@ -156,59 +156,26 @@ TGT_A static void sse41_motif_bits(const char *s, size_t n, uint64_t *out[5])
 	gdb_ana_scalar_motif_bits(s + i, n - i, tail);
 }
 
-/* gdb_motif_word() of 2 words at once; cr, cl the shift counts */
-TGT_A static inline __m128i step2(const uint64_t *x, const uint64_t *y,
-				  __m128i cr, __m128i cl, size_t w)
-{
-	__m128i a = LOADU(x + w), b = LOADU(x + w + 1);
-
-	if (y) {
-		a = _mm_xor_si128(a, LOADU(y + w));
-		b = _mm_xor_si128(b, LOADU(y + w + 1));
-	}
-	return _mm_or_si128(_mm_srl_epi64(a, cr), _mm_sll_epi64(b, cl));
-}
-
-/*
- * 2 words a vector. The steps' rows and shift counts are set up once;
- * the first five steps run without a test, as most words are 0 after
- * them, and the rest go on four steps at a time.
- */
-TGT_A static void sse41_motif_combine(const struct gdb_motif_step *st,
-				      unsigned m, size_t nwords, uint64_t *out)
-{
-	const uint64_t *x[GDB_MOTIF_MAXLEN], *y[GDB_MOTIF_MAXLEN];
-	__m128i cr[GDB_MOTIF_MAXLEN], cl[GDB_MOTIF_MAXLEN];
-	const unsigned k0 = m < 5 ? m : 5;
-	size_t w;
-	unsigned j, e;
-
-	for (j = 0; j < m; j++) {
-		x[j] = st[j].x;
-		y[j] = st[j].y;
-		cr[j] = _mm_cvtsi32_si128((int)st[j].sh);
-		cl[j] = _mm_cvtsi32_si128(64 - (int)st[j].sh);
-	}
-	for (w = 0; w + 2 <= nwords; w += 2) {
-		__m128i r = step2(x[0], y[0], cr[0], cl[0], w);
-
-		for (j = 1; j < k0; j++)
-			r = _mm_and_si128(r, step2(x[j], y[j], cr[j], cl[j], w));
-		while (j < m && !_mm_testz_si128(r, r))
-			for (e = j + 4 < m ? j + 4 : m; j < e; j++)
-				r = _mm_and_si128(r, step2(x[j], y[j], cr[j],
-						      cl[j], w));
-		STOREU(out + w, r);
-	}
-	gdb_motif_combine_from(st, m, w, nwords, out);
-}
+#define SFX sse41
+#define TGT GDB_TARGET_SSE41_A
+#define V __m128i
+#define WORDS 2
+#define VLOADU LOADU
+#define VSTOREU STOREU
+#define VAND _mm_and_si128
+#define VOR _mm_or_si128
+#define VXOR _mm_xor_si128
+#define VSRL _mm_srl_epi64
+#define VSLL _mm_sll_epi64
+#define VANY(v) (!_mm_testz_si128(v, v))
+#include "simd/motif_combine.h"
 
 static int64_t sse41_motif_find(const gdb_motif_pattern *p, const char *seq,
 				size_t n, unsigned strands,
 				gdb_motif_hit *hits, size_t cap)
 {
 	return gdb_motif_find_with(p, seq, n, strands, hits, cap,
-				   sse41_motif_bits, sse41_motif_combine);
+				   sse41_motif_bits, motif_combine_sse41);
 }
 
 /* Eight windows a vector in 16-bit lanes (see struct gdb_pwm16). */

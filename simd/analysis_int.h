@@ -8,7 +8,8 @@
  * Division of labour: analysis.c holds dispatch and the public wrappers,
  * ana_scalar.c the reference twins, ana_sse41.c / ana_avx2.c /
  * ana_avx512.c the vector variants (the striped alignment kernel is one
- * template, align_striped.h, instantiated per level and lane width),
+ * template, align_striped.h, instantiated per level and lane width, and
+ * the motif combine another, motif_combine.h, instantiated per level),
  * kmer.c the table, motif.c the pattern compiler, parsers and PWM maths,
  * align.c the traceback and the width-switching driver.
  */
