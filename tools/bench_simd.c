@@ -149,7 +149,7 @@ static int parasail_open(struct parasail *p)
 
 static const gdb_simd_analysis_kernels *levels[GDB_SIMD_NLEVELS];
 
-#define REPS(quick) ((quick) ? 2 : 3)
+#define REPS(quick) ((quick) ? 3 : 5)
 
 /*
  * The best time of one run at each level over a number of rounds. The
