@@ -9,8 +9,10 @@
  * Layout: with seg = ceil(qlen / LANES), vector s holds query rows s,
  * s + seg, s + 2*seg, ... so one vector add advances LANES rows that do
  * not depend on each other. The vertical gap (F) dependence between the
- * last row of one lane and the first of the next is resolved afterwards
- * by the "lazy F" loop, which usually stops after one vector.
+ * last row of one lane and the first of the next is resolved afterwards:
+ * in local mode by the "lazy F" loop, which usually stops after one
+ * vector; in global and semi-global mode, where it would not, by a scan
+ * of the carry across the lanes and one more pass over the column.
  *
  * Parameters:
  *   SFX          name suffix                 TGT   target attribute
@@ -67,7 +69,7 @@ ST_BODY(struct gdb_stripe_job *jb, size_t j0, size_t *jnext, const int mode)
 	const int64_t limit = (int64_t)EMAX - 1 - sc->max_score;
 	const size_t ilast = q - 1, slast = ilast % seg, llast = ilast / seg;
 	V *prof, *hA, *hB, *ev, *hPrev, *hCur;
-	V vOpen, vExt, vZero, vNeg, vBest, vLimit;
+	V vOpen, vExt, vZero, vNeg, vBest, vLimit, vSeg;
 	EA *tmp;
 	size_t s, l, j;
 	unsigned c;
@@ -127,6 +129,12 @@ ST_BODY(struct gdb_stripe_job *jb, size_t j0, size_t *jnext, const int mode)
 	vBest = VSET1(jb->best < ENEG ? ENEG
 				       : jb->best > EMAX ? EMAX : jb->best);
 	vLimit = VSET1(limit < ENEG ? ENEG : limit);
+	/*
+	 * seg rows of extension, for the cross-lane carry of global and
+	 * semi-global runs: seg * extend <= qlen * extend <= the bound that
+	 * align.c chose this width to hold, so it fits a lane.
+	 */
+	vSeg = VSET1((int64_t)seg * ext > EMAX ? EMAX : (int64_t)seg * ext);
 	hPrev = hA;
 	hCur = hB;
 	for (j = j0; j < jb->tlen; j++) {
@@ -160,6 +168,42 @@ ST_BODY(struct gdb_stripe_job *jb, size_t j0, size_t *jnext, const int mode)
 			ev[s] = VMAX(VSUBS(ev[s], vExt), vHo);
 			vF = VMAX(VSUBS(vF, vExt), vHo);
 			vH = hPrev[s];
+		}
+		if (!local) {
+			/*
+			 * Global and semi-global: a vertical gap is often the
+			 * best way into a cell (in global mode, into every cell
+			 * below the diagonal), and a carried F then improves
+			 * every row of every lane below it: the lazy loop would
+			 * run up to LANES passes over the column, so a wider
+			 * vector would gain nothing.
+			 * Instead, carry across the lanes first: lane l + 1
+			 * enters with the larger of lane l's own exit F and
+			 * lane l's carry decayed by seg rows of extension
+			 * (LANES - 1 shifts at most, stopping once nothing
+			 * changes), then one pass applies each lane's carry
+			 * down its rows. The carry alone is enough there:
+			 * where it raises H, H - open <= F - extend, and the
+			 * lanes' own F was taken in the first pass.
+			 */
+			V vC = VADDW(VSHL1(vF), VLANE0(ENEG));
+
+			for (k = 1; k < LANES; k++) {
+				V vN = VADDW(VSHL1(vC), VLANE0(ENEG));
+
+				vN = VMAX(vC, VSUBS(vN, vSeg));
+				if (!VANYGT(vN, vC))
+					break;
+				vC = vN;
+			}
+			for (s = 0; s < seg; s++) {
+				V h = VMAX(hCur[s], vC);
+
+				hCur[s] = h;
+				ev[s] = VMAX(ev[s], VSUBS(h, vOpen));
+				vC = VSUBS(vC, vExt);
+			}
+			goto lazy_done;
 		}
 		/*
 		 * Lazy F: carry the vertical gaps across lanes. Row r takes

@@ -6,10 +6,11 @@
  *   with the last C carried into the next step.
  * motif: the A/C/G/T position bitsets come from the same compares; the
  *   shift-AND of the pattern runs on four 64-bit words a vector.
- * PWM: 8 windows a vector in 32-bit lanes; the score of column j is a
- *   vpermd lookup of the column's 8 entries by the base codes of the 8
- *   windows, so a window costs a third of an instruction per column and
- *   strand.
+ * PWM: 16 windows a vector in 16-bit lanes whenever that is exact (most
+ *   matrices and thresholds, struct gdb_pwm16): a column costs one byte
+ *   shuffle of its table per strand. Otherwise 8 windows in 32-bit lanes,
+ *   the score of column j a vpermd lookup of the column's 8 entries by
+ *   the base codes of the 8 windows.
  * k-mers: the byte-to-code step vectorised; the rest is shared (kmer.c).
  * alignment: the striped template in 8-, 16- and 32-bit lanes.
  */
@@ -26,14 +27,19 @@
 #define STOREU(p, v) _mm256_storeu_si256((__m256i *)(void *)(p), (v))
 #define TGT_A GDB_TARGET_AVX2_A
 
-TGT_A static inline uint64_t eq64(__m256i u0, __m256i u1, char ch)
+/* compare two 32-byte vectors against ch (or ch2, when not 0) */
+TGT_A static inline uint64_t eq64(__m256i u0, __m256i u1, char ch, char ch2)
 {
 	__m256i c = _mm256_set1_epi8(ch);
+	__m256i e0 = _mm256_cmpeq_epi8(u0, c), e1 = _mm256_cmpeq_epi8(u1, c);
 
-	return (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(u0, c)) |
-	       (uint64_t)(uint32_t)_mm256_movemask_epi8(
-		       _mm256_cmpeq_epi8(u1, c))
-		       << 32;
+	if (ch2) {
+		c = _mm256_set1_epi8(ch2);
+		e0 = _mm256_or_si256(e0, _mm256_cmpeq_epi8(u0, c));
+		e1 = _mm256_or_si256(e1, _mm256_cmpeq_epi8(u1, c));
+	}
+	return (uint32_t)_mm256_movemask_epi8(e0) |
+	       (uint64_t)(uint32_t)_mm256_movemask_epi8(e1) << 32;
 }
 
 TGT_A static void avx2_comp(const char *s, size_t n, gdb_comp *out)
@@ -46,14 +52,14 @@ TGT_A static void avx2_comp(const char *s, size_t n, gdb_comp *out)
 	for (i = 0; i + 64 <= n; i += 64) {
 		__m256i u0 = _mm256_or_si256(LOADU(s + i), lc);
 		__m256i u1 = _mm256_or_si256(LOADU(s + i + 32), lc);
-		uint64_t mc = eq64(u0, u1, 'c'), mg = eq64(u0, u1, 'g');
+		uint64_t mc = eq64(u0, u1, 'c', 0), mg = eq64(u0, u1, 'g', 0);
 
-		a += (uint64_t)__builtin_popcountll(eq64(u0, u1, 'a'));
+		a += (uint64_t)__builtin_popcountll(eq64(u0, u1, 'a', 0));
 		c += (uint64_t)__builtin_popcountll(mc);
 		g += (uint64_t)__builtin_popcountll(mg);
-		t += (uint64_t)__builtin_popcountll(eq64(u0, u1, 't'));
-		ss += (uint64_t)__builtin_popcountll(eq64(u0, u1, 's'));
-		w += (uint64_t)__builtin_popcountll(eq64(u0, u1, 'w'));
+		t += (uint64_t)__builtin_popcountll(eq64(u0, u1, 't', 0));
+		ss += (uint64_t)__builtin_popcountll(eq64(u0, u1, 's', 0));
+		w += (uint64_t)__builtin_popcountll(eq64(u0, u1, 'w', 0));
 		cpg += (uint64_t)__builtin_popcountll(mc & (mg >> 1)) +
 		       (carry & mg & 1);
 		carry = mc >> 63;
@@ -105,75 +111,134 @@ static int avx2_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 	return gdb_kmer_count_blocked(t, seq, n, avx2_kmer_enc);
 }
 
-TGT_A static void avx2_motif_bits(const char *s, size_t n, uint64_t *out[4])
+TGT_A static void avx2_motif_bits(const char *s, size_t n, uint64_t *out[5])
 {
 	const __m256i lc = _mm256_set1_epi8(0x20);
-	uint64_t *tail[4];
+	uint64_t *tail[5];
 	size_t i, w = 0;
 
 	for (i = 0; i + 64 <= n; i += 64, w++) {
 		__m256i u0 = _mm256_or_si256(LOADU(s + i), lc);
 		__m256i u1 = _mm256_or_si256(LOADU(s + i + 32), lc);
+		uint64_t a = eq64(u0, u1, 'a', 0), c = eq64(u0, u1, 'c', 0);
+		uint64_t g = eq64(u0, u1, 'g', 0), t = eq64(u0, u1, 't', 'u');
 
-		out[0][w] = eq64(u0, u1, 'a');
-		out[1][w] = eq64(u0, u1, 'c');
-		out[2][w] = eq64(u0, u1, 'g');
-		out[3][w] = eq64(u0, u1, 't') | eq64(u0, u1, 'u');
+		out[0][w] = a;
+		out[1][w] = c;
+		out[2][w] = g;
+		out[3][w] = t;
+		out[4][w] = a | c | g | t;
 	}
 	tail[0] = out[0] + w;
 	tail[1] = out[1] + w;
 	tail[2] = out[2] + w;
 	tail[3] = out[3] + w;
+	tail[4] = out[4] + w;
 	gdb_ana_scalar_motif_bits(s + i, n - i, tail);
 }
 
-TGT_A static void avx2_motif_combine(const uint64_t *const *cls, unsigned m,
-				     size_t nwords, uint64_t *out)
-{
-	const uint64_t *adj[GDB_MOTIF_MAXLEN];
-	size_t w;
-	unsigned j;
-
-	for (w = 0; w + 4 <= nwords; w += 4) {
-		__m256i r = LOADU(cls[0] + w);
-
-		for (j = 1; j < m; j++) {
-			__m256i a = LOADU(cls[j] + w), b = LOADU(cls[j] + w + 1);
-
-			r = _mm256_and_si256(
-				r, _mm256_or_si256(
-					   _mm256_srl_epi64(
-						   a, _mm_cvtsi32_si128((int)j)),
-					   _mm256_sll_epi64(
-						   b, _mm_cvtsi32_si128(
-							      (int)(64 - j)))));
-			if ((j & 3) == 0 && _mm256_testz_si256(r, r))
-				break;
-		}
-		STOREU(out + w, r);
-	}
-	for (j = 0; j < m; j++)
-		adj[j] = cls[j] + w;
-	gdb_ana_scalar_motif_combine(adj, m, nwords - w, out + w);
-}
+#define SFX avx2
+#define TGT GDB_TARGET_AVX2_A
+#define V __m256i
+#define WORDS 4
+#define VLOADU LOADU
+#define VSTOREU STOREU
+#define VAND _mm256_and_si256
+#define VOR _mm256_or_si256
+#define VXOR _mm256_xor_si256
+#define VSRL _mm256_srl_epi64
+#define VSLL _mm256_sll_epi64
+#define VANY(v) (!_mm256_testz_si256(v, v))
+#include "simd/motif_combine.h"
 
 static int64_t avx2_motif_find(const gdb_motif_pattern *p, const char *seq,
 			       size_t n, unsigned strands, gdb_motif_hit *hits,
 			       size_t cap)
 {
 	return gdb_motif_find_with(p, seq, n, strands, hits, cap,
-				   avx2_motif_bits, avx2_motif_combine);
+				   avx2_motif_bits, motif_combine_avx2);
 }
 
-#define PCH 4096
+/* Sixteen windows a vector in 16-bit lanes (see struct gdb_pwm16); the
+ * byte shuffle stays within 128-bit halves, so each half holds a copy
+ * of the column's table. */
+/* gdb_pwm_idx16() of sixteen codes */
+TGT_A static inline __m256i idx16x16(__m128i c)
+{
+	return _mm256_add_epi16(_mm256_mullo_epi16(_mm256_cvtepu8_epi16(c),
+						   _mm256_set1_epi16(0x0202)),
+				_mm256_set1_epi16(0x0100));
+}
 
+TGT_A static int64_t avx2_pwm_scan16(const gdb_pwm *p,
+				     const struct gdb_pwm16 *t,
+				     const char *seq, size_t n,
+				     unsigned strands, gdb_pwm_hit *hits,
+				     size_t cap)
+{
+	const unsigned m = p->len;
+	const __m256i vt = _mm256_set1_epi16(t->thr1);
+	__m256i tf[GDB_PWM_MAXLEN], tr[GDB_PWM_MAXLEN];
+	uint16_t idx[GDB_PWM_CHUNK + GDB_PWM_MAXLEN + 32];
+	int16_t sfa[16], sra[16];
+	int64_t nh = 0;
+	size_t base;
+	unsigned j;
+
+	for (j = 0; j < m; j++) {
+		tf[j] = _mm256_broadcastsi128_si256(_mm_loadu_si128(
+			(const __m128i *)(const void *)t->fw[j]));
+		tr[j] = _mm256_broadcastsi128_si256(_mm_loadu_si128(
+			(const __m128i *)(const void *)t->rc[j]));
+	}
+	for (base = 0; base + m <= n; base += GDB_PWM_CHUNK) {
+		size_t len, i, npos = gdb_pwm_chunk(n, m, base, &len);
+
+		for (i = 0; i + 32 <= len; i += 32) {
+			__m256i c = codes32(LOADU(seq + base + i), 1);
+
+			STOREU(idx + i, idx16x16(_mm256_castsi256_si128(c)));
+			STOREU(idx + i + 16,
+			       idx16x16(_mm256_extracti128_si256(c, 1)));
+		}
+		gdb_pwm_idx16_fill(seq + base, i, len, idx,
+				   sizeof(idx) / sizeof(idx[0]));
+		for (i = 0; i < npos; i += 16) {
+			__m256i sf = _mm256_setzero_si256(), sr = sf, hit;
+
+			for (j = 0; j < m; j++) {
+				__m256i ix = LOADU(idx + i + j);
+
+				sf = _mm256_adds_epi16(
+					sf, _mm256_shuffle_epi8(tf[j], ix));
+				sr = _mm256_adds_epi16(
+					sr, _mm256_shuffle_epi8(tr[j], ix));
+			}
+			hit = _mm256_or_si256(_mm256_cmpgt_epi16(sf, vt),
+					      _mm256_cmpgt_epi16(sr, vt));
+			if (!_mm256_movemask_epi8(hit))
+				continue;
+			STOREU(sfa, sf);
+			STOREU(sra, sr);
+			gdb_pwm_emit16(hits, cap, &nh, base + i, sfa, sra,
+				       npos - i < 16 ? (unsigned)(npos - i)
+						     : 16,
+				       t->thr1, strands);
+		}
+	}
+	return nh;
+}
+
+/* The 32-bit scan, for matrices or thresholds the 16-bit lanes cannot
+ * hold exactly. */
 TGT_A static int64_t avx2_pwm_scan(const gdb_pwm *p, const char *seq, size_t n,
 				   int32_t threshold, unsigned strands,
 				   gdb_pwm_hit *hits, size_t cap)
 {
 	const unsigned m = p->len;
 	__m256i cf[GDB_PWM_MAXLEN], cr[GDB_PWM_MAXLEN], vt;
-	uint8_t codes[PCH + GDB_PWM_MAXLEN + 64];
+	struct gdb_pwm16 t16;
+	uint8_t codes[GDB_PWM_CHUNK + GDB_PWM_MAXLEN + 64];
 	int32_t sfa[8], sra[8];
 	int64_t nh = 0;
 	size_t base;
@@ -183,18 +248,17 @@ TGT_A static int64_t avx2_pwm_scan(const gdb_pwm *p, const char *seq, size_t n,
 	if (m < 1 || m > GDB_PWM_MAXLEN || !strands ||
 	    (strands & ~GDB_STRAND_BOTH))
 		return -EINVAL;
+	if (gdb_pwm_narrow(p, threshold, &t16))
+		return avx2_pwm_scan16(p, &t16, seq, n, strands, hits, cap);
 	for (j = 0; j < m; j++) {
 		cf[j] = LOADU(p->fw[j]);
 		cr[j] = LOADU(p->rc[j]);
 	}
 	vt = _mm256_set1_epi32(threshold == INT32_MIN ? INT32_MIN
 						      : threshold - 1);
-	for (base = 0; base + m <= n; base += PCH) {
-		size_t npos = n - m + 1 - base, len, i;
+	for (base = 0; base + m <= n; base += GDB_PWM_CHUNK) {
+		size_t len, i, npos = gdb_pwm_chunk(n, m, base, &len);
 
-		if (npos > PCH)
-			npos = PCH;
-		len = npos + m - 1;
 		for (i = 0; i + 32 <= len; i += 32)
 			STOREU(codes + i, codes32(LOADU(seq + base + i), 1));
 		for (; i < len; i++)

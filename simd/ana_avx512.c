@@ -85,67 +85,53 @@ static int avx512_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 }
 
 TGT_A static void avx512_motif_bits(const char *s, size_t n,
-				    uint64_t *out[4])
+				    uint64_t *out[5])
 {
 	const __m512i lc = _mm512_set1_epi8(0x20);
-	uint64_t *tail[4];
+	uint64_t *tail[5];
 	size_t i, w = 0;
 
 	for (i = 0; i + 64 <= n; i += 64, w++) {
 		__m512i u = _mm512_or_si512(LOADU(s + i), lc);
 
-		out[0][w] = eqm(u, 'a');
-		out[1][w] = eqm(u, 'c');
-		out[2][w] = eqm(u, 'g');
-		out[3][w] = eqm(u, 't') | eqm(u, 'u');
+		uint64_t a = eqm(u, 'a'), c = eqm(u, 'c');
+		uint64_t g = eqm(u, 'g'), t = eqm(u, 't') | eqm(u, 'u');
+
+		out[0][w] = a;
+		out[1][w] = c;
+		out[2][w] = g;
+		out[3][w] = t;
+		out[4][w] = a | c | g | t;
 	}
 	tail[0] = out[0] + w;
 	tail[1] = out[1] + w;
 	tail[2] = out[2] + w;
 	tail[3] = out[3] + w;
+	tail[4] = out[4] + w;
 	gdb_ana_scalar_motif_bits(s + i, n - i, tail);
 }
 
-TGT_A static void avx512_motif_combine(const uint64_t *const *cls,
-				       unsigned m, size_t nwords,
-				       uint64_t *out)
-{
-	const uint64_t *adj[GDB_MOTIF_MAXLEN];
-	size_t w;
-	unsigned j;
-
-	for (w = 0; w + 8 <= nwords; w += 8) {
-		__m512i r = LOADU(cls[0] + w);
-
-		for (j = 1; j < m; j++) {
-			__m512i a = LOADU(cls[j] + w), b = LOADU(cls[j] + w + 1);
-
-			r = _mm512_and_si512(
-				r, _mm512_or_si512(
-					   _mm512_srl_epi64(
-						   a, _mm_cvtsi32_si128((int)j)),
-					   _mm512_sll_epi64(
-						   b, _mm_cvtsi32_si128(
-							      (int)(64 - j)))));
-			if ((j & 3) == 0 && !_mm512_test_epi64_mask(r, r))
-				break;
-		}
-		STOREU(out + w, r);
-	}
-	for (j = 0; j < m; j++)
-		adj[j] = cls[j] + w;
-	gdb_ana_scalar_motif_combine(adj, m, nwords - w, out + w);
-}
+#define SFX avx512
+#define TGT GDB_TARGET_AVX512_A
+#define V __m512i
+#define WORDS 8
+#define VLOADU LOADU
+#define VSTOREU STOREU
+#define VAND _mm512_and_si512
+#define VOR _mm512_or_si512
+#define VXOR _mm512_xor_si512
+#define VSRL _mm512_srl_epi64
+#define VSLL _mm512_sll_epi64
+#define VANY(v) (_mm512_test_epi64_mask(v, v))
+#include "simd/motif_combine.h"
 
 static int64_t avx512_motif_find(const gdb_motif_pattern *p, const char *seq,
 				 size_t n, unsigned strands,
 				 gdb_motif_hit *hits, size_t cap)
 {
 	return gdb_motif_find_with(p, seq, n, strands, hits, cap,
-				   avx512_motif_bits, avx512_motif_combine);
+				   avx512_motif_bits, motif_combine_avx512);
 }
-
-#define PCH 4096
 
 TGT_A static int64_t avx512_pwm_scan(const gdb_pwm *p, const char *seq,
 				     size_t n, int32_t threshold,
@@ -154,7 +140,7 @@ TGT_A static int64_t avx512_pwm_scan(const gdb_pwm *p, const char *seq,
 {
 	const unsigned m = p->len;
 	__m512i cf[GDB_PWM_MAXLEN], cr[GDB_PWM_MAXLEN], vt;
-	uint8_t codes[PCH + GDB_PWM_MAXLEN + 128];
+	uint8_t codes[GDB_PWM_CHUNK + GDB_PWM_MAXLEN + 128];
 	int32_t sfa[16], sra[16];
 	int64_t nh = 0;
 	size_t base;
@@ -173,12 +159,9 @@ TGT_A static int64_t avx512_pwm_scan(const gdb_pwm *p, const char *seq,
 	}
 	vt = _mm512_set1_epi32(threshold == INT32_MIN ? INT32_MIN
 						      : threshold - 1);
-	for (base = 0; base + m <= n; base += PCH) {
-		size_t npos = n - m + 1 - base, len, i;
+	for (base = 0; base + m <= n; base += GDB_PWM_CHUNK) {
+		size_t len, i, npos = gdb_pwm_chunk(n, m, base, &len);
 
-		if (npos > PCH)
-			npos = PCH;
-		len = npos + m - 1;
 		for (i = 0; i + 64 <= len; i += 64)
 			STOREU(codes + i, codes64(LOADU(seq + base + i), 1));
 		for (; i < len; i++)
@@ -305,8 +288,11 @@ static int avx512_align_score(const gdb_align_scoring *sc,
 	 * column is the query length, so 512-bit lanes only pay off for long
 	 * queries. Measured here (local, 200 kbp target, 8-bit lanes, GCUPS
 	 * avx2/avx512): q=100 6.5/5.1, q=300 12.3/10.0, q=1000 19.3/20.0,
-	 * q=3000 23.6/28.4. Global and semi-global values are large, so the
-	 * lazy-F pass runs long there and 256-bit lanes win at every length.
+	 * q=3000 23.6/28.4. Global and semi-global runs won on 256-bit
+	 * lanes at every length while they used the lazy-F pass; they now
+	 * carry F by a scan (align_striped.h), which should favour wider
+	 * lanes, but that has not been measured on an AVX-512 machine, so
+	 * they stay on AVX2 until it is.
 	 */
 	if (mode != GDB_ALIGN_LOCAL || qlen < 1024)
 		return gdb_ana_avx2.align_score(sc, mode, query, qlen, target,

@@ -2,8 +2,10 @@
  * simd/ana_sse41.c - the 128-bit analysis kernels: the methods of
  * ana_avx2.c on 16 bytes a vector (composition and motif bitsets four
  * vectors to a 64-bit word, the shift-AND two words a vector, striped
- * alignment in 16/8/4 lanes). PWM scanning at this level uses pshufb
- * lookups of the four ACGT entries of a column, four windows a vector.
+ * alignment in 16/8/4 lanes). PWM scanning: eight windows a vector in
+ * 16-bit lanes whenever that is exact (struct gdb_pwm16), a column one
+ * pshufb of its table per strand; otherwise pshufb lookups of the four
+ * 32-bit ACGT entries of a column, four windows a vector.
  */
 #include <errno.h>
 #include <string.h>
@@ -18,18 +20,34 @@
 #define STOREU(p, v) _mm_storeu_si128((__m128i *)(void *)(p), (v))
 #define TGT_A GDB_TARGET_SSE41_A
 
+/* the byte masks of four 16-byte vectors as one 64-bit mask */
+TGT_A static inline uint64_t mask64(__m128i e0, __m128i e1, __m128i e2,
+				    __m128i e3)
+{
+	return (uint64_t)(uint16_t)_mm_movemask_epi8(e0) |
+	       (uint64_t)(uint16_t)_mm_movemask_epi8(e1) << 16 |
+	       (uint64_t)(uint16_t)_mm_movemask_epi8(e2) << 32 |
+	       (uint64_t)(uint16_t)_mm_movemask_epi8(e3) << 48;
+}
+
+TGT_A static inline __m128i eq(__m128i u, char ch)
+{
+	return _mm_cmpeq_epi8(u, _mm_set1_epi8(ch));
+}
+
 /* compare four 16-byte vectors against ch: a 64-bit mask */
 TGT_A static inline uint64_t eq64(const __m128i u[4], char ch)
 {
-	__m128i c = _mm_set1_epi8(ch);
+	return mask64(eq(u[0], ch), eq(u[1], ch), eq(u[2], ch), eq(u[3], ch));
+}
 
-	return (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(u[0], c)) |
-	       (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(u[1], c))
-		       << 16 |
-	       (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(u[2], c))
-		       << 32 |
-	       (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(u[3], c))
-		       << 48;
+/* the same for "t or u", OR-ed before the masks are taken */
+TGT_A static inline uint64_t eq64_tu(const __m128i u[4])
+{
+	return mask64(_mm_or_si128(eq(u[0], 't'), eq(u[0], 'u')),
+		      _mm_or_si128(eq(u[1], 't'), eq(u[1], 'u')),
+		      _mm_or_si128(eq(u[2], 't'), eq(u[2], 'u')),
+		      _mm_or_si128(eq(u[3], 't'), eq(u[3], 'u')));
 }
 
 TGT_A static inline void load4(const char *s, __m128i u[4])
@@ -109,72 +127,127 @@ static int sse41_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 	return gdb_kmer_count_blocked(t, seq, n, sse41_kmer_enc);
 }
 
-TGT_A static void sse41_motif_bits(const char *s, size_t n, uint64_t *out[4])
+TGT_A static void sse41_motif_bits(const char *s, size_t n, uint64_t *out[5])
 {
-	uint64_t *tail[4];
+	uint64_t *tail[5];
 	size_t i, w = 0;
 
 	for (i = 0; i + 64 <= n; i += 64, w++) {
 		__m128i u[4];
+		uint64_t a, c, g, t;
 
 		load4(s + i, u);
-		out[0][w] = eq64(u, 'a');
-		out[1][w] = eq64(u, 'c');
-		out[2][w] = eq64(u, 'g');
-		out[3][w] = eq64(u, 't') | eq64(u, 'u');
+		a = eq64(u, 'a');
+		c = eq64(u, 'c');
+		g = eq64(u, 'g');
+		t = eq64_tu(u);
+
+		out[0][w] = a;
+		out[1][w] = c;
+		out[2][w] = g;
+		out[3][w] = t;
+		out[4][w] = a | c | g | t;
 	}
 	tail[0] = out[0] + w;
 	tail[1] = out[1] + w;
 	tail[2] = out[2] + w;
 	tail[3] = out[3] + w;
+	tail[4] = out[4] + w;
 	gdb_ana_scalar_motif_bits(s + i, n - i, tail);
 }
 
-TGT_A static void sse41_motif_combine(const uint64_t *const *cls, unsigned m,
-				      size_t nwords, uint64_t *out)
-{
-	const uint64_t *adj[GDB_MOTIF_MAXLEN];
-	size_t w;
-	unsigned j;
-
-	for (w = 0; w + 2 <= nwords; w += 2) {
-		__m128i r = LOADU(cls[0] + w);
-
-		for (j = 1; j < m; j++) {
-			__m128i a = LOADU(cls[j] + w), b = LOADU(cls[j] + w + 1);
-
-			r = _mm_and_si128(
-				r, _mm_or_si128(
-					   _mm_srl_epi64(
-						   a, _mm_cvtsi32_si128((int)j)),
-					   _mm_sll_epi64(
-						   b, _mm_cvtsi32_si128(
-							      (int)(64 - j)))));
-			if ((j & 3) == 0 && _mm_testz_si128(r, r))
-				break;
-		}
-		STOREU(out + w, r);
-	}
-	for (j = 0; j < m; j++)
-		adj[j] = cls[j] + w;
-	gdb_ana_scalar_motif_combine(adj, m, nwords - w, out + w);
-}
+#define SFX sse41
+#define TGT GDB_TARGET_SSE41_A
+#define V __m128i
+#define WORDS 2
+#define VLOADU LOADU
+#define VSTOREU STOREU
+#define VAND _mm_and_si128
+#define VOR _mm_or_si128
+#define VXOR _mm_xor_si128
+#define VSRL _mm_srl_epi64
+#define VSLL _mm_sll_epi64
+#define VANY(v) (!_mm_testz_si128(v, v))
+#include "simd/motif_combine.h"
 
 static int64_t sse41_motif_find(const gdb_motif_pattern *p, const char *seq,
 				size_t n, unsigned strands,
 				gdb_motif_hit *hits, size_t cap)
 {
 	return gdb_motif_find_with(p, seq, n, strands, hits, cap,
-				   sse41_motif_bits, sse41_motif_combine);
+				   sse41_motif_bits, motif_combine_sse41);
 }
 
-#define PCH 4096
+/* Eight windows a vector in 16-bit lanes (see struct gdb_pwm16). */
+/* gdb_pwm_idx16() of eight codes */
+TGT_A static inline __m128i idx16x8(__m128i c)
+{
+	return _mm_add_epi16(_mm_mullo_epi16(_mm_cvtepu8_epi16(c),
+					     _mm_set1_epi16(0x0202)),
+			     _mm_set1_epi16(0x0100));
+}
+
+TGT_A static int64_t sse41_pwm_scan16(const gdb_pwm *p,
+				      const struct gdb_pwm16 *t,
+				      const char *seq, size_t n,
+				      unsigned strands, gdb_pwm_hit *hits,
+				      size_t cap)
+{
+	const unsigned m = p->len;
+	const __m128i vt = _mm_set1_epi16(t->thr1);
+	__m128i tf[GDB_PWM_MAXLEN], tr[GDB_PWM_MAXLEN];
+	uint16_t idx[GDB_PWM_CHUNK + GDB_PWM_MAXLEN + 16];
+	int16_t sfa[8], sra[8];
+	int64_t nh = 0;
+	size_t base;
+	unsigned j;
+
+	for (j = 0; j < m; j++) {
+		tf[j] = LOADU(t->fw[j]);
+		tr[j] = LOADU(t->rc[j]);
+	}
+	for (base = 0; base + m <= n; base += GDB_PWM_CHUNK) {
+		size_t len, i, npos = gdb_pwm_chunk(n, m, base, &len);
+
+		for (i = 0; i + 16 <= len; i += 16) {
+			__m128i c = codes16(LOADU(seq + base + i), 1);
+
+			STOREU(idx + i, idx16x8(c));
+			STOREU(idx + i + 8, idx16x8(_mm_srli_si128(c, 8)));
+		}
+		gdb_pwm_idx16_fill(seq + base, i, len, idx,
+				   sizeof(idx) / sizeof(idx[0]));
+		for (i = 0; i < npos; i += 8) {
+			__m128i sf = _mm_setzero_si128(), sr = sf, hit;
+
+			for (j = 0; j < m; j++) {
+				__m128i ix = LOADU(idx + i + j);
+
+				sf = _mm_adds_epi16(
+					sf, _mm_shuffle_epi8(tf[j], ix));
+				sr = _mm_adds_epi16(
+					sr, _mm_shuffle_epi8(tr[j], ix));
+			}
+			hit = _mm_or_si128(_mm_cmpgt_epi16(sf, vt),
+					   _mm_cmpgt_epi16(sr, vt));
+			if (!_mm_movemask_epi8(hit))
+				continue;
+			STOREU(sfa, sf);
+			STOREU(sra, sr);
+			gdb_pwm_emit16(hits, cap, &nh, base + i, sfa, sra,
+				       npos - i < 8 ? (unsigned)(npos - i) : 8,
+				       t->thr1, strands);
+		}
+	}
+	return nh;
+}
 
 /*
- * Four windows a vector. Codes are stored as 4 * code (N and the rest as
- * 0x80), so a pshufb with the per-lane byte offsets 0..3 added fetches a
- * column's 32-bit ACGT entry; the 0x80 lanes come back 0 and get
- * GDB_PWM_NEG from a second lookup keyed on the flipped top bit.
+ * The 32-bit scan, for matrices or thresholds the 16-bit lanes cannot
+ * hold exactly. Four windows a vector. Codes are stored as 4 * code (N
+ * and the rest as 0x80), so a pshufb with the per-lane byte offsets 0..3
+ * added fetches a column's 32-bit ACGT entry; the 0x80 lanes come back 0
+ * and get GDB_PWM_NEG from a second lookup keyed on the flipped top bit.
  */
 TGT_A static int64_t sse41_pwm_scan(const gdb_pwm *p, const char *seq,
 				    size_t n, int32_t threshold,
@@ -188,7 +261,8 @@ TGT_A static int64_t sse41_pwm_scan(const gdb_pwm *p, const char *seq,
 	const __m128i negtab = _mm_setr_epi32(GDB_PWM_NEG, 0, 0, 0);
 	const __m128i flip = _mm_set1_epi8((char)0x80);
 	__m128i cf[GDB_PWM_MAXLEN], cr[GDB_PWM_MAXLEN], vt;
-	uint8_t codes[PCH + GDB_PWM_MAXLEN + 32];
+	struct gdb_pwm16 t16;
+	uint8_t codes[GDB_PWM_CHUNK + GDB_PWM_MAXLEN + 32];
 	int32_t sfa[4], sra[4];
 	int64_t nh = 0;
 	size_t base;
@@ -198,18 +272,17 @@ TGT_A static int64_t sse41_pwm_scan(const gdb_pwm *p, const char *seq,
 	if (m < 1 || m > GDB_PWM_MAXLEN || !strands ||
 	    (strands & ~GDB_STRAND_BOTH))
 		return -EINVAL;
+	if (gdb_pwm_narrow(p, threshold, &t16))
+		return sse41_pwm_scan16(p, &t16, seq, n, strands, hits, cap);
 	for (j = 0; j < m; j++) {
 		cf[j] = LOADU(p->fw[j]);
 		cr[j] = LOADU(p->rc[j]);
 	}
 	vt = _mm_set1_epi32(threshold == INT32_MIN ? INT32_MIN
 						   : threshold - 1);
-	for (base = 0; base + m <= n; base += PCH) {
-		size_t npos = n - m + 1 - base, len, i;
+	for (base = 0; base + m <= n; base += GDB_PWM_CHUNK) {
+		size_t len, i, npos = gdb_pwm_chunk(n, m, base, &len);
 
-		if (npos > PCH)
-			npos = PCH;
-		len = npos + m - 1;
 		for (i = 0; i + 16 <= len; i += 16) {
 			__m128i c = codes16(LOADU(seq + base + i), 1);
 			__m128i isn = _mm_cmpeq_epi8(c, _mm_set1_epi8(4));

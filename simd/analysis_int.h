@@ -8,7 +8,8 @@
  * Division of labour: analysis.c holds dispatch and the public wrappers,
  * ana_scalar.c the reference twins, ana_sse41.c / ana_avx2.c /
  * ana_avx512.c the vector variants (the striped alignment kernel is one
- * template, align_striped.h, instantiated per level and lane width),
+ * template, align_striped.h, instantiated per level and lane width, and
+ * the motif combine another, motif_combine.h, instantiated per level),
  * kmer.c the table, motif.c the pattern compiler, parsers and PWM maths,
  * align.c the traceback and the width-switching driver.
  */
@@ -32,56 +33,80 @@
 
 /* ---- k-mer table ---- */
 
+/*
+ * A slot: the k-mer and its count side by side, so that a probe touches
+ * one cache line (two, for the 2 in 16 slots that straddle one), packed
+ * to the 12 bytes a slot costs in the caller's bound.
+ */
+struct gdb_kmer_slot {
+	uint64_t key; /* GDB_KMER_EMPTY or the k-mer */
+	uint32_t count;
+} __attribute__((packed));
+
 struct gdb_kmer_table {
 	unsigned k, flags;
-	unsigned shift;	  /* 64 - log2(nslots), for the multiplicative hash */
-	uint64_t nslots;  /* a power of two */
-	uint64_t limit;	  /* distinct k-mers allowed: 7/8 of nslots */
+	unsigned shift;	    /* 64 - log2(nslots): slot = top bits of hash */
+	uint64_t nslots;    /* a power of two, doubling up to max_slots */
+	uint64_t max_slots; /* the largest power of two the bound holds */
+	uint64_t grow_at;   /* distinct k-mers at which to double (or limit) */
+	uint64_t limit;	    /* distinct k-mers allowed at max_slots: 7/8 */
 	uint64_t distinct, total, dropped;
-	uint64_t *keys;	  /* GDB_KMER_EMPTY or the k-mer */
-	uint32_t *counts;
+	struct gdb_kmer_slot *slot;
 };
 
 #define GDB_KMER_EMPTY UINT64_MAX
 
-static inline uint64_t gdb_kmer_slot(const struct gdb_kmer_table *t,
-				     uint64_t key)
+static inline uint64_t gdb_kmer_hash(uint64_t key)
 {
-	return (key * 0x9e3779b97f4a7c15ull) >> t->shift;
+	return key * 0x9e3779b97f4a7c15ull;
 }
 
-/* Add one occurrence; returns 0, or 1 when dropped (table full). */
-static inline int gdb_kmer_add(struct gdb_kmer_table *t, uint64_t key,
-			       uint64_t slot)
+/* The slow half of gdb_kmer_add(): a new k-mer when the table is at
+ * grow_at (grow, or drop when it cannot). Same return as gdb_kmer_add(). */
+int gdb_kmer_add_new(struct gdb_kmer_table *t, uint64_t key, uint64_t hash);
+
+/*
+ * Count one occurrence of key (hash = gdb_kmer_hash(key)) except in
+ * total, which the caller advances; returns 0, or 1 when it was dropped
+ * (table full). The table may grow, which moves every slot: slot
+ * pointers and indexes do not survive a call.
+ */
+static inline int gdb_kmer_put1(struct gdb_kmer_table *t, uint64_t key,
+				uint64_t hash)
 {
-	uint64_t mask = t->nslots - 1;
+	uint64_t mask = t->nslots - 1, i = hash >> t->shift;
 
-	t->total++;
-	for (;; slot = (slot + 1) & mask) {
-		uint64_t k = t->keys[slot];
+	for (;; i = (i + 1) & mask) {
+		struct gdb_kmer_slot *s = &t->slot[i];
 
-		if (k == key) {
-			if (t->counts[slot] != UINT32_MAX)
-				t->counts[slot]++;
+		if (s->key == key) {
+			if (s->count != UINT32_MAX)
+				s->count++;
 			return 0;
 		}
-		if (k == GDB_KMER_EMPTY) {
-			if (t->distinct >= t->limit) {
-				t->dropped++;
-				return 1;
-			}
-			t->keys[slot] = key;
-			t->counts[slot] = 1;
+		if (s->key == GDB_KMER_EMPTY) {
+			if (t->distinct >= t->grow_at)
+				return gdb_kmer_add_new(t, key, hash);
+			s->key = key;
+			s->count = 1;
 			t->distinct++;
 			return 0;
 		}
 	}
 }
 
+/* gdb_kmer_put1() and total. */
+static inline int gdb_kmer_add(struct gdb_kmer_table *t, uint64_t key,
+			       uint64_t hash)
+{
+	t->total++;
+	return gdb_kmer_put1(t, key, hash);
+}
+
 /*
  * The vector levels' k-mer counter: the level converts bytes to 2-bit
  * codes with 4 meaning "not ACGT" (enc), the shared loop rolls the k-mers
- * and inserts them with software prefetch a block ahead.
+ * and inserts them in order, each slot prefetched some insertions ahead.
  */
 typedef void (*gdb_kmer_enc_fn)(const char *src, size_t n, uint8_t *dst);
 int gdb_kmer_count_blocked(struct gdb_kmer_table *t, const char *seq,
@@ -155,17 +180,45 @@ int64_t gdb_align_bound(const gdb_align_scoring *sc, enum gdb_align_mode mode,
 
 /*
  * The bit-parallel scan, shared by every level: for each chunk of 4096
- * positions, the level builds the A/C/G/T position bitsets (bits) and
- * ANDs the shifted class bitsets of the pattern (combine).
- *   bits(s, n, out): out[b][w] bit i = base b at s[64w + i], w < nwords
- *     = ceil(n / 64); bits past n are 0.
- *   combine(cls, m, nwords, out): out[w] = AND over j < m of
- *     (cls[j][w] >> j) | (cls[j][w + 1] << (64 - j)); cls[j] has nwords+1
- *     words.
+ * positions, the level builds the position bitsets of the bases (bits)
+ * and ANDs the shifted class bitsets of the pattern (combine).
+ *   bits(s, n, out): out[b][w] bit i = base b (A C G T/U) at s[64w + i],
+ *     out[4][w] = the OR of the four (any base); w < nwords = ceil(n /
+ *     64); bits past n are 0.
+ *   combine(st, m, nwords, out): out[w] = AND over j < m of
+ *     gdb_motif_word(&st[j], w); the rows have nwords + 1 words. The
+ *     driver hands the steps over most selective first, so a combine may
+ *     stop at a word once it is 0.
+ * A class is one row (a base, or any base for N) or the XOR of two: two
+ * bases are disjoint, so their XOR is their OR, and three bases are any
+ * base XOR the missing one. Only the steps a word gets to pay for that.
  */
-typedef void (*gdb_motif_bits_fn)(const char *s, size_t n, uint64_t *out[4]);
-typedef void (*gdb_motif_combine_fn)(const uint64_t *const *cls, unsigned m,
-				     size_t nwords, uint64_t *out);
+struct gdb_motif_step {
+	const uint64_t *x, *y; /* the class bitset is x ^ y (y NULL: x) */
+	unsigned sh;	       /* the pattern position */
+};
+
+typedef void (*gdb_motif_bits_fn)(const char *s, size_t n, uint64_t *out[5]);
+typedef void (*gdb_motif_combine_fn)(const struct gdb_motif_step *st,
+				     unsigned m, size_t nwords,
+				     uint64_t *out);
+
+/* bits w*64 + s .. w*64 + s + 63 of a bitset (s < 64) */
+static inline uint64_t gdb_motif_shr(const uint64_t *c, size_t w, unsigned s)
+{
+	return c[w] >> s | c[w + 1] << 1 << (63 - s);
+}
+
+static inline uint64_t gdb_motif_word(const struct gdb_motif_step *st,
+				      size_t w)
+{
+	uint64_t v = gdb_motif_shr(st->x, w, st->sh);
+
+	if (st->y)
+		v ^= gdb_motif_shr(st->y, w, st->sh);
+	return v;
+}
+
 int64_t gdb_motif_find_with(const gdb_motif_pattern *p, const char *seq,
 			    size_t n, unsigned strands, gdb_motif_hit *hits,
 			    size_t cap, gdb_motif_bits_fn bits,
@@ -173,6 +226,24 @@ int64_t gdb_motif_find_with(const gdb_motif_pattern *p, const char *seq,
 
 /* Base code for the PWM scan: A0 C1 G2 T3 (U too), anything else 4. */
 extern const uint8_t gdb_pwm_code[256];
+
+/*
+ * The vector scans go through the sequence in chunks of GDB_PWM_CHUNK
+ * window starts (their codes fit on the stack): the windows of the chunk
+ * at base, and in *len the bases they span.
+ */
+#define GDB_PWM_CHUNK 4096
+
+static inline size_t gdb_pwm_chunk(size_t n, unsigned m, size_t base,
+				   size_t *len)
+{
+	size_t npos = n - m + 1 - base;
+
+	if (npos > GDB_PWM_CHUNK)
+		npos = GDB_PWM_CHUNK;
+	*len = npos + m - 1;
+	return npos;
+}
 
 /* Record a hit when there is room; the count always advances. */
 static inline void gdb_pwm_emit(gdb_pwm_hit *hits, size_t cap, int64_t *nh,
@@ -186,15 +257,72 @@ static inline void gdb_pwm_emit(gdb_pwm_hit *hits, size_t cap, int64_t *nh,
 	(*nh)++;
 }
 
+/*
+ * 16-bit PWM lanes (the SSE4.1 and AVX2 scans): twice the windows a
+ * vector, and a column's lookup is one byte shuffle of a 16-byte table,
+ * entry c = the column's int16 score of code c (A0 C1 G2 T3, entries 4-7
+ * INT16_MIN for every other byte). A position's shuffle index is
+ * gdb_pwm_idx16(code) = the byte pair (2 code, 2 code + 1), and scores
+ * add with signed saturation.
+ *
+ * gdb_pwm_narrow() allows it only when that is exact: with P the larger
+ * of the two strands' sums over columns of the column's best entry (or
+ * 0 when all are negative), P <= INT16_MAX, so no partial sum saturates
+ * upwards, and threshold > INT16_MIN + P. Then a window that never
+ * saturates downwards has its exact score, and one that does (a
+ * non-ACGT byte, or a deep partial sum; entries below INT16_MIN are
+ * clamped to it) ends at most at INT16_MIN + P, below the threshold, as
+ * its true score is, which the clamping only ever raised. Returns 1 and
+ * fills out (thr1 is threshold - 1 clamped to int16: a window hits when
+ * its score > thr1), or 0 when the 32-bit scan must run.
+ */
+struct gdb_pwm16 {
+	int16_t fw[GDB_PWM_MAXLEN][8];
+	int16_t rc[GDB_PWM_MAXLEN][8];
+	int16_t thr1;
+};
+int gdb_pwm_narrow(const gdb_pwm *p, int32_t threshold,
+		   struct gdb_pwm16 *out);
+
+static inline uint16_t gdb_pwm_idx16(uint8_t code)
+{
+	return (uint16_t)(code * 0x0202 + 0x0100);
+}
+
+/* idx[i] = gdb_pwm_idx16(code of s[i]) for i in [from, len), then the
+ * index of a non-ACGT byte up to cap (the vector loads past len). */
+void gdb_pwm_idx16_fill(const char *s, size_t from, size_t len,
+			uint16_t *idx, size_t cap);
+
+/* The hits among the first n lanes of 16-bit fw/rc window scores, the
+ * window of lane l starting at pos + l, in position order, '+' first. */
+static inline void gdb_pwm_emit16(gdb_pwm_hit *hits, size_t cap, int64_t *nh,
+				  uint64_t pos, const int16_t *sf,
+				  const int16_t *sr, unsigned n, int16_t thr1,
+				  unsigned strands)
+{
+	unsigned l;
+
+	for (l = 0; l < n; l++) {
+		if ((strands & GDB_STRAND_FWD) && sf[l] > thr1)
+			gdb_pwm_emit(hits, cap, nh, pos + l, sf[l], '+');
+		if ((strands & GDB_STRAND_REV) && sr[l] > thr1)
+			gdb_pwm_emit(hits, cap, nh, pos + l, sr[l], '-');
+	}
+}
+
 /* ---- per-level tables and entry points ---- */
 
 extern const gdb_simd_analysis_kernels gdb_ana_scalar;
 void gdb_ana_scalar_comp(const char *seq, size_t n, gdb_comp *out);
 int gdb_ana_scalar_kmer_count(gdb_kmer_table *t, const char *seq, size_t n);
 void gdb_ana_scalar_kmer_enc(const char *src, size_t n, uint8_t *dst);
-void gdb_ana_scalar_motif_bits(const char *s, size_t n, uint64_t *out[4]);
-void gdb_ana_scalar_motif_combine(const uint64_t *const *cls, unsigned m,
+void gdb_ana_scalar_motif_bits(const char *s, size_t n, uint64_t *out[5]);
+void gdb_ana_scalar_motif_combine(const struct gdb_motif_step *st, unsigned m,
 				  size_t nwords, uint64_t *out);
+/* The scalar combine of words w0 .. nwords-1: a vector combine's tail. */
+void gdb_motif_combine_from(const struct gdb_motif_step *st, unsigned m,
+			    size_t w0, size_t nwords, uint64_t *out);
 int64_t gdb_ana_scalar_pwm_scan(const gdb_pwm *p, const char *seq, size_t n,
 				int32_t threshold, unsigned strands,
 				gdb_pwm_hit *hits, size_t cap);

@@ -1,37 +1,78 @@
 /*
- * simd/kmer.c - the bounded k-mer table: creation, lookup, merge, top-N,
- * and the k-mer loops of the scalar and vector levels.
+ * simd/kmer.c - the bounded k-mer table: creation, growth, lookup, merge,
+ * top-N, and the k-mer loops of the scalar and vector levels.
  *
- * The table is linear-probing open addressing over two flat arrays (keys,
- * counts) sized once from the caller's memory bound. It stops admitting
- * new k-mers at 7/8 load so probe sequences stay short and existing
- * counts stay exact; what could not be admitted is counted, not lost
- * silently. Keys never equal GDB_KMER_EMPTY because k <= 31 leaves the
- * top two bits clear.
+ * The table is linear-probing open addressing over one array of 12-byte
+ * slots (k-mer and count side by side, so a probe touches one cache
+ * line), indexed by the top bits of a multiplicative hash. It starts at
+ * 256 slots and doubles in place at half load (table_grow) up to the
+ * largest power of two the caller's memory bound holds, so a small
+ * region costs a small table; the slots are a mapping of their own, grown
+ * by mremap and backed by huge pages once large. At that largest size it
+ * stops admitting new k-mers at 7/8 load so probe sequences stay short
+ * and existing counts stay exact; what could not be admitted is counted,
+ * not lost silently. Keys never equal GDB_KMER_EMPTY, and leave bit 63
+ * free for the rehash, because k <= 31 leaves the top two bits clear.
  *
  * Counting is bound by cache misses on the table, not by arithmetic, so
- * the vector levels differ from scalar in two ways only: the bytes become
- * 2-bit codes sixteen to sixty-four at a time, and the k-mers of a block
- * are computed first and their slots prefetched a few insertions ahead.
+ * the vector levels differ from scalar in the way they feed the table
+ * rather than in vector instructions: the bytes become 2-bit codes
+ * sixteen to sixty-four at a time, the k-mers of a block are rolled
+ * without branches (an N or the canonical choice would mispredict), and
+ * they are inserted in order while the slot of the insertion KAHEAD
+ * later is being prefetched. Growth and slot layout are shared, so they
+ * speed up the scalar twin as well.
  */
+#define _GNU_SOURCE /* mremap */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "common/gdb.h"
 #include "simd/analysis_int.h"
+
+_Static_assert(sizeof(struct gdb_kmer_slot) == 12,
+	       "simd.h promises 12 bytes a slot against the caller's bound");
+
+#define KMER_MIN_SLOTS 256 /* 3 KiB: one page */
+#define KMER_HUGE ((size_t)2 << 20)
+#define KMER_MARK (1ull << 63) /* rehash: placed already (keys are < 2^62) */
+
+/*
+ * The slots live in a mapping of their own: growing is mremap, which moves
+ * pages rather than copying them (the old and the new table never both
+ * take memory), and a table of 2 MiB or more asks for huge pages, which
+ * cut both the page faults of growing and the TLB misses of probing at
+ * random. old is NULL for a new mapping; returns NULL when out of memory.
+ */
+static struct gdb_kmer_slot *slots_map(struct gdb_kmer_slot *old,
+				       uint64_t oldn, uint64_t n)
+{
+	size_t bytes = n * sizeof(struct gdb_kmer_slot);
+	void *p = old ? mremap(old, oldn * sizeof(*old), bytes, MREMAP_MAYMOVE)
+		      : mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	if (bytes >= KMER_HUGE)
+		madvise(p, bytes, MADV_HUGEPAGE); /* a hint: failure is fine */
+	return p;
+}
 
 int gdb_kmer_table_new(unsigned k, unsigned flags, size_t max_bytes,
 		       gdb_kmer_table **out)
 {
 	struct gdb_kmer_table *t;
-	uint64_t nslots = 256;
+	uint64_t max_slots = KMER_MIN_SLOTS;
 	unsigned lg = 8;
 
 	if (k < 1 || k > GDB_KMER_MAXK || (flags & ~GDB_KMER_CANONICAL))
 		return -EINVAL;
-	while (nslots * 2 * 12 <= max_bytes && lg < 40) {
-		nslots *= 2;
+	while (max_slots * 2 * sizeof(struct gdb_kmer_slot) <= max_bytes &&
+	       lg < 40) {
+		max_slots *= 2;
 		lg++;
 	}
 	t = calloc(1, sizeof(*t));
@@ -39,13 +80,14 @@ int gdb_kmer_table_new(unsigned k, unsigned flags, size_t max_bytes,
 		return -ENOMEM;
 	t->k = k;
 	t->flags = flags;
-	t->nslots = nslots;
-	t->shift = 64 - lg;
-	t->limit = nslots - nslots / 8;
-	t->keys = malloc(nslots * sizeof(*t->keys));
-	t->counts = malloc(nslots * sizeof(*t->counts));
-	if (!t->keys || !t->counts) {
-		gdb_kmer_table_free(t);
+	t->nslots = KMER_MIN_SLOTS;
+	t->shift = 64 - 8;
+	t->max_slots = max_slots;
+	t->limit = max_slots - max_slots / 8;
+	t->grow_at = max_slots > KMER_MIN_SLOTS ? KMER_MIN_SLOTS / 2 : t->limit;
+	t->slot = slots_map(NULL, 0, KMER_MIN_SLOTS);
+	if (!t->slot) {
+		free(t);
 		return -ENOMEM;
 	}
 	gdb_kmer_table_clear(t);
@@ -57,16 +99,131 @@ void gdb_kmer_table_free(gdb_kmer_table *t)
 {
 	if (!t)
 		return;
-	free(t->keys);
-	free(t->counts);
+	munmap(t->slot, t->nslots * sizeof(*t->slot));
 	free(t);
+}
+
+static void clear_slots(struct gdb_kmer_slot *s, uint64_t n)
+{
+	uint64_t i;
+
+	for (i = 0; i < n; i++) {
+		s[i].key = GDB_KMER_EMPTY;
+		s[i].count = 0;
+	}
 }
 
 void gdb_kmer_table_clear(gdb_kmer_table *t)
 {
-	memset(t->keys, 0xff, t->nslots * sizeof(*t->keys));
-	memset(t->counts, 0, t->nslots * sizeof(*t->counts));
+	clear_slots(t->slot, t->nslots);
 	t->distinct = t->total = t->dropped = 0;
+}
+
+/*
+ * Double the table in place (slots_map), then re-place every entry under
+ * one more hash bit, visiting the old slots from the top down. Below the
+ * slot being visited, i, an entry is still to be placed unless it is
+ * marked (KMER_MARK): marked ones were placed there during this pass.
+ * An entry taken out of i is probed for from its new home and lands in
+ * the first slot that is free or still to be placed; in the latter case
+ * the two swap (it settles there, marked, and the other comes to i to be
+ * placed next). Settled slots never become free again and no probe goes
+ * past a free or unplaced slot, so every path stays intact; a marked
+ * entry is unmarked when the visit reaches it. A slot's new home is
+ * about twice its old index, so the pass streams through memory and
+ * seldom swaps or marks.
+ */
+static int table_grow(struct gdb_kmer_table *t)
+{
+	const uint64_t n = t->nslots, mask = 2 * n - 1;
+	struct gdb_kmer_slot *s = slots_map(t->slot, n, 2 * n);
+	uint64_t i, j;
+
+	if (!s)
+		return -ENOMEM;
+	t->slot = s;
+	t->nslots = 2 * n;
+	t->shift--;
+	t->grow_at = t->nslots < t->max_slots ? t->nslots / 2 : t->limit;
+	clear_slots(s + n, n);
+	for (i = n; i-- > 0;) {
+		if (s[i].key == GDB_KMER_EMPTY)
+			continue;
+		if (s[i].key & KMER_MARK) {
+			s[i].key &= ~KMER_MARK;
+			continue;
+		}
+		for (;;) {
+			struct gdb_kmer_slot e = s[i];
+
+			s[i].key = GDB_KMER_EMPTY;
+			for (j = gdb_kmer_hash(e.key) >> t->shift;;
+			     j = (j + 1) & mask)
+				if (s[j].key == GDB_KMER_EMPTY ||
+				    (j < i && !(s[j].key & KMER_MARK)))
+					break;
+			if (s[j].key == GDB_KMER_EMPTY) {
+				s[j] = e;
+				if (j < i)
+					s[j].key |= KMER_MARK;
+				break;
+			}
+			s[i] = s[j];
+			s[j] = e;
+			s[j].key |= KMER_MARK;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Add count occurrences of key: 0, or 1 when key is new and the table is
+ * full (nothing changes then; the caller counts the drop). A table that
+ * cannot grow (out of memory) stays at its size and fills to 7/8 of it.
+ */
+static int table_put(struct gdb_kmer_table *t, uint64_t key, uint64_t hash,
+		     uint64_t count)
+{
+	for (;;) {
+		uint64_t mask = t->nslots - 1, i;
+
+		for (i = hash >> t->shift;; i = (i + 1) & mask) {
+			struct gdb_kmer_slot *s = &t->slot[i];
+
+			if (s->key == key) {
+				uint64_t c = s->count + count;
+
+				s->count = c > UINT32_MAX ? UINT32_MAX
+							  : (uint32_t)c;
+				return 0;
+			}
+			if (s->key == GDB_KMER_EMPTY)
+				break;
+		}
+		if (t->distinct < t->grow_at) {
+			t->slot[i].key = key;
+			t->slot[i].count = (uint32_t)count;
+			t->distinct++;
+			return 0;
+		}
+		if (t->nslots < t->max_slots && !table_grow(t))
+			continue;
+		if (t->nslots < t->max_slots) {
+			t->max_slots = t->nslots;
+			t->limit = t->nslots - t->nslots / 8;
+			t->grow_at = t->limit;
+			continue;
+		}
+		return 1;
+	}
+}
+
+int gdb_kmer_add_new(struct gdb_kmer_table *t, uint64_t key, uint64_t hash)
+{
+	if (!table_put(t, key, hash, 1))
+		return 0;
+	t->dropped++;
+	return 1;
 }
 
 int gdb_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
@@ -76,35 +233,16 @@ int gdb_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 
 int gdb_kmer_table_merge(gdb_kmer_table *dst, const gdb_kmer_table *src)
 {
-	uint64_t i, dropped0 = dst->dropped, mask = dst->nslots - 1;
+	uint64_t i, dropped0 = dst->dropped;
 
 	if (dst->k != src->k || dst->flags != src->flags || dst == src)
 		return -EINVAL;
 	for (i = 0; i < src->nslots; i++) {
-		uint64_t key = src->keys[i], s;
+		const struct gdb_kmer_slot *s = &src->slot[i];
 
-		if (key == GDB_KMER_EMPTY)
-			continue;
-		for (s = gdb_kmer_slot(dst, key);; s = (s + 1) & mask) {
-			if (dst->keys[s] == key) {
-				uint64_t c = (uint64_t)dst->counts[s] +
-					     src->counts[i];
-
-				dst->counts[s] = c > UINT32_MAX ? UINT32_MAX
-								: (uint32_t)c;
-				break;
-			}
-			if (dst->keys[s] == GDB_KMER_EMPTY) {
-				if (dst->distinct >= dst->limit) {
-					dst->dropped += src->counts[i];
-					break;
-				}
-				dst->keys[s] = key;
-				dst->counts[s] = src->counts[i];
-				dst->distinct++;
-				break;
-			}
-		}
+		if (s->key != GDB_KMER_EMPTY &&
+		    table_put(dst, s->key, gdb_kmer_hash(s->key), s->count))
+			dst->dropped += s->count;
 	}
 	dst->total += src->total;
 	dst->dropped += src->dropped;
@@ -125,10 +263,12 @@ uint64_t gdb_kmer_lookup(const gdb_kmer_table *t, uint64_t kmer)
 {
 	uint64_t s, mask = t->nslots - 1;
 
-	for (s = gdb_kmer_slot(t, kmer);; s = (s + 1) & mask) {
-		if (t->keys[s] == kmer)
-			return t->counts[s];
-		if (t->keys[s] == GDB_KMER_EMPTY)
+	if (kmer >= KMER_MARK >> 1) /* no k-mer of k <= 31: never stored */
+		return 0;
+	for (s = gdb_kmer_hash(kmer) >> t->shift;; s = (s + 1) & mask) {
+		if (t->slot[s].key == kmer)
+			return t->slot[s].count;
+		if (t->slot[s].key == GDB_KMER_EMPTY)
 			return 0;
 	}
 }
@@ -171,10 +311,10 @@ size_t gdb_kmer_top(const gdb_kmer_table *t, gdb_kmer_entry *out, size_t n)
 	for (s = 0; s < t->nslots; s++) {
 		gdb_kmer_entry e;
 
-		if (t->keys[s] == GDB_KMER_EMPTY)
+		if (t->slot[s].key == GDB_KMER_EMPTY)
 			continue;
-		e.kmer = t->keys[s];
-		e.count = t->counts[s];
+		e.kmer = t->slot[s].key;
+		e.count = t->slot[s].count;
 		if (have < n) {
 			size_t c = have++;
 
@@ -208,11 +348,11 @@ size_t gdb_kmer_dump(const gdb_kmer_table *t, gdb_kmer_entry *out, size_t cap)
 	uint64_t s;
 
 	for (s = 0; s < t->nslots; s++) {
-		if (t->keys[s] == GDB_KMER_EMPTY)
+		if (t->slot[s].key == GDB_KMER_EMPTY)
 			continue;
 		if (n < cap) {
-			out[n].kmer = t->keys[s];
-			out[n].count = t->counts[s];
+			out[n].kmer = t->slot[s].key;
+			out[n].count = t->slot[s].count;
 		}
 		n++;
 	}
@@ -295,60 +435,69 @@ int gdb_ana_scalar_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 			continue;
 		len = k;
 		key = canon && rc < fw ? rc : fw;
-		gdb_kmer_add(t, key, gdb_kmer_slot(t, key));
+		gdb_kmer_add(t, key, gdb_kmer_hash(key));
 	}
 	return t->dropped != dropped0 ? -ENOSPC : 0;
 }
 
 #define KBLOCK 2048
-#define KAHEAD 12
+#ifndef KAHEAD
+#define KAHEAD 32
+#endif
 
 int gdb_kmer_count_blocked(struct gdb_kmer_table *t, const char *seq,
 			   size_t n, gdb_kmer_enc_fn enc)
 {
 	const unsigned k = t->k, hi = 2 * (k - 1);
 	const uint64_t mask = (1ull << (2 * k)) - 1;
-	const int canon = t->flags & GDB_KMER_CANONICAL;
+	const uint64_t canon = t->flags & GDB_KMER_CANONICAL;
 	uint8_t codes[KBLOCK];
-	uint64_t keys[KBLOCK], slots[KBLOCK];
-	uint64_t fw = 0, rc = 0, dropped0 = t->dropped;
-	unsigned len = 0;
-	size_t base;
+	/* the k-mers of a block after the KAHEAD still pending from the last */
+	uint64_t keys[KAHEAD + KBLOCK], hashes[KAHEAD + KBLOCK];
+	uint64_t fw = 0, rc = 0, len = 0, dropped0 = t->dropped;
+	size_t base, nk = 0, i;
 
 	for (base = 0; base < n; base += KBLOCK) {
-		size_t m = n - base < KBLOCK ? n - base : KBLOCK, i, nk = 0;
+		size_t m = n - base < KBLOCK ? n - base : KBLOCK, n0 = nk;
 
 		enc(seq + base, m, codes);
+		/* branch-free: an N or the canonical choice would mispredict */
 		for (i = 0; i < m; i++) {
-			uint64_t c = codes[i];
+			uint64_t c = codes[i], b = c & 3, sel;
 
-			if (c > 3) {
-				len = 0;
-				continue;
-			}
-			fw = ((fw << 2) | c) & mask;
-			rc = (rc >> 2) | ((3 - c) << hi);
-			if (++len < k)
-				continue;
-			len = k;
-			keys[nk++] = canon && rc < fw ? rc : fw;
+			fw = ((fw << 2) | b) & mask;
+			rc = (rc >> 2) | ((3 - b) << hi);
+			len = c < 4 ? (len < k ? len + 1 : k) : 0;
+			sel = -(canon & (rc < fw));
+			keys[nk] = fw ^ ((fw ^ rc) & sel);
+			nk += len == k;
 		}
-		for (i = 0; i < nk; i++)
-			slots[i] = gdb_kmer_slot(t, keys[i]);
+		for (i = n0; i < nk; i++)
+			hashes[i] = gdb_kmer_hash(keys[i]);
+		t->total += nk - n0;
+		if (nk <= KAHEAD)
+			continue;
 		/*
 		 * Insert in order (so the table ends up exactly as the scalar
 		 * twin leaves it) while the slot KAHEAD insertions ahead is
-		 * being fetched.
+		 * being fetched; the last KAHEAD wait for the next block, so
+		 * every insertion has had its slot fetched.
 		 */
-		for (i = 0; i < nk; i++) {
-			if (i + KAHEAD < nk) {
-				__builtin_prefetch(&t->keys[slots[i + KAHEAD]],
-						   1);
-				__builtin_prefetch(
-					&t->counts[slots[i + KAHEAD]], 1);
-			}
-			gdb_kmer_add(t, keys[i], slots[i]);
+		for (i = 0; i + KAHEAD < nk; i++) {
+			const char *p = (const char *)&t->slot
+				[hashes[i + KAHEAD] >> t->shift];
+
+			/* both ends: 2 slots in 16 straddle two lines */
+			__builtin_prefetch(p, 1);
+			__builtin_prefetch(p + sizeof(struct gdb_kmer_slot) - 1,
+					   1);
+			gdb_kmer_put1(t, keys[i], hashes[i]);
 		}
+		memmove(keys, keys + i, KAHEAD * sizeof(keys[0]));
+		memmove(hashes, hashes + i, KAHEAD * sizeof(hashes[0]));
+		nk = KAHEAD;
 	}
+	for (i = 0; i < nk; i++)
+		gdb_kmer_put1(t, keys[i], hashes[i]);
 	return t->dropped != dropped0 ? -ENOSPC : 0;
 }

@@ -2,8 +2,9 @@
  * simd/motif.c - the level-independent half of pattern and motif search:
  * IUPAC pattern compilation, the chunked bit-parallel driver that the
  * levels plug their bitset builders into, the JASPAR and MEME parsers,
- * log-odds matrices and their exact p-values, and the scalar twins of the
- * motif kernels.
+ * log-odds matrices, their exact p-values and the check and tables of
+ * their 16-bit form (the vector scans' narrow lanes), and the scalar
+ * twins of the motif kernels.
  *
  * The parsers live here rather than in codecs/ because they are pure
  * functions on caller text feeding these kernels; they never touch files.
@@ -12,9 +13,14 @@
  * set when position i holds base b. A pattern position j accepting the
  * base set S_j has class bitset C_j = OR of X_b for b in S_j, and a match
  * starts at i exactly when bit i + j of C_j is set for every j, i.e. the
- * AND over j of C_j >> j. That is m shift-ANDs per 64 positions, and the
- * per-byte work is only building four bitsets, which vectorises to one
- * compare per base per vector.
+ * AND over j of C_j >> j. That is at most m shift-ANDs per 64 positions,
+ * and the per-byte work is only building four bitsets, which vectorises
+ * to one compare per base per vector. The AND takes the positions most
+ * selective first (single bases, then pairs, then triples, then N) and
+ * stops at a word once it is 0, which on most words is after a few
+ * steps; so the class bitsets of ambiguity codes are never built, only
+ * read as the XOR of two rows (two bases, or "any base" and the one
+ * missing) by the steps that get to them.
  */
 #include <errno.h>
 #include <math.h>
@@ -84,58 +90,77 @@ int64_t gdb_motif_find(const gdb_motif_pattern *p, const char *seq, size_t n,
 #define MCHUNK_WORDS 64 /* result words per chunk: 4096 positions */
 #define MBITS_WORDS (MCHUNK_WORDS + 1)
 
+/* bases in base set c */
+static unsigned set_size(unsigned c)
+{
+	return (c & 1) + (c >> 1 & 1) + (c >> 2 & 1) + (c >> 3 & 1);
+}
+
+/*
+ * The combine steps of one strand's base sets, most selective first, so
+ * that most words are 0 after a few steps and the class rows of the
+ * ambiguous positions are rarely read.
+ */
+static void pattern_steps(const uint8_t *set, unsigned m,
+			  uint64_t (*b5)[MBITS_WORDS],
+			  struct gdb_motif_step *st)
+{
+	unsigned k, j, n = 0;
+
+	for (k = 1; k <= 4; k++)
+		for (j = 0; j < m; j++) {
+			unsigned c = set[j], low = (unsigned)__builtin_ctz(c);
+
+			if (set_size(c) != k)
+				continue;
+			st[n].sh = j;
+			st[n].x = k == 1 || k == 2 ? b5[low] : b5[4];
+			st[n].y = k == 2   ? b5[__builtin_ctz(c & (c - 1))]
+				  : k == 3 ? b5[__builtin_ctz(~c & 15)]
+					   : NULL;
+			n++;
+		}
+}
+
 int64_t gdb_motif_find_with(const gdb_motif_pattern *p, const char *seq,
 			    size_t n, unsigned strands, gdb_motif_hit *hits,
 			    size_t cap, gdb_motif_bits_fn bits,
 			    gdb_motif_combine_fn combine)
 {
-	uint64_t base4[4][MBITS_WORDS];
-	uint64_t cls[16][MBITS_WORDS];
+	uint64_t base5[5][MBITS_WORDS];
 	uint64_t rf[MCHUNK_WORDS], rr[MCHUNK_WORDS];
-	const uint64_t *pf[GDB_MOTIF_MAXLEN], *pr[GDB_MOTIF_MAXLEN];
-	uint64_t *bp[4] = {base4[0], base4[1], base4[2], base4[3]};
-	unsigned used = 0, j, m = p->len;
+	struct gdb_motif_step sf[GDB_MOTIF_MAXLEN], sr[GDB_MOTIF_MAXLEN];
+	uint64_t *bp[5] = {base5[0], base5[1], base5[2], base5[3], base5[4]};
+	unsigned j, c, m = p->len;
 	int64_t nh = 0;
 	size_t base;
 
 	if (m < 1 || m > GDB_MOTIF_MAXLEN || !strands ||
 	    (strands & ~GDB_STRAND_BOTH))
 		return -EINVAL;
-	for (j = 0; j < m; j++) {
+	for (j = 0; j < m; j++)
 		if (!p->fw[j] || p->fw[j] > 15 || !p->rc[j] || p->rc[j] > 15)
 			return -EINVAL;
-		used |= 1u << p->fw[j] | 1u << p->rc[j];
-		pf[j] = cls[p->fw[j]];
-		pr[j] = cls[p->rc[j]];
-	}
+	pattern_steps(p->fw, m, base5, sf);
+	pattern_steps(p->rc, m, base5, sr);
 	for (base = 0; base + m <= n; base += 64 * MCHUNK_WORDS) {
 		size_t len = n - base, nw, w;
-		unsigned c;
 
 		if (len > 64 * MBITS_WORDS)
 			len = 64 * MBITS_WORDS;
 		nw = (len + 63) / 64;
 		bits(seq + base, len, bp);
-		for (c = 0; c < 4; c++)
+		for (c = 0; c < 5; c++)
 			for (w = nw; w < MBITS_WORDS; w++)
-				base4[c][w] = 0;
-		for (c = 1; c < 16; c++) {
-			if (!(used >> c & 1))
-				continue;
-			for (w = 0; w < MBITS_WORDS; w++)
-				cls[c][w] = ((c & 1) ? base4[0][w] : 0) |
-					    ((c & 2) ? base4[1][w] : 0) |
-					    ((c & 4) ? base4[2][w] : 0) |
-					    ((c & 8) ? base4[3][w] : 0);
-		}
+				base5[c][w] = 0;
 		if (nw > MCHUNK_WORDS)
 			nw = MCHUNK_WORDS;
 		if (strands & GDB_STRAND_FWD)
-			combine(pf, m, nw, rf);
+			combine(sf, m, nw, rf);
 		else
 			memset(rf, 0, sizeof(rf));
 		if (strands & GDB_STRAND_REV)
-			combine(pr, m, nw, rr);
+			combine(sr, m, nw, rr);
 		else
 			memset(rr, 0, sizeof(rr));
 		for (w = 0; w < nw; w++) {
@@ -166,7 +191,7 @@ int64_t gdb_motif_find_with(const gdb_motif_pattern *p, const char *seq,
 	return nh;
 }
 
-void gdb_ana_scalar_motif_bits(const char *s, size_t n, uint64_t *out[4])
+void gdb_ana_scalar_motif_bits(const char *s, size_t n, uint64_t *out[5])
 {
 	size_t i, nw = (n + 63) / 64;
 
@@ -178,21 +203,37 @@ void gdb_ana_scalar_motif_bits(const char *s, size_t n, uint64_t *out[4])
 		if (c < 4)
 			out[c][i >> 6] |= 1ull << (i & 63);
 	}
+	for (i = 0; i < nw; i++)
+		out[4][i] = out[0][i] | out[1][i] | out[2][i] | out[3][i];
 }
 
-void gdb_ana_scalar_motif_combine(const uint64_t *const *cls, unsigned m,
+void gdb_ana_scalar_motif_combine(const struct gdb_motif_step *st, unsigned m,
 				  size_t nwords, uint64_t *out)
 {
 	size_t w;
 	unsigned j;
 
 	for (w = 0; w < nwords; w++) {
-		uint64_t r = cls[0][w];
+		uint64_t r = gdb_motif_word(&st[0], w);
 
 		for (j = 1; j < m && r; j++)
-			r &= (cls[j][w] >> j) | (cls[j][w + 1] << (64 - j));
+			r &= gdb_motif_word(&st[j], w);
 		out[w] = r;
 	}
+}
+
+void gdb_motif_combine_from(const struct gdb_motif_step *st, unsigned m,
+			    size_t w0, size_t nwords, uint64_t *out)
+{
+	struct gdb_motif_step adj[GDB_MOTIF_MAXLEN];
+	unsigned j;
+
+	for (j = 0; j < m; j++) {
+		adj[j] = st[j];
+		adj[j].x += w0;
+		adj[j].y = st[j].y ? st[j].y + w0 : NULL;
+	}
+	gdb_ana_scalar_motif_combine(adj, m, nwords - w0, out + w0);
 }
 
 /* ---- PWM ---- */
@@ -349,6 +390,53 @@ int gdb_pwm_threshold(const gdb_pwm *p, double pvalue, int32_t *threshold)
 	free(d);
 	*threshold = (int32_t)best;
 	return 0;
+}
+
+static int16_t clamp16(int64_t v)
+{
+	if (v < INT16_MIN)
+		return INT16_MIN;
+	return (int16_t)(v > INT16_MAX ? INT16_MAX : v);
+}
+
+int gdb_pwm_narrow(const gdb_pwm *p, int32_t threshold, struct gdb_pwm16 *out)
+{
+	int64_t pos[2] = {0, 0};
+	unsigned j, c, st;
+
+	for (st = 0; st < 2; st++)
+		for (j = 0; j < p->len; j++) {
+			const int32_t *col = st ? p->rc[j] : p->fw[j];
+			int32_t hi = 0;
+
+			for (c = 0; c < 4; c++)
+				hi = col[c] > hi ? col[c] : hi;
+			pos[st] += hi;
+		}
+	if (pos[1] > pos[0])
+		pos[0] = pos[1];
+	if (pos[0] > INT16_MAX || (int64_t)threshold <= INT16_MIN + pos[0])
+		return 0;
+	for (j = 0; j < p->len; j++)
+		for (c = 0; c < 8; c++) {
+			int neg = c >= 4;
+
+			out->fw[j][c] = neg ? INT16_MIN : clamp16(p->fw[j][c]);
+			out->rc[j][c] = neg ? INT16_MIN : clamp16(p->rc[j][c]);
+		}
+	out->thr1 = clamp16((int64_t)threshold - 1);
+	return 1;
+}
+
+void gdb_pwm_idx16_fill(const char *s, size_t from, size_t len,
+			uint16_t *idx, size_t cap)
+{
+	size_t i;
+
+	for (i = from; i < len; i++)
+		idx[i] = gdb_pwm_idx16(gdb_pwm_code[(unsigned char)s[i]]);
+	for (; i < cap; i++)
+		idx[i] = gdb_pwm_idx16(4);
 }
 
 int64_t gdb_pwm_scan(const gdb_pwm *p, const char *seq, size_t n,

@@ -90,7 +90,8 @@ const gdb_simd_kernels *gdb_simd_variant(enum gdb_simd_level level);
  * per kernel, the level chosen once (gdb_simd_init(), so GENOMEDB_SIMD
  * forces these too). Unlike the codec kernels some of these can fail
  * (bad arguments, scores that do not fit) and return a negative errno.
- * Only the calls that say so allocate: gdb_kmer_table_new(),
+ * Only the calls that say so allocate: gdb_kmer_table_new() and the
+ * growth of a table (gdb_kmer_count(), gdb_kmer_table_merge()),
  * gdb_align_ws_new() and the growth of a workspace, gdb_pwm_pvalue_*(),
  * gdb_align_batch() (threads and one workspace per thread).
  *
@@ -164,11 +165,15 @@ int64_t gdb_comp_windows(const char *seq, size_t n, size_t win, size_t step,
  * bits (so numeric order is lexicographic order). k-mers containing any
  * byte other than ACGT/acgt are skipped, as jellyfish does.
  *
- * The table is open addressing with a fixed number of slots chosen at
- * creation from a memory bound; it never grows. When it holds 7/8 of its
- * slots, k-mers not yet in it are dropped (and counted in
- * gdb_kmer_stats.dropped) while those already in it keep exact counts.
- * Counts saturate at UINT32_MAX.
+ * The table is open addressing. It starts at 256 slots and doubles (a
+ * rehash, in place) whenever half of its slots are taken, up to the
+ * largest power-of-two number of slots that fits the memory bound given
+ * at creation, so memory and time follow the k-mers actually seen, not
+ * the bound. At that size, once it holds 7/8 of its slots, k-mers not
+ * yet in it are dropped (and counted in gdb_kmer_stats.dropped) while
+ * those already in it keep exact counts; a table that cannot grow for
+ * want of memory behaves the same at the size it has. Counts saturate at
+ * UINT32_MAX.
  */
 typedef struct gdb_kmer_table gdb_kmer_table;
 
@@ -178,7 +183,8 @@ typedef struct gdb_kmer_stats {
 	uint64_t distinct; /* k-mers in the table */
 	uint64_t total;	   /* valid k-mer occurrences seen */
 	uint64_t dropped;  /* occurrences not counted: table was full */
-	uint64_t capacity; /* distinct k-mers the table can hold */
+	uint64_t capacity; /* distinct k-mers the table can hold at its
+			      largest (lower once growing failed) */
 } gdb_kmer_stats;
 
 typedef struct gdb_kmer_entry {
@@ -187,11 +193,11 @@ typedef struct gdb_kmer_entry {
 } gdb_kmer_entry;
 
 /*
- * gdb_kmer_table_new - an empty table.
+ * gdb_kmer_table_new - an empty table (256 slots, one 4 KiB page).
  * @param k          1..GDB_KMER_MAXK
  * @param flags      0 or GDB_KMER_CANONICAL
- * @param max_bytes  memory bound for the slots (12 bytes each); at least
- *                   one 4 KiB page worth is always used
+ * @param max_bytes  memory bound for the slots (12 bytes each) that the
+ *                   table may grow to; 256 slots are always allowed
  * @param out        out: the table, owned by caller, free with
  *                   gdb_kmer_table_free(); set only on success
  * @return 0, -EINVAL (k or flags), -ENOMEM
@@ -199,17 +205,19 @@ typedef struct gdb_kmer_entry {
 int gdb_kmer_table_new(unsigned k, unsigned flags, size_t max_bytes,
 		       gdb_kmer_table **out);
 void gdb_kmer_table_free(gdb_kmer_table *t);   /* NULL is a no-op */
-void gdb_kmer_table_clear(gdb_kmer_table *t);  /* empty it, keep memory */
+void gdb_kmer_table_clear(gdb_kmer_table *t);  /* empty it, keep its size */
 
 /*
  * gdb_kmer_count - add the k-mers of seq[0, n) to t (the active level).
- * k-mers do not span calls: each call is one region.
+ * k-mers do not span calls: each call is one region. The table grows as
+ * needed (see above), which allocates.
  * @return 0, or -ENOSPC if some new k-mers were dropped because the table
  *         is full (all other counts stay exact)
  */
 int gdb_kmer_count(gdb_kmer_table *t, const char *seq, size_t n);
 
-/* Merge src into dst (same k and flags, else -EINVAL); -ENOSPC as above. */
+/* Merge src into dst (same k and flags, else -EINVAL); dst grows as in
+ * gdb_kmer_count(); -ENOSPC as above. */
 int gdb_kmer_table_merge(gdb_kmer_table *dst, const gdb_kmer_table *src);
 
 void gdb_kmer_get_stats(const gdb_kmer_table *t, gdb_kmer_stats *out);

@@ -305,6 +305,252 @@ static void test_kmer(void)
 	}
 }
 
+/* Count seq at every level into a table of this bound; each level's table
+ * must equal the scalar one slot for slot (same insertion order). Returns
+ * the scalar table (caller frees) and its count's return code in *rc0. */
+static gdb_kmer_table *kmer_levels(const char *s, size_t n, unsigned k,
+				   unsigned fl, size_t bound, int *rc0,
+				   const char *what)
+{
+	gdb_kmer_table *t0 = NULL;
+	gdb_kmer_entry *e0 = NULL, *e = NULL;
+	size_t ne0 = 0;
+	unsigned l;
+
+	for (l = 0; l < GDB_SIMD_NLEVELS; l++) {
+		gdb_kmer_table *t;
+		gdb_kmer_stats st, st0;
+		size_t ne;
+		int rc;
+
+		if (!lv[l])
+			continue;
+		if (gdb_kmer_table_new(k, fl, bound, &t)) {
+			FAIL("%s: table", what);
+			continue;
+		}
+		rc = lv[l]->kmer_count(t, s, n);
+		gdb_kmer_get_stats(t, &st);
+		ne = gdb_kmer_dump(t, NULL, 0);
+		e = xmalloc((ne + 1) * sizeof(*e));
+		if (gdb_kmer_dump(t, e, ne) != ne || ne != st.distinct)
+			FAIL("%s %s: dump of %zu, distinct %llu", what,
+			     lv[l]->name, ne, (unsigned long long)st.distinct);
+		if (!t0) {
+			t0 = t;
+			*rc0 = rc;
+			e0 = e;
+			ne0 = ne;
+			continue;
+		}
+		gdb_kmer_get_stats(t0, &st0);
+		if (rc != *rc0 || memcmp(&st, &st0, sizeof(st)) || ne != ne0 ||
+		    memcmp(e, e0, ne * sizeof(*e)))
+			FAIL("%s %s: rc %d distinct %llu dropped %llu, table "
+			     "differs from scalar (rc %d distinct %llu dropped "
+			     "%llu)",
+			     what, lv[l]->name, rc,
+			     (unsigned long long)st.distinct,
+			     (unsigned long long)st.dropped, *rc0,
+			     (unsigned long long)st0.distinct,
+			     (unsigned long long)st0.dropped);
+		free(e);
+		gdb_kmer_table_free(t);
+	}
+	free(e0);
+	return t0;
+}
+
+/*
+ * The table grows from 256 slots by doubling at half load up to the
+ * bound, then fills to 7/8 and drops. Across every growth step and at
+ * the bound: exact counts (lookup against the naive count), the same
+ * table at every level, capacity fixed by the bound from the start,
+ * -ENOSPC exactly when something was dropped, and merge, clear and
+ * lookup on grown tables.
+ */
+static void test_kmer_growth(void)
+{
+	/* slots at the bound: 256 (also below one table), 512, 4096, 2^16 */
+	static const size_t bounds[] = {0, 3071, 6144, 49152, 786432};
+	static const size_t lens[] = {20, 128 + 30, 129 + 30, 500, 1000,
+				      2100, 3700, 5000, 40000, 57400, 60000};
+	size_t bi, li;
+	unsigned it, l;
+
+	for (bi = 0; bi < sizeof(bounds) / sizeof(bounds[0]); bi++) {
+		uint64_t slots = 256, cap;
+
+		while (slots * 2 * 12 <= bounds[bi])
+			slots *= 2;
+		cap = slots - slots / 8;
+		for (li = 0; li < sizeof(lens) / sizeof(lens[0]); li++) {
+			size_t n = lens[li], i, nref = 0;
+			char *s = rand_seq(n, (int)(li % 3));
+			uint64_t *ref = xmalloc((n + 1) * sizeof(*ref));
+			gdb_kmer_table *t;
+			gdb_kmer_stats st;
+			int rc;
+
+			for (i = 0; i + 31 <= n; i++) {
+				uint64_t v;
+
+				if (!gdb_kmer_encode(s + i, 31, &v))
+					ref[nref++] = v;
+			}
+			t = kmer_levels(s, n, 31, 0, bounds[bi], &rc, "growth");
+			if (!t)
+				goto next;
+			gdb_kmer_get_stats(t, &st);
+			if (st.capacity != cap || st.total != nref ||
+			    (rc == -ENOSPC) != (st.dropped > 0) ||
+			    (rc && rc != -ENOSPC) ||
+			    st.distinct > cap ||
+			    (st.dropped && st.distinct != cap))
+				FAIL("growth bound %zu n %zu: rc %d distinct "
+				     "%llu dropped %llu capacity %llu (want "
+				     "%llu)",
+				     bounds[bi], n, rc,
+				     (unsigned long long)st.distinct,
+				     (unsigned long long)st.dropped,
+				     (unsigned long long)st.capacity,
+				     (unsigned long long)cap);
+			/* random 31-mers are distinct: each admitted once */
+			if (!st.dropped)
+				for (i = 0; i < nref; i++)
+					if (gdb_kmer_lookup(t, ref[i]) != 1) {
+						FAIL("growth lookup n %zu", n);
+						break;
+					}
+			if (gdb_kmer_lookup(t, UINT64_MAX) ||
+			    gdb_kmer_lookup(t, 1ull << 63) ||
+			    gdb_kmer_lookup(t, (1ull << 62) - 1))
+				FAIL("growth lookup of no k-mer");
+			/* clear keeps the grown table; counting again gives
+			 * the same stats */
+			{
+				gdb_kmer_stats st2;
+
+				gdb_kmer_table_clear(t);
+				gdb_kmer_get_stats(t, &st2);
+				if (st2.distinct || st2.total || st2.dropped ||
+				    gdb_kmer_dump(t, NULL, 0))
+					FAIL("clear");
+				if (gdb_kmer_count(t, s, n) != rc)
+					FAIL("count after clear rc");
+				gdb_kmer_get_stats(t, &st2);
+				if (memcmp(&st, &st2, sizeof(st)))
+					FAIL("count after clear: distinct %llu "
+					     "vs %llu",
+					     (unsigned long long)st2.distinct,
+					     (unsigned long long)st.distinct);
+			}
+			gdb_kmer_table_free(t);
+next:
+			free(ref);
+			free(s);
+		}
+	}
+	/*
+	 * Clusters that wrap around the end of the table while it doubles:
+	 * k-mers whose home is near the end of the 256- or 512-slot table
+	 * (the rehash must carry the wrapped ones back past the end, and may
+	 * not leave a hole on a probe path), mixed with random ones, one
+	 * k-mer per call so the order is known; many small tables, as each
+	 * arrangement is a matter of luck.
+	 */
+	for (it = 0; it < 300; it++) {
+		uint64_t keys[400], v;
+		unsigned edge = 200 + (unsigned)(it % 56), nk = 0, i;
+		char buf[31];
+		gdb_kmer_table *t;
+
+		while (nk < 260 + it % 140) {
+			uint64_t h;
+
+			v = rnd() >> 2;
+			h = v * 0x9e3779b97f4a7c15ull;
+			if (nk % 4 == 0 || (nk % 4 == 1 && h >> 56 >= edge) ||
+			    (nk % 4 >= 2 && h >> 55 >= 2 * edge + 1))
+				keys[nk++] = v;
+		}
+		l = it % GDB_SIMD_NLEVELS;
+		if (!lv[l])
+			l = 0;
+		if (gdb_kmer_table_new(31, 0, 1 << 16, &t))
+			exit(1);
+		for (i = 0; i < nk; i++) {
+			gdb_kmer_decode(keys[i], 31, buf);
+			if (lv[l]->kmer_count(t, buf, 31))
+				FAIL("wrap count");
+		}
+		for (i = 0; i < nk; i++)
+			if (gdb_kmer_lookup(t, keys[i]) != 1) {
+				FAIL("wrap %s: k-mer %u of %u lost in a rehash",
+				     lv[l]->name, i, nk);
+				break;
+			}
+		gdb_kmer_table_free(t);
+	}
+	/* merge into a table that must grow, then into one that fills */
+	{
+		size_t n = 9000;
+		char *a = rand_seq(n, 0), *b = rand_seq(n, 0);
+		gdb_kmer_table *ta, *tb, *tsmall, *tall;
+		gdb_kmer_stats sa, sb, sm;
+		const unsigned cn = GDB_KMER_CANONICAL;
+		uint64_t v;
+		size_t i;
+
+		if (gdb_kmer_table_new(25, cn, 1 << 20, &ta) ||
+		    gdb_kmer_table_new(25, cn, 1 << 20, &tb) ||
+		    gdb_kmer_table_new(25, cn, 1 << 20, &tall) ||
+		    gdb_kmer_table_new(25, cn, 49152, &tsmall))
+			exit(1);
+		if (gdb_kmer_count(ta, a, n) || gdb_kmer_count(tb, b, n) ||
+		    gdb_kmer_count(tall, a, n) || gdb_kmer_count(tall, b, n))
+			FAIL("merge setup");
+		if (gdb_kmer_table_merge(ta, tb))
+			FAIL("merge into a growing table");
+		gdb_kmer_get_stats(ta, &sa);
+		gdb_kmer_get_stats(tall, &sb);
+		if (sa.distinct != sb.distinct || sa.total != sb.total)
+			FAIL("merge: distinct %llu vs %llu",
+			     (unsigned long long)sa.distinct,
+			     (unsigned long long)sb.distinct);
+		for (i = 0; i + 25 <= n; i++)
+			if (!gdb_kmer_encode(b + i, 25, &v)) {
+				uint64_t r = 0, c = v, j;
+
+				for (j = 0; j < 25; j++, c >>= 2)
+					r = r << 2 | (3 - (c & 3));
+				v = r < v ? r : v;
+				if (gdb_kmer_lookup(ta, v) !=
+				    gdb_kmer_lookup(tall, v)) {
+					FAIL("merge: count of %zu", i);
+					break;
+				}
+			}
+		/* 4096 slots hold 3584: merging ~18000 drops the rest */
+		if (gdb_kmer_table_merge(tsmall, ta) != -ENOSPC)
+			FAIL("merge into a full table: no -ENOSPC");
+		gdb_kmer_get_stats(tsmall, &sm);
+		if (sm.distinct != 3584 || sm.total != sa.total ||
+		    !sm.dropped || sm.dropped >= sm.total)
+			FAIL("merge full: distinct %llu dropped %llu total "
+			     "%llu",
+			     (unsigned long long)sm.distinct,
+			     (unsigned long long)sm.dropped,
+			     (unsigned long long)sm.total);
+		gdb_kmer_table_free(ta);
+		gdb_kmer_table_free(tb);
+		gdb_kmer_table_free(tall);
+		gdb_kmer_table_free(tsmall);
+		free(a);
+		free(b);
+	}
+}
+
 /* ---- IUPAC search ---- */
 
 static unsigned set_of(char c)
@@ -357,6 +603,7 @@ static void test_motif(void)
 		gdb_motif_hit *got = xmalloc((2 * n + 1) * sizeof(*got));
 		int64_t nref = 0;
 		size_t i, j;
+		unsigned sd;
 
 		for (j = 0; j < m; j++)
 			pat[j] = iupac[rnd() % (it & 1 ? 4 : 20)];
@@ -428,6 +675,26 @@ static void test_motif(void)
 			if (lv[l]->motif_find(&p, s, n, GDB_STRAND_BOTH, got, 1) !=
 			    nref)
 				FAIL("motif cap");
+			/* one strand: the hits of that strand, in order */
+			for (sd = GDB_STRAND_FWD; sd <= GDB_STRAND_REV; sd++) {
+				char ch = sd == GDB_STRAND_FWD ? '+' : '-';
+				int64_t want = 0, x;
+
+				k = lv[l]->motif_find(&p, s, n, sd, got,
+						      2 * n + 1);
+				for (x = 0; x < nref; x++) {
+					if (ref[x].strand != ch)
+						continue;
+					if (want < k &&
+					    (got[want].pos != ref[x].pos ||
+					     got[want].strand != ch))
+						break;
+					want++;
+				}
+				if (k != want || x != nref)
+					FAIL("motif %s strand %c", lv[l]->name,
+					     ch);
+			}
 		}
 		free(s);
 		free(ref);
@@ -465,12 +732,137 @@ static const char meme[] =
 	"MOTIF m2\n"
 	"letter-probability matrix: alength= 4 w= 1\n0 0 1 0\n";
 
+/* Every level's hits (positions, strands, scores) against the naive sum. */
+static void check_pwm(const gdb_pwm *pwm, const char *s, size_t sn,
+		      int32_t thr, const char *what)
+{
+	gdb_pwm_hit *ref = xmalloc((2 * sn + 1) * sizeof(*ref));
+	gdb_pwm_hit *got = xmalloc((2 * sn + 1) * sizeof(*got));
+	int64_t nref = 0;
+	size_t i, j;
+	unsigned l;
+
+	for (i = 0; i + pwm->len <= sn; i++) {
+		int32_t f = 0, r = 0;
+
+		for (j = 0; j < pwm->len; j++) {
+			unsigned b = ref_base(s[i + j]);
+			int c = b == 1 ? 0 : b == 2 ? 1 : b == 4 ? 2
+					 : b == 8 ? 3 : 4;
+
+			f += pwm->fw[j][c];
+			r += pwm->rc[j][c];
+		}
+		if (f >= thr) {
+			ref[nref].pos = i;
+			ref[nref].score = f;
+			ref[nref++].strand = '+';
+		}
+		if (r >= thr) {
+			ref[nref].pos = i;
+			ref[nref].score = r;
+			ref[nref++].strand = '-';
+		}
+	}
+	for (l = 0; l < GDB_SIMD_NLEVELS; l++) {
+		int64_t k;
+
+		if (!lv[l])
+			continue;
+		k = lv[l]->pwm_scan(pwm, s, sn, thr, GDB_STRAND_BOTH, got,
+				    2 * sn + 1);
+		if (k != nref) {
+			FAIL("pwm %s %s n=%zu m=%u thr %d: %lld hits want %lld",
+			     what, lv[l]->name, sn, pwm->len, thr, (long long)k,
+			     (long long)nref);
+			continue;
+		}
+		for (i = 0; i < (size_t)k; i++)
+			if (got[i].pos != ref[i].pos ||
+			    got[i].strand != ref[i].strand ||
+			    got[i].score != ref[i].score) {
+				FAIL("pwm %s %s hit %zu", what, lv[l]->name, i);
+				break;
+			}
+	}
+	free(ref);
+	free(got);
+}
+
+/* A matrix straight from integer columns (A C G T), rc as
+ * gdb_pwm_from_counts() builds it. */
+static void pwm_of(gdb_pwm *p, unsigned len, const int32_t (*col)[4])
+{
+	unsigned j, c;
+
+	memset(p, 0, sizeof(*p));
+	p->len = len;
+	for (j = 0; j < len; j++)
+		for (c = 0; c < 8; c++)
+			p->fw[j][c] = c < 4 ? col[j][c] : GDB_PWM_NEG;
+	for (j = 0; j < len; j++)
+		for (c = 0; c < 8; c++)
+			p->rc[j][c] = c < 4 ? p->fw[len - 1 - j][3 - c]
+					    : GDB_PWM_NEG;
+}
+
+/*
+ * The edges of the 16-bit lanes of the vector scans (struct gdb_pwm16):
+ * column maxima summing to 32767 (16-bit) and 32768 (32-bit), partial
+ * sums that sink below INT16_MIN and climb back, entries below INT16_MIN,
+ * thresholds at INT16_MIN + that sum (32-bit) and just above (16-bit,
+ * where a window holding N or a deep partial sum comes closest), and
+ * thresholds outside the int16 range, over every 3-window of ACGTN.
+ */
+static void test_pwm16_bounds(void)
+{
+	static const int32_t mats[][3][4] = {
+		{{0, -5, -9, -1}, {10000, 3, -7, 0}, {22767, -11, 2, 9}},
+		{{1, -5, -9, -1}, {10000, 3, -7, 0}, {22767, -11, 2, 9}},
+		{{-20000, 5, 0, 1}, {-20000, 3, 0, 0}, {30000, 2, 0, 1}},
+		{{-90000, 5, 0, 1}, {-40000, 3, 0, -33000}, {32000, 2, 0, 1}},
+		{{-9, -5, -3, -1}, {-9, -3, -7, -2}, {-4, -11, -2, -9}},
+	};
+	static const int32_t thrs[] = {-32767, -32768, -32769, -30000, 0, 1, 2,
+				       32767,  32768,  40000,  INT32_MIN,
+				       INT32_MAX};
+	char all[5 * 5 * 5 * 3 + 100];
+	size_t n = 0, x, t, mi;
+	gdb_pwm p;
+
+	for (x = 0; x < 125; x++) {
+		all[n++] = "ACGTN"[x % 5];
+		all[n++] = "ACGTN"[x / 5 % 5];
+		all[n++] = "ACGTN"[x / 25];
+	}
+	while (n < sizeof(all))
+		all[n++] = "ACGTNa"[rnd() % 6];
+	for (mi = 0; mi < sizeof(mats) / sizeof(mats[0]); mi++) {
+		int32_t pos = 0;
+		unsigned j, c;
+
+		pwm_of(&p, 3, mats[mi]);
+		for (j = 0; j < 3; j++) {
+			int32_t hi = 0;
+
+			for (c = 0; c < 4; c++)
+				hi = mats[mi][j][c] > hi ? mats[mi][j][c] : hi;
+			pos += hi;
+		}
+		for (t = 0; t < sizeof(thrs) / sizeof(thrs[0]); t++)
+			check_pwm(&p, all, n, thrs[t], "int16 bounds");
+		for (t = 0; t < 3; t++)
+			check_pwm(&p, all, n, INT16_MIN + pos + (int32_t)t,
+				  "int16 bounds");
+	}
+}
+
 static void test_pwm(void)
 {
 	gdb_motif mo[4];
 	gdb_pwm pwm;
 	char err[128];
-	unsigned it, l;
+	unsigned it;
 	int n;
 
 	n = gdb_motif_parse_jaspar(jaspar, sizeof(jaspar) - 1, mo, 4, err,
@@ -497,9 +889,6 @@ static void test_pwm(void)
 		gdb_motif m;
 		size_t sn = interesting_len((unsigned)(rnd() % NLENS)), i, j;
 		char *s = rand_seq(sn, (int)(rnd() % 4));
-		gdb_pwm_hit *ref = xmalloc((2 * sn + 1) * sizeof(*ref));
-		gdb_pwm_hit *got = xmalloc((2 * sn + 1) * sizeof(*got));
-		int64_t nref = 0;
 		int32_t thr;
 		double pv;
 
@@ -518,53 +907,10 @@ static void test_pwm(void)
 			thr = INT32_MIN;
 		if (gdb_pwm_pvalue(&pwm, pwm.min, &pv) || fabs(pv - 1) > 1e-9)
 			FAIL("pvalue(min) %g", pv);
-		for (i = 0; i + m.len <= sn; i++) {
-			int32_t f = 0, r = 0;
-
-			for (j = 0; j < m.len; j++) {
-				unsigned b = ref_base(s[i + j]);
-				int c = b == 1 ? 0 : b == 2 ? 1 : b == 4 ? 2
-							 : b == 8 ? 3 : 4;
-
-				f += pwm.fw[j][c];
-				r += pwm.rc[j][c];
-			}
-			if (f >= thr) {
-				ref[nref].pos = i;
-				ref[nref].score = f;
-				ref[nref++].strand = '+';
-			}
-			if (r >= thr) {
-				ref[nref].pos = i;
-				ref[nref].score = r;
-				ref[nref++].strand = '-';
-			}
-		}
-		for (l = 0; l < GDB_SIMD_NLEVELS; l++) {
-			int64_t k;
-
-			if (!lv[l])
-				continue;
-			k = lv[l]->pwm_scan(&pwm, s, sn, thr, GDB_STRAND_BOTH,
-					    got, 2 * sn + 1);
-			if (k != nref) {
-				FAIL("pwm %s n=%zu m=%u: %lld hits want %lld",
-				     lv[l]->name, sn, m.len, (long long)k,
-				     (long long)nref);
-				continue;
-			}
-			for (i = 0; i < (size_t)k; i++)
-				if (got[i].pos != ref[i].pos ||
-				    got[i].strand != ref[i].strand ||
-				    got[i].score != ref[i].score) {
-					FAIL("pwm %s hit %zu", lv[l]->name, i);
-					break;
-				}
-		}
+		check_pwm(&pwm, s, sn, thr, "random");
 		free(s);
-		free(ref);
-		free(got);
 	}
+	test_pwm16_bounds();
 	/* p-value of a 1-column motif is exact */
 	{
 		gdb_motif m;
@@ -592,6 +938,7 @@ int main(void)
 		return 1;
 	test_comp();
 	test_kmer();
+	test_kmer_growth();
 	test_motif();
 	test_pwm();
 	if (failures) {
