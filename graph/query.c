@@ -28,6 +28,7 @@
 /* An adjacency entry that passed the filter. */
 typedef struct hit {
 	uint32_t net, eid, nbr;	/* nbr: global */
+	uint32_t at, lnbr;	/* the scanned node and nbr, local ids */
 	float conf;
 	uint8_t edir;		/* 1 out, 2 in, 3 undirected */
 } hit;
@@ -35,8 +36,63 @@ typedef struct hit {
 typedef int (*hit_fn)(void *arg, const hit *h);
 
 /*
- * Visit the matching edges at global node u. dir: OUT, IN or BOTH.
- * directed_only skips undirected edges (upstream/downstream).
+ * Visit the matching edges at local node l of network i (see scan).
+ * @return non-zero if cb stopped the scan.
+ */
+static inline __attribute__((always_inline)) int
+scan_net(const gdb_graph *g, const graph_nf *nf, uint32_t i, uint32_t l,
+	 int dir, int directed_only, hit_fn cb, void *arg)
+{
+	const graph_net *N = &g->nets[i];
+	const graph_nf *F = &nf[i];
+	hit h;
+
+	h.net = i;
+	h.at = l;
+	/* The out list holds directed out-edges and undirected edges; with
+	 * dir IN only its undirected entries count. */
+	for (uint64_t k = N->out_off[l], e = N->out_off[l + 1]; k < e; k++) {
+		uint32_t raw = N->out_eid[k];
+		int und = (raw & GRAPH_UNDIR_BIT) != 0;
+		if (N->out_conf[k] < F->min_conf)
+			break;
+		if (und ? directed_only : !(dir & GDB_GRAPH_OUT))
+			continue;
+		h.eid = raw & GRAPH_EID_MASK;
+		if (!graph_nf_ok(N, F, h.eid))
+			continue;
+		h.lnbr = N->out_nbr[k];
+		h.nbr = N->l2g[h.lnbr];
+		h.conf = N->out_conf[k];
+		h.edir = und ? 3 : 1;
+		if (cb(arg, &h))
+			return 1;
+	}
+	if (!(dir & GDB_GRAPH_IN))
+		return 0;
+	for (uint64_t k = N->in_off[l], e = N->in_off[l + 1]; k < e; k++) {
+		if (N->in_conf[k] < F->min_conf)
+			break;
+		/* A directed self-loop is already in the out list. */
+		if ((dir & GDB_GRAPH_OUT) && N->in_nbr[k] == l)
+			continue;
+		h.eid = N->in_eid[k] & GRAPH_EID_MASK;
+		if (!graph_nf_ok(N, F, h.eid))
+			continue;
+		h.lnbr = N->in_nbr[k];
+		h.nbr = N->l2g[h.lnbr];
+		h.conf = N->in_conf[k];
+		h.edir = 2;
+		if (cb(arg, &h))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Visit the matching edges at global node u, network by network. dir:
+ * OUT, IN or BOTH. directed_only skips undirected edges
+ * (upstream/downstream).
  * @return non-zero if cb stopped the scan.
  */
 static inline __attribute__((always_inline)) int
@@ -44,56 +100,87 @@ scan(const gdb_graph *g, const graph_nf *nf, uint32_t u, int dir,
      int directed_only, hit_fn cb, void *arg)
 {
 	for (uint32_t i = 0; i < g->nnets; i++) {
-		const graph_net *N = &g->nets[i];
-		const graph_nf *F = &nf[i];
 		uint32_t l;
-		hit h;
-
-		if (!F->use)
+		if (!nf[i].use)
 			continue;
 		l = g->g2l[i][u];
 		if (l == GRAPH_NONE)
 			continue;
-		h.net = i;
-		/* The out list holds directed out-edges and undirected
-		 * edges; with dir IN only its undirected entries count. */
-		for (uint64_t k = N->out_off[l], e = N->out_off[l + 1]; k < e;
-		     k++) {
-			uint32_t raw = N->out_eid[k];
-			int und = (raw & GRAPH_UNDIR_BIT) != 0;
-			if (N->out_conf[k] < F->min_conf)
-				break;
-			if (und ? directed_only : !(dir & GDB_GRAPH_OUT))
-				continue;
-			h.eid = raw & GRAPH_EID_MASK;
-			if (!graph_nf_ok(N, F, h.eid))
-				continue;
-			h.nbr = N->l2g[N->out_nbr[k]];
-			h.conf = N->out_conf[k];
-			h.edir = und ? 3 : 1;
-			if (cb(arg, &h))
-				return 1;
-		}
-		if (!(dir & GDB_GRAPH_IN))
+		if (scan_net(g, nf, i, l, dir, directed_only, cb, arg))
+			return 1;
+	}
+	return 0;
+}
+
+/* Ask for the first lines of local node l's lists (see scan_set). */
+static inline void prefetch_lists(const graph_net *N, uint32_t l, int dir)
+{
+	uint64_t k = N->out_off[l];
+
+	__builtin_prefetch(N->out_conf + k);
+	__builtin_prefetch(N->out_eid + k);
+	__builtin_prefetch(N->out_nbr + k);
+	if (dir & GDB_GRAPH_IN) {
+		k = N->in_off[l];
+		__builtin_prefetch(N->in_conf + k);
+		__builtin_prefetch(N->in_eid + k);
+		__builtin_prefetch(N->in_nbr + k);
+	}
+}
+
+#define SCAN_AHEAD 4	/* nodes whose lists are prefetched ahead */
+
+/*
+ * Visit the matching edges at each node of v[0 .. n), in no particular
+ * order: network by network, the nodes in local id order, so consecutive
+ * adjacency lists are near each other in the mapping, with the lists of
+ * the next few nodes prefetched (in the order of a node list each list is
+ * a cache and TLB miss waited for, which was most of the time of a k-hop
+ * on a large graph).
+ * @param lbits room for the largest network's bitmap of local nodes,
+ *              zeroed; left zeroed
+ * @param ls    room for n local ids
+ */
+static inline __attribute__((always_inline)) int
+scan_set(const gdb_graph *g, const graph_nf *nf, const uint32_t *v, uint64_t n,
+	 uint64_t *lbits, uint32_t *ls, int dir, int directed_only, hit_fn cb,
+	 void *arg)
+{
+	for (uint32_t i = 0; i < g->nnets; i++) {
+		const uint32_t *g2l = g->g2l[i];
+		uint32_t words = g->nets[i].n / 64 + 1;
+		uint64_t m = 0;
+		if (!nf[i].use)
 			continue;
-		for (uint64_t k = N->in_off[l], e = N->in_off[l + 1]; k < e;
-		     k++) {
-			if (N->in_conf[k] < F->min_conf)
-				break;
-			/* A directed self-loop is already in the out list. */
-			if ((dir & GDB_GRAPH_OUT) && N->in_nbr[k] == l)
-				continue;
-			h.eid = N->in_eid[k] & GRAPH_EID_MASK;
-			if (!graph_nf_ok(N, F, h.eid))
-				continue;
-			h.nbr = N->l2g[N->in_nbr[k]];
-			h.conf = N->in_conf[k];
-			h.edir = 2;
-			if (cb(arg, &h))
+		for (uint64_t j = 0; j < n; j++)
+			if (g2l[v[j]] != GRAPH_NONE)
+				lbits[g2l[v[j]] / 64] |= 1ull << (g2l[v[j]] % 64);
+		for (uint32_t w = 0; w < words; w++) {
+			for (uint64_t b = lbits[w]; b; b &= b - 1)
+				ls[m++] = w * 64 + (uint32_t)__builtin_ctzll(b);
+			lbits[w] = 0;
+		}
+		for (uint64_t j = 0; j < m && j < SCAN_AHEAD; j++)
+			prefetch_lists(&g->nets[i], ls[j], dir);
+		for (uint64_t j = 0; j < m; j++) {
+			if (j + SCAN_AHEAD < m)
+				prefetch_lists(&g->nets[i], ls[j + SCAN_AHEAD], dir);
+			if (scan_net(g, nf, i, ls[j], dir, directed_only, cb, arg))
 				return 1;
 		}
 	}
 	return 0;
+}
+
+/* Words of a bitmap with room for every local node of any network. */
+static size_t local_words(const gdb_graph *g)
+{
+	uint32_t most = 0;
+
+	for (uint32_t i = 0; i < g->nnets; i++)
+		if (g->nets[i].n > most)
+			most = g->nets[i].n;
+	return (size_t)most / 64 + 1;
 }
 
 void gdb_graph_result_free(gdb_graph_result *r)
@@ -259,30 +346,28 @@ static int bfs_visit(void *arg, const hit *h)
 }
 
 struct induced {
-	const gdb_graph *g;
-	const int32_t *pos;	/* node -> index in the kept list, or -1 */
-	uint32_t u, ul;		/* current source (global, local) */
+	const uint64_t *kept;	/* bit per global node: in the answer */
 	gdb_graph_result *r;
 	uint64_t cap;
 	int err;
-	int need_both_ends;	/* crosstalk-style tests are done outside */
 };
 
-/* Keep an edge found from its source's out list (undirected: only from
- * the end stored as src, so each edge is counted once). */
+/*
+ * Keep an edge found in the out list of a kept node. An undirected edge
+ * is in the lists of both its ends and is kept from the one stored as its
+ * source: src <= dst (docs/GRAPH.md), so in the local ids of the list that
+ * is the end whose id is not above the neighbour's. Testing that, rather
+ * than reading edge.src, spares a random access into the edge columns per
+ * entry, which was most of the time of a k-hop on a large graph.
+ */
 static int induced_visit(void *arg, const hit *h)
 {
 	struct induced *s = arg;
-	const graph_net *N = &s->g->nets[h->net];
 	gdb_graph_result *r = s->r;
 
-	if (s->pos[h->nbr] < 0)
+	if (!(s->kept[h->nbr / 64] >> (h->nbr % 64) & 1))
 		return 0;
-	if (h->edir == 3 && N->l2g[N->src[h->eid]] != s->u)
-		return 0;
-	if (h->edir == 3 && N->src[h->eid] != N->dst[h->eid] &&
-	    N->l2g[N->src[h->eid]] == N->l2g[N->dst[h->eid]] &&
-	    s->g->g2l[h->net][s->u] != N->src[h->eid])
+	if (h->edir == 3 && h->lnbr < h->at)
 		return 0;
 	r->total_edges++;
 	if (r->nedges >= r->edge_limit) {
@@ -297,28 +382,53 @@ static int induced_visit(void *arg, const hit *h)
 	return 0;
 }
 
-/* Edges among r->nodes (which are in output order), in that order. */
+/* Count an edge found in the out list of a kept node, past edge_limit. */
+static int induced_count(void *arg, const hit *h)
+{
+	struct induced *s = arg;
+
+	/* without branches: both tests go either way at random */
+	s->r->total_edges += (s->kept[h->nbr / 64] >> (h->nbr % 64) & 1) &
+			     (h->edir != 3 || h->lnbr >= h->at);
+	return 0;
+}
+
+/*
+ * Edges among r->nodes (which are in output order), in that order; past
+ * edge_limit the rest are only counted, in scan_set's order.
+ */
 static int induced_edges(const gdb_graph *g, const graph_nf *nf,
 			 gdb_graph_result *r, int directed_only)
 {
-	int32_t *pos = malloc((size_t)(g->G ? g->G : 1) * 4);
+	uint64_t *kept = calloc((size_t)g->G / 64 + 1, 8);
+	uint64_t *lbits = calloc(local_words(g), 8);
+	uint32_t *ls = malloc(((size_t)r->nnodes + 1) * 4);
 	struct induced s = {0};
+	uint32_t i;
 
-	if (!pos)
+	if (!kept || !lbits || !ls) {
+		free(kept);
+		free(lbits);
+		free(ls);
 		return -ENOMEM;
-	memset(pos, 0xff, (size_t)g->G * 4);
-	for (uint32_t i = 0; i < r->nnodes; i++)
-		pos[r->nodes[i]] = (int32_t)i;
-	s.g = g;
-	s.pos = pos;
-	s.r = r;
-	s.cap = 0;
-	for (uint32_t i = 0; i < r->nnodes && !s.err; i++) {
-		s.u = r->nodes[i];
-		scan(g, nf, s.u, GDB_GRAPH_OUT, directed_only, induced_visit,
-		     &s);
 	}
-	free(pos);
+	for (i = 0; i < r->nnodes; i++)
+		kept[r->nodes[i] / 64] |= 1ull << (r->nodes[i] % 64);
+	s.kept = kept;
+	s.r = r;
+	for (i = 0; i < r->nnodes && r->nedges < r->edge_limit && !s.err; i++)
+		scan(g, nf, r->nodes[i], GDB_GRAPH_OUT, directed_only,
+		     induced_visit, &s);
+	if (!s.err && i < r->nnodes) {
+		uint64_t before = r->total_edges;
+		scan_set(g, nf, r->nodes + i, r->nnodes - i, lbits, ls,
+			 GDB_GRAPH_OUT, directed_only, induced_count, &s);
+		if (r->total_edges > before)
+			r->truncated = 1;
+	}
+	free(kept);
+	free(lbits);
+	free(ls);
 	return s.err;
 }
 
