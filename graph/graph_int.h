@@ -155,6 +155,7 @@ struct gdb_graph {
 	uint32_t *gname_len;
 	uint8_t *gkind;
 	uint32_t *rank;		/* gid -> position in name order */
+	uint32_t *byrank;	/* position in name order -> gid */
 	uint32_t **g2l;		/* per network: gid -> local or NONE */
 	uint32_t *gslot;	/* global name hash: gid + 1 */
 	uint32_t gmask;

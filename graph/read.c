@@ -302,7 +302,6 @@ static uint32_t pow2_at_least(uint64_t n)
 static int join_nodes(gdb_graph *g)
 {
 	uint64_t total = 0;
-	uint32_t *order;
 
 	for (uint32_t i = 0; i < g->nnets; i++)
 		total += g->nets[i].n;
@@ -360,18 +359,15 @@ static int join_nodes(gdb_graph *g)
 		for (uint32_t u = 0; u < N->n; u++)
 			g->g2l[i][N->l2g[u]] = u;
 	}
-	order = malloc((size_t)(g->G ? g->G : 1) * 4);
+	g->byrank = malloc((size_t)(g->G ? g->G : 1) * 4);
 	g->rank = malloc((size_t)(g->G ? g->G : 1) * 4);
-	if (!order || !g->rank) {
-		free(order);
+	if (!g->byrank || !g->rank)
 		return -ENOMEM;
-	}
 	for (uint32_t i = 0; i < g->G; i++)
-		order[i] = i;
-	graph_qsort_r(order, g->G, 4, name_order, g);
+		g->byrank[i] = i;
+	graph_qsort_r(g->byrank, g->G, 4, name_order, g);
 	for (uint32_t i = 0; i < g->G; i++)
-		g->rank[order[i]] = i;
-	free(order);
+		g->rank[g->byrank[i]] = i;
 	return 0;
 }
 
@@ -522,6 +518,7 @@ void gdb_graph_close(gdb_graph *g)
 	free(g->gname_len);
 	free(g->gkind);
 	free(g->rank);
+	free(g->byrank);
 	free(g->pid);
 	free(g->ptitle);
 	free(g->pent_off);
