@@ -97,11 +97,117 @@ void graph_buf_tsv_str(graph_buf *b, const char *s)
 	}
 }
 
-/* The shortest text that reads back as the same float (0.7f -> 0.7). */
+static const uint64_t pow10_u64[] = {
+	1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+	10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+	100000000000ull, 1000000000000ull, 10000000000000ull,
+};
+
+/*
+ * float_text - put_float's text for 1e-4 <= v <= 1 (where "%g" writes no
+ * exponent), computed exactly in integers. v = m * 2^-k; for precision P
+ * the digits are D = v * 10^s rounded half to even (s = P - 1 - X, X the
+ * decimal exponent: printf rounds the exact value so), and the text reads
+ * back as v when D * 10^-s is within half an ulp of v (strtof rounds to
+ * nearest, ties to the even mantissa; the ulp below is half as wide at a
+ * power of two). Values scaled by 10^s * 2^k are integers below 2^67.
+ * @return the length written to out (at most 16), or 0 for other values
+ */
+static size_t float_text(float v, char *out)
+{
+	uint32_t bits, ex;
+	uint64_t m, D = 0;
+	int k, X, P, s = 0;
+	size_t n = 0;
+
+	memcpy(&bits, &v, 4);
+	ex = bits >> 23 & 0xff;
+	m = (bits & 0x7fffffu) | 0x800000u;
+	k = 150 - (int)ex;	/* v = m * 2^(ex - 127 - 23) */
+	if (bits >> 31 || ex == 0 || ex == 255 || k < 23 || k > 37 ||
+	    (k == 23 && m != 0x800000u))
+		return 0;	/* negative, zero, subnormal, not finite, > 1 */
+	/* X = floor(log10 v): the largest X with 10^X <= m * 2^-k */
+	for (X = -5; X < 0 && ((uint64_t)1 << k) <= m * pow10_u64[-X - 1];)
+		X++;
+	if (X < -4)
+		return 0;
+	for (P = 6; P <= 9; P++) {
+		unsigned __int128 N, T, V, unit, rem, half, dev;
+		int x = X;
+		s = P - 1 - x;
+		N = (unsigned __int128)m * pow10_u64[s];
+		D = (uint64_t)(N >> k);
+		rem = N - ((unsigned __int128)D << k);
+		half = (unsigned __int128)1 << (k - 1);
+		if (rem > half || (rem == half && (D & 1)))
+			D++;
+		if (D == pow10_u64[P]) {	/* rounded up to 10^(X+1) */
+			D = pow10_u64[P - 1];
+			x++;
+			s--;
+			if (x > 0)
+				return 0;
+		}
+		T = (unsigned __int128)D << k;
+		V = (unsigned __int128)m * pow10_u64[s];
+		unit = pow10_u64[s];	/* one ulp of v, scaled */
+		/* the distance to v in units of half the ulp on its side */
+		if (T >= V)
+			dev = 2 * (T - V);
+		else
+			dev = (m == 0x800000u ? 4 : 2) * (V - T);
+		if (dev > unit || (dev == unit && (m & 1)))
+			continue;
+		/* %g: no trailing zeros after the point, no point without */
+		{
+			char dig[10];
+			int nd = P;
+			while (s > 0 && D % 10 == 0) {
+				D /= 10;
+				s--;
+				nd--;
+			}
+			for (int i = nd - 1; i >= 0; i--) {
+				dig[i] = (char)('0' + D % 10);
+				D /= 10;
+			}
+			if (x >= 0) {	/* v = 1 */
+				memcpy(out, dig, (size_t)x + 1);
+				n = (size_t)x + 1;
+				if (s > 0) {
+					out[n++] = '.';
+					memcpy(out + n, dig + x + 1, (size_t)s);
+					n += (size_t)s;
+				}
+			} else {
+				out[n++] = '0';
+				out[n++] = '.';
+				for (int i = 0; i < -x - 1; i++)
+					out[n++] = '0';
+				memcpy(out + n, dig, (size_t)nd);
+				n += (size_t)nd;
+			}
+			return n;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The shortest of "%.6g" .. "%.9g" that reads back as the same float
+ * (0.7f -> "0.7"); confidences are computed by float_text, other values
+ * (and any float_text does not take) by printf and strtof.
+ */
 static void put_float(graph_buf *b, float v)
 {
 	char tmp[32];
+	size_t n = float_text(v, tmp);
 
+	if (n) {
+		graph_buf_put(b, tmp, n);
+		return;
+	}
 	for (int prec = 6; prec <= 9; prec++) {
 		snprintf(tmp, sizeof(tmp), "%.*g", prec, (double)v);
 		if (strtof(tmp, NULL) == v)
