@@ -73,14 +73,22 @@ static inline void graph_qsort_r(void *base, size_t n, size_t size,
  * capped by its max; these are the text helpers on top of it. */
 typedef gdb_buf graph_buf;
 
+/* gdb_buf_add, with the common case (room left, no error) inline: a
+ * renderer puts many short pieces. */
 static inline void graph_buf_put(graph_buf *b, const char *s, size_t n)
 {
-	gdb_buf_add(b, s, n);
+	if (n && !b->err && b->cap - b->len >= n &&
+	    (!b->max || b->max - b->len >= n)) {
+		memcpy(b->p + b->len, s, n);
+		b->len += n;
+	} else {
+		gdb_buf_add(b, s, n);
+	}
 }
 
 static inline void graph_buf_puts(graph_buf *b, const char *s)
 {
-	gdb_buf_add(b, s, strlen(s));
+	graph_buf_put(b, s, strlen(s));
 }
 
 #define graph_buf_printf gdb_buf_printf

@@ -24,6 +24,20 @@
 
 void graph_buf_json_str(graph_buf *b, const char *s)
 {
+	size_t n = 0;
+
+	while (s[n] && (unsigned char)s[n] >= 0x20 && s[n] != '"' &&
+	       s[n] != '\\')
+		n++;
+	if (!s[n]) {	/* nothing to escape (names, types): one piece */
+		char *p = gdb_buf_room(b, n + 2);
+		if (p) {
+			p[0] = '"';
+			memcpy(p + 1, s, n);
+			p[n + 1] = '"';
+		}
+		return;
+	}
 	graph_buf_put(b, "\"", 1);
 	for (const char *p = s; *p; p++) {
 		unsigned char c = (unsigned char)*p;
@@ -94,6 +108,30 @@ void graph_buf_tsv_str(graph_buf *b, const char *s)
 		if (!*p)
 			break;
 		graph_buf_put(b, " ", 1);
+	}
+}
+
+/* Decimal digits, as printf's %u / %llu writes them. */
+static void put_u64(graph_buf *b, uint64_t v)
+{
+	char tmp[20];
+	size_t n = sizeof(tmp);
+
+	do {
+		tmp[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	graph_buf_put(b, tmp + n, sizeof(tmp) - n);
+}
+
+/* As %d / %lld. */
+static void put_i64(graph_buf *b, int64_t v)
+{
+	if (v < 0) {
+		graph_buf_put(b, "-", 1);
+		put_u64(b, (uint64_t)0 - (uint64_t)v);
+	} else {
+		put_u64(b, (uint64_t)v);
 	}
 }
 
@@ -272,6 +310,17 @@ static const char *dir_name(unsigned d)
 	return d == 1 ? "out" : d == 2 ? "in" : d == 3 ? "undirected" : "";
 }
 
+/* The other end of neighbours row i (E: its edge). */
+static uint32_t neighbor_of(const gdb_graph_result *r, uint64_t i,
+			    const gdb_graph_edge *E)
+{
+	if (r->edir[i] == 2)
+		return E->src;
+	if (r->edir[i] == 1)
+		return E->dst;
+	return E->src == r->center ? E->dst : E->src;
+}
+
 static const char *net_label(const gdb_graph *g, int net)
 {
 	return net >= 0 ? gdb_graph_network_name(g, (uint32_t)net) : "all";
@@ -311,7 +360,6 @@ static void json_limit(graph_buf *b, const char *key, uint64_t v)
 		graph_buf_printf(b, "\"%s\": %llu", key, (unsigned long long)v);
 }
 
-/* An edge's attributes as JSON members (no braces). */
 /* A subgraph answer's caps and totals, as every subgraph format states. */
 static void json_subgraph_counts(graph_buf *b, const gdb_graph_result *r)
 {
@@ -325,6 +373,26 @@ static void json_subgraph_counts(graph_buf *b, const gdb_graph_result *r)
 			 r->truncated ? "true" : "false");
 }
 
+/*
+ * Per-row text below is put piece by piece, without printf: a row is a few
+ * strings and numbers, and printf's per-call cost was most of the time of
+ * rendering a large answer.
+ */
+
+/* A node's ", \"kind\": \"...\"" and, with has_dist, ", \"distance\": d". */
+static void json_kind_dist(graph_buf *b, const gdb_graph *g, uint32_t node,
+			   int has_dist, int32_t d)
+{
+	graph_buf_puts(b, ", \"kind\": \"");
+	graph_buf_puts(b, gdb_graph_kind_name(gdb_graph_node_kind(g, node)));
+	graph_buf_put(b, "\"", 1);
+	if (has_dist) {
+		graph_buf_puts(b, ", \"distance\": ");
+		put_i64(b, d);
+	}
+}
+
+/* An edge's attributes as JSON members (no braces). */
 static void json_edge_members(graph_buf *b, const gdb_graph *g,
 			      gdb_graph_eref e)
 {
@@ -337,8 +405,9 @@ static void json_edge_members(graph_buf *b, const gdb_graph *g,
 	graph_buf_json_str(b, gdb_graph_node_name(g, E.dst));
 	graph_buf_puts(b, ", \"type\": ");
 	graph_buf_json_str(b, E.type);
-	graph_buf_printf(b, ", \"directed\": %s, \"confidence\": ",
-			 E.directed ? "true" : "false");
+	graph_buf_puts(b, ", \"directed\": ");
+	graph_buf_puts(b, E.directed ? "true" : "false");
+	graph_buf_puts(b, ", \"confidence\": ");
 	put_float(b, E.conf);
 	graph_buf_puts(b, ", \"network\": ");
 	graph_buf_json_str(b, E.network);
@@ -347,7 +416,8 @@ static void json_edge_members(graph_buf *b, const gdb_graph *g,
 	for (uint32_t c = 0; c < E.nchannels; c++) {
 		graph_buf_puts(b, ", ");
 		graph_buf_json_str(b, E.chan_names[c]);
-		graph_buf_printf(b, ": %u", E.chan[c]);
+		graph_buf_puts(b, ": ");
+		put_u64(b, E.chan[c]);
 	}
 }
 
@@ -498,18 +568,17 @@ static void render_cyjs(graph_buf *b, const gdb_graph *g,
 		graph_buf_json_str(b, nm);
 		graph_buf_puts(b, ", \"name\": ");
 		graph_buf_json_str(b, nm);
-		graph_buf_printf(b, ", \"kind\": \"%s\"",
-				 gdb_graph_kind_name(gdb_graph_node_kind(g, v[i])));
-		if (d[i] >= 0)
-			graph_buf_printf(b, ", \"distance\": %d", d[i]);
+		json_kind_dist(b, g, v[i], d[i] >= 0, d[i]);
 		graph_buf_puts(b, "}}");
 	}
 	graph_buf_puts(b, "],\n\"edges\": [");
 	for (uint64_t i = 0; i < r->nedges && !b->err; i++) {
-		graph_buf_printf(b, "%s{\"data\": {\"id\": \"%s:%u\", ",
-				 i ? ",\n  " : "\n  ",
-				 gdb_graph_network_name(g, r->edges[i].net),
-				 r->edges[i].eid);
+		graph_buf_puts(b, i ? ",\n  {\"data\": {\"id\": \""
+				    : "\n  {\"data\": {\"id\": \"");
+		graph_buf_puts(b, gdb_graph_network_name(g, r->edges[i].net));
+		graph_buf_put(b, ":", 1);
+		put_u64(b, r->edges[i].eid);
+		graph_buf_puts(b, "\", ");
 		json_edge_members(b, g, r->edges[i]);
 		graph_buf_puts(b, "}}");
 	}
@@ -586,26 +655,31 @@ static void render_graphml(graph_buf *b, const gdb_graph *g,
 	for (uint32_t i = 0; i < n && !b->err; i++) {
 		graph_buf_puts(b, "    <node id=\"");
 		graph_buf_xml_str(b, gdb_graph_node_name(g, v[i]));
-		graph_buf_printf(b, "\"><data key=\"kind\">%s</data>",
-				 gdb_graph_kind_name(gdb_graph_node_kind(g, v[i])));
-		if (d[i] >= 0)
-			graph_buf_printf(b, "<data key=\"distance\">%d</data>",
-					 d[i]);
+		graph_buf_puts(b, "\"><data key=\"kind\">");
+		graph_buf_puts(b, gdb_graph_kind_name(
+					  gdb_graph_node_kind(g, v[i])));
+		graph_buf_puts(b, "</data>");
+		if (d[i] >= 0) {
+			graph_buf_puts(b, "<data key=\"distance\">");
+			put_i64(b, d[i]);
+			graph_buf_puts(b, "</data>");
+		}
 		graph_buf_puts(b, "</node>\n");
 	}
 	for (uint64_t i = 0; i < r->nedges && !b->err; i++) {
 		gdb_graph_edge E;
 		gdb_graph_edge_get(g, r->edges[i], &E);
-		graph_buf_printf(b, "    <edge id=\"e%llu\" source=\"",
-				 (unsigned long long)i);
+		graph_buf_puts(b, "    <edge id=\"e");
+		put_u64(b, i);
+		graph_buf_puts(b, "\" source=\"");
 		graph_buf_xml_str(b, gdb_graph_node_name(g, E.src));
 		graph_buf_puts(b, "\" target=\"");
 		graph_buf_xml_str(b, gdb_graph_node_name(g, E.dst));
 		graph_buf_puts(b, "\"><data key=\"type\">");
 		graph_buf_xml_str(b, E.type);
-		graph_buf_printf(b, "</data><data key=\"directed\">%s</data>"
-				 "<data key=\"confidence\">",
-				 E.directed ? "true" : "false");
+		graph_buf_puts(b, "</data><data key=\"directed\">");
+		graph_buf_puts(b, E.directed ? "true" : "false");
+		graph_buf_puts(b, "</data><data key=\"confidence\">");
 		put_float(b, E.conf);
 		graph_buf_puts(b, "</data><data key=\"network\">");
 		graph_buf_xml_str(b, E.network);
@@ -616,9 +690,13 @@ static void render_graphml(graph_buf *b, const gdb_graph *g,
 			graph_buf_puts(b, "</data>");
 		}
 		for (uint32_t c = 0; c < E.nchannels && c < nchan; c++)
-			if (!strcmp(E.chan_names[c], chan_names[c]))
-				graph_buf_printf(b, "<data key=\"c%u\">%u</data>",
-						 c, E.chan[c]);
+			if (!strcmp(E.chan_names[c], chan_names[c])) {
+				graph_buf_puts(b, "<data key=\"c");
+				put_u64(b, c);
+				graph_buf_puts(b, "\">");
+				put_u64(b, E.chan[c]);
+				graph_buf_puts(b, "</data>");
+			}
 		graph_buf_puts(b, "</edge>\n");
 	}
 	graph_buf_puts(b, "  </graph>\n</graphml>\n");
@@ -648,12 +726,17 @@ static void render_dot(graph_buf *b, const gdb_graph *g,
 		unsigned k = gdb_graph_node_kind(g, v[i]);
 		graph_buf_puts(b, "  ");
 		dot_str(b, gdb_graph_node_name(g, v[i]));
-		graph_buf_printf(b, " [kind=\"%s\"%s", gdb_graph_kind_name(k),
-				 k == GDB_GRAPH_COMPOUND ? ", shape=ellipse"
-				 : k == GDB_GRAPH_REACTION ? ", shape=diamond"
-							   : "");
-		if (d[i] >= 0)
-			graph_buf_printf(b, ", distance=%d", d[i]);
+		graph_buf_puts(b, " [kind=\"");
+		graph_buf_puts(b, gdb_graph_kind_name(k));
+		graph_buf_put(b, "\"", 1);
+		if (k == GDB_GRAPH_COMPOUND)
+			graph_buf_puts(b, ", shape=ellipse");
+		else if (k == GDB_GRAPH_REACTION)
+			graph_buf_puts(b, ", shape=diamond");
+		if (d[i] >= 0) {
+			graph_buf_puts(b, ", distance=");
+			put_i64(b, d[i]);
+		}
 		graph_buf_puts(b, "];\n");
 	}
 	for (uint64_t i = 0; i < r->nedges && !b->err; i++) {
@@ -680,8 +763,9 @@ static void render_dot(graph_buf *b, const gdb_graph *g,
 			graph_buf_puts(b, ", evidence=");
 			dot_str(b, E.evidence);
 		}
-		graph_buf_printf(b, ", arrowhead=%s%s];\n", arrow,
-				 E.directed ? "" : ", dir=none");
+		graph_buf_puts(b, ", arrowhead=");
+		graph_buf_puts(b, arrow);
+		graph_buf_puts(b, E.directed ? "];\n" : ", dir=none];\n");
 	}
 	graph_buf_puts(b, "}\n");
 }
@@ -717,6 +801,12 @@ static void render_sif(graph_buf *b, const gdb_graph *g,
 
 /* ------------------------------------------------------- per-query TSV */
 
+/* A directed column between TABs. */
+static void tsv_directed(graph_buf *b, int directed)
+{
+	graph_buf_puts(b, directed ? "\ttrue\t" : "\tfalse\t");
+}
+
 static void tsv_edge_row(graph_buf *b, const gdb_graph *g, gdb_graph_eref e)
 {
 	gdb_graph_edge E;
@@ -727,7 +817,7 @@ static void tsv_edge_row(graph_buf *b, const gdb_graph *g, gdb_graph_eref e)
 	graph_buf_tsv_str(b, gdb_graph_node_name(g, E.dst));
 	graph_buf_put(b, "\t", 1);
 	graph_buf_tsv_str(b, E.type);
-	graph_buf_printf(b, "\t%s\t", E.directed ? "true" : "false");
+	tsv_directed(b, E.directed);
 	put_float(b, E.conf);
 	graph_buf_put(b, "\t", 1);
 	graph_buf_tsv_str(b, E.network);
@@ -738,6 +828,14 @@ static void tsv_edge_row(graph_buf *b, const gdb_graph *g, gdb_graph_eref e)
 
 static const char EDGE_HDR[] =
 	"source\ttarget\ttype\tdirected\tconfidence\tnetwork\tevidence\n";
+
+/* TAB, the node's kind, newline. */
+static void tsv_kind(graph_buf *b, const gdb_graph *g, uint32_t node)
+{
+	graph_buf_put(b, "\t", 1);
+	graph_buf_puts(b, gdb_graph_kind_name(gdb_graph_node_kind(g, node)));
+	graph_buf_put(b, "\n", 1);
+}
 
 static void tsv_path_nodes(graph_buf *b, const gdb_graph *g,
 			   const gdb_graph_result *r, uint32_t p)
@@ -761,13 +859,11 @@ static int render_tsv(graph_buf *b, const gdb_graph *g,
 			gdb_graph_edge E;
 			uint32_t nb;
 			gdb_graph_edge_get(g, r->edges[i], &E);
-			nb = E.src == r->center ? E.dst : E.src;
-			if (r->edir[i] == 2)
-				nb = E.src;
-			else if (r->edir[i] == 1)
-				nb = E.dst;
+			nb = neighbor_of(r, i, &E);
 			graph_buf_tsv_str(b, gdb_graph_node_name(g, nb));
-			graph_buf_printf(b, "\t%s\t", dir_name(r->edir[i]));
+			graph_buf_put(b, "\t", 1);
+			graph_buf_puts(b, dir_name(r->edir[i]));
+			graph_buf_put(b, "\t", 1);
 			graph_buf_tsv_str(b, E.type);
 			graph_buf_put(b, "\t", 1);
 			put_float(b, E.conf);
@@ -782,17 +878,15 @@ static int render_tsv(graph_buf *b, const gdb_graph *g,
 		graph_buf_puts(b, "node\tdistance\tkind\n");
 		for (uint32_t i = 0; i < r->nnodes && !b->err; i++) {
 			graph_buf_tsv_str(b, gdb_graph_node_name(g, r->nodes[i]));
-			graph_buf_printf(b, "\t%d\t%s\n", r->dist[i],
-					 gdb_graph_kind_name(gdb_graph_node_kind(
-						 g, r->nodes[i])));
+			graph_buf_put(b, "\t", 1);
+			put_i64(b, r->dist[i]);
+			tsv_kind(b, g, r->nodes[i]);
 		}
 	} else if (!strcmp(q, "members")) {
 		graph_buf_puts(b, "node\tkind\n");
 		for (uint32_t i = 0; i < r->nnodes && !b->err; i++) {
 			graph_buf_tsv_str(b, gdb_graph_node_name(g, r->nodes[i]));
-			graph_buf_printf(b, "\t%s\n",
-					 gdb_graph_kind_name(gdb_graph_node_kind(
-						 g, r->nodes[i])));
+			tsv_kind(b, g, r->nodes[i]);
 		}
 	} else if (!strcmp(q, "pathway") || !strcmp(q, "crosstalk")) {
 		graph_buf_puts(b, EDGE_HDR);
@@ -806,8 +900,8 @@ static int render_tsv(graph_buf *b, const gdb_graph *g,
 			for (uint64_t i = r->path_off[p];
 			     i < r->path_off[p + 1] && !b->err; i++) {
 				uint64_t s = i - r->path_off[p];
-				graph_buf_printf(b, "%llu\t",
-						 (unsigned long long)s);
+				put_u64(b, s);
+				graph_buf_put(b, "\t", 1);
 				graph_buf_tsv_str(b, gdb_graph_node_name(
 							     g, r->path_node[i]));
 				if (!s) {
@@ -826,9 +920,7 @@ static int render_tsv(graph_buf *b, const gdb_graph *g,
 							 : GDB_GRAPH_HOP_COST);
 					graph_buf_put(b, "\t", 1);
 					graph_buf_tsv_str(b, E.type);
-					graph_buf_printf(b, "\t%s\t",
-							 E.directed ? "true"
-								    : "false");
+					tsv_directed(b, E.directed);
 					put_float(b, E.conf);
 					graph_buf_put(b, "\t", 1);
 					graph_buf_tsv_str(b, E.network);
@@ -885,16 +977,19 @@ static int render_tsv(graph_buf *b, const gdb_graph *g,
 		graph_buf_puts(b, "node\tcomponent\tsize\n");
 		for (uint32_t i = 0; i < r->nnodes && !b->err; i++) {
 			graph_buf_tsv_str(b, gdb_graph_node_name(g, r->nodes[i]));
-			graph_buf_printf(b, "\t%d\t%u\n", r->dist[i],
-					 r->rows[r->dist[i]].size);
+			graph_buf_put(b, "\t", 1);
+			put_i64(b, r->dist[i]);
+			graph_buf_put(b, "\t", 1);
+			put_u64(b, r->rows[r->dist[i]].size);
+			graph_buf_put(b, "\n", 1);
 		}
 	} else if (!strcmp(q, "degree")) {
 		graph_buf_puts(b, "node\tdegree\tkind\n");
 		for (uint32_t i = 0; i < r->nnodes && !b->err; i++) {
 			graph_buf_tsv_str(b, gdb_graph_node_name(g, r->nodes[i]));
-			graph_buf_printf(b, "\t%d\t%s\n", r->dist[i],
-					 gdb_graph_kind_name(gdb_graph_node_kind(
-						 g, r->nodes[i])));
+			graph_buf_put(b, "\t", 1);
+			put_i64(b, r->dist[i]);
+			tsv_kind(b, g, r->nodes[i]);
 		}
 	} else {
 		return -EINVAL;
@@ -911,10 +1006,8 @@ static void json_nodes_dist(graph_buf *b, const gdb_graph *g,
 	for (uint32_t i = 0; i < r->nnodes && !b->err; i++) {
 		graph_buf_puts(b, i ? ",\n  {\"name\": " : "\n  {\"name\": ");
 		graph_buf_json_str(b, gdb_graph_node_name(g, r->nodes[i]));
-		graph_buf_printf(b, ", \"kind\": \"%s\"",
-				 gdb_graph_kind_name(gdb_graph_node_kind(g, r->nodes[i])));
-		if (r->dist)
-			graph_buf_printf(b, ", \"distance\": %d", r->dist[i]);
+		json_kind_dist(b, g, r->nodes[i], r->dist != NULL,
+			       r->dist ? r->dist[i] : 0);
 		graph_buf_puts(b, "}");
 	}
 	graph_buf_puts(b, r->nnodes ? "\n]" : "]");
@@ -952,15 +1045,13 @@ static int render_json(graph_buf *b, const gdb_graph *g,
 			gdb_graph_edge E;
 			uint32_t nb;
 			gdb_graph_edge_get(g, r->edges[i], &E);
-			nb = r->edir[i] == 2 ? E.src
-			     : r->edir[i] == 1 ? E.dst
-			     : E.src == r->center ? E.dst
-						  : E.src;
+			nb = neighbor_of(r, i, &E);
 			graph_buf_puts(b, i ? ",\n  {\"neighbor\": "
 					    : "\n  {\"neighbor\": ");
 			graph_buf_json_str(b, gdb_graph_node_name(g, nb));
-			graph_buf_printf(b, ", \"direction\": \"%s\", ",
-					 dir_name(r->edir[i]));
+			graph_buf_puts(b, ", \"direction\": \"");
+			graph_buf_puts(b, dir_name(r->edir[i]));
+			graph_buf_puts(b, "\", ");
 			json_edge_members(b, g, r->edges[i]);
 			graph_buf_puts(b, "}");
 		}
@@ -1122,7 +1213,9 @@ static int render_json(graph_buf *b, const gdb_graph *g,
 		for (uint32_t i = 0; i < r->nnodes && !b->err; i++) {
 			graph_buf_puts(b, i ? ",\n  {\"name\": " : "\n  {\"name\": ");
 			graph_buf_json_str(b, gdb_graph_node_name(g, r->nodes[i]));
-			graph_buf_printf(b, ", \"degree\": %d}", r->dist[i]);
+			graph_buf_puts(b, ", \"degree\": ");
+			put_i64(b, r->dist[i]);
+			graph_buf_put(b, "}", 1);
 		}
 		graph_buf_puts(b, r->nnodes ? "\n]}\n" : "]}\n");
 	} else {
