@@ -112,8 +112,10 @@ scan(const gdb_graph *g, const graph_nf *nf, uint32_t u, int dir,
 	return 0;
 }
 
-/* Ask for the first lines of local node l's lists (see scan_set). */
-static inline void prefetch_lists(const graph_net *N, uint32_t l, int dir)
+/* Ask for the first lines of local node l's lists (see scan_set);
+ * always_inline as edge_ahead() in render.c says. */
+static inline __attribute__((always_inline)) void
+prefetch_lists(const graph_net *N, uint32_t l, int dir)
 {
 	uint64_t k = N->out_off[l];
 
