@@ -146,6 +146,7 @@ typedef struct graph_net {
 	const uint64_t *out_off, *in_off;
 	const uint32_t *out_nbr, *out_eid, *in_nbr, *in_eid;
 	const float *out_conf, *in_conf;
+	uint64_t out_ndirected;	/* out entries of directed edges */
 	const uint64_t *pwid_off, *pwtitle_off, *pwmem_off, *node_pw_off;
 	const char *pwid_str, *pwtitle_str;
 	const uint32_t *pwmem, *node_pw;
