@@ -61,31 +61,16 @@ def string_files(d, n=80, links=500, seed=12):
     """STRING links (both directions, 7 channels), protein.info, aliases."""
     rng = Lcg(seed)
     prots = [f"9606.ENSP{200000 + i:011d}" for i in range(n)]
-    chans = ["neighborhood", "fusion", "cooccurence", "coexpression", "experimental",
-             "database", "textmining"]
     pairs = {}
     while len(pairs) < links:
         a, b = sorted((rng.below(n), rng.below(n)))
         if a != b:
-            pairs[(a, b)] = [rng.below(1000) for _ in chans] + [150 + rng.below(850)]
-    lk = os.path.join(d, "9606.protein.links.detailed.v12.0.txt")
-    with open(lk, "w") as f:
-        f.write("protein1 protein2 " + " ".join(chans) + " combined_score\n")
-        for (a, b), s in sorted(pairs.items()):
-            for x, y in ((a, b), (b, a)):
-                f.write(f"{prots[x]} {prots[y]} " + " ".join(map(str, s)) + "\n")
-    info = os.path.join(d, "9606.protein.info.v12.0.txt")
-    with open(info, "w") as f:
-        f.write("#string_protein_id\tpreferred_name\tprotein_size\tannotation\n")
-        for i, p in enumerate(prots):
-            # a few preferred names are the mixed graph's (joined)
-            f.write(f"{p}\t{'m%d' % (i * 5) if i % 4 == 0 else 'SG%d' % i}\t100\tx\n")
-    al = os.path.join(d, "9606.protein.aliases.v12.0.txt")
-    with open(al, "w") as f:
-        f.write("#string_protein_id\talias\tsource\n")
-        for i, p in enumerate(prots):
-            f.write(f"{p}\tP{i:05d}\tUniProt_AC\n")
-    return lk, info, al
+            pairs[(prots[a], prots[b])] = ([rng.below(1000) for _ in GC.STRING_CHANNELS]
+                                           + [150 + rng.below(850)])
+    # a few preferred names are the mixed graph's (joined)
+    info = [(p, f"m{i * 5}" if i % 4 == 0 else f"SG{i}", 100, "x") for i, p in enumerate(prots)]
+    aliases = [(p, f"P{i:05d}", "UniProt_AC") for i, p in enumerate(prots)]
+    return GC.write_string_files(d, pairs, info, aliases)
 
 
 @pytest.fixture(scope="module")
