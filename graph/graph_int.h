@@ -73,14 +73,22 @@ static inline void graph_qsort_r(void *base, size_t n, size_t size,
  * capped by its max; these are the text helpers on top of it. */
 typedef gdb_buf graph_buf;
 
+/* gdb_buf_add, with the common case (room left, no error) inline: a
+ * renderer puts many short pieces. */
 static inline void graph_buf_put(graph_buf *b, const char *s, size_t n)
 {
-	gdb_buf_add(b, s, n);
+	if (n && !b->err && b->cap - b->len >= n &&
+	    (!b->max || b->max - b->len >= n)) {
+		memcpy(b->p + b->len, s, n);
+		b->len += n;
+	} else {
+		gdb_buf_add(b, s, n);
+	}
 }
 
 static inline void graph_buf_puts(graph_buf *b, const char *s)
 {
-	gdb_buf_add(b, s, strlen(s));
+	graph_buf_put(b, s, strlen(s));
 }
 
 #define graph_buf_printf gdb_buf_printf
@@ -138,6 +146,7 @@ typedef struct graph_net {
 	const uint64_t *out_off, *in_off;
 	const uint32_t *out_nbr, *out_eid, *in_nbr, *in_eid;
 	const float *out_conf, *in_conf;
+	uint64_t out_ndirected;	/* out entries of directed edges */
 	const uint64_t *pwid_off, *pwtitle_off, *pwmem_off, *node_pw_off;
 	const char *pwid_str, *pwtitle_str;
 	const uint32_t *pwmem, *node_pw;
@@ -155,6 +164,7 @@ struct gdb_graph {
 	uint32_t *gname_len;
 	uint8_t *gkind;
 	uint32_t *rank;		/* gid -> position in name order */
+	uint32_t *byrank;	/* position in name order -> gid */
 	uint32_t **g2l;		/* per network: gid -> local or NONE */
 	uint32_t *gslot;	/* global name hash: gid + 1 */
 	uint32_t gmask;

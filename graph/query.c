@@ -28,6 +28,7 @@
 /* An adjacency entry that passed the filter. */
 typedef struct hit {
 	uint32_t net, eid, nbr;	/* nbr: global */
+	uint32_t at, lnbr;	/* the scanned node and nbr, local ids */
 	float conf;
 	uint8_t edir;		/* 1 out, 2 in, 3 undirected */
 } hit;
@@ -35,8 +36,76 @@ typedef struct hit {
 typedef int (*hit_fn)(void *arg, const hit *h);
 
 /*
- * Visit the matching edges at global node u. dir: OUT, IN or BOTH.
- * directed_only skips undirected edges (upstream/downstream).
+ * Whether a scan reads the out lists' edge indexes: not when the callback
+ * needs none (ids 0), every out entry is undirected (the index only says
+ * so) and no type filter applies. That is a third of the memory a count
+ * over a large undirected network (STRING) reads.
+ */
+static inline int scan_eids(const graph_net *N, const graph_nf *F, int ids)
+{
+	return ids || N->out_ndirected || !F->all_types;
+}
+
+/*
+ * Visit the matching edges at local node l of network i (see scan).
+ * @param ids 0 if cb reads no h->eid (see scan_eids)
+ * @return non-zero if cb stopped the scan.
+ */
+static inline __attribute__((always_inline)) int
+scan_net(const gdb_graph *g, const graph_nf *nf, uint32_t i, uint32_t l,
+	 int dir, int directed_only, int ids, hit_fn cb, void *arg)
+{
+	const graph_net *N = &g->nets[i];
+	const graph_nf *F = &nf[i];
+	int eids = scan_eids(N, F, ids);
+	hit h;
+
+	h.net = i;
+	h.at = l;
+	/* The out list holds directed out-edges and undirected edges; with
+	 * dir IN only its undirected entries count. */
+	for (uint64_t k = N->out_off[l], e = N->out_off[l + 1]; k < e; k++) {
+		uint32_t raw = eids ? N->out_eid[k] : GRAPH_UNDIR_BIT;
+		int und = (raw & GRAPH_UNDIR_BIT) != 0;
+		if (N->out_conf[k] < F->min_conf)
+			break;
+		if (und ? directed_only : !(dir & GDB_GRAPH_OUT))
+			continue;
+		h.eid = raw & GRAPH_EID_MASK;
+		if (!graph_nf_ok(N, F, h.eid))
+			continue;
+		h.lnbr = N->out_nbr[k];
+		h.nbr = N->l2g[h.lnbr];
+		h.conf = N->out_conf[k];
+		h.edir = und ? 3 : 1;
+		if (cb(arg, &h))
+			return 1;
+	}
+	if (!(dir & GDB_GRAPH_IN))
+		return 0;
+	for (uint64_t k = N->in_off[l], e = N->in_off[l + 1]; k < e; k++) {
+		if (N->in_conf[k] < F->min_conf)
+			break;
+		/* A directed self-loop is already in the out list. */
+		if ((dir & GDB_GRAPH_OUT) && N->in_nbr[k] == l)
+			continue;
+		h.eid = N->in_eid[k] & GRAPH_EID_MASK;
+		if (!graph_nf_ok(N, F, h.eid))
+			continue;
+		h.lnbr = N->in_nbr[k];
+		h.nbr = N->l2g[h.lnbr];
+		h.conf = N->in_conf[k];
+		h.edir = 2;
+		if (cb(arg, &h))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Visit the matching edges at global node u, network by network. dir:
+ * OUT, IN or BOTH. directed_only skips undirected edges
+ * (upstream/downstream).
  * @return non-zero if cb stopped the scan.
  */
 static inline __attribute__((always_inline)) int
@@ -44,56 +113,95 @@ scan(const gdb_graph *g, const graph_nf *nf, uint32_t u, int dir,
      int directed_only, hit_fn cb, void *arg)
 {
 	for (uint32_t i = 0; i < g->nnets; i++) {
-		const graph_net *N = &g->nets[i];
-		const graph_nf *F = &nf[i];
 		uint32_t l;
-		hit h;
-
-		if (!F->use)
+		if (!nf[i].use)
 			continue;
 		l = g->g2l[i][u];
 		if (l == GRAPH_NONE)
 			continue;
-		h.net = i;
-		/* The out list holds directed out-edges and undirected
-		 * edges; with dir IN only its undirected entries count. */
-		for (uint64_t k = N->out_off[l], e = N->out_off[l + 1]; k < e;
-		     k++) {
-			uint32_t raw = N->out_eid[k];
-			int und = (raw & GRAPH_UNDIR_BIT) != 0;
-			if (N->out_conf[k] < F->min_conf)
-				break;
-			if (und ? directed_only : !(dir & GDB_GRAPH_OUT))
-				continue;
-			h.eid = raw & GRAPH_EID_MASK;
-			if (!graph_nf_ok(N, F, h.eid))
-				continue;
-			h.nbr = N->l2g[N->out_nbr[k]];
-			h.conf = N->out_conf[k];
-			h.edir = und ? 3 : 1;
-			if (cb(arg, &h))
-				return 1;
-		}
-		if (!(dir & GDB_GRAPH_IN))
+		if (scan_net(g, nf, i, l, dir, directed_only, 1, cb, arg))
+			return 1;
+	}
+	return 0;
+}
+
+/* Ask for the first lines of local node l's lists (see scan_set);
+ * always_inline as edge_ahead() in render.c says. */
+static inline __attribute__((always_inline)) void
+prefetch_lists(const graph_net *N, uint32_t l, int dir, int eids)
+{
+	uint64_t k = N->out_off[l];
+
+	__builtin_prefetch(N->out_conf + k);
+	if (eids)
+		__builtin_prefetch(N->out_eid + k);
+	__builtin_prefetch(N->out_nbr + k);
+	if (dir & GDB_GRAPH_IN) {
+		k = N->in_off[l];
+		__builtin_prefetch(N->in_conf + k);
+		__builtin_prefetch(N->in_eid + k);
+		__builtin_prefetch(N->in_nbr + k);
+	}
+}
+
+#define SCAN_AHEAD 4	/* nodes whose lists are prefetched ahead */
+
+/*
+ * Visit the matching edges at each node of v[0 .. n), in no particular
+ * order: network by network, the nodes in local id order, so consecutive
+ * adjacency lists are near each other in the mapping, with the lists of
+ * the next few nodes prefetched (in the order of a node list each list is
+ * a cache and TLB miss waited for, which was most of the time of a k-hop
+ * on a large graph).
+ * @param lbits room for the largest network's bitmap of local nodes,
+ *              zeroed; left zeroed
+ * @param ls    room for n local ids
+ * @param ids   0 if cb reads no h->eid (see scan_eids)
+ */
+static inline __attribute__((always_inline)) int
+scan_set(const gdb_graph *g, const graph_nf *nf, const uint32_t *v, uint64_t n,
+	 uint64_t *lbits, uint32_t *ls, int dir, int directed_only, int ids,
+	 hit_fn cb, void *arg)
+{
+	for (uint32_t i = 0; i < g->nnets; i++) {
+		const uint32_t *g2l = g->g2l[i];
+		uint32_t words = g->nets[i].n / 64 + 1;
+		uint64_t m = 0;
+		int eids;
+		if (!nf[i].use)
 			continue;
-		for (uint64_t k = N->in_off[l], e = N->in_off[l + 1]; k < e;
-		     k++) {
-			if (N->in_conf[k] < F->min_conf)
-				break;
-			/* A directed self-loop is already in the out list. */
-			if ((dir & GDB_GRAPH_OUT) && N->in_nbr[k] == l)
-				continue;
-			h.eid = N->in_eid[k] & GRAPH_EID_MASK;
-			if (!graph_nf_ok(N, F, h.eid))
-				continue;
-			h.nbr = N->l2g[N->in_nbr[k]];
-			h.conf = N->in_conf[k];
-			h.edir = 2;
-			if (cb(arg, &h))
+		eids = scan_eids(&g->nets[i], &nf[i], ids);
+		for (uint64_t j = 0; j < n; j++)
+			if (g2l[v[j]] != GRAPH_NONE)
+				lbits[g2l[v[j]] / 64] |= 1ull << (g2l[v[j]] % 64);
+		for (uint32_t w = 0; w < words; w++) {
+			for (uint64_t b = lbits[w]; b; b &= b - 1)
+				ls[m++] = w * 64 + (uint32_t)__builtin_ctzll(b);
+			lbits[w] = 0;
+		}
+		for (uint64_t j = 0; j < m && j < SCAN_AHEAD; j++)
+			prefetch_lists(&g->nets[i], ls[j], dir, eids);
+		for (uint64_t j = 0; j < m; j++) {
+			if (j + SCAN_AHEAD < m)
+				prefetch_lists(&g->nets[i], ls[j + SCAN_AHEAD],
+					       dir, eids);
+			if (scan_net(g, nf, i, ls[j], dir, directed_only, ids,
+				     cb, arg))
 				return 1;
 		}
 	}
 	return 0;
+}
+
+/* Words of a bitmap with room for every local node of any network. */
+static size_t local_words(const gdb_graph *g)
+{
+	uint32_t most = 0;
+
+	for (uint32_t i = 0; i < g->nnets; i++)
+		if (g->nets[i].n > most)
+			most = g->nets[i].n;
+	return (size_t)most / 64 + 1;
 }
 
 void gdb_graph_result_free(gdb_graph_result *r)
@@ -259,30 +367,29 @@ static int bfs_visit(void *arg, const hit *h)
 }
 
 struct induced {
-	const gdb_graph *g;
-	const int32_t *pos;	/* node -> index in the kept list, or -1 */
-	uint32_t u, ul;		/* current source (global, local) */
+	const uint64_t *kept;	/* bit per global node: in the answer */
+	uint64_t **lkept;	/* per network, the same by local id */
 	gdb_graph_result *r;
 	uint64_t cap;
 	int err;
-	int need_both_ends;	/* crosstalk-style tests are done outside */
 };
 
-/* Keep an edge found from its source's out list (undirected: only from
- * the end stored as src, so each edge is counted once). */
+/*
+ * Keep an edge found in the out list of a kept node. An undirected edge
+ * is in the lists of both its ends and is kept from the one stored as its
+ * source: src <= dst (docs/GRAPH.md), so in the local ids of the list that
+ * is the end whose id is not above the neighbour's. Testing that, rather
+ * than reading edge.src, spares a random access into the edge columns per
+ * entry, which was most of the time of a k-hop on a large graph.
+ */
 static int induced_visit(void *arg, const hit *h)
 {
 	struct induced *s = arg;
-	const graph_net *N = &s->g->nets[h->net];
 	gdb_graph_result *r = s->r;
 
-	if (s->pos[h->nbr] < 0)
+	if (!(s->kept[h->nbr / 64] >> (h->nbr % 64) & 1))
 		return 0;
-	if (h->edir == 3 && N->l2g[N->src[h->eid]] != s->u)
-		return 0;
-	if (h->edir == 3 && N->src[h->eid] != N->dst[h->eid] &&
-	    N->l2g[N->src[h->eid]] == N->l2g[N->dst[h->eid]] &&
-	    s->g->g2l[h->net][s->u] != N->src[h->eid])
+	if (h->edir == 3 && h->lnbr < h->at)
 		return 0;
 	r->total_edges++;
 	if (r->nedges >= r->edge_limit) {
@@ -297,28 +404,92 @@ static int induced_visit(void *arg, const hit *h)
 	return 0;
 }
 
-/* Edges among r->nodes (which are in output order), in that order. */
+/* Count an edge found in the out list of a kept node, past edge_limit. */
+static int induced_count(void *arg, const hit *h)
+{
+	struct induced *s = arg;
+
+	/* Without branches (both tests go either way at random), and by
+	 * local id, so the scan need not map each neighbour to its global
+	 * id. */
+	s->r->total_edges +=
+		(s->lkept[h->net][h->lnbr / 64] >> (h->lnbr % 64) & 1) &
+		(h->edir != 3 || h->lnbr >= h->at);
+	return 0;
+}
+
+/*
+ * For each selected network, the bitmap kept by local id: every local node
+ * whose global node is kept (two local nodes may share one).
+ * @param out out: nnets bitmaps (NULL for networks not selected); free
+ *            each and the array
+ */
+static int local_kept(const gdb_graph *g, const graph_nf *nf,
+		      const uint64_t *kept, uint64_t ***out)
+{
+	uint64_t **lk = calloc(g->nnets ? g->nnets : 1, sizeof(*lk));
+
+	*out = lk;
+	if (!lk)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < g->nnets; i++) {
+		const graph_net *N = &g->nets[i];
+		if (!nf[i].use)
+			continue;
+		lk[i] = calloc((size_t)N->n / 64 + 1, 8);
+		if (!lk[i])
+			return -ENOMEM;
+		for (uint32_t l = 0; l < N->n; l++) {
+			uint32_t u = N->l2g[l];
+			lk[i][l / 64] |= (kept[u / 64] >> (u % 64) & 1) << (l % 64);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Edges among r->nodes (which are in output order), in that order; past
+ * edge_limit the rest are only counted, in scan_set's order.
+ */
 static int induced_edges(const gdb_graph *g, const graph_nf *nf,
 			 gdb_graph_result *r, int directed_only)
 {
-	int32_t *pos = malloc((size_t)(g->G ? g->G : 1) * 4);
+	uint64_t *kept = calloc((size_t)g->G / 64 + 1, 8);
+	uint64_t *lbits = calloc(local_words(g), 8);
+	uint32_t *ls = malloc(((size_t)r->nnodes + 1) * 4);
 	struct induced s = {0};
+	uint32_t i;
 
-	if (!pos)
+	if (!kept || !lbits || !ls) {
+		free(kept);
+		free(lbits);
+		free(ls);
 		return -ENOMEM;
-	memset(pos, 0xff, (size_t)g->G * 4);
-	for (uint32_t i = 0; i < r->nnodes; i++)
-		pos[r->nodes[i]] = (int32_t)i;
-	s.g = g;
-	s.pos = pos;
-	s.r = r;
-	s.cap = 0;
-	for (uint32_t i = 0; i < r->nnodes && !s.err; i++) {
-		s.u = r->nodes[i];
-		scan(g, nf, s.u, GDB_GRAPH_OUT, directed_only, induced_visit,
-		     &s);
 	}
-	free(pos);
+	for (i = 0; i < r->nnodes; i++)
+		kept[r->nodes[i] / 64] |= 1ull << (r->nodes[i] % 64);
+	s.kept = kept;
+	s.r = r;
+	for (i = 0; i < r->nnodes && r->nedges < r->edge_limit && !s.err; i++)
+		scan(g, nf, r->nodes[i], GDB_GRAPH_OUT, directed_only,
+		     induced_visit, &s);
+	if (!s.err && i < r->nnodes) {
+		uint64_t before = r->total_edges;
+		if ((s.err = local_kept(g, nf, kept, &s.lkept)) < 0)
+			goto out;
+		scan_set(g, nf, r->nodes + i, r->nnodes - i, lbits, ls,
+			 GDB_GRAPH_OUT, directed_only, 0, induced_count, &s);
+		if (r->total_edges > before)
+			r->truncated = 1;
+	}
+out:
+	if (s.lkept)
+		for (uint32_t n = 0; n < g->nnets; n++)
+			free(s.lkept[n]);
+	free(s.lkept);
+	free(kept);
+	free(lbits);
+	free(ls);
 	return s.err;
 }
 
@@ -333,14 +504,35 @@ static int dist_rank_order(const void *x, const void *y, void *arg)
 	return g->rank[a] < g->rank[b] ? -1 : g->rank[a] > g->rank[b];
 }
 
+/*
+ * Order v[0 .. n) by node rank (name order) through a bitmap of ranks:
+ * linear in n and G / 64, where qsort_r with a rank comparison was a
+ * tenth of a k-hop of a few thousand nodes. Ranks are distinct, so the
+ * order is the comparison sort's.
+ * @param rbits G bits, zeroed; left zeroed
+ */
+static void rank_sort(const gdb_graph *g, uint32_t *v, uint64_t n,
+		      uint64_t *rbits)
+{
+	uint64_t k = 0;
+
+	for (uint64_t i = 0; i < n; i++)
+		rbits[g->rank[v[i]] / 64] |= 1ull << (g->rank[v[i]] % 64);
+	for (uint32_t w = 0; k < n; w++) {
+		for (uint64_t b = rbits[w]; b; b &= b - 1)
+			v[k++] = g->byrank[w * 64 + (uint32_t)__builtin_ctzll(b)];
+		rbits[w] = 0;
+	}
+}
+
 int gdb_graph_khop(const gdb_graph *g, uint32_t node, unsigned k, int mode,
 		   const gdb_graph_filter *f, gdb_graph_result *r)
 {
 	graph_nf *nf = NULL;
 	struct bfs b = {0};
 	int dir, directed_only = mode != 0, rc = -ENOMEM;
-	uint64_t L, head = 0;
-	const void *ctx[2];
+	uint64_t L, head = 0, *bits = NULL;
+	uint32_t *ls = NULL;
 
 	result_init(r, mode == GDB_GRAPH_OUT  ? "downstream"
 		       : mode == GDB_GRAPH_IN ? "upstream"
@@ -353,23 +545,32 @@ int gdb_graph_khop(const gdb_graph *g, uint32_t node, unsigned k, int mode,
 	dir = mode ? mode : (f->dir ? f->dir : GDB_GRAPH_BOTH);
 	b.dist = malloc((size_t)g->G * 4);
 	b.q = malloc((size_t)g->G * 4);
-	if (!b.dist || !b.q)
+	ls = malloc((size_t)g->G * 4);
+	/* room for a bitmap of local nodes (scan_set), or of ranks */
+	bits = calloc(local_words(g) + (size_t)g->G / 64 + 1, 8);
+	if (!b.dist || !b.q || !ls || !bits)
 		goto out;
 	memset(b.dist, 0xff, (size_t)g->G * 4);
 	b.dist[node] = 0;
 	b.q[b.qn++] = node;
+	/* Level by level; the order within a level does not matter (it is
+	 * sorted below), so scan_set may take each level in its order. */
 	for (unsigned d = 1; d <= k; d++) {
 		uint64_t end = b.qn;
 		b.d = (int32_t)d;
-		for (; head < end; head++)
-			scan(g, nf, b.q[head], dir, directed_only, bfs_visit,
-			     &b);
+		scan_set(g, nf, b.q + head, end - head, bits, ls, dir,
+			 directed_only, 0, bfs_visit, &b);
+		head = end;
 		if (b.qn == end)
 			break;
 	}
-	ctx[0] = g;
-	ctx[1] = b.dist;
-	graph_qsort_r(b.q, (size_t)b.qn, 4, dist_rank_order, ctx);
+	/* Distance, then name: each level (contiguous in q) by rank. */
+	head = 0;
+	for (uint64_t i = 1; i <= b.qn; i++)
+		if (i == b.qn || b.dist[b.q[i]] != b.dist[b.q[head]]) {
+			rank_sort(g, b.q + head, i - head, bits);
+			head = i;
+		}
 	L = lim(f->limit, GDB_GRAPH_DEFAULT_NODE_LIMIT);
 	r->limit = L;
 	r->total_nodes = b.qn;
@@ -387,6 +588,8 @@ int gdb_graph_khop(const gdb_graph *g, uint32_t node, unsigned k, int mode,
 out:
 	free(b.dist);
 	free(b.q);
+	free(ls);
+	free(bits);
 	graph_nf_free(g, nf);
 	return rc;
 }

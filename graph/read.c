@@ -71,13 +71,16 @@ static int get_strings(const gdb_store *s, graph_net *N, const char *offname,
 	return 0;
 }
 
+/* One CSR direction; ndirected (may be NULL): entries without
+ * GRAPH_UNDIR_BIT. */
 static int get_csr(const gdb_store *s, graph_net *N, const char *pre,
 		   uint64_t A, const uint64_t **off, const uint32_t **nbr,
-		   const uint32_t **eid, const float **conf, char *err,
-		   size_t errlen)
+		   const uint32_t **eid, const float **conf,
+		   uint64_t *ndirected, char *err, size_t errlen)
 {
 	char name[32];
 	const void *p;
+	uint64_t nd = 0;
 
 	snprintf(name, sizeof(name), "%s.off", pre);
 	GDB_TRY(get(s, N, name, &p, ((uint64_t)N->n + 1) * 8, NULL, err,
@@ -97,10 +100,14 @@ static int get_csr(const gdb_store *s, graph_net *N, const char *pre,
 	snprintf(name, sizeof(name), "%s.conf", pre);
 	GDB_TRY(get(s, N, name, &p, A * 4, NULL, err, errlen));
 	*conf = p;
-	for (uint64_t i = 0; i < A; i++)
+	for (uint64_t i = 0; i < A; i++) {
 		if ((*nbr)[i] >= N->n || ((*eid)[i] & GRAPH_EID_MASK) >= N->m ||
 		    !((*conf)[i] >= 0.0f && (*conf)[i] <= 1.0f))
 			return bad(err, errlen, N, name, "entry out of range");
+		nd += !((*eid)[i] & GRAPH_UNDIR_BIT);
+	}
+	if (ndirected)
+		*ndirected = nd;
 	return 0;
 }
 
@@ -207,9 +214,10 @@ static int open_net(const gdb_store *s, graph_net *N, char *err,
 		    errlen));
 	N->chan = p;
 	GDB_TRY(get_csr(s, N, "out", N->nout, &N->out_off, &N->out_nbr,
-			&N->out_eid, &N->out_conf, err, errlen));
+			&N->out_eid, &N->out_conf, &N->out_ndirected, err,
+			errlen));
 	GDB_TRY(get_csr(s, N, "in", N->nin, &N->in_off, &N->in_nbr,
-			&N->in_eid, &N->in_conf, err, errlen));
+			&N->in_eid, &N->in_conf, NULL, err, errlen));
 	GDB_TRY(get_strings(s, N, "pw.id.off", "pw.id.str", N->npw,
 			    &N->pwid_off, &N->pwid_str, err, errlen));
 	GDB_TRY(get(s, N, "pw.title.off", &p, ((uint64_t)N->npw + 1) * 8, NULL,
@@ -302,7 +310,6 @@ static uint32_t pow2_at_least(uint64_t n)
 static int join_nodes(gdb_graph *g)
 {
 	uint64_t total = 0;
-	uint32_t *order;
 
 	for (uint32_t i = 0; i < g->nnets; i++)
 		total += g->nets[i].n;
@@ -360,18 +367,15 @@ static int join_nodes(gdb_graph *g)
 		for (uint32_t u = 0; u < N->n; u++)
 			g->g2l[i][N->l2g[u]] = u;
 	}
-	order = malloc((size_t)(g->G ? g->G : 1) * 4);
+	g->byrank = malloc((size_t)(g->G ? g->G : 1) * 4);
 	g->rank = malloc((size_t)(g->G ? g->G : 1) * 4);
-	if (!order || !g->rank) {
-		free(order);
+	if (!g->byrank || !g->rank)
 		return -ENOMEM;
-	}
 	for (uint32_t i = 0; i < g->G; i++)
-		order[i] = i;
-	graph_qsort_r(order, g->G, 4, name_order, g);
+		g->byrank[i] = i;
+	graph_qsort_r(g->byrank, g->G, 4, name_order, g);
 	for (uint32_t i = 0; i < g->G; i++)
-		g->rank[order[i]] = i;
-	free(order);
+		g->rank[g->byrank[i]] = i;
 	return 0;
 }
 
@@ -522,6 +526,7 @@ void gdb_graph_close(gdb_graph *g)
 	free(g->gname_len);
 	free(g->gkind);
 	free(g->rank);
+	free(g->byrank);
 	free(g->pid);
 	free(g->ptitle);
 	free(g->pent_off);

@@ -24,6 +24,20 @@
 
 void graph_buf_json_str(graph_buf *b, const char *s)
 {
+	size_t n = 0;
+
+	while (s[n] && (unsigned char)s[n] >= 0x20 && s[n] != '"' &&
+	       s[n] != '\\')
+		n++;
+	if (!s[n]) {	/* nothing to escape (names, types): one piece */
+		char *p = gdb_buf_room(b, n + 2);
+		if (p) {
+			p[0] = '"';
+			memcpy(p + 1, s, n);
+			p[n + 1] = '"';
+		}
+		return;
+	}
 	graph_buf_put(b, "\"", 1);
 	for (const char *p = s; *p; p++) {
 		unsigned char c = (unsigned char)*p;
@@ -97,11 +111,141 @@ void graph_buf_tsv_str(graph_buf *b, const char *s)
 	}
 }
 
-/* The shortest text that reads back as the same float (0.7f -> 0.7). */
+/* Decimal digits, as printf's %u / %llu writes them. */
+static void put_u64(graph_buf *b, uint64_t v)
+{
+	char tmp[20];
+	size_t n = sizeof(tmp);
+
+	do {
+		tmp[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	graph_buf_put(b, tmp + n, sizeof(tmp) - n);
+}
+
+/* As %d / %lld. */
+static void put_i64(graph_buf *b, int64_t v)
+{
+	if (v < 0) {
+		graph_buf_put(b, "-", 1);
+		put_u64(b, (uint64_t)0 - (uint64_t)v);
+	} else {
+		put_u64(b, (uint64_t)v);
+	}
+}
+
+static const uint64_t pow10_u64[] = {
+	1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+	10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+	100000000000ull, 1000000000000ull, 10000000000000ull,
+};
+
+/*
+ * float_text - put_float's text for 1e-4 <= v <= 1 (where "%g" writes no
+ * exponent), computed exactly in integers. v = m * 2^-k; for precision P
+ * the digits are D = v * 10^s rounded half to even (s = P - 1 - X, X the
+ * decimal exponent: printf rounds the exact value so), and the text reads
+ * back as v when D * 10^-s is within half an ulp of v (strtof rounds to
+ * nearest, ties to the even mantissa; the ulp below is half as wide at a
+ * power of two). Values scaled by 10^s * 2^k are integers below 2^67.
+ * @return the length written to out (at most 16), or 0 for other values
+ */
+static size_t float_text(float v, char *out)
+{
+	uint32_t bits, ex;
+	uint64_t m, D = 0;
+	int k, X, P, s = 0;
+	size_t n = 0;
+
+	memcpy(&bits, &v, 4);
+	ex = bits >> 23 & 0xff;
+	m = (bits & 0x7fffffu) | 0x800000u;
+	k = 150 - (int)ex;	/* v = m * 2^(ex - 127 - 23) */
+	if (bits >> 31 || ex == 0 || ex == 255 || k < 23 || k > 37 ||
+	    (k == 23 && m != 0x800000u))
+		return 0;	/* negative, zero, subnormal, not finite, > 1 */
+	/* X = floor(log10 v): the largest X with 10^X <= m * 2^-k */
+	for (X = -5; X < 0 && ((uint64_t)1 << k) <= m * pow10_u64[-X - 1];)
+		X++;
+	if (X < -4)
+		return 0;
+	for (P = 6; P <= 9; P++) {
+		unsigned __int128 N, T, V, unit, rem, half, dev;
+		int x = X;
+		s = P - 1 - x;
+		N = (unsigned __int128)m * pow10_u64[s];
+		D = (uint64_t)(N >> k);
+		rem = N - ((unsigned __int128)D << k);
+		half = (unsigned __int128)1 << (k - 1);
+		if (rem > half || (rem == half && (D & 1)))
+			D++;
+		if (D == pow10_u64[P]) {	/* rounded up to 10^(X+1) */
+			D = pow10_u64[P - 1];
+			x++;
+			s--;
+			if (x > 0)
+				return 0;
+		}
+		T = (unsigned __int128)D << k;
+		V = (unsigned __int128)m * pow10_u64[s];
+		unit = pow10_u64[s];	/* one ulp of v, scaled */
+		/* the distance to v in units of half the ulp on its side */
+		if (T >= V)
+			dev = 2 * (T - V);
+		else
+			dev = (m == 0x800000u ? 4 : 2) * (V - T);
+		if (dev > unit || (dev == unit && (m & 1)))
+			continue;
+		/* %g: no trailing zeros after the point, no point without */
+		{
+			char dig[10];
+			int nd = P;
+			while (s > 0 && D % 10 == 0) {
+				D /= 10;
+				s--;
+				nd--;
+			}
+			for (int i = nd - 1; i >= 0; i--) {
+				dig[i] = (char)('0' + D % 10);
+				D /= 10;
+			}
+			if (x >= 0) {	/* v = 1 */
+				memcpy(out, dig, (size_t)x + 1);
+				n = (size_t)x + 1;
+				if (s > 0) {
+					out[n++] = '.';
+					memcpy(out + n, dig + x + 1, (size_t)s);
+					n += (size_t)s;
+				}
+			} else {
+				out[n++] = '0';
+				out[n++] = '.';
+				for (int i = 0; i < -x - 1; i++)
+					out[n++] = '0';
+				memcpy(out + n, dig, (size_t)nd);
+				n += (size_t)nd;
+			}
+			return n;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The shortest of "%.6g" .. "%.9g" that reads back as the same float
+ * (0.7f -> "0.7"); confidences are computed by float_text, other values
+ * (and any float_text does not take) by printf and strtof.
+ */
 static void put_float(graph_buf *b, float v)
 {
 	char tmp[32];
+	size_t n = float_text(v, tmp);
 
+	if (n) {
+		graph_buf_put(b, tmp, n);
+		return;
+	}
 	for (int prec = 6; prec <= 9; prec++) {
 		snprintf(tmp, sizeof(tmp), "%.*g", prec, (double)v);
 		if (strtof(tmp, NULL) == v)
@@ -166,6 +310,17 @@ static const char *dir_name(unsigned d)
 	return d == 1 ? "out" : d == 2 ? "in" : d == 3 ? "undirected" : "";
 }
 
+/* The other end of neighbours row i (E: its edge). */
+static uint32_t neighbor_of(const gdb_graph_result *r, uint64_t i,
+			    const gdb_graph_edge *E)
+{
+	if (r->edir[i] == 2)
+		return E->src;
+	if (r->edir[i] == 1)
+		return E->dst;
+	return E->src == r->center ? E->dst : E->src;
+}
+
 static const char *net_label(const gdb_graph *g, int net)
 {
 	return net >= 0 ? gdb_graph_network_name(g, (uint32_t)net) : "all";
@@ -205,7 +360,6 @@ static void json_limit(graph_buf *b, const char *key, uint64_t v)
 		graph_buf_printf(b, "\"%s\": %llu", key, (unsigned long long)v);
 }
 
-/* An edge's attributes as JSON members (no braces). */
 /* A subgraph answer's caps and totals, as every subgraph format states. */
 static void json_subgraph_counts(graph_buf *b, const gdb_graph_result *r)
 {
@@ -219,6 +373,54 @@ static void json_subgraph_counts(graph_buf *b, const gdb_graph_result *r)
 			 r->truncated ? "true" : "false");
 }
 
+#define EDGE_AHEAD 8	/* rows ahead whose edge columns are prefetched */
+
+/*
+ * The edges of an answer are scattered over the edge columns (a cache and
+ * TLB miss per column and edge): ask for those of the edge EDGE_AHEAD rows
+ * on while row i is written. always_inline: GCC takes a static function
+ * that only prefetches for pure and drops its calls before inlining.
+ */
+static inline __attribute__((always_inline)) void
+edge_ahead(const gdb_graph *g, const gdb_graph_eref *e, uint64_t i, uint64_t n)
+{
+	const graph_net *N;
+	uint32_t k;
+
+	if (i + EDGE_AHEAD >= n)
+		return;
+	N = &g->nets[e[i + EDGE_AHEAD].net];
+	k = e[i + EDGE_AHEAD].eid;
+	__builtin_prefetch(N->src + k);
+	__builtin_prefetch(N->dst + k);
+	__builtin_prefetch(N->conf + k);
+	__builtin_prefetch(N->etype + k);
+	__builtin_prefetch(N->eflags + k);
+	__builtin_prefetch(N->evid + k);
+	if (N->nchan)
+		__builtin_prefetch(N->chan + (uint64_t)k * N->nchan);
+}
+
+/*
+ * Per-row text below is put piece by piece, without printf: a row is a few
+ * strings and numbers, and printf's per-call cost was most of the time of
+ * rendering a large answer.
+ */
+
+/* A node's ", \"kind\": \"...\"" and, with has_dist, ", \"distance\": d". */
+static void json_kind_dist(graph_buf *b, const gdb_graph *g, uint32_t node,
+			   int has_dist, int32_t d)
+{
+	graph_buf_puts(b, ", \"kind\": \"");
+	graph_buf_puts(b, gdb_graph_kind_name(gdb_graph_node_kind(g, node)));
+	graph_buf_put(b, "\"", 1);
+	if (has_dist) {
+		graph_buf_puts(b, ", \"distance\": ");
+		put_i64(b, d);
+	}
+}
+
+/* An edge's attributes as JSON members (no braces). */
 static void json_edge_members(graph_buf *b, const gdb_graph *g,
 			      gdb_graph_eref e)
 {
@@ -231,8 +433,9 @@ static void json_edge_members(graph_buf *b, const gdb_graph *g,
 	graph_buf_json_str(b, gdb_graph_node_name(g, E.dst));
 	graph_buf_puts(b, ", \"type\": ");
 	graph_buf_json_str(b, E.type);
-	graph_buf_printf(b, ", \"directed\": %s, \"confidence\": ",
-			 E.directed ? "true" : "false");
+	graph_buf_puts(b, ", \"directed\": ");
+	graph_buf_puts(b, E.directed ? "true" : "false");
+	graph_buf_puts(b, ", \"confidence\": ");
 	put_float(b, E.conf);
 	graph_buf_puts(b, ", \"network\": ");
 	graph_buf_json_str(b, E.network);
@@ -241,7 +444,8 @@ static void json_edge_members(graph_buf *b, const gdb_graph *g,
 	for (uint32_t c = 0; c < E.nchannels; c++) {
 		graph_buf_puts(b, ", ");
 		graph_buf_json_str(b, E.chan_names[c]);
-		graph_buf_printf(b, ": %u", E.chan[c]);
+		graph_buf_puts(b, ": ");
+		put_u64(b, E.chan[c]);
 	}
 }
 
@@ -250,6 +454,7 @@ static void json_edges(graph_buf *b, const gdb_graph *g,
 {
 	graph_buf_puts(b, "[");
 	for (uint64_t i = 0; i < n && !b->err; i++) {
+		edge_ahead(g, e, i, n);
 		graph_buf_puts(b, i ? ",\n  {" : "\n  {");
 		json_edge_members(b, g, e[i]);
 		graph_buf_puts(b, "}");
@@ -309,6 +514,7 @@ static int draw_nodes(const gdb_graph *g, const gdb_graph_result *r,
 	first_extra = k;
 	for (uint64_t i = 0; i < r->nedges; i++) {
 		gdb_graph_edge E;
+		edge_ahead(g, r->edges, i, r->nedges);
 		gdb_graph_edge_get(g, r->edges[i], &E);
 		if (!seen[E.src]) {
 			seen[E.src] = 1;
@@ -392,18 +598,18 @@ static void render_cyjs(graph_buf *b, const gdb_graph *g,
 		graph_buf_json_str(b, nm);
 		graph_buf_puts(b, ", \"name\": ");
 		graph_buf_json_str(b, nm);
-		graph_buf_printf(b, ", \"kind\": \"%s\"",
-				 gdb_graph_kind_name(gdb_graph_node_kind(g, v[i])));
-		if (d[i] >= 0)
-			graph_buf_printf(b, ", \"distance\": %d", d[i]);
+		json_kind_dist(b, g, v[i], d[i] >= 0, d[i]);
 		graph_buf_puts(b, "}}");
 	}
 	graph_buf_puts(b, "],\n\"edges\": [");
 	for (uint64_t i = 0; i < r->nedges && !b->err; i++) {
-		graph_buf_printf(b, "%s{\"data\": {\"id\": \"%s:%u\", ",
-				 i ? ",\n  " : "\n  ",
-				 gdb_graph_network_name(g, r->edges[i].net),
-				 r->edges[i].eid);
+		edge_ahead(g, r->edges, i, r->nedges);
+		graph_buf_puts(b, i ? ",\n  {\"data\": {\"id\": \""
+				    : "\n  {\"data\": {\"id\": \"");
+		graph_buf_puts(b, gdb_graph_network_name(g, r->edges[i].net));
+		graph_buf_put(b, ":", 1);
+		put_u64(b, r->edges[i].eid);
+		graph_buf_puts(b, "\", ");
 		json_edge_members(b, g, r->edges[i]);
 		graph_buf_puts(b, "}}");
 	}
@@ -480,26 +686,32 @@ static void render_graphml(graph_buf *b, const gdb_graph *g,
 	for (uint32_t i = 0; i < n && !b->err; i++) {
 		graph_buf_puts(b, "    <node id=\"");
 		graph_buf_xml_str(b, gdb_graph_node_name(g, v[i]));
-		graph_buf_printf(b, "\"><data key=\"kind\">%s</data>",
-				 gdb_graph_kind_name(gdb_graph_node_kind(g, v[i])));
-		if (d[i] >= 0)
-			graph_buf_printf(b, "<data key=\"distance\">%d</data>",
-					 d[i]);
+		graph_buf_puts(b, "\"><data key=\"kind\">");
+		graph_buf_puts(b, gdb_graph_kind_name(
+					  gdb_graph_node_kind(g, v[i])));
+		graph_buf_puts(b, "</data>");
+		if (d[i] >= 0) {
+			graph_buf_puts(b, "<data key=\"distance\">");
+			put_i64(b, d[i]);
+			graph_buf_puts(b, "</data>");
+		}
 		graph_buf_puts(b, "</node>\n");
 	}
 	for (uint64_t i = 0; i < r->nedges && !b->err; i++) {
 		gdb_graph_edge E;
+		edge_ahead(g, r->edges, i, r->nedges);
 		gdb_graph_edge_get(g, r->edges[i], &E);
-		graph_buf_printf(b, "    <edge id=\"e%llu\" source=\"",
-				 (unsigned long long)i);
+		graph_buf_puts(b, "    <edge id=\"e");
+		put_u64(b, i);
+		graph_buf_puts(b, "\" source=\"");
 		graph_buf_xml_str(b, gdb_graph_node_name(g, E.src));
 		graph_buf_puts(b, "\" target=\"");
 		graph_buf_xml_str(b, gdb_graph_node_name(g, E.dst));
 		graph_buf_puts(b, "\"><data key=\"type\">");
 		graph_buf_xml_str(b, E.type);
-		graph_buf_printf(b, "</data><data key=\"directed\">%s</data>"
-				 "<data key=\"confidence\">",
-				 E.directed ? "true" : "false");
+		graph_buf_puts(b, "</data><data key=\"directed\">");
+		graph_buf_puts(b, E.directed ? "true" : "false");
+		graph_buf_puts(b, "</data><data key=\"confidence\">");
 		put_float(b, E.conf);
 		graph_buf_puts(b, "</data><data key=\"network\">");
 		graph_buf_xml_str(b, E.network);
@@ -510,9 +722,13 @@ static void render_graphml(graph_buf *b, const gdb_graph *g,
 			graph_buf_puts(b, "</data>");
 		}
 		for (uint32_t c = 0; c < E.nchannels && c < nchan; c++)
-			if (!strcmp(E.chan_names[c], chan_names[c]))
-				graph_buf_printf(b, "<data key=\"c%u\">%u</data>",
-						 c, E.chan[c]);
+			if (!strcmp(E.chan_names[c], chan_names[c])) {
+				graph_buf_puts(b, "<data key=\"c");
+				put_u64(b, c);
+				graph_buf_puts(b, "\">");
+				put_u64(b, E.chan[c]);
+				graph_buf_puts(b, "</data>");
+			}
 		graph_buf_puts(b, "</edge>\n");
 	}
 	graph_buf_puts(b, "  </graph>\n</graphml>\n");
@@ -542,17 +758,23 @@ static void render_dot(graph_buf *b, const gdb_graph *g,
 		unsigned k = gdb_graph_node_kind(g, v[i]);
 		graph_buf_puts(b, "  ");
 		dot_str(b, gdb_graph_node_name(g, v[i]));
-		graph_buf_printf(b, " [kind=\"%s\"%s", gdb_graph_kind_name(k),
-				 k == GDB_GRAPH_COMPOUND ? ", shape=ellipse"
-				 : k == GDB_GRAPH_REACTION ? ", shape=diamond"
-							   : "");
-		if (d[i] >= 0)
-			graph_buf_printf(b, ", distance=%d", d[i]);
+		graph_buf_puts(b, " [kind=\"");
+		graph_buf_puts(b, gdb_graph_kind_name(k));
+		graph_buf_put(b, "\"", 1);
+		if (k == GDB_GRAPH_COMPOUND)
+			graph_buf_puts(b, ", shape=ellipse");
+		else if (k == GDB_GRAPH_REACTION)
+			graph_buf_puts(b, ", shape=diamond");
+		if (d[i] >= 0) {
+			graph_buf_puts(b, ", distance=");
+			put_i64(b, d[i]);
+		}
 		graph_buf_puts(b, "];\n");
 	}
 	for (uint64_t i = 0; i < r->nedges && !b->err; i++) {
 		gdb_graph_edge E;
 		const char *arrow;
+		edge_ahead(g, r->edges, i, r->nedges);
 		gdb_graph_edge_get(g, r->edges[i], &E);
 		arrow = !E.directed ? "none"
 			: strstr(E.type, "inhibit") || strstr(E.type, "repress")
@@ -574,8 +796,9 @@ static void render_dot(graph_buf *b, const gdb_graph *g,
 			graph_buf_puts(b, ", evidence=");
 			dot_str(b, E.evidence);
 		}
-		graph_buf_printf(b, ", arrowhead=%s%s];\n", arrow,
-				 E.directed ? "" : ", dir=none");
+		graph_buf_puts(b, ", arrowhead=");
+		graph_buf_puts(b, arrow);
+		graph_buf_puts(b, E.directed ? "];\n" : ", dir=none];\n");
 	}
 	graph_buf_puts(b, "}\n");
 }
@@ -592,6 +815,7 @@ static void render_sif(graph_buf *b, const gdb_graph *g,
 	}
 	for (uint64_t i = 0; i < r->nedges && !b->err; i++) {
 		gdb_graph_edge E;
+		edge_ahead(g, r->edges, i, r->nedges);
 		gdb_graph_edge_get(g, r->edges[i], &E);
 		has[E.src] = has[E.dst] = 1;
 		graph_buf_tsv_str(b, gdb_graph_node_name(g, E.src));
@@ -611,6 +835,12 @@ static void render_sif(graph_buf *b, const gdb_graph *g,
 
 /* ------------------------------------------------------- per-query TSV */
 
+/* A directed column between TABs. */
+static void tsv_directed(graph_buf *b, int directed)
+{
+	graph_buf_puts(b, directed ? "\ttrue\t" : "\tfalse\t");
+}
+
 static void tsv_edge_row(graph_buf *b, const gdb_graph *g, gdb_graph_eref e)
 {
 	gdb_graph_edge E;
@@ -621,7 +851,7 @@ static void tsv_edge_row(graph_buf *b, const gdb_graph *g, gdb_graph_eref e)
 	graph_buf_tsv_str(b, gdb_graph_node_name(g, E.dst));
 	graph_buf_put(b, "\t", 1);
 	graph_buf_tsv_str(b, E.type);
-	graph_buf_printf(b, "\t%s\t", E.directed ? "true" : "false");
+	tsv_directed(b, E.directed);
 	put_float(b, E.conf);
 	graph_buf_put(b, "\t", 1);
 	graph_buf_tsv_str(b, E.network);
@@ -632,6 +862,14 @@ static void tsv_edge_row(graph_buf *b, const gdb_graph *g, gdb_graph_eref e)
 
 static const char EDGE_HDR[] =
 	"source\ttarget\ttype\tdirected\tconfidence\tnetwork\tevidence\n";
+
+/* TAB, the node's kind, newline. */
+static void tsv_kind(graph_buf *b, const gdb_graph *g, uint32_t node)
+{
+	graph_buf_put(b, "\t", 1);
+	graph_buf_puts(b, gdb_graph_kind_name(gdb_graph_node_kind(g, node)));
+	graph_buf_put(b, "\n", 1);
+}
 
 static void tsv_path_nodes(graph_buf *b, const gdb_graph *g,
 			   const gdb_graph_result *r, uint32_t p)
@@ -654,14 +892,13 @@ static int render_tsv(graph_buf *b, const gdb_graph *g,
 		for (uint64_t i = 0; i < r->nedges && !b->err; i++) {
 			gdb_graph_edge E;
 			uint32_t nb;
+			edge_ahead(g, r->edges, i, r->nedges);
 			gdb_graph_edge_get(g, r->edges[i], &E);
-			nb = E.src == r->center ? E.dst : E.src;
-			if (r->edir[i] == 2)
-				nb = E.src;
-			else if (r->edir[i] == 1)
-				nb = E.dst;
+			nb = neighbor_of(r, i, &E);
 			graph_buf_tsv_str(b, gdb_graph_node_name(g, nb));
-			graph_buf_printf(b, "\t%s\t", dir_name(r->edir[i]));
+			graph_buf_put(b, "\t", 1);
+			graph_buf_puts(b, dir_name(r->edir[i]));
+			graph_buf_put(b, "\t", 1);
 			graph_buf_tsv_str(b, E.type);
 			graph_buf_put(b, "\t", 1);
 			put_float(b, E.conf);
@@ -676,22 +913,22 @@ static int render_tsv(graph_buf *b, const gdb_graph *g,
 		graph_buf_puts(b, "node\tdistance\tkind\n");
 		for (uint32_t i = 0; i < r->nnodes && !b->err; i++) {
 			graph_buf_tsv_str(b, gdb_graph_node_name(g, r->nodes[i]));
-			graph_buf_printf(b, "\t%d\t%s\n", r->dist[i],
-					 gdb_graph_kind_name(gdb_graph_node_kind(
-						 g, r->nodes[i])));
+			graph_buf_put(b, "\t", 1);
+			put_i64(b, r->dist[i]);
+			tsv_kind(b, g, r->nodes[i]);
 		}
 	} else if (!strcmp(q, "members")) {
 		graph_buf_puts(b, "node\tkind\n");
 		for (uint32_t i = 0; i < r->nnodes && !b->err; i++) {
 			graph_buf_tsv_str(b, gdb_graph_node_name(g, r->nodes[i]));
-			graph_buf_printf(b, "\t%s\n",
-					 gdb_graph_kind_name(gdb_graph_node_kind(
-						 g, r->nodes[i])));
+			tsv_kind(b, g, r->nodes[i]);
 		}
 	} else if (!strcmp(q, "pathway") || !strcmp(q, "crosstalk")) {
 		graph_buf_puts(b, EDGE_HDR);
-		for (uint64_t i = 0; i < r->nedges && !b->err; i++)
+		for (uint64_t i = 0; i < r->nedges && !b->err; i++) {
+			edge_ahead(g, r->edges, i, r->nedges);
 			tsv_edge_row(b, g, r->edges[i]);
+		}
 	} else if (!strcmp(q, "path")) {
 		double cost = 0;
 		graph_buf_puts(b, "step\tnode\ttype\tdirected\tconfidence\t"
@@ -700,8 +937,8 @@ static int render_tsv(graph_buf *b, const gdb_graph *g,
 			for (uint64_t i = r->path_off[p];
 			     i < r->path_off[p + 1] && !b->err; i++) {
 				uint64_t s = i - r->path_off[p];
-				graph_buf_printf(b, "%llu\t",
-						 (unsigned long long)s);
+				put_u64(b, s);
+				graph_buf_put(b, "\t", 1);
 				graph_buf_tsv_str(b, gdb_graph_node_name(
 							     g, r->path_node[i]));
 				if (!s) {
@@ -720,9 +957,7 @@ static int render_tsv(graph_buf *b, const gdb_graph *g,
 							 : GDB_GRAPH_HOP_COST);
 					graph_buf_put(b, "\t", 1);
 					graph_buf_tsv_str(b, E.type);
-					graph_buf_printf(b, "\t%s\t",
-							 E.directed ? "true"
-								    : "false");
+					tsv_directed(b, E.directed);
 					put_float(b, E.conf);
 					graph_buf_put(b, "\t", 1);
 					graph_buf_tsv_str(b, E.network);
@@ -779,16 +1014,19 @@ static int render_tsv(graph_buf *b, const gdb_graph *g,
 		graph_buf_puts(b, "node\tcomponent\tsize\n");
 		for (uint32_t i = 0; i < r->nnodes && !b->err; i++) {
 			graph_buf_tsv_str(b, gdb_graph_node_name(g, r->nodes[i]));
-			graph_buf_printf(b, "\t%d\t%u\n", r->dist[i],
-					 r->rows[r->dist[i]].size);
+			graph_buf_put(b, "\t", 1);
+			put_i64(b, r->dist[i]);
+			graph_buf_put(b, "\t", 1);
+			put_u64(b, r->rows[r->dist[i]].size);
+			graph_buf_put(b, "\n", 1);
 		}
 	} else if (!strcmp(q, "degree")) {
 		graph_buf_puts(b, "node\tdegree\tkind\n");
 		for (uint32_t i = 0; i < r->nnodes && !b->err; i++) {
 			graph_buf_tsv_str(b, gdb_graph_node_name(g, r->nodes[i]));
-			graph_buf_printf(b, "\t%d\t%s\n", r->dist[i],
-					 gdb_graph_kind_name(gdb_graph_node_kind(
-						 g, r->nodes[i])));
+			graph_buf_put(b, "\t", 1);
+			put_i64(b, r->dist[i]);
+			tsv_kind(b, g, r->nodes[i]);
 		}
 	} else {
 		return -EINVAL;
@@ -805,10 +1043,8 @@ static void json_nodes_dist(graph_buf *b, const gdb_graph *g,
 	for (uint32_t i = 0; i < r->nnodes && !b->err; i++) {
 		graph_buf_puts(b, i ? ",\n  {\"name\": " : "\n  {\"name\": ");
 		graph_buf_json_str(b, gdb_graph_node_name(g, r->nodes[i]));
-		graph_buf_printf(b, ", \"kind\": \"%s\"",
-				 gdb_graph_kind_name(gdb_graph_node_kind(g, r->nodes[i])));
-		if (r->dist)
-			graph_buf_printf(b, ", \"distance\": %d", r->dist[i]);
+		json_kind_dist(b, g, r->nodes[i], r->dist != NULL,
+			       r->dist ? r->dist[i] : 0);
 		graph_buf_puts(b, "}");
 	}
 	graph_buf_puts(b, r->nnodes ? "\n]" : "]");
@@ -845,16 +1081,15 @@ static int render_json(graph_buf *b, const gdb_graph *g,
 		for (uint64_t i = 0; i < r->nedges && !b->err; i++) {
 			gdb_graph_edge E;
 			uint32_t nb;
+			edge_ahead(g, r->edges, i, r->nedges);
 			gdb_graph_edge_get(g, r->edges[i], &E);
-			nb = r->edir[i] == 2 ? E.src
-			     : r->edir[i] == 1 ? E.dst
-			     : E.src == r->center ? E.dst
-						  : E.src;
+			nb = neighbor_of(r, i, &E);
 			graph_buf_puts(b, i ? ",\n  {\"neighbor\": "
 					    : "\n  {\"neighbor\": ");
 			graph_buf_json_str(b, gdb_graph_node_name(g, nb));
-			graph_buf_printf(b, ", \"direction\": \"%s\", ",
-					 dir_name(r->edir[i]));
+			graph_buf_puts(b, ", \"direction\": \"");
+			graph_buf_puts(b, dir_name(r->edir[i]));
+			graph_buf_puts(b, "\", ");
 			json_edge_members(b, g, r->edges[i]);
 			graph_buf_puts(b, "}");
 		}
@@ -1016,7 +1251,9 @@ static int render_json(graph_buf *b, const gdb_graph *g,
 		for (uint32_t i = 0; i < r->nnodes && !b->err; i++) {
 			graph_buf_puts(b, i ? ",\n  {\"name\": " : "\n  {\"name\": ");
 			graph_buf_json_str(b, gdb_graph_node_name(g, r->nodes[i]));
-			graph_buf_printf(b, ", \"degree\": %d}", r->dist[i]);
+			graph_buf_puts(b, ", \"degree\": ");
+			put_i64(b, r->dist[i]);
+			graph_buf_put(b, "}", 1);
 		}
 		graph_buf_puts(b, r->nnodes ? "\n]}\n" : "]}\n");
 	} else {

@@ -266,41 +266,52 @@ def scale_free_tsv(path, n, m_attach, seed, directed_share=0.5, types=("activati
     return model
 
 
+STRING_CHANNELS = ["neighborhood", "fusion", "cooccurence", "coexpression", "experimental",
+                   "database", "textmining"]
+
+
+def write_string_files(dirpath, pairs, info, aliases):
+    """STRING's links (each pair listed both ways, as STRING does: the
+    channels of STRING_CHANNELS then combined_score), protein.info and
+    aliases files. pairs: {(id, id): scores}; info: [(id, preferred name,
+    size, annotation)]; aliases: [(id, alias, source)]. Returns the paths."""
+    links = os.path.join(dirpath, "9606.protein.links.detailed.v12.0.txt")
+    with open(links, "w") as f:
+        f.write("protein1 protein2 " + " ".join(STRING_CHANNELS) + " combined_score\n")
+        for (a, b), s in sorted(pairs.items()):
+            for x, y in ((a, b), (b, a)):
+                f.write(f"{x} {y} " + " ".join(map(str, s)) + "\n")
+    ipath = os.path.join(dirpath, "9606.protein.info.v12.0.txt")
+    with open(ipath, "w") as f:
+        f.write("#string_protein_id\tpreferred_name\tprotein_size\tannotation\n")
+        f.writelines(f"{p}\t{n}\t{size}\t{note}\n" for p, n, size, note in info)
+    apath = os.path.join(dirpath, "9606.protein.aliases.v12.0.txt")
+    with open(apath, "w") as f:
+        f.write("#string_protein_id\talias\tsource\n")
+        f.writelines(f"{p}\t{a}\t{src}\n" for p, a, src in aliases)
+    return links, ipath, apath
+
+
 def write_string(dirpath, n_prot=60, n_links=400, seed=7, detailed=True):
     """Deterministic STRING-format files: links (both directions listed, as
     STRING does), protein.info and aliases. Returns (paths, model, info)."""
     rng = random.Random(seed)
     prots = [f"9606.ENSP{100000 + i:011d}" for i in range(n_prot)]
     names = {p: f"GENE{i}" for i, p in enumerate(prots)}
-    chans = ["neighborhood", "fusion", "cooccurence", "coexpression", "experimental",
-             "database", "textmining"]
     pairs = {}
     while len(pairs) < n_links:
         a, b = rng.sample(prots, 2)
         if (b, a) in pairs:
             continue
-        pairs[(a, b)] = [rng.randrange(0, 1000) for _ in chans] + [rng.randrange(150, 1000)]
-    links = os.path.join(dirpath, "9606.protein.links.detailed.v12.0.txt")
-    with open(links, "w") as f:
-        f.write("protein1 protein2 " + " ".join(chans) + " combined_score\n")
-        for (a, b), s in sorted(pairs.items()):
-            for x, y in ((a, b), (b, a)):
-                f.write(f"{x} {y} " + " ".join(map(str, s)) + "\n")
-    info = os.path.join(dirpath, "9606.protein.info.v12.0.txt")
-    with open(info, "w") as f:
-        f.write("#string_protein_id\tpreferred_name\tprotein_size\tannotation\n")
-        for p in prots:
-            f.write(f"{p}\t{names[p]}\t{rng.randrange(100, 900)}\tsome protein; annotation\n")
-    aliases = os.path.join(dirpath, "9606.protein.aliases.v12.0.txt")
-    with open(aliases, "w") as f:
-        f.write("#string_protein_id\talias\tsource\n")
-        for i, p in enumerate(prots):
-            f.write(f"{p}\t{7000 + i}\tEnsembl_HGNC_entrez_id\n")
-            f.write(f"{p}\tP{i:05d}\tUniProt_AC\n")
+        pairs[(a, b)] = [rng.randrange(0, 1000) for _ in STRING_CHANNELS] + [rng.randrange(150, 1000)]
+    info = [(p, names[p], rng.randrange(100, 900), "some protein; annotation") for p in prots]
+    aliases = [row for i, p in enumerate(prots)
+               for row in ((p, str(7000 + i), "Ensembl_HGNC_entrez_id"), (p, f"P{i:05d}", "UniProt_AC"))]
+    files = write_string_files(dirpath, pairs, info, aliases)
     model = Model()
     for (a, b), s in pairs.items():
         model.edge(names[a], names[b], "association", False, s[-1] / 1000)
-    return (links, info, aliases), model, names
+    return files, model, names
 
 
 def write_biogrid(path, n=40, rows=150, seed=5):

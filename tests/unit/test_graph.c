@@ -475,9 +475,135 @@ static void selftest_provider(const char *dir)
 	gdb_store_close(s);
 }
 
+/* Confidences as the renderers wrote them with printf: the shortest of
+ * "%.6g" .. "%.9g" that reads back as the same float. */
+static void conf_text_ref(float v, char *out, size_t n)
+{
+	for (int prec = 6; prec <= 9; prec++) {
+		snprintf(out, n, "%.*g", prec, (double)v);
+		if (strtof(out, NULL) == v)
+			break;
+	}
+}
+
+static int float_desc(const void *x, const void *y)
+{
+	float a = *(const float *)x, b = *(const float *)y;
+
+	return a > b ? -1 : a < b;
+}
+
+/*
+ * The renderers format confidences without printf (graph/render.c
+ * float_text, checked on every float in [2^-14, 1] when written): here
+ * a sample through the public path, a node with one edge per value
+ * (STRING's k/1000, k/10000, every 4001st float of [1e-5, 1], powers of
+ * two and their neighbours, 0 and the smallest floats) and the rows of
+ * its neighbors TSV against printf.
+ */
+static void selftest_conf_text(const char *dir)
+{
+	gdb_graph_builder *b;
+	gdb_txn *t;
+	gdb_store *s;
+	gdb_graph *g;
+	gdb_graph_filter f;
+	gdb_graph_result r;
+	char err[512], *out = NULL, *line, *save = NULL;
+	size_t len, nv = 0, row = 0;
+	uint32_t h, x, type;
+	float *v = malloc(200000 * sizeof(float));
+	uint32_t lo, hi, u;
+	gdb_provenance prov = {0};
+
+	if (!v) {
+		failures++;
+		return;
+	}
+	for (int k = 0; k <= 1000; k++)
+		v[nv++] = (float)(k / 1000.0);
+	for (int k = 1; k < 10000; k++)
+		if (k % 10)
+			v[nv++] = (float)(k / 10000.0);
+	lo = 0x3727c5ac;	/* 1e-5f */
+	hi = 0x3f800000;	/* 1.0f */
+	for (u = lo; u < hi; u += 4001)
+		memcpy(&v[nv++], &u, 4);
+	for (int e = 1; e <= 40; e++) {
+		float p = ldexpf(1.0f, -e);
+		v[nv++] = p;
+		v[nv++] = nextafterf(p, 0.0f);
+		v[nv++] = nextafterf(p, 1.0f);
+	}
+	v[nv++] = nextafterf(1.0f, 0.0f);
+	v[nv++] = nextafterf(1e-4f, 0.0f);
+	v[nv++] = nextafterf(1e-4f, 1.0f);
+	v[nv++] = 1e-4f;
+	u = 1;			/* the smallest subnormal */
+	memcpy(&v[nv++], &u, 4);
+	qsort(v, nv, sizeof(float), float_desc);
+	{
+		size_t k = 0;
+		for (size_t i = 0; i < nv; i++)
+			if (!k || v[i] != v[k - 1])
+				v[k++] = v[i];
+		nv = k;
+	}
+	CHECK(gdb_store_init(dir, err, sizeof(err)) == 0, "%s", err);
+	CHECK(gdb_graph_builder_new(&b) == 0, "new");
+	CHECK(gdb_graph_node_add(b, "H", GDB_GRAPH_GENE, &h) == 1, "H");
+	CHECK(gdb_graph_node_add(b, "X", GDB_GRAPH_GENE, &x) == 1, "X");
+	type = (uint32_t)gdb_graph_type_add(b, "t");
+	for (size_t i = 0; i < nv; i++)
+		CHECK(gdb_graph_edge_add(b, h, x, type, 1, v[i], NULL,
+					 NULL) == 0, "edge %zu", i);
+	CHECK(gdb_txn_begin(dir, &t, err, sizeof(err)) == 0, "%s", err);
+	CHECK(gdb_txn_object_begin(t, GDB_OBJECT_SECTIONS, "c", err,
+				   sizeof(err)) == 0, "%s", err);
+	CHECK(gdb_graph_builder_write(b, t, NULL, err, sizeof(err)) == 0, "%s",
+	      err);
+	prov.target = "c";
+	prov.source = "test";
+	prov.command = "test_graph";
+	CHECK(gdb_txn_provenance(t, &prov) == 0, "prov");
+	CHECK(gdb_txn_commit(t, NULL, err, sizeof(err)) == 0, "%s", err);
+	gdb_graph_builder_free(b);
+	CHECK(gdb_store_open(dir, 0, &s, err, sizeof(err)) == 0, "%s", err);
+	CHECK(gdb_graph_open(s, &g, err, sizeof(err)) == 0, "%s", err);
+	gdb_graph_filter_init(&f);
+	f.limit = UINT64_MAX;
+	CHECK(gdb_graph_neighbors(g, h, &f, &r) == 0, "neighbors");
+	CHECK(gdb_graph_render(g, &r, GDB_GRAPH_TSV, 1 << 26, &out, &len) == 0,
+	      "tsv");
+	/* rows: X, out, t, confidence, c, evidence; by confidence, highest
+	 * first, as v */
+	for (line = out ? strtok_r(out, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *c = line, want[32];
+		if (!row++)
+			continue;	/* header */
+		for (int tab = 0; tab < 3 && c; tab++)
+			c = strchr(c, '\t') ? strchr(c, '\t') + 1 : NULL;
+		if (!c || row - 2 >= nv) {
+			CHECK(0, "row %zu: %s", row, line);
+			break;
+		}
+		*strchr(c, '\t') = 0;
+		conf_text_ref(v[row - 2], want, sizeof(want));
+		CHECK(!strcmp(c, want), "confidence %a: \"%s\", printf \"%s\"",
+		      (double)v[row - 2], c, want);
+	}
+	CHECK(row == nv + 1, "%zu rows for %zu confidences", row - 1, nv);
+	free(out);
+	gdb_graph_result_free(&r);
+	gdb_graph_close(g);
+	gdb_store_close(s);
+	free(v);
+}
+
 int main(int argc, char **argv)
 {
-	char dir[] = "/tmp/test_graph.XXXXXX";
+	char dir[] = "/tmp/test_graph.XXXXXX", dir2[64] = "";
 	char cmd[512];
 
 	if (argc >= 3 && !strcmp(argv[1], "query"))
@@ -498,7 +624,10 @@ int main(int argc, char **argv)
 		selftest_queries(dir);
 		selftest_provider(dir);
 	}
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	strcat(dir2, dir);
+	strcat(dir2, ".conf");
+	selftest_conf_text(dir2);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", dir, dir2);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
 	if (failures) {
