@@ -22,25 +22,11 @@
 
 /* ---------------------------------------------------------- text */
 
-void graph_buf_json_str(graph_buf *b, const char *s)
+/* The JSON escape of s, without quotes. */
+static void json_body(graph_buf *b, const char *s)
 {
-	size_t n = 0;
-
-	while (s[n] && (unsigned char)s[n] >= 0x20 && s[n] != '"' &&
-	       s[n] != '\\')
-		n++;
-	if (!s[n]) {	/* nothing to escape (names, types): one piece */
-		char *p = gdb_buf_room(b, n + 2);
-		if (p) {
-			p[0] = '"';
-			memcpy(p + 1, s, n);
-			p[n + 1] = '"';
-		}
-		return;
-	}
-	graph_buf_put(b, "\"", 1);
 	for (const char *p = s; *p; p++) {
-		unsigned char c = (unsigned char)*p;
+		unsigned char c;
 		const char *run = p;
 		while (*p && (unsigned char)*p >= 0x20 && *p != '"' &&
 		       *p != '\\')
@@ -61,6 +47,26 @@ void graph_buf_json_str(graph_buf *b, const char *s)
 		else
 			graph_buf_printf(b, "\\u%04x", c);
 	}
+}
+
+void graph_buf_json_str(graph_buf *b, const char *s)
+{
+	size_t n = 0;
+
+	while (s[n] && (unsigned char)s[n] >= 0x20 && s[n] != '"' &&
+	       s[n] != '\\')
+		n++;
+	if (!s[n]) {	/* nothing to escape (names, types): one piece */
+		char *p = gdb_buf_room(b, n + 2);
+		if (p) {
+			p[0] = '"';
+			memcpy(p + 1, s, n);
+			p[n + 1] = '"';
+		}
+		return;
+	}
+	graph_buf_put(b, "\"", 1);
+	json_body(b, s);
 	graph_buf_put(b, "\"", 1);
 }
 
@@ -606,7 +612,8 @@ static void render_cyjs(graph_buf *b, const gdb_graph *g,
 		edge_ahead(g, r->edges, i, r->nedges);
 		graph_buf_puts(b, i ? ",\n  {\"data\": {\"id\": \""
 				    : "\n  {\"data\": {\"id\": \"");
-		graph_buf_puts(b, gdb_graph_network_name(g, r->edges[i].net));
+		/* a network name may hold '"' or '\\' */
+		json_body(b, gdb_graph_network_name(g, r->edges[i].net));
 		graph_buf_put(b, ":", 1);
 		put_u64(b, r->edges[i].eid);
 		graph_buf_puts(b, "\", ");
@@ -621,17 +628,35 @@ static void render_graphml(graph_buf *b, const gdb_graph *g,
 			   const int32_t *d, uint32_t n)
 {
 	char name[512];
-	uint32_t nchan = 0;
-	const char *chan_names[GDB_GRAPH_MAX_CHANNELS];
+	uint32_t nchan = 0, nnet = gdb_graph_nnetworks(g);
+	/* Channel keys: the union of the channel names of the networks the
+	 * edges come from, in order of first appearance (one network's
+	 * answer: its channels in its order); key[net][c] is the key of
+	 * channel c of network net, the first time an edge of net comes. */
+	const char **chan_names = calloc((size_t)nnet * GDB_GRAPH_MAX_CHANNELS,
+					 sizeof(*chan_names));
+	uint8_t *key = calloc((size_t)nnet * GDB_GRAPH_MAX_CHANNELS, 1);
+	uint8_t *seen = calloc(nnet ? nnet : 1, 1);
 
-	/* Channel keys: the union over the networks' channel names would be
-	 * exact; the first edge's network gives them in practice. */
-	if (r->nedges) {
+	if (!chan_names || !key || !seen) {
+		b->err = -ENOMEM;
+		goto out;
+	}
+	for (uint64_t i = 0; i < r->nedges; i++) {
+		uint32_t net = r->edges[i].net;
 		gdb_graph_edge E;
-		gdb_graph_edge_get(g, r->edges[0], &E);
-		nchan = E.nchannels;
-		for (uint32_t c = 0; c < nchan; c++)
-			chan_names[c] = E.chan_names[c];
+		if (net >= nnet || seen[net])
+			continue;
+		seen[net] = 1;
+		gdb_graph_edge_get(g, r->edges[i], &E);
+		for (uint32_t c = 0; c < E.nchannels; c++) {
+			uint32_t k = 0;
+			while (k < nchan && strcmp(chan_names[k], E.chan_names[c]))
+				k++;
+			if (k == nchan)
+				chan_names[nchan++] = E.chan_names[c];
+			key[net * GDB_GRAPH_MAX_CHANNELS + c] = (uint8_t)k;
+		}
 	}
 	graph_buf_puts(b,
 		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -721,17 +746,21 @@ static void render_graphml(graph_buf *b, const gdb_graph *g,
 			graph_buf_xml_str(b, E.evidence);
 			graph_buf_puts(b, "</data>");
 		}
-		for (uint32_t c = 0; c < E.nchannels && c < nchan; c++)
-			if (!strcmp(E.chan_names[c], chan_names[c])) {
-				graph_buf_puts(b, "<data key=\"c");
-				put_u64(b, c);
-				graph_buf_puts(b, "\">");
-				put_u64(b, E.chan[c]);
-				graph_buf_puts(b, "</data>");
-			}
+		for (uint32_t c = 0; c < E.nchannels; c++) {
+			graph_buf_puts(b, "<data key=\"c");
+			put_u64(b, key[r->edges[i].net * GDB_GRAPH_MAX_CHANNELS +
+				       c]);
+			graph_buf_puts(b, "\">");
+			put_u64(b, E.chan[c]);
+			graph_buf_puts(b, "</data>");
+		}
 		graph_buf_puts(b, "</edge>\n");
 	}
 	graph_buf_puts(b, "  </graph>\n</graphml>\n");
+out:
+	free(chan_names);
+	free(key);
+	free(seen);
 }
 
 static void render_dot(graph_buf *b, const gdb_graph *g,

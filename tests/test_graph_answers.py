@@ -113,3 +113,42 @@ def test_answers_as_recorded(astore):
     changed = sorted(t for t in set(got) | set(want) if got.get(t) != want.get(t))
     assert not changed, (f"{len(changed)} kinds of answer changed (of {len(got)}): "
                          + ", ".join(changed[:30]))
+
+
+def test_graphml_keys_every_networks_channels(astore):
+    """An answer mixing networks declares the channel keys of each network
+    its edges come from (the union, by name), so networkx finds STRING's
+    scores on STRING edges even when a channel-less network's edge comes
+    first; the Cytoscape JSON of the same answer carries the same values."""
+    import io
+    import json
+    import networkx as nx
+    q = GA.Query(U.BUILD, astore)
+    try:
+        checked = 0
+        for node in ("m0", "m20", "m40", "m60", "m100", "m140"):
+            rc, data = q(f"{node}/khop-2.graphml")
+            if rc != 0 or b"<data key=\"network\">string<" not in data:
+                continue
+            g = nx.read_graphml(io.BytesIO(data))
+            first = data.split(b"<edge ", 1)[1].split(b"</edge>", 1)[0]
+            if b">string<" in first:
+                continue                      # the old rule got this right
+            rc, cy = q(f"{node}/khop-2.cyjs")
+            want = {}
+            for e in json.loads(cy)["elements"]["edges"]:
+                d = e["data"]
+                if d["network"] == "string":
+                    want.setdefault(frozenset((d["source"], d["target"])), []).append(
+                        tuple(d[ch] for ch in GC.STRING_CHANNELS))
+            edges = g.edges(data=True)
+            for u, v, a in edges:
+                if a["network"] == "string":
+                    got = tuple(a[ch] for ch in GC.STRING_CHANNELS)
+                    assert got in want[frozenset((u, v))], (node, u, v)
+                    checked += 1
+                else:
+                    assert not set(GC.STRING_CHANNELS) & set(a)
+        assert checked, "no mixed answer whose first edge is not STRING's"
+    finally:
+        U.check_sanitizer(q.close(), "test_graph query")
