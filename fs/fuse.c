@@ -85,6 +85,10 @@ struct node {
 	int vol;
 	uint64_t vol_version;
 	struct node *vprev, *vnext;	/* FS.nodes_lock */
+	/* A volatile answer the kernel has forgotten, kept for the lookup
+	 * that usually follows (see forget_node): the order it was parked
+	 * in, 0 if it is not. Its nlookup changes only under nodes_lock. */
+	uint64_t parked;
 };
 
 #define MAX_PROVIDERS 8
@@ -142,6 +146,7 @@ static struct fs {
 	uint64_t reads, bytes_served, lookups, errors;	/* atomic */
 	uint64_t live_nodes;				/* atomic */
 	uint64_t ioctls;				/* atomic */
+	uint64_t computed, reused;	/* computed files: resolved, kept; atomic */
 	pthread_mutex_t snap_lock;
 	struct snap snap[2];				/* protected by snap_lock */
 	pthread_mutex_t ctl_lock;			/* serialises controls */
@@ -151,6 +156,7 @@ static struct fs {
 	struct node live;				/* list head */
 	pthread_key_t buf_key;				/* per-thread buffers */
 	struct node vol;		/* volatile answers; nodes_lock */
+	uint64_t nparked, parked_bytes, park_tick;	/* nodes_lock */
 	/* Serialises inbox name changes with the nodes that stand for inbox
 	 * files (gdb_inbox_file_user slots, their nlookup reaching 0). */
 	pthread_mutex_t inbox_lock;
@@ -298,16 +304,34 @@ static void detach_stream(struct node *n)
 	n->stream = NULL;
 }
 
-static void node_free(struct node *n)
+/* Take n off the lists. Under FS.nodes_lock. */
+static void node_unlink(struct node *n)
 {
-	pthread_mutex_lock(&FS.nodes_lock);
 	n->prev->next = n->next;
 	n->next->prev = n->prev;
 	if (n->vol) {
 		n->vprev->vnext = n->vnext;
 		n->vnext->vprev = n->vprev;
+		if (n->parked) {
+			FS.nparked--;
+			FS.parked_bytes -= n->textlen;
+		}
 	}
+}
+
+static void node_destroy(struct node *n);
+
+static void node_free(struct node *n)
+{
+	pthread_mutex_lock(&FS.nodes_lock);
+	node_unlink(n);
 	pthread_mutex_unlock(&FS.nodes_lock);
+	node_destroy(n);
+}
+
+/* What node_free does once n is off the lists. */
+static void node_destroy(struct node *n)
+{
 	if (n->ibf) {
 		*gdb_inbox_file_user(n->ibf) = NULL;
 		gdb_inbox_file_put(n->ibf);
@@ -496,32 +520,40 @@ static struct node *lookup_in_asm(uint32_t ai, const char *name)
 	return NULL;
 }
 
-/* Take a reference on n unless it is already on its way out (0). */
-static int node_get_unless_zero(struct node *n)
-{
-	uint64_t c = __atomic_load_n(&n->nlookup, __ATOMIC_RELAXED);
-
-	while (c)
-		if (__atomic_compare_exchange_n(&n->nlookup, &c, c + 1, 0,
-						__ATOMIC_ACQ_REL,
-						__ATOMIC_RELAXED))
-			return 1;
-	return 0;
-}
-
-/* A volatile answer for path still valid at inbox version v, counted. */
+/*
+ * A volatile answer for path still valid at inbox version v, its lookup
+ * counted: live, or parked (then it comes back). Parked answers of an
+ * older version are freed on the way.
+ */
 static struct node *vol_find(uint32_t prov, const char *path, uint64_t v)
 {
-	struct node *n, *found = NULL;
+	struct node *n, *next, *found = NULL, *stale = NULL;
 
 	pthread_mutex_lock(&FS.nodes_lock);
-	for (n = FS.vol.vnext; n != &FS.vol; n = n->vnext)
-		if (n->prov == prov && n->vol_version == v &&
-		    !strcmp(n->path, path) && node_get_unless_zero(n)) {
+	for (n = FS.vol.vnext; n != &FS.vol; n = next) {
+		next = n->vnext;
+		if (n->prov != prov || strcmp(n->path, path))
+			continue;
+		if (n->vol_version == v && !found) {
+			if (n->parked) {
+				n->parked = 0;
+				FS.nparked--;
+				FS.parked_bytes -= n->textlen;
+			}
+			n->nlookup++;
 			found = n;
-			break;
+		} else if (n->vol_version != v && n->parked) {
+			node_unlink(n);
+			n->vnext = stale;
+			stale = n;
 		}
+	}
 	pthread_mutex_unlock(&FS.nodes_lock);
+	while (stale) {
+		n = stale;
+		stale = n->vnext;
+		node_destroy(n);
+	}
 	return found;
 }
 
@@ -559,6 +591,7 @@ static int lookup_ns(struct node *p, const char *name, struct node **out,
 		return 0;
 	}
 	if (pv->inbox && (n = vol_find(p->prov, path, v))) {
+		__atomic_add_fetch(&FS.reused, 1, __ATOMIC_RELAXED);
 		free(path);
 		*out = n;
 		*counted = 1;
@@ -587,6 +620,7 @@ static int lookup_ns(struct node *p, const char *name, struct node **out,
 		n->kind = N_NSDIR;
 		free(data);
 	} else {
+		__atomic_add_fetch(&FS.computed, 1, __ATOMIC_RELAXED);
 		n->kind = N_TEXT;
 		n->text = data;
 		n->textlen = len;
@@ -596,7 +630,7 @@ static int lookup_ns(struct node *p, const char *name, struct node **out,
 		}
 	}
 	if (*vol) {
-		/* Counted now, so that vol_find never sees it at zero. */
+		/* Counted now: vol_find may hand it out once it is listed. */
 		n->vol = 1;
 		n->vol_version = v;
 		n->nlookup = 1;
@@ -736,6 +770,44 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	reply_entry_ref(req, n, counted);
 }
 
+/*
+ * A volatile answer the kernel forgets is parked, not freed: when its
+ * inbox changed, the kernel's revalidating lookup gets a new node, sees a
+ * new inode number, forgets that node and looks the name up again; without
+ * the parked node that second lookup would compute the answer once more.
+ * At most PARK_MAX of them, PARK_BYTES in all, the oldest going first.
+ */
+#define PARK_MAX 32
+#define PARK_BYTES ((uint64_t)64 << 20)
+
+static void forget_vol(struct node *n, uint64_t nlookup)
+{
+	struct node *victims = NULL, *m;
+
+	pthread_mutex_lock(&FS.nodes_lock);
+	n->nlookup -= nlookup;
+	if (n->nlookup == 0) {
+		n->parked = ++FS.park_tick;
+		FS.nparked++;
+		FS.parked_bytes += n->textlen;
+		while (FS.nparked > PARK_MAX || FS.parked_bytes > PARK_BYTES) {
+			struct node *old = NULL;
+			for (m = FS.vol.vnext; m != &FS.vol; m = m->vnext)
+				if (m->parked && (!old || m->parked < old->parked))
+					old = m;
+			node_unlink(old);
+			old->vnext = victims;
+			victims = old;
+		}
+	}
+	pthread_mutex_unlock(&FS.nodes_lock);
+	while (victims) {
+		m = victims;
+		victims = m->vnext;
+		node_destroy(m);
+	}
+}
+
 /* The kernel (or an interrupted reply) gives back nlookup lookups. */
 static void forget_node(struct node *n, uint64_t nlookup)
 {
@@ -746,6 +818,10 @@ static void forget_node(struct node *n, uint64_t nlookup)
 		__atomic_sub_fetch(&n->nlookup, nlookup, __ATOMIC_ACQ_REL);
 		inbox_node_check(n);
 		pthread_mutex_unlock(&FS.inbox_lock);
+		return;
+	}
+	if (n->vol) {
+		forget_vol(n, nlookup);
 		return;
 	}
 	if (__atomic_sub_fetch(&n->nlookup, nlookup, __ATOMIC_ACQ_REL) == 0)
@@ -1784,6 +1860,7 @@ static char *render_stats(size_t *len)
 		"  \"reads\": %llu,\n  \"bytes_served\": %llu,\n"
 		"  \"lookups\": %llu,\n  \"read_errors\": %llu,\n"
 		"  \"live_region_nodes\": %llu,\n  \"ioctls\": %llu,\n"
+		"  \"computed_files\": %llu,\n  \"reused_answers\": %llu,\n"
 		"  \"simd\": \"%s\",\n",
 		(unsigned long long)gdb_store_generation(FS.store),
 		gdb_store_path(FS.store), gdb_store_nassemblies(FS.store),
@@ -1798,6 +1875,9 @@ static char *render_stats(size_t *len)
 		(unsigned long long)__atomic_load_n(&FS.live_nodes,
 						    __ATOMIC_RELAXED),
 		(unsigned long long)__atomic_load_n(&FS.ioctls, __ATOMIC_RELAXED),
+		(unsigned long long)__atomic_load_n(&FS.computed,
+						    __ATOMIC_RELAXED),
+		(unsigned long long)__atomic_load_n(&FS.reused, __ATOMIC_RELAXED),
 		gdb_simd_level_name(gdb_simd_active()));
 	fprintf(f,
 		"  \"cache\": {\"policy\": \"%s\", \"budget_bytes\": %llu, "

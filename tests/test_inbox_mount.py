@@ -203,9 +203,24 @@ def test_query_set_follows_its_file(mounted, inbox, eco):
     second = U.read_file(p).decode()
     assert [(r[0], int(r[3])) for r in sam_rows(second)] == [("a", 1001), ("b", 2001)]
     assert os.stat(p).st_size == len(second)
+    # the kernel's revalidation after a change costs one computation, not
+    # two, and reading an unchanged answer costs none
+    import json
+    def computed():
+        return json.load(open(mounted.p(".gdb", "stats.json")))["computed_files"]
+    with open(os.path.join(inbox, "s.fa"), "a") as f:
+        f.write(">b2\n" + seq[2500:2530] + "\n")
+    c0 = computed()
+    third = U.read_file(p).decode()
+    assert [r[0] for r in sam_rows(third)] == ["a", "b", "b2"]
+    assert computed() - c0 == 1
+    for _ in range(3):
+        assert U.read_file(p).decode() == third
+        os.stat(p)
+    assert computed() - c0 == 1
     # .fasta and no extension are found too; .fa first
     os.rename(os.path.join(inbox, "s.fa"), os.path.join(inbox, "s.fasta"))
-    assert U.read_file(p).decode() == second
+    assert U.read_file(p).decode() == third
     os.unlink(os.path.join(inbox, "s.fasta"))
     U.expect_errno(lambda: os.stat(p), (errno.ENOENT,))
     with open(os.path.join(inbox, "s"), "w") as f:
