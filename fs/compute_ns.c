@@ -42,6 +42,9 @@
  * about ten seconds of the striped kernels on two cores here. */
 #define MAX_SET_CELLS ((double)1e11)
 #define KMER_TABLE_BYTES ((size_t)512 << 20)
+#define PSEUDO_MIN 1e-3
+/* Score units (1/100 bit) of the p-value DP: 8 MB of doubles at most. */
+#define MAX_PWM_RANGE (1 << 20)
 
 struct cctx {
 	const gdb_store *s;
@@ -559,9 +562,19 @@ static int do_pwm(struct cctx *x, const gdb_contig *c, int64_t beg,
 		pv = p.vals[0];
 	if (p.set[1])
 		pseudo = p.vals[1];
-	if (!(pv > 0 && pv <= 1) || !(pseudo >= 0 && pseudo <= 1e6) ||
+	/* pseudo 0, or at least PSEUDO_MIN: a vanishing one makes a zero
+	 * count score ~-1000 bits, and the p-value's dynamic programming
+	 * runs over the whole score range */
+	if (!(pv > 0 && pv <= 1) ||
+	    !(pseudo == 0 || (pseudo >= PSEUDO_MIN && pseudo <= 1e6)) ||
 	    gdb_pwm_from_counts(mo, NULL, pseudo, &pwm) < 0)
 		return -ENOENT;	/* a zero probability needs a pseudocount */
+	if ((int64_t)pwm.max - pwm.min > MAX_PWM_RANGE) {
+		gdb_seterr(err, errlen, "motif %s: a score range of %lld units "
+			   "is more than the %d a p-value is computed over",
+			   mo->id, (long long)pwm.max - pwm.min, MAX_PWM_RANGE);
+		return -E2BIG;
+	}
 	GDB_TRY(too_big(end - beg, MAX_REGION, err, errlen));
 	rc = gdb_pwm_threshold(&pwm, pv, &m.threshold);
 	if (rc < 0)
@@ -1043,8 +1056,8 @@ static int compute_list(void *ctx, const char *path,
 		for (size_t i = 0; i < x->nmotifs; i++) {
 			const gdb_motif *m = motif_find(x, x->motifs[i].id);
 			char nm[GDB_NAME_MAX + 1];
-			if (m != &x->motifs[i])
-				continue; /* an id an earlier set has */
+			if (m != &x->motifs[i] || strpbrk(m->id, "/@"))
+				continue; /* an earlier set's id; not a name */
 			snprintf(nm, sizeof(nm), "%s.bed", m->id);
 			if (emit(arg, nm, 0))
 				break;

@@ -1460,10 +1460,9 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 }
 
 /*
- * Inbox files take a size, permission bits and times (times are taken as
- * "now": cp -p and Python's shutil.copy set them and must not fail);
- * owners stay. Truncating the config (echo ... > config) is allowed;
- * nothing else.
+ * Inbox files take a size, permission bits and a modification time (cp
+ * -p, touch; the access time is not kept); owners stay. Truncating the
+ * config (echo ... > config) is allowed; nothing else.
  */
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		       int to_set, struct fuse_file_info *fi)
@@ -1482,6 +1481,11 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 						     (uint64_t)attr->st_size);
 		if (rc == 0 && (to_set & FUSE_SET_ATTR_MODE))
 			gdb_inbox_file_chmod(n->ibf, attr->st_mode);
+		if (rc == 0 && (to_set & FUSE_SET_ATTR_MTIME))
+			gdb_inbox_file_set_mtime(
+				n->ibf, (to_set & FUSE_SET_ATTR_MTIME_NOW)
+						? NULL
+						: &attr->st_mtim);
 		if (rc < 0) {
 			fuse_reply_err(req, -rc);
 			return;

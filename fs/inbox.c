@@ -38,7 +38,7 @@ struct gdb_inbox {
 	pthread_mutex_t lock;
 	gdb_inbox_file *files;	/* named files */
 	size_t nfiles;		/* named files */
-	size_t bytes;		/* capacity held by every live file */
+	size_t bytes;		/* bytes of every live file (GDB_INBOX_MAX_BYTES) */
 	uint64_t version;	/* bumped by every change of a named file */
 };
 
@@ -56,7 +56,7 @@ int gdb_inbox_new(gdb_inbox **out)
 
 static void file_free(gdb_inbox_file *f)
 {
-	f->box->bytes -= f->cap;
+	f->box->bytes -= f->len;
 	free(f->name);
 	free(f->data);
 	free(f);
@@ -173,33 +173,42 @@ void **gdb_inbox_file_user(gdb_inbox_file *f)
 	return &f->user;
 }
 
-/* Under b->lock: room for size bytes in f, within both limits. */
-static int reserve(gdb_inbox_file *f, size_t size)
+/*
+ * Under b->lock: f resized to size bytes, within both limits (which count
+ * what files hold, not the slack of their buffers); new bytes are zeros.
+ * The buffer doubles as it grows and gives memory back when it shrinks to
+ * a quarter.
+ */
+static int resize(gdb_inbox_file *f, size_t size)
 {
 	gdb_inbox *b = f->box;
-	size_t cap;
+	size_t cap = f->cap;
 	char *p;
 
-	if (size <= f->cap)
-		return 0;
 	if (size > GDB_INBOX_MAX_FILE)
 		return -EFBIG;
-	cap = f->cap ? f->cap : 4096;
-	while (cap < size)
-		cap *= 2;
-	if (cap > GDB_INBOX_MAX_FILE)
-		cap = GDB_INBOX_MAX_FILE;
-	if (b->bytes - f->cap + cap > GDB_INBOX_MAX_BYTES) {
-		cap = size; /* no slack when it is tight */
-		if (b->bytes - f->cap + cap > GDB_INBOX_MAX_BYTES)
-			return -ENOSPC;
+	if (size > f->len && b->bytes + (size - f->len) > GDB_INBOX_MAX_BYTES)
+		return -ENOSPC;
+	if (size > cap) {
+		cap = cap ? cap : 4096;
+		while (cap < size)
+			cap *= 2;
+		if (cap > GDB_INBOX_MAX_FILE)
+			cap = GDB_INBOX_MAX_FILE;
+	} else if (size < cap / 4) {
+		cap = size < 4096 ? 4096 : size;
 	}
-	p = realloc(f->data, cap);
-	if (!p)
-		return -ENOMEM;
-	b->bytes = b->bytes - f->cap + cap;
-	f->data = p;
-	f->cap = cap;
+	if (cap != f->cap) {
+		p = realloc(f->data, cap);
+		if (!p)
+			return size > f->cap ? -ENOMEM : 0; /* keep the bigger */
+		f->data = p;
+		f->cap = cap;
+	}
+	if (size > f->len)
+		memset(f->data + f->len, 0, size - f->len);
+	b->bytes = b->bytes - f->len + size;
+	f->len = size;
 	return 0;
 }
 
@@ -214,13 +223,11 @@ ssize_t gdb_inbox_file_write(gdb_inbox_file *f, const void *p, size_t n,
 	if (n == 0)
 		return 0;
 	pthread_mutex_lock(&b->lock);
-	rc = reserve(f, (size_t)off + n);
+	/* growing fills the gap, a hole, with zeros */
+	if (off + n > f->len)
+		rc = resize(f, (size_t)off + n);
 	if (rc == 0) {
-		if (off > f->len) /* a hole reads as zeros */
-			memset(f->data + f->len, 0, (size_t)off - f->len);
 		memcpy(f->data + off, p, n);
-		if (off + n > f->len)
-			f->len = (size_t)off + n;
 		touch(f);
 	}
 	pthread_mutex_unlock(&b->lock);
@@ -250,15 +257,9 @@ int gdb_inbox_file_truncate(gdb_inbox_file *f, uint64_t size)
 	if (size > GDB_INBOX_MAX_FILE)
 		return -EFBIG;
 	pthread_mutex_lock(&b->lock);
-	if (size > f->len) {
-		rc = reserve(f, (size_t)size);
-		if (rc == 0)
-			memset(f->data + f->len, 0, (size_t)size - f->len);
-	}
-	if (rc == 0) {
-		f->len = (size_t)size;
+	rc = resize(f, (size_t)size);
+	if (rc == 0)
 		touch(f);
-	}
 	pthread_mutex_unlock(&b->lock);
 	return rc;
 }
@@ -268,6 +269,16 @@ void gdb_inbox_file_chmod(gdb_inbox_file *f, unsigned mode)
 	pthread_mutex_lock(&f->box->lock);
 	f->mode = mode & 07777;
 	clock_gettime(CLOCK_REALTIME, &f->mtime);
+	pthread_mutex_unlock(&f->box->lock);
+}
+
+void gdb_inbox_file_set_mtime(gdb_inbox_file *f, const struct timespec *ts)
+{
+	pthread_mutex_lock(&f->box->lock);
+	if (ts)
+		f->mtime = *ts;
+	else
+		clock_gettime(CLOCK_REALTIME, &f->mtime);
 	pthread_mutex_unlock(&f->box->lock);
 }
 

@@ -47,7 +47,8 @@
 /* ---- inboxes (fs/inbox.c) ---- */
 
 #define GDB_INBOX_MAX_FILE ((size_t)16 << 20)  /* bytes per file: EFBIG */
-#define GDB_INBOX_MAX_BYTES ((size_t)64 << 20) /* per inbox: ENOSPC */
+#define GDB_INBOX_MAX_BYTES ((size_t)64 << 20) /* per inbox, of file
+						* contents: ENOSPC */
 #define GDB_INBOX_MAX_FILES 256		       /* per inbox: ENOSPC */
 #define GDB_INBOX_MAX_NAME 255		       /* bytes: ENAMETOOLONG */
 
@@ -90,6 +91,8 @@ ssize_t gdb_inbox_file_read(gdb_inbox_file *f, void *dst, size_t n,
 /* 0, -EFBIG, -ENOSPC, -ENOMEM */
 int gdb_inbox_file_truncate(gdb_inbox_file *f, uint64_t size);
 void gdb_inbox_file_chmod(gdb_inbox_file *f, unsigned mode);
+/* The modification time: ts, or now when NULL (touch, cp -p). */
+void gdb_inbox_file_set_mtime(gdb_inbox_file *f, const struct timespec *ts);
 void gdb_inbox_file_stat(gdb_inbox_file *f, gdb_inbox_stat *st);
 
 /* Names. unlink: 0 or -ENOENT. rename: 0, -ENOENT, -EEXIST (noreplace

@@ -110,6 +110,7 @@ TGT static int MN_RUN(const gdb_align_scoring *sc, const char *const *q,
 		vBest = VMAX(vBest, vCol);
 	}
 	for (k = 0; k < n; k++) {
+		out[k].cigar = NULL;
 		out[k].score = best[k];
 		out[k].lane_bits = (int)sizeof(ET) * 8;
 		out[k].query_begin = out[k].target_begin = best[k] ? -1 : 0;

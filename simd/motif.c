@@ -575,7 +575,7 @@ int gdb_motif_parse_jaspar(const char *text, size_t n, gdb_motif *out,
 	struct lines l = {text, text + n};
 	char *line = malloc(LINE_MAX_LEN);
 	gdb_motif cur;
-	unsigned row = 0, lineno = 0;
+	unsigned row = 0, lineno = 0, have = 0; /* have: bit per base row */
 	int count = 0, open = 0, rc = 0, toolong;
 
 	if (!line)
@@ -600,13 +600,13 @@ int gdb_motif_parse_jaspar(const char *text, size_t n, gdb_motif *out,
 			memset(&cur, 0, sizeof(cur));
 			copy_name(cur.name, word(s + 1, cur.id));
 			open = 1;
-			row = 0;
+			row = have = 0;
 			continue;
 		}
 		if (!open) { /* a bare .pfm without a header line */
 			memset(&cur, 0, sizeof(cur));
 			open = 1;
-			row = 0;
+			row = have = 0;
 		}
 		if (row == 4) {
 			gdb_seterr(err, errlen,
@@ -626,6 +626,14 @@ int gdb_motif_parse_jaspar(const char *text, size_t n, gdb_motif *out,
 			s++;
 		else
 			letter = (int)row;
+		if (have & (1u << letter)) {
+			gdb_seterr(err, errlen, "line %u: a second %c row in "
+				   "motif %s", lineno, "ACGT"[letter],
+				   cur.id[0] ? cur.id : "(no header)");
+			rc = GDB_EFORMAT;
+			goto out;
+		}
+		have |= 1u << letter;
 		k = row_numbers(s, v, GDB_PWM_MAXLEN + 1);
 		if (k < 1 || k > GDB_PWM_MAXLEN ||
 		    (row && (unsigned)k != cur.len)) {

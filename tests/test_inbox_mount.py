@@ -65,6 +65,10 @@ def test_inbox_is_a_posix_directory(mounted, inbox, tmp_path):
     # mode bits are kept (shutil.copy sets them); owners are not changed
     os.chmod(p, 0o600)
     assert os.stat(p).st_mode & 0o777 == 0o600
+    os.utime(p, (1_000_000_000, 1_000_000_000))      # touch -d, cp -p
+    assert os.stat(p).st_mtime == 1_000_000_000
+    subprocess.run(["touch", p], check=True)
+    assert os.stat(p).st_mtime > 1_700_000_000
     # shutil.copy and cp into it, rename within it
     src = tmp_path / "src.fa"
     src.write_bytes(b">s\nACGTACGT\n" * 1000)
@@ -104,6 +108,28 @@ def test_inbox_limits(mounted, inbox):
         with open(os.path.join(inbox, "one-more"), "wb", buffering=0) as f:
             f.write(b"G" * MIB)
     U.expect_errno(over, (errno.ENOSPC,))
+    for n in os.listdir(inbox):
+        os.unlink(os.path.join(inbox, n))
+    # the limit counts what files hold, not their buffers' slack, and a
+    # truncated file gives its bytes back
+    def fill(name, n):
+        fd = os.open(os.path.join(inbox, name), os.O_WRONLY | os.O_CREAT, 0o644)
+        done = 0
+        try:
+            while done < n:
+                done += os.write(fd, b"T" * min(MIB, n - done))
+        except OSError as e:
+            return done, e.errno
+        finally:
+            os.close(fd)
+        return done, 0
+    for i in range(4):                      # 32 MiB + 16 KiB of data
+        assert fill(f"mid{i}", 8 * MIB + 4096) == (8 * MIB + 4096, 0)
+    assert fill("more", 16 * MIB) == (16 * MIB, 0)
+    got, e = fill("big2", 16 * MIB)         # past 64 MiB in all
+    assert e == errno.ENOSPC and got < 16 * MIB
+    os.truncate(os.path.join(inbox, "more"), 0)
+    assert fill("again", 8 * MIB) == (8 * MIB, 0)
     for n in os.listdir(inbox):
         os.unlink(os.path.join(inbox, n))
     # 256 files

@@ -239,6 +239,7 @@ def test_pwm_names_params_listing_and_errors(mstore):
     assert got == expect(rec, 1, 200000, "HWM2", counts, 1e-3, 4)
     for bad in ("NOPE.bed", "HW0001.1@p=0.bed", "HW0001.1@p=2.bed", "HW0001.1@q=1.bed",
                 "HWM2@pseudo=0.bed",                 # a zero probability needs a pseudocount
+                "HWM2@pseudo=1e-290.bed",            # pseudo 0 or >= 1e-3
                 "HW0001.1.tsv"):
         U.expect_errno(lambda b=bad: os.stat(os.path.join(d, "pwm", b)), (errno.ENOENT,))
 
@@ -271,6 +272,9 @@ def store_digest(path):
     ("rows.meme", "MEME version 4\nMOTIF m\nletter-probability matrix: w= 2\n"
      "0.25 0.25 0.25 0.25\n0.5 0.5\n", ":5: expected 4 probabilities"),
     ("empty.jaspar", "# nothing here\n", "no motifs found"),
+    ("twice.jaspar", ">X1\nA [1]\nA [2]\nG [1]\nT [1]\n", ":3: a second A row"),
+    ("slash.jaspar", ">A/B x\nA [1]\nC [1]\nG [1]\nT [1]\n", "motif id 'A/B' cannot name a file"),
+    ("at.jaspar", ">X@Y\nA [1]\nC [1]\nG [1]\nT [1]\n", "motif id 'X@Y' cannot name a file"),
     ("bin.jaspar", "\0\1\2", "binary data"),
 ])
 def test_import_errors_leave_store_unchanged(genomedb, tmp_path, name, text, msg):

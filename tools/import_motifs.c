@@ -71,6 +71,18 @@ static void stem_of(const char *path, char *dst)
 	dst[k] = 0;
 }
 
+/* An id becomes the file name <id>.bed under pwm/ (PATHS.md). */
+static int id_ok(const char *id)
+{
+	if (!strcmp(id, ".") || !strcmp(id, ".."))
+		return 0;
+	for (const char *p = id; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '/' ||
+		    *p == '@' || *p == '%')
+			return 0;
+	return 1;
+}
+
 /* Parse one file's motifs onto *all. @return 0, or -1 (reported). */
 static int read_file(const char *path, enum mfmt fmt, gdb_motif **all,
 		     size_t *n, gdb_provenance *prov, const char *target)
@@ -122,6 +134,12 @@ static int read_file(const char *path, enum mfmt fmt, gdb_motif **all,
 		gdb_pwm pwm;
 		if (!m->id[0])
 			stem_of(path, m->id);
+		if (!id_ok(m->id)) {
+			tool_err("%s: motif id '%s' cannot name a file: an id "
+				 "holds no '/', '@', '%%' or control bytes and "
+				 "is not '.' or '..'", path, m->id);
+			goto out;
+		}
 		if (gdb_pwm_from_counts(m, NULL, 0.8, &pwm) < 0) {
 			tool_err("%s: motif %s: not a count or probability "
 				 "matrix (a negative value, or a column that "

@@ -78,6 +78,10 @@ static void check_case(const gdb_align_scoring *sc, char **qs, size_t *ls,
 			continue;
 		}
 		for (size_t i = 0; i < n; i++)
+			if (got[i].cigar) /* score-only: no CIGAR */
+				FAIL("%s: %s query %zu: cigar set", what,
+				     k->name, i);
+		for (size_t i = 0; i < n; i++)
 			if (got[i].score != want[i].score ||
 			    got[i].query_end != want[i].query_end ||
 			    got[i].target_end != want[i].target_end ||
