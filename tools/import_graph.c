@@ -1882,19 +1882,6 @@ static int fmt_order(enum fmt f)
 	return f == F_STRING_INFO ? 1 : f == F_STRING_ALIASES ? 2 : 0;
 }
 
-static int network_name_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (!n || n > GDB_NAME_MAX || s[0] == '.' || s[0] == '@')
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= ' ' || s[i] == '/' || s[i] == 0x7f ||
-		    s[i] == ',')
-			return 0;
-	return 1;
-}
-
 int cmd_import_graph(int argc, char **argv)
 {
 	const char *store = NULL, *net = NULL;
@@ -1974,7 +1961,7 @@ int cmd_import_graph(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (!network_name_ok(net)) {
+	if (!tool_name_ok(net, GDB_NAME_MAX)) {
 		tool_err("--network '%s': a name is 1-255 bytes without "
 			 "blanks, '/', ',' or control characters, and does "
 			 "not start with '.' or '@'", net);

@@ -162,20 +162,6 @@ out:
 	return rc;
 }
 
-static int set_name_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (!n || n > GDB_NAME_MAX - strlen(GDB_MOTIF_OBJECT_PREFIX) ||
-	    s[0] == '.' || s[0] == '@')
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= ' ' || s[i] == '/' || s[i] == 0x7f ||
-		    s[i] == ',')
-			return 0;
-	return 1;
-}
-
 int cmd_import_motifs(int argc, char **argv)
 {
 	const char *store = NULL, *set = NULL, *files[MAX_FILES];
@@ -223,7 +209,7 @@ int cmd_import_motifs(int argc, char **argv)
 		usage();
 		return EXIT_USAGE;
 	}
-	if (!set_name_ok(set)) {
+	if (!tool_name_ok(set, GDB_NAME_MAX - strlen(GDB_MOTIF_OBJECT_PREFIX))) {
 		tool_err("--set '%s': a name is 1-%zu bytes without blanks, "
 			 "'/', ',' or control characters, and does not start "
 			 "with '.' or '@'", set,

@@ -68,6 +68,13 @@ void tool_src_provenance(tool_src *s, const char *target, const char *path,
 int tool_commit(gdb_txn **t, const gdb_provenance *prov, int nprov,
 		uint64_t *generation);
 
+/*
+ * tool_name_ok - may s name a network or a motif set? 1 to max bytes,
+ * no blanks, '/', ',' or control characters, not starting with '.' or
+ * '@' (the names appear in paths and as @<name> in them).
+ */
+int tool_name_ok(const char *s, size_t max);
+
 /* Seconds since an arbitrary start (CLOCK_MONOTONIC). */
 double tool_now(void);
 
