@@ -520,6 +520,23 @@ static struct node *lookup_in_asm(uint32_t ai, const char *name)
 	return NULL;
 }
 
+/* Parked answers leave the lists under nodes_lock and are freed after it. */
+static void evict(struct node *n, struct node **list)
+{
+	node_unlink(n);
+	n->vnext = *list;
+	*list = n;
+}
+
+static void destroy_all(struct node *list)
+{
+	while (list) {
+		struct node *n = list;
+		list = n->vnext;
+		node_destroy(n);
+	}
+}
+
 /*
  * A volatile answer for path still valid at inbox version v, its lookup
  * counted: live, or parked (then it comes back). Parked answers of an
@@ -543,17 +560,11 @@ static struct node *vol_find(uint32_t prov, const char *path, uint64_t v)
 			n->nlookup++;
 			found = n;
 		} else if (n->vol_version != v && n->parked) {
-			node_unlink(n);
-			n->vnext = stale;
-			stale = n;
+			evict(n, &stale);
 		}
 	}
 	pthread_mutex_unlock(&FS.nodes_lock);
-	while (stale) {
-		n = stale;
-		stale = n->vnext;
-		node_destroy(n);
-	}
+	destroy_all(stale);
 	return found;
 }
 
@@ -795,17 +806,11 @@ static void forget_vol(struct node *n, uint64_t nlookup)
 			for (m = FS.vol.vnext; m != &FS.vol; m = m->vnext)
 				if (m->parked && (!old || m->parked < old->parked))
 					old = m;
-			node_unlink(old);
-			old->vnext = victims;
-			victims = old;
+			evict(old, &victims);
 		}
 	}
 	pthread_mutex_unlock(&FS.nodes_lock);
-	while (victims) {
-		m = victims;
-		victims = m->vnext;
-		node_destroy(m);
-	}
+	destroy_all(victims);
 }
 
 /* The kernel (or an interrupted reply) gives back nlookup lookups. */
