@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -122,51 +123,51 @@ static char *rd_str(rd *r, int width)
 	return s;
 }
 
-static int read_file(int dirfd, const char *name, uint8_t **out, size_t *len,
-		     size_t maxlen)
+static int read_fd(int fd, uint8_t **out, size_t *len, size_t maxlen)
 {
 	struct stat st;
 	uint8_t *buf;
 	size_t got = 0;
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-	int rc = 0;
 
-	if (fd < 0)
+	if (fstat(fd, &st) < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	if ((uint64_t)st.st_size > maxlen) {
-		rc = GDB_ECORRUPT;
-		goto out;
-	}
+	if ((uint64_t)st.st_size > maxlen)
+		return GDB_ECORRUPT;
 	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		rc = -ENOMEM;
-		goto out;
-	}
+	if (!buf)
+		return -ENOMEM;
 	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+		ssize_t r = pread(fd, buf + got, (size_t)st.st_size - got,
+				  (off_t)got);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			rc = r < 0 ? -errno : GDB_ECORRUPT;
+			int rc = r < 0 ? -errno : GDB_ECORRUPT;
 			free(buf);
-			goto out;
+			return rc;
 		}
 		got += (size_t)r;
 	}
 	buf[got] = 0;
 	*out = buf;
 	*len = got;
-out:
+	return 0;
+}
+
+int gdb_read_small_file(int dirfd, const char *name, uint8_t **out,
+			size_t *len, size_t maxlen)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -errno;
+	rc = read_fd(fd, out, len, maxlen);
 	close(fd);
 	return rc;
 }
 
-static int parse_manifest(const uint8_t *b, size_t len, gdb_manifest *m,
-			  const char *name, char *err, size_t errlen)
+int gdb_manifest_parse(const uint8_t *b, size_t len, gdb_manifest *m,
+		       const char *name, char *err, size_t errlen)
 {
 	rd r;
 	uint32_t body;
@@ -241,45 +242,179 @@ corrupt:
 	return GDB_ECORRUPT;
 }
 
-int gdb_manifest_load(int dirfd, const char *path, gdb_manifest *m,
-		      char *err, size_t errlen)
+int gdb_current_format(uint64_t gen, char *buf, size_t cap)
 {
-	uint8_t *cur = NULL, *buf = NULL;
-	size_t len;
-	char name[64];
-	unsigned long long gen;
-	int n = 0, rc;
+	char name[40];
+	int n = snprintf(name, sizeof(name), "MANIFEST-%06llu",
+			 (unsigned long long)gen);
 
-	memset(m, 0, sizeof(*m));
-	rc = read_file(dirfd, "CURRENT", &cur, &len, 64);
+	return snprintf(buf, cap, "%s %08x\n", name,
+			gdb_crc32c(name, (size_t)n));
+}
+
+int gdb_current_parse(const char *b, size_t len, uint64_t *gen,
+		      int *has_crc)
+{
+	unsigned long long g;
+	unsigned crc;
+	int n = 0, name_len = 0;
+	char tail[2];
+
+	if (len >= 64 || memchr(b, 0, len))
+		return GDB_ECORRUPT;
+	/* "MANIFEST-" and at least 6 digits; the digits are all read */
+	if (len < 16 || memcmp(b, "MANIFEST-", 9))
+		return GDB_ECORRUPT;
+	if (sscanf(b, "MANIFEST-%llu%n", &g, &name_len) != 1 || g == 0 ||
+	    name_len < 15)
+		return GDB_ECORRUPT;
+	for (int i = 9; i < name_len; i++)
+		if (b[i] < '0' || b[i] > '9')
+			return GDB_ECORRUPT;
+	*gen = g;
+	if ((size_t)name_len + 1 == len && b[name_len] == '\n') {
+		*has_crc = 0; /* an older store's CURRENT */
+		return 0;
+	}
+	if (b[name_len] != ' ' ||
+	    sscanf(b + name_len, " %8x%n%1s", &crc, &n, tail) != 1 ||
+	    (size_t)(name_len + n) + 1 != len || n != 9 ||
+	    b[len - 1] != '\n')
+		return GDB_ECORRUPT;
+	for (int i = name_len + 1; i < name_len + 9; i++)
+		if (!((b[i] >= '0' && b[i] <= '9') || (b[i] >= 'a' && b[i] <= 'f')))
+			return GDB_ECORRUPT;
+	if (gdb_crc32c(b, (size_t)name_len) != crc)
+		return GDB_ECHECKSUM;
+	*has_crc = 1;
+	return 0;
+}
+
+int gdb_current_write(int dirfd, uint64_t gen)
+{
+	char buf[64];
+	int n = gdb_current_format(gen, buf, sizeof(buf));
+	int fd = openat(dirfd, "CURRENT.tmp",
+			O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int rc;
+
+	if (fd < 0)
+		return -errno;
+	rc = gdb_write_all(fd, buf, (size_t)n);
+	if (rc == 0 && fsync(fd) < 0)
+		rc = -errno;
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && renameat(dirfd, "CURRENT.tmp", dirfd, "CURRENT") < 0)
+		rc = -errno;
+	return rc;
+}
+
+/* Read CURRENT: the live generation. */
+static int load_current(int dirfd, const char *path, uint64_t *gen,
+			int *has_crc, char *err, size_t errlen)
+{
+	uint8_t *cur = NULL;
+	size_t len;
+	int rc = gdb_read_small_file(dirfd, "CURRENT", &cur, &len, 64);
+
 	if (rc < 0) {
 		gdb_seterr(err, errlen, "%s: not a GenomeDB store (CURRENT: %s)",
-			   path, gdb_strerror(rc));
-		return rc == -ENOENT ? -ENOENT : rc;
+			   path, rc == GDB_ECORRUPT ? "too long"
+						    : gdb_strerror(rc));
+		return rc;
 	}
-	if (sscanf((char *)cur, "MANIFEST-%llu\n%n", &gen, &n) != 1 ||
-	    (size_t)n != len || gen == 0) {
-		free(cur);
-		gdb_seterr(err, errlen, "%s/CURRENT: malformed", path);
-		return GDB_ECORRUPT;
-	}
+	rc = gdb_current_parse((const char *)cur, len, gen, has_crc);
 	free(cur);
-	snprintf(name, sizeof(name), "MANIFEST-%06llu", gen);
-	rc = read_file(dirfd, name, &buf, &len, (size_t)1 << 30);
-	if (rc < 0) {
+	if (rc == GDB_ECHECKSUM)
+		gdb_seterr(err, errlen, "%s/CURRENT: checksum mismatch (damaged;"
+			   " `genomedb verify --repair` restores it from the "
+			   "newest valid manifest)", path);
+	else if (rc < 0)
+		gdb_seterr(err, errlen, "%s/CURRENT: malformed (damaged; "
+			   "`genomedb verify --repair` restores it from the "
+			   "newest valid manifest)", path);
+	return rc;
+}
+
+int gdb_current_read(int dirfd, uint64_t *gen, int *has_crc)
+{
+	return load_current(dirfd, "", gen, has_crc, NULL, 0);
+}
+
+/*
+ * Open MANIFEST-<gen> and, with lockfd, hold flock(LOCK_SH) on it. A
+ * manifest gc unlinked between our reading CURRENT and taking the lock
+ * has no links left: -EAGAIN tells the caller to read CURRENT again.
+ */
+static int open_manifest(int dirfd, const char *name, int *lockfd)
+{
+	struct stat st;
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT ? -EAGAIN : -errno;
+	if (lockfd) {
+		if (flock(fd, LOCK_SH) < 0 && errno != ENOLCK &&
+		    errno != EOPNOTSUPP) {
+			int rc = -errno;
+			close(fd);
+			return rc;
+		}
+		if (fstat(fd, &st) < 0 || st.st_nlink == 0) {
+			close(fd);
+			return -EAGAIN;
+		}
+	}
+	return fd;
+}
+
+int gdb_manifest_load(int dirfd, const char *path, gdb_manifest *m,
+		      int *lockfd, char *err, size_t errlen)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char name[64];
+	uint64_t gen = 0;
+	int has_crc = 0, fd = -EAGAIN, rc;
+
+	memset(m, 0, sizeof(*m));
+	/* Retry while gc removes the manifest CURRENT just named: each
+	 * round means a newer generation was committed meanwhile. */
+	for (int tries = 0; fd == -EAGAIN && tries < 100; tries++) {
+		GDB_TRY(load_current(dirfd, path, &gen, &has_crc, err,
+				     errlen));
+		snprintf(name, sizeof(name), "MANIFEST-%06llu",
+			 (unsigned long long)gen);
+		fd = open_manifest(dirfd, name, lockfd);
+	}
+	if (fd < 0) {
+		rc = fd == -EAGAIN ? GDB_ECORRUPT : fd;
+		gdb_seterr(err, errlen, "%s/%s: %s", path, name,
+			   fd == -EAGAIN ? "missing" : gdb_strerror(fd));
+		return rc;
+	}
+	rc = read_fd(fd, &buf, &len, (size_t)1 << 30);
+	if (rc < 0)
 		gdb_seterr(err, errlen, "%s/%s: %s", path, name,
 			   gdb_strerror(rc));
-		return rc == -ENOENT ? GDB_ECORRUPT : rc;
-	}
-	rc = parse_manifest(buf, len, m, name, err, errlen);
+	else
+		rc = gdb_manifest_parse(buf, len, m, name, err, errlen);
 	free(buf);
 	if (rc == 0 && m->generation != gen) {
 		gdb_seterr(err, errlen, "%s/%s: holds generation %llu",
 			   path, name, (unsigned long long)m->generation);
 		rc = GDB_ECORRUPT;
 	}
-	if (rc < 0)
+	m->current_crc = has_crc;
+	if (rc < 0) {
 		gdb_manifest_free(m);
+		close(fd);
+	} else if (lockfd) {
+		*lockfd = fd;
+	} else {
+		close(fd);
+	}
 	return rc;
 }
 

@@ -62,6 +62,11 @@ typedef struct gdb_contig {
 	uint8_t md5[16];	/* MD5 of the uppercased sequence (.dict M5) */
 	uint8_t sha512t24[24];	/* first 24 bytes of SHA-512, same input */
 	uint64_t stored_bytes;	/* sum of its blocks' stored sizes */
+	uint64_t fasta_bytes;	/* bytes of this record in the imported FASTA
+				 * (decompressed); 0: not recorded (a
+				 * version 1 segment) */
+	uint32_t layout_len;	/* bytes of its layout record; 0: the
+				 * regular layout (see seq/seq.h) */
 } gdb_contig;
 
 typedef struct gdb_assembly {
@@ -89,6 +94,30 @@ typedef struct gdb_object {
 	uint64_t segment_bytes;
 } gdb_object;
 
+/*
+ * Damage found at open: a manifest entry whose segment is missing, has
+ * the wrong size, or whose header or index fails its checks. The entry
+ * is left out of the assemblies and objects (everything else is served);
+ * reads of it are EIO at the mount. Strings borrowed, valid until close.
+ */
+#define GDB_KIND_ASSEMBLY 1u	/* manifest kind of a DNA assembly */
+
+typedef struct gdb_damage {
+	const char *name;	/* the entry's name */
+	uint32_t kind;		/* GDB_KIND_ASSEMBLY or GDB_OBJECT_SECTIONS */
+	uint64_t segment_id;
+	int error;		/* GDB_ECHECKSUM, GDB_ECORRUPT, GDB_EVERSION,
+				 * -errno */
+	const char *message;	/* one line naming the file and the fault */
+} gdb_damage;
+
+uint32_t gdb_store_ndamaged(const gdb_store *s);
+const gdb_damage *gdb_store_damaged(const gdb_store *s, uint32_t i);
+/* @return the damage index of a damaged entry of that kind and name, or
+ * -ENOENT (kind 0: any kind). */
+int gdb_store_damaged_find(const gdb_store *s, uint32_t kind,
+			   const char *name);
+
 /* Provenance of one source file of an import (strings borrowed, valid
  * until close); an import of several files has one entry per file. */
 typedef struct gdb_provenance {
@@ -112,9 +141,13 @@ GDB_MUST_CHECK int gdb_store_init(const char *path, char *err, size_t errlen);
  * @param flags 0
  * @param out   out: the handle, set only on success; close with
  *              gdb_store_close()
- * @return 0; -ENOENT (no store), GDB_ECORRUPT / GDB_ECHECKSUM (manifest,
- *         segment header or index damaged), GDB_EVERSION, -errno.
+ * @return 0; -ENOENT (no store), GDB_ECORRUPT / GDB_ECHECKSUM (CURRENT
+ *         or the manifest damaged), GDB_EVERSION, -errno.
+ * A damaged segment does not fail the open: its entry is listed by
+ * gdb_store_damaged() and left out of the rest (damage stays local).
  * Block payloads are not checked here; each is checked when read.
+ * The reader registers by holding flock(LOCK_SH) on its manifest until
+ * gdb_store_close(), so `genomedb gc` keeps what it maps.
  */
 GDB_MUST_CHECK int gdb_store_open(const char *path, unsigned flags,
 				  gdb_store **out, char *err, size_t errlen);
@@ -201,6 +234,18 @@ GDB_MUST_CHECK int gdb_store_block_span(const gdb_store *s, uint32_t contig,
 					uint32_t block, const void **data,
 					size_t *len);
 
+/*
+ * gdb_store_contig_layout - the contig's layout record (how its FASTA
+ * lines were laid out in the imported file: docs/FORMAT.md, "Record
+ * layout"), checked against its CRC32C on every call.
+ * @param data out: read-only bytes in the store's mapping, valid until
+ *             gdb_store_close(); NULL with *len 0 when layout_len is 0
+ * @return 0; GDB_ECHECKSUM (CRC mismatch, logged), GDB_ECORRUPT (the
+ *         segment is shorter than the manifest says), -EINVAL.
+ */
+GDB_MUST_CHECK int gdb_store_contig_layout(const gdb_store *s, uint32_t contig,
+					   const void **data, size_t *len);
+
 /* Segment file name of an assembly ("seg-000001.gdb"); static buffer-free. */
 void gdb_store_segment_name(uint64_t id, char *buf, size_t buflen);
 
@@ -250,6 +295,15 @@ GDB_MUST_CHECK int gdb_txn_contig_begin(gdb_txn *t, const char *name,
 GDB_MUST_CHECK int gdb_txn_block_add(gdb_txn *t, const void *payload,
 				     size_t len, uint32_t nbases);
 
+/*
+ * Record the current contig's layout (after its blocks, before
+ * gdb_txn_contig_end): layout bytes (copied into the segment; len 0 for
+ * the regular layout) and the record's size in the source FASTA. Without
+ * this call the contig has no layout (fasta_bytes 0).
+ */
+GDB_MUST_CHECK int gdb_txn_contig_layout(gdb_txn *t, const void *layout,
+					 size_t len, uint64_t fasta_bytes);
+
 /* Finish the current contig with its length and digests. */
 GDB_MUST_CHECK int gdb_txn_contig_end(gdb_txn *t, int64_t length,
 				      uint32_t line_width,
@@ -267,7 +321,8 @@ GDB_MUST_CHECK int gdb_txn_provenance(gdb_txn *t, const gdb_provenance *p);
  * gdb_txn_commit - make the new generation durable and current, in this
  * order: segment fsync, manifest write + fsync, CURRENT.tmp write + fsync,
  * rename to CURRENT, directory fsync. Frees t (also on failure, after
- * undoing). @return 0 or -errno (-ENOSPC, -EIO, ...).
+ * undoing). @return 0; 1 for an identical replacement (GDB_TXN_REPLACE:
+ * nothing committed, *generation the live one); -errno (-ENOSPC, -EIO).
  */
 GDB_MUST_CHECK int gdb_txn_commit(gdb_txn *t, uint64_t *generation, char *err,
 				  size_t errlen);
@@ -278,12 +333,75 @@ void gdb_txn_abort(gdb_txn *t);
 /* Segment bytes written so far (for progress reporting). */
 uint64_t gdb_txn_bytes_written(const gdb_txn *t);
 
+/* What a clean-up found and did (repair, gc). */
+typedef struct gdb_gc_report {
+	unsigned removed;		/* files removed */
+	uint64_t removed_bytes;
+	unsigned segments_removed, manifests_removed;
+	unsigned in_use;		/* manifests kept: a reader holds them */
+	unsigned newer;			/* manifests newer than the live one,
+					 * kept (GDB_GC_DISCARD_NEWER not set) */
+	uint64_t newest;		/* the highest of those */
+	unsigned newer_removed;		/* ... removed as asked */
+	uint64_t current_was;		/* repair rewrote a damaged CURRENT:  */
+	uint64_t current_now;		/* it now names this generation (0: no) */
+	int current_unchecked;		/* CURRENT has no checksum (an older
+					 * store; the next commit adds one) */
+} gdb_gc_report;
+
+/* Also remove manifests newer than the one CURRENT names (and segments
+ * only they name): only when the user says so. */
+#define GDB_GC_DISCARD_NEWER 1u
+
 /*
- * gdb_store_repair - as a writer: remove files no generation references
- * (dead writers' segments, temporary files, stale manifests).
- * @param removed out: number of files removed
+ * gdb_store_repair - as a writer: restore a damaged CURRENT from the
+ * newest manifest that is whole, and remove what no manifest names (a
+ * dead writer's segment, temporary files). A manifest newer than the one
+ * CURRENT names is kept and counted unless flags has
+ * GDB_GC_DISCARD_NEWER. @param r out: what was found and done
+ * @return 0; GDB_ELOCKED; GDB_ECORRUPT (no whole manifest); -errno.
  */
-GDB_MUST_CHECK int gdb_store_repair(const char *path, unsigned *removed,
-				    char *err, size_t errlen);
+GDB_MUST_CHECK int gdb_store_repair(const char *path, unsigned flags,
+				    gdb_gc_report *r, char *err,
+				    size_t errlen);
+
+/*
+ * gdb_store_gc - as a writer: remove every manifest older than the live
+ * one that no reader holds (readers register at gdb_store_open), then
+ * every segment no remaining manifest names. Newer manifests as in
+ * gdb_store_repair. @return 0; GDB_ELOCKED; -errno.
+ */
+GDB_MUST_CHECK int gdb_store_gc(const char *path, unsigned flags,
+				gdb_gc_report *r, char *err, size_t errlen);
+
+/*
+ * gdb_store_inspect - read-only: does CURRENT carry a checksum, and are
+ * there manifests newer than the one it names (newer, newest)?
+ * @return 0, or an error reading CURRENT (message in err).
+ */
+GDB_MUST_CHECK int gdb_store_inspect(const char *path, gdb_gc_report *r,
+				     char *err, size_t errlen);
+
+/*
+ * gdb_txn_begin_flags - gdb_txn_begin with flags:
+ * GDB_TXN_REPLACE: the entry the transaction creates may replace one of
+ * the same kind and name (one mechanism for every import type). Commit
+ * then returns 1, committing nothing, when the new segment is byte for
+ * byte the one stored (an identical re-import adds no copy).
+ */
+#define GDB_TXN_REPLACE 1u
+GDB_MUST_CHECK int gdb_txn_begin_flags(const char *path, unsigned flags,
+				       gdb_txn **out, char *err,
+				       size_t errlen);
+
+/*
+ * gdb_txn_drop - the next generation leaves out the entry of this kind
+ * (GDB_KIND_ASSEMBLY, GDB_OBJECT_SECTIONS) and name; a transaction may
+ * drop entries and create none. Its segment stays until `gc` finds no
+ * manifest naming it. A damaged entry can be dropped too.
+ * @return 0; -ENOENT (no such entry, message in err); -ENOMEM.
+ */
+GDB_MUST_CHECK int gdb_txn_drop(gdb_txn *t, uint32_t kind, const char *name,
+				char *err, size_t errlen);
 
 #endif

@@ -12,7 +12,8 @@
 
 #define GDB_MANIFEST_MAGIC "GDBMANIF"
 #define GDB_SEGMENT_MAGIC "GDBSEGMT"
-#define GDB_FORMAT_VERSION 1u
+#define GDB_FORMAT_VERSION 1u	/* manifests */
+#define GDB_SEGMENT_VERSION 2u	/* segments written; 1 is still read */
 #define GDB_MANIFEST_HDR 48u
 #define GDB_SEGMENT_HDR 64u
 #define GDB_BLOCK_ENTRY 16u	/* u64 offset, u32 stored_len, u32 crc32c */
@@ -37,18 +38,131 @@ typedef struct gdb_mf_prov {
 
 typedef struct gdb_manifest {
 	uint64_t generation;
+	int current_crc;		/* CURRENT carried a checksum (0: an
+					 * older store's plain CURRENT) */
 	uint64_t next_segment_id;
 	uint32_t nasm, nprov;
 	gdb_mf_asm *asms;
 	gdb_mf_prov *prov;
 } gdb_manifest;
 
-/* Read CURRENT and the manifest it names (CRC-checked, parsed). */
+/*
+ * Read CURRENT and the manifest it names (CRC-checked, parsed).
+ * @param lockfd out (may be NULL): the manifest, open and held under
+ *        flock(LOCK_SH) until the caller closes it: the reader's
+ *        registration, which gc honours (a manifest gc removed between
+ *        CURRENT and the lock is noticed and CURRENT read again)
+ */
 int gdb_manifest_load(int dirfd, const char *path, gdb_manifest *m,
-		      char *err, size_t errlen);
+		      int *lockfd, char *err, size_t errlen);
+/* Parse manifest bytes (the fuzz target's entry point too). */
+int gdb_manifest_parse(const uint8_t *b, size_t len, gdb_manifest *m,
+		       const char *name, char *err, size_t errlen);
+/*
+ * Parse CURRENT's bytes: "MANIFEST-<gen> <crc32c, 8 hex>\n", or an older
+ * store's "MANIFEST-<gen>\n". @return 0 with *gen and *has_crc set;
+ * GDB_ECORRUPT (malformed), GDB_ECHECKSUM (checksum mismatch).
+ */
+int gdb_current_parse(const char *b, size_t len, uint64_t *gen,
+		      int *has_crc);
+/* CURRENT's bytes for generation gen (with checksum); @return length. */
+int gdb_current_format(uint64_t gen, char *buf, size_t cap);
+/* Write CURRENT.tmp for gen, fsync, rename over CURRENT (no dir fsync). */
+int gdb_current_write(int dirfd, uint64_t gen);
 /* Write MANIFEST-<m->generation> durably (O_EXCL, fsync). */
 int gdb_manifest_write(int dirfd, const gdb_manifest *m);
 void gdb_manifest_free(gdb_manifest *m);
+
+/* The reader's state (store.c, open.c). */
+struct gdb_seg {
+	uint8_t *map;
+	size_t len;
+	int fd;				/* kept open: size checks before reads */
+	uint32_t version;		/* segment format version */
+	uint8_t *index;			/* heap copy of the index (immune to a
+					 * truncated file) */
+	char name[32];
+};
+
+struct gdb_section {
+	char *name;
+	const uint8_t *data;		/* into the segment's mapping */
+	uint64_t off, len;
+	uint32_t crc;
+	int state;			/* atomic: 0 unchecked, 1 ok, -1 bad */
+};
+
+struct gdb_layout_ref {
+	uint64_t off;
+	uint32_t crc;
+};
+
+struct gdb_store {
+	char *path;
+	uint64_t generation;
+	int mf_fd;			/* the manifest, flock(LOCK_SH): the
+					 * reader's registration for gc */
+	uint32_t nasm, ncontigs, nprov;
+	gdb_assembly *asms;
+	gdb_contig *contigs;
+	const uint8_t **blocktab;	/* per contig: its block entries */
+	struct gdb_layout_ref *layouts;	/* per contig */
+	gdb_provenance *prov;
+	gdb_manifest mf;		/* owns the provenance strings */
+	struct gdb_seg *segs;		/* per manifest entry */
+	uint32_t *asm_entry;		/* per assembly: its manifest entry */
+	uint32_t *obj_entry;		/* per object: its manifest entry */
+	uint32_t nobj;
+	gdb_object *objs;
+	struct gdb_section **secs;	/* per object: its sections */
+	uint32_t ndamaged;
+	gdb_damage *damaged;		/* messages owned */
+	uint32_t *htab;			/* contig ids + 1; 0 = empty */
+	uint32_t hmask;
+};
+
+/*
+ * gdb_seg_check_span - is [off, off + len) of a mapped segment still in
+ * its file? A segment truncated after it was mapped would raise SIGBUS on
+ * access; this fstat()s the kept descriptor first.
+ * @return 0, or GDB_ECORRUPT (logged, naming the file and sizes)
+ */
+int gdb_seg_check_span(const gdb_store *s, const struct gdb_seg *sg,
+		       uint64_t off, uint64_t len);
+
+/* A small file read whole (NUL-terminated after *len bytes). */
+int gdb_read_small_file(int dirfd, const char *name, uint8_t **out,
+			size_t *len, size_t maxlen);
+
+/* Clean-up policies of gdb_store_cleanup() (store/gc.c, its rules at the
+ * top), besides GDB_GC_DISCARD_NEWER: */
+#define GDB_GC_SEGMENTS 0x100u	/* segments no manifest left names */
+#define GDB_GC_TRIM_SAFE 0x200u	/* manifests older than the predecessor
+				 * whose segments the live one names too */
+#define GDB_GC_OLD 0x400u	/* every manifest older than the live one */
+
+/* Remove *.tmp files and what flags select; the caller holds LOCK. */
+int gdb_store_cleanup(int dirfd, const gdb_manifest *live, unsigned flags,
+		      gdb_gc_report *r);
+/* The next generation and segment id: past every file present, so a
+ * kept newer manifest (rule 2 of gc.c) is never overwritten. */
+int gdb_store_next_ids(int dirfd, const gdb_manifest *live, uint64_t *gen,
+		       uint64_t *seg);
+/* Point CURRENT at the newest manifest that parses and whose segments
+ * have their sizes (repair of a damaged CURRENT). */
+int gdb_store_restore_current(int dirfd, uint64_t *gen);
+/* Read CURRENT alone. */
+int gdb_current_read(int dirfd, uint64_t *gen, int *has_crc);
+
+/* FNV-1a of a contig name within its assembly (the contig hash). */
+static inline uint32_t gdb_name_hash(uint32_t asm_index, const char *s)
+{
+	uint32_t h = 2166136261u ^ asm_index;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
 
 uint32_t gdb_crc32c(const void *p, size_t n);
 int gdb_write_all(int fd, const void *p, size_t n);

@@ -22,6 +22,10 @@
 #include "store/store_int.h"
 
 #define WBUF_SIZE (1u << 20)
+#define CONTIG_FIXED 84u	/* a contig record's fixed fields (version 2) */
+/* txn_open flags besides GDB_TXN_REPLACE and the GDB_GC_* clean-ups */
+#define TXN_REPAIR 0x1000u
+#define TXN_CLEAN_MASK (GDB_GC_DISCARD_NEWER | GDB_GC_TRIM_SAFE | GDB_GC_OLD)
 
 struct gdb_txn {
 	char *path;
@@ -42,6 +46,13 @@ struct gdb_txn {
 	/* names of this assembly's contigs, for duplicate detection */
 	char **names;
 	uint32_t names_cap;
+	unsigned flags;			/* GDB_TXN_* */
+	uint64_t next_gen;		/* past every manifest present */
+	uint8_t *drop;			/* per manifest entry: left out */
+	int replaced;			/* entry the new one replaces, or -1 */
+	/* the open contig's layout */
+	uint64_t lay_off, fasta_bytes;
+	uint32_t lay_len, lay_crc;
 	gdb_mf_prov *prov;		/* one per source file, in order */
 	uint32_t nprov;
 	uint32_t kind;			/* GDB_KIND_DNA or GDB_OBJECT_SECTIONS */
@@ -125,61 +136,6 @@ static int seg_write(gdb_txn *t, const void *p, size_t n)
 	return 0;
 }
 
-/* Is this directory entry one a dead writer may have left? */
-static int is_garbage(const gdb_manifest *m, const char *name)
-{
-	unsigned long long n;
-	int len = 0;
-
-	if (strlen(name) > 4 && !strcmp(name + strlen(name) - 4, ".tmp"))
-		return 1;
-	if (sscanf(name, "seg-%llu.gdb%n", &n, &len) == 1 &&
-	    (size_t)len == strlen(name)) {
-		for (uint32_t i = 0; i < m->nasm; i++)
-			if (m->asms[i].segment_id == n)
-				return 0;
-		return 1;
-	}
-	if (sscanf(name, "MANIFEST-%llu%n", &n, &len) == 1 &&
-	    (size_t)len == strlen(name))
-		/* Keep the live one and its predecessor: a reader may have
-		 * read CURRENT just before the last commit renamed it. */
-		return n > m->generation || n + 1 < m->generation;
-	return 0;
-}
-
-static int remove_garbage(int dirfd, const gdb_manifest *m, unsigned *removed)
-{
-	DIR *d;
-	struct dirent *e;
-	int fd = dup(dirfd), rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
-	/* dup() shares the file offset: an earlier scan left it at the end. */
-	rewinddir(d);
-	while ((e = readdir(d))) {
-		if (!is_garbage(m, e->d_name))
-			continue;
-		if (unlinkat(dirfd, e->d_name, 0) < 0) {
-			rc = -errno;
-			break;
-		}
-		gdb_log(GDB_LOG_INFO, "removed leftover %s", e->d_name);
-		if (removed)
-			(*removed)++;
-	}
-	closedir(d);
-	if (rc == 0)
-		rc = gdb_fsync_dir(dirfd);
-	return rc;
-}
-
 static int lock_store(const char *path, int dirfd, int *lockfd, char *err,
 		      size_t errlen)
 {
@@ -238,18 +194,8 @@ int gdb_store_init(const char *path, char *err, size_t errlen)
 		return rc;
 	}
 	rc = gdb_manifest_write(dirfd, &m);
-	if (rc == 0) {
-		fd = openat(dirfd, "CURRENT", O_WRONLY | O_CREAT | O_EXCL |
-						      O_CLOEXEC, 0644);
-		if (fd < 0) {
-			rc = -errno;
-		} else {
-			rc = gdb_write_all(fd, "MANIFEST-000001\n", 16);
-			if (rc == 0 && fsync(fd) < 0)
-				rc = -errno;
-			close(fd);
-		}
-	}
+	if (rc == 0)
+		rc = gdb_current_write(dirfd, m.generation);
 	if (rc == 0) {
 		fd = openat(dirfd, "LOCK", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 		if (fd < 0)
@@ -265,8 +211,41 @@ int gdb_store_init(const char *path, char *err, size_t errlen)
 	return rc;
 }
 
-static int txn_open(const char *path, gdb_txn **out, unsigned *removed,
-		    char *err, size_t errlen)
+/* Repair: a CURRENT that is damaged, or names a manifest that is gone,
+ * is pointed at the newest whole manifest. */
+static int repair_current(gdb_txn *t, gdb_gc_report *r, char *err,
+			  size_t errlen)
+{
+	uint64_t gen = 0, now = 0;
+	int has_crc = 0, rc = gdb_current_read(t->dirfd, &gen, &has_crc);
+	char name[64];
+	struct stat st;
+
+	if (rc == 0) {
+		snprintf(name, sizeof(name), "MANIFEST-%06llu",
+			 (unsigned long long)gen);
+		if (fstatat(t->dirfd, name, &st, 0) == 0)
+			return 0;
+	} else if (rc != GDB_ECHECKSUM && rc != GDB_ECORRUPT) {
+		gdb_seterr(err, errlen, "%s/CURRENT: %s", t->path,
+			   gdb_strerror(rc));
+		return rc;
+	}
+	rc = gdb_store_restore_current(t->dirfd, &now);
+	if (rc < 0) {
+		gdb_seterr(err, errlen, "%s: CURRENT is damaged and no whole "
+			   "manifest is left to restore it from", t->path);
+		return rc;
+	}
+	if (r) {
+		r->current_was = gen;
+		r->current_now = now;
+	}
+	return 0;
+}
+
+static int txn_open(const char *path, unsigned flags, gdb_txn **out,
+		    gdb_gc_report *r, char *err, size_t errlen)
 {
 	gdb_txn *t = calloc(1, sizeof(*t));
 	int rc;
@@ -274,6 +253,8 @@ static int txn_open(const char *path, gdb_txn **out, unsigned *removed,
 	if (!t)
 		return -ENOMEM;
 	t->dirfd = t->lockfd = t->segfd = -1;
+	t->flags = flags;
+	t->replaced = -1;
 	t->path = strdup(path);
 	t->wbuf = malloc(WBUF_SIZE);
 	if (!t->path || !t->wbuf) {
@@ -287,12 +268,25 @@ static int txn_open(const char *path, gdb_txn **out, unsigned *removed,
 		goto fail;
 	}
 	rc = lock_store(path, t->dirfd, &t->lockfd, err, errlen);
+	if (rc == 0 && (flags & TXN_REPAIR))
+		rc = repair_current(t, r, err, errlen);
+	if (rc == 0)
+		rc = gdb_manifest_load(t->dirfd, path, &t->mf, NULL, err,
+				       errlen);
 	if (rc < 0)
 		goto fail;
-	rc = gdb_manifest_load(t->dirfd, path, &t->mf, err, errlen);
-	if (rc < 0)
+	t->drop = calloc(t->mf.nasm ? t->mf.nasm : 1, 1);
+	if (!t->drop) {
+		rc = -ENOMEM;
 		goto fail;
-	rc = remove_garbage(t->dirfd, &t->mf, removed);
+	}
+	/* A dead writer's leftovers: temporary files, segments no manifest
+	 * names. Newer manifests stay (store/gc.c, rule 2). */
+	rc = gdb_store_cleanup(t->dirfd, &t->mf,
+			       GDB_GC_SEGMENTS | (flags & TXN_CLEAN_MASK), r);
+	if (rc == 0)
+		rc = gdb_store_next_ids(t->dirfd, &t->mf, &t->next_gen,
+					&t->seg_id);
 	if (rc < 0) {
 		gdb_seterr(err, errlen, "%s: removing leftovers: %s", path,
 			   gdb_strerror(rc));
@@ -307,18 +301,52 @@ fail:
 
 int gdb_txn_begin(const char *path, gdb_txn **out, char *err, size_t errlen)
 {
-	return txn_open(path, out, NULL, err, errlen);
+	return txn_open(path, 0, out, NULL, err, errlen);
 }
 
-int gdb_store_repair(const char *path, unsigned *removed, char *err,
-		     size_t errlen)
+int gdb_txn_begin_flags(const char *path, unsigned flags, gdb_txn **out,
+			char *err, size_t errlen)
+{
+	if (flags & ~GDB_TXN_REPLACE)
+		return -EINVAL;
+	return txn_open(path, flags, out, NULL, err, errlen);
+}
+
+int gdb_store_repair(const char *path, unsigned flags, gdb_gc_report *r,
+		     char *err, size_t errlen)
 {
 	gdb_txn *t;
 
-	*removed = 0;
-	GDB_TRY(txn_open(path, &t, removed, err, errlen));
+	memset(r, 0, sizeof(*r));
+	GDB_TRY(txn_open(path, TXN_REPAIR | GDB_GC_TRIM_SAFE |
+				       (flags & GDB_GC_DISCARD_NEWER),
+			 &t, r, err, errlen));
+	r->current_unchecked = !t->mf.current_crc;
 	gdb_txn_abort(t);
 	return 0;
+}
+
+int gdb_store_gc(const char *path, unsigned flags, gdb_gc_report *r,
+		 char *err, size_t errlen)
+{
+	gdb_txn *t;
+
+	memset(r, 0, sizeof(*r));
+	GDB_TRY(txn_open(path, GDB_GC_OLD | (flags & GDB_GC_DISCARD_NEWER),
+			 &t, r, err, errlen));
+	r->current_unchecked = !t->mf.current_crc;
+	gdb_txn_abort(t);
+	return 0;
+}
+
+/* The manifest entry of this kind and name, or -1. */
+static int find_entry(const gdb_txn *t, uint32_t kind, const char *name)
+{
+	for (uint32_t i = 0; i < t->mf.nasm; i++)
+		if (t->mf.asms[i].kind == kind &&
+		    !strcmp(t->mf.asms[i].name, name))
+			return (int)i;
+	return -1;
 }
 
 /* Start the one segment of this transaction, for a new entry. */
@@ -326,23 +354,26 @@ static int begin_entry(gdb_txn *t, uint32_t kind, const char *name,
 		       const char *what, char *err, size_t errlen)
 {
 	uint8_t hdr[GDB_SEGMENT_HDR] = {0};
+	int old;
 
 	if (t->asm_name)
 		return -EINVAL;
 	GDB_TRY(gdb_store_name_check(name, what, err, errlen));
-	for (uint32_t i = 0; i < t->mf.nasm; i++) {
-		if (t->mf.asms[i].kind == kind &&
-		    !strcmp(t->mf.asms[i].name, name)) {
-			gdb_seterr(err, errlen, "%s '%s' already exists in %s",
-				   what, name, t->path);
-			return -EEXIST;
-		}
+	old = find_entry(t, kind, name);
+	if (old >= 0 && !t->drop[old] && !(t->flags & GDB_TXN_REPLACE)) {
+		gdb_seterr(err, errlen, "%s '%s' already exists in %s "
+			   "(import --replace replaces it; genomedb drop "
+			   "removes it)", what, name, t->path);
+		return -EEXIST;
+	}
+	if (old >= 0) {
+		t->drop[old] = 1;
+		t->replaced = old;
 	}
 	t->kind = kind;
 	t->asm_name = strdup(name);
 	if (!t->asm_name)
 		return -ENOMEM;
-	t->seg_id = t->mf.next_segment_id;
 	gdb_store_segment_name(t->seg_id, t->segname, sizeof(t->segname));
 	t->segfd = openat(t->dirfd, t->segname,
 			  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -354,6 +385,20 @@ static int begin_entry(gdb_txn *t, uint32_t kind, const char *name,
 	}
 	/* The header is rewritten at commit, once the index is known. */
 	return seg_write(t, hdr, sizeof(hdr));
+}
+
+int gdb_txn_drop(gdb_txn *t, uint32_t kind, const char *name, char *err,
+		 size_t errlen)
+{
+	int i = find_entry(t, kind, name);
+
+	if (i < 0 || t->drop[i]) {
+		gdb_seterr(err, errlen, "%s: no %s '%s'", t->path,
+			   kind == GDB_KIND_DNA ? "assembly" : "object", name);
+		return -ENOENT;
+	}
+	t->drop[i] = 1;
+	return 0;
 }
 
 int gdb_txn_assembly_begin(gdb_txn *t, const char *name, char *err,
@@ -445,7 +490,7 @@ int gdb_txn_contig_begin(gdb_txn *t, const char *name, const char *desc,
 	if (rc < 0)
 		return rc;
 	t->contig_at = t->idx.len;
-	p = idx_room(t, 2 + nl + 4 + dl + 60);
+	p = idx_room(t, 2 + nl + 4 + dl + CONTIG_FIXED);
 	if (!p)
 		return -ENOMEM;
 	gdb_put_le16(p, (uint16_t)nl);
@@ -480,6 +525,18 @@ int gdb_txn_block_add(gdb_txn *t, const void *payload, size_t len,
 	return seg_write(t, payload, len);
 }
 
+int gdb_txn_contig_layout(gdb_txn *t, const void *layout, size_t len,
+			  uint64_t fasta_bytes)
+{
+	if (!t->in_contig || len > UINT32_MAX || fasta_bytes == 0)
+		return -EINVAL;
+	t->lay_off = len ? t->seg_off : 0;
+	t->lay_len = (uint32_t)len;
+	t->lay_crc = len ? gdb_crc32c(layout, len) : 0;
+	t->fasta_bytes = fasta_bytes;
+	return len ? seg_write(t, layout, len) : 0;
+}
+
 int gdb_txn_contig_end(gdb_txn *t, int64_t length, uint32_t line_width,
 		       const uint8_t md5[16], const uint8_t sha512t24[24])
 {
@@ -498,6 +555,12 @@ int gdb_txn_contig_end(gdb_txn *t, int64_t length, uint32_t line_width,
 	gdb_put_le32(p + 16, line_width);
 	memcpy(p + 20, md5, 16);
 	memcpy(p + 36, sha512t24, 24);
+	gdb_put_le64(p + 60, t->fasta_bytes);
+	gdb_put_le64(p + 68, t->lay_off);
+	gdb_put_le32(p + 76, t->lay_len);
+	gdb_put_le32(p + 80, t->lay_crc);
+	t->lay_off = t->fasta_bytes = 0;
+	t->lay_len = t->lay_crc = 0;
 	t->in_contig = 0;
 	t->ncontigs++;
 	return 0;
@@ -540,7 +603,7 @@ static int finish_segment(gdb_txn *t, uint32_t *index_crc)
 	GDB_TRY(flush_wbuf(t));
 	*index_crc = gdb_crc32c(t->idx.p, t->idx.len);
 	memcpy(h, GDB_SEGMENT_MAGIC, 8);
-	gdb_put_le32(h + 8, GDB_FORMAT_VERSION);
+	gdb_put_le32(h + 8, GDB_SEGMENT_VERSION);
 	gdb_put_le64(h + 16, t->seg_id);
 	gdb_put_le64(h + 24, ioff);
 	gdb_put_le64(h + 32, t->idx.len);
@@ -559,109 +622,186 @@ static int finish_segment(gdb_txn *t, uint32_t *index_crc)
 	return 0;
 }
 
-static int write_current(gdb_txn *t, uint64_t gen)
+/* Compare two open files from offset off on; 1 equal, 0 not, -errno. */
+static int same_tail(int a, int b, uint64_t off, uint64_t len)
 {
-	char buf[64];
-	int n = snprintf(buf, sizeof(buf), "MANIFEST-%06llu\n",
-			 (unsigned long long)gen);
-	int fd = openat(t->dirfd, "CURRENT.tmp",
-			O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	int rc;
+	static const size_t chunk = 1u << 16;
+	char *x = malloc(2 * chunk), *y = x + chunk;
+	int rc = 1;
 
-	if (fd < 0)
-		return -errno;
-	rc = gdb_write_all(fd, buf, (size_t)n);
-	if (rc == 0 && fsync(fd) < 0)
-		rc = -errno;
-	if (close(fd) < 0 && rc == 0)
-		rc = -errno;
+	if (!x)
+		return -ENOMEM;
+	while (rc == 1 && off < len) {
+		size_t n = len - off < chunk ? (size_t)(len - off) : chunk;
+		if (pread(a, x, n, (off_t)off) != (ssize_t)n ||
+		    pread(b, y, n, (off_t)off) != (ssize_t)n)
+			rc = -EIO;
+		else if (memcmp(x, y, n))
+			rc = 0;
+		off += n;
+	}
+	free(x);
 	return rc;
+}
+
+/*
+ * Is the segment just written byte for byte the one it replaces (apart
+ * from the segment id in the header and the header's CRC)?
+ */
+static int identical_replacement(gdb_txn *t)
+{
+	const gdb_mf_asm *old = &t->mf.asms[t->replaced];
+	char name[32];
+	uint8_t ha[GDB_SEGMENT_HDR], hb[GDB_SEGMENT_HDR];
+	int a, b, rc = 0;
+
+	if (old->segment_bytes != t->seg_off || old->kind != t->kind)
+		return 0;
+	gdb_store_segment_name(old->segment_id, name, sizeof(name));
+	a = openat(t->dirfd, name, O_RDONLY | O_CLOEXEC);
+	b = openat(t->dirfd, t->segname, O_RDONLY | O_CLOEXEC);
+	if (a >= 0 && b >= 0 && pread(a, ha, sizeof(ha), 0) == sizeof(ha) &&
+	    pread(b, hb, sizeof(hb), 0) == sizeof(hb) &&
+	    !memcmp(ha, hb, 16) && !memcmp(ha + 24, hb + 24, 36))
+		rc = same_tail(a, b, GDB_SEGMENT_HDR, t->seg_off);
+	if (a >= 0)
+		close(a);
+	if (b >= 0)
+		close(b);
+	return rc;
+}
+
+static int entry_dropped(const gdb_txn *t, const char *target)
+{
+	int dropped = 0, kept = 0;
+
+	for (uint32_t i = 0; i < t->mf.nasm; i++) {
+		if (strcmp(t->mf.asms[i].name, target))
+			continue;
+		if (t->drop[i])
+			dropped = 1;
+		else
+			kept = 1;
+	}
+	return dropped && !kept;
+}
+
+/* The next manifest: the entries kept, then ours; provenance likewise
+ * (a dropped or replaced entry's provenance goes with it). */
+static int build_manifest(gdb_txn *t, uint32_t icrc, gdb_manifest *m)
+{
+	gdb_mf_asm *asms = calloc(t->mf.nasm + 1, sizeof(*asms));
+	gdb_mf_prov *prov = calloc(t->mf.nprov + t->nprov + 1, sizeof(*prov));
+	uint32_t na = 0, np = 0;
+
+	if (!asms || !prov) {
+		free(asms);
+		free(prov);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < t->mf.nasm; i++)
+		if (!t->drop[i])
+			asms[na++] = t->mf.asms[i];
+	for (uint32_t i = 0; i < t->mf.nprov; i++)
+		if (!entry_dropped(t, t->mf.prov[i].target))
+			prov[np++] = t->mf.prov[i];
+	if (t->asm_name)
+		asms[na++] = (gdb_mf_asm){
+			.name = t->asm_name,
+			.segment_id = t->seg_id,
+			.segment_bytes = t->seg_off,
+			.index_crc = icrc,
+			.kind = t->kind,
+		};
+	memcpy(prov + np, t->prov, t->nprov * sizeof(*prov));
+	*m = (gdb_manifest){
+		.generation = t->next_gen,
+		.next_segment_id = t->asm_name ? t->seg_id + 1 : t->seg_id,
+		.nasm = na,
+		.nprov = np + t->nprov,
+		.asms = asms,
+		.prov = prov,
+	};
+	return 0;
+}
+
+/* Is the transaction complete enough to commit? */
+static int commit_ready(const gdb_txn *t)
+{
+	int drops = 0;
+
+	for (uint32_t i = 0; i < t->mf.nasm; i++)
+		drops |= t->drop[i];
+	if (t->in_contig || t->in_section)
+		return 0;
+	if (!t->asm_name)
+		return drops;
+	return t->nprov && (t->kind != GDB_KIND_DNA || t->ncontigs > 0);
+}
+
+/* Steps 3-5: manifest, CURRENT, directory; then trim old manifests. */
+static int publish(gdb_txn *t, gdb_manifest *m, char *err, size_t errlen)
+{
+	char mname[64];
+	int rc = gdb_manifest_write(t->dirfd, m);
+
+	if (rc < 0)
+		return rc;
+	rc = gdb_current_write(t->dirfd, m->generation);
+	if (rc < 0) {
+		snprintf(mname, sizeof(mname), "MANIFEST-%06llu",
+			 (unsigned long long)m->generation);
+		unlinkat(t->dirfd, mname, 0);
+		return rc;
+	}
+	/* The rename is durable once the directory is. From here on the new
+	 * generation may be live, so nothing is undone. */
+	t->segname[0] = 0;
+	rc = gdb_fsync_dir(t->dirfd);
+	if (rc < 0) {
+		gdb_seterr(err, errlen, "%s: fsync: %s (the commit may or may "
+			   "not survive a crash)", t->path, gdb_strerror(rc));
+		return 1;
+	}
+	/* Old manifests whose segments the new one names are not needed. */
+	(void)gdb_store_cleanup(t->dirfd, m, GDB_GC_TRIM_SAFE, NULL);
+	return 0;
 }
 
 int gdb_txn_commit(gdb_txn *t, uint64_t *generation, char *err,
 		   size_t errlen)
 {
-	gdb_manifest m;
-	gdb_mf_asm *asms = NULL;
-	gdb_mf_prov *prov = NULL;
-	char mname[64];
-	uint32_t icrc;
+	gdb_manifest m = {0};
+	uint32_t icrc = 0;
 	int rc;
 
-	if (!t->asm_name || t->in_contig || t->in_section || !t->nprov ||
-	    (t->kind == GDB_KIND_DNA && t->ncontigs == 0)) {
+	if (!commit_ready(t)) {
 		gdb_txn_abort(t);
 		return -EINVAL;
 	}
 	/* 1-2: segment body, index, header; fsync. */
-	rc = finish_segment(t, &icrc);
-	if (rc < 0)
-		goto fail;
-	/* 3: the next manifest: old entries plus ours; written and fsynced. */
-	asms = calloc(t->mf.nasm + 1, sizeof(*asms));
-	prov = calloc(t->mf.nprov + t->nprov, sizeof(*prov));
-	if (!asms || !prov) {
-		rc = -ENOMEM;
-		goto fail;
+	rc = t->asm_name ? finish_segment(t, &icrc) : 0;
+	if (rc == 0 && t->replaced >= 0 && identical_replacement(t) == 1) {
+		if (generation)
+			*generation = t->mf.generation;
+		gdb_txn_abort(t); /* removes the copy */
+		return 1;
 	}
-	memcpy(asms, t->mf.asms, t->mf.nasm * sizeof(*asms));
-	memcpy(prov, t->mf.prov, t->mf.nprov * sizeof(*prov));
-	asms[t->mf.nasm] = (gdb_mf_asm){
-		.name = t->asm_name,
-		.segment_id = t->seg_id,
-		.segment_bytes = t->seg_off,
-		.index_crc = icrc,
-		.kind = t->kind,
-	};
-	memcpy(prov + t->mf.nprov, t->prov, t->nprov * sizeof(*prov));
-	m = (gdb_manifest){
-		.generation = t->mf.generation + 1,
-		.next_segment_id = t->seg_id + 1,
-		.nasm = t->mf.nasm + 1,
-		.nprov = t->mf.nprov + t->nprov,
-		.asms = asms,
-		.prov = prov,
-	};
-	rc = gdb_manifest_write(t->dirfd, &m);
-	if (rc < 0)
-		goto fail;
-	/* 4: CURRENT.tmp, fsynced, renamed over CURRENT. */
-	rc = write_current(t, m.generation);
-	if (rc == 0 && renameat(t->dirfd, "CURRENT.tmp", t->dirfd,
-				"CURRENT") < 0)
-		rc = -errno;
-	if (rc < 0) {
-		snprintf(mname, sizeof(mname), "MANIFEST-%06llu",
-			 (unsigned long long)m.generation);
-		unlinkat(t->dirfd, mname, 0);
-		goto fail;
-	}
-	/* 5: the rename is durable once the directory is. From here on the
-	 * new generation may be live, so nothing is undone. */
-	rc = gdb_fsync_dir(t->dirfd);
-	if (rc < 0) {
-		gdb_seterr(err, errlen, "%s: fsync: %s (the commit may or may "
-			   "not survive a crash)", t->path, gdb_strerror(rc));
-		free(asms);
-		free(prov);
-		t->segname[0] = 0; /* referenced now: abort must keep it */
+	if (rc == 0)
+		rc = build_manifest(t, icrc, &m);
+	if (rc == 0)
+		rc = publish(t, &m, err, errlen);
+	free(m.asms);
+	free(m.prov);
+	if (rc > 0) {		/* published, but the fsync failed */
 		gdb_txn_abort(t);
-		return rc;
+		return -EIO;
 	}
-	/* Old manifests beyond the predecessor are garbage now. */
-	(void)remove_garbage(t->dirfd, &m, NULL);
-	if (generation)
+	if (rc == 0 && generation)
 		*generation = m.generation;
-	free(asms);
-	free(prov);
-	t->segname[0] = 0;
-	gdb_txn_abort(t);
-	return 0;
-fail:
-	free(asms);
-	free(prov);
-	gdb_seterr(err, errlen, "%s: commit failed: %s", t->path,
-		   gdb_strerror(rc));
+	if (rc < 0)
+		gdb_seterr(err, errlen, "%s: commit failed: %s", t->path,
+			   gdb_strerror(rc));
 	gdb_txn_abort(t);
 	return rc;
 }
@@ -690,6 +830,7 @@ void gdb_txn_abort(gdb_txn *t)
 		free(t->prov[i].command);
 	}
 	free(t->prov);
+	free(t->drop);
 	gdb_manifest_free(&t->mf);
 	free(t->asm_name);
 	gdb_buf_free(&t->idx);

@@ -7,12 +7,14 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cache/cache.h"
 #include "codecs/codecs.h"
 #include "fs/fs.h"
 #include "fs/render.h"
+#include "seq/seq.h"
 #include "store/store.h"
 
 static int open_store(const char *path, gdb_store **s)
@@ -63,9 +65,46 @@ static const char *desc_text(const gdb_contig *c)
 	return c->desc[0] ? c->desc + 1 : c->desc;
 }
 
+/* A time as ISO 8601 UTC ("2024-06-11T09:30:00Z"). */
+static void iso_time(int64_t t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) ||
+	    !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, 32, "%lld", (long long)t);
+}
+
+/* The assembly's FASTA size: what export writes, the imported bytes. */
+static uint64_t asm_fasta_bytes(const gdb_store *s, const gdb_assembly *a)
+{
+	uint64_t n = 0;
+
+	for (uint32_t k = 0; k < a->ncontigs; k++)
+		n += gdb_seq_fasta_bytes(gdb_store_contig(s,
+							  a->first_contig + k));
+	return n;
+}
+
+static void info_json_damaged(const gdb_store *s)
+{
+	printf("], \"damaged\": [");
+	for (uint32_t i = 0; i < gdb_store_ndamaged(s); i++) {
+		const gdb_damage *d = gdb_store_damaged(s, i);
+		printf("%s\n {\"name\": ", i ? "," : "");
+		json_str(stdout, d->name);
+		printf(", \"kind\": \"%s\", \"segment\": %llu, \"error\": ",
+		       d->kind == GDB_OBJECT_SECTIONS ? "object" : "assembly",
+		       (unsigned long long)d->segment_id);
+		json_str(stdout, d->message);
+		printf("}");
+	}
+}
+
 static void info_json(const gdb_store *s)
 {
-	char md5[33], rg[36];
+	char md5[33], rg[36], when[32];
 
 	printf("{\"store\": ");
 	json_str(stdout, gdb_store_path(s));
@@ -76,9 +115,10 @@ static void info_json(const gdb_store *s)
 		printf("%s\n {\"name\": ", i ? "," : "");
 		json_str(stdout, a->name);
 		printf(", \"length\": %lld, \"stored_bytes\": %llu, "
-		       "\"contigs\": [",
+		       "\"fasta_bytes\": %llu, \"contigs\": [",
 		       (long long)a->total_length,
-		       (unsigned long long)a->segment_bytes);
+		       (unsigned long long)a->segment_bytes,
+		       (unsigned long long)asm_fasta_bytes(s, a));
 		for (uint32_t k = 0; k < a->ncontigs; k++) {
 			const gdb_contig *c =
 				gdb_store_contig(s, a->first_contig + k);
@@ -90,9 +130,12 @@ static void info_json(const gdb_store *s)
 			json_str(stdout, desc_text(c));
 			printf(", \"length\": %lld, \"md5\": \"%s\", "
 			       "\"refget\": \"%s\", \"line_width\": %u, "
-			       "\"stored_bytes\": %llu}",
+			       "\"stored_bytes\": %llu, \"fasta_bytes\": %llu, "
+			       "\"layout_bytes\": %u}",
 			       (long long)c->length, md5, rg, c->line_width,
-			       (unsigned long long)c->stored_bytes);
+			       (unsigned long long)c->stored_bytes,
+			       (unsigned long long)gdb_seq_fasta_bytes(c),
+			       c->layout_len);
 		}
 		printf("]}");
 	}
@@ -105,6 +148,7 @@ static void info_json(const gdb_store *s)
 		       "%llu}", o->kind, o->nsections,
 		       (unsigned long long)o->segment_bytes);
 	}
+	info_json_damaged(s);
 	printf("], \"provenance\": [");
 	for (uint32_t i = 0; i < gdb_store_nprovenance(s); i++) {
 		const gdb_provenance *p = gdb_store_provenance(s, i);
@@ -118,14 +162,15 @@ static void info_json(const gdb_store *s)
 			printf("%02x", p->sha256[b]);
 		printf("\", \"command\": ");
 		json_str(stdout, p->command);
-		printf(", \"time\": %lld}", (long long)p->time);
+		iso_time(p->time, when);
+		printf(", \"time\": \"%s\"}", when);
 	}
 	printf("]}\n");
 }
 
 static void info_text(const gdb_store *s)
 {
-	char md5[33];
+	char md5[33], when[32];
 
 	printf("store %s, generation %llu, %u assembl%s\n",
 	       gdb_store_path(s), (unsigned long long)gdb_store_generation(s),
@@ -133,15 +178,7 @@ static void info_text(const gdb_store *s)
 	       gdb_store_nassemblies(s) == 1 ? "y" : "ies");
 	for (uint32_t i = 0; i < gdb_store_nassemblies(s); i++) {
 		const gdb_assembly *a = gdb_store_assembly(s, i);
-		uint64_t fasta = 0;
-		for (uint32_t k = 0; k < a->ncontigs; k++) {
-			const gdb_contig *c =
-				gdb_store_contig(s, a->first_contig + k);
-			uint32_t w = c->line_width ? c->line_width : 60;
-			fasta += 2 + strlen(c->name) + strlen(c->desc) +
-				 (uint64_t)c->length +
-				 ((uint64_t)c->length + w - 1) / w;
-		}
+		uint64_t fasta = asm_fasta_bytes(s, a);
 		printf("\nassembly %s: %u contig%s, %lld bases, %llu bytes "
 		       "stored, %.2f:1 vs its FASTA (%llu bytes)\n",
 		       a->name, a->ncontigs, a->ncontigs == 1 ? "" : "s",
@@ -174,7 +211,14 @@ static void info_text(const gdb_store *s)
 		       (unsigned long long)p->source_bytes);
 		for (int b = 0; b < 32; b++)
 			printf("%02x", p->sha256[b]);
-		printf(") by '%s' at %lld\n", p->command, (long long)p->time);
+		iso_time(p->time, when);
+		printf(") by '%s' at %s\n", p->command, when);
+	}
+	for (uint32_t i = 0; i < gdb_store_ndamaged(s); i++) {
+		const gdb_damage *d = gdb_store_damaged(s, i);
+		printf("%sdamaged: %s %s: %s\n", i ? "" : "\n",
+		       d->kind == GDB_OBJECT_SECTIONS ? "object" : "assembly",
+		       d->name, d->message);
 	}
 }
 
@@ -229,6 +273,16 @@ static int write_view(const gdb_view *v, gdb_cache *c, char *buf,
 	return 0;
 }
 
+static int write_stdout(void *arg, const void *p, size_t n)
+{
+	(void)arg;
+	if (fwrite(p, 1, n, stdout) != n) {
+		tool_err("write: %s", strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
 int cmd_export(int argc, char **argv)
 {
 	const char *path = NULL, *asmname = NULL;
@@ -277,12 +331,27 @@ int cmd_export(int argc, char **argv)
 		goto out;
 	ai = gdb_store_assembly_find(s, asmname);
 	if (ai < 0) {
-		tool_err("%s: no assembly '%s'", path, asmname);
+		int d = gdb_store_damaged_find(s, GDB_KIND_ASSEMBLY, asmname);
+		if (d >= 0)
+			tool_err("assembly '%s' is damaged: %s", asmname,
+				 gdb_store_damaged(s, (uint32_t)d)->message);
+		else
+			tool_err("%s: no assembly '%s'", path, asmname);
 		goto out;
 	}
 	buf = malloc(cap);
 	if (!buf || gdb_cache_create(s, 64u << 20, NULL, &c) < 0) {
 		tool_err("out of memory");
+		goto out;
+	}
+	if (nreg == 0 && !width) {
+		char err[512] = "";
+		int r = gdb_seq_export_fasta(s, (uint32_t)ai, write_stdout, NULL,
+					     err, sizeof(err));
+		if (r < 0)
+			tool_err("%s: %s", asmname,
+				 err[0] ? err : gdb_strerror(r));
+		rc = r < 0 ? EXIT_FAIL : EXIT_OK;
 		goto out;
 	}
 	if (nreg == 0) {
@@ -332,103 +401,6 @@ out:
 	free(buf);
 	free(regions);
 	return rc;
-}
-
-int cmd_verify(int argc, char **argv)
-{
-	const char *path = NULL;
-	int repair = 0, quiet = 0, bad = 0;
-	gdb_store *s;
-	uint64_t blocks = 0;
-	char *scratch;
-
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--repair"))
-			repair = 1;
-		else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q"))
-			quiet = 1;
-		else if (!path && argv[i][0] != '-')
-			path = argv[i];
-		else {
-			fprintf(stderr,
-				"usage: genomedb verify STORE [--repair]\n");
-			return EXIT_USAGE;
-		}
-	}
-	if (!path) {
-		fprintf(stderr, "usage: genomedb verify STORE [--repair]\n");
-		return EXIT_USAGE;
-	}
-	if (repair) {
-		char err[1024];
-		unsigned removed = 0;
-		if (gdb_store_repair(path, &removed, err, sizeof(err)) < 0) {
-			tool_err("%s", err);
-			return EXIT_FAIL;
-		}
-		if (!quiet)
-			printf("repair: removed %u leftover file%s\n", removed,
-			       removed == 1 ? "" : "s");
-	}
-	if (open_store(path, &s) < 0)
-		return EXIT_FAIL;
-	scratch = malloc(GDB_DNA_BLOCK_BASES);
-	if (!scratch) {
-		gdb_store_close(s);
-		return EXIT_FAIL;
-	}
-	for (uint32_t id = 0; id < gdb_store_ncontigs(s); id++) {
-		const gdb_contig *c = gdb_store_contig(s, id);
-		const gdb_assembly *a = gdb_store_assembly(s, c->asm_index);
-		char seg[32];
-		gdb_store_segment_name(a->segment_id, seg, sizeof(seg));
-		for (uint32_t b = 0; b < c->nblocks; b++) {
-			uint64_t off = 0;
-			int rc = gdb_store_block_check(s, id, b, &off);
-			if (rc >= 0)
-				rc = gdb_store_block_decode(s, id, b, scratch,
-							    GDB_DNA_BLOCK_BASES);
-			blocks++;
-			if (rc < 0) {
-				int64_t from = (int64_t)b * c->block_bases + 1;
-				int64_t to = from + c->block_bases - 1;
-				if (to > c->length)
-					to = c->length;
-				printf("damaged: %s/%s:%lld-%lld (%s offset "
-				       "%llu): %s\n",
-				       a->name, c->name, (long long)from,
-				       (long long)to, seg,
-				       (unsigned long long)off,
-				       gdb_strerror(rc));
-				bad++;
-			}
-		}
-	}
-	for (uint32_t oi = 0; oi < gdb_store_nobjects(s); oi++) {
-		const gdb_object *o = gdb_store_object(s, oi);
-		for (uint32_t k = 0; k < o->nsections; k++) {
-			const char *name = "?";
-			const void *data;
-			uint64_t len;
-			int rc = gdb_store_section_at(s, oi, k, &name, &data,
-						      &len);
-			blocks++;
-			if (rc < 0) {
-				printf("damaged: object %s section %s: %s\n",
-				       o->name, name, gdb_strerror(rc));
-				bad++;
-			}
-		}
-	}
-	if (!quiet || bad)
-		printf("%s: generation %llu, %u assemblies, %u contigs, %llu "
-		       "blocks and sections checked, %d damaged\n",
-		       path, (unsigned long long)gdb_store_generation(s),
-		       gdb_store_nassemblies(s), gdb_store_ncontigs(s),
-		       (unsigned long long)blocks, bad);
-	free(scratch);
-	gdb_store_close(s);
-	return bad ? EXIT_FAIL : EXIT_OK;
 }
 
 int cmd_mount(int argc, char **argv)

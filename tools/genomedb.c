@@ -16,6 +16,7 @@
 #define GENOMEDB_VERSION "0.1.0"
 
 char *tool_cmdline;
+unsigned tool_txn_flags;
 
 void tool_err(const char *fmt, ...)
 {
@@ -62,7 +63,14 @@ int tool_commit(gdb_txn **t, const gdb_provenance *prov, int nprov,
 		tool_err("%s", err);
 		return -1;
 	}
+	if (rc == 1)
+		tool_err("identical to what the store holds: nothing changed");
 	return 0;
+}
+
+int tool_txn_begin(const char *store, gdb_txn **t, char *err, size_t errlen)
+{
+	return gdb_txn_begin_flags(store, tool_txn_flags, t, err, errlen);
 }
 
 int tool_name_ok(const char *s, size_t max)
@@ -140,6 +148,7 @@ int main(int argc, char **argv)
 		{"info", cmd_info},     {"export", cmd_export},
 		{"verify", cmd_verify}, {"mount", cmd_mount},
 		{"ctl", cmd_ctl},       {"bench", cmd_bench},
+		{"drop", cmd_drop},     {"gc", cmd_gc},
 	};
 	int rc;
 

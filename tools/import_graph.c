@@ -2095,7 +2095,7 @@ int cmd_import_graph(int argc, char **argv)
 		goto out;
 	}
 	read_edges = gdb_graph_builder_nedges(m.b);
-	if (gdb_txn_begin(store, &txn, err, sizeof(err)) < 0 ||
+	if (tool_txn_begin(store, &txn, err, sizeof(err)) < 0 ||
 	    gdb_txn_object_begin(txn, GDB_OBJECT_SECTIONS, net, err,
 				 sizeof(err)) < 0) {
 		tool_err("%s", err);

@@ -221,7 +221,7 @@ int cmd_import_motifs(int argc, char **argv)
 	for (int i = 0; i < nfiles; i++)
 		if (read_file(files[i], fmt, &all, &n, &prov[i], target) < 0)
 			goto out;
-	if (gdb_txn_begin(store, &txn, err, sizeof(err)) < 0 ||
+	if (tool_txn_begin(store, &txn, err, sizeof(err)) < 0 ||
 	    gdb_txn_object_begin(txn, GDB_OBJECT_SECTIONS, target, err,
 				 sizeof(err)) < 0) {
 		if (txn && strstr(err, "already exists"))

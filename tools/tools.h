@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "common/gdb.h"
+#include "seq/seq.h"
 #include "store/store.h"
 
 /* Exit codes of the genomedb command. */
@@ -29,11 +30,10 @@ int tool_fail_at(char *err, size_t errlen, const char *path, uint64_t line,
 		 const char *fmt, ...) GDB_PRINTF(5, 6);
 
 /*
- * An input file, plain or gzip/bgzip (detected by magic), read in
- * decompressed chunks while its raw bytes are hashed (SHA-256, for
- * provenance) and counted (for progress).
+ * An input file, plain or gzip/bgzip: the library's gdb_src (seq/seq.h)
+ * under the names the importers in tools/ use.
  */
-typedef struct tool_src tool_src;
+typedef gdb_src tool_src;
 
 int tool_src_open(const char *path, tool_src **out, char *err, size_t errlen);
 /* @return bytes (0 at the end), or -1 with a message naming the file. */
@@ -69,6 +69,14 @@ int tool_commit(gdb_txn **t, const gdb_provenance *prov, int nprov,
 		uint64_t *generation);
 
 /*
+ * tool_txn_begin - begin an import's transaction with the options every
+ * import type shares (`--replace`, taken out of argv by cmd_import into
+ * tool_txn_flags). Same results as gdb_txn_begin_flags.
+ */
+int tool_txn_begin(const char *store, gdb_txn **t, char *err, size_t errlen);
+extern unsigned tool_txn_flags;
+
+/*
  * tool_name_ok - may s name a network or a motif set? 1 to max bytes,
  * no blanks, '/', ',' or control characters, not starting with '.' or
  * '@' (the names appear in paths and as @<name> in them).
@@ -80,11 +88,14 @@ double tool_now(void);
 
 int cmd_init(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_import_fasta(int argc, char **argv);
 int cmd_import_graph(int argc, char **argv);
 int cmd_import_motifs(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_drop(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
 int cmd_mount(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
