@@ -745,6 +745,16 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 				if (!strcmp(name, FS.provs[i].p->name))
 					n = &FS.provs[i].top;
 		}
+		/* An assembly whose segment is damaged: EIO, not ENOENT. */
+		if (!n && (ai = gdb_store_damaged_find(FS.store,
+						      GDB_KIND_ASSEMBLY,
+						      name)) >= 0) {
+			gdb_log(GDB_LOG_ERROR, "/%s: %s", name,
+				gdb_store_damaged(FS.store, (uint32_t)ai)
+					->message);
+			fuse_reply_err(req, EIO);
+			return;
+		}
 		break;
 	case N_GDBDIR:
 		if (!strcmp(name, "stats.json"))

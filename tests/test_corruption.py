@@ -120,7 +120,7 @@ def test_structural_damage_is_detected(pristine, tmp_path, where):
     elif where == "truncated":
         os.truncate(seg, size - 100)
     elif where == "manifest":
-        cur = open(os.path.join(store, "CURRENT")).read().strip()
+        cur = open(os.path.join(store, "CURRENT")).read().split()[0]
         man = os.path.join(store, os.path.basename(cur)) if cur.startswith("MANIFEST") else \
             sorted(glob.glob(os.path.join(store, "MANIFEST-*")))[-1]
         _flip(man, os.path.getsize(man) // 2)

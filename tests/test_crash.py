@@ -176,10 +176,22 @@ def test_kill_import(genomedb, tmp_path, big_fasta, big_md5, refs, kind):
         assert state == "old", f"killed at {kind} while running, yet the import committed"
     if state == "old" and rc != -signal.SIGKILL:
         pytest.fail(f"import exited {rc} by itself without committing: {err}")
+    # A commit killed after its manifest but before CURRENT named it leaves
+    # a manifest newer than the live one. No cleaner removes it unasked:
+    # it could as well be a generation a damaged CURRENT lost.
+    newer = _newer_manifests(store)
+    if state == "new":
+        assert not newer, newer
     # alternate between the two cleaners: verify --repair, or the next import
     if KILL_POINTS.index(kind) % 2 == 0:
         r = U.gdb("verify", store, "--repair")
         assert r.rc == 0, r
+        if newer:
+            assert "newer than the live generation" in r.out.decode(), r.out
+            assert _newer_manifests(store) == newer, "repair removed a newer manifest unasked"
+            r = U.gdb("verify", store, "--repair", "--discard-newer")
+            assert r.rc == 0, r
+            assert "removed 1 manifest newer than the live one" in r.out.decode(), r.out
         if state == "old":
             assert _kinds(store) == refs["base"], "verify --repair left files behind"
         assert _info(store)["generation"] == info0["generation"] + (state == "new")
@@ -187,11 +199,22 @@ def test_kill_import(genomedb, tmp_path, big_fasta, big_md5, refs, kind):
         r = U.gdb("import", "fasta", store, "--assembly", "next", NEXT_FILE, "--quiet")
         assert r.rc == 0, r
         info = _info(store)
-        assert info["generation"] == info0["generation"] + 1 + (state == "new")
+        # numbered past a kept newer manifest, never over it
+        assert info["generation"] == info0["generation"] + 1 + (state == "new") + len(newer)
         assert "next" in [a["name"] for a in info["assemblies"]]
-        if state == "old":
+        if state == "old" and newer:
+            r = U.gdb("gc", store)            # superseded now: gc removes it
+            assert r.rc == 0, r
+            assert _kinds(store)[1] == refs["next"][1], "gc left the dead commit's segment"
+        elif state == "old":
             assert _kinds(store) == refs["next"], "the next import did not remove leftovers"
     assert U.gdb("verify", store).rc == 0
+
+
+def _newer_manifests(store):
+    live = int(open(os.path.join(store, "CURRENT")).read().split()[0].split("-")[1])
+    return sorted(f for f in os.listdir(store)
+                  if re.fullmatch(r"MANIFEST-\d+", f) and int(f.split("-")[1]) > live)
 
 
 def test_big_import_after_crash(genomedb, tmp_path, big_fasta, big_md5):
