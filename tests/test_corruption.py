@@ -153,3 +153,167 @@ def test_structural_damage_is_detected(pristine, tmp_path, where):
             finally:
                 m.stop()
         U.check_sanitizer(m.log_text(), "genomedb mount (damaged store)")
+
+
+# ---------------------------------------------------------------- damage stays local
+
+OTHER = "lambda"
+OTHER_FILE = os.path.join(U.DATA, "phage_lambda_NC_001416.fa.gz")
+
+
+@pytest.fixture(scope="module")
+def two(pristine, tmp_path_factory):
+    """The pristine store plus a second assembly in a segment of its own."""
+    d = tmp_path_factory.mktemp("two")
+    store = d / "two.gdb"
+    shutil.copytree(pristine[0], store)
+    r = U.gdb("import", "fasta", store, "--assembly", OTHER, OTHER_FILE, "--quiet")
+    assert r.rc == 0, r
+    return str(store)
+
+
+def _seg_of(store, asm):
+    info = json.loads(U.gdb("info", store, "--json").out)
+    a = [x for x in info["assemblies"] if x["name"] == asm][0]
+    segs = sorted(glob.glob(os.path.join(store, "seg-*.gdb")))
+    return [s for s in segs if os.path.getsize(s) == a["stored_bytes"]][0]
+
+
+DAMAGES = {
+    "header": lambda seg: _flip(seg, 20),
+    "index": lambda seg: _flip(seg, os.path.getsize(seg) - 30),
+    "one-byte-short": lambda seg: os.truncate(seg, os.path.getsize(seg) - 1),
+    "missing": os.unlink,
+}
+
+
+@pytest.mark.parametrize("how", sorted(DAMAGES))
+def test_damage_stays_local(pristine, two, tmp_path, how):
+    """One damaged segment: the rest is served, info lists the damage,
+    verify names it, the damaged assembly is EIO; drop + import is the way
+    out and gc then removes the damaged file."""
+    store = str(tmp_path / "s.gdb")
+    shutil.copytree(two, store)
+    seg = _seg_of(store, ASM)
+    DAMAGES[how](seg)
+    lam = U.read_maybe_gz(OTHER_FILE)
+    info = U.gdb("info", store, "--json")
+    assert info.rc == 0, info
+    j = json.loads(info.out)
+    assert [a["name"] for a in j["assemblies"]] == [OTHER]
+    assert [d["name"] for d in j["damaged"]] == [ASM]
+    assert os.path.basename(seg) in j["damaged"][0]["error"], j["damaged"]
+    assert U.gdb("export", "fasta", store, OTHER).out == lam
+    r = U.gdb("export", "fasta", store, ASM)
+    assert r.rc == 1 and "damaged" in r.err, r
+    v = U.gdb("verify", store)
+    assert v.rc == 1, v
+    assert f"damaged: assembly {ASM}" in v.out.decode() and os.path.basename(seg) in v.out.decode()
+    if os.path.exists("/dev/fuse"):
+        with U.mounted(store, tmp_path) as m:
+            assert U.read_file(m.p(OTHER, OTHER + ".fa"))[:20] == lam[:20]
+            U.expect_errno(lambda: U.read_file(m.p(ASM, ASM + ".fa")), (5,))
+            U.expect_errno(lambda: os.stat(m.p(ASM, "c1", "1-10.seq")), (5,))
+    elif U.IN_CI:
+        pytest.fail("/dev/fuse missing under CI=true")
+    # the way out: drop it, import it again, let gc remove the damaged file
+    r = U.gdb("drop", store, ASM)
+    assert r.rc == 0, r
+    assert U.gdb("verify", store).rc == 0
+    fa = _cor_fa(pristine)
+    r = U.gdb("import", "fasta", store, "--assembly", ASM, fa, "--quiet")
+    assert r.rc == 0, r
+    r = U.gdb("gc", store)
+    assert r.rc == 0, r
+    if how != "missing":
+        assert not os.path.exists(seg), f"gc left the damaged {seg}"
+    assert U.gdb("verify", store).rc == 0
+    assert U.gdb("export", "fasta", store, ASM).out == open(fa, "rb").read()
+
+
+def _cor_fa(pristine):
+    """The FASTA the pristine store was imported from."""
+    return os.path.join(os.path.dirname(pristine[0]), "cor.fa")
+
+
+def test_flipped_byte_then_replace(pristine, tmp_path):
+    """verify --repair cannot fix a flipped block; import --replace can."""
+    store = _copy(pristine, tmp_path)
+    _flip(_segments(store)[-1], 64 + 100)
+    assert U.gdb("verify", store, "--repair").rc == 1
+    fa = _cor_fa(pristine)
+    r = U.gdb("import", "fasta", store, "--assembly", ASM, fa, "--quiet")
+    assert r.rc == 1 and "--replace" in r.err, r
+    r = U.gdb("import", "fasta", store, "--assembly", ASM, fa, "--quiet", "--replace")
+    assert r.rc == 0, r
+    assert U.gdb("verify", store).rc == 0
+    assert U.gdb("export", "fasta", store, ASM).out == open(fa, "rb").read()
+
+
+def test_truncated_under_a_live_mount_is_eio(two, tmp_path):
+    """A segment truncated while mounted: EIO for what is gone (not SIGBUS),
+    the daemon stays up and serves the other assembly."""
+    U.require_fuse()
+    store = str(tmp_path / "s.gdb")
+    shutil.copytree(two, store)
+    seg = _seg_of(store, ASM)
+    with U.mounted(store, tmp_path) as m:
+        first = U.read_file(m.p(ASM, "c1", "1-100.seq"))
+        assert len(first) == 100
+        os.truncate(seg, os.path.getsize(seg) // 3)
+        # blocks past the cut were never read: their bytes are gone
+        U.expect_errno(lambda: U.read_file(m.p(ASM, "c2", "1000-2000.seq")), (5,))
+        U.expect_errno(lambda: U.read_file(m.p(ASM, "c1", "190000-190100.seq")), (5,))
+        lam = U.read_maybe_gz(OTHER_FILE)
+        got = U.read_file(m.p(OTHER, OTHER + ".fa"))
+        assert got[:60] == lam[:60] and len(got) > 48000
+        assert m.alive()
+    assert "truncated while in use" in m.log_text()
+
+
+# ---------------------------------------------------------------- CURRENT
+
+def _current(store):
+    return open(os.path.join(store, "CURRENT"), "rb").read()
+
+
+def test_current_bit_flip_is_detected_and_repaired(two, tmp_path):
+    """CURRENT carries a checksum: a flipped bit ('...3' -> '...2') is an
+    error, not a silent roll-back; repair restores it from the newest whole
+    manifest and deletes nothing."""
+    store = str(tmp_path / "s.gdb")
+    shutil.copytree(two, store)
+    cur = _current(store)
+    gen = int(cur.split()[0].split(b"-")[1])
+    before = sorted(os.listdir(store))
+    flipped = bytearray(cur)
+    flipped[14] ^= 0x01                         # last digit of the generation
+    open(os.path.join(store, "CURRENT"), "wb").write(bytes(flipped))
+    for cmd in (("info", store), ("verify", store), ("export", "fasta", store, OTHER)):
+        r = U.gdb(*cmd)
+        assert r.rc == 1 and "CURRENT" in r.err and "checksum" in r.err, r
+    r = U.gdb("verify", store, "--repair")
+    assert r.rc == 0, r
+    assert f"now names MANIFEST-{gen:06d}" in r.out.decode(), r.out
+    assert _current(store) == cur
+    assert sorted(os.listdir(store)) == before
+    assert json.loads(U.gdb("info", store, "--json").out)["generation"] == gen
+
+
+def test_repair_keeps_newer_manifest_unless_told(two, tmp_path):
+    """An older store's CURRENT (no checksum) naming generation N-1 while
+    MANIFEST-N exists (the bit flip it could not detect): repair keeps the
+    newer manifest and says so; --discard-newer removes it."""
+    store = str(tmp_path / "s.gdb")
+    shutil.copytree(two, store)
+    gen = int(_current(store).split()[0].split(b"-")[1])
+    open(os.path.join(store, "CURRENT"), "w").write(f"MANIFEST-{gen - 1:06d}\n")
+    r = U.gdb("verify", store, "--repair")
+    assert r.rc == 0, r
+    out = r.out.decode()
+    assert "newer than the live generation" in out and f"MANIFEST-{gen:06d}" in out, out
+    assert os.path.exists(os.path.join(store, f"MANIFEST-{gen:06d}"))
+    assert os.path.exists(_seg_of(two, OTHER).replace(two, store))
+    r = U.gdb("verify", store, "--repair", "--discard-newer")
+    assert r.rc == 0, r
+    assert not os.path.exists(os.path.join(store, f"MANIFEST-{gen:06d}"))
