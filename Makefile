@@ -1,7 +1,10 @@
 # GenomeDB build. Plain GNU make, no configure step.
 #
 #   make            build/libgenomedb.a, build/libgenomedb.so, build/genomedb
-#   make test       build, then unit binaries + pytest (real FUSE mounts)
+#   make test       build, then unit binaries, fuzz corpora, pytest (real FUSE mounts)
+#   make pytest     the pytest suite alone (it runs the unit binaries too)
+#   make install    PREFIX=/usr/local, DESTDIR honoured: binary, libraries,
+#                   public headers (include/genomedb/), man page
 #   make asan       same tests with AddressSanitizer + UBSan in build/asan/
 #   make deps       apt-get install what is missing (Debian 12)
 #   make demo       import the bundled real genomes, mount under ./mnt, show it
@@ -41,7 +44,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HEADERS  := $(wildcard */*.h) $(wildcard tests/unit/*.h)
 
-.PHONY: all test unit pytest asan deps demo demo-stop bench bench-scale format format-check clean
+.PHONY: all test unit pytest install asan deps demo demo-stop bench bench-scale format format-check clean
 
 all: $(BUILD)/genomedb $(BUILD)/libgenomedb.so $(UNIT_BIN)
 
@@ -63,16 +66,36 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libgenomedb.a $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libgenomedb.a $(LDFLAGS) $(LIBS)
 
-# The unit binaries run under pytest too (tests/test_unit.py); here they run
-# first so a broken kernel fails fast with its own output.
+# `make test` runs each unit binary once: here first, so a broken kernel
+# fails fast with its own output, and pytest then leaves out
+# tests/test_unit.py (which runs the same binaries for `make pytest`).
 unit: all
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+PYTEST = $(PYTEST_ENV) GENOMEDB_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q
 
 # test and demo start with deps so that the README's two commands are the
 # whole set-up on a fresh Debian machine; deps is quick when all is there.
 test: deps
 	$(MAKE) unit
-	$(PYTEST_ENV) GENOMEDB_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q tests $(PYTEST_ARGS)
+	$(PYTEST) tests --ignore=tests/test_unit.py $(PYTEST_ARGS)
+
+pytest: all
+	$(PYTEST) tests $(PYTEST_ARGS)
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+PUBLIC_HEADERS := $(filter-out %_int.h,$(foreach m,$(MODULES),$(wildcard $(m)/*.h)))
+
+install: $(BUILD)/genomedb $(BUILD)/libgenomedb.so $(BUILD)/libgenomedb.a
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
+		$(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/genomedb $(DESTDIR)$(PREFIX)/bin/genomedb
+	install -m 755 $(BUILD)/libgenomedb.so $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(BUILD)/libgenomedb.a $(DESTDIR)$(PREFIX)/lib/
+	@set -e; for h in $(PUBLIC_HEADERS); do \
+		install -D -m 644 $$h $(DESTDIR)$(PREFIX)/include/genomedb/$$h; done
+	install -m 644 docs/genomedb.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 # The ctypes tests load the sanitized libgenomedb.so into Python, which
 # needs the sanitizer runtimes preloaded (and Python's own leaks ignored);

@@ -3,7 +3,9 @@ import gzip
 import json
 import os
 import random
+import re
 import shutil
+import subprocess
 
 import pytest
 
@@ -198,3 +200,155 @@ def test_export_unknown_assembly_or_contig(store):
     r = U.gdb("export", "fasta", store.path, "mito", "chrNope:1-10")
     assert r.rc == 1, r
     assert "chrNope" in r.err
+
+
+# ---------------------------------------------------------------- drop, --replace, gc
+
+GRAPH = os.path.join(U.DATA, "graph")
+MOTIFS = os.path.join(U.DATA, "motifs")
+
+# one import per type: (type, name option, name, first file, second file, info key)
+TYPES = [
+    ("fasta", "--assembly", "a", os.path.join(U.DATA, "human_hg38_chrM.fa"),
+     os.path.join(U.DATA, "phage_lambda_NC_001416.fa.gz"), "assemblies"),
+    ("graph", "--network", "net", os.path.join(GRAPH, "galFiltered.sif"),
+     os.path.join(GRAPH, "netsam_example_network.tsv"), "objects"),
+    ("motifs", "--set", "m", os.path.join(MOTIFS, "hand.jaspar"),
+     os.path.join(MOTIFS, "hand.meme"), "objects"),
+]
+
+
+def _entry(info, key, name):
+    return [e for e in info[key] if e["name"] in (name, "motifs/" + name)]
+
+
+@pytest.mark.parametrize("t", TYPES, ids=[t[0] for t in TYPES])
+def test_import_replace_and_drop_every_type(fresh, t):
+    """--replace is one mechanism for every import type; drop leaves an
+    entry out of a new generation; gc then frees its segment."""
+    kind, opt, name, f1, f2, key = t
+    r = U.gdb("import", kind, fresh, opt, name, f1, "--quiet")
+    assert r.rc == 0, r
+    first = _entry(_info(fresh), key, name)[0]
+    r = U.gdb("import", kind, fresh, opt, name, f2, "--quiet")
+    assert r.rc == 1 and "already exists" in r.err, r
+    if kind != "motifs":                  # import_motifs.c words its own message
+        assert "--replace" in r.err, r
+    r = U.gdb("import", kind, fresh, opt, name, f2, "--quiet", "--replace")
+    assert r.rc == 0, r
+    info = _info(fresh)
+    now = _entry(info, key, name)
+    assert len(now) == 1 and now[0]["stored_bytes"] != first["stored_bytes"], now
+    assert [p["source"] for p in info["provenance"]] == [f2], "the replaced import's provenance went with it"
+    segs = len([f for f in os.listdir(fresh) if f.startswith("seg-")])
+    r = U.gdb("gc", fresh)
+    assert r.rc == 0, r
+    assert "1 segment" in r.out.decode(), r.out
+    assert len([f for f in os.listdir(fresh) if f.startswith("seg-")]) == segs - 1
+    full = now[0]["name"]
+    r = U.gdb("drop", fresh, full, *(["--object"] if key == "objects" else []))
+    assert r.rc == 0, r
+    assert _entry(_info(fresh), key, name) == []
+    assert U.gdb("verify", fresh).rc == 0
+    r = U.gdb("drop", fresh, full, *(["--object"] if key == "objects" else []))
+    assert r.rc == 1 and "no " in r.err, r
+
+
+def test_gc_keeps_what_a_reader_maps(fresh, genomes):
+    """A reader (here an export blocked on its pipe) registers on its
+    generation: gc keeps that manifest and its segments, and removes them
+    once the reader is gone. The reader's bytes stay right throughout."""
+    g = genomes["hg19chr20"]
+    r = U.gdb("import", "fasta", fresh, "--assembly", "big", g.src, "--quiet")
+    assert r.rc == 0, r
+    seg = sorted(f for f in os.listdir(fresh) if f.startswith("seg-"))[-1]
+    p = subprocess.Popen([U.BINARY, "export", "fasta", fresh, "big"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        head = p.stdout.read(4096)                # the store is open, export is blocked
+        assert head.startswith(b">")
+        r = U.gdb("drop", fresh, "big")
+        assert r.rc == 0, r
+        r = U.gdb("gc", fresh)
+        assert r.rc == 0, r
+        assert "a reader has open" in r.out.decode(), r.out
+        assert os.path.exists(os.path.join(fresh, seg)), "gc removed a segment a reader maps"
+        rest = p.stdout.read()
+    finally:
+        p.stdout.close()
+        rc = p.wait(60)
+    assert rc == 0, p.stderr.read()
+    assert head + rest == U.read_maybe_gz(g.src)
+    r = U.gdb("gc", fresh)
+    assert r.rc == 0, r
+    assert not os.path.exists(os.path.join(fresh, seg)), r.out
+    assert U.gdb("verify", fresh).rc == 0
+
+
+# ---------------------------------------------------------------- help
+
+COMMANDS = ["init", "import", "info", "export", "verify", "mount", "ctl", "drop", "gc"]
+
+
+@pytest.mark.parametrize("cmd", COMMANDS + ["import fasta", "import graph", "import motifs"])
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_every_command_has_help(genomedb, cmd, flag):
+    r = U.gdb(*cmd.split(), flag)
+    assert r.rc == 0, r
+    text = r.out.decode()
+    if cmd in ("import graph", "import motifs"):
+        text = text or r.err                   # their importers print it on stderr
+    else:
+        assert r.err == "", r.err
+    assert text.startswith("usage: genomedb " + cmd), text
+
+
+def test_import_unknown_type_lists_the_known_ones(fresh):
+    r = U.gdb("import", "vcf", fresh, "--set", "x", "a.vcf")
+    assert r.rc == 2, r
+    assert "unknown type 'vcf'" in r.err and "fasta, graph, motifs" in r.err, r.err
+    assert "--assembly" not in r.err, "the FASTA usage is not the answer"
+
+
+def test_top_level_usage_lists_every_readme_option(genomedb):
+    """Every option README.md shows for a command appears in `genomedb --help`."""
+    readme = open(os.path.join(U.REPO, "README.md")).read()
+    block = readme.split("## Using it", 1)[1].split("```")[1]
+    usage = U.gdb("--help").out.decode()
+    for line in block.splitlines():
+        if not line.startswith("genomedb "):
+            continue
+        cmd = line.split()[1]
+        assert f"  {cmd} " in usage, (cmd, usage)
+        for opt in re.findall(r"(--[a-z][a-z-]*|(?<=\[)-[a-z]\b)", line.split("#")[0]):
+            assert opt in usage, (opt, line)
+
+
+def test_man_page_renders(genomedb, tmp_path):
+    page = os.path.join(U.REPO, "docs", "genomedb.1")
+    r = U.run(["man", "-l", "-P", "cat", page])
+    if r.rc != 0 and not shutil.which("man"):
+        r = U.run(["groff", "-man", "-Tutf8", page])
+    assert r.rc == 0, r
+    text = r.out.decode("utf-8", "replace")
+    for cmd in COMMANDS:
+        assert cmd in text, cmd
+
+
+def test_make_install_layout(genomedb, tmp_path):
+    """make install DESTDIR=... PREFIX=... puts the binary, both libraries,
+    the public headers and the man page where they belong."""
+    dest = tmp_path / "root"
+    r = U.run(["make", "-C", U.REPO, f"BUILD={U.BUILD}", f"DESTDIR={dest}", "PREFIX=/usr/local",
+               "install"], timeout=600)
+    assert r.rc == 0, r
+    files = sorted(os.path.relpath(os.path.join(d, f), dest)
+                   for d, _, fs in os.walk(dest) for f in fs)
+    print("\n".join(files))
+    for want in ("usr/local/bin/genomedb", "usr/local/lib/libgenomedb.so",
+                 "usr/local/lib/libgenomedb.a", "usr/local/share/man/man1/genomedb.1",
+                 "usr/local/include/genomedb/store/store.h", "usr/local/include/genomedb/seq/seq.h",
+                 "usr/local/include/genomedb/common/gdb.h"):
+        assert want in files, (want, files)
+    assert not any(f.endswith("_int.h") for f in files), "internal headers are not installed"
+    assert os.access(dest / "usr/local/bin/genomedb", os.X_OK)

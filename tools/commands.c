@@ -28,10 +28,20 @@ static int open_store(const char *path, gdb_store **s)
 	return 0;
 }
 
+static int is_help(const char *a)
+{
+	return !strcmp(a, "-h") || !strcmp(a, "--help");
+}
+
 int cmd_init(int argc, char **argv)
 {
 	char err[1024];
 
+	if (argc == 2 && is_help(argv[1])) {
+		printf("usage: genomedb init STORE\n  create an empty store "
+		       "(a new directory, or an empty one)\n");
+		return EXIT_OK;
+	}
 	if (argc != 2 || argv[1][0] == '-') {
 		fprintf(stderr, "usage: genomedb init STORE\n");
 		return EXIT_USAGE;
@@ -229,6 +239,13 @@ int cmd_info(int argc, char **argv)
 	int json = 0;
 
 	for (int i = 1; i < argc; i++) {
+		if (is_help(argv[i])) {
+			printf("usage: genomedb info STORE [--json]\n  assemblies,"
+			       " contigs, lengths, MD5/refget, sizes (stored, "
+			       "and the\n  imported FASTA's), damaged entries, "
+			       "objects, provenance (times in UTC)\n");
+			return EXIT_OK;
+		}
 		if (!strcmp(argv[i], "--json"))
 			json = 1;
 		else if (!path && argv[i][0] != '-')
@@ -283,6 +300,17 @@ static int write_stdout(void *arg, const void *p, size_t n)
 	return 0;
 }
 
+static void export_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: genomedb export fasta STORE ASM [REGION...] "
+		"[--width N]\n"
+		"  without REGION: the FASTA that was imported, byte for byte\n"
+		"  REGION as samtools: chr, chr:from, chr:from-to (1-based, "
+		"inclusive), 60 bases a line\n"
+		"  --width N  N bases a line instead (also without REGION)\n");
+}
+
 int cmd_export(int argc, char **argv)
 {
 	const char *path = NULL, *asmname = NULL;
@@ -294,12 +322,14 @@ int cmd_export(int argc, char **argv)
 	size_t cap = 1u << 20;
 	char *buf = NULL;
 
+	for (int i = 1; i < argc; i++)
+		if (is_help(argv[i]))
+			return export_usage(stdout), EXIT_OK;
 	regions = calloc((size_t)argc, sizeof(*regions));
 	if (!regions)
 		return EXIT_FAIL;
 	if (argc < 2 || strcmp(argv[1], "fasta")) {
-		fprintf(stderr, "usage: genomedb export fasta STORE ASM "
-				"[REGION...] [--width N]\n");
+		export_usage(stderr);
 		free(regions);
 		return EXIT_USAGE;
 	}
@@ -322,8 +352,7 @@ int cmd_export(int argc, char **argv)
 		}
 	}
 	if (!path || !asmname) {
-		fprintf(stderr, "usage: genomedb export fasta STORE ASM "
-				"[REGION...] [--width N]\n");
+		export_usage(stderr);
 		free(regions);
 		return EXIT_USAGE;
 	}
@@ -403,6 +432,27 @@ out:
 	return rc;
 }
 
+static void mount_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: genomedb mount STORE MOUNTPOINT [-f] [-o OPTS] "
+		"[--cache SIZE] [--policy NAME]\n"
+		"       [--prefetch on|off] [--threads N] [--readahead-kb N]\n"
+		"  -f, --foreground   stay in the foreground, log to stderr\n"
+		"  -d, --debug        libfuse debug output\n"
+		"  -o OPTS            FUSE mount options (allow_other, ...)\n"
+		"  --cache SIZE       decoded-block budget, e.g. 512M, 4G "
+		"(default 256M)\n"
+		"  --policy NAME      lru, arc, s3fifo, lfu or 2q\n"
+		"  --prefetch on|off  read ahead sequential and strided "
+		"reads (default on)\n"
+		"  --threads N        FUSE worker threads\n"
+		"  --readahead-kb N   the kernel's readahead for the mount "
+		"(default 1024)\n"
+		"Unmount with fusermount3 -u MOUNTPOINT. Paths: docs/PATHS.md"
+		".\n");
+}
+
 int cmd_mount(int argc, char **argv)
 {
 	gdb_fs_opts o;
@@ -416,6 +466,10 @@ int cmd_mount(int argc, char **argv)
 	o.readahead_kb = 1024;
 	o.prefetch = 1;
 	for (int i = 1; i < argc; i++) {
+		if (is_help(argv[i])) {
+			mount_usage(stdout);
+			return EXIT_OK;
+		}
 		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--foreground")) {
 			o.foreground = 1;
 		} else if (!strcmp(argv[i], "-d") || !strcmp(argv[i], "--debug")) {
@@ -455,10 +509,7 @@ int cmd_mount(int argc, char **argv)
 		}
 	}
 	if (!o.store_path || !o.mountpoint) {
-		fprintf(stderr,
-			"usage: genomedb mount STORE MOUNTPOINT [-f] [-o OPTS] "
-			"[--cache SIZE] [--policy NAME] [--prefetch on|off]\n"
-			"       [--threads N] [--readahead-kb N]\n");
+		mount_usage(stderr);
 		return EXIT_USAGE;
 	}
 	/* The daemon chdirs to / when it detaches: keep absolute paths. */

@@ -94,26 +94,68 @@ double tool_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Every command: its name, arguments and what it does (the top-level
+ * usage, and `genomedb CMD --help` for commands without their own). */
+static const struct cmd {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *args, *what;
+} cmds[] = {
+	{"init", cmd_init, "STORE", "create an empty store"},
+	{"import", cmd_import,
+	 "fasta STORE --assembly NAME FILE [--level N] [--replace]",
+	 "add an assembly (plain, gzip or bgzip FASTA)"},
+	{"import", NULL,
+	 "graph STORE --network NAME FILE... [--format sif|string|biogrid|"
+	 "kgml|sbml|gmt|tsv] [--replace]",
+	 "add a pathway/interaction network"},
+	{"import", NULL, "motifs STORE --set NAME FILE... [--replace]",
+	 "add JASPAR/MEME motifs (for /compute/motif/.../pwm/)"},
+	{"info", cmd_info, "STORE [--json]",
+	 "assemblies, contigs, sizes, damage, provenance"},
+	{"export", cmd_export, "fasta STORE ASM [REGION...] [--width N]",
+	 "the imported FASTA byte for byte; REGION as samtools"},
+	{"verify", cmd_verify, "STORE [--repair [--discard-newer]]",
+	 "check CURRENT and every CRC32C; exit 1 on damage"},
+	{"drop", cmd_drop, "STORE NAME [--object]",
+	 "a new generation without an assembly (or object)"},
+	{"gc", cmd_gc, "STORE [--discard-newer]",
+	 "remove what no kept generation and no reader uses"},
+	{"mount", cmd_mount,
+	 "STORE MOUNTPOINT [-f] [-o OPTS] [--cache SIZE] [--policy NAME] "
+	 "[--prefetch on|off] [--threads N] [--readahead-kb N]",
+	 "serve the store as files (fusermount3 -u to unmount)"},
+	{"ctl", cmd_ctl,
+	 "MOUNT stats|policy|budget|pin|unpin|prefetch|reset-stats ... "
+	 "[--json] [--assembly ASM]",
+	 "control a running mount's cache"},
+	{"bench", cmd_bench, "simd [--json] [--quick]",
+	 "every SIMD kernel beside its scalar twin"},
+};
+
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: genomedb COMMAND [ARGS]\n"
-		"\n"
-		"  init STORE                                create an empty store\n"
-		"  import fasta STORE --assembly NAME FILE   add an assembly (plain, gzip or bgzip FASTA)\n"
-		"  import graph STORE --network NAME FILE... [--format sif|string|biogrid|kgml|sbml|gmt|tsv]\n"
-		"                                            add a pathway/interaction network\n"
-		"  import motifs STORE --set NAME FILE...    add JASPAR/MEME motifs (for /compute/motif/.../pwm/)\n"
-		"  info STORE [--json]                       assemblies, contigs, sizes, provenance\n"
-		"  export fasta STORE ASM [REGION...]        FASTA out; REGION as samtools (chr, chr:from-to)\n"
-		"  verify STORE [--repair]                   check every block's CRC32C; exit 1 on damage\n"
-		"  mount STORE MOUNTPOINT [-f] [-o OPTS] [--cache SIZE]\n"
-		"                                            serve the store as files (fusermount3 -u to unmount)\n"
-		"  ctl MOUNT stats|policy|budget|pin|unpin|prefetch|reset-stats ...\n"
-		"                                            control a running mount's cache\n"
-		"  bench simd [--json] [--quick]             every SIMD kernel beside its scalar twin\n"
-		"\n"
-		"Coordinates are 1-based and inclusive, as in samtools. See docs/PATHS.md.\n");
+	fprintf(f, "usage: genomedb COMMAND [ARGS]\n\n");
+	for (size_t i = 0; i < NCMDS; i++)
+		fprintf(f, "  %s %s\n      %s\n", cmds[i].name, cmds[i].args,
+			cmds[i].what);
+	fprintf(f, "\nCoordinates are 1-based and inclusive, as in samtools. "
+		   "See docs/PATHS.md\nand `man genomedb`; `genomedb COMMAND "
+		   "--help` for each command.\n");
+}
+
+/* `genomedb CMD --help` for a command that has no help of its own. */
+static int command_usage(const struct cmd *c)
+{
+	printf("usage: genomedb %s %s\n  %s\n", c->name, c->args, c->what);
+	return EXIT_OK;
+}
+
+static int is_help(const char *a)
+{
+	return !strcmp(a, "-h") || !strcmp(a, "--help") || !strcmp(a, "help");
 }
 
 static char *join_args(int argc, char **argv)
@@ -140,24 +182,13 @@ static char *join_args(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **);
-	} cmds[] = {
-		{"init", cmd_init},     {"import", cmd_import},
-		{"info", cmd_info},     {"export", cmd_export},
-		{"verify", cmd_verify}, {"mount", cmd_mount},
-		{"ctl", cmd_ctl},       {"bench", cmd_bench},
-		{"drop", cmd_drop},     {"gc", cmd_gc},
-	};
 	int rc;
 
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
-	    !strcmp(argv[1], "help")) {
+	if (is_help(argv[1])) {
 		usage(stdout);
 		return EXIT_OK;
 	}
@@ -170,12 +201,17 @@ int main(int argc, char **argv)
 		tool_err("GENOMEDB_SIMD: unknown level (using %s)",
 			 gdb_simd_level_name(gdb_simd_active()));
 	tool_cmdline = join_args(argc, argv);
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		if (!strcmp(argv[1], cmds[i].name)) {
+	for (size_t i = 0; i < NCMDS; i++) {
+		if (!cmds[i].fn || strcmp(argv[1], cmds[i].name))
+			continue;
+		/* ctl and bench have no --help of their own */
+		if (argc == 3 && is_help(argv[2]) &&
+		    (cmds[i].fn == cmd_ctl || cmds[i].fn == cmd_bench))
+			rc = command_usage(&cmds[i]);
+		else
 			rc = cmds[i].fn(argc - 1, argv + 1);
-			free(tool_cmdline);
-			return rc;
-		}
+		free(tool_cmdline);
+		return rc;
 	}
 	free(tool_cmdline);
 	usage(stderr);
