@@ -1,6 +1,6 @@
 /*
- * store/store.c - the reader: map one generation of a store and hand out
- * checksum-verified blocks.
+ * store/store.c - the reader's queries: contigs, regions, checksum-verified
+ * blocks, sections and layouts of the generation open.c mapped.
  *
  * NOTES ON THE DESIGN OF THE STORE (the writer, txn.c, keeps these true):
  *  1. A segment file is written completely and fsynced before any manifest
@@ -10,15 +10,23 @@
  *     CURRENT.tmp, followed by an fsync of the directory.
  *  3. Therefore CURRENT always names a whole manifest whose segments are
  *     whole: a crash at any instant leaves the previous generation readable.
- *  4. Files no generation names (a dead writer's segment or manifest,
- *     *.tmp) are garbage; the next writer removes them before it writes.
+ *  4. Files no manifest names (a dead writer's segment, *.tmp) are
+ *     garbage; the next writer removes them before it writes. Manifests
+ *     newer than CURRENT's are kept unless the user says otherwise, and a
+ *     manifest a reader holds (flock(LOCK_SH), taken at open) is never
+ *     removed, nor are the segments it names (store/gc.c has the rules).
  *  5. Every byte read back is covered by a CRC32C: the manifest as a whole,
  *     each segment header, each segment index, each block. Readers check the
  *     small structures at open and each block every time it is decoded, so
  *     a damaged block is an error (EIO at the mount), never wrong bases.
  *
+ *  6. CURRENT carries a CRC32C of the name it holds: a flipped bit is an
+ *     error, not a silent roll-back to an older generation.
+ *
  * A reader maps its generation's segments read-only and keeps them until
- * close: later commits do not disturb it (snapshot isolation).
+ * close: later commits do not disturb it (snapshot isolation). Before it
+ * reads from a mapping it checks the file's size, so a segment truncated
+ * while mapped is an error, not SIGBUS.
  */
 #include "store/store.h"
 
