@@ -9,6 +9,7 @@
 #   make deps       apt-get install what is missing (Debian 12)
 #   make demo       import the bundled real genomes, mount under ./mnt, show it
 #   make bench      side-by-side benchmarks against peers (not part of test)
+#   make fuzz       each libFuzzer target for FUZZ_SECONDS (clang, build/fuzz)
 #
 # WERROR=0 turns -Werror off for newer compilers (git's DEVOPTS=no-error).
 
@@ -42,11 +43,13 @@ TOOL_SRC := $(wildcard tools/*.c)
 TOOL_OBJ := $(TOOL_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-HEADERS  := $(wildcard */*.h) $(wildcard tests/unit/*.h)
+FUZZ_SRC := $(wildcard tests/fuzz/*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%)
+HEADERS  := $(wildcard */*.h */*/*.h) $(wildcard tests/unit/*.h)
 
-.PHONY: all test unit pytest install asan deps demo demo-stop bench bench-scale format format-check clean
+.PHONY: all test unit pytest install asan deps demo demo-stop bench bench-scale fuzz format format-check clean
 
-all: $(BUILD)/genomedb $(BUILD)/libgenomedb.so $(UNIT_BIN)
+all: $(BUILD)/genomedb $(BUILD)/libgenomedb.so $(UNIT_BIN) $(FUZZ_BIN)
 
 $(BUILD)/%.o: %.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
@@ -65,6 +68,19 @@ $(BUILD)/genomedb: $(TOOL_OBJ) $(BUILD)/libgenomedb.a
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libgenomedb.a $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libgenomedb.a $(LDFLAGS) $(LIBS)
+
+# Fuzz targets: tests/fuzz/<target>.c defines LLVMFuzzerTestOneInput; with
+# tests/fuzz/driver/replay.c (zstd's regression_driver) it is an ordinary
+# program of this build that replays tests/fuzz/corpus/<target>/ under
+# `make test` (tests/test_fuzz_corpus.py) and `make asan`.
+$(BUILD)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/driver/replay.c $(BUILD)/libgenomedb.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< tests/fuzz/driver/replay.c $(BUILD)/libgenomedb.a $(LDFLAGS) $(LIBS)
+
+# The same targets under libFuzzer (clang, ASan + UBSan), only for make fuzz.
+$(BUILD)/fuzzers/%: tests/fuzz/%.c $(BUILD)/libgenomedb.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/libgenomedb.a $(LDFLAGS) $(LIBS)
 
 # `make test` runs each unit binary once: here first, so a broken kernel
 # fails fast with its own output, and pytest then leaves out
@@ -137,6 +153,24 @@ bench: deps
 bench-scale: deps
 	$(MAKE) all
 	$(BENCH_ENV) $(PYTHON) bench/cache/mountbench.py scale --size $(SIZE)
+
+# make fuzz FUZZ_SECONDS=N: every target for N seconds from its seeds;
+# new inputs go to build/fuzz/corpus/<target>/, crashes to crash-* here.
+FUZZ_SECONDS ?= 60
+FUZZ_DIR = build/fuzz
+FUZZ_NAMES = $(FUZZ_SRC:tests/fuzz/%.c=%)
+
+fuzz: deps
+	$(MAKE) BUILD=$(FUZZ_DIR) CC=clang WERROR=0 OPT="-O1 -g" \
+		SAN="-fsanitize=address,undefined,fuzzer-no-link" \
+		$(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzzers/%)
+	@set -e; for t in $(FUZZ_NAMES); do \
+		mkdir -p $(FUZZ_DIR)/corpus/$$t; \
+		echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
+		$(FUZZ_DIR)/fuzzers/$$t -max_total_time=$(FUZZ_SECONDS) \
+			-print_final_stats=1 $(FUZZ_DIR)/corpus/$$t \
+			tests/fuzz/corpus/$$t; \
+	done
 
 format:
 	clang-format -i $(LIB_SRC) $(TOOL_SRC) $(UNIT_SRC) $(HEADERS)

@@ -512,6 +512,57 @@ fail:
 	return rc;
 }
 
+int gdb_store_open_mem(const uint8_t *seg, size_t len, uint32_t kind,
+		       gdb_store **out, char *err, size_t errlen)
+{
+	gdb_store *s = calloc(1, sizeof(*s));
+	gdb_mf_asm *e;
+	int64_t ilen;
+	uint64_t ioff = 0;
+	uint32_t n = 0;
+	int rc = -ENOMEM;
+
+	if (!s)
+		return -ENOMEM;
+	s->mf_fd = -1;
+	s->path = strdup("(memory)");
+	e = calloc(1, sizeof(*e));
+	if (!s->path || !e)
+		goto fail;
+	s->mf.asms = e;
+	s->mf.nasm = 1;
+	e->name = strdup("mem");
+	if (!e->name || len < GDB_SEGMENT_HDR)
+		goto fail;
+	e->kind = kind;
+	e->segment_id = gdb_get_le64(seg + 16);
+	e->segment_bytes = len;
+	e->index_crc = gdb_get_le32(seg + 40);
+	rc = alloc_tables(s);
+	if (rc < 0)
+		goto fail;
+	/* borrowed, never unmapped: unmap_segment sees fd -1 and map kept */
+	s->segs[0].map = (uint8_t *)(uintptr_t)seg;
+	s->segs[0].len = len;
+	ilen = check_header(s, 0, &ioff, &n, err, errlen);
+	rc = ilen < 0 ? (int)ilen
+	     : kind == GDB_OBJECT_SECTIONS
+		     ? add_object(s, 0, (size_t)ilen, ioff, n)
+		     : add_assembly(s, 0, (size_t)ilen, ioff, n);
+	if (rc == 0)
+		rc = build_hash(s);
+	if (rc < 0)
+		goto fail;
+	s->borrowed = 1;
+	*out = s;
+	return 0;
+fail:
+	if (s->segs)
+		s->segs[0].map = NULL;
+	gdb_store_close(s);
+	return rc < 0 ? rc : GDB_ECORRUPT;
+}
+
 void gdb_store_close(gdb_store *s)
 {
 	if (!s)
@@ -520,8 +571,11 @@ void gdb_store_close(gdb_store *s)
 		free((char *)s->contigs[i].name); /* owned: copied at open */
 		free((char *)s->contigs[i].desc);
 	}
-	for (uint32_t i = 0; s->segs && i < s->mf.nasm; i++)
+	for (uint32_t i = 0; s->segs && i < s->mf.nasm; i++) {
+		if (s->borrowed)
+			s->segs[i].map = NULL; /* gdb_store_open_mem's bytes */
 		unmap_segment(&s->segs[i]);
+	}
 	for (uint32_t i = 0; s->secs && i < s->nobj; i++)
 		free_sections(s->secs[i], s->objs[i].nsections);
 	for (uint32_t i = 0; i < s->ndamaged; i++)

@@ -250,6 +250,8 @@ int gdb_seg_check_span(const gdb_store *s, const struct gdb_seg *sg,
 {
 	struct stat st;
 
+	if (sg->fd < 0)
+		return 0; /* gdb_store_open_mem: no file behind the bytes */
 	if (fstat(sg->fd, &st) < 0) {
 		gdb_log(GDB_LOG_ERROR, "%s/%s: fstat: %s", s->path, sg->name,
 			strerror(errno));

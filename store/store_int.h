@@ -119,7 +119,18 @@ struct gdb_store {
 	gdb_damage *damaged;		/* messages owned */
 	uint32_t *htab;			/* contig ids + 1; 0 = empty */
 	uint32_t hmask;
+	int borrowed;			/* segment bytes are the caller's */
 };
+
+/*
+ * gdb_store_open_mem - a store of one segment held in memory, checked and
+ * parsed as gdb_store_open checks a segment file (the manifest entry is
+ * made up from the segment's own header): the segment fuzz target's entry
+ * point. seg is borrowed until gdb_store_close(); reads skip the file
+ * size check.
+ */
+int gdb_store_open_mem(const uint8_t *seg, size_t len, uint32_t kind,
+		       gdb_store **out, char *err, size_t errlen);
 
 /*
  * gdb_seg_check_span - is [off, off + len) of a mapped segment still in
