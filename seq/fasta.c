@@ -143,11 +143,12 @@ static int end_record(gdb_fasta_parser *p, char *err, size_t errlen)
 	gdb_fasta_rec rec;
 	gdb_buf reg = {0};
 	uint64_t total = 0;
-	size_t hl = strlen(p->name) + strlen(p->desc);
+	size_t hl;
 	int rc;
 
 	if (!p->in_record)
 		return 0;
+	hl = strlen(p->name) + strlen(p->desc);
 	p->in_record = 0;
 	if (p->nbases == 0)
 		return fail_at(p, p->hdr_line, err, errlen,

@@ -352,3 +352,17 @@ def test_make_install_layout(genomedb, tmp_path):
         assert want in files, (want, files)
     assert not any(f.endswith("_int.h") for f in files), "internal headers are not installed"
     assert os.access(dest / "usr/local/bin/genomedb", os.X_OK)
+
+
+def test_provenance_times_are_iso_8601_utc(fresh, genomes):
+    """info prints provenance times as ISO 8601 UTC, text and JSON alike."""
+    import datetime
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+    r = U.run([U.BINARY, "import", "fasta", fresh, "--assembly", "m", genomes["mito"].src,
+               "--quiet"], env=env)
+    assert r.rc == 0, r
+    want = datetime.datetime.fromtimestamp(1700000000, datetime.timezone.utc) \
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert _info(fresh)["provenance"][0]["time"] == want
+    text = U.gdb("info", fresh).out.decode()
+    assert f" at {want}\n" in text, text

@@ -171,3 +171,12 @@ def test_store_still_usable_after_errors(estore, tmp_path):
     r = U.gdb("import", "fasta", estore, "--assembly", "lambda_ok", p, "--quiet")
     assert r.rc == 0, r
     assert U.gdb("verify", estore).rc == 0
+
+
+@pytest.mark.parametrize("text", ["", "\n", "\r\n\n"], ids=["empty", "newline", "blank-lines"])
+def test_no_sequences(estore, tmp_path, text):
+    """A file with no record is refused by name (the fuzzer's first find:
+    an empty file crashed the importer)."""
+    p = _write(tmp_path, "none.fa", text)
+    msg = _import_fails(estore, p)
+    assert p in msg and "no sequences found" in msg, msg
