@@ -108,9 +108,12 @@ void *gdb_buf_room(gdb_buf *b, size_t n)
 
 void gdb_buf_add(gdb_buf *b, const void *src, size_t n)
 {
-	void *p = gdb_buf_room(b, n);
+	void *p;
 
-	if (p && n)
+	if (!n)
+		return; /* nothing to add, and no NULL + 0 on an empty buffer */
+	p = gdb_buf_room(b, n);
+	if (p)
 		memcpy(p, src, n);
 }
 

@@ -168,11 +168,25 @@ static int find_shape(gdb_layout_b *lb)
 	return (int)(lb->nsh - 1);
 }
 
+/* The common line, [n bases, "\n"], repeating the last run's shape:
+ * counted without encoding it (nearly every line of a genome). */
+static int repeat_simple(gdb_layout_b *lb)
+{
+	const struct lb_tok *t = lb->tok;
+
+	if (lb->ntok != 2 || !lb->nrun || t[0].is_lit || t[1].len != 1 ||
+	    lb->lit.p[t[1].lit] != '\n' ||
+	    lb->run[lb->nrun - 1].simple != t[0].len)
+		return 0;
+	lb->run[lb->nrun - 1].count++;
+	return 1;
+}
+
 void gdb_lb_line_end(gdb_layout_b *lb)
 {
 	int s;
 
-	if (!lb->ntok || lb->err)
+	if (!lb->ntok || lb->err || repeat_simple(lb))
 		goto out;
 	lb->enc.len = 0;
 	gdb_varint_put(&lb->enc, lb->ntok);
@@ -193,7 +207,11 @@ void gdb_lb_line_end(gdb_layout_b *lb)
 		   0) {
 		lb->err = -ENOMEM;
 	} else {
-		lb->run[lb->nrun++] = (struct lb_run){(uint32_t)s, 1};
+		const struct lb_tok *t = lb->tok;
+		int simple = lb->ntok == 2 && !t[0].is_lit && t[1].len == 1 &&
+			     lb->lit.p[t[1].lit] == '\n';
+		lb->run[lb->nrun++] =
+			(struct lb_run){(uint32_t)s, 1, simple ? t[0].len : 0};
 	}
 out:
 	lb->ntok = 0;

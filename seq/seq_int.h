@@ -40,6 +40,7 @@ struct lb_shape {
 struct lb_run {
 	uint32_t shape;
 	uint64_t count;
+	uint64_t simple;	/* shape is [simple bases, "\n"]; 0: not so */
 };
 
 /*

@@ -170,7 +170,7 @@ int gdb_manifest_parse(const uint8_t *b, size_t len, gdb_manifest *m,
 		       const char *name, char *err, size_t errlen)
 {
 	rd r;
-	uint32_t body;
+	uint32_t body, nasm, nprov;
 
 	if (len < GDB_MANIFEST_HDR + 4 || memcmp(b, GDB_MANIFEST_MAGIC, 8)) {
 		gdb_seterr(err, errlen, "%s: not a GenomeDB manifest", name);
@@ -197,17 +197,21 @@ int gdb_manifest_parse(const uint8_t *b, size_t len, gdb_manifest *m,
 	}
 	m->generation = gdb_get_le64(b + 16);
 	m->next_segment_id = gdb_get_le64(b + 24);
-	m->nasm = gdb_get_le32(b + 32);
-	m->nprov = gdb_get_le32(b + 36);
+	nasm = gdb_get_le32(b + 32);
+	nprov = gdb_get_le32(b + 36);
 	r.p = b + GDB_MANIFEST_HDR;
 	r.left = body;
 	r.bad = 0;
-	if (m->nasm > body / 26 || m->nprov > body / 56)
+	/* The counts are set only once their arrays exist: a free after a
+	 * failure walks only what was allocated (the fuzzer found this). */
+	if (nasm > body / 26 || nprov > body / 56)
 		goto corrupt;
-	m->asms = calloc(m->nasm ? m->nasm : 1, sizeof(*m->asms));
-	m->prov = calloc(m->nprov ? m->nprov : 1, sizeof(*m->prov));
+	m->asms = calloc(nasm ? nasm : 1, sizeof(*m->asms));
+	m->prov = calloc(nprov ? nprov : 1, sizeof(*m->prov));
 	if (!m->asms || !m->prov)
 		return -ENOMEM;
+	m->nasm = nasm;
+	m->nprov = nprov;
 	for (uint32_t i = 0; i < m->nasm && !r.bad; i++) {
 		gdb_mf_asm *a = &m->asms[i];
 		a->name = rd_str(&r, 2);
