@@ -15,8 +15,10 @@
 #include "cache/cache.h"
 #include "codecs/codecs.h"
 #include "fs/render.h"
+#include "seq/seq_int.h"
 #include "simd/simd.h"
 #include "store/store.h"
+#include "store/store_int.h"
 
 static int failures;
 
@@ -313,6 +315,96 @@ static void test_objects(const char *dir)
 	free(big);
 }
 
+/* CURRENT's forms (docs/FORMAT.md, "CURRENT"), table-driven. */
+static void test_current(void)
+{
+	static const struct {
+		const char *text;
+		int rc, has_crc;
+		uint64_t gen;
+	} cases[] = {
+		{"MANIFEST-000001\n", 0, 0, 1},	/* an older store's */
+		{"MANIFEST-000005\n", 0, 0, 5},
+		{"MANIFEST-0000012\n", 0, 0, 12},
+		{"MANIFEST-00001\n", GDB_ECORRUPT, 0, 0},	/* 5 digits */
+		{"MANIFEST-000000\n", GDB_ECORRUPT, 0, 0},
+		{"MANIFEST- 00001\n", GDB_ECORRUPT, 0, 0},
+		{"MANIFEST-000001", GDB_ECORRUPT, 0, 0},	/* no newline */
+		{"MANIFEST-000001 7ed3298a", GDB_ECORRUPT, 0, 0},
+		{"MANIFEST-000001 7ED3298A\n", GDB_ECORRUPT, 0, 0},
+		{"MANIFEST-000001  7ed3298a\n", GDB_ECORRUPT, 0, 0},
+		{"MANIFEST-000001 7ed3298\n", GDB_ECORRUPT, 0, 0},
+		{"MANIFEST-000001 7ed3298a \n", GDB_ECORRUPT, 0, 0},
+		{"MANIFEST-000000 7ed3298a\n", GDB_ECORRUPT, 0, 0},
+	};
+	char buf[64];
+	uint64_t gen;
+	int has, n, rc;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		gen = 0;
+		has = -1;
+		rc = gdb_current_parse(cases[i].text, strlen(cases[i].text),
+				       &gen, &has);
+		CHECK(rc == cases[i].rc, "CURRENT '%s': %d", cases[i].text, rc);
+		if (rc == 0)
+			CHECK(gen == cases[i].gen && has == cases[i].has_crc,
+			      "CURRENT '%s': gen %llu", cases[i].text,
+			      (unsigned long long)gen);
+	}
+	/* every written form parses back; every one-bit flip is refused */
+	for (uint64_t g = 1; g < 2000000; g = g * 7 + 3) {
+		n = gdb_current_format(g, buf, sizeof(buf));
+		CHECK(gdb_current_parse(buf, (size_t)n, &gen, &has) == 0 &&
+			      gen == g && has == 1, "format %llu",
+		      (unsigned long long)g);
+		for (int bit = 0; bit < 8 * (n - 1); bit++) {
+			buf[bit / 8] ^= (char)(1 << (bit % 8));
+			rc = gdb_current_parse(buf, (size_t)n, &gen, &has);
+			CHECK(rc < 0, "CURRENT '%s' with bit %d flipped passed",
+			      buf, bit);
+			buf[bit / 8] ^= (char)(1 << (bit % 8));
+		}
+	}
+}
+
+/* Varints and the regular layout, and a layout read's checks. */
+static void test_layouts(void)
+{
+	static const uint64_t vals[] = {0, 1, 127, 128, 300, 16383, 16384,
+					(1ull << 32) + 5, UINT64_MAX};
+	gdb_buf b = {0};
+	gdb_layout_r r;
+	uint64_t v, total = 0;
+
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		b.len = 0;
+		gdb_varint_put(&b, vals[i]);
+		CHECK(gdb_varint_get((const uint8_t *)b.p,
+				     (const uint8_t *)b.p + b.len, &v) ==
+				      b.len && v == vals[i],
+		      "varint %llu", (unsigned long long)vals[i]);
+		CHECK(gdb_varint_get((const uint8_t *)b.p,
+				     (const uint8_t *)b.p + b.len - 1, &v) == 0,
+		      "truncated varint %llu", (unsigned long long)vals[i]);
+	}
+	/* 125 bases at 60 a line: 2 full lines and one of 5, 3 + 128 bytes */
+	CHECK(gdb_layout_regular(125, 60, &b) == 0, "regular");
+	CHECK(gdb_layout_read(&r, (const uint8_t *)b.p, b.len, 125, 3,
+			      &total) == 0 &&
+		      total == 1 + 3 + 1 + 125 + 3,
+	      "regular layout size %llu", (unsigned long long)total);
+	gdb_layout_r_free(&r);
+	CHECK(gdb_layout_read(&r, (const uint8_t *)b.p, b.len, 124, 3, NULL) ==
+		      GDB_ECORRUPT, "bases must sum to the length");
+	CHECK(gdb_layout_read(&r, (const uint8_t *)b.p, b.len - 1, 125, 3,
+			      NULL) == GDB_ECORRUPT, "truncated layout");
+	gdb_buf_add(&b, "", 1);
+	CHECK(gdb_layout_read(&r, (const uint8_t *)b.p, b.len, 125, 3, NULL) ==
+		      GDB_ECORRUPT, "bytes after the last run");
+	gdb_buf_free(&b);
+}
+
 int main(void)
 {
 	char dir[64] = "/tmp/gdb-unit-XXXXXX";
@@ -364,6 +456,8 @@ int main(void)
 		gdb_txn_abort(a);
 	}
 	test_objects(dir);
+	test_current();
+	test_layouts();
 	for (int k = 0; k < 4; k++)
 		free(seqs[k]);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%.*s'", (int)strlen(dir) - 2, dir);
