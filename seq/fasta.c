@@ -39,8 +39,8 @@ struct gdb_fasta_parser {
 	uint64_t line;		/* 1-based number of the current line */
 	uint64_t col;		/* bytes of the current line so far */
 	int at_line_start, in_header, in_record, seen_record;
-	char *hdr;
-	size_t hdr_len;
+	char *hdr;		/* grows as headers need, to HEADER_MAX */
+	size_t hdr_len, hdr_cap;
 	uint64_t hdr_line;
 	char name[GDB_NAME_MAX + 1];
 	const char *desc;
@@ -80,11 +80,6 @@ int gdb_fasta_parser_new(const char *path, const gdb_fasta_sink *sink,
 
 	if (!p)
 		return -ENOMEM;
-	p->hdr = malloc(HEADER_MAX + 1);
-	if (!p->hdr) {
-		free(p);
-		return -ENOMEM;
-	}
 	p->path = path;
 	p->sink = *sink;
 	p->line = 1;
@@ -233,6 +228,24 @@ static int begin_record(gdb_fasta_parser *p, char *err, size_t errlen)
 	return 0;
 }
 
+/* Room for need bytes of header (and its NUL). */
+static int hdr_reserve(gdb_fasta_parser *p, size_t need)
+{
+	size_t cap = p->hdr_cap ? p->hdr_cap : 256;
+	char *h;
+
+	if (need <= p->hdr_cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	h = realloc(p->hdr, cap);
+	if (!h)
+		return -ENOMEM;
+	p->hdr = h;
+	p->hdr_cap = cap;
+	return 0;
+}
+
 /* Bytes of a header line (no '\n' among them). */
 static int header_bytes(gdb_fasta_parser *p, const char *s, size_t n,
 			char *err, size_t errlen)
@@ -240,6 +253,7 @@ static int header_bytes(gdb_fasta_parser *p, const char *s, size_t n,
 	if (p->hdr_len + n > HEADER_MAX)
 		return fail_at(p, p->line, err, errlen,
 			       "header longer than %u bytes", HEADER_MAX);
+	GDB_TRY(hdr_reserve(p, p->hdr_len + n + 1));
 	memcpy(p->hdr + p->hdr_len, s, n);
 	p->hdr_len += n;
 	return 0;
@@ -304,6 +318,7 @@ static int line_start(gdb_fasta_parser *p, char c, char *err, size_t errlen)
 	p->col = 0;
 	if (c == '>') {
 		GDB_TRY(end_record(p, err, errlen));
+		GDB_TRY(hdr_reserve(p, 1));
 		p->in_header = 1;
 		p->hdr_len = 0;
 		p->hdr_line = p->line;

@@ -156,7 +156,11 @@ static int remove_manifest(int dirfd, uint64_t gen, gdb_gc_report *r)
 	int fd, rc;
 
 	manifest_name(gen, name, sizeof(name));
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	/* Opened for writing where we may: NFS emulates flock with POSIX
+	 * locks, whose exclusive kind needs a writable descriptor. */
+	fd = openat(dirfd, name, O_RDWR | O_CLOEXEC);
+	if (fd < 0 && (errno == EACCES || errno == EROFS))
+		fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 1 : -errno;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
