@@ -713,7 +713,8 @@ static int build_manifest(gdb_txn *t, uint32_t icrc, gdb_manifest *m)
 			.index_crc = icrc,
 			.kind = t->kind,
 		};
-	memcpy(prov + np, t->prov, t->nprov * sizeof(*prov));
+	if (t->nprov) /* a drop-only transaction has none */
+		memcpy(prov + np, t->prov, t->nprov * sizeof(*prov));
 	*m = (gdb_manifest){
 		.generation = t->next_gen,
 		.next_segment_id = t->asm_name ? t->seg_id + 1 : t->seg_id,
