@@ -397,7 +397,12 @@ static int one_record(struct imp *m)
 	bcf1_t *r = m->rec;
 	int ngt = 0, rc, same;
 
-	if (r->errcode)
+	/* Undeclared contigs and keys in VCF text: htslib added a header
+	 * line (counted in read_all) and parsed the record; in BCF it
+	 * cannot, and every other error code is fatal. */
+	if (r->errcode & ~((m->fp->format.format == vcf)
+				   ? (BCF_ERR_CTG_UNDEF | BCF_ERR_TAG_UNDEF)
+				   : 0))
 		return fail(m, "htslib could not parse it (error code %d)",
 			    r->errcode);
 	if (bcf_unpack(r, BCF_UN_ALL) < 0)

@@ -92,7 +92,9 @@ static int put_info(vs_cursor *c, const bcf_hdr_t *h, bcf1_t *rec)
 			return GDB_ECORRUPT;
 		if (!rec)
 			continue;
-		rc = bcf_update_info(h, rec, c->v->keys[key].name, c->vals,
+		/* a flag is written from NULL values (htslib's rule) */
+		rc = bcf_update_info(h, rec, c->v->keys[key].name,
+				     t == VT_FLAG ? NULL : c->vals,
 				     t == VT_FLAG ? 1 : (int)n,
 				     t == VT_FLAG  ? BCF_HT_FLAG
 				     : t == VT_INT ? BCF_HT_INT
@@ -177,7 +179,7 @@ int vs_record(vs_cursor *c, const bcf_hdr_t *h, const vs_subset *sub,
 		rec->pos = s->pos;
 		memcpy(&rec->qual, &s->qual, 4);
 		rec->n_sample = sub ? sub->n : 0;
-		if (strcmp(s->id, ".") && bcf_update_id(h, rec, s->id) < 0)
+		if (bcf_update_id(h, rec, s->id) < 0)
 			return -EIO;
 		if (bcf_update_alleles(h, rec, (const char **)s->allele,
 				       (int)s->nallele) < 0)
