@@ -24,12 +24,13 @@ def sh(*args, stdin=None):
 
 
 def bcftools_records(path, region=None, samples=None):
-    """bcftools view -H (POS-in-region semantics, as GenomeDB's paths)."""
+    """bcftools view -H (POS-in-region semantics, as GenomeDB's paths);
+    subsets keep INFO as stored (-I: AC/AN not recomputed)."""
     args = ["bcftools", "view", "-H"]
     if region:
         args += ["-r", region, "--regions-overlap", "pos"]
     if samples:
-        args += ["-s", ",".join(samples)]
+        args += ["-I", "-s", ",".join(samples)]
     return sh(*args, path)
 
 
