@@ -66,16 +66,19 @@ GDB_TARGET_AVX2 static void dosage(const uint64_t *a, const uint64_t *b,
 	const __m256i one = _mm256_set1_epi8(1);
 	size_t i = 0;
 
-	for (; i + 32 <= n; i += 32) {
+	/* whole words only, so the scalar tail starts on a word */
+	for (; i + 64 <= n; i += 64) {
 		size_t w = i >> 6;
-		unsigned s = i & 63;
-		__m256i x = _mm256_and_si256(expand32((uint32_t)(a[w] >> s)),
-					     one);
-		__m256i y = _mm256_and_si256(expand32((uint32_t)(b[w] >> s)),
-					     one);
-		__m256i z = expand32((uint32_t)(m[w] >> s));
-		_mm256_storeu_si256((__m256i *)(out + i),
-				    _mm256_or_si256(_mm256_add_epi8(x, y), z));
+		for (unsigned s = 0; s < 64; s += 32) {
+			__m256i x = _mm256_and_si256(
+				expand32((uint32_t)(a[w] >> s)), one);
+			__m256i y = _mm256_and_si256(
+				expand32((uint32_t)(b[w] >> s)), one);
+			__m256i z = expand32((uint32_t)(m[w] >> s));
+			_mm256_storeu_si256(
+				(__m256i *)(out + i + s),
+				_mm256_or_si256(_mm256_add_epi8(x, y), z));
+		}
 	}
 	gdb_gt_scalar.dosage(a + (i >> 6), b + (i >> 6), m + (i >> 6), n - i,
 			     out + i);
