@@ -143,7 +143,6 @@ int vs_cursor_open(vs_cursor *c, const gdb_vset *v, uint32_t chunk,
 	memset(c, 0, sizeof(*c));
 	c->v = v;
 	c->chunk = chunk;
-	c->ref_beg = c->ref_end = -1;
 	rc = gdb_store_section_at(v->store, (uint32_t)v->obj,
 				  v->chunks[chunk].section, &name, &d, &n);
 	if (rc < 0)
@@ -151,6 +150,16 @@ int vs_cursor_open(vs_cursor *c, const gdb_vset *v, uint32_t chunk,
 	snprintf(want, sizeof(want), "c.%u", chunk);
 	if (strcmp(name, want))
 		return bad(c);
+	return vs_cursor_open_mem(c, v, chunk, d, n, want_group);
+}
+
+int vs_cursor_open_mem(vs_cursor *c, const gdb_vset *v, uint32_t chunk,
+		       const void *d, uint64_t n, const int *want_group)
+{
+	memset(c, 0, sizeof(*c));
+	c->v = v;
+	c->chunk = chunk;
+	c->ref_beg = c->ref_end = -1;
 	GDB_TRY(parse_dir(c, d, n));
 	vs_stream **need[] = {&c->s_pos, &c->s_all, &c->s_id,  &c->s_qual,
 			      &c->s_flt, &c->s_ik,  &c->s_fk,  &c->s_gts};

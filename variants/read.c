@@ -464,6 +464,10 @@ int vs_ref_bases(const gdb_vset *v, uint32_t contig, int64_t beg,
 {
 	const vs_contig *c = &v->contigs[contig];
 
+	if (v->ref_mem && beg >= 0 && end <= c->length && beg <= end) {
+		memcpy(dst, v->ref_mem + beg, (size_t)(end - beg));
+		return 0;
+	}
 	if (c->ref_contig < 0 || beg < 0 || end > c->length)
 		return GDB_ECORRUPT;
 	if (v->cache)

@@ -195,6 +195,7 @@ struct gdb_vset {
 	bcf_hdr_t *hdr0;	/* the same without samples (sites.tsv) */
 	char *htxt;		/* header text */
 	size_t htxt_len;
+	const char *ref_mem;	/* tests: reference bases of contig 0 */
 };
 
 /* ---- chunk cursor (cursor.c) ---- */
@@ -267,6 +268,9 @@ typedef struct vs_cursor {
 
 int vs_cursor_open(vs_cursor *c, const gdb_vset *v, uint32_t chunk,
 		   const int *want_group);
+/* The same over a chunk's bytes already in memory (the fuzz target). */
+int vs_cursor_open_mem(vs_cursor *c, const gdb_vset *v, uint32_t chunk,
+		       const void *d, uint64_t n, const int *want_group);
 void vs_cursor_close(vs_cursor *c);
 /* Decode the next site (and its genotypes if groups are wanted).
  * @return 1 site, 0 end of chunk, or a negative error (GDB_ECORRUPT). */
