@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <zstd.h>
 
@@ -498,5 +499,46 @@ int vs_ref_bases(const gdb_vset *v, uint32_t contig, int64_t beg,
 	for (int64_t i = 0; i < end - beg; i++)
 		if (dst[i] >= 'a' && dst[i] <= 'z')
 			dst[i] -= 32;
+	return 0;
+}
+
+uint64_t vs_chunk_sites(const gdb_vset *v, uint32_t first, uint32_t n)
+{
+	uint64_t s = 0;
+
+	for (uint32_t i = first; i < first + n; i++)
+		s += v->chunks[i].nsites;
+	return s;
+}
+
+#define HUGE_PAGE ((size_t)2 << 20)
+
+int vs_reserve(gdb_buf *b, size_t n)
+{
+	void *p;
+
+	if (b->err)
+		return b->err;
+	if (b->max && n > b->max)
+		n = b->max;
+	if (b->cap - b->len >= n)
+		return 0;
+	n += b->len;
+	if (n < 4 * HUGE_PAGE) {
+		p = realloc(b->p, n);
+	} else if (posix_memalign(&p, HUGE_PAGE,
+				  (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1)) == 0) {
+		madvise(p, (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1),
+			MADV_HUGEPAGE);
+		if (b->len)
+			memcpy(p, b->p, b->len);
+		free(b->p);
+	} else {
+		p = NULL;
+	}
+	if (!p)
+		return b->err = -ENOMEM;
+	b->p = p;
+	b->cap = n;
 	return 0;
 }

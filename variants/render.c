@@ -279,11 +279,14 @@ static int render_npy(const gdb_vset *v, uint32_t contig, int64_t beg,
 
 	t.out.max = max;
 	t.row = malloc(v->nsamples + 64);
-	if (!want || !t.row || !gdb_buf_room(&t.out, NPY_HEADER)) {
-		rc = -ENOMEM;
+	vs_chunk_range(v, contig, beg, end, &first, &n);
+	/* at most every site of the chunks: one allocation, no copies */
+	if (!want || !t.row ||
+	    vs_reserve(&t.out, NPY_HEADER + vs_chunk_sites(v, first, n) * ns) ||
+	    !gdb_buf_room(&t.out, NPY_HEADER)) {
+		rc = t.out.err == -EFBIG ? -EFBIG : -ENOMEM;
 		goto out;
 	}
-	vs_chunk_range(v, contig, beg, end, &first, &n);
 	rc = vs_walk(v, contig, beg, end, first, n, want, npy_row, &t);
 	if (rc == 0 && t.out.err)
 		rc = t.out.err;

@@ -21,6 +21,7 @@
 struct groups {
 	uint32_t G, W;
 	char **name;		/* borrowed */
+	size_t *namelen;
 	uint32_t *of;		/* sample -> group */
 	uint64_t *mask;		/* G planes of W words (NULL by sample) */
 	uint32_t *size;
@@ -34,6 +35,7 @@ static int by_name(const void *a, const void *b)
 static void groups_free(struct groups *g)
 {
 	free(g->name);
+	free(g->namelen);
 	free(g->of);
 	free(g->mask);
 	free(g->size);
@@ -67,13 +69,15 @@ static int groups_init(const gdb_vset *v, enum gdb_vgroup_by by,
 	if (by != GDB_VBY_SAMPLE)
 		qsort(order, g->G, sizeof(*order), by_name);
 	g->name = calloc(g->G + 1, sizeof(char *));
+	g->namelen = calloc(g->G + 1, sizeof(size_t));
 	g->size = calloc(g->G + 1, sizeof(uint32_t));
-	if (!g->name || !g->size)
+	if (!g->name || !g->namelen || !g->size)
 		goto oom;
 	for (uint32_t k = 0; k < g->G; k++) {
 		uint32_t i = (uint32_t)(order[k] - names);
 		rank[i] = k;
 		g->name[k] = names[i];
+		g->namelen[k] = strlen(names[i]);
 		g->size[k] = cnt[i];
 	}
 	for (uint32_t i = 0; i < v->nsamples; i++)
@@ -109,6 +113,7 @@ struct part {
 	uint32_t contig, chunk0, nchunks;
 	int64_t beg, end;
 	gdb_buf out;
+	gdb_buf pre;		/* the current site's first columns */
 	uint32_t *cnt;		/* C_N x G per site */
 	uint32_t *extra;	/* exceptions: allele >= 2 (group, allele) */
 	uint32_t nextra, extra_cap;
@@ -211,25 +216,8 @@ static uint32_t ac_of(const struct part *p, uint32_t k, uint32_t a)
 	return a == 1 ? p->cnt[C_NONREF * p->g->G + k] - above : n;
 }
 
-/* 8 decimals, trailing zeros dropped: "0", "1", "0.5", "0.00019968". */
-static void put_ratio(gdb_buf *b, uint64_t num, uint64_t den)
-{
-	char s[32];
-	uint64_t q = (num * 200000000ull + den) / (2 * den);
-	int n;
-
-	if (q >= 100000000ull) {
-		gdb_buf_printf(b, "%llu", (unsigned long long)(q / 100000000));
-		return;
-	}
-	n = snprintf(s, sizeof(s), "0.%08llu", (unsigned long long)q);
-	while (n > 1 && s[n - 1] == '0')
-		n--;
-	if (s[n - 1] == '.')
-		n--;
-	gdb_buf_add(b, s, (size_t)n);
-}
-
+/* af: 8 decimals, trailing zeros dropped: "0", "1", "0.5",
+ * "0.00019968" (ratio() below). */
 static void put_u(gdb_buf *b, uint64_t v)
 {
 	char s[24];
@@ -244,9 +232,13 @@ static void put_u(gdb_buf *b, uint64_t v)
 
 static void put_site_prefix(gdb_buf *b, const vs_cursor *c, const char *chrom)
 {
-	gdb_buf_printf(b, "%s\t", chrom);
+	b->len = 0;
+	gdb_buf_add(b, chrom, strlen(chrom));
+	gdb_buf_add(b, "\t", 1);
 	put_u(b, (uint64_t)c->site.pos + 1);
-	gdb_buf_printf(b, "\t%s\t", c->site.allele[0]);
+	gdb_buf_add(b, "\t", 1);
+	gdb_buf_add(b, c->site.allele[0], strlen(c->site.allele[0]));
+	gdb_buf_add(b, "\t", 1);
 	for (uint32_t a = 1; a < c->site.nallele; a++) {
 		if (a > 1)
 			gdb_buf_add(b, ",", 1);
@@ -257,37 +249,81 @@ static void put_site_prefix(gdb_buf *b, const vs_cursor *c, const char *chrom)
 	gdb_buf_add(b, "\t", 1);
 }
 
+/* Decimal digits of v at d (no terminator); returns the length. */
+static size_t digits(char *d, uint64_t v)
+{
+	char s[24];
+	size_t n = 24;
+
+	do {
+		s[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	memcpy(d, s + n, 24 - n);
+	return 24 - n;
+}
+
+/* af as put_ratio, written at d; returns the length. */
+static size_t ratio(char *d, uint64_t num, uint64_t den)
+{
+	uint64_t q = (num * 200000000ull + den) / (2 * den);
+	size_t n = 10;
+
+	if (q >= 100000000ull) {
+		d[0] = '1';
+		return 1;
+	}
+	d[0] = '0';
+	d[1] = '.';
+	for (int i = 9; i >= 2; i--, q /= 10)
+		d[i] = (char)('0' + q % 10);
+	while (n > 2 && d[n - 1] == '0')
+		n--;
+	return n == 2 ? 1 : n;
+}
+
+/* One row per group, written straight into the reserved output. */
 static void af_rows(struct part *p, const vs_cursor *c)
 {
 	const struct groups *g = p->g;
 	const char *chrom = p->v->contigs[p->contig].name;
-	gdb_buf pre = {0};
+	gdb_buf pre = p->pre;
 	uint32_t na = c->site.nallele > 1 ? c->site.nallele : 2;
 
 	put_site_prefix(&pre, c, chrom);
-	for (uint32_t k = 0; k < g->G && !pre.err; k++) {
+	p->pre = pre;
+	if (pre.err) {
+		p->out.err = pre.err;
+		return;
+	}
+	for (uint32_t k = 0; k < g->G; k++) {
 		uint32_t an = p->cnt[C_AN * g->G + k];
-		gdb_buf_add(&p->out, pre.p, pre.len);
-		gdb_buf_printf(&p->out, "%s\t", g->name[k]);
+		size_t cap = pre.len + g->namelen[k] + 48 * (size_t)na + 40;
+		char *d = gdb_buf_room(&p->out, cap), *w = d;
+		if (!d)
+			return;
+		memcpy(w, pre.p, pre.len);
+		w += pre.len;
+		memcpy(w, g->name[k], g->namelen[k]);
+		w += g->namelen[k];
+		*w++ = '\t';
 		for (uint32_t a = 1; a < na; a++) {
 			if (a > 1)
-				gdb_buf_add(&p->out, ",", 1);
-			put_u(&p->out, c->site.nallele > 1 ? ac_of(p, k, a) : 0);
+				*w++ = ',';
+			w += digits(w, c->site.nallele > 1 ? ac_of(p, k, a) : 0);
 		}
-		gdb_buf_add(&p->out, "\t", 1);
-		put_u(&p->out, an);
-		gdb_buf_add(&p->out, "\t", 1);
+		*w++ = '\t';
+		w += digits(w, an);
+		*w++ = '\t';
 		for (uint32_t a = 1; an && a < na; a++) {
 			if (a > 1)
-				gdb_buf_add(&p->out, ",", 1);
-			put_ratio(&p->out,
-				  c->site.nallele > 1 ? ac_of(p, k, a) : 0, an);
+				*w++ = ',';
+			w += ratio(w, c->site.nallele > 1 ? ac_of(p, k, a) : 0,
+				   an);
 		}
-		gdb_buf_add(&p->out, "\n", 1);
+		*w++ = '\n';
+		p->out.len -= cap - (size_t)(w - d);
 	}
-	if (pre.err)
-		p->out.err = pre.err;
-	gdb_buf_free(&pre);
 }
 
 /* Hudson's numerator and denominator for groups i, j (Bhatia et al.
@@ -463,6 +499,7 @@ static void part_free(struct part *p)
 	free(p->nvar);
 	free(p->extra);
 	gdb_buf_free(&p->out);
+	gdb_buf_free(&p->pre);
 }
 
 static const char *const by_names[] = {"population", "superpopulation",
@@ -553,6 +590,12 @@ int gdb_vset_stats(const gdb_vset *v, uint32_t contig, int64_t beg,
 				ps[i].chunk0;
 		ps[i].out.max = max;
 		rc = part_init(&ps[i], &g);
+		/* AF rows are about 40 bytes: one allocation, no copies */
+		if (rc == 0 && o->stat == GDB_VSTAT_AF &&
+		    vs_reserve(&ps[i].out,
+			       vs_chunk_sites(v, ps[i].chunk0, ps[i].nchunks) *
+				       g.G * 40) == -ENOMEM)
+			rc = -ENOMEM;
 	}
 	for (unsigned i = 1; i < np && rc == 0; i++, started++)
 		if (pthread_create(&th[i], NULL, run_part, &ps[i]) != 0) {
@@ -563,6 +606,13 @@ int gdb_vset_stats(const gdb_vset *v, uint32_t contig, int64_t beg,
 		run_part(&ps[0]);
 	for (unsigned i = 1; i <= started; i++)
 		pthread_join(th[i], NULL);
+	{
+		size_t total = 256 + (size_t)g.G * 128;
+		for (unsigned i = 0; i < np; i++)
+			total += ps[i].out.len;
+		if (vs_reserve(&b, total) == -ENOMEM)
+			rc = -ENOMEM;
+	}
 	header_row(&b, o);
 	for (unsigned i = 0; i < np && rc == 0; i++)
 		if (ps[i].rc < 0)

@@ -6,8 +6,10 @@
 #ifndef GDB_VARIANTS_INT_H
 #define GDB_VARIANTS_INT_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <htslib/vcf.h>
 
@@ -331,6 +333,14 @@ int *vs_want_groups(const gdb_vset *v, const gdb_vsamples *sub);
 int vs_render_vcf(const gdb_vset *v, uint32_t contig, int64_t beg,
 		  int64_t end, const gdb_vsamples *sub, enum gdb_vfmt fmt,
 		  size_t max, char **out, size_t *len);
+
+/* Grow b to hold n more bytes at once (a page-faulting VM pays for every
+ * realloc copy and every 4 KiB page touched; large answers ask for
+ * transparent huge pages): 0, or the buffer's sticky error. */
+int vs_reserve(gdb_buf *b, size_t n);
+
+/* Sites in chunks first .. first+n-1. */
+uint64_t vs_chunk_sites(const gdb_vset *v, uint32_t first, uint32_t n);
 
 /* zstd helpers (build.c) */
 int vs_zstd_decompress(const uint8_t *src, size_t n, uint8_t **out,
