@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include <htslib/hfile.h>
+#include <htslib/kstring.h>
 
 #include "variants/variants_int.h"
 
@@ -380,6 +382,88 @@ static int mem_take(int fd, size_t max, char **out, size_t *len)
 	return 0;
 }
 
+/* One part of a text answer: chunks [chunk0, chunk0 + n), own record
+ * and text, on its own thread. */
+struct vpart {
+	struct vout o;
+	const gdb_vset *v;
+	const int *want;
+	uint32_t contig, chunk0, n;
+	int64_t beg, end;
+	int rc;
+};
+
+static void *vpart_run(void *arg)
+{
+	struct vpart *p = arg;
+
+	p->rc = vs_walk(p->v, p->contig, p->beg, p->end, p->chunk0, p->n,
+			p->want, emit_site, &p->o);
+	return NULL;
+}
+
+/*
+ * VCF text: the header, then the records, the chunks split in two
+ * halves formatted on two threads (htslib's vcf_format only reads the
+ * header) and joined in order.
+ */
+static int vcf_text(struct vout *o, const gdb_vsamples *sub, uint32_t contig,
+		    int64_t beg, int64_t end, char **out, size_t *len)
+{
+	struct vpart pt[2];
+	pthread_t th;
+	uint32_t first, n;
+	int *want = vs_want_groups(o->v, sub), rc = 0, two;
+
+	if (!want || bcf_hdr_format(o->h, 0, &o->ks) < 0) {
+		free(want);
+		return -ENOMEM;
+	}
+	vs_chunk_range(o->v, contig, beg, end, &first, &n);
+	memset(pt, 0, sizeof(pt));
+	for (int i = 0; i < 2; i++) {
+		pt[i].o = *o;
+		pt[i].o.ks = (kstring_t){0, 0, NULL};
+		pt[i].o.rec = i ? bcf_init() : o->rec;
+		pt[i].v = o->v;
+		pt[i].want = want;
+		pt[i].contig = contig;
+		pt[i].beg = beg;
+		pt[i].end = end;
+		pt[i].chunk0 = first + (i ? n / 2 : 0);
+		pt[i].n = i ? n - n / 2 : n / 2;
+	}
+	two = pt[1].o.rec && n > 1 &&
+	      pthread_create(&th, NULL, vpart_run, &pt[1]) == 0;
+	vpart_run(&pt[0]);
+	if (two)
+		pthread_join(th, NULL);
+	else if (pt[1].o.rec)
+		vpart_run(&pt[1]);
+	else
+		rc = -ENOMEM;
+	for (int i = 0; i < 2 && rc == 0; i++)
+		rc = pt[i].rc;
+	if (rc == 0 && o->ks.l + pt[0].o.ks.l + pt[1].o.ks.l > o->max)
+		rc = -EFBIG;
+	for (int i = 0; i < 2 && rc == 0; i++)
+		if (kputsn(pt[i].o.ks.s ? pt[i].o.ks.s : "", pt[i].o.ks.l,
+			   &o->ks) < 0)
+			rc = -ENOMEM;
+	if (rc == 0) {
+		*out = o->ks.s ? o->ks.s : strdup("");
+		*len = o->ks.l;
+		o->ks.s = NULL;
+		rc = *out ? 0 : -ENOMEM;
+	}
+	free(pt[0].o.ks.s);
+	free(pt[1].o.ks.s);
+	if (pt[1].o.rec)
+		bcf_destroy(pt[1].o.rec);
+	free(want);
+	return rc;
+}
+
 int vs_render_vcf(const gdb_vset *v, uint32_t contig, int64_t beg,
 		  int64_t end, const gdb_vsamples *sub, enum gdb_vfmt fmt,
 		  size_t max, char **out, size_t *len)
@@ -389,15 +473,7 @@ int vs_render_vcf(const gdb_vset *v, uint32_t contig, int64_t beg,
 
 	o.max = max;
 	if (rc == 0 && fmt == GDB_VF_VCF) {
-		if (bcf_hdr_format(o.h, 0, &o.ks) < 0)
-			rc = -ENOMEM;
-		if (rc == 0)
-			rc = walk_region(&o, sub, contig, beg, end);
-		if (rc == 0) {
-			*out = o.ks.s;
-			*len = o.ks.l;
-			o.ks.s = NULL;
-		}
+		rc = vcf_text(&o, sub, contig, beg, end, out, len);
 	} else if (rc == 0) {
 		o.fp = mem_open(fmt == GDB_VF_BCF ? "wb" : "wz", &fd);
 		if (!o.fp || bcf_hdr_write(o.fp, (bcf_hdr_t *)o.h) < 0)
