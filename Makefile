@@ -148,6 +148,7 @@ bench: deps
 	$(BENCH_ENV) $(PYTHON) bench/simd/run.py --build $(abspath $(BUILD))
 	$(BENCH_ENV) $(PYTHON) bench/graph/run.py
 	$(BENCH_ENV) $(PYTHON) bench/compute/run.py
+	$(BENCH_ENV) $(PYTHON) bench/variants/run.py
 
 # make bench-scale SIZE=100e9: a store from a generated FASTA of SIZE bases
 bench-scale: deps
