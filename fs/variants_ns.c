@@ -206,6 +206,9 @@ static int region_file(gdb_vset *v, uint32_t contig, char *name,
 				    data, len);
 		if (rc == -EINVAL)
 			rc = -ENOENT; /* no panel, or one group for Fst */
+		else if (rc == -E2BIG)
+			gdb_seterr(err, errlen, "Fst of more than 500,000 pairs "
+						"of groups: use a coarser by=");
 	}
 	gdb_vsamples_free(&sub);
 	if (rc == -EFBIG)

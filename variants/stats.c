@@ -106,6 +106,9 @@ oom:
 
 enum { C_NONREF, C_AN, C_HET, C_DIP, C_MISS, C_N };
 
+/* Fst pairs of groups at most (by=sample with 1,000 samples: 499,500). */
+#define MAX_PAIRS 500000u
+
 struct part {
 	const gdb_vset *v;
 	const gdb_vstat_opts *o;
@@ -468,7 +471,9 @@ static void *run_part(void *arg)
 
 static int part_init(struct part *p, const struct groups *g)
 {
-	uint32_t G = g->G, pairs = G * (G - 1) / 2 + 1;
+	size_t G = g->G;
+	/* pair sums only for Fst (checked below MAX_PAIRS by the caller) */
+	size_t pairs = p->o->stat == GDB_VSTAT_FST ? G * (G - 1) / 2 + 1 : 1;
 
 	p->g = g;
 	p->win = -1;
@@ -567,9 +572,11 @@ int gdb_vset_stats(const gdb_vset *v, uint32_t contig, int64_t beg,
 	    (o->by != GDB_VBY_SAMPLE && !v->has_panel))
 		return -EINVAL;
 	GDB_TRY(groups_init(v, o->by, &g));
-	if (o->stat == GDB_VSTAT_FST && g.G < 2) {
+	if (o->stat == GDB_VSTAT_FST &&
+	    (g.G < 2 || (uint64_t)g.G * (g.G - 1) / 2 > MAX_PAIRS)) {
+		int e = g.G < 2 ? -EINVAL : -E2BIG;
 		groups_free(&g);
-		return -EINVAL;
+		return e;
 	}
 	vs_chunk_range(v, contig, beg, end, &first, &n);
 	np = o->threads > 1 ? o->threads : 1;

@@ -195,7 +195,8 @@ typedef struct gdb_vstat_opts {
  * statistics"), computed from the packed genotypes with simd/genotype.h
  * popcounts.
  * @return 0; -EINVAL (grouping unavailable: a set without a panel has no
- *         populations; FST needs two groups or more), -EFBIG, -ENOMEM,
+ *         populations; FST needs two groups or more), -E2BIG (FST of
+ *         more than 500,000 pairs of groups), -EFBIG, -ENOMEM,
  *         GDB_ECORRUPT / GDB_ECHECKSUM
  */
 GDB_MUST_CHECK int gdb_vset_stats(const gdb_vset *v, uint32_t contig,
