@@ -402,10 +402,34 @@ static void *vpart_run(void *arg)
 	return NULL;
 }
 
+/* Room for n more bytes in one step (large answers on transparent huge
+ * pages: page faults and realloc copies dominated big answers here). */
+static int ks_reserve(kstring_t *ks, size_t n)
+{
+	size_t want = ks->l + n, sz;
+	void *p;
+
+	if (ks->m >= want)
+		return 0;
+	if (want < ((size_t)8 << 20))
+		return ks_resize(ks, want) < 0 ? -ENOMEM : 0;
+	sz = (want + ((size_t)2 << 20) - 1) & ~(((size_t)2 << 20) - 1);
+	if (posix_memalign(&p, (size_t)2 << 20, sz))
+		return -ENOMEM;
+	madvise(p, sz, MADV_HUGEPAGE);
+	if (ks->l)
+		memcpy(p, ks->s, ks->l);
+	free(ks->s);
+	ks->s = p;
+	ks->m = sz;
+	return 0;
+}
+
 /*
  * VCF text: the header, then the records, the chunks split in two
  * halves formatted on two threads (htslib's vcf_format only reads the
- * header) and joined in order.
+ * header) and joined in order: the first half writes after the header,
+ * the second is copied after it.
  */
 static int vcf_text(struct vout *o, const gdb_vsamples *sub, uint32_t contig,
 		    int64_t beg, int64_t end, char **out, size_t *len)
@@ -432,31 +456,40 @@ static int vcf_text(struct vout *o, const gdb_vsamples *sub, uint32_t contig,
 		pt[i].end = end;
 		pt[i].chunk0 = first + (i ? n / 2 : 0);
 		pt[i].n = i ? n - n / 2 : n / 2;
+		/* GT-only records take about 4 bytes a sample */
+		size_t est = vs_chunk_sites(o->v, pt[i].chunk0, pt[i].n) *
+			     (4 * (size_t)o->sub.n + 160);
+		if (ks_reserve(i ? &pt[i].o.ks : &o->ks,
+			       est < o->max ? est : o->max) < 0)
+			rc = -ENOMEM;
 	}
-	two = pt[1].o.rec && n > 1 &&
+	pt[0].o.ks = o->ks;
+	o->ks = (kstring_t){0, 0, NULL};
+	two = rc == 0 && pt[1].o.rec && n > 1 &&
 	      pthread_create(&th, NULL, vpart_run, &pt[1]) == 0;
-	vpart_run(&pt[0]);
+	if (rc == 0)
+		vpart_run(&pt[0]);
 	if (two)
 		pthread_join(th, NULL);
-	else if (pt[1].o.rec)
+	else if (rc == 0 && pt[1].o.rec)
 		vpart_run(&pt[1]);
-	else
+	else if (rc == 0)
 		rc = -ENOMEM;
+	o->ks = pt[0].o.ks;
 	for (int i = 0; i < 2 && rc == 0; i++)
 		rc = pt[i].rc;
-	if (rc == 0 && o->ks.l + pt[0].o.ks.l + pt[1].o.ks.l > o->max)
+	if (rc == 0 && o->ks.l + pt[1].o.ks.l > o->max)
 		rc = -EFBIG;
-	for (int i = 0; i < 2 && rc == 0; i++)
-		if (kputsn(pt[i].o.ks.s ? pt[i].o.ks.s : "", pt[i].o.ks.l,
-			   &o->ks) < 0)
-			rc = -ENOMEM;
+	if (rc == 0 && ks_reserve(&o->ks, pt[1].o.ks.l + 1) < 0)
+		rc = -ENOMEM;
 	if (rc == 0) {
-		*out = o->ks.s ? o->ks.s : strdup("");
+		if (pt[1].o.ks.l)
+			memcpy(o->ks.s + o->ks.l, pt[1].o.ks.s, pt[1].o.ks.l);
+		o->ks.l += pt[1].o.ks.l;
+		*out = o->ks.s;
 		*len = o->ks.l;
-		o->ks.s = NULL;
-		rc = *out ? 0 : -ENOMEM;
+		o->ks = (kstring_t){0, 0, NULL};
 	}
-	free(pt[0].o.ks.s);
 	free(pt[1].o.ks.s);
 	if (pt[1].o.rec)
 		bcf_destroy(pt[1].o.rec);
