@@ -325,6 +325,10 @@ int gdb_annot_group_find(const gdb_annot *a, const char *id);
 GDB_MUST_CHECK int64_t gdb_annot_genes_find(const gdb_annot *a,
 					    const char *name, uint32_t **out);
 
+/* @return 1 if group g has exons or CDS (its own or its children's): a
+ * transcript for gdb_annot_render_seq. */
+int gdb_annot_is_transcript(const gdb_annot *a, uint32_t g);
+
 /* ---------------------------------------------------------- renderers */
 
 enum gdb_annot_out {

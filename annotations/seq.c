@@ -103,7 +103,8 @@ static void note_phase(segs *s, const gdb_annot_feature *f, char strand)
 	}
 }
 
-/* Lines of list (n little-endian u32s) that pass the test, as segments. */
+/* Lines of list (n little-endian u32s) that are exons (kind 1), CDS
+ * (kind 2) or either (0), as segments. */
 static int from_lines(const gdb_annot *a, const uint8_t *list, uint32_t n,
 		      int kind, char strand, segs *s)
 {
@@ -112,7 +113,7 @@ static int from_lines(const gdb_annot *a, const uint8_t *list, uint32_t n,
 		gdb_annot_feature_get(a, gdb_annot_u32(list, k), &f);
 		if (kind == 1 ? !is_exon(f.type)
 		    : kind == 2 ? !is_cds(a, f.type, 1)
-				: 0)
+				: !is_exon(f.type) && !is_cds(a, f.type, 0))
 			continue;
 		if (kind == 2)
 			note_phase(s, &f, strand);
@@ -345,4 +346,17 @@ int gdb_annot_render_seq(const gdb_annot *a, gdb_cache *c, const char *name,
 	if (n < 0)
 		return (int)n;
 	return found ? o->err : -ENOENT;
+}
+
+int gdb_annot_is_transcript(const gdb_annot *a, uint32_t g)
+{
+	gdb_annot_group gr;
+	segs s = {0};
+	int rc;
+
+	if (gdb_annot_group_get(a, g, &gr) < 0)
+		return 0;
+	rc = transcript_segs(a, &gr, 0, &s);
+	free(s.v);
+	return rc == 0 && s.n > 0;
 }

@@ -308,7 +308,7 @@ static int list_contigs(const actx *x, const gdb_annot *a,
 }
 
 /* genes/: each gene by its Name (else ID); transcripts/: every ID with
- * lines below it. Three files each. */
+ * exons or CDS. Three files each. */
 static int list_names(const gdb_annot *a, int genes,
 		      int (*emit)(void *arg, const char *name, int is_dir),
 		      void *arg)
@@ -323,7 +323,7 @@ static int list_names(const gdb_annot *a, int genes,
 		gdb_annot_group gr;
 		const char *name;
 		gdb_annot_group_get(a, g, &gr);
-		if (genes ? !gr.gene : !gr.nkids && !gr.nsubs)
+		if (genes ? !gr.gene : !gdb_annot_is_transcript(a, g))
 			continue;
 		name = genes && *gr.name ? gr.name : gr.id;
 		if (strlen(name) * 3 + 8 >= sizeof(buf))
