@@ -250,13 +250,12 @@ void gdb_annot_revcomp(char *s, size_t n)
 		comp['U'] = 'A';
 		comp['u'] = 'a';
 	}
+	/* i meets j at the middle of an odd n: complemented once, there */
 	for (size_t i = 0, j = n; i < j--; i++) {
 		char t = comp[(unsigned char)s[i]];
 		s[i] = comp[(unsigned char)s[j]];
 		s[j] = t;
 	}
-	if (n & 1)
-		s[n / 2] = comp[(unsigned char)s[n / 2]];
 }
 
 static void put_fasta(gdb_buf *o, const char *id, const char *chrom,
