@@ -95,6 +95,13 @@ const char *annot_attr_get(int fmt, const char *attrs, size_t alen,
  */
 int64_t annot_unescape(int fmt, const char *v, size_t n, char *out);
 
+/*
+ * annot_grow - make room for one more element in a growing array *p of
+ * *cap elements of elem bytes, n of them used (doubling, from first).
+ * @return 0 or -ENOMEM (the array is kept)
+ */
+int annot_grow(void **p, size_t *cap, size_t n, size_t elem, size_t first);
+
 /* ---- codon tables (seq.c) ---- */
 
 int annot_is_start(int table, const char *codon);
@@ -157,16 +164,20 @@ struct gdb_annot_builder {
 	uint32_t nalias;
 	gdb_buf text;
 	annot_bline *lines;
-	uint64_t nlines, caplines;
+	uint64_t nlines;
+	size_t caplines;
 	uint32_t *pref;			/* parent refs: tab index, then group */
-	uint64_t npref, cappref;
+	uint64_t npref;
+	size_t cappref;
 	annot_bgroup *groups;
-	uint32_t ngroups, capgroups;
+	uint32_t ngroups;
+	size_t capgroups;
 	uint64_t *gkey;			/* (tab index << 32 | ref) -> group + 1 */
 	uint32_t *gval;
 	uint64_t ngh, capgh;
 	annot_key *keys;
-	uint64_t nkeys, capkeys;
+	uint64_t nkeys;
+	size_t capkeys;
 	gdb_annot_build_stats st;
 	int finished;
 	/* index.c's results */

@@ -53,6 +53,24 @@ static int tab_grow(gdb_annot_builder *b)
 	return 0;
 }
 
+int annot_grow(void **p, size_t *cap, size_t n, size_t elem, size_t first)
+{
+	size_t nc;
+	void *q;
+
+	if (n < *cap)
+		return 0;
+	nc = *cap ? *cap * 2 : first;
+	if (nc <= *cap || nc > SIZE_MAX / elem)
+		return -ENOMEM;
+	q = realloc(*p, nc * elem);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = nc;
+	return 0;
+}
+
 int64_t annot_intern(gdb_annot_builder *b, const char *p, size_t n)
 {
 	uint32_t h = hash_bytes(p, n), j;
@@ -243,17 +261,10 @@ static int64_t group_get(gdb_annot_builder *b, uint32_t id, uint32_t ref,
 	*created = !found;
 	if (found)
 		return b->gval[j] - 1;
-	if (b->ngroups == b->capgroups) {
-		uint32_t nc = b->capgroups ? b->capgroups * 2 : 1024;
-		annot_bgroup *p;
-		if (nc <= b->capgroups)
-			return -E2BIG;
-		p = realloc(b->groups, nc * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		b->groups = p;
-		b->capgroups = nc;
-	}
+	if (b->ngroups >= ANNOT_NONE - 1)
+		return -E2BIG;
+	GDB_TRY(annot_grow((void **)&b->groups, &b->capgroups, b->ngroups,
+			   sizeof(*b->groups), 1024));
 	g = &b->groups[b->ngroups];
 	memset(g, 0, sizeof(*g));
 	g->id = b->tab[id].off;
@@ -276,14 +287,8 @@ static int64_t group_get(gdb_annot_builder *b, uint32_t id, uint32_t ref,
 
 static int key_add(gdb_annot_builder *b, uint32_t str, uint32_t group)
 {
-	if (b->nkeys == b->capkeys) {
-		uint64_t nc = b->capkeys ? b->capkeys * 2 : 1024;
-		annot_key *k = realloc(b->keys, nc * sizeof(*k));
-		if (!k)
-			return -ENOMEM;
-		b->keys = k;
-		b->capkeys = nc;
-	}
+	GDB_TRY(annot_grow((void **)&b->keys, &b->capkeys, b->nkeys,
+			   sizeof(*b->keys), 1024));
 	b->keys[b->nkeys].str = str;
 	b->keys[b->nkeys++].group = group;
 	return 0;
@@ -386,14 +391,8 @@ static int own_group(gdb_annot_builder *b, annot_bline *bl, uint32_t g,
 
 static int pref_add(gdb_annot_builder *b, annot_bline *bl, uint32_t str)
 {
-	if (b->npref == b->cappref) {
-		uint64_t nc = b->cappref ? b->cappref * 2 : 4096;
-		uint32_t *p = realloc(b->pref, nc * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		b->pref = p;
-		b->cappref = nc;
-	}
+	GDB_TRY(annot_grow((void **)&b->pref, &b->cappref, b->npref,
+			   sizeof(*b->pref), 4096));
 	if (bl->npar == 0)
 		bl->pfirst = (uint32_t)b->npref;
 	if (b->npref >= UINT32_MAX)
@@ -559,15 +558,8 @@ static int line_room(gdb_annot_builder *b)
 {
 	if (b->nlines >= ANNOT_MAX_LINES)
 		return -E2BIG;
-	if (b->nlines == b->caplines) {
-		uint64_t nc = b->caplines ? b->caplines * 2 : 4096;
-		annot_bline *p = realloc(b->lines, nc * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		b->lines = p;
-		b->caplines = nc;
-	}
-	return 0;
+	return annot_grow((void **)&b->lines, &b->caplines, b->nlines,
+			  sizeof(*b->lines), 4096);
 }
 
 /* A line whose seqid the reference lacks: skipped, its ID remembered. */

@@ -146,18 +146,19 @@ static int sniff_line(void *arg, const char *p, size_t n, uint64_t lineno)
 	return 1;
 }
 
-/* ---- the rename file ---- */
-
-struct rename_ctx {
+/* What each_line's callbacks below work on. */
+struct line_ctx {
 	gdb_annot_builder *b;
 	const char *path;
 	char *err;
 	size_t errlen;
 };
 
+/* ---- the rename file ---- */
+
 static int rename_line(void *arg, const char *p, size_t n, uint64_t lineno)
 {
-	struct rename_ctx *r = arg;
+	struct line_ctx *r = arg;
 	char a[GDB_NAME_MAX + 1], c[GDB_NAME_MAX + 1], *line;
 	int k, rc;
 
@@ -191,16 +192,9 @@ static int rename_line(void *arg, const char *p, size_t n, uint64_t lineno)
 
 /* ---- the lines ---- */
 
-struct feed_ctx {
-	gdb_annot_builder *b;
-	const char *path;
-	char *err;
-	size_t errlen;
-};
-
 static int feed_line(void *arg, const char *p, size_t n, uint64_t lineno)
 {
-	struct feed_ctx *f = arg;
+	struct line_ctx *f = arg;
 	int rc = gdb_annot_builder_line(f->b, p, n, f->path, lineno, f->err,
 					f->errlen);
 
@@ -313,11 +307,11 @@ static int build_set(const gdb_annot_import_opts *o, const gdb_store *s,
 	if (rc == 0)
 		rc = gdb_annot_builder_new(fmt, ref, nref, o->flags, &b);
 	if (rc == 0 && o->rename) {
-		struct rename_ctx r = {b, o->rename, err, errlen};
+		struct line_ctx r = {b, o->rename, err, errlen};
 		rc = each_line(o->rename, rename_line, &r, err, errlen);
 	}
 	if (rc == 0) {
-		struct feed_ctx f = {b, o->file, err, errlen};
+		struct line_ctx f = {b, o->file, err, errlen};
 		rc = each_line(o->file, feed_line, &f, err, errlen);
 		rc = rc == 1 ? 0 : rc;
 	}

@@ -34,14 +34,8 @@ void gdb_annot_hits_free(gdb_annot_hits *h)
 
 static int hits_push(gdb_annot_hits *h, uint64_t i)
 {
-	if (h->n == h->cap) {
-		size_t nc = h->cap ? h->cap * 2 : 256;
-		uint64_t *p = realloc(h->idx, nc * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		h->idx = p;
-		h->cap = nc;
-	}
+	GDB_TRY(annot_grow((void **)&h->idx, &h->cap, h->n, sizeof(*h->idx),
+			   256));
 	h->idx[h->n++] = i;
 	return 0;
 }

@@ -289,14 +289,7 @@ typedef struct famlist {
 
 static int fam_push(famlist *l, fam f)
 {
-	if (l->n == l->cap) {
-		size_t nc = l->cap ? l->cap * 2 : 64;
-		fam *p = realloc(l->v, nc * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		l->v = p;
-		l->cap = nc;
-	}
+	GDB_TRY(annot_grow((void **)&l->v, &l->cap, l->n, sizeof(*l->v), 64));
 	l->v[l->n++] = f;
 	return 0;
 }

@@ -38,14 +38,7 @@ typedef struct segs {
 
 static int seg_add(segs *s, int64_t beg, int64_t end)
 {
-	if (s->n == s->cap) {
-		size_t nc = s->cap ? s->cap * 2 : 16;
-		seg *p = realloc(s->v, nc * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		s->v = p;
-		s->cap = nc;
-	}
+	GDB_TRY(annot_grow((void **)&s->v, &s->cap, s->n, sizeof(*s->v), 16));
 	s->v[s->n++] = (seg){beg, end};
 	return 0;
 }
