@@ -47,46 +47,45 @@ static int text_cols(const gdb_annot_feature *f, const char **c, size_t *cl,
 }
 
 /* v (n bytes) with blanks, controls and (escape_gff) GFF3's reserved
- * characters written %XX. */
+ * characters written %XX (GFF3 keeps blanks); plain runs go in whole. */
 static void put_escaped(gdb_buf *o, const char *v, size_t n, int escape_gff)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	size_t run = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)v[i];
-		int esc = c <= ' ' || c == 0x7f ||
-			  (escape_gff && strchr(";=&,%", c));
-		if (esc && !(escape_gff && c == ' ')) {
-			char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-			gdb_buf_add(o, e, 3);
-		} else {
-			gdb_buf_add(o, &v[i], 1);
-		}
+		char e[3];
+		if (!(c < ' ' || c == 0x7f || (c == ' ' && !escape_gff) ||
+		      (escape_gff && strchr(";=&,%", c))))
+			continue;
+		gdb_buf_add(o, v + run, i - run);
+		e[0] = '%';
+		e[1] = hex[c >> 4];
+		e[2] = hex[c & 15];
+		gdb_buf_add(o, e, 3);
+		run = i + 1;
 	}
+	gdb_buf_add(o, v + run, n - run);
 }
 
-/* An attribute's first value, %-decoded (GFF3) and up to a comma if
- * first_of_list; NULL if absent or empty. */
-static const char *attr_value(const gdb_annot *a, const char *attrs,
-			      size_t al, const char *key, int first_of_list,
-			      char *buf, size_t cap, size_t *n)
+/* A whole number in decimal. */
+static void put_i64(gdb_buf *o, int64_t v)
 {
-	size_t vl;
-	const char *v = annot_attr_get(a->format, attrs, al, key, &vl);
-	const char *c;
-	int64_t k;
+	char b[24];
+	int i = 24;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
 
-	if (!v || !vl)
-		return NULL;
-	if (first_of_list && (c = memchr(v, ',', vl)))
-		vl = (size_t)(c - v);
-	if (vl >= cap || (k = annot_unescape(a->format, v, vl, buf)) <= 0)
-		return NULL;
-	*n = (size_t)k;
-	return buf;
+	do
+		b[--i] = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		b[--i] = '-';
+	gdb_buf_add(o, b + i, (size_t)(24 - i));
 }
 
-/* The BED name of a GFF3/GTF line (see the top of the file). */
+/* The BED name of a GFF3/GTF line (see the top of the file): the first
+ * of the keys present, in one pass over the attributes. */
 static void bed_name(const gdb_annot *a, const gdb_annot_feature *f,
 		     const char *attrs, size_t al, gdb_buf *o)
 {
@@ -96,21 +95,33 @@ static void bed_name(const gdb_annot *a, const gdb_annot_feature *f,
 					 NULL};
 	static const char *const other[] = {"transcript_id", "gene_id", NULL};
 	const char *const *keys = gff3;
+	annot_attr_it it = {a->format, attrs, attrs + al};
+	const char *k, *v, *best = NULL, *c;
+	size_t kl, vl, bl = 0;
+	int rank = 3;
 	char buf[4096];
-	const char *v = NULL;
-	size_t n = 0;
+	int64_t n;
 
 	if (a->format == GDB_ANNOT_GTF)
 		keys = !strcmp(f->type, "gene")	      ? gene
 		       : !strcmp(f->type, "transcript") ? tx
 							: other;
-	for (int i = 0; keys[i] && !v; i++)
-		v = attr_value(a, attrs, al, keys[i], 1, buf, sizeof(buf), &n);
-	if (!v) {
-		v = f->type;
-		n = strlen(v);
+	while (rank && annot_attr_next(&it, &k, &kl, &v, &vl))
+		for (int i = 0; i < rank && keys[i]; i++)
+			if (vl && strlen(keys[i]) == kl &&
+			    !memcmp(keys[i], k, kl)) {
+				best = v;
+				bl = vl;
+				rank = i;
+			}
+	if (best && (c = memchr(best, ',', bl)) && a->format == GDB_ANNOT_GFF3)
+		bl = (size_t)(c - best);
+	if (best && bl < sizeof(buf) &&
+	    (n = annot_unescape(a->format, best, bl, buf)) > 0) {
+		put_escaped(o, buf, (size_t)n, 0);
+		return;
 	}
-	put_escaped(o, v, n, 0);
+	put_escaped(o, f->type, strlen(f->type), 0);
 }
 
 static void put_bed(const gdb_annot *a, const char *chrom,
@@ -119,9 +130,14 @@ static void put_bed(const gdb_annot *a, const char *chrom,
 	const char *c[MAX_COL];
 	size_t cl[MAX_COL];
 	int k = text_cols(f, c, cl, MAX_COL);
+	char tail[3] = {'\t', f->strand == '?' ? '.' : f->strand, '\n'};
 
-	gdb_buf_printf(o, "%s\t%lld\t%lld\t", chrom, (long long)f->beg,
-		       (long long)f->end);
+	gdb_buf_add(o, chrom, strlen(chrom));
+	gdb_buf_add(o, "\t", 1);
+	put_i64(o, f->beg);
+	gdb_buf_add(o, "\t", 1);
+	put_i64(o, f->end);
+	gdb_buf_add(o, "\t", 1);
 	bed_name(a, f, k == 8 ? c[7] : "", k == 8 ? cl[7] : 0, o);
 	if (k >= 5 && !(cl[4] == 1 && c[4][0] == '.')) {
 		gdb_buf_add(o, "\t", 1);
@@ -129,7 +145,7 @@ static void put_bed(const gdb_annot *a, const char *chrom,
 	} else {
 		gdb_buf_add(o, "\t0", 2);
 	}
-	gdb_buf_printf(o, "\t%c\n", f->strand == '?' ? '.' : f->strand);
+	gdb_buf_add(o, tail, 3);
 }
 
 /* GTF attributes as GFF3: ID/Parent first, then key=value,value... */
