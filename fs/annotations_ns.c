@@ -307,28 +307,26 @@ static int list_contigs(const actx *x, const gdb_annot *a,
 	return 0;
 }
 
-/* genes/: each gene by its Name (else ID); transcripts/: every ID with
- * exons or CDS. Three files each. */
-static int list_names(const gdb_annot *a, int genes,
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* Emit the three files of each name (escaped), each name once. */
+static int emit_names(const char **names, size_t n, int genes,
 		      int (*emit)(void *arg, const char *name, int is_dir),
 		      void *arg)
 {
 	static const char *const gx[] = {".bed", ".gff3", ".fa"};
 	static const char *const tx[] = {".fa", ".cds.fa", ".faa"};
-	gdb_annot_info info;
 	char buf[MAX_PATH_BYTES];
 
-	gdb_annot_info_get(a, &info);
-	for (uint32_t g = 0; g < info.ngroups; g++) {
-		gdb_annot_group gr;
-		const char *name;
-		gdb_annot_group_get(a, g, &gr);
-		if (genes ? !gr.gene : !gdb_annot_is_transcript(a, g))
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		if ((i && !strcmp(names[i], names[i - 1])) ||
+		    strlen(names[i]) * 3 + 8 >= sizeof(buf))
 			continue;
-		name = genes && *gr.name ? gr.name : gr.id;
-		if (strlen(name) * 3 + 8 >= sizeof(buf))
-			continue;
-		gdb_path_escape(name, buf);
+		gdb_path_escape(names[i], buf);
 		for (int k = 0; k < 3; k++) {
 			size_t l = strlen(buf);
 			strcat(buf, genes ? gx[k] : tx[k]);
@@ -338,6 +336,32 @@ static int list_names(const gdb_annot *a, int genes,
 		}
 	}
 	return 0;
+}
+
+/* genes/: each gene by its Name (else ID); transcripts/: every ID with
+ * exons or CDS. Three files each; a name two genes share, once. */
+static int list_names(const gdb_annot *a, int genes,
+		      int (*emit)(void *arg, const char *name, int is_dir),
+		      void *arg)
+{
+	gdb_annot_info info;
+	const char **names;
+	size_t n = 0;
+	int rc;
+
+	gdb_annot_info_get(a, &info);
+	names = malloc(((size_t)info.ngroups + 1) * sizeof(*names));
+	if (!names)
+		return -ENOMEM;
+	for (uint32_t g = 0; g < info.ngroups; g++) {
+		gdb_annot_group gr;
+		gdb_annot_group_get(a, g, &gr);
+		if (genes ? gr.gene : gdb_annot_is_transcript(a, g))
+			names[n++] = genes && *gr.name ? gr.name : gr.id;
+	}
+	rc = emit_names(names, n, genes, emit, arg);
+	free(names);
+	return rc;
 }
 
 static int ann_list(void *ctx, const char *path,

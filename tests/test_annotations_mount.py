@@ -353,8 +353,12 @@ def test_names_and_errors(env):
     assert sorted(os.listdir(env.root)) == sorted(SETS)
     ls = os.listdir(os.path.join(env.root, "sgd"))
     assert {"genes", "transcripts", "chrI", "chrII"} <= set(ls)
+    for s in SETS:
+        for d in ("genes", "transcripts"):
+            ls = os.listdir(os.path.join(env.root, s, d))
+            assert len(ls) == len(set(ls)) and len(ls) % 3 == 0, (s, d)
     genes = os.listdir(os.path.join(env.root, "sgd", "genes"))
-    assert "YAL068C.fa" in genes and len(genes) % 3 == 0
+    assert "YAL068C.fa" in genes
     for f in random.Random(3).sample(genes, 30):
         assert os.path.getsize(os.path.join(env.root, "sgd", "genes", f)) > 0
     tx = os.listdir(os.path.join(env.root, "hand", "transcripts"))
