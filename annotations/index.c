@@ -347,7 +347,8 @@ static void sort_keys(gdb_annot_builder *b)
 {
 	uint64_t w = 0;
 
-	qsort_r(b->keys, b->nkeys, sizeof(*b->keys), key_cmp, b);
+	if (b->nkeys > 1)
+		qsort_r(b->keys, b->nkeys, sizeof(*b->keys), key_cmp, b);
 	for (uint64_t i = 0; i < b->nkeys; i++)
 		if (!w || key_cmp(&b->keys[i], &b->keys[w - 1], b))
 			b->keys[w++] = b->keys[i];
@@ -387,7 +388,8 @@ int annot_index_build(gdb_annot_builder *b, char *err, size_t errlen)
 	GDB_TRY(resolve_parents(b, err, errlen));
 	GDB_TRY(assign_slots(b));
 	GDB_TRY(sort_groups(b));
-	qsort(b->lines, b->nlines, sizeof(*b->lines), line_cmp);
+	if (b->nlines > 1)
+		qsort(b->lines, b->nlines, sizeof(*b->lines), line_cmp);
 	inv = malloc((b->nlines ? b->nlines : 1) * 4);
 	if (!inv)
 		return -ENOMEM;

@@ -439,7 +439,8 @@ int gdb_annot_render_gene(const gdb_annot *a, const char *name, int out,
 	for (int64_t i = 0; i < n && rc == 0; i++)
 		rc = family(a, &l, genes[i]);
 	if (rc == 0) {
-		qsort(l.v, l.n, sizeof(*l.v), fam_cmp);
+		if (l.n > 1)
+			qsort(l.v, l.n, sizeof(*l.v), fam_cmp);
 		for (size_t i = 0; i < l.n && !o->err; i++) {
 			if (l.v[i].synthetic)
 				put_synthetic(a, l.v[i].item, l.v[i].parent, o);

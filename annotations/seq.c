@@ -57,7 +57,8 @@ static void seg_merge(segs *s)
 {
 	size_t w = 0;
 
-	qsort(s->v, s->n, sizeof(*s->v), seg_cmp);
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), seg_cmp);
 	for (size_t i = 0; i < s->n; i++) {
 		if (w && s->v[i].beg <= s->v[w - 1].end) {
 			if (s->v[i].end > s->v[w - 1].end)
