@@ -147,6 +147,7 @@ typedef struct gdb_annot_import_opts {
 	int format;		/* 0: from the name, then the content */
 	const char *rename;	/* NULL, or a file of "ALIAS<ws>CONTIG" lines */
 	unsigned flags;		/* GDB_ANNOT_SKIP_UNKNOWN, _ALLOW_ORPHANS */
+	unsigned txn_flags;	/* GDB_TXN_REPLACE: replace a set of the name */
 	const char *command;	/* provenance: the command line */
 } gdb_annot_import_opts;
 
@@ -157,8 +158,10 @@ typedef struct gdb_annot_import_opts {
  * provenance (file name, size, SHA-256, command, time) and commit. On any
  * error nothing is committed and the store is left byte-identical.
  * @param gen  out (may be NULL): the committed generation
- * @return 0; GDB_EFORMAT with "FILE:LINE: reason" in err; -ENOENT (store,
- *         file or reference missing); -EEXIST (the set exists);
+ * @return 0 (also for a replacement identical to the set stored, which
+ *         commits nothing); GDB_EFORMAT with "FILE:LINE: reason" in err;
+ *         -ENOENT (store, file or reference missing); -EEXIST (the set
+ *         exists, without GDB_TXN_REPLACE);
  *         GDB_ELOCKED; -ENOMEM; -EIO; store errors
  */
 GDB_MUST_CHECK int gdb_annot_import(const gdb_annot_import_opts *o,

@@ -10,18 +10,15 @@
  * which removes every file it wrote: the store stays byte-identical.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <htslib/bgzf.h>
 #include <htslib/kstring.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "annotations/annot_int.h"
+#include "seq/seq.h"
 
 static int annot_name_ok(const char *s)
 {
@@ -206,65 +203,32 @@ static int feed_line(void *arg, const char *p, size_t n, uint64_t lineno)
 
 /* ---- provenance ---- */
 
-static int file_sha256(const char *path, uint8_t out[32], uint64_t *size)
-{
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	char *buf = malloc(1 << 20);
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
-	ssize_t k;
-
-	*size = 0;
-	if (fd < 0 || !md || !buf) {
-		rc = fd < 0 ? -errno : -ENOMEM;
-		goto out;
-	}
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	while ((k = read(fd, buf, 1 << 20)) != 0) {
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			rc = -errno;
-			goto out;
-		}
-		EVP_DigestUpdate(md, buf, (size_t)k);
-		*size += (uint64_t)k;
-	}
-	EVP_DigestFinal_ex(md, out, NULL);
-out:
-	if (fd >= 0)
-		close(fd);
-	EVP_MD_CTX_free(md);
-	free(buf);
-	return rc;
-}
-
-static int64_t import_time(void)
-{
-	const char *e = getenv("SOURCE_DATE_EPOCH");
-	char *end;
-	long long v;
-
-	if (e && *e) {
-		v = strtoll(e, &end, 10);
-		if (!*end && v >= 0)
-			return v;
-	}
-	return (int64_t)time(NULL);
-}
-
+/* The file's size and SHA-256 on disk, through seq/'s reader of input
+ * files (the one every importer shares), once the parse has succeeded. */
 static int record_provenance(gdb_txn *t, const gdb_annot_import_opts *o,
 			     const char *target, char *err, size_t errlen)
 {
-	gdb_provenance p = {.target = target, .source = o->file,
-			    .command = o->command ? o->command : "",
-			    .time = import_time()};
-	int rc = file_sha256(o->file, p.sha256, &p.source_bytes);
+	gdb_provenance p;
+	gdb_src *src;
+	char *buf = malloc(1 << 20);
+	ssize_t k = 0;
+	int rc = buf ? gdb_src_open(o->file, &src, err, errlen) : -ENOMEM;
 
 	if (rc < 0) {
-		gdb_seterr(err, errlen, "%s: %s", o->file, strerror(-rc));
+		free(buf);
 		return rc;
 	}
-	return gdb_txn_provenance(t, &p);
+	while ((k = gdb_src_read(src, buf, 1 << 20, err, errlen)) > 0)
+		;
+	if (k == 0) {
+		gdb_src_provenance(src, target, o->file, o->command, &p);
+		rc = gdb_txn_provenance(t, &p);
+	} else {
+		rc = -EIO;
+	}
+	gdb_src_close(src);
+	free(buf);
+	return rc;
 }
 
 /* ---- the import ---- */
@@ -367,10 +331,10 @@ int gdb_annot_import(const gdb_annot_import_opts *o,
 	GDB_TRY(import_args(o, &fmt, err, errlen));
 	snprintf(target, sizeof(target), "%s%s", GDB_ANNOT_OBJECT_PREFIX,
 		 o->set);
-	rc = gdb_txn_begin(o->store, &t, err, errlen);
+	rc = gdb_txn_begin_flags(o->store, o->txn_flags, &t, err, errlen);
 	if (rc == 0)
 		rc = gdb_store_open(o->store, 0, &s, err, errlen);
-	if (rc == 0 &&
+	if (rc == 0 && !(o->txn_flags & GDB_TXN_REPLACE) &&
 	    gdb_store_object_find(s, GDB_OBJECT_SECTIONS, target) >= 0) {
 		gdb_seterr(err, errlen, "%s: annotation set '%s' already "
 			   "exists", o->store, o->set);
@@ -386,7 +350,9 @@ int gdb_annot_import(const gdb_annot_import_opts *o,
 	if (rc == 0)
 		rc = record_provenance(t, o, target, err, errlen);
 	if (rc == 0) {
+		/* 1: an identical replacement, nothing to commit */
 		rc = gdb_txn_commit(t, &g, err, errlen);
+		rc = rc == 1 ? 0 : rc;
 		t = NULL;
 	}
 	gdb_txn_abort(t);

@@ -194,3 +194,20 @@ def test_translate_matches_biopython():
             assert out.raw[:1].decode() == ("M" if c in starts else want[codons.index(c)])
         assert f(b"ATGAA", 5, table, 0, out) == 1
     assert f(b"ATG", 3, 7, 0, out) == -22
+
+
+def test_replace(base):
+    """--replace swaps a set in one commit; an identical re-import commits
+    nothing."""
+    d, store = base
+    f1 = write(d, "r1.gff3", GOOD)
+    f2 = write(d, "r2.gff3", GOOD + "chrI\tx\tgene\t300\t400\t.\t-\t.\tID=g2\n")
+    assert U.gdb("import", "annotations", store, "--set", "rep", "--reference", "yeast", f1).rc == 0
+    r = U.gdb("import", "annotations", store, "--set", "rep", "--reference", "yeast",
+              "--replace", f2)
+    assert r.rc == 0 and "2 features" in r.err, r
+    before = U.snapshot(store)
+    r = U.gdb("import", "annotations", store, "--set", "rep", "--reference", "yeast",
+              "--replace", f2)
+    assert r.rc == 0, r
+    assert U.snapshot(store) == before, U.snapshot_diff(before, U.snapshot(store))

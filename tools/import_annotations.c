@@ -15,7 +15,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: genomedb import annotations STORE --set NAME --reference ASM\n"
 		"                 [--format gff3|gtf|bed] [--rename FILE] [--skip-unknown]\n"
-		"                 [--allow-orphans] [--quiet] FILE.gff3|.gtf|.bed[.gz]\n"
+		"                 [--allow-orphans] [--replace] [--quiet] FILE.gff3|.gtf|.bed[.gz]\n"
 		"  --rename FILE    lines 'ALIAS CONTIG': read seqid ALIAS as the reference's CONTIG\n"
 		"  --skip-unknown   drop lines whose seqid the reference lacks (else an error)\n"
 		"  --allow-orphans  keep lines whose Parent never appears (else an error)\n");
@@ -23,7 +23,8 @@ static void usage(void)
 
 int cmd_import_annotations(int argc, char **argv)
 {
-	gdb_annot_import_opts o = {.command = tool_cmdline};
+	gdb_annot_import_opts o = {.command = tool_cmdline,
+				   .txn_flags = tool_txn_flags};
 	gdb_annot_build_stats st = {0};
 	uint64_t gen = 0;
 	char err[1024];
