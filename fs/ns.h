@@ -191,6 +191,9 @@ const gdb_ns_provider *gdb_graph_ns_create(const gdb_store *s, gdb_cache *c,
 					   gdb_inbox *inbox, void **ctx);
 const gdb_ns_provider *gdb_variants_ns_create(const gdb_store *s, gdb_cache *c,
 					      gdb_inbox *inbox, void **ctx);
+const gdb_ns_provider *gdb_annotations_ns_create(const gdb_store *s,
+						 gdb_cache *c,
+						 gdb_inbox *inbox, void **ctx);
 
 /* The providers the daemon mounts, NULL-terminated (fs/ns_registry.c). */
 extern const gdb_ns_create_fn gdb_ns_creators[];
