@@ -19,12 +19,6 @@
 #include "codecs/codecs.h"
 #include "store/store.h"
 
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			FAIL(__VA_ARGS__);                                     \
-	} while (0)
-
 #define NSMALL 130
 #define SMALL_LEN 20000
 #define BIG_LEN 5000000
