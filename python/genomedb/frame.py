@@ -145,15 +145,17 @@ class GenomeDBAccessor:
 
 
 def _join(left, right, ia, ib, suffixes):
-    cols = {}
-    for c in left.columns:
-        cols[c + suffixes[0] if c in right.columns else c] = left[c].to_numpy()[ia]
-    missing = ib < 0
+    """Rows ia of left beside rows ib of right (ib -1: missing values);
+    one take per frame (pandas takes each block at once), then other's
+    columns assigned."""
+    out = left.take(ia)
+    out.index = pd.RangeIndex(len(ia))
+    if suffixes[0]:
+        out.columns = [c + suffixes[0] if c in right.columns else c for c in out.columns]
+    if (ib < 0).any():
+        r = right.reset_index(drop=True).reindex(ib)
+    else:
+        r = right.take(ib)
     for c in right.columns:
-        name = c + suffixes[1] if c in left.columns else c
-        v = right[c].to_numpy()
-        if missing.any():
-            cols[name] = pd.api.extensions.take(v, ib, allow_fill=True)
-        else:
-            cols[name] = v[ib]
-    return pd.DataFrame(cols)
+        out[c + suffixes[1] if c in left.columns else c] = r[c].to_numpy()
+    return out
