@@ -71,7 +71,7 @@ int64_t gdb_api_batch_bases(const gdb_api *h, uint32_t asm_index,
 }
 
 int gdb_api_fetch_many(gdb_api *h, uint32_t asm_index,
-		       const gdb_api_batch *b, int form, char *dst,
+		       const gdb_api_batch *b, int form, int sep, char *dst,
 		       int64_t *off, char *err, size_t errlen)
 {
 	GDB_TRY(batch_check(h, asm_index, b, NULL, err, errlen));
@@ -82,6 +82,8 @@ int gdb_api_fetch_many(gdb_api *h, uint32_t asm_index,
 		GDB_TRY(gdb_api_read(h, c, b->beg[i], b->end[i], form,
 				     dst + off[i], err, errlen));
 		off[i + 1] = off[i] + b->end[i] - b->beg[i];
+		if (sep >= 0)
+			dst[off[i + 1]++] = (char)sep;
 	}
 	return 0;
 }

@@ -97,14 +97,17 @@ typedef struct gdb_api_batch {
 } gdb_api_batch;
 
 /*
- * gdb_api_fetch_many - the bases of every interval, concatenated into dst
- * (sum of lengths bytes); off (n + 1 entries) receives each interval's
- * start in dst. Blocks are visited in position order, each decoded once.
+ * gdb_api_fetch_many - the bases of every interval, concatenated into dst;
+ * with sep >= 0 each interval is followed by the byte sep (a binding splits
+ * the whole at once: Python's str.split makes every str in C). off (n + 1
+ * entries) receives each interval's start in dst, off[n] the bytes written:
+ * gdb_api_batch_bases() + (sep >= 0 ? n : 0). Blocks come from the handle's
+ * cache, each decoded once while it stays there.
  */
 GDB_MUST_CHECK int gdb_api_fetch_many(gdb_api *h, uint32_t asm_index,
 				      const gdb_api_batch *b, int form,
-				      char *dst, int64_t *off, char *err,
-				      size_t errlen);
+				      int sep, char *dst, int64_t *off,
+				      char *err, size_t errlen);
 /* Total bytes gdb_api_fetch_many needs, or -ERANGE / -ENOENT. */
 int64_t gdb_api_batch_bases(const gdb_api *h, uint32_t asm_index,
 			    const gdb_api_batch *b, char *err, size_t errlen);

@@ -77,7 +77,7 @@ _SIGS = {
     "gdb_api_fetch": (ctypes.c_int, [c_p, u32, u32, i64, i64, ctypes.c_int, c_p, c_s, sz]),
     "gdb_api_batch_bases": (i64, [c_p, u32, ctypes.POINTER(Batch), c_s, sz]),
     "gdb_api_fetch_many": (ctypes.c_int, [c_p, u32, ctypes.POINTER(Batch), ctypes.c_int,
-                                          c_p, c_p, c_s, sz]),
+                                          ctypes.c_int, c_p, c_p, c_s, sz]),
     "gdb_api_gc_many": (ctypes.c_int, [c_p, u32, ctypes.POINTER(Batch), c_p, c_s, sz]),
     "gdb_api_motif_many": (ctypes.c_int, [c_p, u32, ctypes.POINTER(Batch), c_s, c_p, c_s, sz]),
     "gdb_api_overlap": (ctypes.c_int, [ctypes.POINTER(Batch), ctypes.POINTER(Batch),
