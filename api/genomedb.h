@@ -211,4 +211,41 @@ GDB_MUST_CHECK int gdb_api_variants(gdb_api *h, const char *set,
 				    char **out, size_t *len, char *err,
 				    size_t errlen);
 
+/* ---- annotation sets (annotations/annotations.h) ---- */
+
+/*
+ * gdb_api_annot_slots - the set's contig slot of each name (-1 where the
+ * set has no feature on it): a binding maps a frame's unique chromosome
+ * names once, then passes slots as a batch's contig codes.
+ * @return 0; -ENOENT (no such set, message in err); damage codes
+ */
+GDB_MUST_CHECK int gdb_api_annot_slots(gdb_api *h, const char *set, size_t n,
+				       const char *const *names, int32_t *slot,
+				       char *err, size_t errlen);
+
+/*
+ * gdb_api_annot_overlap - every (row, feature) pair of a batch (contig =
+ * slot, negative: none) with the set's features, by row then feature
+ * start, through the set's interval index; feature fields of each pair:
+ * slot, 0-based half-open [beg, end), strand, and the types '\n'-joined in
+ * one malloc'd buffer. All outputs malloc'd (gdb_api_free).
+ */
+typedef struct gdb_api_annot_pairs {
+	int64_t n;
+	int64_t *row, *feature, *beg, *end;
+	int32_t *slot;
+	char *strand;
+	char *types;		/* n types, each followed by '\n' */
+	size_t types_len;
+} gdb_api_annot_pairs;
+GDB_MUST_CHECK int gdb_api_annot_overlap(gdb_api *h, const char *set,
+					 const gdb_api_batch *b,
+					 gdb_api_annot_pairs *out, char *err,
+					 size_t errlen);
+/* Free the arrays of a gdb_api_annot_pairs and zero it. */
+void gdb_api_annot_pairs_free(gdb_api_annot_pairs *p);
+/* The name of a set's contig slot (copied into buf). @return 0, -ENOENT. */
+int gdb_api_annot_contig(gdb_api *h, const char *set, int32_t slot, char *buf,
+			 size_t buflen);
+
 #endif

@@ -147,3 +147,32 @@ def test_nearest_as_bioframe(frames):
     rows = n[has]
     gap = np.maximum(0, np.maximum(rows["start_other"] - rows["end"], rows["start"] - rows["end_other"]) - 1)
     assert gap.astype(int).tolist() == rows["distance"].astype(int).tolist()
+
+
+def test_annotation_set_overlap_as_bioframe_and_the_mount(pystore, frames, tmp_path):
+    import bioframe
+    from collections import Counter
+    q, f = frames
+    q = pd.concat([q, pd.DataFrame({"chrom": ["NoSuchChr"], "start": [1], "end": [5]})])
+    with genomedb.open(pystore) as s:
+        an = s.annotations("tair")
+        got = an.overlap(q)
+        with pytest.raises(KeyError, match="no annotation set 'x'"):
+            s.annotations("x")
+    rows = got.index.to_numpy()
+    assert list(got.columns[:3]) == ["chrom", "start", "end"]
+    mine = Counter(zip(got["chrom"], got["start"], got["end"], got["feature_start"],
+                       got["feature_end"], got["strand"], got["type"]))
+    bf = bioframe.overlap(_bf(q).reset_index(drop=True),
+                          f.assign(start=f["start"] - 1), how="inner", suffixes=("", "_f"))
+    theirs = Counter(zip(bf["chrom"], bf["start"] + 1, bf["end"], bf["start_f"] + 1,
+                         bf["end_f"], bf["strand_f"], bf["feature_f"]))
+    assert mine == theirs and len(rows) > 1000
+    U.require_fuse()
+    with U.mounted(pystore, tmp_path) as m:
+        for c, b, e in q.iloc[:4][["chrom", "start", "end"]].itertuples(index=False):
+            text = U.read_file(os.path.join(m.path, "annotations", "tair", c, f"{b}-{e}.gff3"))
+            lines = [ln.split("\t") for ln in text.decode().splitlines() if not ln.startswith("#")]
+            sel = got[(got["chrom"] == c) & (got["start"] == b) & (got["end"] == e)]
+            assert sorted((int(x[3]), int(x[4]), x[2]) for x in lines) == \
+                sorted(zip(sel["feature_start"], sel["feature_end"], sel["type"]))

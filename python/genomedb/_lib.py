@@ -56,6 +56,12 @@ i64p = ctypes.POINTER(ctypes.c_int64)
 sz = ctypes.c_size_t
 
 
+class AnnotPairs(ctypes.Structure):
+    """gdb_api_annot_pairs: (row, feature) pairs and the features' fields."""
+    _fields_ = [("n", i64), ("row", c_p), ("feature", c_p), ("beg", c_p), ("end", c_p),
+                ("slot", c_p), ("strand", c_p), ("types", c_p), ("types_len", sz)]
+
+
 class Batch(ctypes.Structure):
     """gdb_api_batch: n intervals (contig code, 0-based half-open)."""
     _fields_ = [("n", sz), ("contig", c_p), ("beg", c_p), ("end", c_p)]
@@ -94,6 +100,10 @@ _SIGS = {
     "gdb_api_vset_name": (c_s, [c_p, u32]),
     "gdb_api_variants": (ctypes.c_int, [c_p, c_s, c_s, i64, i64, ctypes.c_int, c_s,
                                         ctypes.POINTER(c_p), ctypes.POINTER(sz), c_s, sz]),
+    "gdb_api_annot_slots": (ctypes.c_int, [c_p, c_s, sz, ctypes.POINTER(c_s), c_p, c_s, sz]),
+    "gdb_api_annot_overlap": (ctypes.c_int, [c_p, c_s, ctypes.POINTER(Batch),
+                                             ctypes.POINTER(AnnotPairs), c_s, sz]),
+    "gdb_api_annot_pairs_free": (None, [ctypes.POINTER(AnnotPairs)]),
     "gdb_strerror": (c_s, [ctypes.c_int]),
 }
 for _name, (_res, _args) in _SIGS.items():

@@ -158,3 +158,49 @@ def _join(left, right, ia, ib, suffixes):
     for c in right.columns:
         out[c + suffixes[1] if c in left.columns else c] = r[c].to_numpy()
     return out
+
+
+class Annotations:
+    """An annotation set: data frames joined with its features through the
+    set's interval index (as /annotations/<set>/<contig>/<start>-<end>.gff3)."""
+
+    def __init__(self, store, name):
+        self.store = store
+        self.name = name
+        self._slots(["\0"])            # KeyError now for an unknown set
+
+    def _slots(self, names):
+        arr = (ctypes.c_char_p * len(names))(*[str(n).encode() for n in names])
+        out = np.empty(len(names), dtype=np.int32)
+        err = errbuf()
+        check(lib.gdb_api_annot_slots(self.store.handle(), self.name.encode(), len(names), arr,
+                                      out.ctypes.data, err, ERRLEN), err)
+        return out
+
+    def overlap(self, df):
+        """One row per (row of df, overlapping feature): df's columns, then
+        feature (its index in the set), feature_start, feature_end (1-based
+        inclusive), strand and type. Rows on chromosomes the set lacks join
+        nothing; touching intervals do not overlap."""
+        codes, uniq = pd.factorize(df["chrom"])
+        slots = self._slots(list(uniq)) if len(uniq) else np.empty(0, np.int32)
+        b, keep = _batch(slots[codes] if len(codes) else codes, *_coords(df))
+        p, err = _lib.AnnotPairs(), errbuf()
+        check(lib.gdb_api_annot_overlap(self.store.handle(), self.name.encode(),
+                                        ctypes.byref(b), ctypes.byref(p), err, ERRLEN), err)
+        try:
+            n = p.n
+            col = lambda ptr, t: np.frombuffer(  # noqa: E731
+                ctypes.string_at(ptr, n * np.dtype(t).itemsize), dtype=t).copy()
+            rows = col(p.row, np.int64) if n else np.empty(0, np.int64)
+            out = df.take(rows)
+            out.index = pd.RangeIndex(n)
+            out["feature"] = col(p.feature, np.int64) if n else np.empty(0, np.int64)
+            out["feature_start"] = (col(p.beg, np.int64) + 1) if n else np.empty(0, np.int64)
+            out["feature_end"] = col(p.end, np.int64) if n else np.empty(0, np.int64)
+            out["strand"] = list(ctypes.string_at(p.strand, n).decode()) if n else []
+            types = ctypes.string_at(p.types, p.types_len).decode()[:-1].split("\n") if n else []
+            out["type"] = types
+            return out
+        finally:
+            lib.gdb_api_annot_pairs_free(ctypes.byref(p))

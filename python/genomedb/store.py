@@ -79,6 +79,11 @@ class Store:
             raise KeyError(f"{self.path}: no variant set '{name}'")
         return Variants(self, name)
 
+    def annotations(self, name):
+        """An annotation set (as /annotations/<name>/)."""
+        from .frame import Annotations
+        return Annotations(self, name)
+
     def __repr__(self):
         state = "closed" if self._h is None else f"generation {self.generation}"
         return f"<genomedb.Store {self.path!r} {state}>"
