@@ -73,14 +73,25 @@ def test_install_lists_the_files_and_uninstall_removes_them(root, tmp_path):
     assert left == []
 
 
+def _san_env(env, so):
+    """Python loading an ASan-built library (make asan) needs the runtimes
+    preloaded, which gdbutil removed from the children's environment."""
+    if b"__asan_init" not in so:
+        return env
+    rt = [subprocess.run(["cc", f"-print-file-name={n}"], capture_output=True,
+                         text=True).stdout.strip() for n in ("libasan.so", "libubsan.so")]
+    return dict(env, LD_PRELOAD=" ".join(rt), ASAN_OPTIONS="detect_leaks=0")
+
+
 def test_installed_package_and_c_api(root, tmp_path):
     store = P.build_store(tmp_path, full=False)
+    so = open(os.path.join(root, "usr/local/lib/libgenomedb.so"), "rb").read()
     env = _clean_env()
     env["PYTHONPATH"] = os.path.join(root, "usr/local/lib/python3/dist-packages")
     code = ("import genomedb, genomedb._lib as L; s = genomedb.open(%r); "
             "print(L.lib._name); print(s['athal'].fetch('Chr1', 1001, 1010))" % store)
     r = subprocess.run(["/usr/bin/python3", "-c", code],
-                       capture_output=True, text=True, env=env)
+                       capture_output=True, text=True, env=_san_env(env, so))
     assert r.returncode == 0, r.stderr
     libpath, seq = r.stdout.split()
     assert os.path.realpath(libpath) == os.path.realpath(os.path.join(root, "usr/local/lib/libgenomedb.so"))
@@ -90,7 +101,6 @@ def test_installed_package_and_c_api(root, tmp_path):
                         text=True, env=dict(env, PKG_CONFIG_PATH=os.path.join(root, "usr/local/lib/pkgconfig"),
                                             PKG_CONFIG_SYSROOT_DIR=str(root)))
     assert pc.returncode == 0, pc.stderr
-    so = open(os.path.join(root, "usr/local/lib/libgenomedb.so"), "rb").read()
     san = ["-fsanitize=address,undefined"] if b"__asan_init" in so else []
     cc = subprocess.run(["cc", "-std=gnu11", *san, "-o", str(tmp_path / "t"), str(src),
                          *pc.stdout.split()], capture_output=True, text=True)
