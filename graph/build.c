@@ -5,7 +5,7 @@
  * What it is: growable columns of nodes, aliases, edges and pathway
  * members, plus one case-insensitive hash of every name and alias, which
  * is written as the on-disk lookup index unchanged (same hash, same probe
- * order). What it is not: a parser (tools/import_graph.c) or a reader
+ * order). What it is not: a parser (graph/formats/) or a reader
  * (graph/read.c).
  *
  * Memory. Importers stream their input, so the builder holds the graph,

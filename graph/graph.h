@@ -31,6 +31,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "common/gdb.h"
 #include "store/store.h"
@@ -165,6 +166,127 @@ uint64_t gdb_graph_builder_peak_bytes(const gdb_graph_builder *b);
 GDB_MUST_CHECK int gdb_graph_builder_write(gdb_graph_builder *b, gdb_txn *t,
 					   uint64_t *nedges_out, char *err,
 					   size_t errlen);
+
+/* ------------------------------------------------------------- import */
+
+/*
+ * Importing network files (parsers in graph/formats/, one file per
+ * format; rules in docs/GRAPH.md "Import"). The library reads inputs
+ * through callbacks, so a caller supplies files (tools/: plain or gzip,
+ * hashed for provenance), memory, or anything else, and prints nothing:
+ * every error is one line in err, "FILE:LINE: reason" for bad input.
+ *
+ *	gdb_graph_import_new(&opts, &im, err, len);
+ *	gdb_graph_import_inputs(im, inputs, n, err, len);   // guess + parse
+ *	gdb_txn_begin(...);
+ *	gdb_graph_import_write(im, txn, network, &sum, err, len);
+ *	gdb_txn_commit(...);
+ */
+
+/* Source formats. STRING info/aliases/actions are recognised by their
+ * headers; --format names only the user-selectable ones. */
+enum gdb_graph_source {
+	GDB_GRAPH_SRC_NONE = 0,
+	GDB_GRAPH_SRC_SIF,
+	GDB_GRAPH_SRC_STRING,	/* links, detailed, full, physical */
+	GDB_GRAPH_SRC_STRING_INFO,
+	GDB_GRAPH_SRC_STRING_ALIASES,
+	GDB_GRAPH_SRC_STRING_ACTIONS,
+	GDB_GRAPH_SRC_BIOGRID,
+	GDB_GRAPH_SRC_KGML,
+	GDB_GRAPH_SRC_SBML,
+	GDB_GRAPH_SRC_GMT,
+	GDB_GRAPH_SRC_TSV,
+	GDB_GRAPH_SRC_COUNT,
+};
+
+/* @return "sif", "string-info", ...; "?" for an unknown value. */
+const char *gdb_graph_source_name(int fmt);
+/* @return the format a user may name (sif, string, biogrid, kgml, sbml,
+ * gmt, tsv), or -ENOENT. */
+int gdb_graph_source_find(const char *name);
+
+/*
+ * An input, opened once to guess its format and once to parse it. open
+ * puts a handle in *h; read returns bytes (0 at the end) or -1 with err
+ * set; close is told whether the input was read to its end.
+ */
+typedef struct gdb_graph_input {
+	const char *name;	/* for messages and the extension */
+	void *arg;
+	int (*open)(void *arg, void **h, char *err, size_t errlen);
+	ssize_t (*read)(void *h, char *buf, size_t cap, char *err,
+			size_t errlen);
+	void (*close)(void *arg, void *h, int complete);
+} gdb_graph_input;
+
+/* An input over bytes in memory (fuzzing, tests, bindings). */
+typedef struct gdb_graph_mem_input {
+	const char *p;		/* borrowed */
+	size_t n, pos;
+} gdb_graph_mem_input;
+void gdb_graph_input_mem(gdb_graph_input *in, const char *name,
+			 gdb_graph_mem_input *m, const void *p, size_t n);
+
+/* What the import tells after each input (progress, provenance). */
+typedef struct gdb_graph_file_report {
+	unsigned index;		/* into the inputs given */
+	const char *name;
+	int format;		/* GDB_GRAPH_SRC_* */
+	uint32_t nodes, pathways;	/* so far */
+	uint64_t edges;
+} gdb_graph_file_report;
+
+typedef struct gdb_graph_import_opts {
+	int format;		/* GDB_GRAPH_SRC_*; 0: guess each input */
+	const char *columns;	/* TSV: "source=1,target=2[,type=N]..."
+				 * (numbers 1-based, or header names) */
+	int header;		/* TSV: -1 guess, 0 none, 1 first row */
+	int directed;		/* -1: the format's rule; 0 / 1: force */
+	const char *type;	/* TSV edge type; NULL: "interaction" */
+	void (*on_file)(void *arg, const gdb_graph_file_report *r);
+	void *arg;
+} gdb_graph_import_opts;
+
+/* Defaults: guess, no columns, header -1, directed -1. */
+void gdb_graph_import_opts_init(gdb_graph_import_opts *o);
+
+typedef struct gdb_graph_import gdb_graph_import;
+
+/*
+ * gdb_graph_import_new - an import session over a new builder.
+ * @param o  borrowed for the life of the session
+ * @return 0; GDB_EFORMAT (bad column spec: err says why), -ENOMEM
+ */
+GDB_MUST_CHECK int gdb_graph_import_new(const gdb_graph_import_opts *o,
+					gdb_graph_import **out, char *err,
+					size_t errlen);
+void gdb_graph_import_free(gdb_graph_import *im);	/* NULL: no-op */
+
+/*
+ * gdb_graph_import_inputs - guess every input's format first (so an
+ * unreadable input or an unknown format touches nothing), then parse them
+ * into the builder: edge files, then STRING protein.info, then aliases.
+ * @return 0; -1 or a negative errno with the reason in err
+ *         ("FILE:LINE: reason" for bad input)
+ */
+GDB_MUST_CHECK int gdb_graph_import_inputs(gdb_graph_import *im,
+					   const gdb_graph_input *in,
+					   unsigned n, char *err,
+					   size_t errlen);
+/* The session's builder (counts, peak bytes). */
+gdb_graph_builder *gdb_graph_import_builder(gdb_graph_import *im);
+
+/*
+ * gdb_graph_import_write - the network as the store object `network` of
+ * transaction t (begun here); the caller commits. Fails when no node was
+ * read ("FILE: no nodes found").
+ * @param nedges out (may be NULL): edges written after deduplication
+ */
+GDB_MUST_CHECK int gdb_graph_import_write(gdb_graph_import *im, gdb_txn *t,
+					  const char *network,
+					  uint64_t *nedges, char *err,
+					  size_t errlen);
 
 /* ------------------------------------------------------------- reader */
 
