@@ -1,17 +1,23 @@
 /*
- * graph/render.c - answer files from query results: each query's JSON and
- * TSV, and for every result with nodes and edges, Cytoscape.js JSON,
- * GraphML (as networkx and Gephi read it), DOT (Graphviz) and SIF.
- * Layouts are documented in docs/GRAPH.md; renderers only format, they
- * never reorder, so a file lists what the query returned in its order.
+ * graph/render.c - answer files from query results: the text helpers
+ * every format uses, the table of edge attributes and its writers, the
+ * table of query kinds, and gdb_graph_render, which sends a result to its
+ * format's writer (render_query.c: each query's JSON and TSV;
+ * render_graph.c: Cytoscape.js JSON, GraphML, DOT, SIF). Layouts are
+ * documented in docs/GRAPH.md; renderers only format, they never reorder,
+ * so a file lists what the query returned in its order.
  *
  * Every output states its limits: JSON has "limit", "total*" and
  * "truncated"; GraphML and DOT carry them as graph attributes; TSV keeps
  * a plain header row (pandas) and the limit is the one its file name gave
  * (or the documented default), with truncation visible in the JSON twin.
+ *
+ * Per-row text is put piece by piece, without printf: a row is a few
+ * strings and numbers, and printf's per-call cost was most of the time of
+ * rendering a large answer.
  */
 #define _GNU_SOURCE
-#include "graph/graph_int.h"
+#include "graph/render_int.h"
 
 #include <errno.h>
 #include <math.h>
@@ -23,7 +29,7 @@
 /* ---------------------------------------------------------- text */
 
 /* The JSON escape of s, without quotes. */
-static void json_body(graph_buf *b, const char *s)
+void graph_buf_json_body(graph_buf *b, const char *s)
 {
 	for (const char *p = s; *p; p++) {
 		unsigned char c;
@@ -66,7 +72,7 @@ void graph_buf_json_str(graph_buf *b, const char *s)
 		return;
 	}
 	graph_buf_put(b, "\"", 1);
-	json_body(b, s);
+	graph_buf_json_body(b, s);
 	graph_buf_put(b, "\"", 1);
 }
 
@@ -114,30 +120,6 @@ void graph_buf_tsv_str(graph_buf *b, const char *s)
 		if (!*p)
 			break;
 		graph_buf_put(b, " ", 1);
-	}
-}
-
-/* Decimal digits, as printf's %u / %llu writes them. */
-static void put_u64(graph_buf *b, uint64_t v)
-{
-	char tmp[20];
-	size_t n = sizeof(tmp);
-
-	do {
-		tmp[--n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	graph_buf_put(b, tmp + n, sizeof(tmp) - n);
-}
-
-/* As %d / %lld. */
-static void put_i64(graph_buf *b, int64_t v)
-{
-	if (v < 0) {
-		graph_buf_put(b, "-", 1);
-		put_u64(b, (uint64_t)0 - (uint64_t)v);
-	} else {
-		put_u64(b, (uint64_t)v);
 	}
 }
 
@@ -243,7 +225,7 @@ static size_t float_text(float v, char *out)
  * (0.7f -> "0.7"); confidences are computed by float_text, other values
  * (and any float_text does not take) by printf and strtof.
  */
-static void put_float(graph_buf *b, float v)
+void graph_put_float(graph_buf *b, float v)
 {
 	char tmp[32];
 	size_t n = float_text(v, tmp);
@@ -277,7 +259,7 @@ void graph_buf_num(graph_buf *b, double v)
 }
 
 /* DOT strings: quoted, '"' and '\' escaped. */
-static void dot_str(graph_buf *b, const char *s)
+void graph_buf_dot_str(graph_buf *b, const char *s)
 {
 	graph_buf_put(b, "\"", 1);
 	for (const char *p = s; *p; p++) {
@@ -291,7 +273,7 @@ static void dot_str(graph_buf *b, const char *s)
 	graph_buf_put(b, "\"", 1);
 }
 
-static int finish(graph_buf *b, char **out, size_t *len)
+int graph_render_finish(graph_buf *b, char **out, size_t *len)
 {
 	/* Answers stay NUL-terminated text, as callers and tests use them;
 	 * the NUL is not counted in len. */
@@ -309,31 +291,95 @@ static int finish(graph_buf *b, char **out, size_t *len)
 	return 0;
 }
 
-/* ------------------------------------------------------------ pieces */
+/* ---------------------------------------------------- edge attributes */
 
-static const char *dir_name(unsigned d)
+const graph_eattr_def graph_edge_attrs[EA_COUNT] = {
+	[EA_SOURCE] = {"source", V_NODE, NULL, 0},
+	[EA_TARGET] = {"target", V_NODE, NULL, 0},
+	[EA_TYPE] = {"type", V_STR, "string", EA_GRAPHML | EA_DOT},
+	[EA_DIRECTED] = {"directed", V_BOOL, "boolean", EA_GRAPHML},
+	[EA_CONFIDENCE] = {"confidence", V_FLOAT, "double", EA_GRAPHML | EA_DOT},
+	[EA_NETWORK] = {"network", V_STR, "string", EA_GRAPHML | EA_DOT},
+	[EA_EVIDENCE] = {"evidence", V_STR, "string",
+			 EA_GRAPHML | EA_DOT | EA_OPTIONAL},
+};
+
+static const char *eattr_str(const gdb_graph *g, const gdb_graph_edge *E,
+			     int a)
 {
-	return d == 1 ? "out" : d == 2 ? "in" : d == 3 ? "undirected" : "";
+	switch (a) {
+	case EA_SOURCE:
+		return gdb_graph_node_name(g, E->src);
+	case EA_TARGET:
+		return gdb_graph_node_name(g, E->dst);
+	case EA_TYPE:
+		return E->type;
+	case EA_NETWORK:
+		return E->network;
+	default:
+		return E->evidence;
+	}
 }
 
-/* The other end of neighbours row i (E: its edge). */
-static uint32_t neighbor_of(const gdb_graph_result *r, uint64_t i,
-			    const gdb_graph_edge *E)
+int graph_eattr_empty(const gdb_graph_edge *E, int a)
 {
-	if (r->edir[i] == 2)
-		return E->src;
-	if (r->edir[i] == 1)
-		return E->dst;
-	return E->src == r->center ? E->dst : E->src;
+	return (graph_edge_attrs[a].flags & EA_OPTIONAL) && !*E->evidence;
 }
+
+void graph_eattr_put(graph_buf *b, const gdb_graph *g, const gdb_graph_edge *E,
+		     int a, void (*str)(graph_buf *, const char *))
+{
+	switch (graph_edge_attrs[a].type) {
+	case V_BOOL:
+		graph_buf_puts(b, E->directed ? "true" : "false");
+		break;
+	case V_FLOAT:
+		graph_put_float(b, E->conf);
+		break;
+	default:
+		str(b, eattr_str(g, E, a));
+	}
+}
+
+void graph_json_edge_members(graph_buf *b, const gdb_graph *g,
+			     gdb_graph_eref e)
+{
+	gdb_graph_edge E;
+
+	gdb_graph_edge_get(g, e, &E);
+	for (int a = 0; a < EA_COUNT; a++) {
+		graph_buf_puts(b, a ? ", \"" : "\"");
+		graph_buf_puts(b, graph_edge_attrs[a].name);
+		graph_buf_put(b, "\": ", 3);
+		graph_eattr_put(b, g, &E, a, graph_buf_json_str);
+	}
+	for (uint32_t c = 0; c < E.nchannels; c++) {
+		graph_buf_puts(b, ", ");
+		graph_buf_json_str(b, E.chan_names[c]);
+		graph_buf_puts(b, ": ");
+		graph_put_u64(b, E.chan[c]);
+	}
+}
+
+void graph_tsv_edge_fields(graph_buf *b, const gdb_graph *g,
+			   const gdb_graph_edge *E, const uint8_t *as,
+			   unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		graph_buf_put(b, "\t", 1);
+		graph_eattr_put(b, g, E, as[i], graph_buf_tsv_str);
+	}
+}
+
+/* -------------------------------------------------------- shared pieces */
 
 static const char *net_label(const gdb_graph *g, int net)
 {
 	return net >= 0 ? gdb_graph_network_name(g, (uint32_t)net) : "all";
 }
 
-static void json_filter(graph_buf *b, const gdb_graph *g,
-			const gdb_graph_result *r)
+void graph_json_filter(graph_buf *b, const gdb_graph *g,
+		       const gdb_graph_result *r)
 {
 	const gdb_graph_filter *f = r->filter;
 
@@ -358,7 +404,7 @@ static void json_filter(graph_buf *b, const gdb_graph *g,
 	graph_buf_puts(b, "}");
 }
 
-static void json_limit(graph_buf *b, const char *key, uint64_t v)
+void graph_json_limit(graph_buf *b, const char *key, uint64_t v)
 {
 	if (v == UINT64_MAX)
 		graph_buf_printf(b, "\"%s\": null", key);
@@ -366,12 +412,11 @@ static void json_limit(graph_buf *b, const char *key, uint64_t v)
 		graph_buf_printf(b, "\"%s\": %llu", key, (unsigned long long)v);
 }
 
-/* A subgraph answer's caps and totals, as every subgraph format states. */
-static void json_subgraph_counts(graph_buf *b, const gdb_graph_result *r)
+void graph_json_subgraph_counts(graph_buf *b, const gdb_graph_result *r)
 {
-	json_limit(b, "limit", r->limit);
+	graph_json_limit(b, "limit", r->limit);
 	graph_buf_puts(b, ", ");
-	json_limit(b, "edge_limit", r->edge_limit);
+	graph_json_limit(b, "edge_limit", r->edge_limit);
 	graph_buf_printf(b, ", \"total_nodes\": %llu, \"total_edges\": %llu, "
 			 "\"truncated\": %s",
 			 (unsigned long long)r->total_nodes,
@@ -379,120 +424,67 @@ static void json_subgraph_counts(graph_buf *b, const gdb_graph_result *r)
 			 r->truncated ? "true" : "false");
 }
 
-#define EDGE_AHEAD 8	/* rows ahead whose edge columns are prefetched */
-
-/*
- * The edges of an answer are scattered over the edge columns (a cache and
- * TLB miss per column and edge): ask for those of the edge EDGE_AHEAD rows
- * on while row i is written. always_inline: GCC takes a static function
- * that only prefetches for pure and drops its calls before inlining.
- */
-static inline __attribute__((always_inline)) void
-edge_ahead(const gdb_graph *g, const gdb_graph_eref *e, uint64_t i, uint64_t n)
-{
-	const graph_net *N;
-	uint32_t k;
-
-	if (i + EDGE_AHEAD >= n)
-		return;
-	N = &g->nets[e[i + EDGE_AHEAD].net];
-	k = e[i + EDGE_AHEAD].eid;
-	__builtin_prefetch(N->src + k);
-	__builtin_prefetch(N->dst + k);
-	__builtin_prefetch(N->conf + k);
-	__builtin_prefetch(N->etype + k);
-	__builtin_prefetch(N->eflags + k);
-	__builtin_prefetch(N->evid + k);
-	if (N->nchan)
-		__builtin_prefetch(N->chan + (uint64_t)k * N->nchan);
-}
-
-/*
- * Per-row text below is put piece by piece, without printf: a row is a few
- * strings and numbers, and printf's per-call cost was most of the time of
- * rendering a large answer.
- */
-
-/* A node's ", \"kind\": \"...\"" and, with has_dist, ", \"distance\": d". */
-static void json_kind_dist(graph_buf *b, const gdb_graph *g, uint32_t node,
-			   int has_dist, int32_t d)
+void graph_json_kind_dist(graph_buf *b, const gdb_graph *g, uint32_t node,
+			  int has_dist, int32_t d)
 {
 	graph_buf_puts(b, ", \"kind\": \"");
 	graph_buf_puts(b, gdb_graph_kind_name(gdb_graph_node_kind(g, node)));
 	graph_buf_put(b, "\"", 1);
 	if (has_dist) {
 		graph_buf_puts(b, ", \"distance\": ");
-		put_i64(b, d);
+		graph_put_i64(b, d);
 	}
 }
 
-/* An edge's attributes as JSON members (no braces). */
-static void json_edge_members(graph_buf *b, const gdb_graph *g,
-			      gdb_graph_eref e)
+const char *graph_result_name(const gdb_graph *g, const gdb_graph_result *r,
+			      char *buf, size_t n)
 {
-	gdb_graph_edge E;
-
-	gdb_graph_edge_get(g, e, &E);
-	graph_buf_puts(b, "\"source\": ");
-	graph_buf_json_str(b, gdb_graph_node_name(g, E.src));
-	graph_buf_puts(b, ", \"target\": ");
-	graph_buf_json_str(b, gdb_graph_node_name(g, E.dst));
-	graph_buf_puts(b, ", \"type\": ");
-	graph_buf_json_str(b, E.type);
-	graph_buf_puts(b, ", \"directed\": ");
-	graph_buf_puts(b, E.directed ? "true" : "false");
-	graph_buf_puts(b, ", \"confidence\": ");
-	put_float(b, E.conf);
-	graph_buf_puts(b, ", \"network\": ");
-	graph_buf_json_str(b, E.network);
-	graph_buf_puts(b, ", \"evidence\": ");
-	graph_buf_json_str(b, E.evidence);
-	for (uint32_t c = 0; c < E.nchannels; c++) {
-		graph_buf_puts(b, ", ");
-		graph_buf_json_str(b, E.chan_names[c]);
-		graph_buf_puts(b, ": ");
-		put_u64(b, E.chan[c]);
-	}
+	if (r->pw1 != GRAPH_NONE && r->pw2 != GRAPH_NONE)
+		snprintf(buf, n, "%s-%s", gdb_graph_pathway_id(g, r->pw1),
+			 gdb_graph_pathway_id(g, r->pw2));
+	else if (r->pw1 != GRAPH_NONE)
+		snprintf(buf, n, "%s", gdb_graph_pathway_id(g, r->pw1));
+	else if (r->center != GRAPH_NONE)
+		snprintf(buf, n, "%s %s", r->query,
+			 gdb_graph_node_name(g, r->center));
+	else
+		snprintf(buf, n, "%s", r->query);
+	return buf;
 }
 
-static void json_edges(graph_buf *b, const gdb_graph *g,
-		       const gdb_graph_eref *e, uint64_t n)
+/* --------------------------------------------------------- query kinds */
+
+static const struct {
+	const char *name;
+	enum graph_qkind kind;
+	int drawable;	/* nodes and edges: the graph formats take it */
+} qkinds[] = {
+	{"neighbors", Q_NEIGHBORS, 1},	 {"khop", Q_KHOP, 1},
+	{"upstream", Q_UPSTREAM, 1},	 {"downstream", Q_DOWNSTREAM, 1},
+	{"path", Q_PATH, 1},		 {"paths", Q_PATHS, 1},
+	{"k-shortest", Q_KSHORTEST, 1},	 {"pathway", Q_PATHWAY, 1},
+	{"members", Q_MEMBERS, 0},	 {"crosstalk", Q_CROSSTALK, 1},
+	{"enrich", Q_ENRICH, 0},	 {"node-pathways", Q_NODE_PATHWAYS, 0},
+	{"components", Q_COMPONENTS, 0}, {"degree", Q_DEGREE, 0},
+};
+
+enum graph_qkind graph_qkind_of(const gdb_graph_result *r)
 {
-	graph_buf_puts(b, "[");
-	for (uint64_t i = 0; i < n && !b->err; i++) {
-		edge_ahead(g, e, i, n);
-		graph_buf_puts(b, i ? ",\n  {" : "\n  {");
-		json_edge_members(b, g, e[i]);
-		graph_buf_puts(b, "}");
-	}
-	graph_buf_puts(b, n ? "\n]" : "]");
+	for (size_t i = 0; i < sizeof(qkinds) / sizeof(qkinds[0]); i++)
+		if (!strcmp(r->query, qkinds[i].name))
+			return qkinds[i].kind;
+	return Q_UNKNOWN;
 }
 
-static void json_names(graph_buf *b, const gdb_graph *g, const uint32_t *v,
-		       uint64_t n)
+static int drawable(enum graph_qkind k)
 {
-	graph_buf_puts(b, "[");
-	for (uint64_t i = 0; i < n && !b->err; i++) {
-		if (i)
-			graph_buf_puts(b, ", ");
-		graph_buf_json_str(b, gdb_graph_node_name(g, v[i]));
-	}
-	graph_buf_puts(b, "]");
+	for (size_t i = 0; i < sizeof(qkinds) / sizeof(qkinds[0]); i++)
+		if (qkinds[i].kind == k)
+			return qkinds[i].drawable;
+	return 0;
 }
 
-static void json_head(graph_buf *b, const gdb_graph *g,
-		      const gdb_graph_result *r)
-{
-	graph_buf_puts(b, "{\"query\": ");
-	graph_buf_json_str(b, r->query);
-	graph_buf_puts(b, ", ");
-	if (r->center != GRAPH_NONE) {
-		graph_buf_puts(b, "\"node\": ");
-		graph_buf_json_str(b, gdb_graph_node_name(g, r->center));
-		graph_buf_puts(b, ", ");
-	}
-	json_filter(b, g, r);
-}
+/* ------------------------------------------------------------- drawing */
 
 /* Nodes of a drawable result: r->nodes, then any edge end not among them
  * (by rank), so every edge has both its nodes. */
@@ -520,7 +512,7 @@ static int draw_nodes(const gdb_graph *g, const gdb_graph_result *r,
 	first_extra = k;
 	for (uint64_t i = 0; i < r->nedges; i++) {
 		gdb_graph_edge E;
-		edge_ahead(g, r->edges, i, r->nedges);
+		graph_edge_ahead(g, r->edges, i, r->nedges);
 		gdb_graph_edge_get(g, r->edges[i], &E);
 		if (!seen[E.src]) {
 			seen[E.src] = 1;
@@ -553,918 +545,47 @@ static int draw_nodes(const gdb_graph *g, const gdb_graph_result *r,
 	return 0;
 }
 
-static int drawable(const gdb_graph_result *r)
+static int render_drawing(graph_buf *b, const gdb_graph *g,
+			  const gdb_graph_result *r, int fmt)
 {
-	static const char *const q[] = {"neighbors", "khop",  "upstream",
-					"downstream", "path", "paths",
-					"k-shortest", "pathway", "crosstalk"};
+	static void (*const writers[])(graph_buf *, const gdb_graph *,
+				       const gdb_graph_result *,
+				       const graph_drawing *) = {
+		[GDB_GRAPH_CYJS] = graph_render_cyjs,
+		[GDB_GRAPH_GRAPHML] = graph_render_graphml,
+		[GDB_GRAPH_DOT] = graph_render_dot,
+		[GDB_GRAPH_SIF] = graph_render_sif,
+	};
+	uint32_t *v = NULL, n = 0;
+	int32_t *d = NULL;
+	int rc = draw_nodes(g, r, &v, &n, &d);
 
-	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++)
-		if (!strcmp(r->query, q[i]))
-			return 1;
-	return 0;
-}
-
-static const char *result_name(const gdb_graph *g, const gdb_graph_result *r,
-			       char *buf, size_t n)
-{
-	if (r->pw1 != GRAPH_NONE && r->pw2 != GRAPH_NONE)
-		snprintf(buf, n, "%s-%s", gdb_graph_pathway_id(g, r->pw1),
-			 gdb_graph_pathway_id(g, r->pw2));
-	else if (r->pw1 != GRAPH_NONE)
-		snprintf(buf, n, "%s", gdb_graph_pathway_id(g, r->pw1));
-	else if (r->center != GRAPH_NONE)
-		snprintf(buf, n, "%s %s", r->query,
-			 gdb_graph_node_name(g, r->center));
-	else
-		snprintf(buf, n, "%s", r->query);
-	return buf;
-}
-
-/* ------------------------------------------------------ graph formats */
-
-static void render_cyjs(graph_buf *b, const gdb_graph *g,
-			const gdb_graph_result *r, const uint32_t *v,
-			const int32_t *d, uint32_t n)
-{
-	char name[512];
-
-	graph_buf_puts(b, "{\"data\": {\"name\": ");
-	graph_buf_json_str(b, result_name(g, r, name, sizeof(name)));
-	graph_buf_puts(b, ", \"query\": ");
-	graph_buf_json_str(b, r->query);
-	graph_buf_puts(b, ", ");
-	json_subgraph_counts(b, r);
-	graph_buf_puts(b, ", ");
-	json_filter(b, g, r);
-	graph_buf_puts(b, "},\n\"elements\": {\"nodes\": [");
-	for (uint32_t i = 0; i < n && !b->err; i++) {
-		const char *nm = gdb_graph_node_name(g, v[i]);
-		graph_buf_puts(b, i ? ",\n  {\"data\": {\"id\": " : "\n  {\"data\": {\"id\": ");
-		graph_buf_json_str(b, nm);
-		graph_buf_puts(b, ", \"name\": ");
-		graph_buf_json_str(b, nm);
-		json_kind_dist(b, g, v[i], d[i] >= 0, d[i]);
-		graph_buf_puts(b, "}}");
-	}
-	graph_buf_puts(b, "],\n\"edges\": [");
-	for (uint64_t i = 0; i < r->nedges && !b->err; i++) {
-		edge_ahead(g, r->edges, i, r->nedges);
-		graph_buf_puts(b, i ? ",\n  {\"data\": {\"id\": \""
-				    : "\n  {\"data\": {\"id\": \"");
-		/* a network name may hold '"' or '\\' */
-		json_body(b, gdb_graph_network_name(g, r->edges[i].net));
-		graph_buf_put(b, ":", 1);
-		put_u64(b, r->edges[i].eid);
-		graph_buf_puts(b, "\", ");
-		json_edge_members(b, g, r->edges[i]);
-		graph_buf_puts(b, "}}");
-	}
-	graph_buf_puts(b, "]}}\n");
-}
-
-static void render_graphml(graph_buf *b, const gdb_graph *g,
-			   const gdb_graph_result *r, const uint32_t *v,
-			   const int32_t *d, uint32_t n)
-{
-	char name[512];
-	uint32_t nchan = 0, nnet = gdb_graph_nnetworks(g);
-	/* Channel keys: the union of the channel names of the networks the
-	 * edges come from, in order of first appearance (one network's
-	 * answer: its channels in its order); key[net][c] is the key of
-	 * channel c of network net, the first time an edge of net comes. */
-	const char **chan_names = calloc((size_t)nnet * GDB_GRAPH_MAX_CHANNELS,
-					 sizeof(*chan_names));
-	uint8_t *key = calloc((size_t)nnet * GDB_GRAPH_MAX_CHANNELS, 1);
-	uint8_t *seen = calloc(nnet ? nnet : 1, 1);
-
-	if (!chan_names || !key || !seen) {
-		b->err = -ENOMEM;
-		goto out;
-	}
-	for (uint64_t i = 0; i < r->nedges; i++) {
-		uint32_t net = r->edges[i].net;
-		gdb_graph_edge E;
-		if (net >= nnet || seen[net])
-			continue;
-		seen[net] = 1;
-		gdb_graph_edge_get(g, r->edges[i], &E);
-		for (uint32_t c = 0; c < E.nchannels; c++) {
-			uint32_t k = 0;
-			while (k < nchan && strcmp(chan_names[k], E.chan_names[c]))
-				k++;
-			if (k == nchan)
-				chan_names[nchan++] = E.chan_names[c];
-			key[net * GDB_GRAPH_MAX_CHANNELS + c] = (uint8_t)k;
-		}
-	}
-	graph_buf_puts(b,
-		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		"<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\" "
-		"xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
-		"xsi:schemaLocation=\"http://graphml.graphdrawing.org/xmlns "
-		"http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd\">\n"
-		"  <key id=\"kind\" for=\"node\" attr.name=\"kind\" "
-		"attr.type=\"string\"/>\n"
-		"  <key id=\"distance\" for=\"node\" attr.name=\"distance\" "
-		"attr.type=\"int\"/>\n"
-		"  <key id=\"type\" for=\"edge\" attr.name=\"type\" "
-		"attr.type=\"string\"/>\n"
-		"  <key id=\"directed\" for=\"edge\" attr.name=\"directed\" "
-		"attr.type=\"boolean\"/>\n"
-		"  <key id=\"confidence\" for=\"edge\" attr.name=\"confidence\" "
-		"attr.type=\"double\"/>\n"
-		"  <key id=\"network\" for=\"edge\" attr.name=\"network\" "
-		"attr.type=\"string\"/>\n"
-		"  <key id=\"evidence\" for=\"edge\" attr.name=\"evidence\" "
-		"attr.type=\"string\"/>\n"
-		"  <key id=\"query\" for=\"graph\" attr.name=\"query\" "
-		"attr.type=\"string\"/>\n"
-		"  <key id=\"limit\" for=\"graph\" attr.name=\"limit\" "
-		"attr.type=\"long\"/>\n"
-		"  <key id=\"total_nodes\" for=\"graph\" "
-		"attr.name=\"total_nodes\" attr.type=\"long\"/>\n"
-		"  <key id=\"total_edges\" for=\"graph\" "
-		"attr.name=\"total_edges\" attr.type=\"long\"/>\n"
-		"  <key id=\"truncated\" for=\"graph\" attr.name=\"truncated\" "
-		"attr.type=\"boolean\"/>\n");
-	for (uint32_t c = 0; c < nchan; c++) {
-		graph_buf_printf(b, "  <key id=\"c%u\" for=\"edge\" "
-				 "attr.name=\"", c);
-		graph_buf_xml_str(b, chan_names[c]);
-		graph_buf_puts(b, "\" attr.type=\"int\"/>\n");
-	}
-	graph_buf_puts(b, "  <graph id=\"");
-	graph_buf_xml_str(b, result_name(g, r, name, sizeof(name)));
-	graph_buf_puts(b, "\" edgedefault=\"directed\">\n");
-	graph_buf_printf(b,
-		"    <data key=\"query\">%s</data>\n"
-		"    <data key=\"limit\">%lld</data>\n"
-		"    <data key=\"total_nodes\">%llu</data>\n"
-		"    <data key=\"total_edges\">%llu</data>\n"
-		"    <data key=\"truncated\">%s</data>\n",
-		r->query,
-		r->limit == UINT64_MAX ? -1LL : (long long)r->limit,
-		(unsigned long long)r->total_nodes,
-		(unsigned long long)r->total_edges,
-		r->truncated ? "true" : "false");
-	for (uint32_t i = 0; i < n && !b->err; i++) {
-		graph_buf_puts(b, "    <node id=\"");
-		graph_buf_xml_str(b, gdb_graph_node_name(g, v[i]));
-		graph_buf_puts(b, "\"><data key=\"kind\">");
-		graph_buf_puts(b, gdb_graph_kind_name(
-					  gdb_graph_node_kind(g, v[i])));
-		graph_buf_puts(b, "</data>");
-		if (d[i] >= 0) {
-			graph_buf_puts(b, "<data key=\"distance\">");
-			put_i64(b, d[i]);
-			graph_buf_puts(b, "</data>");
-		}
-		graph_buf_puts(b, "</node>\n");
-	}
-	for (uint64_t i = 0; i < r->nedges && !b->err; i++) {
-		gdb_graph_edge E;
-		edge_ahead(g, r->edges, i, r->nedges);
-		gdb_graph_edge_get(g, r->edges[i], &E);
-		graph_buf_puts(b, "    <edge id=\"e");
-		put_u64(b, i);
-		graph_buf_puts(b, "\" source=\"");
-		graph_buf_xml_str(b, gdb_graph_node_name(g, E.src));
-		graph_buf_puts(b, "\" target=\"");
-		graph_buf_xml_str(b, gdb_graph_node_name(g, E.dst));
-		graph_buf_puts(b, "\"><data key=\"type\">");
-		graph_buf_xml_str(b, E.type);
-		graph_buf_puts(b, "</data><data key=\"directed\">");
-		graph_buf_puts(b, E.directed ? "true" : "false");
-		graph_buf_puts(b, "</data><data key=\"confidence\">");
-		put_float(b, E.conf);
-		graph_buf_puts(b, "</data><data key=\"network\">");
-		graph_buf_xml_str(b, E.network);
-		graph_buf_puts(b, "</data>");
-		if (*E.evidence) {
-			graph_buf_puts(b, "<data key=\"evidence\">");
-			graph_buf_xml_str(b, E.evidence);
-			graph_buf_puts(b, "</data>");
-		}
-		for (uint32_t c = 0; c < E.nchannels; c++) {
-			graph_buf_puts(b, "<data key=\"c");
-			put_u64(b, key[r->edges[i].net * GDB_GRAPH_MAX_CHANNELS +
-				       c]);
-			graph_buf_puts(b, "\">");
-			put_u64(b, E.chan[c]);
-			graph_buf_puts(b, "</data>");
-		}
-		graph_buf_puts(b, "</edge>\n");
-	}
-	graph_buf_puts(b, "  </graph>\n</graphml>\n");
-out:
-	free(chan_names);
-	free(key);
-	free(seen);
-}
-
-static void render_dot(graph_buf *b, const gdb_graph *g,
-		       const gdb_graph_result *r, const uint32_t *v,
-		       const int32_t *d, uint32_t n)
-{
-	char name[512];
-
-	graph_buf_puts(b, "digraph ");
-	dot_str(b, result_name(g, r, name, sizeof(name)));
-	graph_buf_printf(b, " {\n  // query=%s limit=%lld total_nodes=%llu "
-			 "total_edges=%llu truncated=%s\n",
-			 r->query,
-			 r->limit == UINT64_MAX ? -1LL : (long long)r->limit,
-			 (unsigned long long)r->total_nodes,
-			 (unsigned long long)r->total_edges,
-			 r->truncated ? "true" : "false");
-	graph_buf_puts(b, "  graph [label=");
-	dot_str(b, name);
-	graph_buf_printf(b, ", truncated=\"%s\"];\n",
-			 r->truncated ? "true" : "false");
-	graph_buf_puts(b, "  node [shape=box, style=rounded];\n");
-	for (uint32_t i = 0; i < n && !b->err; i++) {
-		unsigned k = gdb_graph_node_kind(g, v[i]);
-		graph_buf_puts(b, "  ");
-		dot_str(b, gdb_graph_node_name(g, v[i]));
-		graph_buf_puts(b, " [kind=\"");
-		graph_buf_puts(b, gdb_graph_kind_name(k));
-		graph_buf_put(b, "\"", 1);
-		if (k == GDB_GRAPH_COMPOUND)
-			graph_buf_puts(b, ", shape=ellipse");
-		else if (k == GDB_GRAPH_REACTION)
-			graph_buf_puts(b, ", shape=diamond");
-		if (d[i] >= 0) {
-			graph_buf_puts(b, ", distance=");
-			put_i64(b, d[i]);
-		}
-		graph_buf_puts(b, "];\n");
-	}
-	for (uint64_t i = 0; i < r->nedges && !b->err; i++) {
-		gdb_graph_edge E;
-		const char *arrow;
-		edge_ahead(g, r->edges, i, r->nedges);
-		gdb_graph_edge_get(g, r->edges[i], &E);
-		arrow = !E.directed ? "none"
-			: strstr(E.type, "inhibit") || strstr(E.type, "repress")
-				? "tee"
-				: "normal";
-		graph_buf_puts(b, "  ");
-		dot_str(b, gdb_graph_node_name(g, E.src));
-		graph_buf_puts(b, " -> ");
-		dot_str(b, gdb_graph_node_name(g, E.dst));
-		graph_buf_puts(b, " [type=");
-		dot_str(b, E.type);
-		graph_buf_puts(b, ", label=");
-		dot_str(b, E.type);
-		graph_buf_puts(b, ", confidence=");
-		put_float(b, E.conf);
-		graph_buf_puts(b, ", network=");
-		dot_str(b, E.network);
-		if (*E.evidence) {
-			graph_buf_puts(b, ", evidence=");
-			dot_str(b, E.evidence);
-		}
-		graph_buf_puts(b, ", arrowhead=");
-		graph_buf_puts(b, arrow);
-		graph_buf_puts(b, E.directed ? "];\n" : ", dir=none];\n");
-	}
-	graph_buf_puts(b, "}\n");
-}
-
-static void render_sif(graph_buf *b, const gdb_graph *g,
-		       const gdb_graph_result *r, const uint32_t *v,
-		       uint32_t n)
-{
-	uint8_t *has = calloc((size_t)gdb_graph_nnodes(g) + 1, 1);
-
-	if (!has) {
-		b->err = -ENOMEM;
-		return;
-	}
-	for (uint64_t i = 0; i < r->nedges && !b->err; i++) {
-		gdb_graph_edge E;
-		edge_ahead(g, r->edges, i, r->nedges);
-		gdb_graph_edge_get(g, r->edges[i], &E);
-		has[E.src] = has[E.dst] = 1;
-		graph_buf_tsv_str(b, gdb_graph_node_name(g, E.src));
-		graph_buf_put(b, "\t", 1);
-		graph_buf_tsv_str(b, E.type);
-		graph_buf_put(b, "\t", 1);
-		graph_buf_tsv_str(b, gdb_graph_node_name(g, E.dst));
-		graph_buf_put(b, "\n", 1);
-	}
-	for (uint32_t i = 0; i < n && !b->err; i++)
-		if (!has[v[i]]) {
-			graph_buf_tsv_str(b, gdb_graph_node_name(g, v[i]));
-			graph_buf_put(b, "\n", 1);
-		}
-	free(has);
-}
-
-/* ------------------------------------------------------- per-query TSV */
-
-/* A directed column between TABs. */
-static void tsv_directed(graph_buf *b, int directed)
-{
-	graph_buf_puts(b, directed ? "\ttrue\t" : "\tfalse\t");
-}
-
-static void tsv_edge_row(graph_buf *b, const gdb_graph *g, gdb_graph_eref e)
-{
-	gdb_graph_edge E;
-
-	gdb_graph_edge_get(g, e, &E);
-	graph_buf_tsv_str(b, gdb_graph_node_name(g, E.src));
-	graph_buf_put(b, "\t", 1);
-	graph_buf_tsv_str(b, gdb_graph_node_name(g, E.dst));
-	graph_buf_put(b, "\t", 1);
-	graph_buf_tsv_str(b, E.type);
-	tsv_directed(b, E.directed);
-	put_float(b, E.conf);
-	graph_buf_put(b, "\t", 1);
-	graph_buf_tsv_str(b, E.network);
-	graph_buf_put(b, "\t", 1);
-	graph_buf_tsv_str(b, E.evidence);
-	graph_buf_put(b, "\n", 1);
-}
-
-static const char EDGE_HDR[] =
-	"source\ttarget\ttype\tdirected\tconfidence\tnetwork\tevidence\n";
-
-/* TAB, the node's kind, newline. */
-static void tsv_kind(graph_buf *b, const gdb_graph *g, uint32_t node)
-{
-	graph_buf_put(b, "\t", 1);
-	graph_buf_puts(b, gdb_graph_kind_name(gdb_graph_node_kind(g, node)));
-	graph_buf_put(b, "\n", 1);
-}
-
-static void tsv_path_nodes(graph_buf *b, const gdb_graph *g,
-			   const gdb_graph_result *r, uint32_t p)
-{
-	for (uint64_t i = r->path_off[p]; i < r->path_off[p + 1]; i++) {
-		if (i > r->path_off[p])
-			graph_buf_put(b, ",", 1);
-		graph_buf_tsv_str(b, gdb_graph_node_name(g, r->path_node[i]));
-	}
-}
-
-static int render_tsv(graph_buf *b, const gdb_graph *g,
-		      const gdb_graph_result *r)
-{
-	const char *q = r->query;
-
-	if (!strcmp(q, "neighbors")) {
-		graph_buf_puts(b, "neighbor\tdirection\ttype\tconfidence\t"
-			       "network\tevidence\n");
-		for (uint64_t i = 0; i < r->nedges && !b->err; i++) {
-			gdb_graph_edge E;
-			uint32_t nb;
-			edge_ahead(g, r->edges, i, r->nedges);
-			gdb_graph_edge_get(g, r->edges[i], &E);
-			nb = neighbor_of(r, i, &E);
-			graph_buf_tsv_str(b, gdb_graph_node_name(g, nb));
-			graph_buf_put(b, "\t", 1);
-			graph_buf_puts(b, dir_name(r->edir[i]));
-			graph_buf_put(b, "\t", 1);
-			graph_buf_tsv_str(b, E.type);
-			graph_buf_put(b, "\t", 1);
-			put_float(b, E.conf);
-			graph_buf_put(b, "\t", 1);
-			graph_buf_tsv_str(b, E.network);
-			graph_buf_put(b, "\t", 1);
-			graph_buf_tsv_str(b, E.evidence);
-			graph_buf_put(b, "\n", 1);
-		}
-	} else if (!strcmp(q, "khop") || !strcmp(q, "upstream") ||
-		   !strcmp(q, "downstream")) {
-		graph_buf_puts(b, "node\tdistance\tkind\n");
-		for (uint32_t i = 0; i < r->nnodes && !b->err; i++) {
-			graph_buf_tsv_str(b, gdb_graph_node_name(g, r->nodes[i]));
-			graph_buf_put(b, "\t", 1);
-			put_i64(b, r->dist[i]);
-			tsv_kind(b, g, r->nodes[i]);
-		}
-	} else if (!strcmp(q, "members")) {
-		graph_buf_puts(b, "node\tkind\n");
-		for (uint32_t i = 0; i < r->nnodes && !b->err; i++) {
-			graph_buf_tsv_str(b, gdb_graph_node_name(g, r->nodes[i]));
-			tsv_kind(b, g, r->nodes[i]);
-		}
-	} else if (!strcmp(q, "pathway") || !strcmp(q, "crosstalk")) {
-		graph_buf_puts(b, EDGE_HDR);
-		for (uint64_t i = 0; i < r->nedges && !b->err; i++) {
-			edge_ahead(g, r->edges, i, r->nedges);
-			tsv_edge_row(b, g, r->edges[i]);
-		}
-	} else if (!strcmp(q, "path")) {
-		double cost = 0;
-		graph_buf_puts(b, "step\tnode\ttype\tdirected\tconfidence\t"
-			       "network\tcost\n");
-		for (uint32_t p = 0; p < r->npaths; p++)
-			for (uint64_t i = r->path_off[p];
-			     i < r->path_off[p + 1] && !b->err; i++) {
-				uint64_t s = i - r->path_off[p];
-				put_u64(b, s);
-				graph_buf_put(b, "\t", 1);
-				graph_buf_tsv_str(b, gdb_graph_node_name(
-							     g, r->path_node[i]));
-				if (!s) {
-					graph_buf_puts(b, "\t\t\t\t\t0\n");
-					continue;
-				}
-				{
-					gdb_graph_edge E;
-					gdb_graph_edge_get(
-						g, r->path_edge[i - 1 - p], &E);
-					cost += -log(E.conf < 1e-9f ? 1e-9
-								    : E.conf) +
-						(r->filter &&
-								 r->filter->hop_cost >= 0
-							 ? r->filter->hop_cost
-							 : GDB_GRAPH_HOP_COST);
-					graph_buf_put(b, "\t", 1);
-					graph_buf_tsv_str(b, E.type);
-					tsv_directed(b, E.directed);
-					put_float(b, E.conf);
-					graph_buf_put(b, "\t", 1);
-					graph_buf_tsv_str(b, E.network);
-					graph_buf_put(b, "\t", 1);
-					graph_buf_num(b, cost);
-					graph_buf_put(b, "\n", 1);
-				}
-			}
-	} else if (!strcmp(q, "paths") || !strcmp(q, "k-shortest")) {
-		graph_buf_puts(b, "rank\tcost\thops\tnodes\n");
-		for (uint32_t p = 0; p < r->npaths && !b->err; p++) {
-			graph_buf_printf(b, "%u\t", p + 1);
-			graph_buf_num(b, r->path_cost[p]);
-			graph_buf_printf(b, "\t%llu\t",
-					 (unsigned long long)(r->path_off[p + 1] -
-							      r->path_off[p] - 1));
-			tsv_path_nodes(b, g, r, p);
-			graph_buf_put(b, "\n", 1);
-		}
-	} else if (!strcmp(q, "enrich")) {
-		graph_buf_puts(b, "pathway\ttitle\thits\tsize\tlist\tuniverse\t"
-			       "p\tq\tgenes\n");
-		for (uint32_t i = 0; i < r->nrows && !b->err; i++) {
-			const gdb_graph_enrich_row *w = &r->rows[i];
-			graph_buf_tsv_str(b, gdb_graph_pathway_id(g, w->pathway));
-			graph_buf_put(b, "\t", 1);
-			graph_buf_tsv_str(b,
-					  gdb_graph_pathway_title(g, w->pathway));
-			graph_buf_printf(b, "\t%u\t%u\t%u\t%u\t", w->hits, w->size,
-					 r->size1, r->universe);
-			graph_buf_num(b, w->p);
-			graph_buf_put(b, "\t", 1);
-			graph_buf_num(b, w->q);
-			graph_buf_put(b, "\t", 1);
-			for (uint32_t h = 0; h < w->hits; h++) {
-				if (h)
-					graph_buf_put(b, ",", 1);
-				graph_buf_tsv_str(b, gdb_graph_node_name(
-							     g, r->hit_nodes[w->hit_off + h]));
-			}
-			graph_buf_put(b, "\n", 1);
-		}
-	} else if (!strcmp(q, "node-pathways")) {
-		graph_buf_puts(b, "pathway\ttitle\tsize\n");
-		for (uint32_t i = 0; i < r->nrows && !b->err; i++) {
-			graph_buf_tsv_str(b, gdb_graph_pathway_id(
-						     g, r->rows[i].pathway));
-			graph_buf_put(b, "\t", 1);
-			graph_buf_tsv_str(b, gdb_graph_pathway_title(
-						     g, r->rows[i].pathway));
-			graph_buf_printf(b, "\t%u\n", r->rows[i].size);
-		}
-	} else if (!strcmp(q, "components")) {
-		graph_buf_puts(b, "node\tcomponent\tsize\n");
-		for (uint32_t i = 0; i < r->nnodes && !b->err; i++) {
-			graph_buf_tsv_str(b, gdb_graph_node_name(g, r->nodes[i]));
-			graph_buf_put(b, "\t", 1);
-			put_i64(b, r->dist[i]);
-			graph_buf_put(b, "\t", 1);
-			put_u64(b, r->rows[r->dist[i]].size);
-			graph_buf_put(b, "\n", 1);
-		}
-	} else if (!strcmp(q, "degree")) {
-		graph_buf_puts(b, "node\tdegree\tkind\n");
-		for (uint32_t i = 0; i < r->nnodes && !b->err; i++) {
-			graph_buf_tsv_str(b, gdb_graph_node_name(g, r->nodes[i]));
-			graph_buf_put(b, "\t", 1);
-			put_i64(b, r->dist[i]);
-			tsv_kind(b, g, r->nodes[i]);
-		}
-	} else {
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* ------------------------------------------------------ per-query JSON */
-
-static void json_nodes_dist(graph_buf *b, const gdb_graph *g,
-			    const gdb_graph_result *r)
-{
-	graph_buf_puts(b, "\"nodes\": [");
-	for (uint32_t i = 0; i < r->nnodes && !b->err; i++) {
-		graph_buf_puts(b, i ? ",\n  {\"name\": " : "\n  {\"name\": ");
-		graph_buf_json_str(b, gdb_graph_node_name(g, r->nodes[i]));
-		json_kind_dist(b, g, r->nodes[i], r->dist != NULL,
-			       r->dist ? r->dist[i] : 0);
-		graph_buf_puts(b, "}");
-	}
-	graph_buf_puts(b, r->nnodes ? "\n]" : "]");
-}
-
-static void json_path(graph_buf *b, const gdb_graph *g,
-		      const gdb_graph_result *r, uint32_t p)
-{
-	uint64_t n = r->path_off[p + 1] - r->path_off[p];
-
-	graph_buf_puts(b, "\"nodes\": ");
-	json_names(b, g, r->path_node + r->path_off[p], n);
-	graph_buf_puts(b, ", \"cost\": ");
-	graph_buf_num(b, r->path_cost[p]);
-	graph_buf_printf(b, ", \"hops\": %llu, \"edges\": ",
-			 (unsigned long long)(n - 1));
-	json_edges(b, g, r->path_edge + r->path_off[p] - p, n - 1);
-}
-
-static int render_json(graph_buf *b, const gdb_graph *g,
-		       const gdb_graph_result *r)
-{
-	const char *q = r->query;
-
-	if (!strcmp(q, "neighbors")) {
-		json_head(b, g, r);
-		graph_buf_puts(b, ", ");
-		json_limit(b, "limit", r->limit);
-		graph_buf_printf(b, ", \"total\": %llu, \"total_neighbors\": "
-				 "%llu, \"truncated\": %s,\n\"neighbors\": [",
-				 (unsigned long long)r->total_edges,
-				 (unsigned long long)r->total_nodes,
-				 r->truncated ? "true" : "false");
-		for (uint64_t i = 0; i < r->nedges && !b->err; i++) {
-			gdb_graph_edge E;
-			uint32_t nb;
-			edge_ahead(g, r->edges, i, r->nedges);
-			gdb_graph_edge_get(g, r->edges[i], &E);
-			nb = neighbor_of(r, i, &E);
-			graph_buf_puts(b, i ? ",\n  {\"neighbor\": "
-					    : "\n  {\"neighbor\": ");
-			graph_buf_json_str(b, gdb_graph_node_name(g, nb));
-			graph_buf_puts(b, ", \"direction\": \"");
-			graph_buf_puts(b, dir_name(r->edir[i]));
-			graph_buf_puts(b, "\", ");
-			json_edge_members(b, g, r->edges[i]);
-			graph_buf_puts(b, "}");
-		}
-		graph_buf_puts(b, r->nedges ? "\n]}\n" : "]}\n");
-	} else if (!strcmp(q, "khop") || !strcmp(q, "upstream") ||
-		   !strcmp(q, "downstream") || !strcmp(q, "pathway")) {
-		json_head(b, g, r);
-		if (r->pw1 != GRAPH_NONE) {
-			graph_buf_puts(b, ", \"pathway\": ");
-			graph_buf_json_str(b, gdb_graph_pathway_id(g, r->pw1));
-			graph_buf_puts(b, ", \"title\": ");
-			graph_buf_json_str(b, gdb_graph_pathway_title(g, r->pw1));
-		}
-		graph_buf_puts(b, ", ");
-		json_subgraph_counts(b, r);
-		graph_buf_puts(b, ",\n");
-		json_nodes_dist(b, g, r);
-		graph_buf_puts(b, ",\n\"edges\": ");
-		json_edges(b, g, r->edges, r->nedges);
-		graph_buf_puts(b, "}\n");
-	} else if (!strcmp(q, "members")) {
-		graph_buf_puts(b, "{\"query\": \"members\", \"pathway\": ");
-		graph_buf_json_str(b, gdb_graph_pathway_id(g, r->pw1));
-		graph_buf_puts(b, ", \"title\": ");
-		graph_buf_json_str(b, gdb_graph_pathway_title(g, r->pw1));
-		graph_buf_puts(b, ", ");
-		json_filter(b, g, r);
-		graph_buf_puts(b, ", ");
-		json_limit(b, "limit", r->limit);
-		graph_buf_printf(b, ", \"total\": %llu, \"truncated\": %s, "
-				 "\"members\": ",
-				 (unsigned long long)r->total_nodes,
-				 r->truncated ? "true" : "false");
-		json_names(b, g, r->nodes, r->nnodes);
-		graph_buf_puts(b, "}\n");
-	} else if (!strcmp(q, "path")) {
-		json_head(b, g, r);
-		graph_buf_printf(b, ", \"from\": ");
-		graph_buf_json_str(b, gdb_graph_node_name(g, r->center));
-		graph_buf_puts(b, ", \"found\": ");
-		graph_buf_puts(b, r->npaths ? "true, " : "false, \"nodes\": [], "
-				  "\"cost\": null, \"hops\": null, \"edges\": []");
-		if (r->npaths)
-			json_path(b, g, r, 0);
-		graph_buf_puts(b, "}\n");
-	} else if (!strcmp(q, "paths") || !strcmp(q, "k-shortest")) {
-		const gdb_graph_filter *f = r->filter;
-		json_head(b, g, r);
-		graph_buf_printf(b, ", \"max_len\": %u, \"k\": %u, ",
-				 f && f->max_len ? f->max_len
-				 : f && f->k     ? 0
-						 : GDB_GRAPH_DEFAULT_MAX_LEN,
-				 f ? f->k : 0);
-		json_limit(b, "limit", r->limit);
-		graph_buf_printf(b, ", \"total\": %llu, \"truncated\": %s,\n"
-				 "\"paths\": [",
-				 (unsigned long long)r->total_nodes,
-				 r->truncated ? "true" : "false");
-		for (uint32_t p = 0; p < r->npaths && !b->err; p++) {
-			graph_buf_puts(b, p ? ",\n {" : "\n {");
-			json_path(b, g, r, p);
-			graph_buf_puts(b, "}");
-		}
-		graph_buf_puts(b, r->npaths ? "\n]}\n" : "]}\n");
-	} else if (!strcmp(q, "crosstalk")) {
-		uint64_t uni = (uint64_t)r->size1 + r->size2 - r->nshared;
-		graph_buf_puts(b, "{\"query\": \"crosstalk\", \"pathways\": [");
-		graph_buf_json_str(b, gdb_graph_pathway_id(g, r->pw1));
-		graph_buf_puts(b, ", ");
-		graph_buf_json_str(b, gdb_graph_pathway_id(g, r->pw2));
-		graph_buf_printf(b, "], \"sizes\": [%u, %u], ", r->size1,
-				 r->size2);
-		json_filter(b, g, r);
-		graph_buf_printf(b, ", \"nshared\": %u, \"jaccard\": ",
-				 r->nshared);
-		graph_buf_num(b, uni ? (double)r->nshared / (double)uni : 0.0);
-		graph_buf_puts(b, ", \"shared\": ");
-		json_names(b, g, r->nodes, r->nshared);
-		graph_buf_puts(b, ",\n");
-		json_limit(b, "limit", r->limit);
-		graph_buf_printf(b, ", \"total_edges\": %llu, \"truncated\": %s,"
-				 "\n\"edges\": ",
-				 (unsigned long long)r->total_edges,
-				 r->truncated ? "true" : "false");
-		json_edges(b, g, r->edges, r->nedges);
-		graph_buf_puts(b, "}\n");
-	} else if (!strcmp(q, "enrich")) {
-		graph_buf_puts(b, "{\"query\": \"enrich\", ");
-		json_filter(b, g, r);
-		graph_buf_printf(b, ", \"list_size\": %u, \"mapped\": %u, "
-				 "\"in_universe\": %u, \"universe\": %u, "
-				 "\"tested\": %u, ",
-				 r->list_size, r->list_mapped, r->size1,
-				 r->universe, r->tested);
-		json_limit(b, "limit", r->limit);
-		graph_buf_printf(b, ", \"truncated\": %s,\n\"results\": [",
-				 r->truncated ? "true" : "false");
-		for (uint32_t i = 0; i < r->nrows && !b->err; i++) {
-			const gdb_graph_enrich_row *w = &r->rows[i];
-			graph_buf_puts(b, i ? ",\n  {\"pathway\": "
-					    : "\n  {\"pathway\": ");
-			graph_buf_json_str(b, gdb_graph_pathway_id(g, w->pathway));
-			graph_buf_puts(b, ", \"title\": ");
-			graph_buf_json_str(b,
-					   gdb_graph_pathway_title(g, w->pathway));
-			graph_buf_printf(b, ", \"hits\": %u, \"size\": %u, "
-					 "\"p\": ", w->hits, w->size);
-			graph_buf_num(b, w->p);
-			graph_buf_puts(b, ", \"q\": ");
-			graph_buf_num(b, w->q);
-			graph_buf_puts(b, ", \"genes\": ");
-			json_names(b, g, r->hit_nodes + w->hit_off, w->hits);
-			graph_buf_puts(b, "}");
-		}
-		graph_buf_puts(b, r->nrows ? "\n]}\n" : "]}\n");
-	} else if (!strcmp(q, "node-pathways")) {
-		json_head(b, g, r);
-		graph_buf_puts(b, ", \"pathways\": [");
-		for (uint32_t i = 0; i < r->nrows && !b->err; i++) {
-			graph_buf_puts(b, i ? ",\n  {\"id\": " : "\n  {\"id\": ");
-			graph_buf_json_str(b, gdb_graph_pathway_id(
-						      g, r->rows[i].pathway));
-			graph_buf_puts(b, ", \"title\": ");
-			graph_buf_json_str(b, gdb_graph_pathway_title(
-						      g, r->rows[i].pathway));
-			graph_buf_printf(b, ", \"size\": %u}", r->rows[i].size);
-		}
-		graph_buf_puts(b, r->nrows ? "\n]}\n" : "]}\n");
-	} else if (!strcmp(q, "components")) {
-		uint32_t at = 0;
-		graph_buf_puts(b, "{\"query\": \"components\", ");
-		json_filter(b, g, r);
-		graph_buf_printf(b, ", \"total_components\": %u, \"total_nodes"
-				 "\": %llu, ", r->tested,
-				 (unsigned long long)r->total_nodes);
-		json_limit(b, "limit", r->limit);
-		graph_buf_printf(b, ", \"truncated\": %s,\n\"components\": [",
-				 r->truncated ? "true" : "false");
-		for (uint32_t i = 0; i < r->nrows && !b->err; i++) {
-			uint32_t beg = at;
-			while (at < r->nnodes && r->dist[at] == (int32_t)i)
-				at++;
-			graph_buf_printf(b, "%s{\"id\": %u, \"size\": %u, "
-					 "\"members\": ", i ? ",\n  " : "\n  ",
-					 i, r->rows[i].size);
-			json_names(b, g, r->nodes + beg, at - beg);
-			graph_buf_puts(b, "}");
-		}
-		graph_buf_puts(b, r->nrows ? "\n]}\n" : "]}\n");
-	} else if (!strcmp(q, "degree")) {
-		graph_buf_puts(b, "{\"query\": \"degree\", ");
-		json_filter(b, g, r);
-		graph_buf_puts(b, ", ");
-		json_limit(b, "limit", r->limit);
-		graph_buf_printf(b, ", \"total\": %llu, \"truncated\": %s,\n"
-				 "\"nodes\": [",
-				 (unsigned long long)r->total_nodes,
-				 r->truncated ? "true" : "false");
-		for (uint32_t i = 0; i < r->nnodes && !b->err; i++) {
-			graph_buf_puts(b, i ? ",\n  {\"name\": " : "\n  {\"name\": ");
-			graph_buf_json_str(b, gdb_graph_node_name(g, r->nodes[i]));
-			graph_buf_puts(b, ", \"degree\": ");
-			put_i64(b, r->dist[i]);
-			graph_buf_put(b, "}", 1);
-		}
-		graph_buf_puts(b, r->nnodes ? "\n]}\n" : "]}\n");
-	} else {
-		return -EINVAL;
-	}
-	return 0;
+	if (rc == 0)
+		writers[fmt](b, g, r, &(graph_drawing){v, d, n});
+	free(v);
+	free(d);
+	return rc;
 }
 
 int gdb_graph_render(const gdb_graph *g, const gdb_graph_result *r, int fmt,
 		     size_t max, char **out, size_t *len)
 {
 	graph_buf b = {0};
-	int rc = 0;
+	enum graph_qkind k = graph_qkind_of(r);
+	int rc;
 
 	b.max = max;
-	if (fmt == GDB_GRAPH_JSON) {
-		rc = render_json(&b, g, r);
-	} else if (fmt == GDB_GRAPH_TSV) {
-		rc = render_tsv(&b, g, r);
-	} else if (fmt >= GDB_GRAPH_CYJS && fmt <= GDB_GRAPH_SIF) {
-		uint32_t *v = NULL, n = 0;
-		int32_t *d = NULL;
-		if (!drawable(r))
-			return -EINVAL;
-		rc = draw_nodes(g, r, &v, &n, &d);
-		if (rc == 0) {
-			if (fmt == GDB_GRAPH_CYJS)
-				render_cyjs(&b, g, r, v, d, n);
-			else if (fmt == GDB_GRAPH_GRAPHML)
-				render_graphml(&b, g, r, v, d, n);
-			else if (fmt == GDB_GRAPH_DOT)
-				render_dot(&b, g, r, v, d, n);
-			else
-				render_sif(&b, g, r, v, n);
-		}
-		free(v);
-		free(d);
-	} else {
+	if (fmt == GDB_GRAPH_JSON)
+		rc = graph_render_json(&b, g, r, k);
+	else if (fmt == GDB_GRAPH_TSV)
+		rc = graph_render_tsv(&b, g, r, k);
+	else if (fmt >= GDB_GRAPH_CYJS && fmt <= GDB_GRAPH_SIF)
+		rc = drawable(k) ? render_drawing(&b, g, r, fmt) : -EINVAL;
+	else
 		rc = -EINVAL;
-	}
 	if (rc < 0) {
 		free(b.p);
 		return rc;
 	}
-	return finish(&b, out, len);
-}
-
-/* ------------------------------------------------------------ info.json */
-
-int gdb_graph_render_info(const gdb_graph *g, uint32_t node, int net,
-			  size_t max, char **out, size_t *len)
-{
-	graph_buf b = {0};
-	int first_net = 1;
-
-	b.max = max;
-	if (node >= g->G)
-		return -ENOENT;
-	graph_buf_puts(&b, "{\"name\": ");
-	graph_buf_json_str(&b, gdb_graph_node_name(g, node));
-	graph_buf_printf(&b, ", \"kind\": \"%s\", \"aliases\": [",
-			 gdb_graph_kind_name(gdb_graph_node_kind(g, node)));
-	{
-		int first = 1;
-		for (uint32_t i = 0; i < g->nnets; i++) {
-			const char *a;
-			size_t n;
-			if ((net >= 0 && (uint32_t)net != i) ||
-			    gdb_graph_node_aliases(g, i, node, &a, &n) < 0)
-				continue;
-			for (size_t at = 0; at < n;) {
-				const char *rec = a + at;
-				const char *tab = strchr(rec, '\t');
-				size_t rl = strlen(rec);
-				graph_buf_puts(&b, first ? "\n  {\"source\": "
-							 : ",\n  {\"source\": ");
-				first = 0;
-				if (tab) {
-					char ns[256];
-					size_t k = (size_t)(tab - rec);
-					if (k > 255)
-						k = 255;
-					memcpy(ns, rec, k);
-					ns[k] = 0;
-					graph_buf_json_str(&b, ns);
-					graph_buf_puts(&b, ", \"alias\": ");
-					graph_buf_json_str(&b, tab + 1);
-				} else {
-					graph_buf_puts(&b, "\"\", \"alias\": ");
-					graph_buf_json_str(&b, rec);
-				}
-				graph_buf_puts(&b, ", \"network\": ");
-				graph_buf_json_str(&b, g->nets[i].name);
-				graph_buf_puts(&b, "}");
-				at += rl + 1;
-			}
-		}
-	}
-	graph_buf_puts(&b, "],\n\"networks\": {");
-	for (uint32_t i = 0; i < g->nnets; i++) {
-		const graph_net *N = &g->nets[i];
-		uint32_t l = g->g2l[i][node];
-		uint64_t outd = 0, ind = 0, und = 0;
-		uint32_t *bytype;
-		if ((net >= 0 && (uint32_t)net != i) || l == GRAPH_NONE)
-			continue;
-		bytype = calloc(N->ntypes ? N->ntypes : 1, 4);
-		if (!bytype) {
-			free(b.p);
-			return -ENOMEM;
-		}
-		for (uint64_t k = N->out_off[l]; k < N->out_off[l + 1]; k++) {
-			uint32_t e = N->out_eid[k];
-			if (e & GRAPH_UNDIR_BIT)
-				und++;
-			else
-				outd++;
-			bytype[N->etype[e & GRAPH_EID_MASK]]++;
-		}
-		for (uint64_t k = N->in_off[l]; k < N->in_off[l + 1]; k++) {
-			ind++;
-			if (N->in_nbr[k] != l)
-				bytype[N->etype[N->in_eid[k]]]++;
-		}
-		graph_buf_puts(&b, first_net ? "\n  " : ",\n  ");
-		first_net = 0;
-		graph_buf_json_str(&b, N->name);
-		graph_buf_printf(&b, ": {\"degree\": %llu, \"out\": %llu, "
-				 "\"in\": %llu, \"undirected\": %llu, "
-				 "\"pathways\": %llu, \"by_type\": {",
-				 (unsigned long long)(outd + ind + und),
-				 (unsigned long long)outd,
-				 (unsigned long long)ind,
-				 (unsigned long long)und,
-				 (unsigned long long)(N->node_pw_off[l + 1] -
-						      N->node_pw_off[l]));
-		{
-			int f = 1;
-			for (uint32_t t = 0; t < N->ntypes; t++) {
-				if (!bytype[t])
-					continue;
-				graph_buf_puts(&b, f ? "" : ", ");
-				f = 0;
-				graph_buf_json_str(&b, N->type_str + N->type_off[t]);
-				graph_buf_printf(&b, ": %u", bytype[t]);
-			}
-		}
-		graph_buf_puts(&b, "}}");
-		free(bytype);
-	}
-	graph_buf_puts(&b, first_net ? "}}\n" : "\n}}\n");
-	return finish(&b, out, len);
-}
-
-int gdb_graph_render_networks(const gdb_graph *g, size_t max, char **out,
-			      size_t *len)
-{
-	graph_buf b = {0};
-
-	b.max = max;
-	graph_buf_printf(&b, "{\"nodes\": %u, \"pathways\": %u, "
-			 "\"networks\": [", g->G, g->P);
-	for (uint32_t i = 0; i < g->nnets; i++) {
-		const graph_net *N = &g->nets[i];
-		graph_buf_puts(&b, i ? ",\n  {\"name\": " : "\n  {\"name\": ");
-		graph_buf_json_str(&b, N->name);
-		graph_buf_printf(&b, ", \"nodes\": %u, \"edges\": %llu, "
-				 "\"pathways\": %u, \"types\": [",
-				 N->n, (unsigned long long)N->m, N->npw);
-		for (uint32_t t = 0; t < N->ntypes; t++) {
-			if (t)
-				graph_buf_puts(&b, ", ");
-			graph_buf_json_str(&b, N->type_str + N->type_off[t]);
-		}
-		graph_buf_puts(&b, "], \"channels\": [");
-		for (uint32_t c = 0; c < N->nchan; c++) {
-			if (c)
-				graph_buf_puts(&b, ", ");
-			graph_buf_json_str(&b, N->chan_names[c]);
-		}
-		graph_buf_puts(&b, "]}");
-	}
-	graph_buf_puts(&b, g->nnets ? "\n]}\n" : "]}\n");
-	return finish(&b, out, len);
+	return graph_render_finish(&b, out, len);
 }
