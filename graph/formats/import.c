@@ -108,39 +108,50 @@ static ssize_t in_read(gf_imp *m, char *buf, size_t cap)
 	return m->in->read(m->h, buf, cap, m->err, sizeof(m->err));
 }
 
+/*
+ * Read more into the line buffer. Reads are half the buffer, from 64 KB
+ * up to GF_CHUNK, and the buffer doubles only when a line does not fit:
+ * a small input costs small allocations (fuzzing runs many), a large one
+ * is read in 1 MB pieces once a long line has grown the buffer, else in
+ * pieces of half the buffer.
+ */
 static int lr_fill(gf_imp *m)
 {
+	size_t want;
 	ssize_t n;
 
 	if (m->eof)
 		return 0;
-	if (m->pos && m->pos == m->len) {
+	if (m->pos == m->len) {
 		m->pos = m->len = 0;
 	} else if (m->pos > m->cap / 2) {
 		memmove(m->buf, m->buf + m->pos, m->len - m->pos);
 		m->len -= m->pos;
 		m->pos = 0;
 	}
-	if (m->cap - m->len < GF_CHUNK + 1) {
-		size_t nc = m->cap ? m->cap * 2 : 2 * GF_CHUNK;
-		char *p;
-		if (m->pos) {
-			memmove(m->buf, m->buf + m->pos, m->len - m->pos);
-			m->len -= m->pos;
-			m->pos = 0;
-		}
-		if (m->cap - m->len < GF_CHUNK + 1) {
-			if (nc > GF_LINE_MAX + 2 * GF_CHUNK)
-				return gf_fail(m, "line longer than %zu bytes",
-					       GF_LINE_MAX);
-			p = realloc(m->buf, nc);
-			if (!p)
-				return gf_oom(m);
-			m->buf = p;
-			m->cap = nc;
-		}
+	want = m->cap / 2 < GF_HEAD_BYTES ? GF_HEAD_BYTES
+	       : m->cap / 2 > GF_CHUNK	  ? GF_CHUNK
+					  : m->cap / 2;
+	if (m->cap - m->len < want + 1 && m->pos) {
+		memmove(m->buf, m->buf + m->pos, m->len - m->pos);
+		m->len -= m->pos;
+		m->pos = 0;
 	}
-	n = in_read(m, m->buf + m->len, GF_CHUNK);
+	if (m->cap - m->len < want + 1) {
+		size_t nc = m->cap ? m->cap * 2 : 2 * GF_HEAD_BYTES;
+		char *p;
+		while (nc - m->len < want + 1)
+			nc *= 2;
+		if (nc > GF_LINE_MAX + 2 * GF_CHUNK)
+			return gf_fail(m, "line longer than %zu bytes",
+				       GF_LINE_MAX);
+		p = realloc(m->buf, nc);
+		if (!p)
+			return gf_oom(m);
+		m->buf = p;
+		m->cap = nc;
+	}
+	n = in_read(m, m->buf + m->len, want);
 	if (n < 0)
 		return -1;
 	if (n == 0)
@@ -197,14 +208,14 @@ int gf_peek(gf_imp *m, const char **p, size_t *n)
 
 int gf_read_all(gf_imp *m, size_t max, char **text, size_t *len)
 {
-	size_t cap = GF_CHUNK, n = 0;
+	size_t cap = GF_HEAD_BYTES, n = 0;
 	char *t = malloc(cap + 1), *p;
 	ssize_t got;
 
 	if (!t)
 		return gf_oom(m);
 	for (;;) {
-		if (cap - n < GF_CHUNK) {
+		if (n == cap) {
 			if (cap * 2 > max) {
 				free(t);
 				gdb_seterr(m->err, sizeof(m->err),
@@ -222,7 +233,7 @@ int gf_read_all(gf_imp *m, size_t max, char **text, size_t *len)
 			t = p;
 			cap *= 2;
 		}
-		got = in_read(m, t + n, GF_CHUNK);
+		got = in_read(m, t + n, cap - n < GF_CHUNK ? cap - n : GF_CHUNK);
 		if (got < 0) {
 			free(t);
 			return -1;
