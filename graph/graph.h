@@ -233,6 +233,10 @@ typedef struct gdb_graph_file_report {
 	unsigned index;		/* into the inputs given */
 	const char *name;
 	int format;		/* GDB_GRAPH_SRC_* */
+	int guessed;		/* the format was guessed, not named */
+	const char *detail;	/* what the parser read from the layout
+				 * ("header row, column 3 as confidence"),
+				 * "" if nothing; valid during the call */
 	uint32_t nodes, pathways;	/* so far */
 	uint64_t edges;
 } gdb_graph_file_report;

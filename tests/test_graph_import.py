@@ -2,6 +2,7 @@
 and ../shared/data/networks beside the clone when present) and on generated STRING and
 BioGRID files; malformed inputs fail with "FILE:LINE: reason", exit 1,
 and leave the store byte-identical; usage errors exit 2."""
+import errno
 import gzip
 import os
 import re
@@ -335,3 +336,108 @@ def test_provenance_names_every_file(genomedb, tmp_path):
         assert p["source_bytes"] == len(data)
         assert p["sha256"] == hashlib.sha256(data).hexdigest()
     assert len({p["command"] for p in prov}) == 1 and len({p["time"] for p in prov}) == 1
+
+
+# ------------------------------------------------------------ format guessing
+
+def weighted_netsam(path, header="TAIL\tHEAD\tWEIGHT", sep="\t"):
+    """The real NetSAM gene-gene edge list with a header row and a weight
+    column in [0,1] (3 decimals, fixed by the row number), as gene networks
+    are shared; returns {(a, b): weight}."""
+    edges = {}
+    with open(GC.data_file("netsam_example_network.tsv")) as f, open(path, "w") as out:
+        if header is not None:
+            out.write(header.replace("\t", sep) + "\n")
+        for i, line in enumerate(f):
+            a, b = line.split()
+            w = round(((i * 7919) % 1000) / 1000, 3)
+            edges.setdefault((a, b), w)
+            out.write(f"{a}{sep}{b}{sep}{w}\n")
+    return edges
+
+
+def neighbour_rows(store, node):
+    a = GC.Ask(store)
+    try:
+        return {(x["neighbor"], x["confidence"]) for x in
+                a.json(f"{node}/neighbors@limit=all.json")["neighbors"]}
+    finally:
+        a.close()
+
+
+@pytest.mark.parametrize("sep", ["\t", " "])
+def test_guess_edge_list_with_header_and_weights(genomedb, tmp_path, sep):
+    """A TAIL HEAD WEIGHT list (the header, names, numbers) is a TSV edge
+    list: the header is no edge, the weight is the confidence; it was read
+    as GMT (tabs) or SIF (blanks) before."""
+    s = new_store(tmp_path)
+    p = tmp_path / "network.txt"
+    edges = weighted_netsam(p, sep=sep)
+    r = U.gdb("import", "graph", s, "--network", "w", p)
+    assert r.rc == 0, r
+    err = r.err
+    assert "from tsv (guessed: " in err and "header row" in err and \
+        "column 3 as confidence" in err, err
+    n = networks(s)["w"]
+    assert n["pathways"] == 0 and n["types"] == ["interaction"]
+    assert n["edges"] == len(edges)
+    assert "TAIL" not in {x["name"] for x in GC.Ask(s).json("degree@limit=all.json")["nodes"]}
+    want = {(b, GC.f32(w)) for (a, b), w in edges.items() if a == "A2M"} | \
+           {(a, GC.f32(w)) for (a, b), w in edges.items() if b == "A2M"}
+    assert {(nb, GC.f32(c)) for nb, c in neighbour_rows(s, "A2M")} == want
+
+
+def test_guess_three_columns_numeric_third(genomedb, tmp_path):
+    """geneA geneB 0.9: the number is a confidence, not a neighbour named
+    0.9 of type geneB (SIF)."""
+    s = new_store(tmp_path)
+    p = tmp_path / "pairs.txt"
+    edges = weighted_netsam(p, header=None, sep=" ")
+    r = imp(s, "p", p)
+    assert r.rc == 0, r
+    n = networks(s)["p"]
+    assert n["types"] == ["interaction"] and n["edges"] == len(edges)
+    a = GC.Ask(s)
+    try:
+        assert a.errno_of("0.9/info.json") == errno.ENOENT
+        assert a.errno_of("0.5/info.json") == errno.ENOENT
+    finally:
+        a.close()
+
+
+@pytest.mark.parametrize("header,cols", [("TAIL\tHEAD", 2), ("TAIL\tHEAD\tWEIGHT", 3),
+                                         ("gene1\tgene2\tscore", 3)])
+def test_format_tsv_without_columns_skips_the_header(genomedb, tmp_path, header, cols):
+    s = new_store(tmp_path)
+    p = tmp_path / "edges.tsv"
+    with open(GC.data_file("netsam_example_network.tsv")) as f, open(p, "w") as out:
+        out.write(header + "\n")
+        for i, line in enumerate(f):
+            out.write(line.rstrip("\n") + (f"\t0.{i % 10}" if cols == 3 else "") + "\n")
+    r = imp(s, "t", p, args=("--format", "tsv"))
+    assert r.rc == 0, r
+    first = header.split("\t")[0]
+    a = GC.Ask(s)
+    try:
+        assert a.errno_of(f"{first}/info.json") == errno.ENOENT
+    finally:
+        a.close()
+    assert networks(s)["t"]["edges"] == len(GC.parse_tsv(GC.data_file("netsam_example_network.tsv")).edges)
+
+
+def test_uncertain_guess_stops_and_names_the_candidates(genomedb, tmp_path):
+    """Three named columns could be SIF (a type b), a gene set or a typed
+    edge list: nothing is guessed, the message names each reading and the
+    flag that picks it, the store is untouched."""
+    s = new_store(tmp_path)
+    before = U.snapshot(s)
+    p = tmp_path / "three.txt"
+    p.write_text("TP53\tMDM2\tactivation\nMDM2\tCDKN1A\tinhibition\nEGFR\tGRB2\tactivation\n")
+    r = imp(s, "x", p)
+    assert r.rc == 1, r
+    err = r.err
+    for fmt in ("sif", "tsv"):
+        assert f"--format {fmt}" in err, err
+    assert U.snapshot(s) == before
+    r = imp(s, "x", p, args=("--format", "sif"))
+    assert r.rc == 0, r

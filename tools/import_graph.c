@@ -27,6 +27,10 @@ typedef struct files {
 	gdb_graph_input in[MAX_FILES];
 	gdb_provenance prov[MAX_FILES];	/* in the order read */
 	int nprov;
+	/* how the files were read, for the summary: distinct descriptions
+	 * ("tsv (guessed: header row)") and how many files each */
+	char how[8][320];
+	unsigned nhow, how_n[8];
 } files;
 
 typedef struct file_arg {
@@ -63,15 +67,49 @@ static void src_close(void *arg, void *h, int complete)
 	tool_src_close(h);
 }
 
+/* "tsv (guessed: header row, column 3 as confidence)" */
+static void describe(const gdb_graph_file_report *r, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s%s%s%s%s", gdb_graph_source_name(r->format),
+		 r->guessed || *r->detail ? " (" : "",
+		 r->guessed ? "guessed" : "",
+		 r->guessed && *r->detail ? ": " : "", r->detail);
+	if (r->guessed || *r->detail)
+		snprintf(buf + strlen(buf), n - strlen(buf), ")");
+}
+
 static void on_file(void *arg, const gdb_graph_file_report *r)
 {
-	const files *fs = arg;
+	files *fs = arg;
+	char d[320];
+	unsigned k;
 
+	describe(r, d, sizeof(d));
+	for (k = 0; k < fs->nhow && strcmp(fs->how[k], d); k++)
+		;
+	if (k == fs->nhow && k < 8)
+		snprintf(fs->how[fs->nhow++], sizeof(fs->how[0]), "%s", d);
+	if (k < 8)
+		fs->how_n[k]++;
 	if (!fs->quiet)
-		fprintf(stderr, "read %s (%s): %u nodes, %llu edges, %u "
-			"pathways so far\n", r->name,
-			gdb_graph_source_name(r->format), r->nodes,
+		fprintf(stderr, "read %s as %s: %u nodes, %llu edges, %u "
+			"pathways so far\n", r->name, d, r->nodes,
 			(unsigned long long)r->edges, r->pathways);
+}
+
+/* The formats read, as the summary line says them. */
+static void how_read(const files *fs, char *buf, size_t n)
+{
+	size_t at = 0;
+
+	buf[0] = 0;
+	for (unsigned k = 0; k < fs->nhow && at < n; k++) {
+		at += (size_t)snprintf(buf + at, n - at, "%s%s", k ? ", " : "",
+				       fs->how[k]);
+		if (fs->how_n[k] > 1 && at < n)
+			at += (size_t)snprintf(buf + at, n - at, " x%u",
+					       fs->how_n[k]);
+	}
 }
 
 static void usage(void)
@@ -150,7 +188,7 @@ static int run(const char *store, files *fs, gdb_graph_import *im)
 {
 	gdb_graph_builder *b = gdb_graph_import_builder(im);
 	gdb_txn *txn = NULL;
-	char err[2048];
+	char err[2048], how[1024];
 	uint64_t nedges = 0, gen = 0, read_edges;
 	double t0 = tool_now();
 
@@ -173,12 +211,13 @@ static int run(const char *store, files *fs, gdb_graph_import *im)
 	}
 	if (tool_commit(&txn, fs->prov, fs->nprov, &gen) < 0)
 		return EXIT_FAIL;
+	how_read(fs, how, sizeof(how));
 	if (!fs->quiet)
 		fprintf(stderr,
-			"imported network '%s' (generation %llu): %u nodes, "
-			"%llu edges (%llu as read), %u pathways; %.2f s, "
+			"imported network '%s' (generation %llu) from %s: %u "
+			"nodes, %llu edges (%llu as read), %u pathways; %.2f s, "
 			"builder peak %.1f MB\n",
-			fs->net, (unsigned long long)gen,
+			fs->net, (unsigned long long)gen, how,
 			gdb_graph_builder_nnodes(b), (unsigned long long)nedges,
 			(unsigned long long)read_edges,
 			gdb_graph_builder_npathways(b), tool_now() - t0,

@@ -11,7 +11,9 @@
 
 int gf_detect_biogrid(const gf_head *h)
 {
-	return !h->xml && !strncmp(h->first, "#BioGRID Interaction ID", 23);
+	return !h->xml && !strncmp(h->first, "#BioGRID Interaction ID", 23)
+		       ? GF_SURE
+		       : GF_NO;
 }
 
 static const char *const want[] = {

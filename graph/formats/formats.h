@@ -42,6 +42,8 @@ typedef struct gf_imp {
 	void *h;		/* the input's open handle */
 	uint64_t line;
 	char err[2048];
+	char note[256];		/* what the parser decided ("header row,
+				 * column 3 as confidence"), for reports */
 	/* options */
 	int directed;		/* -1: the format's rule */
 	const char *deftype;
@@ -117,8 +119,24 @@ const char *gf_xget(const gf_xdoc *d, uint32_t e, const char *local);
 
 /* ---- the formats ---- */
 
+/* The first lines of a text input, split into fields (by tabs where a
+ * line has one, else by runs of blanks), for the shape-based guesses. */
+#define GF_SHAPE_LINES 50
+typedef struct gf_span {
+	const char *p;
+	size_t n;
+} gf_span;
+
+typedef struct gf_shape {
+	int nlines;		/* lines kept: not empty, not '#' */
+	int tabs;		/* some line has a tab */
+	int nf[GF_SHAPE_LINES];	/* fields per line */
+	gf_span f[GF_SHAPE_LINES][3];	/* its first three fields */
+} gf_shape;
+
 /* What a guess sees of an input: its name and first bytes (after blank
- * lines and a UTF-8 byte order mark), and the first line. */
+ * lines and a UTF-8 byte order mark), the first line and, for text, the
+ * shape of the first lines. */
 typedef struct gf_head {
 	const char *path;
 	const char *p;
@@ -127,17 +145,45 @@ typedef struct gf_head {
 	size_t xn;		/* XML: bytes a signature is looked for in
 				 * (GF_HEAD_BYTES at most, up to a NUL) */
 	char first[4096];	/* the first line, without '\r' */
+	gf_shape shape;
 } gf_head;
+
+/* Fill h->shape from h->p .. h->n (text heads). */
+void gf_shape_make(gf_head *h);
+
+/* How well a head fits a format (a detector's answer). */
+enum {
+	GF_NO = 0,
+	GF_WEAK = 1,	/* it could be read so, as could others */
+	GF_LIKELY = 2,	/* its shape says so */
+	GF_SURE = 3,	/* its own signature: root element, header line */
+};
 
 typedef struct gf_format {
 	int fmt;		/* GDB_GRAPH_SRC_* */
 	const char *name;
-	/* Does the head carry this format's own signature (root element,
-	 * header line)? NULL: the format has none. */
+	const char *what;	/* for messages: "a 2- or 3-column edge list" */
+	/* How well the head fits this format (GF_*). */
 	int (*detect)(const gf_head *h);
 	int (*parse)(gf_imp *m);
 	int order;		/* 0 edges, 1 names (STRING info), 2 aliases */
 } gf_format;
+
+/*
+ * gf_tsv_layout - what a TSV edge list's first lines say: whether the
+ * first line is a header, the number of columns of the rows after it, and
+ * whether the third column is a confidence (numbers in [0,1]).
+ * @param conf_col 1-based column that must hold numbers (0: the third if
+ *                 there are 3 columns)
+ */
+typedef struct gf_tsv_layout {
+	int header;		/* the first line names the columns */
+	int ncols;		/* columns of every row after the header, or
+				 * -1 if they differ */
+	int conf3;		/* column 3 holds numbers in [0,1] */
+	int num3;		/* column 3 holds numbers */
+} gf_tsv_layout;
+void gf_tsv_layout_of(const gf_shape *s, int conf_col, gf_tsv_layout *t);
 
 int gf_parse_sif(gf_imp *m);
 int gf_parse_gmt(gf_imp *m);
@@ -150,6 +196,9 @@ int gf_parse_biogrid(gf_imp *m);
 int gf_parse_kgml(gf_imp *m);
 int gf_parse_sbml(gf_imp *m);
 
+int gf_detect_sif(const gf_head *h);
+int gf_detect_gmt(const gf_head *h);
+int gf_detect_tsv(const gf_head *h);
 int gf_detect_string_links(const gf_head *h);
 int gf_detect_string_actions(const gf_head *h);
 int gf_detect_string_info(const gf_head *h);

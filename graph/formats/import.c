@@ -23,21 +23,26 @@
 /* Table order is guessing priority among signatures (SBML before KGML:
  * an SBML file may hold "<pathway" in its notes). */
 static const gf_format formats[] = {
-	{GDB_GRAPH_SRC_SBML, "sbml", gf_detect_sbml, gf_parse_sbml, 0},
-	{GDB_GRAPH_SRC_KGML, "kgml", gf_detect_kgml, gf_parse_kgml, 0},
-	{GDB_GRAPH_SRC_BIOGRID, "biogrid", gf_detect_biogrid, gf_parse_biogrid,
-	 0},
-	{GDB_GRAPH_SRC_STRING, "string", gf_detect_string_links,
-	 gf_parse_string_links, 0},
-	{GDB_GRAPH_SRC_STRING_ACTIONS, "string-actions",
+	{GDB_GRAPH_SRC_SBML, "sbml", "an SBML model", gf_detect_sbml,
+	 gf_parse_sbml, 0},
+	{GDB_GRAPH_SRC_KGML, "kgml", "a KEGG pathway", gf_detect_kgml,
+	 gf_parse_kgml, 0},
+	{GDB_GRAPH_SRC_BIOGRID, "biogrid", "BioGRID TAB3", gf_detect_biogrid,
+	 gf_parse_biogrid, 0},
+	{GDB_GRAPH_SRC_STRING, "string", "STRING links",
+	 gf_detect_string_links, gf_parse_string_links, 0},
+	{GDB_GRAPH_SRC_STRING_ACTIONS, "string-actions", "STRING actions",
 	 gf_detect_string_actions, gf_parse_string_actions, 0},
-	{GDB_GRAPH_SRC_STRING_ALIASES, "string-aliases",
+	{GDB_GRAPH_SRC_STRING_ALIASES, "string-aliases", "STRING aliases",
 	 gf_detect_string_aliases, gf_parse_string_aliases, 2},
-	{GDB_GRAPH_SRC_STRING_INFO, "string-info", gf_detect_string_info,
-	 gf_parse_string_info, 1},
-	{GDB_GRAPH_SRC_SIF, "sif", NULL, gf_parse_sif, 0},
-	{GDB_GRAPH_SRC_GMT, "gmt", NULL, gf_parse_gmt, 0},
-	{GDB_GRAPH_SRC_TSV, "tsv", NULL, gf_parse_tsv, 0},
+	{GDB_GRAPH_SRC_STRING_INFO, "string-info", "STRING protein.info",
+	 gf_detect_string_info, gf_parse_string_info, 1},
+	{GDB_GRAPH_SRC_SIF, "sif", "'source type target...' lines",
+	 gf_detect_sif, gf_parse_sif, 0},
+	{GDB_GRAPH_SRC_GMT, "gmt", "gene sets 'name<TAB>description<TAB>"
+	 "gene...'", gf_detect_gmt, gf_parse_gmt, 0},
+	{GDB_GRAPH_SRC_TSV, "tsv", "an edge list of 2 or 3 columns",
+	 gf_detect_tsv, gf_parse_tsv, 0},
 };
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
@@ -383,115 +388,70 @@ static int head_make(gf_head *h, const char *path, const char *p, size_t n)
 	return 0;
 }
 
-/* Field count and second field of one line (tabs if it has one, else
- * runs of blanks). */
-static int line_fields(const char *at, const char *e, int *tabs,
-		       const char **s2)
+/*
+ * The format of an input from its first bytes and its name: a signature
+ * (root element, header line) decides; then the extension (.sif, .gmt,
+ * after .gz); then the shape of the first lines, when exactly one format
+ * fits it well. Otherwise nothing is guessed and why goes to err.
+ */
+static int guess(const char *path, const char *p, size_t n, int forced,
+		 char *err, size_t errlen)
 {
-	int fields = 1, inword = 0, has_tab = 0;
+	gf_head *h = malloc(sizeof(*h));
+	const gf_format *best = NULL;
+	char base[1024], cands[512] = "", flags[256] = "";
+	int fmt = GDB_GRAPH_SRC_NONE, nbest = 0, ncand = 0, score[NFORMATS];
 
-	*s2 = NULL;
-	for (const char *k = at; k < e; k++)
-		if (*k == '\t') {
-			has_tab = 1;
-			if (++fields == 2)
-				*s2 = k + 1;
-		}
-	if (has_tab)
-		return fields;
-	*tabs = 0;
-	fields = 0;
-	for (const char *k = at; k < e; k++) {
-		int w = *k != ' ' && *k != '\r';
-		if (w && !inword && ++fields == 2)
-			*s2 = k;
-		inword = w;
+	if (!h || head_make(h, path, p, n) < 0) {
+		gdb_seterr(err, errlen, "%s: cannot tell the format (%s); name "
+			   "it with --format", path,
+			   h ? "binary data" : "out of memory");
+		free(h);
+		return GDB_GRAPH_SRC_NONE;
 	}
-	return fields;
-}
-
-/* By shape: field counts of the first 50 lines, and how many distinct
- * short second fields they have (SIF's interaction types). */
-static int guess_shape(const gf_head *h)
-{
-	int lines = 0, all2 = 1, tabs = 1, min = 1 << 30, nsec = 0, short2 = 1;
-	char seconds[16][64];
-	const char *p = h->p, *end = h->p + h->n;
-
-	while (p < end && lines < 50) {
-		const char *e = memchr(p, '\n', (size_t)(end - p)), *s2;
-		size_t s2l = 0;
-		int fields;
-		if (!e) {
-			if (h->n >= GF_HEAD_BYTES)
-				break;	/* partial line */
-			e = end;
-		}
-		if (e == p || *p == '#') {
-			p = e + 1;
-			continue;
-		}
-		fields = line_fields(p, e, &tabs, &s2);
-		if (s2) {
-			while (s2 + s2l < e && s2[s2l] != '\t' &&
-			       s2[s2l] != ' ' && s2[s2l] != '\r')
-				s2l++;
-			if (s2l > 40) {
-				short2 = 0;
-			} else {
-				int k;
-				for (k = 0; k < nsec; k++)
-					if (strlen(seconds[k]) == s2l &&
-					    !memcmp(seconds[k], s2, s2l))
-						break;
-				if (k == nsec && nsec < 16) {
-					memcpy(seconds[nsec], s2, s2l);
-					seconds[nsec++][s2l] = 0;
-				} else if (k == nsec) {
-					short2 = 0;
-				}
-			}
-		}
-		all2 &= fields == 2;
-		if (fields < min)
-			min = fields;
-		lines++;
-		p = e + 1;
+	if (!h->xml)
+		gf_shape_make(h);
+	for (size_t i = 0; i < NFORMATS; i++) {
+		score[i] = formats[i].detect(h);
+		if (score[i] == GF_SURE && fmt == GDB_GRAPH_SRC_NONE)
+			fmt = formats[i].fmt;
 	}
-	if (!lines)
-		return GDB_GRAPH_SRC_NONE;
-	if (all2 && tabs)
-		return GDB_GRAPH_SRC_TSV;
-	if (min >= 3 && short2 && (nsec <= 8 || lines < 4))
-		return GDB_GRAPH_SRC_SIF;
-	if (tabs && min >= 2)
-		return GDB_GRAPH_SRC_GMT;
-	if (min >= 3 && short2)
-		return GDB_GRAPH_SRC_SIF;
-	return GDB_GRAPH_SRC_NONE;
-}
-
-/* The format of an input from its first bytes (and its name). */
-static int guess(const char *path, const char *p, size_t n, int forced)
-{
-	gf_head h;
-	char base[1024];
-
-	if (head_make(&h, path, p, n) < 0)
-		return GDB_GRAPH_SRC_NONE;
-	for (size_t i = 0; i < NFORMATS; i++)
-		if (formats[i].detect && formats[i].detect(&h))
-			return formats[i].fmt;
-	if (h.xml || forced == GDB_GRAPH_SRC_STRING)
-		return GDB_GRAPH_SRC_NONE;
 	snprintf(base, sizeof(base), "%s", path);
 	if (ends_with(base, ".gz"))
 		base[strlen(base) - 3] = 0;
-	if (ends_with(base, ".sif"))
-		return GDB_GRAPH_SRC_SIF;
-	if (ends_with(base, ".gmt"))
-		return GDB_GRAPH_SRC_GMT;
-	return guess_shape(&h);
+	if (fmt || h->xml || forced == GDB_GRAPH_SRC_STRING)
+		goto out;
+	if (ends_with(base, ".sif") || ends_with(base, ".gmt")) {
+		fmt = ends_with(base, ".sif") ? GDB_GRAPH_SRC_SIF
+					      : GDB_GRAPH_SRC_GMT;
+		goto out;
+	}
+	for (size_t i = 0; i < NFORMATS; i++) {
+		size_t l = strlen(cands), k = strlen(flags);
+		if (score[i] < GF_WEAK)
+			continue;
+		snprintf(cands + l, sizeof(cands) - l, "%s%s (%s)",
+			 ncand ? " or " : "", formats[i].name, formats[i].what);
+		snprintf(flags + k, sizeof(flags) - k, "%s--format %s",
+			 ncand++ ? " or " : "", formats[i].name);
+		if (score[i] == GF_LIKELY && !nbest++)
+			best = &formats[i];
+	}
+	if (nbest == 1) {
+		fmt = best->fmt;
+	} else if (ncand) {
+		gdb_seterr(err, errlen, "%s: cannot tell the format: it could "
+			   "be read as %s; choose with %s", path, cands, flags);
+	} else {
+		gdb_seterr(err, errlen, "%s: cannot tell the format (no SBML or "
+			   "KGML root, no STRING or BioGRID header, no .sif or "
+			   ".gmt name, not the shape of SIF, GMT or an edge "
+			   "list); name it with --format sif, string, biogrid, "
+			   "kgml, sbml, gmt or tsv", path);
+	}
+out:
+	free(h);
+	return fmt;
 }
 
 /* -------------------------------------------------------- TSV columns */
@@ -675,6 +635,7 @@ static int input_open(gf_imp *m, const gdb_graph_input *in)
 	m->pos = m->len = 0;
 	m->eof = 0;
 	m->h = NULL;
+	m->note[0] = 0;
 	return in->open(in->arg, &m->h, m->err, sizeof(m->err)) < 0 ? -1 : 0;
 }
 
@@ -696,7 +657,7 @@ static int guess_input(gdb_graph_import *im, const gdb_graph_input *in,
 
 	if (input_open(m, in) < 0 || gf_peek(m, &p, &n) < 0)
 		return -1;
-	*fmt = guess(in->name, p, n, forced);
+	*fmt = guess(in->name, p, n, forced, m->err, sizeof(m->err));
 	if (forced != GDB_GRAPH_SRC_NONE && forced != GDB_GRAPH_SRC_STRING)
 		*fmt = forced;
 	input_close(m, 0);
@@ -707,9 +668,6 @@ static int guess_input(gdb_graph_import *im, const gdb_graph_input *in,
 			   "(expected a header 'protein1 protein2 ...', "
 			   "'#string_protein_id ...' or 'item_id_a ...')",
 			   in->name);
-	else
-		gdb_seterr(m->err, sizeof(m->err), "%s: cannot tell the "
-			   "format; name it with --format", in->name);
 	return -1;
 }
 
@@ -728,6 +686,9 @@ static int parse_input(gdb_graph_import *im, const gdb_graph_input *in,
 		r.index = index;
 		r.name = in->name;
 		r.format = fmt;
+		r.guessed = im->o->format == GDB_GRAPH_SRC_NONE ||
+			    fmt != im->o->format;
+		r.detail = m->note;
 		r.nodes = gdb_graph_builder_nnodes(m->b);
 		r.edges = gdb_graph_builder_nedges(m->b);
 		r.pathways = gdb_graph_builder_npathways(m->b);

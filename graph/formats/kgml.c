@@ -16,7 +16,9 @@
 int gf_detect_kgml(const gf_head *h)
 {
 	return h->xml && memmem(h->p, h->xn, "<pathway", 8) &&
-	       !memmem(h->p, h->xn, "<sbml", 5);
+		       !memmem(h->p, h->xn, "<sbml", 5)
+		       ? GF_SURE
+		       : GF_NO;
 }
 
 /* An entry: the nodes it stands for (groups: their components'). */

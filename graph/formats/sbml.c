@@ -12,7 +12,7 @@
 
 int gf_detect_sbml(const gf_head *h)
 {
-	return h->xml && memmem(h->p, h->xn, "<sbml", 5);
+	return h->xml && memmem(h->p, h->xn, "<sbml", 5) ? GF_SURE : GF_NO;
 }
 
 typedef struct sbml {

@@ -17,12 +17,15 @@
 int gf_detect_string_links(const gf_head *h)
 {
 	return !h->xml && (!strncmp(h->first, "protein1 ", 9) ||
-			   !strncmp(h->first, "protein1\t", 9));
+			   !strncmp(h->first, "protein1\t", 9))
+		       ? GF_SURE
+		       : GF_NO;
 }
 
 int gf_detect_string_actions(const gf_head *h)
 {
-	return !h->xml && !strncmp(h->first, "item_id_a\t", 10);
+	return !h->xml && !strncmp(h->first, "item_id_a\t", 10) ? GF_SURE
+								 : GF_NO;
 }
 
 static int names_proteins(const gf_head *h)
@@ -33,13 +36,15 @@ static int names_proteins(const gf_head *h)
 
 int gf_detect_string_aliases(const gf_head *h)
 {
-	return names_proteins(h) && strstr(h->first, "alias");
+	return names_proteins(h) && strstr(h->first, "alias") ? GF_SURE : GF_NO;
 }
 
 int gf_detect_string_info(const gf_head *h)
 {
 	return names_proteins(h) && !strstr(h->first, "alias") &&
-	       strstr(h->first, "preferred_name");
+		       strstr(h->first, "preferred_name")
+		       ? GF_SURE
+		       : GF_NO;
 }
 
 /* --------------------------------------------------------------- links */
