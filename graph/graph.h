@@ -237,6 +237,9 @@ typedef struct gdb_graph_file_report {
 	const char *detail;	/* what the parser read from the layout
 				 * ("header row, column 3 as confidence"),
 				 * "" if nothing; valid during the call */
+	uint64_t skipped;	/* references skipped (KGML relations and
+				 * group components naming entries the file
+				 * does not define) */
 	uint32_t nodes, pathways;	/* so far */
 	uint64_t edges;
 } gdb_graph_file_report;
@@ -248,6 +251,9 @@ typedef struct gdb_graph_import_opts {
 	int header;		/* TSV: -1 guess, 0 none, 1 first row */
 	int directed;		/* -1: the format's rule; 0 / 1: force */
 	const char *type;	/* TSV edge type; NULL: "interaction" */
+	int strict;		/* KGML: a reference to an entry the file
+				 * does not define is an error (default:
+				 * skipped and counted in the report) */
 	void (*on_file)(void *arg, const gdb_graph_file_report *r);
 	void *arg;
 } gdb_graph_import_opts;

@@ -243,7 +243,9 @@ MALFORMED = [
     ("bad_string2.txt", "string", "protein1 protein2 combined_score\nA B 1900\n", 2),
     ("bad.kgml", "kgml", "<?xml version='1.0'?>\n<pathway name=\"path:x1\">\n<entry id=\"1\" "
      "name=\"x:1\" type=\"gene\">\n</pathway>\n", 4),
-    ("bad2.kgml", "kgml", "<pathway name=\"path:x1\">\n<relation entry1=\"1\" entry2=\"2\" "
+    # a relation to entries the file does not define is skipped (reference
+    # maps have them, test_kgml_reference_map_...); one without entry2 is bad
+    ("bad2.kgml", "kgml", "<pathway name=\"path:x1\">\n<relation entry1=\"1\" "
      "type=\"PPrel\"/>\n</pathway>\n", 2),
     ("bad.sbml", "sbml", "<sbml>\n<model id=\"m\">\n<listOfReactions>\n<reaction id=\"R1\">\n"
      "<listOfReactants><speciesReference species=\"nope\"/></listOfReactants>\n</reaction>\n"
@@ -441,3 +443,48 @@ def test_uncertain_guess_stops_and_names_the_candidates(genomedb, tmp_path):
     assert U.snapshot(s) == before
     r = imp(s, "x", p, args=("--format", "sif"))
     assert r.rc == 0, r
+
+
+# --------------------------------------------------------- KGML reference maps
+
+def undefined_references(path):
+    """Relations and group components naming entries the file does not
+    define, counted from Biopython's reading of the file (the peer)."""
+    from Bio.KEGG.KGML import KGML_parser
+    import xml.etree.ElementTree as ET
+    with open(path) as f:
+        pw = KGML_parser.read(f)
+    ids = set(pw.entries)
+    rel = sum(1 for r in pw.relations if r._entry1 not in ids or r._entry2 not in ids)
+    comp = sum(1 for c in ET.parse(path).getroot().iter("component") if int(c.get("id")) not in ids)
+    return rel, comp, pw
+
+
+def test_kgml_reference_map_skips_undefined_entries(genomedb, tmp_path):
+    """A reference map relating entries it never defines imports (it was
+    refused whole: 'relation refers to unknown entry'); what is skipped is
+    counted in the summary; --strict refuses it with file and line."""
+    s = new_store(tmp_path)
+    path = GC.data_file("reference_map.kgml")
+    rel, comp, pw = undefined_references(path)
+    assert rel == 2 and comp == 1
+    r = U.gdb("import", "graph", s, "--network", "ko", path)
+    assert r.rc == 0, r
+    assert f"; {rel + comp} references to undefined entries skipped" in r.err, r.err
+    a = GC.Ask(s)
+    try:
+        rows = {(x.source, x.target, x.type) for x in a.tsv("pathways/ko99990.tsv").itertuples()}
+        # the defined relations are there: each id of entry 1 -> entry 2 ...
+        assert {("ko:K00844", "GPI", "ECrel"), ("ko:K12407", "GPI", "ECrel")} <= rows \
+            or {("GPI", "ko:K00844", "ECrel"), ("GPI", "ko:K12407", "ECrel")} <= rows
+        # ... and the group's defined component (PFK) gets the activation
+        assert ("ko:K00844", "PFK", "activation") in rows
+        assert not any("31" in x or "32" in x for row in rows for x in row)
+    finally:
+        a.close()
+    before = U.snapshot(s)
+    r = imp(s, "strict", path, args=("--strict",))
+    assert r.rc == 1
+    assert re.search(re.escape(path) + r":\d+: (relation|group component) refers to unknown entry",
+                     r.err), r.err
+    assert U.snapshot(s) == before

@@ -31,6 +31,7 @@ typedef struct files {
 	 * ("tsv (guessed: header row)") and how many files each */
 	char how[8][320];
 	unsigned nhow, how_n[8];
+	uint64_t skipped;	/* references to undefined entries */
 } files;
 
 typedef struct file_arg {
@@ -91,10 +92,13 @@ static void on_file(void *arg, const gdb_graph_file_report *r)
 		snprintf(fs->how[fs->nhow++], sizeof(fs->how[0]), "%s", d);
 	if (k < 8)
 		fs->how_n[k]++;
+	fs->skipped += r->skipped;
 	if (!fs->quiet)
 		fprintf(stderr, "read %s as %s: %u nodes, %llu edges, %u "
-			"pathways so far\n", r->name, d, r->nodes,
-			(unsigned long long)r->edges, r->pathways);
+			"pathways so far%s\n", r->name, d, r->nodes,
+			(unsigned long long)r->edges, r->pathways,
+			r->skipped ? "; references to undefined entries "
+				     "skipped" : "");
 }
 
 /* The formats read, as the summary line says them. */
@@ -116,7 +120,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: genomedb import graph STORE --network NAME FILE... "
-		"[--format F] [--quiet]\n"
+		"[--format F] [--strict] [--quiet]\n"
 		"  F: sif, string, biogrid, kgml, sbml, gmt, tsv (guessed from "
 		"the content when omitted)\n"
 		"  several FILEs make one network (STRING links + protein.info "
@@ -125,7 +129,11 @@ static void usage(void)
 		"[,directed=N][,evidence=N]\n"
 		"        (numbers are 1-based; names refer to a header row)\n"
 		"        --header / --no-header, --directed / --undirected, "
-		"--type T (default 'interaction')\n");
+		"--type T (default 'interaction')\n"
+		"  kgml: relations and group components naming entries the "
+		"file does not define\n"
+		"        (KEGG reference maps) are skipped and counted; "
+		"--strict refuses them\n");
 }
 
 /* @return -1 to go on, else an exit code */
@@ -152,6 +160,8 @@ static int parse_args(int argc, char **argv, const char **store, files *fs,
 		} else if (!strcmp(a, "--directed") ||
 			   !strcmp(a, "--undirected")) {
 			o->directed = a[2] == 'd';
+		} else if (!strcmp(a, "--strict")) {
+			o->strict = 1;
 		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
 			fs->quiet = 1;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -188,7 +198,7 @@ static int run(const char *store, files *fs, gdb_graph_import *im)
 {
 	gdb_graph_builder *b = gdb_graph_import_builder(im);
 	gdb_txn *txn = NULL;
-	char err[2048], how[1024];
+	char err[2048], how[1024], skipped[128] = "";
 	uint64_t nedges = 0, gen = 0, read_edges;
 	double t0 = tool_now();
 
@@ -212,15 +222,21 @@ static int run(const char *store, files *fs, gdb_graph_import *im)
 	if (tool_commit(&txn, fs->prov, fs->nprov, &gen) < 0)
 		return EXIT_FAIL;
 	how_read(fs, how, sizeof(how));
+	if (fs->skipped)
+		snprintf(skipped, sizeof(skipped), "; %llu reference%s to "
+			 "undefined entries skipped (KGML; --strict refuses "
+			 "them)", (unsigned long long)fs->skipped,
+			 fs->skipped == 1 ? "" : "s");
 	if (!fs->quiet)
 		fprintf(stderr,
 			"imported network '%s' (generation %llu) from %s: %u "
-			"nodes, %llu edges (%llu as read), %u pathways; %.2f s, "
-			"builder peak %.1f MB\n",
+			"nodes, %llu edges (%llu as read), %u pathways%s; "
+			"%.2f s, builder peak %.1f MB\n",
 			fs->net, (unsigned long long)gen, how,
 			gdb_graph_builder_nnodes(b), (unsigned long long)nedges,
 			(unsigned long long)read_edges,
-			gdb_graph_builder_npathways(b), tool_now() - t0,
+			gdb_graph_builder_npathways(b),
+			skipped, tool_now() - t0,
 			(double)gdb_graph_builder_peak_bytes(b) / 1e6);
 	return EXIT_OK;
 }

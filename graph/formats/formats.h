@@ -44,7 +44,9 @@ typedef struct gf_imp {
 	char err[2048];
 	char note[256];		/* what the parser decided ("header row,
 				 * column 3 as confidence"), for reports */
+	uint64_t skipped;	/* references to undefined entries skipped */
 	/* options */
+	int strict;		/* such references are errors */
 	int directed;		/* -1: the format's rule */
 	const char *deftype;
 	gf_cols cols;

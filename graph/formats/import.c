@@ -583,6 +583,7 @@ int gdb_graph_import_new(const gdb_graph_import_opts *o,
 	c = &im->m.cols;
 	c->header = o->header;
 	im->m.directed = o->directed;
+	im->m.strict = o->strict;
 	im->m.deftype = o->type;
 	if (o->columns && gf_cols_parse(c, o->columns) < 0) {
 		gdb_seterr(err, errlen, "--columns: expected key=N or key=NAME "
@@ -636,6 +637,7 @@ static int input_open(gf_imp *m, const gdb_graph_input *in)
 	m->eof = 0;
 	m->h = NULL;
 	m->note[0] = 0;
+	m->skipped = 0;
 	return in->open(in->arg, &m->h, m->err, sizeof(m->err)) < 0 ? -1 : 0;
 }
 
@@ -689,6 +691,7 @@ static int parse_input(gdb_graph_import *im, const gdb_graph_input *in,
 		r.guessed = im->o->format == GDB_GRAPH_SRC_NONE ||
 			    fmt != im->o->format;
 		r.detail = m->note;
+		r.skipped = m->skipped;
 		r.nodes = gdb_graph_builder_nnodes(m->b);
 		r.edges = gdb_graph_builder_nedges(m->b);
 		r.pathways = gdb_graph_builder_npathways(m->b);

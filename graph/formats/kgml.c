@@ -229,17 +229,23 @@ static int groups(kgml *k)
 			k->m->line = d->el[c].line;
 			cid = gf_xget(d, c, "id");
 			ck = cid ? kfind(k, cid) : NULL;
-			if (!ck || ck->is_group)
+			if (ck && !ck->is_group) {
+				for (uint32_t j = 0; j < ck->n; j++)
+					if (kpush(k->m, g, ck->nodes[j]) < 0)
+						return -1;
+				continue;
+			}
+			if (k->m->strict || ck || !cid)
 				return gf_fail(k->m, "group component refers "
-					       "to unknown entry %s",
+					       "to %s entry %s",
+					       ck ? "group" : "unknown",
 					       cid ? cid : "(none)");
-			for (uint32_t j = 0; j < ck->n; j++)
-				if (kpush(k->m, g, ck->nodes[j]) < 0)
-					return -1;
+			k->m->skipped++;	/* as relations, below */
 		}
 	}
 	return 0;
 }
+
 
 /* An edge of type t from every node of a to every node of b. */
 static int all_pairs(kgml *k, const kent *a, const kent *b, uint32_t t,
@@ -268,9 +274,15 @@ static int relation(kgml *k, uint32_t e)
 		return gf_fail(m, "<relation> lacks entry1, entry2 or type");
 	a = kfind(k, e1);
 	b = kfind(k, e2);
-	if (!a || !b)
-		return gf_fail(m, "relation refers to unknown entry %s",
-			       a ? e2 : e1);
+	if (!a || !b) {
+		/* Reference maps (ko, map) relate entries they never define:
+		 * skipped and counted, unless --strict. */
+		if (m->strict)
+			return gf_fail(m, "relation refers to unknown entry %s",
+				       a ? e2 : e1);
+		m->skipped++;
+		return 0;
+	}
 	snprintf(k->evid, sizeof(k->evid), "kegg:%s %s", k->pw, rtype);
 	for (uint32_t c = e + 1; c < d->el[e].end; c++) {
 		const char *sub;
@@ -395,6 +407,7 @@ int gf_parse_kgml(gf_imp *m)
 {
 	kgml k = {.m = m};
 	int rc = kgml_parse(&k);
+
 
 	if (k.ents)
 		for (uint32_t i = 0; i < k.nent; i++)
