@@ -3,9 +3,10 @@
  * serialisation into one sections object (byte layout: docs/GRAPH.md).
  *
  * What it is: growable columns of nodes, aliases, edges and pathway
- * members, plus one case-insensitive hash of every name and alias, which
- * is written as the on-disk lookup index unchanged (same hash, same probe
- * order). What it is not: a parser (graph/formats/) or a reader
+ * members, plus one hash of every name and alias (hashed without ASCII
+ * case, compared exactly unless the network's names are case-insensitive),
+ * which is written as the on-disk lookup index unchanged (same hash, same
+ * probe order). What it is not: a parser (graph/formats/) or a reader
  * (graph/read.c).
  *
  * Memory. Importers stream their input, so the builder holds the graph,
@@ -92,9 +93,11 @@ static void acct_free(acct *a, void *p, size_t n)
 
 /* ---------------------------------------------------------- string set */
 
-/* Interned NUL-terminated strings with a hash (slot = index + 1). */
+/* Interned NUL-terminated strings with a hash (slot = index + 1). icase:
+ * the hash ignores ASCII case (the node index's, so a reader can look up
+ * either way); eq_icase: so does equality (names join case-insensitively). */
 typedef struct sset {
-	int icase;
+	int icase, eq_icase;
 	char *a;
 	uint64_t alen, acap;
 	uint64_t *off;		/* n entries */
@@ -125,7 +128,7 @@ static int sset_eq(const sset *s, uint32_t i, const char *p, size_t n)
 
 	if (qn != n)
 		return 0;
-	return s->icase ? graph_eq_icase(q, p, n) : !memcmp(q, p, n);
+	return s->eq_icase ? graph_eq_icase(q, p, n) : !memcmp(q, p, n);
 }
 
 static int64_t sset_find(const sset *s, const char *p, size_t n)
@@ -244,7 +247,11 @@ struct gdb_graph_builder {
 	uint64_t srccap, dstcap, evcap, confcap, typecap, flagscap, chancap;
 	unsigned nchan;
 	char *chan_names[GDB_GRAPH_MAX_CHANNELS];
-	sset pw;		/* icase ids */
+	sset pw;		/* ids (icase hash) */
+	int names_icase;	/* names and ids join case-insensitively */
+	uint32_t layout;	/* version written: GRAPH_VERSION, or 1 */
+	uint32_t taxon;		/* species, 0 unknown */
+	char species[256];	/* its label ("" unknown) */
 	char *titles;
 	uint64_t tlen, tcap;
 	uint64_t *title_off;
@@ -272,6 +279,36 @@ int gdb_graph_builder_new(gdb_graph_builder **out)
 	b->keys.icase = 1;
 	b->pw.icase = 1;
 	*out = b;
+	return 0;
+}
+
+int gdb_graph_builder_names(gdb_graph_builder *b, int case_insensitive)
+{
+	if (b->n || b->pw.n)
+		return -EINVAL;
+	b->names_icase = case_insensitive != 0;
+	b->keys.eq_icase = b->pw.eq_icase = b->names_icase;
+	return 0;
+}
+
+int graph_builder_layout(gdb_graph_builder *b, uint32_t version)
+{
+	if (version != 1 && version != GRAPH_VERSION)
+		return -EINVAL;
+	b->layout = version;
+	if (version == 1)	/* version 1 matched names without case */
+		return gdb_graph_builder_names(b, 1);
+	return 0;
+}
+
+int gdb_graph_builder_species(gdb_graph_builder *b, uint32_t taxon,
+			      const char *label)
+{
+	if (label && (strlen(label) >= sizeof(b->species) ||
+		      strchr(label, '\t') || strchr(label, '\n')))
+		return -EINVAL;
+	b->taxon = taxon;
+	snprintf(b->species, sizeof(b->species), "%s", label ? label : "");
 	return 0;
 }
 
@@ -446,7 +483,9 @@ int gdb_graph_node_rename(gdb_graph_builder *b, uint32_t id,
 		}
 	}
 	rc = set_name(b, id, name);
-	if (rc == 0 && !graph_eq_icase(copy, name, strlen(name) + 1))
+	if (rc == 0 && (b->names_icase ? !graph_eq_icase(copy, name,
+							 strlen(name) + 1)
+				       : strcmp(copy, name) != 0))
 		rc = alias_record(b, id, ns_of_old, copy);
 	free(copy);
 	return rc;
@@ -1100,7 +1139,11 @@ int gdb_graph_builder_write(gdb_graph_builder *b, gdb_txn *t,
 		    (size_t)b->keys.nslot * 4));
 	GDB_TRY(sec(&w, "index.node", b->keys.val ? (void *)b->keys.val : "",
 		    (size_t)b->keys.n * 4));
-	GDB_TRY(sec_sset(&w, "index.key.off", "index.key.str", &b->keys, 1));
+	GDB_TRY(sec_sset(&w, "index.key.off", "index.key.str", &b->keys,
+			 b->names_icase));
+	if (b->layout != 1)
+		GDB_TRY(sec(&w, "graph.species", b->species,
+			    strlen(b->species) + 1));
 	GDB_TRY(sec_sset(&w, "type.off", "type.str", &b->types, 0));
 	GDB_TRY(sec_sset(&w, "evid.off", "evid.str", &b->evid, 0));
 	/* Edge columns; those the CSR does not need are released after. */
@@ -1165,8 +1208,10 @@ int gdb_graph_builder_write(gdb_graph_builder *b, gdb_txn *t,
 	/* Meta last: a reader takes its counts as the truth. */
 	memset(meta, 0, sizeof(meta));
 	memcpy(meta, GRAPH_MAGIC, 8);
-	gdb_put_le32(meta + 8, GRAPH_VERSION);
-	gdb_put_le32(meta + 12, 0);
+	gdb_put_le32(meta + 8, b->layout == 1 ? 1 : GRAPH_VERSION);
+	gdb_put_le32(meta + 12, b->names_icase && b->layout != 1
+					? GRAPH_META_ICASE
+					: 0);
 	gdb_put_le32(meta + 16, b->n);
 	gdb_put_le32(meta + 20, b->types.n);
 	gdb_put_le64(meta + 24, b->m);
@@ -1178,6 +1223,7 @@ int gdb_graph_builder_write(gdb_graph_builder *b, gdb_txn *t,
 	gdb_put_le32(meta + 64, b->keys.n);
 	gdb_put_le32(meta + 68, b->keys.nslot);
 	gdb_put_le32(meta + 72, b->evid.n);
+	gdb_put_le32(meta + 76, b->layout == 1 ? 0 : b->taxon);
 	gdb_put_le64(meta + 80, b->allen);
 	GDB_TRY(sec(&w, "graph.meta", meta, sizeof(meta)));
 	if (nedges_out)

@@ -13,9 +13,13 @@
  * edge confidence 1.
  *
  * Identity across networks. The reader joins the networks of a store by
- * node name, case-insensitively: "TP53" in a STRING network and "tp53" in a
- * KEGG one are one node (a "global" node id, 0 .. nnodes-1). Lookups try
- * names first, then each network's aliases in network order.
+ * node name: networks of one species (the same taxon id, or both unknown)
+ * share a node ("global" node id, 0 .. nnodes-1) where names are equal,
+ * byte for byte, or without case when either network was imported
+ * case-insensitive; networks of different species share none. Lookups try
+ * exact names, then exact aliases network by network, then the same
+ * without case. Every answer records the species group it is of, and so
+ * which networks it covers.
  *
  * Queries take a gdb_graph_filter (minimum confidence, edge types, one
  * network or all, direction, limit) and return a gdb_graph_result: nodes
@@ -69,8 +73,29 @@ GDB_MUST_CHECK int gdb_graph_builder_new(gdb_graph_builder **out);
 void gdb_graph_builder_free(gdb_graph_builder *b);
 
 /*
- * gdb_graph_node_add - find a node by name or alias (case-insensitive) or
- * create it with this name and kind.
+ * gdb_graph_builder_names - how the network's names match (before the
+ * first node or pathway): exactly (the default), or without ASCII case
+ * (0 / 1). Within the network, node_add and node_find find names and
+ * aliases so; across networks, the reader joins this network's names so
+ * (docs/GRAPH.md "Joining networks").
+ * @return 0, or -EINVAL after the first node
+ */
+GDB_MUST_CHECK int gdb_graph_builder_names(gdb_graph_builder *b,
+					   int case_insensitive);
+/*
+ * gdb_graph_builder_species - the species the names belong to: an NCBI
+ * taxon id (0: unknown) and a label (the scientific name, or the text the
+ * user gave when no taxon is known; "" or NULL: none). Networks of
+ * different species never join.
+ * @return 0, -EINVAL (label over 255 bytes or holding a tab or newline)
+ */
+GDB_MUST_CHECK int gdb_graph_builder_species(gdb_graph_builder *b,
+					     uint32_t taxon,
+					     const char *label);
+
+/*
+ * gdb_graph_node_add - find a node by name or alias (exactly, or without
+ * case, see gdb_graph_builder_names) or create it with this name and kind.
  * @param name borrowed, copied; 1 .. GDB_GRAPH_STR_MAX bytes, no NUL, tab
  *             or newline
  * @param id   out: the node's id (0-based, in order of creation)
@@ -79,7 +104,7 @@ void gdb_graph_builder_free(gdb_graph_builder *b);
  */
 GDB_MUST_CHECK int gdb_graph_node_add(gdb_graph_builder *b, const char *name,
 				      unsigned kind, uint32_t *id);
-/* @return the node id with this name or alias (case-insensitive), or
+/* @return the node id with this name or alias (as node_add matches), or
  * -ENOENT. */
 int gdb_graph_node_find(const gdb_graph_builder *b, const char *name);
 /* The node's current name (borrowed; valid until the next builder call),
@@ -137,7 +162,8 @@ GDB_MUST_CHECK int gdb_graph_edge_add(gdb_graph_builder *b, uint32_t src,
 				      const uint16_t *chan);
 
 /*
- * gdb_graph_pathway_add - find (case-insensitive id) or create a pathway.
+ * gdb_graph_pathway_add - find (by id, matched as names are) or create a
+ * pathway.
  * @param title copied; NULL or "" keeps an existing title
  * @return 1 created, 0 found; -EINVAL, -ENOMEM
  */
@@ -166,6 +192,23 @@ uint64_t gdb_graph_builder_peak_bytes(const gdb_graph_builder *b);
 GDB_MUST_CHECK int gdb_graph_builder_write(gdb_graph_builder *b, gdb_txn *t,
 					   uint64_t *nedges_out, char *err,
 					   size_t errlen);
+
+/* ------------------------------------------------------------ species */
+
+/*
+ * gdb_graph_species_parse - what --species accepts: a taxon id ("9606"),
+ * a scientific or common name or KEGG organism code ("Homo sapiens",
+ * "human", "hsa"); known ones become their taxon id and scientific name,
+ * others stay as given with taxon 0.
+ * @param label out: the name to show (may be "" for an unknown taxon id)
+ * @return 0, -EINVAL (empty, over 255 bytes, a tab or newline, taxon 0)
+ */
+GDB_MUST_CHECK int gdb_graph_species_parse(const char *text, uint32_t *taxon,
+					   char *label, size_t labelen);
+/* The scientific name of a taxon id this module knows, else NULL. */
+const char *gdb_graph_species_name(uint32_t taxon);
+/* The taxon of a KEGG organism code ("hsa"). @return 0 or -ENOENT */
+int gdb_graph_species_kegg(const char *org, uint32_t *taxon);
 
 /* ------------------------------------------------------------- import */
 
@@ -251,6 +294,10 @@ typedef struct gdb_graph_import_opts {
 	int header;		/* TSV: -1 guess, 0 none, 1 first row */
 	int directed;		/* -1: the format's rule; 0 / 1: force */
 	const char *type;	/* TSV edge type; NULL: "interaction" */
+	const char *species;	/* --species text (gdb_graph_species_parse);
+				 * NULL: what the files say (KGML org, STRING
+				 * taxon prefix), else unknown */
+	int case_insensitive;	/* names join without ASCII case */
 	int strict;		/* KGML: a reference to an entry the file
 				 * does not define is an error (default:
 				 * skipped and counted in the report) */
@@ -286,6 +333,10 @@ GDB_MUST_CHECK int gdb_graph_import_inputs(gdb_graph_import *im,
 					   size_t errlen);
 /* The session's builder (counts, peak bytes). */
 gdb_graph_builder *gdb_graph_import_builder(gdb_graph_import *im);
+/* The species the network will be recorded with (--species, else what the
+ * files said): its taxon id (0 unknown) and label ("" if none). */
+uint32_t gdb_graph_import_species(const gdb_graph_import *im,
+				  const char **label);
 
 /*
  * gdb_graph_import_write - the network as the store object `network` of
@@ -332,6 +383,11 @@ typedef struct gdb_graph_network_info {
 	uint32_t ntypes;
 	uint32_t npathways;
 	uint32_t nchannels;
+	uint32_t version;	/* of its layout (1 or 2) */
+	uint32_t taxon;		/* 0: unknown */
+	const char *species;	/* label, "" if none (borrowed) */
+	int case_insensitive;	/* names join without case */
+	uint32_t group;		/* networks of one group join (species) */
 } gdb_graph_network_info;
 void gdb_graph_network_stat(const gdb_graph *g, uint32_t net,
 			    gdb_graph_network_info *info);
@@ -459,6 +515,10 @@ typedef struct gdb_graph_result {
 	uint32_t nshared;	/* crosstalk: nodes[0 .. nshared) shared */
 	uint32_t size1, size2;
 	int network;		/* the filter's network (-1: all) */
+	int group;		/* the species group the answer is of (its
+				 * node's, pathway's, list's), -1: every
+				 * group; with network, says which networks
+				 * the answer covers (renderers state them) */
 	const gdb_graph_filter *filter;	/* borrowed, for renderers */
 } gdb_graph_result;
 

@@ -17,7 +17,8 @@
 #endif
 
 #define GRAPH_MAGIC "GDBGRAPH"
-#define GRAPH_VERSION 1u
+#define GRAPH_VERSION 2u	/* 1 is read too (docs/GRAPH.md) */
+#define GRAPH_META_ICASE 1u	/* meta flags: names join without case */
 #define GRAPH_META_BYTES 96u
 #define GRAPH_NONE UINT32_MAX
 #define GRAPH_UNDIR_BIT 0x80000000u	/* in adjacency eid: undirected */
@@ -36,6 +37,20 @@ static inline uint64_t graph_hash_icase(const char *s, size_t n)
 		h *= 0x100000001b3ull;
 	}
 	return h;
+}
+
+/* strcmp without ASCII case. */
+static inline int graph_icase_cmp(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		int x = (uint8_t)*a, y = (uint8_t)*b;
+		if (x >= 'A' && x <= 'Z')
+			x += 32;
+		if (y >= 'A' && y <= 'Z')
+			y += 32;
+		if (x != y || !x)
+			return x - y;
+	}
 }
 
 static inline int graph_eq_icase(const char *a, const char *b, size_t n)
@@ -123,6 +138,11 @@ void graph_buf_num(graph_buf *b, double v);		/* shortest %.9g */
 typedef struct graph_net {
 	const char *name;
 	uint32_t obj;
+	uint32_t version;	/* of its layout: 1 or 2 */
+	int icase;		/* names join without case (v1: always) */
+	uint32_t taxon;		/* species, 0 unknown */
+	const char *species;	/* its label ("" none) */
+	uint32_t group;		/* networks of one species: one group */
 	uint32_t n, ntypes, npw, nchan, nkeys, nslots, nevid;
 	uint64_t m, nout, nin, nmem, nalias_bytes;
 	const uint8_t *kind;
@@ -159,9 +179,11 @@ struct gdb_graph {
 	const gdb_store *store;
 	uint32_t nnets;
 	graph_net *nets;
+	uint32_t ngroups;	/* species among the networks */
 	uint32_t G;		/* global nodes */
 	const char **gname;	/* borrowed from the first network */
 	uint32_t *gname_len;
+	uint32_t *ggroup;	/* each node's group */
 	uint8_t *gkind;
 	uint32_t *rank;		/* gid -> position in name order */
 	uint32_t *byrank;	/* position in name order -> gid */
@@ -171,6 +193,7 @@ struct gdb_graph {
 	/* global pathways */
 	uint32_t P;
 	const char **pid;
+	uint32_t *pid_len, *pgroup;
 	const char **ptitle;
 	uint32_t *pent_off;	/* P + 1: entries of pathway p */
 	uint32_t *pent_net, *pent_local;	/* (network, local id) */
@@ -184,6 +207,16 @@ static inline const char *graph_str(const uint64_t *off, const char *str,
 {
 	return str + off[i];
 }
+
+/* Write the older layout version 1 (names without case, no species), as
+ * stores made before version 2 hold; for tests of reading them. */
+int graph_builder_layout(gdb_graph_builder *b, uint32_t version);
+
+/* Join the networks into global nodes and pathways (join.c). */
+int graph_join(gdb_graph *g);
+/* The global node named (or aliased) name: in network net (-1: any), of
+ * group grp (-1: any); exact matches first. @return id or -ENOENT */
+int graph_lookup(const gdb_graph *g, const char *name, int net, int grp);
 
 /* Type id sets of a filter resolved for one network. */
 typedef struct graph_nf {

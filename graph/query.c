@@ -60,6 +60,7 @@ void graph_result_init(gdb_graph_result *r, const char *q,
 	r->query = q;
 	r->center = GRAPH_NONE;
 	r->pw1 = r->pw2 = GRAPH_NONE;
+	r->group = -1;
 	r->network = f->net;
 	r->filter = f;
 }
@@ -125,6 +126,7 @@ int gdb_graph_neighbors(const gdb_graph *g, uint32_t node,
 		return -ENOENT;
 	GDB_TRY(graph_nf_make(g, f, &nf));
 	r->center = node;
+	r->group = (int)g->ggroup[node];
 	scan(g, nf, node, f->dir ? f->dir : GDB_GRAPH_BOTH, 0, hv_push, &hv);
 	rc = hv.err;
 	if (rc < 0)
@@ -351,6 +353,7 @@ int gdb_graph_khop(const gdb_graph *g, uint32_t node, unsigned k, int mode,
 		return -ENOENT;
 	GDB_TRY(graph_nf_make(g, f, &nf));
 	r->center = node;
+	r->group = (int)g->ggroup[node];
 	dir = mode ? mode : (f->dir ? f->dir : GDB_GRAPH_BOTH);
 	b.dist = malloc((size_t)g->G * 4);
 	b.q = malloc((size_t)g->G * 4);

@@ -390,6 +390,7 @@ int gdb_graph_shortest_path(const gdb_graph *g, uint32_t from, uint32_t to,
 		return -ENOENT;
 	GDB_TRY(graph_nf_make(g, f, &nf));
 	r->center = from;
+	r->group = (int)g->ggroup[from];
 	rc = dijk_init(&D, g, nf, f->dir ? f->dir : GDB_GRAPH_OUT, hop_of(f));
 	if (rc == 0)
 		rc = dijk_run(&D, from, to);
@@ -771,6 +772,7 @@ int gdb_graph_paths(const gdb_graph *g, uint32_t from, uint32_t to,
 		return -ENOENT;
 	GDB_TRY(graph_nf_make(g, f, &nf));
 	r->center = from;
+	r->group = (int)g->ggroup[from];
 	if (f->k)
 		rc = yen(g, nf, from, to, dir, hop_of(f), f->k, f->max_len,
 			 &pv, &trunc);

@@ -65,6 +65,7 @@ int gdb_graph_pathway_subgraph(const gdb_graph *g, uint32_t pw,
 	if (pw >= g->P || !gdb_graph_pathway_in(g, pw, f->net))
 		return -ENOENT;
 	r->pw1 = pw;
+	r->group = (int)g->pgroup[pw];
 	GDB_TRY(graph_nf_make(g, f, &nf));
 	rc = pw_members(g, pw, f->net, &mem, &n);
 	if (rc < 0)
@@ -112,6 +113,7 @@ int gdb_graph_node_pathways(const gdb_graph *g, uint32_t node,
 	if (node >= g->G)
 		return -ENOENT;
 	r->center = node;
+	r->group = (int)g->ggroup[node];
 	for (uint32_t i = 0; i < g->nnets; i++) {
 		const graph_net *N = &g->nets[i];
 		uint32_t l = g->g2l[i][node];
@@ -217,6 +219,7 @@ int gdb_graph_crosstalk(const gdb_graph *g, uint32_t pw1, uint32_t pw2,
 	    !gdb_graph_pathway_in(g, pw2, f->net))
 		return -ENOENT;
 	r->pw1 = pw1;
+	r->group = (int)g->pgroup[pw1];
 	r->pw2 = pw2;
 	GDB_TRY(graph_nf_make(g, f, &nf));
 	rc = -ENOMEM;
@@ -324,6 +327,7 @@ static int row_cmp(const void *x, const void *y, void *arg)
 typedef struct enr {
 	const gdb_graph *g;
 	const gdb_graph_filter *f;
+	uint32_t grp;		/* the species group tested */
 	uint8_t *inuni;		/* per node: 1 in the universe, 2 listed */
 	uint32_t *list, nl;	/* the list's distinct nodes in the universe */
 	uint32_t N;		/* universe size */
@@ -332,9 +336,42 @@ typedef struct enr {
 	uint32_t *inv;		/* pathway id order */
 } enr;
 
+/* Network i counts: selected, and of the species tested. */
 static int enr_net(const enr *e, uint32_t i)
 {
-	return e->f->net < 0 || (uint32_t)e->f->net == i;
+	return (e->f->net < 0 || (uint32_t)e->f->net == i) &&
+	       e->g->nets[i].group == e->grp;
+}
+
+/*
+ * The species group to test: the network's when one is named, else the
+ * group that holds the most of the list's names (ties: the group of the
+ * earlier network), so a universe never mixes species.
+ */
+static int enr_group(const gdb_graph *g, const gdb_graph_filter *f,
+		     const char *const *names, uint32_t n, uint32_t *grp)
+{
+	uint32_t *cnt, best = 0;
+
+	*grp = 0;
+	if (f->net >= 0) {
+		*grp = g->nets[f->net].group;
+		return 0;
+	}
+	if (g->ngroups < 2)
+		return 0;
+	cnt = calloc(g->ngroups, 4);
+	if (!cnt)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++)
+		for (uint32_t k = 0; k < g->ngroups; k++)
+			cnt[k] += graph_lookup(g, names[i], -1, (int)k) >= 0;
+	for (uint32_t k = 1; k < g->ngroups; k++)
+		if (cnt[k] > cnt[best])
+			best = k;
+	free(cnt);
+	*grp = best;
+	return 0;
 }
 
 /* Universe: the nodes that are members of a pathway of the selected
@@ -362,9 +399,9 @@ static void enr_list(enr *e, const char *const *names, uint32_t n,
 {
 	r->list_size = n;
 	for (uint32_t i = 0; i < n; i++) {
-		int id = gdb_graph_lookup(e->g, names[i], -1);
+		int id = graph_lookup(e->g, names[i], -1, (int)e->grp);
 		if (id < 0 && e->f->net >= 0)
-			id = gdb_graph_lookup(e->g, names[i], e->f->net);
+			id = graph_lookup(e->g, names[i], e->f->net, -1);
 		if (id < 0)
 			continue;
 		r->list_mapped++;
@@ -518,6 +555,8 @@ int gdb_graph_enrich(const gdb_graph *g, const char *const *names, uint32_t n,
 	graph_result_init(r, "enrich", f);
 	if (f->net >= (int)g->nnets)
 		return -EINVAL;
+	GDB_TRY(enr_group(g, f, names, n, &e.grp));
+	r->group = (int)e.grp;
 	e.inuni = calloc((size_t)g->G + 1, 1);
 	e.list = malloc(((size_t)n + 1) * 4);
 	e.hits = calloc((size_t)g->P + 1, 4);

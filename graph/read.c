@@ -111,22 +111,27 @@ static int get_csr(const gdb_store *s, graph_net *N, const char *pre,
 	return 0;
 }
 
-static int open_net(const gdb_store *s, graph_net *N, char *err,
-		    size_t errlen)
+/* graph.meta: the counts, and (version 2) names and species. */
+static int open_meta(const gdb_store *s, graph_net *N, char *err,
+		     size_t errlen)
 {
 	const void *p;
 	const uint8_t *meta;
 	uint64_t l;
+	uint32_t flags;
 
 	GDB_TRY(get(s, N, "graph.meta", &p, UINT64_MAX, &l, err, errlen));
 	meta = p;
 	if (l < GRAPH_META_BYTES || memcmp(meta, GRAPH_MAGIC, 8))
 		return bad(err, errlen, N, "graph.meta", "bad magic or size");
-	if (gdb_get_le32(meta + 8) != GRAPH_VERSION) {
+	N->version = gdb_get_le32(meta + 8);
+	if (N->version < 1 || N->version > GRAPH_VERSION) {
 		gdb_seterr(err, errlen, "graph network %s: version %u not "
-			   "understood", N->name, gdb_get_le32(meta + 8));
+			   "understood (this build reads 1 to %u)", N->name,
+			   N->version, GRAPH_VERSION);
 		return GDB_EVERSION;
 	}
+	flags = gdb_get_le32(meta + 12);
 	N->n = gdb_get_le32(meta + 16);
 	N->ntypes = gdb_get_le32(meta + 20);
 	N->m = gdb_get_le64(meta + 24);
@@ -141,8 +146,33 @@ static int open_net(const gdb_store *s, graph_net *N, char *err,
 	if (N->n > 0x7fffffffu || N->m > GRAPH_EID_MASK ||
 	    N->nchan > GDB_GRAPH_MAX_CHANNELS || N->ntypes > 65536 ||
 	    (N->nslots & (N->nslots - 1)) || N->nkeys > N->nslots ||
-	    (N->nkeys && N->nkeys * 2 > N->nslots) || N->nkeys < N->n)
+	    (N->nkeys && N->nkeys * 2 > N->nslots) || N->nkeys < N->n ||
+	    (flags & ~GRAPH_META_ICASE) || (N->version == 1 && flags))
 		return bad(err, errlen, N, "graph.meta", "counts out of range");
+	/* Version 1 networks were built and joined without case, of no
+	 * recorded species; they are read so. */
+	N->icase = N->version == 1 || (flags & GRAPH_META_ICASE);
+	N->taxon = N->version == 1 ? 0 : gdb_get_le32(meta + 76);
+	N->species = "";
+	if (N->version >= 2) {
+		GDB_TRY(get(s, N, "graph.species", &p, UINT64_MAX, &l, err,
+			    errlen));
+		if (!l || ((const char *)p)[l - 1] ||
+		    memchr(p, 0, l - 1) || l > 256)
+			return bad(err, errlen, N, "graph.species",
+				   "not one string");
+		N->species = p;
+	}
+	return 0;
+}
+
+/* Node kinds, names, aliases and the lookup index. */
+static int open_nodes(const gdb_store *s, graph_net *N, char *err,
+		      size_t errlen)
+{
+	const void *p;
+	uint64_t l;
+
 	GDB_TRY(get(s, N, "node.kind", &p, N->n, NULL, err, errlen));
 	N->kind = p;
 	GDB_TRY(get_strings(s, N, "node.name.off", "node.name.str", N->n,
@@ -173,8 +203,18 @@ static int open_net(const gdb_store *s, graph_net *N, char *err,
 	for (uint32_t i = 0; i < N->nkeys; i++)
 		if (N->key_node[i] >= N->n)
 			return bad(err, errlen, N, "index.node", "bad node");
-	GDB_TRY(get_strings(s, N, "index.key.off", "index.key.str", N->nkeys,
-			    &N->key_off, &N->key_str, err, errlen));
+	return get_strings(s, N, "index.key.off", "index.key.str", N->nkeys,
+			   &N->key_off, &N->key_str, err, errlen);
+}
+
+/* The edge columns, their string tables and the score channels. */
+static int open_edges(const gdb_store *s, graph_net *N, char *err,
+		      size_t errlen)
+{
+	const void *p;
+	uint64_t l, at = 0;
+	const char *c;
+
 	GDB_TRY(get_strings(s, N, "type.off", "type.str", N->ntypes,
 			    &N->type_off, &N->type_str, err, errlen));
 	GDB_TRY(get_strings(s, N, "evid.off", "evid.str", N->nevid,
@@ -198,17 +238,14 @@ static int open_net(const gdb_store *s, graph_net *N, char *err,
 		    !(N->conf[e] >= 0.0f && N->conf[e] <= 1.0f))
 			return bad(err, errlen, N, "edge.*", "value out of range");
 	GDB_TRY(get(s, N, "chan.names", &p, UINT64_MAX, &l, err, errlen));
-	{
-		const char *c = p;
-		uint64_t at = 0;
-		for (uint32_t i = 0; i < N->nchan; i++) {
-			const char *z = at < l ? memchr(c + at, 0, l - at) : NULL;
-			if (!z)
-				return bad(err, errlen, N, "chan.names",
-					   "not terminated");
-			N->chan_names[i] = c + at;
-			at = (uint64_t)(z - c) + 1;
-		}
+	c = p;
+	for (uint32_t i = 0; i < N->nchan; i++) {
+		const char *z = at < l ? memchr(c + at, 0, l - at) : NULL;
+		if (!z)
+			return bad(err, errlen, N, "chan.names",
+				   "not terminated");
+		N->chan_names[i] = c + at;
+		at = (uint64_t)(z - c) + 1;
 	}
 	GDB_TRY(get(s, N, "edge.chan", &p, N->m * N->nchan * 2, NULL, err,
 		    errlen));
@@ -216,8 +253,17 @@ static int open_net(const gdb_store *s, graph_net *N, char *err,
 	GDB_TRY(get_csr(s, N, "out", N->nout, &N->out_off, &N->out_nbr,
 			&N->out_eid, &N->out_conf, &N->out_ndirected, err,
 			errlen));
-	GDB_TRY(get_csr(s, N, "in", N->nin, &N->in_off, &N->in_nbr,
-			&N->in_eid, &N->in_conf, NULL, err, errlen));
+	return get_csr(s, N, "in", N->nin, &N->in_off, &N->in_nbr, &N->in_eid,
+		       &N->in_conf, NULL, err, errlen);
+}
+
+/* Pathway ids, titles and memberships (both ways). */
+static int open_pathways(const gdb_store *s, graph_net *N, char *err,
+			 size_t errlen)
+{
+	const void *p;
+	uint64_t l;
+
 	GDB_TRY(get_strings(s, N, "pw.id.off", "pw.id.str", N->npw,
 			    &N->pwid_off, &N->pwid_str, err, errlen));
 	GDB_TRY(get(s, N, "pw.title.off", &p, ((uint64_t)N->npw + 1) * 8, NULL,
@@ -256,213 +302,13 @@ static int open_net(const gdb_store *s, graph_net *N, char *err,
 	return 0;
 }
 
-/* Local name of node u in network N, and its length. */
-static const char *lname(const graph_net *N, uint32_t u, size_t *len)
+static int open_net(const gdb_store *s, graph_net *N, char *err,
+		    size_t errlen)
 {
-	*len = (size_t)(N->name_off[u + 1] - N->name_off[u] - 1);
-	return N->name_str + N->name_off[u];
-}
-
-static int icase_cmp(const char *a, const char *b)
-{
-	for (;; a++, b++) {
-		int x = (uint8_t)*a, y = (uint8_t)*b;
-		if (x >= 'A' && x <= 'Z')
-			x += 32;
-		if (y >= 'A' && y <= 'Z')
-			y += 32;
-		if (x != y || !x)
-			return x - y;
-	}
-}
-
-static int name_order(const void *x, const void *y, void *arg)
-{
-	const gdb_graph *g = arg;
-	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-	int c = icase_cmp(g->gname[a], g->gname[b]);
-
-	if (!c)
-		c = strcmp(g->gname[a], g->gname[b]);
-	return c ? c : (a < b ? -1 : a > b);
-}
-
-static int pw_order(const void *x, const void *y, void *arg)
-{
-	const gdb_graph *g = arg;
-	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-	int c = icase_cmp(g->pid[a], g->pid[b]);
-
-	if (!c)
-		c = strcmp(g->pid[a], g->pid[b]);
-	return c ? c : (a < b ? -1 : a > b);
-}
-
-static uint32_t pow2_at_least(uint64_t n)
-{
-	uint32_t p = 16;
-
-	while (p < n * 2 && p < 0x80000000u)
-		p *= 2;
-	return p;
-}
-
-static int join_nodes(gdb_graph *g)
-{
-	uint64_t total = 0;
-
-	for (uint32_t i = 0; i < g->nnets; i++)
-		total += g->nets[i].n;
-	if (total > 0x7fffffffu)
-		return -E2BIG;
-	g->gmask = pow2_at_least(total) - 1;
-	g->gslot = calloc((size_t)g->gmask + 1, 4);
-	g->gname = malloc((size_t)(total ? total : 1) * sizeof(char *));
-	g->gname_len = malloc((size_t)(total ? total : 1) * 4);
-	g->gkind = malloc((size_t)(total ? total : 1));
-	if (!g->gslot || !g->gname || !g->gname_len || !g->gkind)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < g->nnets; i++) {
-		graph_net *N = &g->nets[i];
-		N->l2g = malloc((size_t)(N->n ? N->n : 1) * 4);
-		if (!N->l2g)
-			return -ENOMEM;
-		for (uint32_t u = 0; u < N->n; u++) {
-			size_t len;
-			const char *nm = lname(N, u, &len);
-			uint32_t h = (uint32_t)graph_hash_icase(nm, len) &
-				     g->gmask;
-			uint32_t gid = GRAPH_NONE;
-			for (;; h = (h + 1) & g->gmask) {
-				uint32_t v = g->gslot[h];
-				if (!v)
-					break;
-				if (g->gname_len[v - 1] == len &&
-				    graph_eq_icase(g->gname[v - 1], nm, len)) {
-					gid = v - 1;
-					break;
-				}
-			}
-			if (gid == GRAPH_NONE) {
-				gid = g->G++;
-				g->gslot[h] = gid + 1;
-				g->gname[gid] = nm;
-				g->gname_len[gid] = (uint32_t)len;
-				g->gkind[gid] = N->kind[u] < GDB_GRAPH_NKINDS
-							? N->kind[u]
-							: GDB_GRAPH_OTHER;
-			}
-			N->l2g[u] = gid;
-		}
-	}
-	g->g2l = calloc(g->nnets ? g->nnets : 1, sizeof(uint32_t *));
-	if (!g->g2l)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < g->nnets; i++) {
-		graph_net *N = &g->nets[i];
-		g->g2l[i] = malloc((size_t)(g->G ? g->G : 1) * 4);
-		if (!g->g2l[i])
-			return -ENOMEM;
-		memset(g->g2l[i], 0xff, (size_t)g->G * 4);
-		for (uint32_t u = 0; u < N->n; u++)
-			g->g2l[i][N->l2g[u]] = u;
-	}
-	g->byrank = malloc((size_t)(g->G ? g->G : 1) * 4);
-	g->rank = malloc((size_t)(g->G ? g->G : 1) * 4);
-	if (!g->byrank || !g->rank)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < g->G; i++)
-		g->byrank[i] = i;
-	graph_qsort_r(g->byrank, g->G, 4, name_order, g);
-	for (uint32_t i = 0; i < g->G; i++)
-		g->rank[g->byrank[i]] = i;
-	return 0;
-}
-
-static int join_pathways(gdb_graph *g)
-{
-	uint64_t total = 0;
-	uint32_t *gp_of;	/* per (net, local) in order */
-	uint32_t *cnt;
-	uint64_t at = 0;
-
-	for (uint32_t i = 0; i < g->nnets; i++)
-		total += g->nets[i].npw;
-	g->pmask = pow2_at_least(total) - 1;
-	g->pslot = calloc((size_t)g->pmask + 1, 4);
-	g->pid = malloc((size_t)(total ? total : 1) * sizeof(char *));
-	g->ptitle = malloc((size_t)(total ? total : 1) * sizeof(char *));
-	gp_of = malloc((size_t)(total ? total : 1) * 4);
-	if (!g->pslot || !g->pid || !g->ptitle || !gp_of) {
-		free(gp_of);
-		return -ENOMEM;
-	}
-	for (uint32_t i = 0; i < g->nnets; i++) {
-		graph_net *N = &g->nets[i];
-		N->pw2g = malloc((size_t)(N->npw ? N->npw : 1) * 4);
-		if (!N->pw2g) {
-			free(gp_of);
-			return -ENOMEM;
-		}
-		for (uint32_t p = 0; p < N->npw; p++) {
-			const char *id = N->pwid_str + N->pwid_off[p];
-			size_t len = (size_t)(N->pwid_off[p + 1] -
-					      N->pwid_off[p] - 1);
-			uint32_t h = (uint32_t)graph_hash_icase(id, len) &
-				     g->pmask;
-			uint32_t gp = GRAPH_NONE;
-			for (;; h = (h + 1) & g->pmask) {
-				uint32_t v = g->pslot[h];
-				if (!v)
-					break;
-				if (strlen(g->pid[v - 1]) == len &&
-				    graph_eq_icase(g->pid[v - 1], id, len)) {
-					gp = v - 1;
-					break;
-				}
-			}
-			if (gp == GRAPH_NONE) {
-				gp = g->P++;
-				g->pslot[h] = gp + 1;
-				g->pid[gp] = id;
-				g->ptitle[gp] = "";
-			}
-			if (!*g->ptitle[gp])
-				g->ptitle[gp] =
-					N->pwtitle_str + N->pwtitle_off[p];
-			N->pw2g[p] = gp;
-			gp_of[at++] = gp;
-		}
-	}
-	g->pent_off = calloc((size_t)g->P + 1, 4);
-	g->pent_net = malloc((size_t)(total ? total : 1) * 4);
-	g->pent_local = malloc((size_t)(total ? total : 1) * 4);
-	cnt = calloc((size_t)g->P + 1, 4);
-	g->prank = malloc((size_t)(g->P ? g->P : 1) * 4);
-	if (!g->pent_off || !g->pent_net || !g->pent_local || !cnt ||
-	    !g->prank) {
-		free(gp_of);
-		free(cnt);
-		return -ENOMEM;
-	}
-	for (uint64_t i = 0; i < total; i++)
-		g->pent_off[gp_of[i] + 1]++;
-	for (uint32_t p = 0; p < g->P; p++)
-		g->pent_off[p + 1] += g->pent_off[p];
-	at = 0;
-	for (uint32_t i = 0; i < g->nnets; i++)
-		for (uint32_t p = 0; p < g->nets[i].npw; p++) {
-			uint32_t gp = gp_of[at++];
-			uint32_t k = g->pent_off[gp] + cnt[gp]++;
-			g->pent_net[k] = i;
-			g->pent_local[k] = p;
-		}
-	free(gp_of);
-	free(cnt);
-	for (uint32_t p = 0; p < g->P; p++)
-		g->prank[p] = p;
-	graph_qsort_r(g->prank, g->P, 4, pw_order, g);
-	return 0;
+	GDB_TRY(open_meta(s, N, err, errlen));
+	GDB_TRY(open_nodes(s, N, err, errlen));
+	GDB_TRY(open_edges(s, N, err, errlen));
+	return open_pathways(s, N, err, errlen);
 }
 
 int gdb_graph_open(const gdb_store *s, gdb_graph **out, char *err,
@@ -498,7 +344,7 @@ int gdb_graph_open(const gdb_store *s, gdb_graph **out, char *err,
 			goto fail;
 		g->nnets++;
 	}
-	if ((rc = join_nodes(g)) < 0 || (rc = join_pathways(g)) < 0) {
+	if ((rc = graph_join(g)) < 0) {
 		gdb_seterr(err, errlen, "opening graphs: %s", gdb_strerror(rc));
 		goto fail;
 	}
@@ -524,10 +370,13 @@ void gdb_graph_close(gdb_graph *g)
 	free(g->gslot);
 	free(g->gname);
 	free(g->gname_len);
+	free(g->ggroup);
 	free(g->gkind);
 	free(g->rank);
 	free(g->byrank);
 	free(g->pid);
+	free(g->pid_len);
+	free(g->pgroup);
 	free(g->ptitle);
 	free(g->pent_off);
 	free(g->pent_net);
@@ -569,6 +418,11 @@ void gdb_graph_network_stat(const gdb_graph *g, uint32_t net,
 	info->ntypes = N->ntypes;
 	info->npathways = N->npw;
 	info->nchannels = N->nchan;
+	info->version = N->version;
+	info->taxon = N->taxon;
+	info->species = N->species;
+	info->case_insensitive = N->icase;
+	info->group = N->group;
 }
 
 const char *gdb_graph_network_type(const gdb_graph *g, uint32_t net,
@@ -582,92 +436,6 @@ const char *gdb_graph_network_type(const gdb_graph *g, uint32_t net,
 uint32_t gdb_graph_nnodes(const gdb_graph *g)
 {
 	return g->G;
-}
-
-/* The local node with this name or alias in one network, or NONE. */
-static uint32_t net_lookup(const graph_net *N, const char *name, size_t len)
-{
-	uint32_t mask, h;
-
-	if (!N->nslots)
-		return GRAPH_NONE;
-	mask = N->nslots - 1;
-	h = (uint32_t)(graph_hash_icase(name, len) & mask);
-	for (uint32_t probes = 0; probes < N->nslots;
-	     probes++, h = (h + 1) & mask) {
-		uint32_t v = N->slot[h];
-		if (!v)
-			return GRAPH_NONE;
-		const uint64_t *o = &N->key_off[v - 1];
-		if (o[1] - o[0] - 1 == len &&
-		    graph_eq_icase(N->key_str + o[0], name, len))
-			return N->key_node[v - 1];
-	}
-	return GRAPH_NONE;
-}
-
-int gdb_graph_lookup(const gdb_graph *g, const char *name, int net)
-{
-	size_t len = strlen(name);
-
-	if (!len)
-		return -ENOENT;
-	if (net >= 0) {
-		uint32_t l;
-		if ((uint32_t)net >= g->nnets)
-			return -ENOENT;
-		l = net_lookup(&g->nets[net], name, len);
-		return l == GRAPH_NONE ? -ENOENT : (int)g->nets[net].l2g[l];
-	}
-	if (g->G) {
-		uint32_t h = (uint32_t)graph_hash_icase(name, len) & g->gmask;
-		for (;; h = (h + 1) & g->gmask) {
-			uint32_t v = g->gslot[h];
-			if (!v)
-				break;
-			if (g->gname_len[v - 1] == len &&
-			    graph_eq_icase(g->gname[v - 1], name, len))
-				return (int)(v - 1);
-		}
-	}
-	for (uint32_t i = 0; i < g->nnets; i++) {
-		uint32_t l = net_lookup(&g->nets[i], name, len);
-		if (l != GRAPH_NONE)
-			return (int)g->nets[i].l2g[l];
-	}
-	return -ENOENT;
-}
-
-const char *gdb_graph_node_name(const gdb_graph *g, uint32_t node)
-{
-	return node < g->G ? g->gname[node] : "";
-}
-
-unsigned gdb_graph_node_kind(const gdb_graph *g, uint32_t node)
-{
-	return node < g->G ? g->gkind[node] : GDB_GRAPH_OTHER;
-}
-
-uint32_t gdb_graph_node_rank(const gdb_graph *g, uint32_t node)
-{
-	return g->rank[node];
-}
-
-int gdb_graph_node_aliases(const gdb_graph *g, uint32_t net, uint32_t node,
-			   const char **buf, size_t *len)
-{
-	const graph_net *N;
-	uint32_t l;
-
-	if (net >= g->nnets || node >= g->G)
-		return -ENOENT;
-	N = &g->nets[net];
-	l = g->g2l[net][node];
-	if (l == GRAPH_NONE)
-		return -ENOENT;
-	*buf = N->alias_str + N->alias_off[l];
-	*len = (size_t)(N->alias_off[l + 1] - N->alias_off[l]);
-	return 0;
 }
 
 void gdb_graph_edge_get(const gdb_graph *g, gdb_graph_eref r,
@@ -690,51 +458,6 @@ void gdb_graph_edge_get(const gdb_graph *g, gdb_graph_eref r,
 		e->chan_names[c] = N->chan_names[c];
 		e->chan[c] = N->chan[(uint64_t)i * N->nchan + c];
 	}
-}
-
-uint32_t gdb_graph_npathways(const gdb_graph *g)
-{
-	return g->P;
-}
-
-int gdb_graph_pathway_find(const gdb_graph *g, const char *id)
-{
-	size_t len = strlen(id);
-	uint32_t h;
-
-	if (!g->P || !len)
-		return -ENOENT;
-	h = (uint32_t)graph_hash_icase(id, len) & g->pmask;
-	for (;; h = (h + 1) & g->pmask) {
-		uint32_t v = g->pslot[h];
-		if (!v)
-			return -ENOENT;
-		if (strlen(g->pid[v - 1]) == len &&
-		    graph_eq_icase(g->pid[v - 1], id, len))
-			return (int)(v - 1);
-	}
-}
-
-const char *gdb_graph_pathway_id(const gdb_graph *g, uint32_t pw)
-{
-	return pw < g->P ? g->pid[pw] : "";
-}
-
-const char *gdb_graph_pathway_title(const gdb_graph *g, uint32_t pw)
-{
-	return pw < g->P ? g->ptitle[pw] : "";
-}
-
-int gdb_graph_pathway_in(const gdb_graph *g, uint32_t pw, int net)
-{
-	if (pw >= g->P)
-		return 0;
-	if (net < 0)
-		return 1;
-	for (uint32_t k = g->pent_off[pw]; k < g->pent_off[pw + 1]; k++)
-		if (g->pent_net[k] == (uint32_t)net)
-			return 1;
-	return 0;
 }
 
 /* ------------------------------------------------------------- filters */
@@ -887,8 +610,8 @@ int graph_nf_make(const gdb_graph *g, const gdb_graph_filter *f,
 		}
 		for (uint32_t t = 0; t < N->ntypes; t++)
 			for (unsigned k = 0; k < f->ntypes; k++)
-				if (!icase_cmp(N->type_str + N->type_off[t],
-					       f->types[k]))
+				if (!graph_icase_cmp(N->type_str + N->type_off[t],
+						     f->types[k]))
 					nf[i].typeok[t] = 1;
 	}
 	*out = nf;

@@ -378,6 +378,28 @@ static const char *net_label(const gdb_graph *g, int net)
 	return net >= 0 ? gdb_graph_network_name(g, (uint32_t)net) : "all";
 }
 
+int graph_covers(const gdb_graph *g, const gdb_graph_result *r, uint32_t net)
+{
+	return (r->network < 0 || (uint32_t)r->network == net) &&
+	       (r->group < 0 || g->nets[net].group == (uint32_t)r->group);
+}
+
+void graph_put_covered(graph_buf *b, const gdb_graph *g,
+		       const gdb_graph_result *r, const char *sep,
+		       void (*str)(graph_buf *, const char *))
+{
+	int first = 1;
+
+	for (uint32_t i = 0; i < g->nnets; i++) {
+		if (!graph_covers(g, r, i))
+			continue;
+		if (!first)
+			graph_buf_puts(b, sep);
+		first = 0;
+		str(b, g->nets[i].name);
+	}
+}
+
 void graph_json_filter(graph_buf *b, const gdb_graph *g,
 		       const gdb_graph_result *r)
 {
@@ -385,6 +407,9 @@ void graph_json_filter(graph_buf *b, const gdb_graph *g,
 
 	graph_buf_puts(b, "\"network\": ");
 	graph_buf_json_str(b, net_label(g, r->network));
+	graph_buf_puts(b, ", \"networks\": [");
+	graph_put_covered(b, g, r, ", ", graph_buf_json_str);
+	graph_buf_puts(b, "]");
 	if (!f)
 		return;
 	graph_buf_puts(b, ", \"filter\": {\"min_conf\": ");
@@ -567,6 +592,42 @@ static int render_drawing(graph_buf *b, const gdb_graph *g,
 	return rc;
 }
 
+/*
+ * A query's TSV with a last column "networks": the networks the answer
+ * covers, on every row (pandas and cut read it as any column). The
+ * writer's lines are copied with the column put before each newline.
+ */
+static int render_tsv_covered(graph_buf *b, const gdb_graph *g,
+			      const gdb_graph_result *r, enum graph_qkind k)
+{
+	graph_buf t = {0}, cov = {0};
+	int rc;
+
+	t.max = b->max;
+	rc = graph_render_tsv(&t, g, r, k);
+	graph_buf_put(&cov, "\t", 1);
+	graph_put_covered(&cov, g, r, ",", graph_buf_tsv_str);
+	if (rc == 0 && !(rc = t.err) && !(rc = cov.err)) {
+		const char *p = t.p, *end = t.p + t.len;
+		int header = 1;
+		while (p < end && !b->err) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+			graph_buf_put(b, p, n);
+			if (header)
+				graph_buf_puts(b, "\tnetworks");
+			else
+				graph_buf_put(b, cov.p, cov.len);
+			graph_buf_put(b, "\n", 1);
+			header = 0;
+			p += n + 1;
+		}
+	}
+	gdb_buf_free(&t);
+	gdb_buf_free(&cov);
+	return rc;
+}
+
 int gdb_graph_render(const gdb_graph *g, const gdb_graph_result *r, int fmt,
 		     size_t max, char **out, size_t *len)
 {
@@ -578,7 +639,7 @@ int gdb_graph_render(const gdb_graph *g, const gdb_graph_result *r, int fmt,
 	if (fmt == GDB_GRAPH_JSON)
 		rc = graph_render_json(&b, g, r, k);
 	else if (fmt == GDB_GRAPH_TSV)
-		rc = graph_render_tsv(&b, g, r, k);
+		rc = render_tsv_covered(&b, g, r, k);
 	else if (fmt >= GDB_GRAPH_CYJS && fmt <= GDB_GRAPH_SIF)
 		rc = drawable(k) ? render_drawing(&b, g, r, fmt) : -EINVAL;
 	else

@@ -123,7 +123,9 @@ static const char GRAPHML_GRAPH_KEYS[] =
 	"  <key id=\"total_edges\" for=\"graph\" "
 	"attr.name=\"total_edges\" attr.type=\"long\"/>\n"
 	"  <key id=\"truncated\" for=\"graph\" attr.name=\"truncated\" "
-	"attr.type=\"boolean\"/>\n";
+	"attr.type=\"boolean\"/>\n"
+	"  <key id=\"networks\" for=\"graph\" attr.name=\"networks\" "
+	"attr.type=\"string\"/>\n";
 
 /* Every <key>, the <graph> element and its data. */
 static void graphml_head(graph_buf *b, const gdb_graph *g,
@@ -159,6 +161,9 @@ static void graphml_head(graph_buf *b, const gdb_graph *g,
 		(unsigned long long)r->total_nodes,
 		(unsigned long long)r->total_edges,
 		r->truncated ? "true" : "false");
+	graph_buf_puts(b, "    <data key=\"networks\">");
+	graph_put_covered(b, g, r, ",", graph_buf_xml_str);
+	graph_buf_puts(b, "</data>\n");
 }
 
 static void graphml_edge(graph_buf *b, const gdb_graph *g, uint64_t i,
@@ -230,6 +235,23 @@ out:
 
 /* ---------------------------------------------------------------- DOT */
 
+/* A network name in a // comment (no newline can end it early) and in a
+ * quoted string (without its quotes). */
+static void dot_comment(graph_buf *b, const char *s)
+{
+	for (const char *p = s; *p; p++)
+		graph_buf_put(b, *p == '\n' || *p == '\r' ? " " : p, 1);
+}
+
+static void dot_body(graph_buf *b, const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			graph_buf_put(b, "\\", 1);
+		graph_buf_put(b, *p == '\n' || *p == '\r' ? " " : p, 1);
+	}
+}
+
 static void dot_node(graph_buf *b, const gdb_graph *g, uint32_t v, int32_t d)
 {
 	unsigned k = gdb_graph_node_kind(g, v);
@@ -292,16 +314,20 @@ void graph_render_dot(graph_buf *b, const gdb_graph *g,
 	graph_buf_puts(b, "digraph ");
 	graph_buf_dot_str(b, graph_result_name(g, r, name, sizeof(name)));
 	graph_buf_printf(b, " {\n  // query=%s limit=%lld total_nodes=%llu "
-			 "total_edges=%llu truncated=%s\n",
+			 "total_edges=%llu truncated=%s\n  // networks: ",
 			 r->query,
 			 r->limit == UINT64_MAX ? -1LL : (long long)r->limit,
 			 (unsigned long long)r->total_nodes,
 			 (unsigned long long)r->total_edges,
 			 r->truncated ? "true" : "false");
-	graph_buf_puts(b, "  graph [label=");
+	graph_put_covered(b, g, r, ", ", dot_comment);
+	graph_buf_puts(b, "\n  graph [label=");
 	graph_buf_dot_str(b, name);
-	graph_buf_printf(b, ", truncated=\"%s\"];\n",
+	graph_buf_printf(b, ", truncated=\"%s\", networks=",
 			 r->truncated ? "true" : "false");
+	graph_buf_put(b, "\"", 1);
+	graph_put_covered(b, g, r, ",", dot_body);
+	graph_buf_puts(b, "\"];\n");
 	graph_buf_puts(b, "  node [shape=box, style=rounded];\n");
 	for (uint32_t i = 0; i < w->n && !b->err; i++)
 		dot_node(b, g, w->v[i], w->d[i]);

@@ -145,7 +145,18 @@ graph_edge_ahead(const gdb_graph *g, const gdb_graph_eref *e, uint64_t i,
 
 /* ------------------------------------------------------ shared pieces */
 
-/* "network": ..., "filter": {...} of a result (no braces). */
+/*
+ * Which networks a result covers: those the filter selects (r->network,
+ * -1 all) that are of the answer's species group (r->group, -1 any).
+ * Every format states them (docs/GRAPH.md "Joining networks").
+ */
+int graph_covers(const gdb_graph *g, const gdb_graph_result *r, uint32_t net);
+/* The covered networks' names joined by sep, each through str. */
+void graph_put_covered(graph_buf *b, const gdb_graph *g,
+		       const gdb_graph_result *r, const char *sep,
+		       void (*str)(graph_buf *, const char *));
+
+/* "network": ..., "networks": [...], "filter": {...} (no braces). */
 void graph_json_filter(graph_buf *b, const gdb_graph *g,
 		       const gdb_graph_result *r);
 /* "key": v, or null for "no limit". */

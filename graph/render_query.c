@@ -180,9 +180,11 @@ static int json_subgraph(graph_buf *b, const gdb_graph *g,
 	return 0;
 }
 
-static int tsv_hop(graph_buf *b, const gdb_graph *g, const gdb_graph_result *r)
+/* node, a number per node (r->dist), kind: k-hop distances, degrees. */
+static int tsv_node_number(graph_buf *b, const gdb_graph *g,
+			   const gdb_graph_result *r, const char *header)
 {
-	graph_buf_puts(b, "node\tdistance\tkind\n");
+	graph_buf_puts(b, header);
 	for (uint32_t i = 0; i < r->nnodes && !b->err; i++) {
 		graph_buf_tsv_str(b, gdb_graph_node_name(g, r->nodes[i]));
 		graph_buf_put(b, "\t", 1);
@@ -190,6 +192,11 @@ static int tsv_hop(graph_buf *b, const gdb_graph *g, const gdb_graph_result *r)
 		tsv_kind(b, g, r->nodes[i]);
 	}
 	return 0;
+}
+
+static int tsv_hop(graph_buf *b, const gdb_graph *g, const gdb_graph_result *r)
+{
+	return tsv_node_number(b, g, r, "node\tdistance\tkind\n");
 }
 
 /* Edge rows: pathway subgraphs and crosstalk. */
@@ -528,14 +535,7 @@ static int json_degree(graph_buf *b, const gdb_graph *g,
 static int tsv_degree(graph_buf *b, const gdb_graph *g,
 		      const gdb_graph_result *r)
 {
-	graph_buf_puts(b, "node\tdegree\tkind\n");
-	for (uint32_t i = 0; i < r->nnodes && !b->err; i++) {
-		graph_buf_tsv_str(b, gdb_graph_node_name(g, r->nodes[i]));
-		graph_buf_put(b, "\t", 1);
-		graph_put_i64(b, r->dist[i]);
-		tsv_kind(b, g, r->nodes[i]);
-	}
-	return 0;
+	return tsv_node_number(b, g, r, "node\tdegree\tkind\n");
 }
 
 /* --------------------------------------------------------- dispatching */
@@ -693,6 +693,32 @@ int gdb_graph_render_info(const gdb_graph *g, uint32_t node, int net,
 
 /* -------------------------------------------------------- networks.json */
 
+/* "taxon", "species", "names" and the networks network i joins. */
+static void net_species(graph_buf *b, const gdb_graph *g, uint32_t i)
+{
+	const graph_net *N = &g->nets[i];
+	int first = 1;
+
+	if (N->taxon)
+		graph_buf_printf(b, "\"taxon\": %u, \"species\": ", N->taxon);
+	else
+		graph_buf_puts(b, "\"taxon\": null, \"species\": ");
+	if (*N->species)
+		graph_buf_json_str(b, N->species);
+	else
+		graph_buf_puts(b, "null");
+	graph_buf_printf(b, ", \"names\": \"%s\", \"joins\": [",
+			 N->icase ? "case-insensitive" : "exact");
+	for (uint32_t j = 0; j < g->nnets; j++) {
+		if (j == i || g->nets[j].group != N->group)
+			continue;
+		graph_buf_puts(b, first ? "" : ", ");
+		first = 0;
+		graph_buf_json_str(b, g->nets[j].name);
+	}
+	graph_buf_puts(b, "]");
+}
+
 int gdb_graph_render_networks(const gdb_graph *g, size_t max, char **out,
 			      size_t *len)
 {
@@ -719,7 +745,9 @@ int gdb_graph_render_networks(const gdb_graph *g, size_t max, char **out,
 				graph_buf_puts(&b, ", ");
 			graph_buf_json_str(&b, N->chan_names[c]);
 		}
-		graph_buf_puts(&b, "]}");
+		graph_buf_puts(&b, "], ");
+		net_species(&b, g, i);
+		graph_buf_puts(&b, "}");
 	}
 	graph_buf_puts(&b, g->nnets ? "\n]}\n" : "]}\n");
 	return graph_render_finish(&b, out, len);

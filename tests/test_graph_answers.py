@@ -1,6 +1,7 @@
 """The bytes of /graph answers, recorded: a store built from tests/data and
 two generated networks (a mixed directed/undirected graph and STRING files
-with score channels, joined to the real ones by case-insensitive names) is
+with score channels, both human and imported with case-insensitive names,
+so they join each other; the real ones are of no stated species) is
 asked the corpus of tests/graph_answers.py (every query kind and format,
 filters, truncating limits, one-network views), and each kind's answers
 must hash to the digest in tests/data/graph/answers.sha256.
@@ -86,8 +87,9 @@ def astore(genomedb, tmp_path_factory):
             ("toy", [GC.data_file("toy_pathway.kgml")], ()),
             ("ecoli", [GC.data_file("e_coli_core.xml")], ()),
             ("mixed", [mixed], ("--format", "tsv", "--columns",
-                                "source=1,target=2,type=3,confidence=4,directed=5", "--header")),
-            ("string", list(string_files(str(d))), ())]
+                                "source=1,target=2,type=3,confidence=4,directed=5", "--header",
+                                "--species", "9606", "--case-insensitive")),
+            ("string", list(string_files(str(d))), ("--case-insensitive",))]
     for net, files, args in jobs:
         r = U.gdb("import", "graph", s, "--network", net, *files, "--quiet", *args)
         assert r.rc == 0, r

@@ -32,6 +32,7 @@ typedef struct files {
 	char how[8][320];
 	unsigned nhow, how_n[8];
 	uint64_t skipped;	/* references to undefined entries */
+	int icase;		/* --case-insensitive */
 } files;
 
 typedef struct file_arg {
@@ -120,11 +121,21 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: genomedb import graph STORE --network NAME FILE... "
-		"[--format F] [--strict] [--quiet]\n"
+		"[--format F]\n"
+		"       [--species S] [--case-insensitive] [--strict] "
+		"[--quiet]\n"
 		"  F: sif, string, biogrid, kgml, sbml, gmt, tsv (guessed from "
 		"the content when omitted)\n"
 		"  several FILEs make one network (STRING links + protein.info "
 		"+ aliases; several KGML pathways)\n"
+		"  S: the species of the names (9606, human, Homo sapiens, hsa; "
+		"default: what the\n"
+		"     files say, KGML org or STRING ids, else unknown): "
+		"networks of different species\n"
+		"     never share a node\n"
+		"  --case-insensitive: names match without case (TP53 = tp53), "
+		"here and when joining\n"
+		"     other networks of the species (default: exactly)\n"
 		"  tsv:  --columns source=1,target=2[,type=N][,confidence=N]"
 		"[,directed=N][,evidence=N]\n"
 		"        (numbers are 1-based; names refer to a header row)\n"
@@ -160,6 +171,10 @@ static int parse_args(int argc, char **argv, const char **store, files *fs,
 		} else if (!strcmp(a, "--directed") ||
 			   !strcmp(a, "--undirected")) {
 			o->directed = a[2] == 'd';
+		} else if (!strcmp(a, "--species") && i + 1 < argc) {
+			o->species = argv[++i];
+		} else if (!strcmp(a, "--case-insensitive")) {
+			o->case_insensitive = 1;
 		} else if (!strcmp(a, "--strict")) {
 			o->strict = 1;
 		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
@@ -198,7 +213,9 @@ static int run(const char *store, files *fs, gdb_graph_import *im)
 {
 	gdb_graph_builder *b = gdb_graph_import_builder(im);
 	gdb_txn *txn = NULL;
-	char err[2048], how[1024], skipped[128] = "";
+	char err[2048], how[1024], skipped[128] = "", species[320];
+	const char *label;
+	uint32_t taxon;
 	uint64_t nedges = 0, gen = 0, read_edges;
 	double t0 = tool_now();
 
@@ -222,6 +239,13 @@ static int run(const char *store, files *fs, gdb_graph_import *im)
 	if (tool_commit(&txn, fs->prov, fs->nprov, &gen) < 0)
 		return EXIT_FAIL;
 	how_read(fs, how, sizeof(how));
+	taxon = gdb_graph_import_species(im, &label);
+	if (taxon)
+		snprintf(species, sizeof(species), "species %u%s%s%s", taxon,
+			 *label ? " (" : "", label, *label ? ")" : "");
+	else
+		snprintf(species, sizeof(species), "species %s",
+			 *label ? label : "unknown");
 	if (fs->skipped)
 		snprintf(skipped, sizeof(skipped), "; %llu reference%s to "
 			 "undefined entries skipped (KGML; --strict refuses "
@@ -229,10 +253,11 @@ static int run(const char *store, files *fs, gdb_graph_import *im)
 			 fs->skipped == 1 ? "" : "s");
 	if (!fs->quiet)
 		fprintf(stderr,
-			"imported network '%s' (generation %llu) from %s: %u "
-			"nodes, %llu edges (%llu as read), %u pathways%s; "
-			"%.2f s, builder peak %.1f MB\n",
-			fs->net, (unsigned long long)gen, how,
+			"imported network '%s' (generation %llu) from %s, %s, "
+			"names %s: %u nodes, %llu edges (%llu as read), %u "
+			"pathways%s; %.2f s, builder peak %.1f MB\n",
+			fs->net, (unsigned long long)gen, how, species,
+			fs->icase ? "case-insensitive" : "exact",
 			gdb_graph_builder_nnodes(b), (unsigned long long)nedges,
 			(unsigned long long)read_edges,
 			gdb_graph_builder_npathways(b),
@@ -261,6 +286,7 @@ int cmd_import_graph(int argc, char **argv)
 		return rc;
 	o.on_file = on_file;
 	o.arg = &fs;
+	fs.icase = o.case_insensitive;
 	rc = gdb_graph_import_new(&o, &im, err, sizeof(err));
 	if (rc == GDB_EFORMAT) {
 		tool_err("%s", err);

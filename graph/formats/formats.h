@@ -45,6 +45,11 @@ typedef struct gf_imp {
 	char note[256];		/* what the parser decided ("header row,
 				 * column 3 as confidence"), for reports */
 	uint64_t skipped;	/* references to undefined entries skipped */
+	/* species: given (--species) or said by a file (KGML org, STRING
+	 * ids); both must agree, and every file */
+	uint32_t taxon;
+	int taxon_given;
+	char taxon_from[300];	/* "FILE (org hsa)" or "--species" */
 	/* options */
 	int strict;		/* such references are errors */
 	int directed;		/* -1: the format's rule */
@@ -89,6 +94,9 @@ int gf_edge(gf_imp *m, uint32_t a, uint32_t b, uint32_t type, int directed,
 	    double conf, const char *ev, const uint16_t *ch);
 /* An alias; "" and "-" are skipped. */
 int gf_alias(gf_imp *m, uint32_t id, const char *ns, const char *a);
+/* The input says its names are of species taxon (how: "org hsa"); an
+ * error if --species or an earlier input said another. */
+int gf_species(gf_imp *m, uint32_t taxon, const char *how);
 
 /* ---- XML (xml.c): a non-validating tokenizer into a flat list ---- */
 

@@ -343,6 +343,25 @@ int gf_alias(gf_imp *m, uint32_t id, const char *ns, const char *a)
 	return 0;
 }
 
+int gf_species(gf_imp *m, uint32_t taxon, const char *how)
+{
+	if (!taxon || taxon == m->taxon || (m->taxon_given && !m->taxon))
+		return 0;	/* nothing said, the same, or a species of
+				 * the user's own naming wins */
+	if (m->taxon) {
+		const char *a = gdb_graph_species_name(taxon);
+		const char *b = gdb_graph_species_name(m->taxon);
+		return gf_fail(m, "the file says species %u%s%s (%s), but %s "
+			       "says %u%s%s: a network holds one species",
+			       taxon, a ? " " : "", a ? a : "", how,
+			       m->taxon_from, m->taxon, b ? " " : "",
+			       b ? b : "");
+	}
+	m->taxon = taxon;
+	snprintf(m->taxon_from, sizeof(m->taxon_from), "%s (%s)", m->path, how);
+	return 0;
+}
+
 /* ------------------------------------------------------------ guessing */
 
 static int ends_with(const char *s, const char *suf)
@@ -562,6 +581,7 @@ struct gdb_graph_import {
 	const gdb_graph_import_opts *o;
 	gf_imp m;
 	const char *first;	/* the first input's name */
+	char label[256];	/* --species as normalised, or "" */
 };
 
 void gdb_graph_import_opts_init(gdb_graph_import_opts *o)
@@ -604,7 +624,23 @@ int gdb_graph_import_new(const gdb_graph_import_opts *o,
 		c->src = 1;
 	if (!c->dst)
 		c->dst = 2;
-	if (gdb_graph_builder_new(&im->m.b) < 0) {
+	if (o->species) {
+		uint32_t t;
+		if (gdb_graph_species_parse(o->species, &t, im->label,
+					    sizeof(im->label)) < 0) {
+			gdb_seterr(err, errlen, "--species '%s': expected a "
+				   "taxon id (9606), a name (human, Homo "
+				   "sapiens) or a KEGG code (hsa)", o->species);
+			gdb_graph_import_free(im);
+			return GDB_EFORMAT;
+		}
+		im->m.taxon = t;
+		im->m.taxon_given = 1;
+		snprintf(im->m.taxon_from, sizeof(im->m.taxon_from),
+			 "--species");
+	}
+	if (gdb_graph_builder_new(&im->m.b) < 0 ||
+	    gdb_graph_builder_names(im->m.b, o->case_insensitive) < 0) {
 		gdb_graph_import_free(im);
 		return -ENOMEM;
 	}
@@ -731,7 +767,22 @@ int gdb_graph_import_write(gdb_graph_import *im, gdb_txn *t,
 			   im->first ? im->first : network);
 		return GDB_EFORMAT;
 	}
+	GDB_TRY(gdb_graph_builder_species(
+		im->m.b, im->m.taxon,
+		im->m.taxon_given ? im->label
+				  : gdb_graph_species_name(im->m.taxon)));
 	GDB_TRY(gdb_txn_object_begin(t, GDB_OBJECT_SECTIONS, network, err,
 				     errlen));
 	return gdb_graph_builder_write(im->m.b, t, nedges, err, errlen);
+}
+
+uint32_t gdb_graph_import_species(const gdb_graph_import *im,
+				  const char **label)
+{
+	*label = im->m.taxon_given ? im->label
+		 : im->m.taxon	   ? gdb_graph_species_name(im->m.taxon)
+				   : NULL;
+	if (!*label)
+		*label = "";
+	return im->m.taxon;
 }

@@ -371,6 +371,18 @@ static int pathway(kgml *k)
 	if (!pwname || !*pwname)
 		return gf_fail(m, "<pathway> has no name");
 	k->pw = strncmp(pwname, "path:", 5) ? pwname : pwname + 5;
+	{
+		/* An organism's map names its species; reference maps (ko,
+		 * map, ec, rn) name none. */
+		const char *org = gf_xget(&k->d, 0, "org");
+		uint32_t taxon;
+		char how[64];
+		if (org && gdb_graph_species_kegg(org, &taxon) == 0) {
+			snprintf(how, sizeof(how), "org %.40s", org);
+			if (gf_species(m, taxon, how) < 0)
+				return -1;
+		}
+	}
 	if (gdb_graph_pathway_add(m->b, k->pw, gf_xget(&k->d, 0, "title"),
 				  &k->pid) < 0)
 		return gf_bfail(m, -EINVAL, "pathway name");

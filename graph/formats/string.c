@@ -49,6 +49,17 @@ int gf_detect_string_info(const gf_head *h)
 
 /* --------------------------------------------------------------- links */
 
+/* STRING ids are "<taxon>.<protein>": the species of the file. */
+static int taxon_prefix(gf_imp *m, const char *id)
+{
+	char *end;
+	unsigned long t = strtoul(id, &end, 10);
+
+	if (end == id || *end != '.' || !t || t > 0x7fffffffu)
+		return 0;
+	return gf_species(m, (uint32_t)t, "STRING taxon prefix");
+}
+
 static int parse_score(gf_imp *m, const char *s, const char *col, uint32_t *v)
 {
 	char *end;
@@ -111,7 +122,7 @@ int gf_parse_string_links(gf_imp *m)
 	links_hdr L;
 	uint32_t t;
 	size_t len;
-	int rc;
+	int rc, first = 1;
 
 	if (gf_header(m, &header) < 0 || links_header(m, header, &L) < 0 ||
 	    gf_type(m, "association", &t) < 0)
@@ -134,6 +145,9 @@ int gf_parse_string_links(gf_imp *m)
 			else
 				ch[L.chmap[i]] = (uint16_t)v;
 		}
+		if (first && taxon_prefix(m, f[0]) < 0)
+			return -1;
+		first = 0;
 		if (gf_node(m, f[0], GDB_GRAPH_PROTEIN, &a) < 0 ||
 		    gf_node(m, f[1], GDB_GRAPH_PROTEIN, &b) < 0 ||
 		    gf_edge(m, a, b, t, 0, cs / 1000.0, NULL,

@@ -26,6 +26,7 @@
 
 #include "fs/ns.h"
 #include "graph/graph.h"
+#include "graph/graph_int.h"	/* graph_builder_layout: old stores */
 #include "store/store.h"
 
 static int failures;
@@ -188,7 +189,7 @@ static int cmd_open(const char *store)
  *   duplicate A -> B activation 0.9 (dropped), B -- A binding both ways
  *   pathways P1 = {A, B, C}, P2 = {C, D}
  * and network "u": b -> e expression 0.7 (the same nodes as B and E:
- * names join case-insensitively).
+ * both networks are built with case-insensitive names, so they join so).
  */
 static int build(const char *dir)
 {
@@ -202,6 +203,7 @@ static int build(const char *dir)
 	CHECK(gdb_store_init(dir, err, sizeof(err)) == 0, "%s", err);
 	for (int net = 0; net < 2; net++) {
 		CHECK(gdb_graph_builder_new(&b) == 0, "new");
+		CHECK(gdb_graph_builder_names(b, 1) == 0, "names");
 		if (net == 0) {
 			CHECK(gdb_graph_node_add(b, "A", GDB_GRAPH_GENE, &A) == 1,
 			      "A");
@@ -276,6 +278,96 @@ static int build(const char *dir)
 		gdb_graph_builder_free(b);
 	}
 	return 0;
+}
+
+/* A builder with exact names (the default): case variants are distinct
+ * nodes, finds are exact, a rename to a case variant keeps the old name. */
+static void selftest_exact_builder(void)
+{
+	gdb_graph_builder *b;
+	uint32_t j1, j2, x;
+
+	CHECK(gdb_graph_builder_new(&b) == 0, "new");
+	CHECK(gdb_graph_node_add(b, "Jak1", GDB_GRAPH_GENE, &j1) == 1, "Jak1");
+	CHECK(gdb_graph_node_add(b, "JAK1", GDB_GRAPH_GENE, &j2) == 1 &&
+		      j2 != j1, "JAK1 is another node");
+	CHECK(gdb_graph_node_find(b, "jak1") == -ENOENT, "no loose find");
+	CHECK(gdb_graph_node_find(b, "JAK1") == (int)j2, "exact find");
+	CHECK(gdb_graph_builder_names(b, 1) == -EINVAL,
+	      "names fixed after the first node");
+	CHECK(gdb_graph_node_add(b, "tp53", GDB_GRAPH_GENE, &x) == 1, "tp53");
+	CHECK(gdb_graph_node_rename(b, x, "old", "TP53") == 0 &&
+		      gdb_graph_node_find(b, "tp53") == (int)x &&
+		      !strcmp(gdb_graph_node_name_of(b, x), "TP53"),
+	      "rename to a case variant keeps the old name as alias");
+	CHECK(gdb_graph_builder_species(b, 9606, "Homo sapiens") == 0 &&
+		      gdb_graph_builder_species(b, 1, "a\tb") == -EINVAL,
+	      "species");
+	gdb_graph_builder_free(b);
+}
+
+/* One network "name": a -- b, through a transaction (layout 1 or 2). */
+static void write_pair(const char *dir, const char *name, uint32_t layout,
+		       int icase, uint32_t taxon, const char *a, const char *b)
+{
+	gdb_graph_builder *bd;
+	gdb_txn *t;
+	gdb_provenance prov = {.target = name, .source = "test",
+			       .command = "test_graph"};
+	uint32_t x, y, ty;
+	char err[512];
+
+	CHECK(gdb_graph_builder_new(&bd) == 0, "new");
+	CHECK(graph_builder_layout(bd, layout) == 0, "layout");
+	if (layout != 1)
+		CHECK(gdb_graph_builder_names(bd, icase) == 0 &&
+			      gdb_graph_builder_species(bd, taxon, "") == 0,
+		      "names, species");
+	CHECK(gdb_graph_node_add(bd, a, GDB_GRAPH_GENE, &x) == 1 &&
+		      gdb_graph_node_add(bd, b, GDB_GRAPH_GENE, &y) == 1,
+	      "nodes");
+	ty = (uint32_t)gdb_graph_type_add(bd, "binding");
+	CHECK(gdb_graph_edge_add(bd, x, y, ty, 0, 1.0, NULL, NULL) == 0, "e");
+	CHECK(gdb_txn_begin(dir, &t, err, sizeof(err)) == 0, "%s", err);
+	CHECK(gdb_txn_object_begin(t, GDB_OBJECT_SECTIONS, name, err,
+				   sizeof(err)) == 0, "%s", err);
+	CHECK(gdb_graph_builder_write(bd, t, NULL, err, sizeof(err)) == 0,
+	      "%s", err);
+	CHECK(gdb_txn_provenance(t, &prov) == 0, "prov");
+	CHECK(gdb_txn_commit(t, NULL, err, sizeof(err)) == 0, "%s", err);
+	gdb_graph_builder_free(bd);
+}
+
+/*
+ * A store written before layout 2 (a version 1 network) is read: its names
+ * join without case, as they did, and it is of no species; a version 2
+ * network of another species joins nothing of it.
+ */
+static void selftest_old_layout(const char *dir)
+{
+	gdb_store *s;
+	gdb_graph *g;
+	gdb_graph_network_info info;
+	char err[512];
+
+	CHECK(gdb_store_init(dir, err, sizeof(err)) == 0, "%s", err);
+	write_pair(dir, "old", 1, 1, 0, "TP53", "MDM2");
+	write_pair(dir, "new", 2, 0, 0, "tp53", "EP300");
+	write_pair(dir, "human", 2, 0, 9606, "TP53", "MDM2");
+	CHECK(gdb_store_open(dir, 0, &s, err, sizeof(err)) == 0, "%s", err);
+	CHECK(gdb_graph_open(s, &g, err, sizeof(err)) == 0, "%s", err);
+	gdb_graph_network_stat(g, 0, &info);
+	CHECK(info.version == 1 && info.case_insensitive && !info.taxon,
+	      "old: version %u", info.version);
+	gdb_graph_network_stat(g, 1, &info);
+	CHECK(info.version == 2 && !info.case_insensitive, "new");
+	CHECK(gdb_graph_lookup(g, "tp53", 1) == gdb_graph_lookup(g, "TP53", 0),
+	      "the old network's names join without case");
+	CHECK(gdb_graph_lookup(g, "TP53", 2) != gdb_graph_lookup(g, "TP53", 0),
+	      "species 9606 joins nothing of unknown species");
+	CHECK(gdb_graph_nnodes(g) == 5, "%u nodes", gdb_graph_nnodes(g));
+	gdb_graph_close(g);
+	gdb_store_close(s);
 }
 
 static uint32_t id(const gdb_graph *g, const char *name)
@@ -603,7 +695,7 @@ static void selftest_conf_text(const char *dir)
 
 int main(int argc, char **argv)
 {
-	char dir[] = "/tmp/test_graph.XXXXXX", dir2[64] = "";
+	char dir[] = "/tmp/test_graph.XXXXXX", dir2[64] = "", dir3[64];
 	char cmd[512];
 
 	if (argc >= 3 && !strcmp(argv[1], "query"))
@@ -619,6 +711,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	rmdir(dir);
+	selftest_exact_builder();
 	build(dir);
 	if (!failures) {
 		selftest_queries(dir);
@@ -627,7 +720,10 @@ int main(int argc, char **argv)
 	strcat(dir2, dir);
 	strcat(dir2, ".conf");
 	selftest_conf_text(dir2);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", dir, dir2);
+	strcpy(dir3, dir);
+	strcat(dir3, ".v1");
+	selftest_old_layout(dir3);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s' '%s'", dir, dir2, dir3);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
 	if (failures) {
