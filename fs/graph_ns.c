@@ -324,6 +324,21 @@ static int enrich_file(const gctx *ctx, int net, char *name, char **data,
 	return rc;
 }
 
+/*
+ * A path below @<network> of a network left out at open: EIO, and a log
+ * line naming the network and the damaged section (the rest of /graph is
+ * served without it). Any other unknown network: ENOENT.
+ */
+static int damaged(const gdb_graph *g, const char *net, const char *path)
+{
+	const char *why;
+
+	if (!gdb_graph_network_damage(g, net, &why))
+		return -ENOENT;
+	gdb_log(GDB_LOG_ERROR, "graph: /graph/%s: %s", path, why);
+	return -EIO;
+}
+
 static int split_path(char *p, char **c, int max)
 {
 	int n = 0;
@@ -363,8 +378,10 @@ static int graph_resolve(void *vctx, const char *path, char **data,
 		return -ENOENT;
 	if (n && c[0][0] == '@') {
 		char *nm = c[0] + 1;
-		if (unescape(nm) < 0 || (net = gdb_graph_network_find(g, nm)) < 0)
+		if (unescape(nm) < 0)
 			return -ENOENT;
+		if ((net = gdb_graph_network_find(g, nm)) < 0)
+			return damaged(g, nm, path);
 		memmove(c, c + 1, (size_t)(n - 1) * sizeof(*c));
 		n--;
 	}
@@ -527,10 +544,17 @@ static int graph_list(void *vctx, const char *path,
 			"networks.json", "components.json", "components.tsv",
 			"degree.json", "degree.tsv"};
 		if (net < 0)
-			for (uint32_t i = 0; i < gdb_graph_nnetworks(g); i++) {
+			for (uint32_t i = 0; i < gdb_graph_nnetworks(g) +
+						     gdb_graph_ndamaged(g);
+			     i++) {
 				char nm[GDB_NAME_MAX + 2];
-				snprintf(nm, sizeof(nm), "@%s",
-					 gdb_graph_network_name(g, i));
+				const char *name = gdb_graph_network_name(g, i),
+					   *why;
+				if (!name)	/* damaged: listed, EIO */
+					gdb_graph_damaged(
+						g, i - gdb_graph_nnetworks(g),
+						&name, &why);
+				snprintf(nm, sizeof(nm), "@%s", name);
 				if (emit_escaped(emitf, arg, nm, 1))
 					return 0;
 			}
@@ -611,7 +635,14 @@ const gdb_ns_provider *gdb_graph_ns_create(const gdb_store *s, gdb_cache *c,
 		free(x);
 		return NULL;
 	}
-	if (!gdb_graph_nnetworks(x->g)) {
+	for (uint32_t i = 0; i < gdb_graph_ndamaged(x->g); i++) {
+		const char *name, *why;
+		rc = gdb_graph_damaged(x->g, i, &name, &why);
+		gdb_log(GDB_LOG_ERROR, "graph: %s (%s); /graph/@%s gives EIO, "
+			"the other networks are served without it", why,
+			gdb_strerror(rc), name);
+	}
+	if (!gdb_graph_nnetworks(x->g) && !gdb_graph_ndamaged(x->g)) {
 		gdb_graph_close(x->g);
 		free(x);
 		return NULL;

@@ -357,12 +357,14 @@ typedef struct gdb_graph gdb_graph;
  * gdb_graph_open - open every network of a store in place. Objects of kind
  * GDB_OBJECT_SECTIONS without a "graph.meta" section are not networks and
  * are skipped. Each network's sections are CRC-checked and validated
- * (sizes, offsets, ids in range) here, so queries trust them.
+ * (sizes, offsets, ids in range) here, so queries trust them. A network
+ * that fails (a damaged section, a layout this build does not read) is
+ * left out and listed by gdb_graph_damaged(); the others open and join
+ * without it, so damage stays with what is damaged.
  * @param s   borrowed; must outlive the reader
  * @param out out: the reader (also when the store has no network); close
  *            with gdb_graph_close()
- * @return 0; GDB_ECORRUPT / GDB_ECHECKSUM / GDB_EVERSION with the network
- *         and section in err; -ENOMEM
+ * @return 0; -ENOMEM, -E2BIG (more than 2^31 nodes in all)
  */
 GDB_MUST_CHECK int gdb_graph_open(const gdb_store *s, gdb_graph **out,
 				  char *err, size_t errlen);
@@ -370,6 +372,19 @@ GDB_MUST_CHECK int gdb_graph_open(const gdb_store *s, gdb_graph **out,
 void gdb_graph_close(gdb_graph *g);
 
 uint32_t gdb_graph_nnetworks(const gdb_graph *g);
+/* Networks left out at open, and why. */
+uint32_t gdb_graph_ndamaged(const gdb_graph *g);
+/*
+ * gdb_graph_damaged - damaged network i (0 .. ndamaged-1).
+ * @param name,why out: borrowed; why names the network and the section
+ * @return its error (GDB_ECHECKSUM, GDB_ECORRUPT, GDB_EVERSION), -ENOENT
+ */
+int gdb_graph_damaged(const gdb_graph *g, uint32_t i, const char **name,
+		      const char **why);
+/* @return the error of the damaged network called name, 0 if it is not
+ * damaged (or does not exist); why as above. */
+int gdb_graph_network_damage(const gdb_graph *g, const char *name,
+			     const char **why);
 /* @return the network's name (borrowed from the store), NULL if out of
  * range. */
 const char *gdb_graph_network_name(const gdb_graph *g, uint32_t net);
@@ -665,6 +680,18 @@ GDB_MUST_CHECK int gdb_graph_render(const gdb_graph *g,
 GDB_MUST_CHECK int gdb_graph_render_info(const gdb_graph *g, uint32_t node,
 					 int net, size_t max, char **out,
 					 size_t *len);
+/*
+ * gdb_graph_describe - what `genomedb info` says of store object obj when
+ * it is a network: counts, species, how names match, source files, or
+ * that it is damaged and why (every section is checked).
+ * @param json  0: lines of text; 1: JSON members to add to the object's
+ *              entry (", \"network\": {...}")
+ * @return 1 (a network: *out malloc'd, NUL-terminated), 0 (not a
+ *         network), -ENOMEM
+ */
+GDB_MUST_CHECK int gdb_graph_describe(const gdb_store *s, uint32_t obj,
+				      int json, char **out, size_t *len);
+
 /* networks.json: every network with its counts. */
 GDB_MUST_CHECK int gdb_graph_render_networks(const gdb_graph *g, size_t max,
 					     char **out, size_t *len);

@@ -175,10 +175,19 @@ typedef struct graph_net {
 	uint32_t *pw2g;		/* local pathway -> global pathway */
 } graph_net;
 
+/* A network that could not be opened (docs/GRAPH.md "Damage"). */
+typedef struct graph_bad {
+	const char *name;	/* borrowed from the store */
+	int rc;			/* GDB_ECHECKSUM, GDB_ECORRUPT, ... */
+	char why[512];		/* names the network and the section */
+} graph_bad;
+
 struct gdb_graph {
 	const gdb_store *store;
 	uint32_t nnets;
 	graph_net *nets;
+	uint32_t nbad;		/* damaged networks, left out of the rest */
+	graph_bad *bad;
 	uint32_t ngroups;	/* species among the networks */
 	uint32_t G;		/* global nodes */
 	const char **gname;	/* borrowed from the first network */
@@ -211,6 +220,12 @@ static inline const char *graph_str(const uint64_t *off, const char *str,
 /* Write the older layout version 1 (names without case, no species), as
  * stores made before version 2 hold; for tests of reading them. */
 int graph_builder_layout(gdb_graph_builder *b, uint32_t version);
+
+/* Map and check network N (its name and object set): every section's
+ * CRC, sizes, offsets and ids (read.c). @return 0, GDB_E* / -errno with
+ * the network and section in err */
+int graph_net_open(const gdb_store *s, graph_net *N, char *err,
+		   size_t errlen);
 
 /* Join the networks into global nodes and pathways (join.c). */
 int graph_join(gdb_graph *g);

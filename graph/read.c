@@ -302,8 +302,8 @@ static int open_pathways(const gdb_store *s, graph_net *N, char *err,
 	return 0;
 }
 
-static int open_net(const gdb_store *s, graph_net *N, char *err,
-		    size_t errlen)
+int graph_net_open(const gdb_store *s, graph_net *N, char *err,
+		   size_t errlen)
 {
 	GDB_TRY(open_meta(s, N, err, errlen));
 	GDB_TRY(open_nodes(s, N, err, errlen));
@@ -316,13 +316,17 @@ int gdb_graph_open(const gdb_store *s, gdb_graph **out, char *err,
 {
 	gdb_graph *g = calloc(1, sizeof(*g));
 	uint32_t no = gdb_store_nobjects(s);
+	char why[512];
 	int rc;
 
 	if (!g)
 		return -ENOMEM;
 	g->store = s;
 	g->nets = calloc(no ? no : 1, sizeof(graph_net));
-	if (!g->nets) {
+	g->bad = calloc(no ? no : 1, sizeof(graph_bad));
+	if (!g->nets || !g->bad) {
+		free(g->nets);
+		free(g->bad);
 		free(g);
 		return -ENOMEM;
 	}
@@ -337,11 +341,21 @@ int gdb_graph_open(const gdb_store *s, gdb_graph **out, char *err,
 		if (rc == -ENOENT)
 			continue;	/* another module's object */
 		N = &g->nets[g->nnets];
+		memset(N, 0, sizeof(*N));
 		N->name = o->name;
 		N->obj = i;
-		rc = open_net(s, N, err, errlen);
-		if (rc < 0)
+		rc = graph_net_open(s, N, why, sizeof(why));
+		if (rc == -ENOMEM) {
+			gdb_seterr(err, errlen, "%s", why);
 			goto fail;
+		}
+		if (rc < 0) {	/* damaged: the others go on without it */
+			graph_bad *b = &g->bad[g->nbad++];
+			b->name = o->name;
+			b->rc = rc;
+			snprintf(b->why, sizeof(b->why), "%s", why);
+			continue;
+		}
 		g->nnets++;
 	}
 	if ((rc = graph_join(g)) < 0) {
@@ -366,6 +380,7 @@ void gdb_graph_close(gdb_graph *g)
 			free(g->g2l[i]);
 	}
 	free(g->nets);
+	free(g->bad);
 	free(g->g2l);
 	free(g->gslot);
 	free(g->gname);
@@ -384,6 +399,32 @@ void gdb_graph_close(gdb_graph *g)
 	free(g->pslot);
 	free(g->prank);
 	free(g);
+}
+
+uint32_t gdb_graph_ndamaged(const gdb_graph *g)
+{
+	return g->nbad;
+}
+
+int gdb_graph_damaged(const gdb_graph *g, uint32_t i, const char **name,
+		      const char **why)
+{
+	if (i >= g->nbad)
+		return -ENOENT;
+	*name = g->bad[i].name;
+	*why = g->bad[i].why;
+	return g->bad[i].rc;
+}
+
+int gdb_graph_network_damage(const gdb_graph *g, const char *name,
+			     const char **why)
+{
+	for (uint32_t i = 0; i < g->nbad; i++)
+		if (!strcmp(g->bad[i].name, name)) {
+			*why = g->bad[i].why;
+			return g->bad[i].rc;
+		}
+	return 0;
 }
 
 uint32_t gdb_graph_nnetworks(const gdb_graph *g)

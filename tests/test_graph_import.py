@@ -488,3 +488,34 @@ def test_kgml_reference_map_skips_undefined_entries(genomedb, tmp_path):
     assert re.search(re.escape(path) + r":\d+: (relation|group component) refers to unknown entry",
                      r.err), r.err
     assert U.snapshot(s) == before
+
+
+# ------------------------------------------------------------- genomedb info
+
+def test_info_describes_each_network(genomedb, tmp_path):
+    """info gives a network's nodes, edges, pathways, species, how names
+    match and the files it came from (was: "object string: 38 sections"),
+    in text and in --json, as /graph/networks.json counts them."""
+    s = new_store(tmp_path)
+    files, _, _ = GC.write_string(str(tmp_path))
+    assert imp(s, "string", *files).rc == 0
+    assert imp(s, "toy", GC.data_file("toy_pathway.kgml"), args=("--case-insensitive",)).rc == 0
+    n = networks(s)
+    r = U.gdb("info", s)
+    assert r.rc == 0, r
+    out = r.out if isinstance(r.out, str) else r.out.decode()
+    st = n["string"]
+    assert (f"network string: {st['nodes']} nodes, {st['edges']} edges, 0 pathways, "
+            "species 9606 (Homo sapiens), names exact;") in out, out
+    toy = n["toy"]
+    assert (f"network toy: {toy['nodes']} nodes, {toy['edges']} edges, 1 pathway, "
+            "species unknown, names case-insensitive;") in out, out
+    for f in files:
+        assert f"  from {f} ({os.path.getsize(f)} bytes)" in out
+    import json
+    objs = {o["name"]: o for o in json.loads(U.gdb("info", s, "--json").out)["objects"]}
+    net = objs["string"]["network"]
+    assert (net["nodes"], net["edges"], net["pathways"], net["taxon"], net["species"]) == \
+        (st["nodes"], st["edges"], 0, 9606, "Homo sapiens")
+    assert net["sources"] == [str(f) for f in files] and net["damaged"] is None
+    assert objs["toy"]["network"]["names"] == "case-insensitive"

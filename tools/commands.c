@@ -14,6 +14,7 @@
 #include "codecs/codecs.h"
 #include "fs/fs.h"
 #include "fs/render.h"
+#include "graph/graph.h"
 #include "seq/seq.h"
 #include "store/store.h"
 
@@ -112,6 +113,20 @@ static void info_json_damaged(const gdb_store *s)
 	}
 }
 
+/* A network's lines or JSON members, from the graph module (counts,
+ * species, sources, or its damage). @return 1 if object i is a network */
+static int network_info(const gdb_store *s, uint32_t i, int json)
+{
+	char *text = NULL;
+	size_t len;
+	int rc = gdb_graph_describe(s, i, json, &text, &len);
+
+	if (rc > 0)
+		fwrite(text, 1, len, stdout);
+	free(text);
+	return rc > 0;
+}
+
 static void info_json(const gdb_store *s)
 {
 	char md5[33], rg[36], when[32];
@@ -155,8 +170,10 @@ static void info_json(const gdb_store *s)
 		printf("%s\n {\"name\": ", i ? "," : "");
 		json_str(stdout, o->name);
 		printf(", \"kind\": %u, \"sections\": %u, \"stored_bytes\": "
-		       "%llu}", o->kind, o->nsections,
+		       "%llu", o->kind, o->nsections,
 		       (unsigned long long)o->segment_bytes);
+		network_info(s, i, 1);
+		printf("}");
 	}
 	info_json_damaged(s);
 	printf("], \"provenance\": [");
@@ -211,6 +228,8 @@ static void info_text(const gdb_store *s)
 	}
 	for (uint32_t i = 0; i < gdb_store_nobjects(s); i++) {
 		const gdb_object *o = gdb_store_object(s, i);
+		if (network_info(s, i, 0))
+			continue;
 		printf("\nobject %s: %u sections, %llu bytes stored\n", o->name,
 		       o->nsections, (unsigned long long)o->segment_bytes);
 	}
