@@ -15,7 +15,8 @@ typedef struct acct {
 	uint64_t bytes, peak;
 } acct;
 
-static inline int grow(acct *a, void *pp, uint64_t *cap, uint64_t need, size_t el)
+static inline int grow(acct *a, void *pp, uint64_t *cap, uint64_t need,
+		       size_t el)
 {
 	void **p = pp;
 	uint64_t nc;
@@ -79,28 +80,28 @@ typedef struct sset {
 	int icase, eq_icase;
 	char *a;
 	uint64_t alen, acap;
-	uint64_t *off;		/* n entries */
+	uint64_t *off; /* n entries */
 	uint64_t offcap;
 	uint32_t *val;
 	uint64_t valcap;
 	uint32_t n;
 	uint32_t *slot;
-	uint32_t nslot;		/* power of two */
+	uint32_t nslot; /* power of two */
 } sset;
 
 /* ------------------------------------------------------------- builder */
 
 struct gdb_graph_builder {
 	acct a;
-	sset keys;		/* icase names + aliases -> node */
-	char *names;		/* node names, NUL-terminated */
+	sset keys;   /* icase names + aliases -> node */
+	char *names; /* node names, NUL-terminated */
 	uint64_t nlen, ncap;
 	uint64_t *name_off;
 	uint64_t name_offcap;
 	uint8_t *kind;
 	uint64_t kindcap;
 	uint32_t n;
-	char *al;		/* "ns\talias\0" records */
+	char *al; /* "ns\talias\0" records */
 	uint64_t allen, alcap;
 	uint32_t *al_node;
 	uint64_t *al_off;
@@ -115,11 +116,11 @@ struct gdb_graph_builder {
 	uint64_t srccap, dstcap, evcap, confcap, typecap, flagscap, chancap;
 	unsigned nchan;
 	char *chan_names[GDB_GRAPH_MAX_CHANNELS];
-	sset pw;		/* ids (icase hash) */
-	int names_icase;	/* names and ids join case-insensitively */
-	uint32_t layout;	/* version written: GRAPH_VERSION, or 1 */
-	uint32_t taxon;		/* species, 0 unknown */
-	char species[256];	/* its label ("" unknown) */
+	sset pw;	   /* ids (icase hash) */
+	int names_icase;   /* names and ids join case-insensitively */
+	uint32_t layout;   /* version written: GRAPH_VERSION, or 1 */
+	uint32_t taxon;	   /* species, 0 unknown */
+	char species[256]; /* its label ("" unknown) */
 	char *titles;
 	uint64_t tlen, tcap;
 	uint64_t *title_off;

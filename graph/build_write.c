@@ -85,12 +85,12 @@ static int sec_sset(struct wctx *w, const char *offname, const char *strname,
 		uint64_t at = 0;
 		while (at < s->alen) {
 			size_t k = s->alen - at > sizeof(tmp)
-					   ? sizeof(tmp)
-					   : (size_t)(s->alen - at);
+				       ? sizeof(tmp)
+				       : (size_t)(s->alen - at);
 			for (size_t i = 0; i < k; i++) {
 				char c = s->a[at + i];
-				tmp[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32)
-								: c;
+				tmp[i] =
+				    (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
 			}
 			GDB_TRY(sec_write(w, tmp, k));
 			at += k;
@@ -189,7 +189,8 @@ static int sort_edges(gdb_graph_builder *b)
 	for (uint32_t u = 0; u < b->n; u++) {
 		uint64_t beg = u ? cnt[u - 1] : 0, end = cnt[u];
 		if (end - beg > 1)
-			graph_qsort_r(idx + beg, (size_t)(end - beg), 4, ecmp, b);
+			graph_qsort_r(idx + beg, (size_t)(end - beg), 4, ecmp,
+				      b);
 		for (uint64_t i = beg; i < end; i++) {
 			if (i > beg && same_edge(b, idx[i], idx[kept - 1]))
 				continue;
@@ -294,13 +295,13 @@ static int write_csr(gdb_graph_builder *b, struct wctx *w, int in,
 			e[pos[s]++] = (adj){b->conf[i], d, (uint32_t)i | tag};
 			if (!dir && s != d)
 				e[pos[d]++] =
-					(adj){b->conf[i], s, (uint32_t)i | tag};
+				    (adj){b->conf[i], s, (uint32_t)i | tag};
 		}
 	}
 	for (uint32_t u = 0; u < b->n; u++)
 		if (off[u + 1] - off[u] > 1)
 			graph_qsort(e + off[u], (size_t)(off[u + 1] - off[u]),
-			      sizeof(adj), adjcmp);
+				    sizeof(adj), adjcmp);
 	snprintf(name, sizeof(name), "%s.off", pre);
 	if ((rc = sec(w, name, off, offb)) < 0)
 		goto out;
@@ -438,7 +439,8 @@ static int write_aliases(gdb_graph_builder *b, struct wctx *w)
 			if (nd != prev)
 				beg = i;
 			prev = nd;
-			for (uint64_t j = beg; j < i && !dup && i - beg < 64; j++)
+			for (uint64_t j = beg; j < i && !dup && i - beg < 64;
+			     j++)
 				dup = order[j] != UINT64_MAX &&
 				      !strcmp(b->al + b->al_off[order[j]], r);
 			if (dup) {
@@ -518,18 +520,18 @@ static int write_edges(gdb_graph_builder *b, struct wctx *w)
 
 	GDB_TRY(sec_sset(w, "type.off", "type.str", &b->types, 0));
 	GDB_TRY(sec_sset(w, "evid.off", "evid.str", &b->evid, 0));
-	GDB_TRY(sec(w, "edge.src", b->src ? (void *)b->src : "",
-		    (size_t)b->m * 4));
-	GDB_TRY(sec(w, "edge.dst", b->dst ? (void *)b->dst : "",
-		    (size_t)b->m * 4));
+	GDB_TRY(
+	    sec(w, "edge.src", b->src ? (void *)b->src : "", (size_t)b->m * 4));
+	GDB_TRY(
+	    sec(w, "edge.dst", b->dst ? (void *)b->dst : "", (size_t)b->m * 4));
 	GDB_TRY(sec(w, "edge.conf", b->conf ? (void *)b->conf : "",
 		    (size_t)b->m * 4));
 	GDB_TRY(sec(w, "edge.type", b->type ? (void *)b->type : "",
 		    (size_t)b->m * 2));
 	GDB_TRY(sec(w, "edge.flags", b->flags ? (void *)b->flags : "",
 		    (size_t)b->m));
-	GDB_TRY(sec(w, "edge.evid", b->ev ? (void *)b->ev : "",
-		    (size_t)b->m * 4));
+	GDB_TRY(
+	    sec(w, "edge.evid", b->ev ? (void *)b->ev : "", (size_t)b->m * 4));
 	for (unsigned c = 0; c < b->nchan; c++) {
 		size_t k = strlen(b->chan_names[c]);
 		if (k > 255)
@@ -548,8 +550,7 @@ static int write_edges(gdb_graph_builder *b, struct wctx *w)
 }
 
 /* Pathway titles and ids, then memberships both ways. */
-static int write_pathways(gdb_graph_builder *b, struct wctx *w,
-			  uint64_t *nmem)
+static int write_pathways(gdb_graph_builder *b, struct wctx *w, uint64_t *nmem)
 {
 	uint64_t *off = malloc(((size_t)b->pw.n + 1) * 8), at = 0;
 	int rc;
@@ -569,8 +570,8 @@ static int write_pathways(gdb_graph_builder *b, struct wctx *w,
 	GDB_TRY(sec_begin(w, "pw.title.str"));
 	for (uint32_t p = 0; p < b->pw.n; p++) {
 		const char *s = b->title_off[p] == UINT64_MAX
-					? ""
-					: b->titles + b->title_off[p];
+				    ? ""
+				    : b->titles + b->title_off[p];
 		GDB_TRY(sec_write(w, s, strlen(s) + 1));
 	}
 	GDB_TRY(sec_end(w));
@@ -587,9 +588,8 @@ static int write_meta(gdb_graph_builder *b, struct wctx *w, uint64_t nout,
 	memset(meta, 0, sizeof(meta));
 	memcpy(meta, GRAPH_MAGIC, 8);
 	gdb_put_le32(meta + 8, b->layout == 1 ? 1 : GRAPH_VERSION);
-	gdb_put_le32(meta + 12, b->names_icase && b->layout != 1
-					? GRAPH_META_ICASE
-					: 0);
+	gdb_put_le32(meta + 12,
+		     b->names_icase && b->layout != 1 ? GRAPH_META_ICASE : 0);
 	gdb_put_le32(meta + 16, b->n);
 	gdb_put_le32(meta + 20, b->types.n);
 	gdb_put_le64(meta + 24, b->m);

@@ -153,8 +153,8 @@ static int jtab_init(jtab *t, uint64_t total)
 	t->last = malloc(n * 4);
 	t->ci = malloc(n);
 	return t->slot && t->name && t->len && t->group && t->last && t->ci
-		       ? 0
-		       : -ENOMEM;
+		   ? 0
+		   : -ENOMEM;
 }
 
 /* Node ids by rank (name order) and back. */
@@ -213,12 +213,12 @@ static int join_nodes(gdb_graph *g)
 			size_t len;
 			const char *nm = lname(N, u, &len);
 			uint32_t n0 = t.n;
-			uint32_t id = jtab_join(&t, i, N->group, N->icase, nm,
-						len);
-			if (id == n0)	/* new: the first network's kind */
+			uint32_t id =
+			    jtab_join(&t, i, N->group, N->icase, nm, len);
+			if (id == n0) /* new: the first network's kind */
 				g->gkind[id] = N->kind[u] < GDB_GRAPH_NKINDS
-						       ? N->kind[u]
-						       : GDB_GRAPH_OTHER;
+						   ? N->kind[u]
+						   : GDB_GRAPH_OTHER;
 			N->l2g[u] = id;
 		}
 	}
@@ -274,7 +274,7 @@ static int pathway_entries(gdb_graph *g, const uint32_t *gp_of, uint64_t total)
 static int join_pathways(gdb_graph *g)
 {
 	uint64_t total = 0, at = 0;
-	uint32_t *gp_of;	/* per (net, local) in order */
+	uint32_t *gp_of; /* per (net, local) in order */
 	jtab t;
 	int rc;
 
@@ -294,14 +294,14 @@ static int join_pathways(gdb_graph *g)
 		}
 		for (uint32_t p = 0; p < N->npw; p++) {
 			const char *id = N->pwid_str + N->pwid_off[p];
-			size_t len = (size_t)(N->pwid_off[p + 1] -
-					      N->pwid_off[p] - 1);
+			size_t len =
+			    (size_t)(N->pwid_off[p + 1] - N->pwid_off[p] - 1);
 			uint32_t n0 = t.n;
-			uint32_t gp = jtab_join(&t, i, N->group, N->icase, id,
-						len);
+			uint32_t gp =
+			    jtab_join(&t, i, N->group, N->icase, id, len);
 			if (gp == n0 || !*g->ptitle[gp])
 				g->ptitle[gp] =
-					N->pwtitle_str + N->pwtitle_off[p];
+				    N->pwtitle_str + N->pwtitle_off[p];
 			N->pw2g[p] = gp;
 			gp_of[at++] = gp;
 		}
@@ -363,7 +363,8 @@ static uint32_t table_find(const uint32_t *slot, uint32_t mask,
 			   const uint32_t *groups, const char *s, size_t len,
 			   int exact, int grp)
 {
-	uint32_t h = (uint32_t)graph_hash_icase(s, len) & mask, best = GRAPH_NONE;
+	uint32_t h = (uint32_t)graph_hash_icase(s, len) & mask,
+		 best = GRAPH_NONE;
 
 	for (;; h = (h + 1) & mask) {
 		uint32_t v = slot[h], id;

@@ -16,10 +16,10 @@
 
 /* An adjacency entry that passed the filter. */
 typedef struct hit {
-	uint32_t net, eid, nbr;	/* nbr: global */
+	uint32_t net, eid, nbr; /* nbr: global */
 	uint32_t at, lnbr;	/* the scanned node and nbr, local ids */
 	float conf;
-	uint8_t edir;		/* 1 out, 2 in, 3 undirected */
+	uint8_t edir; /* 1 out, 2 in, 3 undirected */
 } hit;
 
 typedef int (*hit_fn)(void *arg, const hit *h);
@@ -133,7 +133,7 @@ prefetch_lists(const graph_net *N, uint32_t l, int dir, int eids)
 	}
 }
 
-#define SCAN_AHEAD 4	/* nodes whose lists are prefetched ahead */
+#define SCAN_AHEAD 4 /* nodes whose lists are prefetched ahead */
 
 /*
  * Visit the matching edges at each node of v[0 .. n), in no particular
@@ -162,7 +162,8 @@ scan_set(const gdb_graph *g, const graph_nf *nf, const uint32_t *v, uint64_t n,
 		eids = scan_eids(&g->nets[i], &nf[i], ids);
 		for (uint64_t j = 0; j < n; j++)
 			if (g2l[v[j]] != GRAPH_NONE)
-				lbits[g2l[v[j]] / 64] |= 1ull << (g2l[v[j]] % 64);
+				lbits[g2l[v[j]] / 64] |= 1ull
+							 << (g2l[v[j]] % 64);
 		for (uint32_t w = 0; w < words; w++) {
 			for (uint64_t b = lbits[w]; b; b &= b - 1)
 				ls[m++] = w * 64 + (uint32_t)__builtin_ctzll(b);

@@ -111,7 +111,7 @@ typedef struct dijk {
 	uint32_t spur;
 	const uint32_t *ban_next;
 	uint32_t nban_next;
-	unsigned max_hops;	/* 0: none */
+	unsigned max_hops; /* 0: none */
 	uint32_t *hops;
 } dijk;
 
@@ -263,8 +263,8 @@ static int dijk_run(dijk *D, uint32_t src, uint32_t dst)
 					break;
 				if (!graph_nf_ok(N, F, N->in_eid[k]))
 					continue;
-				GDB_TRY(relax(D, u, N->l2g[N->in_nbr[k]], nd,
-					      i, N->in_eid[k]));
+				GDB_TRY(relax(D, u, N->l2g[N->in_nbr[k]], nd, i,
+					      N->in_eid[k]));
 			}
 		}
 	}
@@ -275,7 +275,7 @@ static int dijk_run(dijk *D, uint32_t src, uint32_t dst)
 typedef struct path {
 	uint32_t *node;
 	gdb_graph_eref *edge;
-	uint32_t len;		/* nodes */
+	uint32_t len; /* nodes */
 	double cost;
 } path;
 
@@ -329,7 +329,7 @@ static int paths_to_result(gdb_graph_result *r, path *ps, uint32_t n)
 		if (ps[i].len > 1)
 			memcpy(r->path_edge + total - i, ps[i].edge,
 			       (size_t)(ps[i].len - 1) *
-				       sizeof(gdb_graph_eref));
+				   sizeof(gdb_graph_eref));
 		r->path_cost[i] = ps[i].cost;
 		total += ps[i].len;
 	}
@@ -462,7 +462,7 @@ struct dfs {
 	double hop;
 	uint32_t to;
 	unsigned max_len;
-	const int32_t *dto;	/* hops to `to`, or -1 */
+	const int32_t *dto; /* hops to `to`, or -1 */
 	uint8_t *on;
 	uint32_t *stack;
 	gdb_graph_eref *estack;
@@ -487,9 +487,10 @@ static int dfs_collect(void *arg, const hit *h)
 		s->err = -ENOMEM;
 		return 1;
 	}
-	s->buf[s->bufn++] = (step){h->nbr, {h->net, h->eid},
-				   -log(h->conf < 1e-9f ? 1e-9 : h->conf) +
-					   s->hop};
+	s->buf[s->bufn++] =
+	    (step){h->nbr,
+		   {h->net, h->eid},
+		   -log(h->conf < 1e-9f ? 1e-9 : h->conf) + s->hop};
 	return 0;
 }
 
@@ -528,7 +529,8 @@ static int dfs(struct dfs *s, uint32_t depth)
 			return 1;
 		}
 		memcpy(p.node, s->stack, (size_t)p.len * 4);
-		memcpy(p.edge, s->estack, (size_t)depth * sizeof(gdb_graph_eref));
+		memcpy(p.edge, s->estack,
+		       (size_t)depth * sizeof(gdb_graph_eref));
 		p.cost = 0;
 		for (uint32_t i = 0; i < depth; i++)
 			p.cost += s->cstack[i];
@@ -544,12 +546,12 @@ static int dfs(struct dfs *s, uint32_t depth)
 	if (scan(s->g, s->nf, u, s->dir, 0, dfs_collect, s))
 		return 1;
 	end = s->bufn;
-	graph_qsort_r(s->buf + base, (size_t)(end - base), sizeof(step), step_cmp,
-		(void *)s->g);
+	graph_qsort_r(s->buf + base, (size_t)(end - base), sizeof(step),
+		      step_cmp, (void *)s->g);
 	for (uint64_t i = base; i < end; i++) {
 		step st = s->buf[i];
 		if (i > base && s->buf[i - 1].nbr == st.nbr)
-			continue;	/* a costlier parallel edge */
+			continue; /* a costlier parallel edge */
 		if (s->on[st.nbr] || s->dto[st.nbr] < 0 ||
 		    depth + 1 + (uint32_t)s->dto[st.nbr] > s->max_len)
 			continue;
@@ -576,7 +578,7 @@ static int all_paths(const gdb_graph *g, const graph_nf *nf, uint32_t from,
 	struct bfs b = {0};
 	uint64_t head = 0;
 	int rc = -ENOMEM;
-	int rdir = dir == GDB_GRAPH_OUT ? GDB_GRAPH_IN
+	int rdir = dir == GDB_GRAPH_OUT	 ? GDB_GRAPH_IN
 		   : dir == GDB_GRAPH_IN ? GDB_GRAPH_OUT
 					 : GDB_GRAPH_BOTH;
 
@@ -635,7 +637,8 @@ static int same_prefix(const path *a, const path *b, uint32_t n)
 
 static int path_equal(const path *a, const path *b)
 {
-	return a->len == b->len && !memcmp(a->node, b->node, (size_t)a->len * 4);
+	return a->len == b->len &&
+	       !memcmp(a->node, b->node, (size_t)a->len * 4);
 }
 
 /* Yen's k shortest simple paths. */
@@ -682,7 +685,7 @@ static int yen(const gdb_graph *g, const graph_nf *nf, uint32_t from,
 				if (same_prefix(&A->v[j], last, i + 1) &&
 				    A->v[j].len > i + 1 && D.nban_next <= k)
 					ban_next[D.nban_next++] =
-						A->v[j].node[i + 1];
+					    A->v[j].node[i + 1];
 			D.spur = spur;
 			for (uint32_t j = 0; j < i; j++)
 				banned[last->node[j]] = 1;
@@ -703,7 +706,8 @@ static int yen(const gdb_graph *g, const graph_nf *nf, uint32_t from,
 				goto out;
 			tot.len = i + sp.len;
 			tot.node = malloc((size_t)tot.len * 4);
-			tot.edge = malloc((size_t)tot.len * sizeof(gdb_graph_eref));
+			tot.edge =
+			    malloc((size_t)tot.len * sizeof(gdb_graph_eref));
 			if (!tot.node || !tot.edge) {
 				path_free(&sp);
 				path_free(&tot);
@@ -712,7 +716,8 @@ static int yen(const gdb_graph *g, const graph_nf *nf, uint32_t from,
 			}
 			memcpy(tot.node, last->node, (size_t)i * 4);
 			memcpy(tot.node + i, sp.node, (size_t)sp.len * 4);
-			memcpy(tot.edge, last->edge, (size_t)i * sizeof(gdb_graph_eref));
+			memcpy(tot.edge, last->edge,
+			       (size_t)i * sizeof(gdb_graph_eref));
 			memcpy(tot.edge + i, sp.edge,
 			       (size_t)(sp.len - 1) * sizeof(gdb_graph_eref));
 			/* Root cost: recomputed from the edges' confidence. */
@@ -739,7 +744,8 @@ static int yen(const gdb_graph *g, const graph_nf *nf, uint32_t from,
 		{
 			uint32_t best = 0;
 			for (uint32_t j = 1; j < B.n; j++)
-				if (path_cmp(&B.v[j], &B.v[best], (void *)g) < 0)
+				if (path_cmp(&B.v[j], &B.v[best], (void *)g) <
+				    0)
 					best = j;
 			if ((rc = pv_push(A, &B.v[best])) < 0)
 				goto out;
@@ -774,8 +780,8 @@ int gdb_graph_paths(const gdb_graph *g, uint32_t from, uint32_t to,
 	r->center = from;
 	r->group = (int)g->ggroup[from];
 	if (f->k)
-		rc = yen(g, nf, from, to, dir, hop_of(f), f->k, f->max_len,
-			 &pv, &trunc);
+		rc = yen(g, nf, from, to, dir, hop_of(f), f->k, f->max_len, &pv,
+			 &trunc);
 	else
 		rc = all_paths(g, nf, from, to, dir, hop_of(f),
 			       f->max_len ? f->max_len
@@ -793,7 +799,7 @@ int gdb_graph_paths(const gdb_graph *g, uint32_t from, uint32_t to,
 		rc = paths_to_result(r, pv.v, n);
 		if (rc == 0)
 			rc = paths_union(g, r);
-		r->total_nodes = pv.n;	/* paths found */
+		r->total_nodes = pv.n; /* paths found */
 	}
 out:
 	pv_free(&pv);

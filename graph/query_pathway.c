@@ -15,8 +15,8 @@
 /* ------------------------------------------------------------ pathways */
 
 /* Members of a global pathway in the selected networks, by rank. */
-static int pw_members(const gdb_graph *g, uint32_t pw, int net,
-		      uint32_t **out, uint32_t *n)
+static int pw_members(const gdb_graph *g, uint32_t pw, int net, uint32_t **out,
+		      uint32_t *n)
 {
 	uint64_t total = 0;
 	uint32_t *v, k = 0;
@@ -36,8 +36,7 @@ static int pw_members(const gdb_graph *g, uint32_t pw, int net,
 		uint32_t l = g->pent_local[e];
 		if (net >= 0 && g->pent_net[e] != (uint32_t)net)
 			continue;
-		for (uint64_t i = N->pwmem_off[l]; i < N->pwmem_off[l + 1];
-		     i++)
+		for (uint64_t i = N->pwmem_off[l]; i < N->pwmem_off[l + 1]; i++)
 			v[k++] = N->l2g[N->pwmem[i]];
 	}
 	graph_qsort_r(v, k, 4, graph_u32_rank_order, (void *)g);
@@ -119,7 +118,8 @@ int gdb_graph_node_pathways(const gdb_graph *g, uint32_t node,
 		uint32_t l = g->g2l[i][node];
 		if ((f->net >= 0 && (uint32_t)f->net != i) || l == GRAPH_NONE)
 			continue;
-		for (uint64_t k = N->node_pw_off[l]; k < N->node_pw_off[l + 1]; k++) {
+		for (uint64_t k = N->node_pw_off[l]; k < N->node_pw_off[l + 1];
+		     k++) {
 			uint32_t gp = N->pw2g[N->node_pw[k]], j;
 			for (j = 0; j < n && list[j] != gp; j++)
 				;
@@ -182,8 +182,8 @@ static int eref_cmp(const void *x, const void *y, void *arg)
 }
 
 struct xt {
-	const uint8_t *in;	/* bit 1: in P1, bit 2: in P2 */
-	uint8_t want;		/* the other pathway's bit */
+	const uint8_t *in; /* bit 1: in P1, bit 2: in P2 */
+	uint8_t want;	   /* the other pathway's bit */
 	uint32_t u;
 	gdb_graph_eref *v;
 	uint64_t n, cap;
@@ -215,7 +215,8 @@ int gdb_graph_crosstalk(const gdb_graph *g, uint32_t pw1, uint32_t pw2,
 	int rc;
 
 	graph_result_init(r, "crosstalk", f);
-	if (pw1 >= g->P || pw2 >= g->P || !gdb_graph_pathway_in(g, pw1, f->net) ||
+	if (pw1 >= g->P || pw2 >= g->P ||
+	    !gdb_graph_pathway_in(g, pw1, f->net) ||
 	    !gdb_graph_pathway_in(g, pw2, f->net))
 		return -ENOENT;
 	r->pw1 = pw1;
@@ -258,7 +259,7 @@ int gdb_graph_crosstalk(const gdb_graph *g, uint32_t pw1, uint32_t pw2,
 		    s.v[k - 1].eid != s.v[i].eid)
 			s.v[k++] = s.v[i];
 	L = graph_lim(f->edge_limit ? f->edge_limit : f->limit,
-		GDB_GRAPH_DEFAULT_EDGE_LIMIT);
+		      GDB_GRAPH_DEFAULT_EDGE_LIMIT);
 	r->edge_limit = r->limit = L;
 	r->total_edges = k;
 	r->nedges = k < L ? k : L;
@@ -307,7 +308,7 @@ static double hyper_sf(uint32_t k, uint32_t N, uint32_t K, uint32_t n)
 		t *= ((double)K - i) * ((double)n - i) /
 		     (((double)i + 1) * ((double)N - K - n + i + 1));
 		if (t < s * 1e-17)
-			break;	/* terms only shrink past the mode */
+			break; /* terms only shrink past the mode */
 	}
 	return s > 1.0 ? 1.0 : s;
 }
@@ -319,21 +320,22 @@ static int row_cmp(const void *x, const void *y, void *arg)
 
 	if (a->p != b->p)
 		return a->p < b->p ? -1 : 1;
-	return inv[a->pathway] < inv[b->pathway] ? -1
-						 : inv[a->pathway] > inv[b->pathway];
+	return inv[a->pathway] < inv[b->pathway]
+		   ? -1
+		   : inv[a->pathway] > inv[b->pathway];
 }
 
 /* An enrichment's state: the universe, the list, hits per pathway. */
 typedef struct enr {
 	const gdb_graph *g;
 	const gdb_graph_filter *f;
-	uint32_t grp;		/* the species group tested */
-	uint8_t *inuni;		/* per node: 1 in the universe, 2 listed */
-	uint32_t *list, nl;	/* the list's distinct nodes in the universe */
-	uint32_t N;		/* universe size */
-	uint32_t *hits;		/* per global pathway */
-	uint32_t *stamp;	/* per global pathway: last list index seen */
-	uint32_t *inv;		/* pathway id order */
+	uint32_t grp;	    /* the species group tested */
+	uint8_t *inuni;	    /* per node: 1 in the universe, 2 listed */
+	uint32_t *list, nl; /* the list's distinct nodes in the universe */
+	uint32_t N;	    /* universe size */
+	uint32_t *hits;	    /* per global pathway */
+	uint32_t *stamp;    /* per global pathway: last list index seen */
+	uint32_t *inv;	    /* pathway id order */
 } enr;
 
 /* Network i counts: selected, and of the species tested. */
@@ -406,7 +408,7 @@ static void enr_list(enr *e, const char *const *names, uint32_t n,
 			continue;
 		r->list_mapped++;
 		if (e->inuni[id] != 1)
-			continue;	/* not in the universe, or repeated */
+			continue; /* not in the universe, or repeated */
 		e->inuni[id] = 2;
 		e->list[e->nl++] = (uint32_t)id;
 	}
@@ -418,8 +420,8 @@ static void enr_list(enr *e, const char *const *names, uint32_t n,
  * Visit each (list gene j, global pathway) pair once, even where several
  * networks list the gene in that pathway.
  */
-static void enr_pairs(enr *e, void (*visit)(enr *e, uint32_t j, uint32_t gp,
-					    void *arg),
+static void enr_pairs(enr *e,
+		      void (*visit)(enr *e, uint32_t j, uint32_t gp, void *arg),
 		      void *arg)
 {
 	const gdb_graph *g = e->g;

@@ -44,7 +44,8 @@ void graph_render_cyjs(graph_buf *b, const gdb_graph *g,
 		graph_buf_puts(b, i ? ",\n  {\"data\": {\"id\": \""
 				    : "\n  {\"data\": {\"id\": \"");
 		/* a network name may hold '"' or '\\' */
-		graph_buf_json_body(b, gdb_graph_network_name(g, r->edges[i].net));
+		graph_buf_json_body(b,
+				    gdb_graph_network_name(g, r->edges[i].net));
 		graph_buf_put(b, ":", 1);
 		graph_put_u64(b, r->edges[i].eid);
 		graph_buf_puts(b, "\", ");
@@ -91,7 +92,8 @@ static int chan_keys_make(const gdb_graph *g, const gdb_graph_result *r,
 		gdb_graph_edge_get(g, r->edges[i], &E);
 		for (uint32_t c = 0; c < E.nchannels; c++) {
 			uint32_t k = 0;
-			while (k < ck->n && strcmp(ck->names[k], E.chan_names[c]))
+			while (k < ck->n &&
+			       strcmp(ck->names[k], E.chan_names[c]))
 				k++;
 			if (k == ck->n)
 				ck->names[ck->n++] = E.chan_names[c];
@@ -103,29 +105,29 @@ static int chan_keys_make(const gdb_graph *g, const gdb_graph_result *r,
 }
 
 static const char GRAPHML_HEAD[] =
-	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	"<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\" "
-	"xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
-	"xsi:schemaLocation=\"http://graphml.graphdrawing.org/xmlns "
-	"http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd\">\n"
-	"  <key id=\"kind\" for=\"node\" attr.name=\"kind\" "
-	"attr.type=\"string\"/>\n"
-	"  <key id=\"distance\" for=\"node\" attr.name=\"distance\" "
-	"attr.type=\"int\"/>\n";
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\" "
+    "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+    "xsi:schemaLocation=\"http://graphml.graphdrawing.org/xmlns "
+    "http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd\">\n"
+    "  <key id=\"kind\" for=\"node\" attr.name=\"kind\" "
+    "attr.type=\"string\"/>\n"
+    "  <key id=\"distance\" for=\"node\" attr.name=\"distance\" "
+    "attr.type=\"int\"/>\n";
 
 static const char GRAPHML_GRAPH_KEYS[] =
-	"  <key id=\"query\" for=\"graph\" attr.name=\"query\" "
-	"attr.type=\"string\"/>\n"
-	"  <key id=\"limit\" for=\"graph\" attr.name=\"limit\" "
-	"attr.type=\"long\"/>\n"
-	"  <key id=\"total_nodes\" for=\"graph\" "
-	"attr.name=\"total_nodes\" attr.type=\"long\"/>\n"
-	"  <key id=\"total_edges\" for=\"graph\" "
-	"attr.name=\"total_edges\" attr.type=\"long\"/>\n"
-	"  <key id=\"truncated\" for=\"graph\" attr.name=\"truncated\" "
-	"attr.type=\"boolean\"/>\n"
-	"  <key id=\"networks\" for=\"graph\" attr.name=\"networks\" "
-	"attr.type=\"string\"/>\n";
+    "  <key id=\"query\" for=\"graph\" attr.name=\"query\" "
+    "attr.type=\"string\"/>\n"
+    "  <key id=\"limit\" for=\"graph\" attr.name=\"limit\" "
+    "attr.type=\"long\"/>\n"
+    "  <key id=\"total_nodes\" for=\"graph\" "
+    "attr.name=\"total_nodes\" attr.type=\"long\"/>\n"
+    "  <key id=\"total_edges\" for=\"graph\" "
+    "attr.name=\"total_edges\" attr.type=\"long\"/>\n"
+    "  <key id=\"truncated\" for=\"graph\" attr.name=\"truncated\" "
+    "attr.type=\"boolean\"/>\n"
+    "  <key id=\"networks\" for=\"graph\" attr.name=\"networks\" "
+    "attr.type=\"string\"/>\n";
 
 /* Every <key>, the <graph> element and its data. */
 static void graphml_head(graph_buf *b, const gdb_graph *g,
@@ -136,15 +138,18 @@ static void graphml_head(graph_buf *b, const gdb_graph *g,
 	graph_buf_puts(b, GRAPHML_HEAD);
 	for (int a = 0; a < EA_COUNT; a++)
 		if (graph_edge_attrs[a].flags & EA_GRAPHML)
-			graph_buf_printf(b, "  <key id=\"%s\" for=\"edge\" "
-					 "attr.name=\"%s\" attr.type=\"%s\"/>\n",
-					 graph_edge_attrs[a].name,
-					 graph_edge_attrs[a].name,
-					 graph_edge_attrs[a].graphml_type);
+			graph_buf_printf(
+			    b,
+			    "  <key id=\"%s\" for=\"edge\" "
+			    "attr.name=\"%s\" attr.type=\"%s\"/>\n",
+			    graph_edge_attrs[a].name, graph_edge_attrs[a].name,
+			    graph_edge_attrs[a].graphml_type);
 	graph_buf_puts(b, GRAPHML_GRAPH_KEYS);
 	for (uint32_t c = 0; c < ck->n; c++) {
-		graph_buf_printf(b, "  <key id=\"c%u\" for=\"edge\" "
-				 "attr.name=\"", c);
+		graph_buf_printf(b,
+				 "  <key id=\"c%u\" for=\"edge\" "
+				 "attr.name=\"",
+				 c);
 		graph_buf_xml_str(b, ck->names[c]);
 		graph_buf_puts(b, "\" attr.type=\"int\"/>\n");
 	}
@@ -152,15 +157,16 @@ static void graphml_head(graph_buf *b, const gdb_graph *g,
 	graph_buf_xml_str(b, graph_result_name(g, r, name, sizeof(name)));
 	graph_buf_puts(b, "\" edgedefault=\"directed\">\n");
 	graph_buf_printf(b,
-		"    <data key=\"query\">%s</data>\n"
-		"    <data key=\"limit\">%lld</data>\n"
-		"    <data key=\"total_nodes\">%llu</data>\n"
-		"    <data key=\"total_edges\">%llu</data>\n"
-		"    <data key=\"truncated\">%s</data>\n",
-		r->query, r->limit == UINT64_MAX ? -1LL : (long long)r->limit,
-		(unsigned long long)r->total_nodes,
-		(unsigned long long)r->total_edges,
-		r->truncated ? "true" : "false");
+			 "    <data key=\"query\">%s</data>\n"
+			 "    <data key=\"limit\">%lld</data>\n"
+			 "    <data key=\"total_nodes\">%llu</data>\n"
+			 "    <data key=\"total_edges\">%llu</data>\n"
+			 "    <data key=\"truncated\">%s</data>\n",
+			 r->query,
+			 r->limit == UINT64_MAX ? -1LL : (long long)r->limit,
+			 (unsigned long long)r->total_nodes,
+			 (unsigned long long)r->total_edges,
+			 r->truncated ? "true" : "false");
 	graph_buf_puts(b, "    <data key=\"networks\">");
 	graph_put_covered(b, g, r, ",", graph_buf_xml_str);
 	graph_buf_puts(b, "</data>\n");
@@ -213,8 +219,8 @@ void graph_render_graphml(graph_buf *b, const gdb_graph *g,
 		graph_buf_puts(b, "    <node id=\"");
 		graph_buf_xml_str(b, gdb_graph_node_name(g, w->v[i]));
 		graph_buf_puts(b, "\"><data key=\"kind\">");
-		graph_buf_puts(b, gdb_graph_kind_name(
-					  gdb_graph_node_kind(g, w->v[i])));
+		graph_buf_puts(
+		    b, gdb_graph_kind_name(gdb_graph_node_kind(g, w->v[i])));
 		graph_buf_puts(b, "</data>");
 		if (w->d[i] >= 0) {
 			graph_buf_puts(b, "<data key=\"distance\">");
@@ -281,8 +287,8 @@ static void dot_edge(graph_buf *b, const gdb_graph *g, gdb_graph_eref e)
 	gdb_graph_edge_get(g, e, &E);
 	arrow = !E.directed ? "none"
 		: strstr(E.type, "inhibit") || strstr(E.type, "repress")
-			? "tee"
-			: "normal";
+		    ? "tee"
+		    : "normal";
 	graph_buf_puts(b, "  ");
 	graph_eattr_put(b, g, &E, EA_SOURCE, graph_buf_dot_str);
 	graph_buf_puts(b, " -> ");
@@ -296,7 +302,7 @@ static void dot_edge(graph_buf *b, const gdb_graph *g, gdb_graph_eref e)
 		graph_buf_puts(b, graph_edge_attrs[a].name);
 		graph_buf_put(b, "=", 1);
 		graph_eattr_put(b, g, &E, a, graph_buf_dot_str);
-		if (a == EA_TYPE) {	/* Graphviz draws the label */
+		if (a == EA_TYPE) { /* Graphviz draws the label */
 			graph_buf_puts(b, ", label=");
 			graph_buf_dot_str(b, E.type);
 		}
@@ -313,7 +319,8 @@ void graph_render_dot(graph_buf *b, const gdb_graph *g,
 
 	graph_buf_puts(b, "digraph ");
 	graph_buf_dot_str(b, graph_result_name(g, r, name, sizeof(name)));
-	graph_buf_printf(b, " {\n  // query=%s limit=%lld total_nodes=%llu "
+	graph_buf_printf(b,
+			 " {\n  // query=%s limit=%lld total_nodes=%llu "
 			 "total_edges=%llu truncated=%s\n  // networks: ",
 			 r->query,
 			 r->limit == UINT64_MAX ? -1LL : (long long)r->limit,

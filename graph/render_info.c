@@ -80,14 +80,14 @@ static int info_degrees(graph_buf *b, const graph_net *N, uint32_t l)
 			bytype[N->etype[N->in_eid[k]]]++;
 	}
 	graph_buf_json_str(b, N->name);
-	graph_buf_printf(b, ": {\"degree\": %llu, \"out\": %llu, \"in\": %llu, "
-			 "\"undirected\": %llu, \"pathways\": %llu, "
-			 "\"by_type\": {",
-			 (unsigned long long)(outd + ind + und),
-			 (unsigned long long)outd, (unsigned long long)ind,
-			 (unsigned long long)und,
-			 (unsigned long long)(N->node_pw_off[l + 1] -
-					      N->node_pw_off[l]));
+	graph_buf_printf(
+	    b,
+	    ": {\"degree\": %llu, \"out\": %llu, \"in\": %llu, "
+	    "\"undirected\": %llu, \"pathways\": %llu, "
+	    "\"by_type\": {",
+	    (unsigned long long)(outd + ind + und), (unsigned long long)outd,
+	    (unsigned long long)ind, (unsigned long long)und,
+	    (unsigned long long)(N->node_pw_off[l + 1] - N->node_pw_off[l]));
 	for (uint32_t t = 0; t < N->ntypes; t++) {
 		if (!bytype[t])
 			continue;
@@ -165,13 +165,16 @@ int gdb_graph_render_networks(const gdb_graph *g, size_t max, char **out,
 	graph_buf b = {0};
 
 	b.max = max;
-	graph_buf_printf(&b, "{\"nodes\": %u, \"pathways\": %u, "
-			 "\"networks\": [", g->G, g->P);
+	graph_buf_printf(&b,
+			 "{\"nodes\": %u, \"pathways\": %u, "
+			 "\"networks\": [",
+			 g->G, g->P);
 	for (uint32_t i = 0; i < g->nnets; i++) {
 		const graph_net *N = &g->nets[i];
 		graph_buf_puts(&b, i ? ",\n  {\"name\": " : "\n  {\"name\": ");
 		graph_buf_json_str(&b, N->name);
-		graph_buf_printf(&b, ", \"nodes\": %u, \"edges\": %llu, "
+		graph_buf_printf(&b,
+				 ", \"nodes\": %u, \"edges\": %llu, "
 				 "\"pathways\": %u, \"types\": [",
 				 N->n, (unsigned long long)N->m, N->npw);
 		for (uint32_t t = 0; t < N->ntypes; t++) {
@@ -189,7 +192,8 @@ int gdb_graph_render_networks(const gdb_graph *g, size_t max, char **out,
 		net_species(&b, g, i);
 		graph_buf_puts(&b, "}");
 	}
-	graph_buf_puts(&b, g->nnets ? "\n], \"damaged\": [" : "], \"damaged\": [");
+	graph_buf_puts(&b,
+		       g->nnets ? "\n], \"damaged\": [" : "], \"damaged\": [");
 	for (uint32_t i = 0; i < g->nbad; i++) {
 		graph_buf_puts(&b, i ? ",\n  {\"name\": " : "\n  {\"name\": ");
 		graph_buf_json_str(&b, g->bad[i].name);
@@ -204,8 +208,8 @@ int gdb_graph_render_networks(const gdb_graph *g, size_t max, char **out,
 /* ---------------------------------------------------------- genomedb info */
 
 /* The files the network was imported from (store provenance). */
-static void describe_sources(graph_buf *b, const gdb_store *s,
-			     const char *name, int json)
+static void describe_sources(graph_buf *b, const gdb_store *s, const char *name,
+			     int json)
 {
 	int first = 1;
 
@@ -226,15 +230,16 @@ static void describe_sources(graph_buf *b, const gdb_store *s,
 	}
 }
 
-static void describe_json(graph_buf *b, const gdb_store *s,
-			  const graph_net *N, const char *damage)
+static void describe_json(graph_buf *b, const gdb_store *s, const graph_net *N,
+			  const char *damage)
 {
 	graph_buf_puts(b, ", \"network\": {");
 	if (damage) {
 		graph_buf_puts(b, "\"damaged\": ");
 		graph_buf_json_str(b, damage);
 	} else {
-		graph_buf_printf(b, "\"nodes\": %u, \"edges\": %llu, "
+		graph_buf_printf(b,
+				 "\"nodes\": %u, \"edges\": %llu, "
 				 "\"pathways\": %u, \"types\": %u, \"taxon\": ",
 				 N->n, (unsigned long long)N->m, N->npw,
 				 N->ntypes);
@@ -247,7 +252,8 @@ static void describe_json(graph_buf *b, const gdb_store *s,
 			graph_buf_json_str(b, N->species);
 		else
 			graph_buf_puts(b, "null");
-		graph_buf_printf(b, ", \"names\": \"%s\", \"layout\": %u, "
+		graph_buf_printf(b,
+				 ", \"names\": \"%s\", \"layout\": %u, "
 				 "\"damaged\": null",
 				 N->icase ? "case-insensitive" : "exact",
 				 N->version);
@@ -257,18 +263,19 @@ static void describe_json(graph_buf *b, const gdb_store *s,
 	graph_buf_puts(b, "]}");
 }
 
-static void describe_text(graph_buf *b, const gdb_store *s,
-			  const graph_net *N, const gdb_object *o,
-			  const char *damage)
+static void describe_text(graph_buf *b, const gdb_store *s, const graph_net *N,
+			  const gdb_object *o, const char *damage)
 {
 	graph_buf_printf(b, "\nnetwork %s: ", N->name);
 	if (damage) {
 		graph_buf_printf(b, "DAMAGED (%s); /graph/@%s gives EIO",
 				 damage, N->name);
 	} else {
-		graph_buf_printf(b, "%u nodes, %llu edges, %u pathway%s, "
-				 "species ", N->n, (unsigned long long)N->m,
-				 N->npw, N->npw == 1 ? "" : "s");
+		graph_buf_printf(b,
+				 "%u nodes, %llu edges, %u pathway%s, "
+				 "species ",
+				 N->n, (unsigned long long)N->m, N->npw,
+				 N->npw == 1 ? "" : "s");
 		if (N->taxon)
 			graph_buf_printf(b, "%u%s%s%s", N->taxon,
 					 *N->species ? " (" : "", N->species,
@@ -278,13 +285,13 @@ static void describe_text(graph_buf *b, const gdb_store *s,
 		graph_buf_printf(b, ", names %s",
 				 N->icase ? "case-insensitive" : "exact");
 	}
-	graph_buf_printf(b, "; %u sections, %llu bytes stored\n",
-			 o->nsections, (unsigned long long)o->segment_bytes);
+	graph_buf_printf(b, "; %u sections, %llu bytes stored\n", o->nsections,
+			 (unsigned long long)o->segment_bytes);
 	describe_sources(b, s, N->name, 0);
 }
 
-int gdb_graph_describe(const gdb_store *s, uint32_t obj, int json,
-		       char **out, size_t *len)
+int gdb_graph_describe(const gdb_store *s, uint32_t obj, int json, char **out,
+		       size_t *len)
 {
 	const gdb_object *o = gdb_store_object(s, obj);
 	graph_net N;
@@ -296,7 +303,7 @@ int gdb_graph_describe(const gdb_store *s, uint32_t obj, int json,
 
 	if (!o || o->kind != GDB_OBJECT_SECTIONS ||
 	    gdb_store_section(s, obj, "graph.meta", &p, &l) == -ENOENT)
-		return 0;	/* not a network */
+		return 0; /* not a network */
 	memset(&N, 0, sizeof(N));
 	N.name = o->name;
 	N.obj = obj;

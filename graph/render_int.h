@@ -53,14 +53,14 @@ enum graph_eattr {
 
 enum graph_vtype { V_NODE, V_STR, V_BOOL, V_FLOAT };
 
-#define EA_OPTIONAL 1u	/* left out of GraphML and DOT when empty */
-#define EA_GRAPHML 2u	/* a GraphML <data> (not an <edge> attribute) */
-#define EA_DOT 4u	/* a DOT edge attribute */
+#define EA_OPTIONAL 1u /* left out of GraphML and DOT when empty */
+#define EA_GRAPHML 2u  /* a GraphML <data> (not an <edge> attribute) */
+#define EA_DOT 4u      /* a DOT edge attribute */
 
 typedef struct graph_eattr_def {
-	const char *name;	/* key in JSON, GraphML, DOT; TSV column */
+	const char *name; /* key in JSON, GraphML, DOT; TSV column */
 	enum graph_vtype type;
-	const char *graphml_type;	/* attr.type of its <key> */
+	const char *graphml_type; /* attr.type of its <key> */
 	unsigned flags;
 } graph_eattr_def;
 
@@ -86,8 +86,8 @@ void graph_tsv_edge_fields(graph_buf *b, const gdb_graph *g,
 
 /* ---------------------------------------------------------- text */
 
-void graph_buf_json_body(graph_buf *b, const char *s);	/* no quotes */
-void graph_buf_dot_str(graph_buf *b, const char *s);	/* quoted */
+void graph_buf_json_body(graph_buf *b, const char *s); /* no quotes */
+void graph_buf_dot_str(graph_buf *b, const char *s);   /* quoted */
 void graph_put_float(graph_buf *b, float v);
 
 /* Decimal digits, as printf's %u / %llu writes them. */
@@ -114,7 +114,7 @@ static inline void graph_put_i64(graph_buf *b, int64_t v)
 	}
 }
 
-#define EDGE_AHEAD 8	/* rows ahead whose edge columns are prefetched */
+#define EDGE_AHEAD 8 /* rows ahead whose edge columns are prefetched */
 
 /*
  * The edges of an answer are scattered over the edge columns (a cache and

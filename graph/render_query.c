@@ -80,7 +80,8 @@ static void json_total(graph_buf *b, const gdb_graph_result *r, uint64_t t)
 	graph_buf_puts(b, ", ");
 	graph_json_limit(b, "limit", r->limit);
 	graph_buf_printf(b, ", \"total\": %llu, \"truncated\": %s",
-			 (unsigned long long)t, r->truncated ? "true" : "false");
+			 (unsigned long long)t,
+			 r->truncated ? "true" : "false");
 }
 
 /* TAB, the node's kind, newline. */
@@ -99,7 +100,8 @@ static int json_neighbors(graph_buf *b, const gdb_graph *g,
 	json_head(b, g, r);
 	graph_buf_puts(b, ", ");
 	graph_json_limit(b, "limit", r->limit);
-	graph_buf_printf(b, ", \"total\": %llu, \"total_neighbors\": %llu, "
+	graph_buf_printf(b,
+			 ", \"total\": %llu, \"total_neighbors\": %llu, "
 			 "\"truncated\": %s,\n\"neighbors\": [",
 			 (unsigned long long)r->total_edges,
 			 (unsigned long long)r->total_nodes,
@@ -110,8 +112,8 @@ static int json_neighbors(graph_buf *b, const gdb_graph *g,
 		gdb_graph_edge_get(g, r->edges[i], &E);
 		graph_buf_puts(b, i ? ",\n  {\"neighbor\": "
 				    : "\n  {\"neighbor\": ");
-		graph_buf_json_str(b,
-				   gdb_graph_node_name(g, neighbor_of(r, i, &E)));
+		graph_buf_json_str(
+		    b, gdb_graph_node_name(g, neighbor_of(r, i, &E)));
 		graph_buf_puts(b, ", \"direction\": \"");
 		graph_buf_puts(b, dir_name(r->edir[i]));
 		graph_buf_puts(b, "\", ");
@@ -129,12 +131,13 @@ static int tsv_neighbors(graph_buf *b, const gdb_graph *g,
 				       EA_EVIDENCE};
 
 	graph_buf_puts(b, "neighbor\tdirection\ttype\tconfidence\tnetwork\t"
-		       "evidence\n");
+			  "evidence\n");
 	for (uint64_t i = 0; i < r->nedges && !b->err; i++) {
 		gdb_graph_edge E;
 		graph_edge_ahead(g, r->edges, i, r->nedges);
 		gdb_graph_edge_get(g, r->edges[i], &E);
-		graph_buf_tsv_str(b, gdb_graph_node_name(g, neighbor_of(r, i, &E)));
+		graph_buf_tsv_str(
+		    b, gdb_graph_node_name(g, neighbor_of(r, i, &E)));
 		graph_buf_put(b, "\t", 1);
 		graph_buf_puts(b, dir_name(r->edir[i]));
 		graph_tsv_edge_fields(b, g, &E, cols, 4);
@@ -203,11 +206,11 @@ static int tsv_hop(graph_buf *b, const gdb_graph *g, const gdb_graph_result *r)
 static int tsv_edges(graph_buf *b, const gdb_graph *g,
 		     const gdb_graph_result *r)
 {
-	static const uint8_t cols[] = {EA_TARGET, EA_TYPE, EA_DIRECTED,
+	static const uint8_t cols[] = {EA_TARGET,     EA_TYPE,	  EA_DIRECTED,
 				       EA_CONFIDENCE, EA_NETWORK, EA_EVIDENCE};
 
 	graph_buf_puts(b, "source\ttarget\ttype\tdirected\tconfidence\t"
-		       "network\tevidence\n");
+			  "network\tevidence\n");
 	for (uint64_t i = 0; i < r->nedges && !b->err; i++) {
 		gdb_graph_edge E;
 		graph_edge_ahead(g, r->edges, i, r->nedges);
@@ -257,8 +260,8 @@ static void json_path(graph_buf *b, const gdb_graph *g,
 	json_names(b, g, r->path_node + r->path_off[p], n);
 	graph_buf_puts(b, ", \"cost\": ");
 	graph_buf_num(b, r->path_cost[p]);
-	graph_buf_printf(b, ", \"hops\": %llu, \"edges\": ",
-			 (unsigned long long)(n - 1));
+	graph_buf_printf(
+	    b, ", \"hops\": %llu, \"edges\": ", (unsigned long long)(n - 1));
 	json_edges(b, g, r->path_edge + r->path_off[p] - p, n - 1);
 }
 
@@ -284,11 +287,11 @@ static int tsv_shortest(graph_buf *b, const gdb_graph *g,
 	static const uint8_t cols[] = {EA_TYPE, EA_DIRECTED, EA_CONFIDENCE,
 				       EA_NETWORK};
 	double cost = 0, hop = r->filter && r->filter->hop_cost >= 0
-				       ? r->filter->hop_cost
-				       : GDB_GRAPH_HOP_COST;
+				   ? r->filter->hop_cost
+				   : GDB_GRAPH_HOP_COST;
 
 	graph_buf_puts(b, "step\tnode\ttype\tdirected\tconfidence\tnetwork\t"
-		       "cost\n");
+			  "cost\n");
 	for (uint32_t p = 0; p < r->npaths; p++)
 		for (uint64_t i = r->path_off[p];
 		     i < r->path_off[p + 1] && !b->err; i++) {
@@ -296,8 +299,8 @@ static int tsv_shortest(graph_buf *b, const gdb_graph *g,
 			gdb_graph_edge E;
 			graph_put_u64(b, s);
 			graph_buf_put(b, "\t", 1);
-			graph_buf_tsv_str(b,
-					  gdb_graph_node_name(g, r->path_node[i]));
+			graph_buf_tsv_str(
+			    b, gdb_graph_node_name(g, r->path_node[i]));
 			if (!s) {
 				graph_buf_puts(b, "\t\t\t\t\t0\n");
 				continue;
@@ -347,8 +350,8 @@ static int tsv_paths(graph_buf *b, const gdb_graph *g,
 		for (uint64_t i = r->path_off[p]; i < r->path_off[p + 1]; i++) {
 			if (i > r->path_off[p])
 				graph_buf_put(b, ",", 1);
-			graph_buf_tsv_str(b,
-					  gdb_graph_node_name(g, r->path_node[i]));
+			graph_buf_tsv_str(
+			    b, gdb_graph_node_name(g, r->path_node[i]));
 		}
 		graph_buf_put(b, "\n", 1);
 	}
@@ -374,7 +377,8 @@ static int json_crosstalk(graph_buf *b, const gdb_graph *g,
 	json_names(b, g, r->nodes, r->nshared);
 	graph_buf_puts(b, ",\n");
 	graph_json_limit(b, "limit", r->limit);
-	graph_buf_printf(b, ", \"total_edges\": %llu, \"truncated\": %s,\n"
+	graph_buf_printf(b,
+			 ", \"total_edges\": %llu, \"truncated\": %s,\n"
 			 "\"edges\": ",
 			 (unsigned long long)r->total_edges,
 			 r->truncated ? "true" : "false");
@@ -388,16 +392,19 @@ static int json_enrich(graph_buf *b, const gdb_graph *g,
 {
 	graph_buf_puts(b, "{\"query\": \"enrich\", ");
 	graph_json_filter(b, g, r);
-	graph_buf_printf(b, ", \"list_size\": %u, \"mapped\": %u, "
+	graph_buf_printf(b,
+			 ", \"list_size\": %u, \"mapped\": %u, "
 			 "\"in_universe\": %u, \"universe\": %u, \"tested\": "
-			 "%u, ", r->list_size, r->list_mapped, r->size1,
-			 r->universe, r->tested);
+			 "%u, ",
+			 r->list_size, r->list_mapped, r->size1, r->universe,
+			 r->tested);
 	graph_json_limit(b, "limit", r->limit);
 	graph_buf_printf(b, ", \"truncated\": %s,\n\"results\": [",
 			 r->truncated ? "true" : "false");
 	for (uint32_t i = 0; i < r->nrows && !b->err; i++) {
 		const gdb_graph_enrich_row *w = &r->rows[i];
-		graph_buf_puts(b, i ? ",\n  {\"pathway\": " : "\n  {\"pathway\": ");
+		graph_buf_puts(b, i ? ",\n  {\"pathway\": "
+				    : "\n  {\"pathway\": ");
 		graph_buf_json_str(b, gdb_graph_pathway_id(g, w->pathway));
 		graph_buf_puts(b, ", \"title\": ");
 		graph_buf_json_str(b, gdb_graph_pathway_title(g, w->pathway));
@@ -418,7 +425,7 @@ static int tsv_enrich(graph_buf *b, const gdb_graph *g,
 		      const gdb_graph_result *r)
 {
 	graph_buf_puts(b, "pathway\ttitle\thits\tsize\tlist\tuniverse\tp\tq\t"
-		       "genes\n");
+			  "genes\n");
 	for (uint32_t i = 0; i < r->nrows && !b->err; i++) {
 		const gdb_graph_enrich_row *w = &r->rows[i];
 		graph_buf_tsv_str(b, gdb_graph_pathway_id(g, w->pathway));
@@ -433,8 +440,9 @@ static int tsv_enrich(graph_buf *b, const gdb_graph *g,
 		for (uint32_t h = 0; h < w->hits; h++) {
 			if (h)
 				graph_buf_put(b, ",", 1);
-			graph_buf_tsv_str(b, gdb_graph_node_name(
-						     g, r->hit_nodes[w->hit_off + h]));
+			graph_buf_tsv_str(b,
+					  gdb_graph_node_name(
+					      g, r->hit_nodes[w->hit_off + h]));
 		}
 		graph_buf_put(b, "\n", 1);
 	}
@@ -450,10 +458,11 @@ static int json_node_pathways(graph_buf *b, const gdb_graph *g,
 	graph_buf_puts(b, ", \"pathways\": [");
 	for (uint32_t i = 0; i < r->nrows && !b->err; i++) {
 		graph_buf_puts(b, i ? ",\n  {\"id\": " : "\n  {\"id\": ");
-		graph_buf_json_str(b, gdb_graph_pathway_id(g, r->rows[i].pathway));
-		graph_buf_puts(b, ", \"title\": ");
 		graph_buf_json_str(b,
-				   gdb_graph_pathway_title(g, r->rows[i].pathway));
+				   gdb_graph_pathway_id(g, r->rows[i].pathway));
+		graph_buf_puts(b, ", \"title\": ");
+		graph_buf_json_str(
+		    b, gdb_graph_pathway_title(g, r->rows[i].pathway));
 		graph_buf_printf(b, ", \"size\": %u}", r->rows[i].size);
 	}
 	graph_buf_puts(b, r->nrows ? "\n]}\n" : "]}\n");
@@ -465,10 +474,11 @@ static int tsv_node_pathways(graph_buf *b, const gdb_graph *g,
 {
 	graph_buf_puts(b, "pathway\ttitle\tsize\n");
 	for (uint32_t i = 0; i < r->nrows && !b->err; i++) {
-		graph_buf_tsv_str(b, gdb_graph_pathway_id(g, r->rows[i].pathway));
-		graph_buf_put(b, "\t", 1);
 		graph_buf_tsv_str(b,
-				  gdb_graph_pathway_title(g, r->rows[i].pathway));
+				  gdb_graph_pathway_id(g, r->rows[i].pathway));
+		graph_buf_put(b, "\t", 1);
+		graph_buf_tsv_str(
+		    b, gdb_graph_pathway_title(g, r->rows[i].pathway));
 		graph_buf_printf(b, "\t%u\n", r->rows[i].size);
 	}
 	return 0;
@@ -481,8 +491,10 @@ static int json_components(graph_buf *b, const gdb_graph *g,
 
 	graph_buf_puts(b, "{\"query\": \"components\", ");
 	graph_json_filter(b, g, r);
-	graph_buf_printf(b, ", \"total_components\": %u, \"total_nodes\": "
-			 "%llu, ", r->tested, (unsigned long long)r->total_nodes);
+	graph_buf_printf(b,
+			 ", \"total_components\": %u, \"total_nodes\": "
+			 "%llu, ",
+			 r->tested, (unsigned long long)r->total_nodes);
 	graph_json_limit(b, "limit", r->limit);
 	graph_buf_printf(b, ", \"truncated\": %s,\n\"components\": [",
 			 r->truncated ? "true" : "false");
@@ -490,7 +502,8 @@ static int json_components(graph_buf *b, const gdb_graph *g,
 		uint32_t beg = at;
 		while (at < r->nnodes && r->dist[at] == (int32_t)i)
 			at++;
-		graph_buf_printf(b, "%s{\"id\": %u, \"size\": %u, \"members\": ",
+		graph_buf_printf(b,
+				 "%s{\"id\": %u, \"size\": %u, \"members\": ",
 				 i ? ",\n  " : "\n  ", i, r->rows[i].size);
 		json_names(b, g, r->nodes + beg, at - beg);
 		graph_buf_puts(b, "}");
@@ -543,20 +556,20 @@ static int tsv_degree(graph_buf *b, const gdb_graph *g,
 static const struct {
 	qwriter json, tsv;
 } writers[Q_COUNT] = {
-	[Q_NEIGHBORS] = {json_neighbors, tsv_neighbors},
-	[Q_KHOP] = {json_subgraph, tsv_hop},
-	[Q_UPSTREAM] = {json_subgraph, tsv_hop},
-	[Q_DOWNSTREAM] = {json_subgraph, tsv_hop},
-	[Q_PATH] = {json_shortest, tsv_shortest},
-	[Q_PATHS] = {json_paths, tsv_paths},
-	[Q_KSHORTEST] = {json_paths, tsv_paths},
-	[Q_PATHWAY] = {json_subgraph, tsv_edges},
-	[Q_MEMBERS] = {json_members, tsv_members},
-	[Q_CROSSTALK] = {json_crosstalk, tsv_edges},
-	[Q_ENRICH] = {json_enrich, tsv_enrich},
-	[Q_NODE_PATHWAYS] = {json_node_pathways, tsv_node_pathways},
-	[Q_COMPONENTS] = {json_components, tsv_components},
-	[Q_DEGREE] = {json_degree, tsv_degree},
+    [Q_NEIGHBORS] = {json_neighbors, tsv_neighbors},
+    [Q_KHOP] = {json_subgraph, tsv_hop},
+    [Q_UPSTREAM] = {json_subgraph, tsv_hop},
+    [Q_DOWNSTREAM] = {json_subgraph, tsv_hop},
+    [Q_PATH] = {json_shortest, tsv_shortest},
+    [Q_PATHS] = {json_paths, tsv_paths},
+    [Q_KSHORTEST] = {json_paths, tsv_paths},
+    [Q_PATHWAY] = {json_subgraph, tsv_edges},
+    [Q_MEMBERS] = {json_members, tsv_members},
+    [Q_CROSSTALK] = {json_crosstalk, tsv_edges},
+    [Q_ENRICH] = {json_enrich, tsv_enrich},
+    [Q_NODE_PATHWAYS] = {json_node_pathways, tsv_node_pathways},
+    [Q_COMPONENTS] = {json_components, tsv_components},
+    [Q_DEGREE] = {json_degree, tsv_degree},
 };
 
 int graph_render_json(graph_buf *b, const gdb_graph *g,

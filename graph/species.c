@@ -17,30 +17,34 @@
 
 static const struct {
 	uint32_t taxon;
-	const char *name;	/* scientific name, as shown */
-	const char *kegg;	/* KEGG organism code */
-	const char *common[3];	/* other names accepted */
+	const char *name;      /* scientific name, as shown */
+	const char *kegg;      /* KEGG organism code */
+	const char *common[3]; /* other names accepted */
 } species[] = {
-	{9606, "Homo sapiens", "hsa", {"human", NULL}},
-	{10090, "Mus musculus", "mmu", {"mouse", NULL}},
-	{10116, "Rattus norvegicus", "rno", {"rat", NULL}},
-	{7955, "Danio rerio", "dre", {"zebrafish", NULL}},
-	{7227, "Drosophila melanogaster", "dme", {"fly", "fruit fly", NULL}},
-	{6239, "Caenorhabditis elegans", "cel", {"worm", "c. elegans", NULL}},
-	{4932, "Saccharomyces cerevisiae", "sce",
-	 {"yeast", "budding yeast", "s. cerevisiae"}},
-	{4896, "Schizosaccharomyces pombe", "spo", {"fission yeast", NULL}},
-	{3702, "Arabidopsis thaliana", "ath", {"arabidopsis", NULL}},
-	{562, "Escherichia coli", NULL, {"e. coli", NULL}},
-	{511145, "Escherichia coli K-12 MG1655", "eco",
-	 {"e. coli k-12", "e. coli mg1655", NULL}},
-	{99287, "Salmonella enterica serovar Typhimurium LT2", "stm", {NULL}},
-	{9913, "Bos taurus", "bta", {"cow", "cattle", NULL}},
-	{9031, "Gallus gallus", "gga", {"chicken", NULL}},
-	{9823, "Sus scrofa", "ssc", {"pig", NULL}},
-	{9615, "Canis lupus familiaris", "cfa", {"dog", NULL}},
-	{8364, "Xenopus tropicalis", "xtr", {"xenopus", NULL}},
-	{9544, "Macaca mulatta", "mcc", {"rhesus macaque", NULL}},
+    {9606, "Homo sapiens", "hsa", {"human", NULL}},
+    {10090, "Mus musculus", "mmu", {"mouse", NULL}},
+    {10116, "Rattus norvegicus", "rno", {"rat", NULL}},
+    {7955, "Danio rerio", "dre", {"zebrafish", NULL}},
+    {7227, "Drosophila melanogaster", "dme", {"fly", "fruit fly", NULL}},
+    {6239, "Caenorhabditis elegans", "cel", {"worm", "c. elegans", NULL}},
+    {4932,
+     "Saccharomyces cerevisiae",
+     "sce",
+     {"yeast", "budding yeast", "s. cerevisiae"}},
+    {4896, "Schizosaccharomyces pombe", "spo", {"fission yeast", NULL}},
+    {3702, "Arabidopsis thaliana", "ath", {"arabidopsis", NULL}},
+    {562, "Escherichia coli", NULL, {"e. coli", NULL}},
+    {511145,
+     "Escherichia coli K-12 MG1655",
+     "eco",
+     {"e. coli k-12", "e. coli mg1655", NULL}},
+    {99287, "Salmonella enterica serovar Typhimurium LT2", "stm", {NULL}},
+    {9913, "Bos taurus", "bta", {"cow", "cattle", NULL}},
+    {9031, "Gallus gallus", "gga", {"chicken", NULL}},
+    {9823, "Sus scrofa", "ssc", {"pig", NULL}},
+    {9615, "Canis lupus familiaris", "cfa", {"dog", NULL}},
+    {8364, "Xenopus tropicalis", "xtr", {"xenopus", NULL}},
+    {9544, "Macaca mulatta", "mcc", {"rhesus macaque", NULL}},
 };
 #define NSPECIES (sizeof(species) / sizeof(species[0]))
 
@@ -98,8 +102,8 @@ int gdb_graph_species_parse(const char *text, uint32_t *taxon, char *label,
 		*taxon = (uint32_t)v;
 		snprintf(label, labelen, "%s",
 			 gdb_graph_species_name(*taxon)
-				 ? gdb_graph_species_name(*taxon)
-				 : "");
+			     ? gdb_graph_species_name(*taxon)
+			     : "");
 		return 0;
 	}
 	for (size_t i = 0; i < NSPECIES; i++) {
@@ -113,6 +117,6 @@ int gdb_graph_species_parse(const char *text, uint32_t *taxon, char *label,
 			return 0;
 		}
 	}
-	snprintf(label, labelen, "%s", text);	/* a name we do not know */
+	snprintf(label, labelen, "%s", text); /* a name we do not know */
 	return 0;
 }

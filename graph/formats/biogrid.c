@@ -12,26 +12,26 @@
 int gf_detect_biogrid(const gf_head *h)
 {
 	return !h->xml && !strncmp(h->first, "#BioGRID Interaction ID", 23)
-		       ? GF_SURE
-		       : GF_NO;
+		   ? GF_SURE
+		   : GF_NO;
 }
 
 static const char *const want[] = {
-	"Official Symbol Interactor A",	      /* 0 */
-	"Official Symbol Interactor B",	      /* 1 */
-	"Entrez Gene Interactor A",	      /* 2 */
-	"Entrez Gene Interactor B",	      /* 3 */
-	"Systematic Name Interactor A",	      /* 4 */
-	"Systematic Name Interactor B",	      /* 5 */
-	"Synonyms Interactor A",	      /* 6 */
-	"Synonyms Interactor B",	      /* 7 */
-	"Experimental System",		      /* 8 */
-	"Experimental System Type",	      /* 9 */
-	"Publication Source",		      /* 10 */
-	"Throughput",			      /* 11 */
-	"Modification",			      /* 12 */
-	"SWISS-PROT Accessions Interactor A", /* 13 */
-	"SWISS-PROT Accessions Interactor B", /* 14 */
+    "Official Symbol Interactor A",	  /* 0 */
+    "Official Symbol Interactor B",	  /* 1 */
+    "Entrez Gene Interactor A",		  /* 2 */
+    "Entrez Gene Interactor B",		  /* 3 */
+    "Systematic Name Interactor A",	  /* 4 */
+    "Systematic Name Interactor B",	  /* 5 */
+    "Synonyms Interactor A",		  /* 6 */
+    "Synonyms Interactor B",		  /* 7 */
+    "Experimental System",		  /* 8 */
+    "Experimental System Type",		  /* 9 */
+    "Publication Source",		  /* 10 */
+    "Throughput",			  /* 11 */
+    "Modification",			  /* 12 */
+    "SWISS-PROT Accessions Interactor A", /* 13 */
+    "SWISS-PROT Accessions Interactor B", /* 14 */
 };
 enum { NW = sizeof(want) / sizeof(want[0]) };
 
@@ -64,7 +64,8 @@ static int interactor(gf_imp *m, row *r, int s, uint32_t *id)
 		char *v = list ? col(r, 13 + s) : col(r, 6 + s), *save = NULL;
 		for (char *a = strtok_r(v, "|", &save); a;
 		     a = strtok_r(NULL, "|", &save))
-			if (gf_alias(m, *id, list ? "uniprot" : "synonym", a) < 0)
+			if (gf_alias(m, *id, list ? "uniprot" : "synonym", a) <
+			    0)
 				return -1;
 	}
 	return 0;

@@ -24,35 +24,35 @@
 #define GF_LINE_MAX ((size_t)256 << 20)
 #define GF_XML_MAX ((size_t)1 << 30)
 #define GF_MAX_FIELDS 4096
-#define GF_HEAD_BYTES 65536u	/* bytes a guess looks at */
+#define GF_HEAD_BYTES 65536u /* bytes a guess looks at */
 
 /* Column mapping of the generic TSV format (0: absent; 1-based). */
 typedef struct gf_cols {
-	int given;		/* a --columns spec was given */
+	int given; /* a --columns spec was given */
 	int src, dst, type, conf, dir, evid;
-	char *names[6];		/* header names, when given by name */
-	int header;		/* -1 auto, 0 no, 1 yes */
+	char *names[6]; /* header names, when given by name */
+	int header;	/* -1 auto, 0 no, 1 yes */
 } gf_cols;
 
 /* One import: the builder, the options, and the input being read. */
 typedef struct gf_imp {
 	gdb_graph_builder *b;
-	const char *path;	/* the input's name, for messages */
+	const char *path; /* the input's name, for messages */
 	const gdb_graph_input *in;
-	void *h;		/* the input's open handle */
+	void *h; /* the input's open handle */
 	uint64_t line;
 	char err[2048];
-	char note[256];		/* what the parser decided ("header row,
-				 * column 3 as confidence"), for reports */
-	uint64_t skipped;	/* references to undefined entries skipped */
+	char note[256];	  /* what the parser decided ("header row,
+			   * column 3 as confidence"), for reports */
+	uint64_t skipped; /* references to undefined entries skipped */
 	/* species: given (--species) or said by a file (KGML org, STRING
 	 * ids); both must agree, and every file */
 	uint32_t taxon;
 	int taxon_given;
-	char taxon_from[300];	/* "FILE (org hsa)" or "--species" */
+	char taxon_from[300]; /* "FILE (org hsa)" or "--species" */
 	/* options */
-	int strict;		/* such references are errors */
-	int directed;		/* -1: the format's rule */
+	int strict;   /* such references are errors */
+	int directed; /* -1: the format's rule */
 	const char *deftype;
 	gf_cols cols;
 	/* line reader */
@@ -101,16 +101,16 @@ int gf_species(gf_imp *m, uint32_t taxon, const char *how);
 /* ---- XML (xml.c): a non-validating tokenizer into a flat list ---- */
 
 typedef struct gf_xattr {
-	char *name;		/* as written, with prefix */
-	char *value;		/* entities decoded */
+	char *name;  /* as written, with prefix */
+	char *value; /* entities decoded */
 } gf_xattr;
 
 typedef struct gf_xel {
-	char *name;		/* local name (prefix stripped) */
-	uint32_t parent;	/* UINT32_MAX for the root */
+	char *name;	 /* local name (prefix stripped) */
+	uint32_t parent; /* UINT32_MAX for the root */
 	uint32_t attr, nattr;
 	uint64_t line;
-	uint32_t end;		/* index past its last descendant */
+	uint32_t end; /* index past its last descendant */
 } gf_xel;
 
 typedef struct gf_xdoc {
@@ -138,10 +138,10 @@ typedef struct gf_span {
 } gf_span;
 
 typedef struct gf_shape {
-	int nlines;		/* lines kept: not empty, not '#' */
-	int tabs;		/* some line has a tab */
-	int nf[GF_SHAPE_LINES];	/* fields per line */
-	gf_span f[GF_SHAPE_LINES][3];	/* its first three fields */
+	int nlines;		      /* lines kept: not empty, not '#' */
+	int tabs;		      /* some line has a tab */
+	int nf[GF_SHAPE_LINES];	      /* fields per line */
+	gf_span f[GF_SHAPE_LINES][3]; /* its first three fields */
 } gf_shape;
 
 /* What a guess sees of an input: its name and first bytes (after blank
@@ -150,11 +150,11 @@ typedef struct gf_shape {
 typedef struct gf_head {
 	const char *path;
 	const char *p;
-	size_t n;		/* what was peeked: GF_HEAD_BYTES or more */
-	int xml;		/* starts with '<' */
-	size_t xn;		/* XML: bytes a signature is looked for in
-				 * (GF_HEAD_BYTES at most, up to a NUL) */
-	char first[4096];	/* the first line, without '\r' */
+	size_t n;	  /* what was peeked: GF_HEAD_BYTES or more */
+	int xml;	  /* starts with '<' */
+	size_t xn;	  /* XML: bytes a signature is looked for in
+			   * (GF_HEAD_BYTES at most, up to a NUL) */
+	char first[4096]; /* the first line, without '\r' */
 	gf_shape shape;
 } gf_head;
 
@@ -164,19 +164,19 @@ void gf_shape_make(gf_head *h);
 /* How well a head fits a format (a detector's answer). */
 enum {
 	GF_NO = 0,
-	GF_WEAK = 1,	/* it could be read so, as could others */
-	GF_LIKELY = 2,	/* its shape says so */
-	GF_SURE = 3,	/* its own signature: root element, header line */
+	GF_WEAK = 1,   /* it could be read so, as could others */
+	GF_LIKELY = 2, /* its shape says so */
+	GF_SURE = 3,   /* its own signature: root element, header line */
 };
 
 typedef struct gf_format {
-	int fmt;		/* GDB_GRAPH_SRC_* */
+	int fmt; /* GDB_GRAPH_SRC_* */
 	const char *name;
-	const char *what;	/* for messages: "a 2- or 3-column edge list" */
+	const char *what; /* for messages: "a 2- or 3-column edge list" */
 	/* How well the head fits this format (GF_*). */
 	int (*detect)(const gf_head *h);
 	int (*parse)(gf_imp *m);
-	int order;		/* 0 edges, 1 names (STRING info), 2 aliases */
+	int order; /* 0 edges, 1 names (STRING info), 2 aliases */
 } gf_format;
 
 /*
@@ -187,11 +187,11 @@ typedef struct gf_format {
  *                 there are 3 columns)
  */
 typedef struct gf_tsv_layout {
-	int header;		/* the first line names the columns */
-	int ncols;		/* columns of every row after the header, or
-				 * -1 if they differ */
-	int conf3;		/* column 3 holds numbers in [0,1] */
-	int num3;		/* column 3 holds numbers */
+	int header; /* the first line names the columns */
+	int ncols;  /* columns of every row after the header, or
+		     * -1 if they differ */
+	int conf3;  /* column 3 holds numbers in [0,1] */
+	int num3;   /* column 3 holds numbers */
 } gf_tsv_layout;
 void gf_tsv_layout_of(const gf_shape *s, int conf_col, gf_tsv_layout *t);
 

@@ -23,26 +23,26 @@
 /* Table order is guessing priority among signatures (SBML before KGML:
  * an SBML file may hold "<pathway" in its notes). */
 static const gf_format formats[] = {
-	{GDB_GRAPH_SRC_SBML, "sbml", "an SBML model", gf_detect_sbml,
-	 gf_parse_sbml, 0},
-	{GDB_GRAPH_SRC_KGML, "kgml", "a KEGG pathway", gf_detect_kgml,
-	 gf_parse_kgml, 0},
-	{GDB_GRAPH_SRC_BIOGRID, "biogrid", "BioGRID TAB3", gf_detect_biogrid,
-	 gf_parse_biogrid, 0},
-	{GDB_GRAPH_SRC_STRING, "string", "STRING links",
-	 gf_detect_string_links, gf_parse_string_links, 0},
-	{GDB_GRAPH_SRC_STRING_ACTIONS, "string-actions", "STRING actions",
-	 gf_detect_string_actions, gf_parse_string_actions, 0},
-	{GDB_GRAPH_SRC_STRING_ALIASES, "string-aliases", "STRING aliases",
-	 gf_detect_string_aliases, gf_parse_string_aliases, 2},
-	{GDB_GRAPH_SRC_STRING_INFO, "string-info", "STRING protein.info",
-	 gf_detect_string_info, gf_parse_string_info, 1},
-	{GDB_GRAPH_SRC_SIF, "sif", "'source type target...' lines",
-	 gf_detect_sif, gf_parse_sif, 0},
-	{GDB_GRAPH_SRC_GMT, "gmt", "gene sets 'name<TAB>description<TAB>"
-	 "gene...'", gf_detect_gmt, gf_parse_gmt, 0},
-	{GDB_GRAPH_SRC_TSV, "tsv", "an edge list of 2 or 3 columns",
-	 gf_detect_tsv, gf_parse_tsv, 0},
+    {GDB_GRAPH_SRC_SBML, "sbml", "an SBML model", gf_detect_sbml, gf_parse_sbml,
+     0},
+    {GDB_GRAPH_SRC_KGML, "kgml", "a KEGG pathway", gf_detect_kgml,
+     gf_parse_kgml, 0},
+    {GDB_GRAPH_SRC_BIOGRID, "biogrid", "BioGRID TAB3", gf_detect_biogrid,
+     gf_parse_biogrid, 0},
+    {GDB_GRAPH_SRC_STRING, "string", "STRING links", gf_detect_string_links,
+     gf_parse_string_links, 0},
+    {GDB_GRAPH_SRC_STRING_ACTIONS, "string-actions", "STRING actions",
+     gf_detect_string_actions, gf_parse_string_actions, 0},
+    {GDB_GRAPH_SRC_STRING_ALIASES, "string-aliases", "STRING aliases",
+     gf_detect_string_aliases, gf_parse_string_aliases, 2},
+    {GDB_GRAPH_SRC_STRING_INFO, "string-info", "STRING protein.info",
+     gf_detect_string_info, gf_parse_string_info, 1},
+    {GDB_GRAPH_SRC_SIF, "sif", "'source type target...' lines", gf_detect_sif,
+     gf_parse_sif, 0},
+    {GDB_GRAPH_SRC_GMT, "gmt", "gene sets 'name<TAB>description<TAB>gene'",
+     gf_detect_gmt, gf_parse_gmt, 0},
+    {GDB_GRAPH_SRC_TSV, "tsv", "an edge list of 2 or 3 columns", gf_detect_tsv,
+     gf_parse_tsv, 0},
 };
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
@@ -102,8 +102,10 @@ int gf_bfail(gf_imp *m, int rc, const char *what)
 		return gf_oom(m);
 	if (rc == -E2BIG)
 		return gf_fail(m, "too many %ss", what);
-	return gf_fail(m, "invalid %s (empty, longer than %u bytes, or "
-		       "holding a tab or newline)", what, GDB_GRAPH_STR_MAX);
+	return gf_fail(m,
+		       "invalid %s (empty, longer than %u bytes, or "
+		       "holding a tab or newline)",
+		       what, GDB_GRAPH_STR_MAX);
 }
 
 /* ------------------------------------------------------- line reader */
@@ -169,8 +171,8 @@ int gf_next(gf_imp *m, char **line, size_t *len)
 {
 	for (;;) {
 		char *s = m->buf + m->pos;
-		char *nl = m->len > m->pos ? memchr(s, '\n', m->len - m->pos)
-					   : NULL;
+		char *nl =
+		    m->len > m->pos ? memchr(s, '\n', m->len - m->pos) : NULL;
 		if (nl || (m->eof && m->len > m->pos)) {
 			size_t l = nl ? (size_t)(nl - s) : m->len - m->pos;
 			m->pos += l + (nl ? 1 : 0);
@@ -224,8 +226,8 @@ int gf_read_all(gf_imp *m, size_t max, char **text, size_t *len)
 			if (cap * 2 > max) {
 				free(t);
 				gdb_seterr(m->err, sizeof(m->err),
-					   "%s: larger than %zu bytes",
-					   m->path, max);
+					   "%s: larger than %zu bytes", m->path,
+					   max);
 				return -1;
 			}
 			p = realloc(t, cap * 2 + 1);
@@ -238,7 +240,8 @@ int gf_read_all(gf_imp *m, size_t max, char **text, size_t *len)
 			t = p;
 			cap *= 2;
 		}
-		got = in_read(m, t + n, cap - n < GF_CHUNK ? cap - n : GF_CHUNK);
+		got =
+		    in_read(m, t + n, cap - n < GF_CHUNK ? cap - n : GF_CHUNK);
 		if (got < 0) {
 			free(t);
 			return -1;
@@ -324,8 +327,10 @@ int gf_edge(gf_imp *m, uint32_t a, uint32_t b, uint32_t type, int directed,
 	int rc = gdb_graph_edge_add(m->b, a, b, type, directed, conf, ev, ch);
 
 	if (rc == -EINVAL)
-		return gf_fail(m, "invalid edge (confidence %g outside [0,1], "
-			       "or evidence too long)", conf);
+		return gf_fail(m,
+			       "invalid edge (confidence %g outside [0,1], "
+			       "or evidence too long)",
+			       conf);
 	if (rc < 0)
 		return gf_bfail(m, rc, "edge");
 	return 0;
@@ -346,12 +351,13 @@ int gf_alias(gf_imp *m, uint32_t id, const char *ns, const char *a)
 int gf_species(gf_imp *m, uint32_t taxon, const char *how)
 {
 	if (!taxon || taxon == m->taxon || (m->taxon_given && !m->taxon))
-		return 0;	/* nothing said, the same, or a species of
-				 * the user's own naming wins */
+		return 0; /* nothing said, the same, or a species of
+			   * the user's own naming wins */
 	if (m->taxon) {
 		const char *a = gdb_graph_species_name(taxon);
 		const char *b = gdb_graph_species_name(m->taxon);
-		return gf_fail(m, "the file says species %u%s%s (%s), but %s "
+		return gf_fail(m,
+			       "the file says species %u%s%s (%s), but %s "
 			       "says %u%s%s: a network holds one species",
 			       taxon, a ? " " : "", a ? a : "", how,
 			       m->taxon_from, m->taxon, b ? " " : "",
@@ -378,8 +384,8 @@ static int head_make(gf_head *h, const char *path, const char *p, size_t n)
 
 	memset(h, 0, sizeof(*h));
 	h->path = path;
-	while (i < n && (p[i] == ' ' || p[i] == '\n' || p[i] == '\r' ||
-			 p[i] == '\t'))
+	while (i < n &&
+	       (p[i] == ' ' || p[i] == '\n' || p[i] == '\r' || p[i] == '\t'))
 		i++;
 	if (i + 3 <= n && (uint8_t)p[i] == 0xef && (uint8_t)p[i + 1] == 0xbb &&
 	    (uint8_t)p[i + 2] == 0xbf)
@@ -388,8 +394,8 @@ static int head_make(gf_head *h, const char *path, const char *p, size_t n)
 	h->n = n - i;
 	h->xml = h->n && h->p[0] == '<';
 	if (h->xml) {
-		h->xn = strnlen(h->p, h->n < GF_HEAD_BYTES ? h->n
-							   : GF_HEAD_BYTES);
+		h->xn =
+		    strnlen(h->p, h->n < GF_HEAD_BYTES ? h->n : GF_HEAD_BYTES);
 		return 0;
 	}
 	/* Text formats only: control bytes other than blanks mean binary. */
@@ -422,9 +428,10 @@ static int guess(const char *path, const char *p, size_t n, int forced,
 	int fmt = GDB_GRAPH_SRC_NONE, nbest = 0, ncand = 0, score[NFORMATS];
 
 	if (!h || head_make(h, path, p, n) < 0) {
-		gdb_seterr(err, errlen, "%s: cannot tell the format (%s); name "
-			   "it with --format", path,
-			   h ? "binary data" : "out of memory");
+		gdb_seterr(err, errlen,
+			   "%s: cannot tell the format (%s); name "
+			   "it with --format",
+			   path, h ? "binary data" : "out of memory");
 		free(h);
 		return GDB_GRAPH_SRC_NONE;
 	}
@@ -459,14 +466,18 @@ static int guess(const char *path, const char *p, size_t n, int forced,
 	if (nbest == 1) {
 		fmt = best->fmt;
 	} else if (ncand) {
-		gdb_seterr(err, errlen, "%s: cannot tell the format: it could "
-			   "be read as %s; choose with %s", path, cands, flags);
+		gdb_seterr(err, errlen,
+			   "%s: cannot tell the format: it could "
+			   "be read as %s; choose with %s",
+			   path, cands, flags);
 	} else {
-		gdb_seterr(err, errlen, "%s: cannot tell the format (no SBML or "
+		gdb_seterr(err, errlen,
+			   "%s: cannot tell the format (no SBML or "
 			   "KGML root, no STRING or BioGRID header, no .sif or "
 			   ".gmt name, not the shape of SIF, GMT or an edge "
 			   "list); name it with --format sif, string, biogrid, "
-			   "kgml, sbml, gmt or tsv", path);
+			   "kgml, sbml, gmt or tsv",
+			   path);
 	}
 out:
 	free(h);
@@ -477,10 +488,10 @@ out:
 
 int gf_cols_parse(gf_cols *c, const char *spec)
 {
-	static const char *const keys[6] = {"source",	  "target",
-					    "type",	  "confidence",
-					    "directed", "evidence"};
-	int *slot[6] = {&c->src, &c->dst, &c->type, &c->conf, &c->dir, &c->evid};
+	static const char *const keys[6] = {
+	    "source", "target", "type", "confidence", "directed", "evidence"};
+	int *slot[6] = {&c->src,  &c->dst, &c->type,
+			&c->conf, &c->dir, &c->evid};
 	char *s = strdup(spec), *save = NULL;
 
 	if (!s)
@@ -513,7 +524,7 @@ int gf_cols_parse(gf_cols *c, const char *spec)
 			if (!c->names[k])
 				goto bad;
 			c->header = 1;
-			*slot[k] = 1;	/* resolved from the header */
+			*slot[k] = 1; /* resolved from the header */
 		}
 	}
 	free(s);
@@ -580,8 +591,8 @@ void gdb_graph_input_mem(gdb_graph_input *in, const char *name,
 struct gdb_graph_import {
 	const gdb_graph_import_opts *o;
 	gf_imp m;
-	const char *first;	/* the first input's name */
-	char label[256];	/* --species as normalised, or "" */
+	const char *first; /* the first input's name */
+	char label[256];   /* --species as normalised, or "" */
 };
 
 void gdb_graph_import_opts_init(gdb_graph_import_opts *o)
@@ -591,8 +602,8 @@ void gdb_graph_import_opts_init(gdb_graph_import_opts *o)
 	o->directed = -1;
 }
 
-int gdb_graph_import_new(const gdb_graph_import_opts *o,
-			 gdb_graph_import **out, char *err, size_t errlen)
+int gdb_graph_import_new(const gdb_graph_import_opts *o, gdb_graph_import **out,
+			 char *err, size_t errlen)
 {
 	gdb_graph_import *im = calloc(1, sizeof(*im));
 	gf_cols *c;
@@ -606,7 +617,8 @@ int gdb_graph_import_new(const gdb_graph_import_opts *o,
 	im->m.strict = o->strict;
 	im->m.deftype = o->type;
 	if (o->columns && gf_cols_parse(c, o->columns) < 0) {
-		gdb_seterr(err, errlen, "--columns: expected key=N or key=NAME "
+		gdb_seterr(err, errlen,
+			   "--columns: expected key=N or key=NAME "
 			   "pairs (source, target, type, confidence, "
 			   "directed, evidence)");
 		gdb_graph_import_free(im);
@@ -615,7 +627,8 @@ int gdb_graph_import_new(const gdb_graph_import_opts *o,
 	if (o->header >= 0)
 		c->header = o->header;
 	if (c->given && (!c->src || !c->dst)) {
-		gdb_seterr(err, errlen, "--columns: source and target are "
+		gdb_seterr(err, errlen,
+			   "--columns: source and target are "
 			   "required");
 		gdb_graph_import_free(im);
 		return GDB_EFORMAT;
@@ -628,9 +641,11 @@ int gdb_graph_import_new(const gdb_graph_import_opts *o,
 		uint32_t t;
 		if (gdb_graph_species_parse(o->species, &t, im->label,
 					    sizeof(im->label)) < 0) {
-			gdb_seterr(err, errlen, "--species '%s': expected a "
+			gdb_seterr(err, errlen,
+				   "--species '%s': expected a "
 				   "taxon id (9606), a name (human, Homo "
-				   "sapiens) or a KEGG code (hsa)", o->species);
+				   "sapiens) or a KEGG code (hsa)",
+				   o->species);
 			gdb_graph_import_free(im);
 			return GDB_EFORMAT;
 		}
@@ -702,7 +717,8 @@ static int guess_input(gdb_graph_import *im, const gdb_graph_input *in,
 	if (*fmt != GDB_GRAPH_SRC_NONE)
 		return 0;
 	if (forced == GDB_GRAPH_SRC_STRING)
-		gdb_seterr(m->err, sizeof(m->err), "%s:1: not a STRING file "
+		gdb_seterr(m->err, sizeof(m->err),
+			   "%s:1: not a STRING file "
 			   "(expected a header 'protein1 protein2 ...', "
 			   "'#string_protein_id ...' or 'item_id_a ...')",
 			   in->name);
@@ -724,8 +740,8 @@ static int parse_input(gdb_graph_import *im, const gdb_graph_input *in,
 		r.index = index;
 		r.name = in->name;
 		r.format = fmt;
-		r.guessed = im->o->format == GDB_GRAPH_SRC_NONE ||
-			    fmt != im->o->format;
+		r.guessed =
+		    im->o->format == GDB_GRAPH_SRC_NONE || fmt != im->o->format;
 		r.detail = m->note;
 		r.skipped = m->skipped;
 		r.nodes = gdb_graph_builder_nnodes(m->b);
@@ -768,11 +784,11 @@ int gdb_graph_import_write(gdb_graph_import *im, gdb_txn *t,
 		return GDB_EFORMAT;
 	}
 	GDB_TRY(gdb_graph_builder_species(
-		im->m.b, im->m.taxon,
-		im->m.taxon_given ? im->label
-				  : gdb_graph_species_name(im->m.taxon)));
-	GDB_TRY(gdb_txn_object_begin(t, GDB_OBJECT_SECTIONS, network, err,
-				     errlen));
+	    im->m.b, im->m.taxon,
+	    im->m.taxon_given ? im->label
+			      : gdb_graph_species_name(im->m.taxon)));
+	GDB_TRY(
+	    gdb_txn_object_begin(t, GDB_OBJECT_SECTIONS, network, err, errlen));
 	return gdb_graph_builder_write(im->m.b, t, nedges, err, errlen);
 }
 

@@ -17,8 +17,8 @@ int gf_detect_kgml(const gf_head *h)
 {
 	return h->xml && memmem(h->p, h->xn, "<pathway", 8) &&
 		       !memmem(h->p, h->xn, "<sbml", 5)
-		       ? GF_SURE
-		       : GF_NO;
+		   ? GF_SURE
+		   : GF_NO;
 }
 
 /* An entry: the nodes it stands for (groups: their components'). */
@@ -26,7 +26,7 @@ typedef struct kent {
 	const char *id;
 	uint32_t *nodes;
 	uint32_t n;
-	uint32_t el;		/* element index */
+	uint32_t el; /* element index */
 	int is_group;
 } kent;
 
@@ -35,7 +35,7 @@ typedef struct kgml {
 	gf_xdoc d;
 	kent *ents;
 	uint32_t nent, pid;
-	const char *pw;		/* the pathway id, "path:" stripped */
+	const char *pw; /* the pathway id, "path:" stripped */
 	char evid[300];
 } kgml;
 
@@ -89,10 +89,10 @@ static void type_name(const char *sub, char *out, size_t n)
 
 /* What an <entry> says about the ids it lists. */
 typedef struct entry {
-	const char *gname;	/* graphics name, or NULL */
+	const char *gname; /* graphics name, or NULL */
 	const char *type;
-	int gene;		/* gene, ortholog or enzyme */
-	int ngenes;		/* ids listed */
+	int gene;   /* gene, ortholog or enzyme */
+	int ngenes; /* ids listed */
 	kent *k;
 } entry;
 
@@ -102,7 +102,8 @@ static int symbol_aliases(gf_imp *m, uint32_t nid, const char *gname)
 	char all[4096], *sv = NULL;
 
 	snprintf(all, sizeof(all), "%s", gname);
-	for (char *a = strtok_r(all, ",", &sv); a; a = strtok_r(NULL, ",", &sv)) {
+	for (char *a = strtok_r(all, ",", &sv); a;
+	     a = strtok_r(NULL, ",", &sv)) {
 		char *x = gf_trim(a);
 		size_t l = strlen(x);
 		while (l && x[l - 1] == '.')
@@ -118,17 +119,17 @@ static int entry_id(kgml *k, const entry *en, const char *t)
 {
 	gf_imp *m = k->m;
 	char sym[256];
-	int found = gdb_graph_node_find(m->b, t), single = en->gene &&
-							   en->ngenes == 1;
+	int found = gdb_graph_node_find(m->b, t),
+	    single = en->gene && en->ngenes == 1;
 	const char *s = first_symbol(en->gname, sym, sizeof(sym));
-	unsigned kind = en->gene			   ? GDB_GRAPH_GENE
+	unsigned kind = en->gene			? GDB_GRAPH_GENE
 			: !strcmp(en->type, "compound") ? GDB_GRAPH_COMPOUND
-			: !strcmp(en->type, "map")	   ? GDB_GRAPH_PATHWAY
-							   : GDB_GRAPH_OTHER;
+			: !strcmp(en->type, "map")	? GDB_GRAPH_PATHWAY
+							: GDB_GRAPH_OTHER;
 	uint32_t nid;
 
 	if (!strcmp(t, "undefined") || t[strlen(t) - 1] == ':')
-		return 0;	/* no identifier */
+		return 0; /* no identifier */
 	if (found >= 0) {
 		nid = (uint32_t)found;
 		/* Made from a multi-gene entry of an earlier file: give it
@@ -236,26 +237,25 @@ static int groups(kgml *k)
 				continue;
 			}
 			if (k->m->strict || ck || !cid)
-				return gf_fail(k->m, "group component refers "
+				return gf_fail(k->m,
+					       "group component refers "
 					       "to %s entry %s",
 					       ck ? "group" : "unknown",
 					       cid ? cid : "(none)");
-			k->m->skipped++;	/* as relations, below */
+			k->m->skipped++; /* as relations, below */
 		}
 	}
 	return 0;
 }
 
-
 /* An edge of type t from every node of a to every node of b. */
-static int all_pairs(kgml *k, const kent *a, const kent *b, uint32_t t,
-		     int und)
+static int all_pairs(kgml *k, const kent *a, const kent *b, uint32_t t, int und)
 {
 	for (uint32_t i = 0; i < a->n; i++)
 		for (uint32_t j = 0; j < b->n; j++)
 			if (a->nodes[i] != b->nodes[j] &&
-			    gf_edge(k->m, a->nodes[i], b->nodes[j], t, !und, 1.0,
-				    k->evid, NULL) < 0)
+			    gf_edge(k->m, a->nodes[i], b->nodes[j], t, !und,
+				    1.0, k->evid, NULL) < 0)
 				return -1;
 	return 0;
 }
@@ -298,9 +298,9 @@ static int relation(kgml *k, uint32_t e)
 		if (gf_type(m, tn, &t) < 0 ||
 		    all_pairs(k, a, b, t,
 			      !strcmp(tn, "binding") ||
-				      !strcmp(tn, "dissociation") ||
-				      !strcmp(rtype, "ECrel") ||
-				      !strcmp(rtype, "maplink")) < 0)
+				  !strcmp(tn, "dissociation") ||
+				  !strcmp(rtype, "ECrel") ||
+				  !strcmp(rtype, "maplink")) < 0)
 			return -1;
 	}
 	if (nsub)
@@ -324,7 +324,7 @@ static int reaction(kgml *k, uint32_t e)
 	uint32_t ts, tp;
 
 	if (!enz || !enz->n)
-		return 0;	/* no enzyme drawn: no edges */
+		return 0; /* no enzyme drawn: no edges */
 	if (gf_type(m, "substrate", &ts) < 0 || gf_type(m, "product", &tp) < 0)
 		return -1;
 	snprintf(k->evid, sizeof(k->evid), "kegg:%s %s", k->pw,
@@ -345,7 +345,7 @@ static int reaction(kgml *k, uint32_t e)
 			cn = ck->nodes[0];
 		else if (!cname)
 			return gf_fail(m, "reaction compound without id or "
-				       "name");
+					  "name");
 		else if (gf_node(m, cname, GDB_GRAPH_COMPOUND, &cn) < 0)
 			return -1;
 		for (uint32_t j = 0; j < enz->n; j++)
@@ -419,7 +419,6 @@ int gf_parse_kgml(gf_imp *m)
 {
 	kgml k = {.m = m};
 	int rc = kgml_parse(&k);
-
 
 	if (k.ents)
 		for (uint32_t i = 0; i < k.nent; i++)

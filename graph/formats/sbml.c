@@ -18,15 +18,16 @@ int gf_detect_sbml(const gf_head *h)
 typedef struct sbml {
 	gf_imp *m;
 	gf_xdoc d;
-	uint32_t model;		/* element index of <model> */
-	uint32_t pid;		/* the model's pathway */
-	uint32_t tr, tp, tc;	/* reactant, product, catalysis */
+	uint32_t model;	     /* element index of <model> */
+	uint32_t pid;	     /* the model's pathway */
+	uint32_t tr, tp, tc; /* reactant, product, catalysis */
 } sbml;
 
 static int species(sbml *s, uint32_t e)
 {
 	gf_imp *m = s->m;
-	const char *id = gf_xget(&s->d, e, "id"), *nm = gf_xget(&s->d, e, "name");
+	const char *id = gf_xget(&s->d, e, "id"),
+		   *nm = gf_xget(&s->d, e, "name");
 	uint32_t nid;
 
 	if (!id || !*id)
@@ -40,7 +41,8 @@ static int gene_product(sbml *s, uint32_t e)
 {
 	gf_imp *m = s->m;
 	const char *label = gf_xget(&s->d, e, "label");
-	const char *id = gf_xget(&s->d, e, "id"), *nm = gf_xget(&s->d, e, "name");
+	const char *id = gf_xget(&s->d, e, "id"),
+		   *nm = gf_xget(&s->d, e, "name");
 	const char *disp;
 	uint32_t nid;
 
@@ -80,7 +82,8 @@ static int reaction(sbml *s, uint32_t e)
 {
 	gf_imp *m = s->m;
 	const gf_xdoc *d = &s->d;
-	const char *id = gf_xget(d, e, "id"), *rev = gf_xget(d, e, "reversible");
+	const char *id = gf_xget(d, e, "id"),
+		   *rev = gf_xget(d, e, "reversible");
 	const char *name = gf_xget(d, e, "name");
 	uint32_t rnode;
 	int reversible = !rev || !strcmp(rev, "true");
@@ -99,9 +102,10 @@ static int reaction(sbml *s, uint32_t e)
 			const char *gp = gf_xget(d, c, "geneProduct");
 			int gi = gp ? gdb_graph_node_find(m->b, gp) : -1;
 			if (gi < 0)
-				return gf_fail(m, "reaction %s refers to "
-					       "unknown gene product %s", id,
-					       gp ? gp : "(none)");
+				return gf_fail(m,
+					       "reaction %s refers to "
+					       "unknown gene product %s",
+					       id, gp ? gp : "(none)");
 			if (gf_edge(m, (uint32_t)gi, rnode, s->tc, 1, 1.0, NULL,
 				    NULL) < 0)
 				return -1;
@@ -131,7 +135,7 @@ static int member_genes(sbml *s, const char *ref, uint32_t gp)
 			g2 = gf_xget(d, k, "geneProduct");
 			gi = g2 ? gdb_graph_node_find(m->b, g2) : -1;
 			if (gi >= 0 && gdb_graph_pathway_member_add(
-					       m->b, gp, (uint32_t)gi) < 0)
+					   m->b, gp, (uint32_t)gi) < 0)
 				return gf_oom(m);
 		}
 		break;

@@ -18,14 +18,14 @@ int gf_detect_string_links(const gf_head *h)
 {
 	return !h->xml && (!strncmp(h->first, "protein1 ", 9) ||
 			   !strncmp(h->first, "protein1\t", 9))
-		       ? GF_SURE
-		       : GF_NO;
+		   ? GF_SURE
+		   : GF_NO;
 }
 
 int gf_detect_string_actions(const gf_head *h)
 {
 	return !h->xml && !strncmp(h->first, "item_id_a\t", 10) ? GF_SURE
-								 : GF_NO;
+								: GF_NO;
 }
 
 static int names_proteins(const gf_head *h)
@@ -43,8 +43,8 @@ int gf_detect_string_info(const gf_head *h)
 {
 	return names_proteins(h) && !strstr(h->first, "alias") &&
 		       strstr(h->first, "preferred_name")
-		       ? GF_SURE
-		       : GF_NO;
+		   ? GF_SURE
+		   : GF_NO;
 }
 
 /* --------------------------------------------------------------- links */
@@ -93,7 +93,7 @@ static int links_header(gf_imp *m, char *header, links_hdr *L)
 	if (L->nh < 3 || strcmp(L->h[0], "protein1") ||
 	    strcmp(L->h[1], "protein2"))
 		return gf_fail(m, "expected a STRING header 'protein1 protein2 "
-			       "... combined_score'");
+				  "... combined_score'");
 	for (int i = 2; i < L->nh; i++) {
 		L->chmap[i] = -1;
 		if (!strcmp(L->h[i], "combined_score")) {
@@ -171,8 +171,8 @@ int gf_parse_string_actions(gf_imp *m)
 	if (nh < 7 || strcmp(h[0], "item_id_a") || strcmp(h[2], "mode") ||
 	    strcmp(h[4], "is_directional") || strcmp(h[6], "score"))
 		return gf_fail(m, "expected STRING actions columns item_id_a "
-			       "item_id_b mode action is_directional "
-			       "a_is_acting score");
+				  "item_id_b mode action is_directional "
+				  "a_is_acting score");
 	while ((rc = gf_next(m, &line, &len)) > 0) {
 		uint32_t a, b, t, v = 0;
 		int n, dir, acting;
@@ -187,7 +187,7 @@ int gf_parse_string_actions(gf_imp *m)
 		dir = !strcmp(f[4], "t");
 		acting = !strcmp(f[5], "t");
 		if (dir && !acting)
-			continue;	/* the line with b acting says it */
+			continue; /* the line with b acting says it */
 		if (gf_node(m, f[0], GDB_GRAPH_PROTEIN, &a) < 0 ||
 		    gf_node(m, f[1], GDB_GRAPH_PROTEIN, &b) < 0 ||
 		    gf_type(m, *f[3] ? f[3] : f[2], &t) < 0 ||
@@ -213,17 +213,16 @@ int gf_parse_string_info(gf_imp *m)
 		n = gf_split(line, '\t', f, 8);
 		if (n < 2)
 			return gf_fail(m, "expected 'protein<TAB>preferred_name"
-				       "...' (STRING protein.info)");
+					  "...' (STRING protein.info)");
 		id = gdb_graph_node_find(m->b, f[0]);
 		if (id < 0)
-			continue;	/* not in the links */
+			continue; /* not in the links */
 		if (*f[1] && strcmp(f[1], f[0])) {
 			rc = gdb_graph_node_rename(m->b, (uint32_t)id, "string",
 						   f[1]);
 			if (rc == -EEXIST)
 				rc = gdb_graph_node_alias_add(
-					m->b, (uint32_t)id, "preferred_name",
-					f[1]);
+				    m->b, (uint32_t)id, "preferred_name", f[1]);
 			if (rc < 0)
 				return gf_bfail(m, rc, "preferred name");
 		}
@@ -248,7 +247,7 @@ int gf_parse_string_aliases(gf_imp *m)
 		n = gf_split(line, '\t', f, 8);
 		if (n < 2)
 			return gf_fail(m, "expected 'protein<TAB>alias<TAB>"
-				       "source' (STRING aliases)");
+					  "source' (STRING aliases)");
 		id = gdb_graph_node_find(m->b, f[0]);
 		if (id < 0)
 			continue;

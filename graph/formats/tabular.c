@@ -28,7 +28,7 @@ void gf_shape_make(gf_head *h)
 		int tab, k = s->nlines, nf = 0;
 		if (!e) {
 			if (h->n >= GF_HEAD_BYTES)
-				break;	/* a partial line */
+				break; /* a partial line */
 			e = end;
 		}
 		q = e > p && e[-1] == '\r' ? e - 1 : e;
@@ -60,9 +60,9 @@ void gf_shape_make(gf_head *h)
 				break;
 		}
 		if (tab && q > p && q[-1] == '\t')
-			nf++;	/* an empty last field */
+			nf++; /* an empty last field */
 		s->nf[k] = nf;
-		s->nlines += nf > 0;	/* not blanks only */
+		s->nlines += nf > 0; /* not blanks only */
 		p = e + 1;
 	}
 }
@@ -90,16 +90,33 @@ static int span_num(gf_span v, int unit)
 static int column_word(gf_span v)
 {
 	static const char *const words[] = {
-		"source", "target", "src", "dst", "from", "to", "tail",
-		"head", "node", "node1", "node2", "nodea", "nodeb", "gene",
-		"gene1", "gene2", "genea", "geneb", "protein1", "protein2",
-		"proteina", "proteinb", "interactor", "interactora",
-		"interactorb", "symbol", "symbol1", "symbol2", "symbola",
-		"symbolb", "id1", "id2", "ida", "idb", "partner1", "partner2",
-		"regulator", "regulated", "tf", "weight", "score",
-		"confidence", "conf", "type", "interaction",
-		"interactiontype", "directed", "direction", "evidence", "edge",
-		"sign", "effect", "mode",
+	    "source",	   "target",
+	    "src",	   "dst",
+	    "from",	   "to",
+	    "tail",	   "head",
+	    "node",	   "node1",
+	    "node2",	   "nodea",
+	    "nodeb",	   "gene",
+	    "gene1",	   "gene2",
+	    "genea",	   "geneb",
+	    "protein1",	   "protein2",
+	    "proteina",	   "proteinb",
+	    "interactor",  "interactora",
+	    "interactorb", "symbol",
+	    "symbol1",	   "symbol2",
+	    "symbola",	   "symbolb",
+	    "id1",	   "id2",
+	    "ida",	   "idb",
+	    "partner1",	   "partner2",
+	    "regulator",   "regulated",
+	    "tf",	   "weight",
+	    "score",	   "confidence",
+	    "conf",	   "type",
+	    "interaction", "interactiontype",
+	    "directed",	   "direction",
+	    "evidence",	   "edge",
+	    "sign",	   "effect",
+	    "mode",
 	};
 	char w[32];
 	size_t n = 0;
@@ -129,15 +146,14 @@ void gf_tsv_layout_of(const gf_shape *s, int conf_col, gf_tsv_layout *t)
 		t->num3 = s->nf[i] >= col && span_num(s->f[i][col - 1], 0);
 		t->conf3 &= t->num3 && span_num(s->f[i][col - 1], 1);
 	}
-	t->header = first_names ||
-		    (t->num3 && s->nf[0] >= col &&
-		     !span_num(s->f[0][col - 1], 0));
+	t->header = first_names || (t->num3 && s->nf[0] >= col &&
+				    !span_num(s->f[0][col - 1], 0));
 	from = t->header;
 	for (int i = from; i < s->nlines; i++)
-		t->ncols = i == from ? s->nf[i]
+		t->ncols = i == from		  ? s->nf[i]
 			   : t->ncols == s->nf[i] ? t->ncols
-						   : -1;
-	if (s->nlines == 1 && !t->header) {	/* one row: its own column */
+						  : -1;
+	if (s->nlines == 1 && !t->header) { /* one row: its own column */
 		t->num3 = s->nf[0] >= 3 && span_num(s->f[0][2], 0);
 		t->conf3 = t->num3 && span_num(s->f[0][2], 1);
 	}
@@ -149,18 +165,50 @@ void gf_tsv_layout_of(const gf_shape *s, int conf_col, gf_tsv_layout *t)
 static int sif_word(gf_span v)
 {
 	static const char *const w[] = {
-		"pp", "pd", "ppi", "pr", "rc", "cr", "gl", "interacts",
-		"interacts_with", "interacts-with", "binding", "association",
-		"physical", "genetic", "coexpression", "co-expression",
-		"in-complex-with", "neighbor-of", "gi", "interaction",
-		"complex", "activation", "activates", "inhibition", "inhibits",
-		"expression", "represses", "repression", "phosphorylation",
-		"dephosphorylation", "ubiquitination", "regulates",
-		"controls-state-change-of", "controls-expression-of",
-		"controls-transport-of", "controls-phosphorylation-of",
-		"controls-production-of", "catalysis-precedes",
-		"chemical-affects", "consumption-controlled-by",
-		"reacts-with", "used-to-produce", "directed", "undirected",
+	    "pp",
+	    "pd",
+	    "ppi",
+	    "pr",
+	    "rc",
+	    "cr",
+	    "gl",
+	    "interacts",
+	    "interacts_with",
+	    "interacts-with",
+	    "binding",
+	    "association",
+	    "physical",
+	    "genetic",
+	    "coexpression",
+	    "co-expression",
+	    "in-complex-with",
+	    "neighbor-of",
+	    "gi",
+	    "interaction",
+	    "complex",
+	    "activation",
+	    "activates",
+	    "inhibition",
+	    "inhibits",
+	    "expression",
+	    "represses",
+	    "repression",
+	    "phosphorylation",
+	    "dephosphorylation",
+	    "ubiquitination",
+	    "regulates",
+	    "controls-state-change-of",
+	    "controls-expression-of",
+	    "controls-transport-of",
+	    "controls-phosphorylation-of",
+	    "controls-production-of",
+	    "catalysis-precedes",
+	    "chemical-affects",
+	    "consumption-controlled-by",
+	    "reacts-with",
+	    "used-to-produce",
+	    "directed",
+	    "undirected",
 	};
 
 	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
@@ -210,7 +258,7 @@ int gf_detect_sif(const gf_head *h)
 		return GF_NO;
 	for (int i = 0; i < s->nlines; i++) {
 		if (s->nf[i] == 2)
-			return GF_NO;	/* "a type" is no SIF line */
+			return GF_NO; /* "a type" is no SIF line */
 		if (s->nf[i] < 3)
 			continue;
 		three++;
@@ -218,7 +266,7 @@ int gf_detect_sif(const gf_head *h)
 		num3 &= i == 0 || span_num(s->f[i][2], 0);
 	}
 	if (!three || (num3 && three > 1))
-		return GF_NO;	/* no edge, or a number as every target */
+		return GF_NO; /* no edge, or a number as every target */
 	if (words)
 		return GF_LIKELY;
 	return distinct(s, 0, 1) <= 8 || s->nlines < 4 ? GF_WEAK : GF_NO;
@@ -235,7 +283,7 @@ int gf_detect_gmt(const gf_head *h)
 		if (s->nf[i] < 3)
 			return GF_NO;
 		varies |= s->nf[i] != s->nf[0];
-		for (int j = 0; j < i; j++)	/* set names are unique */
+		for (int j = 0; j < i; j++) /* set names are unique */
 			if (s->f[i][0].n == s->f[j][0].n &&
 			    !memcmp(s->f[i][0].p, s->f[j][0].p, s->f[i][0].n))
 				return GF_WEAK;
@@ -248,10 +296,22 @@ int gf_detect_gmt(const gf_head *h)
 static int undirected_type(const char *t)
 {
 	static const char *const u[] = {
-		"pp",	    "ppi",	   "interacts",	   "interacts_with",
-		"interacts-with", "binding", "association", "physical",
-		"genetic",  "coexpression", "co-expression", "in-complex-with",
-		"neighbor-of", "gi",	   "interaction", "complex",
+	    "pp",
+	    "ppi",
+	    "interacts",
+	    "interacts_with",
+	    "interacts-with",
+	    "binding",
+	    "association",
+	    "physical",
+	    "genetic",
+	    "coexpression",
+	    "co-expression",
+	    "in-complex-with",
+	    "neighbor-of",
+	    "gi",
+	    "interaction",
+	    "complex",
 	};
 
 	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
@@ -272,10 +332,11 @@ static int sif_line(gf_imp *m, char **f, int n)
 		return gf_node(m, f[0], GDB_GRAPH_GENE, &a);
 	if (n == 2)
 		return gf_fail(m, "expected 'source type target...', found 2 "
-			       "fields");
+				  "fields");
 	if (!*f[0] || !*f[1])
 		return gf_fail(m, "empty source or type");
-	if (gf_node(m, f[0], GDB_GRAPH_GENE, &a) < 0 || gf_type(m, f[1], &t) < 0)
+	if (gf_node(m, f[0], GDB_GRAPH_GENE, &a) < 0 ||
+	    gf_type(m, f[1], &t) < 0)
 		return -1;
 	directed = m->directed >= 0 ? m->directed : !undirected_type(f[1]);
 	for (int i = 2; i < n; i++) {
@@ -339,7 +400,7 @@ int gf_parse_gmt(gf_imp *m)
 		}
 		if (n < 2 || !*gf_trim(f[0])) {
 			rc = gf_fail(m, "expected 'name<TAB>description<TAB>"
-				     "gene...' (GMT)");
+					"gene...' (GMT)");
 			break;
 		}
 		rc = gdb_graph_pathway_add(m->b, gf_trim(f[0]), f[1], &pid);
@@ -353,7 +414,7 @@ int gf_parse_gmt(gf_imp *m)
 				continue;
 			rc = gf_node(m, gname, GDB_GRAPH_GENE, &id);
 			if (rc == 0 && (rc = gdb_graph_pathway_member_add(
-						m->b, pid, id)) < 0)
+					    m->b, pid, id)) < 0)
 				rc = gf_bfail(m, rc, "member");
 		}
 		if (rc < 0)
@@ -379,8 +440,9 @@ static int col_index(gf_imp *m, char **h, int nh, const char *name)
 
 static int parse_bool(const char *s, int *v)
 {
-	if (!strcasecmp(s, "true") || !strcmp(s, "1") || !strcasecmp(s, "yes") ||
-	    !strcasecmp(s, "directed") || !strcasecmp(s, "t"))
+	if (!strcasecmp(s, "true") || !strcmp(s, "1") ||
+	    !strcasecmp(s, "yes") || !strcasecmp(s, "directed") ||
+	    !strcasecmp(s, "t"))
 		*v = 1;
 	else if (!strcasecmp(s, "false") || !strcmp(s, "0") ||
 		 !strcasecmp(s, "no") || !strcasecmp(s, "undirected") ||
@@ -395,7 +457,8 @@ static int parse_bool(const char *s, int *v)
 static int tsv_header(gf_imp *m, char *line, char **f, int n)
 {
 	gf_cols *c = &m->cols;
-	int *slot[6] = {&c->src, &c->dst, &c->type, &c->conf, &c->dir, &c->evid};
+	int *slot[6] = {&c->src,  &c->dst, &c->type,
+			&c->conf, &c->dir, &c->evid};
 
 	if (line[0] == '#')
 		f[0]++;
@@ -435,8 +498,10 @@ static int tsv_row(gf_imp *m, char **f, int n, uint32_t deft)
 		char *end;
 		conf = strtod(f[c->conf - 1], &end);
 		if (!*f[c->conf - 1] || *end || !(conf >= 0 && conf <= 1))
-			return gf_fail(m, "confidence '%s' is not a number in "
-				       "[0,1]", f[c->conf - 1]);
+			return gf_fail(m,
+				       "confidence '%s' is not a number in "
+				       "[0,1]",
+				       f[c->conf - 1]);
 	}
 	if (c->dir && parse_bool(f[c->dir - 1], &dir) < 0)
 		return gf_fail(m, "directed: expected true/false, found '%s'",
@@ -476,11 +541,12 @@ static int tsv_layout(gf_imp *m, char *sep)
 			 *m->note ? ", " : "");
 	}
 	if (!c->given && t.ncols == 3) {
-		const char *what = t.conf3  ? "column 3 as confidence"
-				   : t.num3 ? "column 3 (numbers outside [0,1]) "
-					      "not read: map it with --columns"
-					    : "column 3 not read: map it with "
-					      "--columns";
+		const char *what = t.conf3 ? "column 3 as confidence"
+				   : t.num3
+				       ? "column 3 (numbers outside [0,1]) "
+					 "not read: map it with --columns"
+				       : "column 3 not read: map it with "
+					 "--columns";
 		if (t.conf3)
 			c->conf = 3;
 		snprintf(m->note + strlen(m->note),
@@ -493,7 +559,7 @@ static int tsv_layout(gf_imp *m, char *sep)
 int gf_parse_tsv(gf_imp *m)
 {
 	char *line, **f = malloc(GF_MAX_FIELDS * sizeof(*f)), sep;
-	gf_cols saved = m->cols;	/* what this input decides is its own */
+	gf_cols saved = m->cols; /* what this input decides is its own */
 	size_t len;
 	int rc = -1, first = 1, header;
 	uint32_t deft;
@@ -514,7 +580,7 @@ int gf_parse_tsv(gf_imp *m)
 			break;
 		}
 		if (!n)
-			continue;	/* blanks only */
+			continue; /* blanks only */
 		if (first && header) {
 			first = 0;
 			if ((rc = tsv_header(m, line, f, n)) < 0)

@@ -71,7 +71,10 @@ static int xdecode(char *s)
 	static const struct {
 		const char *name;
 		char c;
-	} named[] = {{"lt", '<'}, {"gt", '>'}, {"amp", '&'}, {"quot", '"'},
+	} named[] = {{"lt", '<'},
+		     {"gt", '>'},
+		     {"amp", '&'},
+		     {"quot", '"'},
 		     {"apos", '\''}};
 	char *w = s;
 
@@ -93,8 +96,9 @@ static int xdecode(char *s)
 			*w++ = named[k].c;
 		} else if (r[1] == '#') {
 			char *end;
-			unsigned long v = r[2] == 'x' ? strtoul(r + 3, &end, 16)
-						      : strtoul(r + 2, &end, 10);
+			unsigned long v = r[2] == 'x'
+					      ? strtoul(r + 3, &end, 16)
+					      : strtoul(r + 2, &end, 10);
 			if (*end || !v || v > 0x10ffff)
 				return -1;
 			w = utf8(w, v);
@@ -188,8 +192,10 @@ static char *end_tag(xp *x, char *p)
 	}
 	e = &x->d->el[x->stack[x->depth - 1]];
 	if (strcmp(lname(nm), e->name)) {
-		gf_fail(x->m, "closing tag </%s> does not match <%s> (line "
-			"%llu)", nm, e->name, (unsigned long long)e->line);
+		gf_fail(x->m,
+			"closing tag </%s> does not match <%s> (line "
+			"%llu)",
+			nm, e->name, (unsigned long long)e->line);
 		return NULL;
 	}
 	e->end = x->d->nel;
@@ -234,16 +240,20 @@ static int attribute(xp *x, gf_xel *e, char **pq)
 		while (*q == ' ' || *q == '\t')
 			*q++ = 0;
 		if (*q != '=')
-			return gf_fail(x->m, "attribute '%.*s' in <%s> has no "
-				       "value", (int)(q - an), an, e->name);
+			return gf_fail(x->m,
+				       "attribute '%.*s' in <%s> has no "
+				       "value",
+				       (int)(q - an), an, e->name);
 	}
 	*q++ = 0;
 	while (*q == ' ' || *q == '\t')
 		q++;
 	quote = *q;
 	if (quote != '"' && quote != '\'')
-		return gf_fail(x->m, "attribute '%s' in <%s>: value not "
-			       "quoted", an, e->name);
+		return gf_fail(x->m,
+			       "attribute '%s' in <%s>: value not "
+			       "quoted",
+			       an, e->name);
 	av = ++q;
 	while (*q && *q != quote) {
 		if (*q == '<')
@@ -253,12 +263,14 @@ static int attribute(xp *x, gf_xel *e, char **pq)
 		q++;
 	}
 	if (!*q)
-		return gf_fail(x->m, "unterminated value of attribute '%s' in "
-			       "<%s>", an, e->name);
+		return gf_fail(x->m,
+			       "unterminated value of attribute '%s' in "
+			       "<%s>",
+			       an, e->name);
 	*q++ = 0;
 	if (xdecode(av) < 0)
-		return gf_fail(x->m, "bad entity in attribute '%s' of <%s>",
-			       an, e->name);
+		return gf_fail(x->m, "bad entity in attribute '%s' of <%s>", an,
+			       e->name);
 	*pq = q;
 	return push_attr(x, e, an, av);
 }
@@ -289,8 +301,10 @@ static int attributes(xp *x, gf_xel *e, char **pq)
 		if (!*q)
 			return gf_fail(x->m, "unterminated tag <%s>", e->name);
 		if (!was_space && e->nattr)
-			return gf_fail(x->m, "no blank between attributes in "
-				       "<%s>", e->name);
+			return gf_fail(x->m,
+				       "no blank between attributes in "
+				       "<%s>",
+				       e->name);
 		if (attribute(x, e, &q) < 0)
 			return -1;
 	}
@@ -376,9 +390,12 @@ static int xml_parse(gf_imp *m, gf_xdoc *d)
 			return -1;
 	}
 	if (x.depth)
-		return gf_fail(m, "end of file inside <%s> (opened at line "
-			       "%llu)", d->el[x.stack[x.depth - 1]].name,
-			       (unsigned long long)d->el[x.stack[x.depth - 1]].line);
+		return gf_fail(
+		    m,
+		    "end of file inside <%s> (opened at line "
+		    "%llu)",
+		    d->el[x.stack[x.depth - 1]].name,
+		    (unsigned long long)d->el[x.stack[x.depth - 1]].line);
 	if (!x.root_seen)
 		return gf_fail(m, "no XML element found");
 	return 0;

@@ -38,7 +38,8 @@ static inline void graph_fuzz_import(const char *fmt, const char *columns,
 	if (gdb_graph_import_new(&o, &im, err, sizeof(err)) < 0)
 		return;
 	if (pre)
-		gdb_graph_input_mem(&in[n], "pre", &m[n], pre, strlen(pre)), n++;
+		gdb_graph_input_mem(&in[n], "pre", &m[n], pre, strlen(pre)),
+		    n++;
 	gdb_graph_input_mem(&in[n], name, &m[n], data, size), n++;
 	/* refusing the input is an answer too: only the call matters */
 	if (gdb_graph_import_inputs(im, in, n, err, sizeof(err)) < 0)

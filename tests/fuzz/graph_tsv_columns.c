@@ -5,8 +5,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	graph_fuzz_import("tsv", "source=a,target=b,type=type,confidence=conf,"
-			  "directed=dir,evidence=ev", NULL, "fuzz.tsv", data,
-			  size);
+	graph_fuzz_import("tsv",
+			  "source=a,target=b,type=type,confidence=conf,"
+			  "directed=dir,evidence=ev",
+			  NULL, "fuzz.tsv", data, size);
 	return 0;
 }

@@ -37,8 +37,8 @@ static void on_file(void *arg, const gdb_graph_file_report *r)
 
 /* Import texts (names give the extension) into a new builder. @return
  * the import's result; *im holds the session. */
-static int import(gdb_graph_import **im, const gdb_graph_import_opts *o,
-		  mem *x, unsigned n, char *err, size_t errlen)
+static int import(gdb_graph_import **im, const gdb_graph_import_opts *o, mem *x,
+		  unsigned n, char *err, size_t errlen)
 {
 	gdb_graph_input in[8];
 
@@ -65,7 +65,8 @@ static void test_guess_and_counts(void)
 	if (import(&im, &o, x, 2, err, sizeof(err)) != 0)
 		FAIL("import: %s", err);
 	b = gdb_graph_import_builder(im);
-	if (gdb_graph_builder_nnodes(b) != 5 || gdb_graph_builder_nedges(b) != 3 ||
+	if (gdb_graph_builder_nnodes(b) != 5 ||
+	    gdb_graph_builder_nedges(b) != 3 ||
 	    gdb_graph_builder_npathways(b) != 2)
 		FAIL("counts: %u nodes, %llu edges, %u pathways",
 		     gdb_graph_builder_nnodes(b),
@@ -122,7 +123,8 @@ static void test_write_and_read(void)
 	gdb_txn *t = NULL;
 	gdb_store *s = NULL;
 	gdb_graph *g = NULL;
-	gdb_provenance prov = {.target = "tri", .source = "memory",
+	gdb_provenance prov = {.target = "tri",
+			       .source = "memory",
 			       .command = "test_graph_import"};
 	uint64_t m = 0;
 	mem x[1];
