@@ -387,6 +387,12 @@ static int graph_resolve(void *vctx, const char *path, char **data,
 	}
 	if (n == 0)
 		return GDB_NS_DIR;
+	/* Below here answers read the mapping: a segment cut while mounted
+	 * is EIO (for a query over every network, while any is cut). */
+	if ((rc = gdb_graph_check(g, net, err, errlen)) < 0) {
+		gdb_log(GDB_LOG_ERROR, "graph: /graph/%s: %s", path, err);
+		return -EIO;
+	}
 	if (!strcmp(c[0], "path")) {
 		int from, to;
 		if (n == 1)

@@ -382,9 +382,20 @@ uint32_t gdb_graph_ndamaged(const gdb_graph *g);
 int gdb_graph_damaged(const gdb_graph *g, uint32_t i, const char **name,
 		      const char **why);
 /* @return the error of the damaged network called name, 0 if it is not
- * damaged (or does not exist); why as above. */
+ * damaged (or does not exist); why as above. A sections object whose
+ * segment the store found damaged at open (gdb_store_damaged_find) counts:
+ * it may have been a network, and its name must not read as absent. */
 int gdb_graph_network_damage(const gdb_graph *g, const char *name,
 			     const char **why);
+/*
+ * gdb_graph_check - are the mapped bytes of network net (-1: of every
+ * network) still there? The reader keeps pointers into the mapping, so a
+ * segment truncated while mounted would fault (SIGBUS) on the next touch;
+ * this checks each network's segment size first (one fstat per network).
+ * @return 0; GDB_ECORRUPT with err naming the network (and a log line).
+ */
+GDB_MUST_CHECK int gdb_graph_check(const gdb_graph *g, int net, char *err,
+				   size_t errlen);
 /* @return the network's name (borrowed from the store), NULL if out of
  * range. */
 const char *gdb_graph_network_name(const gdb_graph *g, uint32_t net);

@@ -138,6 +138,7 @@ void graph_buf_num(graph_buf *b, double v);		/* shortest %.9g */
 typedef struct graph_net {
 	const char *name;
 	uint32_t obj;
+	uint32_t last_sec;	/* its section ending last in the segment */
 	uint32_t version;	/* of its layout: 1 or 2 */
 	int icase;		/* names join without case (v1: always) */
 	uint32_t taxon;		/* species, 0 unknown */

@@ -302,13 +302,55 @@ static int open_pathways(const gdb_store *s, graph_net *N, char *err,
 	return 0;
 }
 
+/* The network's section that ends last in its segment: a truncation that
+ * cuts any section cuts this one, so gdb_graph_check looks at it alone. */
+static void find_last_section(const gdb_store *s, graph_net *N)
+{
+	const gdb_object *o = gdb_store_object(s, N->obj);
+	const char *end = NULL;
+
+	for (uint32_t i = 0; i < o->nsections; i++) {
+		const void *p;
+		uint64_t l;
+		if (gdb_store_section_at(s, N->obj, i, NULL, &p, &l) == 0 &&
+		    (const char *)p + l > end) {
+			end = (const char *)p + l;
+			N->last_sec = i;
+		}
+	}
+}
+
 int graph_net_open(const gdb_store *s, graph_net *N, char *err,
 		   size_t errlen)
 {
 	GDB_TRY(open_meta(s, N, err, errlen));
 	GDB_TRY(open_nodes(s, N, err, errlen));
 	GDB_TRY(open_edges(s, N, err, errlen));
-	return open_pathways(s, N, err, errlen);
+	GDB_TRY(open_pathways(s, N, err, errlen));
+	find_last_section(s, N);
+	return 0;
+}
+
+int gdb_graph_check(const gdb_graph *g, int net, char *err, size_t errlen)
+{
+	uint32_t lo = net < 0 ? 0 : (uint32_t)net;
+	uint32_t hi = net < 0 ? g->nnets : (uint32_t)net + 1;
+
+	for (uint32_t i = lo; i < hi && i < g->nnets; i++) {
+		const graph_net *N = &g->nets[i];
+		const void *p;
+		uint64_t l;
+		int rc = gdb_store_section_at(g->store, N->obj, N->last_sec,
+					      NULL, &p, &l);
+		if (rc < 0) {
+			gdb_seterr(err, errlen,
+				   "graph network %s: its segment lost bytes "
+				   "while mapped (%s)",
+				   N->name, gdb_strerror(rc));
+			return GDB_ECORRUPT;
+		}
+	}
+	return 0;
 }
 
 int gdb_graph_open(const gdb_store *s, gdb_graph **out, char *err,
@@ -419,12 +461,18 @@ int gdb_graph_damaged(const gdb_graph *g, uint32_t i, const char **name,
 int gdb_graph_network_damage(const gdb_graph *g, const char *name,
 			     const char **why)
 {
+	int d;
+
 	for (uint32_t i = 0; i < g->nbad; i++)
 		if (!strcmp(g->bad[i].name, name)) {
 			*why = g->bad[i].why;
 			return g->bad[i].rc;
 		}
-	return 0;
+	d = gdb_store_damaged_find(g->store, GDB_OBJECT_SECTIONS, name);
+	if (d < 0)
+		return 0;
+	*why = gdb_store_damaged(g->store, (uint32_t)d)->message;
+	return gdb_store_damaged(g->store, (uint32_t)d)->error;
 }
 
 uint32_t gdb_graph_nnetworks(const gdb_graph *g)

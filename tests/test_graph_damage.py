@@ -111,3 +111,61 @@ def test_info_lists_the_damaged_network(damaged):
     assert "edge.conf" in objs["netsam"]["network"]["damaged"]
     assert objs["gal"]["network"]["damaged"] is None
     assert objs["gal"]["network"]["nodes"] == 330
+
+
+@pytest.fixture(scope="module")
+def two_nets(genomedb, tmp_path_factory):
+    d = tmp_path_factory.mktemp("graphcut")
+    s = d / "c.gdb"
+    assert U.gdb("init", s).rc == 0
+    for net, f in (("gal", GC.data_file("galFiltered.sif")),
+                   ("netsam", GC.data_file("netsam_example_network.tsv"))):
+        r = U.gdb("import", "graph", s, "--network", net, f, "--quiet")
+        assert r.rc == 0, r
+    return s
+
+
+def _copy(src, dst):
+    import shutil
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_segment_one_byte_short_is_eio_alone(two_nets, tmp_path):
+    """The store finds the cut segment at open and leaves the object out
+    (store damage, not graph damage): /graph/@netsam is still EIO, not
+    ENOENT, and gal is served."""
+    U.require_fuse()
+    s = _copy(two_nets, tmp_path / "s.gdb")
+    seg, _ = segment_of(str(s), b"A2M")
+    os.truncate(seg, os.path.getsize(seg) - 1)
+    gal = GC.parse_sif(GC.data_file("galFiltered.sif"))
+    with U.mounted(s, tmp_path) as m:
+        nb = json.loads(U.read_file(m.p("graph", "YPL248C", "neighbors.json")))
+        assert {x["neighbor"].lower() for x in nb["neighbors"]} == gal.neighbours("YPL248C")
+        assert nb["networks"] == ["gal"]
+        U.expect_errno(lambda: U.read_file(m.p("graph", "@netsam", "A2M", "neighbors.json")), (5,))
+        U.expect_errno(lambda: os.listdir(m.p("graph", "@netsam")), (5,))
+        assert os.path.basename(seg) in m.log_text()
+    info = json.loads(U.gdb("info", s, "--json").out)
+    assert [d["name"] for d in info["damaged"]] == ["netsam"]
+
+
+def test_segment_truncated_under_a_live_mount_is_eio(two_nets, tmp_path):
+    """The reader keeps pointers into the mapping: a network segment cut
+    while mounted must give EIO (checked before touching), never SIGBUS;
+    the daemon stays up and the other network is served."""
+    U.require_fuse()
+    s = _copy(two_nets, tmp_path / "s.gdb")
+    seg, _ = segment_of(str(s), b"A2M")
+    with U.mounted(s, tmp_path) as m:
+        first = json.loads(U.read_file(m.p("graph", "@netsam", "A2M", "neighbors.json")))
+        assert first["neighbors"]
+        os.truncate(seg, os.path.getsize(seg) // 3)
+        for p in (("@netsam", "A2M", "khop-2.json"), ("@netsam", "degree.tsv"),
+                  ("@netsam", "A2M", "neighbors.tsv"), ("degree.json",)):
+            U.expect_errno(lambda: U.read_file(m.p("graph", *p)), (5,))
+        nb = json.loads(U.read_file(m.p("graph", "@gal", "YPL248C", "khop-2.json")))
+        assert nb["networks"] == ["gal"]
+        assert "netsam" in m.log_text() and "lost bytes" in m.log_text()
+    U.check_sanitizer(m.log_text(), "genomedb mount (graph segment cut)")
