@@ -357,6 +357,53 @@ static int split_path(char *p, char **c, int max)
 	return n;
 }
 
+/* /graph[/@net]/path/<from>/<to>.<fmt> and .../<from>/<to>/<kind>.<fmt>:
+ * c[0] is "path", n components. */
+static int path_file(const gdb_graph *g, char **c, int n, int net,
+		     char **data, size_t *len, char *err, size_t errlen)
+{
+	gdb_graph_filter f;
+	gdb_graph_result r;
+	char *stem, *params;
+	int fmt, rc, from, to;
+
+	if (n == 1)
+		return GDB_NS_DIR;
+	if ((from = lookup(g, c[1], net)) < 0)
+		return -ENOENT;
+	if (n == 2)
+		return GDB_NS_DIR;
+	if (n == 3 && split_file(c[2], &stem, &params, &fmt) == 0) {
+		if ((to = lookup(g, stem, net)) < 0)
+			return -ENOENT;
+		GDB_TRY(parse_params(g, params, net, &f, err, errlen));
+		rc = gdb_graph_shortest_path(g, (uint32_t)from,
+					     (uint32_t)to, &f, &r);
+		return emit(g, &r, rc, fmt, data, len, err, errlen);
+	}
+	if ((to = lookup(g, c[2], net)) < 0)
+		return -ENOENT;
+	if (n == 3)
+		return GDB_NS_DIR;
+	if (n != 4 || split_file(c[3], &stem, &params, &fmt) < 0)
+		return -ENOENT;
+	GDB_TRY(parse_params(g, params, net, &f, err, errlen));
+	if (!strcmp(stem, "shortest"))
+		rc = gdb_graph_shortest_path(g, (uint32_t)from,
+					     (uint32_t)to, &f, &r);
+	else if (!strcmp(stem, "paths"))
+		rc = gdb_graph_paths(g, (uint32_t)from, (uint32_t)to,
+				     &f, &r);
+	else if (!strcmp(stem, "k-shortest")) {
+		if (!f.k)
+			f.k = 5;
+		rc = gdb_graph_paths(g, (uint32_t)from, (uint32_t)to,
+				     &f, &r);
+	} else
+		return -ENOENT;
+	return emit(g, &r, rc, fmt, data, len, err, errlen);
+}
+
 static int graph_resolve(void *vctx, const char *path, char **data,
 			 size_t *len, unsigned *flags, char *err,
 			 size_t errlen)
@@ -393,44 +440,8 @@ static int graph_resolve(void *vctx, const char *path, char **data,
 		gdb_log(GDB_LOG_ERROR, "graph: /graph/%s: %s", path, err);
 		return -EIO;
 	}
-	if (!strcmp(c[0], "path")) {
-		int from, to;
-		if (n == 1)
-			return GDB_NS_DIR;
-		if ((from = lookup(g, c[1], net)) < 0)
-			return -ENOENT;
-		if (n == 2)
-			return GDB_NS_DIR;
-		if (n == 3 && split_file(c[2], &stem, &params, &fmt) == 0) {
-			if ((to = lookup(g, stem, net)) < 0)
-				return -ENOENT;
-			GDB_TRY(parse_params(g, params, net, &f, err, errlen));
-			rc = gdb_graph_shortest_path(g, (uint32_t)from,
-						     (uint32_t)to, &f, &r);
-			return emit(g, &r, rc, fmt, data, len, err, errlen);
-		}
-		if ((to = lookup(g, c[2], net)) < 0)
-			return -ENOENT;
-		if (n == 3)
-			return GDB_NS_DIR;
-		if (n != 4 || split_file(c[3], &stem, &params, &fmt) < 0)
-			return -ENOENT;
-		GDB_TRY(parse_params(g, params, net, &f, err, errlen));
-		if (!strcmp(stem, "shortest"))
-			rc = gdb_graph_shortest_path(g, (uint32_t)from,
-						     (uint32_t)to, &f, &r);
-		else if (!strcmp(stem, "paths"))
-			rc = gdb_graph_paths(g, (uint32_t)from, (uint32_t)to,
-					     &f, &r);
-		else if (!strcmp(stem, "k-shortest")) {
-			if (!f.k)
-				f.k = 5;
-			rc = gdb_graph_paths(g, (uint32_t)from, (uint32_t)to,
-					     &f, &r);
-		} else
-			return -ENOENT;
-		return emit(g, &r, rc, fmt, data, len, err, errlen);
-	}
+	if (!strcmp(c[0], "path"))
+		return path_file(g, c, n, net, data, len, err, errlen);
 	if (!strcmp(c[0], "pathways")) {
 		int p;
 		if (n == 1)
