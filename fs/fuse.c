@@ -40,6 +40,7 @@
 #include "fs/genomedb_ioctl.h"
 #include "fs/ns.h"
 #include "fs/render.h"
+#include "seq/seq.h"
 #include "simd/simd.h"
 #include "store/store.h"
 
@@ -1217,14 +1218,25 @@ static int contig_xattr(const struct node *n, const char *name, char *out,
 	if (!n->contig_xattrs || n->contig < 0)
 		return -ENODATA;
 	c = gdb_store_contig(FS.store, (uint32_t)n->contig);
-	if (!strcmp(name, "user.gdb.md5"))
-		gdb_render_md5_hex(c->md5, tmp);
-	else if (!strcmp(name, "user.gdb.length"))
+	if (!strcmp(name, "user.gdb.length")) {
 		snprintf(tmp, sizeof(tmp), "%lld", (long long)c->length);
-	else if (!strcmp(name, "user.gdb.refget"))
-		gdb_render_refget(c->sha512t24, tmp);
-	else
+	} else if (!strcmp(name, "user.gdb.lossless")) {
+		/* 1: the bases are the imported ones exactly (no --lossy) */
+		snprintf(tmp, sizeof(tmp), "%d",
+			 !gdb_store_assembly(FS.store, c->asm_index)->lossy);
+	} else if (!strcmp(name, "user.gdb.md5") ||
+		   !strcmp(name, "user.gdb.refget")) {
+		uint8_t md5[16], sha[24];
+		int rc = gdb_seq_digests(FS.store, c->id, md5, sha);
+		if (rc < 0)
+			return rc == -ENOMEM ? -ENOMEM : -EIO;
+		if (name[9] == 'm')
+			gdb_render_md5_hex(md5, tmp);
+		else
+			gdb_render_refget(sha, tmp);
+	} else {
 		return -ENODATA;
+	}
 	snprintf(out, outlen, "%s", tmp);
 	return (int)strlen(tmp);
 }
@@ -1259,7 +1271,7 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
 	static const char names[] = "user.gdb.md5\0user.gdb.length\0"
-				    "user.gdb.refget\0";
+				    "user.gdb.refget\0user.gdb.lossless\0";
 	struct node *n = node_of(ino);
 	const char *list = names;
 	size_t len = n->contig_xattrs ? sizeof(names) - 1 : 0;

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "seq/seq.h"
 #include "simd/simd.h"
 
 static uint64_t seq_bytes(int64_t L, uint32_t w)
@@ -425,7 +426,12 @@ char *gdb_render_dict(const gdb_store *s, uint32_t first, uint32_t n,
 	gdb_buf_printf(&b, "@HD\tVN:1.0\tSO:unsorted\n");
 	for (uint32_t i = 0; i < n; i++) {
 		const gdb_contig *c = gdb_store_contig(s, first + i);
-		gdb_render_md5_hex(c->md5, md5);
+		uint8_t m[16], sha[24];
+		if (gdb_seq_digests(s, c->id, m, sha) < 0) {
+			gdb_buf_free(&b);
+			return NULL;
+		}
+		gdb_render_md5_hex(m, md5);
 		gdb_buf_printf(&b, "@SQ\tSN:%s\tLN:%lld\tM5:%s\n", c->name,
 			  (long long)c->length, md5);
 	}

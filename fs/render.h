@@ -95,7 +95,9 @@ int gdb_view_span(const gdb_view *v, uint64_t off, size_t len,
  */
 char *gdb_view_fai(const gdb_view *v, const gdb_store *s, size_t *len);
 
-/* A Picard/GATK .dict (as `samtools dict`, without UR) for n contigs. */
+/* A Picard/GATK .dict (as `samtools dict`, without UR) for n contigs;
+ * digests not stored (short proteins) are computed. NULL on -ENOMEM or a
+ * damaged record. */
 char *gdb_render_dict(const gdb_store *s, uint32_t first, uint32_t n,
 		      size_t *len);
 

@@ -98,6 +98,40 @@ static uint64_t asm_fasta_bytes(const gdb_store *s, const gdb_assembly *a)
 	return n;
 }
 
+/* The contig's digests as text (computed for a short record); "" when
+ * its block cannot be read. */
+static void digests_hex(const gdb_store *s, const gdb_contig *c,
+			char md5[33], char rg[36])
+{
+	uint8_t m[16], sha[24];
+
+	md5[0] = rg[0] = 0;
+	if (gdb_seq_digests(s, c->id, m, sha) < 0)
+		return;
+	gdb_render_md5_hex(m, md5);
+	gdb_render_refget(sha, rg);
+}
+
+/* The assembly's codec fields of info --json. */
+static void info_json_codec(const gdb_store *s, uint32_t i)
+{
+	const gdb_assembly *a = gdb_store_assembly(s, i);
+	char lossy[64], desc[512];
+
+	gdb_lossy_text(a->lossy, lossy, sizeof(lossy));
+	(void)gdb_store_describe(s, i, desc, sizeof(desc));
+	printf(", \"codec\": \"%s\", \"alphabet\": \"%s\", "
+	       "\"alphabet_detected\": %s, \"lossless\": %s, \"lossy\": ",
+	       gdb_codec_name(a->codec), gdb_alphabet_name(a->alphabet),
+	       a->alphabet_detected ? "true" : "false",
+	       a->lossy ? "false" : "true");
+	json_str(stdout, lossy);
+	printf(", \"block_bases\": %u, \"blocks\": %u, \"model_bytes\": %u, "
+	       "\"codec_description\": ",
+	       a->block_bases, a->nblocks, a->model_len);
+	json_str(stdout, desc);
+}
+
 static void info_json_damaged(const gdb_store *s)
 {
 	printf("], \"damaged\": [");
@@ -140,15 +174,16 @@ static void info_json(const gdb_store *s)
 		printf("%s\n {\"name\": ", i ? "," : "");
 		json_str(stdout, a->name);
 		printf(", \"length\": %lld, \"stored_bytes\": %llu, "
-		       "\"fasta_bytes\": %llu, \"contigs\": [",
+		       "\"fasta_bytes\": %llu",
 		       (long long)a->total_length,
 		       (unsigned long long)a->segment_bytes,
 		       (unsigned long long)asm_fasta_bytes(s, a));
+		info_json_codec(s, i);
+		printf(", \"contigs\": [");
 		for (uint32_t k = 0; k < a->ncontigs; k++) {
 			const gdb_contig *c =
 				gdb_store_contig(s, a->first_contig + k);
-			gdb_render_md5_hex(c->md5, md5);
-			gdb_render_refget(c->sha512t24, rg);
+			digests_hex(s, c, md5, rg);
 			printf("%s\n  {\"name\": ", k ? "," : "");
 			json_str(stdout, c->name);
 			printf(", \"description\": ");
@@ -195,6 +230,14 @@ static void info_json(const gdb_store *s)
 	printf("]}\n");
 }
 
+static void info_text_codec(const gdb_store *s, uint32_t i)
+{
+	char desc[512];
+
+	(void)gdb_store_describe(s, i, desc, sizeof(desc));
+	printf("  codec: %s\n", desc);
+}
+
 static void info_text(const gdb_store *s)
 {
 	char md5[33], when[32];
@@ -215,10 +258,12 @@ static void info_text(const gdb_store *s)
 						  (double)a->segment_bytes
 					: 0.0,
 		       (unsigned long long)fasta);
+		info_text_codec(s, i);
 		for (uint32_t k = 0; k < a->ncontigs && k < 50; k++) {
 			const gdb_contig *c =
 				gdb_store_contig(s, a->first_contig + k);
-			gdb_render_md5_hex(c->md5, md5);
+			char rg[36];
+			digests_hex(s, c, md5, rg);
 			printf("  %-24s %12lld  md5 %s  %s\n", c->name,
 			       (long long)c->length, md5, desc_text(c));
 		}
