@@ -237,6 +237,21 @@ static int split_name(char *name, const char *ext, char **range,
 	return 0;
 }
 
+/* GC content and k-mers count nucleotides: a protein assembly is refused
+ * with a message naming it (the daemon logs it), not answered with
+ * meaningless numbers. */
+static int need_nucleotides(const struct cctx *x, const gdb_contig *c,
+			    const char *what, char *err, size_t errlen)
+{
+	const gdb_assembly *a = gdb_store_assembly(x->s, c->asm_index);
+
+	if (a->alphabet != GDB_ALPHA_PROTEIN)
+		return 0;
+	gdb_seterr(err, errlen, "%s/%s: assembly '%s' is protein; %s needs "
+		   "DNA or RNA", what, c->name, a->name, what);
+	return -EINVAL;
+}
+
 static int do_gc(struct cctx *x, const gdb_contig *c, char *name, char **data,
 		 size_t *len, char *err, size_t errlen)
 {
@@ -248,6 +263,7 @@ static int do_gc(struct cctx *x, const gdb_contig *c, char *name, char **data,
 	gdb_comp w[GC_BATCH];
 	size_t nw;
 
+	GDB_TRY(need_nucleotides(x, c, "gc", err, errlen));
 	if (split_name(name, ".tsv", &range, &ps) < 0) {
 		if (split_name(name, ".f32", &range, &ps) < 0)
 			return -ENOENT;
@@ -326,6 +342,7 @@ static int do_kmers(struct cctx *x, const gdb_contig *c, char *name,
 	size_t n;
 	int rc;
 
+	GDB_TRY(need_nucleotides(x, c, "kmers", err, errlen));
 	if (split_name(name, ".tsv", &range, &ps) < 0 ||
 	    parse_range(c, range, strlen(range), &beg, &end) < 0 ||
 	    params_parse(&p, ps, err, errlen) < 0 ||
