@@ -151,7 +151,7 @@ static int encode_cm(const struct cm_model *m, const char *b, uint32_t n,
 	k = coded_bases(b, n, rna, codes);
 	out->len = 0;
 	gdb_buf_add(out, &(uint8_t){KIND_CM}, 1);
-	gdb_cm_put_varint(out, n);
+	gdb_put_varint(out, n);
 	gdb_buf_add(out, &(uint8_t){rna ? FLAG_RNA : 0}, 1);
 	gdb_cm_runs_put(out, &exc, 1);
 	gdb_cm_runs_put(out, &lower, 0);
@@ -215,7 +215,7 @@ int gdb_cmdna_nbases(const uint8_t *src, size_t len)
 		return gdb_codecs_dna_nbases(src + 1, len - 1);
 	if (src[0] != KIND_CM)
 		return GDB_CORRUPT("cm block kind");
-	if (gdb_cm_get_varint(&p, src + len, &n) < 0 || n == 0 ||
+	if (gdb_get_varint(&p, src + len, &n) < 0 || n == 0 ||
 	    n > GDB_DNA_BLOCK_BASES)
 		return GDB_CORRUPT("cm block base count");
 	return (int)n;
@@ -264,7 +264,7 @@ static int decode_cm(const struct cm_model *m, const uint8_t *src,
 	cm_dec d;
 	int rc, rna;
 
-	if (gdb_cm_get_varint(&p, end, &n) < 0 || n == 0 ||
+	if (gdb_get_varint(&p, end, &n) < 0 || n == 0 ||
 	    n > GDB_DNA_BLOCK_BASES || p >= end || (*p & ~FLAG_RNA))
 		return GDB_CORRUPT("cm block header");
 	rna = *p++ & FLAG_RNA;

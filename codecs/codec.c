@@ -46,45 +46,6 @@ void gdb_cm_tables_init(void)
 	pthread_once(&tables_once, tables_fill);
 }
 
-/* ---- varints ---- */
-
-void gdb_cm_put_varint(gdb_buf *b, uint64_t v)
-{
-	uint8_t t[10];
-	size_t n = 0;
-
-	do {
-		t[n] = (uint8_t)(v & 127);
-		v >>= 7;
-		if (v)
-			t[n] |= 128;
-		n++;
-	} while (v);
-	gdb_buf_add(b, t, n);
-}
-
-int gdb_cm_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-	const uint8_t *q = *p;
-	uint64_t r = 0;
-
-	for (int shift = 0; shift < 64 && q < end; shift += 7) {
-		uint8_t c = *q++;
-		if (shift == 63 && c > 1)
-			return -1;
-		r |= (uint64_t)(c & 127) << shift;
-		if (!(c & 128)) {
-			/* one spelling: no trailing zero groups */
-			if (c == 0 && shift)
-				return -1;
-			*p = q;
-			*v = r;
-			return 0;
-		}
-	}
-	return -1;
-}
-
 /* ---- run lists ---- */
 
 void gdb_cm_runs_free(cm_runs *r)
@@ -124,10 +85,10 @@ void gdb_cm_runs_put(gdb_buf *b, const cm_runs *r, int with_letter)
 {
 	uint32_t end = 0;
 
-	gdb_cm_put_varint(b, r->n);
+	gdb_put_varint(b, r->n);
 	for (uint32_t i = 0; i < r->n; i++) {
-		gdb_cm_put_varint(b, r->start[i] - end);
-		gdb_cm_put_varint(b, r->len[i] - 1);
+		gdb_put_varint(b, r->start[i] - end);
+		gdb_put_varint(b, r->len[i] - 1);
 		if (with_letter)
 			gdb_buf_add(b, &r->letter[i], 1);
 		end = r->start[i] + r->len[i];
@@ -140,12 +101,12 @@ int gdb_cm_runs_get(const uint8_t **p, const uint8_t *end, uint32_t nbases,
 	uint64_t n, gap, len;
 	uint32_t at = 0;
 
-	if (gdb_cm_get_varint(p, end, &n) < 0 || n > nbases)
+	if (gdb_get_varint(p, end, &n) < 0 || n > nbases)
 		return GDB_CORRUPT("run count out of range");
 	for (uint64_t i = 0; i < n; i++) {
 		uint8_t letter = 0;
-		if (gdb_cm_get_varint(p, end, &gap) < 0 ||
-		    gdb_cm_get_varint(p, end, &len) < 0 || gap > nbases - at ||
+		if (gdb_get_varint(p, end, &gap) < 0 ||
+		    gdb_get_varint(p, end, &len) < 0 || gap > nbases - at ||
 		    len >= nbases - at - gap)
 			return GDB_CORRUPT("run out of range");
 		if (with_letter) {

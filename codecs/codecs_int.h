@@ -210,11 +210,7 @@ static inline void cm_mix_update(cm_mixer *m, int y)
 		w[i] += (m->x[i] * err) >> 16;
 }
 
-/* ---- varints over bounded buffers ---- */
-
-void gdb_cm_put_varint(gdb_buf *b, uint64_t v);
-/* @return 0, or -1 if malformed or past end (nothing read then). */
-int gdb_cm_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v);
+/* varints: gdb_put_varint / gdb_get_varint (common/gdb.h) */
 
 /* ---- case and exception runs, shared by the entropy codecs ---- */
 

@@ -349,7 +349,7 @@ int gdb_protein_encode(const void *impl, const char *res, uint32_t n,
 		gdb_cm_runs_free(&lower);
 		return -ENOMEM;
 	}
-	gdb_cm_put_varint(out, n);
+	gdb_put_varint(out, n);
 	gdb_cm_runs_put(out, &lower, 0);
 	cm_enc_init(&e, out);
 	for (uint32_t i = 0; i < n; i++) {
@@ -374,7 +374,7 @@ int gdb_protein_nbases(const uint8_t *src, size_t len)
 	const uint8_t *p = src;
 	uint64_t n;
 
-	if (gdb_cm_get_varint(&p, src + len, &n) < 0 || n == 0 ||
+	if (gdb_get_varint(&p, src + len, &n) < 0 || n == 0 ||
 	    n > GDB_DNA_BLOCK_BASES)
 		return GDB_CORRUPT("protein block residue count");
 	return (int)n;
@@ -411,7 +411,7 @@ int gdb_protein_decode(const void *impl, const uint8_t *src, size_t len,
 	cm_dec d;
 	int rc;
 
-	if (gdb_cm_get_varint(&p, end, &n) < 0 || n == 0 ||
+	if (gdb_get_varint(&p, end, &n) < 0 || n == 0 ||
 	    n > GDB_DNA_BLOCK_BASES || to > n)
 		return GDB_CORRUPT("protein block residue count");
 	rc = gdb_cm_runs_get(&p, end, (uint32_t)n, 0, NULL, &lower);

@@ -45,36 +45,6 @@
 
 /* ---- shared ---- */
 
-static void put_varint(gdb_buf *b, uint64_t v)
-{
-	uint8_t t[10];
-	size_t n = 0;
-
-	do {
-		t[n] = (uint8_t)(v & 127);
-		v >>= 7;
-		if (v)
-			t[n] |= 128;
-		n++;
-	} while (v);
-	gdb_buf_add(b, t, n);
-}
-
-static int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-	uint64_t r = 0;
-
-	for (int shift = 0; shift < 64 && *p < end; shift += 7) {
-		uint8_t c = *(*p)++;
-		r |= (uint64_t)(c & 127) << shift;
-		if (!(c & 128)) {
-			*v = r;
-			return 0;
-		}
-	}
-	return -1;
-}
-
 /* Last block and the end offset in it of a contig placed at (first,
  * off) with len bases, in blocks of bb. */
 static void contig_end(uint32_t first, uint32_t off, uint64_t len,
@@ -189,14 +159,14 @@ static void put_fields(const struct gdb_seqw *w, gdb_buf *f)
 		uint8_t flags = (uint8_t)((c->layout_len ? F_LAYOUT : 0) |
 					  (c->digests ? F_DIGESTS : 0) |
 					  (c->block_off ? 0 : F_NEWBLOCK));
-		put_varint(f, c->length);
-		put_varint(f, c->line_width);
+		gdb_put_varint(f, c->length);
+		gdb_put_varint(f, c->line_width);
 		gdb_buf_add(f, &flags, 1);
 		if (c->layout_len) {
 			uint8_t crc[4];
-			put_varint(f, c->fasta_bytes);
-			put_varint(f, c->layout_off);
-			put_varint(f, c->layout_len);
+			gdb_put_varint(f, c->fasta_bytes);
+			gdb_put_varint(f, c->layout_off);
+			gdb_put_varint(f, c->layout_len);
 			gdb_put_le32(crc, c->layout_crc);
 			gdb_buf_add(f, crc, 4);
 		}
@@ -352,8 +322,8 @@ static int take_layout(const uint8_t **p, const uint8_t *end, gdb_contig *c,
 {
 	uint64_t fb, off, len;
 
-	if (get_varint(p, end, &fb) < 0 || get_varint(p, end, &off) < 0 ||
-	    get_varint(p, end, &len) < 0 || end - *p < 4)
+	if (gdb_get_varint(p, end, &fb) < 0 || gdb_get_varint(p, end, &off) < 0 ||
+	    gdb_get_varint(p, end, &len) < 0 || end - *p < 4)
 		return -1;
 	lr->crc = gdb_get_le32(*p);
 	*p += 4;
@@ -413,8 +383,8 @@ static int take_fields(const struct fields_ctx *f, const uint8_t *p,
 		gdb_contig *c = &f->s->contigs[f->first + k];
 		struct gdb_layout_ref *lr = &f->s->layouts[f->first + k];
 		uint8_t flags;
-		if (get_varint(&p, end, &len) < 0 || len == 0 ||
-		    len > INT64_MAX || get_varint(&p, end, &w) < 0 ||
+		if (gdb_get_varint(&p, end, &len) < 0 || len == 0 ||
+		    len > INT64_MAX || gdb_get_varint(&p, end, &w) < 0 ||
 		    w > UINT32_MAX || p >= end)
 			return -1;
 		flags = *p++;
