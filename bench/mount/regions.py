@@ -48,20 +48,6 @@ class Floor(mb.Mount):
             time.sleep(0.02)
 
 
-def cpu_ns(pid):
-    """(CPU ns, context switches) of all a process's threads so far."""
-    ns = sw = 0
-    for t in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{t}/schedstat") as f:
-                ns += int(f.read().split()[0])
-            with open(f"/proc/{pid}/task/{t}/status") as f:
-                sw += sum(int(ln.split()[1]) for ln in f if "ctxt_switches" in ln)
-        except OSError:
-            pass
-    return np.array([ns, sw])
-
-
 def python_read(path):
     t = time.perf_counter_ns()
     with open(path, "rb") as f:
@@ -110,7 +96,7 @@ def run(args, work, fa, gz, store, ctgs):
     }
     live = {k: f(os.path.join(work, "m%d" % i)) for i, (k, f) in enumerate(mounts.items())}
     lat = {k: [] for k in list(mounts) + ["pysam plain FASTA", "pysam bgzip FASTA"]}
-    cpu0 = {k: cpu_ns(m.p.pid) for k, m in live.items()}
+    cpu0 = {k: np.array(mb.proc_cpu(m.p.pid)) for k, m in live.items()}
     try:
         for i, (c, s) in enumerate(qs):
             for k, m in live.items():
@@ -122,7 +108,7 @@ def run(args, work, fa, gz, store, ctgs):
                 t = time.perf_counter_ns()
                 fh.fetch(c, s, s + 1000)
                 lat[k].append((time.perf_counter_ns() - t) / 1000)
-        cpu = {k: (cpu_ns(m.p.pid) - cpu0[k]) / len(qs) for k, m in live.items()}
+        cpu = {k: (np.array(mb.proc_cpu(m.p.pid)) - cpu0[k]) / len(qs) for k, m in live.items()}
         st = stats(live["genomedb"].mnt)
     finally:
         for m in live.values():

@@ -17,6 +17,7 @@
 Prints one markdown table. No assertion; figures go to docs/BENCHMARKS.md.
 """
 import argparse
+import mmap
 import os
 import shutil
 import subprocess
@@ -182,7 +183,9 @@ def pct(a, q):
 def largest_scan(m, ctgs, cap):
     name, n = max(ctgs, key=lambda x: x[1])
     n = min(n, cap)
-    return name, n, mb.stream(os.path.join(m.mnt, "big", name, f"1-{n}.seq"))
+    cpu = mb.proc_cpu(m.p.pid)[0]
+    rate = mb.stream(os.path.join(m.mnt, "big", name, f"1-{n}.seq"))
+    return name, n, rate, n / (mb.proc_cpu(m.p.pid)[0] - cpu)
 
 
 def disk_scan(store, cap):
@@ -202,6 +205,29 @@ def disk_scan(store, cap):
     return n / (time.monotonic() - t) / 1e9
 
 
+def disk_random(store, n, size, rng):
+    """Cold random reads of `size` bytes from the store's files with
+    O_DIRECT (no readahead, no page cache): the disk's own latency, the
+    floor under a random region whose block is not in memory."""
+    files = [os.path.join(store, f) for f in os.listdir(store)]
+    files = [f for f in files if os.path.getsize(f) > 16 * size]
+    buf = mmap.mmap(-1, size)
+    lat = np.empty(n)
+    fds = [os.open(f, os.O_RDONLY | os.O_DIRECT) for f in files]
+    try:
+        sizes = [os.path.getsize(f) // size for f in files]
+        for i in range(n):
+            k = int(rng.integers(len(fds)))
+            off = int(rng.integers(sizes[k])) * size
+            t = time.perf_counter_ns()
+            os.preadv(fds[k], [buf], off)
+            lat[i] = (time.perf_counter_ns() - t) / 1000
+    finally:
+        for fd in fds:
+            os.close(fd)
+    return lat
+
+
 def mounted_phase(store, work, ctgs, args):
     cg = Cgroup(args.cgroup)
     rng = np.random.default_rng(7)
@@ -209,6 +235,7 @@ def mounted_phase(store, work, ctgs, args):
     try:
         mb.drop_caches()
         res["disk"] = disk_scan(store, int(float(args.scan_bytes)))
+        res["disk_random"] = disk_random(store, 500, 16384, rng)
         mb.drop_caches()
         m = mb.Mount(store, os.path.join(work, "mnt"), "--cache", args.cache, preexec_fn=cg.enter)
         smp = Sampler(m.p.pid)
@@ -238,7 +265,7 @@ def report(args, total, ctgs, imp, store_bytes, r):
     cache = mb_int(args.cache)
     peak_rss = max(s[1] for s in r["rss"]) * 1024
     peak_anon = max(s[2] for s in r["rss"]) * 1024
-    name, n, scan = r["scan"]
+    name, n, scan, per_cpu = r["scan"]
     npanel, psecs, plat, _ = r["panel"]
     load = open("/proc/loadavg").read().split()[:3]
     print(f"Machine: {os.cpu_count()} CPUs, load average {' '.join(load)} at the end "
@@ -254,10 +281,13 @@ def report(args, total, ctgs, imp, store_bytes, r):
     print(f"| importer peak RSS | {imp['maxrss'] / 1024:.0f} MB; at 1/4, 1/2, 3/4, end: "
           f"{quartiles(imp['rss'])} MB | flat |")
     print(f"| cold sequential scan, {name} 1-{n} (.seq, 1 MiB reads) | {scan:.2f} GB/s "
-          f"(the store's files read cold: {r['disk']:.2f} GB/s) | 1.5 GB/s |")
+          f"(the store's files read cold: {r['disk']:.2f} GB/s); {per_cpu:.2f} GB per daemon CPU-second | 1.5 GB/s |")
     ra = r["random"]
     print(f"| random 1 kb region over the whole store, {len(ra)} new names, open+read+close | "
           f"p50 {pct(ra, 50):.0f} us, p99 {pct(ra, 99):.0f} us, max {ra.max() / 1000:.1f} ms | p99 < 5 ms |")
+    dr = r["disk_random"]
+    print(f"| peer: the disk, {len(dr)} cold random 16 KiB reads of the store (O_DIRECT) | "
+          f"p50 {pct(dr, 50):.0f} us, p99 {pct(dr, 99):.0f} us | |")
     print(f"| BED panel: {npanel} targets (100-300 bp) in {args.genes} genes, sorted, each read | "
           f"{psecs:.2f} s, {npanel / psecs:.0f} targets/s, p50 {pct(plat, 50):.0f} us, "
           f"p99 {pct(plat, 99):.0f} us | |")
