@@ -138,6 +138,7 @@ def report(args, lat, cpu, st):
     print(f"\nregion_median_us={np.median(g):.1f}")
     print(f"region_p99_us={np.percentile(g, 99):.1f}")
     print(f"floor_median_us={floor:.1f}")
+    print(f"floor_p99_us={np.percentile(lat['floor'], 99):.1f}")
     print(f"pysam_plain_median_us={np.median(lat['pysam plain FASTA']):.1f}")
     print(f"pysam_bgzip_median_us={np.median(lat['pysam bgzip FASTA']):.1f}")
 
