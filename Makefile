@@ -9,7 +9,8 @@
 #   make asan       same tests with AddressSanitizer + UBSan in build/asan/
 #   make deps       apt-get install what is missing (Debian 12)
 #   make demo       import the bundled real genomes, mount under ./mnt, show it
-#   make bench      side-by-side benchmarks against peers (not part of test)
+#   make bench      side-by-side benchmarks against peers, then the goal table
+#   make bench-scale SIZE=1e10  a generated genome past RAM, 1 GiB cgroup (root)
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (clang, build/fuzz)
 #
 # WERROR=0 turns -Werror off for newer compilers (git's DEVOPTS=no-error).
