@@ -36,7 +36,7 @@ LDFLAGS ?=
 override LDFLAGS += $(SAN)
 LIBS     = $(PKG_LIBS) -lzstd -lz -lcrypto -luring -lpthread -lm
 
-MODULES ?= common simd codecs store seq cache graph fs
+MODULES ?= common simd codecs store seq cache graph fs fs/ns fs/daemon
 LIB_SRC := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TOOL_SRC := $(wildcard tools/*.c)

@@ -12,8 +12,8 @@
 
 #include "cache/cache.h"
 #include "codecs/codecs.h"
-#include "fs/fs.h"
-#include "fs/render.h"
+#include "fs/daemon/daemon.h"
+#include "fs/ns/ns.h"
 #include "seq/seq.h"
 #include "store/store.h"
 

@@ -1,7 +1,7 @@
 /*
  * tools/ctl.c - `genomedb ctl MOUNT ...`: talk to a running daemon.
  *
- * Controls go through the ioctl in fs/genomedb_ioctl.h on the mount's root
+ * Controls go through the ioctl in fs/daemon/genomedb_ioctl.h on the mount's root
  * directory; where ioctls don't pass (an old kernel, a wrapper mount), the
  * same control line is set as the user.gdb.ctl xattr, and stats are read
  * from /.gdb/stats.json.
@@ -18,7 +18,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "fs/genomedb_ioctl.h"
+#include "fs/daemon/genomedb_ioctl.h"
 
 static void usage(void)
 {

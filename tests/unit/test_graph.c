@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fs/ns.h"
+#include "fs/ns/ns.h"
 #include "graph/graph.h"
 #include "store/store.h"
 

@@ -1,5 +1,5 @@
 /*
- * fs/compute_ns.c - /compute: analyses computed when their file is looked
+ * fs/ns/compute_ns.c - /compute: analyses computed when their file is looked
  * up, over any region of any assembly, with parameters in the file name.
  *
  *   gc/<asm>/<contig>/<start>-<end>[@w=N,step=N].tsv | .f32
@@ -24,7 +24,7 @@
 #include <strings.h>
 
 #include "fs/ns.h"
-#include "fs/render.h"
+#include "fs/ns/ns.h"
 #include "simd/simd.h"
 
 /*

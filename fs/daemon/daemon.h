@@ -1,7 +1,7 @@
 /*
- * fs/fs.h - the FUSE daemon: mount a store and serve its path namespace
- * (docs/PATHS.md). This header does not include libfuse; only fs/fuse.c
- * does.
+ * fs/daemon/daemon.h - the FUSE daemon: mount a store and serve its path
+ * namespace (docs/PATHS.md). This header does not include libfuse; only
+ * the daemon's own files do.
  *
  * Threading: gdb_fs_run() runs the multithreaded FUSE loop in the calling
  * process and returns after unmount (fusermount3 -u, SIGINT, SIGTERM).

@@ -10,7 +10,7 @@
  * the current block borrowed so a 1 MiB read costs a handful of cache
  * lookups, not one per line.
  */
-#include "fs/render.h"
+#include "fs/ns/ns.h"
 
 #include <errno.h>
 #include <stdio.h>

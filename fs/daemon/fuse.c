@@ -1,5 +1,5 @@
 /*
- * fs/fuse.c - the FUSE low-level operations over a mapped store.
+ * fs/daemon/fuse.c - the FUSE low-level operations over a mapped store.
  *
  * Inodes: every node is a struct node and its inode number is its address
  * (as libfuse's passthrough_ll does), except the root, FUSE_ROOT_ID. Nodes
@@ -14,7 +14,7 @@
  * timeouts, and getattr sizes are exact (numpy.memmap and the page cache
  * need them; no direct_io on sequence files). Only /.gdb/stats.json
  * changes (see struct snap), and the inboxes: writable directories of
- * the computed namespaces whose files live in memory (fs/inbox.c), and
+ * the computed namespaces whose files live in memory (fs/ns/inbox.c), and
  * the volatile answers computed from them (see fill_entry, lookup_ns).
  *
  * Reads reply from a buffer allocated once per worker thread: in this VM a
@@ -23,7 +23,7 @@
  * Errors: project codes (a damaged block's GDB_ECHECKSUM) become EIO; the
  * store has already logged the assembly, contig and range.
  */
-#include "fs/fs.h"
+#include "fs/daemon/daemon.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,9 +37,8 @@
 #include <unistd.h>
 
 #include "cache/cache.h"
-#include "fs/genomedb_ioctl.h"
-#include "fs/ns.h"
-#include "fs/render.h"
+#include "fs/daemon/genomedb_ioctl.h"
+#include "fs/ns/ns.h"
 #include "simd/simd.h"
 #include "store/store.h"
 
@@ -59,7 +58,7 @@ enum nkind {
 	N_VIEW,		/* any sequence file */
 	N_TEXT,		/* .fai, .dict, computed files (owned text) */
 	N_NSDIR,	/* a directory of a computed namespace */
-	N_INBOX,	/* a provider's writable directory (fs/ns.h) */
+	N_INBOX,	/* a provider's writable directory (fs/ns/ns.h) */
 	N_INBOXFILE,	/* a file in it */
 };
 
@@ -102,7 +101,7 @@ struct node {
 #define LIVE_CONFIG 1
 #define STATS_PAD 8192	/* bytes of every stats.json snapshot */
 
-/* A mounted computed namespace (fs/ns.h). */
+/* A mounted computed namespace (fs/ns/ns.h). */
 struct nsprov {
 	const gdb_ns_provider *p;
 	void *ctx;

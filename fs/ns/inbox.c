@@ -1,14 +1,14 @@
 /*
- * fs/inbox.c - inboxes: the writable directories of computed namespaces
+ * fs/ns/inbox.c - inboxes: the writable directories of computed namespaces
  * (/compute/queries, /graph/enrich/lists), whose files users copy in and
- * whose content later answers read (API and limits: fs/ns.h).
+ * whose content later answers read (API and limits: fs/ns/ns.h).
  *
  * What it is: named byte buffers in the daemon's memory, bounded in count
  * and bytes, with POSIX lifetimes: a file that is unlinked or renamed over
  * lives on while a holder (the daemon's inode for it) has a reference,
  * but it no longer has a name and its bytes cannot be found by name. What
  * it is not: persistent (nothing reaches the store; an inbox dies with the
- * mount) or a FUSE layer (fs/fuse.c maps requests onto these calls).
+ * mount) or a FUSE layer (fs/daemon/ maps requests onto these calls).
  *
  * Threading: one mutex per inbox guards the names, every file's bytes and
  * the counters; the providers' gdb_inbox_get runs concurrently with the
@@ -20,7 +20,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "fs/ns.h"
+#include "fs/ns/ns.h"
 
 struct gdb_inbox_file {
 	gdb_inbox *box;
@@ -68,7 +68,7 @@ void gdb_inbox_free(gdb_inbox *b)
 
 	if (!b)
 		return;
-	/* Files still held are the holders' to put first (fs/fuse.c frees
+	/* Files still held are the holders' to put first (the daemon frees
 	 * its nodes before the inboxes); named ones go here. */
 	for (f = b->files; f; f = next) {
 		next = f->next;

@@ -1,19 +1,19 @@
 /*
- * fs/graph_ns.c - the /graph tree: a computed namespace (fs/ns.h) whose
+ * fs/ns/graph_ns.c - the /graph tree: a computed namespace (fs/ns/ns.h) whose
  * files are graph query answers, rendered whole at lookup so their sizes
  * are exact. Path grammar and file layouts: docs/GRAPH.md ("Paths").
  *
  * What it is: path parsing (names, "@key=value,..." parameters, "@net"
  * prefixes, %XX escapes) and dispatch to graph/graph.h. What it is not:
- * a query engine (graph/) or a FUSE layer (fs/fuse.c caches the bytes
+ * a query engine (graph/) or a FUSE layer (fs/daemon/ caches the bytes
  * with the inode). Its one writable directory, enrich/lists, is an inbox
- * (fs/ns.h) the daemon keeps; enrich/@<list>.tsv reads a list from it.
+ * (fs/ns/ns.h) the daemon keeps; enrich/@<list>.tsv reads a list from it.
  *
  * Threading: the reader is immutable and every call works on its own
  * buffers, so resolve and list run concurrently.
  */
 #define _GNU_SOURCE
-#include "fs/ns.h"
+#include "fs/ns/ns.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -22,7 +22,7 @@
 
 #include "graph/graph.h"
 
-/* The constructor the registry (fs/ns_registry.c) names. */
+/* The constructor the registry (fs/ns/ns_registry.c) names. */
 const gdb_ns_provider *gdb_graph_ns_create(const gdb_store *s, gdb_cache *c,
 					   gdb_inbox *inbox, void **ctx);
 
