@@ -168,10 +168,12 @@ def test_align_sam_equals_parasail(mounted, eco, strand):
 def test_compute_errors(mounted, eco):
     g, rec = eco
     name = U.esc(rec.name)
-    bad = [cpath(mounted, "gc", "ecoli", name, "1-1000@w=0.tsv"),
-           cpath(mounted, "gc", "ecoli", name, "1-1000@bogus=3.tsv"),
-           cpath(mounted, "gc", "ecoli", name, "0-1000.tsv"),
-           cpath(mounted, "kmers", "ecoli", name, "1-1000@k=32.tsv"),
+    # a malformed parameter is EINVAL (docs/PATHS.md "Parameters")
+    for p in (cpath(mounted, "gc", "ecoli", name, "1-1000@w=0.tsv"),
+              cpath(mounted, "gc", "ecoli", name, "1-1000@bogus=3.tsv"),
+              cpath(mounted, "kmers", "ecoli", name, "1-1000@k=32.tsv")):
+        U.expect_errno(lambda p=p: os.stat(p), (errno.EINVAL,))
+    bad = [cpath(mounted, "gc", "ecoli", name, "0-1000.tsv"),
            cpath(mounted, "motif", "ecoli", name, "1-1000", "GAJTC.bed"),
            cpath(mounted, "align", "ecoli", name, "1-1000", "ACGTQ.sam"),
            cpath(mounted, "nope", "ecoli"),
@@ -185,3 +187,4 @@ def test_compute_errors(mounted, eco):
     assert "ecoli" in os.listdir(cpath(mounted, "gc"))
     # the daemon is still serving
     assert U.read_file(cpath(mounted, "gc", "ecoli", name, "1-100@w=100.tsv")).startswith(b"chrom")
+

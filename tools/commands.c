@@ -402,7 +402,7 @@ int cmd_export(int argc, char **argv)
 		int64_t beg, end;
 		gdb_view *v;
 
-		if (gdb_store_region_parse(s, (uint32_t)ai, regions[i],
+		if (gdb_path_region(s, (uint32_t)ai, regions[i],
 					   &contig, &beg, &end, err,
 					   sizeof(err)) < 0) {
 			tool_err("%s", err);

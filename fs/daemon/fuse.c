@@ -399,124 +399,57 @@ static int to_errno(int rc)
 	return -rc;
 }
 
-/* Parse "<digits>" into v (1 .. INT64_MAX); leading zeros allowed. */
-static int parse_num(const char *p, size_t n, int64_t *v)
-{
-	int64_t x = 0;
-
-	if (n == 0 || n > 18)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		x = x * 10 + (p[i] - '0');
-	}
-	*v = x;
-	return 0;
-}
-
-/* /<asm>/<contig>/<start>-<end>.<fa|seq|u8|rc.fa> */
+/* /<asm>/<contig>/<start>-<end>.<fa|seq|u8|rc.fa> (fs/ns/seq_ns.c) */
 static struct node *make_region(int32_t contig, const char *name)
 {
 	const gdb_contig *c = gdb_store_contig(FS.store, (uint32_t)contig);
-	static const struct {
-		const char *ext;
-		enum gdb_view_kind kind;
-		uint32_t width;
-		const char *suffix;
-	} fmts[] = {
-		{".rc.fa", GDB_VIEW_RC, GDB_FASTA_WIDTH, "/rc"},
-		{".fa", GDB_VIEW_BASES, GDB_FASTA_WIDTH, ""},
-		{".seq", GDB_VIEW_BASES, 0, NULL},
-		{".u8", GDB_VIEW_U8, 0, NULL},
-	};
-	const char *dash = strchr(name, '-'), *dot;
-	int64_t from, to;
-	size_t nl = strlen(name);
-	struct node *n;
-	char header[GDB_NAME_MAX + 64];
+	struct node *n = calloc(1, sizeof(*n));
 
-	if (!dash)
+	if (!n)
 		return NULL;
-	for (size_t f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++) {
-		size_t el = strlen(fmts[f].ext);
-		if (nl <= el || strcmp(name + nl - el, fmts[f].ext))
-			continue;
-		dot = name + nl - el;
-		if (dot <= dash ||
-		    parse_num(name, (size_t)(dash - name), &from) < 0 ||
-		    parse_num(dash + 1, (size_t)(dot - dash - 1), &to) < 0)
-			return NULL;
-		if (from < 1 || from > c->length || to < from)
-			return NULL;
-		if (to > c->length)
-			to = c->length;
-		n = calloc(1, sizeof(*n));
-		if (!n)
-			return NULL;
-		n->kind = N_VIEW;
-		n->contig = contig;
-		n->asm_idx = c->asm_index;
-		snprintf(header, sizeof(header), "%s:%.*s%s", c->name,
-			 (int)(dot - name), name,
-			 fmts[f].suffix ? fmts[f].suffix : "");
-		if (gdb_view_region(fmts[f].kind, (uint32_t)contig, from - 1,
-				    to, fmts[f].width,
-				    fmts[f].suffix ? header : NULL,
-				    &n->view) < 0 ||
-		    attach_stream(n) < 0) {
-			gdb_view_free(n->view);
-			free(n->stream);
-			free(n);
-			return NULL;
-		}
-		node_link(n);
-		return n;
+	n->kind = N_VIEW;
+	n->contig = contig;
+	n->asm_idx = c->asm_index;
+	if (gdb_seq_region(FS.store, (uint32_t)contig, name, &n->view) < 0 ||
+	    attach_stream(n) < 0) {
+		gdb_view_free(n->view);
+		free(n->stream);
+		free(n);
+		return NULL;
 	}
-	return NULL;
+	node_link(n);
+	return n;
 }
 
-static int ends_with(const char *s, const char *suf, size_t *stem)
+/* The permanent node of a name in /<asm>/. */
+static struct node *seq_node(uint32_t ai, const gdb_seq_entry *e)
 {
-	size_t a = strlen(s), b = strlen(suf);
+	struct asm_nodes *an = &FS.asms[ai];
 
-	if (a <= b || strcmp(s + a - b, suf))
-		return 0;
-	*stem = a - b;
-	return 1;
+	switch (e->kind) {
+	case GDB_SEQ_ASM_FA:
+		return &an->fa;
+	case GDB_SEQ_ASM_FAI:
+		return &an->fai;
+	case GDB_SEQ_ASM_DICT:
+		return &an->dict;
+	case GDB_SEQ_CONTIG_DIR:
+		return &FS.contigs[e->contig].dir;
+	case GDB_SEQ_CONTIG_FA:
+		return &FS.contigs[e->contig].fa;
+	case GDB_SEQ_CONTIG_FAI:
+		return &FS.contigs[e->contig].fai;
+	default:
+		return NULL;
+	}
 }
 
 static struct node *lookup_in_asm(uint32_t ai, const char *name)
 {
-	const gdb_assembly *a = gdb_store_assembly(FS.store, ai);
-	struct asm_nodes *an = &FS.asms[ai];
-	char comp[GDB_NAME_MAX * 3 + 8], raw[GDB_NAME_MAX + 1];
-	size_t stem;
-	int id;
+	gdb_seq_entry e;
 
-	if (!strcmp(name, an->fa_name))
-		return &an->fa;
-	if (!strcmp(name, an->fai_name))
-		return &an->fai;
-	if (!strcmp(name, an->dict_name))
-		return &an->dict;
-	if (strlen(name) >= sizeof(comp))
-		return NULL;
-	if (ends_with(name, ".fa.fai", &stem) || ends_with(name, ".fa", &stem)) {
-		memcpy(comp, name, stem);
-		comp[stem] = 0;
-		if (gdb_path_unescape(comp, raw, sizeof(raw)) == 0 &&
-		    (id = gdb_store_contig_find(FS.store, ai, raw)) >= 0) {
-			struct contig_nodes *cn = &FS.contigs[id];
-			return name[strlen(name) - 1] == 'i' ? &cn->fai
-							     : &cn->fa;
-		}
-	}
-	if (gdb_path_unescape(name, raw, sizeof(raw)) == 0 &&
-	    (id = gdb_store_contig_find(FS.store, ai, raw)) >= 0)
-		return &FS.contigs[id].dir;
-	(void)a;
-	return NULL;
+	return gdb_seq_lookup(FS.store, ai, name, &e) < 0 ? NULL
+							: seq_node(ai, &e);
 }
 
 /* Parked answers leave the lists under nodes_lock and are freed after it. */
@@ -1035,44 +968,19 @@ static const char *dir_entry(struct node *d, uint64_t i, struct node **out,
 		}
 		return NULL;
 	case N_ASM: {
-		struct asm_nodes *an = &FS.asms[d->asm_idx];
-		const gdb_assembly *a = gdb_store_assembly(FS.store, d->asm_idx);
-		uint64_t k;
-		struct contig_nodes *cn;
-		if (i < 3) {
-			*out = i == 0 ? &an->fa : i == 1 ? &an->fai : &an->dict;
-			return i == 0 ? an->fa_name : i == 1 ? an->fai_name
-							     : an->dict_name;
-		}
-		k = (i - 3) / 3;
-		if (k >= a->ncontigs)
+		gdb_seq_entry e;
+		int r = gdb_seq_list(FS.store, d->asm_idx, i, &e, tmp, tmplen);
+		if (r < 0)
 			return NULL;
-		cn = &FS.contigs[a->first_contig + k];
-		switch ((i - 3) % 3) {
-		case 0:
-			*out = &cn->dir;
-			return cn->esc;
-		case 1:
-			*out = &cn->fa;
-			snprintf(tmp, tmplen, "%s.fa", cn->esc);
-			return tmp;
-		default:
-			*out = &cn->fai;
-			snprintf(tmp, tmplen, "%s.fa.fai", cn->esc);
-			return tmp;
-		}
+		*out = r == 0 ? NULL : seq_node(d->asm_idx, &e);
+		return r == 0 ? "" : tmp;
 	}
-	case N_CONTIGDIR: {
-		static const char *const ext[] = {"fa", "seq", "u8", "rc.fa"};
-		const gdb_contig *c = gdb_store_contig(FS.store,
-						       (uint32_t)d->contig);
-		if (i >= 4)
-			return NULL;
+	case N_CONTIGDIR:
 		*out = NULL; /* listed, built on lookup */
-		snprintf(tmp, tmplen, "1-%lld.%s", (long long)c->length,
-			 ext[i]);
-		return tmp;
-	}
+		return gdb_seq_region_list(FS.store, (uint32_t)d->contig, i, tmp,
+					   tmplen) < 0
+			       ? NULL
+			       : tmp;
 	default:
 		return NULL;
 	}
@@ -1147,7 +1055,7 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 {
 	struct node *d = node_of(ino);
 	char *buf = thread_buf(size);
-	char tmp[GDB_NAME_MAX * 3 + 16];
+	char tmp[GDB_SEQ_NAME_MAX];
 	size_t used = 0;
 	uint64_t i;
 
@@ -1184,6 +1092,8 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 			name = dir_entry(d, i - 2, &n, tmp, sizeof(tmp));
 			if (!name)
 				break;
+			if (!*name)
+				continue; /* no entry at this offset */
 			st.st_mode = n && !is_dir(n) ? S_IFREG
 				     : n ? S_IFDIR : S_IFREG;
 			st.st_ino = n ? ino_of(n) : UNKNOWN_INO;
@@ -1348,8 +1258,8 @@ static int parse_target(const char *text, uint32_t *contig, int64_t *beg,
 		gdb_seterr(msg, msglen, "%s: no assembly '%s'", text, asmname);
 		return -ENOENT;
 	}
-	if (gdb_store_region_parse(FS.store, (uint32_t)ai, slash + 1, contig,
-				   beg, end, msg, msglen) < 0)
+	if (gdb_path_region(FS.store, (uint32_t)ai, slash + 1, contig, beg,
+			    end, msg, msglen) < 0)
 		return -EINVAL;
 	return 0;
 }

@@ -57,6 +57,107 @@
  * so it holds only until the inbox changes (gdb_inbox_version). */
 #define GDB_NS_VOLATILE 1u
 
+/* ---- path names: the one grammar (fs/ns/pathname.c) ---- */
+
+/* Room for a path component that spells a name of GDB_NAME_MAX bytes with
+ * every byte escaped, plus an extension. */
+#define GDB_SEQ_NAME_MAX (3 * GDB_NAME_MAX + 16)
+
+/*
+ * gdb_path_range - "<start>-<end>" in text p[0..n) (decimal digits only,
+ * 1-based inclusive) over a sequence of `length` bases, as the 0-based
+ * half-open [*beg, *end). An end past the sequence is clamped to it
+ * whatever its digits, values too large for 64 bits included.
+ * @return 0; -ENOENT (not two runs of digits joined by '-', a start of 0 or
+ *         past the end, an end before the start)
+ */
+GDB_MUST_CHECK int gdb_path_range(const char *p, size_t n, int64_t length,
+				  int64_t *beg, int64_t *end);
+
+/*
+ * gdb_path_region - a samtools region string within one assembly: "NAME",
+ * "NAME:FROM", "NAME:FROM-" and "NAME:FROM-TO" (1-based inclusive; commas
+ * allowed in the numbers, as samtools). A name that exists whole wins over
+ * a split at its last ':' (names may hold ':'); "{NAME}:FROM-TO" quotes
+ * such names as htslib does. The end is clamped as in gdb_path_range.
+ * @param contig  out: the contig id
+ * @param beg,end out: 0-based half-open
+ * @return 0; -ENOENT (unknown sequence), -EINVAL (malformed, start 0, end
+ *         before start, start past the end); the reason in err
+ */
+GDB_MUST_CHECK int gdb_path_region(const gdb_store *s, uint32_t asm_index,
+				   const char *text, uint32_t *contig,
+				   int64_t *beg, int64_t *end, char *err,
+				   size_t errlen);
+
+/*
+ * gdb_path_split - "<stem>[@<params>]<ext>" in place: ext (".tsv") must end
+ * the name, which is then cut before it and at its first '@'.
+ * @param stem    out: the stem (may be empty)
+ * @param params  out: the text after the '@', or NULL without one
+ * @return 0, or -ENOENT (another extension, or nothing before it)
+ */
+GDB_MUST_CHECK int gdb_path_split(char *name, const char *ext, char **stem,
+				  char **params);
+
+/*
+ * Contig names as path components: '/' -> %2F, '%' -> %25, and the names
+ * "." and ".." have their dots written %2E. Everything else as is.
+ * escape: out must hold 3 * strlen(name) + 1 bytes.
+ * unescape: -ENOENT if the component is not a valid escaping (so every
+ * name has exactly one path spelling) or is longer than GDB_NAME_MAX.
+ */
+void gdb_path_escape(const char *name, char *out);
+GDB_MUST_CHECK int gdb_path_unescape(const char *comp, char *out,
+				     size_t outcap);
+
+/*
+ * gdb_path_decode - decode %XX escapes (any byte but NUL) in place: gene
+ * names and parameter values. @return 0, or -EINVAL (a malformed escape or
+ * %00; s is then partly decoded)
+ */
+GDB_MUST_CHECK int gdb_path_decode(char *s);
+
+/*
+ * Parameters: the text after '@' in a file name, "key=value,...", checked
+ * against a table of typed specs; every parameter not given takes its
+ * default. Keys are exact; a key given twice (or with an alias, a spec of
+ * the same offset), an empty item, an unknown key or a value that does not
+ * parse or lies out of range is -EINVAL with a message naming the key.
+ * Values are %XX-decoded before they are parsed.
+ */
+enum gdb_param_type {
+	GDB_PARAM_INT,	/* int64_t: [-]digits in [min, max], or one of the
+			 * words ("all"), which stand for INT64_MAX */
+	GDB_PARAM_REAL,	/* double: decimal or e-notation, finite, in
+			 * [min, max] */
+	GDB_PARAM_ENUM,	/* int: the index of the value among words
+			 * ("out|in|both") */
+	GDB_PARAM_TEXT,	/* const char *: any non-empty text, pointing into
+			 * the parsed text; NULL by default */
+};
+
+typedef struct gdb_param {
+	const char *name;
+	enum gdb_param_type type;
+	size_t offset;		/* of the value in the caller's struct */
+	double min, max;	/* INT, REAL: inclusive range */
+	double def;		/* INT, REAL, ENUM: the value when not given */
+	const char *words;	/* ENUM: the values; INT: "no limit" words;
+				 * '|'-separated, or NULL */
+} gdb_param;
+
+/*
+ * gdb_params_parse - parse text ("k=v,k=v"; NULL: defaults only) into the
+ * struct at out, by the n specs (n <= 64). text is modified in place, and
+ * TEXT values point into it.
+ * @return 0; -EINVAL with "parameter 'k': why" (or "unknown parameter
+ *         'k' (the keys)") in err
+ */
+GDB_MUST_CHECK int gdb_params_parse(const gdb_param *spec, size_t n,
+				    char *text, void *out, char *err,
+				    size_t errlen);
+
 /* ---- views: sequence files rendered from the store (fs/ns/render.c) ---- */
 
 enum gdb_view_kind {
@@ -142,16 +243,55 @@ char *gdb_render_dict(const gdb_store *s, uint32_t first, uint32_t n,
 void gdb_render_md5_hex(const uint8_t md5[16], char out[33]);
 void gdb_render_refget(const uint8_t sha512t24[24], char out[36]);
 
+/* ---- sequences: the names under /<asm>/ (fs/ns/seq_ns.c) ---- */
+
+enum gdb_seq_kind {
+	GDB_SEQ_NONE = 0,	/* no entry (a listing index to skip) */
+	GDB_SEQ_ASM_FA,		/* /<asm>/<asm>.fa */
+	GDB_SEQ_ASM_FAI,	/* /<asm>/<asm>.fa.fai */
+	GDB_SEQ_ASM_DICT,	/* /<asm>/<asm>.dict */
+	GDB_SEQ_CONTIG_DIR,	/* /<asm>/<contig>/: region files by lookup */
+	GDB_SEQ_CONTIG_FA,	/* /<asm>/<contig>.fa */
+	GDB_SEQ_CONTIG_FAI,	/* /<asm>/<contig>.fa.fai */
+};
+
+typedef struct gdb_seq_entry {
+	enum gdb_seq_kind kind;
+	uint32_t contig;	/* the contig id, for the GDB_SEQ_CONTIG_* */
+} gdb_seq_entry;
+
 /*
- * Contig names as path components: '/' -> %2F, '%' -> %25, and the names
- * "." and ".." have their dots written %2E. Everything else as is.
- * escape: out must hold 3 * strlen(name) + 1 bytes.
- * unescape: -ENOENT if the component is not a valid escaping (so every
- * name has exactly one path spelling).
+ * gdb_seq_lookup - what name (one component, as the kernel gives it) is in
+ * /<asm>/ of assembly ai.
+ * @return 0; -ENOENT
  */
-void gdb_path_escape(const char *name, char *out);
-GDB_MUST_CHECK int gdb_path_unescape(const char *comp, char *out,
-				     size_t outcap);
+GDB_MUST_CHECK int gdb_seq_lookup(const gdb_store *s, uint32_t ai,
+				  const char *name, gdb_seq_entry *out);
+
+/*
+ * gdb_seq_list - entry i (0, 1, ...) of the listing of /<asm>/; every
+ * name appears once and is what gdb_seq_lookup says it is.
+ * @param name  out: cap >= GDB_SEQ_NAME_MAX bytes
+ * @return 1 (an entry), 0 (no entry at this index: go on with i + 1),
+ *         -ENOENT (past the end)
+ */
+int gdb_seq_list(const gdb_store *s, uint32_t ai, uint64_t i,
+		 gdb_seq_entry *out, char *name, size_t cap);
+
+/*
+ * gdb_seq_region - the region file called name in a contig's directory:
+ * "<start>-<end>.fa|.seq|.u8|.rc.fa" (docs/PATHS.md "Tree").
+ * @param out  out: free with gdb_view_free()
+ * @return 0; -ENOENT (not such a name, or a range gdb_path_range refuses),
+ *         -ENOMEM
+ */
+GDB_MUST_CHECK int gdb_seq_region(const gdb_store *s, uint32_t contig,
+				  const char *name, gdb_view **out);
+
+/* Entry i of a region directory's listing (its whole-contig files):
+ * 0, or -ENOENT past the end. */
+int gdb_seq_region_list(const gdb_store *s, uint32_t contig, uint64_t i,
+			char *name, size_t cap);
 
 /* ---- inboxes (fs/ns/inbox.c) ---- */
 
