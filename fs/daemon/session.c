@@ -1,0 +1,155 @@
+/*
+ * fs/daemon/session.c - mount a store and serve it: the daemon is opened
+ * (tree.c), handed to a FUSE session as its user data, mounted, detached
+ * unless asked to stay in the foreground, and served by libfuse's
+ * multithreaded loop until unmounted (fusermount3 -u, SIGINT, SIGTERM).
+ */
+#include "fs/daemon/ops.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+/*
+ * Raise the mount's kernel readahead: FUSE mounts get a bdi named after
+ * their device ("0:NN"), whose read_ahead_kb defaults to 128. Found via
+ * /proc/self/mountinfo so no request is sent to ourselves before the loop
+ * runs.
+ */
+static void set_readahead(const char *mountpoint, unsigned kb)
+{
+	char real[PATH_MAX], line[4096], dev[64], mp[PATH_MAX], path[128];
+	FILE *f;
+	int found = 0;
+
+	if (!kb || !realpath(mountpoint, real))
+		return;
+	f = fopen("/proc/self/mountinfo", "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %*s %63s %*s %4095s", dev, mp) == 2 &&
+		    !strcmp(mp, real))
+			found = 1; /* the last match is the newest mount */
+		if (found == 1) {
+			snprintf(path, sizeof(path),
+				 "/sys/class/bdi/%s/read_ahead_kb", dev);
+			found = 2;
+		}
+	}
+	fclose(f);
+	if (!found)
+		return;
+	f = fopen(path, "w");
+	if (!f) {
+		gdb_log(GDB_LOG_INFO, "cannot raise readahead (%s): %s", path,
+			strerror(errno));
+		return;
+	}
+	fprintf(f, "%u\n", kb);
+	if (fclose(f) != 0)
+		gdb_log(GDB_LOG_INFO, "cannot raise readahead (%s)", path);
+}
+
+static void syslog_sink(enum gdb_log_level level, const char *line)
+{
+	static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+
+	if (level <= GDB_LOG_INFO)
+		syslog(prio[level], "%s", line);
+}
+
+/* A FUSE session of d's operations: "-o" options and all. */
+static struct fuse_session *session_new(gdb_daemon *d, const gdb_fs_opts *o,
+					struct fuse_args *args, char *err,
+					size_t errlen)
+{
+	char optbuf[1024];
+	struct fuse_session *se;
+
+	snprintf(optbuf, sizeof(optbuf),
+		 "-ofsname=genomedb,subtype=genomedb,default_permissions%s%s",
+		 o->fuse_opts && *o->fuse_opts ? "," : "",
+		 o->fuse_opts ? o->fuse_opts : "");
+	if (fuse_opt_add_arg(args, "genomedb") ||
+	    fuse_opt_add_arg(args, optbuf) ||
+	    (o->debug && fuse_opt_add_arg(args, "-d"))) {
+		gdb_seterr(err, errlen, "out of memory");
+		return NULL;
+	}
+	se = fuse_session_new(args, &gdb_daemon_ops, sizeof(gdb_daemon_ops), d);
+	if (!se)
+		gdb_seterr(err, errlen, "cannot start a FUSE session (bad -o "
+			   "option?)");
+	return se;
+}
+
+/* Serve until unmounted. @return 0 after a clean unmount, or -errno */
+static int serve(struct fuse_session *se, gdb_daemon *d,
+		 const gdb_fs_opts *o)
+{
+	struct fuse_loop_config *lc;
+	int rc;
+
+	if (gdb_cache_start_prefetch(d->cache) < 0)
+		gdb_log(GDB_LOG_WARN, "prefetch thread did not start");
+	lc = fuse_loop_cfg_create();
+	if (!lc)
+		return -ENOMEM;
+	fuse_loop_cfg_set_max_threads(lc, o->max_threads ? o->max_threads
+							 : 16);
+	fuse_loop_cfg_set_idle_threads(lc, 4);
+	rc = fuse_session_loop_mt(se, lc);
+	fuse_loop_cfg_destroy(lc);
+	return rc > 0 ? 0 : rc; /* > 0: ended by a signal: a clean unmount */
+}
+
+int gdb_fs_run(const gdb_fs_opts *o, char *err, size_t errlen)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	struct fuse_session *se = NULL;
+	gdb_daemon *d = NULL;
+	int rc = gdb_daemon_open(o, &d, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	pthread_key_create(&d->buf_key, ops_thread_buf_free);
+	se = session_new(d, o, &args, err, errlen);
+	if (!se) {
+		rc = -EINVAL;
+		goto out;
+	}
+	if (fuse_set_signal_handlers(se) != 0) {
+		rc = -EIO;
+		goto out;
+	}
+	if (fuse_session_mount(se, o->mountpoint) != 0) {
+		gdb_seterr(err, errlen, "%s: mount failed", o->mountpoint);
+		rc = -EIO;
+		goto out_sig;
+	}
+	set_readahead(o->mountpoint, o->readahead_kb);
+	if (!o->foreground && !o->debug) {
+		openlog("genomedb", LOG_PID, LOG_DAEMON);
+		gdb_log_set_sink(syslog_sink);
+	}
+	if (fuse_daemonize(o->foreground || o->debug) != 0)
+		rc = -EIO;
+	else
+		rc = serve(se, d, o);
+	fuse_session_unmount(se);
+out_sig:
+	fuse_remove_signal_handlers(se);
+out:
+	if (se)
+		fuse_session_destroy(se);
+	fuse_opt_free_args(&args);
+	/* This (main) thread's buffer, if it used one. */
+	ops_thread_buf_release(d);
+	pthread_key_delete(d->buf_key);
+	gdb_daemon_close(d);
+	return rc;
+}
