@@ -137,7 +137,7 @@ static int find_contig(const gdb_store *s, const char *asmname,
 	char raw[GDB_NAME_MAX + 1];
 	int ai = gdb_store_assembly_find(s, asmname), id;
 
-	if (ai < 0 || gdb_path_unescape(esc, raw, sizeof(raw)) < 0)
+	if (ai < 0 || gdb_path_unescape_dir(esc, raw, sizeof(raw)) < 0)
 		return -ENOENT;
 	id = gdb_store_contig_find(s, (uint32_t)ai, raw);
 	if (id < 0)
@@ -1007,7 +1007,7 @@ static int compute_list(void *ctx, const char *path,
 	if (n == 2 && (ai = gdb_store_assembly_find(x->s, comp[1])) >= 0) {
 		const gdb_assembly *a = gdb_store_assembly(x->s, (uint32_t)ai);
 		for (uint32_t k = 0; k < a->ncontigs; k++) {
-			gdb_path_escape(gdb_store_contig(x->s, a->first_contig + k)->name,
+			gdb_path_escape_dir(gdb_store_contig(x->s, a->first_contig + k)->name,
 					tmp);
 			if (emit(arg, tmp, 1))
 				return 0;

@@ -102,14 +102,21 @@ GDB_MUST_CHECK int gdb_path_split(char *name, const char *ext, char **stem,
 
 /*
  * Contig names as path components: '/' -> %2F, '%' -> %25, and the names
- * "." and ".." have their dots written %2E. Everything else as is.
- * escape: out must hold 3 * strlen(name) + 1 bytes.
- * unescape: -ENOENT if the component is not a valid escaping (so every
- * name has exactly one path spelling) or is longer than GDB_NAME_MAX.
+ * "." and ".." have their dots written %2E. Everything else as is. This is
+ * the stem of a contig's files ("<stem>.fa"). Its directory is the same
+ * but for a name that ends in ".fa", ".fai" or ".dict", whose last dot is
+ * written %2E (chr.fa/ is "chr%2Efa"), so that no directory is named like
+ * a file beside it (docs/PATHS.md "Names").
+ * escape: out must hold 3 * strlen(name) + 3 bytes.
+ * unescape: -ENOENT if the component is not the one spelling the escape
+ * gives or names more than GDB_NAME_MAX bytes.
  */
 void gdb_path_escape(const char *name, char *out);
+void gdb_path_escape_dir(const char *name, char *out);
 GDB_MUST_CHECK int gdb_path_unescape(const char *comp, char *out,
 				     size_t outcap);
+GDB_MUST_CHECK int gdb_path_unescape_dir(const char *comp, char *out,
+					 size_t outcap);
 
 /*
  * gdb_path_decode - decode %XX escapes (any byte but NUL) in place: gene

@@ -12,9 +12,12 @@
  *   <stem>[@k=v,...]<ext> a file name with parameters, each checked against
  *                         a typed spec (gdb_path_split, gdb_params_parse)
  *   %XX                   escapes: contig names spell '/', '%' and the
- *                         names "." and ".." one way only
- *                         (gdb_path_escape/unescape); parameter values and
- *                         gene names take any %XX but NUL (gdb_path_decode)
+ *                         names "." and ".." one way only, and a contig's
+ *                         directory never looks like a file (a final ".fa",
+ *                         ".fai" or ".dict" has its dot as %2E)
+ *                         (gdb_path_escape[_dir], gdb_path_unescape[_dir]);
+ *                         parameter values and gene names take any %XX but
+ *                         NUL (gdb_path_decode)
  *
  * Errors: a name whose shape is wrong is -ENOENT (it names nothing); a
  * well-shaped name with a bad parameter is -EINVAL, with a message that
@@ -178,7 +181,31 @@ void gdb_path_escape(const char *name, char *out)
 	*out = 0;
 }
 
-int gdb_path_unescape(const char *comp, char *out, size_t outcap)
+/*
+ * A contig's directory must not be named like a file beside it (its own
+ * "<name>.fa", the assembly's "<asm>.fa", ".fa.fai", ".dict"): a name that
+ * ends in ".fa", ".fai" or ".dict" has that dot written %2E as a directory.
+ */
+void gdb_path_escape_dir(const char *name, char *out)
+{
+	static const char *const ext[] = {".fa", ".fai", ".dict"};
+	size_t n;
+
+	gdb_path_escape(name, out);
+	n = strlen(out);
+	for (size_t i = 0; i < 3; i++) {
+		size_t el = strlen(ext[i]);
+		if (n >= el && !strcmp(out + n - el, ext[i])) {
+			memmove(out + n - el + 3, out + n - el + 1, el);
+			memcpy(out + n - el, "%2E", 3);
+			return;
+		}
+	}
+}
+
+/* Decode comp and accept it only as the one spelling escape gives. */
+static int unescape_as(const char *comp, char *out, size_t outcap,
+		       void (*escape)(const char *, char *))
 {
 	char tmp[GDB_SEQ_NAME_MAX];
 	size_t n = 0;
@@ -201,9 +228,18 @@ int gdb_path_unescape(const char *comp, char *out, size_t outcap)
 		out[n++] = c;
 	}
 	out[n] = 0;
-	/* Accept only the one canonical spelling of the name. */
-	gdb_path_escape(out, tmp);
+	escape(out, tmp);
 	return strcmp(tmp, comp) ? -ENOENT : 0;
+}
+
+int gdb_path_unescape(const char *comp, char *out, size_t outcap)
+{
+	return unescape_as(comp, out, outcap, gdb_path_escape);
+}
+
+int gdb_path_unescape_dir(const char *comp, char *out, size_t outcap)
+{
+	return unescape_as(comp, out, outcap, gdb_path_escape_dir);
 }
 
 static int hexval(char c)

@@ -5,9 +5,15 @@
  * keeps the inodes, the tests call these directly.
  *
  * /<asm>/ holds the assembly's three files, then for each contig its
- * region directory, its .fa and its .fa.fai. Names resolve in that order,
- * so a contig named like the assembly is reached through its directory
- * (and its own files, shadowed, are not listed).
+ * region directory, its .fa and its .fa.fai. Every name is listed once and
+ * is what lookup says it is:
+ *   - a contig's directory is never named like a file: a contig whose name
+ *     ends in .fa, .fai or .dict has that dot written %2E in its directory
+ *     name (gdb_path_escape_dir), so "x.fa" is always a file;
+ *   - a contig named like the assembly has its .fa and .fa.fai shadowed by
+ *     the assembly's (which win, and are listed once); it is reached
+ *     through its directory, and when it is the only contig the
+ *     assembly's files are its own anyway.
  */
 #include "fs/ns/ns.h"
 
@@ -39,9 +45,10 @@ static int ends_with(const char *s, const char *suf, size_t *stem)
 	return 1;
 }
 
-/* The contig of assembly ai whose escaped name is comp[0..n). */
+/* The contig of assembly ai whose file stem (dir: directory name) is
+ * comp[0..n). */
 static int contig_of(const gdb_store *s, uint32_t ai, const char *comp,
-		     size_t n)
+		     size_t n, int dir)
 {
 	char esc[GDB_SEQ_NAME_MAX], raw[GDB_NAME_MAX + 1];
 
@@ -49,7 +56,8 @@ static int contig_of(const gdb_store *s, uint32_t ai, const char *comp,
 		return -ENOENT;
 	memcpy(esc, comp, n);
 	esc[n] = 0;
-	if (gdb_path_unescape(esc, raw, sizeof(raw)) < 0)
+	if ((dir ? gdb_path_unescape_dir(esc, raw, sizeof(raw))
+		 : gdb_path_unescape(esc, raw, sizeof(raw))) < 0)
 		return -ENOENT;
 	return gdb_store_contig_find(s, ai, raw);
 }
@@ -72,7 +80,7 @@ int gdb_seq_lookup(const gdb_store *s, uint32_t ai, const char *name,
 			return 0;
 	}
 	if (ends_with(name, ".fa.fai", &stem) || ends_with(name, ".fa", &stem)) {
-		id = contig_of(s, ai, name, stem);
+		id = contig_of(s, ai, name, stem, 0);
 		if (id >= 0) {
 			out->kind = name[strlen(name) - 1] == 'i'
 					    ? GDB_SEQ_CONTIG_FAI
@@ -81,7 +89,7 @@ int gdb_seq_lookup(const gdb_store *s, uint32_t ai, const char *name,
 			return 0;
 		}
 	}
-	id = contig_of(s, ai, name, strlen(name));
+	id = contig_of(s, ai, name, strlen(name), 1);
 	if (id < 0)
 		return -ENOENT;
 	out->kind = GDB_SEQ_CONTIG_DIR;
@@ -107,12 +115,18 @@ int gdb_seq_list(const gdb_store *s, uint32_t ai, uint64_t i,
 	if (k >= a->ncontigs)
 		return -ENOENT;
 	out->contig = a->first_contig + (uint32_t)k;
-	gdb_path_escape(gdb_store_contig(s, out->contig)->name, esc);
-	switch ((i - 3) % 3) {
-	case 0:
+	if ((i - 3) % 3 == 0) {
 		out->kind = GDB_SEQ_CONTIG_DIR;
+		gdb_path_escape_dir(gdb_store_contig(s, out->contig)->name, esc);
 		snprintf(name, cap, "%s", esc);
-		break;
+		return 1;
+	}
+	gdb_path_escape(gdb_store_contig(s, out->contig)->name, esc);
+	if (!strcmp(esc, a->name)) {
+		out->kind = GDB_SEQ_NONE; /* the assembly's files win */
+		return 0;
+	}
+	switch ((i - 3) % 3) {
 	case 1:
 		out->kind = GDB_SEQ_CONTIG_FA;
 		snprintf(name, cap, "%s.fa", esc);

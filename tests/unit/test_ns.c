@@ -275,6 +275,15 @@ static void test_escapes(void)
 		{".", "%2E"},		{"..", "%2E%2E"},  {"...", "..."},
 		{"x:1-2", "x:1-2"},	{"%2F", "%252F"},  {"a.fa", "a.fa"},
 	};
+	static const struct {
+		const char *name, *esc;
+	} dirs[] = {
+		{"chr1", "chr1"},	   {"a.fa", "a%2Efa"},
+		{"a.fa.fai", "a.fa%2Efai"}, {"x.dict", "x%2Edict"},
+		{".fa", "%2Efa"},	   {"a/.fa", "a%2F%2Efa"},
+		{"fa", "fa"},		   {"a.fasta", "a.fasta"},
+		{"..", "%2E%2E"},	   {"a.Fa", "a.Fa"},
+	};
 	static const char *const wrong[] = {"a%2fb", "%61", "50%", "%2e",
 					    "%2E%2e", "a%2Fb%", "%2E%2E%2E",
 					    "%", "%4", "x%2Ey"};
@@ -292,6 +301,22 @@ static void test_escapes(void)
 	for (size_t i = 0; i < N(wrong); i++)
 		if (gdb_path_unescape(wrong[i], back, sizeof(back)) != -ENOENT)
 			FAIL("'%s' accepted as a spelling", wrong[i]);
+	for (size_t i = 0; i < N(dirs); i++) {
+		gdb_path_escape_dir(dirs[i].name, esc);
+		if (strcmp(esc, dirs[i].esc))
+			FAIL("escape_dir '%s': '%s', want '%s'", dirs[i].name,
+			     esc, dirs[i].esc);
+		if (gdb_path_unescape_dir(dirs[i].esc, back, sizeof(back)) ||
+		    strcmp(back, dirs[i].name))
+			FAIL("unescape_dir '%s'", dirs[i].esc);
+		/* a directory name is never a file stem's spelling, and back */
+		gdb_path_escape(dirs[i].name, esc);
+		if (strcmp(esc, dirs[i].esc) &&
+		    (gdb_path_unescape_dir(esc, back, sizeof(back)) == 0 ||
+		     gdb_path_unescape(dirs[i].esc, back, sizeof(back)) == 0))
+			FAIL("'%s': a stem and a directory spelled alike",
+			     dirs[i].name);
+	}
 	memset(back, 'a', 257);
 	back[257] = 0;
 	if (gdb_path_unescape(back, esc, sizeof(esc)) != -ENOENT)
@@ -299,6 +324,76 @@ static void test_escapes(void)
 	snprintf(back, sizeof(back), "TP53%%2Fx%%20y");
 	if (gdb_path_decode(back) != 0 || strcmp(back, "TP53/x y"))
 		FAIL("decode: '%s'", back);
+}
+
+/*
+ * The sequence namespace over an assembly whose contigs are named like it
+ * and like the files beside them: each name listed once, and listed as
+ * what lookup says it is.
+ */
+static const char *const CLASH[] = {"MT", "MT2", "foo", "foo.fa",
+				    "foo.fa.fai", "MT.dict", "bar.fai", ".."};
+#define NCLASH (int)N(CLASH)
+
+static void test_seq_names(const gdb_store *s)
+{
+	char names[64][GDB_SEQ_NAME_MAX];
+	int seen_dir[NCLASH] = {0}, listed = 0;
+
+	for (uint64_t i = 0;; i++) {
+		gdb_seq_entry e, f;
+		char *nm = names[listed];
+		int r = gdb_seq_list(s, 0, i, &e, nm, GDB_SEQ_NAME_MAX);
+		if (r < 0)
+			break;
+		if (r == 0)
+			continue;
+		for (int j = 0; j < listed; j++)
+			if (!strcmp(names[j], nm))
+				FAIL("'%s' listed twice", nm);
+		if (gdb_seq_lookup(s, 0, nm, &f) != 0 || f.kind != e.kind ||
+		    (e.kind >= GDB_SEQ_CONTIG_DIR && f.contig != e.contig))
+			FAIL("'%s' listed as %d/%u, looks up as %d/%u", nm,
+			     e.kind, e.contig, f.kind, f.contig);
+		if (e.kind == GDB_SEQ_CONTIG_DIR)
+			seen_dir[e.contig] = 1;
+		if (++listed == 64)
+			break;
+	}
+	/* 3 assembly files, a directory each, two files each but MT's */
+	if (listed != 3 + 3 * NCLASH - 2)
+		FAIL("%d names listed", listed);
+	for (int k = 0; k < NCLASH; k++)
+		if (!seen_dir[k])
+			FAIL("no directory for contig '%s'", CLASH[k]);
+}
+
+static int clash_store(void)
+{
+	int64_t lens[NCLASH];
+	char *seqs[NCLASH], dir[64], err[512];
+	gdb_store *s;
+	int rc = 0;
+
+	if (unit_store_dir(dir) < 0)
+		return -1;
+	for (int k = 0; k < NCLASH; k++) {
+		lens[k] = 100 + k;
+		seqs[k] = xmalloc((size_t)lens[k]);
+		memset(seqs[k], 'A', (size_t)lens[k]);
+	}
+	if (unit_store_build(dir, "MT", CLASH, seqs, lens, NCLASH) < 0 ||
+	    gdb_store_open(dir, 0, &s, err, sizeof(err)) < 0) {
+		fprintf(stderr, "clash store: %s\n", err);
+		rc = -1;
+	} else {
+		test_seq_names(s);
+		gdb_store_close(s);
+	}
+	for (int k = 0; k < NCLASH; k++)
+		free(seqs[k]);
+	unit_store_rm(dir);
+	return rc;
 }
 
 int main(void)
@@ -326,6 +421,8 @@ int main(void)
 	}
 	test_region(s);
 	gdb_store_close(s);
+	if (clash_store() < 0)
+		return T_EXIT_FAIL;
 	for (int k = 0; k < 4; k++)
 		free(seqs[k]);
 	unit_store_rm(dir);
