@@ -248,13 +248,19 @@ static int do_gc(struct cctx *x, const gdb_contig *c, char *name, char **data,
 			int64_t s0 = beg + a + (int64_t)k * step;
 			int64_t e0 = s0 + win < end ? s0 + win : end;
 			double gc = gdb_comp_gc(&w[k]);
+			/* no base that counts (all N): no fraction at all */
+			int none = !(w[k].a + w[k].c + w[k].g + w[k].t +
+				     w[k].s + w[k].w);
 			if (f32) {
-				float v = (float)gc;
+				float v = none ? NAN : (float)gc;
 				uint8_t le[4];
 				uint32_t u;
 				memcpy(&u, &v, 4);
 				gdb_put_le32(le, u);
 				gdb_buf_add(&o, le, 4);
+			} else if (none) {
+				gdb_buf_printf(&o, "%s\t%lld\t%lld\tNA\n", c->name,
+					   (long long)s0 + 1, (long long)e0);
 			} else {
 				gdb_buf_printf(&o, "%s\t%lld\t%lld\t%.6f\n", c->name,
 					   (long long)s0 + 1, (long long)e0, gc);
