@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "cache/cache_int.h"
 
@@ -100,6 +101,9 @@ struct gdb_cache {
 		size_t used;
 	} *arena;			/* protected by arena_lock */
 	struct arena_chunk *spare;	/* protected by arena_lock */
+	/* Tests: make chunk allocations fail; the prefetch thread's tries. */
+	int test_fail_chunks;		/* atomic */
+	uint64_t chunk_tries;		/* atomic */
 };
 
 static uint64_t make_key(uint32_t contig, uint32_t block)
@@ -225,9 +229,11 @@ static char *malloc_owned(gdb_cache *c, size_t n)
 
 /* A new 2 MiB-aligned chunk, advised as a huge page, touched (faulted in)
  * when prefault is set. Not linked anywhere yet. */
-static struct arena_chunk *chunk_new(int prefault)
+static struct arena_chunk *chunk_new(gdb_cache *c, int prefault)
 {
-	void *m = mmap(NULL, 2 * (size_t)ARENA_CHUNK, PROT_READ | PROT_WRITE,
+	void *m = __atomic_load_n(&c->test_fail_chunks, __ATOMIC_RELAXED)
+			  ? MAP_FAILED
+			  : mmap(NULL, 2 * (size_t)ARENA_CHUNK, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct arena_chunk *ch = m == MAP_FAILED ? NULL : malloc(sizeof(*ch));
 	uintptr_t a;
@@ -273,7 +279,7 @@ static char *arena_alloc(gdb_cache *c)
 			pthread_cond_signal(&c->pf_cond);
 			pthread_mutex_unlock(&c->pf_lock);
 		} else {
-			ch = chunk_new(0);
+			ch = chunk_new(c, 0);
 		}
 		if (!ch)
 			goto out;
@@ -877,37 +883,73 @@ static int spare_ready(gdb_cache *c)
 	return r;
 }
 
+/*
+ * Keep a spare chunk ready (see arena_alloc). When making one fails (the
+ * machine is out of memory), wait before trying again, 10 ms doubling up
+ * to a second, rather than spinning on mmap: a new request or stop wakes
+ * the thread earlier. @return the wait to apply next, in ms.
+ */
+static unsigned pf_spare(gdb_cache *c, unsigned backoff_ms)
+{
+	struct arena_chunk *ch;
+
+	if (spare_ready(c))
+		return 0;
+	__atomic_add_fetch(&c->chunk_tries, 1, __ATOMIC_RELAXED);
+	ch = chunk_new(c, 1);
+	if (!ch)
+		return backoff_ms ? (backoff_ms >= 500 ? 1000 : backoff_ms * 2)
+				  : 10;
+	pthread_mutex_lock(&c->arena_lock);
+	if (!c->spare)
+		c->spare = ch, ch = NULL;
+	pthread_mutex_unlock(&c->arena_lock);
+	if (ch) {
+		munmap(ch->base, ARENA_CHUNK);
+		free(ch);
+	}
+	return 0;
+}
+
+/* Under pf_lock: wait up to ms for a request or stop. */
+static void pf_wait(gdb_cache *c, unsigned ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_nsec += (long)(ms % 1000) * 1000000L;
+	t.tv_sec += ms / 1000 + t.tv_nsec / 1000000000L;
+	t.tv_nsec %= 1000000000L;
+	while (c->pf_head == c->pf_tail && !c->pf_stop &&
+	       pthread_cond_timedwait(&c->pf_cond, &c->pf_lock, &t) == 0)
+		;
+}
+
 static void *pf_main(void *arg)
 {
 	gdb_cache *c = arg;
+	unsigned backoff_ms = 0;
 
 	for (;;) {
 		struct pf_req r;
 		uint32_t missing[PF_BATCH];
 		unsigned n = 0;
 
-		if (!spare_ready(c)) {
-			struct arena_chunk *ch = chunk_new(1);
-			pthread_mutex_lock(&c->arena_lock);
-			if (!c->spare)
-				c->spare = ch, ch = NULL;
-			pthread_mutex_unlock(&c->arena_lock);
-			if (ch) {
-				munmap(ch->base, ARENA_CHUNK);
-				free(ch);
-			}
-		}
+		backoff_ms = pf_spare(c, backoff_ms);
 		pthread_mutex_lock(&c->pf_lock);
-		while (c->pf_head == c->pf_tail && !c->pf_stop &&
-		       spare_ready(c))
-			pthread_cond_wait(&c->pf_cond, &c->pf_lock);
+		if (backoff_ms)
+			pf_wait(c, backoff_ms);
+		else
+			while (c->pf_head == c->pf_tail && !c->pf_stop &&
+			       spare_ready(c))
+				pthread_cond_wait(&c->pf_cond, &c->pf_lock);
 		if (c->pf_stop) {
 			pthread_mutex_unlock(&c->pf_lock);
 			return NULL;
 		}
 		if (c->pf_head == c->pf_tail) {
 			pthread_mutex_unlock(&c->pf_lock);
-			continue; /* woken to make a spare chunk */
+			continue; /* woken to make a spare chunk, or to retry */
 		}
 		r = c->pf_q[c->pf_head++ % PF_QUEUE];
 		pthread_mutex_unlock(&c->pf_lock);
@@ -1131,4 +1173,17 @@ int gdb_cache_parse_size(const char *text, uint64_t *bytes)
 		return -EINVAL;
 	*bytes = v * mul;
 	return 0;
+}
+
+void cache_test_fail_chunks(gdb_cache *c, int on)
+{
+	__atomic_store_n(&c->test_fail_chunks, on, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&c->pf_lock);
+	pthread_cond_signal(&c->pf_cond);
+	pthread_mutex_unlock(&c->pf_lock);
+}
+
+uint64_t cache_test_chunk_tries(gdb_cache *c)
+{
+	return __atomic_load_n(&c->chunk_tries, __ATOMIC_RELAXED);
 }

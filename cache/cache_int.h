@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cache/cache.h"
+
 typedef struct gdb_centry {
 	uint64_t key;
 	struct gdb_centry *hnext;	/* core: hash chain */
@@ -176,5 +178,13 @@ extern const gdb_policy_ops *const gdb_policies[GDB_NPOLICIES];
 
 /* The policy named name, or NULL. */
 const gdb_policy_ops *gdb_policy_find(const char *name);
+
+/*
+ * Tests only (tests/unit/test_cache_answers.c): make every arena chunk
+ * allocation fail, as under memory pressure, and count the prefetch
+ * thread's tries at keeping a spare chunk.
+ */
+void cache_test_fail_chunks(gdb_cache *c, int on);
+uint64_t cache_test_chunk_tries(gdb_cache *c);
 
 #endif

@@ -98,4 +98,8 @@ ssize_t gdb_daemon_read(gdb_daemon *d, uint64_t ino, uint64_t off,
 int gdb_daemon_control(gdb_daemon *d, const char *line, char *msg,
 		       size_t msglen);
 
+/* Tests: the next n node allocations fail, as a momentary out-of-memory
+ * would (a lookup then gives -ENOMEM, never a cached ENOENT). */
+void gdb_daemon_fail_allocs(gdb_daemon *d, unsigned n);
+
 #endif

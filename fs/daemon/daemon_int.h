@@ -143,6 +143,8 @@ struct gdb_daemon {
 	struct nsprov provs[MAX_PROVIDERS];
 	unsigned nprov;
 	pthread_key_t buf_key;		/* per-thread reply buffers (ops.c) */
+	unsigned fail_allocs;		/* tests: node allocations to fail;
+					 * atomic */
 };
 
 /* ---- nodes.c: the node table ---- */

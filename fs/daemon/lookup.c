@@ -49,26 +49,31 @@ static struct node *lookup_in_asm(gdb_daemon *d, uint32_t ai,
 							  : seq_node(d, ai, &e);
 }
 
-/* /<asm>/<contig>/<start>-<end>.<fa|seq|u8|rc.fa> (fs/ns/seq_ns.c) */
-static struct node *make_region(gdb_daemon *d, int32_t contig,
-				const char *name)
+/* /<asm>/<contig>/<start>-<end>.<fa|seq|u8|rc.fa> (fs/ns/seq_ns.c)
+ * @return 0, -ENOENT (not a region name), -ENOMEM */
+static int make_region(gdb_daemon *d, int32_t contig, const char *name,
+		       struct node **out)
 {
 	const gdb_contig *c = gdb_store_contig(d->store, (uint32_t)contig);
 	struct node *n = node_new(d, N_VIEW);
+	int rc;
 
 	if (!n)
-		return NULL;
+		return -ENOMEM;
 	n->contig = contig;
 	n->asm_idx = c->asm_index;
-	if (gdb_seq_region(d->store, (uint32_t)contig, name, &n->view) < 0 ||
-	    node_attach_stream(n) < 0) {
+	rc = gdb_seq_region(d->store, (uint32_t)contig, name, &n->view);
+	if (rc == 0)
+		rc = node_attach_stream(n);
+	if (rc < 0) {
 		gdb_view_free(n->view);
 		free(n->stream);
 		free(n);
-		return NULL;
+		return rc;
 	}
 	node_link(d, n);
-	return n;
+	*out = n;
+	return 0;
 }
 
 /*
@@ -198,17 +203,22 @@ void inbox_unnamed(gdb_daemon *d, gdb_inbox_file *f)
 		inbox_node_check(d, n);
 }
 
-static struct node *lookup_inbox(gdb_daemon *d, struct node *dir,
-				 const char *name)
+/* @return 0, -ENOENT (or another reason the name is not a file there:
+ * -EINVAL, -ENAMETOOLONG), -ENOMEM */
+static int lookup_inbox(gdb_daemon *d, struct node *dir, const char *name,
+			struct node **out)
 {
 	gdb_inbox_file *f;
-	struct node *n = NULL;
+	int rc;
 
 	pthread_mutex_lock(&d->inbox_lock);
-	if (gdb_inbox_open(daemon_inbox(d, dir), name, 0, &f) >= 0)
-		n = inbox_node(d, dir->prov, f);
+	rc = gdb_inbox_open(daemon_inbox(d, dir), name, 0, &f);
+	if (rc >= 0) {
+		*out = inbox_node(d, dir->prov, f);
+		rc = *out ? 0 : -ENOMEM;
+	}
 	pthread_mutex_unlock(&d->inbox_lock);
-	return n;
+	return rc == -ENOMEM ? rc : rc < 0 ? -ENOENT : 0;
 }
 
 static struct node *lookup_root(gdb_daemon *d, const char *name)
@@ -243,6 +253,7 @@ int daemon_lookup(gdb_daemon *d, struct node *p, const char *name,
 		  struct node **out, int *counted, int *vol)
 {
 	struct node *n = NULL;
+	int rc = 0;
 
 	*counted = *vol = 0;
 	__atomic_add_fetch(&d->lookups, 1, __ATOMIC_RELAXED);
@@ -262,21 +273,22 @@ int daemon_lookup(gdb_daemon *d, struct node *p, const char *name,
 		n = lookup_in_asm(d, p->asm_idx, name);
 		break;
 	case N_CONTIGDIR:
-		n = make_region(d, p->contig, name);
+		rc = make_region(d, p->contig, name, &n);
 		break;
-	case N_NSDIR: {
-		int rc = lookup_ns(d, p, name, &n, counted, vol);
-		if (rc < 0 && rc != -ENOENT)
-			return rc;
+	case N_NSDIR:
+		rc = lookup_ns(d, p, name, &n, counted, vol);
 		break;
-	}
 	case N_INBOX:
-		n = lookup_inbox(d, p, name);
+		rc = lookup_inbox(d, p, name, &n);
 		*counted = 1;
 		break;
 	default:
 		return -ENOTDIR;
 	}
+	/* Only a true "no such name" is ENOENT, which the kernel may cache
+	 * for a day; a failed allocation is the error it is. */
+	if (rc < 0)
+		return rc;
 	if (!n)
 		return -ENOENT;
 	*out = n;

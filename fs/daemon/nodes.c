@@ -38,9 +38,17 @@ int node_is_dir(const struct node *n)
 
 struct node *node_new(gdb_daemon *d, enum nkind kind)
 {
-	struct node *n = calloc(1, sizeof(*n));
+	unsigned f = __atomic_load_n(&d->fail_allocs, __ATOMIC_RELAXED);
+	struct node *n;
 
-	(void)d;
+	/* tests: a momentary out-of-memory (gdb_daemon_fail_allocs) */
+	while (f && !__atomic_compare_exchange_n(&d->fail_allocs, &f, f - 1, 0,
+						 __ATOMIC_RELAXED,
+						 __ATOMIC_RELAXED))
+		;
+	if (f)
+		return NULL;
+	n = calloc(1, sizeof(*n));
 	if (!n)
 		return NULL;
 	n->kind = kind;

@@ -249,3 +249,8 @@ int gdb_daemon_control(gdb_daemon *d, const char *line, char *msg,
 {
 	return daemon_control(d, line, msg, msglen);
 }
+
+void gdb_daemon_fail_allocs(gdb_daemon *d, unsigned n)
+{
+	__atomic_store_n(&d->fail_allocs, n, __ATOMIC_RELAXED);
+}

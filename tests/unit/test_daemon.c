@@ -114,6 +114,36 @@ static void test_computed(gdb_daemon *d)
 		FAIL("an unknown extension was not ENOENT");
 }
 
+/* A failed allocation is -ENOMEM, never an ENOENT the kernel would cache
+ * for a day; the same name resolves once memory is back. */
+static void test_enomem(gdb_daemon *d)
+{
+	static const char *const paths[] = {
+		"t/chr1/1-10.seq", "compute/gc/t/chr1/1-100@w=10.tsv",
+		"compute/gc/t/chr1"};
+	gdb_daemon_entry e;
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		int rc;
+		gdb_daemon_fail_allocs(d, 0);
+		if (walk(d, paths[i], &e) != 0) {
+			FAIL("%s: not found", paths[i]);
+			continue;
+		}
+		gdb_daemon_forget(d, e.ino, 1);
+		/* every node on the way is permanent but the last */
+		gdb_daemon_fail_allocs(d, 1);
+		rc = walk(d, paths[i], &e);
+		if (rc != -ENOMEM)
+			FAIL("%s without memory: %d, want -ENOMEM", paths[i], rc);
+		gdb_daemon_fail_allocs(d, 0);
+		if (walk(d, paths[i], &e) != 0)
+			FAIL("%s: not found once memory is back", paths[i]);
+		else
+			gdb_daemon_forget(d, e.ino, 1);
+	}
+}
+
 static void test_control(gdb_daemon *d)
 {
 	gdb_cache_stats cs;
@@ -161,6 +191,7 @@ int main(void)
 	}
 	test_regions(d);
 	test_computed(d);
+	test_enomem(d);
 	test_control(d);
 	gdb_daemon_close(d);
 	for (int k = 0; k < NCONTIG; k++)
