@@ -143,7 +143,7 @@ int gdb_cache_create(const gdb_store *store, size_t budget,
 	gdb_cache *c;
 	uint32_t maxbb = 0;
 
-	if (!ops)
+	if (!ops || budget > GDB_CACHE_MAX_BUDGET)
 		return -EINVAL;
 	c = calloc(1, sizeof(*c));
 	if (!c)
@@ -690,7 +690,8 @@ int gdb_cache_set_policy(gdb_cache *c, const char *name)
 int gdb_cache_set_budget(gdb_cache *c, uint64_t bytes)
 {
 	pthread_mutex_lock(&c->policy_lock);
-	if (bytes < __atomic_load_n(&c->pinned, __ATOMIC_RELAXED)) {
+	if (bytes < __atomic_load_n(&c->pinned, __ATOMIC_RELAXED) ||
+	    bytes > GDB_CACHE_MAX_BUDGET) {
 		pthread_mutex_unlock(&c->policy_lock);
 		return -EINVAL;
 	}

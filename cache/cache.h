@@ -72,10 +72,10 @@ typedef struct gdb_cache_stats {
 /*
  * gdb_cache_create - a cache over one store generation.
  * @param store   borrowed; must outlive the cache
- * @param budget  bytes for decoded blocks
+ * @param budget  bytes for decoded blocks, at most GDB_CACHE_MAX_BUDGET
  * @param policy  a policy name, or NULL for GDB_CACHE_DEFAULT_POLICY
  * @param out     out: free with gdb_cache_destroy()
- * @return 0, -EINVAL (unknown policy), -ENOMEM
+ * @return 0, -EINVAL (unknown policy, budget too large), -ENOMEM
  */
 GDB_MUST_CHECK int gdb_cache_create(const gdb_store *store, size_t budget,
 				    const char *policy, gdb_cache **out);
@@ -117,8 +117,12 @@ const char *gdb_cache_policy_name(unsigned i);
  */
 GDB_MUST_CHECK int gdb_cache_set_policy(gdb_cache *c, const char *name);
 
+/* The largest budget a cache takes: 256 TiB, far past any machine's
+ * memory, and small enough that no size computed from it overflows. */
+#define GDB_CACHE_MAX_BUDGET ((uint64_t)1 << 48)
+
 /* Change the budget, evicting down to it. @return 0 or -EINVAL (below
- * the pinned bytes). */
+ * the pinned bytes, or above GDB_CACHE_MAX_BUDGET). */
 GDB_MUST_CHECK int gdb_cache_set_budget(gdb_cache *c, uint64_t bytes);
 
 /*

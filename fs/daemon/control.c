@@ -71,21 +71,110 @@ static int parse_target(gdb_daemon *d, const char *text, uint32_t *contig,
 	return 0;
 }
 
+/* Zero every counter the daemon keeps (not the gauges) and the cache's. */
+static void reset_stats(gdb_daemon *d)
+{
+	uint64_t *const counters[] = {&d->reads,    &d->bytes_served,
+				      &d->lookups,  &d->errors,
+				      &d->ioctls,   &d->computed,
+				      &d->reused};
+
+	gdb_cache_stats_reset(d->cache);
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+		__atomic_store_n(counters[i], 0, __ATOMIC_RELAXED);
+}
+
+static int set_budget(gdb_daemon *d, const char *val, char *msg,
+		      size_t msglen)
+{
+	uint64_t bytes;
+	int rc = gdb_cache_parse_size(val, &bytes);
+
+	if (rc == 0 && bytes > GDB_CACHE_MAX_BUDGET)
+		rc = -ERANGE;
+	if (rc == 0)
+		rc = gdb_cache_set_budget(d->cache, bytes);
+	if (rc == -ERANGE)
+		gdb_seterr(msg, msglen, "budget: '%s' is more than the %llu TiB "
+			   "a cache takes", val,
+			   (unsigned long long)(GDB_CACHE_MAX_BUDGET >> 40));
+	else if (rc < 0)
+		gdb_seterr(msg, msglen, "budget: '%s' is not a size (such as "
+			   "512M or 4G) above the pinned bytes", val);
+	return rc < 0 ? -EINVAL : 0;
+}
+
+static int region_control(gdb_daemon *d, const char *key, const char *val,
+			  char *msg, size_t msglen)
+{
+	uint32_t contig;
+	int64_t beg, end;
+	int rc = parse_target(d, val, &contig, &beg, &end, msg, msglen);
+
+	if (rc == 0 && !strcmp(key, "pin"))
+		rc = gdb_cache_pin(d->cache, contig, beg, end);
+	else if (rc == 0 && !strcmp(key, "unpin"))
+		rc = gdb_cache_unpin(d->cache, contig, beg, end);
+	else if (rc == 0)
+		rc = gdb_cache_prefetch(d->cache, contig, beg, end);
+	if (rc == -ENOSPC)
+		gdb_seterr(msg, msglen, "%s: pins would pass 90%% of the cache "
+			   "budget", val);
+	else if (rc < 0 && !strcmp(msg, "ok"))
+		gdb_seterr(msg, msglen, "%s: %s", val, gdb_strerror(rc));
+	return rc;
+}
+
+/* One control, key and value split. Under d->ctl_lock. */
+static int apply(gdb_daemon *d, const char *key, const char *val,
+		 const char *line, char *msg, size_t msglen)
+{
+	int rc = 0;
+
+	if (!strcmp(key, "policy")) {
+		rc = gdb_cache_set_policy(d->cache, val);
+		if (rc == -EINVAL)
+			gdb_seterr(msg, msglen, "unknown policy '%s' (lru, arc, "
+				   "s3fifo, lfu, 2q)", val);
+	} else if (!strcmp(key, "budget")) {
+		rc = set_budget(d, val, msg, msglen);
+	} else if (!strcmp(key, "prefetch") &&
+		   (!strcmp(val, "on") || !strcmp(val, "off"))) {
+		gdb_cache_set_prefetch(d->cache, !strcmp(val, "on"));
+	} else if (!strcmp(key, "reset-stats") && !*val) {
+		reset_stats(d);
+	} else if (!strcmp(key, "unpin-all") && !*val) {
+		gdb_cache_unpin_all(d->cache);
+	} else if (!strcmp(key, "pin") || !strcmp(key, "unpin") ||
+		   !strcmp(key, "prefetch-region")) {
+		rc = region_control(d, key, val, msg, msglen);
+	} else {
+		gdb_seterr(msg, msglen, "unknown control '%s'", line);
+		rc = -EINVAL;
+	}
+	return rc;
+}
+
 /*
  * Apply one control line ("key=value" or a bare command). The same lines
- * arrive from /.gdb/config writes, user.gdb.* setxattr and the ioctl.
+ * arrive from /.gdb/config writes, user.gdb.* setxattr and the ioctl, and
+ * one rule says who may send them: the mount's owner or root.
  */
-int daemon_control(gdb_daemon *d, const char *line, char *msg,
+int daemon_control(gdb_daemon *d, uint32_t uid, const char *line, char *msg,
 		   size_t msglen)
 {
 	char key[32];
 	const char *val = strchr(line, '=');
 	size_t kl = val ? (size_t)(val - line) : strlen(line);
-	uint32_t contig;
-	int64_t beg, end;
-	uint64_t bytes;
-	int rc = 0;
+	int rc;
 
+	if (uid != 0 && uid != (uint32_t)d->uid) {
+		gdb_seterr(msg, msglen, "only the mount's owner (uid %u) or "
+			   "root may change it", (unsigned)d->uid);
+		gdb_log(GDB_LOG_WARN, "control '%s' from uid %u refused: %s",
+			line, (unsigned)uid, msg);
+		return -EACCES;
+	}
 	while (kl && (line[kl - 1] == ' ' || line[kl - 1] == '\t'))
 		kl--;
 	if (kl >= sizeof(key)) {
@@ -99,45 +188,7 @@ int daemon_control(gdb_daemon *d, const char *line, char *msg,
 		val++;
 	gdb_seterr(msg, msglen, "ok");
 	pthread_mutex_lock(&d->ctl_lock);
-	if (!strcmp(key, "policy")) {
-		rc = gdb_cache_set_policy(d->cache, val);
-		if (rc == -EINVAL)
-			gdb_seterr(msg, msglen, "unknown policy '%s' (lru, arc, "
-				   "s3fifo, lfu, 2q)", val);
-	} else if (!strcmp(key, "budget")) {
-		rc = gdb_cache_parse_size(val, &bytes);
-		if (rc == 0)
-			rc = gdb_cache_set_budget(d->cache, bytes);
-		if (rc < 0)
-			gdb_seterr(msg, msglen, "budget: '%s' is not a size "
-				   "above the pinned bytes", val);
-	} else if (!strcmp(key, "prefetch") &&
-		   (!strcmp(val, "on") || !strcmp(val, "off"))) {
-		gdb_cache_set_prefetch(d->cache, !strcmp(val, "on"));
-	} else if (!strcmp(key, "reset-stats")) {
-		gdb_cache_stats_reset(d->cache);
-		__atomic_store_n(&d->reads, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&d->bytes_served, 0, __ATOMIC_RELAXED);
-	} else if (!strcmp(key, "unpin-all")) {
-		gdb_cache_unpin_all(d->cache);
-	} else if (!strcmp(key, "pin") || !strcmp(key, "unpin") ||
-		   !strcmp(key, "prefetch-region")) {
-		rc = parse_target(d, val, &contig, &beg, &end, msg, msglen);
-		if (rc == 0 && key[0] == 'p' && key[1] == 'i')
-			rc = gdb_cache_pin(d->cache, contig, beg, end);
-		else if (rc == 0 && key[0] == 'u')
-			rc = gdb_cache_unpin(d->cache, contig, beg, end);
-		else if (rc == 0)
-			rc = gdb_cache_prefetch(d->cache, contig, beg, end);
-		if (rc == -ENOSPC)
-			gdb_seterr(msg, msglen, "%s: pins would pass 90%% of the "
-				   "cache budget", val);
-		else if (rc < 0 && !strcmp(msg, "ok"))
-			gdb_seterr(msg, msglen, "%s: %s", val, gdb_strerror(rc));
-	} else {
-		gdb_seterr(msg, msglen, "unknown control '%s'", line);
-		rc = -EINVAL;
-	}
+	rc = apply(d, key, val, line, msg, msglen);
 	pthread_mutex_unlock(&d->ctl_lock);
 	if (rc < 0)
 		gdb_log(GDB_LOG_WARN, "control '%s': %s", line, msg);

@@ -91,12 +91,14 @@ void gdb_daemon_forget(gdb_daemon *d, uint64_t ino, uint64_t nlookup);
 ssize_t gdb_daemon_read(gdb_daemon *d, uint64_t ino, uint64_t off,
 			size_t len, char *dst);
 /*
- * gdb_daemon_control - apply one control line, as written to /.gdb/config.
+ * gdb_daemon_control - apply one control line, as written to /.gdb/config,
+ * sent by user uid: only the daemon's owner or root may (the rule of every
+ * control path: config, xattrs, ioctl).
  * @param msg  out: "ok" or the reason
- * @return 0; -EINVAL, -ENOSPC, -ENOENT, -EIO
+ * @return 0; -EACCES, -EINVAL, -ENOSPC, -ENOENT, -EIO
  */
-int gdb_daemon_control(gdb_daemon *d, const char *line, char *msg,
-		       size_t msglen);
+int gdb_daemon_control(gdb_daemon *d, uint32_t uid, const char *line,
+		       char *msg, size_t msglen);
 
 /* Tests: the next n node allocations fail, as a momentary out-of-memory
  * would (a lookup then gives -ENOMEM, never a cached ENOENT). */

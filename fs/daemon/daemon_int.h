@@ -209,9 +209,10 @@ void inbox_node_check(gdb_daemon *d, struct node *n);
 
 /* ---- control.c: /.gdb/config, the root's xattrs, the ioctl ---- */
 
-/* Apply one control line ("key=value" or a command). @return 0, -EINVAL
+/* Apply one control line ("key=value" or a command) sent by user uid.
+ * @return 0, -EACCES (uid is neither the mount's owner nor root), -EINVAL
  * (the reason in msg, and logged), -ENOSPC, -ENOENT, -EIO */
-int daemon_control(gdb_daemon *d, const char *line, char *msg,
+int daemon_control(gdb_daemon *d, uint32_t uid, const char *line, char *msg,
 		   size_t msglen);
 /* Take a new snapshot of a live file; returns its size and mtime. */
 uint64_t daemon_snap_refresh(gdb_daemon *d, int live,

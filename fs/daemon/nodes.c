@@ -88,7 +88,8 @@ void daemon_fill_attr(gdb_daemon *d, struct node *n, struct stat *st)
 		st->st_mtim = st->st_ctim = is.mtime;
 		st->st_blocks = (st->st_size + 511) / 512;
 	} else if (node_is_dir(n)) {
-		st->st_mode = S_IFDIR | 0555;
+		/* the root is its owner's to set xattrs on (control.c) */
+		st->st_mode = S_IFDIR | (n == &d->root ? 0755 : 0555);
 		st->st_nlink = 2;
 	} else {
 		st->st_mode = S_IFREG | 0444;

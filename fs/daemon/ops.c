@@ -391,13 +391,25 @@ static void op_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
 	    out_bufsz >= sizeof(struct gdb_ioc_control)) {
 		struct gdb_ioc_control c;
 		char msg[sizeof(c.line)];
+		size_t ll;
 		memcpy(&c, in_buf, sizeof(c));
 		if (c.size != sizeof(c) || c.version != GDB_IOC_VERSION) {
 			fuse_reply_err(req, EINVAL);
 			return;
 		}
-		c.line[sizeof(c.line) - 1] = 0;
-		c.status = daemon_control(d, c.line, msg, sizeof(msg));
+		/* the line, then zeros: "policy=lru\0junk" is not "lru" */
+		ll = strnlen(c.line, sizeof(c.line));
+		while (ll < sizeof(c.line) && !c.line[ll])
+			ll++;
+		if (ll < sizeof(c.line) || !memchr(c.line, 0, sizeof(c.line))) {
+			c.status = -EINVAL;
+			snprintf(msg, sizeof(msg), "the control line holds a NUL "
+				 "byte or has no end");
+			gdb_log(GDB_LOG_WARN, "ioctl control: %s", msg);
+		} else {
+			c.status = daemon_control(d, fuse_req_ctx(req)->uid,
+						  c.line, msg, sizeof(msg));
+		}
 		snprintf(c.line, sizeof(c.line), "%s", msg);
 		fuse_reply_ioctl(req, 0, &c, sizeof(c));
 		return;

@@ -45,6 +45,11 @@ void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 		return;
 	}
 	/* One control per line; the first bad line fails the write. */
+	if (memchr(buf, 0, size)) {
+		gdb_log(GDB_LOG_WARN, "/.gdb/config: a NUL byte in a write");
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
 	while (i < size) {
 		size_t e = i, l;
 		while (e < size && buf[e] != '\n')
@@ -59,7 +64,8 @@ void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 		memcpy(line, buf + i, l);
 		line[l] = 0;
 		if (l && line[0] != '#') {
-			int rc = daemon_control(d, line, msg, sizeof(msg));
+			int rc = daemon_control(d, fuse_req_ctx(req)->uid,
+						line, msg, sizeof(msg));
 			if (rc < 0) {
 				fuse_reply_err(req, -rc);
 				return;
@@ -297,12 +303,19 @@ void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			fuse_reply_err(req, E2BIG);
 			return;
 		}
+		if (memchr(value, 0, size)) { /* "lru\0junk" is not "lru" */
+			gdb_log(GDB_LOG_WARN, "%s: a NUL byte in the value",
+				name);
+			fuse_reply_err(req, EINVAL);
+			return;
+		}
 		if (map[i].key)
 			snprintf(line, sizeof(line), "%s=%.*s", map[i].key,
 				 (int)size, value);
 		else
 			snprintf(line, sizeof(line), "%.*s", (int)size, value);
-		rc = daemon_control(d, line, msg, sizeof(msg));
+		rc = daemon_control(d, fuse_req_ctx(req)->uid, line, msg,
+				    sizeof(msg));
 		fuse_reply_err(req, rc < 0 ? -rc : 0);
 		return;
 	}

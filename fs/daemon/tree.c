@@ -244,10 +244,10 @@ ssize_t gdb_daemon_read(gdb_daemon *d, uint64_t ino, uint64_t off,
 	return got;
 }
 
-int gdb_daemon_control(gdb_daemon *d, const char *line, char *msg,
-		       size_t msglen)
+int gdb_daemon_control(gdb_daemon *d, uint32_t uid, const char *line,
+		       char *msg, size_t msglen)
 {
-	return daemon_control(d, line, msg, msglen);
+	return daemon_control(d, uid, line, msg, msglen);
 }
 
 void gdb_daemon_fail_allocs(gdb_daemon *d, unsigned n)

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fs/daemon/daemon.h"
 
@@ -150,12 +151,25 @@ static void test_control(gdb_daemon *d)
 	gdb_daemon_entry e;
 	char msg[256], *got;
 
-	if (gdb_daemon_control(d, "budget=8M", msg, sizeof(msg)) != 0)
+	/* one rule: the daemon's owner or root, nobody else */
+	if (getuid() != 12345 &&
+	    (gdb_daemon_control(d, 12345, "budget=4K", msg, sizeof(msg)) !=
+		     -EACCES ||
+	     !strstr(msg, "owner")))
+		FAIL("another user changed the budget: %s", msg);
+	if (gdb_daemon_control(d, 0, "budget=18446744073709551615", msg,
+			       sizeof(msg)) != -EINVAL ||
+	    gdb_daemon_control(d, 0, "budget=300T", msg, sizeof(msg)) !=
+		    -EINVAL)
+		FAIL("a budget past 256 TiB taken");
+	if (gdb_daemon_control(d, (uint32_t)getuid(), "budget=8M", msg,
+			       sizeof(msg)) != 0)
 		FAIL("budget=8M: %s", msg);
 	gdb_cache_stats_get(gdb_daemon_cache(d), &cs);
 	if (cs.budget_bytes != 8u << 20)
 		FAIL("budget %llu", (unsigned long long)cs.budget_bytes);
-	if (gdb_daemon_control(d, "policy=mru", msg, sizeof(msg)) != -EINVAL ||
+	if (gdb_daemon_control(d, 0, "policy=mru", msg, sizeof(msg)) !=
+		    -EINVAL ||
 	    !strstr(msg, "mru"))
 		FAIL("policy=mru: '%s'", msg);
 	if (walk(d, ".gdb/stats.json", &e) != 0) {

@@ -1,0 +1,131 @@
+"""The daemon's control surface (docs/PATHS.md "Controlling a mount"): one
+permission rule for every control path, exact control values, and a
+reset that resets every counter."""
+import errno
+import fcntl
+import json
+import os
+import shutil
+import struct
+import tempfile
+
+import pytest
+
+import gdbutil as U
+
+pytestmark = pytest.mark.mount
+
+# fs/daemon/genomedb_ioctl.h: _IOWR(0xB7, 2, struct gdb_ioc_control), 1024 bytes
+IOC_CONTROL = (3 << 30) | (1024 << 16) | (0xB7 << 8) | 2
+
+
+def ioc_control(fd, line):
+    """(ioctl errno or 0, status, message) of one control line."""
+    buf = bytearray(struct.pack("<IIiI", 1024, 1, 0, 0) + line.ljust(1008, b"\0"))
+    try:
+        fcntl.ioctl(fd, IOC_CONTROL, buf, True)
+    except OSError as e:
+        return e.errno, 0, ""
+    status = struct.unpack_from("<i", buf, 8)[0]
+    return 0, status, bytes(buf[16:]).split(b"\0")[0].decode()
+
+
+def stats(m):
+    with open(m.p(".gdb", "stats.json")) as f:
+        return json.load(f)
+
+
+def as_user(uid, fn):
+    """Run fn() in a child with uid (real, effective, saved); its return
+    value (a small int) is the child's exit code."""
+    pid = os.fork()
+    if pid == 0:
+        code = 99
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            code = fn()
+        except BaseException as e:      # noqa: BLE001 - report and exit
+            os.write(2, repr(e).encode() + b"\n")
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+def test_one_permission_rule_for_every_control_path(store):
+    """On an allow_other mount a user who is neither root nor the mount's
+    owner is refused by the ioctl, the xattr and the config file alike."""
+    U.require_fuse()
+    if os.getuid() != 0:
+        pytest.skip("needs root to act as another user")
+    top = tempfile.mkdtemp(prefix="gdb-perm-", dir="/tmp")
+    os.chmod(top, 0o755)
+    try:
+        with U.mounted(store.path, top, ["-o", "allow_other", "--cache", "64M"]) as m:
+            def nobody():
+                fd = os.open(m.path, os.O_RDONLY | os.O_DIRECTORY)
+                e, status, msg = ioc_control(fd, b"budget=4K")
+                if e == 0 and status == 0:
+                    return 10                           # the ioctl changed the budget
+                for fn in (lambda: os.setxattr(m.path, "user.gdb.cache.budget", b"4K"),
+                           lambda: open(m.p(".gdb", "config"), "w").write("budget=4K\n")):
+                    try:
+                        fn()
+                        return 11
+                    except PermissionError:
+                        pass
+                # reading stays open to everyone
+                json.load(open(m.p(".gdb", "stats.json")))
+                return 0
+            assert as_user(65534, nobody) == 0
+            assert stats(m)["cache"]["budget_bytes"] == 64 << 20
+            # the owner (root here) may
+            fd = os.open(m.path, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                assert ioc_control(fd, b"budget=32M")[:2] == (0, 0)
+            finally:
+                os.close(fd)
+            assert stats(m)["cache"]["budget_bytes"] == 32 << 20
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+def test_control_values_are_exact(mounted):
+    assert U.gdb("ctl", mounted.path, "policy", "arc").rc == 0
+    r = U.gdb("ctl", mounted.path, "budget", str(2 ** 64 - 1))
+    assert r.rc != 0, r
+    r = U.gdb("ctl", mounted.path, "budget", "16E")
+    assert r.rc != 0, r
+    U.expect_errno(lambda: os.setxattr(mounted.path, "user.gdb.cache.policy", b"lru\0junk"),
+                   (errno.EINVAL,))
+    U.expect_errno(lambda: os.setxattr(mounted.path, "user.gdb.cache.budget", b"64M\0"),
+                   (errno.EINVAL,))
+
+    def nul_in_config():
+        with open(mounted.p(".gdb", "config"), "wb") as f:
+            f.write(b"policy=lru\0junk\n")
+    U.expect_errno(nul_in_config, (errno.EINVAL,))
+    fd = os.open(mounted.path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        buf = bytearray(struct.pack("<IIiI", 1024, 1, 0, 0) +
+                        b"policy=lru\0junk".ljust(1008, b"\0"))
+        fcntl.ioctl(fd, IOC_CONTROL, buf, True)
+        assert struct.unpack_from("<i", buf, 8)[0] == -errno.EINVAL
+    finally:
+        os.close(fd)
+    assert stats(mounted)["cache"]["policy"] == "arc"
+
+
+def test_reset_stats_resets_every_counter(mounted, genomes):
+    mounted.store.require("mito")
+    for i in range(50):
+        os.stat(mounted.p("mito", "chrM", f"1-{100 + i}.seq"))
+    for _ in range(5):
+        assert U.gdb("ctl", mounted.path, "stats").rc == 0
+    st = stats(mounted)
+    assert st["lookups"] >= 50 and st["ioctls"] >= 5
+    assert U.gdb("ctl", mounted.path, "reset-stats").rc == 0
+    st = stats(mounted)
+    # counted since the reset: at most the lookups of .gdb and stats.json
+    assert st["lookups"] <= 2 and st["ioctls"] <= 2 and st["reads"] <= 2, st
