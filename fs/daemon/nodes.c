@@ -108,11 +108,13 @@ void daemon_fill_attr(gdb_daemon *d, struct node *n, struct stat *st)
 
 /*
  * Timeouts: the namespace is immutable but for three kinds of node. Inbox
- * files change size and mtime (attributes not cached; their names change
- * only through the kernel, which updates its own entries). A volatile
- * answer holds until its inbox changes: its entry is revalidated at every
- * path walk (a lookup that answers the same node while the inbox is
- * unchanged, see lookup.c), while its content, fixed per node, is cached.
+ * files change size and mtime (attributes not cached), and their names
+ * change mostly through the kernel, but not only: a file whose write
+ * failed loses its name in the daemon (fs/ns/inbox.c), so their entries
+ * are revalidated too. A volatile answer holds until its inbox changes:
+ * its entry is revalidated at every path walk (a lookup that answers the
+ * same node while the inbox is unchanged, see lookup.c), while its
+ * content, fixed per node, is cached.
  */
 double node_attr_timeout(const struct node *n)
 {
@@ -121,7 +123,7 @@ double node_attr_timeout(const struct node *n)
 
 double node_entry_timeout(const struct node *n)
 {
-	return n->vol ? 0 : TIMEOUT_S;
+	return n->vol || n->kind == N_INBOXFILE ? 0 : TIMEOUT_S;
 }
 
 void node_link(gdb_daemon *d, struct node *n)

@@ -328,7 +328,8 @@ void gdb_inbox_free(gdb_inbox *b);
  * when create is set and there is none.
  * @param out  out: owned by caller, give back with gdb_inbox_file_put()
  * @return 0 (found), 1 (created), -ENOENT, -ENOSPC (GDB_INBOX_MAX_FILES),
- *         -ENAMETOOLONG, -EINVAL (empty name or one holding '/'), -ENOMEM
+ *         -ENAMETOOLONG, -EINVAL (empty name or one holding '/' or '@':
+ *         "@x@y" reads as file x with parameters y), -ENOMEM
  */
 int gdb_inbox_open(gdb_inbox *b, const char *name, int create,
 		   gdb_inbox_file **out);
@@ -339,7 +340,9 @@ void **gdb_inbox_file_user(gdb_inbox_file *f);
 
 /* Bytes at off; a write past the end leaves zeros between. write: n, or
  * -EFBIG (past GDB_INBOX_MAX_FILE), -ENOSPC (GDB_INBOX_MAX_BYTES), -ENOMEM.
- * read: the bytes copied (0 at or past the end). */
+ * A write that fails with -EFBIG or -ENOSPC leaves no partial file: the
+ * file gives its bytes back and loses its name, and later writes to it
+ * fail the same way. read: the bytes copied (0 at or past the end). */
 ssize_t gdb_inbox_file_write(gdb_inbox_file *f, const void *p, size_t n,
 			     uint64_t off);
 ssize_t gdb_inbox_file_read(gdb_inbox_file *f, void *dst, size_t n,
@@ -352,8 +355,8 @@ void gdb_inbox_file_set_mtime(gdb_inbox_file *f, const struct timespec *ts);
 void gdb_inbox_file_stat(gdb_inbox_file *f, gdb_inbox_stat *st);
 
 /* Names. unlink: 0 or -ENOENT. rename: 0, -ENOENT, -EEXIST (noreplace
- * and the target exists), -ENAMETOOLONG, -EINVAL; a file replaced or
- * unlinked lives on for its holders, nameless. */
+ * and the target exists), -ENAMETOOLONG, -EINVAL (as gdb_inbox_open); a
+ * file replaced or unlinked lives on for its holders, nameless. */
 int gdb_inbox_unlink(gdb_inbox *b, const char *name);
 int gdb_inbox_rename(gdb_inbox *b, const char *from, const char *to,
 		     int noreplace);
