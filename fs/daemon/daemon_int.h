@@ -64,6 +64,8 @@ struct node {
 	uint32_t asm_idx;
 	int32_t contig;		/* -1 if none */
 	int contig_xattrs;	/* carries user.gdb.md5/length/refget */
+	int same_writes;	/* N_TEXT .fai: a rewrite of the same bytes
+				 * is accepted (samtools faidx FILE) */
 	gdb_view *view;		/* N_VIEW, owned */
 	gdb_cache_stream *stream;	/* N_VIEW: access pattern, owned */
 	char *text;		/* N_TEXT, owned */

@@ -92,7 +92,8 @@ void daemon_fill_attr(gdb_daemon *d, struct node *n, struct stat *st)
 		st->st_mode = S_IFDIR | (n == &d->root ? 0755 : 0555);
 		st->st_nlink = 2;
 	} else {
-		st->st_mode = S_IFREG | 0444;
+		/* a .fai takes a rewrite of its own bytes (ops_write.c) */
+		st->st_mode = S_IFREG | (n->same_writes ? 0644 : 0444);
 		st->st_nlink = 1;
 		st->st_size = (off_t)node_size(n);
 		if (n->kind == N_STATS) {

@@ -22,6 +22,26 @@ static gdb_daemon *D(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
+/*
+ * `samtools faidx FILE` (htslib's fai_build3) always rewrites FILE.fai,
+ * with open(O_WRONLY|O_CREAT|O_TRUNC) and writes. A .fai on the mount is
+ * already that index, so a rewrite of exactly its bytes is accepted and
+ * changes nothing (the O_TRUNC arrives as a setattr, see op_setattr);
+ * any other byte is EROFS, and the file stays as it was.
+ */
+static void same_write(fuse_req_t req, struct node *n, const char *buf,
+		       size_t size, uint64_t off)
+{
+	if (off > n->textlen || size > n->textlen - off ||
+	    memcmp(n->text + off, buf, size)) {
+		gdb_log(GDB_LOG_INFO, "refused a write to a .fai that differs "
+			"from it at offset %llu", (unsigned long long)off);
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	fuse_reply_write(req, size);
+}
+
 void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 	      off_t off, struct fuse_file_info *fi)
 {
@@ -38,6 +58,10 @@ void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 			fuse_reply_err(req, (int)-w);
 		else
 			fuse_reply_write(req, (size_t)w);
+		return;
+	}
+	if (n->same_writes) {
+		same_write(req, n, buf, size, (uint64_t)off);
 		return;
 	}
 	if (n != &d->config) {
@@ -79,7 +103,9 @@ void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 /*
  * Inbox files take a size, permission bits and a modification time (cp
  * -p, touch; the access time is not kept); owners stay. Truncating the
- * config (echo ... > config) is allowed; nothing else.
+ * config (echo ... > config) is allowed, and a .fai's truncation to 0 or
+ * its size (the O_TRUNC of its rewrite, same_write), which changes
+ * nothing; nothing else.
  */
 void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		int to_set, struct fuse_file_info *fi)
@@ -112,7 +138,13 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		fuse_reply_attr(req, &st, 0);
 		return;
 	}
-	if (n != &d->config ||
+	/* a .fai being rewritten: truncated to 0 first, or to its size */
+	if (n->same_writes && (to_set & FUSE_SET_ATTR_SIZE) &&
+	    attr->st_size != 0 && (uint64_t)attr->st_size != n->textlen) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	if ((n != &d->config && !n->same_writes) ||
 	    (to_set & ~(FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME |
 			FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
 			FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME))) {

@@ -35,6 +35,7 @@ static int build_asm(gdb_daemon *d, uint32_t i)
 	     a->ncontigs == 1 ? (int32_t)a->first_contig : -1);
 	an->fa.contig_xattrs = a->ncontigs == 1;
 	perm(&an->fai, N_TEXT, i, -1);
+	an->fai.same_writes = 1;
 	perm(&an->dict, N_TEXT, i, -1);
 	GDB_TRY(gdb_view_contigs(d->store, a->first_contig, a->ncontigs,
 				 GDB_FASTA_WIDTH, 1, &an->fa.view));
@@ -54,6 +55,7 @@ static int build_contig(gdb_daemon *d, uint32_t id)
 	perm(&cn->dir, N_CONTIGDIR, c->asm_index, (int32_t)id);
 	perm(&cn->fa, N_VIEW, c->asm_index, (int32_t)id);
 	perm(&cn->fai, N_TEXT, c->asm_index, (int32_t)id);
+	cn->fai.same_writes = 1;
 	cn->dir.contig_xattrs = cn->fa.contig_xattrs = 1;
 	GDB_TRY(gdb_view_contigs(d->store, id, 1, GDB_FASTA_WIDTH, 1,
 				 &cn->fa.view));
