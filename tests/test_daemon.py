@@ -1,13 +1,16 @@
-"""The daemon's control surface (docs/PATHS.md "Controlling a mount"): one
-permission rule for every control path, exact control values, and a
-reset that resets every counter."""
+"""The daemon's log and control surface (docs/PATHS.md "The daemon's log",
+"Controlling a mount"): a log file by default and /.gdb/log through the
+mount, one permission rule for every control path, exact control values,
+and a reset that resets every counter."""
 import errno
 import fcntl
 import json
 import os
 import shutil
 import struct
+import subprocess
 import tempfile
+import time
 
 import pytest
 
@@ -33,6 +36,57 @@ def ioc_control(fd, line):
 def stats(m):
     with open(m.p(".gdb", "stats.json")) as f:
         return json.load(f)
+
+
+def wait_for(cond, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
+
+
+def default_log(mnt):
+    """Where a daemon started without --log writes (docs/PATHS.md)."""
+    real = os.path.realpath(mnt).strip("/").replace("/", "-")
+    return f"/run/genomedb/{real}.log"
+
+
+def test_detached_daemon_logs_to_a_file_and_the_mount(store, genomes, tmp_path):
+    U.require_fuse()
+    store.require("ecoli")
+    rec = genomes["ecoli"].records[0]
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    log = default_log(mnt)
+    if os.path.exists(log):
+        os.unlink(log)
+    r = U.gdb("mount", store.path, mnt)          # no -f: detaches
+    assert r.rc == 0, r
+    try:
+        assert os.path.ismount(mnt)
+        big = mnt / "compute" / "gc" / "ecoli" / U.esc(rec.name) / f"1-{rec.length}@w=1.tsv"
+        U.expect_errno(lambda: os.stat(big), (errno.EFBIG,))
+        # the reason is in /.gdb/log and in the default log file
+        through = U.read_file(mnt / ".gdb" / "log").decode()
+        assert f"1-{rec.length}@w=1.tsv" in through and "too large" in through, through[-2000:]
+        assert wait_for(lambda: os.path.exists(log) and "@w=1.tsv" in open(log).read()), log
+        own = tmp_path / "own.log"
+        mnt2 = tmp_path / "mnt2"
+        mnt2.mkdir()
+        r = U.gdb("mount", store.path, mnt2, "--log", own)
+        assert r.rc == 0, r
+        try:
+            U.expect_errno(lambda: os.stat(mnt2 / "compute" / "gc" / "ecoli" / U.esc(rec.name) /
+                                           "1-10@w=x.tsv"), (errno.EINVAL,))
+            assert wait_for(lambda: "w=x" in own.read_text()), own.read_text()
+        finally:
+            subprocess.run(["fusermount3", "-u", mnt2])
+    finally:
+        subprocess.run(["fusermount3", "-u", mnt])
+        if os.path.exists(log):
+            os.unlink(log)
 
 
 def as_user(uid, fn):

@@ -375,8 +375,9 @@ uint64_t daemon_snap_refresh(gdb_daemon *d, int live,
 			     struct timespec *mtime)
 {
 	size_t len = 0;
-	char *p = live == LIVE_STATS ? render_stats(d, &len)
-				     : render_config(d, &len);
+	char *p = live == LIVE_STATS    ? render_stats(d, &len)
+		  : live == LIVE_CONFIG ? render_config(d, &len)
+					: daemon_log_snapshot(&len);
 	struct snap *sn = &d->snap[live];
 	uint64_t size;
 

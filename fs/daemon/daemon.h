@@ -34,6 +34,9 @@ typedef struct gdb_fs_opts {
 	unsigned max_threads;	/* FUSE worker threads (0: default) */
 	const char *fuse_opts;	/* extra -o options, comma-separated */
 	unsigned readahead_kb;	/* kernel readahead for the mount; 0: keep */
+	const char *log_path;	/* log file (absolute); NULL: the default
+				 * when detached, none in the foreground */
+	int unmount_stale;	/* clear a dead mount at mountpoint first */
 } gdb_fs_opts;
 
 /*

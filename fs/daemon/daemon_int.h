@@ -39,9 +39,11 @@
  * 0 (readdir(3) skips entries whose d_ino is 0). */
 #define UNKNOWN_INO ((uint64_t)-1)
 
-/* The two files whose content changes while mounted (see struct snap). */
+/* The files whose content changes while mounted (see struct snap). */
 #define LIVE_STATS 0
 #define LIVE_CONFIG 1
+#define LIVE_LOG 2
+#define NLIVE 3
 #define STATS_PAD 8192	/* bytes of every stats.json snapshot */
 
 enum nkind {
@@ -72,7 +74,7 @@ struct node {
 	size_t textlen;
 	struct node *prev, *next;	/* live nodes; d->nodes_lock */
 	uint32_t prov;		/* N_NSDIR, N_INBOX*, volatile: d->provs[] */
-	int live;		/* N_STATS: LIVE_STATS or LIVE_CONFIG */
+	int live;		/* N_STATS: LIVE_STATS, _CONFIG or _LOG */
 	char *path;		/* N_NSDIR, volatile N_TEXT: path below the
 				 * provider's top */
 	gdb_inbox_file *ibf;	/* N_INBOXFILE: a reference, owned */
@@ -120,7 +122,7 @@ struct snap {
 struct gdb_daemon {
 	gdb_store *store;
 	gdb_cache *cache;
-	struct node root, gdbdir, stats, config;
+	struct node root, gdbdir, stats, config, log;
 	struct asm_nodes *asms;
 	struct contig_nodes *contigs;
 	struct timespec mtime;
@@ -131,7 +133,7 @@ struct gdb_daemon {
 	uint64_t ioctls;				/* atomic */
 	uint64_t computed, reused;	/* computed files: resolved, kept; atomic */
 	pthread_mutex_t snap_lock;
-	struct snap snap[2];				/* protected by snap_lock */
+	struct snap snap[NLIVE];			/* protected by snap_lock */
 	pthread_mutex_t ctl_lock;			/* serialises controls */
 	/* Nodes the kernel holds: it does not forget them before an
 	 * unmount, so they are freed from this list then. */
@@ -230,6 +232,20 @@ int daemon_contig_xattr(gdb_daemon *d, const struct node *n,
 extern const char DAEMON_ROOT_XATTRS[];
 extern const size_t DAEMON_ROOT_XATTRS_LEN;
 void daemon_ioc_stats(gdb_daemon *d, struct gdb_ioc_stats *o);
+
+/* ---- log.c: the daemon's log (process-wide, as gdb_log's sink is) ---- */
+
+/* Send gdb_log lines (info and above) to path (appended; NULL: no file),
+ * stderr and/or syslog, and keep the last 256 KiB for /.gdb/log.
+ * @return 0, or -errno (path cannot be opened; err says so) */
+int daemon_log_open(const char *path, int to_stderr, int to_syslog,
+		    char *err, size_t errlen);
+void daemon_log_close(void);
+/* The kept lines, oldest first (malloc'd; NULL: -ENOMEM). */
+char *daemon_log_snapshot(size_t *len);
+/* The default log file of a mountpoint (absolute path) into out.
+ * @return 0, or -errno (its directory cannot be made) */
+int daemon_log_default(const char *mount_abs, char *out, size_t cap);
 
 /* Project codes (GDB_E*) to EIO, -errno to errno; >= 0 to 0. */
 int daemon_errno(int rc);

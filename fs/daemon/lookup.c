@@ -268,6 +268,8 @@ int daemon_lookup(gdb_daemon *d, struct node *p, const char *name,
 			n = &d->stats;
 		else if (!strcmp(name, "config"))
 			n = &d->config;
+		else if (!strcmp(name, "log"))
+			n = &d->log;
 		break;
 	case N_ASM:
 		n = lookup_in_asm(d, p->asm_idx, name);
@@ -317,11 +319,14 @@ const char *daemon_dir_entry(gdb_daemon *d, struct node *dir, uint64_t i,
 			return d->provs[i - 1 - na].p->name;
 		}
 		return NULL;
-	case N_GDBDIR:
-		if (i > 1)
+	case N_GDBDIR: {
+		static const char *const names[] = {"stats.json", "config",
+						    "log"};
+		if (i > 2)
 			return NULL;
-		*out = i == 0 ? &d->stats : &d->config;
-		return i == 0 ? "stats.json" : "config";
+		*out = i == 0 ? &d->stats : i == 1 ? &d->config : &d->log;
+		return names[i];
+	}
 	case N_ASM: {
 		gdb_seq_entry e;
 		int r = gdb_seq_list(d->store, dir->asm_idx, i, &e, tmp,

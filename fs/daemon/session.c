@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 
 /*
  * Raise the mount's kernel readahead: FUSE mounts get a bdi named after
@@ -54,12 +53,49 @@ static void set_readahead(const char *mountpoint, unsigned kb)
 		gdb_log(GDB_LOG_INFO, "cannot raise readahead (%s)", path);
 }
 
-static void syslog_sink(enum gdb_log_level level, const char *line)
+/* p made absolute without following it (a dead mount cannot be
+ * stat'ed): the real path of its directory, then its last component. */
+static int abs_path(const char *p, char *out, size_t cap)
 {
-	static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+	char dir[PATH_MAX], real[PATH_MAX], *base;
+	size_t n = strlen(p);
 
-	if (level <= GDB_LOG_INFO)
-		syslog(prio[level], "%s", line);
+	while (n > 1 && p[n - 1] == '/')
+		n--;
+	if (n >= sizeof(dir))
+		return -ENAMETOOLONG;
+	memcpy(dir, p, n);
+	dir[n] = 0;
+	base = strrchr(dir, '/');
+	if (!base) {
+		base = dir;
+		if (!realpath(".", real))
+			return -errno;
+	} else {
+		*base++ = 0;
+		if (!realpath(dir[0] ? dir : "/", real))
+			return -errno;
+	}
+	if ((size_t)snprintf(out, cap, "%s/%s", strcmp(real, "/") ? real : "",
+			     base) >= cap)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/*
+ * The log: stderr in the foreground; once detached, a file (--log, else
+ * one per mountpoint, daemon_log_default) and syslog; /.gdb/log always.
+ */
+static int start_log(const gdb_fs_opts *o, char *err, size_t errlen)
+{
+	char mp[PATH_MAX], def[PATH_MAX + 64];
+	const char *path = o->log_path;
+	int fg = o->foreground || o->debug;
+
+	if (!path && !fg && abs_path(o->mountpoint, mp, sizeof(mp)) == 0 &&
+	    daemon_log_default(mp, def, sizeof(def)) == 0)
+		path = def;
+	return daemon_log_open(path, fg, !fg, err, errlen);
 }
 
 /* A FUSE session of d's operations: "-o" options and all. */
@@ -112,10 +148,14 @@ int gdb_fs_run(const gdb_fs_opts *o, char *err, size_t errlen)
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_session *se = NULL;
 	gdb_daemon *d = NULL;
-	int rc = gdb_daemon_open(o, &d, err, errlen);
+	int rc = start_log(o, err, errlen);
 
-	if (rc < 0)
+	if (rc == 0)
+		rc = gdb_daemon_open(o, &d, err, errlen);
+	if (rc < 0) {
+		daemon_log_close();
 		return rc;
+	}
 	pthread_key_create(&d->buf_key, ops_thread_buf_free);
 	se = session_new(d, o, &args, err, errlen);
 	if (!se) {
@@ -132,10 +172,6 @@ int gdb_fs_run(const gdb_fs_opts *o, char *err, size_t errlen)
 		goto out_sig;
 	}
 	set_readahead(o->mountpoint, o->readahead_kb);
-	if (!o->foreground && !o->debug) {
-		openlog("genomedb", LOG_PID, LOG_DAEMON);
-		gdb_log_set_sink(syslog_sink);
-	}
 	if (fuse_daemonize(o->foreground || o->debug) != 0)
 		rc = -EIO;
 	else
@@ -151,5 +187,6 @@ out:
 	ops_thread_buf_release(d);
 	pthread_key_delete(d->buf_key);
 	gdb_daemon_close(d);
+	daemon_log_close();
 	return rc;
 }

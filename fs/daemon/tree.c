@@ -98,8 +98,10 @@ static int build_tree(gdb_daemon *d)
 	perm(&d->gdbdir, N_GDBDIR, 0, -1);
 	perm(&d->stats, N_STATS, 0, -1);
 	perm(&d->config, N_STATS, 0, -1);
+	perm(&d->log, N_STATS, 0, -1);
 	d->stats.live = LIVE_STATS;
 	d->config.live = LIVE_CONFIG;
+	d->log.live = LIVE_LOG;
 	d->asms = calloc(na ? na : 1, sizeof(*d->asms));
 	d->contigs = calloc(nc ? nc : 1, sizeof(*d->contigs));
 	if (!d->asms || !d->contigs)
@@ -193,8 +195,8 @@ void gdb_daemon_close(gdb_daemon *d)
 	free_tree(d);
 	gdb_cache_destroy(d->cache);
 	gdb_store_close(d->store);
-	free(d->snap[0].p);
-	free(d->snap[1].p);
+	for (int i = 0; i < NLIVE; i++)
+		free(d->snap[i].p);
 	pthread_mutex_destroy(&d->ctl_lock);
 	pthread_mutex_destroy(&d->snap_lock);
 	pthread_mutex_destroy(&d->nodes_lock);
