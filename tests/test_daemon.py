@@ -1,12 +1,15 @@
-"""The daemon's log and control surface (docs/PATHS.md "The daemon's log",
-"Controlling a mount"): a log file by default and /.gdb/log through the
-mount, one permission rule for every control path, exact control values,
-and a reset that resets every counter."""
+"""The daemon's life and its control surface (docs/PATHS.md "Mounting",
+"The daemon's log", "Controlling a mount"): a log file by default and
+/.gdb/log through the mount, a mountpoint already mounted or left by a dead
+daemon refused with the way out in the message, one permission rule for
+every control path, exact control values, and a reset that resets every
+counter."""
 import errno
 import fcntl
 import json
 import os
 import shutil
+import signal
 import struct
 import subprocess
 import tempfile
@@ -31,6 +34,16 @@ def ioc_control(fd, line):
         return e.errno, 0, ""
     status = struct.unpack_from("<i", buf, 8)[0]
     return 0, status, bytes(buf[16:]).split(b"\0")[0].decode()
+
+
+def mounts_at(path):
+    real = os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+    n = 0
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            mp = line.split()[4].replace("\\040", " ")
+            n += mp == real
+    return n
 
 
 def stats(m):
@@ -87,6 +100,49 @@ def test_detached_daemon_logs_to_a_file_and_the_mount(store, genomes, tmp_path):
         subprocess.run(["fusermount3", "-u", mnt])
         if os.path.exists(log):
             os.unlink(log)
+
+
+def test_mounting_a_mounted_mountpoint_is_refused(mounted):
+    before = mounts_at(mounted.path)
+    assert before == 1
+    try:
+        r = U.gdb("mount", mounted.store.path, mounted.path, "-f", timeout=30)
+        assert r.rc != 0 and "already mounted" in r.err, r
+        assert mounts_at(mounted.path) == 1
+    finally:
+        while mounts_at(mounted.path) > 1:      # a stacked mount: off the top
+            subprocess.run(["fusermount3", "-u", "-z", mounted.path], capture_output=True)
+    assert mounted.alive()
+
+
+def test_mountpoint_of_a_dead_daemon(store, tmp_path):
+    U.require_fuse()
+    m = U.Mount(store.path, tmp_path / "mnt", tmp_path / "m.log")
+    m.start()
+    try:
+        os.kill(m.proc.pid, signal.SIGKILL)
+        m.proc.wait()
+        U.expect_errno(lambda: os.statvfs(m.path), (errno.ENOTCONN,))
+        r = U.gdb("mount", store.path, m.path, "-f", timeout=30)
+        assert r.rc != 0 and "fusermount3 -u" in r.err, r
+        assert mounts_at(m.path) == 1
+        # asked to, the mount clears the dead one first
+        m2 = U.Mount(store.path, m.path, tmp_path / "m2.log", ["--unmount-stale"])
+        m2.start()      # returns at once: the dead mount is a mount too
+
+        def listing():
+            try:
+                return os.listdir(m.path)
+            except OSError:
+                return []
+        try:
+            assert wait_for(lambda: "mito" in listing()), m2.log_text()
+            assert mounts_at(m.path) == 1
+        finally:
+            m2.stop()
+    finally:
+        subprocess.run(["fusermount3", "-u", "-z", m.path], capture_output=True)
+    assert mounts_at(m.path) == 0
 
 
 def as_user(uid, fn):

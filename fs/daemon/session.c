@@ -11,6 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /*
  * Raise the mount's kernel readahead: FUSE mounts get a bdi named after
@@ -82,6 +86,109 @@ static int abs_path(const char *p, char *out, size_t cap)
 	return 0;
 }
 
+/* Decode /proc/self/mountinfo's octal escapes (\040 for a blank) in place. */
+static void unoctal(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r; r++) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' &&
+		    r[2] <= '7' && r[3] >= '0' && r[3] <= '7') {
+			*w++ = (char)((r[1] - '0') << 6 | (r[2] - '0') << 3 |
+				      (r[3] - '0'));
+			r += 3;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = 0;
+}
+
+/* Is the absolute path abs a mount point? @return 1 with its (last)
+ * file system type in type, or 0. */
+static int mounted_at(const char *abs, char *type, size_t cap)
+{
+	char line[8192], mp[PATH_MAX], fstype[128];
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		const char *sep = strstr(line, " - ");
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1 ||
+		    sscanf(sep + 3, "%127s", fstype) != 1)
+			continue;
+		unoctal(mp);
+		if (!strcmp(mp, abs)) {
+			snprintf(type, cap, "%s", fstype);
+			found = 1;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* fusermount3 -u -z abs: the way a user (not only root) unmounts. */
+static int lazy_unmount(const char *abs)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execlp("fusermount3", "fusermount3", "-u", "-z", abs,
+		       (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+/*
+ * Mounting over a mount stacks a second one: refuse it. A mountpoint whose
+ * daemon died (ENOTCONN) is said so, with the way out; with
+ * --unmount-stale it is cleared first (each dead layer, as many as were
+ * stacked).
+ */
+static int check_mountpoint(const gdb_fs_opts *o, char *err, size_t errlen)
+{
+	char abs[PATH_MAX], type[128];
+	struct statfs sf;
+	int rc = abs_path(o->mountpoint, abs, sizeof(abs));
+
+	if (rc < 0) {
+		gdb_seterr(err, errlen, "%s: %s", o->mountpoint, strerror(-rc));
+		return rc;
+	}
+	/* statfs always reaches a FUSE daemon (stat may be answered from
+	 * the kernel's cache), so a dead one shows as ENOTCONN */
+	for (int i = 0; statfs(abs, &sf) < 0 && errno == ENOTCONN; i++) {
+		if (!o->unmount_stale || i == 8) {
+			gdb_seterr(err, errlen, "%s: the file system mounted "
+				   "there lost its daemon (ENOTCONN); unmount it "
+				   "with 'fusermount3 -u %s', or mount with "
+				   "--unmount-stale", abs, abs);
+			return -ENOTCONN;
+		}
+		if ((rc = lazy_unmount(abs)) < 0) {
+			gdb_seterr(err, errlen, "%s: fusermount3 -u -z failed "
+				   "on the dead mount", abs);
+			return rc;
+		}
+		gdb_log(GDB_LOG_INFO, "%s: cleared a mount whose daemon had "
+			"died", abs);
+	}
+	if (mounted_at(abs, type, sizeof(type))) {
+		gdb_seterr(err, errlen, "%s: already mounted (%s); unmount it "
+			   "first ('fusermount3 -u %s')", abs, type, abs);
+		return -EBUSY;
+	}
+	return 0;
+}
+
 /*
  * The log: stderr in the foreground; once detached, a file (--log, else
  * one per mountpoint, daemon_log_default) and syslog; /.gdb/log always.
@@ -148,8 +255,10 @@ int gdb_fs_run(const gdb_fs_opts *o, char *err, size_t errlen)
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_session *se = NULL;
 	gdb_daemon *d = NULL;
-	int rc = start_log(o, err, errlen);
+	int rc = check_mountpoint(o, err, errlen);
 
+	if (rc == 0)
+		rc = start_log(o, err, errlen);
 	if (rc == 0)
 		rc = gdb_daemon_open(o, &d, err, errlen);
 	if (rc < 0) {
