@@ -78,6 +78,7 @@ struct gdb_cache {
 	const gdb_policy_ops *policy;	/* changed under every shard lock */
 	pthread_mutex_t policy_lock;	/* serialises switches and budget */
 	struct shard shards[NSHARDS];
+	struct cache_answers ans;	/* computed answers (answer.c) */
 	uint64_t lat[LAT_BUCKETS];	/* atomic */
 	/* prefetch */
 	int pf_enabled;			/* atomic */
@@ -153,6 +154,7 @@ int gdb_cache_create(const gdb_store *store, size_t budget,
 		if (bb > maxbb)
 			maxbb = bb;
 	}
+	cache_answers_init(&c->ans);
 	c->store = store;
 	c->bb = maxbb ? maxbb : 1;
 	c->budget = budget;
@@ -350,6 +352,7 @@ void gdb_cache_destroy(gdb_cache *c)
 	pthread_mutex_destroy(&c->arena_lock);
 	pthread_mutex_destroy(&c->policy_lock);
 	pthread_mutex_destroy(&c->pf_lock);
+	cache_answers_destroy(&c->ans);
 	pthread_cond_destroy(&c->pf_cond);
 	free(c);
 }
@@ -407,8 +410,21 @@ static void to_free_list(struct shard *sh, gdb_cache_entry *x)
 	sh->free_list = x;
 }
 
-/* Evict one block from shard i; 1 if one was evicted. */
-static int evict_one(gdb_cache *c, uint32_t i)
+/* Give the pages of n bytes at p back to the system (they read as zeros
+ * when touched again). */
+static void release_pages(char *p, size_t n)
+{
+	uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+	uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)4095;
+
+	if (e > a)
+		madvise((void *)a, e - a, MADV_DONTNEED);
+}
+
+/* Evict one block from shard i; 1 if one was evicted. With release, its
+ * buffer's pages go back to the system too (the room is for an answer,
+ * which is malloc'd, not for a block that would reuse the buffer). */
+static int evict_one(gdb_cache *c, uint32_t i, int release)
 {
 	struct shard *sh = &c->shards[i];
 	gdb_centry *v;
@@ -421,6 +437,8 @@ static int evict_one(gdb_cache *c, uint32_t i)
 		sh->pc[sh->ops->id].evictions++;
 		if (v->prefetched)
 			sh->pc[sh->ops->id].prefetch_wasted++;
+		if (release)
+			release_pages(x->e.bases, c->bb);
 		to_free_list(sh, x);
 	}
 	pthread_mutex_unlock(&sh->lock);
@@ -449,14 +467,68 @@ static int make_room(gdb_cache *c, uint32_t si)
 				return 1;
 			continue;
 		}
-		if (evict_one(c, i)) {
+		/* answers past half the budget give way to blocks first */
+		if (cache_answers_bytes(c) > budget / 2 &&
+		    cache_answers_evict_one(c))
+			continue;
+		if (evict_one(c, i, 0)) {
 			fails = 0;
 			continue;
 		}
-		if (++fails == NSHARDS)
+		if (++fails < NSHARDS) {
+			i = (i + 1) % NSHARDS;
+			continue;
+		}
+		if (!cache_answers_evict_one(c))
 			return 0;
-		i = (i + 1) % NSHARDS;
+		fails = 0;
 	}
+}
+
+int cache_reserve(gdb_cache *c, uint64_t bytes)
+{
+	uint32_t fails = 0, i = 0;
+
+	if (bytes > __atomic_load_n(&c->budget, __ATOMIC_RELAXED))
+		return 0;
+	for (;;) {
+		uint64_t cur = __atomic_load_n(&c->resident, __ATOMIC_RELAXED);
+		uint64_t budget = __atomic_load_n(&c->budget, __ATOMIC_RELAXED);
+		if (cur + bytes <= budget) {
+			if (__atomic_compare_exchange_n(&c->resident, &cur,
+							cur + bytes, 0,
+							__ATOMIC_RELAXED,
+							__ATOMIC_RELAXED))
+				return 1;
+			continue;
+		}
+		if (evict_one(c, i, 1)) {
+			fails = 0;
+			continue;
+		}
+		if (++fails < NSHARDS) {
+			i = (i + 1) % NSHARDS;
+			continue;
+		}
+		if (!cache_answers_evict_one(c))
+			return 0;
+		fails = 0;
+	}
+}
+
+void cache_unreserve(gdb_cache *c, uint64_t bytes)
+{
+	__atomic_sub_fetch(&c->resident, bytes, __ATOMIC_RELAXED);
+}
+
+uint64_t cache_budget(gdb_cache *c)
+{
+	return __atomic_load_n(&c->budget, __ATOMIC_RELAXED);
+}
+
+struct cache_answers *cache_answers_of(gdb_cache *c)
+{
+	return &c->ans;
 }
 
 static gdb_cache_entry *take_buffer(gdb_cache *c, struct shard *sh)
@@ -702,12 +774,16 @@ int gdb_cache_set_budget(gdb_cache *c, uint64_t bytes)
 		sh->ops->set_capacity(sh->pol, shard_capacity(c));
 		pthread_mutex_unlock(&sh->lock);
 	}
-	/* Evict down to the new budget, round robin over the shards. */
+	/* Evict down to the new budget, round robin over the shards, then
+	 * answers if blocks were not enough. */
 	for (uint32_t i = 0, fails = 0;
 	     __atomic_load_n(&c->resident, __ATOMIC_RELAXED) > bytes &&
 	     fails < NSHARDS;
 	     i = (i + 1) % NSHARDS)
-		fails = evict_one(c, i) ? 0 : fails + 1;
+		fails = evict_one(c, i, 1) ? 0 : fails + 1;
+	while (__atomic_load_n(&c->resident, __ATOMIC_RELAXED) > bytes &&
+	       cache_answers_evict_one(c))
+		;
 	pthread_mutex_unlock(&c->policy_lock);
 	return 0;
 }
@@ -1097,6 +1173,11 @@ void gdb_cache_stats_get(gdb_cache *c, gdb_cache_stats *out)
 	out->budget_bytes = __atomic_load_n(&c->budget, __ATOMIC_RELAXED);
 	out->resident_bytes = __atomic_load_n(&c->resident, __ATOMIC_RELAXED);
 	out->pinned_bytes = __atomic_load_n(&c->pinned, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&c->ans.lock);
+	out->answer_bytes = c->ans.bytes;
+	out->answer_evictions = c->ans.evictions;
+	out->answer_uncached = c->ans.uncached;
+	pthread_mutex_unlock(&c->ans.lock);
 	out->prefetch_enabled = __atomic_load_n(&c->pf_enabled,
 						__ATOMIC_RELAXED);
 	for (unsigned b = 0; b < LAT_BUCKETS; b++) {
@@ -1130,6 +1211,9 @@ void gdb_cache_stats_reset(gdb_cache *c)
 	}
 	for (unsigned b = 0; b < LAT_BUCKETS; b++)
 		__atomic_store_n(&c->lat[b], 0, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&c->ans.lock);
+	c->ans.evictions = c->ans.uncached = 0;
+	pthread_mutex_unlock(&c->ans.lock);
 }
 
 int gdb_cache_parse_size(const char *text, uint64_t *bytes)

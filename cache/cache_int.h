@@ -14,6 +14,7 @@
 #ifndef GDB_CACHE_INT_H
 #define GDB_CACHE_INT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -178,6 +179,41 @@ extern const gdb_policy_ops *const gdb_policies[GDB_NPOLICIES];
 
 /* The policy named name, or NULL. */
 const gdb_policy_ops *gdb_policy_find(const char *name);
+
+/* ---- the core and the computed answers (cache.c, answer.c) ---- */
+
+/* A computed answer (cache.h); every field under cache_answers.lock. */
+struct gdb_cache_answer {
+	char *data;			/* NULL while dropped */
+	size_t len;
+	uint32_t refs;			/* borrows */
+	uint8_t keep;			/* never dropped */
+	uint8_t charged;		/* in resident, on the list */
+	struct gdb_cache_answer *prev, *next;	/* most recently read first */
+};
+
+/* The answers a cache holds; one per cache, in struct gdb_cache. */
+struct cache_answers {
+	pthread_mutex_t lock;
+	struct gdb_cache_answer lru;	/* list head: charged answers */
+	uint64_t bytes;			/* of charged answers */
+	uint64_t evictions, uncached;
+};
+
+struct cache_answers *cache_answers_of(gdb_cache *c);
+uint64_t cache_budget(gdb_cache *c);
+/* Reserve bytes of the budget, evicting blocks (their pages given back
+ * to the system) and then answers to make room. Called with no lock
+ * held. @return 1 reserved, 0 nothing more to evict */
+int cache_reserve(gdb_cache *c, uint64_t bytes);
+void cache_unreserve(gdb_cache *c, uint64_t bytes);
+
+void cache_answers_init(struct cache_answers *a);
+void cache_answers_destroy(struct cache_answers *a);
+/* Drop the least recently read answer that is neither borrowed nor kept.
+ * @return 1 if one went, 0 if none could */
+int cache_answers_evict_one(gdb_cache *c);
+uint64_t cache_answers_bytes(gdb_cache *c);
 
 /*
  * Tests only (tests/unit/test_cache_answers.c): make every arena chunk

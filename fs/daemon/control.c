@@ -77,7 +77,7 @@ static void reset_stats(gdb_daemon *d)
 	uint64_t *const counters[] = {&d->reads,    &d->bytes_served,
 				      &d->lookups,  &d->errors,
 				      &d->ioctls,   &d->computed,
-				      &d->reused};
+				      &d->reused,   &d->recomputed};
 
 	gdb_cache_stats_reset(d->cache);
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
@@ -303,7 +303,7 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 		"  \"lookups\": %llu,\n  \"read_errors\": %llu,\n"
 		"  \"live_region_nodes\": %llu,\n  \"ioctls\": %llu,\n"
 		"  \"computed_files\": %llu,\n  \"reused_answers\": %llu,\n"
-		"  \"simd\": \"%s\",\n",
+		"  \"recomputed_answers\": %llu,\n  \"simd\": \"%s\",\n",
 		(unsigned long long)gdb_store_generation(d->store),
 		gdb_store_path(d->store), gdb_store_nassemblies(d->store),
 		gdb_store_ncontigs(d->store),
@@ -320,6 +320,8 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 		(unsigned long long)__atomic_load_n(&d->computed,
 						    __ATOMIC_RELAXED),
 		(unsigned long long)__atomic_load_n(&d->reused, __ATOMIC_RELAXED),
+		(unsigned long long)__atomic_load_n(&d->recomputed,
+						    __ATOMIC_RELAXED),
 		gdb_simd_level_name(gdb_simd_active()));
 	fprintf(f,
 		"  \"cache\": {\"policy\": \"%s\", \"budget_bytes\": %llu, "
@@ -327,6 +329,8 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 		"\"hits\": %llu, \"misses\": %llu, \"hit_ratio\": %.4f, "
 		"\"evictions\": %llu, \"bytes_decoded\": %llu, "
 		"\"block_errors\": %llu, \"uncached\": %llu,\n"
+		"    \"answer_bytes\": %llu, \"answer_evictions\": %llu, "
+		"\"answer_uncached\": %llu,\n"
 		"    \"per_policy\": {",
 		cs.policy, (unsigned long long)cs.budget_bytes,
 		(unsigned long long)cs.resident_bytes,
@@ -336,7 +340,10 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 		(unsigned long long)t->evictions,
 		(unsigned long long)t->bytes_decoded,
 		(unsigned long long)cs.errors,
-		(unsigned long long)cs.uncached);
+		(unsigned long long)cs.uncached,
+		(unsigned long long)cs.answer_bytes,
+		(unsigned long long)cs.answer_evictions,
+		(unsigned long long)cs.answer_uncached);
 	for (unsigned i = 0; gdb_cache_policy_name(i); i++) {
 		fprintf(f, "%s\n      \"%s\": ", i ? "," : "",
 			gdb_cache_policy_name(i));

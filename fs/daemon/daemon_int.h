@@ -14,6 +14,12 @@
  * kernel's lookup count drops to zero in forget (the contract documented
  * for forget in fuse_lowlevel.h); inode numbers are never reused while a
  * node lives.
+ *
+ * Memory: what the kernel may hold for long stays small. A region node
+ * keeps its name and size and makes its view and prefetch state at its
+ * first read; a computed answer's bytes live in the cache under the
+ * budget (gdb_cache_answer), dropped under pressure and computed again
+ * from the node's path at the next read.
  */
 #ifndef GDB_DAEMON_INT_H
 #define GDB_DAEMON_INT_H
@@ -53,7 +59,8 @@ enum nkind {
 	N_ASM,		/* /<asm> */
 	N_CONTIGDIR,	/* /<asm>/<contig> (region lookups) */
 	N_VIEW,		/* any sequence file */
-	N_TEXT,		/* .fai, .dict, computed files (owned text) */
+	N_TEXT,		/* .fai, .dict (owned text) */
+	N_ANSWER,	/* a computed file (its bytes in the cache) */
 	N_NSDIR,	/* a directory of a computed namespace */
 	N_INBOX,	/* a provider's writable directory (fs/ns/ns.h) */
 	N_INBOXFILE,	/* a file in it */
@@ -68,15 +75,18 @@ struct node {
 	int contig_xattrs;	/* carries user.gdb.md5/length/refget */
 	int same_writes;	/* N_TEXT .fai: a rewrite of the same bytes
 				 * is accepted (samtools faidx FILE) */
-	gdb_view *view;		/* N_VIEW, owned */
+	gdb_view *view;		/* N_VIEW, owned; a region's made at its
+				 * first read (node_view) */
 	gdb_cache_stream *stream;	/* N_VIEW: access pattern, owned */
+	uint64_t size;		/* N_ANSWER, region N_VIEW: bytes */
+	gdb_cache_answer *ans;	/* N_ANSWER: the bytes, owned */
 	char *text;		/* N_TEXT, owned */
 	size_t textlen;
 	struct node *prev, *next;	/* live nodes; d->nodes_lock */
 	uint32_t prov;		/* N_NSDIR, N_INBOX*, volatile: d->provs[] */
 	int live;		/* N_STATS: LIVE_STATS, _CONFIG or _LOG */
-	char *path;		/* N_NSDIR, volatile N_TEXT: path below the
-				 * provider's top */
+	char *path;		/* N_NSDIR, N_ANSWER: path below the
+				 * provider's top; region N_VIEW: its name */
 	gdb_inbox_file *ibf;	/* N_INBOXFILE: a reference, owned */
 	/* A volatile answer (GDB_NS_VOLATILE) computed when its provider's
 	 * inbox was at this version; on d->vol while it lives. */
@@ -130,8 +140,10 @@ struct gdb_daemon {
 	gid_t gid;
 	uint64_t reads, bytes_served, lookups, errors;	/* atomic */
 	uint64_t live_nodes;				/* atomic */
+	uint64_t trim_peak;	/* live_nodes at the last trim; atomic */
 	uint64_t ioctls;				/* atomic */
 	uint64_t computed, reused;	/* computed files: resolved, kept; atomic */
+	uint64_t recomputed;		/* answers computed again; atomic */
 	pthread_mutex_t snap_lock;
 	struct snap snap[NLIVE];			/* protected by snap_lock */
 	pthread_mutex_t ctl_lock;			/* serialises controls */
@@ -162,6 +174,8 @@ void node_link(gdb_daemon *d, struct node *n);
 void node_free(gdb_daemon *d, struct node *n);
 int node_attach_stream(struct node *n);
 void node_detach_stream(struct node *n);
+/* A region node's view (made at its first read). NULL: -ENOMEM. */
+gdb_view *node_view(gdb_daemon *d, struct node *n);
 /* The kernel (or an interrupted reply) gives back nlookup lookups. */
 void node_forget(gdb_daemon *d, struct node *n, uint64_t nlookup);
 /* Free every node the kernel still holds (at close). */

@@ -49,28 +49,31 @@ static struct node *lookup_in_asm(gdb_daemon *d, uint32_t ai,
 							  : seq_node(d, ai, &e);
 }
 
-/* /<asm>/<contig>/<start>-<end>.<fa|seq|u8|rc.fa> (fs/ns/seq_ns.c)
+/* /<asm>/<contig>/<start>-<end>.<fa|seq|u8|rc.fa> (fs/ns/seq_ns.c): the
+ * node keeps the name and the size; its view comes at the first read.
  * @return 0, -ENOENT (not a region name), -ENOMEM */
 static int make_region(gdb_daemon *d, int32_t contig, const char *name,
 		       struct node **out)
 {
 	const gdb_contig *c = gdb_store_contig(d->store, (uint32_t)contig);
-	struct node *n = node_new(d, N_VIEW);
-	int rc;
+	gdb_view *v = NULL;
+	struct node *n;
+	int rc = gdb_seq_region(d->store, (uint32_t)contig, name, &v);
 
-	if (!n)
+	if (rc < 0)
+		return rc;
+	n = node_new(d, N_VIEW);
+	if (n)
+		n->path = strdup(name);
+	if (!n || !n->path) {
+		free(n);
+		gdb_view_free(v);
 		return -ENOMEM;
+	}
 	n->contig = contig;
 	n->asm_idx = c->asm_index;
-	rc = gdb_seq_region(d->store, (uint32_t)contig, name, &n->view);
-	if (rc == 0)
-		rc = node_attach_stream(n);
-	if (rc < 0) {
-		gdb_view_free(n->view);
-		free(n->stream);
-		free(n);
-		return rc;
-	}
+	n->size = v->size;
+	gdb_view_free(v);
 	node_link(d, n);
 	*out = n;
 	return 0;
@@ -125,24 +128,28 @@ static int lookup_ns(gdb_daemon *d, struct node *p, const char *name,
 		free(path);
 		return rc;
 	}
-	n = node_new(d, rc == GDB_NS_DIR ? N_NSDIR : N_TEXT);
+	n = node_new(d, rc == GDB_NS_DIR ? N_NSDIR : N_ANSWER);
 	if (!n) {
 		free(path);
 		free(data);
 		return -ENOMEM;
 	}
 	n->prov = p->prov;
-	n->path = path;
+	n->path = path; /* an answer is computed again from it */
 	if (rc == GDB_NS_DIR) {
 		free(data);
 	} else {
 		__atomic_add_fetch(&d->computed, 1, __ATOMIC_RELAXED);
-		n->text = data;
-		n->textlen = len;
-		if (!*vol) {
+		n->size = len;
+		/* one that read an inbox file cannot be computed again */
+		if (gdb_cache_answer_new(d->cache, data, len,
+					 *vol ? GDB_CACHE_ANSWER_KEEP : 0,
+					 &n->ans) < 0) {
 			free(path);
-			n->path = NULL;
+			free(n);
+			return -ENOMEM;
 		}
+		gdb_cache_answer_put(d->cache, n->ans);
 	}
 	if (*vol) {
 		vol_add(d, n, v);
@@ -350,25 +357,74 @@ const char *daemon_dir_entry(gdb_daemon *d, struct node *dir, uint64_t i,
 static ssize_t read_view(gdb_daemon *d, struct node *n, uint64_t off,
 			 size_t size, char *buf)
 {
+	gdb_view *view = n->permanent ? n->view : node_view(d, n);
+	gdb_cache_stream *stream;
 	struct timespec t0, t1;
 	uint32_t contig;
 	int64_t b, e;
 	ssize_t got;
 
+	if (!view)
+		return -ENOMEM;
+	stream = __atomic_load_n(&n->stream, __ATOMIC_ACQUIRE);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (n->stream &&
-	    gdb_view_span(n->view, off, size, &contig, &b, &e) == 0) {
+	if (stream && gdb_view_span(view, off, size, &contig, &b, &e) == 0) {
 		uint32_t bb = gdb_store_contig(d->store, contig)->block_bases;
-		gdb_cache_stream_access(d->cache, n->stream, contig,
+		gdb_cache_stream_access(d->cache, stream, contig,
 					(uint32_t)(b / bb),
 					(uint32_t)((e - 1) / bb));
 	}
-	got = gdb_view_read(n->view, d->cache, off, size, buf);
+	got = gdb_view_read(view, d->cache, off, size, buf);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	gdb_cache_note_latency(d->cache,
 			       (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL +
 					  (t1.tv_nsec - t0.tv_nsec)));
 	return got;
+}
+
+/* The bytes of an answer the cache dropped: computed again, as at lookup.
+ * They must come out the same (a generation is immutable); if not, EIO. */
+static int recompute(gdb_daemon *d, struct node *n, char **data)
+{
+	const struct nsprov *pv = &d->provs[n->prov];
+	char err[256] = "";
+	unsigned flags = 0;
+	size_t len = 0;
+	int rc = pv->p->resolve(pv->ctx, n->path, data, &len, &flags, err,
+				sizeof(err));
+
+	if (rc == GDB_NS_FILE && len == n->size) {
+		__atomic_add_fetch(&d->recomputed, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	if (rc == GDB_NS_FILE)
+		free(*data);
+	gdb_log(GDB_LOG_ERROR, "/%s/%s: computed again, %s", pv->p->name,
+		n->path,
+		rc < 0 ? (err[0] ? err : gdb_strerror(rc))
+		       : "it is not the answer it was");
+	return rc < 0 ? rc : -EIO;
+}
+
+static ssize_t read_answer(gdb_daemon *d, struct node *n, uint64_t off,
+			   size_t size, char *buf)
+{
+	const char *data;
+	size_t len = off < n->size ? (n->size - off < size ? n->size - off
+							   : size)
+				   : 0;
+
+	if (!gdb_cache_answer_get(d->cache, n->ans, &data)) {
+		char *fresh;
+		int rc = recompute(d, n, &fresh);
+		if (rc < 0)
+			return rc;
+		gdb_cache_answer_fill(d->cache, n->ans, fresh, &data);
+	}
+	if (len)
+		memcpy(buf, data + off, len);
+	gdb_cache_answer_put(d->cache, n->ans);
+	return (ssize_t)len;
 }
 
 ssize_t daemon_read(gdb_daemon *d, struct node *n, uint64_t off, size_t size,
@@ -385,6 +441,11 @@ ssize_t daemon_read(gdb_daemon *d, struct node *n, uint64_t off, size_t size,
 							   : size)
 				       : 0;
 		*src = n->text + (off < n->textlen ? off : 0);
+		break;
+	case N_ANSWER:
+		got = read_answer(d, n, off, size, buf);
+		if (got < 0)
+			return got;
 		break;
 	case N_STATS:
 		got = (ssize_t)daemon_snap_read(d, n->live, off, size, buf);

@@ -12,6 +12,7 @@
 #include "fs/daemon/daemon_int.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,7 +61,9 @@ static uint64_t node_size(const struct node *n)
 {
 	switch (n->kind) {
 	case N_VIEW:
-		return n->view->size;
+		return n->permanent ? n->view->size : n->size;
+	case N_ANSWER:
+		return n->size;
 	case N_TEXT:
 		return n->textlen;
 	default:
@@ -148,6 +151,29 @@ int node_attach_stream(struct node *n)
 	return 0;
 }
 
+gdb_view *node_view(gdb_daemon *d, struct node *n)
+{
+	gdb_view *v = __atomic_load_n(&n->view, __ATOMIC_ACQUIRE), *nv = NULL;
+	gdb_cache_stream *st = NULL;
+
+	if (v)
+		return v;
+	/* two first reads may race: one view wins, the other is freed */
+	if (gdb_seq_region(d->store, (uint32_t)n->contig, n->path, &nv) < 0)
+		return NULL;
+	if (!__atomic_compare_exchange_n(&n->view, &v, nv, 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		gdb_view_free(nv);
+		return v;
+	}
+	st = malloc(sizeof(*st));
+	if (st) {
+		gdb_cache_stream_init(st);
+		__atomic_store_n(&n->stream, st, __ATOMIC_RELEASE);
+	}
+	return nv;
+}
+
 void node_detach_stream(struct node *n)
 {
 	if (!n->stream)
@@ -167,9 +193,30 @@ static void node_unlink(gdb_daemon *d, struct node *n)
 		n->vnext->vprev = n->vprev;
 		if (n->parked) {
 			d->nparked--;
-			d->parked_bytes -= n->textlen;
+			d->parked_bytes -= n->size;
 		}
 	}
+}
+
+/*
+ * When the kernel has forgotten many names (half the nodes there were at
+ * the last trim, and at least 8192), give the freed memory back to the
+ * system: malloc keeps small freed chunks for reuse, and without a trim
+ * the daemon would keep the high-water mark of names ever held.
+ */
+static void trim(gdb_daemon *d, uint64_t live)
+{
+	uint64_t peak = __atomic_load_n(&d->trim_peak, __ATOMIC_RELAXED);
+
+	while (live > peak &&
+	       !__atomic_compare_exchange_n(&d->trim_peak, &peak, live, 0,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	if (peak - live < 8192 || live > peak / 2 ||
+	    !__atomic_compare_exchange_n(&d->trim_peak, &peak, live, 0,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return;
+	malloc_trim(0);
 }
 
 /* What node_free does once n is off the lists. */
@@ -179,12 +226,13 @@ static void node_destroy(gdb_daemon *d, struct node *n)
 		*gdb_inbox_file_user(n->ibf) = NULL;
 		gdb_inbox_file_put(n->ibf);
 	}
-	__atomic_sub_fetch(&d->live_nodes, 1, __ATOMIC_RELAXED);
+	gdb_cache_answer_free(d->cache, n->ans);
 	gdb_view_free(n->view);
 	node_detach_stream(n);
 	free(n->text);
 	free(n->path);
 	free(n);
+	trim(d, __atomic_sub_fetch(&d->live_nodes, 1, __ATOMIC_RELAXED));
 }
 
 void node_free(gdb_daemon *d, struct node *n)
@@ -232,7 +280,7 @@ struct node *vol_find(gdb_daemon *d, uint32_t prov, const char *path,
 			if (n->parked) {
 				n->parked = 0;
 				d->nparked--;
-				d->parked_bytes -= n->textlen;
+				d->parked_bytes -= n->size;
 			}
 			n->nlookup++;
 			found = n;
@@ -278,7 +326,7 @@ static void forget_vol(gdb_daemon *d, struct node *n, uint64_t nlookup)
 	if (n->nlookup == 0) {
 		n->parked = ++d->park_tick;
 		d->nparked++;
-		d->parked_bytes += n->textlen;
+		d->parked_bytes += n->size;
 		while (d->nparked > PARK_MAX || d->parked_bytes > PARK_BYTES) {
 			struct node *old = NULL;
 			for (m = d->vol.vnext; m != &d->vol; m = m->vnext)

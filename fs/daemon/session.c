@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,6 +258,10 @@ int gdb_fs_run(const gdb_fs_opts *o, char *err, size_t errlen)
 	gdb_daemon *d = NULL;
 	int rc = check_mountpoint(o, err, errlen);
 
+	/* Freed answers and views go back to the system: a fixed mmap
+	 * threshold (glibc's own grows to 32 MiB after the first big free,
+	 * keeping later answers in a heap it never shrinks). */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	if (rc == 0)
 		rc = start_log(o, err, errlen);
 	if (rc == 0)
