@@ -1,7 +1,9 @@
 /*
  * cache/cache.c - the cache core: entries, shards, the byte budget, pins,
- * policy switches, metrics and the prefetch thread. Replacement decisions
- * belong to the policies (cache/policy_*.c, interface in cache_int.h).
+ * policy switches and the prefetch thread. Replacement decisions belong to
+ * the policies (cache/policy_*.c, interface in cache_int.h); the counters
+ * and their report to metrics.c; computed answers, which share the budget,
+ * to answer.c.
  *
  * Entry life cycle (all transitions under the entry's shard lock):
  *
@@ -32,80 +34,13 @@
 
 #include "cache/cache_int.h"
 
-#define NSHARDS 16u
-#define PF_QUEUE 256u		/* prefetch requests in flight */
-#define PF_MAXWIN 64		/* blocks (4 Mi bases) */
-#define PF_BATCH 16		/* blocks advised per io_uring submission */
-#define LAT_BUCKETS 256		/* 4 sub-buckets per power of two of ns */
-#define ARENA_CHUNK (2u << 20)	/* one transparent huge page */
-
 _Static_assert(GDB_CACHE_NPOLICIES == GDB_NPOLICIES,
 	       "public and internal policy counts differ");
-
-/* e first: a gdb_centry * from a policy or a hash chain is the entry. */
-struct gdb_cache_entry {
-	gdb_centry e;
-	int transient;		/* not in the cache: free on put */
-};
 
 static gdb_cache_entry *X(gdb_centry *e)
 {
 	return (gdb_cache_entry *)e;
 }
-
-struct shard {
-	pthread_mutex_t lock;
-	gdb_centry **htab;		/* protected by lock */
-	uint32_t hmask, count;
-	const gdb_policy_ops *ops;	/* protected by lock */
-	void *pol;
-	gdb_cache_entry *free_list;	/* linked through e.next */
-	gdb_cache_counters pc[GDB_NPOLICIES];	/* protected by lock */
-	uint64_t errors, uncached;
-};
-
-struct pf_req {
-	uint32_t contig;
-	uint32_t first, count;
-};
-
-struct gdb_cache {
-	const gdb_store *store;
-	size_t bb;			/* bytes of one cached block */
-	uint64_t budget;		/* atomic */
-	uint64_t resident;		/* atomic */
-	uint64_t pinned;		/* atomic */
-	const gdb_policy_ops *policy;	/* changed under every shard lock */
-	pthread_mutex_t policy_lock;	/* serialises switches and budget */
-	struct shard shards[NSHARDS];
-	struct cache_answers ans;	/* computed answers (answer.c) */
-	uint64_t lat[LAT_BUCKETS];	/* atomic */
-	/* prefetch */
-	int pf_enabled;			/* atomic */
-	pthread_t pf_thread;
-	int pf_running;
-	pthread_mutex_t pf_lock;
-	pthread_cond_t pf_cond;
-	struct pf_req pf_q[PF_QUEUE];	/* protected by pf_lock */
-	unsigned pf_head, pf_tail;
-	int pf_stop;
-	struct io_uring ring;
-	int ring_ok;
-	/* Block buffers are carved from 2 MiB chunks advised as huge pages:
-	 * one page fault then maps 32 blocks, where malloc'd 64 KiB buffers
-	 * cost 16 faults each, and faults are what a cold daemon spends its
-	 * time on here (a fresh mount streamed at 0.5 GB/s, mostly faulting). */
-	pthread_mutex_t arena_lock;
-	struct arena_chunk {
-		struct arena_chunk *next;
-		char *base;
-		size_t used;
-	} *arena;			/* protected by arena_lock */
-	struct arena_chunk *spare;	/* protected by arena_lock */
-	/* Tests: make chunk allocations fail; the prefetch thread's tries. */
-	int test_fail_chunks;		/* atomic */
-	uint64_t chunk_tries;		/* atomic */
-};
 
 static uint64_t make_key(uint32_t contig, uint32_t block)
 {
@@ -1109,155 +1044,6 @@ void gdb_cache_stream_access(gdb_cache *c, gdb_cache_stream *st,
 			end = ct->length;
 		(void)gdb_cache_prefetch(c, contig, from * ct->block_bases, end);
 	}
-}
-
-/* ---- metrics ---- */
-
-static unsigned lat_bucket(uint64_t ns)
-{
-	unsigned lg, sub;
-
-	if (ns < 4)
-		return (unsigned)ns;
-	lg = 63u - (unsigned)__builtin_clzll(ns);
-	sub = (unsigned)(ns >> (lg - 2)) & 3u;
-	return lg * 4 + sub < LAT_BUCKETS ? lg * 4 + sub : LAT_BUCKETS - 1;
-}
-
-/* The upper edge of a bucket, in ns. */
-static double lat_edge(unsigned b)
-{
-	unsigned lg = b / 4, sub = b % 4;
-
-	if (b < 4)
-		return b + 1;
-	return (double)((4ull + sub + 1) << (lg - 2));
-}
-
-void gdb_cache_note_latency(gdb_cache *c, uint64_t ns)
-{
-	__atomic_add_fetch(&c->lat[lat_bucket(ns)], 1, __ATOMIC_RELAXED);
-}
-
-static void add_counters(gdb_cache_counters *a, const gdb_cache_counters *b)
-{
-	a->hits += b->hits;
-	a->misses += b->misses;
-	a->evictions += b->evictions;
-	a->bytes_decoded += b->bytes_decoded;
-	a->prefetch_issued += b->prefetch_issued;
-	a->prefetch_used += b->prefetch_used;
-	a->prefetch_wasted += b->prefetch_wasted;
-}
-
-void gdb_cache_stats_get(gdb_cache *c, gdb_cache_stats *out)
-{
-	uint64_t lat[LAT_BUCKETS], total = 0;
-	double *pct[3];
-	const double q[3] = {0.50, 0.95, 0.99};
-
-	memset(out, 0, sizeof(*out));
-	snprintf(out->policy, sizeof(out->policy), "%s",
-		 __atomic_load_n(&c->policy, __ATOMIC_ACQUIRE)->name);
-	for (uint32_t i = 0; i < NSHARDS; i++) {
-		struct shard *sh = &c->shards[i];
-		pthread_mutex_lock(&sh->lock);
-		for (unsigned p = 0; p < GDB_NPOLICIES; p++) {
-			add_counters(&out->per_policy[p], &sh->pc[p]);
-			add_counters(&out->total, &sh->pc[p]);
-		}
-		out->errors += sh->errors;
-		out->uncached += sh->uncached;
-		pthread_mutex_unlock(&sh->lock);
-	}
-	out->budget_bytes = __atomic_load_n(&c->budget, __ATOMIC_RELAXED);
-	out->resident_bytes = __atomic_load_n(&c->resident, __ATOMIC_RELAXED);
-	out->pinned_bytes = __atomic_load_n(&c->pinned, __ATOMIC_RELAXED);
-	pthread_mutex_lock(&c->ans.lock);
-	out->answer_bytes = c->ans.bytes;
-	out->answer_evictions = c->ans.evictions;
-	out->answer_uncached = c->ans.uncached;
-	pthread_mutex_unlock(&c->ans.lock);
-	out->prefetch_enabled = __atomic_load_n(&c->pf_enabled,
-						__ATOMIC_RELAXED);
-	for (unsigned b = 0; b < LAT_BUCKETS; b++) {
-		lat[b] = __atomic_load_n(&c->lat[b], __ATOMIC_RELAXED);
-		total += lat[b];
-	}
-	out->lat_count = total;
-	pct[0] = &out->lat_p50_us;
-	pct[1] = &out->lat_p95_us;
-	pct[2] = &out->lat_p99_us;
-	for (int k = 0; k < 3 && total; k++) {
-		uint64_t want = (uint64_t)(q[k] * (double)total), seen = 0;
-		for (unsigned b = 0; b < LAT_BUCKETS; b++) {
-			seen += lat[b];
-			if (seen > want || b == LAT_BUCKETS - 1) {
-				*pct[k] = lat_edge(b) / 1000.0;
-				break;
-			}
-		}
-	}
-}
-
-void gdb_cache_stats_reset(gdb_cache *c)
-{
-	for (uint32_t i = 0; i < NSHARDS; i++) {
-		struct shard *sh = &c->shards[i];
-		pthread_mutex_lock(&sh->lock);
-		memset(sh->pc, 0, sizeof(sh->pc));
-		sh->errors = sh->uncached = 0;
-		pthread_mutex_unlock(&sh->lock);
-	}
-	for (unsigned b = 0; b < LAT_BUCKETS; b++)
-		__atomic_store_n(&c->lat[b], 0, __ATOMIC_RELAXED);
-	pthread_mutex_lock(&c->ans.lock);
-	c->ans.evictions = c->ans.uncached = 0;
-	pthread_mutex_unlock(&c->ans.lock);
-}
-
-int gdb_cache_parse_size(const char *text, uint64_t *bytes)
-{
-	char *end;
-	unsigned long long v;
-	uint64_t mul = 1;
-
-	if (!text || *text < '0' || *text > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(text, &end, 10);
-	if (errno)
-		return -EINVAL;
-	switch (*end) {
-	case 0:
-		break;
-	case 'k': case 'K':
-		mul = 1ull << 10;
-		end++;
-		break;
-	case 'm': case 'M':
-		mul = 1ull << 20;
-		end++;
-		break;
-	case 'g': case 'G':
-		mul = 1ull << 30;
-		end++;
-		break;
-	case 't': case 'T':
-		mul = 1ull << 40;
-		end++;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (*end == 'i' && end[1] == 'B')
-		end += 2;
-	else if (*end == 'B')
-		end++;
-	if (*end || (v && mul > UINT64_MAX / v))
-		return -EINVAL;
-	*bytes = v * mul;
-	return 0;
 }
 
 void cache_test_fail_chunks(gdb_cache *c, int on)
