@@ -383,30 +383,32 @@ static int evict_one(gdb_cache *c, uint32_t i, int release)
 }
 
 /*
- * Reserve room for one block, evicting first from shard si, then from the
- * others in turn. Called with no lock held (so locking any shard here
- * cannot deadlock). @return 1 reserved, 0 nothing evictable.
+ * Reserve bytes of the budget, evicting to make room: blocks, first from
+ * shard si then from the others in turn, then answers. For a block,
+ * answers holding more than half the budget go before any block; for an
+ * answer (!block), the evicted blocks give their pages back to the system.
+ * Called with no lock held (so locking any shard here cannot deadlock).
+ * @return 1 reserved, 0 nothing more to evict.
  */
-static int make_room(gdb_cache *c, uint32_t si)
+static int reserve(gdb_cache *c, uint64_t bytes, uint32_t si, int block)
 {
 	uint32_t fails = 0, i = si;
 
 	for (;;) {
 		uint64_t cur = __atomic_load_n(&c->resident, __ATOMIC_RELAXED);
 		uint64_t budget = __atomic_load_n(&c->budget, __ATOMIC_RELAXED);
-		if (cur + c->bb <= budget) {
+		if (cur + bytes <= budget) {
 			if (__atomic_compare_exchange_n(&c->resident, &cur,
-							cur + c->bb, 0,
+							cur + bytes, 0,
 							__ATOMIC_RELAXED,
 							__ATOMIC_RELAXED))
 				return 1;
 			continue;
 		}
-		/* answers past half the budget give way to blocks first */
-		if (cache_answers_bytes(c) > budget / 2 &&
+		if (block && cache_answers_bytes(c) > budget / 2 &&
 		    cache_answers_evict_one(c))
 			continue;
-		if (evict_one(c, i, 0)) {
+		if (evict_one(c, i, !block)) {
 			fails = 0;
 			continue;
 		}
@@ -420,35 +422,17 @@ static int make_room(gdb_cache *c, uint32_t si)
 	}
 }
 
+/* Room for one block (see reserve). */
+static int make_room(gdb_cache *c, uint32_t si)
+{
+	return reserve(c, c->bb, si, 1);
+}
+
 int cache_reserve(gdb_cache *c, uint64_t bytes)
 {
-	uint32_t fails = 0, i = 0;
-
 	if (bytes > __atomic_load_n(&c->budget, __ATOMIC_RELAXED))
 		return 0;
-	for (;;) {
-		uint64_t cur = __atomic_load_n(&c->resident, __ATOMIC_RELAXED);
-		uint64_t budget = __atomic_load_n(&c->budget, __ATOMIC_RELAXED);
-		if (cur + bytes <= budget) {
-			if (__atomic_compare_exchange_n(&c->resident, &cur,
-							cur + bytes, 0,
-							__ATOMIC_RELAXED,
-							__ATOMIC_RELAXED))
-				return 1;
-			continue;
-		}
-		if (evict_one(c, i, 1)) {
-			fails = 0;
-			continue;
-		}
-		if (++fails < NSHARDS) {
-			i = (i + 1) % NSHARDS;
-			continue;
-		}
-		if (!cache_answers_evict_one(c))
-			return 0;
-		fails = 0;
-	}
+	return reserve(c, bytes, 0, 0);
 }
 
 void cache_unreserve(gdb_cache *c, uint64_t bytes)
