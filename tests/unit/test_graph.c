@@ -1,7 +1,7 @@
 /*
  * tests/unit/test_graph.c - the graph module in process: builder ->
  * store -> reader -> queries -> renderers, and the /graph provider
- * (fs/graph_ns.c) without a mount.
+ * (fs/ns/graph_ns.c) without a mount.
  *
  *   test_graph                      self-test on a small graph; exit 0/1
  *   test_graph query STORE          paths on stdin, one a line; for each
