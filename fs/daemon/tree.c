@@ -171,7 +171,12 @@ int gdb_daemon_open(const gdb_fs_opts *o, gdb_daemon **out, char *err,
 	d->gid = getgid();
 	rc = gdb_cache_create(d->store, (size_t)o->cache_bytes, o->policy,
 			      &d->cache);
-	if (rc == -EINVAL)
+	if (rc == -EINVAL && o->cache_bytes > GDB_CACHE_MAX_BUDGET)
+		gdb_seterr(err, errlen, "a cache budget of %llu bytes is more "
+			   "than the %llu TiB a cache takes",
+			   (unsigned long long)o->cache_bytes,
+			   (unsigned long long)(GDB_CACHE_MAX_BUDGET >> 40));
+	else if (rc == -EINVAL)
 		gdb_seterr(err, errlen, "unknown cache policy '%s'", o->policy);
 	if (rc == 0) {
 		gdb_cache_set_prefetch(d->cache, o->prefetch);
