@@ -34,9 +34,9 @@ override CFLAGS += -std=gnu11 $(OPT) $(WARN) -fPIC -I. -D_FILE_OFFSET_BITS=64 \
 	-DFUSE_USE_VERSION=314 $(PKG_CFLAGS) $(SAN)
 LDFLAGS ?=
 override LDFLAGS += $(SAN)
-LIBS     = $(PKG_LIBS) -lzstd -lz -lcrypto -luring -lpthread -lm
+LIBS     = $(PKG_LIBS) -lhts -lzstd -lz -lcrypto -luring -lpthread -lm
 
-MODULES ?= common simd codecs store seq cache graph fs fs/ns fs/daemon
+MODULES ?= common simd codecs store seq cache graph variants fs fs/ns fs/daemon
 LIB_SRC := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TOOL_SRC := $(wildcard tools/*.c)
@@ -148,6 +148,7 @@ bench: deps
 	$(BENCH_ENV) $(PYTHON) bench/simd/run.py --build $(abspath $(BUILD))
 	$(BENCH_ENV) $(PYTHON) bench/graph/run.py
 	$(BENCH_ENV) $(PYTHON) bench/compute/run.py
+	$(BENCH_ENV) $(PYTHON) bench/variants/run.py
 
 # make bench-scale SIZE=100e9: a store from a generated FASTA of SIZE bases
 bench-scale: deps

@@ -165,3 +165,37 @@ def big_fasta(workdir):
     p = workdir / "big.fa"
     genfasta.write_random(str(p), 80, seed=11)
     return str(p)
+
+
+@pytest.fixture(scope="session")
+def vstore(genomedb, workdir):
+    """A store with the variant test sets (tests/variants_util.py):
+    kg (1000 Genomes chr20, real panel), kgbcf (its BCF rendering, a
+    panel spanning five superpopulations), giab, and one set per messy
+    case. Returns dict(path=..., dir=..., messy={case: vcf path})."""
+    import messy_vcf
+    import variants_util as V
+    d = workdir / "variants"
+    d.mkdir()
+    path = d / "v.gdb"
+    assert U.gdb("init", path).rc == 0
+    for asm, src in (("b37", V.KG_REF), ("hg19", V.HG19), ("yeast", V.YEAST)):
+        r = U.gdb("import", "fasta", path, "--assembly", asm, src, "--quiet")
+        assert r.rc == 0, r
+    bcf = d / "kg.bcf"
+    V.sh("bcftools", "view", "-Ob", "-o", bcf, V.KG_VCF)
+    V.sh("bcftools", "index", bcf)
+    samples = V.sh("bcftools", "query", "-l", V.KG_VCF).decode().split()
+    mixed = d / "mixed.panel"
+    V.mixed_panel(samples, mixed)
+    messy = messy_vcf.write_all(str(d), V.yeast_seq())
+    jobs = [("kg", "b37", V.KG_VCF, ["--panel", V.PANEL]),
+            ("kgbcf", "b37", bcf, ["--panel", mixed]),
+            ("giab", "hg19", V.GIAB_VCF, [])]
+    jobs += [("m_" + k, "yeast", p, []) for k, p in messy.items()
+             if k not in ("bad_ref", "unsorted", "no_contig", "bad_header")]
+    for name, ref, src, extra in jobs:
+        r = U.gdb("import", "vcf", path, "--set", name, "--reference", ref, src, "--quiet", *extra)
+        assert r.rc == 0, r
+    return {"path": str(path), "dir": str(d), "messy": messy, "bcf": str(bcf),
+            "mixed": str(mixed), "samples": samples}

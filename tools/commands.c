@@ -322,6 +322,8 @@ int cmd_export(int argc, char **argv)
 	size_t cap = 1u << 20;
 	char *buf = NULL;
 
+	if (argc >= 2 && !strcmp(argv[1], "vcf"))
+		return cmd_export_vcf(argc, argv);
 	for (int i = 1; i < argc; i++)
 		if (is_help(argv[i]))
 			return export_usage(stdout), EXIT_OK;

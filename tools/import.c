@@ -16,6 +16,7 @@ static const struct import_type {
 	{"graph", cmd_import_graph,
 	 "a network (SIF, STRING, BioGRID, KGML, SBML, GMT, TSV)"},
 	{"motifs", cmd_import_motifs, "a motif set (JASPAR, MEME)"},
+	{"vcf", cmd_import_vcf, "a variant set (VCF, VCF.gz, BCF; htslib)"},
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))

@@ -91,6 +91,8 @@ int cmd_import(int argc, char **argv);
 int cmd_import_fasta(int argc, char **argv);
 int cmd_import_graph(int argc, char **argv);
 int cmd_import_motifs(int argc, char **argv);
+int cmd_import_vcf(int argc, char **argv);
+int cmd_export_vcf(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_verify(int argc, char **argv);

@@ -113,22 +113,10 @@ static int parse_range(const gdb_contig *c, const char *p, int64_t *beg,
 static int split(const char *path, char *buf, size_t buflen, char **comp,
 		 int n)
 {
-	int k = 0;
-	char *p;
-
 	if (strlen(path) >= buflen)
 		return -1;
 	strcpy(buf, path);
-	if (!*buf)
-		return 0;
-	for (p = buf; k < n; k++) {
-		comp[k] = p;
-		p = strchr(p, '/');
-		if (!p)
-			return k + 1;
-		*p++ = 0;
-	}
-	return -1;
+	return gdb_path_components(buf, comp, n);
 }
 
 static int find_contig(const gdb_store *s, const char *asmname,

@@ -346,24 +346,6 @@ static int enrich_file(const gctx *ctx, int net, char *name, char **data,
 	return rc;
 }
 
-static int split_path(char *p, char **c, int max)
-{
-	int n = 0;
-
-	if (!*p)
-		return 0;
-	for (char *s = p;; s++) {
-		if (n == max)
-			return -1;
-		c[n++] = s;
-		s = strchr(s, '/');
-		if (!s)
-			break;
-		*s = 0;
-	}
-	return n;
-}
-
 static int graph_resolve(void *vctx, const char *path, char **data,
 			 size_t *len, unsigned *flags, char *err,
 			 size_t errlen)
@@ -380,7 +362,7 @@ static int graph_resolve(void *vctx, const char *path, char **data,
 	if (strlen(path) >= sizeof(buf))
 		return -ENOENT;
 	strcpy(buf, path);
-	n = split_path(buf, c, MAX_COMPONENTS);
+	n = gdb_path_components(buf, c, MAX_COMPONENTS);
 	if (n < 0)
 		return -ENOENT;
 	if (n && c[0][0] == '@') {
@@ -536,7 +518,7 @@ static int graph_list(void *vctx, const char *path,
 	if (strlen(path) >= sizeof(buf))
 		return -ENOENT;
 	strcpy(buf, path);
-	n = split_path(buf, c, MAX_COMPONENTS);
+	n = gdb_path_components(buf, c, MAX_COMPONENTS);
 	if (n > 0 && c[0][0] == '@') {
 		if (gdb_path_decode(c[0] + 1) < 0)
 			return -ENOENT; /* resolved above: cannot happen */

@@ -14,8 +14,9 @@
  *                contigs' files, region directories, region files
  *                (seq_ns.c)
  *   inboxes      the writable directories of computed namespaces (inbox.c)
- *   providers    computed top-level trees, /graph and /compute (graph_ns.c,
- *                compute_ns.c), registered in ns_registry.c
+ *   providers    computed top-level trees, /graph, /compute and /variants
+ *                (graph_ns.c, compute_ns.c, variants_ns.c), registered in
+ *                ns_registry.c
  *
  * A provider resolves a path below its top-level directory to either a
  * directory or a file whose whole content it computes at once. Paths given
@@ -91,6 +92,13 @@ GDB_MUST_CHECK int gdb_path_region(const gdb_store *s, uint32_t asm_index,
 				   size_t errlen);
 
 /*
+ * gdb_path_components - a provider's path ("a/b/c", "" for the top) cut in
+ * place at each '/' into comp[0..n).
+ * @return n (0 for ""), or -1 if it has more than max components
+ */
+int gdb_path_components(char *path, char **comp, int max);
+
+/*
  * gdb_path_split - "<stem>[@<params>]<ext>" in place: ext (".tsv") must end
  * the name, which is then cut before it and at its first '@'.
  * @param stem    out: the stem (may be empty)
@@ -131,7 +139,8 @@ GDB_MUST_CHECK int gdb_path_decode(char *s);
  * default. Keys are exact; a key given twice (or with an alias, a spec of
  * the same offset), an empty item, an unknown key or a value that does not
  * parse or lies out of range is -EINVAL with a message naming the key.
- * Values are %XX-decoded before they are parsed.
+ * Values are %XX-decoded before they are parsed (but LIST values, whose
+ * items the caller decodes).
  */
 enum gdb_param_type {
 	GDB_PARAM_INT,	/* int64_t: [-]digits in [min, max], or one of the
@@ -142,6 +151,11 @@ enum gdb_param_type {
 			 * ("out|in|both") */
 	GDB_PARAM_TEXT,	/* const char *: any non-empty text, pointing into
 			 * the parsed text; NULL by default */
+	GDB_PARAM_LIST,	/* const char *: "a,b,c", a value that runs on over
+			 * commas up to the next ",key=" of a key in the
+			 * table; left %XX-escaped for the caller to decode
+			 * item by item (an item may spell a comma %2C);
+			 * NULL by default */
 };
 
 typedef struct gdb_param {
@@ -425,6 +439,8 @@ const gdb_ns_provider *gdb_compute_ns_create(const gdb_store *s, gdb_cache *c,
 					     gdb_inbox *inbox, void **ctx);
 const gdb_ns_provider *gdb_graph_ns_create(const gdb_store *s, gdb_cache *c,
 					   gdb_inbox *inbox, void **ctx);
+const gdb_ns_provider *gdb_variants_ns_create(const gdb_store *s, gdb_cache *c,
+					      gdb_inbox *inbox, void **ctx);
 
 /* The providers the daemon mounts, NULL-terminated (fs/ns/ns_registry.c). */
 extern const gdb_ns_create_fn gdb_ns_creators[];

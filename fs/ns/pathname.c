@@ -146,6 +146,22 @@ unknown:
 	return -ENOENT;
 }
 
+int gdb_path_components(char *path, char **comp, int max)
+{
+	int n = 0;
+
+	if (!*path)
+		return 0;
+	for (char *p = path;; p++) {
+		if (n == max)
+			return -1;
+		comp[n++] = p;
+		if (!(p = strchr(p, '/')))
+			return n;
+		*p = 0;
+	}
+}
+
 int gdb_path_split(char *name, const char *ext, char **stem, char **params)
 {
 	size_t nl = strlen(name), el = strlen(ext);
@@ -310,7 +326,8 @@ static void put_default(const gdb_param *sp, void *out)
 		memcpy(at, &v, sizeof(v));
 		break;
 	}
-	case GDB_PARAM_TEXT: {
+	case GDB_PARAM_TEXT:
+	case GDB_PARAM_LIST: {
 		const char *v = NULL;
 		memcpy(at, &v, sizeof(v));
 		break;
@@ -368,6 +385,7 @@ static int put_value(const gdb_param *sp, const char *v, void *out, char *err,
 		memcpy(at, &k, sizeof(k));
 		return 0;
 	case GDB_PARAM_TEXT:
+	case GDB_PARAM_LIST:
 		memcpy(at, &v, sizeof(v));
 		return 0;
 	}
@@ -388,6 +406,39 @@ static void list_names(const gdb_param *spec, size_t n, char *buf, size_t cap)
 	}
 }
 
+/* The spec whose key is the k bytes at p, or n. */
+static size_t spec_find(const gdb_param *spec, size_t n, const char *p,
+			size_t k)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strlen(spec[i].name) == k && !strncmp(spec[i].name, p, k))
+			break;
+	return i;
+}
+
+/*
+ * Where the item at item ends: its first ',', but a LIST value runs on
+ * over every ',' that does not begin "key=" of a key in the table.
+ * @return the ',' (NULL: the item runs to the end)
+ */
+static char *item_end(const gdb_param *spec, size_t n, char *item)
+{
+	size_t k = strcspn(item, "=,");
+	size_t i = spec_find(spec, n, item, k);
+	char *c = strchr(item, ',');
+
+	if (i == n || spec[i].type != GDB_PARAM_LIST || item[k] != '=')
+		return c;
+	for (; c; c = strchr(c + 1, ',')) {
+		size_t kl = strcspn(c + 1, "=,");
+		if (c[1 + kl] == '=' && spec_find(spec, n, c + 1, kl) < n)
+			break;
+	}
+	return c;
+}
+
 int gdb_params_parse(const gdb_param *spec, size_t n, char *text, void *out,
 		     char *err, size_t errlen)
 {
@@ -402,7 +453,7 @@ int gdb_params_parse(const gdb_param *spec, size_t n, char *text, void *out,
 	for (char *item = text, *next; item; item = next) {
 		char *eq, names[256];
 		size_t i;
-		next = strchr(item, ',');
+		next = item_end(spec, n, item);
 		if (next)
 			*next++ = 0;
 		if (!*item) {
@@ -412,8 +463,7 @@ int gdb_params_parse(const gdb_param *spec, size_t n, char *text, void *out,
 		eq = strchr(item, '=');
 		if (eq)
 			*eq = 0;
-		for (i = 0; i < n && strcmp(spec[i].name, item); i++)
-			;
+		i = spec_find(spec, n, item, strlen(item));
 		if (i == n) {
 			list_names(spec, n, names, sizeof(names));
 			gdb_seterr(err, errlen, "unknown parameter '%s' (%s)",
@@ -436,7 +486,8 @@ int gdb_params_parse(const gdb_param *spec, size_t n, char *text, void *out,
 			}
 			seen |= 1ull << j;
 		}
-		if (gdb_path_decode(eq + 1) < 0 || !eq[1]) {
+		if (spec[i].type != GDB_PARAM_LIST &&
+		    (gdb_path_decode(eq + 1) < 0 || !eq[1])) {
 			gdb_seterr(err, errlen, "parameter '%s': a malformed "
 				   "%%XX escape", item);
 			return -EINVAL;

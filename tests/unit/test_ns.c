@@ -234,6 +234,55 @@ static void test_params(void)
 		FAIL("no-parameter file without '@' refused");
 }
 
+/* A LIST value runs over commas to the next ",key=" of a known key. */
+struct lp {
+	const char *samples;
+	int64_t w;
+};
+
+static const gdb_param LSPEC[] = {
+	{"samples", GDB_PARAM_LIST, offsetof(struct lp, samples), 0, 0, 0, NULL},
+	{"w", GDB_PARAM_INT, offsetof(struct lp, w), 1, 100, 7, NULL},
+};
+
+static void test_params_list(void)
+{
+	static const struct {
+		const char *text;
+		int rc;
+		const char *samples;
+		int64_t w;
+	} t[] = {
+		{"samples=A", 0, "A", 7},
+		{"samples=A,B,C", 0, "A,B,C", 7},
+		{"samples=A,B,w=5", 0, "A,B", 5},
+		{"w=5,samples=A,B", 0, "A,B", 5},
+		{"samples=NA%401,a%2Fb", 0, "NA%401,a%2Fb", 7},
+		{"samples=A,x=1", 0, "A,x=1", 7},
+		{"samples=", -EINVAL, NULL, 0},
+		{"samples=A,w=5,samples=B", -EINVAL, NULL, 0},
+		{"w=5,samples", -EINVAL, NULL, 0},
+		{"w=500,samples=A", -EINVAL, NULL, 0},
+	};
+	char buf[128], err[256];
+
+	for (size_t i = 0; i < N(t); i++) {
+		struct lp got = {0};
+		int rc;
+		snprintf(buf, sizeof(buf), "%s", t[i].text);
+		rc = gdb_params_parse(LSPEC, N(LSPEC), buf, &got, err,
+				      sizeof(err));
+		if (rc != t[i].rc)
+			FAIL("list params '%s': rc %d, want %d (%s)", t[i].text,
+			     rc, t[i].rc, err);
+		else if (rc == 0 && (got.w != t[i].w || !got.samples ||
+				     strcmp(got.samples, t[i].samples)))
+			FAIL("list params '%s': samples=%s w=%lld", t[i].text,
+			     got.samples ? got.samples : "(null)",
+			     (long long)got.w);
+	}
+}
+
 static void test_split(void)
 {
 	static const struct {
@@ -405,6 +454,7 @@ int main(void)
 
 	test_range();
 	test_params();
+	test_params_list();
 	test_split();
 	test_escapes();
 	if (unit_store_dir(dir) < 0)

@@ -1,0 +1,553 @@
+/*
+ * variants/record.c - a decoded site back into an htslib record
+ * (bcf1_t), and the VCF/BCF answers htslib writes from those records:
+ * region files in memory (.vcf, .vcf.gz, .bcf) and `genomedb export vcf`.
+ * Every byte of VCF/BCF output is htslib's (vcf_format, bcf_write).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <htslib/hfile.h>
+#include <htslib/kstring.h>
+
+#include "variants/variants_int.h"
+
+static void *grow(void **p, size_t *cap, size_t n)
+{
+	if (n > *cap) {
+		void *q = realloc(*p, n);
+		if (!q)
+			return NULL;
+		*p = q;
+		*cap = n;
+	}
+	return *p;
+}
+
+/*
+ * One value (type, count, items) of key from its streams into c->vals
+ * (int32 / float bits / bytes). @return the type, or -1 if malformed.
+ */
+static int read_value(vs_cursor *c, uint8_t kind, uint32_t key, uint64_t *n)
+{
+	vs_stream *s = vs_cursor_stream(c, kind, key), *f = NULL;
+	uint64_t t, cnt;
+
+	if (!s)
+		return -1;
+	t = vs_uv(&s->rd);
+	cnt = vs_uv(&s->rd);
+	if (s->rd.bad || t > VT_STR || cnt > (1u << 28))
+		return -1;
+	*n = cnt;
+	if (!grow(&c->vals, &c->vals_cap, 4 * cnt + 1))
+		return -1;
+	if (t == VT_INT) {
+		int32_t *v = c->vals;
+		for (uint64_t i = 0; i < cnt; i++) {
+			int64_t x = vs_sv(&s->rd);
+			if (x < INT32_MIN || x > INT32_MAX)
+				return -1;
+			v[i] = (int32_t)x;
+		}
+		return s->rd.bad ? -1 : VT_INT;
+	}
+	if (t == VT_STR) {
+		const uint8_t *b = vs_bytes(&s->rd, cnt);
+		if (!b)
+			return -1;
+		memcpy(c->vals, b, cnt);
+		((char *)c->vals)[cnt] = 0;
+		return VT_STR;
+	}
+	if (t == VT_REAL) {
+		uint64_t m;
+		uint8_t *d = c->vals;
+		if (!(f = vs_cursor_stream(c, (uint8_t)(kind + 1), key)))
+			return -1;
+		m = f->raw_len / 4;
+		if (f->raw_len % 4 || cnt > m - f->fnext)
+			return -1;
+		for (uint64_t i = 0; i < cnt; i++, f->fnext++)
+			for (int k = 0; k < 4; k++)
+				d[4 * i + (uint64_t)k] =
+					f->rd.p[(uint64_t)k * m + f->fnext];
+		return VT_REAL;
+	}
+	return cnt ? -1 : VT_FLAG;
+}
+
+static int put_info(vs_cursor *c, const bcf_hdr_t *h, bcf1_t *rec)
+{
+	for (uint32_t i = 0; i < c->site.ninfo; i++) {
+		uint32_t key = c->site.info[i];
+		uint64_t n;
+		int t = read_value(c, VK_INFO, key, &n), rc;
+		if (t < 0)
+			return GDB_ECORRUPT;
+		if (!rec)
+			continue;
+		/* a flag is written from NULL values (htslib's rule) */
+		rc = bcf_update_info(h, rec, c->v->keys[key].name,
+				     t == VT_FLAG ? NULL : c->vals,
+				     t == VT_FLAG ? 1 : (int)n,
+				     t == VT_FLAG  ? BCF_HT_FLAG
+				     : t == VT_INT ? BCF_HT_INT
+				     : t == VT_REAL ? BCF_HT_REAL
+						   : BCF_HT_STR);
+		if (rc < 0)
+			return -EIO;
+	}
+	return 0;
+}
+
+static int put_gt(vs_cursor *c, const bcf_hdr_t *h, const vs_subset *sub,
+		  bcf1_t *rec)
+{
+	uint32_t n = sub->n;
+	int P = (c->site.gt & 3) == GT_HAPLOID ? 1 : 2;
+	int32_t *g;
+
+	if (!grow((void **)&c->gtv, &c->gtv_cap, 8 * (size_t)n + 8))
+		return -ENOMEM;
+	g = c->gtv;
+	vs_cursor_gt(c, sub->idx, n, sub->inv, g);
+	if (P == 1) {
+		/* haploid calls unless some sample has a second allele */
+		int two = 0;
+		for (uint32_t i = 0; i < n; i++)
+			two |= g[2 * i + 1] != bcf_int32_vector_end;
+		if (!two)
+			for (uint32_t i = 0; i < n; i++)
+				g[i] = g[2 * i];
+		else
+			P = 2;
+	}
+	return bcf_update_genotypes(h, rec, g, (int)n * P) < 0 ? -EIO : 0;
+}
+
+/* A FORMAT value over all samples, narrowed to the subset. */
+static int put_fmt(vs_cursor *c, const bcf_hdr_t *h, const vs_subset *sub,
+		   uint32_t key, bcf1_t *rec)
+{
+	uint32_t ns = c->v->nsamples;
+	uint64_t n, per;
+	int t = read_value(c, VK_FMT, key, &n);
+	const void *vals = c->vals;
+
+	if (t < 0 || t == VT_FLAG || !ns || n % ns)
+		return GDB_ECORRUPT;
+	if (!rec)
+		return 0;
+	per = n / ns;
+	if (sub->idx) {
+		size_t w = t == VT_STR ? 1 : 4;
+		uint8_t *d = grow(&c->subv, &c->subv_cap,
+				  w * per * sub->n + 1);
+		if (!d)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < sub->n; i++)
+			memcpy(d + w * per * i,
+			       (const uint8_t *)c->vals + w * per * sub->idx[i],
+			       w * per);
+		vals = d;
+		n = per * sub->n;
+	}
+	return bcf_update_format(h, rec, c->v->keys[key].name, vals, (int)n,
+				 t == VT_INT	? BCF_HT_INT
+				 : t == VT_REAL ? BCF_HT_REAL
+						: BCF_HT_STR) < 0
+		       ? -EIO
+		       : 0;
+}
+
+int vs_record(vs_cursor *c, const bcf_hdr_t *h, const vs_subset *sub,
+	      int fmt, bcf1_t *rec)
+{
+	const vs_site *s = &c->site;
+	int ids[64], *flt = ids;
+	int rc = 0;
+
+	if (rec) {
+		bcf_clear1(rec);
+		rec->rid = c->v->contigs[c->v->chunks[c->chunk].contig].hdr_rid;
+		rec->pos = s->pos;
+		memcpy(&rec->qual, &s->qual, 4);
+		rec->n_sample = sub ? sub->n : 0;
+		if (bcf_update_id(h, rec, s->id) < 0)
+			return -EIO;
+		if (bcf_update_alleles(h, rec, (const char **)s->allele,
+				       (int)s->nallele) < 0)
+			return -EIO;
+		if (s->nflt > 64 && !(flt = malloc(sizeof(int) * s->nflt)))
+			return -ENOMEM;
+		for (uint32_t i = 0; i < s->nflt; i++)
+			flt[i] = c->v->keys[s->flt[i]].hdr_id;
+		if (s->nflt)
+			rc = bcf_update_filter(h, rec, flt, (int)s->nflt);
+		if (flt != ids)
+			free(flt);
+		if (rc < 0)
+			return -EIO;
+	}
+	GDB_TRY(put_info(c, h, rec));
+	for (uint32_t i = 0; fmt && i < s->nfmt; i++) {
+		uint32_t key = s->fmt[i];
+		if (!strcmp(c->v->keys[key].name, "GT") &&
+		    (s->gt & 3) != GT_NONE) {
+			if (rec && sub && sub->n)
+				GDB_TRY(put_gt(c, h, sub, rec));
+			continue;
+		}
+		GDB_TRY(put_fmt(c, h, sub, key, rec));
+	}
+	if (rec)
+		rec->rlen = s->rlen;
+	return 0;
+}
+
+/* ---- walking a region ---- */
+
+int vs_walk(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
+	    uint32_t chunk0, uint32_t nchunks, const int *want,
+	    vs_site_fn fn, void *arg)
+{
+	for (uint32_t k = chunk0; k < chunk0 + nchunks; k++) {
+		vs_cursor c;
+		int rc = vs_cursor_open(&c, v, k, want);
+		while (rc >= 0 && (rc = vs_cursor_next(&c, 1)) == 1) {
+			if (c.site.pos >= end)
+				break;
+			rc = fn(arg, &c, c.site.pos >= beg);
+		}
+		vs_cursor_close(&c);
+		if (rc < 0)
+			return rc;
+	}
+	(void)contig;
+	return 0;
+}
+
+int *vs_want_groups(const gdb_vset *v, const gdb_vsamples *sub)
+{
+	uint32_t ng = v->nsamples ? (v->nsamples + v->group - 1) / v->group : 0;
+	int *w = calloc(ng + 1, sizeof(int));
+
+	if (!w)
+		return NULL;
+	for (uint32_t g = 0; g < ng; g++)
+		w[g] = sub == NULL;
+	for (uint32_t i = 0; sub && i < sub->n; i++)
+		w[sub->idx[i] / v->group] = 1;
+	return w;
+}
+
+/* ---- VCF/BCF output ---- */
+
+struct vout {
+	const gdb_vset *v;
+	const bcf_hdr_t *h;
+	vs_subset sub;
+	bcf1_t *rec;
+	kstring_t ks;		/* text output */
+	htsFile *fp;		/* or an htslib file */
+	size_t max;
+	int rc;
+};
+
+static int emit_site(void *arg, vs_cursor *c, int in_range)
+{
+	struct vout *o = arg;
+
+	GDB_TRY(vs_record(c, o->h, &o->sub, 1, in_range ? o->rec : NULL));
+	if (!in_range)
+		return 0;
+	if (o->fp)
+		return bcf_write(o->fp, (bcf_hdr_t *)o->h, o->rec) < 0 ? -EIO
+								      : 0;
+	if (vcf_format(o->h, o->rec, &o->ks) < 0)
+		return -ENOMEM;
+	return o->ks.l > o->max ? -EFBIG : 0;
+}
+
+/* The header and subset of an answer; *own set when h must be freed. */
+static int out_init(struct vout *o, const gdb_vset *v,
+		    const gdb_vsamples *sub)
+{
+	memset(o, 0, sizeof(*o));
+	o->v = v;
+	o->h = v->hdr;
+	o->sub.n = v->nsamples;
+	o->rec = bcf_init();
+	if (!o->rec)
+		return -ENOMEM;
+	if (!sub)
+		return 0;
+	char **names = malloc(sizeof(char *) * (sub->n + 1));
+	int *imap = malloc(sizeof(int) * (sub->n + 1));
+	o->sub.inv = malloc(sizeof(int32_t) * (v->nsamples + 1));
+	if (!names || !imap || !o->sub.inv) {
+		free(names);
+		free(imap);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < sub->n; i++)
+		names[i] = v->samples[sub->idx[i]];
+	for (uint32_t i = 0; i < v->nsamples; i++)
+		o->sub.inv[i] = -1;
+	for (uint32_t i = 0; i < sub->n; i++)
+		o->sub.inv[sub->idx[i]] = (int32_t)i;
+	o->h = bcf_hdr_subset(v->hdr, (int)sub->n, names, imap);
+	free(names);
+	free(imap);
+	if (!o->h)
+		return -ENOMEM;
+	o->sub.idx = sub->idx;
+	o->sub.n = sub->n;
+	return 0;
+}
+
+static void out_free(struct vout *o)
+{
+	if (o->h && o->h != o->v->hdr)
+		bcf_hdr_destroy((bcf_hdr_t *)o->h);
+	free(o->sub.inv);
+	bcf_destroy(o->rec);
+	free(o->ks.s);
+}
+
+static int walk_region(struct vout *o, const gdb_vsamples *sub,
+		       uint32_t contig, int64_t beg, int64_t end)
+{
+	uint32_t first, n;
+	int *want = vs_want_groups(o->v, sub);
+	int rc;
+
+	if (!want)
+		return -ENOMEM;
+	vs_chunk_range(o->v, contig, beg, end, &first, &n);
+	rc = vs_walk(o->v, contig, beg, end, first, n, want, emit_site, o);
+	free(want);
+	return rc;
+}
+
+/* An htslib writer into an anonymous memory file (fd kept to read it). */
+static htsFile *mem_open(const char *mode, int *fd)
+{
+	int d;
+	hFILE *hf;
+	htsFile *fp;
+
+	*fd = memfd_create("genomedb-vcf", MFD_CLOEXEC);
+	if (*fd < 0)
+		return NULL;
+	d = dup(*fd);
+	hf = d < 0 ? NULL : hdopen(d, "w");
+	if (!hf) {
+		if (d >= 0)
+			close(d);
+		return NULL;
+	}
+	fp = hts_hopen(hf, "genomedb", mode);
+	if (!fp)
+		hclose_abruptly(hf);
+	return fp;
+}
+
+static int mem_take(int fd, size_t max, char **out, size_t *len)
+{
+	struct stat st;
+	char *p;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if ((size_t)st.st_size > max)
+		return -EFBIG;
+	p = malloc((size_t)st.st_size + 1);
+	if (!p)
+		return -ENOMEM;
+	if (pread(fd, p, (size_t)st.st_size, 0) != st.st_size) {
+		free(p);
+		return -EIO;
+	}
+	*out = p;
+	*len = (size_t)st.st_size;
+	return 0;
+}
+
+/* One part of a text answer: chunks [chunk0, chunk0 + n), own record
+ * and text, on its own thread. */
+struct vpart {
+	struct vout o;
+	const gdb_vset *v;
+	const int *want;
+	uint32_t contig, chunk0, n;
+	int64_t beg, end;
+	int rc;
+};
+
+static void *vpart_run(void *arg)
+{
+	struct vpart *p = arg;
+
+	p->rc = vs_walk(p->v, p->contig, p->beg, p->end, p->chunk0, p->n,
+			p->want, emit_site, &p->o);
+	return NULL;
+}
+
+/* Room for n more bytes in one step (large answers on transparent huge
+ * pages: page faults and realloc copies dominated big answers here). */
+static int ks_reserve(kstring_t *ks, size_t n)
+{
+	size_t want = ks->l + n, sz;
+	void *p;
+
+	if (ks->m >= want)
+		return 0;
+	if (want < ((size_t)8 << 20))
+		return ks_resize(ks, want) < 0 ? -ENOMEM : 0;
+	sz = (want + ((size_t)2 << 20) - 1) & ~(((size_t)2 << 20) - 1);
+	if (posix_memalign(&p, (size_t)2 << 20, sz))
+		return -ENOMEM;
+	madvise(p, sz, MADV_HUGEPAGE);
+	if (ks->l)
+		memcpy(p, ks->s, ks->l);
+	free(ks->s);
+	ks->s = p;
+	ks->m = sz;
+	return 0;
+}
+
+/*
+ * VCF text: the header, then the records, the chunks split in two
+ * halves formatted on two threads (htslib's vcf_format only reads the
+ * header) and joined in order: the first half writes after the header,
+ * the second is copied after it.
+ */
+static int vcf_text(struct vout *o, const gdb_vsamples *sub, uint32_t contig,
+		    int64_t beg, int64_t end, char **out, size_t *len)
+{
+	struct vpart pt[2];
+	pthread_t th;
+	uint32_t first, n;
+	int *want = vs_want_groups(o->v, sub), rc = 0, two;
+
+	if (!want || bcf_hdr_format(o->h, 0, &o->ks) < 0) {
+		free(want);
+		return -ENOMEM;
+	}
+	vs_chunk_range(o->v, contig, beg, end, &first, &n);
+	memset(pt, 0, sizeof(pt));
+	for (int i = 0; i < 2; i++) {
+		pt[i].o = *o;
+		pt[i].o.ks = (kstring_t){0, 0, NULL};
+		pt[i].o.rec = i ? bcf_init() : o->rec;
+		pt[i].v = o->v;
+		pt[i].want = want;
+		pt[i].contig = contig;
+		pt[i].beg = beg;
+		pt[i].end = end;
+		pt[i].chunk0 = first + (i ? n / 2 : 0);
+		pt[i].n = i ? n - n / 2 : n / 2;
+		/* GT-only records take about 4 bytes a sample */
+		size_t est = vs_chunk_sites(o->v, pt[i].chunk0, pt[i].n) *
+			     (4 * (size_t)o->sub.n + 160);
+		if (ks_reserve(i ? &pt[i].o.ks : &o->ks,
+			       est < o->max ? est : o->max) < 0)
+			rc = -ENOMEM;
+	}
+	pt[0].o.ks = o->ks;
+	o->ks = (kstring_t){0, 0, NULL};
+	two = rc == 0 && pt[1].o.rec && n > 1 &&
+	      pthread_create(&th, NULL, vpart_run, &pt[1]) == 0;
+	if (rc == 0)
+		vpart_run(&pt[0]);
+	if (two)
+		pthread_join(th, NULL);
+	else if (rc == 0 && pt[1].o.rec)
+		vpart_run(&pt[1]);
+	else if (rc == 0)
+		rc = -ENOMEM;
+	o->ks = pt[0].o.ks;
+	for (int i = 0; i < 2 && rc == 0; i++)
+		rc = pt[i].rc;
+	if (rc == 0 && o->ks.l + pt[1].o.ks.l > o->max)
+		rc = -EFBIG;
+	if (rc == 0 && ks_reserve(&o->ks, pt[1].o.ks.l + 1) < 0)
+		rc = -ENOMEM;
+	if (rc == 0) {
+		if (pt[1].o.ks.l)
+			memcpy(o->ks.s + o->ks.l, pt[1].o.ks.s, pt[1].o.ks.l);
+		o->ks.l += pt[1].o.ks.l;
+		*out = o->ks.s;
+		*len = o->ks.l;
+		o->ks = (kstring_t){0, 0, NULL};
+	}
+	free(pt[1].o.ks.s);
+	if (pt[1].o.rec)
+		bcf_destroy(pt[1].o.rec);
+	free(want);
+	return rc;
+}
+
+int vs_render_vcf(const gdb_vset *v, uint32_t contig, int64_t beg,
+		  int64_t end, const gdb_vsamples *sub, enum gdb_vfmt fmt,
+		  size_t max, char **out, size_t *len)
+{
+	struct vout o;
+	int rc = out_init(&o, v, sub), fd = -1;
+
+	o.max = max;
+	if (rc == 0 && fmt == GDB_VF_VCF) {
+		rc = vcf_text(&o, sub, contig, beg, end, out, len);
+	} else if (rc == 0) {
+		o.fp = mem_open(fmt == GDB_VF_BCF ? "wb" : "wz", &fd);
+		if (!o.fp || bcf_hdr_write(o.fp, (bcf_hdr_t *)o.h) < 0)
+			rc = -EIO;
+		if (rc == 0)
+			rc = walk_region(&o, sub, contig, beg, end);
+		if (o.fp && hts_close(o.fp) < 0 && rc == 0)
+			rc = -EIO;
+		if (rc == 0)
+			rc = mem_take(fd, max, out, len);
+	}
+	if (fd >= 0)
+		close(fd);
+	out_free(&o);
+	return rc;
+}
+
+int gdb_vset_export(const gdb_vset *v, const char *path, enum gdb_vfmt fmt,
+		    const gdb_vregion *r, size_t nr, char *err, size_t errlen)
+{
+	struct vout o;
+	int rc = out_init(&o, v, NULL);
+	const char *mode = fmt == GDB_VF_BCF ? "wb" : fmt == GDB_VF_VCFGZ ? "wz"
+									  : "w";
+
+	if (rc == 0 && !(o.fp = hts_open(path, mode))) {
+		gdb_seterr(err, errlen, "%s: htslib cannot write it", path);
+		rc = -EIO;
+	}
+	if (rc == 0 && bcf_hdr_write(o.fp, (bcf_hdr_t *)o.h) < 0)
+		rc = -EIO;
+	for (size_t i = 0; rc == 0 && i < nr; i++) {
+		uint32_t c0 = r[i].contig < 0 ? 0 : (uint32_t)r[i].contig;
+		uint32_t c1 = r[i].contig < 0 ? v->ncontigs : c0 + 1;
+		for (uint32_t c = c0; rc == 0 && c < c1; c++)
+			rc = walk_region(&o, NULL, c, r[i].beg, r[i].end);
+	}
+	if (o.fp && hts_close(o.fp) < 0 && rc == 0)
+		rc = -EIO;
+	if (rc < 0 && err && errlen && !err[0])
+		gdb_seterr(err, errlen, "%s: %s", path, gdb_strerror(rc));
+	out_free(&o);
+	return rc;
+}
