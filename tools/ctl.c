@@ -32,6 +32,7 @@ static void usage(void)
 		"  pin REGION|BED                 keep regions resident\n"
 		"  unpin REGION|BED | unpin --all\n"
 		"  reset-stats\n"
+		"  refresh                        serve the store's newest generation now\n"
 		"REGION is ASSEMBLY/CONTIG[:FROM-TO] (1-based, inclusive); a BED file\n"
 		"names contigs of --assembly ASM (default: the mount's only assembly).\n");
 }
@@ -217,8 +218,9 @@ int cmd_ctl(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "stats") && nargs == 2) {
 		rc = stats(dirfd, mount, json);
-	} else if (!strcmp(cmd, "reset-stats") && nargs == 2) {
-		rc = control(dirfd, mount, "reset-stats");
+	} else if ((!strcmp(cmd, "reset-stats") || !strcmp(cmd, "refresh")) &&
+		   nargs == 2) {
+		rc = control(dirfd, mount, cmd);
 	} else if ((!strcmp(cmd, "policy") || !strcmp(cmd, "budget")) &&
 		   nargs == 3) {
 		snprintf(line, sizeof(line), "%s=%s", cmd, args[2]);

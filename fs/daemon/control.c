@@ -30,10 +30,13 @@ static char *render_config(gdb_daemon *d, size_t *len)
 	char *p = NULL;
 	size_t sz = 0;
 	FILE *f = open_memstream(&p, &sz);
+	struct gen *g;
 
 	if (!f)
 		return NULL;
-	gdb_cache_stats_get(d->cache, &cs);
+	g = gen_current(d);
+	gdb_cache_stats_get(g->cache, &cs);
+	gen_put(d, g, 1);
 	fprintf(f, "policy=%s\nbudget=%llu\nprefetch=%s\n", cs.policy,
 		(unsigned long long)cs.budget_bytes,
 		cs.prefetch_enabled ? "on" : "off");
@@ -46,7 +49,7 @@ static char *render_config(gdb_daemon *d, size_t *len)
 }
 
 /* "ASM/CONTIG[:FROM-TO]" -> contig and 0-based half-open range. */
-static int parse_target(gdb_daemon *d, const char *text, uint32_t *contig,
+static int parse_target(struct gen *g, const char *text, uint32_t *contig,
 			int64_t *beg, int64_t *end, char *msg, size_t msglen)
 {
 	char asmname[GDB_NAME_MAX + 1];
@@ -60,31 +63,31 @@ static int parse_target(gdb_daemon *d, const char *text, uint32_t *contig,
 	}
 	memcpy(asmname, text, (size_t)(slash - text));
 	asmname[slash - text] = 0;
-	ai = gdb_store_assembly_find(d->store, asmname);
+	ai = gdb_store_assembly_find(g->store, asmname);
 	if (ai < 0) {
 		gdb_seterr(msg, msglen, "%s: no assembly '%s'", text, asmname);
 		return -ENOENT;
 	}
-	if (gdb_path_region(d->store, (uint32_t)ai, slash + 1, contig, beg,
+	if (gdb_path_region(g->store, (uint32_t)ai, slash + 1, contig, beg,
 			    end, msg, msglen) < 0)
 		return -EINVAL;
 	return 0;
 }
 
 /* Zero every counter the daemon keeps (not the gauges) and the cache's. */
-static void reset_stats(gdb_daemon *d)
+static void reset_stats(gdb_daemon *d, struct gen *g)
 {
 	uint64_t *const counters[] = {&d->reads,    &d->bytes_served,
 				      &d->lookups,  &d->errors,
 				      &d->ioctls,   &d->computed,
 				      &d->reused,   &d->recomputed};
 
-	gdb_cache_stats_reset(d->cache);
+	gdb_cache_stats_reset(g->cache);
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
 		__atomic_store_n(counters[i], 0, __ATOMIC_RELAXED);
 }
 
-static int set_budget(gdb_daemon *d, const char *val, char *msg,
+static int set_budget(struct gen *g, const char *val, char *msg,
 		      size_t msglen)
 {
 	uint64_t bytes;
@@ -93,7 +96,7 @@ static int set_budget(gdb_daemon *d, const char *val, char *msg,
 	if (rc == 0 && bytes > GDB_CACHE_MAX_BUDGET)
 		rc = -ERANGE;
 	if (rc == 0)
-		rc = gdb_cache_set_budget(d->cache, bytes);
+		rc = gdb_cache_set_budget(g->cache, bytes);
 	if (rc == -ERANGE)
 		gdb_seterr(msg, msglen, "budget: '%s' is more than the %llu TiB "
 			   "a cache takes", val,
@@ -104,19 +107,19 @@ static int set_budget(gdb_daemon *d, const char *val, char *msg,
 	return rc < 0 ? -EINVAL : 0;
 }
 
-static int region_control(gdb_daemon *d, const char *key, const char *val,
+static int region_control(struct gen *g, const char *key, const char *val,
 			  char *msg, size_t msglen)
 {
 	uint32_t contig;
 	int64_t beg, end;
-	int rc = parse_target(d, val, &contig, &beg, &end, msg, msglen);
+	int rc = parse_target(g, val, &contig, &beg, &end, msg, msglen);
 
 	if (rc == 0 && !strcmp(key, "pin"))
-		rc = gdb_cache_pin(d->cache, contig, beg, end);
+		rc = gdb_cache_pin(g->cache, contig, beg, end);
 	else if (rc == 0 && !strcmp(key, "unpin"))
-		rc = gdb_cache_unpin(d->cache, contig, beg, end);
+		rc = gdb_cache_unpin(g->cache, contig, beg, end);
 	else if (rc == 0)
-		rc = gdb_cache_prefetch(d->cache, contig, beg, end);
+		rc = gdb_cache_prefetch(g->cache, contig, beg, end);
 	if (rc == -ENOSPC)
 		gdb_seterr(msg, msglen, "%s: pins would pass 90%% of the cache "
 			   "budget", val);
@@ -125,29 +128,30 @@ static int region_control(gdb_daemon *d, const char *key, const char *val,
 	return rc;
 }
 
-/* One control, key and value split. Under d->ctl_lock. */
-static int apply(gdb_daemon *d, const char *key, const char *val,
-		 const char *line, char *msg, size_t msglen)
+/* One control, key and value split, to the current generation's cache.
+ * Under d->ctl_lock. */
+static int apply(gdb_daemon *d, struct gen *g, const char *key,
+		 const char *val, const char *line, char *msg, size_t msglen)
 {
 	int rc = 0;
 
 	if (!strcmp(key, "policy")) {
-		rc = gdb_cache_set_policy(d->cache, val);
+		rc = gdb_cache_set_policy(g->cache, val);
 		if (rc == -EINVAL)
 			gdb_seterr(msg, msglen, "unknown policy '%s' (lru, arc, "
 				   "s3fifo, lfu, 2q)", val);
 	} else if (!strcmp(key, "budget")) {
-		rc = set_budget(d, val, msg, msglen);
+		rc = set_budget(g, val, msg, msglen);
 	} else if (!strcmp(key, "prefetch") &&
 		   (!strcmp(val, "on") || !strcmp(val, "off"))) {
-		gdb_cache_set_prefetch(d->cache, !strcmp(val, "on"));
+		gdb_cache_set_prefetch(g->cache, !strcmp(val, "on"));
 	} else if (!strcmp(key, "reset-stats") && !*val) {
-		reset_stats(d);
+		reset_stats(d, g);
 	} else if (!strcmp(key, "unpin-all") && !*val) {
-		gdb_cache_unpin_all(d->cache);
+		gdb_cache_unpin_all(g->cache);
 	} else if (!strcmp(key, "pin") || !strcmp(key, "unpin") ||
 		   !strcmp(key, "prefetch-region")) {
-		rc = region_control(d, key, val, msg, msglen);
+		rc = region_control(g, key, val, msg, msglen);
 	} else {
 		gdb_seterr(msg, msglen, "unknown control '%s'", line);
 		rc = -EINVAL;
@@ -160,9 +164,10 @@ static int apply(gdb_daemon *d, const char *key, const char *val,
  * arrive from /.gdb/config writes, user.gdb.* setxattr and the ioctl, and
  * one rule says who may send them: the mount's owner or root.
  */
-int daemon_control(gdb_daemon *d, uint32_t uid, const char *line, char *msg,
-		   size_t msglen)
+static int control(gdb_daemon *d, uint32_t uid, const char *line, char *msg,
+		   size_t msglen, int wait)
 {
+	struct gen *g;
 	char key[32];
 	const char *val = strchr(line, '=');
 	size_t kl = val ? (size_t)(val - line) : strlen(line);
@@ -187,12 +192,31 @@ int daemon_control(gdb_daemon *d, uint32_t uid, const char *line, char *msg,
 	while (*val == ' ' || *val == '\t')
 		val++;
 	gdb_seterr(msg, msglen, "ok");
-	pthread_mutex_lock(&d->ctl_lock);
-	rc = apply(d, key, val, line, msg, msglen);
-	pthread_mutex_unlock(&d->ctl_lock);
+	if (!strcmp(key, "refresh") && !*val) {
+		/* not under ctl_lock: a refresh takes a while */
+		rc = live_refresh(d, wait, msg, msglen);
+	} else {
+		pthread_mutex_lock(&d->ctl_lock);
+		g = gen_current(d);
+		rc = apply(d, g, key, val, line, msg, msglen);
+		gen_put(d, g, 1);
+		pthread_mutex_unlock(&d->ctl_lock);
+	}
 	if (rc < 0)
 		gdb_log(GDB_LOG_WARN, "control '%s': %s", line, msg);
 	return rc < 0 ? (rc <= GDB_EBASE ? -EIO : rc) : 0;
+}
+
+int daemon_control(gdb_daemon *d, uint32_t uid, const char *line, char *msg,
+		   size_t msglen)
+{
+	return control(d, uid, line, msg, msglen, 0);
+}
+
+int daemon_control_wait(gdb_daemon *d, uint32_t uid, const char *line,
+			char *msg, size_t msglen)
+{
+	return control(d, uid, line, msg, msglen, 1);
 }
 
 /* Root xattrs: name -> value (a stable, documented set). */
@@ -203,7 +227,11 @@ int daemon_root_xattr(gdb_daemon *d, const char *name, char *out,
 	const gdb_cache_counters *t = &cs.total;
 	uint64_t acc;
 
-	gdb_cache_stats_get(d->cache, &cs);
+	struct gen *g = gen_current(d);
+	uint64_t generation = gdb_store_generation(g->store);
+
+	gdb_cache_stats_get(g->cache, &cs);
+	gen_put(d, g, 1);
 	acc = t->hits + t->misses;
 #define XU(nm, v)                                                              \
 	if (!strcmp(name, nm))                                                 \
@@ -225,7 +253,7 @@ int daemon_root_xattr(gdb_daemon *d, const char *name, char *out,
 	XU("user.gdb.prefetch.issued", t->prefetch_issued)
 	XU("user.gdb.prefetch.used", t->prefetch_used)
 	XU("user.gdb.prefetch.wasted", t->prefetch_wasted)
-	XU("user.gdb.generation", gdb_store_generation(d->store))
+	XU("user.gdb.generation", generation)
 #undef XU
 	return -ENODATA;
 }
@@ -250,7 +278,8 @@ int daemon_contig_xattr(gdb_daemon *d, const struct node *n,
 
 	if (!n->contig_xattrs || n->contig < 0)
 		return -ENODATA;
-	c = gdb_store_contig(d->store, (uint32_t)n->contig);
+	(void)d;
+	c = gdb_store_contig(n->gen->store, (uint32_t)n->contig);
 	if (!strcmp(name, "user.gdb.md5"))
 		gdb_render_md5_hex(c->md5, tmp);
 	else if (!strcmp(name, "user.gdb.length"))
@@ -292,21 +321,30 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 	FILE *f = open_memstream(&p, &sz);
 	uint64_t acc;
 
+	struct gen *g;
+	uint64_t ngens;
+
 	if (!f)
 		return NULL;
-	gdb_cache_stats_get(d->cache, &cs);
+	g = gen_current(d);
+	pthread_mutex_lock(&d->gen_lock);
+	ngens = d->ngens;
+	pthread_mutex_unlock(&d->gen_lock);
+	gdb_cache_stats_get(g->cache, &cs);
 	acc = t->hits + t->misses;
 	fprintf(f,
-		"{\n  \"generation\": %llu,\n  \"store\": \"%s\",\n"
+		"{\n  \"generation\": %llu,\n  \"generations_live\": %llu,\n"
+		"  \"store\": \"%s\",\n"
 		"  \"assemblies\": %u,\n  \"contigs\": %u,\n"
 		"  \"reads\": %llu,\n  \"bytes_served\": %llu,\n"
 		"  \"lookups\": %llu,\n  \"read_errors\": %llu,\n"
 		"  \"live_region_nodes\": %llu,\n  \"ioctls\": %llu,\n"
 		"  \"computed_files\": %llu,\n  \"reused_answers\": %llu,\n"
 		"  \"recomputed_answers\": %llu,\n  \"simd\": \"%s\",\n",
-		(unsigned long long)gdb_store_generation(d->store),
-		gdb_store_path(d->store), gdb_store_nassemblies(d->store),
-		gdb_store_ncontigs(d->store),
+		(unsigned long long)gdb_store_generation(g->store),
+		(unsigned long long)ngens,
+		gdb_store_path(g->store), gdb_store_nassemblies(g->store),
+		gdb_store_ncontigs(g->store),
 		(unsigned long long)__atomic_load_n(&d->reads, __ATOMIC_RELAXED),
 		(unsigned long long)__atomic_load_n(&d->bytes_served,
 						    __ATOMIC_RELAXED),
@@ -323,6 +361,7 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 		(unsigned long long)__atomic_load_n(&d->recomputed,
 						    __ATOMIC_RELAXED),
 		gdb_simd_level_name(gdb_simd_active()));
+	gen_put(d, g, 1);
 	fprintf(f,
 		"  \"cache\": {\"policy\": \"%s\", \"budget_bytes\": %llu, "
 		"\"resident_bytes\": %llu, \"pinned_bytes\": %llu, "
@@ -439,11 +478,14 @@ void daemon_ioc_stats(gdb_daemon *d, struct gdb_ioc_stats *o)
 	gdb_cache_stats cs;
 
 	memset(o, 0, sizeof(*o));
-	gdb_cache_stats_get(d->cache, &cs);
+	struct gen *g = gen_current(d);
+
+	gdb_cache_stats_get(g->cache, &cs);
+	o->generation = gdb_store_generation(g->store);
+	gen_put(d, g, 1);
 	o->size = sizeof(*o);
 	o->version = GDB_IOC_VERSION;
 	snprintf(o->policy, sizeof(o->policy), "%s", cs.policy);
-	o->generation = gdb_store_generation(d->store);
 	o->budget_bytes = cs.budget_bytes;
 	o->resident_bytes = cs.resident_bytes;
 	o->pinned_bytes = cs.pinned_bytes;

@@ -103,6 +103,14 @@ ssize_t gdb_daemon_read(gdb_daemon *d, uint64_t ino, uint64_t off,
 int gdb_daemon_control(gdb_daemon *d, uint32_t uid, const char *line,
 		       char *msg, size_t msglen);
 
+/*
+ * gdb_daemon_refresh - serve the generation the store's CURRENT names now
+ * (a mount does this by itself, docs/CACHE.md "Live generations"). Nodes
+ * looked up before keep theirs until forgotten.
+ * @return 1 (a new generation), 0 (unchanged), or the store's error
+ */
+int gdb_daemon_refresh(gdb_daemon *d, char *err, size_t errlen);
+
 /* Tests: the next n node allocations fail, as a momentary out-of-memory
  * would (a lookup then gives -ENOMEM, never a cached ENOENT). */
 void gdb_daemon_fail_allocs(gdb_daemon *d, unsigned n);

@@ -1,8 +1,8 @@
 /*
  * fs/daemon/daemon_int.h - what the daemon's own files share, and nothing
  * else includes: the daemon state, the node table, and the calls one file
- * makes into another. No libfuse here either: only session.c, ops.c and
- * ops_write.c include fuse_lowlevel.h, and reach the state through the
+ * makes into another. No libfuse here either: only session.c, ops.c,
+ * ops_write.c and live.c include fuse_lowlevel.h, and reach the state through the
  * session's user data (fuse_req_userdata), never a global.
  *
  * Nodes: every node is a struct node and its inode number is its address
@@ -36,7 +36,8 @@
 #include "fs/ns/ns.h"
 #include "store/store.h"
 
-/* A generation never changes under a mount: let the kernel keep it all. */
+/* A generation never changes: let the kernel keep it all. A new one is
+ * announced by invalidating what changed (live.c), not by timeouts. */
 #define TIMEOUT_S 86400.0
 
 #define MAX_PROVIDERS 8
@@ -66,8 +67,14 @@ enum nkind {
 	N_INBOXFILE,	/* a file in it */
 };
 
+struct gen;
+
 struct node {
 	enum nkind kind;
+	/* The generation it belongs to (it holds one reference of it per
+	 * kernel lookup); NULL for the root, /.gdb and its files, and
+	 * inbox files, which outlive generations. */
+	struct gen *gen;
 	int permanent;
 	uint64_t nlookup;	/* atomic; only for non-permanent nodes */
 	uint32_t asm_idx;
@@ -83,7 +90,7 @@ struct node {
 	char *text;		/* N_TEXT, owned */
 	size_t textlen;
 	struct node *prev, *next;	/* live nodes; d->nodes_lock */
-	uint32_t prov;		/* N_NSDIR, N_INBOX*, volatile: d->provs[] */
+	uint32_t prov;		/* N_NSDIR, N_INBOX, volatile: gen->provs[] */
 	int live;		/* N_STATS: LIVE_STATS, _CONFIG or _LOG */
 	char *path;		/* N_NSDIR, N_ANSWER: path below the
 				 * provider's top; region N_VIEW: its name */
@@ -129,13 +136,47 @@ struct snap {
 	struct timespec mtime;
 };
 
-struct gdb_daemon {
+/*
+ * A generation of the store as served: its mapping, its cache, the
+ * permanent nodes of its tree and its namespaces. The current one serves
+ * every path walk from the root; one that is no longer current lives on
+ * while the kernel holds any of its nodes (an open file, a cwd), so open
+ * files keep their bytes, and is freed when the last is forgotten, which
+ * lets `genomedb gc` remove it (the store's reader lock goes with it).
+ */
+struct gen {
 	gdb_store *store;
 	gdb_cache *cache;
-	struct node root, gdbdir, stats, config, log;
 	struct asm_nodes *asms;
 	struct contig_nodes *contigs;
+	struct nsprov provs[MAX_PROVIDERS];
+	unsigned nprov;
+	struct timespec mtime;	/* of CURRENT when it was read */
+	/* 1 while current, plus one per kernel lookup of its nodes, plus
+	 * the callers of gen_get() at work; atomic. Freed at 0. */
+	uint64_t refs;
+	struct gen *prev, *next;	/* d->gens; gen_lock */
+};
+
+/* The stat of CURRENT that was read last (a change means a commit). */
+struct current_id {
+	dev_t dev;
+	ino_t ino;
 	struct timespec mtime;
+	off_t size;
+};
+
+struct gdb_daemon {
+	char *store_path;
+	struct gen *cur;		/* gen_lock */
+	pthread_mutex_t gen_lock;
+	struct gen gens;		/* every live generation: list head */
+	uint64_t ngens;			/* gen_lock */
+	pthread_mutex_t refresh_lock;	/* one refresh at a time */
+	struct current_id seen;		/* refresh_lock */
+	int serving;			/* mounted: start prefetch threads */
+	struct live *refresher;		/* the refresh thread (live.c) */
+	struct node root, gdbdir, stats, config, log;
 	uid_t uid;
 	gid_t gid;
 	uint64_t reads, bytes_served, lookups, errors;	/* atomic */
@@ -156,12 +197,48 @@ struct gdb_daemon {
 	/* Serialises inbox name changes with the nodes that stand for inbox
 	 * files (gdb_inbox_file_user slots, their nlookup reaching 0). */
 	pthread_mutex_t inbox_lock;
-	struct nsprov provs[MAX_PROVIDERS];
-	unsigned nprov;
+	/* Inboxes outlive generations: by the registry's index. */
+	gdb_inbox *inboxes[MAX_PROVIDERS];
 	pthread_key_t buf_key;		/* per-thread reply buffers (ops.c) */
 	unsigned fail_allocs;		/* tests: node allocations to fail;
 					 * atomic */
 };
+
+/* ---- tree.c: generations ---- */
+
+/* The current generation, held (give it back with gen_put). */
+struct gen *gen_current(gdb_daemon *d);
+/* n's generation (the current one for nodes of none), held. */
+struct gen *gen_of(gdb_daemon *d, const struct node *n);
+void gen_hold(struct gen *g, uint64_t k);
+/* Give back k references; the last one frees a generation no longer
+ * current. NULL is a no-op. */
+void gen_put(gdb_daemon *d, struct gen *g, uint64_t k);
+/*
+ * daemon_refresh - serve the generation CURRENT names now, if it is new.
+ * @param names  out (when 1): the kernel entries to invalidate, *nlen
+ *               bytes (malloc'd): each its directory's inode number (8
+ *               bytes, host order) and its name, NUL-terminated. The names
+ *               under the root in the old and the new generation, and what
+ *               the old one served below them
+ * @return 1 (a new generation), 0 (the same), or the store's error (err)
+ */
+int daemon_refresh(gdb_daemon *d, char **names, size_t *nlen, char *err,
+		   size_t errlen);
+/* Has CURRENT changed since it was read last? (a stat, no open) */
+int daemon_current_changed(gdb_daemon *d);
+
+/* ---- live.c: new generations while mounted ---- */
+
+/* Start the thread that refreshes within LIVE_POLL_MS of a commit and
+ * invalidates the kernel's entries (se: the struct fuse_session). */
+int live_start(gdb_daemon *d, void *se);
+void live_stop(gdb_daemon *d);
+/* A refresh now, as `ctl refresh` asks; wait: until the kernel's entries
+ * are invalidated too (never from an operation holding a directory's
+ * lock, such as setxattr on the root). @return 0 or the store's error */
+int live_refresh(gdb_daemon *d, int wait, char *msg, size_t msglen);
+#define LIVE_POLL_MS 1000
 
 /* ---- nodes.c: the node table ---- */
 
@@ -186,14 +263,17 @@ double node_attr_timeout(const struct node *n);
 double node_entry_timeout(const struct node *n);
 /* A volatile answer still valid at inbox version v, its lookup counted,
  * or NULL; vol_add puts a new one on the list, counted once. */
-struct node *vol_find(gdb_daemon *d, uint32_t prov, const char *path,
-		      uint64_t v);
+struct node *vol_find(gdb_daemon *d, struct gen *g, uint32_t prov,
+		      const char *path, uint64_t v);
+/* Free the parked volatile answers of g (before g goes). */
+void vol_drop_gen(gdb_daemon *d, struct gen *g);
 void vol_add(gdb_daemon *d, struct node *n, uint64_t v);
 
 /* ---- lookup.c: names to nodes, listings, reads ---- */
 
 /*
- * daemon_lookup - the node of name in directory p.
+ * daemon_lookup - the node of name in directory p, its generation held
+ * once for the kernel's lookup (node_forget gives it back).
  * @param counted out: the node's lookup was counted already
  * @param vol     out: an ENOENT that must not be cached (volatile)
  * @return 0 (*out set), -ENOENT, -ENOTDIR, or a provider's error
@@ -207,8 +287,9 @@ int daemon_lookup(gdb_daemon *d, struct node *p, const char *name,
  * @return its name (in tmp or static), "" for no entry at i (go on), NULL
  *         past the end
  */
-const char *daemon_dir_entry(gdb_daemon *d, struct node *dir, uint64_t i,
-			     struct node **out, char *tmp, size_t tmplen);
+const char *daemon_dir_entry(gdb_daemon *d, struct gen *g, struct node *dir,
+			     uint64_t i, struct node **out, char *tmp,
+			     size_t tmplen);
 /*
  * daemon_read - bytes [off, off+size) of file n: into buf, or, for bytes
  * the node holds, *src pointing at them (valid while n lives).
@@ -232,6 +313,10 @@ void inbox_node_check(gdb_daemon *d, struct node *n);
  * (the reason in msg, and logged), -ENOSPC, -ENOENT, -EIO */
 int daemon_control(gdb_daemon *d, uint32_t uid, const char *line, char *msg,
 		   size_t msglen);
+/* The same, from an operation that holds no directory's lock (ioctl,
+ * /.gdb/config): `refresh` may wait for the kernel's invalidations. */
+int daemon_control_wait(gdb_daemon *d, uint32_t uid, const char *line,
+			char *msg, size_t msglen);
 /* Take a new snapshot of a live file; returns its size and mtime. */
 uint64_t daemon_snap_refresh(gdb_daemon *d, int live,
 			     struct timespec *mtime);

@@ -17,10 +17,10 @@
 #include <string.h>
 
 /* The permanent node of a name in /<asm>/. */
-static struct node *seq_node(gdb_daemon *d, uint32_t ai,
+static struct node *seq_node(struct gen *g, uint32_t ai,
 			     const gdb_seq_entry *e)
 {
-	struct asm_nodes *an = &d->asms[ai];
+	struct asm_nodes *an = &g->asms[ai];
 
 	switch (e->kind) {
 	case GDB_SEQ_ASM_FA:
@@ -30,35 +30,35 @@ static struct node *seq_node(gdb_daemon *d, uint32_t ai,
 	case GDB_SEQ_ASM_DICT:
 		return &an->dict;
 	case GDB_SEQ_CONTIG_DIR:
-		return &d->contigs[e->contig].dir;
+		return &g->contigs[e->contig].dir;
 	case GDB_SEQ_CONTIG_FA:
-		return &d->contigs[e->contig].fa;
+		return &g->contigs[e->contig].fa;
 	case GDB_SEQ_CONTIG_FAI:
-		return &d->contigs[e->contig].fai;
+		return &g->contigs[e->contig].fai;
 	default:
 		return NULL;
 	}
 }
 
-static struct node *lookup_in_asm(gdb_daemon *d, uint32_t ai,
+static struct node *lookup_in_asm(struct gen *g, uint32_t ai,
 				  const char *name)
 {
 	gdb_seq_entry e;
 
-	return gdb_seq_lookup(d->store, ai, name, &e) < 0 ? NULL
-							  : seq_node(d, ai, &e);
+	return gdb_seq_lookup(g->store, ai, name, &e) < 0 ? NULL
+							  : seq_node(g, ai, &e);
 }
 
 /* /<asm>/<contig>/<start>-<end>.<fa|seq|u8|rc.fa> (fs/ns/seq_ns.c): the
  * node keeps the name and the size; its view comes at the first read.
  * @return 0, -ENOENT (not a region name), -ENOMEM */
-static int make_region(gdb_daemon *d, int32_t contig, const char *name,
-		       struct node **out)
+static int make_region(gdb_daemon *d, struct gen *g, int32_t contig,
+		       const char *name, struct node **out)
 {
-	const gdb_contig *c = gdb_store_contig(d->store, (uint32_t)contig);
+	const gdb_contig *c = gdb_store_contig(g->store, (uint32_t)contig);
 	gdb_view *v = NULL;
 	struct node *n;
-	int rc = gdb_seq_region(d->store, (uint32_t)contig, name, &v);
+	int rc = gdb_seq_region(g->store, (uint32_t)contig, name, &v);
 
 	if (rc < 0)
 		return rc;
@@ -70,6 +70,7 @@ static int make_region(gdb_daemon *d, int32_t contig, const char *name,
 		gdb_view_free(v);
 		return -ENOMEM;
 	}
+	n->gen = g;
 	n->contig = contig;
 	n->asm_idx = c->asm_index;
 	n->size = v->size;
@@ -91,7 +92,8 @@ static int make_region(gdb_daemon *d, int32_t contig, const char *name,
 static int lookup_ns(gdb_daemon *d, struct node *p, const char *name,
 		     struct node **out, int *counted, int *vol)
 {
-	const struct nsprov *pv = &d->provs[p->prov];
+	struct gen *g = p->gen;
+	const struct nsprov *pv = &g->provs[p->prov];
 	size_t pl = strlen(p->path), nl = strlen(name), len = 0;
 	char *path = malloc(pl + nl + 2), *data = NULL;
 	char err[256] = "";
@@ -111,7 +113,7 @@ static int lookup_ns(gdb_daemon *d, struct node *p, const char *name,
 		*out = (struct node *)&pv->inbox_dir;
 		return 0;
 	}
-	if (pv->inbox && (n = vol_find(d, p->prov, path, v))) {
+	if (pv->inbox && (n = vol_find(d, g, p->prov, path, v))) {
 		__atomic_add_fetch(&d->reused, 1, __ATOMIC_RELAXED);
 		free(path);
 		*out = n;
@@ -134,6 +136,7 @@ static int lookup_ns(gdb_daemon *d, struct node *p, const char *name,
 		free(data);
 		return -ENOMEM;
 	}
+	n->gen = g;
 	n->prov = p->prov;
 	n->path = path; /* an answer is computed again from it */
 	if (rc == GDB_NS_DIR) {
@@ -142,14 +145,14 @@ static int lookup_ns(gdb_daemon *d, struct node *p, const char *name,
 		__atomic_add_fetch(&d->computed, 1, __ATOMIC_RELAXED);
 		n->size = len;
 		/* one that read an inbox file cannot be computed again */
-		if (gdb_cache_answer_new(d->cache, data, len,
+		if (gdb_cache_answer_new(g->cache, data, len,
 					 *vol ? GDB_CACHE_ANSWER_KEEP : 0,
 					 &n->ans) < 0) {
 			free(path);
 			free(n);
 			return -ENOMEM;
 		}
-		gdb_cache_answer_put(d->cache, n->ans);
+		gdb_cache_answer_put(g->cache, n->ans);
 	}
 	if (*vol) {
 		vol_add(d, n, v);
@@ -164,7 +167,8 @@ static int lookup_ns(gdb_daemon *d, struct node *p, const char *name,
 
 gdb_inbox *daemon_inbox(gdb_daemon *d, const struct node *n)
 {
-	return d->provs[n->prov].inbox;
+	(void)d;
+	return n->gen->provs[n->prov].inbox;
 }
 
 struct node *inbox_node(gdb_daemon *d, uint32_t prov, gdb_inbox_file *f)
@@ -228,37 +232,40 @@ static int lookup_inbox(gdb_daemon *d, struct node *dir, const char *name,
 	return rc == -ENOMEM ? rc : rc < 0 ? -ENOENT : 0;
 }
 
-static struct node *lookup_root(gdb_daemon *d, const char *name)
+static struct node *lookup_root(gdb_daemon *d, struct gen *g,
+				const char *name)
 {
 	int ai;
 
 	if (!strcmp(name, ".gdb"))
 		return &d->gdbdir;
-	ai = gdb_store_assembly_find(d->store, name);
+	ai = gdb_store_assembly_find(g->store, name);
 	if (ai >= 0)
-		return &d->asms[ai].dir;
-	for (unsigned i = 0; i < d->nprov; i++)
-		if (!strcmp(name, d->provs[i].p->name))
-			return &d->provs[i].top;
+		return &g->asms[ai].dir;
+	for (unsigned i = 0; i < g->nprov; i++)
+		if (!strcmp(name, g->provs[i].p->name))
+			return &g->provs[i].top;
 	return NULL;
 }
 
 /* A name under the root that is an assembly whose segment is damaged:
  * EIO (logged with the store's reason), not ENOENT. */
-static int damaged_asm(gdb_daemon *d, const char *name)
+static int damaged_asm(struct gen *g, const char *name)
 {
-	int i = gdb_store_damaged_find(d->store, GDB_KIND_ASSEMBLY, name);
+	int i = gdb_store_damaged_find(g->store, GDB_KIND_ASSEMBLY, name);
 
 	if (i < 0)
 		return 0;
 	gdb_log(GDB_LOG_ERROR, "/%s: %s", name,
-		gdb_store_damaged(d->store, (uint32_t)i)->message);
+		gdb_store_damaged(g->store, (uint32_t)i)->message);
 	return -EIO;
 }
 
 int daemon_lookup(gdb_daemon *d, struct node *p, const char *name,
 		  struct node **out, int *counted, int *vol)
 {
+	/* p's generation, or the current one below the root */
+	struct gen *g = gen_of(d, p);
 	struct node *n = NULL;
 	int rc = 0;
 
@@ -266,9 +273,9 @@ int daemon_lookup(gdb_daemon *d, struct node *p, const char *name,
 	__atomic_add_fetch(&d->lookups, 1, __ATOMIC_RELAXED);
 	switch (p->kind) {
 	case N_ROOT:
-		n = lookup_root(d, name);
-		if (!n && damaged_asm(d, name) < 0)
-			return -EIO;
+		n = lookup_root(d, g, name);
+		if (!n)
+			rc = damaged_asm(g, name);
 		break;
 	case N_GDBDIR:
 		if (!strcmp(name, "stats.json"))
@@ -279,10 +286,10 @@ int daemon_lookup(gdb_daemon *d, struct node *p, const char *name,
 			n = &d->log;
 		break;
 	case N_ASM:
-		n = lookup_in_asm(d, p->asm_idx, name);
+		n = lookup_in_asm(g, p->asm_idx, name);
 		break;
 	case N_CONTIGDIR:
-		rc = make_region(d, p->contig, name, &n);
+		rc = make_region(d, g, p->contig, name, &n);
 		break;
 	case N_NSDIR:
 		rc = lookup_ns(d, p, name, &n, counted, vol);
@@ -292,23 +299,28 @@ int daemon_lookup(gdb_daemon *d, struct node *p, const char *name,
 		*counted = 1;
 		break;
 	default:
-		return -ENOTDIR;
+		rc = -ENOTDIR;
 	}
 	/* Only a true "no such name" is ENOENT, which the kernel may cache
 	 * for a day; a failed allocation is the error it is. */
+	if (rc == 0 && !n)
+		rc = -ENOENT;
+	/* the kernel's lookup holds n's generation (node_forget) */
+	if (rc == 0 && n->gen)
+		gen_hold(n->gen, 1);
+	gen_put(d, g, 1);
 	if (rc < 0)
 		return rc;
-	if (!n)
-		return -ENOENT;
 	*out = n;
 	return 0;
 }
 
 /* Directory listings are computed per call from the (immutable) store. */
-const char *daemon_dir_entry(gdb_daemon *d, struct node *dir, uint64_t i,
-			     struct node **out, char *tmp, size_t tmplen)
+const char *daemon_dir_entry(gdb_daemon *d, struct gen *g, struct node *dir,
+			     uint64_t i, struct node **out, char *tmp,
+			     size_t tmplen)
 {
-	uint32_t na = gdb_store_nassemblies(d->store);
+	uint32_t na = gdb_store_nassemblies(g->store);
 
 	*out = NULL;
 	switch (dir->kind) {
@@ -318,12 +330,12 @@ const char *daemon_dir_entry(gdb_daemon *d, struct node *dir, uint64_t i,
 			return ".gdb";
 		}
 		if (i - 1 < na) {
-			*out = &d->asms[i - 1].dir;
-			return gdb_store_assembly(d->store, (uint32_t)i - 1)->name;
+			*out = &g->asms[i - 1].dir;
+			return gdb_store_assembly(g->store, (uint32_t)i - 1)->name;
 		}
-		if (i - 1 - na < d->nprov) {
-			*out = &d->provs[i - 1 - na].top;
-			return d->provs[i - 1 - na].p->name;
+		if (i - 1 - na < g->nprov) {
+			*out = &g->provs[i - 1 - na].top;
+			return g->provs[i - 1 - na].p->name;
 		}
 		return NULL;
 	case N_GDBDIR: {
@@ -336,15 +348,15 @@ const char *daemon_dir_entry(gdb_daemon *d, struct node *dir, uint64_t i,
 	}
 	case N_ASM: {
 		gdb_seq_entry e;
-		int r = gdb_seq_list(d->store, dir->asm_idx, i, &e, tmp,
+		int r = gdb_seq_list(g->store, dir->asm_idx, i, &e, tmp,
 				     tmplen);
 		if (r < 0)
 			return NULL;
-		*out = r == 0 ? NULL : seq_node(d, dir->asm_idx, &e);
+		*out = r == 0 ? NULL : seq_node(g, dir->asm_idx, &e);
 		return r == 0 ? "" : tmp;
 	}
 	case N_CONTIGDIR: /* listed, built on lookup */
-		return gdb_seq_region_list(d->store, (uint32_t)dir->contig, i,
+		return gdb_seq_region_list(g->store, (uint32_t)dir->contig, i,
 					   tmp, tmplen) < 0
 			       ? NULL
 			       : tmp;
@@ -357,6 +369,7 @@ const char *daemon_dir_entry(gdb_daemon *d, struct node *dir, uint64_t i,
 static ssize_t read_view(gdb_daemon *d, struct node *n, uint64_t off,
 			 size_t size, char *buf)
 {
+	struct gen *g = n->gen;
 	gdb_view *view = n->permanent ? n->view : node_view(d, n);
 	gdb_cache_stream *stream;
 	struct timespec t0, t1;
@@ -369,14 +382,14 @@ static ssize_t read_view(gdb_daemon *d, struct node *n, uint64_t off,
 	stream = __atomic_load_n(&n->stream, __ATOMIC_ACQUIRE);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (stream && gdb_view_span(view, off, size, &contig, &b, &e) == 0) {
-		uint32_t bb = gdb_store_contig(d->store, contig)->block_bases;
-		gdb_cache_stream_access(d->cache, stream, contig,
+		uint32_t bb = gdb_store_contig(g->store, contig)->block_bases;
+		gdb_cache_stream_access(g->cache, stream, contig,
 					(uint32_t)(b / bb),
 					(uint32_t)((e - 1) / bb));
 	}
-	got = gdb_view_read(view, d->cache, off, size, buf);
+	got = gdb_view_read(view, g->cache, off, size, buf);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	gdb_cache_note_latency(d->cache,
+	gdb_cache_note_latency(g->cache,
 			       (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL +
 					  (t1.tv_nsec - t0.tv_nsec)));
 	return got;
@@ -386,7 +399,7 @@ static ssize_t read_view(gdb_daemon *d, struct node *n, uint64_t off,
  * They must come out the same (a generation is immutable); if not, EIO. */
 static int recompute(gdb_daemon *d, struct node *n, char **data)
 {
-	const struct nsprov *pv = &d->provs[n->prov];
+	const struct nsprov *pv = &n->gen->provs[n->prov];
 	char err[256] = "";
 	unsigned flags = 0;
 	size_t len = 0;
@@ -414,16 +427,18 @@ static ssize_t read_answer(gdb_daemon *d, struct node *n, uint64_t off,
 							   : size)
 				   : 0;
 
-	if (!gdb_cache_answer_get(d->cache, n->ans, &data)) {
+	gdb_cache *c = n->gen->cache;
+
+	if (!gdb_cache_answer_get(c, n->ans, &data)) {
 		char *fresh;
 		int rc = recompute(d, n, &fresh);
 		if (rc < 0)
 			return rc;
-		gdb_cache_answer_fill(d->cache, n->ans, fresh, &data);
+		gdb_cache_answer_fill(c, n->ans, fresh, &data);
 	}
 	if (len)
 		memcpy(buf, data + off, len);
-	gdb_cache_answer_put(d->cache, n->ans);
+	gdb_cache_answer_put(c, n->ans);
 	return (ssize_t)len;
 }
 

@@ -77,7 +77,13 @@ void daemon_fill_attr(gdb_daemon *d, struct node *n, struct stat *st)
 	st->st_ino = daemon_ino(d, n);
 	st->st_uid = d->uid;
 	st->st_gid = d->gid;
-	st->st_atim = st->st_mtim = st->st_ctim = d->mtime;
+	if (n->gen) {
+		st->st_atim = st->st_mtim = st->st_ctim = n->gen->mtime;
+	} else {
+		pthread_mutex_lock(&d->gen_lock);
+		st->st_atim = st->st_mtim = st->st_ctim = d->cur->mtime;
+		pthread_mutex_unlock(&d->gen_lock);
+	}
 	st->st_blksize = 1 << 20;
 	if (n->kind == N_INBOX) {
 		st->st_mode = S_IFDIR | 0755;
@@ -159,7 +165,9 @@ gdb_view *node_view(gdb_daemon *d, struct node *n)
 	if (v)
 		return v;
 	/* two first reads may race: one view wins, the other is freed */
-	if (gdb_seq_region(d->store, (uint32_t)n->contig, n->path, &nv) < 0)
+	(void)d;
+	if (gdb_seq_region(n->gen->store, (uint32_t)n->contig, n->path, &nv) <
+	    0)
 		return NULL;
 	if (!__atomic_compare_exchange_n(&n->view, &v, nv, 0, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE)) {
@@ -226,7 +234,8 @@ static void node_destroy(gdb_daemon *d, struct node *n)
 		*gdb_inbox_file_user(n->ibf) = NULL;
 		gdb_inbox_file_put(n->ibf);
 	}
-	gdb_cache_answer_free(d->cache, n->ans);
+	if (n->ans)
+		gdb_cache_answer_free(n->gen->cache, n->ans);
 	gdb_view_free(n->view);
 	node_detach_stream(n);
 	free(n->text);
@@ -266,15 +275,15 @@ static void destroy_all(gdb_daemon *d, struct node *list)
 	}
 }
 
-struct node *vol_find(gdb_daemon *d, uint32_t prov, const char *path,
-		      uint64_t v)
+struct node *vol_find(gdb_daemon *d, struct gen *g, uint32_t prov,
+		      const char *path, uint64_t v)
 {
 	struct node *n, *next, *found = NULL, *stale = NULL;
 
 	pthread_mutex_lock(&d->nodes_lock);
 	for (n = d->vol.vnext; n != &d->vol; n = next) {
 		next = n->vnext;
-		if (n->prov != prov || strcmp(n->path, path))
+		if (n->gen != g || n->prov != prov || strcmp(n->path, path))
 			continue;
 		if (n->vol_version == v && !found) {
 			if (n->parked) {
@@ -291,6 +300,20 @@ struct node *vol_find(gdb_daemon *d, uint32_t prov, const char *path,
 	pthread_mutex_unlock(&d->nodes_lock);
 	destroy_all(d, stale);
 	return found;
+}
+
+void vol_drop_gen(gdb_daemon *d, struct gen *g)
+{
+	struct node *n, *next, *gone = NULL;
+
+	pthread_mutex_lock(&d->nodes_lock);
+	for (n = d->vol.vnext; n != &d->vol; n = next) {
+		next = n->vnext;
+		if (n->gen == g && n->parked)
+			evict(d, n, &gone);
+	}
+	pthread_mutex_unlock(&d->nodes_lock);
+	destroy_all(d, gone);
 }
 
 void vol_add(gdb_daemon *d, struct node *n, uint64_t v)
@@ -340,7 +363,8 @@ static void forget_vol(gdb_daemon *d, struct node *n, uint64_t nlookup)
 	destroy_all(d, victims);
 }
 
-void node_forget(gdb_daemon *d, struct node *n, uint64_t nlookup)
+/* n gives back nlookup lookups; its generation, as many references. */
+static void forget_node(gdb_daemon *d, struct node *n, uint64_t nlookup)
 {
 	if (n->permanent)
 		return;
@@ -357,4 +381,12 @@ void node_forget(gdb_daemon *d, struct node *n, uint64_t nlookup)
 	}
 	if (__atomic_sub_fetch(&n->nlookup, nlookup, __ATOMIC_ACQ_REL) == 0)
 		node_free(d, n);
+}
+
+void node_forget(gdb_daemon *d, struct node *n, uint64_t nlookup)
+{
+	struct gen *g = n->gen; /* n may be freed */
+
+	forget_node(d, n, nlookup);
+	gen_put(d, g, nlookup);
 }

@@ -50,7 +50,7 @@ static void reply_entry_ref(fuse_req_t req, struct node *n, int counted)
 	ops_fill_entry(d, &e, n);
 	if (!n->permanent && !counted)
 		__atomic_add_fetch(&n->nlookup, 1, __ATOMIC_RELAXED);
-	if (fuse_reply_entry(req, &e) == -ENOENT && !n->permanent)
+	if (fuse_reply_entry(req, &e) == -ENOENT)
 		node_forget(d, n, 1); /* interrupted: undo the lookup */
 }
 
@@ -231,7 +231,7 @@ static int inbox_emit(void *arg, const char *name)
 static void readdir_ns(fuse_req_t req, struct node *dir, char *buf,
 		       size_t size, off_t off)
 {
-	const struct nsprov *pv = &D(req)->provs[dir->prov];
+	const struct nsprov *pv = &dir->gen->provs[dir->prov];
 	struct ns_fill f = {.req = req, .buf = buf, .size = size,
 			    .from = (uint64_t)off};
 	int rc = pv->p->list ? pv->p->list(pv->ctx, dir->path, ns_emit, &f)
@@ -252,6 +252,7 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 	char *buf = ops_thread_buf(d, size);
 	char tmp[GDB_SEQ_NAME_MAX];
 	size_t used = 0;
+	struct gen *g;
 
 	(void)fi;
 	if (!buf) {
@@ -271,6 +272,7 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 		fuse_reply_buf(req, buf, f.used);
 		return;
 	}
+	g = gen_of(d, dir);
 	/* Offsets: 1 = ".", 2 = "..", 3 + k = entry k. */
 	for (uint64_t i = (uint64_t)off;; i++) {
 		struct stat st;
@@ -283,7 +285,7 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 			name = i == 0 ? "." : "..";
 			st.st_mode = S_IFDIR;
 		} else {
-			name = daemon_dir_entry(d, dir, i - 2, &n, tmp,
+			name = daemon_dir_entry(d, g, dir, i - 2, &n, tmp,
 						sizeof(tmp));
 			if (!name)
 				break;
@@ -298,6 +300,7 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 			break;
 		used += need;
 	}
+	gen_put(d, g, 1);
 	fuse_reply_buf(req, buf, used);
 }
 
@@ -407,8 +410,9 @@ static void op_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
 				 "byte or has no end");
 			gdb_log(GDB_LOG_WARN, "ioctl control: %s", msg);
 		} else {
-			c.status = daemon_control(d, fuse_req_ctx(req)->uid,
-						  c.line, msg, sizeof(msg));
+			c.status = daemon_control_wait(d,
+						       fuse_req_ctx(req)->uid,
+						       c.line, msg, sizeof(msg));
 		}
 		snprintf(c.line, sizeof(c.line), "%s", msg);
 		fuse_reply_ioctl(req, 0, &c, sizeof(c));

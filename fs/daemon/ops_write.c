@@ -88,8 +88,9 @@ void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 		memcpy(line, buf + i, l);
 		line[l] = 0;
 		if (l && line[0] != '#') {
-			int rc = daemon_control(d, fuse_req_ctx(req)->uid,
-						line, msg, sizeof(msg));
+			int rc = daemon_control_wait(d,
+						     fuse_req_ctx(req)->uid,
+						     line, msg, sizeof(msg));
 			if (rc < 0) {
 				fuse_reply_err(req, -rc);
 				return;

@@ -238,8 +238,12 @@ static int serve(struct fuse_session *se, gdb_daemon *d,
 	struct fuse_loop_config *lc;
 	int rc;
 
-	if (gdb_cache_start_prefetch(d->cache) < 0)
+	if (gdb_cache_start_prefetch(d->cur->cache) < 0)
 		gdb_log(GDB_LOG_WARN, "prefetch thread did not start");
+	d->serving = 1;
+	if (live_start(d, se) < 0)
+		gdb_log(GDB_LOG_WARN, "the refresh thread did not start: new "
+			"generations are not served");
 	lc = fuse_loop_cfg_create();
 	if (!lc)
 		return -ENOMEM;
@@ -247,6 +251,7 @@ static int serve(struct fuse_session *se, gdb_daemon *d,
 							 : 16);
 	fuse_loop_cfg_set_idle_threads(lc, 4);
 	rc = fuse_session_loop_mt(se, lc);
+	live_stop(d);
 	fuse_loop_cfg_destroy(lc);
 	return rc > 0 ? 0 : rc; /* > 0: ended by a signal: a clean unmount */
 }

@@ -182,6 +182,54 @@ static void test_control(gdb_daemon *d)
 	free(got);
 }
 
+/* Live generations: drop the assembly, refresh; what was looked up before
+ * reads on in its generation, new lookups see the new one, and the old
+ * generation goes with its last forget. */
+static void test_refresh(gdb_daemon *d, const char *dir)
+{
+	gdb_daemon_entry fa, reg, e;
+	char err[512] = "", *before, *after, *st;
+	gdb_txn *t = NULL;
+
+	if (walk(d, "t/chr1.fa", &fa) != 0 ||
+	    walk(d, "t/chr1/1-1000.seq", &reg) != 0) {
+		FAIL("t/chr1.fa: not found");
+		return;
+	}
+	before = read_all(d, &fa);
+	if (gdb_daemon_refresh(d, err, sizeof(err)) != 0)
+		FAIL("a refresh without a commit: %s", err);
+	if (gdb_txn_begin(dir, &t, err, sizeof(err)) < 0 ||
+	    gdb_txn_drop(t, GDB_KIND_ASSEMBLY, "t", err, sizeof(err)) < 0 ||
+	    gdb_txn_commit(t, NULL, err, sizeof(err)) < 0) {
+		FAIL("drop: %s", err);
+		return;
+	}
+	if (gdb_daemon_refresh(d, err, sizeof(err)) != 1)
+		FAIL("refresh after a drop: %s", err);
+	if (walk(d, "t", &e) != -ENOENT)
+		FAIL("t still found after the drop");
+	after = read_all(d, &fa);
+	if (strcmp(before, after))
+		FAIL("t/chr1.fa changed under an open file");
+	free(after);
+	after = read_all(d, &reg);
+	if (memcmp(after, SEQS[0], 1000))
+		FAIL("t/chr1/1-1000.seq changed under an open file");
+	free(after);
+	free(before);
+	/* every lookup walk() made in t's generation, given back: t, t/chr1
+	 * (and t/chr1 again), the two files */
+	gdb_daemon_forget(d, fa.ino, 1);
+	gdb_daemon_forget(d, reg.ino, 1);
+	if (walk(d, ".gdb/stats.json", &e) != 0)
+		return;
+	st = read_all(d, &e);
+	if (!strstr(st, "\"generations_live\": 2"))
+		FAIL("stats.json before the last forget: '%.120s'", st);
+	free(st);
+}
+
 int main(void)
 {
 	gdb_fs_opts o = {.cache_bytes = 4u << 20, .prefetch = 1};
@@ -207,6 +255,7 @@ int main(void)
 	test_computed(d);
 	test_enomem(d);
 	test_control(d);
+	test_refresh(d, dir);
 	gdb_daemon_close(d);
 	for (int k = 0; k < NCONTIG; k++)
 		free(SEQS[k]);
