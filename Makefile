@@ -36,7 +36,7 @@ LDFLAGS ?=
 override LDFLAGS += $(SAN)
 LIBS     = $(PKG_LIBS) -lhts -lzstd -lz -lcrypto -luring -lpthread -lm
 
-MODULES ?= common simd codecs store seq cache graph variants fs fs/ns fs/daemon
+MODULES ?= common simd codecs store seq cache graph variants annotations fs fs/ns fs/daemon
 LIB_SRC := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TOOL_SRC := $(wildcard tools/*.c)
@@ -149,6 +149,7 @@ bench: deps
 	$(BENCH_ENV) $(PYTHON) bench/graph/run.py
 	$(BENCH_ENV) $(PYTHON) bench/compute/run.py
 	$(BENCH_ENV) $(PYTHON) bench/variants/run.py
+	$(BENCH_ENV) $(PYTHON) bench/annotations/run.py
 
 # make bench-scale SIZE=100e9: a store from a generated FASTA of SIZE bases
 bench-scale: deps

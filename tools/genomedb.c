@@ -115,6 +115,10 @@ static const struct cmd {
 	 "vcf STORE --set NAME --reference ASM FILE [--panel PANEL] "
 	 "[--allow-ref-mismatch] [--replace]",
 	 "add a variant set (VCF, VCF.gz, BCF; htslib reads it)"},
+	{"import", NULL,
+	 "annotations STORE --set NAME --reference ASM FILE.gff3|.gtf|.bed[.gz] "
+	 "[--rename FILE] [--skip-unknown] [--allow-orphans] [--replace]",
+	 "add genome annotations (for /annotations)"},
 	{"info", cmd_info, "STORE [--json]",
 	 "assemblies, contigs, sizes, damage, provenance"},
 	{"export", cmd_export, "fasta STORE ASM [REGION...] [--width N]",

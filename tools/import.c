@@ -17,6 +17,8 @@ static const struct import_type {
 	 "a network (SIF, STRING, BioGRID, KGML, SBML, GMT, TSV)"},
 	{"motifs", cmd_import_motifs, "a motif set (JASPAR, MEME)"},
 	{"vcf", cmd_import_vcf, "a variant set (VCF, VCF.gz, BCF; htslib)"},
+	{"annotations", cmd_import_annotations,
+	 "an annotation set (GFF3, GTF, BED)"},
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))

@@ -93,6 +93,7 @@ int cmd_import_graph(int argc, char **argv);
 int cmd_import_motifs(int argc, char **argv);
 int cmd_import_vcf(int argc, char **argv);
 int cmd_export_vcf(int argc, char **argv);
+int cmd_import_annotations(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_verify(int argc, char **argv);

@@ -14,9 +14,9 @@
  *                contigs' files, region directories, region files
  *                (seq_ns.c)
  *   inboxes      the writable directories of computed namespaces (inbox.c)
- *   providers    computed top-level trees, /graph, /compute and /variants
- *                (graph_ns.c, compute_ns.c, variants_ns.c), registered in
- *                ns_registry.c
+ *   providers    computed top-level trees, /graph, /compute, /variants and
+ *                /annotations (graph_ns.c, compute_ns.c, variants_ns.c,
+ *                annotations_ns.c), registered in ns_registry.c
  *
  * A provider resolves a path below its top-level directory to either a
  * directory or a file whose whole content it computes at once. Paths given
@@ -441,6 +441,9 @@ const gdb_ns_provider *gdb_graph_ns_create(const gdb_store *s, gdb_cache *c,
 					   gdb_inbox *inbox, void **ctx);
 const gdb_ns_provider *gdb_variants_ns_create(const gdb_store *s, gdb_cache *c,
 					      gdb_inbox *inbox, void **ctx);
+const gdb_ns_provider *gdb_annotations_ns_create(const gdb_store *s,
+						 gdb_cache *c, gdb_inbox *inbox,
+						 void **ctx);
 
 /* The providers the daemon mounts, NULL-terminated (fs/ns/ns_registry.c). */
 extern const gdb_ns_create_fn gdb_ns_creators[];

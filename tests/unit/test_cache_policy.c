@@ -17,32 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define UNIT_SEED 0x9e3779b97f4a7c15ULL
+#include "tests/unit/unit.h"
+
 #include "cache/cache.h"
 #include "cache/cache_int.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			failures++;                                            \
-			fprintf(stderr, "%s:%d: %s: ", __FILE__, __LINE__,     \
-				#cond);                                        \
-			fprintf(stderr, __VA_ARGS__);                          \
-			fputc('\n', stderr);                                   \
-		}                                                              \
-	} while (0)
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-
-static uint64_t rnd(void)
-{
-	/* xorshift64*: deterministic, no libc state */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
-}
 
 static size_t rndn(size_t n)
 {

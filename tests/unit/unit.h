@@ -45,6 +45,32 @@ static inline void unit_fail(const char *file, int line, const char *fmt, ...)
 }
 #define FAIL(...) unit_fail(__FILE__, __LINE__, __VA_ARGS__)
 
+/* CHECK(cond, fmt, ...): a failure naming the condition and a message. */
+#define CHECK(cond, ...)                                                       \
+	do {                                                                   \
+		if (!(cond))                                                   \
+			unit_check_fail(__FILE__, __LINE__, #cond,             \
+					__VA_ARGS__);                          \
+	} while (0)
+
+static inline void unit_check_fail(const char *file, int line,
+				   const char *cond, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static inline void unit_check_fail(const char *file, int line,
+				   const char *cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (++failures > MAX_REPORTS)
+		return;
+	fprintf(stderr, "%s:%d: %s: ", file, line, cond);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 /* xorshift64*: deterministic, so a failure reproduces. */
 static inline uint64_t rnd(void)
 {
