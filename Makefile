@@ -4,7 +4,8 @@
 #   make test       build, then unit binaries, fuzz corpora, pytest (real FUSE mounts)
 #   make pytest     the pytest suite alone (it runs the unit binaries too)
 #   make install    PREFIX=/usr/local, DESTDIR honoured: binary, libraries,
-#                   public headers (include/genomedb/), man page
+#                   public headers (include/genomedb/), man page, pkg-config,
+#                   Python package, /sbin/mount.genomedb; make uninstall
 #   make asan       same tests with AddressSanitizer + UBSan in build/asan/
 #   make deps       apt-get install what is missing (Debian 12)
 #   make demo       import the bundled real genomes, mount under ./mnt, show it
@@ -36,7 +37,7 @@ LDFLAGS ?=
 override LDFLAGS += $(SAN)
 LIBS     = $(PKG_LIBS) -lhts -lzstd -lz -lcrypto -luring -lpthread -lm
 
-MODULES ?= common simd codecs store seq cache graph variants annotations fs fs/ns fs/daemon
+MODULES ?= common simd codecs store seq cache graph variants annotations fs fs/ns fs/daemon api
 LIB_SRC := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TOOL_SRC := $(wildcard tools/*.c)
@@ -47,7 +48,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%)
 HEADERS  := $(wildcard */*.h */*/*.h) $(wildcard tests/unit/*.h)
 
-.PHONY: all test unit pytest install asan deps demo demo-stop bench bench-scale fuzz format format-check clean
+.PHONY: all test unit pytest install uninstall asan deps demo demo-stop bench bench-scale fuzz format format-check clean
 
 all: $(BUILD)/genomedb $(BUILD)/libgenomedb.so $(UNIT_BIN) $(FUZZ_BIN)
 
@@ -103,6 +104,16 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 PUBLIC_HEADERS := $(filter-out %_int.h,$(foreach m,$(MODULES),$(wildcard $(m)/*.h)))
 
+# Python package, pkg-config file and mount(8) helper (issue 13): mount
+# looks for /sbin/mount.<type>, so SBINDIR is /sbin whatever PREFIX is.
+SBINDIR ?= /sbin
+PYDIR   ?= $(PREFIX)/lib/python3/dist-packages
+GDB_VERSION = $(shell sed -n 's/^\#define GENOMEDB_VERSION "\(.*\)"/\1/p' tools/genomedb.c)
+INSTALLED = bin/genomedb lib/libgenomedb.so lib/libgenomedb.a \
+	lib/pkgconfig/genomedb.pc share/man/man1/genomedb.1 \
+	share/doc/genomedb/examples/mnt-gdb.mount \
+	$(PUBLIC_HEADERS:%=include/genomedb/%)
+
 install: $(BUILD)/genomedb $(BUILD)/libgenomedb.so $(BUILD)/libgenomedb.a
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
 		$(DESTDIR)$(PREFIX)/share/man/man1
@@ -112,6 +123,19 @@ install: $(BUILD)/genomedb $(BUILD)/libgenomedb.so $(BUILD)/libgenomedb.a
 	@set -e; for h in $(PUBLIC_HEADERS); do \
 		install -D -m 644 $$h $(DESTDIR)$(PREFIX)/include/genomedb/$$h; done
 	install -m 644 docs/genomedb.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(SBINDIR) \
+		$(DESTDIR)$(PYDIR)/genomedb $(DESTDIR)$(PREFIX)/share/doc/genomedb/examples
+	sed 's|@PREFIX@|$(PREFIX)|; s|@VERSION@|$(GDB_VERSION)|' tools/mount/genomedb.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/genomedb.pc
+	sed 's|@BINDIR@|$(PREFIX)/bin|' tools/mount/mount.genomedb > $(DESTDIR)$(SBINDIR)/mount.genomedb
+	chmod 755 $(DESTDIR)$(SBINDIR)/mount.genomedb
+	install -m 644 python/genomedb/*.py $(DESTDIR)$(PYDIR)/genomedb/
+	install -m 644 tools/mount/mnt-gdb.mount $(DESTDIR)$(PREFIX)/share/doc/genomedb/examples/
+
+uninstall:
+	rm -f $(INSTALLED:%=$(DESTDIR)$(PREFIX)/%) $(DESTDIR)$(SBINDIR)/mount.genomedb
+	rm -rf $(DESTDIR)$(PYDIR)/genomedb $(DESTDIR)$(PREFIX)/include/genomedb \
+		$(DESTDIR)$(PREFIX)/share/doc/genomedb
 
 # The ctypes tests load the sanitized libgenomedb.so into Python, which
 # needs the sanitizer runtimes preloaded (and Python's own leaks ignored);
@@ -150,6 +174,7 @@ bench: deps
 	$(BENCH_ENV) $(PYTHON) bench/compute/run.py
 	$(BENCH_ENV) $(PYTHON) bench/variants/run.py
 	$(BENCH_ENV) $(PYTHON) bench/annotations/run.py
+	$(BENCH_ENV) $(PYTHON) bench/python/run.py
 
 # make bench-scale SIZE=100e9: a store from a generated FASTA of SIZE bases
 bench-scale: deps

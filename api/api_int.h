@@ -1,0 +1,30 @@
+/*
+ * api/api_int.h - what api/api.c and api/frame.c share: the handle and the
+ * checked read every answer goes through.
+ */
+#ifndef GDB_API_INT_H
+#define GDB_API_INT_H
+
+#include "api/genomedb.h"
+#include "cache/cache.h"
+#include "graph/graph.h"
+#include "store/store.h"
+
+struct gdb_api {
+	gdb_store *store;
+	gdb_cache *cache;
+	gdb_graph *graph;	/* opened on the first network query */
+	char *params;		/* the last filter's text (types borrow it) */
+};
+
+/* The assembly's i-th contig, or NULL when either index is out of range. */
+const gdb_contig *gdb_api_contig_at(const gdb_api *h, uint32_t asm_index,
+				    uint32_t i);
+/* -ERANGE with a message unless 0 <= beg <= end <= length. */
+int gdb_api_range_check(const gdb_contig *c, int64_t beg, int64_t end,
+			char *err, size_t errlen);
+/* Bases [beg, end) (checked range) into dst as form; damage named in err. */
+int gdb_api_read(gdb_api *h, const gdb_contig *c, int64_t beg, int64_t end,
+		 int form, void *dst, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,251 @@
+/*
+ * api/genomedb.h - a small, stable C entry point over a store snapshot,
+ * for language bindings (the Python package python/genomedb/ loads it with
+ * ctypes) and for programs that want answers without a mount.
+ *
+ * Only plain C types cross this interface: names are NUL-terminated
+ * strings, coordinates int64_t, answers either caller buffers or malloc'd
+ * buffers handed back with gdb_api_free(). Every call that can fail
+ * returns 0 (or a count) and a negative code with a one-line message in
+ * err: -ENOENT for an unknown assembly, contig, gene, network or set;
+ * GDB_EFORMAT or -ERANGE for a bad range or argument; GDB_ECHECKSUM /
+ * GDB_ECORRUPT / -EIO for damage (the message names the place). Nothing
+ * here prints.
+ *
+ * Coordinates: beg, end are 0-based half-open, as everywhere in the C
+ * library; bindings convert from the paths' 1-based inclusive form.
+ *
+ * The handle is one generation of the store (snapshot isolation): imports
+ * committed after gdb_api_open() are not seen by it, and the files it maps
+ * stay until gdb_api_close(). Its answers are copies: nothing a caller
+ * holds points into the mapping, so nothing dangles after close.
+ *
+ * Threading: one handle per thread (its block cache is shared safely, but
+ * the lazily opened graph reader is not guarded).
+ */
+#ifndef GDB_API_H
+#define GDB_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/gdb.h"
+
+typedef struct gdb_api gdb_api;
+
+/*
+ * gdb_api_open - open the store's current generation read-only.
+ * @param cache_bytes  budget of decoded blocks (0: 256 MiB)
+ * @return 0; -ENOENT (no store), GDB_ECORRUPT, GDB_ECHECKSUM, -ENOMEM
+ */
+GDB_MUST_CHECK int gdb_api_open(const char *path, uint64_t cache_bytes,
+				gdb_api **out, char *err, size_t errlen);
+/* Unmap and free; NULL does nothing. */
+void gdb_api_close(gdb_api *h);
+/* Free a buffer an answer returned (NULL does nothing). */
+void gdb_api_free(void *p);
+
+uint64_t gdb_api_generation(const gdb_api *h);
+uint32_t gdb_api_nassemblies(const gdb_api *h);
+/* Borrowed, valid until close; NULL past the end. */
+const char *gdb_api_assembly_name(const gdb_api *h, uint32_t i);
+/* @return the assembly index, or -ENOENT (message in err). */
+int gdb_api_assembly_find(const gdb_api *h, const char *name, char *err,
+			  size_t errlen);
+
+/* Contigs of an assembly, in FASTA order: index 0 .. n-1. */
+uint32_t gdb_api_ncontigs(const gdb_api *h, uint32_t asm_index);
+const char *gdb_api_contig_name(const gdb_api *h, uint32_t asm_index,
+				uint32_t i);
+const char *gdb_api_contig_desc(const gdb_api *h, uint32_t asm_index,
+				uint32_t i);
+int64_t gdb_api_contig_length(const gdb_api *h, uint32_t asm_index,
+			      uint32_t i);
+/* @return the contig's index in the assembly, or -ENOENT. */
+int gdb_api_contig_find(const gdb_api *h, uint32_t asm_index,
+			const char *name, char *err, size_t errlen);
+
+/* Output forms of the sequence calls. */
+enum gdb_api_seq {
+	GDB_API_BASES = 0,	/* bases as stored (case, IUPAC kept) */
+	GDB_API_U8 = 1,		/* .u8 codes: A0 C1 G2 T3 N4 ... */
+};
+
+/*
+ * gdb_api_fetch - bases [beg, end) of one contig into dst (end - beg
+ * bytes, no NUL).
+ * @return 0; -ENOENT, -ERANGE (beg < 0, end < beg or end past the
+ *         contig: message gives the length), a damage code.
+ */
+GDB_MUST_CHECK int gdb_api_fetch(gdb_api *h, uint32_t asm_index,
+				 uint32_t contig, int64_t beg, int64_t end,
+				 int form, void *dst, char *err,
+				 size_t errlen);
+
+/* ---- one call per data frame: n intervals of one assembly ---- */
+
+/*
+ * An interval batch: contig[i] indexes the assembly's contigs, [beg[i],
+ * end[i]) 0-based half-open. Every interval is checked first (-ENOENT for
+ * a contig out of range, -ERANGE naming the row for a bad range).
+ */
+typedef struct gdb_api_batch {
+	size_t n;
+	const int32_t *contig;
+	const int64_t *beg;
+	const int64_t *end;
+} gdb_api_batch;
+
+/*
+ * gdb_api_fetch_many - the bases of every interval, concatenated into dst;
+ * with sep >= 0 each interval is followed by the byte sep (a binding splits
+ * the whole at once: Python's str.split makes every str in C). off (n + 1
+ * entries) receives each interval's start in dst, off[n] the bytes written:
+ * gdb_api_batch_bases() + (sep >= 0 ? n : 0). Blocks come from the handle's
+ * cache, each decoded once while it stays there.
+ */
+GDB_MUST_CHECK int gdb_api_fetch_many(gdb_api *h, uint32_t asm_index,
+				      const gdb_api_batch *b, int form,
+				      int sep, char *dst, int64_t *off,
+				      char *err, size_t errlen);
+/* Total bytes gdb_api_fetch_many needs, or -ERANGE / -ENOENT. */
+int64_t gdb_api_batch_bases(const gdb_api *h, uint32_t asm_index,
+			    const gdb_api_batch *b, char *err, size_t errlen);
+
+/* GC fraction of each interval as Biopython's gc_fraction (simd kernel). */
+GDB_MUST_CHECK int gdb_api_gc_many(gdb_api *h, uint32_t asm_index,
+				   const gdb_api_batch *b, double *gc,
+				   char *err, size_t errlen);
+
+/*
+ * gdb_api_motif_many - matches of an IUPAC pattern in each interval, both
+ * strands, overlapping matches included, counted as the lines of
+ * /compute/motif/.../<IUPAC>.bed over that region (a palindrome counts
+ * twice per site). -EINVAL for a bad pattern.
+ */
+GDB_MUST_CHECK int gdb_api_motif_many(gdb_api *h, uint32_t asm_index,
+				      const gdb_api_batch *b,
+				      const char *pattern, int64_t *count,
+				      char *err, size_t errlen);
+
+/* ---- interval algebra (no store needed) ---- */
+
+/*
+ * Two interval sets by chromosome code (any int32 the caller assigns, the
+ * same code for the same chromosome in both) and 0-based half-open
+ * coordinates. Intervals overlap when they share at least one base: touching
+ * intervals ([0,10) and [10,20)) do not, as bioframe and pyranges count.
+ */
+
+/*
+ * gdb_api_overlap - every overlapping pair (a row, b row), ordered by a
+ * row, then by b's start, then b row.
+ * @param ia,ib  out: malloc'd arrays of *npairs rows (gdb_api_free)
+ * @return 0, -ERANGE (an interval with end < beg: err names the row), -ENOMEM
+ */
+GDB_MUST_CHECK int gdb_api_overlap(const gdb_api_batch *a,
+				   const gdb_api_batch *b, int64_t **ia,
+				   int64_t **ib, int64_t *npairs, char *err,
+				   size_t errlen);
+
+/* How many rows of b overlap each row of a (count[a.n]). */
+GDB_MUST_CHECK int gdb_api_count_overlaps(const gdb_api_batch *a,
+					  const gdb_api_batch *b,
+					  int64_t *count, char *err,
+					  size_t errlen);
+
+/*
+ * gdb_api_nearest - for each row of a, the nearest row of b on the same
+ * chromosome: an overlapping one if any (distance 0), else the one with
+ * the smallest gap (bases strictly between them; touching is 0, as
+ * bioframe.closest). Ties go to the upstream (left) one. idx -1 and
+ * distance -1 where b has nothing on that chromosome.
+ */
+GDB_MUST_CHECK int gdb_api_nearest(const gdb_api_batch *a,
+				   const gdb_api_batch *b, int64_t *idx,
+				   int64_t *distance, char *err,
+				   size_t errlen);
+
+/* ---- networks ---- */
+
+enum gdb_api_graph_query {
+	GDB_API_NEIGHBORS = 0,	/* node1's neighbours */
+	GDB_API_KHOP = 1,	/* node1's k-hop neighbourhood */
+	GDB_API_SHORTEST = 2,	/* node1 -> node2, weighted */
+};
+
+/*
+ * gdb_api_graph - one network query, rendered as the mount renders it.
+ * @param network  a network name, or NULL / "" for all networks
+ * @param params   the filter of a path's @ part ("min-conf=0.7"), or NULL
+ * @param fmt      0 JSON, 1 TSV, 2 Cytoscape.js, 3 GraphML (graph/graph.h)
+ * @param out,len  out: malloc'd answer (gdb_api_free)
+ * @return 0; -ENOENT (no networks, unknown network or node: err names it),
+ *         GDB_EFORMAT (bad params), -EINVAL (format not offered), -EFBIG
+ */
+GDB_MUST_CHECK int gdb_api_graph(gdb_api *h, const char *network, int query,
+				 const char *node1, const char *node2,
+				 unsigned k, const char *params, int fmt,
+				 char **out, size_t *len, char *err,
+				 size_t errlen);
+
+/* ---- variant sets ---- */
+
+/* Names of the variant sets (borrowed). */
+uint32_t gdb_api_nvsets(const gdb_api *h);
+const char *gdb_api_vset_name(const gdb_api *h, uint32_t i);
+
+/*
+ * gdb_api_variants - a variant answer over contig (by name) [beg, end).
+ * @param what     0 .vcf, 3 .sites.tsv, 4 .gt.npy (variants/variants.h
+ *                 enum gdb_vfmt); 100 + enum gdb_vgroup_by for
+ *                 af.tsv grouped that way
+ * @param samples  a sample subset "NA1,NA2", or NULL for all
+ * @return 0; -ENOENT (set, contig or sample), -EINVAL (no such grouping),
+ *         -EFBIG (over 1 GiB), damage codes
+ */
+#define GDB_API_AF 100
+GDB_MUST_CHECK int gdb_api_variants(gdb_api *h, const char *set,
+				    const char *contig, int64_t beg,
+				    int64_t end, int what, const char *samples,
+				    char **out, size_t *len, char *err,
+				    size_t errlen);
+
+/* ---- annotation sets (annotations/annotations.h) ---- */
+
+/*
+ * gdb_api_annot_slots - the set's contig slot of each name (-1 where the
+ * set has no feature on it): a binding maps a frame's unique chromosome
+ * names once, then passes slots as a batch's contig codes.
+ * @return 0; -ENOENT (no such set, message in err); damage codes
+ */
+GDB_MUST_CHECK int gdb_api_annot_slots(gdb_api *h, const char *set, size_t n,
+				       const char *const *names, int32_t *slot,
+				       char *err, size_t errlen);
+
+/*
+ * gdb_api_annot_overlap - every (row, feature) pair of a batch (contig =
+ * slot, negative: none) with the set's features, by row then feature
+ * start, through the set's interval index; feature fields of each pair:
+ * slot, 0-based half-open [beg, end), strand, and the types '\n'-joined in
+ * one malloc'd buffer. All outputs malloc'd (gdb_api_free).
+ */
+typedef struct gdb_api_annot_pairs {
+	int64_t n;
+	int64_t *row, *feature, *beg, *end;
+	int32_t *slot;
+	char *strand;
+	char *types;		/* n types, each followed by '\n' */
+	size_t types_len;
+} gdb_api_annot_pairs;
+GDB_MUST_CHECK int gdb_api_annot_overlap(gdb_api *h, const char *set,
+					 const gdb_api_batch *b,
+					 gdb_api_annot_pairs *out, char *err,
+					 size_t errlen);
+/* Free the arrays of a gdb_api_annot_pairs and zero it. */
+void gdb_api_annot_pairs_free(gdb_api_annot_pairs *p);
+/* The name of a set's contig slot (copied into buf). @return 0, -ENOENT. */
+int gdb_api_annot_contig(gdb_api *h, const char *set, int32_t slot, char *buf,
+			 size_t buflen);
+
+#endif

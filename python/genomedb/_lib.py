@@ -1,0 +1,149 @@
+"""Loading libgenomedb.so and calling it: argument types, error mapping.
+
+The library is found, in order, at $GENOMEDB_LIB, in $GENOMEDB_BUILD (the
+build directory the tests use), in the build/ directory of the checkout
+this package sits in, beside the installed package (PREFIX/lib), and by
+the dynamic linker's search (ctypes.util.find_library).
+"""
+import ctypes
+import ctypes.util
+import errno
+import os
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+# GenomeDB's own result codes (common/gdb.h)
+GDB_ECORRUPT, GDB_ECHECKSUM, GDB_EVERSION, GDB_EFORMAT, GDB_ELOCKED = (
+    -30001, -30002, -30003, -30004, -30005)
+ERRLEN = 1024
+
+
+def _candidates():
+    env = os.environ.get("GENOMEDB_LIB")
+    if env:
+        return [env]
+    out = []
+    build = os.environ.get("GENOMEDB_BUILD")
+    if build:
+        out.append(os.path.join(build, "libgenomedb.so"))
+    out.append(os.path.join(_HERE, "..", "..", "build", "libgenomedb.so"))
+    # PREFIX/lib/python3/dist-packages/genomedb -> PREFIX/lib
+    out.append(os.path.join(_HERE, "..", "..", "..", "libgenomedb.so"))
+    found = ctypes.util.find_library("genomedb")
+    if found:
+        out.append(found)
+    return out
+
+
+def _load():
+    tried = []
+    for path in _candidates():
+        if os.sep in path and not os.path.exists(path):
+            tried.append(path)
+            continue
+        return ctypes.CDLL(os.path.abspath(path) if os.sep in path else path)
+    raise ImportError("libgenomedb.so not found (run make, or set GENOMEDB_LIB); tried "
+                      + ", ".join(tried))
+
+
+lib = _load()
+
+c_p = ctypes.c_void_p
+c_s = ctypes.c_char_p
+i64 = ctypes.c_int64
+u32 = ctypes.c_uint32
+i64p = ctypes.POINTER(ctypes.c_int64)
+sz = ctypes.c_size_t
+
+
+class AnnotPairs(ctypes.Structure):
+    """gdb_api_annot_pairs: (row, feature) pairs and the features' fields."""
+    _fields_ = [("n", i64), ("row", c_p), ("feature", c_p), ("beg", c_p), ("end", c_p),
+                ("slot", c_p), ("strand", c_p), ("types", c_p), ("types_len", sz)]
+
+
+class Batch(ctypes.Structure):
+    """gdb_api_batch: n intervals (contig code, 0-based half-open)."""
+    _fields_ = [("n", sz), ("contig", c_p), ("beg", c_p), ("end", c_p)]
+
+
+_SIGS = {
+    "gdb_api_open": (ctypes.c_int, [c_s, ctypes.c_uint64, ctypes.POINTER(c_p), c_s, sz]),
+    "gdb_api_close": (None, [c_p]),
+    "gdb_api_free": (None, [c_p]),
+    "gdb_api_generation": (ctypes.c_uint64, [c_p]),
+    "gdb_api_nassemblies": (u32, [c_p]),
+    "gdb_api_assembly_name": (c_s, [c_p, u32]),
+    "gdb_api_assembly_find": (ctypes.c_int, [c_p, c_s, c_s, sz]),
+    "gdb_api_ncontigs": (u32, [c_p, u32]),
+    "gdb_api_contig_name": (c_s, [c_p, u32, u32]),
+    "gdb_api_contig_desc": (c_s, [c_p, u32, u32]),
+    "gdb_api_contig_length": (i64, [c_p, u32, u32]),
+    "gdb_api_contig_find": (ctypes.c_int, [c_p, u32, c_s, c_s, sz]),
+    "gdb_api_fetch": (ctypes.c_int, [c_p, u32, u32, i64, i64, ctypes.c_int, c_p, c_s, sz]),
+    "gdb_api_batch_bases": (i64, [c_p, u32, ctypes.POINTER(Batch), c_s, sz]),
+    "gdb_api_fetch_many": (ctypes.c_int, [c_p, u32, ctypes.POINTER(Batch), ctypes.c_int,
+                                          ctypes.c_int, c_p, c_p, c_s, sz]),
+    "gdb_api_gc_many": (ctypes.c_int, [c_p, u32, ctypes.POINTER(Batch), c_p, c_s, sz]),
+    "gdb_api_motif_many": (ctypes.c_int, [c_p, u32, ctypes.POINTER(Batch), c_s, c_p, c_s, sz]),
+    "gdb_api_overlap": (ctypes.c_int, [ctypes.POINTER(Batch), ctypes.POINTER(Batch),
+                                       ctypes.POINTER(i64p), ctypes.POINTER(i64p),
+                                       ctypes.POINTER(i64), c_s, sz]),
+    "gdb_api_count_overlaps": (ctypes.c_int, [ctypes.POINTER(Batch), ctypes.POINTER(Batch),
+                                              c_p, c_s, sz]),
+    "gdb_api_nearest": (ctypes.c_int, [ctypes.POINTER(Batch), ctypes.POINTER(Batch),
+                                       c_p, c_p, c_s, sz]),
+    "gdb_api_graph": (ctypes.c_int, [c_p, c_s, ctypes.c_int, c_s, c_s, ctypes.c_uint, c_s,
+                                     ctypes.c_int, ctypes.POINTER(c_p), ctypes.POINTER(sz),
+                                     c_s, sz]),
+    "gdb_api_nvsets": (u32, [c_p]),
+    "gdb_api_vset_name": (c_s, [c_p, u32]),
+    "gdb_api_variants": (ctypes.c_int, [c_p, c_s, c_s, i64, i64, ctypes.c_int, c_s,
+                                        ctypes.POINTER(c_p), ctypes.POINTER(sz), c_s, sz]),
+    "gdb_api_annot_slots": (ctypes.c_int, [c_p, c_s, sz, ctypes.POINTER(c_s), c_p, c_s, sz]),
+    "gdb_api_annot_overlap": (ctypes.c_int, [c_p, c_s, ctypes.POINTER(Batch),
+                                             ctypes.POINTER(AnnotPairs), c_s, sz]),
+    "gdb_api_annot_pairs_free": (None, [ctypes.POINTER(AnnotPairs)]),
+    "gdb_strerror": (c_s, [ctypes.c_int]),
+}
+for _name, (_res, _args) in _SIGS.items():
+    _f = getattr(lib, _name)
+    _f.restype = _res
+    _f.argtypes = _args
+
+
+def errbuf():
+    return ctypes.create_string_buffer(ERRLEN)
+
+
+def error(rc, err):
+    """The Python exception for a negative result and its C message."""
+    msg = err.value.decode("utf-8", "replace") if err is not None else ""
+    if not msg:
+        msg = lib.gdb_strerror(rc).decode()
+    if rc == -errno.ENOENT:
+        return KeyError(msg)
+    if rc in (GDB_EFORMAT, -errno.ERANGE, -errno.EINVAL):
+        return ValueError(msg)
+    if rc in (GDB_ECORRUPT, GDB_ECHECKSUM, GDB_EVERSION):
+        return OSError(errno.EIO, msg)
+    if -rc < 4096:
+        return OSError(-rc, msg)
+    return OSError(errno.EIO, msg)
+
+
+def check(rc, err):
+    if rc < 0:
+        raise error(rc, err)
+    return rc
+
+
+def call_buffer(fn, *args):
+    """Call fn(*args, &out, &len, err, ERRLEN); return the answer's bytes
+    (copied, the C buffer freed)."""
+    out, n, err = c_p(), sz(), errbuf()
+    check(fn(*args, ctypes.byref(out), ctypes.byref(n), err, ERRLEN), err)
+    try:
+        return ctypes.string_at(out.value, n.value) if n.value else b""
+    finally:
+        lib.gdb_api_free(out)

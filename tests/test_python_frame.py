@@ -1,0 +1,178 @@
+"""df.genomedb: the pandas accessor against pyfaidx, Biopython, the mount's
+/compute/motif files, bioframe and pyranges, on Arabidopsis (1%) and its
+GFF. Touching intervals ([1,10] and [11,20]) do not overlap; their nearest
+distance is 0, as bioframe.closest."""
+import os
+import random
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import gdbutil as U
+import python_util as P
+
+import genomedb  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def pystore(tmp_path_factory):
+    return P.build_store(tmp_path_factory.mktemp("pyf"), full=False)
+
+
+@pytest.fixture(scope="module")
+def athal(pystore):
+    s = genomedb.open(pystore)
+    yield s["athal"]
+    s.close()
+
+
+def random_frame(contigs, n, seed, lo=1, hi=2000):
+    """n intervals of lo-hi bases (1-based inclusive) on contigs {name: length}."""
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(n):
+        c = rng.choice(list(contigs))
+        length = min(rng.randint(lo, hi), contigs[c])
+        b = rng.randint(1, contigs[c] - length + 1)
+        rows.append((c, b, b + length - 1))
+    return pd.DataFrame(rows, columns=["chrom", "start", "end"])
+
+
+@pytest.fixture(scope="module")
+def frames(athal):
+    q = random_frame(athal.contigs, 3000, 7)
+    q.index = q.index * 3 + 5          # a non-default index is kept
+    return q, P.gff_features()
+
+
+def test_sequences_gc_as_pyfaidx_and_biopython(athal, frames, tmp_path):
+    import pyfaidx
+    from Bio.SeqUtils import gc_fraction
+    q = frames[0]
+    fx = pyfaidx.Fasta(P.plain_copy(P.ATHAL, tmp_path), sequence_always_upper=False)
+    seqs = q.genomedb.sequences(athal)
+    assert list(seqs.index) == list(q.index)
+    want = [fx[c][b - 1:e].seq for c, b, e in q[["chrom", "start", "end"]].itertuples(index=False)]
+    assert seqs.tolist() == want
+    gc = q.genomedb.gc(athal)
+    assert np.allclose(gc.to_numpy(), [gc_fraction(x) for x in want], rtol=0, atol=1e-12)
+    bed = q.rename(columns={"start": "start0"}).assign(start0=q["start"] - 1)
+    assert bed.genomedb.sequences(athal).tolist() == want
+
+
+def _count_motif(seq, motif):
+    """Overlapping matches on both strands over A/C/G/T only (case
+    ignored), a palindrome counted on each strand."""
+    s = seq.upper()
+    rc = motif.translate(str.maketrans("ACGT", "TGCA"))[::-1]
+    return sum(len(re.findall(f"(?={m})", s)) for m in (motif, rc))
+
+
+def test_motif_counts_as_the_mount_and_regex(athal, frames, pystore, tmp_path):
+    q = frames[0]
+    seqs = q.genomedb.sequences(athal)
+    for motif in ("GAATTC", "TATAAA", "CACGTG"):
+        got = q.genomedb.motif_counts(athal, motif)
+        assert got.tolist() == [_count_motif(x, motif) for x in seqs]
+    assert got.sum() > 0
+    U.require_fuse()
+    few = q.iloc[:5]
+    counts = few.genomedb.motif_counts(athal, "TATAAA").tolist()
+    with U.mounted(pystore, tmp_path) as m:
+        for (c, b, e), k in zip(few[["chrom", "start", "end"]].itertuples(index=False), counts):
+            bed = os.path.join(m.path, "compute", "motif", "athal", c, f"{b}-{e}", "TATAAA.bed")
+            assert len(U.read_file(bed).splitlines()) == k
+    with pytest.raises(ValueError, match="not an IUPAC pattern"):
+        q.genomedb.motif_counts(athal, "GA-TC")
+
+
+def _bf(df):
+    return pd.DataFrame({"chrom": df["chrom"].to_numpy(), "start": df["start"].to_numpy() - 1,
+                         "end": df["end"].to_numpy()})
+
+
+def test_overlap_as_bioframe_and_pyranges(frames):
+    import bioframe
+    import pyranges
+    q, f = frames
+    ia, ib = q.genomedb.overlap_index(f)
+    mine = set(zip(ia.tolist(), ib.tolist()))
+    bf = bioframe.overlap(_bf(q).reset_index(drop=True), _bf(f), how="inner", return_index=True)
+    assert mine == set(zip(bf["index"].tolist(), bf["index_"].tolist()))
+    pa = pyranges.PyRanges(pd.DataFrame({"Chromosome": q["chrom"].to_numpy(),
+                                         "Start": q["start"].to_numpy() - 1,
+                                         "End": q["end"].to_numpy(), "i": np.arange(len(q))}))
+    pb = pyranges.PyRanges(pd.DataFrame({"Chromosome": f["chrom"], "Start": f["start"] - 1,
+                                         "End": f["end"], "j": np.arange(len(f))}))
+    j = pa.join(pb).df
+    assert mine == set(zip(j["i"].tolist(), j["j"].tolist()))
+    assert len(mine) == len(ia) > 1000
+    # ordered by left row, then the right interval's start
+    key = np.lexsort((f["start"].to_numpy()[ib], ia))
+    assert np.array_equal(key, np.arange(len(ia)))
+    joined = q.genomedb.overlap(f)
+    assert len(joined) == len(ia)
+    assert (joined["start"] <= joined["end_other"]).all() and (joined["start_other"] <= joined["end"]).all()
+    cnt = q.genomedb.count_overlaps(f)
+    want = bioframe.count_overlaps(_bf(q).reset_index(drop=True), _bf(f))["count"]
+    assert cnt.tolist() == want.tolist() == np.bincount(ia, minlength=len(q)).tolist()
+
+
+def test_touching_intervals_do_not_overlap():
+    a = pd.DataFrame({"chrom": ["c"] * 3, "start": [1, 11, 30], "end": [10, 20, 30]})
+    b = pd.DataFrame({"chrom": ["c"] * 2, "start": [10, 21], "end": [10, 25]})
+    ia, ib = a.genomedb.overlap_index(b)
+    assert list(zip(ia, ib)) == [(0, 0)]
+    n = a.genomedb.nearest(b)
+    assert n["distance"].tolist() == [0, 0, 4]
+    with pytest.raises(ValueError, match="bad interval"):
+        pd.DataFrame({"chrom": ["c"], "start": [5], "end": [3]}).genomedb.overlap_index(b)
+
+
+def test_nearest_as_bioframe(frames):
+    import bioframe
+    q, f = frames
+    f = f[f["chrom"] != "ChrC"].reset_index(drop=True)   # rows with no partner
+    n = q.genomedb.nearest(f)
+    assert list(n.index) == list(range(len(q)))
+    bf = bioframe.closest(_bf(q).reset_index(drop=True), _bf(f), return_index=True)
+    bf = bf.sort_values("index").reset_index(drop=True)
+    has = q["chrom"].isin(set(f["chrom"])).to_numpy()
+    assert n["distance"][~has].isna().all() and n["distance"][has].notna().all()
+    assert n["distance"][has].astype(int).tolist() == bf["distance"][has].astype(int).tolist()
+    assert has.sum() > 0 and (~has).sum() > 0
+    # the partner really is at that distance
+    rows = n[has]
+    gap = np.maximum(0, np.maximum(rows["start_other"] - rows["end"], rows["start"] - rows["end_other"]) - 1)
+    assert gap.astype(int).tolist() == rows["distance"].astype(int).tolist()
+
+
+def test_annotation_set_overlap_as_bioframe_and_the_mount(pystore, frames, tmp_path):
+    import bioframe
+    from collections import Counter
+    q, f = frames
+    q = pd.concat([q, pd.DataFrame({"chrom": ["NoSuchChr"], "start": [1], "end": [5]})])
+    with genomedb.open(pystore) as s:
+        an = s.annotations("tair")
+        got = an.overlap(q)
+        with pytest.raises(KeyError, match="no annotation set 'x'"):
+            s.annotations("x")
+    rows = got.index.to_numpy()
+    assert list(got.columns[:3]) == ["chrom", "start", "end"]
+    mine = Counter(zip(got["chrom"], got["start"], got["end"], got["feature_start"],
+                       got["feature_end"], got["strand"], got["type"]))
+    bf = bioframe.overlap(_bf(q).reset_index(drop=True),
+                          f.assign(start=f["start"] - 1), how="inner", suffixes=("", "_f"))
+    theirs = Counter(zip(bf["chrom"], bf["start"] + 1, bf["end"], bf["start_f"] + 1,
+                         bf["end_f"], bf["strand_f"], bf["feature_f"]))
+    assert mine == theirs and len(rows) > 1000
+    U.require_fuse()
+    with U.mounted(pystore, tmp_path) as m:
+        for c, b, e in q.iloc[:4][["chrom", "start", "end"]].itertuples(index=False):
+            text = U.read_file(os.path.join(m.path, "annotations", "tair", c, f"{b}-{e}.gff3"))
+            lines = [ln.split("\t") for ln in text.decode().splitlines() if not ln.startswith("#")]
+            sel = got[(got["chrom"] == c) & (got["start"] == b) & (got["end"] == e)]
+            assert sorted((int(x[3]), int(x[4]), x[2]) for x in lines) == \
+                sorted(zip(sel["feature_start"], sel["feature_end"], sel["type"]))
