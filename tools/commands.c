@@ -12,8 +12,8 @@
 
 #include "cache/cache.h"
 #include "codecs/codecs.h"
-#include "fs/fs.h"
-#include "fs/render.h"
+#include "fs/daemon/daemon.h"
+#include "fs/ns/ns.h"
 #include "graph/graph.h"
 #include "seq/seq.h"
 #include "store/store.h"
@@ -468,7 +468,7 @@ int cmd_export(int argc, char **argv)
 		int64_t beg, end;
 		gdb_view *v;
 
-		if (gdb_store_region_parse(s, (uint32_t)ai, regions[i],
+		if (gdb_path_region(s, (uint32_t)ai, regions[i],
 					   &contig, &beg, &end, err,
 					   sizeof(err)) < 0) {
 			tool_err("%s", err);
@@ -503,18 +503,27 @@ static void mount_usage(FILE *f)
 	fprintf(f,
 		"usage: genomedb mount STORE MOUNTPOINT [-f] [-o OPTS] "
 		"[--cache SIZE] [--policy NAME]\n"
-		"       [--prefetch on|off] [--threads N] [--readahead-kb N]\n"
+		"       [--prefetch on|off] [--threads N] [--readahead-kb N] "
+		"[--log FILE]\n"
+		"       [--unmount-stale]\n"
 		"  -f, --foreground   stay in the foreground, log to stderr\n"
 		"  -d, --debug        libfuse debug output\n"
 		"  -o OPTS            FUSE mount options (allow_other, ...)\n"
-		"  --cache SIZE       decoded-block budget, e.g. 512M, 4G "
-		"(default 256M)\n"
+		"  --cache SIZE       budget of decoded blocks and computed "
+		"answers, e.g. 512M,\n"
+		"                     4G (default 256M)\n"
 		"  --policy NAME      lru, arc, s3fifo, lfu or 2q\n"
 		"  --prefetch on|off  read ahead sequential and strided "
 		"reads (default on)\n"
 		"  --threads N        FUSE worker threads\n"
 		"  --readahead-kb N   the kernel's readahead for the mount "
 		"(default 1024)\n"
+		"  --log FILE         the log file once detached (default: "
+		"one per mountpoint\n"
+		"                     under /run/genomedb or "
+		"$XDG_RUNTIME_DIR/genomedb); also /.gdb/log\n"
+		"  --unmount-stale    clear a mount at MOUNTPOINT whose daemon "
+		"died first\n"
 		"Unmount with fusermount3 -u MOUNTPOINT. Paths: docs/PATHS.md"
 		".\n");
 }
@@ -524,7 +533,7 @@ int cmd_mount(int argc, char **argv)
 	gdb_fs_opts o;
 	char err[1024];
 	char opts[2048] = "";
-	char store_abs[PATH_MAX];
+	char store_abs[PATH_MAX], log_abs[PATH_MAX];
 	int rc;
 
 	memset(&o, 0, sizeof(o));
@@ -563,6 +572,10 @@ int cmd_mount(int argc, char **argv)
 			o.max_threads = (unsigned)strtoul(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--readahead-kb") && i + 1 < argc) {
 			o.readahead_kb = (unsigned)strtoul(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--log") && i + 1 < argc) {
+			o.log_path = argv[++i];
+		} else if (!strcmp(argv[i], "--unmount-stale")) {
+			o.unmount_stale = 1;
 		} else if (argv[i][0] == '-') {
 			tool_err("mount: unknown option '%s'", argv[i]);
 			return EXIT_USAGE;
@@ -581,6 +594,16 @@ int cmd_mount(int argc, char **argv)
 	/* The daemon chdirs to / when it detaches: keep absolute paths. */
 	if (realpath(o.store_path, store_abs))
 		o.store_path = store_abs;
+	if (o.log_path && o.log_path[0] != '/') {
+		char cwd[PATH_MAX];
+		if (!getcwd(cwd, sizeof(cwd)) ||
+		    (size_t)snprintf(log_abs, sizeof(log_abs), "%s/%s", cwd,
+				     o.log_path) >= sizeof(log_abs)) {
+			tool_err("--log: %s: path too long", o.log_path);
+			return EXIT_USAGE;
+		}
+		o.log_path = log_abs;
+	}
 	o.fuse_opts = opts;
 	if (o.foreground)
 		gdb_log_set_level(GDB_LOG_INFO);

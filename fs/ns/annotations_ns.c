@@ -1,6 +1,6 @@
 /*
- * fs/annotations_ns.c - the /annotations tree: a computed namespace
- * (fs/ns.h) over the annotation sets of the store (annotations/).
+ * fs/ns/annotations_ns.c - the /annotations tree: a computed namespace
+ * (fs/ns/ns.h) over the annotation sets of the store (annotations/).
  *
  *   <set>/<contig>/<start>-<end>.bed | .gff3 | .gtf   overlapping features
  *   <set>/genes/<name>.bed | .gff3 | .fa              a gene (any of its names)
@@ -10,22 +10,22 @@
  * which renders every answer whole (so sizes are exact). Coordinates in
  * names are 1-based inclusive, the end clamped to the contig; contig,
  * gene and transcript names are escaped as contig names are everywhere
- * (%2F, %25, %2E). The parsing of names sits in the few functions below
- * the context, to move to the shared path grammar. Contract: PATHS.md
+ * (%2F, %25, %2E). Names are read by the mount's one grammar
+ * (fs/ns/pathname.c): regions by gdb_path_range, parameters by
+ * gdb_params_parse (a bad one is EINVAL naming it). Contract: PATHS.md
  * "Annotations".
  *
  * Threading: the readers are immutable and each answer is built in its
  * own buffer, so resolve and list run concurrently.
  */
-#include "fs/ns.h"
-
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "annotations/annotations.h"
-#include "fs/render.h"
+#include "fs/ns/ns.h"
 
 #define MAX_PATH_BYTES 4096
 
@@ -42,32 +42,7 @@ typedef struct actx {
 	uint32_t n;
 } actx;
 
-/* ---- names (to move to the path grammar) ---- */
-
-/* "<start>-<end>" of a contig of length len: 0-based [beg, end), the end
- * clamped; @return 0 or -ENOENT. */
-static int parse_range(const char *p, size_t n, int64_t len, int64_t *beg,
-		       int64_t *end)
-{
-	const char *dash = memchr(p, '-', n);
-	int64_t v[2] = {0, 0};
-
-	if (!dash || dash == p || dash == p + n - 1)
-		return -ENOENT;
-	for (const char *q = p; q < p + n; q++) {
-		int k = q > dash;
-		if (q == dash)
-			continue;
-		if (*q < '0' || *q > '9' || v[k] > INT64_MAX / 20)
-			return -ENOENT;
-		v[k] = v[k] * 10 + (*q - '0');
-	}
-	if (v[0] < 1 || v[0] > len || v[1] < v[0])
-		return -ENOENT;
-	*beg = v[0] - 1;
-	*end = v[1] < len ? v[1] : len;
-	return 0;
-}
+/* ---- names ---- */
 
 /* name ends in ext: cut it off (in place). */
 static int cut_ext(char *name, const char *ext)
@@ -80,19 +55,30 @@ static int cut_ext(char *name, const char *ext)
 	return 1;
 }
 
-/* "table=N" (the only parameter, of .faa). @return 0 or -ENOENT. */
-static int parse_table(const char *params, int *table)
-{
-	char *end;
-	long v;
+/* The one parameter, of .faa: the NCBI genetic code. */
+struct faa_params {
+	int64_t table;
+};
+static const gdb_param FAA_PARAMS[] = {
+	{"table", GDB_PARAM_INT, offsetof(struct faa_params, table), 1, 99, 1,
+	 NULL},
+};
 
-	if (strncmp(params, "table=", 6))
-		return -ENOENT;
-	v = strtol(params + 6, &end, 10);
-	if (end == params + 6 || *end || v < 1 || v > 99 ||
-	    !gdb_annot_table_ok((int)v))
-		return -ENOENT;
-	*table = (int)v;
+/* The parameters of a transcript file (.faa takes table=, the others
+ * none). @return 0, -EINVAL (err names the parameter) */
+static int parse_table(char *params, int protein, int *table, char *err,
+		       size_t errlen)
+{
+	struct faa_params p;
+
+	GDB_TRY(gdb_params_parse(FAA_PARAMS, protein ? 1 : 0, params, &p, err,
+				 errlen));
+	if (protein && !gdb_annot_table_ok((int)p.table)) {
+		gdb_seterr(err, errlen, "parameter 'table': %lld is not an "
+			   "NCBI genetic code", (long long)p.table);
+		return -EINVAL;
+	}
+	*table = protein ? (int)p.table : 1;
 	return 0;
 }
 
@@ -136,25 +122,28 @@ static int do_region(const actx *x, const gdb_annot *a, const char *cesc,
 		     char *file, char **data, size_t *len, char *err,
 		     size_t errlen)
 {
-	char contig[GDB_NAME_MAX + 1];
+	char contig[GDB_NAME_MAX + 1], *range = NULL, *params = NULL;
 	int out = 0, id, slot, rc = 0;
 	int64_t beg, end;
 	gdb_buf o = OUT_INIT;
 	gdb_annot_info info;
 
 	gdb_annot_info_get(a, &info);
-	if (cut_ext(file, ".bed"))
+	if (gdb_path_split(file, ".bed", &range, &params) == 0)
 		out = GDB_ANNOT_OUT_BED;
-	else if (cut_ext(file, ".gff3"))
+	else if (gdb_path_split(file, ".gff3", &range, &params) == 0)
 		out = GDB_ANNOT_OUT_GFF3;
-	else if (info.format == GDB_ANNOT_GTF && cut_ext(file, ".gtf"))
+	else if (info.format == GDB_ANNOT_GTF &&
+		 gdb_path_split(file, ".gtf", &range, &params) == 0)
 		out = GDB_ANNOT_OUT_GTF;
 	if (!out || unescape_name(cesc, contig, sizeof(contig)) < 0 ||
 	    (id = gdb_annot_ref_contig(a, contig)) < 0 ||
-	    parse_range(file, strlen(file),
-			gdb_store_contig(x->s, (uint32_t)id)->length, &beg,
-			&end) < 0)
+	    gdb_path_range(range, strlen(range),
+			   gdb_store_contig(x->s, (uint32_t)id)->length, &beg,
+			   &end) < 0)
 		return -ENOENT;
+	/* region files take no parameters */
+	GDB_TRY(gdb_params_parse(NULL, 0, params, NULL, err, errlen));
 	slot = gdb_annot_contig_find(a, contig);
 	if (slot >= 0)
 		rc = gdb_annot_render_region(a, (uint32_t)slot, beg, end, out,
@@ -203,14 +192,15 @@ static int do_transcript(const actx *x, const gdb_annot *a, char *file,
 					  : 0;
 	if (!kind || unescape_name(file, id, sizeof(id)) < 0)
 		return -ENOENT;
-	/* an ID holding '@' is itself first; else "<id>@table=N" */
+	/* an ID holding '@' is itself first; else "<id>@<params>" */
 	at = strrchr(file, '@');
 	if (gdb_annot_group_find(a, id) < 0 && at) {
-		if (kind != GDB_ANNOT_SEQ_PROTEIN || parse_table(at + 1, &table))
-			return -ENOENT;
 		*at = 0;
-		if (unescape_name(file, id, sizeof(id)) < 0)
+		if (unescape_name(file, id, sizeof(id)) < 0 ||
+		    gdb_annot_group_find(a, id) < 0)
 			return -ENOENT;
+		GDB_TRY(parse_table(at + 1, kind == GDB_ANNOT_SEQ_PROTEIN,
+				    &table, err, errlen));
 	}
 	rc = gdb_annot_render_seq(a, x->c, id, kind, table, &o);
 	if (rc == -ENOENT) {
@@ -223,22 +213,10 @@ static int do_transcript(const actx *x, const gdb_annot *a, char *file,
 /* Split path into at most 4 components (in buf). @return the count or -1. */
 static int split(const char *path, char *buf, char **comp)
 {
-	int k = 0;
-	char *p;
-
 	if (strlen(path) >= MAX_PATH_BYTES)
 		return -1;
 	strcpy(buf, path);
-	if (!*buf)
-		return 0;
-	for (p = buf; k < 4; k++) {
-		comp[k] = p;
-		p = strchr(p, '/');
-		if (!p)
-			return k + 1;
-		*p++ = 0;
-	}
-	return -1;
+	return gdb_path_components(buf, comp, 4);
 }
 
 static int ann_resolve(void *ctx, const char *path, char **data, size_t *len,

@@ -1,5 +1,5 @@
 /*
- * fs/genomedb_ioctl.h - the daemon's ioctl commands, for `genomedb ctl`
+ * fs/daemon/genomedb_ioctl.h - the daemon's ioctl commands, for `genomedb ctl`
  * and any program that wants metrics without parsing JSON.
  *
  * Issue them on a file descriptor of the mount's root directory

@@ -1,28 +1,29 @@
 /*
- * fs/graph_ns.c - the /graph tree: a computed namespace (fs/ns.h) whose
+ * fs/ns/graph_ns.c - the /graph tree: a computed namespace (fs/ns/ns.h) whose
  * files are graph query answers, rendered whole at lookup so their sizes
  * are exact. Path grammar and file layouts: docs/GRAPH.md ("Paths").
  *
  * What it is: path parsing (names, "@key=value,..." parameters, "@net"
  * prefixes, %XX escapes) and dispatch to graph/graph.h. What it is not:
- * a query engine (graph/) or a FUSE layer (fs/fuse.c caches the bytes
+ * a query engine (graph/) or a FUSE layer (fs/daemon/ caches the bytes
  * with the inode). Its one writable directory, enrich/lists, is an inbox
- * (fs/ns.h) the daemon keeps; enrich/@<list>.tsv reads a list from it.
+ * (fs/ns/ns.h) the daemon keeps; enrich/@<list>.tsv reads a list from it.
  *
  * Threading: the reader is immutable and every call works on its own
  * buffers, so resolve and list run concurrently.
  */
 #define _GNU_SOURCE
-#include "fs/ns.h"
+#include "fs/ns/ns.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "graph/graph.h"
 
-/* The constructor the registry (fs/ns_registry.c) names. */
+/* The constructor the registry (fs/ns/ns_registry.c) names. */
 const gdb_ns_provider *gdb_graph_ns_create(const gdb_store *s, gdb_cache *c,
 					   gdb_inbox *inbox, void **ctx);
 
@@ -43,40 +44,6 @@ static const struct {
 	{"cyjs", GDB_GRAPH_CYJS},   {"graphml", GDB_GRAPH_GRAPHML},
 	{"dot", GDB_GRAPH_DOT},     {"sif", GDB_GRAPH_SIF},
 };
-
-/* Decode %XX escapes in place. @return 0, or -1 if malformed / NUL. */
-static int unescape(char *s)
-{
-	char *w = s;
-
-	for (char *r = s; *r; r++) {
-		if (*r != '%') {
-			*w++ = *r;
-			continue;
-		}
-		{
-			int v = 0;
-			for (int i = 1; i <= 2; i++) {
-				char c = r[i];
-				v <<= 4;
-				if (c >= '0' && c <= '9')
-					v |= c - '0';
-				else if (c >= 'a' && c <= 'f')
-					v |= c - 'a' + 10;
-				else if (c >= 'A' && c <= 'F')
-					v |= c - 'A' + 10;
-				else
-					return -1;
-			}
-			if (!v)
-				return -1;
-			*w++ = (char)v;
-			r += 2;
-		}
-	}
-	*w = 0;
-	return 0;
-}
 
 /*
  * Split "stem@params.ext" (in place). params may be NULL. The extension
@@ -106,22 +73,77 @@ static int split_file(char *name, char **stem, char **params, int *fmt)
 	return 0;
 }
 
+/* The filter parameters of every /graph answer (docs/GRAPH.md "Paths"). */
+struct graph_params {
+	double min_conf, hop_cost;
+	const char *type, *net;
+	int dir;
+	int64_t limit, edge_limit, max_len, k;
+};
+
+#define GP(f) offsetof(struct graph_params, f)
+#define NOLIMIT "all|none"
+#define BIG 9007199254740992.0 /* 2^53: a count no answer reaches */
+static const gdb_param GRAPH_PARAMS[] = {
+	{"min-conf", GDB_PARAM_REAL, GP(min_conf), 0, 1, 0, NULL},
+	{"type", GDB_PARAM_TEXT, GP(type), 0, 0, 0, NULL},
+	{"net", GDB_PARAM_TEXT, GP(net), 0, 0, 0, NULL},
+	{"network", GDB_PARAM_TEXT, GP(net), 0, 0, 0, NULL},
+	{"dir", GDB_PARAM_ENUM, GP(dir), 0, 0, -1, "out|in|both|any"},
+	{"limit", GDB_PARAM_INT, GP(limit), 1, BIG, 0, NOLIMIT},
+	{"edge-limit", GDB_PARAM_INT, GP(edge_limit), 1, BIG, 0, NOLIMIT},
+	{"hop-cost", GDB_PARAM_REAL, GP(hop_cost), 0, 1e6, -1, NULL},
+	{"max-len", GDB_PARAM_INT, GP(max_len), 1, 64, 0, NULL},
+	{"k", GDB_PARAM_INT, GP(k), 1, 64, 0, NULL},
+};
+#undef GP
+
+static uint64_t count_of(int64_t v)
+{
+	return v == INT64_MAX ? UINT64_MAX : (uint64_t)v;
+}
+
+/* "@k=v,..." of a /graph file into f (types borrowed from params). */
 static int parse_params(const gdb_graph *g, char *params, int net,
 			gdb_graph_filter *f, char *err, size_t errlen)
 {
-	int rc;
+	static const int dirs[] = {GDB_GRAPH_OUT, GDB_GRAPH_IN, GDB_GRAPH_BOTH,
+				   GDB_GRAPH_BOTH};
+	struct graph_params p;
+	char *save = NULL;
 
 	gdb_graph_filter_init(f);
 	f->net = net;
-	if (!params)
-		return 0;
-	if (unescape(params) < 0)
-		return -ENOENT;
-	rc = gdb_graph_filter_parse(g, params, f, err, errlen);
-	if (rc < 0)
-		return -ENOENT;
-	if (net >= 0 && f->net != net)
-		return -ENOENT;
+	GDB_TRY(gdb_params_parse(GRAPH_PARAMS,
+				 sizeof(GRAPH_PARAMS) / sizeof(GRAPH_PARAMS[0]),
+				 params, &p, err, errlen));
+	f->min_conf = p.min_conf;
+	f->hop_cost = p.hop_cost;
+	f->dir = p.dir < 0 ? 0 : dirs[p.dir];
+	f->limit = count_of(p.limit);
+	f->edge_limit = count_of(p.edge_limit);
+	f->max_len = (unsigned)p.max_len;
+	f->k = (unsigned)p.k;
+	/* p.type points into params, which is ours to cut */
+	for (char *t = p.type ? strtok_r((char *)p.type, "+", &save) : NULL; t;
+	     t = strtok_r(NULL, "+", &save)) {
+		if (f->ntypes == GDB_GRAPH_MAX_TYPES) {
+			gdb_seterr(err, errlen, "parameter 'type': more than %d "
+				   "types", GDB_GRAPH_MAX_TYPES);
+			return -EINVAL;
+		}
+		f->types[f->ntypes++] = t;
+	}
+	if (p.net) {
+		int n = gdb_graph_network_find(g, p.net);
+		if (n < 0 || (net >= 0 && n != net)) {
+			gdb_seterr(err, errlen, "parameter 'net': %s '%s'",
+				   n < 0 ? "no network" : "not the network of "
+				   "the @ prefix,", p.net);
+			return -EINVAL;
+		}
+		f->net = n;
+	}
 	return 0;
 }
 
@@ -155,18 +177,18 @@ static int gene_file(const gdb_graph *g, uint32_t node, int net, char *name,
 	if (split_file(name, &stem, &params, &fmt) < 0)
 		return -ENOENT;
 	if (!strcmp(stem, "info")) {
-		if (params || fmt != GDB_GRAPH_JSON)
+		if (fmt != GDB_GRAPH_JSON)
 			return -ENOENT;
+		GDB_TRY(gdb_params_parse(NULL, 0, params, NULL, err, errlen));
 		return gdb_graph_render_info(g, node, net, GDB_NS_MAX_FILE,
 					     data, len);
 	}
-	GDB_TRY(parse_params(g, params, net, &f, err, errlen));
-	if (!strcmp(stem, "neighbors")) {
-		rc = gdb_graph_neighbors(g, node, &f, &r);
-	} else if (!strcmp(stem, "pathways")) {
-		if (fmt > GDB_GRAPH_TSV)
-			return -ENOENT;
-		rc = gdb_graph_node_pathways(g, node, &f, &r);
+	/* the name first (ENOENT), then its parameters (EINVAL) */
+	if (!strcmp(stem, "neighbors") ||
+	    (!strcmp(stem, "pathways") && fmt <= GDB_GRAPH_TSV)) {
+		GDB_TRY(parse_params(g, params, net, &f, err, errlen));
+		rc = stem[0] == 'n' ? gdb_graph_neighbors(g, node, &f, &r)
+				    : gdb_graph_node_pathways(g, node, &f, &r);
 	} else {
 		static const struct {
 			const char *pre;
@@ -174,31 +196,30 @@ static int gene_file(const gdb_graph *g, uint32_t node, int net, char *name,
 		} q[] = {{"khop-", 0},
 			 {"upstream-", GDB_GRAPH_IN},
 			 {"downstream-", GDB_GRAPH_OUT}};
+		const char *ks;
+		char *end;
+		unsigned long k;
 		size_t i;
 		for (i = 0; i < 3; i++)
 			if (!strncmp(stem, q[i].pre, strlen(q[i].pre)))
 				break;
 		if (i == 3)
 			return -ENOENT;
-		{
-			const char *ks = stem + strlen(q[i].pre);
-			char *end;
-			unsigned long k;
-			if (*ks < '0' || *ks > '9')
-				return -ENOENT;
-			k = strtoul(ks, &end, 10);
-			if (*end || k > 64 || (ks[0] == '0' && ks[1]))
-				return -ENOENT;
-			rc = gdb_graph_khop(g, node, (unsigned)k, q[i].mode, &f,
-					    &r);
-		}
+		ks = stem + strlen(q[i].pre);
+		if (*ks < '0' || *ks > '9')
+			return -ENOENT;
+		k = strtoul(ks, &end, 10);
+		if (*end || k > 64 || (ks[0] == '0' && ks[1]))
+			return -ENOENT;
+		GDB_TRY(parse_params(g, params, net, &f, err, errlen));
+		rc = gdb_graph_khop(g, node, (unsigned)k, q[i].mode, &f, &r);
 	}
 	return emit(g, &r, rc, fmt, data, len, err, errlen);
 }
 
 static int lookup(const gdb_graph *g, char *name, int net)
 {
-	if (unescape(name) < 0 || !*name)
+	if (gdb_path_decode(name) < 0 || !*name)
 		return -ENOENT;
 	return gdb_graph_lookup(g, name, net);
 }
@@ -207,7 +228,7 @@ static int pathway(const gdb_graph *g, char *id, int net)
 {
 	int p;
 
-	if (unescape(id) < 0 || !*id)
+	if (gdb_path_decode(id) < 0 || !*id)
 		return -ENOENT;
 	p = gdb_graph_pathway_find(g, id);
 	if (p < 0 || !gdb_graph_pathway_in(g, (uint32_t)p, net))
@@ -232,17 +253,18 @@ static int top_file(const gdb_graph *g, int net, char *name, char **data,
 	if (split_file(name, &stem, &params, &fmt) < 0 || fmt > GDB_GRAPH_TSV)
 		return -ENOENT;
 	if (!strcmp(stem, "networks")) {
-		if (params || fmt != GDB_GRAPH_JSON)
+		if (fmt != GDB_GRAPH_JSON)
 			return -ENOENT;
+		GDB_TRY(gdb_params_parse(NULL, 0, params, NULL, err, errlen));
 		return gdb_graph_render_networks(g, GDB_NS_MAX_FILE, data, len);
 	}
+	if (strcmp(stem, "components") && strcmp(stem, "degree"))
+		return -ENOENT;
 	GDB_TRY(parse_params(g, params, net, &f, err, errlen));
 	if (!strcmp(stem, "components"))
 		rc = gdb_graph_components(g, &f, &r);
-	else if (!strcmp(stem, "degree"))
-		rc = gdb_graph_degree(g, &f, &r);
 	else
-		return -ENOENT;
+		rc = gdb_graph_degree(g, &f, &r);
 	return emit(g, &r, rc, fmt, data, len, err, errlen);
 }
 
@@ -298,7 +320,7 @@ static int enrich_file(const gctx *ctx, int net, char *name, char **data,
 	rc = 0;
 	for (char *t = strtok_r(stem, sep, &save); t && rc == 0;
 	     t = strtok_r(NULL, sep, &save)) {
-		if (!is_list && unescape(t) < 0) {
+		if (!is_list && gdb_path_decode(t) < 0) {
 			rc = -ENOENT;
 		} else if (n == cap) {
 			const char **p;
@@ -339,24 +361,6 @@ static int damaged(const gdb_graph *g, const char *net, const char *path)
 	return -EIO;
 }
 
-static int split_path(char *p, char **c, int max)
-{
-	int n = 0;
-
-	if (!*p)
-		return 0;
-	for (char *s = p;; s++) {
-		if (n == max)
-			return -1;
-		c[n++] = s;
-		s = strchr(s, '/');
-		if (!s)
-			break;
-		*s = 0;
-	}
-	return n;
-}
-
 /* /graph[/@net]/path/<from>/<to>.<fmt> and .../<from>/<to>/<kind>.<fmt>:
  * c[0] is "path", n components. */
 static int path_file(const gdb_graph *g, char **c, int n, int net,
@@ -385,7 +389,9 @@ static int path_file(const gdb_graph *g, char **c, int n, int net,
 		return -ENOENT;
 	if (n == 3)
 		return GDB_NS_DIR;
-	if (n != 4 || split_file(c[3], &stem, &params, &fmt) < 0)
+	if (n != 4 || split_file(c[3], &stem, &params, &fmt) < 0 ||
+	    (strcmp(stem, "shortest") && strcmp(stem, "paths") &&
+	     strcmp(stem, "k-shortest")))
 		return -ENOENT;
 	GDB_TRY(parse_params(g, params, net, &f, err, errlen));
 	if (!strcmp(stem, "shortest"))
@@ -394,13 +400,12 @@ static int path_file(const gdb_graph *g, char **c, int n, int net,
 	else if (!strcmp(stem, "paths"))
 		rc = gdb_graph_paths(g, (uint32_t)from, (uint32_t)to,
 				     &f, &r);
-	else if (!strcmp(stem, "k-shortest")) {
+	else {	/* k-shortest */
 		if (!f.k)
 			f.k = 5;
 		rc = gdb_graph_paths(g, (uint32_t)from, (uint32_t)to,
 				     &f, &r);
-	} else
-		return -ENOENT;
+	}
 	return emit(g, &r, rc, fmt, data, len, err, errlen);
 }
 
@@ -420,12 +425,12 @@ static int graph_resolve(void *vctx, const char *path, char **data,
 	if (strlen(path) >= sizeof(buf))
 		return -ENOENT;
 	strcpy(buf, path);
-	n = split_path(buf, c, MAX_COMPONENTS);
+	n = gdb_path_components(buf, c, MAX_COMPONENTS);
 	if (n < 0)
 		return -ENOENT;
 	if (n && c[0][0] == '@') {
 		char *nm = c[0] + 1;
-		if (unescape(nm) < 0)
+		if (gdb_path_decode(nm) < 0)
 			return -ENOENT;
 		if ((net = gdb_graph_network_find(g, nm)) < 0)
 			return damaged(g, nm, path);
@@ -547,9 +552,10 @@ static int graph_list(void *vctx, const char *path,
 	if (strlen(path) >= sizeof(buf))
 		return -ENOENT;
 	strcpy(buf, path);
-	n = split_path(buf, c, MAX_COMPONENTS);
+	n = gdb_path_components(buf, c, MAX_COMPONENTS);
 	if (n > 0 && c[0][0] == '@') {
-		unescape(c[0] + 1);
+		if (gdb_path_decode(c[0] + 1) < 0)
+			return -ENOENT; /* resolved above: cannot happen */
 		net = gdb_graph_network_find(g, c[0] + 1);
 		memmove(c, c + 1, (size_t)(n - 1) * sizeof(*c));
 		n--;

@@ -1,5 +1,5 @@
 /*
- * fs/render.c - byte-exact virtual FASTA/.seq/.u8/reverse-complement files
+ * fs/ns/render.c - byte-exact virtual FASTA/.seq/.u8/reverse-complement files
  * and the small text files beside them (.fai, .dict).
  *
  * A FASTA record with L bases and width W is: the header line, then
@@ -10,7 +10,7 @@
  * the current block borrowed so a 1 MiB read costs a handful of cache
  * lookups, not one per line.
  */
-#include "fs/render.h"
+#include "fs/ns/ns.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -436,49 +436,4 @@ char *gdb_render_dict(const gdb_store *s, uint32_t first, uint32_t n,
 			  (long long)c->length, md5);
 	}
 	return buf_finish(&b, len);
-}
-
-void gdb_path_escape(const char *name, char *out)
-{
-	int dots = !strcmp(name, ".") || !strcmp(name, "..");
-
-	for (; *name; name++) {
-		if (*name == '/' || *name == '%' || (dots && *name == '.')) {
-			sprintf(out, "%%%02X", (unsigned char)*name);
-			out += 3;
-		} else {
-			*out++ = *name;
-		}
-	}
-	*out = 0;
-}
-
-int gdb_path_unescape(const char *comp, char *out, size_t outcap)
-{
-	char tmp[3 * 256 + 1];
-	size_t n = 0;
-
-	for (const char *p = comp; *p; p++) {
-		char c = *p;
-		if (c == '%') {
-			if (!strncmp(p + 1, "2F", 2))
-				c = '/';
-			else if (!strncmp(p + 1, "25", 2))
-				c = '%';
-			else if (!strncmp(p + 1, "2E", 2))
-				c = '.';
-			else
-				return -ENOENT;
-			p += 2;
-		}
-		if (n + 1 >= outcap)
-			return -ENOENT;
-		out[n++] = c;
-	}
-	out[n] = 0;
-	/* Accept only the one canonical spelling of the name. */
-	if (strlen(out) > 256)
-		return -ENOENT;
-	gdb_path_escape(out, tmp);
-	return strcmp(tmp, comp) ? -ENOENT : 0;
 }

@@ -1,9 +1,9 @@
 /*
- * fs/ns_registry.c - the computed namespaces the daemon mounts, in the
+ * fs/ns/ns_registry.c - the computed namespaces the daemon mounts, in the
  * order their top-level directories are listed. A provider joins by adding
- * its constructor here (see fs/ns.h).
+ * its constructor here (see fs/ns/ns.h).
  */
-#include "fs/ns.h"
+#include "fs/ns/ns.h"
 
 const gdb_ns_create_fn gdb_ns_creators[] = {
 	gdb_graph_ns_create,

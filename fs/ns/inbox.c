@@ -1,14 +1,14 @@
 /*
- * fs/inbox.c - inboxes: the writable directories of computed namespaces
+ * fs/ns/inbox.c - inboxes: the writable directories of computed namespaces
  * (/compute/queries, /graph/enrich/lists), whose files users copy in and
- * whose content later answers read (API and limits: fs/ns.h).
+ * whose content later answers read (API and limits: fs/ns/ns.h).
  *
  * What it is: named byte buffers in the daemon's memory, bounded in count
  * and bytes, with POSIX lifetimes: a file that is unlinked or renamed over
  * lives on while a holder (the daemon's inode for it) has a reference,
  * but it no longer has a name and its bytes cannot be found by name. What
  * it is not: persistent (nothing reaches the store; an inbox dies with the
- * mount) or a FUSE layer (fs/fuse.c maps requests onto these calls).
+ * mount) or a FUSE layer (fs/daemon/ maps requests onto these calls).
  *
  * Threading: one mutex per inbox guards the names, every file's bytes and
  * the counters; the providers' gdb_inbox_get runs concurrently with the
@@ -20,7 +20,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "fs/ns.h"
+#include "fs/ns/ns.h"
 
 struct gdb_inbox_file {
 	gdb_inbox *box;
@@ -30,6 +30,8 @@ struct gdb_inbox_file {
 	struct timespec mtime;	/* box->lock */
 	unsigned mode;		/* permission bits; box->lock */
 	uint64_t refs;		/* the name's one + holders'; box->lock */
+	int failed;		/* a write failed (-ENOSPC, -EFBIG): the
+				 * file lost its name and bytes; box->lock */
 	void *user;		/* the holder's, see gdb_inbox_file_user */
 	gdb_inbox_file *next;	/* named files, oldest first; box->lock */
 };
@@ -68,7 +70,7 @@ void gdb_inbox_free(gdb_inbox *b)
 
 	if (!b)
 		return;
-	/* Files still held are the holders' to put first (fs/fuse.c frees
+	/* Files still held are the holders' to put first (the daemon frees
 	 * its nodes before the inboxes); named ones go here. */
 	for (f = b->files; f; f = next) {
 		next = f->next;
@@ -111,15 +113,25 @@ static void unname(gdb_inbox *b, gdb_inbox_file **link)
 		file_free(f);
 }
 
+/* A name a file may take: '@' would be read as the start of parameters
+ * in "@<name>" references, so such a file could never be reached. */
+static int name_check(const char *name)
+{
+	size_t nl = strlen(name);
+
+	if (nl > GDB_INBOX_MAX_NAME)
+		return -ENAMETOOLONG;
+	return nl == 0 || strpbrk(name, "/@") ? -EINVAL : 0;
+}
+
 int gdb_inbox_open(gdb_inbox *b, const char *name, int create,
 		   gdb_inbox_file **out)
 {
 	gdb_inbox_file **link, *f;
-	size_t nl = strlen(name);
-	int rc = 0;
+	int rc = name_check(name);
 
-	if (nl == 0 || nl > GDB_INBOX_MAX_NAME || strchr(name, '/'))
-		return nl > GDB_INBOX_MAX_NAME ? -ENAMETOOLONG : -EINVAL;
+	if (rc < 0)
+		return rc;
 	pthread_mutex_lock(&b->lock);
 	link = find(b, name);
 	if (link) {
@@ -212,23 +224,44 @@ static int resize(gdb_inbox_file *f, size_t size)
 	return 0;
 }
 
+/*
+ * Under b->lock: a write past a limit failed, and what the file holds is a
+ * part of what was being copied in: an answer reading it would use a
+ * silent subset of the queries. So the file gives its bytes back and loses
+ * its name (it was being written: it is the writer's to see fail), and
+ * every later write to it fails the same way.
+ */
+static void fail_file(gdb_inbox_file *f, int rc)
+{
+	gdb_inbox *b = f->box;
+	gdb_inbox_file **link = f->name ? find(b, f->name) : NULL;
+
+	f->failed = rc;
+	(void)resize(f, 0);
+	if (link)
+		unname(b, link); /* f lives on: the caller holds it */
+}
+
 ssize_t gdb_inbox_file_write(gdb_inbox_file *f, const void *p, size_t n,
 			     uint64_t off)
 {
 	gdb_inbox *b = f->box;
 	int rc = 0;
 
-	if (off > GDB_INBOX_MAX_FILE || n > GDB_INBOX_MAX_FILE - off)
-		return -EFBIG;
 	if (n == 0)
 		return 0;
 	pthread_mutex_lock(&b->lock);
-	/* growing fills the gap, a hole, with zeros */
-	if (off + n > f->len)
+	if (f->failed)
+		rc = f->failed;
+	else if (off > GDB_INBOX_MAX_FILE || n > GDB_INBOX_MAX_FILE - off)
+		rc = -EFBIG;
+	else if (off + n > f->len) /* growing fills the gap with zeros */
 		rc = resize(f, (size_t)off + n);
 	if (rc == 0) {
 		memcpy(f->data + off, p, n);
 		touch(f);
+	} else if (rc == -ENOSPC || rc == -EFBIG) {
+		fail_file(f, rc);
 	}
 	pthread_mutex_unlock(&b->lock);
 	return rc < 0 ? rc : (ssize_t)n;
@@ -312,12 +345,10 @@ int gdb_inbox_rename(gdb_inbox *b, const char *from, const char *to,
 {
 	gdb_inbox_file **src, **dst, *f;
 	char *nm;
-	int rc = 0;
+	int rc = name_check(to);
 
-	if (strlen(to) > GDB_INBOX_MAX_NAME)
-		return -ENAMETOOLONG;
-	if (!*to || strchr(to, '/'))
-		return -EINVAL;
+	if (rc < 0)
+		return rc;
 	nm = strdup(to);
 	if (!nm)
 		return -ENOMEM;

@@ -1,5 +1,5 @@
 /*
- * fs/compute_ns.c - /compute: analyses computed when their file is looked
+ * fs/ns/compute_ns.c - /compute: analyses computed when their file is looked
  * up, over any region of any assembly, with parameters in the file name.
  *
  *   gc/<asm>/<contig>/<start>-<end>[@w=N,step=N].tsv | .f32
@@ -18,13 +18,14 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "fs/ns.h"
-#include "fs/render.h"
+#include "fs/ns/ns.h"
 #include "simd/simd.h"
 
 /*
@@ -54,104 +55,68 @@ struct cctx {
 	size_t nmotifs;
 };
 
-/* Parameters "a=1,b=2" after '@' in a name; unknown keys are errors. */
-struct params {
-	const char *keys[6];
-	double vals[6];
-	int set[6];
-	int n;
+/* The parameters of each analysis (docs/PATHS.md "Computed files"). */
+struct gc_params {
+	int64_t w, step;	/* step 0: w */
+};
+static const gdb_param GC_PARAMS[] = {
+	{"w", GDB_PARAM_INT, offsetof(struct gc_params, w), 1, SLICE, 1000, NULL},
+	{"step", GDB_PARAM_INT, offsetof(struct gc_params, step), 1, SLICE, 0,
+	 NULL},
 };
 
-static int params_parse(struct params *p, const char *text, char *err,
-			size_t errlen)
+struct kmer_params {
+	int64_t k, top, canonical;
+};
+static const gdb_param KMER_PARAMS[] = {
+	{"k", GDB_PARAM_INT, offsetof(struct kmer_params, k), 1, GDB_KMER_MAXK,
+	 21, NULL},
+	{"top", GDB_PARAM_INT, offsetof(struct kmer_params, top), 1, 10000000,
+	 100, NULL},
+	{"canonical", GDB_PARAM_INT, offsetof(struct kmer_params, canonical), 0,
+	 1, 1, NULL},
+};
+
+struct pwm_params {
+	double p, pseudo;
+};
+static const gdb_param PWM_PARAMS[] = {
+	{"p", GDB_PARAM_REAL, offsetof(struct pwm_params, p), 0, 1, 1e-4, NULL},
+	{"pseudo", GDB_PARAM_REAL, offsetof(struct pwm_params, pseudo), 0, 1e6,
+	 0.8, NULL},
+};
+
+struct align_params {
+	int64_t v[4];		/* match, mismatch, open, extend */
+};
+static const gdb_param ALIGN_PARAMS[] = {
+	{"match", GDB_PARAM_INT, offsetof(struct align_params, v[0]), -127, 127,
+	 2, NULL},
+	{"mismatch", GDB_PARAM_INT, offsetof(struct align_params, v[1]), -127,
+	 127, -3, NULL},
+	{"open", GDB_PARAM_INT, offsetof(struct align_params, v[2]), -127, 127,
+	 5, NULL},
+	{"extend", GDB_PARAM_INT, offsetof(struct align_params, v[3]), -127, 127,
+	 2, NULL},
+};
+
+#define NPARAMS(t) (sizeof(t) / sizeof(t[0]))
+
+/* "<start>-<end>" of a contig (1-based inclusive), end clamped. */
+static int parse_range(const gdb_contig *c, const char *p, int64_t *beg,
+		       int64_t *end)
 {
-	while (text && *text) {
-		const char *eq = strchr(text, '='), *comma = strchr(text, ',');
-		size_t kl;
-		int found = 0;
-		char *end;
-		if (!eq || (comma && comma < eq)) {
-			gdb_seterr(err, errlen, "parameter '%s' has no value", text);
-			return -ENOENT;
-		}
-		kl = (size_t)(eq - text);
-		for (int i = 0; i < p->n; i++) {
-			if (strlen(p->keys[i]) == kl && !strncmp(p->keys[i], text, kl)) {
-				p->vals[i] = strtod(eq + 1, &end);
-				if (end == eq + 1 || (*end && *end != ',') ||
-				    !isfinite(p->vals[i]))
-					return -ENOENT;
-				p->set[i] = 1;
-				found = 1;
-			}
-		}
-		if (!found) {
-			gdb_seterr(err, errlen, "unknown parameter '%.*s'", (int)kl,
-				   text);
-			return -ENOENT;
-		}
-		text = comma ? comma + 1 : NULL;
-	}
-	return 0;
-}
-
-static int param_int(const struct params *p, int i, int64_t lo, int64_t hi,
-		     int64_t *out)
-{
-	double v = p->vals[i];
-
-	if (v != floor(v) || v < (double)lo || v > (double)hi)
-		return -ENOENT;
-	*out = (int64_t)v;
-	return 0;
-}
-
-/* "<start>-<end>" (1-based inclusive) of a contig; end clamped. */
-static int parse_range(const gdb_contig *c, const char *p, size_t n,
-		       int64_t *beg, int64_t *end)
-{
-	const char *dash = memchr(p, '-', n);
-	int64_t a = 0, b = 0;
-
-	if (!dash || dash == p || dash == p + n - 1)
-		return -ENOENT;
-	for (const char *q = p; q < p + n; q++) {
-		if (q == dash)
-			continue;
-		if (*q < '0' || *q > '9' || (q < dash ? a : b) > INT64_MAX / 20)
-			return -ENOENT;
-		if (q < dash)
-			a = a * 10 + (*q - '0');
-		else
-			b = b * 10 + (*q - '0');
-	}
-	if (a < 1 || a > c->length || b < a)
-		return -ENOENT;
-	*beg = a - 1;
-	*end = b < c->length ? b : c->length;
-	return 0;
+	return gdb_path_range(p, strlen(p), c->length, beg, end);
 }
 
 /* Split a path into at most n components (in place copy). */
 static int split(const char *path, char *buf, size_t buflen, char **comp,
 		 int n)
 {
-	int k = 0;
-	char *p;
-
 	if (strlen(path) >= buflen)
 		return -1;
 	strcpy(buf, path);
-	if (!*buf)
-		return 0;
-	for (p = buf; k < n; k++) {
-		comp[k] = p;
-		p = strchr(p, '/');
-		if (!p)
-			return k + 1;
-		*p++ = 0;
-	}
-	return -1;
+	return gdb_path_components(buf, comp, n);
 }
 
 static int find_contig(const gdb_store *s, const char *asmname,
@@ -160,7 +125,7 @@ static int find_contig(const gdb_store *s, const char *asmname,
 	char raw[GDB_NAME_MAX + 1];
 	int ai = gdb_store_assembly_find(s, asmname), id;
 
-	if (ai < 0 || gdb_path_unescape(esc, raw, sizeof(raw)) < 0)
+	if (ai < 0 || gdb_path_unescape_dir(esc, raw, sizeof(raw)) < 0)
 		return -ENOENT;
 	id = gdb_store_contig_find(s, (uint32_t)ai, raw);
 	if (id < 0)
@@ -217,26 +182,6 @@ static int too_big(int64_t n, int64_t max, char *err, size_t errlen)
 	return -E2BIG;
 }
 
-/* name = "<range>[@params].<ext>": split into range, params and ext. */
-static int split_name(char *name, const char *ext, char **range,
-		      char **params)
-{
-	size_t nl = strlen(name), el = strlen(ext);
-	char *at;
-
-	if (nl <= el || strcmp(name + nl - el, ext))
-		return -ENOENT;
-	name[nl - el] = 0;
-	at = strchr(name, '@');
-	*params = NULL;
-	if (at) {
-		*at = 0;
-		*params = at + 1;
-	}
-	*range = name;
-	return 0;
-}
-
 /* GC content and k-mers count nucleotides: a protein assembly is refused
  * with a message naming it (the daemon logs it), not answered with
  * meaningless numbers. */
@@ -255,27 +200,26 @@ static int need_nucleotides(const struct cctx *x, const gdb_contig *c,
 static int do_gc(struct cctx *x, const gdb_contig *c, char *name, char **data,
 		 size_t *len, char *err, size_t errlen)
 {
-	struct params p = {.keys = {"w", "step"}, .n = 2};
+	struct gc_params p;
 	char *range, *ps, *seq = NULL;
-	int64_t beg, end, win = 1000, step, span;
+	int64_t beg, end, win, step, span;
 	int f32 = 0, rc = 0;
 	gdb_buf o = OUT_INIT;
 	gdb_comp w[GC_BATCH];
 	size_t nw;
 
 	GDB_TRY(need_nucleotides(x, c, "gc", err, errlen));
-	if (split_name(name, ".tsv", &range, &ps) < 0) {
-		if (split_name(name, ".f32", &range, &ps) < 0)
+	if (gdb_path_split(name, ".tsv", &range, &ps) < 0) {
+		if (gdb_path_split(name, ".f32", &range, &ps) < 0)
 			return -ENOENT;
 		f32 = 1;
 	}
-	if (parse_range(c, range, strlen(range), &beg, &end) < 0 ||
-	    params_parse(&p, ps, err, errlen) < 0 ||
-	    (p.set[0] && param_int(&p, 0, 1, SLICE, &win) < 0))
+	if (parse_range(c, range, &beg, &end) < 0)
 		return -ENOENT;
-	step = win;
-	if (p.set[1] && param_int(&p, 1, 1, SLICE, &step) < 0)
-		return -ENOENT;
+	GDB_TRY(gdb_params_parse(GC_PARAMS, NPARAMS(GC_PARAMS), ps, &p, err,
+				 errlen));
+	win = p.w;
+	step = p.step ? p.step : p.w;
 	span = end - beg;
 	nw = gdb_comp_nwindows((size_t)span, (size_t)win, (size_t)step);
 	if ((uint64_t)nw * (f32 ? 4 : 30) > GDB_NS_MAX_FILE) {
@@ -308,13 +252,19 @@ static int do_gc(struct cctx *x, const gdb_contig *c, char *name, char **data,
 			int64_t s0 = beg + a + (int64_t)k * step;
 			int64_t e0 = s0 + win < end ? s0 + win : end;
 			double gc = gdb_comp_gc(&w[k]);
+			/* no base that counts (all N): no fraction at all */
+			int none = !(w[k].a + w[k].c + w[k].g + w[k].t +
+				     w[k].s + w[k].w);
 			if (f32) {
-				float v = (float)gc;
+				float v = none ? NAN : (float)gc;
 				uint8_t le[4];
 				uint32_t u;
 				memcpy(&u, &v, 4);
 				gdb_put_le32(le, u);
 				gdb_buf_add(&o, le, 4);
+			} else if (none) {
+				gdb_buf_printf(&o, "%s\t%lld\t%lld\tNA\n", c->name,
+					   (long long)s0 + 1, (long long)e0);
 			} else {
 				gdb_buf_printf(&o, "%s\t%lld\t%lld\t%.6f\n", c->name,
 					   (long long)s0 + 1, (long long)e0, gc);
@@ -332,9 +282,9 @@ static int do_gc(struct cctx *x, const gdb_contig *c, char *name, char **data,
 static int do_kmers(struct cctx *x, const gdb_contig *c, char *name,
 		    char **data, size_t *len, char *err, size_t errlen)
 {
-	struct params p = {.keys = {"k", "top", "canonical"}, .n = 3};
+	struct kmer_params p;
 	char *range, *ps, *seq = NULL, kmer[GDB_KMER_MAXK + 1];
-	int64_t beg, end, k = 21, top = 100, canon = 1;
+	int64_t beg, end, k, top, canon;
 	gdb_kmer_table *t = NULL;
 	gdb_kmer_entry *e = NULL;
 	gdb_kmer_stats st;
@@ -343,13 +293,14 @@ static int do_kmers(struct cctx *x, const gdb_contig *c, char *name,
 	int rc;
 
 	GDB_TRY(need_nucleotides(x, c, "kmers", err, errlen));
-	if (split_name(name, ".tsv", &range, &ps) < 0 ||
-	    parse_range(c, range, strlen(range), &beg, &end) < 0 ||
-	    params_parse(&p, ps, err, errlen) < 0 ||
-	    (p.set[0] && param_int(&p, 0, 1, GDB_KMER_MAXK, &k) < 0) ||
-	    (p.set[1] && param_int(&p, 1, 1, 10000000, &top) < 0) ||
-	    (p.set[2] && param_int(&p, 2, 0, 1, &canon) < 0))
+	if (gdb_path_split(name, ".tsv", &range, &ps) < 0 ||
+	    parse_range(c, range, &beg, &end) < 0)
 		return -ENOENT;
+	GDB_TRY(gdb_params_parse(KMER_PARAMS, NPARAMS(KMER_PARAMS), ps, &p, err,
+				 errlen));
+	k = p.k;
+	top = p.top;
+	canon = p.canonical;
 	GDB_TRY(too_big(end - beg, MAX_REGION, err, errlen));
 	seq = malloc((size_t)(SLICE + k));
 	if (!seq)
@@ -496,9 +447,10 @@ static int do_motif(struct cctx *x, const gdb_contig *c, int64_t beg,
 	gdb_buf o = OUT_INIT;
 	int rc;
 
-	if (split_name(name, ".bed", &range, &ps) < 0 || ps ||
+	if (gdb_path_split(name, ".bed", &range, &ps) < 0 ||
 	    gdb_motif_compile(range, strlen(range), &pat) < 0)
 		return -ENOENT;
+	GDB_TRY(gdb_params_parse(NULL, 0, ps, NULL, err, errlen));
 	GDB_TRY(too_big(end - beg, MAX_REGION, err, errlen));
 	m.name = range;
 	rc = scan_slices(x, beg, end, pat.len, &m.sc, &o);
@@ -561,31 +513,38 @@ static int do_pwm(struct cctx *x, const gdb_contig *c, int64_t beg,
 		  int64_t end, char *name, char **data, size_t *len, char *err,
 		  size_t errlen)
 {
-	struct params p = {.keys = {"p", "pseudo"}, .n = 2};
+	struct pwm_params p;
 	struct pwm_scan m = {.sc = {.find = pwm_find, .emit = pwm_emit,
 				    .elem = sizeof(gdb_pwm_hit), .c = c}};
 	const gdb_motif *mo;
 	gdb_pwm pwm;
-	double pv = 1e-4, pseudo = 0.8;
+	double pv, pseudo;
 	char *id, *ps;
 	gdb_buf o = OUT_INIT;
 	int rc;
 
-	if (split_name(name, ".bed", &id, &ps) < 0 ||
-	    params_parse(&p, ps, err, errlen) < 0 ||
+	if (gdb_path_split(name, ".bed", &id, &ps) < 0 ||
 	    !(mo = motif_find(x, id)))
 		return -ENOENT;
-	if (p.set[0])
-		pv = p.vals[0];
-	if (p.set[1])
-		pseudo = p.vals[1];
+	GDB_TRY(gdb_params_parse(PWM_PARAMS, NPARAMS(PWM_PARAMS), ps, &p, err,
+				 errlen));
+	pv = p.p;
+	pseudo = p.pseudo;
 	/* pseudo 0, or at least PSEUDO_MIN: a vanishing one makes a zero
 	 * count score ~-1000 bits, and the p-value's dynamic programming
 	 * runs over the whole score range */
-	if (!(pv > 0 && pv <= 1) ||
-	    !(pseudo == 0 || (pseudo >= PSEUDO_MIN && pseudo <= 1e6)) ||
-	    gdb_pwm_from_counts(mo, NULL, pseudo, &pwm) < 0)
-		return -ENOENT;	/* a zero probability needs a pseudocount */
+	if (pv <= 0 || !(pseudo == 0 || pseudo >= PSEUDO_MIN)) {
+		gdb_seterr(err, errlen, "parameter '%s': %s",
+			   pv <= 0 ? "p" : "pseudo",
+			   pv <= 0 ? "must be above 0"
+				   : "must be 0 or at least 0.001");
+		return -EINVAL;
+	}
+	if (gdb_pwm_from_counts(mo, NULL, pseudo, &pwm) < 0) {
+		gdb_seterr(err, errlen, "parameter 'pseudo': motif %s has a zero "
+			   "count, which needs a pseudocount above 0", mo->id);
+		return -EINVAL;
+	}
 	if ((int64_t)pwm.max - pwm.min > MAX_PWM_RANGE) {
 		gdb_seterr(err, errlen, "motif %s: a score range of %lld units "
 			   "is more than the %d a p-value is computed over",
@@ -618,21 +577,23 @@ static void sam_cigar(gdb_buf *o, const char *cig, int64_t qb, int64_t qe,
 }
 
 /* "@match=N,..." of an alignment file: v = match, mismatch, open, extend. */
-static int align_params(const char *ps, int64_t v[4], gdb_align_scoring *sc,
+static int align_params(char *ps, int64_t v[4], gdb_align_scoring *sc,
 			char *err, size_t errlen)
 {
-	struct params p = {.keys = {"match", "mismatch", "open", "extend"},
-			   .n = 4};
+	struct align_params p;
 
-	v[0] = 2, v[1] = -3, v[2] = 5, v[3] = 2;
-	if (params_parse(&p, ps, err, errlen) < 0)
-		return -ENOENT;
-	for (int i = 0; i < 4; i++)
-		if (p.set[i] && param_int(&p, i, -127, 127, &v[i]) < 0)
-			return -ENOENT;
+	GDB_TRY(gdb_params_parse(ALIGN_PARAMS, NPARAMS(ALIGN_PARAMS), ps, &p,
+				 err, errlen));
+	memcpy(v, p.v, sizeof(p.v));
 	if (gdb_align_scoring_dna((int)v[0], (int)v[1], (int)v[2], (int)v[3],
-				  sc) < 0)
-		return -ENOENT;
+				  sc) < 0) {
+		gdb_seterr(err, errlen, "parameters 'match', 'mismatch', 'open', "
+			   "'extend': %lld, %lld, %lld, %lld is not a scoring "
+			   "(0 <= extend <= open)",
+			   (long long)v[0], (long long)v[1], (long long)v[2],
+			   (long long)v[3]);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -693,8 +654,7 @@ static int do_align(struct cctx *x, const gdb_contig *c, int64_t beg,
 	size_t ql, tl = (size_t)(end - beg);
 	int rc;
 
-	if (split_name(name, ".sam", &query, &ps) < 0 ||
-	    align_params(ps, v, &sc, err, errlen) < 0)
+	if (gdb_path_split(name, ".sam", &query, &ps) < 0)
 		return -ENOENT;
 	ql = strlen(query);
 	if (ql == 0 || ql > MAX_QUERY)
@@ -702,6 +662,7 @@ static int do_align(struct cctx *x, const gdb_contig *c, int64_t beg,
 	for (size_t i = 0; i < ql; i++)
 		if (!strchr("ACGTNacgtn", query[i]))
 			return -ENOENT;
+	GDB_TRY(align_params(ps, v, &sc, err, errlen));
 	GDB_TRY(too_big(end - beg, MAX_ALIGN_TARGET, err, errlen));
 	rc = fetch(x, c, beg, end, &seq);
 	if (rc < 0)
@@ -891,10 +852,10 @@ static int do_align_set(struct cctx *x, const gdb_contig *c, int64_t beg,
 	gdb_buf o = OUT_INIT;
 	int rc;
 
-	if (split_name(name + 1, ".sam", &set, &ps) < 0 || !*set ||
-	    strlen(set) > GDB_INBOX_MAX_NAME ||
-	    align_params(ps, v, &sc, err, errlen) < 0)
+	if (gdb_path_split(name + 1, ".sam", &set, &ps) < 0 || !*set ||
+	    strlen(set) > GDB_INBOX_MAX_NAME)
 		return -ENOENT;
+	GDB_TRY(align_params(ps, v, &sc, err, errlen));
 	rc = qset_file(x->inbox, set, file, sizeof(file), &q.text, &textlen);
 	if (rc < 0)
 		return rc;
@@ -1009,7 +970,7 @@ static int compute_resolve(void *ctx, const char *path, char **data,
 			      : do_kmers(x, c, comp[3], data, len, err, errlen);
 	}
 	/* motif, align: a region directory, then the pattern or query */
-	if (parse_range(c, comp[3], strlen(comp[3]), &beg, &end) < 0)
+	if (parse_range(c, comp[3], &beg, &end) < 0)
 		return -ENOENT;
 	if (n == 4)
 		return GDB_NS_DIR;
@@ -1057,7 +1018,7 @@ static int compute_list(void *ctx, const char *path,
 	if (n == 2 && (ai = gdb_store_assembly_find(x->s, comp[1])) >= 0) {
 		const gdb_assembly *a = gdb_store_assembly(x->s, (uint32_t)ai);
 		for (uint32_t k = 0; k < a->ncontigs; k++) {
-			gdb_path_escape(gdb_store_contig(x->s, a->first_contig + k)->name,
+			gdb_path_escape_dir(gdb_store_contig(x->s, a->first_contig + k)->name,
 					tmp);
 			if (emit(arg, tmp, 1))
 				return 0;
