@@ -77,6 +77,7 @@ int gdb_align_scoring_dna(int match, int mismatch, int gap_open,
 	out->map['C'] = out->map['c'] = 1;
 	out->map['G'] = out->map['g'] = 2;
 	out->map['T'] = out->map['t'] = 3;
+	out->map['U'] = out->map['u'] = 3; /* U is T */
 	out->ncodes = 5;
 	for (a = 0; a < 5; a++)
 		for (b = 0; b < 5; b++)

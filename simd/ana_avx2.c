@@ -57,7 +57,7 @@ TGT_A static void avx2_comp(const char *s, size_t n, gdb_comp *out)
 		a += (uint64_t)__builtin_popcountll(eq64(u0, u1, 'a', 0));
 		c += (uint64_t)__builtin_popcountll(mc);
 		g += (uint64_t)__builtin_popcountll(mg);
-		t += (uint64_t)__builtin_popcountll(eq64(u0, u1, 't', 0));
+		t += (uint64_t)__builtin_popcountll(eq64(u0, u1, 't', 'u'));
 		ss += (uint64_t)__builtin_popcountll(eq64(u0, u1, 's', 0));
 		w += (uint64_t)__builtin_popcountll(eq64(u0, u1, 'w', 0));
 		cpg += (uint64_t)__builtin_popcountll(mc & (mg >> 1)) +
@@ -75,19 +75,17 @@ TGT_A static void avx2_comp(const char *s, size_t n, gdb_comp *out)
 	out->cpg = cpg + tail.cpg + (carry && i < n && (s[i] | 0x20) == 'g');
 }
 
-/* code per byte: A0 C1 G2 T3 (and U3 when u_is_t), else 4 */
-TGT_A static inline __m256i codes32(__m256i v, int u_is_t)
+/* code per byte: A0 C1 G2 T3 U3 (any case), else 4 */
+TGT_A static inline __m256i codes32(__m256i v)
 {
 	__m256i u = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
 	__m256i ea = _mm256_cmpeq_epi8(u, _mm256_set1_epi8('a'));
 	__m256i ec = _mm256_cmpeq_epi8(u, _mm256_set1_epi8('c'));
 	__m256i eg = _mm256_cmpeq_epi8(u, _mm256_set1_epi8('g'));
-	__m256i et = _mm256_cmpeq_epi8(u, _mm256_set1_epi8('t'));
+	__m256i et = _mm256_or_si256(_mm256_cmpeq_epi8(u, _mm256_set1_epi8('t')),
+				     _mm256_cmpeq_epi8(u, _mm256_set1_epi8('u')));
 	__m256i d;
 
-	if (u_is_t)
-		et = _mm256_or_si256(
-			et, _mm256_cmpeq_epi8(u, _mm256_set1_epi8('u')));
 	/* the classes are exclusive, so 4 minus one of 4/3/2/1 */
 	d = _mm256_or_si256(
 		_mm256_or_si256(_mm256_and_si256(ea, _mm256_set1_epi8(4)),
@@ -102,7 +100,7 @@ TGT_A static void avx2_kmer_enc(const char *src, size_t n, uint8_t *dst)
 	size_t i;
 
 	for (i = 0; i + 32 <= n; i += 32)
-		STOREU(dst + i, codes32(LOADU(src + i), 0));
+		STOREU(dst + i, codes32(LOADU(src + i)));
 	gdb_ana_scalar_kmer_enc(src + i, n - i, dst + i);
 }
 
@@ -195,7 +193,7 @@ TGT_A static int64_t avx2_pwm_scan16(const gdb_pwm *p,
 		size_t len, i, npos = gdb_pwm_chunk(n, m, base, &len);
 
 		for (i = 0; i + 32 <= len; i += 32) {
-			__m256i c = codes32(LOADU(seq + base + i), 1);
+			__m256i c = codes32(LOADU(seq + base + i));
 
 			STOREU(idx + i, idx16x16(_mm256_castsi256_si128(c)));
 			STOREU(idx + i + 16,
@@ -260,7 +258,7 @@ TGT_A static int64_t avx2_pwm_scan(const gdb_pwm *p, const char *seq, size_t n,
 		size_t len, i, npos = gdb_pwm_chunk(n, m, base, &len);
 
 		for (i = 0; i + 32 <= len; i += 32)
-			STOREU(codes + i, codes32(LOADU(seq + base + i), 1));
+			STOREU(codes + i, codes32(LOADU(seq + base + i)));
 		for (; i < len; i++)
 			codes[i] = gdb_pwm_code[(unsigned char)seq[base + i]];
 		memset(codes + len, 4, sizeof(codes) - len);

@@ -37,7 +37,7 @@ TGT_A static void avx512_comp(const char *s, size_t n, gdb_comp *out)
 		a += (uint64_t)__builtin_popcountll(eqm(u, 'a'));
 		c += (uint64_t)__builtin_popcountll(mc);
 		g += (uint64_t)__builtin_popcountll(mg);
-		t += (uint64_t)__builtin_popcountll(eqm(u, 't'));
+		t += (uint64_t)__builtin_popcountll(eqm(u, 't') | eqm(u, 'u'));
 		ss += (uint64_t)__builtin_popcountll(eqm(u, 's'));
 		w += (uint64_t)__builtin_popcountll(eqm(u, 'w'));
 		cpg += (uint64_t)__builtin_popcountll(mc & (mg >> 1)) +
@@ -55,15 +55,13 @@ TGT_A static void avx512_comp(const char *s, size_t n, gdb_comp *out)
 	out->cpg = cpg + tail.cpg + (carry && i < n && (s[i] | 0x20) == 'g');
 }
 
-/* code per byte: A0 C1 G2 T3 (and U3 when u_is_t), else 4 */
-TGT_A static inline __m512i codes64(__m512i v, int u_is_t)
+/* code per byte: A0 C1 G2 T3 U3 (any case), else 4 */
+TGT_A static inline __m512i codes64(__m512i v)
 {
 	__m512i u = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
 	__m512i r = _mm512_set1_epi8(4);
-	uint64_t mt = eqm(u, 't');
+	uint64_t mt = eqm(u, 't') | eqm(u, 'u');
 
-	if (u_is_t)
-		mt |= eqm(u, 'u');
 	r = _mm512_mask_mov_epi8(r, eqm(u, 'a'), _mm512_setzero_si512());
 	r = _mm512_mask_mov_epi8(r, eqm(u, 'c'), _mm512_set1_epi8(1));
 	r = _mm512_mask_mov_epi8(r, eqm(u, 'g'), _mm512_set1_epi8(2));
@@ -75,7 +73,7 @@ TGT_A static void avx512_kmer_enc(const char *src, size_t n, uint8_t *dst)
 	size_t i;
 
 	for (i = 0; i + 64 <= n; i += 64)
-		STOREU(dst + i, codes64(LOADU(src + i), 0));
+		STOREU(dst + i, codes64(LOADU(src + i)));
 	gdb_ana_scalar_kmer_enc(src + i, n - i, dst + i);
 }
 
@@ -163,7 +161,7 @@ TGT_A static int64_t avx512_pwm_scan(const gdb_pwm *p, const char *seq,
 		size_t len, i, npos = gdb_pwm_chunk(n, m, base, &len);
 
 		for (i = 0; i + 64 <= len; i += 64)
-			STOREU(codes + i, codes64(LOADU(seq + base + i), 1));
+			STOREU(codes + i, codes64(LOADU(seq + base + i)));
 		for (; i < len; i++)
 			codes[i] = gdb_pwm_code[(unsigned char)seq[base + i]];
 		memset(codes + len, 4, sizeof(codes) - len);

@@ -7,14 +7,14 @@
 #include "common/gdb.h"
 #include "simd/analysis_int.h"
 
-/* composition class: 0 a, 1 c, 2 g, 3 t, 4 s, 5 w, 6 other */
+/* composition class: 0 a, 1 c, 2 g, 3 t (or u), 4 s, 5 w, 6 other */
 static unsigned comp_class(unsigned char b)
 {
 	switch (b | 0x20) {
 	case 'a': return 0;
 	case 'c': return 1;
 	case 'g': return 2;
-	case 't': return 3;
+	case 't': case 'u': return 3; /* U is T */
 	case 's': return 4;
 	case 'w': return 5;
 	default: return 6;

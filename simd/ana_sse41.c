@@ -76,7 +76,7 @@ TGT_A static void sse41_comp(const char *s, size_t n, gdb_comp *out)
 		a += (uint64_t)__builtin_popcountll(eq64(u, 'a'));
 		c += (uint64_t)__builtin_popcountll(mc);
 		g += (uint64_t)__builtin_popcountll(mg);
-		t += (uint64_t)__builtin_popcountll(eq64(u, 't'));
+		t += (uint64_t)__builtin_popcountll(eq64_tu(u));
 		ss += (uint64_t)__builtin_popcountll(eq64(u, 's'));
 		w += (uint64_t)__builtin_popcountll(eq64(u, 'w'));
 		cpg += (uint64_t)__builtin_popcountll(mc & (mg >> 1)) +
@@ -94,18 +94,17 @@ TGT_A static void sse41_comp(const char *s, size_t n, gdb_comp *out)
 	out->cpg = cpg + tail.cpg + (carry && i < n && (s[i] | 0x20) == 'g');
 }
 
-/* code per byte: A0 C1 G2 T3 (and U3 when u_is_t), else 4 */
-TGT_A static inline __m128i codes16(__m128i v, int u_is_t)
+/* code per byte: A0 C1 G2 T3 U3 (any case), else 4 */
+TGT_A static inline __m128i codes16(__m128i v)
 {
 	__m128i u = _mm_or_si128(v, _mm_set1_epi8(0x20));
 	__m128i ea = _mm_cmpeq_epi8(u, _mm_set1_epi8('a'));
 	__m128i ec = _mm_cmpeq_epi8(u, _mm_set1_epi8('c'));
 	__m128i eg = _mm_cmpeq_epi8(u, _mm_set1_epi8('g'));
-	__m128i et = _mm_cmpeq_epi8(u, _mm_set1_epi8('t'));
+	__m128i et = _mm_or_si128(_mm_cmpeq_epi8(u, _mm_set1_epi8('t')),
+				  _mm_cmpeq_epi8(u, _mm_set1_epi8('u')));
 	__m128i d;
 
-	if (u_is_t)
-		et = _mm_or_si128(et, _mm_cmpeq_epi8(u, _mm_set1_epi8('u')));
 	d = _mm_or_si128(_mm_or_si128(_mm_and_si128(ea, _mm_set1_epi8(4)),
 				      _mm_and_si128(ec, _mm_set1_epi8(3))),
 			 _mm_or_si128(_mm_and_si128(eg, _mm_set1_epi8(2)),
@@ -118,7 +117,7 @@ TGT_A static void sse41_kmer_enc(const char *src, size_t n, uint8_t *dst)
 	size_t i;
 
 	for (i = 0; i + 16 <= n; i += 16)
-		STOREU(dst + i, codes16(LOADU(src + i), 0));
+		STOREU(dst + i, codes16(LOADU(src + i)));
 	gdb_ana_scalar_kmer_enc(src + i, n - i, dst + i);
 }
 
@@ -210,7 +209,7 @@ TGT_A static int64_t sse41_pwm_scan16(const gdb_pwm *p,
 		size_t len, i, npos = gdb_pwm_chunk(n, m, base, &len);
 
 		for (i = 0; i + 16 <= len; i += 16) {
-			__m128i c = codes16(LOADU(seq + base + i), 1);
+			__m128i c = codes16(LOADU(seq + base + i));
 
 			STOREU(idx + i, idx16x8(c));
 			STOREU(idx + i + 8, idx16x8(_mm_srli_si128(c, 8)));
@@ -284,7 +283,7 @@ TGT_A static int64_t sse41_pwm_scan(const gdb_pwm *p, const char *seq,
 		size_t len, i, npos = gdb_pwm_chunk(n, m, base, &len);
 
 		for (i = 0; i + 16 <= len; i += 16) {
-			__m128i c = codes16(LOADU(seq + base + i), 1);
+			__m128i c = codes16(LOADU(seq + base + i));
 			__m128i isn = _mm_cmpeq_epi8(c, _mm_set1_epi8(4));
 
 			STOREU(codes + i,

@@ -371,7 +371,7 @@ int gdb_kmer_encode(const char *s, unsigned k, uint64_t *out)
 	for (i = 0; i < k; i++) {
 		uint8_t c = gdb_pwm_code[(unsigned char)s[i]];
 
-		if (c > 3 || s[i] == 'U' || s[i] == 'u')
+		if (c > 3)
 			return -EINVAL;
 		v = v << 2 | c;
 	}
@@ -387,7 +387,7 @@ void gdb_kmer_decode(uint64_t kmer, unsigned k, char *dst)
 		dst[i] = kmer_letters[(kmer >> (2 * (k - 1 - i))) & 3];
 }
 
-/* 2-bit code of ACGT/acgt, 4 for every other byte (U included). */
+/* 2-bit code of ACGT/acgt (U/u is T), 4 for every other byte. */
 static uint8_t kmer_code(unsigned char c)
 {
 	switch (c | 0x20) {
@@ -398,6 +398,7 @@ static uint8_t kmer_code(unsigned char c)
 	case 'g':
 		return 2;
 	case 't':
+	case 'u':
 		return 3;
 	default:
 		return 4;

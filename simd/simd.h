@@ -97,6 +97,10 @@ const gdb_simd_kernels *gdb_simd_variant(enum gdb_simd_level level);
  *
  * Coordinates are 0-based; ranges are half-open [begin, end).
  *
+ * RNA: every analysis kernel reads U (and u) as T, so an RNA sequence
+ * gives the answers of its DNA spelling (composition, k-mers, patterns,
+ * matrices, DNA alignment scoring; to_u8 and revcomp above agree).
+ *
  * Threading: every call is reentrant. A gdb_kmer_table or gdb_align_ws is
  * used by one thread at a time (count regions into separate tables and
  * gdb_kmer_table_merge() them); everything else passed as const may be
@@ -114,8 +118,8 @@ const gdb_simd_kernels *gdb_simd_variant(enum gdb_simd_level level);
 
 /*
  * Counts over one range of bases, case-insensitive. s and w are the IUPAC
- * strong (C/G) and weak (A/T) codes; U, N and every other byte go to
- * other. cpg counts positions i where base i is C and base i+1 is G, both
+ * strong (C/G) and weak (A/T) codes; U counts as T; N and every other
+ * byte go to other. cpg counts positions i where base i is C and base i+1 is G, both
  * inside the range.
  */
 typedef struct gdb_comp {
@@ -162,8 +166,9 @@ int64_t gdb_comp_windows(const char *seq, size_t n, size_t win, size_t step,
 
 /*
  * A k-mer is 2 bits a base, A0 C1 G2 T3, the first base in the highest
- * bits (so numeric order is lexicographic order). k-mers containing any
- * byte other than ACGT/acgt are skipped, as jellyfish does.
+ * bits (so numeric order is lexicographic order). U/u is T. k-mers
+ * containing any other byte than ACGTU/acgtu are skipped, as jellyfish
+ * does.
  *
  * The table is open addressing. It starts at 256 slots and doubles (a
  * rehash, in place) whenever half of its slots are taken, up to the
@@ -237,8 +242,8 @@ size_t gdb_kmer_top(const gdb_kmer_table *t, gdb_kmer_entry *out, size_t n);
 size_t gdb_kmer_dump(const gdb_kmer_table *t, gdb_kmer_entry *out,
 		     size_t cap);
 
-/* k-mer <-> text. encode: -EINVAL on a non-ACGT byte or bad k. decode
- * writes k letters and no terminator. */
+/* k-mer <-> text. encode: -EINVAL on a byte other than ACGTU (any case)
+ * or bad k. decode writes k letters and no terminator. */
 int gdb_kmer_encode(const char *s, unsigned k, uint64_t *out);
 void gdb_kmer_decode(uint64_t kmer, unsigned k, char *dst);
 
@@ -406,8 +411,8 @@ typedef struct gdb_align_scoring {
 } gdb_align_scoring;
 
 /*
- * gdb_align_scoring_dna - match/mismatch over A C G T (any case; U is not
- * T). Every other byte, N included, is one more code that scores
+ * gdb_align_scoring_dna - match/mismatch over A C G T (any case; U is T).
+ * Every other byte, N included, is one more code that scores
  * mismatch against everything, itself included (parasail instead scores
  * letters outside its alphabet 0, so compare with it on ACGT only).
  * gdb_align_scoring_blosum62 - BLOSUM62 over ARNDCQEGHILKMFPSTWYVBZX*

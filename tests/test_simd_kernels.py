@@ -343,3 +343,52 @@ def test_motif_levels_agree(seq, pat):
     ref = motif_hits(LEVELS[0], pat, seq)
     for kern in LEVELS[1:]:
         assert motif_hits(kern, pat, seq) == ref, kern.name
+
+
+# ---- RNA: U is T in every kernel, at every level ----
+
+rna = st.text(alphabet="ACGUacguTtN", min_size=1, max_size=300)
+
+
+@settings(**SETTINGS)
+@given(seq=rna, k=st.sampled_from([1, 4, 11]), canonical=st.booleans())
+def test_rna_reads_u_as_t(seq, k, canonical):
+    """Composition, k-mers and IUPAC hits of a sequence holding U equal
+    the peers' answers on its DNA spelling (U -> T), at every level."""
+    from Bio.SeqUtils import gc_fraction
+    lib.gdb_comp_gc.restype = C.c_double
+    lib.gdb_comp_gc.argtypes = [C.POINTER(Comp)]
+    dna = seq.replace("U", "T").replace("u", "t")
+    up = dna.upper()
+    want = collections.Counter()
+    for i in range(len(up) - k + 1):
+        w = up[i:i + k]
+        if "N" not in w:
+            want[min(w, w.translate(RC)[::-1]) if canonical else w] += 1
+    for kern in LEVELS:
+        c = Comp()
+        kern.comp(seq.encode(), len(seq), C.byref(c))
+        assert abs(lib.gdb_comp_gc(C.byref(c)) - gc_fraction(dna)) < 1e-12, kern.name
+        assert (c.a, c.c, c.g, c.t) == tuple(up.count(x) for x in "ACGT"), kern.name
+        t = C.c_void_p()
+        assert lib.gdb_kmer_table_new(k, 1 if canonical else 0, 1 << 20, C.byref(t)) == 0
+        assert kern.kmer_count(t, seq.encode(), len(seq)) == 0
+        out = (KmerEntry * (len(seq) + 1))()
+        n = lib.gdb_kmer_dump(t, out, len(seq) + 1)
+        lib.gdb_kmer_table_free(t)
+        got = {"".join("ACGT"[(e.kmer >> (2 * (k - 1 - j))) & 3] for j in range(k)): e.count
+               for e in out[:n]}
+        assert got == dict(want), kern.name
+        assert motif_hits(kern, "GAUC", seq) == motif_hits(kern, "GATC", dna), kern.name
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+@settings(**SETTINGS)
+@given(pair=related())
+def test_rna_align_equals_parasail_on_dna(mode, pair):
+    """An RNA query against a DNA target (and the reverse) scores as the
+    DNA pair does in parasail, at every level."""
+    q, t = pair
+    want = PS_FN[mode](q, t, 5, 2, PS_DNA).score
+    assert score_all_levels(DNA, MODES[mode], q.replace("T", "U"), t) == want
+    assert score_all_levels(DNA, MODES[mode], q, t.replace("T", "u")) == want

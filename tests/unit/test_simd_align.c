@@ -249,6 +249,11 @@ static void known(void)
 		{"A", "", 1, -5, "1I"},
 		{"", "ACG", 1, -9, "3D"},
 		{"TTTTACGT", "ACGTGGGG", 2, 8, "4="},
+		/* U is T, any case, on both sides (RNA against DNA) */
+		{"ACGU", "ACGT", 0, 8, "4="},
+		{"acgt", "AcGu", 0, 8, "4="},
+		{"UUUU", "TTTT", 1, 8, "4="},
+		{"GGUUAUU", "CCGGTTATTCC", 2, 14, "7="},
 	};
 	size_t i;
 
@@ -313,8 +318,8 @@ int main(void)
 	/* lowercase, N, IUPAC, protein */
 	for (i = 0; i < 60; i++) {
 		size_t qn = 1 + rnd() % 150, tn;
-		char *q = rand_seq(qn, "ACGTacgtNNRYn");
-		char *t = mutate(q, qn, &tn, "ACGTacgtNSW-");
+		char *q = rand_seq(qn, "ACGTacgtNNRYnUu");
+		char *t = mutate(q, qn, &tn, "ACGTacgtNSW-Uu");
 		char *p = rand_seq(qn, "ARNDCQEGHILKMFPSTWYVBZX*arnd");
 		char *pt = mutate(p, qn, &tn, "ARNDCQEGHILKMFPSTWYV");
 

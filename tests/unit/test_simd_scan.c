@@ -66,7 +66,7 @@ static void naive_comp(const char *s, size_t n, gdb_comp *o)
 		case 'A': case 'a': o->a++; break;
 		case 'C': case 'c': o->c++; break;
 		case 'G': case 'g': o->g++; break;
-		case 'T': case 't': o->t++; break;
+		case 'T': case 't': case 'U': case 'u': o->t++; break;
 		case 'S': case 's': o->s++; break;
 		case 'W': case 'w': o->w++; break;
 		default: o->other++;
@@ -155,7 +155,7 @@ static int code_of(char c)
 	case 'A': case 'a': return 0;
 	case 'C': case 'c': return 1;
 	case 'G': case 'g': return 2;
-	case 'T': case 't': return 3;
+	case 'T': case 't': case 'U': case 'u': return 3; /* U is T */
 	default: return -1;
 	}
 }
@@ -245,7 +245,7 @@ static void test_kmer(void)
 
 	for (i = 0; i < 60; i++) {
 		size_t n = interesting_len(i * 7 % NLENS);
-		char *s = rand_seq(n, i % 3);
+		char *s = rand_seq(n, i % 4); /* 3: IUPAC, N, U and u */
 
 		for (k = 0; k < 8; k++) {
 			test_kmer_one(s, n, ks[k], 0);
@@ -295,7 +295,8 @@ static void test_kmer(void)
 		    top[2].kmer != 6 || top[2].count != 2)
 			FAIL("top");
 		if (gdb_kmer_encode("GT", 2, &v) || v != 11 ||
-		    gdb_kmer_encode("GN", 2, &v) != -EINVAL)
+		    gdb_kmer_encode("GN", 2, &v) != -EINVAL ||
+		    gdb_kmer_encode("gu", 2, &v) || v != 11)
 			FAIL("encode");
 		gdb_kmer_decode(11, 3, buf);
 		if (memcmp(buf, "AGT", 3))
