@@ -25,6 +25,9 @@
 
 #include "fs/ns.h"
 #include "fs/render.h"
+#include "simd/align.h"
+#include "simd/kmer.h"
+#include "simd/motif.h"
 #include "simd/simd.h"
 
 /*

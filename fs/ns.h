@@ -31,7 +31,7 @@
 
 #include "cache/cache.h"
 #include "common/gdb.h"
-#include "simd/simd.h"
+#include "simd/motif.h"
 #include "store/store.h"
 
 #define GDB_NS_FILE 0

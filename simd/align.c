@@ -628,14 +628,14 @@ int gdb_align(const gdb_align_scoring *sc, enum gdb_align_mode mode,
 	      const char *query, size_t qlen, const char *target, size_t tlen,
 	      unsigned flags, gdb_align_ws *ws, gdb_align_result *res)
 {
-	const gdb_simd_analysis_kernels *k = gdb_simd_analysis();
+	const gdb_align_kernels *k = gdb_align_variant(gdb_simd_active());
 	int64_t score;
 	int rc;
 
 	if (flags & ~GDB_ALIGN_TRACE)
 		return -EINVAL;
 	if (!(flags & GDB_ALIGN_TRACE))
-		return k->align_score(sc, mode, query, qlen, target, tlen, ws,
+		return k->score(sc, mode, query, qlen, target, tlen, ws,
 				      res);
 	if (!ws)
 		return -EINVAL;
@@ -656,7 +656,7 @@ int gdb_align(const gdb_align_scoring *sc, enum gdb_align_mode mode,
 		res->lane_bits = 32;
 		return 0;
 	}
-	rc = k->align_score(sc, mode, query, qlen, target, tlen, ws, res);
+	rc = k->score(sc, mode, query, qlen, target, tlen, ws, res);
 	if (rc)
 		return rc;
 	return gdb_align_trace(sc, query, qlen, target, tlen, ws, res);
@@ -750,7 +750,7 @@ static void batch_fail(struct batch *b, int rc)
 				    __ATOMIC_RELAXED);
 }
 
-static void many_worker(struct batch *b, const gdb_simd_analysis_kernels *k,
+static void many_worker(struct batch *b, const gdb_align_kernels *k,
 			gdb_align_ws *ws)
 {
 	const char **q = malloc(b->chunk * sizeof(*q));
@@ -769,7 +769,7 @@ static void many_worker(struct batch *b, const gdb_simd_analysis_kernels *k,
 			q[i] = b->queries[b->order[a + i]];
 			l[i] = b->qlens[b->order[a + i]];
 		}
-		rc = k->align_many(b->sc, q, l, m, b->targets[0], b->tlens[0],
+		rc = k->many(b->sc, q, l, m, b->targets[0], b->tlens[0],
 				   ws, r);
 		if (rc < 0)
 			batch_fail(b, rc);
@@ -786,7 +786,7 @@ static void many_worker(struct batch *b, const gdb_simd_analysis_kernels *k,
 static void *batch_worker(void *arg)
 {
 	struct batch *b = arg;
-	const gdb_simd_analysis_kernels *k = gdb_simd_analysis();
+	const gdb_align_kernels *k = gdb_align_variant(gdb_simd_active());
 	gdb_align_ws *ws;
 
 	if (gdb_align_ws_new(&ws)) {
@@ -807,7 +807,7 @@ static void *batch_worker(void *arg)
 			break;
 		qi = b->nq == 1 ? 0 : p;
 		ti = b->nt == 1 ? 0 : p;
-		rc = k->align_score(b->sc, b->mode, b->queries[qi],
+		rc = k->score(b->sc, b->mode, b->queries[qi],
 				    b->qlens[qi], b->targets[ti], b->tlens[ti],
 				    ws, &b->out[p]);
 		if (rc < 0)

@@ -42,7 +42,7 @@ TGT_A static inline uint64_t eq64(__m256i u0, __m256i u1, char ch, char ch2)
 	       (uint64_t)(uint32_t)_mm256_movemask_epi8(e1) << 32;
 }
 
-TGT_A static void avx2_comp(const char *s, size_t n, gdb_comp *out)
+TGT_A void gdb_simd_avx2_comp(const char *s, size_t n, gdb_comp *out)
 {
 	const __m256i lc = _mm256_set1_epi8(0x20);
 	uint64_t a = 0, c = 0, g = 0, t = 0, ss = 0, w = 0, cpg = 0, carry = 0;
@@ -64,7 +64,7 @@ TGT_A static void avx2_comp(const char *s, size_t n, gdb_comp *out)
 		       (carry & mg & 1);
 		carry = mc >> 63;
 	}
-	gdb_ana_scalar_comp(s + i, n - i, &tail);
+	gdb_simd_scalar_comp(s + i, n - i, &tail);
 	out->a = a + tail.a;
 	out->c = c + tail.c;
 	out->g = g + tail.g;
@@ -382,14 +382,21 @@ static int avx2_align_score(const gdb_align_scoring *sc,
 				 res);
 }
 
-const gdb_simd_analysis_kernels gdb_ana_avx2 = {
+const gdb_kmer_kernels gdb_ana_kmer_avx2 = {
 	.name = "avx2",
-	.comp = avx2_comp,
-	.kmer_count = avx2_kmer_count,
-	.motif_find = avx2_motif_find,
+	.count = avx2_kmer_count,
+};
+
+const gdb_motif_kernels gdb_ana_motif_avx2 = {
+	.name = "avx2",
+	.find = avx2_motif_find,
 	.pwm_scan = avx2_pwm_scan,
-	.align_score = avx2_align_score,
-	.align_many = gdb_ana_avx2_align_many,
+};
+
+const gdb_align_kernels gdb_ana_align_avx2 = {
+	.name = "avx2",
+	.score = avx2_align_score,
+	.many = gdb_ana_avx2_align_many,
 };
 
 #endif

@@ -23,7 +23,7 @@ TGT_A static inline uint64_t eqm(__m512i u, char ch)
 	return _mm512_cmpeq_epi8_mask(u, _mm512_set1_epi8(ch));
 }
 
-TGT_A static void avx512_comp(const char *s, size_t n, gdb_comp *out)
+TGT_A void gdb_simd_avx512_comp(const char *s, size_t n, gdb_comp *out)
 {
 	const __m512i lc = _mm512_set1_epi8(0x20);
 	uint64_t a = 0, c = 0, g = 0, t = 0, ss = 0, w = 0, cpg = 0, carry = 0;
@@ -44,7 +44,7 @@ TGT_A static void avx512_comp(const char *s, size_t n, gdb_comp *out)
 		       (carry & mg & 1);
 		carry = mc >> 63;
 	}
-	gdb_ana_scalar_comp(s + i, n - i, &tail);
+	gdb_simd_scalar_comp(s + i, n - i, &tail);
 	out->a = a + tail.a;
 	out->c = c + tail.c;
 	out->g = g + tail.g;
@@ -293,20 +293,27 @@ static int avx512_align_score(const gdb_align_scoring *sc,
 	 * they stay on AVX2 until it is.
 	 */
 	if (mode != GDB_ALIGN_LOCAL || qlen < 1024)
-		return gdb_ana_avx2.align_score(sc, mode, query, qlen, target,
+		return gdb_ana_align_avx2.score(sc, mode, query, qlen, target,
 						tlen, ws, res);
 	return gdb_align_striped(run, sc, mode, query, qlen, target, tlen, ws,
 				 res);
 }
 
-const gdb_simd_analysis_kernels gdb_ana_avx512 = {
+const gdb_kmer_kernels gdb_ana_kmer_avx512 = {
 	.name = "avx512",
-	.comp = avx512_comp,
-	.kmer_count = avx512_kmer_count,
-	.motif_find = avx512_motif_find,
+	.count = avx512_kmer_count,
+};
+
+const gdb_motif_kernels gdb_ana_motif_avx512 = {
+	.name = "avx512",
+	.find = avx512_motif_find,
 	.pwm_scan = avx512_pwm_scan,
-	.align_score = avx512_align_score,
-	.align_many = gdb_ana_avx2_align_many,
+};
+
+const gdb_align_kernels gdb_ana_align_avx512 = {
+	.name = "avx512",
+	.score = avx512_align_score,
+	.many = gdb_ana_avx2_align_many,
 };
 
 #endif

@@ -60,7 +60,7 @@ TGT_A static inline void load4(const char *s, __m128i u[4])
 	u[3] = _mm_or_si128(LOADU(s + 48), lc);
 }
 
-TGT_A static void sse41_comp(const char *s, size_t n, gdb_comp *out)
+TGT_A void gdb_simd_sse41_comp(const char *s, size_t n, gdb_comp *out)
 {
 	uint64_t a = 0, c = 0, g = 0, t = 0, ss = 0, w = 0, cpg = 0, carry = 0;
 	gdb_comp tail;
@@ -83,7 +83,7 @@ TGT_A static void sse41_comp(const char *s, size_t n, gdb_comp *out)
 		       (carry & mg & 1);
 		carry = mc >> 63;
 	}
-	gdb_ana_scalar_comp(s + i, n - i, &tail);
+	gdb_simd_scalar_comp(s + i, n - i, &tail);
 	out->a = a + tail.a;
 	out->c = c + tail.c;
 	out->g = g + tail.g;
@@ -422,14 +422,21 @@ static int sse41_align_score(const gdb_align_scoring *sc,
 				 res);
 }
 
-const gdb_simd_analysis_kernels gdb_ana_sse41 = {
+const gdb_kmer_kernels gdb_ana_kmer_sse41 = {
 	.name = "sse41",
-	.comp = sse41_comp,
-	.kmer_count = sse41_kmer_count,
-	.motif_find = sse41_motif_find,
+	.count = sse41_kmer_count,
+};
+
+const gdb_motif_kernels gdb_ana_motif_sse41 = {
+	.name = "sse41",
+	.find = sse41_motif_find,
 	.pwm_scan = sse41_pwm_scan,
-	.align_score = sse41_align_score,
-	.align_many = gdb_ana_sse41_align_many,
+};
+
+const gdb_align_kernels gdb_ana_align_sse41 = {
+	.name = "sse41",
+	.score = sse41_align_score,
+	.many = gdb_ana_sse41_align_many,
 };
 
 #endif

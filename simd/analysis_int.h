@@ -5,7 +5,8 @@
  * level files call for the parts that are not level-specific (profile
  * layout, k-mer insertion, hit emission).
  *
- * Division of labour: analysis.c holds dispatch and the public wrappers,
+ * Division of labour: analysis.c holds dispatch (a table per family and
+ * level: gdb_ana_<family>_<level>) and the public wrappers,
  * ana_scalar.c the reference twins, ana_sse41.c / ana_avx2.c /
  * ana_avx512.c the vector variants (the striped alignment kernel is one
  * template, align_striped.h, instantiated per level and lane width, and
@@ -19,6 +20,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "simd/align.h"
+#include "simd/kmer.h"
+#include "simd/motif.h"
 #include "simd/simd_int.h"
 
 /*
@@ -313,8 +317,9 @@ static inline void gdb_pwm_emit16(gdb_pwm_hit *hits, size_t cap, int64_t *nh,
 
 /* ---- per-level tables and entry points ---- */
 
-extern const gdb_simd_analysis_kernels gdb_ana_scalar;
-void gdb_ana_scalar_comp(const char *seq, size_t n, gdb_comp *out);
+extern const gdb_kmer_kernels gdb_ana_kmer_scalar;
+extern const gdb_motif_kernels gdb_ana_motif_scalar;
+extern const gdb_align_kernels gdb_ana_align_scalar;
 int gdb_ana_scalar_kmer_count(gdb_kmer_table *t, const char *seq, size_t n);
 void gdb_ana_scalar_kmer_enc(const char *src, size_t n, uint8_t *dst);
 void gdb_ana_scalar_motif_bits(const char *s, size_t n, uint64_t *out[5]);
@@ -343,9 +348,12 @@ int gdb_ana_avx2_align_many(const gdb_align_scoring *sc,
 			    const char *const *queries, const size_t *qlens,
 			    size_t n, const char *target, size_t tlen,
 			    gdb_align_ws *ws, gdb_align_result *out);
-extern const gdb_simd_analysis_kernels gdb_ana_sse41;
-extern const gdb_simd_analysis_kernels gdb_ana_avx2;
-extern const gdb_simd_analysis_kernels gdb_ana_avx512;
+extern const gdb_kmer_kernels gdb_ana_kmer_sse41, gdb_ana_kmer_avx2,
+	gdb_ana_kmer_avx512;
+extern const gdb_motif_kernels gdb_ana_motif_sse41, gdb_ana_motif_avx2,
+	gdb_ana_motif_avx512;
+extern const gdb_align_kernels gdb_ana_align_sse41, gdb_ana_align_avx2,
+	gdb_ana_align_avx512;
 #endif
 
 #endif

@@ -228,7 +228,7 @@ int gdb_kmer_add_new(struct gdb_kmer_table *t, uint64_t key, uint64_t hash)
 
 int gdb_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 {
-	return gdb_simd_analysis()->kmer_count(t, seq, n);
+	return gdb_kmer_variant(gdb_simd_active())->count(t, seq, n);
 }
 
 int gdb_kmer_table_merge(gdb_kmer_table *dst, const gdb_kmer_table *src)

@@ -84,7 +84,8 @@ int gdb_motif_compile(const char *pattern, size_t len, gdb_motif_pattern *out)
 int64_t gdb_motif_find(const gdb_motif_pattern *p, const char *seq, size_t n,
 		       unsigned strands, gdb_motif_hit *hits, size_t cap)
 {
-	return gdb_simd_analysis()->motif_find(p, seq, n, strands, hits, cap);
+	return gdb_motif_variant(gdb_simd_active())->find(p, seq, n, strands, hits,
+							 cap);
 }
 
 #define MCHUNK_WORDS 64 /* result words per chunk: 4096 positions */
@@ -443,7 +444,7 @@ int64_t gdb_pwm_scan(const gdb_pwm *p, const char *seq, size_t n,
 		     int32_t threshold, unsigned strands, gdb_pwm_hit *hits,
 		     size_t cap)
 {
-	return gdb_simd_analysis()->pwm_scan(p, seq, n, threshold, strands,
+	return gdb_motif_variant(gdb_simd_active())->pwm_scan(p, seq, n, threshold, strands,
 					     hits, cap);
 }
 

@@ -1,6 +1,7 @@
 """The analysis kernels of simd/ against independent implementations,
 through ctypes on $GENOMEDB_BUILD/libgenomedb.so, at every SIMD level the
-CPU has (each level's table from gdb_simd_analysis_variant()):
+CPU has (each level's tables from gdb_simd_variant() and its families'
+gdb_kmer_variant(), gdb_motif_variant(), gdb_align_variant()):
 
   alignment scores == parasail (sw/nw/sg scan 32-bit) and Biopython's
   PairwiseAligner for the same scoring; CIGARs re-score to the score;
@@ -69,13 +70,37 @@ ALIGN_FN = C.CFUNCTYPE(C.c_int, C.POINTER(Scoring), C.c_int, C.c_char_p, C.c_siz
                        C.c_char_p, C.c_size_t, C.c_void_p, C.POINTER(Result))
 
 
-class Kernels(C.Structure):
-    _fields_ = [("name", C.c_char_p), ("comp", COMP_FN), ("kmer_count", KMER_FN),
-                ("motif_find", MOTIF_FN), ("pwm_scan", PWM_FN), ("align_score", ALIGN_FN)]
+class ByteKernels(C.Structure):       # simd/simd.h gdb_simd_kernels
+    _fields_ = [("name", C.c_char_p)] + [(f, C.c_void_p) for f in (
+        "pack2", "unpack2", "find_nonacgt", "crc32c", "revcomp", "to_u8", "toupper")] + [
+        ("comp", COMP_FN)]
 
 
-lib.gdb_simd_analysis_variant.restype = C.POINTER(Kernels)
-lib.gdb_simd_analysis_variant.argtypes = [C.c_int]
+class KmerKernels(C.Structure):       # simd/kmer.h
+    _fields_ = [("name", C.c_char_p), ("count", KMER_FN)]
+
+
+class MotifKernels(C.Structure):      # simd/motif.h
+    _fields_ = [("name", C.c_char_p), ("find", MOTIF_FN), ("pwm_scan", PWM_FN)]
+
+
+class AlignKernels(C.Structure):      # simd/align.h
+    _fields_ = [("name", C.c_char_p), ("score", ALIGN_FN), ("many", C.c_void_p)]
+
+
+class Level:
+    """One level's kernels of every family, under one name."""
+    def __init__(self, b, k, m, a):
+        self.name = b.name
+        self.comp, self.kmer_count = b.comp, k.count
+        self.motif_find, self.pwm_scan = m.find, m.pwm_scan
+        self.align_score = a.score
+
+
+for fn, t in (("gdb_simd_variant", ByteKernels), ("gdb_kmer_variant", KmerKernels),
+              ("gdb_motif_variant", MotifKernels), ("gdb_align_variant", AlignKernels)):
+    getattr(lib, fn).restype = C.POINTER(t)
+    getattr(lib, fn).argtypes = [C.c_int]
 lib.gdb_align.argtypes = [C.POINTER(Scoring), C.c_int, C.c_char_p, C.c_size_t, C.c_char_p,
                           C.c_size_t, C.c_uint, C.c_void_p, C.POINTER(Result)]
 lib.gdb_align_ws_new.argtypes = [C.POINTER(C.c_void_p)]
@@ -90,9 +115,11 @@ lib.gdb_kmer_dump.argtypes = [C.c_void_p, C.POINTER(KmerEntry), C.c_size_t]
 
 LEVELS = []
 for lv in range(4):
-    p = lib.gdb_simd_analysis_variant(lv)
-    if p:
-        LEVELS.append(p.contents)
+    tabs = [lib.gdb_simd_variant(lv), lib.gdb_kmer_variant(lv), lib.gdb_motif_variant(lv),
+            lib.gdb_align_variant(lv)]
+    assert all(tabs) or not any(tabs), lv              # a level exists in every family or none
+    if tabs[0]:
+        LEVELS.append(Level(*(t.contents for t in tabs)))
 NAMES = [k.name.decode() for k in LEVELS]
 
 WS = C.c_void_p()

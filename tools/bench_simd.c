@@ -26,6 +26,9 @@
 #include <time.h>
 
 #include "common/gdb.h"
+#include "simd/align.h"
+#include "simd/kmer.h"
+#include "simd/motif.h"
 #include "simd/simd.h"
 
 int cmd_bench(int argc, char **argv);
@@ -147,7 +150,11 @@ static int parasail_open(struct parasail *p)
 
 /* ---- the benchmarks ---- */
 
-static const gdb_simd_analysis_kernels *levels[GDB_SIMD_NLEVELS];
+/* each level's tables (byte kernels: name and composition) */
+static const gdb_simd_kernels *levels[GDB_SIMD_NLEVELS];
+static const gdb_kmer_kernels *kmers[GDB_SIMD_NLEVELS];
+static const gdb_motif_kernels *motifs[GDB_SIMD_NLEVELS];
+static const gdb_align_kernels *aligns[GDB_SIMD_NLEVELS];
 
 #define REPS(quick) ((quick) ? 3 : 5)
 
@@ -247,12 +254,12 @@ static double run_kmer(int l, void *ctx)
 			       &t))
 		return 1e30;
 	t0 = now_s();
-	(void)levels[l]->kmer_count(t, x->s, x->n);
+	(void)kmers[l]->count(t, x->s, x->n);
 	t0 = now_s() - t0;
 	x->grow[l] = t0 < x->grow[l] ? t0 : x->grow[l];
 	gdb_kmer_table_clear(t);
 	t1 = now_s();
-	(void)levels[l]->kmer_count(t, x->s, x->n);
+	(void)kmers[l]->count(t, x->s, x->n);
 	t1 = now_s() - t1;
 	gdb_kmer_table_free(t);
 	return t1;
@@ -278,7 +285,7 @@ static double run_motif(int l, void *ctx)
 	const struct scan_ctx *x = ctx;
 	double t0 = now_s();
 
-	(void)levels[l]->motif_find(x->pat, x->s, x->n, GDB_STRAND_BOTH,
+	(void)motifs[l]->find(x->pat, x->s, x->n, GDB_STRAND_BOTH,
 				    x->mhits, 1 << 20);
 	return now_s() - t0;
 }
@@ -303,7 +310,7 @@ static double run_pwm(int l, void *ctx)
 	const struct scan_ctx *x = ctx;
 	double t0 = now_s();
 
-	(void)levels[l]->pwm_scan(x->pwm, x->s, x->n, x->thr, GDB_STRAND_BOTH,
+	(void)motifs[l]->pwm_scan(x->pwm, x->s, x->n, x->thr, GDB_STRAND_BOTH,
 				  x->phits, 1 << 20);
 	return now_s() - t0;
 }
@@ -345,7 +352,7 @@ static double run_pair(int l, void *ctx)
 	struct pair_ctx *x = ctx;
 	double t0 = now_s();
 
-	levels[l]->align_score(x->sc, x->mode, x->a, x->n, x->b, x->n, x->ws,
+	aligns[l]->score(x->sc, x->mode, x->a, x->n, x->b, x->n, x->ws,
 			       &x->res[l]);
 	return now_s() - t0;
 }
@@ -436,7 +443,7 @@ static void bench_align(int quick)
 		for (r = 0; r < (l == 0 ? 1 : REPS(quick)); r++) {
 			double t0 = now_s();
 
-			levels[l]->align_score(&sc, GDB_ALIGN_LOCAL, q, qn, t,
+			aligns[l]->score(&sc, GDB_ALIGN_LOCAL, q, qn, t,
 					       tn, ws, &res);
 			t0 = now_s() - t0;
 			best = t0 < best ? t0 : best;
@@ -547,8 +554,12 @@ int cmd_bench(int argc, char **argv)
 		return 2;
 	}
 	gdb_simd_init();
-	for (l = 0; l < GDB_SIMD_NLEVELS; l++)
-		levels[l] = gdb_simd_analysis_variant(l);
+	for (l = 0; l < GDB_SIMD_NLEVELS; l++) {
+		levels[l] = gdb_simd_variant(l);
+		kmers[l] = gdb_kmer_variant(l);
+		motifs[l] = gdb_motif_variant(l);
+		aligns[l] = gdb_align_variant(l);
+	}
 	n = quick ? (size_t)8 << 20 : (size_t)64 << 20;
 	s = gen_dna(n, 10);
 	if (!s) {

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "fs/ns.h"
-#include "simd/simd.h"
+#include "simd/motif.h"
 #include "store/store.h"
 
 #define MAX_FILES 256

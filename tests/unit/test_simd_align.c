@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "simd/align.h"
 #include "simd/simd.h"
 
 #define UNIT_SEED 0x853c49e6748fea9bull
@@ -174,12 +175,12 @@ static void compare_levels(const gdb_align_scoring *sc, int mode,
 			   const char *q, size_t qn, const char *t, size_t tn,
 			   int check_naive, const char *what)
 {
-	const gdb_simd_analysis_kernels *ref =
-		gdb_simd_analysis_variant(GDB_SIMD_SCALAR);
+	const gdb_align_kernels *ref =
+		gdb_align_variant(GDB_SIMD_SCALAR);
 	gdb_align_result r0, r;
 	int l, rc;
 
-	rc = ref->align_score(sc, mode, q, qn, t, tn, ws, &r0);
+	rc = ref->score(sc, mode, q, qn, t, tn, ws, &r0);
 	if (rc) {
 		FAIL("%s %s q%zu t%zu: scalar rc %d", what, mode_name(mode), qn,
 		     tn, rc);
@@ -194,11 +195,11 @@ static void compare_levels(const gdb_align_scoring *sc, int mode,
 			     (long long)nv);
 	}
 	for (l = 1; l < GDB_SIMD_NLEVELS; l++) {
-		const gdb_simd_analysis_kernels *k = gdb_simd_analysis_variant(l);
+		const gdb_align_kernels *k = gdb_align_variant(l);
 
 		if (!k)
 			continue;
-		rc = k->align_score(sc, mode, q, qn, t, tn, ws, &r);
+		rc = k->score(sc, mode, q, qn, t, tn, ws, &r);
 		if (rc || r.score != r0.score || r.query_end != r0.query_end ||
 		    r.target_end != r0.target_end)
 			FAIL("%s %s %s q%zu t%zu: rc %d score %lld end %lld,%lld"

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "simd/align.h"
 #include "simd/simd.h"
 
 #define UNIT_SEED 0x6a09e667f3bcc908ull
@@ -52,8 +53,8 @@ static char *make_query(const char *t, size_t tlen, size_t len)
 static void check_case(const gdb_align_scoring *sc, char **qs, size_t *ls,
 		       size_t n, const char *t, size_t tlen, const char *what)
 {
-	const gdb_simd_analysis_kernels *ref =
-		gdb_simd_analysis_variant(GDB_SIMD_SCALAR);
+	const gdb_align_kernels *ref =
+		gdb_align_variant(GDB_SIMD_SCALAR);
 	gdb_align_result *want = xmalloc(n * sizeof(*want));
 	gdb_align_result *got = xmalloc(n * sizeof(*got));
 	gdb_align_ws *ws;
@@ -61,17 +62,17 @@ static void check_case(const gdb_align_scoring *sc, char **qs, size_t *ls,
 	if (gdb_align_ws_new(&ws))
 		exit(T_EXIT_FAIL);
 	for (size_t k = 0; k < n; k++)
-		if (ref->align_score(sc, GDB_ALIGN_LOCAL, qs[k], ls[k], t, tlen,
+		if (ref->score(sc, GDB_ALIGN_LOCAL, qs[k], ls[k], t, tlen,
 				     ws, &want[k]))
 			FAIL("%s: scalar failed", what);
 	for (int lv = 0; lv <= GDB_SIMD_AVX512; lv++) {
-		const gdb_simd_analysis_kernels *k =
-			gdb_simd_analysis_variant((enum gdb_simd_level)lv);
+		const gdb_align_kernels *k =
+			gdb_align_variant((enum gdb_simd_level)lv);
 		int rc;
 		if (!k)
 			continue;
 		memset(got, 0x5a, n * sizeof(*got));
-		rc = k->align_many(sc, (const char *const *)qs, ls, n, t, tlen,
+		rc = k->many(sc, (const char *const *)qs, ls, n, t, tlen,
 				   ws, got);
 		if (rc) {
 			FAIL("%s: %s align_many: %d", what, k->name, rc);

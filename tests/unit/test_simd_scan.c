@@ -17,13 +17,18 @@
 #include <string.h>
 
 #include "common/gdb.h"
+#include "simd/kmer.h"
+#include "simd/motif.h"
 #include "simd/simd.h"
 
 #define UNIT_SEED 0x2545f4914f6cdd1dull
 #include "tests/unit/unit.h"
 
 
-static const gdb_simd_analysis_kernels *lv[GDB_SIMD_NLEVELS];
+/* each level's tables: byte kernels (name, comp), k-mers, motifs */
+static const gdb_simd_kernels *lv[GDB_SIMD_NLEVELS];
+static const gdb_kmer_kernels *km[GDB_SIMD_NLEVELS];
+static const gdb_motif_kernels *mo[GDB_SIMD_NLEVELS];
 
 
 static const char *alphabets[] = {
@@ -198,7 +203,7 @@ static void test_kmer_one(const char *s, size_t n, unsigned k, unsigned fl)
 			FAIL("kmer table");
 			continue;
 		}
-		if (lv[l]->kmer_count(t, s, n))
+		if (km[l]->count(t, s, n))
 			FAIL("kmer count rc");
 		gdb_kmer_get_stats(t, &st);
 		ne = gdb_kmer_dump(t, e, n + 1);
@@ -264,7 +269,7 @@ static void test_kmer(void)
 
 			if (!lv[l] || gdb_kmer_table_new(15, 0, 0, &t))
 				continue;
-			if (lv[l]->kmer_count(t, s, 100000) != -ENOSPC)
+			if (km[l]->count(t, s, 100000) != -ENOSPC)
 				FAIL("kmer overflow rc");
 			gdb_kmer_get_stats(t, &st);
 			if (st.distinct != st.capacity ||
@@ -330,7 +335,7 @@ static gdb_kmer_table *kmer_levels(const char *s, size_t n, unsigned k,
 			FAIL("%s: table", what);
 			continue;
 		}
-		rc = lv[l]->kmer_count(t, s, n);
+		rc = km[l]->count(t, s, n);
 		gdb_kmer_get_stats(t, &st);
 		ne = gdb_kmer_dump(t, NULL, 0);
 		e = xmalloc((ne + 1) * sizeof(*e));
@@ -482,7 +487,7 @@ next:
 			exit(1);
 		for (i = 0; i < nk; i++) {
 			gdb_kmer_decode(keys[i], 31, buf);
-			if (lv[l]->kmer_count(t, buf, 31))
+			if (km[l]->count(t, buf, 31))
 				FAIL("wrap count");
 		}
 		for (i = 0; i < nk; i++)
@@ -657,7 +662,7 @@ static void test_motif(void)
 
 			if (!lv[l])
 				continue;
-			k = lv[l]->motif_find(&p, s, n, GDB_STRAND_BOTH, got,
+			k = mo[l]->find(&p, s, n, GDB_STRAND_BOTH, got,
 					      2 * n + 1);
 			if (k != nref) {
 				FAIL("motif %s n=%zu m=%u %.*s: %lld hits, want "
@@ -673,7 +678,7 @@ static void test_motif(void)
 					break;
 				}
 			/* a short buffer still counts them all */
-			if (lv[l]->motif_find(&p, s, n, GDB_STRAND_BOTH, got, 1) !=
+			if (mo[l]->find(&p, s, n, GDB_STRAND_BOTH, got, 1) !=
 			    nref)
 				FAIL("motif cap");
 			/* one strand: the hits of that strand, in order */
@@ -681,7 +686,7 @@ static void test_motif(void)
 				char ch = sd == GDB_STRAND_FWD ? '+' : '-';
 				int64_t want = 0, x;
 
-				k = lv[l]->motif_find(&p, s, n, sd, got,
+				k = mo[l]->find(&p, s, n, sd, got,
 						      2 * n + 1);
 				for (x = 0; x < nref; x++) {
 					if (ref[x].strand != ch)
@@ -770,7 +775,7 @@ static void check_pwm(const gdb_pwm *pwm, const char *s, size_t sn,
 
 		if (!lv[l])
 			continue;
-		k = lv[l]->pwm_scan(pwm, s, sn, thr, GDB_STRAND_BOTH, got,
+		k = mo[l]->pwm_scan(pwm, s, sn, thr, GDB_STRAND_BOTH, got,
 				    2 * sn + 1);
 		if (k != nref) {
 			FAIL("pwm %s %s n=%zu m=%u thr %d: %lld hits want %lld",
@@ -933,8 +938,11 @@ int main(void)
 {
 	unsigned l;
 
-	for (l = 0; l < GDB_SIMD_NLEVELS; l++)
-		lv[l] = gdb_simd_analysis_variant(l);
+	for (l = 0; l < GDB_SIMD_NLEVELS; l++) {
+		lv[l] = gdb_simd_variant(l);
+		km[l] = gdb_kmer_variant(l);
+		mo[l] = gdb_motif_variant(l);
+	}
 	if (!lv[0])
 		return 1;
 	test_comp();
