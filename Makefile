@@ -37,7 +37,7 @@ LDFLAGS ?=
 override LDFLAGS += $(SAN)
 LIBS     = $(PKG_LIBS) -lhts -lzstd -lz -lcrypto -luring -lpthread -lm
 
-MODULES ?= common simd codecs store seq cache graph variants annotations fs api
+MODULES ?= common simd codecs store seq cache graph motif variants annotations fs api
 LIB_SRC := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TOOL_SRC := $(wildcard tools/*.c)

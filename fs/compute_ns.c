@@ -25,6 +25,7 @@
 
 #include "fs/ns.h"
 #include "fs/render.h"
+#include "motif/motif.h"
 #include "simd/align.h"
 #include "simd/kmer.h"
 #include "simd/motif.h"

@@ -31,7 +31,6 @@
 
 #include "cache/cache.h"
 #include "common/gdb.h"
-#include "simd/motif.h"
 #include "store/store.h"
 
 #define GDB_NS_FILE 0
@@ -114,29 +113,6 @@ int gdb_inbox_list(gdb_inbox *b, uint64_t from,
 int gdb_inbox_get(gdb_inbox *b, const char *name, char **data, size_t *len);
 /* Bumped by every change to a named file or to the names. */
 uint64_t gdb_inbox_version(gdb_inbox *b);
-
-/* ---- motif sets (fs/motifs.c; layout: docs/FORMAT.md "Motif sets") ---- */
-
-/* A set is the sections object "motifs/<set>". */
-#define GDB_MOTIF_OBJECT_PREFIX "motifs/"
-
-/*
- * gdb_motifs_write - a set's sections into t, an object just begun with
- * gdb_txn_object_begin(GDB_MOTIF_OBJECT_PREFIX "<set>").
- * @param m  the motifs (borrowed), their counts as parsed
- * @return 0, -EINVAL (a motif of 0 or > GDB_PWM_MAXLEN columns), -ENOMEM,
- *         or the store's error
- */
-GDB_MUST_CHECK int gdb_motifs_write(gdb_txn *t, const gdb_motif *m, size_t n);
-
-/*
- * gdb_motifs_load - every motif of every set, in store order.
- * @param out  out: malloc'd array of *n (NULL when 0), caller frees
- * @return 0; GDB_ECORRUPT / GDB_ECHECKSUM / GDB_EVERSION (a set's
- *         sections are damaged: err names it), -ENOMEM
- */
-GDB_MUST_CHECK int gdb_motifs_load(const gdb_store *s, gdb_motif **out,
-				   size_t *n, char *err, size_t errlen);
 
 /* ---- providers ---- */
 

@@ -3,7 +3,8 @@
  * weight matrices (log-odds from counts, exact p-value thresholds, the
  * scan); rules and levels: simd/simd.h.
  *
- * Only the parsers, gdb_pwm_pvalue() and gdb_pwm_threshold() allocate.
+ * Only gdb_pwm_pvalue() and gdb_pwm_threshold() allocate. Motif files are
+ * parsed, and motif sets stored, by the motif module (motif/motif.h).
  *
  * Threading: every call is reentrant; patterns and matrices are const
  * and may be shared.
@@ -72,30 +73,14 @@ int64_t gdb_motif_find(const gdb_motif_pattern *p, const char *seq, size_t n,
 #define GDB_PWM_SCALE 100 /* integer score units per bit (log2) */
 #define GDB_PWM_NEG (-(1 << 24)) /* score of a non-ACGT base: no hit */
 
-/* A motif as parsed from a file: counts (or probabilities) per column. */
+/* A motif: counts (or probabilities) per column, as motif/motif.h's
+ * parsers fill it from JASPAR and MEME files. */
 typedef struct gdb_motif {
 	char id[64];
 	char name[64];
 	unsigned len;
 	double counts[GDB_PWM_MAXLEN][4]; /* A C G T */
 } gdb_motif;
-
-/*
- * gdb_motif_parse_jaspar - JASPAR .jaspar ("A [ 1 2 ]" rows) or .pfm (four
- * bare rows of counts in A C G T order), several motifs per text, each
- * starting with ">id name".
- * gdb_motif_parse_meme - MEME minimal format ("MOTIF id name", then a
- * "letter-probability matrix:" of w rows of four probabilities; counts
- * are probability * nsites, nsites 20 when absent). Only ALPHABET= ACGT.
- * @param text  the file contents (borrowed; need not be terminated)
- * @param out   out: up to cap motifs
- * @param err   one-line message on failure (may be NULL)
- * @return motifs found (may exceed cap; only cap written), or GDB_EFORMAT
- */
-int gdb_motif_parse_jaspar(const char *text, size_t n, gdb_motif *out,
-			   size_t cap, char *err, size_t errlen);
-int gdb_motif_parse_meme(const char *text, size_t n, gdb_motif *out,
-			 size_t cap, char *err, size_t errlen);
 
 /*
  * An integer log-odds matrix. fw[j][c] is the score of base code c

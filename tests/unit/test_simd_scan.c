@@ -5,7 +5,7 @@
  * definitions written here from simd.h, on random and adversarial input
  * (every length 0..200, lengths around the 64-byte blocks and the 4096
  * position chunks, lowercase, N, IUPAC codes, U, arbitrary bytes), plus
- * known answers for the parsers and p-values.
+ * known answers for the p-values (the motif file parsers: test_motif.c).
  *
  * Exit status: 0 pass, 1 fail (the first failures are printed).
  */
@@ -717,28 +717,6 @@ static void test_motif(void)
 
 /* ---- PWM ---- */
 
-static const char jaspar[] =
-	">MA0004.1 Arnt\n"
-	"A  [ 4 19  0  0  0  0 ]\n"
-	"C  [16  0 20  0  0  0 ]\n"
-	"G  [ 0  1  0 20  0 20 ]\n"
-	"T  [ 0  0  0  0 20  0 ]\n"
-	">MA0006.1\tAhr::Arnt\n"
-	"A  [ 3  0  0  0  0  0 ]\n"
-	"C  [ 8  0 23  0  0  0 ]\n"
-	"G  [ 2 23  0 23  0 24 ]\n"
-	"T  [11  1  1  1 24  0 ]\n";
-static const char pfm[] = ">X\n1 2 3\n4 5 6\n7 8 9\n10 11 12\n";
-static const char meme[] =
-	"MEME version 4\n\nALPHABET= ACGT\n\nstrands: + -\n\n"
-	"Background letter frequencies\nA 0.25 C 0.25 G 0.25 T 0.25\n\n"
-	"MOTIF m1 first\n"
-	"letter-probability matrix: alength= 4 w= 3 nsites= 10 E= 0\n"
-	" 0.1 0.2 0.3 0.4\n 1.0 0 0 0\n\n 0.25 0.25 0.25 0.25\n"
-	"MOTIF m2\n"
-	"letter-probability matrix: alength= 4 w= 1\n0 0 1 0\n";
-
-/* Every level's hits (positions, strands, scores) against the naive sum. */
 static void check_pwm(const gdb_pwm *pwm, const char *s, size_t sn,
 		      int32_t thr, const char *what)
 {
@@ -865,31 +843,8 @@ static void test_pwm16_bounds(void)
 
 static void test_pwm(void)
 {
-	gdb_motif mo[4];
 	gdb_pwm pwm;
-	char err[128];
 	unsigned it;
-	int n;
-
-	n = gdb_motif_parse_jaspar(jaspar, sizeof(jaspar) - 1, mo, 4, err,
-				   sizeof(err));
-	if (n != 2 || mo[0].len != 6 || mo[0].counts[1][0] != 19 ||
-	    strcmp(mo[1].id, "MA0006.1") || strcmp(mo[1].name, "Ahr::Arnt") ||
-	    mo[1].counts[0][3] != 11)
-		FAIL("jaspar parse: %d %s", n, err);
-	n = gdb_motif_parse_jaspar(pfm, sizeof(pfm) - 1, mo, 4, err,
-				   sizeof(err));
-	if (n != 1 || mo[0].len != 3 || mo[0].counts[2][3] != 12)
-		FAIL("pfm parse: %d %s", n, err);
-	n = gdb_motif_parse_meme(meme, sizeof(meme) - 1, mo, 4, err,
-				 sizeof(err));
-	if (n != 2 || mo[0].len != 3 || fabs(mo[0].counts[0][3] - 4) > 1e-9 ||
-	    mo[1].len != 1 || fabs(mo[1].counts[0][2] - 20) > 1e-9 ||
-	    strcmp(mo[0].name, "first"))
-		FAIL("meme parse: %d %s", n, err);
-	if (gdb_motif_parse_jaspar(">a\nA [1 2]\nC [1]\n", 17, mo, 4, err,
-				   sizeof(err)) != GDB_EFORMAT)
-		FAIL("jaspar error");
 
 	for (it = 0; it < 120; it++) {
 		gdb_motif m;
