@@ -1,7 +1,7 @@
 /*
  * simd/align.c - pairwise alignment: scoring tables, workspaces, the
- * scalar reference, the lane-width driver of the striped kernels,
- * traceback and the threaded batch form.
+ * scalar reference, the lane-width driver of the striped kernels and
+ * traceback (batches: align_batch.c).
  *
  * Recurrences (Gotoh, with a gap of length L costing open + (L-1)*extend
  * as parasail counts it), for query row i and target column j:
@@ -25,15 +25,13 @@
  * re-aligned with a traceback byte per cell.
  *
  * Many short queries against one target (primer panels) fill the lanes
- * across queries instead: gdb_align_batch hands them to the level's
- * align_many (align_many.c), one query a lane.
+ * across queries instead: a batch hands them to the level's align_many
+ * (align_many.c, align_batch.c), one query a lane.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/gdb.h"
 #include "simd/analysis_int.h"
@@ -701,177 +699,6 @@ int gdb_align_trace(const gdb_align_scoring *sc, const char *query,
 		res->cigar = sub.cigar;
 	}
 	return 0;
-}
-
-/* ---- batch ---- */
-
-struct batch {
-	const gdb_align_scoring *sc;
-	enum gdb_align_mode mode;
-	const char *const *queries, *const *targets;
-	const size_t *qlens, *tlens;
-	size_t nq, nt, n;
-	gdb_align_result *out;
-	size_t next; /* atomic */
-	int rc;	     /* first error, atomic */
-	/* many queries, one target, local: work items are chunks of the
-	 * queries in length order, for the inter-query kernel */
-	size_t *order, chunk;
-};
-
-/* order[] by query length (a stable merge sort: equal lengths keep their
- * order, so results do not depend on the sort). */
-static void length_sort(size_t *order, const size_t *len, size_t n)
-{
-	size_t *tmp = malloc(n * sizeof(*tmp));
-
-	if (!tmp)
-		return; /* unsorted works too, with more padding */
-	for (size_t w = 1; w < n; w *= 2)
-		for (size_t a = 0; a < n; a += 2 * w) {
-			size_t m = a + w < n ? a + w : n;
-			size_t e = a + 2 * w < n ? a + 2 * w : n;
-			size_t i = a, j = m, k = a;
-			while (i < m || j < e)
-				tmp[k++] = j >= e || (i < m && len[order[i]] <=
-								   len[order[j]])
-						   ? order[i++]
-						   : order[j++];
-			memcpy(order + a, tmp + a, (e - a) * sizeof(*tmp));
-		}
-	free(tmp);
-}
-
-static void batch_fail(struct batch *b, int rc)
-{
-	int zero = 0;
-
-	__atomic_compare_exchange_n(&b->rc, &zero, rc, 0, __ATOMIC_RELAXED,
-				    __ATOMIC_RELAXED);
-}
-
-static void many_worker(struct batch *b, const gdb_align_kernels *k,
-			gdb_align_ws *ws)
-{
-	const char **q = malloc(b->chunk * sizeof(*q));
-	size_t *l = malloc(b->chunk * sizeof(*l));
-	gdb_align_result *r = malloc(b->chunk * sizeof(*r));
-
-	while (q && l && r) {
-		size_t p = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED);
-		size_t a = p * b->chunk, m, i;
-		int rc;
-
-		if (a >= b->n)
-			break;
-		m = b->n - a < b->chunk ? b->n - a : b->chunk;
-		for (i = 0; i < m; i++) {
-			q[i] = b->queries[b->order[a + i]];
-			l[i] = b->qlens[b->order[a + i]];
-		}
-		rc = k->many(b->sc, q, l, m, b->targets[0], b->tlens[0],
-				   ws, r);
-		if (rc < 0)
-			batch_fail(b, rc);
-		for (i = 0; rc == 0 && i < m; i++)
-			b->out[b->order[a + i]] = r[i];
-	}
-	if (!q || !l || !r)
-		batch_fail(b, -ENOMEM);
-	free(q);
-	free(l);
-	free(r);
-}
-
-static void *batch_worker(void *arg)
-{
-	struct batch *b = arg;
-	const gdb_align_kernels *k = gdb_align_variant(gdb_simd_active());
-	gdb_align_ws *ws;
-
-	if (gdb_align_ws_new(&ws)) {
-		__atomic_store_n(&b->rc, -ENOMEM, __ATOMIC_RELAXED);
-		return NULL;
-	}
-	if (b->order) {
-		many_worker(b, k, ws);
-		gdb_align_ws_free(ws);
-		return NULL;
-	}
-	for (;;) {
-		size_t p = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED);
-		size_t qi, ti;
-		int rc;
-
-		if (p >= b->n)
-			break;
-		qi = b->nq == 1 ? 0 : p;
-		ti = b->nt == 1 ? 0 : p;
-		rc = k->score(b->sc, b->mode, b->queries[qi],
-				    b->qlens[qi], b->targets[ti], b->tlens[ti],
-				    ws, &b->out[p]);
-		if (rc < 0)
-			batch_fail(b, rc);
-	}
-	gdb_align_ws_free(ws);
-	return NULL;
-}
-
-int gdb_align_batch(const gdb_align_scoring *sc, enum gdb_align_mode mode,
-		    const char *const *queries, const size_t *qlens, size_t nq,
-		    const char *const *targets, const size_t *tlens, size_t nt,
-		    unsigned nthreads, gdb_align_result *out)
-{
-	struct batch b;
-	pthread_t tids[256];
-	unsigned i, started = 0;
-
-	if (!(nq == 1 || nt == 1 || nq == nt) || !nq || !nt)
-		return (nq == 0 || nt == 0) ? 0 : -EINVAL;
-	memset(&b, 0, sizeof(b));
-	b.sc = sc;
-	b.mode = mode;
-	b.queries = queries;
-	b.targets = targets;
-	b.qlens = qlens;
-	b.tlens = tlens;
-	b.nq = nq;
-	b.nt = nt;
-	b.n = nq > nt ? nq : nt;
-	b.out = out;
-	if (!nthreads) {
-		long c = sysconf(_SC_NPROCESSORS_ONLN);
-
-		nthreads = c > 0 ? (unsigned)c : 1;
-	}
-	if (nthreads > 256)
-		nthreads = 256;
-	if (mode == GDB_ALIGN_LOCAL && nt == 1 && nq > 1) {
-		/* Lane groups of similar lengths waste few padding rows; a
-		 * chunk per thread, at least a full AVX2 group, at most 256. */
-		b.order = malloc(nq * sizeof(*b.order));
-		if (!b.order)
-			return -ENOMEM;
-		for (size_t k = 0; k < nq; k++)
-			b.order[k] = k;
-		length_sort(b.order, qlens, nq);
-		b.chunk = (nq + nthreads - 1) / nthreads;
-		b.chunk = (b.chunk + 31) & ~(size_t)31;
-		if (b.chunk > 256)
-			b.chunk = 256;
-		if (nthreads > (nq + b.chunk - 1) / b.chunk)
-			nthreads = (unsigned)((nq + b.chunk - 1) / b.chunk);
-	}
-	if (nthreads > b.n)
-		nthreads = (unsigned)b.n;
-	for (i = 1; i < nthreads; i++)
-		if (!pthread_create(&tids[started], NULL, batch_worker, &b))
-			started++;
-	batch_worker(&b); /* the caller's thread works too */
-	for (i = 0; i < started; i++)
-		pthread_join(tids[i], NULL);
-	free(b.order);
-	return b.rc;
 }
 
 /* ---- the scalar level's entry ---- */

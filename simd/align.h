@@ -6,8 +6,9 @@
  * simd/simd.h).
  *
  * Only these calls allocate: gdb_align_ws_new() and the growth of a
- * workspace, gdb_align() without a workspace (a temporary one), and
- * gdb_align_batch() (threads and one workspace per thread).
+ * workspace, gdb_align() without a workspace (a temporary one), a batch's
+ * plan, and gdb_align_batch() (one workspace per worker). No call starts
+ * a thread: a batch runs on the caller's pool (common/pool.h).
  *
  * Threading: every call is reentrant; a gdb_align_ws is used by one thread
  * at a time (one per thread); scoring tables are const and may be shared.
@@ -18,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/pool.h"
 #include "simd/simd.h"
 
 /* ---- pairwise alignment ---- */
@@ -117,7 +119,7 @@ int gdb_align(const gdb_align_scoring *sc, enum gdb_align_mode mode,
 /*
  * gdb_align_trace - the traceback of a local alignment from its
  * score-only result: res holds what gdb_align without GDB_ALIGN_TRACE (or
- * gdb_align_batch) gave for this query and target; its begins and CIGAR
+ * a batch) gave for this query and target; its begins and CIGAR
  * are filled as gdb_align with GDB_ALIGN_TRACE would, aligning again only
  * the window that can hold the hit. For a hit found in a batch.
  * @return 0; -EINVAL (no ws); -ENOMEM; -E2BIG; -EPROTO (res does not
@@ -128,22 +130,65 @@ int gdb_align_trace(const gdb_align_scoring *sc, const char *query,
 		    gdb_align_ws *ws, gdb_align_result *res);
 
 /*
- * gdb_align_batch - score-only alignments over threads: one query
- * against many targets (nq == 1), many queries against one target
- * (nt == 1), or pairwise (nq == nt). out[i] gets the i-th pair's result
- * (cigar NULL). Work is handed out one pair at a time, except for many
- * queries against one target in local mode: those go in length order, a
- * chunk per thread, to the inter-query kernel (align_many: one query a
- * lane, 32 at a time in 8-bit AVX2 lanes), whose results are the same as
- * one by one (lane_bits says 8 or 16).
- * @param nthreads  0 = one per online CPU
- * @return 0 or the first error of any pair (-EINVAL, -ENOMEM, -E2BIG,
- *         -EAGAIN if no thread could be started)
+ * Batches: score-only alignments of one query against many targets
+ * (nq == 1), many queries against one target (nt == 1), or pairwise
+ * (nq == nt); out[i] gets the i-th pair's result (cigar NULL). A batch is
+ * cut into work items that any thread may run, each into its own results:
+ * one pair an item, except for many queries against one target in local
+ * mode, whose items are chunks of the queries in length order for the
+ * inter-query kernel (align_many: one query a lane, 32 at a time in
+ * 8-bit AVX2 lanes), whose results are the same as one by one (lane_bits
+ * says 8 or 16). The caller owns the threads: it runs the items itself
+ * (gdb_align_batch_item) or hands a pool to gdb_align_batch.
+ *
+ * The fields are the plan's; set them only through gdb_align_batch_plan.
+ */
+typedef struct gdb_align_plan {
+	const gdb_align_scoring *sc;
+	enum gdb_align_mode mode;
+	const char *const *queries, *const *targets;
+	const size_t *qlens, *tlens;
+	size_t nq, nt, npairs;
+	gdb_align_result *out;
+	size_t *order; /* many queries: their indexes by length (malloc'd) */
+	size_t chunk;  /* queries an item (many queries), else 1 */
+	size_t nitems; /* work items: 0 .. nitems - 1 */
+} gdb_align_plan;
+
+/*
+ * gdb_align_batch_plan - cut a batch into work items for nparts workers
+ * (chunks of many queries are sized so each worker gets some).
+ * @return 0 (b->nitems is 0 when nq or nt is 0); -EINVAL (nq, nt not a
+ *         batch shape); -ENOMEM. Free with gdb_align_batch_done().
+ */
+int gdb_align_batch_plan(gdb_align_plan *b, const gdb_align_scoring *sc,
+			 enum gdb_align_mode mode, const char *const *queries,
+			 const size_t *qlens, size_t nq,
+			 const char *const *targets, const size_t *tlens,
+			 size_t nt, unsigned nparts, gdb_align_result *out);
+
+/*
+ * gdb_align_batch_item - run work item i (< b->nitems) on the calling
+ * thread with its workspace ws (one per thread); items may run in any
+ * order and at once on different threads.
+ * @return 0 or the pair's error (-EINVAL, -ENOMEM, -E2BIG)
+ */
+int gdb_align_batch_item(const gdb_align_plan *b, size_t i,
+			 gdb_align_ws *ws);
+
+void gdb_align_batch_done(gdb_align_plan *b); /* free the plan */
+
+/*
+ * gdb_align_batch - a whole batch on the caller's pool: plan, run every
+ * item on the pool's workers (one workspace each), done.
+ * @param pool  the caller's (common/pool.h), or NULL for the calling
+ *              thread alone
+ * @return 0 or the first error of any pair (-EINVAL, -ENOMEM, -E2BIG)
  */
 int gdb_align_batch(const gdb_align_scoring *sc, enum gdb_align_mode mode,
 		    const char *const *queries, const size_t *qlens, size_t nq,
 		    const char *const *targets, const size_t *tlens, size_t nt,
-		    unsigned nthreads, gdb_align_result *out);
+		    gdb_pool *pool, gdb_align_result *out);
 
 /* ---- per-level table ---- */
 

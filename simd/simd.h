@@ -21,8 +21,12 @@
  *
  * Coordinates are 0-based; ranges are half-open [begin, end).
  *
+ * Kernels never start threads: every call runs on the calling thread, and
+ * a batch that is spread over threads runs on a pool its caller owns
+ * (common/pool.h, simd/align.h).
+ *
  * This is the leaf module: it includes nothing else of GenomeDB except
- * common/gdb.h.
+ * common/ (gdb.h, and pool.h for batches).
  *
  * Threading: gdb_simd_init() is idempotent and thread-safe (pthread_once);
  * kernels are pure and may run concurrently on disjoint buffers.

@@ -384,9 +384,13 @@ int main(void)
 			qs[i] = rand_seq(ql[i], "ACGT");
 			memcpy(t + 200 * i, qs[i], ql[i] / 2);
 		}
-		if (gdb_align_batch(&dna, 0, qs, ql, 20, (const char *const *)&t,
-				    &tl, 1, 2, out))
+		gdb_pool *pool;
+
+		if (gdb_pool_new(2, &pool) ||
+		    gdb_align_batch(&dna, 0, qs, ql, 20, (const char *const *)&t,
+				    &tl, 1, pool, out))
 			FAIL("batch rc");
+		gdb_pool_free(pool);
 		for (i = 0; i < 20; i++) {
 			if (gdb_align(&dna, 0, qs[i], ql[i], t, tl, 0, ws, &one) ||
 			    one.score != out[i].score ||

@@ -58,6 +58,7 @@ static void check_case(const gdb_align_scoring *sc, char **qs, size_t *ls,
 	gdb_align_result *want = xmalloc(n * sizeof(*want));
 	gdb_align_result *got = xmalloc(n * sizeof(*got));
 	gdb_align_ws *ws;
+	gdb_pool *pool;
 
 	if (gdb_align_ws_new(&ws))
 		exit(T_EXIT_FAIL);
@@ -105,9 +106,11 @@ static void check_case(const gdb_align_scoring *sc, char **qs, size_t *ls,
 	}
 	/* the threaded batch (active level, chunks in length order) */
 	memset(got, 0x5a, n * sizeof(*got));
-	if (gdb_align_batch(sc, GDB_ALIGN_LOCAL, (const char *const *)qs, ls,
-			    n, &t, &tlen, 1, 3, got))
+	if (gdb_pool_new(3, &pool) ||
+	    gdb_align_batch(sc, GDB_ALIGN_LOCAL, (const char *const *)qs, ls,
+			    n, &t, &tlen, 1, pool, got))
 		FAIL("%s: batch failed", what);
+	gdb_pool_free(pool);
 	for (size_t i = 0; i < n; i++)
 		if (got[i].score != want[i].score ||
 		    got[i].target_end != want[i].target_end ||
