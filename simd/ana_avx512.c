@@ -1,9 +1,9 @@
 /*
  * simd/ana_avx512.c - the 512-bit analysis kernels (AVX-512 F + BW).
  * The methods of ana_avx2.c, with compares straight into 64-bit masks
- * (one vector is one bitset word), 16 PWM windows a vector (vpermd over
- * 16 lanes) and 64/32/16 lanes for the striped alignment. No VBMI: the
- * level is offered on every AVX-512BW CPU.
+ * (one vector is one bitset word), 32 PWM windows a vector in 16-bit
+ * lanes (16 in 32-bit lanes, vpermd) and 64/32/16 lanes for the striped
+ * alignment. No VBMI: the level is offered on every AVX-512BW CPU.
  */
 #include <errno.h>
 #include <string.h>
@@ -131,79 +131,75 @@ static int64_t avx512_motif_find(const gdb_motif_pattern *p, const char *seq,
 				   avx512_motif_bits, motif_combine_avx512);
 }
 
-TGT_A static int64_t avx512_pwm_scan(const gdb_pwm *p, const char *seq,
-				     size_t n, int32_t threshold,
-				     unsigned strands, gdb_pwm_hit *hits,
-				     size_t cap)
+/*
+ * PWM (template: pwm_scan.h). 16-bit: 32 windows a vector, a column one
+ * vpshufb (AVX-512BW) of its table copied into each 128-bit block.
+ * 32-bit: 16 windows a vector, a column's score a vpermd over 16 lanes
+ * of its 8 entries (codes are 0..4, so only the low 8 are read).
+ */
+TGT_A static inline void pwm_codes_avx512(const char *s, size_t len,
+					  uint8_t *codes)
 {
-	const unsigned m = p->len;
-	__m512i cf[GDB_PWM_MAXLEN], cr[GDB_PWM_MAXLEN], vt;
-	uint8_t codes[GDB_PWM_CHUNK + GDB_PWM_MAXLEN + 128];
-	int32_t sfa[16], sra[16];
-	int64_t nh = 0;
-	size_t base;
-	unsigned j, fw = strands & GDB_STRAND_FWD ? 0xffff : 0,
-		    rv = strands & GDB_STRAND_REV ? 0xffff : 0;
+	size_t i;
 
-	if (m < 1 || m > GDB_PWM_MAXLEN || !strands ||
-	    (strands & ~GDB_STRAND_BOTH))
-		return -EINVAL;
-	for (j = 0; j < m; j++) {
-		/* codes are 0..4, so only the low 8 entries are ever read */
-		cf[j] = _mm512_zextsi256_si512(_mm256_loadu_si256(
-			(const __m256i *)(const void *)p->fw[j]));
-		cr[j] = _mm512_zextsi256_si512(_mm256_loadu_si256(
-			(const __m256i *)(const void *)p->rc[j]));
-	}
-	vt = _mm512_set1_epi32(threshold == INT32_MIN ? INT32_MIN
-						      : threshold - 1);
-	for (base = 0; base + m <= n; base += GDB_PWM_CHUNK) {
-		size_t len, i, npos = gdb_pwm_chunk(n, m, base, &len);
-
-		for (i = 0; i + 64 <= len; i += 64)
-			STOREU(codes + i, codes64(LOADU(seq + base + i)));
-		for (; i < len; i++)
-			codes[i] = gdb_pwm_code[(unsigned char)seq[base + i]];
-		memset(codes + len, 4, sizeof(codes) - len);
-		for (i = 0; i < npos; i += 16) {
-			__m512i sf = _mm512_setzero_si512(), sr = sf;
-			unsigned mf, mr, valid, any;
-
-			for (j = 0; j < m; j++) {
-				__m512i idx = _mm512_cvtepu8_epi32(
-					_mm_loadu_si128((const __m128i *)(const void *)(codes + i + j)));
-
-				sf = _mm512_add_epi32(
-					sf, _mm512_permutexvar_epi32(idx, cf[j]));
-				sr = _mm512_add_epi32(
-					sr, _mm512_permutexvar_epi32(idx, cr[j]));
-			}
-			valid = npos - i >= 16 ? 0xffff
-					       : (1u << (npos - i)) - 1;
-			mf = (unsigned)_mm512_cmpgt_epi32_mask(sf, vt) & valid &
-			     fw;
-			mr = (unsigned)_mm512_cmpgt_epi32_mask(sr, vt) & valid &
-			     rv;
-			any = mf | mr;
-			if (!any)
-				continue;
-			STOREU(sfa, sf);
-			STOREU(sra, sr);
-			while (any) {
-				unsigned l = (unsigned)__builtin_ctz(any);
-
-				any &= any - 1;
-				if (mf >> l & 1)
-					gdb_pwm_emit(hits, cap, &nh,
-						     base + i + l, sfa[l], '+');
-				if (mr >> l & 1)
-					gdb_pwm_emit(hits, cap, &nh,
-						     base + i + l, sra[l], '-');
-			}
-		}
-	}
-	return nh;
+	for (i = 0; i + 64 <= len; i += 64)
+		STOREU(codes + i, codes64(LOADU(s + i)));
+	for (; i < len; i++)
+		codes[i] = gdb_pwm_code[(unsigned char)s[i]];
 }
+
+/* gdb_pwm_idx16() of 32 codes */
+TGT_A static inline __m512i idx16x32(__m256i c)
+{
+	return _mm512_add_epi16(_mm512_mullo_epi16(_mm512_cvtepu8_epi16(c),
+						   _mm512_set1_epi16(0x0202)),
+				_mm512_set1_epi16(0x0100));
+}
+
+TGT_A static inline size_t pwm_idx16_avx512(const char *s, size_t len,
+					    uint16_t *idx)
+{
+	size_t i;
+
+	for (i = 0; i + 64 <= len; i += 64) {
+		__m512i c = codes64(LOADU(s + i));
+
+		STOREU(idx + i, idx16x32(_mm512_castsi512_si256(c)));
+		STOREU(idx + i + 32, idx16x32(_mm512_extracti64x4_epi64(c, 1)));
+	}
+	return i;
+}
+
+#define SFX avx512
+#define TGT GDB_TARGET_AVX512_A
+#define V __m512i
+#define L32 16
+#define PAD 4
+#define CODES pwm_codes_avx512
+#define COL(p, row)                                                            \
+	_mm512_zextsi256_si512(                                                \
+		_mm256_loadu_si256((const __m256i *)(const void *)(row)))
+#define LOOK(col, codes)                                                       \
+	_mm512_permutexvar_epi32(                                              \
+		_mm512_cvtepu8_epi32(                                          \
+			_mm_loadu_si128((const __m128i *)(const void *)(codes))), \
+		col)
+#define ADD32 _mm512_add_epi32
+#define GT32(a, b) ((unsigned)_mm512_cmpgt_epi32_mask(a, b))
+#define SET32 _mm512_set1_epi32
+#define STORE STOREU
+#define L16 32
+#define TAB16(row)                                                             \
+	_mm512_broadcast_i32x4(                                                \
+		_mm_loadu_si128((const __m128i *)(const void *)(row)))
+#define IDX16 pwm_idx16_avx512
+#define LOAD16 LOADU
+#define SHUF16 _mm512_shuffle_epi8
+#define ADDS16 _mm512_adds_epi16
+#define ANYGT16(a, b, t)                                                       \
+	(_mm512_cmpgt_epi16_mask(a, _mm512_set1_epi16(t)) |                    \
+	 _mm512_cmpgt_epi16_mask(b, _mm512_set1_epi16(t)))
+#include "simd/pwm_scan.h"
 
 /* ---- striped alignment ---- */
 
@@ -307,7 +303,7 @@ const gdb_kmer_kernels gdb_ana_kmer_avx512 = {
 const gdb_motif_kernels gdb_ana_motif_avx512 = {
 	.name = "avx512",
 	.find = avx512_motif_find,
-	.pwm_scan = avx512_pwm_scan,
+	.pwm_scan = pwm_scan_avx512,
 };
 
 const gdb_align_kernels gdb_ana_align_avx512 = {

@@ -10,7 +10,8 @@
  * ana_scalar.c the reference twins, ana_sse41.c / ana_avx2.c /
  * ana_avx512.c the vector variants (the striped alignment kernel is one
  * template, align_striped.h, instantiated per level and lane width, and
- * the motif combine another, motif_combine.h, instantiated per level),
+ * the motif combine another, motif_combine.h, and the PWM scan a third,
+ * pwm_scan.h, each instantiated per level),
  * kmer.c the table, motif.c the pattern compiler, parsers and PWM maths,
  * align.c the traceback and the width-switching driver.
  */
