@@ -437,6 +437,171 @@ out:
 #define TB_EEXT 4
 #define TB_FEXT 8
 
+/* The traceback matrix of q[0, m) x t[0, n) and what fills and reads it. */
+struct tb {
+	const gdb_align_scoring *sc;
+	int mode;
+	size_t m, n, stride; /* rows are query positions, 1 .. m */
+	uint8_t *tb, *qc, *tc;
+	char *ops; /* the trace, end to start */
+	int32_t *Hp, *lastcol; /* the last row's H, the last column's H */
+};
+
+/* One row i of the DP (1-based), a traceback byte per cell. */
+static void tb_row(struct tb *x, size_t i, int32_t *Fc)
+{
+	const gdb_align_scoring *sc = x->sc;
+	const int32_t open = sc->gap_open, ext = sc->gap_extend;
+	const int8_t *row = sc->matrix[x->qc[i - 1]];
+	uint8_t *tbr = x->tb + i * x->stride;
+	int32_t *Hp = x->Hp, diag = Hp[0], e = NEG32, left;
+	size_t j;
+
+	left = x->mode == GDB_ALIGN_GLOBAL
+		       ? -(int32_t)(open + (int64_t)(i - 1) * ext)
+		       : 0;
+	Hp[0] = left;
+	for (j = 1; j <= x->n; j++) {
+		int32_t eo = left - open, ee = e - ext;
+		int32_t fo = Hp[j] - open, fe = Fc[j] - ext;
+		int32_t f, h;
+		uint8_t b = 0;
+
+		if (ee > eo) {
+			e = ee;
+			b |= TB_EEXT;
+		} else {
+			e = eo;
+		}
+		if (fe > fo) {
+			f = fe;
+			b |= TB_FEXT;
+		} else {
+			f = fo;
+		}
+		h = diag + row[x->tc[j - 1]];
+		if (e > h) {
+			h = e;
+			b |= TB_E;
+		}
+		if (f > h) {
+			h = f;
+			b = (uint8_t)((b & ~3) | TB_F);
+		}
+		if (x->mode == GDB_ALIGN_LOCAL && h <= 0) {
+			h = 0;
+			b = (uint8_t)((b & ~3) | TB_ZERO);
+		}
+		tbr[j] = b;
+		diag = Hp[j];
+		Hp[j] = h;
+		Fc[j] = f;
+		left = h;
+	}
+	x->lastcol[i] = left;
+}
+
+/* The cell the trace starts from, and its score. */
+static int64_t tb_end(const struct tb *x, size_t *bi, size_t *bj)
+{
+	int64_t best = NEG32;
+	size_t i, j;
+
+	*bi = x->m;
+	*bj = x->n;
+	if (x->mode != GDB_ALIGN_SEMIGLOBAL)
+		return x->Hp[x->n];
+	for (j = 1; j < x->n; j++)
+		if (x->Hp[j] > best) {
+			best = x->Hp[j];
+			*bi = x->m;
+			*bj = j;
+		}
+	for (i = 1; i <= x->m; i++)
+		if (x->lastcol[i] > best) {
+			best = x->lastcol[i];
+			*bi = i;
+			*bj = x->n;
+		}
+	return best;
+}
+
+/* Walk back from (*i, *j) to the alignment's start; returns the ops
+ * written (end to start). */
+static size_t tb_walk(const struct tb *x, size_t *pi, size_t *pj)
+{
+	const gdb_align_scoring *sc = x->sc;
+	size_t i = *pi, j = *pj, nops = 0;
+	int state = 0;
+
+	for (;;) {
+		uint8_t b;
+
+		if (i == 0 || j == 0) {
+			if (x->mode == GDB_ALIGN_GLOBAL) {
+				for (; i > 0; i--)
+					x->ops[nops++] = 'I';
+				for (; j > 0; j--)
+					x->ops[nops++] = 'D';
+			}
+			break;
+		}
+		b = x->tb[i * x->stride + j];
+		if (state == 0) {
+			int src = b & 3;
+
+			if (src == TB_ZERO)
+				break;
+			if (src != TB_DIAG) {
+				state = src;
+				continue;
+			}
+			x->ops[nops++] =
+				x->qc[i - 1] == x->tc[j - 1] &&
+						sc->matrix[x->qc[i - 1]][x->tc[j - 1]] > 0
+					? '='
+					: 'X';
+			i--;
+			j--;
+		} else if (state == TB_E) {
+			x->ops[nops++] = 'D';
+			j--;
+			if (!(b & TB_EEXT))
+				state = 0;
+		} else {
+			x->ops[nops++] = 'I';
+			i--;
+			if (!(b & TB_FEXT))
+				state = 0;
+		}
+	}
+	*pi = i;
+	*pj = j;
+	return nops;
+}
+
+/* Run-length encode the ops (end to start) into ws->cigar, reversed. */
+static int tb_cigar(gdb_align_ws *ws, const char *ops, size_t nops)
+{
+	size_t k, cl = 0;
+
+	/* at most 12 characters a run */
+	GDB_TRY(gdb_align_ws_reserve((void **)&ws->cigar, &ws->cigar_size,
+				     nops * 12 + 1, 0));
+	for (k = nops; k > 0;) {
+		char op = ops[k - 1];
+		size_t run = 0;
+
+		while (k > 0 && ops[k - 1] == op) {
+			run++;
+			k--;
+		}
+		cl += (size_t)snprintf(ws->cigar + cl, 13, "%zu%c", run, op);
+	}
+	ws->cigar[cl] = 0;
+	return 0;
+}
+
 /*
  * Full DP with a traceback byte per cell over q[0, m) x t[0, n), rows are
  * query positions. Local: the trace starts at (m, n) (the caller cut the
@@ -449,167 +614,43 @@ static int traceback_dp(const gdb_align_scoring *sc, int mode, const char *q,
 			size_t m, const char *t, size_t n, gdb_align_ws *ws,
 			int64_t *score, gdb_align_result *res)
 {
-	const int32_t open = sc->gap_open, ext = sc->gap_extend;
-	size_t i, j, stride = n + 1, cells, nops = 0, k, cl = 0;
-	int32_t *Hp, *Fc, *lastcol;
-	uint8_t *tb, *qc, *tc;
-	char *ops;
-	int64_t best = NEG32;
-	size_t bi = m, bj = n;
-	int state = 0, rc;
+	struct tb x = {.sc = sc, .mode = mode, .m = m, .n = n, .stride = n + 1};
+	size_t i, j, cells, nops;
+	int32_t *Fc;
 
 	if ((uint64_t)(m + 1) * (n + 1) > ((uint64_t)1 << 31))
 		return -E2BIG;
-	cells = (m + 1) * stride;
+	cells = (m + 1) * x.stride;
 	/* tb, then ops (m + n), codes (m + n) */
 	GDB_TRY(gdb_align_ws_reserve((void **)&ws->tb, &ws->tb_size,
 				     cells + 2 * (m + n) + 2, 0));
 	GDB_TRY(gdb_align_ws_reserve((void **)&ws->lin, &ws->lin_size,
 				     4 * (2 * (n + 1) + m + 1), 0));
-	tb = ws->tb;
-	ops = (char *)tb + cells;
-	qc = (uint8_t *)ops + m + n + 1;
-	tc = qc + m;
-	Hp = ws->lin;
-	Fc = Hp + n + 1;
-	lastcol = Fc + n + 1;
+	x.tb = ws->tb;
+	x.ops = (char *)x.tb + cells;
+	x.qc = (uint8_t *)x.ops + m + n + 1;
+	x.tc = x.qc + m;
+	x.Hp = ws->lin;
+	Fc = x.Hp + n + 1;
+	x.lastcol = Fc + n + 1;
 	for (i = 0; i < m; i++)
-		qc[i] = sc->map[(unsigned char)q[i]];
+		x.qc[i] = sc->map[(unsigned char)q[i]];
 	for (j = 0; j < n; j++)
-		tc[j] = sc->map[(unsigned char)t[j]];
-	Hp[0] = 0;
+		x.tc[j] = sc->map[(unsigned char)t[j]];
+	x.Hp[0] = 0;
 	for (j = 1; j <= n; j++) {
-		Hp[j] = top_h(sc, mode, (int64_t)j - 1);
+		x.Hp[j] = top_h(sc, mode, (int64_t)j - 1);
 		Fc[j] = NEG32;
 	}
-	for (i = 1; i <= m; i++) {
-		const int8_t *row = sc->matrix[qc[i - 1]];
-		uint8_t *tbr = tb + i * stride;
-		int32_t diag = Hp[0], e = NEG32, left;
-
-		left = mode == GDB_ALIGN_GLOBAL
-			       ? -(int32_t)(open + (int64_t)(i - 1) * ext)
-			       : 0;
-		Hp[0] = left;
-		for (j = 1; j <= n; j++) {
-			int32_t eo = left - open, ee = e - ext;
-			int32_t fo = Hp[j] - open, fe = Fc[j] - ext;
-			int32_t f, h;
-			uint8_t b = 0;
-
-			if (ee > eo) {
-				e = ee;
-				b |= TB_EEXT;
-			} else {
-				e = eo;
-			}
-			if (fe > fo) {
-				f = fe;
-				b |= TB_FEXT;
-			} else {
-				f = fo;
-			}
-			h = diag + row[tc[j - 1]];
-			if (e > h) {
-				h = e;
-				b |= TB_E;
-			}
-			if (f > h) {
-				h = f;
-				b = (uint8_t)((b & ~3) | TB_F);
-			}
-			if (mode == GDB_ALIGN_LOCAL && h <= 0) {
-				h = 0;
-				b = (uint8_t)((b & ~3) | TB_ZERO);
-			}
-			tbr[j] = b;
-			diag = Hp[j];
-			Hp[j] = h;
-			Fc[j] = f;
-			left = h;
-		}
-		lastcol[i] = left;
-	}
-	if (mode == GDB_ALIGN_SEMIGLOBAL) {
-		for (j = 1; j < n; j++)
-			if (Hp[j] > best) {
-				best = Hp[j];
-				bi = m;
-				bj = j;
-			}
-		for (i = 1; i <= m; i++)
-			if (lastcol[i] > best) {
-				best = lastcol[i];
-				bi = i;
-				bj = n;
-			}
-	} else {
-		best = Hp[n];
-	}
-	*score = best;
-	res->query_end = (int64_t)bi;
-	res->target_end = (int64_t)bj;
-	i = bi;
-	j = bj;
-	for (;;) {
-		uint8_t b;
-
-		if (i == 0 || j == 0) {
-			if (mode == GDB_ALIGN_GLOBAL) {
-				for (; i > 0; i--)
-					ops[nops++] = 'I';
-				for (; j > 0; j--)
-					ops[nops++] = 'D';
-			}
-			break;
-		}
-		b = tb[i * stride + j];
-		if (state == 0) {
-			int src = b & 3;
-
-			if (src == TB_ZERO)
-				break;
-			if (src == TB_DIAG) {
-				ops[nops++] = (qc[i - 1] == tc[j - 1] &&
-					       sc->matrix[qc[i - 1]][tc[j - 1]] >
-						       0)
-						      ? '='
-						      : 'X';
-				i--;
-				j--;
-			} else {
-				state = src;
-			}
-		} else if (state == TB_E) {
-			ops[nops++] = 'D';
-			j--;
-			if (!(b & TB_EEXT))
-				state = 0;
-		} else {
-			ops[nops++] = 'I';
-			i--;
-			if (!(b & TB_FEXT))
-				state = 0;
-		}
-	}
+	for (i = 1; i <= m; i++)
+		tb_row(&x, i, Fc);
+	*score = tb_end(&x, &i, &j);
+	res->query_end = (int64_t)i;
+	res->target_end = (int64_t)j;
+	nops = tb_walk(&x, &i, &j);
 	res->query_begin = (int64_t)i;
 	res->target_begin = (int64_t)j;
-	/* run-length encode, reversing: at most 12 characters a run */
-	rc = gdb_align_ws_reserve((void **)&ws->cigar, &ws->cigar_size,
-				  nops * 12 + 1, 0);
-	if (rc)
-		return rc;
-	for (k = nops; k > 0;) {
-		char op = ops[k - 1];
-		size_t run = 0;
-
-		while (k > 0 && ops[k - 1] == op) {
-			run++;
-			k--;
-		}
-		cl += (size_t)snprintf(ws->cigar + cl, 13, "%zu%c", run, op);
-	}
-	ws->cigar[cl] = 0;
+	GDB_TRY(tb_cigar(ws, x.ops, nops));
 	res->cigar = ws->cigar;
 	return 0;
 }
