@@ -107,7 +107,7 @@ TGT_A static void avx2_kmer_enc(const char *src, size_t n, uint8_t *dst)
 
 static int avx2_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 {
-	return gdb_kmer_count_blocked(t, seq, n, avx2_kmer_enc);
+	return gdb_kmer_count_vec(t, seq, n, avx2_kmer_enc);
 }
 
 TGT_A static void avx2_motif_bits(const char *s, size_t n, uint64_t *out[5])

@@ -79,7 +79,7 @@ TGT_A static void avx512_kmer_enc(const char *src, size_t n, uint8_t *dst)
 
 static int avx512_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 {
-	return gdb_kmer_count_blocked(t, seq, n, avx512_kmer_enc);
+	return gdb_kmer_count_vec(t, seq, n, avx512_kmer_enc);
 }
 
 TGT_A static void avx512_motif_bits(const char *s, size_t n,

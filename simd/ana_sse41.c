@@ -124,7 +124,7 @@ TGT_A static void sse41_kmer_enc(const char *src, size_t n, uint8_t *dst)
 
 static int sse41_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 {
-	return gdb_kmer_count_blocked(t, seq, n, sse41_kmer_enc);
+	return gdb_kmer_count_vec(t, seq, n, sse41_kmer_enc);
 }
 
 TGT_A static void sse41_motif_bits(const char *s, size_t n, uint64_t *out[5])

@@ -57,7 +57,14 @@ struct gdb_kmer_table {
 	uint64_t limit;	    /* distinct k-mers allowed at max_slots: 7/8 */
 	uint64_t distinct, total, dropped;
 	struct gdb_kmer_slot *slot;
+	/* kmer_sort.c's partitions, kept for the next large region (a
+	 * mapping of scratch_words words, or NULL) */
+	uint64_t *scratch;
+	size_t scratch_words;
 };
+
+/* Unmap the table's scratch (kmer_sort.c). */
+void gdb_kmer_scratch_free(struct gdb_kmer_table *t);
 
 #define GDB_KMER_EMPTY UINT64_MAX
 
@@ -65,6 +72,10 @@ static inline uint64_t gdb_kmer_hash(uint64_t key)
 {
 	return key * 0x9e3779b97f4a7c15ull;
 }
+
+/* Grow the table now as it would grow by the time it holds distinct
+ * k-mers (up to its largest size): 0 or -ENOMEM (it keeps its size). */
+int gdb_kmer_reserve(struct gdb_kmer_table *t, uint64_t distinct);
 
 /* The slow half of gdb_kmer_add(): a new k-mer when the table is at
  * grow_at (grow, or drop when it cannot). Same return as gdb_kmer_add(). */
@@ -116,6 +127,11 @@ static inline int gdb_kmer_add(struct gdb_kmer_table *t, uint64_t key,
 typedef void (*gdb_kmer_enc_fn)(const char *src, size_t n, uint8_t *dst);
 int gdb_kmer_count_blocked(struct gdb_kmer_table *t, const char *seq,
 			   size_t n, gdb_kmer_enc_fn enc);
+/* The same for large regions (kmer_sort.c): the k-mers of a batch
+ * partitioned by home slot before they go in; small ones go to
+ * gdb_kmer_count_blocked. */
+int gdb_kmer_count_vec(struct gdb_kmer_table *t, const char *seq, size_t n,
+		       gdb_kmer_enc_fn enc);
 
 /* ---- alignment ---- */
 

@@ -20,8 +20,9 @@
  * sixteen to sixty-four at a time, the k-mers of a block are rolled
  * without branches (an N or the canonical choice would mispredict), and
  * they are inserted in order while the slot of the insertion KAHEAD
- * later is being prefetched. Growth and slot layout are shared, so they
- * speed up the scalar twin as well.
+ * later is being prefetched (large regions: kmer_sort.c partitions them
+ * by slot first). Growth and slot layout are shared, so they speed up the
+ * scalar twin as well.
  */
 #define _GNU_SOURCE /* mremap */
 #include <errno.h>
@@ -100,6 +101,7 @@ void gdb_kmer_table_free(gdb_kmer_table *t)
 	if (!t)
 		return;
 	munmap(t->slot, t->nslots * sizeof(*t->slot));
+	gdb_kmer_scratch_free(t);
 	free(t);
 }
 
@@ -173,6 +175,13 @@ static int table_grow(struct gdb_kmer_table *t)
 			s[j].key |= KMER_MARK;
 		}
 	}
+	return 0;
+}
+
+int gdb_kmer_reserve(struct gdb_kmer_table *t, uint64_t distinct)
+{
+	while (t->nslots < t->max_slots && distinct >= t->grow_at)
+		GDB_TRY(table_grow(t));
 	return 0;
 }
 

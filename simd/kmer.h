@@ -35,7 +35,17 @@
  * yet in it are dropped (and counted in gdb_kmer_stats.dropped) while
  * those already in it keep exact counts; a table that cannot grow for
  * want of memory behaves the same at the size it has. Counts saturate at
- * UINT32_MAX.
+ * UINT32_MAX. Which k-mers a full table drops follows the sequence, at
+ * every level.
+ *
+ * Large regions: at the vector levels a count of 64 Ki bases or more
+ * into a table that outgrows the cache partitions the k-mers by slot
+ * before they go in (streaming the table instead of visiting it at
+ * random), and grows the table beforehand to the distinct k-mers it
+ * estimates. Contents, stats and drops are those of the scalar twin; the
+ * slots' order (gdb_kmer_dump's) may differ. It uses a scratch of about 9
+ * bytes a base of up to 8 Mi bases (about 75 MiB), which the table keeps
+ * for the next large count until it is freed.
  */
 typedef struct gdb_kmer_table gdb_kmer_table;
 
@@ -95,7 +105,8 @@ uint64_t gdb_kmer_lookup(const gdb_kmer_table *t, uint64_t kmer);
  */
 size_t gdb_kmer_top(const gdb_kmer_table *t, gdb_kmer_entry *out, size_t n);
 
-/* Every entry in table order (unsorted); returns distinct, writes <= cap. */
+/* Every entry in table order (unsorted, and level-dependent); returns
+ * distinct, writes <= cap. */
 size_t gdb_kmer_dump(const gdb_kmer_table *t, gdb_kmer_entry *out,
 		     size_t cap);
 

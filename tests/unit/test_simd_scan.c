@@ -312,8 +312,10 @@ static void test_kmer(void)
 }
 
 /* Count seq at every level into a table of this bound; each level's table
- * must equal the scalar one slot for slot (same insertion order). Returns
- * the scalar table (caller frees) and its count's return code in *rc0. */
+ * must hold what the scalar one holds (the same k-mers and counts, the
+ * same stats and return code; large regions go in partitioned by slot at
+ * the vector levels, so the slots' order may differ). Returns the scalar
+ * table (caller frees) and its count's return code in *rc0. */
 static gdb_kmer_table *kmer_levels(const char *s, size_t n, unsigned k,
 				   unsigned fl, size_t bound, int *rc0,
 				   const char *what)
@@ -342,6 +344,7 @@ static gdb_kmer_table *kmer_levels(const char *s, size_t n, unsigned k,
 		if (gdb_kmer_dump(t, e, ne) != ne || ne != st.distinct)
 			FAIL("%s %s: dump of %zu, distinct %llu", what,
 			     lv[l]->name, ne, (unsigned long long)st.distinct);
+		qsort(e, ne, sizeof(*e), cmp_entry);
 		if (!t0) {
 			t0 = t;
 			*rc0 = rc;
@@ -365,6 +368,115 @@ static gdb_kmer_table *kmer_levels(const char *s, size_t n, unsigned k,
 	}
 	free(e0);
 	return t0;
+}
+
+/* The k-mers of s at these places (the seam, then random ones) count the
+ * same in a and b. */
+static int seam_same(const gdb_kmer_table *a, const gdb_kmer_table *b,
+		     const char *s, size_t n, size_t seam)
+{
+	for (size_t i = 0; i < 20000; i++) {
+		size_t at = i < 100 ? seam - 50 + i : rnd() % (n - 31);
+		uint64_t v, r = 0, c;
+
+		if (gdb_kmer_encode(s + at, 31, &v))
+			continue;
+		c = v;
+		for (unsigned j = 0; j < 31; j++, c >>= 2)
+			r = r << 2 | (3 - (c & 3));
+		v = r < v ? r : v;
+		if (gdb_kmer_lookup(a, v) != gdb_kmer_lookup(b, v))
+			return 0;
+	}
+	return 1;
+}
+
+/* See test_kmer_large: a region of two batches (8 Mi bases each). */
+static void test_kmer_seam(void)
+{
+	const size_t n = (8u << 20) + 70001, seam = 8u << 20;
+	char *s = rand_seq(n, 0);
+	gdb_kmer_table *t0, *t;
+	gdb_kmer_stats st0, st;
+	unsigned l;
+
+	s[seam + 7] = 'N';
+	if (gdb_kmer_table_new(31, GDB_KMER_CANONICAL, (size_t)1 << 30, &t0) ||
+	    km[0]->count(t0, s, n))
+		FAIL("seam: scalar");
+	gdb_kmer_get_stats(t0, &st0);
+	for (l = 1; l < GDB_SIMD_NLEVELS; l++) {
+		if (!lv[l] || gdb_kmer_table_new(31, GDB_KMER_CANONICAL,
+						 (size_t)1 << 30, &t))
+			continue;
+		if (km[l]->count(t, s, n))
+			FAIL("seam %s: rc", lv[l]->name);
+		gdb_kmer_get_stats(t, &st);
+		if (memcmp(&st, &st0, sizeof(st0)))
+			FAIL("seam %s: distinct %llu total %llu, scalar %llu "
+			     "%llu", lv[l]->name,
+			     (unsigned long long)st.distinct,
+			     (unsigned long long)st.total,
+			     (unsigned long long)st0.distinct,
+			     (unsigned long long)st0.total);
+		if (!seam_same(t, t0, s, n, seam))
+			FAIL("seam %s: a k-mer's count differs", lv[l]->name);
+		gdb_kmer_table_free(t);
+	}
+	gdb_kmer_table_free(t0);
+	free(s);
+}
+
+/*
+ * Large regions (the vector levels partition their k-mers by slot before
+ * they go in): random and repetitive sequence, with N runs, canonical or
+ * not; and bounds that make the table fill during the count, where
+ * which k-mers are dropped must follow the sequence as in the scalar
+ * twin. Every level's table holds the scalar's (kmer_levels). Then a
+ * region of more than one 8 Mi-base batch, so k-mers span two batches:
+ * the same stats at every level, and the same counts around the seam
+ * and at random places.
+ */
+static void test_kmer_large(void)
+{
+	static const struct {
+		size_t n;
+		unsigned k, fl;
+		size_t bound;
+		int repeat;
+	} c[] = {
+		{300000, 21, GDB_KMER_CANONICAL, 64u << 20, 0},
+		{300000, 31, 0, 64u << 20, 1},
+		{1u << 20, 15, 0, 64u << 20, 0},
+		{300000, 25, 0, 3u << 20, 0},	/* fills: 256 Ki slots */
+		{600000, 19, GDB_KMER_CANONICAL, 6u << 20, 0}, /* fills */
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		char *s = rand_seq(c[i].n, 0), what[64];
+		gdb_kmer_table *t;
+		gdb_kmer_stats st;
+		int rc;
+
+		for (size_t j = 5000; j + 5 < c[i].n; j += 9973)
+			memset(s + j, 'N', 1 + j % 5); /* N runs */
+		if (c[i].repeat) /* a 1000-base unit again and again */
+			for (size_t j = 1000; j < c[i].n; j++)
+				s[j] = s[j % 1000];
+		snprintf(what, sizeof(what), "large %zu", i);
+		t = kmer_levels(s, c[i].n, c[i].k, c[i].fl, c[i].bound, &rc,
+				what);
+		if (t) {
+			gdb_kmer_get_stats(t, &st);
+			if ((c[i].bound < (8u << 20)) != (rc == -ENOSPC) ||
+			    (rc == -ENOSPC) != (st.dropped > 0))
+				FAIL("%s: rc %d dropped %llu", what, rc,
+				     (unsigned long long)st.dropped);
+			gdb_kmer_table_free(t);
+		}
+		free(s);
+	}
+	test_kmer_seam();
 }
 
 /*
@@ -903,6 +1015,7 @@ int main(void)
 	test_comp();
 	test_kmer();
 	test_kmer_growth();
+	test_kmer_large();
 	test_motif();
 	test_pwm();
 	if (failures) {
