@@ -293,10 +293,34 @@ TGT_A static inline size_t pwm_idx16_avx2(const char *s, size_t len,
 #define VLANE0(x) LANE0((int)(x))
 #include "simd/align_striped.h"
 
-static int avx2_align_score(const gdb_align_scoring *sc,
-			    enum gdb_align_mode mode, const char *query,
-			    size_t qlen, const char *target, size_t tlen,
-			    gdb_align_ws *ws, gdb_align_result *res)
+/* ---- segmented local alignment (align_seg.h) ---- */
+
+#define SFX avx2_8
+#define TGT GDB_TARGET_AVX2_A
+#define V __m256i
+#define ET int8_t
+#define LANES 32
+#define ENEG INT8_MIN
+#define EMAX INT8_MAX
+#define NCODES 16
+#define VSET1(x) _mm256_set1_epi8((char)(x))
+#define VZERO() _mm256_setzero_si256()
+#define VADDS _mm256_adds_epi8
+#define VSUBS _mm256_subs_epi8
+#define VMAX _mm256_max_epi8
+#define VLOAD(p) LOADU(p)
+#define VSTORE(p, v) STOREU(p, v)
+#define GTMASK(a, b)                                                           \
+	((uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(a, b)))
+#define TAB(row)                                                               \
+	_mm256_broadcastsi128_si256(                                           \
+		_mm_loadu_si128((const __m128i *)(const void *)(row)))
+#define LOOK(tab, c) _mm256_shuffle_epi8(tab, LOADU(c))
+#include "simd/align_seg.h"
+
+static int avx2_striped(const gdb_align_scoring *sc, enum gdb_align_mode mode,
+			const char *query, size_t qlen, const char *target,
+			size_t tlen, gdb_align_ws *ws, gdb_align_result *res)
 {
 	static const gdb_stripe_fn run[3] = {stripe_run_avx2_8,
 					     stripe_run_avx2_16,
@@ -304,6 +328,24 @@ static int avx2_align_score(const gdb_align_scoring *sc,
 
 	return gdb_align_striped(run, sc, mode, query, qlen, target, tlen, ws,
 				 res);
+}
+
+/* Local alignment against a long target: one target segment a lane (32
+ * 8-bit lanes; lanes near 127 are redone striped). */
+static int avx2_align_score(const gdb_align_scoring *sc,
+			    enum gdb_align_mode mode, const char *query,
+			    size_t qlen, const char *target, size_t tlen,
+			    gdb_align_ws *ws, gdb_align_result *res)
+{
+	static const struct gdb_seg_level lv = {
+		{seg_run_avx2_8, NULL}, {32, 0}, {16, 0}, {INT8_MAX, 0},
+		avx2_striped};
+	int rc = gdb_align_seg(&lv, sc, mode, query, qlen, target, tlen, ws,
+			       res);
+
+	if (rc <= 0)
+		return rc;
+	return avx2_striped(sc, mode, query, qlen, target, tlen, ws, res);
 }
 
 const gdb_kmer_kernels gdb_ana_kmer_avx2 = {

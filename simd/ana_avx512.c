@@ -267,32 +267,96 @@ TGT_A static inline size_t pwm_idx16_avx512(const char *s, size_t len,
 #define VLANE0(x) LANE0((int)(x))
 #include "simd/align_striped.h"
 
-static int avx512_align_score(const gdb_align_scoring *sc,
-			      enum gdb_align_mode mode, const char *query,
-			      size_t qlen, const char *target, size_t tlen,
-			      gdb_align_ws *ws, gdb_align_result *res)
+/* ---- segmented local alignment (align_seg.h) ---- */
+
+#define SFX avx512_8
+#define TGT GDB_TARGET_AVX512_A
+#define V __m512i
+#define ET int8_t
+#define LANES 64
+#define ENEG INT8_MIN
+#define EMAX INT8_MAX
+#define NCODES 16
+#define VSET1(x) _mm512_set1_epi8((char)(x))
+#define VZERO() _mm512_setzero_si512()
+#define VADDS _mm512_adds_epi8
+#define VSUBS _mm512_subs_epi8
+#define VMAX _mm512_max_epi8
+#define VLOAD(p) LOADU(p)
+#define VSTORE(p, v) STOREU(p, v)
+#define GTMASK(a, b) ((uint64_t)_mm512_cmpgt_epi8_mask(a, b))
+#define TAB(row)                                                               \
+	_mm512_broadcast_i32x4(                                                \
+		_mm_loadu_si128((const __m128i *)(const void *)(row)))
+#define LOOK(tab, c) _mm512_shuffle_epi8(tab, LOADU(c))
+#include "simd/align_seg.h"
+
+#define SFX avx512_16
+#define TGT GDB_TARGET_AVX512_A
+#define V __m512i
+#define ET int16_t
+#define LANES 32
+#define ENEG INT16_MIN
+#define EMAX INT16_MAX
+#define NCODES 32
+#define VSET1(x) _mm512_set1_epi16((short)(x))
+#define VZERO() _mm512_setzero_si512()
+#define VADDS _mm512_adds_epi16
+#define VSUBS _mm512_subs_epi16
+#define VMAX _mm512_max_epi16
+#define VLOAD(p) LOADU(p)
+#define VSTORE(p, v) STOREU(p, v)
+#define GTMASK(a, b) ((uint64_t)_mm512_cmpgt_epi16_mask(a, b))
+#define TAB(row) LOADU(row)
+#define LOOK(tab, c)                                                           \
+	_mm512_permutexvar_epi16(                                              \
+		_mm512_cvtepu8_epi16(                                          \
+			_mm256_loadu_si256((const __m256i *)(const void *)(c))), \
+		tab)
+#include "simd/align_seg.h"
+
+/*
+ * The striped kernel of this level: the per-column cost of the striped
+ * loop (shift, lazy-F pass and its branches) grows with the lane count
+ * while the useful work per column is the query length, so 512-bit
+ * lanes only pay off for long local queries. Measured here (local, 200
+ * kbp target, 8-bit lanes, GCUPS avx2/avx512): q=100 6.5/5.1, q=300
+ * 12.3/10.0, q=1000 19.3/20.0, q=3000 23.6/28.4. Global and semi-global
+ * (which carry F across lanes by a scan, align_striped.h) gain from the
+ * wider lanes at every length: 2 kb pairs 9.5 / 10.5 GCUPS against 6.0
+ * / 6.3 on AVX2.
+ */
+static int avx512_striped(const gdb_align_scoring *sc, enum gdb_align_mode mode,
+			  const char *query, size_t qlen, const char *target,
+			  size_t tlen, gdb_align_ws *ws, gdb_align_result *res)
 {
 	static const gdb_stripe_fn run[3] = {stripe_run_avx512_8,
 					     stripe_run_avx512_16,
 					     stripe_run_avx512_32};
 
-	/*
-	 * The per-column cost of the striped loop (shift, lazy-F pass and its
-	 * branches) grows with the lane count while the useful work per
-	 * column is the query length, so 512-bit lanes only pay off for long
-	 * queries. Measured here (local, 200 kbp target, 8-bit lanes, GCUPS
-	 * avx2/avx512): q=100 6.5/5.1, q=300 12.3/10.0, q=1000 19.3/20.0,
-	 * q=3000 23.6/28.4. Global and semi-global runs won on 256-bit
-	 * lanes at every length while they used the lazy-F pass; they now
-	 * carry F by a scan (align_striped.h), which should favour wider
-	 * lanes, but that has not been measured on an AVX-512 machine, so
-	 * they stay on AVX2 until it is.
-	 */
-	if (mode != GDB_ALIGN_LOCAL || qlen < 1024)
+	if (mode == GDB_ALIGN_LOCAL && qlen < 1024)
 		return gdb_ana_align_avx2.score(sc, mode, query, qlen, target,
 						tlen, ws, res);
 	return gdb_align_striped(run, sc, mode, query, qlen, target, tlen, ws,
 				 res);
+}
+
+/* Local alignment against a long target: one target segment a lane
+ * (64 8-bit lanes, or 32 16-bit ones when many lanes near 127). */
+static int avx512_align_score(const gdb_align_scoring *sc,
+			      enum gdb_align_mode mode, const char *query,
+			      size_t qlen, const char *target, size_t tlen,
+			      gdb_align_ws *ws, gdb_align_result *res)
+{
+	static const struct gdb_seg_level lv = {
+		{seg_run_avx512_8, seg_run_avx512_16}, {64, 32}, {16, 32},
+		{INT8_MAX, INT16_MAX}, avx512_striped};
+	int rc = gdb_align_seg(&lv, sc, mode, query, qlen, target, tlen, ws,
+			       res);
+
+	if (rc <= 0)
+		return rc;
+	return avx512_striped(sc, mode, query, qlen, target, tlen, ws, res);
 }
 
 const gdb_kmer_kernels gdb_ana_kmer_avx512 = {

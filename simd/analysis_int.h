@@ -188,6 +188,47 @@ int gdb_align_striped(const gdb_stripe_fn run[3], const gdb_align_scoring *sc,
 		      const char *target, size_t tlen, gdb_align_ws *ws,
 		      gdb_align_result *res);
 
+/*
+ * Local alignment with the target cut into one segment a lane
+ * (align_seg.h runs the lanes, align_seg.c drives and combines): the
+ * state of one run over up to 64 lanes.
+ */
+struct gdb_seg {
+	const gdb_align_scoring *sc;
+	const uint8_t *qc; /* query codes */
+	size_t qlen;
+	const char *target;
+	size_t tlen;
+	size_t seglen, w; /* columns a lane owns; warm-up columns before */
+	gdb_align_ws *ws;
+	uint64_t redo;	  /* lanes that came near saturation */
+	int64_t best[64]; /* each lane's first best cell */
+	int64_t col[64], row[64];
+};
+
+/* A level's segmented kernels, widest lanes last, and its striped kernel
+ * (for lanes to redo). */
+typedef int (*gdb_seg_fn)(struct gdb_seg *g);
+struct gdb_seg_level {
+	gdb_seg_fn run[2];
+	unsigned lanes[2], codes[2], emax[2];
+	int (*score)(const gdb_align_scoring *sc, enum gdb_align_mode mode,
+		     const char *query, size_t qlen, const char *target,
+		     size_t tlen, gdb_align_ws *ws, gdb_align_result *res);
+};
+
+/*
+ * gdb_align_seg - the segmented local alignment at a level, when it pays:
+ * returns 0 or a negative errno with res filled as the striped kernel
+ * would fill it, or 1 when it does not apply (not local, extend 0, too
+ * many codes, a target too short for the lanes' warm-up columns) and the
+ * caller runs its striped kernel.
+ */
+int gdb_align_seg(const struct gdb_seg_level *lv, const gdb_align_scoring *sc,
+		  enum gdb_align_mode mode, const char *query, size_t qlen,
+		  const char *target, size_t tlen, gdb_align_ws *ws,
+		  gdb_align_result *res);
+
 /* Argument checks and trivial cases shared by every level: returns 1 when
  * res is already final, 0 to go on, or a negative errno. */
 int gdb_align_prologue(const gdb_align_scoring *sc, enum gdb_align_mode mode,

@@ -277,6 +277,68 @@ static void known(void)
 		FAIL("blosum AAAA");
 }
 
+/*
+ * Local alignment against long targets, where the vector levels cut the
+ * target into one segment a lane (align_seg.h): copies of the query
+ * planted across the segments' seams (ceil(tn / 64) and ceil(tn / 32)
+ * columns apart), in many segments at once (the lanes that near 8-bit
+ * saturation are redone; with many, the 16-bit lanes run), tied hits
+ * (the first target end, then the first query end, must win), N, U and
+ * lowercase in the target, extend == open, extend 0 (the striped kernel
+ * then) and protein. Every level against the scalar twin.
+ */
+static void test_segmented(const gdb_align_scoring *dna,
+			   const gdb_align_scoring *dna2,
+			   const gdb_align_scoring *dna3,
+			   const gdb_align_scoring *prot)
+{
+	static const struct {
+		size_t qn, tn;
+		unsigned copies;
+		int seams, tie;
+	} c[] = {
+		{8, 6000, 0, 0, 0},    {30, 20000, 1, 1, 0},
+		{30, 20000, 3, 1, 1},  {100, 40000, 2, 1, 0},
+		{64, 40000, 30, 0, 1}, {16, 9000, 5, 1, 1},
+		{8, 40000, 6, 1, 1},
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		const size_t qn = c[i].qn, tn = c[i].tn;
+		char *q = rand_seq(qn, "ACGT"), *t = rand_seq(tn, "ACGTacgtNU");
+		char *p = rand_seq(qn, "ARNDCQEGHILKMFPSTWYV");
+		char *pt = rand_seq(tn, "ARNDCQEGHILKMFPSTWYVX");
+
+		for (unsigned k = 0; k < c[i].copies; k++) {
+			size_t seg = c[i].seams ? (tn + (k & 1 ? 31 : 63)) /
+							  (k & 1 ? 32 : 64)
+						: tn / (c[i].copies + 1);
+			size_t at = (k + 1) * seg, n;
+			char *m = c[i].tie ? NULL : mutate(q, qn, &n, "ACGT");
+
+			at = at > qn / 2 ? at - qn / 2 : 0;
+			if (at + 2 * qn >= tn)
+				at = tn - 2 * qn - 1;
+			memcpy(t + at, m ? m : q, m ? n : qn);
+			memcpy(pt + at, p, qn);
+			free(m);
+		}
+		compare_levels(dna, GDB_ALIGN_LOCAL, q, qn, t, tn, 0, "seg dna");
+		compare_levels(dna2, GDB_ALIGN_LOCAL, q, qn, t, tn, 0,
+			       "seg dna2");
+		if (i < 3)
+			compare_levels(dna3, GDB_ALIGN_LOCAL, q, qn, t, tn, 0,
+				       "seg dna3");
+		if (qn < 20) /* protein scores reach 11: short queries */
+			compare_levels(prot, GDB_ALIGN_LOCAL, p, qn, pt, tn, 0,
+				       "seg prot");
+		free(q);
+		free(t);
+		free(p);
+		free(pt);
+	}
+}
+
 int main(void)
 {
 	static const size_t lens[] = {0,  1,  2,  3,	 7,   8,   9,	15,
@@ -333,6 +395,7 @@ int main(void)
 		free(p);
 		free(pt);
 	}
+	test_segmented(&dna, &dna2, &dna3, &prot);
 	/* all N */
 	{
 		char *n = rand_seq(100, "N");
