@@ -23,6 +23,9 @@
  *   VSET1(x) VZERO() VADDS(a,b) VSUBS(a,b) (saturating where the width
  *   saturates) VMAX(a,b) VADDW(a,b) (wrapping) VANYGT(a,b) (any lane a>b)
  *   VSHL1(v) (lanes up by one, lane 0 = 0) VLANE0(x) (x in lane 0, rest 0)
+ *   VSCAN(c, d) (optional) lane l = max over j <= l of c_j - (l - j) * d,
+ *   saturating: the cross-lane carry of global and semi-global runs in
+ *   log2(LANES) steps instead of up to LANES - 1
  *
  * Narrow widths (8, 16 bits) saturate. Exactness: a local run gives up
  * (GDB_STRIPE_UP) after any column whose maximum could make the next
@@ -124,8 +127,9 @@ ST_INLINE V *ST_SETUP(struct gdb_stripe_job *jb, size_t seg, const int mode)
  * column's last row shifted in), E and the lane's own F; returns the F
  * leaving each lane's last row, and the column's maximum in *vCol.
  */
-ST_INLINE V ST_PASS(const V *P, const V *hPrev, V *hCur, V *ev, V vH, V vF,
-		    size_t seg, V vOpen, V vExt, V *vCol, const int local)
+ST_INLINE V ST_PASS(const V *restrict P, const V *restrict hPrev,
+		    V *restrict hCur, V *restrict ev, V vH, V vF, size_t seg,
+		    V vOpen, V vExt, V *vCol, const int local)
 {
 	const V vZero = VZERO();
 	V col = vZero;
@@ -164,11 +168,14 @@ ST_INLINE V ST_PASS(const V *P, const V *hPrev, V *hCur, V *ev, V vH, V vF,
  * is enough there: where it raises H, H - open <= F - extend, and the
  * lanes' own F was taken in the first pass.
  */
-ST_INLINE void ST_CARRY(V *hCur, V *ev, V vF, size_t seg, V vSeg, V vOpen,
-			V vExt)
+ST_INLINE void ST_CARRY(V *restrict hCur, V *restrict ev, V vF, size_t seg,
+			V vSeg, V vOpen, V vExt)
 {
 	V vC = VADDW(VSHL1(vF), VLANE0(ENEG));
 	size_t s;
+#ifdef VSCAN
+	vC = VSCAN(vC, vSeg);
+#else
 	unsigned k;
 
 	for (k = 1; k < LANES; k++) {
@@ -179,6 +186,7 @@ ST_INLINE void ST_CARRY(V *hCur, V *ev, V vF, size_t seg, V vSeg, V vOpen,
 			break;
 		vC = vN;
 	}
+#endif
 	for (s = 0; s < seg; s++) {
 		V h = VMAX(hCur[s], vC);
 
@@ -386,3 +394,4 @@ TGT static int ST_RUN(struct gdb_stripe_job *jb, size_t j0, size_t *jnext)
 #undef VANYGT
 #undef VSHL1
 #undef VLANE0
+#undef VSCAN

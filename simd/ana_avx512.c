@@ -229,6 +229,32 @@ TGT_A static inline size_t pwm_idx16_avx512(const char *s, size_t len,
 #define VLANE0(x) LANE0((int)(uint8_t)(x))
 #include "simd/align_striped.h"
 
+/*
+ * The prefix scan of the 16-bit carry (align_striped.h VSCAN): lane l
+ * takes max(c_l, c_(l-k) - k d) for k = 1, 2, 4, 8, 16, lanes below k
+ * taking nothing (ENEG), so 5 steps instead of up to 31 dependent
+ * shifts. k d saturates like the steps it stands for.
+ */
+TGT_A static inline __m512i scan16_avx512(__m512i c, __m512i d)
+{
+	const __m512i up = _mm512_set_epi16(
+		30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15,
+		14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 0);
+	const __m512i neg = _mm512_set1_epi16(INT16_MIN);
+	__m512i idx = up;
+
+	for (unsigned k = 1; k < 32; k <<= 1) {
+		__mmask32 keep = ~(__mmask32)0 << k; /* lanes >= k */
+		__m512i sh = _mm512_mask_permutexvar_epi16(neg, keep, idx, c);
+
+		c = _mm512_max_epi16(c, _mm512_subs_epi16(sh, d));
+		d = _mm512_adds_epi16(d, d);
+		/* idx - k more: lane l reads lane l - 2k next */
+		idx = _mm512_subs_epu16(idx, _mm512_set1_epi16((short)k));
+	}
+	return c;
+}
+
 #define SFX avx512_16
 #define TGT GDB_TARGET_AVX512_A
 #define V __m512i
@@ -246,6 +272,7 @@ TGT_A static inline size_t pwm_idx16_avx512(const char *s, size_t len,
 #define VANYGT(a, b) (_mm512_cmpgt_epi16_mask(a, b) != 0)
 #define VSHL1(v) SHL_BYTES(v, 2)
 #define VLANE0(x) LANE0((int)(uint16_t)(x))
+#define VSCAN scan16_avx512
 #include "simd/align_striped.h"
 
 #define SFX avx512_32
