@@ -43,6 +43,8 @@
 #define ST_SETUP ST_CAT(stripe_setup_, SFX)
 #define ST_PASS ST_CAT(stripe_pass_, SFX)
 #define ST_CARRY ST_CAT(stripe_carry_, SFX)
+#define ST_APPLY ST_CAT(stripe_apply_, SFX)
+#define ST_PASSG ST_CAT(stripe_passg_, SFX)
 #define ST_LAZY ST_CAT(stripe_lazy_, SFX)
 #define ST_BEST ST_CAT(stripe_best_, SFX)
 #define ST_SAVE ST_CAT(stripe_save_, SFX)
@@ -168,11 +170,9 @@ ST_INLINE V ST_PASS(const V *restrict P, const V *restrict hPrev,
  * is enough there: where it raises H, H - open <= F - extend, and the
  * lanes' own F was taken in the first pass.
  */
-ST_INLINE void ST_CARRY(V *restrict hCur, V *restrict ev, V vF, size_t seg,
-			V vSeg, V vOpen, V vExt)
+ST_INLINE V ST_CARRY(V vF, V vSeg)
 {
 	V vC = VADDW(VSHL1(vF), VLANE0(ENEG));
-	size_t s;
 #ifdef VSCAN
 	vC = VSCAN(vC, vSeg);
 #else
@@ -187,13 +187,50 @@ ST_INLINE void ST_CARRY(V *restrict hCur, V *restrict ev, V vF, size_t seg,
 		vC = vN;
 	}
 #endif
-	for (s = 0; s < seg; s++) {
+	return vC;
+}
+
+/* Apply a column's carry (ST_CARRY) down each lane's rows: the pass that
+ * the next column's first pass (ST_PASSG) does on the way, done here for
+ * the last column. */
+ST_INLINE void ST_APPLY(V *restrict hCur, V *restrict ev, V vC, size_t seg,
+			V vOpen, V vExt)
+{
+	for (size_t s = 0; s < seg; s++) {
 		V h = VMAX(hCur[s], vC);
 
 		hCur[s] = h;
 		ev[s] = VMAX(ev[s], VSUBS(h, vOpen));
 		vC = VSUBS(vC, vExt);
 	}
+}
+
+/*
+ * The first pass of a global or semi-global column that also applies the
+ * previous column's carry vC (ST_CARRY of its exit F) on the way: its H
+ * (the diagonal here) and the E entering this column take it, so the
+ * previous column needs no pass of its own. hPrev keeps the values from
+ * before the carry.
+ */
+ST_INLINE V ST_PASSG(const V *restrict P, const V *restrict hPrev,
+		     V *restrict hCur, V *restrict ev, V vH, V vF, size_t seg,
+		     V vOpen, V vExt, V vC)
+{
+	for (size_t s = 0; s < seg; s++) {
+		V hp = VMAX(hPrev[s], vC), e, vHo;
+
+		e = VMAX(ev[s], VSUBS(hp, vOpen));
+		vH = VADDS(vH, P[s]);
+		vH = VMAX(vH, e);
+		vH = VMAX(vH, vF);
+		hCur[s] = vH;
+		vHo = VSUBS(vH, vOpen);
+		ev[s] = VMAX(VSUBS(e, vExt), vHo);
+		vF = VMAX(VSUBS(vF, vExt), vHo);
+		vH = hp;
+		vC = VSUBS(vC, vExt);
+	}
+	return vF;
 }
 
 /*
@@ -300,8 +337,10 @@ ST_INLINE int ST_BODY(struct gdb_stripe_job *jb, size_t j0, size_t *jnext,
 	 * this width to hold, so it fits a lane */
 	const V vOpen = VSET1(open), vExt = VSET1(ext), vNeg = VSET1(ENEG),
 		vSeg = VSET1(ST_CLAMP((int64_t)seg * ext)),
+		vSeg1 = VSET1(ST_CLAMP((int64_t)(seg - 1) * ext)),
 		vLimit = VSET1(limit < ENEG ? ENEG : limit);
 	V *prof, *hPrev, *hCur, *ev, vBest = VSET1(ST_CLAMP(jb->best));
+	V vC = vNeg; /* global, semi-global: the carry still to apply */
 	size_t j;
 	int rc = GDB_STRIPE_DONE;
 
@@ -314,7 +353,9 @@ ST_INLINE int ST_BODY(struct gdb_stripe_job *jb, size_t j0, size_t *jnext,
 	ev = hCur + seg;
 	for (j = j0; j < jb->tlen && rc == GDB_STRIPE_DONE; j++) {
 		const V *P = prof + sc->map[(unsigned char)jb->target[j]] * seg;
-		V vH = VSHL1(hPrev[seg - 1]), vF = vNeg, vCol, *sw;
+		V vH = VSHL1(local ? hPrev[seg - 1]
+				   : VMAX(hPrev[seg - 1], VSUBS(vC, vSeg1))),
+		  vF = vNeg, vCol, *sw;
 
 		if (mode == GDB_ALIGN_GLOBAL) {
 			int64_t d = j ? -(open + (int64_t)(j - 1) * ext) : 0;
@@ -325,19 +366,25 @@ ST_INLINE int ST_BODY(struct gdb_stripe_job *jb, size_t j0, size_t *jnext,
 		} else if (mode == GDB_ALIGN_SEMIGLOBAL) {
 			vF = VADDW(VSHL1(vNeg), VLANE0(-open));
 		}
-		vF = ST_PASS(P, hPrev, hCur, ev, vH, vF, seg, vOpen, vExt,
-			     &vCol, local);
 		if (local) {
+			vF = ST_PASS(P, hPrev, hCur, ev, vH, vF, seg, vOpen,
+				     vExt, &vCol, local);
 			ST_LAZY(hCur, ev, vF, seg, vOpen, vExt, open == ext,
 				&vCol);
 			rc = ST_BEST(jb, hCur, ev, vCol, &vBest, vLimit, j, seg);
 		} else {
-			ST_CARRY(hCur, ev, vF, seg, vSeg, vOpen, vExt);
+			vF = ST_PASSG(P, hPrev, hCur, ev, vH, vF, seg, vOpen,
+				      vExt, vC);
+			vC = ST_CARRY(vF, vSeg);
 		}
 		if (mode == GDB_ALIGN_SEMIGLOBAL && j + 1 < jb->tlen) {
+			/* the last row's H with this column's carry */
 			int64_t v = ((const EA *)(void *)hCur)[slast * LANES +
 							       llast];
+			int64_t c = ((const EA *)(const void *)&vC)[llast] -
+				    (int64_t)slast * ext;
 
+			v = c > v ? c : v;
 			if (v > jb->best) {
 				jb->best = v;
 				jb->qend = (int64_t)ilast;
@@ -348,6 +395,8 @@ ST_INLINE int ST_BODY(struct gdb_stripe_job *jb, size_t j0, size_t *jnext,
 		hPrev = hCur;
 		hCur = sw;
 	}
+	if (!local)
+		ST_APPLY(hPrev, ev, vC, seg, vOpen, vExt);
 	*jnext = j;
 	ST_SAVE(jb, hPrev, ev, seg);
 	return rc;
@@ -371,6 +420,8 @@ TGT static int ST_RUN(struct gdb_stripe_job *jb, size_t j0, size_t *jnext)
 #undef ST_SETUP
 #undef ST_PASS
 #undef ST_CARRY
+#undef ST_APPLY
+#undef ST_PASSG
 #undef ST_LAZY
 #undef ST_BEST
 #undef ST_SAVE
