@@ -5,7 +5,8 @@
  * The analysis kernels have a header per family, each with the same rules
  * and each following the level chosen here: simd/kmer.h (k-mer counting),
  * simd/motif.h (IUPAC patterns and position weight matrices), simd/align.h
- * (pairwise alignment).
+ * (pairwise alignment), simd/genotype.h (popcounts and dosages over
+ * genotype bit planes).
  *
  * Every kernel has a scalar twin that is the reference; the fastest variant
  * the CPU supports is chosen once by gdb_simd_init() (CPU feature detection
