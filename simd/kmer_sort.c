@@ -10,7 +10,7 @@
  * back as h times the constant's inverse), then partitioned by the top
  * bits of h, which are the top bits of the home slot at any table size:
  * inserting partition after partition walks the table in order, a region
- * of about 100 KB at a time that stays in cache while its k-mers go in,
+ * of about 200 KB at a time that stays in cache while its k-mers go in,
  * and the memory traffic becomes streaming instead of random.
  *
  * Exactness: counts, totals and the table's growth are those of any
@@ -30,8 +30,8 @@
 
 #define KBLOCK 2048	      /* bases encoded at a time */
 #define BATCH ((size_t)1 << 23) /* bases partitioned at a time */
-#define KAHEAD 32	      /* insertions a slot is prefetched ahead */
-#define REGION_LG 13	      /* 2^13 slots (96 KiB) a partition */
+#define KAHEAD 48	      /* insertions a slot is prefetched ahead */
+#define REGION_LG 14	      /* 2^14 slots (192 KiB) a partition */
 #define PART_LG_MAX 12	      /* at most 4096 partitions */
 #define SORT_MIN ((size_t)1 << 16) /* fewer bases: kmer.c's loop */
 #define SAMPLE_LG 8	      /* distinct k-mers estimated from 1 in 256 */
