@@ -38,7 +38,7 @@ LDFLAGS ?=
 override LDFLAGS += $(SAN)
 LIBS     = $(PKG_LIBS) -lhts -lzstd -lz -lcrypto -luring -lpthread -lm
 
-MODULES ?= common simd codecs store seq cache graph graph/formats variants annotations fs fs/ns fs/daemon api
+MODULES ?= common simd codecs store seq cache graph graph/formats motif variants annotations fs fs/ns fs/daemon api
 LIB_SRC := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TOOL_SRC := $(wildcard tools/*.c)

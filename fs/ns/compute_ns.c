@@ -24,8 +24,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "fs/ns.h"
+#include "common/pool.h"
 #include "fs/ns/ns.h"
+#include "motif/motif.h"
+#include "simd/align.h"
+#include "simd/kmer.h"
+#include "simd/motif.h"
 #include "simd/simd.h"
 
 /*
@@ -53,6 +57,7 @@ struct cctx {
 	gdb_inbox *inbox;	/* queries/ */
 	gdb_motif *motifs;	/* every motif set's, in store order */
 	size_t nmotifs;
+	gdb_pool *pool;		/* query sets' alignment batches */
 };
 
 /* The parameters of each analysis (docs/PATHS.md "Computed files"). */
@@ -905,7 +910,8 @@ static int do_align_set(struct cctx *x, const gdb_contig *c, int64_t beg,
 	rc = fetch(x, c, beg, end, &seq);
 	if (rc == 0)
 		rc = gdb_align_batch(&sc, GDB_ALIGN_LOCAL, qs, ls, 2 * n,
-				     (const char *const *)&seq, &tl, 1, 0, res);
+				     (const char *const *)&seq, &tl, 1, x->pool,
+				     res);
 	if (rc == 0)
 		rc = gdb_align_ws_new(&ws);
 	if (rc < 0)
@@ -1048,8 +1054,10 @@ static void compute_destroy(void *ctx)
 {
 	struct cctx *x = ctx;
 
-	if (x)
+	if (x) {
 		free(x->motifs);
+		gdb_pool_free(x->pool);
+	}
 	free(x);
 }
 
@@ -1076,6 +1084,9 @@ const gdb_ns_provider *gdb_compute_ns_create(const gdb_store *s, gdb_cache *c,
 	x->c = c;
 	x->inbox = inbox;
 	x->motifs = NULL;
+	/* one worker a CPU; its threads start at the first batch */
+	if (gdb_pool_new(0, &x->pool) < 0)
+		x->pool = NULL; /* batches then run on the calling thread */
 	if (gdb_motifs_load(s, &x->motifs, &x->nmotifs, err, sizeof(err)) < 0)
 		gdb_log(GDB_LOG_ERROR, "motif sets: %s; pwm/ scans are not "
 			"served", err);

@@ -1,7 +1,7 @@
 /*
- * fs/motifs.c - motif sets in the store: the sections `genomedb import
+ * motif/store.c - motif sets in the store: the sections `genomedb import
  * motifs` writes and /compute/motif/.../pwm/ reads (layout: docs/FORMAT.md,
- * "Motif sets"; API: fs/ns.h).
+ * "Motif sets"; API: motif/motif.h).
  *
  * A set is one sections object named "motifs/<set>" ('/' keeps it apart
  * from networks, whose names cannot hold one). It keeps the count matrices
@@ -10,10 +10,11 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fs/ns.h"
+#include "motif/motif.h"
 
 #define META_BYTES 32
 #define REC_BYTES 136 /* id[64] name[64] first u32 columns u32 */
@@ -68,6 +69,29 @@ int gdb_motifs_write(gdb_txn *t, const gdb_motif *m, size_t n)
 out:
 	free(rec);
 	free(cnt);
+	return rc;
+}
+
+int gdb_motif_set_store(gdb_txn *t, const char *name,
+			const gdb_motif_set *set, char *err, size_t errlen)
+{
+	char obj[GDB_NAME_MAX + 1];
+	int rc;
+
+	if (strlen(GDB_MOTIF_OBJECT_PREFIX) + strlen(name) > GDB_NAME_MAX) {
+		gdb_seterr(err, errlen, "motif set name '%s' is too long", name);
+		return -EINVAL;
+	}
+	snprintf(obj, sizeof(obj), "%s%s", GDB_MOTIF_OBJECT_PREFIX, name);
+	rc = gdb_txn_object_begin(t, GDB_OBJECT_SECTIONS, obj, err, errlen);
+	if (rc == -EEXIST)
+		gdb_seterr(err, errlen, "motif set '%s' already exists", name);
+	if (rc < 0)
+		return rc;
+	rc = gdb_motifs_write(t, set->m, set->n);
+	if (rc < 0)
+		gdb_seterr(err, errlen, "writing the motif set failed: %s",
+			   gdb_strerror(rc));
 	return rc;
 }
 
