@@ -168,3 +168,20 @@ def test_rerun_has_nothing_to_do(run):
                         "outdir=results", "--dry-run"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr[-2000:]
     assert "Nothing to be done" in p.stdout + p.stderr
+
+
+def test_cwl_tool_reads_a_mount_path(run, tmp_path):
+    """examples/cwl: cwltool (Debian's) runs a CommandLineTool on a File
+    whose location is a mount path with parameters in its name."""
+    import numpy as np
+    assert shutil.which("cwltool"), "cwltool missing: make deps installs Debian's"
+    src = os.path.join(run["mnt"], "compute", "gc", "b37", "20", "1500001-1512000@w=1000.tsv")
+    job = tmp_path / "job.yml"
+    job.write_text(f"windows:\n  class: File\n  location: {src}\n")
+    p = subprocess.run(["cwltool", "--quiet", "--relax-path-checks", "--outdir", str(tmp_path / "out"),
+                        os.path.join(U.REPO, "examples", "cwl", "mean_gc.cwl"), str(job)],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    gc = np.array([float(r["gc"]) for r in rows(src)])
+    assert len(gc) == 12
+    assert abs(float((tmp_path / "out" / "mean_gc.txt").read_text()) - gc.mean()) < 5e-7
