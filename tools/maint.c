@@ -56,8 +56,11 @@ static void verify_notes(const char *path)
 	gdb_gc_report r;
 	char err[512];
 
-	if (gdb_store_inspect(path, &r, err, sizeof(err)) < 0)
+	if (gdb_store_inspect(path, &r, err, sizeof(err)) < 0) {
+		tool_err("warning: %s (no notes on CURRENT or newer "
+			 "manifests)", err);
 		return;
+	}
 	if (r.current_unchecked)
 		printf("note: CURRENT has no checksum (written by an older "
 		       "version); the next commit adds one\n");
