@@ -13,12 +13,12 @@ import os
 import pathlib
 import shutil
 import struct
-import subprocess
 import tempfile
 
 import pytest
 
 import gdbutil as U
+import variants_util as V
 
 FP_BINARY = os.path.join(U.BUILD, "tests", "genomedb_fp")
 MODES = ("EIO", "ENOSPC", "kill")
@@ -65,23 +65,6 @@ def _live(store):
     return sorted(entries), prov
 
 
-def _vcf_subset(tmp_path):
-    """The first 150 records and 12 samples of the 1000 Genomes chr20 slice."""
-    src = os.path.join(U.DATA, "variants", "1000G_chr20_300samples.vcf.gz")
-    out = str(tmp_path / "sub.vcf.gz")
-    head = subprocess.run(["bcftools", "view", "-h", src], capture_output=True,
-                          check=True, text=True).stdout
-    samples = head.rstrip("\n").split("\n")[-1].split("\t")[9:21]
-    body = subprocess.run(["bcftools", "view", "-H", "-s", ",".join(samples), src],
-                          capture_output=True, check=True, text=True).stdout
-    hdr = subprocess.run(["bcftools", "view", "-h", "-s", ",".join(samples), src],
-                         capture_output=True, check=True, text=True).stdout
-    text = hdr + "".join(body.splitlines(True)[:150])
-    subprocess.run(["bgzip", "-c"], input=text.encode(), check=True,
-                   stdout=open(out, "wb"))
-    return out
-
-
 @pytest.fixture
 def work(tmp_path):
     """Stores live in memory (/dev/shm) where there is one: the walk checks
@@ -104,7 +87,7 @@ def base(tmp_path_factory):
                    ("b37", os.path.join("variants", "human_GRCh37_chr20_1M-4M.fa.gz"))):
         r = U.gdb("import", "fasta", path, "--assembly", asm, os.path.join(U.DATA, f), "--quiet")
         assert r.rc == 0, r
-    return {"path": path, "vcf": _vcf_subset(d)}
+    return {"path": path, "vcf": V.vcf_subset(d / "sub.vcf.gz")}
 
 
 def _imports(base):
