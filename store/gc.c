@@ -356,6 +356,16 @@ static int manifest_whole(int dirfd, uint64_t gen)
 	return ok;
 }
 
+int gdb_store_manifest_ok(int dirfd, uint64_t gen)
+{
+	gdb_manifest m;
+
+	if (read_manifest(dirfd, gen, &m) < 0)
+		return 0;
+	gdb_manifest_free(&m);
+	return 1;
+}
+
 int gdb_store_restore_current(int dirfd, uint64_t *gen)
 {
 	struct scan sc;

@@ -215,8 +215,9 @@ int gdb_store_init(const char *path, char *err, size_t errlen)
 	return rc;
 }
 
-/* Repair: a CURRENT that is damaged, or names a manifest that is gone,
- * is pointed at the newest whole manifest. */
+/* Repair: a CURRENT that is damaged, or names a manifest that is gone or
+ * damaged, is pointed at the newest whole manifest. The damaged manifest
+ * itself stays (it is newer than CURRENT then: gc.c rule 2). */
 static int repair_current(gdb_txn *t, gdb_gc_report *r, char *err,
 			  size_t errlen)
 {
@@ -228,7 +229,8 @@ static int repair_current(gdb_txn *t, gdb_gc_report *r, char *err,
 	if (rc == 0) {
 		snprintf(name, sizeof(name), "MANIFEST-%06llu",
 			 (unsigned long long)gen);
-		if (fstatat(t->dirfd, name, &st, 0) == 0)
+		if (fstatat(t->dirfd, name, &st, 0) == 0 &&
+		    gdb_store_manifest_ok(t->dirfd, gen))
 			return 0;
 	} else if (rc != GDB_ECHECKSUM && rc != GDB_ECORRUPT) {
 		gdb_seterr(err, errlen, "%s/CURRENT: %s", t->path,

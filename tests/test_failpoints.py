@@ -12,12 +12,12 @@ independently of the C code), and the next plain import completes it.
 import os
 import pathlib
 import shutil
-import struct
 import tempfile
 
 import pytest
 
 import gdbutil as U
+import storefmt as F
 import variants_util as V
 
 FP_BINARY = os.path.join(U.BUILD, "tests", "genomedb_fp")
@@ -25,44 +25,18 @@ MODES = ("EIO", "ENOSPC", "kill")
 
 
 def _live(store):
-    """(entries, provenance) of the manifest CURRENT names, parsed here per
-    docs/FORMAT.md; each entry carries its segment file's bytes' hash. The
-    provenance time and command line (binary path) are left out."""
-    with open(os.path.join(store, "CURRENT"), "rb") as f:
-        name = f.read().split()[0].decode()
-    with open(os.path.join(store, name), "rb") as f:
-        b = f.read()
-    assert b[:8] == b"GDBMANIF", name
-    nasm, nprov = struct.unpack_from("<II", b, 32)
-    p = 48
-
-    def s(width):
-        nonlocal p
-        n = struct.unpack_from("<H" if width == 2 else "<I", b, p)[0]
-        p += width + n
-        return b[p - n:p]
-
+    """The live generation as the tests see it (tests/storefmt.py): each
+    entry with its segment's bytes hashed, all but the segment's id (a
+    writer after a crash numbers past the leftovers) and the header CRC
+    covering it; provenance without time and command line (binary path)."""
+    m = F.live(store)
     entries = []
-    for _ in range(nasm):
-        nm = s(2)
-        seg, nbytes, icrc, kind = struct.unpack_from("<QQII", b, p)
-        p += 24
-        with open(os.path.join(store, "seg-%06d.gdb" % seg), "rb") as f:
+    for nm, seg, nbytes, icrc, kind in m["entries"]:
+        with open(os.path.join(store, F.segment_name(seg)), "rb") as f:
             d = f.read()
-        # All but the segment's id (a writer after a crash numbers past
-        # the leftovers) and the header CRC that covers it.
         h = U.hashlib.sha256(d[:16] + d[24:60] + d[64:]).hexdigest()
         entries.append((nm, kind, nbytes, icrc, h))
-    prov = []
-    for _ in range(nprov):
-        target, source = s(2), s(4)
-        nbytes = struct.unpack_from("<Q", b, p)[0]
-        sha = b[p + 8:p + 40]
-        p += 40
-        s(4)  # command line
-        p += 8  # time
-        prov.append((target, source, nbytes, sha))
-    return sorted(entries), prov
+    return sorted(entries), [p[:4] for p in m["prov"]]
 
 
 @pytest.fixture

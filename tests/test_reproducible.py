@@ -6,11 +6,11 @@ for the two imports as well (imports run on one thread today)."""
 import json
 import os
 import re
-import struct
 
 import pytest
 
 import gdbutil as U
+import storefmt as F
 import variants_util as V
 
 IMPORTS = [
@@ -43,31 +43,14 @@ def _build(workdir, vcf, threads, epoch):
 
 
 def _manifest_without_times(path):
-    """The manifest bytes with each provenance time (docs/FORMAT.md) and the
-    trailing CRC blanked: the only bytes allowed to differ."""
+    """The manifest bytes with each provenance time and the trailing CRC
+    blanked: the only bytes allowed to differ."""
     b = bytearray(open(path, "rb").read())
-    nasm, nprov = struct.unpack_from("<II", b, 32)
-    p = 48
-    times = []
-
-    def skip(width):
-        nonlocal p
-        n = struct.unpack_from("<H" if width == 2 else "<I", b, p)[0]
-        p += width + n
-
-    for _ in range(nasm):
-        skip(2)
-        p += 24
-    for _ in range(nprov):
-        skip(2), skip(4)
-        p += 40
-        skip(4)
-        times.append(struct.unpack_from("<q", b, p)[0])
-        b[p:p + 8] = bytes(8)
-        p += 8
-    assert p + 4 == len(b), path
+    prov = F.parse(b)["prov"]
+    for p in prov:
+        b[p[6]:p[6] + 8] = bytes(8)
     b[-4:] = bytes(4)
-    return bytes(b), times
+    return bytes(b), [p[5] for p in prov]
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,9 @@ static void verify_usage(FILE *f)
 		"[--quiet]\n"
 		"  checks CURRENT, the manifest, every segment, block and "
 		"section; exit 1 on damage\n"
-		"  --repair         restore a damaged CURRENT from the newest "
-		"whole manifest and remove\n"
+		"  --repair         point a damaged CURRENT, or one naming a "
+		"damaged manifest, at the\n"
+		"                   newest whole manifest, and remove\n"
 		"                   files no manifest names (a dead writer's "
 		"leftovers)\n"
 		"  --discard-newer  with --repair: also remove manifests newer "
@@ -31,8 +32,9 @@ static void verify_usage(FILE *f)
 static void print_report(const char *what, const gdb_gc_report *r)
 {
 	if (r->current_now)
-		printf("%s: CURRENT was damaged (it named generation %llu); it "
-		       "now names MANIFEST-%06llu, the newest whole manifest\n",
+		printf("%s: CURRENT or the manifest it named (generation "
+		       "%llu) was damaged; CURRENT now names MANIFEST-%06llu, "
+		       "the newest whole manifest\n",
 		       what, (unsigned long long)r->current_was,
 		       (unsigned long long)r->current_now);
 	printf("%s: removed %u file%s (%llu bytes: %u segment%s, %u "
