@@ -1799,9 +1799,17 @@ static void op_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
 	    out_bufsz >= sizeof(struct gdb_ioc_control)) {
 		struct gdb_ioc_control c;
 		char msg[sizeof(c.line)];
+		uid_t who = fuse_req_ctx(req)->uid;
 		memcpy(&c, in_buf, sizeof(c));
 		if (c.size != sizeof(c) || c.version != GDB_IOC_VERSION) {
 			fuse_reply_err(req, EINVAL);
+			return;
+		}
+		/* The rule of /.gdb/config and the root's xattrs (which the
+		 * kernel enforces, default_permissions): the mount's owner or
+		 * root. The kernel checks no permission for an ioctl. */
+		if (who != FS.uid && who != 0) {
+			fuse_reply_err(req, EPERM);
 			return;
 		}
 		c.line[sizeof(c.line) - 1] = 0;
