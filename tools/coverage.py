@@ -26,9 +26,9 @@ INTEGRITY = (
 
 def gcovr_json(build):
     out = subprocess.run(
-        ["gcovr", "--root", ".", "--object-directory", build, "--json",
+        ["gcovr", "--root", ".", "--json",
          "--exclude", r"tests/", "--exclude", r"bench/",
-         "--gcov-ignore-parse-errors"],
+         "--gcov-ignore-parse-errors", build],
         check=True, capture_output=True, text=True).stdout
     return json.loads(out)
 
