@@ -114,3 +114,24 @@ def test_torn_segments_detected(store, work):
             dst = _damage(store, work, i, name, lambda p, c=cut: os.truncate(p, c))
             _check(dst, name, words, f"{name} cut at {cut}")
             shutil.rmtree(dst)
+
+
+def test_flip_in_section_padding_detected(store, work):
+    """The zero bytes that align a network's sections are covered by no CRC;
+    verify checks they are zero, so a flip there is reported too."""
+    e = next(e for e in F.live(store)["entries"] if e[4] == 2)
+    name = F.segment_name(e[1])
+    b = open(os.path.join(store, name), "rb").read()
+    ioff, n = F.struct.unpack_from("<Q", b, 24)[0], F.struct.unpack_from("<I", b, 44)[0]
+    spans, q = [], ioff
+    for _ in range(n):
+        q += 2 + F.struct.unpack_from("<H", b, q)[0]
+        off, ln = F.struct.unpack_from("<QQ", b, q)
+        q += 20
+        spans.append((off, off + ln))
+    gaps = [p for p in range(64, ioff) if not any(a <= p < z for a, z in spans)]
+    assert gaps and all(b[p] == 0 for p in gaps)
+    for p in (gaps[0], gaps[len(gaps) // 2], gaps[-1]):
+        dst = _damage(store, work, p, name, _flip_bit(p * 8 + 3))
+        _check(dst, name, (name, e[0].decode()), f"{name} padding byte {p}")
+        shutil.rmtree(dst)

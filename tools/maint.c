@@ -119,6 +119,25 @@ static int verify_blocks(const gdb_store *s, uint64_t *checked)
 	return bad;
 }
 
+/* The zero padding between an object's sections, which no CRC covers. */
+static int verify_padding(const gdb_store *s, uint32_t oi)
+{
+	uint64_t off = 0;
+	int rc = gdb_store_object_padding(s, oi, &off);
+
+	if (rc == 0)
+		return 0;
+	if (rc == GDB_ECORRUPT)
+		printf("damaged: object %s: %s: byte %llu, in the padding "
+		       "between sections, is not zero\n",
+		       gdb_store_object(s, oi)->name, gdb_store_path(s),
+		       (unsigned long long)off);
+	else
+		printf("damaged: object %s: %s\n",
+		       gdb_store_object(s, oi)->name, gdb_strerror(rc));
+	return 1;
+}
+
 static int verify_sections(const gdb_store *s, uint64_t *checked)
 {
 	int bad = 0;
@@ -138,6 +157,7 @@ static int verify_sections(const gdb_store *s, uint64_t *checked)
 				bad++;
 			}
 		}
+		bad += verify_padding(s, oi);
 	}
 	return bad;
 }
