@@ -12,6 +12,9 @@
 #   make bench      side-by-side benchmarks against peers, then the goal table
 #   make bench-scale SIZE=1e10  a generated genome past RAM, 1 GiB cgroup (root)
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (clang, build/fuzz)
+#   make coverage   gcc --coverage build in build/cov, unit binaries + pytest,
+#                   line/branch figures per folder (gcovr); fails under 90%
+#                   of lines, or under 100% in tools/coverage.py's INTEGRITY
 #
 # WERROR=0 turns -Werror off for newer compilers (git's DEVOPTS=no-error).
 
@@ -49,9 +52,10 @@ FUZZ_SRC := $(wildcard tests/fuzz/*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%)
 HEADERS  := $(wildcard */*.h */*/*.h) $(wildcard tests/unit/*.h)
 
-.PHONY: all test unit pytest install uninstall asan deps demo demo-stop bench bench-scale fuzz format format-check clean
+.PHONY: all test unit pytest install uninstall asan coverage deps demo demo-stop bench bench-scale fuzz format format-check clean
 
-all: $(BUILD)/genomedb $(BUILD)/libgenomedb.so $(UNIT_BIN) $(FUZZ_BIN)
+all: $(BUILD)/genomedb $(BUILD)/libgenomedb.so $(UNIT_BIN) $(FUZZ_BIN) \
+	$(BUILD)/tests/genomedb_fp
 
 $(BUILD)/%.o: %.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
@@ -70,6 +74,19 @@ $(BUILD)/genomedb: $(TOOL_OBJ) $(BUILD)/libgenomedb.a
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libgenomedb.a $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libgenomedb.a $(LDFLAGS) $(LIBS)
+
+# genomedb_fp: genomedb whose store/ is built with -DGDB_FAILPOINTS
+# (store/failpoint.h), for tests/test_failpoints.py only; never installed.
+FP_STORE_OBJ := $(patsubst %.c,$(BUILD)/fp/%.o,$(wildcard store/*.c))
+
+$(BUILD)/fp/store/%.o: store/%.c $(HEADERS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DGDB_FAILPOINTS -c $< -o $@
+
+$(BUILD)/tests/genomedb_fp: $(TOOL_OBJ) $(FP_STORE_OBJ) \
+		$(filter-out $(BUILD)/store/%,$(LIB_OBJ))
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDFLAGS) $(LIBS)
 
 # Fuzz targets: tests/fuzz/<target>.c defines LLVMFuzzerTestOneInput; with
 # tests/fuzz/driver/replay.c (zstd's regression_driver) it is an ordinary
@@ -149,6 +166,19 @@ asan:
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 		PYTEST_ENV="LD_PRELOAD='$(ASAN_RT)' ASAN_OPTIONS=detect_leaks=0" \
 		PYTEST_ARGS="$(PYTEST_ARGS)" test
+
+# Coverage: -O0 so each line counts where it is; old counts are cleared
+# first so the figures are this run's alone.
+COV_BUILD = build/cov
+COV_MAKE = $(MAKE) BUILD=$(COV_BUILD) OPT="-O0 -g" SAN="--coverage"
+
+coverage: deps
+	$(COV_MAKE) all
+	find $(COV_BUILD) -name '*.gcda' -delete
+	$(COV_MAKE) unit
+	GENOMEDB_BUILD=$(abspath $(COV_BUILD)) $(PYTHON) -m pytest -q tests \
+		--ignore=tests/test_unit.py $(PYTEST_ARGS)
+	$(PYTHON) tools/coverage.py $(COV_BUILD)
 
 deps:
 	sh tools/install-deps.sh

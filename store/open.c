@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "codecs/codecs.h"
+#include "store/failpoint.h"
 #include "store/store_int.h"
 
 /* Fixed fields of a contig record after its description, by version. */
@@ -260,7 +261,8 @@ static int map_file(gdb_store *s, int dirfd, uint32_t ei, char *err,
 	int rc;
 
 	gdb_store_segment_name(ma->segment_id, sg->name, sizeof(sg->name));
-	sg->fd = openat(dirfd, sg->name, O_RDONLY | O_CLOEXEC);
+	sg->fd = GDB_FP("open", openat(dirfd, sg->name, O_RDONLY | O_CLOEXEC),
+			-1);
 	if (sg->fd < 0) {
 		rc = -errno;
 		gdb_seterr(err, errlen, "%s/%s: %s", s->path, sg->name,
@@ -277,7 +279,8 @@ static int map_file(gdb_store *s, int dirfd, uint32_t ei, char *err,
 		return GDB_ECORRUPT;
 	}
 	sg->len = (size_t)st.st_size;
-	sg->map = mmap(NULL, sg->len, PROT_READ, MAP_SHARED, sg->fd, 0);
+	sg->map = GDB_FP("mmap", mmap(NULL, sg->len, PROT_READ, MAP_SHARED,
+				       sg->fd, 0), MAP_FAILED);
 	if (sg->map == MAP_FAILED) {
 		rc = -errno;
 		sg->map = NULL;
@@ -528,7 +531,8 @@ int gdb_store_open(const char *path, unsigned flags, gdb_store **out,
 		free(s);
 		return -ENOMEM;
 	}
-	dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dirfd = GDB_FP("open", open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+		       -1);
 	if (dirfd < 0) {
 		rc = -errno;
 		gdb_seterr(err, errlen, "%s: %s", path, strerror(errno));

@@ -320,6 +320,60 @@ int gdb_store_section_at(const gdb_store *s, uint32_t obj, uint32_t i,
 	return 0;
 }
 
+static int cmp_span(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* Is every byte of [from, to) of the mapping zero? */
+static int zero_span(const struct gdb_seg *sg, uint64_t from, uint64_t to,
+		     uint64_t *bad)
+{
+	for (uint64_t i = from; i < to; i++)
+		if (sg->map[i]) {
+			*bad = i;
+			return 0;
+		}
+	return 1;
+}
+
+int gdb_store_object_padding(const gdb_store *s, uint32_t obj,
+			     uint64_t *bad_off)
+{
+	const struct gdb_seg *sg;
+	uint64_t *sp, pos = GDB_SEGMENT_HDR, ioff;
+	uint32_t n;
+	int rc = 0;
+
+	if (obj >= s->nobj)
+		return -EINVAL;
+	sg = &s->segs[s->obj_entry[obj]];
+	if (!sg->map)
+		return -EINVAL;
+	n = s->objs[obj].nsections;
+	ioff = gdb_get_le64(sg->map + 24);
+	GDB_TRY(gdb_seg_check_span(s, sg, 0, ioff));
+	sp = malloc(((size_t)n + 1) * 2 * sizeof(*sp));
+	if (!sp)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		sp[2 * i] = s->secs[obj][i].off;
+		sp[2 * i + 1] = s->secs[obj][i].off + s->secs[obj][i].len;
+	}
+	qsort(sp, n, 2 * sizeof(*sp), cmp_span);
+	for (uint32_t i = 0; i <= n && rc == 0; i++) {
+		uint64_t next = i < n ? sp[2 * i] : ioff;
+		if (next > pos && !zero_span(sg, pos, next, bad_off))
+			rc = GDB_ECORRUPT;
+		if (i < n && sp[2 * i + 1] > pos)
+			pos = sp[2 * i + 1];
+	}
+	free(sp);
+	return rc;
+}
+
 int gdb_store_section(const gdb_store *s, uint32_t obj, const char *name,
 		      const void **data, uint64_t *len)
 {

@@ -203,6 +203,16 @@ GDB_MUST_CHECK int gdb_store_section_at(const gdb_store *s, uint32_t obj,
 					uint32_t i, const char **name,
 					const void **data, uint64_t *len);
 
+/*
+ * gdb_store_object_padding - are the bytes of an object's segment that no
+ * section holds (the zero padding that aligns sections, which no CRC
+ * covers) all zero? For verify: damage there is harmless to answers but
+ * is still damage. @return 0; GDB_ECORRUPT with *bad_off the first
+ * non-zero byte's offset; or an error.
+ */
+GDB_MUST_CHECK int gdb_store_object_padding(const gdb_store *s, uint32_t obj,
+					    uint64_t *bad_off);
+
 /* @return the assembly index, or -ENOENT. Exact, case-sensitive match. */
 int gdb_store_assembly_find(const gdb_store *s, const char *name);
 /* @return the contig id within assembly asm_index, or -ENOENT. */

@@ -230,6 +230,8 @@ int gdb_store_cleanup(int dirfd, const gdb_manifest *live, unsigned flags,
  * kept newer manifest (rule 2 of gc.c) is never overwritten. */
 int gdb_store_next_ids(int dirfd, const gdb_manifest *live, uint64_t *gen,
 		       uint64_t *seg);
+/* Does MANIFEST-<gen> read whole (CRC, structure, its own number)? */
+int gdb_store_manifest_ok(int dirfd, uint64_t gen);
 /* Point CURRENT at the newest manifest that parses and whose segments
  * have their sizes (repair of a damaged CURRENT). */
 int gdb_store_restore_current(int dirfd, uint64_t *gen);

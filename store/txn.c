@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "simd/simd.h"
+#include "store/failpoint.h"
 #include "store/store_int.h"
 
 #define WBUF_SIZE (1u << 20)
@@ -135,7 +136,8 @@ static int seg_write(gdb_txn *t, const void *p, size_t n)
 static int lock_store(const char *path, int dirfd, int *lockfd, char *err,
 		      size_t errlen)
 {
-	int fd = openat(dirfd, "LOCK", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int fd = GDB_FP("open", openat(dirfd, "LOCK", O_RDWR | O_CREAT |
+					 O_CLOEXEC, 0644), -1);
 
 	if (fd < 0) {
 		int rc = -errno;
@@ -183,7 +185,8 @@ int gdb_store_init(const char *path, char *err, size_t errlen)
 			return -EEXIST;
 		}
 	}
-	dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dirfd = GDB_FP("open", open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+		       -1);
 	if (dirfd < 0) {
 		rc = -errno;
 		gdb_seterr(err, errlen, "%s: %s", path, strerror(errno));
@@ -193,7 +196,8 @@ int gdb_store_init(const char *path, char *err, size_t errlen)
 	if (rc == 0)
 		rc = gdb_current_write(dirfd, m.generation);
 	if (rc == 0) {
-		fd = openat(dirfd, "LOCK", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		fd = GDB_FP("open", openat(dirfd, "LOCK", O_RDWR | O_CREAT |
+						O_CLOEXEC, 0644), -1);
 		if (fd < 0)
 			rc = -errno;
 		else
@@ -207,8 +211,9 @@ int gdb_store_init(const char *path, char *err, size_t errlen)
 	return rc;
 }
 
-/* Repair: a CURRENT that is damaged, or names a manifest that is gone,
- * is pointed at the newest whole manifest. */
+/* Repair: a CURRENT that is damaged, or names a manifest that is gone or
+ * damaged, is pointed at the newest whole manifest. The damaged manifest
+ * itself stays (it is newer than CURRENT then: gc.c rule 2). */
 static int repair_current(gdb_txn *t, gdb_gc_report *r, char *err,
 			  size_t errlen)
 {
@@ -220,7 +225,8 @@ static int repair_current(gdb_txn *t, gdb_gc_report *r, char *err,
 	if (rc == 0) {
 		snprintf(name, sizeof(name), "MANIFEST-%06llu",
 			 (unsigned long long)gen);
-		if (fstatat(t->dirfd, name, &st, 0) == 0)
+		if (fstatat(t->dirfd, name, &st, 0) == 0 &&
+		    gdb_store_manifest_ok(t->dirfd, gen))
 			return 0;
 	} else if (rc != GDB_ECHECKSUM && rc != GDB_ECORRUPT) {
 		gdb_seterr(err, errlen, "%s/CURRENT: %s", t->path,
@@ -257,7 +263,8 @@ static int txn_open(const char *path, unsigned flags, gdb_txn **out,
 		rc = -ENOMEM;
 		goto fail;
 	}
-	t->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	t->dirfd = GDB_FP("open", open(path, O_RDONLY | O_DIRECTORY |
+					    O_CLOEXEC), -1);
 	if (t->dirfd < 0) {
 		rc = -errno;
 		gdb_seterr(err, errlen, "%s: %s", path, strerror(errno));
@@ -371,8 +378,9 @@ static int begin_entry(gdb_txn *t, uint32_t kind, const char *name,
 	if (!t->asm_name)
 		return -ENOMEM;
 	gdb_store_segment_name(t->seg_id, t->segname, sizeof(t->segname));
-	t->segfd = openat(t->dirfd, t->segname,
-			  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	t->segfd = GDB_FP("open", openat(t->dirfd, t->segname, O_WRONLY |
+						 O_CREAT | O_EXCL | O_CLOEXEC,
+						 0644), -1);
 	if (t->segfd < 0) {
 		int rc = -errno;
 		gdb_seterr(err, errlen, "%s/%s: %s", t->path, t->segname,
@@ -660,9 +668,10 @@ static int finish_segment(gdb_txn *t, uint32_t *index_crc)
 	gdb_put_le32(h + 40, *index_crc);
 	gdb_put_le32(h + 44, t->kind == GDB_KIND_DNA ? t->ncontigs : t->nsec);
 	gdb_put_le32(h + 60, gdb_crc32c(h, 60));
-	if (pwrite(t->segfd, h, sizeof(h), 0) != (ssize_t)sizeof(h))
+	if (GDB_FP("write", pwrite(t->segfd, h, sizeof(h), 0), -1) !=
+	    (ssize_t)sizeof(h))
 		return errno ? -errno : -EIO;
-	if (fsync(t->segfd) < 0)
+	if (GDB_FP("fsync", fsync(t->segfd), -1) < 0)
 		return -errno;
 	if (close(t->segfd) < 0) {
 		t->segfd = -1;
@@ -708,8 +717,9 @@ static int identical_replacement(gdb_txn *t)
 	if (old->segment_bytes != t->seg_off || old->kind != t->kind)
 		return 0;
 	gdb_store_segment_name(old->segment_id, name, sizeof(name));
-	a = openat(t->dirfd, name, O_RDONLY | O_CLOEXEC);
-	b = openat(t->dirfd, t->segname, O_RDONLY | O_CLOEXEC);
+	a = GDB_FP("open", openat(t->dirfd, name, O_RDONLY | O_CLOEXEC), -1);
+	b = GDB_FP("open", openat(t->dirfd, t->segname, O_RDONLY | O_CLOEXEC),
+		-1);
 	if (a >= 0 && b >= 0 && pread(a, ha, sizeof(ha), 0) == sizeof(ha) &&
 	    pread(b, hb, sizeof(hb), 0) == sizeof(hb) &&
 	    !memcmp(ha, hb, 16) && !memcmp(ha + 24, hb + 24, 36))

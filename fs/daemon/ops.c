@@ -400,6 +400,14 @@ static void op_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
 			fuse_reply_err(req, EINVAL);
 			return;
 		}
+		/* The rule of /.gdb/config and the root's xattrs: the mount's
+		 * owner or root. The kernel checks no permission for an ioctl,
+		 * so a refusal is the request's error, as for the xattrs. */
+		if (fuse_req_ctx(req)->uid != d->uid &&
+		    fuse_req_ctx(req)->uid != 0) {
+			fuse_reply_err(req, EACCES);
+			return;
+		}
 		/* the line, then zeros: "policy=lru\0junk" is not "lru" */
 		ll = strnlen(c.line, sizeof(c.line));
 		while (ll < sizeof(c.line) && !c.line[ll])
