@@ -24,23 +24,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#define UNIT_SEED 0x6772617068ull
+#include "tests/unit/unit.h"
+
 #include "fs/ns/ns.h"
 #include "graph/graph.h"
 #include "graph/graph_int.h"	/* graph_builder_layout: old stores */
 #include "store/store.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			failures++;                                            \
-			fprintf(stderr, "%s:%d: FAIL %s: ", __FILE__,          \
-				__LINE__, #cond);                              \
-			fprintf(stderr, __VA_ARGS__);                          \
-			fputc('\n', stderr);                                   \
-		}                                                              \
-	} while (0)
 
 static double now_us(void)
 {

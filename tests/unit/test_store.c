@@ -12,6 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define UNIT_SEED 88172645463325252ull
+#include "tests/unit/unit.h"
+
 #include "cache/cache.h"
 #include "codecs/codecs.h"
 #include "fs/ns/ns.h"
@@ -19,28 +22,6 @@
 #include "simd/simd.h"
 #include "store/store.h"
 #include "store/store_int.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);        \
-			fprintf(stderr, __VA_ARGS__);                          \
-			fputc('\n', stderr);                                   \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
-
-static uint64_t rng = 88172645463325252ull;
-
-static uint32_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)rng;
-}
 
 /* Random sequence with runs of N, IUPAC letters and soft-masking. */
 static void make_seq(char *s, int64_t n)
