@@ -35,9 +35,9 @@ override CFLAGS += -std=gnu11 $(OPT) $(WARN) -fPIC -I. -D_FILE_OFFSET_BITS=64 \
 	-DFUSE_USE_VERSION=314 $(PKG_CFLAGS) $(SAN)
 LDFLAGS ?=
 override LDFLAGS += $(SAN)
-LIBS     = $(PKG_LIBS) -lhts -lzstd -lz -lcrypto -luring -lpthread -lm
+LIBS     = $(PKG_LIBS) -lhts -lhtscodecs -lzstd -lz -lcrypto -luring -lpthread -lm
 
-MODULES ?= common simd codecs store seq cache graph graph/formats variants annotations fs api
+MODULES ?= common simd codecs store seq cache graph graph/formats variants annotations reads fs api
 LIB_SRC := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TOOL_SRC := $(wildcard tools/*.c)

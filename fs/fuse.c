@@ -61,6 +61,7 @@ enum nkind {
 	N_NSDIR,	/* a directory of a computed namespace */
 	N_INBOX,	/* a provider's writable directory (fs/ns.h) */
 	N_INBOXFILE,	/* a file in it */
+	N_RANGED,	/* a provider's ranged file (fs/ns.h): bytes per read */
 };
 
 struct node {
@@ -77,8 +78,10 @@ struct node {
 	struct node *prev, *next;	/* live region nodes; FS.nodes_lock */
 	uint32_t prov;		/* N_NSDIR, N_INBOX*, volatile: FS.provs[] */
 	int live;		/* N_STATS: LIVE_STATS or LIVE_CONFIG */
-	char *path;		/* N_NSDIR, volatile N_TEXT: path below the
-				 * provider's top */
+	char *path;		/* N_NSDIR, N_RANGED, volatile N_TEXT, and
+				 * files of providers with xattrs: path
+				 * below the provider's top */
+	gdb_ns_ranged rng;	/* N_RANGED, released with the node */
 	gdb_inbox_file *ibf;	/* N_INBOXFILE: a reference, owned */
 	/* A volatile answer (GDB_NS_VOLATILE) computed when its provider's
 	 * inbox was at this version; on FS.vol while it lives. */
@@ -232,6 +235,8 @@ static uint64_t node_size(const struct node *n)
 		return n->view->size;
 	case N_TEXT:
 		return n->textlen;
+	case N_RANGED:
+		return n->rng.size;
 	default:
 		return 0;
 	}
@@ -337,6 +342,8 @@ static void node_destroy(struct node *n)
 		gdb_inbox_file_put(n->ibf);
 	}
 	__atomic_sub_fetch(&FS.live_nodes, 1, __ATOMIC_RELAXED);
+	if (n->kind == N_RANGED && n->rng.release)
+		n->rng.release(n->rng.ctx);
 	gdb_view_free(n->view);
 	detach_stream(n);
 	free(n->text);
@@ -568,6 +575,40 @@ static struct node *vol_find(uint32_t prov, const char *path, uint64_t v)
 	return found;
 }
 
+/* A provider's ranged file at path (takes path), or -ENOENT. */
+static int lookup_ranged(const struct nsprov *pv, uint32_t prov, char *path,
+			 struct node **out)
+{
+	char err[256] = "";
+	gdb_ns_ranged r;
+	struct node *n;
+	int rc = pv->p->open_ranged(pv->ctx, path, &r, err, sizeof(err));
+
+	if (rc < 0) {
+		if (rc != -ENOENT) {
+			gdb_log(GDB_LOG_WARN, "/%s/%s: %s", pv->p->name, path,
+				err[0] ? err : gdb_strerror(rc));
+			free(path);
+		}
+		return rc;
+	}
+	n = calloc(1, sizeof(*n));
+	if (!n) {
+		if (r.release)
+			r.release(r.ctx);
+		free(path);
+		return -ENOMEM;
+	}
+	n->kind = N_RANGED;
+	n->contig = -1;
+	n->prov = prov;
+	n->path = path;
+	n->rng = r;
+	node_link(n);
+	*out = n;
+	return 0;
+}
+
 /*
  * A name below a computed namespace: the provider computes the whole file
  * now, so its size is exact from the first stat. Errors other than ENOENT
@@ -608,6 +649,10 @@ static int lookup_ns(struct node *p, const char *name, struct node **out,
 		*counted = 1;
 		return 0;
 	}
+	rc = pv->p->open_ranged ? lookup_ranged(pv, p->prov, path, out)
+				: -ENOENT;
+	if (rc != -ENOENT)
+		return rc;
 	rc = pv->p->resolve(pv->ctx, path, &data, &len, &flags, err,
 			    sizeof(err));
 	*vol = (flags & GDB_NS_VOLATILE) != 0;
@@ -635,7 +680,7 @@ static int lookup_ns(struct node *p, const char *name, struct node **out,
 		n->kind = N_TEXT;
 		n->text = data;
 		n->textlen = len;
-		if (!*vol) {
+		if (!*vol && !pv->p->xattr) {
 			free(path);
 			n->path = NULL;
 		}
@@ -916,6 +961,33 @@ static char *thread_buf(size_t size)
 	return tbuf;
 }
 
+static void read_ranged(fuse_req_t req, struct node *n, size_t size,
+			off_t off)
+{
+	size_t len = 0;
+	ssize_t got = 0;
+	char *buf;
+
+	if ((uint64_t)off < n->rng.size)
+		len = n->rng.size - (uint64_t)off < size
+			      ? (size_t)(n->rng.size - (uint64_t)off)
+			      : size;
+	buf = thread_buf(len ? len : 1);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	if (len)
+		got = n->rng.read(n->rng.ctx, buf, len, (uint64_t)off);
+	if (got < 0) {
+		__atomic_add_fetch(&FS.errors, 1, __ATOMIC_RELAXED);
+		fuse_reply_err(req, to_errno((int)got));
+		return;
+	}
+	__atomic_add_fetch(&FS.bytes_served, (uint64_t)got, __ATOMIC_RELAXED);
+	fuse_reply_buf(req, buf, (size_t)got);
+}
+
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
@@ -956,6 +1028,10 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			return;
 		}
 		fuse_reply_buf(req, buf, len);
+		return;
+	}
+	if (n->kind == N_RANGED) {
+		read_ranged(req, n, size, off);
 		return;
 	}
 	if (n->kind == N_INBOXFILE) {
@@ -1229,6 +1305,51 @@ static int contig_xattr(const struct node *n, const char *name, char *out,
 	return (int)strlen(tmp);
 }
 
+/* The xattr callback of the provider a namespace node belongs to. */
+static const gdb_ns_provider *ns_xattr_of(const struct node *n)
+{
+	if ((n->kind != N_NSDIR && n->kind != N_RANGED && n->kind != N_TEXT) ||
+	    !n->path || n->prov >= FS.nprov ||
+	    !FS.provs[n->prov].p->xattr)
+		return NULL;
+	return FS.provs[n->prov].p;
+}
+
+static int ns_getxattr(const struct node *n, const char *name, char *val,
+		       size_t cap)
+{
+	const struct nsprov *pv = &FS.provs[n->prov];
+	const char *nm;
+	int len;
+
+	for (unsigned i = 0;
+	     (len = pv->p->xattr(pv->ctx, n->path, i, &nm, val, cap)) >= 0;
+	     i++)
+		if (!strcmp(nm, name))
+			return len;
+	return -ENODATA;
+}
+
+/* The names of a namespace node's xattrs, NUL-separated, into list. */
+static size_t ns_listxattr(const struct node *n, char *list, size_t cap)
+{
+	const struct nsprov *pv = &FS.provs[n->prov];
+	const char *nm;
+	char val[256];
+	size_t len = 0;
+
+	for (unsigned i = 0;
+	     pv->p->xattr(pv->ctx, n->path, i, &nm, val, sizeof(val)) >= 0;
+	     i++) {
+		size_t k = strlen(nm) + 1;
+		if (len + k > cap)
+			break;
+		memcpy(list + len, nm, k);
+		len += k;
+	}
+	return len;
+}
+
 static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			size_t size)
 {
@@ -1242,6 +1363,8 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	}
 	if (node_of(ino) == &FS.root)
 		n = root_xattr(name, val, sizeof(val));
+	else if (ns_xattr_of(node_of(ino)))
+		n = ns_getxattr(node_of(ino), name, val, sizeof(val));
 	else
 		n = contig_xattr(node_of(ino), name, val, sizeof(val));
 	if (n < 0) {
@@ -1263,10 +1386,14 @@ static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	struct node *n = node_of(ino);
 	const char *list = names;
 	size_t len = n->contig_xattrs ? sizeof(names) - 1 : 0;
+	char nsl[1024];
 
 	if (n == &FS.root) {
 		list = ROOT_XATTRS;
 		len = sizeof(ROOT_XATTRS) - 1;
+	} else if (ns_xattr_of(n)) {
+		list = nsl;
+		len = ns_listxattr(n, nsl, sizeof(nsl));
 	}
 	if (size == 0)
 		fuse_reply_xattr(req, len);

@@ -138,6 +138,28 @@ GDB_MUST_CHECK int gdb_motifs_write(gdb_txn *t, const gdb_motif *m, size_t n);
 GDB_MUST_CHECK int gdb_motifs_load(const gdb_store *s, gdb_motif **out,
 				   size_t *n, char *err, size_t errlen);
 
+/* ---- ranged files ---- */
+
+/*
+ * A file too large to compute whole at lookup (a whole-sample BAM, a whole
+ * FASTQ file, a whole-contig VCF): the provider gives its exact size at
+ * lookup and its bytes on each read, so the daemon holds none of it (the
+ * kernel's page cache may). The daemon copies the struct and calls
+ * release once, when the file's node goes.
+ */
+typedef struct gdb_ns_ranged {
+	uint64_t size;	/* exact */
+	void *ctx;	/* the provider's, passed to read and release */
+	/*
+	 * read - bytes [off, off + n) into dst; 0 < n, off + n <= size.
+	 * Called concurrently from any number of worker threads.
+	 * @return n, or a negative errno / GDB_E* (the reader gets EIO; the
+	 *         provider logs what is damaged)
+	 */
+	ssize_t (*read)(void *ctx, void *dst, size_t n, uint64_t off);
+	void (*release)(void *ctx);	/* may be NULL */
+} gdb_ns_ranged;
+
 /* ---- providers ---- */
 
 typedef struct gdb_ns_provider {
@@ -169,6 +191,25 @@ typedef struct gdb_ns_provider {
 		    int (*emit)(void *arg, const char *name, int is_dir),
 		    void *arg);
 	void (*destroy)(void *ctx);
+	/*
+	 * open_ranged (may be NULL) - is path a ranged file? Asked before
+	 * resolve for every name looked up below the top.
+	 * @param out  out: filled in on success
+	 * @return 0; -ENOENT (not a ranged file: resolve is asked next);
+	 *         other errors as resolve's
+	 */
+	int (*open_ranged)(void *ctx, const char *path, gdb_ns_ranged *out,
+			   char *err, size_t errlen);
+	/*
+	 * xattr (may be NULL) - the i-th user.gdb.* attribute of the file
+	 * or directory at path ("" is the top), for getxattr and listxattr.
+	 * @param name  out: the attribute's full name (static or borrowed
+	 *              from ctx)
+	 * @return the value's length (written to val, at most cap bytes);
+	 *         -ENOENT past the last attribute
+	 */
+	int (*xattr)(void *ctx, const char *path, unsigned i,
+		     const char **name, char *val, size_t cap);
 } gdb_ns_provider;
 
 /*
@@ -194,6 +235,8 @@ const gdb_ns_provider *gdb_variants_ns_create(const gdb_store *s, gdb_cache *c,
 const gdb_ns_provider *gdb_annotations_ns_create(const gdb_store *s,
 						 gdb_cache *c,
 						 gdb_inbox *inbox, void **ctx);
+const gdb_ns_provider *gdb_reads_ns_create(const gdb_store *s, gdb_cache *c,
+					   gdb_inbox *inbox, void **ctx);
 
 /* The providers the daemon mounts, NULL-terminated (fs/ns_registry.c). */
 extern const gdb_ns_create_fn gdb_ns_creators[];

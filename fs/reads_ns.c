@@ -1,0 +1,462 @@
+/*
+ * fs/reads_ns.c - the /reads tree: a computed namespace (fs/ns.h) over the
+ * store's reads objects (reads/reads.h). Path grammar: docs/PATHS.md,
+ * "Reads".
+ *
+ *   /reads/<sample>/<sample>.bam, .bam.bai     the whole sample (ranged)
+ *   /reads/<sample>/<contig>/<start>-<end>[@k=v,...].bam|.sam|.cram|.depth.u32
+ *   /reads/<set>/<set>.fq, <set>_1.fq, <set>_2.fq   whole FASTQ (ranged)
+ *   /reads/<set>/<n>-<m>.fq, <n>-<m>_1.fq, _2.fq    records n..m
+ *   /reads/<set>/names/<read-name>.fq
+ *
+ * What it is: path parsing (kept in the few parse_* functions below, so the
+ * shared path grammar can replace them) and dispatch to reads/. Whole
+ * files are ranged (size at lookup, bytes per read: the daemon holds none
+ * of them); every other file is rendered whole at lookup, up to
+ * GDB_NS_MAX_FILE. Files carry user.gdb.lossless (and the quality mode of
+ * FASTQ sets, the assembly of samples) as xattrs.
+ *
+ * Threading: readers are shared; every call works on its own buffers.
+ */
+#define _GNU_SOURCE
+#include "fs/ns.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs/render.h"
+#include "reads/reads.h"
+
+#define MAX_NAME 4096
+
+typedef struct rctx {
+	gdb_reads **r;
+	uint32_t n;
+} rctx;
+
+/* ---- path parsing ---- */
+
+/* Split path into at most max components (in place). @return count */
+static int parse_split(char *path, char **comp, int max)
+{
+	int n = 0;
+
+	if (!*path)
+		return 0;
+	for (char *p = path; n < max; ) {
+		comp[n++] = p;
+		p = strchr(p, '/');
+		if (!p)
+			return n;
+		*p++ = 0;
+	}
+	return -1;
+}
+
+/* "<digits>": 1 .. 10^18, leading zeros allowed. */
+static int parse_num(const char *p, size_t n, int64_t *v)
+{
+	int64_t x = 0;
+
+	if (n == 0 || n > 18)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		x = x * 10 + (p[i] - '0');
+	}
+	*v = x;
+	return 0;
+}
+
+/* "<a>-<b>" with 1 <= a <= b. */
+static int parse_range(const char *s, size_t n, int64_t *a, int64_t *b)
+{
+	const char *dash = memchr(s, '-', n);
+
+	if (!dash || parse_num(s, (size_t)(dash - s), a) < 0 ||
+	    parse_num(dash + 1, n - (size_t)(dash - s) - 1, b) < 0 || *a < 1 ||
+	    *b < *a)
+		return -1;
+	return 0;
+}
+
+/* Does name end with ext? Then *stem is its length without it. */
+static int has_ext(const char *name, const char *ext, size_t *stem)
+{
+	size_t a = strlen(name), b = strlen(ext);
+
+	if (a <= b || strcmp(name + a - b, ext))
+		return 0;
+	*stem = a - b;
+	return 1;
+}
+
+/* ---- readers ---- */
+
+static gdb_reads *find(const rctx *x, const char *name)
+{
+	for (uint32_t i = 0; i < x->n; i++) {
+		gdb_reads_info in;
+		gdb_reads_get_info(x->r[i], &in);
+		if (!strcmp(in.name, name))
+			return x->r[i];
+	}
+	return NULL;
+}
+
+struct opening {
+	rctx *x;
+	const gdb_store *s;
+	gdb_cache *c;
+};
+
+static int add_reader(void *arg, const char *name)
+{
+	struct opening *a = arg;
+	char err[256];
+	gdb_reads *r, **p;
+
+	if (gdb_reads_open(a->s, a->c, name, &r, err, sizeof(err)) < 0) {
+		gdb_log(GDB_LOG_ERROR, "/reads/%s is not served: %s", name,
+			err);
+		return 0;
+	}
+	p = realloc(a->x->r, (a->x->n + 1) * sizeof(*p));
+	if (!p) {
+		gdb_reads_close(r);
+		return 0;
+	}
+	a->x->r = p;
+	p[a->x->n++] = r;
+	return 0;
+}
+
+/* ---- aligned samples ---- */
+
+static const struct {
+	const char *ext;
+	int fmt;
+} aln_fmts[] = {
+	{".depth.u32", GDB_READS_DEPTH_U32},
+	{".bam", GDB_READS_BAM},
+	{".sam", GDB_READS_SAM},
+	{".cram", GDB_READS_CRAM},
+};
+
+/* Depth files larger than this are ranged: computed per read. */
+#define RANGED_DEPTH ((uint64_t)16 << 20)
+
+/* A region file's name: <start>-<end>[@params].<ext> in the directory of
+ * target tid; [*beg, *end) 0-based, clamped. @return 0 or -ENOENT */
+static int parse_region_file(gdb_reads *r, uint32_t tid, const char *name,
+			     int *fmt, int64_t *beg, int64_t *end,
+			     gdb_reads_filter *f)
+{
+	char stem[MAX_NAME], *at, err[128];
+	int64_t a, b, tlen = 0;
+	size_t sl;
+
+	gdb_reads_target(r, tid, &tlen);
+	for (size_t i = 0; i < sizeof(aln_fmts) / sizeof(aln_fmts[0]); i++) {
+		if (!has_ext(name, aln_fmts[i].ext, &sl) || sl >= sizeof(stem))
+			continue;
+		memcpy(stem, name, sl);
+		stem[sl] = 0;
+		gdb_reads_filter_init(f);
+		if ((at = strchr(stem, '@'))) {
+			*at = 0;
+			if (gdb_reads_filter_parse(at + 1, f, err,
+						   sizeof(err)) < 0)
+				return -ENOENT;
+		}
+		if (parse_range(stem, strlen(stem), &a, &b) < 0 || a > tlen)
+			return -ENOENT;
+		*fmt = aln_fmts[i].fmt;
+		*beg = a - 1;
+		*end = b < tlen ? b : tlen;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int region_file(gdb_reads *r, uint32_t tid, const char *name,
+		       char **data, size_t *len, char *err, size_t errlen)
+{
+	gdb_reads_filter f;
+	int64_t beg, end;
+	int fmt, rc = parse_region_file(r, tid, name, &fmt, &beg, &end, &f);
+
+	if (rc < 0)
+		return rc;
+	rc = gdb_reads_render_region(r, fmt, tid, beg, end, &f,
+				     GDB_NS_MAX_FILE, data, len, err, errlen);
+	return rc < 0 ? rc : GDB_NS_FILE;
+}
+
+static int resolve_aligned(gdb_reads *r, char **comp, int nc, char **data,
+			   size_t *len, char *err, size_t errlen)
+{
+	gdb_reads_info in;
+	char want[MAX_NAME], raw[GDB_NAME_MAX + 1];
+	int tid;
+
+	gdb_reads_get_info(r, &in);
+	snprintf(want, sizeof(want), "%s.bam.bai", in.name);
+	if (nc == 2 && !strcmp(comp[1], want)) {
+		const void *bai;
+		size_t n;
+		int rc = gdb_reads_bai(r, &bai, &n);
+		if (rc < 0)
+			return rc;
+		*data = malloc(n ? n : 1);
+		if (!*data)
+			return -ENOMEM;
+		memcpy(*data, bai, n);
+		*len = n;
+		return GDB_NS_FILE;
+	}
+	if (gdb_path_unescape(comp[1], raw, sizeof(raw)) < 0 ||
+	    (tid = gdb_reads_target_find(r, raw)) < 0)
+		return -ENOENT;
+	if (nc == 2)
+		return GDB_NS_DIR;
+	return nc == 3 ? region_file(r, (uint32_t)tid, comp[2], data, len, err,
+				     errlen)
+		       : -ENOENT;
+}
+
+static int resolve(void *ctx, const char *path, char **data, size_t *len,
+		   unsigned *flags, char *err, size_t errlen)
+{
+	rctx *x = ctx;
+	char buf[MAX_NAME], *comp[4];
+	gdb_reads *r;
+	gdb_reads_info in;
+	int nc, rc;
+
+	*flags = 0;
+	if (strlen(path) >= sizeof(buf))
+		return -ENOENT;
+	strcpy(buf, path);
+	nc = parse_split(buf, comp, 4);
+	if (nc == 0)
+		return GDB_NS_DIR;
+	if (nc < 0 || !(r = find(x, comp[0])))
+		return -ENOENT;
+	if (nc == 1)
+		return GDB_NS_DIR;
+	gdb_reads_get_info(r, &in);
+	rc = in.kind == GDB_READS_ALIGNED
+		     ? resolve_aligned(r, comp, nc, data, len, err, errlen)
+		     : -ENOENT;
+	if (rc == -EFBIG && !err[0])
+		snprintf(err, errlen, "answer larger than %zu bytes: ask for a "
+			 "smaller region", GDB_NS_MAX_FILE);
+	return rc;
+}
+
+/* ---- ranged whole files ---- */
+
+static ssize_t read_bam(void *ctx, void *dst, size_t n, uint64_t off)
+{
+	return gdb_reads_bam_pread(ctx, dst, n, off);
+}
+
+/* A depth file too large to hold: counts computed for each read. */
+typedef struct depth_file {
+	gdb_reads *r;
+	uint32_t tid;
+	int64_t beg, end;
+	gdb_reads_filter f;
+} depth_file;
+
+static ssize_t read_depth(void *ctx, void *dst, size_t n, uint64_t off)
+{
+	depth_file *d = ctx;
+	int64_t a = d->beg + (int64_t)(off / 4);
+	int64_t b = d->beg + (int64_t)((off + n + 3) / 4);
+	uint32_t *v = malloc((size_t)(b - a) * 4);
+	int rc;
+
+	if (!v)
+		return -ENOMEM;
+	rc = gdb_reads_depth(d->r, d->tid, a, b, &d->f, v);
+	if (rc == 0) {
+		for (int64_t i = 0; i < b - a; i++)
+			gdb_put_le32(&v[i], v[i]);
+		memcpy(dst, (char *)v + off % 4, n);
+	}
+	free(v);
+	return rc < 0 ? rc : (ssize_t)n;
+}
+
+static int open_depth(gdb_reads *r, char **comp, gdb_ns_ranged *out)
+{
+	char raw[GDB_NAME_MAX + 1];
+	depth_file d, *p;
+	int tid, fmt;
+
+	if (gdb_path_unescape(comp[1], raw, sizeof(raw)) < 0 ||
+	    (tid = gdb_reads_target_find(r, raw)) < 0 ||
+	    parse_region_file(r, (uint32_t)tid, comp[2], &fmt, &d.beg, &d.end,
+			      &d.f) < 0 ||
+	    fmt != GDB_READS_DEPTH_U32 ||
+	    (uint64_t)(d.end - d.beg) * 4 <= RANGED_DEPTH)
+		return -ENOENT;
+	d.r = r;
+	d.tid = (uint32_t)tid;
+	if (!(p = malloc(sizeof(*p))))
+		return -ENOMEM;
+	*p = d;
+	out->size = (uint64_t)(d.end - d.beg) * 4;
+	out->ctx = p;
+	out->read = read_depth;
+	out->release = free;
+	return 0;
+}
+
+static int open_ranged(void *ctx, const char *path, gdb_ns_ranged *out,
+		       char *err, size_t errlen)
+{
+	rctx *x = ctx;
+	char buf[MAX_NAME], *comp[4], want[MAX_NAME];
+	gdb_reads *r;
+	gdb_reads_info in;
+	int nc;
+
+	(void)err;
+	(void)errlen;
+	if (strlen(path) >= sizeof(buf))
+		return -ENOENT;
+	strcpy(buf, path);
+	nc = parse_split(buf, comp, 4);
+	if (nc < 2 || nc > 3 || !(r = find(x, comp[0])))
+		return -ENOENT;
+	gdb_reads_get_info(r, &in);
+	memset(out, 0, sizeof(*out));
+	if (nc == 3)
+		return in.kind == GDB_READS_ALIGNED ? open_depth(r, comp, out)
+						    : -ENOENT;
+	snprintf(want, sizeof(want), "%s.bam", in.name);
+	if (in.kind == GDB_READS_ALIGNED && !strcmp(comp[1], want)) {
+		out->size = gdb_reads_bam_size(r);
+		out->ctx = r;
+		out->read = read_bam;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* ---- listing and attributes ---- */
+
+static int list(void *ctx, const char *path,
+		int (*emit)(void *arg, const char *name, int is_dir),
+		void *arg)
+{
+	rctx *x = ctx;
+	char buf[MAX_NAME], *comp[4], name[MAX_NAME];
+	gdb_reads *r;
+	gdb_reads_info in;
+	int nc;
+
+	strncpy(buf, path, sizeof(buf) - 1);
+	buf[sizeof(buf) - 1] = 0;
+	nc = parse_split(buf, comp, 4);
+	if (nc == 0) {
+		for (uint32_t i = 0; i < x->n; i++) {
+			gdb_reads_get_info(x->r[i], &in);
+			if (emit(arg, in.name, 1))
+				break;
+		}
+		return 0;
+	}
+	if (nc != 1 || !(r = find(x, comp[0])))
+		return nc > 1 ? 0 : -ENOENT; /* lookup-only directories */
+	gdb_reads_get_info(r, &in);
+	if (in.kind != GDB_READS_ALIGNED)
+		return 0;
+	snprintf(name, sizeof(name), "%s.bam", in.name);
+	if (emit(arg, name, 0))
+		return 0;
+	snprintf(name, sizeof(name), "%s.bam.bai", in.name);
+	if (emit(arg, name, 0))
+		return 0;
+	for (uint32_t t = 0; t < in.ntargets; t++) {
+		const char *tn = gdb_reads_target(r, t, NULL);
+		if (strlen(tn) * 3 + 1 > sizeof(name))
+			continue;
+		gdb_path_escape(tn, name);
+		if (emit(arg, name, 1))
+			break;
+	}
+	return 0;
+}
+
+static int xattr(void *ctx, const char *path, unsigned i, const char **name,
+		 char *val, size_t cap)
+{
+	rctx *x = ctx;
+	char buf[MAX_NAME], *comp[4];
+	gdb_reads *r;
+	gdb_reads_info in;
+
+	strncpy(buf, path, sizeof(buf) - 1);
+	buf[sizeof(buf) - 1] = 0;
+	if (parse_split(buf, comp, 4) < 1 || !(r = find(x, comp[0])))
+		return -ENOENT;
+	gdb_reads_get_info(r, &in);
+	switch (i) {
+	case 0:
+		*name = "user.gdb.lossless";
+		return snprintf(val, cap, "%d", in.lossless);
+	case 1:
+		*name = in.kind == GDB_READS_ALIGNED ? "user.gdb.assembly"
+						     : "user.gdb.qualities";
+		return snprintf(val, cap, "%s",
+				in.kind == GDB_READS_ALIGNED ? in.assembly
+							     : in.quals);
+	default:
+		return -ENOENT;
+	}
+}
+
+static void destroy(void *ctx)
+{
+	rctx *x = ctx;
+
+	for (uint32_t i = 0; i < x->n; i++)
+		gdb_reads_close(x->r[i]);
+	free(x->r);
+	free(x);
+}
+
+static const gdb_ns_provider provider = {
+	.name = "reads",
+	.inbox = NULL,
+	.resolve = resolve,
+	.list = list,
+	.destroy = destroy,
+	.open_ranged = open_ranged,
+	.xattr = xattr,
+};
+
+const gdb_ns_provider *gdb_reads_ns_create(const gdb_store *s, gdb_cache *c,
+					   gdb_inbox *inbox, void **ctx)
+{
+	rctx *x = calloc(1, sizeof(*x));
+	struct opening a = {x, s, c};
+
+	(void)inbox;
+	if (!x)
+		return NULL;
+	gdb_reads_list(s, add_reader, &a);
+	if (!x->n) {
+		free(x);
+		return NULL;
+	}
+	*ctx = x;
+	return &provider;
+}
