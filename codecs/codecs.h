@@ -167,4 +167,73 @@ GDB_MUST_CHECK int gdb_codecs_qual_bins_parse(const char *spec,
 /* Replace every value of q[0..n) by its bin (in place). */
 void gdb_codecs_qual_bins_apply(const gdb_qual_bins *b, uint8_t *q, size_t n);
 
+
+/* ---- varints (LEB128, at most 10 bytes; zigzag for signed) ---- */
+
+static inline void gdb_codecs_put_uv(gdb_buf *b, uint64_t v)
+{
+	uint8_t t[10];
+	size_t n = 0;
+
+	do {
+		t[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+	gdb_buf_add(b, t, n);
+}
+
+/* Read a varint at *p (< end); sets *err and returns 0 past the end or
+ * after 10 bytes. */
+static inline uint64_t gdb_codecs_get_uv(const uint8_t **p, const uint8_t *end,
+					 int *err)
+{
+	uint64_t v = 0;
+
+	for (int s = 0; s < 70; s += 7) {
+		uint8_t x;
+		if (*p >= end)
+			break;
+		x = *(*p)++;
+		v |= (uint64_t)(x & 0x7f) << s;
+		if (!(x & 0x80))
+			return v;
+	}
+	*err = 1;
+	return 0;
+}
+
+/* ---- read bases (codecs/bases.c, codecs/seqcm.c; docs/FORMAT.md "Read
+ * bases"): the bases of many reads as 2-bit codes with exception runs
+ * (N, IUPAC, U: kept exactly) and lowercase runs beside them, the codes
+ * coded by a context-mixing model that knows where reads start. ---- */
+
+/*
+ * gdb_codecs_bases_encode - append the encoding of n bases (nrec reads of
+ * lens[], concatenated) to out.
+ * @param badpos  out (may be NULL): on GDB_EFORMAT, the index of the
+ *                first byte that is no base letter (A C G T U N and the
+ *                IUPAC codes, either case)
+ * @return 0, GDB_EFORMAT, -EINVAL (lens do not add up to n), -ENOMEM
+ */
+GDB_MUST_CHECK int gdb_codecs_bases_encode(const char *bases, size_t n,
+					   const uint32_t *lens, size_t nrec,
+					   gdb_buf *out, size_t *badpos);
+
+/*
+ * gdb_codecs_bases_decode - the n bases of an encoding (untrusted).
+ * @param dst  out: n bytes
+ * @return 0, GDB_ECORRUPT, -ENOMEM
+ */
+GDB_MUST_CHECK int gdb_codecs_bases_decode(const uint8_t *src, size_t len,
+					   const uint32_t *lens, size_t nrec,
+					   char *dst, size_t n);
+
+/* The context-mixing coder of 2-bit codes (one code, 0-3, a byte). */
+GDB_MUST_CHECK int gdb_codecs_cm_encode(const uint8_t *codes, size_t n,
+					const uint32_t *lens, size_t nrec,
+					gdb_buf *out);
+GDB_MUST_CHECK int gdb_codecs_cm_decode(const uint8_t *src, size_t len,
+					uint8_t *codes, size_t n,
+					const uint32_t *lens, size_t nrec);
+
 #endif

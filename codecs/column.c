@@ -214,9 +214,16 @@ int gdb_codecs_col_encode_names(const char *names, size_t n, gdb_buf *out)
 	if (n > GDB_COL_MAX)
 		return -EFBIG;
 	if (n >= 16) {
-		/* tok3 reads its input but takes it non-const */
-		uint8_t *t = tok3_encode_names((char *)names, (int)n, 9, 1,
-					       &on, NULL);
+		/* tok3 may write into its input (separators become NULs):
+		 * it gets a copy, and the original is what it is checked
+		 * against */
+		char *copy = malloc(n);
+		uint8_t *t = NULL;
+		if (copy) {
+			memcpy(copy, names, n);
+			t = tok3_encode_names(copy, (int)n, 9, 1, &on, NULL);
+			free(copy);
+		}
 		offer_checked(&b, GDB_COL_TOK3, t, t ? (size_t)on : 0,
 			      (const uint8_t *)names, n);
 		try_generic(&b, (const uint8_t *)names, n, GDB_COL_ALL);

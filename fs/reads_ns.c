@@ -228,6 +228,57 @@ static int resolve_aligned(gdb_reads *r, char **comp, int nc, char **data,
 		       : -ENOENT;
 }
 
+/* ---- FASTQ sets ---- */
+
+/* "<stem>.fq", "<stem>_1.fq", "<stem>_2.fq": which file, and the stem's
+ * length; -1 if name is none of these (or a mate of a single set). */
+static int parse_fq_name(const char *name, int paired, size_t *stem)
+{
+	size_t sl;
+
+	if (!has_ext(name, ".fq", &sl))
+		return -1;
+	if (sl >= 2 && name[sl - 2] == '_' &&
+	    (name[sl - 1] == '1' || name[sl - 1] == '2')) {
+		*stem = sl - 2;
+		return paired ? name[sl - 1] - '0' : -1;
+	}
+	*stem = sl;
+	return GDB_READS_FQ_ALL;
+}
+
+/* <n>-<m>.fq (and _1, _2): records n..m; names/<read-name>.fq */
+static int resolve_fastq(gdb_reads *r, char **comp, int nc, char **data,
+			 size_t *len)
+{
+	gdb_reads_info in;
+	char raw[MAX_NAME];
+	size_t stem;
+	int64_t a, b;
+	int which, rc;
+
+	gdb_reads_get_info(r, &in);
+	if (nc == 2 && !strcmp(comp[1], "names"))
+		return GDB_NS_DIR;
+	if (nc == 3 && !strcmp(comp[1], "names")) {
+		if (!has_ext(comp[2], ".fq", &stem) || stem >= sizeof(raw))
+			return -ENOENT;
+		comp[2][stem] = 0;
+		if (gdb_path_unescape(comp[2], raw, sizeof(raw)) < 0)
+			return -ENOENT;
+		rc = gdb_reads_fq_render_name(r, raw, GDB_NS_MAX_FILE, data,
+					      len);
+		return rc < 0 ? rc : GDB_NS_FILE;
+	}
+	if (nc != 2 || (which = parse_fq_name(comp[1], in.paired, &stem)) < 0 ||
+	    parse_range(comp[1], stem, &a, &b) < 0 || (uint64_t)a > in.records)
+		return -ENOENT;
+	rc = gdb_reads_fq_render_range(r, which, (uint64_t)a - 1,
+				       (uint64_t)b - 1, GDB_NS_MAX_FILE, data,
+				       len);
+	return rc < 0 ? rc : GDB_NS_FILE;
+}
+
 static int resolve(void *ctx, const char *path, char **data, size_t *len,
 		   unsigned *flags, char *err, size_t errlen)
 {
@@ -251,7 +302,7 @@ static int resolve(void *ctx, const char *path, char **data, size_t *len,
 	gdb_reads_get_info(r, &in);
 	rc = in.kind == GDB_READS_ALIGNED
 		     ? resolve_aligned(r, comp, nc, data, len, err, errlen)
-		     : -ENOENT;
+		     : resolve_fastq(r, comp, nc, data, len);
 	if (rc == -EFBIG && !err[0])
 		snprintf(err, errlen, "answer larger than %zu bytes: ask for a "
 			 "smaller region", GDB_NS_MAX_FILE);
@@ -318,6 +369,41 @@ static int open_depth(gdb_reads *r, char **comp, gdb_ns_ranged *out)
 	return 0;
 }
 
+/* A whole FASTQ file of a set: which in the low bits of the pointer. */
+typedef struct fq_file {
+	gdb_reads *r;
+	int which;
+} fq_file;
+
+static ssize_t read_fq(void *ctx, void *dst, size_t n, uint64_t off)
+{
+	fq_file *f = ctx;
+
+	return gdb_reads_fq_pread(f->r, f->which, dst, n, off);
+}
+
+static int open_fastq(gdb_reads *r, const char *name, gdb_ns_ranged *out)
+{
+	gdb_reads_info in;
+	size_t stem;
+	fq_file *f;
+	int which;
+
+	gdb_reads_get_info(r, &in);
+	which = parse_fq_name(name, in.paired, &stem);
+	if (which < 0 || stem != strlen(in.name) || strncmp(name, in.name, stem))
+		return -ENOENT;
+	if (!(f = malloc(sizeof(*f))))
+		return -ENOMEM;
+	f->r = r;
+	f->which = which;
+	out->size = gdb_reads_fq_size(r, which);
+	out->ctx = f;
+	out->read = read_fq;
+	out->release = free;
+	return 0;
+}
+
 static int open_ranged(void *ctx, const char *path, gdb_ns_ranged *out,
 		       char *err, size_t errlen)
 {
@@ -340,6 +426,8 @@ static int open_ranged(void *ctx, const char *path, gdb_ns_ranged *out,
 	if (nc == 3)
 		return in.kind == GDB_READS_ALIGNED ? open_depth(r, comp, out)
 						    : -ENOENT;
+	if (in.kind == GDB_READS_FASTQ)
+		return open_fastq(r, comp[1], out);
 	snprintf(want, sizeof(want), "%s.bam", in.name);
 	if (in.kind == GDB_READS_ALIGNED && !strcmp(comp[1], want)) {
 		out->size = gdb_reads_bam_size(r);
@@ -376,8 +464,16 @@ static int list(void *ctx, const char *path,
 	if (nc != 1 || !(r = find(x, comp[0])))
 		return nc > 1 ? 0 : -ENOENT; /* lookup-only directories */
 	gdb_reads_get_info(r, &in);
-	if (in.kind != GDB_READS_ALIGNED)
+	if (in.kind == GDB_READS_FASTQ) {
+		static const char *const suffix[] = {".fq", "_1.fq", "_2.fq"};
+		for (int k = 0; k < (in.paired ? 3 : 1); k++) {
+			snprintf(name, sizeof(name), "%s%s", in.name, suffix[k]);
+			if (emit(arg, name, 0))
+				return 0;
+		}
+		emit(arg, "names", 1);
 		return 0;
+	}
 	snprintf(name, sizeof(name), "%s.bam", in.name);
 	if (emit(arg, name, 0))
 		return 0;

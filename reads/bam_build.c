@@ -386,6 +386,8 @@ int rd_write_meta(gdb_txn *t, const rd_meta *m, gdb_reads_import_stats *st)
 	gdb_put_le64(p + 40, m->bytes[1]);
 	gdb_put_le32(p + 48, m->first_slice);
 	gdb_put_le32(p + 52, m->ntargets);
+	gdb_put_le16(p + 56, m->trailer[0]);
+	gdb_put_le16(p + 58, m->trailer[1]);
 	gdb_put_le16(p + RD_META_FIXED, (uint16_t)sl);
 	memcpy(p + RD_META_FIXED + 2, m->str, sl);
 	return rd_write_section(t, RD_SEC_META, p, RD_META_FIXED + 2 + sl, st);
@@ -494,7 +496,7 @@ static int finish(bb *b, const char *asm_name)
 	int fd = -1, rc;
 	uint64_t bam_size = b->bam_off + RD_BGZF_EOF_LEN;
 	rd_meta m = {GDB_READS_ALIGNED, b->nrec, b->nslices, 0, {0, 0}, 0,
-		     (uint32_t)b->h->n_targets, asm_name};
+		     (uint32_t)b->h->n_targets, {0, 0}, asm_name};
 
 	rc = rd_hts_header_raw(b->h, &hraw);
 	if (rc == 0)

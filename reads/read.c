@@ -72,6 +72,8 @@ static int open_meta(gdb_reads *r, char *err, size_t errlen)
 	r->fq_bytes[0] = gdb_get_le64(p + 32);
 	r->fq_bytes[1] = gdb_get_le64(p + 40);
 	r->first_slice = gdb_get_le32(p + 48);
+	r->trailer[0] = gdb_get_le16(p + 56);
+	r->trailer[1] = gdb_get_le16(p + 58);
 	str = take_str(p, (size_t)len, RD_META_FIXED);
 	if (!str || (r->kind != GDB_READS_ALIGNED && r->kind != GDB_READS_FASTQ) ||
 	    (uint64_t)r->first_slice + r->nslices >
@@ -377,3 +379,48 @@ int rd_slice_load(gdb_reads *r, uint32_t i, bam1_t ***recs, uint32_t *n)
 			gdb_strerror(rc));
 	return rc;
 }
+
+/* Copy [at, at + n) of piece (which, i) into dst, rendering it if it is
+ * not cached. @return bytes copied or an error. */
+ssize_t rd_piece_copy(gdb_reads *r, int which, uint32_t i,
+			  rd_render_piece fn, uint64_t at, void *dst, size_t n)
+{
+	rd_piece *p = NULL, *victim;
+	char *data;
+	size_t len;
+	int rc;
+
+	pthread_mutex_lock(&r->lock);
+	for (int k = 0; k < RD_PIECES; k++)
+		if (r->pieces[k].data && r->pieces[k].which == which &&
+		    r->pieces[k].slice == i)
+			p = &r->pieces[k];
+	if (!p) {
+		pthread_mutex_unlock(&r->lock);
+		rc = fn(r, which, i, &data, &len);
+		if (rc < 0)
+			return rc;
+		pthread_mutex_lock(&r->lock);
+		victim = &r->pieces[0];
+		for (int k = 1; k < RD_PIECES; k++)
+			if (r->pieces[k].tick < victim->tick)
+				victim = &r->pieces[k];
+		free(victim->data);
+		victim->data = data;
+		victim->len = len;
+		victim->which = which;
+		victim->slice = i;
+		p = victim;
+	}
+	p->tick = ++r->tick;
+	if (at >= p->len) {
+		n = 0;
+	} else {
+		if (n > p->len - at)
+			n = (size_t)(p->len - at);
+		memcpy(dst, p->data + at, n);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return (ssize_t)n;
+}
+

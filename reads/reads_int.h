@@ -30,6 +30,8 @@
 /* meta flags */
 #define RD_F_PAIRED 0x1u	/* FASTQ: two mates */
 #define RD_F_LOSSY 0x2u		/* FASTQ: qualities binned */
+#define RD_F_CRLF(m) (0x4u << (m))	/* file m (0, 1) ends lines CRLF */
+#define RD_F_NOEOL(m) (0x10u << (m))	/* file m's last line has no end */
 
 /* Aligned slice limits: whichever comes first ends a slice. */
 #define RD_SLICE_RECS 10000u
@@ -103,18 +105,11 @@ static inline int rd_ciglen_col(int op)
 
 
 
-/* ---- varints (LEB128, at most 10 bytes; zigzag for signed) ---- */
+/* ---- varints (codecs/codecs.h), zigzag for signed, over cursors ---- */
 
 static inline void rd_put_uv(gdb_buf *b, uint64_t v)
 {
-	uint8_t t[10];
-	size_t n = 0;
-
-	do {
-		t[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-		v >>= 7;
-	} while (v);
-	gdb_buf_add(b, t, n);
+	gdb_codecs_put_uv(b, v);
 }
 
 static inline void rd_put_sv(gdb_buf *b, int64_t v)
@@ -130,20 +125,7 @@ typedef struct rd_cur {
 
 static inline uint64_t rd_get_uv(rd_cur *c)
 {
-	uint64_t v = 0;
-
-	for (int s = 0; s < 70; s += 7) {
-		if (c->p >= c->end) {
-			c->err = 1;
-			return 0;
-		}
-		uint8_t x = *c->p++;
-		v |= (uint64_t)(x & 0x7f) << s;
-		if (!(x & 0x80))
-			return v;
-	}
-	c->err = 1;
-	return 0;
+	return gdb_codecs_get_uv(&c->p, c->end, &c->err);
 }
 
 static inline int64_t rd_get_sv(rd_cur *c)
@@ -231,6 +213,88 @@ void rd_memout_abort(rd_memout *m);
 /* Open an htsFile writing to fd (dup'd: fd stays the caller's). */
 htsFile *rd_hts_fdopen(int fd, const char *mode);
 
+/* ---- FASTQ (reads/fq_parse.c, fq_chunk.c) ---- */
+
+/* FASTQ chunk limits (both mates' FASTQ bytes; records). */
+#define RD_FQ_CHUNK_RAW (8u << 20)
+#define RD_FQ_CHUNK_RECS 500000u
+#define RD_FQ_HDR 16
+
+/* A record's flags: how its '+' line reads, whether its lines wrap. */
+#define FQ_PLUS_EMPTY 0u	/* "+" */
+#define FQ_PLUS_TITLE 1u	/* "+" and the title again */
+#define FQ_PLUS_OTHER 2u	/* "+" and other text */
+#define FQ_PLUS_MASK 3u
+#define FQ_LAYOUT 4u		/* line lengths stored (wrapped, or no lines) */
+
+/* Column ids of a FASTQ chunk (docs/FORMAT.md "FASTQ chunk"). */
+enum fq_col {
+	FQ_COL_FLAGS = 1,
+	FQ_COL_TITLE,	/* mate 1 (or single) titles, NUL-terminated */
+	FQ_COL_PLUS,	/* texts of FQ_PLUS_OTHER lines, NUL-terminated */
+	FQ_COL_LEN,	/* bases per record */
+	FQ_COL_BASES,	/* codecs' read bases encoding */
+	FQ_COL_QUAL,	/* Phred values */
+	FQ_COL_LAYOUT,	/* line lengths of FQ_LAYOUT records */
+	FQ_COL_T2PRE,	/* mate 2 titles: mate 1's title length less the
+			 * prefix the two share */
+	FQ_COL_T2SUF,	/* suffix shared (after the prefix) */
+	FQ_COL_T2MID,	/* the bytes between, NUL-terminated */
+	FQ_NCOL
+};
+
+/* One record as parsed or decoded; offsets into its fq_set's buffers. */
+typedef struct fq_rec {
+	uint32_t title, tlen;	/* in text */
+	uint32_t plus, plen;	/* in text (FQ_PLUS_OTHER) */
+	uint32_t slen;		/* bases, and qualities */
+	uint32_t boff;		/* in bases and quals */
+	uint32_t layout;	/* in layout (FQ_LAYOUT) */
+	uint8_t flags;
+} fq_rec;
+
+/* The records of one file (one mate) of a chunk. */
+typedef struct fq_set {
+	fq_rec *rec;
+	uint32_t n, cap;
+	gdb_buf text, bases, quals, layout;
+	uint64_t raw;		/* their FASTQ bytes */
+} fq_set;
+
+void fq_set_reset(fq_set *s);
+void fq_set_free(fq_set *s);
+fq_rec *fq_set_add(fq_set *s);
+
+/* A FASTQ file being read through htslib's BGZF reader. */
+typedef struct fq_in fq_in;
+int fq_in_open(const char *path, fq_in **out, char *err, size_t errlen);
+void fq_in_close(fq_in *in);
+uint64_t fq_in_bytes(const fq_in *in);	/* decompressed bytes read */
+int fq_in_crlf(const fq_in *in);
+int fq_in_noeol(const fq_in *in);
+uint32_t fq_in_trailer(const fq_in *in);	/* blank lines at the end */
+
+/*
+ * fq_read - the next record of in into s, its bytes (qualities binned)
+ * appended to raw.
+ * @return 1, 0 at the end, GDB_EFORMAT with "FILE:LINE: reason" in err
+ */
+int fq_read(fq_in *in, fq_set *s, const gdb_qual_bins *bins, gdb_buf *raw,
+	    char *err, size_t errlen);
+
+/* Chunk codec (reads/fq_chunk.c): one set, or a pair's two of the same
+ * number of records (m[1] NULL for a single file). */
+int fq_chunk_encode(fq_set *const m[2], gdb_buf *out);
+int fq_chunk_decode(const uint8_t *p, size_t len, fq_set *m[2]);
+/* The same, titles_only: records without bases or qualities (lookups). */
+int fq_chunk_decode2(const uint8_t *p, size_t len, fq_set *m[2],
+		     int titles_only);
+
+/* Record i of s as FASTQ; eol "\n" or "\r\n"; noeol: without its last
+ * line's end (the file's last record, when the file has none). */
+void fq_render_rec(const fq_set *s, uint32_t i, const char *eol, int noeol,
+		   gdb_buf *out);
+
 /* ---- builders' shared pieces (reads/bam_build.c) ---- */
 
 typedef struct rd_meta {
@@ -241,6 +305,7 @@ typedef struct rd_meta {
 	uint64_t bytes[2];	/* FASTQ: bytes of each file */
 	uint32_t first_slice;
 	uint32_t ntargets;
+	uint16_t trailer[2];	/* FASTQ: blank lines ending each file */
 	const char *str;	/* assembly, or quality mode */
 } rd_meta;
 
@@ -284,6 +349,7 @@ struct gdb_reads {
 	uint64_t bam_size;
 	/* FASTQ */
 	uint64_t fq_bytes[2];
+	uint16_t trailer[2];
 	/* rendered pieces, protected by lock */
 	pthread_mutex_t lock;
 	rd_piece pieces[RD_PIECES];
@@ -338,9 +404,17 @@ int rd_slice_bytes(const gdb_reads *r, uint32_t i, const uint8_t **p,
 int rd_ref_load(gdb_cache *c, int32_t contig, int64_t beg, int64_t end,
 		rd_ref *ref, char **owned);
 
-/* Serve [off, off + n) of a whole file made of a head, pieces and a tail:
- * piece i is rendered by render(r, i) (cached in r->pieces). */
+/* Piece i of whole file `which` (0: the BAM; 1 + a FASTQ which). */
 typedef int (*rd_render_piece)(gdb_reads *r, int which, uint32_t i,
 			       char **data, size_t *len);
+
+/*
+ * rd_piece_copy - copy bytes [at, at + n) of a piece into dst, rendering
+ * it with fn unless it is in r's piece cache (the least recently used of
+ * RD_PIECES goes). @return bytes copied (0 at or past its end), or fn's
+ * error
+ */
+ssize_t rd_piece_copy(gdb_reads *r, int which, uint32_t i, rd_render_piece fn,
+		      uint64_t at, void *dst, size_t n);
 
 #endif

@@ -342,50 +342,6 @@ done:
 	return 0;
 }
 
-/* Copy [at, at + n) of piece (which, i) into dst, rendering it if it is
- * not cached. @return bytes copied or an error. */
-static ssize_t piece_copy(gdb_reads *r, int which, uint32_t i,
-			  rd_render_piece fn, uint64_t at, void *dst, size_t n)
-{
-	rd_piece *p = NULL, *victim;
-	char *data;
-	size_t len;
-	int rc;
-
-	pthread_mutex_lock(&r->lock);
-	for (int k = 0; k < RD_PIECES; k++)
-		if (r->pieces[k].data && r->pieces[k].which == which &&
-		    r->pieces[k].slice == i)
-			p = &r->pieces[k];
-	if (!p) {
-		pthread_mutex_unlock(&r->lock);
-		rc = fn(r, which, i, &data, &len);
-		if (rc < 0)
-			return rc;
-		pthread_mutex_lock(&r->lock);
-		victim = &r->pieces[0];
-		for (int k = 1; k < RD_PIECES; k++)
-			if (r->pieces[k].tick < victim->tick)
-				victim = &r->pieces[k];
-		free(victim->data);
-		victim->data = data;
-		victim->len = len;
-		victim->which = which;
-		victim->slice = i;
-		p = victim;
-	}
-	p->tick = ++r->tick;
-	if (at >= p->len) {
-		n = 0;
-	} else {
-		if (n > p->len - at)
-			n = (size_t)(p->len - at);
-		memcpy(dst, p->data + at, n);
-	}
-	pthread_mutex_unlock(&r->lock);
-	return (ssize_t)n;
-}
-
 /* The slice whose BGZF part holds offset off (hdr_bgzf <= off < EOF). */
 static uint32_t slice_at(const gdb_reads *r, uint64_t off)
 {
@@ -424,13 +380,13 @@ ssize_t gdb_reads_bam_pread(gdb_reads *r, void *dst, size_t n, uint64_t off)
 				k = (ssize_t)(n - done);
 			memcpy(d, eof + (off - eof_at), (size_t)k);
 		} else if (off < r->hdr_bgzf) {
-			k = piece_copy(r, 0, UINT32_MAX, bam_piece, off, d,
+			k = rd_piece_copy(r, 0, UINT32_MAX, bam_piece, off, d,
 				       n - done);
 		} else {
 			uint32_t i = slice_at(r, off);
 			rd_slice_ent e;
 			rd_slice_ent_get(r, i, &e);
-			k = piece_copy(r, 0, i, bam_piece, off - e.bam_off, d,
+			k = rd_piece_copy(r, 0, i, bam_piece, off - e.bam_off, d,
 				       n - done);
 		}
 		if (k < 0)

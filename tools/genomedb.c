@@ -123,6 +123,9 @@ static const struct cmd {
 	 "bam STORE --sample NAME --reference ASM FILE "
 	 "[--allow-missing-contigs] [--replace]",
 	 "add aligned reads (coordinate-sorted SAM, BAM or CRAM)"},
+	{"import", NULL,
+	 "fastq STORE --set NAME R1 [R2] [--qualities MODE] [--replace]",
+	 "add unaligned reads (FASTQ, single or paired)"},
 	{"info", cmd_info, "STORE [--json]",
 	 "assemblies, contigs, sizes, damage, provenance"},
 	{"export", cmd_export, "fasta STORE ASM [REGION...] [--width N]",
@@ -132,6 +135,8 @@ static const struct cmd {
 	{"export", NULL,
 	 "bam|sam|cram STORE SAMPLE [REGION...] [-o FILE] [--filter F]",
 	 "aligned reads, every record as imported"},
+	{"export", NULL, "fastq STORE SET [-o FILE] [--mate 1|2]",
+	 "a FASTQ set, byte for byte when lossless"},
 	{"verify", cmd_verify, "STORE [--repair [--discard-newer]]",
 	 "check CURRENT and every CRC32C; exit 1 on damage"},
 	{"drop", cmd_drop, "STORE NAME [--object]",

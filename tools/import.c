@@ -21,6 +21,7 @@ static const struct import_type {
 	 "an annotation set (GFF3, GTF, BED)"},
 	{"bam", cmd_import_reads,
 	 "a sample's aligned reads (sorted SAM, BAM or CRAM)"},
+	{"fastq", cmd_import_reads, "a set of reads (FASTQ, single or paired)"},
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))

@@ -112,6 +112,12 @@ static int run_import(const struct imp_args *a, gdb_txn *t, char *target,
 	gdb_cache *c = NULL;
 	int rc;
 
+	if (strcmp(a->kind, "bam"))
+		return gdb_reads_import_fastq(t, a->files[0],
+					      a->nfiles > 1 ? a->files[1] : NULL,
+					      a->quals,
+					      a->quiet ? NULL : progress, NULL,
+					      st, err, errlen);
 	rc = gdb_store_open(a->store, 0, &s, err, errlen);
 	if (rc == 0)
 		rc = gdb_cache_create(s, REF_CACHE_BYTES, NULL, &c);
@@ -241,6 +247,8 @@ static int run_export(const struct exp_args *a, gdb_reads *r, int fd,
 	gdb_reads_filter f;
 	int fmt;
 
+	if (!strcmp(a->kind, "fastq"))
+		return gdb_reads_fq_export(r, a->mate, fd, err, errlen);
 	fmt = !strcmp(a->kind, "sam")	? GDB_READS_SAM
 	      : !strcmp(a->kind, "bam") ? GDB_READS_BAM
 					: GDB_READS_CRAM;

@@ -10,6 +10,18 @@ what these files hold: samtools and pysam read them back as the oracle.
       secondary/supplementary/duplicate/QC-fail flags; SEQ or QUAL '*';
       every tag type (A c C s S i I f Z H B arrays) in varying orders; MD
       and NM right and wrong; placed unmapped reads; unplaced reads last.
+
+  genreads.py fastq OUT.fq KIND [N] [SEED]
+      N messy FASTQ records. KIND picks the file-level traits: "lf",
+      "crlf", "noeol" (no final newline), "trailer" (blank lines at the
+      end). Every kind mixes: '+' lines empty, repeating the title or
+      holding other text; wrapped sequence and quality lines (quality
+      lines starting with '@' or '+'); lowercase, N and IUPAC bases;
+      '!' (Q0) runs; empty reads; a 60 kb read; titles with tabs.
+
+  genreads.py pair OUT_1.fq OUT_2.fq [N] [SEED]
+      an Illumina-style pair (titles ending /1 and /2, or Casava 1.8
+      "1:N:0:" / "2:N:0:" comments).
 """
 import gzip
 import random
@@ -233,10 +245,80 @@ def write_sam(ref_path, out, n=2000, seed=7):
             f.write("\t".join(r) + "\n")
 
 
+def _fq_record(rng, i, long_read=False):
+    n = 60000 if long_read else rng.choice([0, 1, 36, 72, 101, 151, rng.randint(200, 3000)])
+    seq = []
+    for _ in range(n):
+        k = rng.random()
+        seq.append(rng.choice("ACGT") if k < 0.97 else rng.choice("NNNNRYKMSWBDHVU"))
+    if rng.random() < 0.1 and n > 10:     # a soft-masked stretch
+        a = rng.randrange(n)
+        for j in range(a, min(n, a + rng.randint(1, 40))):
+            seq[j] = seq[j].lower()
+    qual = []
+    for _ in range(n):
+        qual.append(chr(33 + max(0, min(93, int(rng.gauss(30, 9))))))
+    if n > 20 and rng.random() < 0.3:     # a Q0 run
+        a = rng.randrange(n)
+        for j in range(a, min(n, a + rng.randint(1, 30))):
+            qual[j] = "!"
+    if n > 5 and rng.random() < 0.05:     # quality lines that start with @ or +
+        qual[0] = rng.choice("@+")
+    title = rng.choice([f"read{i}", f"M01234:55:000000000-ABCDE:1:1101:{rng.randint(1000, 30000)}:{i} 1:N:0:ATCACG",
+                        f"{i:08x}-aaaa-bbbb-cccc-{i:012x} runid=abc read={i} ch={rng.randint(1, 512)}",
+                        f"r{i}\twith\ttabs", f"SRR1.{i} {i}/1"])
+    plus = rng.choice(["", "", title, "other text " + str(i)])
+    seq, qual = "".join(seq), "".join(qual)
+    if rng.random() < 0.15 and n > 0:    # wrapped lines
+        w = rng.choice([10, 60, 70])
+        sl = [seq[j:j + w] for j in range(0, n, w)]
+        ql = [qual[j:j + w] for j in range(0, n, w)]
+    else:
+        sl, ql = [seq], [qual]
+    return ["@" + title] + sl + ["+" + plus] + ql
+
+
+def write_fastq(out, kind="lf", n=300, seed=3):
+    rng = random.Random(seed)
+    lines = []
+    for i in range(n):
+        lines += _fq_record(rng, i, long_read=(i == n // 2 and n >= 50))
+    eol = "\r\n" if kind == "crlf" else "\n"
+    text = eol.join(lines) + eol
+    if kind == "noeol":
+        text = text[:-1]
+    if kind == "trailer":
+        text += "\n\n"
+    with open(out, "w", newline="") as f:
+        f.write(text)
+
+
+def write_pair(out1, out2, n=400, seed=5):
+    rng = random.Random(seed)
+    with open(out1, "w") as a, open(out2, "w") as b:
+        for i in range(n):
+            tile, x, y = rng.randint(1101, 2119), rng.randint(1000, 30000), rng.randint(1000, 30000)
+            casava = i % 2 == 0
+            for mate, f in ((1, a), (2, b)):
+                t = (f"M0:5:FC:1:{tile}:{x}:{y} {mate}:N:0:ATCACG" if casava
+                     else f"HWI:1:{tile}:{x}:{y}#0/{mate}")
+                seq = "".join(rng.choice("ACGT") for _ in range(100))
+                q = "".join(chr(33 + rng.randint(2, 41)) for _ in range(100))
+                f.write(f"@{t}\n{seq}\n+\n{q}\n")
+
+
 def main(argv):
     if len(argv) >= 4 and argv[1] == "sam":
         write_sam(argv[2], argv[3], int(argv[4]) if len(argv) > 4 else 2000,
                   int(argv[5]) if len(argv) > 5 else 7)
+        return 0
+    if len(argv) >= 4 and argv[1] == "fastq":
+        write_fastq(argv[2], argv[3], int(argv[4]) if len(argv) > 4 else 300,
+                    int(argv[5]) if len(argv) > 5 else 3)
+        return 0
+    if len(argv) >= 4 and argv[1] == "pair":
+        write_pair(argv[2], argv[3], int(argv[4]) if len(argv) > 4 else 400,
+                   int(argv[5]) if len(argv) > 5 else 5)
         return 0
     sys.stderr.write(__doc__)
     return 2

@@ -15,6 +15,9 @@
  *  - Quality binning: lossless is the identity; illumina8 is Illumina's
  *    table; bins= maps each value to the largest bound at or below it and
  *    keeps values below the first; malformed specs are refused.
+ *  - Read bases: reads of random length (0 included) with IUPAC letters,
+ *    U and lowercase round-trip, small sets and large; flips fail or
+ *    decode without overrun; an invalid letter is refused at its index.
  *  - Slices: random records (all CIGAR operations, '=' and N bases,
  *    missing SEQ/QUAL, tags of every type, computed MD/NM) round-trip
  *    through rd_slice_encode/rd_slice_decode as htslib BAM bytes; every
@@ -257,6 +260,67 @@ static void test_bins(void)
 			FAIL("quality mode '%s' accepted", bad[i]);
 }
 
+/* ---- read bases ---- */
+
+static long hostile_decodes; /* flipped encodings that still decoded */
+
+static void bases_round_trip(size_t nrec, size_t maxlen, int messy)
+{
+	uint32_t *lens = xmalloc(nrec * sizeof(*lens));
+	size_t n = 0;
+	char *b, *d;
+	gdb_buf f = {0};
+	static const char iupac[] = "NNNNRYSWKMBDHVU";
+
+	for (size_t i = 0; i < nrec; i++)
+		n += lens[i] = below((uint32_t)maxlen + 1);
+	b = xmalloc(n + 1);
+	d = xmalloc(n + 1);
+	for (size_t i = 0; i < n; i++) {
+		b[i] = "ACGT"[below(4)];
+		if (messy && below(40) == 0)
+			b[i] = iupac[below(sizeof(iupac) - 1)];
+		if (messy && below(30) == 0)
+			b[i] |= 0x20;
+	}
+	if (gdb_codecs_bases_encode(b, n, lens, nrec, &f, NULL) < 0 ||
+	    gdb_codecs_bases_decode((uint8_t *)f.p, f.len, lens, nrec, d, n) < 0 ||
+	    memcmp(b, d, n))
+		FAIL("%zu bases in %zu reads do not round-trip", n, nrec);
+	/* hostile: flips decode (to something) or fail, never overrun */
+	for (size_t i = 0; i < f.len; i += 1 + f.len / 40) {
+		uint8_t *c = xmalloc(f.len);
+		memcpy(c, f.p, f.len);
+		c[i] ^= (uint8_t)(1u << below(8));
+		hostile_decodes += gdb_codecs_bases_decode(c, f.len, lens, nrec,
+							   d, n) == 0;
+		free(c);
+	}
+	if (n) {
+		b[n / 2] = '.';
+		size_t bad = 0;
+		gdb_buf g = {0};
+		if (gdb_codecs_bases_encode(b, n, lens, nrec, &g, &bad) !=
+			    GDB_EFORMAT ||
+		    bad != n / 2)
+			FAIL("an invalid base was not refused at its place");
+		gdb_buf_free(&g);
+	}
+	gdb_buf_free(&f);
+	free(lens);
+	free(b);
+	free(d);
+}
+
+static void test_bases(void)
+{
+	bases_round_trip(0, 10, 1);
+	bases_round_trip(5, 0, 1);
+	bases_round_trip(40, 150, 0);
+	bases_round_trip(40, 150, 1);
+	bases_round_trip(300, 1000, 1); /* past SMALL: the model alone */
+}
+
 /* ---- slices ---- */
 
 #define REFLEN 20000
@@ -406,6 +470,7 @@ int main(void)
 	test_names();
 	test_quals();
 	test_bins();
+	test_bases();
 	test_slices();
 	if (failures) {
 		fprintf(stderr, "%d failure(s)\n", failures);
