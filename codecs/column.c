@@ -63,6 +63,17 @@ struct best {
 	int method;
 };
 
+/* Append the best candidate's frame (the raw bytes if none beat them). */
+static int emit(struct best *b, const uint8_t *src, size_t n, gdb_buf *out)
+{
+	if (b->method == GDB_COL_RAW)
+		put_frame(out, GDB_COL_RAW, n, src, n);
+	else
+		put_frame(out, b->method, n, b->p, b->n);
+	free(b->p);
+	return out->err;
+}
+
 static void offer(struct best *b, int method, uint8_t *p, size_t n)
 {
 	if (!p)
@@ -172,12 +183,7 @@ int gdb_codecs_col_encode(const uint8_t *src, size_t n, unsigned tries,
 		return -EFBIG;
 	if (n >= 16)
 		try_generic(&b, src, n, tries);
-	if (b.method == GDB_COL_RAW)
-		put_frame(out, GDB_COL_RAW, n, src, n);
-	else
-		put_frame(out, b.method, n, b.p, b.n);
-	free(b.p);
-	return out->err;
+	return emit(&b, src, n, out);
 }
 
 /*
@@ -228,35 +234,7 @@ int gdb_codecs_col_encode_names(const char *names, size_t n, gdb_buf *out)
 			      (const uint8_t *)names, n);
 		try_generic(&b, (const uint8_t *)names, n, GDB_COL_ALL);
 	}
-	if (b.method == GDB_COL_RAW)
-		put_frame(out, GDB_COL_RAW, n, names, n);
-	else
-		put_frame(out, b.method, n, b.p, b.n);
-	free(b.p);
-	return out->err;
-}
-
-/* The fqzcomp strategy that does best on the first SAMPLE qualities. */
-static int fqz_pick(const uint8_t *q, const uint32_t *lens,
-		    const uint32_t *flags, size_t nrec)
-{
-	size_t n = 0, k = 0, best = SIZE_MAX;
-	int pick = 0;
-
-	while (k < nrec && n < SAMPLE)
-		n += lens[k++];
-	for (int st = 0; st < 4; st++) {
-		fqz_slice s = {(int)k, (uint32_t *)lens, (uint32_t *)flags};
-		size_t on = 0;
-		char *r = fqz_compress(FQZ_VERS, &s, (char *)q, n, &on, st,
-				       NULL);
-		if (r && on < best) {
-			best = on;
-			pick = st;
-		}
-		free(r);
-	}
-	return pick;
+	return emit(&b, (const uint8_t *)names, n, out);
 }
 
 int gdb_codecs_col_encode_quals(const uint8_t *q, size_t n,
@@ -274,15 +252,12 @@ int gdb_codecs_col_encode_quals(const uint8_t *q, size_t n,
 		/* fqz_slice's arrays are not written by the coder */
 		fqz_slice s = {(int)nrec, (uint32_t *)lens,
 			       (uint32_t *)flags};
-		int st = n > SAMPLE_MIN ? fqz_pick(q, lens, flags, nrec) : -1;
 		/* fqzcomp's four preset model strategies: each wins on some
-		 * data (docs/BENCHMARKS.md); big columns try the one that
-		 * did best on their first records */
+		 * data, and which one is not told by a sample (docs/
+		 * BENCHMARKS.md); fqzcomp is fast enough to try them all */
 		for (int k = 0; k < 4; k++) {
 			size_t on = 0;
 			char *r;
-			if (st >= 0 && k != st)
-				continue;
 			r = fqz_compress(FQZ_VERS, &s, (char *)q, n, &on, k,
 					 NULL);
 			offer_checked(&b, GDB_COL_FQZ, (uint8_t *)r, on, q, n);
@@ -290,12 +265,7 @@ int gdb_codecs_col_encode_quals(const uint8_t *q, size_t n,
 	}
 	if (n >= 16)
 		try_generic(&b, q, n, GDB_COL_R1 | GDB_COL_A1);
-	if (b.method == GDB_COL_RAW)
-		put_frame(out, GDB_COL_RAW, n, q, n);
-	else
-		put_frame(out, b.method, n, b.p, b.n);
-	free(b.p);
-	return out->err;
+	return emit(&b, q, n, out);
 }
 
 /* A coder that allocates its own output: check and take it. */

@@ -159,6 +159,20 @@ typedef struct rd_ref {
 	int64_t beg, end;
 } rd_ref;
 
+/* A reference letter's class (A 0, C 1, G 2, T 3, anything else 4) and
+ * the 4-bit code each class decodes to. */
+static inline int rd_ref_class(char c)
+{
+	switch (c | 0x20) {
+	case 'a': return 0;
+	case 'c': return 1;
+	case 'g': return 2;
+	case 't': return 3;
+	default: return 4;
+	}
+}
+static const uint8_t rd_ref_nt16[5] = {1, 2, 4, 8, 15};
+
 /* Is b's sequence coded against the reference (mapped, with a CIGAR
  * whose query length is l_qseq)? */
 int rd_ref_coded(const bam1_t *b);

@@ -221,18 +221,6 @@ static int get_tags(dec *d, bam1_t *b)
 	return 0;
 }
 
-static const uint8_t ref_nt16[5] = {1, 2, 4, 8, 15};
-static inline int ref_class(char c)
-{
-	switch (c | 0x20) {
-	case 'a': return 0;
-	case 'c': return 1;
-	case 'g': return 2;
-	case 't': return 3;
-	default: return 4;
-	}
-}
-
 static inline void set_base(uint8_t *s, int64_t i, uint8_t v)
 {
 	s[i >> 1] = (uint8_t)(i & 1 ? (s[i >> 1] & 0xf0) | v
@@ -264,11 +252,11 @@ static int get_bases(dec *d, bam1_t *b)
 			if (rp < d->ref->beg || rp + len > d->ref->end)
 				return GDB_ECORRUPT;
 			for (int64_t j = 0; j < len; j++) {
-				int rc = ref_class(d->ref->bases[rp + j - d->ref->beg]);
-				uint8_t v = ref_nt16[rc];
+				int rc = rd_ref_class(d->ref->bases[rp + j - d->ref->beg]);
+				uint8_t v = rd_ref_nt16[rc];
 				if (qi + j == nextsub) {
 					v = (uint8_t)rd_get_u8(sc);
-					if (v / 16 != rc || (v & 15) == ref_nt16[rc])
+					if (v / 16 != rc || (v & 15) == rd_ref_nt16[rc])
 						return GDB_ECORRUPT;
 					v &= 15;
 					g = rd_get_uv(sp);

@@ -270,19 +270,6 @@ int rd_ref_coded(const bam1_t *b)
 	       bam_cigar2qlen((int)c->n_cigar, bam_get_cigar(b)) == c->l_qseq;
 }
 
-/* The 4-bit code of a reference letter, and its 0-4 class (N: 4). */
-static const uint8_t ref_nt16[5] = {1, 2, 4, 8, 15};
-static inline int ref_class(char c)
-{
-	switch (c | 0x20) {
-	case 'a': return 0;
-	case 'c': return 1;
-	case 'g': return 2;
-	case 't': return 3;
-	default: return 4;
-	}
-}
-
 /*
  * rd_calc_md_nm - MD and NM of a record coded against ref, as samtools
  * calmd computes them: a base matches when its 4-bit code equals the
@@ -374,9 +361,9 @@ static void put_bases(enc *e, const bam1_t *b, const rd_ref *ref)
 		int64_t len = bam_cigar_oplen(cig[k]);
 		if (t == 3) {
 			for (int64_t j = 0; j < len; j++) {
-				int rc = ref_class(ref->bases[rp + j - ref->beg]);
+				int rc = rd_ref_class(ref->bases[rp + j - ref->beg]);
 				uint8_t q = (uint8_t)bam_seqi(s, qi + j);
-				if (q == ref_nt16[rc])
+				if (q == rd_ref_nt16[rc])
 					continue;
 				rd_put_uv(&e->col[RD_COL_SUBPOS],
 					  (uint64_t)(qi + j - next + 1));
