@@ -175,6 +175,7 @@ bench: deps
 	$(BENCH_ENV) $(PYTHON) bench/variants/run.py
 	$(BENCH_ENV) $(PYTHON) bench/annotations/run.py
 	$(BENCH_ENV) $(PYTHON) bench/python/run.py
+	$(BENCH_ENV) $(PYTHON) bench/reads/run.py
 
 # make bench-scale SIZE=100e9: a store from a generated FASTA of SIZE bases
 bench-scale: deps
