@@ -10,8 +10,8 @@
  * the reads that touch it (logged, naming the object and slice), never
  * wrong bytes, and the rest of the object keeps working.
  *
- * Threading: everything but the piece cache is immutable after open; the
- * cache is guarded by r->lock and bytes are copied out under it.
+ * Threading: a reader is immutable after open; the piece cache is the
+ * process's, guarded by its lock, and bytes are copied out under it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,9 +19,6 @@
 #include <string.h>
 
 #include "reads/reads_int.h"
-
-/* Rendered pieces kept per reader: bounded by RD_PIECES entries of at
- * most one slice's or chunk's file bytes each (about 8 MiB). */
 
 static int bad(char *err, size_t errlen, const char *name, const char *what)
 {
@@ -206,7 +203,6 @@ int gdb_reads_open(const gdb_store *s, gdb_cache *c, const char *name,
 	r->s = s;
 	r->c = c;
 	r->obj = rc;
-	pthread_mutex_init(&r->lock, NULL);
 	rc = open_meta(r, err, errlen);
 	if (rc == 0)
 		rc = open_index(r, err, errlen);
@@ -224,9 +220,7 @@ void gdb_reads_close(gdb_reads *r)
 {
 	if (!r)
 		return;
-	for (int i = 0; i < RD_PIECES; i++)
-		free(r->pieces[i].data);
-	pthread_mutex_destroy(&r->lock);
+	rd_pieces_forget(r);
 	if (r->hdr)
 		sam_hdr_destroy(r->hdr);
 	free(r->hdr_raw);
@@ -380,39 +374,91 @@ int rd_slice_load(gdb_reads *r, uint32_t i, bam1_t ***recs, uint32_t *n)
 	return rc;
 }
 
-/* Copy [at, at + n) of piece (which, i) into dst, rendering it if it is
- * not cached. @return bytes copied or an error. */
-ssize_t rd_piece_copy(gdb_reads *r, int which, uint32_t i,
-			  rd_render_piece fn, uint64_t at, void *dst, size_t n)
+/*
+ * The rendered pieces of whole files, shared by every reader of the
+ * process: at most RD_PIECES of them, and no more bytes than a quarter of
+ * the block cache's budget (the newest piece is kept whatever its size),
+ * so a daemon streaming many files holds a bounded amount.
+ */
+static struct {
+	pthread_mutex_t lock;
+	rd_piece p[RD_PIECES];
+	uint64_t tick, bytes;
+} pieces = {PTHREAD_MUTEX_INITIALIZER, {{0}}, 0, 0};
+
+static void piece_drop(rd_piece *p)
 {
-	rd_piece *p = NULL, *victim;
+	pieces.bytes -= p->len;
+	free(p->data);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Drop r's pieces (it is closing). */
+void rd_pieces_forget(const gdb_reads *r)
+{
+	pthread_mutex_lock(&pieces.lock);
+	for (int k = 0; k < RD_PIECES; k++)
+		if (pieces.p[k].owner == r)
+			piece_drop(&pieces.p[k]);
+	pthread_mutex_unlock(&pieces.lock);
+}
+
+/* Cache a rendered piece, evicting the oldest to stay within bounds.
+ * Under pieces.lock. */
+static rd_piece *piece_insert(const gdb_reads *r, int which, uint32_t i,
+			      char *data, size_t len, uint64_t cap)
+{
+	rd_piece *slot = NULL;
+
+	for (;;) {
+		rd_piece *old = NULL;
+		for (int k = 0; k < RD_PIECES; k++) {
+			if (!pieces.p[k].data) {
+				slot = slot ? slot : &pieces.p[k];
+				continue;
+			}
+			if (!old || pieces.p[k].tick < old->tick)
+				old = &pieces.p[k];
+		}
+		if (!old || (slot && pieces.bytes + len <= cap))
+			break;
+		piece_drop(old);
+		if (!slot)
+			slot = old;
+	}
+	slot->owner = r;
+	slot->which = which;
+	slot->slice = i;
+	slot->data = data;
+	slot->len = len;
+	pieces.bytes += len;
+	return slot;
+}
+
+ssize_t rd_piece_copy(gdb_reads *r, int which, uint32_t i,
+		      rd_render_piece fn, uint64_t at, void *dst, size_t n)
+{
+	rd_piece *p = NULL;
+	gdb_cache_stats cs;
 	char *data;
 	size_t len;
 	int rc;
 
-	pthread_mutex_lock(&r->lock);
+	pthread_mutex_lock(&pieces.lock);
 	for (int k = 0; k < RD_PIECES; k++)
-		if (r->pieces[k].data && r->pieces[k].which == which &&
-		    r->pieces[k].slice == i)
-			p = &r->pieces[k];
+		if (pieces.p[k].data && pieces.p[k].owner == r &&
+		    pieces.p[k].which == which && pieces.p[k].slice == i)
+			p = &pieces.p[k];
 	if (!p) {
-		pthread_mutex_unlock(&r->lock);
+		pthread_mutex_unlock(&pieces.lock);
 		rc = fn(r, which, i, &data, &len);
 		if (rc < 0)
 			return rc;
-		pthread_mutex_lock(&r->lock);
-		victim = &r->pieces[0];
-		for (int k = 1; k < RD_PIECES; k++)
-			if (r->pieces[k].tick < victim->tick)
-				victim = &r->pieces[k];
-		free(victim->data);
-		victim->data = data;
-		victim->len = len;
-		victim->which = which;
-		victim->slice = i;
-		p = victim;
+		gdb_cache_stats_get(r->c, &cs);
+		pthread_mutex_lock(&pieces.lock);
+		p = piece_insert(r, which, i, data, len, cs.budget_bytes / 4);
 	}
-	p->tick = ++r->tick;
+	p->tick = ++pieces.tick;
 	if (at >= p->len) {
 		n = 0;
 	} else {
@@ -420,7 +466,6 @@ ssize_t rd_piece_copy(gdb_reads *r, int which, uint32_t i,
 			n = (size_t)(p->len - at);
 		memcpy(dst, p->data + at, n);
 	}
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_unlock(&pieces.lock);
 	return (ssize_t)n;
 }
-

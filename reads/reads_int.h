@@ -330,8 +330,9 @@ int rd_write_section(gdb_txn *t, const char *name, const void *p, size_t n,
 /* ---- the reader (reads/read.c) ---- */
 
 /* A rendered piece of a whole file (the BAM, a FASTQ file), cached. */
-#define RD_PIECES 4
+#define RD_PIECES 8
 typedef struct rd_piece {
+	const gdb_reads *owner;
 	int which;		/* file: 0 BAM, or 1 + FASTQ which */
 	uint32_t slice;
 	char *data;
@@ -364,10 +365,6 @@ struct gdb_reads {
 	/* FASTQ */
 	uint64_t fq_bytes[2];
 	uint16_t trailer[2];
-	/* rendered pieces, protected by lock */
-	pthread_mutex_t lock;
-	rd_piece pieces[RD_PIECES];
-	uint64_t tick;
 };
 
 /* Index entry fields. */
@@ -424,11 +421,11 @@ typedef int (*rd_render_piece)(gdb_reads *r, int which, uint32_t i,
 
 /*
  * rd_piece_copy - copy bytes [at, at + n) of a piece into dst, rendering
- * it with fn unless it is in r's piece cache (the least recently used of
- * RD_PIECES goes). @return bytes copied (0 at or past its end), or fn's
- * error
+ * it with fn unless it is in the process's piece cache (reads/read.c).
+ * @return bytes copied (0 at or past its end), or fn's error
  */
 ssize_t rd_piece_copy(gdb_reads *r, int which, uint32_t i, rd_render_piece fn,
 		      uint64_t at, void *dst, size_t n);
+void rd_pieces_forget(const gdb_reads *r);
 
 #endif
