@@ -284,3 +284,25 @@ def test_stored_no_bigger_than_cram31(genomedb, rstore, inputs, tmp_path):
         sh("samtools", "view", "-C", "--no-PG", "--output-fmt-option", "version=3.1",
            "-T", inputs[asm + ".fa"], "-o", out, inputs[sample])
         assert stored["reads/" + sample] <= os.path.getsize(out), sample
+
+
+def test_export_bam_and_cram_files(rstore, inputs, tmp_path):
+    """`export bam` equals the source record for record (whole and by
+    region); `export cram` reads back as samtools' own reference-free CRAM
+    of the same records."""
+    for sample in ("messy", "nano"):
+        src = inputs[sample]
+        c, a, b = regions(inputs, sample, 1, 7)[-1]
+        for reg in ([], [f"{c}:{a}-{b}"]):
+            bam = tmp_path / "x.bam"
+            r = U.gdb("export", "bam", rstore, sample, *reg, "-o", bam)
+            assert r.rc == 0, r
+            sh("samtools", "quickcheck", bam)
+            assert sh("samtools", "view", "-h", "--no-PG", bam) == \
+                sh("samtools", "view", "-h", "--no-PG", src, *reg), (sample, reg)
+            cram, peer = tmp_path / "x.cram", tmp_path / "peer.cram"
+            r = U.gdb("export", "cram", rstore, sample, *reg, "-o", cram)
+            assert r.rc == 0, r
+            sh("samtools", "view", "-C", "--no-PG", "--output-fmt-option", "no_ref=1",
+               "-o", peer, src, *reg)
+            assert sh("samtools", "view", cram) == sh("samtools", "view", peer), (sample, reg)

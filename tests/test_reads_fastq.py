@@ -206,6 +206,20 @@ def test_lossless_xattrs(fmount):
     assert sorted(os.listdir(os.path.join(d, "nano"))) == ["names", "nano.fq"]
 
 
+def test_nanopore_smaller_than_cram31(fstore, fdir):
+    """Lossless and no bigger (the set's whole segment) than samtools'
+    CRAM 3.1 of the same FASTQ, made in the same run (CRAM also drops the
+    titles' comments). The full-size figures, Illumina included, are in
+    docs/BENCHMARKS.md (make bench)."""
+    import json
+    info = json.loads(U.gdb("info", fstore, "--json").out)
+    stored = {o["name"]: o["stored_bytes"] for o in info["objects"]}
+    out = fdir / "nano.cram"
+    subprocess.run(["samtools", "import", "-0", NANO, "-O", "cram,version=3.1", "-o", out],
+                   check=True, capture_output=True)
+    assert stored["reads/nano"] <= os.path.getsize(out)
+
+
 # ---------------------------------------------------------------- errors
 
 def _fail(store, files, *needles, extra=()):
