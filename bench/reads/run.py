@@ -102,7 +102,7 @@ class Bench:
 
     def cram(self, src, ref, opts):
         o = self.path("peer.cram")
-        run(["samtools", "view", "-C", "--no-PG", "--output-fmt-option", opts, "-T", ref, "-o", o, src])
+        run(["samtools", "view", "--no-PG", "-O", "cram," + opts, "-T", ref, "-o", o, src])
         return size(o)
 
     def aligned(self):
