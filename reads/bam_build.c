@@ -566,8 +566,11 @@ static samFile *open_input(bb *b, int *is_cram)
 	}
 	fmt = hts_get_format(f);
 	if (fmt->format != sam && fmt->format != bam && fmt->format != cram) {
+		char *what = hts_format_description(fmt); /* malloc'd */
+
 		gdb_seterr(b->err, b->errlen, "%s: not SAM, BAM or CRAM (%s)",
-			   b->path, hts_format_description(fmt));
+			   b->path, what ? what : "unknown format");
+		free(what);
 		(void)hts_close(f);
 		return NULL;
 	}
