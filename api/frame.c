@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "simd/motif.h"
 #include "simd/simd.h"
 
 #define SLICE ((int64_t)1 << 20)	/* bases scanned at once by gc/motif */

@@ -1,7 +1,9 @@
 /*
  * cache/cache.c - the cache core: entries, shards, the byte budget, pins,
- * policy switches, metrics and the prefetch thread. Replacement decisions
- * belong to the policies (cache/policy_*.c, interface in cache_int.h).
+ * policy switches and the prefetch thread. Replacement decisions belong to
+ * the policies (cache/policy_*.c, interface in cache_int.h); the counters
+ * and their report to metrics.c; computed answers, which share the budget,
+ * to answer.c.
  *
  * Entry life cycle (all transitions under the entry's shard lock):
  *
@@ -28,79 +30,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "cache/cache_int.h"
 
-#define NSHARDS 16u
-#define PF_QUEUE 256u		/* prefetch requests in flight */
-#define PF_MAXWIN 64		/* blocks (4 Mi bases) */
-#define PF_BATCH 16		/* blocks advised per io_uring submission */
-#define LAT_BUCKETS 256		/* 4 sub-buckets per power of two of ns */
-#define ARENA_CHUNK (2u << 20)	/* one transparent huge page */
-
 _Static_assert(GDB_CACHE_NPOLICIES == GDB_NPOLICIES,
 	       "public and internal policy counts differ");
-
-/* e first: a gdb_centry * from a policy or a hash chain is the entry. */
-struct gdb_cache_entry {
-	gdb_centry e;
-	int transient;		/* not in the cache: free on put */
-};
 
 static gdb_cache_entry *X(gdb_centry *e)
 {
 	return (gdb_cache_entry *)e;
 }
-
-struct shard {
-	pthread_mutex_t lock;
-	gdb_centry **htab;		/* protected by lock */
-	uint32_t hmask, count;
-	const gdb_policy_ops *ops;	/* protected by lock */
-	void *pol;
-	gdb_cache_entry *free_list;	/* linked through e.next */
-	gdb_cache_counters pc[GDB_NPOLICIES];	/* protected by lock */
-	uint64_t errors, uncached;
-};
-
-struct pf_req {
-	uint32_t contig;
-	uint32_t first, count;
-};
-
-struct gdb_cache {
-	const gdb_store *store;
-	size_t bb;			/* bytes of one cached block */
-	uint64_t budget;		/* atomic */
-	uint64_t resident;		/* atomic */
-	uint64_t pinned;		/* atomic */
-	const gdb_policy_ops *policy;	/* changed under every shard lock */
-	pthread_mutex_t policy_lock;	/* serialises switches and budget */
-	struct shard shards[NSHARDS];
-	uint64_t lat[LAT_BUCKETS];	/* atomic */
-	/* prefetch */
-	int pf_enabled;			/* atomic */
-	pthread_t pf_thread;
-	int pf_running;
-	pthread_mutex_t pf_lock;
-	pthread_cond_t pf_cond;
-	struct pf_req pf_q[PF_QUEUE];	/* protected by pf_lock */
-	unsigned pf_head, pf_tail;
-	int pf_stop;
-	struct io_uring ring;
-	int ring_ok;
-	/* Block buffers are carved from 2 MiB chunks advised as huge pages:
-	 * one page fault then maps 32 blocks, where malloc'd 64 KiB buffers
-	 * cost 16 faults each, and faults are what a cold daemon spends its
-	 * time on here (a fresh mount streamed at 0.5 GB/s, mostly faulting). */
-	pthread_mutex_t arena_lock;
-	struct arena_chunk {
-		struct arena_chunk *next;
-		char *base;
-		size_t used;
-	} *arena;			/* protected by arena_lock */
-	struct arena_chunk *spare;	/* protected by arena_lock */
-};
 
 static uint64_t make_key(uint32_t contig, uint32_t block)
 {
@@ -139,7 +79,7 @@ int gdb_cache_create(const gdb_store *store, size_t budget,
 	gdb_cache *c;
 	uint32_t maxbb = 0;
 
-	if (!ops)
+	if (!ops || budget > GDB_CACHE_MAX_BUDGET)
 		return -EINVAL;
 	c = calloc(1, sizeof(*c));
 	if (!c)
@@ -149,6 +89,7 @@ int gdb_cache_create(const gdb_store *store, size_t budget,
 		if (bb > maxbb)
 			maxbb = bb;
 	}
+	cache_answers_init(&c->ans);
 	c->store = store;
 	c->bb = maxbb ? maxbb : 1;
 	c->budget = budget;
@@ -225,9 +166,11 @@ static char *malloc_owned(gdb_cache *c, size_t n)
 
 /* A new 2 MiB-aligned chunk, advised as a huge page, touched (faulted in)
  * when prefault is set. Not linked anywhere yet. */
-static struct arena_chunk *chunk_new(int prefault)
+static struct arena_chunk *chunk_new(gdb_cache *c, int prefault)
 {
-	void *m = mmap(NULL, 2 * (size_t)ARENA_CHUNK, PROT_READ | PROT_WRITE,
+	void *m = __atomic_load_n(&c->test_fail_chunks, __ATOMIC_RELAXED)
+			  ? MAP_FAILED
+			  : mmap(NULL, 2 * (size_t)ARENA_CHUNK, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct arena_chunk *ch = m == MAP_FAILED ? NULL : malloc(sizeof(*ch));
 	uintptr_t a;
@@ -273,7 +216,7 @@ static char *arena_alloc(gdb_cache *c)
 			pthread_cond_signal(&c->pf_cond);
 			pthread_mutex_unlock(&c->pf_lock);
 		} else {
-			ch = chunk_new(0);
+			ch = chunk_new(c, 0);
 		}
 		if (!ch)
 			goto out;
@@ -344,6 +287,7 @@ void gdb_cache_destroy(gdb_cache *c)
 	pthread_mutex_destroy(&c->arena_lock);
 	pthread_mutex_destroy(&c->policy_lock);
 	pthread_mutex_destroy(&c->pf_lock);
+	cache_answers_destroy(&c->ans);
 	pthread_cond_destroy(&c->pf_cond);
 	free(c);
 }
@@ -401,8 +345,21 @@ static void to_free_list(struct shard *sh, gdb_cache_entry *x)
 	sh->free_list = x;
 }
 
-/* Evict one block from shard i; 1 if one was evicted. */
-static int evict_one(gdb_cache *c, uint32_t i)
+/* Give the pages of n bytes at p back to the system (they read as zeros
+ * when touched again). */
+static void release_pages(char *p, size_t n)
+{
+	uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+	uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)4095;
+
+	if (e > a)
+		madvise((void *)a, e - a, MADV_DONTNEED);
+}
+
+/* Evict one block from shard i; 1 if one was evicted. With release, its
+ * buffer's pages go back to the system too (the room is for an answer,
+ * which is malloc'd, not for a block that would reuse the buffer). */
+static int evict_one(gdb_cache *c, uint32_t i, int release)
 {
 	struct shard *sh = &c->shards[i];
 	gdb_centry *v;
@@ -415,6 +372,8 @@ static int evict_one(gdb_cache *c, uint32_t i)
 		sh->pc[sh->ops->id].evictions++;
 		if (v->prefetched)
 			sh->pc[sh->ops->id].prefetch_wasted++;
+		if (release)
+			release_pages(x->e.bases, c->bb);
 		to_free_list(sh, x);
 	}
 	pthread_mutex_unlock(&sh->lock);
@@ -424,33 +383,71 @@ static int evict_one(gdb_cache *c, uint32_t i)
 }
 
 /*
- * Reserve room for one block, evicting first from shard si, then from the
- * others in turn. Called with no lock held (so locking any shard here
- * cannot deadlock). @return 1 reserved, 0 nothing evictable.
+ * Reserve bytes of the budget, evicting to make room: blocks, first from
+ * shard si then from the others in turn, then answers. For a block,
+ * answers holding more than half the budget go before any block; for an
+ * answer (!block), the evicted blocks give their pages back to the system.
+ * Called with no lock held (so locking any shard here cannot deadlock).
+ * @return 1 reserved, 0 nothing more to evict.
  */
-static int make_room(gdb_cache *c, uint32_t si)
+static int reserve(gdb_cache *c, uint64_t bytes, uint32_t si, int block)
 {
 	uint32_t fails = 0, i = si;
 
 	for (;;) {
 		uint64_t cur = __atomic_load_n(&c->resident, __ATOMIC_RELAXED);
 		uint64_t budget = __atomic_load_n(&c->budget, __ATOMIC_RELAXED);
-		if (cur + c->bb <= budget) {
+		if (cur + bytes <= budget) {
 			if (__atomic_compare_exchange_n(&c->resident, &cur,
-							cur + c->bb, 0,
+							cur + bytes, 0,
 							__ATOMIC_RELAXED,
 							__ATOMIC_RELAXED))
 				return 1;
 			continue;
 		}
-		if (evict_one(c, i)) {
+		if (block && cache_answers_bytes(c) > budget / 2 &&
+		    cache_answers_evict_one(c))
+			continue;
+		if (evict_one(c, i, !block)) {
 			fails = 0;
 			continue;
 		}
-		if (++fails == NSHARDS)
+		if (++fails < NSHARDS) {
+			i = (i + 1) % NSHARDS;
+			continue;
+		}
+		if (!cache_answers_evict_one(c))
 			return 0;
-		i = (i + 1) % NSHARDS;
+		fails = 0;
 	}
+}
+
+/* Room for one block (see reserve). */
+static int make_room(gdb_cache *c, uint32_t si)
+{
+	return reserve(c, c->bb, si, 1);
+}
+
+int cache_reserve(gdb_cache *c, uint64_t bytes)
+{
+	if (bytes > __atomic_load_n(&c->budget, __ATOMIC_RELAXED))
+		return 0;
+	return reserve(c, bytes, 0, 0);
+}
+
+void cache_unreserve(gdb_cache *c, uint64_t bytes)
+{
+	__atomic_sub_fetch(&c->resident, bytes, __ATOMIC_RELAXED);
+}
+
+uint64_t cache_budget(gdb_cache *c)
+{
+	return __atomic_load_n(&c->budget, __ATOMIC_RELAXED);
+}
+
+struct cache_answers *cache_answers_of(gdb_cache *c)
+{
+	return &c->ans;
 }
 
 static gdb_cache_entry *take_buffer(gdb_cache *c, struct shard *sh)
@@ -684,7 +681,8 @@ int gdb_cache_set_policy(gdb_cache *c, const char *name)
 int gdb_cache_set_budget(gdb_cache *c, uint64_t bytes)
 {
 	pthread_mutex_lock(&c->policy_lock);
-	if (bytes < __atomic_load_n(&c->pinned, __ATOMIC_RELAXED)) {
+	if (bytes < __atomic_load_n(&c->pinned, __ATOMIC_RELAXED) ||
+	    bytes > GDB_CACHE_MAX_BUDGET) {
 		pthread_mutex_unlock(&c->policy_lock);
 		return -EINVAL;
 	}
@@ -695,12 +693,16 @@ int gdb_cache_set_budget(gdb_cache *c, uint64_t bytes)
 		sh->ops->set_capacity(sh->pol, shard_capacity(c));
 		pthread_mutex_unlock(&sh->lock);
 	}
-	/* Evict down to the new budget, round robin over the shards. */
+	/* Evict down to the new budget, round robin over the shards, then
+	 * answers if blocks were not enough. */
 	for (uint32_t i = 0, fails = 0;
 	     __atomic_load_n(&c->resident, __ATOMIC_RELAXED) > bytes &&
 	     fails < NSHARDS;
 	     i = (i + 1) % NSHARDS)
-		fails = evict_one(c, i) ? 0 : fails + 1;
+		fails = evict_one(c, i, 1) ? 0 : fails + 1;
+	while (__atomic_load_n(&c->resident, __ATOMIC_RELAXED) > bytes &&
+	       cache_answers_evict_one(c))
+		;
 	pthread_mutex_unlock(&c->policy_lock);
 	return 0;
 }
@@ -877,37 +879,73 @@ static int spare_ready(gdb_cache *c)
 	return r;
 }
 
+/*
+ * Keep a spare chunk ready (see arena_alloc). When making one fails (the
+ * machine is out of memory), wait before trying again, 10 ms doubling up
+ * to a second, rather than spinning on mmap: a new request or stop wakes
+ * the thread earlier. @return the wait to apply next, in ms.
+ */
+static unsigned pf_spare(gdb_cache *c, unsigned backoff_ms)
+{
+	struct arena_chunk *ch;
+
+	if (spare_ready(c))
+		return 0;
+	__atomic_add_fetch(&c->chunk_tries, 1, __ATOMIC_RELAXED);
+	ch = chunk_new(c, 1);
+	if (!ch)
+		return backoff_ms ? (backoff_ms >= 500 ? 1000 : backoff_ms * 2)
+				  : 10;
+	pthread_mutex_lock(&c->arena_lock);
+	if (!c->spare)
+		c->spare = ch, ch = NULL;
+	pthread_mutex_unlock(&c->arena_lock);
+	if (ch) {
+		munmap(ch->base, ARENA_CHUNK);
+		free(ch);
+	}
+	return 0;
+}
+
+/* Under pf_lock: wait up to ms for a request or stop. */
+static void pf_wait(gdb_cache *c, unsigned ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_nsec += (long)(ms % 1000) * 1000000L;
+	t.tv_sec += ms / 1000 + t.tv_nsec / 1000000000L;
+	t.tv_nsec %= 1000000000L;
+	while (c->pf_head == c->pf_tail && !c->pf_stop &&
+	       pthread_cond_timedwait(&c->pf_cond, &c->pf_lock, &t) == 0)
+		;
+}
+
 static void *pf_main(void *arg)
 {
 	gdb_cache *c = arg;
+	unsigned backoff_ms = 0;
 
 	for (;;) {
 		struct pf_req r;
 		uint32_t missing[PF_BATCH];
 		unsigned n = 0;
 
-		if (!spare_ready(c)) {
-			struct arena_chunk *ch = chunk_new(1);
-			pthread_mutex_lock(&c->arena_lock);
-			if (!c->spare)
-				c->spare = ch, ch = NULL;
-			pthread_mutex_unlock(&c->arena_lock);
-			if (ch) {
-				munmap(ch->base, ARENA_CHUNK);
-				free(ch);
-			}
-		}
+		backoff_ms = pf_spare(c, backoff_ms);
 		pthread_mutex_lock(&c->pf_lock);
-		while (c->pf_head == c->pf_tail && !c->pf_stop &&
-		       spare_ready(c))
-			pthread_cond_wait(&c->pf_cond, &c->pf_lock);
+		if (backoff_ms)
+			pf_wait(c, backoff_ms);
+		else
+			while (c->pf_head == c->pf_tail && !c->pf_stop &&
+			       spare_ready(c))
+				pthread_cond_wait(&c->pf_cond, &c->pf_lock);
 		if (c->pf_stop) {
 			pthread_mutex_unlock(&c->pf_lock);
 			return NULL;
 		}
 		if (c->pf_head == c->pf_tail) {
 			pthread_mutex_unlock(&c->pf_lock);
-			continue; /* woken to make a spare chunk */
+			continue; /* woken to make a spare chunk, or to retry */
 		}
 		r = c->pf_q[c->pf_head++ % PF_QUEUE];
 		pthread_mutex_unlock(&c->pf_lock);
@@ -992,143 +1030,15 @@ void gdb_cache_stream_access(gdb_cache *c, gdb_cache_stream *st,
 	}
 }
 
-/* ---- metrics ---- */
-
-static unsigned lat_bucket(uint64_t ns)
+void cache_test_fail_chunks(gdb_cache *c, int on)
 {
-	unsigned lg, sub;
-
-	if (ns < 4)
-		return (unsigned)ns;
-	lg = 63u - (unsigned)__builtin_clzll(ns);
-	sub = (unsigned)(ns >> (lg - 2)) & 3u;
-	return lg * 4 + sub < LAT_BUCKETS ? lg * 4 + sub : LAT_BUCKETS - 1;
+	__atomic_store_n(&c->test_fail_chunks, on, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&c->pf_lock);
+	pthread_cond_signal(&c->pf_cond);
+	pthread_mutex_unlock(&c->pf_lock);
 }
 
-/* The upper edge of a bucket, in ns. */
-static double lat_edge(unsigned b)
+uint64_t cache_test_chunk_tries(gdb_cache *c)
 {
-	unsigned lg = b / 4, sub = b % 4;
-
-	if (b < 4)
-		return b + 1;
-	return (double)((4ull + sub + 1) << (lg - 2));
-}
-
-void gdb_cache_note_latency(gdb_cache *c, uint64_t ns)
-{
-	__atomic_add_fetch(&c->lat[lat_bucket(ns)], 1, __ATOMIC_RELAXED);
-}
-
-static void add_counters(gdb_cache_counters *a, const gdb_cache_counters *b)
-{
-	a->hits += b->hits;
-	a->misses += b->misses;
-	a->evictions += b->evictions;
-	a->bytes_decoded += b->bytes_decoded;
-	a->prefetch_issued += b->prefetch_issued;
-	a->prefetch_used += b->prefetch_used;
-	a->prefetch_wasted += b->prefetch_wasted;
-}
-
-void gdb_cache_stats_get(gdb_cache *c, gdb_cache_stats *out)
-{
-	uint64_t lat[LAT_BUCKETS], total = 0;
-	double *pct[3];
-	const double q[3] = {0.50, 0.95, 0.99};
-
-	memset(out, 0, sizeof(*out));
-	snprintf(out->policy, sizeof(out->policy), "%s",
-		 __atomic_load_n(&c->policy, __ATOMIC_ACQUIRE)->name);
-	for (uint32_t i = 0; i < NSHARDS; i++) {
-		struct shard *sh = &c->shards[i];
-		pthread_mutex_lock(&sh->lock);
-		for (unsigned p = 0; p < GDB_NPOLICIES; p++) {
-			add_counters(&out->per_policy[p], &sh->pc[p]);
-			add_counters(&out->total, &sh->pc[p]);
-		}
-		out->errors += sh->errors;
-		out->uncached += sh->uncached;
-		pthread_mutex_unlock(&sh->lock);
-	}
-	out->budget_bytes = __atomic_load_n(&c->budget, __ATOMIC_RELAXED);
-	out->resident_bytes = __atomic_load_n(&c->resident, __ATOMIC_RELAXED);
-	out->pinned_bytes = __atomic_load_n(&c->pinned, __ATOMIC_RELAXED);
-	out->prefetch_enabled = __atomic_load_n(&c->pf_enabled,
-						__ATOMIC_RELAXED);
-	for (unsigned b = 0; b < LAT_BUCKETS; b++) {
-		lat[b] = __atomic_load_n(&c->lat[b], __ATOMIC_RELAXED);
-		total += lat[b];
-	}
-	out->lat_count = total;
-	pct[0] = &out->lat_p50_us;
-	pct[1] = &out->lat_p95_us;
-	pct[2] = &out->lat_p99_us;
-	for (int k = 0; k < 3 && total; k++) {
-		uint64_t want = (uint64_t)(q[k] * (double)total), seen = 0;
-		for (unsigned b = 0; b < LAT_BUCKETS; b++) {
-			seen += lat[b];
-			if (seen > want || b == LAT_BUCKETS - 1) {
-				*pct[k] = lat_edge(b) / 1000.0;
-				break;
-			}
-		}
-	}
-}
-
-void gdb_cache_stats_reset(gdb_cache *c)
-{
-	for (uint32_t i = 0; i < NSHARDS; i++) {
-		struct shard *sh = &c->shards[i];
-		pthread_mutex_lock(&sh->lock);
-		memset(sh->pc, 0, sizeof(sh->pc));
-		sh->errors = sh->uncached = 0;
-		pthread_mutex_unlock(&sh->lock);
-	}
-	for (unsigned b = 0; b < LAT_BUCKETS; b++)
-		__atomic_store_n(&c->lat[b], 0, __ATOMIC_RELAXED);
-}
-
-int gdb_cache_parse_size(const char *text, uint64_t *bytes)
-{
-	char *end;
-	unsigned long long v;
-	uint64_t mul = 1;
-
-	if (!text || *text < '0' || *text > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(text, &end, 10);
-	if (errno)
-		return -EINVAL;
-	switch (*end) {
-	case 0:
-		break;
-	case 'k': case 'K':
-		mul = 1ull << 10;
-		end++;
-		break;
-	case 'm': case 'M':
-		mul = 1ull << 20;
-		end++;
-		break;
-	case 'g': case 'G':
-		mul = 1ull << 30;
-		end++;
-		break;
-	case 't': case 'T':
-		mul = 1ull << 40;
-		end++;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (*end == 'i' && end[1] == 'B')
-		end += 2;
-	else if (*end == 'B')
-		end++;
-	if (*end || (v && mul > UINT64_MAX / v))
-		return -EINVAL;
-	*bytes = v * mul;
-	return 0;
+	return __atomic_load_n(&c->chunk_tries, __ATOMIC_RELAXED);
 }

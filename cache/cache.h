@@ -64,6 +64,11 @@ typedef struct gdb_cache_stats {
 	uint64_t pinned_bytes;
 	uint64_t errors;		/* blocks that failed CRC or decode */
 	uint64_t uncached;		/* misses served without caching */
+	/* computed answers (gdb_cache_answer_*); resident_bytes counts
+	 * answer_bytes too */
+	uint64_t answer_bytes;		/* answers held under the budget */
+	uint64_t answer_evictions;	/* answers dropped, to compute again */
+	uint64_t answer_uncached;	/* answers held only while read */
 	int prefetch_enabled;
 	uint64_t lat_count;		/* reads recorded by note_latency */
 	double lat_p50_us, lat_p95_us, lat_p99_us;
@@ -72,10 +77,10 @@ typedef struct gdb_cache_stats {
 /*
  * gdb_cache_create - a cache over one store generation.
  * @param store   borrowed; must outlive the cache
- * @param budget  bytes for decoded blocks
+ * @param budget  bytes for decoded blocks, at most GDB_CACHE_MAX_BUDGET
  * @param policy  a policy name, or NULL for GDB_CACHE_DEFAULT_POLICY
  * @param out     out: free with gdb_cache_destroy()
- * @return 0, -EINVAL (unknown policy), -ENOMEM
+ * @return 0, -EINVAL (unknown policy, budget too large), -ENOMEM
  */
 GDB_MUST_CHECK int gdb_cache_create(const gdb_store *store, size_t budget,
 				    const char *policy, gdb_cache **out);
@@ -117,8 +122,12 @@ const char *gdb_cache_policy_name(unsigned i);
  */
 GDB_MUST_CHECK int gdb_cache_set_policy(gdb_cache *c, const char *name);
 
+/* The largest budget a cache takes: 256 TiB, far past any machine's
+ * memory, and small enough that no size computed from it overflows. */
+#define GDB_CACHE_MAX_BUDGET ((uint64_t)1 << 48)
+
 /* Change the budget, evicting down to it. @return 0 or -EINVAL (below
- * the pinned bytes). */
+ * the pinned bytes, or above GDB_CACHE_MAX_BUDGET). */
 GDB_MUST_CHECK int gdb_cache_set_budget(gdb_cache *c, uint64_t bytes);
 
 /*
@@ -193,6 +202,49 @@ void gdb_cache_stats_reset(gdb_cache *c);
 GDB_MUST_CHECK int64_t gdb_cache_simulate(const char *policy,
 					  const uint64_t *keys, size_t n,
 					  size_t capacity, uint8_t *hits);
+
+/*
+ * Computed answers (a namespace's whole file, made at lookup) share the
+ * budget with the blocks. The holder (the daemon's node) keeps a handle for
+ * as long as the file lives; the bytes behind it are held while they fit,
+ * dropped when room is needed (least recently used first, never while
+ * borrowed), and given back by the holder, which computes them again, on
+ * the next read. Answers may take up to half the budget from each other
+ * and the rest from blocks when nothing else is evictable; one larger than
+ * the budget is held only while it is borrowed. A "keep" answer (one that
+ * cannot be computed again: it read an inbox file that may have changed
+ * since) is never dropped, and counted only if it fits.
+ *
+ * Life cycle (the handle's lock is the cache's answer lock):
+ *   new(data) --> held, borrowed once; put() ends a borrow
+ *   held --room needed, not borrowed, not keep--> dropped (data freed)
+ *   dropped --get() says 0; the holder computes, fill(data)--> held, borrowed
+ *   any --free()--> gone (the holder's node went)
+ */
+typedef struct gdb_cache_answer gdb_cache_answer;
+
+#define GDB_CACHE_ANSWER_KEEP 1u
+
+/*
+ * gdb_cache_answer_new - a handle for len bytes of data.
+ * @param data   malloc'd; ownership moves to the cache
+ * @param out    out: borrowed once (put it), free with _free()
+ * @return 0 or -ENOMEM (data is freed then)
+ */
+GDB_MUST_CHECK int gdb_cache_answer_new(gdb_cache *c, char *data, size_t len,
+					unsigned flags,
+					gdb_cache_answer **out);
+/* Borrow the bytes: 1 and *data (valid until put), or 0 if dropped. */
+int gdb_cache_answer_get(gdb_cache *c, gdb_cache_answer *a,
+			 const char **data);
+/* Give the bytes of a dropped answer back (data malloc'd, ownership
+ * moves in; the same len as at new), borrowed once; *out the bytes held
+ * (another thread's, if it filled first). */
+void gdb_cache_answer_fill(gdb_cache *c, gdb_cache_answer *a, char *data,
+			   const char **out);
+void gdb_cache_answer_put(gdb_cache *c, gdb_cache_answer *a);
+/* The holder is done with it (not borrowed). NULL is a no-op. */
+void gdb_cache_answer_free(gdb_cache *c, gdb_cache_answer *a);
 
 /* Parse a size such as "512M", "4G", "1048576" into bytes; -EINVAL. */
 GDB_MUST_CHECK int gdb_cache_parse_size(const char *text, uint64_t *bytes);

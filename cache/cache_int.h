@@ -1,6 +1,7 @@
 /*
- * cache/cache_int.h - what the cache core (cache.c) and its replacement
- * policies (policy_*.c) share. No other module includes this file.
+ * cache/cache_int.h - what the cache's files share: the core (cache.c),
+ * its replacement policies (policy_*.c), its metrics (metrics.c) and the
+ * computed answers (answer.c). No other module includes this file.
  *
  * The core owns entries (hash chains, reference counts, pins, memory) and
  * the byte budget; a policy only orders the entries it is given and picks
@@ -14,8 +15,12 @@
 #ifndef GDB_CACHE_INT_H
 #define GDB_CACHE_INT_H
 
+#include <liburing.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "cache/cache.h"
 
 typedef struct gdb_centry {
 	uint64_t key;
@@ -176,5 +181,117 @@ extern const gdb_policy_ops *const gdb_policies[GDB_NPOLICIES];
 
 /* The policy named name, or NULL. */
 const gdb_policy_ops *gdb_policy_find(const char *name);
+
+/* ---- the core and the computed answers (cache.c, answer.c) ---- */
+
+/* A computed answer (cache.h); every field under cache_answers.lock. */
+struct gdb_cache_answer {
+	char *data;			/* NULL while dropped */
+	size_t len;
+	uint32_t refs;			/* borrows */
+	uint8_t keep;			/* never dropped */
+	uint8_t charged;		/* in resident, on the list */
+	struct gdb_cache_answer *prev, *next;	/* most recently read first */
+};
+
+/* The answers a cache holds; one per cache, in struct gdb_cache. */
+struct cache_answers {
+	pthread_mutex_t lock;
+	struct gdb_cache_answer lru;	/* list head: charged answers */
+	uint64_t bytes;			/* of charged answers */
+	uint64_t evictions, uncached;
+};
+
+/* ---- the core's state (cache.c; read by metrics.c and answer.c) ---- */
+
+#define NSHARDS 16u
+#define PF_QUEUE 256u		/* prefetch requests in flight */
+#define PF_MAXWIN 64		/* blocks (4 Mi bases) */
+#define PF_BATCH 16		/* blocks advised per io_uring submission */
+#define LAT_BUCKETS 256		/* 4 sub-buckets per power of two of ns */
+#define ARENA_CHUNK (2u << 20)	/* one transparent huge page */
+
+/* e first: a gdb_centry * from a policy or a hash chain is the entry. */
+struct gdb_cache_entry {
+	gdb_centry e;
+	int transient;		/* not in the cache: free on put */
+};
+
+struct shard {
+	pthread_mutex_t lock;
+	gdb_centry **htab;		/* protected by lock */
+	uint32_t hmask, count;
+	const gdb_policy_ops *ops;	/* protected by lock */
+	void *pol;
+	gdb_cache_entry *free_list;	/* linked through e.next */
+	gdb_cache_counters pc[GDB_NPOLICIES];	/* protected by lock */
+	uint64_t errors, uncached;
+};
+
+struct pf_req {
+	uint32_t contig;
+	uint32_t first, count;
+};
+
+struct gdb_cache {
+	const gdb_store *store;
+	size_t bb;			/* bytes of one cached block */
+	uint64_t budget;		/* atomic */
+	uint64_t resident;		/* atomic */
+	uint64_t pinned;		/* atomic */
+	const gdb_policy_ops *policy;	/* changed under every shard lock */
+	pthread_mutex_t policy_lock;	/* serialises switches and budget */
+	struct shard shards[NSHARDS];
+	struct cache_answers ans;	/* computed answers (answer.c) */
+	uint64_t lat[LAT_BUCKETS];	/* atomic */
+	/* prefetch */
+	int pf_enabled;			/* atomic */
+	pthread_t pf_thread;
+	int pf_running;
+	pthread_mutex_t pf_lock;
+	pthread_cond_t pf_cond;
+	struct pf_req pf_q[PF_QUEUE];	/* protected by pf_lock */
+	unsigned pf_head, pf_tail;
+	int pf_stop;
+	struct io_uring ring;
+	int ring_ok;
+	/* Block buffers are carved from 2 MiB chunks advised as huge pages:
+	 * one page fault then maps 32 blocks, where malloc'd 64 KiB buffers
+	 * cost 16 faults each, and faults are what a cold daemon spends its
+	 * time on here (a fresh mount streamed at 0.5 GB/s, mostly faulting). */
+	pthread_mutex_t arena_lock;
+	struct arena_chunk {
+		struct arena_chunk *next;
+		char *base;
+		size_t used;
+	} *arena;			/* protected by arena_lock */
+	struct arena_chunk *spare;	/* protected by arena_lock */
+	/* Tests: make chunk allocations fail; the prefetch thread's tries. */
+	int test_fail_chunks;		/* atomic */
+	uint64_t chunk_tries;		/* atomic */
+};
+
+struct cache_answers *cache_answers_of(gdb_cache *c);
+uint64_t cache_budget(gdb_cache *c);
+/* Reserve bytes of the budget, evicting blocks (their pages given back
+ * to the system) and then answers to make room. Called with no lock
+ * held. @return 1 reserved, 0 nothing more to evict */
+int cache_reserve(gdb_cache *c, uint64_t bytes);
+void cache_unreserve(gdb_cache *c, uint64_t bytes);
+
+void cache_answers_init(struct cache_answers *a);
+void cache_answers_destroy(struct cache_answers *a);
+/* Drop the least recently read answer that is neither borrowed nor kept.
+ * @return 1 if one went, 0 if none could */
+int cache_answers_evict_one(gdb_cache *c);
+uint64_t cache_answers_bytes(gdb_cache *c);
+
+/*
+ * Tests only (tests/unit/test_cache_answers.c): make every arena chunk
+ * allocation fail, as under memory pressure, and count the prefetch
+ * thread's tries at keeping a spare chunk.
+ */
+void cache_test_fail_chunks(gdb_cache *c, int on);
+uint64_t cache_test_chunk_tries(gdb_cache *c);
 
 #endif

@@ -20,6 +20,10 @@
  *     packing "acgt" gives the same codes as packing "ACGT" and the
  *     format's "codes of the uppercased bases" needs no copy.
  *
+ * An RNA block (flag RNA) is the DNA block of its bases with T and U
+ * swapped, but for its exception letters: its codes spell A C G U and T
+ * is an exception.
+ *
  * Decoding treats the block as hostile even though the store checked its
  * CRC: every count, length, order, letter, flag and padding bit is
  * checked before it is used, so a block decodes to exactly nbases bytes
@@ -46,7 +50,8 @@
 #define LOW_SIZE 8
 #define FLAG_ZSTD 0x01u
 #define FLAG_NOPACK 0x02u
-#define FLAGS_KNOWN (FLAG_ZSTD | FLAG_NOPACK)
+#define FLAG_RNA 0x04u
+#define FLAGS_KNOWN (FLAG_ZSTD | FLAG_NOPACK | FLAG_RNA)
 #define MAX_PACKED (GDB_DNA_BLOCK_BASES / 4)
 /* upper-casing chunk for step 2: small enough for any thread's stack */
 #define CHUNK 4096
@@ -70,10 +75,26 @@ int gdb_codecs_dna_valid(int c)
 	return letter_class[c] & L_VALID;
 }
 
-/* A letter an exception run may hold on disk: uppercase, not ACGT. */
-static int exc_letter_ok(uint8_t c)
+/* A letter an exception run may hold on disk: uppercase, not one of the
+ * four letters the 2-bit codes spell (ACGT, or ACGU in an RNA block). */
+static int exc_letter_ok(uint8_t c, int rna)
 {
+	if (rna && (c == 'U' || c == 'T'))
+		return c == 'T';
 	return (letter_class[c] & L_EXC) && c <= 'Z';
+}
+
+/* T <-> U, case kept (an RNA block is encoded as the DNA block of its
+ * swapped bases, then its exception letters are swapped back). */
+static void swap_tu(const char *src, uint32_t n, char *dst)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		char c = src[i];
+		char u = (char)(c & ~0x20);
+		dst[i] = u == 'T' ? (char)(c + ('U' - 'T'))
+			 : u == 'U' ? (char)(c - ('U' - 'T'))
+				    : c;
+	}
 }
 
 size_t gdb_codecs_dna_bound(uint32_t nbases)
@@ -96,6 +117,7 @@ struct zstate {
 	ZSTD_DCtx *dctx;
 	/* encode: compressed candidate; decode: the decompressed codes */
 	uint8_t buf[ZSTD_COMPRESSBOUND(MAX_PACKED)];
+	char swap[GDB_DNA_BLOCK_BASES];	/* an RNA block's swapped bases */
 };
 
 static pthread_once_t zkey_once = PTHREAD_ONCE_INIT;
@@ -312,8 +334,8 @@ out:
 	return rc;
 }
 
-int gdb_codecs_dna_encode(const char *bases, uint32_t nbases, int zstd_level,
-			  uint8_t *dst, size_t dstcap, uint32_t *badpos)
+static int encode(const char *bases, uint32_t nbases, int zstd_level,
+		  uint8_t *dst, size_t dstcap, uint32_t *badpos)
 {
 	const gdb_simd_kernels *k = gdb_simd();
 	struct enc e = {.dst = dst, .cap = dstcap, .off = HDR_SIZE};
@@ -355,6 +377,40 @@ int gdb_codecs_dna_encode(const char *bases, uint32_t nbases, int zstd_level,
 	gdb_put_le32(dst + 12, e.n_lower);
 	gdb_put_le32(dst + 16, (uint32_t)packed_len);
 	return (int)(e.off + packed_len);
+}
+
+int gdb_codecs_dna_encode(const char *bases, uint32_t nbases, int zstd_level,
+			  uint8_t *dst, size_t dstcap, uint32_t *badpos)
+{
+	return encode(bases, nbases, zstd_level, dst, dstcap, badpos);
+}
+
+int gdb_codecs_rna_encode(const char *bases, uint32_t nbases, int zstd_level,
+			  uint8_t *dst, size_t dstcap, uint32_t *badpos)
+{
+	struct zstate *z;
+	uint32_t n_exc;
+	int temp, len;
+
+	if (nbases == 0 || nbases > GDB_DNA_BLOCK_BASES)
+		return -EINVAL;
+	z = zstate_get(&temp);
+	if (!z)
+		return -ENOMEM;
+	swap_tu(bases, nbases, z->swap);
+	len = encode(z->swap, nbases, zstd_level, dst, dstcap, badpos);
+	if (len > 0) {
+		/* the swapped U runs are the input's T runs */
+		n_exc = gdb_get_le32(dst + 8);
+		for (uint32_t r = 0; r < n_exc; r++) {
+			uint8_t *letter = dst + HDR_SIZE + EXC_SIZE * r + 8;
+			if (*letter == 'U')
+				*letter = 'T';
+		}
+		dst[4] |= FLAG_RNA;
+	}
+	zstate_put(z, temp);
+	return len;
 }
 
 /* ---- decoder ---- */
@@ -449,8 +505,9 @@ static int unzstd(const uint8_t *src, size_t len, uint8_t *out, size_t raw,
 	return 0;
 }
 
-/* Unpack the 2-bit codes (decompressing them first if need be). */
-static int decode_packed(const struct hdr *h, char *dst)
+/* Unpack codes [from, to) (decompressing them first if need be). */
+static int decode_packed(const struct hdr *h, uint32_t from, uint32_t to,
+			 char *dst)
 {
 	uint32_t raw = (h->nbases + 3) / 4;
 	unsigned used = h->nbases & 3;
@@ -476,61 +533,108 @@ static int decode_packed(const struct hdr *h, char *dst)
 		rc = GDB_CORRUPT("DNA block padding bits not zero");
 		goto out;
 	}
-	gdb_simd()->unpack2(codes, 0, h->nbases, dst);
+	gdb_simd()->unpack2(codes, from, to - from, dst);
+	if (h->flags & FLAG_RNA) {
+		char *t = dst, *end = dst + (to - from);
+		while ((t = memchr(t, 'T', (size_t)(end - t))))
+			*t++ = 'U';
+	}
 out:
 	if (z)
 		zstate_put(z, temp);
 	return rc;
 }
 
-int gdb_codecs_dna_decode(const uint8_t *src, size_t srclen, char *dst,
-			  size_t dstcap)
+/* Check every exception run; fill their part of [from, to). */
+static int apply_exceptions(const struct hdr *h, uint32_t from, uint32_t to,
+			    char *dst)
 {
-	struct hdr h;
 	uint32_t r, start, len, end = 0, covered = 0;
 	uint8_t letter, last = 0;
+	int rna = !!(h->flags & FLAG_RNA);
 
-	GDB_TRY(parse_header(src, srclen, &h));
-	if (dstcap < h.nbases)
-		return -ENOBUFS;
-	if (!(h.flags & FLAG_NOPACK))
-		GDB_TRY(decode_packed(&h, dst));
-	for (r = 0; r < h.n_exc; r++) {
-		const uint8_t *p = h.exc + (size_t)EXC_SIZE * r;
+	for (r = 0; r < h->n_exc; r++) {
+		const uint8_t *p = h->exc + (size_t)EXC_SIZE * r;
 
 		start = gdb_get_le32(p);
 		len = gdb_get_le32(p + 4);
 		letter = p[8];
-		if (len == 0 || start < end || start >= h.nbases ||
-		    len > h.nbases - start)
+		if (len == 0 || start < end || start >= h->nbases ||
+		    len > h->nbases - start)
 			return GDB_CORRUPT("DNA block exception run out of "
 					   "order or range");
-		if (!exc_letter_ok(letter) || (p[9] | p[10] | p[11]))
+		if (!exc_letter_ok(letter, rna) || (p[9] | p[10] | p[11]))
 			return GDB_CORRUPT("DNA block exception letter");
 		if (r && start == end && letter == last)
 			return GDB_CORRUPT(
 				"DNA block exception runs not merged");
-		memset(dst + start, letter, len);
 		end = start + len;
+		if (start < to && end > from) {
+			uint32_t a = start > from ? start : from;
+			uint32_t b = end < to ? end : to;
+			memset(dst + (a - from), letter, b - a);
+		}
 		last = letter;
 		covered += len;
 	}
 	/* the packed area is absent exactly when exceptions cover all */
-	if ((covered == h.nbases) != !!(h.flags & FLAG_NOPACK))
+	if ((covered == h->nbases) != !!(h->flags & FLAG_NOPACK))
 		return GDB_CORRUPT("DNA block exception coverage vs flags");
-	end = 0;
-	for (r = 0; r < h.n_lower; r++) {
-		const uint8_t *p = h.lower + (size_t)LOW_SIZE * r;
+	return 0;
+}
+
+/* Check every lowercase run; lower their part of [from, to). */
+static int apply_lower(const struct hdr *h, uint32_t from, uint32_t to,
+		       char *dst)
+{
+	uint32_t r, start, len, end = 0;
+
+	for (r = 0; r < h->n_lower; r++) {
+		const uint8_t *p = h->lower + (size_t)LOW_SIZE * r;
 
 		start = gdb_get_le32(p);
 		len = gdb_get_le32(p + 4);
 		/* maximal runs: one must not start where the last ended */
 		if (len == 0 || start < end || (r && start == end) ||
-		    start >= h.nbases || len > h.nbases - start)
+		    start >= h->nbases || len > h->nbases - start)
 			return GDB_CORRUPT("DNA block lowercase run out of "
 					   "order or range");
-		lower_run(dst + start, len);
 		end = start + len;
+		if (start < to && end > from) {
+			uint32_t a = start > from ? start : from;
+			uint32_t b = end < to ? end : to;
+			lower_run(dst + (a - from), b - a);
+		}
 	}
-	return (int)h.nbases;
+	return 0;
+}
+
+int gdb_codecs_dna_decode_range(const uint8_t *src, size_t srclen,
+				uint32_t from, uint32_t to, char *dst,
+				size_t dstcap)
+{
+	struct hdr h;
+
+	GDB_TRY(parse_header(src, srclen, &h));
+	if (from >= to || to > h.nbases)
+		return -EINVAL;
+	if (dstcap < to - from)
+		return -ENOBUFS;
+	if (!(h.flags & FLAG_NOPACK))
+		GDB_TRY(decode_packed(&h, from, to, dst));
+	GDB_TRY(apply_exceptions(&h, from, to, dst));
+	GDB_TRY(apply_lower(&h, from, to, dst));
+	return (int)(to - from);
+}
+
+int gdb_codecs_dna_decode(const uint8_t *src, size_t srclen, char *dst,
+			  size_t dstcap)
+{
+	struct hdr h;
+
+	GDB_TRY(parse_fixed(src, srclen, &h));
+	if (dstcap < h.nbases)
+		return -ENOBUFS;
+	return gdb_codecs_dna_decode_range(src, srclen, 0, h.nbases, dst,
+					   dstcap);
 }

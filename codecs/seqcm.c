@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "codecs/codecs.h"
+#include "codecs/codecs_int.h"
 
 #define CM_VERSION 1
 #define CM_MAX_MODELS 6
@@ -40,26 +41,8 @@
 static const uint8_t enc_orders[] = {2, 6, 11, 16, 20};
 #define ENC_LR 6
 
-/* ---- integer logistic tables (lpaq1's squash, and its inverse) ---- */
-
-/* 4096 / (1 + e^-(d/256)), d in -2047..2047, by interpolation. */
-static int squash(int d)
-{
-	static const int t[33] = {1,	2,    3,    6,	  10,	16,   27,
-				  45,	73,   120,  194,  310,	488,  747,
-				  1101, 1546, 2047, 2549, 2994, 3348, 3607,
-				  3785, 3901, 3975, 4024, 4050, 4068, 4079,
-				  4085, 4089, 4092, 4093, 4094};
-	int w;
-
-	if (d > 2047)
-		return 4095;
-	if (d < -2047)
-		return 1;
-	w = d & 127;
-	d = (d >> 7) + 16;
-	return (t[d] * (128 - w) + t[d + 1] * w + 64) >> 7;
-}
+/* Probabilities are 12-bit, through the module's integer squash and
+ * stretch (codecs/codecs_int.h), which every codec's coder shares. */
 
 typedef struct cm {
 	int nm;
@@ -73,27 +56,11 @@ typedef struct cm {
 	int st[CM_MAX_MODELS];
 	int w[CM_MAX_MODELS];
 	int lr;
-	short stretch[4096];
 	/* arithmetic coder */
 	uint32_t x1, x2, x;
 	const uint8_t *in, *in_end;
 	gdb_buf *out;
 } cm;
-
-/* stretch = squash^-1, found by walking squash upwards (lpaq1). */
-static void build_stretch(cm *m)
-{
-	int pi = 0;
-
-	for (int x = -2047; x <= 2047; x++) {
-		int v = squash(x);
-		for (int i = pi; i <= v; i++)
-			m->stretch[i] = (short)x;
-		pi = v + 1;
-	}
-	for (int i = pi; i < 4096; i++)
-		m->stretch[i] = 2047;
-}
 
 static int cm_init(cm *m, int nm, const uint8_t *order, const uint8_t *bits,
 		   int lr)
@@ -101,7 +68,7 @@ static int cm_init(cm *m, int nm, const uint8_t *order, const uint8_t *bits,
 	memset(m, 0, sizeof(*m));
 	m->nm = nm;
 	m->lr = lr;
-	build_stretch(m);
+	gdb_cm_tables_init();
 	for (int j = 0; j < nm; j++) {
 		size_t e = (size_t)4 << bits[j];
 		m->order[j] = order[j];
@@ -115,7 +82,7 @@ static int cm_init(cm *m, int nm, const uint8_t *order, const uint8_t *bits,
 	}
 	for (int c = 0; c < APM_CTX * 3; c++)
 		for (int k = 0; k < 33; k++)
-			m->apm[c * 33 + k] = (uint16_t)(squash((k - 16) * 128) * 16);
+			m->apm[c * 33 + k] = (uint16_t)(cm_squash((k - 16) * 128) * 16);
 	return 0;
 }
 
@@ -145,14 +112,14 @@ static int predict(cm *m, int sub, uint64_t h)
 	int p, s, lo, w, pa;
 
 	for (int j = 0; j < m->nm; j++) {
-		m->st[j] = m->stretch[m->node[j][sub] >> 4];
+		m->st[j] = cm_stretch(m->node[j][sub] >> 4);
 		dot += (int64_t)m->w[j] * m->st[j];
 	}
-	p = squash((int)(dot >> 16));
+	p = cm_squash((int)(dot >> 16));
 	p = p < 1 ? 1 : p > 4095 ? 4095 : p;
 	m->p0 = p;
 	/* refine by the adaptive map: interpolate between two buckets */
-	s = m->stretch[p] + 2048;
+	s = cm_stretch(p) + 2048;
 	lo = s >> 7;
 	w = s & 127;
 	m->apm_i = ((int)(h & (APM_CTX - 1)) * 3 + sub - 1) * 33 + lo;

@@ -145,3 +145,42 @@ void gdb_buf_free(gdb_buf *b)
 	free(b->p);
 	memset(b, 0, sizeof(*b));
 }
+
+/* ---- varints (docs/FORMAT.md "Sequence index": LEB128) ---- */
+
+void gdb_put_varint(gdb_buf *b, uint64_t v)
+{
+	uint8_t t[10];
+	size_t n = 0;
+
+	do {
+		t[n] = (uint8_t)(v & 127);
+		v >>= 7;
+		if (v)
+			t[n] |= 128;
+		n++;
+	} while (v);
+	gdb_buf_add(b, t, n);
+}
+
+int gdb_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	const uint8_t *q = *p;
+	uint64_t r = 0;
+
+	for (int shift = 0; shift < 64 && q < end; shift += 7) {
+		uint8_t c = *q++;
+		if (shift == 63 && c > 1)
+			return -1;
+		r |= (uint64_t)(c & 127) << shift;
+		if (!(c & 128)) {
+			/* one spelling: no trailing zero groups */
+			if (c == 0 && shift)
+				return -1;
+			*p = q;
+			*v = r;
+			return 0;
+		}
+	}
+	return -1;
+}

@@ -131,4 +131,13 @@ static inline void gdb_put_le64(void *p, uint64_t v)
 	gdb_put_le32((uint8_t *)p + 4, (uint32_t)(v >> 32));
 }
 
+/*
+ * Unsigned LEB128 varints (7 bits a byte, low group first, high bit: more
+ * follows). gdb_get_varint accepts only the one shortest spelling of a
+ * value and at most 64 bits; it advances *p past the varint.
+ * @return 0, or -1 (truncated, too long, or not the shortest spelling)
+ */
+void gdb_put_varint(gdb_buf *b, uint64_t v);
+int gdb_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v);
+
 #endif

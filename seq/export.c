@@ -11,6 +11,7 @@
 #include "seq/seq_int.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,5 +169,46 @@ int gdb_seq_export_fasta(const gdb_store *s, uint32_t asm_index,
 	gdb_buf_free(&reg);
 	free(e.out);
 	free(e.blk);
+	return rc;
+}
+
+int gdb_seq_digests(const gdb_store *s, uint32_t contig, uint8_t md5[16],
+		    uint8_t sha512t24[24])
+{
+	const gdb_contig *c = gdb_store_contig(s, contig);
+	EVP_MD_CTX *a = EVP_MD_CTX_new(), *b = EVP_MD_CTX_new();
+	char *buf = malloc(OUT_CAP);
+	uint8_t sha[64];
+	unsigned int l;
+	int rc = a && b && buf && c ? 0 : -ENOMEM;
+
+	if (rc == 0 && c->digests) {
+		memcpy(md5, c->md5, 16);
+		memcpy(sha512t24, c->sha512t24, 24);
+		goto out;
+	}
+	if (rc == 0 && (!EVP_DigestInit_ex(a, EVP_md5(), NULL) ||
+			!EVP_DigestInit_ex(b, EVP_sha512(), NULL)))
+		rc = -ENOMEM;
+	for (int64_t at = 0; rc == 0 && at < c->length; at += OUT_CAP) {
+		int64_t n = c->length - at < OUT_CAP ? c->length - at : OUT_CAP;
+		rc = gdb_store_read(s, contig, at, at + n, buf);
+		if (rc < 0)
+			break;
+		for (int64_t i = 0; i < n; i++)
+			if (buf[i] >= 'a' && buf[i] <= 'z')
+				buf[i] = (char)(buf[i] - 32);
+		EVP_DigestUpdate(a, buf, (size_t)n);
+		EVP_DigestUpdate(b, buf, (size_t)n);
+	}
+	if (rc == 0) {
+		EVP_DigestFinal_ex(a, md5, &l);
+		EVP_DigestFinal_ex(b, sha, &l);
+		memcpy(sha512t24, sha, 24);
+	}
+out:
+	EVP_MD_CTX_free(a);
+	EVP_MD_CTX_free(b);
+	free(buf);
 	return rc;
 }

@@ -53,6 +53,7 @@ struct gdb_fasta_parser {
 	gdb_layout_b lb;
 	gdb_buf layout;
 	uint32_t nrecords;
+	uint32_t alphabet;	/* what sequence lines may hold; 0: any */
 };
 
 /* "FILE:LINE: reason" into err; evaluates to GDB_EFORMAT. */
@@ -84,12 +85,21 @@ int gdb_fasta_parser_new(const char *path, const gdb_fasta_sink *sink,
 	p->sink = *sink;
 	p->line = 1;
 	p->at_line_start = 1;
-	for (int c = 0; c < 256; c++)
-		p->cls[c] = gdb_codecs_dna_valid(c) ? C_BASE
-			    : gdb_seq_blank(c)       ? C_BLANK
-						     : C_BAD;
+	gdb_fasta_parser_alphabet(p, GDB_ALPHA_DNA);
 	*out = p;
 	return 0;
+}
+
+void gdb_fasta_parser_alphabet(gdb_fasta_parser *p, uint32_t alphabet)
+{
+	/* protein's letters include every nucleotide letter */
+	uint32_t a = alphabet ? alphabet : GDB_ALPHA_PROTEIN;
+
+	p->alphabet = alphabet;
+	for (int c = 0; c < 256; c++)
+		p->cls[c] = gdb_alphabet_valid(a, c) ? C_BASE
+			    : gdb_seq_blank(c)       ? C_BLANK
+						     : C_BAD;
 }
 
 void gdb_fasta_parser_free(gdb_fasta_parser *p)
@@ -272,6 +282,14 @@ static size_t span_bases(const gdb_fasta_parser *p, const char *s, size_t n)
 static int bad_byte(gdb_fasta_parser *p, unsigned char c, char *err,
 		    size_t errlen)
 {
+	if (c >= 0x21 && c < 0x7f && p->alphabet &&
+	    gdb_alphabet_valid(GDB_ALPHA_PROTEIN, c))
+		return fail_at(p, p->line, err, errlen,
+			       "invalid character '%c' in a %s sequence "
+			       "(column %llu; --alphabet protein or auto reads "
+			       "proteins)",
+			       c, gdb_alphabet_name(p->alphabet),
+			       (unsigned long long)p->col + 1);
 	if (c >= 0x21 && c < 0x7f)
 		return fail_at(p, p->line, err, errlen,
 			       "invalid character '%c' in sequence (column "

@@ -1,18 +1,40 @@
 /*
  * seq/import.c - a FASTA file into a new assembly, in one transaction:
- * the parser (seq/fasta.c) feeds a sink that fills 64 Ki-base blocks,
- * encodes them (codecs/), digests each contig (MD5, SHA-512 for refget)
- * and hands blocks and layouts to the store's transaction.
+ * the parser (seq/fasta.c) feeds a sink that packs the records' bases into
+ * the assembly's stream of blocks, encodes each block with the chosen
+ * codec (codecs/), digests each contig but short proteins (MD5, SHA-512
+ * for refget) and
+ * hands blocks and layouts to the store's transaction.
+ *
+ * Up to three passes over the input, each a streaming parse:
+ *   1. detection (--alphabet auto): the first 64 Ki residues decide the
+ *      alphabet (gdb_alphabet_sniff_result);
+ *   2. training (codecs with a model: protein, cm): every block, as it
+ *      will be stored, goes to the codec's trainer; the model's bytes are
+ *      stored once;
+ *   3. writing: every block encoded and stored.
+ *
+ * Packing: a record starts a new block unless it fits in what is left of
+ * the current one, so short records (proteins, miRNAs) share blocks and a
+ * long one has blocks of its own (docs/FORMAT.md "Sequence index"). The
+ * buffer holds one block: when a record outgrows the room left after the
+ * records before it, those are flushed as a block and the record moves to
+ * the front of the next.
+ *
+ * Lossy transforms (drop-mask, iupac-to-n) are applied to the bases before
+ * anything else sees them: the digests, the model and the blocks all
+ * describe what is stored.
  *
  * Memory stays bounded whatever the input's size: one decompressed chunk,
- * one block of bases, one header, the record's layout and the store's
- * index. On any error the transaction is aborted and the store is left
- * exactly as it was.
+ * one block of bases, one header, the record's layout, the store's index,
+ * and the codec's model. On any error the transaction is aborted and the
+ * store is left exactly as it was.
  */
 #include "seq/seq_int.h"
 
 #include <errno.h>
 #include <openssl/evp.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,45 +42,102 @@
 #include "simd/simd.h"
 
 #define CHUNK (1u << 20)
+#define SNIFF (64u << 10)
+#define STOP (-ECANCELED)	/* a sink's "seen enough": not an error */
+
+enum pass { P_SNIFF, P_TRAIN, P_WRITE };
 
 struct imp {
 	const char *path;
+	const gdb_fasta_opts *o;
 	gdb_txn *txn;
-	int level;
-	char *blk, *upper;
-	uint32_t blen;
-	uint8_t *enc;
-	size_t enccap;
+	enum pass pass;
+	gdb_codec_params cp;
+	gdb_codec_enc *enc;
+	uint32_t bb;
+	gdb_alpha_sniff sniff;
+	/* the block being filled */
+	char *blk;
+	uint32_t fill;		/* bases in blk */
+	uint32_t cur_start;	/* where the open record starts in blk */
+	uint32_t nblock;	/* blocks flushed so far */
+	uint32_t c_first, c_off; /* the open record's place */
+	gdb_buf out;
+	/* the open record */
+	int in_record;
 	EVP_MD_CTX *md5, *sha;
+	int digesting;		/* it is longer than a block: digests kept */
+	char *upper;
 	int64_t nbases;
 	gdb_fasta_stats st;
 };
 
-static int flush_block(struct imp *m, char *err, size_t errlen)
+static int digest(struct imp *m, const char *p, size_t n)
+{
+	if (!m->digesting) {
+		if (!EVP_DigestInit_ex(m->md5, EVP_md5(), NULL) ||
+		    !EVP_DigestInit_ex(m->sha, EVP_sha512(), NULL))
+			return -ENOMEM;
+		m->digesting = 1;
+	}
+	while (n) {
+		size_t k = n < GDB_DNA_BLOCK_BASES ? n : GDB_DNA_BLOCK_BASES;
+		gdb_simd()->toupper(p, k, m->upper);
+		EVP_DigestUpdate(m->md5, m->upper, k);
+		EVP_DigestUpdate(m->sha, m->upper, k);
+		p += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/* Hand a block of the stream to the pass's consumer. */
+static int flush(struct imp *m, uint32_t n, char *err, size_t errlen)
 {
 	uint32_t bad = 0;
-	int n, rc;
+	int rc;
 
-	if (m->blen == 0)
-		return 0;
-	gdb_simd()->toupper(m->blk, m->blen, m->upper);
-	EVP_DigestUpdate(m->md5, m->upper, m->blen);
-	EVP_DigestUpdate(m->sha, m->upper, m->blen);
-	n = gdb_codecs_dna_encode(m->blk, m->blen, m->level, m->enc,
-				  m->enccap, &bad);
-	if (n < 0) {
-		gdb_seterr(err, errlen, "%s: cannot encode a block: %s",
-			   m->path, gdb_strerror(n));
-		return n;
+	if (m->pass == P_TRAIN) {
+		rc = gdb_codec_enc_train(m->enc, m->nblock, m->blk, n);
+	} else {
+		rc = gdb_codec_enc_block(m->enc, m->nblock, m->blk, n, &m->out,
+					 &bad);
+		if (rc == 0)
+			rc = gdb_txn_block_add(m->txn, m->out.p, m->out.len, n);
 	}
-	rc = gdb_txn_block_add(m->txn, m->enc, (size_t)n, m->blen);
 	if (rc < 0) {
-		gdb_seterr(err, errlen, "%s: writing the store: %s", m->path,
+		gdb_seterr(err, errlen, "%s: block %u: %s", m->path, m->nblock,
 			   gdb_strerror(rc));
 		return rc;
 	}
-	m->nbases += m->blen;
-	m->blen = 0;
+	m->nblock++;
+	return 0;
+}
+
+/* Make room for one more base of the open record. */
+static int make_room(struct imp *m, char *err, size_t errlen)
+{
+	uint32_t keep;
+
+	if (m->fill < m->bb)
+		return 0;
+	if (m->cur_start == 0) {
+		/* the record fills blocks of its own: a long one, whose
+		 * digests are stored */
+		if (m->pass == P_WRITE && m->in_record)
+			GDB_TRY(digest(m, m->blk, m->bb));
+		GDB_TRY(flush(m, m->bb, err, errlen));
+		m->fill = 0;
+		return 0;
+	}
+	/* it does not fit after the records before it: they go first */
+	GDB_TRY(flush(m, m->cur_start, err, errlen));
+	keep = m->fill - m->cur_start;
+	memmove(m->blk, m->blk + m->cur_start, keep);
+	m->fill = keep;
+	m->cur_start = 0;
+	m->c_first = m->nblock;
+	m->c_off = 0;
 	return 0;
 }
 
@@ -66,18 +145,24 @@ static int sink_begin(void *arg, const char *name, const char *desc,
 		      char *err, size_t errlen)
 {
 	struct imp *m = arg;
-	int rc = gdb_txn_contig_begin(m->txn, name, desc, GDB_DNA_BLOCK_BASES,
-				      err, errlen);
 
-	if (rc < 0)
-		return rc;
-	if (!EVP_DigestInit_ex(m->md5, EVP_md5(), NULL) ||
-	    !EVP_DigestInit_ex(m->sha, EVP_sha512(), NULL)) {
-		gdb_seterr(err, errlen, "cannot initialise digests");
-		return -ENOMEM;
+	if (m->pass == P_SNIFF)
+		return 0;
+	if (m->pass == P_WRITE)
+		GDB_TRY(gdb_txn_contig_begin(m->txn, name, desc, m->bb, err,
+					     errlen));
+	m->in_record = 1;
+	m->digesting = 0;
+	m->cur_start = m->fill;
+	if (m->fill == m->bb) {
+		/* a full block ends here: the record starts the next */
+		m->c_first = m->nblock + 1;
+		m->c_off = 0;
+	} else {
+		m->c_first = m->nblock;
+		m->c_off = m->fill;
 	}
 	m->nbases = 0;
-	m->blen = 0;
 	return 0;
 }
 
@@ -86,16 +171,28 @@ static int sink_bases(void *arg, const char *p, size_t n, char *err,
 {
 	struct imp *m = arg;
 
+	if (m->pass == P_SNIFF) {
+		gdb_alphabet_sniff_add(&m->sniff, p, n);
+		return m->sniff.total >= SNIFF ? STOP : 0;
+	}
 	while (n) {
-		size_t take = GDB_DNA_BLOCK_BASES - m->blen;
+		size_t take;
+		GDB_TRY(make_room(m, err, errlen));
+		take = m->bb - m->fill;
 		if (take > n)
 			take = n;
-		memcpy(m->blk + m->blen, p, take);
-		m->blen += (uint32_t)take;
+		memcpy(m->blk + m->fill, p, take);
+		if (m->o->lossy) {
+			const char *b = m->blk + m->fill;
+			gdb_lossy_apply(m->o->lossy, m->cp.alphabet,
+					m->blk + m->fill, take);
+			for (size_t i = 0; i < take; i++)
+				m->st.lossy_changed += b[i] != p[i];
+		}
+		m->fill += (uint32_t)take;
+		m->nbases += (int64_t)take;
 		p += take;
 		n -= take;
-		if (m->blen == GDB_DNA_BLOCK_BASES)
-			GDB_TRY(flush_block(m, err, errlen));
 	}
 	return 0;
 }
@@ -106,16 +203,37 @@ static int sink_end(void *arg, const gdb_fasta_rec *rec, char *err,
 	struct imp *m = arg;
 	uint8_t md5[16], sha[64];
 	unsigned int l = 0;
-	int rc;
+	/* digests are stored for every nucleotide record (samtools dict,
+	 * user.gdb.md5 read them at once) and for proteins longer than a
+	 * block; a short protein's are computed when asked for, which keeps
+	 * a database of short records small */
+	int rc = 0, dig = m->nbases > m->bb ||
+			  m->cp.alphabet != GDB_ALPHA_PROTEIN;
 
-	GDB_TRY(flush_block(m, err, errlen));
-	EVP_DigestFinal_ex(m->md5, md5, &l);
-	EVP_DigestFinal_ex(m->sha, sha, &l);
-	rc = gdb_txn_contig_layout(m->txn, rec->layout, rec->layout_len,
-				   rec->fasta_bytes);
+	if (m->pass == P_SNIFF)
+		return 0;
+	m->in_record = 0;
+	if (m->nbases == 0) {
+		gdb_seterr(err, errlen, "%s: record '%s' has no sequence",
+			   m->path, rec->name);
+		return GDB_EFORMAT;
+	}
+	if (m->pass == P_TRAIN)
+		return 0;
+	if (dig) {
+		/* a long record: the rest of it is in the buffer */
+		rc = digest(m, m->blk + m->cur_start, m->fill - m->cur_start);
+		EVP_DigestFinal_ex(m->md5, md5, &l);
+		EVP_DigestFinal_ex(m->sha, sha, &l);
+	}
+	if (rc == 0)
+		rc = gdb_txn_contig_place(m->txn, m->c_first, m->c_off);
+	if (rc == 0)
+		rc = gdb_txn_contig_layout(m->txn, rec->layout,
+					   rec->layout_len, rec->fasta_bytes);
 	if (rc == 0)
 		rc = gdb_txn_contig_end(m->txn, m->nbases, rec->line_width,
-					md5, sha);
+					dig ? md5 : NULL, dig ? sha : NULL);
 	if (rc < 0) {
 		gdb_seterr(err, errlen, "%s: record '%s': %s", m->path,
 			   rec->name, gdb_strerror(rc));
@@ -128,16 +246,19 @@ static int sink_end(void *arg, const gdb_fasta_rec *rec, char *err,
 	return 0;
 }
 
-/* Read the whole input through the parser. */
-static int run(struct imp *m, gdb_src *src, const gdb_fasta_opts *o,
-	       char *err, size_t errlen)
+/* One pass over the input through the parser. */
+static int run(struct imp *m, gdb_src *src, char *err, size_t errlen)
 {
 	gdb_fasta_sink sink = {sink_begin, sink_bases, sink_end, m};
+	const gdb_fasta_opts *o = m->o;
 	gdb_fasta_parser *p = NULL;
 	char *buf = malloc(CHUNK);
 	ssize_t n;
 	int rc = buf ? gdb_fasta_parser_new(m->path, &sink, &p) : -ENOMEM;
 
+	if (rc == 0)
+		gdb_fasta_parser_alphabet(p, m->pass == P_SNIFF ? 0
+							       : m->cp.alphabet);
 	while (rc == 0 &&
 	       (n = gdb_src_read(src, buf, CHUNK, err, errlen)) != 0) {
 		if (n < 0)
@@ -148,12 +269,21 @@ static int run(struct imp *m, gdb_src *src, const gdb_fasta_opts *o,
 			o->progress(o->progress_arg, gdb_src_raw_bytes(src),
 				    gdb_src_total_bytes(src));
 	}
-	if (rc == 0)
+	if (rc == STOP && m->pass == P_SNIFF) {
+		rc = 0;
+		if (err)
+			err[0] = 0;
+	} else if (rc == 0) {
 		rc = gdb_fasta_finish(p, err, errlen);
-	if (rc == 0) {
+	}
+	if (rc == 0 && m->pass != P_SNIFF) {
 		gdb_seterr(err, errlen, "%s: no sequences found", m->path);
 		rc = GDB_EFORMAT;
 	}
+	if (rc > 0)
+		rc = 0;
+	if (rc == 0 && m->pass != P_SNIFF && m->fill)
+		rc = flush(m, m->fill, err, errlen);
 	if (rc == -ENOMEM)
 		gdb_seterr(err, errlen, "%s: out of memory", m->path);
 	gdb_fasta_parser_free(p);
@@ -161,28 +291,110 @@ static int run(struct imp *m, gdb_src *src, const gdb_fasta_opts *o,
 	return rc < 0 ? rc : 0;
 }
 
-static int imp_init(struct imp *m, const char *path, int level)
+/* Open the input again and run one pass. */
+static int pass(struct imp *m, enum pass which, gdb_src **src, char *err,
+		size_t errlen)
+{
+	if (*src) {
+		gdb_src_close(*src);
+		*src = NULL;
+	}
+	GDB_TRY(gdb_src_open(m->path, src, err, errlen));
+	m->pass = which;
+	m->fill = m->cur_start = m->nblock = 0;
+	memset(&m->st, 0, offsetof(gdb_fasta_stats, alphabet));
+	m->st.lossy_changed = 0;
+	return run(m, *src, err, errlen);
+}
+
+/* The alphabet and codec: asked for, or detected; then the encoder. */
+static int choose(struct imp *m, gdb_src **src, char *err, size_t errlen)
+{
+	const gdb_fasta_opts *o = m->o;
+
+	m->cp.alphabet = o->alphabet;
+	if (!o->alphabet) {
+		GDB_TRY(pass(m, P_SNIFF, src, err, errlen));
+		m->cp.alphabet = gdb_alphabet_sniff_result(
+			&m->sniff, m->st.detected_why,
+			sizeof(m->st.detected_why));
+		m->st.alphabet_detected = 1;
+	}
+	m->cp.codec = o->codec ? o->codec : gdb_codec_default(m->cp.alphabet);
+	if (!gdb_codec_supports(m->cp.codec, m->cp.alphabet)) {
+		gdb_seterr(err, errlen, "%s: the %s codec cannot store %s%s",
+			   m->path, gdb_codec_name(m->cp.codec),
+			   gdb_alphabet_name(m->cp.alphabet),
+			   m->st.alphabet_detected ? " (detected by content)"
+						   : "");
+		return GDB_EFORMAT;
+	}
+	m->cp.zstd_level = o->zstd_level;
+	m->cp.block_bases = o->block_bases;
+	m->cp.cm_train = o->cm_train;
+	m->cp.cm_table_bits = o->cm_table_bits;
+	m->cp.cm_orders = o->cm_orders;
+	m->bb = gdb_codec_block_bases(&m->cp);
+	m->st.alphabet = m->cp.alphabet;
+	m->st.codec = m->cp.codec;
+	m->st.block_bases = m->bb;
+	m->st.lossy = o->lossy;
+	if (gdb_codec_enc_new(&m->cp, &m->enc) < 0) {
+		gdb_seterr(err, errlen, "%s: codec parameters refused",
+			   m->path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Training (if the codec keeps a model) and the assembly's codec record. */
+static int prepare(struct imp *m, gdb_src **src, char *err, size_t errlen)
+{
+	gdb_txn_seqinfo info = {.codec = m->cp.codec,
+				.alphabet = m->cp.alphabet,
+				.alphabet_detected = m->st.alphabet_detected,
+				.lossy = m->o->lossy,
+				.block_bases = m->bb};
+	gdb_buf blob = {0};
+	int rc = 0;
+
+	if (gdb_codec_enc_wants_training(m->enc))
+		rc = pass(m, P_TRAIN, src, err, errlen);
+	if (rc == 0) {
+		rc = gdb_codec_enc_train_done(m->enc, &blob);
+		if (rc < 0)
+			gdb_seterr(err, errlen, "%s: building the %s model: %s",
+				   m->path, gdb_codec_name(m->cp.codec),
+				   gdb_strerror(rc));
+	}
+	if (rc == 0)
+		rc = gdb_txn_assembly_seqinfo(m->txn, &info, blob.p, blob.len);
+	m->st.model_bytes = blob.len;
+	gdb_buf_free(&blob);
+	return rc;
+}
+
+static int imp_init(struct imp *m, const char *path, const gdb_fasta_opts *o)
 {
 	memset(m, 0, sizeof(*m));
 	m->path = path;
-	m->level = level;
+	m->o = o;
 	m->blk = malloc(GDB_DNA_BLOCK_BASES);
 	m->upper = malloc(GDB_DNA_BLOCK_BASES);
-	m->enccap = gdb_codecs_dna_bound(GDB_DNA_BLOCK_BASES);
-	m->enc = malloc(m->enccap);
 	m->md5 = EVP_MD_CTX_new();
 	m->sha = EVP_MD_CTX_new();
-	return m->blk && m->upper && m->enc && m->md5 && m->sha ? 0 : -ENOMEM;
+	return m->blk && m->upper && m->md5 && m->sha ? 0 : -ENOMEM;
 }
 
 static void imp_free(struct imp *m)
 {
 	gdb_txn_abort(m->txn);
+	gdb_codec_enc_free(m->enc);
 	EVP_MD_CTX_free(m->md5);
 	EVP_MD_CTX_free(m->sha);
 	free(m->blk);
 	free(m->upper);
-	free(m->enc);
+	gdb_buf_free(&m->out);
 }
 
 int gdb_seq_import_fasta(const char *store, const char *asm_name,
@@ -194,8 +406,10 @@ int gdb_seq_import_fasta(const char *store, const char *asm_name,
 	gdb_provenance prov;
 	gdb_src *src = NULL;
 	struct imp m;
-	int rc = imp_init(&m, path, o->zstd_level);
+	int rc = imp_init(&m, path, o);
 
+	if (o->lossy & ~GDB_LOSSY_ALL)
+		rc = -EINVAL;
 	/* Open the input first: a missing file must not touch the store. */
 	if (rc == 0)
 		rc = gdb_src_open(path, &src, err, errlen);
@@ -205,7 +419,11 @@ int gdb_seq_import_fasta(const char *store, const char *asm_name,
 	if (rc == 0)
 		rc = gdb_txn_assembly_begin(m.txn, asm_name, err, errlen);
 	if (rc == 0)
-		rc = run(&m, src, o, err, errlen);
+		rc = choose(&m, &src, err, errlen);
+	if (rc == 0)
+		rc = prepare(&m, &src, err, errlen);
+	if (rc == 0)
+		rc = pass(&m, P_WRITE, &src, err, errlen);
 	if (rc == 0) {
 		gdb_src_provenance(src, asm_name, path, o->command, &prov);
 		m.st.source_bytes = prov.source_bytes;

@@ -75,7 +75,15 @@ void gdb_src_provenance(gdb_src *s, const char *target, const char *path,
 /* ---- FASTA import ---- */
 
 typedef struct gdb_fasta_opts {
-	int zstd_level;		/* 0 = never; else tried on each block */
+	int zstd_level;		/* 2bit: 0 = never; else tried on each block */
+	uint32_t alphabet;	/* GDB_ALPHA_*; 0: detected by content (the
+				 * first 64 Ki residues) */
+	uint32_t codec;		/* GDB_CODEC_*; 0: the alphabet's default */
+	unsigned lossy;		/* GDB_LOSSY_*: transforms applied before
+				 * storing (never by default) */
+	uint32_t block_bases;	/* 0: the codec's default */
+	uint32_t cm_train, cm_table_bits, cm_orders;	/* cm: see
+				 * gdb_codec_params (0: defaults) */
 	unsigned txn_flags;	/* GDB_TXN_REPLACE or 0 */
 	const char *command;	/* for provenance; NULL: "genomedb import" */
 	/* called now and then with raw bytes read and the file's size */
@@ -92,6 +100,12 @@ typedef struct gdb_fasta_stats {
 	uint64_t layout_bytes;	/* of which layout records */
 	uint64_t generation;	/* committed (or the live one if identical) */
 	int identical;		/* --replace found the same bytes stored */
+	uint32_t alphabet, codec, block_bases;
+	int alphabet_detected;
+	char detected_why[160];	/* what decided, when detected */
+	unsigned lossy;
+	uint64_t lossy_changed;	/* bases the lossy transforms changed */
+	uint64_t model_bytes;	/* the codec model stored once */
 } gdb_fasta_stats;
 
 /*
@@ -135,10 +149,14 @@ typedef struct gdb_fasta_sink {
 
 typedef struct gdb_fasta_parser gdb_fasta_parser;
 
-/* @param path names the input in messages. @return 0 or -ENOMEM. */
+/* @param path names the input in messages. @return 0 or -ENOMEM.
+ * A new parser reads DNA (gdb_codecs_dna_valid letters). */
 GDB_MUST_CHECK int gdb_fasta_parser_new(const char *path,
 					const gdb_fasta_sink *sink,
 					gdb_fasta_parser **out);
+/* What sequence lines may hold: gdb_alphabet_valid(alphabet, c); 0: any
+ * letter any alphabet allows (for detection). */
+void gdb_fasta_parser_alphabet(gdb_fasta_parser *p, uint32_t alphabet);
 /* Feed the next bytes. @return 0, or < 0 with the message in err. */
 GDB_MUST_CHECK int gdb_fasta_parse(gdb_fasta_parser *p, const char *buf,
 				   size_t n, char *err, size_t errlen);
@@ -162,6 +180,15 @@ typedef int (*gdb_seq_write_fn)(void *arg, const void *p, size_t n);
 GDB_MUST_CHECK int gdb_seq_export_fasta(const gdb_store *s, uint32_t asm_index,
 					gdb_seq_write_fn write, void *arg,
 					char *err, size_t errlen);
+
+/*
+ * gdb_seq_digests - a contig's MD5 and refget SHA-512/24 digests of its
+ * upper-cased sequence: the stored ones (c->digests), else computed by
+ * decoding it (short records, whose digests the store does not keep).
+ * @return 0, or a read error (GDB_ECHECKSUM, GDB_ECORRUPT, -ENOMEM)
+ */
+GDB_MUST_CHECK int gdb_seq_digests(const gdb_store *s, uint32_t contig,
+				   uint8_t md5[16], uint8_t sha512t24[24]);
 
 /*
  * gdb_seq_fasta_bytes - the exact size of that export for one contig

@@ -1,7 +1,7 @@
 /*
  * simd/align.c - pairwise alignment: scoring tables, workspaces, the
- * scalar reference, the lane-width driver of the striped kernels,
- * traceback and the threaded batch form.
+ * scalar reference, the lane-width driver of the striped kernels and
+ * traceback (batches: align_batch.c).
  *
  * Recurrences (Gotoh, with a gap of length L costing open + (L-1)*extend
  * as parasail counts it), for query row i and target column j:
@@ -25,15 +25,13 @@
  * re-aligned with a traceback byte per cell.
  *
  * Many short queries against one target (primer panels) fill the lanes
- * across queries instead: gdb_align_batch hands them to the level's
- * align_many (align_many.c), one query a lane.
+ * across queries instead: a batch hands them to the level's align_many
+ * (align_many.c, align_batch.c), one query a lane.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/gdb.h"
 #include "simd/analysis_int.h"
@@ -77,6 +75,7 @@ int gdb_align_scoring_dna(int match, int mismatch, int gap_open,
 	out->map['C'] = out->map['c'] = 1;
 	out->map['G'] = out->map['g'] = 2;
 	out->map['T'] = out->map['t'] = 3;
+	out->map['U'] = out->map['u'] = 3; /* U is T */
 	out->ncodes = 5;
 	for (a = 0; a < 5; a++)
 		for (b = 0; b < 5; b++)
@@ -438,6 +437,171 @@ out:
 #define TB_EEXT 4
 #define TB_FEXT 8
 
+/* The traceback matrix of q[0, m) x t[0, n) and what fills and reads it. */
+struct tb {
+	const gdb_align_scoring *sc;
+	int mode;
+	size_t m, n, stride; /* rows are query positions, 1 .. m */
+	uint8_t *tb, *qc, *tc;
+	char *ops; /* the trace, end to start */
+	int32_t *Hp, *lastcol; /* the last row's H, the last column's H */
+};
+
+/* One row i of the DP (1-based), a traceback byte per cell. */
+static void tb_row(struct tb *x, size_t i, int32_t *Fc)
+{
+	const gdb_align_scoring *sc = x->sc;
+	const int32_t open = sc->gap_open, ext = sc->gap_extend;
+	const int8_t *row = sc->matrix[x->qc[i - 1]];
+	uint8_t *tbr = x->tb + i * x->stride;
+	int32_t *Hp = x->Hp, diag = Hp[0], e = NEG32, left;
+	size_t j;
+
+	left = x->mode == GDB_ALIGN_GLOBAL
+		       ? -(int32_t)(open + (int64_t)(i - 1) * ext)
+		       : 0;
+	Hp[0] = left;
+	for (j = 1; j <= x->n; j++) {
+		int32_t eo = left - open, ee = e - ext;
+		int32_t fo = Hp[j] - open, fe = Fc[j] - ext;
+		int32_t f, h;
+		uint8_t b = 0;
+
+		if (ee > eo) {
+			e = ee;
+			b |= TB_EEXT;
+		} else {
+			e = eo;
+		}
+		if (fe > fo) {
+			f = fe;
+			b |= TB_FEXT;
+		} else {
+			f = fo;
+		}
+		h = diag + row[x->tc[j - 1]];
+		if (e > h) {
+			h = e;
+			b |= TB_E;
+		}
+		if (f > h) {
+			h = f;
+			b = (uint8_t)((b & ~3) | TB_F);
+		}
+		if (x->mode == GDB_ALIGN_LOCAL && h <= 0) {
+			h = 0;
+			b = (uint8_t)((b & ~3) | TB_ZERO);
+		}
+		tbr[j] = b;
+		diag = Hp[j];
+		Hp[j] = h;
+		Fc[j] = f;
+		left = h;
+	}
+	x->lastcol[i] = left;
+}
+
+/* The cell the trace starts from, and its score. */
+static int64_t tb_end(const struct tb *x, size_t *bi, size_t *bj)
+{
+	int64_t best = NEG32;
+	size_t i, j;
+
+	*bi = x->m;
+	*bj = x->n;
+	if (x->mode != GDB_ALIGN_SEMIGLOBAL)
+		return x->Hp[x->n];
+	for (j = 1; j < x->n; j++)
+		if (x->Hp[j] > best) {
+			best = x->Hp[j];
+			*bi = x->m;
+			*bj = j;
+		}
+	for (i = 1; i <= x->m; i++)
+		if (x->lastcol[i] > best) {
+			best = x->lastcol[i];
+			*bi = i;
+			*bj = x->n;
+		}
+	return best;
+}
+
+/* Walk back from (*i, *j) to the alignment's start; returns the ops
+ * written (end to start). */
+static size_t tb_walk(const struct tb *x, size_t *pi, size_t *pj)
+{
+	const gdb_align_scoring *sc = x->sc;
+	size_t i = *pi, j = *pj, nops = 0;
+	int state = 0;
+
+	for (;;) {
+		uint8_t b;
+
+		if (i == 0 || j == 0) {
+			if (x->mode == GDB_ALIGN_GLOBAL) {
+				for (; i > 0; i--)
+					x->ops[nops++] = 'I';
+				for (; j > 0; j--)
+					x->ops[nops++] = 'D';
+			}
+			break;
+		}
+		b = x->tb[i * x->stride + j];
+		if (state == 0) {
+			int src = b & 3;
+
+			if (src == TB_ZERO)
+				break;
+			if (src != TB_DIAG) {
+				state = src;
+				continue;
+			}
+			x->ops[nops++] =
+				x->qc[i - 1] == x->tc[j - 1] &&
+						sc->matrix[x->qc[i - 1]][x->tc[j - 1]] > 0
+					? '='
+					: 'X';
+			i--;
+			j--;
+		} else if (state == TB_E) {
+			x->ops[nops++] = 'D';
+			j--;
+			if (!(b & TB_EEXT))
+				state = 0;
+		} else {
+			x->ops[nops++] = 'I';
+			i--;
+			if (!(b & TB_FEXT))
+				state = 0;
+		}
+	}
+	*pi = i;
+	*pj = j;
+	return nops;
+}
+
+/* Run-length encode the ops (end to start) into ws->cigar, reversed. */
+static int tb_cigar(gdb_align_ws *ws, const char *ops, size_t nops)
+{
+	size_t k, cl = 0;
+
+	/* at most 12 characters a run */
+	GDB_TRY(gdb_align_ws_reserve((void **)&ws->cigar, &ws->cigar_size,
+				     nops * 12 + 1, 0));
+	for (k = nops; k > 0;) {
+		char op = ops[k - 1];
+		size_t run = 0;
+
+		while (k > 0 && ops[k - 1] == op) {
+			run++;
+			k--;
+		}
+		cl += (size_t)snprintf(ws->cigar + cl, 13, "%zu%c", run, op);
+	}
+	ws->cigar[cl] = 0;
+	return 0;
+}
+
 /*
  * Full DP with a traceback byte per cell over q[0, m) x t[0, n), rows are
  * query positions. Local: the trace starts at (m, n) (the caller cut the
@@ -450,167 +614,43 @@ static int traceback_dp(const gdb_align_scoring *sc, int mode, const char *q,
 			size_t m, const char *t, size_t n, gdb_align_ws *ws,
 			int64_t *score, gdb_align_result *res)
 {
-	const int32_t open = sc->gap_open, ext = sc->gap_extend;
-	size_t i, j, stride = n + 1, cells, nops = 0, k, cl = 0;
-	int32_t *Hp, *Fc, *lastcol;
-	uint8_t *tb, *qc, *tc;
-	char *ops;
-	int64_t best = NEG32;
-	size_t bi = m, bj = n;
-	int state = 0, rc;
+	struct tb x = {.sc = sc, .mode = mode, .m = m, .n = n, .stride = n + 1};
+	size_t i, j, cells, nops;
+	int32_t *Fc;
 
 	if ((uint64_t)(m + 1) * (n + 1) > ((uint64_t)1 << 31))
 		return -E2BIG;
-	cells = (m + 1) * stride;
+	cells = (m + 1) * x.stride;
 	/* tb, then ops (m + n), codes (m + n) */
 	GDB_TRY(gdb_align_ws_reserve((void **)&ws->tb, &ws->tb_size,
 				     cells + 2 * (m + n) + 2, 0));
 	GDB_TRY(gdb_align_ws_reserve((void **)&ws->lin, &ws->lin_size,
 				     4 * (2 * (n + 1) + m + 1), 0));
-	tb = ws->tb;
-	ops = (char *)tb + cells;
-	qc = (uint8_t *)ops + m + n + 1;
-	tc = qc + m;
-	Hp = ws->lin;
-	Fc = Hp + n + 1;
-	lastcol = Fc + n + 1;
+	x.tb = ws->tb;
+	x.ops = (char *)x.tb + cells;
+	x.qc = (uint8_t *)x.ops + m + n + 1;
+	x.tc = x.qc + m;
+	x.Hp = ws->lin;
+	Fc = x.Hp + n + 1;
+	x.lastcol = Fc + n + 1;
 	for (i = 0; i < m; i++)
-		qc[i] = sc->map[(unsigned char)q[i]];
+		x.qc[i] = sc->map[(unsigned char)q[i]];
 	for (j = 0; j < n; j++)
-		tc[j] = sc->map[(unsigned char)t[j]];
-	Hp[0] = 0;
+		x.tc[j] = sc->map[(unsigned char)t[j]];
+	x.Hp[0] = 0;
 	for (j = 1; j <= n; j++) {
-		Hp[j] = top_h(sc, mode, (int64_t)j - 1);
+		x.Hp[j] = top_h(sc, mode, (int64_t)j - 1);
 		Fc[j] = NEG32;
 	}
-	for (i = 1; i <= m; i++) {
-		const int8_t *row = sc->matrix[qc[i - 1]];
-		uint8_t *tbr = tb + i * stride;
-		int32_t diag = Hp[0], e = NEG32, left;
-
-		left = mode == GDB_ALIGN_GLOBAL
-			       ? -(int32_t)(open + (int64_t)(i - 1) * ext)
-			       : 0;
-		Hp[0] = left;
-		for (j = 1; j <= n; j++) {
-			int32_t eo = left - open, ee = e - ext;
-			int32_t fo = Hp[j] - open, fe = Fc[j] - ext;
-			int32_t f, h;
-			uint8_t b = 0;
-
-			if (ee > eo) {
-				e = ee;
-				b |= TB_EEXT;
-			} else {
-				e = eo;
-			}
-			if (fe > fo) {
-				f = fe;
-				b |= TB_FEXT;
-			} else {
-				f = fo;
-			}
-			h = diag + row[tc[j - 1]];
-			if (e > h) {
-				h = e;
-				b |= TB_E;
-			}
-			if (f > h) {
-				h = f;
-				b = (uint8_t)((b & ~3) | TB_F);
-			}
-			if (mode == GDB_ALIGN_LOCAL && h <= 0) {
-				h = 0;
-				b = (uint8_t)((b & ~3) | TB_ZERO);
-			}
-			tbr[j] = b;
-			diag = Hp[j];
-			Hp[j] = h;
-			Fc[j] = f;
-			left = h;
-		}
-		lastcol[i] = left;
-	}
-	if (mode == GDB_ALIGN_SEMIGLOBAL) {
-		for (j = 1; j < n; j++)
-			if (Hp[j] > best) {
-				best = Hp[j];
-				bi = m;
-				bj = j;
-			}
-		for (i = 1; i <= m; i++)
-			if (lastcol[i] > best) {
-				best = lastcol[i];
-				bi = i;
-				bj = n;
-			}
-	} else {
-		best = Hp[n];
-	}
-	*score = best;
-	res->query_end = (int64_t)bi;
-	res->target_end = (int64_t)bj;
-	i = bi;
-	j = bj;
-	for (;;) {
-		uint8_t b;
-
-		if (i == 0 || j == 0) {
-			if (mode == GDB_ALIGN_GLOBAL) {
-				for (; i > 0; i--)
-					ops[nops++] = 'I';
-				for (; j > 0; j--)
-					ops[nops++] = 'D';
-			}
-			break;
-		}
-		b = tb[i * stride + j];
-		if (state == 0) {
-			int src = b & 3;
-
-			if (src == TB_ZERO)
-				break;
-			if (src == TB_DIAG) {
-				ops[nops++] = (qc[i - 1] == tc[j - 1] &&
-					       sc->matrix[qc[i - 1]][tc[j - 1]] >
-						       0)
-						      ? '='
-						      : 'X';
-				i--;
-				j--;
-			} else {
-				state = src;
-			}
-		} else if (state == TB_E) {
-			ops[nops++] = 'D';
-			j--;
-			if (!(b & TB_EEXT))
-				state = 0;
-		} else {
-			ops[nops++] = 'I';
-			i--;
-			if (!(b & TB_FEXT))
-				state = 0;
-		}
-	}
+	for (i = 1; i <= m; i++)
+		tb_row(&x, i, Fc);
+	*score = tb_end(&x, &i, &j);
+	res->query_end = (int64_t)i;
+	res->target_end = (int64_t)j;
+	nops = tb_walk(&x, &i, &j);
 	res->query_begin = (int64_t)i;
 	res->target_begin = (int64_t)j;
-	/* run-length encode, reversing: at most 12 characters a run */
-	rc = gdb_align_ws_reserve((void **)&ws->cigar, &ws->cigar_size,
-				  nops * 12 + 1, 0);
-	if (rc)
-		return rc;
-	for (k = nops; k > 0;) {
-		char op = ops[k - 1];
-		size_t run = 0;
-
-		while (k > 0 && ops[k - 1] == op) {
-			run++;
-			k--;
-		}
-		cl += (size_t)snprintf(ws->cigar + cl, 13, "%zu%c", run, op);
-	}
-	ws->cigar[cl] = 0;
+	GDB_TRY(tb_cigar(ws, x.ops, nops));
 	res->cigar = ws->cigar;
 	return 0;
 }
@@ -627,14 +667,14 @@ int gdb_align(const gdb_align_scoring *sc, enum gdb_align_mode mode,
 	      const char *query, size_t qlen, const char *target, size_t tlen,
 	      unsigned flags, gdb_align_ws *ws, gdb_align_result *res)
 {
-	const gdb_simd_analysis_kernels *k = gdb_simd_analysis();
+	const gdb_align_kernels *k = gdb_align_variant(gdb_simd_active());
 	int64_t score;
 	int rc;
 
 	if (flags & ~GDB_ALIGN_TRACE)
 		return -EINVAL;
 	if (!(flags & GDB_ALIGN_TRACE))
-		return k->align_score(sc, mode, query, qlen, target, tlen, ws,
+		return k->score(sc, mode, query, qlen, target, tlen, ws,
 				      res);
 	if (!ws)
 		return -EINVAL;
@@ -655,7 +695,7 @@ int gdb_align(const gdb_align_scoring *sc, enum gdb_align_mode mode,
 		res->lane_bits = 32;
 		return 0;
 	}
-	rc = k->align_score(sc, mode, query, qlen, target, tlen, ws, res);
+	rc = k->score(sc, mode, query, qlen, target, tlen, ws, res);
 	if (rc)
 		return rc;
 	return gdb_align_trace(sc, query, qlen, target, tlen, ws, res);
@@ -700,177 +740,6 @@ int gdb_align_trace(const gdb_align_scoring *sc, const char *query,
 		res->cigar = sub.cigar;
 	}
 	return 0;
-}
-
-/* ---- batch ---- */
-
-struct batch {
-	const gdb_align_scoring *sc;
-	enum gdb_align_mode mode;
-	const char *const *queries, *const *targets;
-	const size_t *qlens, *tlens;
-	size_t nq, nt, n;
-	gdb_align_result *out;
-	size_t next; /* atomic */
-	int rc;	     /* first error, atomic */
-	/* many queries, one target, local: work items are chunks of the
-	 * queries in length order, for the inter-query kernel */
-	size_t *order, chunk;
-};
-
-/* order[] by query length (a stable merge sort: equal lengths keep their
- * order, so results do not depend on the sort). */
-static void length_sort(size_t *order, const size_t *len, size_t n)
-{
-	size_t *tmp = malloc(n * sizeof(*tmp));
-
-	if (!tmp)
-		return; /* unsorted works too, with more padding */
-	for (size_t w = 1; w < n; w *= 2)
-		for (size_t a = 0; a < n; a += 2 * w) {
-			size_t m = a + w < n ? a + w : n;
-			size_t e = a + 2 * w < n ? a + 2 * w : n;
-			size_t i = a, j = m, k = a;
-			while (i < m || j < e)
-				tmp[k++] = j >= e || (i < m && len[order[i]] <=
-								   len[order[j]])
-						   ? order[i++]
-						   : order[j++];
-			memcpy(order + a, tmp + a, (e - a) * sizeof(*tmp));
-		}
-	free(tmp);
-}
-
-static void batch_fail(struct batch *b, int rc)
-{
-	int zero = 0;
-
-	__atomic_compare_exchange_n(&b->rc, &zero, rc, 0, __ATOMIC_RELAXED,
-				    __ATOMIC_RELAXED);
-}
-
-static void many_worker(struct batch *b, const gdb_simd_analysis_kernels *k,
-			gdb_align_ws *ws)
-{
-	const char **q = malloc(b->chunk * sizeof(*q));
-	size_t *l = malloc(b->chunk * sizeof(*l));
-	gdb_align_result *r = malloc(b->chunk * sizeof(*r));
-
-	while (q && l && r) {
-		size_t p = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED);
-		size_t a = p * b->chunk, m, i;
-		int rc;
-
-		if (a >= b->n)
-			break;
-		m = b->n - a < b->chunk ? b->n - a : b->chunk;
-		for (i = 0; i < m; i++) {
-			q[i] = b->queries[b->order[a + i]];
-			l[i] = b->qlens[b->order[a + i]];
-		}
-		rc = k->align_many(b->sc, q, l, m, b->targets[0], b->tlens[0],
-				   ws, r);
-		if (rc < 0)
-			batch_fail(b, rc);
-		for (i = 0; rc == 0 && i < m; i++)
-			b->out[b->order[a + i]] = r[i];
-	}
-	if (!q || !l || !r)
-		batch_fail(b, -ENOMEM);
-	free(q);
-	free(l);
-	free(r);
-}
-
-static void *batch_worker(void *arg)
-{
-	struct batch *b = arg;
-	const gdb_simd_analysis_kernels *k = gdb_simd_analysis();
-	gdb_align_ws *ws;
-
-	if (gdb_align_ws_new(&ws)) {
-		__atomic_store_n(&b->rc, -ENOMEM, __ATOMIC_RELAXED);
-		return NULL;
-	}
-	if (b->order) {
-		many_worker(b, k, ws);
-		gdb_align_ws_free(ws);
-		return NULL;
-	}
-	for (;;) {
-		size_t p = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED);
-		size_t qi, ti;
-		int rc;
-
-		if (p >= b->n)
-			break;
-		qi = b->nq == 1 ? 0 : p;
-		ti = b->nt == 1 ? 0 : p;
-		rc = k->align_score(b->sc, b->mode, b->queries[qi],
-				    b->qlens[qi], b->targets[ti], b->tlens[ti],
-				    ws, &b->out[p]);
-		if (rc < 0)
-			batch_fail(b, rc);
-	}
-	gdb_align_ws_free(ws);
-	return NULL;
-}
-
-int gdb_align_batch(const gdb_align_scoring *sc, enum gdb_align_mode mode,
-		    const char *const *queries, const size_t *qlens, size_t nq,
-		    const char *const *targets, const size_t *tlens, size_t nt,
-		    unsigned nthreads, gdb_align_result *out)
-{
-	struct batch b;
-	pthread_t tids[256];
-	unsigned i, started = 0;
-
-	if (!(nq == 1 || nt == 1 || nq == nt) || !nq || !nt)
-		return (nq == 0 || nt == 0) ? 0 : -EINVAL;
-	memset(&b, 0, sizeof(b));
-	b.sc = sc;
-	b.mode = mode;
-	b.queries = queries;
-	b.targets = targets;
-	b.qlens = qlens;
-	b.tlens = tlens;
-	b.nq = nq;
-	b.nt = nt;
-	b.n = nq > nt ? nq : nt;
-	b.out = out;
-	if (!nthreads) {
-		long c = sysconf(_SC_NPROCESSORS_ONLN);
-
-		nthreads = c > 0 ? (unsigned)c : 1;
-	}
-	if (nthreads > 256)
-		nthreads = 256;
-	if (mode == GDB_ALIGN_LOCAL && nt == 1 && nq > 1) {
-		/* Lane groups of similar lengths waste few padding rows; a
-		 * chunk per thread, at least a full AVX2 group, at most 256. */
-		b.order = malloc(nq * sizeof(*b.order));
-		if (!b.order)
-			return -ENOMEM;
-		for (size_t k = 0; k < nq; k++)
-			b.order[k] = k;
-		length_sort(b.order, qlens, nq);
-		b.chunk = (nq + nthreads - 1) / nthreads;
-		b.chunk = (b.chunk + 31) & ~(size_t)31;
-		if (b.chunk > 256)
-			b.chunk = 256;
-		if (nthreads > (nq + b.chunk - 1) / b.chunk)
-			nthreads = (unsigned)((nq + b.chunk - 1) / b.chunk);
-	}
-	if (nthreads > b.n)
-		nthreads = (unsigned)b.n;
-	for (i = 1; i < nthreads; i++)
-		if (!pthread_create(&tids[started], NULL, batch_worker, &b))
-			started++;
-	batch_worker(&b); /* the caller's thread works too */
-	for (i = 0; i < started; i++)
-		pthread_join(tids[i], NULL);
-	free(b.order);
-	return b.rc;
 }
 
 /* ---- the scalar level's entry ---- */

@@ -26,7 +26,7 @@ struct many_level {
 	size_t lanes8, lanes16;
 	/* the level's table: its striped kernel takes a query that fits
 	 * neither width */
-	const gdb_simd_analysis_kernels *k;
+	const gdb_align_kernels *k;
 };
 
 #define GROUP_MAX 64 /* the widest lane group of any level */
@@ -81,7 +81,7 @@ static int many_drive(const struct many_level *lv, const gdb_align_scoring *sc,
 		} else if (top <= INT16_MAX) {
 			g16[n16++] = k;
 		} else {
-			GDB_TRY(lv->k->align_score(sc, GDB_ALIGN_LOCAL,
+			GDB_TRY(lv->k->score(sc, GDB_ALIGN_LOCAL,
 						   queries[k], qlens[k], target,
 						   tlen, ws, &out[k]));
 		}
@@ -179,7 +179,7 @@ int gdb_ana_sse41_align_many(const gdb_align_scoring *sc,
 			     gdb_align_ws *ws, gdb_align_result *out)
 {
 	static const struct many_level lv = {
-		many_run_sse41_8, many_run_sse41_16, 16, 8, &gdb_ana_sse41};
+		many_run_sse41_8, many_run_sse41_16, 16, 8, &gdb_ana_align_sse41};
 
 	return many_drive(&lv, sc, queries, qlens, n, target, tlen, ws, out);
 }
@@ -190,7 +190,7 @@ int gdb_ana_avx2_align_many(const gdb_align_scoring *sc,
 			    gdb_align_ws *ws, gdb_align_result *out)
 {
 	static const struct many_level lv = {
-		many_run_avx2_8, many_run_avx2_16, 32, 16, &gdb_ana_avx2};
+		many_run_avx2_8, many_run_avx2_16, 32, 16, &gdb_ana_align_avx2};
 
 	return many_drive(&lv, sc, queries, qlens, n, target, tlen, ws, out);
 }

@@ -6,7 +6,8 @@
  *   with the last C carried into the next step.
  * motif: the A/C/G/T position bitsets come from the same compares; the
  *   shift-AND of the pattern runs on four 64-bit words a vector.
- * PWM: 16 windows a vector in 16-bit lanes whenever that is exact (most
+ * PWM (the pwm_scan.h template, as every level's): 16 windows a vector
+ *   in 16-bit lanes whenever that is exact (most
  *   matrices and thresholds, struct gdb_pwm16): a column costs one byte
  *   shuffle of its table per strand. Otherwise 8 windows in 32-bit lanes,
  *   the score of column j a vpermd lookup of the column's 8 entries by
@@ -42,7 +43,7 @@ TGT_A static inline uint64_t eq64(__m256i u0, __m256i u1, char ch, char ch2)
 	       (uint64_t)(uint32_t)_mm256_movemask_epi8(e1) << 32;
 }
 
-TGT_A static void avx2_comp(const char *s, size_t n, gdb_comp *out)
+TGT_A void gdb_simd_avx2_comp(const char *s, size_t n, gdb_comp *out)
 {
 	const __m256i lc = _mm256_set1_epi8(0x20);
 	uint64_t a = 0, c = 0, g = 0, t = 0, ss = 0, w = 0, cpg = 0, carry = 0;
@@ -57,14 +58,14 @@ TGT_A static void avx2_comp(const char *s, size_t n, gdb_comp *out)
 		a += (uint64_t)__builtin_popcountll(eq64(u0, u1, 'a', 0));
 		c += (uint64_t)__builtin_popcountll(mc);
 		g += (uint64_t)__builtin_popcountll(mg);
-		t += (uint64_t)__builtin_popcountll(eq64(u0, u1, 't', 0));
+		t += (uint64_t)__builtin_popcountll(eq64(u0, u1, 't', 'u'));
 		ss += (uint64_t)__builtin_popcountll(eq64(u0, u1, 's', 0));
 		w += (uint64_t)__builtin_popcountll(eq64(u0, u1, 'w', 0));
 		cpg += (uint64_t)__builtin_popcountll(mc & (mg >> 1)) +
 		       (carry & mg & 1);
 		carry = mc >> 63;
 	}
-	gdb_ana_scalar_comp(s + i, n - i, &tail);
+	gdb_simd_scalar_comp(s + i, n - i, &tail);
 	out->a = a + tail.a;
 	out->c = c + tail.c;
 	out->g = g + tail.g;
@@ -75,19 +76,17 @@ TGT_A static void avx2_comp(const char *s, size_t n, gdb_comp *out)
 	out->cpg = cpg + tail.cpg + (carry && i < n && (s[i] | 0x20) == 'g');
 }
 
-/* code per byte: A0 C1 G2 T3 (and U3 when u_is_t), else 4 */
-TGT_A static inline __m256i codes32(__m256i v, int u_is_t)
+/* code per byte: A0 C1 G2 T3 U3 (any case), else 4 */
+TGT_A static inline __m256i codes32(__m256i v)
 {
 	__m256i u = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
 	__m256i ea = _mm256_cmpeq_epi8(u, _mm256_set1_epi8('a'));
 	__m256i ec = _mm256_cmpeq_epi8(u, _mm256_set1_epi8('c'));
 	__m256i eg = _mm256_cmpeq_epi8(u, _mm256_set1_epi8('g'));
-	__m256i et = _mm256_cmpeq_epi8(u, _mm256_set1_epi8('t'));
+	__m256i et = _mm256_or_si256(_mm256_cmpeq_epi8(u, _mm256_set1_epi8('t')),
+				     _mm256_cmpeq_epi8(u, _mm256_set1_epi8('u')));
 	__m256i d;
 
-	if (u_is_t)
-		et = _mm256_or_si256(
-			et, _mm256_cmpeq_epi8(u, _mm256_set1_epi8('u')));
 	/* the classes are exclusive, so 4 minus one of 4/3/2/1 */
 	d = _mm256_or_si256(
 		_mm256_or_si256(_mm256_and_si256(ea, _mm256_set1_epi8(4)),
@@ -102,13 +101,13 @@ TGT_A static void avx2_kmer_enc(const char *src, size_t n, uint8_t *dst)
 	size_t i;
 
 	for (i = 0; i + 32 <= n; i += 32)
-		STOREU(dst + i, codes32(LOADU(src + i), 0));
+		STOREU(dst + i, codes32(LOADU(src + i)));
 	gdb_ana_scalar_kmer_enc(src + i, n - i, dst + i);
 }
 
 static int avx2_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 {
-	return gdb_kmer_count_blocked(t, seq, n, avx2_kmer_enc);
+	return gdb_kmer_count_vec(t, seq, n, avx2_kmer_enc);
 }
 
 TGT_A static void avx2_motif_bits(const char *s, size_t n, uint64_t *out[5])
@@ -159,9 +158,23 @@ static int64_t avx2_motif_find(const gdb_motif_pattern *p, const char *seq,
 				   avx2_motif_bits, motif_combine_avx2);
 }
 
-/* Sixteen windows a vector in 16-bit lanes (see struct gdb_pwm16); the
- * byte shuffle stays within 128-bit halves, so each half holds a copy
- * of the column's table. */
+/*
+ * PWM (template: pwm_scan.h). 16-bit: sixteen windows a vector; the byte
+ * shuffle stays within 128-bit halves, so each half holds a copy of the
+ * column's table. 32-bit: eight windows a vector, a column's score a
+ * vpermd lookup of its 8 entries by the windows' base codes.
+ */
+TGT_A static inline void pwm_codes_avx2(const char *s, size_t len,
+					uint8_t *codes)
+{
+	size_t i;
+
+	for (i = 0; i + 32 <= len; i += 32)
+		STOREU(codes + i, codes32(LOADU(s + i)));
+	for (; i < len; i++)
+		codes[i] = gdb_pwm_code[(unsigned char)s[i]];
+}
+
 /* gdb_pwm_idx16() of sixteen codes */
 TGT_A static inline __m256i idx16x16(__m128i c)
 {
@@ -170,141 +183,50 @@ TGT_A static inline __m256i idx16x16(__m128i c)
 				_mm256_set1_epi16(0x0100));
 }
 
-TGT_A static int64_t avx2_pwm_scan16(const gdb_pwm *p,
-				     const struct gdb_pwm16 *t,
-				     const char *seq, size_t n,
-				     unsigned strands, gdb_pwm_hit *hits,
-				     size_t cap)
+TGT_A static inline size_t pwm_idx16_avx2(const char *s, size_t len,
+					  uint16_t *idx)
 {
-	const unsigned m = p->len;
-	const __m256i vt = _mm256_set1_epi16(t->thr1);
-	__m256i tf[GDB_PWM_MAXLEN], tr[GDB_PWM_MAXLEN];
-	uint16_t idx[GDB_PWM_CHUNK + GDB_PWM_MAXLEN + 32];
-	int16_t sfa[16], sra[16];
-	int64_t nh = 0;
-	size_t base;
-	unsigned j;
+	size_t i;
 
-	for (j = 0; j < m; j++) {
-		tf[j] = _mm256_broadcastsi128_si256(_mm_loadu_si128(
-			(const __m128i *)(const void *)t->fw[j]));
-		tr[j] = _mm256_broadcastsi128_si256(_mm_loadu_si128(
-			(const __m128i *)(const void *)t->rc[j]));
+	for (i = 0; i + 32 <= len; i += 32) {
+		__m256i c = codes32(LOADU(s + i));
+
+		STOREU(idx + i, idx16x16(_mm256_castsi256_si128(c)));
+		STOREU(idx + i + 16, idx16x16(_mm256_extracti128_si256(c, 1)));
 	}
-	for (base = 0; base + m <= n; base += GDB_PWM_CHUNK) {
-		size_t len, i, npos = gdb_pwm_chunk(n, m, base, &len);
-
-		for (i = 0; i + 32 <= len; i += 32) {
-			__m256i c = codes32(LOADU(seq + base + i), 1);
-
-			STOREU(idx + i, idx16x16(_mm256_castsi256_si128(c)));
-			STOREU(idx + i + 16,
-			       idx16x16(_mm256_extracti128_si256(c, 1)));
-		}
-		gdb_pwm_idx16_fill(seq + base, i, len, idx,
-				   sizeof(idx) / sizeof(idx[0]));
-		for (i = 0; i < npos; i += 16) {
-			__m256i sf = _mm256_setzero_si256(), sr = sf, hit;
-
-			for (j = 0; j < m; j++) {
-				__m256i ix = LOADU(idx + i + j);
-
-				sf = _mm256_adds_epi16(
-					sf, _mm256_shuffle_epi8(tf[j], ix));
-				sr = _mm256_adds_epi16(
-					sr, _mm256_shuffle_epi8(tr[j], ix));
-			}
-			hit = _mm256_or_si256(_mm256_cmpgt_epi16(sf, vt),
-					      _mm256_cmpgt_epi16(sr, vt));
-			if (!_mm256_movemask_epi8(hit))
-				continue;
-			STOREU(sfa, sf);
-			STOREU(sra, sr);
-			gdb_pwm_emit16(hits, cap, &nh, base + i, sfa, sra,
-				       npos - i < 16 ? (unsigned)(npos - i)
-						     : 16,
-				       t->thr1, strands);
-		}
-	}
-	return nh;
+	return i;
 }
 
-/* The 32-bit scan, for matrices or thresholds the 16-bit lanes cannot
- * hold exactly. */
-TGT_A static int64_t avx2_pwm_scan(const gdb_pwm *p, const char *seq, size_t n,
-				   int32_t threshold, unsigned strands,
-				   gdb_pwm_hit *hits, size_t cap)
-{
-	const unsigned m = p->len;
-	__m256i cf[GDB_PWM_MAXLEN], cr[GDB_PWM_MAXLEN], vt;
-	struct gdb_pwm16 t16;
-	uint8_t codes[GDB_PWM_CHUNK + GDB_PWM_MAXLEN + 64];
-	int32_t sfa[8], sra[8];
-	int64_t nh = 0;
-	size_t base;
-	unsigned j, fw = strands & GDB_STRAND_FWD ? 0xff : 0,
-		    rv = strands & GDB_STRAND_REV ? 0xff : 0;
-
-	if (m < 1 || m > GDB_PWM_MAXLEN || !strands ||
-	    (strands & ~GDB_STRAND_BOTH))
-		return -EINVAL;
-	if (gdb_pwm_narrow(p, threshold, &t16))
-		return avx2_pwm_scan16(p, &t16, seq, n, strands, hits, cap);
-	for (j = 0; j < m; j++) {
-		cf[j] = LOADU(p->fw[j]);
-		cr[j] = LOADU(p->rc[j]);
-	}
-	vt = _mm256_set1_epi32(threshold == INT32_MIN ? INT32_MIN
-						      : threshold - 1);
-	for (base = 0; base + m <= n; base += GDB_PWM_CHUNK) {
-		size_t len, i, npos = gdb_pwm_chunk(n, m, base, &len);
-
-		for (i = 0; i + 32 <= len; i += 32)
-			STOREU(codes + i, codes32(LOADU(seq + base + i), 1));
-		for (; i < len; i++)
-			codes[i] = gdb_pwm_code[(unsigned char)seq[base + i]];
-		memset(codes + len, 4, sizeof(codes) - len);
-		for (i = 0; i < npos; i += 8) {
-			__m256i sf = _mm256_setzero_si256(), sr = sf;
-			unsigned mf, mr, valid, any;
-
-			for (j = 0; j < m; j++) {
-				__m256i idx = _mm256_cvtepu8_epi32(_mm_loadl_epi64(
-					(const __m128i *)(const void *)(codes +
-									 i + j)));
-
-				sf = _mm256_add_epi32(
-					sf, _mm256_permutevar8x32_epi32(cf[j], idx));
-				sr = _mm256_add_epi32(
-					sr, _mm256_permutevar8x32_epi32(cr[j], idx));
-			}
-			valid = npos - i >= 8 ? 0xff : (1u << (npos - i)) - 1;
-			mf = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(
-				     _mm256_cmpgt_epi32(sf, vt))) &
-			     valid & fw;
-			mr = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(
-				     _mm256_cmpgt_epi32(sr, vt))) &
-			     valid & rv;
-			any = mf | mr;
-			if (!any)
-				continue;
-			STOREU(sfa, sf);
-			STOREU(sra, sr);
-			while (any) {
-				unsigned l = (unsigned)__builtin_ctz(any);
-
-				any &= any - 1;
-				if (mf >> l & 1)
-					gdb_pwm_emit(hits, cap, &nh,
-						     base + i + l, sfa[l], '+');
-				if (mr >> l & 1)
-					gdb_pwm_emit(hits, cap, &nh,
-						     base + i + l, sra[l], '-');
-			}
-		}
-	}
-	return nh;
-}
+#define SFX avx2
+#define TGT GDB_TARGET_AVX2_A
+#define V __m256i
+#define L32 8
+#define PAD 4
+#define CODES pwm_codes_avx2
+#define COL(p, row) LOADU(row)
+#define LOOK(col, codes)                                                       \
+	_mm256_permutevar8x32_epi32(                                           \
+		col, _mm256_cvtepu8_epi32(_mm_loadl_epi64(                     \
+			     (const __m128i *)(const void *)(codes))))
+#define ADD32 _mm256_add_epi32
+#define GT32(a, b)                                                             \
+	((unsigned)_mm256_movemask_ps(                                         \
+		_mm256_castsi256_ps(_mm256_cmpgt_epi32(a, b))))
+#define SET32 _mm256_set1_epi32
+#define STORE STOREU
+#define L16 16
+#define TAB16(row)                                                             \
+	_mm256_broadcastsi128_si256(                                           \
+		_mm_loadu_si128((const __m128i *)(const void *)(row)))
+#define IDX16 pwm_idx16_avx2
+#define LOAD16 LOADU
+#define SHUF16 _mm256_shuffle_epi8
+#define ADDS16 _mm256_adds_epi16
+#define ANYGT16(a, b, t)                                                       \
+	_mm256_movemask_epi8(                                                  \
+		_mm256_or_si256(_mm256_cmpgt_epi16(a, _mm256_set1_epi16(t)),    \
+				_mm256_cmpgt_epi16(b, _mm256_set1_epi16(t))))
+#include "simd/pwm_scan.h"
 
 /* ---- striped alignment ---- */
 
@@ -371,10 +293,34 @@ TGT_A static int64_t avx2_pwm_scan(const gdb_pwm *p, const char *seq, size_t n,
 #define VLANE0(x) LANE0((int)(x))
 #include "simd/align_striped.h"
 
-static int avx2_align_score(const gdb_align_scoring *sc,
-			    enum gdb_align_mode mode, const char *query,
-			    size_t qlen, const char *target, size_t tlen,
-			    gdb_align_ws *ws, gdb_align_result *res)
+/* ---- segmented local alignment (align_seg.h) ---- */
+
+#define SFX avx2_8
+#define TGT GDB_TARGET_AVX2_A
+#define V __m256i
+#define ET int8_t
+#define LANES 32
+#define ENEG INT8_MIN
+#define EMAX INT8_MAX
+#define NCODES 16
+#define VSET1(x) _mm256_set1_epi8((char)(x))
+#define VZERO() _mm256_setzero_si256()
+#define VADDS _mm256_adds_epi8
+#define VSUBS _mm256_subs_epi8
+#define VMAX _mm256_max_epi8
+#define VLOAD(p) LOADU(p)
+#define VSTORE(p, v) STOREU(p, v)
+#define GTMASK(a, b)                                                           \
+	((uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(a, b)))
+#define TAB(row)                                                               \
+	_mm256_broadcastsi128_si256(                                           \
+		_mm_loadu_si128((const __m128i *)(const void *)(row)))
+#define LOOK(tab, c) _mm256_shuffle_epi8(tab, LOADU(c))
+#include "simd/align_seg.h"
+
+static int avx2_striped(const gdb_align_scoring *sc, enum gdb_align_mode mode,
+			const char *query, size_t qlen, const char *target,
+			size_t tlen, gdb_align_ws *ws, gdb_align_result *res)
 {
 	static const gdb_stripe_fn run[3] = {stripe_run_avx2_8,
 					     stripe_run_avx2_16,
@@ -384,14 +330,39 @@ static int avx2_align_score(const gdb_align_scoring *sc,
 				 res);
 }
 
-const gdb_simd_analysis_kernels gdb_ana_avx2 = {
+/* Local alignment against a long target: one target segment a lane (32
+ * 8-bit lanes; lanes near 127 are redone striped). */
+static int avx2_align_score(const gdb_align_scoring *sc,
+			    enum gdb_align_mode mode, const char *query,
+			    size_t qlen, const char *target, size_t tlen,
+			    gdb_align_ws *ws, gdb_align_result *res)
+{
+	static const struct gdb_seg_level lv = {
+		{seg_run_avx2_8, NULL}, {32, 0}, {16, 0}, {INT8_MAX, 0},
+		avx2_striped};
+	int rc = gdb_align_seg(&lv, sc, mode, query, qlen, target, tlen, ws,
+			       res);
+
+	if (rc <= 0)
+		return rc;
+	return avx2_striped(sc, mode, query, qlen, target, tlen, ws, res);
+}
+
+const gdb_kmer_kernels gdb_ana_kmer_avx2 = {
 	.name = "avx2",
-	.comp = avx2_comp,
-	.kmer_count = avx2_kmer_count,
-	.motif_find = avx2_motif_find,
-	.pwm_scan = avx2_pwm_scan,
-	.align_score = avx2_align_score,
-	.align_many = gdb_ana_avx2_align_many,
+	.count = avx2_kmer_count,
+};
+
+const gdb_motif_kernels gdb_ana_motif_avx2 = {
+	.name = "avx2",
+	.find = avx2_motif_find,
+	.pwm_scan = pwm_scan_avx2,
+};
+
+const gdb_align_kernels gdb_ana_align_avx2 = {
+	.name = "avx2",
+	.score = avx2_align_score,
+	.many = gdb_ana_avx2_align_many,
 };
 
 #endif

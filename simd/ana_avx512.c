@@ -1,9 +1,9 @@
 /*
  * simd/ana_avx512.c - the 512-bit analysis kernels (AVX-512 F + BW).
  * The methods of ana_avx2.c, with compares straight into 64-bit masks
- * (one vector is one bitset word), 16 PWM windows a vector (vpermd over
- * 16 lanes) and 64/32/16 lanes for the striped alignment. No VBMI: the
- * level is offered on every AVX-512BW CPU.
+ * (one vector is one bitset word), 32 PWM windows a vector in 16-bit
+ * lanes (16 in 32-bit lanes, vpermd) and 64/32/16 lanes for the striped
+ * alignment. No VBMI: the level is offered on every AVX-512BW CPU.
  */
 #include <errno.h>
 #include <string.h>
@@ -23,7 +23,7 @@ TGT_A static inline uint64_t eqm(__m512i u, char ch)
 	return _mm512_cmpeq_epi8_mask(u, _mm512_set1_epi8(ch));
 }
 
-TGT_A static void avx512_comp(const char *s, size_t n, gdb_comp *out)
+TGT_A void gdb_simd_avx512_comp(const char *s, size_t n, gdb_comp *out)
 {
 	const __m512i lc = _mm512_set1_epi8(0x20);
 	uint64_t a = 0, c = 0, g = 0, t = 0, ss = 0, w = 0, cpg = 0, carry = 0;
@@ -37,14 +37,14 @@ TGT_A static void avx512_comp(const char *s, size_t n, gdb_comp *out)
 		a += (uint64_t)__builtin_popcountll(eqm(u, 'a'));
 		c += (uint64_t)__builtin_popcountll(mc);
 		g += (uint64_t)__builtin_popcountll(mg);
-		t += (uint64_t)__builtin_popcountll(eqm(u, 't'));
+		t += (uint64_t)__builtin_popcountll(eqm(u, 't') | eqm(u, 'u'));
 		ss += (uint64_t)__builtin_popcountll(eqm(u, 's'));
 		w += (uint64_t)__builtin_popcountll(eqm(u, 'w'));
 		cpg += (uint64_t)__builtin_popcountll(mc & (mg >> 1)) +
 		       (carry & mg & 1);
 		carry = mc >> 63;
 	}
-	gdb_ana_scalar_comp(s + i, n - i, &tail);
+	gdb_simd_scalar_comp(s + i, n - i, &tail);
 	out->a = a + tail.a;
 	out->c = c + tail.c;
 	out->g = g + tail.g;
@@ -55,15 +55,13 @@ TGT_A static void avx512_comp(const char *s, size_t n, gdb_comp *out)
 	out->cpg = cpg + tail.cpg + (carry && i < n && (s[i] | 0x20) == 'g');
 }
 
-/* code per byte: A0 C1 G2 T3 (and U3 when u_is_t), else 4 */
-TGT_A static inline __m512i codes64(__m512i v, int u_is_t)
+/* code per byte: A0 C1 G2 T3 U3 (any case), else 4 */
+TGT_A static inline __m512i codes64(__m512i v)
 {
 	__m512i u = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
 	__m512i r = _mm512_set1_epi8(4);
-	uint64_t mt = eqm(u, 't');
+	uint64_t mt = eqm(u, 't') | eqm(u, 'u');
 
-	if (u_is_t)
-		mt |= eqm(u, 'u');
 	r = _mm512_mask_mov_epi8(r, eqm(u, 'a'), _mm512_setzero_si512());
 	r = _mm512_mask_mov_epi8(r, eqm(u, 'c'), _mm512_set1_epi8(1));
 	r = _mm512_mask_mov_epi8(r, eqm(u, 'g'), _mm512_set1_epi8(2));
@@ -75,13 +73,13 @@ TGT_A static void avx512_kmer_enc(const char *src, size_t n, uint8_t *dst)
 	size_t i;
 
 	for (i = 0; i + 64 <= n; i += 64)
-		STOREU(dst + i, codes64(LOADU(src + i), 0));
+		STOREU(dst + i, codes64(LOADU(src + i)));
 	gdb_ana_scalar_kmer_enc(src + i, n - i, dst + i);
 }
 
 static int avx512_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 {
-	return gdb_kmer_count_blocked(t, seq, n, avx512_kmer_enc);
+	return gdb_kmer_count_vec(t, seq, n, avx512_kmer_enc);
 }
 
 TGT_A static void avx512_motif_bits(const char *s, size_t n,
@@ -133,79 +131,75 @@ static int64_t avx512_motif_find(const gdb_motif_pattern *p, const char *seq,
 				   avx512_motif_bits, motif_combine_avx512);
 }
 
-TGT_A static int64_t avx512_pwm_scan(const gdb_pwm *p, const char *seq,
-				     size_t n, int32_t threshold,
-				     unsigned strands, gdb_pwm_hit *hits,
-				     size_t cap)
+/*
+ * PWM (template: pwm_scan.h). 16-bit: 32 windows a vector, a column one
+ * vpshufb (AVX-512BW) of its table copied into each 128-bit block.
+ * 32-bit: 16 windows a vector, a column's score a vpermd over 16 lanes
+ * of its 8 entries (codes are 0..4, so only the low 8 are read).
+ */
+TGT_A static inline void pwm_codes_avx512(const char *s, size_t len,
+					  uint8_t *codes)
 {
-	const unsigned m = p->len;
-	__m512i cf[GDB_PWM_MAXLEN], cr[GDB_PWM_MAXLEN], vt;
-	uint8_t codes[GDB_PWM_CHUNK + GDB_PWM_MAXLEN + 128];
-	int32_t sfa[16], sra[16];
-	int64_t nh = 0;
-	size_t base;
-	unsigned j, fw = strands & GDB_STRAND_FWD ? 0xffff : 0,
-		    rv = strands & GDB_STRAND_REV ? 0xffff : 0;
+	size_t i;
 
-	if (m < 1 || m > GDB_PWM_MAXLEN || !strands ||
-	    (strands & ~GDB_STRAND_BOTH))
-		return -EINVAL;
-	for (j = 0; j < m; j++) {
-		/* codes are 0..4, so only the low 8 entries are ever read */
-		cf[j] = _mm512_zextsi256_si512(_mm256_loadu_si256(
-			(const __m256i *)(const void *)p->fw[j]));
-		cr[j] = _mm512_zextsi256_si512(_mm256_loadu_si256(
-			(const __m256i *)(const void *)p->rc[j]));
-	}
-	vt = _mm512_set1_epi32(threshold == INT32_MIN ? INT32_MIN
-						      : threshold - 1);
-	for (base = 0; base + m <= n; base += GDB_PWM_CHUNK) {
-		size_t len, i, npos = gdb_pwm_chunk(n, m, base, &len);
-
-		for (i = 0; i + 64 <= len; i += 64)
-			STOREU(codes + i, codes64(LOADU(seq + base + i), 1));
-		for (; i < len; i++)
-			codes[i] = gdb_pwm_code[(unsigned char)seq[base + i]];
-		memset(codes + len, 4, sizeof(codes) - len);
-		for (i = 0; i < npos; i += 16) {
-			__m512i sf = _mm512_setzero_si512(), sr = sf;
-			unsigned mf, mr, valid, any;
-
-			for (j = 0; j < m; j++) {
-				__m512i idx = _mm512_cvtepu8_epi32(
-					_mm_loadu_si128((const __m128i *)(const void *)(codes + i + j)));
-
-				sf = _mm512_add_epi32(
-					sf, _mm512_permutexvar_epi32(idx, cf[j]));
-				sr = _mm512_add_epi32(
-					sr, _mm512_permutexvar_epi32(idx, cr[j]));
-			}
-			valid = npos - i >= 16 ? 0xffff
-					       : (1u << (npos - i)) - 1;
-			mf = (unsigned)_mm512_cmpgt_epi32_mask(sf, vt) & valid &
-			     fw;
-			mr = (unsigned)_mm512_cmpgt_epi32_mask(sr, vt) & valid &
-			     rv;
-			any = mf | mr;
-			if (!any)
-				continue;
-			STOREU(sfa, sf);
-			STOREU(sra, sr);
-			while (any) {
-				unsigned l = (unsigned)__builtin_ctz(any);
-
-				any &= any - 1;
-				if (mf >> l & 1)
-					gdb_pwm_emit(hits, cap, &nh,
-						     base + i + l, sfa[l], '+');
-				if (mr >> l & 1)
-					gdb_pwm_emit(hits, cap, &nh,
-						     base + i + l, sra[l], '-');
-			}
-		}
-	}
-	return nh;
+	for (i = 0; i + 64 <= len; i += 64)
+		STOREU(codes + i, codes64(LOADU(s + i)));
+	for (; i < len; i++)
+		codes[i] = gdb_pwm_code[(unsigned char)s[i]];
 }
+
+/* gdb_pwm_idx16() of 32 codes */
+TGT_A static inline __m512i idx16x32(__m256i c)
+{
+	return _mm512_add_epi16(_mm512_mullo_epi16(_mm512_cvtepu8_epi16(c),
+						   _mm512_set1_epi16(0x0202)),
+				_mm512_set1_epi16(0x0100));
+}
+
+TGT_A static inline size_t pwm_idx16_avx512(const char *s, size_t len,
+					    uint16_t *idx)
+{
+	size_t i;
+
+	for (i = 0; i + 64 <= len; i += 64) {
+		__m512i c = codes64(LOADU(s + i));
+
+		STOREU(idx + i, idx16x32(_mm512_castsi512_si256(c)));
+		STOREU(idx + i + 32, idx16x32(_mm512_extracti64x4_epi64(c, 1)));
+	}
+	return i;
+}
+
+#define SFX avx512
+#define TGT GDB_TARGET_AVX512_A
+#define V __m512i
+#define L32 16
+#define PAD 4
+#define CODES pwm_codes_avx512
+#define COL(p, row)                                                            \
+	_mm512_zextsi256_si512(                                                \
+		_mm256_loadu_si256((const __m256i *)(const void *)(row)))
+#define LOOK(col, codes)                                                       \
+	_mm512_permutexvar_epi32(                                              \
+		_mm512_cvtepu8_epi32(                                          \
+			_mm_loadu_si128((const __m128i *)(const void *)(codes))), \
+		col)
+#define ADD32 _mm512_add_epi32
+#define GT32(a, b) ((unsigned)_mm512_cmpgt_epi32_mask(a, b))
+#define SET32 _mm512_set1_epi32
+#define STORE STOREU
+#define L16 32
+#define TAB16(row)                                                             \
+	_mm512_broadcast_i32x4(                                                \
+		_mm_loadu_si128((const __m128i *)(const void *)(row)))
+#define IDX16 pwm_idx16_avx512
+#define LOAD16 LOADU
+#define SHUF16 _mm512_shuffle_epi8
+#define ADDS16 _mm512_adds_epi16
+#define ANYGT16(a, b, t)                                                       \
+	(_mm512_cmpgt_epi16_mask(a, _mm512_set1_epi16(t)) |                    \
+	 _mm512_cmpgt_epi16_mask(b, _mm512_set1_epi16(t)))
+#include "simd/pwm_scan.h"
 
 /* ---- striped alignment ---- */
 
@@ -235,6 +229,32 @@ TGT_A static int64_t avx512_pwm_scan(const gdb_pwm *p, const char *seq,
 #define VLANE0(x) LANE0((int)(uint8_t)(x))
 #include "simd/align_striped.h"
 
+/*
+ * The prefix scan of the 16-bit carry (align_striped.h VSCAN): lane l
+ * takes max(c_l, c_(l-k) - k d) for k = 1, 2, 4, 8, 16, lanes below k
+ * taking nothing (ENEG), so 5 steps instead of up to 31 dependent
+ * shifts. k d saturates like the steps it stands for.
+ */
+TGT_A static inline __m512i scan16_avx512(__m512i c, __m512i d)
+{
+	const __m512i up = _mm512_set_epi16(
+		30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15,
+		14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 0);
+	const __m512i neg = _mm512_set1_epi16(INT16_MIN);
+	__m512i idx = up;
+
+	for (unsigned k = 1; k < 32; k <<= 1) {
+		__mmask32 keep = ~(__mmask32)0 << k; /* lanes >= k */
+		__m512i sh = _mm512_mask_permutexvar_epi16(neg, keep, idx, c);
+
+		c = _mm512_max_epi16(c, _mm512_subs_epi16(sh, d));
+		d = _mm512_adds_epi16(d, d);
+		/* idx - k more: lane l reads lane l - 2k next */
+		idx = _mm512_subs_epu16(idx, _mm512_set1_epi16((short)k));
+	}
+	return c;
+}
+
 #define SFX avx512_16
 #define TGT GDB_TARGET_AVX512_A
 #define V __m512i
@@ -252,6 +272,7 @@ TGT_A static int64_t avx512_pwm_scan(const gdb_pwm *p, const char *seq,
 #define VANYGT(a, b) (_mm512_cmpgt_epi16_mask(a, b) != 0)
 #define VSHL1(v) SHL_BYTES(v, 2)
 #define VLANE0(x) LANE0((int)(uint16_t)(x))
+#define VSCAN scan16_avx512
 #include "simd/align_striped.h"
 
 #define SFX avx512_32
@@ -273,42 +294,113 @@ TGT_A static int64_t avx512_pwm_scan(const gdb_pwm *p, const char *seq,
 #define VLANE0(x) LANE0((int)(x))
 #include "simd/align_striped.h"
 
-static int avx512_align_score(const gdb_align_scoring *sc,
-			      enum gdb_align_mode mode, const char *query,
-			      size_t qlen, const char *target, size_t tlen,
-			      gdb_align_ws *ws, gdb_align_result *res)
+/* ---- segmented local alignment (align_seg.h) ---- */
+
+#define SFX avx512_8
+#define TGT GDB_TARGET_AVX512_A
+#define V __m512i
+#define ET int8_t
+#define LANES 64
+#define ENEG INT8_MIN
+#define EMAX INT8_MAX
+#define NCODES 16
+#define VSET1(x) _mm512_set1_epi8((char)(x))
+#define VZERO() _mm512_setzero_si512()
+#define VADDS _mm512_adds_epi8
+#define VSUBS _mm512_subs_epi8
+#define VMAX _mm512_max_epi8
+#define VLOAD(p) LOADU(p)
+#define VSTORE(p, v) STOREU(p, v)
+#define GTMASK(a, b) ((uint64_t)_mm512_cmpgt_epi8_mask(a, b))
+#define TAB(row)                                                               \
+	_mm512_broadcast_i32x4(                                                \
+		_mm_loadu_si128((const __m128i *)(const void *)(row)))
+#define LOOK(tab, c) _mm512_shuffle_epi8(tab, LOADU(c))
+#include "simd/align_seg.h"
+
+#define SFX avx512_16
+#define TGT GDB_TARGET_AVX512_A
+#define V __m512i
+#define ET int16_t
+#define LANES 32
+#define ENEG INT16_MIN
+#define EMAX INT16_MAX
+#define NCODES 32
+#define VSET1(x) _mm512_set1_epi16((short)(x))
+#define VZERO() _mm512_setzero_si512()
+#define VADDS _mm512_adds_epi16
+#define VSUBS _mm512_subs_epi16
+#define VMAX _mm512_max_epi16
+#define VLOAD(p) LOADU(p)
+#define VSTORE(p, v) STOREU(p, v)
+#define GTMASK(a, b) ((uint64_t)_mm512_cmpgt_epi16_mask(a, b))
+#define TAB(row) LOADU(row)
+#define LOOK(tab, c)                                                           \
+	_mm512_permutexvar_epi16(                                              \
+		_mm512_cvtepu8_epi16(                                          \
+			_mm256_loadu_si256((const __m256i *)(const void *)(c))), \
+		tab)
+#include "simd/align_seg.h"
+
+/*
+ * The striped kernel of this level: the per-column cost of the striped
+ * loop (shift, lazy-F pass and its branches) grows with the lane count
+ * while the useful work per column is the query length, so 512-bit
+ * lanes only pay off for long local queries. Measured here (local, 200
+ * kbp target, 8-bit lanes, GCUPS avx2/avx512): q=100 6.5/5.1, q=300
+ * 12.3/10.0, q=1000 19.3/20.0, q=3000 23.6/28.4. Global and semi-global
+ * (which carry F across lanes by a scan, align_striped.h) gain from the
+ * wider lanes at every length: 2 kb pairs 9.5 / 10.5 GCUPS against 6.0
+ * / 6.3 on AVX2.
+ */
+static int avx512_striped(const gdb_align_scoring *sc, enum gdb_align_mode mode,
+			  const char *query, size_t qlen, const char *target,
+			  size_t tlen, gdb_align_ws *ws, gdb_align_result *res)
 {
 	static const gdb_stripe_fn run[3] = {stripe_run_avx512_8,
 					     stripe_run_avx512_16,
 					     stripe_run_avx512_32};
 
-	/*
-	 * The per-column cost of the striped loop (shift, lazy-F pass and its
-	 * branches) grows with the lane count while the useful work per
-	 * column is the query length, so 512-bit lanes only pay off for long
-	 * queries. Measured here (local, 200 kbp target, 8-bit lanes, GCUPS
-	 * avx2/avx512): q=100 6.5/5.1, q=300 12.3/10.0, q=1000 19.3/20.0,
-	 * q=3000 23.6/28.4. Global and semi-global runs won on 256-bit
-	 * lanes at every length while they used the lazy-F pass; they now
-	 * carry F by a scan (align_striped.h), which should favour wider
-	 * lanes, but that has not been measured on an AVX-512 machine, so
-	 * they stay on AVX2 until it is.
-	 */
-	if (mode != GDB_ALIGN_LOCAL || qlen < 1024)
-		return gdb_ana_avx2.align_score(sc, mode, query, qlen, target,
+	if (mode == GDB_ALIGN_LOCAL && qlen < 1024)
+		return gdb_ana_align_avx2.score(sc, mode, query, qlen, target,
 						tlen, ws, res);
 	return gdb_align_striped(run, sc, mode, query, qlen, target, tlen, ws,
 				 res);
 }
 
-const gdb_simd_analysis_kernels gdb_ana_avx512 = {
+/* Local alignment against a long target: one target segment a lane
+ * (64 8-bit lanes, or 32 16-bit ones when many lanes near 127). */
+static int avx512_align_score(const gdb_align_scoring *sc,
+			      enum gdb_align_mode mode, const char *query,
+			      size_t qlen, const char *target, size_t tlen,
+			      gdb_align_ws *ws, gdb_align_result *res)
+{
+	static const struct gdb_seg_level lv = {
+		{seg_run_avx512_8, seg_run_avx512_16}, {64, 32}, {16, 32},
+		{INT8_MAX, INT16_MAX}, avx512_striped};
+	int rc = gdb_align_seg(&lv, sc, mode, query, qlen, target, tlen, ws,
+			       res);
+
+	if (rc <= 0)
+		return rc;
+	return avx512_striped(sc, mode, query, qlen, target, tlen, ws, res);
+}
+
+const gdb_kmer_kernels gdb_ana_kmer_avx512 = {
 	.name = "avx512",
-	.comp = avx512_comp,
-	.kmer_count = avx512_kmer_count,
-	.motif_find = avx512_motif_find,
-	.pwm_scan = avx512_pwm_scan,
-	.align_score = avx512_align_score,
-	.align_many = gdb_ana_avx2_align_many,
+	.count = avx512_kmer_count,
+};
+
+const gdb_motif_kernels gdb_ana_motif_avx512 = {
+	.name = "avx512",
+	.find = avx512_motif_find,
+	.pwm_scan = pwm_scan_avx512,
+};
+
+const gdb_align_kernels gdb_ana_align_avx512 = {
+	.name = "avx512",
+	.score = avx512_align_score,
+	.many = gdb_ana_avx2_align_many,
 };
 
 #endif

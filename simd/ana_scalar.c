@@ -1,27 +1,27 @@
 /*
  * simd/ana_scalar.c - the scalar reference twins of the analysis kernels
  * that have no other home (composition, the motif wrapper) and the
- * scalar level's table. One byte at a time, straight from the
+ * scalar level's tables. One byte at a time, straight from the
  * definitions in simd.h; every vector level must give identical results.
  */
 #include "common/gdb.h"
 #include "simd/analysis_int.h"
 
-/* composition class: 0 a, 1 c, 2 g, 3 t, 4 s, 5 w, 6 other */
+/* composition class: 0 a, 1 c, 2 g, 3 t (or u), 4 s, 5 w, 6 other */
 static unsigned comp_class(unsigned char b)
 {
 	switch (b | 0x20) {
 	case 'a': return 0;
 	case 'c': return 1;
 	case 'g': return 2;
-	case 't': return 3;
+	case 't': case 'u': return 3; /* U is T */
 	case 's': return 4;
 	case 'w': return 5;
 	default: return 6;
 	}
 }
 
-void gdb_ana_scalar_comp(const char *seq, size_t n, gdb_comp *out)
+void gdb_simd_scalar_comp(const char *seq, size_t n, gdb_comp *out)
 {
 	uint64_t cnt[7] = {0}, cpg = 0;
 	unsigned prev = 6;
@@ -53,12 +53,19 @@ static int64_t scalar_motif_find(const gdb_motif_pattern *p, const char *seq,
 				   gdb_ana_scalar_motif_combine);
 }
 
-const gdb_simd_analysis_kernels gdb_ana_scalar = {
+const gdb_kmer_kernels gdb_ana_kmer_scalar = {
 	.name = "scalar",
-	.comp = gdb_ana_scalar_comp,
-	.kmer_count = gdb_ana_scalar_kmer_count,
-	.motif_find = scalar_motif_find,
+	.count = gdb_ana_scalar_kmer_count,
+};
+
+const gdb_motif_kernels gdb_ana_motif_scalar = {
+	.name = "scalar",
+	.find = scalar_motif_find,
 	.pwm_scan = gdb_ana_scalar_pwm_scan,
-	.align_score = gdb_ana_scalar_align_score,
-	.align_many = gdb_ana_scalar_align_many,
+};
+
+const gdb_align_kernels gdb_ana_align_scalar = {
+	.name = "scalar",
+	.score = gdb_ana_scalar_align_score,
+	.many = gdb_ana_scalar_align_many,
 };

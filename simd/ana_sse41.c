@@ -2,10 +2,11 @@
  * simd/ana_sse41.c - the 128-bit analysis kernels: the methods of
  * ana_avx2.c on 16 bytes a vector (composition and motif bitsets four
  * vectors to a 64-bit word, the shift-AND two words a vector, striped
- * alignment in 16/8/4 lanes). PWM scanning: eight windows a vector in
- * 16-bit lanes whenever that is exact (struct gdb_pwm16), a column one
- * pshufb of its table per strand; otherwise pshufb lookups of the four
- * 32-bit ACGT entries of a column, four windows a vector.
+ * alignment in 16/8/4 lanes). PWM scanning (the pwm_scan.h template):
+ * eight windows a vector in 16-bit lanes whenever that is exact (struct
+ * gdb_pwm16), a column one pshufb of its table per strand; otherwise
+ * pshufb lookups of the four 32-bit ACGT entries of a column, four
+ * windows a vector.
  */
 #include <errno.h>
 #include <string.h>
@@ -60,7 +61,7 @@ TGT_A static inline void load4(const char *s, __m128i u[4])
 	u[3] = _mm_or_si128(LOADU(s + 48), lc);
 }
 
-TGT_A static void sse41_comp(const char *s, size_t n, gdb_comp *out)
+TGT_A void gdb_simd_sse41_comp(const char *s, size_t n, gdb_comp *out)
 {
 	uint64_t a = 0, c = 0, g = 0, t = 0, ss = 0, w = 0, cpg = 0, carry = 0;
 	gdb_comp tail;
@@ -76,14 +77,14 @@ TGT_A static void sse41_comp(const char *s, size_t n, gdb_comp *out)
 		a += (uint64_t)__builtin_popcountll(eq64(u, 'a'));
 		c += (uint64_t)__builtin_popcountll(mc);
 		g += (uint64_t)__builtin_popcountll(mg);
-		t += (uint64_t)__builtin_popcountll(eq64(u, 't'));
+		t += (uint64_t)__builtin_popcountll(eq64_tu(u));
 		ss += (uint64_t)__builtin_popcountll(eq64(u, 's'));
 		w += (uint64_t)__builtin_popcountll(eq64(u, 'w'));
 		cpg += (uint64_t)__builtin_popcountll(mc & (mg >> 1)) +
 		       (carry & mg & 1);
 		carry = mc >> 63;
 	}
-	gdb_ana_scalar_comp(s + i, n - i, &tail);
+	gdb_simd_scalar_comp(s + i, n - i, &tail);
 	out->a = a + tail.a;
 	out->c = c + tail.c;
 	out->g = g + tail.g;
@@ -94,18 +95,17 @@ TGT_A static void sse41_comp(const char *s, size_t n, gdb_comp *out)
 	out->cpg = cpg + tail.cpg + (carry && i < n && (s[i] | 0x20) == 'g');
 }
 
-/* code per byte: A0 C1 G2 T3 (and U3 when u_is_t), else 4 */
-TGT_A static inline __m128i codes16(__m128i v, int u_is_t)
+/* code per byte: A0 C1 G2 T3 U3 (any case), else 4 */
+TGT_A static inline __m128i codes16(__m128i v)
 {
 	__m128i u = _mm_or_si128(v, _mm_set1_epi8(0x20));
 	__m128i ea = _mm_cmpeq_epi8(u, _mm_set1_epi8('a'));
 	__m128i ec = _mm_cmpeq_epi8(u, _mm_set1_epi8('c'));
 	__m128i eg = _mm_cmpeq_epi8(u, _mm_set1_epi8('g'));
-	__m128i et = _mm_cmpeq_epi8(u, _mm_set1_epi8('t'));
+	__m128i et = _mm_or_si128(_mm_cmpeq_epi8(u, _mm_set1_epi8('t')),
+				  _mm_cmpeq_epi8(u, _mm_set1_epi8('u')));
 	__m128i d;
 
-	if (u_is_t)
-		et = _mm_or_si128(et, _mm_cmpeq_epi8(u, _mm_set1_epi8('u')));
 	d = _mm_or_si128(_mm_or_si128(_mm_and_si128(ea, _mm_set1_epi8(4)),
 				      _mm_and_si128(ec, _mm_set1_epi8(3))),
 			 _mm_or_si128(_mm_and_si128(eg, _mm_set1_epi8(2)),
@@ -118,13 +118,13 @@ TGT_A static void sse41_kmer_enc(const char *src, size_t n, uint8_t *dst)
 	size_t i;
 
 	for (i = 0; i + 16 <= n; i += 16)
-		STOREU(dst + i, codes16(LOADU(src + i), 0));
+		STOREU(dst + i, codes16(LOADU(src + i)));
 	gdb_ana_scalar_kmer_enc(src + i, n - i, dst + i);
 }
 
 static int sse41_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 {
-	return gdb_kmer_count_blocked(t, seq, n, sse41_kmer_enc);
+	return gdb_kmer_count_vec(t, seq, n, sse41_kmer_enc);
 }
 
 TGT_A static void sse41_motif_bits(const char *s, size_t n, uint64_t *out[5])
@@ -178,176 +178,89 @@ static int64_t sse41_motif_find(const gdb_motif_pattern *p, const char *seq,
 				   sse41_motif_bits, motif_combine_sse41);
 }
 
-/* Eight windows a vector in 16-bit lanes (see struct gdb_pwm16). */
-/* gdb_pwm_idx16() of eight codes */
-TGT_A static inline __m128i idx16x8(__m128i c)
-{
-	return _mm_add_epi16(_mm_mullo_epi16(_mm_cvtepu8_epi16(c),
-					     _mm_set1_epi16(0x0202)),
-			     _mm_set1_epi16(0x0100));
-}
-
-TGT_A static int64_t sse41_pwm_scan16(const gdb_pwm *p,
-				      const struct gdb_pwm16 *t,
-				      const char *seq, size_t n,
-				      unsigned strands, gdb_pwm_hit *hits,
-				      size_t cap)
-{
-	const unsigned m = p->len;
-	const __m128i vt = _mm_set1_epi16(t->thr1);
-	__m128i tf[GDB_PWM_MAXLEN], tr[GDB_PWM_MAXLEN];
-	uint16_t idx[GDB_PWM_CHUNK + GDB_PWM_MAXLEN + 16];
-	int16_t sfa[8], sra[8];
-	int64_t nh = 0;
-	size_t base;
-	unsigned j;
-
-	for (j = 0; j < m; j++) {
-		tf[j] = LOADU(t->fw[j]);
-		tr[j] = LOADU(t->rc[j]);
-	}
-	for (base = 0; base + m <= n; base += GDB_PWM_CHUNK) {
-		size_t len, i, npos = gdb_pwm_chunk(n, m, base, &len);
-
-		for (i = 0; i + 16 <= len; i += 16) {
-			__m128i c = codes16(LOADU(seq + base + i), 1);
-
-			STOREU(idx + i, idx16x8(c));
-			STOREU(idx + i + 8, idx16x8(_mm_srli_si128(c, 8)));
-		}
-		gdb_pwm_idx16_fill(seq + base, i, len, idx,
-				   sizeof(idx) / sizeof(idx[0]));
-		for (i = 0; i < npos; i += 8) {
-			__m128i sf = _mm_setzero_si128(), sr = sf, hit;
-
-			for (j = 0; j < m; j++) {
-				__m128i ix = LOADU(idx + i + j);
-
-				sf = _mm_adds_epi16(
-					sf, _mm_shuffle_epi8(tf[j], ix));
-				sr = _mm_adds_epi16(
-					sr, _mm_shuffle_epi8(tr[j], ix));
-			}
-			hit = _mm_or_si128(_mm_cmpgt_epi16(sf, vt),
-					   _mm_cmpgt_epi16(sr, vt));
-			if (!_mm_movemask_epi8(hit))
-				continue;
-			STOREU(sfa, sf);
-			STOREU(sra, sr);
-			gdb_pwm_emit16(hits, cap, &nh, base + i, sfa, sra,
-				       npos - i < 8 ? (unsigned)(npos - i) : 8,
-				       t->thr1, strands);
-		}
-	}
-	return nh;
-}
-
 /*
- * The 32-bit scan, for matrices or thresholds the 16-bit lanes cannot
- * hold exactly. Four windows a vector. Codes are stored as 4 * code (N
- * and the rest as 0x80), so a pshufb with the per-lane byte offsets 0..3
- * added fetches a column's 32-bit ACGT entry; the 0x80 lanes come back 0
- * and get GDB_PWM_NEG from a second lookup keyed on the flipped top bit.
+ * PWM (template: pwm_scan.h). 16-bit: eight windows a vector, a column one
+ * pshufb of its table. 32-bit: four windows a vector; codes are stored as
+ * 4 * code (N and the rest as 0x80), so a pshufb with the per-lane byte
+ * offsets 0..3 added fetches a column's 32-bit ACGT entry; the 0x80 lanes
+ * come back 0 and get GDB_PWM_NEG from a second lookup keyed on the
+ * flipped top bit.
  */
-TGT_A static int64_t sse41_pwm_scan(const gdb_pwm *p, const char *seq,
-				    size_t n, int32_t threshold,
-				    unsigned strands, gdb_pwm_hit *hits,
-				    size_t cap)
+TGT_A static inline void pwm_codes_sse41(const char *s, size_t len,
+					 uint8_t *codes)
 {
-	const unsigned m = p->len;
+	const __m128i flip = _mm_set1_epi8((char)0x80);
+	size_t i;
+
+	for (i = 0; i + 16 <= len; i += 16) {
+		__m128i c = codes16(LOADU(s + i));
+		__m128i isn = _mm_cmpeq_epi8(c, _mm_set1_epi8(4));
+
+		STOREU(codes + i, _mm_blendv_epi8(_mm_slli_epi16(c, 2), flip, isn));
+	}
+	for (; i < len; i++) {
+		uint8_t c = gdb_pwm_code[(unsigned char)s[i]];
+
+		codes[i] = c == 4 ? 0x80 : (uint8_t)(c * 4);
+	}
+}
+
+TGT_A static inline __m128i pwm_look_sse41(__m128i col, const uint8_t *codes)
+{
 	const __m128i rep = _mm_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
 					  3, 3, 3, 3);
-	const __m128i off = _mm_set1_epi32(0x03020100);
 	const __m128i negtab = _mm_setr_epi32(GDB_PWM_NEG, 0, 0, 0);
-	const __m128i flip = _mm_set1_epi8((char)0x80);
-	__m128i cf[GDB_PWM_MAXLEN], cr[GDB_PWM_MAXLEN], vt;
-	struct gdb_pwm16 t16;
-	uint8_t codes[GDB_PWM_CHUNK + GDB_PWM_MAXLEN + 32];
-	int32_t sfa[4], sra[4];
-	int64_t nh = 0;
-	size_t base;
-	unsigned j, fw = strands & GDB_STRAND_FWD ? 0xf : 0,
-		    rv = strands & GDB_STRAND_REV ? 0xf : 0;
+	int32_t raw;
+	__m128i idx;
 
-	if (m < 1 || m > GDB_PWM_MAXLEN || !strands ||
-	    (strands & ~GDB_STRAND_BOTH))
-		return -EINVAL;
-	if (gdb_pwm_narrow(p, threshold, &t16))
-		return sse41_pwm_scan16(p, &t16, seq, n, strands, hits, cap);
-	for (j = 0; j < m; j++) {
-		cf[j] = LOADU(p->fw[j]);
-		cr[j] = LOADU(p->rc[j]);
-	}
-	vt = _mm_set1_epi32(threshold == INT32_MIN ? INT32_MIN
-						   : threshold - 1);
-	for (base = 0; base + m <= n; base += GDB_PWM_CHUNK) {
-		size_t len, i, npos = gdb_pwm_chunk(n, m, base, &len);
-
-		for (i = 0; i + 16 <= len; i += 16) {
-			__m128i c = codes16(LOADU(seq + base + i), 1);
-			__m128i isn = _mm_cmpeq_epi8(c, _mm_set1_epi8(4));
-
-			STOREU(codes + i,
-			       _mm_blendv_epi8(_mm_slli_epi16(c, 2), flip,
-					       isn));
-		}
-		for (; i < len; i++) {
-			uint8_t c = gdb_pwm_code[(unsigned char)seq[base + i]];
-
-			codes[i] = c == 4 ? 0x80 : (uint8_t)(c * 4);
-		}
-		memset(codes + len, 0x80, sizeof(codes) - len);
-		for (i = 0; i < npos; i += 4) {
-			__m128i sf = _mm_setzero_si128(), sr = sf;
-			unsigned mf, mr, valid, any;
-
-			for (j = 0; j < m; j++) {
-				int32_t raw;
-				__m128i idx, neg;
-
-				memcpy(&raw, codes + i + j, 4);
-				idx = _mm_add_epi8(
-					_mm_shuffle_epi8(_mm_cvtsi32_si128(raw),
-							 rep),
-					off);
-				neg = _mm_shuffle_epi8(
-					negtab, _mm_xor_si128(idx, flip));
-				sf = _mm_add_epi32(
-					sf, _mm_add_epi32(_mm_shuffle_epi8(cf[j],
-									   idx),
-							  neg));
-				sr = _mm_add_epi32(
-					sr, _mm_add_epi32(_mm_shuffle_epi8(cr[j],
-									   idx),
-							  neg));
-			}
-			valid = npos - i >= 4 ? 0xf : (1u << (npos - i)) - 1;
-			mf = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(
-				     _mm_cmpgt_epi32(sf, vt))) &
-			     valid & fw;
-			mr = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(
-				     _mm_cmpgt_epi32(sr, vt))) &
-			     valid & rv;
-			any = mf | mr;
-			if (!any)
-				continue;
-			STOREU(sfa, sf);
-			STOREU(sra, sr);
-			while (any) {
-				unsigned l = (unsigned)__builtin_ctz(any);
-
-				any &= any - 1;
-				if (mf >> l & 1)
-					gdb_pwm_emit(hits, cap, &nh,
-						     base + i + l, sfa[l], '+');
-				if (mr >> l & 1)
-					gdb_pwm_emit(hits, cap, &nh,
-						     base + i + l, sra[l], '-');
-			}
-		}
-	}
-	return nh;
+	memcpy(&raw, codes, 4);
+	idx = _mm_add_epi8(_mm_shuffle_epi8(_mm_cvtsi32_si128(raw), rep),
+			   _mm_set1_epi32(0x03020100));
+	return _mm_add_epi32(_mm_shuffle_epi8(col, idx),
+			     _mm_shuffle_epi8(negtab,
+					      _mm_xor_si128(idx, _mm_set1_epi8(
+								 (char)0x80))));
 }
+
+/* gdb_pwm_idx16() of the codes of s[0, len), 16 at a time */
+TGT_A static inline size_t pwm_idx16_sse41(const char *s, size_t len,
+					   uint16_t *idx)
+{
+	const __m128i mul = _mm_set1_epi16(0x0202), add = _mm_set1_epi16(0x0100);
+	size_t i;
+
+	for (i = 0; i + 16 <= len; i += 16) {
+		__m128i c = codes16(LOADU(s + i));
+
+		STOREU(idx + i, _mm_add_epi16(_mm_mullo_epi16(_mm_cvtepu8_epi16(c), mul), add));
+		STOREU(idx + i + 8, _mm_add_epi16(_mm_mullo_epi16(_mm_cvtepu8_epi16(_mm_srli_si128(c, 8)), mul), add));
+	}
+	return i;
+}
+
+#define SFX sse41
+#define TGT GDB_TARGET_SSE41_A
+#define V __m128i
+#define L32 4
+#define PAD 0x80
+#define CODES pwm_codes_sse41
+#define COL(p, row) LOADU(row)
+#define LOOK pwm_look_sse41
+#define ADD32 _mm_add_epi32
+#define GT32(a, b)                                                             \
+	((unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpgt_epi32(a, b))))
+#define SET32 _mm_set1_epi32
+#define STORE STOREU
+#define L16 8
+#define TAB16(row) LOADU(row)
+#define IDX16 pwm_idx16_sse41
+#define LOAD16 LOADU
+#define SHUF16 _mm_shuffle_epi8
+#define ADDS16 _mm_adds_epi16
+#define ANYGT16(a, b, t)                                                       \
+	_mm_movemask_epi8(_mm_or_si128(_mm_cmpgt_epi16(a, _mm_set1_epi16(t)),   \
+				       _mm_cmpgt_epi16(b, _mm_set1_epi16(t))))
+#include "simd/pwm_scan.h"
 
 /* ---- striped alignment ---- */
 
@@ -423,14 +336,21 @@ static int sse41_align_score(const gdb_align_scoring *sc,
 				 res);
 }
 
-const gdb_simd_analysis_kernels gdb_ana_sse41 = {
+const gdb_kmer_kernels gdb_ana_kmer_sse41 = {
 	.name = "sse41",
-	.comp = sse41_comp,
-	.kmer_count = sse41_kmer_count,
-	.motif_find = sse41_motif_find,
-	.pwm_scan = sse41_pwm_scan,
-	.align_score = sse41_align_score,
-	.align_many = gdb_ana_sse41_align_many,
+	.count = sse41_kmer_count,
+};
+
+const gdb_motif_kernels gdb_ana_motif_sse41 = {
+	.name = "sse41",
+	.find = sse41_motif_find,
+	.pwm_scan = pwm_scan_sse41,
+};
+
+const gdb_align_kernels gdb_ana_align_sse41 = {
+	.name = "sse41",
+	.score = sse41_align_score,
+	.many = gdb_ana_sse41_align_many,
 };
 
 #endif

@@ -1,47 +1,47 @@
 /*
- * simd/analysis.c - dispatch of the analysis kernels and the wrappers that
- * are the same at every level (windowing, GC fraction).
+ * simd/analysis.c - dispatch of the analysis kernels (a table per family:
+ * k-mers, motifs, alignment) and the composition wrappers that are the
+ * same at every level (windowing, GC fraction).
  *
- * The level is the one dispatch.c settles for the codec kernels
+ * The level is the one dispatch.c settles for the byte kernels
  * (gdb_simd_active(), which honours GENOMEDB_SIMD); this file only maps
- * it to the analysis table of that level, so the two families can never
- * disagree about the level in use. A level's analysis table exists
- * exactly when gdb_simd_variant() offers that level.
+ * it to each family's table of that level, so the families can never
+ * disagree about the level in use. A level's tables exist exactly when
+ * gdb_simd_variant() offers that level.
  */
 #include <errno.h>
 
 #include "common/gdb.h"
 #include "simd/analysis_int.h"
 
-static const gdb_simd_analysis_kernels *table_of(enum gdb_simd_level level)
-{
-	switch (level) {
-	case GDB_SIMD_SCALAR:
-		return &gdb_ana_scalar;
 #if GDB_SIMD_X86
-	case GDB_SIMD_SSE41:
-		return &gdb_ana_sse41;
-	case GDB_SIMD_AVX2:
-		return &gdb_ana_avx2;
-	case GDB_SIMD_AVX512:
-		return &gdb_ana_avx512;
+#define LEVELS(f) {&gdb_ana_##f##_scalar, &gdb_ana_##f##_sse41, \
+		   &gdb_ana_##f##_avx2, &gdb_ana_##f##_avx512}
+#else
+#define LEVELS(f) {&gdb_ana_##f##_scalar}
 #endif
-	default:
-		return NULL;
-	}
+
+static const gdb_kmer_kernels *const kmer_tab[GDB_SIMD_NLEVELS] =
+	LEVELS(kmer);
+static const gdb_motif_kernels *const motif_tab[GDB_SIMD_NLEVELS] =
+	LEVELS(motif);
+static const gdb_align_kernels *const align_tab[GDB_SIMD_NLEVELS] =
+	LEVELS(align);
+
+/* A level's entry of each family: when dispatch offers that level. */
+const gdb_kmer_kernels *gdb_kmer_variant(enum gdb_simd_level level)
+{
+	return gdb_simd_variant(level) ? kmer_tab[level] : NULL;
 }
 
-const gdb_simd_analysis_kernels *gdb_simd_analysis(void)
+const gdb_motif_kernels *gdb_motif_variant(enum gdb_simd_level level)
 {
-	return table_of(gdb_simd_active());
+	return gdb_simd_variant(level) ? motif_tab[level] : NULL;
 }
 
-const gdb_simd_analysis_kernels *
-gdb_simd_analysis_variant(enum gdb_simd_level level)
+const gdb_align_kernels *gdb_align_variant(enum gdb_simd_level level)
 {
-	if (!gdb_simd_variant(level))
-		return NULL;
-	return table_of(level);
+	return gdb_simd_variant(level) ? align_tab[level] : NULL;
 }
 
 double gdb_comp_gc(const gdb_comp *c)
@@ -64,7 +64,7 @@ size_t gdb_comp_nwindows(size_t n, size_t win, size_t step)
 int64_t gdb_comp_windows(const char *seq, size_t n, size_t win, size_t step,
 			 gdb_comp *out, size_t nout)
 {
-	const gdb_simd_analysis_kernels *k = gdb_simd_analysis();
+	const gdb_simd_kernels *k = gdb_simd();
 	size_t nw, i;
 
 	if (!win || !step)

@@ -5,11 +5,13 @@
  * level files call for the parts that are not level-specific (profile
  * layout, k-mer insertion, hit emission).
  *
- * Division of labour: analysis.c holds dispatch and the public wrappers,
+ * Division of labour: analysis.c holds dispatch (a table per family and
+ * level: gdb_ana_<family>_<level>) and the public wrappers,
  * ana_scalar.c the reference twins, ana_sse41.c / ana_avx2.c /
  * ana_avx512.c the vector variants (the striped alignment kernel is one
  * template, align_striped.h, instantiated per level and lane width, and
- * the motif combine another, motif_combine.h, instantiated per level),
+ * the motif combine another, motif_combine.h, and the PWM scan a third,
+ * pwm_scan.h, each instantiated per level),
  * kmer.c the table, motif.c the pattern compiler, parsers and PWM maths,
  * align.c the traceback and the width-switching driver.
  */
@@ -19,6 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "simd/align.h"
+#include "simd/kmer.h"
+#include "simd/motif.h"
 #include "simd/simd_int.h"
 
 /*
@@ -52,7 +57,14 @@ struct gdb_kmer_table {
 	uint64_t limit;	    /* distinct k-mers allowed at max_slots: 7/8 */
 	uint64_t distinct, total, dropped;
 	struct gdb_kmer_slot *slot;
+	/* kmer_sort.c's partitions, kept for the next large region (a
+	 * mapping of scratch_words words, or NULL) */
+	uint64_t *scratch;
+	size_t scratch_words;
 };
+
+/* Unmap the table's scratch (kmer_sort.c). */
+void gdb_kmer_scratch_free(struct gdb_kmer_table *t);
 
 #define GDB_KMER_EMPTY UINT64_MAX
 
@@ -60,6 +72,10 @@ static inline uint64_t gdb_kmer_hash(uint64_t key)
 {
 	return key * 0x9e3779b97f4a7c15ull;
 }
+
+/* Grow the table now as it would grow by the time it holds distinct
+ * k-mers (up to its largest size): 0 or -ENOMEM (it keeps its size). */
+int gdb_kmer_reserve(struct gdb_kmer_table *t, uint64_t distinct);
 
 /* The slow half of gdb_kmer_add(): a new k-mer when the table is at
  * grow_at (grow, or drop when it cannot). Same return as gdb_kmer_add(). */
@@ -111,6 +127,11 @@ static inline int gdb_kmer_add(struct gdb_kmer_table *t, uint64_t key,
 typedef void (*gdb_kmer_enc_fn)(const char *src, size_t n, uint8_t *dst);
 int gdb_kmer_count_blocked(struct gdb_kmer_table *t, const char *seq,
 			   size_t n, gdb_kmer_enc_fn enc);
+/* The same for large regions (kmer_sort.c): the k-mers of a batch
+ * partitioned by home slot before they go in; small ones go to
+ * gdb_kmer_count_blocked. */
+int gdb_kmer_count_vec(struct gdb_kmer_table *t, const char *seq, size_t n,
+		       gdb_kmer_enc_fn enc);
 
 /* ---- alignment ---- */
 
@@ -166,6 +187,47 @@ int gdb_align_striped(const gdb_stripe_fn run[3], const gdb_align_scoring *sc,
 		      enum gdb_align_mode mode, const char *query, size_t qlen,
 		      const char *target, size_t tlen, gdb_align_ws *ws,
 		      gdb_align_result *res);
+
+/*
+ * Local alignment with the target cut into one segment a lane
+ * (align_seg.h runs the lanes, align_seg.c drives and combines): the
+ * state of one run over up to 64 lanes.
+ */
+struct gdb_seg {
+	const gdb_align_scoring *sc;
+	const uint8_t *qc; /* query codes */
+	size_t qlen;
+	const char *target;
+	size_t tlen;
+	size_t seglen, w; /* columns a lane owns; warm-up columns before */
+	gdb_align_ws *ws;
+	uint64_t redo;	  /* lanes that came near saturation */
+	int64_t best[64]; /* each lane's first best cell */
+	int64_t col[64], row[64];
+};
+
+/* A level's segmented kernels, widest lanes last, and its striped kernel
+ * (for lanes to redo). */
+typedef int (*gdb_seg_fn)(struct gdb_seg *g);
+struct gdb_seg_level {
+	gdb_seg_fn run[2];
+	unsigned lanes[2], codes[2], emax[2];
+	int (*score)(const gdb_align_scoring *sc, enum gdb_align_mode mode,
+		     const char *query, size_t qlen, const char *target,
+		     size_t tlen, gdb_align_ws *ws, gdb_align_result *res);
+};
+
+/*
+ * gdb_align_seg - the segmented local alignment at a level, when it pays:
+ * returns 0 or a negative errno with res filled as the striped kernel
+ * would fill it, or 1 when it does not apply (not local, extend 0, too
+ * many codes, a target too short for the lanes' warm-up columns) and the
+ * caller runs its striped kernel.
+ */
+int gdb_align_seg(const struct gdb_seg_level *lv, const gdb_align_scoring *sc,
+		  enum gdb_align_mode mode, const char *query, size_t qlen,
+		  const char *target, size_t tlen, gdb_align_ws *ws,
+		  gdb_align_result *res);
 
 /* Argument checks and trivial cases shared by every level: returns 1 when
  * res is already final, 0 to go on, or a negative errno. */
@@ -313,8 +375,9 @@ static inline void gdb_pwm_emit16(gdb_pwm_hit *hits, size_t cap, int64_t *nh,
 
 /* ---- per-level tables and entry points ---- */
 
-extern const gdb_simd_analysis_kernels gdb_ana_scalar;
-void gdb_ana_scalar_comp(const char *seq, size_t n, gdb_comp *out);
+extern const gdb_kmer_kernels gdb_ana_kmer_scalar;
+extern const gdb_motif_kernels gdb_ana_motif_scalar;
+extern const gdb_align_kernels gdb_ana_align_scalar;
 int gdb_ana_scalar_kmer_count(gdb_kmer_table *t, const char *seq, size_t n);
 void gdb_ana_scalar_kmer_enc(const char *src, size_t n, uint8_t *dst);
 void gdb_ana_scalar_motif_bits(const char *s, size_t n, uint64_t *out[5]);
@@ -343,9 +406,12 @@ int gdb_ana_avx2_align_many(const gdb_align_scoring *sc,
 			    const char *const *queries, const size_t *qlens,
 			    size_t n, const char *target, size_t tlen,
 			    gdb_align_ws *ws, gdb_align_result *out);
-extern const gdb_simd_analysis_kernels gdb_ana_sse41;
-extern const gdb_simd_analysis_kernels gdb_ana_avx2;
-extern const gdb_simd_analysis_kernels gdb_ana_avx512;
+extern const gdb_kmer_kernels gdb_ana_kmer_sse41, gdb_ana_kmer_avx2,
+	gdb_ana_kmer_avx512;
+extern const gdb_motif_kernels gdb_ana_motif_sse41, gdb_ana_motif_avx2,
+	gdb_ana_motif_avx512;
+extern const gdb_align_kernels gdb_ana_align_sse41, gdb_ana_align_avx2,
+	gdb_ana_align_avx512;
 #endif
 
 #endif

@@ -214,5 +214,6 @@ const gdb_simd_kernels gdb_simd_avx2_kernels = {
 	.revcomp = gdb_simd_avx2_revcomp,
 	.to_u8 = gdb_simd_avx2_to_u8,
 	.toupper = gdb_simd_avx2_toupper,
+	.comp = gdb_simd_avx2_comp,
 };
 #endif

@@ -228,5 +228,6 @@ const gdb_simd_kernels gdb_simd_avx512_kernels = {
 	.revcomp = gdb_simd_avx512_revcomp,
 	.to_u8 = gdb_simd_avx512_to_u8,
 	.toupper = gdb_simd_avx512_toupper,
+	.comp = gdb_simd_avx512_comp,
 };
 #endif

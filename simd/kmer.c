@@ -20,8 +20,9 @@
  * sixteen to sixty-four at a time, the k-mers of a block are rolled
  * without branches (an N or the canonical choice would mispredict), and
  * they are inserted in order while the slot of the insertion KAHEAD
- * later is being prefetched. Growth and slot layout are shared, so they
- * speed up the scalar twin as well.
+ * later is being prefetched (large regions: kmer_sort.c partitions them
+ * by slot first). Growth and slot layout are shared, so they speed up the
+ * scalar twin as well.
  */
 #define _GNU_SOURCE /* mremap */
 #include <errno.h>
@@ -100,6 +101,7 @@ void gdb_kmer_table_free(gdb_kmer_table *t)
 	if (!t)
 		return;
 	munmap(t->slot, t->nslots * sizeof(*t->slot));
+	gdb_kmer_scratch_free(t);
 	free(t);
 }
 
@@ -176,6 +178,13 @@ static int table_grow(struct gdb_kmer_table *t)
 	return 0;
 }
 
+int gdb_kmer_reserve(struct gdb_kmer_table *t, uint64_t distinct)
+{
+	while (t->nslots < t->max_slots && distinct >= t->grow_at)
+		GDB_TRY(table_grow(t));
+	return 0;
+}
+
 /*
  * Add count occurrences of key: 0, or 1 when key is new and the table is
  * full (nothing changes then; the caller counts the drop). A table that
@@ -228,7 +237,7 @@ int gdb_kmer_add_new(struct gdb_kmer_table *t, uint64_t key, uint64_t hash)
 
 int gdb_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 {
-	return gdb_simd_analysis()->kmer_count(t, seq, n);
+	return gdb_kmer_variant(gdb_simd_active())->count(t, seq, n);
 }
 
 int gdb_kmer_table_merge(gdb_kmer_table *dst, const gdb_kmer_table *src)
@@ -371,7 +380,7 @@ int gdb_kmer_encode(const char *s, unsigned k, uint64_t *out)
 	for (i = 0; i < k; i++) {
 		uint8_t c = gdb_pwm_code[(unsigned char)s[i]];
 
-		if (c > 3 || s[i] == 'U' || s[i] == 'u')
+		if (c > 3)
 			return -EINVAL;
 		v = v << 2 | c;
 	}
@@ -387,7 +396,7 @@ void gdb_kmer_decode(uint64_t kmer, unsigned k, char *dst)
 		dst[i] = kmer_letters[(kmer >> (2 * (k - 1 - i))) & 3];
 }
 
-/* 2-bit code of ACGT/acgt, 4 for every other byte (U included). */
+/* 2-bit code of ACGT/acgt (U/u is T), 4 for every other byte. */
 static uint8_t kmer_code(unsigned char c)
 {
 	switch (c | 0x20) {
@@ -398,6 +407,7 @@ static uint8_t kmer_code(unsigned char c)
 	case 'g':
 		return 2;
 	case 't':
+	case 'u':
 		return 3;
 	default:
 		return 4;

@@ -229,4 +229,5 @@ const gdb_simd_kernels gdb_simd_scalar_kernels = {
 	.revcomp = gdb_simd_scalar_revcomp,
 	.to_u8 = gdb_simd_scalar_to_u8,
 	.toupper = gdb_simd_scalar_toupper,
+	.comp = gdb_simd_scalar_comp,
 };

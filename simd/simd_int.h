@@ -53,6 +53,9 @@ size_t gdb_simd_scalar_find_nonacgt(const char *src, size_t n);
 void gdb_simd_scalar_revcomp(const char *src, size_t n, char *dst);
 void gdb_simd_scalar_to_u8(const char *src, size_t n, uint8_t *dst);
 void gdb_simd_scalar_toupper(const char *src, size_t n, char *dst);
+/* ana_scalar.c and ana_<level>.c: base composition (the bitsets and
+ * popcounts it shares with the motif scan live there) */
+void gdb_simd_scalar_comp(const char *seq, size_t n, gdb_comp *out);
 
 /* crc32c.c: slice-by-8 (any CPU) and the crc32-instruction version. */
 void gdb_simd_crc32c_init(void);
@@ -68,6 +71,7 @@ size_t gdb_simd_sse41_find_nonacgt(const char *src, size_t n);
 void gdb_simd_sse41_revcomp(const char *src, size_t n, char *dst);
 void gdb_simd_sse41_to_u8(const char *src, size_t n, uint8_t *dst);
 void gdb_simd_sse41_toupper(const char *src, size_t n, char *dst);
+void gdb_simd_sse41_comp(const char *seq, size_t n, gdb_comp *out);
 
 /* avx2.c: called by avx512.c for tails. */
 void gdb_simd_avx2_pack2(const char *src, size_t n, uint8_t *dst);
@@ -77,6 +81,8 @@ size_t gdb_simd_avx2_find_nonacgt(const char *src, size_t n);
 void gdb_simd_avx2_revcomp(const char *src, size_t n, char *dst);
 void gdb_simd_avx2_to_u8(const char *src, size_t n, uint8_t *dst);
 void gdb_simd_avx2_toupper(const char *src, size_t n, char *dst);
+void gdb_simd_avx2_comp(const char *seq, size_t n, gdb_comp *out);
+void gdb_simd_avx512_comp(const char *seq, size_t n, gdb_comp *out);
 #endif
 
 /*

@@ -218,5 +218,6 @@ const gdb_simd_kernels gdb_simd_sse41_kernels = {
 	.revcomp = gdb_simd_sse41_revcomp,
 	.to_u8 = gdb_simd_sse41_to_u8,
 	.toupper = gdb_simd_sse41_toupper,
+	.comp = gdb_simd_sse41_comp,
 };
 #endif

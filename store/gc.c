@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store/failpoint.h"
 #include "store/store_int.h"
 
 /* What a store directory holds, by kind of name. */
@@ -158,9 +159,9 @@ static int remove_manifest(int dirfd, uint64_t gen, gdb_gc_report *r)
 	manifest_name(gen, name, sizeof(name));
 	/* Opened for writing where we may: NFS emulates flock with POSIX
 	 * locks, whose exclusive kind needs a writable descriptor. */
-	fd = openat(dirfd, name, O_RDWR | O_CLOEXEC);
+	fd = GDB_FP("open", openat(dirfd, name, O_RDWR | O_CLOEXEC), -1);
 	if (fd < 0 && (errno == EACCES || errno == EROFS))
-		fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+		fd = GDB_FP("open", openat(dirfd, name, O_RDONLY | O_CLOEXEC), -1);
 	if (fd < 0)
 		return errno == ENOENT ? 1 : -errno;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -355,6 +356,16 @@ static int manifest_whole(int dirfd, uint64_t gen)
 	return ok;
 }
 
+int gdb_store_manifest_ok(int dirfd, uint64_t gen)
+{
+	gdb_manifest m;
+
+	if (read_manifest(dirfd, gen, &m) < 0)
+		return 0;
+	gdb_manifest_free(&m);
+	return 1;
+}
+
 int gdb_store_restore_current(int dirfd, uint64_t *gen)
 {
 	struct scan sc;
@@ -382,7 +393,8 @@ int gdb_store_inspect(const char *path, gdb_gc_report *r, char *err,
 	struct scan sc;
 	uint64_t gen = 0;
 	int has_crc = 0, rc;
-	int dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dirfd = GDB_FP("open", open(path, O_RDONLY | O_DIRECTORY |
+					   O_CLOEXEC), -1);
 
 	memset(r, 0, sizeof(*r));
 	if (dirfd < 0) {

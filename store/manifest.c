@@ -4,6 +4,7 @@
  * under a new name and never modified; CURRENT names the live one. Layout in
  * docs/FORMAT.md, section "Manifest".
  */
+#include "store/failpoint.h"
 #include "store/store_int.h"
 
 #include <errno.h>
@@ -26,7 +27,7 @@ int gdb_write_all(int fd, const void *p, size_t n)
 	const uint8_t *b = p;
 
 	while (n) {
-		ssize_t w = write(fd, b, n);
+		ssize_t w = GDB_FP("write", write(fd, b, n), -1);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -42,7 +43,7 @@ int gdb_write_all(int fd, const void *p, size_t n)
 
 int gdb_fsync_dir(int dirfd)
 {
-	return fsync(dirfd) < 0 ? -errno : 0;
+	return GDB_FP("fsync", fsync(dirfd), -1) < 0 ? -errno : 0;
 }
 
 void gdb_manifest_free(gdb_manifest *m)
@@ -157,7 +158,8 @@ static int read_fd(int fd, uint8_t **out, size_t *len, size_t maxlen)
 int gdb_read_small_file(int dirfd, const char *name, uint8_t **out,
 			size_t *len, size_t maxlen)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC), rc;
+	int fd = GDB_FP("open", openat(dirfd, name, O_RDONLY | O_CLOEXEC), -1);
+	int rc;
 
 	if (fd < 0)
 		return -errno;
@@ -298,18 +300,19 @@ int gdb_current_write(int dirfd, uint64_t gen)
 {
 	char buf[64];
 	int n = gdb_current_format(gen, buf, sizeof(buf));
-	int fd = openat(dirfd, "CURRENT.tmp",
-			O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int fd = GDB_FP("open", openat(dirfd, "CURRENT.tmp", O_WRONLY | O_CREAT |
+					 O_TRUNC | O_CLOEXEC, 0644), -1);
 	int rc;
 
 	if (fd < 0)
 		return -errno;
 	rc = gdb_write_all(fd, buf, (size_t)n);
-	if (rc == 0 && fsync(fd) < 0)
+	if (rc == 0 && GDB_FP("fsync", fsync(fd), -1) < 0)
 		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
-	if (rc == 0 && renameat(dirfd, "CURRENT.tmp", dirfd, "CURRENT") < 0)
+	if (rc == 0 && GDB_FP("rename", renameat(dirfd, "CURRENT.tmp", dirfd,
+						 "CURRENT"), -1) < 0)
 		rc = -errno;
 	return rc;
 }
@@ -354,7 +357,7 @@ int gdb_current_read(int dirfd, uint64_t *gen, int *has_crc)
 static int open_manifest(int dirfd, const char *name, int *lockfd)
 {
 	struct stat st;
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	int fd = GDB_FP("open", openat(dirfd, name, O_RDONLY | O_CLOEXEC), -1);
 
 	if (fd < 0)
 		return errno == ENOENT ? -EAGAIN : -errno;
@@ -496,14 +499,15 @@ int gdb_manifest_write(int dirfd, const gdb_manifest *m)
 
 	snprintf(name, sizeof(name), "MANIFEST-%06llu",
 		 (unsigned long long)m->generation);
-	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	fd = GDB_FP("open", openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL |
+					 O_CLOEXEC, 0644), -1);
 	if (fd < 0) {
 		rc = -errno;
 		gdb_buf_free(&w);
 		return rc;
 	}
 	rc = gdb_write_all(fd, w.p, w.len);
-	if (rc == 0 && fsync(fd) < 0)
+	if (rc == 0 && GDB_FP("fsync", fsync(fd), -1) < 0)
 		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;

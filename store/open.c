@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "codecs/codecs.h"
+#include "store/failpoint.h"
 #include "store/store_int.h"
 
 /* Fixed fields of a contig record after its description, by version. */
@@ -128,18 +129,30 @@ static int check_contig(const gdb_contig *c, const struct gdb_layout_ref *lr,
 	return 0;
 }
 
+/* Bases of a contig's block k. */
+static uint32_t block_bases_of(const gdb_contig *c, uint32_t k)
+{
+	int64_t left = c->length - (int64_t)k * c->block_bases;
+
+	return left < c->block_bases ? (uint32_t)left : c->block_bases;
+}
+
 /*
- * Parse one segment's index (a heap copy, CRC-checked) into contigs
- * [first, first + n). The checks here stop a bug or a CRC collision from
- * reaching out of the mapping. On failure the contigs added are undone.
+ * Parse a version 1 or 2 segment's index (a heap copy, CRC-checked) into
+ * contigs [first, first + n): each contig's blocks are its own, gathered
+ * into the assembly's stream of blocks. The checks here stop a bug or a
+ * CRC collision from reaching out of the mapping. On failure the contigs
+ * added are undone.
  */
 static int parse_index(gdb_store *s, uint32_t ai, const struct gdb_seg *sg,
 		       size_t len, uint64_t data_end, uint32_t n)
 {
 	const uint8_t *p = sg->index, *end = sg->index + len;
 	gdb_assembly *a = &s->asms[ai];
+	struct gdb_asm_int *x = &s->ai[ai];
 	size_t fixed = sg->version >= 2 ? CONTIG_FIXED_V2 : CONTIG_FIXED_V1;
 	uint32_t first = s->ncontigs;
+	gdb_buf blocks = {0};
 
 	for (uint32_t k = 0; k < n; k++) {
 		gdb_contig *c = &s->contigs[s->ncontigs];
@@ -156,23 +169,44 @@ static int parse_index(gdb_store *s, uint32_t ai, const struct gdb_seg *sg,
 		take_contig_fixed(c, lr, p, sg->version);
 		p += fixed;
 		if ((uint64_t)(end - p) / GDB_BLOCK_ENTRY < c->nblocks ||
-		    check_contig(c, lr, p, data_end, &c->stored_bytes) < 0)
+		    check_contig(c, lr, p, data_end, &c->stored_bytes) < 0 ||
+		    (uint64_t)a->nblocks + c->nblocks > UINT32_MAX)
 			goto bad;
-		s->blocktab[c - s->contigs] = p;
+		gdb_buf_add(&blocks, p, (size_t)c->nblocks * GDB_BLOCK_ENTRY);
 		p += (size_t)c->nblocks * GDB_BLOCK_ENTRY;
 		c->asm_index = ai;
 		c->id = (uint32_t)(c - s->contigs);
+		c->first_block = a->nblocks;
+		c->digests = 1;
+		a->nblocks += c->nblocks;
+		if (c->block_bases > a->block_bases)
+			a->block_bases = c->block_bases;
 		a->total_length += c->length;
 	}
-	if (p == end)
-		return 0;
+	if (p != end || blocks.err)
+		goto bad;
+	x->blocks_owned = (uint8_t *)blocks.p;
+	x->blocks = x->blocks_owned;
+	x->block_n = malloc((a->nblocks ? a->nblocks : 1) * sizeof(uint32_t));
+	if (!x->block_n)
+		goto bad;
+	for (uint32_t id = first; id < s->ncontigs; id++) {
+		const gdb_contig *c = &s->contigs[id];
+		for (uint32_t k = 0; k < c->nblocks; k++)
+			x->block_n[c->first_block + k] = block_bases_of(c, k);
+	}
+	a->codec = GDB_CODEC_2BIT;
+	a->alphabet = GDB_ALPHA_DNA;
+	return 0;
 bad:
 	while (s->ncontigs > first) {
 		gdb_contig *c = &s->contigs[--s->ncontigs];
 		free((char *)c->name);
 		free((char *)c->desc);
 	}
-	return GDB_ECORRUPT;
+	if (!x->blocks_owned)
+		gdb_buf_free(&blocks);
+	return blocks.err == -ENOMEM ? -ENOMEM : GDB_ECORRUPT;
 }
 
 static void free_sections(struct gdb_section *sec, uint32_t n)
@@ -227,7 +261,8 @@ static int map_file(gdb_store *s, int dirfd, uint32_t ei, char *err,
 	int rc;
 
 	gdb_store_segment_name(ma->segment_id, sg->name, sizeof(sg->name));
-	sg->fd = openat(dirfd, sg->name, O_RDONLY | O_CLOEXEC);
+	sg->fd = GDB_FP("open", openat(dirfd, sg->name, O_RDONLY | O_CLOEXEC),
+			-1);
 	if (sg->fd < 0) {
 		rc = -errno;
 		gdb_seterr(err, errlen, "%s/%s: %s", s->path, sg->name,
@@ -244,7 +279,8 @@ static int map_file(gdb_store *s, int dirfd, uint32_t ei, char *err,
 		return GDB_ECORRUPT;
 	}
 	sg->len = (size_t)st.st_size;
-	sg->map = mmap(NULL, sg->len, PROT_READ, MAP_SHARED, sg->fd, 0);
+	sg->map = GDB_FP("mmap", mmap(NULL, sg->len, PROT_READ, MAP_SHARED,
+				       sg->fd, 0), MAP_FAILED);
 	if (sg->map == MAP_FAILED) {
 		rc = -errno;
 		sg->map = NULL;
@@ -321,21 +357,15 @@ static int add_object(gdb_store *s, uint32_t ei, size_t ilen, uint64_t ioff,
 	return 0;
 }
 
-/* Grow the per-contig tables to hold total contigs. */
-static int grow_contigs(gdb_store *s, uint32_t total)
+int gdb_store_grow_contigs(gdb_store *s, uint32_t total)
 {
 	size_t n = total ? total : 1;
 	gdb_contig *c = realloc(s->contigs, n * sizeof(*c));
-	const uint8_t **bt;
 	struct gdb_layout_ref *lr;
 
 	if (!c)
 		return -ENOMEM;
 	s->contigs = c;
-	bt = realloc(s->blocktab, n * sizeof(*bt));
-	if (!bt)
-		return -ENOMEM;
-	s->blocktab = bt;
 	lr = realloc(s->layouts, n * sizeof(*lr));
 	if (!lr)
 		return -ENOMEM;
@@ -347,19 +377,33 @@ static int add_assembly(gdb_store *s, uint32_t ei, size_t ilen,
 			uint64_t ioff, uint32_t n)
 {
 	const gdb_mf_asm *ma = &s->mf.asms[ei];
+	const struct gdb_seg *sg = &s->segs[ei];
 	uint32_t ai = s->nasm;
+	int rc;
 
-	/* Each contig needs CONTIG_MIN_V1 index bytes: bounds the tables. */
-	if (n > ilen / CONTIG_MIN_V1 || n == 0)
+	if (n == 0)
 		return GDB_ECORRUPT;
-	GDB_TRY(grow_contigs(s, s->ncontigs + n));
 	memset(&s->asms[ai], 0, sizeof(s->asms[ai]));
+	gdb_asm_int_reset(&s->ai[ai]);
 	s->asms[ai].name = ma->name;
 	s->asms[ai].first_contig = s->ncontigs;
 	s->asms[ai].ncontigs = n;
 	s->asms[ai].segment_id = ma->segment_id;
 	s->asms[ai].segment_bytes = ma->segment_bytes;
-	GDB_TRY(parse_index(s, ai, &s->segs[ei], ilen, ioff, n));
+	if (sg->version >= 3) {
+		rc = gdb_seqindex_parse(s, ai, sg, ilen, ioff, n);
+	} else {
+		/* each contig needs CONTIG_MIN_V1 index bytes: bounds the
+		 * tables */
+		rc = n > ilen / CONTIG_MIN_V1 ? GDB_ECORRUPT
+		     : gdb_store_grow_contigs(s, s->ncontigs + n);
+		if (rc == 0)
+			rc = parse_index(s, ai, sg, ilen, ioff, n);
+	}
+	if (rc < 0) {
+		gdb_asm_int_free(&s->ai[ai]);
+		return rc;
+	}
 	s->asm_entry[ai] = ei;
 	s->nasm++;
 	return 0;
@@ -425,6 +469,7 @@ static int alloc_tables(gdb_store *s)
 	size_t ne = s->mf.nasm ? s->mf.nasm : 1;
 
 	s->asms = calloc(ne, sizeof(*s->asms));
+	s->ai = calloc(ne, sizeof(*s->ai));
 	s->segs = calloc(ne, sizeof(*s->segs));
 	s->asm_entry = calloc(ne, sizeof(*s->asm_entry));
 	s->obj_entry = calloc(ne, sizeof(*s->obj_entry));
@@ -433,7 +478,7 @@ static int alloc_tables(gdb_store *s)
 	s->damaged = calloc(ne, sizeof(*s->damaged));
 	s->nprov = s->mf.nprov;
 	s->prov = calloc(s->nprov ? s->nprov : 1, sizeof(*s->prov));
-	if (!s->asms || !s->segs || !s->prov || !s->asm_entry ||
+	if (!s->asms || !s->ai || !s->segs || !s->prov || !s->asm_entry ||
 	    !s->obj_entry || !s->objs || !s->secs || !s->damaged)
 		return -ENOMEM;
 	for (size_t i = 0; i < ne; i++)
@@ -466,6 +511,8 @@ static int map_all(gdb_store *s, int dirfd)
 	return 0;
 }
 
+static uint64_t next_serial;
+
 int gdb_store_open(const char *path, unsigned flags, gdb_store **out,
 		   char *err, size_t errlen)
 {
@@ -477,13 +524,15 @@ int gdb_store_open(const char *path, unsigned flags, gdb_store **out,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	s->serial = __atomic_add_fetch(&next_serial, 1, __ATOMIC_RELAXED);
 	s->mf_fd = -1;
 	s->path = strdup(path);
 	if (!s->path) {
 		free(s);
 		return -ENOMEM;
 	}
-	dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dirfd = GDB_FP("open", open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+		       -1);
 	if (dirfd < 0) {
 		rc = -errno;
 		gdb_seterr(err, errlen, "%s: %s", path, strerror(errno));
@@ -524,6 +573,7 @@ int gdb_store_open_mem(const uint8_t *seg, size_t len, uint32_t kind,
 
 	if (!s)
 		return -ENOMEM;
+	s->serial = __atomic_add_fetch(&next_serial, 1, __ATOMIC_RELAXED);
 	s->mf_fd = -1;
 	s->path = strdup("(memory)");
 	e = calloc(1, sizeof(*e));
@@ -568,9 +618,13 @@ void gdb_store_close(gdb_store *s)
 	if (!s)
 		return;
 	for (uint32_t i = 0; i < s->ncontigs; i++) {
+		if (s->ai[s->contigs[i].asm_index].text)
+			continue; /* in its assembly's names */
 		free((char *)s->contigs[i].name); /* owned: copied at open */
 		free((char *)s->contigs[i].desc);
 	}
+	for (uint32_t i = 0; s->ai && i < s->nasm; i++)
+		gdb_asm_int_free(&s->ai[i]);
 	for (uint32_t i = 0; s->segs && i < s->mf.nasm; i++) {
 		if (s->borrowed)
 			s->segs[i].map = NULL; /* gdb_store_open_mem's bytes */
@@ -589,7 +643,7 @@ void gdb_store_close(gdb_store *s)
 	free(s->obj_entry);
 	gdb_manifest_free(&s->mf);
 	free(s->contigs);
-	free(s->blocktab);
+	free(s->ai);
 	free(s->layouts);
 	free(s->asms);
 	free(s->segs);

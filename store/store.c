@@ -271,85 +271,6 @@ int gdb_seg_check_span(const gdb_store *s, const struct gdb_seg *sg,
 	return 0;
 }
 
-/* Locate a block: its bytes, and check them against the stored CRC. */
-static int block_locate(const gdb_store *s, uint32_t contig, uint32_t block,
-			const uint8_t **data, uint32_t *len, uint64_t *off)
-{
-	const gdb_contig *c;
-	const uint8_t *e;
-	const struct gdb_seg *sg;
-
-	if (contig >= s->ncontigs || block >= s->contigs[contig].nblocks)
-		return -EINVAL;
-	c = &s->contigs[contig];
-	sg = &s->segs[s->asm_entry[c->asm_index]];
-	e = s->blocktab[contig] + (size_t)block * GDB_BLOCK_ENTRY;
-	*off = gdb_get_le64(e);
-	*len = gdb_get_le32(e + 8);
-	*data = sg->map + *off;
-	GDB_TRY(gdb_seg_check_span(s, sg, *off, *len));
-	if (gdb_crc32c(*data, *len) != gdb_get_le32(e + 12)) {
-		int64_t from = (int64_t)block * c->block_bases + 1;
-		int64_t to = from + c->block_bases - 1;
-		if (to > c->length)
-			to = c->length;
-		gdb_log(GDB_LOG_ERROR,
-			"checksum mismatch in %s/%s:%lld-%lld (%s/%s offset "
-			"%llu)",
-			s->asms[c->asm_index].name, c->name, (long long)from,
-			(long long)to, s->path, sg->name,
-			(unsigned long long)*off);
-		return GDB_ECHECKSUM;
-	}
-	return 0;
-}
-
-static uint32_t block_expect(const gdb_contig *c, uint32_t block)
-{
-	int64_t left = c->length - (int64_t)block * c->block_bases;
-	return left < c->block_bases ? (uint32_t)left : c->block_bases;
-}
-
-int gdb_store_block_decode(const gdb_store *s, uint32_t contig,
-			   uint32_t block, char *dst, size_t dstcap)
-{
-	const uint8_t *data;
-	uint32_t len;
-	uint64_t off;
-	int n;
-
-	GDB_TRY(block_locate(s, contig, block, &data, &len, &off));
-	n = gdb_codecs_dna_decode(data, len, dst, dstcap);
-	if (n < 0 && n != -ENOBUFS) {
-		gdb_log(GDB_LOG_ERROR, "%s: block %u of %s at offset %llu "
-			"does not decode", s->path, block,
-			s->contigs[contig].name, (unsigned long long)off);
-		return GDB_ECORRUPT;
-	}
-	if (n >= 0 && (uint32_t)n != block_expect(&s->contigs[contig], block))
-		return GDB_CORRUPT("block holds the wrong number of bases");
-	return n;
-}
-
-int gdb_store_block_check(const gdb_store *s, uint32_t contig, uint32_t block,
-			  uint64_t *seg_offset)
-{
-	const uint8_t *data;
-	uint32_t len;
-	uint64_t off = 0;
-	int n, rc;
-
-	rc = block_locate(s, contig, block, &data, &len, &off);
-	if (seg_offset)
-		*seg_offset = off;
-	if (rc < 0)
-		return rc;
-	n = gdb_codecs_dna_nbases(data, len);
-	if (n < 0 || (uint32_t)n != block_expect(&s->contigs[contig], block))
-		return GDB_ECORRUPT;
-	return n;
-}
-
 uint32_t gdb_store_nobjects(const gdb_store *s)
 {
 	return s->nobj;
@@ -399,6 +320,60 @@ int gdb_store_section_at(const gdb_store *s, uint32_t obj, uint32_t i,
 	return 0;
 }
 
+static int cmp_span(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* Is every byte of [from, to) of the mapping zero? */
+static int zero_span(const struct gdb_seg *sg, uint64_t from, uint64_t to,
+		     uint64_t *bad)
+{
+	for (uint64_t i = from; i < to; i++)
+		if (sg->map[i]) {
+			*bad = i;
+			return 0;
+		}
+	return 1;
+}
+
+int gdb_store_object_padding(const gdb_store *s, uint32_t obj,
+			     uint64_t *bad_off)
+{
+	const struct gdb_seg *sg;
+	uint64_t *sp, pos = GDB_SEGMENT_HDR, ioff;
+	uint32_t n;
+	int rc = 0;
+
+	if (obj >= s->nobj)
+		return -EINVAL;
+	sg = &s->segs[s->obj_entry[obj]];
+	if (!sg->map)
+		return -EINVAL;
+	n = s->objs[obj].nsections;
+	ioff = gdb_get_le64(sg->map + 24);
+	GDB_TRY(gdb_seg_check_span(s, sg, 0, ioff));
+	sp = malloc(((size_t)n + 1) * 2 * sizeof(*sp));
+	if (!sp)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		sp[2 * i] = s->secs[obj][i].off;
+		sp[2 * i + 1] = s->secs[obj][i].off + s->secs[obj][i].len;
+	}
+	qsort(sp, n, 2 * sizeof(*sp), cmp_span);
+	for (uint32_t i = 0; i <= n && rc == 0; i++) {
+		uint64_t next = i < n ? sp[2 * i] : ioff;
+		if (next > pos && !zero_span(sg, pos, next, bad_off))
+			rc = GDB_ECORRUPT;
+		if (i < n && sp[2 * i + 1] > pos)
+			pos = sp[2 * i + 1];
+	}
+	free(sp);
+	return rc;
+}
+
 int gdb_store_section(const gdb_store *s, uint32_t obj, const char *name,
 		      const void **data, uint64_t *len)
 {
@@ -408,20 +383,6 @@ int gdb_store_section(const gdb_store *s, uint32_t obj, const char *name,
 		if (!strcmp(s->secs[obj][i].name, name))
 			return gdb_store_section_at(s, obj, i, NULL, data, len);
 	return -ENOENT;
-}
-
-int gdb_store_block_span(const gdb_store *s, uint32_t contig, uint32_t block,
-			 const void **data, size_t *len)
-{
-	const uint8_t *e;
-
-	if (contig >= s->ncontigs || block >= s->contigs[contig].nblocks)
-		return -EINVAL;
-	e = s->blocktab[contig] + (size_t)block * GDB_BLOCK_ENTRY;
-	*data = s->segs[s->asm_entry[s->contigs[contig].asm_index]].map +
-		gdb_get_le64(e);
-	*len = gdb_get_le32(e + 8);
-	return 0;
 }
 
 int gdb_store_contig_layout(const gdb_store *s, uint32_t contig,

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "codecs/codecs.h"
 #include "common/gdb.h"
 
 typedef struct gdb_store gdb_store;
@@ -67,6 +68,15 @@ typedef struct gdb_contig {
 				 * version 1 segment) */
 	uint32_t layout_len;	/* bytes of its layout record; 0: the
 				 * regular layout (see seq/seq.h) */
+	/* Where its bases are in its assembly's stream of blocks: block k
+	 * of the contig (bases [k * block_bases, ...)) is stream block
+	 * first_block + k, from offset block_off (non-zero only for a
+	 * contig packed into one block after others). */
+	uint32_t first_block;
+	uint32_t block_off;
+	int digests;		/* md5 and sha512t24 are stored; 0: they are
+				 * computed on demand (gdb_seq_digests),
+				 * as for short records */
 } gdb_contig;
 
 typedef struct gdb_assembly {
@@ -76,6 +86,15 @@ typedef struct gdb_assembly {
 	uint64_t segment_id;
 	uint64_t segment_bytes;	/* size of its segment file */
 	int64_t total_length;
+	/* How its sequences are stored (segments before version 3: 2bit
+	 * DNA, 64 Ki bases a block, exact). */
+	uint32_t codec;		/* GDB_CODEC_* */
+	uint32_t alphabet;	/* GDB_ALPHA_* */
+	int alphabet_detected;	/* chosen by content at import */
+	uint32_t lossy;		/* GDB_LOSSY_* applied at import; 0: exact */
+	uint32_t block_bases;	/* most bases a block holds */
+	uint32_t nblocks;	/* blocks in its stream */
+	uint32_t model_len;	/* bytes of its codec model (0: none) */
 } gdb_assembly;
 
 /*
@@ -184,6 +203,16 @@ GDB_MUST_CHECK int gdb_store_section_at(const gdb_store *s, uint32_t obj,
 					uint32_t i, const char **name,
 					const void **data, uint64_t *len);
 
+/*
+ * gdb_store_object_padding - are the bytes of an object's segment that no
+ * section holds (the zero padding that aligns sections, which no CRC
+ * covers) all zero? For verify: damage there is harmless to answers but
+ * is still damage. @return 0; GDB_ECORRUPT with *bad_off the first
+ * non-zero byte's offset; or an error.
+ */
+GDB_MUST_CHECK int gdb_store_object_padding(const gdb_store *s, uint32_t obj,
+					    uint64_t *bad_off);
+
 /* @return the assembly index, or -ENOENT. Exact, case-sensitive match. */
 int gdb_store_assembly_find(const gdb_store *s, const char *name);
 /* @return the contig id within assembly asm_index, or -ENOENT. */
@@ -216,6 +245,24 @@ GDB_MUST_CHECK int gdb_store_region_parse(const gdb_store *s,
 GDB_MUST_CHECK int gdb_store_block_decode(const gdb_store *s, uint32_t contig,
 					  uint32_t block, char *dst,
 					  size_t dstcap);
+
+/*
+ * gdb_store_read - bases [beg, end) of a contig (0-based, half-open) into
+ * dst, decoding only the blocks, and within them only the ranges, the
+ * region covers (no cache: the in-process read path for one-off regions).
+ * @return 0; GDB_ECHECKSUM / GDB_ECORRUPT (damage, logged), -EINVAL
+ *         (range outside the contig), -ENOMEM
+ */
+GDB_MUST_CHECK int gdb_store_read(const gdb_store *s, uint32_t contig,
+				  int64_t beg, int64_t end, char *dst);
+
+/*
+ * gdb_store_describe - one line: the assembly's codec, alphabet, model
+ * and lossy modes (loads its model if it has one).
+ * @return 0 or the model's load error (the line then says so)
+ */
+int gdb_store_describe(const gdb_store *s, uint32_t asm_index, char *buf,
+		       size_t cap);
 
 /*
  * gdb_store_block_check - verify one block's CRC32C and decodability
@@ -286,14 +333,42 @@ GDB_MUST_CHECK int gdb_txn_section_end(gdb_txn *t);
 GDB_MUST_CHECK int gdb_txn_assembly_begin(gdb_txn *t, const char *name,
 					  char *err, size_t errlen);
 
+/* How the transaction's assembly stores its sequences (before its first
+ * contig; without this call: 2bit DNA, exact, block_bases of the first
+ * contig). The model's bytes are copied (len 0: none). */
+typedef struct gdb_txn_seqinfo {
+	uint32_t codec, alphabet;
+	int alphabet_detected;
+	uint32_t lossy;
+	uint32_t block_bases;
+} gdb_txn_seqinfo;
+
+GDB_MUST_CHECK int gdb_txn_assembly_seqinfo(gdb_txn *t,
+					    const gdb_txn_seqinfo *info,
+					    const void *model, size_t len);
+
 /* Start a contig. -EEXIST if the assembly already has this name. */
 GDB_MUST_CHECK int gdb_txn_contig_begin(gdb_txn *t, const char *name,
 					const char *desc, uint32_t block_bases,
 					char *err, size_t errlen);
 
-/* Append one encoded block of nbases to the current contig (copied). */
+/* Append one encoded block of nbases to the assembly's stream (copied):
+ * the next stream block. Blocks come in stream order; a block may hold
+ * the end of one contig and whole short contigs after it, and may be
+ * added after the contigs it holds have ended (gdb_txn_contig_place). */
 GDB_MUST_CHECK int gdb_txn_block_add(gdb_txn *t, const void *payload,
 				     size_t len, uint32_t nbases);
+
+/*
+ * Where the current contig's bases are in the stream (before its end):
+ * either from offset 0 of a new block (first_block = the block after the
+ * previous contig's last, or 0), or right after the previous contig in
+ * its last block (block_off = where that contig ended; the contig then
+ * fits in that block). Without this call a contig starts a new block.
+ * Checked at commit against the blocks added. @return 0 or -EINVAL
+ */
+GDB_MUST_CHECK int gdb_txn_contig_place(gdb_txn *t, uint32_t first_block,
+					uint32_t block_off);
 
 /*
  * Record the current contig's layout (after its blocks, before
@@ -304,7 +379,8 @@ GDB_MUST_CHECK int gdb_txn_block_add(gdb_txn *t, const void *payload,
 GDB_MUST_CHECK int gdb_txn_contig_layout(gdb_txn *t, const void *layout,
 					 size_t len, uint64_t fasta_bytes);
 
-/* Finish the current contig with its length and digests. */
+/* Finish the current contig with its length and digests (md5 and
+ * sha512t24 both NULL: not stored, computed on demand by readers). */
 GDB_MUST_CHECK int gdb_txn_contig_end(gdb_txn *t, int64_t length,
 				      uint32_t line_width,
 				      const uint8_t md5[16],

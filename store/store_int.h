@@ -6,6 +6,7 @@
 #ifndef GDB_STORE_INT_H
 #define GDB_STORE_INT_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "store/store.h"
@@ -13,7 +14,10 @@
 #define GDB_MANIFEST_MAGIC "GDBMANIF"
 #define GDB_SEGMENT_MAGIC "GDBSEGMT"
 #define GDB_FORMAT_VERSION 1u	/* manifests */
-#define GDB_SEGMENT_VERSION 2u	/* segments written; 1 is still read */
+#define GDB_SEGMENT_VERSION 3u	/* segments written; 1 and 2 are still
+				 * read */
+#define GDB_ASM_RECORD 64u	/* a version 3 sequence index's first bytes */
+#define GDB_DIGESTS 40u		/* md5 (16) and sha512t24 (24) */
 #define GDB_MANIFEST_HDR 48u
 #define GDB_SEGMENT_HDR 64u
 #define GDB_BLOCK_ENTRY 16u	/* u64 offset, u32 stored_len, u32 crc32c */
@@ -97,6 +101,23 @@ struct gdb_layout_ref {
 	uint32_t crc;
 };
 
+/* A sequence assembly's stream of blocks and its codec (store.c). */
+struct gdb_asm_int {
+	const uint8_t *blocks;		/* nblocks entries of GDB_BLOCK_ENTRY
+					 * bytes: u64 offset, u32 length,
+					 * u32 crc32c */
+	uint8_t *blocks_owned;		/* segments before version 3: the
+					 * entries gathered from the contigs */
+	uint32_t *block_n;		/* bases each block holds */
+	char *text;			/* names and descriptions (version 3;
+					 * NULL: each contig owns its own) */
+	uint64_t model_off;
+	uint32_t model_crc;
+	pthread_mutex_t lock;		/* loading the model */
+	gdb_codec_model *model;		/* loaded once (atomic pointer) */
+	int model_err;			/* the load failed: this, every time */
+};
+
 struct gdb_store {
 	char *path;
 	uint64_t generation;
@@ -105,7 +126,7 @@ struct gdb_store {
 	uint32_t nasm, ncontigs, nprov;
 	gdb_assembly *asms;
 	gdb_contig *contigs;
-	const uint8_t **blocktab;	/* per contig: its block entries */
+	struct gdb_asm_int *ai;		/* per assembly */
 	struct gdb_layout_ref *layouts;	/* per contig */
 	gdb_provenance *prov;
 	gdb_manifest mf;		/* owns the provenance strings */
@@ -120,6 +141,8 @@ struct gdb_store {
 	uint32_t *htab;			/* contig ids + 1; 0 = empty */
 	uint32_t hmask;
 	int borrowed;			/* segment bytes are the caller's */
+	uint64_t serial;		/* unique per open: per-thread caches
+					 * of decoded blocks key on it */
 };
 
 /*
@@ -131,6 +154,54 @@ struct gdb_store {
  */
 int gdb_store_open_mem(const uint8_t *seg, size_t len, uint32_t kind,
 		       gdb_store **out, char *err, size_t errlen);
+
+/* Grow the per-contig tables to hold total contigs (open.c). */
+int gdb_store_grow_contigs(gdb_store *s, uint32_t total);
+/* An assembly's stream state: fresh, or its memory released (store.c). */
+void gdb_asm_int_reset(struct gdb_asm_int *x);
+void gdb_asm_int_free(struct gdb_asm_int *x);
+
+/*
+ * The version 3 sequence index (seqindex.c, docs/FORMAT.md "Sequence
+ * index"): parse one into contigs [s->ncontigs, + n) of assembly ai, its
+ * stream of blocks and codec; and build one from what a transaction
+ * recorded.
+ * @return 0, GDB_ECORRUPT, -ENOMEM (nothing added on failure)
+ */
+int gdb_seqindex_parse(gdb_store *s, uint32_t ai, const struct gdb_seg *sg,
+		       size_t len, uint64_t data_end, uint32_t n);
+
+/* What a transaction records of a sequence assembly until commit. */
+struct gdb_seqw_contig {
+	uint64_t length, fasta_bytes, layout_off;
+	uint32_t line_width, layout_len, layout_crc;
+	uint32_t first_block, block_off;
+	int placed;			/* gdb_txn_contig_place was called */
+	int digests;			/* its 40 bytes are in seqw.digests */
+};
+
+struct gdb_seqw {
+	gdb_txn_seqinfo info;
+	int info_set;
+	uint64_t model_off;
+	uint32_t model_len, model_crc;
+	gdb_buf names;			/* "name\0desc\0" per contig */
+	gdb_buf digests;		/* 40 bytes per contig that has them */
+	struct gdb_seqw_contig *c;
+	uint32_t n, cap;
+	gdb_buf blocks;			/* GDB_BLOCK_ENTRY bytes per block */
+	uint32_t *block_n;		/* bases per block */
+	uint32_t nblocks, capb;
+};
+
+void gdb_seqw_free(struct gdb_seqw *w);
+/*
+ * Check the contigs' placement against the blocks (docs/FORMAT.md
+ * "Sequence index": contigs tile the stream) and append the index bytes
+ * to out. @return 0, -EINVAL (a placement or block the rules refuse),
+ * -ENOMEM
+ */
+int gdb_seqindex_build(struct gdb_seqw *w, gdb_buf *out);
 
 /*
  * gdb_seg_check_span - is [off, off + len) of a mapped segment still in
@@ -159,6 +230,8 @@ int gdb_store_cleanup(int dirfd, const gdb_manifest *live, unsigned flags,
  * kept newer manifest (rule 2 of gc.c) is never overwritten. */
 int gdb_store_next_ids(int dirfd, const gdb_manifest *live, uint64_t *gen,
 		       uint64_t *seg);
+/* Does MANIFEST-<gen> read whole (CRC, structure, its own number)? */
+int gdb_store_manifest_ok(int dirfd, uint64_t gen);
 /* Point CURRENT at the newest manifest that parses and whose segments
  * have their sizes (repair of a damaged CURRENT). */
 int gdb_store_restore_current(int dirfd, uint64_t *gen);

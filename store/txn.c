@@ -19,10 +19,10 @@
 #include <unistd.h>
 
 #include "simd/simd.h"
+#include "store/failpoint.h"
 #include "store/store_int.h"
 
 #define WBUF_SIZE (1u << 20)
-#define CONTIG_FIXED 84u	/* a contig record's fixed fields (version 2) */
 /* txn_open flags besides GDB_TXN_REPLACE and the GDB_GC_* clean-ups */
 #define TXN_REPAIR 0x1000u
 #define TXN_CLEAN_MASK (GDB_GC_DISCARD_NEWER | GDB_GC_TRIM_SAFE | GDB_GC_OLD)
@@ -37,12 +37,12 @@ struct gdb_txn {
 	uint64_t seg_off;		/* bytes of the segment so far */
 	uint8_t *wbuf;
 	size_t wlen;
-	/* index being built */
+	/* index being built (sections; a sequence assembly's is built at
+	 * commit from sw) */
 	gdb_buf idx;
-	size_t contig_at;		/* offset of the open contig's record */
-	uint32_t ncontigs, cur_blocks, block_bases;
+	struct gdb_seqw *sw;
+	uint32_t ncontigs;
 	int in_contig;
-	int64_t cur_bases;
 	/* names of this assembly's contigs, for duplicate detection */
 	char **names;
 	uint32_t names_cap;
@@ -50,9 +50,6 @@ struct gdb_txn {
 	uint64_t next_gen;		/* past every manifest present */
 	uint8_t *drop;			/* per manifest entry: left out */
 	int replaced;			/* entry the new one replaces, or -1 */
-	/* the open contig's layout */
-	uint64_t lay_off, fasta_bytes;
-	uint32_t lay_len, lay_crc;
 	gdb_mf_prov *prov;		/* one per source file, in order */
 	uint32_t nprov;
 	uint32_t kind;			/* GDB_KIND_DNA or GDB_OBJECT_SECTIONS */
@@ -139,7 +136,8 @@ static int seg_write(gdb_txn *t, const void *p, size_t n)
 static int lock_store(const char *path, int dirfd, int *lockfd, char *err,
 		      size_t errlen)
 {
-	int fd = openat(dirfd, "LOCK", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int fd = GDB_FP("open", openat(dirfd, "LOCK", O_RDWR | O_CREAT |
+					 O_CLOEXEC, 0644), -1);
 
 	if (fd < 0) {
 		int rc = -errno;
@@ -187,7 +185,8 @@ int gdb_store_init(const char *path, char *err, size_t errlen)
 			return -EEXIST;
 		}
 	}
-	dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dirfd = GDB_FP("open", open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+		       -1);
 	if (dirfd < 0) {
 		rc = -errno;
 		gdb_seterr(err, errlen, "%s: %s", path, strerror(errno));
@@ -197,7 +196,8 @@ int gdb_store_init(const char *path, char *err, size_t errlen)
 	if (rc == 0)
 		rc = gdb_current_write(dirfd, m.generation);
 	if (rc == 0) {
-		fd = openat(dirfd, "LOCK", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		fd = GDB_FP("open", openat(dirfd, "LOCK", O_RDWR | O_CREAT |
+						O_CLOEXEC, 0644), -1);
 		if (fd < 0)
 			rc = -errno;
 		else
@@ -211,8 +211,9 @@ int gdb_store_init(const char *path, char *err, size_t errlen)
 	return rc;
 }
 
-/* Repair: a CURRENT that is damaged, or names a manifest that is gone,
- * is pointed at the newest whole manifest. */
+/* Repair: a CURRENT that is damaged, or names a manifest that is gone or
+ * damaged, is pointed at the newest whole manifest. The damaged manifest
+ * itself stays (it is newer than CURRENT then: gc.c rule 2). */
 static int repair_current(gdb_txn *t, gdb_gc_report *r, char *err,
 			  size_t errlen)
 {
@@ -224,7 +225,8 @@ static int repair_current(gdb_txn *t, gdb_gc_report *r, char *err,
 	if (rc == 0) {
 		snprintf(name, sizeof(name), "MANIFEST-%06llu",
 			 (unsigned long long)gen);
-		if (fstatat(t->dirfd, name, &st, 0) == 0)
+		if (fstatat(t->dirfd, name, &st, 0) == 0 &&
+		    gdb_store_manifest_ok(t->dirfd, gen))
 			return 0;
 	} else if (rc != GDB_ECHECKSUM && rc != GDB_ECORRUPT) {
 		gdb_seterr(err, errlen, "%s/CURRENT: %s", t->path,
@@ -261,7 +263,8 @@ static int txn_open(const char *path, unsigned flags, gdb_txn **out,
 		rc = -ENOMEM;
 		goto fail;
 	}
-	t->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	t->dirfd = GDB_FP("open", open(path, O_RDONLY | O_DIRECTORY |
+					    O_CLOEXEC), -1);
 	if (t->dirfd < 0) {
 		rc = -errno;
 		gdb_seterr(err, errlen, "%s: %s", path, strerror(errno));
@@ -375,8 +378,9 @@ static int begin_entry(gdb_txn *t, uint32_t kind, const char *name,
 	if (!t->asm_name)
 		return -ENOMEM;
 	gdb_store_segment_name(t->seg_id, t->segname, sizeof(t->segname));
-	t->segfd = openat(t->dirfd, t->segname,
-			  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	t->segfd = GDB_FP("open", openat(t->dirfd, t->segname, O_WRONLY |
+						 O_CREAT | O_EXCL | O_CLOEXEC,
+						 0644), -1);
 	if (t->segfd < 0) {
 		int rc = -errno;
 		gdb_seterr(err, errlen, "%s/%s: %s", t->path, t->segname,
@@ -404,7 +408,38 @@ int gdb_txn_drop(gdb_txn *t, uint32_t kind, const char *name, char *err,
 int gdb_txn_assembly_begin(gdb_txn *t, const char *name, char *err,
 			   size_t errlen)
 {
+	if (t->asm_name)
+		return -EINVAL;
+	t->sw = calloc(1, sizeof(*t->sw));
+	if (!t->sw)
+		return -ENOMEM;
 	return begin_entry(t, GDB_KIND_DNA, name, "assembly", err, errlen);
+}
+
+int gdb_txn_assembly_seqinfo(gdb_txn *t, const gdb_txn_seqinfo *info,
+			     const void *model, size_t len)
+{
+	struct gdb_seqw *w = t->sw;
+
+	if (!w || w->info_set || w->n || t->kind != GDB_KIND_DNA ||
+	    !gdb_codec_supports(info->codec, info->alphabet) ||
+	    (info->lossy & ~GDB_LOSSY_ALL) || info->block_bases == 0 ||
+	    info->block_bases > GDB_DNA_BLOCK_BASES || len > UINT32_MAX)
+		return -EINVAL;
+	w->info = *info;
+	w->info_set = 1;
+	if (!len)
+		return 0;
+	w->model_off = t->seg_off;
+	w->model_len = (uint32_t)len;
+	w->model_crc = gdb_crc32c(model, len);
+	return seg_write(t, model, len);
+}
+
+/* The open contig's record. */
+static struct gdb_seqw_contig *cur_contig(gdb_txn *t)
+{
+	return t->sw && t->in_contig ? &t->sw->c[t->sw->n - 1] : NULL;
 }
 
 int gdb_txn_object_begin(gdb_txn *t, uint32_t kind, const char *name,
@@ -472,14 +507,24 @@ int gdb_txn_section_end(gdb_txn *t)
 int gdb_txn_contig_begin(gdb_txn *t, const char *name, const char *desc,
 			 uint32_t block_bases, char *err, size_t errlen)
 {
-	size_t nl = strlen(name), dl = strlen(desc);
-	uint8_t *p;
+	struct gdb_seqw *w = t->sw;
+	size_t dl = strlen(desc);
 	int rc;
 
-	if (t->kind != GDB_KIND_DNA || t->in_contig || block_bases == 0)
+	if (t->kind != GDB_KIND_DNA || !w || t->in_contig ||
+	    block_bases == 0 || block_bases > GDB_DNA_BLOCK_BASES)
+		return -EINVAL;
+	if (!w->info_set) {
+		/* without gdb_txn_assembly_seqinfo: 2bit DNA, exact */
+		w->info = (gdb_txn_seqinfo){.codec = GDB_CODEC_2BIT,
+					    .alphabet = GDB_ALPHA_DNA,
+					    .block_bases = block_bases};
+		w->info_set = 1;
+	}
+	if (block_bases != w->info.block_bases)
 		return -EINVAL;
 	GDB_TRY(gdb_store_name_check(name, "contig", err, errlen));
-	if (dl > (1u << 24)) {
+	if (dl > (1u << 24) || memchr(desc, 0, dl)) {
 		gdb_seterr(err, errlen, "description of '%s' is too long",
 			   name);
 		return GDB_EFORMAT;
@@ -489,81 +534,92 @@ int gdb_txn_contig_begin(gdb_txn *t, const char *name, const char *desc,
 		gdb_seterr(err, errlen, "duplicate contig name '%s'", name);
 	if (rc < 0)
 		return rc;
-	t->contig_at = t->idx.len;
-	p = idx_room(t, 2 + nl + 4 + dl + CONTIG_FIXED);
-	if (!p)
-		return -ENOMEM;
-	gdb_put_le16(p, (uint16_t)nl);
-	memcpy(p + 2, name, nl);
-	gdb_put_le32(p + 2 + nl, (uint32_t)dl);
-	memcpy(p + 6 + nl, desc, dl);
+	if (w->n == w->cap) {
+		uint32_t cap = w->cap ? w->cap * 2 : 64;
+		struct gdb_seqw_contig *c = realloc(w->c, cap * sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		w->c = c;
+		w->cap = cap;
+	}
+	memset(&w->c[w->n++], 0, sizeof(w->c[0]));
+	gdb_buf_add(&w->names, name, strlen(name) + 1);
+	gdb_buf_add(&w->names, desc, dl + 1);
 	t->in_contig = 1;
-	t->cur_blocks = 0;
-	t->cur_bases = 0;
-	t->block_bases = block_bases;
-	return 0;
+	return w->names.err;
 }
 
 int gdb_txn_block_add(gdb_txn *t, const void *payload, size_t len,
 		      uint32_t nbases)
 {
+	struct gdb_seqw *w = t->sw;
 	uint8_t *e;
-	uint64_t off = t->seg_off;
 
-	if (!t->in_contig || len == 0 || len > UINT32_MAX || nbases == 0 ||
-	    nbases > t->block_bases ||
-	    t->cur_bases % t->block_bases != 0)
+	if (!w || !w->info_set || len == 0 || len > UINT32_MAX ||
+	    nbases == 0 || nbases > w->info.block_bases ||
+	    w->nblocks == UINT32_MAX)
 		return -EINVAL;
-	e = idx_room(t, GDB_BLOCK_ENTRY);
+	if (w->nblocks == w->capb) {
+		uint32_t cap = w->capb ? w->capb * 2 : 256;
+		uint32_t *n = realloc(w->block_n, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		w->block_n = n;
+		w->capb = cap;
+	}
+	e = gdb_buf_room(&w->blocks, GDB_BLOCK_ENTRY);
 	if (!e)
 		return -ENOMEM;
-	gdb_put_le64(e, off);
+	gdb_put_le64(e, t->seg_off);
 	gdb_put_le32(e + 8, (uint32_t)len);
 	gdb_put_le32(e + 12, gdb_crc32c(payload, len));
-	t->cur_blocks++;
-	t->cur_bases += nbases;
+	w->block_n[w->nblocks++] = nbases;
 	return seg_write(t, payload, len);
+}
+
+int gdb_txn_contig_place(gdb_txn *t, uint32_t first_block, uint32_t block_off)
+{
+	struct gdb_seqw_contig *c = cur_contig(t);
+
+	if (!c || block_off >= t->sw->info.block_bases)
+		return -EINVAL;
+	c->first_block = first_block;
+	c->block_off = block_off;
+	c->placed = 1;
+	return 0;
 }
 
 int gdb_txn_contig_layout(gdb_txn *t, const void *layout, size_t len,
 			  uint64_t fasta_bytes)
 {
-	if (!t->in_contig || len > UINT32_MAX || fasta_bytes == 0)
+	struct gdb_seqw_contig *c = cur_contig(t);
+
+	if (!c || len > UINT32_MAX || fasta_bytes == 0)
 		return -EINVAL;
-	t->lay_off = len ? t->seg_off : 0;
-	t->lay_len = (uint32_t)len;
-	t->lay_crc = len ? gdb_crc32c(layout, len) : 0;
-	t->fasta_bytes = fasta_bytes;
+	c->layout_off = len ? t->seg_off : 0;
+	c->layout_len = (uint32_t)len;
+	c->layout_crc = len ? gdb_crc32c(layout, len) : 0;
+	c->fasta_bytes = len ? fasta_bytes : 0;
 	return len ? seg_write(t, layout, len) : 0;
 }
 
 int gdb_txn_contig_end(gdb_txn *t, int64_t length, uint32_t line_width,
 		       const uint8_t md5[16], const uint8_t sha512t24[24])
 {
-	uint8_t *p;
-	size_t nl, dl;
+	struct gdb_seqw_contig *c = cur_contig(t);
 
-	if (!t->in_contig || length != t->cur_bases || length <= 0)
+	if (!c || length <= 0 || (!md5 != !sha512t24))
 		return -EINVAL;
-	p = idx_at(t, t->contig_at);
-	nl = gdb_get_le16(p);
-	dl = gdb_get_le32(p + 2 + nl);
-	p += 6 + nl + dl;
-	gdb_put_le64(p, (uint64_t)length);
-	gdb_put_le32(p + 8, t->block_bases);
-	gdb_put_le32(p + 12, t->cur_blocks);
-	gdb_put_le32(p + 16, line_width);
-	memcpy(p + 20, md5, 16);
-	memcpy(p + 36, sha512t24, 24);
-	gdb_put_le64(p + 60, t->fasta_bytes);
-	gdb_put_le64(p + 68, t->lay_off);
-	gdb_put_le32(p + 76, t->lay_len);
-	gdb_put_le32(p + 80, t->lay_crc);
-	t->lay_off = t->fasta_bytes = 0;
-	t->lay_len = t->lay_crc = 0;
+	c->length = (uint64_t)length;
+	c->line_width = line_width;
+	if (md5) {
+		gdb_buf_add(&t->sw->digests, md5, 16);
+		gdb_buf_add(&t->sw->digests, sha512t24, 24);
+		c->digests = 1;
+	}
 	t->in_contig = 0;
 	t->ncontigs++;
-	return 0;
+	return t->sw->digests.err;
 }
 
 int gdb_txn_provenance(gdb_txn *t, const gdb_provenance *p)
@@ -599,6 +655,8 @@ static int finish_segment(gdb_txn *t, uint32_t *index_crc)
 	uint8_t h[GDB_SEGMENT_HDR] = {0};
 	uint64_t ioff = t->seg_off;
 
+	if (t->kind == GDB_KIND_DNA)
+		GDB_TRY(gdb_seqindex_build(t->sw, &t->idx));
 	GDB_TRY(seg_write(t, t->idx.p, t->idx.len));
 	GDB_TRY(flush_wbuf(t));
 	*index_crc = gdb_crc32c(t->idx.p, t->idx.len);
@@ -610,9 +668,10 @@ static int finish_segment(gdb_txn *t, uint32_t *index_crc)
 	gdb_put_le32(h + 40, *index_crc);
 	gdb_put_le32(h + 44, t->kind == GDB_KIND_DNA ? t->ncontigs : t->nsec);
 	gdb_put_le32(h + 60, gdb_crc32c(h, 60));
-	if (pwrite(t->segfd, h, sizeof(h), 0) != (ssize_t)sizeof(h))
+	if (GDB_FP("write", pwrite(t->segfd, h, sizeof(h), 0), -1) !=
+	    (ssize_t)sizeof(h))
 		return errno ? -errno : -EIO;
-	if (fsync(t->segfd) < 0)
+	if (GDB_FP("fsync", fsync(t->segfd), -1) < 0)
 		return -errno;
 	if (close(t->segfd) < 0) {
 		t->segfd = -1;
@@ -658,8 +717,9 @@ static int identical_replacement(gdb_txn *t)
 	if (old->segment_bytes != t->seg_off || old->kind != t->kind)
 		return 0;
 	gdb_store_segment_name(old->segment_id, name, sizeof(name));
-	a = openat(t->dirfd, name, O_RDONLY | O_CLOEXEC);
-	b = openat(t->dirfd, t->segname, O_RDONLY | O_CLOEXEC);
+	a = GDB_FP("open", openat(t->dirfd, name, O_RDONLY | O_CLOEXEC), -1);
+	b = GDB_FP("open", openat(t->dirfd, t->segname, O_RDONLY | O_CLOEXEC),
+		-1);
 	if (a >= 0 && b >= 0 && pread(a, ha, sizeof(ha), 0) == sizeof(ha) &&
 	    pread(b, hb, sizeof(hb), 0) == sizeof(hb) &&
 	    !memcmp(ha, hb, 16) && !memcmp(ha + 24, hb + 24, 36))
@@ -835,6 +895,7 @@ void gdb_txn_abort(gdb_txn *t)
 	gdb_manifest_free(&t->mf);
 	free(t->asm_name);
 	gdb_buf_free(&t->idx);
+	gdb_seqw_free(t->sw);
 	free(t->wbuf);
 	free(t->path);
 	free(t);

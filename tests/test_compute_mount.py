@@ -83,7 +83,7 @@ def test_kmers_equal_counter(mounted, genomes, k, canonical):
                             f"{beg}-{end}@k={k},top={top},canonical={canonical}.tsv")).decode()
     lines = tsv.splitlines()
     assert lines[0] == "kmer\tcount"
-    seq = seqstr(rec)[beg - 1:end].upper()
+    seq = seqstr(rec)[beg - 1:end].upper().replace("U", "T")   # U is T (PATHS.md)
     counts = collections.Counter()
     for i in range(len(seq) - k + 1):
         km = seq[i:i + k]
@@ -168,10 +168,12 @@ def test_align_sam_equals_parasail(mounted, eco, strand):
 def test_compute_errors(mounted, eco):
     g, rec = eco
     name = U.esc(rec.name)
-    bad = [cpath(mounted, "gc", "ecoli", name, "1-1000@w=0.tsv"),
-           cpath(mounted, "gc", "ecoli", name, "1-1000@bogus=3.tsv"),
-           cpath(mounted, "gc", "ecoli", name, "0-1000.tsv"),
-           cpath(mounted, "kmers", "ecoli", name, "1-1000@k=32.tsv"),
+    # a malformed parameter is EINVAL (docs/PATHS.md "Parameters")
+    for p in (cpath(mounted, "gc", "ecoli", name, "1-1000@w=0.tsv"),
+              cpath(mounted, "gc", "ecoli", name, "1-1000@bogus=3.tsv"),
+              cpath(mounted, "kmers", "ecoli", name, "1-1000@k=32.tsv")):
+        U.expect_errno(lambda p=p: os.stat(p), (errno.EINVAL,))
+    bad = [cpath(mounted, "gc", "ecoli", name, "0-1000.tsv"),
            cpath(mounted, "motif", "ecoli", name, "1-1000", "GAJTC.bed"),
            cpath(mounted, "align", "ecoli", name, "1-1000", "ACGTQ.sam"),
            cpath(mounted, "nope", "ecoli"),
@@ -185,3 +187,29 @@ def test_compute_errors(mounted, eco):
     assert "ecoli" in os.listdir(cpath(mounted, "gc"))
     # the daemon is still serving
     assert U.read_file(cpath(mounted, "gc", "ecoli", name, "1-100@w=100.tsv")).startswith(b"chrom")
+
+
+def test_gc_of_windows_without_bases_is_na(mounted, genomes):
+    """A window with no A/C/G/T/S/W (all N) has no GC fraction: NA in .tsv,
+    NaN in .f32; every other window equals Biopython's gc_fraction."""
+    mounted.store.require("hg19chr20")
+    rec = genomes["hg19chr20"].records[0]
+    s = seqstr(rec)
+    up = s.upper()
+    first = len(up) - len(up.lstrip("N"))
+    beg = up.find("N" * 5000, first) - 2499         # windows on both sides of an N run's start
+    assert beg > first
+    end = beg + 10000 - 1
+    base = cpath(mounted, "gc", "hg19chr20", U.esc(rec.name), f"{beg}-{end}@w=500")
+    rows = [l.split("\t") for l in U.read_file(base + ".tsv").decode().splitlines()[1:]]
+    f32 = np.fromfile(base + ".f32", dtype="<f4")
+    assert len(rows) == len(f32) == 20
+    na = 0
+    for (chrom, a, b, v), x in zip(rows, f32):
+        win = s[int(a) - 1:int(b)]
+        if not set(win.upper()) & set("ACGTSW"):
+            assert v == "NA" and np.isnan(x), (a, b, v, x)
+            na += 1
+        else:
+            assert abs(float(v) - gc_fraction(win)) < 5e-7 and abs(x - gc_fraction(win)) < 1e-6
+    assert 5 <= na < 20

@@ -99,9 +99,11 @@ def test_enrich_and_crosstalk(gmount):
 
 def test_enoent(gmount):
     for parts in (("NO_SUCH_GENE",), ("NO_SUCH_GENE", "info.json"), ("YPL248C", "bogus.json"),
-                  ("YPL248C", "neighbors@min-conf=2.json"), ("@nonet",),
-                  ("pathways", "nope.cyjs"), ("path", "YPL248C", "NOPE.json")):
+                  ("@nonet",), ("pathways", "nope.cyjs"), ("path", "YPL248C", "NOPE.json")):
         U.expect_errno(lambda: open(g(gmount, *parts)).read(), (errno.ENOENT,))
+    # a malformed parameter is EINVAL (docs/PATHS.md "Parameters")
+    U.expect_errno(lambda: open(g(gmount, "YPL248C", "neighbors@min-conf=2.json")).read(),
+                   (errno.EINVAL,))
 
 
 def test_same_bytes_as_in_process(gmount):

@@ -315,8 +315,10 @@ def test_crosstalk(gstore):
 
 def test_unknown_names_are_enoent(gstore):
     import errno
-    for p in ("NO_SUCH_GENE", "NO_SUCH_GENE/info.json", "YPL248C/neighbors@min-conf=7.json",
-              "YPL248C/neighbors@nope=1.json", "YPL248C/khop-x.json", "pathways/NOPE.cyjs",
+    for p in ("NO_SUCH_GENE", "NO_SUCH_GENE/info.json", "YPL248C/khop-x.json", "pathways/NOPE.cyjs",
               "path/YPL248C/NO_SUCH.json", "@nonet", "@gal/A2M", "enrich/NO_SUCH.tsv/x",
               "YPL248C/neighbors.xlsx"):
         assert gstore.errno_of(p) == errno.ENOENT, p
+    # a malformed parameter is EINVAL (docs/PATHS.md "Parameters")
+    for p in ("YPL248C/neighbors@min-conf=7.json", "YPL248C/neighbors@nope=1.json"):
+        assert gstore.errno_of(p) == errno.EINVAL, p

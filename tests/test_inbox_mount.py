@@ -96,9 +96,14 @@ def test_inbox_is_a_posix_directory(mounted, inbox, tmp_path):
 def test_inbox_limits(mounted, inbox):
     with open(os.path.join(inbox, "big"), "wb", buffering=0) as f:
         f.write(b"A" * (16 * MIB))                  # exactly the per-file limit
-        U.expect_errno(lambda: f.write(b"A"), (errno.EFBIG,))
     assert os.stat(os.path.join(inbox, "big")).st_size == 16 * MIB
     U.expect_errno(lambda: os.truncate(os.path.join(inbox, "big"), 16 * MIB + 1), (errno.EFBIG,))
+    assert os.stat(os.path.join(inbox, "big")).st_size == 16 * MIB
+    with open(os.path.join(inbox, "big+1"), "wb", buffering=0) as f:
+        f.write(b"A" * (16 * MIB))
+        U.expect_errno(lambda: f.write(b"A"), (errno.EFBIG,))
+    # a file whose write failed is gone, never left half written
+    assert "big+1" not in os.listdir(inbox)
     # 64 MiB per inbox in all
     for i in range(3):
         with open(os.path.join(inbox, f"big{i}"), "wb") as f:
@@ -128,6 +133,7 @@ def test_inbox_limits(mounted, inbox):
     assert fill("more", 16 * MIB) == (16 * MIB, 0)
     got, e = fill("big2", 16 * MIB)         # past 64 MiB in all
     assert e == errno.ENOSPC and got < 16 * MIB
+    assert "big2" not in os.listdir(inbox)
     os.truncate(os.path.join(inbox, "more"), 0)
     assert fill("again", 8 * MIB) == (8 * MIB, 0)
     for n in os.listdir(inbox):
@@ -283,3 +289,41 @@ def test_query_set_too_much_work_is_e2big(mounted, inbox, eco):
     U.expect_errno(lambda: os.stat(p), (errno.E2BIG,))
     assert "cells" in mounted.log_text(start)
     assert U.read_file(cpath(mounted, "gc", "ecoli", U.esc(rec.name), "1-100@w=100.tsv"))
+
+
+def test_no_partial_query_set(mounted, inbox, eco, tmp_path):
+    """cp of a set that passes the inbox's 64 MiB fails and leaves nothing
+    behind: a partial set would align a silent subset of its queries."""
+    rec, seq = eco
+    queries = [(f"q{i}", seq[i * 197:i * 197 + 100]) for i in range(20000)]
+    src = tmp_path / "panel.fa"
+    write_fasta(src, queries)
+    assert os.path.getsize(src) > 2 * MIB
+    for i in range(3):
+        with open(os.path.join(inbox, f"filler{i}"), "wb") as f:
+            f.write(b"N" * (16 * MIB))
+    with open(os.path.join(inbox, "filler3"), "wb") as f:
+        f.write(b"N" * (16 * MIB - MIB))
+    r = U.run(["cp", str(src), inbox])
+    assert r.rc != 0 and "No space left" in r.err, r
+    assert "panel.fa" not in os.listdir(inbox)
+    d = cpath(mounted, "align", "ecoli", U.esc(rec.name), "1-20000")
+    U.expect_errno(lambda: os.stat(os.path.join(d, "@panel.sam")), (errno.ENOENT,))
+    os.unlink(os.path.join(inbox, "filler0"))
+    r = U.run(["cp", str(src), inbox])
+    assert r.rc == 0, r
+    assert os.path.getsize(os.path.join(inbox, "panel.fa")) == os.path.getsize(src)
+
+
+def test_inbox_names_with_at_are_refused(mounted, inbox, tmp_path):
+    """`@x@y` would read as set x with parameters y: such a name can never be
+    reached, so it is refused (EINVAL) when created or renamed to."""
+    U.expect_errno(lambda: open(os.path.join(inbox, "x@y.fa"), "wb"), (errno.EINVAL,))
+    with open(os.path.join(inbox, "xy.fa"), "w") as f:
+        f.write(">a\nACGT\n")
+    U.expect_errno(lambda: os.rename(os.path.join(inbox, "xy.fa"), os.path.join(inbox, "x@y.fa")),
+                   (errno.EINVAL,))
+    assert os.listdir(inbox) == ["xy.fa"]
+    lists = mounted.p("graph", "enrich", "lists")
+    if os.path.isdir(lists):
+        U.expect_errno(lambda: open(os.path.join(lists, "a@b.txt"), "wb"), (errno.EINVAL,))

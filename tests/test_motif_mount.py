@@ -237,11 +237,13 @@ def test_pwm_names_params_listing_and_errors(mstore):
            U.read_file(os.path.join(d, "pwm", "HWM2@p=1e-3,pseudo=4.bed")).decode().splitlines()]
     counts = [c for i, _, c in all_motifs() if i == "HWM2"][0]
     assert got == expect(rec, 1, 200000, "HWM2", counts, 1e-3, 4)
-    for bad in ("NOPE.bed", "HW0001.1@p=0.bed", "HW0001.1@p=2.bed", "HW0001.1@q=1.bed",
-                "HWM2@pseudo=0.bed",                 # a zero probability needs a pseudocount
-                "HWM2@pseudo=1e-290.bed",            # pseudo 0 or >= 1e-3
-                "HW0001.1.tsv"):
+    for bad in ("NOPE.bed", "HW0001.1.tsv"):
         U.expect_errno(lambda b=bad: os.stat(os.path.join(d, "pwm", b)), (errno.ENOENT,))
+    # a malformed parameter is EINVAL (docs/PATHS.md "Parameters")
+    for bad in ("HW0001.1@p=0.bed", "HW0001.1@p=2.bed", "HW0001.1@q=1.bed",
+                "HWM2@pseudo=0.bed",                 # a zero probability needs a pseudocount
+                "HWM2@pseudo=1e-290.bed"):           # pseudo 0 or >= 1e-3
+        U.expect_errno(lambda b=bad: os.stat(os.path.join(d, "pwm", b)), (errno.EINVAL,))
 
 
 def test_no_motif_sets_no_pwm_dir(mounted, genomes):

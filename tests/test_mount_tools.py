@@ -292,3 +292,29 @@ def test_assembly_named_like_its_only_contig(genomedb, tmp_path):
         assert os.getxattr(m.p("chrM", "chrM"), "user.gdb.md5") == U.md5_hex(rec.seq).encode()
         assert os.getxattr(p, "user.gdb.md5") == U.md5_hex(rec.seq).encode()
         assert os.getxattr(p, "user.gdb.length") == str(rec.length).encode()
+
+
+@pytest.mark.parametrize("asm", ["mito", "athal"])
+def test_samtools_faidx_without_region(mounted, genomes, asm):
+    """`samtools faidx FILE` always rebuilds FILE.fai (htslib fai_build3
+    opens it with "wb"): the mount accepts a rewrite of the same bytes, so
+    it succeeds and nothing changes; other bytes are refused."""
+    mounted.store.require(asm)
+    g = genomes[asm]
+    for fa in (mounted.p(asm, asm + ".fa"), mounted.p(asm, U.esc(g.records[0].name) + ".fa")):
+        before = U.read_file(fa + ".fai")
+        r = U.run(["samtools", "faidx", fa])
+        assert r.rc == 0, r
+        assert U.read_file(fa + ".fai") == before
+        got = U.run(["samtools", "faidx", fa, g.records[0].name + ":1-70"])
+        want = U.run(["samtools", "faidx", g.plain, g.records[0].name + ":1-70"])
+        assert got.rc == 0 and got.out == want.out
+    fai = mounted.p(asm, asm + ".fa.fai")
+    before = U.read_file(fai)
+
+    def rewrite(data):
+        with open(fai, "wb") as f:
+            f.write(data)
+    U.expect_errno(lambda: rewrite(before[:-2] + b"9\n"), (30,))     # EROFS
+    U.expect_errno(lambda: rewrite(before + b"x"), (30,))
+    assert U.read_file(fai) == before

@@ -14,6 +14,7 @@ EXPECTED = ["bin/genomedb", "lib/libgenomedb.so", "lib/libgenomedb.a",
             "include/genomedb/api/genomedb.h", "include/genomedb/store/store.h",
             "lib/python3/dist-packages/genomedb/__init__.py",
             "lib/python3/dist-packages/genomedb/frame.py",
+            "lib/python3/dist-packages/genomedb/plot.py",
             "share/doc/genomedb/examples/mnt-gdb.mount"]
 
 C_PROGRAM = r"""

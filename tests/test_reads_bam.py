@@ -7,6 +7,7 @@ fields, pairs, placed and unplaced unmapped reads, wrong MD/NM).
 Every answer is compared with what samtools gives for the source file;
 nothing here is a hard-coded result.
 """
+import errno
 import gzip
 import os
 import random
@@ -257,6 +258,12 @@ def test_xattrs_and_listing(rmount):
                 "SIRV2/1-10.bed", "SIRV2/1-10@min-mapq=x.bam", "SIRV2/1-10@bogus=1.bam",
                 "nosuch/1-10.bam", "SIRV2/x-10.bam"):
         assert not os.path.exists(os.path.join(d, "nano", bad)), bad
+    # the shared grammar: a bad shape names nothing, a bad parameter is EINVAL
+    for bad, err in (("SIRV2/0-10.bam", errno.ENOENT), ("SIRV2/1-10@min-mapq=x.bam", errno.EINVAL),
+                     ("SIRV2/1-10@bogus=1.bam", errno.EINVAL), ("SIRV2/1-10@.sam", errno.EINVAL)):
+        with pytest.raises(OSError) as e:
+            os.stat(os.path.join(d, "nano", bad))
+        assert e.value.errno == err, bad
 
 
 def test_cram_input_uses_the_store_reference(genomedb, rstore, inputs, rdir, tmp_path):

@@ -8,6 +8,7 @@ Oracles: the input bytes themselves (lossless means byte-exact), pysam's
 FASTQ parser for record ranges and names, and the quality binning tables
 as docs/FORMAT.md states them, applied here in Python.
 """
+import errno
 import gzip
 import os
 import subprocess
@@ -142,6 +143,9 @@ def test_record_ranges(fmount, sets):
                     assert got == recs[m - 1][a - 1:b], (name, a, b, m)
         for bad in ("0-3.fq", f"{n + 1}-{n + 5}.fq", "5-3.fq", "x-3.fq", "1-3.fa"):
             assert not os.path.exists(os.path.join(d, name, bad)), (name, bad)
+        with pytest.raises(OSError) as e:  # record ranges take no parameters
+            os.stat(os.path.join(d, name, "1-3@x=1.fq"))
+        assert e.value.errno == errno.EINVAL, name
 
 
 @pytest.mark.mount

@@ -1,6 +1,7 @@
 """The analysis kernels of simd/ against independent implementations,
 through ctypes on $GENOMEDB_BUILD/libgenomedb.so, at every SIMD level the
-CPU has (each level's table from gdb_simd_analysis_variant()):
+CPU has (each level's tables from gdb_simd_variant() and its families'
+gdb_kmer_variant(), gdb_motif_variant(), gdb_align_variant()):
 
   alignment scores == parasail (sw/nw/sg scan 32-bit) and Biopython's
   PairwiseAligner for the same scoring; CIGARs re-score to the score;
@@ -69,13 +70,37 @@ ALIGN_FN = C.CFUNCTYPE(C.c_int, C.POINTER(Scoring), C.c_int, C.c_char_p, C.c_siz
                        C.c_char_p, C.c_size_t, C.c_void_p, C.POINTER(Result))
 
 
-class Kernels(C.Structure):
-    _fields_ = [("name", C.c_char_p), ("comp", COMP_FN), ("kmer_count", KMER_FN),
-                ("motif_find", MOTIF_FN), ("pwm_scan", PWM_FN), ("align_score", ALIGN_FN)]
+class ByteKernels(C.Structure):       # simd/simd.h gdb_simd_kernels
+    _fields_ = [("name", C.c_char_p)] + [(f, C.c_void_p) for f in (
+        "pack2", "unpack2", "find_nonacgt", "crc32c", "revcomp", "to_u8", "toupper")] + [
+        ("comp", COMP_FN)]
 
 
-lib.gdb_simd_analysis_variant.restype = C.POINTER(Kernels)
-lib.gdb_simd_analysis_variant.argtypes = [C.c_int]
+class KmerKernels(C.Structure):       # simd/kmer.h
+    _fields_ = [("name", C.c_char_p), ("count", KMER_FN)]
+
+
+class MotifKernels(C.Structure):      # simd/motif.h
+    _fields_ = [("name", C.c_char_p), ("find", MOTIF_FN), ("pwm_scan", PWM_FN)]
+
+
+class AlignKernels(C.Structure):      # simd/align.h
+    _fields_ = [("name", C.c_char_p), ("score", ALIGN_FN), ("many", C.c_void_p)]
+
+
+class Level:
+    """One level's kernels of every family, under one name."""
+    def __init__(self, b, k, m, a):
+        self.name = b.name
+        self.comp, self.kmer_count = b.comp, k.count
+        self.motif_find, self.pwm_scan = m.find, m.pwm_scan
+        self.align_score = a.score
+
+
+for fn, t in (("gdb_simd_variant", ByteKernels), ("gdb_kmer_variant", KmerKernels),
+              ("gdb_motif_variant", MotifKernels), ("gdb_align_variant", AlignKernels)):
+    getattr(lib, fn).restype = C.POINTER(t)
+    getattr(lib, fn).argtypes = [C.c_int]
 lib.gdb_align.argtypes = [C.POINTER(Scoring), C.c_int, C.c_char_p, C.c_size_t, C.c_char_p,
                           C.c_size_t, C.c_uint, C.c_void_p, C.POINTER(Result)]
 lib.gdb_align_ws_new.argtypes = [C.POINTER(C.c_void_p)]
@@ -90,9 +115,11 @@ lib.gdb_kmer_dump.argtypes = [C.c_void_p, C.POINTER(KmerEntry), C.c_size_t]
 
 LEVELS = []
 for lv in range(4):
-    p = lib.gdb_simd_analysis_variant(lv)
-    if p:
-        LEVELS.append(p.contents)
+    tabs = [lib.gdb_simd_variant(lv), lib.gdb_kmer_variant(lv), lib.gdb_motif_variant(lv),
+            lib.gdb_align_variant(lv)]
+    assert all(tabs) or not any(tabs), lv              # a level exists in every family or none
+    if tabs[0]:
+        LEVELS.append(Level(*(t.contents for t in tabs)))
 NAMES = [k.name.decode() for k in LEVELS]
 
 WS = C.c_void_p()
@@ -343,3 +370,52 @@ def test_motif_levels_agree(seq, pat):
     ref = motif_hits(LEVELS[0], pat, seq)
     for kern in LEVELS[1:]:
         assert motif_hits(kern, pat, seq) == ref, kern.name
+
+
+# ---- RNA: U is T in every kernel, at every level ----
+
+rna = st.text(alphabet="ACGUacguTtN", min_size=1, max_size=300)
+
+
+@settings(**SETTINGS)
+@given(seq=rna, k=st.sampled_from([1, 4, 11]), canonical=st.booleans())
+def test_rna_reads_u_as_t(seq, k, canonical):
+    """Composition, k-mers and IUPAC hits of a sequence holding U equal
+    the peers' answers on its DNA spelling (U -> T), at every level."""
+    from Bio.SeqUtils import gc_fraction
+    lib.gdb_comp_gc.restype = C.c_double
+    lib.gdb_comp_gc.argtypes = [C.POINTER(Comp)]
+    dna = seq.replace("U", "T").replace("u", "t")
+    up = dna.upper()
+    want = collections.Counter()
+    for i in range(len(up) - k + 1):
+        w = up[i:i + k]
+        if "N" not in w:
+            want[min(w, w.translate(RC)[::-1]) if canonical else w] += 1
+    for kern in LEVELS:
+        c = Comp()
+        kern.comp(seq.encode(), len(seq), C.byref(c))
+        assert abs(lib.gdb_comp_gc(C.byref(c)) - gc_fraction(dna)) < 1e-12, kern.name
+        assert (c.a, c.c, c.g, c.t) == tuple(up.count(x) for x in "ACGT"), kern.name
+        t = C.c_void_p()
+        assert lib.gdb_kmer_table_new(k, 1 if canonical else 0, 1 << 20, C.byref(t)) == 0
+        assert kern.kmer_count(t, seq.encode(), len(seq)) == 0
+        out = (KmerEntry * (len(seq) + 1))()
+        n = lib.gdb_kmer_dump(t, out, len(seq) + 1)
+        lib.gdb_kmer_table_free(t)
+        got = {"".join("ACGT"[(e.kmer >> (2 * (k - 1 - j))) & 3] for j in range(k)): e.count
+               for e in out[:n]}
+        assert got == dict(want), kern.name
+        assert motif_hits(kern, "GAUC", seq) == motif_hits(kern, "GATC", dna), kern.name
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+@settings(**SETTINGS)
+@given(pair=related())
+def test_rna_align_equals_parasail_on_dna(mode, pair):
+    """An RNA query against a DNA target (and the reverse) scores as the
+    DNA pair does in parasail, at every level."""
+    q, t = pair
+    want = PS_FN[mode](q, t, 5, 2, PS_DNA).score
+    assert score_all_levels(DNA, MODES[mode], q.replace("T", "U"), t) == want
+    assert score_all_levels(DNA, MODES[mode], q, t.replace("T", "u")) == want

@@ -1,5 +1,6 @@
 """/variants through a real mount, checked against bcftools (view -r,
 view -s, query), cyvcf2 and NumPy computations written here."""
+import errno
 import io
 import os
 
@@ -191,15 +192,30 @@ def test_summary_equals_numpy(vm, vstore):
 
 def test_bad_names_are_enoent(vm):
     d = os.path.join(vm.v, "kg", "20")
-    for name in ["0-10.vcf", "10-5.vcf", "70000000-70000001.vcf", "1-10.xyz", "01-10.vcf",
-                 "1-10@samples=NOPE.vcf", "1-10@by=planet.af.tsv", "1-10@window=5.af.tsv",
-                 "1-10@samples=HG00096.sites.tsv"]:
+    for name in ["0-10.vcf", "10-5.vcf", "70000000-70000001.vcf", "1-10.xyz", "x-10.vcf",
+                 "1-10@samples=NOPE.vcf", "1-10@pop=NOPE.vcf"]:
         with pytest.raises(FileNotFoundError):
             U.read_file(os.path.join(d, name))
     with pytest.raises(FileNotFoundError):
         U.read_file(os.path.join(vm.v, "giab", "chr20", "1-100@by=population.af.tsv"))
     # a set without a panel answers by sample
     assert U.read_file(os.path.join(vm.v, "giab", "chr20", "10000000-10010000@by=sample.af.tsv")).startswith(b"chrom\t")
+    # the mount's one grammar: leading zeros name the same region
+    assert U.read_file(os.path.join(d, "01000226-1000226.vcf")) == U.read_file(os.path.join(d, "1000226-1000226.vcf"))
+
+
+@pytest.mark.parametrize("leaf,param", [
+    ("1-10@by=planet.af.tsv", "by"), ("1-10@window=5.af.tsv", "window"),
+    ("1-10@samples=HG00096.sites.tsv", "samples"), ("1-10@by=sample.vcf", "by"),
+    ("1-10@by=population,window=0.fst.tsv", "window"), ("1-10@samples=HG00096,pop=CEU.vcf", "pop"),
+    ("1-10@samples=.vcf", "samples"), ("1-10@pop=CEU,pop=GBR.vcf", "pop")])
+def test_bad_parameters_are_einval_and_logged(vm, leaf, param):
+    """Parameters follow the mount's one grammar (docs/PATHS.md "Parameters")."""
+    start = vm.log_size()
+    p = os.path.join(vm.v, "kg", "20", leaf)
+    U.expect_errno(lambda: os.stat(p), (errno.EINVAL,))
+    log = vm.log_text(start)
+    assert leaf in log and f"'{param}'" in log, log[-2000:]
 
 
 def test_samples_tsv(vm, vstore):

@@ -104,3 +104,19 @@ def hudson_ratio(ac1, an1, ac2, an2):
     num = (p1 - p2) ** 2 - p1 * (1 - p1) / (an1 - 1) - p2 * (1 - p2) / (an2 - 1)
     den = p1 * (1 - p2) + p2 * (1 - p1)
     return num, den
+
+
+def vcf_subset(out, nrec=150, nsamples=12):
+    """The first nrec records and nsamples samples of KG_VCF, bgzipped to out
+    (bcftools and bgzip write it)."""
+    hdr = subprocess.run(["bcftools", "view", "-h", KG_VCF], capture_output=True,
+                         check=True, text=True).stdout
+    samples = ",".join(hdr.rstrip("\n").split("\n")[-1].split("\t")[9:9 + nsamples])
+    text = subprocess.run(["bcftools", "view", "-s", samples, KG_VCF], capture_output=True,
+                          check=True, text=True).stdout
+    lines = text.splitlines(True)
+    nh = sum(1 for x in lines if x.startswith("#"))
+    with open(out, "wb") as f:
+        subprocess.run(["bgzip", "-c"], input="".join(lines[:nh + nrec]).encode(),
+                       check=True, stdout=f)
+    return str(out)

@@ -1,5 +1,5 @@
 /*
- * tools/bench_simd.c - `genomedb bench simd [--json] [--quick]`: the
+ * tools/bench_simd.c - `genomedb bench simd [--json] [--quick] [--only K]`: the
  * throughput of every analysis kernel at every SIMD level this CPU has,
  * on deterministic inputs (fixed-seed generator), with the ratio to the
  * scalar twin; for Smith-Waterman also the ratio to parasail's striped
@@ -26,6 +26,9 @@
 #include <time.h>
 
 #include "common/gdb.h"
+#include "simd/align.h"
+#include "simd/kmer.h"
+#include "simd/motif.h"
 #include "simd/simd.h"
 
 int cmd_bench(int argc, char **argv);
@@ -147,7 +150,11 @@ static int parasail_open(struct parasail *p)
 
 /* ---- the benchmarks ---- */
 
-static const gdb_simd_analysis_kernels *levels[GDB_SIMD_NLEVELS];
+/* each level's tables (byte kernels: name and composition) */
+static const gdb_simd_kernels *levels[GDB_SIMD_NLEVELS];
+static const gdb_kmer_kernels *kmers[GDB_SIMD_NLEVELS];
+static const gdb_motif_kernels *motifs[GDB_SIMD_NLEVELS];
+static const gdb_align_kernels *aligns[GDB_SIMD_NLEVELS];
 
 #define REPS(quick) ((quick) ? 3 : 5)
 
@@ -247,12 +254,12 @@ static double run_kmer(int l, void *ctx)
 			       &t))
 		return 1e30;
 	t0 = now_s();
-	(void)levels[l]->kmer_count(t, x->s, x->n);
+	(void)kmers[l]->count(t, x->s, x->n);
 	t0 = now_s() - t0;
 	x->grow[l] = t0 < x->grow[l] ? t0 : x->grow[l];
 	gdb_kmer_table_clear(t);
 	t1 = now_s();
-	(void)levels[l]->kmer_count(t, x->s, x->n);
+	(void)kmers[l]->count(t, x->s, x->n);
 	t1 = now_s() - t1;
 	gdb_kmer_table_free(t);
 	return t1;
@@ -278,7 +285,7 @@ static double run_motif(int l, void *ctx)
 	const struct scan_ctx *x = ctx;
 	double t0 = now_s();
 
-	(void)levels[l]->motif_find(x->pat, x->s, x->n, GDB_STRAND_BOTH,
+	(void)motifs[l]->find(x->pat, x->s, x->n, GDB_STRAND_BOTH,
 				    x->mhits, 1 << 20);
 	return now_s() - t0;
 }
@@ -303,7 +310,7 @@ static double run_pwm(int l, void *ctx)
 	const struct scan_ctx *x = ctx;
 	double t0 = now_s();
 
-	(void)levels[l]->pwm_scan(x->pwm, x->s, x->n, x->thr, GDB_STRAND_BOTH,
+	(void)motifs[l]->pwm_scan(x->pwm, x->s, x->n, x->thr, GDB_STRAND_BOTH,
 				  x->phits, 1 << 20);
 	return now_s() - t0;
 }
@@ -345,88 +352,95 @@ static double run_pair(int l, void *ctx)
 	struct pair_ctx *x = ctx;
 	double t0 = now_s();
 
-	levels[l]->align_score(x->sc, x->mode, x->a, x->n, x->b, x->n, x->ws,
+	aligns[l]->score(x->sc, x->mode, x->a, x->n, x->b, x->n, x->ws,
 			       &x->res[l]);
 	return now_s() - t0;
 }
 
-static void bench_align(int quick)
+/*
+ * parasail's kernels for one mode, timed on a pair in this process: a row
+ * each, and the best one that returns the exact score (want) as *best
+ * GCUPS (-1 when none does) and its name in *best_name.
+ */
+static void bench_parasail(struct parasail *ps, const char *mode,
+			   const char *row, const char *a, size_t an,
+			   const char *b, size_t bn, int64_t want, int quick,
+			   double *best, const char **best_name)
+{
+	static const char *const kinds[] = {
+		"striped_avx2_256_16", "scan_avx2_256_16", "striped_avx2_256_8",
+		"striped_sse41_128_16", "scan_sse41_128_16", "diag_avx2_256_16",
+		"striped_avx2_256_32", "scan_avx2_256_32", "",
+	};
+	static char names[sizeof(kinds) / sizeof(kinds[0])][64];
+	const double cells = (double)an * bn;
+	double scalar = -1;
+	char note[160];
+
+	*best = -1;
+	*best_name = NULL;
+	for (size_t i = sizeof(kinds) / sizeof(kinds[0]); i-- > 0;) {
+		ps_fn f;
+		double bt = 1e30;
+		int r, ok = 1, sat = 0, got = 0;
+
+		/* the plain scalar kernel ("") first: the others' ratio */
+		snprintf(names[i], sizeof(names[i]), "parasail_%s%s%s", mode,
+			 kinds[i][0] ? "_" : "", kinds[i]);
+		*(void **)&f = dlsym(ps->dl, names[i]);
+		if (!f)
+			continue;
+		for (r = 0; r < (kinds[i][0] ? REPS(quick) : 1); r++) {
+			double t0 = now_s();
+			void *pr = f(a, (int)an, b, (int)bn, 5, 2, ps->matrix);
+
+			t0 = now_s() - t0;
+			if (!pr) {
+				ok = 0;
+				break;
+			}
+			got = ps->score(pr);
+			sat = ps->saturated ? ps->saturated(pr) : 0;
+			ps->free_result(pr);
+			bt = t0 < bt ? t0 : bt;
+		}
+		if (!ok)
+			continue;
+		ok = !sat && got == want;
+		snprintf(note, sizeof(note), "%s score %d%s", names[i], got,
+			 ok ? "" : " WRONG (saturated/overflow)");
+		if (!kinds[i][0])
+			scalar = bt;
+		emit(&(struct row){row, names[i] + 9, "GCUPS", cells / bt / 1e9,
+				   scalar > 0 ? scalar / bt : -1, -1, note});
+		if (ok && kinds[i][0] && cells / bt / 1e9 > *best) {
+			*best = cells / bt / 1e9;
+			*best_name = names[i];
+		}
+	}
+}
+
+/* The planted-hit case: a 300 bp query against a target holding a
+ * mutated copy of it in the middle (a real hit: scores pass 8 bits). */
+static void bench_sw(const gdb_align_scoring *sc, gdb_align_ws *ws,
+		     struct parasail *ps, int quick)
 {
 	const size_t qn = 300, tn = quick ? 200000 : 1000000;
-	char *q = gen_dna(qn, 0), *t = gen_dna(tn, 0);
-	double cells = (double)qn * tn, base = 0, ps_best = -1, score_only = 0;
+	char *q = gen_dna(qn, 0), *t = gen_dna(tn, 0), note[160];
+	double cells = (double)qn * tn, base = 0, ps_best = -1, active = 1;
 	const char *ps_name = NULL;
-	gdb_align_scoring sc;
-	gdb_align_ws *ws = NULL;
 	gdb_align_result res;
-	int64_t want = -1;
-	struct parasail ps = {0};
-	char note[160];
 	size_t i;
 	int l;
 
-	if (!q || !t || gdb_align_scoring_dna(2, -3, 5, 2, &sc) ||
-	    gdb_align_ws_new(&ws))
+	if (!q || !t)
 		goto out;
-	/* a mutated copy of the query in the middle: a real hit */
 	for (i = 0; i < qn; i++)
 		t[tn / 2 + i] = brnd() % 20 ? q[i] : "ACGT"[brnd() & 3];
-	if (parasail_open(&ps) == 0) {
-		static const char *const names[] = {
-			"parasail_sw_striped_avx2_256_16",
-			"parasail_sw_scan_avx2_256_16",
-			"parasail_sw_striped_avx2_256_8",
-			"parasail_sw_striped_sse41_128_16",
-			"parasail_sw_diag_avx2_256_16",
-			"parasail_sw_striped_avx2_256_32",
-			"parasail_sw",
-		};
-		double scalar_ps = -1;
-
-		gdb_align(&sc, GDB_ALIGN_LOCAL, q, qn, t, tn, 0, ws, &res);
-		want = res.score;
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-			ps_fn f;
-			double bt = 1e30;
-			int r, ok = 1, sat = 0, got = 0;
-
-			*(void **)&f = dlsym(ps.dl, names[i]);
-			if (!f)
-				continue;
-			for (r = 0; r < (i == 6 ? 1 : REPS(quick)); r++) {
-				double t0 = now_s();
-				void *pr = f(q, (int)qn, t, (int)tn, 5, 2,
-					     ps.matrix);
-
-				t0 = now_s() - t0;
-				if (!pr) {
-					ok = 0;
-					break;
-				}
-				got = ps.score(pr);
-				sat = ps.saturated ? ps.saturated(pr) : 0;
-				ps.free_result(pr);
-				bt = t0 < bt ? t0 : bt;
-			}
-			if (!ok)
-				continue;
-			ok = !sat && got == want;
-			snprintf(note, sizeof(note), "%s score %d%s", names[i],
-				 got, ok ? "" : " WRONG (saturated/overflow)");
-			if (i == 6)
-				scalar_ps = bt;
-			emit(&(struct row){"align_sw_300x1M_parasail",
-					   names[i] + 9, "GCUPS",
-					   cells / bt / 1e9,
-					   scalar_ps > 0 ? scalar_ps / bt : -1,
-					   -1, note});
-			if (ok && i != 6 &&
-			    (ps_best < 0 || cells / bt / 1e9 > ps_best)) {
-				ps_best = cells / bt / 1e9;
-				ps_name = names[i];
-			}
-		}
-	}
+	gdb_align(sc, GDB_ALIGN_LOCAL, q, qn, t, tn, 0, ws, &res);
+	if (ps->dl)
+		bench_parasail(ps, "sw", "align_sw_300x1M_parasail", q, qn, t,
+			       tn, res.score, quick, &ps_best, &ps_name);
 	for (l = 0; l < GDB_SIMD_NLEVELS; l++) {
 		double best = 1e30;
 		int r;
@@ -436,16 +450,17 @@ static void bench_align(int quick)
 		for (r = 0; r < (l == 0 ? 1 : REPS(quick)); r++) {
 			double t0 = now_s();
 
-			levels[l]->align_score(&sc, GDB_ALIGN_LOCAL, q, qn, t,
-					       tn, ws, &res);
+			aligns[l]->score(sc, GDB_ALIGN_LOCAL, q, qn, t, tn, ws,
+					 &res);
 			t0 = now_s() - t0;
 			best = t0 < best ? t0 : best;
 		}
 		if (l == 0)
 			base = best;
 		if (l == (int)gdb_simd_active())
-			score_only = best;
-		snprintf(note, sizeof(note), "score %lld, widest lanes %d bit%s%s",
+			active = best;
+		snprintf(note, sizeof(note),
+			 "score %lld, widest lanes %d bit%s%s",
 			 (long long)res.score, res.lane_bits,
 			 ps_name ? ", parasail best: " : "",
 			 ps_name ? ps_name + 9 : "");
@@ -458,12 +473,11 @@ static void bench_align(int quick)
 	/* traceback at the active level: score pass + window */
 	{
 		double best = 1e30;
-		int r;
 
-		for (r = 0; r < REPS(quick); r++) {
+		for (int r = 0; r < REPS(quick); r++) {
 			double t0 = now_s();
 
-			gdb_align(&sc, GDB_ALIGN_LOCAL, q, qn, t, tn,
+			gdb_align(sc, GDB_ALIGN_LOCAL, q, qn, t, tn,
 				  GDB_ALIGN_TRACE, ws, &res);
 			t0 = now_s() - t0;
 			best = t0 < best ? t0 : best;
@@ -471,7 +485,7 @@ static void bench_align(int quick)
 		snprintf(note, sizeof(note),
 			 "%.2fx the score-only time; ratio_vs_scalar is vs "
 			 "scalar score-only",
-			 best / score_only);
+			 best / active);
 		emit(&(struct row){"align_sw_300x1M_trace",
 				   gdb_simd_level_name(gdb_simd_active()),
 				   "GCUPS", cells / best / 1e9, base / best,
@@ -479,76 +493,110 @@ static void bench_align(int quick)
 					       : -1,
 				   note});
 	}
-	/* global and semi-global: 2 kb pairs */
-	{
-		static const char *const mname[] = {"", "align_nw_2kx2k",
-						    "align_sg_2kx2k"};
-		size_t n2 = 2000;
-		char *a = gen_dna(n2, 0), *b = gen_dna(n2, 0);
-		int mode;
-
-		if (!a || !b) {
-			free(a);
-			free(b);
-			goto out;
-		}
-		for (i = 0; i < n2; i++)
-			b[i] = brnd() % 10 ? a[i] : b[i];
-		for (mode = 1; mode <= 2; mode++) {
-			struct pair_ctx x = {.sc = &sc, .mode = mode, .a = a,
-					     .b = b, .n = n2, .ws = ws};
-			double best[GDB_SIMD_NLEVELS];
-
-			best_of(run_pair, &x, 3 * REPS(quick), best);
-			for (l = 0; l < GDB_SIMD_NLEVELS; l++) {
-				double gcups = (double)n2 * n2 / best[l] / 1e9;
-
-				if (!levels[l])
-					continue;
-				snprintf(note, sizeof(note),
-					 "score %lld, %d-bit lanes",
-					 (long long)x.res[l].score,
-					 x.res[l].lane_bits);
-				emit(&(struct row){mname[mode], levels[l]->name,
-						   "GCUPS", gcups,
-						   best[0] / best[l], -1,
-						   note});
-			}
-		}
-		free(a);
-		free(b);
-	}
 out:
-	parasail_close(&ps);
-	gdb_align_ws_free(ws);
 	free(q);
 	free(t);
 }
 
+/* Global and semi-global: one 2 kb pair, 90% identical. */
+static void bench_global(const gdb_align_scoring *sc, gdb_align_ws *ws,
+			 struct parasail *ps, int quick)
+{
+	static const char *const mname[] = {"", "align_nw_2kx2k",
+					    "align_sg_2kx2k"};
+	static const char *const pmode[] = {"", "nw", "sg"};
+	const size_t n2 = 2000;
+	char *a = gen_dna(n2, 0), *b = gen_dna(n2, 0), note[160], row[64];
+	size_t i;
+
+	if (!a || !b)
+		goto out;
+	for (i = 0; i < n2; i++)
+		b[i] = brnd() % 10 ? a[i] : b[i];
+	for (int mode = 1; mode <= 2; mode++) {
+		struct pair_ctx x = {.sc = sc, .mode = mode, .a = a, .b = b,
+				     .n = n2, .ws = ws};
+		double best[GDB_SIMD_NLEVELS], ps_best = -1;
+		const char *ps_name = NULL;
+
+		best_of(run_pair, &x, 3 * REPS(quick), best);
+		snprintf(row, sizeof(row), "%s_parasail", mname[mode]);
+		if (ps->dl)
+			bench_parasail(ps, pmode[mode], row, a, n2, b, n2,
+				       x.res[0].score, quick, &ps_best,
+				       &ps_name);
+		for (int l = 0; l < GDB_SIMD_NLEVELS; l++) {
+			double gcups = (double)n2 * n2 / best[l] / 1e9;
+
+			if (!levels[l])
+				continue;
+			snprintf(note, sizeof(note),
+				 "score %lld, %d-bit lanes%s%s",
+				 (long long)x.res[l].score, x.res[l].lane_bits,
+				 ps_name ? ", parasail best: " : "",
+				 ps_name ? ps_name + 9 : "");
+			emit(&(struct row){mname[mode], levels[l]->name,
+					   "GCUPS", gcups, best[0] / best[l],
+					   ps_best > 0 ? gcups / ps_best : -1,
+					   note});
+		}
+	}
+out:
+	free(a);
+	free(b);
+}
+
+static void bench_align(int quick)
+{
+	gdb_align_scoring sc;
+	gdb_align_ws *ws = NULL;
+	struct parasail ps = {0};
+
+	if (gdb_align_scoring_dna(2, -3, 5, 2, &sc) || gdb_align_ws_new(&ws))
+		return;
+	(void)parasail_open(&ps);
+	bench_sw(&sc, ws, &ps, quick);
+	bench_global(&sc, ws, &ps, quick);
+	parasail_close(&ps);
+	gdb_align_ws_free(ws);
+}
+
+static void bench_usage(void)
+{
+	fprintf(stderr, "usage: genomedb bench simd [--json] [--quick] "
+			"[--only comp|motif|pwm|kmer|align]\n");
+}
+
 int cmd_bench(int argc, char **argv)
 {
+	const char *only = NULL;
 	int quick = 0, i, l;
 	size_t n;
 	char *s;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
+	if (argc < 2 || strcmp(argv[1], "simd")) {
+		bench_usage();
+		return 2;
+	}
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
 			json = 1;
-		else if (!strcmp(argv[i], "--quick"))
+		} else if (!strcmp(argv[i], "--quick")) {
 			quick = 1;
-		else if (strcmp(argv[i], "simd")) {
-			fprintf(stderr,
-				"usage: genomedb bench simd [--json] [--quick]\n");
+		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
+			only = argv[++i];
+		} else {
+			bench_usage();
 			return 2;
 		}
 	}
-	if (argc < 2 || strcmp(argv[1], "simd")) {
-		fprintf(stderr, "usage: genomedb bench simd [--json] [--quick]\n");
-		return 2;
-	}
 	gdb_simd_init();
-	for (l = 0; l < GDB_SIMD_NLEVELS; l++)
-		levels[l] = gdb_simd_analysis_variant(l);
+	for (l = 0; l < GDB_SIMD_NLEVELS; l++) {
+		levels[l] = gdb_simd_variant(l);
+		kmers[l] = gdb_kmer_variant(l);
+		motifs[l] = gdb_motif_variant(l);
+		aligns[l] = gdb_align_variant(l);
+	}
 	n = quick ? (size_t)8 << 20 : (size_t)64 << 20;
 	s = gen_dna(n, 10);
 	if (!s) {
@@ -558,11 +606,18 @@ int cmd_bench(int argc, char **argv)
 	if (!json)
 		printf("%-22s %-22s %10s %-6s %s\n", "kernel", "variant",
 		       "throughput", "unit", "vs scalar");
-	bench_comp(s, n, quick);
-	bench_motif(s, n, quick);
-	bench_pwm(s, n / 4, quick);
-	bench_kmer(s, quick ? (size_t)2 << 20 : (size_t)8 << 20, quick);
-	bench_align(quick);
+#define WANT(k) (!only || !strcmp(only, k))
+	if (WANT("comp"))
+		bench_comp(s, n, quick);
+	if (WANT("motif"))
+		bench_motif(s, n, quick);
+	if (WANT("pwm"))
+		bench_pwm(s, n / 4, quick);
+	if (WANT("kmer"))
+		bench_kmer(s, quick ? (size_t)2 << 20 : (size_t)8 << 20, quick);
+	if (WANT("align"))
+		bench_align(quick);
+#undef WANT
 	free(s);
 	return 0;
 }

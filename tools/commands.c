@@ -12,8 +12,8 @@
 
 #include "cache/cache.h"
 #include "codecs/codecs.h"
-#include "fs/fs.h"
-#include "fs/render.h"
+#include "fs/daemon/daemon.h"
+#include "fs/ns/ns.h"
 #include "graph/graph.h"
 #include "seq/seq.h"
 #include "store/store.h"
@@ -98,6 +98,40 @@ static uint64_t asm_fasta_bytes(const gdb_store *s, const gdb_assembly *a)
 	return n;
 }
 
+/* The contig's digests as text (computed for a short record); "" when
+ * its block cannot be read. */
+static void digests_hex(const gdb_store *s, const gdb_contig *c,
+			char md5[33], char rg[36])
+{
+	uint8_t m[16], sha[24];
+
+	md5[0] = rg[0] = 0;
+	if (gdb_seq_digests(s, c->id, m, sha) < 0)
+		return;
+	gdb_render_md5_hex(m, md5);
+	gdb_render_refget(sha, rg);
+}
+
+/* The assembly's codec fields of info --json. */
+static void info_json_codec(const gdb_store *s, uint32_t i)
+{
+	const gdb_assembly *a = gdb_store_assembly(s, i);
+	char lossy[64], desc[512];
+
+	gdb_lossy_text(a->lossy, lossy, sizeof(lossy));
+	(void)gdb_store_describe(s, i, desc, sizeof(desc));
+	printf(", \"codec\": \"%s\", \"alphabet\": \"%s\", "
+	       "\"alphabet_detected\": %s, \"lossless\": %s, \"lossy\": ",
+	       gdb_codec_name(a->codec), gdb_alphabet_name(a->alphabet),
+	       a->alphabet_detected ? "true" : "false",
+	       a->lossy ? "false" : "true");
+	json_str(stdout, lossy);
+	printf(", \"block_bases\": %u, \"blocks\": %u, \"model_bytes\": %u, "
+	       "\"codec_description\": ",
+	       a->block_bases, a->nblocks, a->model_len);
+	json_str(stdout, desc);
+}
+
 static void info_json_damaged(const gdb_store *s)
 {
 	printf("], \"damaged\": [");
@@ -140,15 +174,16 @@ static void info_json(const gdb_store *s)
 		printf("%s\n {\"name\": ", i ? "," : "");
 		json_str(stdout, a->name);
 		printf(", \"length\": %lld, \"stored_bytes\": %llu, "
-		       "\"fasta_bytes\": %llu, \"contigs\": [",
+		       "\"fasta_bytes\": %llu",
 		       (long long)a->total_length,
 		       (unsigned long long)a->segment_bytes,
 		       (unsigned long long)asm_fasta_bytes(s, a));
+		info_json_codec(s, i);
+		printf(", \"contigs\": [");
 		for (uint32_t k = 0; k < a->ncontigs; k++) {
 			const gdb_contig *c =
 				gdb_store_contig(s, a->first_contig + k);
-			gdb_render_md5_hex(c->md5, md5);
-			gdb_render_refget(c->sha512t24, rg);
+			digests_hex(s, c, md5, rg);
 			printf("%s\n  {\"name\": ", k ? "," : "");
 			json_str(stdout, c->name);
 			printf(", \"description\": ");
@@ -195,6 +230,14 @@ static void info_json(const gdb_store *s)
 	printf("]}\n");
 }
 
+static void info_text_codec(const gdb_store *s, uint32_t i)
+{
+	char desc[512];
+
+	(void)gdb_store_describe(s, i, desc, sizeof(desc));
+	printf("  codec: %s\n", desc);
+}
+
 static void info_text(const gdb_store *s)
 {
 	char md5[33], when[32];
@@ -215,10 +258,12 @@ static void info_text(const gdb_store *s)
 						  (double)a->segment_bytes
 					: 0.0,
 		       (unsigned long long)fasta);
+		info_text_codec(s, i);
 		for (uint32_t k = 0; k < a->ncontigs && k < 50; k++) {
 			const gdb_contig *c =
 				gdb_store_contig(s, a->first_contig + k);
-			gdb_render_md5_hex(c->md5, md5);
+			char rg[36];
+			digests_hex(s, c, md5, rg);
 			printf("  %-24s %12lld  md5 %s  %s\n", c->name,
 			       (long long)c->length, md5, desc_text(c));
 		}
@@ -426,7 +471,7 @@ int cmd_export(int argc, char **argv)
 		int64_t beg, end;
 		gdb_view *v;
 
-		if (gdb_store_region_parse(s, (uint32_t)ai, regions[i],
+		if (gdb_path_region(s, (uint32_t)ai, regions[i],
 					   &contig, &beg, &end, err,
 					   sizeof(err)) < 0) {
 			tool_err("%s", err);
@@ -461,18 +506,27 @@ static void mount_usage(FILE *f)
 	fprintf(f,
 		"usage: genomedb mount STORE MOUNTPOINT [-f] [-o OPTS] "
 		"[--cache SIZE] [--policy NAME]\n"
-		"       [--prefetch on|off] [--threads N] [--readahead-kb N]\n"
+		"       [--prefetch on|off] [--threads N] [--readahead-kb N] "
+		"[--log FILE]\n"
+		"       [--unmount-stale]\n"
 		"  -f, --foreground   stay in the foreground, log to stderr\n"
 		"  -d, --debug        libfuse debug output\n"
 		"  -o OPTS            FUSE mount options (allow_other, ...)\n"
-		"  --cache SIZE       decoded-block budget, e.g. 512M, 4G "
-		"(default 256M)\n"
+		"  --cache SIZE       budget of decoded blocks and computed "
+		"answers, e.g. 512M,\n"
+		"                     4G (default 256M)\n"
 		"  --policy NAME      lru, arc, s3fifo, lfu or 2q\n"
 		"  --prefetch on|off  read ahead sequential and strided "
 		"reads (default on)\n"
 		"  --threads N        FUSE worker threads\n"
 		"  --readahead-kb N   the kernel's readahead for the mount "
 		"(default 1024)\n"
+		"  --log FILE         the log file once detached (default: "
+		"one per mountpoint\n"
+		"                     under /run/genomedb or "
+		"$XDG_RUNTIME_DIR/genomedb); also /.gdb/log\n"
+		"  --unmount-stale    clear a mount at MOUNTPOINT whose daemon "
+		"died first\n"
 		"Unmount with fusermount3 -u MOUNTPOINT. Paths: docs/PATHS.md"
 		".\n");
 }
@@ -482,7 +536,7 @@ int cmd_mount(int argc, char **argv)
 	gdb_fs_opts o;
 	char err[1024];
 	char opts[2048] = "";
-	char store_abs[PATH_MAX];
+	char store_abs[PATH_MAX], log_abs[PATH_MAX];
 	int rc;
 
 	memset(&o, 0, sizeof(o));
@@ -521,6 +575,10 @@ int cmd_mount(int argc, char **argv)
 			o.max_threads = (unsigned)strtoul(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--readahead-kb") && i + 1 < argc) {
 			o.readahead_kb = (unsigned)strtoul(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--log") && i + 1 < argc) {
+			o.log_path = argv[++i];
+		} else if (!strcmp(argv[i], "--unmount-stale")) {
+			o.unmount_stale = 1;
 		} else if (argv[i][0] == '-') {
 			tool_err("mount: unknown option '%s'", argv[i]);
 			return EXIT_USAGE;
@@ -539,6 +597,16 @@ int cmd_mount(int argc, char **argv)
 	/* The daemon chdirs to / when it detaches: keep absolute paths. */
 	if (realpath(o.store_path, store_abs))
 		o.store_path = store_abs;
+	if (o.log_path && o.log_path[0] != '/') {
+		char cwd[PATH_MAX];
+		if (!getcwd(cwd, sizeof(cwd)) ||
+		    (size_t)snprintf(log_abs, sizeof(log_abs), "%s/%s", cwd,
+				     o.log_path) >= sizeof(log_abs)) {
+			tool_err("--log: %s: path too long", o.log_path);
+			return EXIT_USAGE;
+		}
+		o.log_path = log_abs;
+	}
 	o.fuse_opts = opts;
 	if (o.foreground)
 		gdb_log_set_level(GDB_LOG_INFO);

@@ -1,7 +1,7 @@
 /*
  * tools/ctl.c - `genomedb ctl MOUNT ...`: talk to a running daemon.
  *
- * Controls go through the ioctl in fs/genomedb_ioctl.h on the mount's root
+ * Controls go through the ioctl in fs/daemon/genomedb_ioctl.h on the mount's root
  * directory; where ioctls don't pass (an old kernel, a wrapper mount), the
  * same control line is set as the user.gdb.ctl xattr, and stats are read
  * from /.gdb/stats.json.
@@ -18,7 +18,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "fs/genomedb_ioctl.h"
+#include "fs/daemon/genomedb_ioctl.h"
 
 static void usage(void)
 {
@@ -32,6 +32,7 @@ static void usage(void)
 		"  pin REGION|BED                 keep regions resident\n"
 		"  unpin REGION|BED | unpin --all\n"
 		"  reset-stats\n"
+		"  refresh                        serve the store's newest generation now\n"
 		"REGION is ASSEMBLY/CONTIG[:FROM-TO] (1-based, inclusive); a BED file\n"
 		"names contigs of --assembly ASM (default: the mount's only assembly).\n");
 }
@@ -217,8 +218,9 @@ int cmd_ctl(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "stats") && nargs == 2) {
 		rc = stats(dirfd, mount, json);
-	} else if (!strcmp(cmd, "reset-stats") && nargs == 2) {
-		rc = control(dirfd, mount, "reset-stats");
+	} else if ((!strcmp(cmd, "reset-stats") || !strcmp(cmd, "refresh")) &&
+		   nargs == 2) {
+		rc = control(dirfd, mount, cmd);
 	} else if ((!strcmp(cmd, "policy") || !strcmp(cmd, "budget")) &&
 		   nargs == 3) {
 		snprintf(line, sizeof(line), "%s=%s", cmd, args[2]);

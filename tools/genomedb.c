@@ -103,8 +103,10 @@ static const struct cmd {
 } cmds[] = {
 	{"init", cmd_init, "STORE", "create an empty store"},
 	{"import", cmd_import,
-	 "fasta STORE --assembly NAME FILE [--level N] [--replace]",
-	 "add an assembly (plain, gzip or bgzip FASTA)"},
+	 "fasta STORE --assembly NAME FILE [--alphabet dna|rna|protein|auto] "
+	 "[--codec 2bit|cm|protein] [--lossy MODE] [--level N] [--replace]",
+	 "add an assembly (plain, gzip or bgzip FASTA of DNA, RNA or "
+	 "protein)"},
 	{"import", NULL,
 	 "graph STORE --network NAME FILE... [--format sif|string|biogrid|"
 	 "kgml|sbml|gmt|tsv] [--replace]",
@@ -151,7 +153,7 @@ static const struct cmd {
 	 "MOUNT stats|policy|budget|pin|unpin|prefetch|reset-stats ... "
 	 "[--json] [--assembly ASM]",
 	 "control a running mount's cache"},
-	{"bench", cmd_bench, "simd [--json] [--quick]",
+	{"bench", cmd_bench, "simd [--json] [--quick] [--only FAMILY]",
 	 "every SIMD kernel beside its scalar twin"},
 };
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "codecs/codecs.h"
 #include "seq/seq.h"
 
 struct progress {
@@ -33,9 +34,24 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: genomedb import fasta STORE --assembly NAME FILE "
-		"[--level N] [--replace] [--quiet]\n"
+		"[--alphabet A] [--codec C] [--lossy MODE]... [--level N] "
+		"[--replace] [--quiet]\n"
 		"  FILE may be plain, gzip or bgzip; NAME names the new "
 		"assembly.\n"
+		"  --alphabet dna|rna|protein|auto  what the sequences are "
+		"(default auto: decided by content, and said)\n"
+		"  --codec 2bit|cm|protein  how blocks are coded (default: "
+		"2bit for dna and rna, protein for protein);\n"
+		"             cm: context mixing, about 10%% smaller than 2bit "
+		"on human DNA, slower to read\n"
+		"  --lossy drop-mask|iupac-to-n  give up soft-masking, or turn "
+		"IUPAC codes into N (never the default;\n"
+		"             recorded: the assembly then says it is not exact)\n"
+		"  --block-bases N  bases a block holds (1..65536; default: "
+		"the codec's)\n"
+		"  --cm-train N, --cm-table-bits B, --cm-orders K,K,...  cm "
+		"model: training bases, log2 slots\n"
+		"             a table (16..26), orders (1..24)\n"
 		"  --level N  zstd level tried on each packed block (0 = off, "
 		"default 0)\n"
 		"  --replace  replace the assembly NAME if it exists (an "
@@ -46,6 +62,20 @@ static void usage(FILE *f)
 static void summary(const char *asmname, const gdb_fasta_stats *st,
 		    double el)
 {
+	char lossy[64];
+
+	if (st->alphabet_detected)
+		fprintf(stderr, "alphabet: %s, detected by content: %s\n",
+			gdb_alphabet_name(st->alphabet), st->detected_why);
+	gdb_lossy_text(st->lossy, lossy, sizeof(lossy));
+	fprintf(stderr, "codec: %s (%u bases a block%s%llu bytes of model)%s%s\n",
+		gdb_codec_name(st->codec), st->block_bases,
+		st->model_bytes ? ", " : ", no model, ",
+		(unsigned long long)st->model_bytes,
+		st->lossy ? "; lossy: " : "", lossy);
+	if (st->lossy)
+		fprintf(stderr, "lossy: %llu bases changed\n",
+			(unsigned long long)st->lossy_changed);
 	if (st->identical) {
 		fprintf(stderr,
 			"assembly '%s' is identical to the one stored: "
@@ -62,6 +92,56 @@ static void summary(const char *asmname, const gdb_fasta_stats *st,
 		(unsigned long long)st->generation,
 		(unsigned long long)st->stored_bytes, el,
 		el > 0 ? (double)st->source_bytes / 1e6 / el : 0.0);
+}
+
+static int is_num_opt(const char *a)
+{
+	return !strcmp(a, "--block-bases") || !strcmp(a, "--cm-train") ||
+	       !strcmp(a, "--cm-table-bits");
+}
+
+/* --block-bases, --cm-train, --cm-table-bits: a number in range. */
+static int num_opt(gdb_fasta_opts *o, const char *opt, const char *val)
+{
+	char *end;
+	unsigned long v = strtoul(val, &end, 10);
+
+	if (!strcmp(opt, "--block-bases") && !*end && v >= 1 &&
+	    v <= GDB_DNA_BLOCK_BASES) {
+		o->block_bases = (uint32_t)v;
+		return 0;
+	}
+	if (!strcmp(opt, "--cm-train") && !*end && v >= 1 &&
+	    v <= (1ul << 31)) {
+		o->cm_train = (uint32_t)v;
+		return 0;
+	}
+	if (!strcmp(opt, "--cm-table-bits") && !*end && v >= 16 && v <= 26) {
+		o->cm_table_bits = (uint32_t)v;
+		return 0;
+	}
+	tool_err("%s: '%s' is out of range (see --help)", opt, val);
+	return -1;
+}
+
+/* --cm-orders 2,3,4,8,12,16,20 */
+static int orders_opt(gdb_fasta_opts *o, const char *list)
+{
+	const char *p = list;
+
+	o->cm_orders = 0;
+	while (*p) {
+		char *end;
+		unsigned long k = strtoul(p, &end, 10);
+		if (end == p || k < 1 || k > 24 || (*end && *end != ',')) {
+			tool_err("--cm-orders: expected orders 1..24 "
+				 "separated by commas");
+			return -1;
+		}
+		o->cm_orders |= 1u << k;
+		p = *end ? end + 1 : end;
+	}
+	return 0;
 }
 
 int cmd_import_fasta(int argc, char **argv)
@@ -84,6 +164,37 @@ int cmd_import_fasta(int argc, char **argv)
 				tool_err("--level: expected 0..19");
 				return EXIT_USAGE;
 			}
+		} else if (!strcmp(argv[i], "--alphabet") && i + 1 < argc) {
+			int a = gdb_alphabet_parse(argv[++i]);
+			if (a < 0) {
+				tool_err("--alphabet: expected dna, rna, "
+					 "protein or auto");
+				return EXIT_USAGE;
+			}
+			o.alphabet = (uint32_t)a;
+		} else if (!strcmp(argv[i], "--codec") && i + 1 < argc) {
+			int c = gdb_codec_parse(argv[++i]);
+			if (c < 0) {
+				tool_err("--codec: expected 2bit, cm or "
+					 "protein");
+				return EXIT_USAGE;
+			}
+			o.codec = (uint32_t)c;
+		} else if (!strcmp(argv[i], "--lossy") && i + 1 < argc) {
+			int l = gdb_lossy_parse(argv[++i]);
+			if (l < 0) {
+				tool_err("--lossy: expected drop-mask or "
+					 "iupac-to-n");
+				return EXIT_USAGE;
+			}
+			o.lossy |= (unsigned)l;
+		} else if (is_num_opt(argv[i]) && i + 1 < argc) {
+			if (num_opt(&o, argv[i], argv[i + 1]) < 0)
+				return EXIT_USAGE;
+			i++;
+		} else if (!strcmp(argv[i], "--cm-orders") && i + 1 < argc) {
+			if (orders_opt(&o, argv[++i]) < 0)
+				return EXIT_USAGE;
 		} else if (!strcmp(argv[i], "--quiet") ||
 			   !strcmp(argv[i], "-q")) {
 			quiet = 1;

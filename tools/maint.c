@@ -20,8 +20,9 @@ static void verify_usage(FILE *f)
 		"[--quiet]\n"
 		"  checks CURRENT, the manifest, every segment, block and "
 		"section; exit 1 on damage\n"
-		"  --repair         restore a damaged CURRENT from the newest "
-		"whole manifest and remove\n"
+		"  --repair         point a damaged CURRENT, or one naming a "
+		"damaged manifest, at the\n"
+		"                   newest whole manifest, and remove\n"
 		"                   files no manifest names (a dead writer's "
 		"leftovers)\n"
 		"  --discard-newer  with --repair: also remove manifests newer "
@@ -31,8 +32,9 @@ static void verify_usage(FILE *f)
 static void print_report(const char *what, const gdb_gc_report *r)
 {
 	if (r->current_now)
-		printf("%s: CURRENT was damaged (it named generation %llu); it "
-		       "now names MANIFEST-%06llu, the newest whole manifest\n",
+		printf("%s: CURRENT or the manifest it named (generation "
+		       "%llu) was damaged; CURRENT now names MANIFEST-%06llu, "
+		       "the newest whole manifest\n",
 		       what, (unsigned long long)r->current_was,
 		       (unsigned long long)r->current_now);
 	printf("%s: removed %u file%s (%llu bytes: %u segment%s, %u "
@@ -56,8 +58,11 @@ static void verify_notes(const char *path)
 	gdb_gc_report r;
 	char err[512];
 
-	if (gdb_store_inspect(path, &r, err, sizeof(err)) < 0)
+	if (gdb_store_inspect(path, &r, err, sizeof(err)) < 0) {
+		tool_err("warning: %s (no notes on CURRENT or newer "
+			 "manifests)", err);
 		return;
+	}
 	if (r.current_unchecked)
 		printf("note: CURRENT has no checksum (written by an older "
 		       "version); the next commit adds one\n");
@@ -114,6 +119,25 @@ static int verify_blocks(const gdb_store *s, uint64_t *checked)
 	return bad;
 }
 
+/* The zero padding between an object's sections, which no CRC covers. */
+static int verify_padding(const gdb_store *s, uint32_t oi)
+{
+	uint64_t off = 0;
+	int rc = gdb_store_object_padding(s, oi, &off);
+
+	if (rc == 0)
+		return 0;
+	if (rc == GDB_ECORRUPT)
+		printf("damaged: object %s: %s: byte %llu, in the padding "
+		       "between sections, is not zero\n",
+		       gdb_store_object(s, oi)->name, gdb_store_path(s),
+		       (unsigned long long)off);
+	else
+		printf("damaged: object %s: %s\n",
+		       gdb_store_object(s, oi)->name, gdb_strerror(rc));
+	return 1;
+}
+
 static int verify_sections(const gdb_store *s, uint64_t *checked)
 {
 	int bad = 0;
@@ -133,6 +157,7 @@ static int verify_sections(const gdb_store *s, uint64_t *checked)
 				bad++;
 			}
 		}
+		bad += verify_padding(s, oi);
 	}
 	return bad;
 }

@@ -2,18 +2,15 @@
 
   prefetch   cold sequential read of a large contig, prefetch on vs off
              (page cache dropped and the daemon restarted between runs)
-  scale      a store built from a generated FASTA of SIZE bases: import
-             MB/s, random 1 kb region latency p50/p99 with a cache of 1/16
-             of the decoded data, and the daemon's peak RSS
+
+(The scale run past RAM is bench/scale/run.py.)
 
     python3 bench/cache/mountbench.py prefetch [--bases 480e6]
-    python3 bench/cache/mountbench.py scale --size 2e9
 
 Prints markdown tables. No assertion: figures go to docs/BENCHMARKS.md.
 """
 import argparse
 import os
-import random
 import shutil
 import statistics
 import subprocess
@@ -44,11 +41,12 @@ def drop_caches():
 
 
 class Mount:
-    def __init__(self, store, mnt, *args):
+    def __init__(self, store, mnt, *args, preexec_fn=None):
         os.makedirs(mnt, exist_ok=True)
         self.mnt = mnt
         self.p = subprocess.Popen([G, "mount", store, mnt, "-f", *args],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  preexec_fn=preexec_fn)
         t = time.monotonic()
         while not os.path.ismount(mnt):
             if self.p.poll() is not None or time.monotonic() - t > 10:
@@ -65,6 +63,20 @@ class Mount:
     def close(self):
         subprocess.run(["fusermount3", "-u", "-z", self.mnt])
         self.p.wait(10)
+
+
+def proc_cpu(pid):
+    """(CPU ns, context switches) of all a process's threads so far."""
+    ns = sw = 0
+    for t in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{t}/schedstat") as f:
+                ns += int(f.read().split()[0])
+            with open(f"/proc/{pid}/task/{t}/status") as f:
+                sw += sum(int(ln.split()[1]) for ln in f if "ctxt_switches" in ln)
+        except OSError:
+            pass
+    return ns, sw
 
 
 def build_store(work, bases, contigs):
@@ -120,62 +132,13 @@ def prefetch(args):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def scale(args):
-    work = tempfile.mkdtemp(prefix="gdb-scale-", dir=args.dir)
-    try:
-        bases = int(float(args.size))
-        fa, store, size, imp_s, gen_s = build_store(work, bases, max(1, bases // 250_000_000))
-        names, lengths = [], []
-        sh("samtools", "faidx", fa)
-        for line in open(fa + ".fai"):
-            n, L = line.split("\t")[:2]
-            names.append(n)
-            lengths.append(int(L))
-        os.unlink(fa)  # the store alone from here on
-        store_bytes = sum(os.path.getsize(os.path.join(store, f)) for f in os.listdir(store))
-        cache = max(1 << 20, bases // 16)
-        m = Mount(store, os.path.join(work, "mnt"), "--cache", str(cache))
-        try:
-            rng = random.Random(1)
-            lat = []
-            for _ in range(args.samples):
-                i = rng.randrange(len(names))
-                s = rng.randint(1, lengths[i] - 1000)
-                p = os.path.join(m.mnt, "big", names[i], f"{s}-{s + 999}.seq")
-                t = time.perf_counter_ns()
-                fd = os.open(p, os.O_RDONLY)
-                os.read(fd, 4096)
-                os.close(fd)
-                lat.append((time.perf_counter_ns() - t) / 1000)
-            lat.sort()
-            rss = m.status_kb("VmHWM")
-            anon = m.status_kb("RssAnon")
-        finally:
-            m.close()
-        print("| scale | value |")
-        print("|---|---:|")
-        print(f"| FASTA | {size / 1e9:.2f} GB ({bases / 1e9:.2f} Gbp, {len(names)} contigs) |")
-        print(f"| store | {store_bytes / 1e9:.3f} GB ({size / store_bytes:.2f}:1) |")
-        print(f"| import | {size / 1e6 / imp_s:.0f} MB/s of FASTA ({imp_s:.1f} s) |")
-        print(f"| cache | {cache / 1e6:.0f} MB (1/16 of the decoded bases) |")
-        print(f"| random 1 kb region, open+read+close, {args.samples} samples | "
-              f"p50 {lat[len(lat) // 2]:.0f} us, p99 {lat[int(len(lat) * 0.99)]:.0f} us |")
-        print(f"| daemon peak RSS (VmHWM: includes the store's mapped, reclaimable pages) | {rss / 1024:.0f} MB |")
-        print(f"| daemon anonymous memory at the end (RssAnon: cache, buffers, tables) | {anon / 1024:.0f} MB |")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["prefetch", "scale"])
+    ap.add_argument("what", choices=["prefetch"])
     ap.add_argument("--bases", default="480e6")
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--size", default="1e9")
-    ap.add_argument("--samples", type=int, default=3000)
-    ap.add_argument("--dir", default=None, help="where the scale store goes (default: TMPDIR)")
     args = ap.parse_args()
-    {"prefetch": prefetch, "scale": scale}[args.what](args)
+    prefetch(args)
 
 
 if __name__ == "__main__":

@@ -522,8 +522,13 @@ static void check_hostile(const char *tag, const uint8_t *blk, size_t len,
 		if (!re)
 			re = xmalloc(gdb_codecs_dna_bound(MAXB));
 
-		relen = gdb_codecs_dna_encode(dst, (uint32_t)rc, 0, re, bound,
-					      NULL);
+		/* flags bit 2: an RNA block, canonical as RNA */
+		relen = (copy[4] & 4) ? gdb_codecs_rna_encode(dst, (uint32_t)rc,
+							      0, re, bound,
+							      NULL)
+				      : gdb_codecs_dna_encode(dst, (uint32_t)rc,
+							      0, re, bound,
+							      NULL);
 		if (relen != (int)len) {
 			FAIL("%s: decodes, but re-encodes to %d bytes, not %zu",
 			     tag, relen, len);

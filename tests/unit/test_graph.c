@@ -1,7 +1,7 @@
 /*
  * tests/unit/test_graph.c - the graph module in process: builder ->
  * store -> reader -> queries -> renderers, and the /graph provider
- * (fs/graph_ns.c) without a mount.
+ * (fs/ns/graph_ns.c) without a mount.
  *
  *   test_graph                      self-test on a small graph; exit 0/1
  *   test_graph query STORE          paths on stdin, one a line; for each
@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fs/ns.h"
+#include "fs/ns/ns.h"
 #include "graph/graph.h"
 #include "graph/graph_int.h"	/* graph_builder_layout: old stores */
 #include "store/store.h"
@@ -518,8 +518,8 @@ static void selftest_provider(const char *dir)
 		{"a/info.json", GDB_NS_FILE},
 		{"A/neighbors.json", GDB_NS_FILE},
 		{"A/neighbors@min-conf=0.7,type=activation.tsv", GDB_NS_FILE},
-		{"A/neighbors@min-conf=2.tsv", -ENOENT},
-		{"A/neighbors@bogus=1.tsv", -ENOENT},
+		{"A/neighbors@min-conf=2.tsv", -EINVAL},
+		{"A/neighbors@bogus=1.tsv", -EINVAL},
 		{"A/neighbors.xls", -ENOENT},
 		{"A/khop-2.graphml", GDB_NS_FILE},
 		{"A/khop-x.json", -ENOENT},

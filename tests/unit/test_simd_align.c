@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "simd/align.h"
 #include "simd/simd.h"
 
 #define UNIT_SEED 0x853c49e6748fea9bull
@@ -174,12 +175,12 @@ static void compare_levels(const gdb_align_scoring *sc, int mode,
 			   const char *q, size_t qn, const char *t, size_t tn,
 			   int check_naive, const char *what)
 {
-	const gdb_simd_analysis_kernels *ref =
-		gdb_simd_analysis_variant(GDB_SIMD_SCALAR);
+	const gdb_align_kernels *ref =
+		gdb_align_variant(GDB_SIMD_SCALAR);
 	gdb_align_result r0, r;
 	int l, rc;
 
-	rc = ref->align_score(sc, mode, q, qn, t, tn, ws, &r0);
+	rc = ref->score(sc, mode, q, qn, t, tn, ws, &r0);
 	if (rc) {
 		FAIL("%s %s q%zu t%zu: scalar rc %d", what, mode_name(mode), qn,
 		     tn, rc);
@@ -194,11 +195,11 @@ static void compare_levels(const gdb_align_scoring *sc, int mode,
 			     (long long)nv);
 	}
 	for (l = 1; l < GDB_SIMD_NLEVELS; l++) {
-		const gdb_simd_analysis_kernels *k = gdb_simd_analysis_variant(l);
+		const gdb_align_kernels *k = gdb_align_variant(l);
 
 		if (!k)
 			continue;
-		rc = k->align_score(sc, mode, q, qn, t, tn, ws, &r);
+		rc = k->score(sc, mode, q, qn, t, tn, ws, &r);
 		if (rc || r.score != r0.score || r.query_end != r0.query_end ||
 		    r.target_end != r0.target_end)
 			FAIL("%s %s %s q%zu t%zu: rc %d score %lld end %lld,%lld"
@@ -249,6 +250,11 @@ static void known(void)
 		{"A", "", 1, -5, "1I"},
 		{"", "ACG", 1, -9, "3D"},
 		{"TTTTACGT", "ACGTGGGG", 2, 8, "4="},
+		/* U is T, any case, on both sides (RNA against DNA) */
+		{"ACGU", "ACGT", 0, 8, "4="},
+		{"acgt", "AcGu", 0, 8, "4="},
+		{"UUUU", "TTTT", 1, 8, "4="},
+		{"GGUUAUU", "CCGGTTATTCC", 2, 14, "7="},
 	};
 	size_t i;
 
@@ -269,6 +275,68 @@ static void known(void)
 	if (gdb_align_scoring_blosum62(11, 1, &sc) ||
 	    gdb_align(&sc, 0, "AAAA", 4, "AAAA", 4, 0, ws, &r) || r.score != 16)
 		FAIL("blosum AAAA");
+}
+
+/*
+ * Local alignment against long targets, where the vector levels cut the
+ * target into one segment a lane (align_seg.h): copies of the query
+ * planted across the segments' seams (ceil(tn / 64) and ceil(tn / 32)
+ * columns apart), in many segments at once (the lanes that near 8-bit
+ * saturation are redone; with many, the 16-bit lanes run), tied hits
+ * (the first target end, then the first query end, must win), N, U and
+ * lowercase in the target, extend == open, extend 0 (the striped kernel
+ * then) and protein. Every level against the scalar twin.
+ */
+static void test_segmented(const gdb_align_scoring *dna,
+			   const gdb_align_scoring *dna2,
+			   const gdb_align_scoring *dna3,
+			   const gdb_align_scoring *prot)
+{
+	static const struct {
+		size_t qn, tn;
+		unsigned copies;
+		int seams, tie;
+	} c[] = {
+		{8, 6000, 0, 0, 0},    {30, 20000, 1, 1, 0},
+		{30, 20000, 3, 1, 1},  {100, 40000, 2, 1, 0},
+		{64, 40000, 30, 0, 1}, {16, 9000, 5, 1, 1},
+		{8, 40000, 6, 1, 1},
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		const size_t qn = c[i].qn, tn = c[i].tn;
+		char *q = rand_seq(qn, "ACGT"), *t = rand_seq(tn, "ACGTacgtNU");
+		char *p = rand_seq(qn, "ARNDCQEGHILKMFPSTWYV");
+		char *pt = rand_seq(tn, "ARNDCQEGHILKMFPSTWYVX");
+
+		for (unsigned k = 0; k < c[i].copies; k++) {
+			size_t seg = c[i].seams ? (tn + (k & 1 ? 31 : 63)) /
+							  (k & 1 ? 32 : 64)
+						: tn / (c[i].copies + 1);
+			size_t at = (k + 1) * seg, n;
+			char *m = c[i].tie ? NULL : mutate(q, qn, &n, "ACGT");
+
+			at = at > qn / 2 ? at - qn / 2 : 0;
+			if (at + 2 * qn >= tn)
+				at = tn - 2 * qn - 1;
+			memcpy(t + at, m ? m : q, m ? n : qn);
+			memcpy(pt + at, p, qn);
+			free(m);
+		}
+		compare_levels(dna, GDB_ALIGN_LOCAL, q, qn, t, tn, 0, "seg dna");
+		compare_levels(dna2, GDB_ALIGN_LOCAL, q, qn, t, tn, 0,
+			       "seg dna2");
+		if (i < 3)
+			compare_levels(dna3, GDB_ALIGN_LOCAL, q, qn, t, tn, 0,
+				       "seg dna3");
+		if (qn < 20) /* protein scores reach 11: short queries */
+			compare_levels(prot, GDB_ALIGN_LOCAL, p, qn, pt, tn, 0,
+				       "seg prot");
+		free(q);
+		free(t);
+		free(p);
+		free(pt);
+	}
 }
 
 int main(void)
@@ -313,8 +381,8 @@ int main(void)
 	/* lowercase, N, IUPAC, protein */
 	for (i = 0; i < 60; i++) {
 		size_t qn = 1 + rnd() % 150, tn;
-		char *q = rand_seq(qn, "ACGTacgtNNRYn");
-		char *t = mutate(q, qn, &tn, "ACGTacgtNSW-");
+		char *q = rand_seq(qn, "ACGTacgtNNRYnUu");
+		char *t = mutate(q, qn, &tn, "ACGTacgtNSW-Uu");
 		char *p = rand_seq(qn, "ARNDCQEGHILKMFPSTWYVBZX*arnd");
 		char *pt = mutate(p, qn, &tn, "ARNDCQEGHILKMFPSTWYV");
 
@@ -327,6 +395,7 @@ int main(void)
 		free(p);
 		free(pt);
 	}
+	test_segmented(&dna, &dna2, &dna3, &prot);
 	/* all N */
 	{
 		char *n = rand_seq(100, "N");
@@ -378,9 +447,13 @@ int main(void)
 			qs[i] = rand_seq(ql[i], "ACGT");
 			memcpy(t + 200 * i, qs[i], ql[i] / 2);
 		}
-		if (gdb_align_batch(&dna, 0, qs, ql, 20, (const char *const *)&t,
-				    &tl, 1, 2, out))
+		gdb_pool *pool;
+
+		if (gdb_pool_new(2, &pool) ||
+		    gdb_align_batch(&dna, 0, qs, ql, 20, (const char *const *)&t,
+				    &tl, 1, pool, out))
 			FAIL("batch rc");
+		gdb_pool_free(pool);
 		for (i = 0; i < 20; i++) {
 			if (gdb_align(&dna, 0, qs[i], ql[i], t, tl, 0, ws, &one) ||
 			    one.score != out[i].score ||

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "simd/align.h"
 #include "simd/simd.h"
 
 #define UNIT_SEED 0x6a09e667f3bcc908ull
@@ -52,26 +53,27 @@ static char *make_query(const char *t, size_t tlen, size_t len)
 static void check_case(const gdb_align_scoring *sc, char **qs, size_t *ls,
 		       size_t n, const char *t, size_t tlen, const char *what)
 {
-	const gdb_simd_analysis_kernels *ref =
-		gdb_simd_analysis_variant(GDB_SIMD_SCALAR);
+	const gdb_align_kernels *ref =
+		gdb_align_variant(GDB_SIMD_SCALAR);
 	gdb_align_result *want = xmalloc(n * sizeof(*want));
 	gdb_align_result *got = xmalloc(n * sizeof(*got));
 	gdb_align_ws *ws;
+	gdb_pool *pool;
 
 	if (gdb_align_ws_new(&ws))
 		exit(T_EXIT_FAIL);
 	for (size_t k = 0; k < n; k++)
-		if (ref->align_score(sc, GDB_ALIGN_LOCAL, qs[k], ls[k], t, tlen,
+		if (ref->score(sc, GDB_ALIGN_LOCAL, qs[k], ls[k], t, tlen,
 				     ws, &want[k]))
 			FAIL("%s: scalar failed", what);
 	for (int lv = 0; lv <= GDB_SIMD_AVX512; lv++) {
-		const gdb_simd_analysis_kernels *k =
-			gdb_simd_analysis_variant((enum gdb_simd_level)lv);
+		const gdb_align_kernels *k =
+			gdb_align_variant((enum gdb_simd_level)lv);
 		int rc;
 		if (!k)
 			continue;
 		memset(got, 0x5a, n * sizeof(*got));
-		rc = k->align_many(sc, (const char *const *)qs, ls, n, t, tlen,
+		rc = k->many(sc, (const char *const *)qs, ls, n, t, tlen,
 				   ws, got);
 		if (rc) {
 			FAIL("%s: %s align_many: %d", what, k->name, rc);
@@ -104,9 +106,11 @@ static void check_case(const gdb_align_scoring *sc, char **qs, size_t *ls,
 	}
 	/* the threaded batch (active level, chunks in length order) */
 	memset(got, 0x5a, n * sizeof(*got));
-	if (gdb_align_batch(sc, GDB_ALIGN_LOCAL, (const char *const *)qs, ls,
-			    n, &t, &tlen, 1, 3, got))
+	if (gdb_pool_new(3, &pool) ||
+	    gdb_align_batch(sc, GDB_ALIGN_LOCAL, (const char *const *)qs, ls,
+			    n, &t, &tlen, 1, pool, got))
 		FAIL("%s: batch failed", what);
+	gdb_pool_free(pool);
 	for (size_t i = 0; i < n; i++)
 		if (got[i].score != want[i].score ||
 		    got[i].target_end != want[i].target_end ||

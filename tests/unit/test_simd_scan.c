@@ -5,7 +5,7 @@
  * definitions written here from simd.h, on random and adversarial input
  * (every length 0..200, lengths around the 64-byte blocks and the 4096
  * position chunks, lowercase, N, IUPAC codes, U, arbitrary bytes), plus
- * known answers for the parsers and p-values.
+ * known answers for the p-values (the motif file parsers: test_motif.c).
  *
  * Exit status: 0 pass, 1 fail (the first failures are printed).
  */
@@ -17,13 +17,18 @@
 #include <string.h>
 
 #include "common/gdb.h"
+#include "simd/kmer.h"
+#include "simd/motif.h"
 #include "simd/simd.h"
 
 #define UNIT_SEED 0x2545f4914f6cdd1dull
 #include "tests/unit/unit.h"
 
 
-static const gdb_simd_analysis_kernels *lv[GDB_SIMD_NLEVELS];
+/* each level's tables: byte kernels (name, comp), k-mers, motifs */
+static const gdb_simd_kernels *lv[GDB_SIMD_NLEVELS];
+static const gdb_kmer_kernels *km[GDB_SIMD_NLEVELS];
+static const gdb_motif_kernels *mo[GDB_SIMD_NLEVELS];
 
 
 static const char *alphabets[] = {
@@ -66,7 +71,7 @@ static void naive_comp(const char *s, size_t n, gdb_comp *o)
 		case 'A': case 'a': o->a++; break;
 		case 'C': case 'c': o->c++; break;
 		case 'G': case 'g': o->g++; break;
-		case 'T': case 't': o->t++; break;
+		case 'T': case 't': case 'U': case 'u': o->t++; break;
 		case 'S': case 's': o->s++; break;
 		case 'W': case 'w': o->w++; break;
 		default: o->other++;
@@ -155,7 +160,7 @@ static int code_of(char c)
 	case 'A': case 'a': return 0;
 	case 'C': case 'c': return 1;
 	case 'G': case 'g': return 2;
-	case 'T': case 't': return 3;
+	case 'T': case 't': case 'U': case 'u': return 3; /* U is T */
 	default: return -1;
 	}
 }
@@ -198,7 +203,7 @@ static void test_kmer_one(const char *s, size_t n, unsigned k, unsigned fl)
 			FAIL("kmer table");
 			continue;
 		}
-		if (lv[l]->kmer_count(t, s, n))
+		if (km[l]->count(t, s, n))
 			FAIL("kmer count rc");
 		gdb_kmer_get_stats(t, &st);
 		ne = gdb_kmer_dump(t, e, n + 1);
@@ -245,7 +250,7 @@ static void test_kmer(void)
 
 	for (i = 0; i < 60; i++) {
 		size_t n = interesting_len(i * 7 % NLENS);
-		char *s = rand_seq(n, i % 3);
+		char *s = rand_seq(n, i % 4); /* 3: IUPAC, N, U and u */
 
 		for (k = 0; k < 8; k++) {
 			test_kmer_one(s, n, ks[k], 0);
@@ -264,7 +269,7 @@ static void test_kmer(void)
 
 			if (!lv[l] || gdb_kmer_table_new(15, 0, 0, &t))
 				continue;
-			if (lv[l]->kmer_count(t, s, 100000) != -ENOSPC)
+			if (km[l]->count(t, s, 100000) != -ENOSPC)
 				FAIL("kmer overflow rc");
 			gdb_kmer_get_stats(t, &st);
 			if (st.distinct != st.capacity ||
@@ -295,7 +300,8 @@ static void test_kmer(void)
 		    top[2].kmer != 6 || top[2].count != 2)
 			FAIL("top");
 		if (gdb_kmer_encode("GT", 2, &v) || v != 11 ||
-		    gdb_kmer_encode("GN", 2, &v) != -EINVAL)
+		    gdb_kmer_encode("GN", 2, &v) != -EINVAL ||
+		    gdb_kmer_encode("gu", 2, &v) || v != 11)
 			FAIL("encode");
 		gdb_kmer_decode(11, 3, buf);
 		if (memcmp(buf, "AGT", 3))
@@ -306,8 +312,10 @@ static void test_kmer(void)
 }
 
 /* Count seq at every level into a table of this bound; each level's table
- * must equal the scalar one slot for slot (same insertion order). Returns
- * the scalar table (caller frees) and its count's return code in *rc0. */
+ * must hold what the scalar one holds (the same k-mers and counts, the
+ * same stats and return code; large regions go in partitioned by slot at
+ * the vector levels, so the slots' order may differ). Returns the scalar
+ * table (caller frees) and its count's return code in *rc0. */
 static gdb_kmer_table *kmer_levels(const char *s, size_t n, unsigned k,
 				   unsigned fl, size_t bound, int *rc0,
 				   const char *what)
@@ -329,13 +337,14 @@ static gdb_kmer_table *kmer_levels(const char *s, size_t n, unsigned k,
 			FAIL("%s: table", what);
 			continue;
 		}
-		rc = lv[l]->kmer_count(t, s, n);
+		rc = km[l]->count(t, s, n);
 		gdb_kmer_get_stats(t, &st);
 		ne = gdb_kmer_dump(t, NULL, 0);
 		e = xmalloc((ne + 1) * sizeof(*e));
 		if (gdb_kmer_dump(t, e, ne) != ne || ne != st.distinct)
 			FAIL("%s %s: dump of %zu, distinct %llu", what,
 			     lv[l]->name, ne, (unsigned long long)st.distinct);
+		qsort(e, ne, sizeof(*e), cmp_entry);
 		if (!t0) {
 			t0 = t;
 			*rc0 = rc;
@@ -359,6 +368,115 @@ static gdb_kmer_table *kmer_levels(const char *s, size_t n, unsigned k,
 	}
 	free(e0);
 	return t0;
+}
+
+/* The k-mers of s at these places (the seam, then random ones) count the
+ * same in a and b. */
+static int seam_same(const gdb_kmer_table *a, const gdb_kmer_table *b,
+		     const char *s, size_t n, size_t seam)
+{
+	for (size_t i = 0; i < 20000; i++) {
+		size_t at = i < 100 ? seam - 50 + i : rnd() % (n - 31);
+		uint64_t v, r = 0, c;
+
+		if (gdb_kmer_encode(s + at, 31, &v))
+			continue;
+		c = v;
+		for (unsigned j = 0; j < 31; j++, c >>= 2)
+			r = r << 2 | (3 - (c & 3));
+		v = r < v ? r : v;
+		if (gdb_kmer_lookup(a, v) != gdb_kmer_lookup(b, v))
+			return 0;
+	}
+	return 1;
+}
+
+/* See test_kmer_large: a region of two batches (8 Mi bases each). */
+static void test_kmer_seam(void)
+{
+	const size_t n = (8u << 20) + 70001, seam = 8u << 20;
+	char *s = rand_seq(n, 0);
+	gdb_kmer_table *t0, *t;
+	gdb_kmer_stats st0, st;
+	unsigned l;
+
+	s[seam + 7] = 'N';
+	if (gdb_kmer_table_new(31, GDB_KMER_CANONICAL, (size_t)1 << 30, &t0) ||
+	    km[0]->count(t0, s, n))
+		FAIL("seam: scalar");
+	gdb_kmer_get_stats(t0, &st0);
+	for (l = 1; l < GDB_SIMD_NLEVELS; l++) {
+		if (!lv[l] || gdb_kmer_table_new(31, GDB_KMER_CANONICAL,
+						 (size_t)1 << 30, &t))
+			continue;
+		if (km[l]->count(t, s, n))
+			FAIL("seam %s: rc", lv[l]->name);
+		gdb_kmer_get_stats(t, &st);
+		if (memcmp(&st, &st0, sizeof(st0)))
+			FAIL("seam %s: distinct %llu total %llu, scalar %llu "
+			     "%llu", lv[l]->name,
+			     (unsigned long long)st.distinct,
+			     (unsigned long long)st.total,
+			     (unsigned long long)st0.distinct,
+			     (unsigned long long)st0.total);
+		if (!seam_same(t, t0, s, n, seam))
+			FAIL("seam %s: a k-mer's count differs", lv[l]->name);
+		gdb_kmer_table_free(t);
+	}
+	gdb_kmer_table_free(t0);
+	free(s);
+}
+
+/*
+ * Large regions (the vector levels partition their k-mers by slot before
+ * they go in): random and repetitive sequence, with N runs, canonical or
+ * not; and bounds that make the table fill during the count, where
+ * which k-mers are dropped must follow the sequence as in the scalar
+ * twin. Every level's table holds the scalar's (kmer_levels). Then a
+ * region of more than one 8 Mi-base batch, so k-mers span two batches:
+ * the same stats at every level, and the same counts around the seam
+ * and at random places.
+ */
+static void test_kmer_large(void)
+{
+	static const struct {
+		size_t n;
+		unsigned k, fl;
+		size_t bound;
+		int repeat;
+	} c[] = {
+		{300000, 21, GDB_KMER_CANONICAL, 64u << 20, 0},
+		{300000, 31, 0, 64u << 20, 1},
+		{1u << 20, 15, 0, 64u << 20, 0},
+		{300000, 25, 0, 3u << 20, 0},	/* fills: 256 Ki slots */
+		{600000, 19, GDB_KMER_CANONICAL, 6u << 20, 0}, /* fills */
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		char *s = rand_seq(c[i].n, 0), what[64];
+		gdb_kmer_table *t;
+		gdb_kmer_stats st;
+		int rc;
+
+		for (size_t j = 5000; j + 5 < c[i].n; j += 9973)
+			memset(s + j, 'N', 1 + j % 5); /* N runs */
+		if (c[i].repeat) /* a 1000-base unit again and again */
+			for (size_t j = 1000; j < c[i].n; j++)
+				s[j] = s[j % 1000];
+		snprintf(what, sizeof(what), "large %zu", i);
+		t = kmer_levels(s, c[i].n, c[i].k, c[i].fl, c[i].bound, &rc,
+				what);
+		if (t) {
+			gdb_kmer_get_stats(t, &st);
+			if ((c[i].bound < (8u << 20)) != (rc == -ENOSPC) ||
+			    (rc == -ENOSPC) != (st.dropped > 0))
+				FAIL("%s: rc %d dropped %llu", what, rc,
+				     (unsigned long long)st.dropped);
+			gdb_kmer_table_free(t);
+		}
+		free(s);
+	}
+	test_kmer_seam();
 }
 
 /*
@@ -481,7 +599,7 @@ next:
 			exit(1);
 		for (i = 0; i < nk; i++) {
 			gdb_kmer_decode(keys[i], 31, buf);
-			if (lv[l]->kmer_count(t, buf, 31))
+			if (km[l]->count(t, buf, 31))
 				FAIL("wrap count");
 		}
 		for (i = 0; i < nk; i++)
@@ -656,7 +774,7 @@ static void test_motif(void)
 
 			if (!lv[l])
 				continue;
-			k = lv[l]->motif_find(&p, s, n, GDB_STRAND_BOTH, got,
+			k = mo[l]->find(&p, s, n, GDB_STRAND_BOTH, got,
 					      2 * n + 1);
 			if (k != nref) {
 				FAIL("motif %s n=%zu m=%u %.*s: %lld hits, want "
@@ -672,7 +790,7 @@ static void test_motif(void)
 					break;
 				}
 			/* a short buffer still counts them all */
-			if (lv[l]->motif_find(&p, s, n, GDB_STRAND_BOTH, got, 1) !=
+			if (mo[l]->find(&p, s, n, GDB_STRAND_BOTH, got, 1) !=
 			    nref)
 				FAIL("motif cap");
 			/* one strand: the hits of that strand, in order */
@@ -680,7 +798,7 @@ static void test_motif(void)
 				char ch = sd == GDB_STRAND_FWD ? '+' : '-';
 				int64_t want = 0, x;
 
-				k = lv[l]->motif_find(&p, s, n, sd, got,
+				k = mo[l]->find(&p, s, n, sd, got,
 						      2 * n + 1);
 				for (x = 0; x < nref; x++) {
 					if (ref[x].strand != ch)
@@ -711,28 +829,6 @@ static void test_motif(void)
 
 /* ---- PWM ---- */
 
-static const char jaspar[] =
-	">MA0004.1 Arnt\n"
-	"A  [ 4 19  0  0  0  0 ]\n"
-	"C  [16  0 20  0  0  0 ]\n"
-	"G  [ 0  1  0 20  0 20 ]\n"
-	"T  [ 0  0  0  0 20  0 ]\n"
-	">MA0006.1\tAhr::Arnt\n"
-	"A  [ 3  0  0  0  0  0 ]\n"
-	"C  [ 8  0 23  0  0  0 ]\n"
-	"G  [ 2 23  0 23  0 24 ]\n"
-	"T  [11  1  1  1 24  0 ]\n";
-static const char pfm[] = ">X\n1 2 3\n4 5 6\n7 8 9\n10 11 12\n";
-static const char meme[] =
-	"MEME version 4\n\nALPHABET= ACGT\n\nstrands: + -\n\n"
-	"Background letter frequencies\nA 0.25 C 0.25 G 0.25 T 0.25\n\n"
-	"MOTIF m1 first\n"
-	"letter-probability matrix: alength= 4 w= 3 nsites= 10 E= 0\n"
-	" 0.1 0.2 0.3 0.4\n 1.0 0 0 0\n\n 0.25 0.25 0.25 0.25\n"
-	"MOTIF m2\n"
-	"letter-probability matrix: alength= 4 w= 1\n0 0 1 0\n";
-
-/* Every level's hits (positions, strands, scores) against the naive sum. */
 static void check_pwm(const gdb_pwm *pwm, const char *s, size_t sn,
 		      int32_t thr, const char *what)
 {
@@ -769,7 +865,7 @@ static void check_pwm(const gdb_pwm *pwm, const char *s, size_t sn,
 
 		if (!lv[l])
 			continue;
-		k = lv[l]->pwm_scan(pwm, s, sn, thr, GDB_STRAND_BOTH, got,
+		k = mo[l]->pwm_scan(pwm, s, sn, thr, GDB_STRAND_BOTH, got,
 				    2 * sn + 1);
 		if (k != nref) {
 			FAIL("pwm %s %s n=%zu m=%u thr %d: %lld hits want %lld",
@@ -859,31 +955,8 @@ static void test_pwm16_bounds(void)
 
 static void test_pwm(void)
 {
-	gdb_motif mo[4];
 	gdb_pwm pwm;
-	char err[128];
 	unsigned it;
-	int n;
-
-	n = gdb_motif_parse_jaspar(jaspar, sizeof(jaspar) - 1, mo, 4, err,
-				   sizeof(err));
-	if (n != 2 || mo[0].len != 6 || mo[0].counts[1][0] != 19 ||
-	    strcmp(mo[1].id, "MA0006.1") || strcmp(mo[1].name, "Ahr::Arnt") ||
-	    mo[1].counts[0][3] != 11)
-		FAIL("jaspar parse: %d %s", n, err);
-	n = gdb_motif_parse_jaspar(pfm, sizeof(pfm) - 1, mo, 4, err,
-				   sizeof(err));
-	if (n != 1 || mo[0].len != 3 || mo[0].counts[2][3] != 12)
-		FAIL("pfm parse: %d %s", n, err);
-	n = gdb_motif_parse_meme(meme, sizeof(meme) - 1, mo, 4, err,
-				 sizeof(err));
-	if (n != 2 || mo[0].len != 3 || fabs(mo[0].counts[0][3] - 4) > 1e-9 ||
-	    mo[1].len != 1 || fabs(mo[1].counts[0][2] - 20) > 1e-9 ||
-	    strcmp(mo[0].name, "first"))
-		FAIL("meme parse: %d %s", n, err);
-	if (gdb_motif_parse_jaspar(">a\nA [1 2]\nC [1]\n", 17, mo, 4, err,
-				   sizeof(err)) != GDB_EFORMAT)
-		FAIL("jaspar error");
 
 	for (it = 0; it < 120; it++) {
 		gdb_motif m;
@@ -932,13 +1005,17 @@ int main(void)
 {
 	unsigned l;
 
-	for (l = 0; l < GDB_SIMD_NLEVELS; l++)
-		lv[l] = gdb_simd_analysis_variant(l);
+	for (l = 0; l < GDB_SIMD_NLEVELS; l++) {
+		lv[l] = gdb_simd_variant(l);
+		km[l] = gdb_kmer_variant(l);
+		mo[l] = gdb_motif_variant(l);
+	}
 	if (!lv[0])
 		return 1;
 	test_comp();
 	test_kmer();
 	test_kmer_growth();
+	test_kmer_large();
 	test_motif();
 	test_pwm();
 	if (failures) {

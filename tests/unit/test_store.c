@@ -14,7 +14,7 @@
 
 #include "cache/cache.h"
 #include "codecs/codecs.h"
-#include "fs/render.h"
+#include "fs/ns/ns.h"
 #include "seq/seq_int.h"
 #include "simd/simd.h"
 #include "store/store.h"

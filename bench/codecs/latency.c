@@ -1,0 +1,108 @@
+/*
+ * bench/codecs/latency.c - in-process random region decode latency of one
+ * assembly (gdb_store_read: locate, check CRC, decode only the blocks and
+ * ranges the region covers; no cache), for bench/codecs/run.py.
+ *
+ *   latency STORE ASM LEN N [names]
+ * prints "p50_us p99_us mean_us" over N regions of LEN bases at random
+ * places (seed fixed), drawn over contigs in proportion to their length;
+ * with "names", each query first finds a random record by name
+ * (gdb_store_contig_find) and reads it whole, as a per-record lookup.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/store.h"
+
+static double now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t rnd(uint64_t *x)
+{
+	*x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+	return *x;
+}
+
+/* A contig of the assembly, chosen in proportion to its length. */
+static const gdb_contig *pick(const gdb_store *s, const gdb_assembly *a,
+			      uint64_t *x)
+{
+	int64_t at = (int64_t)(rnd(x) % (uint64_t)a->total_length);
+
+	for (uint32_t k = 0; k < a->ncontigs; k++) {
+		const gdb_contig *c = gdb_store_contig(s, a->first_contig + k);
+		if (at < c->length)
+			return c;
+		at -= c->length;
+	}
+	return gdb_store_contig(s, a->first_contig);
+}
+
+int main(int argc, char **argv)
+{
+	gdb_store *s;
+	char err[256];
+	uint64_t x = 0x2545f4914f6cdd1dull;
+
+	if (argc < 5 || gdb_store_open(argv[1], 0, &s, err, sizeof(err)) < 0) {
+		fprintf(stderr, "usage: latency STORE ASM LEN N [names]\n");
+		return 2;
+	}
+	int ai = gdb_store_assembly_find(s, argv[2]);
+	int64_t len = atoll(argv[3]);
+	int n = atoi(argv[4]), names = argc > 5;
+	double *t = malloc(sizeof(double) * (size_t)n), sum = 0;
+	char *buf = malloc(1u << 24);
+	if (ai < 0 || !t || !buf)
+		return 2;
+	const gdb_assembly *a = gdb_store_assembly(s, (uint32_t)ai);
+	for (int i = 0; i < n; i++) {
+		const gdb_contig *c;
+		int64_t beg = 0, end;
+		double t0 = now_us();
+		if (names) {
+			const gdb_contig *r = gdb_store_contig(
+				s, a->first_contig +
+					   (uint32_t)(rnd(&x) % a->ncontigs));
+			int id = gdb_store_contig_find(s, (uint32_t)ai,
+						       r->name);
+			t0 = now_us();
+			id = gdb_store_contig_find(s, (uint32_t)ai, r->name);
+			c = gdb_store_contig(s, (uint32_t)id);
+			end = c->length < (1 << 24) ? c->length : (1 << 24);
+		} else {
+			c = pick(s, a, &x);
+			end = c->length < len ? c->length : len;
+			if (c->length > len)
+				beg = (int64_t)(rnd(&x) %
+						(uint64_t)(c->length - len));
+			end += beg;
+		}
+		if (gdb_store_read(s, c->id, beg, end, buf) < 0) {
+			fprintf(stderr, "read failed\n");
+			return 1;
+		}
+		t[i] = now_us() - t0;
+		sum += t[i];
+	}
+	qsort(t, (size_t)n, sizeof(double), cmp);
+	printf("%.1f %.1f %.1f\n", t[n / 2], t[n * 99 / 100], sum / n);
+	gdb_store_close(s);
+	free(t);
+	free(buf);
+	return 0;
+}

@@ -1,0 +1,173 @@
+#!/usr/bin/python3
+"""Sequence codec benchmarks: GenomeDB's codecs per alphabet beside
+zstd -19, zstd -19 --long, xz -9 and bgzip of the same FASTA, in one run.
+
+    bench/codecs/run.py [--build DIR] [--quick] [--proteins N]
+
+For each data set (../shared/data when present, else tests/data): the
+FASTA's bytes; each GenomeDB codec's stored bytes (segment file), ratio
+against the FASTA, import MB/s, and random region decode latency in
+process (bench/codecs/latency.c: p50/p99 of gdb_store_read of 1 kb at
+random places, no cache; per-record lookups by name for protein/RNA
+sets); and each compressor's bytes and ratio (compressing, whole file, no
+random access). With --proteins N a protein database of N records is
+generated deterministically from the real proteomes (records drawn and
+mutated, seed 14) and its import MB/s set beside the DNA import's.
+Markdown to stdout, progress to stderr. No assertion on any figure.
+"""
+import argparse
+import gzip
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SHARED = os.path.join(ROOT, "..", "..", "shared", "data")
+if not os.path.isdir(SHARED):
+    SHARED = "/work/shared/data"
+
+SETS = [  # name, file, codecs, lookups by name
+    ("human chr20", "genomes/human_GRCh37_chr20.fa.gz", ["2bit", "cm"], False),
+    ("E. coli", "genomes/ecoli_K12_MG1655_NC_000913.3.fna.gz", ["2bit", "cm"], False),
+    ("S. aureus x4", "genomes/staphylococcus_aureus_4_genomes.fasta.gz", ["2bit", "cm"], False),
+    ("16S rRNA", "rna/rRNA16S_gold.fasta.gz", ["2bit", "cm"], True),
+    ("miRBase hairpin (RNA)", "rna/mirbase_hairpin.fa.gz", ["2bit", "cm"], True),
+    ("E. coli proteome", "protein/ecoli_K12_MG1655_proteins.faa", ["protein"], True),
+]
+QUICK = {"E. coli", "E. coli proteome", "miRBase hairpin (RNA)"}
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def plain(src, dst):
+    op = gzip.open if src.endswith(".gz") else open
+    with op(src, "rb") as f, open(dst, "wb") as g:
+        shutil.copyfileobj(f, g)
+    return os.path.getsize(dst)
+
+
+def comp(cmd, path):
+    t = time.perf_counter()
+    r = subprocess.run(cmd + [path], stdout=subprocess.PIPE, check=True)
+    return len(r.stdout), time.perf_counter() - t
+
+
+def gdb_import(gdb, work, fa, codec):
+    store = os.path.join(work, "s-" + codec)
+    shutil.rmtree(store, ignore_errors=True)
+    subprocess.run([gdb, "init", store], check=True, stdout=subprocess.DEVNULL)
+    t = time.perf_counter()
+    subprocess.run([gdb, "import", "fasta", store, "--assembly", "a", fa,
+                    "--codec", codec, "--quiet"], check=True)
+    el = time.perf_counter() - t
+    r = subprocess.run([gdb, "info", store, "--json"], check=True,
+                       stdout=subprocess.PIPE, text=True)
+    import json
+    a = json.loads(r.stdout)["assemblies"][0]
+    return store, a["stored_bytes"], el
+
+
+def latency(lat, store, names):
+    args = [lat, store, "a", "1000", "2000"] + (["names"] if names else [])
+    r = subprocess.run(args, check=True, stdout=subprocess.PIPE, text=True)
+    p50, p99, _ = (float(x) for x in r.stdout.split())
+    return p50, p99
+
+
+def proteins(n, out):
+    """n records drawn from the real proteomes, each mutated a little."""
+    recs = []
+    for f in ("protein/ecoli_K12_MG1655_proteins.faa",
+              "protein/dictyostelium_swissprot.faa.gz"):
+        p = os.path.join(SHARED, f)
+        op = gzip.open if p.endswith(".gz") else open
+        with op(p, "rt") as h:
+            name, seq = None, []
+            for line in h:
+                if line.startswith(">"):
+                    if name:
+                        recs.append("".join(seq))
+                    name, seq = line, []
+                else:
+                    seq.append(line.strip())
+            recs.append("".join(seq))
+    rng = random.Random(14)
+    aa = "ACDEFGHIKLMNPQRSTVWY"
+    with open(out, "w") as g:
+        for i in range(n):
+            s = list(rng.choice(recs))
+            for _ in range(max(1, len(s) // 50)):
+                s[rng.randrange(len(s))] = rng.choice(aa)
+            s = "".join(s)
+            g.write(f">P{i:07d} synthetic protein {i} from the E. coli and "
+                    f"D. discoideum proteomes\n")
+            for k in range(0, len(s), 60):
+                g.write(s[k:k + 60] + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--proteins", type=int, default=0)
+    a = ap.parse_args()
+    gdb = os.path.join(a.build, "genomedb")
+    work = tempfile.mkdtemp(prefix="gdb-bench-codecs-")
+    lat = os.path.join(work, "latency")
+    subprocess.run(["cc", "-O2", "-I", ROOT, "-o", lat,
+                    os.path.join(HERE, "latency.c"),
+                    os.path.join(a.build, "libgenomedb.a"), "-lzstd", "-lz",
+                    "-lcrypto", "-luring", "-lpthread", "-lm"], check=True)
+    print("| data | FASTA bytes | method | stored bytes | ratio | import MB/s "
+          "| 1 kb (or record) p50 / p99 us |")
+    print("|---|---:|---|---:|---:|---:|---:|")
+    for name, f, codecs, names in SETS:
+        if a.quick and name not in QUICK:
+            continue
+        fa = os.path.join(work, "in.fa")
+        size = plain(os.path.join(SHARED, f), fa)
+        rows = []
+        for c in codecs:
+            log(f"{name}: genomedb {c}")
+            store, stored, el = gdb_import(gdb, work, fa, c)
+            p50, p99 = latency(lat, store, names)
+            rows.append((f"genomedb {c}", stored, size / el / 1e6,
+                         f"{p50:.0f} / {p99:.0f}"))
+            shutil.rmtree(store)
+        for label, cmd in (("zstd -19", ["zstd", "-19", "-c", "-T1"]),
+                           ("zstd -19 --long", ["zstd", "-19", "--long=27", "-c", "-T1"]),
+                           ("xz -9", ["xz", "-9", "-c", "-T1"]),
+                           ("bgzip", ["bgzip", "-c", "-@1"])):
+            log(f"{name}: {label}")
+            n, _ = comp(cmd, fa)
+            rows.append((label, n, None, "whole file"))
+        for m, n, mbs, l in rows:
+            print(f"| {name} | {size} | {m} | {n} | {size / n:.2f} | "
+                  f"{'' if mbs is None else f'{mbs:.1f}'} | {l} |", flush=True)
+    if a.proteins:
+        fa = os.path.join(work, "prot.fa")
+        log(f"generating {a.proteins} proteins")
+        proteins(a.proteins, fa)
+        size = os.path.getsize(fa)
+        store, stored, el = gdb_import(gdb, work, fa, "protein")
+        p50, p99 = latency(lat, store, True)
+        print(f"| {a.proteins} proteins (generated) | {size} | genomedb protein "
+              f"| {stored} | {size / stored:.2f} | {size / el / 1e6:.1f} | "
+              f"{p50:.0f} / {p99:.0f} |")
+        for label, cmd in (("zstd -19", ["zstd", "-19", "-c", "-T1"]),
+                           ("xz -9", ["xz", "-9", "-c", "-T1"])):
+            n, _ = comp(cmd, fa)
+            print(f"| {a.proteins} proteins (generated) | {size} | {label} | {n} "
+                  f"| {size / n:.2f} | | whole file |")
+    shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()

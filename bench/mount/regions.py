@@ -1,0 +1,165 @@
+"""New-name 1 kb region reads from Python, in one run (issue 16, section 2).
+
+Targets, read round-robin so the machine's noise falls on all alike:
+  genomedb      open(<mnt>/g/<contig>/<s>-<e>.seq, "rb"), read, close, on a
+                fresh mount (every 64 Ki-base block touched for the first
+                time by some read: first touches included);
+  floor         the same on bench/mount/floor.c, a minimal libfuse file
+                system (LOOKUP, IOCTL -> ENOTTY, READ of 1000 bytes);
+  pysam plain   FastaFile.fetch on the plain FASTA (+ .fai), handle open;
+  pysam bgzip   FastaFile.fetch on the bgzipped FASTA (+ .fai, .gzi).
+Each mount target is also run with variants of the FUSE loop (--threads 1,
+the floor single-threaded and with clone_fd) to see where the time goes.
+
+    python3 bench/mount/regions.py [--reads 3000] [--bases 64e6]
+
+Prints a markdown table, and `key=value` lines for bench/run.py's goal table.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import pysam
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "cache"))
+sys.path.insert(0, os.path.join(HERE, "..", "scale"))
+import genome  # noqa: E402
+import mountbench as mb  # noqa: E402
+
+FLOOR = os.path.join(mb.BUILD, "bench", "floor")
+
+
+class Floor(mb.Mount):
+    def __init__(self, mnt, *args):  # pylint: disable=super-init-not-called
+        os.makedirs(mnt, exist_ok=True)
+        self.mnt = mnt
+        self.p = subprocess.Popen([FLOOR, mnt, *args])
+        t = time.monotonic()
+        while not os.path.ismount(mnt):
+            if self.p.poll() is not None or time.monotonic() - t > 10:
+                raise RuntimeError("floor mount failed")
+            time.sleep(0.02)
+
+
+def python_read(path):
+    t = time.perf_counter_ns()
+    with open(path, "rb") as f:
+        f.read()
+    return (time.perf_counter_ns() - t) / 1000
+
+
+def make_inputs(work, bases):
+    fa = os.path.join(work, "g.fa")
+    with open(fa, "wb") as f:
+        for chunk in genome.generate(bases, 11):
+            f.write(chunk)
+    pysam.faidx(fa)
+    gz = fa + ".gz"
+    subprocess.run(["bgzip", "-k", "-@2", fa], check=True)
+    pysam.faidx(gz)
+    store = os.path.join(work, "g.gdb")
+    mb.sh(mb.G, "init", store)
+    mb.sh(mb.G, "import", "fasta", store, "--assembly", "g", fa, "--quiet")
+    ctgs = [(ln.split("\t")[0], int(ln.split("\t")[1])) for ln in open(fa + ".fai")]
+    return fa, gz, store, ctgs
+
+
+def queries(ctgs, n, rng):
+    lens = np.array([L for _, L in ctgs], dtype=np.int64)
+    pick = rng.choice(len(ctgs), n, p=lens / lens.sum())
+    return [(ctgs[i][0], int(s)) for i, s in
+            zip(pick, (rng.integers(0, lens[pick] - 1000)))]
+
+
+def stats(mnt):
+    with open(os.path.join(mnt, ".gdb", "stats.json")) as f:
+        return json.load(f)
+
+
+def run(args, work, fa, gz, store, ctgs):
+    rng = np.random.default_rng(3)
+    qs = queries(ctgs, args.reads, rng)
+    plain, bgz = pysam.FastaFile(fa), pysam.FastaFile(gz)
+    mounts = {
+        "genomedb": lambda m: mb.Mount(store, m),
+        "genomedb --threads 1": lambda m: mb.Mount(store, m, "--threads", "1"),
+        "floor": lambda m: Floor(m),
+        "floor single-threaded": lambda m: Floor(m, "-s"),
+        "floor clone_fd": lambda m: Floor(m, "--clone-fd"),
+    }
+    live = {k: f(os.path.join(work, "m%d" % i)) for i, (k, f) in enumerate(mounts.items())}
+    lat = {k: [] for k in list(mounts) + ["pysam plain FASTA", "pysam bgzip FASTA"]}
+    cpu0 = {k: np.array(mb.proc_cpu(m.p.pid)) for k, m in live.items()}
+    try:
+        for i, (c, s) in enumerate(qs):
+            for k, m in live.items():
+                if k.startswith("genomedb"):
+                    lat[k].append(python_read(os.path.join(m.mnt, "g", c, f"{s + 1}-{s + 1000}.seq")))
+                else:
+                    lat[k].append(python_read(os.path.join(m.mnt, f"r{i}")))
+            for k, fh in (("pysam plain FASTA", plain), ("pysam bgzip FASTA", bgz)):
+                t = time.perf_counter_ns()
+                fh.fetch(c, s, s + 1000)
+                lat[k].append((time.perf_counter_ns() - t) / 1000)
+        cpu = {k: (np.array(mb.proc_cpu(m.p.pid)) - cpu0[k]) / len(qs) for k, m in live.items()}
+        st = stats(live["genomedb"].mnt)
+    finally:
+        for m in live.values():
+            m.close()
+    return {k: np.array(v) for k, v in lat.items()}, cpu, st
+
+
+def report(args, lat, cpu, st):
+    floor = np.median(lat["floor"])
+    load = open("/proc/loadavg").read().split()[:3]
+    print(f"{args.reads} new-name 1 kb region reads per target, round-robin in one run, at "
+          f"niceness {os.nice(0)}; {os.cpu_count()} CPUs, load average {' '.join(load)} "
+          "(a shared, loaded machine)\n")
+    print("| target | median us | p99 us | median / floor | daemon CPU us per read | "
+          "daemon context switches per read |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for k, a in lat.items():
+        c = f"{cpu[k][0] / 1000:.1f} | {cpu[k][1]:.1f}" if k in cpu else " | "
+        print(f"| {k} | {np.median(a):.0f} | {np.percentile(a, 99):.0f} | "
+              f"{np.median(a) / floor:.2f}x | {c} |")
+    c, d = st.get("cache", {}), st.get("latency_us", {})
+    print(f"\ndaemon (genomedb, default loop): {st.get('lookups')} lookups, {st.get('reads')} reads, "
+          f"{st.get('ioctls')} ioctls; block cache {c.get('hits')} hits, {c.get('misses')} misses; "
+          f"read service time in the daemon p50 {d.get('p50')} us, p99 {d.get('p99')} us "
+          "(histogram upper bucket edges)")
+    g = lat["genomedb"]
+    print(f"\nregion_median_us={np.median(g):.1f}")
+    print(f"region_p99_us={np.percentile(g, 99):.1f}")
+    print(f"floor_median_us={floor:.1f}")
+    print(f"floor_p99_us={np.percentile(lat['floor'], 99):.1f}")
+    print(f"pysam_plain_median_us={np.median(lat['pysam plain FASTA']):.1f}")
+    print(f"pysam_bgzip_median_us={np.median(lat['pysam bgzip FASTA']):.1f}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reads", type=int, default=3000)
+    ap.add_argument("--bases", default="64e6")
+    ap.add_argument("--nice", type=int, default=-15,
+                    help="niceness for the run and its daemons when root (0: leave)")
+    args = ap.parse_args()
+    work = tempfile.mkdtemp(prefix="gdb-regions-")
+    try:
+        fa, gz, store, ctgs = make_inputs(work, int(float(args.bases)))
+        if args.nice and os.geteuid() == 0:
+            os.nice(args.nice)  # the daemons inherit it
+        lat, cpu, st = run(args, work, fa, gz, store, ctgs)
+        report(args, lat, cpu, st)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

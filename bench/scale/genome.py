@@ -1,0 +1,137 @@
+"""A deterministic genome-like FASTA, produced as a stream of byte chunks.
+
+For `make bench-scale`: the text is piped into `genomedb import fasta
+/dev/stdin` and never written to disk. The same (total, seed) always give
+the same bytes. What makes it look like an assembly, not noise:
+
+  - contigs: about 97% of the bases in 24 chromosome-like contigs of
+    falling length, the rest in many small unplaced scaffolds;
+  - N: a 10 kb N run at both ends of every chromosome (telomeres), a few
+    longer gaps, and short N runs scattered through;
+  - repeats: copies of a library of Alu-like (300 bp) and LINE-like
+    (1-6 kb) elements, about a third of the bases, each copy diverged by
+    point changes and soft-masked (lowercase) as RepeatMasker marks them;
+    microsatellites (units of 1-6 bases repeated 10-60 times);
+  - point changes over everything (1 in 100), so no two copies agree.
+
+Bases come from 2-bit random bytes expanded through a table (numpy), so the
+stream runs near memcpy speed and does not limit the import it feeds.
+
+    python3 bench/scale/genome.py TOTAL_BASES [SEED] > out.fa
+"""
+import sys
+
+import numpy as np
+
+LINE = 60
+CHUNK = 6_000_000  # bases per piece, a multiple of LINE
+ACGT = np.frombuffer(b"ACGT", dtype=np.uint8)
+# byte -> its four 2-bit codes as letters
+LUT4 = ACGT[(np.arange(256)[:, None] >> np.array([6, 4, 2, 0])) & 3].astype(np.uint8)
+
+
+def contig_lengths(total, rng):
+    """24 chromosomes holding ~97%, then scaffolds of 10-500 kb."""
+    small_total = int(total * 0.03)
+    shares = np.linspace(1.0, 0.2, 24)
+    big = (shares / shares.sum() * (total - small_total)).astype(np.int64)
+    lengths = [int(x) for x in big if x > 0]
+    left = total - sum(lengths)
+    while left > 0:
+        n = min(left, int(rng.integers(10_000, 500_000)))
+        lengths.append(n)
+        left -= n
+    return lengths
+
+
+def random_bases(rng, n):
+    return LUT4[np.frombuffer(rng.bytes((n + 3) // 4), dtype=np.uint8)].reshape(-1)[:n]
+
+
+class Library:
+    def __init__(self, rng):
+        self.alu = [random_bases(rng, 300) for _ in range(8)]
+        self.line = [random_bases(rng, 6000) for _ in range(6)]
+
+
+def piece(rng, lib, k):
+    """k bases with repeats, masking, microsatellites, N runs, changes."""
+    seq = random_bases(rng, k)  # a new array (fancy index): writable
+    covered = 0
+    while covered < k // 3:  # interspersed repeats, soft-masked
+        if rng.random() < 0.7:
+            el = lib.alu[int(rng.integers(len(lib.alu)))]
+        else:
+            el = lib.line[int(rng.integers(len(lib.line)))]
+            a = int(rng.integers(0, len(el) - 1000))
+            el = el[a:a + int(rng.integers(1000, len(el) - a + 1))]
+        at = int(rng.integers(0, k - len(el)))
+        seq[at:at + len(el)] = el | 0x20
+        covered += len(el)
+    for _ in range(k // 20_000):  # microsatellites
+        unit = random_bases(rng, int(rng.integers(1, 7)))
+        run = np.tile(unit, int(rng.integers(10, 61)))
+        at = int(rng.integers(0, k - len(run)))
+        seq[at:at + len(run)] = run
+    pos = rng.integers(0, k, k // 100)  # point changes, case kept
+    seq[pos] = random_bases(rng, len(pos)) | (seq[pos] & 0x20)
+    for _ in range(2):  # short N runs
+        at = int(rng.integers(0, k))
+        seq[at:at + int(rng.integers(1, 2000))] = ord("N")
+    return seq
+
+
+def wrap(seq):
+    full = len(seq) // LINE
+    body = np.empty((full, LINE + 1), dtype=np.uint8)
+    body[:, :LINE] = seq[:full * LINE].reshape(full, LINE)
+    body[:, LINE] = ord("\n")
+    out = body.tobytes()
+    if len(seq) % LINE:
+        out += seq[full * LINE:].tobytes() + b"\n"
+    return out
+
+
+def contig_pieces(rng, lib, n, chromosome):
+    done = 0
+    while done < n:
+        k = min(n - done, CHUNK)
+        seq = piece(rng, lib, k) if k > 4000 else random_bases(rng, k)
+        if chromosome:
+            if done == 0:
+                seq[:10_000] = ord("N")
+            if done + k == n:
+                seq[-10_000:] = ord("N")
+            if rng.random() < 0.02:  # an assembly gap
+                at = int(rng.integers(0, k))
+                seq[at:at + 50_000] = ord("N")
+        yield wrap(seq)
+        done += k
+
+
+def generate(total, seed=5):
+    """Yield (contig name, length) once per contig, then its text chunks.
+
+    Yields bytes; the names and lengths are also available beforehand
+    through contigs(total, seed).
+    """
+    rng = np.random.default_rng(seed)
+    lengths = contig_lengths(total, rng)
+    lib = Library(rng)
+    for i, n in enumerate(lengths):
+        name = f"chr{i + 1}" if i < 24 else f"scaffold{i - 23}"
+        yield f">{name} generated, {n} bases\n".encode()
+        yield from contig_pieces(rng, lib, n, i < 24)
+
+
+def contigs(total, seed=5):
+    lengths = contig_lengths(total, np.random.default_rng(seed))
+    return [(f"chr{i + 1}" if i < 24 else f"scaffold{i - 23}", n)
+            for i, n in enumerate(lengths)]
+
+
+if __name__ == "__main__":
+    out = sys.stdout.buffer
+    for chunk in generate(int(float(sys.argv[1])),
+                          int(sys.argv[2]) if len(sys.argv) > 2 else 5):
+        out.write(chunk)

@@ -1,0 +1,202 @@
+/*
+ * cache/answer.c - computed answers under the cache's byte budget (API and
+ * life cycle: cache.h, "Computed answers").
+ *
+ * An answer is charged to the same resident counter as the blocks, through
+ * cache_reserve() (cache.c), which evicts blocks, then answers, until the
+ * answer fits or nothing can go. Answers beyond half the budget make room
+ * among themselves first, least recently read first, so a run of large
+ * answers does not push every block out; blocks making room evict answers
+ * while answers hold more than half the budget, and whenever no block can
+ * go (cache.c, make_room).
+ *
+ * Locking: one mutex (struct cache_answers.lock) guards every handle's
+ * data, refs and links, and the list; data is freed and resident bytes
+ * are given back after it is released, and it is never held while a
+ * shard lock is taken (cache_reserve evicts with no answer lock held).
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "cache/cache.h"
+#include "cache/cache_int.h"
+
+void cache_answers_init(struct cache_answers *a)
+{
+	pthread_mutex_init(&a->lock, NULL);
+	a->lru.prev = a->lru.next = &a->lru;
+}
+
+void cache_answers_destroy(struct cache_answers *a)
+{
+	pthread_mutex_destroy(&a->lock);
+}
+
+/* Under the lock. */
+static void unlink_ans(struct gdb_cache_answer *x)
+{
+	x->prev->next = x->next;
+	x->next->prev = x->prev;
+}
+
+static void link_front(struct cache_answers *s, struct gdb_cache_answer *x)
+{
+	x->next = s->lru.next;
+	x->prev = &s->lru;
+	s->lru.next->prev = x;
+	s->lru.next = x;
+}
+
+int cache_answers_evict_one(gdb_cache *c)
+{
+	struct cache_answers *s = cache_answers_of(c);
+	struct gdb_cache_answer *x;
+	char *data = NULL;
+	size_t len = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (x = s->lru.prev; x != &s->lru; x = x->prev)
+		if (!x->refs && !x->keep)
+			break;
+	if (x != &s->lru) {
+		unlink_ans(x);
+		x->charged = 0;
+		data = x->data;
+		len = x->len;
+		x->data = NULL;
+		s->bytes -= len;
+		s->evictions++;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (!data)
+		return 0;
+	free(data);
+	cache_unreserve(c, len);
+	return 1;
+}
+
+uint64_t cache_answers_bytes(gdb_cache *c)
+{
+	struct cache_answers *s = cache_answers_of(c);
+	uint64_t b;
+
+	pthread_mutex_lock(&s->lock);
+	b = s->bytes;
+	pthread_mutex_unlock(&s->lock);
+	return b;
+}
+
+/* Count x's bytes against the budget if room can be made: older answers
+ * go first while answers hold more than half of it. */
+static void charge(gdb_cache *c, struct gdb_cache_answer *x)
+{
+	struct cache_answers *s = cache_answers_of(c);
+	uint64_t half = cache_budget(c) / 2;
+
+	while (cache_answers_bytes(c) + x->len > half &&
+	       cache_answers_evict_one(c))
+		;
+	if (cache_reserve(c, x->len)) {
+		pthread_mutex_lock(&s->lock);
+		x->charged = 1;
+		s->bytes += x->len;
+		link_front(s, x);
+		pthread_mutex_unlock(&s->lock);
+	} else {
+		pthread_mutex_lock(&s->lock);
+		s->uncached++;
+		pthread_mutex_unlock(&s->lock);
+	}
+}
+
+int gdb_cache_answer_new(gdb_cache *c, char *data, size_t len,
+			 unsigned flags, gdb_cache_answer **out)
+{
+	struct gdb_cache_answer *x = calloc(1, sizeof(*x));
+
+	if (!x) {
+		free(data);
+		return -ENOMEM;
+	}
+	x->data = data;
+	x->len = len;
+	x->refs = 1;
+	x->keep = (flags & GDB_CACHE_ANSWER_KEEP) != 0;
+	charge(c, x);
+	*out = x;
+	return 0;
+}
+
+int gdb_cache_answer_get(gdb_cache *c, gdb_cache_answer *x,
+			 const char **data)
+{
+	struct cache_answers *s = cache_answers_of(c);
+	int held;
+
+	pthread_mutex_lock(&s->lock);
+	held = x->data != NULL;
+	if (held) {
+		x->refs++;
+		*data = x->data;
+		if (x->charged) { /* most recently read */
+			unlink_ans(x);
+			link_front(s, x);
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return held;
+}
+
+void gdb_cache_answer_fill(gdb_cache *c, gdb_cache_answer *x, char *data,
+			   const char **out)
+{
+	struct cache_answers *s = cache_answers_of(c);
+	int first;
+
+	pthread_mutex_lock(&s->lock);
+	first = x->data == NULL;
+	if (first)
+		x->data = data;
+	x->refs++;
+	*out = x->data;
+	pthread_mutex_unlock(&s->lock);
+	if (!first)
+		free(data); /* another reader filled it first */
+	else
+		charge(c, x);
+}
+
+void gdb_cache_answer_put(gdb_cache *c, gdb_cache_answer *x)
+{
+	struct cache_answers *s = cache_answers_of(c);
+	char *data = NULL;
+
+	pthread_mutex_lock(&s->lock);
+	if (--x->refs == 0 && !x->charged && !x->keep) {
+		data = x->data; /* it did not fit: held only while read */
+		x->data = NULL;
+	}
+	pthread_mutex_unlock(&s->lock);
+	free(data);
+}
+
+void gdb_cache_answer_free(gdb_cache *c, gdb_cache_answer *x)
+{
+	struct cache_answers *s;
+	size_t charged = 0;
+
+	if (!x)
+		return;
+	s = cache_answers_of(c);
+	pthread_mutex_lock(&s->lock);
+	if (x->charged) {
+		unlink_ans(x);
+		s->bytes -= x->len;
+		charged = x->len;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (charged)
+		cache_unreserve(c, charged);
+	free(x->data);
+	free(x);
+}

@@ -1,0 +1,181 @@
+/*
+ * codecs/cm_int.h - the cm codec's models (cm_model.c) and the per-block
+ * predictor the coder (cm.c) drives. Only cm.c and cm_model.c include it.
+ */
+#ifndef GDB_CM_INT_H
+#define GDB_CM_INT_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "codecs/codecs_int.h"
+
+#define CM_MAXM 16		/* models */
+#define CM_NIN (CM_MAXM + 1)	/* mixer inputs: the models and a bias */
+#define CM_LIMIT 255		/* counter confidence limit while training */
+#define CM_CONF 3		/* confidence buckets in the weight choice */
+#define CM_MAXSETS (3 * (CM_MAXM + 1) * CM_CONF)
+/* The final stage (an APM, as in lpaq): the mixer's probability refined
+ * by the last three bases and the node, interpolated between 33 points
+ * of its stretch. */
+#define CM_APM_CTX (64 * 3)
+#define CM_APM_N 33
+#define CM_APM_SIZE (CM_APM_CTX * CM_APM_N)
+
+/*
+ * One context's statistics, frozen: the stretch of P(first bit) and of
+ * P(second bit | first 0 / 1), in units of 1/16 nat, and a byte holding a
+ * confidence bucket (bits 0-2: 0 = never seen, then 1, 2, 3, 4-7, 8-15,
+ * 16-63, 64 or more observations) and, in hashed tables, a 5-bit tag of
+ * the context that owns the slot (bits 3-7).
+ */
+typedef struct cm_slot {
+	int8_t st[3];
+	uint8_t ct;
+} cm_slot;
+
+#define CM_LINE 16		/* slots a line: one per last two bases */
+
+/* A frozen order-k model: lines of 16 slots, one cache line each; the
+ * line is chosen by the context without its last two bases, so the line
+ * a base will need is known two bases ahead. */
+typedef struct cm_table {
+	int k;			/* order: bases of context */
+	int hashed;		/* 0: direct index */
+	uint32_t line_bits;	/* log2 of the number of lines */
+	cm_slot *slot;
+} cm_table;
+
+struct cm_model {
+	uint32_t nm;		/* models */
+	uint32_t table_bits;	/* log2 slots of the largest tables */
+	uint8_t order[CM_MAXM];
+	cm_table t[CM_MAXM];
+	uint32_t n_train;	/* training blocks: 0, stride, 2 stride, ... */
+	uint32_t stride;
+	uint64_t train_bases;
+	uint32_t nsets;		/* mixer weight sets */
+	int32_t *w0;		/* nsets * CM_NIN starting weights */
+	uint16_t apm0[CM_APM_SIZE];	/* the APM's starting values */
+	int lr;
+};
+
+/* The coder's state within one block. */
+struct cm_block {
+	uint64_t h;		/* the last bases, 2 bits each, newest low */
+	uint32_t hlen;		/* how many are known in this block */
+	const cm_slot *s[CM_MAXM];	/* this base's slot per model */
+	const cm_slot *line[3][CM_MAXM];	/* lines of this base and the
+						 * next two (a ring) */
+	uint8_t tag[3][CM_MAXM];
+	uint32_t ring;		/* this base's entry in the ring */
+	int sel_base;		/* weight set, but for the node */
+	cm_mixer mx;
+	int apm_at;		/* the APM entry the last prediction used */
+	int32_t w[CM_MAXSETS * CM_NIN];
+	uint16_t apm[CM_APM_SIZE];
+};
+
+static inline uint64_t cm_hash(uint64_t ctx, int k)
+{
+	uint64_t h = (ctx + (uint64_t)k) * 0x9E3779B97F4A7C15ull;
+
+	return h ^ (h >> 29);
+}
+
+/* The line of table t for the contexts whose bases before the last two
+ * are the low 2(k-2) bits of ctx, and the tag they carry (0: direct). */
+static inline cm_slot *cm_line(const cm_table *t, uint64_t ctx, uint8_t *tag)
+{
+	uint64_t c = t->k > 2 ? ctx & ((1ull << (2 * (t->k - 2))) - 1) : 0;
+	uint64_t h;
+
+	if (!t->hashed) {
+		*tag = 0;
+		return t->slot + c * CM_LINE;
+	}
+	h = cm_hash(c, t->k);
+	*tag = (uint8_t)(((h >> 8) & 31) << 3);
+	return t->slot + (h >> (64 - t->line_bits)) * CM_LINE;
+}
+
+/* The slot of the newest bases in a line (order 1 uses one of them). */
+static inline unsigned cm_slot_in_line(const cm_table *t, uint64_t h)
+{
+	return t->k == 1 ? (unsigned)(h & 3) : (unsigned)(h & 15);
+}
+
+void cm_block_init(struct cm_block *b, const struct cm_model *m);
+
+/* The bases of a plain (2bit) cm block: a training block. */
+int gdb_cmdna_plain_bases(const uint8_t *src, size_t len, char *dst,
+			  size_t cap);
+
+/* The slots of the base about to be coded; fetch the lines two bases
+ * ahead. */
+static inline void cm_block_lookup(struct cm_block *b,
+				   const struct cm_model *m)
+{
+	uint32_t now = b->ring, ahead = now == 0 ? 2 : now - 1;
+	int hi = 0, conf = 0;
+
+	for (uint32_t i = 0; i < m->nm; i++) {
+		const cm_slot *s = NULL;
+		if (b->hlen >= m->order[i]) {
+			s = b->line[now][i] + cm_slot_in_line(&m->t[i], b->h);
+			if ((s->ct & 0xf8) != b->tag[now][i] || !(s->ct & 7))
+				s = NULL;
+		}
+		b->s[i] = s;
+		if (s) {
+			hi = (int)i + 1;
+			conf = (s->ct & 7) > 4 ? 2 : (s->ct & 7) > 2;
+		}
+		/* two bases on, the context's bases before its last two
+		 * are the newest k-2 now */
+		b->line[ahead][i] = cm_line(&m->t[i], b->h, &b->tag[ahead][i]);
+		__builtin_prefetch(b->line[ahead][i]);
+	}
+	b->sel_base = (hi * CM_CONF + conf) * 3;
+}
+
+static inline int cm_block_predict(struct cm_block *b,
+				   const struct cm_model *m, int node)
+{
+	cm_mixer *mx = &b->mx;
+
+	for (uint32_t i = 0; i < m->nm; i++)
+		mx->x[i] = (int16_t)(b->s[i] ? b->s[i]->st[node] * 16 : 0);
+	mx->x[m->nm] = 256;
+	mx->nx = (int)m->nm + 1;
+	{
+		int p = cm_mix_predict(mx, b->sel_base + node);
+		int st = cm_stretch(p) + 2048, w = st & 127, pa;
+		int at = (int)(((b->h & 63) * 3 + (unsigned)node) * CM_APM_N) +
+			 (st >> 7);
+		pa = (b->apm[at] * (128 - w) + b->apm[at + 1] * w) >> 11;
+		b->apm_at = at + (w >> 6);
+		p = (p + 3 * pa) >> 2;
+		return p < 1 ? 1 : p > 4095 ? 4095 : p;
+	}
+}
+
+static inline void cm_block_update(struct cm_block *b, int y)
+{
+	uint16_t *a = &b->apm[b->apm_at];
+
+	cm_mix_update(&b->mx, y);
+	*a = (uint16_t)(*a + ((((y << 16) - y) - (int)*a) >> 6));
+}
+
+/* The base just coded joins the context. */
+static inline void cm_block_push(struct cm_block *b,
+				 const struct cm_model *m, int code)
+{
+	(void)m;
+	b->h = (b->h << 2) | (uint64_t)code;
+	b->hlen++;
+	b->ring = b->ring == 2 ? 0 : b->ring + 1;
+}
+
+#endif

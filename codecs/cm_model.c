@@ -1,0 +1,623 @@
+/*
+ * codecs/cm_model.c - the cm codec's models: which blocks train them,
+ * how they are built (the same way at import and in every reader), the
+ * mixer's starting weights, and the model's stored bytes (docs/FORMAT.md,
+ * "CM model").
+ *
+ * Training blocks are every stride-th block of the assembly (0, stride,
+ * 2 stride, ...), stride a power of two chosen so that they hold about an
+ * eighth of the assembly, between 1 and 8 Mbp (or what --cm-train says).
+ * The importer's first pass keeps every (stride/2)-th block's bases,
+ * doubling the stride whenever they pass twice that budget; the blocks
+ * halfway between training blocks then serve to train the mixer's
+ * starting weights on data the models have not seen.
+ *
+ * Each training block trains every model on its forward strand and then
+ * on its reverse complement (DNA repeats occur in both orientations).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codecs/cm_int.h"
+
+#define BLOB_VERSION 1
+#define BLOB_FIXED 24
+#define DEF_TABLE_BITS 22
+#define MAX_TRAIN (8u << 20)
+#define MIN_TRAIN (1u << 20)
+#define MIX_TRAIN (2u << 20)	/* bases that train the starting weights */
+#define DEF_LR 14
+
+/* The default models: orders 1-4, 6, 8, 11, 12, 14, 16, 18, 20, 24. */
+#define DEF_ORDERS 0x115595eu
+#define MAX_ORDER 24
+
+/* ---- tables ---- */
+
+/* A slot while training: exact probabilities and counts, quantized into
+ * the frozen cm_slot once the table has seen every training block. */
+struct tslot {
+	uint16_t p[3];
+	uint8_t n;
+	uint8_t tag;
+};
+
+static int tables_alloc(struct cm_model *m)
+{
+	for (uint32_t i = 0; i < m->nm; i++) {
+		cm_table *t = &m->t[i];
+		uint32_t direct = m->order[i] > 2 ? 2u * (m->order[i] - 2u) : 0;
+		t->k = m->order[i];
+		t->hashed = direct + 4 > m->table_bits;
+		t->line_bits = t->hashed ? m->table_bits - 4 : direct;
+		t->slot = calloc(((size_t)1 << t->line_bits) * CM_LINE,
+				 sizeof(cm_slot));
+		if (!t->slot)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static size_t table_slots(const cm_table *t)
+{
+	return ((size_t)1 << t->line_bits) * CM_LINE;
+}
+
+static void slot_train(struct tslot *s, int c)
+{
+	int b1 = c >> 1, b0 = c & 1;
+	unsigned rate = gdb_cm_rate_tab[s->n];
+	int d1 = (b1 ? 65535 : 0) - s->p[0];
+	int d0 = (b0 ? 65535 : 0) - s->p[1 + b1];
+
+	s->p[0] = (uint16_t)(s->p[0] + (int)(((int64_t)d1 * rate) >> 16));
+	s->p[1 + b1] =
+		(uint16_t)(s->p[1 + b1] + (int)(((int64_t)d0 * rate) >> 16));
+	if (s->n < CM_LIMIT)
+		s->n++;
+}
+
+/* Train table t (its exact slots in ts) on one strand of codes 0..3. */
+static void train_strand(const cm_table *t, struct tslot *ts,
+			 const uint8_t *c, uint32_t n)
+{
+	uint64_t h = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		if (i >= (uint32_t)t->k) {
+			uint8_t tag;
+			size_t line = (size_t)(cm_line(t, h >> 4, &tag) -
+					       t->slot);
+			struct tslot *s = ts + line + cm_slot_in_line(t, h);
+			if (s->tag != tag) {
+				/* the context that owned the slot loses it */
+				*s = (struct tslot){{32768, 32768, 32768}, 0,
+						    tag};
+			}
+			slot_train(s, c[i]);
+		}
+		h = (h << 2) | c[i];
+	}
+}
+
+static uint8_t conf_bucket(unsigned n)
+{
+	return n < 4 ? (uint8_t)n : n < 8 ? 4 : n < 16 ? 5 : n < 64 ? 6 : 7;
+}
+
+/* The frozen slots from the trained ones. */
+static void quantize(cm_table *t, const struct tslot *ts)
+{
+	for (size_t i = 0; i < table_slots(t); i++) {
+		const struct tslot *s = &ts[i];
+		cm_slot *q = &t->slot[i];
+		*q = (cm_slot){{0, 0, 0}, 0};
+		if (!s->n)
+			continue;
+		for (int j = 0; j < 3; j++) {
+			int p = s->p[j] >> 4;
+			int st = cm_stretch(p < 1 ? 1 : p > 4095 ? 4095 : p);
+			st = (st + (st < 0 ? -8 : 8)) / 16;
+			q->st[j] = (int8_t)(st < -127 ? -127 : st > 127 ? 127
+									: st);
+		}
+		q->ct = (uint8_t)(s->tag | conf_bucket(s->n));
+	}
+}
+
+/* The ACGT (ACGU) bases of a block as codes, forward; exceptions are left
+ * out, as the coder leaves them out. */
+static uint32_t block_codes(const char *b, uint32_t n, uint8_t *c)
+{
+	uint32_t k = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		switch (b[i] & ~0x20) {
+		case 'A':
+			c[k++] = 0;
+			break;
+		case 'C':
+			c[k++] = 1;
+			break;
+		case 'G':
+			c[k++] = 2;
+			break;
+		case 'T':
+		case 'U':
+			c[k++] = 3;
+			break;
+		default:
+			break;
+		}
+	}
+	return k;
+}
+
+/*
+ * Append both strands of a training block to all, as codes, each strand
+ * after its length (u32). T and U both code 3 here: a training block of
+ * either alphabet trains the same way (the coder of an RNA block codes U
+ * as 3 and keeps T as an exception; a stray T of an RNA sequence then
+ * trains as a U, on both sides alike).
+ */
+static int strands_add(gdb_buf *all, const char *b, uint32_t n)
+{
+	size_t at = all->len;
+	uint8_t *c = gdb_buf_room(all, 8 + 2 * (size_t)n);
+	uint32_t k;
+
+	if (!c)
+		return all->err;
+	k = block_codes(b, n, c + 4);
+	gdb_put_le32(c, k);
+	gdb_put_le32(c + 4 + k, k);
+	for (uint32_t i = 0; i < k; i++)
+		c[8 + k + i] = (uint8_t)(3 - c[4 + k - 1 - i]);
+	all->len = at + 8 + 2 * (size_t)k;
+	return 0;
+}
+
+/* Build every table from the strands, one table at a time, each through
+ * a temporary exact table, then frozen. */
+static int train_tables(struct cm_model *m, const gdb_buf *all)
+{
+	for (uint32_t i = 0; i < m->nm; i++) {
+		cm_table *t = &m->t[i];
+		struct tslot *ts = malloc(table_slots(t) * sizeof(*ts));
+		const uint8_t *p = (const uint8_t *)all->p, *end = p + all->len;
+		if (!ts)
+			return -ENOMEM;
+		for (size_t j = 0; j < table_slots(t); j++)
+			ts[j] = (struct tslot){{32768, 32768, 32768}, 0, 0};
+		while (end - p >= 4) {
+			uint32_t k = gdb_get_le32(p);
+			train_strand(t, ts, p + 4, k);
+			p += 4 + k;
+		}
+		quantize(t, ts);
+		free(ts);
+	}
+	return 0;
+}
+
+static void model_free(struct cm_model *m)
+{
+	if (!m)
+		return;
+	for (uint32_t i = 0; i < m->nm; i++)
+		free(m->t[i].slot);
+	free(m->w0);
+	free(m);
+}
+
+/* The orders a bit set names, ascending; -1 for an invalid set. */
+static int orders_of(uint32_t set, uint8_t *order)
+{
+	int n = 0;
+
+	if (!set || (set & 1) || (set >> (MAX_ORDER + 1)))
+		return -1;
+	for (int k = 1; k <= MAX_ORDER; k++) {
+		if (!(set & (1u << k)))
+			continue;
+		if (n == CM_MAXM)
+			return -1;
+		order[n++] = (uint8_t)k;
+	}
+	return n;
+}
+
+static struct cm_model *model_new(uint32_t orders, uint32_t table_bits)
+{
+	struct cm_model *m = calloc(1, sizeof(*m));
+	int nm;
+
+	if (!m)
+		return NULL;
+	nm = orders_of(orders, m->order);
+	if (nm < 1) {
+		free(m);
+		return NULL;
+	}
+	m->nm = (uint32_t)nm;
+	m->table_bits = table_bits;
+	m->nsets = 3 * (m->nm + 1) * CM_CONF;
+	m->lr = DEF_LR;
+	m->w0 = calloc((size_t)m->nsets * CM_NIN, sizeof(*m->w0));
+	if (!m->w0 || tables_alloc(m) < 0) {
+		model_free(m);
+		return NULL;
+	}
+	for (uint32_t s = 0; s < m->nsets; s++)
+		for (uint32_t i = 0; i < m->nm; i++)
+			m->w0[s * CM_NIN + i] = 20000;
+	for (int c = 0; c < CM_APM_CTX; c++)
+		for (int j = 0; j < CM_APM_N; j++)
+			m->apm0[c * CM_APM_N + j] =
+				(uint16_t)(cm_squash((j - 16) * 128) * 16);
+	return m;
+}
+
+int gdb_cmdna_is_training(const void *impl, uint32_t block)
+{
+	const struct cm_model *m = impl;
+
+	return block % m->stride == 0 && block / m->stride < m->n_train;
+}
+
+/* ---- per-block state ---- */
+
+void cm_block_init(struct cm_block *b, const struct cm_model *m)
+{
+	b->h = 0;
+	b->hlen = 0;
+	memcpy(b->w, m->w0, (size_t)m->nsets * CM_NIN * sizeof(b->w[0]));
+	memcpy(b->apm, m->apm0, sizeof(b->apm));
+	b->mx = (cm_mixer){.n = CM_NIN, .nsets = (int)m->nsets, .lr = m->lr,
+			   .w = b->w};
+	b->ring = 0;
+	for (uint32_t i = 0; i < m->nm; i++) {
+		for (int r = 0; r < 2; r++)
+			b->line[r][i] = cm_line(&m->t[i], 0, &b->tag[r][i]);
+	}
+}
+
+/* ---- the importer's trainer ---- */
+
+struct cm_kept {
+	uint32_t block, n;
+	char *bases;
+};
+
+struct cm_train {
+	gdb_codec_params p;
+	uint32_t stride;	/* blocks kept: index % (stride / 2) == 0 */
+	struct cm_kept *kept;
+	uint32_t nkept, capkept;
+	uint64_t kept_bases, total_bases, budget;
+	uint32_t nblocks;
+};
+
+int gdb_cmdna_train_new(const gdb_codec_params *p, void **st)
+{
+	struct cm_train *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	uint8_t o[CM_MAXM];
+
+	if ((p->cm_table_bits &&
+	     (p->cm_table_bits < 16 || p->cm_table_bits > 26)) ||
+	    (p->cm_orders && orders_of(p->cm_orders, o) < 1)) {
+		free(t);
+		return -EINVAL;
+	}
+	t->p = *p;
+	t->stride = 2;
+	t->budget = p->cm_train ? p->cm_train : MAX_TRAIN;
+	*st = t;
+	return 0;
+}
+
+void gdb_cmdna_train_free(void *st)
+{
+	struct cm_train *t = st;
+
+	if (!t)
+		return;
+	for (uint32_t i = 0; i < t->nkept; i++)
+		free(t->kept[i].bases);
+	free(t->kept);
+	free(t);
+}
+
+/* Keep only blocks at multiples of stride / 2. */
+static void thin(struct cm_train *t)
+{
+	uint32_t half = t->stride / 2, k = 0;
+
+	t->kept_bases = 0;
+	for (uint32_t i = 0; i < t->nkept; i++) {
+		if (t->kept[i].block % half) {
+			free(t->kept[i].bases);
+			continue;
+		}
+		t->kept[k++] = t->kept[i];
+		t->kept_bases += t->kept[i].n;
+	}
+	t->nkept = k;
+}
+
+int gdb_cmdna_train(void *st, uint32_t block, const char *bases, uint32_t n)
+{
+	struct cm_train *t = st;
+	struct cm_kept *k;
+
+	if (block != t->nblocks)
+		return -EINVAL;
+	t->nblocks++;
+	t->total_bases += n;
+	if (block % (t->stride / 2))
+		return 0;
+	if (t->nkept == t->capkept) {
+		uint32_t cap = t->capkept ? t->capkept * 2 : 256;
+		k = realloc(t->kept, cap * sizeof(*k));
+		if (!k)
+			return -ENOMEM;
+		t->kept = k;
+		t->capkept = cap;
+	}
+	k = &t->kept[t->nkept];
+	k->bases = malloc(n);
+	if (!k->bases)
+		return -ENOMEM;
+	memcpy(k->bases, bases, n);
+	k->block = block;
+	k->n = n;
+	t->nkept++;
+	t->kept_bases += n;
+	/* training (half the kept) within budget, so kept within twice */
+	while (t->kept_bases > 2 * t->budget) {
+		t->stride *= 2;
+		thin(t);
+	}
+	return 0;
+}
+
+/* The final stride: training blocks hold at most the target. */
+static void choose_stride(struct cm_train *t)
+{
+	uint64_t target = t->p.cm_train;
+
+	if (!target) {
+		target = t->total_bases / 8;
+		target = target < MIN_TRAIN ? MIN_TRAIN
+			 : target > MAX_TRAIN ? MAX_TRAIN
+					      : target;
+	}
+	for (;;) {
+		uint64_t train = 0;
+		for (uint32_t i = 0; i < t->nkept; i++)
+			if (t->kept[i].block % t->stride == 0)
+				train += t->kept[i].n;
+		/* within half again the target: the next stride down
+		 * would leave as much below it */
+		if (train <= target + target / 2 || t->stride >= (1u << 30))
+			break;
+		t->stride *= 2;
+		thin(t);
+	}
+	/* few blocks: every block trains (and is stored 2-bit) */
+	if (t->total_bases <= target) {
+		t->stride = 1;
+	}
+}
+
+/* Train the mixer's starting weights on blocks the models have not seen,
+ * coding them (without output) as a reader would, one after the other. */
+static void train_weights(struct cm_model *m, const struct cm_train *t,
+			  uint8_t *codes)
+{
+	struct cm_block *b = malloc(sizeof(*b));
+	uint64_t done = 0;
+
+	if (!b)
+		return; /* the default weights serve */
+	cm_block_init(b, m);
+	for (uint32_t i = 0; i < t->nkept && done < MIX_TRAIN; i++) {
+		const struct cm_kept *k = &t->kept[i];
+		uint32_t n;
+		if (t->stride < 2 || k->block % t->stride == 0)
+			continue;
+		n = block_codes(k->bases, k->n, codes);
+		b->h = 0;
+		b->hlen = 0;
+		for (uint32_t j = 0; j < n; j++) {
+			int node = 0;
+			cm_block_lookup(b, m);
+			for (int bit = 1; bit >= 0; bit--) {
+				int y = (codes[j] >> bit) & 1;
+				(void)cm_block_predict(b, m, node);
+				cm_block_update(b, y);
+				node = 1 + y;
+			}
+			cm_block_push(b, m, codes[j]);
+		}
+		done += n;
+	}
+	memcpy(m->w0, b->w, (size_t)m->nsets * CM_NIN * sizeof(m->w0[0]));
+	memcpy(m->apm0, b->apm, sizeof(m->apm0));
+	free(b);
+}
+
+static void put_blob(const struct cm_model *m, gdb_buf *blob)
+{
+	uint8_t *b = gdb_buf_room(blob, BLOB_FIXED + m->nm);
+
+	if (!b)
+		return;
+	b[0] = BLOB_VERSION;
+	b[1] = (uint8_t)m->nm;
+	b[2] = (uint8_t)m->table_bits;
+	b[3] = (uint8_t)m->lr;
+	gdb_put_le32(b + 4, m->n_train);
+	gdb_put_le32(b + 8, m->stride);
+	gdb_put_le64(b + 12, m->train_bases);
+	gdb_put_le32(b + 20, m->nsets);
+	memcpy(b + BLOB_FIXED, m->order, m->nm);
+	for (uint32_t i = 0; i < m->nsets * CM_NIN; i++) {
+		uint8_t w[4];
+		gdb_put_le32(w, (uint32_t)m->w0[i]);
+		gdb_buf_add(blob, w, 4);
+	}
+	for (uint32_t i = 0; i < CM_APM_SIZE; i++) {
+		uint8_t a[2];
+		gdb_put_le16(a, m->apm0[i]);
+		gdb_buf_add(blob, a, 2);
+	}
+}
+
+int gdb_cmdna_model_blob(void *st, gdb_buf *blob, void **impl)
+{
+	struct cm_train *t = st;
+	struct cm_model *m;
+	uint8_t *codes = malloc(GDB_DNA_BLOCK_BASES);
+	uint32_t bits = t->p.cm_table_bits ? t->p.cm_table_bits
+					   : DEF_TABLE_BITS;
+
+	m = codes ? model_new(t->p.cm_orders ? t->p.cm_orders : DEF_ORDERS,
+			      bits)
+		  : NULL;
+	if (!m) {
+		free(codes);
+		return -ENOMEM;
+	}
+	gdb_buf all = {0};
+	int rc = 0;
+
+	choose_stride(t);
+	m->stride = t->stride;
+	for (uint32_t i = 0; rc == 0 && i < t->nkept; i++) {
+		if (t->kept[i].block % t->stride)
+			continue;
+		rc = strands_add(&all, t->kept[i].bases, t->kept[i].n);
+		m->train_bases += t->kept[i].n;
+	}
+	if (rc == 0)
+		rc = train_tables(m, &all);
+	gdb_buf_free(&all);
+	/* every multiple of the stride below nblocks was kept */
+	m->n_train = (t->nblocks + t->stride - 1) / t->stride;
+	if (rc == 0)
+		train_weights(m, t, codes);
+	free(codes);
+	if (rc < 0) {
+		model_free(m);
+		return rc;
+	}
+	put_blob(m, blob);
+	*impl = m;
+	return blob->err;
+}
+
+/* ---- the reader's model ---- */
+
+static int parse_blob(const uint8_t *blob, size_t len, struct cm_model **out)
+{
+	uint32_t nm, bits, nsets, set = 0;
+	struct cm_model *m;
+
+	if (len < BLOB_FIXED || blob[0] != BLOB_VERSION)
+		return GDB_CORRUPT("cm model version");
+	nm = blob[1];
+	bits = blob[2];
+	nsets = gdb_get_le32(blob + 20);
+	if (nm == 0 || nm > CM_MAXM || len < BLOB_FIXED + nm)
+		return GDB_CORRUPT("cm model orders");
+	for (uint32_t i = 0; i < nm; i++) {
+		uint8_t k = blob[BLOB_FIXED + i];
+		/* ascending, so each set has one spelling */
+		if (k < 1 || k > MAX_ORDER || (i && k <= blob[BLOB_FIXED + i - 1]))
+			return GDB_CORRUPT("cm model orders");
+		set |= 1u << k;
+	}
+	if (bits < 16 || bits > 26 || nsets != 3 * (nm + 1) * CM_CONF ||
+	    len != BLOB_FIXED + nm + (size_t)nsets * CM_NIN * 4 +
+			   2 * CM_APM_SIZE ||
+	    blob[3] == 0 || blob[3] > 64)
+		return GDB_CORRUPT("cm model parameters");
+	m = model_new(set, bits);
+	if (!m)
+		return -ENOMEM;
+	m->lr = blob[3];
+	m->n_train = gdb_get_le32(blob + 4);
+	m->stride = gdb_get_le32(blob + 8);
+	if (m->stride == 0 || (m->stride & (m->stride - 1))) {
+		model_free(m);
+		return GDB_CORRUPT("cm model stride");
+	}
+	for (uint32_t i = 0; i < nsets * CM_NIN; i++)
+		m->w0[i] = (int32_t)gdb_get_le32(blob + BLOB_FIXED + nm + 4 * i);
+	for (uint32_t i = 0; i < CM_APM_SIZE; i++)
+		m->apm0[i] = gdb_get_le16(blob + BLOB_FIXED + nm +
+					  (size_t)nsets * CM_NIN * 4 + 2 * i);
+	*out = m;
+	return 0;
+}
+
+int gdb_cmdna_model_load(const uint8_t *blob, size_t len,
+			 gdb_codec_fetch fetch, void *arg, void **impl)
+{
+	struct cm_model *m = NULL;
+	char *bases = malloc(GDB_DNA_BLOCK_BASES);
+	gdb_buf all = {0};
+	int rc = bases ? parse_blob(blob, len, &m) : -ENOMEM;
+
+	for (uint32_t j = 0; rc == 0 && j < m->n_train; j++) {
+		const uint8_t *src;
+		size_t slen;
+		int n;
+		rc = fetch(arg, j * m->stride, &src, &slen);
+		if (rc < 0)
+			break;
+		n = gdb_cmdna_plain_bases(src, slen, bases,
+					  GDB_DNA_BLOCK_BASES);
+		if (n < 0)
+			rc = n;
+		else
+			rc = strands_add(&all, bases, (uint32_t)n);
+		m->train_bases += n > 0 ? (uint64_t)n : 0;
+	}
+	if (rc == 0)
+		rc = train_tables(m, &all);
+	gdb_buf_free(&all);
+	free(bases);
+	if (rc < 0) {
+		model_free(m);
+		return rc;
+	}
+	*impl = m;
+	return 0;
+}
+
+void gdb_cmdna_model_free(void *impl)
+{
+	model_free(impl);
+}
+
+int gdb_cmdna_describe(const void *impl, char *buf, size_t cap)
+{
+	const struct cm_model *m = impl;
+	size_t bytes = 0;
+
+	for (uint32_t i = 0; i < m->nm; i++)
+		bytes += table_slots(&m->t[i]) * sizeof(cm_slot);
+	return snprintf(buf, cap,
+			"%u models (orders %u-%u), 2^%u slots each at most "
+			"(%zu MiB), trained on %u blocks (every %u-th, "
+			"forward and reverse complement)",
+			m->nm, m->order[0], m->order[m->nm - 1],
+			m->table_bits, bytes >> 20, m->n_train, m->stride);
+}

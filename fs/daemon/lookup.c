@@ -1,0 +1,537 @@
+/*
+ * fs/daemon/lookup.c - names to nodes, directory listings, and reads: the
+ * daemon's side of the namespaces (fs/ns/). The sequence namespace says
+ * what a name under /<asm>/ is (its permanent node, or a new region
+ * node); a computed namespace computes the whole answer at lookup, so its
+ * size is exact from the first stat, or, for a file too large for that (a
+ * ranged file), gives its size and then its bytes read by read; an inbox
+ * file's node is one per file.
+ *
+ * Errors: an answer too large, a damaged store or a malformed inbox file
+ * is returned as it is and logged with the provider's reason; only a true
+ * "no such name" is ENOENT.
+ */
+#include "fs/daemon/daemon_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The permanent node of a name in /<asm>/. */
+static struct node *seq_node(struct gen *g, uint32_t ai,
+			     const gdb_seq_entry *e)
+{
+	struct asm_nodes *an = &g->asms[ai];
+
+	switch (e->kind) {
+	case GDB_SEQ_ASM_FA:
+		return &an->fa;
+	case GDB_SEQ_ASM_FAI:
+		return &an->fai;
+	case GDB_SEQ_ASM_DICT:
+		return &an->dict;
+	case GDB_SEQ_CONTIG_DIR:
+		return &g->contigs[e->contig].dir;
+	case GDB_SEQ_CONTIG_FA:
+		return &g->contigs[e->contig].fa;
+	case GDB_SEQ_CONTIG_FAI:
+		return &g->contigs[e->contig].fai;
+	default:
+		return NULL;
+	}
+}
+
+static struct node *lookup_in_asm(struct gen *g, uint32_t ai,
+				  const char *name)
+{
+	gdb_seq_entry e;
+
+	return gdb_seq_lookup(g->store, ai, name, &e) < 0 ? NULL
+							  : seq_node(g, ai, &e);
+}
+
+/* /<asm>/<contig>/<start>-<end>.<fa|seq|u8|rc.fa> (fs/ns/seq_ns.c): the
+ * node keeps the name and the size; its view comes at the first read.
+ * @return 0, -ENOENT (not a region name), -ENOMEM */
+static int make_region(gdb_daemon *d, struct gen *g, int32_t contig,
+		       const char *name, struct node **out)
+{
+	const gdb_contig *c = gdb_store_contig(g->store, (uint32_t)contig);
+	gdb_view *v = NULL;
+	struct node *n;
+	int rc = gdb_seq_region(g->store, (uint32_t)contig, name, &v);
+
+	if (rc < 0)
+		return rc;
+	n = node_new(d, N_VIEW);
+	if (n)
+		n->path = strdup(name);
+	if (!n || !n->path) {
+		free(n);
+		gdb_view_free(v);
+		return -ENOMEM;
+	}
+	n->gen = g;
+	n->contig = contig;
+	n->asm_idx = c->asm_index;
+	n->size = v->size;
+	gdb_view_free(v);
+	node_link(d, n);
+	*out = n;
+	return 0;
+}
+
+/* A provider's ranged file at path (takes path; g's provider reads it
+ * while the node holds g), or -ENOENT (then path is still the caller's). */
+static int lookup_ranged(gdb_daemon *d, struct gen *g, uint32_t prov,
+			 char *path, struct node **out)
+{
+	const struct nsprov *pv = &g->provs[prov];
+	char err[256] = "";
+	gdb_ns_ranged r;
+	struct node *n;
+	int rc = pv->p->open_ranged(pv->ctx, path, &r, err, sizeof(err));
+
+	if (rc == -ENOENT)
+		return rc;
+	if (rc < 0) {
+		gdb_log(GDB_LOG_WARN, "/%s/%s: %s", pv->p->name, path,
+			err[0] ? err : gdb_strerror(rc));
+		free(path);
+		return rc;
+	}
+	n = node_new(d, N_RANGED);
+	if (!n) {
+		if (r.release)
+			r.release(r.ctx);
+		free(path);
+		return -ENOMEM;
+	}
+	n->gen = g;
+	n->prov = prov;
+	n->path = path;
+	n->rng = r;
+	node_link(d, n);
+	*out = n;
+	return 0;
+}
+
+/*
+ * A name below a computed namespace: the provider computes the whole file
+ * now, so its size is exact from the first stat. Errors other than ENOENT
+ * (an answer too large, a damaged store, a malformed inbox file or
+ * parameter) are returned as they are and logged with the provider's
+ * reason. A volatile answer is computed again only when its inbox has
+ * changed since: the kernel revalidates it at every path walk, and
+ * answering the same node keeps its dentry and cached pages.
+ */
+static int lookup_ns(gdb_daemon *d, struct node *p, const char *name,
+		     struct node **out, int *counted, int *vol)
+{
+	struct gen *g = p->gen;
+	const struct nsprov *pv = &g->provs[p->prov];
+	size_t pl = strlen(p->path), nl = strlen(name), len = 0;
+	char *path = malloc(pl + nl + 2), *data = NULL;
+	char err[256] = "";
+	uint64_t v = pv->inbox ? gdb_inbox_version(pv->inbox) : 0;
+	unsigned flags = 0;
+	struct node *n;
+	int rc;
+
+	if (!path)
+		return -ENOMEM;
+	if (pl)
+		snprintf(path, pl + nl + 2, "%s/%s", p->path, name);
+	else
+		memcpy(path, name, nl + 1);
+	if (pv->inbox && !strcmp(path, pv->p->inbox)) {
+		free(path);
+		*out = (struct node *)&pv->inbox_dir;
+		return 0;
+	}
+	if (pv->inbox && (n = vol_find(d, g, p->prov, path, v))) {
+		__atomic_add_fetch(&d->reused, 1, __ATOMIC_RELAXED);
+		free(path);
+		*out = n;
+		*counted = 1;
+		return 0;
+	}
+	rc = pv->p->open_ranged ? lookup_ranged(d, g, p->prov, path, out)
+				: -ENOENT;
+	if (rc != -ENOENT)
+		return rc;
+	rc = pv->p->resolve(pv->ctx, path, &data, &len, &flags, err,
+			    sizeof(err));
+	*vol = (flags & GDB_NS_VOLATILE) != 0;
+	if (rc < 0) {
+		if (rc != -ENOENT)
+			gdb_log(GDB_LOG_WARN, "/%s/%s: %s", pv->p->name, path,
+				err[0] ? err : gdb_strerror(rc));
+		free(path);
+		return rc;
+	}
+	n = node_new(d, rc == GDB_NS_DIR ? N_NSDIR : N_ANSWER);
+	if (!n) {
+		free(path);
+		free(data);
+		return -ENOMEM;
+	}
+	n->gen = g;
+	n->prov = p->prov;
+	n->path = path; /* an answer is computed again from it */
+	if (rc == GDB_NS_DIR) {
+		free(data);
+	} else {
+		__atomic_add_fetch(&d->computed, 1, __ATOMIC_RELAXED);
+		n->size = len;
+		/* one that read an inbox file cannot be computed again */
+		if (gdb_cache_answer_new(g->cache, data, len,
+					 *vol ? GDB_CACHE_ANSWER_KEEP : 0,
+					 &n->ans) < 0) {
+			free(path);
+			free(n);
+			return -ENOMEM;
+		}
+		gdb_cache_answer_put(g->cache, n->ans);
+	}
+	if (*vol) {
+		vol_add(d, n, v);
+		*counted = 1;
+	}
+	node_link(d, n);
+	*out = n;
+	return 0;
+}
+
+/* ---- inboxes: the providers' writable directories ---- */
+
+gdb_inbox *daemon_inbox(gdb_daemon *d, const struct node *n)
+{
+	(void)d;
+	return n->gen->provs[n->prov].inbox;
+}
+
+struct node *inbox_node(gdb_daemon *d, uint32_t prov, gdb_inbox_file *f)
+{
+	struct node *n = *gdb_inbox_file_user(f);
+
+	if (n) {
+		gdb_inbox_file_put(f);
+	} else {
+		n = node_new(d, N_INBOXFILE);
+		if (!n) {
+			gdb_inbox_file_put(f);
+			return NULL;
+		}
+		n->prov = prov;
+		n->ibf = f;
+		*gdb_inbox_file_user(f) = n;
+		node_link(d, n);
+	}
+	__atomic_add_fetch(&n->nlookup, 1, __ATOMIC_RELAXED);
+	return n;
+}
+
+/* An inbox file's node goes when the kernel has forgotten it and it has
+ * no name any more (else the next lookup reuses it). Under inbox_lock. */
+void inbox_node_check(gdb_daemon *d, struct node *n)
+{
+	gdb_inbox_stat st;
+
+	if (__atomic_load_n(&n->nlookup, __ATOMIC_ACQUIRE))
+		return;
+	gdb_inbox_file_stat(n->ibf, &st);
+	if (!st.linked)
+		node_free(d, n);
+}
+
+void inbox_unnamed(gdb_daemon *d, gdb_inbox_file *f)
+{
+	struct node *n = f ? *gdb_inbox_file_user(f) : NULL;
+
+	gdb_inbox_file_put(f);
+	if (n)
+		inbox_node_check(d, n);
+}
+
+/* @return 0, -ENOENT (or another reason the name is not a file there:
+ * -EINVAL, -ENAMETOOLONG), -ENOMEM */
+static int lookup_inbox(gdb_daemon *d, struct node *dir, const char *name,
+			struct node **out)
+{
+	gdb_inbox_file *f;
+	int rc;
+
+	pthread_mutex_lock(&d->inbox_lock);
+	rc = gdb_inbox_open(daemon_inbox(d, dir), name, 0, &f);
+	if (rc >= 0) {
+		*out = inbox_node(d, dir->prov, f);
+		rc = *out ? 0 : -ENOMEM;
+	}
+	pthread_mutex_unlock(&d->inbox_lock);
+	return rc == -ENOMEM ? rc : rc < 0 ? -ENOENT : 0;
+}
+
+static struct node *lookup_root(gdb_daemon *d, struct gen *g,
+				const char *name)
+{
+	int ai;
+
+	if (!strcmp(name, ".gdb"))
+		return &d->gdbdir;
+	ai = gdb_store_assembly_find(g->store, name);
+	if (ai >= 0)
+		return &g->asms[ai].dir;
+	for (unsigned i = 0; i < g->nprov; i++)
+		if (!strcmp(name, g->provs[i].p->name))
+			return &g->provs[i].top;
+	return NULL;
+}
+
+/* A name under the root that is an assembly whose segment is damaged:
+ * EIO (logged with the store's reason), not ENOENT. */
+static int damaged_asm(struct gen *g, const char *name)
+{
+	int i = gdb_store_damaged_find(g->store, GDB_KIND_ASSEMBLY, name);
+
+	if (i < 0)
+		return 0;
+	gdb_log(GDB_LOG_ERROR, "/%s: %s", name,
+		gdb_store_damaged(g->store, (uint32_t)i)->message);
+	return -EIO;
+}
+
+int daemon_lookup(gdb_daemon *d, struct node *p, const char *name,
+		  struct node **out, int *counted, int *vol)
+{
+	/* p's generation, or the current one below the root */
+	struct gen *g = gen_of(d, p);
+	struct node *n = NULL;
+	int rc = 0;
+
+	*counted = *vol = 0;
+	__atomic_add_fetch(&d->lookups, 1, __ATOMIC_RELAXED);
+	switch (p->kind) {
+	case N_ROOT:
+		n = lookup_root(d, g, name);
+		if (!n)
+			rc = damaged_asm(g, name);
+		break;
+	case N_GDBDIR:
+		if (!strcmp(name, "stats.json"))
+			n = &d->stats;
+		else if (!strcmp(name, "config"))
+			n = &d->config;
+		else if (!strcmp(name, "log"))
+			n = &d->log;
+		break;
+	case N_ASM:
+		n = lookup_in_asm(g, p->asm_idx, name);
+		break;
+	case N_CONTIGDIR:
+		rc = make_region(d, g, p->contig, name, &n);
+		break;
+	case N_NSDIR:
+		rc = lookup_ns(d, p, name, &n, counted, vol);
+		break;
+	case N_INBOX:
+		rc = lookup_inbox(d, p, name, &n);
+		*counted = 1;
+		break;
+	default:
+		rc = -ENOTDIR;
+	}
+	/* Only a true "no such name" is ENOENT, which the kernel may cache
+	 * for a day; a failed allocation is the error it is. */
+	if (rc == 0 && !n)
+		rc = -ENOENT;
+	/* the kernel's lookup holds n's generation (node_forget) */
+	if (rc == 0 && n->gen)
+		gen_hold(n->gen, 1);
+	gen_put(d, g, 1);
+	if (rc < 0)
+		return rc;
+	*out = n;
+	return 0;
+}
+
+/* Directory listings are computed per call from the (immutable) store. */
+const char *daemon_dir_entry(gdb_daemon *d, struct gen *g, struct node *dir,
+			     uint64_t i, struct node **out, char *tmp,
+			     size_t tmplen)
+{
+	uint32_t na = gdb_store_nassemblies(g->store);
+
+	*out = NULL;
+	switch (dir->kind) {
+	case N_ROOT:
+		if (i == 0) {
+			*out = &d->gdbdir;
+			return ".gdb";
+		}
+		if (i - 1 < na) {
+			*out = &g->asms[i - 1].dir;
+			return gdb_store_assembly(g->store, (uint32_t)i - 1)->name;
+		}
+		if (i - 1 - na < g->nprov) {
+			*out = &g->provs[i - 1 - na].top;
+			return g->provs[i - 1 - na].p->name;
+		}
+		return NULL;
+	case N_GDBDIR: {
+		static const char *const names[] = {"stats.json", "config",
+						    "log"};
+		if (i > 2)
+			return NULL;
+		*out = i == 0 ? &d->stats : i == 1 ? &d->config : &d->log;
+		return names[i];
+	}
+	case N_ASM: {
+		gdb_seq_entry e;
+		int r = gdb_seq_list(g->store, dir->asm_idx, i, &e, tmp,
+				     tmplen);
+		if (r < 0)
+			return NULL;
+		*out = r == 0 ? NULL : seq_node(g, dir->asm_idx, &e);
+		return r == 0 ? "" : tmp;
+	}
+	case N_CONTIGDIR: /* listed, built on lookup */
+		return gdb_seq_region_list(g->store, (uint32_t)dir->contig, i,
+					   tmp, tmplen) < 0
+			       ? NULL
+			       : tmp;
+	default:
+		return NULL;
+	}
+}
+
+/* A sequence file's read: tell the prefetcher, render, time it. */
+static ssize_t read_view(gdb_daemon *d, struct node *n, uint64_t off,
+			 size_t size, char *buf)
+{
+	struct gen *g = n->gen;
+	gdb_view *view = n->permanent ? n->view : node_view(d, n);
+	gdb_cache_stream *stream;
+	struct timespec t0, t1;
+	uint32_t contig;
+	int64_t b, e;
+	ssize_t got;
+
+	if (!view)
+		return -ENOMEM;
+	stream = __atomic_load_n(&n->stream, __ATOMIC_ACQUIRE);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (stream && gdb_view_span(view, off, size, &contig, &b, &e) == 0) {
+		uint32_t bb = gdb_store_contig(g->store, contig)->block_bases;
+		gdb_cache_stream_access(g->cache, stream, contig,
+					(uint32_t)(b / bb),
+					(uint32_t)((e - 1) / bb));
+	}
+	got = gdb_view_read(view, g->cache, off, size, buf);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	gdb_cache_note_latency(g->cache,
+			       (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL +
+					  (t1.tv_nsec - t0.tv_nsec)));
+	return got;
+}
+
+/* The bytes of an answer the cache dropped: computed again, as at lookup.
+ * They must come out the same (a generation is immutable); if not, EIO. */
+static int recompute(gdb_daemon *d, struct node *n, char **data)
+{
+	const struct nsprov *pv = &n->gen->provs[n->prov];
+	char err[256] = "";
+	unsigned flags = 0;
+	size_t len = 0;
+	int rc = pv->p->resolve(pv->ctx, n->path, data, &len, &flags, err,
+				sizeof(err));
+
+	if (rc == GDB_NS_FILE && len == n->size) {
+		__atomic_add_fetch(&d->recomputed, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	if (rc == GDB_NS_FILE)
+		free(*data);
+	gdb_log(GDB_LOG_ERROR, "/%s/%s: computed again, %s", pv->p->name,
+		n->path,
+		rc < 0 ? (err[0] ? err : gdb_strerror(rc))
+		       : "it is not the answer it was");
+	return rc < 0 ? rc : -EIO;
+}
+
+static ssize_t read_answer(gdb_daemon *d, struct node *n, uint64_t off,
+			   size_t size, char *buf)
+{
+	const char *data;
+	size_t len = off < n->size ? (n->size - off < size ? n->size - off
+							   : size)
+				   : 0;
+
+	gdb_cache *c = n->gen->cache;
+
+	if (!gdb_cache_answer_get(c, n->ans, &data)) {
+		char *fresh;
+		int rc = recompute(d, n, &fresh);
+		if (rc < 0)
+			return rc;
+		gdb_cache_answer_fill(c, n->ans, fresh, &data);
+	}
+	if (len)
+		memcpy(buf, data + off, len);
+	gdb_cache_answer_put(c, n->ans);
+	return (ssize_t)len;
+}
+
+/* A ranged file's bytes, from its provider (errors logged by it). */
+static ssize_t read_ranged(struct node *n, uint64_t off, size_t size,
+			   char *buf)
+{
+	size_t len = off < n->rng.size ? (n->rng.size - off < size
+						  ? (size_t)(n->rng.size - off)
+						  : size)
+				       : 0;
+
+	return len ? n->rng.read(n->rng.ctx, buf, len, off) : 0;
+}
+
+ssize_t daemon_read(gdb_daemon *d, struct node *n, uint64_t off, size_t size,
+		    char *buf, const char **src)
+{
+	ssize_t got;
+
+	__atomic_add_fetch(&d->reads, 1, __ATOMIC_RELAXED);
+	*src = buf;
+	switch (n->kind) {
+	case N_TEXT:
+		got = off < n->textlen ? (ssize_t)(n->textlen - off < size
+							   ? n->textlen - off
+							   : size)
+				       : 0;
+		*src = n->text + (off < n->textlen ? off : 0);
+		break;
+	case N_ANSWER:
+		got = read_answer(d, n, off, size, buf);
+		if (got < 0)
+			return got;
+		break;
+	case N_STATS:
+		got = (ssize_t)daemon_snap_read(d, n->live, off, size, buf);
+		return got; /* not counted as bytes served */
+	case N_INBOXFILE:
+		return gdb_inbox_file_read(n->ibf, buf, size, off);
+	case N_VIEW:
+	case N_RANGED:
+		got = n->kind == N_VIEW ? read_view(d, n, off, size, buf)
+					: read_ranged(n, off, size, buf);
+		if (got < 0) {
+			__atomic_add_fetch(&d->errors, 1, __ATOMIC_RELAXED);
+			return got;
+		}
+		break;
+	default:
+		return -EISDIR;
+	}
+	__atomic_add_fetch(&d->bytes_served, (uint64_t)got, __ATOMIC_RELAXED);
+	return got;
+}

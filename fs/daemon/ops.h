@@ -1,0 +1,50 @@
+/*
+ * fs/daemon/ops.h - the libfuse side of the daemon, shared by ops.c,
+ * ops_write.c and session.c (no other file includes libfuse): the
+ * operations table and the helpers its two halves share.
+ */
+#ifndef GDB_DAEMON_OPS_H
+#define GDB_DAEMON_OPS_H
+
+#include <fuse_lowlevel.h>
+
+#include "fs/daemon/daemon_int.h"
+
+/* Every operation, ops.c's and ops_write.c's; the session's user data is
+ * the gdb_daemon. */
+extern const struct fuse_lowlevel_ops gdb_daemon_ops;
+
+void ops_fill_entry(gdb_daemon *d, struct fuse_entry_param *e,
+		    struct node *n);
+
+/* The calling worker's reply buffer, at least size bytes (NULL: -ENOMEM);
+ * freed when the thread exits (ops_thread_buf_free, the key's destructor)
+ * or by ops_thread_buf_release for the calling thread. */
+char *ops_thread_buf(gdb_daemon *d, size_t size);
+void ops_thread_buf_free(void *p);
+void ops_thread_buf_release(gdb_daemon *d);
+
+/* ops_write.c */
+void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
+	      off_t off, struct fuse_file_info *fi);
+void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+		int to_set, struct fuse_file_info *fi);
+void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+	      mode_t mode, dev_t rdev);
+void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+	       mode_t mode, struct fuse_file_info *fi);
+void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+	      mode_t mode);
+void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name);
+void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
+void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+		const char *name);
+void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+	       fuse_ino_t newparent, const char *newname, unsigned int flags);
+void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+	     const char *newname);
+void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+		 const char *value, size_t size, int flags);
+void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
+
+#endif

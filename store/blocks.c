@@ -1,0 +1,367 @@
+/*
+ * store/blocks.c - reading an assembly's stream of blocks: locate a
+ * block, check its CRC32C, decode it with the assembly's codec (whose
+ * model is loaded once, on first use), and map contig blocks onto stream
+ * blocks.
+ *
+ * A contig's block k is stream block first_block + k, from offset
+ * block_off for a contig packed after others into one block. When a
+ * contig's block is all of its stream block it is decoded straight into
+ * the caller's buffer; when it is part of one (short records sharing a
+ * block) the stream block is decoded once into a per-thread buffer and
+ * the part copied out, so reading a thousand neighbouring records decodes
+ * their block once, not a thousand times. The per-thread buffer is keyed
+ * by a serial number unique to each open store, never by its address.
+ *
+ * A model that fails to load (a damaged training block, a model that
+ * does not parse) is remembered: every read of that assembly then fails
+ * with the same error, logged once.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+
+/* ---- per-assembly state ---- */
+
+void gdb_asm_int_reset(struct gdb_asm_int *x)
+{
+	memset(x, 0, sizeof(*x));
+	pthread_mutex_init(&x->lock, NULL);
+}
+
+void gdb_asm_int_free(struct gdb_asm_int *x)
+{
+	free(x->blocks_owned);
+	free(x->block_n);
+	free(x->text);
+	gdb_codec_model_free(x->model);
+	pthread_mutex_destroy(&x->lock);
+	memset(x, 0, sizeof(*x));
+}
+
+/* ---- locating and checking stream blocks ---- */
+
+/* The entry of stream block sb of assembly ai, its bytes checked against
+ * the stored CRC; contig (for the message) is the contig being read. */
+static int sblock_locate(const gdb_store *s, uint32_t ai, uint32_t sb,
+			 uint32_t contig, const uint8_t **data, uint32_t *len,
+			 uint64_t *off)
+{
+	const struct gdb_asm_int *x = &s->ai[ai];
+	const struct gdb_seg *sg = &s->segs[s->asm_entry[ai]];
+	const uint8_t *e = x->blocks + (size_t)sb * GDB_BLOCK_ENTRY;
+
+	*off = gdb_get_le64(e);
+	*len = gdb_get_le32(e + 8);
+	*data = sg->map + *off;
+	GDB_TRY(gdb_seg_check_span(s, sg, *off, *len));
+	if (gdb_crc32c(*data, *len) != gdb_get_le32(e + 12)) {
+		const gdb_contig *c = &s->contigs[contig];
+		int64_t from = 1, to = c->length;
+		if (sb >= c->first_block && sb - c->first_block < c->nblocks) {
+			from = (int64_t)(sb - c->first_block) * c->block_bases +
+			       1;
+			to = from + c->block_bases - 1;
+			to = to > c->length ? c->length : to;
+		}
+		gdb_log(GDB_LOG_ERROR,
+			"checksum mismatch in %s/%s:%lld-%lld (%s/%s offset "
+			"%llu, block %u)",
+			s->asms[ai].name, c->name, (long long)from,
+			(long long)to, s->path, sg->name,
+			(unsigned long long)*off, sb);
+		return GDB_ECHECKSUM;
+	}
+	return 0;
+}
+
+struct fetch_arg {
+	const gdb_store *s;
+	uint32_t ai;
+};
+
+/* The codec's model asks for training blocks through this. */
+static int fetch_block(void *arg, uint32_t sb, const uint8_t **src,
+		       size_t *len)
+{
+	const struct fetch_arg *f = arg;
+	const gdb_assembly *a = &f->s->asms[f->ai];
+	uint32_t l;
+	uint64_t off;
+
+	if (sb >= a->nblocks)
+		return GDB_CORRUPT("codec model names a block past the end");
+	GDB_TRY(sblock_locate(f->s, f->ai, sb, a->first_contig, src, &l, &off));
+	*len = l;
+	return 0;
+}
+
+static int model_load(const gdb_store *s, uint32_t ai,
+		      gdb_codec_model **out)
+{
+	const gdb_assembly *a = &s->asms[ai];
+	const struct gdb_asm_int *x = &s->ai[ai];
+	const struct gdb_seg *sg = &s->segs[s->asm_entry[ai]];
+	struct fetch_arg f = {s, ai};
+	const uint8_t *blob = NULL;
+
+	if (a->model_len) {
+		GDB_TRY(gdb_seg_check_span(s, sg, x->model_off, a->model_len));
+		blob = sg->map + x->model_off;
+		if (gdb_crc32c(blob, a->model_len) != x->model_crc) {
+			gdb_log(GDB_LOG_ERROR,
+				"checksum mismatch in the codec model of %s "
+				"(%s/%s offset %llu)",
+				a->name, s->path, sg->name,
+				(unsigned long long)x->model_off);
+			return GDB_ECHECKSUM;
+		}
+	}
+	return gdb_codec_model_load(a->codec, a->alphabet, blob, a->model_len,
+				    fetch_block, &f, out);
+}
+
+/* The assembly's model, loaded on first use. */
+static int asm_model(const gdb_store *s, uint32_t ai,
+		     const gdb_codec_model **out)
+{
+	struct gdb_asm_int *x = &((gdb_store *)s)->ai[ai];
+	gdb_codec_model *m = __atomic_load_n(&x->model, __ATOMIC_ACQUIRE);
+	int rc;
+
+	if (m) {
+		*out = m;
+		return 0;
+	}
+	pthread_mutex_lock(&x->lock);
+	rc = x->model_err;
+	if (!rc && !x->model) {
+		rc = model_load(s, ai, &m);
+		if (rc < 0 && rc != -ENOMEM) {
+			x->model_err = rc;
+			gdb_log(GDB_LOG_ERROR,
+				"%s: the %s model of assembly %s cannot be "
+				"loaded: %s; its sequences read as I/O errors",
+				s->path, gdb_codec_name(s->asms[ai].codec),
+				s->asms[ai].name, gdb_strerror(rc));
+		}
+		if (rc == 0)
+			__atomic_store_n(&x->model, m, __ATOMIC_RELEASE);
+	}
+	m = x->model;
+	pthread_mutex_unlock(&x->lock);
+	if (rc < 0)
+		return rc;
+	*out = m;
+	return 0;
+}
+
+/* Decode bases [from, to) of stream block sb into dst. */
+static int sblock_decode(const gdb_store *s, uint32_t ai, uint32_t sb,
+			 uint32_t contig, uint32_t from, uint32_t to, char *dst)
+{
+	const gdb_codec_model *m;
+	const uint8_t *data;
+	uint32_t len;
+	uint64_t off;
+	int n;
+
+	GDB_TRY(sblock_locate(s, ai, sb, contig, &data, &len, &off));
+	GDB_TRY(asm_model(s, ai, &m));
+	n = gdb_codec_nbases(m, data, len);
+	if (n >= 0 && (uint32_t)n != s->ai[ai].block_n[sb])
+		n = GDB_CORRUPT("block holds the wrong number of bases");
+	if (n >= 0)
+		n = gdb_codec_decode(m, data, len, from, to, dst, to - from);
+	if (n == -ENOMEM)
+		return n;
+	if (n < 0) {
+		gdb_log(GDB_LOG_ERROR,
+			"%s: block %u of assembly %s (offset %llu, read for "
+			"%s) does not decode",
+			s->path, sb, s->asms[ai].name, (unsigned long long)off,
+			s->contigs[contig].name);
+		return GDB_ECORRUPT;
+	}
+	return 0;
+}
+
+/* ---- the per-thread decoded block ---- */
+
+struct tl_block {
+	uint64_t serial;
+	uint32_t ai, sb, n;
+	char bases[GDB_DNA_BLOCK_BASES];
+};
+
+static pthread_once_t tl_once = PTHREAD_ONCE_INIT;
+static pthread_key_t tl_key;
+static int tl_ok;
+
+static void tl_init(void)
+{
+	tl_ok = pthread_key_create(&tl_key, free) == 0;
+}
+
+/* Stream block sb, whole, from this thread's buffer (decoded if it holds
+ * another). @return its bases, or NULL with *rc set. */
+static const char *tl_sblock(const gdb_store *s, uint32_t ai, uint32_t sb,
+			     uint32_t contig, int *rc)
+{
+	struct tl_block *t;
+
+	pthread_once(&tl_once, tl_init);
+	t = tl_ok ? pthread_getspecific(tl_key) : NULL;
+	if (!t) {
+		t = calloc(1, sizeof(*t));
+		if (!t || !tl_ok || pthread_setspecific(tl_key, t) != 0) {
+			free(t);
+			*rc = -ENOMEM;
+			return NULL;
+		}
+	}
+	if (t->serial == s->serial && t->ai == ai && t->sb == sb && t->n)
+		return t->bases;
+	t->n = 0;
+	*rc = sblock_decode(s, ai, sb, contig, 0, s->ai[ai].block_n[sb],
+			    t->bases);
+	if (*rc < 0)
+		return NULL;
+	t->serial = s->serial;
+	t->ai = ai;
+	t->sb = sb;
+	t->n = s->ai[ai].block_n[sb];
+	return t->bases;
+}
+
+/* ---- contig blocks ---- */
+
+static uint32_t block_expect(const gdb_contig *c, uint32_t block)
+{
+	int64_t left = c->length - (int64_t)block * c->block_bases;
+	return left < c->block_bases ? (uint32_t)left : c->block_bases;
+}
+
+int gdb_store_block_decode(const gdb_store *s, uint32_t contig,
+			   uint32_t block, char *dst, size_t dstcap)
+{
+	const gdb_contig *c;
+	uint32_t sb, off, n;
+	const char *b;
+	int rc = 0;
+
+	if (contig >= s->ncontigs || block >= s->contigs[contig].nblocks)
+		return -EINVAL;
+	c = &s->contigs[contig];
+	sb = c->first_block + block;
+	off = block ? 0 : c->block_off;
+	n = block_expect(c, block);
+	if (dstcap < n)
+		return -ENOBUFS;
+	if (off == 0 && n == s->ai[c->asm_index].block_n[sb]) {
+		rc = sblock_decode(s, c->asm_index, sb, contig, 0, n, dst);
+		return rc < 0 ? rc : (int)n;
+	}
+	b = tl_sblock(s, c->asm_index, sb, contig, &rc);
+	if (!b)
+		return rc;
+	memcpy(dst, b + off, n);
+	return (int)n;
+}
+
+int gdb_store_block_check(const gdb_store *s, uint32_t contig, uint32_t block,
+			  uint64_t *seg_offset)
+{
+	const gdb_contig *c;
+	const gdb_codec_model *m;
+	const uint8_t *data;
+	uint32_t len, sb;
+	uint64_t off = 0;
+	int n, rc;
+
+	if (contig >= s->ncontigs || block >= s->contigs[contig].nblocks)
+		return -EINVAL;
+	c = &s->contigs[contig];
+	sb = c->first_block + block;
+	rc = sblock_locate(s, c->asm_index, sb, contig, &data, &len, &off);
+	if (seg_offset)
+		*seg_offset = off;
+	if (rc < 0)
+		return rc;
+	GDB_TRY(asm_model(s, c->asm_index, &m));
+	n = gdb_codec_nbases(m, data, len);
+	if (n < 0 || (uint32_t)n != s->ai[c->asm_index].block_n[sb])
+		return GDB_ECORRUPT;
+	return (int)block_expect(c, block);
+}
+
+int gdb_store_block_span(const gdb_store *s, uint32_t contig, uint32_t block,
+			 const void **data, size_t *len)
+{
+	const gdb_contig *c;
+	const uint8_t *e;
+
+	if (contig >= s->ncontigs || block >= s->contigs[contig].nblocks)
+		return -EINVAL;
+	c = &s->contigs[contig];
+	e = s->ai[c->asm_index].blocks +
+	    (size_t)(c->first_block + block) * GDB_BLOCK_ENTRY;
+	*data = s->segs[s->asm_entry[c->asm_index]].map + gdb_get_le64(e);
+	*len = gdb_get_le32(e + 8);
+	return 0;
+}
+
+int gdb_store_read(const gdb_store *s, uint32_t contig, int64_t beg,
+		   int64_t end, char *dst)
+{
+	const gdb_contig *c;
+
+	if (contig >= s->ncontigs)
+		return -EINVAL;
+	c = &s->contigs[contig];
+	if (beg < 0 || end > c->length || beg >= end)
+		return -EINVAL;
+	while (beg < end) {
+		uint32_t k = (uint32_t)(beg / c->block_bases);
+		uint32_t from = (uint32_t)(beg % c->block_bases);
+		uint32_t to = block_expect(c, k);
+		uint32_t off = k ? 0 : c->block_off;
+		if ((int64_t)(to - from) > end - beg)
+			to = from + (uint32_t)(end - beg);
+		GDB_TRY(sblock_decode(s, c->asm_index, c->first_block + k,
+				      contig, off + from, off + to, dst));
+		dst += to - from;
+		beg += to - from;
+	}
+	return 0;
+}
+
+int gdb_store_describe(const gdb_store *s, uint32_t ai, char *buf, size_t cap)
+{
+	const gdb_codec_model *m;
+	const gdb_assembly *a;
+	char codec[256], lossy[64];
+	int rc;
+
+	if (ai >= s->nasm)
+		return -EINVAL;
+	a = &s->asms[ai];
+	rc = asm_model(s, ai, &m);
+	if (rc == 0)
+		gdb_codec_describe(m, codec, sizeof(codec));
+	else
+		snprintf(codec, sizeof(codec), "%s %s: model not loaded (%s)",
+			 gdb_codec_name(a->codec), gdb_alphabet_name(a->alphabet),
+			 gdb_strerror(rc));
+	gdb_lossy_text(a->lossy, lossy, sizeof(lossy));
+	snprintf(buf, cap, "%s; %u bases a block, %u blocks; alphabet %s%s; %s%s",
+		 codec, a->block_bases, a->nblocks,
+		 gdb_alphabet_name(a->alphabet),
+		 a->alphabet_detected ? " (detected)" : "",
+		 a->lossy ? "lossy: " : "exact", lossy);
+	return rc;
+}

@@ -1,0 +1,208 @@
+"""Issue 14: every alphabet and codec round-trips byte for byte; regions
+decode as samtools faidx reads the source; lossy modes follow their
+documented mapping and are recorded; protein is refused where only
+nucleotides make sense; damage in a model codec's block is EIO, local.
+
+Peers: samtools faidx (regions of the source file), Python's hashlib for
+.dict M5 (as samtools dict computes it), the source bytes themselves.
+"""
+import glob
+import hashlib
+import json
+import os
+import random
+import re
+import subprocess
+
+import pytest
+
+import gdbutil as U
+
+DATA = os.path.join(U.HERE, "data")
+PROT = os.path.join(DATA, "ecoli_proteins_150.faa")
+MIR = os.path.join(DATA, "mirbase_hairpin_400.fa")
+S16 = os.path.join(DATA, "rRNA16S_gold_12.fa")
+MITO = os.path.join(DATA, "human_hg38_chrM.fa")
+
+CASES = {  # id: (file, extra import args, alphabet, codec)
+    "protein-auto": (PROT, [], "protein", "protein"),
+    "rna-auto-2bit": (MIR, [], "rna", "2bit"),
+    "rna-cm": (MIR, ["--alphabet", "rna", "--codec", "cm"], "rna", "cm"),
+    "dna-16s-2bit": (S16, [], "dna", "2bit"),
+    "dna-16s-cm": (S16, ["--codec", "cm", "--block-bases", "1024"], "dna", "cm"),
+    "dna-mito-cm": (MITO, ["--alphabet", "dna", "--codec", "cm"], "dna", "cm"),
+}
+
+
+def _import(tmp_path, src, args, asm="a"):
+    store = str(tmp_path / "s.gdb")
+    if not os.path.isdir(store):
+        assert U.gdb("init", store).rc == 0
+    r = U.gdb("import", "fasta", store, "--assembly", asm, src, *args)
+    assert r.rc == 0, r
+    return store, r
+
+
+def _info(store, asm="a"):
+    info = json.loads(U.gdb("info", store, "--json").out)
+    return next(a for a in info["assemblies"] if a["name"] == asm)
+
+
+def _names(src):
+    return [ln[1:].split()[0] for ln in open(src) if ln.startswith(">")]
+
+
+@pytest.fixture(scope="module")
+def faidx(tmp_path_factory):
+    """Plain copies of the sources with a samtools .fai beside each."""
+    d = tmp_path_factory.mktemp("faidx")
+    out = {}
+    for src in (PROT, MIR, S16, MITO):
+        p = str(d / os.path.basename(src))
+        with open(src, "rb") as f, open(p, "wb") as g:
+            g.write(f.read())
+        r = subprocess.run(["samtools", "faidx", p], capture_output=True)
+        assert r.returncode == 0, r.stderr
+        out[src] = p
+    return out
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_round_trip_and_regions(tmp_path, faidx, case):
+    src, args, alphabet, codec = CASES[case]
+    store, r = _import(tmp_path, src, args)
+    a = _info(store)
+    assert (a["alphabet"], a["codec"], a["lossless"]) == (alphabet, codec, True), a
+    if "--alphabet" not in args:
+        assert a["alphabet_detected"] is True
+        assert f"alphabet: {alphabet}, detected by content" in r.err, r.err
+    got = U.gdb("export", "fasta", store, "a")
+    assert got.rc == 0, got
+    want = open(src, "rb").read()
+    assert got.out == want, U.first_diff(got.out, want)
+    # regions against samtools faidx on the source: random ones, and ones
+    # across block edges of the stream
+    plain, rng = faidx[src], random.Random(case)
+    lens = dict((ln.split("\t")[0], int(ln.split("\t")[1]))
+                for ln in open(plain + ".fai"))
+    names = _names(src)
+    regs = []
+    for _ in range(25):
+        n = rng.choice(names)
+        s = rng.randint(1, lens[n])
+        regs.append(f"{n}:{s}-{min(lens[n], s + rng.randint(0, 1500))}")
+    regs += [names[0], names[-1], f"{names[-1]}:1-1"]
+    ref = subprocess.run(["samtools", "faidx", plain] + regs, capture_output=True)
+    assert ref.returncode == 0, ref.stderr
+    out = U.gdb("export", "fasta", store, "a", *regs)
+    assert out.rc == 0, out
+    assert out.out == ref.stdout, U.first_diff(out.out, ref.stdout)
+
+
+def test_auto_detection_keeps_stray_letters_errors(tmp_path):
+    """A J among DNA bases is an error at its line, not a protein."""
+    p = tmp_path / "bad.fa"
+    p.write_text(">x\n" + "ACGT" * 30 + "\n" + "ACGJ" + "ACGT" * 29 + "\n")
+    store = str(tmp_path / "s.gdb")
+    assert U.gdb("init", store).rc == 0
+    r = U.gdb("import", "fasta", store, "--assembly", "a", str(p))
+    assert r.rc != 0 and f"{p}:3:" in r.err and "'J'" in r.err, r
+    # asked for, the same letters are a protein
+    p.write_text(">x\nMKVLJAGT\n")
+    store2, _ = _import(tmp_path, str(p), ["--alphabet", "protein"], "p")
+    assert _info(store2, "p")["alphabet"] == "protein"
+
+
+@pytest.mark.parametrize("modes", [["drop-mask"], ["iupac-to-n"],
+                                   ["drop-mask", "iupac-to-n"]])
+def test_lossy_modes_follow_their_mapping(tmp_path, modes):
+    args = [x for m in modes for x in ("--lossy", m)]
+    store, r = _import(tmp_path, S16, args)
+    a = _info(store)
+    assert a["lossless"] is False and a["lossy"] == ",".join(modes), a
+    src = open(S16, "rb").read()
+    want = []
+    for line in src.split(b"\n"):
+        if not line.startswith(b">"):
+            if "iupac-to-n" in modes:
+                line = re.sub(rb"[RYSWKMBDHV]", b"N", line)
+                line = re.sub(rb"[ryswkmbdhv]", b"n", line)
+            if "drop-mask" in modes:
+                line = line.upper()
+        want.append(line)
+    want = b"\n".join(want)
+    assert want != src
+    got = U.gdb("export", "fasta", store, "a").out
+    assert got == want, U.first_diff(got, want)
+    changed = sum(x != y for x, y in zip(src, want))
+    assert f"lossy: {changed} bases changed" in r.err, r.err
+
+
+def test_protein_dict_xattrs_and_refusals(tmp_path):
+    """.dict M5 and user.gdb.md5 of short proteins (digests computed on
+    demand) equal hashlib's; GC and k-mers refuse a protein assembly."""
+    store, _ = _import(tmp_path, PROT, [], "prot")
+    _import(tmp_path, S16, ["--lossy", "drop-mask"], "s16")
+    seqs, name = {}, None
+    for ln in open(PROT):
+        if ln.startswith(">"):
+            name = ln[1:].split()[0]
+            seqs[name] = ""
+        else:
+            seqs[name] += ln.strip()
+    U.require_fuse()
+    with U.mounted(store, tmp_path) as m:
+        d = U.read_file(m.p("prot", "prot.dict")).decode().splitlines()[1:]
+        for ln in d:
+            f = dict(x.split(":", 1) for x in ln.split("\t")[1:])
+            want = hashlib.md5(seqs[f["SN"]].upper().encode()).hexdigest()
+            assert f["M5"] == want and int(f["LN"]) == len(seqs[f["SN"]]), ln
+        n = next(iter(seqs))
+        c = m.p("prot", U.esc(n))
+        assert os.getxattr(c, "user.gdb.md5").decode() == \
+            hashlib.md5(seqs[n].encode()).hexdigest()
+        assert os.getxattr(c, "user.gdb.lossless") == b"1"
+        s = _names(S16)[0]
+        assert os.getxattr(m.p("s16", U.esc(s)), "user.gdb.lossless") == b"0"
+        for kind in ("gc", "kmers"):
+            U.expect_errno(lambda: os.stat(m.p("compute", kind, "prot", U.esc(n),
+                                               "1-20.tsv")), (22,))
+        assert "is protein; gc needs DNA or RNA" in m.log_text()
+
+
+def _flip_first_block(store):
+    """Flip a byte of the assembly's first block (after its model)."""
+    model = _info(store)["model_bytes"]
+    seg = max(glob.glob(os.path.join(store, "seg-*.gdb")), key=os.path.getsize)
+    with open(seg, "r+b") as f:
+        f.seek(64 + model + 40)
+        b = f.read(1)
+        f.seek(64 + model + 40)
+        f.write(bytes([b[0] ^ 0xFF]))
+
+
+def test_damaged_protein_block_is_eio_and_local(tmp_path):
+    store, _ = _import(tmp_path, PROT, [])
+    names = _names(PROT)
+    want_last = U.gdb("export", "fasta", store, "a", names[-1]).out
+    _flip_first_block(store)
+    r = U.gdb("verify", store)
+    assert r.rc == 1 and "checksum mismatch" in r.out.decode() + r.err, r
+    bad = U.gdb("export", "fasta", store, "a", names[0])
+    assert bad.rc != 0 and "checksum mismatch" in bad.err, bad
+    # the last record lives in another block: still served exactly
+    assert U.gdb("export", "fasta", store, "a", names[-1]).out == want_last
+
+
+def test_damaged_cm_training_block_fails_closed(tmp_path):
+    """A cm model is rebuilt from training blocks: damage to one of them
+    makes every read of that assembly fail (EIO, logged), never wrong
+    bytes (docs/FORMAT.md, "cm")."""
+    store, _ = _import(tmp_path, S16, CASES["dna-16s-cm"][1])
+    names = _names(S16)
+    _flip_first_block(store)
+    r = U.gdb("verify", store)
+    assert r.rc == 1 and "checksum mismatch" in r.out.decode() + r.err, r
+    for n in (names[0], names[-1]):
+        bad = U.gdb("export", "fasta", store, "a", n)
+        assert bad.rc != 0 and bad.out == b"" and "checksum mismatch" in bad.err, bad

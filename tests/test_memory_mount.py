@@ -1,0 +1,131 @@
+"""The daemon's memory is bounded by --cache (docs/CACHE.md "What the budget
+covers"): computed answers count against the budget, evicted ones are
+computed again when read, and a name's state is freed when the kernel
+forgets it. Run under a memory cgroup (tests/memcap.py), RSS measured."""
+import os
+import random
+import subprocess
+import time
+
+import pytest
+from Bio.SeqUtils import gc_fraction
+
+import gdbutil as U
+import memcap
+
+pytestmark = pytest.mark.mount
+
+MIB = 1 << 20
+
+
+def rss_anon(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no RssAnon")
+
+
+def stats(m):
+    import json
+    with open(m.p(".gdb", "stats.json")) as f:
+        return json.load(f)
+
+
+def capped_mount(store, tmp_path, cap, args):
+    m = U.Mount(store, tmp_path / "mnt", tmp_path / "mnt.log", args)
+    os.makedirs(m.path, exist_ok=True)
+    m.logf = open(m.log_path, "ab")
+    m.proc = subprocess.Popen([U.BINARY, "mount", store, m.path, "-f", *args],
+                              stdin=subprocess.DEVNULL, stdout=m.logf, stderr=m.logf,
+                              preexec_fn=cap.join)
+    deadline = time.monotonic() + 20
+    while not os.path.ismount(m.path):
+        assert m.proc.poll() is None, m.log_text()
+        assert time.monotonic() < deadline, m.log_text()
+        time.sleep(0.02)
+    return m
+
+
+@pytest.fixture
+def cap():
+    if memcap.available() is None:
+        if U.IN_CI:
+            pytest.fail("no writable memory cgroup (CI=true)")
+        pytest.skip("no writable memory cgroup on this machine")
+    with memcap.MemoryCap(256 * MIB) as c:
+        yield c
+
+
+def test_computed_answers_stay_within_the_budget(store, genomes, tmp_path, cap):
+    """8 GC answers of ~40 MB each (320 MB in all) stat'ed and read by a
+    daemon with --cache 64M in a 256 MiB cgroup: it stays up, its RSS stays
+    near the budget, and every answer read back (evicted ones computed
+    again) is right."""
+    U.require_fuse()
+    store.require("ecoli")
+    rec = genomes["ecoli"].records[0]
+    s = rec.seq.decode()
+    m = capped_mount(store.path, tmp_path, cap, ["--cache", "64M"])
+    try:
+        base = rss_anon(m.proc.pid)
+        names = [f"{1 + 3000 * i}-{1_100_000 + 3000 * i}@w=1.tsv" for i in range(8)]
+        d = m.p("compute", "gc", "ecoli", U.esc(rec.name))
+        sizes = {n: os.stat(os.path.join(d, n)).st_size for n in names}
+        assert all(35 * MIB < v < 60 * MIB for v in sizes.values()), sizes
+        peak = rss_anon(m.proc.pid)
+        for n in names[:2] + names[-1:]:
+            data = U.read_file(os.path.join(d, n))
+            assert len(data) == sizes[n]
+            peak = max(peak, rss_anon(m.proc.pid))
+            rows = data.split(b"\n", 2001)[1:2001]
+            start = int(n.split("-")[0])
+            for r in rows[::97]:
+                _, a, b, v = r.split(b"\t")
+                assert int(a) == int(b) and int(a) >= start
+                assert abs(float(v) - gc_fraction(s[int(a) - 1])) < 1e-6
+        assert m.alive(), m.log_text()[-3000:]
+        assert cap.oom_kills() == 0
+        st = stats(m)
+        assert st["cache"]["resident_bytes"] <= st["cache"]["budget_bytes"], st["cache"]
+        # the budget (64 MiB) plus the answer being built and the one read
+        assert peak - base < 64 * MIB + 2 * 60 * MIB, (peak - base) / MIB
+    finally:
+        m.stop()
+
+
+def drop_kernel_caches():
+    with open("/proc/sys/vm/drop_caches", "w") as f:
+        f.write("2\n")
+
+
+def test_forgotten_names_give_their_memory_back(store, genomes, tmp_path, cap):
+    """60,000 distinct region names looked up, then forgotten by the kernel:
+    the daemon's RSS comes back near where it was."""
+    U.require_fuse()
+    if os.getuid() != 0:
+        pytest.skip("needs root to make the kernel forget (drop_caches)")
+    store.require("ecoli")
+    rec = genomes["ecoli"].records[0]
+    m = capped_mount(store.path, tmp_path, cap, ["--cache", "16M"])
+    try:
+        d = m.p("ecoli", U.esc(rec.name))
+        os.stat(os.path.join(d, "1-10.seq"))
+        before = rss_anon(m.proc.pid)
+        rng = random.Random(5)
+        for i in range(60000):
+            a = rng.randrange(1, rec.length - 1000)
+            os.stat(os.path.join(d, f"{a}-{a + rng.randrange(1, 1000)}.{('seq', 'fa', 'u8')[i % 3]}"))
+        held = rss_anon(m.proc.pid)
+        assert stats(m)["live_region_nodes"] > 50000
+        for _ in range(100):
+            drop_kernel_caches()
+            if stats(m)["live_region_nodes"] < 1000:
+                break
+            time.sleep(0.1)
+        assert stats(m)["live_region_nodes"] < 1000
+        after = rss_anon(m.proc.pid)
+        assert after - before < 8 * MIB, (before / MIB, held / MIB, after / MIB)
+        assert m.alive()
+    finally:
+        m.stop()

@@ -1,0 +1,220 @@
+/*
+ * tests/unit/test_cache_answers.c - the cache core beyond the policies, on
+ * a small store: computed answers under the byte budget beside the blocks
+ * (held while they fit, dropped least recently read first, never while
+ * borrowed or kept, given back by fill; resident never above the budget),
+ * and the prefetch thread backing off when memory for its spare chunk
+ * cannot be had (instead of spinning on mmap). Exit 0 pass, 1 fail.
+ */
+#define UNIT_SEED 0xca5eu
+#include "tests/unit/unit.h"
+#include "tests/unit/unit_store.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "cache/cache.h"
+#include "cache/cache_int.h"
+
+static void sleep_ms(long ms)
+{
+	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&t, &t) != 0)
+		;
+}
+
+#define MIB ((size_t)1 << 20)
+
+static char *bytes_of(size_t n, char fill)
+{
+	char *p = xmalloc(n);
+
+	memset(p, fill, n);
+	return p;
+}
+
+static int held(gdb_cache *c, gdb_cache_answer *a, char fill, size_t n)
+{
+	const char *d;
+
+	if (!gdb_cache_answer_get(c, a, &d))
+		return 0;
+	if (d[0] != fill || d[n - 1] != fill)
+		FAIL("answer holds the wrong bytes");
+	gdb_cache_answer_put(c, a);
+	return 1;
+}
+
+static void check_budget(gdb_cache *c, const char *when)
+{
+	gdb_cache_stats st;
+
+	gdb_cache_stats_get(c, &st);
+	if (st.resident_bytes > st.budget_bytes ||
+	    st.answer_bytes > st.resident_bytes)
+		FAIL("%s: resident %llu, answers %llu, budget %llu", when,
+		     (unsigned long long)st.resident_bytes,
+		     (unsigned long long)st.answer_bytes,
+		     (unsigned long long)st.budget_bytes);
+}
+
+/* Read every block of contig 0 through the cache. */
+static void read_blocks(gdb_cache *c, const gdb_store *s)
+{
+	int64_t len = gdb_store_contig(s, 0)->length;
+	char *buf = xmalloc((size_t)len);
+
+	if (gdb_cache_read(c, 0, 0, len, buf) < 0)
+		FAIL("block reads");
+	free(buf);
+}
+
+static void test_answers(const gdb_store *s)
+{
+	gdb_cache_answer *a1, *a2, *big, *keep, *over;
+	gdb_cache_stats st;
+	gdb_cache *c;
+	const char *d;
+
+	if (gdb_cache_create(s, 4 * MIB, NULL, &c) < 0) {
+		FAIL("cache");
+		return;
+	}
+	if (gdb_cache_answer_new(c, bytes_of(MIB + 1, 'a'), MIB + 1, 0, &a1))
+		return;
+	gdb_cache_answer_put(c, a1);
+	if (!held(c, a1, 'a', MIB + 1))
+		FAIL("an answer that fits was dropped");
+	check_budget(c, "one answer");
+	/* two answers pass half the budget: the older goes */
+	if (gdb_cache_answer_new(c, bytes_of(MIB + 1, 'b'), MIB + 1, 0, &a2))
+		return;
+	gdb_cache_answer_put(c, a2);
+	if (held(c, a1, 'a', MIB + 1) || !held(c, a2, 'b', MIB + 1))
+		FAIL("not the least recently read answer dropped");
+	/* a dropped answer is given back, and held again */
+	gdb_cache_answer_fill(c, a1, bytes_of(MIB + 1, 'a'), &d);
+	if (d[0] != 'a')
+		FAIL("fill");
+	gdb_cache_answer_put(c, a1);
+	/* a borrowed one is never dropped for another */
+	if (!gdb_cache_answer_get(c, a1, &d))
+		FAIL("a1 dropped at once");
+	if (gdb_cache_answer_new(c, bytes_of(MIB, 'k'), MIB,
+				 GDB_CACHE_ANSWER_KEEP, &keep))
+		return;
+	gdb_cache_answer_put(c, keep);
+	if (!held(c, a1, 'a', MIB + 1))
+		FAIL("a borrowed answer was dropped");
+	gdb_cache_answer_put(c, a1);
+	check_budget(c, "three answers");
+	/* larger than the budget: held while borrowed only */
+	if (gdb_cache_answer_new(c, bytes_of(5 * MIB, 'z'), 5 * MIB, 0, &big))
+		return;
+	if (!held(c, big, 'z', 5 * MIB))
+		FAIL("a borrowed big answer was dropped");
+	gdb_cache_answer_put(c, big);
+	if (held(c, big, 'z', 5 * MIB))
+		FAIL("an answer past the budget stayed after its read");
+	/* an answer past half the budget takes it from the blocks when
+	 * nothing else can go, and the blocks take it back */
+	read_blocks(c, s);
+	if (gdb_cache_answer_new(c, bytes_of(3 * MIB, 'h'), 3 * MIB, 0, &over))
+		return;
+	gdb_cache_answer_put(c, over);
+	check_budget(c, "an answer over blocks");
+	if (!held(c, over, 'h', 3 * MIB))
+		FAIL("an answer that fits once blocks go was not held");
+	read_blocks(c, s);
+	check_budget(c, "blocks after answers");
+	if (held(c, over, 'h', 3 * MIB))
+		FAIL("blocks did not take the room back");
+	if (!held(c, keep, 'k', MIB))
+		FAIL("a kept answer was dropped");
+	gdb_cache_stats_get(c, &st);
+	if (st.answer_evictions < 2 || st.answer_uncached < 1 ||
+	    st.answer_bytes > 2 * MIB + 2)
+		FAIL("stats: %llu evictions, %llu uncached, %llu bytes",
+		     (unsigned long long)st.answer_evictions,
+		     (unsigned long long)st.answer_uncached,
+		     (unsigned long long)st.answer_bytes);
+	gdb_cache_answer_free(c, a1);
+	gdb_cache_answer_free(c, a2);
+	gdb_cache_answer_free(c, big);
+	gdb_cache_answer_free(c, keep);
+	gdb_cache_answer_free(c, over);
+	gdb_cache_stats_get(c, &st);
+	if (st.answer_bytes != 0)
+		FAIL("freed answers still counted: %llu",
+		     (unsigned long long)st.answer_bytes);
+	check_budget(c, "after free");
+	gdb_cache_destroy(c);
+}
+
+static void test_prefetch_backoff(const gdb_store *s)
+{
+	gdb_cache *c;
+	gdb_cache_stats st;
+	uint64_t tries;
+
+	if (gdb_cache_create(s, 16u << 20, NULL, &c) < 0) {
+		FAIL("cache");
+		return;
+	}
+	cache_test_fail_chunks(c, 1);
+	if (gdb_cache_start_prefetch(c) < 0)
+		FAIL("prefetch thread");
+	sleep_ms(300);
+	tries = cache_test_chunk_tries(c);
+	/* with a backoff of 10 ms doubling, 300 ms allow about 5 tries; a
+	 * thread spinning on mmap makes thousands */
+	if (tries < 1 || tries > 20)
+		FAIL("%llu tries at a spare chunk in 300 ms",
+		     (unsigned long long)tries);
+	/* memory back: prefetch works again */
+	cache_test_fail_chunks(c, 0);
+	if (gdb_cache_prefetch(c, 0, 0, 200000) < 0)
+		FAIL("prefetch request refused");
+	for (int i = 0; i < 500; i++) {
+		gdb_cache_stats_get(c, &st);
+		if (st.total.prefetch_issued >= 3)
+			break;
+		sleep_ms(10);
+	}
+	gdb_cache_stats_get(c, &st);
+	if (st.total.prefetch_issued < 3)
+		FAIL("prefetch issued %llu blocks after memory came back",
+		     (unsigned long long)st.total.prefetch_issued);
+	gdb_cache_destroy(c);
+}
+
+int main(void)
+{
+	static const char *const names[] = {"c"};
+	int64_t lens[] = {3000000};
+	char *seqs[1], dir[64], err[512];
+	gdb_store *s;
+
+	if (unit_store_dir(dir) < 0)
+		return T_EXIT_FAIL;
+	seqs[0] = xmalloc((size_t)lens[0]);
+	for (int64_t i = 0; i < lens[0]; i++)
+		seqs[0][i] = "ACGT"[rnd() & 3];
+	if (unit_store_build(dir, "a", names, seqs, lens, 1) < 0 ||
+	    gdb_store_open(dir, 0, &s, err, sizeof(err)) < 0) {
+		fprintf(stderr, "store: %s\n", err);
+		return T_EXIT_FAIL;
+	}
+	test_answers(s);
+	test_prefetch_backoff(s);
+	gdb_store_close(s);
+	free(seqs[0]);
+	unit_store_rm(dir);
+	if (failures)
+		fprintf(stderr, "test_cache_answers: %d failure(s)\n", failures);
+	else
+		printf("test_cache_answers: ok\n");
+	return failures ? T_EXIT_FAIL : T_EXIT_PASS;
+}

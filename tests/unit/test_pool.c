@@ -1,0 +1,138 @@
+/*
+ * tests/unit/test_pool.c - the worker pool (common/pool.h): every item runs
+ * exactly once whatever the pool size, worker ids stay in range and are
+ * never shared by two running calls, errors come back, no thread starts
+ * before the first run, and two runs at once both finish (the second on
+ * its own thread).
+ *
+ * Exit status: 0 pass, 1 fail (the first failures are printed).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/pool.h"
+
+#define UNIT_SEED 0x706f6f6c5f746573ull
+#include "tests/unit/unit.h"
+
+#define NITEMS 5000
+
+struct job {
+	unsigned char seen[NITEMS]; /* runs of each item (atomic) */
+	int inside[GDB_POOL_MAX];   /* calls running under a worker id */
+	unsigned size;
+	int bad_worker, shared, fail_at;
+};
+
+static int item_fn(void *arg, unsigned worker, size_t item)
+{
+	struct job *j = arg;
+	volatile unsigned spin;
+
+	if (worker >= j->size) {
+		__atomic_store_n(&j->bad_worker, 1, __ATOMIC_RELAXED);
+		return -EINVAL;
+	}
+	if (__atomic_fetch_add(&j->inside[worker], 1, __ATOMIC_RELAXED))
+		__atomic_store_n(&j->shared, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&j->seen[item], 1, __ATOMIC_RELAXED);
+	for (spin = 0; spin < 200; spin++)
+		;
+	__atomic_fetch_sub(&j->inside[worker], 1, __ATOMIC_RELAXED);
+	return (int)item == j->fail_at ? -EIO - (int)(item & 1) : 0;
+}
+
+static unsigned threads_now(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	unsigned n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+static void check_run(gdb_pool *p, size_t n, int fail_at, int want_rc)
+{
+	struct job *j = calloc(1, sizeof(*j));
+	int rc;
+
+	if (!j)
+		exit(T_EXIT_FAIL);
+	j->size = gdb_pool_size(p);
+	j->fail_at = fail_at;
+	rc = gdb_pool_run(p, n, item_fn, j);
+	if (rc != want_rc)
+		FAIL("size %u n %zu: rc %d, want %d", j->size, n, rc, want_rc);
+	for (size_t i = 0; i < n; i++)
+		if (j->seen[i] != 1) {
+			FAIL("size %u n %zu: item %zu ran %u times", j->size, n,
+			     i, j->seen[i]);
+			break;
+		}
+	if (j->bad_worker || j->shared)
+		FAIL("size %u: worker ids out of range (%d) or shared (%d)",
+		     j->size, j->bad_worker, j->shared);
+	free(j);
+}
+
+static void *concurrent(void *arg)
+{
+	check_run(arg, NITEMS, -1, 0);
+	return NULL;
+}
+
+int main(void)
+{
+	static const unsigned sizes[] = {1, 2, 3, 8, 0};
+	static const size_t ns[] = {0, 1, 2, 7, NITEMS};
+
+	check_run(NULL, NITEMS, -1, 0);
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		unsigned before = threads_now();
+		gdb_pool *p;
+
+		if (gdb_pool_new(sizes[s], &p)) {
+			FAIL("pool_new");
+			continue;
+		}
+		if (threads_now() != before)
+			FAIL("size %u: threads started before the first run",
+			     sizes[s]);
+		for (size_t k = 0; k < sizeof(ns) / sizeof(ns[0]); k++)
+			check_run(p, ns[k], -1, 0);
+		check_run(p, NITEMS, 1234, -EIO);
+		check_run(p, NITEMS, 4321, -EIO - 1);
+		if (gdb_pool_size(p) > 1 &&
+		    threads_now() != before + gdb_pool_size(p) - 1)
+			FAIL("size %u: %u threads, want %u", gdb_pool_size(p),
+			     threads_now() - before, gdb_pool_size(p) - 1);
+		{
+			pthread_t t[3];
+
+			for (int i = 0; i < 3; i++)
+				if (pthread_create(&t[i], NULL, concurrent, p))
+					exit(T_EXIT_FAIL);
+			for (int i = 0; i < 3; i++)
+				pthread_join(t[i], NULL);
+		}
+		gdb_pool_free(p);
+		if (threads_now() != before)
+			FAIL("size %u: threads left after free", sizes[s]);
+	}
+	gdb_pool_free(NULL);
+	if (failures) {
+		fprintf(stderr, "test_pool: %d failures\n", failures);
+		return T_EXIT_FAIL;
+	}
+	printf("test_pool: ok\n");
+	return T_EXIT_PASS;
+}
