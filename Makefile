@@ -39,9 +39,9 @@ override CFLAGS += -std=gnu11 $(OPT) $(WARN) -fPIC -I. -D_FILE_OFFSET_BITS=64 \
 	-DFUSE_USE_VERSION=314 $(PKG_CFLAGS) $(SAN)
 LDFLAGS ?=
 override LDFLAGS += $(SAN)
-LIBS     = $(PKG_LIBS) -lhts -lzstd -lz -lcrypto -luring -lpthread -lm
+LIBS     = $(PKG_LIBS) -lhts -lhtscodecs -lzstd -lz -lcrypto -luring -lpthread -lm
 
-MODULES ?= common simd codecs store seq cache graph graph/formats motif variants annotations fs fs/ns fs/daemon api
+MODULES ?= common simd codecs store seq cache graph graph/formats motif variants annotations reads fs fs/ns fs/daemon api
 LIB_SRC := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TOOL_SRC := $(wildcard tools/*.c)
@@ -220,6 +220,7 @@ bench: deps
 	-$(BENCH_PY) bench/variants/run.py | tee $(BENCH_OUT)/variants.md
 	-$(BENCH_PY) bench/annotations/run.py | tee $(BENCH_OUT)/annotations.md
 	-$(BENCH_PY) bench/python/run.py | tee $(BENCH_OUT)/python.md
+	-$(BENCH_PY) bench/reads/run.py | tee $(BENCH_OUT)/reads.md
 	-$(BENCH_PY) bench/codecs/run.py --build $(abspath $(BUILD)) --proteins 500000 | tee $(BENCH_OUT)/codecs.md
 	$(BENCH_PY) bench/goals.py $(BENCH_OUT)
 

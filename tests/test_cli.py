@@ -304,9 +304,10 @@ def test_every_command_has_help(genomedb, cmd, flag):
 
 
 def test_import_unknown_type_lists_the_known_ones(fresh):
-    r = U.gdb("import", "bam", fresh, "--set", "x", "a.bam")
+    r = U.gdb("import", "sff", fresh, "--set", "x", "a.sff")
     assert r.rc == 2, r
-    assert "unknown type 'bam'" in r.err and "fasta, graph, motifs, vcf" in r.err, r.err
+    assert "unknown type 'sff'" in r.err and "fasta, graph, motifs, vcf" in r.err, r.err
+    assert "bam" in r.err and "fastq" in r.err, r.err
     assert "--assembly" not in r.err, "the FASTA usage is not the answer"
 
 

@@ -388,6 +388,9 @@ int cmd_export(int argc, char **argv)
 
 	if (argc >= 2 && !strcmp(argv[1], "vcf"))
 		return cmd_export_vcf(argc, argv);
+	if (argc >= 2 && (!strcmp(argv[1], "bam") || !strcmp(argv[1], "sam") ||
+			  !strcmp(argv[1], "cram") || !strcmp(argv[1], "fastq")))
+		return cmd_export_reads(argc, argv);
 	for (int i = 1; i < argc; i++)
 		if (is_help(argv[i]))
 			return export_usage(stdout), EXIT_OK;

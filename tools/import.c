@@ -19,6 +19,9 @@ static const struct import_type {
 	{"vcf", cmd_import_vcf, "a variant set (VCF, VCF.gz, BCF; htslib)"},
 	{"annotations", cmd_import_annotations,
 	 "an annotation set (GFF3, GTF, BED)"},
+	{"bam", cmd_import_reads,
+	 "a sample's aligned reads (sorted SAM, BAM or CRAM)"},
+	{"fastq", cmd_import_reads, "a set of reads (FASTQ, single or paired)"},
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))

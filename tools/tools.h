@@ -94,6 +94,8 @@ int cmd_import_motifs(int argc, char **argv);
 int cmd_import_vcf(int argc, char **argv);
 int cmd_export_vcf(int argc, char **argv);
 int cmd_import_annotations(int argc, char **argv);
+int cmd_import_reads(int argc, char **argv);
+int cmd_export_reads(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_verify(int argc, char **argv);

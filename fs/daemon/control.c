@@ -3,8 +3,9 @@
  * mount can be steered and read through, the same three ways (docs/PATHS.md
  * "Controlling a mount"): lines written to /.gdb/config, user.gdb.* xattrs
  * on the root, and the ioctls of genomedb_ioctl.h; plus the live files
- * /.gdb/stats.json and /.gdb/config themselves. No libfuse: ops.c and
- * ops_write.c bring the requests here.
+ * /.gdb/stats.json and /.gdb/config themselves; and the read-only xattrs
+ * of contigs and of the computed namespaces that give some (/reads). No
+ * libfuse: ops.c and ops_write.c bring the requests here.
  */
 #include "fs/daemon/daemon_int.h"
 
@@ -304,6 +305,59 @@ int daemon_contig_xattr(gdb_daemon *d, const struct node *n,
 	return (int)strlen(tmp);
 }
 
+
+/* The provider of a namespace node that has xattrs, or NULL. */
+static const struct nsprov *ns_xattr_prov(const struct node *n)
+{
+	const struct nsprov *pv;
+
+	if ((n->kind != N_NSDIR && n->kind != N_ANSWER &&
+	     n->kind != N_RANGED) || !n->gen || !n->path ||
+	    n->prov >= n->gen->nprov)
+		return NULL;
+	pv = &n->gen->provs[n->prov];
+	return pv->p->xattr ? pv : NULL;
+}
+
+int daemon_ns_has_xattrs(const struct node *n)
+{
+	return ns_xattr_prov(n) != NULL;
+}
+
+int daemon_ns_xattr(const struct node *n, const char *name, char *out,
+		    size_t outlen)
+{
+	const struct nsprov *pv = ns_xattr_prov(n);
+	const char *nm;
+	int len;
+
+	for (unsigned i = 0;
+	     pv && (len = pv->p->xattr(pv->ctx, n->path, i, &nm, out,
+				      outlen)) >= 0;
+	     i++)
+		if (!strcmp(nm, name))
+			return (size_t)len < outlen ? len : -ERANGE;
+	return -ENODATA;
+}
+
+size_t daemon_ns_xattr_list(const struct node *n, char *list, size_t cap)
+{
+	const struct nsprov *pv = ns_xattr_prov(n);
+	const char *nm;
+	char val[256];
+	size_t len = 0;
+
+	for (unsigned i = 0;
+	     pv && pv->p->xattr(pv->ctx, n->path, i, &nm, val, sizeof(val)) >= 0;
+	     i++) {
+		size_t k = strlen(nm) + 1;
+		if (len + k > cap)
+			break;
+		memcpy(list + len, nm, k);
+		len += k;
+	}
+	return len;
+}
 
 static void counters_json(FILE *f, const gdb_cache_counters *k)
 {

@@ -65,6 +65,7 @@ enum nkind {
 	N_NSDIR,	/* a directory of a computed namespace */
 	N_INBOX,	/* a provider's writable directory (fs/ns/ns.h) */
 	N_INBOXFILE,	/* a file in it */
+	N_RANGED,	/* a provider's ranged file (fs/ns/ns.h): bytes per read */
 };
 
 struct gen;
@@ -92,8 +93,11 @@ struct node {
 	struct node *prev, *next;	/* live nodes; d->nodes_lock */
 	uint32_t prov;		/* N_NSDIR, N_INBOX, volatile: gen->provs[] */
 	int live;		/* N_STATS: LIVE_STATS, _CONFIG or _LOG */
-	char *path;		/* N_NSDIR, N_ANSWER: path below the
-				 * provider's top; region N_VIEW: its name */
+	char *path;		/* N_NSDIR, N_ANSWER, N_RANGED: path below
+				 * the provider's top; region N_VIEW: its
+				 * name */
+	gdb_ns_ranged rng;	/* N_RANGED, released with the node (before
+				 * its generation, whose provider it reads) */
 	gdb_inbox_file *ibf;	/* N_INBOXFILE: a reference, owned */
 	/* A volatile answer (GDB_NS_VOLATILE) computed when its provider's
 	 * inbox was at this version; on d->vol while it lives. */
@@ -328,6 +332,13 @@ int daemon_root_xattr(gdb_daemon *d, const char *name, char *out,
 		      size_t outlen);
 int daemon_contig_xattr(gdb_daemon *d, const struct node *n,
 			const char *name, char *out, size_t outlen);
+/* A provider's xattrs on its files and directories (gdb_ns_provider
+ * xattr): does n have any; a value (-ENODATA, -ERANGE past outlen); the
+ * names, NUL-separated, as many as fit in cap. */
+int daemon_ns_has_xattrs(const struct node *n);
+int daemon_ns_xattr(const struct node *n, const char *name, char *out,
+		    size_t outlen);
+size_t daemon_ns_xattr_list(const struct node *n, char *list, size_t cap);
 extern const char DAEMON_ROOT_XATTRS[];
 extern const size_t DAEMON_ROOT_XATTRS_LEN;
 void daemon_ioc_stats(gdb_daemon *d, struct gdb_ioc_stats *o);

@@ -3,7 +3,9 @@
  * daemon's side of the namespaces (fs/ns/). The sequence namespace says
  * what a name under /<asm>/ is (its permanent node, or a new region
  * node); a computed namespace computes the whole answer at lookup, so its
- * size is exact from the first stat; an inbox file's node is one per file.
+ * size is exact from the first stat, or, for a file too large for that (a
+ * ranged file), gives its size and then its bytes read by read; an inbox
+ * file's node is one per file.
  *
  * Errors: an answer too large, a damaged store or a malformed inbox file
  * is returned as it is and logged with the provider's reason; only a true
@@ -80,6 +82,41 @@ static int make_region(gdb_daemon *d, struct gen *g, int32_t contig,
 	return 0;
 }
 
+/* A provider's ranged file at path (takes path; g's provider reads it
+ * while the node holds g), or -ENOENT (then path is still the caller's). */
+static int lookup_ranged(gdb_daemon *d, struct gen *g, uint32_t prov,
+			 char *path, struct node **out)
+{
+	const struct nsprov *pv = &g->provs[prov];
+	char err[256] = "";
+	gdb_ns_ranged r;
+	struct node *n;
+	int rc = pv->p->open_ranged(pv->ctx, path, &r, err, sizeof(err));
+
+	if (rc == -ENOENT)
+		return rc;
+	if (rc < 0) {
+		gdb_log(GDB_LOG_WARN, "/%s/%s: %s", pv->p->name, path,
+			err[0] ? err : gdb_strerror(rc));
+		free(path);
+		return rc;
+	}
+	n = node_new(d, N_RANGED);
+	if (!n) {
+		if (r.release)
+			r.release(r.ctx);
+		free(path);
+		return -ENOMEM;
+	}
+	n->gen = g;
+	n->prov = prov;
+	n->path = path;
+	n->rng = r;
+	node_link(d, n);
+	*out = n;
+	return 0;
+}
+
 /*
  * A name below a computed namespace: the provider computes the whole file
  * now, so its size is exact from the first stat. Errors other than ENOENT
@@ -120,6 +157,10 @@ static int lookup_ns(gdb_daemon *d, struct node *p, const char *name,
 		*counted = 1;
 		return 0;
 	}
+	rc = pv->p->open_ranged ? lookup_ranged(d, g, p->prov, path, out)
+				: -ENOENT;
+	if (rc != -ENOENT)
+		return rc;
 	rc = pv->p->resolve(pv->ctx, path, &data, &len, &flags, err,
 			    sizeof(err));
 	*vol = (flags & GDB_NS_VOLATILE) != 0;
@@ -442,6 +483,18 @@ static ssize_t read_answer(gdb_daemon *d, struct node *n, uint64_t off,
 	return (ssize_t)len;
 }
 
+/* A ranged file's bytes, from its provider (errors logged by it). */
+static ssize_t read_ranged(struct node *n, uint64_t off, size_t size,
+			   char *buf)
+{
+	size_t len = off < n->rng.size ? (n->rng.size - off < size
+						  ? (size_t)(n->rng.size - off)
+						  : size)
+				       : 0;
+
+	return len ? n->rng.read(n->rng.ctx, buf, len, off) : 0;
+}
+
 ssize_t daemon_read(gdb_daemon *d, struct node *n, uint64_t off, size_t size,
 		    char *buf, const char **src)
 {
@@ -468,7 +521,9 @@ ssize_t daemon_read(gdb_daemon *d, struct node *n, uint64_t off, size_t size,
 	case N_INBOXFILE:
 		return gdb_inbox_file_read(n->ibf, buf, size, off);
 	case N_VIEW:
-		got = read_view(d, n, off, size, buf);
+	case N_RANGED:
+		got = n->kind == N_VIEW ? read_view(d, n, off, size, buf)
+					: read_ranged(n, off, size, buf);
 		if (got < 0) {
 			__atomic_add_fetch(&d->errors, 1, __ATOMIC_RELAXED);
 			return got;

@@ -64,6 +64,8 @@ static uint64_t node_size(const struct node *n)
 		return n->permanent ? n->view->size : n->size;
 	case N_ANSWER:
 		return n->size;
+	case N_RANGED:
+		return n->rng.size;
 	case N_TEXT:
 		return n->textlen;
 	default:
@@ -236,6 +238,8 @@ static void node_destroy(gdb_daemon *d, struct node *n)
 	}
 	if (n->ans)
 		gdb_cache_answer_free(n->gen->cache, n->ans);
+	if (n->kind == N_RANGED && n->rng.release)
+		n->rng.release(n->rng.ctx);
 	gdb_view_free(n->view);
 	node_detach_stream(n);
 	free(n->text);

@@ -309,7 +309,7 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 {
 	gdb_daemon *d = D(req);
 	struct node *node = daemon_node(d, ino);
-	char val[64];
+	char val[256];
 	int n;
 
 	/* Foreign probes (security.*, system.*) are hot: answer at once. */
@@ -319,6 +319,8 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	}
 	if (node == &d->root)
 		n = daemon_root_xattr(d, name, val, sizeof(val));
+	else if (daemon_ns_has_xattrs(node))
+		n = daemon_ns_xattr(node, name, val, sizeof(val));
 	else
 		n = daemon_contig_xattr(d, node, name, val, sizeof(val));
 	if (n < 0)
@@ -339,10 +341,14 @@ static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	struct node *n = daemon_node(d, ino);
 	const char *list = names;
 	size_t len = n->contig_xattrs ? sizeof(names) - 1 : 0;
+	char nsl[1024];
 
 	if (n == &d->root) {
 		list = DAEMON_ROOT_XATTRS;
 		len = DAEMON_ROOT_XATTRS_LEN;
+	} else if (daemon_ns_has_xattrs(n)) {
+		list = nsl;
+		len = daemon_ns_xattr_list(n, nsl, sizeof(nsl));
 	}
 	if (size == 0)
 		fuse_reply_xattr(req, len);

@@ -308,7 +308,7 @@ static struct node *parent_of(gdb_daemon *d, struct gen *old,
 	*base = slash ? slash + 1 : n->path;
 	if (n->kind == N_VIEW)
 		return &old->contigs[n->contig].dir;
-	if (n->kind != N_ANSWER && n->kind != N_NSDIR)
+	if (n->kind != N_ANSWER && n->kind != N_NSDIR && n->kind != N_RANGED)
 		return NULL;
 	if (!slash)
 		return &old->provs[n->prov].top;

@@ -14,9 +14,12 @@
  *                contigs' files, region directories, region files
  *                (seq_ns.c)
  *   inboxes      the writable directories of computed namespaces (inbox.c)
- *   providers    computed top-level trees, /graph, /compute, /variants and
- *                /annotations (graph_ns.c, compute_ns.c, variants_ns.c,
- *                annotations_ns.c), registered in ns_registry.c
+ *   ranged files files too large to compute whole at lookup, served
+ *                piece by piece (gdb_ns_ranged)
+ *   providers    computed top-level trees, /graph, /compute, /variants,
+ *                /annotations and /reads (graph_ns.c, compute_ns.c,
+ *                variants_ns.c, annotations_ns.c, reads_ns.c), registered
+ *                in ns_registry.c
  *
  * A provider resolves a path below its top-level directory to either a
  * directory or a file whose whole content it computes at once. Paths given
@@ -390,6 +393,28 @@ int gdb_inbox_get(gdb_inbox *b, const char *name, char **data, size_t *len);
 /* Bumped by every change to a named file or to the names. */
 uint64_t gdb_inbox_version(gdb_inbox *b);
 
+/* ---- ranged files ---- */
+
+/*
+ * A file too large to compute whole at lookup (a whole-sample BAM, a whole
+ * FASTQ file, a whole-contig depth file): the provider gives its exact
+ * size at lookup and its bytes on each read, so the daemon holds none of
+ * it (the kernel's page cache may). The daemon copies the struct and calls
+ * release once, when the file's node goes (before its generation).
+ */
+typedef struct gdb_ns_ranged {
+	uint64_t size;	/* exact */
+	void *ctx;	/* the provider's, passed to read and release */
+	/*
+	 * read - bytes [off, off + n) into dst; 0 < n, off + n <= size.
+	 * Called concurrently from any number of worker threads.
+	 * @return n, or a negative errno / GDB_E* (the reader gets EIO; the
+	 *         provider logs what is damaged)
+	 */
+	ssize_t (*read)(void *ctx, void *dst, size_t n, uint64_t off);
+	void (*release)(void *ctx);	/* may be NULL */
+} gdb_ns_ranged;
+
 /* ---- providers ---- */
 
 typedef struct gdb_ns_provider {
@@ -421,6 +446,25 @@ typedef struct gdb_ns_provider {
 		    int (*emit)(void *arg, const char *name, int is_dir),
 		    void *arg);
 	void (*destroy)(void *ctx);
+	/*
+	 * open_ranged (may be NULL) - is path a ranged file? Asked before
+	 * resolve for every name looked up below the top.
+	 * @param out  out: filled in on success
+	 * @return 0; -ENOENT (not a ranged file: resolve is asked next);
+	 *         other errors as resolve's
+	 */
+	int (*open_ranged)(void *ctx, const char *path, gdb_ns_ranged *out,
+			   char *err, size_t errlen);
+	/*
+	 * xattr (may be NULL) - the i-th user.gdb.* attribute of the file
+	 * or directory at path ("" is the top), for getxattr and listxattr.
+	 * @param name  out: the attribute's full name (static or borrowed
+	 *              from ctx)
+	 * @return the value's length (written to val, at most cap bytes);
+	 *         -ENOENT past the last attribute
+	 */
+	int (*xattr)(void *ctx, const char *path, unsigned i,
+		     const char **name, char *val, size_t cap);
 } gdb_ns_provider;
 
 /*
@@ -446,6 +490,8 @@ const gdb_ns_provider *gdb_variants_ns_create(const gdb_store *s, gdb_cache *c,
 const gdb_ns_provider *gdb_annotations_ns_create(const gdb_store *s,
 						 gdb_cache *c, gdb_inbox *inbox,
 						 void **ctx);
+const gdb_ns_provider *gdb_reads_ns_create(const gdb_store *s, gdb_cache *c,
+					   gdb_inbox *inbox, void **ctx);
 
 /* The providers the daemon mounts, NULL-terminated (fs/ns/ns_registry.c). */
 extern const gdb_ns_create_fn gdb_ns_creators[];

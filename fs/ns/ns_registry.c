@@ -7,6 +7,7 @@
 
 const gdb_ns_create_fn gdb_ns_creators[] = {
 	gdb_graph_ns_create,
+	gdb_reads_ns_create,
 	gdb_compute_ns_create,
 	gdb_variants_ns_create,
 	gdb_annotations_ns_create,
