@@ -16,7 +16,7 @@
 
 #define ANNOT_MAGIC "GDBANNOT"
 #define ANNOT_VERSION 1u
-#define ANNOT_NONE 0xffffffffu	/* "no string / group" in a u32 field */
+#define ANNOT_NONE 0xffffffffu /* "no string / group" in a u32 field */
 #define ANNOT_MAX_LINES 0xfffffffeu
 
 #define SEC_META "annot.meta"
@@ -39,22 +39,22 @@
 #define GROUP_BYTES 64
 #define NAME_BYTES 8
 
-#define GROUP_GENE 1u		/* group flags: a gene (genes/ finds it) */
+#define GROUP_GENE 1u /* group flags: a gene (genes/ finds it) */
 
 /* ---- one parsed input line ---- */
 
 typedef struct annot_line {
 	const char *seqid;
 	size_t seqid_len;
-	const char *text;	/* after the seqid and its tab */
+	const char *text; /* after the seqid and its tab */
 	size_t text_len;
-	const char *type;	/* GFF/GTF column 3; BED: "" */
+	const char *type; /* GFF/GTF column 3; BED: "" */
 	size_t type_len;
-	const char *attrs;	/* GFF/GTF column 9 ("" for "."); BED: "" */
+	const char *attrs; /* GFF/GTF column 9 ("" for "."); BED: "" */
 	size_t attrs_len;
-	int64_t beg, end;	/* 0-based half-open */
-	char strand;		/* '+', '-', '.', '?' */
-	uint8_t phase;		/* 0..2, or 255 */
+	int64_t beg, end; /* 0-based half-open */
+	char strand;	  /* '+', '-', '.', '?' */
+	uint8_t phase;	  /* 0..2, or 255 */
 	/* BED only: name (col 4, "" if absent or "."), thick [tbeg, tend)
 	 * (tbeg = tend = -1 if absent), blocks (count, the raw columns) */
 	const char *name;
@@ -70,8 +70,8 @@ typedef struct annot_line {
  *         2 for GFF3's ##FASTA; GDB_EFORMAT with the reason (no place) in
  *         err
  */
-int annot_parse_line(int fmt, const char *p, size_t n, annot_line *l,
-		     char *err, size_t errlen);
+int annot_parse_line(int fmt, const char *p, size_t n, annot_line *l, char *err,
+		     size_t errlen);
 
 /*
  * Attributes: iterate over "k=v;..." (GFF3) or "k \"v\"; ..." (GTF). The
@@ -112,8 +112,8 @@ int annot_is_start(int table, const char *codon);
 /* One interned string (IDs, names, types, keys), in b->strings. */
 typedef struct annot_str {
 	uint32_t off, len, hash;
-	uint32_t group;		/* first group with this ID, or ANNOT_NONE */
-	uint8_t skipped;	/* an ID of a line dropped by SKIP_UNKNOWN */
+	uint32_t group;	 /* first group with this ID, or ANNOT_NONE */
+	uint8_t skipped; /* an ID of a line dropped by SKIP_UNKNOWN */
 } annot_str;
 
 typedef struct annot_bline {
@@ -121,25 +121,25 @@ typedef struct annot_bline {
 	uint64_t text_off;
 	uint64_t lineno;
 	uint32_t text_len;
-	uint32_t type;		/* string offset */
-	uint32_t group;		/* group index, or ANNOT_NONE */
-	uint32_t order;		/* input order */
-	uint32_t pfirst, npar;	/* parent refs in b->pref */
-	uint32_t ref;		/* reference contig index, then slot */
+	uint32_t type;	       /* string offset */
+	uint32_t group;	       /* group index, or ANNOT_NONE */
+	uint32_t order;	       /* input order */
+	uint32_t pfirst, npar; /* parent refs in b->pref */
+	uint32_t ref;	       /* reference contig index, then slot */
 	char strand;
 	uint8_t phase;
 } annot_bline;
 
 typedef struct annot_bgroup {
-	uint32_t id, name, type;	/* string offsets; name may be NONE */
-	uint32_t ref;			/* reference contig index, then slot */
-	uint32_t id_str;		/* index into b->tab of its ID */
-	uint32_t gparent;		/* GTF: a transcript's gene (group) */
-	int64_t beg, end;		/* span of its own lines */
-	int64_t vbeg, vend;		/* span of the lines below it */
-	uint64_t lineno;		/* its first line */
+	uint32_t id, name, type; /* string offsets; name may be NONE */
+	uint32_t ref;		 /* reference contig index, then slot */
+	uint32_t id_str;	 /* index into b->tab of its ID */
+	uint32_t gparent;	 /* GTF: a transcript's gene (group) */
+	int64_t beg, end;	 /* span of its own lines */
+	int64_t vbeg, vend;	 /* span of the lines below it */
+	uint64_t lineno;	 /* its first line */
 	char strand;
-	uint8_t flags;			/* GROUP_GENE */
+	uint8_t flags; /* GROUP_GENE */
 	uint8_t has_lines;
 } annot_bgroup;
 
@@ -152,27 +152,27 @@ struct gdb_annot_builder {
 	unsigned flags;
 	const gdb_annot_refcontig *ref;
 	uint32_t nref;
-	void *ref_owned;		/* freed with the builder (import.c) */
-	const char *file;		/* of the lines being fed */
-	gdb_buf strings;		/* NUL-terminated; offset 0 is "" */
-	annot_str *tab;			/* interned strings, open addressing */
-	uint32_t *slots;		/* hash slots: index into tab + 1 */
+	void *ref_owned;  /* freed with the builder (import.c) */
+	const char *file; /* of the lines being fed */
+	gdb_buf strings;  /* NUL-terminated; offset 0 is "" */
+	annot_str *tab;	  /* interned strings, open addressing */
+	uint32_t *slots;  /* hash slots: index into tab + 1 */
 	uint32_t ntab, captab, nslots;
-	uint32_t *refname_str;		/* per reference contig: its name's
-					 * tab index (for lookups) */
-	uint32_t *alias;		/* per tab entry: aliased ref + 1 */
+	uint32_t *refname_str; /* per reference contig: its name's
+				* tab index (for lookups) */
+	uint32_t *alias;       /* per tab entry: aliased ref + 1 */
 	uint32_t nalias;
 	gdb_buf text;
 	annot_bline *lines;
 	uint64_t nlines;
 	size_t caplines;
-	uint32_t *pref;			/* parent refs: tab index, then group */
+	uint32_t *pref; /* parent refs: tab index, then group */
 	uint64_t npref;
 	size_t cappref;
 	annot_bgroup *groups;
 	uint32_t ngroups;
 	size_t capgroups;
-	uint64_t *gkey;			/* (tab index << 32 | ref) -> group + 1 */
+	uint64_t *gkey; /* (tab index << 32 | ref) -> group + 1 */
 	uint32_t *gval;
 	uint64_t ngh, capgh;
 	annot_key *keys;
@@ -181,18 +181,17 @@ struct gdb_annot_builder {
 	gdb_annot_build_stats st;
 	int finished;
 	/* index.c's results */
-	uint32_t *slot_of_ref;		/* ref index -> slot, or NONE */
+	uint32_t *slot_of_ref; /* ref index -> slot, or NONE */
 	uint32_t nslot;
-	uint32_t *glines, *kids, *subs;	/* CSR arrays */
+	uint32_t *glines, *kids, *subs;		 /* CSR arrays */
 	uint32_t *glines_at, *kids_at, *subs_at; /* ngroups + 1 offsets */
-	int64_t *maxend;		/* per line (sorted) */
-	uint32_t *levels;		/* per slot */
+	int64_t *maxend;			 /* per line (sorted) */
+	uint32_t *levels;			 /* per slot */
 };
 
 /* Intern bytes; @return the tab index, or -ENOMEM. */
 int64_t annot_intern(gdb_annot_builder *b, const char *p, size_t n);
-static inline const char *annot_bstr(const gdb_annot_builder *b,
-				     uint32_t off)
+static inline const char *annot_bstr(const gdb_annot_builder *b, uint32_t off)
 {
 	return b->strings.p + off;
 }
@@ -213,12 +212,12 @@ struct gdb_annot {
 	uint64_t nfeat;
 	uint32_t ncontigs, ngroups;
 	uint64_t nparents, nkids, nsubs, nnames, nglines;
-	const uint8_t *contigs, *iv, *feat, *parents, *groups, *glines,
-		*kids, *subs, *names;
+	const uint8_t *contigs, *iv, *feat, *parents, *groups, *glines, *kids,
+	    *subs, *names;
 	const char *strings, *text;
 	uint64_t strings_len, text_len;
-	uint32_t *ref_ids;	/* store contig id per slot (owned) */
-	int ref_asm;		/* the reference's assembly index */
+	uint32_t *ref_ids; /* store contig id per slot (owned) */
+	int ref_asm;	   /* the reference's assembly index */
 };
 
 static inline int64_t annot_iv_beg(const gdb_annot *a, uint64_t i)

@@ -56,17 +56,19 @@ int gdb_annot_format_parse(const char *name);
 
 /* A reference contig the builder may place features on. */
 typedef struct gdb_annot_refcontig {
-	const char *name;	/* borrowed for the builder's life */
+	const char *name; /* borrowed for the builder's life */
 	int64_t length;
 } gdb_annot_refcontig;
 
 typedef struct gdb_annot_builder gdb_annot_builder;
 
 /* Builder options (flags). */
-#define GDB_ANNOT_SKIP_UNKNOWN 1u	/* drop lines on seqids absent from
-					 * the reference, instead of failing */
-#define GDB_ANNOT_ALLOW_ORPHANS 2u	/* keep lines whose Parent never
-					 * appears (the link is dropped) */
+#define GDB_ANNOT_SKIP_UNKNOWN                                                 \
+	1u /* drop lines on seqids absent from                                 \
+	    * the reference, instead of failing */
+#define GDB_ANNOT_ALLOW_ORPHANS                                                \
+	2u /* keep lines whose Parent never                                    \
+	    * appears (the link is dropped) */
 
 /*
  * gdb_annot_builder_new - an empty set under construction.
@@ -140,15 +142,15 @@ GDB_MUST_CHECK int gdb_annot_builder_write(gdb_annot_builder *b, gdb_txn *t,
 					   size_t errlen);
 
 typedef struct gdb_annot_import_opts {
-	const char *store;	/* store directory */
-	const char *set;	/* set name (tool_name_ok rules) */
-	const char *reference;	/* assembly the seqids refer to */
-	const char *file;	/* GFF3/GTF/BED, plain, gzip or bgzip */
-	int format;		/* 0: from the name, then the content */
-	const char *rename;	/* NULL, or a file of "ALIAS<ws>CONTIG" lines */
-	unsigned flags;		/* GDB_ANNOT_SKIP_UNKNOWN, _ALLOW_ORPHANS */
-	unsigned txn_flags;	/* GDB_TXN_REPLACE: replace a set of the name */
-	const char *command;	/* provenance: the command line */
+	const char *store;     /* store directory */
+	const char *set;       /* set name (tool_name_ok rules) */
+	const char *reference; /* assembly the seqids refer to */
+	const char *file;      /* GFF3/GTF/BED, plain, gzip or bgzip */
+	int format;	       /* 0: from the name, then the content */
+	const char *rename;    /* NULL, or a file of "ALIAS<ws>CONTIG" lines */
+	unsigned flags;	       /* GDB_ANNOT_SKIP_UNKNOWN, _ALLOW_ORPHANS */
+	unsigned txn_flags;    /* GDB_TXN_REPLACE: replace a set of the name */
+	const char *command;   /* provenance: the command line */
 } gdb_annot_import_opts;
 
 /*
@@ -185,7 +187,7 @@ typedef struct gdb_annot gdb_annot;
  */
 GDB_MUST_CHECK int gdb_annot_open(const gdb_store *s, const char *name,
 				  gdb_annot **out, char *err, size_t errlen);
-void gdb_annot_close(gdb_annot *a);	/* NULL does nothing */
+void gdb_annot_close(gdb_annot *a); /* NULL does nothing */
 
 /* The names of every set in a store, in store order: call emit for each
  * (it returns non-zero to stop). @return the number of sets seen. */
@@ -193,12 +195,12 @@ uint32_t gdb_annot_list(const gdb_store *s,
 			int (*emit)(void *arg, const char *name), void *arg);
 
 typedef struct gdb_annot_info {
-	const char *name;	/* set name (borrowed from the store) */
-	const char *reference;	/* assembly name */
-	int format;		/* GDB_ANNOT_* of the source */
+	const char *name;      /* set name (borrowed from the store) */
+	const char *reference; /* assembly name */
+	int format;	       /* GDB_ANNOT_* of the source */
 	uint64_t nfeatures;
 	uint32_t ngroups;
-	uint32_t ncontigs;	/* contigs with at least one feature */
+	uint32_t ncontigs; /* contigs with at least one feature */
 } gdb_annot_info;
 
 void gdb_annot_info_get(const gdb_annot *a, gdb_annot_info *out);
@@ -216,18 +218,18 @@ int gdb_annot_ref_contig(const gdb_annot *a, const char *name);
 
 /* One feature (line), fields borrowed from the mapping. */
 typedef struct gdb_annot_feature {
-	uint32_t contig;	/* slot */
-	int64_t beg, end;	/* 0-based half-open */
-	char strand;		/* '+', '-', '.', '?' */
-	int phase;		/* 0..2, or -1 for '.' */
-	const char *type;	/* NUL-terminated */
-	const char *text;	/* source line without its seqid column and
-				 * the tab after it; not NUL-terminated */
+	uint32_t contig;  /* slot */
+	int64_t beg, end; /* 0-based half-open */
+	char strand;	  /* '+', '-', '.', '?' */
+	int phase;	  /* 0..2, or -1 for '.' */
+	const char *type; /* NUL-terminated */
+	const char *text; /* source line without its seqid column and
+			   * the tab after it; not NUL-terminated */
 	uint32_t text_len;
-	int64_t group;		/* the group the line's ID makes, or -1 */
-	uint32_t order;		/* position in the source (0-based) */
+	int64_t group;	/* the group the line's ID makes, or -1 */
+	uint32_t order; /* position in the source (0-based) */
 	uint32_t nparents;
-	const uint8_t *parents;	/* nparents group indexes, 4 bytes each,
+	const uint8_t *parents; /* nparents group indexes, 4 bytes each,
 				 * little-endian: gdb_annot_u32(parents, i) */
 } gdb_annot_feature;
 
@@ -238,14 +240,13 @@ static inline uint32_t gdb_annot_u32(const uint8_t *list, uint32_t i)
 }
 
 /* Feature i (0 .. nfeatures-1, in index order). @return 0 or -EINVAL. */
-int gdb_annot_feature_get(const gdb_annot *a, uint64_t i,
-			  gdb_annot_feature *f);
+int gdb_annot_feature_get(const gdb_annot *a, uint64_t i, gdb_annot_feature *f);
 
 /* ------------------------------------------------------------ queries */
 
 /* A growing list of feature indexes, reusable across queries. */
 typedef struct gdb_annot_hits {
-	uint64_t *idx;		/* owned; free with gdb_annot_hits_free() */
+	uint64_t *idx; /* owned; free with gdb_annot_hits_free() */
 	size_t n, cap;
 } gdb_annot_hits;
 
@@ -261,9 +262,9 @@ GDB_MUST_CHECK int64_t gdb_annot_overlap(const gdb_annot *a, uint32_t slot,
 					 gdb_annot_hits *h);
 
 /* The same computed by a linear scan (the index's scalar twin, for tests). */
-GDB_MUST_CHECK int64_t gdb_annot_overlap_scan(const gdb_annot *a,
-					      uint32_t slot, int64_t beg,
-					      int64_t end, gdb_annot_hits *h);
+GDB_MUST_CHECK int64_t gdb_annot_overlap_scan(const gdb_annot *a, uint32_t slot,
+					      int64_t beg, int64_t end,
+					      gdb_annot_hits *h);
 
 /*
  * gdb_annot_overlap_batch - overlaps of n query intervals in one call (a
@@ -278,9 +279,9 @@ GDB_MUST_CHECK int64_t gdb_annot_overlap_scan(const gdb_annot *a,
 GDB_MUST_CHECK int gdb_annot_overlap_batch(const gdb_annot *a, size_t n,
 					   const int32_t *contig,
 					   const int64_t *beg,
-					   const int64_t *end,
-					   uint64_t *counts, uint64_t **qidx,
-					   uint64_t **fidx, uint64_t *npairs);
+					   const int64_t *end, uint64_t *counts,
+					   uint64_t **qidx, uint64_t **fidx,
+					   uint64_t *npairs);
 
 /*
  * gdb_annot_nearest_batch - for each query, the nearest feature on its
@@ -300,20 +301,20 @@ GDB_MUST_CHECK int gdb_annot_nearest_batch(const gdb_annot *a, size_t n,
 /* Groups: 0 .. ngroups-1, sorted by ID (bytes). */
 typedef struct gdb_annot_group {
 	const char *id;
-	const char *name;	/* Name (GFF3), gene_name/transcript_name
-				 * (GTF); "" if none */
-	const char *type;	/* the type of its first line ("gene" for a
-				 * GTF gene_id without a line of its own) */
-	uint32_t contig;	/* slot */
-	int64_t beg, end;	/* span of its lines, or of its descendants
-				 * when it has no line */
+	const char *name; /* Name (GFF3), gene_name/transcript_name
+			   * (GTF); "" if none */
+	const char *type; /* the type of its first line ("gene" for a
+			   * GTF gene_id without a line of its own) */
+	uint32_t contig;  /* slot */
+	int64_t beg, end; /* span of its lines, or of its descendants
+			   * when it has no line */
 	char strand;
-	int gene;		/* a gene: type ends in "gene" (BED: any) */
+	int gene; /* a gene: type ends in "gene" (BED: any) */
 	uint32_t nlines, nkids, nsubs;
 	/* lists of little-endian u32s (gdb_annot_u32), in source order */
-	const uint8_t *lines;	/* its own lines (feature indexes) */
-	const uint8_t *kids;	/* lines whose Parent names it */
-	const uint8_t *subs;	/* child groups */
+	const uint8_t *lines; /* its own lines (feature indexes) */
+	const uint8_t *kids;  /* lines whose Parent names it */
+	const uint8_t *subs;  /* child groups */
 } gdb_annot_group;
 
 int gdb_annot_group_get(const gdb_annot *a, uint32_t g, gdb_annot_group *out);
@@ -335,10 +336,10 @@ int gdb_annot_is_transcript(const gdb_annot *a, uint32_t g);
 /* ---------------------------------------------------------- renderers */
 
 enum gdb_annot_out {
-	GDB_ANNOT_OUT_BED = 1,		/* BED6, or the lines of a BED set */
-	GDB_ANNOT_OUT_GFF3 = 2,		/* the lines of a GFF3 set, or
-					 * converted */
-	GDB_ANNOT_OUT_GTF = 3,		/* only for GTF sets: their lines */
+	GDB_ANNOT_OUT_BED = 1,	/* BED6, or the lines of a BED set */
+	GDB_ANNOT_OUT_GFF3 = 2, /* the lines of a GFF3 set, or
+				 * converted */
+	GDB_ANNOT_OUT_GTF = 3,	/* only for GTF sets: their lines */
 };
 
 /*
@@ -352,15 +353,14 @@ GDB_MUST_CHECK int gdb_annot_render_region(const gdb_annot *a, uint32_t slot,
 
 /* genes/<name>.bed (one BED6 line per gene) or .gff3 (each gene's lines
  * and its descendants', in source order). @return 0, -ENOENT, errors. */
-GDB_MUST_CHECK int gdb_annot_render_gene(const gdb_annot *a,
-					 const char *name, int out,
-					 gdb_buf *o);
+GDB_MUST_CHECK int gdb_annot_render_gene(const gdb_annot *a, const char *name,
+					 int out, gdb_buf *o);
 
 enum gdb_annot_seq {
-	GDB_ANNOT_SEQ_GENE = 1,		/* genomic span, strand-aware */
-	GDB_ANNOT_SEQ_MRNA = 2,		/* exons spliced */
-	GDB_ANNOT_SEQ_CDS = 3,		/* CDS spliced */
-	GDB_ANNOT_SEQ_PROTEIN = 4,	/* CDS translated */
+	GDB_ANNOT_SEQ_GENE = 1,	   /* genomic span, strand-aware */
+	GDB_ANNOT_SEQ_MRNA = 2,	   /* exons spliced */
+	GDB_ANNOT_SEQ_CDS = 3,	   /* CDS spliced */
+	GDB_ANNOT_SEQ_PROTEIN = 4, /* CDS translated */
 };
 
 /*

@@ -22,12 +22,12 @@
 
 #include "annotations/annot_int.h"
 
-#define MAX_VALUE 65536		/* longest attribute value decoded */
+#define MAX_VALUE 65536 /* longest attribute value decoded */
 #define ALIAS_SET 0x80000000u
 
 static uint32_t hash_bytes(const char *p, size_t n)
 {
-	uint32_t h = 2166136261u;	/* FNV-1a */
+	uint32_t h = 2166136261u; /* FNV-1a */
 
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ (uint8_t)p[i]) * 16777619u;
@@ -78,7 +78,8 @@ int64_t annot_intern(gdb_annot_builder *b, const char *p, size_t n)
 
 	if ((uint64_t)(b->ntab + 1) * 2 > b->nslots)
 		GDB_TRY(tab_grow(b));
-	for (j = h & (b->nslots - 1); b->slots[j]; j = (j + 1) & (b->nslots - 1)) {
+	for (j = h & (b->nslots - 1); b->slots[j];
+	     j = (j + 1) & (b->nslots - 1)) {
 		e = &b->tab[b->slots[j] - 1];
 		if (e->hash == h && e->len == n &&
 		    !memcmp(b->strings.p + e->off, p, n))
@@ -301,8 +302,8 @@ static int64_t attr_intern(gdb_annot_builder *b, const annot_line *l,
 			   const char *key, char *buf)
 {
 	size_t vl;
-	const char *v = annot_attr_get(b->fmt, l->attrs, l->attrs_len, key,
-				       &vl);
+	const char *v =
+	    annot_attr_get(b->fmt, l->attrs, l->attrs_len, key, &vl);
 	int64_t n;
 
 	if (!v || !vl)
@@ -318,9 +319,10 @@ static int64_t attr_intern(gdb_annot_builder *b, const annot_line *l,
 static int bad_value(const gdb_annot_builder *b, uint64_t lineno,
 		     const char *key, char *err, size_t errlen)
 {
-	gdb_seterr(err, errlen, "%s:%llu: attribute %s: malformed %%XX escape "
-		   "or a value of %d bytes or more", b->file,
-		   (unsigned long long)lineno, key, MAX_VALUE);
+	gdb_seterr(err, errlen,
+		   "%s:%llu: attribute %s: malformed %%XX escape "
+		   "or a value of %d bytes or more",
+		   b->file, (unsigned long long)lineno, key, MAX_VALUE);
 	return GDB_EFORMAT;
 }
 
@@ -455,8 +457,8 @@ static int64_t gtf_group(gdb_annot_builder *b, const annot_line *l,
 	t = annot_intern(b, type, strlen(type));
 	if (t < 0)
 		return t;
-	g = group_get(b, (uint32_t)id, b->lines[b->nlines].ref,
-		      b->tab[t].off, lineno, &created);
+	g = group_get(b, (uint32_t)id, b->lines[b->nlines].ref, b->tab[t].off,
+		      lineno, &created);
 	if (g < 0)
 		return g;
 	gr = &b->groups[g];
@@ -485,13 +487,13 @@ static int64_t gtf_group(gdb_annot_builder *b, const annot_line *l,
  * transcript_id group (child of the gene); every other line is a child of
  * its transcript_id (else of its gene_id).
  */
-static int gtf_links(gdb_annot_builder *b, annot_bline *bl,
-		     const annot_line *l, char *buf, char *err, size_t errlen)
+static int gtf_links(gdb_annot_builder *b, annot_bline *bl, const annot_line *l,
+		     char *buf, char *err, size_t errlen)
 {
 	int is_gene = l->type_len == 4 && !memcmp(l->type, "gene", 4);
 	int is_tx = l->type_len == 10 && !memcmp(l->type, "transcript", 10);
-	int64_t gg = gtf_group(b, l, "gene_id", "gene", "gene_name",
-			       bl->lineno, buf);
+	int64_t gg =
+	    gtf_group(b, l, "gene_id", "gene", "gene_name", bl->lineno, buf);
 	int64_t tg = -ENOENT;
 
 	if (gg == -EINVAL)
@@ -521,8 +523,8 @@ static int gtf_links(gdb_annot_builder *b, annot_bline *bl,
 }
 
 /* BED: the name makes the group (all of a name's lines on a contig). */
-static int bed_links(gdb_annot_builder *b, annot_bline *bl,
-		     const annot_line *l, char *buf)
+static int bed_links(gdb_annot_builder *b, annot_bline *bl, const annot_line *l,
+		     char *buf)
 {
 	int64_t id, t, g;
 	int created;
@@ -537,8 +539,7 @@ static int bed_links(gdb_annot_builder *b, annot_bline *bl,
 	if (t < 0)
 		return (int)t;
 	bl->type = b->tab[t].off;
-	g = group_get(b, (uint32_t)id, bl->ref, bl->type, bl->lineno,
-		      &created);
+	g = group_get(b, (uint32_t)id, bl->ref, bl->type, bl->lineno, &created);
 	if (g < 0)
 		return (int)g;
 	return own_group(b, bl, (uint32_t)g, l, buf);
@@ -584,17 +585,19 @@ static int place_line(gdb_annot_builder *b, const annot_line *l,
 	if (ref == -ENOMEM || ref == -E2BIG)
 		return (int)ref;
 	if (ref < 0) {
-		gdb_seterr(err, errlen, "%s:%llu: seqid '%.*s' is not a contig "
+		gdb_seterr(err, errlen,
+			   "%s:%llu: seqid '%.*s' is not a contig "
 			   "of the reference (map it with --rename, or drop "
-			   "such lines with --skip-unknown)", b->file,
-			   (unsigned long long)lineno, (int)l->seqid_len,
-			   l->seqid);
+			   "such lines with --skip-unknown)",
+			   b->file, (unsigned long long)lineno,
+			   (int)l->seqid_len, l->seqid);
 		return GDB_EFORMAT;
 	}
 	if (l->end > b->ref[ref].length) {
-		gdb_seterr(err, errlen, "%s:%llu: end %lld is past the end of "
-			   "%s (length %lld)", b->file,
-			   (unsigned long long)lineno,
+		gdb_seterr(err, errlen,
+			   "%s:%llu: end %lld is past the end of "
+			   "%s (length %lld)",
+			   b->file, (unsigned long long)lineno,
 			   (long long)l->end, b->ref[ref].name,
 			   (long long)b->ref[ref].length);
 		return GDB_EFORMAT;

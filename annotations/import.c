@@ -117,10 +117,12 @@ static int each_line(const char *path,
 			goto out;
 	}
 	rc = 0;
-	if (r < -1 || (fp->is_compressed && !fp->is_gzip &&
-		       bgzf_check_EOF(fp) == 0)) {
-		gdb_seterr(err, errlen, "%s:%llu: truncated or damaged %s "
-			   "input (%s)", path, (unsigned long long)lineno + 1,
+	if (r < -1 ||
+	    (fp->is_compressed && !fp->is_gzip && bgzf_check_EOF(fp) == 0)) {
+		gdb_seterr(err, errlen,
+			   "%s:%llu: truncated or damaged %s "
+			   "input (%s)",
+			   path, (unsigned long long)lineno + 1,
 			   fp->is_gzip ? "gzip" : "BGZF",
 			   r < -1 ? "read error" : "no BGZF end-of-file block");
 		rc = GDB_EFORMAT;
@@ -169,19 +171,21 @@ static int rename_line(void *arg, const char *p, size_t n, uint64_t lineno)
 	if (k == EOF)
 		return 0;
 	if (k != 2) {
-		gdb_seterr(r->err, r->errlen, "%s:%llu: expected 'ALIAS "
+		gdb_seterr(r->err, r->errlen,
+			   "%s:%llu: expected 'ALIAS "
 			   "CONTIG' (the seqid in the file, then the "
-			   "reference's contig)", r->path,
-			   (unsigned long long)lineno);
+			   "reference's contig)",
+			   r->path, (unsigned long long)lineno);
 		return GDB_EFORMAT;
 	}
 	rc = gdb_annot_builder_alias(r->b, a, c);
 	if (rc == -ENOENT || rc == -EEXIST) {
-		gdb_seterr(r->err, r->errlen, rc == -ENOENT
-			   ? "%s:%llu: '%s' is not a contig of the reference"
-			   : "%s:%llu: seqid '%s' is renamed twice",
-			   r->path, (unsigned long long)lineno,
-			   rc == -ENOENT ? c : a);
+		gdb_seterr(
+		    r->err, r->errlen,
+		    rc == -ENOENT
+			? "%s:%llu: '%s' is not a contig of the reference"
+			: "%s:%llu: seqid '%s' is renamed twice",
+		    r->path, (unsigned long long)lineno, rc == -ENOENT ? c : a);
 		return GDB_EFORMAT;
 	}
 	return rc;
@@ -198,7 +202,7 @@ static int feed_line(void *arg, const char *p, size_t n, uint64_t lineno)
 	if (rc == -ENOMEM || rc == -E2BIG)
 		gdb_seterr(f->err, f->errlen, "%s:%llu: %s", f->path,
 			   (unsigned long long)lineno, gdb_strerror(rc));
-	return rc;	/* 1 at ##FASTA stops the reading */
+	return rc; /* 1 at ##FASTA stops the reading */
 }
 
 /* ---- provenance ---- */
@@ -242,8 +246,10 @@ static int reference_table(const gdb_store *s, const char *asmname,
 	const gdb_assembly *a;
 
 	if (ai < 0) {
-		gdb_seterr(err, errlen, "%s: no assembly '%s' (import its FASTA "
-			   "first)", gdb_store_path(s), asmname);
+		gdb_seterr(err, errlen,
+			   "%s: no assembly '%s' (import its FASTA "
+			   "first)",
+			   gdb_store_path(s), asmname);
 		return -ENOENT;
 	}
 	a = gdb_store_assembly(s, (uint32_t)ai);
@@ -286,7 +292,7 @@ static int build_set(const gdb_annot_import_opts *o, const gdb_store *s,
 		free(ref);
 		return rc;
 	}
-	b->ref_owned = ref;	/* the builder borrows it: freed with it */
+	b->ref_owned = ref; /* the builder borrows it: freed with it */
 	*out = b;
 	return 0;
 }
@@ -295,14 +301,17 @@ static int import_args(const gdb_annot_import_opts *o, int *fmt, char *err,
 		       size_t errlen)
 {
 	if (!o->store || !o->set || !o->reference || !o->file) {
-		gdb_seterr(err, errlen, "store, set, reference and file are "
+		gdb_seterr(err, errlen,
+			   "store, set, reference and file are "
 			   "required");
 		return -EINVAL;
 	}
 	if (!annot_name_ok(o->set)) {
-		gdb_seterr(err, errlen, "set name '%s': 1-%zu bytes without "
+		gdb_seterr(err, errlen,
+			   "set name '%s': 1-%zu bytes without "
 			   "blanks, '/', ',' or control characters, not "
-			   "starting with '.' or '@'", o->set,
+			   "starting with '.' or '@'",
+			   o->set,
 			   GDB_NAME_MAX - strlen(GDB_ANNOT_OBJECT_PREFIX));
 		return -EINVAL;
 	}
@@ -317,9 +326,8 @@ static int import_args(const gdb_annot_import_opts *o, int *fmt, char *err,
 	return 0;
 }
 
-int gdb_annot_import(const gdb_annot_import_opts *o,
-		     gdb_annot_build_stats *st, uint64_t *gen, char *err,
-		     size_t errlen)
+int gdb_annot_import(const gdb_annot_import_opts *o, gdb_annot_build_stats *st,
+		     uint64_t *gen, char *err, size_t errlen)
 {
 	char target[GDB_NAME_MAX + 1];
 	gdb_annot_builder *b = NULL;
@@ -336,8 +344,10 @@ int gdb_annot_import(const gdb_annot_import_opts *o,
 		rc = gdb_store_open(o->store, 0, &s, err, errlen);
 	if (rc == 0 && !(o->txn_flags & GDB_TXN_REPLACE) &&
 	    gdb_store_object_find(s, GDB_OBJECT_SECTIONS, target) >= 0) {
-		gdb_seterr(err, errlen, "%s: annotation set '%s' already "
-			   "exists", o->store, o->set);
+		gdb_seterr(err, errlen,
+			   "%s: annotation set '%s' already "
+			   "exists",
+			   o->store, o->set);
 		rc = -EEXIST;
 	}
 	if (rc == 0)

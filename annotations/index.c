@@ -40,7 +40,8 @@ uint32_t annot_tree_build(const int64_t *end, uint64_t n, int64_t *max)
 	for (k = 1; (uint64_t)1 << k <= n; k++) {
 		uint64_t x = (uint64_t)1 << (k - 1), step = x << 2;
 		for (uint64_t i = (x << 1) - 1; i < n; i += step) {
-			int64_t l = max[i - x], r = i + x < n ? max[i + x] : last;
+			int64_t l = max[i - x],
+				r = i + x < n ? max[i + x] : last;
 			int64_t e = end[i];
 			e = e > l ? e : l;
 			max[i] = e > r ? e : r;
@@ -58,7 +59,8 @@ uint32_t annot_tree_build(const int64_t *end, uint64_t n, int64_t *max)
 static int missing_parent(const gdb_annot_builder *b, const annot_bline *l,
 			  uint32_t str, char *err, size_t errlen)
 {
-	gdb_seterr(err, errlen, "%s:%llu: Parent '%s' never appears as an ID "
+	gdb_seterr(err, errlen,
+		   "%s:%llu: Parent '%s' never appears as an ID "
 		   "(--allow-orphans keeps the line without the link)",
 		   b->file, (unsigned long long)l->lineno,
 		   annot_bstr(b, b->tab[str].off));
@@ -81,7 +83,7 @@ static int resolve_parents(gdb_annot_builder *b, char *err, size_t errlen)
 			while (b->gval && b->gval[j] && b->gkey[j] != key)
 				j = (j + 1) & (b->capgh - 1);
 			g = b->gval && b->gval[j] ? b->gval[j] - 1
-						   : b->tab[str].group;
+						  : b->tab[str].group;
 			if (g == ANNOT_NONE && !b->tab[str].skipped &&
 			    !(b->flags & GDB_ANNOT_ALLOW_ORPHANS))
 				return missing_parent(b, l, str, err, errlen);
@@ -92,9 +94,10 @@ static int resolve_parents(gdb_annot_builder *b, char *err, size_t errlen)
 			b->pref[w++] = g;
 		}
 		if (w - first > 0xffff) {
-			gdb_seterr(err, errlen, "%s:%llu: more than 65535 "
-				   "parents", b->file,
-				   (unsigned long long)l->lineno);
+			gdb_seterr(err, errlen,
+				   "%s:%llu: more than 65535 "
+				   "parents",
+				   b->file, (unsigned long long)l->lineno);
 			return GDB_EFORMAT;
 		}
 		l->pfirst = first;
@@ -210,8 +213,8 @@ static int pair_cmp(const void *x, const void *y)
 }
 
 /* CSR from pairs (group, item), sorted; duplicates kept once. */
-static int csr_from_pairs(pair *p, uint64_t n, uint32_t ngroups,
-			  uint32_t **at, uint32_t **list, uint64_t *count)
+static int csr_from_pairs(pair *p, uint64_t n, uint32_t ngroups, uint32_t **at,
+			  uint32_t **list, uint64_t *count)
 {
 	uint64_t w = 0;
 
@@ -300,7 +303,8 @@ static int check_cycles(gdb_annot_builder *b, char *err, size_t errlen)
 		stack[t * 2 + 1] = b->subs_at[r];
 		t++;
 		while (t && rc == 0) {
-			uint32_t g = stack[(t - 1) * 2], *next = &stack[(t - 1) * 2 + 1];
+			uint32_t g = stack[(t - 1) * 2],
+				 *next = &stack[(t - 1) * 2 + 1];
 			if (*next == b->subs_at[g + 1]) {
 				color[g] = 2;
 				t--;
@@ -309,7 +313,8 @@ static int check_cycles(gdb_annot_builder *b, char *err, size_t errlen)
 			uint32_t c = b->subs[(*next)++];
 			if (color[c] == 1) {
 				const annot_bgroup *gr = &b->groups[c];
-				gdb_seterr(err, errlen, "%s:%llu: ID '%s' is its "
+				gdb_seterr(err, errlen,
+					   "%s:%llu: ID '%s' is its "
 					   "own ancestor (a Parent cycle)",
 					   b->file,
 					   (unsigned long long)gr->lineno,

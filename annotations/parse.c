@@ -80,8 +80,7 @@ static int score_ok(const char *p, size_t n)
 }
 
 /* Split at tabs into at most MAX_COLS columns. @return the count. */
-static int split_tabs(const char *p, size_t n, const char **col,
-		      size_t *len)
+static int split_tabs(const char *p, size_t n, const char **col, size_t *len)
 {
 	int k = 0;
 	const char *end = p + n;
@@ -95,7 +94,7 @@ static int split_tabs(const char *p, size_t n, const char **col,
 			return k;
 		p = t + 1;
 	}
-	return k + 1;	/* more than MAX_COLS */
+	return k + 1; /* more than MAX_COLS */
 }
 
 static int blank(const char *p, size_t n)
@@ -106,15 +105,16 @@ static int blank(const char *p, size_t n)
 	return 1;
 }
 
-static int gff_line(int fmt, const char *p, size_t n, annot_line *l,
-		    char *err, size_t errlen)
+static int gff_line(int fmt, const char *p, size_t n, annot_line *l, char *err,
+		    size_t errlen)
 {
 	const char *c[MAX_COLS];
 	size_t cl[MAX_COLS];
 	int k = split_tabs(p, n, c, cl);
 
 	if (k != 9) {
-		gdb_seterr(err, errlen, "%s%d tab-separated columns, expected 9",
+		gdb_seterr(err, errlen,
+			   "%s%d tab-separated columns, expected 9",
 			   k > MAX_COLS ? "more than " : "",
 			   k > MAX_COLS ? MAX_COLS : k);
 		return GDB_EFORMAT;
@@ -126,9 +126,10 @@ static int gff_line(int fmt, const char *p, size_t n, annot_line *l,
 	}
 	if (parse_pos(c[3], cl[3], &l->beg) < 0 ||
 	    parse_pos(c[4], cl[4], &l->end) < 0 || l->beg < 1) {
-		gdb_seterr(err, errlen, "start '%.*s' or end '%.*s' is not a "
-			   "positive whole number", (int)cl[3], c[3],
-			   (int)cl[4], c[4]);
+		gdb_seterr(err, errlen,
+			   "start '%.*s' or end '%.*s' is not a "
+			   "positive whole number",
+			   (int)cl[3], c[3], (int)cl[4], c[4]);
 		return GDB_EFORMAT;
 	}
 	if (l->end < l->beg) {
@@ -138,8 +139,10 @@ static int gff_line(int fmt, const char *p, size_t n, annot_line *l,
 	}
 	l->beg--;
 	if (!score_ok(c[5], cl[5])) {
-		gdb_seterr(err, errlen, "score '%.*s' is neither '.' nor a "
-			   "number", (int)cl[5], c[5]);
+		gdb_seterr(err, errlen,
+			   "score '%.*s' is neither '.' nor a "
+			   "number",
+			   (int)cl[5], c[5]);
 		return GDB_EFORMAT;
 	}
 	if (cl[6] != 1 || !strchr("+-.?", c[6][0])) {
@@ -202,9 +205,10 @@ static int bed_blocks(annot_line *l, const char *cnt, size_t cntl,
 	l->bstarts = st;
 	return 1;
 bad:
-	gdb_seterr(err, errlen, "blocks (%.*s / %.*s) are not %lld sorted "
-		   "blocks from 0 to the feature's length %lld", (int)szl, sz,
-		   (int)stl, st, (long long)nb, (long long)span);
+	gdb_seterr(err, errlen,
+		   "blocks (%.*s / %.*s) are not %lld sorted "
+		   "blocks from 0 to the feature's length %lld",
+		   (int)szl, sz, (int)stl, st, (long long)nb, (long long)span);
 	return GDB_EFORMAT;
 }
 
@@ -216,15 +220,18 @@ static int bed_line(const char *p, size_t n, annot_line *l, char *err,
 	int k = split_tabs(p, n, c, cl);
 
 	if (k < 3) {
-		gdb_seterr(err, errlen, "%d tab-separated column%s, expected 3 "
-			   "or more", k, k == 1 ? "" : "s");
+		gdb_seterr(err, errlen,
+			   "%d tab-separated column%s, expected 3 "
+			   "or more",
+			   k, k == 1 ? "" : "s");
 		return GDB_EFORMAT;
 	}
 	if (cl[0] == 0 || parse_pos(c[1], cl[1], &l->beg) < 0 ||
 	    parse_pos(c[2], cl[2], &l->end) < 0) {
-		gdb_seterr(err, errlen, "expected 'chrom start end' with whole "
-			   "numbers, got '%.*s' '%.*s'", (int)cl[1], c[1],
-			   (int)cl[2], c[2]);
+		gdb_seterr(err, errlen,
+			   "expected 'chrom start end' with whole "
+			   "numbers, got '%.*s' '%.*s'",
+			   (int)cl[1], c[1], (int)cl[2], c[2]);
 		return GDB_EFORMAT;
 	}
 	if (l->end < l->beg) {
@@ -243,8 +250,10 @@ static int bed_line(const char *p, size_t n, annot_line *l, char *err,
 	}
 	if (k >= 6) {
 		if (cl[5] != 1 || !strchr("+-.", c[5][0])) {
-			gdb_seterr(err, errlen, "strand '%.*s' is not one of "
-				   "+ - .", (int)cl[5], c[5]);
+			gdb_seterr(err, errlen,
+				   "strand '%.*s' is not one of "
+				   "+ - .",
+				   (int)cl[5], c[5]);
 			return GDB_EFORMAT;
 		}
 		l->strand = c[5][0];
@@ -253,13 +262,17 @@ static int bed_line(const char *p, size_t n, annot_line *l, char *err,
 				  parse_pos(c[7], cl[7], &l->tend) < 0 ||
 				  l->tbeg > l->tend || l->tbeg < l->beg ||
 				  l->tend > l->end))) {
-		gdb_seterr(err, errlen, "thickStart/thickEnd must be whole "
-			   "numbers with start <= thickStart <= thickEnd <= end");
+		gdb_seterr(
+		    err, errlen,
+		    "thickStart/thickEnd must be whole "
+		    "numbers with start <= thickStart <= thickEnd <= end");
 		return GDB_EFORMAT;
 	}
 	if (k == 10 || k == 11) {
-		gdb_seterr(err, errlen, "%d columns: BED12 needs blockCount, "
-			   "blockSizes and blockStarts", k);
+		gdb_seterr(err, errlen,
+			   "%d columns: BED12 needs blockCount, "
+			   "blockSizes and blockStarts",
+			   k);
 		return GDB_EFORMAT;
 	}
 	if (k >= 12)
@@ -268,8 +281,8 @@ static int bed_line(const char *p, size_t n, annot_line *l, char *err,
 	return 1;
 }
 
-int annot_parse_line(int fmt, const char *p, size_t n, annot_line *l,
-		     char *err, size_t errlen)
+int annot_parse_line(int fmt, const char *p, size_t n, annot_line *l, char *err,
+		     size_t errlen)
 {
 	const char *tab;
 	int rc;
@@ -290,8 +303,7 @@ int annot_parse_line(int fmt, const char *p, size_t n, annot_line *l,
 	}
 	if (fmt == GDB_ANNOT_BED &&
 	    ((n >= 5 && !memcmp(p, "track", 5) && (n == 5 || p[5] <= ' ')) ||
-	     (n >= 7 && !memcmp(p, "browser", 7) &&
-	      (n == 7 || p[7] <= ' '))))
+	     (n >= 7 && !memcmp(p, "browser", 7) && (n == 7 || p[7] <= ' '))))
 		return 0;
 	rc = fmt == GDB_ANNOT_BED ? bed_line(p, n, l, err, errlen)
 				  : gff_line(fmt, p, n, l, err, errlen);
@@ -363,7 +375,7 @@ int annot_attr_next(annot_attr_it *it, const char **k, size_t *kl,
 		const char *eq = memchr(p, '=', (size_t)(e - p));
 		it->p = semi ? semi + 1 : it->end;
 		if (!eq)
-			continue;	/* "tag" without "=value": not GFF3 */
+			continue; /* "tag" without "=value": not GFF3 */
 		*k = p;
 		*kl = (size_t)(eq - p);
 		*v = eq + 1;

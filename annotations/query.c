@@ -23,7 +23,7 @@
 
 #include "annotations/annot_int.h"
 
-#define SCAN_LEVEL 3	/* subtrees at or below this level are scanned */
+#define SCAN_LEVEL 3 /* subtrees at or below this level are scanned */
 
 void gdb_annot_hits_free(gdb_annot_hits *h)
 {
@@ -34,16 +34,16 @@ void gdb_annot_hits_free(gdb_annot_hits *h)
 
 static int hits_push(gdb_annot_hits *h, uint64_t i)
 {
-	GDB_TRY(annot_grow((void **)&h->idx, &h->cap, h->n, sizeof(*h->idx),
-			   256));
+	GDB_TRY(
+	    annot_grow((void **)&h->idx, &h->cap, h->n, sizeof(*h->idx), 256));
 	h->idx[h->n++] = i;
 	return 0;
 }
 
 typedef struct cell {
-	uint64_t x;	/* node, local to the contig */
-	uint32_t k;	/* its level */
-	uint32_t w;	/* 0: left subtree not yet visited */
+	uint64_t x; /* node, local to the contig */
+	uint32_t k; /* its level */
+	uint32_t w; /* 0: left subtree not yet visited */
 } cell;
 
 /*
@@ -107,8 +107,8 @@ int64_t gdb_annot_overlap(const gdb_annot *a, uint32_t slot, int64_t beg,
 	return rc < 0 ? rc : (int64_t)(h->n - n0);
 }
 
-int64_t gdb_annot_overlap_scan(const gdb_annot *a, uint32_t slot,
-			       int64_t beg, int64_t end, gdb_annot_hits *h)
+int64_t gdb_annot_overlap_scan(const gdb_annot *a, uint32_t slot, int64_t beg,
+			       int64_t end, gdb_annot_hits *h)
 {
 	uint64_t first, n;
 	size_t n0 = h->n;
@@ -141,10 +141,10 @@ static int check_batch(const gdb_annot *a, size_t n, const int32_t *contig,
 	return 0;
 }
 
-int gdb_annot_overlap_batch(const gdb_annot *a, size_t n,
-			    const int32_t *contig, const int64_t *beg,
-			    const int64_t *end, uint64_t *counts,
-			    uint64_t **qidx, uint64_t **fidx, uint64_t *npairs)
+int gdb_annot_overlap_batch(const gdb_annot *a, size_t n, const int32_t *contig,
+			    const int64_t *beg, const int64_t *end,
+			    uint64_t *counts, uint64_t **qidx, uint64_t **fidx,
+			    uint64_t *npairs)
 {
 	gdb_annot_hits h = {0};
 	uint64_t *qi = NULL;
@@ -158,7 +158,7 @@ int gdb_annot_overlap_batch(const gdb_annot *a, size_t n,
 				counts[q] = 0;
 			continue;
 		}
-		if (!qidx) {	/* counts only: nothing to keep */
+		if (!qidx) { /* counts only: nothing to keep */
 			uint64_t c = 0;
 			walk(a, (uint32_t)contig[q], beg[q], end[q], hit_count,
 			     &c);
@@ -166,8 +166,8 @@ int gdb_annot_overlap_batch(const gdb_annot *a, size_t n,
 				counts[q] = c;
 			continue;
 		}
-		if (walk(a, (uint32_t)contig[q], beg[q], end[q], hit_push,
-			 &h) < 0)
+		if (walk(a, (uint32_t)contig[q], beg[q], end[q], hit_push, &h) <
+		    0)
 			goto nomem;
 		if (counts)
 			counts[q] = h.n - n0;
@@ -212,12 +212,12 @@ static int hit_first(void *arg, uint64_t i)
 
 /* Inside a real subtree (root y, level j) whose maximum is best: the
  * first node, in index order, that ends at best. */
-static uint64_t first_ending_at(const gdb_annot *a, uint64_t first,
-				uint64_t y, uint32_t j, int64_t best)
+static uint64_t first_ending_at(const gdb_annot *a, uint64_t first, uint64_t y,
+				uint32_t j, int64_t best)
 {
 	for (;;) {
-		if (j && annot_iv_max(a, first + y - ((uint64_t)1 << (j - 1))) ==
-				 best) {
+		if (j && annot_iv_max(
+			     a, first + y - ((uint64_t)1 << (j - 1))) == best) {
 			y -= (uint64_t)1 << (j - 1);
 		} else if (!j || annot_iv_end(a, first + y) == best) {
 			return y;
@@ -276,8 +276,7 @@ static int64_t last_ending(const gdb_annot *a, uint32_t slot, uint64_t p)
 }
 
 /* First feature of the slot starting at or after pos (index), or -1. */
-static int64_t first_at_or_after(const gdb_annot *a, uint32_t slot,
-				 int64_t pos)
+static int64_t first_at_or_after(const gdb_annot *a, uint32_t slot, int64_t pos)
 {
 	uint64_t first, n, lo = 0, hi;
 
@@ -293,10 +292,9 @@ static int64_t first_at_or_after(const gdb_annot *a, uint32_t slot,
 	return lo < n ? (int64_t)(first + lo) : -1;
 }
 
-int gdb_annot_nearest_batch(const gdb_annot *a, size_t n,
-			    const int32_t *contig, const int64_t *beg,
-			    const int64_t *end, int64_t *feature,
-			    int64_t *distance)
+int gdb_annot_nearest_batch(const gdb_annot *a, size_t n, const int32_t *contig,
+			    const int64_t *beg, const int64_t *end,
+			    int64_t *feature, int64_t *distance)
 {
 	GDB_TRY(check_batch(a, n, contig, beg, end));
 	for (size_t q = 0; q < n; q++) {
@@ -316,15 +314,15 @@ int gdb_annot_nearest_batch(const gdb_annot *a, size_t n,
 		 * at or before beg[q]; the others start at or after end[q] */
 		annot_slot_range(a, s, &first, &cnt);
 		right = first_at_or_after(a, s, end[q]);
-		left = last_ending(a, s, (right < 0 ? first + cnt
-						    : (uint64_t)right) - first);
+		left = last_ending(
+		    a, s, (right < 0 ? first + cnt : (uint64_t)right) - first);
 		if (left >= 0) {
 			feature[q] = left;
 			distance[q] = beg[q] - annot_iv_end(a, (uint64_t)left);
 		}
 		if (right >= 0 &&
-		    (left < 0 || annot_iv_beg(a, (uint64_t)right) - end[q] <
-					 distance[q])) {
+		    (left < 0 ||
+		     annot_iv_beg(a, (uint64_t)right) - end[q] < distance[q])) {
 			feature[q] = right;
 			distance[q] = annot_iv_beg(a, (uint64_t)right) - end[q];
 		}

@@ -38,9 +38,8 @@ uint32_t gdb_annot_list(const gdb_store *s,
 	return n;
 }
 
-static int section(gdb_annot *a, uint32_t obj, const char *name,
-		   uint64_t want, const uint8_t **p, uint64_t *len,
-		   char *err, size_t errlen)
+static int section(gdb_annot *a, uint32_t obj, const char *name, uint64_t want,
+		   const uint8_t **p, uint64_t *len, char *err, size_t errlen)
 {
 	const void *d;
 	uint64_t l;
@@ -53,9 +52,11 @@ static int section(gdb_annot *a, uint32_t obj, const char *name,
 				     : rc;
 	}
 	if (want != UINT64_MAX && l != want) {
-		gdb_seterr(err, errlen, "annotation set %s: section %s has %llu "
-			   "bytes, expected %llu", a->name, name,
-			   (unsigned long long)l, (unsigned long long)want);
+		gdb_seterr(err, errlen,
+			   "annotation set %s: section %s has %llu "
+			   "bytes, expected %llu",
+			   a->name, name, (unsigned long long)l,
+			   (unsigned long long)want);
 		return GDB_CORRUPT("annotation section size");
 	}
 	*p = d;
@@ -77,9 +78,10 @@ static int read_meta(gdb_annot *a, uint32_t obj, char *err, size_t errlen)
 	if (memcmp(m, ANNOT_MAGIC, 8))
 		CORRUPT("bad magic");
 	if (gdb_get_le32(m + 8) != ANNOT_VERSION) {
-		gdb_seterr(err, errlen, "annotation set %s: version %u (this "
-			   "build reads %u)", a->name, gdb_get_le32(m + 8),
-			   ANNOT_VERSION);
+		gdb_seterr(err, errlen,
+			   "annotation set %s: version %u (this "
+			   "build reads %u)",
+			   a->name, gdb_get_le32(m + 8), ANNOT_VERSION);
 		return GDB_EVERSION;
 	}
 	a->format = (int)gdb_get_le32(m + 12);
@@ -99,8 +101,7 @@ static int read_meta(gdb_annot *a, uint32_t obj, char *err, size_t errlen)
 	GDB_TRY(section(a, obj, SEC_STRINGS, UINT64_MAX,
 			(const uint8_t **)&a->strings, &a->strings_len, err,
 			errlen));
-	if (!a->strings_len || a->strings[0] ||
-	    a->strings[a->strings_len - 1])
+	if (!a->strings_len || a->strings[0] || a->strings[a->strings_len - 1])
 		CORRUPT("strings not NUL-terminated");
 	if (!str_ok(a, gdb_get_le32(m + 64)))
 		CORRUPT("reference name offset");
@@ -112,14 +113,15 @@ static int map_sections(gdb_annot *a, uint32_t obj, char *err, size_t errlen)
 {
 	const uint8_t *t;
 
-	GDB_TRY(section(a, obj, SEC_CONTIGS, (uint64_t)a->ncontigs * CONTIG_BYTES,
-			&a->contigs, NULL, err, errlen));
+	GDB_TRY(section(a, obj, SEC_CONTIGS,
+			(uint64_t)a->ncontigs * CONTIG_BYTES, &a->contigs, NULL,
+			err, errlen));
 	GDB_TRY(section(a, obj, SEC_IV, a->nfeat * IV_BYTES, &a->iv, NULL, err,
 			errlen));
-	GDB_TRY(section(a, obj, SEC_FEAT, a->nfeat * FEAT_BYTES, &a->feat,
-			NULL, err, errlen));
-	GDB_TRY(section(a, obj, SEC_PARENTS, a->nparents * 4, &a->parents,
-			NULL, err, errlen));
+	GDB_TRY(section(a, obj, SEC_FEAT, a->nfeat * FEAT_BYTES, &a->feat, NULL,
+			err, errlen));
+	GDB_TRY(section(a, obj, SEC_PARENTS, a->nparents * 4, &a->parents, NULL,
+			err, errlen));
 	GDB_TRY(section(a, obj, SEC_GROUPS, (uint64_t)a->ngroups * GROUP_BYTES,
 			&a->groups, NULL, err, errlen));
 	GDB_TRY(section(a, obj, SEC_GLINES, a->nglines * 4, &a->glines, NULL,
@@ -143,9 +145,10 @@ static int check_contigs(gdb_annot *a, char *err, size_t errlen)
 
 	a->ref_asm = gdb_store_assembly_find(a->s, a->reference);
 	if (a->ref_asm < 0) {
-		gdb_seterr(err, errlen, "annotation set %s: its reference "
-			   "assembly '%s' is not in the store", a->name,
-			   a->reference);
+		gdb_seterr(err, errlen,
+			   "annotation set %s: its reference "
+			   "assembly '%s' is not in the store",
+			   a->name, a->reference);
 		return GDB_ECORRUPT;
 	}
 	a->ref_ids = malloc((a->ncontigs ? a->ncontigs : 1) * 4);
@@ -162,10 +165,12 @@ static int check_contigs(gdb_annot *a, char *err, size_t errlen)
 		id = gdb_store_contig_find(a->s, (uint32_t)a->ref_asm,
 					   a->strings + gdb_get_le32(c));
 		if (id < 0 || gdb_store_contig(a->s, (uint32_t)id)->length !=
-				      (int64_t)gdb_get_le64(c + 24)) {
-			gdb_seterr(err, errlen, "annotation set %s: contig %s "
-				   "is not in %s at the length it had", a->name,
-				   a->strings + gdb_get_le32(c), a->reference);
+				  (int64_t)gdb_get_le64(c + 24)) {
+			gdb_seterr(err, errlen,
+				   "annotation set %s: contig %s "
+				   "is not in %s at the length it had",
+				   a->name, a->strings + gdb_get_le32(c),
+				   a->reference);
 			return GDB_ECORRUPT;
 		}
 		a->ref_ids[s] = (uint32_t)id;
@@ -226,7 +231,8 @@ static int check_features(gdb_annot *a, char *err, size_t errlen)
 		uint64_t off = gdb_get_le64(f);
 		uint32_t g = gdb_get_le32(f + 16);
 		uint64_t pf = gdb_get_le32(f + 24), np = gdb_get_le16(f + 28);
-		if (off > a->text_len || gdb_get_le32(f + 8) > a->text_len - off ||
+		if (off > a->text_len ||
+		    gdb_get_le32(f + 8) > a->text_len - off ||
 		    !str_ok(a, gdb_get_le32(f + 12)) ||
 		    (g != ANNOT_NONE && g >= a->ngroups) ||
 		    gdb_get_le32(f + 20) >= a->nfeat || pf + np > a->nparents ||
@@ -255,7 +261,7 @@ static int check_groups(gdb_annot *a, char *err, size_t errlen)
 		    !str_ok(a, gdb_get_le32(p + 8)) ||
 		    gdb_get_le32(p + 12) >= a->ncontigs ||
 		    (int64_t)gdb_get_le64(p + 16) >
-			    (int64_t)gdb_get_le64(p + 24) ||
+			(int64_t)gdb_get_le64(p + 24) ||
 		    !list_ok(gdb_get_le32(p + 32), gdb_get_le32(p + 36),
 			     a->nglines) ||
 		    !list_ok(gdb_get_le32(p + 40), gdb_get_le32(p + 44),
@@ -363,7 +369,8 @@ const char *gdb_annot_contig_name(const gdb_annot *a, uint32_t slot)
 {
 	if (slot >= a->ncontigs)
 		return NULL;
-	return a->strings + gdb_get_le32(a->contigs + (size_t)slot * CONTIG_BYTES);
+	return a->strings +
+	       gdb_get_le32(a->contigs + (size_t)slot * CONTIG_BYTES);
 }
 
 uint32_t gdb_annot_contig_id(const gdb_annot *a, uint32_t slot)
@@ -411,8 +418,7 @@ static uint32_t slot_of(const gdb_annot *a, uint64_t i)
 	return lo;
 }
 
-int gdb_annot_feature_get(const gdb_annot *a, uint64_t i,
-			  gdb_annot_feature *f)
+int gdb_annot_feature_get(const gdb_annot *a, uint64_t i, gdb_annot_feature *f)
 {
 	const uint8_t *p;
 	uint32_t g;
@@ -468,16 +474,17 @@ int gdb_annot_group_find(const gdb_annot *a, const char *id)
 
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		const char *s = a->strings +
-				gdb_get_le32(a->groups + (size_t)mid * GROUP_BYTES);
+		const char *s =
+		    a->strings +
+		    gdb_get_le32(a->groups + (size_t)mid * GROUP_BYTES);
 		if (strcmp(s, id) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	if (lo < a->ngroups &&
-	    !strcmp(a->strings + gdb_get_le32(a->groups + (size_t)lo *
-							    GROUP_BYTES),
+	    !strcmp(a->strings +
+			gdb_get_le32(a->groups + (size_t)lo * GROUP_BYTES),
 		    id))
 		return (int)lo;
 	return -ENOENT;

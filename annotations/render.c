@@ -103,7 +103,7 @@ static void bed_name(const gdb_annot *a, const gdb_annot_feature *f,
 	int64_t n;
 
 	if (a->format == GDB_ANNOT_GTF)
-		keys = !strcmp(f->type, "gene")	      ? gene
+		keys = !strcmp(f->type, "gene")		? gene
 		       : !strcmp(f->type, "transcript") ? tx
 							: other;
 	while (rank && annot_attr_next(&it, &k, &kl, &v, &vl))
@@ -157,11 +157,11 @@ static void gtf_attrs(const gdb_annot *a, const gdb_annot_feature *f,
 	size_t kl, vl;
 	int is_gene = !strcmp(f->type, "gene");
 	int is_tx = !strcmp(f->type, "transcript");
-	const char *gid = annot_attr_get(GDB_ANNOT_GTF, attrs, al, "gene_id",
-					 &vl);
+	const char *gid =
+	    annot_attr_get(GDB_ANNOT_GTF, attrs, al, "gene_id", &vl);
 	size_t gl = vl;
-	const char *tid = annot_attr_get(GDB_ANNOT_GTF, attrs, al,
-					 "transcript_id", &vl);
+	const char *tid =
+	    annot_attr_get(GDB_ANNOT_GTF, attrs, al, "transcript_id", &vl);
 	size_t tl = vl;
 
 	(void)a;
@@ -227,10 +227,9 @@ static void put_gff3(const gdb_annot *a, const char *chrom,
 		gdb_buf_add(o, "\n", 1);
 		return;
 	}
-	gdb_buf_printf(o, "%s\t.\t%s\t%lld\t%lld\t%.*s\t%c\t.\t", chrom, f->type,
-		       (long long)f->beg + 1, (long long)f->end,
-		       k >= 4 ? (int)cl[3] : 1, k >= 4 ? c[3] : ".",
-		       f->strand);
+	gdb_buf_printf(o, "%s\t.\t%s\t%lld\t%lld\t%.*s\t%c\t.\t", chrom,
+		       f->type, (long long)f->beg + 1, (long long)f->end,
+		       k >= 4 ? (int)cl[3] : 1, k >= 4 ? c[3] : ".", f->strand);
 	if (k >= 3 && !(cl[2] == 1 && c[2][0] == '.')) {
 		gdb_buf_add(o, "Name=", 5);
 		put_escaped(o, c[2], cl[2], 1);
@@ -280,8 +279,8 @@ int gdb_annot_render_region(const gdb_annot *a, uint32_t slot, int64_t beg,
  * transcript 2). */
 typedef struct fam {
 	uint64_t key;
-	uint32_t item;		/* feature index, or group when synthetic */
-	uint32_t parent;	/* synthetic: the parent group, or NONE */
+	uint32_t item;	 /* feature index, or group when synthetic */
+	uint32_t parent; /* synthetic: the parent group, or NONE */
 	int synthetic;
 } fam;
 
@@ -297,9 +296,9 @@ static int fam_cmp(const void *x, const void *y)
 typedef struct famlist {
 	fam *v;
 	size_t n, cap;
-	uint8_t *seen_line;	/* bitmaps: lines and groups visited */
+	uint8_t *seen_line; /* bitmaps: lines and groups visited */
 	uint8_t *seen_group;
-	uint32_t *queue;	/* (group, parent) pairs */
+	uint32_t *queue; /* (group, parent) pairs */
 	size_t qn;
 } famlist;
 
@@ -327,8 +326,7 @@ static void enqueue(famlist *l, uint32_t g, uint32_t parent)
 }
 
 /* Add line i (once); @return its input order, or UINT64_MAX on -ENOMEM. */
-static uint64_t add_line(const gdb_annot *a, famlist *l, uint32_t i,
-			 uint32_t g)
+static uint64_t add_line(const gdb_annot *a, famlist *l, uint32_t i, uint32_t g)
 {
 	gdb_annot_feature f;
 
@@ -353,9 +351,10 @@ static int family(const gdb_annot *a, famlist *l, uint32_t g0)
 		l->qn--;
 		gdb_annot_group_get(a, g, &gr);
 		for (uint32_t k = 0; k < gr.nlines + gr.nkids; k++) {
-			uint32_t i = k < gr.nlines
-					     ? gdb_annot_u32(gr.lines, k)
-					     : gdb_annot_u32(gr.kids, k - gr.nlines);
+			uint32_t i =
+			    k < gr.nlines
+				? gdb_annot_u32(gr.lines, k)
+				: gdb_annot_u32(gr.kids, k - gr.nlines);
 			if ((o = add_line(a, l, i, g)) == UINT64_MAX)
 				return -ENOMEM;
 			lowest = o < lowest ? o : lowest;
@@ -367,14 +366,15 @@ static int family(const gdb_annot *a, famlist *l, uint32_t g0)
 			gdb_annot_group_get(a, s, &sg);
 			for (uint32_t j = 0; j < sg.nkids; j++) {
 				gdb_annot_feature f;
-				gdb_annot_feature_get(a, gdb_annot_u32(sg.kids, j),
-						      &f);
+				gdb_annot_feature_get(
+				    a, gdb_annot_u32(sg.kids, j), &f);
 				lowest = f.order < lowest ? f.order : lowest;
 			}
 		}
 		if (!gr.nlines && lowest != UINT64_MAX)
-			GDB_TRY(fam_push(l, (fam){lowest * 4 + (gr.gene ? 1 : 2),
-						  g, parent, 1}));
+			GDB_TRY(
+			    fam_push(l, (fam){lowest * 4 + (gr.gene ? 1 : 2), g,
+					      parent, 1}));
 	}
 	return 0;
 }
@@ -409,8 +409,9 @@ static void put_gene_bed(const gdb_annot *a, uint32_t g, gdb_buf *o)
 
 	gdb_annot_group_get(a, g, &gr);
 	name = *gr.name ? gr.name : gr.id;
-	gdb_buf_printf(o, "%s\t%lld\t%lld\t", gdb_annot_contig_name(a, gr.contig),
-		       (long long)gr.beg, (long long)gr.end);
+	gdb_buf_printf(o, "%s\t%lld\t%lld\t",
+		       gdb_annot_contig_name(a, gr.contig), (long long)gr.beg,
+		       (long long)gr.end);
 	put_escaped(o, name, strlen(name), 0);
 	gdb_buf_printf(o, "\t0\t%c\n", gr.strand == '?' ? '.' : gr.strand);
 }

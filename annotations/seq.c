@@ -32,8 +32,8 @@ typedef struct seg {
 typedef struct segs {
 	seg *v;
 	size_t n, cap;
-	int phase;		/* of the 5'-most CDS line, -1 if none */
-	int64_t phase_at;	/* its position, for choosing the 5'-most */
+	int phase;	  /* of the 5'-most CDS line, -1 if none */
+	int64_t phase_at; /* its position, for choosing the 5'-most */
 } segs;
 
 static int seg_add(segs *s, int64_t beg, int64_t end)
@@ -74,7 +74,8 @@ static int is_exon(const char *type)
 {
 	size_t n = strlen(type);
 
-	return !strcmp(type, "exon") || (n > 5 && !strcmp(type + n - 5, "_exon"));
+	return !strcmp(type, "exon") ||
+	       (n > 5 && !strcmp(type + n - 5, "_exon"));
 }
 
 static int is_cds(const gdb_annot *a, const char *type, int with_stop)
@@ -105,7 +106,7 @@ static int from_lines(const gdb_annot *a, const uint8_t *list, uint32_t n,
 	for (uint32_t k = 0; k < n; k++) {
 		gdb_annot_feature f;
 		gdb_annot_feature_get(a, gdb_annot_u32(list, k), &f);
-		if (kind == 1 ? !is_exon(f.type)
+		if (kind == 1	? !is_exon(f.type)
 		    : kind == 2 ? !is_cds(a, f.type, 1)
 				: !is_exon(f.type) && !is_cds(a, f.type, 0))
 			continue;
@@ -154,7 +155,7 @@ static int bed_segs(const gdb_annot_feature *f, int thick, segs *s)
 	for (const char *z = c[9], *t = c[10]; z < c[10] - 1;) {
 		int64_t size = num(&z, end);
 		int64_t b = f->beg + num(&t, end), e = b + size;
-		z++;	/* past the comma */
+		z++; /* past the comma */
 		t++;
 		b = b < lo ? lo : b;
 		e = e > hi ? hi : e;
@@ -174,7 +175,8 @@ static int transcript_segs(const gdb_annot *a, const gdb_annot_group *g,
 	if (a->format == GDB_ANNOT_BED) {
 		for (uint32_t k = 0; k < g->nlines; k++) {
 			gdb_annot_feature f;
-			gdb_annot_feature_get(a, gdb_annot_u32(g->lines, k), &f);
+			gdb_annot_feature_get(a, gdb_annot_u32(g->lines, k),
+					      &f);
 			GDB_TRY(bed_segs(&f, cds, s));
 		}
 		seg_merge(s);
@@ -186,8 +188,8 @@ static int transcript_segs(const gdb_annot *a, const gdb_annot_group *g,
 	if (!s->n)
 		GDB_TRY(from_lines(a, g->kids, g->nkids, 2, strand, s));
 	if (!s->n)
-		GDB_TRY(from_lines(a, g->lines, g->nlines, cds ? 2 : 0, strand,
-				   s));
+		GDB_TRY(
+		    from_lines(a, g->lines, g->nlines, cds ? 2 : 0, strand, s));
 	seg_merge(s);
 	if (s->phase < 0)
 		s->phase = 0;
@@ -210,8 +212,8 @@ static int fetch_segs(const gdb_annot *a, gdb_cache *c, uint32_t slot,
 	if (!b)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->n && rc == 0; i++) {
-		rc = gdb_cache_read(c, gdb_annot_contig_id(a, slot), s->v[i].beg,
-				    s->v[i].end, b + at);
+		rc = gdb_cache_read(c, gdb_annot_contig_id(a, slot),
+				    s->v[i].beg, s->v[i].end, b + at);
 		at += (size_t)(s->v[i].end - s->v[i].beg);
 	}
 	if (rc < 0) {
@@ -231,7 +233,7 @@ void gdb_annot_revcomp(char *s, size_t n)
 
 	if (!comp['A']) {
 		static const char *const pairs[] = {
-			"AT", "CG", "RY", "KM", "BV", "DH", "SS", "WW", "NN"};
+		    "AT", "CG", "RY", "KM", "BV", "DH", "SS", "WW", "NN"};
 		for (int i = 0; i < 256; i++)
 			comp[i] = (char)i;
 		for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {

@@ -21,60 +21,60 @@ typedef struct code {
 } code;
 
 static const code codes[] = {
-	{1, "FFLLSSSSYY**CC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
-	    "---M---------------M---------------M----------------------------"},
-	{2, "FFLLSSSSYY**CCWWLLLLPPPPHHQQRRRRIIMMTTTTNNKKSS**VVVVAAAADDEEGGGG",
-	    "--------------------------------MMMM---------------M------------"},
-	{3, "FFLLSSSSYY**CCWWTTTTPPPPHHQQRRRRIIMMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
-	    "----------------------------------MM---------------M------------"},
-	{4, "FFLLSSSSYY**CCWWLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
-	    "--MM---------------M------------MMMM---------------M------------"},
-	{5, "FFLLSSSSYY**CCWWLLLLPPPPHHQQRRRRIIMMTTTTNNKKSSSSVVVVAAAADDEEGGGG",
-	    "---M----------------------------MMMM---------------M------------"},
-	{6, "FFLLSSSSYYQQCC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
-	    "-----------------------------------M----------------------------"},
-	{9, "FFLLSSSSYY**CCWWLLLLPPPPHHQQRRRRIIIMTTTTNNNKSSSSVVVVAAAADDEEGGGG",
-	    "-----------------------------------M---------------M------------"},
-	{10, "FFLLSSSSYY**CCCWLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
-	    "-----------------------------------M----------------------------"},
-	{11, "FFLLSSSSYY**CC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
-	    "---M---------------M------------MMMM---------------M------------"},
-	{12, "FFLLSSSSYY**CC*WLLLSPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
-	    "-------------------M---------------M----------------------------"},
-	{13, "FFLLSSSSYY**CCWWLLLLPPPPHHQQRRRRIIMMTTTTNNKKSSGGVVVVAAAADDEEGGGG",
-	    "---M------------------------------MM---------------M------------"},
-	{14, "FFLLSSSSYYY*CCWWLLLLPPPPHHQQRRRRIIIMTTTTNNNKSSSSVVVVAAAADDEEGGGG",
-	    "-----------------------------------M----------------------------"},
-	{15, "FFLLSSSSYY*QCC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
-	    "-----------------------------------M----------------------------"},
-	{16, "FFLLSSSSYY*LCC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
-	    "-----------------------------------M----------------------------"},
-	{21, "FFLLSSSSYY**CCWWLLLLPPPPHHQQRRRRIIMMTTTTNNNKSSSSVVVVAAAADDEEGGGG",
-	    "-----------------------------------M---------------M------------"},
-	{22, "FFLLSS*SYY*LCC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
-	    "-----------------------------------M----------------------------"},
-	{23, "FF*LSSSSYY**CC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
-	    "--------------------------------M--M---------------M------------"},
-	{24, "FFLLSSSSYY**CCWWLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSSKVVVVAAAADDEEGGGG",
-	    "---M---------------M---------------M---------------M------------"},
-	{25, "FFLLSSSSYY**CCGWLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
-	    "---M-------------------------------M---------------M------------"},
-	{26, "FFLLSSSSYY**CC*WLLLAPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
-	    "-------------------M---------------M----------------------------"},
-	{27, "FFLLSSSSYYQQCCWWLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
-	    "-----------------------------------M----------------------------"},
-	{28, "FFLLSSSSYYQQCCWWLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
-	    "-----------------------------------M----------------------------"},
-	{29, "FFLLSSSSYYYYCC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
-	    "-----------------------------------M----------------------------"},
-	{30, "FFLLSSSSYYEECC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
-	    "-----------------------------------M----------------------------"},
-	{31, "FFLLSSSSYYEECCWWLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
-	    "-----------------------------------M----------------------------"},
-	{32, "FFLLSSSSYY*WCC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
-	    "---M---------------M------------MMMM---------------M------------"},
-	{33, "FFLLSSSSYYY*CCWWLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSSKVVVVAAAADDEEGGGG",
-	    "---M---------------M---------------M---------------M------------"},
+    {1, "FFLLSSSSYY**CC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
+     "---M---------------M---------------M----------------------------"},
+    {2, "FFLLSSSSYY**CCWWLLLLPPPPHHQQRRRRIIMMTTTTNNKKSS**VVVVAAAADDEEGGGG",
+     "--------------------------------MMMM---------------M------------"},
+    {3, "FFLLSSSSYY**CCWWTTTTPPPPHHQQRRRRIIMMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
+     "----------------------------------MM---------------M------------"},
+    {4, "FFLLSSSSYY**CCWWLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
+     "--MM---------------M------------MMMM---------------M------------"},
+    {5, "FFLLSSSSYY**CCWWLLLLPPPPHHQQRRRRIIMMTTTTNNKKSSSSVVVVAAAADDEEGGGG",
+     "---M----------------------------MMMM---------------M------------"},
+    {6, "FFLLSSSSYYQQCC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
+     "-----------------------------------M----------------------------"},
+    {9, "FFLLSSSSYY**CCWWLLLLPPPPHHQQRRRRIIIMTTTTNNNKSSSSVVVVAAAADDEEGGGG",
+     "-----------------------------------M---------------M------------"},
+    {10, "FFLLSSSSYY**CCCWLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
+     "-----------------------------------M----------------------------"},
+    {11, "FFLLSSSSYY**CC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
+     "---M---------------M------------MMMM---------------M------------"},
+    {12, "FFLLSSSSYY**CC*WLLLSPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
+     "-------------------M---------------M----------------------------"},
+    {13, "FFLLSSSSYY**CCWWLLLLPPPPHHQQRRRRIIMMTTTTNNKKSSGGVVVVAAAADDEEGGGG",
+     "---M------------------------------MM---------------M------------"},
+    {14, "FFLLSSSSYYY*CCWWLLLLPPPPHHQQRRRRIIIMTTTTNNNKSSSSVVVVAAAADDEEGGGG",
+     "-----------------------------------M----------------------------"},
+    {15, "FFLLSSSSYY*QCC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
+     "-----------------------------------M----------------------------"},
+    {16, "FFLLSSSSYY*LCC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
+     "-----------------------------------M----------------------------"},
+    {21, "FFLLSSSSYY**CCWWLLLLPPPPHHQQRRRRIIMMTTTTNNNKSSSSVVVVAAAADDEEGGGG",
+     "-----------------------------------M---------------M------------"},
+    {22, "FFLLSS*SYY*LCC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
+     "-----------------------------------M----------------------------"},
+    {23, "FF*LSSSSYY**CC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
+     "--------------------------------M--M---------------M------------"},
+    {24, "FFLLSSSSYY**CCWWLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSSKVVVVAAAADDEEGGGG",
+     "---M---------------M---------------M---------------M------------"},
+    {25, "FFLLSSSSYY**CCGWLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
+     "---M-------------------------------M---------------M------------"},
+    {26, "FFLLSSSSYY**CC*WLLLAPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
+     "-------------------M---------------M----------------------------"},
+    {27, "FFLLSSSSYYQQCCWWLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
+     "-----------------------------------M----------------------------"},
+    {28, "FFLLSSSSYYQQCCWWLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
+     "-----------------------------------M----------------------------"},
+    {29, "FFLLSSSSYYYYCC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
+     "-----------------------------------M----------------------------"},
+    {30, "FFLLSSSSYYEECC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
+     "-----------------------------------M----------------------------"},
+    {31, "FFLLSSSSYYEECCWWLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
+     "-----------------------------------M----------------------------"},
+    {32, "FFLLSSSSYY*WCC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
+     "---M---------------M------------MMMM---------------M------------"},
+    {33, "FFLLSSSSYYY*CCWWLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSSKVVVVAAAADDEEGGGG",
+     "---M---------------M---------------M---------------M------------"},
 };
 
 static const code *code_of(int table)
@@ -94,22 +94,39 @@ int gdb_annot_table_ok(int table)
  * 0 for a letter that is no nucleotide. */
 static unsigned base_set(char c)
 {
-	switch (c & ~0x20) {	/* upper-case */
-	case 'T': case 'U': return 1;
-	case 'C': return 2;
-	case 'A': return 4;
-	case 'G': return 8;
-	case 'Y': return 1 | 2;
-	case 'R': return 4 | 8;
-	case 'W': return 1 | 4;
-	case 'S': return 2 | 8;
-	case 'K': return 1 | 8;
-	case 'M': return 2 | 4;
-	case 'B': return 1 | 2 | 8;
-	case 'D': return 1 | 4 | 8;
-	case 'H': return 1 | 2 | 4;
-	case 'V': return 2 | 4 | 8;
-	case 'N': case 'X': return 15;
+	switch (c & ~0x20) { /* upper-case */
+	case 'T':
+	case 'U':
+		return 1;
+	case 'C':
+		return 2;
+	case 'A':
+		return 4;
+	case 'G':
+		return 8;
+	case 'Y':
+		return 1 | 2;
+	case 'R':
+		return 4 | 8;
+	case 'W':
+		return 1 | 4;
+	case 'S':
+		return 2 | 8;
+	case 'K':
+		return 1 | 8;
+	case 'M':
+		return 2 | 4;
+	case 'B':
+		return 1 | 2 | 8;
+	case 'D':
+		return 1 | 4 | 8;
+	case 'H':
+		return 1 | 2 | 4;
+	case 'V':
+		return 2 | 4 | 8;
+	case 'N':
+	case 'X':
+		return 15;
 	}
 	return 0;
 }
@@ -186,10 +203,11 @@ int64_t gdb_annot_translate(const char *dna, size_t n, int table, int start,
 		if (ci >= 0) {
 			out[k++] = t->aa[ci];
 		} else {
-			unsigned s0 = base_set(dna[i]), s1 = base_set(dna[i + 1]);
+			unsigned s0 = base_set(dna[i]),
+				 s1 = base_set(dna[i + 1]);
 			unsigned s2 = base_set(dna[i + 2]);
-			out[k++] = s0 && s1 && s2 ? ambiguous(t, s0, s1, s2)
-						  : 'X';
+			out[k++] =
+			    s0 && s1 && s2 ? ambiguous(t, s0, s1, s2) : 'X';
 		}
 	}
 	if (m)

@@ -48,8 +48,7 @@ static void end(secw *w)
 		w->rc = gdb_txn_section_end(w->t);
 }
 
-static void put_u32s(secw *w, const char *name, const uint32_t *v,
-		     uint64_t n)
+static void put_u32s(secw *w, const char *name, const uint32_t *v, uint64_t n)
 {
 	begin(w, name);
 	for (uint64_t i = 0; i < n && w->rc == 0; i++)

@@ -78,13 +78,13 @@ static int pairs_alloc(gdb_api_annot_pairs *p, size_t n)
 	p->slot = malloc(k * sizeof(*p->slot));
 	p->strand = malloc(k);
 	return p->row && p->feature && p->beg && p->end && p->slot && p->strand
-		       ? 0
-		       : -ENOMEM;
+		   ? 0
+		   : -ENOMEM;
 }
 
 /* Copy each pair's feature fields; types '\n'-joined. */
-static int pairs_fill(const gdb_annot *a, const uint64_t *q,
-		      const uint64_t *f, gdb_api_annot_pairs *p)
+static int pairs_fill(const gdb_annot *a, const uint64_t *q, const uint64_t *f,
+		      gdb_api_annot_pairs *p)
 {
 	gdb_buf types = {0};
 
@@ -108,7 +108,7 @@ static int pairs_fill(const gdb_annot *a, const uint64_t *q,
 		gdb_buf_free(&types);
 		return e;
 	}
-	p->types = types.p;	/* NULL when there is no pair */
+	p->types = types.p; /* NULL when there is no pair */
 	p->types_len = types.len;
 	return 0;
 }

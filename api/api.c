@@ -25,15 +25,15 @@ int gdb_api_open(const char *path, uint64_t cache_bytes, gdb_api **out,
 	gdb_api *h;
 	int rc;
 
-	(void)gdb_simd_init();	/* a bad GENOMEDB_SIMD falls back to best */
+	(void)gdb_simd_init(); /* a bad GENOMEDB_SIMD falls back to best */
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
 	rc = gdb_store_open(path, 0, &h->store, err, errlen);
 	if (rc == 0) {
-		rc = gdb_cache_create(h->store, cache_bytes ? cache_bytes
-							    : API_DEFAULT_CACHE,
-				      NULL, &h->cache);
+		rc = gdb_cache_create(
+		    h->store, cache_bytes ? cache_bytes : API_DEFAULT_CACHE,
+		    NULL, &h->cache);
 		if (rc < 0)
 			gdb_seterr(err, errlen, "%s: block cache: %s", path,
 				   gdb_strerror(rc));
@@ -75,8 +75,8 @@ uint32_t gdb_api_nassemblies(const gdb_api *h)
 const char *gdb_api_assembly_name(const gdb_api *h, uint32_t i)
 {
 	const gdb_assembly *a = i < gdb_store_nassemblies(h->store)
-					? gdb_store_assembly(h->store, i)
-					: NULL;
+				    ? gdb_store_assembly(h->store, i)
+				    : NULL;
 	return a ? a->name : NULL;
 }
 
@@ -125,15 +125,14 @@ const char *gdb_api_contig_desc(const gdb_api *h, uint32_t asm_index,
 	return c ? c->desc : NULL;
 }
 
-int64_t gdb_api_contig_length(const gdb_api *h, uint32_t asm_index,
-			      uint32_t i)
+int64_t gdb_api_contig_length(const gdb_api *h, uint32_t asm_index, uint32_t i)
 {
 	const gdb_contig *c = gdb_api_contig_at(h, asm_index, i);
 	return c ? c->length : -ENOENT;
 }
 
-int gdb_api_contig_find(const gdb_api *h, uint32_t asm_index,
-			const char *name, char *err, size_t errlen)
+int gdb_api_contig_find(const gdb_api *h, uint32_t asm_index, const char *name,
+			char *err, size_t errlen)
 {
 	const gdb_assembly *a;
 	int id;
@@ -184,9 +183,8 @@ int gdb_api_read(gdb_api *h, const gdb_contig *c, int64_t beg, int64_t end,
 	return 0;
 }
 
-int gdb_api_fetch(gdb_api *h, uint32_t asm_index, uint32_t contig,
-		  int64_t beg, int64_t end, int form, void *dst, char *err,
-		  size_t errlen)
+int gdb_api_fetch(gdb_api *h, uint32_t asm_index, uint32_t contig, int64_t beg,
+		  int64_t end, int form, void *dst, char *err, size_t errlen)
 {
 	const gdb_contig *c = gdb_api_contig_at(h, asm_index, contig);
 
@@ -201,8 +199,8 @@ int gdb_api_fetch(gdb_api *h, uint32_t asm_index, uint32_t contig,
 
 /* ---- networks ---- */
 
-static int graph_node(const gdb_graph *g, const char *name, int net,
-		      char *err, size_t errlen)
+static int graph_node(const gdb_graph *g, const char *name, int net, char *err,
+		      size_t errlen)
 {
 	int id = name && *name ? gdb_graph_lookup(g, name, net) : -ENOENT;
 
@@ -254,10 +252,9 @@ static int graph_filter(gdb_api *h, const char *network, const char *params,
 	return rc;
 }
 
-int gdb_api_graph(gdb_api *h, const char *network, int query,
-		  const char *node1, const char *node2, unsigned k,
-		  const char *params, int fmt, char **out, size_t *len,
-		  char *err, size_t errlen)
+int gdb_api_graph(gdb_api *h, const char *network, int query, const char *node1,
+		  const char *node2, unsigned k, const char *params, int fmt,
+		  char **out, size_t *len, char *err, size_t errlen)
 {
 	gdb_graph_filter f;
 	gdb_graph_result r;
@@ -276,8 +273,8 @@ int gdb_api_graph(gdb_api *h, const char *network, int query,
 		b = graph_node(h->graph, node2, f.net, err, errlen);
 		if (b < 0)
 			return b;
-		rc = gdb_graph_shortest_path(h->graph, (uint32_t)a,
-					     (uint32_t)b, &f, &r);
+		rc = gdb_graph_shortest_path(h->graph, (uint32_t)a, (uint32_t)b,
+					     &f, &r);
 	} else {
 		gdb_seterr(err, errlen, "unknown network query %d", query);
 		return -EINVAL;
@@ -301,8 +298,7 @@ uint32_t gdb_api_nvsets(const gdb_api *h)
 
 const char *gdb_api_vset_name(const gdb_api *h, uint32_t i)
 {
-	return i < gdb_vset_count(h->store) ? gdb_vset_name(h->store, i)
-					     : NULL;
+	return i < gdb_vset_count(h->store) ? gdb_vset_name(h->store, i) : NULL;
 }
 
 static int vset_answer(gdb_vset *v, const char *contig, int64_t beg,
@@ -325,13 +321,14 @@ static int vset_answer(gdb_vset *v, const char *contig, int64_t beg,
 	}
 	if (what >= GDB_API_AF) {
 		gdb_vstat_opts o = {.stat = GDB_VSTAT_AF,
-				    .by = (enum gdb_vgroup_by)(what -
-							       GDB_API_AF),
+				    .by =
+					(enum gdb_vgroup_by)(what - GDB_API_AF),
 				    .threads = 1};
 		rc = gdb_vset_stats(v, (uint32_t)c, beg, end, &o,
 				    API_MAX_ANSWER, out, len);
 		if (rc == -EINVAL)
-			gdb_seterr(err, errlen, "no such grouping in this set "
+			gdb_seterr(err, errlen,
+				   "no such grouping in this set "
 				   "(a set imported without a panel has no "
 				   "populations)");
 		return rc;
@@ -367,8 +364,8 @@ int gdb_api_variants(gdb_api *h, const char *set, const char *contig,
 	rc = vset_answer(v, contig, beg, end, what, samples, out, len, err,
 			 errlen);
 	if (rc < 0 && err && errlen && !err[0])
-		gdb_seterr(err, errlen, "variant set '%s', %s: %s", set,
-			   contig, gdb_strerror(rc));
+		gdb_seterr(err, errlen, "variant set '%s', %s: %s", set, contig,
+			   gdb_strerror(rc));
 	gdb_vset_close(v);
 	return rc;
 }

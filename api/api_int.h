@@ -13,8 +13,8 @@
 struct gdb_api {
 	gdb_store *store;
 	gdb_cache *cache;
-	gdb_graph *graph;	/* opened on the first network query */
-	char *params;		/* the last filter's text (types borrow it) */
+	gdb_graph *graph; /* opened on the first network query */
+	char *params;	  /* the last filter's text (types borrow it) */
 };
 
 /* The assembly's i-th contig, or NULL when either index is out of range. */

@@ -26,8 +26,8 @@
 #include "simd/motif.h"
 #include "simd/simd.h"
 
-#define SLICE ((int64_t)1 << 20)	/* bases scanned at once by gc/motif */
-#define KEY_POS_BITS 40			/* starts below 2^40 */
+#define SLICE ((int64_t)1 << 20) /* bases scanned at once by gc/motif */
+#define KEY_POS_BITS 40		 /* starts below 2^40 */
 #define KEY_MAX_CHROM ((int64_t)1 << 23)
 
 /* ---- batches over one assembly ---- */
@@ -47,8 +47,8 @@ static int batch_check(const gdb_api *h, uint32_t asm_index,
 			return -ENOENT;
 		}
 		c = gdb_api_contig_at(h, asm_index, (uint32_t)b->contig[i]);
-		if (gdb_api_range_check(c, b->beg[i], b->end[i], err,
-					errlen) < 0) {
+		if (gdb_api_range_check(c, b->beg[i], b->end[i], err, errlen) <
+		    0) {
 			char why[200] = "";
 			if (err)
 				snprintf(why, sizeof(why), "%s", err);
@@ -71,15 +71,15 @@ int64_t gdb_api_batch_bases(const gdb_api *h, uint32_t asm_index,
 	return total;
 }
 
-int gdb_api_fetch_many(gdb_api *h, uint32_t asm_index,
-		       const gdb_api_batch *b, int form, int sep, char *dst,
-		       int64_t *off, char *err, size_t errlen)
+int gdb_api_fetch_many(gdb_api *h, uint32_t asm_index, const gdb_api_batch *b,
+		       int form, int sep, char *dst, int64_t *off, char *err,
+		       size_t errlen)
 {
 	GDB_TRY(batch_check(h, asm_index, b, NULL, err, errlen));
 	off[0] = 0;
 	for (size_t i = 0; i < b->n; i++) {
 		const gdb_contig *c =
-			gdb_api_contig_at(h, asm_index, (uint32_t)b->contig[i]);
+		    gdb_api_contig_at(h, asm_index, (uint32_t)b->contig[i]);
 		GDB_TRY(gdb_api_read(h, c, b->beg[i], b->end[i], form,
 				     dst + off[i], err, errlen));
 		off[i + 1] = off[i] + b->end[i] - b->beg[i];
@@ -101,8 +101,8 @@ static int scan(gdb_api *h, const gdb_contig *c, int64_t beg, int64_t end,
 		int64_t e = s + SLICE + overlap;
 		if (e > end)
 			e = end;
-		GDB_TRY(gdb_api_read(h, c, s, e, GDB_API_BASES, buf, err,
-				     errlen));
+		GDB_TRY(
+		    gdb_api_read(h, c, s, e, GDB_API_BASES, buf, err, errlen));
 		fn(arg, buf, (size_t)(e - s));
 		if (e == end)
 			break;
@@ -154,7 +154,7 @@ static int scan_many(gdb_api *h, uint32_t asm_index, const gdb_api_batch *b,
 		return -ENOMEM;
 	for (size_t i = 0; i < b->n && rc == 0; i++) {
 		const gdb_contig *c =
-			gdb_api_contig_at(h, asm_index, (uint32_t)b->contig[i]);
+		    gdb_api_contig_at(h, asm_index, (uint32_t)b->contig[i]);
 		if (pat) {
 			struct motif_count m = {pat, 0};
 			rc = scan(h, c, b->beg[i], b->end[i], overlap, buf,
@@ -178,14 +178,13 @@ int gdb_api_gc_many(gdb_api *h, uint32_t asm_index, const gdb_api_batch *b,
 	return scan_many(h, asm_index, b, NULL, gc, NULL, err, errlen);
 }
 
-int gdb_api_motif_many(gdb_api *h, uint32_t asm_index,
-		       const gdb_api_batch *b, const char *pattern,
-		       int64_t *count, char *err, size_t errlen)
+int gdb_api_motif_many(gdb_api *h, uint32_t asm_index, const gdb_api_batch *b,
+		       const char *pattern, int64_t *count, char *err,
+		       size_t errlen)
 {
 	gdb_motif_pattern pat;
 
-	if (!pattern ||
-	    gdb_motif_compile(pattern, strlen(pattern), &pat) < 0) {
+	if (!pattern || gdb_motif_compile(pattern, strlen(pattern), &pat) < 0) {
 		gdb_seterr(err, errlen,
 			   "motif '%s': not an IUPAC pattern of 1-%d letters",
 			   pattern ? pattern : "", GDB_MOTIF_MAXLEN);
@@ -277,7 +276,8 @@ static int sort_side(const gdb_api_batch *b, int by_end, sorted *s)
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < b->n; i++) {
-		s->key[i] = key_of(b->contig[i], by_end ? b->end[i] : b->beg[i]);
+		s->key[i] =
+		    key_of(b->contig[i], by_end ? b->end[i] : b->beg[i]);
 		s->row[i] = (int64_t)i;
 	}
 	if (radix_sort(s->key, s->row, s->n) < 0) {
@@ -333,8 +333,8 @@ static void case1_run(const gdb_api_batch *a, size_t q, const sorted *sb,
 	*hi = lower(sb, key_of(a->contig[q], a->end[q]));
 }
 
-static int prepare(const gdb_api_batch *a, const gdb_api_batch *b,
-		   sorted *sa, sorted *sb, char *err, size_t errlen)
+static int prepare(const gdb_api_batch *a, const gdb_api_batch *b, sorted *sa,
+		   sorted *sb, char *err, size_t errlen)
 {
 	GDB_TRY(check_side(a, "left", err, errlen));
 	GDB_TRY(check_side(b, "right", err, errlen));
@@ -362,7 +362,7 @@ int gdb_api_overlap(const gdb_api_batch *a, const gdb_api_batch *b,
 		for (size_t q = 0; q < a->n; q++) {
 			int64_t c = count[q];
 			case1_run(a, q, &sb, &lo, &hi);
-			count[q] = total;	/* now: where row q's pairs start */
+			count[q] = total; /* now: where row q's pairs start */
 			total += c + (int64_t)(hi - lo);
 		}
 		*ia = malloc((size_t)total * sizeof(**ia) + 1);
@@ -429,10 +429,10 @@ static int prefix_max_end(const gdb_api_batch *b, const sorted *sb,
 	for (size_t j = 0; j < sb->n; j++) {
 		int64_t r = sb->row[j];
 		int fresh = j == 0 || (sb->key[j] >> KEY_POS_BITS) !=
-					      (sb->key[j - 1] >> KEY_POS_BITS);
+					  (sb->key[j - 1] >> KEY_POS_BITS);
 		m[j] = (fresh || b->end[r] > b->end[sb->row[m[j - 1]]])
-			       ? (int64_t)j
-			       : m[j - 1];
+			   ? (int64_t)j
+			   : m[j - 1];
 	}
 	*best = m;
 	return 0;
@@ -459,7 +459,7 @@ int gdb_api_nearest(const gdb_api_batch *a, const gdb_api_batch *b,
 			left = sb.row[best[p - 1]];
 			dl = a->beg[q] - b->end[left];
 			if (dl < 0)
-				dl = 0;	/* overlaps a */
+				dl = 0; /* overlaps a */
 		}
 		if (p < last) {
 			right = sb.row[p];

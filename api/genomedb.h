@@ -59,16 +59,15 @@ const char *gdb_api_contig_name(const gdb_api *h, uint32_t asm_index,
 				uint32_t i);
 const char *gdb_api_contig_desc(const gdb_api *h, uint32_t asm_index,
 				uint32_t i);
-int64_t gdb_api_contig_length(const gdb_api *h, uint32_t asm_index,
-			      uint32_t i);
+int64_t gdb_api_contig_length(const gdb_api *h, uint32_t asm_index, uint32_t i);
 /* @return the contig's index in the assembly, or -ENOENT. */
-int gdb_api_contig_find(const gdb_api *h, uint32_t asm_index,
-			const char *name, char *err, size_t errlen);
+int gdb_api_contig_find(const gdb_api *h, uint32_t asm_index, const char *name,
+			char *err, size_t errlen);
 
 /* Output forms of the sequence calls. */
 enum gdb_api_seq {
-	GDB_API_BASES = 0,	/* bases as stored (case, IUPAC kept) */
-	GDB_API_U8 = 1,		/* .u8 codes: A0 C1 G2 T3 N4 ... */
+	GDB_API_BASES = 0, /* bases as stored (case, IUPAC kept) */
+	GDB_API_U8 = 1,	   /* .u8 codes: A0 C1 G2 T3 N4 ... */
 };
 
 /*
@@ -79,8 +78,7 @@ enum gdb_api_seq {
  */
 GDB_MUST_CHECK int gdb_api_fetch(gdb_api *h, uint32_t asm_index,
 				 uint32_t contig, int64_t beg, int64_t end,
-				 int form, void *dst, char *err,
-				 size_t errlen);
+				 int form, void *dst, char *err, size_t errlen);
 
 /* ---- one call per data frame: n intervals of one assembly ---- */
 
@@ -105,9 +103,9 @@ typedef struct gdb_api_batch {
  * cache, each decoded once while it stays there.
  */
 GDB_MUST_CHECK int gdb_api_fetch_many(gdb_api *h, uint32_t asm_index,
-				      const gdb_api_batch *b, int form,
-				      int sep, char *dst, int64_t *off,
-				      char *err, size_t errlen);
+				      const gdb_api_batch *b, int form, int sep,
+				      char *dst, int64_t *off, char *err,
+				      size_t errlen);
 /* Total bytes gdb_api_fetch_many needs, or -ERANGE / -ENOENT. */
 int64_t gdb_api_batch_bases(const gdb_api *h, uint32_t asm_index,
 			    const gdb_api_batch *b, char *err, size_t errlen);
@@ -163,15 +161,14 @@ GDB_MUST_CHECK int gdb_api_count_overlaps(const gdb_api_batch *a,
  */
 GDB_MUST_CHECK int gdb_api_nearest(const gdb_api_batch *a,
 				   const gdb_api_batch *b, int64_t *idx,
-				   int64_t *distance, char *err,
-				   size_t errlen);
+				   int64_t *distance, char *err, size_t errlen);
 
 /* ---- networks ---- */
 
 enum gdb_api_graph_query {
-	GDB_API_NEIGHBORS = 0,	/* node1's neighbours */
-	GDB_API_KHOP = 1,	/* node1's k-hop neighbourhood */
-	GDB_API_SHORTEST = 2,	/* node1 -> node2, weighted */
+	GDB_API_NEIGHBORS = 0, /* node1's neighbours */
+	GDB_API_KHOP = 1,      /* node1's k-hop neighbourhood */
+	GDB_API_SHORTEST = 2,  /* node1 -> node2, weighted */
 };
 
 /*
@@ -235,7 +232,7 @@ typedef struct gdb_api_annot_pairs {
 	int64_t *row, *feature, *beg, *end;
 	int32_t *slot;
 	char *strand;
-	char *types;		/* n types, each followed by '\n' */
+	char *types; /* n types, each followed by '\n' */
 	size_t types_len;
 } gdb_api_annot_pairs;
 GDB_MUST_CHECK int gdb_api_annot_overlap(gdb_api *h, const char *set,

@@ -109,8 +109,8 @@ static void charge(gdb_cache *c, struct gdb_cache_answer *x)
 	}
 }
 
-int gdb_cache_answer_new(gdb_cache *c, char *data, size_t len,
-			 unsigned flags, gdb_cache_answer **out)
+int gdb_cache_answer_new(gdb_cache *c, char *data, size_t len, unsigned flags,
+			 gdb_cache_answer **out)
 {
 	struct gdb_cache_answer *x = calloc(1, sizeof(*x));
 
@@ -127,8 +127,7 @@ int gdb_cache_answer_new(gdb_cache *c, char *data, size_t len,
 	return 0;
 }
 
-int gdb_cache_answer_get(gdb_cache *c, gdb_cache_answer *x,
-			 const char **data)
+int gdb_cache_answer_get(gdb_cache *c, gdb_cache_answer *x, const char **data)
 {
 	struct cache_answers *s = cache_answers_of(c);
 	int held;

@@ -7,11 +7,12 @@
  *
  * Entry life cycle (all transitions under the entry's shard lock):
  *
- *   absent --gdb_cache_get miss: reserve room, decode unlocked, insert--> resident
- *   resident --get hit: refs++, policy->hit-----------------------------> resident
- *   resident --gdb_cache_pin: policy->remove, pinned--------------------> pinned
- *   pinned --gdb_cache_unpin: policy->insert----------------------------> resident
- *   resident, refs == 0 --make_room: policy->evict----> shard free list (buffer reused)
+ *   absent --gdb_cache_get miss: reserve room, decode unlocked, insert-->
+ * resident resident --get hit: refs++,
+ * policy->hit-----------------------------> resident resident --gdb_cache_pin:
+ * policy->remove, pinned--------------------> pinned pinned --gdb_cache_unpin:
+ * policy->insert----------------------------> resident resident, refs == 0
+ * --make_room: policy->evict----> shard free list (buffer reused)
  *
  * The budget is global: c->resident counts the bytes of every cached block
  * and is only ever raised by make_room(), which first evicts (from the
@@ -57,8 +58,8 @@ static uint32_t key_hash(uint64_t k)
 
 static size_t shard_capacity(const gdb_cache *c)
 {
-	size_t blocks = (size_t)(__atomic_load_n(&c->budget, __ATOMIC_RELAXED) /
-				 c->bb);
+	size_t blocks =
+	    (size_t)(__atomic_load_n(&c->budget, __ATOMIC_RELAXED) / c->bb);
 	size_t per = blocks / NSHARDS;
 
 	return per ? per : 1;
@@ -71,11 +72,11 @@ const char *gdb_cache_policy_name(unsigned i)
 
 static void *pf_main(void *arg);
 
-int gdb_cache_create(const gdb_store *store, size_t budget,
-		     const char *policy, gdb_cache **out)
+int gdb_cache_create(const gdb_store *store, size_t budget, const char *policy,
+		     gdb_cache **out)
 {
-	const gdb_policy_ops *ops = gdb_policy_find(policy ? policy
-							   : GDB_CACHE_DEFAULT_POLICY);
+	const gdb_policy_ops *ops =
+	    gdb_policy_find(policy ? policy : GDB_CACHE_DEFAULT_POLICY);
 	gdb_cache *c;
 	uint32_t maxbb = 0;
 
@@ -126,7 +127,7 @@ int gdb_cache_start_prefetch(gdb_cache *c)
 	c->ring_ok = io_uring_queue_init(PF_BATCH * 2, &c->ring, 0) == 0;
 	if (!c->ring_ok)
 		gdb_log(GDB_LOG_INFO, "io_uring unavailable: prefetch reads "
-			"fault pages in one by one");
+				      "fault pages in one by one");
 	rc = pthread_create(&c->pf_thread, NULL, pf_main, c);
 	if (rc) {
 		if (c->ring_ok)
@@ -168,9 +169,10 @@ static char *malloc_owned(gdb_cache *c, size_t n)
  * when prefault is set. Not linked anywhere yet. */
 static struct arena_chunk *chunk_new(gdb_cache *c, int prefault)
 {
-	void *m = __atomic_load_n(&c->test_fail_chunks, __ATOMIC_RELAXED)
-			  ? MAP_FAILED
-			  : mmap(NULL, 2 * (size_t)ARENA_CHUNK, PROT_READ | PROT_WRITE,
+	void *m =
+	    __atomic_load_n(&c->test_fail_chunks, __ATOMIC_RELAXED)
+		? MAP_FAILED
+		: mmap(NULL, 2 * (size_t)ARENA_CHUNK, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct arena_chunk *ch = m == MAP_FAILED ? NULL : malloc(sizeof(*ch));
 	uintptr_t a;
@@ -233,7 +235,7 @@ out:
 static void drop_cb(void *arg, gdb_centry *e)
 {
 	(void)arg;
-	(void)e;	/* entries are freed from the hash below */
+	(void)e; /* entries are freed from the hash below */
 }
 
 void gdb_cache_destroy(gdb_cache *c)
@@ -398,10 +400,9 @@ static int reserve(gdb_cache *c, uint64_t bytes, uint32_t si, int block)
 		uint64_t cur = __atomic_load_n(&c->resident, __ATOMIC_RELAXED);
 		uint64_t budget = __atomic_load_n(&c->budget, __ATOMIC_RELAXED);
 		if (cur + bytes <= budget) {
-			if (__atomic_compare_exchange_n(&c->resident, &cur,
-							cur + bytes, 0,
-							__ATOMIC_RELAXED,
-							__ATOMIC_RELAXED))
+			if (__atomic_compare_exchange_n(
+				&c->resident, &cur, cur + bytes, 0,
+				__ATOMIC_RELAXED, __ATOMIC_RELAXED))
 				return 1;
 			continue;
 		}
@@ -504,14 +505,16 @@ static int load_block(gdb_cache *c, uint32_t si, uint32_t contig,
 		to_free_list(sh, x);
 		pthread_mutex_unlock(&sh->lock);
 		if (reserved)
-			__atomic_sub_fetch(&c->resident, c->bb, __ATOMIC_RELAXED);
+			__atomic_sub_fetch(&c->resident, c->bb,
+					   __ATOMIC_RELAXED);
 		return rc;
 	}
 	sh->pc[sh->ops->id].bytes_decoded += (uint64_t)rc;
 	other = find_locked(sh, key);
 	if (other || !reserved) {
 		if (reserved)
-			__atomic_sub_fetch(&c->resident, c->bb, __ATOMIC_RELAXED);
+			__atomic_sub_fetch(&c->resident, c->bb,
+					   __ATOMIC_RELAXED);
 		if (other) {
 			to_free_list(sh, x);
 			x = other;
@@ -718,13 +721,14 @@ static int pin_range(gdb_cache *c, uint32_t contig, int64_t beg, int64_t end,
 	if (pin) {
 		/* Refuse up front rather than pin half a panel. */
 		need = (uint64_t)((end - 1) / ct->block_bases -
-				  beg / ct->block_bases + 1) * c->bb;
+				  beg / ct->block_bases + 1) *
+		       c->bb;
 		if (__atomic_load_n(&c->pinned, __ATOMIC_RELAXED) + need >
 		    __atomic_load_n(&c->budget, __ATOMIC_RELAXED) / 10 * 9)
 			return -ENOSPC;
 	}
-	for (int64_t b = beg / ct->block_bases; b <= (end - 1) / ct->block_bases;
-	     b++) {
+	for (int64_t b = beg / ct->block_bases;
+	     b <= (end - 1) / ct->block_bases; b++) {
 		uint64_t key = make_key(contig, (uint32_t)b);
 		uint32_t si = key_hash(key) % NSHARDS;
 		struct shard *sh = &c->shards[si];
@@ -733,8 +737,8 @@ static int pin_range(gdb_cache *c, uint32_t contig, int64_t beg, int64_t end,
 		uint32_t n;
 
 		if (pin)
-			GDB_TRY(gdb_cache_get(c, contig, (uint32_t)b, &bases, &n,
-					      &x));
+			GDB_TRY(gdb_cache_get(c, contig, (uint32_t)b, &bases,
+					      &n, &x));
 		pthread_mutex_lock(&sh->lock);
 		if (!pin)
 			x = find_locked(sh, key);
@@ -792,8 +796,7 @@ void gdb_cache_unpin_all(gdb_cache *c)
 
 /* ---- prefetch ---- */
 
-int gdb_cache_prefetch(gdb_cache *c, uint32_t contig, int64_t beg,
-		       int64_t end)
+int gdb_cache_prefetch(gdb_cache *c, uint32_t contig, int64_t beg, int64_t end)
 {
 	const gdb_contig *ct = gdb_store_contig(c->store, contig);
 	int rc = 0;
@@ -809,7 +812,8 @@ int gdb_cache_prefetch(gdb_cache *c, uint32_t contig, int64_t beg,
 		struct pf_req *r = &c->pf_q[c->pf_tail++ % PF_QUEUE];
 		r->contig = contig;
 		r->first = (uint32_t)(beg / ct->block_bases);
-		r->count = (uint32_t)((end - 1) / ct->block_bases) - r->first + 1;
+		r->count =
+		    (uint32_t)((end - 1) / ct->block_bases) - r->first + 1;
 		pthread_cond_signal(&c->pf_cond);
 	}
 	pthread_mutex_unlock(&c->pf_lock);
@@ -846,7 +850,8 @@ static void advise_batch(gdb_cache *c, uint32_t contig, const uint32_t *blk,
 		struct io_uring_sqe *sqe;
 		uintptr_t a, e;
 
-		if (gdb_store_block_span(c->store, contig, blk[i], &p, &len) < 0)
+		if (gdb_store_block_span(c->store, contig, blk[i], &p, &len) <
+		    0)
 			continue;
 		a = (uintptr_t)p & ~(uintptr_t)4095;
 		e = ((uintptr_t)p + len + 4095) & ~(uintptr_t)4095;
@@ -952,13 +957,15 @@ static void *pf_main(void *arg)
 		for (uint32_t b = r.first; b < r.first + r.count; b++) {
 			if (!resident(c, r.contig, b))
 				missing[n++] = b;
-			if (n == PF_BATCH || (n && b + 1 == r.first + r.count)) {
+			if (n == PF_BATCH ||
+			    (n && b + 1 == r.first + r.count)) {
 				advise_batch(c, r.contig, missing, n);
 				for (unsigned i = 0; i < n; i++) {
-					uint64_t key = make_key(r.contig, missing[i]);
-					(void)load_block(c, key_hash(key) % NSHARDS,
-							 r.contig, missing[i], 1,
-							 NULL);
+					uint64_t key =
+					    make_key(r.contig, missing[i]);
+					(void)load_block(
+					    c, key_hash(key) % NSHARDS,
+					    r.contig, missing[i], 1, NULL);
 				}
 				n = 0;
 			}
@@ -1004,7 +1011,8 @@ void gdb_cache_stream_access(gdb_cache *c, gdb_cache_stream *st,
 		to = (int64_t)last + 1 + st->window;
 	} else {
 		int64_t stride = (int64_t)first - st->last_first;
-		if (st->contig == contig && stride > 1 && stride == st->stride) {
+		if (st->contig == contig && stride > 1 &&
+		    stride == st->stride) {
 			/* Constant stride: fetch the next step. */
 			from = (int64_t)first + stride;
 			to = (int64_t)last + stride + 1;
@@ -1026,7 +1034,8 @@ void gdb_cache_stream_access(gdb_cache *c, gdb_cache_stream *st,
 		int64_t end = to * (int64_t)ct->block_bases;
 		if (end > ct->length)
 			end = ct->length;
-		(void)gdb_cache_prefetch(c, contig, from * ct->block_bases, end);
+		(void)gdb_cache_prefetch(c, contig, from * ct->block_bases,
+					 end);
 	}
 }
 

@@ -48,9 +48,9 @@ typedef struct gdb_cache_counters {
 	uint64_t misses;
 	uint64_t evictions;
 	uint64_t bytes_decoded;
-	uint64_t prefetch_issued;	/* blocks loaded by prefetch */
-	uint64_t prefetch_used;		/* of those, later read */
-	uint64_t prefetch_wasted;	/* of those, evicted unread */
+	uint64_t prefetch_issued; /* blocks loaded by prefetch */
+	uint64_t prefetch_used;	  /* of those, later read */
+	uint64_t prefetch_wasted; /* of those, evicted unread */
 } gdb_cache_counters;
 
 typedef struct gdb_cache_stats {
@@ -60,17 +60,17 @@ typedef struct gdb_cache_stats {
 	 * that policy was active */
 	gdb_cache_counters per_policy[GDB_CACHE_NPOLICIES];
 	uint64_t budget_bytes;
-	uint64_t resident_bytes;	/* decoded blocks held, pins included */
+	uint64_t resident_bytes; /* decoded blocks held, pins included */
 	uint64_t pinned_bytes;
-	uint64_t errors;		/* blocks that failed CRC or decode */
-	uint64_t uncached;		/* misses served without caching */
+	uint64_t errors;   /* blocks that failed CRC or decode */
+	uint64_t uncached; /* misses served without caching */
 	/* computed answers (gdb_cache_answer_*); resident_bytes counts
 	 * answer_bytes too */
-	uint64_t answer_bytes;		/* answers held under the budget */
-	uint64_t answer_evictions;	/* answers dropped, to compute again */
-	uint64_t answer_uncached;	/* answers held only while read */
+	uint64_t answer_bytes;	   /* answers held under the budget */
+	uint64_t answer_evictions; /* answers dropped, to compute again */
+	uint64_t answer_uncached;  /* answers held only while read */
 	int prefetch_enabled;
-	uint64_t lat_count;		/* reads recorded by note_latency */
+	uint64_t lat_count; /* reads recorded by note_latency */
 	double lat_p50_us, lat_p95_us, lat_p99_us;
 } gdb_cache_stats;
 
@@ -148,8 +148,7 @@ void gdb_cache_unpin_all(gdb_cache *c);
  * the prefetch thread. Never blocks: when the queue is full the request
  * is dropped. @return 0, -EAGAIN (dropped), -EINVAL.
  */
-int gdb_cache_prefetch(gdb_cache *c, uint32_t contig, int64_t beg,
-		       int64_t end);
+int gdb_cache_prefetch(gdb_cache *c, uint32_t contig, int64_t beg, int64_t end);
 
 /*
  * gdb_cache_start_prefetch - start the prefetch thread (and its io_uring).
@@ -170,10 +169,10 @@ void gdb_cache_set_prefetch(gdb_cache *c, int enabled);
 typedef struct gdb_cache_stream {
 	pthread_mutex_t lock;
 	uint32_t contig;
-	int64_t last_first, last_end;	/* previous read's blocks */
+	int64_t last_first, last_end; /* previous read's blocks */
 	int64_t stride;
-	int64_t window;			/* blocks */
-	int64_t ahead;			/* prefetched up to (exclusive) */
+	int64_t window; /* blocks */
+	int64_t ahead;	/* prefetched up to (exclusive) */
 	int run;
 } gdb_cache_stream;
 
@@ -232,11 +231,9 @@ typedef struct gdb_cache_answer gdb_cache_answer;
  * @return 0 or -ENOMEM (data is freed then)
  */
 GDB_MUST_CHECK int gdb_cache_answer_new(gdb_cache *c, char *data, size_t len,
-					unsigned flags,
-					gdb_cache_answer **out);
+					unsigned flags, gdb_cache_answer **out);
 /* Borrow the bytes: 1 and *data (valid until put), or 0 if dropped. */
-int gdb_cache_answer_get(gdb_cache *c, gdb_cache_answer *a,
-			 const char **data);
+int gdb_cache_answer_get(gdb_cache *c, gdb_cache_answer *a, const char **data);
 /* Give the bytes of a dropped answer back (data malloc'd, ownership
  * moves in; the same len as at new), borrowed once; *out the bytes held
  * (another thread's, if it filled first). */

@@ -25,16 +25,16 @@
 typedef struct gdb_centry {
 	uint64_t key;
 	struct gdb_centry *hnext;	/* core: hash chain */
-	struct gdb_centry *prev, *next;	/* policy: its list links */
+	struct gdb_centry *prev, *next; /* policy: its list links */
 	uint32_t refs;			/* core: borrows outstanding */
 	uint32_t n;			/* core: bases held */
 	uint16_t shard;			/* core */
 	uint8_t pinned;			/* core: not in the policy while set */
-	uint8_t prefetched;		/* core: loaded by prefetch, unused yet */
-	uint8_t plist;			/* policy-private: which list */
-	uint8_t pfreq;			/* policy-private: frequency bits */
-	uint16_t pspare;		/* policy-private */
-	char *bases;			/* core: decoded block */
+	uint8_t prefetched; /* core: loaded by prefetch, unused yet */
+	uint8_t plist;	    /* policy-private: which list */
+	uint8_t pfreq;	    /* policy-private: frequency bits */
+	uint16_t pspare;    /* policy-private */
+	char *bases;	    /* core: decoded block */
 } gdb_centry;
 
 /*
@@ -45,8 +45,8 @@ typedef struct gdb_centry {
  * hold (ARC and S3-FIFO size their ghost lists and queues from it).
  */
 typedef struct gdb_policy_ops {
-	const char *name;	/* "lru", "arc", "s3fifo", "lfu", "2q" */
-	unsigned id;		/* index into per-policy metrics */
+	const char *name; /* "lru", "arc", "s3fifo", "lfu", "2q" */
+	unsigned id;	  /* index into per-policy metrics */
 	/* New empty instance; NULL on -ENOMEM. capacity >= 1. */
 	void *(*create)(size_t capacity);
 	/* Free the instance (not the entries it holds; drain first). */
@@ -77,8 +77,8 @@ typedef struct gdb_policy_ops {
 /*
  * Policy helpers shared by policy_*.c.
  *
- * Entry lists: circular, through a sentinel: head.next is the oldest entry (the LRU or
- * FIFO end, where victims come from), head.prev the newest. */
+ * Entry lists: circular, through a sentinel: head.next is the oldest entry (the
+ * LRU or FIFO end, where victims come from), head.prev the newest. */
 typedef struct plist {
 	gdb_centry head;
 	size_t len;
@@ -130,10 +130,10 @@ static inline gdb_centry *plist_free_from(plist *l, gdb_centry *e)
 	return e;
 }
 
-/* Ghost store (policy.c): keys only; up to two lists (0, 1), each oldest to newest; a fixed
- * capacity shared by both lists (a push into a full store forgets the
- * oldest key of the same list first). take() forgets a key and says which
- * list held it (-1: none). */
+/* Ghost store (policy.c): keys only; up to two lists (0, 1), each oldest to
+ * newest; a fixed capacity shared by both lists (a push into a full store
+ * forgets the oldest key of the same list first). take() forgets a key and says
+ * which list held it (-1: none). */
 typedef struct gdb_pghost gdb_pghost;
 gdb_pghost *gdb_pghost_create(size_t cap);
 void gdb_pghost_destroy(gdb_pghost *g);
@@ -186,45 +186,45 @@ const gdb_policy_ops *gdb_policy_find(const char *name);
 
 /* A computed answer (cache.h); every field under cache_answers.lock. */
 struct gdb_cache_answer {
-	char *data;			/* NULL while dropped */
+	char *data; /* NULL while dropped */
 	size_t len;
-	uint32_t refs;			/* borrows */
-	uint8_t keep;			/* never dropped */
-	uint8_t charged;		/* in resident, on the list */
-	struct gdb_cache_answer *prev, *next;	/* most recently read first */
+	uint32_t refs;			      /* borrows */
+	uint8_t keep;			      /* never dropped */
+	uint8_t charged;		      /* in resident, on the list */
+	struct gdb_cache_answer *prev, *next; /* most recently read first */
 };
 
 /* The answers a cache holds; one per cache, in struct gdb_cache. */
 struct cache_answers {
 	pthread_mutex_t lock;
-	struct gdb_cache_answer lru;	/* list head: charged answers */
-	uint64_t bytes;			/* of charged answers */
+	struct gdb_cache_answer lru; /* list head: charged answers */
+	uint64_t bytes;		     /* of charged answers */
 	uint64_t evictions, uncached;
 };
 
 /* ---- the core's state (cache.c; read by metrics.c and answer.c) ---- */
 
 #define NSHARDS 16u
-#define PF_QUEUE 256u		/* prefetch requests in flight */
-#define PF_MAXWIN 64		/* blocks (4 Mi bases) */
-#define PF_BATCH 16		/* blocks advised per io_uring submission */
-#define LAT_BUCKETS 256		/* 4 sub-buckets per power of two of ns */
-#define ARENA_CHUNK (2u << 20)	/* one transparent huge page */
+#define PF_QUEUE 256u	       /* prefetch requests in flight */
+#define PF_MAXWIN 64	       /* blocks (4 Mi bases) */
+#define PF_BATCH 16	       /* blocks advised per io_uring submission */
+#define LAT_BUCKETS 256	       /* 4 sub-buckets per power of two of ns */
+#define ARENA_CHUNK (2u << 20) /* one transparent huge page */
 
 /* e first: a gdb_centry * from a policy or a hash chain is the entry. */
 struct gdb_cache_entry {
 	gdb_centry e;
-	int transient;		/* not in the cache: free on put */
+	int transient; /* not in the cache: free on put */
 };
 
 struct shard {
 	pthread_mutex_t lock;
-	gdb_centry **htab;		/* protected by lock */
+	gdb_centry **htab; /* protected by lock */
 	uint32_t hmask, count;
-	const gdb_policy_ops *ops;	/* protected by lock */
+	const gdb_policy_ops *ops; /* protected by lock */
 	void *pol;
-	gdb_cache_entry *free_list;	/* linked through e.next */
-	gdb_cache_counters pc[GDB_NPOLICIES];	/* protected by lock */
+	gdb_cache_entry *free_list;	      /* linked through e.next */
+	gdb_cache_counters pc[GDB_NPOLICIES]; /* protected by lock */
 	uint64_t errors, uncached;
 };
 
@@ -235,22 +235,22 @@ struct pf_req {
 
 struct gdb_cache {
 	const gdb_store *store;
-	size_t bb;			/* bytes of one cached block */
-	uint64_t budget;		/* atomic */
-	uint64_t resident;		/* atomic */
-	uint64_t pinned;		/* atomic */
-	const gdb_policy_ops *policy;	/* changed under every shard lock */
-	pthread_mutex_t policy_lock;	/* serialises switches and budget */
+	size_t bb;		      /* bytes of one cached block */
+	uint64_t budget;	      /* atomic */
+	uint64_t resident;	      /* atomic */
+	uint64_t pinned;	      /* atomic */
+	const gdb_policy_ops *policy; /* changed under every shard lock */
+	pthread_mutex_t policy_lock;  /* serialises switches and budget */
 	struct shard shards[NSHARDS];
-	struct cache_answers ans;	/* computed answers (answer.c) */
-	uint64_t lat[LAT_BUCKETS];	/* atomic */
+	struct cache_answers ans;  /* computed answers (answer.c) */
+	uint64_t lat[LAT_BUCKETS]; /* atomic */
 	/* prefetch */
-	int pf_enabled;			/* atomic */
+	int pf_enabled; /* atomic */
 	pthread_t pf_thread;
 	int pf_running;
 	pthread_mutex_t pf_lock;
 	pthread_cond_t pf_cond;
-	struct pf_req pf_q[PF_QUEUE];	/* protected by pf_lock */
+	struct pf_req pf_q[PF_QUEUE]; /* protected by pf_lock */
 	unsigned pf_head, pf_tail;
 	int pf_stop;
 	struct io_uring ring;
@@ -258,17 +258,18 @@ struct gdb_cache {
 	/* Block buffers are carved from 2 MiB chunks advised as huge pages:
 	 * one page fault then maps 32 blocks, where malloc'd 64 KiB buffers
 	 * cost 16 faults each, and faults are what a cold daemon spends its
-	 * time on here (a fresh mount streamed at 0.5 GB/s, mostly faulting). */
+	 * time on here (a fresh mount streamed at 0.5 GB/s, mostly faulting).
+	 */
 	pthread_mutex_t arena_lock;
 	struct arena_chunk {
 		struct arena_chunk *next;
 		char *base;
 		size_t used;
-	} *arena;			/* protected by arena_lock */
-	struct arena_chunk *spare;	/* protected by arena_lock */
+	} * arena;		   /* protected by arena_lock */
+	struct arena_chunk *spare; /* protected by arena_lock */
 	/* Tests: make chunk allocations fail; the prefetch thread's tries. */
-	int test_fail_chunks;		/* atomic */
-	uint64_t chunk_tries;		/* atomic */
+	int test_fail_chunks; /* atomic */
+	uint64_t chunk_tries; /* atomic */
 };
 
 struct cache_answers *cache_answers_of(gdb_cache *c);

@@ -78,8 +78,8 @@ void gdb_cache_stats_get(gdb_cache *c, gdb_cache_stats *out)
 	out->answer_evictions = c->ans.evictions;
 	out->answer_uncached = c->ans.uncached;
 	pthread_mutex_unlock(&c->ans.lock);
-	out->prefetch_enabled = __atomic_load_n(&c->pf_enabled,
-						__ATOMIC_RELAXED);
+	out->prefetch_enabled =
+	    __atomic_load_n(&c->pf_enabled, __ATOMIC_RELAXED);
 	for (unsigned b = 0; b < LAT_BUCKETS; b++) {
 		lat[b] = __atomic_load_n(&c->lat[b], __ATOMIC_RELAXED);
 		total += lat[b];
@@ -131,19 +131,23 @@ int gdb_cache_parse_size(const char *text, uint64_t *bytes)
 	switch (*end) {
 	case 0:
 		break;
-	case 'k': case 'K':
+	case 'k':
+	case 'K':
 		mul = 1ull << 10;
 		end++;
 		break;
-	case 'm': case 'M':
+	case 'm':
+	case 'M':
 		mul = 1ull << 20;
 		end++;
 		break;
-	case 'g': case 'G':
+	case 'g':
+	case 'G':
 		mul = 1ull << 30;
 		end++;
 		break;
-	case 't': case 'T':
+	case 't':
+	case 'T':
 		mul = 1ull << 40;
 		end++;
 		break;
@@ -159,4 +163,3 @@ int gdb_cache_parse_size(const char *text, uint64_t *bytes)
 	*bytes = v * mul;
 	return 0;
 }
-

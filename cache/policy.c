@@ -34,15 +34,13 @@
 #include "cache/cache.h"
 #include "cache/cache_int.h"
 
-
-
-extern const gdb_policy_ops gdb_policy_lru, gdb_policy_arc,
-	gdb_policy_s3fifo, gdb_policy_lfu, gdb_policy_2q;
+extern const gdb_policy_ops gdb_policy_lru, gdb_policy_arc, gdb_policy_s3fifo,
+    gdb_policy_lfu, gdb_policy_2q;
 
 /* Index = ops->id; the first is the default (see docs/DESIGN.md). */
 const gdb_policy_ops *const gdb_policies[GDB_NPOLICIES] = {
-	&gdb_policy_lru, &gdb_policy_arc, &gdb_policy_s3fifo, &gdb_policy_lfu,
-	&gdb_policy_2q,
+    &gdb_policy_lru, &gdb_policy_arc, &gdb_policy_s3fifo,
+    &gdb_policy_lfu, &gdb_policy_2q,
 };
 
 const gdb_policy_ops *gdb_policy_find(const char *name)
@@ -72,22 +70,22 @@ static uint64_t mix64(uint64_t k)
 
 #define NIL UINT32_MAX
 
-#define FREE_NODE 255	/* pgnode.list of a node on the free chain */
+#define FREE_NODE 255 /* pgnode.list of a node on the free chain */
 
 struct pgnode {
 	uint64_t key;
-	uint32_t prev, next;	/* list: prev = older, next = newer */
-	uint32_t hnext;		/* hash chain, or free chain */
+	uint32_t prev, next; /* list: prev = older, next = newer */
+	uint32_t hnext;	     /* hash chain, or free chain */
 	uint8_t list;
 };
 
 struct gdb_pghost {
-	size_t cap, count;	/* bound, keys held */
-	size_t alloc;		/* nodes allocated, <= cap */
+	size_t cap, count; /* bound, keys held */
+	size_t alloc;	   /* nodes allocated, <= cap */
 	uint32_t hmask;
-	uint32_t *htab;		/* chain heads: hmask + 1 >= alloc */
-	struct pgnode *node;	/* alloc nodes */
-	uint32_t free;		/* free nodes, chained through hnext */
+	uint32_t *htab;	     /* chain heads: hmask + 1 >= alloc */
+	struct pgnode *node; /* alloc nodes */
+	uint32_t free;	     /* free nodes, chained through hnext */
 	uint32_t oldest[2], newest[2];
 	size_t len[2];
 };
@@ -274,7 +272,8 @@ int gdb_pghost_resize(gdb_pghost **gp, size_t cap)
 	while (old->count > g->cap)
 		gdb_pghost_pop(old, old->len[0] >= old->len[1] ? 0 : 1);
 	for (unsigned l = 0; l < 2; l++)
-		for (uint32_t i = old->oldest[l]; i != NIL; i = old->node[i].next)
+		for (uint32_t i = old->oldest[l]; i != NIL;
+		     i = old->node[i].next)
 			gdb_pghost_push(g, l, old->node[i].key);
 	gdb_pghost_destroy(old);
 	*gp = g;
@@ -330,7 +329,7 @@ int64_t gdb_cache_simulate(const char *policy, const uint64_t *keys, size_t n,
 			   size_t capacity, uint8_t *hits)
 {
 	const gdb_policy_ops *ops = gdb_policy_find(policy);
-	struct simtab tab = { 0 };
+	struct simtab tab = {0};
 	gdb_centry *pool = NULL, *freelist = NULL;
 	size_t npool, used = 0, resident = 0, tsize = 16;
 	void *st = NULL;

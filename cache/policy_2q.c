@@ -32,17 +32,13 @@
 
 #include "cache/cache_int.h"
 
-
-
-
-
 enum { IN_A1 = 1, IN_AM = 2 };
 
 struct twoq {
 	plist a1in, am;
-	gdb_pghost *a1out;	/* list 0 */
+	gdb_pghost *a1out; /* list 0 */
 	size_t kin;
-	ppend to_am;		/* miss() found them in A1out: go to Am */
+	ppend to_am; /* miss() found them in A1out: go to Am */
 };
 
 static size_t kin_of(size_t c)
@@ -187,16 +183,16 @@ static size_t twoq_size(void *st)
 }
 
 const gdb_policy_ops gdb_policy_2q = {
-	.name = "2q",
-	.id = 4,
-	.create = twoq_create,
-	.destroy = twoq_destroy,
-	.set_capacity = twoq_set_capacity,
-	.miss = twoq_miss,
-	.insert = twoq_insert,
-	.hit = twoq_hit,
-	.evict = twoq_evict,
-	.remove = twoq_remove,
-	.drain = twoq_drain,
-	.size = twoq_size,
+    .name = "2q",
+    .id = 4,
+    .create = twoq_create,
+    .destroy = twoq_destroy,
+    .set_capacity = twoq_set_capacity,
+    .miss = twoq_miss,
+    .insert = twoq_insert,
+    .hit = twoq_hit,
+    .evict = twoq_evict,
+    .remove = twoq_remove,
+    .drain = twoq_drain,
+    .size = twoq_size,
 };

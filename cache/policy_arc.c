@@ -50,21 +50,17 @@
 
 #include "cache/cache_int.h"
 
-
-
-
-
 enum { IN_T1 = 1, IN_T2 = 2 };
 enum { B1 = 0, B2 = 1 };
 
 struct arc {
 	plist t1, t2;
-	gdb_pghost *b;		/* lists B1 and B2 */
+	gdb_pghost *b; /* lists B1 and B2 */
 	size_t c, p;
-	ppend to_t2;		/* ghost hits: insert() puts them in T2 */
+	ppend to_t2; /* ghost hits: insert() puts them in T2 */
 	/* what the last miss() learnt, for the evictions that follow it */
-	uint8_t pend_b2;	/* the key was in B2 (REPLACE's tie-break) */
-	uint8_t drop_t1;	/* case IV.A with T1 full */
+	uint8_t pend_b2; /* the key was in B2 (REPLACE's tie-break) */
+	uint8_t drop_t1; /* case IV.A with T1 full */
 };
 
 static void *arc_create(size_t capacity)
@@ -202,8 +198,7 @@ static void arc_remove(void *st, gdb_centry *e)
 	plist_unlink(e->plist == IN_T1 ? &s->t1 : &s->t2, e);
 }
 
-static void arc_drain(void *st, void (*cb)(void *arg, gdb_centry *e),
-		      void *arg)
+static void arc_drain(void *st, void (*cb)(void *arg, gdb_centry *e), void *arg)
 {
 	struct arc *s = st;
 	gdb_centry *e;
@@ -227,16 +222,16 @@ static size_t arc_size(void *st)
 }
 
 const gdb_policy_ops gdb_policy_arc = {
-	.name = "arc",
-	.id = 1,
-	.create = arc_create,
-	.destroy = arc_destroy,
-	.set_capacity = arc_set_capacity,
-	.miss = arc_miss,
-	.insert = arc_insert,
-	.hit = arc_hit,
-	.evict = arc_evict,
-	.remove = arc_remove,
-	.drain = arc_drain,
-	.size = arc_size,
+    .name = "arc",
+    .id = 1,
+    .create = arc_create,
+    .destroy = arc_destroy,
+    .set_capacity = arc_set_capacity,
+    .miss = arc_miss,
+    .insert = arc_insert,
+    .hit = arc_hit,
+    .evict = arc_evict,
+    .remove = arc_remove,
+    .drain = arc_drain,
+    .size = arc_size,
 };

@@ -33,14 +33,12 @@
 
 #include "cache/cache_int.h"
 
-
-
 #define NB 64
 #define FMAX (NB - 1)
 
 struct lfu {
-	plist b[NB];		/* bucket K % NB, oldest K-setting first */
-	uint64_t mask;		/* bit i: b[i] non-empty */
+	plist b[NB];   /* bucket K % NB, oldest K-setting first */
+	uint64_t mask; /* bit i: b[i] non-empty */
 	uint64_t L;
 	size_t n;
 };
@@ -150,8 +148,7 @@ static void lfu_remove(void *st, gdb_centry *e)
 	s->n--;
 }
 
-static void lfu_drain(void *st, void (*cb)(void *arg, gdb_centry *e),
-		      void *arg)
+static void lfu_drain(void *st, void (*cb)(void *arg, gdb_centry *e), void *arg)
 {
 	struct lfu *s = st;
 	int off;
@@ -174,16 +171,16 @@ static size_t lfu_size(void *st)
 }
 
 const gdb_policy_ops gdb_policy_lfu = {
-	.name = "lfu",
-	.id = 3,
-	.create = lfu_create,
-	.destroy = lfu_destroy,
-	.set_capacity = lfu_set_capacity,
-	.miss = lfu_miss,
-	.insert = lfu_insert,
-	.hit = lfu_hit,
-	.evict = lfu_evict,
-	.remove = lfu_remove,
-	.drain = lfu_drain,
-	.size = lfu_size,
+    .name = "lfu",
+    .id = 3,
+    .create = lfu_create,
+    .destroy = lfu_destroy,
+    .set_capacity = lfu_set_capacity,
+    .miss = lfu_miss,
+    .insert = lfu_insert,
+    .hit = lfu_hit,
+    .evict = lfu_evict,
+    .remove = lfu_remove,
+    .drain = lfu_drain,
+    .size = lfu_size,
 };

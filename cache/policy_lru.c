@@ -11,8 +11,6 @@
 
 #include "cache/cache_int.h"
 
-
-
 struct lru {
 	plist l;
 };
@@ -76,8 +74,7 @@ static void lru_remove(void *st, gdb_centry *e)
 	plist_unlink(&s->l, e);
 }
 
-static void lru_drain(void *st, void (*cb)(void *arg, gdb_centry *e),
-		      void *arg)
+static void lru_drain(void *st, void (*cb)(void *arg, gdb_centry *e), void *arg)
 {
 	struct lru *s = st;
 	gdb_centry *e;
@@ -96,16 +93,16 @@ static size_t lru_size(void *st)
 }
 
 const gdb_policy_ops gdb_policy_lru = {
-	.name = "lru",
-	.id = 0,
-	.create = lru_create,
-	.destroy = lru_destroy,
-	.set_capacity = lru_set_capacity,
-	.miss = lru_miss,
-	.insert = lru_insert,
-	.hit = lru_hit,
-	.evict = lru_evict,
-	.remove = lru_remove,
-	.drain = lru_drain,
-	.size = lru_size,
+    .name = "lru",
+    .id = 0,
+    .create = lru_create,
+    .destroy = lru_destroy,
+    .set_capacity = lru_set_capacity,
+    .miss = lru_miss,
+    .insert = lru_insert,
+    .hit = lru_hit,
+    .evict = lru_evict,
+    .remove = lru_remove,
+    .drain = lru_drain,
+    .size = lru_size,
 };

@@ -44,20 +44,16 @@
 
 #include "cache/cache_int.h"
 
-
-
-
-
 enum { IN_S = 1, IN_M = 2 };
 
 #define FREQ_MAX 3
-#define PROMOTE_FREQ 1	/* hits in S needed to move to M */
+#define PROMOTE_FREQ 1 /* hits in S needed to move to M */
 
 struct s3 {
 	plist s, m;
 	gdb_pghost *g;
-	size_t scap;		/* S's share */
-	ppend to_m;		/* miss() found them in G: go to M */
+	size_t scap; /* S's share */
+	ppend to_m;  /* miss() found them in G: go to M */
 };
 
 static size_t small_share(size_t c)
@@ -223,16 +219,16 @@ static size_t s3_size(void *p)
 }
 
 const gdb_policy_ops gdb_policy_s3fifo = {
-	.name = "s3fifo",
-	.id = 2,
-	.create = s3_create,
-	.destroy = s3_destroy,
-	.set_capacity = s3_set_capacity,
-	.miss = s3_miss,
-	.insert = s3_insert,
-	.hit = s3_hit,
-	.evict = s3_evict,
-	.remove = s3_remove,
-	.drain = s3_drain,
-	.size = s3_size,
+    .name = "s3fifo",
+    .id = 2,
+    .create = s3_create,
+    .destroy = s3_destroy,
+    .set_capacity = s3_set_capacity,
+    .miss = s3_miss,
+    .insert = s3_insert,
+    .hit = s3_hit,
+    .evict = s3_evict,
+    .remove = s3_remove,
+    .drain = s3_drain,
+    .size = s3_size,
 };

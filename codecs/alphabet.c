@@ -12,19 +12,23 @@
 enum { A_NUC = 1, A_PROT = 2, A_PROT_ONLY = 4, A_IUPAC = 8 };
 
 #define NUC(c) [c] = A_NUC | A_PROT, [(c) | 0x20] = A_NUC | A_PROT
-#define AMB(c) [c] = A_NUC | A_PROT | A_IUPAC, [(c) | 0x20] = A_NUC | A_PROT | A_IUPAC
+#define AMB(c)                                                                 \
+	[c] = A_NUC | A_PROT | A_IUPAC, [(c) | 0x20] = A_NUC | A_PROT | A_IUPAC
 #define PRO(c) [c] = A_PROT | A_PROT_ONLY, [(c) | 0x20] = A_PROT | A_PROT_ONLY
 
 /* A C G T and the IUPAC codes are also amino-acid letters (B D H K M N R
  * S V W Y); U is selenocysteine. Letters only proteins use decide auto
  * detection. */
 static const uint8_t cls[256] = {
-	NUC('A'), NUC('C'), NUC('G'), NUC('T'), NUC('U'), NUC('N'),
-	AMB('R'), AMB('Y'), AMB('S'), AMB('W'), AMB('K'), AMB('M'),
-	AMB('B'), AMB('D'), AMB('H'), AMB('V'),
-	PRO('E'), PRO('F'), PRO('I'), PRO('L'), PRO('P'), PRO('Q'),
-	PRO('J'), PRO('O'), PRO('X'), PRO('Z'),
-	['*'] = A_PROT | A_PROT_ONLY,
+    NUC('A'), NUC('C'), NUC('G'),
+    NUC('T'), NUC('U'), NUC('N'),
+    AMB('R'), AMB('Y'), AMB('S'),
+    AMB('W'), AMB('K'), AMB('M'),
+    AMB('B'), AMB('D'), AMB('H'),
+    AMB('V'), PRO('E'), PRO('F'),
+    PRO('I'), PRO('L'), PRO('P'),
+    PRO('Q'), PRO('J'), PRO('O'),
+    PRO('X'), PRO('Z'), ['*'] = A_PROT | A_PROT_ONLY,
 };
 
 const char *gdb_alphabet_name(uint32_t alphabet)
@@ -97,7 +101,8 @@ uint32_t gdb_alphabet_sniff_result(const gdb_alpha_sniff *s, char *why,
 			   100.0 * (double)acgtun / (double)s->total,
 			   (unsigned long long)s->total,
 			   prot_only(s) ? ", and letters only proteins use "
-					  "occur" : "");
+					  "occur"
+					: "");
 		return GDB_ALPHA_PROTEIN;
 	}
 	gdb_seterr(why, whylen,
@@ -126,11 +131,10 @@ void gdb_lossy_text(unsigned lossy, char *buf, size_t cap)
 		 lossy & GDB_LOSSY_IUPAC_TO_N ? "iupac-to-n" : "");
 }
 
-void gdb_lossy_apply(unsigned lossy, uint32_t alphabet, char *bases,
-		     size_t n)
+void gdb_lossy_apply(unsigned lossy, uint32_t alphabet, char *bases, size_t n)
 {
-	int iupac = (lossy & GDB_LOSSY_IUPAC_TO_N) &&
-		    alphabet != GDB_ALPHA_PROTEIN;
+	int iupac =
+	    (lossy & GDB_LOSSY_IUPAC_TO_N) && alphabet != GDB_ALPHA_PROTEIN;
 
 	if (lossy & GDB_LOSSY_DROP_MASK) {
 		for (size_t i = 0; i < n; i++)

@@ -122,9 +122,8 @@ static int encode_codes(const char *bases, size_t n, const uint32_t *lens,
 	return rc < 0 ? rc : out->err;
 }
 
-int gdb_codecs_bases_encode(const char *bases, size_t n,
-			    const uint32_t *lens, size_t nrec, gdb_buf *out,
-			    size_t *badpos)
+int gdb_codecs_bases_encode(const char *bases, size_t n, const uint32_t *lens,
+			    size_t nrec, gdb_buf *out, size_t *badpos)
 {
 	gdb_buf exc = {0}, low = {0}, fe = {0}, fl = {0};
 	uint8_t *h;

@@ -34,7 +34,7 @@
 
 #include "codecs/cm_int.h"
 
-#define KIND_PLAIN 0		/* a 2bit block follows */
+#define KIND_PLAIN 0 /* a 2bit block follows */
 #define KIND_CM 1
 #define FLAG_RNA 1u
 
@@ -223,9 +223,8 @@ int gdb_cmdna_nbases(const uint8_t *src, size_t len)
 
 /* Decode the coded bases up to base `to` of the block, writing [from,
  * to); exception runs are skipped (filled later). */
-static int decode_bases(const struct cm_model *m, cm_dec *d,
-			const cm_runs *exc, uint32_t from, uint32_t to,
-			int rna, char *dst)
+static int decode_bases(const struct cm_model *m, cm_dec *d, const cm_runs *exc,
+			uint32_t from, uint32_t to, int rna, char *dst)
 {
 	static const char dna[4] = {'A', 'C', 'G', 'T'};
 	static const char rnal[4] = {'A', 'C', 'G', 'U'};
@@ -255,8 +254,8 @@ static int decode_bases(const struct cm_model *m, cm_dec *d,
 	return 0;
 }
 
-static int decode_cm(const struct cm_model *m, const uint8_t *src,
-		     size_t len, uint32_t from, uint32_t to, char *dst)
+static int decode_cm(const struct cm_model *m, const uint8_t *src, size_t len,
+		     uint32_t from, uint32_t to, char *dst)
 {
 	const uint8_t *p = src + 1, *end = src + len;
 	cm_runs exc = {0}, lower = {0};
@@ -314,8 +313,7 @@ int gdb_cmdna_decode(const void *impl, const uint8_t *src, size_t len,
 
 /* The bases of a training block (the model is being built: only a plain
  * block can be one). */
-int gdb_cmdna_plain_bases(const uint8_t *src, size_t len, char *dst,
-			  size_t cap)
+int gdb_cmdna_plain_bases(const uint8_t *src, size_t len, char *dst, size_t cap)
 {
 	if (len < 2 || src[0] != KIND_PLAIN)
 		return GDB_CORRUPT("cm training block is not plain");

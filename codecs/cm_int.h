@@ -10,10 +10,10 @@
 
 #include "codecs/codecs_int.h"
 
-#define CM_MAXM 16		/* models */
-#define CM_NIN (CM_MAXM + 1)	/* mixer inputs: the models and a bias */
-#define CM_LIMIT 255		/* counter confidence limit while training */
-#define CM_CONF 3		/* confidence buckets in the weight choice */
+#define CM_MAXM 16	     /* models */
+#define CM_NIN (CM_MAXM + 1) /* mixer inputs: the models and a bias */
+#define CM_LIMIT 255	     /* counter confidence limit while training */
+#define CM_CONF 3	     /* confidence buckets in the weight choice */
 #define CM_MAXSETS (3 * (CM_MAXM + 1) * CM_CONF)
 /* The final stage (an APM, as in lpaq): the mixer's probability refined
  * by the last three bases and the node, interpolated between 33 points
@@ -34,44 +34,44 @@ typedef struct cm_slot {
 	uint8_t ct;
 } cm_slot;
 
-#define CM_LINE 16		/* slots a line: one per last two bases */
+#define CM_LINE 16 /* slots a line: one per last two bases */
 
 /* A frozen order-k model: lines of 16 slots, one cache line each; the
  * line is chosen by the context without its last two bases, so the line
  * a base will need is known two bases ahead. */
 typedef struct cm_table {
-	int k;			/* order: bases of context */
-	int hashed;		/* 0: direct index */
-	uint32_t line_bits;	/* log2 of the number of lines */
+	int k;		    /* order: bases of context */
+	int hashed;	    /* 0: direct index */
+	uint32_t line_bits; /* log2 of the number of lines */
 	cm_slot *slot;
 } cm_table;
 
 struct cm_model {
-	uint32_t nm;		/* models */
-	uint32_t table_bits;	/* log2 slots of the largest tables */
+	uint32_t nm;	     /* models */
+	uint32_t table_bits; /* log2 slots of the largest tables */
 	uint8_t order[CM_MAXM];
 	cm_table t[CM_MAXM];
-	uint32_t n_train;	/* training blocks: 0, stride, 2 stride, ... */
+	uint32_t n_train; /* training blocks: 0, stride, 2 stride, ... */
 	uint32_t stride;
 	uint64_t train_bases;
-	uint32_t nsets;		/* mixer weight sets */
-	int32_t *w0;		/* nsets * CM_NIN starting weights */
-	uint16_t apm0[CM_APM_SIZE];	/* the APM's starting values */
+	uint32_t nsets;		    /* mixer weight sets */
+	int32_t *w0;		    /* nsets * CM_NIN starting weights */
+	uint16_t apm0[CM_APM_SIZE]; /* the APM's starting values */
 	int lr;
 };
 
 /* The coder's state within one block. */
 struct cm_block {
-	uint64_t h;		/* the last bases, 2 bits each, newest low */
-	uint32_t hlen;		/* how many are known in this block */
-	const cm_slot *s[CM_MAXM];	/* this base's slot per model */
-	const cm_slot *line[3][CM_MAXM];	/* lines of this base and the
-						 * next two (a ring) */
+	uint64_t h;		   /* the last bases, 2 bits each, newest low */
+	uint32_t hlen;		   /* how many are known in this block */
+	const cm_slot *s[CM_MAXM]; /* this base's slot per model */
+	const cm_slot *line[3][CM_MAXM]; /* lines of this base and the
+					  * next two (a ring) */
 	uint8_t tag[3][CM_MAXM];
-	uint32_t ring;		/* this base's entry in the ring */
-	int sel_base;		/* weight set, but for the node */
+	uint32_t ring; /* this base's entry in the ring */
+	int sel_base;  /* weight set, but for the node */
 	cm_mixer mx;
-	int apm_at;		/* the APM entry the last prediction used */
+	int apm_at; /* the APM entry the last prediction used */
 	int32_t w[CM_MAXSETS * CM_NIN];
 	uint16_t apm[CM_APM_SIZE];
 };
@@ -113,8 +113,7 @@ int gdb_cmdna_plain_bases(const uint8_t *src, size_t len, char *dst,
 
 /* The slots of the base about to be coded; fetch the lines two bases
  * ahead. */
-static inline void cm_block_lookup(struct cm_block *b,
-				   const struct cm_model *m)
+static inline void cm_block_lookup(struct cm_block *b, const struct cm_model *m)
 {
 	uint32_t now = b->ring, ahead = now == 0 ? 2 : now - 1;
 	int hi = 0, conf = 0;
@@ -139,8 +138,8 @@ static inline void cm_block_lookup(struct cm_block *b,
 	b->sel_base = (hi * CM_CONF + conf) * 3;
 }
 
-static inline int cm_block_predict(struct cm_block *b,
-				   const struct cm_model *m, int node)
+static inline int cm_block_predict(struct cm_block *b, const struct cm_model *m,
+				   int node)
 {
 	cm_mixer *mx = &b->mx;
 
@@ -169,8 +168,8 @@ static inline void cm_block_update(struct cm_block *b, int y)
 }
 
 /* The base just coded joins the context. */
-static inline void cm_block_push(struct cm_block *b,
-				 const struct cm_model *m, int code)
+static inline void cm_block_push(struct cm_block *b, const struct cm_model *m,
+				 int code)
 {
 	(void)m;
 	b->h = (b->h << 2) | (uint64_t)code;

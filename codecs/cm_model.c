@@ -27,7 +27,7 @@
 #define DEF_TABLE_BITS 22
 #define MAX_TRAIN (8u << 20)
 #define MIN_TRAIN (1u << 20)
-#define MIX_TRAIN (2u << 20)	/* bases that train the starting weights */
+#define MIX_TRAIN (2u << 20) /* bases that train the starting weights */
 #define DEF_LR 14
 
 /* The default models: orders 1-4, 6, 8, 11, 12, 14, 16, 18, 20, 24. */
@@ -74,27 +74,27 @@ static void slot_train(struct tslot *s, int c)
 
 	s->p[0] = (uint16_t)(s->p[0] + (int)(((int64_t)d1 * rate) >> 16));
 	s->p[1 + b1] =
-		(uint16_t)(s->p[1 + b1] + (int)(((int64_t)d0 * rate) >> 16));
+	    (uint16_t)(s->p[1 + b1] + (int)(((int64_t)d0 * rate) >> 16));
 	if (s->n < CM_LIMIT)
 		s->n++;
 }
 
 /* Train table t (its exact slots in ts) on one strand of codes 0..3. */
-static void train_strand(const cm_table *t, struct tslot *ts,
-			 const uint8_t *c, uint32_t n)
+static void train_strand(const cm_table *t, struct tslot *ts, const uint8_t *c,
+			 uint32_t n)
 {
 	uint64_t h = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
 		if (i >= (uint32_t)t->k) {
 			uint8_t tag;
-			size_t line = (size_t)(cm_line(t, h >> 4, &tag) -
-					       t->slot);
+			size_t line =
+			    (size_t)(cm_line(t, h >> 4, &tag) - t->slot);
 			struct tslot *s = ts + line + cm_slot_in_line(t, h);
 			if (s->tag != tag) {
 				/* the context that owned the slot loses it */
-				*s = (struct tslot){{32768, 32768, 32768}, 0,
-						    tag};
+				*s = (struct tslot){
+				    {32768, 32768, 32768}, 0, tag};
 			}
 			slot_train(s, c[i]);
 		}
@@ -120,8 +120,9 @@ static void quantize(cm_table *t, const struct tslot *ts)
 			int p = s->p[j] >> 4;
 			int st = cm_stretch(p < 1 ? 1 : p > 4095 ? 4095 : p);
 			st = (st + (st < 0 ? -8 : 8)) / 16;
-			q->st[j] = (int8_t)(st < -127 ? -127 : st > 127 ? 127
-									: st);
+			q->st[j] = (int8_t)(st < -127  ? -127
+					    : st > 127 ? 127
+						       : st);
 		}
 		q->ct = (uint8_t)(s->tag | conf_bucket(s->n));
 	}
@@ -256,7 +257,7 @@ static struct cm_model *model_new(uint32_t orders, uint32_t table_bits)
 	for (int c = 0; c < CM_APM_CTX; c++)
 		for (int j = 0; j < CM_APM_N; j++)
 			m->apm0[c * CM_APM_N + j] =
-				(uint16_t)(cm_squash((j - 16) * 128) * 16);
+			    (uint16_t)(cm_squash((j - 16) * 128) * 16);
 	return m;
 }
 
@@ -275,8 +276,8 @@ void cm_block_init(struct cm_block *b, const struct cm_model *m)
 	b->hlen = 0;
 	memcpy(b->w, m->w0, (size_t)m->nsets * CM_NIN * sizeof(b->w[0]));
 	memcpy(b->apm, m->apm0, sizeof(b->apm));
-	b->mx = (cm_mixer){.n = CM_NIN, .nsets = (int)m->nsets, .lr = m->lr,
-			   .w = b->w};
+	b->mx = (cm_mixer){
+	    .n = CM_NIN, .nsets = (int)m->nsets, .lr = m->lr, .w = b->w};
 	b->ring = 0;
 	for (uint32_t i = 0; i < m->nm; i++) {
 		for (int r = 0; r < 2; r++)
@@ -293,7 +294,7 @@ struct cm_kept {
 
 struct cm_train {
 	gdb_codec_params p;
-	uint32_t stride;	/* blocks kept: index % (stride / 2) == 0 */
+	uint32_t stride; /* blocks kept: index % (stride / 2) == 0 */
 	struct cm_kept *kept;
 	uint32_t nkept, capkept;
 	uint64_t kept_bases, total_bases, budget;
@@ -393,7 +394,7 @@ static void choose_stride(struct cm_train *t)
 
 	if (!target) {
 		target = t->total_bases / 8;
-		target = target < MIN_TRAIN ? MIN_TRAIN
+		target = target < MIN_TRAIN   ? MIN_TRAIN
 			 : target > MAX_TRAIN ? MAX_TRAIN
 					      : target;
 	}
@@ -484,12 +485,12 @@ int gdb_cmdna_model_blob(void *st, gdb_buf *blob, void **impl)
 	struct cm_train *t = st;
 	struct cm_model *m;
 	uint8_t *codes = malloc(GDB_DNA_BLOCK_BASES);
-	uint32_t bits = t->p.cm_table_bits ? t->p.cm_table_bits
-					   : DEF_TABLE_BITS;
+	uint32_t bits =
+	    t->p.cm_table_bits ? t->p.cm_table_bits : DEF_TABLE_BITS;
 
-	m = codes ? model_new(t->p.cm_orders ? t->p.cm_orders : DEF_ORDERS,
-			      bits)
-		  : NULL;
+	m = codes
+		? model_new(t->p.cm_orders ? t->p.cm_orders : DEF_ORDERS, bits)
+		: NULL;
 	if (!m) {
 		free(codes);
 		return -ENOMEM;
@@ -539,13 +540,14 @@ static int parse_blob(const uint8_t *blob, size_t len, struct cm_model **out)
 	for (uint32_t i = 0; i < nm; i++) {
 		uint8_t k = blob[BLOB_FIXED + i];
 		/* ascending, so each set has one spelling */
-		if (k < 1 || k > MAX_ORDER || (i && k <= blob[BLOB_FIXED + i - 1]))
+		if (k < 1 || k > MAX_ORDER ||
+		    (i && k <= blob[BLOB_FIXED + i - 1]))
 			return GDB_CORRUPT("cm model orders");
 		set |= 1u << k;
 	}
 	if (bits < 16 || bits > 26 || nsets != 3 * (nm + 1) * CM_CONF ||
 	    len != BLOB_FIXED + nm + (size_t)nsets * CM_NIN * 4 +
-			   2 * CM_APM_SIZE ||
+		       2 * CM_APM_SIZE ||
 	    blob[3] == 0 || blob[3] > 64)
 		return GDB_CORRUPT("cm model parameters");
 	m = model_new(set, bits);
@@ -559,7 +561,8 @@ static int parse_blob(const uint8_t *blob, size_t len, struct cm_model **out)
 		return GDB_CORRUPT("cm model stride");
 	}
 	for (uint32_t i = 0; i < nsets * CM_NIN; i++)
-		m->w0[i] = (int32_t)gdb_get_le32(blob + BLOB_FIXED + nm + 4 * i);
+		m->w0[i] =
+		    (int32_t)gdb_get_le32(blob + BLOB_FIXED + nm + 4 * i);
 	for (uint32_t i = 0; i < CM_APM_SIZE; i++)
 		m->apm0[i] = gdb_get_le16(blob + BLOB_FIXED + nm +
 					  (size_t)nsets * CM_NIN * 4 + 2 * i);
@@ -567,8 +570,8 @@ static int parse_blob(const uint8_t *blob, size_t len, struct cm_model **out)
 	return 0;
 }
 
-int gdb_cmdna_model_load(const uint8_t *blob, size_t len,
-			 gdb_codec_fetch fetch, void *arg, void **impl)
+int gdb_cmdna_model_load(const uint8_t *blob, size_t len, gdb_codec_fetch fetch,
+			 void *arg, void **impl)
 {
 	struct cm_model *m = NULL;
 	char *bases = malloc(GDB_DNA_BLOCK_BASES);
@@ -618,6 +621,6 @@ int gdb_cmdna_describe(const void *impl, char *buf, size_t cap)
 			"%u models (orders %u-%u), 2^%u slots each at most "
 			"(%zu MiB), trained on %u blocks (every %u-th, "
 			"forward and reverse complement)",
-			m->nm, m->order[0], m->order[m->nm - 1],
-			m->table_bits, bytes >> 20, m->n_train, m->stride);
+			m->nm, m->order[0], m->order[m->nm - 1], m->table_bits,
+			bytes >> 20, m->n_train, m->stride);
 }

@@ -217,8 +217,8 @@ uint32_t gdb_codec_block_bases(const gdb_codec_params *p)
 
 struct gdb_codec_enc {
 	gdb_codec_params p;
-	void *train;		/* the codec's trainer until train_done */
-	void *model;		/* the model blocks are coded with */
+	void *train; /* the codec's trainer until train_done */
+	void *model; /* the model blocks are coded with */
 	uint32_t bb;
 };
 
@@ -321,10 +321,10 @@ int gdb_codec_enc_block(gdb_codec_enc *e, uint32_t block, const char *bases,
 		if (!dst)
 			return out->err;
 		len = e->p.alphabet == GDB_ALPHA_RNA
-			      ? gdb_codecs_rna_encode(bases, n, e->p.zstd_level,
-						      dst, cap, badpos)
-			      : gdb_codecs_dna_encode(bases, n, e->p.zstd_level,
-						      dst, cap, badpos);
+			  ? gdb_codecs_rna_encode(bases, n, e->p.zstd_level,
+						  dst, cap, badpos)
+			  : gdb_codecs_dna_encode(bases, n, e->p.zstd_level,
+						  dst, cap, badpos);
 		if (len < 0)
 			return len;
 		out->len = (size_t)len;
@@ -346,9 +346,9 @@ int gdb_codec_enc_block(gdb_codec_enc *e, uint32_t block, const char *bases,
 
 /* ---- models and decoding ---- */
 
-int gdb_codec_model_load(uint32_t codec, uint32_t alphabet,
-			 const uint8_t *blob, size_t len, gdb_codec_fetch fetch,
-			 void *arg, gdb_codec_model **out)
+int gdb_codec_model_load(uint32_t codec, uint32_t alphabet, const uint8_t *blob,
+			 size_t len, gdb_codec_fetch fetch, void *arg,
+			 gdb_codec_model **out)
 {
 	gdb_codec_model *m;
 	int rc = 0;

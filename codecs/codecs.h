@@ -89,9 +89,10 @@ uint32_t gdb_alphabet_sniff_result(const gdb_alpha_sniff *s, char *why,
 
 /* ==== lossy transforms (never the default) ==== */
 
-#define GDB_LOSSY_DROP_MASK 0x1u	/* lowercase (soft-masked) -> upper */
-#define GDB_LOSSY_IUPAC_TO_N 0x2u	/* R Y S W K M B D H V -> N, case kept
-					 * (nucleotides only) */
+#define GDB_LOSSY_DROP_MASK 0x1u /* lowercase (soft-masked) -> upper */
+#define GDB_LOSSY_IUPAC_TO_N                                                   \
+	0x2u /* R Y S W K M B D H V -> N, case kept                            \
+	      * (nucleotides only) */
 #define GDB_LOSSY_ALL 0x3u
 
 /* @return the flag for "drop-mask" / "iupac-to-n", or -EINVAL. */
@@ -99,8 +100,7 @@ int gdb_lossy_parse(const char *name);
 /* "drop-mask,iupac-to-n" style text of the flags into buf ("" if none). */
 void gdb_lossy_text(unsigned lossy, char *buf, size_t cap);
 /* Apply the transforms to bases[0..n) in place. */
-void gdb_lossy_apply(unsigned lossy, uint32_t alphabet, char *bases,
-		     size_t n);
+void gdb_lossy_apply(unsigned lossy, uint32_t alphabet, char *bases, size_t n);
 
 /* ==== the codec interface ==== */
 
@@ -129,7 +129,7 @@ typedef struct gdb_codec_params {
 	uint32_t cm_train;	/* cm: bases in the training sample (0:
 				 * default, an eighth of the assembly
 				 * between 1 and 8 Mbp) */
-	uint32_t cm_table_bits;	/* cm: log2 of each hashed model's
+	uint32_t cm_table_bits; /* cm: log2 of each hashed model's
 				 * slots (16..26; 0: the default) */
 	uint32_t cm_orders;	/* cm: the models, bit k set for an
 				 * order-k model (1..24, at most 16 of
@@ -176,8 +176,8 @@ GDB_MUST_CHECK int gdb_codec_enc_block(gdb_codec_enc *e, uint32_t block,
  * through fetch (the store hands back checked block bytes).
  */
 typedef struct gdb_codec_model gdb_codec_model;
-typedef int (*gdb_codec_fetch)(void *arg, uint32_t block,
-			       const uint8_t **src, size_t *len);
+typedef int (*gdb_codec_fetch)(void *arg, uint32_t block, const uint8_t **src,
+			       size_t *len);
 
 /* @return 0, GDB_ECORRUPT (bad model bytes or training block),
  *         GDB_EVERSION (unknown codec), -ENOMEM, or fetch's error */
@@ -271,21 +271,21 @@ GDB_MUST_CHECK int gdb_codecs_dna_decode_range(const uint8_t *src,
 /* Methods, as stored in a frame's first byte. */
 enum gdb_col_method {
 	GDB_COL_RAW = 0,
-	GDB_COL_RANS = 1,	/* libhtscodecs rANS 4x16 (self-describing) */
-	GDB_COL_ARITH = 2,	/* libhtscodecs adaptive arithmetic coder */
-	GDB_COL_ZSTD = 3,	/* one zstd frame */
-	GDB_COL_TOK3 = 4,	/* libhtscodecs name tokeniser 3 */
-	GDB_COL_FQZ = 5,	/* libhtscodecs fqzcomp qualities */
-	GDB_COL_CM = 6,		/* read bases: codecs/seqcm.c */
+	GDB_COL_RANS = 1,  /* libhtscodecs rANS 4x16 (self-describing) */
+	GDB_COL_ARITH = 2, /* libhtscodecs adaptive arithmetic coder */
+	GDB_COL_ZSTD = 3,  /* one zstd frame */
+	GDB_COL_TOK3 = 4,  /* libhtscodecs name tokeniser 3 */
+	GDB_COL_FQZ = 5,   /* libhtscodecs fqzcomp qualities */
+	GDB_COL_CM = 6,	   /* read bases: codecs/seqcm.c */
 };
 
 /* Which generic coders gdb_codecs_col_encode tries (any mix). */
-#define GDB_COL_R0 0x01u	/* rANS order 0 */
-#define GDB_COL_R1 0x02u	/* rANS order 1 */
-#define GDB_COL_A0 0x04u	/* arithmetic order 0 */
-#define GDB_COL_A1 0x08u	/* arithmetic order 1 */
-#define GDB_COL_Z 0x10u		/* zstd */
-#define GDB_COL_STRIPE4 0x20u	/* rANS over 4 byte lanes (u32 fields) */
+#define GDB_COL_R0 0x01u      /* rANS order 0 */
+#define GDB_COL_R1 0x02u      /* rANS order 1 */
+#define GDB_COL_A0 0x04u      /* arithmetic order 0 */
+#define GDB_COL_A1 0x08u      /* arithmetic order 1 */
+#define GDB_COL_Z 0x10u	      /* zstd */
+#define GDB_COL_STRIPE4 0x20u /* rANS over 4 byte lanes (u32 fields) */
 #define GDB_COL_ALL 0x3fu
 
 /* The largest column, raw: 1 GiB. */
@@ -334,10 +334,10 @@ GDB_MUST_CHECK int gdb_codecs_col_decode(const uint8_t *src, size_t len,
  * docs/FORMAT.md "Quality modes" ---- */
 
 typedef struct gdb_qual_bins {
-	uint8_t map[256];	/* Phred value -> stored value */
-	int lossless;		/* map is the identity */
-	char spec[128];		/* canonical text: "lossless", "illumina8",
-				 * "bins=2,10,20,30" */
+	uint8_t map[256]; /* Phred value -> stored value */
+	int lossless;	  /* map is the identity */
+	char spec[128];	  /* canonical text: "lossless", "illumina8",
+			   * "bins=2,10,20,30" */
 } gdb_qual_bins;
 
 /*
@@ -357,7 +357,6 @@ GDB_MUST_CHECK int gdb_codecs_qual_bins_parse(const char *spec,
 
 /* Replace every value of q[0..n) by its bin (in place). */
 void gdb_codecs_qual_bins_apply(const gdb_qual_bins *b, uint8_t *q, size_t n);
-
 
 /* ---- varints (LEB128, at most 10 bytes; zigzag for signed) ---- */
 

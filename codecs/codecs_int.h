@@ -34,10 +34,9 @@ static inline int cm_stretch(int p)
 static inline int cm_squash(int x)
 {
 	static const int16_t t[33] = {
-		1,    2,    3,    6,    10,   16,   27,   45,   73,
-		120,  194,  310,  488,  747,  1101, 1546, 2047, 2549,
-		2994, 3348, 3607, 3785, 3901, 3975, 4024, 4050, 4068,
-		4079, 4085, 4089, 4092, 4093, 4094};
+	    1,	  2,	3,    6,    10,	  16,	27,   45,   73,	  120,	194,
+	    310,  488,	747,  1101, 1546, 2047, 2549, 2994, 3348, 3607, 3785,
+	    3901, 3975, 4024, 4050, 4068, 4079, 4085, 4089, 4092, 4093, 4094};
 	int w;
 
 	if (x > 2047)
@@ -58,7 +57,7 @@ typedef struct cm_enc {
 
 typedef struct cm_dec {
 	uint32_t x1, x2, x;
-	const uint8_t *p, *end;	/* reads past end give 0: never out of bounds */
+	const uint8_t *p, *end; /* reads past end give 0: never out of bounds */
 } cm_dec;
 
 static inline void cm_enc_init(cm_enc *e, gdb_buf *out)
@@ -71,8 +70,8 @@ static inline void cm_enc_init(cm_enc *e, gdb_buf *out)
 /* Code bit y with P(1) = p / 4096 (1..4095). */
 static inline void cm_enc_bit(cm_enc *e, int y, int p)
 {
-	uint32_t xmid = e->x1 + (uint32_t)(((uint64_t)(e->x2 - e->x1) *
-					    (uint32_t)p) >> 12);
+	uint32_t xmid =
+	    e->x1 + (uint32_t)(((uint64_t)(e->x2 - e->x1) * (uint32_t)p) >> 12);
 
 	if (y)
 		e->x2 = xmid;
@@ -113,8 +112,8 @@ static inline void cm_dec_init(cm_dec *d, const uint8_t *p, size_t n)
 
 static inline int cm_dec_bit(cm_dec *d, int p)
 {
-	uint32_t xmid = d->x1 + (uint32_t)(((uint64_t)(d->x2 - d->x1) *
-					    (uint32_t)p) >> 12);
+	uint32_t xmid =
+	    d->x1 + (uint32_t)(((uint64_t)(d->x2 - d->x1) * (uint32_t)p) >> 12);
 	int y = d->x <= xmid;
 
 	if (y)
@@ -139,11 +138,11 @@ static inline size_t cm_dec_overrun(const cm_dec *d)
 /* ---- adaptive counters: 16-bit probability, count-driven rate ---- */
 
 typedef struct cm_ctr {
-	uint16_t p;	/* P(1) * 65536 */
-	uint16_t n;	/* observations, saturating at the limit */
+	uint16_t p; /* P(1) * 65536 */
+	uint16_t n; /* observations, saturating at the limit */
 } cm_ctr;
 
-extern uint16_t gdb_cm_rate_tab[1024];	/* 65536 / (n + 1.5) */
+extern uint16_t gdb_cm_rate_tab[1024]; /* 65536 / (n + 1.5) */
 
 static inline void cm_ctr_init(cm_ctr *c)
 {
@@ -175,16 +174,16 @@ static inline void cm_ctr_update(cm_ctr *c, int y, unsigned limit)
 #define CM_MAXIN 24
 
 typedef struct cm_mixer {
-	int n;			/* inputs */
+	int n; /* inputs */
 	int nsets;
-	int lr;			/* learning rate: about lr / 4096 in the
-				 * float domain (stretch in nats, error as
-				 * a probability) */
-	int32_t *w;		/* nsets * n weights, 16.16 */
-	int16_t x[CM_MAXIN];	/* the inputs of the current bit */
+	int lr;		     /* learning rate: about lr / 4096 in the
+			      * float domain (stretch in nats, error as
+			      * a probability) */
+	int32_t *w;	     /* nsets * n weights, 16.16 */
+	int16_t x[CM_MAXIN]; /* the inputs of the current bit */
 	int nx;
 	int sel;
-	int pr;			/* the prediction made */
+	int pr; /* the prediction made */
 } cm_mixer;
 
 /* Dot product of the current inputs with weight set sel, as a 12-bit
@@ -248,7 +247,7 @@ void gdb_cm_runs_apply_lower(const cm_runs *r, uint32_t from, uint32_t to,
 struct gdb_codec_model {
 	uint32_t codec;
 	uint32_t alphabet;
-	void *impl;		/* the codec's own model */
+	void *impl; /* the codec's own model */
 };
 
 /* protein.c */
@@ -267,12 +266,11 @@ int gdb_protein_describe(const void *impl, char *buf, size_t cap);
 
 /* cm.c / cm_model.c */
 int gdb_cmdna_train_new(const gdb_codec_params *p, void **st);
-int gdb_cmdna_train(void *st, uint32_t block, const char *bases,
-		    uint32_t n);
+int gdb_cmdna_train(void *st, uint32_t block, const char *bases, uint32_t n);
 int gdb_cmdna_model_blob(void *st, gdb_buf *blob, void **impl);
 void gdb_cmdna_train_free(void *st);
-int gdb_cmdna_model_load(const uint8_t *blob, size_t len,
-			 gdb_codec_fetch fetch, void *arg, void **impl);
+int gdb_cmdna_model_load(const uint8_t *blob, size_t len, gdb_codec_fetch fetch,
+			 void *arg, void **impl);
 void gdb_cmdna_model_free(void *impl);
 int gdb_cmdna_is_training(const void *impl, uint32_t block);
 int gdb_cmdna_encode(const void *impl, uint32_t block, const char *bases,

@@ -92,15 +92,15 @@ static void offer(struct best *b, int method, uint8_t *p, size_t n)
 static const struct coder {
 	unsigned bit;
 	int method;
-	int order;	/* rANS / arith order byte */
+	int order; /* rANS / arith order byte */
 } coders[] = {
-	{GDB_COL_R0, GDB_COL_RANS, 0},
-	{GDB_COL_R1, GDB_COL_RANS, 1},
-	{GDB_COL_STRIPE4, GDB_COL_RANS, STRIPE},
-	{GDB_COL_STRIPE4, GDB_COL_RANS, STRIPE | 1},
-	{GDB_COL_A0, GDB_COL_ARITH, 0},
-	{GDB_COL_A1, GDB_COL_ARITH, 1},
-	{GDB_COL_Z, GDB_COL_ZSTD, 0},
+    {GDB_COL_R0, GDB_COL_RANS, 0},
+    {GDB_COL_R1, GDB_COL_RANS, 1},
+    {GDB_COL_STRIPE4, GDB_COL_RANS, STRIPE},
+    {GDB_COL_STRIPE4, GDB_COL_RANS, STRIPE | 1},
+    {GDB_COL_A0, GDB_COL_ARITH, 0},
+    {GDB_COL_A1, GDB_COL_ARITH, 1},
+    {GDB_COL_Z, GDB_COL_ZSTD, 0},
 };
 #define NCODERS (sizeof(coders) / sizeof(coders[0]))
 
@@ -109,8 +109,8 @@ static const struct coder {
 #define SAMPLE ((size_t)128 << 10)
 #define SAMPLE_MIN (4 * SAMPLE)
 
-static uint8_t *run_coder(const struct coder *c, const uint8_t *src,
-			  size_t n, size_t *on)
+static uint8_t *run_coder(const struct coder *c, const uint8_t *src, size_t n,
+			  size_t *on)
 {
 	unsigned int o = 0;
 	uint8_t *r = NULL;
@@ -201,8 +201,9 @@ static void offer_checked(struct best *b, int method, uint8_t *p, size_t n,
 	if (!p)
 		return;
 	put_frame(&f, method, srclen, p, n);
-	if (f.err || gdb_codecs_col_decode((const uint8_t *)f.p, f.len,
-					   srclen, &back, &blen) < 0 ||
+	if (f.err ||
+	    gdb_codecs_col_decode((const uint8_t *)f.p, f.len, srclen, &back,
+				  &blen) < 0 ||
 	    blen != srclen || memcmp(back, src, srclen)) {
 		free(p);
 		p = NULL;
@@ -250,8 +251,7 @@ int gdb_codecs_col_encode_quals(const uint8_t *q, size_t n,
 		sum += lens[i];
 	if (n >= 16 && sum == n && nrec) {
 		/* fqz_slice's arrays are not written by the coder */
-		fqz_slice s = {(int)nrec, (uint32_t *)lens,
-			       (uint32_t *)flags};
+		fqz_slice s = {(int)nrec, (uint32_t *)lens, (uint32_t *)flags};
 		/* fqzcomp's four preset model strategies: each wins on some
 		 * data, and which one is not told by a sample (docs/
 		 * BENCHMARKS.md); fqzcomp is fast enough to try them all */
@@ -297,8 +297,8 @@ int gdb_codecs_col_decode(const uint8_t *src, size_t len, size_t maxraw,
 		return GDB_ECORRUPT;
 	if (src[0] == GDB_COL_TOK3) {
 		uint32_t got = 0;
-		uint8_t *t = tok3_decode_names((uint8_t *)p, (uint32_t)pl,
-					       &got);
+		uint8_t *t =
+		    tok3_decode_names((uint8_t *)p, (uint32_t)pl, &got);
 		rc = take(t, got, raw, out);
 		*n = raw;
 		return rc;
@@ -323,13 +323,12 @@ int gdb_codecs_col_decode(const uint8_t *src, size_t len, size_t maxraw,
 	case GDB_COL_RANS:
 	case GDB_COL_ARITH: {
 		unsigned int got = (unsigned int)raw;
-		uint8_t *r = src[0] == GDB_COL_RANS
-				     ? rans_uncompress_to_4x16(
-					       (uint8_t *)p, (unsigned int)pl,
-					       dst, &got)
-				     : arith_uncompress_to((uint8_t *)p,
-							   (unsigned int)pl,
-							   dst, &got);
+		uint8_t *r =
+		    src[0] == GDB_COL_RANS
+			? rans_uncompress_to_4x16((uint8_t *)p,
+						  (unsigned int)pl, dst, &got)
+			: arith_uncompress_to((uint8_t *)p, (unsigned int)pl,
+					      dst, &got);
 		if (!r || got != raw)
 			rc = GDB_ECORRUPT;
 		break;

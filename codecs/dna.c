@@ -62,10 +62,10 @@ enum { L_VALID = 1, L_EXC = 2 };
 #define CL_ACGT(c) [c] = L_VALID, [(c) | 0x20] = L_VALID
 #define CL_EXC(c) [c] = L_VALID | L_EXC, [(c) | 0x20] = L_VALID | L_EXC
 static const uint8_t letter_class[256] = {
-	CL_ACGT('A'), CL_ACGT('C'), CL_ACGT('G'), CL_ACGT('T'),
-	CL_EXC('U'),  CL_EXC('N'),  CL_EXC('R'),  CL_EXC('Y'),
-	CL_EXC('S'),  CL_EXC('W'),  CL_EXC('K'),  CL_EXC('M'),
-	CL_EXC('B'),  CL_EXC('D'),  CL_EXC('H'),  CL_EXC('V'),
+    CL_ACGT('A'), CL_ACGT('C'), CL_ACGT('G'), CL_ACGT('T'),
+    CL_EXC('U'),  CL_EXC('N'),	CL_EXC('R'),  CL_EXC('Y'),
+    CL_EXC('S'),  CL_EXC('W'),	CL_EXC('K'),  CL_EXC('M'),
+    CL_EXC('B'),  CL_EXC('D'),	CL_EXC('H'),  CL_EXC('V'),
 };
 
 int gdb_codecs_dna_valid(int c)
@@ -91,7 +91,7 @@ static void swap_tu(const char *src, uint32_t n, char *dst)
 	for (uint32_t i = 0; i < n; i++) {
 		char c = src[i];
 		char u = (char)(c & ~0x20);
-		dst[i] = u == 'T' ? (char)(c + ('U' - 'T'))
+		dst[i] = u == 'T'   ? (char)(c + ('U' - 'T'))
 			 : u == 'U' ? (char)(c - ('U' - 'T'))
 				    : c;
 	}
@@ -117,7 +117,7 @@ struct zstate {
 	ZSTD_DCtx *dctx;
 	/* encode: compressed candidate; decode: the decompressed codes */
 	uint8_t buf[ZSTD_COMPRESSBOUND(MAX_PACKED)];
-	char swap[GDB_DNA_BLOCK_BASES];	/* an RNA block's swapped bases */
+	char swap[GDB_DNA_BLOCK_BASES]; /* an RNA block's swapped bases */
 };
 
 static pthread_once_t zkey_once = PTHREAD_ONCE_INIT;
@@ -321,8 +321,8 @@ static int try_zstd(uint8_t *p, size_t raw, int level)
 	r = ZSTD_compressCCtx(z->cctx, z->buf, sizeof(z->buf), p, raw, level);
 	if (ZSTD_isError(r)) {
 		rc = ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation
-			     ? -ENOMEM
-			     : -EINVAL;
+			 ? -ENOMEM
+			 : -EINVAL;
 		goto out;
 	}
 	if (r < raw) {
@@ -567,7 +567,7 @@ static int apply_exceptions(const struct hdr *h, uint32_t from, uint32_t to,
 			return GDB_CORRUPT("DNA block exception letter");
 		if (r && start == end && letter == last)
 			return GDB_CORRUPT(
-				"DNA block exception runs not merged");
+			    "DNA block exception runs not merged");
 		end = start + len;
 		if (start < to && end > from) {
 			uint32_t a = start > from ? start : from;

@@ -26,20 +26,20 @@
 
 static const char RESIDUES[] = "LAGVESIKRDTPNQFYMHCWXBZUOJ*";
 #define NRES 27
-#define NONE NRES		/* the context before a block's first residue */
+#define NONE NRES /* the context before a block's first residue */
 #define NCTX (NRES + 1)
-#define NODES 32		/* tree nodes 1..31 */
+#define NODES 32 /* tree nodes 1..31 */
 #define O2 (NCTX * NCTX * NODES)
 #define O3_BITS 16
 #define O3 (1u << O3_BITS)
-#define NIN 5			/* four models and a bias */
+#define NIN 5 /* four models and a bias */
 #define NSETS (NODES * 4)
-#define PRIOR_N 24		/* confidence given to the stored priors */
+#define PRIOR_N 24 /* confidence given to the stored priors */
 #define LIMIT 255
 #define BLOB_VERSION 1
 #define BLOB_PRIORS (2 * NCTX * NODES)
 #define BLOB_LEN (1 + BLOB_PRIORS + 4 * NSETS * NIN)
-#define SAMPLE (512u << 10)	/* residues that train the mixer's start */
+#define SAMPLE (512u << 10) /* residues that train the mixer's start */
 #define LR 16
 
 static int8_t code_of[256];
@@ -60,7 +60,7 @@ static void codes_fill(void)
 struct ptrain {
 	uint64_t pair[NCTX][NRES];
 	int prev;
-	gdb_buf sample;		/* the first blocks, up to SAMPLE residues */
+	gdb_buf sample; /* the first blocks, up to SAMPLE residues */
 	uint32_t *sample_len;
 	uint32_t nsample;
 };
@@ -95,8 +95,8 @@ void gdb_protein_train(void *st, const char *res, uint32_t n)
 	/* each block starts without context, as the coder does */
 	t->prev = NONE;
 	if (t->sample.len + n <= SAMPLE && !t->sample.err) {
-		uint32_t *l = realloc(t->sample_len,
-				      (t->nsample + 1) * sizeof(*l));
+		uint32_t *l =
+		    realloc(t->sample_len, (t->nsample + 1) * sizeof(*l));
 		if (l) {
 			t->sample_len = l;
 			l[t->nsample++] = n;
@@ -120,7 +120,8 @@ static void node_probs(const uint64_t *cnt, uint16_t *p)
 		uint64_t n0 = 0, n1 = 0;
 		for (int c = 0; c < NRES; c++) {
 			/* the first `depth` bits of c (of 5) spell the path */
-			if (((unsigned)c | 32u) >> (5 - depth) != (unsigned)node)
+			if (((unsigned)c | 32u) >> (5 - depth) !=
+			    (unsigned)node)
 				continue;
 			if ((c >> (4 - depth)) & 1)
 				n1 += cnt[c];
@@ -180,8 +181,8 @@ int gdb_protein_model_load(const uint8_t *blob, size_t len, void **impl)
 		return -ENOMEM;
 	for (int ctx = 0; ctx < NCTX; ctx++) {
 		for (int node = 0; node < NODES; node++) {
-			uint16_t p = gdb_get_le16(blob + 1 +
-						  2 * (ctx * NODES + node));
+			uint16_t p =
+			    gdb_get_le16(blob + 1 + 2 * (ctx * NODES + node));
 			if (p < 1 || p > 4095) {
 				free(m);
 				return GDB_CORRUPT("protein model probability");
@@ -198,7 +199,8 @@ int gdb_protein_model_load(const uint8_t *blob, size_t len, void **impl)
 		m->o0[node].n = PRIOR_N;
 	}
 	for (int i = 0; i < NSETS * NIN; i++)
-		m->w0[i] = (int32_t)gdb_get_le32(blob + 1 + BLOB_PRIORS + 4 * i);
+		m->w0[i] =
+		    (int32_t)gdb_get_le32(blob + 1 + BLOB_PRIORS + 4 * i);
 	*impl = m;
 	return 0;
 }
@@ -266,7 +268,8 @@ static inline int predict(struct pstate *s, int node, cm_ctr **c)
 	c[2] = &s->o2[(s->r2 * NCTX + s->r1) * NODES + node];
 	c[3] = &s->o3[o3_slot(s, node)];
 	for (int i = 0; i < 4; i++)
-		mx->x[i] = (int16_t)(c[i]->n ? cm_stretch(cm_ctr_p12(c[i])) : 0);
+		mx->x[i] =
+		    (int16_t)(c[i]->n ? cm_stretch(cm_ctr_p12(c[i])) : 0);
 	mx->x[4] = 256;
 	mx->nx = NIN;
 	sel = node * 4 + (c[2]->n > 8 ? 3 : c[2]->n > 2 ? 2 : c[2]->n ? 1 : 0);
@@ -297,8 +300,7 @@ static void train_weights(const struct ptrain *t, uint8_t *blob)
 	const char *res = t->sample.p;
 	int32_t w[NSETS * NIN];
 
-	if (!t->nsample ||
-	    gdb_protein_model_load(blob, BLOB_LEN, &impl) < 0)
+	if (!t->nsample || gdb_protein_model_load(blob, BLOB_LEN, &impl) < 0)
 		return; /* the default weights serve */
 	s = pstate_new(impl);
 	for (uint32_t k = 0; s && k < t->nsample; k++) {
@@ -380,8 +382,8 @@ int gdb_protein_nbases(const uint8_t *src, size_t len)
 	return (int)n;
 }
 
-static int decode_bits(struct pstate *s, cm_dec *d, uint32_t from,
-		       uint32_t to, char *dst)
+static int decode_bits(struct pstate *s, cm_dec *d, uint32_t from, uint32_t to,
+		       char *dst)
 {
 	for (uint32_t i = 0; i < to; i++) {
 		int node = 1;
@@ -433,7 +435,8 @@ int gdb_protein_decode(const void *impl, const uint8_t *src, size_t len,
 		uint32_t a = lower.start[i], b = a + lower.len[i];
 		for (uint32_t k = a > from ? a : from; k < b && k < to; k++)
 			if (dst[k - from] == '*')
-				rc = GDB_CORRUPT("protein block: a lowercase '*'");
+				rc = GDB_CORRUPT(
+				    "protein block: a lowercase '*'");
 	}
 	free(s);
 	gdb_cm_runs_free(&lower);

@@ -54,10 +54,11 @@ static int parse_bounds(const char *list, gdb_qual_bins *b, char *err,
 		long v = strtol(p, &end, 10);
 		if (end == p || (*end && *end != ',') || v < 1 || v > QMAX ||
 		    (n && v <= bound[n - 1]) || n == MAX_BOUNDS) {
-			gdb_seterr(err, errlen,
-				   "bins=%s: expected 1 to %d strictly "
-				   "increasing values in 1..%d, comma-separated",
-				   list, MAX_BOUNDS, QMAX);
+			gdb_seterr(
+			    err, errlen,
+			    "bins=%s: expected 1 to %d strictly "
+			    "increasing values in 1..%d, comma-separated",
+			    list, MAX_BOUNDS, QMAX);
 			return GDB_EFORMAT;
 		}
 		bound[n++] = v;

@@ -33,8 +33,8 @@
 #define CM_MAX_MODELS 6
 #define CM_MAX_BITS 22
 #define CM_HDR(nm) (4 + 2 * (nm))
-#define CM_LIMIT 255		/* a context's count stops here */
-#define APM_CTX 256		/* the adaptive map's contexts: 4 bases */
+#define CM_LIMIT 255 /* a context's count stops here */
+#define APM_CTX 256  /* the adaptive map's contexts: 4 bases */
 #define APM_RATE 128
 
 /* The model list this encoder writes: orders, hashed above 2^CM_MAX_BITS. */
@@ -82,7 +82,8 @@ static int cm_init(cm *m, int nm, const uint8_t *order, const uint8_t *bits,
 	}
 	for (int c = 0; c < APM_CTX * 3; c++)
 		for (int k = 0; k < 33; k++)
-			m->apm[c * 33 + k] = (uint16_t)(cm_squash((k - 16) * 128) * 16);
+			m->apm[c * 33 + k] =
+			    (uint16_t)(cm_squash((k - 16) * 128) * 16);
 	return 0;
 }
 
@@ -97,10 +98,10 @@ static void set_context(cm *m, uint64_t h)
 {
 	for (int j = 0; j < m->nm; j++) {
 		uint64_t ctx = h & ((1ull << (2 * m->order[j])) - 1);
-		uint64_t x = 2 * m->order[j] <= m->bits[j]
-				     ? ctx
-				     : (ctx * 0x9E3779B97F4A7C15ull) >>
-					       (64 - m->bits[j]);
+		uint64_t x =
+		    2 * m->order[j] <= m->bits[j]
+			? ctx
+			: (ctx * 0x9E3779B97F4A7C15ull) >> (64 - m->bits[j]);
 		m->node[j] = m->tab[j] + x * 4;
 	}
 }
@@ -155,7 +156,8 @@ static void update(cm *m, int sub, int b, int mix)
 
 static void enc_bit(cm *m, int b, int p)
 {
-	uint32_t xmid = m->x1 + (uint32_t)(((uint64_t)(m->x2 - m->x1) * (uint32_t)p) >> 12);
+	uint32_t xmid =
+	    m->x1 + (uint32_t)(((uint64_t)(m->x2 - m->x1) * (uint32_t)p) >> 12);
 
 	if (b)
 		m->x2 = xmid;
@@ -178,7 +180,8 @@ static int next_byte(cm *m)
 
 static int dec_bit(cm *m, int p)
 {
-	uint32_t xmid = m->x1 + (uint32_t)(((uint64_t)(m->x2 - m->x1) * (uint32_t)p) >> 12);
+	uint32_t xmid =
+	    m->x1 + (uint32_t)(((uint64_t)(m->x2 - m->x1) * (uint32_t)p) >> 12);
 	int b = m->x <= xmid;
 
 	if (b)
@@ -241,8 +244,8 @@ static uint8_t table_bits(size_t n, uint8_t order)
 	return 2 * order < b ? (uint8_t)(2 * order) : b;
 }
 
-int gdb_codecs_cm_encode(const uint8_t *codes, size_t n,
-			 const uint32_t *lens, size_t nrec, gdb_buf *out)
+int gdb_codecs_cm_encode(const uint8_t *codes, size_t n, const uint32_t *lens,
+			 size_t nrec, gdb_buf *out)
 {
 	int nm = (int)sizeof(enc_orders);
 	uint8_t bits[CM_MAX_MODELS], *h;

@@ -47,7 +47,8 @@ void gdb_log_set_level(enum gdb_log_level max_level)
 
 void gdb_log(enum gdb_log_level level, const char *fmt, ...)
 {
-	static const char *const names[] = {"error", "warning", "info", "debug"};
+	static const char *const names[] = {"error", "warning", "info",
+					    "debug"};
 	char line[1024];
 	va_list ap;
 

@@ -24,11 +24,11 @@
 
 /* Project error codes: negative, far below any errno (errno < 4096). */
 #define GDB_EBASE (-30000)
-#define GDB_ECORRUPT (GDB_EBASE - 1)   /* structure on disk is invalid */
-#define GDB_ECHECKSUM (GDB_EBASE - 2)  /* a CRC32C did not match */
-#define GDB_EVERSION (GDB_EBASE - 3)   /* format version not understood */
-#define GDB_EFORMAT (GDB_EBASE - 4)    /* bad user input (FASTA, region) */
-#define GDB_ELOCKED (GDB_EBASE - 5)    /* another writer holds the store */
+#define GDB_ECORRUPT (GDB_EBASE - 1)  /* structure on disk is invalid */
+#define GDB_ECHECKSUM (GDB_EBASE - 2) /* a CRC32C did not match */
+#define GDB_EVERSION (GDB_EBASE - 3)  /* format version not understood */
+#define GDB_EFORMAT (GDB_EBASE - 4)   /* bad user input (FASTA, region) */
+#define GDB_ELOCKED (GDB_EBASE - 5)   /* another writer holds the store */
 #define GDB_ELAST (GDB_EBASE - 6)
 
 /*
@@ -73,7 +73,8 @@ int gdb_corrupt_at(const char *file, int line, const char *what);
 #define GDB_CORRUPT(what) gdb_corrupt_at(__FILE__, __LINE__, (what))
 
 /* Write a one-line message into a caller buffer (may be NULL/0). */
-void gdb_seterr(char *err, size_t errlen, const char *fmt, ...) GDB_PRINTF(3, 4);
+void gdb_seterr(char *err, size_t errlen, const char *fmt, ...)
+    GDB_PRINTF(3, 4);
 
 /*
  * gdb_buf - a growing byte buffer for building files in memory (manifests,
@@ -82,9 +83,9 @@ void gdb_seterr(char *err, size_t errlen, const char *fmt, ...) GDB_PRINTF(3, 4)
  * so callers check once at the end.
  */
 typedef struct gdb_buf {
-	char *p;		/* owned; free with gdb_buf_free() */
+	char *p; /* owned; free with gdb_buf_free() */
 	size_t len, cap;
-	size_t max;		/* 0: no limit */
+	size_t max; /* 0: no limit */
 	int err;
 } gdb_buf;
 
@@ -109,7 +110,8 @@ static inline uint32_t gdb_get_le32(const void *p)
 static inline uint64_t gdb_get_le64(const void *p)
 {
 	const uint8_t *b = p;
-	return (uint64_t)gdb_get_le32(b) | ((uint64_t)gdb_get_le32(b + 4) << 32);
+	return (uint64_t)gdb_get_le32(b) |
+	       ((uint64_t)gdb_get_le32(b + 4) << 32);
 }
 static inline void gdb_put_le16(void *p, uint16_t v)
 {

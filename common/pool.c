@@ -124,8 +124,7 @@ static void start_threads(gdb_pool *p)
 	}
 }
 
-static int run_alone(size_t n, int (*fn)(void *, unsigned, size_t),
-		     void *arg)
+static int run_alone(size_t n, int (*fn)(void *, unsigned, size_t), void *arg)
 {
 	int rc = 0;
 
@@ -139,8 +138,7 @@ static int run_alone(size_t n, int (*fn)(void *, unsigned, size_t),
 }
 
 int gdb_pool_run(gdb_pool *p, size_t n,
-		 int (*fn)(void *arg, unsigned worker, size_t item),
-		 void *arg)
+		 int (*fn)(void *arg, unsigned worker, size_t item), void *arg)
 {
 	int rc;
 

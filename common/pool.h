@@ -51,7 +51,6 @@ unsigned gdb_pool_size(const gdb_pool *p);
  *         still run)
  */
 int gdb_pool_run(gdb_pool *p, size_t n,
-		 int (*fn)(void *arg, unsigned worker, size_t item),
-		 void *arg);
+		 int (*fn)(void *arg, unsigned worker, size_t item), void *arg);
 
 #endif

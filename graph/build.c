@@ -79,8 +79,8 @@ static int sset_rehash(acct *a, sset *s, uint32_t nslot)
 		return -ENOMEM;
 	for (uint32_t k = 0; k < s->n; k++) {
 		const char *q = s->a + s->off[k];
-		uint64_t qn = (k + 1 < s->n ? s->off[k + 1] : s->alen) -
-			      s->off[k] - 1;
+		uint64_t qn =
+		    (k + 1 < s->n ? s->off[k + 1] : s->alen) - s->off[k] - 1;
 		uint32_t i = (uint32_t)(sset_hash(s, q, qn) & mask);
 		while (ns[i])
 			i = (i + 1) & mask;
@@ -96,8 +96,8 @@ static int sset_rehash(acct *a, sset *s, uint32_t nslot)
 }
 
 /* @return the index (existing or new), -ENOMEM, -E2BIG. */
-static int64_t sset_add(acct *a, sset *s, const char *p, size_t n,
-			uint32_t val, int *created)
+static int64_t sset_add(acct *a, sset *s, const char *p, size_t n, uint32_t val,
+			int *created)
 {
 	int64_t f = sset_find(s, p, n);
 	uint32_t mask, i;
@@ -112,10 +112,10 @@ static int64_t sset_add(acct *a, sset *s, const char *p, size_t n,
 	    sset_rehash(a, s, s->nslot ? s->nslot * 2 : 64) < 0)
 		return -ENOMEM;
 	if (grow(a, &s->a, &s->acap, s->alen + n + 1, 1) < 0 ||
-	    grow(a, &s->off, &s->offcap, (uint64_t)s->n + 1,
-		 sizeof(*s->off)) < 0 ||
-	    grow(a, &s->val, &s->valcap, (uint64_t)s->n + 1,
-		 sizeof(*s->val)) < 0)
+	    grow(a, &s->off, &s->offcap, (uint64_t)s->n + 1, sizeof(*s->off)) <
+		0 ||
+	    grow(a, &s->val, &s->valcap, (uint64_t)s->n + 1, sizeof(*s->val)) <
+		0)
 		return -ENOMEM;
 	memcpy(s->a + s->alen, p, n);
 	s->a[s->alen + n] = 0;
@@ -142,7 +142,7 @@ static void sset_free(sset *s)
 }
 
 static const char *const kind_names[GDB_GRAPH_NKINDS] = {
-	"gene", "protein", "compound", "pathway", "reaction", "other",
+    "gene", "protein", "compound", "pathway", "reaction", "other",
 };
 
 const char *gdb_graph_kind_name(unsigned kind)
@@ -176,7 +176,7 @@ int graph_builder_layout(gdb_graph_builder *b, uint32_t version)
 	if (version != 1 && version != GRAPH_VERSION)
 		return -EINVAL;
 	b->layout = version;
-	if (version == 1)	/* version 1 matched names without case */
+	if (version == 1) /* version 1 matched names without case */
 		return gdb_graph_builder_names(b, 1);
 	return 0;
 }
@@ -327,7 +327,7 @@ int gdb_graph_node_alias_add(gdb_graph_builder *b, uint32_t id, const char *ns,
 		return -EINVAL;
 	k = sset_find(&b->keys, alias, strlen(alias));
 	if (k >= 0 && b->keys.val[k] == id)
-		return 0;	/* already leads here */
+		return 0; /* already leads here */
 	if (k < 0) {
 		k = sset_add(&b->a, &b->keys, alias, strlen(alias), id, NULL);
 		if (k < 0)
@@ -363,9 +363,9 @@ int gdb_graph_node_rename(gdb_graph_builder *b, uint32_t id,
 		}
 	}
 	rc = set_name(b, id, name);
-	if (rc == 0 && (b->names_icase ? !graph_eq_icase(copy, name,
-							 strlen(name) + 1)
-				       : strcmp(copy, name) != 0))
+	if (rc == 0 &&
+	    (b->names_icase ? !graph_eq_icase(copy, name, strlen(name) + 1)
+			    : strcmp(copy, name) != 0))
 		rc = alias_record(b, id, ns_of_old, copy);
 	free(copy);
 	return rc;
@@ -427,8 +427,8 @@ int gdb_graph_edge_add(gdb_graph_builder *b, uint32_t src, uint32_t dst,
 	    grow(&b->a, &b->conf, &b->confcap, m + 1, 4) < 0 ||
 	    grow(&b->a, &b->type, &b->typecap, m + 1, 2) < 0 ||
 	    grow(&b->a, &b->flags, &b->flagscap, m + 1, 1) < 0 ||
-	    (b->nchan && grow(&b->a, &b->chan, &b->chancap,
-			      (m + 1) * b->nchan, 2) < 0))
+	    (b->nchan &&
+	     grow(&b->a, &b->chan, &b->chancap, (m + 1) * b->nchan, 2) < 0))
 		return -ENOMEM;
 	/* Undirected edges are kept with src <= dst so that both
 	 * orientations deduplicate. */
@@ -514,4 +514,3 @@ uint64_t gdb_graph_builder_peak_bytes(const gdb_graph_builder *b)
 {
 	return b->a.peak;
 }
-

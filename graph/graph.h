@@ -90,8 +90,7 @@ GDB_MUST_CHECK int gdb_graph_builder_names(gdb_graph_builder *b,
  * @return 0, -EINVAL (label over 255 bytes or holding a tab or newline)
  */
 GDB_MUST_CHECK int gdb_graph_builder_species(gdb_graph_builder *b,
-					     uint32_t taxon,
-					     const char *label);
+					     uint32_t taxon, const char *label);
 
 /*
  * gdb_graph_node_add - find a node by name or alias (exactly, or without
@@ -156,9 +155,8 @@ GDB_MUST_CHECK int gdb_graph_channels_set(gdb_graph_builder *b, unsigned n,
  *         -E2BIG (more than 2^31 - 1 edges)
  */
 GDB_MUST_CHECK int gdb_graph_edge_add(gdb_graph_builder *b, uint32_t src,
-				      uint32_t dst, uint32_t type,
-				      int directed, double conf,
-				      const char *evidence,
+				      uint32_t dst, uint32_t type, int directed,
+				      double conf, const char *evidence,
 				      const uint16_t *chan);
 
 /*
@@ -231,7 +229,7 @@ int gdb_graph_species_kegg(const char *org, uint32_t *taxon);
 enum gdb_graph_source {
 	GDB_GRAPH_SRC_NONE = 0,
 	GDB_GRAPH_SRC_SIF,
-	GDB_GRAPH_SRC_STRING,	/* links, detailed, full, physical */
+	GDB_GRAPH_SRC_STRING, /* links, detailed, full, physical */
 	GDB_GRAPH_SRC_STRING_INFO,
 	GDB_GRAPH_SRC_STRING_ALIASES,
 	GDB_GRAPH_SRC_STRING_ACTIONS,
@@ -255,7 +253,7 @@ int gdb_graph_source_find(const char *name);
  * set; close is told whether the input was read to its end.
  */
 typedef struct gdb_graph_input {
-	const char *name;	/* for messages and the extension */
+	const char *name; /* for messages and the extension */
 	void *arg;
 	int (*open)(void *arg, void **h, char *err, size_t errlen);
 	ssize_t (*read)(void *h, char *buf, size_t cap, char *err,
@@ -265,7 +263,7 @@ typedef struct gdb_graph_input {
 
 /* An input over bytes in memory (fuzzing, tests, bindings). */
 typedef struct gdb_graph_mem_input {
-	const char *p;		/* borrowed */
+	const char *p; /* borrowed */
 	size_t n, pos;
 } gdb_graph_mem_input;
 void gdb_graph_input_mem(gdb_graph_input *in, const char *name,
@@ -273,34 +271,34 @@ void gdb_graph_input_mem(gdb_graph_input *in, const char *name,
 
 /* What the import tells after each input (progress, provenance). */
 typedef struct gdb_graph_file_report {
-	unsigned index;		/* into the inputs given */
+	unsigned index; /* into the inputs given */
 	const char *name;
-	int format;		/* GDB_GRAPH_SRC_* */
-	int guessed;		/* the format was guessed, not named */
-	const char *detail;	/* what the parser read from the layout
-				 * ("header row, column 3 as confidence"),
-				 * "" if nothing; valid during the call */
-	uint64_t skipped;	/* references skipped (KGML relations and
-				 * group components naming entries the file
-				 * does not define) */
-	uint32_t nodes, pathways;	/* so far */
+	int format;		  /* GDB_GRAPH_SRC_* */
+	int guessed;		  /* the format was guessed, not named */
+	const char *detail;	  /* what the parser read from the layout
+				   * ("header row, column 3 as confidence"),
+				   * "" if nothing; valid during the call */
+	uint64_t skipped;	  /* references skipped (KGML relations and
+				   * group components naming entries the file
+				   * does not define) */
+	uint32_t nodes, pathways; /* so far */
 	uint64_t edges;
 } gdb_graph_file_report;
 
 typedef struct gdb_graph_import_opts {
-	int format;		/* GDB_GRAPH_SRC_*; 0: guess each input */
-	const char *columns;	/* TSV: "source=1,target=2[,type=N]..."
-				 * (numbers 1-based, or header names) */
-	int header;		/* TSV: -1 guess, 0 none, 1 first row */
-	int directed;		/* -1: the format's rule; 0 / 1: force */
-	const char *type;	/* TSV edge type; NULL: "interaction" */
-	const char *species;	/* --species text (gdb_graph_species_parse);
-				 * NULL: what the files say (KGML org, STRING
-				 * taxon prefix), else unknown */
-	int case_insensitive;	/* names join without ASCII case */
-	int strict;		/* KGML: a reference to an entry the file
-				 * does not define is an error (default:
-				 * skipped and counted in the report) */
+	int format;	      /* GDB_GRAPH_SRC_*; 0: guess each input */
+	const char *columns;  /* TSV: "source=1,target=2[,type=N]..."
+			       * (numbers 1-based, or header names) */
+	int header;	      /* TSV: -1 guess, 0 none, 1 first row */
+	int directed;	      /* -1: the format's rule; 0 / 1: force */
+	const char *type;     /* TSV edge type; NULL: "interaction" */
+	const char *species;  /* --species text (gdb_graph_species_parse);
+			       * NULL: what the files say (KGML org, STRING
+			       * taxon prefix), else unknown */
+	int case_insensitive; /* names join without ASCII case */
+	int strict;	      /* KGML: a reference to an entry the file
+			       * does not define is an error (default:
+			       * skipped and counted in the report) */
 	void (*on_file)(void *arg, const gdb_graph_file_report *r);
 	void *arg;
 } gdb_graph_import_opts;
@@ -318,7 +316,7 @@ typedef struct gdb_graph_import gdb_graph_import;
 GDB_MUST_CHECK int gdb_graph_import_new(const gdb_graph_import_opts *o,
 					gdb_graph_import **out, char *err,
 					size_t errlen);
-void gdb_graph_import_free(gdb_graph_import *im);	/* NULL: no-op */
+void gdb_graph_import_free(gdb_graph_import *im); /* NULL: no-op */
 
 /*
  * gdb_graph_import_inputs - guess every input's format first (so an
@@ -345,9 +343,8 @@ uint32_t gdb_graph_import_species(const gdb_graph_import *im,
  * @param nedges out (may be NULL): edges written after deduplication
  */
 GDB_MUST_CHECK int gdb_graph_import_write(gdb_graph_import *im, gdb_txn *t,
-					  const char *network,
-					  uint64_t *nedges, char *err,
-					  size_t errlen);
+					  const char *network, uint64_t *nedges,
+					  char *err, size_t errlen);
 
 /* ------------------------------------------------------------- reader */
 
@@ -409,11 +406,11 @@ typedef struct gdb_graph_network_info {
 	uint32_t ntypes;
 	uint32_t npathways;
 	uint32_t nchannels;
-	uint32_t version;	/* of its layout (1 or 2) */
-	uint32_t taxon;		/* 0: unknown */
-	const char *species;	/* label, "" if none (borrowed) */
-	int case_insensitive;	/* names join without case */
-	uint32_t group;		/* networks of one group join (species) */
+	uint32_t version;     /* of its layout (1 or 2) */
+	uint32_t taxon;	      /* 0: unknown */
+	const char *species;  /* label, "" if none (borrowed) */
+	int case_insensitive; /* names join without case */
+	uint32_t group;	      /* networks of one group join (species) */
 } gdb_graph_network_info;
 void gdb_graph_network_stat(const gdb_graph *g, uint32_t net,
 			    gdb_graph_network_info *info);
@@ -451,10 +448,10 @@ typedef struct gdb_graph_eref {
 
 /* Decoded edge attributes (strings borrowed, valid until close). */
 typedef struct gdb_graph_edge {
-	uint32_t src, dst;	/* global node ids */
+	uint32_t src, dst; /* global node ids */
 	const char *type;
 	const char *network;
-	const char *evidence;	/* "" if none */
+	const char *evidence; /* "" if none */
 	float conf;
 	int directed;
 	uint32_t nchannels;
@@ -465,26 +462,26 @@ void gdb_graph_edge_get(const gdb_graph *g, gdb_graph_eref r,
 			gdb_graph_edge *e);
 
 enum gdb_graph_dir {
-	GDB_GRAPH_OUT = 1,	/* src -> node's neighbour, or undirected */
-	GDB_GRAPH_IN = 2,	/* neighbour -> node, or undirected */
-	GDB_GRAPH_BOTH = 3,	/* either: direction ignored */
+	GDB_GRAPH_OUT = 1,  /* src -> node's neighbour, or undirected */
+	GDB_GRAPH_IN = 2,   /* neighbour -> node, or undirected */
+	GDB_GRAPH_BOTH = 3, /* either: direction ignored */
 };
 
 #define GDB_GRAPH_MAX_TYPES 32u
 
 typedef struct gdb_graph_filter {
-	double min_conf;	/* edges with conf >= min_conf; 0: all */
-	unsigned ntypes;	/* 0: every type */
-	const char *types[GDB_GRAPH_MAX_TYPES];	/* borrowed, exact names */
-	int net;		/* -1: all networks */
-	int dir;		/* enum gdb_graph_dir; 0 means the query's
-				 * default */
-	uint64_t limit;		/* rows (nodes/edges/paths); 0: default */
-	uint64_t edge_limit;	/* edges of subgraph answers; 0: default */
-	double hop_cost;	/* per-edge cost added to -ln(conf);
-				 * < 0: default (GDB_GRAPH_HOP_COST) */
-	unsigned max_len;	/* path queries: most edges; 0: default */
-	unsigned k;		/* k shortest paths; 0: default */
+	double min_conf; /* edges with conf >= min_conf; 0: all */
+	unsigned ntypes; /* 0: every type */
+	const char *types[GDB_GRAPH_MAX_TYPES]; /* borrowed, exact names */
+	int net;				/* -1: all networks */
+	int dir;	     /* enum gdb_graph_dir; 0 means the query's
+			      * default */
+	uint64_t limit;	     /* rows (nodes/edges/paths); 0: default */
+	uint64_t edge_limit; /* edges of subgraph answers; 0: default */
+	double hop_cost;     /* per-edge cost added to -ln(conf);
+			      * < 0: default (GDB_GRAPH_HOP_COST) */
+	unsigned max_len;    /* path queries: most edges; 0: default */
+	unsigned k;	     /* k shortest paths; 0: default */
 } gdb_graph_filter;
 
 #define GDB_GRAPH_HOP_COST 0.001
@@ -499,11 +496,11 @@ void gdb_graph_filter_init(gdb_graph_filter *f);
 
 /* One enrichment row (see gdb_graph_enrich). */
 typedef struct gdb_graph_enrich_row {
-	uint32_t pathway;	/* global pathway id */
-	uint32_t hits;		/* k: list genes in the pathway */
-	uint32_t size;		/* K: pathway members in the universe */
-	double p, q;		/* hypergeometric P(X >= k), BH q */
-	uint64_t hit_off;	/* hits' node ids at hit_nodes[hit_off ..] */
+	uint32_t pathway; /* global pathway id */
+	uint32_t hits;	  /* k: list genes in the pathway */
+	uint32_t size;	  /* K: pathway members in the universe */
+	double p, q;	  /* hypergeometric P(X >= k), BH q */
+	uint64_t hit_off; /* hits' node ids at hit_nodes[hit_off ..] */
 } gdb_graph_enrich_row;
 
 /*
@@ -512,15 +509,15 @@ typedef struct gdb_graph_enrich_row {
  * any limit cut the answer (or a search stopped at its work bound).
  */
 typedef struct gdb_graph_result {
-	const char *query;	/* "neighbors", "khop", ... (static) */
-	uint32_t center;	/* the node asked about, UINT32_MAX if none */
+	const char *query; /* "neighbors", "khop", ... (static) */
+	uint32_t center;   /* the node asked about, UINT32_MAX if none */
 	uint32_t nnodes;
-	uint32_t *nodes;	/* global ids */
-	int32_t *dist;		/* per node: hops from the center, or -1 */
+	uint32_t *nodes; /* global ids */
+	int32_t *dist;	 /* per node: hops from the center, or -1 */
 	uint64_t nedges;
 	gdb_graph_eref *edges;
-	uint8_t *edir;		/* per edge, for neighbours: 1 out, 2 in,
-				 * 3 undirected (relative to center) */
+	uint8_t *edir; /* per edge, for neighbours: 1 out, 2 in,
+			* 3 undirected (relative to center) */
 	uint64_t total_nodes, total_edges;
 	uint64_t limit, edge_limit;
 	int truncated;
@@ -537,15 +534,15 @@ typedef struct gdb_graph_result {
 	uint32_t *hit_nodes;
 	uint32_t list_size, list_mapped, universe, tested;
 	/* crosstalk / pathways */
-	uint32_t pw1, pw2;	/* global pathway ids, UINT32_MAX if none */
-	uint32_t nshared;	/* crosstalk: nodes[0 .. nshared) shared */
+	uint32_t pw1, pw2; /* global pathway ids, UINT32_MAX if none */
+	uint32_t nshared;  /* crosstalk: nodes[0 .. nshared) shared */
 	uint32_t size1, size2;
-	int network;		/* the filter's network (-1: all) */
-	int group;		/* the species group the answer is of (its
-				 * node's, pathway's, list's), -1: every
-				 * group; with network, says which networks
-				 * the answer covers (renderers state them) */
-	const gdb_graph_filter *filter;	/* borrowed, for renderers */
+	int network; /* the filter's network (-1: all) */
+	int group;   /* the species group the answer is of (its
+		      * node's, pathway's, list's), -1: every
+		      * group; with network, says which networks
+		      * the answer covers (renderers state them) */
+	const gdb_graph_filter *filter; /* borrowed, for renderers */
 } gdb_graph_result;
 
 /* Free a result's arrays and zero it; NULL does nothing. */
@@ -576,9 +573,8 @@ GDB_MUST_CHECK int gdb_graph_neighbors(const gdb_graph *g, uint32_t node,
  * @param mode 0 k-hop; GDB_GRAPH_OUT downstream / GDB_GRAPH_IN upstream:
  *             only directed edges, followed forward / backward
  */
-GDB_MUST_CHECK int gdb_graph_khop(const gdb_graph *g, uint32_t node,
-				  unsigned k, int mode,
-				  const gdb_graph_filter *f,
+GDB_MUST_CHECK int gdb_graph_khop(const gdb_graph *g, uint32_t node, unsigned k,
+				  int mode, const gdb_graph_filter *f,
 				  gdb_graph_result *r);
 /*
  * gdb_graph_shortest_path - cheapest path, cost of an edge
@@ -667,9 +663,9 @@ GDB_MUST_CHECK int gdb_graph_degree(const gdb_graph *g,
 /* ----------------------------------------------------------- renderers */
 
 enum gdb_graph_format {
-	GDB_GRAPH_JSON = 0,	/* the query's own JSON */
+	GDB_GRAPH_JSON = 0, /* the query's own JSON */
 	GDB_GRAPH_TSV = 1,
-	GDB_GRAPH_CYJS = 2,	/* Cytoscape.js elements */
+	GDB_GRAPH_CYJS = 2, /* Cytoscape.js elements */
 	GDB_GRAPH_GRAPHML = 3,
 	GDB_GRAPH_DOT = 4,
 	GDB_GRAPH_SIF = 5,

@@ -17,11 +17,11 @@
 #endif
 
 #define GRAPH_MAGIC "GDBGRAPH"
-#define GRAPH_VERSION 2u	/* 1 is read too (docs/GRAPH.md) */
-#define GRAPH_META_ICASE 1u	/* meta flags: names join without case */
+#define GRAPH_VERSION 2u    /* 1 is read too (docs/GRAPH.md) */
+#define GRAPH_META_ICASE 1u /* meta flags: names join without case */
 #define GRAPH_META_BYTES 96u
 #define GRAPH_NONE UINT32_MAX
-#define GRAPH_UNDIR_BIT 0x80000000u	/* in adjacency eid: undirected */
+#define GRAPH_UNDIR_BIT 0x80000000u /* in adjacency eid: undirected */
 #define GRAPH_EID_MASK 0x7fffffffu
 #define GRAPH_FLAG_DIRECTED 1u
 
@@ -117,9 +117,9 @@ static inline void graph_buf_puts(graph_buf *b, const char *s)
 	__extension__({                                                        \
 		int room_rc_ = 0;                                              \
 		if ((n) == (cap)) {                                            \
-			__typeof__(cap) room_nc_ = (cap) ? (cap) * 2 : (first); \
+			__typeof__(cap) room_nc_ = (cap) ? (cap)*2 : (first);  \
 			__typeof__(arr) room_p_ =                              \
-				realloc((arr), (size_t)room_nc_ * sizeof(*(arr))); \
+			    realloc((arr), (size_t)room_nc_ * sizeof(*(arr))); \
 			if (room_p_) {                                         \
 				(arr) = room_p_;                               \
 				(cap) = room_nc_;                              \
@@ -129,21 +129,21 @@ static inline void graph_buf_puts(graph_buf *b, const char *s)
 		}                                                              \
 		room_rc_;                                                      \
 	})
-void graph_buf_json_str(graph_buf *b, const char *s);	/* quoted */
-void graph_buf_xml_str(graph_buf *b, const char *s);	/* escaped */
-void graph_buf_tsv_str(graph_buf *b, const char *s);	/* tabs -> ' ' */
-void graph_buf_num(graph_buf *b, double v);		/* shortest %.9g */
+void graph_buf_json_str(graph_buf *b, const char *s); /* quoted */
+void graph_buf_xml_str(graph_buf *b, const char *s);  /* escaped */
+void graph_buf_tsv_str(graph_buf *b, const char *s);  /* tabs -> ' ' */
+void graph_buf_num(graph_buf *b, double v);	      /* shortest %.9g */
 
 /* One network, mapped in place. */
 typedef struct graph_net {
 	const char *name;
 	uint32_t obj;
-	uint32_t last_sec;	/* its section ending last in the segment */
-	uint32_t version;	/* of its layout: 1 or 2 */
-	int icase;		/* names join without case (v1: always) */
-	uint32_t taxon;		/* species, 0 unknown */
-	const char *species;	/* its label ("" none) */
-	uint32_t group;		/* networks of one species: one group */
+	uint32_t last_sec;   /* its section ending last in the segment */
+	uint32_t version;    /* of its layout: 1 or 2 */
+	int icase;	     /* names join without case (v1: always) */
+	uint32_t taxon;	     /* species, 0 unknown */
+	const char *species; /* its label ("" none) */
+	uint32_t group;	     /* networks of one species: one group */
 	uint32_t n, ntypes, npw, nchan, nkeys, nslots, nevid;
 	uint64_t m, nout, nin, nmem, nalias_bytes;
 	const uint8_t *kind;
@@ -167,49 +167,49 @@ typedef struct graph_net {
 	const uint64_t *out_off, *in_off;
 	const uint32_t *out_nbr, *out_eid, *in_nbr, *in_eid;
 	const float *out_conf, *in_conf;
-	uint64_t out_ndirected;	/* out entries of directed edges */
+	uint64_t out_ndirected; /* out entries of directed edges */
 	const uint64_t *pwid_off, *pwtitle_off, *pwmem_off, *node_pw_off;
 	const char *pwid_str, *pwtitle_str;
 	const uint32_t *pwmem, *node_pw;
 	/* in memory */
-	uint32_t *l2g;		/* local node -> global */
-	uint32_t *pw2g;		/* local pathway -> global pathway */
+	uint32_t *l2g;	/* local node -> global */
+	uint32_t *pw2g; /* local pathway -> global pathway */
 } graph_net;
 
 /* A network that could not be opened (docs/GRAPH.md "Damage"). */
 typedef struct graph_bad {
-	const char *name;	/* borrowed from the store */
-	int rc;			/* GDB_ECHECKSUM, GDB_ECORRUPT, ... */
-	char why[512];		/* names the network and the section */
+	const char *name; /* borrowed from the store */
+	int rc;		  /* GDB_ECHECKSUM, GDB_ECORRUPT, ... */
+	char why[512];	  /* names the network and the section */
 } graph_bad;
 
 struct gdb_graph {
 	const gdb_store *store;
 	uint32_t nnets;
 	graph_net *nets;
-	uint32_t nbad;		/* damaged networks, left out of the rest */
+	uint32_t nbad; /* damaged networks, left out of the rest */
 	graph_bad *bad;
-	uint32_t ngroups;	/* species among the networks */
-	uint32_t G;		/* global nodes */
-	const char **gname;	/* borrowed from the first network */
+	uint32_t ngroups;   /* species among the networks */
+	uint32_t G;	    /* global nodes */
+	const char **gname; /* borrowed from the first network */
 	uint32_t *gname_len;
-	uint32_t *ggroup;	/* each node's group */
+	uint32_t *ggroup; /* each node's group */
 	uint8_t *gkind;
-	uint32_t *rank;		/* gid -> position in name order */
-	uint32_t *byrank;	/* position in name order -> gid */
-	uint32_t **g2l;		/* per network: gid -> local or NONE */
-	uint32_t *gslot;	/* global name hash: gid + 1 */
+	uint32_t *rank;	  /* gid -> position in name order */
+	uint32_t *byrank; /* position in name order -> gid */
+	uint32_t **g2l;	  /* per network: gid -> local or NONE */
+	uint32_t *gslot;  /* global name hash: gid + 1 */
 	uint32_t gmask;
 	/* global pathways */
 	uint32_t P;
 	const char **pid;
 	uint32_t *pid_len, *pgroup;
 	const char **ptitle;
-	uint32_t *pent_off;	/* P + 1: entries of pathway p */
-	uint32_t *pent_net, *pent_local;	/* (network, local id) */
+	uint32_t *pent_off;		 /* P + 1: entries of pathway p */
+	uint32_t *pent_net, *pent_local; /* (network, local id) */
 	uint32_t *pslot;
 	uint32_t pmask;
-	uint32_t *prank;	/* pathways in id order */
+	uint32_t *prank; /* pathways in id order */
 };
 
 static inline const char *graph_str(const uint64_t *off, const char *str,
@@ -225,8 +225,7 @@ int graph_builder_layout(gdb_graph_builder *b, uint32_t version);
 /* Map and check network N (its name and object set): every section's
  * CRC, sizes, offsets and ids (read.c). @return 0, GDB_E* / -errno with
  * the network and section in err */
-int graph_net_open(const gdb_store *s, graph_net *N, char *err,
-		   size_t errlen);
+int graph_net_open(const gdb_store *s, graph_net *N, char *err, size_t errlen);
 
 /* Join the networks into global nodes and pathways (join.c). */
 int graph_join(gdb_graph *g);
@@ -236,10 +235,10 @@ int graph_lookup(const gdb_graph *g, const char *name, int net, int grp);
 
 /* Type id sets of a filter resolved for one network. */
 typedef struct graph_nf {
-	int use;		/* network selected */
+	int use; /* network selected */
 	float min_conf;
 	int all_types;
-	uint8_t *typeok;	/* ntypes entries (when !all_types) */
+	uint8_t *typeok; /* ntypes entries (when !all_types) */
 } graph_nf;
 
 /* Resolve a filter for every network; free with graph_nf_free. */

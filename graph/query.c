@@ -165,8 +165,8 @@ int gdb_graph_neighbors(const gdb_graph *g, uint32_t node,
 		r->total_nodes = distinct;
 	}
 	if (r->nnodes > 1)
-		graph_qsort_r(r->nodes + 1, r->nnodes - 1, 4, graph_u32_rank_order,
-			(void *)g);
+		graph_qsort_r(r->nodes + 1, r->nnodes - 1, 4,
+			      graph_u32_rank_order, (void *)g);
 	rc = 0;
 out:
 	free(seen);
@@ -178,8 +178,8 @@ out:
 /* --------------------------------------------------------------- k-hop */
 
 struct induced {
-	const uint64_t *kept;	/* bit per global node: in the answer */
-	uint64_t **lkept;	/* per network, the same by local id */
+	const uint64_t *kept; /* bit per global node: in the answer */
+	uint64_t **lkept;     /* per network, the same by local id */
 	gdb_graph_result *r;
 	uint64_t cap;
 	int err;
@@ -224,8 +224,8 @@ static int induced_count(void *arg, const hit *h)
 	 * local id, so the scan need not map each neighbour to its global
 	 * id. */
 	s->r->total_edges +=
-		(s->lkept[h->net][h->lnbr / 64] >> (h->lnbr % 64) & 1) &
-		(h->edir != 3 || h->lnbr >= h->at);
+	    (s->lkept[h->net][h->lnbr / 64] >> (h->lnbr % 64) & 1) &
+	    (h->edir != 3 || h->lnbr >= h->at);
 	return 0;
 }
 
@@ -252,7 +252,8 @@ static int local_kept(const gdb_graph *g, const graph_nf *nf,
 			return -ENOMEM;
 		for (uint32_t l = 0; l < N->n; l++) {
 			uint32_t u = N->l2g[l];
-			lk[i][l / 64] |= (kept[u / 64] >> (u % 64) & 1) << (l % 64);
+			lk[i][l / 64] |= (kept[u / 64] >> (u % 64) & 1)
+					 << (l % 64);
 		}
 	}
 	return 0;
@@ -331,7 +332,8 @@ static void rank_sort(const gdb_graph *g, uint32_t *v, uint64_t n,
 		rbits[g->rank[v[i]] / 64] |= 1ull << (g->rank[v[i]] % 64);
 	for (uint32_t w = 0; k < n; w++) {
 		for (uint64_t b = rbits[w]; b; b &= b - 1)
-			v[k++] = g->byrank[w * 64 + (uint32_t)__builtin_ctzll(b)];
+			v[k++] =
+			    g->byrank[w * 64 + (uint32_t)__builtin_ctzll(b)];
 		rbits[w] = 0;
 	}
 }
@@ -345,10 +347,11 @@ int gdb_graph_khop(const gdb_graph *g, uint32_t node, unsigned k, int mode,
 	uint64_t L, head = 0, *bits = NULL;
 	uint32_t *ls = NULL;
 
-	graph_result_init(r, mode == GDB_GRAPH_OUT  ? "downstream"
-		       : mode == GDB_GRAPH_IN ? "upstream"
-					      : "khop",
-		    f);
+	graph_result_init(r,
+			  mode == GDB_GRAPH_OUT	 ? "downstream"
+			  : mode == GDB_GRAPH_IN ? "upstream"
+						 : "khop",
+			  f);
 	if (node >= g->G)
 		return -ENOENT;
 	GDB_TRY(graph_nf_make(g, f, &nf));

@@ -83,8 +83,8 @@ static int get_csr(const gdb_store *s, graph_net *N, const char *pre,
 	uint64_t nd = 0;
 
 	snprintf(name, sizeof(name), "%s.off", pre);
-	GDB_TRY(get(s, N, name, &p, ((uint64_t)N->n + 1) * 8, NULL, err,
-		    errlen));
+	GDB_TRY(
+	    get(s, N, name, &p, ((uint64_t)N->n + 1) * 8, NULL, err, errlen));
 	*off = p;
 	if ((*off)[0] || (*off)[N->n] != A)
 		return bad(err, errlen, N, name, "offsets do not span");
@@ -112,8 +112,7 @@ static int get_csr(const gdb_store *s, graph_net *N, const char *pre,
 }
 
 /* graph.meta: the counts, and (version 2) names and species. */
-static int open_meta(const gdb_store *s, graph_net *N, char *err,
-		     size_t errlen)
+static int open_meta(const gdb_store *s, graph_net *N, char *err, size_t errlen)
 {
 	const void *p;
 	const uint8_t *meta;
@@ -126,9 +125,10 @@ static int open_meta(const gdb_store *s, graph_net *N, char *err,
 		return bad(err, errlen, N, "graph.meta", "bad magic or size");
 	N->version = gdb_get_le32(meta + 8);
 	if (N->version < 1 || N->version > GRAPH_VERSION) {
-		gdb_seterr(err, errlen, "graph network %s: version %u not "
-			   "understood (this build reads 1 to %u)", N->name,
-			   N->version, GRAPH_VERSION);
+		gdb_seterr(err, errlen,
+			   "graph network %s: version %u not "
+			   "understood (this build reads 1 to %u)",
+			   N->name, N->version, GRAPH_VERSION);
 		return GDB_EVERSION;
 	}
 	flags = gdb_get_le32(meta + 12);
@@ -157,8 +157,8 @@ static int open_meta(const gdb_store *s, graph_net *N, char *err,
 	if (N->version >= 2) {
 		GDB_TRY(get(s, N, "graph.species", &p, UINT64_MAX, &l, err,
 			    errlen));
-		if (!l || ((const char *)p)[l - 1] ||
-		    memchr(p, 0, l - 1) || l > 256)
+		if (!l || ((const char *)p)[l - 1] || memchr(p, 0, l - 1) ||
+		    l > 256)
 			return bad(err, errlen, N, "graph.species",
 				   "not one string");
 		N->species = p;
@@ -177,8 +177,8 @@ static int open_nodes(const gdb_store *s, graph_net *N, char *err,
 	N->kind = p;
 	GDB_TRY(get_strings(s, N, "node.name.off", "node.name.str", N->n,
 			    &N->name_off, &N->name_str, err, errlen));
-	GDB_TRY(get(s, N, "node.alias.off", &p, ((uint64_t)N->n + 1) * 8,
-		    NULL, err, errlen));
+	GDB_TRY(get(s, N, "node.alias.off", &p, ((uint64_t)N->n + 1) * 8, NULL,
+		    err, errlen));
 	N->alias_off = p;
 	GDB_TRY(get(s, N, "node.alias.str", &p, UINT64_MAX, &l, err, errlen));
 	N->alias_str = p;
@@ -236,7 +236,8 @@ static int open_edges(const gdb_store *s, graph_net *N, char *err,
 		    N->etype[e] >= N->ntypes ||
 		    (N->evid[e] != GRAPH_NONE && N->evid[e] >= N->nevid) ||
 		    !(N->conf[e] >= 0.0f && N->conf[e] <= 1.0f))
-			return bad(err, errlen, N, "edge.*", "value out of range");
+			return bad(err, errlen, N, "edge.*",
+				   "value out of range");
 	GDB_TRY(get(s, N, "chan.names", &p, UINT64_MAX, &l, err, errlen));
 	c = p;
 	for (uint32_t i = 0; i < N->nchan; i++) {
@@ -247,8 +248,8 @@ static int open_edges(const gdb_store *s, graph_net *N, char *err,
 		N->chan_names[i] = c + at;
 		at = (uint64_t)(z - c) + 1;
 	}
-	GDB_TRY(get(s, N, "edge.chan", &p, N->m * N->nchan * 2, NULL, err,
-		    errlen));
+	GDB_TRY(
+	    get(s, N, "edge.chan", &p, N->m * N->nchan * 2, NULL, err, errlen));
 	N->chan = p;
 	GDB_TRY(get_csr(s, N, "out", N->nout, &N->out_off, &N->out_nbr,
 			&N->out_eid, &N->out_conf, &N->out_ndirected, err,
@@ -276,7 +277,8 @@ static int open_pathways(const gdb_store *s, graph_net *N, char *err,
 	for (uint32_t i = 0; i < N->npw; i++)
 		if (N->pwtitle_off[i + 1] <= N->pwtitle_off[i] ||
 		    N->pwtitle_str[N->pwtitle_off[i + 1] - 1])
-			return bad(err, errlen, N, "pw.title.off", "bad offsets");
+			return bad(err, errlen, N, "pw.title.off",
+				   "bad offsets");
 	GDB_TRY(get(s, N, "pw.mem.off", &p, ((uint64_t)N->npw + 1) * 8, NULL,
 		    err, errlen));
 	N->pwmem_off = p;
@@ -295,7 +297,8 @@ static int open_pathways(const gdb_store *s, graph_net *N, char *err,
 			return bad(err, errlen, N, "pw.mem.off", "bad offsets");
 	for (uint32_t i = 0; i < N->n; i++)
 		if (N->node_pw_off[i + 1] < N->node_pw_off[i])
-			return bad(err, errlen, N, "node.pw.off", "bad offsets");
+			return bad(err, errlen, N, "node.pw.off",
+				   "bad offsets");
 	for (uint64_t i = 0; i < N->nmem; i++)
 		if (N->pwmem[i] >= N->n || N->node_pw[i] >= N->npw)
 			return bad(err, errlen, N, "pw.mem", "id out of range");
@@ -320,8 +323,7 @@ static void find_last_section(const gdb_store *s, graph_net *N)
 	}
 }
 
-int graph_net_open(const gdb_store *s, graph_net *N, char *err,
-		   size_t errlen)
+int graph_net_open(const gdb_store *s, graph_net *N, char *err, size_t errlen)
 {
 	GDB_TRY(open_meta(s, N, err, errlen));
 	GDB_TRY(open_nodes(s, N, err, errlen));
@@ -381,7 +383,7 @@ int gdb_graph_open(const gdb_store *s, gdb_graph **out, char *err,
 			continue;
 		rc = gdb_store_section(s, i, "graph.meta", &p, &l);
 		if (rc == -ENOENT)
-			continue;	/* another module's object */
+			continue; /* another module's object */
 		N = &g->nets[g->nnets];
 		memset(N, 0, sizeof(*N));
 		N->name = o->name;
@@ -391,7 +393,7 @@ int gdb_graph_open(const gdb_store *s, gdb_graph **out, char *err,
 			gdb_seterr(err, errlen, "%s", why);
 			goto fail;
 		}
-		if (rc < 0) {	/* damaged: the others go on without it */
+		if (rc < 0) { /* damaged: the others go on without it */
 			graph_bad *b = &g->bad[g->nbad++];
 			b->name = o->name;
 			b->rc = rc;
@@ -514,8 +516,7 @@ void gdb_graph_network_stat(const gdb_graph *g, uint32_t net,
 	info->group = N->group;
 }
 
-const char *gdb_graph_network_type(const gdb_graph *g, uint32_t net,
-				   uint32_t i)
+const char *gdb_graph_network_type(const gdb_graph *g, uint32_t net, uint32_t i)
 {
 	if (net >= g->nnets || i >= g->nets[net].ntypes)
 		return NULL;
@@ -527,8 +528,7 @@ uint32_t gdb_graph_nnodes(const gdb_graph *g)
 	return g->G;
 }
 
-void gdb_graph_edge_get(const gdb_graph *g, gdb_graph_eref r,
-			gdb_graph_edge *e)
+void gdb_graph_edge_get(const gdb_graph *g, gdb_graph_eref r, gdb_graph_edge *e)
 {
 	const graph_net *N = &g->nets[r.net];
 	uint32_t i = r.eid;
@@ -538,8 +538,8 @@ void gdb_graph_edge_get(const gdb_graph *g, gdb_graph_eref r,
 	e->type = N->type_str + N->type_off[N->etype[i]];
 	e->network = N->name;
 	e->evidence = N->evid[i] == GRAPH_NONE
-			      ? ""
-			      : N->evid_str + N->evid_off[N->evid[i]];
+			  ? ""
+			  : N->evid_str + N->evid_off[N->evid[i]];
 	e->conf = N->conf[i];
 	e->directed = N->eflags[i] & GRAPH_FLAG_DIRECTED;
 	e->nchannels = N->nchan;
@@ -576,8 +576,8 @@ static int parse_u64(const char *v, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-int gdb_graph_filter_parse(const gdb_graph *g, char *text,
-			   gdb_graph_filter *f, char *err, size_t errlen)
+int gdb_graph_filter_parse(const gdb_graph *g, char *text, gdb_graph_filter *f,
+			   char *err, size_t errlen)
 {
 	char *save = NULL;
 
@@ -596,9 +596,12 @@ int gdb_graph_filter_parse(const gdb_graph *g, char *text,
 			double d = strtod(v, &end);
 			if (!*v || *end || !(d >= 0.0) ||
 			    (!strcmp(kv, "min-conf") && d > 1.0) || d > 1e6) {
-				gdb_seterr(err, errlen, "%s=%s: expected a "
-					   "number%s", kv, v,
-					   kv[0] == 'm' ? " in [0,1]" : " >= 0");
+				gdb_seterr(err, errlen,
+					   "%s=%s: expected a "
+					   "number%s",
+					   kv, v,
+					   kv[0] == 'm' ? " in [0,1]"
+							: " >= 0");
 				return GDB_EFORMAT;
 			}
 			if (kv[0] == 'm')
@@ -610,7 +613,8 @@ int gdb_graph_filter_parse(const gdb_graph *g, char *text,
 			for (char *t = strtok_r(v, "+", &s2); t;
 			     t = strtok_r(NULL, "+", &s2)) {
 				if (f->ntypes >= GDB_GRAPH_MAX_TYPES) {
-					gdb_seterr(err, errlen, "too many "
+					gdb_seterr(err, errlen,
+						   "too many "
 						   "types");
 					return GDB_EFORMAT;
 				}
@@ -639,14 +643,18 @@ int gdb_graph_filter_parse(const gdb_graph *g, char *text,
 			else if (!strcmp(v, "both") || !strcmp(v, "any"))
 				f->dir = GDB_GRAPH_BOTH;
 			else {
-				gdb_seterr(err, errlen, "dir=%s: expected "
-					   "out, in or both", v);
+				gdb_seterr(err, errlen,
+					   "dir=%s: expected "
+					   "out, in or both",
+					   v);
 				return GDB_EFORMAT;
 			}
 		} else if (!strcmp(kv, "limit") || !strcmp(kv, "edge-limit")) {
 			if (parse_u64(v, UINT64_MAX - 1, &x) < 0 || x == 0) {
-				gdb_seterr(err, errlen, "%s=%s: expected a "
-					   "positive count or 'all'", kv, v);
+				gdb_seterr(err, errlen,
+					   "%s=%s: expected a "
+					   "positive count or 'all'",
+					   kv, v);
 				return GDB_EFORMAT;
 			}
 			if (kv[0] == 'l')
@@ -655,8 +663,10 @@ int gdb_graph_filter_parse(const gdb_graph *g, char *text,
 				f->edge_limit = x;
 		} else if (!strcmp(kv, "max-len") || !strcmp(kv, "k")) {
 			if (parse_u64(v, 64, &x) < 0 || x == 0) {
-				gdb_seterr(err, errlen, "%s=%s: expected "
-					   "1..64", kv, v);
+				gdb_seterr(err, errlen,
+					   "%s=%s: expected "
+					   "1..64",
+					   kv, v);
 				return GDB_EFORMAT;
 			}
 			if (kv[0] == 'm')
@@ -664,17 +674,18 @@ int gdb_graph_filter_parse(const gdb_graph *g, char *text,
 			else
 				f->k = (unsigned)x;
 		} else {
-			gdb_seterr(err, errlen, "unknown parameter '%s' "
+			gdb_seterr(err, errlen,
+				   "unknown parameter '%s' "
 				   "(min-conf, type, net, dir, limit, "
-				   "edge-limit, hop-cost, max-len, k)", kv);
+				   "edge-limit, hop-cost, max-len, k)",
+				   kv);
 			return GDB_EFORMAT;
 		}
 	}
 	return 0;
 }
 
-int graph_nf_make(const gdb_graph *g, const gdb_graph_filter *f,
-		  graph_nf **out)
+int graph_nf_make(const gdb_graph *g, const gdb_graph_filter *f, graph_nf **out)
 {
 	graph_nf *nf = calloc(g->nnets ? g->nnets : 1, sizeof(*nf));
 
@@ -699,7 +710,8 @@ int graph_nf_make(const gdb_graph *g, const gdb_graph_filter *f,
 		}
 		for (uint32_t t = 0; t < N->ntypes; t++)
 			for (unsigned k = 0; k < f->ntypes; k++)
-				if (!graph_icase_cmp(N->type_str + N->type_off[t],
+				if (!graph_icase_cmp(N->type_str +
+							 N->type_off[t],
 						     f->types[k]))
 					nf[i].typeok[t] = 1;
 	}

@@ -62,7 +62,7 @@ void graph_buf_json_str(graph_buf *b, const char *s)
 	while (s[n] && (unsigned char)s[n] >= 0x20 && s[n] != '"' &&
 	       s[n] != '\\')
 		n++;
-	if (!s[n]) {	/* nothing to escape (names, types): one piece */
+	if (!s[n]) { /* nothing to escape (names, types): one piece */
 		char *p = gdb_buf_room(b, n + 2);
 		if (p) {
 			p[0] = '"';
@@ -103,7 +103,7 @@ void graph_buf_xml_str(graph_buf *b, const char *s)
 		case '\'':
 			graph_buf_puts(b, "&apos;");
 			break;
-		default:	/* control characters are not XML 1.0 */
+		default: /* control characters are not XML 1.0 */
 			graph_buf_puts(b, " ");
 		}
 	}
@@ -124,9 +124,20 @@ void graph_buf_tsv_str(graph_buf *b, const char *s)
 }
 
 static const uint64_t pow10_u64[] = {
-	1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
-	10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
-	100000000000ull, 1000000000000ull, 10000000000000ull,
+    1ull,
+    10ull,
+    100ull,
+    1000ull,
+    10000ull,
+    100000ull,
+    1000000ull,
+    10000000ull,
+    100000000ull,
+    1000000000ull,
+    10000000000ull,
+    100000000000ull,
+    1000000000000ull,
+    10000000000000ull,
 };
 
 /*
@@ -149,10 +160,10 @@ static size_t float_text(float v, char *out)
 	memcpy(&bits, &v, 4);
 	ex = bits >> 23 & 0xff;
 	m = (bits & 0x7fffffu) | 0x800000u;
-	k = 150 - (int)ex;	/* v = m * 2^(ex - 127 - 23) */
+	k = 150 - (int)ex; /* v = m * 2^(ex - 127 - 23) */
 	if (bits >> 31 || ex == 0 || ex == 255 || k < 23 || k > 37 ||
 	    (k == 23 && m != 0x800000u))
-		return 0;	/* negative, zero, subnormal, not finite, > 1 */
+		return 0; /* negative, zero, subnormal, not finite, > 1 */
 	/* X = floor(log10 v): the largest X with 10^X <= m * 2^-k */
 	for (X = -5; X < 0 && ((uint64_t)1 << k) <= m * pow10_u64[-X - 1];)
 		X++;
@@ -168,7 +179,7 @@ static size_t float_text(float v, char *out)
 		half = (unsigned __int128)1 << (k - 1);
 		if (rem > half || (rem == half && (D & 1)))
 			D++;
-		if (D == pow10_u64[P]) {	/* rounded up to 10^(X+1) */
+		if (D == pow10_u64[P]) { /* rounded up to 10^(X+1) */
 			D = pow10_u64[P - 1];
 			x++;
 			s--;
@@ -177,7 +188,7 @@ static size_t float_text(float v, char *out)
 		}
 		T = (unsigned __int128)D << k;
 		V = (unsigned __int128)m * pow10_u64[s];
-		unit = pow10_u64[s];	/* one ulp of v, scaled */
+		unit = pow10_u64[s]; /* one ulp of v, scaled */
 		/* the distance to v in units of half the ulp on its side */
 		if (T >= V)
 			dev = 2 * (T - V);
@@ -198,7 +209,7 @@ static size_t float_text(float v, char *out)
 				dig[i] = (char)('0' + D % 10);
 				D /= 10;
 			}
-			if (x >= 0) {	/* v = 1 */
+			if (x >= 0) { /* v = 1 */
 				memcpy(out, dig, (size_t)x + 1);
 				n = (size_t)x + 1;
 				if (s > 0) {
@@ -294,18 +305,17 @@ int graph_render_finish(graph_buf *b, char **out, size_t *len)
 /* ---------------------------------------------------- edge attributes */
 
 const graph_eattr_def graph_edge_attrs[EA_COUNT] = {
-	[EA_SOURCE] = {"source", V_NODE, NULL, 0},
-	[EA_TARGET] = {"target", V_NODE, NULL, 0},
-	[EA_TYPE] = {"type", V_STR, "string", EA_GRAPHML | EA_DOT},
-	[EA_DIRECTED] = {"directed", V_BOOL, "boolean", EA_GRAPHML},
-	[EA_CONFIDENCE] = {"confidence", V_FLOAT, "double", EA_GRAPHML | EA_DOT},
-	[EA_NETWORK] = {"network", V_STR, "string", EA_GRAPHML | EA_DOT},
-	[EA_EVIDENCE] = {"evidence", V_STR, "string",
-			 EA_GRAPHML | EA_DOT | EA_OPTIONAL},
+    [EA_SOURCE] = {"source", V_NODE, NULL, 0},
+    [EA_TARGET] = {"target", V_NODE, NULL, 0},
+    [EA_TYPE] = {"type", V_STR, "string", EA_GRAPHML | EA_DOT},
+    [EA_DIRECTED] = {"directed", V_BOOL, "boolean", EA_GRAPHML},
+    [EA_CONFIDENCE] = {"confidence", V_FLOAT, "double", EA_GRAPHML | EA_DOT},
+    [EA_NETWORK] = {"network", V_STR, "string", EA_GRAPHML | EA_DOT},
+    [EA_EVIDENCE] = {"evidence", V_STR, "string",
+		     EA_GRAPHML | EA_DOT | EA_OPTIONAL},
 };
 
-static const char *eattr_str(const gdb_graph *g, const gdb_graph_edge *E,
-			     int a)
+static const char *eattr_str(const gdb_graph *g, const gdb_graph_edge *E, int a)
 {
 	switch (a) {
 	case EA_SOURCE:
@@ -341,8 +351,7 @@ void graph_eattr_put(graph_buf *b, const gdb_graph *g, const gdb_graph_edge *E,
 	}
 }
 
-void graph_json_edge_members(graph_buf *b, const gdb_graph *g,
-			     gdb_graph_eref e)
+void graph_json_edge_members(graph_buf *b, const gdb_graph *g, gdb_graph_eref e)
 {
 	gdb_graph_edge E;
 
@@ -442,7 +451,8 @@ void graph_json_subgraph_counts(graph_buf *b, const gdb_graph_result *r)
 	graph_json_limit(b, "limit", r->limit);
 	graph_buf_puts(b, ", ");
 	graph_json_limit(b, "edge_limit", r->edge_limit);
-	graph_buf_printf(b, ", \"total_nodes\": %llu, \"total_edges\": %llu, "
+	graph_buf_printf(b,
+			 ", \"total_nodes\": %llu, \"total_edges\": %llu, "
 			 "\"truncated\": %s",
 			 (unsigned long long)r->total_nodes,
 			 (unsigned long long)r->total_edges,
@@ -482,15 +492,22 @@ const char *graph_result_name(const gdb_graph *g, const gdb_graph_result *r,
 static const struct {
 	const char *name;
 	enum graph_qkind kind;
-	int drawable;	/* nodes and edges: the graph formats take it */
+	int drawable; /* nodes and edges: the graph formats take it */
 } qkinds[] = {
-	{"neighbors", Q_NEIGHBORS, 1},	 {"khop", Q_KHOP, 1},
-	{"upstream", Q_UPSTREAM, 1},	 {"downstream", Q_DOWNSTREAM, 1},
-	{"path", Q_PATH, 1},		 {"paths", Q_PATHS, 1},
-	{"k-shortest", Q_KSHORTEST, 1},	 {"pathway", Q_PATHWAY, 1},
-	{"members", Q_MEMBERS, 0},	 {"crosstalk", Q_CROSSTALK, 1},
-	{"enrich", Q_ENRICH, 0},	 {"node-pathways", Q_NODE_PATHWAYS, 0},
-	{"components", Q_COMPONENTS, 0}, {"degree", Q_DEGREE, 0},
+    {"neighbors", Q_NEIGHBORS, 1},
+    {"khop", Q_KHOP, 1},
+    {"upstream", Q_UPSTREAM, 1},
+    {"downstream", Q_DOWNSTREAM, 1},
+    {"path", Q_PATH, 1},
+    {"paths", Q_PATHS, 1},
+    {"k-shortest", Q_KSHORTEST, 1},
+    {"pathway", Q_PATHWAY, 1},
+    {"members", Q_MEMBERS, 0},
+    {"crosstalk", Q_CROSSTALK, 1},
+    {"enrich", Q_ENRICH, 0},
+    {"node-pathways", Q_NODE_PATHWAYS, 0},
+    {"components", Q_COMPONENTS, 0},
+    {"degree", Q_DEGREE, 0},
 };
 
 enum graph_qkind graph_qkind_of(const gdb_graph_result *r)
@@ -555,9 +572,8 @@ static int draw_nodes(const gdb_graph *g, const gdb_graph_result *r,
 	for (uint32_t i = first_extra + 1; i < k; i++) {
 		uint32_t x = v[i];
 		uint32_t j = i;
-		while (j > first_extra &&
-		       gdb_graph_node_rank(g, v[j - 1]) >
-			       gdb_graph_node_rank(g, x)) {
+		while (j > first_extra && gdb_graph_node_rank(g, v[j - 1]) >
+					      gdb_graph_node_rank(g, x)) {
 			v[j] = v[j - 1];
 			j--;
 		}
@@ -576,10 +592,10 @@ static int render_drawing(graph_buf *b, const gdb_graph *g,
 	static void (*const writers[])(graph_buf *, const gdb_graph *,
 				       const gdb_graph_result *,
 				       const graph_drawing *) = {
-		[GDB_GRAPH_CYJS] = graph_render_cyjs,
-		[GDB_GRAPH_GRAPHML] = graph_render_graphml,
-		[GDB_GRAPH_DOT] = graph_render_dot,
-		[GDB_GRAPH_SIF] = graph_render_sif,
+	    [GDB_GRAPH_CYJS] = graph_render_cyjs,
+	    [GDB_GRAPH_GRAPHML] = graph_render_graphml,
+	    [GDB_GRAPH_DOT] = graph_render_dot,
+	    [GDB_GRAPH_SIF] = graph_render_sif,
 	};
 	uint32_t *v = NULL, n = 0;
 	int32_t *d = NULL;

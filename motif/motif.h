@@ -49,8 +49,8 @@
  */
 int gdb_motif_parse_jaspar(const char *text, size_t n, gdb_motif *out,
 			   size_t cap, char *err, size_t errlen);
-int gdb_motif_parse_meme(const char *text, size_t n, gdb_motif *out,
-			 size_t cap, char *err, size_t errlen);
+int gdb_motif_parse_meme(const char *text, size_t n, gdb_motif *out, size_t cap,
+			 char *err, size_t errlen);
 
 enum gdb_motif_format {
 	GDB_MOTIF_GUESS = 0, /* MEME when the text says so, else JASPAR */

@@ -150,18 +150,32 @@ int gdb_motif_parse_jaspar(const char *text, size_t n, gdb_motif *out,
 			goto out;
 		}
 		switch (*s) {
-		case 'A': case 'a': letter = 0; break;
-		case 'C': case 'c': letter = 1; break;
-		case 'G': case 'g': letter = 2; break;
-		case 'T': case 't': letter = 3; break;
+		case 'A':
+		case 'a':
+			letter = 0;
+			break;
+		case 'C':
+		case 'c':
+			letter = 1;
+			break;
+		case 'G':
+		case 'g':
+			letter = 2;
+			break;
+		case 'T':
+		case 't':
+			letter = 3;
+			break;
 		}
 		if (letter >= 0)
 			s++;
 		else
 			letter = (int)row;
 		if (have & (1u << letter)) {
-			gdb_seterr(err, errlen, "line %u: a second %c row in "
-				   "motif %s", lineno, "ACGT"[letter],
+			gdb_seterr(err, errlen,
+				   "line %u: a second %c row in "
+				   "motif %s",
+				   lineno, "ACGT"[letter],
 				   cur.id[0] ? cur.id : "(no header)");
 			rc = GDB_EFORMAT;
 			goto out;
@@ -196,8 +210,10 @@ short_motif:
 		gdb_seterr(err, errlen, "line %u: motif %s has %u of 4 rows",
 			   lineno, cur.id, row);
 	else
-		gdb_seterr(err, errlen, "line %u: a matrix without a '>' "
-			   "header has %u of 4 rows", lineno, row);
+		gdb_seterr(err, errlen,
+			   "line %u: a matrix without a '>' "
+			   "header has %u of 4 rows",
+			   lineno, row);
 	rc = GDB_EFORMAT;
 out:
 	free(line);
@@ -217,8 +233,8 @@ static double meme_field(const char *s, const char *key, double def)
 	return strtod(p, NULL);
 }
 
-int gdb_motif_parse_meme(const char *text, size_t n, gdb_motif *out,
-			 size_t cap, char *err, size_t errlen)
+int gdb_motif_parse_meme(const char *text, size_t n, gdb_motif *out, size_t cap,
+			 char *err, size_t errlen)
 {
 	struct lines l = {text, text + n};
 	char *line = malloc(LINE_MAX_LEN);

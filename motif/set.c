@@ -69,9 +69,8 @@ static int parse(enum gdb_motif_format fmt, const char *text, size_t n,
 		 gdb_motif *out, size_t cap, char *err, size_t errlen)
 {
 	return fmt == GDB_MOTIF_MEME
-		       ? gdb_motif_parse_meme(text, n, out, cap, err, errlen)
-		       : gdb_motif_parse_jaspar(text, n, out, cap, err,
-						errlen);
+		   ? gdb_motif_parse_meme(text, n, out, cap, err, errlen)
+		   : gdb_motif_parse_jaspar(text, n, out, cap, err, errlen);
 }
 
 /* Motif m (the i-th new one, after have) may join the set. */
@@ -116,7 +115,8 @@ int gdb_motif_set_add(gdb_motif_set *set, const char *path, const char *text,
 	int k;
 
 	if ((unsigned)fmt > GDB_MOTIF_MEME) {
-		gdb_seterr(err, errlen, "%s: unknown format %d", path, (int)fmt);
+		gdb_seterr(err, errlen, "%s: unknown format %d", path,
+			   (int)fmt);
 		return -EINVAL;
 	}
 	if (memchr(text, 0, n)) {
@@ -128,7 +128,8 @@ int gdb_motif_set_add(gdb_motif_set *set, const char *path, const char *text,
 		fmt = gdb_motif_guess(text, n);
 	k = parse(fmt, text, n, NULL, 0, msg, sizeof(msg));
 	if (k < 0) {
-		file_err(err, errlen, path, k == -ENOMEM ? "out of memory" : msg);
+		file_err(err, errlen, path,
+			 k == -ENOMEM ? "out of memory" : msg);
 		return k;
 	}
 	if (k == 0) {
@@ -144,12 +145,13 @@ int gdb_motif_set_add(gdb_motif_set *set, const char *path, const char *text,
 	set->m = p;
 	k = parse(fmt, text, n, p + set->n, (size_t)k, msg, sizeof(msg));
 	if (k < 0) {
-		file_err(err, errlen, path, k == -ENOMEM ? "out of memory" : msg);
+		file_err(err, errlen, path,
+			 k == -ENOMEM ? "out of memory" : msg);
 		return k;
 	}
 	for (int i = 0; i < k; i++) {
-		int rc = check_one(p, set->n + (size_t)i, &p[set->n + (size_t)i],
-				   path, err, errlen);
+		int rc = check_one(p, set->n + (size_t)i,
+				   &p[set->n + (size_t)i], path, err, errlen);
 		if (rc < 0)
 			return rc;
 	}

@@ -58,7 +58,8 @@ int gdb_motifs_write(gdb_txn *t, const gdb_motif *m, size_t n)
 			for (int b = 0; b < 4; b++) {
 				uint64_t u;
 				memcpy(&u, &m[i].counts[j][b], 8);
-				gdb_put_le64(cnt + cols * 32 + (size_t)b * 8, u);
+				gdb_put_le64(cnt + cols * 32 + (size_t)b * 8,
+					     u);
 			}
 	}
 	rc = put_section(t, "motif.meta", meta, sizeof(meta));
@@ -72,14 +73,15 @@ out:
 	return rc;
 }
 
-int gdb_motif_set_store(gdb_txn *t, const char *name,
-			const gdb_motif_set *set, char *err, size_t errlen)
+int gdb_motif_set_store(gdb_txn *t, const char *name, const gdb_motif_set *set,
+			char *err, size_t errlen)
 {
 	char obj[GDB_NAME_MAX + 1];
 	int rc;
 
 	if (strlen(GDB_MOTIF_OBJECT_PREFIX) + strlen(name) > GDB_NAME_MAX) {
-		gdb_seterr(err, errlen, "motif set name '%s' is too long", name);
+		gdb_seterr(err, errlen, "motif set name '%s' is too long",
+			   name);
 		return -EINVAL;
 	}
 	snprintf(obj, sizeof(obj), "%s%s", GDB_MOTIF_OBJECT_PREFIX, name);
@@ -103,10 +105,10 @@ static int load_set(const gdb_store *s, uint32_t obj, gdb_motif **all,
 	uint64_t ml, rl, cl, cols;
 	uint32_t count;
 
-	GDB_TRY(gdb_store_section(s, obj, "motif.meta", (const void **)&meta,
-				  &ml));
-	GDB_TRY(gdb_store_section(s, obj, "motif.index", (const void **)&rec,
-				  &rl));
+	GDB_TRY(
+	    gdb_store_section(s, obj, "motif.meta", (const void **)&meta, &ml));
+	GDB_TRY(
+	    gdb_store_section(s, obj, "motif.index", (const void **)&rec, &rl));
 	GDB_TRY(gdb_store_section(s, obj, "motif.counts", (const void **)&cnt,
 				  &cl));
 	if (ml != META_BYTES || memcmp(meta, "GDBMOTIF", 8))
@@ -115,8 +117,7 @@ static int load_set(const gdb_store *s, uint32_t obj, gdb_motif **all,
 		return GDB_EVERSION;
 	count = gdb_get_le32(meta + 12);
 	cols = gdb_get_le64(meta + 16);
-	if (rl != (uint64_t)count * REC_BYTES || cl / 32 != cols ||
-	    cl % 32)
+	if (rl != (uint64_t)count * REC_BYTES || cl / 32 != cols || cl % 32)
 		return GDB_CORRUPT("motif section sizes");
 	if (*n + count > *cap) {
 		size_t c = *n + count + 16;
@@ -129,7 +130,8 @@ static int load_set(const gdb_store *s, uint32_t obj, gdb_motif **all,
 	for (uint32_t i = 0; i < count; i++) {
 		const uint8_t *r = rec + (size_t)i * REC_BYTES;
 		gdb_motif *m = &(*all)[*n + i];
-		uint32_t first = gdb_get_le32(r + 128), len = gdb_get_le32(r + 132);
+		uint32_t first = gdb_get_le32(r + 128),
+			 len = gdb_get_le32(r + 132);
 		if (!memchr(r, 0, 64) || !memchr(r + 64, 0, 64) || len < 1 ||
 		    len > GDB_PWM_MAXLEN || first > cols || len > cols - first)
 			return GDB_CORRUPT("motif.index record");
@@ -139,8 +141,8 @@ static int load_set(const gdb_store *s, uint32_t obj, gdb_motif **all,
 		m->len = len;
 		for (uint32_t j = 0; j < len; j++)
 			for (int b = 0; b < 4; b++) {
-				uint64_t u = gdb_get_le64(cnt + (first + j) * 32 +
-							  (size_t)b * 8);
+				uint64_t u = gdb_get_le64(
+				    cnt + (first + j) * 32 + (size_t)b * 8);
 				double d;
 				memcpy(&d, &u, 8);
 				if (!isfinite(d) || d < 0)
@@ -152,8 +154,8 @@ static int load_set(const gdb_store *s, uint32_t obj, gdb_motif **all,
 	return 0;
 }
 
-int gdb_motifs_load(const gdb_store *s, gdb_motif **out, size_t *n,
-		    char *err, size_t errlen)
+int gdb_motifs_load(const gdb_store *s, gdb_motif **out, size_t *n, char *err,
+		    size_t errlen)
 {
 	size_t pl = strlen(GDB_MOTIF_OBJECT_PREFIX), cap = 0;
 	gdb_motif *all = NULL;

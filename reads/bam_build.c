@@ -50,12 +50,12 @@ typedef struct bb {
 	const char *path;
 	sam_hdr_t *h;
 	int32_t *contig_of;
-	bam1_t **recs;		/* the slice being gathered: n of them */
+	bam1_t **recs; /* the slice being gathered: n of them */
 	uint32_t n, cap;
 	uint64_t bases, rawish;
 	int64_t first_pos, max_end;
-	uint64_t nrec;		/* records read so far */
-	uint64_t bam_off;	/* where the next slice's BGZF part starts */
+	uint64_t nrec;	  /* records read so far */
+	uint64_t bam_off; /* where the next slice's BGZF part starts */
 	uint32_t nslices;
 	gdb_buf index;
 	hts_idx_t *idx;
@@ -93,16 +93,19 @@ static int check_refs(bb *b, uint32_t ai, const char *asm_name)
 			continue;
 		}
 		if (id < 0) {
-			rc = fail(b, "@SQ SN:%s is not a contig of assembly %s "
+			rc = fail(b,
+				  "@SQ SN:%s is not a contig of assembly %s "
 				  "(--allow-missing-contigs accepts @SQ lines "
-				  "that no record uses)", nm, asm_name);
+				  "that no record uses)",
+				  nm, asm_name);
 			break;
 		}
 		c = gdb_store_contig(b->s, (uint32_t)id);
 		if ((int64_t)sam_hdr_tid2len(b->h, t) != c->length) {
-			snprintf(msg, sizeof(msg), "@SQ SN:%s LN:%lld, but the "
-				 "assembly's %s has %lld bases", nm,
-				 (long long)sam_hdr_tid2len(b->h, t), nm,
+			snprintf(msg, sizeof(msg),
+				 "@SQ SN:%s LN:%lld, but the "
+				 "assembly's %s has %lld bases",
+				 nm, (long long)sam_hdr_tid2len(b->h, t), nm,
 				 (long long)c->length);
 			rc = fail(b, "%s%s", msg, "");
 			break;
@@ -111,8 +114,10 @@ static int check_refs(bb *b, uint32_t ai, const char *asm_name)
 			snprintf(hex + 2 * k, 3, "%02x", c->md5[k]);
 		if (sam_hdr_find_tag_id(b->h, "SQ", "SN", nm, "M5", &m5) == 0 &&
 		    strcasecmp(m5.s, hex))
-			rc = fail(b, "@SQ SN:%s has M5:%s, which is not the "
-				  "assembly's sequence", nm, m5.s);
+			rc = fail(b,
+				  "@SQ SN:%s has M5:%s, which is not the "
+				  "assembly's sequence",
+				  nm, m5.s);
 		b->contig_of[t] = id;
 	}
 	free(m5.s);
@@ -198,7 +203,8 @@ static int encode_checked(bb *b, const rd_ref *ref, const uint8_t **at,
 		if (rc == 0 && diff == 0)
 			break;
 		if (rc == 0 && round == 1) {
-			gdb_seterr(b->err, b->errlen, "%s: records near #%llu "
+			gdb_seterr(b->err, b->errlen,
+				   "%s: records near #%llu "
 				   "do not round-trip even when kept whole",
 				   b->path, (unsigned long long)b->nrec);
 			rc = GDB_ECORRUPT;
@@ -223,9 +229,12 @@ static int index_slice(bb *b, const gdb_buf *raw, const uint8_t **at)
 				 bam_endpos(r),
 				 rd_voff(b->bam_off, u, raw->len, next),
 				 !(r->core.flag & BAM_FUNMAP)) < 0) {
-			gdb_seterr(b->err, b->errlen, "%s: htslib refused to "
-				   "index record #%llu", b->path,
-				   (unsigned long long)(b->nrec - b->n + i + 1));
+			gdb_seterr(
+			    b->err, b->errlen,
+			    "%s: htslib refused to "
+			    "index record #%llu",
+			    b->path,
+			    (unsigned long long)(b->nrec - b->n + i + 1));
 			return GDB_EFORMAT;
 		}
 	}
@@ -313,7 +322,8 @@ static int check_order(bb *b, const bam1_t *r, int32_t *ptid, int64_t *ppos)
 	if (b->nrec > 1 &&
 	    ((*ptid < 0 && tid >= 0) || (tid >= 0 && tid < *ptid) ||
 	     (tid >= 0 && tid == *ptid && r->core.pos < *ppos))) {
-		snprintf(msg, sizeof(msg), "record #%llu (%s) is out of "
+		snprintf(msg, sizeof(msg),
+			 "record #%llu (%s) is out of "
 			 "coordinate order: sort the file (samtools sort)",
 			 (unsigned long long)b->nrec, bam_get_qname(r));
 		return fail(b, "%s%s", msg, "");
@@ -406,10 +416,12 @@ static int cram_reference(bb *b, char *dir, size_t dirlen, char *path,
 	FILE *f;
 	int rc = 0;
 
-	snprintf(dir, dirlen, "%s/genomedb-ref-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	snprintf(dir, dirlen, "%s/genomedb-ref-XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
 	if (!line || !mkdtemp(dir)) {
 		free(line);
-		gdb_seterr(b->err, b->errlen, "cannot make a temporary "
+		gdb_seterr(b->err, b->errlen,
+			   "cannot make a temporary "
 			   "directory for the CRAM reference");
 		dir[0] = 0;
 		return -EIO;
@@ -417,15 +429,15 @@ static int cram_reference(bb *b, char *dir, size_t dirlen, char *path,
 	snprintf(path, pathlen, "%s/ref.fa", dir);
 	f = fopen(path, "w");
 	for (int32_t t = 0; f && t < b->h->n_targets && rc == 0; t++) {
-		const gdb_contig *c = gdb_store_contig(b->s,
-						       (uint32_t)b->contig_of[t]);
+		const gdb_contig *c =
+		    gdb_store_contig(b->s, (uint32_t)b->contig_of[t]);
 		fprintf(f, ">%s\n", c->name);
 		for (int64_t at = 0; at < c->length && rc == 0; at += 60) {
 			int64_t k = c->length - at < 60 ? c->length - at : 60;
 			rc = gdb_cache_read(b->c, c->id, at, at + k, line);
 			line[k] = '\n';
-			if (rc == 0 && fwrite(line, 1, (size_t)k + 1, f) !=
-					       (size_t)k + 1)
+			if (rc == 0 &&
+			    fwrite(line, 1, (size_t)k + 1, f) != (size_t)k + 1)
 				rc = -EIO;
 		}
 	}
@@ -433,8 +445,10 @@ static int cram_reference(bb *b, char *dir, size_t dirlen, char *path,
 		rc = rc ? rc : -EIO;
 	free(line);
 	if (rc < 0)
-		gdb_seterr(b->err, b->errlen, "cannot write the CRAM "
-			   "reference in %s", dir);
+		gdb_seterr(b->err, b->errlen,
+			   "cannot write the CRAM "
+			   "reference in %s",
+			   dir);
 	return rc;
 }
 
@@ -464,8 +478,10 @@ static int read_records(bb *b, samFile *f, gdb_reads_progress progress,
 	while ((r = next_slot(b)) && (k = sam_read1(f, b->h, r)) >= 0) {
 		b->nrec++;
 		rc = check_order(b, r, &ptid, &ppos);
-		if (rc == 0 && r->core.tid >= 0 && b->contig_of[r->core.tid] < 0)
-			rc = fail(b, "a record is placed on @SQ SN:%s, which is "
+		if (rc == 0 && r->core.tid >= 0 &&
+		    b->contig_of[r->core.tid] < 0)
+			rc = fail(b,
+				  "a record is placed on @SQ SN:%s, which is "
 				  "not a contig of the assembly%s",
 				  sam_hdr_tid2name(b->h, r->core.tid), "");
 		if (rc == 0)
@@ -480,9 +496,11 @@ static int read_records(bb *b, samFile *f, gdb_reads_progress progress,
 		return -ENOMEM;
 	if (k < -1) {
 		char msg[160];
-		snprintf(msg, sizeof(msg), "record #%llu: htslib cannot read "
+		snprintf(msg, sizeof(msg),
+			 "record #%llu: htslib cannot read "
 			 "it (truncated or malformed: a bad CIGAR, a BGZF "
-			 "block cut short)", (unsigned long long)b->nrec + 1);
+			 "block cut short)",
+			 (unsigned long long)b->nrec + 1);
 		return fail(b, "%s%s", msg, "");
 	}
 	return flush_slice(b);
@@ -495,8 +513,9 @@ static int finish(bb *b, const char *asm_name)
 	char bai_path[64];
 	int fd = -1, rc;
 	uint64_t bam_size = b->bam_off + RD_BGZF_EOF_LEN;
-	rd_meta m = {GDB_READS_ALIGNED, b->nrec, b->nslices, 0, {0, 0}, 0,
-		     (uint32_t)b->h->n_targets, {0, 0}, asm_name};
+	rd_meta m = {
+	    GDB_READS_ALIGNED,	       b->nrec, b->nslices, 0, {0, 0}, 0,
+	    (uint32_t)b->h->n_targets, {0, 0},	asm_name};
 
 	rc = rd_hts_header_raw(b->h, &hraw);
 	if (rc == 0)
@@ -508,8 +527,8 @@ static int finish(bb *b, const char *asm_name)
 	if (rc == 0)
 		rc = rd_write_section(b->t, RD_SEC_INDEX, b->index.p,
 				      b->index.len, b->st);
-	if (rc == 0 && hts_idx_finish(b->idx, (bam_size - RD_BGZF_EOF_LEN)
-						      << 16) < 0)
+	if (rc == 0 &&
+	    hts_idx_finish(b->idx, (bam_size - RD_BGZF_EOF_LEN) << 16) < 0)
 		rc = -EIO;
 	if (rc == 0 && (fd = memfd_create("genomedb-bai", MFD_CLOEXEC)) < 0)
 		rc = -errno;
@@ -523,8 +542,8 @@ static int finish(bb *b, const char *asm_name)
 		if (!p || pread(fd, p, (size_t)n, 0) != n)
 			rc = -EIO;
 		else
-			rc = gdb_codecs_col_encode((const uint8_t *)p, (size_t)n,
-						   GDB_COL_ALL, &fr);
+			rc = gdb_codecs_col_encode((const uint8_t *)p,
+						   (size_t)n, GDB_COL_ALL, &fr);
 		if (rc == 0)
 			rc = rd_write_section(b->t, RD_SEC_BAI, fr.p, fr.len,
 					      b->st);
@@ -608,7 +627,8 @@ int gdb_reads_import_bam(gdb_txn *t, const gdb_store *s, gdb_cache *c,
 	if (rc == 0 && cram) {
 		rc = cram_reference(&b, dir, sizeof(dir), ref, sizeof(ref));
 		if (rc == 0 && hts_set_opt(f, CRAM_OPT_REFERENCE, ref) < 0)
-			rc = fail(&b, "%s%s", "htslib refused the reference", "");
+			rc = fail(&b, "%s%s", "htslib refused the reference",
+				  "");
 	}
 	b.bam_off = rd_bgzf_len(0);
 	if (rc == 0) {

@@ -52,19 +52,27 @@ static int check_chunk(fb *b, const gdb_buf *enc, int last)
 		for (uint32_t i = 0; i < d[m].n; i++)
 			fq_render_rec(&d[m], i, eol_of(b->in[m]),
 				      last && i + 1 == d[m].n &&
-					      fq_in_noeol(b->in[m]) &&
-					      !fq_in_trailer(b->in[m]),
+					  fq_in_noeol(b->in[m]) &&
+					  !fq_in_trailer(b->in[m]),
 				      &out);
-		if (getenv("FQDBG")) { FILE *f1 = fopen("/tmp/rx/dbg_out", "w"); fwrite(out.p, 1, out.len, f1); fclose(f1); f1 = fopen("/tmp/rx/dbg_raw", "w"); fwrite(b->raw[m].p, 1, b->raw[m].len, f1); fclose(f1); }
+		if (getenv("FQDBG")) {
+			FILE *f1 = fopen("/tmp/rx/dbg_out", "w");
+			fwrite(out.p, 1, out.len, f1);
+			fclose(f1);
+			f1 = fopen("/tmp/rx/dbg_raw", "w");
+			fwrite(b->raw[m].p, 1, b->raw[m].len, f1);
+			fclose(f1);
+		}
 		if (d[m].n != b->set[m].n || out.len != b->raw[m].len ||
 		    memcmp(out.p, b->raw[m].p, out.len))
 			rc = GDB_ECORRUPT;
 	}
 	if (rc == GDB_ECORRUPT)
-		gdb_seterr(b->err, b->errlen, "%s: records %llu-%llu do not "
+		gdb_seterr(b->err, b->errlen,
+			   "%s: records %llu-%llu do not "
 			   "come back exactly from their encoding (a defect: "
-			   "please report it with the file)", b->path[0],
-			   (unsigned long long)b->first + 1,
+			   "please report it with the file)",
+			   b->path[0], (unsigned long long)b->first + 1,
 			   (unsigned long long)(b->first + b->set[0].n));
 	for (int m = 0; m < 2; m++)
 		fq_set_free(&d[m]);
@@ -93,8 +101,8 @@ static int flush_chunk(fb *b, int last)
 		len[m] = m < b->nm ? b->raw[m].len : 0;
 		/* the file's blank last lines belong to its last chunk */
 		if (last && m < b->nm)
-			len[m] += fq_in_trailer(b->in[m]) *
-				  strlen(eol_of(b->in[m]));
+			len[m] +=
+			    fq_in_trailer(b->in[m]) * strlen(eol_of(b->in[m]));
 	}
 	if (rc == 0 && (e = gdb_buf_room(&b->index, RD_FQ_ENTRY))) {
 		memset(e, 0, RD_FQ_ENTRY);
@@ -133,7 +141,8 @@ static int read_one(fb *b, const gdb_qual_bins *bins)
 			return got[m];
 	}
 	if (b->nm > 1 && got[0] != got[1]) {
-		gdb_seterr(b->err, b->errlen, "%s has more records than %s "
+		gdb_seterr(b->err, b->errlen,
+			   "%s has more records than %s "
 			   "(the mates part after record %llu)",
 			   b->path[got[0] ? 0 : 1], b->path[got[0] ? 1 : 0],
 			   (unsigned long long)(b->first + b->set[0].n -
@@ -153,15 +162,18 @@ static int finish(fb *b, const gdb_qual_bins *bins)
 	m.kind = GDB_READS_FASTQ;
 	m.records = b->first;
 	m.nslices = b->nchunks;
-	m.flags = (b->nm > 1 ? RD_F_PAIRED : 0) | (bins->lossless ? 0 : RD_F_LOSSY);
+	m.flags =
+	    (b->nm > 1 ? RD_F_PAIRED : 0) | (bins->lossless ? 0 : RD_F_LOSSY);
 	for (int k = 0; k < b->nm; m.bytes[k] = b->off[k], k++) {
 		m.flags |= (fq_in_crlf(b->in[k]) ? RD_F_CRLF(k) : 0) |
 			   (fq_in_noeol(b->in[k]) && !fq_in_trailer(b->in[k])
-				    ? RD_F_NOEOL(k)
-				    : 0);
+				? RD_F_NOEOL(k)
+				: 0);
 		if (fq_in_trailer(b->in[k]) > 0xffff) {
-			gdb_seterr(b->err, b->errlen, "%s: more than 65535 "
-				   "blank lines at its end", b->path[k]);
+			gdb_seterr(b->err, b->errlen,
+				   "%s: more than 65535 "
+				   "blank lines at its end",
+				   b->path[k]);
 			return GDB_EFORMAT;
 		}
 		m.trailer[k] = (uint16_t)fq_in_trailer(b->in[k]);

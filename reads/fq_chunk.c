@@ -38,8 +38,8 @@ static void put_titles(fq_set *const m[2], colset *c)
 		const fq_rec *a = &m[0]->rec[i], *b = &m[1]->rec[i];
 		const char *s = m[0]->text.p + a->title;
 		const char *t = m[1]->text.p + b->title;
-		uint32_t pre = 0, suf = 0, lim = a->tlen < b->tlen ? a->tlen
-								    : b->tlen;
+		uint32_t pre = 0, suf = 0,
+			 lim = a->tlen < b->tlen ? a->tlen : b->tlen;
 		while (pre < lim && s[pre] == t[pre])
 			pre++;
 		while (suf < lim - pre &&
@@ -119,8 +119,8 @@ int fq_chunk_encode(fq_set *const m[2], gdb_buf *out)
 	if (m[1])
 		put_fields(m[1], &c);
 	for (int k = 1; k < FQ_NCOL; k++)
-		ncols += c.b[k].len > 0 || k == FQ_COL_BASES ||
-			 k == FQ_COL_QUAL;
+		ncols +=
+		    c.b[k].len > 0 || k == FQ_COL_BASES || k == FQ_COL_QUAL;
 	if (!(h = gdb_buf_room(out, RD_FQ_HDR + (size_t)ncols * 8))) {
 		rc = out->err;
 		goto out;
@@ -144,8 +144,8 @@ int fq_chunk_encode(fq_set *const m[2], gdb_buf *out)
 			rc = gdb_codecs_col_encode_names(c.b[k].p, c.b[k].len,
 							 &fr);
 		else
-			rc = gdb_codecs_col_encode((uint8_t *)c.b[k].p,
-						   c.b[k].len, GDB_COL_ALL, &fr);
+			rc = gdb_codecs_col_encode(
+			    (uint8_t *)c.b[k].p, c.b[k].len, GDB_COL_ALL, &fr);
 		gdb_put_le32(out->p + dir + 8 * ncols, (uint32_t)k);
 		gdb_put_le32(out->p + dir + 8 * ncols + 4,
 			     (uint32_t)(fr.len - before));
@@ -165,9 +165,9 @@ out:
 typedef struct dcols {
 	uint8_t *raw[FQ_NCOL];
 	size_t len[FQ_NCOL];
-	const uint8_t *bases;	/* the bases encoding, in place */
+	const uint8_t *bases; /* the bases encoding, in place */
 	size_t bases_len;
-	const uint8_t *at[FQ_NCOL];	/* read cursors */
+	const uint8_t *at[FQ_NCOL]; /* read cursors */
 	int err;
 	int titles_only;
 } dcols;
@@ -257,8 +257,7 @@ static void take_layout(dcols *d, fq_set *s, fq_rec *r)
 }
 
 /* The title of record i of mate mt (mate 2: from mate 1's). */
-static void take_title(dcols *d, fq_set *m[2], int mt, uint32_t i,
-		       fq_rec *r)
+static void take_title(dcols *d, fq_set *m[2], int mt, uint32_t i, fq_rec *r)
 {
 	size_t l = 0;
 	const char *t;
@@ -279,8 +278,8 @@ static void take_title(dcols *d, fq_set *m[2], int mt, uint32_t i,
 		}
 		gdb_buf_add(&m[1]->text, m[0]->text.p + a->title, pre);
 		gdb_buf_add(&m[1]->text, t, l);
-		gdb_buf_add(&m[1]->text, m[0]->text.p + a->title + a->tlen - suf,
-			    suf);
+		gdb_buf_add(&m[1]->text,
+			    m[0]->text.p + a->title + a->tlen - suf, suf);
 		l += pre + suf;
 	}
 	r->tlen = (uint32_t)l;
@@ -340,7 +339,7 @@ static int take_sequences(dcols *d, fq_set *m[2], int nm, size_t total)
 			rc = GDB_ECORRUPT;
 	for (int mt = 0; mt < nm && rc == 0; mt++) {
 		size_t n = m[mt]->n ? m[mt]->rec[m[mt]->n - 1].boff +
-					      m[mt]->rec[m[mt]->n - 1].slen
+					  m[mt]->rec[m[mt]->n - 1].slen
 				    : 0;
 		gdb_buf_add(&m[mt]->bases, b + at, n);
 		gdb_buf_add(&m[mt]->quals, d->raw[FQ_COL_QUAL] + at, n);
@@ -404,8 +403,8 @@ static void line(gdb_buf *out, const char *p, size_t n, const char *eol,
 		gdb_buf_add(out, eol, strlen(eol));
 }
 
-static void qual_line(gdb_buf *out, const uint8_t *q, size_t n,
-		      const char *eol, int end)
+static void qual_line(gdb_buf *out, const uint8_t *q, size_t n, const char *eol,
+		      int end)
 {
 	char *w = gdb_buf_room(out, n);
 
@@ -434,8 +433,9 @@ void fq_render_rec(const fq_set *s, uint32_t i, const char *eol, int noeol,
 	if (r->flags & FQ_LAYOUT)
 		nseq = gdb_codecs_get_uv(&lp, le, &err);
 	for (uint64_t k = 0; k < nseq; k++) {
-		uint64_t l = r->flags & FQ_LAYOUT ? gdb_codecs_get_uv(&lp, le, &err)
-						  : r->slen;
+		uint64_t l = r->flags & FQ_LAYOUT
+				 ? gdb_codecs_get_uv(&lp, le, &err)
+				 : r->slen;
 		line(out, b + at, (size_t)l, eol, 1);
 		at += l;
 	}
@@ -449,8 +449,9 @@ void fq_render_rec(const fq_set *s, uint32_t i, const char *eol, int noeol,
 	line(out, "", 0, eol, nq > 0 || !noeol);
 	at = 0;
 	for (uint64_t k = 0; k < nq; k++) {
-		uint64_t l = r->flags & FQ_LAYOUT ? gdb_codecs_get_uv(&lp, le, &err)
-						  : r->slen;
+		uint64_t l = r->flags & FQ_LAYOUT
+				 ? gdb_codecs_get_uv(&lp, le, &err)
+				 : r->slen;
 		qual_line(out, q + at, (size_t)l, eol, k + 1 < nq || !noeol);
 		at += l;
 	}

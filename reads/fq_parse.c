@@ -33,9 +33,9 @@ struct fq_in {
 	char *buf;
 	size_t cap, beg, end;
 	int eof;
-	uint64_t line;		/* number of the last line returned */
-	int crlf;		/* -1 until the first line end */
-	int noeol;		/* the last line returned had no end */
+	uint64_t line; /* number of the last line returned */
+	int crlf;      /* -1 until the first line end */
+	int noeol;     /* the last line returned had no end */
 	uint32_t trailer;
 	uint64_t bytes;
 };
@@ -217,7 +217,8 @@ static int blank_run(fq_in *in, char *err, size_t errlen)
 	while ((rc = next_line(in, &p, &len, err, errlen)) == 1) {
 		if (len) {
 			in->line = first;
-			return fail(in, err, errlen, "blank line between records");
+			return fail(in, err, errlen,
+				    "blank line between records");
 		}
 		in->trailer++;
 	}
@@ -226,8 +227,8 @@ static int blank_run(fq_in *in, char *err, size_t errlen)
 
 /* Sequence lines up to the '+' line; r->slen and layout counts set. */
 static int read_seq(fq_in *in, fq_set *s, fq_rec *r, gdb_buf *raw,
-		    gdb_buf *lines, const char **plus, size_t *plen,
-		    char *err, size_t errlen)
+		    gdb_buf *lines, const char **plus, size_t *plen, char *err,
+		    size_t errlen)
 {
 	const char *p;
 	size_t len, bad;
@@ -238,19 +239,22 @@ static int read_seq(fq_in *in, fq_set *s, fq_rec *r, gdb_buf *raw,
 		if (rc < 0)
 			return rc;
 		if (rc == 0)
-			return fail(in, err, errlen,
-				    "the file ends inside a record (no '+' line)");
+			return fail(
+			    in, err, errlen,
+			    "the file ends inside a record (no '+' line)");
 		raw_line(in, raw, p, len);
 		if (len && p[0] == '+')
 			break;
-		for (bad = 0; bad < len && gdb_codecs_dna_valid((unsigned char)p[bad]);
+		for (bad = 0;
+		     bad < len && gdb_codecs_dna_valid((unsigned char)p[bad]);
 		     bad++)
 			;
 		if (bad < len) {
 			char msg[80];
-			snprintf(msg, sizeof(msg), "'%c' (byte %u) is not a base "
-				 "letter", p[bad] >= ' ' && p[bad] < 127 ? p[bad]
-									  : '?',
+			snprintf(msg, sizeof(msg),
+				 "'%c' (byte %u) is not a base "
+				 "letter",
+				 p[bad] >= ' ' && p[bad] < 127 ? p[bad] : '?',
 				 (unsigned char)p[bad]);
 			return fail(in, err, errlen, msg);
 		}
@@ -288,9 +292,10 @@ static int read_qual(fq_in *in, fq_set *s, fq_rec *r, const gdb_qual_bins *b,
 			char msg[160];
 			if (rc == 1)
 				raw_line(in, raw, p, len);
-			snprintf(msg, sizeof(msg), "the sequence has %u bases "
-				 "but the quality %s %llu", r->slen,
-				 rc == 0 ? "ends after" : "has",
+			snprintf(msg, sizeof(msg),
+				 "the sequence has %u bases "
+				 "but the quality %s %llu",
+				 r->slen, rc == 0 ? "ends after" : "has",
 				 (unsigned long long)(have + (rc ? len : 0)));
 			in->line = rc == 0 ? seqline : in->line;
 			return fail(in, err, errlen, msg);
@@ -300,8 +305,9 @@ static int read_qual(fq_in *in, fq_set *s, fq_rec *r, const gdb_qual_bins *b,
 			return s->quals.err;
 		for (size_t i = 0; i < len; i++) {
 			if (p[i] < '!' || p[i] > '~')
-				return fail(in, err, errlen,
-					    "a quality character outside '!'..'~'");
+				return fail(
+				    in, err, errlen,
+				    "a quality character outside '!'..'~'");
 			q[i] = b->map[(uint8_t)(p[i] - 33)];
 		}
 		/* the raw copy holds what the store gives back */
@@ -384,8 +390,8 @@ int fq_read(fq_in *in, fq_set *s, const gdb_qual_bins *bins, gdb_buf *raw,
 		classify_plus(s, r, plus, plen);
 		nseq = r->layout;
 		r->layout = 0;
-		rc = read_qual(in, s, r, bins, nseq, raw, &ql, &nq, err,
-			       errlen);
+		rc =
+		    read_qual(in, s, r, bins, nseq, raw, &ql, &nq, err, errlen);
 	}
 	if (rc == 0 && (nseq != 1 || nq != 1)) {
 		r->flags |= FQ_LAYOUT;

@@ -85,8 +85,7 @@ uint64_t gdb_reads_fq_size(const gdb_reads *r, int which)
 static pthread_mutex_t decode_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Decode chunk i (titles_only: without bases and qualities). */
-static int load_chunk(gdb_reads *r, uint32_t i, fq_set set[2],
-		      int titles_only)
+static int load_chunk(gdb_reads *r, uint32_t i, fq_set set[2], int titles_only)
 {
 	fq_set *sp[2] = {&set[0], paired(r) ? &set[1] : NULL};
 	fq_ent e;
@@ -105,9 +104,10 @@ static int load_chunk(gdb_reads *r, uint32_t i, fq_set set[2],
 	if (rc == 0 && (set[0].n != e.n || (sp[1] && set[1].n != e.n)))
 		rc = GDB_ECORRUPT;
 	if (rc < 0 && rc != -ENOMEM)
-		gdb_log(GDB_LOG_ERROR, "reads %s: chunk %u (records %llu-%llu) "
-			"cannot be read: %s", r->name, i,
-			(unsigned long long)e.first + 1,
+		gdb_log(GDB_LOG_ERROR,
+			"reads %s: chunk %u (records %llu-%llu) "
+			"cannot be read: %s",
+			r->name, i, (unsigned long long)e.first + 1,
 			(unsigned long long)(e.first + e.n), gdb_strerror(rc));
 	return rc;
 }
@@ -152,15 +152,18 @@ static int fq_piece(gdb_reads *r, int which, uint32_t i, char **data,
 	if (rc == 0) {
 		render_records(r, i, set, f, 0, set[0].n, &out);
 		/* a file's blank last lines */
-		if (i + 1 == r->nslices && (f != GDB_READS_FQ_ALL || !paired(r)))
+		if (i + 1 == r->nslices &&
+		    (f != GDB_READS_FQ_ALL || !paired(r)))
 			for (int m = f == GDB_READS_FQ_MATE2, k = 0;
 			     k < r->trailer[m]; k++)
 				gdb_buf_add(&out, eol(r, m), strlen(eol(r, m)));
 		rc = out.err;
 	}
 	if (rc == 0 && out.len != piece_len(r, f, i)) {
-		gdb_log(GDB_LOG_ERROR, "reads %s: chunk %u renders to %zu "
-			"bytes, its index says %llu", r->name, i, out.len,
+		gdb_log(GDB_LOG_ERROR,
+			"reads %s: chunk %u renders to %zu "
+			"bytes, its index says %llu",
+			r->name, i, out.len,
 			(unsigned long long)piece_len(r, f, i));
 		rc = GDB_ECORRUPT;
 	}
@@ -188,8 +191,9 @@ ssize_t gdb_reads_fq_pread(gdb_reads *r, int which, void *dst, size_t n,
 	while (i < r->nslices && start + piece_len(r, which, i) <= off)
 		start += piece_len(r, which, i++);
 	while (done < n && off < size && i < r->nslices) {
-		ssize_t k = rd_piece_copy(r, 1 + which, i, fq_piece, off - start,
-					  (char *)dst + done, n - done);
+		ssize_t k =
+		    rd_piece_copy(r, 1 + which, i, fq_piece, off - start,
+				  (char *)dst + done, n - done);
 		if (k < 0)
 			return done ? (ssize_t)done : k;
 		done += (size_t)k;
@@ -224,12 +228,13 @@ int gdb_reads_fq_render_range(gdb_reads *r, int which, uint64_t first,
 		memset(set, 0, sizeof(set));
 		rc = load_chunk(r, i, set, 0);
 		if (rc == 0)
-			render_records(r, i, set, which,
-				       (uint32_t)(first > e.first ? first - e.first : 0),
-				       (uint32_t)(last + 1 - e.first < e.n
-							  ? last + 1 - e.first
-							  : e.n),
-				       &b);
+			render_records(
+			    r, i, set, which,
+			    (uint32_t)(first > e.first ? first - e.first : 0),
+			    (uint32_t)(last + 1 - e.first < e.n
+					   ? last + 1 - e.first
+					   : e.n),
+			    &b);
 		for (int m = 0; m < 2; m++)
 			fq_set_free(&set[m]);
 		rc = rc < 0 ? rc : b.err;
@@ -267,11 +272,11 @@ int gdb_reads_fq_render_name(gdb_reads *r, const char *name, size_t max,
 		memset(set, 0, sizeof(set));
 		rc = load_chunk(r, i, t, 1);
 		for (uint32_t k = 0; rc == 0 && k < t[0].n; k++)
-			hit |= names(t[0].text.p + t[0].rec[k].title,
-				     t[0].rec[k].tlen, name, nl) ||
-			       (paired(r) &&
-				names(t[1].text.p + t[1].rec[k].title,
-				      t[1].rec[k].tlen, name, nl));
+			hit |=
+			    names(t[0].text.p + t[0].rec[k].title,
+				  t[0].rec[k].tlen, name, nl) ||
+			    (paired(r) && names(t[1].text.p + t[1].rec[k].title,
+						t[1].rec[k].tlen, name, nl));
 		if (rc == 0 && hit)
 			rc = load_chunk(r, i, set, 0);
 		for (uint32_t k = 0; rc == 0 && hit && k < set[0].n; k++) {

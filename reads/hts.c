@@ -24,7 +24,7 @@
 #include "reads/reads_int.h"
 
 struct rd_memout {
-	int fd;		/* the memfd, ours */
+	int fd; /* the memfd, ours */
 	htsFile *f;
 };
 
@@ -87,8 +87,8 @@ static int slurp(int fd, char **data, size_t *len)
 	if (!p)
 		return -ENOMEM;
 	while (got < (size_t)st.st_size) {
-		ssize_t k = pread(fd, p + got, (size_t)st.st_size - got,
-				  (off_t)got);
+		ssize_t k =
+		    pread(fd, p + got, (size_t)st.st_size - got, (off_t)got);
 		if (k <= 0) {
 			free(p);
 			return k < 0 ? -errno : -EIO;
@@ -249,8 +249,7 @@ sam_hdr_t *rd_hts_header_parse(const void *p, size_t len)
 	sam_hdr_t *h = NULL;
 
 	/* as BGZF blocks with the EOF block, which bam_hdr_read looks for */
-	if (rd_bgzf_blocks(p, len, &b) == 0 &&
-	    (eof = gdb_buf_room(&b, el)) &&
+	if (rd_bgzf_blocks(p, len, &b) == 0 && (eof = gdb_buf_room(&b, el)) &&
 	    bgzf_compress(eof, &el, "", 0, 0) == 0)
 		z = mem_reader(b.p, b.len);
 	gdb_buf_free(&b);

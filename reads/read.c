@@ -72,9 +72,10 @@ static int open_meta(gdb_reads *r, char *err, size_t errlen)
 	r->trailer[0] = gdb_get_le16(p + 56);
 	r->trailer[1] = gdb_get_le16(p + 58);
 	str = take_str(p, (size_t)len, RD_META_FIXED);
-	if (!str || (r->kind != GDB_READS_ALIGNED && r->kind != GDB_READS_FASTQ) ||
+	if (!str ||
+	    (r->kind != GDB_READS_ALIGNED && r->kind != GDB_READS_FASTQ) ||
 	    (uint64_t)r->first_slice + r->nslices >
-		    gdb_store_object(r->s, (uint32_t)r->obj)->nsections) {
+		gdb_store_object(r->s, (uint32_t)r->obj)->nsections) {
 		free(str);
 		return bad(err, errlen, r->name, "bad meta");
 	}
@@ -93,8 +94,8 @@ static int open_index(gdb_reads *r, char *err, size_t errlen)
 	const void *p;
 	uint64_t len;
 	size_t es = r->kind == GDB_READS_ALIGNED ? RD_ALN_ENTRY : RD_FQ_ENTRY;
-	int rc = gdb_store_section(r->s, (uint32_t)r->obj, RD_SEC_INDEX, &p,
-				   &len);
+	int rc =
+	    gdb_store_section(r->s, (uint32_t)r->obj, RD_SEC_INDEX, &p, &len);
 
 	if (rc < 0)
 		return rc == -ENOENT ? bad(err, errlen, r->name, "no index")
@@ -145,7 +146,8 @@ static int open_aligned(gdb_reads *r, char *err, size_t errlen)
 	rc = gdb_codecs_col_decode(p, (size_t)len, (size_t)1 << 30,
 				   (uint8_t **)&r->hdr_raw, &n);
 	if (rc < 0 || !(r->hdr = rd_hts_header_parse(r->hdr_raw, n)))
-		return rc == -ENOMEM ? rc : bad(err, errlen, r->name, "bad header");
+		return rc == -ENOMEM ? rc
+				     : bad(err, errlen, r->name, "bad header");
 	r->hdr_raw_len = n;
 	rc = gdb_store_section(r->s, (uint32_t)r->obj, RD_SEC_BAI,
 			       (const void **)&p, &len);
@@ -154,8 +156,8 @@ static int open_aligned(gdb_reads *r, char *err, size_t errlen)
 					   &r->bai, &r->bai_len);
 	if (rc < 0)
 		return rc == -ENOENT || rc == GDB_ECORRUPT
-			       ? bad(err, errlen, r->name, "bad BAI")
-			       : rc;
+			   ? bad(err, errlen, r->name, "bad BAI")
+			   : rc;
 	ai = gdb_store_assembly_find(r->s, r->asm_name);
 	r->contig_of = calloc((size_t)r->hdr->n_targets + 1, sizeof(int32_t));
 	if (!r->contig_of)
@@ -237,14 +239,17 @@ int gdb_reads_name_check(const char *name, char *err, size_t errlen)
 	size_t n = strlen(name);
 
 	if (!n || n > 200 || name[0] == '.') {
-		gdb_seterr(err, errlen, "'%s': a name is 1-200 bytes and does "
-			   "not start with '.'", name);
+		gdb_seterr(err, errlen,
+			   "'%s': a name is 1-200 bytes and does "
+			   "not start with '.'",
+			   name);
 		return GDB_EFORMAT;
 	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)name[i];
 		if (c <= ' ' || c == 0x7f || strchr("/,%@", c)) {
-			gdb_seterr(err, errlen, "'%s': a name holds no blank, "
+			gdb_seterr(err, errlen,
+				   "'%s': a name holds no blank, "
 				   "'/', ',', '%%', '@' or control character",
 				   name);
 			return GDB_EFORMAT;
@@ -253,8 +258,8 @@ int gdb_reads_name_check(const char *name, char *err, size_t errlen)
 	return 0;
 }
 
-int gdb_reads_list(const gdb_store *s,
-		   int (*emit)(void *arg, const char *name), void *arg)
+int gdb_reads_list(const gdb_store *s, int (*emit)(void *arg, const char *name),
+		   void *arg)
 {
 	size_t pl = strlen(GDB_READS_OBJECT_PREFIX);
 
@@ -319,8 +324,8 @@ int rd_slice_bytes(const gdb_reads *r, uint32_t i, const uint8_t **p,
 int rd_ref_load(gdb_cache *c, int32_t contig, int64_t beg, int64_t end,
 		rd_ref *ref, char **owned)
 {
-	const gdb_contig *ct = gdb_store_contig(gdb_cache_store(c),
-						(uint32_t)contig);
+	const gdb_contig *ct =
+	    gdb_store_contig(gdb_cache_store(c), (uint32_t)contig);
 	int64_t a = beg, b = end < ct->length ? end : ct->length;
 	char *buf = malloc(end > beg ? (size_t)(end - beg) : 1);
 	int rc = 0;
@@ -355,9 +360,9 @@ int rd_slice_load(gdb_reads *r, uint32_t i, bam1_t ***recs, uint32_t *n)
 	rd_slice_ent_get(r, i, &e);
 	if (rc == 0)
 		rc = rd_slice_span(p, len, &tid, &cnt, &ref.beg, &ref.end);
-	if (rc == 0 && (tid != e.tid || cnt != e.n ||
-			(tid < 0 && ref.end > ref.beg) ||
-			(tid >= 0 && ref.end > ref.beg && r->contig_of[tid] < 0)))
+	if (rc == 0 &&
+	    (tid != e.tid || cnt != e.n || (tid < 0 && ref.end > ref.beg) ||
+	     (tid >= 0 && ref.end > ref.beg && r->contig_of[tid] < 0)))
 		rc = GDB_ECORRUPT;
 	if (rc == 0 && ref.end > ref.beg)
 		rc = rd_ref_load(r->c, r->contig_of[tid], ref.beg, ref.end,
@@ -366,11 +371,12 @@ int rd_slice_load(gdb_reads *r, uint32_t i, bam1_t ***recs, uint32_t *n)
 		rc = rd_slice_decode(p, len, &ref, recs, n);
 	free(owned);
 	if (rc < 0 && rc != -ENOMEM)
-		gdb_log(GDB_LOG_ERROR, "reads %s: slice %u (%s:%lld-%lld) "
-			"cannot be read: %s", r->name, i,
-			e.tid >= 0 ? r->hdr->target_name[e.tid] : "*",
-			(long long)e.beg + 1, (long long)e.end,
-			gdb_strerror(rc));
+		gdb_log(
+		    GDB_LOG_ERROR,
+		    "reads %s: slice %u (%s:%lld-%lld) "
+		    "cannot be read: %s",
+		    r->name, i, e.tid >= 0 ? r->hdr->target_name[e.tid] : "*",
+		    (long long)e.beg + 1, (long long)e.end, gdb_strerror(rc));
 	return rc;
 }
 
@@ -435,8 +441,8 @@ static rd_piece *piece_insert(const gdb_reads *r, int which, uint32_t i,
 	return slot;
 }
 
-ssize_t rd_piece_copy(gdb_reads *r, int which, uint32_t i,
-		      rd_render_piece fn, uint64_t at, void *dst, size_t n)
+ssize_t rd_piece_copy(gdb_reads *r, int which, uint32_t i, rd_render_piece fn,
+		      uint64_t at, void *dst, size_t n)
 {
 	rd_piece *p = NULL;
 	gdb_cache_stats cs;

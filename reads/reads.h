@@ -52,12 +52,12 @@ typedef struct gdb_reads gdb_reads;
 typedef void (*gdb_reads_progress)(void *arg, uint64_t done, uint64_t total);
 
 typedef struct gdb_reads_import_stats {
-	uint64_t records;	/* reads (FASTQ: per mate) */
-	uint64_t slices;	/* slices or chunks */
+	uint64_t records; /* reads (FASTQ: per mate) */
+	uint64_t slices;  /* slices or chunks */
 	uint64_t bases;
-	uint64_t raw_bytes;	/* BAM record bytes / FASTQ bytes, uncompressed */
-	uint64_t stored_bytes;	/* bytes of the sections written */
-	uint64_t verbatim;	/* aligned records kept whole (see FORMAT.md) */
+	uint64_t raw_bytes; /* BAM record bytes / FASTQ bytes, uncompressed */
+	uint64_t stored_bytes; /* bytes of the sections written */
+	uint64_t verbatim;     /* aligned records kept whole (see FORMAT.md) */
 } gdb_reads_import_stats;
 
 /* import_bam flags: accept @SQ lines naming contigs the assembly lacks
@@ -84,8 +84,7 @@ typedef struct gdb_reads_import_stats {
 GDB_MUST_CHECK int gdb_reads_import_bam(gdb_txn *t, const gdb_store *s,
 					gdb_cache *c, const char *asm_name,
 					const char *path, unsigned flags,
-					gdb_reads_progress progress,
-					void *parg,
+					gdb_reads_progress progress, void *parg,
 					gdb_reads_import_stats *st, char *err,
 					size_t errlen);
 
@@ -103,8 +102,8 @@ GDB_MUST_CHECK int gdb_reads_import_fastq(gdb_txn *t, const char *path1,
 					  const char *path2, const char *quals,
 					  gdb_reads_progress progress,
 					  void *parg,
-					  gdb_reads_import_stats *st,
-					  char *err, size_t errlen);
+					  gdb_reads_import_stats *st, char *err,
+					  size_t errlen);
 
 /*
  * gdb_reads_name_check - may this name a sample or a read set? 1-200
@@ -132,19 +131,19 @@ void gdb_reads_close(gdb_reads *r); /* NULL does nothing */
 
 /* The names of every reads object of s, in store order; emit returns
  * non-zero to stop. @return 0 */
-int gdb_reads_list(const gdb_store *s,
-		   int (*emit)(void *arg, const char *name), void *arg);
+int gdb_reads_list(const gdb_store *s, int (*emit)(void *arg, const char *name),
+		   void *arg);
 
 typedef struct gdb_reads_info {
-	int kind;		/* GDB_READS_ALIGNED or GDB_READS_FASTQ */
-	const char *name;	/* borrowed, valid until close */
-	const char *assembly;	/* aligned: the assembly; else "" */
-	const char *quals;	/* FASTQ: the quality mode's text */
-	int lossless;		/* 1 if every byte comes back */
-	int paired;		/* FASTQ: two mates */
-	uint64_t records;	/* reads (FASTQ: per mate) */
+	int kind;	      /* GDB_READS_ALIGNED or GDB_READS_FASTQ */
+	const char *name;     /* borrowed, valid until close */
+	const char *assembly; /* aligned: the assembly; else "" */
+	const char *quals;    /* FASTQ: the quality mode's text */
+	int lossless;	      /* 1 if every byte comes back */
+	int paired;	      /* FASTQ: two mates */
+	uint64_t records;     /* reads (FASTQ: per mate) */
 	uint32_t slices;
-	uint32_t ntargets;	/* aligned: @SQ lines */
+	uint32_t ntargets; /* aligned: @SQ lines */
 } gdb_reads_info;
 
 void gdb_reads_get_info(const gdb_reads *r, gdb_reads_info *out);
@@ -160,8 +159,8 @@ int gdb_reads_target_find(const gdb_reads *r, const char *name);
 enum gdb_reads_fmt {
 	GDB_READS_SAM,
 	GDB_READS_BAM,
-	GDB_READS_CRAM,		/* self-contained: no reference needed */
-	GDB_READS_DEPTH_U32,	/* per-base depth, u32 little-endian */
+	GDB_READS_CRAM,	     /* self-contained: no reference needed */
+	GDB_READS_DEPTH_U32, /* per-base depth, u32 little-endian */
 };
 
 /* Record filters, as samtools view -q/-F/-f; for depth, as samtools
@@ -169,8 +168,8 @@ enum gdb_reads_fmt {
  * QC-fail, duplicate) always applies and flags_exclude adds to it. */
 typedef struct gdb_reads_filter {
 	int min_mapq;		/* 0: none */
-	uint32_t flags_exclude;	/* skip records with any of these bits */
-	uint32_t flags_require;	/* keep only records with all of these */
+	uint32_t flags_exclude; /* skip records with any of these bits */
+	uint32_t flags_require; /* keep only records with all of these */
 } gdb_reads_filter;
 
 void gdb_reads_filter_init(gdb_reads_filter *f);
@@ -180,9 +179,8 @@ void gdb_reads_filter_init(gdb_reads_filter *f);
  * flags-require=0x2" (docs/PATHS.md); numbers decimal or 0x hex.
  * @return 0 or GDB_EFORMAT (err names the parameter)
  */
-GDB_MUST_CHECK int gdb_reads_filter_parse(const char *text,
-					  gdb_reads_filter *f, char *err,
-					  size_t errlen);
+GDB_MUST_CHECK int gdb_reads_filter_parse(const char *text, gdb_reads_filter *f,
+					  char *err, size_t errlen);
 
 /*
  * gdb_reads_render_region - the records of target tid overlapping
@@ -195,13 +193,11 @@ GDB_MUST_CHECK int gdb_reads_filter_parse(const char *text,
  *         GDB_ECHECKSUM (a slice is damaged: logged, err names it);
  *         -ENOMEM; -EIO (htslib failed)
  */
-GDB_MUST_CHECK int gdb_reads_render_region(gdb_reads *r, int fmt,
-					   uint32_t tid, int64_t beg,
-					   int64_t end,
+GDB_MUST_CHECK int gdb_reads_render_region(gdb_reads *r, int fmt, uint32_t tid,
+					   int64_t beg, int64_t end,
 					   const gdb_reads_filter *f,
-					   size_t max, char **out,
-					   size_t *len, char *err,
-					   size_t errlen);
+					   size_t max, char **out, size_t *len,
+					   char *err, size_t errlen);
 
 /*
  * gdb_reads_depth - per-base depth of [beg, end) of target tid, as
@@ -224,8 +220,7 @@ uint64_t gdb_reads_bam_size(const gdb_reads *r);
 GDB_MUST_CHECK ssize_t gdb_reads_bam_pread(gdb_reads *r, void *dst, size_t n,
 					   uint64_t off);
 /* The BAI, in the store's mapping (valid until the store closes). */
-GDB_MUST_CHECK int gdb_reads_bai(gdb_reads *r, const void **data,
-				 size_t *len);
+GDB_MUST_CHECK int gdb_reads_bai(gdb_reads *r, const void **data, size_t *len);
 
 /*
  * gdb_reads_export - write records as SAM, BAM or CRAM to fd (compressed

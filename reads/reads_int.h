@@ -18,7 +18,7 @@
 
 #define RD_MAGIC "GDBREADS"
 #define RD_VERSION 1u
-#define RD_META_FIXED 64	/* bytes before the meta's strings */
+#define RD_META_FIXED 64 /* bytes before the meta's strings */
 
 /* Section names (docs/FORMAT.md "Reads"); slices and chunks follow the
  * fixed sections, the i-th at position first_slice + i. */
@@ -28,15 +28,15 @@
 #define RD_SEC_BAI "reads.bai"
 
 /* meta flags */
-#define RD_F_PAIRED 0x1u	/* FASTQ: two mates */
-#define RD_F_LOSSY 0x2u		/* FASTQ: qualities binned */
-#define RD_F_CRLF(m) (0x4u << (m))	/* file m (0, 1) ends lines CRLF */
-#define RD_F_NOEOL(m) (0x10u << (m))	/* file m's last line has no end */
+#define RD_F_PAIRED 0x1u	     /* FASTQ: two mates */
+#define RD_F_LOSSY 0x2u		     /* FASTQ: qualities binned */
+#define RD_F_CRLF(m) (0x4u << (m))   /* file m (0, 1) ends lines CRLF */
+#define RD_F_NOEOL(m) (0x10u << (m)) /* file m's last line has no end */
 
 /* Aligned slice limits: whichever comes first ends a slice. */
 #define RD_SLICE_RECS 10000u
 #define RD_SLICE_BASES (4u << 20)
-#define RD_SLICE_RAW (8u << 20)	/* BAM bytes of its records */
+#define RD_SLICE_RAW (8u << 20) /* BAM bytes of its records */
 
 /* Index entry sizes. */
 #define RD_ALN_ENTRY 64
@@ -62,11 +62,11 @@ enum rd_col {
 	RD_COL_NAME,
 	RD_COL_NCIG,
 	RD_COL_CIGOP,
-	RD_COL_CIGLEN,		/* lengths of M, = and X */
-	RD_COL_CIGLEN_I,	/* of I */
-	RD_COL_CIGLEN_D,	/* of D */
-	RD_COL_CIGLEN_N,	/* of N */
-	RD_COL_CIGLEN_S,	/* of S, H, P and any other */
+	RD_COL_CIGLEN,	 /* lengths of M, = and X */
+	RD_COL_CIGLEN_I, /* of I */
+	RD_COL_CIGLEN_D, /* of D */
+	RD_COL_CIGLEN_N, /* of N */
+	RD_COL_CIGLEN_S, /* of S, H, P and any other */
 	RD_COL_QLEN,
 	RD_COL_SUBPOS,
 	RD_COL_SUBCODE,
@@ -85,7 +85,9 @@ enum rd_col {
 static inline int rd_ciglen_col(int op)
 {
 	switch (op) {
-	case BAM_CMATCH: case BAM_CEQUAL: case BAM_CDIFF:
+	case BAM_CMATCH:
+	case BAM_CEQUAL:
+	case BAM_CDIFF:
 		return RD_COL_CIGLEN;
 	case BAM_CINS:
 		return RD_COL_CIGLEN_I;
@@ -102,8 +104,6 @@ static inline int rd_ciglen_col(int op)
 /* A tag line's type byte with this bit: the tag (MD:Z, or NM of an
  * integer type) equals what the reference gives and has no value. */
 #define RD_TAG_COMPUTED 0x80u
-
-
 
 /* ---- varints (codecs/codecs.h), zigzag for signed, over cursors ---- */
 
@@ -155,7 +155,7 @@ static inline int rd_get_u8(rd_cur *c)
 /* ---- the reference window a slice is coded against ---- */
 
 typedef struct rd_ref {
-	const char *bases;	/* [beg, end) of the contig, uppercase or not */
+	const char *bases; /* [beg, end) of the contig, uppercase or not */
 	int64_t beg, end;
 } rd_ref;
 
@@ -164,11 +164,16 @@ typedef struct rd_ref {
 static inline int rd_ref_class(char c)
 {
 	switch (c | 0x20) {
-	case 'a': return 0;
-	case 'c': return 1;
-	case 'g': return 2;
-	case 't': return 3;
-	default: return 4;
+	case 'a':
+		return 0;
+	case 'c':
+		return 1;
+	case 'g':
+		return 2;
+	case 't':
+		return 3;
+	default:
+		return 4;
 	}
 }
 static const uint8_t rd_ref_nt16[5] = {1, 2, 4, 8, 15};
@@ -176,8 +181,7 @@ static const uint8_t rd_ref_nt16[5] = {1, 2, 4, 8, 15};
 /* Is b's sequence coded against the reference (mapped, with a CIGAR
  * whose query length is l_qseq)? */
 int rd_ref_coded(const bam1_t *b);
-int rd_calc_md_nm(const bam1_t *b, const rd_ref *ref, gdb_buf *md,
-		  int64_t *nm);
+int rd_calc_md_nm(const bam1_t *b, const rd_ref *ref, gdb_buf *md, int64_t *nm);
 
 /* ---- aligned slice codec (reads/slice_enc.c, slice_dec.c) ---- */
 
@@ -235,35 +239,35 @@ htsFile *rd_hts_fdopen(int fd, const char *mode);
 #define RD_FQ_HDR 16
 
 /* A record's flags: how its '+' line reads, whether its lines wrap. */
-#define FQ_PLUS_EMPTY 0u	/* "+" */
-#define FQ_PLUS_TITLE 1u	/* "+" and the title again */
-#define FQ_PLUS_OTHER 2u	/* "+" and other text */
+#define FQ_PLUS_EMPTY 0u /* "+" */
+#define FQ_PLUS_TITLE 1u /* "+" and the title again */
+#define FQ_PLUS_OTHER 2u /* "+" and other text */
 #define FQ_PLUS_MASK 3u
-#define FQ_LAYOUT 4u		/* line lengths stored (wrapped, or no lines) */
+#define FQ_LAYOUT 4u /* line lengths stored (wrapped, or no lines) */
 
 /* Column ids of a FASTQ chunk (docs/FORMAT.md "FASTQ chunk"). */
 enum fq_col {
 	FQ_COL_FLAGS = 1,
-	FQ_COL_TITLE,	/* mate 1 (or single) titles, NUL-terminated */
-	FQ_COL_PLUS,	/* texts of FQ_PLUS_OTHER lines, NUL-terminated */
-	FQ_COL_LEN,	/* bases per record */
-	FQ_COL_BASES,	/* codecs' read bases encoding */
-	FQ_COL_QUAL,	/* Phred values */
-	FQ_COL_LAYOUT,	/* line lengths of FQ_LAYOUT records */
-	FQ_COL_T2PRE,	/* mate 2 titles: mate 1's title length less the
-			 * prefix the two share */
-	FQ_COL_T2SUF,	/* suffix shared (after the prefix) */
-	FQ_COL_T2MID,	/* the bytes between, NUL-terminated */
+	FQ_COL_TITLE,  /* mate 1 (or single) titles, NUL-terminated */
+	FQ_COL_PLUS,   /* texts of FQ_PLUS_OTHER lines, NUL-terminated */
+	FQ_COL_LEN,    /* bases per record */
+	FQ_COL_BASES,  /* codecs' read bases encoding */
+	FQ_COL_QUAL,   /* Phred values */
+	FQ_COL_LAYOUT, /* line lengths of FQ_LAYOUT records */
+	FQ_COL_T2PRE,  /* mate 2 titles: mate 1's title length less the
+			* prefix the two share */
+	FQ_COL_T2SUF,  /* suffix shared (after the prefix) */
+	FQ_COL_T2MID,  /* the bytes between, NUL-terminated */
 	FQ_NCOL
 };
 
 /* One record as parsed or decoded; offsets into its fq_set's buffers. */
 typedef struct fq_rec {
-	uint32_t title, tlen;	/* in text */
-	uint32_t plus, plen;	/* in text (FQ_PLUS_OTHER) */
-	uint32_t slen;		/* bases, and qualities */
-	uint32_t boff;		/* in bases and quals */
-	uint32_t layout;	/* in layout (FQ_LAYOUT) */
+	uint32_t title, tlen; /* in text */
+	uint32_t plus, plen;  /* in text (FQ_PLUS_OTHER) */
+	uint32_t slen;	      /* bases, and qualities */
+	uint32_t boff;	      /* in bases and quals */
+	uint32_t layout;      /* in layout (FQ_LAYOUT) */
 	uint8_t flags;
 } fq_rec;
 
@@ -272,7 +276,7 @@ typedef struct fq_set {
 	fq_rec *rec;
 	uint32_t n, cap;
 	gdb_buf text, bases, quals, layout;
-	uint64_t raw;		/* their FASTQ bytes */
+	uint64_t raw; /* their FASTQ bytes */
 } fq_set;
 
 void fq_set_reset(fq_set *s);
@@ -283,10 +287,10 @@ fq_rec *fq_set_add(fq_set *s);
 typedef struct fq_in fq_in;
 int fq_in_open(const char *path, fq_in **out, char *err, size_t errlen);
 void fq_in_close(fq_in *in);
-uint64_t fq_in_bytes(const fq_in *in);	/* decompressed bytes read */
+uint64_t fq_in_bytes(const fq_in *in); /* decompressed bytes read */
 int fq_in_crlf(const fq_in *in);
 int fq_in_noeol(const fq_in *in);
-uint32_t fq_in_trailer(const fq_in *in);	/* blank lines at the end */
+uint32_t fq_in_trailer(const fq_in *in); /* blank lines at the end */
 
 /*
  * fq_read - the next record of in into s, its bytes (qualities binned)
@@ -316,11 +320,11 @@ typedef struct rd_meta {
 	uint64_t records;
 	uint32_t nslices;
 	uint32_t flags;
-	uint64_t bytes[2];	/* FASTQ: bytes of each file */
+	uint64_t bytes[2]; /* FASTQ: bytes of each file */
 	uint32_t first_slice;
 	uint32_t ntargets;
-	uint16_t trailer[2];	/* FASTQ: blank lines ending each file */
-	const char *str;	/* assembly, or quality mode */
+	uint16_t trailer[2]; /* FASTQ: blank lines ending each file */
+	const char *str;     /* assembly, or quality mode */
 } rd_meta;
 
 int rd_write_meta(gdb_txn *t, const rd_meta *m, gdb_reads_import_stats *st);
@@ -333,7 +337,7 @@ int rd_write_section(gdb_txn *t, const char *name, const void *p, size_t n,
 #define RD_PIECES 8
 typedef struct rd_piece {
 	const gdb_reads *owner;
-	int which;		/* file: 0 BAM, or 1 + FASTQ which */
+	int which; /* file: 0 BAM, or 1 + FASTQ which */
 	uint32_t slice;
 	char *data;
 	size_t len;
@@ -351,16 +355,16 @@ struct gdb_reads {
 	uint32_t flags;
 	uint64_t records;
 	uint32_t nslices;
-	uint32_t first_slice;	/* section position of slice 0 */
-	const uint8_t *index;	/* nslices entries, in the mapping */
+	uint32_t first_slice; /* section position of slice 0 */
+	const uint8_t *index; /* nslices entries, in the mapping */
 	/* aligned */
 	sam_hdr_t *hdr;
-	char *hdr_raw;		/* BAM header bytes */
+	char *hdr_raw; /* BAM header bytes */
 	size_t hdr_raw_len;
-	int32_t *contig_of;	/* per target: store contig id, -1 none */
-	uint8_t *bai;		/* the whole-sample BAM's BAI */
+	int32_t *contig_of; /* per target: store contig id, -1 none */
+	uint8_t *bai;	    /* the whole-sample BAM's BAI */
 	size_t bai_len;
-	uint64_t hdr_bgzf;	/* bytes of the header's BGZF blocks */
+	uint64_t hdr_bgzf; /* bytes of the header's BGZF blocks */
 	uint64_t bam_size;
 	/* FASTQ */
 	uint64_t fq_bytes[2];
@@ -392,7 +396,7 @@ static inline uint64_t rd_voff(uint64_t base, uint64_t u, uint64_t len,
 	if (u >= len)
 		return next << 16;
 	return (base + u / RD_BGZF_DATA * (RD_BGZF_DATA + RD_BGZF_OVERHEAD))
-		       << 16 |
+		   << 16 |
 	       (u % RD_BGZF_DATA);
 }
 
@@ -416,8 +420,8 @@ int rd_ref_load(gdb_cache *c, int32_t contig, int64_t beg, int64_t end,
 		rd_ref *ref, char **owned);
 
 /* Piece i of whole file `which` (0: the BAM; 1 + a FASTQ which). */
-typedef int (*rd_render_piece)(gdb_reads *r, int which, uint32_t i,
-			       char **data, size_t *len);
+typedef int (*rd_render_piece)(gdb_reads *r, int which, uint32_t i, char **data,
+			       size_t *len);
 
 /*
  * rd_piece_copy - copy bytes [at, at + n) of a piece into dst, rendering

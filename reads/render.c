@@ -55,12 +55,15 @@ int gdb_reads_filter_parse(const char *text, gdb_reads_filter *f, char *err,
 		return GDB_EFORMAT;
 	}
 	strcpy(buf, text);
-	for (kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+	for (kv = strtok_r(buf, ",", &save); kv;
+	     kv = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(kv, '=');
 		uint32_t v;
 		if (!eq || parse_u32(eq + 1, &v) < 0) {
-			gdb_seterr(err, errlen, "parameter '%s': expected "
-				   "key=number", kv);
+			gdb_seterr(err, errlen,
+				   "parameter '%s': expected "
+				   "key=number",
+				   kv);
 			return GDB_EFORMAT;
 		}
 		*eq = 0;
@@ -71,9 +74,12 @@ int gdb_reads_filter_parse(const char *text, gdb_reads_filter *f, char *err,
 		} else if (!strcmp(kv, "flags-require") && v <= 0xffff) {
 			f->flags_require = v;
 		} else {
-			gdb_seterr(err, errlen, "parameter '%s': unknown, or "
-				   "out of range (min-mapq 0-255, flags-exclude "
-				   "and flags-require 0-0xffff)", kv);
+			gdb_seterr(
+			    err, errlen,
+			    "parameter '%s': unknown, or "
+			    "out of range (min-mapq 0-255, flags-exclude "
+			    "and flags-require 0-0xffff)",
+			    kv);
 			return GDB_EFORMAT;
 		}
 	}
@@ -182,8 +188,8 @@ int gdb_reads_depth(gdb_reads *r, uint32_t tid, int64_t beg, int64_t end,
 	/* samtools depth's default filter, to which -G adds */
 	uint32_t excl = 0x704 | f->flags_exclude;
 
-	if (r->kind != GDB_READS_ALIGNED || tid >= (uint32_t)r->hdr->n_targets ||
-	    beg < 0 || end <= beg)
+	if (r->kind != GDB_READS_ALIGNED ||
+	    tid >= (uint32_t)r->hdr->n_targets || beg < 0 || end <= beg)
 		return -EINVAL;
 	memset(out, 0, (size_t)(end - beg) * 4);
 	return each_record(r, tid, beg, end, f, excl, add_depth, &dp);
@@ -222,8 +228,8 @@ int gdb_reads_render_region(gdb_reads *r, int fmt, uint32_t tid, int64_t beg,
 	struct wr w;
 	int rc;
 
-	if (r->kind != GDB_READS_ALIGNED || tid >= (uint32_t)r->hdr->n_targets ||
-	    beg < 0 || end <= beg)
+	if (r->kind != GDB_READS_ALIGNED ||
+	    tid >= (uint32_t)r->hdr->n_targets || beg < 0 || end <= beg)
 		return -EINVAL;
 	if (fmt == GDB_READS_DEPTH_U32)
 		return render_depth(r, tid, beg, end, f, max, out, len);
@@ -253,9 +259,9 @@ int gdb_reads_render_region(gdb_reads *r, int fmt, uint32_t tid, int64_t beg,
 	return rc;
 }
 
-int gdb_reads_export(gdb_reads *r, int fmt, int fd,
-		     const char *const *regions, int nregions,
-		     const gdb_reads_filter *f, char *err, size_t errlen)
+int gdb_reads_export(gdb_reads *r, int fmt, int fd, const char *const *regions,
+		     int nregions, const gdb_reads_filter *f, char *err,
+		     size_t errlen)
 {
 	struct wr w = {NULL, r->hdr, 0, 0};
 	int rc;
@@ -273,9 +279,12 @@ int gdb_reads_export(gdb_reads *r, int fmt, int fd,
 		int tid;
 		hts_pos_t beg, end;
 		if (!sam_parse_region(r->hdr, regions[i], &tid, &beg, &end,
-				      0) || tid < 0) {
-			gdb_seterr(err, errlen, "region '%s': no such @SQ "
-				   "name, or malformed", regions[i]);
+				      0) ||
+		    tid < 0) {
+			gdb_seterr(err, errlen,
+				   "region '%s': no such @SQ "
+				   "name, or malformed",
+				   regions[i]);
 			rc = GDB_EFORMAT;
 			break;
 		}
@@ -324,9 +333,10 @@ static int bam_piece(gdb_reads *r, int which, uint32_t i, char **data,
 		rc = rd_hts_raw(recs, n, &raw);
 	rd_recs_free(recs, n);
 	if (rc == 0 && raw.len != e.raw_len) {
-		gdb_log(GDB_LOG_ERROR, "reads %s: slice %u renders to %zu "
-			"BAM bytes, its index says %llu", r->name, i, raw.len,
-			(unsigned long long)e.raw_len);
+		gdb_log(GDB_LOG_ERROR,
+			"reads %s: slice %u renders to %zu "
+			"BAM bytes, its index says %llu",
+			r->name, i, raw.len, (unsigned long long)e.raw_len);
 		rc = GDB_ECORRUPT;
 	}
 	if (rc == 0)
@@ -381,18 +391,19 @@ ssize_t gdb_reads_bam_pread(gdb_reads *r, void *dst, size_t n, uint64_t off)
 			memcpy(d, eof + (off - eof_at), (size_t)k);
 		} else if (off < r->hdr_bgzf) {
 			k = rd_piece_copy(r, 0, UINT32_MAX, bam_piece, off, d,
-				       n - done);
+					  n - done);
 		} else {
 			uint32_t i = slice_at(r, off);
 			rd_slice_ent e;
 			rd_slice_ent_get(r, i, &e);
-			k = rd_piece_copy(r, 0, i, bam_piece, off - e.bam_off, d,
-				       n - done);
+			k = rd_piece_copy(r, 0, i, bam_piece, off - e.bam_off,
+					  d, n - done);
 		}
 		if (k < 0)
 			return done ? (ssize_t)done : k;
 		if (k == 0)
-			return GDB_CORRUPT("reads: BAM piece shorter than its index says");
+			return GDB_CORRUPT(
+			    "reads: BAM piece shorter than its index says");
 		done += (size_t)k;
 		off += (uint64_t)k;
 	}

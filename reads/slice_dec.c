@@ -30,12 +30,12 @@ typedef struct dec {
 	dcol core[RD_NCORE];
 	dcol *tags;
 	uint32_t ntags;
-	uint8_t *tlines;	/* the tag-line dictionary, decoded */
+	uint8_t *tlines; /* the tag-line dictionary, decoded */
 	uint32_t *tloff;
 	uint32_t ntl;
 	const rd_ref *ref;
 	int32_t tid;
-	const bam1_t *calc_for;	/* the record md and nm were computed for */
+	const bam1_t *calc_for; /* the record md and nm were computed for */
 	gdb_buf md;
 	int64_t nm;
 } dec;
@@ -73,8 +73,7 @@ static int load_columns(dec *d, const uint8_t *p, size_t len)
 	size_t at;
 	const uint8_t *dir = p + RD_SLICE_HDR;
 
-	if (ncols > RD_NCORE + MAX_TAGCOLS ||
-	    (len - RD_SLICE_HDR) / 8 < ncols)
+	if (ncols > RD_NCORE + MAX_TAGCOLS || (len - RD_SLICE_HDR) / 8 < ncols)
 		return GDB_ECORRUPT;
 	at = RD_SLICE_HDR + (size_t)ncols * 8;
 	d->tags = calloc(ncols ? ncols : 1, sizeof(*d->tags));
@@ -117,7 +116,8 @@ static int load_lines(dec *d)
 			d->tloff = o;
 			cap = nc;
 		}
-		d->tloff[d->ntl++] = (uint32_t)(c.p - d->core[RD_COL_TLDICT].raw);
+		d->tloff[d->ntl++] =
+		    (uint32_t)(c.p - d->core[RD_COL_TLDICT].raw);
 		if (!rd_get_bytes(&c, 1 + 3u * c.p[0]))
 			return GDB_ECORRUPT;
 	}
@@ -178,10 +178,23 @@ static int put_computed(dec *d, bam1_t *b, const uint8_t *key)
 	if (key[0] != 'N' || key[1] != 'M')
 		return GDB_ECORRUPT;
 	switch (t) {
-	case 'c': case 'C': k = 1; v[0] = (uint8_t)d->nm; break;
-	case 's': case 'S': k = 2; gdb_put_le16(v, (uint16_t)d->nm); break;
-	case 'i': case 'I': k = 4; gdb_put_le32(v, (uint32_t)d->nm); break;
-	default: return GDB_ECORRUPT;
+	case 'c':
+	case 'C':
+		k = 1;
+		v[0] = (uint8_t)d->nm;
+		break;
+	case 's':
+	case 'S':
+		k = 2;
+		gdb_put_le16(v, (uint16_t)d->nm);
+		break;
+	case 'i':
+	case 'I':
+		k = 4;
+		gdb_put_le32(v, (uint32_t)d->nm);
+		break;
+	default:
+		return GDB_ECORRUPT;
 	}
 	GDB_TRY(room(b, (size_t)b->l_data + 3 + k));
 	memcpy(b->data + b->l_data, key, 2);
@@ -232,7 +245,8 @@ static int get_bases(dec *d, bam1_t *b)
 {
 	uint8_t *s = bam_get_seq(b);
 	const uint32_t *cig = bam_get_cigar(b);
-	rd_cur *ins = &d->core[RD_COL_INS].cur, *sp = &d->core[RD_COL_SUBPOS].cur;
+	rd_cur *ins = &d->core[RD_COL_INS].cur,
+	       *sp = &d->core[RD_COL_SUBPOS].cur;
 	rd_cur *sc = &d->core[RD_COL_SUBCODE].cur;
 	int64_t rp = b->core.pos, qi = 0, nextsub;
 	uint64_t g;
@@ -252,11 +266,13 @@ static int get_bases(dec *d, bam1_t *b)
 			if (rp < d->ref->beg || rp + len > d->ref->end)
 				return GDB_ECORRUPT;
 			for (int64_t j = 0; j < len; j++) {
-				int rc = rd_ref_class(d->ref->bases[rp + j - d->ref->beg]);
+				int rc = rd_ref_class(
+				    d->ref->bases[rp + j - d->ref->beg]);
 				uint8_t v = rd_ref_nt16[rc];
 				if (qi + j == nextsub) {
 					v = (uint8_t)rd_get_u8(sc);
-					if (v / 16 != rc || (v & 15) == rd_ref_nt16[rc])
+					if (v / 16 != rc ||
+					    (v & 15) == rd_ref_nt16[rc])
 						return GDB_ECORRUPT;
 					v &= 15;
 					g = rd_get_uv(sp);
@@ -289,7 +305,7 @@ static int get_core(dec *d, bam1_t *b, int64_t *prev)
 	const uint8_t *bin = rd_get_bytes(&k[RD_COL_BIN].cur, 2);
 	const uint8_t *nm = k[RD_COL_NAME].cur.p;
 	const uint8_t *nul =
-		nm ? memchr(nm, 0, (size_t)(k[RD_COL_NAME].cur.end - nm)) : NULL;
+	    nm ? memchr(nm, 0, (size_t)(k[RD_COL_NAME].cur.end - nm)) : NULL;
 	size_t ln = nul ? (size_t)(nul - nm) + 1 : 0, pad = (4 - ln % 4) % 4;
 	uint64_t ncig = rd_get_uv(&k[RD_COL_NCIG].cur);
 
@@ -316,7 +332,7 @@ static int get_core(dec *d, bam1_t *b, int64_t *prev)
 		if (len >= (1u << 28) || op > 15)
 			return GDB_ECORRUPT;
 		((uint32_t *)(void *)(b->data + ln + pad))[i] =
-			(uint32_t)len << 4 | (uint32_t)op;
+		    (uint32_t)len << 4 | (uint32_t)op;
 	}
 	b->l_data = (int)(ln + pad + 4 * ncig);
 	c->bin = (uint16_t)(gdb_get_le16(bin) ^
@@ -328,9 +344,8 @@ static int get_core(dec *d, bam1_t *b, int64_t *prev)
 static int get_seq_qual(dec *d, bam1_t *b, uint32_t *nq)
 {
 	bam1_core_t *c = &b->core;
-	int64_t qlen = c->n_cigar ? bam_cigar2qlen((int)c->n_cigar,
-						   bam_get_cigar(b))
-				  : 0;
+	int64_t qlen =
+	    c->n_cigar ? bam_cigar2qlen((int)c->n_cigar, bam_get_cigar(b)) : 0;
 	int64_t l = qlen + rd_get_sv(&d->core[RD_COL_QLEN].cur);
 	size_t sb;
 
@@ -361,8 +376,8 @@ static int get_seq_qual(dec *d, bam1_t *b, uint32_t *nq)
 
 static int get_record(dec *d, bam1_t *b, int64_t *prev, uint32_t *nq)
 {
-	int vb = d->core[RD_COL_VERB].raw ? rd_get_u8(&d->core[RD_COL_VERB].cur)
-					  : 0;
+	int vb =
+	    d->core[RD_COL_VERB].raw ? rd_get_u8(&d->core[RD_COL_VERB].cur) : 0;
 
 	if (vb) {
 		rd_cur *v = &d->core[RD_COL_VRAW].cur;
@@ -392,11 +407,13 @@ static int all_used(dec *d)
 	for (int k = 1; k < RD_NCORE; k++) {
 		if (k == RD_COL_TLDICT)
 			continue;
-		if (d->core[k].cur.err || d->core[k].cur.p != d->core[k].cur.end)
+		if (d->core[k].cur.err ||
+		    d->core[k].cur.p != d->core[k].cur.end)
 			return 0;
 	}
 	for (uint32_t i = 0; i < d->ntags; i++)
-		if (d->tags[i].cur.err || d->tags[i].cur.p != d->tags[i].cur.end)
+		if (d->tags[i].cur.err ||
+		    d->tags[i].cur.p != d->tags[i].cur.end)
 			return 0;
 	return 1;
 }

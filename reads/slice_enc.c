@@ -35,15 +35,15 @@ typedef struct enc {
 	gdb_buf col[RD_NCORE];
 	tagcol *tags;
 	uint32_t ntags, tagcap;
-	uint32_t *tmap;		/* id hash -> tags index + 1 */
+	uint32_t *tmap; /* id hash -> tags index + 1 */
 	uint32_t tmask;
-	gdb_buf lines;		/* tag lines: ntags u8 + 3 bytes each */
-	uint32_t *loff;		/* line i starts at lines.p + loff[i] */
+	gdb_buf lines;	/* tag lines: ntags u8 + 3 bytes each */
+	uint32_t *loff; /* line i starts at lines.p + loff[i] */
 	uint32_t nlines, lcap;
-	uint32_t *lmap;		/* line hash -> index + 1 */
+	uint32_t *lmap; /* line hash -> index + 1 */
 	uint32_t lmask;
 	uint32_t *qlens, *qflags, nq;
-	const bam1_t *calc_for;	/* the record md and nm were computed for */
+	const bam1_t *calc_for; /* the record md and nm were computed for */
 	int calc_ok;
 	gdb_buf md;
 	int64_t nm;
@@ -138,11 +138,15 @@ static int64_t line_id(enc *e, const uint8_t *line, size_t len)
 static size_t b_elem(uint8_t t)
 {
 	switch (t) {
-	case 'c': case 'C':
+	case 'c':
+	case 'C':
 		return 1;
-	case 's': case 'S':
+	case 's':
+	case 'S':
 		return 2;
-	case 'i': case 'I': case 'f':
+	case 'i':
+	case 'I':
+	case 'f':
 		return 4;
 	default:
 		return 0;
@@ -156,15 +160,21 @@ static size_t aux_value_len(uint8_t t, const uint8_t *p, const uint8_t *end)
 	uint64_t cnt;
 
 	switch (t) {
-	case 'A': case 'c': case 'C':
+	case 'A':
+	case 'c':
+	case 'C':
 		return n >= 1 ? 1 : 0;
-	case 's': case 'S':
+	case 's':
+	case 'S':
 		return n >= 2 ? 2 : 0;
-	case 'i': case 'I': case 'f':
+	case 'i':
+	case 'I':
+	case 'f':
 		return n >= 4 ? 4 : 0;
 	case 'd':
 		return n >= 8 ? 8 : 0;
-	case 'Z': case 'H': {
+	case 'Z':
+	case 'H': {
 		const uint8_t *z = memchr(p, 0, n);
 		return z ? (size_t)(z - p) + 1 : 0;
 	}
@@ -213,7 +223,8 @@ static int computed(enc *e, const bam1_t *b, const rd_ref *ref,
 		    const uint8_t *p, size_t k)
 {
 	int md = p[0] == 'M' && p[1] == 'D' && p[2] == 'Z';
-	int nm = p[0] == 'N' && p[1] == 'M' && aux_int(p[2], p + 3) != INT64_MIN;
+	int nm =
+	    p[0] == 'N' && p[1] == 'M' && aux_int(p[2], p + 3) != INT64_MIN;
 
 	if (!md && !nm)
 		return 0;
@@ -242,9 +253,9 @@ static int put_tags(enc *e, const bam1_t *b, const rd_ref *ref)
 		if (computed(e, b, ref, p, k)) {
 			line[ll + 2] |= RD_TAG_COMPUTED;
 		} else {
-			gdb_buf *c = tag_col(e, RD_COL_TAG |
-							(uint32_t)p[0] << 16 |
-							(uint32_t)p[1] << 8 | p[2]);
+			gdb_buf *c =
+			    tag_col(e, RD_COL_TAG | (uint32_t)p[0] << 16 |
+					   (uint32_t)p[1] << 8 | p[2]);
 			if (!c)
 				return -E2BIG;
 			gdb_buf_add(c, p + 3, k);
@@ -277,8 +288,7 @@ int rd_ref_coded(const bam1_t *b)
  * reference's, upper-cased; NM counts mismatches and inserted and deleted
  * bases. @return 0, or -1 if the record is not coded against ref
  */
-int rd_calc_md_nm(const bam1_t *b, const rd_ref *ref, gdb_buf *md,
-		  int64_t *nm)
+int rd_calc_md_nm(const bam1_t *b, const rd_ref *ref, gdb_buf *md, int64_t *nm)
 {
 	const uint8_t *s = bam_get_seq(b);
 	const uint32_t *cig = bam_get_cigar(b);
@@ -333,13 +343,20 @@ int rd_calc_md_nm(const bam1_t *b, const rd_ref *ref, gdb_buf *md,
 static int64_t aux_int(uint8_t t, const uint8_t *p)
 {
 	switch (t) {
-	case 'c': return (int8_t)p[0];
-	case 'C': return p[0];
-	case 's': return (int16_t)gdb_get_le16(p);
-	case 'S': return gdb_get_le16(p);
-	case 'i': return (int32_t)gdb_get_le32(p);
-	case 'I': return gdb_get_le32(p);
-	default: return INT64_MIN;
+	case 'c':
+		return (int8_t)p[0];
+	case 'C':
+		return p[0];
+	case 's':
+		return (int16_t)gdb_get_le16(p);
+	case 'S':
+		return gdb_get_le16(p);
+	case 'i':
+		return (int32_t)gdb_get_le32(p);
+	case 'I':
+		return gdb_get_le32(p);
+	default:
+		return INT64_MIN;
 	}
 }
 
@@ -361,7 +378,8 @@ static void put_bases(enc *e, const bam1_t *b, const rd_ref *ref)
 		int64_t len = bam_cigar_oplen(cig[k]);
 		if (t == 3) {
 			for (int64_t j = 0; j < len; j++) {
-				int rc = rd_ref_class(ref->bases[rp + j - ref->beg]);
+				int rc =
+				    rd_ref_class(ref->bases[rp + j - ref->beg]);
 				uint8_t q = (uint8_t)bam_seqi(s, qi + j);
 				if (q == rd_ref_nt16[rc])
 					continue;
@@ -405,15 +423,14 @@ static int put_quals(enc *e, const bam1_t *b)
 	return 0;
 }
 
-static int put_record(enc *e, const bam1_t *b, const rd_ref *ref,
-		      int64_t *prev)
+static int put_record(enc *e, const bam1_t *b, const rd_ref *ref, int64_t *prev)
 {
 	const bam1_core_t *c = &b->core;
 	const uint32_t *cig = bam_get_cigar(b);
 	uint8_t v[2];
 	int64_t qlen = c->n_cigar ? bam_cigar2qlen((int)c->n_cigar, cig) : 0;
-	uint16_t bin = (uint16_t)(c->bin ^ hts_reg2bin(c->pos, bam_endpos(b),
-							14, 5));
+	uint16_t bin =
+	    (uint16_t)(c->bin ^ hts_reg2bin(c->pos, bam_endpos(b), 14, 5));
 
 	gdb_put_le16(v, c->flag);
 	gdb_buf_add(&e->col[RD_COL_FLAG], v, 2);
@@ -489,8 +506,8 @@ static int write_frames(enc *e, uint32_t n, int32_t tid, const rd_ref *ref,
 		return out->err;
 	ncols = 0;
 	for (uint32_t k = 1; k < RD_NCORE + e->ntags && rc == 0; k++) {
-		const gdb_buf *c = k < RD_NCORE ? &e->col[k]
-						: &e->tags[k - RD_NCORE].b;
+		const gdb_buf *c =
+		    k < RD_NCORE ? &e->col[k] : &e->tags[k - RD_NCORE].b;
 		uint32_t id = k < RD_NCORE ? k : e->tags[k - RD_NCORE].id;
 		size_t before = fr.len;
 		if (!c->len)
@@ -502,15 +519,13 @@ static int write_frames(enc *e, uint32_t n, int32_t tid, const rd_ref *ref,
 		if (k == RD_COL_NAME)
 			rc = gdb_codecs_col_encode_names(c->p, c->len, &fr);
 		else if (k == RD_COL_QUAL)
-			rc = gdb_codecs_col_encode_quals(
-				(const uint8_t *)c->p, c->len, e->qlens,
-				e->qflags, e->nq, &fr);
+			rc = gdb_codecs_col_encode_quals((const uint8_t *)c->p,
+							 c->len, e->qlens,
+							 e->qflags, e->nq, &fr);
 		else
-			rc = gdb_codecs_col_encode((const uint8_t *)c->p,
-						   c->len,
-						   k < RD_NCORE ? tries_of((int)k)
-								: GDB_COL_ALL,
-						   &fr);
+			rc = gdb_codecs_col_encode(
+			    (const uint8_t *)c->p, c->len,
+			    k < RD_NCORE ? tries_of((int)k) : GDB_COL_ALL, &fr);
 		gdb_put_le32(out->p + dir + 8 * ncols, id);
 		gdb_put_le32(out->p + dir + 8 * ncols + 4,
 			     (uint32_t)(fr.len - before));

@@ -61,15 +61,14 @@ static int put_bases(struct exp *e, uint64_t n)
 	while (n) {
 		size_t k;
 		if (e->bpos == e->blen) {
-			int got = gdb_store_block_decode(e->s, e->c->id,
-							 e->block, e->blk,
-							 GDB_DNA_BLOCK_BASES);
+			int got =
+			    gdb_store_block_decode(e->s, e->c->id, e->block,
+						   e->blk, GDB_DNA_BLOCK_BASES);
 			if (got <= 0) {
-				int64_t from = (int64_t)e->block *
-					       e->c->block_bases + 1;
-				gdb_seterr(e->err, e->errlen,
-					   "%s:%lld-: %s", e->c->name,
-					   (long long)from,
+				int64_t from =
+				    (int64_t)e->block * e->c->block_bases + 1;
+				gdb_seterr(e->err, e->errlen, "%s:%lld-: %s",
+					   e->c->name, (long long)from,
 					   gdb_strerror(got < 0 ? got : -EIO));
 				return got < 0 ? got : -EIO;
 			}
@@ -123,9 +122,8 @@ static int contig_layout(struct exp *e, gdb_buf *reg, gdb_layout_r *r)
 	int rc = gdb_store_contig_layout(e->s, c->id, &data, &len);
 
 	if (rc == 0 && !len) {
-		rc = gdb_layout_regular(c->length,
-					c->line_width ? c->line_width : 60,
-					reg);
+		rc = gdb_layout_regular(
+		    c->length, c->line_width ? c->line_width : 60, reg);
 		data = reg->p;
 		len = reg->len;
 	}
@@ -143,8 +141,8 @@ int gdb_seq_export_fasta(const gdb_store *s, uint32_t asm_index,
 			 size_t errlen)
 {
 	const gdb_assembly *a = gdb_store_assembly(s, asm_index);
-	struct exp e = {.s = s, .write = write, .arg = arg, .err = err,
-			.errlen = errlen};
+	struct exp e = {
+	    .s = s, .write = write, .arg = arg, .err = err, .errlen = errlen};
 	gdb_buf reg = {0};
 	int rc = 0;
 

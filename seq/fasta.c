@@ -36,10 +36,10 @@ struct gdb_fasta_parser {
 	const char *path;
 	gdb_fasta_sink sink;
 	uint8_t cls[256];
-	uint64_t line;		/* 1-based number of the current line */
-	uint64_t col;		/* bytes of the current line so far */
+	uint64_t line; /* 1-based number of the current line */
+	uint64_t col;  /* bytes of the current line so far */
 	int at_line_start, in_header, in_record, seen_record;
-	char *hdr;		/* grows as headers need, to HEADER_MAX */
+	char *hdr; /* grows as headers need, to HEADER_MAX */
 	size_t hdr_len, hdr_cap;
 	uint64_t hdr_line;
 	char name[GDB_NAME_MAX + 1];
@@ -53,7 +53,7 @@ struct gdb_fasta_parser {
 	gdb_layout_b lb;
 	gdb_buf layout;
 	uint32_t nrecords;
-	uint32_t alphabet;	/* what sequence lines may hold; 0: any */
+	uint32_t alphabet; /* what sequence lines may hold; 0: any */
 };
 
 /* "FILE:LINE: reason" into err; evaluates to GDB_EFORMAT. */
@@ -98,7 +98,7 @@ void gdb_fasta_parser_alphabet(gdb_fasta_parser *p, uint32_t alphabet)
 	p->alphabet = alphabet;
 	for (int c = 0; c < 256; c++)
 		p->cls[c] = gdb_alphabet_valid(a, c) ? C_BASE
-			    : gdb_seq_blank(c)       ? C_BLANK
+			    : gdb_seq_blank(c)	     ? C_BLANK
 						     : C_BAD;
 }
 
@@ -174,11 +174,13 @@ static int end_record(gdb_fasta_parser *p, char *err, size_t errlen)
 			   p->name, gdb_strerror(rc));
 		return rc == -ENOMEM ? rc : -EIO;
 	}
-	rec = (gdb_fasta_rec){
-		.name = p->name, .desc = p->desc, .length = p->nbases,
-		.line_width = p->uniform ? p->width : 0,
-		.layout = (const uint8_t *)p->layout.p,
-		.layout_len = p->layout.len, .fasta_bytes = total};
+	rec = (gdb_fasta_rec){.name = p->name,
+			      .desc = p->desc,
+			      .length = p->nbases,
+			      .line_width = p->uniform ? p->width : 0,
+			      .layout = (const uint8_t *)p->layout.p,
+			      .layout_len = p->layout.len,
+			      .fasta_bytes = total};
 	/* the common case stores no layout: it is implied by the width */
 	if (p->uniform && reg.len == p->layout.len &&
 	    !memcmp(reg.p, p->layout.p, reg.len))
@@ -257,8 +259,8 @@ static int hdr_reserve(gdb_fasta_parser *p, size_t need)
 }
 
 /* Bytes of a header line (no '\n' among them). */
-static int header_bytes(gdb_fasta_parser *p, const char *s, size_t n,
-			char *err, size_t errlen)
+static int header_bytes(gdb_fasta_parser *p, const char *s, size_t n, char *err,
+			size_t errlen)
 {
 	if (p->hdr_len + n > HEADER_MAX)
 		return fail_at(p, p->line, err, errlen,
@@ -293,7 +295,8 @@ static int bad_byte(gdb_fasta_parser *p, unsigned char c, char *err,
 	if (c >= 0x21 && c < 0x7f)
 		return fail_at(p, p->line, err, errlen,
 			       "invalid character '%c' in sequence (column "
-			       "%llu)", c, (unsigned long long)p->col + 1);
+			       "%llu)",
+			       c, (unsigned long long)p->col + 1);
 	return fail_at(p, p->line, err, errlen,
 		       "invalid byte 0x%02x in sequence (column %llu)", c,
 		       (unsigned long long)p->col + 1);
@@ -356,8 +359,8 @@ static int line_start(gdb_fasta_parser *p, char c, char *err, size_t errlen)
 	return 0;
 }
 
-int gdb_fasta_parse(gdb_fasta_parser *p, const char *buf, size_t n,
-		    char *err, size_t errlen)
+int gdb_fasta_parse(gdb_fasta_parser *p, const char *buf, size_t n, char *err,
+		    size_t errlen)
 {
 	size_t pos = 0;
 
@@ -381,8 +384,8 @@ int gdb_fasta_parse(gdb_fasta_parser *p, const char *buf, size_t n,
 		if (p->in_header)
 			GDB_TRY(header_bytes(p, buf + pos, take, err, errlen));
 		else
-			GDB_TRY(sequence_bytes(p, buf + pos, take, err,
-					       errlen));
+			GDB_TRY(
+			    sequence_bytes(p, buf + pos, take, err, errlen));
 		pos += take;
 		if (!nl)
 			break;

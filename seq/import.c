@@ -43,7 +43,7 @@
 
 #define CHUNK (1u << 20)
 #define SNIFF (64u << 10)
-#define STOP (-ECANCELED)	/* a sink's "seen enough": not an error */
+#define STOP (-ECANCELED) /* a sink's "seen enough": not an error */
 
 enum pass { P_SNIFF, P_TRAIN, P_WRITE };
 
@@ -58,15 +58,15 @@ struct imp {
 	gdb_alpha_sniff sniff;
 	/* the block being filled */
 	char *blk;
-	uint32_t fill;		/* bases in blk */
-	uint32_t cur_start;	/* where the open record starts in blk */
-	uint32_t nblock;	/* blocks flushed so far */
+	uint32_t fill;		 /* bases in blk */
+	uint32_t cur_start;	 /* where the open record starts in blk */
+	uint32_t nblock;	 /* blocks flushed so far */
 	uint32_t c_first, c_off; /* the open record's place */
 	gdb_buf out;
 	/* the open record */
 	int in_record;
 	EVP_MD_CTX *md5, *sha;
-	int digesting;		/* it is longer than a block: digests kept */
+	int digesting; /* it is longer than a block: digests kept */
 	char *upper;
 	int64_t nbases;
 	gdb_fasta_stats st;
@@ -141,8 +141,8 @@ static int make_room(struct imp *m, char *err, size_t errlen)
 	return 0;
 }
 
-static int sink_begin(void *arg, const char *name, const char *desc,
-		      char *err, size_t errlen)
+static int sink_begin(void *arg, const char *name, const char *desc, char *err,
+		      size_t errlen)
 {
 	struct imp *m = arg;
 
@@ -207,8 +207,8 @@ static int sink_end(void *arg, const gdb_fasta_rec *rec, char *err,
 	 * user.gdb.md5 read them at once) and for proteins longer than a
 	 * block; a short protein's are computed when asked for, which keeps
 	 * a database of short records small */
-	int rc = 0, dig = m->nbases > m->bb ||
-			  m->cp.alphabet != GDB_ALPHA_PROTEIN;
+	int rc = 0,
+	    dig = m->nbases > m->bb || m->cp.alphabet != GDB_ALPHA_PROTEIN;
 
 	if (m->pass == P_SNIFF)
 		return 0;
@@ -229,8 +229,8 @@ static int sink_end(void *arg, const gdb_fasta_rec *rec, char *err,
 	if (rc == 0)
 		rc = gdb_txn_contig_place(m->txn, m->c_first, m->c_off);
 	if (rc == 0)
-		rc = gdb_txn_contig_layout(m->txn, rec->layout,
-					   rec->layout_len, rec->fasta_bytes);
+		rc = gdb_txn_contig_layout(m->txn, rec->layout, rec->layout_len,
+					   rec->fasta_bytes);
 	if (rc == 0)
 		rc = gdb_txn_contig_end(m->txn, m->nbases, rec->line_width,
 					dig ? md5 : NULL, dig ? sha : NULL);
@@ -257,8 +257,8 @@ static int run(struct imp *m, gdb_src *src, char *err, size_t errlen)
 	int rc = buf ? gdb_fasta_parser_new(m->path, &sink, &p) : -ENOMEM;
 
 	if (rc == 0)
-		gdb_fasta_parser_alphabet(p, m->pass == P_SNIFF ? 0
-							       : m->cp.alphabet);
+		gdb_fasta_parser_alphabet(
+		    p, m->pass == P_SNIFF ? 0 : m->cp.alphabet);
 	while (rc == 0 &&
 	       (n = gdb_src_read(src, buf, CHUNK, err, errlen)) != 0) {
 		if (n < 0)
@@ -316,8 +316,7 @@ static int choose(struct imp *m, gdb_src **src, char *err, size_t errlen)
 	if (!o->alphabet) {
 		GDB_TRY(pass(m, P_SNIFF, src, err, errlen));
 		m->cp.alphabet = gdb_alphabet_sniff_result(
-			&m->sniff, m->st.detected_why,
-			sizeof(m->st.detected_why));
+		    &m->sniff, m->st.detected_why, sizeof(m->st.detected_why));
 		m->st.alphabet_detected = 1;
 	}
 	m->cp.codec = o->codec ? o->codec : gdb_codec_default(m->cp.alphabet);

@@ -162,7 +162,7 @@ static int find_shape(gdb_layout_b *lb)
 	if (grow(&lb->sh, lb->nsh, &lb->capsh, sizeof(*lb->sh)) < 0)
 		return -ENOMEM;
 	lb->sh[lb->nsh] = (struct lb_shape){
-		.off = lb->shapes.len, .len = n, .next = lb->hbuckets[h]};
+	    .off = lb->shapes.len, .len = n, .next = lb->hbuckets[h]};
 	gdb_buf_add(&lb->shapes, e, n);
 	lb->hbuckets[h] = ++lb->nsh;
 	return (int)(lb->nsh - 1);
@@ -211,7 +211,7 @@ void gdb_lb_line_end(gdb_layout_b *lb)
 		int simple = lb->ntok == 2 && !t[0].is_lit && t[1].len == 1 &&
 			     lb->lit.p[t[1].lit] == '\n';
 		lb->run[lb->nrun++] =
-			(struct lb_run){(uint32_t)s, 1, simple ? t[0].len : 0};
+		    (struct lb_run){(uint32_t)s, 1, simple ? t[0].len : 0};
 	}
 out:
 	lb->ntok = 0;
@@ -348,7 +348,8 @@ static int read_shape(gdb_layout_r *r, const uint8_t **p, const uint8_t *end,
 		t->len = v >> 1;
 		t->lit = NULL;
 		if (v & 1) {
-			/* literal bytes follow, without a length of their own */
+			/* literal bytes follow, without a length of their own
+			 */
 			if (t->len > (uint64_t)(end - *p))
 				return GDB_ECORRUPT;
 			for (uint64_t j = 0; j < t->len; j++)
@@ -386,8 +387,8 @@ static int read_shapes(gdb_layout_r *r, const uint8_t **p, const uint8_t *end,
 		return -ENOMEM;
 	for (r->nshapes = 0; r->nshapes < n; r->nshapes++) {
 		if (r->nshapes)
-			r->first[r->nshapes] = r->first[r->nshapes - 1] +
-					       r->ntok[r->nshapes - 1];
+			r->first[r->nshapes] =
+			    r->first[r->nshapes - 1] + r->ntok[r->nshapes - 1];
 		GDB_TRY(read_shape(r, p, end, &cap, &(*sb)[r->nshapes],
 				   &(*sy)[r->nshapes]));
 	}

@@ -75,17 +75,18 @@ void gdb_src_provenance(gdb_src *s, const char *target, const char *path,
 /* ---- FASTA import ---- */
 
 typedef struct gdb_fasta_opts {
-	int zstd_level;		/* 2bit: 0 = never; else tried on each block */
-	uint32_t alphabet;	/* GDB_ALPHA_*; 0: detected by content (the
-				 * first 64 Ki residues) */
-	uint32_t codec;		/* GDB_CODEC_*; 0: the alphabet's default */
-	unsigned lossy;		/* GDB_LOSSY_*: transforms applied before
-				 * storing (never by default) */
-	uint32_t block_bases;	/* 0: the codec's default */
-	uint32_t cm_train, cm_table_bits, cm_orders;	/* cm: see
-				 * gdb_codec_params (0: defaults) */
-	unsigned txn_flags;	/* GDB_TXN_REPLACE or 0 */
-	const char *command;	/* for provenance; NULL: "genomedb import" */
+	int zstd_level;	      /* 2bit: 0 = never; else tried on each block */
+	uint32_t alphabet;    /* GDB_ALPHA_*; 0: detected by content (the
+			       * first 64 Ki residues) */
+	uint32_t codec;	      /* GDB_CODEC_*; 0: the alphabet's default */
+	unsigned lossy;	      /* GDB_LOSSY_*: transforms applied before
+			       * storing (never by default) */
+	uint32_t block_bases; /* 0: the codec's default */
+	uint32_t cm_train, cm_table_bits,
+	    cm_orders;	     /* cm: see
+			      * gdb_codec_params (0: defaults) */
+	unsigned txn_flags;  /* GDB_TXN_REPLACE or 0 */
+	const char *command; /* for provenance; NULL: "genomedb import" */
 	/* called now and then with raw bytes read and the file's size */
 	void (*progress)(void *arg, uint64_t raw, uint64_t total);
 	void *progress_arg;
@@ -94,17 +95,17 @@ typedef struct gdb_fasta_opts {
 typedef struct gdb_fasta_stats {
 	uint32_t ncontigs;
 	int64_t bases;
-	uint64_t fasta_bytes;	/* decompressed input bytes */
-	uint64_t source_bytes;	/* the file's size on disk */
-	uint64_t stored_bytes;	/* bytes of the new segment */
-	uint64_t layout_bytes;	/* of which layout records */
-	uint64_t generation;	/* committed (or the live one if identical) */
-	int identical;		/* --replace found the same bytes stored */
+	uint64_t fasta_bytes;  /* decompressed input bytes */
+	uint64_t source_bytes; /* the file's size on disk */
+	uint64_t stored_bytes; /* bytes of the new segment */
+	uint64_t layout_bytes; /* of which layout records */
+	uint64_t generation;   /* committed (or the live one if identical) */
+	int identical;	       /* --replace found the same bytes stored */
 	uint32_t alphabet, codec, block_bases;
 	int alphabet_detected;
-	char detected_why[160];	/* what decided, when detected */
+	char detected_why[160]; /* what decided, when detected */
 	unsigned lossy;
-	uint64_t lossy_changed;	/* bases the lossy transforms changed */
+	uint64_t lossy_changed; /* bases the lossy transforms changed */
 	uint64_t model_bytes;	/* the codec model stored once */
 } gdb_fasta_stats;
 
@@ -129,12 +130,12 @@ GDB_MUST_CHECK int gdb_seq_import_fasta(const char *store, const char *asm_name,
  * rec_end with its layout.
  */
 typedef struct gdb_fasta_rec {
-	const char *name, *desc;	/* valid until rec_end returns */
+	const char *name, *desc; /* valid until rec_end returns */
 	int64_t length;
-	uint32_t line_width;	/* bases a line when uniform, else 0 */
-	const uint8_t *layout;	/* layout bytes; len 0 = regular */
+	uint32_t line_width;   /* bases a line when uniform, else 0 */
+	const uint8_t *layout; /* layout bytes; len 0 = regular */
 	size_t layout_len;
-	uint64_t fasta_bytes;	/* bytes of the record in the input */
+	uint64_t fasta_bytes; /* bytes of the record in the input */
 } gdb_fasta_rec;
 
 typedef struct gdb_fasta_sink {

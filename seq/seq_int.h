@@ -27,20 +27,20 @@ static inline int gdb_seq_blank(int c)
 /* One token of a line while it is being read. */
 struct lb_tok {
 	uint64_t len;
-	uint32_t lit;	/* literal: offset of its bytes in lb->lit */
+	uint32_t lit; /* literal: offset of its bytes in lb->lit */
 	uint8_t is_lit;
 };
 
 /* A distinct line shape: its encoding in lb->shapes. */
 struct lb_shape {
 	size_t off, len;
-	uint32_t next;	/* hash chain (index + 1) */
+	uint32_t next; /* hash chain (index + 1) */
 };
 
 struct lb_run {
 	uint32_t shape;
 	uint64_t count;
-	uint64_t simple;	/* shape is [simple bases, "\n"]; 0: not so */
+	uint64_t simple; /* shape is [simple bases, "\n"]; 0: not so */
 };
 
 /*
@@ -49,19 +49,19 @@ struct lb_run {
  * regular record costs a few bytes whatever its length.
  */
 typedef struct gdb_layout_b {
-	gdb_buf pre, hpre, hpost;	/* prelude, around the name */
-	gdb_buf shapes;			/* encoded shapes, back to back */
+	gdb_buf pre, hpre, hpost; /* prelude, around the name */
+	gdb_buf shapes;		  /* encoded shapes, back to back */
 	struct lb_shape *sh;
 	uint32_t nsh, capsh;
-	uint32_t hbuckets[256];		/* shape hash heads (index + 1) */
+	uint32_t hbuckets[256]; /* shape hash heads (index + 1) */
 	struct lb_run *run;
 	uint32_t nrun, caprun;
 	/* the line being read */
 	struct lb_tok *tok;
 	uint32_t ntok, captok;
-	gdb_buf lit, enc;		/* its literal bytes; scratch */
+	gdb_buf lit, enc; /* its literal bytes; scratch */
 	uint64_t line_bases;
-	int err;			/* -ENOMEM stuck */
+	int err; /* -ENOMEM stuck */
 } gdb_layout_b;
 
 void gdb_lb_reset(gdb_layout_b *lb);
@@ -80,16 +80,16 @@ int gdb_layout_regular(int64_t length, uint32_t width, gdb_buf *out);
 /* A parsed layout, ready to replay. */
 struct lr_tok {
 	uint64_t len;
-	const uint8_t *lit;	/* NULL for bases */
+	const uint8_t *lit; /* NULL for bases */
 };
 
 typedef struct gdb_layout_r {
 	const uint8_t *pre, *hpre, *hpost;
 	size_t npre, nhpre, nhpost;
-	struct lr_tok *tok;		/* every shape's tokens, back to back */
-	uint32_t *first, *ntok;		/* per shape */
+	struct lr_tok *tok;	/* every shape's tokens, back to back */
+	uint32_t *first, *ntok; /* per shape */
 	uint32_t nshapes;
-	const uint8_t *runs, *end;	/* the run list, still encoded */
+	const uint8_t *runs, *end; /* the run list, still encoded */
 	uint64_t nruns;
 } gdb_layout_r;
 

@@ -23,14 +23,14 @@
 struct gdb_src {
 	const char *path;
 	int fd;
-	int gz;			/* input is gzip */
-	int in_member;		/* inside a gzip member */
+	int gz;	       /* input is gzip */
+	int in_member; /* inside a gzip member */
 	int eof;
 	z_stream zs;
 	uint8_t *raw;
 	size_t raw_len, raw_pos;
 	uint64_t raw_total, size;
-	uint64_t out_total;		/* decompressed bytes handed out */
+	uint64_t out_total; /* decompressed bytes handed out */
 	EVP_MD_CTX *sha;
 };
 
@@ -79,7 +79,8 @@ int gdb_src_open(const char *path, gdb_src **out, char *err, size_t errlen)
 	s->size = (uint64_t)st.st_size;
 	s->raw = malloc(RAW_CHUNK);
 	s->sha = EVP_MD_CTX_new();
-	if (!s->raw || !s->sha || !EVP_DigestInit_ex(s->sha, EVP_sha256(), NULL)) {
+	if (!s->raw || !s->sha ||
+	    !EVP_DigestInit_ex(s->sha, EVP_sha256(), NULL)) {
 		gdb_src_close(s);
 		return -ENOMEM;
 	}
@@ -98,7 +99,7 @@ int gdb_src_open(const char *path, gdb_src **out, char *err, size_t errlen)
 }
 
 ssize_t gdb_src_read(gdb_src *s, char *buf, size_t cap, char *err,
-		      size_t errlen)
+		     size_t errlen)
 {
 	if (!s->gz) {
 		size_t n;
@@ -214,8 +215,8 @@ void gdb_src_provenance(gdb_src *s, const char *target, const char *path,
 	p->time = sde ? strtoll(sde, NULL, 10) : (int64_t)time(NULL);
 }
 
-int gdb_src_read_all(gdb_src *s, size_t max, char **out, size_t *len,
-		      char *err, size_t errlen)
+int gdb_src_read_all(gdb_src *s, size_t max, char **out, size_t *len, char *err,
+		     size_t errlen)
 {
 	size_t cap = RAW_CHUNK, n = 0;
 	char *t = malloc(cap + 1), *p;
@@ -227,8 +228,10 @@ int gdb_src_read_all(gdb_src *s, size_t max, char **out, size_t *len,
 		if (cap - n < RAW_CHUNK) {
 			if (cap * 2 > max) {
 				free(t);
-				gdb_seterr(err, errlen, "%s: larger than %zu "
-					   "bytes", s->path, max);
+				gdb_seterr(err, errlen,
+					   "%s: larger than %zu "
+					   "bytes",
+					   s->path, max);
 				return -EFBIG;
 			}
 			p = realloc(t, cap * 2 + 1);

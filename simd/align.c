@@ -61,8 +61,8 @@ static int gaps_ok(int open, int extend)
 	return extend >= 0 && extend <= open && open <= 127;
 }
 
-int gdb_align_scoring_dna(int match, int mismatch, int gap_open,
-			  int gap_extend, gdb_align_scoring *out)
+int gdb_align_scoring_dna(int match, int mismatch, int gap_open, int gap_extend,
+			  gdb_align_scoring *out)
 {
 	unsigned a, b;
 
@@ -80,7 +80,7 @@ int gdb_align_scoring_dna(int match, int mismatch, int gap_open,
 	for (a = 0; a < 5; a++)
 		for (b = 0; b < 5; b++)
 			out->matrix[a][b] =
-				(int8_t)(a == b && a < 4 ? match : mismatch);
+			    (int8_t)(a == b && a < 4 ? match : mismatch);
 	out->gap_open = gap_open;
 	out->gap_extend = gap_extend;
 	scoring_minmax(out);
@@ -89,30 +89,54 @@ int gdb_align_scoring_dna(int match, int mismatch, int gap_open,
 
 static const char blosum_alpha[] = "ARNDCQEGHILKMFPSTWYVBZX*";
 static const int8_t blosum62[24][24] = {
-	{4, -1, -2, -2, 0, -1, -1, 0, -2, -1, -1, -1, -1, -2, -1, 1, 0, -3, -2, 0, -2, -1, 0, -4},
-	{-1, 5, 0, -2, -3, 1, 0, -2, 0, -3, -2, 2, -1, -3, -2, -1, -1, -3, -2, -3, -1, 0, -1, -4},
-	{-2, 0, 6, 1, -3, 0, 0, 0, 1, -3, -3, 0, -2, -3, -2, 1, 0, -4, -2, -3, 3, 0, -1, -4},
-	{-2, -2, 1, 6, -3, 0, 2, -1, -1, -3, -4, -1, -3, -3, -1, 0, -1, -4, -3, -3, 4, 1, -1, -4},
-	{0, -3, -3, -3, 9, -3, -4, -3, -3, -1, -1, -3, -1, -2, -3, -1, -1, -2, -2, -1, -3, -3, -2, -4},
-	{-1, 1, 0, 0, -3, 5, 2, -2, 0, -3, -2, 1, 0, -3, -1, 0, -1, -2, -1, -2, 0, 3, -1, -4},
-	{-1, 0, 0, 2, -4, 2, 5, -2, 0, -3, -3, 1, -2, -3, -1, 0, -1, -3, -2, -2, 1, 4, -1, -4},
-	{0, -2, 0, -1, -3, -2, -2, 6, -2, -4, -4, -2, -3, -3, -2, 0, -2, -2, -3, -3, -1, -2, -1, -4},
-	{-2, 0, 1, -1, -3, 0, 0, -2, 8, -3, -3, -1, -2, -1, -2, -1, -2, -2, 2, -3, 0, 0, -1, -4},
-	{-1, -3, -3, -3, -1, -3, -3, -4, -3, 4, 2, -3, 1, 0, -3, -2, -1, -3, -1, 3, -3, -3, -1, -4},
-	{-1, -2, -3, -4, -1, -2, -3, -4, -3, 2, 4, -2, 2, 0, -3, -2, -1, -2, -1, 1, -4, -3, -1, -4},
-	{-1, 2, 0, -1, -3, 1, 1, -2, -1, -3, -2, 5, -1, -3, -1, 0, -1, -3, -2, -2, 0, 1, -1, -4},
-	{-1, -1, -2, -3, -1, 0, -2, -3, -2, 1, 2, -1, 5, 0, -2, -1, -1, -1, -1, 1, -3, -1, -1, -4},
-	{-2, -3, -3, -3, -2, -3, -3, -3, -1, 0, 0, -3, 0, 6, -4, -2, -2, 1, 3, -1, -3, -3, -1, -4},
-	{-1, -2, -2, -1, -3, -1, -1, -2, -2, -3, -3, -1, -2, -4, 7, -1, -1, -4, -3, -2, -2, -1, -2, -4},
-	{1, -1, 1, 0, -1, 0, 0, 0, -1, -2, -2, 0, -1, -2, -1, 4, 1, -3, -2, -2, 0, 0, 0, -4},
-	{0, -1, 0, -1, -1, -1, -1, -2, -2, -1, -1, -1, -1, -2, -1, 1, 5, -2, -2, 0, -1, -1, 0, -4},
-	{-3, -3, -4, -4, -2, -2, -3, -2, -2, -3, -2, -3, -1, 1, -4, -3, -2, 11, 2, -3, -4, -3, -2, -4},
-	{-2, -2, -2, -3, -2, -1, -2, -3, 2, -1, -1, -2, -1, 3, -3, -2, -2, 2, 7, -1, -3, -2, -1, -4},
-	{0, -3, -3, -3, -1, -2, -2, -3, -3, 3, 1, -2, 1, -1, -2, -2, 0, -3, -1, 4, -3, -2, -1, -4},
-	{-2, -1, 3, 4, -3, 0, 1, -1, 0, -3, -4, 0, -3, -3, -2, 0, -1, -4, -3, -3, 4, 1, -1, -4},
-	{-1, 0, 0, 1, -3, 3, 4, -2, 0, -3, -3, 1, -1, -3, -1, 0, -1, -3, -2, -2, 1, 4, -1, -4},
-	{0, -1, -1, -1, -2, -1, -1, -1, -1, -1, -1, -1, -1, -1, -2, 0, 0, -2, -1, -1, -1, -1, -1, -4},
-	{-4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, 1},
+    {4,	 -1, -2, -2, 0, -1, -1, 0, -2, -1, -1, -1,
+     -1, -2, -1, 1,  0, -3, -2, 0, -2, -1, 0,  -4},
+    {-1, 5,  0,	 -2, -3, 1,  0,	 -2, 0,	 -3, -2, 2,
+     -1, -3, -2, -1, -1, -3, -2, -3, -1, 0,  -1, -4},
+    {-2, 0,  6,	 1, -3, 0,  0,	0,  1, -3, -3, 0,
+     -2, -3, -2, 1, 0,	-4, -2, -3, 3, 0,  -1, -4},
+    {-2, -2, 1,	 6, -3, 0,  2,	-1, -1, -3, -4, -1,
+     -3, -3, -1, 0, -1, -4, -3, -3, 4,	1,  -1, -4},
+    {0,	 -3, -3, -3, 9,	 -3, -4, -3, -3, -1, -1, -3,
+     -1, -2, -3, -1, -1, -2, -2, -1, -3, -3, -2, -4},
+    {-1, 1,  0,	 0, -3, 5,  2,	-2, 0, -3, -2, 1,
+     0,	 -3, -1, 0, -1, -2, -1, -2, 0, 3,  -1, -4},
+    {-1, 0,  0,	 2, -4, 2,  5,	-2, 0, -3, -3, 1,
+     -2, -3, -1, 0, -1, -3, -2, -2, 1, 4,  -1, -4},
+    {0,	 -2, 0,	 -1, -3, -2, -2, 6,  -2, -4, -4, -2,
+     -3, -3, -2, 0,  -2, -2, -3, -3, -1, -2, -1, -4},
+    {-2, 0,  1,	 -1, -3, 0,  0, -2, 8, -3, -3, -1,
+     -2, -1, -2, -1, -2, -2, 2, -3, 0, 0,  -1, -4},
+    {-1, -3, -3, -3, -1, -3, -3, -4, -3, 4,  2,	 -3,
+     1,	 0,  -3, -2, -1, -3, -1, 3,  -3, -3, -1, -4},
+    {-1, -2, -3, -4, -1, -2, -3, -4, -3, 2,  4,	 -2,
+     2,	 0,  -3, -2, -1, -2, -1, 1,  -4, -3, -1, -4},
+    {-1, 2,  0,	 -1, -3, 1,  1,	 -2, -1, -3, -2, 5,
+     -1, -3, -1, 0,  -1, -3, -2, -2, 0,	 1,  -1, -4},
+    {-1, -1, -2, -3, -1, 0,  -2, -3, -2, 1,  2,	 -1,
+     5,	 0,  -2, -1, -1, -1, -1, 1,  -3, -1, -1, -4},
+    {-2, -3, -3, -3, -2, -3, -3, -3, -1, 0,  0,	 -3,
+     0,	 6,  -4, -2, -2, 1,  3,	 -1, -3, -3, -1, -4},
+    {-1, -2, -2, -1, -3, -1, -1, -2, -2, -3, -3, -1,
+     -2, -4, 7,	 -1, -1, -4, -3, -2, -2, -1, -2, -4},
+    {1,	 -1, 1,	 0, -1, 0,  0,	0,  -1, -2, -2, 0,
+     -1, -2, -1, 4, 1,	-3, -2, -2, 0,	0,  0,	-4},
+    {0,	 -1, 0,	 -1, -1, -1, -1, -2, -2, -1, -1, -1,
+     -1, -2, -1, 1,  5,	 -2, -2, 0,  -1, -1, 0,	 -4},
+    {-3, -3, -4, -4, -2, -2, -3, -2, -2, -3, -2, -3,
+     -1, 1,  -4, -3, -2, 11, 2,	 -3, -4, -3, -2, -4},
+    {-2, -2, -2, -3, -2, -1, -2, -3, 2,	 -1, -1, -2,
+     -1, 3,  -3, -2, -2, 2,  7,	 -1, -3, -2, -1, -4},
+    {0, -3, -3, -3, -1, -2, -2, -3, -3, 3,  1,	-2,
+     1, -1, -2, -2, 0,	-3, -1, 4,  -3, -2, -1, -4},
+    {-2, -1, 3,	 4, -3, 0,  1,	-1, 0, -3, -4, 0,
+     -3, -3, -2, 0, -1, -4, -3, -3, 4, 1,  -1, -4},
+    {-1, 0,  0,	 1, -3, 3,  4,	-2, 0, -3, -3, 1,
+     -1, -3, -1, 0, -1, -3, -2, -2, 1, 4,  -1, -4},
+    {0,	 -1, -1, -1, -2, -1, -1, -1, -1, -1, -1, -1,
+     -1, -1, -2, 0,  0,	 -2, -1, -1, -1, -1, -1, -4},
+    {-4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4,
+     -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, 1},
 };
 
 int gdb_align_scoring_blosum62(int gap_open, int gap_extend,
@@ -232,8 +256,8 @@ int gdb_align_prologue(const gdb_align_scoring *sc, enum gdb_align_mode mode,
 	res->lane_bits = 32;
 	res->query_begin = res->target_begin = 0;
 	if (mode == GDB_ALIGN_GLOBAL && qlen + tlen)
-		res->score = -(sc->gap_open + (int64_t)(qlen + tlen - 1) *
-						      sc->gap_extend);
+		res->score = -(sc->gap_open +
+			       (int64_t)(qlen + tlen - 1) * sc->gap_extend);
 	return 1;
 }
 
@@ -266,8 +290,8 @@ static int scalar_align_score(const gdb_align_scoring *sc,
 		GDB_TRY(gdb_align_ws_new(&own));
 		ws = own;
 	}
-	rc = gdb_align_ws_reserve((void **)&ws->lin, &ws->lin_size,
-				  qlen * 9, 0);
+	rc =
+	    gdb_align_ws_reserve((void **)&ws->lin, &ws->lin_size, qlen * 9, 0);
 	if (rc)
 		goto out;
 	H = ws->lin;
@@ -276,8 +300,8 @@ static int scalar_align_score(const gdb_align_scoring *sc,
 	for (i = 0; i < qlen; i++) {
 		qc[i] = sc->map[(unsigned char)query[i]];
 		H[i] = mode == GDB_ALIGN_GLOBAL
-			       ? -(int32_t)(open + (int64_t)i * ext)
-			       : 0;
+			   ? -(int32_t)(open + (int64_t)i * ext)
+			   : 0;
 		E[i] = H[i] - open;
 	}
 	if (mode == GDB_ALIGN_LOCAL)
@@ -359,8 +383,8 @@ int gdb_align_striped(const gdb_stripe_fn run[3], const gdb_align_scoring *sc,
 		GDB_TRY(gdb_align_ws_new(&own));
 		ws = own;
 	}
-	rc = gdb_align_ws_reserve((void **)&ws->lin, &ws->lin_size,
-				  qlen * 9, 0);
+	rc =
+	    gdb_align_ws_reserve((void **)&ws->lin, &ws->lin_size, qlen * 9, 0);
 	if (rc)
 		goto out;
 	memset(&jb, 0, sizeof(jb));
@@ -380,8 +404,8 @@ int gdb_align_striped(const gdb_stripe_fn run[3], const gdb_align_scoring *sc,
 	if (mode == GDB_ALIGN_LOCAL) {
 		w = sc->max_score < 100 ? 0 : 1;
 	} else {
-		int64_t b = gdb_align_bound(sc, mode, qlen, tlen) +
-			    2 * max_abs(sc);
+		int64_t b =
+		    gdb_align_bound(sc, mode, qlen, tlen) + 2 * max_abs(sc);
 
 		w = b < 120 ? 0 : b < 32000 ? 1 : 2;
 	}
@@ -443,7 +467,7 @@ struct tb {
 	int mode;
 	size_t m, n, stride; /* rows are query positions, 1 .. m */
 	uint8_t *tb, *qc, *tc;
-	char *ops; /* the trace, end to start */
+	char *ops;	       /* the trace, end to start */
 	int32_t *Hp, *lastcol; /* the last row's H, the last column's H */
 };
 
@@ -458,8 +482,8 @@ static void tb_row(struct tb *x, size_t i, int32_t *Fc)
 	size_t j;
 
 	left = x->mode == GDB_ALIGN_GLOBAL
-		       ? -(int32_t)(open + (int64_t)(i - 1) * ext)
-		       : 0;
+		   ? -(int32_t)(open + (int64_t)(i - 1) * ext)
+		   : 0;
 	Hp[0] = left;
 	for (j = 1; j <= x->n; j++) {
 		int32_t eo = left - open, ee = e - ext;
@@ -557,10 +581,10 @@ static size_t tb_walk(const struct tb *x, size_t *pi, size_t *pj)
 				continue;
 			}
 			x->ops[nops++] =
-				x->qc[i - 1] == x->tc[j - 1] &&
-						sc->matrix[x->qc[i - 1]][x->tc[j - 1]] > 0
-					? '='
-					: 'X';
+			    x->qc[i - 1] == x->tc[j - 1] &&
+				    sc->matrix[x->qc[i - 1]][x->tc[j - 1]] > 0
+				? '='
+				: 'X';
 			i--;
 			j--;
 		} else if (state == TB_E) {
@@ -674,8 +698,7 @@ int gdb_align(const gdb_align_scoring *sc, enum gdb_align_mode mode,
 	if (flags & ~GDB_ALIGN_TRACE)
 		return -EINVAL;
 	if (!(flags & GDB_ALIGN_TRACE))
-		return k->score(sc, mode, query, qlen, target, tlen, ws,
-				      res);
+		return k->score(sc, mode, query, qlen, target, tlen, ws, res);
 	if (!ws)
 		return -EINVAL;
 	rc = gdb_align_prologue(sc, mode, qlen, tlen, res);
@@ -701,9 +724,9 @@ int gdb_align(const gdb_align_scoring *sc, enum gdb_align_mode mode,
 	return gdb_align_trace(sc, query, qlen, target, tlen, ws, res);
 }
 
-int gdb_align_trace(const gdb_align_scoring *sc, const char *query,
-		    size_t qlen, const char *target, size_t tlen,
-		    gdb_align_ws *ws, gdb_align_result *res)
+int gdb_align_trace(const gdb_align_scoring *sc, const char *query, size_t qlen,
+		    const char *target, size_t tlen, gdb_align_ws *ws,
+		    gdb_align_result *res)
 {
 	int64_t score, qe, te, w;
 	size_t t0;
@@ -749,6 +772,5 @@ int gdb_ana_scalar_align_score(const gdb_align_scoring *sc,
 			       size_t qlen, const char *target, size_t tlen,
 			       gdb_align_ws *ws, gdb_align_result *res)
 {
-	return scalar_align_score(sc, mode, query, qlen, target, tlen, ws,
-				  res);
+	return scalar_align_score(sc, mode, query, qlen, target, tlen, ws, res);
 }

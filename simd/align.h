@@ -25,9 +25,10 @@
 /* ---- pairwise alignment ---- */
 
 enum gdb_align_mode {
-	GDB_ALIGN_LOCAL = 0,	  /* Smith-Waterman */
-	GDB_ALIGN_GLOBAL = 1,	  /* Needleman-Wunsch */
-	GDB_ALIGN_SEMIGLOBAL = 2, /* global, end gaps free on both (parasail sg) */
+	GDB_ALIGN_LOCAL = 0,  /* Smith-Waterman */
+	GDB_ALIGN_GLOBAL = 1, /* Needleman-Wunsch */
+	GDB_ALIGN_SEMIGLOBAL =
+	    2, /* global, end gaps free on both (parasail sg) */
 };
 /*
  * Semi-global, as parasail's sg: the best cell of the last query row or
@@ -61,8 +62,8 @@ typedef struct gdb_align_scoring {
  * (any case; other bytes score as '*').
  * @return 0 or -EINVAL (values out of the ranges above)
  */
-int gdb_align_scoring_dna(int match, int mismatch, int gap_open,
-			  int gap_extend, gdb_align_scoring *out);
+int gdb_align_scoring_dna(int match, int mismatch, int gap_open, int gap_extend,
+			  gdb_align_scoring *out);
 int gdb_align_scoring_blosum62(int gap_open, int gap_extend,
 			       gdb_align_scoring *out);
 
@@ -125,9 +126,9 @@ int gdb_align(const gdb_align_scoring *sc, enum gdb_align_mode mode,
  * @return 0; -EINVAL (no ws); -ENOMEM; -E2BIG; -EPROTO (res does not
  *         belong to this query and target)
  */
-int gdb_align_trace(const gdb_align_scoring *sc, const char *query,
-		    size_t qlen, const char *target, size_t tlen,
-		    gdb_align_ws *ws, gdb_align_result *res);
+int gdb_align_trace(const gdb_align_scoring *sc, const char *query, size_t qlen,
+		    const char *target, size_t tlen, gdb_align_ws *ws,
+		    gdb_align_result *res);
 
 /*
  * Batches: score-only alignments of one query against many targets
@@ -173,8 +174,7 @@ int gdb_align_batch_plan(gdb_align_plan *b, const gdb_align_scoring *sc,
  * order and at once on different threads.
  * @return 0 or the pair's error (-EINVAL, -ENOMEM, -E2BIG)
  */
-int gdb_align_batch_item(const gdb_align_plan *b, size_t i,
-			 gdb_align_ws *ws);
+int gdb_align_batch_item(const gdb_align_plan *b, size_t i, gdb_align_ws *ws);
 
 void gdb_align_batch_done(gdb_align_plan *b); /* free the plan */
 

@@ -32,10 +32,11 @@ static void length_sort(size_t *order, const size_t *len, size_t n)
 			size_t e = a + 2 * w < n ? a + 2 * w : n;
 			size_t i = a, j = m, k = a;
 			while (i < m || j < e)
-				tmp[k++] = j >= e || (i < m && len[order[i]] <=
-								   len[order[j]])
-						   ? order[i++]
-						   : order[j++];
+				tmp[k++] =
+				    j >= e || (i < m &&
+					       len[order[i]] <= len[order[j]])
+					? order[i++]
+					: order[j++];
 			memcpy(order + a, tmp + a, (e - a) * sizeof(*tmp));
 		}
 	free(tmp);
@@ -102,8 +103,7 @@ static int many_item(const gdb_align_plan *b, const gdb_align_kernels *k,
 	return 0;
 }
 
-int gdb_align_batch_item(const gdb_align_plan *b, size_t i,
-			 gdb_align_ws *ws)
+int gdb_align_batch_item(const gdb_align_plan *b, size_t i, gdb_align_ws *ws)
 {
 	const gdb_align_kernels *k = gdb_align_variant(gdb_simd_active());
 	size_t qi, ti;

@@ -59,9 +59,9 @@ static int flush(many_fn run, const gdb_align_scoring *sc,
  * sort queries by length waste fewer rows on padding.
  */
 static int many_drive(const struct many_level *lv, const gdb_align_scoring *sc,
-		      const char *const *queries, const size_t *qlens,
-		      size_t n, const char *target, size_t tlen,
-		      gdb_align_ws *ws, gdb_align_result *out)
+		      const char *const *queries, const size_t *qlens, size_t n,
+		      const char *target, size_t tlen, gdb_align_ws *ws,
+		      gdb_align_result *out)
 {
 	size_t g8[GROUP_MAX], g16[GROUP_MAX], n8 = 0, n16 = 0;
 	int64_t best = sc->max_score > 0 ? sc->max_score : 0;
@@ -81,9 +81,9 @@ static int many_drive(const struct many_level *lv, const gdb_align_scoring *sc,
 		} else if (top <= INT16_MAX) {
 			g16[n16++] = k;
 		} else {
-			GDB_TRY(lv->k->score(sc, GDB_ALIGN_LOCAL,
-						   queries[k], qlens[k], target,
-						   tlen, ws, &out[k]));
+			GDB_TRY(lv->k->score(sc, GDB_ALIGN_LOCAL, queries[k],
+					     qlens[k], target, tlen, ws,
+					     &out[k]));
 		}
 		if (n8 == lv->lanes8) {
 			GDB_TRY(flush(lv->run8, sc, queries, qlens, g8, n8,
@@ -96,8 +96,8 @@ static int many_drive(const struct many_level *lv, const gdb_align_scoring *sc,
 			n16 = 0;
 		}
 	}
-	GDB_TRY(flush(lv->run8, sc, queries, qlens, g8, n8, target, tlen, ws,
-		      out));
+	GDB_TRY(
+	    flush(lv->run8, sc, queries, qlens, g8, n8, target, tlen, ws, out));
 	return flush(lv->run16, sc, queries, qlens, g16, n16, target, tlen, ws,
 		     out);
 }
@@ -179,7 +179,7 @@ int gdb_ana_sse41_align_many(const gdb_align_scoring *sc,
 			     gdb_align_ws *ws, gdb_align_result *out)
 {
 	static const struct many_level lv = {
-		many_run_sse41_8, many_run_sse41_16, 16, 8, &gdb_ana_align_sse41};
+	    many_run_sse41_8, many_run_sse41_16, 16, 8, &gdb_ana_align_sse41};
 
 	return many_drive(&lv, sc, queries, qlens, n, target, tlen, ws, out);
 }
@@ -189,8 +189,8 @@ int gdb_ana_avx2_align_many(const gdb_align_scoring *sc,
 			    size_t n, const char *target, size_t tlen,
 			    gdb_align_ws *ws, gdb_align_result *out)
 {
-	static const struct many_level lv = {
-		many_run_avx2_8, many_run_avx2_16, 32, 16, &gdb_ana_align_avx2};
+	static const struct many_level lv = {many_run_avx2_8, many_run_avx2_16,
+					     32, 16, &gdb_ana_align_avx2};
 
 	return many_drive(&lv, sc, queries, qlens, n, target, tlen, ws, out);
 }

@@ -59,9 +59,9 @@ TGT static int MN_RUN(const gdb_align_scoring *sc, const char *const *q,
 			lane = (MN_EA *)(void *)&prof[c * rows + i];
 			for (k = 0; k < LANES; k++)
 				lane[k] = k < n && i < qlens[k]
-						  ? (ET)sc->matrix[sc->map[(
-							    unsigned char)q[k][i]]][c]
-						  : (ET)ENEG;
+					      ? (ET)sc->matrix[sc->map[(
+						    unsigned char)q[k][i]]][c]
+					      : (ET)ENEG;
 		}
 	vOpen = VSET1(sc->gap_open);
 	vExt = VSET1(sc->gap_extend);
@@ -75,8 +75,8 @@ TGT static int MN_RUN(const gdb_align_scoring *sc, const char *const *q,
 	for (k = 0; k < LANES; k++)
 		qe[k] = te[k] = -1;
 	for (j = 0; j < tlen; j++) {
-		const V *p = prof + (size_t)sc->map[(unsigned char)target[j]] *
-					    rows;
+		const V *p =
+		    prof + (size_t)sc->map[(unsigned char)target[j]] * rows;
 		V vDiag = vZero, vF = VSUBS(vZero, vOpen), vCol = vZero;
 
 		for (i = 0; i < rows; i++) {

@@ -118,8 +118,8 @@ static int seg_ws(const struct gdb_seg_level *lv, const gdb_align_scoring *sc,
 	rc = gdb_align_prologue(sc, mode, qlen, tlen, res);
 	if (rc)
 		return rc < 0 ? rc : 0;
-	GDB_TRY(gdb_align_ws_reserve((void **)&ws->lin, &ws->lin_size, qlen,
-				     0));
+	GDB_TRY(
+	    gdb_align_ws_reserve((void **)&ws->lin, &ws->lin_size, qlen, 0));
 	qc = (uint8_t *)ws->lin;
 	for (size_t i = 0; i < qlen; i++)
 		qc[i] = sc->map[(unsigned char)query[i]];
@@ -140,6 +140,6 @@ static int seg_ws(const struct gdb_seg_level *lv, const gdb_align_scoring *sc,
 			GDB_TRY(redo_lane(lv, &g, query, l, res));
 	if (res->score == 0)
 		res->query_end = res->target_end = res->query_begin =
-			res->target_begin = 0;
+		    res->target_begin = 0;
 	return 0;
 }

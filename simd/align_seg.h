@@ -54,23 +54,22 @@ static void SG_CODES(const struct gdb_seg *g, size_t s0, size_t ns,
 		     uint8_t *out)
 {
 	for (unsigned l = 0; l < LANES; l++) {
-		int64_t c = (int64_t)(l * g->seglen) - (int64_t)g->w +
-			    (int64_t)s0;
+		int64_t c =
+		    (int64_t)(l * g->seglen) - (int64_t)g->w + (int64_t)s0;
 
 		for (size_t s = 0; s < ns; s++, c++)
 			out[s * LANES + l] =
-				c >= 0 && (uint64_t)c < g->tlen
-					? g->sc->map[(unsigned char)g->target[c]]
-					: (uint8_t)(NCODES - 1);
+			    c >= 0 && (uint64_t)c < g->tlen
+				? g->sc->map[(unsigned char)g->target[c]]
+				: (uint8_t)(NCODES - 1);
 	}
 }
 
 /* One target column of every lane (step s): the query's rows in turn. */
 /* (not inlined: the caller's state would take registers the row loop
  * needs on 16-register levels) */
-TGT static __attribute__((noinline)) V SG_STEP(const V *P, const uint8_t *qc,
-						size_t q, V *H, V *E, V vOpen,
-						V vExt)
+TGT static __attribute__((noinline)) V
+SG_STEP(const V *P, const uint8_t *qc, size_t q, V *H, V *E, V vOpen, V vExt)
 {
 	const V vZero = VZERO();
 	V vDiag = vZero, vF = VSUBS(vZero, vOpen), vCol = vZero;
@@ -90,8 +89,8 @@ TGT static __attribute__((noinline)) V SG_STEP(const V *P, const uint8_t *qc,
 }
 
 /* Lanes whose column maximum beat their best: the first row holding it. */
-TGT static void SG_BEST(struct gdb_seg *g, const V *H, size_t q,
-			const V *vCol, uint64_t better, size_t s)
+TGT static void SG_BEST(struct gdb_seg *g, const V *H, size_t q, const V *vCol,
+			uint64_t better, size_t s)
 {
 	SG_EA col[LANES];
 	const SG_EA *h = (const SG_EA *)(const void *)H;
@@ -104,8 +103,8 @@ TGT static void SG_BEST(struct gdb_seg *g, const V *H, size_t q,
 		while (i < q && h[i * LANES + l] != col[l])
 			i++;
 		g->best[l] = col[l];
-		g->col[l] = (int64_t)(l * g->seglen) - (int64_t)g->w +
-			    (int64_t)s;
+		g->col[l] =
+		    (int64_t)(l * g->seglen) - (int64_t)g->w + (int64_t)s;
 		g->row[l] = (int64_t)i;
 	}
 }
@@ -123,10 +122,9 @@ TGT static int SG_RUN(struct gdb_seg *g)
 	ET row[NCODES];
 
 	/* in memory, not registers: the row loop needs all it can get */
-	if (gdb_align_ws_reserve(&g->ws->buf, &g->ws->buf_size,
-				 (2 * sc->ncodes + 2 * q) * sizeof(V) +
-					 per * LANES,
-				 64))
+	if (gdb_align_ws_reserve(
+		&g->ws->buf, &g->ws->buf_size,
+		(2 * sc->ncodes + 2 * q) * sizeof(V) + per * LANES, 64))
 		return -ENOMEM;
 	P = g->ws->buf;
 	tab = P + sc->ncodes;
@@ -139,7 +137,8 @@ TGT static int SG_RUN(struct gdb_seg *g)
 	}
 	for (unsigned a = 0; a < sc->ncodes; a++) {
 		for (unsigned c = 0; c < NCODES; c++)
-			row[c] = c < sc->ncodes ? (ET)sc->matrix[a][c] : (ET)ENEG;
+			row[c] =
+			    c < sc->ncodes ? (ET)sc->matrix[a][c] : (ET)ENEG;
 		tab[a] = TAB(row);
 	}
 	for (size_t s0 = 0; s0 < steps; s0 += per) {

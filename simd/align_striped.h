@@ -105,8 +105,9 @@ ST_INLINE V *ST_SETUP(struct gdb_stripe_job *jb, size_t seg, const int mode)
 	for (s = 0; s < seg; s++) {
 		for (l = 0; l < LANES; l++) {
 			size_t i = l * seg + s;
-			int64_t h = mode == GDB_ALIGN_GLOBAL ? -(open + (int64_t)i * ext)
-							     : 0;
+			int64_t h = mode == GDB_ALIGN_GLOBAL
+					? -(open + (int64_t)i * ext)
+					: 0;
 			int64_t e = h - open;
 
 			if (i >= q) {
@@ -307,8 +308,8 @@ ST_INLINE int ST_BEST(struct gdb_stripe_job *jb, const V *hCur, const V *ev,
 }
 
 /* Hand the state of the last column run over in linear order. */
-ST_INLINE void ST_SAVE(struct gdb_stripe_job *jb, const V *hPrev,
-		       const V *ev, size_t seg)
+ST_INLINE void ST_SAVE(struct gdb_stripe_job *jb, const V *hPrev, const V *ev,
+		       size_t seg)
 {
 	const EA *hp = (const EA *)(const void *)hPrev;
 	const EA *ep = (const EA *)(const void *)ev;
@@ -371,7 +372,8 @@ ST_INLINE int ST_BODY(struct gdb_stripe_job *jb, size_t j0, size_t *jnext,
 				     vExt, &vCol, local);
 			ST_LAZY(hCur, ev, vF, seg, vOpen, vExt, open == ext,
 				&vCol);
-			rc = ST_BEST(jb, hCur, ev, vCol, &vBest, vLimit, j, seg);
+			rc =
+			    ST_BEST(jb, hCur, ev, vCol, &vBest, vLimit, j, seg);
 		} else {
 			vF = ST_PASSG(P, hPrev, hCur, ev, vH, vF, seg, vOpen,
 				      vExt, vC);
@@ -379,8 +381,8 @@ ST_INLINE int ST_BODY(struct gdb_stripe_job *jb, size_t j0, size_t *jnext,
 		}
 		if (mode == GDB_ALIGN_SEMIGLOBAL && j + 1 < jb->tlen) {
 			/* the last row's H with this column's carry */
-			int64_t v = ((const EA *)(void *)hCur)[slast * LANES +
-							       llast];
+			int64_t v =
+			    ((const EA *)(void *)hCur)[slast * LANES + llast];
 			int64_t c = ((const EA *)(const void *)&vC)[llast] -
 				    (int64_t)slast * ext;
 

@@ -83,16 +83,17 @@ TGT_A static inline __m256i codes32(__m256i v)
 	__m256i ea = _mm256_cmpeq_epi8(u, _mm256_set1_epi8('a'));
 	__m256i ec = _mm256_cmpeq_epi8(u, _mm256_set1_epi8('c'));
 	__m256i eg = _mm256_cmpeq_epi8(u, _mm256_set1_epi8('g'));
-	__m256i et = _mm256_or_si256(_mm256_cmpeq_epi8(u, _mm256_set1_epi8('t')),
-				     _mm256_cmpeq_epi8(u, _mm256_set1_epi8('u')));
+	__m256i et =
+	    _mm256_or_si256(_mm256_cmpeq_epi8(u, _mm256_set1_epi8('t')),
+			    _mm256_cmpeq_epi8(u, _mm256_set1_epi8('u')));
 	__m256i d;
 
 	/* the classes are exclusive, so 4 minus one of 4/3/2/1 */
 	d = _mm256_or_si256(
-		_mm256_or_si256(_mm256_and_si256(ea, _mm256_set1_epi8(4)),
-				_mm256_and_si256(ec, _mm256_set1_epi8(3))),
-		_mm256_or_si256(_mm256_and_si256(eg, _mm256_set1_epi8(2)),
-				_mm256_and_si256(et, _mm256_set1_epi8(1))));
+	    _mm256_or_si256(_mm256_and_si256(ea, _mm256_set1_epi8(4)),
+			    _mm256_and_si256(ec, _mm256_set1_epi8(3))),
+	    _mm256_or_si256(_mm256_and_si256(eg, _mm256_set1_epi8(2)),
+			    _mm256_and_si256(et, _mm256_set1_epi8(1))));
 	return _mm256_sub_epi8(_mm256_set1_epi8(4), d);
 }
 
@@ -206,26 +207,26 @@ TGT_A static inline size_t pwm_idx16_avx2(const char *s, size_t len,
 #define COL(p, row) LOADU(row)
 #define LOOK(col, codes)                                                       \
 	_mm256_permutevar8x32_epi32(                                           \
-		col, _mm256_cvtepu8_epi32(_mm_loadl_epi64(                     \
-			     (const __m128i *)(const void *)(codes))))
+	    col, _mm256_cvtepu8_epi32(                                         \
+		     _mm_loadl_epi64((const __m128i *)(const void *)(codes))))
 #define ADD32 _mm256_add_epi32
 #define GT32(a, b)                                                             \
 	((unsigned)_mm256_movemask_ps(                                         \
-		_mm256_castsi256_ps(_mm256_cmpgt_epi32(a, b))))
+	    _mm256_castsi256_ps(_mm256_cmpgt_epi32(a, b))))
 #define SET32 _mm256_set1_epi32
 #define STORE STOREU
 #define L16 16
 #define TAB16(row)                                                             \
 	_mm256_broadcastsi128_si256(                                           \
-		_mm_loadu_si128((const __m128i *)(const void *)(row)))
+	    _mm_loadu_si128((const __m128i *)(const void *)(row)))
 #define IDX16 pwm_idx16_avx2
 #define LOAD16 LOADU
 #define SHUF16 _mm256_shuffle_epi8
 #define ADDS16 _mm256_adds_epi16
 #define ANYGT16(a, b, t)                                                       \
 	_mm256_movemask_epi8(                                                  \
-		_mm256_or_si256(_mm256_cmpgt_epi16(a, _mm256_set1_epi16(t)),    \
-				_mm256_cmpgt_epi16(b, _mm256_set1_epi16(t))))
+	    _mm256_or_si256(_mm256_cmpgt_epi16(a, _mm256_set1_epi16(t)),       \
+			    _mm256_cmpgt_epi16(b, _mm256_set1_epi16(t))))
 #include "simd/pwm_scan.h"
 
 /* ---- striped alignment ---- */
@@ -314,7 +315,7 @@ TGT_A static inline size_t pwm_idx16_avx2(const char *s, size_t len,
 	((uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(a, b)))
 #define TAB(row)                                                               \
 	_mm256_broadcastsi128_si256(                                           \
-		_mm_loadu_si128((const __m128i *)(const void *)(row)))
+	    _mm_loadu_si128((const __m128i *)(const void *)(row)))
 #define LOOK(tab, c) _mm256_shuffle_epi8(tab, LOADU(c))
 #include "simd/align_seg.h"
 
@@ -322,9 +323,8 @@ static int avx2_striped(const gdb_align_scoring *sc, enum gdb_align_mode mode,
 			const char *query, size_t qlen, const char *target,
 			size_t tlen, gdb_align_ws *ws, gdb_align_result *res)
 {
-	static const gdb_stripe_fn run[3] = {stripe_run_avx2_8,
-					     stripe_run_avx2_16,
-					     stripe_run_avx2_32};
+	static const gdb_stripe_fn run[3] = {
+	    stripe_run_avx2_8, stripe_run_avx2_16, stripe_run_avx2_32};
 
 	return gdb_align_striped(run, sc, mode, query, qlen, target, tlen, ws,
 				 res);
@@ -337,11 +337,13 @@ static int avx2_align_score(const gdb_align_scoring *sc,
 			    size_t qlen, const char *target, size_t tlen,
 			    gdb_align_ws *ws, gdb_align_result *res)
 {
-	static const struct gdb_seg_level lv = {
-		{seg_run_avx2_8, NULL}, {32, 0}, {16, 0}, {INT8_MAX, 0},
-		avx2_striped};
-	int rc = gdb_align_seg(&lv, sc, mode, query, qlen, target, tlen, ws,
-			       res);
+	static const struct gdb_seg_level lv = {{seg_run_avx2_8, NULL},
+						{32, 0},
+						{16, 0},
+						{INT8_MAX, 0},
+						avx2_striped};
+	int rc =
+	    gdb_align_seg(&lv, sc, mode, query, qlen, target, tlen, ws, res);
 
 	if (rc <= 0)
 		return rc;
@@ -349,20 +351,20 @@ static int avx2_align_score(const gdb_align_scoring *sc,
 }
 
 const gdb_kmer_kernels gdb_ana_kmer_avx2 = {
-	.name = "avx2",
-	.count = avx2_kmer_count,
+    .name = "avx2",
+    .count = avx2_kmer_count,
 };
 
 const gdb_motif_kernels gdb_ana_motif_avx2 = {
-	.name = "avx2",
-	.find = avx2_motif_find,
-	.pwm_scan = pwm_scan_avx2,
+    .name = "avx2",
+    .find = avx2_motif_find,
+    .pwm_scan = pwm_scan_avx2,
 };
 
 const gdb_align_kernels gdb_ana_align_avx2 = {
-	.name = "avx2",
-	.score = avx2_align_score,
-	.many = gdb_ana_avx2_align_many,
+    .name = "avx2",
+    .score = avx2_align_score,
+    .many = gdb_ana_avx2_align_many,
 };
 
 #endif

@@ -82,8 +82,7 @@ static int avx512_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 	return gdb_kmer_count_vec(t, seq, n, avx512_kmer_enc);
 }
 
-TGT_A static void avx512_motif_bits(const char *s, size_t n,
-				    uint64_t *out[5])
+TGT_A static void avx512_motif_bits(const char *s, size_t n, uint64_t *out[5])
 {
 	const __m512i lc = _mm512_set1_epi8(0x20);
 	uint64_t *tail[5];
@@ -178,12 +177,11 @@ TGT_A static inline size_t pwm_idx16_avx512(const char *s, size_t len,
 #define CODES pwm_codes_avx512
 #define COL(p, row)                                                            \
 	_mm512_zextsi256_si512(                                                \
-		_mm256_loadu_si256((const __m256i *)(const void *)(row)))
+	    _mm256_loadu_si256((const __m256i *)(const void *)(row)))
 #define LOOK(col, codes)                                                       \
-	_mm512_permutexvar_epi32(                                              \
-		_mm512_cvtepu8_epi32(                                          \
-			_mm_loadu_si128((const __m128i *)(const void *)(codes))), \
-		col)
+	_mm512_permutexvar_epi32(_mm512_cvtepu8_epi32(_mm_loadu_si128(         \
+				     (const __m128i *)(const void *)(codes))), \
+				 col)
 #define ADD32 _mm512_add_epi32
 #define GT32(a, b) ((unsigned)_mm512_cmpgt_epi32_mask(a, b))
 #define SET32 _mm512_set1_epi32
@@ -191,7 +189,7 @@ TGT_A static inline size_t pwm_idx16_avx512(const char *s, size_t len,
 #define L16 32
 #define TAB16(row)                                                             \
 	_mm512_broadcast_i32x4(                                                \
-		_mm_loadu_si128((const __m128i *)(const void *)(row)))
+	    _mm_loadu_si128((const __m128i *)(const void *)(row)))
 #define IDX16 pwm_idx16_avx512
 #define LOAD16 LOADU
 #define SHUF16 _mm512_shuffle_epi8
@@ -206,8 +204,8 @@ TGT_A static inline size_t pwm_idx16_avx512(const char *s, size_t len,
 /* lanes up by B bytes (B < 16) across the 128-bit blocks, zeros in */
 #define SHL_BYTES(v, B)                                                        \
 	_mm512_alignr_epi8(                                                    \
-		(v), _mm512_alignr_epi64((v), _mm512_setzero_si512(), 6),       \
-		16 - (B))
+	    (v), _mm512_alignr_epi64((v), _mm512_setzero_si512(), 6),          \
+	    16 - (B))
 #define LANE0(x) _mm512_zextsi128_si512(_mm_cvtsi32_si128(x))
 
 #define SFX avx512_8
@@ -238,8 +236,8 @@ TGT_A static inline size_t pwm_idx16_avx512(const char *s, size_t len,
 TGT_A static inline __m512i scan16_avx512(__m512i c, __m512i d)
 {
 	const __m512i up = _mm512_set_epi16(
-		30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15,
-		14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 0);
+	    30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14,
+	    13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 0);
 	const __m512i neg = _mm512_set1_epi16(INT16_MIN);
 	__m512i idx = up;
 
@@ -314,7 +312,7 @@ TGT_A static inline __m512i scan16_avx512(__m512i c, __m512i d)
 #define GTMASK(a, b) ((uint64_t)_mm512_cmpgt_epi8_mask(a, b))
 #define TAB(row)                                                               \
 	_mm512_broadcast_i32x4(                                                \
-		_mm_loadu_si128((const __m128i *)(const void *)(row)))
+	    _mm_loadu_si128((const __m128i *)(const void *)(row)))
 #define LOOK(tab, c) _mm512_shuffle_epi8(tab, LOADU(c))
 #include "simd/align_seg.h"
 
@@ -336,10 +334,9 @@ TGT_A static inline __m512i scan16_avx512(__m512i c, __m512i d)
 #define GTMASK(a, b) ((uint64_t)_mm512_cmpgt_epi16_mask(a, b))
 #define TAB(row) LOADU(row)
 #define LOOK(tab, c)                                                           \
-	_mm512_permutexvar_epi16(                                              \
-		_mm512_cvtepu8_epi16(                                          \
-			_mm256_loadu_si256((const __m256i *)(const void *)(c))), \
-		tab)
+	_mm512_permutexvar_epi16(_mm512_cvtepu8_epi16(_mm256_loadu_si256(      \
+				     (const __m256i *)(const void *)(c))),     \
+				 tab)
 #include "simd/align_seg.h"
 
 /*
@@ -357,9 +354,8 @@ static int avx512_striped(const gdb_align_scoring *sc, enum gdb_align_mode mode,
 			  const char *query, size_t qlen, const char *target,
 			  size_t tlen, gdb_align_ws *ws, gdb_align_result *res)
 {
-	static const gdb_stripe_fn run[3] = {stripe_run_avx512_8,
-					     stripe_run_avx512_16,
-					     stripe_run_avx512_32};
+	static const gdb_stripe_fn run[3] = {
+	    stripe_run_avx512_8, stripe_run_avx512_16, stripe_run_avx512_32};
 
 	if (mode == GDB_ALIGN_LOCAL && qlen < 1024)
 		return gdb_ana_align_avx2.score(sc, mode, query, qlen, target,
@@ -376,10 +372,13 @@ static int avx512_align_score(const gdb_align_scoring *sc,
 			      gdb_align_ws *ws, gdb_align_result *res)
 {
 	static const struct gdb_seg_level lv = {
-		{seg_run_avx512_8, seg_run_avx512_16}, {64, 32}, {16, 32},
-		{INT8_MAX, INT16_MAX}, avx512_striped};
-	int rc = gdb_align_seg(&lv, sc, mode, query, qlen, target, tlen, ws,
-			       res);
+	    {seg_run_avx512_8, seg_run_avx512_16},
+	    {64, 32},
+	    {16, 32},
+	    {INT8_MAX, INT16_MAX},
+	    avx512_striped};
+	int rc =
+	    gdb_align_seg(&lv, sc, mode, query, qlen, target, tlen, ws, res);
 
 	if (rc <= 0)
 		return rc;
@@ -387,20 +386,20 @@ static int avx512_align_score(const gdb_align_scoring *sc,
 }
 
 const gdb_kmer_kernels gdb_ana_kmer_avx512 = {
-	.name = "avx512",
-	.count = avx512_kmer_count,
+    .name = "avx512",
+    .count = avx512_kmer_count,
 };
 
 const gdb_motif_kernels gdb_ana_motif_avx512 = {
-	.name = "avx512",
-	.find = avx512_motif_find,
-	.pwm_scan = pwm_scan_avx512,
+    .name = "avx512",
+    .find = avx512_motif_find,
+    .pwm_scan = pwm_scan_avx512,
 };
 
 const gdb_align_kernels gdb_ana_align_avx512 = {
-	.name = "avx512",
-	.score = avx512_align_score,
-	.many = gdb_ana_avx2_align_many,
+    .name = "avx512",
+    .score = avx512_align_score,
+    .many = gdb_ana_avx2_align_many,
 };
 
 #endif

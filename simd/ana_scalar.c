@@ -11,13 +11,21 @@
 static unsigned comp_class(unsigned char b)
 {
 	switch (b | 0x20) {
-	case 'a': return 0;
-	case 'c': return 1;
-	case 'g': return 2;
-	case 't': case 'u': return 3; /* U is T */
-	case 's': return 4;
-	case 'w': return 5;
-	default: return 6;
+	case 'a':
+		return 0;
+	case 'c':
+		return 1;
+	case 'g':
+		return 2;
+	case 't':
+	case 'u':
+		return 3; /* U is T */
+	case 's':
+		return 4;
+	case 'w':
+		return 5;
+	default:
+		return 6;
 	}
 }
 
@@ -54,18 +62,18 @@ static int64_t scalar_motif_find(const gdb_motif_pattern *p, const char *seq,
 }
 
 const gdb_kmer_kernels gdb_ana_kmer_scalar = {
-	.name = "scalar",
-	.count = gdb_ana_scalar_kmer_count,
+    .name = "scalar",
+    .count = gdb_ana_scalar_kmer_count,
 };
 
 const gdb_motif_kernels gdb_ana_motif_scalar = {
-	.name = "scalar",
-	.find = scalar_motif_find,
-	.pwm_scan = gdb_ana_scalar_pwm_scan,
+    .name = "scalar",
+    .find = scalar_motif_find,
+    .pwm_scan = gdb_ana_scalar_pwm_scan,
 };
 
 const gdb_align_kernels gdb_ana_align_scalar = {
-	.name = "scalar",
-	.score = gdb_ana_scalar_align_score,
-	.many = gdb_ana_scalar_align_many,
+    .name = "scalar",
+    .score = gdb_ana_scalar_align_score,
+    .many = gdb_ana_scalar_align_many,
 };

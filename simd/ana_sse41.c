@@ -171,8 +171,8 @@ TGT_A static void sse41_motif_bits(const char *s, size_t n, uint64_t *out[5])
 #include "simd/motif_combine.h"
 
 static int64_t sse41_motif_find(const gdb_motif_pattern *p, const char *seq,
-				size_t n, unsigned strands,
-				gdb_motif_hit *hits, size_t cap)
+				size_t n, unsigned strands, gdb_motif_hit *hits,
+				size_t cap)
 {
 	return gdb_motif_find_with(p, seq, n, strands, hits, cap,
 				   sse41_motif_bits, motif_combine_sse41);
@@ -196,7 +196,8 @@ TGT_A static inline void pwm_codes_sse41(const char *s, size_t len,
 		__m128i c = codes16(LOADU(s + i));
 		__m128i isn = _mm_cmpeq_epi8(c, _mm_set1_epi8(4));
 
-		STOREU(codes + i, _mm_blendv_epi8(_mm_slli_epi16(c, 2), flip, isn));
+		STOREU(codes + i,
+		       _mm_blendv_epi8(_mm_slli_epi16(c, 2), flip, isn));
 	}
 	for (; i < len; i++) {
 		uint8_t c = gdb_pwm_code[(unsigned char)s[i]];
@@ -207,8 +208,8 @@ TGT_A static inline void pwm_codes_sse41(const char *s, size_t len,
 
 TGT_A static inline __m128i pwm_look_sse41(__m128i col, const uint8_t *codes)
 {
-	const __m128i rep = _mm_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
-					  3, 3, 3, 3);
+	const __m128i rep =
+	    _mm_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
 	const __m128i negtab = _mm_setr_epi32(GDB_PWM_NEG, 0, 0, 0);
 	int32_t raw;
 	__m128i idx;
@@ -216,24 +217,31 @@ TGT_A static inline __m128i pwm_look_sse41(__m128i col, const uint8_t *codes)
 	memcpy(&raw, codes, 4);
 	idx = _mm_add_epi8(_mm_shuffle_epi8(_mm_cvtsi32_si128(raw), rep),
 			   _mm_set1_epi32(0x03020100));
-	return _mm_add_epi32(_mm_shuffle_epi8(col, idx),
-			     _mm_shuffle_epi8(negtab,
-					      _mm_xor_si128(idx, _mm_set1_epi8(
-								 (char)0x80))));
+	return _mm_add_epi32(
+	    _mm_shuffle_epi8(col, idx),
+	    _mm_shuffle_epi8(negtab,
+			     _mm_xor_si128(idx, _mm_set1_epi8((char)0x80))));
 }
 
 /* gdb_pwm_idx16() of the codes of s[0, len), 16 at a time */
 TGT_A static inline size_t pwm_idx16_sse41(const char *s, size_t len,
 					   uint16_t *idx)
 {
-	const __m128i mul = _mm_set1_epi16(0x0202), add = _mm_set1_epi16(0x0100);
+	const __m128i mul = _mm_set1_epi16(0x0202),
+		      add = _mm_set1_epi16(0x0100);
 	size_t i;
 
 	for (i = 0; i + 16 <= len; i += 16) {
 		__m128i c = codes16(LOADU(s + i));
 
-		STOREU(idx + i, _mm_add_epi16(_mm_mullo_epi16(_mm_cvtepu8_epi16(c), mul), add));
-		STOREU(idx + i + 8, _mm_add_epi16(_mm_mullo_epi16(_mm_cvtepu8_epi16(_mm_srli_si128(c, 8)), mul), add));
+		STOREU(idx + i,
+		       _mm_add_epi16(_mm_mullo_epi16(_mm_cvtepu8_epi16(c), mul),
+				     add));
+		STOREU(idx + i + 8,
+		       _mm_add_epi16(
+			   _mm_mullo_epi16(
+			       _mm_cvtepu8_epi16(_mm_srli_si128(c, 8)), mul),
+			   add));
 	}
 	return i;
 }
@@ -258,7 +266,7 @@ TGT_A static inline size_t pwm_idx16_sse41(const char *s, size_t len,
 #define SHUF16 _mm_shuffle_epi8
 #define ADDS16 _mm_adds_epi16
 #define ANYGT16(a, b, t)                                                       \
-	_mm_movemask_epi8(_mm_or_si128(_mm_cmpgt_epi16(a, _mm_set1_epi16(t)),   \
+	_mm_movemask_epi8(_mm_or_si128(_mm_cmpgt_epi16(a, _mm_set1_epi16(t)),  \
 				       _mm_cmpgt_epi16(b, _mm_set1_epi16(t))))
 #include "simd/pwm_scan.h"
 
@@ -328,29 +336,28 @@ static int sse41_align_score(const gdb_align_scoring *sc,
 			     size_t qlen, const char *target, size_t tlen,
 			     gdb_align_ws *ws, gdb_align_result *res)
 {
-	static const gdb_stripe_fn run[3] = {stripe_run_sse41_8,
-					     stripe_run_sse41_16,
-					     stripe_run_sse41_32};
+	static const gdb_stripe_fn run[3] = {
+	    stripe_run_sse41_8, stripe_run_sse41_16, stripe_run_sse41_32};
 
 	return gdb_align_striped(run, sc, mode, query, qlen, target, tlen, ws,
 				 res);
 }
 
 const gdb_kmer_kernels gdb_ana_kmer_sse41 = {
-	.name = "sse41",
-	.count = sse41_kmer_count,
+    .name = "sse41",
+    .count = sse41_kmer_count,
 };
 
 const gdb_motif_kernels gdb_ana_motif_sse41 = {
-	.name = "sse41",
-	.find = sse41_motif_find,
-	.pwm_scan = pwm_scan_sse41,
+    .name = "sse41",
+    .find = sse41_motif_find,
+    .pwm_scan = pwm_scan_sse41,
 };
 
 const gdb_align_kernels gdb_ana_align_sse41 = {
-	.name = "sse41",
-	.score = sse41_align_score,
-	.many = gdb_ana_sse41_align_many,
+    .name = "sse41",
+    .score = sse41_align_score,
+    .many = gdb_ana_sse41_align_many,
 };
 
 #endif

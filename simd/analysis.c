@@ -15,18 +15,23 @@
 #include "simd/analysis_int.h"
 
 #if GDB_SIMD_X86
-#define LEVELS(f) {&gdb_ana_##f##_scalar, &gdb_ana_##f##_sse41, \
-		   &gdb_ana_##f##_avx2, &gdb_ana_##f##_avx512}
+#define LEVELS(f)                                                              \
+	{                                                                      \
+		&gdb_ana_##f##_scalar, &gdb_ana_##f##_sse41,                   \
+		    &gdb_ana_##f##_avx2, &gdb_ana_##f##_avx512                 \
+	}
 #else
-#define LEVELS(f) {&gdb_ana_##f##_scalar}
+#define LEVELS(f)                                                              \
+	{                                                                      \
+		&gdb_ana_##f##_scalar                                          \
+	}
 #endif
 
-static const gdb_kmer_kernels *const kmer_tab[GDB_SIMD_NLEVELS] =
-	LEVELS(kmer);
+static const gdb_kmer_kernels *const kmer_tab[GDB_SIMD_NLEVELS] = LEVELS(kmer);
 static const gdb_motif_kernels *const motif_tab[GDB_SIMD_NLEVELS] =
-	LEVELS(motif);
+    LEVELS(motif);
 static const gdb_align_kernels *const align_tab[GDB_SIMD_NLEVELS] =
-	LEVELS(align);
+    LEVELS(align);
 
 /* A level's entry of each family: when dispatch offers that level. */
 const gdb_kmer_kernels *gdb_kmer_variant(enum gdb_simd_level level)

@@ -125,8 +125,8 @@ static inline int gdb_kmer_add(struct gdb_kmer_table *t, uint64_t key,
  * and inserts them in order, each slot prefetched some insertions ahead.
  */
 typedef void (*gdb_kmer_enc_fn)(const char *src, size_t n, uint8_t *dst);
-int gdb_kmer_count_blocked(struct gdb_kmer_table *t, const char *seq,
-			   size_t n, gdb_kmer_enc_fn enc);
+int gdb_kmer_count_blocked(struct gdb_kmer_table *t, const char *seq, size_t n,
+			   gdb_kmer_enc_fn enc);
 /* The same for large regions (kmer_sort.c): the k-mers of a batch
  * partitioned by home slot before they go in; small ones go to
  * gdb_kmer_count_blocked. */
@@ -172,7 +172,7 @@ struct gdb_stripe_job {
 
 /* What a striped run stopped for. */
 #define GDB_STRIPE_DONE 0
-#define GDB_STRIPE_UP 1   /* next column may not fit: widen */
+#define GDB_STRIPE_UP 1	  /* next column may not fit: widen */
 #define GDB_STRIPE_DOWN 2 /* values fit a narrower lane again */
 
 /* One lane width of one level: run columns [j, tlen); sets *jnext. */
@@ -262,8 +262,7 @@ struct gdb_motif_step {
 
 typedef void (*gdb_motif_bits_fn)(const char *s, size_t n, uint64_t *out[5]);
 typedef void (*gdb_motif_combine_fn)(const struct gdb_motif_step *st,
-				     unsigned m, size_t nwords,
-				     uint64_t *out);
+				     unsigned m, size_t nwords, uint64_t *out);
 
 /* bits w*64 + s .. w*64 + s + 63 of a bitset (s < 64) */
 static inline uint64_t gdb_motif_shr(const uint64_t *c, size_t w, unsigned s)
@@ -271,8 +270,7 @@ static inline uint64_t gdb_motif_shr(const uint64_t *c, size_t w, unsigned s)
 	return c[w] >> s | c[w + 1] << 1 << (63 - s);
 }
 
-static inline uint64_t gdb_motif_word(const struct gdb_motif_step *st,
-				      size_t w)
+static inline uint64_t gdb_motif_word(const struct gdb_motif_step *st, size_t w)
 {
 	uint64_t v = gdb_motif_shr(st->x, w, st->sh);
 
@@ -343,8 +341,7 @@ struct gdb_pwm16 {
 	int16_t rc[GDB_PWM_MAXLEN][8];
 	int16_t thr1;
 };
-int gdb_pwm_narrow(const gdb_pwm *p, int32_t threshold,
-		   struct gdb_pwm16 *out);
+int gdb_pwm_narrow(const gdb_pwm *p, int32_t threshold, struct gdb_pwm16 *out);
 
 static inline uint16_t gdb_pwm_idx16(uint8_t code)
 {
@@ -353,8 +350,8 @@ static inline uint16_t gdb_pwm_idx16(uint8_t code)
 
 /* idx[i] = gdb_pwm_idx16(code of s[i]) for i in [from, len), then the
  * index of a non-ACGT byte up to cap (the vector loads past len). */
-void gdb_pwm_idx16_fill(const char *s, size_t from, size_t len,
-			uint16_t *idx, size_t cap);
+void gdb_pwm_idx16_fill(const char *s, size_t from, size_t len, uint16_t *idx,
+			size_t cap);
 
 /* The hits among the first n lanes of 16-bit fw/rc window scores, the
  * window of lane l starting at pos + l, in position order, '+' first. */
@@ -407,11 +404,11 @@ int gdb_ana_avx2_align_many(const gdb_align_scoring *sc,
 			    size_t n, const char *target, size_t tlen,
 			    gdb_align_ws *ws, gdb_align_result *out);
 extern const gdb_kmer_kernels gdb_ana_kmer_sse41, gdb_ana_kmer_avx2,
-	gdb_ana_kmer_avx512;
+    gdb_ana_kmer_avx512;
 extern const gdb_motif_kernels gdb_ana_motif_sse41, gdb_ana_motif_avx2,
-	gdb_ana_motif_avx512;
+    gdb_ana_motif_avx512;
 extern const gdb_align_kernels gdb_ana_align_sse41, gdb_ana_align_avx2,
-	gdb_ana_align_avx512;
+    gdb_ana_align_avx512;
 #endif
 
 #endif

@@ -16,14 +16,14 @@
 #define STOREU(p, v) _mm256_storeu_si256((__m256i *)(void *)(p), (v))
 #define BCAST16(p)                                                             \
 	_mm256_broadcastsi128_si256(                                           \
-		_mm_loadu_si128((const __m128i *)(const void *)(p)))
+	    _mm_loadu_si128((const __m128i *)(const void *)(p)))
 
 GDB_TARGET_AVX2 static inline __m256i pack_lane(const char *p)
 {
 	__m256i v = LOADU(p);
-	__m256i c = _mm256_and_si256(_mm256_xor_si256(_mm256_srli_epi16(v, 1),
-						      _mm256_srli_epi16(v, 2)),
-				     _mm256_set1_epi8(3));
+	__m256i c = _mm256_and_si256(
+	    _mm256_xor_si256(_mm256_srli_epi16(v, 1), _mm256_srli_epi16(v, 2)),
+	    _mm256_set1_epi8(3));
 	__m256i w = _mm256_maddubs_epi16(c, _mm256_set1_epi16(0x0401));
 
 	return _mm256_madd_epi16(w, _mm256_set1_epi32(0x00100001));
@@ -56,8 +56,8 @@ GDB_TARGET_AVX2 static inline __m256i unpack_lane(__m256i rep, __m256i lut)
 {
 	__m256i m = _mm256_and_si256(rep, _mm256_set1_epi32((int)0xc0300c03u));
 	__m256i idx =
-		_mm256_and_si256(_mm256_or_si256(m, _mm256_srli_epi16(m, 4)),
-				 _mm256_set1_epi8(0x0f));
+	    _mm256_and_si256(_mm256_or_si256(m, _mm256_srli_epi16(m, 4)),
+			     _mm256_set1_epi8(0x0f));
 
 	return _mm256_shuffle_epi8(lut, idx);
 }
@@ -66,15 +66,15 @@ GDB_TARGET_AVX2 void gdb_simd_avx2_unpack2(const uint8_t *src, size_t first,
 					   size_t n, char *dst)
 {
 	const __m256i lut = _mm256_setr_epi8(
-		'A', 'C', 'G', 'T', 'C', 0, 0, 0, 'G', 0, 0, 0, 'T', 0, 0, 0,
-		'A', 'C', 'G', 'T', 'C', 0, 0, 0, 'G', 0, 0, 0, 'T', 0, 0, 0);
+	    'A', 'C', 'G', 'T', 'C', 0, 0, 0, 'G', 0, 0, 0, 'T', 0, 0, 0, 'A',
+	    'C', 'G', 'T', 'C', 0, 0, 0, 'G', 0, 0, 0, 'T', 0, 0, 0);
 	/* both halves hold the same 16 packed bytes; each half spreads 4 */
-	const __m256i spread0 = _mm256_setr_epi8(
-		0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5,
-		5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7);
+	const __m256i spread0 =
+	    _mm256_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4,
+			     4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7);
 	const __m256i spread1 = _mm256_setr_epi8(
-		8, 8, 8, 8, 9, 9, 9, 9, 10, 10, 10, 10, 11, 11, 11, 11, 12, 12,
-		12, 12, 13, 13, 13, 13, 14, 14, 14, 14, 15, 15, 15, 15);
+	    8, 8, 8, 8, 9, 9, 9, 9, 10, 10, 10, 10, 11, 11, 11, 11, 12, 12, 12,
+	    12, 13, 13, 13, 13, 14, 14, 14, 14, 15, 15, 15, 15);
 	size_t i = first, end = first + n;
 	const uint8_t *p;
 
@@ -99,11 +99,11 @@ GDB_TARGET_AVX2 void gdb_simd_avx2_unpack2(const uint8_t *src, size_t first,
 GDB_TARGET_AVX2 static inline __m256i acgt_eq(__m256i v)
 {
 	const __m256i lut = _mm256_setr_epi8(
-		'A', 'A', 'A', 'C', 'T', 'A', 'A', 'G', 'A', 'A', 'A', 'A', 'A',
-		'A', 'A', 'A', 'A', 'A', 'A', 'C', 'T', 'A', 'A', 'G', 'A', 'A',
-		'A', 'A', 'A', 'A', 'A', 'A');
+	    'A', 'A', 'A', 'C', 'T', 'A', 'A', 'G', 'A', 'A', 'A', 'A', 'A',
+	    'A', 'A', 'A', 'A', 'A', 'A', 'C', 'T', 'A', 'A', 'G', 'A', 'A',
+	    'A', 'A', 'A', 'A', 'A', 'A');
 	__m256i e = _mm256_shuffle_epi8(
-		lut, _mm256_and_si256(v, _mm256_set1_epi8(0x0f)));
+	    lut, _mm256_and_si256(v, _mm256_set1_epi8(0x0f)));
 
 	return _mm256_cmpeq_epi8(e, v);
 }
@@ -114,17 +114,17 @@ GDB_TARGET_AVX2 size_t gdb_simd_avx2_find_nonacgt(const char *src, size_t n)
 
 	for (i = 0; i + 128 <= n; i += 128) {
 		__m256i e = _mm256_and_si256(
-			_mm256_and_si256(acgt_eq(LOADU(src + i)),
-					 acgt_eq(LOADU(src + i + 32))),
-			_mm256_and_si256(acgt_eq(LOADU(src + i + 64)),
-					 acgt_eq(LOADU(src + i + 96))));
+		    _mm256_and_si256(acgt_eq(LOADU(src + i)),
+				     acgt_eq(LOADU(src + i + 32))),
+		    _mm256_and_si256(acgt_eq(LOADU(src + i + 64)),
+				     acgt_eq(LOADU(src + i + 96))));
 
 		if ((unsigned)_mm256_movemask_epi8(e) != 0xffffffffu)
 			break;
 	}
 	for (; i + 32 <= n; i += 32) {
 		unsigned m =
-			(unsigned)_mm256_movemask_epi8(acgt_eq(LOADU(src + i)));
+		    (unsigned)_mm256_movemask_epi8(acgt_eq(LOADU(src + i)));
 
 		if (m != 0xffffffffu)
 			return i + (size_t)__builtin_ctz(~m);
@@ -153,8 +153,8 @@ GDB_TARGET_AVX2 static inline __m256i lookup32(__m256i v, __m256i lo,
 GDB_TARGET_AVX2 void gdb_simd_avx2_revcomp(const char *src, size_t n, char *dst)
 {
 	const __m256i rev = _mm256_setr_epi8(
-		15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 15, 14,
-		13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+	    15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13,
+	    12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
 	const __m256i dlo = BCAST16(gdb_simd_comp_delta[0]);
 	const __m256i dhi = BCAST16(gdb_simd_comp_delta[1]);
 	size_t i;
@@ -195,25 +195,24 @@ GDB_TARGET_AVX2 void gdb_simd_avx2_toupper(const char *src, size_t n, char *dst)
 		__m256i v = LOADU(src + i);
 		__m256i t = _mm256_sub_epi8(v, _mm256_set1_epi8('a'));
 		__m256i lower = _mm256_cmpeq_epi8(
-			_mm256_min_epu8(t, _mm256_set1_epi8(25)), t);
+		    _mm256_min_epu8(t, _mm256_set1_epi8(25)), t);
 
 		STOREU(dst + i,
 		       _mm256_xor_si256(
-			       v, _mm256_and_si256(lower,
-						   _mm256_set1_epi8(0x20))));
+			   v, _mm256_and_si256(lower, _mm256_set1_epi8(0x20))));
 	}
 	gdb_simd_sse41_toupper(src + i, n - i, dst + i);
 }
 
 const gdb_simd_kernels gdb_simd_avx2_kernels = {
-	.name = "avx2",
-	.pack2 = gdb_simd_avx2_pack2,
-	.unpack2 = gdb_simd_avx2_unpack2,
-	.find_nonacgt = gdb_simd_avx2_find_nonacgt,
-	.crc32c = gdb_simd_crc32c_hw,
-	.revcomp = gdb_simd_avx2_revcomp,
-	.to_u8 = gdb_simd_avx2_to_u8,
-	.toupper = gdb_simd_avx2_toupper,
-	.comp = gdb_simd_avx2_comp,
+    .name = "avx2",
+    .pack2 = gdb_simd_avx2_pack2,
+    .unpack2 = gdb_simd_avx2_unpack2,
+    .find_nonacgt = gdb_simd_avx2_find_nonacgt,
+    .crc32c = gdb_simd_crc32c_hw,
+    .revcomp = gdb_simd_avx2_revcomp,
+    .to_u8 = gdb_simd_avx2_to_u8,
+    .toupper = gdb_simd_avx2_toupper,
+    .comp = gdb_simd_avx2_comp,
 };
 #endif

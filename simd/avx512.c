@@ -17,14 +17,14 @@
 #define STOREU(p, v) _mm512_storeu_si512((void *)(p), (v))
 #define BCAST16(p)                                                             \
 	_mm512_broadcast_i32x4(                                                \
-		_mm_loadu_si128((const __m128i *)(const void *)(p)))
+	    _mm_loadu_si128((const __m128i *)(const void *)(p)))
 
 GDB_TARGET_AVX512 static inline __m512i pack_lane(const char *p)
 {
 	__m512i v = LOADU(p);
-	__m512i c = _mm512_and_si512(_mm512_xor_si512(_mm512_srli_epi16(v, 1),
-						      _mm512_srli_epi16(v, 2)),
-				     _mm512_set1_epi8(3));
+	__m512i c = _mm512_and_si512(
+	    _mm512_xor_si512(_mm512_srli_epi16(v, 1), _mm512_srli_epi16(v, 2)),
+	    _mm512_set1_epi8(3));
 	__m512i w = _mm512_maddubs_epi16(c, _mm512_set1_epi16(0x0401));
 
 	return _mm512_madd_epi16(w, _mm512_set1_epi32(0x00100001));
@@ -58,8 +58,8 @@ GDB_TARGET_AVX512 static inline __m512i unpack_lane(__m512i rep, __m512i lut)
 {
 	__m512i m = _mm512_and_si512(rep, _mm512_set1_epi32((int)0xc0300c03u));
 	__m512i idx =
-		_mm512_and_si512(_mm512_or_si512(m, _mm512_srli_epi16(m, 4)),
-				 _mm512_set1_epi8(0x0f));
+	    _mm512_and_si512(_mm512_or_si512(m, _mm512_srli_epi16(m, 4)),
+			     _mm512_set1_epi8(0x0f));
 
 	return _mm512_shuffle_epi8(lut, idx);
 }
@@ -71,10 +71,10 @@ gdb_simd_avx512_unpack2(const uint8_t *src, size_t first, size_t n, char *dst)
 				       'G', 0,	 0,   0,   'T', 0, 0, 0};
 	/* every lane holds the same 16 packed bytes; lane L spreads 4L.. */
 	static const uint8_t spread_tab[64] = {
-		0,  0,	0,  0,	1,  1,	1,  1,	2,  2,	2,  2,	3,  3,	3,  3,
-		4,  4,	4,  4,	5,  5,	5,  5,	6,  6,	6,  6,	7,  7,	7,  7,
-		8,  8,	8,  8,	9,  9,	9,  9,	10, 10, 10, 10, 11, 11, 11, 11,
-		12, 12, 12, 12, 13, 13, 13, 13, 14, 14, 14, 14, 15, 15, 15, 15};
+	    0,	0,  0,	0,  1,	1,  1,	1,  2,	2,  2,	2,  3,	3,  3,	3,
+	    4,	4,  4,	4,  5,	5,  5,	5,  6,	6,  6,	6,  7,	7,  7,	7,
+	    8,	8,  8,	8,  9,	9,  9,	9,  10, 10, 10, 10, 11, 11, 11, 11,
+	    12, 12, 12, 12, 13, 13, 13, 13, 14, 14, 14, 14, 15, 15, 15, 15};
 	const __m512i lut = BCAST16(lut16);
 	const __m512i spread = LOADU(spread_tab);
 	size_t i = first, end = first + n;
@@ -110,9 +110,9 @@ GDB_TARGET_AVX512 static inline __m512i nonacgt_bytes(const char *p,
 	__m512i v = LOADU(p);
 
 	return _mm512_xor_si512(
-		_mm512_shuffle_epi8(
-			lut, _mm512_and_si512(v, _mm512_set1_epi8(0x0f))),
-		v);
+	    _mm512_shuffle_epi8(lut,
+				_mm512_and_si512(v, _mm512_set1_epi8(0x0f))),
+	    v);
 }
 
 GDB_TARGET_AVX512 static size_t gdb_simd_avx512_find_nonacgt(const char *src,
@@ -126,9 +126,9 @@ GDB_TARGET_AVX512 static size_t gdb_simd_avx512_find_nonacgt(const char *src,
 	for (i = 0; i + 256 <= n; i += 256) {
 		/* 0xfe: a | b | c, the ternary-logic truth table of OR3 */
 		__m512i x = _mm512_ternarylogic_epi32(
-			nonacgt_bytes(src + i, lut),
-			nonacgt_bytes(src + i + 64, lut),
-			nonacgt_bytes(src + i + 128, lut), 0xfe);
+		    nonacgt_bytes(src + i, lut),
+		    nonacgt_bytes(src + i + 64, lut),
+		    nonacgt_bytes(src + i + 128, lut), 0xfe);
 
 		x = _mm512_or_si512(x, nonacgt_bytes(src + i + 192, lut));
 		if (_mm512_test_epi8_mask(x, x))
@@ -210,8 +210,8 @@ GDB_TARGET_AVX512 static void gdb_simd_avx512_toupper(const char *src, size_t n,
 	for (i = 0; i + 64 <= n; i += 64) {
 		__m512i v = LOADU(src + i);
 		__mmask64 lower = _mm512_cmplt_epu8_mask(
-			_mm512_sub_epi8(v, _mm512_set1_epi8('a')),
-			_mm512_set1_epi8(26));
+		    _mm512_sub_epi8(v, _mm512_set1_epi8('a')),
+		    _mm512_set1_epi8(26));
 
 		STOREU(dst + i, _mm512_mask_sub_epi8(v, lower, v,
 						     _mm512_set1_epi8(0x20)));
@@ -220,14 +220,14 @@ GDB_TARGET_AVX512 static void gdb_simd_avx512_toupper(const char *src, size_t n,
 }
 
 const gdb_simd_kernels gdb_simd_avx512_kernels = {
-	.name = "avx512",
-	.pack2 = gdb_simd_avx512_pack2,
-	.unpack2 = gdb_simd_avx512_unpack2,
-	.find_nonacgt = gdb_simd_avx512_find_nonacgt,
-	.crc32c = gdb_simd_crc32c_hw,
-	.revcomp = gdb_simd_avx512_revcomp,
-	.to_u8 = gdb_simd_avx512_to_u8,
-	.toupper = gdb_simd_avx512_toupper,
-	.comp = gdb_simd_avx512_comp,
+    .name = "avx512",
+    .pack2 = gdb_simd_avx512_pack2,
+    .unpack2 = gdb_simd_avx512_unpack2,
+    .find_nonacgt = gdb_simd_avx512_find_nonacgt,
+    .crc32c = gdb_simd_crc32c_hw,
+    .revcomp = gdb_simd_avx512_revcomp,
+    .to_u8 = gdb_simd_avx512_to_u8,
+    .toupper = gdb_simd_avx512_toupper,
+    .comp = gdb_simd_avx512_comp,
 };
 #endif

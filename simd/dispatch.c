@@ -28,10 +28,10 @@ static enum gdb_simd_level active_level;
 static const gdb_simd_kernels *level_tab[GDB_SIMD_NLEVELS];
 
 static const char *const level_names[GDB_SIMD_NLEVELS] = {
-	"scalar",
-	"sse41",
-	"avx2",
-	"avx512",
+    "scalar",
+    "sse41",
+    "avx2",
+    "avx512",
 };
 
 static void detect(void)

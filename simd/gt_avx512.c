@@ -9,7 +9,7 @@
 #include <immintrin.h>
 
 #define GDB_TARGET_GT512                                                       \
-	__attribute__((target("avx512f,avx512bw,avx512vpopcntdq,avx2,"       \
+	__attribute__((target("avx512f,avx512bw,avx512vpopcntdq,avx2,"         \
 			      "popcnt")))
 
 GDB_TARGET_GT512 static void count_masks(const uint64_t *plane,
@@ -21,16 +21,16 @@ GDB_TARGET_GT512 static void count_masks(const uint64_t *plane,
 		__m512i acc = _mm512_setzero_si512();
 		size_t w = 0;
 		for (; w + 8 <= nwords; w += 8) {
-			__m512i x = _mm512_and_si512(
-				_mm512_loadu_si512(plane + w),
-				_mm512_loadu_si512(m + w));
+			__m512i x =
+			    _mm512_and_si512(_mm512_loadu_si512(plane + w),
+					     _mm512_loadu_si512(m + w));
 			acc = _mm512_add_epi64(acc, _mm512_popcnt_epi64(x));
 		}
 		if (w < nwords) {
 			__mmask8 t = (__mmask8)((1u << (nwords - w)) - 1);
 			__m512i x = _mm512_and_si512(
-				_mm512_maskz_loadu_epi64(t, plane + w),
-				_mm512_maskz_loadu_epi64(t, m + w));
+			    _mm512_maskz_loadu_epi64(t, plane + w),
+			    _mm512_maskz_loadu_epi64(t, m + w));
 			acc = _mm512_add_epi64(acc, _mm512_popcnt_epi64(x));
 		}
 		out[k] += (uint32_t)_mm512_reduce_add_epi64(acc);
@@ -54,8 +54,8 @@ GDB_TARGET_GT512 static void dosage(const uint64_t *a, const uint64_t *b,
 }
 
 const gdb_gt_kernels gdb_gt_avx512 = {
-	.name = "avx512",
-	.count_masks = count_masks,
-	.dosage = dosage,
+    .name = "avx512",
+    .count_masks = count_masks,
+    .dosage = dosage,
 };
 #endif

@@ -34,14 +34,15 @@ static void dosage(const uint64_t *a, const uint64_t *b, const uint64_t *m,
 		if ((m[w] >> s) & 1)
 			out[i] = -1;
 		else
-			out[i] = (int8_t)(((a[w] >> s) & 1) + ((b[w] >> s) & 1));
+			out[i] =
+			    (int8_t)(((a[w] >> s) & 1) + ((b[w] >> s) & 1));
 	}
 }
 
 const gdb_gt_kernels gdb_gt_scalar = {
-	.name = "scalar",
-	.count_masks = count_masks,
-	.dosage = dosage,
+    .name = "scalar",
+    .count_masks = count_masks,
+    .dosage = dosage,
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;

@@ -47,8 +47,8 @@ _Static_assert(sizeof(struct gdb_kmer_slot) == 12,
  * cut both the page faults of growing and the TLB misses of probing at
  * random. old is NULL for a new mapping; returns NULL when out of memory.
  */
-static struct gdb_kmer_slot *slots_map(struct gdb_kmer_slot *old,
-				       uint64_t oldn, uint64_t n)
+static struct gdb_kmer_slot *slots_map(struct gdb_kmer_slot *old, uint64_t oldn,
+				       uint64_t n)
 {
 	size_t bytes = n * sizeof(struct gdb_kmer_slot);
 	void *p = old ? mremap(old, oldn * sizeof(*old), bytes, MREMAP_MAYMOVE)
@@ -202,8 +202,8 @@ static int table_put(struct gdb_kmer_table *t, uint64_t key, uint64_t hash,
 			if (s->key == key) {
 				uint64_t c = s->count + count;
 
-				s->count = c > UINT32_MAX ? UINT32_MAX
-							  : (uint32_t)c;
+				s->count =
+				    c > UINT32_MAX ? UINT32_MAX : (uint32_t)c;
 				return 0;
 			}
 			if (s->key == GDB_KMER_EMPTY)
@@ -455,8 +455,8 @@ int gdb_ana_scalar_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 #define KAHEAD 32
 #endif
 
-int gdb_kmer_count_blocked(struct gdb_kmer_table *t, const char *seq,
-			   size_t n, gdb_kmer_enc_fn enc)
+int gdb_kmer_count_blocked(struct gdb_kmer_table *t, const char *seq, size_t n,
+			   gdb_kmer_enc_fn enc)
 {
 	const unsigned k = t->k, hi = 2 * (k - 1);
 	const uint64_t mask = (1ull << (2 * k)) - 1;
@@ -494,8 +494,9 @@ int gdb_kmer_count_blocked(struct gdb_kmer_table *t, const char *seq,
 		 * every insertion has had its slot fetched.
 		 */
 		for (i = 0; i + KAHEAD < nk; i++) {
-			const char *p = (const char *)&t->slot
-				[hashes[i + KAHEAD] >> t->shift];
+			const char *p =
+			    (const char *)&t
+				->slot[hashes[i + KAHEAD] >> t->shift];
 
 			/* both ends: 2 slots in 16 straddle two lines */
 			__builtin_prefetch(p, 1);

@@ -76,8 +76,8 @@ typedef struct gdb_kmer_entry {
  */
 int gdb_kmer_table_new(unsigned k, unsigned flags, size_t max_bytes,
 		       gdb_kmer_table **out);
-void gdb_kmer_table_free(gdb_kmer_table *t);   /* NULL is a no-op */
-void gdb_kmer_table_clear(gdb_kmer_table *t);  /* empty it, keep its size */
+void gdb_kmer_table_free(gdb_kmer_table *t);  /* NULL is a no-op */
+void gdb_kmer_table_clear(gdb_kmer_table *t); /* empty it, keep its size */
 
 /*
  * gdb_kmer_count - add the k-mers of seq[0, n) to t (the active level).
@@ -107,8 +107,7 @@ size_t gdb_kmer_top(const gdb_kmer_table *t, gdb_kmer_entry *out, size_t n);
 
 /* Every entry in table order (unsorted, and level-dependent); returns
  * distinct, writes <= cap. */
-size_t gdb_kmer_dump(const gdb_kmer_table *t, gdb_kmer_entry *out,
-		     size_t cap);
+size_t gdb_kmer_dump(const gdb_kmer_table *t, gdb_kmer_entry *out, size_t cap);
 
 /* k-mer <-> text. encode: -EINVAL on a byte other than ACGTU (any case)
  * or bad k. decode writes k letters and no terminator. */

@@ -28,14 +28,14 @@
 #include "common/gdb.h"
 #include "simd/analysis_int.h"
 
-#define KBLOCK 2048	      /* bases encoded at a time */
-#define BATCH ((size_t)1 << 23) /* bases partitioned at a time */
-#define KAHEAD 48	      /* insertions a slot is prefetched ahead */
-#define REGION_LG 14	      /* 2^14 slots (192 KiB) a partition */
-#define PART_LG_MAX 12	      /* at most 4096 partitions */
+#define KBLOCK 2048		   /* bases encoded at a time */
+#define BATCH ((size_t)1 << 23)	   /* bases partitioned at a time */
+#define KAHEAD 48		   /* insertions a slot is prefetched ahead */
+#define REGION_LG 14		   /* 2^14 slots (192 KiB) a partition */
+#define PART_LG_MAX 12		   /* at most 4096 partitions */
 #define SORT_MIN ((size_t)1 << 16) /* fewer bases: kmer.c's loop */
-#define SAMPLE_LG 8	      /* distinct k-mers estimated from 1 in 256 */
-#define SAMPLE_SET_LG 15      /* the sample's set: 32 Ki slots */
+#define SAMPLE_LG 8		   /* distinct k-mers estimated from 1 in 256 */
+#define SAMPLE_SET_LG 15	   /* the sample's set: 32 Ki slots */
 
 /* The inverse of gdb_kmer_hash's multiplier modulo 2^64. */
 #define KMER_HASH_INV 0xf1de83e19937733dull
@@ -54,14 +54,14 @@ struct kroll {
  */
 struct kpass {
 	unsigned pb;
-	size_t cap;	    /* hashes a slab */
-	size_t *fill;	    /* 2^pb: hashes in each slab */
-	uint64_t *slab;	    /* 2^pb * cap */
-	uint64_t *wc;	    /* 2^pb cache lines: each slab's line being filled */
-	uint64_t *spill;    /* SPILL hashes */
+	size_t cap;	 /* hashes a slab */
+	size_t *fill;	 /* 2^pb: hashes in each slab */
+	uint64_t *slab;	 /* 2^pb * cap */
+	uint64_t *wc;	 /* 2^pb cache lines: each slab's line being filled */
+	uint64_t *spill; /* SPILL hashes */
 	size_t nspill;
-	uint64_t *set;	    /* 2^SAMPLE_SET_LG sampled hashes */
-	uint64_t sample;    /* distinct sampled hashes */
+	uint64_t *set;	 /* 2^SAMPLE_SET_LG sampled hashes */
+	uint64_t sample; /* distinct sampled hashes */
 	struct gdb_kmer_table *t;
 };
 
@@ -74,8 +74,9 @@ struct kpass {
 static inline void line_out(uint64_t *dst, const uint64_t *src)
 {
 	for (int i = 0; i < 8; i += 2)
-		_mm_stream_si128((__m128i *)(void *)(dst + i),
-				 _mm_load_si128((const __m128i *)(const void *)(src + i)));
+		_mm_stream_si128(
+		    (__m128i *)(void *)(dst + i),
+		    _mm_load_si128((const __m128i *)(const void *)(src + i)));
 }
 
 static inline void line_fence(void)
@@ -93,8 +94,7 @@ static inline void line_fence(void)
 }
 #endif
 
-static void insert_run(struct gdb_kmer_table *t, const uint64_t *h,
-		       size_t nk);
+static void insert_run(struct gdb_kmer_table *t, const uint64_t *h, size_t nk);
 
 /* Note hash x in the sample set (1 in 2^SAMPLE_LG hashes, all copies of a
  * k-mer or none, by 8 middle bits of the hash). */
@@ -156,8 +156,8 @@ static void place_flush(struct kpass *p)
  * partitioning, the sample). Branch-free but for the N test: an N or the
  * canonical choice would mispredict. Returns the k-mers rolled.
  */
-static size_t roll(struct kpass *p, struct kroll *st, const char *seq,
-		   size_t n, gdb_kmer_enc_fn enc)
+static size_t roll(struct kpass *p, struct kroll *st, const char *seq, size_t n,
+		   gdb_kmer_enc_fn enc)
 {
 	const struct gdb_kmer_table *t = p->t;
 	const unsigned k = t->k, hi = 2 * (k - 1);
@@ -199,8 +199,8 @@ static void insert_run(struct gdb_kmer_table *t, const uint64_t *h, size_t nk)
 {
 	for (size_t i = 0; i < nk; i++) {
 		if (i + KAHEAD < nk) {
-			const char *q = (const char *)&t->slot[h[i + KAHEAD] >>
-							     t->shift];
+			const char *q =
+			    (const char *)&t->slot[h[i + KAHEAD] >> t->shift];
 
 			/* both ends: 2 slots in 16 straddle two lines */
 			__builtin_prefetch(q, 1);
@@ -283,8 +283,8 @@ static void count_batch(struct kpass *p, struct kroll *st, const char *seq,
 	t->total += nk;
 	if (p->pb) {
 		uint64_t est = p->sample > ((uint64_t)1 << SAMPLE_SET_LG) / 2
-				       ? nk
-				       : p->sample << SAMPLE_LG;
+				   ? nk
+				   : p->sample << SAMPLE_LG;
 
 		/* a tenth more, and some, for the estimate's error */
 		(void)gdb_kmer_reserve(t, t->distinct + est + est / 10 + 4096);
@@ -338,7 +338,7 @@ int gdb_kmer_count_vec(struct gdb_kmer_table *t, const char *seq, size_t n,
 	/* slabs (at least batch), their lines, spill, sample set, fills */
 	const size_t slabs = nb * slab_cap(batch, pbmax);
 	const size_t words =
-		slabs + 8 * nb + SPILL + ((size_t)1 << SAMPLE_SET_LG) + nb;
+	    slabs + 8 * nb + SPILL + ((size_t)1 << SAMPLE_SET_LG) + nb;
 	uint64_t *buf, dropped0 = t->dropped;
 	struct kroll st = {0, 0, 0};
 	struct kpass p;

@@ -34,22 +34,39 @@
 static uint8_t iupac_set(unsigned char c)
 {
 	switch (c | 0x20) {
-	case 'a': return 1;
-	case 'c': return 2;
-	case 'g': return 4;
-	case 't': case 'u': return 8;
-	case 'r': return 1 | 4;
-	case 'y': return 2 | 8;
-	case 's': return 2 | 4;
-	case 'w': return 1 | 8;
-	case 'k': return 4 | 8;
-	case 'm': return 1 | 2;
-	case 'b': return 2 | 4 | 8;
-	case 'd': return 1 | 4 | 8;
-	case 'h': return 1 | 2 | 8;
-	case 'v': return 1 | 2 | 4;
-	case 'n': return 15;
-	default: return 0;
+	case 'a':
+		return 1;
+	case 'c':
+		return 2;
+	case 'g':
+		return 4;
+	case 't':
+	case 'u':
+		return 8;
+	case 'r':
+		return 1 | 4;
+	case 'y':
+		return 2 | 8;
+	case 's':
+		return 2 | 4;
+	case 'w':
+		return 1 | 8;
+	case 'k':
+		return 4 | 8;
+	case 'm':
+		return 1 | 2;
+	case 'b':
+		return 2 | 4 | 8;
+	case 'd':
+		return 1 | 4 | 8;
+	case 'h':
+		return 1 | 2 | 8;
+	case 'v':
+		return 1 | 2 | 4;
+	case 'n':
+		return 15;
+	default:
+		return 0;
 	}
 }
 
@@ -82,8 +99,8 @@ int gdb_motif_compile(const char *pattern, size_t len, gdb_motif_pattern *out)
 int64_t gdb_motif_find(const gdb_motif_pattern *p, const char *seq, size_t n,
 		       unsigned strands, gdb_motif_hit *hits, size_t cap)
 {
-	return gdb_motif_variant(gdb_simd_active())->find(p, seq, n, strands, hits,
-							 cap);
+	return gdb_motif_variant(gdb_simd_active())
+	    ->find(p, seq, n, strands, hits, cap);
 }
 
 #define MCHUNK_WORDS 64 /* result words per chunk: 4096 positions */
@@ -240,12 +257,82 @@ void gdb_motif_combine_from(const struct gdb_motif_step *st, unsigned m,
 #define X4(v) v, v, v, v
 #define X16(v) X4(v), X4(v), X4(v), X4(v)
 const uint8_t gdb_pwm_code[256] = {
-	X16(4), X16(4), X16(4), X16(4),
-	/* 0x40 */ 4, 0, 4, 1, 4, 4, 4, 2, 4, 4, 4, 4, 4, 4, 4, 4,
-	/* 0x50 */ 4, 4, 4, 4, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-	/* 0x60 */ 4, 0, 4, 1, 4, 4, 4, 2, 4, 4, 4, 4, 4, 4, 4, 4,
-	/* 0x70 */ 4, 4, 4, 4, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-	X16(4), X16(4), X16(4), X16(4), X16(4), X16(4), X16(4), X16(4),
+    X16(4),
+    X16(4),
+    X16(4),
+    X16(4),
+    /* 0x40 */ 4,
+    0,
+    4,
+    1,
+    4,
+    4,
+    4,
+    2,
+    4,
+    4,
+    4,
+    4,
+    4,
+    4,
+    4,
+    4,
+    /* 0x50 */ 4,
+    4,
+    4,
+    4,
+    3,
+    3,
+    4,
+    4,
+    4,
+    4,
+    4,
+    4,
+    4,
+    4,
+    4,
+    4,
+    /* 0x60 */ 4,
+    0,
+    4,
+    1,
+    4,
+    4,
+    4,
+    2,
+    4,
+    4,
+    4,
+    4,
+    4,
+    4,
+    4,
+    4,
+    /* 0x70 */ 4,
+    4,
+    4,
+    4,
+    3,
+    3,
+    4,
+    4,
+    4,
+    4,
+    4,
+    4,
+    4,
+    4,
+    4,
+    4,
+    X16(4),
+    X16(4),
+    X16(4),
+    X16(4),
+    X16(4),
+    X16(4),
+    X16(4),
+    X16(4),
 };
 
 int gdb_pwm_from_counts(const gdb_motif *m, const double bg[4], double pseudo,
@@ -280,8 +367,8 @@ int gdb_pwm_from_counts(const gdb_motif *m, const double bg[4], double pseudo,
 		if (!(tot + pseudo > 0))
 			return -EINVAL;
 		for (c = 0; c < 4; c++) {
-			double pr = (m->counts[j][c] + pseudo * b[c]) /
-				    (tot + pseudo);
+			double pr =
+			    (m->counts[j][c] + pseudo * b[c]) / (tot + pseudo);
 			long v;
 
 			if (!(pr > 0))
@@ -300,8 +387,8 @@ int gdb_pwm_from_counts(const gdb_motif *m, const double bg[4], double pseudo,
 	}
 	for (j = 0; j < len; j++)
 		for (c = 0; c < 8; c++)
-			out->rc[j][c] = c < 4 ? out->fw[len - 1 - j][3 - c]
-					      : GDB_PWM_NEG;
+			out->rc[j][c] =
+			    c < 4 ? out->fw[len - 1 - j][3 - c] : GDB_PWM_NEG;
 	return 0;
 }
 
@@ -322,7 +409,8 @@ static double *pwm_dist(const gdb_pwm *p)
 		free(e);
 		return NULL;
 	}
-	/* index = partial score - partial min; partial min advances per column */
+	/* index = partial score - partial min; partial min advances per column
+	 */
 	d[0] = 1;
 	for (j = 0; j < p->len; j++) {
 		int32_t cmin = INT32_MAX, cmax = INT32_MIN;
@@ -338,7 +426,7 @@ static double *pwm_dist(const gdb_pwm *p)
 				continue;
 			for (c = 0; c < 4; c++)
 				e[i + (size_t)(p->fw[j][c] - cmin)] +=
-					d[i] * p->bg[c];
+				    d[i] * p->bg[c];
 		}
 		hi += (size_t)(cmax - cmin);
 		memcpy(d, e, (hi + 1) * sizeof(double));
@@ -427,8 +515,8 @@ int gdb_pwm_narrow(const gdb_pwm *p, int32_t threshold, struct gdb_pwm16 *out)
 	return 1;
 }
 
-void gdb_pwm_idx16_fill(const char *s, size_t from, size_t len,
-			uint16_t *idx, size_t cap)
+void gdb_pwm_idx16_fill(const char *s, size_t from, size_t len, uint16_t *idx,
+			size_t cap)
 {
 	size_t i;
 
@@ -442,8 +530,8 @@ int64_t gdb_pwm_scan(const gdb_pwm *p, const char *seq, size_t n,
 		     int32_t threshold, unsigned strands, gdb_pwm_hit *hits,
 		     size_t cap)
 {
-	return gdb_motif_variant(gdb_simd_active())->pwm_scan(p, seq, n, threshold, strands,
-					     hits, cap);
+	return gdb_motif_variant(gdb_simd_active())
+	    ->pwm_scan(p, seq, n, threshold, strands, hits, cap);
 }
 
 int64_t gdb_ana_scalar_pwm_scan(const gdb_pwm *p, const char *seq, size_t n,

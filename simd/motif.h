@@ -54,8 +54,7 @@ typedef struct gdb_motif_hit {
  * @param out      out: the compiled pattern
  * @return 0, or -EINVAL (empty, too long, a non-IUPAC letter)
  */
-int gdb_motif_compile(const char *pattern, size_t len,
-		      gdb_motif_pattern *out);
+int gdb_motif_compile(const char *pattern, size_t len, gdb_motif_pattern *out);
 
 /*
  * gdb_motif_find - every match of p in seq (bit-parallel shift-and).
@@ -70,7 +69,7 @@ int64_t gdb_motif_find(const gdb_motif_pattern *p, const char *seq, size_t n,
 /* ---- position weight matrices ---- */
 
 #define GDB_PWM_MAXLEN 64
-#define GDB_PWM_SCALE 100 /* integer score units per bit (log2) */
+#define GDB_PWM_SCALE 100	 /* integer score units per bit (log2) */
 #define GDB_PWM_NEG (-(1 << 24)) /* score of a non-ACGT base: no hit */
 
 /* A motif: counts (or probabilities) per column, as motif/motif.h's

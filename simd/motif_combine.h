@@ -26,8 +26,8 @@
 #define MC_COMBINE MC_CAT(motif_combine_, SFX)
 
 /* gdb_motif_word() of WORDS words at once; cr, cl the shift counts */
-TGT static inline V MC_STEP(const uint64_t *x, const uint64_t *y,
-			    __m128i cr, __m128i cl, size_t w)
+TGT static inline V MC_STEP(const uint64_t *x, const uint64_t *y, __m128i cr,
+			    __m128i cl, size_t w)
 {
 	V a = VLOADU(x + w), b = VLOADU(x + w + 1);
 
@@ -60,8 +60,8 @@ TGT static void MC_COMBINE(const struct gdb_motif_step *st, unsigned m,
 			r = VAND(r, MC_STEP(x[j], y[j], cr[j], cl[j], w));
 		while (j < m && VANY(r))
 			for (e = j + 4 < m ? j + 4 : m; j < e; j++)
-				r = VAND(r, MC_STEP(x[j], y[j], cr[j], cl[j],
-						    w));
+				r = VAND(r,
+					 MC_STEP(x[j], y[j], cr[j], cl[j], w));
 		VSTOREU(out + w, r);
 	}
 	gdb_motif_combine_from(st, m, w, nwords, out);

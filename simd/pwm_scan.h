@@ -45,8 +45,8 @@
 
 /* The hits of one vector of 32-bit scores: lanes set in mf / mr. */
 static inline void PW_EMIT32(gdb_pwm_hit *hits, size_t cap, int64_t *nh,
-			     uint64_t pos, const int32_t *sf,
-			     const int32_t *sr, unsigned mf, unsigned mr)
+			     uint64_t pos, const int32_t *sf, const int32_t *sr,
+			     unsigned mf, unsigned mr)
 {
 	unsigned any = mf | mr;
 

@@ -78,7 +78,7 @@ void gdb_simd_scalar_pack2(const char *src, size_t n, uint8_t *dst)
 #define UNPACK_E(b)                                                            \
 	{                                                                      \
 		UNPACK_L((b)&3), UNPACK_L(((b) >> 2) & 3),                     \
-			UNPACK_L(((b) >> 4) & 3), UNPACK_L(((b) >> 6) & 3)     \
+		    UNPACK_L(((b) >> 4) & 3), UNPACK_L(((b) >> 6) & 3)         \
 	}
 #define UNPACK_4(b)                                                            \
 	UNPACK_E(b), UNPACK_E(b + 1), UNPACK_E(b + 2), UNPACK_E(b + 3)
@@ -140,19 +140,19 @@ size_t gdb_simd_scalar_find_nonacgt(const char *src, size_t n)
  * scalar tables below are written from the same list of letters.
  */
 const uint8_t gdb_simd_comp_delta[2][16] = {
-	/* low five bits 0-15: @ A B C D E F G H I J K L M N O */
-	{0, 'A' ^ 'T', 'B' ^ 'V', 'C' ^ 'G', 'D' ^ 'H', 0, 0, 'G' ^ 'C',
-	 'H' ^ 'D', 0, 0, 'K' ^ 'M', 0, 'M' ^ 'K', 0, 0},
-	/* 16-31: P Q R S T U V W X Y Z and five non-letters */
-	{0, 0, 'R' ^ 'Y', 0, 'T' ^ 'A', 'U' ^ 'A', 'V' ^ 'B', 0, 0, 'Y' ^ 'R',
-	 0, 0, 0, 0, 0, 0},
+    /* low five bits 0-15: @ A B C D E F G H I J K L M N O */
+    {0, 'A' ^ 'T', 'B' ^ 'V', 'C' ^ 'G', 'D' ^ 'H', 0, 0, 'G' ^ 'C', 'H' ^ 'D',
+     0, 0, 'K' ^ 'M', 0, 'M' ^ 'K', 0, 0},
+    /* 16-31: P Q R S T U V W X Y Z and five non-letters */
+    {0, 0, 'R' ^ 'Y', 0, 'T' ^ 'A', 'U' ^ 'A', 'V' ^ 'B', 0, 0, 'Y' ^ 'R', 0, 0,
+     0, 0, 0, 0},
 };
 
 const uint8_t gdb_simd_u8_code[2][16] = {
-	/* @ A B C D E F G H I J K L M N O */
-	{15, 0, 11, 1, 12, 15, 15, 2, 13, 15, 15, 9, 15, 10, 4, 15},
-	/* P Q R S T U V W X Y Z */
-	{15, 15, 5, 7, 3, 3, 14, 8, 15, 6, 15, 15, 15, 15, 15, 15},
+    /* @ A B C D E F G H I J K L M N O */
+    {15, 0, 11, 1, 12, 15, 15, 2, 13, 15, 15, 9, 15, 10, 4, 15},
+    /* P Q R S T U V W X Y Z */
+    {15, 15, 5, 7, 3, 3, 14, 8, 15, 6, 15, 15, 15, 15, 15, 15},
 };
 
 /*
@@ -161,19 +161,18 @@ const uint8_t gdb_simd_u8_code[2][16] = {
  */
 #define COMP(a, b) [a] = (a) ^ (b), [(a) | 0x20] = (a) ^ (b)
 static const uint8_t comp_x[256] = {
-	COMP('A', 'T'), COMP('T', 'A'), COMP('C', 'G'), COMP('G', 'C'),
-	COMP('U', 'A'), COMP('R', 'Y'), COMP('Y', 'R'), COMP('K', 'M'),
-	COMP('M', 'K'), COMP('B', 'V'), COMP('V', 'B'), COMP('D', 'H'),
-	COMP('H', 'D'),
+    COMP('A', 'T'), COMP('T', 'A'), COMP('C', 'G'), COMP('G', 'C'),
+    COMP('U', 'A'), COMP('R', 'Y'), COMP('Y', 'R'), COMP('K', 'M'),
+    COMP('M', 'K'), COMP('B', 'V'), COMP('V', 'B'), COMP('D', 'H'),
+    COMP('H', 'D'),
 };
 
 /* u8_x[c] = to_u8 code of c, XOR 15, so that absent entries mean 15. */
 #define U8(a, code) [a] = (code) ^ 15, [(a) | 0x20] = (code) ^ 15
 static const uint8_t u8_x[256] = {
-	U8('A', 0),  U8('C', 1),  U8('G', 2),  U8('T', 3),
-	U8('U', 3),  U8('N', 4),  U8('R', 5),  U8('Y', 6),
-	U8('S', 7),  U8('W', 8),  U8('K', 9),  U8('M', 10),
-	U8('B', 11), U8('D', 12), U8('H', 13), U8('V', 14),
+    U8('A', 0),	 U8('C', 1),  U8('G', 2),  U8('T', 3),	U8('U', 3), U8('N', 4),
+    U8('R', 5),	 U8('Y', 6),  U8('S', 7),  U8('W', 8),	U8('K', 9), U8('M', 10),
+    U8('B', 11), U8('D', 12), U8('H', 13), U8('V', 14),
 };
 
 void gdb_simd_scalar_revcomp(const char *src, size_t n, char *dst)
@@ -221,13 +220,13 @@ void gdb_simd_scalar_toupper(const char *src, size_t n, char *dst)
 }
 
 const gdb_simd_kernels gdb_simd_scalar_kernels = {
-	.name = "scalar",
-	.pack2 = gdb_simd_scalar_pack2,
-	.unpack2 = gdb_simd_scalar_unpack2,
-	.find_nonacgt = gdb_simd_scalar_find_nonacgt,
-	.crc32c = gdb_simd_crc32c_sw,
-	.revcomp = gdb_simd_scalar_revcomp,
-	.to_u8 = gdb_simd_scalar_to_u8,
-	.toupper = gdb_simd_scalar_toupper,
-	.comp = gdb_simd_scalar_comp,
+    .name = "scalar",
+    .pack2 = gdb_simd_scalar_pack2,
+    .unpack2 = gdb_simd_scalar_unpack2,
+    .find_nonacgt = gdb_simd_scalar_find_nonacgt,
+    .crc32c = gdb_simd_crc32c_sw,
+    .revcomp = gdb_simd_scalar_revcomp,
+    .to_u8 = gdb_simd_scalar_to_u8,
+    .toupper = gdb_simd_scalar_toupper,
+    .comp = gdb_simd_scalar_comp,
 };

@@ -107,7 +107,8 @@ int gdb_simd_init(void);
 /* The active table (calls gdb_simd_init() on first use). Never NULL. */
 const gdb_simd_kernels *gdb_simd(void);
 
-/* The active level, and a level's name ("scalar", "sse41", "avx2", "avx512"). */
+/* The active level, and a level's name ("scalar", "sse41", "avx2", "avx512").
+ */
 enum gdb_simd_level gdb_simd_active(void);
 const char *gdb_simd_level_name(enum gdb_simd_level level);
 

@@ -24,8 +24,8 @@ GDB_TARGET_SSE41 static inline __m128i pack_lane(const char *p)
 {
 	__m128i v = LOADU(p);
 	__m128i c = _mm_and_si128(
-		_mm_xor_si128(_mm_srli_epi16(v, 1), _mm_srli_epi16(v, 2)),
-		_mm_set1_epi8(3));
+	    _mm_xor_si128(_mm_srli_epi16(v, 1), _mm_srli_epi16(v, 2)),
+	    _mm_set1_epi8(3));
 	/* bytes (c0, c1) -> c0 + 4 c1; then 16-bit (w0, w1) -> w0 + 16 w1 */
 	__m128i w = _mm_maddubs_epi16(c, _mm_set1_epi16(0x0401));
 
@@ -70,9 +70,9 @@ GDB_TARGET_SSE41 void gdb_simd_sse41_unpack2(const uint8_t *src, size_t first,
 	const __m128i lut = _mm_setr_epi8('A', 'C', 'G', 'T', 'C', 0, 0, 0, 'G',
 					  0, 0, 0, 'T', 0, 0, 0);
 	const __m128i spread0 =
-		_mm_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+	    _mm_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
 	const __m128i spread1 =
-		_mm_setr_epi8(4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7);
+	    _mm_setr_epi8(4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7);
 	size_t i = first, end = first + n;
 	const uint8_t *p;
 
@@ -103,10 +103,10 @@ GDB_TARGET_SSE41 static inline __m128i acgt_eq(__m128i v)
 	 * can match them.
 	 */
 	const __m128i lut =
-		_mm_setr_epi8('A', 'A', 'A', 'C', 'T', 'A', 'A', 'G', 'A', 'A',
-			      'A', 'A', 'A', 'A', 'A', 'A');
+	    _mm_setr_epi8('A', 'A', 'A', 'C', 'T', 'A', 'A', 'G', 'A', 'A', 'A',
+			  'A', 'A', 'A', 'A', 'A');
 	__m128i e =
-		_mm_shuffle_epi8(lut, _mm_and_si128(v, _mm_set1_epi8(0x0f)));
+	    _mm_shuffle_epi8(lut, _mm_and_si128(v, _mm_set1_epi8(0x0f)));
 
 	return _mm_cmpeq_epi8(e, v);
 }
@@ -116,18 +116,18 @@ GDB_TARGET_SSE41 size_t gdb_simd_sse41_find_nonacgt(const char *src, size_t n)
 	size_t i;
 
 	for (i = 0; i + 64 <= n; i += 64) {
-		__m128i e = _mm_and_si128(
-			_mm_and_si128(acgt_eq(LOADU(src + i)),
-				      acgt_eq(LOADU(src + i + 16))),
-			_mm_and_si128(acgt_eq(LOADU(src + i + 32)),
-				      acgt_eq(LOADU(src + i + 48))));
+		__m128i e =
+		    _mm_and_si128(_mm_and_si128(acgt_eq(LOADU(src + i)),
+						acgt_eq(LOADU(src + i + 16))),
+				  _mm_and_si128(acgt_eq(LOADU(src + i + 32)),
+						acgt_eq(LOADU(src + i + 48))));
 
 		if (_mm_movemask_epi8(e) != 0xffff)
 			break;
 	}
 	for (; i + 16 <= n; i += 16) {
 		unsigned m =
-			(unsigned)_mm_movemask_epi8(acgt_eq(LOADU(src + i)));
+		    (unsigned)_mm_movemask_epi8(acgt_eq(LOADU(src + i)));
 
 		if (m != 0xffff)
 			return i + (size_t)__builtin_ctz(~m);
@@ -158,8 +158,8 @@ GDB_TARGET_SSE41 static inline __m128i lookup32(__m128i v, __m128i lo,
 GDB_TARGET_SSE41 void gdb_simd_sse41_revcomp(const char *src, size_t n,
 					     char *dst)
 {
-	const __m128i rev = _mm_setr_epi8(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5,
-					  4, 3, 2, 1, 0);
+	const __m128i rev =
+	    _mm_setr_epi8(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
 	const __m128i dlo = LOADU(gdb_simd_comp_delta[0]);
 	const __m128i dhi = LOADU(gdb_simd_comp_delta[1]);
 	size_t i;
@@ -167,7 +167,7 @@ GDB_TARGET_SSE41 void gdb_simd_sse41_revcomp(const char *src, size_t n,
 	for (i = 0; i + 16 <= n; i += 16) {
 		__m128i v = _mm_shuffle_epi8(LOADU(src + n - i - 16), rev);
 		__m128i d =
-			_mm_and_si128(lookup32(v, dlo, dhi), letter_mask(v));
+		    _mm_and_si128(lookup32(v, dlo, dhi), letter_mask(v));
 
 		STOREU(dst + i, _mm_xor_si128(v, d));
 	}
@@ -200,24 +200,24 @@ GDB_TARGET_SSE41 void gdb_simd_sse41_toupper(const char *src, size_t n,
 		__m128i v = LOADU(src + i);
 		__m128i t = _mm_sub_epi8(v, _mm_set1_epi8('a'));
 		__m128i lower =
-			_mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(25)), t);
+		    _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(25)), t);
 
 		STOREU(dst + i,
 		       _mm_xor_si128(
-			       v, _mm_and_si128(lower, _mm_set1_epi8(0x20))));
+			   v, _mm_and_si128(lower, _mm_set1_epi8(0x20))));
 	}
 	gdb_simd_scalar_toupper(src + i, n - i, dst + i);
 }
 
 const gdb_simd_kernels gdb_simd_sse41_kernels = {
-	.name = "sse41",
-	.pack2 = gdb_simd_sse41_pack2,
-	.unpack2 = gdb_simd_sse41_unpack2,
-	.find_nonacgt = gdb_simd_sse41_find_nonacgt,
-	.crc32c = gdb_simd_crc32c_hw,
-	.revcomp = gdb_simd_sse41_revcomp,
-	.to_u8 = gdb_simd_sse41_to_u8,
-	.toupper = gdb_simd_sse41_toupper,
-	.comp = gdb_simd_sse41_comp,
+    .name = "sse41",
+    .pack2 = gdb_simd_sse41_pack2,
+    .unpack2 = gdb_simd_sse41_unpack2,
+    .find_nonacgt = gdb_simd_sse41_find_nonacgt,
+    .crc32c = gdb_simd_crc32c_hw,
+    .revcomp = gdb_simd_sse41_revcomp,
+    .to_u8 = gdb_simd_sse41_to_u8,
+    .toupper = gdb_simd_sse41_toupper,
+    .comp = gdb_simd_sse41_comp,
 };
 #endif

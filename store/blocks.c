@@ -63,8 +63,8 @@ static int sblock_locate(const gdb_store *s, uint32_t ai, uint32_t sb,
 		const gdb_contig *c = &s->contigs[contig];
 		int64_t from = 1, to = c->length;
 		if (sb >= c->first_block && sb - c->first_block < c->nblocks) {
-			from = (int64_t)(sb - c->first_block) * c->block_bases +
-			       1;
+			from =
+			    (int64_t)(sb - c->first_block) * c->block_bases + 1;
 			to = from + c->block_bases - 1;
 			to = to > c->length ? c->length : to;
 		}
@@ -85,8 +85,7 @@ struct fetch_arg {
 };
 
 /* The codec's model asks for training blocks through this. */
-static int fetch_block(void *arg, uint32_t sb, const uint8_t **src,
-		       size_t *len)
+static int fetch_block(void *arg, uint32_t sb, const uint8_t **src, size_t *len)
 {
 	const struct fetch_arg *f = arg;
 	const gdb_assembly *a = &f->s->asms[f->ai];
@@ -100,8 +99,7 @@ static int fetch_block(void *arg, uint32_t sb, const uint8_t **src,
 	return 0;
 }
 
-static int model_load(const gdb_store *s, uint32_t ai,
-		      gdb_codec_model **out)
+static int model_load(const gdb_store *s, uint32_t ai, gdb_codec_model **out)
 {
 	const gdb_assembly *a = &s->asms[ai];
 	const struct gdb_asm_int *x = &s->ai[ai];
@@ -246,8 +244,8 @@ static uint32_t block_expect(const gdb_contig *c, uint32_t block)
 	return left < c->block_bases ? (uint32_t)left : c->block_bases;
 }
 
-int gdb_store_block_decode(const gdb_store *s, uint32_t contig,
-			   uint32_t block, char *dst, size_t dstcap)
+int gdb_store_block_decode(const gdb_store *s, uint32_t contig, uint32_t block,
+			   char *dst, size_t dstcap)
 {
 	const gdb_contig *c;
 	uint32_t sb, off, n;
@@ -355,12 +353,12 @@ int gdb_store_describe(const gdb_store *s, uint32_t ai, char *buf, size_t cap)
 		gdb_codec_describe(m, codec, sizeof(codec));
 	else
 		snprintf(codec, sizeof(codec), "%s %s: model not loaded (%s)",
-			 gdb_codec_name(a->codec), gdb_alphabet_name(a->alphabet),
-			 gdb_strerror(rc));
+			 gdb_codec_name(a->codec),
+			 gdb_alphabet_name(a->alphabet), gdb_strerror(rc));
 	gdb_lossy_text(a->lossy, lossy, sizeof(lossy));
-	snprintf(buf, cap, "%s; %u bases a block, %u blocks; alphabet %s%s; %s%s",
-		 codec, a->block_bases, a->nblocks,
-		 gdb_alphabet_name(a->alphabet),
+	snprintf(buf, cap,
+		 "%s; %u bases a block, %u blocks; alphabet %s%s; %s%s", codec,
+		 a->block_bases, a->nblocks, gdb_alphabet_name(a->alphabet),
 		 a->alphabet_detected ? " (detected)" : "",
 		 a->lossy ? "lossy: " : "exact", lossy);
 	return rc;

@@ -26,8 +26,9 @@ static int fp_config(unsigned long *nth, int *err)
 		return 0;
 	*nth = strtoul(v, &end, 10);
 	mode = *end == ':' ? end + 1 : "EIO";
-	*err = !strcmp(mode, "ENOSPC") ? ENOSPC :
-	       !strcmp(mode, "kill") ? 0 : EIO;
+	*err = !strcmp(mode, "ENOSPC") ? ENOSPC
+	       : !strcmp(mode, "kill") ? 0
+				       : EIO;
 	return *nth > 0;
 }
 

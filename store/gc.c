@@ -161,7 +161,8 @@ static int remove_manifest(int dirfd, uint64_t gen, gdb_gc_report *r)
 	 * locks, whose exclusive kind needs a writable descriptor. */
 	fd = GDB_FP("open", openat(dirfd, name, O_RDWR | O_CLOEXEC), -1);
 	if (fd < 0 && (errno == EACCES || errno == EROFS))
-		fd = GDB_FP("open", openat(dirfd, name, O_RDONLY | O_CLOEXEC), -1);
+		fd = GDB_FP("open", openat(dirfd, name, O_RDONLY | O_CLOEXEC),
+			    -1);
 	if (fd < 0)
 		return errno == ENOENT ? 1 : -errno;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -217,7 +218,8 @@ static int remove_unnamed_segments(int dirfd, const struct scan *sc,
 		return -ENOMEM;
 	for (uint32_t i = 0; i < sc->nman && rc == 0; i++)
 		if (!gone[i] && read_manifest(dirfd, sc->mans[i], &ms[i]) < 0) {
-			gdb_log(GDB_LOG_WARN, "MANIFEST-%06llu cannot be read: "
+			gdb_log(GDB_LOG_WARN,
+				"MANIFEST-%06llu cannot be read: "
 				"no segment is removed",
 				(unsigned long long)sc->mans[i]);
 			rc = 1;
@@ -393,8 +395,8 @@ int gdb_store_inspect(const char *path, gdb_gc_report *r, char *err,
 	struct scan sc;
 	uint64_t gen = 0;
 	int has_crc = 0, rc;
-	int dirfd = GDB_FP("open", open(path, O_RDONLY | O_DIRECTORY |
-					   O_CLOEXEC), -1);
+	int dirfd =
+	    GDB_FP("open", open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), -1);
 
 	memset(r, 0, sizeof(*r));
 	if (dirfd < 0) {

@@ -138,8 +138,8 @@ static int read_fd(int fd, uint8_t **out, size_t *len, size_t maxlen)
 	if (!buf)
 		return -ENOMEM;
 	while (got < (size_t)st.st_size) {
-		ssize_t r = pread(fd, buf + got, (size_t)st.st_size - got,
-				  (off_t)got);
+		ssize_t r =
+		    pread(fd, buf + got, (size_t)st.st_size - got, (off_t)got);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
@@ -155,8 +155,8 @@ static int read_fd(int fd, uint8_t **out, size_t *len, size_t maxlen)
 	return 0;
 }
 
-int gdb_read_small_file(int dirfd, const char *name, uint8_t **out,
-			size_t *len, size_t maxlen)
+int gdb_read_small_file(int dirfd, const char *name, uint8_t **out, size_t *len,
+			size_t maxlen)
 {
 	int fd = GDB_FP("open", openat(dirfd, name, O_RDONLY | O_CLOEXEC), -1);
 	int rc;
@@ -258,8 +258,7 @@ int gdb_current_format(uint64_t gen, char *buf, size_t cap)
 			gdb_crc32c(name, (size_t)n));
 }
 
-int gdb_current_parse(const char *b, size_t len, uint64_t *gen,
-		      int *has_crc)
+int gdb_current_parse(const char *b, size_t len, uint64_t *gen, int *has_crc)
 {
 	unsigned long long g;
 	unsigned crc;
@@ -284,11 +283,11 @@ int gdb_current_parse(const char *b, size_t len, uint64_t *gen,
 	}
 	if (b[name_len] != ' ' ||
 	    sscanf(b + name_len, " %8x%n%1s", &crc, &n, tail) != 1 ||
-	    (size_t)(name_len + n) + 1 != len || n != 9 ||
-	    b[len - 1] != '\n')
+	    (size_t)(name_len + n) + 1 != len || n != 9 || b[len - 1] != '\n')
 		return GDB_ECORRUPT;
 	for (int i = name_len + 1; i < name_len + 9; i++)
-		if (!((b[i] >= '0' && b[i] <= '9') || (b[i] >= 'a' && b[i] <= 'f')))
+		if (!((b[i] >= '0' && b[i] <= '9') ||
+		      (b[i] >= 'a' && b[i] <= 'f')))
 			return GDB_ECORRUPT;
 	if (gdb_crc32c(b, (size_t)name_len) != crc)
 		return GDB_ECHECKSUM;
@@ -300,8 +299,10 @@ int gdb_current_write(int dirfd, uint64_t gen)
 {
 	char buf[64];
 	int n = gdb_current_format(gen, buf, sizeof(buf));
-	int fd = GDB_FP("open", openat(dirfd, "CURRENT.tmp", O_WRONLY | O_CREAT |
-					 O_TRUNC | O_CLOEXEC, 0644), -1);
+	int fd = GDB_FP("open",
+			openat(dirfd, "CURRENT.tmp",
+			       O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644),
+			-1);
 	int rc;
 
 	if (fd < 0)
@@ -311,8 +312,9 @@ int gdb_current_write(int dirfd, uint64_t gen)
 		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
-	if (rc == 0 && GDB_FP("rename", renameat(dirfd, "CURRENT.tmp", dirfd,
-						 "CURRENT"), -1) < 0)
+	if (rc == 0 &&
+	    GDB_FP("rename", renameat(dirfd, "CURRENT.tmp", dirfd, "CURRENT"),
+		   -1) < 0)
 		rc = -errno;
 	return rc;
 }
@@ -326,21 +328,25 @@ static int load_current(int dirfd, const char *path, uint64_t *gen,
 	int rc = gdb_read_small_file(dirfd, "CURRENT", &cur, &len, 64);
 
 	if (rc < 0) {
-		gdb_seterr(err, errlen, "%s: not a GenomeDB store (CURRENT: %s)",
-			   path, rc == GDB_ECORRUPT ? "too long"
-						    : gdb_strerror(rc));
+		gdb_seterr(err, errlen,
+			   "%s: not a GenomeDB store (CURRENT: %s)", path,
+			   rc == GDB_ECORRUPT ? "too long" : gdb_strerror(rc));
 		return rc;
 	}
 	rc = gdb_current_parse((const char *)cur, len, gen, has_crc);
 	free(cur);
 	if (rc == GDB_ECHECKSUM)
-		gdb_seterr(err, errlen, "%s/CURRENT: checksum mismatch (damaged;"
+		gdb_seterr(err, errlen,
+			   "%s/CURRENT: checksum mismatch (damaged;"
 			   " `genomedb verify --repair` restores it from the "
-			   "newest valid manifest)", path);
+			   "newest valid manifest)",
+			   path);
 	else if (rc < 0)
-		gdb_seterr(err, errlen, "%s/CURRENT: malformed (damaged; "
+		gdb_seterr(err, errlen,
+			   "%s/CURRENT: malformed (damaged; "
 			   "`genomedb verify --repair` restores it from the "
-			   "newest valid manifest)", path);
+			   "newest valid manifest)",
+			   path);
 	return rc;
 }
 
@@ -376,8 +382,8 @@ static int open_manifest(int dirfd, const char *name, int *lockfd)
 	return fd;
 }
 
-int gdb_manifest_load(int dirfd, const char *path, gdb_manifest *m,
-		      int *lockfd, char *err, size_t errlen)
+int gdb_manifest_load(int dirfd, const char *path, gdb_manifest *m, int *lockfd,
+		      char *err, size_t errlen)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
@@ -389,8 +395,7 @@ int gdb_manifest_load(int dirfd, const char *path, gdb_manifest *m,
 	/* Retry while gc removes the manifest CURRENT just named: each
 	 * round means a newer generation was committed meanwhile. */
 	for (int tries = 0; fd == -EAGAIN && tries < 100; tries++) {
-		GDB_TRY(load_current(dirfd, path, &gen, &has_crc, err,
-				     errlen));
+		GDB_TRY(load_current(dirfd, path, &gen, &has_crc, err, errlen));
 		snprintf(name, sizeof(name), "MANIFEST-%06llu",
 			 (unsigned long long)gen);
 		fd = open_manifest(dirfd, name, lockfd);
@@ -409,8 +414,8 @@ int gdb_manifest_load(int dirfd, const char *path, gdb_manifest *m,
 		rc = gdb_manifest_parse(buf, len, m, name, err, errlen);
 	free(buf);
 	if (rc == 0 && m->generation != gen) {
-		gdb_seterr(err, errlen, "%s/%s: holds generation %llu",
-			   path, name, (unsigned long long)m->generation);
+		gdb_seterr(err, errlen, "%s/%s: holds generation %llu", path,
+			   name, (unsigned long long)m->generation);
 		rc = GDB_ECORRUPT;
 	}
 	m->current_crc = has_crc;
@@ -499,8 +504,10 @@ int gdb_manifest_write(int dirfd, const gdb_manifest *m)
 
 	snprintf(name, sizeof(name), "MANIFEST-%06llu",
 		 (unsigned long long)m->generation);
-	fd = GDB_FP("open", openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL |
-					 O_CLOEXEC, 0644), -1);
+	fd = GDB_FP(
+	    "open",
+	    openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644),
+	    -1);
 	if (fd < 0) {
 		rc = -errno;
 		gdb_buf_free(&w);

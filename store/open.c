@@ -261,8 +261,8 @@ static int map_file(gdb_store *s, int dirfd, uint32_t ei, char *err,
 	int rc;
 
 	gdb_store_segment_name(ma->segment_id, sg->name, sizeof(sg->name));
-	sg->fd = GDB_FP("open", openat(dirfd, sg->name, O_RDONLY | O_CLOEXEC),
-			-1);
+	sg->fd =
+	    GDB_FP("open", openat(dirfd, sg->name, O_RDONLY | O_CLOEXEC), -1);
 	if (sg->fd < 0) {
 		rc = -errno;
 		gdb_seterr(err, errlen, "%s/%s: %s", s->path, sg->name,
@@ -273,14 +273,15 @@ static int map_file(gdb_store *s, int dirfd, uint32_t ei, char *err,
 	    (uint64_t)st.st_size != ma->segment_bytes ||
 	    st.st_size < GDB_SEGMENT_HDR) {
 		gdb_seterr(err, errlen,
-			   "%s/%s: %lld bytes, the manifest says %llu",
-			   s->path, sg->name, (long long)st.st_size,
+			   "%s/%s: %lld bytes, the manifest says %llu", s->path,
+			   sg->name, (long long)st.st_size,
 			   (unsigned long long)ma->segment_bytes);
 		return GDB_ECORRUPT;
 	}
 	sg->len = (size_t)st.st_size;
-	sg->map = GDB_FP("mmap", mmap(NULL, sg->len, PROT_READ, MAP_SHARED,
-				       sg->fd, 0), MAP_FAILED);
+	sg->map = GDB_FP("mmap",
+			 mmap(NULL, sg->len, PROT_READ, MAP_SHARED, sg->fd, 0),
+			 MAP_FAILED);
 	if (sg->map == MAP_FAILED) {
 		rc = -errno;
 		sg->map = NULL;
@@ -312,8 +313,10 @@ static int64_t check_header(gdb_store *s, uint32_t ei, uint64_t *ioff_out,
 	sg->version = gdb_get_le32(h + 8);
 	if (sg->version < 1 || sg->version > GDB_SEGMENT_VERSION ||
 	    gdb_get_le32(h + 12)) {
-		gdb_seterr(err, errlen, "%s/%s: segment version %u not "
-			   "supported", s->path, sg->name, sg->version);
+		gdb_seterr(err, errlen,
+			   "%s/%s: segment version %u not "
+			   "supported",
+			   s->path, sg->name, sg->version);
 		return GDB_EVERSION;
 	}
 	ioff = gdb_get_le64(h + 24);
@@ -331,8 +334,8 @@ static int64_t check_header(gdb_store *s, uint32_t ei, uint64_t *ioff_out,
 	memcpy(sg->index, h + ioff, ilen);
 	if (gdb_crc32c(sg->index, ilen) != gdb_get_le32(h + 40) ||
 	    gdb_get_le32(h + 40) != ma->index_crc) {
-		gdb_seterr(err, errlen, "%s/%s: segment index damaged",
-			   s->path, sg->name);
+		gdb_seterr(err, errlen, "%s/%s: segment index damaged", s->path,
+			   sg->name);
 		return GDB_ECHECKSUM;
 	}
 	*ioff_out = ioff;
@@ -373,8 +376,8 @@ int gdb_store_grow_contigs(gdb_store *s, uint32_t total)
 	return 0;
 }
 
-static int add_assembly(gdb_store *s, uint32_t ei, size_t ilen,
-			uint64_t ioff, uint32_t n)
+static int add_assembly(gdb_store *s, uint32_t ei, size_t ilen, uint64_t ioff,
+			uint32_t n)
 {
 	const gdb_mf_asm *ma = &s->mf.asms[ei];
 	const struct gdb_seg *sg = &s->segs[ei];
@@ -395,8 +398,9 @@ static int add_assembly(gdb_store *s, uint32_t ei, size_t ilen,
 	} else {
 		/* each contig needs CONTIG_MIN_V1 index bytes: bounds the
 		 * tables */
-		rc = n > ilen / CONTIG_MIN_V1 ? GDB_ECORRUPT
-		     : gdb_store_grow_contigs(s, s->ncontigs + n);
+		rc = n > ilen / CONTIG_MIN_V1
+			 ? GDB_ECORRUPT
+			 : gdb_store_grow_contigs(s, s->ncontigs + n);
 		if (rc == 0)
 			rc = parse_index(s, ai, sg, ilen, ioff, n);
 	}
@@ -513,8 +517,8 @@ static int map_all(gdb_store *s, int dirfd)
 
 static uint64_t next_serial;
 
-int gdb_store_open(const char *path, unsigned flags, gdb_store **out,
-		   char *err, size_t errlen)
+int gdb_store_open(const char *path, unsigned flags, gdb_store **out, char *err,
+		   size_t errlen)
 {
 	gdb_store *s;
 	int dirfd, rc;
@@ -531,8 +535,8 @@ int gdb_store_open(const char *path, unsigned flags, gdb_store **out,
 		free(s);
 		return -ENOMEM;
 	}
-	dirfd = GDB_FP("open", open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC),
-		       -1);
+	dirfd =
+	    GDB_FP("open", open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), -1);
 	if (dirfd < 0) {
 		rc = -errno;
 		gdb_seterr(err, errlen, "%s: %s", path, strerror(errno));
@@ -597,8 +601,8 @@ int gdb_store_open_mem(const uint8_t *seg, size_t len, uint32_t kind,
 	ilen = check_header(s, 0, &ioff, &n, err, errlen);
 	rc = ilen < 0 ? (int)ilen
 	     : kind == GDB_OBJECT_SECTIONS
-		     ? add_object(s, 0, (size_t)ilen, ioff, n)
-		     : add_assembly(s, 0, (size_t)ilen, ioff, n);
+		 ? add_object(s, 0, (size_t)ilen, ioff, n)
+		 : add_assembly(s, 0, (size_t)ilen, ioff, n);
 	if (rc == 0)
 		rc = build_hash(s);
 	if (rc < 0)
@@ -619,7 +623,7 @@ void gdb_store_close(gdb_store *s)
 		return;
 	for (uint32_t i = 0; i < s->ncontigs; i++) {
 		if (s->ai[s->contigs[i].asm_index].text)
-			continue; /* in its assembly's names */
+			continue;		  /* in its assembly's names */
 		free((char *)s->contigs[i].name); /* owned: copied at open */
 		free((char *)s->contigs[i].desc);
 	}

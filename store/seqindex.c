@@ -47,8 +47,8 @@
 
 /* Last block and the end offset in it of a contig placed at (first,
  * off) with len bases, in blocks of bb. */
-static void contig_end(uint32_t first, uint32_t off, uint64_t len,
-		       uint32_t bb, uint64_t *last, uint32_t *end)
+static void contig_end(uint32_t first, uint32_t off, uint64_t len, uint32_t bb,
+		       uint64_t *last, uint32_t *end)
 {
 	uint64_t e = (uint64_t)off + len - 1;
 
@@ -128,8 +128,9 @@ static int put_column(gdb_buf *out, const gdb_buf *raw, uint8_t *method,
 	size_t cap = ZSTD_compressBound(raw->len), z;
 	/* strong where it matters most (the headers of a proteome are a
 	 * tenth of it), fast for a database of millions of records */
-	int level = raw->len <= (4u << 20) ? 19 : raw->len <= (64u << 20) ? 12
-									 : 6;
+	int level = raw->len <= (4u << 20)    ? 19
+		    : raw->len <= (64u << 20) ? 12
+					      : 6;
 	uint8_t *dst;
 
 	if (raw->len > COL_MAX)
@@ -234,17 +235,22 @@ static int read_record(const uint8_t *r, size_t len, uint64_t data_end,
 {
 	if (len < GDB_ASM_RECORD)
 		return -1;
-	*x = (struct rec){
-		.codec = r[0], .alphabet = r[1], .flags = r[2], .lossy = r[3],
-		.bb = gdb_get_le32(r + 4), .nblocks = gdb_get_le32(r + 8),
-		.model_len = gdb_get_le32(r + 12),
-		.model_off = gdb_get_le64(r + 16),
-		.model_crc = gdb_get_le32(r + 24), .ndig = gdb_get_le32(r + 28),
-		.names_len = gdb_get_le64(r + 32),
-		.names_stored = gdb_get_le32(r + 40),
-		.fields_len = gdb_get_le32(r + 44),
-		.fields_stored = gdb_get_le32(r + 48), .names_m = r[52],
-		.fields_m = r[53]};
+	*x = (struct rec){.codec = r[0],
+			  .alphabet = r[1],
+			  .flags = r[2],
+			  .lossy = r[3],
+			  .bb = gdb_get_le32(r + 4),
+			  .nblocks = gdb_get_le32(r + 8),
+			  .model_len = gdb_get_le32(r + 12),
+			  .model_off = gdb_get_le64(r + 16),
+			  .model_crc = gdb_get_le32(r + 24),
+			  .ndig = gdb_get_le32(r + 28),
+			  .names_len = gdb_get_le64(r + 32),
+			  .names_stored = gdb_get_le32(r + 40),
+			  .fields_len = gdb_get_le32(r + 44),
+			  .fields_stored = gdb_get_le32(r + 48),
+			  .names_m = r[52],
+			  .fields_m = r[53]};
 	for (int i = 54; i < 64; i++)
 		if (r[i])
 			return -1;
@@ -268,8 +274,7 @@ static int take_column(const uint8_t *src, uint32_t stored, uint64_t raw,
 {
 	char *d;
 
-	if (raw > COL_MAX ||
-	    raw > (uint64_t)stored * COL_RATIO + COL_SLACK ||
+	if (raw > COL_MAX || raw > (uint64_t)stored * COL_RATIO + COL_SLACK ||
 	    (method == M_RAW && raw != stored))
 		return GDB_ECORRUPT;
 	d = malloc(raw + 1);
@@ -322,13 +327,14 @@ static int take_layout(const uint8_t **p, const uint8_t *end, gdb_contig *c,
 {
 	uint64_t fb, off, len;
 
-	if (gdb_get_varint(p, end, &fb) < 0 || gdb_get_varint(p, end, &off) < 0 ||
+	if (gdb_get_varint(p, end, &fb) < 0 ||
+	    gdb_get_varint(p, end, &off) < 0 ||
 	    gdb_get_varint(p, end, &len) < 0 || end - *p < 4)
 		return -1;
 	lr->crc = gdb_get_le32(*p);
 	*p += 4;
-	if (fb == 0 || len == 0 || len > UINT32_MAX ||
-	    off < GDB_SEGMENT_HDR || off > data_end || len > data_end - off)
+	if (fb == 0 || len == 0 || len > UINT32_MAX || off < GDB_SEGMENT_HDR ||
+	    off > data_end || len > data_end - off)
 		return -1;
 	c->fasta_bytes = fb;
 	c->layout_len = (uint32_t)len;
@@ -446,12 +452,13 @@ static int take_blocks(gdb_store *s, uint32_t ai, uint32_t first, uint32_t n,
 		int64_t left = c->length;
 		uint32_t off = c->block_off;
 		for (uint32_t b = c->first_block; left > 0; b++, off = 0) {
-			const uint8_t *e = x->blocks + (size_t)b * GDB_BLOCK_ENTRY;
+			const uint8_t *e =
+			    x->blocks + (size_t)b * GDB_BLOCK_ENTRY;
 			uint32_t in = x->block_n[b] - off;
 			if (in > left)
 				in = (uint32_t)left;
-			c->stored_bytes += (uint64_t)gdb_get_le32(e + 8) * in /
-					   x->block_n[b];
+			c->stored_bytes +=
+			    (uint64_t)gdb_get_le32(e + 8) * in / x->block_n[b];
 			left -= in;
 		}
 		a->total_length += c->length;
@@ -474,7 +481,8 @@ int gdb_seqindex_parse(gdb_store *s, uint32_t ai, const struct gdb_seg *sg,
 	if (read_record(p, len, data_end, &r) < 0)
 		return GDB_ECORRUPT;
 	need = GDB_ASM_RECORD + (uint64_t)r.nblocks * GDB_BLOCK_ENTRY +
-	       r.names_stored + r.fields_stored + (uint64_t)r.ndig * GDB_DIGESTS;
+	       r.names_stored + r.fields_stored +
+	       (uint64_t)r.ndig * GDB_DIGESTS;
 	/* every contig takes at least 3 bytes of fields and 2 of names */
 	if (need != len || r.fields_len / 3 < n || r.names_len / 2 < n ||
 	    r.ndig > n)
@@ -502,11 +510,14 @@ int gdb_seqindex_parse(gdb_store *s, uint32_t ai, const struct gdb_seg *sg,
 	}
 	memset(s->contigs + first, 0, n * sizeof(*s->contigs));
 	memset(s->layouts + first, 0, n * sizeof(*s->layouts));
-	struct fields_ctx f = {
-		.s = s, .ai = ai, .first = first, .n = n, .bb = r.bb,
-		.data_end = data_end,
-		.digests = p + r.names_stored + r.fields_stored,
-		.ndig = r.ndig};
+	struct fields_ctx f = {.s = s,
+			       .ai = ai,
+			       .first = first,
+			       .n = n,
+			       .bb = r.bb,
+			       .data_end = data_end,
+			       .digests = p + r.names_stored + r.fields_stored,
+			       .ndig = r.ndig};
 	if (take_names(s, first, n, x->text, r.names_len) < 0 ||
 	    take_fields(&f, (const uint8_t *)fields,
 			(const uint8_t *)fields + r.fields_len, &last) < 0 ||

@@ -41,7 +41,7 @@
 #include "store/store_int.h"
 
 const char *const gdb_store_reserved_names[] = {
-	"graph", "variants", "reads", "annotations", "compute", ".gdb", NULL,
+    "graph", "variants", "reads", "annotations", "compute", ".gdb", NULL,
 };
 
 void gdb_store_segment_name(uint64_t id, char *buf, size_t buflen)
@@ -425,8 +425,7 @@ const gdb_damage *gdb_store_damaged(const gdb_store *s, uint32_t i)
 	return i < s->ndamaged ? &s->damaged[i] : NULL;
 }
 
-int gdb_store_damaged_find(const gdb_store *s, uint32_t kind,
-			   const char *name)
+int gdb_store_damaged_find(const gdb_store *s, uint32_t kind, const char *name)
 {
 	for (uint32_t i = 0; i < s->ndamaged; i++)
 		if ((!kind || s->damaged[i].kind == kind) &&

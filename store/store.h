@@ -52,49 +52,49 @@ GDB_MUST_CHECK int gdb_store_name_check(const char *name, const char *what,
 /* One contig. Pointers borrowed from the store: valid until close. */
 typedef struct gdb_contig {
 	const char *name;
-	const char *desc;	/* header text after the name, starting with
-				 * the blank that ended it; "" if none */
-	int64_t length;		/* bases */
-	uint32_t block_bases;	/* bases per block (last one may be shorter) */
+	const char *desc;     /* header text after the name, starting with
+			       * the blank that ended it; "" if none */
+	int64_t length;	      /* bases */
+	uint32_t block_bases; /* bases per block (last one may be shorter) */
 	uint32_t nblocks;
-	uint32_t line_width;	/* input's line width (0: not uniform) */
-	uint32_t asm_index;	/* assembly this contig belongs to */
-	uint32_t id;		/* index over all contigs of the store */
-	uint8_t md5[16];	/* MD5 of the uppercased sequence (.dict M5) */
-	uint8_t sha512t24[24];	/* first 24 bytes of SHA-512, same input */
-	uint64_t stored_bytes;	/* sum of its blocks' stored sizes */
-	uint64_t fasta_bytes;	/* bytes of this record in the imported FASTA
-				 * (decompressed); 0: not recorded (a
-				 * version 1 segment) */
-	uint32_t layout_len;	/* bytes of its layout record; 0: the
-				 * regular layout (see seq/seq.h) */
+	uint32_t line_width;   /* input's line width (0: not uniform) */
+	uint32_t asm_index;    /* assembly this contig belongs to */
+	uint32_t id;	       /* index over all contigs of the store */
+	uint8_t md5[16];       /* MD5 of the uppercased sequence (.dict M5) */
+	uint8_t sha512t24[24]; /* first 24 bytes of SHA-512, same input */
+	uint64_t stored_bytes; /* sum of its blocks' stored sizes */
+	uint64_t fasta_bytes;  /* bytes of this record in the imported FASTA
+				* (decompressed); 0: not recorded (a
+				* version 1 segment) */
+	uint32_t layout_len;   /* bytes of its layout record; 0: the
+				* regular layout (see seq/seq.h) */
 	/* Where its bases are in its assembly's stream of blocks: block k
 	 * of the contig (bases [k * block_bases, ...)) is stream block
 	 * first_block + k, from offset block_off (non-zero only for a
 	 * contig packed into one block after others). */
 	uint32_t first_block;
 	uint32_t block_off;
-	int digests;		/* md5 and sha512t24 are stored; 0: they are
-				 * computed on demand (gdb_seq_digests),
-				 * as for short records */
+	int digests; /* md5 and sha512t24 are stored; 0: they are
+		      * computed on demand (gdb_seq_digests),
+		      * as for short records */
 } gdb_contig;
 
 typedef struct gdb_assembly {
 	const char *name;
-	uint32_t first_contig;	/* contigs first .. first + ncontigs - 1 */
+	uint32_t first_contig; /* contigs first .. first + ncontigs - 1 */
 	uint32_t ncontigs;
 	uint64_t segment_id;
-	uint64_t segment_bytes;	/* size of its segment file */
+	uint64_t segment_bytes; /* size of its segment file */
 	int64_t total_length;
 	/* How its sequences are stored (segments before version 3: 2bit
 	 * DNA, 64 Ki bases a block, exact). */
-	uint32_t codec;		/* GDB_CODEC_* */
-	uint32_t alphabet;	/* GDB_ALPHA_* */
-	int alphabet_detected;	/* chosen by content at import */
-	uint32_t lossy;		/* GDB_LOSSY_* applied at import; 0: exact */
-	uint32_t block_bases;	/* most bases a block holds */
-	uint32_t nblocks;	/* blocks in its stream */
-	uint32_t model_len;	/* bytes of its codec model (0: none) */
+	uint32_t codec;	       /* GDB_CODEC_* */
+	uint32_t alphabet;     /* GDB_ALPHA_* */
+	int alphabet_detected; /* chosen by content at import */
+	uint32_t lossy;	       /* GDB_LOSSY_* applied at import; 0: exact */
+	uint32_t block_bases;  /* most bases a block holds */
+	uint32_t nblocks;      /* blocks in its stream */
+	uint32_t model_len;    /* bytes of its codec model (0: none) */
 } gdb_assembly;
 
 /*
@@ -103,11 +103,11 @@ typedef struct gdb_assembly {
  * aligned in the mapping (so arrays can be used in place) and covered by
  * its own CRC32C. Names are unique per kind.
  */
-#define GDB_OBJECT_SECTIONS 2u	/* manifest kind of a sections object */
+#define GDB_OBJECT_SECTIONS 2u /* manifest kind of a sections object */
 
 typedef struct gdb_object {
 	const char *name;
-	uint32_t kind;		/* GDB_OBJECT_SECTIONS */
+	uint32_t kind; /* GDB_OBJECT_SECTIONS */
 	uint32_t nsections;
 	uint64_t segment_id;
 	uint64_t segment_bytes;
@@ -119,33 +119,32 @@ typedef struct gdb_object {
  * is left out of the assemblies and objects (everything else is served);
  * reads of it are EIO at the mount. Strings borrowed, valid until close.
  */
-#define GDB_KIND_ASSEMBLY 1u	/* manifest kind of a DNA assembly */
+#define GDB_KIND_ASSEMBLY 1u /* manifest kind of a DNA assembly */
 
 typedef struct gdb_damage {
-	const char *name;	/* the entry's name */
-	uint32_t kind;		/* GDB_KIND_ASSEMBLY or GDB_OBJECT_SECTIONS */
+	const char *name; /* the entry's name */
+	uint32_t kind;	  /* GDB_KIND_ASSEMBLY or GDB_OBJECT_SECTIONS */
 	uint64_t segment_id;
-	int error;		/* GDB_ECHECKSUM, GDB_ECORRUPT, GDB_EVERSION,
-				 * -errno */
-	const char *message;	/* one line naming the file and the fault */
+	int error;	     /* GDB_ECHECKSUM, GDB_ECORRUPT, GDB_EVERSION,
+			      * -errno */
+	const char *message; /* one line naming the file and the fault */
 } gdb_damage;
 
 uint32_t gdb_store_ndamaged(const gdb_store *s);
 const gdb_damage *gdb_store_damaged(const gdb_store *s, uint32_t i);
 /* @return the damage index of a damaged entry of that kind and name, or
  * -ENOENT (kind 0: any kind). */
-int gdb_store_damaged_find(const gdb_store *s, uint32_t kind,
-			   const char *name);
+int gdb_store_damaged_find(const gdb_store *s, uint32_t kind, const char *name);
 
 /* Provenance of one source file of an import (strings borrowed, valid
  * until close); an import of several files has one entry per file. */
 typedef struct gdb_provenance {
-	const char *target;	/* assembly name */
-	const char *source;	/* source file name as given */
-	uint64_t source_bytes;	/* its size on disk */
-	uint8_t sha256[32];	/* of its bytes on disk */
-	const char *command;	/* the command line */
-	int64_t time;		/* unix seconds (SOURCE_DATE_EPOCH if set) */
+	const char *target;    /* assembly name */
+	const char *source;    /* source file name as given */
+	uint64_t source_bytes; /* its size on disk */
+	uint8_t sha256[32];    /* of its bytes on disk */
+	const char *command;   /* the command line */
+	int64_t time;	       /* unix seconds (SOURCE_DATE_EPOCH if set) */
 } gdb_provenance;
 
 /*
@@ -411,18 +410,18 @@ uint64_t gdb_txn_bytes_written(const gdb_txn *t);
 
 /* What a clean-up found and did (repair, gc). */
 typedef struct gdb_gc_report {
-	unsigned removed;		/* files removed */
+	unsigned removed; /* files removed */
 	uint64_t removed_bytes;
 	unsigned segments_removed, manifests_removed;
-	unsigned in_use;		/* manifests kept: a reader holds them */
-	unsigned newer;			/* manifests newer than the live one,
-					 * kept (GDB_GC_DISCARD_NEWER not set) */
-	uint64_t newest;		/* the highest of those */
-	unsigned newer_removed;		/* ... removed as asked */
-	uint64_t current_was;		/* repair rewrote a damaged CURRENT:  */
-	uint64_t current_now;		/* it now names this generation (0: no) */
-	int current_unchecked;		/* CURRENT has no checksum (an older
-					 * store; the next commit adds one) */
+	unsigned in_use;	/* manifests kept: a reader holds them */
+	unsigned newer;		/* manifests newer than the live one,
+				 * kept (GDB_GC_DISCARD_NEWER not set) */
+	uint64_t newest;	/* the highest of those */
+	unsigned newer_removed; /* ... removed as asked */
+	uint64_t current_was;	/* repair rewrote a damaged CURRENT:  */
+	uint64_t current_now;	/* it now names this generation (0: no) */
+	int current_unchecked;	/* CURRENT has no checksum (an older
+				 * store; the next commit adds one) */
 } gdb_gc_report;
 
 /* Also remove manifests newer than the one CURRENT names (and segments
@@ -438,8 +437,7 @@ typedef struct gdb_gc_report {
  * @return 0; GDB_ELOCKED; GDB_ECORRUPT (no whole manifest); -errno.
  */
 GDB_MUST_CHECK int gdb_store_repair(const char *path, unsigned flags,
-				    gdb_gc_report *r, char *err,
-				    size_t errlen);
+				    gdb_gc_report *r, char *err, size_t errlen);
 
 /*
  * gdb_store_gc - as a writer: remove every manifest older than the live
@@ -467,8 +465,7 @@ GDB_MUST_CHECK int gdb_store_inspect(const char *path, gdb_gc_report *r,
  */
 #define GDB_TXN_REPLACE 1u
 GDB_MUST_CHECK int gdb_txn_begin_flags(const char *path, unsigned flags,
-				       gdb_txn **out, char *err,
-				       size_t errlen);
+				       gdb_txn **out, char *err, size_t errlen);
 
 /*
  * gdb_txn_drop - the next generation leaves out the entry of this kind

@@ -13,16 +13,17 @@
 
 #define GDB_MANIFEST_MAGIC "GDBMANIF"
 #define GDB_SEGMENT_MAGIC "GDBSEGMT"
-#define GDB_FORMAT_VERSION 1u	/* manifests */
-#define GDB_SEGMENT_VERSION 3u	/* segments written; 1 and 2 are still
-				 * read */
-#define GDB_ASM_RECORD 64u	/* a version 3 sequence index's first bytes */
-#define GDB_DIGESTS 40u		/* md5 (16) and sha512t24 (24) */
+#define GDB_FORMAT_VERSION 1u /* manifests */
+#define GDB_SEGMENT_VERSION                                                    \
+	3u		   /* segments written; 1 and 2 are still              \
+			    * read */
+#define GDB_ASM_RECORD 64u /* a version 3 sequence index's first bytes */
+#define GDB_DIGESTS 40u	   /* md5 (16) and sha512t24 (24) */
 #define GDB_MANIFEST_HDR 48u
 #define GDB_SEGMENT_HDR 64u
-#define GDB_BLOCK_ENTRY 16u	/* u64 offset, u32 stored_len, u32 crc32c */
+#define GDB_BLOCK_ENTRY 16u /* u64 offset, u32 stored_len, u32 crc32c */
 #define GDB_KIND_DNA 1u
-#define GDB_SECTION_ALIGN 64u	/* sections start on this boundary */
+#define GDB_SECTION_ALIGN 64u /* sections start on this boundary */
 
 /* One assembly entry of a manifest. */
 typedef struct gdb_mf_asm {
@@ -42,8 +43,8 @@ typedef struct gdb_mf_prov {
 
 typedef struct gdb_manifest {
 	uint64_t generation;
-	int current_crc;		/* CURRENT carried a checksum (0: an
-					 * older store's plain CURRENT) */
+	int current_crc; /* CURRENT carried a checksum (0: an
+			  * older store's plain CURRENT) */
 	uint64_t next_segment_id;
 	uint32_t nasm, nprov;
 	gdb_mf_asm *asms;
@@ -57,8 +58,8 @@ typedef struct gdb_manifest {
  *        registration, which gc honours (a manifest gc removed between
  *        CURRENT and the lock is noticed and CURRENT read again)
  */
-int gdb_manifest_load(int dirfd, const char *path, gdb_manifest *m,
-		      int *lockfd, char *err, size_t errlen);
+int gdb_manifest_load(int dirfd, const char *path, gdb_manifest *m, int *lockfd,
+		      char *err, size_t errlen);
 /* Parse manifest bytes (the fuzz target's entry point too). */
 int gdb_manifest_parse(const uint8_t *b, size_t len, gdb_manifest *m,
 		       const char *name, char *err, size_t errlen);
@@ -67,8 +68,7 @@ int gdb_manifest_parse(const uint8_t *b, size_t len, gdb_manifest *m,
  * store's "MANIFEST-<gen>\n". @return 0 with *gen and *has_crc set;
  * GDB_ECORRUPT (malformed), GDB_ECHECKSUM (checksum mismatch).
  */
-int gdb_current_parse(const char *b, size_t len, uint64_t *gen,
-		      int *has_crc);
+int gdb_current_parse(const char *b, size_t len, uint64_t *gen, int *has_crc);
 /* CURRENT's bytes for generation gen (with checksum); @return length. */
 int gdb_current_format(uint64_t gen, char *buf, size_t cap);
 /* Write CURRENT.tmp for gen, fsync, rename over CURRENT (no dir fsync). */
@@ -81,19 +81,19 @@ void gdb_manifest_free(gdb_manifest *m);
 struct gdb_seg {
 	uint8_t *map;
 	size_t len;
-	int fd;				/* kept open: size checks before reads */
-	uint32_t version;		/* segment format version */
-	uint8_t *index;			/* heap copy of the index (immune to a
-					 * truncated file) */
+	int fd;		  /* kept open: size checks before reads */
+	uint32_t version; /* segment format version */
+	uint8_t *index;	  /* heap copy of the index (immune to a
+			   * truncated file) */
 	char name[32];
 };
 
 struct gdb_section {
 	char *name;
-	const uint8_t *data;		/* into the segment's mapping */
+	const uint8_t *data; /* into the segment's mapping */
 	uint64_t off, len;
 	uint32_t crc;
-	int state;			/* atomic: 0 unchecked, 1 ok, -1 bad */
+	int state; /* atomic: 0 unchecked, 1 ok, -1 bad */
 };
 
 struct gdb_layout_ref {
@@ -103,46 +103,46 @@ struct gdb_layout_ref {
 
 /* A sequence assembly's stream of blocks and its codec (store.c). */
 struct gdb_asm_int {
-	const uint8_t *blocks;		/* nblocks entries of GDB_BLOCK_ENTRY
-					 * bytes: u64 offset, u32 length,
-					 * u32 crc32c */
-	uint8_t *blocks_owned;		/* segments before version 3: the
-					 * entries gathered from the contigs */
-	uint32_t *block_n;		/* bases each block holds */
-	char *text;			/* names and descriptions (version 3;
-					 * NULL: each contig owns its own) */
+	const uint8_t *blocks; /* nblocks entries of GDB_BLOCK_ENTRY
+				* bytes: u64 offset, u32 length,
+				* u32 crc32c */
+	uint8_t *blocks_owned; /* segments before version 3: the
+				* entries gathered from the contigs */
+	uint32_t *block_n;     /* bases each block holds */
+	char *text;	       /* names and descriptions (version 3;
+				* NULL: each contig owns its own) */
 	uint64_t model_off;
 	uint32_t model_crc;
-	pthread_mutex_t lock;		/* loading the model */
-	gdb_codec_model *model;		/* loaded once (atomic pointer) */
-	int model_err;			/* the load failed: this, every time */
+	pthread_mutex_t lock;	/* loading the model */
+	gdb_codec_model *model; /* loaded once (atomic pointer) */
+	int model_err;		/* the load failed: this, every time */
 };
 
 struct gdb_store {
 	char *path;
 	uint64_t generation;
-	int mf_fd;			/* the manifest, flock(LOCK_SH): the
-					 * reader's registration for gc */
+	int mf_fd; /* the manifest, flock(LOCK_SH): the
+		    * reader's registration for gc */
 	uint32_t nasm, ncontigs, nprov;
 	gdb_assembly *asms;
 	gdb_contig *contigs;
 	struct gdb_asm_int *ai;		/* per assembly */
-	struct gdb_layout_ref *layouts;	/* per contig */
+	struct gdb_layout_ref *layouts; /* per contig */
 	gdb_provenance *prov;
-	gdb_manifest mf;		/* owns the provenance strings */
-	struct gdb_seg *segs;		/* per manifest entry */
-	uint32_t *asm_entry;		/* per assembly: its manifest entry */
-	uint32_t *obj_entry;		/* per object: its manifest entry */
+	gdb_manifest mf;      /* owns the provenance strings */
+	struct gdb_seg *segs; /* per manifest entry */
+	uint32_t *asm_entry;  /* per assembly: its manifest entry */
+	uint32_t *obj_entry;  /* per object: its manifest entry */
 	uint32_t nobj;
 	gdb_object *objs;
-	struct gdb_section **secs;	/* per object: its sections */
+	struct gdb_section **secs; /* per object: its sections */
 	uint32_t ndamaged;
-	gdb_damage *damaged;		/* messages owned */
-	uint32_t *htab;			/* contig ids + 1; 0 = empty */
+	gdb_damage *damaged; /* messages owned */
+	uint32_t *htab;	     /* contig ids + 1; 0 = empty */
 	uint32_t hmask;
-	int borrowed;			/* segment bytes are the caller's */
-	uint64_t serial;		/* unique per open: per-thread caches
-					 * of decoded blocks key on it */
+	int borrowed;	 /* segment bytes are the caller's */
+	uint64_t serial; /* unique per open: per-thread caches
+			  * of decoded blocks key on it */
 };
 
 /*
@@ -176,8 +176,8 @@ struct gdb_seqw_contig {
 	uint64_t length, fasta_bytes, layout_off;
 	uint32_t line_width, layout_len, layout_crc;
 	uint32_t first_block, block_off;
-	int placed;			/* gdb_txn_contig_place was called */
-	int digests;			/* its 40 bytes are in seqw.digests */
+	int placed;  /* gdb_txn_contig_place was called */
+	int digests; /* its 40 bytes are in seqw.digests */
 };
 
 struct gdb_seqw {
@@ -185,12 +185,12 @@ struct gdb_seqw {
 	int info_set;
 	uint64_t model_off;
 	uint32_t model_len, model_crc;
-	gdb_buf names;			/* "name\0desc\0" per contig */
-	gdb_buf digests;		/* 40 bytes per contig that has them */
+	gdb_buf names;	 /* "name\0desc\0" per contig */
+	gdb_buf digests; /* 40 bytes per contig that has them */
 	struct gdb_seqw_contig *c;
 	uint32_t n, cap;
-	gdb_buf blocks;			/* GDB_BLOCK_ENTRY bytes per block */
-	uint32_t *block_n;		/* bases per block */
+	gdb_buf blocks;	   /* GDB_BLOCK_ENTRY bytes per block */
+	uint32_t *block_n; /* bases per block */
 	uint32_t nblocks, capb;
 };
 
@@ -213,15 +213,16 @@ int gdb_seg_check_span(const gdb_store *s, const struct gdb_seg *sg,
 		       uint64_t off, uint64_t len);
 
 /* A small file read whole (NUL-terminated after *len bytes). */
-int gdb_read_small_file(int dirfd, const char *name, uint8_t **out,
-			size_t *len, size_t maxlen);
+int gdb_read_small_file(int dirfd, const char *name, uint8_t **out, size_t *len,
+			size_t maxlen);
 
 /* Clean-up policies of gdb_store_cleanup() (store/gc.c, its rules at the
  * top), besides GDB_GC_DISCARD_NEWER: */
-#define GDB_GC_SEGMENTS 0x100u	/* segments no manifest left names */
-#define GDB_GC_TRIM_SAFE 0x200u	/* manifests older than the predecessor
-				 * whose segments the live one names too */
-#define GDB_GC_OLD 0x400u	/* every manifest older than the live one */
+#define GDB_GC_SEGMENTS 0x100u /* segments no manifest left names */
+#define GDB_GC_TRIM_SAFE                                                       \
+	0x200u		  /* manifests older than the predecessor              \
+			   * whose segments the live one names too */
+#define GDB_GC_OLD 0x400u /* every manifest older than the live one */
 
 /* Remove *.tmp files and what flags select; the caller holds LOCK. */
 int gdb_store_cleanup(int dirfd, const gdb_manifest *live, unsigned flags,

@@ -30,11 +30,11 @@
 struct gdb_txn {
 	char *path;
 	int dirfd, lockfd, segfd;
-	gdb_manifest mf;		/* the generation we build on */
+	gdb_manifest mf; /* the generation we build on */
 	char *asm_name;
 	uint64_t seg_id;
 	char segname[32];
-	uint64_t seg_off;		/* bytes of the segment so far */
+	uint64_t seg_off; /* bytes of the segment so far */
 	uint8_t *wbuf;
 	size_t wlen;
 	/* index being built (sections; a sequence assembly's is built at
@@ -46,17 +46,17 @@ struct gdb_txn {
 	/* names of this assembly's contigs, for duplicate detection */
 	char **names;
 	uint32_t names_cap;
-	unsigned flags;			/* GDB_TXN_* */
-	uint64_t next_gen;		/* past every manifest present */
-	uint8_t *drop;			/* per manifest entry: left out */
-	int replaced;			/* entry the new one replaces, or -1 */
-	gdb_mf_prov *prov;		/* one per source file, in order */
+	unsigned flags;	   /* GDB_TXN_* */
+	uint64_t next_gen; /* past every manifest present */
+	uint8_t *drop;	   /* per manifest entry: left out */
+	int replaced;	   /* entry the new one replaces, or -1 */
+	gdb_mf_prov *prov; /* one per source file, in order */
 	uint32_t nprov;
-	uint32_t kind;			/* GDB_KIND_DNA or GDB_OBJECT_SECTIONS */
+	uint32_t kind; /* GDB_KIND_DNA or GDB_OBJECT_SECTIONS */
 	/* sections object being built */
 	uint32_t nsec;
 	int in_section;
-	size_t sec_at;			/* index offset of the open section */
+	size_t sec_at; /* index offset of the open section */
 	uint64_t sec_off;
 	uint32_t sec_crc;
 };
@@ -136,8 +136,9 @@ static int seg_write(gdb_txn *t, const void *p, size_t n)
 static int lock_store(const char *path, int dirfd, int *lockfd, char *err,
 		      size_t errlen)
 {
-	int fd = GDB_FP("open", openat(dirfd, "LOCK", O_RDWR | O_CREAT |
-					 O_CLOEXEC, 0644), -1);
+	int fd = GDB_FP(
+	    "open", openat(dirfd, "LOCK", O_RDWR | O_CREAT | O_CLOEXEC, 0644),
+	    -1);
 
 	if (fd < 0) {
 		int rc = -errno;
@@ -165,13 +166,15 @@ int gdb_store_init(const char *path, char *err, size_t errlen)
 	if (mkdir(path, 0755) < 0) {
 		if (errno != EEXIST) {
 			rc = -errno;
-			gdb_seterr(err, errlen, "%s: %s", path, strerror(errno));
+			gdb_seterr(err, errlen, "%s: %s", path,
+				   strerror(errno));
 			return rc;
 		}
 		d = opendir(path);
 		if (!d) {
 			rc = -errno;
-			gdb_seterr(err, errlen, "%s: %s", path, strerror(errno));
+			gdb_seterr(err, errlen, "%s: %s", path,
+				   strerror(errno));
 			return rc;
 		}
 		while ((e = readdir(d)))
@@ -185,8 +188,8 @@ int gdb_store_init(const char *path, char *err, size_t errlen)
 			return -EEXIST;
 		}
 	}
-	dirfd = GDB_FP("open", open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC),
-		       -1);
+	dirfd =
+	    GDB_FP("open", open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), -1);
 	if (dirfd < 0) {
 		rc = -errno;
 		gdb_seterr(err, errlen, "%s: %s", path, strerror(errno));
@@ -196,8 +199,10 @@ int gdb_store_init(const char *path, char *err, size_t errlen)
 	if (rc == 0)
 		rc = gdb_current_write(dirfd, m.generation);
 	if (rc == 0) {
-		fd = GDB_FP("open", openat(dirfd, "LOCK", O_RDWR | O_CREAT |
-						O_CLOEXEC, 0644), -1);
+		fd = GDB_FP(
+		    "open",
+		    openat(dirfd, "LOCK", O_RDWR | O_CREAT | O_CLOEXEC, 0644),
+		    -1);
 		if (fd < 0)
 			rc = -errno;
 		else
@@ -235,8 +240,10 @@ static int repair_current(gdb_txn *t, gdb_gc_report *r, char *err,
 	}
 	rc = gdb_store_restore_current(t->dirfd, &now);
 	if (rc < 0) {
-		gdb_seterr(err, errlen, "%s: CURRENT is damaged and no whole "
-			   "manifest is left to restore it from", t->path);
+		gdb_seterr(err, errlen,
+			   "%s: CURRENT is damaged and no whole "
+			   "manifest is left to restore it from",
+			   t->path);
 		return rc;
 	}
 	if (r) {
@@ -263,8 +270,8 @@ static int txn_open(const char *path, unsigned flags, gdb_txn **out,
 		rc = -ENOMEM;
 		goto fail;
 	}
-	t->dirfd = GDB_FP("open", open(path, O_RDONLY | O_DIRECTORY |
-					    O_CLOEXEC), -1);
+	t->dirfd =
+	    GDB_FP("open", open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), -1);
 	if (t->dirfd < 0) {
 		rc = -errno;
 		gdb_seterr(err, errlen, "%s: %s", path, strerror(errno));
@@ -321,22 +328,23 @@ int gdb_store_repair(const char *path, unsigned flags, gdb_gc_report *r,
 	gdb_txn *t;
 
 	memset(r, 0, sizeof(*r));
-	GDB_TRY(txn_open(path, TXN_REPAIR | GDB_GC_TRIM_SAFE |
-				       (flags & GDB_GC_DISCARD_NEWER),
+	GDB_TRY(txn_open(path,
+			 TXN_REPAIR | GDB_GC_TRIM_SAFE |
+			     (flags & GDB_GC_DISCARD_NEWER),
 			 &t, r, err, errlen));
 	r->current_unchecked = !t->mf.current_crc;
 	gdb_txn_abort(t);
 	return 0;
 }
 
-int gdb_store_gc(const char *path, unsigned flags, gdb_gc_report *r,
-		 char *err, size_t errlen)
+int gdb_store_gc(const char *path, unsigned flags, gdb_gc_report *r, char *err,
+		 size_t errlen)
 {
 	gdb_txn *t;
 
 	memset(r, 0, sizeof(*r));
-	GDB_TRY(txn_open(path, GDB_GC_OLD | (flags & GDB_GC_DISCARD_NEWER),
-			 &t, r, err, errlen));
+	GDB_TRY(txn_open(path, GDB_GC_OLD | (flags & GDB_GC_DISCARD_NEWER), &t,
+			 r, err, errlen));
 	r->current_unchecked = !t->mf.current_crc;
 	gdb_txn_abort(t);
 	return 0;
@@ -364,9 +372,11 @@ static int begin_entry(gdb_txn *t, uint32_t kind, const char *name,
 	GDB_TRY(gdb_store_name_check(name, what, err, errlen));
 	old = find_entry(t, kind, name);
 	if (old >= 0 && !t->drop[old] && !(t->flags & GDB_TXN_REPLACE)) {
-		gdb_seterr(err, errlen, "%s '%s' already exists in %s "
+		gdb_seterr(err, errlen,
+			   "%s '%s' already exists in %s "
 			   "(import --replace replaces it; genomedb drop "
-			   "removes it)", what, name, t->path);
+			   "removes it)",
+			   what, name, t->path);
 		return -EEXIST;
 	}
 	if (old >= 0) {
@@ -378,9 +388,10 @@ static int begin_entry(gdb_txn *t, uint32_t kind, const char *name,
 	if (!t->asm_name)
 		return -ENOMEM;
 	gdb_store_segment_name(t->seg_id, t->segname, sizeof(t->segname));
-	t->segfd = GDB_FP("open", openat(t->dirfd, t->segname, O_WRONLY |
-						 O_CREAT | O_EXCL | O_CLOEXEC,
-						 0644), -1);
+	t->segfd = GDB_FP("open",
+			  openat(t->dirfd, t->segname,
+				 O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644),
+			  -1);
 	if (t->segfd < 0) {
 		int rc = -errno;
 		gdb_seterr(err, errlen, "%s/%s: %s", t->path, t->segname,
@@ -442,8 +453,8 @@ static struct gdb_seqw_contig *cur_contig(gdb_txn *t)
 	return t->sw && t->in_contig ? &t->sw->c[t->sw->n - 1] : NULL;
 }
 
-int gdb_txn_object_begin(gdb_txn *t, uint32_t kind, const char *name,
-			 char *err, size_t errlen)
+int gdb_txn_object_begin(gdb_txn *t, uint32_t kind, const char *name, char *err,
+			 size_t errlen)
 {
 	if (kind != GDB_OBJECT_SECTIONS)
 		return -EINVAL;
@@ -465,8 +476,9 @@ int gdb_txn_section_begin(gdb_txn *t, const char *name)
 		return rc;
 	/* Align the section so arrays in it can be used in place. */
 	if (t->seg_off % GDB_SECTION_ALIGN)
-		GDB_TRY(seg_write(t, zeros, GDB_SECTION_ALIGN -
-					      t->seg_off % GDB_SECTION_ALIGN));
+		GDB_TRY(seg_write(t, zeros,
+				  GDB_SECTION_ALIGN -
+				      t->seg_off % GDB_SECTION_ALIGN));
 	t->sec_at = t->idx.len;
 	p = idx_room(t, 2 + nl + 20);
 	if (!p)
@@ -511,8 +523,8 @@ int gdb_txn_contig_begin(gdb_txn *t, const char *name, const char *desc,
 	size_t dl = strlen(desc);
 	int rc;
 
-	if (t->kind != GDB_KIND_DNA || !w || t->in_contig ||
-	    block_bases == 0 || block_bases > GDB_DNA_BLOCK_BASES)
+	if (t->kind != GDB_KIND_DNA || !w || t->in_contig || block_bases == 0 ||
+	    block_bases > GDB_DNA_BLOCK_BASES)
 		return -EINVAL;
 	if (!w->info_set) {
 		/* without gdb_txn_assembly_seqinfo: 2bit DNA, exact */
@@ -555,9 +567,8 @@ int gdb_txn_block_add(gdb_txn *t, const void *payload, size_t len,
 	struct gdb_seqw *w = t->sw;
 	uint8_t *e;
 
-	if (!w || !w->info_set || len == 0 || len > UINT32_MAX ||
-	    nbases == 0 || nbases > w->info.block_bases ||
-	    w->nblocks == UINT32_MAX)
+	if (!w || !w->info_set || len == 0 || len > UINT32_MAX || nbases == 0 ||
+	    nbases > w->info.block_bases || w->nblocks == UINT32_MAX)
 		return -EINVAL;
 	if (w->nblocks == w->capb) {
 		uint32_t cap = w->capb ? w->capb * 2 : 256;
@@ -719,10 +730,10 @@ static int identical_replacement(gdb_txn *t)
 	gdb_store_segment_name(old->segment_id, name, sizeof(name));
 	a = GDB_FP("open", openat(t->dirfd, name, O_RDONLY | O_CLOEXEC), -1);
 	b = GDB_FP("open", openat(t->dirfd, t->segname, O_RDONLY | O_CLOEXEC),
-		-1);
+		   -1);
 	if (a >= 0 && b >= 0 && pread(a, ha, sizeof(ha), 0) == sizeof(ha) &&
-	    pread(b, hb, sizeof(hb), 0) == sizeof(hb) &&
-	    !memcmp(ha, hb, 16) && !memcmp(ha + 24, hb + 24, 36))
+	    pread(b, hb, sizeof(hb), 0) == sizeof(hb) && !memcmp(ha, hb, 16) &&
+	    !memcmp(ha + 24, hb + 24, 36))
 		rc = same_tail(a, b, GDB_SEGMENT_HDR, t->seg_off);
 	if (a >= 0)
 		close(a);
@@ -767,21 +778,21 @@ static int build_manifest(gdb_txn *t, uint32_t icrc, gdb_manifest *m)
 			prov[np++] = t->mf.prov[i];
 	if (t->asm_name)
 		asms[na++] = (gdb_mf_asm){
-			.name = t->asm_name,
-			.segment_id = t->seg_id,
-			.segment_bytes = t->seg_off,
-			.index_crc = icrc,
-			.kind = t->kind,
+		    .name = t->asm_name,
+		    .segment_id = t->seg_id,
+		    .segment_bytes = t->seg_off,
+		    .index_crc = icrc,
+		    .kind = t->kind,
 		};
 	if (t->nprov) /* a drop-only transaction has none */
 		memcpy(prov + np, t->prov, t->nprov * sizeof(*prov));
 	*m = (gdb_manifest){
-		.generation = t->next_gen,
-		.next_segment_id = t->asm_name ? t->seg_id + 1 : t->seg_id,
-		.nasm = na,
-		.nprov = np + t->nprov,
-		.asms = asms,
-		.prov = prov,
+	    .generation = t->next_gen,
+	    .next_segment_id = t->asm_name ? t->seg_id + 1 : t->seg_id,
+	    .nasm = na,
+	    .nprov = np + t->nprov,
+	    .asms = asms,
+	    .prov = prov,
 	};
 	return 0;
 }
@@ -820,8 +831,10 @@ static int publish(gdb_txn *t, gdb_manifest *m, char *err, size_t errlen)
 	t->segname[0] = 0;
 	rc = gdb_fsync_dir(t->dirfd);
 	if (rc < 0) {
-		gdb_seterr(err, errlen, "%s: fsync: %s (the commit may or may "
-			   "not survive a crash)", t->path, gdb_strerror(rc));
+		gdb_seterr(err, errlen,
+			   "%s: fsync: %s (the commit may or may "
+			   "not survive a crash)",
+			   t->path, gdb_strerror(rc));
 		return 1;
 	}
 	/* Old manifests whose segments the new one names are not needed. */
@@ -829,8 +842,7 @@ static int publish(gdb_txn *t, gdb_manifest *m, char *err, size_t errlen)
 	return 0;
 }
 
-int gdb_txn_commit(gdb_txn *t, uint64_t *generation, char *err,
-		   size_t errlen)
+int gdb_txn_commit(gdb_txn *t, uint64_t *generation, char *err, size_t errlen)
 {
 	gdb_manifest m = {0};
 	uint32_t icrc = 0;
@@ -854,7 +866,7 @@ int gdb_txn_commit(gdb_txn *t, uint64_t *generation, char *err,
 		rc = publish(t, &m, err, errlen);
 	free(m.asms);
 	free(m.prov);
-	if (rc > 0) {		/* published, but the fsync failed */
+	if (rc > 0) { /* published, but the fsync failed */
 		gdb_txn_abort(t);
 		return -EIO;
 	}

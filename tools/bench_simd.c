@@ -135,8 +135,7 @@ static int parasail_open(struct parasail *p)
 		return -ENOENT;
 	*(void **)&p->matrix_create = dlsym(p->dl, "parasail_matrix_create");
 	*(void **)&p->score = dlsym(p->dl, "parasail_result_get_score");
-	*(void **)&p->saturated =
-		dlsym(p->dl, "parasail_result_is_saturated");
+	*(void **)&p->saturated = dlsym(p->dl, "parasail_result_is_saturated");
 	*(void **)&p->free_result = dlsym(p->dl, "parasail_result_free");
 	*(void **)&p->matrix_free = dlsym(p->dl, "parasail_matrix_free");
 	if (!p->matrix_create || !p->score || !p->free_result) {
@@ -285,8 +284,8 @@ static double run_motif(int l, void *ctx)
 	const struct scan_ctx *x = ctx;
 	double t0 = now_s();
 
-	(void)motifs[l]->find(x->pat, x->s, x->n, GDB_STRAND_BOTH,
-				    x->mhits, 1 << 20);
+	(void)motifs[l]->find(x->pat, x->s, x->n, GDB_STRAND_BOTH, x->mhits,
+			      1 << 20);
 	return now_s() - t0;
 }
 
@@ -299,8 +298,7 @@ static void bench_motif(const char *s, size_t n, int quick)
 	x.mhits = malloc((1 << 20) * sizeof(gdb_motif_hit));
 	if (x.mhits && !gdb_motif_compile("CACGTGNNRYSW", 12, &p)) {
 		best_of(run_motif, &x, REPS(quick), best);
-		emit_levels("motif_iupac_12_both", "GB/s", n / 1e9, best,
-			    NULL);
+		emit_levels("motif_iupac_12_both", "GB/s", n / 1e9, best, NULL);
 	}
 	free(x.mhits);
 }
@@ -353,7 +351,7 @@ static double run_pair(int l, void *ctx)
 	double t0 = now_s();
 
 	aligns[l]->score(x->sc, x->mode, x->a, x->n, x->b, x->n, x->ws,
-			       &x->res[l]);
+			 &x->res[l]);
 	return now_s() - t0;
 }
 
@@ -368,9 +366,9 @@ static void bench_parasail(struct parasail *ps, const char *mode,
 			   double *best, const char **best_name)
 {
 	static const char *const kinds[] = {
-		"striped_avx2_256_16", "scan_avx2_256_16", "striped_avx2_256_8",
-		"striped_sse41_128_16", "scan_sse41_128_16", "diag_avx2_256_16",
-		"striped_avx2_256_32", "scan_avx2_256_32", "",
+	    "striped_avx2_256_16",  "scan_avx2_256_16",	 "striped_avx2_256_8",
+	    "striped_sse41_128_16", "scan_sse41_128_16", "diag_avx2_256_16",
+	    "striped_avx2_256_32",  "scan_avx2_256_32",	 "",
 	};
 	static char names[sizeof(kinds) / sizeof(kinds[0])][64];
 	const double cells = (double)an * bn;
@@ -464,11 +462,10 @@ static void bench_sw(const gdb_align_scoring *sc, gdb_align_ws *ws,
 			 (long long)res.score, res.lane_bits,
 			 ps_name ? ", parasail best: " : "",
 			 ps_name ? ps_name + 9 : "");
-		emit(&(struct row){"align_sw_300x1M", levels[l]->name, "GCUPS",
-				   cells / best / 1e9, base / best,
-				   ps_best > 0 ? cells / best / 1e9 / ps_best
-					       : -1,
-				   note});
+		emit(&(struct row){
+		    "align_sw_300x1M", levels[l]->name, "GCUPS",
+		    cells / best / 1e9, base / best,
+		    ps_best > 0 ? cells / best / 1e9 / ps_best : -1, note});
 	}
 	/* traceback at the active level: score pass + window */
 	{
@@ -486,12 +483,11 @@ static void bench_sw(const gdb_align_scoring *sc, gdb_align_ws *ws,
 			 "%.2fx the score-only time; ratio_vs_scalar is vs "
 			 "scalar score-only",
 			 best / active);
-		emit(&(struct row){"align_sw_300x1M_trace",
-				   gdb_simd_level_name(gdb_simd_active()),
-				   "GCUPS", cells / best / 1e9, base / best,
-				   ps_best > 0 ? cells / best / 1e9 / ps_best
-					       : -1,
-				   note});
+		emit(&(struct row){
+		    "align_sw_300x1M_trace",
+		    gdb_simd_level_name(gdb_simd_active()), "GCUPS",
+		    cells / best / 1e9, base / best,
+		    ps_best > 0 ? cells / best / 1e9 / ps_best : -1, note});
 	}
 out:
 	free(q);
@@ -514,8 +510,8 @@ static void bench_global(const gdb_align_scoring *sc, gdb_align_ws *ws,
 	for (i = 0; i < n2; i++)
 		b[i] = brnd() % 10 ? a[i] : b[i];
 	for (int mode = 1; mode <= 2; mode++) {
-		struct pair_ctx x = {.sc = sc, .mode = mode, .a = a, .b = b,
-				     .n = n2, .ws = ws};
+		struct pair_ctx x = {
+		    .sc = sc, .mode = mode, .a = a, .b = b, .n = n2, .ws = ws};
 		double best[GDB_SIMD_NLEVELS], ps_best = -1;
 		const char *ps_name = NULL;
 

@@ -93,15 +93,15 @@ static uint64_t asm_fasta_bytes(const gdb_store *s, const gdb_assembly *a)
 	uint64_t n = 0;
 
 	for (uint32_t k = 0; k < a->ncontigs; k++)
-		n += gdb_seq_fasta_bytes(gdb_store_contig(s,
-							  a->first_contig + k));
+		n += gdb_seq_fasta_bytes(
+		    gdb_store_contig(s, a->first_contig + k));
 	return n;
 }
 
 /* The contig's digests as text (computed for a short record); "" when
  * its block cannot be read. */
-static void digests_hex(const gdb_store *s, const gdb_contig *c,
-			char md5[33], char rg[36])
+static void digests_hex(const gdb_store *s, const gdb_contig *c, char md5[33],
+			char rg[36])
 {
 	uint8_t m[16], sha[24];
 
@@ -182,7 +182,7 @@ static void info_json(const gdb_store *s)
 		printf(", \"contigs\": [");
 		for (uint32_t k = 0; k < a->ncontigs; k++) {
 			const gdb_contig *c =
-				gdb_store_contig(s, a->first_contig + k);
+			    gdb_store_contig(s, a->first_contig + k);
 			digests_hex(s, c, md5, rg);
 			printf("%s\n  {\"name\": ", k ? "," : "");
 			json_str(stdout, c->name);
@@ -205,7 +205,8 @@ static void info_json(const gdb_store *s)
 		printf("%s\n {\"name\": ", i ? "," : "");
 		json_str(stdout, o->name);
 		printf(", \"kind\": %u, \"sections\": %u, \"stored_bytes\": "
-		       "%llu", o->kind, o->nsections,
+		       "%llu",
+		       o->kind, o->nsections,
 		       (unsigned long long)o->segment_bytes);
 		network_info(s, i, 1);
 		printf("}");
@@ -242,8 +243,8 @@ static void info_text(const gdb_store *s)
 {
 	char md5[33], when[32];
 
-	printf("store %s, generation %llu, %u assembl%s\n",
-	       gdb_store_path(s), (unsigned long long)gdb_store_generation(s),
+	printf("store %s, generation %llu, %u assembl%s\n", gdb_store_path(s),
+	       (unsigned long long)gdb_store_generation(s),
 	       gdb_store_nassemblies(s),
 	       gdb_store_nassemblies(s) == 1 ? "y" : "ies");
 	for (uint32_t i = 0; i < gdb_store_nassemblies(s); i++) {
@@ -254,14 +255,14 @@ static void info_text(const gdb_store *s)
 		       a->name, a->ncontigs, a->ncontigs == 1 ? "" : "s",
 		       (long long)a->total_length,
 		       (unsigned long long)a->segment_bytes,
-		       a->segment_bytes ? (double)fasta /
-						  (double)a->segment_bytes
-					: 0.0,
+		       a->segment_bytes
+			   ? (double)fasta / (double)a->segment_bytes
+			   : 0.0,
 		       (unsigned long long)fasta);
 		info_text_codec(s, i);
 		for (uint32_t k = 0; k < a->ncontigs && k < 50; k++) {
 			const gdb_contig *c =
-				gdb_store_contig(s, a->first_contig + k);
+			    gdb_store_contig(s, a->first_contig + k);
 			char rg[36];
 			digests_hex(s, c, md5, rg);
 			printf("  %-24s %12lld  md5 %s  %s\n", c->name,
@@ -304,10 +305,11 @@ int cmd_info(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		if (is_help(argv[i])) {
-			printf("usage: genomedb info STORE [--json]\n  assemblies,"
-			       " contigs, lengths, MD5/refget, sizes (stored, "
-			       "and the\n  imported FASTA's), damaged entries, "
-			       "objects, provenance (times in UTC)\n");
+			printf(
+			    "usage: genomedb info STORE [--json]\n  assemblies,"
+			    " contigs, lengths, MD5/refget, sizes (stored, "
+			    "and the\n  imported FASTA's), damaged entries, "
+			    "objects, provenance (times in UTC)\n");
 			return EXIT_OK;
 		}
 		if (!strcmp(argv[i], "--json"))
@@ -332,8 +334,7 @@ int cmd_info(int argc, char **argv)
 }
 
 /* Stream a view to stdout in 1 MiB pieces. */
-static int write_view(const gdb_view *v, gdb_cache *c, char *buf,
-		      size_t cap)
+static int write_view(const gdb_view *v, gdb_cache *c, char *buf, size_t cap)
 {
 	uint64_t off = 0;
 
@@ -388,8 +389,9 @@ int cmd_export(int argc, char **argv)
 
 	if (argc >= 2 && !strcmp(argv[1], "vcf"))
 		return cmd_export_vcf(argc, argv);
-	if (argc >= 2 && (!strcmp(argv[1], "bam") || !strcmp(argv[1], "sam") ||
-			  !strcmp(argv[1], "cram") || !strcmp(argv[1], "fastq")))
+	if (argc >= 2 &&
+	    (!strcmp(argv[1], "bam") || !strcmp(argv[1], "sam") ||
+	     !strcmp(argv[1], "cram") || !strcmp(argv[1], "fastq")))
 		return cmd_export_reads(argc, argv);
 	for (int i = 1; i < argc; i++)
 		if (is_help(argv[i]))
@@ -444,8 +446,8 @@ int cmd_export(int argc, char **argv)
 	}
 	if (nreg == 0 && !width) {
 		char err[512] = "";
-		int r = gdb_seq_export_fasta(s, (uint32_t)ai, write_stdout, NULL,
-					     err, sizeof(err));
+		int r = gdb_seq_export_fasta(s, (uint32_t)ai, write_stdout,
+					     NULL, err, sizeof(err));
 		if (r < 0)
 			tool_err("%s: %s", asmname,
 				 err[0] ? err : gdb_strerror(r));
@@ -471,16 +473,15 @@ int cmd_export(int argc, char **argv)
 		int64_t beg, end;
 		gdb_view *v;
 
-		if (gdb_path_region(s, (uint32_t)ai, regions[i],
-					   &contig, &beg, &end, err,
-					   sizeof(err)) < 0) {
+		if (gdb_path_region(s, (uint32_t)ai, regions[i], &contig, &beg,
+				    &end, err, sizeof(err)) < 0) {
 			tool_err("%s", err);
 			rc = EXIT_FAIL;
 			break;
 		}
 		if (gdb_view_region(GDB_VIEW_BASES, contig, beg, end,
-				    width ? width : GDB_FASTA_WIDTH,
-				    regions[i], &v) < 0) {
+				    width ? width : GDB_FASTA_WIDTH, regions[i],
+				    &v) < 0) {
 			tool_err("out of memory");
 			rc = EXIT_FAIL;
 			break;
@@ -548,16 +549,19 @@ int cmd_mount(int argc, char **argv)
 			mount_usage(stdout);
 			return EXIT_OK;
 		}
-		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--foreground")) {
+		if (!strcmp(argv[i], "-f") ||
+		    !strcmp(argv[i], "--foreground")) {
 			o.foreground = 1;
-		} else if (!strcmp(argv[i], "-d") || !strcmp(argv[i], "--debug")) {
+		} else if (!strcmp(argv[i], "-d") ||
+			   !strcmp(argv[i], "--debug")) {
 			o.debug = 1;
 		} else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
 			size_t l = strlen(opts);
 			snprintf(opts + l, sizeof(opts) - l, "%s%s",
 				 l ? "," : "", argv[++i]);
 		} else if (!strcmp(argv[i], "--cache") && i + 1 < argc) {
-			if (gdb_cache_parse_size(argv[++i], &o.cache_bytes) < 0) {
+			if (gdb_cache_parse_size(argv[++i], &o.cache_bytes) <
+			    0) {
 				tool_err("--cache: expected a size such as "
 					 "512M or 4G");
 				return EXIT_USAGE;

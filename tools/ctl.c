@@ -1,8 +1,8 @@
 /*
  * tools/ctl.c - `genomedb ctl MOUNT ...`: talk to a running daemon.
  *
- * Controls go through the ioctl in fs/daemon/genomedb_ioctl.h on the mount's root
- * directory; where ioctls don't pass (an old kernel, a wrapper mount), the
+ * Controls go through the ioctl in fs/daemon/genomedb_ioctl.h on the mount's
+ * root directory; where ioctls don't pass (an old kernel, a wrapper mount), the
  * same control line is set as the user.gdb.ctl xattr, and stats are read
  * from /.gdb/stats.json.
  */
@@ -24,17 +24,22 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: genomedb ctl MOUNT COMMAND\n"
-		"  stats [--json]                 cache, prefetch and latency metrics\n"
-		"  policy NAME                    lru, arc, s3fifo, lfu or 2q (kept resident set)\n"
+		"  stats [--json]                 cache, prefetch and latency "
+		"metrics\n"
+		"  policy NAME                    lru, arc, s3fifo, lfu or 2q "
+		"(kept resident set)\n"
 		"  budget SIZE                    e.g. 2G\n"
 		"  prefetch on|off                automatic prefetch\n"
 		"  prefetch REGION|BED            warm regions now\n"
 		"  pin REGION|BED                 keep regions resident\n"
 		"  unpin REGION|BED | unpin --all\n"
 		"  reset-stats\n"
-		"  refresh                        serve the store's newest generation now\n"
-		"REGION is ASSEMBLY/CONTIG[:FROM-TO] (1-based, inclusive); a BED file\n"
-		"names contigs of --assembly ASM (default: the mount's only assembly).\n");
+		"  refresh                        serve the store's newest "
+		"generation now\n"
+		"REGION is ASSEMBLY/CONTIG[:FROM-TO] (1-based, inclusive); a "
+		"BED file\n"
+		"names contigs of --assembly ASM (default: the mount's only "
+		"assembly).\n");
 }
 
 /* Send one control line; print the daemon's message on failure. */
@@ -55,7 +60,8 @@ static int control(int dirfd, const char *mount, const char *line)
 	}
 	/* Fallback: the xattr control plane. */
 	if (setxattr(mount, "user.gdb.ctl", line, strlen(line), 0) < 0) {
-		tool_err("%s: %s (see the daemon's log)", line, strerror(errno));
+		tool_err("%s: %s (see the daemon's log)", line,
+			 strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -64,9 +70,9 @@ static int control(int dirfd, const char *mount, const char *line)
 /* The mount's only assembly (a directory other than the reserved ones). */
 static int only_assembly(const char *mount, char *out, size_t outlen)
 {
-	static const char *const reserved[] = {".", "..", ".gdb", "graph",
-					       "compute", "variants", "reads",
-					       "annotations", NULL};
+	static const char *const reserved[] = {
+	    ".",	"..",	 ".gdb",	"graph", "compute",
+	    "variants", "reads", "annotations", NULL};
 	DIR *d = opendir(mount);
 	struct dirent *e;
 	int n = 0;
@@ -116,12 +122,14 @@ static int region_controls(int dirfd, const char *mount, const char *key,
 		char chrom[256];
 		unsigned long long s, e;
 		lineno++;
-		if (buf[0] == '#' || buf[0] == '\n' || !strncmp(buf, "track", 5) ||
-		    !strncmp(buf, "browser", 7))
+		if (buf[0] == '#' || buf[0] == '\n' ||
+		    !strncmp(buf, "track", 5) || !strncmp(buf, "browser", 7))
 			continue;
-		if (sscanf(buf, "%255s %llu %llu", chrom, &s, &e) != 3 || e <= s) {
+		if (sscanf(buf, "%255s %llu %llu", chrom, &s, &e) != 3 ||
+		    e <= s) {
 			tool_err("%s:%lu: expected 'chrom start end' with "
-				 "start < end", arg, lineno);
+				 "start < end",
+				 arg, lineno);
 			bad = 1;
 			break;
 		}
@@ -164,7 +172,8 @@ static int stats(int dirfd, const char *mount, int json)
 	acc = s.hits + s.misses;
 	printf("generation        %llu\n", (unsigned long long)s.generation);
 	printf("policy            %s\n", s.policy);
-	printf("budget            %llu bytes\n", (unsigned long long)s.budget_bytes);
+	printf("budget            %llu bytes\n",
+	       (unsigned long long)s.budget_bytes);
 	printf("resident          %llu bytes (%llu pinned)\n",
 	       (unsigned long long)s.resident_bytes,
 	       (unsigned long long)s.pinned_bytes);
@@ -237,9 +246,9 @@ int cmd_ctl(int argc, char **argv)
 		rc = region_controls(dirfd, mount, "pin", args[2], asmname);
 	} else if (!strcmp(cmd, "unpin") && nargs == 3) {
 		rc = !strcmp(args[2], "--all") || !strcmp(args[2], "all")
-			     ? control(dirfd, mount, "unpin-all")
-			     : region_controls(dirfd, mount, "unpin", args[2],
-					       asmname);
+			 ? control(dirfd, mount, "unpin-all")
+			 : region_controls(dirfd, mount, "unpin", args[2],
+					   asmname);
 	} else {
 		close(dirfd);
 		usage();

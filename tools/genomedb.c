@@ -33,8 +33,8 @@ int tool_fail_at(char *err, size_t errlen, const char *path, uint64_t line,
 		 const char *fmt, ...)
 {
 	va_list ap;
-	int n = snprintf(err, errlen, "%s:%llu: ", path,
-			 (unsigned long long)line);
+	int n =
+	    snprintf(err, errlen, "%s:%llu: ", path, (unsigned long long)line);
 
 	if (n < 0 || (size_t)n >= errlen)
 		return -1;
@@ -101,60 +101,60 @@ static const struct cmd {
 	int (*fn)(int, char **);
 	const char *args, *what;
 } cmds[] = {
-	{"init", cmd_init, "STORE", "create an empty store"},
-	{"import", cmd_import,
-	 "fasta STORE --assembly NAME FILE [--alphabet dna|rna|protein|auto] "
-	 "[--codec 2bit|cm|protein] [--lossy MODE] [--level N] [--replace]",
-	 "add an assembly (plain, gzip or bgzip FASTA of DNA, RNA or "
-	 "protein)"},
-	{"import", NULL,
-	 "graph STORE --network NAME FILE... [--format sif|string|biogrid|"
-	 "kgml|sbml|gmt|tsv] [--replace]",
-	 "add a pathway/interaction network"},
-	{"import", NULL, "motifs STORE --set NAME FILE... [--replace]",
-	 "add JASPAR/MEME motifs (for /compute/motif/.../pwm/)"},
-	{"import", NULL,
-	 "vcf STORE --set NAME --reference ASM FILE [--panel PANEL] "
-	 "[--allow-ref-mismatch] [--replace]",
-	 "add a variant set (VCF, VCF.gz, BCF; htslib reads it)"},
-	{"import", NULL,
-	 "annotations STORE --set NAME --reference ASM FILE.gff3|.gtf|.bed[.gz] "
-	 "[--rename FILE] [--skip-unknown] [--allow-orphans] [--replace]",
-	 "add genome annotations (for /annotations)"},
-	{"import", NULL,
-	 "bam STORE --sample NAME --reference ASM FILE "
-	 "[--allow-missing-contigs] [--replace]",
-	 "add aligned reads (coordinate-sorted SAM, BAM or CRAM)"},
-	{"import", NULL,
-	 "fastq STORE --set NAME R1 [R2] [--qualities MODE] [--replace]",
-	 "add unaligned reads (FASTQ, single or paired)"},
-	{"info", cmd_info, "STORE [--json]",
-	 "assemblies, contigs, sizes, damage, provenance"},
-	{"export", cmd_export, "fasta STORE ASM [REGION...] [--width N]",
-	 "the imported FASTA byte for byte; REGION as samtools"},
-	{"export", NULL, "vcf STORE SET [REGION...] [-O v|z|b] [-o FILE]",
-	 "a variant set's records through htslib (VCF, VCF.gz, BCF)"},
-	{"export", NULL,
-	 "bam|sam|cram STORE SAMPLE [REGION...] [-o FILE] [--filter F]",
-	 "aligned reads, every record as imported"},
-	{"export", NULL, "fastq STORE SET [-o FILE] [--mate 1|2]",
-	 "a FASTQ set, byte for byte when lossless"},
-	{"verify", cmd_verify, "STORE [--repair [--discard-newer]]",
-	 "check CURRENT and every CRC32C; exit 1 on damage"},
-	{"drop", cmd_drop, "STORE NAME [--object]",
-	 "a new generation without an assembly (or object)"},
-	{"gc", cmd_gc, "STORE [--discard-newer]",
-	 "remove what no kept generation and no reader uses"},
-	{"mount", cmd_mount,
-	 "STORE MOUNTPOINT [-f] [-o OPTS] [--cache SIZE] [--policy NAME] "
-	 "[--prefetch on|off] [--threads N] [--readahead-kb N]",
-	 "serve the store as files (fusermount3 -u to unmount)"},
-	{"ctl", cmd_ctl,
-	 "MOUNT stats|policy|budget|pin|unpin|prefetch|reset-stats ... "
-	 "[--json] [--assembly ASM]",
-	 "control a running mount's cache"},
-	{"bench", cmd_bench, "simd [--json] [--quick] [--only FAMILY]",
-	 "every SIMD kernel beside its scalar twin"},
+    {"init", cmd_init, "STORE", "create an empty store"},
+    {"import", cmd_import,
+     "fasta STORE --assembly NAME FILE [--alphabet dna|rna|protein|auto] "
+     "[--codec 2bit|cm|protein] [--lossy MODE] [--level N] [--replace]",
+     "add an assembly (plain, gzip or bgzip FASTA of DNA, RNA or "
+     "protein)"},
+    {"import", NULL,
+     "graph STORE --network NAME FILE... [--format sif|string|biogrid|"
+     "kgml|sbml|gmt|tsv] [--replace]",
+     "add a pathway/interaction network"},
+    {"import", NULL, "motifs STORE --set NAME FILE... [--replace]",
+     "add JASPAR/MEME motifs (for /compute/motif/.../pwm/)"},
+    {"import", NULL,
+     "vcf STORE --set NAME --reference ASM FILE [--panel PANEL] "
+     "[--allow-ref-mismatch] [--replace]",
+     "add a variant set (VCF, VCF.gz, BCF; htslib reads it)"},
+    {"import", NULL,
+     "annotations STORE --set NAME --reference ASM FILE.gff3|.gtf|.bed[.gz] "
+     "[--rename FILE] [--skip-unknown] [--allow-orphans] [--replace]",
+     "add genome annotations (for /annotations)"},
+    {"import", NULL,
+     "bam STORE --sample NAME --reference ASM FILE "
+     "[--allow-missing-contigs] [--replace]",
+     "add aligned reads (coordinate-sorted SAM, BAM or CRAM)"},
+    {"import", NULL,
+     "fastq STORE --set NAME R1 [R2] [--qualities MODE] [--replace]",
+     "add unaligned reads (FASTQ, single or paired)"},
+    {"info", cmd_info, "STORE [--json]",
+     "assemblies, contigs, sizes, damage, provenance"},
+    {"export", cmd_export, "fasta STORE ASM [REGION...] [--width N]",
+     "the imported FASTA byte for byte; REGION as samtools"},
+    {"export", NULL, "vcf STORE SET [REGION...] [-O v|z|b] [-o FILE]",
+     "a variant set's records through htslib (VCF, VCF.gz, BCF)"},
+    {"export", NULL,
+     "bam|sam|cram STORE SAMPLE [REGION...] [-o FILE] [--filter F]",
+     "aligned reads, every record as imported"},
+    {"export", NULL, "fastq STORE SET [-o FILE] [--mate 1|2]",
+     "a FASTQ set, byte for byte when lossless"},
+    {"verify", cmd_verify, "STORE [--repair [--discard-newer]]",
+     "check CURRENT and every CRC32C; exit 1 on damage"},
+    {"drop", cmd_drop, "STORE NAME [--object]",
+     "a new generation without an assembly (or object)"},
+    {"gc", cmd_gc, "STORE [--discard-newer]",
+     "remove what no kept generation and no reader uses"},
+    {"mount", cmd_mount,
+     "STORE MOUNTPOINT [-f] [-o OPTS] [--cache SIZE] [--policy NAME] "
+     "[--prefetch on|off] [--threads N] [--readahead-kb N]",
+     "serve the store as files (fusermount3 -u to unmount)"},
+    {"ctl", cmd_ctl,
+     "MOUNT stats|policy|budget|pin|unpin|prefetch|reset-stats ... "
+     "[--json] [--assembly ASM]",
+     "control a running mount's cache"},
+    {"bench", cmd_bench, "simd [--json] [--quick] [--only FAMILY]",
+     "every SIMD kernel beside its scalar twin"},
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

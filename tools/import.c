@@ -12,16 +12,16 @@ static const struct import_type {
 	int (*fn)(int argc, char **argv);
 	const char *what;
 } types[] = {
-	{"fasta", cmd_import_fasta, "an assembly (plain, gzip or bgzip FASTA)"},
-	{"graph", cmd_import_graph,
-	 "a network (SIF, STRING, BioGRID, KGML, SBML, GMT, TSV)"},
-	{"motifs", cmd_import_motifs, "a motif set (JASPAR, MEME)"},
-	{"vcf", cmd_import_vcf, "a variant set (VCF, VCF.gz, BCF; htslib)"},
-	{"annotations", cmd_import_annotations,
-	 "an annotation set (GFF3, GTF, BED)"},
-	{"bam", cmd_import_reads,
-	 "a sample's aligned reads (sorted SAM, BAM or CRAM)"},
-	{"fastq", cmd_import_reads, "a set of reads (FASTQ, single or paired)"},
+    {"fasta", cmd_import_fasta, "an assembly (plain, gzip or bgzip FASTA)"},
+    {"graph", cmd_import_graph,
+     "a network (SIF, STRING, BioGRID, KGML, SBML, GMT, TSV)"},
+    {"motifs", cmd_import_motifs, "a motif set (JASPAR, MEME)"},
+    {"vcf", cmd_import_vcf, "a variant set (VCF, VCF.gz, BCF; htslib)"},
+    {"annotations", cmd_import_annotations,
+     "an annotation set (GFF3, GTF, BED)"},
+    {"bam", cmd_import_reads,
+     "a sample's aligned reads (sorted SAM, BAM or CRAM)"},
+    {"fastq", cmd_import_reads, "a set of reads (FASTQ, single or paired)"},
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))
@@ -67,8 +67,8 @@ int cmd_import(int argc, char **argv)
 				 sizeof(known) - strlen(known), "%s%s",
 				 i ? ", " : "", types[i].name);
 		usage(stderr);
-		tool_err("import: unknown type '%s' (known types: %s)",
-			 argv[1], known);
+		tool_err("import: unknown type '%s' (known types: %s)", argv[1],
+			 known);
 	}
 	return EXIT_USAGE;
 }

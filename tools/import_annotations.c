@@ -12,13 +12,18 @@
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: genomedb import annotations STORE --set NAME --reference ASM\n"
-		"                 [--format gff3|gtf|bed] [--rename FILE] [--skip-unknown]\n"
-		"                 [--allow-orphans] [--replace] [--quiet] FILE.gff3|.gtf|.bed[.gz]\n"
-		"  --rename FILE    lines 'ALIAS CONTIG': read seqid ALIAS as the reference's CONTIG\n"
-		"  --skip-unknown   drop lines whose seqid the reference lacks (else an error)\n"
-		"  --allow-orphans  keep lines whose Parent never appears (else an error)\n");
+	fprintf(stderr, "usage: genomedb import annotations STORE --set NAME "
+			"--reference ASM\n"
+			"                 [--format gff3|gtf|bed] [--rename "
+			"FILE] [--skip-unknown]\n"
+			"                 [--allow-orphans] [--replace] "
+			"[--quiet] FILE.gff3|.gtf|.bed[.gz]\n"
+			"  --rename FILE    lines 'ALIAS CONTIG': read seqid "
+			"ALIAS as the reference's CONTIG\n"
+			"  --skip-unknown   drop lines whose seqid the "
+			"reference lacks (else an error)\n"
+			"  --allow-orphans  keep lines whose Parent never "
+			"appears (else an error)\n");
 }
 
 int cmd_import_annotations(int argc, char **argv)
@@ -76,10 +81,12 @@ int cmd_import_annotations(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if (!quiet)
-		fprintf(stderr, "imported annotation set '%s' (generation %llu): "
+		fprintf(stderr,
+			"imported annotation set '%s' (generation %llu): "
 			"%llu features, %u IDs on %u contigs; %llu lines "
 			"skipped (unknown seqids), %llu Parent links "
-			"dropped\n", o.set, (unsigned long long)gen,
+			"dropped\n",
+			o.set, (unsigned long long)gen,
 			(unsigned long long)st.features, st.groups, st.contigs,
 			(unsigned long long)st.skipped,
 			(unsigned long long)st.orphans);

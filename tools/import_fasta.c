@@ -32,35 +32,35 @@ static void show_progress(void *arg, uint64_t raw, uint64_t total)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: genomedb import fasta STORE --assembly NAME FILE "
-		"[--alphabet A] [--codec C] [--lossy MODE]... [--level N] "
-		"[--replace] [--quiet]\n"
-		"  FILE may be plain, gzip or bgzip; NAME names the new "
-		"assembly.\n"
-		"  --alphabet dna|rna|protein|auto  what the sequences are "
-		"(default auto: decided by content, and said)\n"
-		"  --codec 2bit|cm|protein  how blocks are coded (default: "
-		"2bit for dna and rna, protein for protein);\n"
-		"             cm: context mixing, about 10%% smaller than 2bit "
-		"on human DNA, slower to read\n"
-		"  --lossy drop-mask|iupac-to-n  give up soft-masking, or turn "
-		"IUPAC codes into N (never the default;\n"
-		"             recorded: the assembly then says it is not exact)\n"
-		"  --block-bases N  bases a block holds (1..65536; default: "
-		"the codec's)\n"
-		"  --cm-train N, --cm-table-bits B, --cm-orders K,K,...  cm "
-		"model: training bases, log2 slots\n"
-		"             a table (16..26), orders (1..24)\n"
-		"  --level N  zstd level tried on each packed block (0 = off, "
-		"default 0)\n"
-		"  --replace  replace the assembly NAME if it exists (an "
-		"identical one is kept as is)\n"
-		"  --quiet    no progress or summary on stderr\n");
+	fprintf(
+	    f,
+	    "usage: genomedb import fasta STORE --assembly NAME FILE "
+	    "[--alphabet A] [--codec C] [--lossy MODE]... [--level N] "
+	    "[--replace] [--quiet]\n"
+	    "  FILE may be plain, gzip or bgzip; NAME names the new "
+	    "assembly.\n"
+	    "  --alphabet dna|rna|protein|auto  what the sequences are "
+	    "(default auto: decided by content, and said)\n"
+	    "  --codec 2bit|cm|protein  how blocks are coded (default: "
+	    "2bit for dna and rna, protein for protein);\n"
+	    "             cm: context mixing, about 10%% smaller than 2bit "
+	    "on human DNA, slower to read\n"
+	    "  --lossy drop-mask|iupac-to-n  give up soft-masking, or turn "
+	    "IUPAC codes into N (never the default;\n"
+	    "             recorded: the assembly then says it is not exact)\n"
+	    "  --block-bases N  bases a block holds (1..65536; default: "
+	    "the codec's)\n"
+	    "  --cm-train N, --cm-table-bits B, --cm-orders K,K,...  cm "
+	    "model: training bases, log2 slots\n"
+	    "             a table (16..26), orders (1..24)\n"
+	    "  --level N  zstd level tried on each packed block (0 = off, "
+	    "default 0)\n"
+	    "  --replace  replace the assembly NAME if it exists (an "
+	    "identical one is kept as is)\n"
+	    "  --quiet    no progress or summary on stderr\n");
 }
 
-static void summary(const char *asmname, const gdb_fasta_stats *st,
-		    double el)
+static void summary(const char *asmname, const gdb_fasta_stats *st, double el)
 {
 	char lossy[64];
 
@@ -68,7 +68,8 @@ static void summary(const char *asmname, const gdb_fasta_stats *st,
 		fprintf(stderr, "alphabet: %s, detected by content: %s\n",
 			gdb_alphabet_name(st->alphabet), st->detected_why);
 	gdb_lossy_text(st->lossy, lossy, sizeof(lossy));
-	fprintf(stderr, "codec: %s (%u bases a block%s%llu bytes of model)%s%s\n",
+	fprintf(stderr,
+		"codec: %s (%u bases a block%s%llu bytes of model)%s%s\n",
 		gdb_codec_name(st->codec), st->block_bases,
 		st->model_bytes ? ", " : ", no model, ",
 		(unsigned long long)st->model_bytes,
@@ -111,8 +112,7 @@ static int num_opt(gdb_fasta_opts *o, const char *opt, const char *val)
 		o->block_bases = (uint32_t)v;
 		return 0;
 	}
-	if (!strcmp(opt, "--cm-train") && !*end && v >= 1 &&
-	    v <= (1ul << 31)) {
+	if (!strcmp(opt, "--cm-train") && !*end && v >= 1 && v <= (1ul << 31)) {
 		o->cm_train = (uint32_t)v;
 		return 0;
 	}
@@ -198,7 +198,8 @@ int cmd_import_fasta(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--quiet") ||
 			   !strcmp(argv[i], "-q")) {
 			quiet = 1;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		} else if (!strcmp(argv[i], "-h") ||
+			   !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return EXIT_OK;
 		} else if (argv[i][0] == '-' && argv[i][1]) {

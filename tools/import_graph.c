@@ -25,14 +25,14 @@ typedef struct files {
 	unsigned n;
 	const char *path[MAX_FILES];
 	gdb_graph_input in[MAX_FILES];
-	gdb_provenance prov[MAX_FILES];	/* in the order read */
+	gdb_provenance prov[MAX_FILES]; /* in the order read */
 	int nprov;
 	/* how the files were read, for the summary: distinct descriptions
 	 * ("tsv (guessed: header row)") and how many files each */
 	char how[8][320];
 	unsigned nhow, how_n[8];
-	uint64_t skipped;	/* references to undefined entries */
-	int icase;		/* --case-insensitive */
+	uint64_t skipped; /* references to undefined entries */
+	int icase;	  /* --case-insensitive */
 } files;
 
 typedef struct file_arg {
@@ -95,11 +95,14 @@ static void on_file(void *arg, const gdb_graph_file_report *r)
 		fs->how_n[k]++;
 	fs->skipped += r->skipped;
 	if (!fs->quiet)
-		fprintf(stderr, "read %s as %s: %u nodes, %llu edges, %u "
-			"pathways so far%s\n", r->name, d, r->nodes,
-			(unsigned long long)r->edges, r->pathways,
+		fprintf(stderr,
+			"read %s as %s: %u nodes, %llu edges, %u "
+			"pathways so far%s\n",
+			r->name, d, r->nodes, (unsigned long long)r->edges,
+			r->pathways,
 			r->skipped ? "; references to undefined entries "
-				     "skipped" : "");
+				     "skipped"
+				   : "");
 }
 
 /* The formats read, as the summary line says them. */
@@ -119,32 +122,33 @@ static void how_read(const files *fs, char *buf, size_t n)
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: genomedb import graph STORE --network NAME FILE... "
-		"[--format F]\n"
-		"       [--species S] [--case-insensitive] [--strict] "
-		"[--quiet]\n"
-		"  F: sif, string, biogrid, kgml, sbml, gmt, tsv (guessed from "
-		"the content when omitted)\n"
-		"  several FILEs make one network (STRING links + protein.info "
-		"+ aliases; several KGML pathways)\n"
-		"  S: the species of the names (9606, human, Homo sapiens, hsa; "
-		"default: what the\n"
-		"     files say, KGML org or STRING ids, else unknown): "
-		"networks of different species\n"
-		"     never share a node\n"
-		"  --case-insensitive: names match without case (TP53 = tp53), "
-		"here and when joining\n"
-		"     other networks of the species (default: exactly)\n"
-		"  tsv:  --columns source=1,target=2[,type=N][,confidence=N]"
-		"[,directed=N][,evidence=N]\n"
-		"        (numbers are 1-based; names refer to a header row)\n"
-		"        --header / --no-header, --directed / --undirected, "
-		"--type T (default 'interaction')\n"
-		"  kgml: relations and group components naming entries the "
-		"file does not define\n"
-		"        (KEGG reference maps) are skipped and counted; "
-		"--strict refuses them\n");
+	fprintf(
+	    stderr,
+	    "usage: genomedb import graph STORE --network NAME FILE... "
+	    "[--format F]\n"
+	    "       [--species S] [--case-insensitive] [--strict] "
+	    "[--quiet]\n"
+	    "  F: sif, string, biogrid, kgml, sbml, gmt, tsv (guessed from "
+	    "the content when omitted)\n"
+	    "  several FILEs make one network (STRING links + protein.info "
+	    "+ aliases; several KGML pathways)\n"
+	    "  S: the species of the names (9606, human, Homo sapiens, hsa; "
+	    "default: what the\n"
+	    "     files say, KGML org or STRING ids, else unknown): "
+	    "networks of different species\n"
+	    "     never share a node\n"
+	    "  --case-insensitive: names match without case (TP53 = tp53), "
+	    "here and when joining\n"
+	    "     other networks of the species (default: exactly)\n"
+	    "  tsv:  --columns source=1,target=2[,type=N][,confidence=N]"
+	    "[,directed=N][,evidence=N]\n"
+	    "        (numbers are 1-based; names refer to a header row)\n"
+	    "        --header / --no-header, --directed / --undirected, "
+	    "--type T (default 'interaction')\n"
+	    "  kgml: relations and group components naming entries the "
+	    "file does not define\n"
+	    "        (KEGG reference maps) are skipped and counted; "
+	    "--strict refuses them\n");
 }
 
 /* @return -1 to go on, else an exit code */
@@ -166,7 +170,8 @@ static int parse_args(int argc, char **argv, const char **store, files *fs,
 			o->columns = argv[++i];
 		} else if (!strcmp(a, "--type") && i + 1 < argc) {
 			o->type = argv[++i];
-		} else if (!strcmp(a, "--header") || !strcmp(a, "--no-header")) {
+		} else if (!strcmp(a, "--header") ||
+			   !strcmp(a, "--no-header")) {
 			o->header = a[2] == 'h';
 		} else if (!strcmp(a, "--directed") ||
 			   !strcmp(a, "--undirected")) {
@@ -202,7 +207,8 @@ static int parse_args(int argc, char **argv, const char **store, files *fs,
 	if (!tool_name_ok(fs->net, GDB_NAME_MAX)) {
 		tool_err("--network '%s': a name is 1-255 bytes without "
 			 "blanks, '/', ',' or control characters, and does "
-			 "not start with '.' or '@'", fs->net);
+			 "not start with '.' or '@'",
+			 fs->net);
 		return EXIT_USAGE;
 	}
 	return -1;
@@ -247,9 +253,11 @@ static int run(const char *store, files *fs, gdb_graph_import *im)
 		snprintf(species, sizeof(species), "species %s",
 			 *label ? label : "unknown");
 	if (fs->skipped)
-		snprintf(skipped, sizeof(skipped), "; %llu reference%s to "
+		snprintf(skipped, sizeof(skipped),
+			 "; %llu reference%s to "
 			 "undefined entries skipped (KGML; --strict refuses "
-			 "them)", (unsigned long long)fs->skipped,
+			 "them)",
+			 (unsigned long long)fs->skipped,
 			 fs->skipped == 1 ? "" : "s");
 	if (!fs->quiet)
 		fprintf(stderr,
@@ -260,8 +268,8 @@ static int run(const char *store, files *fs, gdb_graph_import *im)
 			fs->icase ? "case-insensitive" : "exact",
 			gdb_graph_builder_nnodes(b), (unsigned long long)nedges,
 			(unsigned long long)read_edges,
-			gdb_graph_builder_npathways(b),
-			skipped, tool_now() - t0,
+			gdb_graph_builder_npathways(b), skipped,
+			tool_now() - t0,
 			(double)gdb_graph_builder_peak_bytes(b) / 1e6);
 	return EXIT_OK;
 }

@@ -94,7 +94,8 @@ int cmd_import_motifs(int argc, char **argv)
 		} else if (nfiles < MAX_FILES) {
 			files[nfiles++] = a;
 		} else {
-			tool_err("import motifs: more than %d files", MAX_FILES);
+			tool_err("import motifs: more than %d files",
+				 MAX_FILES);
 			return EXIT_USAGE;
 		}
 	}
@@ -102,11 +103,12 @@ int cmd_import_motifs(int argc, char **argv)
 		usage();
 		return EXIT_USAGE;
 	}
-	if (!tool_name_ok(set, GDB_NAME_MAX - strlen(GDB_MOTIF_OBJECT_PREFIX))) {
+	if (!tool_name_ok(set,
+			  GDB_NAME_MAX - strlen(GDB_MOTIF_OBJECT_PREFIX))) {
 		tool_err("--set '%s': a name is 1-%zu bytes without blanks, "
 			 "'/', ',' or control characters, and does not start "
-			 "with '.' or '@'", set,
-			 GDB_NAME_MAX - strlen(GDB_MOTIF_OBJECT_PREFIX));
+			 "with '.' or '@'",
+			 set, GDB_NAME_MAX - strlen(GDB_MOTIF_OBJECT_PREFIX));
 		return EXIT_USAGE;
 	}
 	rc = EXIT_FAIL;
@@ -126,9 +128,10 @@ int cmd_import_motifs(int argc, char **argv)
 	if (tool_commit(&txn, prov, nfiles, &gen) < 0)
 		goto out;
 	if (!quiet)
-		fprintf(stderr, "imported motif set '%s' (generation %llu): "
-			"%zu motifs from %d file%s\n", set,
-			(unsigned long long)gen, all.n, nfiles,
+		fprintf(stderr,
+			"imported motif set '%s' (generation %llu): "
+			"%zu motifs from %d file%s\n",
+			set, (unsigned long long)gen, all.n, nfiles,
 			nfiles == 1 ? "" : "s");
 	rc = EXIT_OK;
 out:

@@ -22,29 +22,31 @@
 
 static void usage_import(void)
 {
-	fprintf(stderr,
-		"usage: genomedb import bam STORE --sample NAME --reference ASM "
-		"FILE.bam|.cram|.sam\n"
-		"                           [--allow-missing-contigs] [--quiet]\n"
-		"       genomedb import fastq STORE --set NAME R1.fq[.gz] "
-		"[R2.fq[.gz]] [--qualities MODE] [--quiet]\n"
-		"  FILE: coordinate-sorted, aligned to assembly ASM of the store "
-		"(its bases are\n"
-		"  stored against it; a CRAM is decoded with it).\n"
-		"  MODE: lossless (default), illumina8, or bins=B1,B2,... "
-		"(docs/PATHS.md)\n");
+	fprintf(
+	    stderr,
+	    "usage: genomedb import bam STORE --sample NAME --reference ASM "
+	    "FILE.bam|.cram|.sam\n"
+	    "                           [--allow-missing-contigs] [--quiet]\n"
+	    "       genomedb import fastq STORE --set NAME R1.fq[.gz] "
+	    "[R2.fq[.gz]] [--qualities MODE] [--quiet]\n"
+	    "  FILE: coordinate-sorted, aligned to assembly ASM of the store "
+	    "(its bases are\n"
+	    "  stored against it; a CRAM is decoded with it).\n"
+	    "  MODE: lossless (default), illumina8, or bins=B1,B2,... "
+	    "(docs/PATHS.md)\n");
 }
 
 static void progress(void *arg, uint64_t done, uint64_t total)
 {
 	(void)arg;
 	if (total)
-		fprintf(stderr, "\r%5.1f%%", 100.0 * (double)done / (double)total);
+		fprintf(stderr, "\r%5.1f%%",
+			100.0 * (double)done / (double)total);
 }
 
 /* Hash a source file (SHA-256 of its bytes on disk) for provenance. */
-static int source_prov(const char *path, const char *target,
-		       gdb_provenance *p, tool_src **keep)
+static int source_prov(const char *path, const char *target, gdb_provenance *p,
+		       tool_src **keep)
 {
 	char err[512], buf[1 << 16];
 	ssize_t n;
@@ -53,7 +55,8 @@ static int source_prov(const char *path, const char *target,
 		tool_err("%s", err);
 		return -1;
 	}
-	while ((n = tool_src_read(*keep, buf, sizeof(buf), err, sizeof(err))) > 0)
+	while ((n = tool_src_read(*keep, buf, sizeof(buf), err, sizeof(err))) >
+	       0)
 		;
 	if (n < 0) {
 		tool_err("%s", err);
@@ -113,18 +116,17 @@ static int run_import(const struct imp_args *a, gdb_txn *t, char *target,
 	int rc;
 
 	if (strcmp(a->kind, "bam"))
-		return gdb_reads_import_fastq(t, a->files[0],
-					      a->nfiles > 1 ? a->files[1] : NULL,
-					      a->quals,
-					      a->quiet ? NULL : progress, NULL,
-					      st, err, errlen);
+		return gdb_reads_import_fastq(
+		    t, a->files[0], a->nfiles > 1 ? a->files[1] : NULL,
+		    a->quals, a->quiet ? NULL : progress, NULL, st, err,
+		    errlen);
 	rc = gdb_store_open(a->store, 0, &s, err, errlen);
 	if (rc == 0)
 		rc = gdb_cache_create(s, REF_CACHE_BYTES, NULL, &c);
 	if (rc == 0)
 		rc = gdb_reads_import_bam(t, s, c, a->ref, a->files[0],
-					  a->flags, a->quiet ? NULL : progress, NULL, st,
-					  err, errlen);
+					  a->flags, a->quiet ? NULL : progress,
+					  NULL, st, err, errlen);
 	(void)target;
 	gdb_cache_destroy(c);
 	gdb_store_close(s);
@@ -159,7 +161,8 @@ int cmd_import_reads(int argc, char **argv)
 	    gdb_txn_object_begin(t, GDB_OBJECT_SECTIONS, target, err,
 				 sizeof(err)) < 0) {
 		tool_err("%s", strstr(err, "exists") ? "a reads object of that "
-			 "name already exists" : err);
+						       "name already exists"
+						     : err);
 		goto out;
 	}
 	err[0] = 0;
@@ -176,7 +179,8 @@ int cmd_import_reads(int argc, char **argv)
 	if (tool_commit(&t, prov, a.nfiles, &gen) < 0)
 		goto out;
 	if (!a.quiet)
-		fprintf(stderr, "\rimported %s '%s' (generation %llu): %llu "
+		fprintf(stderr,
+			"\rimported %s '%s' (generation %llu): %llu "
 			"reads, %llu bases, %llu slices, %llu bytes stored "
 			"(%.2f:1 vs uncompressed %s), %.1f s\n",
 			a.kind, a.name, (unsigned long long)gen,
@@ -184,9 +188,9 @@ int cmd_import_reads(int argc, char **argv)
 			(unsigned long long)st.bases,
 			(unsigned long long)st.slices,
 			(unsigned long long)st.stored_bytes,
-			st.stored_bytes ? (double)st.raw_bytes /
-						  (double)st.stored_bytes
-					: 0.0,
+			st.stored_bytes
+			    ? (double)st.raw_bytes / (double)st.stored_bytes
+			    : 0.0,
 			strcmp(a.kind, "bam") ? "FASTQ" : "BAM records",
 			tool_now() - t0);
 	rc = EXIT_OK;
@@ -199,12 +203,13 @@ out:
 
 static void usage_export(void)
 {
-	fprintf(stderr,
-		"usage: genomedb export bam|sam|cram STORE SAMPLE [REGION...] "
-		"[-o FILE] [--filter min-mapq=Q,flags-exclude=F]\n"
-		"       genomedb export fastq STORE SET [-o FILE] [--mate 1|2]\n"
-		"  REGION as samtools (chr, chr:from-to); output to stdout "
-		"without -o.\n");
+	fprintf(
+	    stderr,
+	    "usage: genomedb export bam|sam|cram STORE SAMPLE [REGION...] "
+	    "[-o FILE] [--filter min-mapq=Q,flags-exclude=F]\n"
+	    "       genomedb export fastq STORE SET [-o FILE] [--mate 1|2]\n"
+	    "  REGION as samtools (chr, chr:from-to); output to stdout "
+	    "without -o.\n");
 }
 
 struct exp_args {
@@ -241,8 +246,8 @@ static int parse_export(int argc, char **argv, struct exp_args *a)
 	return !strcmp(a->kind, "fastq") && (a->nregions || a->filter) ? -1 : 0;
 }
 
-static int run_export(const struct exp_args *a, gdb_reads *r, int fd,
-		      char *err, size_t errlen)
+static int run_export(const struct exp_args *a, gdb_reads *r, int fd, char *err,
+		      size_t errlen)
 {
 	gdb_reads_filter f;
 	int fmt;
@@ -280,15 +285,16 @@ int cmd_export_reads(int argc, char **argv)
 	}
 	k = gdb_reads_open(s, c, a.name, &r, err, sizeof(err));
 	if (k < 0) {
-		tool_err("%s", k == -ENOENT ? "no reads object of that name"
-					    : err);
+		tool_err("%s",
+			 k == -ENOENT ? "no reads object of that name" : err);
 		goto out;
 	}
 	gdb_reads_get_info(r, &info);
 	if ((info.kind == GDB_READS_FASTQ) != !strcmp(a.kind, "fastq")) {
 		tool_err("'%s' holds %s reads: export %s", a.name,
 			 info.kind == GDB_READS_FASTQ ? "unaligned" : "aligned",
-			 info.kind == GDB_READS_FASTQ ? "fastq" : "bam|sam|cram");
+			 info.kind == GDB_READS_FASTQ ? "fastq"
+						      : "bam|sam|cram");
 		goto out;
 	}
 	if (a.out && (fd = open(a.out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
@@ -298,7 +304,8 @@ int cmd_export_reads(int argc, char **argv)
 	}
 	k = run_export(&a, r, fd, err, sizeof(err));
 	if (k < 0)
-		tool_err("export %s: %s", a.name, err[0] ? err : gdb_strerror(k));
+		tool_err("export %s: %s", a.name,
+			 err[0] ? err : gdb_strerror(k));
 	else
 		rc = EXIT_OK;
 	if (a.out && close(fd) < 0 && rc == EXIT_OK) {

@@ -35,8 +35,7 @@ struct prog {
 	double t0, last;
 };
 
-static void progress(void *arg, uint64_t done, uint64_t total,
-		     uint64_t records)
+static void progress(void *arg, uint64_t done, uint64_t total, uint64_t records)
 {
 	struct prog *p = arg;
 	double now = tool_now();
@@ -83,21 +82,23 @@ static void summary(const char *set, const gdb_vcf_import_stats *st,
 		"imported %s: %llu records, %u samples (%u unassigned, %u "
 		"populations), %llu chunks, %llu bytes; generation %llu\n",
 		set, (unsigned long long)st->records, st->samples,
-		st->unassigned, st->populations,
-		(unsigned long long)st->chunks,
+		st->unassigned, st->populations, (unsigned long long)st->chunks,
 		(unsigned long long)st->stored_bytes, (unsigned long long)gen);
 	if (st->header_added)
-		fprintf(stderr, "warning: %llu header lines added by htslib "
-				"(contigs or keys used but not declared)\n",
+		fprintf(stderr,
+			"warning: %llu header lines added by htslib "
+			"(contigs or keys used but not declared)\n",
 			(unsigned long long)st->header_added);
 	if (st->number_mismatch)
-		fprintf(stderr, "warning: %llu INFO values whose count "
-				"disagrees with the header's Number (kept as "
-				"read)\n",
+		fprintf(stderr,
+			"warning: %llu INFO values whose count "
+			"disagrees with the header's Number (kept as "
+			"read)\n",
 			(unsigned long long)st->number_mismatch);
 	if (st->ref_mismatches)
-		fprintf(stderr, "warning: %llu REF alleles differ from the "
-				"reference (kept as read)\n",
+		fprintf(stderr,
+			"warning: %llu REF alleles differ from the "
+			"reference (kept as read)\n",
 			(unsigned long long)st->ref_mismatches);
 }
 

@@ -4,7 +4,7 @@
 set -e
 PKGS="build-essential pkg-config libfuse3-dev fuse3 libzstd-dev liburing-dev
 zlib1g-dev libssl-dev libhts-dev libhtscodecs-dev samtools bcftools tabix seqkit zstd xz-utils
-pigz attr clang libclang-rt-dev graphviz python3-pytest python3-numpy python3-pandas python3-biopython
+pigz attr clang clang-format libclang-rt-dev graphviz python3-pytest python3-numpy python3-pandas python3-biopython
 python3-pysam python3-hypothesis python3-networkx python3-pyfaidx
 python3-scipy python3-igraph python3-parasail parasail man-db groff-base python3-cyvcf2
 python3-pyranges python3-bioframe jellyfish snakemake cwltool python3-matplotlib gcovr"

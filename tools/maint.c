@@ -48,7 +48,8 @@ static void print_report(const char *what, const gdb_gc_report *r)
 		       r->in_use, r->in_use == 1 ? "" : "s");
 	if (r->newer_removed)
 		printf("%s: removed %u manifest%s newer than the live one, as "
-		       "asked\n", what, r->newer_removed,
+		       "asked\n",
+		       what, r->newer_removed,
 		       r->newer_removed == 1 ? "" : "s");
 }
 
@@ -60,7 +61,8 @@ static void verify_notes(const char *path)
 
 	if (gdb_store_inspect(path, &r, err, sizeof(err)) < 0) {
 		tool_err("warning: %s (no notes on CURRENT or newer "
-			 "manifests)", err);
+			 "manifests)",
+			 err);
 		return;
 	}
 	if (r.current_unchecked)
@@ -97,8 +99,8 @@ static int verify_blocks(const gdb_store *s, uint64_t *checked)
 			int64_t from = (int64_t)b * c->block_bases + 1;
 			int64_t to = from + c->block_bases - 1;
 			if (rc >= 0)
-				rc = gdb_store_block_decode(s, id, b, scratch,
-							    GDB_DNA_BLOCK_BASES);
+				rc = gdb_store_block_decode(
+				    s, id, b, scratch, GDB_DNA_BLOCK_BASES);
 			(*checked)++;
 			if (rc >= 0)
 				continue;
@@ -111,7 +113,8 @@ static int verify_blocks(const gdb_store *s, uint64_t *checked)
 		}
 		if (gdb_store_contig_layout(s, id, &lay, &laylen) < 0) {
 			printf("damaged: %s/%s: layout record (%s): export "
-			       "fails\n", a->name, c->name, seg);
+			       "fails\n",
+			       a->name, c->name, seg);
 			bad++;
 		}
 	}
@@ -148,8 +151,8 @@ static int verify_sections(const gdb_store *s, uint64_t *checked)
 			const char *name = "?";
 			const void *data;
 			uint64_t len;
-			int rc = gdb_store_section_at(s, oi, k, &name, &data,
-						      &len);
+			int rc =
+			    gdb_store_section_at(s, oi, k, &name, &data, &len);
 			(*checked)++;
 			if (rc < 0) {
 				printf("damaged: object %s section %s: %s\n",
@@ -292,13 +295,12 @@ int cmd_drop(int argc, char **argv)
 
 static void gc_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: genomedb gc STORE [--discard-newer] [--quiet]\n"
-		"  remove every older manifest no reader has open and every "
-		"segment no remaining\n"
-		"  manifest names (what drop and import --replace left); "
-		"readers register at open,\n"
-		"  so a generation a mount or export still uses is kept\n");
+	fprintf(f, "usage: genomedb gc STORE [--discard-newer] [--quiet]\n"
+		   "  remove every older manifest no reader has open and every "
+		   "segment no remaining\n"
+		   "  manifest names (what drop and import --replace left); "
+		   "readers register at open,\n"
+		   "  so a generation a mount or export still uses is kept\n");
 }
 
 int cmd_gc(int argc, char **argv)

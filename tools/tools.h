@@ -15,7 +15,7 @@
 
 /* Exit codes of the genomedb command. */
 #define EXIT_OK 0
-#define EXIT_FAIL 1	/* runtime error, or damage found by verify */
+#define EXIT_FAIL 1 /* runtime error, or damage found by verify */
 #define EXIT_USAGE 2
 
 /* Print "genomedb: <msg>" to stderr. */

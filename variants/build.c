@@ -22,8 +22,8 @@
 /* One INFO or FORMAT key's streams in the open chunk. */
 struct kstream {
 	uint32_t key;
-	uint8_t kind;		/* VK_INFO or VK_FMT */
-	gdb_buf v, f;		/* values; floats (shuffled at flush) */
+	uint8_t kind; /* VK_INFO or VK_FMT */
+	gdb_buf v, f; /* values; floats (shuffled at flush) */
 };
 
 struct vs_builder {
@@ -33,17 +33,17 @@ struct vs_builder {
 	/* keys: per kind, header id -> key index + 1 */
 	uint32_t *kmap[3];
 	int kmap_n[3];
-	gdb_buf keys;		/* vcf.keys */
+	gdb_buf keys; /* vcf.keys */
 	uint32_t nkeys;
 	/* contigs */
-	gdb_buf contigs;	/* vcf.contigs body */
+	gdb_buf contigs; /* vcf.contigs body */
 	uint32_t ncontigs;
 	int cur_rid;
 	uint32_t contig_first_chunk;
 	uint64_t contig_sites;
 	char *contig_name;
 	/* chunks */
-	gdb_buf chunks;		/* vcf.chunks */
+	gdb_buf chunks; /* vcf.chunks */
 	uint32_t nchunks;
 	uint64_t nsites;
 	/* the open chunk */
@@ -54,7 +54,7 @@ struct vs_builder {
 	uint32_t nks, ks_cap;
 	gdb_buf *g_runs, *g_exc;
 	vs_pbwt *pbwt;
-	uint8_t *bits;		/* per slot of all samples */
+	uint8_t *bits; /* per slot of all samples */
 	int32_t *gt;
 	int ngt_cap;
 	size_t raw;
@@ -209,7 +209,7 @@ struct pending {
 	uint8_t kind, codec;
 	uint16_t group;
 	uint32_t key, raw_len, stored_len;
-	void *data;		/* owned */
+	void *data; /* owned */
 };
 
 static int compress_one(vs_builder *b, struct pending *p, const void *src,
@@ -285,8 +285,8 @@ static int write_chunk(vs_builder *b, struct pending *ps, uint32_t np)
 		GDB_TRY(gdb_txn_section_write(b->t, e, VS_STREAM_ENTRY));
 	}
 	for (uint32_t i = 0; i < np; i++) {
-		GDB_TRY(gdb_txn_section_write(b->t, ps[i].data,
-					      ps[i].stored_len));
+		GDB_TRY(
+		    gdb_txn_section_write(b->t, ps[i].data, ps[i].stored_len));
 		total += ps[i].stored_len;
 	}
 	GDB_TRY(gdb_txn_section_end(b->t));
@@ -440,9 +440,8 @@ static void enc_id(vs_builder *b, const char *id)
 		gdb_buf_add(&b->s_id, "\0", 1);
 		return;
 	}
-	if (n >= 3 && n <= 20 && id[0] == 'r' && id[1] == 's' &&
-	    id[2] >= '1' && id[2] <= '9' &&
-	    strspn(id + 2, "0123456789") == n - 2) {
+	if (n >= 3 && n <= 20 && id[0] == 'r' && id[1] == 's' && id[2] >= '1' &&
+	    id[2] <= '9' && strspn(id + 2, "0123456789") == n - 2) {
 		uint64_t v = strtoull(id + 2, NULL, 10);
 		char back[24];
 		snprintf(back, sizeof(back), "rs%llu", (unsigned long long)v);
@@ -534,8 +533,7 @@ static int enc_info(vs_builder *b, const bcf_hdr_t *h, bcf1_t *rec)
 	return 0;
 }
 
-static int enc_format(vs_builder *b, const bcf_hdr_t *h, bcf1_t *rec,
-		      int gt_id)
+static int enc_format(vs_builder *b, const bcf_hdr_t *h, bcf1_t *rec, int gt_id)
 {
 	uint32_t n = 0, key, ns = bcf_hdr_nsamples(h);
 
@@ -638,14 +636,16 @@ static int enc_gt(vs_builder *b, const int32_t *gt, int ngt)
 		for (uint32_t h = 0; h < 2 * n; h++) {
 			uint32_t s = off + h / 2;
 			int k = h & 1;
-			int32_t v = k < P ? gt[s * P + k] : bcf_int32_vector_end;
+			int32_t v =
+			    k < P ? gt[s * P + k] : bcf_int32_vector_end;
 			nexc += v != gt_implied(site, k, b->bits[2 * off + h]);
 		}
 		vs_put_uv(&b->g_exc[g], nexc);
 		for (uint32_t h = 0; h < 2 * n && nexc; h++) {
 			uint32_t s = off + h / 2;
 			int k = h & 1;
-			int32_t v = k < P ? gt[s * P + k] : bcf_int32_vector_end;
+			int32_t v =
+			    k < P ? gt[s * P + k] : bcf_int32_vector_end;
 			if (v == gt_implied(site, k, b->bits[2 * off + h]))
 				continue;
 			vs_put_uv(&b->g_exc[g], h - prev);
@@ -659,8 +659,8 @@ static int enc_gt(vs_builder *b, const int32_t *gt, int ngt)
 }
 
 int vs_builder_add(vs_builder *b, const bcf_hdr_t *h, bcf1_t *rec,
-		   int ref_is_reference, const int32_t *gt, int ngt,
-		   char *err, size_t errlen)
+		   int ref_is_reference, const int32_t *gt, int ngt, char *err,
+		   size_t errlen)
 {
 	int64_t prev = b->cn ? b->last : rec->pos;
 	uint32_t key, qbits;
@@ -675,8 +675,7 @@ int vs_builder_add(vs_builder *b, const bcf_hdr_t *h, bcf1_t *rec,
 	if (!b->cn)
 		b->first = rec->pos;
 	vs_put_uv(&b->s_pos, (uint64_t)(rec->pos - prev));
-	vs_put_sv(&b->s_pos,
-		  rec->rlen - (int64_t)strlen(rec->d.allele[0]));
+	vs_put_sv(&b->s_pos, rec->rlen - (int64_t)strlen(rec->d.allele[0]));
 	b->last = rec->pos;
 	enc_alleles(b, rec, ref_is_reference);
 	enc_id(b, rec->d.id);
@@ -706,8 +705,7 @@ int vs_builder_add(vs_builder *b, const bcf_hdr_t *h, bcf1_t *rec,
 	return 0;
 }
 
-static int put_section(vs_builder *b, const char *name, const void *p,
-		       size_t n)
+static int put_section(vs_builder *b, const char *name, const void *p, size_t n)
 {
 	GDB_TRY(gdb_txn_section_begin(b->t, name));
 	GDB_TRY(gdb_txn_section_write(b->t, p, n));

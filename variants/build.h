@@ -10,8 +10,7 @@
 
 typedef struct vs_builder vs_builder;
 
-int vs_builder_new(gdb_txn *t, uint32_t nsamples, int level,
-		   vs_builder **out);
+int vs_builder_new(gdb_txn *t, uint32_t nsamples, int level, vs_builder **out);
 void vs_builder_free(vs_builder *b);
 /* Samples in group g of nsamples split in groups of `group`. */
 uint32_t vs_group_size(uint32_t nsamples, uint32_t group, uint32_t g);
@@ -27,8 +26,8 @@ int vs_builder_contig(vs_builder *b, int rid, const char *name);
  *         -ENOMEM, or a store error
  */
 int vs_builder_add(vs_builder *b, const bcf_hdr_t *h, bcf1_t *rec,
-		   int ref_is_reference, const int32_t *gt, int ngt,
-		   char *err, size_t errlen);
+		   int ref_is_reference, const int32_t *gt, int ngt, char *err,
+		   size_t errlen);
 
 /* Close the last chunk and write the tables. */
 int vs_builder_finish(vs_builder *b, const bcf_hdr_t *h, const char *ref,

@@ -20,8 +20,8 @@ static int bad(vs_cursor *c)
 {
 	char what[96];
 
-	snprintf(what, sizeof(what), "variant set %s chunk %u",
-		 c->v->name, c->chunk);
+	snprintf(what, sizeof(what), "variant set %s chunk %u", c->v->name,
+		 c->chunk);
 	c->err = GDB_CORRUPT(what);
 	return c->err;
 }
@@ -35,8 +35,8 @@ int vs_stream_load(vs_stream *s)
 		}
 		return 0;
 	}
-	GDB_TRY(vs_zstd_decompress(s->stored, s->stored_len, &s->raw,
-				   s->raw_len));
+	GDB_TRY(
+	    vs_zstd_decompress(s->stored, s->stored_len, &s->raw, s->raw_len));
 	s->rd.p = s->raw;
 	s->rd.end = s->raw + s->raw_len;
 	return 0;
@@ -161,10 +161,10 @@ int vs_cursor_open_mem(vs_cursor *c, const gdb_vset *v, uint32_t chunk,
 	c->chunk = chunk;
 	c->ref_beg = c->ref_end = -1;
 	GDB_TRY(parse_dir(c, d, n));
-	vs_stream **need[] = {&c->s_pos, &c->s_all, &c->s_id,  &c->s_qual,
-			      &c->s_flt, &c->s_ik,  &c->s_fk,  &c->s_gts};
-	const uint8_t kinds[] = {VK_POS,    VK_ALLELES,	  VK_ID,
-				 VK_QUAL,   VK_FILTER,	  VK_INFO_KEYS,
+	vs_stream **need[] = {&c->s_pos, &c->s_all, &c->s_id, &c->s_qual,
+			      &c->s_flt, &c->s_ik,  &c->s_fk, &c->s_gts};
+	const uint8_t kinds[] = {VK_POS,      VK_ALLELES, VK_ID,
+				 VK_QUAL,     VK_FILTER,  VK_INFO_KEYS,
 				 VK_FMT_KEYS, VK_GT_SITE};
 	for (int i = 0; i < 8; i++) {
 		*need[i] = find(c, kinds[i], 0);
@@ -318,8 +318,8 @@ static int read_id(vs_cursor *c)
 	if (r->bad || *b > 2)
 		return -1;
 	if (*b == 1) {
-		int n = snprintf(tmp, sizeof(tmp), "rs%llu",
-				 (unsigned long long)v);
+		int n =
+		    snprintf(tmp, sizeof(tmp), "rs%llu", (unsigned long long)v);
 		return (int)put_str(c, tmp, (size_t)n);
 	}
 	if (v > (1u << 20) || !(b = vs_bytes(r, v)))
@@ -345,7 +345,8 @@ static int read_keys(vs_cursor *c, vs_rd *r, uint32_t kind, uint32_t *n,
 	}
 	for (uint64_t i = 0; i < k; i++) {
 		uint64_t key = vs_uv(r);
-		if (r->bad || key >= c->v->nkeys || c->v->keys[key].kind != kind)
+		if (r->bad || key >= c->v->nkeys ||
+		    c->v->keys[key].kind != kind)
 			return -1;
 		c->keys_v[*at + i] = (uint32_t)key;
 	}
@@ -366,8 +367,7 @@ static int read_site(vs_cursor *c)
 
 	if (c->s_pos->rd.bad || d > (uint64_t)INT64_MAX / 2)
 		return -1;
-	s->pos = (i == 0 ? c->v->chunks[c->chunk].first : s->pos) +
-		 (int64_t)d;
+	s->pos = (i == 0 ? c->v->chunks[c->chunk].first : s->pos) + (int64_t)d;
 	if (s->pos > c->v->chunks[c->chunk].last || (i == 0 && d))
 		return -1;
 	c->strs.len = 0;
@@ -514,15 +514,15 @@ static int read_genotypes(vs_cursor *c)
 		return 0;
 	for (uint32_t g = 0; g < c->ngroups; g++)
 		if (c->want_group[g] &&
-		    vs_pbwt_decode(&c->pbwt[g], &c->g_runs[g]->rd, c->pa,
-				   c->pb, g * c->v->group) < 0)
+		    vs_pbwt_decode(&c->pbwt[g], &c->g_runs[g]->rd, c->pa, c->pb,
+				   g * c->v->group) < 0)
 			return -1;
 	for (uint32_t w = 0; w < W; w++) {
 		uint64_t m = c->wmask[w];
 		if (cls == GT_HAPLOID)
-			c->pb[w] = 0;	/* decoded as 0 anyway */
+			c->pb[w] = 0; /* decoded as 0 anyway */
 		c->qa[w] = (site & GT_ZMISS) ? c->pa[w] : m;
-		c->qb[w] = cls == GT_HAPLOID ? 0
+		c->qb[w] = cls == GT_HAPLOID   ? 0
 			   : (site & GT_ZMISS) ? c->pb[w]
 					       : m;
 	}
@@ -531,8 +531,8 @@ static int read_genotypes(vs_cursor *c)
 			return -1;
 	for (uint32_t w = 0; w < W; w++)
 		c->pm[w] = cls == GT_HAPLOID
-				   ? ~c->qa[w] & c->wmask[w]
-				   : ~(c->qa[w] & c->qb[w]) & c->wmask[w];
+			       ? ~c->qa[w] & c->wmask[w]
+			       : ~(c->qa[w] & c->qb[w]) & c->wmask[w];
 	fix_missing(c);
 	return 0;
 }
@@ -548,9 +548,8 @@ int vs_cursor_next(vs_cursor *c, int genotypes)
 		    !vs_done(&c->s_ik->rd) || !vs_done(&c->s_fk->rd))
 			return bad(c);
 		for (uint32_t g = 0; g < c->ngroups; g++)
-			if (c->want_group[g] &&
-			    (!vs_done(&c->g_runs[g]->rd) ||
-			     !vs_done(&c->g_exc[g]->rd)))
+			if (c->want_group[g] && (!vs_done(&c->g_runs[g]->rd) ||
+						 !vs_done(&c->g_exc[g]->rd)))
 				return bad(c);
 		return 0;
 	}

@@ -41,7 +41,7 @@ struct imp {
 	int64_t last_pos;
 	uint8_t *rid_seen;
 	int rid_cap;
-	int ref_contig;		/* store contig of cur_rid */
+	int ref_contig; /* store contig of cur_rid */
 	/* one decoded reference block */
 	char *blk;
 	uint32_t blk_cap, blk_n;
@@ -82,7 +82,7 @@ static int fail(struct imp *m, const char *fmt, ...)
 /* ---- the sample panel ---- */
 
 struct panel {
-	void *h;		/* khash_str2int: sample -> row */
+	void *h; /* khash_str2int: sample -> row */
 	const char **pop, **spop;
 	size_t n;
 	char *text;
@@ -157,7 +157,8 @@ static int panel_read(struct imp *m, const char *path, struct panel *p)
 			header = 1;
 			for (int col = 1; *c || col == 1; col++) {
 				char *h = field(&c);
-				if (!strcmp(h, "pop") || !strcmp(h, "population"))
+				if (!strcmp(h, "pop") ||
+				    !strcmp(h, "population"))
 					cpop = col;
 				else if (!strcmp(h, "super_pop") ||
 					 !strcmp(h, "superpopulation"))
@@ -219,8 +220,10 @@ static int samples_tsv(struct imp *m, struct panel *p, gdb_buf *out)
 		int row;
 		if (!name_ok(s)) {
 			khash_str2int_destroy(pops);
-			return fail(m, "sample %u's name has a control "
-				       "character", i + 1);
+			return fail(m,
+				    "sample %u's name has a control "
+				    "character",
+				    i + 1);
 		}
 		if (p->h && khash_str2int_get(p->h, s, &row) == 0) {
 			pop = p->pop[row];
@@ -232,7 +235,8 @@ static int samples_tsv(struct imp *m, struct panel *p, gdb_buf *out)
 		}
 		if (!name_ok(pop) || !name_ok(spop)) {
 			khash_str2int_destroy(pops);
-			return fail(m, "panel names of %s are not printable", s);
+			return fail(m, "panel names of %s are not printable",
+				    s);
 		}
 		gdb_buf_printf(out, "%s\t%s\t%s\n", s, pop, spop);
 	}
@@ -294,9 +298,9 @@ static int check_ref(struct imp *m)
 		return -ENOMEM;
 	rc = ref_bases(m, m->ref_contig, m->rec->pos, n, buf);
 	if (rc == -ERANGE) {
-		rc = fail(m, "REF %.40s runs past the end of %s in %s", r,
-			  bcf_hdr_id2name(m->hdr, m->rec->rid),
-			  m->o->reference);
+		rc =
+		    fail(m, "REF %.40s runs past the end of %s in %s", r,
+			 bcf_hdr_id2name(m->hdr, m->rec->rid), m->o->reference);
 		goto out;
 	}
 	if (rc < 0)
@@ -310,8 +314,9 @@ static int check_ref(struct imp *m)
 	}
 	if (bad < n) {
 		if (!m->o->allow_ref_mismatch) {
-			rc = fail(m, "REF %.40s but the reference %s has "
-				     "%.40s (--allow-ref-mismatch keeps it)",
+			rc = fail(m,
+				  "REF %.40s but the reference %s has "
+				  "%.40s (--allow-ref-mismatch keeps it)",
 				  r, m->o->reference, buf);
 			goto out;
 		}
@@ -332,8 +337,10 @@ static int new_contig(struct imp *m)
 	const char *name = bcf_hdr_id2name(m->hdr, rid);
 
 	if (rid < m->rid_cap && m->rid_seen[rid])
-		return fail(m, "records are not sorted: %s comes again after "
-			       "other contigs", name);
+		return fail(m,
+			    "records are not sorted: %s comes again after "
+			    "other contigs",
+			    name);
 	if (rid >= m->rid_cap) {
 		int n = rid + 64;
 		uint8_t *p = realloc(m->rid_seen, (size_t)n);
@@ -344,8 +351,8 @@ static int new_contig(struct imp *m)
 		m->rid_cap = n;
 	}
 	m->rid_seen[rid] = 1;
-	m->ref_contig = gdb_store_contig_find(m->ref, (uint32_t)m->asm_index,
-					      name);
+	m->ref_contig =
+	    gdb_store_contig_find(m->ref, (uint32_t)m->asm_index, name);
 	if (m->ref_contig < 0) {
 		fail(m, "contig %s is not in the reference %s", name,
 		     m->o->reference);
@@ -401,8 +408,8 @@ static int one_record(struct imp *m)
 	 * line (counted in read_all) and parsed the record; in BCF it
 	 * cannot, and every other error code is fatal. */
 	if (r->errcode & ~((m->fp->format.format == vcf)
-				   ? (BCF_ERR_CTG_UNDEF | BCF_ERR_TAG_UNDEF)
-				   : 0))
+			       ? (BCF_ERR_CTG_UNDEF | BCF_ERR_TAG_UNDEF)
+			       : 0))
 		return fail(m, "htslib could not parse it (error code %d)",
 			    r->errcode);
 	if (bcf_unpack(r, BCF_UN_ALL) < 0)
@@ -417,15 +424,14 @@ static int one_record(struct imp *m)
 	if (same < 0)
 		return same;
 	count_numbers(m);
-	if (bcf_hdr_nsamples(m->hdr) &&
-	    bcf_get_fmt(m->hdr, r, "GT")) {
+	if (bcf_hdr_nsamples(m->hdr) && bcf_get_fmt(m->hdr, r, "GT")) {
 		ngt = bcf_get_genotypes(m->hdr, r, &m->gt, &m->ngt_cap);
 		if (ngt < 0 && ngt != -3)
 			return fail(m, "GT is malformed");
 	}
 	char msg[256] = "";
-	rc = vs_builder_add(m->b, m->hdr, r, same, ngt > 0 ? m->gt : NULL,
-			    ngt, msg, sizeof(msg));
+	rc = vs_builder_add(m->b, m->hdr, r, same, ngt > 0 ? m->gt : NULL, ngt,
+			    msg, sizeof(msg));
 	if (rc == GDB_EFORMAT)
 		return fail(m, "%s", msg);
 	return rc;
@@ -439,7 +445,7 @@ static int read_all(struct imp *m)
 		m->nrec++;
 		if (m->hdr->nhrec != nhrec) {
 			m->st->header_added +=
-				(uint64_t)(m->hdr->nhrec - nhrec);
+			    (uint64_t)(m->hdr->nhrec - nhrec);
 			nhrec = m->hdr->nhrec;
 		}
 		GDB_TRY(one_record(m));
@@ -482,9 +488,15 @@ int gdb_vcf_import(gdb_txn *t, const gdb_store *ref, const char *path,
 		   const gdb_vcf_import_opts *o, gdb_vcf_import_stats *st,
 		   char *err, size_t errlen)
 {
-	struct imp m = {.o = o, .ref = ref, .path = path, .st = st,
-			.cur_rid = -1, .blk_no = -1, .blk_contig = -1,
-			.err = err, .errlen = errlen};
+	struct imp m = {.o = o,
+			.ref = ref,
+			.path = path,
+			.st = st,
+			.cur_rid = -1,
+			.blk_no = -1,
+			.blk_contig = -1,
+			.err = err,
+			.errlen = errlen};
 	struct panel p = {0};
 	gdb_buf tsv = {0};
 	char oname[GDB_NAME_MAX + 16];

@@ -136,15 +136,15 @@ static int load_contigs(gdb_vset *v, char *err, size_t errlen)
 		    c->nchunks > v->nchunks - c->first_chunk)
 			return corrupt(v, "vcf.contigs", err, errlen);
 		sites += c->nsites;
-		c->ref_contig = asmi < 0 ? -1
-				: gdb_store_contig_find(v->store,
-							(uint32_t)asmi,
-							c->name);
-		c->length = c->ref_contig < 0
-				    ? 0
-				    : gdb_store_contig(v->store,
-						       (uint32_t)c->ref_contig)
-					      ->length;
+		c->ref_contig =
+		    asmi < 0 ? -1
+			     : gdb_store_contig_find(v->store, (uint32_t)asmi,
+						     c->name);
+		c->length =
+		    c->ref_contig < 0
+			? 0
+			: gdb_store_contig(v->store, (uint32_t)c->ref_contig)
+			      ->length;
 	}
 	if (at != n || sites != v->nsites)
 		return corrupt(v, "vcf.contigs", err, errlen);
@@ -176,7 +176,7 @@ static int load_chunks(gdb_vset *v, char *err, size_t errlen)
 		    gdb_get_le32(e + 28) ||
 		    i < v->contigs[c->contig].first_chunk ||
 		    i >= v->contigs[c->contig].first_chunk +
-				 v->contigs[c->contig].nchunks ||
+			     v->contigs[c->contig].nchunks ||
 		    (i && v->chunks[i - 1].contig == c->contig &&
 		     v->chunks[i - 1].last > c->first))
 			return corrupt(v, "vcf.chunks", err, errlen);
@@ -230,8 +230,8 @@ static int load_samples(gdb_vset *v, char *err, size_t errlen)
 		next = nl + 1;
 		t1 = memchr(line, '\t', (size_t)(nl - line));
 		t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(nl - t1 - 1)) : NULL;
-		if (!t2 || t1 == line || memchr(t2 + 1, '\t',
-						(size_t)(nl - t2 - 1)))
+		if (!t2 || t1 == line ||
+		    memchr(t2 + 1, '\t', (size_t)(nl - t2 - 1)))
 			return corrupt(v, "vcf.samples", err, errlen);
 		v->samples[i] = strndup(line, (size_t)(t1 - line));
 		snprintf(tmp[1], sizeof(tmp[1]), "%.*s", (int)(t2 - t1 - 1),
@@ -288,13 +288,13 @@ static int load_header(gdb_vset *v, char *err, size_t errlen)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < v->nkeys; i++) {
 		v->keys[i].hdr_id =
-			bcf_hdr_id2int(v->hdr, BCF_DT_ID, v->keys[i].name);
+		    bcf_hdr_id2int(v->hdr, BCF_DT_ID, v->keys[i].name);
 		if (v->keys[i].hdr_id < 0)
 			return corrupt(v, "vcf.keys", err, errlen);
 	}
 	for (uint32_t i = 0; i < v->ncontigs; i++) {
 		v->contigs[i].hdr_rid =
-			bcf_hdr_name2id(v->hdr, v->contigs[i].name);
+		    bcf_hdr_name2id(v->hdr, v->contigs[i].name);
 		if (v->contigs[i].hdr_rid < 0)
 			return corrupt(v, "vcf.contigs", err, errlen);
 	}
@@ -452,16 +452,15 @@ void vs_chunk_range(const gdb_vset *v, uint32_t contig, int64_t beg,
 		else
 			hi = mid;
 	}
-	for (e = lo; e < c->first_chunk + c->nchunks &&
-		     v->chunks[e].first < end;
-	     e++)
+	for (e = lo;
+	     e < c->first_chunk + c->nchunks && v->chunks[e].first < end; e++)
 		;
 	*first = lo;
 	*n = e - lo;
 }
 
-int vs_ref_bases(const gdb_vset *v, uint32_t contig, int64_t beg,
-		 int64_t end, char *dst)
+int vs_ref_bases(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
+		 char *dst)
 {
 	const vs_contig *c = &v->contigs[contig];
 
@@ -476,7 +475,7 @@ int vs_ref_bases(const gdb_vset *v, uint32_t contig, int64_t beg,
 				       end, dst));
 	else {
 		const gdb_contig *ct =
-			gdb_store_contig(v->store, (uint32_t)c->ref_contig);
+		    gdb_store_contig(v->store, (uint32_t)c->ref_contig);
 		char *blk = malloc(ct->block_bases);
 		if (!blk)
 			return -ENOMEM;
@@ -527,7 +526,8 @@ int vs_reserve(gdb_buf *b, size_t n)
 	if (n < 4 * HUGE_PAGE) {
 		p = realloc(b->p, n);
 	} else if (posix_memalign(&p, HUGE_PAGE,
-				  (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1)) == 0) {
+				  (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1)) ==
+		   0) {
 		madvise(p, (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1),
 			MADV_HUGEPAGE);
 		if (b->len)

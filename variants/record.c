@@ -78,7 +78,7 @@ static int read_value(vs_cursor *c, uint8_t kind, uint32_t key, uint64_t *n)
 		for (uint64_t i = 0; i < cnt; i++, f->fnext++)
 			for (int k = 0; k < 4; k++)
 				d[4 * i + (uint64_t)k] =
-					f->rd.p[(uint64_t)k * m + f->fnext];
+				    f->rd.p[(uint64_t)k * m + f->fnext];
 		return VT_REAL;
 	}
 	return cnt ? -1 : VT_FLAG;
@@ -98,10 +98,10 @@ static int put_info(vs_cursor *c, const bcf_hdr_t *h, bcf1_t *rec)
 		rc = bcf_update_info(h, rec, c->v->keys[key].name,
 				     t == VT_FLAG ? NULL : c->vals,
 				     t == VT_FLAG ? 1 : (int)n,
-				     t == VT_FLAG  ? BCF_HT_FLAG
-				     : t == VT_INT ? BCF_HT_INT
+				     t == VT_FLAG   ? BCF_HT_FLAG
+				     : t == VT_INT  ? BCF_HT_INT
 				     : t == VT_REAL ? BCF_HT_REAL
-						   : BCF_HT_STR);
+						    : BCF_HT_STR);
 		if (rc < 0)
 			return -EIO;
 	}
@@ -149,8 +149,7 @@ static int put_fmt(vs_cursor *c, const bcf_hdr_t *h, const vs_subset *sub,
 	per = n / ns;
 	if (sub->idx) {
 		size_t w = t == VT_STR ? 1 : 4;
-		uint8_t *d = grow(&c->subv, &c->subv_cap,
-				  w * per * sub->n + 1);
+		uint8_t *d = grow(&c->subv, &c->subv_cap, w * per * sub->n + 1);
 		if (!d)
 			return -ENOMEM;
 		for (uint32_t i = 0; i < sub->n; i++)
@@ -164,12 +163,12 @@ static int put_fmt(vs_cursor *c, const bcf_hdr_t *h, const vs_subset *sub,
 				 t == VT_INT	? BCF_HT_INT
 				 : t == VT_REAL ? BCF_HT_REAL
 						: BCF_HT_STR) < 0
-		       ? -EIO
-		       : 0;
+		   ? -EIO
+		   : 0;
 }
 
-int vs_record(vs_cursor *c, const bcf_hdr_t *h, const vs_subset *sub,
-	      int fmt, bcf1_t *rec)
+int vs_record(vs_cursor *c, const bcf_hdr_t *h, const vs_subset *sub, int fmt,
+	      bcf1_t *rec)
 {
 	const vs_site *s = &c->site;
 	int ids[64], *flt = ids;
@@ -216,8 +215,8 @@ int vs_record(vs_cursor *c, const bcf_hdr_t *h, const vs_subset *sub,
 /* ---- walking a region ---- */
 
 int vs_walk(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
-	    uint32_t chunk0, uint32_t nchunks, const int *want,
-	    vs_site_fn fn, void *arg)
+	    uint32_t chunk0, uint32_t nchunks, const int *want, vs_site_fn fn,
+	    void *arg)
 {
 	for (uint32_t k = chunk0; k < chunk0 + nchunks; k++) {
 		vs_cursor c;
@@ -256,8 +255,8 @@ struct vout {
 	const bcf_hdr_t *h;
 	vs_subset sub;
 	bcf1_t *rec;
-	kstring_t ks;		/* text output */
-	htsFile *fp;		/* or an htslib file */
+	kstring_t ks; /* text output */
+	htsFile *fp;  /* or an htslib file */
 	size_t max;
 	int rc;
 };
@@ -271,15 +270,14 @@ static int emit_site(void *arg, vs_cursor *c, int in_range)
 		return 0;
 	if (o->fp)
 		return bcf_write(o->fp, (bcf_hdr_t *)o->h, o->rec) < 0 ? -EIO
-								      : 0;
+								       : 0;
 	if (vcf_format(o->h, o->rec, &o->ks) < 0)
 		return -ENOMEM;
 	return o->ks.l > o->max ? -EFBIG : 0;
 }
 
 /* The header and subset of an answer; *own set when h must be freed. */
-static int out_init(struct vout *o, const gdb_vset *v,
-		    const gdb_vsamples *sub)
+static int out_init(struct vout *o, const gdb_vset *v, const gdb_vsamples *sub)
 {
 	memset(o, 0, sizeof(*o));
 	o->v = v;
@@ -323,8 +321,8 @@ static void out_free(struct vout *o)
 	free(o->ks.s);
 }
 
-static int walk_region(struct vout *o, const gdb_vsamples *sub,
-		       uint32_t contig, int64_t beg, int64_t end)
+static int walk_region(struct vout *o, const gdb_vsamples *sub, uint32_t contig,
+		       int64_t beg, int64_t end)
 {
 	uint32_t first, n;
 	int *want = vs_want_groups(o->v, sub);
@@ -497,9 +495,9 @@ static int vcf_text(struct vout *o, const gdb_vsamples *sub, uint32_t contig,
 	return rc;
 }
 
-int vs_render_vcf(const gdb_vset *v, uint32_t contig, int64_t beg,
-		  int64_t end, const gdb_vsamples *sub, enum gdb_vfmt fmt,
-		  size_t max, char **out, size_t *len)
+int vs_render_vcf(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
+		  const gdb_vsamples *sub, enum gdb_vfmt fmt, size_t max,
+		  char **out, size_t *len)
 {
 	struct vout o;
 	int rc = out_init(&o, v, sub), fd = -1;
@@ -529,8 +527,9 @@ int gdb_vset_export(const gdb_vset *v, const char *path, enum gdb_vfmt fmt,
 {
 	struct vout o;
 	int rc = out_init(&o, v, NULL);
-	const char *mode = fmt == GDB_VF_BCF ? "wb" : fmt == GDB_VF_VCFGZ ? "wz"
-									  : "w";
+	const char *mode = fmt == GDB_VF_BCF	 ? "wb"
+			   : fmt == GDB_VF_VCFGZ ? "wz"
+						 : "w";
 
 	if (rc == 0 && !(o.fp = hts_open(path, mode))) {
 		gdb_seterr(err, errlen, "%s: htslib cannot write it", path);

@@ -122,9 +122,9 @@ struct sites {
 	bcf1_t *rec;
 	kstring_t line;
 	gdb_buf out;
-	char **keys;		/* INFO keys in header order */
+	char **keys; /* INFO keys in header order */
 	uint32_t nkeys;
-	const char **val;	/* per key: value in the current line */
+	const char **val; /* per key: value in the current line */
 };
 
 static void add_field(gdb_buf *b, const char *s, size_t n)
@@ -203,7 +203,8 @@ static int render_sites(const gdb_vset *v, uint32_t contig, int64_t beg,
 	gdb_buf_printf(&t.out, "chrom\tpos\tid\tref\talt\tqual\tfilter");
 	for (int i = 0; i < h->nhrec; i++) {
 		bcf_hrec_t *r = h->hrec[i];
-		int k = r->type == BCF_HL_INFO ? bcf_hrec_find_key(r, "ID") : -1;
+		int k =
+		    r->type == BCF_HL_INFO ? bcf_hrec_find_key(r, "ID") : -1;
 		if (k < 0)
 			continue;
 		t.keys[t.nkeys++] = r->vals[k];
@@ -237,7 +238,7 @@ struct npy {
 	const gdb_vsamples *sub;
 	const gdb_gt_kernels *k;
 	gdb_buf out;
-	int8_t *row;		/* all samples, for subsets */
+	int8_t *row; /* all samples, for subsets */
 	uint64_t rows;
 };
 

@@ -20,10 +20,10 @@
 /* The groups of one grouping: names sorted, a mask plane each. */
 struct groups {
 	uint32_t G, W;
-	char **name;		/* borrowed */
+	char **name; /* borrowed */
 	size_t *namelen;
-	uint32_t *of;		/* sample -> group */
-	uint64_t *mask;		/* G planes of W words (NULL by sample) */
+	uint32_t *of;	/* sample -> group */
+	uint64_t *mask; /* G planes of W words (NULL by sample) */
 	uint32_t *size;
 };
 
@@ -44,7 +44,7 @@ static void groups_free(struct groups *g)
 static int groups_init(const gdb_vset *v, enum gdb_vgroup_by by,
 		       struct groups *g)
 {
-	uint32_t n = by == GDB_VBY_SAMPLE	    ? v->nsamples
+	uint32_t n = by == GDB_VBY_SAMPLE	? v->nsamples
 		     : by == GDB_VBY_POPULATION ? v->npops
 						: v->nspops;
 	const uint32_t *lab = by == GDB_VBY_POPULATION ? v->pop : v->spop;
@@ -88,7 +88,7 @@ static int groups_init(const gdb_vset *v, enum gdb_vgroup_by by,
 			goto oom;
 		for (uint32_t i = 0; i < v->nsamples; i++)
 			g->mask[(size_t)g->of[i] * g->W + i / 64] |=
-				(uint64_t)1 << (i % 64);
+			    (uint64_t)1 << (i % 64);
 	}
 	free(rank);
 	free(order);
@@ -116,11 +116,11 @@ struct part {
 	uint32_t contig, chunk0, nchunks;
 	int64_t beg, end;
 	gdb_buf out;
-	gdb_buf pre;		/* the current site's first columns */
-	uint32_t *cnt;		/* C_N x G per site */
-	uint32_t *extra;	/* exceptions: allele >= 2 (group, allele) */
+	gdb_buf pre;	 /* the current site's first columns */
+	uint32_t *cnt;	 /* C_N x G per site */
+	uint32_t *extra; /* exceptions: allele >= 2 (group, allele) */
 	uint32_t nextra, extra_cap;
-	uint64_t *tmp;		/* 2 planes */
+	uint64_t *tmp; /* 2 planes */
 	/* summary accumulators per group */
 	uint64_t *sites, *seg, *miss, *calls, *het, *dip;
 	double *pi;
@@ -164,9 +164,9 @@ static int site_counts(struct part *p, const vs_cursor *c)
 	} else {
 		for (uint32_t s = 0; s < p->v->nsamples; s++) {
 			p->cnt[C_NONREF * G + s] =
-				(uint32_t)(getbit(c->pa, s) + getbit(c->pb, s));
+			    (uint32_t)(getbit(c->pa, s) + getbit(c->pb, s));
 			p->cnt[C_AN * G + s] =
-				(uint32_t)(getbit(c->qa, s) + getbit(c->qb, s));
+			    (uint32_t)(getbit(c->qa, s) + getbit(c->qb, s));
 			p->cnt[C_HET * G + s] = (uint32_t)getbit(x, s);
 			p->cnt[C_DIP * G + s] = (uint32_t)getbit(y, s);
 			p->cnt[C_MISS * G + s] = (uint32_t)getbit(c->pm, s);
@@ -313,7 +313,8 @@ static void af_rows(struct part *p, const vs_cursor *c)
 		for (uint32_t a = 1; a < na; a++) {
 			if (a > 1)
 				*w++ = ',';
-			w += digits(w, c->site.nallele > 1 ? ac_of(p, k, a) : 0);
+			w +=
+			    digits(w, c->site.nallele > 1 ? ac_of(p, k, a) : 0);
 		}
 		*w++ = '\t';
 		w += digits(w, an);
@@ -363,12 +364,12 @@ static void fst_flush(struct part *p)
 		for (uint32_t j = i + 1; j < g->G; j++, pair++) {
 			if (!p->nvar[pair])
 				continue;
-			gdb_buf_printf(&p->out, "%s\t%lld\t%lld\t%s\t%s\t%llu\t%.6g\n",
-				       p->v->contigs[p->contig].name,
-				       (long long)s + 1, (long long)e,
-				       g->name[i], g->name[j],
-				       (unsigned long long)p->nvar[pair],
-				       p->num[pair] / p->den[pair]);
+			gdb_buf_printf(
+			    &p->out, "%s\t%lld\t%lld\t%s\t%s\t%llu\t%.6g\n",
+			    p->v->contigs[p->contig].name, (long long)s + 1,
+			    (long long)e, g->name[i], g->name[j],
+			    (unsigned long long)p->nvar[pair],
+			    p->num[pair] / p->den[pair]);
 			p->num[pair] = p->den[pair] = 0;
 			p->nvar[pair] = 0;
 		}
@@ -517,14 +518,15 @@ static void header_row(gdb_buf *b, const gdb_vstat_opts *o)
 	if (o->stat == GDB_VSTAT_AF)
 		gdb_buf_printf(b, "chrom\tpos\tref\talt\t%s\tac\tan\taf\n", gn);
 	else if (o->stat == GDB_VSTAT_FST && o->window > 0)
-		gdb_buf_printf(b, "chrom\tstart\tend\t%s1\t%s2\tvariants\tfst\n",
-			       gn, gn);
+		gdb_buf_printf(
+		    b, "chrom\tstart\tend\t%s1\t%s2\tvariants\tfst\n", gn, gn);
 	else if (o->stat == GDB_VSTAT_FST)
 		gdb_buf_printf(b, "chrom\tpos\tref\talt\t%s1\t%s2\tfst\n", gn,
 			       gn);
 	else
-		gdb_buf_printf(b, "%s\tsamples\tsites\tsegregating\tmissingness"
-				  "\theterozygosity\tpi\n",
+		gdb_buf_printf(b,
+			       "%s\tsamples\tsites\tsegregating\tmissingness"
+			       "\theterozygosity\tpi\n",
 			       gn);
 }
 
@@ -544,8 +546,8 @@ static void summary_rows(gdb_buf *b, struct part *ps, unsigned np,
 			dip += ps[i].dip[k];
 			pi += ps[i].pi[k];
 		}
-		gdb_buf_printf(b, "%s\t%u\t%llu\t%llu\t", g->name[k], g->size[k],
-			       (unsigned long long)sites,
+		gdb_buf_printf(b, "%s\t%u\t%llu\t%llu\t", g->name[k],
+			       g->size[k], (unsigned long long)sites,
 			       (unsigned long long)seg);
 		if (calls)
 			gdb_buf_printf(b, "%.6g", (double)miss / calls);
@@ -556,9 +558,8 @@ static void summary_rows(gdb_buf *b, struct part *ps, unsigned np,
 	}
 }
 
-int gdb_vset_stats(const gdb_vset *v, uint32_t contig, int64_t beg,
-		   int64_t end, const gdb_vstat_opts *o, size_t max,
-		   char **out, size_t *len)
+int gdb_vset_stats(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
+		   const gdb_vstat_opts *o, size_t max, char **out, size_t *len)
 {
 	struct groups g;
 	struct part ps[16];
@@ -601,7 +602,7 @@ int gdb_vset_stats(const gdb_vset *v, uint32_t contig, int64_t beg,
 		if (rc == 0 && o->stat == GDB_VSTAT_AF &&
 		    vs_reserve(&ps[i].out,
 			       vs_chunk_sites(v, ps[i].chunk0, ps[i].nchunks) *
-				       g.G * 40) == -ENOMEM)
+				   g.G * 40) == -ENOMEM)
 			rc = -ENOMEM;
 	}
 	for (unsigned i = 1; i < np && rc == 0; i++, started++)

@@ -38,11 +38,11 @@ typedef struct gdb_vset gdb_vset;
 /* ---- import ---- */
 
 typedef struct gdb_vcf_import_opts {
-	const char *set;	  /* set name (tool_name_ok rules) */
-	const char *reference;	  /* assembly holding the contigs */
-	const char *panel;	  /* sample -> population file, or NULL */
-	int allow_ref_mismatch;	  /* count REF mismatches instead of failing */
-	int zstd_level;		  /* 0: the default (19) */
+	const char *set;	/* set name (tool_name_ok rules) */
+	const char *reference;	/* assembly holding the contigs */
+	const char *panel;	/* sample -> population file, or NULL */
+	int allow_ref_mismatch; /* count REF mismatches instead of failing */
+	int zstd_level;		/* 0: the default (19) */
 	/* Called now and then (and once at the end with done == total). */
 	void (*progress)(void *arg, uint64_t done_bytes, uint64_t total_bytes,
 			 uint64_t records);
@@ -52,16 +52,16 @@ typedef struct gdb_vcf_import_opts {
 typedef struct gdb_vcf_import_stats {
 	uint64_t records;
 	uint32_t samples;
-	uint32_t unassigned;	  /* samples absent from the panel */
-	uint32_t populations;	  /* distinct populations (panel) */
-	uint64_t ref_mismatches;  /* recorded with allow_ref_mismatch */
-	uint64_t header_added;	  /* header lines htslib added (undeclared
-				   * contigs, INFO, FORMAT, FILTER) */
-	uint64_t number_mismatch; /* values whose count disagrees with the
-				   * header's fixed Number */
+	uint32_t unassigned;	      /* samples absent from the panel */
+	uint32_t populations;	      /* distinct populations (panel) */
+	uint64_t ref_mismatches;      /* recorded with allow_ref_mismatch */
+	uint64_t header_added;	      /* header lines htslib added (undeclared
+				       * contigs, INFO, FORMAT, FILTER) */
+	uint64_t number_mismatch;     /* values whose count disagrees with the
+				       * header's fixed Number */
 	uint64_t genotype_exceptions; /* calls outside the 2-bit code */
 	uint64_t chunks;
-	uint64_t stored_bytes;	  /* section bytes written */
+	uint64_t stored_bytes; /* section bytes written */
 } gdb_vcf_import_stats;
 
 /*
@@ -121,7 +121,7 @@ enum gdb_vgroup_by {
 /* A sample subset: indexes into the set's samples, ascending, unique. */
 typedef struct gdb_vsamples {
 	uint32_t n;
-	uint32_t *idx;		/* owned; free with gdb_vsamples_free() */
+	uint32_t *idx; /* owned; free with gdb_vsamples_free() */
 } gdb_vsamples;
 
 /*
@@ -137,11 +137,11 @@ void gdb_vsamples_free(gdb_vsamples *s);
 /* ---- renderers: whole answers into malloc'd buffers ---- */
 
 enum gdb_vfmt {
-	GDB_VF_VCF = 0,		/* header + records, VCF text (htslib) */
-	GDB_VF_BCF = 1,		/* BGZF-compressed BCF (htslib) */
-	GDB_VF_VCFGZ = 2,	/* BGZF-compressed VCF (htslib) */
-	GDB_VF_SITES = 3,	/* sites.tsv */
-	GDB_VF_GTNPY = 4,	/* int8 dosage matrix, .npy */
+	GDB_VF_VCF = 0,	  /* header + records, VCF text (htslib) */
+	GDB_VF_BCF = 1,	  /* BGZF-compressed BCF (htslib) */
+	GDB_VF_VCFGZ = 2, /* BGZF-compressed VCF (htslib) */
+	GDB_VF_SITES = 3, /* sites.tsv */
+	GDB_VF_GTNPY = 4, /* int8 dosage matrix, .npy */
 };
 
 /*
@@ -163,7 +163,7 @@ GDB_MUST_CHECK int gdb_vset_render(const gdb_vset *v, uint32_t contig,
  * GDB_VF_VCF, GDB_VF_VCFGZ or GDB_VF_BCF. contig < 0 in a region: all.
  */
 typedef struct gdb_vregion {
-	int32_t contig;		/* -1: every contig */
+	int32_t contig; /* -1: every contig */
 	int64_t beg, end;
 } gdb_vregion;
 GDB_MUST_CHECK int gdb_vset_export(const gdb_vset *v, const char *path,
@@ -177,17 +177,17 @@ GDB_MUST_CHECK int gdb_vset_samples_tsv(const gdb_vset *v, char **out,
 /* ---- population statistics ---- */
 
 enum gdb_vstat {
-	GDB_VSTAT_AF = 0,	/* per variant and group: ac, an, af */
-	GDB_VSTAT_FST = 1,	/* Hudson Fst per variant (or window) */
-	GDB_VSTAT_SUMMARY = 2,	/* per group: sites, segregating, ... */
+	GDB_VSTAT_AF = 0,      /* per variant and group: ac, an, af */
+	GDB_VSTAT_FST = 1,     /* Hudson Fst per variant (or window) */
+	GDB_VSTAT_SUMMARY = 2, /* per group: sites, segregating, ... */
 };
 
 typedef struct gdb_vstat_opts {
 	enum gdb_vstat stat;
 	enum gdb_vgroup_by by;
-	int64_t window;		/* FST: 0 per variant, else window bp */
-	unsigned threads;	/* worker threads the caller allows (0, 1:
-				 * none); split over chunks */
+	int64_t window;	  /* FST: 0 per variant, else window bp */
+	unsigned threads; /* worker threads the caller allows (0, 1:
+			   * none); split over chunks */
 } gdb_vstat_opts;
 
 /*

@@ -20,9 +20,9 @@
 #define VS_META_BYTES 64u
 #define VS_CHUNK_ENTRY 32u
 #define VS_STREAM_ENTRY 16u
-#define VS_CHUNK_SITES 4096u	/* sites a chunk holds at most */
+#define VS_CHUNK_SITES 4096u		/* sites a chunk holds at most */
 #define VS_CHUNK_RAW ((size_t)32 << 20) /* raw stream bytes that close one */
-#define VS_GROUP_SAMPLES 1024u	/* samples a genotype group holds at most */
+#define VS_GROUP_SAMPLES 1024u /* samples a genotype group holds at most */
 #define VS_MAX_ALLELES 4096u
 #define VS_ZSTD_LEVEL 19
 
@@ -127,10 +127,10 @@ static inline int vs_done(const vs_rd *r)
 /* ---- genotype codec (gtcodec.c): one sample group's PBWT state ---- */
 
 typedef struct vs_pbwt {
-	uint32_t H;		/* haplotype slots: 2 per sample */
-	uint16_t *a;		/* current order (positional prefix array) */
+	uint32_t H;  /* haplotype slots: 2 per sample */
+	uint16_t *a; /* current order (positional prefix array) */
 	uint16_t *tmp;
-	uint32_t *runs;		/* decode: one site's run lengths */
+	uint32_t *runs; /* decode: one site's run lengths */
 } vs_pbwt;
 
 int vs_pbwt_init(vs_pbwt *p, uint32_t nsamples);
@@ -155,22 +155,22 @@ int64_t vs_pbwt_decode(vs_pbwt *p, vs_rd *r, uint64_t *a, uint64_t *b,
 
 typedef struct vs_chunk {
 	uint32_t contig, nsites;
-	int64_t first, last;	/* POS of first and last record, 0-based */
+	int64_t first, last; /* POS of first and last record, 0-based */
 	uint32_t section;
 } vs_chunk;
 
 typedef struct vs_key {
 	uint8_t kind;
-	const char *name;	/* NUL-terminated copy */
-	int hdr_id;		/* id in the reader's header, -1 if none */
+	const char *name; /* NUL-terminated copy */
+	int hdr_id;	  /* id in the reader's header, -1 if none */
 } vs_key;
 
 typedef struct vs_contig {
 	char *name;
 	uint32_t first_chunk, nchunks;
 	uint64_t nsites;
-	int ref_contig;		/* store contig id, -1 if the reference
-				 * lacks it */
+	int ref_contig; /* store contig id, -1 if the reference
+			 * lacks it */
 	int64_t length;
 	int hdr_rid;
 } vs_contig;
@@ -186,18 +186,18 @@ struct gdb_vset {
 	vs_chunk *chunks;
 	vs_contig *contigs;
 	vs_key *keys;
-	char **samples;		/* names */
-	uint32_t *pop, *spop;	/* per sample: index into pops / spops */
-	char **pops, **spops;	/* names; index 0 is "unassigned" */
+	char **samples;	      /* names */
+	uint32_t *pop, *spop; /* per sample: index into pops / spops */
+	char **pops, **spops; /* names; index 0 is "unassigned" */
 	uint32_t npops, nspops;
 	int has_panel;
 	char *samples_tsv;
 	size_t samples_tsv_len;
-	bcf_hdr_t *hdr;		/* the stored header (all samples) */
-	bcf_hdr_t *hdr0;	/* the same without samples (sites.tsv) */
-	char *htxt;		/* header text */
+	bcf_hdr_t *hdr;	 /* the stored header (all samples) */
+	bcf_hdr_t *hdr0; /* the same without samples (sites.tsv) */
+	char *htxt;	 /* header text */
 	size_t htxt_len;
-	const char *ref_mem;	/* tests: reference bases of contig 0 */
+	const char *ref_mem; /* tests: reference bases of contig 0 */
 };
 
 /* ---- chunk cursor (cursor.c) ---- */
@@ -209,9 +209,9 @@ typedef struct vs_stream {
 	const uint8_t *stored;
 	uint32_t stored_len, raw_len;
 	uint8_t codec;
-	uint8_t *raw;		/* decompressed (owned) or NULL */
-	vs_rd rd;		/* cursor over the raw bytes */
-	uint64_t fnext;		/* float streams: next value's index */
+	uint8_t *raw;	/* decompressed (owned) or NULL */
+	vs_rd rd;	/* cursor over the raw bytes */
+	uint64_t fnext; /* float streams: next value's index */
 } vs_stream;
 
 /* One decoded site. Strings and arrays live in the cursor until the next
@@ -221,11 +221,11 @@ typedef struct vs_site {
 	uint32_t nallele;
 	char **allele;
 	char *id;
-	uint32_t qual;		/* float bits */
-	uint32_t nflt, *flt;	/* key indexes */
-	uint32_t ninfo, *info;	/* key indexes, record order */
-	uint32_t nfmt, *fmt;	/* key indexes, record order */
-	uint8_t gt;		/* GT site byte */
+	uint32_t qual;	       /* float bits */
+	uint32_t nflt, *flt;   /* key indexes */
+	uint32_t ninfo, *info; /* key indexes, record order */
+	uint32_t nfmt, *fmt;   /* key indexes, record order */
+	uint8_t gt;	       /* GT site byte */
 } vs_site;
 
 typedef struct vs_cursor {
@@ -236,33 +236,33 @@ typedef struct vs_cursor {
 	uint32_t nst;
 	vs_stream *s_pos, *s_all, *s_id, *s_qual, *s_flt, *s_ik, *s_fk, *s_gts;
 	uint32_t ngroups;
-	int *want_group;	/* groups to decode */
+	int *want_group; /* groups to decode */
 	vs_stream **g_runs, **g_exc;
 	vs_pbwt *pbwt;
 	/* decoded genotypes of the current site (samples of wanted groups) */
-	uint32_t words;		/* 64-bit words per plane */
-	uint64_t *pa, *pb;	/* non-reference allele in slot 0, slot 1 */
-	uint64_t *qa, *qb;	/* an allele is called in slot 0, slot 1 */
-	uint64_t *pm;		/* the sample's call has a missing allele */
-	uint64_t *wmask;	/* samples of the wanted groups */
+	uint32_t words;	   /* 64-bit words per plane */
+	uint64_t *pa, *pb; /* non-reference allele in slot 0, slot 1 */
+	uint64_t *qa, *qb; /* an allele is called in slot 0, slot 1 */
+	uint64_t *pm;	   /* the sample's call has a missing allele */
+	uint64_t *wmask;   /* samples of the wanted groups */
 	uint32_t nexc;
-	uint32_t *exc_slot;	/* slot = 2 * sample + 0/1 */
-	int32_t *exc_val;	/* htslib GT value */
+	uint32_t *exc_slot; /* slot = 2 * sample + 0/1 */
+	int32_t *exc_val;   /* htslib GT value */
 	uint32_t exc_cap;
 	/* current site */
 	vs_site site;
-	gdb_buf strs;		/* allele/id text */
+	gdb_buf strs; /* allele/id text */
 	char **allele_v;
 	size_t *allele_off;
 	uint32_t *keys_v;
 	uint32_t keys_cap;
-	void *vals;		/* INFO/FORMAT values of one key */
+	void *vals; /* INFO/FORMAT values of one key */
 	size_t vals_cap;
-	void *subv;		/* the same for a sample subset */
+	void *subv; /* the same for a sample subset */
 	size_t subv_cap;
-	int32_t *gtv;		/* GT values of one site */
+	int32_t *gtv; /* GT values of one site */
 	size_t gtv_cap;
-	char *ref;		/* reference window [ref_beg, ref_end) */
+	char *ref; /* reference window [ref_beg, ref_end) */
 	int64_t ref_beg, ref_end;
 	size_t ref_cap;
 	int err;
@@ -293,14 +293,14 @@ void vs_chunk_range(const gdb_vset *v, uint32_t contig, int64_t beg,
 		    int64_t end, uint32_t *first, uint32_t *n);
 
 /* The reference bases [beg, end) of a set contig, uppercased into dst. */
-int vs_ref_bases(const gdb_vset *v, uint32_t contig, int64_t beg,
-		 int64_t end, char *dst);
+int vs_ref_bases(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
+		 char *dst);
 
 /* The samples a record is built for: all (idx NULL) or a subset. */
 typedef struct vs_subset {
-	const uint32_t *idx;	/* ascending sample indexes, or NULL */
-	uint32_t n;		/* samples in the output */
-	int32_t *inv;		/* sample -> output index or -1; NULL: all */
+	const uint32_t *idx; /* ascending sample indexes, or NULL */
+	uint32_t n;	     /* samples in the output */
+	int32_t *inv;	     /* sample -> output index or -1; NULL: all */
 } vs_subset;
 
 /*
@@ -311,8 +311,8 @@ typedef struct vs_subset {
  * for FORMAT anywhere in this chunk).
  * @return 0, GDB_ECORRUPT, -ENOMEM, -EIO (htslib refused a value)
  */
-int vs_record(vs_cursor *c, const bcf_hdr_t *h, const vs_subset *sub,
-	      int fmt, bcf1_t *rec);
+int vs_record(vs_cursor *c, const bcf_hdr_t *h, const vs_subset *sub, int fmt,
+	      bcf1_t *rec);
 
 /*
  * vs_walk - every site of contig with POS in [beg, end), chunk by chunk:
@@ -324,15 +324,15 @@ int vs_record(vs_cursor *c, const bcf_hdr_t *h, const vs_subset *sub,
  */
 typedef int (*vs_site_fn)(void *arg, vs_cursor *c, int in_range);
 int vs_walk(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
-	    uint32_t chunk0, uint32_t nchunks, const int *want,
-	    vs_site_fn fn, void *arg);
+	    uint32_t chunk0, uint32_t nchunks, const int *want, vs_site_fn fn,
+	    void *arg);
 /* Groups holding the samples of sub (all when sub is NULL). malloc'd. */
 int *vs_want_groups(const gdb_vset *v, const gdb_vsamples *sub);
 
 /* The VCF, VCF.gz and BCF answers (record.c). */
-int vs_render_vcf(const gdb_vset *v, uint32_t contig, int64_t beg,
-		  int64_t end, const gdb_vsamples *sub, enum gdb_vfmt fmt,
-		  size_t max, char **out, size_t *len);
+int vs_render_vcf(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
+		  const gdb_vsamples *sub, enum gdb_vfmt fmt, size_t max,
+		  char **out, size_t *len);
 
 /* Grow b to hold n more bytes at once (a page-faulting VM pays for every
  * realloc copy and every 4 KiB page touched; large answers ask for

@@ -59,8 +59,8 @@ static int parse_target(struct gen *g, const char *text, uint32_t *contig,
 	int ai;
 
 	if (!slash || (size_t)(slash - text) > GDB_NAME_MAX) {
-		gdb_seterr(msg, msglen, "%s: expected ASSEMBLY/CONTIG[:FROM-TO]",
-			   text);
+		gdb_seterr(msg, msglen,
+			   "%s: expected ASSEMBLY/CONTIG[:FROM-TO]", text);
 		return -EINVAL;
 	}
 	memcpy(asmname, text, (size_t)(slash - text));
@@ -70,8 +70,8 @@ static int parse_target(struct gen *g, const char *text, uint32_t *contig,
 		gdb_seterr(msg, msglen, "%s: no assembly '%s'", text, asmname);
 		return -ENOENT;
 	}
-	if (gdb_path_region(g->store, (uint32_t)ai, slash + 1, contig, beg,
-			    end, msg, msglen) < 0)
+	if (gdb_path_region(g->store, (uint32_t)ai, slash + 1, contig, beg, end,
+			    msg, msglen) < 0)
 		return -EINVAL;
 	return 0;
 }
@@ -79,18 +79,16 @@ static int parse_target(struct gen *g, const char *text, uint32_t *contig,
 /* Zero every counter the daemon keeps (not the gauges) and the cache's. */
 static void reset_stats(gdb_daemon *d, struct gen *g)
 {
-	uint64_t *const counters[] = {&d->reads,    &d->bytes_served,
-				      &d->lookups,  &d->errors,
-				      &d->ioctls,   &d->computed,
-				      &d->reused,   &d->recomputed};
+	uint64_t *const counters[] = {
+	    &d->reads,	&d->bytes_served, &d->lookups, &d->errors,
+	    &d->ioctls, &d->computed,	  &d->reused,  &d->recomputed};
 
 	gdb_cache_stats_reset(g->cache);
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
 		__atomic_store_n(counters[i], 0, __ATOMIC_RELAXED);
 }
 
-static int set_budget(struct gen *g, const char *val, char *msg,
-		      size_t msglen)
+static int set_budget(struct gen *g, const char *val, char *msg, size_t msglen)
 {
 	uint64_t bytes;
 	int rc = gdb_cache_parse_size(val, &bytes);
@@ -100,12 +98,16 @@ static int set_budget(struct gen *g, const char *val, char *msg,
 	if (rc == 0)
 		rc = gdb_cache_set_budget(g->cache, bytes);
 	if (rc == -ERANGE)
-		gdb_seterr(msg, msglen, "budget: '%s' is more than the %llu TiB "
-			   "a cache takes", val,
+		gdb_seterr(msg, msglen,
+			   "budget: '%s' is more than the %llu TiB "
+			   "a cache takes",
+			   val,
 			   (unsigned long long)(GDB_CACHE_MAX_BUDGET >> 40));
 	else if (rc < 0)
-		gdb_seterr(msg, msglen, "budget: '%s' is not a size (such as "
-			   "512M or 4G) above the pinned bytes", val);
+		gdb_seterr(msg, msglen,
+			   "budget: '%s' is not a size (such as "
+			   "512M or 4G) above the pinned bytes",
+			   val);
 	return rc < 0 ? -EINVAL : 0;
 }
 
@@ -123,8 +125,10 @@ static int region_control(struct gen *g, const char *key, const char *val,
 	else if (rc == 0)
 		rc = gdb_cache_prefetch(g->cache, contig, beg, end);
 	if (rc == -ENOSPC)
-		gdb_seterr(msg, msglen, "%s: pins would pass 90%% of the cache "
-			   "budget", val);
+		gdb_seterr(msg, msglen,
+			   "%s: pins would pass 90%% of the cache "
+			   "budget",
+			   val);
 	else if (rc < 0 && !strcmp(msg, "ok"))
 		gdb_seterr(msg, msglen, "%s: %s", val, gdb_strerror(rc));
 	return rc;
@@ -132,16 +136,18 @@ static int region_control(struct gen *g, const char *key, const char *val,
 
 /* One control, key and value split, to the current generation's cache.
  * Under d->ctl_lock. */
-static int apply(gdb_daemon *d, struct gen *g, const char *key,
-		 const char *val, const char *line, char *msg, size_t msglen)
+static int apply(gdb_daemon *d, struct gen *g, const char *key, const char *val,
+		 const char *line, char *msg, size_t msglen)
 {
 	int rc = 0;
 
 	if (!strcmp(key, "policy")) {
 		rc = gdb_cache_set_policy(g->cache, val);
 		if (rc == -EINVAL)
-			gdb_seterr(msg, msglen, "unknown policy '%s' (lru, arc, "
-				   "s3fifo, lfu, 2q)", val);
+			gdb_seterr(msg, msglen,
+				   "unknown policy '%s' (lru, arc, "
+				   "s3fifo, lfu, 2q)",
+				   val);
 	} else if (!strcmp(key, "budget")) {
 		rc = set_budget(g, val, msg, msglen);
 	} else if (!strcmp(key, "prefetch") &&
@@ -176,8 +182,10 @@ static int control(gdb_daemon *d, uint32_t uid, const char *line, char *msg,
 	int rc;
 
 	if (uid != 0 && uid != (uint32_t)d->uid) {
-		gdb_seterr(msg, msglen, "only the mount's owner (uid %u) or "
-			   "root may change it", (unsigned)d->uid);
+		gdb_seterr(msg, msglen,
+			   "only the mount's owner (uid %u) or "
+			   "root may change it",
+			   (unsigned)d->uid);
 		gdb_log(GDB_LOG_WARN, "control '%s' from uid %u refused: %s",
 			line, (unsigned)uid, msg);
 		return -EACCES;
@@ -222,8 +230,7 @@ int daemon_control_wait(gdb_daemon *d, uint32_t uid, const char *line,
 }
 
 /* Root xattrs: name -> value (a stable, documented set). */
-int daemon_root_xattr(gdb_daemon *d, const char *name, char *out,
-		      size_t outlen)
+int daemon_root_xattr(gdb_daemon *d, const char *name, char *out, size_t outlen)
 {
 	gdb_cache_stats cs;
 	const gdb_cache_counters *t = &cs.total;
@@ -260,20 +267,18 @@ int daemon_root_xattr(gdb_daemon *d, const char *name, char *out,
 	return -ENODATA;
 }
 
-
-
 /* The root's xattrs (docs/PATHS.md), NUL-separated for listxattr. */
 const char DAEMON_ROOT_XATTRS[] =
-	"user.gdb.cache.policy\0user.gdb.cache.budget\0user.gdb.cache.used\0"
-	"user.gdb.cache.pinned\0user.gdb.cache.hits\0user.gdb.cache.misses\0"
-	"user.gdb.cache.hit_ratio\0user.gdb.cache.evictions\0"
-	"user.gdb.prefetch.enabled\0user.gdb.prefetch.issued\0"
-	"user.gdb.prefetch.used\0user.gdb.prefetch.wasted\0"
-	"user.gdb.generation\0";
+    "user.gdb.cache.policy\0user.gdb.cache.budget\0user.gdb.cache.used\0"
+    "user.gdb.cache.pinned\0user.gdb.cache.hits\0user.gdb.cache.misses\0"
+    "user.gdb.cache.hit_ratio\0user.gdb.cache.evictions\0"
+    "user.gdb.prefetch.enabled\0user.gdb.prefetch.issued\0"
+    "user.gdb.prefetch.used\0user.gdb.prefetch.wasted\0"
+    "user.gdb.generation\0";
 const size_t DAEMON_ROOT_XATTRS_LEN = sizeof(DAEMON_ROOT_XATTRS) - 1;
 
-int daemon_contig_xattr(gdb_daemon *d, const struct node *n,
-			const char *name, char *out, size_t outlen)
+int daemon_contig_xattr(gdb_daemon *d, const struct node *n, const char *name,
+			char *out, size_t outlen)
 {
 	const gdb_contig *c;
 	char tmp[40];
@@ -286,8 +291,9 @@ int daemon_contig_xattr(gdb_daemon *d, const struct node *n,
 		snprintf(tmp, sizeof(tmp), "%lld", (long long)c->length);
 	} else if (!strcmp(name, "user.gdb.lossless")) {
 		/* 1: the bases are the imported ones exactly (no --lossy) */
-		snprintf(tmp, sizeof(tmp), "%d",
-			 !gdb_store_assembly(n->gen->store, c->asm_index)->lossy);
+		snprintf(
+		    tmp, sizeof(tmp), "%d",
+		    !gdb_store_assembly(n->gen->store, c->asm_index)->lossy);
 	} else if (!strcmp(name, "user.gdb.md5") ||
 		   !strcmp(name, "user.gdb.refget")) {
 		uint8_t md5[16], sha[24];
@@ -305,15 +311,14 @@ int daemon_contig_xattr(gdb_daemon *d, const struct node *n,
 	return (int)strlen(tmp);
 }
 
-
 /* The provider of a namespace node that has xattrs, or NULL. */
 static const struct nsprov *ns_xattr_prov(const struct node *n)
 {
 	const struct nsprov *pv;
 
 	if ((n->kind != N_NSDIR && n->kind != N_ANSWER &&
-	     n->kind != N_RANGED) || !n->gen || !n->path ||
-	    n->prov >= n->gen->nprov)
+	     n->kind != N_RANGED) ||
+	    !n->gen || !n->path || n->prov >= n->gen->nprov)
 		return NULL;
 	pv = &n->gen->provs[n->prov];
 	return pv->p->xattr ? pv : NULL;
@@ -331,9 +336,8 @@ int daemon_ns_xattr(const struct node *n, const char *name, char *out,
 	const char *nm;
 	int len;
 
-	for (unsigned i = 0;
-	     pv && (len = pv->p->xattr(pv->ctx, n->path, i, &nm, out,
-				      outlen)) >= 0;
+	for (unsigned i = 0; pv && (len = pv->p->xattr(pv->ctx, n->path, i, &nm,
+						       out, outlen)) >= 0;
 	     i++)
 		if (!strcmp(nm, name))
 			return (size_t)len < outlen ? len : -ERANGE;
@@ -347,8 +351,8 @@ size_t daemon_ns_xattr_list(const struct node *n, char *list, size_t cap)
 	char val[256];
 	size_t len = 0;
 
-	for (unsigned i = 0;
-	     pv && pv->p->xattr(pv->ctx, n->path, i, &nm, val, sizeof(val)) >= 0;
+	for (unsigned i = 0; pv && pv->p->xattr(pv->ctx, n->path, i, &nm, val,
+						sizeof(val)) >= 0;
 	     i++) {
 		size_t k = strlen(nm) + 1;
 		if (len + k > cap)
@@ -398,35 +402,32 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 	pthread_mutex_unlock(&d->gen_lock);
 	gdb_cache_stats_get(g->cache, &cs);
 	acc = t->hits + t->misses;
-	fprintf(f,
-		"{\n  \"generation\": %llu,\n  \"generations_live\": %llu,\n"
-		"  \"store\": \"%s\",\n"
-		"  \"assemblies\": %u,\n  \"contigs\": %u,\n"
-		"  \"reads\": %llu,\n  \"bytes_served\": %llu,\n"
-		"  \"lookups\": %llu,\n  \"read_errors\": %llu,\n"
-		"  \"live_region_nodes\": %llu,\n  \"ioctls\": %llu,\n"
-		"  \"computed_files\": %llu,\n  \"reused_answers\": %llu,\n"
-		"  \"recomputed_answers\": %llu,\n  \"simd\": \"%s\",\n",
-		(unsigned long long)gdb_store_generation(g->store),
-		(unsigned long long)ngens,
-		gdb_store_path(g->store), gdb_store_nassemblies(g->store),
-		gdb_store_ncontigs(g->store),
-		(unsigned long long)__atomic_load_n(&d->reads, __ATOMIC_RELAXED),
-		(unsigned long long)__atomic_load_n(&d->bytes_served,
-						    __ATOMIC_RELAXED),
-		(unsigned long long)__atomic_load_n(&d->lookups,
-						    __ATOMIC_RELAXED),
-		(unsigned long long)__atomic_load_n(&d->errors,
-						    __ATOMIC_RELAXED),
-		(unsigned long long)__atomic_load_n(&d->live_nodes,
-						    __ATOMIC_RELAXED),
-		(unsigned long long)__atomic_load_n(&d->ioctls, __ATOMIC_RELAXED),
-		(unsigned long long)__atomic_load_n(&d->computed,
-						    __ATOMIC_RELAXED),
-		(unsigned long long)__atomic_load_n(&d->reused, __ATOMIC_RELAXED),
-		(unsigned long long)__atomic_load_n(&d->recomputed,
-						    __ATOMIC_RELAXED),
-		gdb_simd_level_name(gdb_simd_active()));
+	fprintf(
+	    f,
+	    "{\n  \"generation\": %llu,\n  \"generations_live\": %llu,\n"
+	    "  \"store\": \"%s\",\n"
+	    "  \"assemblies\": %u,\n  \"contigs\": %u,\n"
+	    "  \"reads\": %llu,\n  \"bytes_served\": %llu,\n"
+	    "  \"lookups\": %llu,\n  \"read_errors\": %llu,\n"
+	    "  \"live_region_nodes\": %llu,\n  \"ioctls\": %llu,\n"
+	    "  \"computed_files\": %llu,\n  \"reused_answers\": %llu,\n"
+	    "  \"recomputed_answers\": %llu,\n  \"simd\": \"%s\",\n",
+	    (unsigned long long)gdb_store_generation(g->store),
+	    (unsigned long long)ngens, gdb_store_path(g->store),
+	    gdb_store_nassemblies(g->store), gdb_store_ncontigs(g->store),
+	    (unsigned long long)__atomic_load_n(&d->reads, __ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(&d->bytes_served,
+						__ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(&d->lookups, __ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(&d->errors, __ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(&d->live_nodes,
+						__ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(&d->ioctls, __ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(&d->computed, __ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(&d->reused, __ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(&d->recomputed,
+						__ATOMIC_RELAXED),
+	    gdb_simd_level_name(gdb_simd_active()));
 	gen_put(d, g, 1);
 	fprintf(f,
 		"  \"cache\": {\"policy\": \"%s\", \"budget_bytes\": %llu, "
@@ -444,8 +445,7 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 		acc ? (double)t->hits / (double)acc : 0.0,
 		(unsigned long long)t->evictions,
 		(unsigned long long)t->bytes_decoded,
-		(unsigned long long)cs.errors,
-		(unsigned long long)cs.uncached,
+		(unsigned long long)cs.errors, (unsigned long long)cs.uncached,
 		(unsigned long long)cs.answer_bytes,
 		(unsigned long long)cs.answer_evictions,
 		(unsigned long long)cs.answer_uncached);
@@ -465,13 +465,13 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 		(unsigned long long)t->prefetch_issued,
 		(unsigned long long)t->prefetch_used,
 		(unsigned long long)t->prefetch_wasted,
-		t->prefetch_issued ? (double)t->prefetch_used /
-					     (double)t->prefetch_issued
-				   : 0.0,
+		t->prefetch_issued
+		    ? (double)t->prefetch_used / (double)t->prefetch_issued
+		    : 0.0,
 		t->prefetch_used + t->misses
-			? (double)t->prefetch_used /
-				  (double)(t->prefetch_used + t->misses)
-			: 0.0,
+		    ? (double)t->prefetch_used /
+			  (double)(t->prefetch_used + t->misses)
+		    : 0.0,
 		cs.lat_p50_us, cs.lat_p95_us, cs.lat_p99_us,
 		(unsigned long long)cs.lat_count);
 	if (fclose(f) != 0) {
@@ -483,11 +483,10 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 }
 
 /* Take a new snapshot of a live file; returns its size and mtime. */
-uint64_t daemon_snap_refresh(gdb_daemon *d, int live,
-			     struct timespec *mtime)
+uint64_t daemon_snap_refresh(gdb_daemon *d, int live, struct timespec *mtime)
 {
 	size_t len = 0;
-	char *p = live == LIVE_STATS    ? render_stats(d, &len)
+	char *p = live == LIVE_STATS	? render_stats(d, &len)
 		  : live == LIVE_CONFIG ? render_config(d, &len)
 					: daemon_log_snapshot(&len);
 	struct snap *sn = &d->snap[live];
@@ -521,7 +520,6 @@ uint64_t daemon_snap_refresh(gdb_daemon *d, int live,
 	pthread_mutex_unlock(&d->snap_lock);
 	return size;
 }
-
 
 size_t daemon_snap_read(gdb_daemon *d, int live, uint64_t off, size_t size,
 			char *buf)

@@ -26,17 +26,17 @@
 typedef struct gdb_fs_opts {
 	const char *store_path;
 	const char *mountpoint;
-	int foreground;		/* else daemonize once mounted */
-	int debug;		/* libfuse debug output (implies foreground) */
-	uint64_t cache_bytes;	/* decoded-block budget */
-	const char *policy;	/* cache policy name; NULL: default */
-	int prefetch;		/* automatic prefetch on/off */
-	unsigned max_threads;	/* FUSE worker threads (0: default) */
-	const char *fuse_opts;	/* extra -o options, comma-separated */
-	unsigned readahead_kb;	/* kernel readahead for the mount; 0: keep */
-	const char *log_path;	/* log file (absolute); NULL: the default
-				 * when detached, none in the foreground */
-	int unmount_stale;	/* clear a dead mount at mountpoint first */
+	int foreground;	       /* else daemonize once mounted */
+	int debug;	       /* libfuse debug output (implies foreground) */
+	uint64_t cache_bytes;  /* decoded-block budget */
+	const char *policy;    /* cache policy name; NULL: default */
+	int prefetch;	       /* automatic prefetch on/off */
+	unsigned max_threads;  /* FUSE worker threads (0: default) */
+	const char *fuse_opts; /* extra -o options, comma-separated */
+	unsigned readahead_kb; /* kernel readahead for the mount; 0: keep */
+	const char *log_path;  /* log file (absolute); NULL: the default
+				* when detached, none in the foreground */
+	int unmount_stale;     /* clear a dead mount at mountpoint first */
 } gdb_fs_opts;
 
 /*
@@ -71,8 +71,8 @@ gdb_cache *gdb_daemon_cache(gdb_daemon *d);
 typedef struct gdb_daemon_entry {
 	uint64_t ino;
 	int is_dir;
-	uint64_t size;		/* bytes, exact */
-	unsigned mode;		/* permission bits */
+	uint64_t size; /* bytes, exact */
+	unsigned mode; /* permission bits */
 } gdb_daemon_entry;
 
 /*
@@ -91,8 +91,8 @@ void gdb_daemon_forget(gdb_daemon *d, uint64_t ino, uint64_t nlookup);
  * @return the bytes copied (0 at or past the end); -EISDIR; -EIO (a
  *         damaged block, or GDB_E* codes), -ENOMEM
  */
-ssize_t gdb_daemon_read(gdb_daemon *d, uint64_t ino, uint64_t off,
-			size_t len, char *dst);
+ssize_t gdb_daemon_read(gdb_daemon *d, uint64_t ino, uint64_t off, size_t len,
+			char *dst);
 /*
  * gdb_daemon_control - apply one control line, as written to /.gdb/config,
  * sent by user uid: only the daemon's owner or root may (the rule of every
@@ -100,8 +100,8 @@ ssize_t gdb_daemon_read(gdb_daemon *d, uint64_t ino, uint64_t off,
  * @param msg  out: "ok" or the reason
  * @return 0; -EACCES, -EINVAL, -ENOSPC, -ENOENT, -EIO
  */
-int gdb_daemon_control(gdb_daemon *d, uint32_t uid, const char *line,
-		       char *msg, size_t msglen);
+int gdb_daemon_control(gdb_daemon *d, uint32_t uid, const char *line, char *msg,
+		       size_t msglen);
 
 /*
  * gdb_daemon_refresh - serve the generation the store's CURRENT names now

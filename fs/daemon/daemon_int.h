@@ -2,8 +2,8 @@
  * fs/daemon/daemon_int.h - what the daemon's own files share, and nothing
  * else includes: the daemon state, the node table, and the calls one file
  * makes into another. No libfuse here either: only session.c, ops.c,
- * ops_write.c and live.c include fuse_lowlevel.h, and reach the state through the
- * session's user data (fuse_req_userdata), never a global.
+ * ops_write.c and live.c include fuse_lowlevel.h, and reach the state through
+ * the session's user data (fuse_req_userdata), never a global.
  *
  * Nodes: every node is a struct node and its inode number is its address
  * (as libfuse's passthrough_ll does), except the root, GDB_DAEMON_ROOT.
@@ -51,21 +51,21 @@
 #define LIVE_CONFIG 1
 #define LIVE_LOG 2
 #define NLIVE 3
-#define STATS_PAD 8192	/* bytes of every stats.json snapshot */
+#define STATS_PAD 8192 /* bytes of every stats.json snapshot */
 
 enum nkind {
 	N_ROOT,
 	N_GDBDIR,
-	N_STATS,	/* stats.json or config: a live snapshot */
-	N_ASM,		/* /<asm> */
-	N_CONTIGDIR,	/* /<asm>/<contig> (region lookups) */
-	N_VIEW,		/* any sequence file */
-	N_TEXT,		/* .fai, .dict (owned text) */
-	N_ANSWER,	/* a computed file (its bytes in the cache) */
-	N_NSDIR,	/* a directory of a computed namespace */
-	N_INBOX,	/* a provider's writable directory (fs/ns/ns.h) */
-	N_INBOXFILE,	/* a file in it */
-	N_RANGED,	/* a provider's ranged file (fs/ns/ns.h): bytes per read */
+	N_STATS,     /* stats.json or config: a live snapshot */
+	N_ASM,	     /* /<asm> */
+	N_CONTIGDIR, /* /<asm>/<contig> (region lookups) */
+	N_VIEW,	     /* any sequence file */
+	N_TEXT,	     /* .fai, .dict (owned text) */
+	N_ANSWER,    /* a computed file (its bytes in the cache) */
+	N_NSDIR,     /* a directory of a computed namespace */
+	N_INBOX,     /* a provider's writable directory (fs/ns/ns.h) */
+	N_INBOXFILE, /* a file in it */
+	N_RANGED,    /* a provider's ranged file (fs/ns/ns.h): bytes per read */
 };
 
 struct gen;
@@ -77,33 +77,33 @@ struct node {
 	 * inbox files, which outlive generations. */
 	struct gen *gen;
 	int permanent;
-	uint64_t nlookup;	/* atomic; only for non-permanent nodes */
+	uint64_t nlookup; /* atomic; only for non-permanent nodes */
 	uint32_t asm_idx;
-	int32_t contig;		/* -1 if none */
-	int contig_xattrs;	/* carries user.gdb.md5/length/refget */
-	int same_writes;	/* N_TEXT .fai: a rewrite of the same bytes
-				 * is accepted (samtools faidx FILE) */
-	gdb_view *view;		/* N_VIEW, owned; a region's made at its
-				 * first read (node_view) */
-	gdb_cache_stream *stream;	/* N_VIEW: access pattern, owned */
-	uint64_t size;		/* N_ANSWER, region N_VIEW: bytes */
-	gdb_cache_answer *ans;	/* N_ANSWER: the bytes, owned */
-	char *text;		/* N_TEXT, owned */
+	int32_t contig;		  /* -1 if none */
+	int contig_xattrs;	  /* carries user.gdb.md5/length/refget */
+	int same_writes;	  /* N_TEXT .fai: a rewrite of the same bytes
+				   * is accepted (samtools faidx FILE) */
+	gdb_view *view;		  /* N_VIEW, owned; a region's made at its
+				   * first read (node_view) */
+	gdb_cache_stream *stream; /* N_VIEW: access pattern, owned */
+	uint64_t size;		  /* N_ANSWER, region N_VIEW: bytes */
+	gdb_cache_answer *ans;	  /* N_ANSWER: the bytes, owned */
+	char *text;		  /* N_TEXT, owned */
 	size_t textlen;
-	struct node *prev, *next;	/* live nodes; d->nodes_lock */
-	uint32_t prov;		/* N_NSDIR, N_INBOX, volatile: gen->provs[] */
-	int live;		/* N_STATS: LIVE_STATS, _CONFIG or _LOG */
-	char *path;		/* N_NSDIR, N_ANSWER, N_RANGED: path below
-				 * the provider's top; region N_VIEW: its
-				 * name */
-	gdb_ns_ranged rng;	/* N_RANGED, released with the node (before
-				 * its generation, whose provider it reads) */
-	gdb_inbox_file *ibf;	/* N_INBOXFILE: a reference, owned */
+	struct node *prev, *next; /* live nodes; d->nodes_lock */
+	uint32_t prov;		  /* N_NSDIR, N_INBOX, volatile: gen->provs[] */
+	int live;		  /* N_STATS: LIVE_STATS, _CONFIG or _LOG */
+	char *path;		  /* N_NSDIR, N_ANSWER, N_RANGED: path below
+				   * the provider's top; region N_VIEW: its
+				   * name */
+	gdb_ns_ranged rng;	  /* N_RANGED, released with the node (before
+				   * its generation, whose provider it reads) */
+	gdb_inbox_file *ibf;	  /* N_INBOXFILE: a reference, owned */
 	/* A volatile answer (GDB_NS_VOLATILE) computed when its provider's
 	 * inbox was at this version; on d->vol while it lives. */
 	int vol;
 	uint64_t vol_version;
-	struct node *vprev, *vnext;	/* d->nodes_lock */
+	struct node *vprev, *vnext; /* d->nodes_lock */
 	/* A volatile answer the kernel has forgotten, kept for the lookup
 	 * that usually follows (see node_forget): the order it was parked
 	 * in, 0 if it is not. Its nlookup changes only under nodes_lock. */
@@ -115,8 +115,8 @@ struct nsprov {
 	const gdb_ns_provider *p;
 	void *ctx;
 	struct node top;
-	gdb_inbox *inbox;	/* NULL if the provider has none */
-	struct node inbox_dir;	/* N_INBOX at p->inbox */
+	gdb_inbox *inbox;      /* NULL if the provider has none */
+	struct node inbox_dir; /* N_INBOX at p->inbox */
 };
 
 struct asm_nodes {
@@ -155,11 +155,11 @@ struct gen {
 	struct contig_nodes *contigs;
 	struct nsprov provs[MAX_PROVIDERS];
 	unsigned nprov;
-	struct timespec mtime;	/* of CURRENT when it was read */
+	struct timespec mtime; /* of CURRENT when it was read */
 	/* 1 while current, plus one per kernel lookup of its nodes, plus
 	 * the callers of gen_get() at work; atomic. Freed at 0. */
 	uint64_t refs;
-	struct gen *prev, *next;	/* d->gens; gen_lock */
+	struct gen *prev, *next; /* d->gens; gen_lock */
 };
 
 /* The stat of CURRENT that was read last (a change means a commit). */
@@ -172,40 +172,40 @@ struct current_id {
 
 struct gdb_daemon {
 	char *store_path;
-	struct gen *cur;		/* gen_lock */
+	struct gen *cur; /* gen_lock */
 	pthread_mutex_t gen_lock;
-	struct gen gens;		/* every live generation: list head */
-	uint64_t ngens;			/* gen_lock */
-	pthread_mutex_t refresh_lock;	/* one refresh at a time */
-	struct current_id seen;		/* refresh_lock */
-	int serving;			/* mounted: start prefetch threads */
-	struct live *refresher;		/* the refresh thread (live.c) */
+	struct gen gens;	      /* every live generation: list head */
+	uint64_t ngens;		      /* gen_lock */
+	pthread_mutex_t refresh_lock; /* one refresh at a time */
+	struct current_id seen;	      /* refresh_lock */
+	int serving;		      /* mounted: start prefetch threads */
+	struct live *refresher;	      /* the refresh thread (live.c) */
 	struct node root, gdbdir, stats, config, log;
 	uid_t uid;
 	gid_t gid;
-	uint64_t reads, bytes_served, lookups, errors;	/* atomic */
-	uint64_t live_nodes;				/* atomic */
-	uint64_t trim_peak;	/* live_nodes at the last trim; atomic */
-	uint64_t ioctls;				/* atomic */
-	uint64_t computed, reused;	/* computed files: resolved, kept; atomic */
-	uint64_t recomputed;		/* answers computed again; atomic */
+	uint64_t reads, bytes_served, lookups, errors; /* atomic */
+	uint64_t live_nodes;			       /* atomic */
+	uint64_t trim_peak;	   /* live_nodes at the last trim; atomic */
+	uint64_t ioctls;	   /* atomic */
+	uint64_t computed, reused; /* computed files: resolved, kept; atomic */
+	uint64_t recomputed;	   /* answers computed again; atomic */
 	pthread_mutex_t snap_lock;
-	struct snap snap[NLIVE];			/* protected by snap_lock */
-	pthread_mutex_t ctl_lock;			/* serialises controls */
+	struct snap snap[NLIVE];  /* protected by snap_lock */
+	pthread_mutex_t ctl_lock; /* serialises controls */
 	/* Nodes the kernel holds: it does not forget them before an
 	 * unmount, so they are freed from this list then. */
 	pthread_mutex_t nodes_lock;
-	struct node live;				/* list head */
-	struct node vol;		/* volatile answers; nodes_lock */
-	uint64_t nparked, parked_bytes, park_tick;	/* nodes_lock */
+	struct node live; /* list head */
+	struct node vol;  /* volatile answers; nodes_lock */
+	uint64_t nparked, parked_bytes, park_tick; /* nodes_lock */
 	/* Serialises inbox name changes with the nodes that stand for inbox
 	 * files (gdb_inbox_file_user slots, their nlookup reaching 0). */
 	pthread_mutex_t inbox_lock;
 	/* Inboxes outlive generations: by the registry's index. */
 	gdb_inbox *inboxes[MAX_PROVIDERS];
-	pthread_key_t buf_key;		/* per-thread reply buffers (ops.c) */
-	unsigned fail_allocs;		/* tests: node allocations to fail;
-					 * atomic */
+	pthread_key_t buf_key; /* per-thread reply buffers (ops.c) */
+	unsigned fail_allocs;  /* tests: node allocations to fail;
+				* atomic */
 };
 
 /* ---- tree.c: generations ---- */
@@ -322,16 +322,15 @@ int daemon_control(gdb_daemon *d, uint32_t uid, const char *line, char *msg,
 int daemon_control_wait(gdb_daemon *d, uint32_t uid, const char *line,
 			char *msg, size_t msglen);
 /* Take a new snapshot of a live file; returns its size and mtime. */
-uint64_t daemon_snap_refresh(gdb_daemon *d, int live,
-			     struct timespec *mtime);
+uint64_t daemon_snap_refresh(gdb_daemon *d, int live, struct timespec *mtime);
 /* Copy bytes [off, off+size) of the current snapshot into buf. */
 size_t daemon_snap_read(gdb_daemon *d, int live, uint64_t off, size_t size,
 			char *buf);
 /* xattr values: the root's and a contig's. @return length, -ENODATA */
 int daemon_root_xattr(gdb_daemon *d, const char *name, char *out,
 		      size_t outlen);
-int daemon_contig_xattr(gdb_daemon *d, const struct node *n,
-			const char *name, char *out, size_t outlen);
+int daemon_contig_xattr(gdb_daemon *d, const struct node *n, const char *name,
+			char *out, size_t outlen);
 /* A provider's xattrs on its files and directories (gdb_ns_provider
  * xattr): does n have any; a value (-ENODATA, -ERANGE past outlen); the
  * names, NUL-separated, as many as fit in cap. */
@@ -348,8 +347,8 @@ void daemon_ioc_stats(gdb_daemon *d, struct gdb_ioc_stats *o);
 /* Send gdb_log lines (info and above) to path (appended; NULL: no file),
  * stderr and/or syslog, and keep the last 256 KiB for /.gdb/log.
  * @return 0, or -errno (path cannot be opened; err says so) */
-int daemon_log_open(const char *path, int to_stderr, int to_syslog,
-		    char *err, size_t errlen);
+int daemon_log_open(const char *path, int to_stderr, int to_syslog, char *err,
+		    size_t errlen);
 void daemon_log_close(void);
 /* The kept lines, oldest first (malloc'd; NULL: -ENOMEM). */
 char *daemon_log_snapshot(size_t *len);

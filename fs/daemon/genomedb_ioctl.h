@@ -23,9 +23,9 @@
 
 /* GDB_IOC_GET_STATS: the cache and daemon metrics of stats.json. */
 struct gdb_ioc_stats {
-	uint32_t size;		/* out: sizeof(struct gdb_ioc_stats) */
-	uint32_t version;	/* out: GDB_IOC_VERSION */
-	char policy[16];	/* NUL-terminated */
+	uint32_t size;	  /* out: sizeof(struct gdb_ioc_stats) */
+	uint32_t version; /* out: GDB_IOC_VERSION */
+	char policy[16];  /* NUL-terminated */
 	uint64_t generation;
 	uint64_t budget_bytes, resident_bytes, pinned_bytes;
 	uint64_t hits, misses, evictions, bytes_decoded;
@@ -34,7 +34,7 @@ struct gdb_ioc_stats {
 	uint64_t reads, bytes_served;
 	uint32_t prefetch_enabled;
 	uint32_t pad;
-	uint64_t reserved[11];	/* zero */
+	uint64_t reserved[11]; /* zero */
 };
 
 /*
@@ -44,11 +44,11 @@ struct gdb_ioc_stats {
  * and a one-line message.
  */
 struct gdb_ioc_control {
-	uint32_t size;		/* in: sizeof(struct gdb_ioc_control) */
-	uint32_t version;	/* in: GDB_IOC_VERSION */
-	int32_t status;		/* out: 0 or -errno */
+	uint32_t size;	  /* in: sizeof(struct gdb_ioc_control) */
+	uint32_t version; /* in: GDB_IOC_VERSION */
+	int32_t status;	  /* out: 0 or -errno */
 	uint32_t pad;
-	char line[1008];	/* in: the line; out: the message */
+	char line[1008]; /* in: the line; out: the message */
 };
 
 #define GDB_IOC_GET_STATS _IOR(GDB_IOC_MAGIC, 1, struct gdb_ioc_stats)

@@ -29,9 +29,9 @@ struct live {
 	pthread_mutex_t lock;
 	pthread_cond_t wake, done;
 	int stop;
-	uint64_t asked, answered;	/* refresh requests, lock */
-	int rc;				/* of the last refresh, lock */
-	char msg[256];			/* its reason, lock */
+	uint64_t asked, answered; /* refresh requests, lock */
+	int rc;			  /* of the last refresh, lock */
+	char msg[256];		  /* its reason, lock */
 };
 
 static void deadline(struct timespec *ts, long ms)
@@ -64,8 +64,7 @@ static void invalidate(struct live *L, const char *names, size_t len)
 	fuse_lowlevel_notify_inval_inode(L->se, FUSE_ROOT_ID, 0, 0);
 }
 
-static int refresh_now(gdb_daemon *d, struct live *L, char *msg,
-		       size_t msglen)
+static int refresh_now(gdb_daemon *d, struct live *L, char *msg, size_t msglen)
 {
 	char *names = NULL;
 	size_t len = 0;

@@ -26,9 +26,9 @@
 
 static struct {
 	pthread_mutex_t lock;
-	int fd;			/* the log file, or -1; lock */
+	int fd; /* the log file, or -1; lock */
 	int to_stderr, to_syslog;
-	char *ring;		/* the last lines, oldest first; lock */
+	char *ring; /* the last lines, oldest first; lock */
 	size_t len;
 } L = {PTHREAD_MUTEX_INITIALIZER, -1, 0, 0, NULL, 0};
 
@@ -87,13 +87,14 @@ static void sink(enum gdb_log_level level, const char *line)
 		syslog(prio[level], "%s", line);
 }
 
-int daemon_log_open(const char *path, int to_stderr, int to_syslog,
-		    char *err, size_t errlen)
+int daemon_log_open(const char *path, int to_stderr, int to_syslog, char *err,
+		    size_t errlen)
 {
 	int fd = -1;
 
 	if (path) {
-		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		fd =
+		    open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		if (fd < 0) {
 			gdb_seterr(err, errlen, "log file %s: %s", path,
 				   strerror(errno));

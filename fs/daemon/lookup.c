@@ -19,8 +19,7 @@
 #include <string.h>
 
 /* The permanent node of a name in /<asm>/. */
-static struct node *seq_node(struct gen *g, uint32_t ai,
-			     const gdb_seq_entry *e)
+static struct node *seq_node(struct gen *g, uint32_t ai, const gdb_seq_entry *e)
 {
 	struct asm_nodes *an = &g->asms[ai];
 
@@ -42,8 +41,7 @@ static struct node *seq_node(struct gen *g, uint32_t ai,
 	}
 }
 
-static struct node *lookup_in_asm(struct gen *g, uint32_t ai,
-				  const char *name)
+static struct node *lookup_in_asm(struct gen *g, uint32_t ai, const char *name)
 {
 	gdb_seq_entry e;
 
@@ -273,8 +271,7 @@ static int lookup_inbox(gdb_daemon *d, struct node *dir, const char *name,
 	return rc == -ENOMEM ? rc : rc < 0 ? -ENOENT : 0;
 }
 
-static struct node *lookup_root(gdb_daemon *d, struct gen *g,
-				const char *name)
+static struct node *lookup_root(gdb_daemon *d, struct gen *g, const char *name)
 {
 	int ai;
 
@@ -372,7 +369,8 @@ const char *daemon_dir_entry(gdb_daemon *d, struct gen *g, struct node *dir,
 		}
 		if (i - 1 < na) {
 			*out = &g->asms[i - 1].dir;
-			return gdb_store_assembly(g->store, (uint32_t)i - 1)->name;
+			return gdb_store_assembly(g->store, (uint32_t)i - 1)
+			    ->name;
 		}
 		if (i - 1 - na < g->nprov) {
 			*out = &g->provs[i - 1 - na].top;
@@ -389,8 +387,8 @@ const char *daemon_dir_entry(gdb_daemon *d, struct gen *g, struct node *dir,
 	}
 	case N_ASM: {
 		gdb_seq_entry e;
-		int r = gdb_seq_list(g->store, dir->asm_idx, i, &e, tmp,
-				     tmplen);
+		int r =
+		    gdb_seq_list(g->store, dir->asm_idx, i, &e, tmp, tmplen);
 		if (r < 0)
 			return NULL;
 		*out = r == 0 ? NULL : seq_node(g, dir->asm_idx, &e);
@@ -399,8 +397,8 @@ const char *daemon_dir_entry(gdb_daemon *d, struct gen *g, struct node *dir,
 	case N_CONTIGDIR: /* listed, built on lookup */
 		return gdb_seq_region_list(g->store, (uint32_t)dir->contig, i,
 					   tmp, tmplen) < 0
-			       ? NULL
-			       : tmp;
+			   ? NULL
+			   : tmp;
 	default:
 		return NULL;
 	}
@@ -430,9 +428,9 @@ static ssize_t read_view(gdb_daemon *d, struct node *n, uint64_t off,
 	}
 	got = gdb_view_read(view, g->cache, off, size, buf);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	gdb_cache_note_latency(g->cache,
-			       (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL +
-					  (t1.tv_nsec - t0.tv_nsec)));
+	gdb_cache_note_latency(
+	    g->cache, (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL +
+				 (t1.tv_nsec - t0.tv_nsec)));
 	return got;
 }
 
@@ -464,9 +462,8 @@ static ssize_t read_answer(gdb_daemon *d, struct node *n, uint64_t off,
 			   size_t size, char *buf)
 {
 	const char *data;
-	size_t len = off < n->size ? (n->size - off < size ? n->size - off
-							   : size)
-				   : 0;
+	size_t len =
+	    off < n->size ? (n->size - off < size ? n->size - off : size) : 0;
 
 	gdb_cache *c = n->gen->cache;
 
@@ -484,12 +481,11 @@ static ssize_t read_answer(gdb_daemon *d, struct node *n, uint64_t off,
 }
 
 /* A ranged file's bytes, from its provider (errors logged by it). */
-static ssize_t read_ranged(struct node *n, uint64_t off, size_t size,
-			   char *buf)
+static ssize_t read_ranged(struct node *n, uint64_t off, size_t size, char *buf)
 {
 	size_t len = off < n->rng.size ? (n->rng.size - off < size
-						  ? (size_t)(n->rng.size - off)
-						  : size)
+					      ? (size_t)(n->rng.size - off)
+					      : size)
 				       : 0;
 
 	return len ? n->rng.read(n->rng.ctx, buf, len, off) : 0;
@@ -504,10 +500,10 @@ ssize_t daemon_read(gdb_daemon *d, struct node *n, uint64_t off, size_t size,
 	*src = buf;
 	switch (n->kind) {
 	case N_TEXT:
-		got = off < n->textlen ? (ssize_t)(n->textlen - off < size
-							   ? n->textlen - off
-							   : size)
-				       : 0;
+		got = off < n->textlen
+			  ? (ssize_t)(n->textlen - off < size ? n->textlen - off
+							      : size)
+			  : 0;
 		*src = n->text + (off < n->textlen ? off : 0);
 		break;
 	case N_ANSWER:

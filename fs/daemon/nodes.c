@@ -22,7 +22,8 @@ _Static_assert(sizeof(uint64_t) >= sizeof(uintptr_t),
 
 struct node *daemon_node(gdb_daemon *d, uint64_t ino)
 {
-	return ino == GDB_DAEMON_ROOT ? &d->root : (struct node *)(uintptr_t)ino;
+	return ino == GDB_DAEMON_ROOT ? &d->root
+				      : (struct node *)(uintptr_t)ino;
 }
 
 uint64_t daemon_ino(const gdb_daemon *d, const struct node *n)
@@ -43,9 +44,9 @@ struct node *node_new(gdb_daemon *d, enum nkind kind)
 	struct node *n;
 
 	/* tests: a momentary out-of-memory (gdb_daemon_fail_allocs) */
-	while (f && !__atomic_compare_exchange_n(&d->fail_allocs, &f, f - 1, 0,
-						 __ATOMIC_RELAXED,
-						 __ATOMIC_RELAXED))
+	while (f &&
+	       !__atomic_compare_exchange_n(&d->fail_allocs, &f, f - 1, 0,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		;
 	if (f)
 		return NULL;

@@ -69,8 +69,8 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	gdb_daemon *d = D(req);
 	struct node *n = NULL;
 	int counted, vol;
-	int rc = daemon_lookup(d, daemon_node(d, parent), name, &n, &counted,
-			       &vol);
+	int rc =
+	    daemon_lookup(d, daemon_node(d, parent), name, &n, &counted, &vol);
 
 	if (rc == -ENOENT)
 		reply_noent(req, vol);
@@ -119,8 +119,8 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	(void)fi;
-	fuse_reply_err(req, node_is_dir(daemon_node(D(req), ino)) ? EISDIR
-								   : ENOSYS);
+	fuse_reply_err(req,
+		       node_is_dir(daemon_node(D(req), ino)) ? EISDIR : ENOSYS);
 }
 
 /* The per-thread reply buffer (see the file comment). */
@@ -137,8 +137,8 @@ char *ops_thread_buf(gdb_daemon *d, size_t size)
 	if (size > tcap) {
 		/* Round up to 256 KiB: a worker serving 1 MiB reads holds
 		 * 1 MiB, one serving small files holds 256 KiB. */
-		size_t cap = (size + (256u << 10) - 1) &
-			     ~(size_t)((256u << 10) - 1);
+		size_t cap =
+		    (size + (256u << 10) - 1) & ~(size_t)((256u << 10) - 1);
 		char *p = realloc(tbuf, cap);
 		if (!p)
 			return NULL;
@@ -171,8 +171,8 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	got = daemon_read(d, daemon_node(d, ino), (uint64_t)off, size, buf,
-			  &src);
+	got =
+	    daemon_read(d, daemon_node(d, ino), (uint64_t)off, size, buf, &src);
 	if (got < 0)
 		fuse_reply_err(req, daemon_errno((int)got));
 	else
@@ -228,14 +228,13 @@ static int inbox_emit(void *arg, const char *name)
 	return ns_emit(arg, name, 0);
 }
 
-static void readdir_ns(fuse_req_t req, struct node *dir, char *buf,
-		       size_t size, off_t off)
+static void readdir_ns(fuse_req_t req, struct node *dir, char *buf, size_t size,
+		       off_t off)
 {
 	const struct nsprov *pv = &dir->gen->provs[dir->prov];
-	struct ns_fill f = {.req = req, .buf = buf, .size = size,
-			    .from = (uint64_t)off};
-	int rc = pv->p->list ? pv->p->list(pv->ctx, dir->path, ns_emit, &f)
-			     : 0;
+	struct ns_fill f = {
+	    .req = req, .buf = buf, .size = size, .from = (uint64_t)off};
+	int rc = pv->p->list ? pv->p->list(pv->ctx, dir->path, ns_emit, &f) : 0;
 
 	if (rc < 0 && f.used == 0) {
 		fuse_reply_err(req, daemon_errno(rc));
@@ -244,8 +243,8 @@ static void readdir_ns(fuse_req_t req, struct node *dir, char *buf,
 	fuse_reply_buf(req, buf, f.used);
 }
 
-static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
-		       off_t off, struct fuse_file_info *fi)
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
 {
 	gdb_daemon *d = D(req);
 	struct node *dir = daemon_node(d, ino);
@@ -264,7 +263,9 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 		return;
 	}
 	if (dir->kind == N_INBOX) {
-		struct ns_fill f = {.req = req, .buf = buf, .size = size,
+		struct ns_fill f = {.req = req,
+				    .buf = buf,
+				    .size = size,
 				    .index = (uint64_t)off,
 				    .from = (uint64_t)off};
 		(void)gdb_inbox_list(daemon_inbox(d, dir), (uint64_t)off,
@@ -420,13 +421,14 @@ static void op_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
 			ll++;
 		if (ll < sizeof(c.line) || !memchr(c.line, 0, sizeof(c.line))) {
 			c.status = -EINVAL;
-			snprintf(msg, sizeof(msg), "the control line holds a NUL "
+			snprintf(msg, sizeof(msg),
+				 "the control line holds a NUL "
 				 "byte or has no end");
 			gdb_log(GDB_LOG_WARN, "ioctl control: %s", msg);
 		} else {
-			c.status = daemon_control_wait(d,
-						       fuse_req_ctx(req)->uid,
-						       c.line, msg, sizeof(msg));
+			c.status =
+			    daemon_control_wait(d, fuse_req_ctx(req)->uid,
+						c.line, msg, sizeof(msg));
 		}
 		snprintf(c.line, sizeof(c.line), "%s", msg);
 		fuse_reply_ioctl(req, 0, &c, sizeof(c));
@@ -454,29 +456,29 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 }
 
 const struct fuse_lowlevel_ops gdb_daemon_ops = {
-	.init = op_init,
-	.lookup = op_lookup,
-	.forget = op_forget,
-	.forget_multi = op_forget_multi,
-	.getattr = op_getattr,
-	.open = op_open,
-	.read = op_read,
-	.opendir = op_opendir,
-	.readdir = op_readdir,
-	.getxattr = op_getxattr,
-	.listxattr = op_listxattr,
-	.statfs = op_statfs,
-	.ioctl = op_ioctl,
-	.write = op_write,
-	.setattr = op_setattr,
-	.mknod = op_mknod,
-	.mkdir = op_mkdir,
-	.unlink = op_unlink,
-	.rmdir = op_rmdir,
-	.symlink = op_symlink,
-	.rename = op_rename,
-	.link = op_link,
-	.create = op_create,
-	.setxattr = op_setxattr,
-	.removexattr = op_removexattr,
+    .init = op_init,
+    .lookup = op_lookup,
+    .forget = op_forget,
+    .forget_multi = op_forget_multi,
+    .getattr = op_getattr,
+    .open = op_open,
+    .read = op_read,
+    .opendir = op_opendir,
+    .readdir = op_readdir,
+    .getxattr = op_getxattr,
+    .listxattr = op_listxattr,
+    .statfs = op_statfs,
+    .ioctl = op_ioctl,
+    .write = op_write,
+    .setattr = op_setattr,
+    .mknod = op_mknod,
+    .mkdir = op_mkdir,
+    .unlink = op_unlink,
+    .rmdir = op_rmdir,
+    .symlink = op_symlink,
+    .rename = op_rename,
+    .link = op_link,
+    .create = op_create,
+    .setxattr = op_setxattr,
+    .removexattr = op_removexattr,
 };

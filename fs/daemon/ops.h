@@ -14,8 +14,7 @@
  * the gdb_daemon. */
 extern const struct fuse_lowlevel_ops gdb_daemon_ops;
 
-void ops_fill_entry(gdb_daemon *d, struct fuse_entry_param *e,
-		    struct node *n);
+void ops_fill_entry(gdb_daemon *d, struct fuse_entry_param *e, struct node *n);
 
 /* The calling worker's reply buffer, at least size bytes (NULL: -ENOMEM);
  * freed when the thread exits (ops_thread_buf_free, the key's destructor)
@@ -27,14 +26,13 @@ void ops_thread_buf_release(gdb_daemon *d);
 /* ops_write.c */
 void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 	      off_t off, struct fuse_file_info *fi);
-void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
-		int to_set, struct fuse_file_info *fi);
-void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
-	      mode_t mode, dev_t rdev);
-void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
-	       mode_t mode, struct fuse_file_info *fi);
-void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
-	      mode_t mode);
+void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		struct fuse_file_info *fi);
+void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+	      dev_t rdev);
+void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+	       struct fuse_file_info *fi);
+void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode);
 void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name);
 void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
 void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,

@@ -34,8 +34,10 @@ static void same_write(fuse_req_t req, struct node *n, const char *buf,
 {
 	if (off > n->textlen || size > n->textlen - off ||
 	    memcmp(n->text + off, buf, size)) {
-		gdb_log(GDB_LOG_INFO, "refused a write to a .fai that differs "
-			"from it at offset %llu", (unsigned long long)off);
+		gdb_log(GDB_LOG_INFO,
+			"refused a write to a .fai that differs "
+			"from it at offset %llu",
+			(unsigned long long)off);
 		fuse_reply_err(req, EROFS);
 		return;
 	}
@@ -52,8 +54,8 @@ void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 
 	(void)fi;
 	if (n->kind == N_INBOXFILE) {
-		ssize_t w = gdb_inbox_file_write(n->ibf, buf, size,
-						 (uint64_t)off);
+		ssize_t w =
+		    gdb_inbox_file_write(n->ibf, buf, size, (uint64_t)off);
 		if (w < 0)
 			fuse_reply_err(req, (int)-w);
 		else
@@ -88,8 +90,7 @@ void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 		memcpy(line, buf + i, l);
 		line[l] = 0;
 		if (l && line[0] != '#') {
-			int rc = daemon_control_wait(d,
-						     fuse_req_ctx(req)->uid,
+			int rc = daemon_control_wait(d, fuse_req_ctx(req)->uid,
 						     line, msg, sizeof(msg));
 			if (rc < 0) {
 				fuse_reply_err(req, -rc);
@@ -108,8 +109,8 @@ void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
  * its size (the O_TRUNC of its rewrite, same_write), which changes
  * nothing; nothing else.
  */
-void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
-		int to_set, struct fuse_file_info *fi)
+void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		struct fuse_file_info *fi)
 {
 	gdb_daemon *d = D(req);
 	struct node *n = daemon_node(d, ino);
@@ -128,9 +129,9 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 			gdb_inbox_file_chmod(n->ibf, attr->st_mode);
 		if (rc == 0 && (to_set & FUSE_SET_ATTR_MTIME))
 			gdb_inbox_file_set_mtime(
-				n->ibf, (to_set & FUSE_SET_ATTR_MTIME_NOW)
-						? NULL
-						: &attr->st_mtim);
+			    n->ibf, (to_set & FUSE_SET_ATTR_MTIME_NOW)
+					? NULL
+					: &attr->st_mtim);
 		if (rc < 0) {
 			fuse_reply_err(req, -rc);
 			return;
@@ -159,8 +160,8 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 /* Outside an inbox nothing may be made; inside, only regular files. */
 static void op_erofs_entry(fuse_req_t req, fuse_ino_t parent)
 {
-	fuse_reply_err(req, daemon_node(D(req), parent)->kind == N_INBOX ? EPERM
-								      : EROFS);
+	fuse_reply_err(
+	    req, daemon_node(D(req), parent)->kind == N_INBOX ? EPERM : EROFS);
 }
 
 /*
@@ -200,8 +201,8 @@ static void inbox_create(fuse_req_t req, struct node *dir, const char *name,
 		node_forget(d, n, 1);
 }
 
-void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
-	      mode_t mode, dev_t rdev)
+void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+	      dev_t rdev)
 {
 	struct node *dir = daemon_node(D(req), parent);
 
@@ -212,8 +213,8 @@ void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 		op_erofs_entry(req, parent);
 }
 
-void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
-	       mode_t mode, struct fuse_file_info *fi)
+void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+	       struct fuse_file_info *fi)
 {
 	struct node *dir = daemon_node(D(req), parent);
 
@@ -226,8 +227,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	}
 }
 
-void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
-	      mode_t mode)
+void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
 	(void)name, (void)mode;
 	op_erofs_entry(req, parent);
@@ -283,8 +283,8 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	}
 	if (newparent != parent) {
 		enum nkind k = daemon_node(d, newparent)->kind;
-		fuse_reply_err(req, k == N_INBOX || k == N_NSDIR ? EXDEV
-								  : EROFS);
+		fuse_reply_err(req,
+			       k == N_INBOX || k == N_NSDIR ? EXDEV : EROFS);
 		return;
 	}
 	if (flags & ~(unsigned)RENAME_NOREPLACE) {
@@ -316,10 +316,10 @@ void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	static const struct {
 		const char *xattr, *key;
 	} map[] = {
-		{"user.gdb.cache.policy", "policy"},
-		{"user.gdb.cache.budget", "budget"},
-		{"user.gdb.prefetch.enabled", "prefetch"},
-		{"user.gdb.ctl", NULL},
+	    {"user.gdb.cache.policy", "policy"},
+	    {"user.gdb.cache.budget", "budget"},
+	    {"user.gdb.prefetch.enabled", "prefetch"},
+	    {"user.gdb.ctl", NULL},
 	};
 	char line[1024], msg[256];
 
@@ -360,4 +360,3 @@ void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	(void)ino, (void)name;
 	fuse_reply_err(req, EROFS);
 }
-

@@ -168,23 +168,32 @@ static int check_mountpoint(const gdb_fs_opts *o, char *err, size_t errlen)
 	 * the kernel's cache), so a dead one shows as ENOTCONN */
 	for (int i = 0; statfs(abs, &sf) < 0 && errno == ENOTCONN; i++) {
 		if (!o->unmount_stale || i == 8) {
-			gdb_seterr(err, errlen, "%s: the file system mounted "
-				   "there lost its daemon (ENOTCONN); unmount it "
-				   "with 'fusermount3 -u %s', or mount with "
-				   "--unmount-stale", abs, abs);
+			gdb_seterr(
+			    err, errlen,
+			    "%s: the file system mounted "
+			    "there lost its daemon (ENOTCONN); unmount it "
+			    "with 'fusermount3 -u %s', or mount with "
+			    "--unmount-stale",
+			    abs, abs);
 			return -ENOTCONN;
 		}
 		if ((rc = lazy_unmount(abs)) < 0) {
-			gdb_seterr(err, errlen, "%s: fusermount3 -u -z failed "
-				   "on the dead mount", abs);
+			gdb_seterr(err, errlen,
+				   "%s: fusermount3 -u -z failed "
+				   "on the dead mount",
+				   abs);
 			return rc;
 		}
-		gdb_log(GDB_LOG_INFO, "%s: cleared a mount whose daemon had "
-			"died", abs);
+		gdb_log(GDB_LOG_INFO,
+			"%s: cleared a mount whose daemon had "
+			"died",
+			abs);
 	}
 	if (mounted_at(abs, type, sizeof(type))) {
-		gdb_seterr(err, errlen, "%s: already mounted (%s); unmount it "
-			   "first ('fusermount3 -u %s')", abs, type, abs);
+		gdb_seterr(err, errlen,
+			   "%s: already mounted (%s); unmount it "
+			   "first ('fusermount3 -u %s')",
+			   abs, type, abs);
 		return -EBUSY;
 	}
 	return 0;
@@ -226,14 +235,14 @@ static struct fuse_session *session_new(gdb_daemon *d, const gdb_fs_opts *o,
 	}
 	se = fuse_session_new(args, &gdb_daemon_ops, sizeof(gdb_daemon_ops), d);
 	if (!se)
-		gdb_seterr(err, errlen, "cannot start a FUSE session (bad -o "
+		gdb_seterr(err, errlen,
+			   "cannot start a FUSE session (bad -o "
 			   "option?)");
 	return se;
 }
 
 /* Serve until unmounted. @return 0 after a clean unmount, or -errno */
-static int serve(struct fuse_session *se, gdb_daemon *d,
-		 const gdb_fs_opts *o)
+static int serve(struct fuse_session *se, gdb_daemon *d, const gdb_fs_opts *o)
 {
 	struct fuse_loop_config *lc;
 	int rc;
@@ -243,12 +252,11 @@ static int serve(struct fuse_session *se, gdb_daemon *d,
 	d->serving = 1;
 	if (live_start(d, se) < 0)
 		gdb_log(GDB_LOG_WARN, "the refresh thread did not start: new "
-			"generations are not served");
+				      "generations are not served");
 	lc = fuse_loop_cfg_create();
 	if (!lc)
 		return -ENOMEM;
-	fuse_loop_cfg_set_max_threads(lc, o->max_threads ? o->max_threads
-							 : 16);
+	fuse_loop_cfg_set_max_threads(lc, o->max_threads ? o->max_threads : 16);
 	fuse_loop_cfg_set_idle_threads(lc, 4);
 	rc = fuse_session_loop_mt(se, lc);
 	live_stop(d);

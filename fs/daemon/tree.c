@@ -164,7 +164,8 @@ static int gen_open(gdb_daemon *d, gdb_store *s, const struct cache_cfg *cc,
 	rc = gdb_cache_create(g->store, (size_t)cc->budget, cc->policy,
 			      &g->cache);
 	if (rc == -EINVAL && cc->budget > GDB_CACHE_MAX_BUDGET)
-		gdb_seterr(err, errlen, "a cache budget of %llu bytes is more "
+		gdb_seterr(err, errlen,
+			   "a cache budget of %llu bytes is more "
 			   "than the %llu TiB a cache takes",
 			   (unsigned long long)cc->budget,
 			   (unsigned long long)(GDB_CACHE_MAX_BUDGET >> 40));
@@ -333,8 +334,9 @@ static void old_entries(gdb_daemon *d, struct gen *old, FILE *f)
 	for (uint32_t ai = 0; ai < gdb_store_nassemblies(old->store); ai++) {
 		gdb_seq_entry e;
 		int r;
-		for (uint64_t i = 0; (r = gdb_seq_list(old->store, ai, i, &e, tmp,
-						       sizeof(tmp))) >= 0; i++)
+		for (uint64_t i = 0; (r = gdb_seq_list(old->store, ai, i, &e,
+						       tmp, sizeof(tmp))) >= 0;
+		     i++)
 			if (r == 1)
 				entry(f, daemon_ino(d, &old->asms[ai].dir), tmp,
 				      strlen(tmp));
@@ -342,8 +344,8 @@ static void old_entries(gdb_daemon *d, struct gen *old, FILE *f)
 	pthread_mutex_lock(&d->nodes_lock);
 	for (struct node *n = d->live.next; n != &d->live; n = n->next) {
 		struct node *p = n->gen == old && !n->permanent
-					 ? parent_of(d, old, n, &base)
-					 : NULL;
+				     ? parent_of(d, old, n, &base)
+				     : NULL;
 		if (p)
 			entry(f, daemon_ino(d, p), base, strlen(base));
 	}
@@ -384,8 +386,8 @@ int daemon_refresh(gdb_daemon *d, char **names, size_t *nlen, char *err,
 	pthread_mutex_lock(&d->refresh_lock);
 	note_current(d);
 	rc = gdb_store_open(d->store_path, 0, &s, err, errlen);
-	if (rc == 0 && gdb_store_generation(s) ==
-			       gdb_store_generation(old->store)) {
+	if (rc == 0 &&
+	    gdb_store_generation(s) == gdb_store_generation(old->store)) {
 		gdb_store_close(s);
 		rc = 1; /* the same generation: nothing to do */
 	}
@@ -410,7 +412,7 @@ int daemon_refresh(gdb_daemon *d, char **names, size_t *nlen, char *err,
 		if (cs.budget_bytes > OLD_GEN_BUDGET &&
 		    gdb_cache_set_budget(old->cache, OLD_GEN_BUDGET) < 0)
 			gdb_log(GDB_LOG_INFO, "the old generation's cache "
-				"keeps its budget");
+					      "keeps its budget");
 		gdb_log(GDB_LOG_INFO, "serving generation %llu (was %llu)",
 			(unsigned long long)gdb_store_generation(g->store),
 			(unsigned long long)gdb_store_generation(old->store));
@@ -432,9 +434,9 @@ static void build_globals(gdb_daemon *d)
 	d->gdbdir.kind = N_GDBDIR;
 	d->stats.kind = d->config.kind = d->log.kind = N_STATS;
 	d->root.permanent = d->gdbdir.permanent = d->stats.permanent =
-		d->config.permanent = d->log.permanent = 1;
+	    d->config.permanent = d->log.permanent = 1;
 	d->root.contig = d->gdbdir.contig = d->stats.contig = d->config.contig =
-		d->log.contig = -1;
+	    d->log.contig = -1;
 	d->stats.live = LIVE_STATS;
 	d->config.live = LIVE_CONFIG;
 	d->log.live = LIVE_LOG;
@@ -530,8 +532,8 @@ int gdb_daemon_lookup(gdb_daemon *d, uint64_t parent, const char *name,
 	struct node *n;
 	struct stat st;
 	int counted, vol;
-	int rc = daemon_lookup(d, daemon_node(d, parent), name, &n, &counted,
-			       &vol);
+	int rc =
+	    daemon_lookup(d, daemon_node(d, parent), name, &n, &counted, &vol);
 
 	if (rc < 0)
 		return rc;
@@ -550,8 +552,8 @@ void gdb_daemon_forget(gdb_daemon *d, uint64_t ino, uint64_t nlookup)
 	node_forget(d, daemon_node(d, ino), nlookup);
 }
 
-ssize_t gdb_daemon_read(gdb_daemon *d, uint64_t ino, uint64_t off,
-			size_t len, char *dst)
+ssize_t gdb_daemon_read(gdb_daemon *d, uint64_t ino, uint64_t off, size_t len,
+			char *dst)
 {
 	const char *src;
 	ssize_t got = daemon_read(d, daemon_node(d, ino), off, len, dst, &src);
@@ -561,8 +563,8 @@ ssize_t gdb_daemon_read(gdb_daemon *d, uint64_t ino, uint64_t off,
 	return got;
 }
 
-int gdb_daemon_control(gdb_daemon *d, uint32_t uid, const char *line,
-		       char *msg, size_t msglen)
+int gdb_daemon_control(gdb_daemon *d, uint32_t uid, const char *line, char *msg,
+		       size_t msglen)
 {
 	return daemon_control(d, uid, line, msg, msglen);
 }

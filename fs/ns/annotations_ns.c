@@ -31,7 +31,7 @@
 
 typedef struct aset {
 	char *name;
-	gdb_annot *a;		/* NULL: damaged (paths below it are EIO) */
+	gdb_annot *a; /* NULL: damaged (paths below it are EIO) */
 	int rc;
 } aset;
 
@@ -60,8 +60,8 @@ struct faa_params {
 	int64_t table;
 };
 static const gdb_param FAA_PARAMS[] = {
-	{"table", GDB_PARAM_INT, offsetof(struct faa_params, table), 1, 99, 1,
-	 NULL},
+    {"table", GDB_PARAM_INT, offsetof(struct faa_params, table), 1, 99, 1,
+     NULL},
 };
 
 /* The parameters of a transcript file (.faa takes table=, the others
@@ -74,8 +74,10 @@ static int parse_table(char *params, int protein, int *table, char *err,
 	GDB_TRY(gdb_params_parse(FAA_PARAMS, protein ? 1 : 0, params, &p, err,
 				 errlen));
 	if (protein && !gdb_annot_table_ok((int)p.table)) {
-		gdb_seterr(err, errlen, "parameter 'table': %lld is not an "
-			   "NCBI genetic code", (long long)p.table);
+		gdb_seterr(err, errlen,
+			   "parameter 'table': %lld is not an "
+			   "NCBI genetic code",
+			   (long long)p.table);
 		return -EINVAL;
 	}
 	*table = protein ? (int)p.table : 1;
@@ -89,7 +91,10 @@ static int unescape_name(const char *esc, char *out, size_t cap)
 
 /* ---- answers ---- */
 
-#define OUT_INIT {.max = GDB_NS_MAX_FILE}
+#define OUT_INIT                                                               \
+	{                                                                      \
+		.max = GDB_NS_MAX_FILE                                         \
+	}
 
 static int finish(gdb_buf *o, int rc, char **data, size_t *len, char *err,
 		  size_t errlen)
@@ -152,8 +157,8 @@ static int do_region(const actx *x, const gdb_annot *a, const char *cesc,
 }
 
 /* genes/<name>.bed | .gff3 | .fa */
-static int do_gene(const actx *x, const gdb_annot *a, char *file,
-		   char **data, size_t *len, char *err, size_t errlen)
+static int do_gene(const actx *x, const gdb_annot *a, char *file, char **data,
+		   size_t *len, char *err, size_t errlen)
 {
 	char name[MAX_PATH_BYTES];
 	gdb_buf o = OUT_INIT;
@@ -245,9 +250,9 @@ static int ann_resolve(void *ctx, const char *path, char **data, size_t *len,
 		if (n > 3)
 			return -ENOENT;
 		return c[1][0] == 'g'
-			       ? do_gene(x, st->a, c[2], data, len, err, errlen)
-			       : do_transcript(x, st->a, c[2], data, len, err,
-					       errlen);
+			   ? do_gene(x, st->a, c[2], data, len, err, errlen)
+			   : do_transcript(x, st->a, c[2], data, len, err,
+					   errlen);
 	}
 	if (unescape_name(c[1], raw, sizeof(raw)) < 0 ||
 	    gdb_annot_ref_contig(st->a, raw) < 0 || n > 3)
@@ -389,11 +394,11 @@ static void ann_destroy(void *ctx)
 }
 
 static const gdb_ns_provider annotations_provider = {
-	.name = "annotations",
-	.inbox = NULL,
-	.resolve = ann_resolve,
-	.list = ann_list,
-	.destroy = ann_destroy,
+    .name = "annotations",
+    .inbox = NULL,
+    .resolve = ann_resolve,
+    .list = ann_list,
+    .destroy = ann_destroy,
 };
 
 static int add_set(void *arg, const char *name)
@@ -408,8 +413,10 @@ static int add_set(void *arg, const char *name)
 	s->rc = gdb_annot_open(x->s, name, &s->a, err, sizeof(err));
 	if (s->rc < 0) {
 		s->a = NULL;
-		gdb_log(GDB_LOG_ERROR, "annotations: %s; /annotations/%s "
-			"answers EIO", err, name);
+		gdb_log(GDB_LOG_ERROR,
+			"annotations: %s; /annotations/%s "
+			"answers EIO",
+			err, name);
 	}
 	x->n++;
 	return 0;

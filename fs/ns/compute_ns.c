@@ -40,7 +40,7 @@
 #define SLICE ((int64_t)1 << 20)
 #define MAX_REGION ((int64_t)1 << 34)
 #define MAX_ALIGN_TARGET ((int64_t)16 << 20)
-#define GC_BATCH 4096		/* windows computed per kernel call */
+#define GC_BATCH 4096 /* windows computed per kernel call */
 #define MAX_QUERY 1000
 #define MAX_SET_QUERIES 100000
 /* Cells (query bases x target bases, both strands) a query set may cost:
@@ -54,55 +54,55 @@
 struct cctx {
 	const gdb_store *s;
 	gdb_cache *c;
-	gdb_inbox *inbox;	/* queries/ */
-	gdb_motif *motifs;	/* every motif set's, in store order */
+	gdb_inbox *inbox;  /* queries/ */
+	gdb_motif *motifs; /* every motif set's, in store order */
 	size_t nmotifs;
-	gdb_pool *pool;		/* query sets' alignment batches */
+	gdb_pool *pool; /* query sets' alignment batches */
 };
 
 /* The parameters of each analysis (docs/PATHS.md "Computed files"). */
 struct gc_params {
-	int64_t w, step;	/* step 0: w */
+	int64_t w, step; /* step 0: w */
 };
 static const gdb_param GC_PARAMS[] = {
-	{"w", GDB_PARAM_INT, offsetof(struct gc_params, w), 1, SLICE, 1000, NULL},
-	{"step", GDB_PARAM_INT, offsetof(struct gc_params, step), 1, SLICE, 0,
-	 NULL},
+    {"w", GDB_PARAM_INT, offsetof(struct gc_params, w), 1, SLICE, 1000, NULL},
+    {"step", GDB_PARAM_INT, offsetof(struct gc_params, step), 1, SLICE, 0,
+     NULL},
 };
 
 struct kmer_params {
 	int64_t k, top, canonical;
 };
 static const gdb_param KMER_PARAMS[] = {
-	{"k", GDB_PARAM_INT, offsetof(struct kmer_params, k), 1, GDB_KMER_MAXK,
-	 21, NULL},
-	{"top", GDB_PARAM_INT, offsetof(struct kmer_params, top), 1, 10000000,
-	 100, NULL},
-	{"canonical", GDB_PARAM_INT, offsetof(struct kmer_params, canonical), 0,
-	 1, 1, NULL},
+    {"k", GDB_PARAM_INT, offsetof(struct kmer_params, k), 1, GDB_KMER_MAXK, 21,
+     NULL},
+    {"top", GDB_PARAM_INT, offsetof(struct kmer_params, top), 1, 10000000, 100,
+     NULL},
+    {"canonical", GDB_PARAM_INT, offsetof(struct kmer_params, canonical), 0, 1,
+     1, NULL},
 };
 
 struct pwm_params {
 	double p, pseudo;
 };
 static const gdb_param PWM_PARAMS[] = {
-	{"p", GDB_PARAM_REAL, offsetof(struct pwm_params, p), 0, 1, 1e-4, NULL},
-	{"pseudo", GDB_PARAM_REAL, offsetof(struct pwm_params, pseudo), 0, 1e6,
-	 0.8, NULL},
+    {"p", GDB_PARAM_REAL, offsetof(struct pwm_params, p), 0, 1, 1e-4, NULL},
+    {"pseudo", GDB_PARAM_REAL, offsetof(struct pwm_params, pseudo), 0, 1e6, 0.8,
+     NULL},
 };
 
 struct align_params {
-	int64_t v[4];		/* match, mismatch, open, extend */
+	int64_t v[4]; /* match, mismatch, open, extend */
 };
 static const gdb_param ALIGN_PARAMS[] = {
-	{"match", GDB_PARAM_INT, offsetof(struct align_params, v[0]), -127, 127,
-	 2, NULL},
-	{"mismatch", GDB_PARAM_INT, offsetof(struct align_params, v[1]), -127,
-	 127, -3, NULL},
-	{"open", GDB_PARAM_INT, offsetof(struct align_params, v[2]), -127, 127,
-	 5, NULL},
-	{"extend", GDB_PARAM_INT, offsetof(struct align_params, v[3]), -127, 127,
-	 2, NULL},
+    {"match", GDB_PARAM_INT, offsetof(struct align_params, v[0]), -127, 127, 2,
+     NULL},
+    {"mismatch", GDB_PARAM_INT, offsetof(struct align_params, v[1]), -127, 127,
+     -3, NULL},
+    {"open", GDB_PARAM_INT, offsetof(struct align_params, v[2]), -127, 127, 5,
+     NULL},
+    {"extend", GDB_PARAM_INT, offsetof(struct align_params, v[3]), -127, 127, 2,
+     NULL},
 };
 
 #define NPARAMS(t) (sizeof(t) / sizeof(t[0]))
@@ -115,8 +115,7 @@ static int parse_range(const gdb_contig *c, const char *p, int64_t *beg,
 }
 
 /* Split a path into at most n components (in place copy). */
-static int split(const char *path, char *buf, size_t buflen, char **comp,
-		 int n)
+static int split(const char *path, char *buf, size_t buflen, char **comp, int n)
 {
 	if (strlen(path) >= buflen)
 		return -1;
@@ -124,8 +123,8 @@ static int split(const char *path, char *buf, size_t buflen, char **comp,
 	return gdb_path_components(buf, comp, n);
 }
 
-static int find_contig(const gdb_store *s, const char *asmname,
-		       const char *esc, const gdb_contig **out)
+static int find_contig(const gdb_store *s, const char *asmname, const char *esc,
+		       const gdb_contig **out)
 {
 	char raw[GDB_NAME_MAX + 1];
 	int ai = gdb_store_assembly_find(s, asmname), id;
@@ -139,8 +138,8 @@ static int find_contig(const gdb_store *s, const char *asmname,
 	return 0;
 }
 
-static int fetch(struct cctx *x, const gdb_contig *c, int64_t beg,
-		 int64_t end, char **out)
+static int fetch(struct cctx *x, const gdb_contig *c, int64_t beg, int64_t end,
+		 char **out)
 {
 	char *b = malloc((size_t)(end - beg) + 1);
 	int rc;
@@ -157,7 +156,10 @@ static int fetch(struct cctx *x, const gdb_contig *c, int64_t beg,
 }
 
 /* Answers are built in a gdb_buf capped at GDB_NS_MAX_FILE. */
-#define OUT_INIT {.max = GDB_NS_MAX_FILE}
+#define OUT_INIT                                                               \
+	{                                                                      \
+		.max = GDB_NS_MAX_FILE                                         \
+	}
 
 static int out_finish(gdb_buf *o, char **data, size_t *len, char *err,
 		      size_t errlen)
@@ -182,8 +184,10 @@ static int too_big(int64_t n, int64_t max, char *err, size_t errlen)
 {
 	if (n <= max)
 		return 0;
-	gdb_seterr(err, errlen, "region of %lld bases is larger than the %lld "
-		   "an analysis reads at once", (long long)n, (long long)max);
+	gdb_seterr(err, errlen,
+		   "region of %lld bases is larger than the %lld "
+		   "an analysis reads at once",
+		   (long long)n, (long long)max);
 	return -E2BIG;
 }
 
@@ -197,8 +201,10 @@ static int need_nucleotides(const struct cctx *x, const gdb_contig *c,
 
 	if (a->alphabet != GDB_ALPHA_PROTEIN)
 		return 0;
-	gdb_seterr(err, errlen, "%s/%s: assembly '%s' is protein; %s needs "
-		   "DNA or RNA", what, c->name, a->name, what);
+	gdb_seterr(err, errlen,
+		   "%s/%s: assembly '%s' is protein; %s needs "
+		   "DNA or RNA",
+		   what, c->name, a->name, what);
 	return -EINVAL;
 }
 
@@ -247,7 +253,8 @@ static int do_gc(struct cctx *x, const gdb_contig *c, char *name, char **data,
 		if (rc < 0)
 			break;
 		/* The batch's own windows: nwindows of this span may stop
-		 * earlier than cnt only at the region's end, where it agrees. */
+		 * earlier than cnt only at the region's end, where it agrees.
+		 */
 		if (gdb_comp_windows(seq, (size_t)(b - a), (size_t)win,
 				     (size_t)step, w, GC_BATCH) < 0) {
 			rc = -EINVAL;
@@ -268,11 +275,13 @@ static int do_gc(struct cctx *x, const gdb_contig *c, char *name, char **data,
 				gdb_put_le32(le, u);
 				gdb_buf_add(&o, le, 4);
 			} else if (none) {
-				gdb_buf_printf(&o, "%s\t%lld\t%lld\tNA\n", c->name,
-					   (long long)s0 + 1, (long long)e0);
+				gdb_buf_printf(&o, "%s\t%lld\t%lld\tNA\n",
+					       c->name, (long long)s0 + 1,
+					       (long long)e0);
 			} else {
-				gdb_buf_printf(&o, "%s\t%lld\t%lld\t%.6f\n", c->name,
-					   (long long)s0 + 1, (long long)e0, gc);
+				gdb_buf_printf(&o, "%s\t%lld\t%lld\t%.6f\n",
+					       c->name, (long long)s0 + 1,
+					       (long long)e0, gc);
 			}
 		}
 	}
@@ -322,7 +331,8 @@ static int do_kmers(struct cctx *x, const gdb_contig *c, char *name,
 	}
 	free(seq);
 	if (rc == -ENOSPC) {
-		gdb_seterr(err, errlen, "more distinct %lld-mers than a %zu MiB "
+		gdb_seterr(err, errlen,
+			   "more distinct %lld-mers than a %zu MiB "
 			   "table holds: counts would be inexact",
 			   (long long)k, KMER_TABLE_BYTES >> 20);
 		gdb_kmer_table_free(t);
@@ -343,7 +353,8 @@ static int do_kmers(struct cctx *x, const gdb_contig *c, char *name,
 	for (size_t i = 0; i < n; i++) {
 		gdb_kmer_decode(e[i].kmer, (unsigned)k, kmer);
 		kmer[k] = 0;
-		gdb_buf_printf(&o, "%s\t%llu\n", kmer, (unsigned long long)e[i].count);
+		gdb_buf_printf(&o, "%s\t%llu\n", kmer,
+			       (unsigned long long)e[i].count);
 	}
 	free(e);
 	gdb_kmer_table_free(t);
@@ -362,14 +373,14 @@ static int do_kmers(struct cctx *x, const gdb_contig *c, char *name,
 struct scan {
 	int64_t (*find)(struct scan *sc, const char *seq, size_t n);
 	void (*emit)(struct scan *sc, const void *hit, int64_t at, gdb_buf *o);
-	void *buf;		/* the kernel's hit array */
-	size_t cap;		/* its room, in hits */
-	size_t elem;		/* bytes a hit */
+	void *buf;   /* the kernel's hit array */
+	size_t cap;  /* its room, in hits */
+	size_t elem; /* bytes a hit */
 	const gdb_contig *c;
 };
 
-static int scan_slice(struct scan *sc, const char *seq, size_t n,
-		      int64_t at, gdb_buf *o)
+static int scan_slice(struct scan *sc, const char *seq, size_t n, int64_t at,
+		      gdb_buf *o)
 {
 	int64_t nh;
 
@@ -392,8 +403,8 @@ static int scan_slice(struct scan *sc, const char *seq, size_t n,
 	return 0;
 }
 
-static int scan_slices(struct cctx *x, int64_t beg, int64_t end,
-		       unsigned width, struct scan *sc, gdb_buf *o)
+static int scan_slices(struct cctx *x, int64_t beg, int64_t end, unsigned width,
+		       struct scan *sc, gdb_buf *o)
 {
 	char *seq = malloc((size_t)SLICE + width);
 	int rc = 0;
@@ -403,8 +414,8 @@ static int scan_slices(struct cctx *x, int64_t beg, int64_t end,
 	if (!seq || !sc->buf)
 		rc = -ENOMEM;
 	for (int64_t a = beg; rc == 0 && a < end && !o->err; a += SLICE) {
-		int64_t b = a + SLICE + width - 1 < end ? a + SLICE + width - 1
-							: end;
+		int64_t b =
+		    a + SLICE + width - 1 < end ? a + SLICE + width - 1 : end;
 		rc = gdb_cache_read(x->c, sc->c->id, a, b, seq);
 		if (rc == 0)
 			rc = scan_slice(sc, seq, (size_t)(b - a), a, o);
@@ -428,16 +439,16 @@ static int64_t iupac_find(struct scan *sc, const char *seq, size_t n)
 			      sc->cap);
 }
 
-static void iupac_emit(struct scan *sc, const void *hit, int64_t at,
-		       gdb_buf *o)
+static void iupac_emit(struct scan *sc, const void *hit, int64_t at, gdb_buf *o)
 {
 	struct motif_scan *m = (struct motif_scan *)sc;
 	const gdb_motif_hit *h = hit;
 	int64_t pos = at + (int64_t)h->pos;
 
 	gdb_buf_printf(o, "%s\t%llu\t%llu\t%s\t0\t%c\n", sc->c->name,
-		   (unsigned long long)pos,
-		   (unsigned long long)(pos + m->pat->len), m->name, h->strand);
+		       (unsigned long long)pos,
+		       (unsigned long long)(pos + m->pat->len), m->name,
+		       h->strand);
 }
 
 static int do_motif(struct cctx *x, const gdb_contig *c, int64_t beg,
@@ -445,8 +456,10 @@ static int do_motif(struct cctx *x, const gdb_contig *c, int64_t beg,
 		    char *err, size_t errlen)
 {
 	gdb_motif_pattern pat;
-	struct motif_scan m = {.sc = {.find = iupac_find, .emit = iupac_emit,
-				      .elem = sizeof(gdb_motif_hit), .c = c},
+	struct motif_scan m = {.sc = {.find = iupac_find,
+				      .emit = iupac_emit,
+				      .elem = sizeof(gdb_motif_hit),
+				      .c = c},
 			       .pat = &pat};
 	char *range, *ps;
 	gdb_buf o = OUT_INIT;
@@ -474,7 +487,7 @@ static const gdb_motif *motif_find(const struct cctx *x, const char *key)
 	for (int pass = 0; pass < 3; pass++)
 		for (size_t i = 0; i < x->nmotifs; i++) {
 			const gdb_motif *m = &x->motifs[i];
-			if (pass == 0 ? !strcmp(m->id, key)
+			if (pass == 0	? !strcmp(m->id, key)
 			    : pass == 1 ? !strcasecmp(m->id, key)
 					: !strcasecmp(m->name, key))
 				return m;
@@ -498,8 +511,7 @@ static int64_t pwm_find(struct scan *sc, const char *seq, size_t n)
 }
 
 /* The score in bits with two decimals: exactly the integer score / 100. */
-static void pwm_emit(struct scan *sc, const void *hit, int64_t at,
-		     gdb_buf *o)
+static void pwm_emit(struct scan *sc, const void *hit, int64_t at, gdb_buf *o)
 {
 	struct pwm_scan *m = (struct pwm_scan *)sc;
 	const gdb_pwm_hit *h = hit;
@@ -507,20 +519,22 @@ static void pwm_emit(struct scan *sc, const void *hit, int64_t at,
 	int32_t v = h->score, a = v < 0 ? -v : v;
 
 	gdb_buf_printf(o, "%s\t%llu\t%llu\t%s\t%s%d.%02d\t%c\n", sc->c->name,
-		   (unsigned long long)pos,
-		   (unsigned long long)(pos + m->pwm->len), m->id,
-		   v < 0 ? "-" : "", a / GDB_PWM_SCALE, a % GDB_PWM_SCALE,
-		   h->strand);
+		       (unsigned long long)pos,
+		       (unsigned long long)(pos + m->pwm->len), m->id,
+		       v < 0 ? "-" : "", a / GDB_PWM_SCALE, a % GDB_PWM_SCALE,
+		       h->strand);
 }
 
 /* motif/.../pwm/<id>[@p=1e-4,pseudo=0.8].bed */
-static int do_pwm(struct cctx *x, const gdb_contig *c, int64_t beg,
-		  int64_t end, char *name, char **data, size_t *len, char *err,
+static int do_pwm(struct cctx *x, const gdb_contig *c, int64_t beg, int64_t end,
+		  char *name, char **data, size_t *len, char *err,
 		  size_t errlen)
 {
 	struct pwm_params p;
-	struct pwm_scan m = {.sc = {.find = pwm_find, .emit = pwm_emit,
-				    .elem = sizeof(gdb_pwm_hit), .c = c}};
+	struct pwm_scan m = {.sc = {.find = pwm_find,
+				    .emit = pwm_emit,
+				    .elem = sizeof(gdb_pwm_hit),
+				    .c = c}};
 	const gdb_motif *mo;
 	gdb_pwm pwm;
 	double pv, pseudo;
@@ -546,12 +560,15 @@ static int do_pwm(struct cctx *x, const gdb_contig *c, int64_t beg,
 		return -EINVAL;
 	}
 	if (gdb_pwm_from_counts(mo, NULL, pseudo, &pwm) < 0) {
-		gdb_seterr(err, errlen, "parameter 'pseudo': motif %s has a zero "
-			   "count, which needs a pseudocount above 0", mo->id);
+		gdb_seterr(err, errlen,
+			   "parameter 'pseudo': motif %s has a zero "
+			   "count, which needs a pseudocount above 0",
+			   mo->id);
 		return -EINVAL;
 	}
 	if ((int64_t)pwm.max - pwm.min > MAX_PWM_RANGE) {
-		gdb_seterr(err, errlen, "motif %s: a score range of %lld units "
+		gdb_seterr(err, errlen,
+			   "motif %s: a score range of %lld units "
 			   "is more than the %d a p-value is computed over",
 			   mo->id, (long long)pwm.max - pwm.min, MAX_PWM_RANGE);
 		return -E2BIG;
@@ -592,7 +609,8 @@ static int align_params(char *ps, int64_t v[4], gdb_align_scoring *sc,
 	memcpy(v, p.v, sizeof(p.v));
 	if (gdb_align_scoring_dna((int)v[0], (int)v[1], (int)v[2], (int)v[3],
 				  sc) < 0) {
-		gdb_seterr(err, errlen, "parameters 'match', 'mismatch', 'open', "
+		gdb_seterr(err, errlen,
+			   "parameters 'match', 'mismatch', 'open', "
 			   "'extend': %lld, %lld, %lld, %lld is not a scoring "
 			   "(0 <= extend <= open)",
 			   (long long)v[0], (long long)v[1], (long long)v[2],
@@ -605,12 +623,13 @@ static int align_params(char *ps, int64_t v[4], gdb_align_scoring *sc,
 static void sam_header(gdb_buf *o, const gdb_contig *c, const int64_t v[4],
 		       const char *what)
 {
-	gdb_buf_printf(o, "@HD\tVN:1.6\tSO:unsorted\n@SQ\tSN:%s\tLN:%lld\n"
-		   "@PG\tID:genomedb\tPN:genomedb\tCL:local alignment%s%s, "
-		   "match=%lld mismatch=%lld open=%lld extend=%lld\n",
-		   c->name, (long long)c->length, what ? " of " : "",
-		   what ? what : "", (long long)v[0], (long long)v[1],
-		   (long long)v[2], (long long)v[3]);
+	gdb_buf_printf(o,
+		       "@HD\tVN:1.6\tSO:unsorted\n@SQ\tSN:%s\tLN:%lld\n"
+		       "@PG\tID:genomedb\tPN:genomedb\tCL:local alignment%s%s, "
+		       "match=%lld mismatch=%lld open=%lld extend=%lld\n",
+		       c->name, (long long)c->length, what ? " of " : "",
+		       what ? what : "", (long long)v[0], (long long)v[1],
+		       (long long)v[2], (long long)v[3]);
 }
 
 /*
@@ -631,18 +650,18 @@ static int sam_best(gdb_buf *o, const gdb_align_scoring *sc,
 
 	if (best->score <= 0) {
 		gdb_buf_printf(o, "%s\t4\t*\t0\t0\t*\t*\t0\t0\t%s\t*\tAS:i:0\n",
-			   qname, q);
+			       qname, q);
 		return 0;
 	}
 	rc = gdb_align_trace(sc, rev ? rq : q, ql, seq, tlen, ws, best);
 	if (rc < 0)
 		return rc;
 	gdb_buf_printf(o, "%s\t%d\t%s\t%lld\t255\t", qname, rev ? 16 : 0,
-		   c->name, (long long)(beg + best->target_begin + 1));
+		       c->name, (long long)(beg + best->target_begin + 1));
 	sam_cigar(o, best->cigar, best->query_begin, best->query_end,
 		  (int64_t)ql);
 	gdb_buf_printf(o, "\t*\t0\t0\t%s\t*\tAS:i:%lld\n", rev ? rq : q,
-		   (long long)best->score);
+		       (long long)best->score);
 	return 0;
 }
 
@@ -704,8 +723,8 @@ static int do_align(struct cctx *x, const gdb_contig *c, int64_t beg,
 /* ---- query sets: FASTA files in the inbox, queries/<SET>.fa ---- */
 
 struct qset {
-	char *text;		/* the file's bytes, edited in place */
-	size_t n;		/* queries */
+	char *text;		 /* the file's bytes, edited in place */
+	size_t n;		 /* queries */
 	char **name, **fw, **rc; /* rc: reverse complements (malloc'd) */
 	size_t *len;
 };
@@ -797,14 +816,16 @@ static int qset_parse(struct qset *q, const char *file, char *err,
 			if (!*nm)
 				QFAIL(line, "a header without a name");
 			if (qset_add(q, &cap, nm) < 0)
-				QFAIL(line, "more than %d queries, or out of "
-				      "memory", MAX_SET_QUERIES);
+				QFAIL(line,
+				      "more than %d queries, or out of "
+				      "memory",
+				      MAX_SET_QUERIES);
 			hdr_line = line;
 			w = NULL;
 		} else if (p[strspn(p, " \t")]) { /* not a blank line */
 			if (!q->n)
 				QFAIL(line, "sequence before the first header "
-				      "('>name')");
+					    "('>name')");
 			if (!w)
 				w = q->fw[q->n - 1] = p;
 			for (char *r = p; r < e; r++) {
@@ -813,18 +834,20 @@ static int qset_parse(struct qset *q, const char *file, char *err,
 					continue;
 				if (u < 'A' || u > 'Z' ||
 				    !strchr("ACGTURYSWKMBDHVN", u))
-					QFAIL(line, "'%c' (byte %zu) is not an "
+					QFAIL(line,
+					      "'%c' (byte %zu) is not an "
 					      "IUPAC nucleotide letter",
 					      (unsigned char)*r >= ' ' &&
-							      (unsigned char)*r < 127
-						      ? *r
-						      : '?',
+						      (unsigned char)*r < 127
+						  ? *r
+						  : '?',
 					      (size_t)(r - p) + 1);
 				*w++ = u == 'U' ? 'T' : u;
 				if (++q->len[q->n - 1] > MAX_QUERY)
-					QFAIL(line, "query '%s' is longer than "
-					      "%d bases", q->name[q->n - 1],
-					      MAX_QUERY);
+					QFAIL(line,
+					      "query '%s' is longer than "
+					      "%d bases",
+					      q->name[q->n - 1], MAX_QUERY);
 			}
 			*w = 0;
 		}
@@ -832,7 +855,7 @@ static int qset_parse(struct qset *q, const char *file, char *err,
 	}
 	if (!q->n)
 		QFAIL(line ? line : (size_t)1, "no queries ('>name' then "
-		      "bases)");
+					       "bases)");
 	if (!q->len[q->n - 1])
 		QFAIL(hdr_line, "query '%s' has no sequence",
 		      q->name[q->n - 1]);
@@ -877,9 +900,11 @@ static int do_align_set(struct cctx *x, const gdb_contig *c, int64_t beg,
 	for (size_t i = 0; i < n; i++)
 		cells += 2.0 * (double)q.len[i] * (double)tl;
 	if (cells > MAX_SET_CELLS) {
-		gdb_seterr(err, errlen, "queries/%s: %zu queries against %zu "
+		gdb_seterr(err, errlen,
+			   "queries/%s: %zu queries against %zu "
 			   "bases are %.3g cells, more than the %.3g one file "
-			   "may take", file, n, tl, cells, MAX_SET_CELLS);
+			   "may take",
+			   file, n, tl, cells, MAX_SET_CELLS);
 		rc = -E2BIG;
 		goto out;
 	}
@@ -918,9 +943,9 @@ static int do_align_set(struct cctx *x, const gdb_contig *c, int64_t beg,
 		goto out;
 	sam_header(&o, c, v, set);
 	for (size_t i = 0; i < n && rc == 0 && !o.err; i++)
-		rc = sam_best(&o, &sc, c, beg, q.name[i], q.fw[i], q.rc[i],
-			      q.len[i], seq, tl, ws, res[2 * i],
-			      res[2 * i + 1]);
+		rc =
+		    sam_best(&o, &sc, c, beg, q.name[i], q.fw[i], q.rc[i],
+			     q.len[i], seq, tl, ws, res[2 * i], res[2 * i + 1]);
 	if (rc == 0) {
 		rc = out_finish(&o, data, len, err, errlen);
 		o.p = NULL;
@@ -1024,8 +1049,9 @@ static int compute_list(void *ctx, const char *path,
 	if (n == 2 && (ai = gdb_store_assembly_find(x->s, comp[1])) >= 0) {
 		const gdb_assembly *a = gdb_store_assembly(x->s, (uint32_t)ai);
 		for (uint32_t k = 0; k < a->ncontigs; k++) {
-			gdb_path_escape_dir(gdb_store_contig(x->s, a->first_contig + k)->name,
-					tmp);
+			gdb_path_escape_dir(
+			    gdb_store_contig(x->s, a->first_contig + k)->name,
+			    tmp);
 			if (emit(arg, tmp, 1))
 				return 0;
 		}
@@ -1062,11 +1088,11 @@ static void compute_destroy(void *ctx)
 }
 
 static const gdb_ns_provider COMPUTE = {
-	.name = "compute",
-	.inbox = "queries",
-	.resolve = compute_resolve,
-	.list = compute_list,
-	.destroy = compute_destroy,
+    .name = "compute",
+    .inbox = "queries",
+    .resolve = compute_resolve,
+    .list = compute_list,
+    .destroy = compute_destroy,
 };
 
 const gdb_ns_provider *gdb_compute_ns_create(const gdb_store *s, gdb_cache *c,
@@ -1088,8 +1114,10 @@ const gdb_ns_provider *gdb_compute_ns_create(const gdb_store *s, gdb_cache *c,
 	if (gdb_pool_new(0, &x->pool) < 0)
 		x->pool = NULL; /* batches then run on the calling thread */
 	if (gdb_motifs_load(s, &x->motifs, &x->nmotifs, err, sizeof(err)) < 0)
-		gdb_log(GDB_LOG_ERROR, "motif sets: %s; pwm/ scans are not "
-			"served", err);
+		gdb_log(GDB_LOG_ERROR,
+			"motif sets: %s; pwm/ scans are not "
+			"served",
+			err);
 	*ctx = x;
 	return &COMPUTE;
 }

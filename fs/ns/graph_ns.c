@@ -33,16 +33,16 @@ const gdb_ns_provider *gdb_graph_ns_create(const gdb_store *s, gdb_cache *c,
 typedef struct gctx {
 	const gdb_store *store;
 	gdb_graph *g;
-	gdb_inbox *inbox;	/* enrich/lists */
+	gdb_inbox *inbox; /* enrich/lists */
 } gctx;
 
 static const struct {
 	const char *ext;
 	int fmt;
 } formats[] = {
-	{"json", GDB_GRAPH_JSON},   {"tsv", GDB_GRAPH_TSV},
-	{"cyjs", GDB_GRAPH_CYJS},   {"graphml", GDB_GRAPH_GRAPHML},
-	{"dot", GDB_GRAPH_DOT},     {"sif", GDB_GRAPH_SIF},
+    {"json", GDB_GRAPH_JSON}, {"tsv", GDB_GRAPH_TSV},
+    {"cyjs", GDB_GRAPH_CYJS}, {"graphml", GDB_GRAPH_GRAPHML},
+    {"dot", GDB_GRAPH_DOT},   {"sif", GDB_GRAPH_SIF},
 };
 
 /*
@@ -85,16 +85,16 @@ struct graph_params {
 #define NOLIMIT "all|none"
 #define BIG 9007199254740992.0 /* 2^53: a count no answer reaches */
 static const gdb_param GRAPH_PARAMS[] = {
-	{"min-conf", GDB_PARAM_REAL, GP(min_conf), 0, 1, 0, NULL},
-	{"type", GDB_PARAM_TEXT, GP(type), 0, 0, 0, NULL},
-	{"net", GDB_PARAM_TEXT, GP(net), 0, 0, 0, NULL},
-	{"network", GDB_PARAM_TEXT, GP(net), 0, 0, 0, NULL},
-	{"dir", GDB_PARAM_ENUM, GP(dir), 0, 0, -1, "out|in|both|any"},
-	{"limit", GDB_PARAM_INT, GP(limit), 1, BIG, 0, NOLIMIT},
-	{"edge-limit", GDB_PARAM_INT, GP(edge_limit), 1, BIG, 0, NOLIMIT},
-	{"hop-cost", GDB_PARAM_REAL, GP(hop_cost), 0, 1e6, -1, NULL},
-	{"max-len", GDB_PARAM_INT, GP(max_len), 1, 64, 0, NULL},
-	{"k", GDB_PARAM_INT, GP(k), 1, 64, 0, NULL},
+    {"min-conf", GDB_PARAM_REAL, GP(min_conf), 0, 1, 0, NULL},
+    {"type", GDB_PARAM_TEXT, GP(type), 0, 0, 0, NULL},
+    {"net", GDB_PARAM_TEXT, GP(net), 0, 0, 0, NULL},
+    {"network", GDB_PARAM_TEXT, GP(net), 0, 0, 0, NULL},
+    {"dir", GDB_PARAM_ENUM, GP(dir), 0, 0, -1, "out|in|both|any"},
+    {"limit", GDB_PARAM_INT, GP(limit), 1, BIG, 0, NOLIMIT},
+    {"edge-limit", GDB_PARAM_INT, GP(edge_limit), 1, BIG, 0, NOLIMIT},
+    {"hop-cost", GDB_PARAM_REAL, GP(hop_cost), 0, 1e6, -1, NULL},
+    {"max-len", GDB_PARAM_INT, GP(max_len), 1, 64, 0, NULL},
+    {"k", GDB_PARAM_INT, GP(k), 1, 64, 0, NULL},
 };
 #undef GP
 
@@ -128,8 +128,10 @@ static int parse_params(const gdb_graph *g, char *params, int net,
 	for (char *t = p.type ? strtok_r((char *)p.type, "+", &save) : NULL; t;
 	     t = strtok_r(NULL, "+", &save)) {
 		if (f->ntypes == GDB_GRAPH_MAX_TYPES) {
-			gdb_seterr(err, errlen, "parameter 'type': more than %d "
-				   "types", GDB_GRAPH_MAX_TYPES);
+			gdb_seterr(err, errlen,
+				   "parameter 'type': more than %d "
+				   "types",
+				   GDB_GRAPH_MAX_TYPES);
 			return -EINVAL;
 		}
 		f->types[f->ntypes++] = t;
@@ -138,8 +140,10 @@ static int parse_params(const gdb_graph *g, char *params, int net,
 		int n = gdb_graph_network_find(g, p.net);
 		if (n < 0 || (net >= 0 && n != net)) {
 			gdb_seterr(err, errlen, "parameter 'net': %s '%s'",
-				   n < 0 ? "no network" : "not the network of "
-				   "the @ prefix,", p.net);
+				   n < 0 ? "no network"
+					 : "not the network of "
+					   "the @ prefix,",
+				   p.net);
 			return -EINVAL;
 		}
 		f->net = n;
@@ -155,9 +159,10 @@ static int emit(const gdb_graph *g, gdb_graph_result *r, int qrc, int fmt,
 	if (rc == 0) {
 		rc = gdb_graph_render(g, r, fmt, GDB_NS_MAX_FILE, data, len);
 		if (rc == -EINVAL)
-			rc = -ENOENT;	/* no such format for this answer */
+			rc = -ENOENT; /* no such format for this answer */
 		else if (rc == -EFBIG)
-			gdb_seterr(err, errlen, "graph answer over %zu bytes; "
+			gdb_seterr(err, errlen,
+				   "graph answer over %zu bytes; "
 				   "lower limit= or edge-limit=",
 				   GDB_NS_MAX_FILE);
 	}
@@ -363,8 +368,8 @@ static int damaged(const gdb_graph *g, const char *net, const char *path)
 
 /* /graph[/@net]/path/<from>/<to>.<fmt> and .../<from>/<to>/<kind>.<fmt>:
  * c[0] is "path", n components. */
-static int path_file(const gdb_graph *g, char **c, int n, int net,
-		     char **data, size_t *len, char *err, size_t errlen)
+static int path_file(const gdb_graph *g, char **c, int n, int net, char **data,
+		     size_t *len, char *err, size_t errlen)
 {
 	gdb_graph_filter f;
 	gdb_graph_result r;
@@ -381,8 +386,8 @@ static int path_file(const gdb_graph *g, char **c, int n, int net,
 		if ((to = lookup(g, stem, net)) < 0)
 			return -ENOENT;
 		GDB_TRY(parse_params(g, params, net, &f, err, errlen));
-		rc = gdb_graph_shortest_path(g, (uint32_t)from,
-					     (uint32_t)to, &f, &r);
+		rc = gdb_graph_shortest_path(g, (uint32_t)from, (uint32_t)to,
+					     &f, &r);
 		return emit(g, &r, rc, fmt, data, len, err, errlen);
 	}
 	if ((to = lookup(g, c[2], net)) < 0)
@@ -395,23 +400,20 @@ static int path_file(const gdb_graph *g, char **c, int n, int net,
 		return -ENOENT;
 	GDB_TRY(parse_params(g, params, net, &f, err, errlen));
 	if (!strcmp(stem, "shortest"))
-		rc = gdb_graph_shortest_path(g, (uint32_t)from,
-					     (uint32_t)to, &f, &r);
+		rc = gdb_graph_shortest_path(g, (uint32_t)from, (uint32_t)to,
+					     &f, &r);
 	else if (!strcmp(stem, "paths"))
-		rc = gdb_graph_paths(g, (uint32_t)from, (uint32_t)to,
-				     &f, &r);
-	else {	/* k-shortest */
+		rc = gdb_graph_paths(g, (uint32_t)from, (uint32_t)to, &f, &r);
+	else { /* k-shortest */
 		if (!f.k)
 			f.k = 5;
-		rc = gdb_graph_paths(g, (uint32_t)from, (uint32_t)to,
-				     &f, &r);
+		rc = gdb_graph_paths(g, (uint32_t)from, (uint32_t)to, &f, &r);
 	}
 	return emit(g, &r, rc, fmt, data, len, err, errlen);
 }
 
-static int graph_resolve(void *vctx, const char *path, char **data,
-			 size_t *len, unsigned *flags, char *err,
-			 size_t errlen)
+static int graph_resolve(void *vctx, const char *path, char **data, size_t *len,
+			 unsigned *flags, char *err, size_t errlen)
 {
 	gctx *ctx = vctx;
 	const gdb_graph *g = ctx->g;
@@ -519,8 +521,8 @@ static int emit_escaped(int (*emitf)(void *, const char *, int), void *arg,
 
 	for (const char *p = name; *p && w + 4 < sizeof(buf); p++) {
 		if (*p == '%' || *p == '/') {
-			w += (size_t)snprintf(buf + w, sizeof(buf) - w, "%%%02X",
-					      (unsigned char)*p);
+			w += (size_t)snprintf(buf + w, sizeof(buf) - w,
+					      "%%%02X", (unsigned char)*p);
 		} else {
 			buf[w++] = *p;
 		}
@@ -564,19 +566,19 @@ static int graph_list(void *vctx, const char *path,
 		static const char *const dirs[] = {"path", "pathways",
 						   "crosstalk", "enrich"};
 		static const char *const files[] = {
-			"networks.json", "components.json", "components.tsv",
-			"degree.json", "degree.tsv"};
+		    "networks.json", "components.json", "components.tsv",
+		    "degree.json", "degree.tsv"};
 		if (net < 0)
-			for (uint32_t i = 0; i < gdb_graph_nnetworks(g) +
-						     gdb_graph_ndamaged(g);
+			for (uint32_t i = 0;
+			     i < gdb_graph_nnetworks(g) + gdb_graph_ndamaged(g);
 			     i++) {
 				char nm[GDB_NAME_MAX + 2];
 				const char *name = gdb_graph_network_name(g, i),
 					   *why;
-				if (!name)	/* damaged: listed, EIO */
+				if (!name) /* damaged: listed, EIO */
 					gdb_graph_damaged(
-						g, i - gdb_graph_nnetworks(g),
-						&name, &why);
+					    g, i - gdb_graph_nnetworks(g),
+					    &name, &why);
 				snprintf(nm, sizeof(nm), "@%s", name);
 				if (emit_escaped(emitf, arg, nm, 1))
 					return 0;
@@ -603,17 +605,17 @@ static int graph_list(void *vctx, const char *path,
 		return 0;
 	}
 	if (!strcmp(c[0], "enrich") && n == 1 && net < 0) {
-		emitf(arg, "lists", 1);	/* the inbox; the rest is lookup-only */
+		emitf(arg, "lists", 1); /* the inbox; the rest is lookup-only */
 		return 0;
 	}
 	if (!strcmp(c[0], "path") || !strcmp(c[0], "crosstalk") ||
 	    !strcmp(c[0], "enrich"))
-		return 0;	/* lookup-only */
+		return 0; /* lookup-only */
 	if (n == 1) {
 		static const char *const files[] = {
-			"info.json",	   "neighbors.json",  "neighbors.tsv",
-			"khop-1.json",	   "khop-2.json",     "upstream-1.json",
-			"downstream-1.json", "pathways.tsv"};
+		    "info.json",	 "neighbors.json", "neighbors.tsv",
+		    "khop-1.json",	 "khop-2.json",	   "upstream-1.json",
+		    "downstream-1.json", "pathways.tsv"};
 		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 			if (emitf(arg, files[i], 0))
 				return 0;
@@ -632,11 +634,11 @@ static void graph_destroy(void *vctx)
 }
 
 static const gdb_ns_provider graph_provider = {
-	.name = "graph",
-	.inbox = "enrich/lists",
-	.resolve = graph_resolve,
-	.list = graph_list,
-	.destroy = graph_destroy,
+    .name = "graph",
+    .inbox = "enrich/lists",
+    .resolve = graph_resolve,
+    .list = graph_list,
+    .destroy = graph_destroy,
 };
 
 const gdb_ns_provider *gdb_graph_ns_create(const gdb_store *s, gdb_cache *c,
@@ -661,9 +663,10 @@ const gdb_ns_provider *gdb_graph_ns_create(const gdb_store *s, gdb_cache *c,
 	for (uint32_t i = 0; i < gdb_graph_ndamaged(x->g); i++) {
 		const char *name, *why;
 		rc = gdb_graph_damaged(x->g, i, &name, &why);
-		gdb_log(GDB_LOG_ERROR, "graph: %s (%s); /graph/@%s gives EIO, "
-			"the other networks are served without it", why,
-			gdb_strerror(rc), name);
+		gdb_log(GDB_LOG_ERROR,
+			"graph: %s (%s); /graph/@%s gives EIO, "
+			"the other networks are served without it",
+			why, gdb_strerror(rc), name);
 	}
 	if (!gdb_graph_nnetworks(x->g) && !gdb_graph_ndamaged(x->g)) {
 		gdb_graph_close(x->g);

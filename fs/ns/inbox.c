@@ -24,24 +24,24 @@
 
 struct gdb_inbox_file {
 	gdb_inbox *box;
-	char *name;		/* NULL once unlinked; box->lock */
-	char *data;		/* box->lock */
-	size_t len, cap;	/* box->lock */
-	struct timespec mtime;	/* box->lock */
-	unsigned mode;		/* permission bits; box->lock */
-	uint64_t refs;		/* the name's one + holders'; box->lock */
-	int failed;		/* a write failed (-ENOSPC, -EFBIG): the
-				 * file lost its name and bytes; box->lock */
-	void *user;		/* the holder's, see gdb_inbox_file_user */
-	gdb_inbox_file *next;	/* named files, oldest first; box->lock */
+	char *name;	       /* NULL once unlinked; box->lock */
+	char *data;	       /* box->lock */
+	size_t len, cap;       /* box->lock */
+	struct timespec mtime; /* box->lock */
+	unsigned mode;	       /* permission bits; box->lock */
+	uint64_t refs;	       /* the name's one + holders'; box->lock */
+	int failed;	       /* a write failed (-ENOSPC, -EFBIG): the
+				* file lost its name and bytes; box->lock */
+	void *user;	       /* the holder's, see gdb_inbox_file_user */
+	gdb_inbox_file *next;  /* named files, oldest first; box->lock */
 };
 
 struct gdb_inbox {
 	pthread_mutex_t lock;
-	gdb_inbox_file *files;	/* named files */
-	size_t nfiles;		/* named files */
-	size_t bytes;		/* bytes of every live file (GDB_INBOX_MAX_BYTES) */
-	uint64_t version;	/* bumped by every change of a named file */
+	gdb_inbox_file *files; /* named files */
+	size_t nfiles;	       /* named files */
+	size_t bytes;	  /* bytes of every live file (GDB_INBOX_MAX_BYTES) */
+	uint64_t version; /* bumped by every change of a named file */
 };
 
 int gdb_inbox_new(gdb_inbox **out)
@@ -213,7 +213,8 @@ static int resize(gdb_inbox_file *f, size_t size)
 	if (cap != f->cap) {
 		p = realloc(f->data, cap);
 		if (!p)
-			return size > f->cap ? -ENOMEM : 0; /* keep the bigger */
+			return size > f->cap ? -ENOMEM
+					     : 0; /* keep the bigger */
 		f->data = p;
 		f->cap = cap;
 	}

@@ -148,13 +148,13 @@ GDB_MUST_CHECK int gdb_path_decode(char *s);
 enum gdb_param_type {
 	GDB_PARAM_INT,	/* int64_t: [-]digits in [min, max], or one of the
 			 * words ("all"), which stand for INT64_MAX */
-	GDB_PARAM_REAL,	/* double: decimal or e-notation, finite, in
+	GDB_PARAM_REAL, /* double: decimal or e-notation, finite, in
 			 * [min, max] */
-	GDB_PARAM_ENUM,	/* int: the index of the value among words
+	GDB_PARAM_ENUM, /* int: the index of the value among words
 			 * ("out|in|both") */
-	GDB_PARAM_TEXT,	/* const char *: any non-empty text, pointing into
+	GDB_PARAM_TEXT, /* const char *: any non-empty text, pointing into
 			 * the parsed text; NULL by default */
-	GDB_PARAM_LIST,	/* const char *: "a,b,c", a value that runs on over
+	GDB_PARAM_LIST, /* const char *: "a,b,c", a value that runs on over
 			 * commas up to the next ",key=" of a key in the
 			 * table; left %XX-escaped for the caller to decode
 			 * item by item (an item may spell a comma %2C);
@@ -164,11 +164,11 @@ enum gdb_param_type {
 typedef struct gdb_param {
 	const char *name;
 	enum gdb_param_type type;
-	size_t offset;		/* of the value in the caller's struct */
-	double min, max;	/* INT, REAL: inclusive range */
-	double def;		/* INT, REAL, ENUM: the value when not given */
-	const char *words;	/* ENUM: the values; INT: "no limit" words;
-				 * '|'-separated, or NULL */
+	size_t offset;	   /* of the value in the caller's struct */
+	double min, max;   /* INT, REAL: inclusive range */
+	double def;	   /* INT, REAL, ENUM: the value when not given */
+	const char *words; /* ENUM: the values; INT: "no limit" words;
+			    * '|'-separated, or NULL */
 } gdb_param;
 
 /*
@@ -178,36 +178,35 @@ typedef struct gdb_param {
  * @return 0; -EINVAL with "parameter 'k': why" (or "unknown parameter
  *         'k' (the keys)") in err
  */
-GDB_MUST_CHECK int gdb_params_parse(const gdb_param *spec, size_t n,
-				    char *text, void *out, char *err,
-				    size_t errlen);
+GDB_MUST_CHECK int gdb_params_parse(const gdb_param *spec, size_t n, char *text,
+				    void *out, char *err, size_t errlen);
 
 /* ---- views: sequence files rendered from the store (fs/ns/render.c) ---- */
 
 enum gdb_view_kind {
-	GDB_VIEW_BASES = 0,	/* bases as stored (FASTA, .seq) */
-	GDB_VIEW_U8 = 1,	/* one code a base (simd to_u8) */
-	GDB_VIEW_RC = 2,	/* reverse complement */
+	GDB_VIEW_BASES = 0, /* bases as stored (FASTA, .seq) */
+	GDB_VIEW_U8 = 1,    /* one code a base (simd to_u8) */
+	GDB_VIEW_RC = 2,    /* reverse complement */
 };
 
 #define GDB_FASTA_WIDTH 60u
 
 typedef struct gdb_view_rec {
 	uint32_t contig;
-	int64_t beg, end;	/* bases [beg, end), 0-based */
-	uint32_t width;		/* bases a line, each line ends '\n'; 0: none */
-	char *header;		/* whole header line incl. '>' and '\n'; owned */
-	uint32_t hdr_len;	/* 0: no header */
-	uint64_t off;		/* file offset of the record */
-	uint64_t seq_off;	/* file offset of its first base */
-	uint64_t size;		/* bytes of the record */
+	int64_t beg, end; /* bases [beg, end), 0-based */
+	uint32_t width;	  /* bases a line, each line ends '\n'; 0: none */
+	char *header;	  /* whole header line incl. '>' and '\n'; owned */
+	uint32_t hdr_len; /* 0: no header */
+	uint64_t off;	  /* file offset of the record */
+	uint64_t seq_off; /* file offset of its first base */
+	uint64_t size;	  /* bytes of the record */
 } gdb_view_rec;
 
 typedef struct gdb_view {
 	enum gdb_view_kind kind;
 	uint32_t nrec;
 	gdb_view_rec *rec;
-	uint64_t size;		/* exact file size */
+	uint64_t size; /* exact file size */
 } gdb_view;
 
 /*
@@ -239,8 +238,8 @@ void gdb_view_free(gdb_view *v);
  * @return bytes written (len, or fewer at the end of the file, 0 past it),
  *         or a gdb_cache_get() error (GDB_ECHECKSUM for a damaged block).
  */
-ssize_t gdb_view_read(const gdb_view *v, gdb_cache *c, uint64_t off,
-		      size_t len, char *dst);
+ssize_t gdb_view_read(const gdb_view *v, gdb_cache *c, uint64_t off, size_t len,
+		      char *dst);
 
 /*
  * gdb_view_span - the bases a read of [off, off+len) touches in the record
@@ -248,8 +247,8 @@ ssize_t gdb_view_read(const gdb_view *v, gdb_cache *c, uint64_t off,
  * @return 0 with contig and [beg, end) set, or -1 if off is past the end
  *         or inside a header only.
  */
-int gdb_view_span(const gdb_view *v, uint64_t off, size_t len,
-		  uint32_t *contig, int64_t *beg, int64_t *end);
+int gdb_view_span(const gdb_view *v, uint64_t off, size_t len, uint32_t *contig,
+		  int64_t *beg, int64_t *end);
 
 /*
  * gdb_view_fai - a samtools .fai that indexes this view (FASTA views:
@@ -272,18 +271,18 @@ void gdb_render_refget(const uint8_t sha512t24[24], char out[36]);
 /* ---- sequences: the names under /<asm>/ (fs/ns/seq_ns.c) ---- */
 
 enum gdb_seq_kind {
-	GDB_SEQ_NONE = 0,	/* no entry (a listing index to skip) */
-	GDB_SEQ_ASM_FA,		/* /<asm>/<asm>.fa */
-	GDB_SEQ_ASM_FAI,	/* /<asm>/<asm>.fa.fai */
-	GDB_SEQ_ASM_DICT,	/* /<asm>/<asm>.dict */
-	GDB_SEQ_CONTIG_DIR,	/* /<asm>/<contig>/: region files by lookup */
-	GDB_SEQ_CONTIG_FA,	/* /<asm>/<contig>.fa */
-	GDB_SEQ_CONTIG_FAI,	/* /<asm>/<contig>.fa.fai */
+	GDB_SEQ_NONE = 0,   /* no entry (a listing index to skip) */
+	GDB_SEQ_ASM_FA,	    /* /<asm>/<asm>.fa */
+	GDB_SEQ_ASM_FAI,    /* /<asm>/<asm>.fa.fai */
+	GDB_SEQ_ASM_DICT,   /* /<asm>/<asm>.dict */
+	GDB_SEQ_CONTIG_DIR, /* /<asm>/<contig>/: region files by lookup */
+	GDB_SEQ_CONTIG_FA,  /* /<asm>/<contig>.fa */
+	GDB_SEQ_CONTIG_FAI, /* /<asm>/<contig>.fa.fai */
 };
 
 typedef struct gdb_seq_entry {
 	enum gdb_seq_kind kind;
-	uint32_t contig;	/* the contig id, for the GDB_SEQ_CONTIG_* */
+	uint32_t contig; /* the contig id, for the GDB_SEQ_CONTIG_* */
 } gdb_seq_entry;
 
 /*
@@ -321,11 +320,12 @@ int gdb_seq_region_list(const gdb_store *s, uint32_t contig, uint64_t i,
 
 /* ---- inboxes (fs/ns/inbox.c) ---- */
 
-#define GDB_INBOX_MAX_FILE ((size_t)16 << 20)  /* bytes per file: EFBIG */
-#define GDB_INBOX_MAX_BYTES ((size_t)64 << 20) /* per inbox, of file
-						* contents: ENOSPC */
-#define GDB_INBOX_MAX_FILES 256		       /* per inbox: ENOSPC */
-#define GDB_INBOX_MAX_NAME 255		       /* bytes: ENAMETOOLONG */
+#define GDB_INBOX_MAX_FILE ((size_t)16 << 20) /* bytes per file: EFBIG */
+#define GDB_INBOX_MAX_BYTES                                                    \
+	((size_t)64 << 20)	/* per inbox, of file                          \
+				 * contents: ENOSPC */
+#define GDB_INBOX_MAX_FILES 256 /* per inbox: ENOSPC */
+#define GDB_INBOX_MAX_NAME 255	/* bytes: ENAMETOOLONG */
 
 typedef struct gdb_inbox gdb_inbox;
 typedef struct gdb_inbox_file gdb_inbox_file;
@@ -333,8 +333,8 @@ typedef struct gdb_inbox_file gdb_inbox_file;
 typedef struct gdb_inbox_stat {
 	uint64_t size;
 	struct timespec mtime;
-	unsigned mode;	/* permission bits (0644 at creation) */
-	int linked;	/* still has its name */
+	unsigned mode; /* permission bits (0644 at creation) */
+	int linked;    /* still has its name */
 } gdb_inbox_stat;
 
 /* An empty inbox (0 or -ENOMEM); free it after every holder has put its
@@ -403,8 +403,8 @@ uint64_t gdb_inbox_version(gdb_inbox *b);
  * release once, when the file's node goes (before its generation).
  */
 typedef struct gdb_ns_ranged {
-	uint64_t size;	/* exact */
-	void *ctx;	/* the provider's, passed to read and release */
+	uint64_t size; /* exact */
+	void *ctx;     /* the provider's, passed to read and release */
 	/*
 	 * read - bytes [off, off + n) into dst; 0 < n, off + n <= size.
 	 * Called concurrently from any number of worker threads.
@@ -412,13 +412,13 @@ typedef struct gdb_ns_ranged {
 	 *         provider logs what is damaged)
 	 */
 	ssize_t (*read)(void *ctx, void *dst, size_t n, uint64_t off);
-	void (*release)(void *ctx);	/* may be NULL */
+	void (*release)(void *ctx); /* may be NULL */
 } gdb_ns_ranged;
 
 /* ---- providers ---- */
 
 typedef struct gdb_ns_provider {
-	const char *name;	/* top-level directory, e.g. "graph" */
+	const char *name; /* top-level directory, e.g. "graph" */
 	/* The inbox directory below the top ("queries"), or NULL. */
 	const char *inbox;
 	/*
@@ -463,8 +463,8 @@ typedef struct gdb_ns_provider {
 	 * @return the value's length (written to val, at most cap bytes);
 	 *         -ENOENT past the last attribute
 	 */
-	int (*xattr)(void *ctx, const char *path, unsigned i,
-		     const char **name, char *val, size_t cap);
+	int (*xattr)(void *ctx, const char *path, unsigned i, const char **name,
+		     char *val, size_t cap);
 } gdb_ns_provider;
 
 /*
@@ -476,9 +476,9 @@ typedef struct gdb_ns_provider {
  *         for it (the top-level directory is then absent).
  */
 typedef const gdb_ns_provider *(*gdb_ns_create_fn)(const gdb_store *s,
-						    gdb_cache *c,
-						    gdb_inbox *inbox,
-						    void **ctx);
+						   gdb_cache *c,
+						   gdb_inbox *inbox,
+						   void **ctx);
 
 /* The providers (one constructor each, defined in fs/ns/<name>_ns.c). */
 const gdb_ns_provider *gdb_compute_ns_create(const gdb_store *s, gdb_cache *c,

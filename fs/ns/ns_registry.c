@@ -6,10 +6,6 @@
 #include "fs/ns/ns.h"
 
 const gdb_ns_create_fn gdb_ns_creators[] = {
-	gdb_graph_ns_create,
-	gdb_reads_ns_create,
-	gdb_compute_ns_create,
-	gdb_variants_ns_create,
-	gdb_annotations_ns_create,
-	NULL,
+    gdb_graph_ns_create,    gdb_reads_ns_create,       gdb_compute_ns_create,
+    gdb_variants_ns_create, gdb_annotations_ns_create, NULL,
 };

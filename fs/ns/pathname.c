@@ -352,9 +352,11 @@ static int put_value(const gdb_param *sp, const char *v, void *out, char *err,
 				     0, &iv) < 0 ||
 			   (*v == '-' ? -(double)iv : (double)iv) < sp->min ||
 			   (*v == '-' ? -(double)iv : (double)iv) > sp->max) {
-			gdb_seterr(err, errlen, "parameter '%s': '%s' is not an "
-				   "integer in %.0f..%.0f%s%s", sp->name, v,
-				   sp->min, sp->max, sp->words ? " or " : "",
+			gdb_seterr(err, errlen,
+				   "parameter '%s': '%s' is not an "
+				   "integer in %.0f..%.0f%s%s",
+				   sp->name, v, sp->min, sp->max,
+				   sp->words ? " or " : "",
 				   sp->words ? sp->words : "");
 			return -EINVAL;
 		} else if (*v == '-') {
@@ -368,9 +370,10 @@ static int put_value(const gdb_param *sp, const char *v, void *out, char *err,
 		if (!strchr("+-.0123456789", v[0]) || end == v || *end ||
 		    !isfinite(dv) || dv < sp->min || dv > sp->max ||
 		    strpbrk(v, "xX")) {
-			gdb_seterr(err, errlen, "parameter '%s': '%s' is not a "
-				   "number in [%g, %g]", sp->name, v, sp->min,
-				   sp->max);
+			gdb_seterr(err, errlen,
+				   "parameter '%s': '%s' is not a "
+				   "number in [%g, %g]",
+				   sp->name, v, sp->min, sp->max);
 			return -EINVAL;
 		}
 		memcpy(at, &dv, sizeof(dv));
@@ -378,8 +381,10 @@ static int put_value(const gdb_param *sp, const char *v, void *out, char *err,
 	case GDB_PARAM_ENUM:
 		k = word_index(sp->words, v);
 		if (k < 0) {
-			gdb_seterr(err, errlen, "parameter '%s': '%s' is not one "
-				   "of %s", sp->name, v, sp->words);
+			gdb_seterr(err, errlen,
+				   "parameter '%s': '%s' is not one "
+				   "of %s",
+				   sp->name, v, sp->words);
 			return -EINVAL;
 		}
 		memcpy(at, &k, sizeof(k));
@@ -480,16 +485,20 @@ int gdb_params_parse(const gdb_param *spec, size_t n, char *text, void *out,
 			if (spec[j].offset != spec[i].offset)
 				continue;
 			if (seen & (1ull << j)) {
-				gdb_seterr(err, errlen, "parameter '%s' given "
-					   "twice", item);
+				gdb_seterr(err, errlen,
+					   "parameter '%s' given "
+					   "twice",
+					   item);
 				return -EINVAL;
 			}
 			seen |= 1ull << j;
 		}
 		if (spec[i].type != GDB_PARAM_LIST &&
 		    (gdb_path_decode(eq + 1) < 0 || !eq[1])) {
-			gdb_seterr(err, errlen, "parameter '%s': a malformed "
-				   "%%XX escape", item);
+			gdb_seterr(err, errlen,
+				   "parameter '%s': a malformed "
+				   "%%XX escape",
+				   item);
 			return -EINVAL;
 		}
 		GDB_TRY(put_value(&spec[i], eq + 1, out, err, errlen));

@@ -93,10 +93,10 @@ static const struct {
 	const char *ext;
 	int fmt;
 } aln_fmts[] = {
-	{".depth.u32", GDB_READS_DEPTH_U32},
-	{".bam", GDB_READS_BAM},
-	{".sam", GDB_READS_SAM},
-	{".cram", GDB_READS_CRAM},
+    {".depth.u32", GDB_READS_DEPTH_U32},
+    {".bam", GDB_READS_BAM},
+    {".sam", GDB_READS_SAM},
+    {".cram", GDB_READS_CRAM},
 };
 
 /* Depth files larger than this are ranged: computed per read. */
@@ -125,8 +125,8 @@ static int parse_region_file(gdb_reads *r, uint32_t tid, const char *name,
 		if (gdb_path_range(stem, strlen(stem), tlen, beg, end) < 0)
 			return -ENOENT;
 		gdb_reads_filter_init(f);
-		if (params && (!*params || gdb_reads_filter_parse(params, f, err,
-								  errlen) < 0)) {
+		if (params && (!*params || gdb_reads_filter_parse(
+					       params, f, err, errlen) < 0)) {
 			if (!*params)
 				gdb_seterr(err, errlen, "empty parameters");
 			return -EINVAL;
@@ -142,13 +142,13 @@ static int region_file(gdb_reads *r, uint32_t tid, const char *name,
 {
 	gdb_reads_filter f;
 	int64_t beg, end;
-	int fmt, rc = parse_region_file(r, tid, name, &fmt, &beg, &end, &f,
-				       err, errlen);
+	int fmt, rc = parse_region_file(r, tid, name, &fmt, &beg, &end, &f, err,
+					errlen);
 
 	if (rc < 0)
 		return rc;
-	rc = gdb_reads_render_region(r, fmt, tid, beg, end, &f,
-				     GDB_NS_MAX_FILE, data, len, err, errlen);
+	rc = gdb_reads_render_region(r, fmt, tid, beg, end, &f, GDB_NS_MAX_FILE,
+				     data, len, err, errlen);
 	return rc < 0 ? rc : GDB_NS_FILE;
 }
 
@@ -260,11 +260,13 @@ static int resolve(void *ctx, const char *path, char **data, size_t *len,
 		return GDB_NS_DIR;
 	gdb_reads_get_info(r, &in);
 	rc = in.kind == GDB_READS_ALIGNED
-		     ? resolve_aligned(r, comp, nc, data, len, err, errlen)
-		     : resolve_fastq(r, comp, nc, data, len, err, errlen);
+		 ? resolve_aligned(r, comp, nc, data, len, err, errlen)
+		 : resolve_fastq(r, comp, nc, data, len, err, errlen);
 	if (rc == -EFBIG && !err[0])
-		snprintf(err, errlen, "answer larger than %zu bytes: ask for a "
-			 "smaller region", GDB_NS_MAX_FILE);
+		snprintf(err, errlen,
+			 "answer larger than %zu bytes: ask for a "
+			 "smaller region",
+			 GDB_NS_MAX_FILE);
 	return rc;
 }
 
@@ -398,8 +400,7 @@ static int open_ranged(void *ctx, const char *path, gdb_ns_ranged *out,
 /* ---- listing and attributes ---- */
 
 static int list(void *ctx, const char *path,
-		int (*emit)(void *arg, const char *name, int is_dir),
-		void *arg)
+		int (*emit)(void *arg, const char *name, int is_dir), void *arg)
 {
 	rctx *x = ctx;
 	char buf[MAX_NAME], *comp[4], name[MAX_NAME];
@@ -422,7 +423,8 @@ static int list(void *ctx, const char *path,
 	if (in.kind == GDB_READS_FASTQ) {
 		static const char *const suffix[] = {".fq", "_1.fq", "_2.fq"};
 		for (int k = 0; k < (in.paired ? 3 : 1); k++) {
-			snprintf(name, sizeof(name), "%s%s", in.name, suffix[k]);
+			snprintf(name, sizeof(name), "%s%s", in.name,
+				 suffix[k]);
 			if (emit(arg, name, 0))
 				return 0;
 		}
@@ -484,13 +486,13 @@ static void destroy(void *ctx)
 }
 
 static const gdb_ns_provider provider = {
-	.name = "reads",
-	.inbox = NULL,
-	.resolve = resolve,
-	.list = list,
-	.destroy = destroy,
-	.open_ranged = open_ranged,
-	.xattr = xattr,
+    .name = "reads",
+    .inbox = NULL,
+    .resolve = resolve,
+    .list = list,
+    .destroy = destroy,
+    .open_ranged = open_ranged,
+    .xattr = xattr,
 };
 
 const gdb_ns_provider *gdb_reads_ns_create(const gdb_store *s, gdb_cache *c,

@@ -109,9 +109,9 @@ int gdb_view_contigs(const gdb_store *s, uint32_t first, uint32_t n,
 		r->contig = first + i;
 		r->beg = 0;
 		r->end = c->length;
-		r->width = width ? width
-				 : (c->line_width ? c->line_width
-						  : GDB_FASTA_WIDTH);
+		r->width =
+		    width ? width
+			  : (c->line_width ? c->line_width : GDB_FASTA_WIDTH);
 		if (set_header(r, c->name,
 			       with_desc && c->desc[0] ? c->desc : NULL) < 0) {
 			gdb_view_free(v);
@@ -175,10 +175,11 @@ static int emit(struct cursor *k, const gdb_store *s, enum gdb_view_kind kind,
 
 		if (kind == GDB_VIEW_RC) {
 			/* Output base i is the complement of base end-1-i:
-			 * take source bases [hi - take, hi) and reverse them. */
+			 * take source bases [hi - take, hi) and reverse them.
+			 */
 			int64_t hi = r->end - i;
-			int64_t lo_blk = ((hi - 1) / ct->block_bases) *
-					 ct->block_bases;
+			int64_t lo_blk =
+			    ((hi - 1) / ct->block_bases) * ct->block_bases;
 			take = hi - lo_blk < n ? hi - lo_blk : n;
 			GDB_TRY(cursor_at(k, ct, hi - take, &p, &avail));
 			K->revcomp(p, (size_t)take, dst);
@@ -211,8 +212,8 @@ static uint32_t find_rec(const gdb_view *v, uint64_t off)
 	return lo;
 }
 
-ssize_t gdb_view_read(const gdb_view *v, gdb_cache *c, uint64_t off,
-		      size_t len, char *dst)
+ssize_t gdb_view_read(const gdb_view *v, gdb_cache *c, uint64_t off, size_t len,
+		      char *dst)
 {
 	const gdb_store *s;
 	struct cursor k = {.c = c};
@@ -239,8 +240,8 @@ ssize_t gdb_view_read(const gdb_view *v, gdb_cache *c, uint64_t off,
 		if (!s)
 			s = gdb_cache_store(c);
 		if (o < r->hdr_len) {
-			size_t t = r->hdr_len - o < want ? r->hdr_len - o
-							  : want;
+			size_t t =
+			    r->hdr_len - o < want ? r->hdr_len - o : want;
 			memcpy(dst + done, r->header + o, t);
 			done += t;
 			continue;
@@ -248,8 +249,8 @@ ssize_t gdb_view_read(const gdb_view *v, gdb_cache *c, uint64_t off,
 		o -= r->hdr_len;
 		if (r->width == 0) {
 			int64_t t = L - (int64_t)o < (int64_t)want
-					    ? L - (int64_t)o
-					    : (int64_t)want;
+					? L - (int64_t)o
+					: (int64_t)want;
 			rc = emit(&k, s, v->kind, r, (int64_t)o, t, dst + done);
 			done += (size_t)t;
 			continue;
@@ -270,17 +271,19 @@ ssize_t gdb_view_read(const gdb_view *v, gdb_cache *c, uint64_t off,
 				 * each (streaming spends its time here). */
 				const char *p;
 				int64_t avail, nl;
-				rc = cursor_at(&k, gdb_store_contig(s, r->contig),
-					       r->beg + (int64_t)(line * r->width),
-					       &p, &avail);
+				rc = cursor_at(
+				    &k, gdb_store_contig(s, r->contig),
+				    r->beg + (int64_t)(line * r->width), &p,
+				    &avail);
 				if (rc < 0)
 					break;
 				nl = avail / r->width;
-				if ((int64_t)((len - done) / (r->width + 1)) < nl)
+				if ((int64_t)((len - done) / (r->width + 1)) <
+				    nl)
 					nl = (int64_t)((len - done) /
 						       (r->width + 1));
-				if (nl > (L - (int64_t)(line * r->width)) /
-						 r->width)
+				if (nl >
+				    (L - (int64_t)(line * r->width)) / r->width)
 					nl = (L - (int64_t)(line * r->width)) /
 					     r->width;
 				if (nl > 0) {
@@ -321,13 +324,13 @@ static int64_t base_at(const gdb_view_rec *r, uint64_t o)
 	int64_t L = r->end - r->beg, i;
 
 	i = r->width ? (int64_t)(o / (r->width + 1)) * r->width +
-			       (int64_t)(o % (r->width + 1))
+			   (int64_t)(o % (r->width + 1))
 		     : (int64_t)o;
 	return i > L ? L : i;
 }
 
-int gdb_view_span(const gdb_view *v, uint64_t off, size_t len,
-		  uint32_t *contig, int64_t *beg, int64_t *end)
+int gdb_view_span(const gdb_view *v, uint64_t off, size_t len, uint32_t *contig,
+		  int64_t *beg, int64_t *end)
 {
 	const gdb_view_rec *r;
 	uint64_t o, last;
@@ -382,8 +385,9 @@ char *gdb_view_fai(const gdb_view *v, const gdb_store *s, size_t *len)
 		 * than one line has L bases a line. Same bytes either way. */
 		uint32_t w = L < r->width ? (uint32_t)L : r->width;
 		gdb_buf_printf(&b, "%s\t%lld\t%llu\t%u\t%u\n",
-			  gdb_store_contig(s, r->contig)->name, (long long)L,
-			  (unsigned long long)r->seq_off, w, w + 1);
+			       gdb_store_contig(s, r->contig)->name,
+			       (long long)L, (unsigned long long)r->seq_off, w,
+			       w + 1);
 	}
 	return buf_finish(&b, len);
 }
@@ -407,8 +411,8 @@ void gdb_render_refget(const uint8_t d[24], char out[36])
 
 	memcpy(out, "SQ.", 3);
 	for (int i = 0; i < 24; i += 3) {
-		uint32_t x = ((uint32_t)d[i] << 16) | ((uint32_t)d[i + 1] << 8) |
-			     d[i + 2];
+		uint32_t x = ((uint32_t)d[i] << 16) |
+			     ((uint32_t)d[i + 1] << 8) | d[i + 2];
 		*o++ = b64[(x >> 18) & 63];
 		*o++ = b64[(x >> 12) & 63];
 		*o++ = b64[(x >> 6) & 63];
@@ -433,7 +437,7 @@ char *gdb_render_dict(const gdb_store *s, uint32_t first, uint32_t n,
 		}
 		gdb_render_md5_hex(m, md5);
 		gdb_buf_printf(&b, "@SQ\tSN:%s\tLN:%lld\tM5:%s\n", c->name,
-			  (long long)c->length, md5);
+			       (long long)c->length, md5);
 	}
 	return buf_finish(&b, len);
 }

@@ -26,12 +26,12 @@ static const struct {
 	const char *ext;
 	enum gdb_view_kind kind;
 	uint32_t width;
-	const char *suffix;	/* header after "contig:start-end"; NULL: none */
+	const char *suffix; /* header after "contig:start-end"; NULL: none */
 } FORMATS[] = {
-	{".rc.fa", GDB_VIEW_RC, GDB_FASTA_WIDTH, "/rc"},
-	{".fa", GDB_VIEW_BASES, GDB_FASTA_WIDTH, ""},
-	{".seq", GDB_VIEW_BASES, 0, NULL},
-	{".u8", GDB_VIEW_U8, 0, NULL},
+    {".rc.fa", GDB_VIEW_RC, GDB_FASTA_WIDTH, "/rc"},
+    {".fa", GDB_VIEW_BASES, GDB_FASTA_WIDTH, ""},
+    {".seq", GDB_VIEW_BASES, 0, NULL},
+    {".u8", GDB_VIEW_U8, 0, NULL},
 };
 #define NFORMATS (sizeof(FORMATS) / sizeof(FORMATS[0]))
 
@@ -79,12 +79,13 @@ int gdb_seq_lookup(const gdb_store *s, uint32_t ai, const char *name,
 		if (out->kind != GDB_SEQ_NONE)
 			return 0;
 	}
-	if (ends_with(name, ".fa.fai", &stem) || ends_with(name, ".fa", &stem)) {
+	if (ends_with(name, ".fa.fai", &stem) ||
+	    ends_with(name, ".fa", &stem)) {
 		id = contig_of(s, ai, name, stem, 0);
 		if (id >= 0) {
 			out->kind = name[strlen(name) - 1] == 'i'
-					    ? GDB_SEQ_CONTIG_FAI
-					    : GDB_SEQ_CONTIG_FA;
+					? GDB_SEQ_CONTIG_FAI
+					: GDB_SEQ_CONTIG_FA;
 			out->contig = (uint32_t)id;
 			return 0;
 		}
@@ -117,7 +118,8 @@ int gdb_seq_list(const gdb_store *s, uint32_t ai, uint64_t i,
 	out->contig = a->first_contig + (uint32_t)k;
 	if ((i - 3) % 3 == 0) {
 		out->kind = GDB_SEQ_CONTIG_DIR;
-		gdb_path_escape_dir(gdb_store_contig(s, out->contig)->name, esc);
+		gdb_path_escape_dir(gdb_store_contig(s, out->contig)->name,
+				    esc);
 		snprintf(name, cap, "%s", esc);
 		return 1;
 	}

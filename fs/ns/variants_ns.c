@@ -36,21 +36,31 @@ typedef struct vctx {
 
 /* The parameters of every kind of file; each kind takes some of them. */
 struct vparams {
-	const char *samples, *pop;	/* LIST: "NA1,NA2", "CEU,GBR" */
-	int by;				/* enum gdb_vgroup_by */
-	int64_t window;			/* Fst: window bp, 0 per variant */
+	const char *samples, *pop; /* LIST: "NA1,NA2", "CEU,GBR" */
+	int by;			   /* enum gdb_vgroup_by */
+	int64_t window;		   /* Fst: window bp, 0 per variant */
 };
 
-#define P_SAMPLES                                                          \
-	{"samples", GDB_PARAM_LIST, offsetof(struct vparams, samples), 0, 0, \
-	 0, NULL}
-#define P_POP {"pop", GDB_PARAM_LIST, offsetof(struct vparams, pop), 0, 0, 0, NULL}
-#define P_BY                                                               \
-	{"by", GDB_PARAM_ENUM, offsetof(struct vparams, by), 0, 0,          \
-	 GDB_VBY_POPULATION, "population|superpopulation|sample"}
-#define P_WINDOW                                                           \
-	{"window", GDB_PARAM_INT, offsetof(struct vparams, window), 1, 1e15, \
-	 0, NULL}
+#define P_SAMPLES                                                              \
+	{                                                                      \
+		"samples", GDB_PARAM_LIST, offsetof(struct vparams, samples),  \
+		    0, 0, 0, NULL                                              \
+	}
+#define P_POP                                                                  \
+	{                                                                      \
+		"pop", GDB_PARAM_LIST, offsetof(struct vparams, pop), 0, 0, 0, \
+		    NULL                                                       \
+	}
+#define P_BY                                                                   \
+	{                                                                      \
+		"by", GDB_PARAM_ENUM, offsetof(struct vparams, by), 0, 0,      \
+		    GDB_VBY_POPULATION, "population|superpopulation|sample"    \
+	}
+#define P_WINDOW                                                               \
+	{                                                                      \
+		"window", GDB_PARAM_INT, offsetof(struct vparams, window), 1,  \
+		    1e15, 0, NULL                                              \
+	}
 
 static const gdb_param RECORD_PARAMS[] = {P_SAMPLES, P_POP};
 static const gdb_param STAT_PARAMS[] = {P_BY};
@@ -58,18 +68,18 @@ static const gdb_param FST_PARAMS[] = {P_BY, P_WINDOW};
 
 static const struct vkind {
 	const char *ext;
-	int fmt;		/* enum gdb_vfmt, or -1 - enum gdb_vstat */
+	int fmt; /* enum gdb_vfmt, or -1 - enum gdb_vstat */
 	const gdb_param *spec;
 	size_t nspec;
 } kinds[] = {
-	{".vcf", GDB_VF_VCF, RECORD_PARAMS, 2},
-	{".vcf.gz", GDB_VF_VCFGZ, RECORD_PARAMS, 2},
-	{".bcf", GDB_VF_BCF, RECORD_PARAMS, 2},
-	{".sites.tsv", GDB_VF_SITES, NULL, 0},
-	{".gt.npy", GDB_VF_GTNPY, RECORD_PARAMS, 2},
-	{".af.tsv", -1 - GDB_VSTAT_AF, STAT_PARAMS, 1},
-	{".fst.tsv", -1 - GDB_VSTAT_FST, FST_PARAMS, 2},
-	{".summary.tsv", -1 - GDB_VSTAT_SUMMARY, STAT_PARAMS, 1},
+    {".vcf", GDB_VF_VCF, RECORD_PARAMS, 2},
+    {".vcf.gz", GDB_VF_VCFGZ, RECORD_PARAMS, 2},
+    {".bcf", GDB_VF_BCF, RECORD_PARAMS, 2},
+    {".sites.tsv", GDB_VF_SITES, NULL, 0},
+    {".gt.npy", GDB_VF_GTNPY, RECORD_PARAMS, 2},
+    {".af.tsv", -1 - GDB_VSTAT_AF, STAT_PARAMS, 1},
+    {".fst.tsv", -1 - GDB_VSTAT_FST, FST_PARAMS, 2},
+    {".summary.tsv", -1 - GDB_VSTAT_SUMMARY, STAT_PARAMS, 1},
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 /* The kinds a contig's directory lists, whole-contig: the record files. */
@@ -85,7 +95,8 @@ static int records(gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
 	int rc;
 
 	if (p->samples && p->pop) {
-		gdb_seterr(err, errlen, "parameter 'pop': give samples= or "
+		gdb_seterr(err, errlen,
+			   "parameter 'pop': give samples= or "
 			   "pop=, not both");
 		return -EINVAL;
 	}
@@ -108,13 +119,14 @@ static int stats(gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
 			    .by = (enum gdb_vgroup_by)p->by,
 			    .threads = STAT_THREADS,
 			    .window = p->window};
-	int rc = gdb_vset_stats(v, contig, beg, end, &o, GDB_NS_MAX_FILE, data,
-				len);
+	int rc =
+	    gdb_vset_stats(v, contig, beg, end, &o, GDB_NS_MAX_FILE, data, len);
 
 	if (rc == -EINVAL)
 		return -ENOENT; /* no panel, or one group for Fst */
 	if (rc == -E2BIG)
-		gdb_seterr(err, errlen, "Fst of more than 500,000 pairs of "
+		gdb_seterr(err, errlen,
+			   "Fst of more than 500,000 pairs of "
 			   "groups: use a coarser by=");
 	return rc;
 }
@@ -143,8 +155,10 @@ static int region_file(gdb_vset *v, uint32_t contig, char *name, char **data,
 		rc = stats(v, contig, beg, end, k->fmt, &p, data, len, err,
 			   errlen);
 	if (rc == -EFBIG)
-		gdb_seterr(err, errlen, "answer over %zu bytes: ask for a "
-			   "smaller region or fewer samples", GDB_NS_MAX_FILE);
+		gdb_seterr(err, errlen,
+			   "answer over %zu bytes: ask for a "
+			   "smaller region or fewer samples",
+			   GDB_NS_MAX_FILE);
 	return rc;
 }
 
@@ -170,9 +184,8 @@ static int locate(const vctx *x, char *path, char **comp, int *si, int *ci)
 		return -ENOENT;
 	if (n == 2 && !strcmp(comp[1], "samples.tsv"))
 		return n;
-	if (n >= 2 &&
-	    (gdb_path_unescape(comp[1], cname, sizeof(cname)) < 0 ||
-	     (*ci = gdb_vset_contig_find(x->sets[*si], cname)) < 0))
+	if (n >= 2 && (gdb_path_unescape(comp[1], cname, sizeof(cname)) < 0 ||
+		       (*ci = gdb_vset_contig_find(x->sets[*si], cname)) < 0))
 		return -ENOENT;
 	return n;
 }
@@ -258,11 +271,11 @@ static void destroy(void *ctx)
 }
 
 static const gdb_ns_provider provider = {
-	.name = "variants",
-	.inbox = NULL,
-	.resolve = resolve,
-	.list = list,
-	.destroy = destroy,
+    .name = "variants",
+    .inbox = NULL,
+    .resolve = resolve,
+    .list = list,
+    .destroy = destroy,
 };
 
 const gdb_ns_provider *gdb_variants_ns_create(const gdb_store *s, gdb_cache *c,

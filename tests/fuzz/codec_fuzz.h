@@ -48,8 +48,7 @@ static void fz_sample(uint32_t alphabet, uint32_t b, char *s)
 	}
 }
 
-static int fz_fetch(void *arg, uint32_t block, const uint8_t **src,
-		    size_t *len)
+static int fz_fetch(void *arg, uint32_t block, const uint8_t **src, size_t *len)
 {
 	const struct fz *f = arg;
 
@@ -64,8 +63,10 @@ static struct fz *fz_init(uint32_t codec, uint32_t alphabet)
 {
 	static struct fz f;
 	static int done;
-	gdb_codec_params p = {.codec = codec, .alphabet = alphabet,
-			      .block_bases = FZ_BB, .cm_train = FZ_BB * 2,
+	gdb_codec_params p = {.codec = codec,
+			      .alphabet = alphabet,
+			      .block_bases = FZ_BB,
+			      .cm_train = FZ_BB * 2,
 			      .cm_table_bits = 16};
 	gdb_codec_enc *e;
 	char *s = malloc(FZ_BB);
@@ -88,8 +89,8 @@ static struct fz *fz_init(uint32_t codec, uint32_t alphabet)
 		if (gdb_codec_enc_block(e, b, s, FZ_BB, &f.blk[b], NULL) < 0)
 			abort();
 	}
-	if (gdb_codec_model_load(codec, alphabet, (const uint8_t *)f.model.p, f.model.len,
-				 fz_fetch, &f, &f.m) < 0)
+	if (gdb_codec_model_load(codec, alphabet, (const uint8_t *)f.model.p,
+				 f.model.len, fz_fetch, &f, &f.m) < 0)
 		abort();
 	gdb_codec_enc_free(e);
 	free(s);
@@ -97,8 +98,8 @@ static struct fz *fz_init(uint32_t codec, uint32_t alphabet)
 }
 
 /* Decode a block whole and in its middle third; lengths must agree. */
-static void fz_decode(const gdb_codec_model *m, const uint8_t *src,
-		      size_t len, char *out)
+static void fz_decode(const gdb_codec_model *m, const uint8_t *src, size_t len,
+		      char *out)
 {
 	int n = gdb_codec_nbases(m, src, len);
 	int got;
@@ -131,8 +132,8 @@ static int fz_run(uint32_t codec, uint32_t alphabet, const uint8_t *data,
 		fz_decode(f->m, data + 1, size - 1, f->out);
 		return 0;
 	}
-	if (gdb_codec_model_load(codec, alphabet, data + 1, size - 1,
-				 fz_fetch, f, &m) < 0)
+	if (gdb_codec_model_load(codec, alphabet, data + 1, size - 1, fz_fetch,
+				 f, &m) < 0)
 		return 0;
 	for (uint32_t b = 0; b < FZ_BLOCKS; b++)
 		fz_decode(m, (const uint8_t *)f->blk[b].p, f->blk[b].len,

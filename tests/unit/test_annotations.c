@@ -47,15 +47,17 @@ static int make_store(void)
 		int64_t len = k < NSMALL ? SMALL_LEN : BIG_LEN;
 		snprintf(name, sizeof(name), k < NSMALL ? "c%d" : "big", k);
 		CHECK(gdb_txn_contig_begin(t, name, "", GDB_DNA_BLOCK_BASES,
-					   err, sizeof(err)) == 0, "%s", err);
+					   err, sizeof(err)) == 0,
+		      "%s", err);
 		for (int64_t off = 0; off < len; off += GDB_DNA_BLOCK_BASES) {
 			uint32_t nb = (uint32_t)(len - off < GDB_DNA_BLOCK_BASES
-							 ? len - off
-							 : GDB_DNA_BLOCK_BASES);
-			int e = gdb_codecs_dna_encode(bases, nb, 0, enc, cap,
-						      NULL);
-			CHECK(e > 0 && gdb_txn_block_add(t, enc, (size_t)e,
-							 nb) == 0, "block");
+						     ? len - off
+						     : GDB_DNA_BLOCK_BASES);
+			int e =
+			    gdb_codecs_dna_encode(bases, nb, 0, enc, cap, NULL);
+			CHECK(e > 0 &&
+				  gdb_txn_block_add(t, enc, (size_t)e, nb) == 0,
+			      "block");
 		}
 		CHECK(gdb_txn_contig_end(t, len, 60, md5, sha) == 0, "end");
 	}
@@ -93,8 +95,8 @@ static int import_text(const char *set, int fmt, unsigned flags,
 	for (const char *s = text; rc == 0 && *s;) {
 		const char *e = strchr(s, '\n');
 		size_t n = e ? (size_t)(e - s) : strlen(s);
-		rc = gdb_annot_builder_line(b, s, n, "mem", ++line, err,
-					    errlen);
+		rc =
+		    gdb_annot_builder_line(b, s, n, "mem", ++line, err, errlen);
 		s += n + (e != NULL);
 	}
 	rc = rc == 1 ? 0 : rc;
@@ -137,8 +139,10 @@ static int64_t rnd_len(void)
 {
 	uint64_t r = rnd() % 100;
 
-	return r < 5 ? 0 : r < 60 ? (int64_t)(rnd() % 200)
-		: r < 95 ? (int64_t)(rnd() % 5000) : (int64_t)(rnd() % 200000);
+	return r < 5	? 0
+	       : r < 60 ? (int64_t)(rnd() % 200)
+	       : r < 95 ? (int64_t)(rnd() % 5000)
+			: (int64_t)(rnd() % 200000);
 }
 
 static void add_bed(gdb_buf *o, const char *name, int64_t len)
@@ -230,7 +234,8 @@ static void test_tree(void)
 		add_bed(&o, "big", BIG_LEN);
 	gdb_buf_add(&o, "", 1);
 	CHECK(!o.err && import_text("tree", GDB_ANNOT_BED, 0, o.p, err,
-				    sizeof(err)) == 0, "import: %s", err);
+				    sizeof(err)) == 0,
+	      "import: %s", err);
 	gdb_buf_free(&o);
 	if (open_set("tree", &s, &a) < 0)
 		return;
@@ -239,24 +244,27 @@ static void test_tree(void)
 		int nq = slot < NSMALL ? 60 : 2000;
 		int32_t c[2000];
 		int64_t qb[2000], qe[2000], nf[2000], nd[2000];
-		CHECK(gdb_annot_contig_find(a, slot < NSMALL ? refs[slot].name
-							     : "big") ==
-			      (int)slot, "slot of contig %u", slot);
+		CHECK(gdb_annot_contig_find(a, slot < NSMALL
+						   ? refs[slot].name
+						   : "big") == (int)slot,
+		      "slot of contig %u", slot);
 		for (int q = 0; q < nq; q++) {
 			random_query(len, &qb[q], &qe[q]);
 			c[q] = (int32_t)slot;
 			compare_query(a, slot, qb[q], qe[q]);
 		}
 		CHECK(gdb_annot_nearest_batch(a, (size_t)nq, c, qb, qe, nf,
-					      nd) == 0, "nearest");
+					      nd) == 0,
+		      "nearest");
 		for (int q = 0; q < nq; q++) {
 			int64_t bf, bd;
 			brute_nearest(a, slot, qb[q], qe[q], &bf, &bd);
 			CHECK(nf[q] == bf && nd[q] == bd,
 			      "nearest slot %u [%lld,%lld): %lld at %lld, "
-			      "brute %lld at %lld", slot, (long long)qb[q],
-			      (long long)qe[q], (long long)nf[q],
-			      (long long)nd[q], (long long)bf, (long long)bd);
+			      "brute %lld at %lld",
+			      slot, (long long)qb[q], (long long)qe[q],
+			      (long long)nf[q], (long long)nd[q], (long long)bf,
+			      (long long)bd);
 		}
 	}
 	gdb_annot_close(a);
@@ -277,17 +285,20 @@ static void test_batch(void)
 		return;
 	for (int q = 0; q < N; q++) {
 		c[q] = q % 7 == 0 ? -1 : (int32_t)(rnd() % (NSMALL + 1));
-		random_query(c[q] == NSMALL ? BIG_LEN : SMALL_LEN, &b[q], &e[q]);
+		random_query(c[q] == NSMALL ? BIG_LEN : SMALL_LEN, &b[q],
+			     &e[q]);
 	}
 	CHECK(gdb_annot_overlap_batch(a, N, c, b, e, counts, &qi, &fi, &np) ==
-		      0, "batch");
+		  0,
+	      "batch");
 	CHECK(gdb_annot_overlap_batch(a, N, c, b, e, counts2, NULL, NULL,
-				      NULL) == 0, "batch counts");
+				      NULL) == 0,
+	      "batch counts");
 	for (int q = 0; q < N; q++) {
 		gdb_annot_hits h = {0};
 		int64_t n = c[q] < 0 ? 0
-				     : gdb_annot_overlap(a, (uint32_t)c[q], b[q],
-							 e[q], &h);
+				     : gdb_annot_overlap(a, (uint32_t)c[q],
+							 b[q], e[q], &h);
 		CHECK(counts[q] == (uint64_t)n && counts2[q] == (uint64_t)n,
 		      "count %d", q);
 		for (int64_t i = 0; i < n && k < np; i++, k++)
@@ -300,7 +311,8 @@ static void test_batch(void)
 	b[0] = 10;
 	e[0] = 5;
 	CHECK(gdb_annot_overlap_batch(a, 1, c, b, e, counts, NULL, NULL,
-				      NULL) == -EINVAL, "beg > end accepted");
+				      NULL) == -EINVAL,
+	      "beg > end accepted");
 	free(qi);
 	free(fi);
 	gdb_annot_close(a);
@@ -315,47 +327,44 @@ static void test_refusals(void)
 		int fmt;
 		unsigned flags;
 		const char *text;
-		const char *msg;	/* a part of the message */
+		const char *msg; /* a part of the message */
 	} cases[] = {
-		{GDB_ANNOT_GFF3, 0, "c1\tx\tgene\t1\t10\t.\t+\t.", "8 tab"},
-		{GDB_ANNOT_GFF3, 0, "c1\tx\tgene\t1\t10\t.\t+\t.\tID=a\textra",
-		 "10 tab"},
-		{GDB_ANNOT_GFF3, 0, "c1\tx\tgene\t0\t10\t.\t+\t.\tID=a",
-		 "positive whole"},
-		{GDB_ANNOT_GFF3, 0, "c1\tx\tgene\t5\t4\t.\t+\t.\tID=a",
-		 "end 4 before start 5"},
-		{GDB_ANNOT_GFF3, 0, "c1\tx\tgene\t-5\t4\t.\t+\t.\tID=a",
-		 "positive whole"},
-		{GDB_ANNOT_GFF3, 0, "c1\tx\tgene\t1\t10\t.\t*\t.\tID=a",
-		 "strand"},
-		{GDB_ANNOT_GFF3, 0, "c1\tx\tCDS\t1\t10\t.\t+\t3\tID=a", "phase"},
-		{GDB_ANNOT_GFF3, 0, "c1\tx\tgene\t1\t10\tabc\t+\t.\tID=a",
-		 "score"},
-		{GDB_ANNOT_GFF3, 0, "zz\tx\tgene\t1\t10\t.\t+\t.\tID=a",
-		 "seqid 'zz' is not a contig"},
-		{GDB_ANNOT_GFF3, 0, "c1\tx\tgene\t1\t20001\t.\t+\t.\tID=a",
-		 "past the end of c1"},
-		{GDB_ANNOT_GFF3, 0, "c1\tx\tgene\t1\t10\t.\t+\t.\tID=a%2",
-		 "escape"},
-		{GDB_ANNOT_GFF3, 0,
-		 "c1\tx\tgene\t1\t10\t.\t+\t.\tID=a\nc1\tx\tmRNA\t1\t10\t.\t+\t."
-		 "\tID=b;Parent=nope",
-		 "mem:2: Parent 'nope' never appears"},
-		{GDB_ANNOT_GFF3, 0,
-		 "c1\tx\tgene\t1\t10\t.\t+\t.\tID=a;Parent=b\nc1\tx\tgene\t1\t10"
-		 "\t.\t+\t.\tID=b;Parent=a",
-		 "own ancestor"},
-		{GDB_ANNOT_BED, 0, "c1\t10", "2 tab"},
-		{GDB_ANNOT_BED, 0, "c1\t10\t5", "end 5 before start 10"},
-		{GDB_ANNOT_BED, 0, "c1 10 20", "1 tab"},
-		{GDB_ANNOT_BED, 0, "c1\t10\t20\tn\t0\tx", "strand"},
-		{GDB_ANNOT_BED, 0, "c1\t10\t20\tn\t0\t+\t5\t20", "thick"},
-		{GDB_ANNOT_BED, 0,
-		 "c1\t10\t20\tn\t0\t+\t10\t20\t0\t2\t3,3\t0,5", "blocks"},
-		{GDB_ANNOT_BED, 0,
-		 "c1\t10\t20\tn\t0\t+\t10\t20\t0\t2\t3,3\t0,8", "blocks"},
-		{GDB_ANNOT_BED, 0, "c1\t10\t20\tn\t0\t+\t10\t20\t0\t2",
-		 "BED12"},
+	    {GDB_ANNOT_GFF3, 0, "c1\tx\tgene\t1\t10\t.\t+\t.", "8 tab"},
+	    {GDB_ANNOT_GFF3, 0, "c1\tx\tgene\t1\t10\t.\t+\t.\tID=a\textra",
+	     "10 tab"},
+	    {GDB_ANNOT_GFF3, 0, "c1\tx\tgene\t0\t10\t.\t+\t.\tID=a",
+	     "positive whole"},
+	    {GDB_ANNOT_GFF3, 0, "c1\tx\tgene\t5\t4\t.\t+\t.\tID=a",
+	     "end 4 before start 5"},
+	    {GDB_ANNOT_GFF3, 0, "c1\tx\tgene\t-5\t4\t.\t+\t.\tID=a",
+	     "positive whole"},
+	    {GDB_ANNOT_GFF3, 0, "c1\tx\tgene\t1\t10\t.\t*\t.\tID=a", "strand"},
+	    {GDB_ANNOT_GFF3, 0, "c1\tx\tCDS\t1\t10\t.\t+\t3\tID=a", "phase"},
+	    {GDB_ANNOT_GFF3, 0, "c1\tx\tgene\t1\t10\tabc\t+\t.\tID=a", "score"},
+	    {GDB_ANNOT_GFF3, 0, "zz\tx\tgene\t1\t10\t.\t+\t.\tID=a",
+	     "seqid 'zz' is not a contig"},
+	    {GDB_ANNOT_GFF3, 0, "c1\tx\tgene\t1\t20001\t.\t+\t.\tID=a",
+	     "past the end of c1"},
+	    {GDB_ANNOT_GFF3, 0, "c1\tx\tgene\t1\t10\t.\t+\t.\tID=a%2",
+	     "escape"},
+	    {GDB_ANNOT_GFF3, 0,
+	     "c1\tx\tgene\t1\t10\t.\t+\t.\tID=a\nc1\tx\tmRNA\t1\t10\t.\t+\t."
+	     "\tID=b;Parent=nope",
+	     "mem:2: Parent 'nope' never appears"},
+	    {GDB_ANNOT_GFF3, 0,
+	     "c1\tx\tgene\t1\t10\t.\t+\t.\tID=a;Parent=b\nc1\tx\tgene\t1\t10"
+	     "\t.\t+\t.\tID=b;Parent=a",
+	     "own ancestor"},
+	    {GDB_ANNOT_BED, 0, "c1\t10", "2 tab"},
+	    {GDB_ANNOT_BED, 0, "c1\t10\t5", "end 5 before start 10"},
+	    {GDB_ANNOT_BED, 0, "c1 10 20", "1 tab"},
+	    {GDB_ANNOT_BED, 0, "c1\t10\t20\tn\t0\tx", "strand"},
+	    {GDB_ANNOT_BED, 0, "c1\t10\t20\tn\t0\t+\t5\t20", "thick"},
+	    {GDB_ANNOT_BED, 0, "c1\t10\t20\tn\t0\t+\t10\t20\t0\t2\t3,3\t0,5",
+	     "blocks"},
+	    {GDB_ANNOT_BED, 0, "c1\t10\t20\tn\t0\t+\t10\t20\t0\t2\t3,3\t0,8",
+	     "blocks"},
+	    {GDB_ANNOT_BED, 0, "c1\t10\t20\tn\t0\t+\t10\t20\t0\t2", "BED12"},
 	};
 	char err[512];
 
@@ -367,19 +376,21 @@ static void test_refusals(void)
 		rc = import_text(set, cases[i].fmt, cases[i].flags,
 				 cases[i].text, err, sizeof(err));
 		CHECK(rc == GDB_EFORMAT && strstr(err, cases[i].msg) &&
-			      !strncmp(err, "mem:", 4),
-		      "case %zu: rc %d, message '%s', expected '%s'", i, rc, err,
-		      cases[i].msg);
+			  !strncmp(err, "mem:", 4),
+		      "case %zu: rc %d, message '%s', expected '%s'", i, rc,
+		      err, cases[i].msg);
 	}
 	/* the same missing Parent is kept (without the link) on request */
 	CHECK(import_text("orph", GDB_ANNOT_GFF3, GDB_ANNOT_ALLOW_ORPHANS,
 			  "c1\tx\tmRNA\t1\t10\t.\t+\t.\tID=b;Parent=nope", err,
-			  sizeof(err)) == 0, "orphans: %s", err);
+			  sizeof(err)) == 0,
+	      "orphans: %s", err);
 	/* and a seqid the reference lacks is dropped on request */
 	CHECK(import_text("skip", GDB_ANNOT_GFF3, GDB_ANNOT_SKIP_UNKNOWN,
 			  "zz\tx\tgene\t1\t10\t.\t+\t.\tID=a\n"
-			  "c1\tx\tmRNA\t1\t10\t.\t+\t.\tID=b;Parent=a", err,
-			  sizeof(err)) == 0, "skip: %s", err);
+			  "c1\tx\tmRNA\t1\t10\t.\t+\t.\tID=b;Parent=a",
+			  err, sizeof(err)) == 0,
+	      "skip: %s", err);
 }
 
 /* ---- GFF3 structure ---- */
@@ -389,18 +400,18 @@ static void test_structure(void)
 	/* children before their parents; a CDS on two lines with one ID;
 	 * two Parents; an ID on two contigs; escaped values */
 	const char *text =
-		"##gff-version 3\n"
-		"c2\tx\texon\t100\t200\t.\t-\t.\tParent=t1\n"
-		"c2\tx\tCDS\t150\t200\t.\t-\t0\tID=cds1;Parent=t1,t2\n"
-		"c2\tx\tCDS\t300\t400\t.\t-\t2\tID=cds1;Parent=t1,t2\n"
-		"c2\tx\tmRNA\t100\t400\t.\t-\t.\tID=t1;Parent=g%3B1\n"
-		"c2\tx\tmRNA\t150\t400\t.\t-\t.\tID=t2;Parent=g%3B1\n"
-		"c2\tx\tgene\t100\t400\t.\t-\t.\tID=g%3B1;Name=Alpha%20one;"
-		"gene=ALP1\n"
-		"c3\tx\tgene\t1\t50\t.\t+\t.\tID=g%3B1;Name=Alpha%20one\n"
-		"###\n"
-		"##FASTA\n"
-		">not a feature\n";
+	    "##gff-version 3\n"
+	    "c2\tx\texon\t100\t200\t.\t-\t.\tParent=t1\n"
+	    "c2\tx\tCDS\t150\t200\t.\t-\t0\tID=cds1;Parent=t1,t2\n"
+	    "c2\tx\tCDS\t300\t400\t.\t-\t2\tID=cds1;Parent=t1,t2\n"
+	    "c2\tx\tmRNA\t100\t400\t.\t-\t.\tID=t1;Parent=g%3B1\n"
+	    "c2\tx\tmRNA\t150\t400\t.\t-\t.\tID=t2;Parent=g%3B1\n"
+	    "c2\tx\tgene\t100\t400\t.\t-\t.\tID=g%3B1;Name=Alpha%20one;"
+	    "gene=ALP1\n"
+	    "c3\tx\tgene\t1\t50\t.\t+\t.\tID=g%3B1;Name=Alpha%20one\n"
+	    "###\n"
+	    "##FASTA\n"
+	    ">not a feature\n";
 	gdb_store *s;
 	gdb_annot *a;
 	gdb_annot_group g;
@@ -408,22 +419,23 @@ static void test_structure(void)
 	char err[512];
 	int t1;
 
-	CHECK(import_text("st", GDB_ANNOT_GFF3, 0, text, err, sizeof(err)) ==
-		      0, "import: %s", err);
+	CHECK(import_text("st", GDB_ANNOT_GFF3, 0, text, err, sizeof(err)) == 0,
+	      "import: %s", err);
 	if (open_set("st", &s, &a) < 0)
 		return;
 	t1 = gdb_annot_group_find(a, "t1");
 	CHECK(t1 >= 0 && gdb_annot_group_get(a, (uint32_t)t1, &g) == 0 &&
-		      g.nkids == 3 && g.nsubs == 1 && g.nlines == 1,
+		  g.nkids == 3 && g.nsubs == 1 && g.nlines == 1,
 	      "t1: %u kids, %u subs, %u lines", g.nkids, g.nsubs, g.nlines);
 	CHECK(gdb_annot_group_find(a, "cds1") >= 0 &&
-		      gdb_annot_group_get(a, (uint32_t)gdb_annot_group_find(
-						     a, "cds1"), &g) == 0 &&
-		      g.nlines == 2 && g.beg == 149 && g.end == 400,
+		  gdb_annot_group_get(
+		      a, (uint32_t)gdb_annot_group_find(a, "cds1"), &g) == 0 &&
+		  g.nlines == 2 && g.beg == 149 && g.end == 400,
 	      "cds1 span");
 	CHECK(gdb_annot_genes_find(a, "Alpha one", &genes) == 2, "by Name");
 	free(genes);
-	CHECK(gdb_annot_genes_find(a, "alp1", &genes) == 1, "by gene, any case");
+	CHECK(gdb_annot_genes_find(a, "alp1", &genes) == 1,
+	      "by gene, any case");
 	if (genes && gdb_annot_group_get(a, genes[0], &g) == 0)
 		CHECK(!strcmp(g.id, "g;1") && g.nsubs == 2 && g.strand == '-',
 		      "gene g;1: %s, %u subs", g.id, g.nsubs);
@@ -441,23 +453,22 @@ static void test_translate(void)
 		int table, start;
 		const char *aa;
 	} cases[] = {
-		{"ATGAAATAG", 1, 0, "MK*"},
-		{"TTGAAATAA", 11, 1, "MK*"},
-		{"TTGAAATAA", 1, 0, "LK*"},
-		{"tgaTGA", 4, 0, "WW"},
-		{"RAYSARMTANNNTRAGCNTAN", 1, 0, "BZJX*AX"},
-		{"AGA", 2, 0, "*"},
-		{"ATGA", 1, 0, "M"},
+	    {"ATGAAATAG", 1, 0, "MK*"},
+	    {"TTGAAATAA", 11, 1, "MK*"},
+	    {"TTGAAATAA", 1, 0, "LK*"},
+	    {"tgaTGA", 4, 0, "WW"},
+	    {"RAYSARMTANNNTRAGCNTAN", 1, 0, "BZJX*AX"},
+	    {"AGA", 2, 0, "*"},
+	    {"ATGA", 1, 0, "M"},
 	};
 	char out[16];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int64_t n = gdb_annot_translate(cases[i].dna,
-						strlen(cases[i].dna),
-						cases[i].table, cases[i].start,
-						out);
+		int64_t n =
+		    gdb_annot_translate(cases[i].dna, strlen(cases[i].dna),
+					cases[i].table, cases[i].start, out);
 		CHECK(n == (int64_t)strlen(cases[i].aa) &&
-			      !memcmp(out, cases[i].aa, (size_t)n),
+			  !memcmp(out, cases[i].aa, (size_t)n),
 		      "%s (table %d): %.*s, expected %s", cases[i].dna,
 		      cases[i].table, (int)(n > 0 ? n : 0), out, cases[i].aa);
 	}
@@ -485,8 +496,8 @@ static int forge(const char *to, const char *sec, uint64_t off, int delta)
 	if (rc == 0)
 		rc = gdb_txn_object_begin(t, GDB_OBJECT_SECTIONS, obj, err,
 					  sizeof(err));
-	for (uint32_t i = 0; rc == 0 && i < gdb_store_object(s, (uint32_t)o)
-						       ->nsections; i++) {
+	for (uint32_t i = 0;
+	     rc == 0 && i < gdb_store_object(s, (uint32_t)o)->nsections; i++) {
 		const char *name;
 		const void *d;
 		uint64_t len;
@@ -524,14 +535,14 @@ static void test_forged(void)
 		int delta, rc;
 		const char *msg;
 	} cases[] = {
-		{"annot.meta", 8, 1, GDB_EVERSION, "version"},
-		{"annot.iv", 16, 1, GDB_ECORRUPT, "interval index"},
-		{"annot.iv", 0, 100, GDB_ECORRUPT, "interval index"},
-		{"annot.feat", 19, 0x7f, GDB_ECORRUPT, "feature table"},
-		{"annot.groups", 39, 0x7f, GDB_ECORRUPT, "group table"},
-		{"annot.contigs", 24, 1, GDB_ECORRUPT, "at the length"},
-		{"annot.kids", 3, 0x7f, GDB_ECORRUPT, "child lines"},
-		{"annot.strings", 0, 'x', GDB_ECORRUPT, "strings"},
+	    {"annot.meta", 8, 1, GDB_EVERSION, "version"},
+	    {"annot.iv", 16, 1, GDB_ECORRUPT, "interval index"},
+	    {"annot.iv", 0, 100, GDB_ECORRUPT, "interval index"},
+	    {"annot.feat", 19, 0x7f, GDB_ECORRUPT, "feature table"},
+	    {"annot.groups", 39, 0x7f, GDB_ECORRUPT, "group table"},
+	    {"annot.contigs", 24, 1, GDB_ECORRUPT, "at the length"},
+	    {"annot.kids", 3, 0x7f, GDB_ECORRUPT, "child lines"},
+	    {"annot.strings", 0, 'x', GDB_ECORRUPT, "strings"},
 	};
 	char err[512], set[16];
 
@@ -541,7 +552,8 @@ static void test_forged(void)
 		int rc;
 		snprintf(set, sizeof(set), "forged%zu", i);
 		CHECK(forge(set, cases[i].sec, cases[i].off, cases[i].delta) ==
-			      0, "forge %zu", i);
+			  0,
+		      "forge %zu", i);
 		if (gdb_store_open(dir, 0, &s, err, sizeof(err)) < 0)
 			continue;
 		err[0] = 0;

@@ -213,7 +213,8 @@ int main(void)
 	free(seqs[0]);
 	unit_store_rm(dir);
 	if (failures)
-		fprintf(stderr, "test_cache_answers: %d failure(s)\n", failures);
+		fprintf(stderr, "test_cache_answers: %d failure(s)\n",
+			failures);
 	else
 		printf("test_cache_answers: ok\n");
 	return failures ? T_EXIT_FAIL : T_EXIT_PASS;

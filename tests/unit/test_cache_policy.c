@@ -37,8 +37,8 @@ struct harness {
 	void *st;
 	size_t nkeys, linked;
 	gdb_centry *e;
-	uint8_t *in;		/* 1: linked in the policy */
-	uint8_t *seen;		/* drain: times handed back */
+	uint8_t *in;   /* 1: linked in the policy */
+	uint8_t *seen; /* drain: times handed back */
 };
 
 static int h_init(struct harness *h, const gdb_policy_ops *ops, size_t cap,
@@ -54,7 +54,7 @@ static int h_init(struct harness *h, const gdb_policy_ops *ops, size_t cap,
 	if (!h->st || !h->e || !h->in || !h->seen)
 		return -ENOMEM;
 	for (size_t i = 0; i < nkeys; i++)
-		h->e[i].key = i * 0x10000001ULL;	/* contig/block-like */
+		h->e[i].key = i * 0x10000001ULL; /* contig/block-like */
 	return 0;
 }
 
@@ -157,8 +157,10 @@ static void test_sim_invariants(const gdb_policy_ops *ops, size_t cap,
 			ops->miss(h.st, h.e[i].key);
 			while (h.linked >= cap)
 				if (!h_evict(&h)) {
-					CHECK(0, "%s: evict() NULL, nothing "
-						 "borrowed", ops->name);
+					CHECK(0,
+					      "%s: evict() NULL, nothing "
+					      "borrowed",
+					      ops->name);
 					goto out;
 				}
 			h_insert(&h, i, 0);
@@ -290,8 +292,9 @@ static void test_mixed(const gdb_policy_ops *ops, const gdb_policy_ops *next,
 					break;
 			h_insert(&h, i, 0);
 		}
-		CHECK(ops->size(h.st) == h.linked, "%s step %zu: size %zu vs %zu",
-		      ops->name, t, ops->size(h.st), h.linked);
+		CHECK(ops->size(h.st) == h.linked,
+		      "%s step %zu: size %zu vs %zu", ops->name, t,
+		      ops->size(h.st), h.linked);
 		if (ops->size(h.st) != h.linked)
 			break;
 	}
@@ -322,8 +325,9 @@ static void test_mixed(const gdb_policy_ops *ops, const gdb_policy_ops *next,
 			}
 			h2.ops = next;
 			h2.st = fresh;
-			CHECK(next->size(fresh) == before, "%s -> %s: %zu vs %zu",
-			      ops->name, next->name, next->size(fresh), before);
+			CHECK(next->size(fresh) == before,
+			      "%s -> %s: %zu vs %zu", ops->name, next->name,
+			      next->size(fresh), before);
 			while (h_evict(&h2))
 				;
 			CHECK(next->size(fresh) == 0 && h2.linked == 0,
@@ -352,7 +356,7 @@ static void last_cb(void *arg, gdb_centry *e)
  */
 static void test_interleaved_misses(void)
 {
-	static const char *const names[] = { "arc", "s3fifo", "2q" };
+	static const char *const names[] = {"arc", "s3fifo", "2q"};
 
 	for (unsigned p = 0; p < 3; p++) {
 		const gdb_policy_ops *ops = gdb_policy_find(names[p]);
@@ -370,22 +374,23 @@ static void test_interleaved_misses(void)
 			ops->miss(st, i);
 			ops->insert(st, &e[i]);
 		}
-		v = ops->evict(st);	/* the oldest newcomer: to the ghost */
+		v = ops->evict(st); /* the oldest newcomer: to the ghost */
 		CHECK(v == &e[0], "%s: first victim %zu", names[p],
 		      v ? (size_t)v->key : (size_t)-1);
 		if (v != &e[0]) {
 			ops->destroy(st);
 			continue;
 		}
-		ops->miss(st, 0);	/* ghost hit */
-		ops->miss(st, 5);	/* a newcomer, missed in between */
+		ops->miss(st, 0); /* ghost hit */
+		ops->miss(st, 5); /* a newcomer, missed in between */
 		memset(&e[0].prev, 0, 2 * sizeof(e[0].prev));
 		ops->insert(st, &e[0]);
 		ops->insert(st, &e[5]);
 		ops->drain(st, last_cb, NULL);
-		CHECK(last_drained == 0, "%s: ghost hit not in the hot list "
-					 "(last drained %zu)", names[p],
-		      last_drained);
+		CHECK(last_drained == 0,
+		      "%s: ghost hit not in the hot list "
+		      "(last drained %zu)",
+		      names[p], last_drained);
 		ops->destroy(st);
 	}
 }
@@ -407,7 +412,7 @@ static void test_lru_drain_order(void)
 	ops->hit(h.st, &h.e[2]);
 	/* recency now, oldest first: 1 3 0 2 */
 	{
-		static const size_t want[] = { 1, 3, 0, 2 };
+		static const size_t want[] = {1, 3, 0, 2};
 
 		for (size_t k = 0; k < 4; k++) {
 			gdb_centry *v = h_evict(&h);
@@ -438,25 +443,25 @@ static void expect_hits(const char *policy, const uint64_t *keys, size_t n,
 static void test_known_answers(void)
 {
 	/* LRU c=2, 1 2 1 3 1: 3 evicts 2 (the LRU), so 1 hits. */
-	static const uint64_t a[] = { 1, 2, 1, 3, 1 };
+	static const uint64_t a[] = {1, 2, 1, 3, 1};
 	/* LFU c=2, 1 1 2 3 1 2: 1 reaches F=2 (K=2); 3 evicts 2 (K=1, L=1);
 	 * 1 hits (F=3, K=4); 2 evicts 3 (K=2). LRU instead evicts 1 at the
 	 * request of 3 (1 was used before 2). */
-	static const uint64_t b[] = { 1, 1, 2, 3, 1, 2 };
+	static const uint64_t b[] = {1, 1, 2, 3, 1, 2};
 	/* ARC c=2, 1 2 1 3 1 2 3 1: 1 moves to T2; 3: REPLACE with |T1| = 1
 	 * > p = 0 sends 2 to B1; 1 hits; 2 hits B1: p = 1, REPLACE (|T1| = 1
 	 * not > p) sends 1 from T2 to B2, 2 enters T2; 3 hits in T1; 1 is a
 	 * B2 ghost: a miss. */
-	static const uint64_t c[] = { 1, 2, 1, 3, 1, 2, 3, 1 };
+	static const uint64_t c[] = {1, 2, 1, 3, 1, 2, 3, 1};
 	/* S3-FIFO c=2 (S share 1, G 1 key), 1 2 3 1 1 2 3 1: 3 pushes 1 from
 	 * S to G; 1 comes back through G into M, pushing 2 to G; 1 hits
 	 * (freq 1); 2 comes back into M, pushing 3 out of S to G; 3 comes back
 	 * into M: S is empty, M's oldest 1 has freq 1 -> reinserted with 0, 2
 	 * (freq 0) evicted; 1 hits. */
-	static const uint64_t d[] = { 1, 2, 3, 1, 1, 2, 3, 1 };
+	static const uint64_t d[] = {1, 2, 3, 1, 1, 2, 3, 1};
 	/* 2Q c=2 (Kin 1): the hit on 1 in A1in does nothing; 3 pages 1 out to
 	 * A1out; 1 comes back into Am (a miss) paging 2 out. */
-	static const uint64_t e[] = { 1, 2, 1, 3, 1 };
+	static const uint64_t e[] = {1, 2, 1, 3, 1};
 
 	expect_hits("lru", a, 5, 2, "..H.H");
 	expect_hits("lru", b, 6, 2, ".H....");
@@ -511,9 +516,9 @@ out:
 
 static void test_table(void)
 {
-	static const char *const names[] = { "lru", "arc", "s3fifo", "lfu",
-					     "2q" };
-	uint64_t k[2] = { 1, 2 };
+	static const char *const names[] = {"lru", "arc", "s3fifo", "lfu",
+					    "2q"};
+	uint64_t k[2] = {1, 2};
 
 	for (unsigned i = 0; i < GDB_NPOLICIES; i++) {
 		CHECK(gdb_policies[i]->id == i, "policy %u has id %u", i,
@@ -532,7 +537,7 @@ static void test_table(void)
 
 int main(void)
 {
-	static const size_t caps[] = { 1, 2, 3, 10, 100, 1000 };
+	static const size_t caps[] = {1, 2, 3, 10, 100, 1000};
 
 	test_table();
 	test_lru_drain_order();
@@ -546,7 +551,8 @@ int main(void)
 			test_sim_invariants(ops, caps[c], 3 * caps[c] + 5,
 					    caps[c] < 100 ? 20000 : 60000);
 			test_borrowed(ops, caps[c] < 2 ? 2 : caps[c]);
-			test_mixed(ops, gdb_policies[(p + 1 + c) % GDB_NPOLICIES],
+			test_mixed(ops,
+				   gdb_policies[(p + 1 + c) % GDB_NPOLICIES],
 				   caps[c]);
 		}
 	}

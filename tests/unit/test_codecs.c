@@ -35,7 +35,6 @@
 
 static long corrupt_logs;
 
-
 /* Corruption reports are expected by the thousand here: count them. */
 static void quiet_sink(enum gdb_log_level level, const char *line)
 {
@@ -111,7 +110,7 @@ static size_t ref_encode(const char *b, uint32_t n, uint8_t *out)
 		unsigned c = (unsigned char)up(b[i]);
 
 		out[off + i / 4] |=
-			(uint8_t)((((c >> 1) ^ (c >> 2)) & 3) << (2 * (i % 4)));
+		    (uint8_t)((((c >> 1) ^ (c >> 2)) & 3) << (2 * (i % 4)));
 	}
 	return off + raw;
 }
@@ -310,16 +309,15 @@ static void fill_pattern(char *b, uint32_t n, int pat)
 
 #define NPATTERNS 11
 static const char *const pattern_names[NPATTERNS] = {
-	"all-N",       "all-lower", "alt-case",	   "alt-NR",
-	"alt-NR-case", "alt-na",    "ACGT-repeat", "all-n",
-	"acgt",	       "alt-NA",    "all-A",
+    "all-N",	   "all-lower", "alt-case", "alt-NR", "alt-NR-case", "alt-na",
+    "ACGT-repeat", "all-n",	"acgt",	    "alt-NA", "all-A",
 };
 
 static void check_patterns(void)
 {
 	static const uint32_t sizes[] = {
-		1,  2,	  3,	4,    5,    7,	  8,	9,	  63,  64,
-		65, 4095, 4096, 4097, 8191, 8192, 8193, MAXB - 1, MAXB};
+	    1,	2,    3,    4,	  5,	7,    8,    9,	      63,  64,
+	    65, 4095, 4096, 4097, 8191, 8192, 8193, MAXB - 1, MAXB};
 	char *b = xmalloc(MAXB);
 	size_t s;
 	int p, len;
@@ -436,8 +434,8 @@ static void check_invalid(void)
 			if (at + 3 < n)
 				b[at + 3] = '*'; /* a later one must not win */
 			badpos = 77;
-			rc = gdb_codecs_dna_encode(b, n, 3, enc, bound,
-						   &badpos);
+			rc =
+			    gdb_codecs_dna_encode(b, n, 3, enc, bound, &badpos);
 			if (rc != GDB_EFORMAT || badpos != at)
 				FAIL("byte %02x at %u of %u: rc %d badpos %u",
 				     c, at, n, rc, badpos);
@@ -523,12 +521,11 @@ static void check_hostile(const char *tag, const uint8_t *blk, size_t len,
 			re = xmalloc(gdb_codecs_dna_bound(MAXB));
 
 		/* flags bit 2: an RNA block, canonical as RNA */
-		relen = (copy[4] & 4) ? gdb_codecs_rna_encode(dst, (uint32_t)rc,
-							      0, re, bound,
-							      NULL)
-				      : gdb_codecs_dna_encode(dst, (uint32_t)rc,
-							      0, re, bound,
-							      NULL);
+		relen = (copy[4] & 4)
+			    ? gdb_codecs_rna_encode(dst, (uint32_t)rc, 0, re,
+						    bound, NULL)
+			    : gdb_codecs_dna_encode(dst, (uint32_t)rc, 0, re,
+						    bound, NULL);
 		if (relen != (int)len) {
 			FAIL("%s: decodes, but re-encodes to %d bytes, not %zu",
 			     tag, relen, len);
@@ -685,11 +682,11 @@ static void *thread_main(void *p)
 		n = 1 + (uint32_t)(s >> 33) % MAXB;
 		for (i = 0; i < n; i++)
 			b[i] = "ACGTACGTACGTacgN"[((i * 7) ^ (s >> 40)) % 16];
-		len = gdb_codecs_dna_encode(b, n, 1 + rep % 3, enc, bound,
-					    NULL);
+		len =
+		    gdb_codecs_dna_encode(b, n, 1 + rep % 3, enc, bound, NULL);
 		if (len <= 0 ||
 		    gdb_codecs_dna_decode(enc, (size_t)len, dec, MAXB) !=
-			    (int)n ||
+			(int)n ||
 		    memcmp(dec, b, n))
 			a->errors++;
 	}

@@ -119,9 +119,9 @@ static void test_computed(gdb_daemon *d)
  * for a day; the same name resolves once memory is back. */
 static void test_enomem(gdb_daemon *d)
 {
-	static const char *const paths[] = {
-		"t/chr1/1-10.seq", "compute/gc/t/chr1/1-100@w=10.tsv",
-		"compute/gc/t/chr1"};
+	static const char *const paths[] = {"t/chr1/1-10.seq",
+					    "compute/gc/t/chr1/1-100@w=10.tsv",
+					    "compute/gc/t/chr1"};
 	gdb_daemon_entry e;
 
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
@@ -136,7 +136,8 @@ static void test_enomem(gdb_daemon *d)
 		gdb_daemon_fail_allocs(d, 1);
 		rc = walk(d, paths[i], &e);
 		if (rc != -ENOMEM)
-			FAIL("%s without memory: %d, want -ENOMEM", paths[i], rc);
+			FAIL("%s without memory: %d, want -ENOMEM", paths[i],
+			     rc);
 		gdb_daemon_fail_allocs(d, 0);
 		if (walk(d, paths[i], &e) != 0)
 			FAIL("%s: not found once memory is back", paths[i]);
@@ -152,15 +153,14 @@ static void test_control(gdb_daemon *d)
 	char msg[256], *got;
 
 	/* one rule: the daemon's owner or root, nobody else */
-	if (getuid() != 12345 &&
-	    (gdb_daemon_control(d, 12345, "budget=4K", msg, sizeof(msg)) !=
-		     -EACCES ||
-	     !strstr(msg, "owner")))
+	if (getuid() != 12345 && (gdb_daemon_control(d, 12345, "budget=4K", msg,
+						     sizeof(msg)) != -EACCES ||
+				  !strstr(msg, "owner")))
 		FAIL("another user changed the budget: %s", msg);
 	if (gdb_daemon_control(d, 0, "budget=18446744073709551615", msg,
 			       sizeof(msg)) != -EINVAL ||
 	    gdb_daemon_control(d, 0, "budget=300T", msg, sizeof(msg)) !=
-		    -EINVAL)
+		-EINVAL)
 		FAIL("a budget past 256 TiB taken");
 	if (gdb_daemon_control(d, (uint32_t)getuid(), "budget=8M", msg,
 			       sizeof(msg)) != 0)
@@ -169,7 +169,7 @@ static void test_control(gdb_daemon *d)
 	if (cs.budget_bytes != 8u << 20)
 		FAIL("budget %llu", (unsigned long long)cs.budget_bytes);
 	if (gdb_daemon_control(d, 0, "policy=mru", msg, sizeof(msg)) !=
-		    -EINVAL ||
+		-EINVAL ||
 	    !strstr(msg, "mru"))
 		FAIL("policy=mru: '%s'", msg);
 	if (walk(d, ".gdb/stats.json", &e) != 0) {

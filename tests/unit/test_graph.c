@@ -29,7 +29,7 @@
 
 #include "fs/ns/ns.h"
 #include "graph/graph.h"
-#include "graph/graph_int.h"	/* graph_builder_layout: old stores */
+#include "graph/graph_int.h" /* graph_builder_layout: old stores */
 #include "store/store.h"
 
 static double now_us(void)
@@ -73,7 +73,8 @@ static int cmd_query(const char *store)
 		unsigned flags = 0;
 		int rc;
 		line[strcspn(line, "\n")] = 0;
-		rc = p->resolve(ctx, line, &data, &len, &flags, err, sizeof(err));
+		rc = p->resolve(ctx, line, &data, &len, &flags, err,
+				sizeof(err));
 		if (rc != GDB_NS_FILE)
 			len = 0;
 		printf("%d %zu\n", rc, len);
@@ -195,76 +196,100 @@ static int build(const char *dir)
 		CHECK(gdb_graph_builder_new(&b) == 0, "new");
 		CHECK(gdb_graph_builder_names(b, 1) == 0, "names");
 		if (net == 0) {
-			CHECK(gdb_graph_node_add(b, "A", GDB_GRAPH_GENE, &A) == 1,
+			CHECK(gdb_graph_node_add(b, "A", GDB_GRAPH_GENE, &A) ==
+				  1,
 			      "A");
-			CHECK(gdb_graph_node_add(b, "B", GDB_GRAPH_GENE, &B) == 1,
+			CHECK(gdb_graph_node_add(b, "B", GDB_GRAPH_GENE, &B) ==
+				  1,
 			      "B");
-			CHECK(gdb_graph_node_add(b, "C", GDB_GRAPH_GENE, &C) == 1,
+			CHECK(gdb_graph_node_add(b, "C", GDB_GRAPH_GENE, &C) ==
+				  1,
 			      "C");
-			CHECK(gdb_graph_node_add(b, "D", GDB_GRAPH_PROTEIN, &D) ==
-				      1, "D");
-			CHECK(gdb_graph_node_add(b, "E", GDB_GRAPH_GENE, &E) == 1,
+			CHECK(gdb_graph_node_add(b, "D", GDB_GRAPH_PROTEIN,
+						 &D) == 1,
+			      "D");
+			CHECK(gdb_graph_node_add(b, "E", GDB_GRAPH_GENE, &E) ==
+				  1,
 			      "E");
-			CHECK(gdb_graph_node_add(b, "a", GDB_GRAPH_GENE, &A) == 0 &&
-				      A == 0, "case-insensitive find");
-			CHECK(gdb_graph_node_alias_add(b, A, "entrez", "7157") ==
-				      0, "alias");
+			CHECK(gdb_graph_node_add(b, "a", GDB_GRAPH_GENE, &A) ==
+				      0 &&
+				  A == 0,
+			      "case-insensitive find");
+			CHECK(gdb_graph_node_alias_add(b, A, "entrez",
+						       "7157") == 0,
+			      "alias");
 			CHECK(gdb_graph_node_rename(b, D, "old", "DD") == 0,
 			      "rename");
-			CHECK(gdb_graph_node_rename(b, D, "old", "A") == -EEXIST,
+			CHECK(gdb_graph_node_rename(b, D, "old", "A") ==
+				  -EEXIST,
 			      "rename to a taken name");
 			act = (uint32_t)gdb_graph_type_add(b, "activation");
 			inh = (uint32_t)gdb_graph_type_add(b, "inhibition");
 			bind = (uint32_t)gdb_graph_type_add(b, "binding");
 			CHECK(gdb_graph_edge_add(b, A, B, act, 1, 0.9, "pmid:1",
-						 NULL) == 0, "e");
+						 NULL) == 0,
+			      "e");
 			CHECK(gdb_graph_edge_add(b, A, B, act, 1, 0.9, "pmid:1",
-						 NULL) == 0, "dup");
+						 NULL) == 0,
+			      "dup");
 			CHECK(gdb_graph_edge_add(b, B, C, inh, 1, 0.8, NULL,
-						 NULL) == 0, "e");
+						 NULL) == 0,
+			      "e");
 			CHECK(gdb_graph_edge_add(b, C, A, bind, 0, 0.5, NULL,
-						 NULL) == 0, "e");
+						 NULL) == 0,
+			      "e");
 			CHECK(gdb_graph_edge_add(b, A, C, bind, 0, 0.5, NULL,
-						 NULL) == 0, "undirected dup");
+						 NULL) == 0,
+			      "undirected dup");
 			CHECK(gdb_graph_edge_add(b, C, D, act, 1, 1.0, NULL,
-						 NULL) == 0, "e");
+						 NULL) == 0,
+			      "e");
 			CHECK(gdb_graph_edge_add(b, A, D, act, 1, 0.1, NULL,
-						 NULL) == 0, "e");
+						 NULL) == 0,
+			      "e");
 			CHECK(gdb_graph_edge_add(b, A, D, act, 1, 1.5, NULL,
-						 NULL) == -EINVAL, "conf > 1");
+						 NULL) == -EINVAL,
+			      "conf > 1");
 			CHECK(gdb_graph_pathway_add(b, "P1", "first", &p1) == 1,
 			      "p1");
-			CHECK(gdb_graph_pathway_add(b, "P2", NULL, &p2) == 1, "p2");
+			CHECK(gdb_graph_pathway_add(b, "P2", NULL, &p2) == 1,
+			      "p2");
 			CHECK(gdb_graph_pathway_member_add(b, p1, A) == 0 &&
-				      gdb_graph_pathway_member_add(b, p1, B) == 0 &&
-				      gdb_graph_pathway_member_add(b, p1, C) == 0 &&
-				      gdb_graph_pathway_member_add(b, p1, C) == 0 &&
-				      gdb_graph_pathway_member_add(b, p2, C) == 0 &&
-				      gdb_graph_pathway_member_add(b, p2, D) == 0,
+				  gdb_graph_pathway_member_add(b, p1, B) == 0 &&
+				  gdb_graph_pathway_member_add(b, p1, C) == 0 &&
+				  gdb_graph_pathway_member_add(b, p1, C) == 0 &&
+				  gdb_graph_pathway_member_add(b, p2, C) == 0 &&
+				  gdb_graph_pathway_member_add(b, p2, D) == 0,
 			      "members");
 		} else {
 			uint32_t x, y, ex;
-			CHECK(gdb_graph_node_add(b, "b", GDB_GRAPH_GENE, &x) == 1,
+			CHECK(gdb_graph_node_add(b, "b", GDB_GRAPH_GENE, &x) ==
+				  1,
 			      "b");
-			CHECK(gdb_graph_node_add(b, "e", GDB_GRAPH_GENE, &y) == 1,
+			CHECK(gdb_graph_node_add(b, "e", GDB_GRAPH_GENE, &y) ==
+				  1,
 			      "e");
 			ex = (uint32_t)gdb_graph_type_add(b, "expression");
-			CHECK(gdb_graph_edge_add(b, x, y, ex, 1, 0.7, NULL, NULL) ==
-				      0, "e");
+			CHECK(gdb_graph_edge_add(b, x, y, ex, 1, 0.7, NULL,
+						 NULL) == 0,
+			      "e");
 		}
 		CHECK(gdb_txn_begin(dir, &t, err, sizeof(err)) == 0, "%s", err);
 		CHECK(gdb_txn_object_begin(t, GDB_OBJECT_SECTIONS,
 					   net ? "u" : "t", err,
-					   sizeof(err)) == 0, "%s", err);
+					   sizeof(err)) == 0,
+		      "%s", err);
 		CHECK(gdb_graph_builder_write(b, t, &m, err, sizeof(err)) == 0,
 		      "%s", err);
 		if (net == 0)
-			CHECK(m == 5, "dedup: %llu edges", (unsigned long long)m);
+			CHECK(m == 5, "dedup: %llu edges",
+			      (unsigned long long)m);
 		prov.target = net ? "u" : "t";
 		prov.source = "test";
 		prov.command = "test_graph";
 		CHECK(gdb_txn_provenance(t, &prov) == 0, "prov");
-		CHECK(gdb_txn_commit(t, NULL, err, sizeof(err)) == 0, "%s", err);
+		CHECK(gdb_txn_commit(t, NULL, err, sizeof(err)) == 0, "%s",
+		      err);
 		gdb_graph_builder_free(b);
 	}
 	return 0;
@@ -280,18 +305,19 @@ static void selftest_exact_builder(void)
 	CHECK(gdb_graph_builder_new(&b) == 0, "new");
 	CHECK(gdb_graph_node_add(b, "Jak1", GDB_GRAPH_GENE, &j1) == 1, "Jak1");
 	CHECK(gdb_graph_node_add(b, "JAK1", GDB_GRAPH_GENE, &j2) == 1 &&
-		      j2 != j1, "JAK1 is another node");
+		  j2 != j1,
+	      "JAK1 is another node");
 	CHECK(gdb_graph_node_find(b, "jak1") == -ENOENT, "no loose find");
 	CHECK(gdb_graph_node_find(b, "JAK1") == (int)j2, "exact find");
 	CHECK(gdb_graph_builder_names(b, 1) == -EINVAL,
 	      "names fixed after the first node");
 	CHECK(gdb_graph_node_add(b, "tp53", GDB_GRAPH_GENE, &x) == 1, "tp53");
 	CHECK(gdb_graph_node_rename(b, x, "old", "TP53") == 0 &&
-		      gdb_graph_node_find(b, "tp53") == (int)x &&
-		      !strcmp(gdb_graph_node_name_of(b, x), "TP53"),
+		  gdb_graph_node_find(b, "tp53") == (int)x &&
+		  !strcmp(gdb_graph_node_name_of(b, x), "TP53"),
 	      "rename to a case variant keeps the old name as alias");
 	CHECK(gdb_graph_builder_species(b, 9606, "Homo sapiens") == 0 &&
-		      gdb_graph_builder_species(b, 1, "a\tb") == -EINVAL,
+		  gdb_graph_builder_species(b, 1, "a\tb") == -EINVAL,
 	      "species");
 	gdb_graph_builder_free(b);
 }
@@ -302,8 +328,8 @@ static void write_pair(const char *dir, const char *name, uint32_t layout,
 {
 	gdb_graph_builder *bd;
 	gdb_txn *t;
-	gdb_provenance prov = {.target = name, .source = "test",
-			       .command = "test_graph"};
+	gdb_provenance prov = {
+	    .target = name, .source = "test", .command = "test_graph"};
 	uint32_t x, y, ty;
 	char err[512];
 
@@ -311,18 +337,19 @@ static void write_pair(const char *dir, const char *name, uint32_t layout,
 	CHECK(graph_builder_layout(bd, layout) == 0, "layout");
 	if (layout != 1)
 		CHECK(gdb_graph_builder_names(bd, icase) == 0 &&
-			      gdb_graph_builder_species(bd, taxon, "") == 0,
+			  gdb_graph_builder_species(bd, taxon, "") == 0,
 		      "names, species");
 	CHECK(gdb_graph_node_add(bd, a, GDB_GRAPH_GENE, &x) == 1 &&
-		      gdb_graph_node_add(bd, b, GDB_GRAPH_GENE, &y) == 1,
+		  gdb_graph_node_add(bd, b, GDB_GRAPH_GENE, &y) == 1,
 	      "nodes");
 	ty = (uint32_t)gdb_graph_type_add(bd, "binding");
 	CHECK(gdb_graph_edge_add(bd, x, y, ty, 0, 1.0, NULL, NULL) == 0, "e");
 	CHECK(gdb_txn_begin(dir, &t, err, sizeof(err)) == 0, "%s", err);
 	CHECK(gdb_txn_object_begin(t, GDB_OBJECT_SECTIONS, name, err,
-				   sizeof(err)) == 0, "%s", err);
-	CHECK(gdb_graph_builder_write(bd, t, NULL, err, sizeof(err)) == 0,
+				   sizeof(err)) == 0,
 	      "%s", err);
+	CHECK(gdb_graph_builder_write(bd, t, NULL, err, sizeof(err)) == 0, "%s",
+	      err);
 	CHECK(gdb_txn_provenance(t, &prov) == 0, "prov");
 	CHECK(gdb_txn_commit(t, NULL, err, sizeof(err)) == 0, "%s", err);
 	gdb_graph_builder_free(bd);
@@ -420,17 +447,21 @@ static void selftest_queries(const char *dir)
 	gdb_graph_filter_init(&f);
 	f.limit = 1;
 	CHECK(gdb_graph_neighbors(g, A, &f, &r) == 0 && r.truncated &&
-		      r.nedges == 1, "limit");
+		  r.nedges == 1,
+	      "limit");
 	gdb_graph_result_free(&r);
 
 	gdb_graph_filter_init(&f);
 	CHECK(gdb_graph_khop(g, B, 1, 0, &f, &r) == 0, "khop");
 	CHECK(r.nnodes == 4 && has_node(&r, A) && has_node(&r, C) &&
-		      has_node(&r, id(g, "e")), "B 1-hop: %u", r.nnodes);
+		  has_node(&r, id(g, "e")),
+	      "B 1-hop: %u", r.nnodes);
 	gdb_graph_result_free(&r);
 	CHECK(gdb_graph_khop(g, D, 2, GDB_GRAPH_IN, &f, &r) == 0, "upstream");
-	CHECK(r.nnodes == 4 && has_node(&r, A) && has_node(&r, B), "upstream "
-	      "of D: %u", r.nnodes);
+	CHECK(r.nnodes == 4 && has_node(&r, A) && has_node(&r, B),
+	      "upstream "
+	      "of D: %u",
+	      r.nnodes);
 	gdb_graph_result_free(&r);
 
 	/* A -> D directly costs -ln 0.1 = 2.30; A -> B -> C -> D costs
@@ -438,7 +469,8 @@ static void selftest_queries(const char *dir)
 	CHECK(gdb_graph_shortest_path(g, A, D, &f, &r) == 0, "path");
 	CHECK(r.npaths == 1 && r.path_off[1] == 4, "A-B-C-D");
 	CHECK(fabs(r.path_cost[0] - (-log(0.9f) - log(0.8f) + 3 * 0.001)) <
-		      1e-6, "cost %g", r.path_cost[0]);
+		  1e-6,
+	      "cost %g", r.path_cost[0]);
 	gdb_graph_result_free(&r);
 	CHECK(gdb_graph_shortest_path(g, D, A, &f, &r) == 0 && r.npaths == 0,
 	      "no path D -> A when following direction");
@@ -454,12 +486,15 @@ static void selftest_queries(const char *dir)
 	gdb_graph_result_free(&r);
 
 	gdb_graph_filter_init(&f);
-	CHECK(gdb_graph_pathway_subgraph(g, (uint32_t)gdb_graph_pathway_find(g, "p1"),
-					 &f, &r) == 0, "subgraph");
+	CHECK(gdb_graph_pathway_subgraph(
+		  g, (uint32_t)gdb_graph_pathway_find(g, "p1"), &f, &r) == 0,
+	      "subgraph");
 	CHECK(r.nnodes == 3 && r.nedges == 3, "P1: %u nodes %llu edges",
 	      r.nnodes, (unsigned long long)r.nedges);
 	CHECK(gdb_graph_render(g, &r, GDB_GRAPH_GRAPHML, 1 << 20, &out, &len) ==
-		      0 && strstr(out, "<node id=\"A\">"), "graphml");
+		      0 &&
+		  strstr(out, "<node id=\"A\">"),
+	      "graphml");
 	free(out);
 	CHECK(gdb_graph_render(g, &r, GDB_GRAPH_CYJS, 1 << 20, &out, &len) == 0,
 	      "cyjs");
@@ -468,7 +503,8 @@ static void selftest_queries(const char *dir)
 	      "dot");
 	free(out);
 	CHECK(gdb_graph_render(g, &r, GDB_GRAPH_GRAPHML, 10, &out, &len) ==
-		      -EFBIG, "max bytes");
+		  -EFBIG,
+	      "max bytes");
 	gdb_graph_result_free(&r);
 	CHECK(gdb_graph_crosstalk(g, 0, 1, &f, &r) == 0, "crosstalk");
 	CHECK(r.nshared == 1 && r.total_edges == 4, "shared C; edges %llu",
@@ -479,13 +515,12 @@ static void selftest_queries(const char *dir)
 		CHECK(gdb_graph_enrich(g, list, 3, &f, &r) == 0, "enrich");
 		/* universe {A,B,C,D}, list {A,B}, P1 size 3, hits 2:
 		 * P(X>=2) = C(3,2)C(1,0)/C(4,2) = 3/6 */
-		CHECK(r.nrows == 1 && fabs(r.rows[0].p - 0.5) < 1e-12,
-		      "p %g", r.nrows ? r.rows[0].p : -1);
+		CHECK(r.nrows == 1 && fabs(r.rows[0].p - 0.5) < 1e-12, "p %g",
+		      r.nrows ? r.rows[0].p : -1);
 		gdb_graph_result_free(&r);
 	}
 	CHECK(gdb_graph_components(g, &f, &r) == 0, "components");
-	CHECK(r.tested == 1 && r.rows[0].size == 5, "components %u",
-	      r.tested);
+	CHECK(r.tested == 1 && r.rows[0].size == 5, "components %u", r.tested);
 	gdb_graph_result_free(&r);
 	CHECK(gdb_graph_degree(g, &f, &r) == 0 && r.nodes[0] == A, "degree");
 	gdb_graph_result_free(&r);
@@ -503,37 +538,37 @@ static void selftest_provider(const char *dir)
 		const char *path;
 		int rc;
 	} cases[] = {
-		{"", GDB_NS_DIR},
-		{"A", GDB_NS_DIR},
-		{"a/info.json", GDB_NS_FILE},
-		{"A/neighbors.json", GDB_NS_FILE},
-		{"A/neighbors@min-conf=0.7,type=activation.tsv", GDB_NS_FILE},
-		{"A/neighbors@min-conf=2.tsv", -EINVAL},
-		{"A/neighbors@bogus=1.tsv", -EINVAL},
-		{"A/neighbors.xls", -ENOENT},
-		{"A/khop-2.graphml", GDB_NS_FILE},
-		{"A/khop-x.json", -ENOENT},
-		{"A/upstream-1.json", GDB_NS_FILE},
-		{"nope", -ENOENT},
-		{"nope/info.json", -ENOENT},
-		{"path", GDB_NS_DIR},
-		{"path/A", GDB_NS_DIR},
-		{"path/A/D.json", GDB_NS_FILE},
-		{"path/A/D", GDB_NS_DIR},
-		{"path/A/D/paths@max-len=3.json", GDB_NS_FILE},
-		{"pathways", GDB_NS_DIR},
-		{"pathways/P1.cyjs", GDB_NS_FILE},
-		{"pathways/P1/members.tsv", GDB_NS_FILE},
-		{"pathways/P9.cyjs", -ENOENT},
-		{"crosstalk/P1/P2.json", GDB_NS_FILE},
-		{"enrich/A,B.tsv", GDB_NS_FILE},
-		{"@t", GDB_NS_DIR},
-		{"@t/A/neighbors.tsv", GDB_NS_FILE},
-		{"@u/A", -ENOENT},
-		{"@zz", -ENOENT},
-		{"components.tsv", GDB_NS_FILE},
-		{"degree.tsv", GDB_NS_FILE},
-		{"networks.json", GDB_NS_FILE},
+	    {"", GDB_NS_DIR},
+	    {"A", GDB_NS_DIR},
+	    {"a/info.json", GDB_NS_FILE},
+	    {"A/neighbors.json", GDB_NS_FILE},
+	    {"A/neighbors@min-conf=0.7,type=activation.tsv", GDB_NS_FILE},
+	    {"A/neighbors@min-conf=2.tsv", -EINVAL},
+	    {"A/neighbors@bogus=1.tsv", -EINVAL},
+	    {"A/neighbors.xls", -ENOENT},
+	    {"A/khop-2.graphml", GDB_NS_FILE},
+	    {"A/khop-x.json", -ENOENT},
+	    {"A/upstream-1.json", GDB_NS_FILE},
+	    {"nope", -ENOENT},
+	    {"nope/info.json", -ENOENT},
+	    {"path", GDB_NS_DIR},
+	    {"path/A", GDB_NS_DIR},
+	    {"path/A/D.json", GDB_NS_FILE},
+	    {"path/A/D", GDB_NS_DIR},
+	    {"path/A/D/paths@max-len=3.json", GDB_NS_FILE},
+	    {"pathways", GDB_NS_DIR},
+	    {"pathways/P1.cyjs", GDB_NS_FILE},
+	    {"pathways/P1/members.tsv", GDB_NS_FILE},
+	    {"pathways/P9.cyjs", -ENOENT},
+	    {"crosstalk/P1/P2.json", GDB_NS_FILE},
+	    {"enrich/A,B.tsv", GDB_NS_FILE},
+	    {"@t", GDB_NS_DIR},
+	    {"@t/A/neighbors.tsv", GDB_NS_FILE},
+	    {"@u/A", -ENOENT},
+	    {"@zz", -ENOENT},
+	    {"components.tsv", GDB_NS_FILE},
+	    {"degree.tsv", GDB_NS_FILE},
+	    {"networks.json", GDB_NS_FILE},
 	};
 
 	if (open_provider(dir, &s, &p, &ctx) < 0) {
@@ -544,8 +579,8 @@ static void selftest_provider(const char *dir)
 		char *data = NULL, err[256];
 		size_t len = 0;
 		unsigned flags = 0;
-		int rc = p->resolve(ctx, cases[i].path, &data, &len, &flags, err,
-				    sizeof(err));
+		int rc = p->resolve(ctx, cases[i].path, &data, &len, &flags,
+				    err, sizeof(err));
 		CHECK(rc == cases[i].rc, "%s: %d, expected %d", cases[i].path,
 		      rc, cases[i].rc);
 		if (rc == GDB_NS_FILE)
@@ -607,8 +642,8 @@ static void selftest_conf_text(const char *dir)
 	for (int k = 1; k < 10000; k++)
 		if (k % 10)
 			v[nv++] = (float)(k / 10000.0);
-	lo = 0x3727c5ac;	/* 1e-5f */
-	hi = 0x3f800000;	/* 1.0f */
+	lo = 0x3727c5ac; /* 1e-5f */
+	hi = 0x3f800000; /* 1.0f */
 	for (u = lo; u < hi; u += 4001)
 		memcpy(&v[nv++], &u, 4);
 	for (int e = 1; e <= 40; e++) {
@@ -621,7 +656,7 @@ static void selftest_conf_text(const char *dir)
 	v[nv++] = nextafterf(1e-4f, 0.0f);
 	v[nv++] = nextafterf(1e-4f, 1.0f);
 	v[nv++] = 1e-4f;
-	u = 1;			/* the smallest subnormal */
+	u = 1; /* the smallest subnormal */
 	memcpy(&v[nv++], &u, 4);
 	qsort(v, nv, sizeof(float), float_desc);
 	{
@@ -637,11 +672,13 @@ static void selftest_conf_text(const char *dir)
 	CHECK(gdb_graph_node_add(b, "X", GDB_GRAPH_GENE, &x) == 1, "X");
 	type = (uint32_t)gdb_graph_type_add(b, "t");
 	for (size_t i = 0; i < nv; i++)
-		CHECK(gdb_graph_edge_add(b, h, x, type, 1, v[i], NULL,
-					 NULL) == 0, "edge %zu", i);
+		CHECK(gdb_graph_edge_add(b, h, x, type, 1, v[i], NULL, NULL) ==
+			  0,
+		      "edge %zu", i);
 	CHECK(gdb_txn_begin(dir, &t, err, sizeof(err)) == 0, "%s", err);
 	CHECK(gdb_txn_object_begin(t, GDB_OBJECT_SECTIONS, "c", err,
-				   sizeof(err)) == 0, "%s", err);
+				   sizeof(err)) == 0,
+	      "%s", err);
 	CHECK(gdb_graph_builder_write(b, t, NULL, err, sizeof(err)) == 0, "%s",
 	      err);
 	prov.target = "c";
@@ -663,7 +700,7 @@ static void selftest_conf_text(const char *dir)
 	     line = strtok_r(NULL, "\n", &save)) {
 		char *c = line, want[32];
 		if (!row++)
-			continue;	/* header */
+			continue; /* header */
 		for (int tab = 0; tab < 3 && c; tab++)
 			c = strchr(c, '\t') ? strchr(c, '\t') + 1 : NULL;
 		if (!c || row - 2 >= nv) {

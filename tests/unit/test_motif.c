@@ -19,26 +19,25 @@
 #define UNIT_SEED 0x6d6f7469665f7331ull
 #include "tests/unit/unit.h"
 
-static const char jaspar[] =
-	">MA0004.1 Arnt\n"
-	"A  [ 4 19  0  0  0  0 ]\n"
-	"C  [16  0 20  0  0  0 ]\n"
-	"G  [ 0  1  0 20  0 20 ]\n"
-	"T  [ 0  0  0  0 20  0 ]\n"
-	">MA0006.1\tAhr::Arnt\n"
-	"A  [ 3  0  0  0  0  0 ]\n"
-	"C  [ 8  0 23  0  0  0 ]\n"
-	"G  [ 2 23  0 23  0 24 ]\n"
-	"T  [11  1  1  1 24  0 ]\n";
+static const char jaspar[] = ">MA0004.1 Arnt\n"
+			     "A  [ 4 19  0  0  0  0 ]\n"
+			     "C  [16  0 20  0  0  0 ]\n"
+			     "G  [ 0  1  0 20  0 20 ]\n"
+			     "T  [ 0  0  0  0 20  0 ]\n"
+			     ">MA0006.1\tAhr::Arnt\n"
+			     "A  [ 3  0  0  0  0  0 ]\n"
+			     "C  [ 8  0 23  0  0  0 ]\n"
+			     "G  [ 2 23  0 23  0 24 ]\n"
+			     "T  [11  1  1  1 24  0 ]\n";
 static const char pfm[] = ">X\n1 2 3\n4 5 6\n7 8 9\n10 11 12\n";
 static const char meme[] =
-	"MEME version 4\n\nALPHABET= ACGT\n\nstrands: + -\n\n"
-	"Background letter frequencies\nA 0.25 C 0.25 G 0.25 T 0.25\n\n"
-	"MOTIF m1 first\n"
-	"letter-probability matrix: alength= 4 w= 3 nsites= 10 E= 0\n"
-	" 0.1 0.2 0.3 0.4\n 1.0 0 0 0\n\n 0.25 0.25 0.25 0.25\n"
-	"MOTIF m2\n"
-	"letter-probability matrix: alength= 4 w= 1\n0 0 1 0\n";
+    "MEME version 4\n\nALPHABET= ACGT\n\nstrands: + -\n\n"
+    "Background letter frequencies\nA 0.25 C 0.25 G 0.25 T 0.25\n\n"
+    "MOTIF m1 first\n"
+    "letter-probability matrix: alength= 4 w= 3 nsites= 10 E= 0\n"
+    " 0.1 0.2 0.3 0.4\n 1.0 0 0 0\n\n 0.25 0.25 0.25 0.25\n"
+    "MOTIF m2\n"
+    "letter-probability matrix: alength= 4 w= 1\n0 0 1 0\n";
 
 /* Every level's hits (positions, strands, scores) against the naive sum. */
 static void test_parsers(void)
@@ -84,10 +83,9 @@ static void add_expect(gdb_motif_set *set, const char *path, const char *text,
 
 	if (rc != want)
 		FAIL("%s: rc %d, want %d (%s)", path, rc, want, err);
-	else if (rc < 0 && (!strstr(err, msg) || strncmp(err, path,
-							  strlen(path))))
-		FAIL("%s: message '%s' lacks '%s' or the file", path, err,
-		     msg);
+	else if (rc < 0 &&
+		 (!strstr(err, msg) || strncmp(err, path, strlen(path))))
+		FAIL("%s: message '%s' lacks '%s' or the file", path, err, msg);
 	else if (rc < 0 && set->n != before)
 		FAIL("%s: a failed file changed the set", path);
 }
@@ -110,10 +108,12 @@ static void test_set(void)
 	if (set.n != 5 || strcmp(set.m[2].id, "m1") ||
 	    strcmp(set.m[4].id, "bare") || set.m[4].len != 2)
 		FAIL("set: %zu motifs, ids %s %s", set.n,
-		     set.n > 2 ? set.m[2].id : "-", set.n > 4 ? set.m[4].id : "-");
+		     set.n > 2 ? set.m[2].id : "-",
+		     set.n > 4 ? set.m[4].id : "-");
 	/* each failure leaves the set as it was */
 	add_expect(&set, "again.jaspar", jaspar, sizeof(jaspar) - 1,
-		   GDB_MOTIF_GUESS, GDB_EFORMAT, "motif id MA0004.1 appears twice");
+		   GDB_MOTIF_GUESS, GDB_EFORMAT,
+		   "motif id MA0004.1 appears twice");
 	add_expect(&set, "neg.jaspar", neg, sizeof(neg) - 1, GDB_MOTIF_GUESS,
 		   GDB_EFORMAT, "motif N1: not a count");
 	add_expect(&set, "slash.jaspar", slash, sizeof(slash) - 1,
@@ -128,8 +128,8 @@ static void test_set(void)
 		   GDB_EFORMAT, "no motifs found");
 	add_expect(&set, "j.meme", jaspar, sizeof(jaspar) - 1, GDB_MOTIF_MEME,
 		   GDB_EFORMAT, "no motifs found");
-	add_expect(&set, "f.x", bare, sizeof(bare) - 1, (enum gdb_motif_format)7,
-		   -EINVAL, "unknown format");
+	add_expect(&set, "f.x", bare, sizeof(bare) - 1,
+		   (enum gdb_motif_format)7, -EINVAL, "unknown format");
 	if (set.n != 5)
 		FAIL("failed files changed the set: %zu", set.n);
 	gdb_motif_set_free(&set);

@@ -26,33 +26,33 @@ static void test_range(void)
 		int rc;
 		int64_t beg, end;
 	} t[] = {
-		{"1-10", 100, 0, 0, 10},
-		{"10-10", 100, 0, 9, 10},
-		{"0010-0020", 100, 0, 9, 20},
-		{"1-100", 100, 0, 0, 100},
-		{"1-101", 100, 0, 0, 100},
-		{"100-999999999999999999", 100, 0, 99, 100},
-		{"100-1000000000000000000", 100, 0, 99, 100},
-		{"100-9223372036854775807", 100, 0, 99, 100},
-		{"100-9223372036854775808", 100, 0, 99, 100},
-		{"1-" BIG, 100, 0, 0, 100},
-		{"1-" BIG BIG BIG, 100, 0, 0, 100},
-		{"0-10", 100, -ENOENT, 0, 0},
-		{"101-200", 100, -ENOENT, 0, 0},
-		{BIG "-" BIG, 100, -ENOENT, 0, 0},
-		{"20-10", 100, -ENOENT, 0, 0},
-		{"10", 100, -ENOENT, 0, 0},
-		{"-10", 100, -ENOENT, 0, 0},
-		{"10-", 100, -ENOENT, 0, 0},
-		{"1--10", 100, -ENOENT, 0, 0},
-		{"1-1-1", 100, -ENOENT, 0, 0},
-		{"+1-10", 100, -ENOENT, 0, 0},
-		{"1-1e3", 100, -ENOENT, 0, 0},
-		{"1,000-2,000", 5000, -ENOENT, 0, 0},
-		{" 1-10", 100, -ENOENT, 0, 0},
-		{"1-10 ", 100, -ENOENT, 0, 0},
-		{"", 100, -ENOENT, 0, 0},
-		{"-", 100, -ENOENT, 0, 0},
+	    {"1-10", 100, 0, 0, 10},
+	    {"10-10", 100, 0, 9, 10},
+	    {"0010-0020", 100, 0, 9, 20},
+	    {"1-100", 100, 0, 0, 100},
+	    {"1-101", 100, 0, 0, 100},
+	    {"100-999999999999999999", 100, 0, 99, 100},
+	    {"100-1000000000000000000", 100, 0, 99, 100},
+	    {"100-9223372036854775807", 100, 0, 99, 100},
+	    {"100-9223372036854775808", 100, 0, 99, 100},
+	    {"1-" BIG, 100, 0, 0, 100},
+	    {"1-" BIG BIG BIG, 100, 0, 0, 100},
+	    {"0-10", 100, -ENOENT, 0, 0},
+	    {"101-200", 100, -ENOENT, 0, 0},
+	    {BIG "-" BIG, 100, -ENOENT, 0, 0},
+	    {"20-10", 100, -ENOENT, 0, 0},
+	    {"10", 100, -ENOENT, 0, 0},
+	    {"-10", 100, -ENOENT, 0, 0},
+	    {"10-", 100, -ENOENT, 0, 0},
+	    {"1--10", 100, -ENOENT, 0, 0},
+	    {"1-1-1", 100, -ENOENT, 0, 0},
+	    {"+1-10", 100, -ENOENT, 0, 0},
+	    {"1-1e3", 100, -ENOENT, 0, 0},
+	    {"1,000-2,000", 5000, -ENOENT, 0, 0},
+	    {" 1-10", 100, -ENOENT, 0, 0},
+	    {"1-10 ", 100, -ENOENT, 0, 0},
+	    {"", 100, -ENOENT, 0, 0},
+	    {"-", 100, -ENOENT, 0, 0},
 	};
 
 	for (size_t i = 0; i < N(t); i++) {
@@ -78,29 +78,29 @@ static void test_region(const gdb_store *s)
 		int64_t beg, end;
 		uint32_t contig;
 	} t[] = {
-		{"chr1", 0, 0, 200001, 0},
-		{"chr1:1-10", 0, 0, 10, 0},
-		{"chr1:1,000-2,000", 0, 999, 2000, 0},
-		{"chr1:5", 0, 4, 200001, 0},
-		{"chr1:5-", 0, 4, 200001, 0},
-		{"chr1:100-99999999", 0, 99, 200001, 0},
-		{"chr1:100-" BIG, 0, 99, 200001, 0},
-		{"chr1:200001-" BIG BIG, 0, 200000, 200001, 0},
-		{"chr1:0-5", -EINVAL, 0, 0, 0},
-		{"chr1:10-5", -EINVAL, 0, 0, 0},
-		{"chr1:200002-200003", -EINVAL, 0, 0, 0},
-		{"chr1:" BIG "-" BIG, -EINVAL, 0, 0, 0},
-		{"chr1:x-5", -EINVAL, 0, 0, 0},
-		{"chr1:5-x", -EINVAL, 0, 0, 0},
-		{"chr1:-5", -EINVAL, 0, 0, 0},
-		{"chr9:1-5", -ENOENT, 0, 0, 0},
-		{"x:1-5", 0, 0, 70000, 2}, /* the whole name wins */
-		{"{x:1-5}:2-3", 0, 1, 3, 2},
-		{"{x:1-5}", 0, 0, 70000, 2},
-		{"{x:1-5", -EINVAL, 0, 0, 0},
-		{"{x:1-5}x", -EINVAL, 0, 0, 0},
-		{"chr/2:65536-65537", 0, 65535, 65537, 1},
-		{"%odd:1", 0, 0, 1, 3},
+	    {"chr1", 0, 0, 200001, 0},
+	    {"chr1:1-10", 0, 0, 10, 0},
+	    {"chr1:1,000-2,000", 0, 999, 2000, 0},
+	    {"chr1:5", 0, 4, 200001, 0},
+	    {"chr1:5-", 0, 4, 200001, 0},
+	    {"chr1:100-99999999", 0, 99, 200001, 0},
+	    {"chr1:100-" BIG, 0, 99, 200001, 0},
+	    {"chr1:200001-" BIG BIG, 0, 200000, 200001, 0},
+	    {"chr1:0-5", -EINVAL, 0, 0, 0},
+	    {"chr1:10-5", -EINVAL, 0, 0, 0},
+	    {"chr1:200002-200003", -EINVAL, 0, 0, 0},
+	    {"chr1:" BIG "-" BIG, -EINVAL, 0, 0, 0},
+	    {"chr1:x-5", -EINVAL, 0, 0, 0},
+	    {"chr1:5-x", -EINVAL, 0, 0, 0},
+	    {"chr1:-5", -EINVAL, 0, 0, 0},
+	    {"chr9:1-5", -ENOENT, 0, 0, 0},
+	    {"x:1-5", 0, 0, 70000, 2}, /* the whole name wins */
+	    {"{x:1-5}:2-3", 0, 1, 3, 2},
+	    {"{x:1-5}", 0, 0, 70000, 2},
+	    {"{x:1-5", -EINVAL, 0, 0, 0},
+	    {"{x:1-5}x", -EINVAL, 0, 0, 0},
+	    {"chr/2:65536-65537", 0, 65535, 65537, 1},
+	    {"%odd:1", 0, 0, 1, 3},
 	};
 	char err[256];
 
@@ -112,8 +112,8 @@ static void test_region(const gdb_store *s)
 		if (rc != t[i].rc)
 			FAIL("region '%s': rc %d, want %d (%s)", t[i].text, rc,
 			     t[i].rc, err);
-		else if (rc == 0 && (b != t[i].beg || e != t[i].end ||
-				     c != t[i].contig))
+		else if (rc == 0 &&
+			 (b != t[i].beg || e != t[i].end || c != t[i].contig))
 			FAIL("region '%s': %u [%lld, %lld)", t[i].text, c,
 			     (long long)b, (long long)e);
 		else if (rc < 0 && !strstr(err, t[i].text))
@@ -130,65 +130,67 @@ struct p {
 };
 
 static const gdb_param SPEC[] = {
-	{"w", GDB_PARAM_INT, offsetof(struct p, w), 1, 1000000, 1000, NULL},
-	{"step", GDB_PARAM_INT, offsetof(struct p, step), -5, 5, 0, NULL},
-	{"limit", GDB_PARAM_INT, offsetof(struct p, lim), 1, 100, 10, "all"},
-	{"p", GDB_PARAM_REAL, offsetof(struct p, pv), 0, 1, 1e-4, NULL},
-	{"dir", GDB_PARAM_ENUM, offsetof(struct p, dir), 0, 0, 2, "out|in|both"},
-	{"name", GDB_PARAM_TEXT, offsetof(struct p, name), 0, 0, 0, NULL},
-	{"n", GDB_PARAM_TEXT, offsetof(struct p, name), 0, 0, 0, NULL},
+    {"w", GDB_PARAM_INT, offsetof(struct p, w), 1, 1000000, 1000, NULL},
+    {"step", GDB_PARAM_INT, offsetof(struct p, step), -5, 5, 0, NULL},
+    {"limit", GDB_PARAM_INT, offsetof(struct p, lim), 1, 100, 10, "all"},
+    {"p", GDB_PARAM_REAL, offsetof(struct p, pv), 0, 1, 1e-4, NULL},
+    {"dir", GDB_PARAM_ENUM, offsetof(struct p, dir), 0, 0, 2, "out|in|both"},
+    {"name", GDB_PARAM_TEXT, offsetof(struct p, name), 0, 0, 0, NULL},
+    {"n", GDB_PARAM_TEXT, offsetof(struct p, name), 0, 0, 0, NULL},
 };
 
 static void test_params(void)
 {
 	static const struct {
-		const char *text;	/* NULL: no '@' at all */
+		const char *text; /* NULL: no '@' at all */
 		int rc;
-		const char *names;	/* EINVAL: the key the message quotes */
+		const char *names; /* EINVAL: the key the message quotes */
 		struct p want;
 	} t[] = {
-		{NULL, 0, NULL, {1000, 0, 10, 1e-4, 2, NULL}},
-		{"w=5", 0, NULL, {5, 0, 10, 1e-4, 2, NULL}},
-		{"w=0005,step=-5", 0, NULL, {5, -5, 10, 1e-4, 2, NULL}},
-		{"limit=all,p=1e-3,dir=in", 0, NULL,
-		 {1000, 0, INT64_MAX, 1e-3, 1, NULL}},
-		{"p=.5,dir=out", 0, NULL, {1000, 0, 10, 0.5, 0, NULL}},
-		{"name=a%2Cb%40c", 0, NULL, {1000, 0, 10, 1e-4, 2, "a,b@c"}},
-		{"n=x", 0, NULL, {1000, 0, 10, 1e-4, 2, "x"}},
-		{"", -EINVAL, "@", {0}},
-		{"w=5,", -EINVAL, "@", {0}},
-		{",w=5", -EINVAL, "@", {0}},
-		{"w=5,,step=1", -EINVAL, "@", {0}},
-		{"w", -EINVAL, "w", {0}},
-		{"w=", -EINVAL, "w", {0}},
-		{"w=1k", -EINVAL, "w", {0}},
-		{"w=1e3", -EINVAL, "w", {0}},
-		{"w=0", -EINVAL, "w", {0}},
-		{"w=1000001", -EINVAL, "w", {0}},
-		{"w=" BIG, -EINVAL, "w", {0}},
-		{"w=-1", -EINVAL, "w", {0}},
-		{"w= 5", -EINVAL, "w", {0}},
-		{"w=5 ", -EINVAL, "w", {0}},
-		{"w=+5", -EINVAL, "w", {0}},
-		{"w=0x10", -EINVAL, "w", {0}},
-		{"step=--1", -EINVAL, "step", {0}},
-		{"step=6", -EINVAL, "step", {0}},
-		{"w=100,w=200", -EINVAL, "w", {0}},
-		{"name=a,n=b", -EINVAL, "n", {0}},
-		{"windw=1000", -EINVAL, "windw", {0}},
-		{"W=1000", -EINVAL, "W", {0}},
-		{"limit=none", -EINVAL, "limit", {0}},
-		{"p=2", -EINVAL, "p", {0}},
-		{"p=nan", -EINVAL, "p", {0}},
-		{"p=inf", -EINVAL, "p", {0}},
-		{"p=0x1p-3", -EINVAL, "p", {0}},
-		{"p= 0.5", -EINVAL, "p", {0}},
-		{"p=1e-3x", -EINVAL, "p", {0}},
-		{"dir=up", -EINVAL, "dir", {0}},
-		{"dir=OUT", -EINVAL, "dir", {0}},
-		{"name=a%4", -EINVAL, "name", {0}},
-		{"name=%00", -EINVAL, "name", {0}},
-		{"w=5=6", -EINVAL, "w", {0}},
+	    {NULL, 0, NULL, {1000, 0, 10, 1e-4, 2, NULL}},
+	    {"w=5", 0, NULL, {5, 0, 10, 1e-4, 2, NULL}},
+	    {"w=0005,step=-5", 0, NULL, {5, -5, 10, 1e-4, 2, NULL}},
+	    {"limit=all,p=1e-3,dir=in",
+	     0,
+	     NULL,
+	     {1000, 0, INT64_MAX, 1e-3, 1, NULL}},
+	    {"p=.5,dir=out", 0, NULL, {1000, 0, 10, 0.5, 0, NULL}},
+	    {"name=a%2Cb%40c", 0, NULL, {1000, 0, 10, 1e-4, 2, "a,b@c"}},
+	    {"n=x", 0, NULL, {1000, 0, 10, 1e-4, 2, "x"}},
+	    {"", -EINVAL, "@", {0}},
+	    {"w=5,", -EINVAL, "@", {0}},
+	    {",w=5", -EINVAL, "@", {0}},
+	    {"w=5,,step=1", -EINVAL, "@", {0}},
+	    {"w", -EINVAL, "w", {0}},
+	    {"w=", -EINVAL, "w", {0}},
+	    {"w=1k", -EINVAL, "w", {0}},
+	    {"w=1e3", -EINVAL, "w", {0}},
+	    {"w=0", -EINVAL, "w", {0}},
+	    {"w=1000001", -EINVAL, "w", {0}},
+	    {"w=" BIG, -EINVAL, "w", {0}},
+	    {"w=-1", -EINVAL, "w", {0}},
+	    {"w= 5", -EINVAL, "w", {0}},
+	    {"w=5 ", -EINVAL, "w", {0}},
+	    {"w=+5", -EINVAL, "w", {0}},
+	    {"w=0x10", -EINVAL, "w", {0}},
+	    {"step=--1", -EINVAL, "step", {0}},
+	    {"step=6", -EINVAL, "step", {0}},
+	    {"w=100,w=200", -EINVAL, "w", {0}},
+	    {"name=a,n=b", -EINVAL, "n", {0}},
+	    {"windw=1000", -EINVAL, "windw", {0}},
+	    {"W=1000", -EINVAL, "W", {0}},
+	    {"limit=none", -EINVAL, "limit", {0}},
+	    {"p=2", -EINVAL, "p", {0}},
+	    {"p=nan", -EINVAL, "p", {0}},
+	    {"p=inf", -EINVAL, "p", {0}},
+	    {"p=0x1p-3", -EINVAL, "p", {0}},
+	    {"p= 0.5", -EINVAL, "p", {0}},
+	    {"p=1e-3x", -EINVAL, "p", {0}},
+	    {"dir=up", -EINVAL, "dir", {0}},
+	    {"dir=OUT", -EINVAL, "dir", {0}},
+	    {"name=a%4", -EINVAL, "name", {0}},
+	    {"name=%00", -EINVAL, "name", {0}},
+	    {"w=5=6", -EINVAL, "w", {0}},
 	};
 	char buf[256], err[256], quoted[64];
 
@@ -211,7 +213,8 @@ static void test_params(void)
 			snprintf(quoted, sizeof(quoted), "'%s'", t[i].names);
 			if (!strstr(err, quoted))
 				FAIL("params '%s': message '%s' does not name "
-				     "%s", t[i].text, err, quoted);
+				     "%s",
+				     t[i].text, err, quoted);
 			continue;
 		}
 		if (got.w != t[i].want.w || got.step != t[i].want.step ||
@@ -241,8 +244,8 @@ struct lp {
 };
 
 static const gdb_param LSPEC[] = {
-	{"samples", GDB_PARAM_LIST, offsetof(struct lp, samples), 0, 0, 0, NULL},
-	{"w", GDB_PARAM_INT, offsetof(struct lp, w), 1, 100, 7, NULL},
+    {"samples", GDB_PARAM_LIST, offsetof(struct lp, samples), 0, 0, 0, NULL},
+    {"w", GDB_PARAM_INT, offsetof(struct lp, w), 1, 100, 7, NULL},
 };
 
 static void test_params_list(void)
@@ -253,16 +256,16 @@ static void test_params_list(void)
 		const char *samples;
 		int64_t w;
 	} t[] = {
-		{"samples=A", 0, "A", 7},
-		{"samples=A,B,C", 0, "A,B,C", 7},
-		{"samples=A,B,w=5", 0, "A,B", 5},
-		{"w=5,samples=A,B", 0, "A,B", 5},
-		{"samples=NA%401,a%2Fb", 0, "NA%401,a%2Fb", 7},
-		{"samples=A,x=1", 0, "A,x=1", 7},
-		{"samples=", -EINVAL, NULL, 0},
-		{"samples=A,w=5,samples=B", -EINVAL, NULL, 0},
-		{"w=5,samples", -EINVAL, NULL, 0},
-		{"w=500,samples=A", -EINVAL, NULL, 0},
+	    {"samples=A", 0, "A", 7},
+	    {"samples=A,B,C", 0, "A,B,C", 7},
+	    {"samples=A,B,w=5", 0, "A,B", 5},
+	    {"w=5,samples=A,B", 0, "A,B", 5},
+	    {"samples=NA%401,a%2Fb", 0, "NA%401,a%2Fb", 7},
+	    {"samples=A,x=1", 0, "A,x=1", 7},
+	    {"samples=", -EINVAL, NULL, 0},
+	    {"samples=A,w=5,samples=B", -EINVAL, NULL, 0},
+	    {"w=5,samples", -EINVAL, NULL, 0},
+	    {"w=500,samples=A", -EINVAL, NULL, 0},
 	};
 	char buf[128], err[256];
 
@@ -290,13 +293,13 @@ static void test_split(void)
 		int rc;
 		const char *stem, *params;
 	} t[] = {
-		{"1-10@w=5.tsv", ".tsv", 0, "1-10", "w=5"},
-		{"1-10.tsv", ".tsv", 0, "1-10", NULL},
-		{"1-10@.tsv", ".tsv", 0, "1-10", ""},
-		{"@set@match=1.sam", ".sam", 0, "", "set@match=1"},
-		{"1-10@w=5.f32", ".tsv", -ENOENT, NULL, NULL},
-		{".tsv", ".tsv", -ENOENT, NULL, NULL},
-		{"tsv", ".tsv", -ENOENT, NULL, NULL},
+	    {"1-10@w=5.tsv", ".tsv", 0, "1-10", "w=5"},
+	    {"1-10.tsv", ".tsv", 0, "1-10", NULL},
+	    {"1-10@.tsv", ".tsv", 0, "1-10", ""},
+	    {"@set@match=1.sam", ".sam", 0, "", "set@match=1"},
+	    {"1-10@w=5.f32", ".tsv", -ENOENT, NULL, NULL},
+	    {".tsv", ".tsv", -ENOENT, NULL, NULL},
+	    {"tsv", ".tsv", -ENOENT, NULL, NULL},
 	};
 
 	for (size_t i = 0; i < N(t); i++) {
@@ -304,11 +307,10 @@ static void test_split(void)
 		int rc;
 		snprintf(buf, sizeof(buf), "%s", t[i].name);
 		rc = gdb_path_split(buf, t[i].ext, &stem, &params);
-		if (rc != t[i].rc || (rc == 0 && (strcmp(stem, t[i].stem) ||
-						  (params == NULL) !=
-							  (t[i].params == NULL) ||
-						  (params &&
-						   strcmp(params, t[i].params)))))
+		if (rc != t[i].rc ||
+		    (rc == 0 && (strcmp(stem, t[i].stem) ||
+				 (params == NULL) != (t[i].params == NULL) ||
+				 (params && strcmp(params, t[i].params)))))
 			FAIL("split '%s' by '%s': rc %d stem '%s' params '%s'",
 			     t[i].name, t[i].ext, rc, stem ? stem : "",
 			     params ? params : "(null)");
@@ -320,22 +322,27 @@ static void test_escapes(void)
 	static const struct {
 		const char *name, *esc;
 	} t[] = {
-		{"chr1", "chr1"},	{"a/b", "a%2Fb"},   {"50%", "50%25"},
-		{".", "%2E"},		{"..", "%2E%2E"},  {"...", "..."},
-		{"x:1-2", "x:1-2"},	{"%2F", "%252F"},  {"a.fa", "a.fa"},
+	    {"chr1", "chr1"},	{"a/b", "a%2Fb"}, {"50%", "50%25"},
+	    {".", "%2E"},	{"..", "%2E%2E"}, {"...", "..."},
+	    {"x:1-2", "x:1-2"}, {"%2F", "%252F"}, {"a.fa", "a.fa"},
 	};
 	static const struct {
 		const char *name, *esc;
 	} dirs[] = {
-		{"chr1", "chr1"},	   {"a.fa", "a%2Efa"},
-		{"a.fa.fai", "a.fa%2Efai"}, {"x.dict", "x%2Edict"},
-		{".fa", "%2Efa"},	   {"a/.fa", "a%2F%2Efa"},
-		{"fa", "fa"},		   {"a.fasta", "a.fasta"},
-		{"..", "%2E%2E"},	   {"a.Fa", "a.Fa"},
+	    {"chr1", "chr1"},
+	    {"a.fa", "a%2Efa"},
+	    {"a.fa.fai", "a.fa%2Efai"},
+	    {"x.dict", "x%2Edict"},
+	    {".fa", "%2Efa"},
+	    {"a/.fa", "a%2F%2Efa"},
+	    {"fa", "fa"},
+	    {"a.fasta", "a.fasta"},
+	    {"..", "%2E%2E"},
+	    {"a.Fa", "a.Fa"},
 	};
-	static const char *const wrong[] = {"a%2fb", "%61", "50%", "%2e",
-					    "%2E%2e", "a%2Fb%", "%2E%2E%2E",
-					    "%", "%4", "x%2Ey"};
+	static const char *const wrong[] = {
+	    "a%2fb",  "%61",	   "50%", "%2e", "%2E%2e",
+	    "a%2Fb%", "%2E%2E%2E", "%",	  "%4",	 "x%2Ey"};
 	char esc[64], back[300];
 
 	for (size_t i = 0; i < N(t); i++) {
@@ -380,8 +387,8 @@ static void test_escapes(void)
  * and like the files beside them: each name listed once, and listed as
  * what lookup says it is.
  */
-static const char *const CLASH[] = {"MT", "MT2", "foo", "foo.fa",
-				    "foo.fa.fai", "MT.dict", "bar.fai", ".."};
+static const char *const CLASH[] = {
+    "MT", "MT2", "foo", "foo.fa", "foo.fa.fai", "MT.dict", "bar.fai", ".."};
 #define NCLASH (int)N(CLASH)
 
 static void test_seq_names(const gdb_store *s)

@@ -47,11 +47,21 @@ static void fill(uint8_t *p, size_t n, int kind)
 {
 	for (size_t i = 0; i < n; i++) {
 		switch (kind) {
-		case 0: p[i] = (uint8_t)rnd(); break;		/* random */
-		case 1: p[i] = 7; break;			/* constant */
-		case 2: p[i] = (uint8_t)(below(8) ? 30 : below(40)); break;
-		case 3: p[i] = i % 4 == 0 ? (uint8_t)below(200) : 0; break;
-		default: p[i] = (uint8_t)"ACGT\n"[below(5)]; break;
+		case 0:
+			p[i] = (uint8_t)rnd();
+			break; /* random */
+		case 1:
+			p[i] = 7;
+			break; /* constant */
+		case 2:
+			p[i] = (uint8_t)(below(8) ? 30 : below(40));
+			break;
+		case 3:
+			p[i] = i % 4 == 0 ? (uint8_t)below(200) : 0;
+			break;
+		default:
+			p[i] = (uint8_t) "ACGT\n"[below(5)];
+			break;
 		}
 	}
 }
@@ -109,7 +119,8 @@ static void check_hostile(const uint8_t *frame, size_t len, size_t raw)
 		memcpy(t, frame, cut);
 		if (gdb_codecs_col_decode(t, cut, raw, &back, &bn) == 0 &&
 		    bn != raw)
-			FAIL("truncation to %zu of %zu: %zu bytes", cut, len, bn);
+			FAIL("truncation to %zu of %zu: %zu bytes", cut, len,
+			     bn);
 		free(back);
 		free(t);
 	}
@@ -135,8 +146,8 @@ static void test_columns(void)
 				check_round_trip(p, sizes[s], GDB_COL_R0, "r0");
 				check_round_trip(p, sizes[s], GDB_COL_A1, "a1");
 				check_round_trip(p, sizes[s], GDB_COL_Z, "z");
-				check_round_trip(p, sizes[s],
-						 GDB_COL_STRIPE4, "stripe");
+				check_round_trip(p, sizes[s], GDB_COL_STRIPE4,
+						 "stripe");
 			}
 		}
 	for (int kind = 0; kind < 5; kind += 2) {
@@ -174,7 +185,8 @@ static void test_names(void)
 	n.len = 0;
 	for (int i = 0; i < 500; i++)
 		gdb_buf_printf(&n, "%08x-%04x-%04x%c", (unsigned)rnd(),
-			       (unsigned)below(65536), (unsigned)below(65536), 0);
+			       (unsigned)below(65536), (unsigned)below(65536),
+			       0);
 	names_round_trip(n.p, n.len, "uuid");
 	n.len = 0;
 	for (int i = 0; i < 200; i++)
@@ -202,7 +214,8 @@ static void test_quals(void)
 	for (size_t i = 0; i < total; i++)
 		q[i] = (uint8_t)(i % 7 ? 30 + below(10) : below(41));
 	if (gdb_codecs_col_encode_quals(q, total, lens, flags, NREC, &f) < 0 ||
-	    gdb_codecs_col_decode((uint8_t *)f.p, f.len, total, &back, &bn) < 0 ||
+	    gdb_codecs_col_decode((uint8_t *)f.p, f.len, total, &back, &bn) <
+		0 ||
 	    bn != total || memcmp(back, q, total))
 		FAIL("qualities do not round-trip");
 	free(back);
@@ -210,8 +223,9 @@ static void test_quals(void)
 	f.len = 0;
 	/* lengths that do not add up: fqzcomp is skipped, still exact */
 	if (gdb_codecs_col_encode_quals(q, total - 1, lens, flags, NREC, &f) <
-		    0 ||
-	    gdb_codecs_col_decode((uint8_t *)f.p, f.len, total, &back, &bn) < 0 ||
+		0 ||
+	    gdb_codecs_col_decode((uint8_t *)f.p, f.len, total, &back, &bn) <
+		0 ||
 	    bn != total - 1 || memcmp(back, q, total - 1))
 		FAIL("qualities with inconsistent lengths do not round-trip");
 	free(back);
@@ -223,9 +237,9 @@ static void test_bins(void)
 {
 	gdb_qual_bins b;
 	char err[200];
-	static const char *const bad[] = {"bins=", "bins=10,5", "bins=0,3",
-					  "bins=3,,5", "bins=3,", "bins=94",
-					  "illumina", "bins=a", ""};
+	static const char *const bad[] = {"bins=",     "bins=10,5", "bins=0,3",
+					  "bins=3,,5", "bins=3,",   "bins=94",
+					  "illumina",  "bins=a",    ""};
 	uint8_t q[100];
 
 	if (gdb_codecs_qual_bins_parse("lossless", &b, err, sizeof(err)) < 0 ||
@@ -237,10 +251,17 @@ static void test_bins(void)
 	if (gdb_codecs_qual_bins_parse("illumina8", &b, err, sizeof(err)) < 0)
 		FAIL("illumina8 refused");
 	for (int i = 0; i <= 93; i++) {
-		int want = i < 3 ? i : i < 10 ? 6 : i < 20 ? 15 : i < 25 ? 22
-			   : i < 30 ? 27 : i < 35 ? 33 : i < 40 ? 37 : 40;
+		int want = i < 3    ? i
+			   : i < 10 ? 6
+			   : i < 20 ? 15
+			   : i < 25 ? 22
+			   : i < 30 ? 27
+			   : i < 35 ? 33
+			   : i < 40 ? 37
+				    : 40;
 		if (b.map[i] != want)
-			FAIL("illumina8 maps %d to %d, not %d", i, b.map[i], want);
+			FAIL("illumina8 maps %d to %d, not %d", i, b.map[i],
+			     want);
 	}
 	if (gdb_codecs_qual_bins_parse("bins=2,10,20,30", &b, err,
 				       sizeof(err)) < 0 ||
@@ -250,9 +271,14 @@ static void test_bins(void)
 		q[i] = (uint8_t)i;
 	gdb_codecs_qual_bins_apply(&b, q, 100);
 	for (int i = 0; i < 100; i++) {
-		int want = i < 2 ? i : i < 10 ? 2 : i < 20 ? 10 : i < 30 ? 20 : 30;
+		int want = i < 2    ? i
+			   : i < 10 ? 2
+			   : i < 20 ? 10
+			   : i < 30 ? 20
+				    : 30;
 		if (q[i] != want)
-			FAIL("bins=2,10,20,30 maps %d to %d, not %d", i, q[i], want);
+			FAIL("bins=2,10,20,30 maps %d to %d, not %d", i, q[i],
+			     want);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (gdb_codecs_qual_bins_parse(bad[i], &b, err, sizeof(err)) !=
@@ -284,7 +310,8 @@ static void bases_round_trip(size_t nrec, size_t maxlen, int messy)
 			b[i] |= 0x20;
 	}
 	if (gdb_codecs_bases_encode(b, n, lens, nrec, &f, NULL) < 0 ||
-	    gdb_codecs_bases_decode((uint8_t *)f.p, f.len, lens, nrec, d, n) < 0 ||
+	    gdb_codecs_bases_decode((uint8_t *)f.p, f.len, lens, nrec, d, n) <
+		0 ||
 	    memcmp(b, d, n))
 		FAIL("%zu bases in %zu reads do not round-trip", n, nrec);
 	/* hostile: flips decode (to something) or fail, never overrun */
@@ -292,8 +319,8 @@ static void bases_round_trip(size_t nrec, size_t maxlen, int messy)
 		uint8_t *c = xmalloc(f.len);
 		memcpy(c, f.p, f.len);
 		c[i] ^= (uint8_t)(1u << below(8));
-		hostile_decodes += gdb_codecs_bases_decode(c, f.len, lens, nrec,
-							   d, n) == 0;
+		hostile_decodes +=
+		    gdb_codecs_bases_decode(c, f.len, lens, nrec, d, n) == 0;
 		free(c);
 	}
 	if (n) {
@@ -301,7 +328,7 @@ static void bases_round_trip(size_t nrec, size_t maxlen, int messy)
 		size_t bad = 0;
 		gdb_buf g = {0};
 		if (gdb_codecs_bases_encode(b, n, lens, nrec, &g, &bad) !=
-			    GDB_EFORMAT ||
+			GDB_EFORMAT ||
 		    bad != n / 2)
 			FAIL("an invalid base was not refused at its place");
 		gdb_buf_free(&g);
@@ -340,13 +367,16 @@ static void random_record(bam1_t *b, int64_t pos, int i)
 		cig[nc++] = bam_cigar_gen(1 + below(20), BAM_CSOFT_CLIP);
 	for (int k = 0; k < 4; k++) {
 		uint32_t l = 1 + below(60);
-		int op = below(5) ? BAM_CMATCH : below(2) ? BAM_CEQUAL : BAM_CDIFF;
+		int op = below(5)   ? BAM_CMATCH
+			 : below(2) ? BAM_CEQUAL
+				    : BAM_CDIFF;
 		cig[nc++] = bam_cigar_gen(l, op);
 		if (below(3) == 0)
-			cig[nc++] = bam_cigar_gen(1 + below(5), below(2) ? BAM_CINS
-									 : BAM_CDEL);
+			cig[nc++] = bam_cigar_gen(
+			    1 + below(5), below(2) ? BAM_CINS : BAM_CDEL);
 		if (below(8) == 0)
-			cig[nc++] = bam_cigar_gen(100 + below(300), BAM_CREF_SKIP);
+			cig[nc++] =
+			    bam_cigar_gen(100 + below(300), BAM_CREF_SKIP);
 	}
 	cig[nc++] = bam_cigar_gen(1 + below(5), BAM_CMATCH);
 	for (int k = 0; k < nc; k++) {
@@ -369,8 +399,8 @@ static void random_record(bam1_t *b, int64_t pos, int i)
 	if (bam_set1(b, strlen(name), name, flag, 0, pos, (uint8_t)below(61),
 		     flag & BAM_FUNMAP ? 0 : (size_t)nc, cig, below(3) ? -1 : 0,
 		     below(3) ? -1 : pos + 30, (int64_t)below(500) - 250,
-		     below(15) ? (size_t)qlen : 0, seq,
-		     below(10) ? qual : NULL, 64) < 0)
+		     below(15) ? (size_t)qlen : 0, seq, below(10) ? qual : NULL,
+		     64) < 0)
 		FAIL("bam_set1 refused a test record");
 	if (below(2))
 		bam_aux_append(b, "RG", 'Z', 3, (const uint8_t *)"g1");
@@ -429,8 +459,8 @@ static void test_slices(void)
 	verb[7] = 1; /* one record kept whole */
 	if (rd_slice_encode(recs, N, 0, &ref, verb, at, &out) < 0 ||
 	    rd_slice_decode((uint8_t *)out.p, out.len, &ref, &back, &nb) < 0 ||
-	    nb != N || rd_hts_raw(back, nb, &raw2) < 0 ||
-	    raw2.len != raw.len || memcmp(raw.p, raw2.p, raw.len))
+	    nb != N || rd_hts_raw(back, nb, &raw2) < 0 || raw2.len != raw.len ||
+	    memcmp(raw.p, raw2.p, raw.len))
 		FAIL("random records do not round-trip through a slice");
 	rd_recs_free(back, nb);
 	/* hostile slices: flips and cuts decode or fail, no crash */

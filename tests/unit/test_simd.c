@@ -28,7 +28,6 @@
 
 static const gdb_simd_kernels *levels[GDB_SIMD_NLEVELS];
 
-
 /* ---- naive references, straight from the definitions in simd.h ---- */
 
 static unsigned naive_code(unsigned char c)
@@ -333,7 +332,7 @@ enum fill_mode {
 };
 
 static const char *const fill_names[FILL_NMODES] = {
-	"acgt", "any", "mixed", "all-N", "iupac", "lower", "seq",
+    "acgt", "any", "mixed", "all-N", "iupac", "lower", "seq",
 };
 
 static void fill(char *p, size_t n, enum fill_mode mode)
@@ -481,7 +480,7 @@ static void check_crc_chaining(void)
 		for (i = 0; i < sizeof(splits) / sizeof(splits[0]); i++) {
 			size_t s = splits[i] < n ? splits[i] : n;
 			uint32_t c =
-				k->crc32c(k->crc32c(0, buf, s), buf + s, n - s);
+			    k->crc32c(k->crc32c(0, buf, s), buf + s, n - s);
 
 			if (c != whole)
 				FAIL("%s crc32c chained at %zu of %zu: %08x, "
@@ -495,9 +494,9 @@ static void check_crc_chaining(void)
 int main(void)
 {
 	static const size_t widths[] = {
-		255,  256,  257,  383,	384,  385,  511,  512,
-		513,  767,  768,  769,	1023, 1024, 1025, 4095,
-		4096, 4097, 6143, 6144, 6145, 6911, 6912, 6913,
+	    255,  256,	257,  383,  384,  385,	511,  512,
+	    513,  767,	768,  769,  1023, 1024, 1025, 4095,
+	    4096, 4097, 6143, 6144, 6145, 6911, 6912, 6913,
 	};
 	const char *env = getenv("GENOMEDB_SIMD");
 	size_t n, off, i, first;

@@ -24,9 +24,6 @@
 #define UNIT_SEED 0x853c49e6748fea9bull
 #include "tests/unit/unit.h"
 
-
-
-
 static char *rand_seq(size_t n, const char *alpha)
 {
 	size_t k = strlen(alpha), i;
@@ -86,16 +83,16 @@ static int64_t naive(const gdb_align_scoring *sc, int mode, const char *q,
 
 				AT(E, i, j) = AT(F, i, j) = NEG;
 				AT(H, i, j) = (mode == GDB_ALIGN_GLOBAL && L)
-						      ? -(o + (int64_t)(L - 1) * e)
-						      : 0;
+						  ? -(o + (int64_t)(L - 1) * e)
+						  : 0;
 				continue;
 			}
 			AT(E, i, j) = AT(E, i, j - 1) - e > AT(H, i, j - 1) - o
-					      ? AT(E, i, j - 1) - e
-					      : AT(H, i, j - 1) - o;
+					  ? AT(E, i, j - 1) - e
+					  : AT(H, i, j - 1) - o;
 			AT(F, i, j) = AT(F, i - 1, j) - e > AT(H, i - 1, j) - o
-					      ? AT(F, i - 1, j) - e
-					      : AT(H, i - 1, j) - o;
+					  ? AT(F, i - 1, j) - e
+					  : AT(H, i - 1, j) - o;
 			h = AT(H, i - 1, j - 1) +
 			    sc->matrix[sc->map[(unsigned char)q[i - 1]]]
 				      [sc->map[(unsigned char)t[j - 1]]];
@@ -140,12 +137,13 @@ static int64_t rescore(const gdb_align_scoring *sc, const char *q,
 		c = e + 1;
 		if (op == '=' || op == 'X') {
 			for (k = 0; k < len; k++, i++, j++) {
-				int v = sc->matrix[sc->map[(unsigned char)q[i]]]
-						  [sc->map[(unsigned char)t[j]]];
+				int v =
+				    sc->matrix[sc->map[(unsigned char)q[i]]]
+					      [sc->map[(unsigned char)t[j]]];
 
-				if ((op == '=') != (v > 0 &&
-						    sc->map[(unsigned char)q[i]] ==
-							    sc->map[(unsigned char)t[j]]))
+				if ((op == '=') !=
+				    (v > 0 && sc->map[(unsigned char)q[i]] ==
+						  sc->map[(unsigned char)t[j]]))
 					return -1000000000000000000ll;
 				s += v;
 			}
@@ -171,12 +169,11 @@ static const char *mode_name(int m)
 
 static gdb_align_ws *ws;
 
-static void compare_levels(const gdb_align_scoring *sc, int mode,
-			   const char *q, size_t qn, const char *t, size_t tn,
-			   int check_naive, const char *what)
+static void compare_levels(const gdb_align_scoring *sc, int mode, const char *q,
+			   size_t qn, const char *t, size_t tn, int check_naive,
+			   const char *what)
 {
-	const gdb_align_kernels *ref =
-		gdb_align_variant(GDB_SIMD_SCALAR);
+	const gdb_align_kernels *ref = gdb_align_variant(GDB_SIMD_SCALAR);
 	gdb_align_result r0, r;
 	int l, rc;
 
@@ -202,12 +199,13 @@ static void compare_levels(const gdb_align_scoring *sc, int mode,
 		rc = k->score(sc, mode, q, qn, t, tn, ws, &r);
 		if (rc || r.score != r0.score || r.query_end != r0.query_end ||
 		    r.target_end != r0.target_end)
-			FAIL("%s %s %s q%zu t%zu: rc %d score %lld end %lld,%lld"
-			     " vs scalar %lld end %lld,%lld",
-			     what, k->name, mode_name(mode), qn, tn, rc,
-			     (long long)r.score, (long long)r.query_end,
-			     (long long)r.target_end, (long long)r0.score,
-			     (long long)r0.query_end, (long long)r0.target_end);
+			FAIL(
+			    "%s %s %s q%zu t%zu: rc %d score %lld end %lld,%lld"
+			    " vs scalar %lld end %lld,%lld",
+			    what, k->name, mode_name(mode), qn, tn, rc,
+			    (long long)r.score, (long long)r.query_end,
+			    (long long)r.target_end, (long long)r0.score,
+			    (long long)r0.query_end, (long long)r0.target_end);
 	}
 	/* traceback through the active level */
 	rc = gdb_align(sc, mode, q, qn, t, tn, GDB_ALIGN_TRACE, ws, &r);
@@ -221,8 +219,8 @@ static void compare_levels(const gdb_align_scoring *sc, int mode,
 		if (s != r.score)
 			FAIL("%s %s trace q%zu t%zu: cigar %s rescored %lld, "
 			     "score %lld",
-			     what, mode_name(mode), qn, tn, r.cigar, (long long)s,
-			     (long long)r.score);
+			     what, mode_name(mode), qn, tn, r.cigar,
+			     (long long)s, (long long)r.score);
 		if (mode == GDB_ALIGN_GLOBAL &&
 		    (r.query_begin || r.target_begin ||
 		     r.query_end != (int64_t)qn || r.target_end != (int64_t)tn))
@@ -240,30 +238,30 @@ static void known(void)
 		int64_t score;
 		const char *cigar;
 	} k[] = {
-		{"ACGT", "ACGT", 0, 8, "4="},
-		{"ACGTTACG", "ACGTACG", 0, 9, "3=1I4="},
-		{"acgt", "ACGT", 0, 8, "4="},
-		{"NNNN", "NNNN", 0, 0, ""},
-		{"AXGT", "AYGT", 0, 4, "2="},
-		{"ACGT", "ACGT", 1, 8, "4="},
-		{"ACGT", "AGT", 1, 4 - 5 + 2, "1=1I2="},
-		{"A", "", 1, -5, "1I"},
-		{"", "ACG", 1, -9, "3D"},
-		{"TTTTACGT", "ACGTGGGG", 2, 8, "4="},
-		/* U is T, any case, on both sides (RNA against DNA) */
-		{"ACGU", "ACGT", 0, 8, "4="},
-		{"acgt", "AcGu", 0, 8, "4="},
-		{"UUUU", "TTTT", 1, 8, "4="},
-		{"GGUUAUU", "CCGGTTATTCC", 2, 14, "7="},
+	    {"ACGT", "ACGT", 0, 8, "4="},
+	    {"ACGTTACG", "ACGTACG", 0, 9, "3=1I4="},
+	    {"acgt", "ACGT", 0, 8, "4="},
+	    {"NNNN", "NNNN", 0, 0, ""},
+	    {"AXGT", "AYGT", 0, 4, "2="},
+	    {"ACGT", "ACGT", 1, 8, "4="},
+	    {"ACGT", "AGT", 1, 4 - 5 + 2, "1=1I2="},
+	    {"A", "", 1, -5, "1I"},
+	    {"", "ACG", 1, -9, "3D"},
+	    {"TTTTACGT", "ACGTGGGG", 2, 8, "4="},
+	    /* U is T, any case, on both sides (RNA against DNA) */
+	    {"ACGU", "ACGT", 0, 8, "4="},
+	    {"acgt", "AcGu", 0, 8, "4="},
+	    {"UUUU", "TTTT", 1, 8, "4="},
+	    {"GGUUAUU", "CCGGTTATTCC", 2, 14, "7="},
 	};
 	size_t i;
 
 	if (gdb_align_scoring_dna(2, -3, 5, 2, &sc))
 		FAIL("scoring");
 	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
-		int rc = gdb_align(&sc, k[i].mode, k[i].q, strlen(k[i].q),
-				   k[i].t, strlen(k[i].t), GDB_ALIGN_TRACE, ws,
-				   &r);
+		int rc =
+		    gdb_align(&sc, k[i].mode, k[i].q, strlen(k[i].q), k[i].t,
+			      strlen(k[i].t), GDB_ALIGN_TRACE, ws, &r);
 
 		if (rc || r.score != k[i].score || strcmp(r.cigar, k[i].cigar))
 			FAIL("known %zu (%s/%s): rc %d score %lld cigar %s", i,
@@ -297,10 +295,9 @@ static void test_segmented(const gdb_align_scoring *dna,
 		unsigned copies;
 		int seams, tie;
 	} c[] = {
-		{8, 6000, 0, 0, 0},    {30, 20000, 1, 1, 0},
-		{30, 20000, 3, 1, 1},  {100, 40000, 2, 1, 0},
-		{64, 40000, 30, 0, 1}, {16, 9000, 5, 1, 1},
-		{8, 40000, 6, 1, 1},
+	    {8, 6000, 0, 0, 0},	   {30, 20000, 1, 1, 0},  {30, 20000, 3, 1, 1},
+	    {100, 40000, 2, 1, 0}, {64, 40000, 30, 0, 1}, {16, 9000, 5, 1, 1},
+	    {8, 40000, 6, 1, 1},
 	};
 
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
@@ -311,7 +308,7 @@ static void test_segmented(const gdb_align_scoring *dna,
 
 		for (unsigned k = 0; k < c[i].copies; k++) {
 			size_t seg = c[i].seams ? (tn + (k & 1 ? 31 : 63)) /
-							  (k & 1 ? 32 : 64)
+						      (k & 1 ? 32 : 64)
 						: tn / (c[i].copies + 1);
 			size_t at = (k + 1) * seg, n;
 			char *m = c[i].tie ? NULL : mutate(q, qn, &n, "ACGT");
@@ -323,7 +320,8 @@ static void test_segmented(const gdb_align_scoring *dna,
 			memcpy(pt + at, p, qn);
 			free(m);
 		}
-		compare_levels(dna, GDB_ALIGN_LOCAL, q, qn, t, tn, 0, "seg dna");
+		compare_levels(dna, GDB_ALIGN_LOCAL, q, qn, t, tn, 0,
+			       "seg dna");
 		compare_levels(dna2, GDB_ALIGN_LOCAL, q, qn, t, tn, 0,
 			       "seg dna2");
 		if (i < 3)
@@ -341,8 +339,8 @@ static void test_segmented(const gdb_align_scoring *dna,
 
 int main(void)
 {
-	static const size_t lens[] = {0,  1,  2,  3,	 7,   8,   9,	15,
-				      16, 17, 31, 32,	 33,  63,  64,	65,
+	static const size_t lens[] = {0,  1,  2,  3,   7,   8,	 9,   15,
+				      16, 17, 31, 32,  33,  63,	 64,  65,
 				      95, 96, 97, 127, 128, 129, 200, 300};
 	const size_t nl = sizeof(lens) / sizeof(lens[0]);
 	gdb_align_scoring dna, dna2, dna3, prot;
@@ -407,8 +405,8 @@ int main(void)
 	/* saturation: identical sequences (8-bit at 64+ bases, 16-bit at
 	 * 16384+), and a hit in a long target (widths switch up and down) */
 	{
-		static const size_t sat[] = {62, 63, 64, 65, 127, 128, 500,
-					     1000, 17000};
+		static const size_t sat[] = {62,  63,  64,   65,   127,
+					     128, 500, 1000, 17000};
 		char *t;
 		size_t tn = 60000;
 
@@ -450,16 +448,18 @@ int main(void)
 		gdb_pool *pool;
 
 		if (gdb_pool_new(2, &pool) ||
-		    gdb_align_batch(&dna, 0, qs, ql, 20, (const char *const *)&t,
-				    &tl, 1, pool, out))
+		    gdb_align_batch(&dna, 0, qs, ql, 20,
+				    (const char *const *)&t, &tl, 1, pool, out))
 			FAIL("batch rc");
 		gdb_pool_free(pool);
 		for (i = 0; i < 20; i++) {
-			if (gdb_align(&dna, 0, qs[i], ql[i], t, tl, 0, ws, &one) ||
+			if (gdb_align(&dna, 0, qs[i], ql[i], t, tl, 0, ws,
+				      &one) ||
 			    one.score != out[i].score ||
 			    one.target_end != out[i].target_end)
 				FAIL("batch %zu: %lld vs %lld", i,
-				     (long long)out[i].score, (long long)one.score);
+				     (long long)out[i].score,
+				     (long long)one.score);
 			free((void *)qs[i]);
 		}
 		free(t);

@@ -53,8 +53,7 @@ static char *make_query(const char *t, size_t tlen, size_t len)
 static void check_case(const gdb_align_scoring *sc, char **qs, size_t *ls,
 		       size_t n, const char *t, size_t tlen, const char *what)
 {
-	const gdb_align_kernels *ref =
-		gdb_align_variant(GDB_SIMD_SCALAR);
+	const gdb_align_kernels *ref = gdb_align_variant(GDB_SIMD_SCALAR);
 	gdb_align_result *want = xmalloc(n * sizeof(*want));
 	gdb_align_result *got = xmalloc(n * sizeof(*got));
 	gdb_align_ws *ws;
@@ -63,18 +62,18 @@ static void check_case(const gdb_align_scoring *sc, char **qs, size_t *ls,
 	if (gdb_align_ws_new(&ws))
 		exit(T_EXIT_FAIL);
 	for (size_t k = 0; k < n; k++)
-		if (ref->score(sc, GDB_ALIGN_LOCAL, qs[k], ls[k], t, tlen,
-				     ws, &want[k]))
+		if (ref->score(sc, GDB_ALIGN_LOCAL, qs[k], ls[k], t, tlen, ws,
+			       &want[k]))
 			FAIL("%s: scalar failed", what);
 	for (int lv = 0; lv <= GDB_SIMD_AVX512; lv++) {
 		const gdb_align_kernels *k =
-			gdb_align_variant((enum gdb_simd_level)lv);
+		    gdb_align_variant((enum gdb_simd_level)lv);
 		int rc;
 		if (!k)
 			continue;
 		memset(got, 0x5a, n * sizeof(*got));
-		rc = k->many(sc, (const char *const *)qs, ls, n, t, tlen,
-				   ws, got);
+		rc = k->many(sc, (const char *const *)qs, ls, n, t, tlen, ws,
+			     got);
 		if (rc) {
 			FAIL("%s: %s align_many: %d", what, k->name, rc);
 			continue;
@@ -89,26 +88,27 @@ static void check_case(const gdb_align_scoring *sc, char **qs, size_t *ls,
 			    got[i].target_end != want[i].target_end ||
 			    got[i].query_begin != want[i].query_begin ||
 			    got[i].target_begin != want[i].target_begin)
-				FAIL("%s: %s query %zu/%zu (len %zu, tlen %zu): "
-				     "score %lld end %lld,%lld begin %lld,%lld; "
-				     "scalar %lld end %lld,%lld begin %lld,%lld",
-				     what, k->name, i, n, ls[i], tlen,
-				     (long long)got[i].score,
-				     (long long)got[i].query_end,
-				     (long long)got[i].target_end,
-				     (long long)got[i].query_begin,
-				     (long long)got[i].target_begin,
-				     (long long)want[i].score,
-				     (long long)want[i].query_end,
-				     (long long)want[i].target_end,
-				     (long long)want[i].query_begin,
-				     (long long)want[i].target_begin);
+				FAIL(
+				    "%s: %s query %zu/%zu (len %zu, tlen %zu): "
+				    "score %lld end %lld,%lld begin %lld,%lld; "
+				    "scalar %lld end %lld,%lld begin %lld,%lld",
+				    what, k->name, i, n, ls[i], tlen,
+				    (long long)got[i].score,
+				    (long long)got[i].query_end,
+				    (long long)got[i].target_end,
+				    (long long)got[i].query_begin,
+				    (long long)got[i].target_begin,
+				    (long long)want[i].score,
+				    (long long)want[i].query_end,
+				    (long long)want[i].target_end,
+				    (long long)want[i].query_begin,
+				    (long long)want[i].target_begin);
 	}
 	/* the threaded batch (active level, chunks in length order) */
 	memset(got, 0x5a, n * sizeof(*got));
 	if (gdb_pool_new(3, &pool) ||
-	    gdb_align_batch(sc, GDB_ALIGN_LOCAL, (const char *const *)qs, ls,
-			    n, &t, &tlen, 1, pool, got))
+	    gdb_align_batch(sc, GDB_ALIGN_LOCAL, (const char *const *)qs, ls, n,
+			    &t, &tlen, 1, pool, got))
 		FAIL("%s: batch failed", what);
 	gdb_pool_free(pool);
 	for (size_t i = 0; i < n; i++)
@@ -130,10 +130,12 @@ static void free_queries(char **qs, size_t n)
 
 static void random_groups(void)
 {
-	static const size_t sizes[] = {1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33,
-				       63, 64, 65, 100};
-	static const int scoring[][4] = {{2, -3, 5, 2}, {1, -4, 6, 1},
-					 {5, -4, 10, 0}, {3, -1, 3, 3},
+	static const size_t sizes[] = {1,  2,  7,  8,  9,  15, 16, 17,
+				       31, 32, 33, 63, 64, 65, 100};
+	static const int scoring[][4] = {{2, -3, 5, 2},
+					 {1, -4, 6, 1},
+					 {5, -4, 10, 0},
+					 {3, -1, 3, 3},
 					 {-1, -2, 1, 1}};
 	char *qs[100];
 	size_t ls[100];
@@ -164,8 +166,8 @@ static void random_groups(void)
  * 16 bits), at the target's ends, repeated (ties). */
 static void width_limits(void)
 {
-	static const size_t lens[] = {1, 2, 63, 64, 126, 127, 128, 129,
-				      258, 259};
+	static const size_t lens[] = {1,   2,	63,  64,  126,
+				      127, 128, 129, 258, 259};
 	gdb_align_scoring s1, s2, s127;
 	size_t tlen = 40000, ls[20];
 	char *t = rand_seq(tlen, "ACGT"), *qs[20];

@@ -24,16 +24,14 @@
 #define UNIT_SEED 0x2545f4914f6cdd1dull
 #include "tests/unit/unit.h"
 
-
 /* each level's tables: byte kernels (name, comp), k-mers, motifs */
 static const gdb_simd_kernels *lv[GDB_SIMD_NLEVELS];
 static const gdb_kmer_kernels *km[GDB_SIMD_NLEVELS];
 static const gdb_motif_kernels *mo[GDB_SIMD_NLEVELS];
 
-
 static const char *alphabets[] = {
-	"ACGT", "ACGTN", "acgtACGTnN", "ACGTRYSWKMBDHVNUu", "CG", "N",
-	NULL, /* arbitrary bytes */
+    "ACGT", "ACGTN", "acgtACGTnN", "ACGTRYSWKMBDHVNUu",
+    "CG",   "N",     NULL, /* arbitrary bytes */
 };
 
 static char *rand_seq(size_t n, int which)
@@ -49,9 +47,9 @@ static char *rand_seq(size_t n, int which)
 
 static size_t interesting_len(unsigned i)
 {
-	static const size_t big[] = {255,  256,  257,  4095, 4096, 4097,
-				     4159, 4160, 4161, 8191, 8192, 8250,
-				     12345, 70000};
+	static const size_t big[] = {255,  256,	 257,	4095, 4096,
+				     4097, 4159, 4160,	4161, 8191,
+				     8192, 8250, 12345, 70000};
 
 	if (i <= 200)
 		return i;
@@ -68,13 +66,34 @@ static void naive_comp(const char *s, size_t n, gdb_comp *o)
 	memset(o, 0, sizeof(*o));
 	for (i = 0; i < n; i++) {
 		switch (s[i]) {
-		case 'A': case 'a': o->a++; break;
-		case 'C': case 'c': o->c++; break;
-		case 'G': case 'g': o->g++; break;
-		case 'T': case 't': case 'U': case 'u': o->t++; break;
-		case 'S': case 's': o->s++; break;
-		case 'W': case 'w': o->w++; break;
-		default: o->other++;
+		case 'A':
+		case 'a':
+			o->a++;
+			break;
+		case 'C':
+		case 'c':
+			o->c++;
+			break;
+		case 'G':
+		case 'g':
+			o->g++;
+			break;
+		case 'T':
+		case 't':
+		case 'U':
+		case 'u':
+			o->t++;
+			break;
+		case 'S':
+		case 's':
+			o->s++;
+			break;
+		case 'W':
+		case 'w':
+			o->w++;
+			break;
+		default:
+			o->other++;
 		}
 		if (i + 1 < n && (s[i] == 'C' || s[i] == 'c') &&
 		    (s[i + 1] == 'G' || s[i + 1] == 'g'))
@@ -99,7 +118,8 @@ static void test_comp(void)
 				memset(&got, 0x5a, sizeof(got));
 				lv[l]->comp(s, n, &got);
 				if (memcmp(&got, &ref, sizeof(ref)))
-					FAIL("comp %s n=%zu alpha %u: a%llu c%llu "
+					FAIL("comp %s n=%zu alpha %u: a%llu "
+					     "c%llu "
 					     "cpg%llu vs a%llu c%llu cpg%llu",
 					     lv[l]->name, n, a,
 					     (unsigned long long)got.a,
@@ -124,8 +144,8 @@ static void test_comp(void)
 		    gdb_comp_nwindows(0, 4, 4) != 0 ||
 		    gdb_comp_nwindows(3, 4, 1) != 1)
 			FAIL("nwindows");
-		if (gdb_comp_windows(s, 10, 4, 4, w, 64) != 3 ||
-		    w[2].s != 1 || w[2].w != 1 || w[1].other != 4)
+		if (gdb_comp_windows(s, 10, 4, 4, w, 64) != 3 || w[2].s != 1 ||
+		    w[2].w != 1 || w[1].other != 4)
 			FAIL("windows");
 		if (gdb_comp_windows(s, 10, 4, 4, w, 2) != -ENOSPC ||
 		    gdb_comp_windows(s, 10, 0, 4, w, 2) != -EINVAL)
@@ -157,11 +177,22 @@ static int cmp_entry(const void *a, const void *b)
 static int code_of(char c)
 {
 	switch (c) {
-	case 'A': case 'a': return 0;
-	case 'C': case 'c': return 1;
-	case 'G': case 'g': return 2;
-	case 'T': case 't': case 'U': case 'u': return 3; /* U is T */
-	default: return -1;
+	case 'A':
+	case 'a':
+		return 0;
+	case 'C':
+	case 'c':
+		return 1;
+	case 'G':
+	case 'g':
+		return 2;
+	case 'T':
+	case 't':
+	case 'U':
+	case 'u':
+		return 3; /* U is T */
+	default:
+		return -1;
 	}
 }
 
@@ -272,8 +303,8 @@ static void test_kmer(void)
 			if (km[l]->count(t, s, 100000) != -ENOSPC)
 				FAIL("kmer overflow rc");
 			gdb_kmer_get_stats(t, &st);
-			if (st.distinct != st.capacity ||
-			    st.dropped + 0 == 0 || (l && st.dropped != dropped0))
+			if (st.distinct != st.capacity || st.dropped + 0 == 0 ||
+			    (l && st.dropped != dropped0))
 				FAIL("kmer overflow stats %s", lv[l]->name);
 			dropped0 = st.dropped;
 			gdb_kmer_table_free(t);
@@ -296,8 +327,8 @@ static void test_kmer(void)
 			FAIL("merge");
 		/* AA3 AC1 CC3 CG2 GT1 TC1 */
 		if (gdb_kmer_top(a, top, 3) != 3 || top[0].kmer != 0 ||
-		    top[0].count != 3 || top[1].kmer != 5 ||
-		    top[2].kmer != 6 || top[2].count != 2)
+		    top[0].count != 3 || top[1].kmer != 5 || top[2].kmer != 6 ||
+		    top[2].count != 2)
 			FAIL("top");
 		if (gdb_kmer_encode("GT", 2, &v) || v != 11 ||
 		    gdb_kmer_encode("GN", 2, &v) != -EINVAL ||
@@ -414,8 +445,8 @@ static void test_kmer_seam(void)
 		gdb_kmer_get_stats(t, &st);
 		if (memcmp(&st, &st0, sizeof(st0)))
 			FAIL("seam %s: distinct %llu total %llu, scalar %llu "
-			     "%llu", lv[l]->name,
-			     (unsigned long long)st.distinct,
+			     "%llu",
+			     lv[l]->name, (unsigned long long)st.distinct,
 			     (unsigned long long)st.total,
 			     (unsigned long long)st0.distinct,
 			     (unsigned long long)st0.total);
@@ -445,11 +476,11 @@ static void test_kmer_large(void)
 		size_t bound;
 		int repeat;
 	} c[] = {
-		{300000, 21, GDB_KMER_CANONICAL, 64u << 20, 0},
-		{300000, 31, 0, 64u << 20, 1},
-		{1u << 20, 15, 0, 64u << 20, 0},
-		{300000, 25, 0, 3u << 20, 0},	/* fills: 256 Ki slots */
-		{600000, 19, GDB_KMER_CANONICAL, 6u << 20, 0}, /* fills */
+	    {300000, 21, GDB_KMER_CANONICAL, 64u << 20, 0},
+	    {300000, 31, 0, 64u << 20, 1},
+	    {1u << 20, 15, 0, 64u << 20, 0},
+	    {300000, 25, 0, 3u << 20, 0}, /* fills: 256 Ki slots */
+	    {600000, 19, GDB_KMER_CANONICAL, 6u << 20, 0}, /* fills */
 	};
 
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
@@ -491,8 +522,9 @@ static void test_kmer_growth(void)
 {
 	/* slots at the bound: 256 (also below one table), 512, 4096, 2^16 */
 	static const size_t bounds[] = {0, 3071, 6144, 49152, 786432};
-	static const size_t lens[] = {20, 128 + 30, 129 + 30, 500, 1000,
-				      2100, 3700, 5000, 40000, 57400, 60000};
+	static const size_t lens[] = {20,    128 + 30, 129 + 30, 500,
+				      1000,  2100,     3700,	 5000,
+				      40000, 57400,    60000};
 	size_t bi, li;
 	unsigned it, l;
 
@@ -522,8 +554,7 @@ static void test_kmer_growth(void)
 			gdb_kmer_get_stats(t, &st);
 			if (st.capacity != cap || st.total != nref ||
 			    (rc == -ENOSPC) != (st.dropped > 0) ||
-			    (rc && rc != -ENOSPC) ||
-			    st.distinct > cap ||
+			    (rc && rc != -ENOSPC) || st.distinct > cap ||
 			    (st.dropped && st.distinct != cap))
 				FAIL("growth bound %zu n %zu: rc %d distinct "
 				     "%llu dropped %llu capacity %llu (want "
@@ -564,7 +595,7 @@ static void test_kmer_growth(void)
 					     (unsigned long long)st.distinct);
 			}
 			gdb_kmer_table_free(t);
-next:
+		next:
 			free(ref);
 			free(s);
 		}
@@ -674,21 +705,37 @@ next:
 static unsigned set_of(char c)
 {
 	switch (c | 0x20) {
-	case 'a': return 1;
-	case 'c': return 2;
-	case 'g': return 4;
-	case 't': case 'u': return 8;
-	case 'r': return 5;
-	case 'y': return 10;
-	case 's': return 6;
-	case 'w': return 9;
-	case 'k': return 12;
-	case 'm': return 3;
-	case 'b': return 14;
-	case 'd': return 13;
-	case 'h': return 11;
-	case 'v': return 7;
-	case 'n': return 15;
+	case 'a':
+		return 1;
+	case 'c':
+		return 2;
+	case 'g':
+		return 4;
+	case 't':
+	case 'u':
+		return 8;
+	case 'r':
+		return 5;
+	case 'y':
+		return 10;
+	case 's':
+		return 6;
+	case 'w':
+		return 9;
+	case 'k':
+		return 12;
+	case 'm':
+		return 3;
+	case 'b':
+		return 14;
+	case 'd':
+		return 13;
+	case 'h':
+		return 11;
+	case 'v':
+		return 7;
+	case 'n':
+		return 15;
 	}
 	return 0;
 }
@@ -696,10 +743,20 @@ static unsigned set_of(char c)
 static unsigned ref_base(char c)
 {
 	switch (c) {
-	case 'A': case 'a': return 1;
-	case 'C': case 'c': return 2;
-	case 'G': case 'g': return 4;
-	case 'T': case 't': case 'U': case 'u': return 8;
+	case 'A':
+	case 'a':
+		return 1;
+	case 'C':
+	case 'c':
+		return 2;
+	case 'G':
+	case 'g':
+		return 4;
+	case 'T':
+	case 't':
+	case 'U':
+	case 'u':
+		return 8;
 	}
 	return 0;
 }
@@ -775,18 +832,20 @@ static void test_motif(void)
 			if (!lv[l])
 				continue;
 			k = mo[l]->find(&p, s, n, GDB_STRAND_BOTH, got,
-					      2 * n + 1);
+					2 * n + 1);
 			if (k != nref) {
-				FAIL("motif %s n=%zu m=%u %.*s: %lld hits, want "
-				     "%lld",
-				     lv[l]->name, n, m, (int)m, pat, (long long)k,
-				     (long long)nref);
+				FAIL(
+				    "motif %s n=%zu m=%u %.*s: %lld hits, want "
+				    "%lld",
+				    lv[l]->name, n, m, (int)m, pat,
+				    (long long)k, (long long)nref);
 				continue;
 			}
 			for (i = 0; i < (size_t)k; i++)
 				if (got[i].pos != ref[i].pos ||
 				    got[i].strand != ref[i].strand) {
-					FAIL("motif %s hit %zu", lv[l]->name, i);
+					FAIL("motif %s hit %zu", lv[l]->name,
+					     i);
 					break;
 				}
 			/* a short buffer still counts them all */
@@ -798,8 +857,7 @@ static void test_motif(void)
 				char ch = sd == GDB_STRAND_FWD ? '+' : '-';
 				int64_t want = 0, x;
 
-				k = mo[l]->find(&p, s, n, sd, got,
-						      2 * n + 1);
+				k = mo[l]->find(&p, s, n, sd, got, 2 * n + 1);
 				for (x = 0; x < nref; x++) {
 					if (ref[x].strand != ch)
 						continue;
@@ -829,8 +887,8 @@ static void test_motif(void)
 
 /* ---- PWM ---- */
 
-static void check_pwm(const gdb_pwm *pwm, const char *s, size_t sn,
-		      int32_t thr, const char *what)
+static void check_pwm(const gdb_pwm *pwm, const char *s, size_t sn, int32_t thr,
+		      const char *what)
 {
 	gdb_pwm_hit *ref = xmalloc((2 * sn + 1) * sizeof(*ref));
 	gdb_pwm_hit *got = xmalloc((2 * sn + 1) * sizeof(*got));
@@ -843,8 +901,11 @@ static void check_pwm(const gdb_pwm *pwm, const char *s, size_t sn,
 
 		for (j = 0; j < pwm->len; j++) {
 			unsigned b = ref_base(s[i + j]);
-			int c = b == 1 ? 0 : b == 2 ? 1 : b == 4 ? 2
-					 : b == 8 ? 3 : 4;
+			int c = b == 1	 ? 0
+				: b == 2 ? 1
+				: b == 4 ? 2
+				: b == 8 ? 3
+					 : 4;
 
 			f += pwm->fw[j][c];
 			r += pwm->rc[j][c];
@@ -898,8 +959,8 @@ static void pwm_of(gdb_pwm *p, unsigned len, const int32_t (*col)[4])
 			p->fw[j][c] = c < 4 ? col[j][c] : GDB_PWM_NEG;
 	for (j = 0; j < len; j++)
 		for (c = 0; c < 8; c++)
-			p->rc[j][c] = c < 4 ? p->fw[len - 1 - j][3 - c]
-					    : GDB_PWM_NEG;
+			p->rc[j][c] =
+			    c < 4 ? p->fw[len - 1 - j][3 - c] : GDB_PWM_NEG;
 }
 
 /*
@@ -913,15 +974,15 @@ static void pwm_of(gdb_pwm *p, unsigned len, const int32_t (*col)[4])
 static void test_pwm16_bounds(void)
 {
 	static const int32_t mats[][3][4] = {
-		{{0, -5, -9, -1}, {10000, 3, -7, 0}, {22767, -11, 2, 9}},
-		{{1, -5, -9, -1}, {10000, 3, -7, 0}, {22767, -11, 2, 9}},
-		{{-20000, 5, 0, 1}, {-20000, 3, 0, 0}, {30000, 2, 0, 1}},
-		{{-90000, 5, 0, 1}, {-40000, 3, 0, -33000}, {32000, 2, 0, 1}},
-		{{-9, -5, -3, -1}, {-9, -3, -7, -2}, {-4, -11, -2, -9}},
+	    {{0, -5, -9, -1}, {10000, 3, -7, 0}, {22767, -11, 2, 9}},
+	    {{1, -5, -9, -1}, {10000, 3, -7, 0}, {22767, -11, 2, 9}},
+	    {{-20000, 5, 0, 1}, {-20000, 3, 0, 0}, {30000, 2, 0, 1}},
+	    {{-90000, 5, 0, 1}, {-40000, 3, 0, -33000}, {32000, 2, 0, 1}},
+	    {{-9, -5, -3, -1}, {-9, -3, -7, -2}, {-4, -11, -2, -9}},
 	};
-	static const int32_t thrs[] = {-32767, -32768, -32769, -30000, 0, 1, 2,
-				       32767,  32768,  40000,  INT32_MIN,
-				       INT32_MAX};
+	static const int32_t thrs[] = {-32767, -32768, -32769,	  -30000,
+				       0,      1,      2,	  32767,
+				       32768,  40000,  INT32_MIN, INT32_MAX};
 	char all[5 * 5 * 5 * 3 + 100];
 	size_t n = 0, x, t, mi;
 	gdb_pwm p;
@@ -994,9 +1055,10 @@ static void test_pwm(void)
 		m.len = 1;
 		m.counts[0][0] = 10;
 		if (gdb_pwm_from_counts(&m, NULL, 0.0001, &pwm) ||
-		    gdb_pwm_pvalue(&pwm, pwm.max, &p) || fabs(p - 0.25) > 1e-9 ||
-		    gdb_pwm_threshold(&pwm, 0.3, &t) || t != pwm.max ||
-		    gdb_pwm_threshold(&pwm, 0.1, &t) || t != pwm.max + 1)
+		    gdb_pwm_pvalue(&pwm, pwm.max, &p) ||
+		    fabs(p - 0.25) > 1e-9 || gdb_pwm_threshold(&pwm, 0.3, &t) ||
+		    t != pwm.max || gdb_pwm_threshold(&pwm, 0.1, &t) ||
+		    t != pwm.max + 1)
 			FAIL("pvalue one column");
 	}
 }

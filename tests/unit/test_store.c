@@ -88,8 +88,7 @@ static char *reference(const char *seq, int64_t beg, int64_t end,
 	return out;
 }
 
-static int build_store(const char *dir, char **seqs, const int64_t *lens,
-		       int n)
+static int build_store(const char *dir, char **seqs, const int64_t *lens, int n)
 {
 	char err[512];
 	gdb_txn *t;
@@ -108,12 +107,14 @@ static int build_store(const char *dir, char **seqs, const int64_t *lens,
 	for (int k = 0; k < n; k++) {
 		CHECK(gdb_txn_contig_begin(t, names[k], k ? "" : " a desc",
 					   GDB_DNA_BLOCK_BASES, err,
-					   sizeof(err)) == 0, "%s", err);
-		for (int64_t off = 0; off < lens[k]; off += GDB_DNA_BLOCK_BASES) {
-			uint32_t nb = (uint32_t)(lens[k] - off <
-							 GDB_DNA_BLOCK_BASES
-						 ? lens[k] - off
-						 : GDB_DNA_BLOCK_BASES);
+					   sizeof(err)) == 0,
+		      "%s", err);
+		for (int64_t off = 0; off < lens[k];
+		     off += GDB_DNA_BLOCK_BASES) {
+			uint32_t nb =
+			    (uint32_t)(lens[k] - off < GDB_DNA_BLOCK_BASES
+					   ? lens[k] - off
+					   : GDB_DNA_BLOCK_BASES);
 			int e = gdb_codecs_dna_encode(seqs[k] + off, nb, 0, enc,
 						      cap, NULL);
 			CHECK(e > 0, "encode %d", e);
@@ -141,20 +142,20 @@ static void test_regions(const gdb_store *s)
 		int rc;
 		int64_t beg, end;
 	} cases[] = {
-		{"chr1", 0, 0, 200001},
-		{"chr1:1-10", 0, 0, 10},
-		{"chr1:1,000-2,000", 0, 999, 2000},
-		{"chr1:5", 0, 4, 200001},
-		{"chr1:5-", 0, 4, 200001},
-		{"chr1:100-99999999", 0, 99, 200001},
-		{"chr1:0-5", GDB_EFORMAT, 0, 0},
-		{"chr1:10-5", GDB_EFORMAT, 0, 0},
-		{"chr1:200002-200003", GDB_EFORMAT, 0, 0},
-		{"chr1:x-5", GDB_EFORMAT, 0, 0},
-		{"chr9:1-5", -ENOENT, 0, 0},
-		{"x:1-5", 0, 0, 70000},		/* whole name wins */
-		{"{x:1-5}:2-3", 0, 1, 3},
-		{"chr/2:65536-65537", 0, 65535, 65537},
+	    {"chr1", 0, 0, 200001},
+	    {"chr1:1-10", 0, 0, 10},
+	    {"chr1:1,000-2,000", 0, 999, 2000},
+	    {"chr1:5", 0, 4, 200001},
+	    {"chr1:5-", 0, 4, 200001},
+	    {"chr1:100-99999999", 0, 99, 200001},
+	    {"chr1:0-5", GDB_EFORMAT, 0, 0},
+	    {"chr1:10-5", GDB_EFORMAT, 0, 0},
+	    {"chr1:200002-200003", GDB_EFORMAT, 0, 0},
+	    {"chr1:x-5", GDB_EFORMAT, 0, 0},
+	    {"chr9:1-5", -ENOENT, 0, 0},
+	    {"x:1-5", 0, 0, 70000}, /* whole name wins */
+	    {"{x:1-5}:2-3", 0, 1, 3},
+	    {"chr/2:65536-65537", 0, 65535, 65537},
 	};
 	char err[256];
 
@@ -163,28 +164,29 @@ static void test_regions(const gdb_store *s)
 		int64_t b = -1, e = -1;
 		int rc = gdb_store_region_parse(s, 0, cases[i].text, &c, &b, &e,
 						err, sizeof(err));
-		CHECK(rc == cases[i].rc, "%s: rc %d want %d", cases[i].text,
-		      rc, cases[i].rc);
+		CHECK(rc == cases[i].rc, "%s: rc %d want %d", cases[i].text, rc,
+		      cases[i].rc);
 		if (rc == 0)
 			CHECK(b == cases[i].beg && e == cases[i].end,
-			      "%s: [%lld,%lld) want [%lld,%lld)",
-			      cases[i].text, (long long)b, (long long)e,
+			      "%s: [%lld,%lld) want [%lld,%lld)", cases[i].text,
+			      (long long)b, (long long)e,
 			      (long long)cases[i].beg, (long long)cases[i].end);
 	}
 }
 
 static void test_escape(void)
 {
-	static const char *names[] = {"chr1", "a/b", "50%", ".", "..", "...",
-				      "x:1-2", "%2F"};
+	static const char *names[] = {"chr1", "a/b", "50%",   ".",
+				      "..",   "...", "x:1-2", "%2F"};
 	char esc[64], back[64];
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		gdb_path_escape(names[i], esc);
-		CHECK(!strchr(esc, '/') && strcmp(esc, ".") && strcmp(esc, ".."),
+		CHECK(!strchr(esc, '/') && strcmp(esc, ".") &&
+			  strcmp(esc, ".."),
 		      "%s escapes to unsafe %s", names[i], esc);
 		CHECK(gdb_path_unescape(esc, back, sizeof(back)) == 0 &&
-			      !strcmp(back, names[i]),
+			  !strcmp(back, names[i]),
 		      "%s does not round-trip", names[i]);
 	}
 	/* One spelling per name. */
@@ -193,7 +195,8 @@ static void test_escape(void)
 	CHECK(gdb_path_unescape("%41", back, sizeof(back)) == -ENOENT,
 	      "needless escape accepted");
 	CHECK(gdb_path_unescape("%2E", back, sizeof(back)) == 0 &&
-		      !strcmp(back, "."), "%%2E");
+		  !strcmp(back, "."),
+	      "%%2E");
 }
 
 static void test_views(gdb_cache *c, char **seqs, const int64_t *lens)
@@ -211,7 +214,7 @@ static void test_views(gdb_cache *c, char **seqs, const int64_t *lens)
 		size_t rlen;
 		char *ref;
 
-		if (iter % 7 == 0)	/* around a block edge */
+		if (iter % 7 == 0) /* around a block edge */
 			beg = (int64_t)GDB_DNA_BLOCK_BASES - 1 - rnd() % 3;
 		if (beg >= lens[k])
 			beg = lens[k] - 1;
@@ -219,7 +222,8 @@ static void test_views(gdb_cache *c, char **seqs, const int64_t *lens)
 		if (end > lens[k])
 			end = lens[k];
 		CHECK(gdb_view_region(kind, (uint32_t)k, beg, end, width,
-				      width ? "hdr" : NULL, &v) == 0, "view");
+				      width ? "hdr" : NULL, &v) == 0,
+		      "view");
 		ref = reference(seqs[k], beg, end, kind, width,
 				width ? "hdr" : NULL, &rlen);
 		CHECK(v->size == rlen, "size %llu want %zu",
@@ -229,14 +233,16 @@ static void test_views(gdb_cache *c, char **seqs, const int64_t *lens)
 			uint64_t off = piece ? rnd() % (rlen + 3) : 0;
 			size_t len = piece ? rnd() % 70000 : rlen;
 			ssize_t got = gdb_view_read(v, c, off, len, buf);
-			size_t want = off >= rlen ? 0
-				      : rlen - off < len ? rlen - off : len;
+			size_t want = off >= rlen	 ? 0
+				      : rlen - off < len ? rlen - off
+							 : len;
 			CHECK(got == (ssize_t)want, "read len %zd want %zu",
 			      got, want);
 			if (got > 0 && memcmp(buf, ref + off, (size_t)got)) {
-				CHECK(0, "bytes differ: contig %d [%lld,%lld) "
-				      "kind %d width %u off %llu len %zu", k,
-				      (long long)beg, (long long)end, kind,
+				CHECK(0,
+				      "bytes differ: contig %d [%lld,%lld) "
+				      "kind %d width %u off %llu len %zu",
+				      k, (long long)beg, (long long)end, kind,
 				      width, (unsigned long long)off, len);
 				break;
 			}
@@ -265,14 +271,15 @@ static void test_objects(const char *dir)
 		big[i] = i * 2654435761u;
 	CHECK(gdb_txn_begin(dir, &t, err, sizeof(err)) == 0, "%s", err);
 	CHECK(gdb_txn_object_begin(t, GDB_OBJECT_SECTIONS, "net", err,
-				   sizeof(err)) == 0, "%s", err);
+				   sizeof(err)) == 0,
+	      "%s", err);
 	CHECK(gdb_txn_section_begin(t, "small") == 0, "sec");
 	CHECK(gdb_txn_section_write(t, "abc", 3) == 0, "write");
 	CHECK(gdb_txn_section_end(t) == 0, "end");
 	CHECK(gdb_txn_section_begin(t, "big") == 0, "sec");
 	CHECK(gdb_txn_section_write(t, big, 7) == 0, "write");
-	CHECK(gdb_txn_section_write(t, (char *)big + 7,
-				    1000003 * 4 - 7) == 0, "write");
+	CHECK(gdb_txn_section_write(t, (char *)big + 7, 1000003 * 4 - 7) == 0,
+	      "write");
 	CHECK(gdb_txn_section_end(t) == 0, "end");
 	CHECK(gdb_txn_section_begin(t, "small") == -EEXIST, "dup section");
 	CHECK(gdb_txn_provenance(t, &p) == 0, "prov");
@@ -281,14 +288,18 @@ static void test_objects(const char *dir)
 	oi = gdb_store_object_find(s, GDB_OBJECT_SECTIONS, "net");
 	CHECK(oi >= 0 && gdb_store_nassemblies(s) == 1, "object not found");
 	if (oi >= 0) {
-		CHECK(gdb_store_section(s, (uint32_t)oi, "big", &data, &len) == 0 &&
-			      len == 1000003 * 4 && !memcmp(data, big, len) &&
-			      ((uintptr_t)data % 64) == 0,
+		CHECK(gdb_store_section(s, (uint32_t)oi, "big", &data, &len) ==
+			      0 &&
+			  len == 1000003 * 4 && !memcmp(data, big, len) &&
+			  ((uintptr_t)data % 64) == 0,
 		      "big section wrong or unaligned");
-		CHECK(gdb_store_section(s, (uint32_t)oi, "small", &data, &len) == 0 &&
-			      len == 3 && !memcmp(data, "abc", 3), "small");
+		CHECK(gdb_store_section(s, (uint32_t)oi, "small", &data,
+					&len) == 0 &&
+			  len == 3 && !memcmp(data, "abc", 3),
+		      "small");
 		CHECK(gdb_store_section(s, (uint32_t)oi, "none", &data, &len) ==
-			      -ENOENT, "missing section");
+			  -ENOENT,
+		      "missing section");
 	}
 	/* The assembly is still there beside it. */
 	CHECK(gdb_store_contig_find(s, 0, "chr1") == 0, "assembly lost");
@@ -304,19 +315,19 @@ static void test_current(void)
 		int rc, has_crc;
 		uint64_t gen;
 	} cases[] = {
-		{"MANIFEST-000001\n", 0, 0, 1},	/* an older store's */
-		{"MANIFEST-000005\n", 0, 0, 5},
-		{"MANIFEST-0000012\n", 0, 0, 12},
-		{"MANIFEST-00001\n", GDB_ECORRUPT, 0, 0},	/* 5 digits */
-		{"MANIFEST-000000\n", GDB_ECORRUPT, 0, 0},
-		{"MANIFEST- 00001\n", GDB_ECORRUPT, 0, 0},
-		{"MANIFEST-000001", GDB_ECORRUPT, 0, 0},	/* no newline */
-		{"MANIFEST-000001 7ed3298a", GDB_ECORRUPT, 0, 0},
-		{"MANIFEST-000001 7ED3298A\n", GDB_ECORRUPT, 0, 0},
-		{"MANIFEST-000001  7ed3298a\n", GDB_ECORRUPT, 0, 0},
-		{"MANIFEST-000001 7ed3298\n", GDB_ECORRUPT, 0, 0},
-		{"MANIFEST-000001 7ed3298a \n", GDB_ECORRUPT, 0, 0},
-		{"MANIFEST-000000 7ed3298a\n", GDB_ECORRUPT, 0, 0},
+	    {"MANIFEST-000001\n", 0, 0, 1}, /* an older store's */
+	    {"MANIFEST-000005\n", 0, 0, 5},
+	    {"MANIFEST-0000012\n", 0, 0, 12},
+	    {"MANIFEST-00001\n", GDB_ECORRUPT, 0, 0}, /* 5 digits */
+	    {"MANIFEST-000000\n", GDB_ECORRUPT, 0, 0},
+	    {"MANIFEST- 00001\n", GDB_ECORRUPT, 0, 0},
+	    {"MANIFEST-000001", GDB_ECORRUPT, 0, 0}, /* no newline */
+	    {"MANIFEST-000001 7ed3298a", GDB_ECORRUPT, 0, 0},
+	    {"MANIFEST-000001 7ED3298A\n", GDB_ECORRUPT, 0, 0},
+	    {"MANIFEST-000001  7ed3298a\n", GDB_ECORRUPT, 0, 0},
+	    {"MANIFEST-000001 7ed3298\n", GDB_ECORRUPT, 0, 0},
+	    {"MANIFEST-000001 7ed3298a \n", GDB_ECORRUPT, 0, 0},
+	    {"MANIFEST-000000 7ed3298a\n", GDB_ECORRUPT, 0, 0},
 	};
 	char buf[64];
 	uint64_t gen;
@@ -337,8 +348,8 @@ static void test_current(void)
 	for (uint64_t g = 1; g < 2000000; g = g * 7 + 3) {
 		n = gdb_current_format(g, buf, sizeof(buf));
 		CHECK(gdb_current_parse(buf, (size_t)n, &gen, &has) == 0 &&
-			      gen == g && has == 1, "format %llu",
-		      (unsigned long long)g);
+			  gen == g && has == 1,
+		      "format %llu", (unsigned long long)g);
 		for (int bit = 0; bit < 8 * (n - 1); bit++) {
 			buf[bit / 8] ^= (char)(1 << (bit % 8));
 			rc = gdb_current_parse(buf, (size_t)n, &gen, &has);
@@ -352,8 +363,8 @@ static void test_current(void)
 /* Varints and the regular layout, and a layout read's checks. */
 static void test_layouts(void)
 {
-	static const uint64_t vals[] = {0, 1, 127, 128, 300, 16383, 16384,
-					(1ull << 32) + 5, UINT64_MAX};
+	static const uint64_t vals[] = {
+	    0, 1, 127, 128, 300, 16383, 16384, (1ull << 32) + 5, UINT64_MAX};
 	gdb_buf b = {0};
 	gdb_layout_r r;
 	uint64_t v, total = 0;
@@ -362,8 +373,9 @@ static void test_layouts(void)
 		b.len = 0;
 		gdb_varint_put(&b, vals[i]);
 		CHECK(gdb_varint_get((const uint8_t *)b.p,
-				     (const uint8_t *)b.p + b.len, &v) ==
-				      b.len && v == vals[i],
+				     (const uint8_t *)b.p + b.len,
+				     &v) == b.len &&
+			  v == vals[i],
 		      "varint %llu", (unsigned long long)vals[i]);
 		CHECK(gdb_varint_get((const uint8_t *)b.p,
 				     (const uint8_t *)b.p + b.len - 1, &v) == 0,
@@ -373,16 +385,19 @@ static void test_layouts(void)
 	CHECK(gdb_layout_regular(125, 60, &b) == 0, "regular");
 	CHECK(gdb_layout_read(&r, (const uint8_t *)b.p, b.len, 125, 3,
 			      &total) == 0 &&
-		      total == 1 + 3 + 1 + 125 + 3,
+		  total == 1 + 3 + 1 + 125 + 3,
 	      "regular layout size %llu", (unsigned long long)total);
 	gdb_layout_r_free(&r);
 	CHECK(gdb_layout_read(&r, (const uint8_t *)b.p, b.len, 124, 3, NULL) ==
-		      GDB_ECORRUPT, "bases must sum to the length");
+		  GDB_ECORRUPT,
+	      "bases must sum to the length");
 	CHECK(gdb_layout_read(&r, (const uint8_t *)b.p, b.len - 1, 125, 3,
-			      NULL) == GDB_ECORRUPT, "truncated layout");
+			      NULL) == GDB_ECORRUPT,
+	      "truncated layout");
 	gdb_buf_add(&b, "", 1);
 	CHECK(gdb_layout_read(&r, (const uint8_t *)b.p, b.len, 125, 3, NULL) ==
-		      GDB_ECORRUPT, "bytes after the last run");
+		  GDB_ECORRUPT,
+	      "bytes after the last run");
 	gdb_buf_free(&b);
 }
 
@@ -417,7 +432,8 @@ int main(void)
 	test_regions(s);
 	test_escape();
 	/* A cache far smaller than the data: eviction on every other get. */
-	CHECK(gdb_cache_create(s, 3 * GDB_DNA_BLOCK_BASES, NULL, &c) == 0, "cache");
+	CHECK(gdb_cache_create(s, 3 * GDB_DNA_BLOCK_BASES, NULL, &c) == 0,
+	      "cache");
 	test_views(c, seqs, lens);
 	{
 		gdb_cache_stats st;

@@ -30,7 +30,8 @@ static void check_counts(const gdb_gt_kernels *k, const char *lvl)
 	for (size_t nw = 0; nw < 80; nw++)
 		for (int mode = 0; mode < 4; mode++) {
 			size_t nm = 1 + rnd() % 30;
-			uint64_t *p = xmalloc(8 * nw + 8), *m = xmalloc(8 * nw * nm + 8);
+			uint64_t *p = xmalloc(8 * nw + 8),
+				 *m = xmalloc(8 * nw * nm + 8);
 			uint32_t a[32] = {0}, b[32] = {0};
 			fill(p, nw, mode);
 			fill(m, nw * nm, (mode + (int)nw) % 4);
@@ -39,8 +40,8 @@ static void check_counts(const gdb_gt_kernels *k, const char *lvl)
 			s->count_masks(p, m, nw, nm, a);
 			k->count_masks(p, m, nw, nm, b);
 			if (memcmp(a, b, sizeof(a)))
-				FAIL("%s count_masks nwords %zu mode %d", lvl, nw,
-				     mode);
+				FAIL("%s count_masks nwords %zu mode %d", lvl,
+				     nw, mode);
 			free(p);
 			free(m);
 		}
@@ -49,8 +50,8 @@ static void check_counts(const gdb_gt_kernels *k, const char *lvl)
 static void check_dosage(const gdb_gt_kernels *k, const char *lvl)
 {
 	const gdb_gt_kernels *s = gdb_gt_variant(GDB_SIMD_SCALAR);
-	size_t sizes[] = {0, 1, 31, 32, 33, 63, 64, 65, 127, 128, 129, 300,
-			  2504, 5008, 100003};
+	size_t sizes[] = {0,   1,   31,	 32,  33,   63,	  64,	 65,
+			  127, 128, 129, 300, 2504, 5008, 100003};
 
 	for (size_t z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++)
 		for (int mode = 0; mode < 4; mode++) {
@@ -66,9 +67,11 @@ static void check_dosage(const gdb_gt_kernels *k, const char *lvl)
 			s->dosage(a, b, m, n, x);
 			k->dosage(a, b, m, n, y);
 			if (memcmp(x, y, n + 64))
-				FAIL("%s dosage n %zu mode %d (or wrote past n)",
-				     lvl, n, mode);
-			for (size_t i = 0; i < n && mode == 2; i++) /* m all ones */
+				FAIL(
+				    "%s dosage n %zu mode %d (or wrote past n)",
+				    lvl, n, mode);
+			for (size_t i = 0; i < n && mode == 2;
+			     i++) /* m all ones */
 				if (x[i] != -1)
 					FAIL("scalar dosage: missing not -1");
 			free(a), free(b), free(m), free(x), free(y);
@@ -103,7 +106,8 @@ static void check_pbwt(uint32_t ns, uint32_t sites)
 		int64_t want = 0;
 		for (uint32_t h = 0; h < 2 * ns; h++) {
 			int bit = (int)(((h & 1 ? pb : pa)[(h / 2) / 64] >>
-					 ((h / 2) % 64)) & 1);
+					 ((h / 2) % 64)) &
+					1);
 			want += bits[t * 2 * ns + h];
 			if (bit != bits[t * 2 * ns + h]) {
 				FAIL("pbwt ns %u site %u slot %u", ns, t, h);
@@ -140,8 +144,8 @@ static void check_pbwt(uint32_t ns, uint32_t sites)
 
 static void check_varints(void)
 {
-	int64_t vals[] = {0, 1, -1, 63, -64, 64, INT32_MAX, INT32_MIN,
-			  INT64_MAX, INT64_MIN};
+	int64_t vals[] = {0,  1,	 -1,	    63,	       -64,
+			  64, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN};
 	gdb_buf b = {0};
 
 	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
@@ -152,8 +156,11 @@ static void check_varints(void)
 			FAIL("varint %zu", i);
 	if (!vs_done(&r) || r.bad)
 		FAIL("varint stream");
-	vs_rd z = {(const uint8_t *)"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff",
-		   (const uint8_t *)"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" + 11, 0};
+	vs_rd z = {
+	    (const uint8_t *)"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff",
+	    (const uint8_t *)"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+		11,
+	    0};
 	(void)vs_uv(&z);
 	if (!z.bad)
 		FAIL("an over-long varint was accepted");
@@ -165,7 +172,8 @@ int main(void)
 	const char *names[] = {"scalar", "sse41", "avx2", "avx512"};
 
 	for (int l = 0; l < GDB_SIMD_NLEVELS; l++) {
-		const gdb_gt_kernels *k = gdb_gt_variant((enum gdb_simd_level)l);
+		const gdb_gt_kernels *k =
+		    gdb_gt_variant((enum gdb_simd_level)l);
 		if (!k) {
 			printf("genotype kernels: %s not on this CPU\n",
 			       names[l]);

@@ -29,7 +29,7 @@ static int failures;
 static uint64_t rng_state = UNIT_SEED;
 
 static inline void unit_fail(const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static inline void unit_fail(const char *file, int line, const char *fmt, ...)
 {
@@ -53,12 +53,12 @@ static inline void unit_fail(const char *file, int line, const char *fmt, ...)
 					__VA_ARGS__);                          \
 	} while (0)
 
-static inline void unit_check_fail(const char *file, int line,
-				   const char *cond, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static inline void unit_check_fail(const char *file, int line, const char *cond,
+				   const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static inline void unit_check_fail(const char *file, int line,
-				   const char *cond, const char *fmt, ...)
+static inline void unit_check_fail(const char *file, int line, const char *cond,
+				   const char *fmt, ...)
 {
 	va_list ap;
 

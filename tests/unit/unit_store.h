@@ -20,12 +20,11 @@
  * @return 0, or -1 with the reason printed
  */
 static inline int unit_store_build(const char *dir, const char *asmname,
-				   const char *const *names,
-				   char *const *seqs, const int64_t *lens,
-				   int n)
+				   const char *const *names, char *const *seqs,
+				   const int64_t *lens, int n)
 {
-	gdb_provenance p = {.target = asmname, .source = "mem",
-			    .command = "unit"};
+	gdb_provenance p = {
+	    .target = asmname, .source = "mem", .command = "unit"};
 	size_t cap = gdb_codecs_dna_bound(GDB_DNA_BLOCK_BASES);
 	uint8_t *enc = xmalloc(cap), md5[16] = {0}, sha[24] = {0};
 	char err[512] = "";
@@ -42,11 +41,10 @@ static inline int unit_store_build(const char *dir, const char *asmname,
 		for (int64_t off = 0; rc == 0 && off < lens[k];
 		     off += GDB_DNA_BLOCK_BASES) {
 			int64_t nb = lens[k] - off < GDB_DNA_BLOCK_BASES
-					     ? lens[k] - off
-					     : GDB_DNA_BLOCK_BASES;
-			int e = gdb_codecs_dna_encode(seqs[k] + off,
-						      (uint32_t)nb, 0, enc,
-						      cap, NULL);
+					 ? lens[k] - off
+					 : GDB_DNA_BLOCK_BASES;
+			int e = gdb_codecs_dna_encode(
+			    seqs[k] + off, (uint32_t)nb, 0, enc, cap, NULL);
 			rc = e < 0 ? e
 				   : gdb_txn_block_add(t, enc, (size_t)e,
 						       (uint32_t)nb);
