@@ -376,6 +376,37 @@ static void export_usage(FILE *f)
 		"  --width N  N bases a line instead (also without REGION)\n");
 }
 
+/* export fasta's region arguments, each as samtools faidx writes it. */
+static int export_regions(gdb_store *s, gdb_cache *c, uint32_t ai,
+			  char **regions, int nreg, uint32_t width, char *buf,
+			  size_t cap)
+{
+	for (int i = 0; i < nreg; i++) {
+		char err[512];
+		uint32_t contig;
+		int64_t beg, end;
+		gdb_view *v;
+		int r;
+
+		if (gdb_path_region(s, ai, regions[i], &contig, &beg, &end, err,
+				    sizeof(err)) < 0) {
+			tool_err("%s", err);
+			return EXIT_FAIL;
+		}
+		if (gdb_view_region(GDB_VIEW_BASES, contig, beg, end,
+				    width ? width : GDB_FASTA_WIDTH, regions[i],
+				    &v) < 0) {
+			tool_err("out of memory");
+			return EXIT_FAIL;
+		}
+		r = write_view(v, c, buf, cap);
+		gdb_view_free(v);
+		if (r < 0)
+			return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
 int cmd_export(int argc, char **argv)
 {
 	const char *path = NULL, *asmname = NULL;
@@ -466,30 +497,7 @@ int cmd_export(int argc, char **argv)
 		gdb_view_free(v);
 		goto out;
 	}
-	rc = EXIT_OK;
-	for (int i = 0; i < nreg && rc == EXIT_OK; i++) {
-		char err[512];
-		uint32_t contig;
-		int64_t beg, end;
-		gdb_view *v;
-
-		if (gdb_path_region(s, (uint32_t)ai, regions[i], &contig, &beg,
-				    &end, err, sizeof(err)) < 0) {
-			tool_err("%s", err);
-			rc = EXIT_FAIL;
-			break;
-		}
-		if (gdb_view_region(GDB_VIEW_BASES, contig, beg, end,
-				    width ? width : GDB_FASTA_WIDTH, regions[i],
-				    &v) < 0) {
-			tool_err("out of memory");
-			rc = EXIT_FAIL;
-			break;
-		}
-		if (write_view(v, c, buf, cap) < 0)
-			rc = EXIT_FAIL;
-		gdb_view_free(v);
-	}
+	rc = export_regions(s, c, (uint32_t)ai, regions, nreg, width, buf, cap);
 out:
 	if (fflush(stdout) != 0 && rc == EXIT_OK) {
 		tool_err("write: %s", strerror(errno));
