@@ -21,6 +21,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 DATA = os.path.join(HERE, "data")
 BUILD = os.path.abspath(os.environ.get("GENOMEDB_BUILD", os.path.join(REPO, "build")))
+# A sanitizer build (make asan: build/asan): ASan's quarantine and shadow
+# memory make a process's RSS say nothing about its own bounds.
+SANITIZED = os.path.basename(BUILD) == "asan"
 BINARY = os.path.join(BUILD, "genomedb")
 IN_CI = os.environ.get("CI") == "true"
 SAN_MARKERS = ("AddressSanitizer", "runtime error:", "LeakSanitizer")

@@ -69,11 +69,12 @@ static struct fz *fz_init(uint32_t codec, uint32_t alphabet)
 			      .cm_train = FZ_BB * 2,
 			      .cm_table_bits = 16};
 	gdb_codec_enc *e;
-	char *s = malloc(FZ_BB);
+	char *s;
 
 	if (done)
 		return &f;
 	done = 1;
+	s = malloc(FZ_BB);
 	f.out = malloc(GDB_DNA_BLOCK_BASES);
 	if (!s || !f.out || gdb_codec_enc_new(&p, &e) < 0)
 		abort();
