@@ -54,26 +54,28 @@ static const char *lname(const graph_net *N, uint32_t u, size_t *len)
 	return N->name_str + N->name_off[u];
 }
 
+/* Names without case first, then exactly, then by index: a total order. */
+static int str_order(const char **v, uint32_t a, uint32_t b)
+{
+	int c = graph_icase_cmp(v[a], v[b]);
+
+	if (!c)
+		c = strcmp(v[a], v[b]);
+	return c ? c : (a < b ? -1 : a > b);
+}
+
 static int name_order(const void *x, const void *y, void *arg)
 {
 	const gdb_graph *g = arg;
-	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-	int c = graph_icase_cmp(g->gname[a], g->gname[b]);
 
-	if (!c)
-		c = strcmp(g->gname[a], g->gname[b]);
-	return c ? c : (a < b ? -1 : a > b);
+	return str_order(g->gname, *(const uint32_t *)x, *(const uint32_t *)y);
 }
 
 static int pw_order(const void *x, const void *y, void *arg)
 {
 	const gdb_graph *g = arg;
-	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-	int c = graph_icase_cmp(g->pid[a], g->pid[b]);
 
-	if (!c)
-		c = strcmp(g->pid[a], g->pid[b]);
-	return c ? c : (a < b ? -1 : a > b);
+	return str_order(g->pid, *(const uint32_t *)x, *(const uint32_t *)y);
 }
 
 static uint32_t pow2_at_least(uint64_t n)
