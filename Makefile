@@ -120,7 +120,14 @@ pytest: all
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
-PUBLIC_HEADERS := $(filter-out %_int.h,$(foreach m,$(MODULES),$(wildcard $(m)/*.h)))
+# Not installed: template files (a level file includes them with its
+# macros defined) and headers internal to a module that do not stand alone
+# (the daemon's libfuse operations, the variants builder over its _int.h).
+# tests/test_python_install.py compiles every installed header by itself.
+PRIVATE_HEADERS := simd/align_many.h simd/align_seg.h simd/align_striped.h \
+	simd/motif_combine.h simd/pwm_scan.h fs/daemon/ops.h variants/build.h
+PUBLIC_HEADERS := $(filter-out %_int.h $(PRIVATE_HEADERS),\
+	$(foreach m,$(MODULES),$(wildcard $(m)/*.h)))
 
 # Python package, pkg-config file and mount(8) helper (issue 13): mount
 # looks for /sbin/mount.<type>, so SBINDIR is /sbin whatever PREFIX is.

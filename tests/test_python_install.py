@@ -74,6 +74,25 @@ def test_install_lists_the_files_and_uninstall_removes_them(root, tmp_path):
     assert left == []
 
 
+def test_every_installed_header_stands_alone(root, tmp_path):
+    """A user includes any installed header by itself: templates and
+    module-internal headers are not installed (the Makefile's
+    PRIVATE_HEADERS), and each one installed compiles on its own."""
+    inc = os.path.join(root, "usr/local/include/genomedb")
+    heads = sorted(os.path.relpath(os.path.join(dp, f), inc)
+                   for dp, _, fs in os.walk(inc) for f in fs)
+    assert "api/genomedb.h" in heads and "simd/align_striped.h" not in heads
+    bad = []
+    for h in heads:
+        src = tmp_path / "h.c"
+        src.write_text(f'#include "{h}"\n')
+        r = subprocess.run(["cc", "-std=gnu11", "-Wall", "-Werror", "-fsyntax-only",
+                            f"-I{inc}", str(src)], capture_output=True, text=True)
+        if r.returncode:
+            bad.append((h, r.stderr.splitlines()[:2]))
+    assert bad == []
+
+
 def _san_env(env, so):
     """Python loading an ASan-built library (make asan) needs the runtimes
     preloaded, which gdbutil removed from the children's environment."""
