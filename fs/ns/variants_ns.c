@@ -136,15 +136,15 @@ static int subset(gdb_vset *v, const struct vparams *p, gdb_vsamples *sub,
 }
 
 static int records(gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
-		   int fmt, const struct vparams *p, char **data, size_t *len,
-		   char *err, size_t errlen)
+		   int fmt, const struct vparams *p, size_t max, char **data,
+		   size_t *len, char *err, size_t errlen)
 {
 	gdb_vsamples sub;
 	int rc;
 
 	GDB_TRY(subset(v, p, &sub, err, errlen));
 	rc = gdb_vset_render(v, contig, beg, end, sub.n ? &sub : NULL,
-			     (enum gdb_vfmt)fmt, GDB_NS_MAX_FILE, data, len);
+			     (enum gdb_vfmt)fmt, max, data, len);
 	gdb_vsamples_free(&sub);
 	return rc;
 }
@@ -190,8 +190,9 @@ static int parse_name(gdb_vset *v, uint32_t contig, char *name,
 	return gdb_params_parse(k->spec, k->nspec, params, p, err, errlen);
 }
 
-static int region_file(gdb_vset *v, uint32_t contig, char *name, char **data,
-		       size_t *len, char *err, size_t errlen)
+/* max: the most a record file is rendered whole (larger ones stream) */
+static int region_file(gdb_vset *v, uint32_t contig, char *name, size_t max,
+		       char **data, size_t *len, char *err, size_t errlen)
 {
 	const struct vkind *k;
 	struct vparams p;
@@ -200,8 +201,8 @@ static int region_file(gdb_vset *v, uint32_t contig, char *name, char **data,
 
 	GDB_TRY(parse_name(v, contig, name, &k, &beg, &end, &p, err, errlen));
 	if (k->fmt >= 0)
-		rc = records(v, contig, beg, end, k->fmt, &p, data, len, err,
-			     errlen);
+		rc = records(v, contig, beg, end, k->fmt, &p, max, data, len,
+			     err, errlen);
 	else
 		rc = stats(v, contig, beg, end, k->fmt, &p, data, len, err,
 			   errlen);
@@ -266,8 +267,8 @@ static int resolve(void *ctx, const char *path, char **data, size_t *len,
 	} else if (n == 2) {
 		rc = gdb_vset_samples_tsv(x->sets[si], data, len);
 	} else if (n == 3) {
-		rc = region_file(x->sets[si], (uint32_t)ci, comp[2], data, len,
-				 err, errlen);
+		rc = region_file(x->sets[si], (uint32_t)ci, comp[2],
+				 x->stream_above, data, len, err, errlen);
 	}
 	free(copy);
 	return rc == 0 ? GDB_NS_FILE : rc;
