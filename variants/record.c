@@ -474,9 +474,13 @@ static int vcf_text(struct vout *o, const gdb_vsamples *sub, uint32_t contig,
 		pt[i].end = end;
 		pt[i].chunk0 = first + (i ? n / 2 : 0);
 		pt[i].n = i ? n - n / 2 : n / 2;
-		/* GT-only records take about 4 bytes a sample */
-		size_t est = vs_chunk_sites(o->v, pt[i].chunk0, pt[i].n) *
-			     (4 * (size_t)o->sub.n + 160);
+		/* GT-only records take about 4 bytes a sample. The first
+		 * half's buffer is the answer's: room for both halves, so
+		 * the join copies the second once and never moves the
+		 * first (untouched room costs no page). */
+		size_t est = vs_chunk_sites(o->v, i ? pt[i].chunk0 : first,
+					    i ? pt[i].n : n) *
+			     (4 * (size_t)o->sub.n + 400);
 		if (ks_reserve(i ? &pt[i].o.ks : &o->ks,
 			       est < o->max ? est : o->max) < 0)
 			rc = -ENOMEM;
