@@ -351,25 +351,29 @@ static void stream_release(void *ctx)
 	gdb_vstream_close(ctx);
 }
 
-/* The stream of path: its sizing pass kept from an earlier lookup, or
- * run now and kept. */
+/* The kept stream of path (a reference), or NULL. */
+static gdb_vstream *sized_find(vctx *x, const char *path)
+{
+	gdb_vstream *s = NULL;
+
+	pthread_mutex_lock(&x->mu);
+	for (unsigned k = 0; k < NSIZED && !s; k++)
+		if (x->sized[k].path && !strcmp(x->sized[k].path, path))
+			gdb_vstream_ref(s = x->sized[k].s);
+	pthread_mutex_unlock(&x->mu);
+	return s;
+}
+
+/* A new stream of path, its sizing pass run now and kept for the next
+ * lookups of the name. */
 static int stream_get(vctx *x, const char *path, gdb_vset *v, uint32_t contig,
 		      int64_t beg, int64_t end, const gdb_vsamples *sub,
 		      int fmt, gdb_vstream **out)
 {
-	gdb_vstream *s = NULL;
+	gdb_vstream *s;
 	char *key;
 	unsigned k;
 
-	pthread_mutex_lock(&x->mu);
-	for (k = 0; k < NSIZED && !s; k++)
-		if (x->sized[k].path && !strcmp(x->sized[k].path, path))
-			gdb_vstream_ref(s = x->sized[k].s);
-	pthread_mutex_unlock(&x->mu);
-	if (s) {
-		*out = s;
-		return 0;
-	}
 	GDB_TRY(gdb_vstream_open(v, contig, beg, end, sub, (enum gdb_vfmt)fmt,
 				 STAT_THREADS, &s));
 	if ((key = strdup(path))) {
@@ -408,10 +412,12 @@ static int ranged(vctx *x, const char *path, gdb_vset *v, uint32_t contig,
 		0 ||
 	    k->fmt < 0 || subset(v, &p, &sub, err, sizeof(err)) < 0)
 		return -ENOENT;
+	/* a name streamed before streams again, without a trial render */
+	s = sized_find(x, path);
 	rc = -EFBIG;
-	if (estimate(v, contig, beg, end, k->fmt,
-		     sub.n ? sub.n : gdb_vset_nsamples(v)) <
-	    2 * (uint64_t)x->stream_above)
+	if (!s && estimate(v, contig, beg, end, k->fmt,
+			   sub.n ? sub.n : gdb_vset_nsamples(v)) <
+		      2 * (uint64_t)x->stream_above)
 		rc = gdb_vset_render(v, contig, beg, end, sub.n ? &sub : NULL,
 				     (enum gdb_vfmt)k->fmt, x->stream_above,
 				     &data, &len);
@@ -421,7 +427,9 @@ static int ranged(vctx *x, const char *path, gdb_vset *v, uint32_t contig,
 	} else if (rc == 0) {
 		free(data);
 	}
-	if (rc == -EFBIG)
+	if (rc == -EFBIG && s)
+		rc = 0;
+	else if (rc == -EFBIG)
 		rc = stream_get(x, path, v, contig, beg, end,
 				sub.n ? &sub : NULL, k->fmt, &s);
 	else
