@@ -6,7 +6,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -360,78 +359,22 @@ out:
 	return rc;
 }
 
-/* Half of a .gt.npy answer's chunks, on its own thread. */
-struct nhalf {
-	const gdb_vset *v;
-	const gdb_vsamples *sub;
-	uint32_t contig, first, n;
-	int64_t beg, end;
-	size_t room, max;
-	char *out;
-	size_t len;
-	uint64_t rows;
-	int rc;
-};
-
-static void *nhalf_run(void *arg)
-{
-	struct nhalf *h = arg;
-
-	h->rc = npy_rows(h->v, h->contig, h->beg, h->end, h->sub, h->first,
-			 h->n, h->room, h->max, &h->out, &h->len, &h->rows);
-	return NULL;
-}
-
-/* The chunks split in two halves decoded on two threads (the second
- * half's rows are copied after the first's), then the header. */
 static int render_npy(const gdb_vset *v, uint32_t contig, int64_t beg,
 		      int64_t end, const gdb_vsamples *sub, size_t max,
 		      char **out, size_t *len)
 {
-	struct nhalf h[2];
-	pthread_t th;
 	uint32_t first, n;
-	int two, rc;
+	uint64_t rows;
+	int rc;
 
 	vs_chunk_range(v, contig, beg, end, &first, &n);
-	for (int i = 0; i < 2; i++)
-		h[i] = (struct nhalf){.v = v,
-				      .sub = sub,
-				      .contig = contig,
-				      .beg = beg,
-				      .end = end,
-				      .first = first + (i ? n / 2 : 0),
-				      .n = i ? n - n / 2 : n / 2,
-				      .room = i ? 0 : NPY_HEADER,
-				      .max = max};
-	two = n > 1 && pthread_create(&th, NULL, nhalf_run, &h[1]) == 0;
-	nhalf_run(&h[0]);
-	if (two)
-		pthread_join(th, NULL);
-	else
-		nhalf_run(&h[1]);
-	rc = h[0].rc < 0 ? h[0].rc : h[1].rc;
-	if (rc == 0 && h[0].len + h[1].len > max)
-		rc = -EFBIG;
-	if (rc == 0 && h[1].len) {
-		char *p = realloc(h[0].out, h[0].len + h[1].len);
-		if (p)
-			memcpy(p + h[0].len, h[1].out, h[1].len);
-		else
-			rc = -ENOMEM;
-		h[0].out = p ? p : h[0].out;
-	}
+	rc = npy_rows(v, contig, beg, end, sub, first, n, NPY_HEADER, max, out,
+		      len, &rows);
 	if (rc == 0) {
 		char hd[NPY_HEADER + 1];
-		npy_header(hd, h[0].rows + h[1].rows,
-			   sub ? sub->n : v->nsamples);
-		memcpy(h[0].out, hd, NPY_HEADER);
-		*out = h[0].out;
-		*len = h[0].len + h[1].len;
-		h[0].out = NULL;
+		npy_header(hd, rows, sub ? sub->n : v->nsamples);
+		memcpy(*out, hd, NPY_HEADER);
 	}
-	free(h[0].out);
-	free(h[1].out);
 	return rc;
 }
 
