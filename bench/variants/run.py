@@ -195,8 +195,9 @@ def timings(mnt, gbcf, gvcf, reps):
     rows.append(("AF by population, 10,000 x 2,504, 26 groups (af.tsv)", gdb,
                  [("NumPy on the matrix in memory", npf), ("bcftools +fill-tags -S", ft)]))
     # region .vcf of 1 Mb
-    # 1 Mb of 2,504 samples is 83 MB of VCF text, over the 64 MiB a
-    # computed file may hold (GDB_NS_MAX_FILE): that set gets 500 kb
+    # 1 Mb of 2,504 samples is 83 MB of VCF text, over the 64 MiB a file
+    # is rendered whole (it would stream): that set gets 500 kb, which
+    # compares with earlier runs
     for name, bcf, end in (("kg", KGBCF, 2000000), ("g2504", gbcf, 1500000)):
         reg = f"20:1000000-{end}"
         gdb = best(lambda i: open(os.path.join(v, name, "20", f"1000000-{end - i}.vcf"), "rb").read(),
