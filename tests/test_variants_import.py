@@ -135,3 +135,42 @@ def test_stored_size_beats_zstd19_of_plain_vcf(vstore):
     objs = {o["name"]: o for o in json.loads(info.out)["objects"]}
     seg = objs["variants/kg"]["stored_bytes"]
     assert seg < len(z), (seg, len(z))
+
+
+def _import_small(tmp_path, name):
+    """The command line of an `import vcf` of a small set (400 records of
+    the 1000 Genomes file) as set name, into a store made on first use."""
+    path = tmp_path / "p.gdb"
+    if not path.exists():
+        assert U.gdb("init", path).rc == 0
+        assert U.gdb("import", "fasta", path, "--assembly", "b37", V.KG_REF, "--quiet").rc == 0
+    src = V.vcf_subset(tmp_path / "s.vcf.gz", nrec=400, nsamples=4)
+    return [U.BINARY, "import", "vcf", path, "--set", name, "--reference", "b37", src]
+
+
+def test_import_progress_on_a_tty_only(tmp_path):
+    import select
+    import subprocess
+    master, slave = os.openpty()
+    p = subprocess.Popen([str(a) for a in _import_small(tmp_path, "tty")], stdin=subprocess.DEVNULL,
+                         stdout=slave, stderr=slave)
+    os.close(slave)
+    seen = b""
+    while True:  # the pty's master until the child closes its side
+        r, _, _ = select.select([master], [], [], 60)
+        if not r:
+            break
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: every slave descriptor closed
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    assert p.wait(60) == 0, seen
+    text = seen.decode("utf-8", "replace")
+    assert "\rimporting " in text and "100%" in text and "400 records" in text, text
+    piped = U.run(_import_small(tmp_path, "piped"))
+    assert piped.rc == 0, piped
+    assert "importing " not in piped.err and "%" not in piped.err, piped.err

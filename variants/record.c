@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <htslib/bgzf.h>
 #include <htslib/hfile.h>
 #include <htslib/kstring.h>
 
@@ -258,6 +259,7 @@ struct vout {
 	kstring_t ks; /* text output */
 	htsFile *fp;  /* or an htslib file */
 	size_t max;
+	int flush; /* end a BGZF block after each chunk (region answers) */
 	int rc;
 };
 
@@ -321,17 +323,35 @@ static void out_free(struct vout *o)
 	free(o->ks.s);
 }
 
+/* The records of one chunk; a BGZF block ends after them. */
+static int walk_chunk(struct vout *o, const int *want, uint32_t contig,
+		      int64_t beg, int64_t end, uint32_t k)
+{
+	int rc = vs_walk(o->v, contig, beg, end, k, 1, want, emit_site, o);
+
+	if (rc == 0 && o->fp && bgzf_flush(o->fp->fp.bgzf) < 0)
+		rc = -EIO;
+	return rc;
+}
+
 static int walk_region(struct vout *o, const gdb_vsamples *sub, uint32_t contig,
 		       int64_t beg, int64_t end)
 {
 	uint32_t first, n;
 	int *want = vs_want_groups(o->v, sub);
-	int rc;
+	int rc = 0;
 
 	if (!want)
 		return -ENOMEM;
 	vs_chunk_range(o->v, contig, beg, end, &first, &n);
-	rc = vs_walk(o->v, contig, beg, end, first, n, want, emit_site, o);
+	if (!o->flush)
+		rc = vs_walk(o->v, contig, beg, end, first, n, want, emit_site,
+			     o);
+	/* Region answers end a BGZF block at each chunk, so a chunk's
+	 * blocks are the same bytes whether the file is rendered whole or
+	 * window by window (stream.c). */
+	for (uint32_t k = first; o->flush && k < first + n && rc == 0; k++)
+		rc = walk_chunk(o, want, contig, beg, end, k);
 	free(want);
 	return rc;
 }
@@ -454,9 +474,13 @@ static int vcf_text(struct vout *o, const gdb_vsamples *sub, uint32_t contig,
 		pt[i].end = end;
 		pt[i].chunk0 = first + (i ? n / 2 : 0);
 		pt[i].n = i ? n - n / 2 : n / 2;
-		/* GT-only records take about 4 bytes a sample */
-		size_t est = vs_chunk_sites(o->v, pt[i].chunk0, pt[i].n) *
-			     (4 * (size_t)o->sub.n + 160);
+		/* GT-only records take about 4 bytes a sample. The first
+		 * half's buffer is the answer's: room for both halves, so
+		 * the join copies the second once and never moves the
+		 * first (untouched room costs no page). */
+		size_t est = vs_chunk_sites(o->v, i ? pt[i].chunk0 : first,
+					    i ? pt[i].n : n) *
+			     (4 * (size_t)o->sub.n + 400);
 		if (ks_reserve(i ? &pt[i].o.ks : &o->ks,
 			       est < o->max ? est : o->max) < 0)
 			rc = -ENOMEM;
@@ -507,7 +531,9 @@ int vs_render_vcf(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
 		rc = vcf_text(&o, sub, contig, beg, end, out, len);
 	} else if (rc == 0) {
 		o.fp = mem_open(fmt == GDB_VF_BCF ? "wb" : "wz", &fd);
-		if (!o.fp || bcf_hdr_write(o.fp, (bcf_hdr_t *)o.h) < 0)
+		o.flush = 1;
+		if (!o.fp || bcf_hdr_write(o.fp, (bcf_hdr_t *)o.h) < 0 ||
+		    bgzf_flush(o.fp->fp.bgzf) < 0)
 			rc = -EIO;
 		if (rc == 0)
 			rc = walk_region(&o, sub, contig, beg, end);
@@ -518,6 +544,75 @@ int vs_render_vcf(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
 	}
 	if (fd >= 0)
 		close(fd);
+	out_free(&o);
+	return rc;
+}
+
+/* The empty BGZF block htslib ends every BGZF file with. */
+#define BGZF_EOF_LEN 28
+static const char bgzf_eof[BGZF_EOF_LEN + 1] =
+    "\037\213\010\004\0\0\0\0\0\377\006\0\102\103\002\0\033\0\003"
+    "\0\0\0\0\0\0\0\0\0";
+
+/* A compressed part: htslib's BGZF blocks, without the end-of-file block
+ * hts_close adds (only the tail is that block). */
+static int bgzf_part(struct vout *o, const gdb_vsamples *sub, uint32_t contig,
+		     int64_t beg, int64_t end, enum gdb_vfmt fmt, uint32_t part,
+		     char **out, size_t *len)
+{
+	int fd = -1, rc = 0, *want = vs_want_groups(o->v, sub);
+
+	o->fp = mem_open(fmt == GDB_VF_BCF ? "wb" : "wz", &fd);
+	if (!want || !o->fp)
+		rc = want ? -EIO : -ENOMEM;
+	else if (part == VS_PART_HEAD)
+		rc = bcf_hdr_write(o->fp, (bcf_hdr_t *)o->h) < 0 ? -EIO : 0;
+	else if (part != VS_PART_TAIL)
+		rc = walk_chunk(o, want, contig, beg, end, part);
+	if (o->fp && hts_close(o->fp) < 0 && rc == 0)
+		rc = -EIO;
+	o->fp = NULL;
+	if (rc == 0)
+		rc = mem_take(fd, SIZE_MAX, out, len);
+	if (rc == 0 && part != VS_PART_TAIL) {
+		if (*len < BGZF_EOF_LEN || memcmp(*out + *len - BGZF_EOF_LEN,
+						  bgzf_eof, BGZF_EOF_LEN)) {
+			free(*out);
+			rc = -EIO;
+		}
+		*len -= BGZF_EOF_LEN;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(want);
+	return rc;
+}
+
+int vs_vcf_part(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
+		const gdb_vsamples *sub, enum gdb_vfmt fmt, uint32_t part,
+		char **out, size_t *len)
+{
+	struct vout o;
+	int rc = out_init(&o, v, sub), *want;
+
+	o.max = SIZE_MAX;
+	if (rc == 0 && fmt != GDB_VF_VCF) {
+		rc = bgzf_part(&o, sub, contig, beg, end, fmt, part, out, len);
+	} else if (rc == 0) {
+		want = vs_want_groups(v, sub);
+		if (!want || ks_resize(&o.ks, 1) < 0)
+			rc = -ENOMEM;
+		else if (part == VS_PART_HEAD)
+			rc = bcf_hdr_format(o.h, 0, &o.ks) < 0 ? -ENOMEM : 0;
+		else if (part != VS_PART_TAIL)
+			rc = walk_chunk(&o, want, contig, beg, end, part);
+		free(want);
+		if (rc == 0) {
+			*out = o.ks.s;
+			*len = o.ks.l;
+			o.ks = (kstring_t){0, 0, NULL};
+		}
+	}
 	out_free(&o);
 	return rc;
 }

@@ -184,48 +184,87 @@ static int sites_row(void *arg, vs_cursor *c, int in_range)
 	return t->out.err;
 }
 
-static int render_sites(const gdb_vset *v, uint32_t contig, int64_t beg,
-			int64_t end, size_t max, char **out, size_t *len)
+static void sites_free(struct sites *t)
 {
-	struct sites t = {.v = v};
-	const bcf_hdr_t *h = v->hdr;
-	uint32_t first, n;
-	int rc;
+	gdb_buf_free(&t->out);
+	free(t->keys);
+	free(t->val);
+	free(t->line.s);
+	bcf_destroy(t->rec);
+}
 
-	t.out.max = max;
-	t.keys = calloc((size_t)h->nhrec + 1, sizeof(char *));
-	t.val = calloc((size_t)h->nhrec + 1, sizeof(char *));
-	t.rec = bcf_init();
-	if (!t.keys || !t.val || !t.rec) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	gdb_buf_printf(&t.out, "chrom\tpos\tid\tref\talt\tqual\tfilter");
+/* The INFO keys in header order, and the header row into t->out. */
+static int sites_begin(struct sites *t, const gdb_vset *v, size_t max)
+{
+	const bcf_hdr_t *h = v->hdr;
+
+	memset(t, 0, sizeof(*t));
+	t->v = v;
+	t->out.max = max;
+	t->keys = calloc((size_t)h->nhrec + 1, sizeof(char *));
+	t->val = calloc((size_t)h->nhrec + 1, sizeof(char *));
+	t->rec = bcf_init();
+	if (!t->keys || !t->val || !t->rec)
+		return -ENOMEM;
+	gdb_buf_printf(&t->out, "chrom\tpos\tid\tref\talt\tqual\tfilter");
 	for (int i = 0; i < h->nhrec; i++) {
 		bcf_hrec_t *r = h->hrec[i];
 		int k =
 		    r->type == BCF_HL_INFO ? bcf_hrec_find_key(r, "ID") : -1;
 		if (k < 0)
 			continue;
-		t.keys[t.nkeys++] = r->vals[k];
-		gdb_buf_printf(&t.out, "\t%s", r->vals[k]);
+		t->keys[t->nkeys++] = r->vals[k];
+		gdb_buf_printf(&t->out, "\t%s", r->vals[k]);
 	}
-	gdb_buf_add(&t.out, "\n", 1);
-	vs_chunk_range(v, contig, beg, end, &first, &n);
-	rc = vs_walk(v, contig, beg, end, first, n, NULL, sites_row, &t);
-	if (rc == 0 && t.out.err)
-		rc = t.out.err;
+	gdb_buf_add(&t->out, "\n", 1);
+	return t->out.err;
+}
+
+/* Rows of chunks [first, first + n) after what t->out holds. */
+static int sites_take(struct sites *t, uint32_t contig, int64_t beg,
+		      int64_t end, uint32_t first, uint32_t n, char **out,
+		      size_t *len)
+{
+	int rc = vs_walk(t->v, contig, beg, end, first, n, NULL, sites_row, t);
+
+	if (rc == 0 && t->out.err)
+		rc = t->out.err;
+	if (rc == 0 && !t->out.p && !gdb_buf_room(&t->out, 0))
+		rc = -ENOMEM;
 	if (rc == 0) {
-		*out = t.out.p;
-		*len = t.out.len;
-		t.out.p = NULL;
+		*out = t->out.p;
+		*len = t->out.len;
+		t->out.p = NULL;
 	}
-out:
-	gdb_buf_free(&t.out);
-	free(t.keys);
-	free(t.val);
-	free(t.line.s);
-	bcf_destroy(t.rec);
+	return rc;
+}
+
+static int render_sites(const gdb_vset *v, uint32_t contig, int64_t beg,
+			int64_t end, size_t max, char **out, size_t *len)
+{
+	struct sites t;
+	uint32_t first, n;
+	int rc = sites_begin(&t, v, max);
+
+	vs_chunk_range(v, contig, beg, end, &first, &n);
+	if (rc == 0)
+		rc = sites_take(&t, contig, beg, end, first, n, out, len);
+	sites_free(&t);
+	return rc;
+}
+
+int vs_sites_part(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
+		  uint32_t part, char **out, size_t *len)
+{
+	struct sites t;
+	int rc = sites_begin(&t, v, 0);
+
+	if (part != VS_PART_HEAD)
+		t.out.len = 0;
+	if (rc == 0)
+		rc = sites_take(&t, contig, beg, end, part, part < VS_PART_TAIL,
+				out, len);
+	sites_free(&t);
 	return rc;
 }
 
@@ -268,50 +307,89 @@ static int npy_row(void *arg, vs_cursor *c, int in_range)
 	return 0;
 }
 
-static int render_npy(const gdb_vset *v, uint32_t contig, int64_t beg,
-		      int64_t end, const gdb_vsamples *sub, size_t max,
-		      char **out, size_t *len)
+/* NPY 1.0: magic, version, u16 header length, a dict padded with blanks
+ * to a 64-byte multiple, ending in a newline. */
+static void npy_header(char hd[NPY_HEADER + 1], uint64_t rows, uint32_t ns)
+{
+	int h = snprintf(hd + 10, NPY_HEADER - 9,
+			 "{'descr': '|i1', 'fortran_order': False, "
+			 "'shape': (%llu, %u), }",
+			 (unsigned long long)rows, ns);
+
+	memset(hd + 10 + h, ' ', (size_t)(NPY_HEADER - 10 - h));
+	memcpy(hd, "\x93NUMPY\x01\x00", 8);
+	gdb_put_le16(hd + 8, NPY_HEADER - 10);
+	hd[NPY_HEADER - 1] = '\n';
+}
+
+/* Rows of chunks [first, first + n), after `room` bytes left for the
+ * header, into *out. */
+static int npy_rows(const gdb_vset *v, uint32_t contig, int64_t beg,
+		    int64_t end, const gdb_vsamples *sub, uint32_t first,
+		    uint32_t n, size_t room, size_t max, char **out,
+		    size_t *len, uint64_t *rows)
 {
 	struct npy t = {.v = v, .sub = sub, .k = gdb_gt()};
-	uint32_t first, n, ns = sub ? sub->n : v->nsamples;
+	uint32_t ns = sub ? sub->n : v->nsamples;
 	int *want = vs_want_groups(v, sub);
-	char hd[NPY_HEADER + 1];
-	int rc, h;
+	int rc;
 
 	t.out.max = max;
 	t.row = malloc(v->nsamples + 64);
-	vs_chunk_range(v, contig, beg, end, &first, &n);
 	/* at most every site of the chunks: one allocation, no copies */
 	if (!want || !t.row ||
-	    vs_reserve(&t.out, NPY_HEADER + vs_chunk_sites(v, first, n) * ns) ||
-	    !gdb_buf_room(&t.out, NPY_HEADER)) {
+	    vs_reserve(&t.out, room + vs_chunk_sites(v, first, n) * ns + 1) ||
+	    !gdb_buf_room(&t.out, room)) {
 		rc = t.out.err == -EFBIG ? -EFBIG : -ENOMEM;
 		goto out;
 	}
 	rc = vs_walk(v, contig, beg, end, first, n, want, npy_row, &t);
 	if (rc == 0 && t.out.err)
 		rc = t.out.err;
-	if (rc < 0)
-		goto out;
-	/* NPY 1.0: magic, version, u16 header length, a dict padded with
-	 * blanks to a 64-byte multiple, ending in a newline */
-	h = snprintf(hd + 10, sizeof(hd) - 10,
-		     "{'descr': '|i1', 'fortran_order': False, "
-		     "'shape': (%llu, %u), }",
-		     (unsigned long long)t.rows, ns);
-	memset(hd + 10 + h, ' ', (size_t)(NPY_HEADER - 10 - h));
-	memcpy(hd, "\x93NUMPY\x01\x00", 8);
-	gdb_put_le16(hd + 8, NPY_HEADER - 10);
-	hd[NPY_HEADER - 1] = '\n';
-	memcpy(t.out.p, hd, NPY_HEADER);
-	*out = t.out.p;
-	*len = t.out.len;
-	t.out.p = NULL;
+	if (rc == 0) {
+		*out = t.out.p;
+		*len = t.out.len;
+		*rows = t.rows;
+		t.out.p = NULL;
+	}
 out:
 	free(want);
 	free(t.row);
 	gdb_buf_free(&t.out);
 	return rc;
+}
+
+static int render_npy(const gdb_vset *v, uint32_t contig, int64_t beg,
+		      int64_t end, const gdb_vsamples *sub, size_t max,
+		      char **out, size_t *len)
+{
+	uint32_t first, n;
+	uint64_t rows;
+	int rc;
+
+	vs_chunk_range(v, contig, beg, end, &first, &n);
+	rc = npy_rows(v, contig, beg, end, sub, first, n, NPY_HEADER, max, out,
+		      len, &rows);
+	if (rc == 0) {
+		char hd[NPY_HEADER + 1];
+		npy_header(hd, rows, sub ? sub->n : v->nsamples);
+		memcpy(*out, hd, NPY_HEADER);
+	}
+	return rc;
+}
+
+int vs_npy_part(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
+		const gdb_vsamples *sub, uint32_t part, uint64_t *rows,
+		char **out, size_t *len)
+{
+	if (part < VS_PART_TAIL)
+		return npy_rows(v, contig, beg, end, sub, part, 1, 0, 0, out,
+				len, rows);
+	if (!(*out = malloc(NPY_HEADER + 1)))
+		return -ENOMEM;
+	*len = part == VS_PART_HEAD ? NPY_HEADER : 0;
+	npy_header(*out, *rows, sub ? sub->n : v->nsamples);
+	return 0;
 }
 
 int gdb_vset_render(const gdb_vset *v, uint32_t contig, int64_t beg,

@@ -25,6 +25,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "cache/cache.h"
 #include "common/gdb.h"
@@ -169,6 +170,42 @@ typedef struct gdb_vregion {
 GDB_MUST_CHECK int gdb_vset_export(const gdb_vset *v, const char *path,
 				   enum gdb_vfmt fmt, const gdb_vregion *r,
 				   size_t nr, char *err, size_t errlen);
+
+/*
+ * Streamed answers (stream.c): the same files as gdb_vset_render, byte for
+ * byte, with no size limit. Open runs one sizing pass, rendering every
+ * window (the header, then each stored chunk of the region) once and
+ * keeping only their byte offsets; a read renders just the windows it
+ * touches (the last two stay cached). BGZF answers end a block at each
+ * window, whole or streamed alike.
+ */
+typedef struct gdb_vstream gdb_vstream;
+
+/*
+ * gdb_vstream_open - as gdb_vset_render, without max. The stream holds v
+ * (which must outlive it) and a copy of sub.
+ * @param threads  threads the sizing pass may use (0, 1: none)
+ * @return 0; -ENOMEM, GDB_ECORRUPT / GDB_ECHECKSUM, -EIO
+ */
+GDB_MUST_CHECK int gdb_vstream_open(const gdb_vset *v, uint32_t contig,
+				    int64_t beg, int64_t end,
+				    const gdb_vsamples *sub, enum gdb_vfmt fmt,
+				    unsigned threads, gdb_vstream **out);
+uint64_t gdb_vstream_size(const gdb_vstream *s);
+/* Sites stored in the chunks that hold contig's [beg, end): at least the
+ * records of the region, for a quick estimate of an answer's size. */
+uint64_t gdb_vset_region_sites(const gdb_vset *v, uint32_t contig, int64_t beg,
+			       int64_t end);
+/*
+ * gdb_vstream_read - bytes [off, off + n) (clipped to the size) into dst;
+ * any number of threads may read one stream at once.
+ * @return the bytes copied, or an error as gdb_vset_render's
+ */
+ssize_t gdb_vstream_read(gdb_vstream *s, void *dst, size_t n, uint64_t off);
+/* Streams are counted references: ref adds one, close drops one (the
+ * last frees it; dropping to one frees the cached windows). */
+void gdb_vstream_ref(gdb_vstream *s);
+void gdb_vstream_close(gdb_vstream *s);
 
 /* samples.tsv: "sample\tpopulation\tsuperpopulation\n" and a row each. */
 GDB_MUST_CHECK int gdb_vset_samples_tsv(const gdb_vset *v, char **out,

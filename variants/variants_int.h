@@ -334,6 +334,28 @@ int vs_render_vcf(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
 		  const gdb_vsamples *sub, enum gdb_vfmt fmt, size_t max,
 		  char **out, size_t *len);
 
+/*
+ * Parts of a streamed answer (stream.c): the head (the header), the
+ * records of each chunk of the region in turn, and the tail (the BGZF
+ * end-of-file block; nothing for text). Joined in that order they are
+ * byte for byte the answer gdb_vset_render gives whole.
+ */
+#define VS_PART_HEAD UINT32_MAX
+#define VS_PART_TAIL (UINT32_MAX - 1)
+/* VCF, VCF.gz and BCF parts (record.c); part is a chunk index or one of
+ * the two above. @return 0 with *out malloc'd, or an error as render's */
+int vs_vcf_part(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
+		const gdb_vsamples *sub, enum gdb_vfmt fmt, uint32_t part,
+		char **out, size_t *len);
+/* sites.tsv parts (render.c): the header row, then a chunk's rows. */
+int vs_sites_part(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
+		  uint32_t part, char **out, size_t *len);
+/* .gt.npy parts (render.c): the NPY header for *rows rows, or a chunk's
+ * rows (their number set in *rows). */
+int vs_npy_part(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
+		const gdb_vsamples *sub, uint32_t part, uint64_t *rows,
+		char **out, size_t *len);
+
 /* Grow b to hold n more bytes at once (a page-faulting VM pays for every
  * realloc copy and every 4 KiB page touched; large answers ask for
  * transparent huge pages): 0, or the buffer's sticky error. */

@@ -1,8 +1,11 @@
 /*
  * fs/ns/variants_ns.c - the /variants tree: a computed namespace
  * (fs/ns/ns.h) whose files are variant-set answers (variants/variants.h),
- * rendered whole at lookup so their sizes are exact. Grammar and layouts:
- * docs/PATHS.md, "Variants".
+ * rendered whole at lookup so their sizes are exact. Record files (.vcf,
+ * .vcf.gz, .bcf, .sites.tsv, .gt.npy) too large for that are ranged
+ * files: streamed window by window (gdb_vstream), their sizes exact from
+ * one sizing pass at lookup, kept for the next lookups of the same name.
+ * Grammar and layouts: docs/PATHS.md, "Variants".
  *
  *   <set>/samples.tsv
  *   <set>/<contig>/<start>-<end>[@k=v,...].vcf|.vcf.gz|.bcf|.sites.tsv|
@@ -16,6 +19,7 @@
  * own buffers, so resolve and list run concurrently.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,11 +32,37 @@
 #define STAT_THREADS 2
 #define MAX_COMPONENTS 4
 
+/* Streams whose sizing pass is kept, by path. */
+#define NSIZED 4
+
 typedef struct vctx {
 	uint32_t n;
 	char **names;
 	gdb_vset **sets;
+	/* record answers over this many bytes stream (GDB_NS_MAX_FILE, or
+	 * the test-only environment variable GDB_VARIANTS_STREAM_ABOVE) */
+	size_t stream_above;
+	pthread_mutex_t mu;
+	struct {
+		char *path;
+		gdb_vstream *s;
+	} sized[NSIZED];
+	unsigned next;
 } vctx;
+
+/* A whole answer open_ranged rendered to learn it fits, for the resolve
+ * the daemon asks next on the same thread. */
+static __thread struct {
+	char *path, *data;
+	size_t len;
+} stash;
+
+static void stash_drop(void)
+{
+	free(stash.path);
+	free(stash.data);
+	stash.path = stash.data = NULL;
+}
 
 /* The parameters of every kind of file; each kind takes some of them. */
 struct vparams {
@@ -87,13 +117,11 @@ static const struct vkind {
 
 /* ---- answers ---- */
 
-static int records(gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
-		   int fmt, const struct vparams *p, char **data, size_t *len,
-		   char *err, size_t errlen)
+/* The sample subset p asks for into *sub (n == 0 with none). */
+static int subset(gdb_vset *v, const struct vparams *p, gdb_vsamples *sub,
+		  char *err, size_t errlen)
 {
-	gdb_vsamples sub = {0};
-	int rc;
-
+	memset(sub, 0, sizeof(*sub));
 	if (p->samples && p->pop) {
 		gdb_seterr(err, errlen,
 			   "parameter 'pop': give samples= or "
@@ -102,11 +130,21 @@ static int records(gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
 	}
 	if ((p->samples || p->pop) &&
 	    gdb_vset_select(v, p->samples ? p->samples : p->pop, p->pop != NULL,
-			    &sub, err, errlen) < 0)
+			    sub, err, errlen) < 0)
 		return -ENOENT;
-	rc = gdb_vset_render(v, contig, beg, end,
-			     p->samples || p->pop ? &sub : NULL,
-			     (enum gdb_vfmt)fmt, GDB_NS_MAX_FILE, data, len);
+	return 0;
+}
+
+static int records(gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
+		   int fmt, const struct vparams *p, size_t max, char **data,
+		   size_t *len, char *err, size_t errlen)
+{
+	gdb_vsamples sub;
+	int rc;
+
+	GDB_TRY(subset(v, p, &sub, err, errlen));
+	rc = gdb_vset_render(v, contig, beg, end, sub.n ? &sub : NULL,
+			     (enum gdb_vfmt)fmt, max, data, len);
 	gdb_vsamples_free(&sub);
 	return rc;
 }
@@ -131,26 +169,40 @@ static int stats(gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
 	return rc;
 }
 
-/* <start>-<end>[@params]<ext> in a contig's directory. */
-static int region_file(gdb_vset *v, uint32_t contig, char *name, char **data,
-		       size_t *len, char *err, size_t errlen)
+/* <start>-<end>[@params]<ext> in a contig's directory: its kind, region
+ * and parameters. */
+static int parse_name(gdb_vset *v, uint32_t contig, char *name,
+		      const struct vkind **kind, int64_t *beg, int64_t *end,
+		      struct vparams *p, char *err, size_t errlen)
 {
 	const struct vkind *k = NULL;
-	struct vparams p = {0};
 	char *range, *params;
-	int64_t clen, beg, end;
-	int rc;
+	int64_t clen;
 
 	for (size_t i = 0; i < NKINDS && !k; i++)
 		if (gdb_path_split(name, kinds[i].ext, &range, &params) == 0)
 			k = &kinds[i];
 	gdb_vset_contig(v, contig, &clen);
-	if (!k || gdb_path_range(range, strlen(range), clen, &beg, &end) < 0)
+	if (!k || gdb_path_range(range, strlen(range), clen, beg, end) < 0)
 		return -ENOENT;
-	GDB_TRY(gdb_params_parse(k->spec, k->nspec, params, &p, err, errlen));
+	memset(p, 0, sizeof(*p));
+	*kind = k;
+	return gdb_params_parse(k->spec, k->nspec, params, p, err, errlen);
+}
+
+/* max: the most a record file is rendered whole (larger ones stream) */
+static int region_file(gdb_vset *v, uint32_t contig, char *name, size_t max,
+		       char **data, size_t *len, char *err, size_t errlen)
+{
+	const struct vkind *k;
+	struct vparams p;
+	int64_t beg, end;
+	int rc;
+
+	GDB_TRY(parse_name(v, contig, name, &k, &beg, &end, &p, err, errlen));
 	if (k->fmt >= 0)
-		rc = records(v, contig, beg, end, k->fmt, &p, data, len, err,
-			     errlen);
+		rc = records(v, contig, beg, end, k->fmt, &p, max, data, len,
+			     err, errlen);
 	else
 		rc = stats(v, contig, beg, end, k->fmt, &p, data, len, err,
 			   errlen);
@@ -200,6 +252,13 @@ static int resolve(void *ctx, const char *path, char **data, size_t *len,
 	*flags = 0;
 	if (!*path)
 		return GDB_NS_DIR;
+	if (stash.path && !strcmp(stash.path, path)) {
+		*data = stash.data;
+		*len = stash.len;
+		stash.data = NULL;
+		stash_drop();
+		return GDB_NS_FILE;
+	}
 	if (!(copy = strdup(path)))
 		return -ENOMEM;
 	n = rc = locate(x, copy, comp, &si, &ci);
@@ -208,8 +267,8 @@ static int resolve(void *ctx, const char *path, char **data, size_t *len,
 	} else if (n == 2) {
 		rc = gdb_vset_samples_tsv(x->sets[si], data, len);
 	} else if (n == 3) {
-		rc = region_file(x->sets[si], (uint32_t)ci, comp[2], data, len,
-				 err, errlen);
+		rc = region_file(x->sets[si], (uint32_t)ci, comp[2],
+				 x->stream_above, data, len, err, errlen);
 	}
 	free(copy);
 	return rc == 0 ? GDB_NS_FILE : rc;
@@ -257,13 +316,166 @@ static int list(void *ctx, const char *path,
 	return 0;
 }
 
+/* ---- streamed record files ---- */
+
+/* A rough size of a record answer, from the sites its chunks hold. */
+static uint64_t estimate(gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
+			 int fmt, uint32_t ns)
+{
+	uint64_t n = gdb_vset_region_sites(v, contig, beg, end);
+
+	switch (fmt) {
+	case GDB_VF_VCF:
+		return n * (4 * (uint64_t)ns + 100);
+	case GDB_VF_GTNPY:
+		return n * ns;
+	case GDB_VF_SITES:
+		return n * 100;
+	}
+	return n * (4 * (uint64_t)ns + 100) / 16; /* BGZF */
+}
+
+static ssize_t stream_read(void *ctx, void *dst, size_t n, uint64_t off)
+{
+	ssize_t got = gdb_vstream_read(ctx, dst, n, off);
+
+	if (got < 0)
+		gdb_log(GDB_LOG_ERROR,
+			"/variants: a streamed file at offset %llu: %s",
+			(unsigned long long)off, gdb_strerror((int)got));
+	return got;
+}
+
+static void stream_release(void *ctx)
+{
+	gdb_vstream_close(ctx);
+}
+
+/* The kept stream of path (a reference), or NULL. */
+static gdb_vstream *sized_find(vctx *x, const char *path)
+{
+	gdb_vstream *s = NULL;
+
+	pthread_mutex_lock(&x->mu);
+	for (unsigned k = 0; k < NSIZED && !s; k++)
+		if (x->sized[k].path && !strcmp(x->sized[k].path, path))
+			gdb_vstream_ref(s = x->sized[k].s);
+	pthread_mutex_unlock(&x->mu);
+	return s;
+}
+
+/* A new stream of path, its sizing pass run now and kept for the next
+ * lookups of the name. */
+static int stream_get(vctx *x, const char *path, gdb_vset *v, uint32_t contig,
+		      int64_t beg, int64_t end, const gdb_vsamples *sub,
+		      int fmt, gdb_vstream **out)
+{
+	gdb_vstream *s;
+	char *key;
+	unsigned k;
+
+	GDB_TRY(gdb_vstream_open(v, contig, beg, end, sub, (enum gdb_vfmt)fmt,
+				 STAT_THREADS, &s));
+	if ((key = strdup(path))) {
+		pthread_mutex_lock(&x->mu);
+		k = x->next++ % NSIZED;
+		free(x->sized[k].path);
+		gdb_vstream_close(x->sized[k].s);
+		x->sized[k].path = key;
+		x->sized[k].s = s;
+		gdb_vstream_ref(s);
+		pthread_mutex_unlock(&x->mu);
+	}
+	*out = s;
+	return 0;
+}
+
+/*
+ * A record file whose answer is over stream_above bytes (or likely to
+ * be) is ranged; a smaller one is rendered here once, kept for resolve,
+ * and left to it (-ENOENT). Names resolve refuses are left to it too, so
+ * that its errors and messages stay the only ones.
+ */
+static int ranged(vctx *x, const char *path, gdb_vset *v, uint32_t contig,
+		  char *name, gdb_ns_ranged *out)
+{
+	const struct vkind *k;
+	struct vparams p;
+	gdb_vsamples sub;
+	gdb_vstream *s;
+	int64_t beg, end;
+	char err[8], *data;
+	size_t len;
+	int rc;
+
+	if (parse_name(v, contig, name, &k, &beg, &end, &p, err, sizeof(err)) <
+		0 ||
+	    k->fmt < 0 || subset(v, &p, &sub, err, sizeof(err)) < 0)
+		return -ENOENT;
+	/* a name streamed before streams again, without a trial render */
+	s = sized_find(x, path);
+	rc = -EFBIG;
+	if (!s && estimate(v, contig, beg, end, k->fmt,
+			   sub.n ? sub.n : gdb_vset_nsamples(v)) <
+		      2 * (uint64_t)x->stream_above)
+		rc = gdb_vset_render(v, contig, beg, end, sub.n ? &sub : NULL,
+				     (enum gdb_vfmt)k->fmt, x->stream_above,
+				     &data, &len);
+	if (rc == 0 && (stash.path = strdup(path))) {
+		stash.data = data;
+		stash.len = len;
+	} else if (rc == 0) {
+		free(data);
+	}
+	if (rc == -EFBIG && s)
+		rc = 0;
+	else if (rc == -EFBIG)
+		rc = stream_get(x, path, v, contig, beg, end,
+				sub.n ? &sub : NULL, k->fmt, &s);
+	else
+		rc = -ENOENT;
+	gdb_vsamples_free(&sub);
+	if (rc < 0)
+		return rc;
+	out->size = gdb_vstream_size(s);
+	out->ctx = s;
+	out->read = stream_read;
+	out->release = stream_release;
+	return 0;
+}
+
+static int open_ranged(void *ctx, const char *path, gdb_ns_ranged *out,
+		       char *err, size_t errlen)
+{
+	vctx *x = ctx;
+	char *copy, *comp[MAX_COMPONENTS];
+	int n, si, ci, rc = -ENOENT;
+
+	stash_drop();
+	memset(out, 0, sizeof(*out));
+	if (!*path || !(copy = strdup(path)))
+		return *path ? -ENOMEM : -ENOENT;
+	n = locate(x, copy, comp, &si, &ci);
+	if (n == 3)
+		rc = ranged(x, path, x->sets[si], (uint32_t)ci, comp[2], out);
+	free(copy);
+	if (rc < 0 && rc != -ENOENT)
+		gdb_seterr(err, errlen, "streaming it: %s", gdb_strerror(rc));
+	return rc;
+}
+
 static void destroy(void *ctx)
 {
 	vctx *x = ctx;
 
 	for (uint32_t i = 0; x && i < x->n; i++)
 		gdb_vset_close(x->sets[i]);
+	for (unsigned k = 0; x && k < NSIZED; k++) {
+		free(x->sized[k].path);
+		gdb_vstream_close(x->sized[k].s);
+	}
 	if (x) {
+		pthread_mutex_destroy(&x->mu);
 		free(x->sets);
 		free(x->names);
 	}
@@ -276,17 +488,24 @@ static const gdb_ns_provider provider = {
     .resolve = resolve,
     .list = list,
     .destroy = destroy,
+    .open_ranged = open_ranged,
 };
 
 const gdb_ns_provider *gdb_variants_ns_create(const gdb_store *s, gdb_cache *c,
 					      gdb_inbox *inbox, void **ctx)
 {
 	uint32_t n = gdb_vset_count(s);
+	const char *env;
 	vctx *x;
 
 	(void)inbox;
 	if (!n || !(x = calloc(1, sizeof(*x))))
 		return NULL;
+	pthread_mutex_init(&x->mu, NULL);
+	x->stream_above = GDB_NS_MAX_FILE;
+	if ((env = getenv("GDB_VARIANTS_STREAM_ABOVE")) && atoll(env) > 0 &&
+	    (size_t)atoll(env) < GDB_NS_MAX_FILE)
+		x->stream_above = (size_t)atoll(env);
 	x->names = calloc(n, sizeof(char *));
 	x->sets = calloc(n, sizeof(gdb_vset *));
 	if (!x->names || !x->sets) {

@@ -1,0 +1,285 @@
+/*
+ * variants/stream.c - region answers of any size, served window by window
+ * (variants.h, "Streamed answers"). A stream's parts are its head (the
+ * header), one window per stored chunk of the region and its tail (the
+ * BGZF end-of-file block, or nothing); each is rendered on its own by
+ * record.c and render.c, and joined they are the whole answer. Open
+ * renders every part once to learn its length (over the caller's
+ * threads) and keeps only the offsets; a read renders the parts it
+ * touches, and the last CACHED parts rendered stay for the next reads
+ * (the kernel reads a file in order, 128 KiB at a time).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "variants/variants_int.h"
+
+#define CACHED 2
+#define NO_PART UINT32_MAX
+
+struct gdb_vstream {
+	const gdb_vset *v;
+	uint32_t contig, first, nwin;
+	int64_t beg, end;
+	enum gdb_vfmt fmt;
+	gdb_vsamples sub;
+	int has_sub;
+	uint64_t rows; /* .gt.npy: rows of the whole answer */
+	uint64_t *off; /* nwin + 3: part i is bytes [off[i], off[i + 1]) */
+	pthread_mutex_t mu;
+	int refs;
+	struct {
+		uint32_t part; /* NO_PART: empty */
+		char *p;
+	} c[CACHED];
+	unsigned last; /* slot used last */
+};
+
+/* Part i (0 head, 1 .. nwin the windows, nwin + 1 tail) into *p. */
+static int render_part(const gdb_vstream *s, uint32_t i, char **p, size_t *n,
+		       uint64_t *rows)
+{
+	uint32_t part = i == 0	      ? VS_PART_HEAD
+			: i > s->nwin ? VS_PART_TAIL
+				      : s->first + i - 1;
+	const gdb_vsamples *sub = s->has_sub ? &s->sub : NULL;
+
+	if (part == VS_PART_TAIL &&
+	    (s->fmt == GDB_VF_VCF || s->fmt == GDB_VF_SITES)) {
+		*n = 0;
+		return (*p = malloc(1)) ? 0 : -ENOMEM;
+	}
+	switch (s->fmt) {
+	case GDB_VF_VCF:
+	case GDB_VF_BCF:
+	case GDB_VF_VCFGZ:
+		return vs_vcf_part(s->v, s->contig, s->beg, s->end, sub, s->fmt,
+				   part, p, n);
+	case GDB_VF_SITES:
+		return vs_sites_part(s->v, s->contig, s->beg, s->end, part, p,
+				     n);
+	case GDB_VF_GTNPY:
+		*rows = s->rows;
+		return vs_npy_part(s->v, s->contig, s->beg, s->end, sub, part,
+				   rows, p, n);
+	}
+	return -EINVAL;
+}
+
+/* The sizing pass: every window's length, on several threads. */
+struct sizing {
+	gdb_vstream *s;
+	uint64_t *rows;
+	uint32_t next;
+	int rc;
+};
+
+static void *size_run(void *arg)
+{
+	struct sizing *z = arg;
+	gdb_vstream *s = z->s;
+
+	for (;;) {
+		uint32_t i = __atomic_add_fetch(&z->next, 1, __ATOMIC_RELAXED);
+		char *p;
+		size_t n;
+		int rc;
+		if (i > s->nwin + 1 ||
+		    __atomic_load_n(&z->rc, __ATOMIC_RELAXED))
+			break;
+		rc = render_part(s, i, &p, &n, &z->rows[i]);
+		if (rc < 0) {
+			__atomic_store_n(&z->rc, rc, __ATOMIC_RELAXED);
+			break;
+		}
+		s->off[i + 1] = n;
+		if (i == 1) { /* a reader starts here: keep it */
+			s->c[0].part = 1;
+			s->c[0].p = p;
+		} else {
+			free(p);
+		}
+	}
+	return NULL;
+}
+
+static int size_parts(gdb_vstream *s, unsigned threads)
+{
+	struct sizing z = {.s = s, .next = 0};
+	pthread_t th[8];
+	unsigned nt = 0;
+	char *p;
+	size_t n;
+
+	z.rows = calloc((size_t)s->nwin + 2, sizeof(uint64_t));
+	if (!z.rows)
+		return -ENOMEM;
+	while (nt + 1 < threads && nt < 8 && nt < s->nwin &&
+	       pthread_create(&th[nt], NULL, size_run, &z) == 0)
+		nt++;
+	size_run(&z);
+	while (nt)
+		pthread_join(th[--nt], NULL);
+	for (uint32_t i = 1; i <= s->nwin; i++)
+		s->rows += z.rows[i];
+	free(z.rows);
+	if (z.rc < 0)
+		return z.rc;
+	GDB_TRY(render_part(s, 0, &p, &n, &s->rows));
+	free(p);
+	s->off[0] = 0;
+	s->off[1] = n;
+	for (uint32_t i = 1; i <= s->nwin + 1; i++)
+		s->off[i + 1] += s->off[i];
+	return 0;
+}
+
+int gdb_vstream_open(const gdb_vset *v, uint32_t contig, int64_t beg,
+		     int64_t end, const gdb_vsamples *sub, enum gdb_vfmt fmt,
+		     unsigned threads, gdb_vstream **out)
+{
+	gdb_vstream *s;
+	int rc;
+
+	if (contig >= v->ncontigs || beg < 0 || end < beg || fmt > GDB_VF_GTNPY)
+		return -EINVAL;
+	if (!(s = calloc(1, sizeof(*s))))
+		return -ENOMEM;
+	*s = (gdb_vstream){.v = v,
+			   .contig = contig,
+			   .beg = beg,
+			   .end = end,
+			   .fmt = fmt,
+			   .refs = 1,
+			   .has_sub = sub != NULL};
+	for (int i = 0; i < CACHED; i++)
+		s->c[i].part = NO_PART;
+	pthread_mutex_init(&s->mu, NULL);
+	vs_chunk_range(v, contig, beg, end, &s->first, &s->nwin);
+	s->off = calloc((size_t)s->nwin + 3, sizeof(uint64_t));
+	if (sub) {
+		s->sub.n = sub->n;
+		s->sub.idx = malloc(sizeof(uint32_t) * (sub->n + 1));
+		if (s->sub.idx)
+			memcpy(s->sub.idx, sub->idx, sizeof(uint32_t) * sub->n);
+	}
+	rc = !s->off || (sub && !s->sub.idx) ? -ENOMEM : size_parts(s, threads);
+	if (rc < 0) {
+		gdb_vstream_close(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+uint64_t gdb_vset_region_sites(const gdb_vset *v, uint32_t contig, int64_t beg,
+			       int64_t end)
+{
+	uint32_t first, n;
+
+	if (contig >= v->ncontigs)
+		return 0;
+	vs_chunk_range(v, contig, beg, end, &first, &n);
+	return vs_chunk_sites(v, first, n);
+}
+
+uint64_t gdb_vstream_size(const gdb_vstream *s)
+{
+	return s->off[s->nwin + 2];
+}
+
+/* Part i, from the cache or rendered now (the lock held). */
+static int get_part(gdb_vstream *s, uint32_t i, const char **p)
+{
+	unsigned k;
+	uint64_t rows = 0;
+	size_t n;
+	char *q;
+
+	for (k = 0; k < CACHED; k++)
+		if (s->c[k].part == i)
+			goto found;
+	GDB_TRY(render_part(s, i, &q, &n, &rows));
+	if (n != s->off[i + 1] - s->off[i]) {
+		free(q);
+		return -EIO; /* not what the sizing pass saw */
+	}
+	k = (s->last + 1) % CACHED;
+	free(s->c[k].p);
+	s->c[k].part = i;
+	s->c[k].p = q;
+found:
+	s->last = k;
+	*p = s->c[k].p;
+	return 0;
+}
+
+ssize_t gdb_vstream_read(gdb_vstream *s, void *dst, size_t n, uint64_t off)
+{
+	uint64_t size = gdb_vstream_size(s);
+	uint32_t lo = 0, hi = s->nwin + 2;
+	size_t done = 0;
+	int rc = 0;
+
+	if (off >= size)
+		return 0;
+	if (n > size - off)
+		n = (size_t)(size - off);
+	/* the last part starting at or before off */
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (s->off[mid] <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	pthread_mutex_lock(&s->mu);
+	for (uint32_t i = lo; done < n && rc == 0; i++) {
+		const char *p;
+		uint64_t at = off + done - s->off[i], plen;
+		plen = s->off[i + 1] - s->off[i];
+		if (at >= plen)
+			continue; /* an empty part */
+		rc = get_part(s, i, &p);
+		if (rc == 0) {
+			size_t take = plen - at < n - done ? (size_t)(plen - at)
+							   : n - done;
+			memcpy((char *)dst + done, p + at, take);
+			done += take;
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
+	return rc < 0 ? rc : (ssize_t)done;
+}
+
+void gdb_vstream_ref(gdb_vstream *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->refs++;
+	pthread_mutex_unlock(&s->mu);
+}
+
+void gdb_vstream_close(gdb_vstream *s)
+{
+	int left;
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	left = --s->refs;
+	for (int i = 0; left <= 1 && i < CACHED; i++) {
+		free(s->c[i].p);
+		s->c[i].p = NULL;
+		s->c[i].part = NO_PART;
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (left > 0)
+		return;
+	pthread_mutex_destroy(&s->mu);
+	free(s->off);
+	free(s->sub.idx);
+	free(s);
+}
