@@ -71,12 +71,12 @@ static int pairs_alloc(gdb_api_annot_pairs *p, size_t n)
 {
 	size_t k = n ? n : 1;
 
-	p->row = malloc(k * sizeof(*p->row));
-	p->feature = malloc(k * sizeof(*p->feature));
-	p->beg = malloc(k * sizeof(*p->beg));
-	p->end = malloc(k * sizeof(*p->end));
-	p->slot = malloc(k * sizeof(*p->slot));
-	p->strand = malloc(k);
+	p->row = gdb_api_alloc_big(k * sizeof(*p->row));
+	p->feature = gdb_api_alloc_big(k * sizeof(*p->feature));
+	p->beg = gdb_api_alloc_big(k * sizeof(*p->beg));
+	p->end = gdb_api_alloc_big(k * sizeof(*p->end));
+	p->slot = gdb_api_alloc_big(k * sizeof(*p->slot));
+	p->strand = gdb_api_alloc_big(k);
 	return p->row && p->feature && p->beg && p->end && p->slot && p->strand
 		   ? 0
 		   : -ENOMEM;

@@ -115,6 +115,20 @@ def test_overlap_as_bioframe_and_pyranges(frames):
     joined = q.genomedb.overlap(f)
     assert len(joined) == len(ia)
     assert (joined["start"] <= joined["end_other"]).all() and (joined["start_other"] <= joined["end"]).all()
+    # the frame built column by column equals pandas' own take of both sides
+    want = pd.concat([q.take(ia).reset_index(drop=True),
+                      f.take(ib).reset_index(drop=True).rename(
+                          columns=lambda c: c + "_other" if c in q.columns else c)], axis=1)
+    assert list(joined.columns) == list(want.columns)
+    assert str(joined["chrom"].dtype) == "category" == str(joined["chrom_other"].dtype)
+    pd.testing.assert_frame_equal(joined.astype({"chrom": object, "chrom_other": object}), want)
+    # extra columns of any dtype ride along; a clash of names falls back to takes
+    q2 = q.assign(name=[f"r{i}" for i in range(len(q))], score=np.arange(len(q)) * 0.5)
+    j2 = q2.genomedb.overlap(f)
+    assert j2["name"].tolist() == [f"r{i}" for i in ia] and np.array_equal(j2["score"], ia * 0.5)
+    assert len(q.genomedb.overlap(f.iloc[:0])) == 0
+    j3 = q.assign(start_other=-1).genomedb.overlap(f)     # names clash: pandas' takes
+    assert len(j3) == len(ia) and j3["end_other"].tolist() == f["end"].to_numpy()[ib].tolist()
     cnt = q.genomedb.count_overlaps(f)
     want = bioframe.count_overlaps(_bf(q).reset_index(drop=True), _bf(f))["count"]
     assert cnt.tolist() == want.tolist() == np.bincount(ia, minlength=len(q)).tolist()

@@ -9,6 +9,9 @@ import ctypes
 import ctypes.util
 import errno
 import os
+import weakref
+
+import numpy as np
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -110,6 +113,20 @@ for _name, (_res, _args) in _SIGS.items():
     _f = getattr(lib, _name)
     _f.restype = _res
     _f.argtypes = _args
+
+
+def owned_array(ptr, n, dtype):
+    """n values of dtype at ptr, memory malloc'd by the library, as a numpy
+    array that frees it when the last view of it goes: no copy."""
+    dtype = np.dtype(dtype)
+    addr = ctypes.cast(ptr, ctypes.c_void_p).value
+    if not n or not addr:
+        if addr:
+            lib.gdb_api_free(ctypes.c_void_p(addr))
+        return np.empty(0, dtype)
+    raw = (ctypes.c_char * (n * dtype.itemsize)).from_address(addr)
+    weakref.finalize(raw, lib.gdb_api_free, ctypes.c_void_p(addr))
+    return np.frombuffer(raw, dtype=dtype)
 
 
 def errbuf():
