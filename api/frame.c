@@ -331,8 +331,8 @@ static int case2(const gdb_api_batch *b, const sorted *sa, const sorted *sb,
 		size_t w = 0;
 		for (; j < sb->n && sb->key[j] < k; j++, nact++) {
 			act[nact] = sb->row[j];
-			act_end[nact] = key_of(b->contig[act[nact]],
-					       b->end[act[nact]]);
+			act_end[nact] =
+			    key_of(b->contig[act[nact]], b->end[act[nact]]);
 		}
 		for (size_t t = 0; t < nact; t++)
 			if (act_end[t] > k) {

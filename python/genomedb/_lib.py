@@ -62,7 +62,8 @@ sz = ctypes.c_size_t
 class AnnotPairs(ctypes.Structure):
     """gdb_api_annot_pairs: (row, feature) pairs and the features' fields."""
     _fields_ = [("n", i64), ("row", c_p), ("feature", c_p), ("beg", c_p), ("end", c_p),
-                ("slot", c_p), ("strand", c_p), ("types", c_p), ("types_len", sz)]
+                ("slot", c_p), ("strand", c_p), ("type_code", c_p), ("type_names", c_p),
+                ("type_names_len", sz), ("ntypes", ctypes.c_int32)]
 
 
 class Batch(ctypes.Structure):

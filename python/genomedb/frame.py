@@ -214,7 +214,8 @@ class Annotations:
         """One row per (row of df, overlapping feature): df's columns, then
         feature (its index in the set), feature_start, feature_end (1-based
         inclusive), strand and type. Rows on chromosomes the set lacks join
-        nothing; touching intervals do not overlap."""
+        nothing; touching intervals do not overlap. chrom, strand and type
+        are categorical, built from codes (no string a row)."""
         codes, uniq = pd.factorize(df["chrom"])
         slots = self._slots(list(uniq)) if len(uniq) else np.empty(0, np.int32)
         b, keep = _batch(slots[codes] if len(codes) else codes, *_coords(df))
@@ -223,17 +224,33 @@ class Annotations:
                                         ctypes.byref(b), ctypes.byref(p), err, ERRLEN), err)
         try:
             n = p.n
-            col = lambda ptr, t: np.frombuffer(  # noqa: E731
-                ctypes.string_at(ptr, n * np.dtype(t).itemsize), dtype=t).copy()
-            rows = col(p.row, np.int64) if n else np.empty(0, np.int64)
-            out = df.take(rows)
-            out.index = pd.RangeIndex(n)
-            out["feature"] = col(p.feature, np.int64) if n else np.empty(0, np.int64)
-            out["feature_start"] = (col(p.beg, np.int64) + 1) if n else np.empty(0, np.int64)
-            out["feature_end"] = col(p.end, np.int64) if n else np.empty(0, np.int64)
-            out["strand"] = list(ctypes.string_at(p.strand, n).decode()) if n else []
-            types = ctypes.string_at(p.types, p.types_len).decode()[:-1].split("\n") if n else []
-            out["type"] = types
-            return out
+            own = lambda f, t: _lib.owned_array(_release(p, f), n, t)  # noqa: E731
+            rows, feature = own("row", np.int64), own("feature", np.int64)
+            beg, end = own("beg", np.int64), own("end", np.int64)
+            strand = own("strand", np.uint8)
+            tcode = own("type_code", np.int32)
+            names = ctypes.string_at(p.type_names, p.type_names_len).decode()[:-1].split("\n") \
+                if p.ntypes else []
         finally:
             lib.gdb_api_annot_pairs_free(ctypes.byref(p))
+        cols = _take_columns(df, rows, list(df.columns),
+                             _categorical(codes, rows, pd.Index(uniq)) if "chrom" in df else None)
+        cols.update({"feature": feature, "feature_start": beg + 1, "feature_end": end,
+                     "strand": _char_categorical(strand),
+                     "type": pd.Categorical.from_codes(tcode, pd.Index(names, dtype=object))})
+        return pd.DataFrame(cols, index=pd.RangeIndex(n), copy=False)
+
+
+def _release(p, field):
+    """Take a pointer out of an AnnotPairs, so its free leaves it to us."""
+    ptr = getattr(p, field)
+    setattr(p, field, None)
+    return ptr
+
+
+def _char_categorical(u8):
+    """One byte a row as a categorical of one-character strings."""
+    present = np.flatnonzero(np.bincount(u8, minlength=256))
+    lut = np.full(256, -1, np.int8)
+    lut[present] = np.arange(len(present))
+    return pd.Categorical.from_codes(lut[u8], pd.Index([chr(c) for c in present], dtype=object))
