@@ -64,8 +64,9 @@ class GenomeDBAccessor:
         off = np.empty(n + 1, dtype=np.int64)
         check(lib.gdb_api_fetch_many(h, asm.index, ctypes.byref(b), 0, ord("\n"),
                                      buf.ctypes.data, off.ctypes.data, err, ERRLEN), err)
-        # one separator after each: str.split makes every str in C
-        seqs = buf[:-1].tobytes().decode("ascii").split("\n") if n else []
+        # one separator after each: str.split makes every str in C, decoded
+        # straight from the buffer (no bytes copy first)
+        seqs = str(buf.data[:-1], "ascii").split("\n") if n else []
         return pd.Series(seqs, index=self._df.index, dtype=object, name="sequence")
 
     def gc(self, asm):
