@@ -147,7 +147,10 @@ class GenomeDBAccessor:
 
 
 def _categorical(codes, rows, cats):
-    return pd.Categorical.from_codes(codes.astype(np.int32, copy=False)[rows], cats)
+    """codes[rows] as a categorical over cats, taken in the smallest
+    integer type that holds them (pandas would narrow them anyway)."""
+    small = np.int8 if len(cats) < 128 else np.int16 if len(cats) < 32768 else np.int32
+    return pd.Categorical.from_codes(codes.astype(small, copy=False)[rows], cats)
 
 
 def _take_columns(df, rows, names, chrom):
