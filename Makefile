@@ -51,11 +51,13 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(wildcard tests/fuzz/*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%)
 HEADERS  := $(wildcard */*.h */*/*.h) $(wildcard tests/unit/*.h)
+PLUGINS  := $(BUILD)/examples/plugin/libgdb_cpg.so \
+	$(foreach b,1 2 3 4,$(BUILD)/tests/plugin/bad$(b).so)
 
 .PHONY: all test unit pytest install uninstall asan coverage deps demo demo-stop bench bench-scale fuzz format format-check clean
 
 all: $(BUILD)/genomedb $(BUILD)/libgenomedb.so $(UNIT_BIN) $(FUZZ_BIN) \
-	$(BUILD)/tests/genomedb_fp
+	$(BUILD)/tests/genomedb_fp $(PLUGINS)
 
 $(BUILD)/%.o: %.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
@@ -74,6 +76,17 @@ $(BUILD)/genomedb: $(TOOL_OBJ) $(BUILD)/libgenomedb.a
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libgenomedb.a $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libgenomedb.a $(LDFLAGS) $(LIBS)
+
+# Plugins (api/genomedb_plugin.h): the example, and the broken ones
+# tests/test_plugin_mount.py expects the daemon to refuse. They link
+# against nothing of GenomeDB.
+$(BUILD)/examples/plugin/libgdb_cpg.so: examples/plugin/cpg.c api/genomedb_plugin.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -shared -o $@ $< $(LDFLAGS)
+
+$(BUILD)/tests/plugin/bad%.so: tests/plugin/bad_plugin.c api/genomedb_plugin.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DBAD=$* -shared -o $@ $< $(LDFLAGS)
 
 # genomedb_fp: genomedb whose store/ is built with -DGDB_FAILPOINTS
 # (store/failpoint.h), for tests/test_failpoints.py only; never installed.
@@ -257,11 +270,13 @@ fuzz: deps
 			tests/fuzz/corpus/$$t; \
 	done
 
+PLUGIN_SRC := examples/plugin/cpg.c tests/plugin/bad_plugin.c
+
 format:
-	clang-format -i $(LIB_SRC) $(TOOL_SRC) $(UNIT_SRC) $(HEADERS)
+	clang-format -i $(LIB_SRC) $(TOOL_SRC) $(UNIT_SRC) $(HEADERS) $(PLUGIN_SRC)
 
 format-check:
-	clang-format --dry-run --Werror $(LIB_SRC) $(TOOL_SRC) $(UNIT_SRC) $(HEADERS)
+	clang-format --dry-run --Werror $(LIB_SRC) $(TOOL_SRC) $(UNIT_SRC) $(HEADERS) $(PLUGIN_SRC)
 
 clean:
 	rm -rf build

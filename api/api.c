@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "api/api_int.h"
 #include "graph/graph.h"
@@ -60,6 +61,19 @@ void gdb_api_close(gdb_api *h)
 void gdb_api_free(void *p)
 {
 	free(p);
+}
+
+void *gdb_api_alloc_big(size_t bytes)
+{
+	const size_t huge = (size_t)2 << 20;
+	void *p = NULL;
+
+	if (bytes < 2 * huge)
+		return malloc(bytes ? bytes : 1);
+	if (posix_memalign(&p, huge, bytes) != 0)
+		return NULL;
+	madvise(p, (bytes + huge - 1) & ~(huge - 1), MADV_HUGEPAGE);
+	return p;
 }
 
 uint64_t gdb_api_generation(const gdb_api *h)

@@ -27,4 +27,12 @@ int gdb_api_range_check(const gdb_contig *c, int64_t beg, int64_t end,
 int gdb_api_read(gdb_api *h, const gdb_contig *c, int64_t beg, int64_t end,
 		 int form, void *dst, char *err, size_t errlen);
 
+/*
+ * gdb_api_alloc_big - memory for a large answer array, freed with free():
+ * from 4 MiB on 2 MiB-aligned and madvise'd for transparent huge pages, so
+ * that filling it takes a few faults, not one per 4 KiB page (each a VM
+ * exit on the virtual machines this runs on). NULL on -ENOMEM.
+ */
+void *gdb_api_alloc_big(size_t bytes);
+
 #endif

@@ -302,27 +302,56 @@ static size_t lower(const sorted *s, uint64_t k)
 	return lo;
 }
 
-/* Case 2 for each b row: a rows with a.beg in (b.beg, b.end). With pos
- * NULL count them per a row, else write (a, b) at pos[a]++. */
-static void case2(const gdb_api_batch *a, const sorted *sa,
-		  const gdb_api_batch *b, const sorted *sb, int64_t *count,
-		  int64_t *pos, int64_t *ia, int64_t *ib)
+/*
+ * Case 2, b rows with a.beg in (b.beg, b.end), by a sweep over a's sorted
+ * starts: b rows whose start key is below a's join an active list (in
+ * b's start order) and leave it once they end at or before a's start, or
+ * lie on an earlier chromosome (their end key is then below). Every b
+ * still active overlaps a, so the cost is O(n + m + pairs), and each a
+ * row's pairs are written as one run (a loop over b scattered each pair
+ * to its a row, a cache miss a pair). With pos NULL count them per a row
+ * (count[q] += ...), else write (a, b) at pos[q]++.
+ * @return 0 or -ENOMEM
+ */
+static int case2(const gdb_api_batch *b, const sorted *sa, const sorted *sb,
+		 int64_t *count, int64_t *pos, int64_t *ia, int64_t *ib)
 {
-	(void)a;
-	for (size_t j = 0; j < sb->n; j++) {
-		int64_t r = sb->row[j];
-		size_t lo = lower(sa, key_of(b->contig[r], b->beg[r] + 1));
-		size_t hi = lower(sa, key_of(b->contig[r], b->end[r]));
-		for (size_t i = lo; i < hi; i++) {
-			int64_t q = sa->row[i];
-			if (!pos) {
-				count[q]++;
-				continue;
+	int64_t *act = malloc(sb->n * sizeof(*act) + 1);
+	uint64_t *act_end = malloc(sb->n * sizeof(*act_end) + 1);
+	size_t nact = 0, j = 0;
+
+	if (!act || !act_end) {
+		free(act);
+		free(act_end);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < sa->n; i++) {
+		int64_t q = sa->row[i];
+		uint64_t k = sa->key[i];
+		size_t w = 0;
+		for (; j < sb->n && sb->key[j] < k; j++, nact++) {
+			act[nact] = sb->row[j];
+			act_end[nact] =
+			    key_of(b->contig[act[nact]], b->end[act[nact]]);
+		}
+		for (size_t t = 0; t < nact; t++)
+			if (act_end[t] > k) {
+				act[w] = act[t];
+				act_end[w++] = act_end[t];
 			}
+		nact = w;
+		if (!pos) {
+			count[q] += (int64_t)nact;
+			continue;
+		}
+		for (size_t t = 0; t < nact; t++) {
 			ia[pos[q]] = q;
-			ib[pos[q]++] = r;
+			ib[pos[q]++] = act[t];
 		}
 	}
+	free(act);
+	free(act_end);
+	return 0;
 }
 
 /* Case 1 for one a row: the run of b rows with b.beg in [a.beg, a.end). */
@@ -351,45 +380,47 @@ int gdb_api_overlap(const gdb_api_batch *a, const gdb_api_batch *b,
 		    size_t errlen)
 {
 	sorted sa, sb;
-	int64_t *count, total = 0;
+	int64_t *count, *run, total = 0;
 	size_t lo, hi;
 
 	GDB_TRY(prepare(a, b, &sa, &sb, err, errlen));
 	count = calloc(a->n + 1, sizeof(*count));
+	/* case 1's run of sorted b per a row, [run[2q], run[2q + 1]) */
+	run = malloc(2 * a->n * sizeof(*run) + 1);
 	*ia = *ib = NULL;
-	if (count) {
-		case2(a, &sa, b, &sb, count, NULL, NULL, NULL);
+	if (count && run && case2(b, &sa, &sb, count, NULL, NULL, NULL) == 0) {
 		for (size_t q = 0; q < a->n; q++) {
 			int64_t c = count[q];
 			case1_run(a, q, &sb, &lo, &hi);
+			run[2 * q] = (int64_t)lo;
+			run[2 * q + 1] = (int64_t)hi;
 			count[q] = total; /* now: where row q's pairs start */
 			total += c + (int64_t)(hi - lo);
 		}
-		*ia = malloc((size_t)total * sizeof(**ia) + 1);
-		*ib = malloc((size_t)total * sizeof(**ib) + 1);
+		*ia = gdb_api_alloc_big((size_t)total * sizeof(**ia));
+		*ib = gdb_api_alloc_big((size_t)total * sizeof(**ib));
 	}
-	if (!count || !*ia || !*ib) {
-		free(count);
+	if (!*ia || !*ib || case2(b, &sa, &sb, NULL, count, *ia, *ib) < 0) {
 		free(*ia);
 		free(*ib);
 		*ia = *ib = NULL;
-		sorted_free(&sa);
-		sorted_free(&sb);
-		return -ENOMEM;
+		total = -ENOMEM;
 	}
-	case2(a, &sa, b, &sb, NULL, count, *ia, *ib);
-	for (size_t q = 0; q < a->n; q++) {
+	/* case 2 has advanced count[q] to where q's case-1 pairs go */
+	for (size_t q = 0; total >= 0 && q < a->n; q++) {
 		int64_t p = count[q];
-		case1_run(a, q, &sb, &lo, &hi);
-		for (size_t j = lo; j < hi; j++, p++) {
+		for (int64_t j = run[2 * q]; j < run[2 * q + 1]; j++, p++) {
 			(*ia)[p] = (int64_t)q;
 			(*ib)[p] = sb.row[j];
 		}
 	}
-	*npairs = total;
 	free(count);
+	free(run);
 	sorted_free(&sa);
 	sorted_free(&sb);
+	if (total < 0)
+		return (int)total;
+	*npairs = total;
 	return 0;
 }
 

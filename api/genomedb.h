@@ -224,16 +224,21 @@ GDB_MUST_CHECK int gdb_api_annot_slots(gdb_api *h, const char *set, size_t n,
  * gdb_api_annot_overlap - every (row, feature) pair of a batch (contig =
  * slot, negative: none) with the set's features, by row then feature
  * start, through the set's interval index; feature fields of each pair:
- * slot, 0-based half-open [beg, end), strand, and the types '\n'-joined in
- * one malloc'd buffer. All outputs malloc'd (gdb_api_free).
+ * slot, 0-based half-open [beg, end), strand, and its type as a code into
+ * the distinct type names ('\n'-joined in one buffer, in order of first
+ * appearance: code 0 is the first pair's type), so a binding builds a
+ * categorical column without a string a pair. All outputs malloc'd
+ * (gdb_api_free).
  */
 typedef struct gdb_api_annot_pairs {
 	int64_t n;
 	int64_t *row, *feature, *beg, *end;
 	int32_t *slot;
 	char *strand;
-	char *types; /* n types, each followed by '\n' */
-	size_t types_len;
+	int32_t *type_code; /* n codes into type_names */
+	char *type_names;   /* ntypes names, each followed by '\n' */
+	size_t type_names_len;
+	int32_t ntypes;
 } gdb_api_annot_pairs;
 GDB_MUST_CHECK int gdb_api_annot_overlap(gdb_api *h, const char *set,
 					 const gdb_api_batch *b,

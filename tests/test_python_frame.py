@@ -115,6 +115,20 @@ def test_overlap_as_bioframe_and_pyranges(frames):
     joined = q.genomedb.overlap(f)
     assert len(joined) == len(ia)
     assert (joined["start"] <= joined["end_other"]).all() and (joined["start_other"] <= joined["end"]).all()
+    # the frame built column by column equals pandas' own take of both sides
+    want = pd.concat([q.take(ia).reset_index(drop=True),
+                      f.take(ib).reset_index(drop=True).rename(
+                          columns=lambda c: c + "_other" if c in q.columns else c)], axis=1)
+    assert list(joined.columns) == list(want.columns)
+    assert str(joined["chrom"].dtype) == "category" == str(joined["chrom_other"].dtype)
+    pd.testing.assert_frame_equal(joined.astype({"chrom": object, "chrom_other": object}), want)
+    # extra columns of any dtype ride along; a clash of names falls back to takes
+    q2 = q.assign(name=[f"r{i}" for i in range(len(q))], score=np.arange(len(q)) * 0.5)
+    j2 = q2.genomedb.overlap(f)
+    assert j2["name"].tolist() == [f"r{i}" for i in ia] and np.array_equal(j2["score"], ia * 0.5)
+    assert len(q.genomedb.overlap(f.iloc[:0])) == 0
+    j3 = q.assign(start_other=-1).genomedb.overlap(f)     # names clash: pandas' takes
+    assert len(j3) == len(ia) and j3["end_other"].tolist() == f["end"].to_numpy()[ib].tolist()
     cnt = q.genomedb.count_overlaps(f)
     want = bioframe.count_overlaps(_bf(q).reset_index(drop=True), _bf(f))["count"]
     assert cnt.tolist() == want.tolist() == np.bincount(ia, minlength=len(q)).tolist()
@@ -176,3 +190,25 @@ def test_annotation_set_overlap_as_bioframe_and_the_mount(pystore, frames, tmp_p
             sel = got[(got["chrom"] == c) & (got["start"] == b) & (got["end"] == e)]
             assert sorted((int(x[3]), int(x[4]), x[2]) for x in lines) == \
                 sorted(zip(sel["feature_start"], sel["feature_end"], sel["type"]))
+
+
+def test_overlap_pairs_and_order_as_brute_force():
+    """Nested, chromosome-long, equal-start and touching intervals on three
+    chromosomes: every pair and its order (left row, right start, right
+    row) as an all-pairs comparison."""
+    rng = np.random.default_rng(7)
+
+    def frame(n, longest):
+        start = rng.integers(1, 5000, n)
+        return pd.DataFrame({"chrom": rng.choice(["a", "b", "c"], n), "start": start,
+                             "end": start + rng.integers(0, longest, n)})
+    q, f = frame(1500, 300), frame(400, 4000)
+    f.loc[:3, ["start", "end"]] = [[1, 10 ** 6]] * 4                 # chromosome-long
+    f.loc[4:9, "start"] = q.loc[:5, "start"].to_numpy()               # equal starts
+    f.loc[10:15, "start"] = q.loc[:5, "end"].to_numpy() + 1           # touching
+    f["end"] = np.maximum(f["end"], f["start"])
+    qa, fa = q.to_numpy(), f.to_numpy()
+    want = [(i, j) for i in range(len(qa)) for j in sorted(range(len(fa)), key=lambda j: (fa[j][1], j))
+            if qa[i][0] == fa[j][0] and qa[i][1] <= fa[j][2] and fa[j][1] <= qa[i][2]]
+    ia, ib = q.genomedb.overlap_index(f)
+    assert list(zip(ia.tolist(), ib.tolist())) == want and len(want) > 1000

@@ -11,7 +11,8 @@ import python_util as P
 
 EXPECTED = ["bin/genomedb", "lib/libgenomedb.so", "lib/libgenomedb.a",
             "lib/pkgconfig/genomedb.pc", "share/man/man1/genomedb.1",
-            "include/genomedb/api/genomedb.h", "include/genomedb/store/store.h",
+            "include/genomedb/api/genomedb.h", "include/genomedb/api/genomedb_plugin.h",
+            "include/genomedb/store/store.h",
             "lib/python3/dist-packages/genomedb/__init__.py",
             "lib/python3/dist-packages/genomedb/frame.py",
             "lib/python3/dist-packages/genomedb/plot.py",
@@ -129,6 +130,24 @@ def test_installed_package_and_c_api(root, tmp_path):
                        env=dict(env, LD_LIBRARY_PATH=os.path.join(root, "usr/local/lib")))
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["Chr1", seq]
+
+
+def test_example_plugin_builds_against_the_installed_header(root, tmp_path):
+    """api/genomedb_plugin.h is all a plugin needs: the example compiles with
+    the installed Cflags alone and links against nothing of GenomeDB."""
+    env = dict(_clean_env(), PKG_CONFIG_PATH=os.path.join(root, "usr/local/lib/pkgconfig"),
+               PKG_CONFIG_SYSROOT_DIR=str(root))
+    pc = subprocess.run(["pkg-config", "--cflags", "genomedb"], capture_output=True, text=True, env=env)
+    assert pc.returncode == 0, pc.stderr
+    out = tmp_path / "libgdb_cpg.so"
+    cc = subprocess.run(["cc", "-std=gnu11", "-shared", "-fPIC", "-Wall", "-Werror", "-o", str(out),
+                         os.path.join(U.REPO, "examples", "plugin", "cpg.c"), *pc.stdout.split()],
+                        capture_output=True, text=True, cwd=str(tmp_path))
+    assert cc.returncode == 0, cc.stderr
+    nm = subprocess.run(["nm", "-D", "--defined-only", str(out)], capture_output=True, text=True)
+    assert " T genomedb_plugin_init" in nm.stdout
+    assert "gdb_" not in subprocess.run(["nm", "-D", "--undefined-only", str(out)],
+                                        capture_output=True, text=True).stdout
 
 
 def test_fstab_mount_through_the_helper(root, tmp_path):

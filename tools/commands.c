@@ -517,7 +517,7 @@ static void mount_usage(FILE *f)
 		"[--cache SIZE] [--policy NAME]\n"
 		"       [--prefetch on|off] [--threads N] [--readahead-kb N] "
 		"[--log FILE]\n"
-		"       [--unmount-stale]\n"
+		"       [--unmount-stale] [--plugin LIB.so ...]\n"
 		"  -f, --foreground   stay in the foreground, log to stderr\n"
 		"  -d, --debug        libfuse debug output\n"
 		"  -o OPTS            FUSE mount options (allow_other, ...)\n"
@@ -536,8 +536,29 @@ static void mount_usage(FILE *f)
 		"$XDG_RUNTIME_DIR/genomedb); also /.gdb/log\n"
 		"  --unmount-stale    clear a mount at MOUNTPOINT whose daemon "
 		"died first\n"
+		"  --plugin LIB.so    serve the analysis of a plugin under "
+		"/compute/<name>/\n"
+		"                     (repeatable; docs/PLUGINS.md)\n"
 		"Unmount with fusermount3 -u MOUNTPOINT. Paths: docs/PATHS.md"
 		".\n");
+}
+
+/* A plugin's path, made absolute (the daemon chdirs to / when it
+ * detaches); a name with no '/' is left for dlopen's search. */
+static int add_plugin(char (*paths)[PATH_MAX], size_t *n, const char *arg)
+{
+	if (*n == GDB_PLUGINS_MAX) {
+		tool_err("--plugin: at most %d plugins", GDB_PLUGINS_MAX);
+		return -1;
+	}
+	if (!strchr(arg, '/')) {
+		snprintf(paths[*n], PATH_MAX, "%s", arg);
+	} else if (!realpath(arg, paths[*n])) {
+		tool_err("--plugin: %s: %s", arg, strerror(errno));
+		return -1;
+	}
+	(*n)++;
+	return 0;
 }
 
 int cmd_mount(int argc, char **argv)
@@ -546,6 +567,8 @@ int cmd_mount(int argc, char **argv)
 	char err[1024];
 	char opts[2048] = "";
 	char store_abs[PATH_MAX], log_abs[PATH_MAX];
+	char plugins[GDB_PLUGINS_MAX][PATH_MAX];
+	const char *plugin_ptr[GDB_PLUGINS_MAX];
 	int rc;
 
 	memset(&o, 0, sizeof(o));
@@ -591,6 +614,9 @@ int cmd_mount(int argc, char **argv)
 			o.log_path = argv[++i];
 		} else if (!strcmp(argv[i], "--unmount-stale")) {
 			o.unmount_stale = 1;
+		} else if (!strcmp(argv[i], "--plugin") && i + 1 < argc) {
+			if (add_plugin(plugins, &o.nplugins, argv[++i]) < 0)
+				return EXIT_USAGE;
 		} else if (argv[i][0] == '-') {
 			tool_err("mount: unknown option '%s'", argv[i]);
 			return EXIT_USAGE;
@@ -620,6 +646,9 @@ int cmd_mount(int argc, char **argv)
 		o.log_path = log_abs;
 	}
 	o.fuse_opts = opts;
+	for (size_t k = 0; k < o.nplugins; k++)
+		plugin_ptr[k] = plugins[k];
+	o.plugins = plugin_ptr;
 	if (o.foreground)
 		gdb_log_set_level(GDB_LOG_INFO);
 	rc = gdb_fs_run(&o, err, sizeof(err));

@@ -37,6 +37,10 @@ typedef struct gdb_fs_opts {
 	const char *log_path;  /* log file (absolute); NULL: the default
 				* when detached, none in the foreground */
 	int unmount_stale;     /* clear a dead mount at mountpoint first */
+	const char *const *plugins; /* shared objects serving /compute/<name>
+				     * (api/genomedb_plugin.h), loaded by
+				     * gdb_daemon_open; nplugins of them */
+	size_t nplugins;
 } gdb_fs_opts;
 
 /*

@@ -172,6 +172,7 @@ struct current_id {
 
 struct gdb_daemon {
 	char *store_path;
+	int plugins;	 /* loaded the process's plugins: unload at close */
 	struct gen *cur; /* gen_lock */
 	pthread_mutex_t gen_lock;
 	struct gen gens;	      /* every live generation: list head */

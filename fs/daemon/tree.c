@@ -470,6 +470,12 @@ int gdb_daemon_open(const gdb_fs_opts *o, gdb_daemon **out, char *err,
 		note_current(d);
 	rc = d->store_path ? gdb_store_open(o->store_path, 0, &s, err, errlen)
 			   : -ENOMEM;
+	if (rc == 0 && o->nplugins) {
+		rc = gdb_plugins_load(o->plugins, o->nplugins, err, errlen);
+		d->plugins = rc == 0;
+		if (rc < 0)
+			gdb_store_close(s);
+	}
 	if (rc == 0)
 		rc = gen_open(d, s, &cc, &d->cur, err, errlen);
 	if (rc < 0) {
@@ -497,6 +503,8 @@ void gdb_daemon_close(gdb_daemon *d)
 	}
 	for (unsigned i = 0; i < MAX_PROVIDERS; i++)
 		gdb_inbox_free(d->inboxes[i]);
+	if (d->plugins) /* after every generation's providers are gone */
+		gdb_plugins_unload();
 	for (int i = 0; i < NLIVE; i++)
 		free(d->snap[i].p);
 	pthread_mutex_destroy(&d->ctl_lock);

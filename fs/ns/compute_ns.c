@@ -964,6 +964,8 @@ out:
 }
 
 static const char *const ANALYSES[] = {"gc", "kmers", "motif", "align", NULL};
+const char *const gdb_compute_names[] = {"gc",	  "kmers",   "motif",
+					 "align", "queries", NULL};
 static const gdb_ns_provider COMPUTE;
 
 static int compute_resolve(void *ctx, const char *path, char **data,
@@ -975,6 +977,7 @@ static int compute_resolve(void *ctx, const char *path, char **data,
 	const gdb_contig *c;
 	int n = split(path, buf, sizeof(buf), comp, 6), a;
 	int64_t beg, end;
+	const struct genomedb_plugin *plug = NULL;
 
 	if (n < 0)
 		return -ENOENT;
@@ -982,7 +985,7 @@ static int compute_resolve(void *ctx, const char *path, char **data,
 		return GDB_NS_DIR;
 	for (a = 0; ANALYSES[a] && strcmp(ANALYSES[a], comp[0]); a++)
 		;
-	if (!ANALYSES[a])
+	if (!ANALYSES[a] && !(plug = gdb_plugin_find(comp[0])))
 		return -ENOENT;
 	if (n == 1)
 		return GDB_NS_DIR;
@@ -994,6 +997,10 @@ static int compute_resolve(void *ctx, const char *path, char **data,
 		return -ENOENT;
 	if (n == 3)
 		return GDB_NS_DIR;
+	if (plug) /* a plugin's: the file names the region */
+		return n == 4 ? gdb_plugin_resolve(plug, x->c, c, path, comp[3],
+						   data, len, err, errlen)
+			      : -ENOENT;
 	if (a <= 1) { /* gc, kmers: the file names the region */
 		if (n != 4)
 			return -ENOENT;
@@ -1036,6 +1043,9 @@ static int compute_list(void *ctx, const char *path,
 	if (n == 0) {
 		for (int i = 0; ANALYSES[i]; i++)
 			if (emit(arg, ANALYSES[i], 1))
+				return 0;
+		for (size_t i = 0; gdb_plugin_name(i); i++)
+			if (emit(arg, gdb_plugin_name(i), 1))
 				return 0;
 		emit(arg, COMPUTE.inbox, 1);
 		return 0;

@@ -493,6 +493,49 @@ const gdb_ns_provider *gdb_annotations_ns_create(const gdb_store *s,
 const gdb_ns_provider *gdb_reads_ns_create(const gdb_store *s, gdb_cache *c,
 					   gdb_inbox *inbox, void **ctx);
 
+/* ---- plugins: analyses from shared objects (fs/ns/plugin.c) ---- */
+
+/*
+ * Shared objects of api/genomedb_plugin.h serve /compute/<name>/; the
+ * compute provider hands them the names it does not know. The table of
+ * loaded plugins is the process's: load before serving, unload after.
+ */
+#define GDB_PLUGINS_MAX 32
+struct genomedb_plugin;
+
+/* The names under /compute that are not a plugin's: the built-in
+ * analyses and the inbox, NULL-terminated (compute_ns.c). */
+extern const char *const gdb_compute_names[];
+
+/*
+ * gdb_plugins_load - dlopen each path and check its descriptor (ABI,
+ * name, clashes), replacing what was loaded; all or nothing.
+ * @return 0; -ENOENT (dlopen failed), -EINVAL (no entry symbol, init
+ *         refused, wrong ABI, bad descriptor), -EEXIST (name taken),
+ *         -E2BIG (more than GDB_PLUGINS_MAX); err names the file and why
+ */
+GDB_MUST_CHECK int gdb_plugins_load(const char *const *paths, size_t n,
+				    char *err, size_t errlen);
+void gdb_plugins_unload(void);
+/* The loaded plugin called name, or NULL. */
+const struct genomedb_plugin *gdb_plugin_find(const char *name);
+/* The i-th loaded plugin's name, NULL past the last. */
+const char *gdb_plugin_name(size_t i);
+
+/*
+ * gdb_plugin_resolve - the answer of file `name` ("<start>-<end>[@...]
+ * <ext>", modified in place) in contig's directory under
+ * /compute/<plugin>/, rendered by the plugin over the cache's store.
+ * @param path  the whole path below /compute, for the plugin's messages
+ * @return GDB_NS_FILE with data, len as a provider's resolve; -ENOENT (not
+ *         such a name), -E2BIG (region past max_bases), the plugin's
+ *         error; the reason in err
+ */
+GDB_MUST_CHECK int gdb_plugin_resolve(const struct genomedb_plugin *p,
+				      gdb_cache *c, const gdb_contig *contig,
+				      const char *path, char *name, char **data,
+				      size_t *len, char *err, size_t errlen);
+
 /* The providers the daemon mounts, NULL-terminated (fs/ns/ns_registry.c). */
 extern const gdb_ns_create_fn gdb_ns_creators[];
 

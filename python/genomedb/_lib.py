@@ -9,6 +9,9 @@ import ctypes
 import ctypes.util
 import errno
 import os
+import weakref
+
+import numpy as np
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -59,7 +62,8 @@ sz = ctypes.c_size_t
 class AnnotPairs(ctypes.Structure):
     """gdb_api_annot_pairs: (row, feature) pairs and the features' fields."""
     _fields_ = [("n", i64), ("row", c_p), ("feature", c_p), ("beg", c_p), ("end", c_p),
-                ("slot", c_p), ("strand", c_p), ("types", c_p), ("types_len", sz)]
+                ("slot", c_p), ("strand", c_p), ("type_code", c_p), ("type_names", c_p),
+                ("type_names_len", sz), ("ntypes", ctypes.c_int32)]
 
 
 class Batch(ctypes.Structure):
@@ -110,6 +114,20 @@ for _name, (_res, _args) in _SIGS.items():
     _f = getattr(lib, _name)
     _f.restype = _res
     _f.argtypes = _args
+
+
+def owned_array(ptr, n, dtype):
+    """n values of dtype at ptr, memory malloc'd by the library, as a numpy
+    array that frees it when the last view of it goes: no copy."""
+    dtype = np.dtype(dtype)
+    addr = ctypes.cast(ptr, ctypes.c_void_p).value
+    if not n or not addr:
+        if addr:
+            lib.gdb_api_free(ctypes.c_void_p(addr))
+        return np.empty(0, dtype)
+    raw = (ctypes.c_char * (n * dtype.itemsize)).from_address(addr)
+    weakref.finalize(raw, lib.gdb_api_free, ctypes.c_void_p(addr))
+    return np.frombuffer(raw, dtype=dtype)
 
 
 def errbuf():

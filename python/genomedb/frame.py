@@ -35,9 +35,10 @@ def _batch(codes, beg, end):
 
 
 def _pair_codes(a, b):
-    """Chromosome codes of two frames over one shared numbering."""
-    codes, _ = pd.factorize(pd.concat([a["chrom"], b["chrom"]], ignore_index=True))
-    return codes[:len(a)], codes[len(a):]
+    """Chromosome codes of two frames over one shared numbering, and the
+    names (categories) the codes index."""
+    codes, uniq = pd.factorize(pd.concat([a["chrom"], b["chrom"]], ignore_index=True))
+    return codes[:len(a)], codes[len(a):], uniq
 
 
 @pd.api.extensions.register_dataframe_accessor("genomedb")
@@ -63,8 +64,9 @@ class GenomeDBAccessor:
         off = np.empty(n + 1, dtype=np.int64)
         check(lib.gdb_api_fetch_many(h, asm.index, ctypes.byref(b), 0, ord("\n"),
                                      buf.ctypes.data, off.ctypes.data, err, ERRLEN), err)
-        # one separator after each: str.split makes every str in C
-        seqs = buf[:-1].tobytes().decode("ascii").split("\n") if n else []
+        # one separator after each: str.split makes every str in C, decoded
+        # straight from the buffer (no bytes copy first)
+        seqs = str(buf.data[:-1], "ascii").split("\n") if n else []
         return pd.Series(seqs, index=self._df.index, dtype=object, name="sequence")
 
     def gc(self, asm):
@@ -89,33 +91,34 @@ class GenomeDBAccessor:
 
     # ---- between two frames ----
 
-    def _two(self, other):
-        ca, cb = _pair_codes(self._df, other)
+    def _two(self, other, codes=None):
+        ca, cb, _ = codes or _pair_codes(self._df, other)
         ba, ka = _batch(ca, *_coords(self._df))
         bb, kb = _batch(cb, *_coords(other))
         return ba, bb, (ka, kb)
 
-    def overlap_index(self, other):
+    def overlap_index(self, other, _codes=None):
         """(left rows, right rows) of every overlapping pair, as positions;
-        ordered by left row, then the right interval's start."""
-        ba, bb, keep = self._two(other)
+        ordered by left row, then the right interval's start. The arrays
+        are the library's own (no copy), freed with their last view."""
+        ba, bb, keep = self._two(other, _codes)
         ia, ib, n, err = _lib.i64p(), _lib.i64p(), ctypes.c_int64(), errbuf()
         check(lib.gdb_api_overlap(ctypes.byref(ba), ctypes.byref(bb), ctypes.byref(ia),
                                   ctypes.byref(ib), ctypes.byref(n), err, ERRLEN), err)
-        try:
-            if n.value == 0:
-                return np.empty(0, np.int64), np.empty(0, np.int64)
-            return (np.ctypeslib.as_array(ia, (n.value,)).copy(),
-                    np.ctypeslib.as_array(ib, (n.value,)).copy())
-        finally:
-            lib.gdb_api_free(ctypes.cast(ia, ctypes.c_void_p))
-            lib.gdb_api_free(ctypes.cast(ib, ctypes.c_void_p))
+        return (_lib.owned_array(ia, n.value, np.int64),
+                _lib.owned_array(ib, n.value, np.int64))
 
     def overlap(self, other, suffixes=("", "_other")):
         """Every overlapping pair as one row: this frame's columns, then
-        other's (names that clash get suffixes)."""
-        ia, ib = self.overlap_index(other)
-        return _join(self._df, other, ia, ib, suffixes)
+        other's (names that clash get suffixes). Both chrom columns come
+        back categorical (pandas "category", as pyranges' Chromosome),
+        built from the codes the join used rather than 1.9 M string
+        references; other columns keep their dtype."""
+        codes = _pair_codes(self._df, other)
+        ia, ib = self.overlap_index(other, codes)
+        cats = pd.Index(codes[2])
+        return _join(self._df, other, ia, ib, suffixes,
+                     chrom=(_categorical(codes[0], ia, cats), _categorical(codes[1], ib, cats)))
 
     def count_overlaps(self, other):
         """Series: how many intervals of other overlap each row."""
@@ -143,10 +146,44 @@ class GenomeDBAccessor:
         return out
 
 
-def _join(left, right, ia, ib, suffixes):
-    """Rows ia of left beside rows ib of right (ib -1: missing values);
-    one take per frame (pandas takes each block at once), then other's
-    columns assigned."""
+def _categorical(codes, rows, cats):
+    """codes[rows] as a categorical over cats, taken in the smallest
+    integer type that holds them (pandas would narrow them anyway)."""
+    small = np.int8 if len(cats) < 128 else np.int16 if len(cats) < 32768 else np.int32
+    return pd.Categorical.from_codes(codes.astype(small, copy=False)[rows], cats)
+
+
+def _take_columns(df, rows, names, chrom):
+    """{new name: df's column at rows} as numpy arrays or pandas arrays;
+    chrom replaces the chrom column when given."""
+    out = {}
+    for c, new in zip(df.columns, names):
+        if c == "chrom" and chrom is not None:
+            out[new] = chrom
+            continue
+        col = df[c]
+        if isinstance(col.dtype, np.dtype) and col.dtype.kind in "biufcmM":
+            out[new] = col.to_numpy().take(rows)
+        else:
+            out[new] = col.take(rows).array
+    return out
+
+
+def _join(left, right, ia, ib, suffixes, chrom=None):
+    """Rows ia of left beside rows ib of right (ib -1: missing values).
+    With chrom (both sides' chrom columns at those rows, made by the
+    caller) and no missing rows, the frame is built column by column from
+    numpy takes, once (no object column taken, no frame copied); else one
+    take per frame (pandas takes each block at once), other's columns
+    assigned."""
+    lnames = [c + suffixes[0] if suffixes[0] and c in right.columns else c for c in left.columns]
+    rnames = [c + suffixes[1] if c in left.columns else c for c in right.columns]
+    if chrom is not None and not left.columns.duplicated().any() and \
+            not right.columns.duplicated().any() and len(set(lnames) | set(rnames)) == \
+            len(lnames) + len(rnames):
+        cols = _take_columns(left, ia, lnames, chrom[0])
+        cols.update(_take_columns(right, ib, rnames, chrom[1]))
+        return pd.DataFrame(cols, index=pd.RangeIndex(len(ia)), copy=False)
     out = left.take(ia)
     out.index = pd.RangeIndex(len(ia))
     if suffixes[0]:
@@ -181,7 +218,8 @@ class Annotations:
         """One row per (row of df, overlapping feature): df's columns, then
         feature (its index in the set), feature_start, feature_end (1-based
         inclusive), strand and type. Rows on chromosomes the set lacks join
-        nothing; touching intervals do not overlap."""
+        nothing; touching intervals do not overlap. chrom, strand and type
+        are categorical, built from codes (no string a row)."""
         codes, uniq = pd.factorize(df["chrom"])
         slots = self._slots(list(uniq)) if len(uniq) else np.empty(0, np.int32)
         b, keep = _batch(slots[codes] if len(codes) else codes, *_coords(df))
@@ -190,17 +228,33 @@ class Annotations:
                                         ctypes.byref(b), ctypes.byref(p), err, ERRLEN), err)
         try:
             n = p.n
-            col = lambda ptr, t: np.frombuffer(  # noqa: E731
-                ctypes.string_at(ptr, n * np.dtype(t).itemsize), dtype=t).copy()
-            rows = col(p.row, np.int64) if n else np.empty(0, np.int64)
-            out = df.take(rows)
-            out.index = pd.RangeIndex(n)
-            out["feature"] = col(p.feature, np.int64) if n else np.empty(0, np.int64)
-            out["feature_start"] = (col(p.beg, np.int64) + 1) if n else np.empty(0, np.int64)
-            out["feature_end"] = col(p.end, np.int64) if n else np.empty(0, np.int64)
-            out["strand"] = list(ctypes.string_at(p.strand, n).decode()) if n else []
-            types = ctypes.string_at(p.types, p.types_len).decode()[:-1].split("\n") if n else []
-            out["type"] = types
-            return out
+            own = lambda f, t: _lib.owned_array(_release(p, f), n, t)  # noqa: E731
+            rows, feature = own("row", np.int64), own("feature", np.int64)
+            beg, end = own("beg", np.int64), own("end", np.int64)
+            strand = own("strand", np.uint8)
+            tcode = own("type_code", np.int32)
+            names = ctypes.string_at(p.type_names, p.type_names_len).decode()[:-1].split("\n") \
+                if p.ntypes else []
         finally:
             lib.gdb_api_annot_pairs_free(ctypes.byref(p))
+        cols = _take_columns(df, rows, list(df.columns),
+                             _categorical(codes, rows, pd.Index(uniq)) if "chrom" in df else None)
+        cols.update({"feature": feature, "feature_start": beg + 1, "feature_end": end,
+                     "strand": _char_categorical(strand),
+                     "type": pd.Categorical.from_codes(tcode, pd.Index(names, dtype=object))})
+        return pd.DataFrame(cols, index=pd.RangeIndex(n), copy=False)
+
+
+def _release(p, field):
+    """Take a pointer out of an AnnotPairs, so its free leaves it to us."""
+    ptr = getattr(p, field)
+    setattr(p, field, None)
+    return ptr
+
+
+def _char_categorical(u8):
+    """One byte a row as a categorical of one-character strings."""
+    present = np.flatnonzero(np.bincount(u8, minlength=256))
+    lut = np.full(256, -1, np.int8)
+    lut[present] = np.arange(len(present))
+    return pd.Categorical.from_codes(lut[u8], pd.Index([chr(c) for c in present], dtype=object))
