@@ -75,6 +75,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libgenomedb.a $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libgenomedb.a $(LDFLAGS) $(LIBS)
 
+# test_store_oom fails the library's allocations one at a time: its
+# malloc, calloc, realloc and strdup calls go to the test's wrappers.
+$(BUILD)/tests/test_store_oom: override LDFLAGS += \
+	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
+
 # genomedb_fp: genomedb whose store/ is built with -DGDB_FAILPOINTS
 # (store/failpoint.h), for tests/test_failpoints.py only; never installed.
 FP_STORE_OBJ := $(patsubst %.c,$(BUILD)/fp/%.o,$(wildcard store/*.c))
