@@ -187,15 +187,16 @@ static int read_manifest(int dirfd, uint64_t gen, gdb_manifest *m)
 	size_t len = 0;
 	int rc;
 
+	memset(m, 0, sizeof(*m));
 	manifest_name(gen, name, sizeof(name));
 	rc = gdb_read_small_file(dirfd, name, &buf, &len, (size_t)1 << 30);
 	if (rc == 0)
 		rc = gdb_manifest_parse(buf, len, m, name, err, sizeof(err));
 	free(buf);
-	if (rc == 0 && m->generation != gen) {
-		gdb_manifest_free(m);
+	if (rc == 0 && m->generation != gen)
 		rc = GDB_ECORRUPT;
-	}
+	if (rc < 0) /* what a parse that failed part way had copied */
+		gdb_manifest_free(m);
 	return rc;
 }
 

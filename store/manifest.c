@@ -28,13 +28,10 @@ int gdb_write_all(int fd, const void *p, size_t n)
 
 	while (n) {
 		ssize_t w = GDB_FP("write", write(fd, b, n), -1);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (w == 0)
-			return -EIO;
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) /* 0: no progress, which a disk file never makes */
+			return w < 0 ? -errno : -EIO;
 		b += w;
 		n -= (size_t)w;
 	}

@@ -588,10 +588,9 @@ int gdb_store_open_mem(const uint8_t *seg, size_t len, uint32_t kind,
 	s->serial = __atomic_add_fetch(&next_serial, 1, __ATOMIC_RELAXED);
 	s->mf_fd = -1;
 	s->path = strdup("(memory)");
-	e = calloc(1, sizeof(*e));
+	s->mf.asms = e = calloc(1, sizeof(*e)); /* freed by close */
 	if (!s->path || !e)
 		goto fail;
-	s->mf.asms = e;
 	s->mf.nasm = 1;
 	e->name = strdup("mem");
 	if (!e->name || len < GDB_SEGMENT_HDR)
