@@ -88,6 +88,11 @@ $(BUILD)/tests/plugin/bad%.so: tests/plugin/bad_plugin.c api/genomedb_plugin.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DBAD=$* -shared -o $@ $< $(LDFLAGS)
 
+# test_store_oom fails the library's allocations one at a time: its
+# malloc, calloc, realloc and strdup calls go to the test's wrappers.
+$(BUILD)/tests/test_store_oom: override LDFLAGS += \
+	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
+
 # genomedb_fp: genomedb whose store/ is built with -DGDB_FAILPOINTS
 # (store/failpoint.h), for tests/test_failpoints.py only; never installed.
 FP_STORE_OBJ := $(patsubst %.c,$(BUILD)/fp/%.o,$(wildcard store/*.c))

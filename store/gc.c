@@ -187,15 +187,16 @@ static int read_manifest(int dirfd, uint64_t gen, gdb_manifest *m)
 	size_t len = 0;
 	int rc;
 
+	memset(m, 0, sizeof(*m));
 	manifest_name(gen, name, sizeof(name));
 	rc = gdb_read_small_file(dirfd, name, &buf, &len, (size_t)1 << 30);
 	if (rc == 0)
 		rc = gdb_manifest_parse(buf, len, m, name, err, sizeof(err));
 	free(buf);
-	if (rc == 0 && m->generation != gen) {
-		gdb_manifest_free(m);
+	if (rc == 0 && m->generation != gen)
 		rc = GDB_ECORRUPT;
-	}
+	if (rc < 0) /* what a parse that failed part way had copied */
+		gdb_manifest_free(m);
 	return rc;
 }
 
@@ -216,14 +217,18 @@ static int remove_unnamed_segments(int dirfd, const struct scan *sc,
 
 	if (!ms)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < sc->nman && rc == 0; i++)
-		if (!gone[i] && read_manifest(dirfd, sc->mans[i], &ms[i]) < 0) {
+	for (uint32_t i = 0; i < sc->nman && rc == 0; i++) {
+		int e = gone[i] ? 0 : read_manifest(dirfd, sc->mans[i], &ms[i]);
+		if (e == -ENOMEM) {
+			rc = e;
+		} else if (e < 0) {
 			gdb_log(GDB_LOG_WARN,
 				"MANIFEST-%06llu cannot be read: "
 				"no segment is removed",
 				(unsigned long long)sc->mans[i]);
 			rc = 1;
 		}
+	}
 	for (uint32_t k = 0; k < sc->nseg && rc == 0; k++) {
 		char name[32];
 		int named = 0;
@@ -338,14 +343,23 @@ int gdb_store_next_ids(int dirfd, const gdb_manifest *live, uint64_t *gen,
 	return 0;
 }
 
-/* Does MANIFEST-<gen> parse, and are its segments there at their sizes? */
+/* Is rc a manifest's damage or absence, which repair routes around,
+ * rather than a failure to read it (memory, I/O, a newer format), after
+ * which repair must change nothing? */
+static int is_damage(int rc)
+{
+	return rc == GDB_ECORRUPT || rc == GDB_ECHECKSUM || rc == -ENOENT;
+}
+
+/* Does MANIFEST-<gen> parse, and are its segments there at their sizes?
+ * @return 1 yes, 0 no, or the error that kept us from reading it */
 static int manifest_whole(int dirfd, uint64_t gen)
 {
 	gdb_manifest m;
-	int ok = 1;
+	int ok = 1, rc = read_manifest(dirfd, gen, &m);
 
-	if (read_manifest(dirfd, gen, &m) < 0)
-		return 0;
+	if (rc < 0)
+		return is_damage(rc) ? 0 : rc;
 	for (uint32_t i = 0; i < m.nasm && ok; i++) {
 		char name[32];
 		struct stat st;
@@ -358,27 +372,33 @@ static int manifest_whole(int dirfd, uint64_t gen)
 	return ok;
 }
 
-int gdb_store_manifest_ok(int dirfd, uint64_t gen)
+int gdb_store_manifest_check(int dirfd, uint64_t gen)
 {
 	gdb_manifest m;
+	int rc = read_manifest(dirfd, gen, &m);
 
-	if (read_manifest(dirfd, gen, &m) < 0)
-		return 0;
-	gdb_manifest_free(&m);
-	return 1;
+	if (rc == 0)
+		gdb_manifest_free(&m);
+	return is_damage(rc) ? GDB_ECORRUPT : rc;
 }
 
 int gdb_store_restore_current(int dirfd, uint64_t *gen)
 {
 	struct scan sc;
 	uint64_t best = 0;
-	int rc;
+	int rc = 0;
 
 	GDB_TRY(scan_dir(dirfd, &sc));
-	for (uint32_t i = 0; i < sc.nman; i++)
-		if (sc.mans[i] > best && manifest_whole(dirfd, sc.mans[i]))
+	for (uint32_t i = 0; i < sc.nman && rc >= 0; i++) {
+		if (sc.mans[i] <= best)
+			continue;
+		rc = manifest_whole(dirfd, sc.mans[i]);
+		if (rc > 0)
 			best = sc.mans[i];
+	}
 	scan_free(&sc);
+	if (rc < 0)
+		return rc;
 	if (!best)
 		return GDB_ECORRUPT;
 	rc = gdb_current_write(dirfd, best);

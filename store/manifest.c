@@ -28,13 +28,10 @@ int gdb_write_all(int fd, const void *p, size_t n)
 
 	while (n) {
 		ssize_t w = GDB_FP("write", write(fd, b, n), -1);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (w == 0)
-			return -EIO;
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) /* 0: no progress, which a disk file never makes */
+			return w < 0 ? -errno : -EIO;
 		b += w;
 		n -= (size_t)w;
 	}
@@ -62,7 +59,9 @@ void gdb_manifest_free(gdb_manifest *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* A bounded reader over the manifest bytes: every get checks the length. */
+/* A bounded reader over the manifest bytes: every get checks the length.
+ * bad: 1 once a get ran past the end or met a malformed string, -ENOMEM
+ * once a copy could not be allocated (not damage: nothing is reported). */
 typedef struct rd {
 	const uint8_t *p;
 	size_t left;
@@ -74,7 +73,7 @@ static const uint8_t *rd_take(rd *r, size_t n)
 	const uint8_t *p = r->p;
 
 	if (r->bad || n > r->left) {
-		r->bad = 1;
+		r->bad = r->bad ? r->bad : 1;
 		return NULL;
 	}
 	r->p += n;
@@ -116,7 +115,7 @@ static char *rd_str(rd *r, int width)
 	}
 	s = malloc((size_t)n + 1);
 	if (!s) {
-		r->bad = 1;
+		r->bad = -ENOMEM;
 		return NULL;
 	}
 	memcpy(s, p, n);
@@ -168,28 +167,37 @@ int gdb_read_small_file(int dirfd, const char *name, uint8_t **out, size_t *len,
 	return rc;
 }
 
-int gdb_manifest_parse(const uint8_t *b, size_t len, gdb_manifest *m,
-		       const char *name, char *err, size_t errlen)
+/*
+ * The header's checks, in the order that names the fault: a version or
+ * flags this reader does not know are reported (GDB_EVERSION: not damage,
+ * repair leaves such a manifest alone) only when the length and CRC hold,
+ * as a newer writer's whole manifest; a damaged version field is the
+ * checksum mismatch it also is.
+ */
+static int manifest_header(const uint8_t *b, size_t len, const char *name,
+			   char *err, size_t errlen)
 {
-	rd r;
-	uint32_t body, nasm, nprov;
+	uint32_t version;
+	int sized, summed;
 
 	if (len < GDB_MANIFEST_HDR + 4 || memcmp(b, GDB_MANIFEST_MAGIC, 8)) {
 		gdb_seterr(err, errlen, "%s: not a GenomeDB manifest", name);
 		return GDB_ECORRUPT;
 	}
-	if (gdb_get_le32(b + 8) != GDB_FORMAT_VERSION) {
+	version = gdb_get_le32(b + 8);
+	sized = (uint64_t)GDB_MANIFEST_HDR + gdb_get_le32(b + 40) + 4 == len;
+	summed = sized && gdb_crc32c(b, len - 4) == gdb_get_le32(b + len - 4);
+	if (summed && version != GDB_FORMAT_VERSION) {
 		gdb_seterr(err, errlen, "%s: format version %u not supported",
-			   name, gdb_get_le32(b + 8));
+			   name, version);
 		return GDB_EVERSION;
 	}
-	body = gdb_get_le32(b + 40);
-	if ((uint64_t)GDB_MANIFEST_HDR + body + 4 != len) {
+	if (!sized) {
 		gdb_seterr(err, errlen, "%s: length %zu does not match header",
 			   name, len);
 		return GDB_ECORRUPT;
 	}
-	if (gdb_crc32c(b, len - 4) != gdb_get_le32(b + len - 4)) {
+	if (!summed) {
 		gdb_seterr(err, errlen, "%s: checksum mismatch", name);
 		return GDB_ECHECKSUM;
 	}
@@ -197,6 +205,17 @@ int gdb_manifest_parse(const uint8_t *b, size_t len, gdb_manifest *m,
 		gdb_seterr(err, errlen, "%s: unknown flags", name);
 		return GDB_EVERSION;
 	}
+	return 0;
+}
+
+int gdb_manifest_parse(const uint8_t *b, size_t len, gdb_manifest *m,
+		       const char *name, char *err, size_t errlen)
+{
+	rd r;
+	uint32_t body, nasm, nprov;
+
+	GDB_TRY(manifest_header(b, len, name, err, errlen));
+	body = gdb_get_le32(b + 40);
 	m->generation = gdb_get_le64(b + 16);
 	m->next_segment_id = gdb_get_le64(b + 24);
 	nasm = gdb_get_le32(b + 32);
@@ -240,6 +259,8 @@ int gdb_manifest_parse(const uint8_t *b, size_t len, gdb_manifest *m,
 		p->command = rd_str(&r, 4);
 		p->time = (int64_t)rd_u64(&r);
 	}
+	if (r.bad < 0)
+		return r.bad;
 	if (r.bad || r.left)
 		goto corrupt;
 	return 0;

@@ -61,25 +61,26 @@ static int build_hash(gdb_store *s)
 	return 0;
 }
 
-/* Copy a length-prefixed string out of the index. */
-static char *take_str(const uint8_t **p, const uint8_t *end, int width)
+/* Copy a length-prefixed string out of the index into *out.
+ * @return 0, GDB_ECORRUPT or -ENOMEM */
+static int take_str(const uint8_t **p, const uint8_t *end, int width,
+		    char **out)
 {
 	uint32_t n;
-	char *s;
 
 	if (end - *p < width)
-		return NULL;
+		return GDB_ECORRUPT;
 	n = width == 2 ? gdb_get_le16(*p) : gdb_get_le32(*p);
 	*p += width;
 	if ((uint64_t)(end - *p) < n || memchr(*p, 0, n))
-		return NULL;
-	s = malloc((size_t)n + 1);
-	if (!s)
-		return NULL;
-	memcpy(s, *p, n);
-	s[n] = 0;
+		return GDB_ECORRUPT;
+	*out = malloc((size_t)n + 1);
+	if (!*out)
+		return -ENOMEM;
+	memcpy(*out, *p, n);
+	(*out)[n] = 0;
 	*p += n;
-	return s;
+	return 0;
 }
 
 /* The fixed fields of one contig record (p has room for them). */
@@ -153,6 +154,7 @@ static int parse_index(gdb_store *s, uint32_t ai, const struct gdb_seg *sg,
 	size_t fixed = sg->version >= 2 ? CONTIG_FIXED_V2 : CONTIG_FIXED_V1;
 	uint32_t first = s->ncontigs;
 	gdb_buf blocks = {0};
+	int rc = GDB_ECORRUPT;
 
 	for (uint32_t k = 0; k < n; k++) {
 		gdb_contig *c = &s->contigs[s->ncontigs];
@@ -162,10 +164,12 @@ static int parse_index(gdb_store *s, uint32_t ai, const struct gdb_seg *sg,
 		memset(lr, 0, sizeof(*lr));
 		/* counted first, so the undo below frees its strings */
 		s->ncontigs++;
-		c->name = take_str(&p, end, 2);
-		c->desc = c->name ? take_str(&p, end, 4) : NULL;
-		if (!c->desc || (size_t)(end - p) < fixed)
+		rc = take_str(&p, end, 2, (char **)&c->name);
+		if (rc == 0)
+			rc = take_str(&p, end, 4, (char **)&c->desc);
+		if (rc < 0 || (size_t)(end - p) < fixed)
 			goto bad;
+		rc = GDB_ECORRUPT;
 		take_contig_fixed(c, lr, p, sg->version);
 		p += fixed;
 		if ((uint64_t)(end - p) / GDB_BLOCK_ENTRY < c->nblocks ||
@@ -183,11 +187,13 @@ static int parse_index(gdb_store *s, uint32_t ai, const struct gdb_seg *sg,
 			a->block_bases = c->block_bases;
 		a->total_length += c->length;
 	}
+	rc = blocks.err ? blocks.err : GDB_ECORRUPT;
 	if (p != end || blocks.err)
 		goto bad;
 	x->blocks_owned = (uint8_t *)blocks.p;
 	x->blocks = x->blocks_owned;
 	x->block_n = malloc((a->nblocks ? a->nblocks : 1) * sizeof(uint32_t));
+	rc = -ENOMEM;
 	if (!x->block_n)
 		goto bad;
 	for (uint32_t id = first; id < s->ncontigs; id++) {
@@ -206,7 +212,7 @@ bad:
 	}
 	if (!x->blocks_owned)
 		gdb_buf_free(&blocks);
-	return blocks.err == -ENOMEM ? -ENOMEM : GDB_ECORRUPT;
+	return rc;
 }
 
 static void free_sections(struct gdb_section *sec, uint32_t n)
@@ -222,14 +228,16 @@ static int parse_sections(gdb_store *s, uint32_t oi, const struct gdb_seg *sg,
 {
 	const uint8_t *p = sg->index, *end = sg->index + len;
 	struct gdb_section *sec = calloc(n ? n : 1, sizeof(*sec));
+	int rc = GDB_ECORRUPT;
 
 	if (!sec)
 		return -ENOMEM;
 	for (uint32_t k = 0; k < n; k++) {
 		uint64_t off, sl;
-		sec[k].name = take_str(&p, end, 2);
-		if (!sec[k].name || end - p < 20)
+		rc = take_str(&p, end, 2, &sec[k].name);
+		if (rc < 0 || end - p < 20)
 			goto bad;
+		rc = GDB_ECORRUPT;
 		off = gdb_get_le64(p);
 		sl = gdb_get_le64(p + 8);
 		sec[k].crc = gdb_get_le32(p + 16);
@@ -248,7 +256,7 @@ static int parse_sections(gdb_store *s, uint32_t oi, const struct gdb_seg *sg,
 	return 0;
 bad:
 	free_sections(sec, n);
-	return GDB_ECORRUPT;
+	return rc;
 }
 
 /* Open, size-check and map segment ei. */
@@ -580,10 +588,9 @@ int gdb_store_open_mem(const uint8_t *seg, size_t len, uint32_t kind,
 	s->serial = __atomic_add_fetch(&next_serial, 1, __ATOMIC_RELAXED);
 	s->mf_fd = -1;
 	s->path = strdup("(memory)");
-	e = calloc(1, sizeof(*e));
+	s->mf.asms = e = calloc(1, sizeof(*e)); /* freed by close */
 	if (!s->path || !e)
 		goto fail;
-	s->mf.asms = e;
 	s->mf.nasm = 1;
 	e->name = strdup("mem");
 	if (!e->name || len < GDB_SEGMENT_HDR)

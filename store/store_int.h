@@ -231,10 +231,13 @@ int gdb_store_cleanup(int dirfd, const gdb_manifest *live, unsigned flags,
  * kept newer manifest (rule 2 of gc.c) is never overwritten. */
 int gdb_store_next_ids(int dirfd, const gdb_manifest *live, uint64_t *gen,
 		       uint64_t *seg);
-/* Does MANIFEST-<gen> read whole (CRC, structure, its own number)? */
-int gdb_store_manifest_ok(int dirfd, uint64_t gen);
+/* Does MANIFEST-<gen> read whole (CRC, structure, its own number)?
+ * @return 0; GDB_ECORRUPT (damaged or missing); another error (memory,
+ * I/O, a newer format) that says nothing about its state */
+int gdb_store_manifest_check(int dirfd, uint64_t gen);
 /* Point CURRENT at the newest manifest that parses and whose segments
- * have their sizes (repair of a damaged CURRENT). */
+ * have their sizes (repair of a damaged CURRENT). GDB_ECORRUPT when
+ * there is none; any other error reading one stops it unchanged. */
 int gdb_store_restore_current(int dirfd, uint64_t *gen);
 /* Read CURRENT alone. */
 int gdb_current_read(int dirfd, uint64_t *gen, int *has_crc);

@@ -224,28 +224,33 @@ static int repair_current(gdb_txn *t, gdb_gc_report *r, char *err,
 {
 	uint64_t gen = 0, now = 0;
 	int has_crc = 0, rc = gdb_current_read(t->dirfd, &gen, &has_crc);
-	char name[64];
-	struct stat st;
 
 	if (rc == 0) {
-		snprintf(name, sizeof(name), "MANIFEST-%06llu",
-			 (unsigned long long)gen);
-		if (fstatat(t->dirfd, name, &st, 0) == 0 &&
-		    gdb_store_manifest_ok(t->dirfd, gen))
+		rc = gdb_store_manifest_check(t->dirfd, gen);
+		if (rc == 0)
 			return 0;
+		if (rc != GDB_ECORRUPT) {
+			gdb_seterr(err, errlen, "%s/MANIFEST-%06llu: %s",
+				   t->path, (unsigned long long)gen,
+				   gdb_strerror(rc));
+			return rc;
+		}
 	} else if (rc != GDB_ECHECKSUM && rc != GDB_ECORRUPT) {
 		gdb_seterr(err, errlen, "%s/CURRENT: %s", t->path,
 			   gdb_strerror(rc));
 		return rc;
 	}
 	rc = gdb_store_restore_current(t->dirfd, &now);
-	if (rc < 0) {
+	if (rc == GDB_ECORRUPT)
 		gdb_seterr(err, errlen,
 			   "%s: CURRENT is damaged and no whole "
 			   "manifest is left to restore it from",
 			   t->path);
+	else if (rc < 0)
+		gdb_seterr(err, errlen, "%s: restoring CURRENT: %s", t->path,
+			   gdb_strerror(rc));
+	if (rc < 0)
 		return rc;
-	}
 	if (r) {
 		r->current_was = gen;
 		r->current_now = now;

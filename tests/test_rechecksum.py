@@ -145,3 +145,23 @@ def test_segment_index_behind_both_crcs(base, tmp_path, kind, where, delta):
     assert r.rc in (0, 1), r
     if r.rc == 1:
         assert os.path.basename(path) in text or nm.decode() in text, r
+
+
+def test_manifest_holding_another_generation(base, tmp_path):
+    """A whole, checksummed manifest under the wrong name (an older one
+    copied over the live one): its own generation number gives it away."""
+    store = str(tmp_path / "s.gdb")
+    shutil.copytree(base[0], store)
+    live = F.current(store)
+    older = sorted(f for f in os.listdir(store) if f.startswith("MANIFEST-") and f < live)[-1]
+    shutil.copyfile(os.path.join(store, older), os.path.join(store, live))
+    r = U.gdb("verify", store)
+    assert r.rc == 1 and f"{live}: holds generation {int(older[9:])}" in r.err, r
+
+
+def test_current_too_long(base, tmp_path):
+    store = str(tmp_path / "s.gdb")
+    shutil.copytree(base[0], store)
+    open(os.path.join(store, "CURRENT"), "wb").write(b"MANIFEST-000003 " * 8)
+    r = U.gdb("verify", store)
+    assert r.rc == 1 and "CURRENT: too long" in r.err, r

@@ -1,0 +1,674 @@
+/*
+ * tests/unit/test_store_oom.c - every allocation of the store's open,
+ * commit, repair, gc and init fails in turn. The binary is linked with
+ * ld --wrap for malloc, calloc, realloc and strdup (Makefile), so the
+ * library's calls come here and the Nth one of an operation returns NULL.
+ *
+ * For each N the operation must report -ENOMEM (never a damaged store, a
+ * malformed manifest or a wrong answer) or succeed whole, and the store
+ * must be exactly as before (a failed operation) or exactly as the
+ * operation leaves it (a successful one): repair never moves a sound
+ * CURRENT, gc keeps the live generation's files byte for byte, a failed
+ * commit leaves every file as it was. The walk ends when an operation
+ * makes fewer than N allocations. Exit 0 pass, 1 fail.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define UNIT_SEED 0x6f6f6d5f77616c6bull
+#include "tests/unit/unit.h"
+
+#include "tests/unit/unit_store.h"
+
+#include "simd/simd.h"
+#include "store/store_int.h"
+
+/* ---- the allocator ------------------------------------------------------ */
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t m);
+void *__real_realloc(void *p, size_t n);
+char *__real_strdup(const char *s);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t m);
+void *__wrap_realloc(void *p, size_t n);
+char *__wrap_strdup(const char *s);
+
+static long oom_at, oom_count;
+
+/* Is this allocation the one to fail? */
+static int oom_now(void)
+{
+	if (!oom_at || ++oom_count != oom_at)
+		return 0;
+	errno = ENOMEM;
+	return 1;
+}
+
+void *__wrap_malloc(size_t n)
+{
+	return oom_now() ? NULL : __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t n, size_t m)
+{
+	return oom_now() ? NULL : __real_calloc(n, m);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+	return oom_now() ? NULL : __real_realloc(p, n);
+}
+
+char *__wrap_strdup(const char *s)
+{
+	return oom_now() ? NULL : __real_strdup(s);
+}
+
+/* ---- store files -------------------------------------------------------- */
+
+#define MAX_FILES 64
+
+/* A flat directory's files: name, size and CRC-32C, sorted by name. */
+typedef struct snap {
+	int n;
+	char name[MAX_FILES][40];
+	uint64_t size[MAX_FILES];
+	uint32_t crc[MAX_FILES];
+} snap;
+
+static uint8_t *slurp(const char *dir, const char *name, size_t *len)
+{
+	char path[256];
+	struct stat st;
+	uint8_t *b;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (fd >= 0)
+			close(fd);
+		*len = 0;
+		return NULL;
+	}
+	b = xmalloc((size_t)st.st_size);
+	*len = (size_t)read(fd, b, (size_t)st.st_size);
+	close(fd);
+	return b;
+}
+
+static void spit(const char *dir, const char *name, const void *b, size_t n)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0 && write(fd, b, n) == (ssize_t)n, "writing %s", path);
+	if (fd >= 0)
+		close(fd);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static void snapshot(const char *dir, snap *s)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	memset(s, 0, sizeof(*s));
+	while (d && (e = readdir(d)) && s->n < MAX_FILES)
+		if (e->d_name[0] != '.')
+			snprintf(s->name[s->n++], 40, "%.39s", e->d_name);
+	if (d)
+		closedir(d);
+	qsort(s->name, (size_t)s->n, 40, by_name);
+	for (int i = 0; i < s->n; i++) {
+		size_t len;
+		uint8_t *b = slurp(dir, s->name[i], &len);
+		s->size[i] = len;
+		s->crc[i] = b ? gdb_crc32c(b, len) : 0;
+		free(b);
+	}
+}
+
+static int snap_eq(const snap *a, const snap *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (int i = 0; i < a->n; i++)
+		if (strcmp(a->name[i], b->name[i]) ||
+		    a->size[i] != b->size[i] || a->crc[i] != b->crc[i])
+			return 0;
+	return 1;
+}
+
+/* Make dir hold exactly the files of src. */
+static void restore(const char *dir, const char *src)
+{
+	snap a;
+
+	snapshot(dir, &a);
+	for (int i = 0; i < a.n; i++) {
+		char path[256];
+		snprintf(path, sizeof(path), "%s/%s", dir, a.name[i]);
+		unlink(path);
+	}
+	snapshot(src, &a);
+	for (int i = 0; i < a.n; i++) {
+		size_t len;
+		uint8_t *b = slurp(src, a.name[i], &len);
+		spit(dir, a.name[i], b, len);
+		free(b);
+	}
+}
+
+/* ---- the walk ----------------------------------------------------------- */
+
+typedef struct ctx ctx;
+/* An operation under test; after() checks the store it left (n: the
+ * allocation that failed, 0 when none did). */
+typedef int (*op_fn)(ctx *c, char *err, size_t errlen);
+typedef void (*after_fn)(ctx *c, int rc, long n);
+
+struct ctx {
+	const char *what;
+	char dir[64], pristine[64];
+	snap before;
+	uint8_t *seg;
+	size_t seglen;
+	uint32_t kind, items; /* open_mem: the segment's kind, what it holds */
+	long enomem, succeeded;
+};
+
+/* Fail allocation 1, 2, ... of op until op makes fewer. */
+static void walk(ctx *c, op_fn op, after_fn after)
+{
+	long n;
+
+	c->enomem = c->succeeded = 0;
+	for (n = 1; n < 200000; n++) {
+		char err[512] = "";
+		int rc;
+
+		if (c->pristine[0])
+			restore(c->dir, c->pristine);
+		oom_count = 0;
+		oom_at = n;
+		rc = op(c, err, sizeof(err));
+		oom_at = 0;
+		if (oom_count < n) {
+			CHECK(rc >= 0,
+			      "%s: failed with no allocation failed: %d %s",
+			      c->what, rc, err);
+			after(c, rc, 0);
+			break;
+		}
+		CHECK(rc >= 0 || rc == -ENOMEM,
+		      "%s: allocation %ld failed, reported as %d (%s)", c->what,
+		      n, rc, err);
+		if (rc == -ENOMEM)
+			c->enomem++;
+		else if (rc >= 0)
+			c->succeeded++;
+		after(c, rc, n);
+	}
+	CHECK(n > 1 && c->enomem > 0, "%s: only %ld allocations", c->what, n);
+	printf("test_store_oom: %s: %ld allocations failed in turn, %ld "
+	       "-ENOMEM, %ld completed regardless\n",
+	       c->what, n - 1, c->enomem, c->succeeded);
+}
+
+/* ---- building the store ------------------------------------------------- */
+
+static const char *const NAMES[] = {"chr1", "chr2"};
+static char SEQ1[] = "ACGTNACGTTTGACCA";
+static char SEQ2[] = "GGGTTTAAACCCN";
+
+static int add_assembly(const char *dir, const char *name, unsigned flags,
+			char *err, size_t errlen)
+{
+	char *seqs[2] = {SEQ1, SEQ2};
+	int64_t lens[2] = {(int64_t)strlen(SEQ1), (int64_t)strlen(SEQ2)};
+	gdb_provenance p = {.target = name, .source = "mem", .command = "t"};
+	uint8_t enc[256], md5[16] = {1}, sha[24] = {2};
+	gdb_txn *t = NULL;
+	int rc = gdb_txn_begin_flags(dir, flags, &t, err, errlen);
+
+	if (rc == 0)
+		rc = gdb_txn_assembly_begin(t, name, err, errlen);
+	for (int k = 0; rc == 0 && k < 2; k++) {
+		int e;
+		rc = gdb_txn_contig_begin(t, NAMES[k], "d", GDB_DNA_BLOCK_BASES,
+					  err, errlen);
+		e = rc ? rc
+		       : gdb_codecs_dna_encode(seqs[k], (uint32_t)lens[k], 0,
+					       enc, sizeof(enc), NULL);
+		rc = e < 0 ? e
+			   : gdb_txn_block_add(t, enc, (size_t)e,
+					       (uint32_t)lens[k]);
+		if (rc == 0)
+			rc = gdb_txn_contig_end(t, lens[k], 60, md5, sha);
+	}
+	if (rc == 0)
+		rc = gdb_txn_provenance(t, &p);
+	if (rc == 0)
+		return gdb_txn_commit(t, NULL, err, errlen);
+	gdb_txn_abort(t);
+	return rc;
+}
+
+static int add_object(const char *dir, const char *name, char *err,
+		      size_t errlen)
+{
+	gdb_provenance p = {.target = name, .source = "mem", .command = "t"};
+	gdb_txn *t = NULL;
+	int rc = gdb_txn_begin(dir, &t, err, errlen);
+
+	if (rc == 0)
+		rc = gdb_txn_object_begin(t, GDB_OBJECT_SECTIONS, name, err,
+					  errlen);
+	if (rc == 0)
+		rc = gdb_txn_section_begin(t, "nodes");
+	if (rc == 0)
+		rc = gdb_txn_section_write(t, "a\nb\n", 4);
+	if (rc == 0)
+		rc = gdb_txn_section_end(t);
+	if (rc == 0)
+		rc = gdb_txn_section_begin(t, "edges");
+	if (rc == 0)
+		rc = gdb_txn_section_write(t, "a b\n", 4);
+	if (rc == 0)
+		rc = gdb_txn_section_end(t);
+	if (rc == 0)
+		rc = gdb_txn_provenance(t, &p);
+	if (rc == 0)
+		return gdb_txn_commit(t, NULL, err, errlen);
+	gdb_txn_abort(t);
+	return rc;
+}
+
+static int drop(const char *dir, uint32_t kind, const char *name)
+{
+	char err[256];
+	gdb_txn *t;
+	int rc = gdb_txn_begin(dir, &t, err, sizeof(err));
+
+	if (rc == 0 && (rc = gdb_txn_drop(t, kind, name, err, sizeof(err))))
+		gdb_txn_abort(t);
+	if (rc == 0)
+		rc = gdb_txn_commit(t, NULL, err, sizeof(err));
+	CHECK(rc == 0, "drop %s: %s", name, err);
+	return rc;
+}
+
+/* What the store holds: "asm:contig=bases,... obj:section=bytes,...". */
+static void describe(const char *dir, char *out, size_t cap)
+{
+	char err[256];
+	gdb_store *s;
+	size_t o = 0;
+
+	out[0] = 0;
+	if (gdb_store_open(dir, 0, &s, err, sizeof(err)) < 0) {
+		snprintf(out, cap, "open: %s", err);
+		return;
+	}
+	for (uint32_t i = 0; i < gdb_store_ncontigs(s); i++) {
+		const gdb_contig *k = gdb_store_contig(s, i);
+		char buf[64] = "";
+		int rc = k->length < 64
+			     ? gdb_store_read(s, i, 0, k->length, buf)
+			     : -EINVAL;
+		o += (size_t)snprintf(out + o, cap - o, "%s:%s=%s ",
+				      gdb_store_assembly(s, k->asm_index)->name,
+				      k->name, rc == 0 ? buf : "?");
+	}
+	for (uint32_t i = 0; i < gdb_store_nobjects(s); i++) {
+		const void *d;
+		uint64_t len = 0;
+		CHECK(gdb_store_section(s, i, "edges", &d, &len) == 0 &&
+			  len == 4 && !memcmp(d, "a b\n", 4),
+		      "%s: section read", dir);
+		o += (size_t)snprintf(out + o, cap - o, "%s:edges=%llu ",
+				      gdb_store_object(s, i)->name,
+				      (unsigned long long)len);
+	}
+	if (gdb_store_ndamaged(s))
+		snprintf(out + o, cap - o, "damaged:%u", gdb_store_ndamaged(s));
+	gdb_store_close(s);
+}
+
+/* ---- the operations and what each must leave ----------------------------- */
+
+/* Open and close: -ENOMEM, or the whole store with nothing damaged. */
+static int op_open(ctx *c, char *err, size_t errlen)
+{
+	gdb_store *s;
+	int rc = gdb_store_open(c->dir, 0, &s, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	CHECK(gdb_store_ndamaged(s) == 0 && gdb_store_ncontigs(s) == 2 &&
+		  gdb_store_nobjects(s) == 1,
+	      "%s: open under OOM: %u damaged, %u contigs", c->what,
+	      gdb_store_ndamaged(s), gdb_store_ncontigs(s));
+	gdb_store_close(s);
+	return 0;
+}
+
+static int op_open_mem(ctx *c, char *err, size_t errlen)
+{
+	gdb_store *s;
+	int rc =
+	    gdb_store_open_mem(c->seg, c->seglen, c->kind, &s, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	CHECK(gdb_store_ndamaged(s) == 0 &&
+		  gdb_store_ncontigs(s) + gdb_store_nobjects(s) == c->items,
+	      "%s: open_mem under OOM", c->what);
+	gdb_store_close(s);
+	return 0;
+}
+
+/* Read-only operations leave every file as it was. */
+static void after_unchanged(ctx *c, int rc, long n)
+{
+	snap now;
+
+	(void)rc;
+	snapshot(c->dir, &now);
+	CHECK(snap_eq(&now, &c->before), "%s: allocation %ld: files changed",
+	      c->what, n);
+}
+
+static int op_commit(ctx *c, char *err, size_t errlen)
+{
+	return add_assembly(c->dir, "c", 0, err, errlen);
+}
+
+static int op_replace(ctx *c, char *err, size_t errlen)
+{
+	return add_assembly(c->dir, "a", GDB_TXN_REPLACE, err, errlen);
+}
+
+static int op_object(ctx *c, char *err, size_t errlen)
+{
+	return add_object(c->dir, "net2", err, errlen);
+}
+
+static char want_old[1024], want_new[1024];
+
+/* A commit that failed left every file as it was; one that succeeded
+ * left the new generation, whole. */
+static void after_commit(ctx *c, int rc, long n)
+{
+	char got[1024];
+
+	describe(c->dir, got, sizeof(got));
+	if (rc < 0)
+		after_unchanged(c, rc, n);
+	else
+		CHECK(!strcmp(got, want_new),
+		      "%s: allocation %ld: committed '%s', want '%s'", c->what,
+		      n, got, want_new);
+}
+
+/* An identical re-import commits nothing (1) or, when its comparison
+ * ran out of memory, an identical copy (0): the content is the same. */
+static void after_replace(ctx *c, int rc, long n)
+{
+	char got[1024];
+
+	if (rc < 0 || rc == 1) {
+		after_unchanged(c, rc, n);
+		return;
+	}
+	describe(c->dir, got, sizeof(got));
+	CHECK(!strcmp(got, want_old), "%s: allocation %ld: '%s', want '%s'",
+	      c->what, n, got, want_old);
+}
+
+static gdb_gc_report gc_want; /* what gc does with memory enough */
+
+static int op_gc(ctx *c, char *err, size_t errlen)
+{
+	gdb_gc_report r;
+	int rc = gdb_store_gc(c->dir, 0, &r, err, errlen);
+
+	if (rc == 0)
+		CHECK(r.manifests_removed == gc_want.manifests_removed &&
+			  r.segments_removed == gc_want.segments_removed,
+		      "%s: gc removed %u manifests, %u segments", c->what,
+		      r.manifests_removed, r.segments_removed);
+	return rc;
+}
+
+/* The live generation's files are untouched whatever gc did. */
+static void after_gc(ctx *c, int rc, long n)
+{
+	char got[1024];
+	size_t a, b;
+	uint8_t *x = slurp(c->dir, "CURRENT", &a);
+	uint8_t *y = slurp(c->pristine, "CURRENT", &b);
+
+	(void)rc;
+	CHECK(a == b && x && !memcmp(x, y, a), "%s: allocation %ld: CURRENT",
+	      c->what, n);
+	free(x);
+	free(y);
+	describe(c->dir, got, sizeof(got));
+	CHECK(!strcmp(got, want_old), "%s: allocation %ld: '%s', want '%s'",
+	      c->what, n, got, want_old);
+}
+
+static int op_repair(ctx *c, char *err, size_t errlen)
+{
+	gdb_gc_report r;
+
+	return gdb_store_repair(c->dir, 0, &r, err, errlen);
+}
+
+/* A sound CURRENT is never moved; a damaged one either stays as it was
+ * (the repair failed) or names the newest whole manifest. */
+static void after_repair(ctx *c, int rc, long n)
+{
+	char got[1024], want[64];
+	size_t a;
+	uint8_t *x = slurp(c->dir, "CURRENT", &a);
+	int wl = gdb_current_format(c->kind, want, sizeof(want));
+
+	CHECK(x && ((rc < 0 && c->seglen == a && !memcmp(x, c->seg, a)) ||
+		    ((size_t)wl == a && !memcmp(x, want, a))),
+	      "%s: allocation %ld (rc %d): CURRENT is '%.*s'", c->what, n, rc,
+	      (int)a, x ? (char *)x : "");
+	free(x);
+	describe(c->dir, got, sizeof(got));
+	CHECK(rc < 0 || !strcmp(got, want_old),
+	      "%s: allocation %ld: '%s', want '%s'", c->what, n, got, want_old);
+}
+
+static int op_inspect(ctx *c, char *err, size_t errlen)
+{
+	gdb_gc_report r;
+	int rc = gdb_store_inspect(c->dir, &r, err, errlen);
+
+	CHECK(rc < 0 || (r.newer == 0 && !r.current_unchecked), "%s: inspect",
+	      c->what);
+	return rc;
+}
+
+static int op_init(ctx *c, char *err, size_t errlen)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "%s/new", c->dir);
+	return gdb_store_init(path, err, errlen);
+}
+
+/* A failed init leaves an empty directory, which a second init takes. */
+static void after_init(ctx *c, int rc, long n)
+{
+	char path[96], err[256];
+	gdb_store *s = NULL;
+
+	snprintf(path, sizeof(path), "%s/new", c->dir);
+	if (rc < 0)
+		CHECK(gdb_store_init(path, err, sizeof(err)) == 0,
+		      "%s: allocation %ld: init again: %s", c->what, n, err);
+	CHECK(gdb_store_open(path, 0, &s, err, sizeof(err)) == 0 &&
+		  gdb_store_ncontigs(s) == 0,
+	      "%s: allocation %ld: %s", c->what, n, err);
+	gdb_store_close(s);
+	snprintf(path, sizeof(path), "rm -rf '%s/new'", c->dir);
+	CHECK(system(path) == 0, "rm");
+}
+
+/* ---- the store the walks start from ------------------------------------- */
+
+/* A temp directory "<tmp>/s" in memory where there is some: the walks
+ * commit hundreds of times, and fsync there costs nothing. */
+static int shm_dir(char dir[64])
+{
+	strcpy(dir, access("/dev/shm", W_OK) == 0 ? "/dev/shm/gdb-oom-XXXXXX"
+						  : "/tmp/gdb-oom-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	strcat(dir, "/s");
+	return 0;
+}
+
+/* pristine: a0 committed and dropped, then a, net, b, and b dropped:
+ * live a and net, with older manifests and two segments for gc to
+ * remove; dir: a working copy. */
+static int setup(ctx *c)
+{
+	char err[256];
+	char *seqs[1] = {SEQ1};
+	int64_t lens[1] = {(int64_t)strlen(SEQ1)};
+	const char *names[1] = {"chr1"};
+
+	if (shm_dir(c->pristine) < 0 || shm_dir(c->dir) < 0 ||
+	    mkdir(c->dir, 0755) < 0)
+		return -1;
+	if (unit_store_build(c->pristine, "a0", names, seqs, lens, 1) < 0)
+		return -1;
+	CHECK(drop(c->pristine, GDB_KIND_DNA, "a0") == 0, "drop a0");
+	CHECK(add_assembly(c->pristine, "a", 0, err, sizeof(err)) == 0, "%s",
+	      err);
+	CHECK(add_object(c->pristine, "net", err, sizeof(err)) == 0, "%s", err);
+	CHECK(add_assembly(c->pristine, "b", 0, err, sizeof(err)) == 0, "%s",
+	      err);
+	CHECK(drop(c->pristine, GDB_KIND_DNA, "b") == 0, "drop b");
+	return failures ? -1 : 0;
+}
+
+static void walk_readers(ctx *c)
+{
+	char seg[32];
+
+	c->what = "open";
+	walk(c, op_open, after_unchanged);
+	c->what = "inspect";
+	walk(c, op_inspect, after_unchanged);
+	for (uint64_t id = 1; id < 8; id++) {
+		gdb_store *s;
+		char err[256];
+		gdb_store_segment_name(id, seg, sizeof(seg));
+		free(c->seg);
+		c->seg = slurp(c->dir, seg, &c->seglen);
+		if (!c->seg)
+			continue;
+		c->kind = GDB_KIND_DNA;
+		if (gdb_store_open_mem(c->seg, c->seglen, c->kind, &s, err,
+				       sizeof(err)) < 0) {
+			c->kind = GDB_OBJECT_SECTIONS;
+			CHECK(gdb_store_open_mem(c->seg, c->seglen, c->kind, &s,
+						 err, sizeof(err)) == 0,
+			      "%s: %s", seg, err);
+		}
+		c->items = gdb_store_ncontigs(s) + gdb_store_nobjects(s);
+		gdb_store_close(s);
+		c->what = c->kind == GDB_OBJECT_SECTIONS
+			      ? "open_mem (sections)"
+			      : "open_mem (assembly)";
+		walk(c, op_open_mem, after_unchanged);
+	}
+	free(c->seg);
+	c->seg = NULL;
+}
+
+int main(void)
+{
+	ctx c = {0};
+	char cur[64];
+	uint64_t gen;
+	int has, fd;
+
+	gdb_simd_init();
+	if (setup(&c) < 0)
+		return T_EXIT_FAIL;
+	restore(c.dir, c.pristine);
+	snapshot(c.dir, &c.before);
+	describe(c.dir, want_old, sizeof(want_old));
+	CHECK(!strcmp(want_old, "a:chr1=ACGTNACGTTTGACCA a:chr2=GGGTTTAAACCCN "
+				"net:edges=4 "),
+	      "store: '%s'", want_old);
+	walk_readers(&c);
+
+	/* Writers start from the pristine copy each time. */
+	add_assembly(c.dir, "c", 0, cur, sizeof(cur));
+	describe(c.dir, want_new, sizeof(want_new));
+	c.what = "commit (assembly)";
+	walk(&c, op_commit, after_commit);
+	restore(c.dir, c.pristine);
+	add_object(c.dir, "net2", cur, sizeof(cur));
+	describe(c.dir, want_new, sizeof(want_new));
+	c.what = "commit (sections object)";
+	walk(&c, op_object, after_commit);
+	c.what = "commit (identical replacement)";
+	walk(&c, op_replace, after_replace);
+	restore(c.dir, c.pristine);
+	CHECK(gdb_store_gc(c.dir, 0, &gc_want, cur, sizeof(cur)) == 0 &&
+		  gc_want.segments_removed == 2 && gc_want.manifests_removed,
+	      "gc: %s", cur);
+	c.what = "gc";
+	walk(&c, op_gc, after_gc);
+
+	/* repair: CURRENT sound, then damaged */
+	fd = open(c.pristine, O_RDONLY | O_DIRECTORY);
+	CHECK(gdb_current_read(fd, &gen, &has) == 0, "CURRENT");
+	close(fd);
+	c.kind = (uint32_t)gen;
+	free(c.seg);
+	c.seg = slurp(c.pristine, "CURRENT", &c.seglen);
+	c.what = "repair (CURRENT sound)";
+	walk(&c, op_repair, after_repair);
+	memcpy(c.seg, "MANIFEST-000009 00000000\n", c.seglen);
+	spit(c.pristine, "CURRENT", c.seg, c.seglen);
+	c.what = "repair (CURRENT damaged)";
+	walk(&c, op_repair, after_repair);
+
+	c.pristine[0] = 0;
+	c.what = "init";
+	walk(&c, op_init, after_init);
+	free(c.seg);
+	unit_store_rm(c.dir);
+	unit_store_rm(c.pristine);
+	if (failures)
+		fprintf(stderr, "test_store_oom: %d failure(s)\n", failures);
+	else
+		printf("test_store_oom: ok\n");
+	return failures ? T_EXIT_FAIL : T_EXIT_PASS;
+}
