@@ -17,6 +17,7 @@
 Prints one markdown table. No assertion; figures go to docs/BENCHMARKS.md.
 """
 import argparse
+import json
 import mmap
 import os
 import shutil
@@ -75,7 +76,8 @@ def import_stream(store, total, seed):
     """Pipe the generated genome into the importer; return figures."""
     mb.sh(mb.G, "init", store)
     p = subprocess.Popen([mb.G, "import", "fasta", store, "--assembly", "big",
-                          "/dev/stdin", "--quiet"], stdin=subprocess.PIPE)
+                          "/dev/stdin", "--alphabet", "dna", "--quiet"],
+                         stdin=subprocess.PIPE)  # a pipe is read once: no sniffing pass
     smp = Sampler(p.pid, 1.0)
     smp.start()
     t = time.monotonic()
@@ -95,6 +97,24 @@ def import_stream(store, total, seed):
         raise RuntimeError(f"import failed ({p.returncode})")
     return dict(text=text, secs=secs, gen_cpu=gen_cpu, maxrss=ru.ru_maxrss,
                 cpu=ru.ru_utime + ru.ru_stime, rss=samples)
+
+
+def load_or_import(store, total, args):
+    """Import unless --store names a finished store; the import's figures
+    are kept beside a kept store so a later run can report them."""
+    saved = store + ".import.json"
+    if args.store and os.path.exists(saved):
+        with open(saved) as f:
+            imp = json.load(f)
+        if imp.get("size") != total or imp.get("seed") != args.seed:
+            raise SystemExit(f"{store} holds size {imp.get('size')} seed {imp.get('seed')}")
+        return imp
+    imp = import_stream(store, total, args.seed)
+    imp.update(size=total, seed=args.seed, load=open("/proc/loadavg").read().split()[:3])
+    if args.store or args.keep:
+        with open(saved, "w") as f:
+            json.dump(imp, f)
+    return imp
 
 
 def quartiles(samples):
@@ -315,12 +335,15 @@ def main():
     ap.add_argument("--scan-bytes", default="2e9", help="cap on the sequential scans")
     ap.add_argument("--dir", default=None, help="where the store goes (default: TMPDIR)")
     ap.add_argument("--keep", action="store_true", help="keep the store")
+    ap.add_argument("--store", default=None,
+                    help="a store of this size and seed made by an earlier run with --keep "
+                         "(the import is then skipped, its figures read from STORE.import.json)")
     args = ap.parse_args()
     total = int(float(args.size))
     work = tempfile.mkdtemp(prefix="gdb-scale-", dir=args.dir)
     try:
-        store = os.path.join(work, "big.gdb")
-        imp = import_stream(store, total, args.seed)
+        store = args.store or os.path.join(work, "big.gdb")
+        imp = load_or_import(store, total, args)
         store_bytes = sum(os.path.getsize(os.path.join(store, f)) for f in os.listdir(store))
         ctgs = genome.contigs(total, args.seed)
         r = mounted_phase(store, work, ctgs, args)
@@ -328,6 +351,8 @@ def main():
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
+        elif not args.store:
+            print(f"kept {work}", file=sys.stderr)
 
 
 if __name__ == "__main__":
