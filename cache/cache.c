@@ -71,6 +71,11 @@ const char *gdb_cache_policy_name(unsigned i)
 }
 
 static void *pf_main(void *arg);
+static void advise_missing(gdb_cache *c, uint32_t contig, uint32_t first,
+			   uint32_t last);
+
+/* A long gdb_cache_read advises the disk this many blocks at a time. */
+#define READ_ADVISE 64u
 
 int gdb_cache_create(const gdb_store *store, size_t budget, const char *policy,
 		     gdb_cache **out)
@@ -136,6 +141,9 @@ int gdb_cache_start_prefetch(gdb_cache *c)
 		return -rc;
 	}
 	__atomic_store_n(&c->pf_running, 1, __ATOMIC_RELEASE);
+	/* From now on the prefetcher reads ahead for sequential readers:
+	 * a random read faults in only the block it needs. */
+	gdb_store_access_random(c->store);
 	return 0;
 }
 
@@ -608,13 +616,23 @@ int gdb_cache_read(gdb_cache *c, uint32_t contig, int64_t beg, int64_t end,
 		   char *dst)
 {
 	const gdb_contig *ct = gdb_store_contig(c->store, contig);
-	int64_t bb;
+	int64_t bb, advised = -1; /* blocks advised up to here */
+	uint32_t last;
 
 	if (!ct || beg < 0 || end > ct->length || beg > end)
 		return -EINVAL;
+	if (beg == end)
+		return 0;
 	bb = ct->block_bases;
+	last = (uint32_t)((end - 1) / bb);
 	while (beg < end) {
 		uint32_t blk = (uint32_t)(beg / bb), n;
+		if (blk < last && (int64_t)blk > advised) {
+			advised = last - blk >= READ_ADVISE
+				      ? blk + READ_ADVISE - 1
+				      : last;
+			advise_missing(c, contig, blk, (uint32_t)advised);
+		}
 		int64_t in = beg - (int64_t)blk * bb, take;
 		const char *bases;
 		gdb_cache_entry *ref;
@@ -834,27 +852,36 @@ static int resident(gdb_cache *c, uint32_t contig, uint32_t block)
 
 /*
  * Ask the kernel to read a batch of blocks' bytes ahead, all at once,
- * through io_uring (IORING_OP_MADVISE on the store's mapping); then the
- * decodes below find the pages in memory instead of faulting one by one.
+ * through io_uring (IORING_OP_MADVISE on the store's mapping, one request
+ * per run of consecutive blocks); then the decodes below find the pages in
+ * memory instead of faulting one by one. Without a ring, madvise directly.
  */
 static void advise_batch(gdb_cache *c, uint32_t contig, const uint32_t *blk,
 			 unsigned n)
 {
 	unsigned queued = 0;
 
-	if (!c->ring_ok)
-		return;
-	for (unsigned i = 0; i < n; i++) {
-		const void *p;
-		size_t len;
+	for (unsigned i = 0, j; i < n; i = j) {
+		const void *p, *q;
+		size_t len, qlen;
 		struct io_uring_sqe *sqe;
 		uintptr_t a, e;
 
+		for (j = i + 1; j < n && blk[j] == blk[j - 1] + 1; j++)
+			;
+		if (!c->ring_ok) {
+			gdb_store_advise(c->store, contig, blk[i], blk[j - 1]);
+			continue;
+		}
 		if (gdb_store_block_span(c->store, contig, blk[i], &p, &len) <
-		    0)
+			0 ||
+		    gdb_store_block_span(c->store, contig, blk[j - 1], &q,
+					 &qlen) < 0)
 			continue;
 		a = (uintptr_t)p & ~(uintptr_t)4095;
-		e = ((uintptr_t)p + len + 4095) & ~(uintptr_t)4095;
+		e = ((uintptr_t)q + qlen + 4095) & ~(uintptr_t)4095;
+		if (e <= a) /* not in file order: the first block alone */
+			e = ((uintptr_t)p + len + 4095) & ~(uintptr_t)4095;
 		sqe = io_uring_get_sqe(&c->ring);
 		if (!sqe)
 			break;
@@ -871,6 +898,30 @@ static void advise_batch(gdb_cache *c, uint32_t contig, const uint32_t *blk,
 			break;
 		io_uring_cqe_seen(&c->ring, cqe);
 	}
+}
+
+/* Advise the blocks of [first, last] not resident, run by run (a reader
+ * about to read them all; resident blocks need no disk). */
+static void advise_missing(gdb_cache *c, uint32_t contig, uint32_t first,
+			   uint32_t last)
+{
+	uint32_t run = UINT32_MAX;
+
+	if (first > last)
+		return;
+	for (uint32_t b = first;; b++) {
+		int need = !resident(c, contig, b);
+		if (need && run == UINT32_MAX)
+			run = b;
+		if (!need && run != UINT32_MAX) {
+			gdb_store_advise(c->store, contig, run, b - 1);
+			run = UINT32_MAX;
+		}
+		if (b == last)
+			break;
+	}
+	if (run != UINT32_MAX)
+		gdb_store_advise(c->store, contig, run, last);
 }
 
 /* Is there a spare chunk? (The budget caps how many chunks get used.) */
@@ -926,6 +977,38 @@ static void pf_wait(gdb_cache *c, unsigned ms)
 		;
 }
 
+static void pf_decode(gdb_cache *c, uint32_t contig, const uint32_t *blk,
+		      unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t key = make_key(contig, blk[i]);
+		(void)load_block(c, key_hash(key) % NSHARDS, contig, blk[i], 1,
+				 NULL);
+	}
+}
+
+/* One request: its blocks not resident, in batches; each batch is advised
+ * before the one before it is decoded, so the disk reads while the CPU
+ * decodes. */
+static void pf_run(gdb_cache *c, const struct pf_req *r)
+{
+	uint32_t batch[2][PF_BATCH];
+	unsigned n[2] = {0, 0}, cur = 0;
+
+	for (uint32_t b = r->first; b < r->first + r->count; b++) {
+		if (!resident(c, r->contig, b))
+			batch[cur][n[cur]++] = b;
+		if (n[cur] == PF_BATCH ||
+		    (n[cur] && b + 1 == r->first + r->count)) {
+			advise_batch(c, r->contig, batch[cur], n[cur]);
+			pf_decode(c, r->contig, batch[!cur], n[!cur]);
+			n[!cur] = 0;
+			cur = !cur;
+		}
+	}
+	pf_decode(c, r->contig, batch[!cur], n[!cur]);
+}
+
 static void *pf_main(void *arg)
 {
 	gdb_cache *c = arg;
@@ -933,8 +1016,6 @@ static void *pf_main(void *arg)
 
 	for (;;) {
 		struct pf_req r;
-		uint32_t missing[PF_BATCH];
-		unsigned n = 0;
 
 		backoff_ms = pf_spare(c, backoff_ms);
 		pthread_mutex_lock(&c->pf_lock);
@@ -954,22 +1035,7 @@ static void *pf_main(void *arg)
 		}
 		r = c->pf_q[c->pf_head++ % PF_QUEUE];
 		pthread_mutex_unlock(&c->pf_lock);
-		for (uint32_t b = r.first; b < r.first + r.count; b++) {
-			if (!resident(c, r.contig, b))
-				missing[n++] = b;
-			if (n == PF_BATCH ||
-			    (n && b + 1 == r.first + r.count)) {
-				advise_batch(c, r.contig, missing, n);
-				for (unsigned i = 0; i < n; i++) {
-					uint64_t key =
-					    make_key(r.contig, missing[i]);
-					(void)load_block(
-					    c, key_hash(key) % NSHARDS,
-					    r.contig, missing[i], 1, NULL);
-				}
-				n = 0;
-			}
-		}
+		pf_run(c, &r);
 	}
 }
 
@@ -994,9 +1060,15 @@ void gdb_cache_stream_access(gdb_cache *c, gdb_cache_stream *st,
 			     uint32_t contig, uint32_t first, uint32_t last)
 {
 	const gdb_contig *ct = gdb_store_contig(c->store, contig);
-	int64_t from = -1, to = -1;
+	int64_t from = -1, to = -1, disk_from = 0, disk_to = 0;
 
-	if (!__atomic_load_n(&c->pf_enabled, __ATOMIC_RELAXED) || !ct)
+	if (!ct)
+		return;
+	/* The read's own blocks, one disk request for those not resident
+	 * (one block alone is advised by the store as it is decoded). */
+	if (last > first)
+		advise_missing(c, contig, first, last);
+	if (!__atomic_load_n(&c->pf_enabled, __ATOMIC_RELAXED))
 		return;
 	pthread_mutex_lock(&st->lock);
 	if (st->contig == contig && (int64_t)first >= st->last_first &&
@@ -1009,6 +1081,14 @@ void gdb_cache_stream_access(gdb_cache *c, gdb_cache_stream *st,
 		from = (int64_t)last + 1 > st->ahead ? (int64_t)last + 1
 						     : st->ahead;
 		to = (int64_t)last + 1 + st->window;
+		/* The disk runs further ahead than the decodes: cheap (page
+		 * cache only), and a reader then never waits for the disk. */
+		disk_to = (int64_t)last + 1 + st->window * PF_DISK_AHEAD;
+		if (disk_to > ct->nblocks)
+			disk_to = ct->nblocks;
+		disk_from = st->advised > from ? st->advised : from;
+		if (disk_to > disk_from)
+			st->advised = disk_to;
 	} else {
 		int64_t stride = (int64_t)first - st->last_first;
 		if (st->contig == contig && stride > 1 &&
@@ -1021,6 +1101,7 @@ void gdb_cache_stream_access(gdb_cache *c, gdb_cache_stream *st,
 		st->window = 0;
 		st->run = 0;
 		st->ahead = 0;
+		st->advised = 0;
 	}
 	st->contig = contig;
 	st->last_first = first;
@@ -1030,6 +1111,9 @@ void gdb_cache_stream_access(gdb_cache *c, gdb_cache_stream *st,
 	if (from >= 0 && from < to)
 		st->ahead = to;
 	pthread_mutex_unlock(&st->lock);
+	if (disk_to > disk_from)
+		gdb_store_advise(c->store, contig, (uint32_t)disk_from,
+				 (uint32_t)(disk_to - 1));
 	if (from >= 0 && from < to) {
 		int64_t end = to * (int64_t)ct->block_bases;
 		if (end > ct->length)

@@ -171,8 +171,9 @@ typedef struct gdb_cache_stream {
 	uint32_t contig;
 	int64_t last_first, last_end; /* previous read's blocks */
 	int64_t stride;
-	int64_t window; /* blocks */
-	int64_t ahead;	/* prefetched up to (exclusive) */
+	int64_t window;	 /* blocks */
+	int64_t ahead;	 /* prefetched up to (exclusive) */
+	int64_t advised; /* disk reads asked for up to (exclusive) */
 	int run;
 } gdb_cache_stream;
 

@@ -207,6 +207,7 @@ struct cache_answers {
 #define NSHARDS 16u
 #define PF_QUEUE 256u	       /* prefetch requests in flight */
 #define PF_MAXWIN 64	       /* blocks (4 Mi bases) */
+#define PF_DISK_AHEAD 8	       /* the disk is asked this many windows ahead */
 #define PF_BATCH 16	       /* blocks advised per io_uring submission */
 #define LAT_BUCKETS 256	       /* 4 sub-buckets per power of two of ns */
 #define ARENA_CHUNK (2u << 20) /* one transparent huge page */

@@ -37,6 +37,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "codecs/codecs.h"
 #include "simd/simd.h"
@@ -70,6 +71,7 @@ struct imp {
 	char *upper;
 	int64_t nbases;
 	gdb_fasta_stats st;
+	int fresh; /* the input was opened and nothing read from it yet */
 };
 
 static int digest(struct imp *m, const char *p, size_t n)
@@ -291,15 +293,30 @@ static int run(struct imp *m, gdb_src *src, char *err, size_t errlen)
 	return rc < 0 ? rc : 0;
 }
 
-/* Open the input again and run one pass. */
+/* Run one pass: on the input as first opened, else opened again. A
+ * pipe cannot be read twice: say so, rather than parse what is left. */
 static int pass(struct imp *m, enum pass which, gdb_src **src, char *err,
 		size_t errlen)
 {
-	if (*src) {
+	struct stat st;
+
+	if (!*src || !m->fresh) {
+		if (stat(m->path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			gdb_seterr(
+			    err, errlen,
+			    "%s: not a regular file, and this import "
+			    "reads its input twice (%s): give a file%s",
+			    m->path,
+			    m->st.alphabet_detected ? "detecting the alphabet"
+						    : "the codec's training",
+			    m->st.alphabet_detected ? ", or --alphabet" : "");
+			return -EINVAL;
+		}
 		gdb_src_close(*src);
 		*src = NULL;
+		GDB_TRY(gdb_src_open(m->path, src, err, errlen));
 	}
-	GDB_TRY(gdb_src_open(m->path, src, err, errlen));
+	m->fresh = 0;
 	m->pass = which;
 	m->fill = m->cur_start = m->nblock = 0;
 	memset(&m->st, 0, offsetof(gdb_fasta_stats, alphabet));
@@ -412,6 +429,7 @@ int gdb_seq_import_fasta(const char *store, const char *asm_name,
 	/* Open the input first: a missing file must not touch the store. */
 	if (rc == 0)
 		rc = gdb_src_open(path, &src, err, errlen);
+	m.fresh = rc == 0;
 	if (rc == 0)
 		rc = gdb_txn_begin_flags(store, o->txn_flags, &m.txn, err,
 					 errlen);

@@ -22,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "store/store_int.h"
 
@@ -43,6 +45,76 @@ void gdb_asm_int_free(struct gdb_asm_int *x)
 	memset(x, 0, sizeof(*x));
 }
 
+/* ---- telling the kernel what will be read ---- */
+
+/* Ask for bytes [off, off + len) of sg now, without waiting: one disk
+ * request rather than a fault per page (under MADV_RANDOM). */
+static void seg_willneed(const gdb_store *s, const struct gdb_seg *sg,
+			 uint64_t off, uint64_t len)
+{
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), a, e;
+
+	if (s->borrowed || !sg->map || !len || off > sg->len ||
+	    len > sg->len - off)
+		return;
+	a = (uintptr_t)(sg->map + off) & ~(pg - 1);
+	e = ((uintptr_t)(sg->map + off + len) + pg - 1) & ~(pg - 1);
+	(void)madvise((void *)a, e - a, MADV_WILLNEED);
+}
+
+static int random_mode(const gdb_store *s)
+{
+	return __atomic_load_n(&s->random_access, __ATOMIC_RELAXED);
+}
+
+void gdb_store_access_random(const gdb_store *s)
+{
+	gdb_store *w = (gdb_store *)s;
+
+	if (s->borrowed ||
+	    __atomic_exchange_n(&w->random_access, 1, __ATOMIC_RELAXED))
+		return;
+	for (uint32_t ai = 0; ai < s->nasm; ai++) {
+		const struct gdb_seg *sg = &s->segs[s->asm_entry[ai]];
+		if (sg->map)
+			(void)madvise(sg->map, sg->len, MADV_RANDOM);
+	}
+}
+
+/* Consecutive blocks further apart than this are advised one by one. */
+#define ADVISE_SPAN_MAX (64u << 20)
+
+void gdb_store_advise(const gdb_store *s, uint32_t contig, uint32_t first,
+		      uint32_t last)
+{
+	const gdb_contig *c;
+	const struct gdb_seg *sg;
+	const uint8_t *blocks;
+	uint64_t a, e;
+
+	if (contig >= s->ncontigs || !s->contigs[contig].nblocks)
+		return;
+	c = &s->contigs[contig];
+	if (last >= c->nblocks)
+		last = c->nblocks - 1;
+	if (first > last)
+		return;
+	sg = &s->segs[s->asm_entry[c->asm_index]];
+	blocks = s->ai[c->asm_index].blocks +
+		 (size_t)c->first_block * GDB_BLOCK_ENTRY;
+	a = gdb_get_le64(blocks + (size_t)first * GDB_BLOCK_ENTRY);
+	e = gdb_get_le64(blocks + (size_t)last * GDB_BLOCK_ENTRY) +
+	    gdb_get_le32(blocks + (size_t)last * GDB_BLOCK_ENTRY + 8);
+	if (e > a && e - a <= ADVISE_SPAN_MAX) {
+		seg_willneed(s, sg, a, e - a);
+		return;
+	}
+	for (uint32_t b = first; b <= last; b++) {
+		const uint8_t *x = blocks + (size_t)b * GDB_BLOCK_ENTRY;
+		seg_willneed(s, sg, gdb_get_le64(x), gdb_get_le32(x + 8));
+	}
+}
+
 /* ---- locating and checking stream blocks ---- */
 
 /* The entry of stream block sb of assembly ai, its bytes checked against
@@ -59,6 +131,8 @@ static int sblock_locate(const gdb_store *s, uint32_t ai, uint32_t sb,
 	*len = gdb_get_le32(e + 8);
 	*data = sg->map + *off;
 	GDB_TRY(gdb_seg_check_span(s, sg, *off, *len));
+	if (random_mode(s))
+		seg_willneed(s, sg, *off, *len);
 	if (gdb_crc32c(*data, *len) != gdb_get_le32(e + 12)) {
 		const gdb_contig *c = &s->contigs[contig];
 		int64_t from = 1, to = c->length;
@@ -110,6 +184,8 @@ static int model_load(const gdb_store *s, uint32_t ai, gdb_codec_model **out)
 	if (a->model_len) {
 		GDB_TRY(gdb_seg_check_span(s, sg, x->model_off, a->model_len));
 		blob = sg->map + x->model_off;
+		if (random_mode(s))
+			seg_willneed(s, sg, x->model_off, a->model_len);
 		if (gdb_crc32c(blob, a->model_len) != x->model_crc) {
 			gdb_log(GDB_LOG_ERROR,
 				"checksum mismatch in the codec model of %s "

@@ -281,6 +281,26 @@ GDB_MUST_CHECK int gdb_store_block_span(const gdb_store *s, uint32_t contig,
 					size_t *len);
 
 /*
+ * gdb_store_access_random - say that blocks are read where asked, not in
+ * file order (a daemon with a prefetcher). The kernel then reads no more
+ * than a fault asks for (MADV_RANDOM on the sequence segments: no
+ * megabytes of read-around per fault), and each block read first advises
+ * its own bytes (MADV_WILLNEED), so a cold block costs one disk request
+ * of its own size. Sequential readers call gdb_store_advise ahead of
+ * themselves. A hint: nothing read changes, and it cannot fail.
+ */
+void gdb_store_access_random(const gdb_store *s);
+
+/*
+ * gdb_store_advise - ask the kernel to read the stored bytes of blocks
+ * [first, last] of a contig now, without waiting (MADV_WILLNEED over
+ * them: one request for consecutive blocks). Out-of-range blocks are
+ * clipped; nothing is checked or returned.
+ */
+void gdb_store_advise(const gdb_store *s, uint32_t contig, uint32_t first,
+		      uint32_t last);
+
+/*
  * gdb_store_contig_layout - the contig's layout record (how its FASTA
  * lines were laid out in the imported file: docs/FORMAT.md, "Record
  * layout"), checked against its CRC32C on every call.

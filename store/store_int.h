@@ -140,9 +140,11 @@ struct gdb_store {
 	gdb_damage *damaged; /* messages owned */
 	uint32_t *htab;	     /* contig ids + 1; 0 = empty */
 	uint32_t hmask;
-	int borrowed;	 /* segment bytes are the caller's */
-	uint64_t serial; /* unique per open: per-thread caches
-			  * of decoded blocks key on it */
+	int borrowed;	   /* segment bytes are the caller's */
+	uint64_t serial;   /* unique per open: per-thread caches
+			    * of decoded blocks key on it */
+	int random_access; /* atomic: gdb_store_access_random() was
+			    * called; each block read advises its bytes */
 };
 
 /*

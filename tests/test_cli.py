@@ -132,6 +132,29 @@ def test_plain_gzip_bgzip_equivalent(fresh, genomes, tmp_path):
         assert out.rc == 0 and out.out == g.normalized, asm
 
 
+def test_import_from_a_pipe(fresh, genomes):
+    """A pipe is read once: with --alphabet the import reads it in one pass
+    and stores what a file gives; without, the error says why, and the
+    store is left as it was."""
+    g = genomes["gen"]
+    text = U.read_maybe_gz(g.src)
+    r = U.run([U.BINARY, "import", "fasta", fresh, "--assembly", "piped", "/dev/stdin",
+               "--alphabet", "dna", "--quiet"], stdin=text)
+    assert r.rc == 0, r
+    r = U.gdb("import", "fasta", fresh, "--assembly", "file", g.src, "--alphabet", "dna", "--quiet")
+    assert r.rc == 0, r
+    info = {a["name"]: a for a in _info(fresh)["assemblies"]}
+    key = lambda a: [(c["name"], c["length"], c["md5"]) for c in a["contigs"]]  # noqa
+    assert key(info["piped"]) == key(info["file"])
+    out = U.gdb("export", "fasta", fresh, "piped")
+    assert out.rc == 0 and out.out == g.normalized
+    gen = _info(fresh)["generation"]
+    r = U.run([U.BINARY, "import", "fasta", fresh, "--assembly", "sniffed", "/dev/stdin",
+               "--quiet"], stdin=text)
+    assert r.rc == 1 and "not a regular file" in r.err and "--alphabet" in r.err, r
+    assert _info(fresh)["generation"] == gen
+
+
 def test_info_text(store):
     r = U.gdb("info", store.path)
     assert r.rc == 0, r

@@ -15,8 +15,12 @@
        the cgroup's peak and failure count.
 
 Prints one markdown table. No assertion; figures go to docs/BENCHMARKS.md.
+With --keep the store is kept (and the import's figures beside it, in
+STORE.import.json); --store STORE then measures it again without importing,
+e.g. to compare two daemon builds (GENOMEDB_BUILD) on the same store.
 """
 import argparse
+import json
 import mmap
 import os
 import shutil
@@ -75,7 +79,8 @@ def import_stream(store, total, seed):
     """Pipe the generated genome into the importer; return figures."""
     mb.sh(mb.G, "init", store)
     p = subprocess.Popen([mb.G, "import", "fasta", store, "--assembly", "big",
-                          "/dev/stdin", "--quiet"], stdin=subprocess.PIPE)
+                          "/dev/stdin", "--alphabet", "dna", "--quiet"],
+                         stdin=subprocess.PIPE)  # a pipe is read once: no sniffing pass
     smp = Sampler(p.pid, 1.0)
     smp.start()
     t = time.monotonic()
@@ -95,6 +100,24 @@ def import_stream(store, total, seed):
         raise RuntimeError(f"import failed ({p.returncode})")
     return dict(text=text, secs=secs, gen_cpu=gen_cpu, maxrss=ru.ru_maxrss,
                 cpu=ru.ru_utime + ru.ru_stime, rss=samples)
+
+
+def load_or_import(store, total, args):
+    """Import unless --store names a finished store; the import's figures
+    are kept beside a kept store so a later run can report them."""
+    saved = store + ".import.json"
+    if args.store and os.path.exists(saved):
+        with open(saved) as f:
+            imp = json.load(f)
+        if imp.get("size") != total or imp.get("seed") != args.seed:
+            raise SystemExit(f"{store} holds size {imp.get('size')} seed {imp.get('seed')}")
+        return imp
+    imp = import_stream(store, total, args.seed)
+    imp.update(size=total, seed=args.seed, load=open("/proc/loadavg").read().split()[:3])
+    if args.store or args.keep:
+        with open(saved, "w") as f:
+            json.dump(imp, f)
+    return imp
 
 
 def quartiles(samples):
@@ -277,7 +300,8 @@ def report(args, total, ctgs, imp, store_bytes, r):
     print(f"| store | {store_bytes / 1e9:.2f} GB ({imp['text'] / store_bytes:.2f}:1 to the text) | |")
     print(f"| import rate | {imp['text'] / 1e6 / imp['secs']:.0f} MB/s of FASTA ({imp['secs']:.0f} s; "
           f"importer CPU {imp['cpu']:.0f} s = {imp['text'] / 1e6 / imp['cpu']:.0f} MB per CPU-second; "
-          f"generator CPU {imp['gen_cpu']:.0f} s) | >= 200 MB/s |")
+          f"generator CPU {imp['gen_cpu']:.0f} s; load average at its end "
+          f"{' '.join(imp.get('load', ['?']))}) | >= 200 MB/s |")
     print(f"| importer peak RSS | {imp['maxrss'] / 1024:.0f} MB; at 1/4, 1/2, 3/4, end: "
           f"{quartiles(imp['rss'])} MB | flat |")
     print(f"| cold sequential scan, {name} 1-{n} (.seq, 1 MiB reads) | {scan:.2f} GB/s "
@@ -315,12 +339,15 @@ def main():
     ap.add_argument("--scan-bytes", default="2e9", help="cap on the sequential scans")
     ap.add_argument("--dir", default=None, help="where the store goes (default: TMPDIR)")
     ap.add_argument("--keep", action="store_true", help="keep the store")
+    ap.add_argument("--store", default=None,
+                    help="a store of this size and seed made by an earlier run with --keep "
+                         "(the import is then skipped, its figures read from STORE.import.json)")
     args = ap.parse_args()
     total = int(float(args.size))
     work = tempfile.mkdtemp(prefix="gdb-scale-", dir=args.dir)
     try:
-        store = os.path.join(work, "big.gdb")
-        imp = import_stream(store, total, args.seed)
+        store = args.store or os.path.join(work, "big.gdb")
+        imp = load_or_import(store, total, args)
         store_bytes = sum(os.path.getsize(os.path.join(store, f)) for f in os.listdir(store))
         ctgs = genome.contigs(total, args.seed)
         r = mounted_phase(store, work, ctgs, args)
@@ -328,6 +355,8 @@ def main():
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
+        elif not args.store:
+            print(f"kept {work}", file=sys.stderr)
 
 
 if __name__ == "__main__":

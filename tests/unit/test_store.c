@@ -255,6 +255,37 @@ static void test_views(gdb_cache *c, char **seqs, const int64_t *lens)
 	free(buf);
 }
 
+/* Random access (a daemon's): advice never changes what is read. Out-of-
+ * range advice is ignored; sequential readers that advise their blocks and
+ * ahead (the prefetcher) read the same bytes as the store. */
+static void test_random_access(gdb_cache *c, char **seqs, const int64_t *lens)
+{
+	const gdb_store *s = gdb_cache_store(c);
+	const int64_t bb = GDB_DNA_BLOCK_BASES;
+	gdb_cache_stream st;
+	char *buf = malloc((size_t)lens[0]);
+
+	gdb_store_advise(s, 0, 2, 1);
+	gdb_store_advise(s, 0, 0, 1000);
+	gdb_store_advise(s, 99, 0, 1);
+	gdb_store_advise(s, 3, 0, 0);
+	gdb_cache_stream_init(&st);
+	for (int64_t b = 0; b < lens[0]; b += 50000) {
+		int64_t e = b + 50000 < lens[0] ? b + 50000 : lens[0];
+		gdb_cache_stream_access(c, &st, 0, (uint32_t)(b / bb),
+					(uint32_t)((e - 1) / bb));
+		CHECK(gdb_cache_read(c, 0, b, e, buf) == 0 &&
+			  !memcmp(buf, seqs[0] + b, (size_t)(e - b)),
+		      "sequential read at %lld differs", (long long)b);
+	}
+	gdb_cache_stream_destroy(&st);
+	CHECK(gdb_cache_read(c, 0, 0, lens[0], buf) == 0 &&
+		  !memcmp(buf, seqs[0], (size_t)lens[0]),
+	      "whole-contig read differs");
+	CHECK(gdb_cache_read(c, 0, 5, 5, buf) == 0, "empty read");
+	free(buf);
+}
+
 /* A sections object: written in pieces, read back in place, aligned. */
 static void test_objects(const char *dir)
 {
@@ -442,6 +473,16 @@ int main(void)
 		      "cache never evicted");
 		CHECK(st.resident_bytes <= st.budget_bytes, "budget exceeded");
 	}
+	gdb_cache_destroy(c);
+	gdb_store_close(s);
+	/* The same reads with the prefetcher running: random access. */
+	CHECK(gdb_store_open(dir, 0, &s, err, sizeof(err)) == 0, "reopen: %s",
+	      err);
+	CHECK(gdb_cache_create(s, 3 * GDB_DNA_BLOCK_BASES, NULL, &c) == 0,
+	      "cache");
+	CHECK(gdb_cache_start_prefetch(c) == 0, "prefetch");
+	test_random_access(c, seqs, lens);
+	test_views(c, seqs, lens);
 	gdb_cache_destroy(c);
 	gdb_store_close(s);
 	/* A second writer is refused while the first holds the lock. */
