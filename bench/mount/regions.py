@@ -97,10 +97,13 @@ def run(args, work, fa, gz, store, ctgs):
         "floor single-threaded": lambda m: Floor(m, "-s"),
         "floor clone_fd": lambda m: Floor(m, "--clone-fd"),
     }
-    live = {k: f(os.path.join(work, "m%d" % i)) for i, (k, f) in enumerate(mounts.items())}
+    live = {}
     lat = {k: [] for k in list(mounts) + ["pysam plain FASTA", "pysam bgzip FASTA"]}
-    cpu0 = {k: np.array(mb.proc_cpu(m.p.pid)) for k, m in live.items()}
     try:
+        # one by one, so a mount that fails leaves none of the others behind
+        for i, (k, f) in enumerate(mounts.items()):
+            live[k] = f(os.path.join(work, "m%d" % i))
+        cpu0 = {k: np.array(mb.proc_cpu(m.p.pid)) for k, m in live.items()}
         for i, (c, s) in enumerate(qs):
             for k, m in live.items():
                 if k.startswith("genomedb"):
