@@ -10,6 +10,7 @@
 #   make deps       apt-get install what is missing (Debian 12)
 #   make demo       import the bundled real genomes, mount under ./mnt, show it
 #   make bench      side-by-side benchmarks against peers, then the goal table
+#                   (QUICK=1: smaller inputs)
 #   make bench-scale SIZE=1e10  a generated genome past RAM, 1 GiB cgroup (root)
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (clang, build/fuzz)
 #   make coverage   gcc --coverage build in build/cov, unit binaries + pytest,
@@ -232,21 +233,26 @@ $(BENCH_OUT)/floor: bench/mount/floor.c
 # Each script's markdown is kept in $(BENCH_OUT)/<name>.md; bench/goals.py
 # then prints the goal table from those figures (a failed script's goals
 # show as not measured). bench-scale's table is used when present.
+# make bench QUICK=1: smaller inputs everywhere (the scripts' --quick, a
+# 16 Mbp region run, 5,000 nodes and 2M STRING lines instead of 20,000 and
+# 10M, 1 rep) for a run that must end sooner; bench/run.py --quick skips
+# the 500 MB import, so that goal then reads "not measured".
+Q = $(if $(QUICK),$(1))
 bench: deps
 	$(MAKE) all $(BENCH_OUT)/floor
 	@rm -f $(filter-out $(BENCH_OUT)/scale.md,$(wildcard $(BENCH_OUT)/*.md))
-	-$(BENCH_PY) bench/run.py | tee $(BENCH_OUT)/run.md
-	-$(BENCH_PY) bench/cache/policies.py | tee $(BENCH_OUT)/policies.md
-	-$(BENCH_PY) bench/cache/mountbench.py prefetch | tee $(BENCH_OUT)/prefetch.md
-	-$(BENCH_PY) bench/mount/regions.py | tee $(BENCH_OUT)/regions.md
-	-$(BENCH_PY) bench/simd/run.py --build $(abspath $(BUILD)) | tee $(BENCH_OUT)/simd.md
-	-$(BENCH_PY) bench/graph/run.py | tee $(BENCH_OUT)/graph.md
-	-$(BENCH_PY) bench/compute/run.py | tee $(BENCH_OUT)/compute.md
-	-$(BENCH_PY) bench/variants/run.py | tee $(BENCH_OUT)/variants.md
+	-$(BENCH_PY) bench/run.py $(call Q,--quick) | tee $(BENCH_OUT)/run.md
+	-$(BENCH_PY) bench/cache/policies.py $(call Q,--quick) | tee $(BENCH_OUT)/policies.md
+	-$(BENCH_PY) bench/cache/mountbench.py prefetch $(call Q,--bases 120e6 --reps 1) | tee $(BENCH_OUT)/prefetch.md
+	-$(BENCH_PY) bench/mount/regions.py $(call Q,--reads 1000 --bases 16e6) | tee $(BENCH_OUT)/regions.md
+	-$(BENCH_PY) bench/simd/run.py --build $(abspath $(BUILD)) $(call Q,--quick) | tee $(BENCH_OUT)/simd.md
+	-$(BENCH_PY) bench/graph/run.py $(call Q,--string-lines 2000000 --nodes 5000) | tee $(BENCH_OUT)/graph.md
+	-$(BENCH_PY) bench/compute/run.py $(call Q,--quick) | tee $(BENCH_OUT)/compute.md
+	-$(BENCH_PY) bench/variants/run.py $(call Q,--reps 1) | tee $(BENCH_OUT)/variants.md
 	-$(BENCH_PY) bench/annotations/run.py | tee $(BENCH_OUT)/annotations.md
-	-$(BENCH_PY) bench/python/run.py | tee $(BENCH_OUT)/python.md
-	-$(BENCH_PY) bench/reads/run.py | tee $(BENCH_OUT)/reads.md
-	-$(BENCH_PY) bench/codecs/run.py --build $(abspath $(BUILD)) --proteins 500000 | tee $(BENCH_OUT)/codecs.md
+	-$(BENCH_PY) bench/python/run.py $(call Q,--reps 1) | tee $(BENCH_OUT)/python.md
+	-$(BENCH_PY) bench/reads/run.py $(call Q,--quick) | tee $(BENCH_OUT)/reads.md
+	-$(BENCH_PY) bench/codecs/run.py --build $(abspath $(BUILD)) $(if $(QUICK),--quick,--proteins 500000) | tee $(BENCH_OUT)/codecs.md
 	$(BENCH_PY) bench/goals.py $(BENCH_OUT)
 
 # make bench-scale SIZE=1e11: a generated genome of SIZE bases piped into

@@ -243,3 +243,44 @@ def test_hypothesis_regions(mounted, genomes):
         assert os.stat(p).st_size == len(got)
 
     check()
+
+
+@pytest.mark.parametrize("loop", [(), ("--threads", "1"), ("--threads", "2"), ("--loop", "libfuse")],
+                         ids=["split", "one-thread", "split-one-worker", "libfuse"])
+def test_fuse_loops_serve_a_mixed_load(store, genomes, workdir, loop):
+    """Every FUSE loop (fs/daemon/loop.c: cheap requests on the reading
+    thread, the rest handed to workers; or libfuse's) gives the right bytes
+    under a concurrent mix of new-name regions, streaming reads larger than
+    the inline limit (handed off), directory listings and stats.json."""
+    U.require_fuse()
+    g = genomes["ecoli"]
+    rec = max(g.records, key=lambda r: r.length)
+    regions = U.random_regions(g, 60, seed=9)
+    # expected bytes first: pysam handles must not be shared between threads
+    expected = [g.fetch(n, s, e) for n, s, e in regions]
+    with U.mounted(store.path, workdir, args=loop, name="loop-" + "-".join(loop or ("split",))) as m:
+        big = _path(m, g.asm, rec.name, 1, min(rec.length, 400000), "seq")
+
+        def one(i):
+            if i % 4 == 0:
+                want = rec.seq[:min(rec.length, 400000)]
+                fd = os.open(big, os.O_RDONLY)
+                try:
+                    off = (i * 7919) % (len(want) - 200000)
+                    got = os.pread(fd, 200000, off)
+                finally:
+                    os.close(fd)
+                return None if got == want[off:off + 200000] else f"pread {off}"
+            if i % 4 == 1:
+                names = os.listdir(m.p(g.asm))
+                return None if U.esc(rec.name) in names else f"listdir {names[:3]}"
+            if i % 4 == 2:
+                with open(m.p(".gdb", "stats.json"), "rb") as f:
+                    return None if f.read().startswith(b"{") else "stats.json"
+            n, s, e = regions[i % len(regions)]
+            got = U.read_file(_path(m, g.asm, n, s, e, "seq"))
+            return None if got == expected[i % len(regions)] else f"{n}:{s}-{e}"
+
+        with concurrent.futures.ThreadPoolExecutor(6) as ex:
+            bad = [x for x in ex.map(one, range(240)) if x]
+        assert not bad, bad[:5]

@@ -515,9 +515,13 @@ static void mount_usage(FILE *f)
 	fprintf(f,
 		"usage: genomedb mount STORE MOUNTPOINT [-f] [-o OPTS] "
 		"[--cache SIZE] [--policy NAME]\n"
-		"       [--prefetch on|off] [--threads N] [--readahead-kb N] "
-		"[--log FILE]\n"
-		"       [--unmount-stale] [--plugin LIB.so ...]\n"
+		"       [--prefetch on|off] [--threads N] "
+		"[--loop split|libfuse]
+"
+		"       [--readahead-kb N] [--log FILE] [--unmount-stale]
+"
+		"       [--plugin LIB.so ...]
+"
 		"  -f, --foreground   stay in the foreground, log to stderr\n"
 		"  -d, --debug        libfuse debug output\n"
 		"  -o OPTS            FUSE mount options (allow_other, ...)\n"
@@ -527,7 +531,13 @@ static void mount_usage(FILE *f)
 		"  --policy NAME      lru, arc, s3fifo, lfu or 2q\n"
 		"  --prefetch on|off  read ahead sequential and strided "
 		"reads (default on)\n"
-		"  --threads N        FUSE worker threads\n"
+		"  --threads N        requests served at once (default 16; "
+		"1: one thread)\n"
+		"  --loop split       one thread reads /dev/fuse and answers "
+		"cheap requests,\n"
+		"                     workers the rest (default); libfuse: "
+		"its own\n"
+		"                     multithreaded loop\n"
 		"  --readahead-kb N   the kernel's readahead for the mount "
 		"(default 1024)\n"
 		"  --log FILE         the log file once detached (default: "
@@ -608,6 +618,14 @@ int cmd_mount(int argc, char **argv)
 			o.prefetch = !strcmp(argv[i], "on");
 		} else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
 			o.max_threads = (unsigned)strtoul(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--loop") && i + 1 < argc) {
+			i++;
+			if (strcmp(argv[i], "split") &&
+			    strcmp(argv[i], "libfuse")) {
+				tool_err("--loop: split or libfuse");
+				return EXIT_USAGE;
+			}
+			o.libfuse_loop = !strcmp(argv[i], "libfuse");
 		} else if (!strcmp(argv[i], "--readahead-kb") && i + 1 < argc) {
 			o.readahead_kb = (unsigned)strtoul(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--log") && i + 1 < argc) {

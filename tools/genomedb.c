@@ -147,7 +147,8 @@ static const struct cmd {
      "remove what no kept generation and no reader uses"},
     {"mount", cmd_mount,
      "STORE MOUNTPOINT [-f] [-o OPTS] [--cache SIZE] [--policy NAME] "
-     "[--prefetch on|off] [--threads N] [--readahead-kb N]",
+     "[--prefetch on|off] [--threads N] [--loop split|libfuse] "
+     "[--readahead-kb N]",
      "serve the store as files (fusermount3 -u to unmount)"},
     {"ctl", cmd_ctl,
      "MOUNT stats|policy|budget|pin|unpin|prefetch|reset-stats ... "

@@ -8,8 +8,10 @@ Targets, read round-robin so the machine's noise falls on all alike:
                 system (LOOKUP, IOCTL -> ENOTTY, READ of 1000 bytes);
   pysam plain   FastaFile.fetch on the plain FASTA (+ .fai), handle open;
   pysam bgzip   FastaFile.fetch on the bgzipped FASTA (+ .fai, .gzi).
-Each mount target is also run with variants of the FUSE loop (--threads 1,
-the floor single-threaded and with clone_fd) to see where the time goes.
+Each mount target is also run with variants of the FUSE loop (GenomeDB's
+default split loop, --threads 1, --loop libfuse (libfuse's multithreaded
+loop); the floor multi-threaded, single-threaded and with clone_fd) to see
+where the time goes.
 
     python3 bench/mount/regions.py [--reads 3000] [--bases 64e6]
 
@@ -90,14 +92,18 @@ def run(args, work, fa, gz, store, ctgs):
     mounts = {
         "genomedb": lambda m: mb.Mount(store, m),
         "genomedb --threads 1": lambda m: mb.Mount(store, m, "--threads", "1"),
+        "genomedb --loop libfuse": lambda m: mb.Mount(store, m, "--loop", "libfuse"),
         "floor": lambda m: Floor(m),
         "floor single-threaded": lambda m: Floor(m, "-s"),
         "floor clone_fd": lambda m: Floor(m, "--clone-fd"),
     }
-    live = {k: f(os.path.join(work, "m%d" % i)) for i, (k, f) in enumerate(mounts.items())}
+    live = {}
     lat = {k: [] for k in list(mounts) + ["pysam plain FASTA", "pysam bgzip FASTA"]}
-    cpu0 = {k: np.array(mb.proc_cpu(m.p.pid)) for k, m in live.items()}
     try:
+        # one by one, so a mount that fails leaves none of the others behind
+        for i, (k, f) in enumerate(mounts.items()):
+            live[k] = f(os.path.join(work, "m%d" % i))
+        cpu0 = {k: np.array(mb.proc_cpu(m.p.pid)) for k, m in live.items()}
         for i, (c, s) in enumerate(qs):
             for k, m in live.items():
                 if k.startswith("genomedb"):

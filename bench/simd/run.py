@@ -112,10 +112,16 @@ def goal_table(rows, peers):
             out.append((goal, f"x{measured:.2f}", peer,
                         "met" if measured >= need else "missed"))
 
+    # at every level (GENOMEDB_SIMD forces each): the lowest one
+    for k, what in (("kmer21_canonical", "table grown"),
+                    ("kmer21_canonical_grow", "new table, growth in the time")):
+        lv = [by[(k, v)] for v in ("sse41", "avx2", "avx512") if (k, v) in by]
+        if lv:
+            lo = min(lv, key=lambda r: r["ratio_vs_scalar"])
+            add(f"k-mers >= 4x scalar twin at every level ({what})", lo["ratio_vs_scalar"], 4.0,
+                f"lowest {lo['variant']}; scalar {lo['throughput'] / lo['ratio_vs_scalar']:.1f} Mbp/s")
     km = by.get(("kmer21_canonical", "avx512")) or by.get(("kmer21_canonical", "avx2"))
     if km:
-        add("k-mers >= 4x scalar twin", km["ratio_vs_scalar"], 4.0,
-            f"scalar {km['throughput'] / km['ratio_vs_scalar']:.1f} Mbp/s")
         if "kmer" in peers:
             add("k-mers >= 20x jellyfish", km["throughput"] / peers["kmer"], 20.0,
                 f"jellyfish -t 2 {peers['kmer']:.2f} Mbp/CPU-s")

@@ -9,7 +9,7 @@
  * and drive it by inode numbers as the kernel does (a lookup counts one
  * reference that a forget gives back): tests and embedders use them.
  *
- * Threading: gdb_fs_run() runs the multithreaded FUSE loop in the calling
+ * Threading: gdb_fs_run() runs the FUSE loop (fs/daemon/loop.c) in the calling
  * process and returns after unmount (fusermount3 -u, SIGINT, SIGTERM).
  * Every gdb_daemon_* call but open and close may run concurrently.
  */
@@ -31,7 +31,8 @@ typedef struct gdb_fs_opts {
 	uint64_t cache_bytes;  /* decoded-block budget */
 	const char *policy;    /* cache policy name; NULL: default */
 	int prefetch;	       /* automatic prefetch on/off */
-	unsigned max_threads;  /* FUSE worker threads (0: default) */
+	unsigned max_threads;  /* requests served at once (0: default) */
+	int libfuse_loop;      /* libfuse's multithreaded loop, not loop.c's */
 	const char *fuse_opts; /* extra -o options, comma-separated */
 	unsigned readahead_kb; /* kernel readahead for the mount; 0: keep */
 	const char *log_path;  /* log file (absolute); NULL: the default

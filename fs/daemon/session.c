@@ -1,8 +1,10 @@
 /*
  * fs/daemon/session.c - mount a store and serve it: the daemon is opened
  * (tree.c), handed to a FUSE session as its user data, mounted, detached
- * unless asked to stay in the foreground, and served by libfuse's
- * multithreaded loop until unmounted (fusermount3 -u, SIGINT, SIGTERM).
+ * unless asked to stay in the foreground, and served until unmounted
+ * (fusermount3 -u, SIGINT, SIGTERM) by the daemon's own loop (loop.c: one
+ * reading thread answering cheap requests, workers for the rest), or by
+ * libfuse's multithreaded loop with --loop libfuse.
  */
 #include "fs/daemon/ops.h"
 
@@ -253,9 +255,16 @@ static int serve(struct fuse_session *se, gdb_daemon *d, const gdb_fs_opts *o)
 	if (live_start(d, se) < 0)
 		gdb_log(GDB_LOG_WARN, "the refresh thread did not start: new "
 				      "generations are not served");
+	if (!o->libfuse_loop) {
+		rc = daemon_loop(se, d, o->max_threads ? o->max_threads : 16);
+		live_stop(d);
+		return rc;
+	}
 	lc = fuse_loop_cfg_create();
-	if (!lc)
+	if (!lc) {
+		live_stop(d);
 		return -ENOMEM;
+	}
 	fuse_loop_cfg_set_max_threads(lc, o->max_threads ? o->max_threads : 16);
 	fuse_loop_cfg_set_idle_threads(lc, 4);
 	rc = fuse_session_loop_mt(se, lc);
