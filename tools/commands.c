@@ -516,12 +516,9 @@ static void mount_usage(FILE *f)
 		"usage: genomedb mount STORE MOUNTPOINT [-f] [-o OPTS] "
 		"[--cache SIZE] [--policy NAME]\n"
 		"       [--prefetch on|off] [--threads N] "
-		"[--loop split|libfuse]
-"
-		"       [--readahead-kb N] [--log FILE] [--unmount-stale]
-"
-		"       [--plugin LIB.so ...]
-"
+		"[--loop split|libfuse]\n"
+		"       [--readahead-kb N] [--log FILE] [--unmount-stale]\n"
+		"       [--plugin LIB.so ...]\n"
 		"  -f, --foreground   stay in the foreground, log to stderr\n"
 		"  -d, --debug        libfuse debug output\n"
 		"  -o OPTS            FUSE mount options (allow_other, ...)\n"
