@@ -67,9 +67,16 @@ int gdb_protein_cm_load(const uint8_t *blob, size_t len, void **impl)
 		m->o0[node].p = (uint16_t)((sum[node] / NCTX) << 4);
 		m->o0[node].n = PRIOR_N;
 	}
-	for (int i = 0; i < NSETS * NIN; i++)
+	for (int i = 0; i < NSETS * NIN; i++) {
 		m->w0[i] =
 		    (int32_t)gdb_get_le32(blob + 1 + BLOB_PRIORS + 4 * i);
+		/* trained weights stay far below 2^24; a block's updates
+		 * (under 2^12 each, 5 a residue) then cannot overflow */
+		if (m->w0[i] >= (1 << 24) || m->w0[i] <= -(1 << 24)) {
+			free(m);
+			return GDB_CORRUPT("protein model weight");
+		}
+	}
 	*impl = m;
 	return 0;
 }
