@@ -272,10 +272,8 @@ int gdb_codec_enc_train(gdb_codec_enc *e, uint32_t block, const char *bases,
 {
 	if (!e->train || n == 0 || n > e->bb)
 		return -EINVAL;
-	if (e->p.codec == GDB_CODEC_PROTEIN) {
-		gdb_protein_train(e->train, bases, n);
-		return 0;
-	}
+	if (e->p.codec == GDB_CODEC_PROTEIN)
+		return gdb_protein_train(e->train, bases, n);
 	return gdb_cmdna_train(e->train, block, bases, n);
 }
 

@@ -7,9 +7,9 @@
  *   2bit     DNA and RNA: two bits a base plus run lists for N, the IUPAC
  *            codes and soft-masking (the "DNA block"), optionally zstd;
  *   protein  a residue code (20 amino acids + B Z X U O J *, case kept)
- *            under an order-2 context-mixing arithmetic coder whose
- *            starting statistics are trained over the whole assembly and
- *            stored once;
+ *            under a static order-1 rANS coder whose frequency tables
+ *            are counted over the assembly's first residues and stored
+ *            once (older stores: a context-mixing coder, read only);
  *   cm       DNA and RNA: an order-k context-mixing arithmetic coder
  *            (hashed orders 1-24 mixed, as GeCo and cm-style DNA
  *            compressors do) whose models are trained at import on a
@@ -153,7 +153,10 @@ GDB_MUST_CHECK int gdb_codec_enc_new(const gdb_codec_params *p,
 				     gdb_codec_enc **out);
 void gdb_codec_enc_free(gdb_codec_enc *e);
 int gdb_codec_enc_wants_training(const gdb_codec_enc *e);
-/* Feed block number `block` (0, 1, ... in order) of the stream. */
+/* Feed block number `block` (0, 1, ... in order) of the stream.
+ * @return 0, 1 when the trainer wants no more blocks (protein: it counts
+ *         the stream's first residues only, so the training pass stops
+ *         early), or a negative error */
 GDB_MUST_CHECK int gdb_codec_enc_train(gdb_codec_enc *e, uint32_t block,
 				       const char *bases, uint32_t n);
 /* Build the model; its bytes (possibly none) into blob (reset first). */

@@ -250,9 +250,12 @@ struct gdb_codec_model {
 	void *impl; /* the codec's own model */
 };
 
-/* protein.c */
+/* protein.c: residue codes index gdb_protein_residues (27 letters) */
+#define GDB_PROTEIN_NRES 27
+extern const char gdb_protein_residues[];
 int gdb_protein_train_new(void **st);
-void gdb_protein_train(void *st, const char *res, uint32_t n);
+/* @return 1 once the trainer has seen all it wants, else 0 */
+int gdb_protein_train(void *st, const char *res, uint32_t n);
 int gdb_protein_model_blob(void *st, gdb_buf *blob);
 void gdb_protein_train_free(void *st);
 int gdb_protein_model_load(const uint8_t *blob, size_t len, void **impl);
@@ -263,6 +266,11 @@ int gdb_protein_decode(const void *impl, const uint8_t *src, size_t len,
 		       uint32_t from, uint32_t to, char *dst);
 int gdb_protein_nbases(const uint8_t *src, size_t len);
 int gdb_protein_describe(const void *impl, char *buf, size_t cap);
+/* protein_cm.c: version 1 models, read only */
+int gdb_protein_cm_load(const uint8_t *blob, size_t len, void **impl);
+int gdb_protein_cm_decode(const void *impl, const uint8_t *p,
+			  const uint8_t *end, uint32_t n, uint32_t from,
+			  uint32_t to, char *dst);
 
 /* cm.c / cm_model.c */
 int gdb_cmdna_train_new(const gdb_codec_params *p, void **st);

@@ -10,8 +10,9 @@
  *   1. detection (--alphabet auto): the first 64 Ki residues decide the
  *      alphabet (gdb_alphabet_sniff_result);
  *   2. training (codecs with a model: protein, cm): every block, as it
- *      will be stored, goes to the codec's trainer; the model's bytes are
- *      stored once;
+ *      will be stored, goes to the codec's trainer until it has seen
+ *      enough (protein: the first 1 Mi residues; cm: all); the model's
+ *      bytes are stored once;
  *   3. writing: every block encoded and stored.
  *
  * Packing: a record starts a new block unless it fits in what is left of
@@ -101,6 +102,8 @@ static int flush(struct imp *m, uint32_t n, char *err, size_t errlen)
 
 	if (m->pass == P_TRAIN) {
 		rc = gdb_codec_enc_train(m->enc, m->nblock, m->blk, n);
+		if (rc > 0)
+			return STOP; /* the model has seen enough */
 	} else {
 		rc = gdb_codec_enc_block(m->enc, m->nblock, m->blk, n, &m->out,
 					 &bad);
@@ -271,8 +274,10 @@ static int run(struct imp *m, gdb_src *src, char *err, size_t errlen)
 			o->progress(o->progress_arg, gdb_src_raw_bytes(src),
 				    gdb_src_total_bytes(src));
 	}
-	if (rc == STOP && m->pass == P_SNIFF) {
-		rc = 0;
+	if (rc == STOP && m->pass != P_WRITE) {
+		/* seen enough: what was read parsed, the rest is not needed */
+		rc = m->pass == P_SNIFF ? 0 : 1;
+		m->fill = 0;
 		if (err)
 			err[0] = 0;
 	} else if (rc == 0) {
@@ -286,6 +291,8 @@ static int run(struct imp *m, gdb_src *src, char *err, size_t errlen)
 		rc = 0;
 	if (rc == 0 && m->pass != P_SNIFF && m->fill)
 		rc = flush(m, m->fill, err, errlen);
+	if (rc == STOP && m->pass == P_TRAIN)
+		rc = 0; /* the last block was the one the trainer wanted */
 	if (rc == -ENOMEM)
 		gdb_seterr(err, errlen, "%s: out of memory", m->path);
 	gdb_fasta_parser_free(p);

@@ -127,10 +127,11 @@ static int put_column(gdb_buf *out, const gdb_buf *raw, uint8_t *method,
 {
 	size_t cap = ZSTD_compressBound(raw->len), z;
 	/* strong where it matters most (the headers of a proteome are a
-	 * tenth of it), fast for a database of millions of records */
-	int level = raw->len <= (4u << 20)    ? 19
-		    : raw->len <= (64u << 20) ? 12
-					      : 6;
+	 * tenth of it), fast for a database of hundreds of thousands of
+	 * records (level 19 would take longer than the whole import) */
+	int level = raw->len <= (1u << 20)   ? 19
+		    : raw->len <= (8u << 20) ? 9
+					     : 3;
 	uint8_t *dst;
 
 	if (raw->len > COL_MAX)

@@ -88,8 +88,11 @@ struct node {
 	gdb_cache_stream *stream; /* N_VIEW: access pattern, owned */
 	uint64_t size;		  /* N_ANSWER, region N_VIEW: bytes */
 	gdb_cache_answer *ans;	  /* N_ANSWER: the bytes, owned */
-	char *text;		  /* N_TEXT, owned */
+	char *text;		  /* N_TEXT, owned; an assembly's .dict:
+				   * NULL until its first read */
 	size_t textlen;
+	int lazy_dict; /* N_TEXT: an assembly's .dict, rendered (digests of
+			* every record) at its first read, sized at mount */
 	struct node *prev, *next; /* live nodes; d->nodes_lock */
 	uint32_t prov;		  /* N_NSDIR, N_INBOX, volatile: gen->provs[] */
 	int live;		  /* N_STATS: LIVE_STATS, _CONFIG or _LOG */

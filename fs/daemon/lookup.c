@@ -14,6 +14,7 @@
 #include "fs/daemon/daemon_int.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -480,6 +481,38 @@ static ssize_t read_answer(gdb_daemon *d, struct node *n, uint64_t off,
 	return (ssize_t)len;
 }
 
+/* An assembly's .dict at its first read: rendered once (under a lock:
+ * every reader waits for the one rendering), then read as any text. */
+static int lazy_dict(struct node *n)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	const gdb_assembly *a;
+	size_t len = 0;
+	char *t;
+	int rc = 0;
+
+	if (__atomic_load_n(&n->text, __ATOMIC_ACQUIRE))
+		return 0;
+	pthread_mutex_lock(&lock);
+	if (!n->text) {
+		a = gdb_store_assembly(n->gen->store, n->asm_idx);
+		t = gdb_render_dict(n->gen->store, a->first_contig, a->ncontigs,
+				    &len);
+		if (t && len != n->textlen) {
+			gdb_log(GDB_LOG_ERROR, "%s.dict: %zu bytes, not %zu",
+				a->name, len, n->textlen);
+			free(t);
+			t = NULL;
+			rc = -EIO;
+		} else if (!t) {
+			rc = -EIO; /* gdb_seq_digests: damage or memory */
+		}
+		__atomic_store_n(&n->text, t, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&lock);
+	return rc;
+}
+
 /* A ranged file's bytes, from its provider (errors logged by it). */
 static ssize_t read_ranged(struct node *n, uint64_t off, size_t size, char *buf)
 {
@@ -500,6 +533,8 @@ ssize_t daemon_read(gdb_daemon *d, struct node *n, uint64_t off, size_t size,
 	*src = buf;
 	switch (n->kind) {
 	case N_TEXT:
+		if (n->lazy_dict)
+			GDB_TRY(lazy_dict(n));
 		got = off < n->textlen
 			  ? (ssize_t)(n->textlen - off < size ? n->textlen - off
 							      : size)

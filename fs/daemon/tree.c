@@ -43,9 +43,13 @@ static int build_asm(struct gen *g, uint32_t i)
 				 GDB_FASTA_WIDTH, 1, &an->fa.view));
 	GDB_TRY(node_attach_stream(&an->fa));
 	an->fai.text = gdb_view_fai(an->fa.view, g->store, &an->fai.textlen);
-	an->dict.text = gdb_render_dict(g->store, a->first_contig, a->ncontigs,
-					&an->dict.textlen);
-	return an->fai.text && an->dict.text ? 0 : -ENOMEM;
+	/* the .dict needs every record's digests: a short protein's are
+	 * computed from its bases, so it is rendered at its first read
+	 * (lookup.c), sized now from the names and lengths alone */
+	an->dict.lazy_dict = 1;
+	an->dict.textlen =
+	    gdb_render_dict_size(g->store, a->first_contig, a->ncontigs);
+	return an->fai.text ? 0 : -ENOMEM;
 }
 
 /* A contig's nodes: its region directory, its .fa and .fa.fai. */

@@ -257,6 +257,8 @@ int gdb_view_span(const gdb_view *v, uint64_t off, size_t len, uint32_t *contig,
  */
 char *gdb_view_fai(const gdb_view *v, const gdb_store *s, size_t *len);
 
+/* The bytes gdb_render_dict gives, from the names and lengths alone. */
+size_t gdb_render_dict_size(const gdb_store *s, uint32_t first, uint32_t n);
 /* A Picard/GATK .dict (as `samtools dict`, without UR) for n contigs;
  * digests not stored (short proteins) are computed. NULL on -ENOMEM or a
  * damaged record. */

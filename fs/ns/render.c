@@ -421,13 +421,31 @@ void gdb_render_refget(const uint8_t d[24], char out[36])
 	*o = 0;
 }
 
+#define DICT_HD "@HD\tVN:1.0\tSO:unsorted\n"
+
+size_t gdb_render_dict_size(const gdb_store *s, uint32_t first, uint32_t n)
+{
+	size_t len = strlen(DICT_HD);
+
+	for (uint32_t i = 0; i < n; i++) {
+		const gdb_contig *c = gdb_store_contig(s, first + i);
+		char num[24];
+		/* "@SQ\tSN:" name "\tLN:" length "\tM5:" 32 hex "\n" */
+		len += 7 + strlen(c->name) + 4 +
+		       (size_t)snprintf(num, sizeof(num), "%lld",
+					(long long)c->length) +
+		       4 + 32 + 1;
+	}
+	return len;
+}
+
 char *gdb_render_dict(const gdb_store *s, uint32_t first, uint32_t n,
 		      size_t *len)
 {
 	gdb_buf b = {0};
 	char md5[33];
 
-	gdb_buf_printf(&b, "@HD\tVN:1.0\tSO:unsorted\n");
+	gdb_buf_printf(&b, DICT_HD);
 	for (uint32_t i = 0; i < n; i++) {
 		const gdb_contig *c = gdb_store_contig(s, first + i);
 		uint8_t m[16], sha[24];
