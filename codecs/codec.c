@@ -337,8 +337,8 @@ int gdb_codec_enc_block(gdb_codec_enc *e, uint32_t block, const char *bases,
 		if (!e->model)
 			return -EINVAL;
 		return gdb_cmdna_encode(e->model, block, bases, n,
-					e->p.alphabet == GDB_ALPHA_RNA, out,
-					badpos);
+					e->p.alphabet == GDB_ALPHA_RNA,
+					e->p.cm_restart, out, badpos);
 	default:
 		return -EINVAL;
 	}

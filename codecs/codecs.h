@@ -134,6 +134,9 @@ typedef struct gdb_codec_params {
 	uint32_t cm_orders;	/* cm: the models, bit k set for an
 				 * order-k model (1..24, at most 16 of
 				 * them; 0: the default set) */
+	uint32_t cm_restart;	/* cm: bases between the coder's restart
+				 * points in a block (0: the default,
+				 * 2048; >= the block: none) */
 } gdb_codec_params;
 
 /* The block size the params give (their own or the codec's default). */
