@@ -436,6 +436,11 @@ void gdb_codec_describe(const gdb_codec_model *m, char *buf, size_t cap)
 	else
 		snprintf(more, sizeof(more),
 			 "2 bits a base, N/IUPAC and soft-mask runs");
-	snprintf(buf, cap, "%s %s: %s", gdb_codec_name(m->codec),
-		 gdb_alphabet_name(m->alphabet), more);
+	/* "protein, alphabet protein" said once */
+	if (!strcmp(gdb_codec_name(m->codec), gdb_alphabet_name(m->alphabet)))
+		snprintf(buf, cap, "%s: %s", gdb_codec_name(m->codec), more);
+	else
+		snprintf(buf, cap, "%s, alphabet %s: %s",
+			 gdb_codec_name(m->codec),
+			 gdb_alphabet_name(m->alphabet), more);
 }
