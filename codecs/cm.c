@@ -18,8 +18,9 @@
  * values trained at import and stored in the model) adapt within a block,
  * and the coder restarts at each block and at each restart point inside
  * one (every --cm-restart bases, 2048 by default), so a read decodes
- * from the restart point before it, not from the block's start. A block never costs more than its
- * 2-bit form: when coding does not pay, the 2-bit block is stored.
+ * from the restart point before it, not from the block's start. A block never
+ * costs more than its 2-bit form: when coding does not pay, the 2-bit block is
+ * stored.
  *
  * The models (cm_model.c) live in tables of 16-slot lines: the line is
  * chosen by the context without its last two bases, the slot by those,

@@ -207,7 +207,9 @@ uint32_t gdb_codec_block_bases(const gdb_codec_params *p)
 	case GDB_CODEC_PROTEIN:
 		return 16384;
 	case GDB_CODEC_CM:
-		return 8192;
+		/* restart points, not small blocks, bound a read's work: a
+		 * block costs 16 bytes of index and a header, a restart 3 */
+		return GDB_DNA_BLOCK_BASES;
 	default:
 		return GDB_DNA_BLOCK_BASES;
 	}

@@ -31,12 +31,16 @@ CASES = {  # id: (file, extra import args, alphabet, codec)
     "dna-16s-2bit": (S16, [], "dna", "2bit"),
     "dna-16s-cm": (S16, ["--codec", "cm", "--block-bases", "1024"], "dna", "cm"),
     "dna-mito-cm": (MITO, ["--alphabet", "dna", "--codec", "cm"], "dna", "cm"),
-    # restart points every 256 bases (block kind 2), and none (kind 1, as
-    # blocks written before restart points were)
-    "dna-mito-cm-restart256": (MITO, ["--alphabet", "dna", "--codec", "cm",
-                                      "--cm-restart", "256"], "dna", "cm"),
-    "dna-mito-cm-norestart": (MITO, ["--alphabet", "dna", "--codec", "cm",
-                                     "--cm-restart", "65536"], "dna", "cm"),
+    # a small training sample, so most blocks are coded (a sequence within
+    # the default sample trains whole and is stored 2-bit): restart points
+    # every 256 bases (block kind 2), and none (kind 1, as blocks written
+    # before restart points were)
+    "dna-mito-cm-restart256": (MITO, ["--codec", "cm", "--block-bases", "4096",
+                                      "--cm-train", "4096", "--cm-table-bits",
+                                      "16", "--cm-restart", "256"], "dna", "cm"),
+    "dna-mito-cm-norestart": (MITO, ["--codec", "cm", "--block-bases", "4096",
+                                     "--cm-train", "4096", "--cm-table-bits",
+                                     "16", "--cm-restart", "4096"], "dna", "cm"),
 }
 
 
