@@ -16,13 +16,16 @@
  * models from them, bit for bit, once per assembly. Every other block is
  * coded with the frozen models; only the mixer's weights (starting from
  * values trained at import and stored in the model) adapt within a block,
- * and the coder restarts at each block. A block never costs more than its
- * 2-bit form: when coding does not pay, the 2-bit block is stored.
+ * and the coder restarts at each block and at each restart point inside
+ * one (every --cm-restart bases, 2048 by default), so a read decodes
+ * from the restart point before it, not from the block's start. A block never
+ * costs more than its 2-bit form: when coding does not pay, the 2-bit block is
+ * stored.
  *
- * The models (cm_model.c) live in tables of 4-slot lines: the line is
- * chosen by the context without its last base, the slot by that base, so
- * the lines of the next base's contexts are known (and prefetched) one
- * base ahead.
+ * The models (cm_model.c) live in tables of 16-slot lines: the line is
+ * chosen by the context without its last two bases, the slot by those,
+ * so the lines a base will need are known (and prefetched) two bases
+ * ahead.
  *
  * N, the IUPAC codes and soft-masking are run lists beside the coded
  * bases (which skip them, as the models' contexts do).
@@ -35,7 +38,8 @@
 #include "codecs/cm_int.h"
 
 #define KIND_PLAIN 0 /* a 2bit block follows */
-#define KIND_CM 1
+#define KIND_CM 1    /* one coded segment */
+#define KIND_CMR 2   /* a coded segment every restart interval */
 #define FLAG_RNA 1u
 
 static int exc_ok_dna(int c)
@@ -119,12 +123,14 @@ static int encode_plain(const char *b, uint32_t n, int rna, gdb_buf *out,
 	return 0;
 }
 
-/* The coded bases of b (those outside exception runs), as 2-bit codes. */
-static uint32_t coded_bases(const char *b, uint32_t n, int rna, uint8_t *c)
+/* The coded bases of b[from, to) (those outside exception runs), as 2-bit
+ * codes. */
+static uint32_t coded_bases(const char *b, uint32_t from, uint32_t to, int rna,
+			    uint8_t *c)
 {
 	uint32_t k = 0;
 
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = from; i < to; i++) {
 		int v = base_code(b[i], rna);
 		if (v >= 0)
 			c[k++] = (uint8_t)v;
@@ -132,29 +138,13 @@ static uint32_t coded_bases(const char *b, uint32_t n, int rna, uint8_t *c)
 	return k;
 }
 
-static int encode_cm(const struct cm_model *m, const char *b, uint32_t n,
-		     int rna, gdb_buf *out, uint32_t *badpos)
+/* Code k bases with a fresh coder and model state: one segment. */
+static void code_segment(const struct cm_model *m, const uint8_t *codes,
+			 uint32_t k, gdb_buf *out)
 {
-	cm_runs exc = {0}, lower = {0};
 	struct cm_block st;
-	uint8_t *codes = NULL;
-	uint32_t k;
 	cm_enc e;
-	int rc = scan_exc(b, n, rna, &exc, badpos);
 
-	if (rc == 0)
-		rc = gdb_cm_runs_lower(b, n, &lower);
-	if (rc == 0 && !(codes = malloc(n)))
-		rc = -ENOMEM;
-	if (rc < 0)
-		goto out;
-	k = coded_bases(b, n, rna, codes);
-	out->len = 0;
-	gdb_buf_add(out, &(uint8_t){KIND_CM}, 1);
-	gdb_put_varint(out, n);
-	gdb_buf_add(out, &(uint8_t){rna ? FLAG_RNA : 0}, 1);
-	gdb_cm_runs_put(out, &exc, 1);
-	gdb_cm_runs_put(out, &lower, 0);
 	cm_block_init(&st, m);
 	cm_enc_init(&e, out);
 	for (uint32_t i = 0; i < k; i++) {
@@ -169,7 +159,55 @@ static int encode_cm(const struct cm_model *m, const char *b, uint32_t n,
 		cm_block_push(&st, m, c);
 	}
 	cm_enc_flush(&e);
-	rc = out->err;
+}
+
+/* The coded bases after the header: one segment (kind 1), or one a
+ * restart interval with their lengths before them (kind 2). */
+static int code_segments(const struct cm_model *m, const char *b, uint32_t n,
+			 int rna, uint32_t restart, uint8_t *codes,
+			 gdb_buf *out)
+{
+	gdb_buf seg = {0};
+	int rc;
+
+	if (restart >= n) {
+		code_segment(m, codes, coded_bases(b, 0, n, rna, codes), out);
+		return out->err;
+	}
+	gdb_put_varint(out, restart);
+	for (uint32_t a = 0; a < n; a += restart) {
+		uint32_t z = n - a > restart ? a + restart : n;
+		size_t at = seg.len;
+		code_segment(m, codes, coded_bases(b, a, z, rna, codes), &seg);
+		if (z < n)
+			gdb_put_varint(out, seg.len - at);
+	}
+	gdb_buf_add(out, seg.p, seg.len);
+	rc = seg.err ? seg.err : out->err;
+	gdb_buf_free(&seg);
+	return rc;
+}
+
+static int encode_cm(const struct cm_model *m, const char *b, uint32_t n,
+		     int rna, uint32_t restart, gdb_buf *out, uint32_t *badpos)
+{
+	cm_runs exc = {0}, lower = {0};
+	uint8_t *codes = NULL;
+	int rc = scan_exc(b, n, rna, &exc, badpos);
+
+	if (rc == 0)
+		rc = gdb_cm_runs_lower(b, n, &lower);
+	if (rc == 0 && !(codes = malloc(n)))
+		rc = -ENOMEM;
+	if (rc < 0)
+		goto out;
+	out->len = 0;
+	gdb_buf_add(out, &(uint8_t){restart < n ? KIND_CMR : KIND_CM}, 1);
+	gdb_put_varint(out, n);
+	gdb_buf_add(out, &(uint8_t){rna ? FLAG_RNA : 0}, 1);
+	gdb_cm_runs_put(out, &exc, 1);
+	gdb_cm_runs_put(out, &lower, 0);
+	rc = code_segments(m, b, n, rna, restart, codes, out);
 out:
 	free(codes);
 	gdb_cm_runs_free(&exc);
@@ -178,7 +216,8 @@ out:
 }
 
 int gdb_cmdna_encode(const void *impl, uint32_t block, const char *bases,
-		     uint32_t n, int rna, gdb_buf *out, uint32_t *badpos)
+		     uint32_t n, int rna, uint32_t restart, gdb_buf *out,
+		     uint32_t *badpos)
 {
 	const struct cm_model *m = impl;
 	gdb_buf plain = {0};
@@ -189,7 +228,8 @@ int gdb_cmdna_encode(const void *impl, uint32_t block, const char *bases,
 	/* training blocks are read back before the model exists */
 	if (gdb_cmdna_is_training(m, block))
 		return encode_plain(bases, n, rna, out, badpos);
-	rc = encode_cm(m, bases, n, rna, out, badpos);
+	rc = encode_cm(m, bases, n, rna, restart ? restart : CM_RESTART, out,
+		       badpos);
 	if (rc == 0)
 		rc = encode_plain(bases, n, rna, &plain, NULL);
 	/* never more than the 2-bit block (ties go to 2-bit: faster) */
@@ -213,7 +253,7 @@ int gdb_cmdna_nbases(const uint8_t *src, size_t len)
 		return GDB_CORRUPT("cm block shorter than its header");
 	if (src[0] == KIND_PLAIN)
 		return gdb_codecs_dna_nbases(src + 1, len - 1);
-	if (src[0] != KIND_CM)
+	if (src[0] != KIND_CM && src[0] != KIND_CMR)
 		return GDB_CORRUPT("cm block kind");
 	if (gdb_get_varint(&p, src + len, &n) < 0 || n == 0 ||
 	    n > GDB_DNA_BLOCK_BASES)
@@ -221,17 +261,25 @@ int gdb_cmdna_nbases(const uint8_t *src, size_t len)
 	return (int)n;
 }
 
-/* Decode the coded bases up to base `to` of the block, writing [from,
- * to); exception runs are skipped (filled later). */
-static int decode_bases(const struct cm_model *m, cm_dec *d, const cm_runs *exc,
-			uint32_t from, uint32_t to, int rna, char *dst)
+/* Decode positions [a, to) of the block from one segment, which starts
+ * at position a with a fresh state, writing [from, to) (a <= from);
+ * exception runs are skipped (filled later). */
+static void decode_segment(const struct cm_model *m, cm_dec *d,
+			   const cm_runs *exc, uint32_t a, uint32_t from,
+			   uint32_t to, int rna, char *dst)
 {
 	static const char dna[4] = {'A', 'C', 'G', 'T'};
 	static const char rnal[4] = {'A', 'C', 'G', 'U'};
 	const char *spell = rna ? rnal : dna;
 	struct cm_block st;
-	uint32_t r = 0, i = 0;
+	uint32_t r = 0, i = a;
 
+	while (r < exc->n && exc->start[r] + exc->len[r] <= a)
+		r++;
+	if (r < exc->n && exc->start[r] < a) {
+		i = exc->start[r] + exc->len[r];
+		r++;
+	}
 	cm_block_init(&st, m);
 	while (i < to) {
 		int c = 0, node = 0;
@@ -251,6 +299,66 @@ static int decode_bases(const struct cm_model *m, cm_dec *d, const cm_runs *exc,
 			dst[i - from] = spell[c];
 		i++;
 	}
+}
+
+/* Where each coded segment lies: one (kind 1) or one a restart interval
+ * (kind 2: the interval and every segment's length but the last's). */
+struct cm_segs {
+	uint32_t restart, n;
+	uint32_t *off; /* n + 1 offsets into the coded bytes */
+	const uint8_t *p;
+};
+
+static int segs_get(int kind, const uint8_t *p, const uint8_t *end,
+		    uint32_t nbases, struct cm_segs *sg)
+{
+	uint64_t v, at = 0;
+
+	sg->restart = nbases;
+	if (kind == KIND_CMR) {
+		if (gdb_get_varint(&p, end, &v) < 0 || v == 0 || v >= nbases)
+			return GDB_CORRUPT("cm block restart interval");
+		sg->restart = (uint32_t)v;
+	}
+	sg->n = (nbases + sg->restart - 1) / sg->restart;
+	sg->off = malloc(((size_t)sg->n + 1) * sizeof(*sg->off));
+	if (!sg->off)
+		return -ENOMEM;
+	sg->off[0] = 0;
+	for (uint32_t j = 1; j < sg->n; j++) {
+		if (gdb_get_varint(&p, end, &v) < 0 || v == 0 ||
+		    v > (uint64_t)(end - p))
+			return GDB_CORRUPT("cm block segment length");
+		at += v;
+		sg->off[j] = (uint32_t)at;
+	}
+	/* every segment holds at least its final byte */
+	if (p >= end || at >= (uint64_t)(end - p))
+		return GDB_CORRUPT("cm block without coded bases");
+	sg->off[sg->n] = (uint32_t)(end - p);
+	sg->p = p;
+	return 0;
+}
+
+/* Decode [from, to) from the segments it overlaps, each from its start. */
+static int decode_segments(const struct cm_model *m, const struct cm_segs *sg,
+			   const cm_runs *exc, uint32_t nbases, uint32_t from,
+			   uint32_t to, int rna, char *dst)
+{
+	for (uint32_t j = from / sg->restart; j * sg->restart < to; j++) {
+		uint32_t a = j * sg->restart, z = nbases - a > sg->restart
+						      ? a + sg->restart
+						      : nbases;
+		cm_dec d;
+		uint32_t f = from > a ? from : a;
+		cm_dec_init(&d, sg->p + sg->off[j],
+			    sg->off[j + 1] - sg->off[j]);
+		decode_segment(m, &d, exc, a, f, to < z ? to : z, rna,
+			       dst + (f - from));
+		if (to >= z && d.p < d.end)
+			return GDB_CORRUPT(
+			    "cm block has bytes after its bases");
+	}
 	return 0;
 }
 
@@ -259,8 +367,8 @@ static int decode_cm(const struct cm_model *m, const uint8_t *src, size_t len,
 {
 	const uint8_t *p = src + 1, *end = src + len;
 	cm_runs exc = {0}, lower = {0};
+	struct cm_segs sg = {0};
 	uint64_t n;
-	cm_dec d;
 	int rc, rna;
 
 	if (gdb_get_varint(&p, end, &n) < 0 || n == 0 ||
@@ -271,14 +379,11 @@ static int decode_cm(const struct cm_model *m, const uint8_t *src, size_t len,
 			     rna ? exc_ok_rna : exc_ok_dna, &exc);
 	if (rc == 0)
 		rc = gdb_cm_runs_get(&p, end, (uint32_t)n, 0, NULL, &lower);
-	if (rc == 0 && p >= end)
-		rc = GDB_CORRUPT("cm block without coded bases");
-	if (rc == 0) {
-		cm_dec_init(&d, p, (size_t)(end - p));
-		rc = decode_bases(m, &d, &exc, from, to, rna, dst);
-	}
-	if (rc == 0 && to == n && d.p < d.end)
-		rc = GDB_CORRUPT("cm block has bytes after its bases");
+	if (rc == 0)
+		rc = segs_get(src[0], p, end, (uint32_t)n, &sg);
+	if (rc == 0)
+		rc = decode_segments(m, &sg, &exc, (uint32_t)n, from, to, rna,
+				     dst);
 	for (uint32_t r = 0; rc == 0 && r < exc.n; r++) {
 		uint32_t a = exc.start[r], b = a + exc.len[r];
 		if (b <= from || a >= to)
@@ -289,6 +394,7 @@ static int decode_cm(const struct cm_model *m, const uint8_t *src, size_t len,
 	}
 	if (rc == 0)
 		gdb_cm_runs_apply_lower(&lower, from, to, dst);
+	free(sg.off);
 	gdb_cm_runs_free(&exc);
 	gdb_cm_runs_free(&lower);
 	return rc;
@@ -304,7 +410,7 @@ int gdb_cmdna_decode(const void *impl, const uint8_t *src, size_t len,
 	if (src[0] == KIND_PLAIN)
 		rc = gdb_codecs_dna_decode_range(src + 1, len - 1, from, to,
 						 dst, to - from);
-	else if (src[0] == KIND_CM && impl)
+	else if ((src[0] == KIND_CM || src[0] == KIND_CMR) && impl)
 		rc = decode_cm(impl, src, len, from, to, dst);
 	else
 		rc = GDB_CORRUPT("cm block kind");

@@ -12,6 +12,7 @@
 
 #define CM_MAXM 16	     /* models */
 #define CM_NIN (CM_MAXM + 1) /* mixer inputs: the models and a bias */
+#define CM_RESTART 2048	     /* default bases between restart points */
 #define CM_LIMIT 255	     /* counter confidence limit while training */
 #define CM_CONF 3	     /* confidence buckets in the weight choice */
 #define CM_MAXSETS (3 * (CM_MAXM + 1) * CM_CONF)

@@ -207,7 +207,9 @@ uint32_t gdb_codec_block_bases(const gdb_codec_params *p)
 	case GDB_CODEC_PROTEIN:
 		return 16384;
 	case GDB_CODEC_CM:
-		return 8192;
+		/* restart points, not small blocks, bound a read's work: a
+		 * block costs 16 bytes of index and a header, a restart 3 */
+		return GDB_DNA_BLOCK_BASES;
 	default:
 		return GDB_DNA_BLOCK_BASES;
 	}
@@ -335,8 +337,8 @@ int gdb_codec_enc_block(gdb_codec_enc *e, uint32_t block, const char *bases,
 		if (!e->model)
 			return -EINVAL;
 		return gdb_cmdna_encode(e->model, block, bases, n,
-					e->p.alphabet == GDB_ALPHA_RNA, out,
-					badpos);
+					e->p.alphabet == GDB_ALPHA_RNA,
+					e->p.cm_restart, out, badpos);
 	default:
 		return -EINVAL;
 	}
@@ -434,6 +436,11 @@ void gdb_codec_describe(const gdb_codec_model *m, char *buf, size_t cap)
 	else
 		snprintf(more, sizeof(more),
 			 "2 bits a base, N/IUPAC and soft-mask runs");
-	snprintf(buf, cap, "%s %s: %s", gdb_codec_name(m->codec),
-		 gdb_alphabet_name(m->alphabet), more);
+	/* "protein, alphabet protein" said once */
+	if (!strcmp(gdb_codec_name(m->codec), gdb_alphabet_name(m->alphabet)))
+		snprintf(buf, cap, "%s: %s", gdb_codec_name(m->codec), more);
+	else
+		snprintf(buf, cap, "%s, alphabet %s: %s",
+			 gdb_codec_name(m->codec),
+			 gdb_alphabet_name(m->alphabet), more);
 }

@@ -123,7 +123,8 @@ typedef struct gdb_codec_params {
 	uint32_t codec;		/* GDB_CODEC_* */
 	uint32_t alphabet;	/* GDB_ALPHA_* */
 	uint32_t block_bases;	/* 0: the codec's default (2bit 65536,
-				 * protein 16384, cm 8192) */
+				 * protein 16384, cm 65536 with restart
+				 * points inside) */
 	int zstd_level;		/* 2bit: zstd level tried on the packed
 				 * codes (0 = never) */
 	uint32_t cm_train;	/* cm: bases in the training sample (0:
@@ -134,6 +135,9 @@ typedef struct gdb_codec_params {
 	uint32_t cm_orders;	/* cm: the models, bit k set for an
 				 * order-k model (1..24, at most 16 of
 				 * them; 0: the default set) */
+	uint32_t cm_restart;	/* cm: bases between the coder's restart
+				 * points in a block (0: the default,
+				 * 2048; >= the block: none) */
 } gdb_codec_params;
 
 /* The block size the params give (their own or the codec's default). */

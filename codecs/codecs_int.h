@@ -282,7 +282,8 @@ int gdb_cmdna_model_load(const uint8_t *blob, size_t len, gdb_codec_fetch fetch,
 void gdb_cmdna_model_free(void *impl);
 int gdb_cmdna_is_training(const void *impl, uint32_t block);
 int gdb_cmdna_encode(const void *impl, uint32_t block, const char *bases,
-		     uint32_t n, int rna, gdb_buf *out, uint32_t *badpos);
+		     uint32_t n, int rna, uint32_t restart, gdb_buf *out,
+		     uint32_t *badpos);
 int gdb_cmdna_decode(const void *impl, const uint8_t *src, size_t len,
 		     uint32_t from, uint32_t to, char *dst);
 int gdb_cmdna_nbases(const uint8_t *src, size_t len);

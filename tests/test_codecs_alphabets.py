@@ -31,6 +31,16 @@ CASES = {  # id: (file, extra import args, alphabet, codec)
     "dna-16s-2bit": (S16, [], "dna", "2bit"),
     "dna-16s-cm": (S16, ["--codec", "cm", "--block-bases", "1024"], "dna", "cm"),
     "dna-mito-cm": (MITO, ["--alphabet", "dna", "--codec", "cm"], "dna", "cm"),
+    # a small training sample, so most blocks are coded (a sequence within
+    # the default sample trains whole and is stored 2-bit): restart points
+    # every 256 bases (block kind 2), and none (kind 1, as blocks written
+    # before restart points were)
+    "dna-mito-cm-restart256": (MITO, ["--codec", "cm", "--block-bases", "4096",
+                                      "--cm-train", "4096", "--cm-table-bits",
+                                      "16", "--cm-restart", "256"], "dna", "cm"),
+    "dna-mito-cm-norestart": (MITO, ["--codec", "cm", "--block-bases", "4096",
+                                     "--cm-train", "4096", "--cm-table-bits",
+                                     "16", "--cm-restart", "4096"], "dna", "cm"),
 }
 
 
@@ -76,6 +86,9 @@ def test_round_trip_and_regions(tmp_path, faidx, case):
     if "--alphabet" not in args:
         assert a["alphabet_detected"] is True
         assert f"alphabet: {alphabet}, detected by content" in r.err, r.err
+    # the codec said once per word ("protein protein" was printed once)
+    txt = U.gdb("info", store).out.decode()
+    assert f"codec: {codec}" in txt and f"{codec} {codec}" not in txt, txt
     got = U.gdb("export", "fasta", store, "a")
     assert got.rc == 0, got
     want = open(src, "rb").read()

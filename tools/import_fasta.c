@@ -53,6 +53,9 @@ static void usage(FILE *f)
 	    "  --cm-train N, --cm-table-bits B, --cm-orders K,K,...  cm "
 	    "model: training bases, log2 slots\n"
 	    "             a table (16..26), orders (1..24)\n"
+	    "  --cm-restart N  cm: bases between the coder's restart points "
+	    "in a block (default 2048;\n"
+	    "             a read decodes from the nearest one before it)\n"
 	    "  --level N  zstd level tried on each packed block (0 = off, "
 	    "default 0)\n"
 	    "  --replace  replace the assembly NAME if it exists (an "
@@ -98,10 +101,11 @@ static void summary(const char *asmname, const gdb_fasta_stats *st, double el)
 static int is_num_opt(const char *a)
 {
 	return !strcmp(a, "--block-bases") || !strcmp(a, "--cm-train") ||
-	       !strcmp(a, "--cm-table-bits");
+	       !strcmp(a, "--cm-table-bits") || !strcmp(a, "--cm-restart");
 }
 
-/* --block-bases, --cm-train, --cm-table-bits: a number in range. */
+/* --block-bases, --cm-train, --cm-table-bits, --cm-restart: a number in
+ * range. */
 static int num_opt(gdb_fasta_opts *o, const char *opt, const char *val)
 {
 	char *end;
@@ -114,6 +118,11 @@ static int num_opt(gdb_fasta_opts *o, const char *opt, const char *val)
 	}
 	if (!strcmp(opt, "--cm-train") && !*end && v >= 1 && v <= (1ul << 31)) {
 		o->cm_train = (uint32_t)v;
+		return 0;
+	}
+	if (!strcmp(opt, "--cm-restart") && !*end && v >= 1 &&
+	    v <= GDB_DNA_BLOCK_BASES) {
+		o->cm_restart = (uint32_t)v;
 		return 0;
 	}
 	if (!strcmp(opt, "--cm-table-bits") && !*end && v >= 16 && v <= 26) {

@@ -4,10 +4,13 @@
  * ranges the region covers; no cache), for bench/codecs/run.py.
  *
  *   latency STORE ASM LEN N [names]
- * prints "p50_us p99_us mean_us" over N regions of LEN bases at random
+ * prints "p50_us p99_us mean_us cpu_p50_us cpu_p99_us" over N regions of
+ * LEN bases at random
  * places (seed fixed), drawn over contigs in proportion to their length;
  * with "names", each query first finds a random record by name
  * (gdb_store_contig_find) and reads it whole, as a per-record lookup.
+ * The cpu_ figures are the thread's CPU time a query (what the query
+ * costs, without the waits a loaded machine adds to the wall clock).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,12 +19,22 @@
 
 #include "store/store.h"
 
-static double now_us(void)
+static double clock_us(clockid_t id)
 {
 	struct timespec t;
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
+	clock_gettime(id, &t);
 	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+static double now_us(void)
+{
+	return clock_us(CLOCK_MONOTONIC);
+}
+
+static double cpu_us(void)
+{
+	return clock_us(CLOCK_THREAD_CPUTIME_ID);
 }
 
 static int cmp(const void *a, const void *b)
@@ -66,14 +79,15 @@ int main(int argc, char **argv)
 	int64_t len = atoll(argv[3]);
 	int n = atoi(argv[4]), names = argc > 5;
 	double *t = malloc(sizeof(double) * (size_t)n), sum = 0;
+	double *u = malloc(sizeof(double) * (size_t)n);
 	char *buf = malloc(1u << 24);
-	if (ai < 0 || !t || !buf)
+	if (ai < 0 || !t || !u || !buf)
 		return 2;
 	const gdb_assembly *a = gdb_store_assembly(s, (uint32_t)ai);
 	for (int i = 0; i < n; i++) {
 		const gdb_contig *c;
 		int64_t beg = 0, end;
-		double t0 = now_us();
+		double t0 = now_us(), c0 = cpu_us();
 		if (names) {
 			const gdb_contig *r = gdb_store_contig(
 				s, a->first_contig +
@@ -81,6 +95,7 @@ int main(int argc, char **argv)
 			int id = gdb_store_contig_find(s, (uint32_t)ai,
 						       r->name);
 			t0 = now_us();
+			c0 = cpu_us();
 			id = gdb_store_contig_find(s, (uint32_t)ai, r->name);
 			c = gdb_store_contig(s, (uint32_t)id);
 			end = c->length < (1 << 24) ? c->length : (1 << 24);
@@ -97,12 +112,16 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		t[i] = now_us() - t0;
+		u[i] = cpu_us() - c0;
 		sum += t[i];
 	}
 	qsort(t, (size_t)n, sizeof(double), cmp);
-	printf("%.1f %.1f %.1f\n", t[n / 2], t[n * 99 / 100], sum / n);
+	qsort(u, (size_t)n, sizeof(double), cmp);
+	printf("%.1f %.1f %.1f %.1f %.1f\n", t[n / 2], t[n * 99 / 100],
+	       sum / n, u[n / 2], u[n * 99 / 100]);
 	gdb_store_close(s);
 	free(t);
+	free(u);
 	free(buf);
 	return 0;
 }

@@ -59,13 +59,13 @@ def comp(cmd, path):
     return len(r.stdout), time.perf_counter() - t
 
 
-def gdb_import(gdb, work, fa, codec):
+def gdb_import(gdb, work, fa, codec, extra=()):
     store = os.path.join(work, "s-" + codec)
     shutil.rmtree(store, ignore_errors=True)
     subprocess.run([gdb, "init", store], check=True, stdout=subprocess.DEVNULL)
     t = time.perf_counter()
     subprocess.run([gdb, "import", "fasta", store, "--assembly", "a", fa,
-                    "--codec", codec, "--quiet"], check=True)
+                    "--codec", codec, "--quiet", *extra], check=True)
     el = time.perf_counter() - t
     r = subprocess.run([gdb, "info", store, "--json"], check=True,
                        stdout=subprocess.PIPE, text=True)
@@ -74,11 +74,28 @@ def gdb_import(gdb, work, fa, codec):
     return store, a["stored_bytes"], el
 
 
+def build_latency(build, work):
+    lat = os.path.join(work, "latency")
+    subprocess.run(["cc", "-O2", "-I", ROOT, "-o", lat,
+                    os.path.join(HERE, "latency.c"),
+                    os.path.join(build, "libgenomedb.a"), "-lzstd", "-lz",
+                    "-lcrypto", "-luring", "-lpthread", "-lm"], check=True)
+    return lat
+
+
 def latency(lat, store, names):
     args = [lat, store, "a", "1000", "2000"] + (["names"] if names else [])
     r = subprocess.run(args, check=True, stdout=subprocess.PIPE, text=True)
-    p50, p99, _ = (float(x) for x in r.stdout.split())
+    p50, p99 = (float(x) for x in r.stdout.split()[:2])
     return p50, p99
+
+
+def latency_cpu(lat, store):
+    """Wall and CPU p50 / p99 of random 1 kb reads."""
+    r = subprocess.run([lat, store, "a", "1000", "2000"], check=True,
+                       stdout=subprocess.PIPE, text=True)
+    w50, w99, _, c50, c99 = (float(x) for x in r.stdout.split())
+    return w50, w99, c50, c99
 
 
 def proteins(n, out):
@@ -120,11 +137,7 @@ def main():
     a = ap.parse_args()
     gdb = os.path.join(a.build, "genomedb")
     work = tempfile.mkdtemp(prefix="gdb-bench-codecs-")
-    lat = os.path.join(work, "latency")
-    subprocess.run(["cc", "-O2", "-I", ROOT, "-o", lat,
-                    os.path.join(HERE, "latency.c"),
-                    os.path.join(a.build, "libgenomedb.a"), "-lzstd", "-lz",
-                    "-lcrypto", "-luring", "-lpthread", "-lm"], check=True)
+    lat = build_latency(a.build, work)
     print("| data | FASTA bytes | method | stored bytes | ratio | import MB/s "
           "| 1 kb (or record) p50 / p99 us |")
     print("|---|---:|---|---:|---:|---:|---:|")

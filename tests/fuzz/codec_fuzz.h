@@ -4,7 +4,8 @@
  * on a fixed, deterministic sample and keeps the encoded training blocks
  * and the model bytes. Then the input's first byte chooses:
  *   even: the rest is one block, decoded whole and in a sub-range with
- *         the trained model;
+ *         the trained model (cm blocks with a restart point every 512
+ *         bases: the sub-range starts at the nearest one);
  *   odd:  the rest is the model's bytes, loaded (training blocks fetched
  *         from the kept ones) and, if accepted, used on every kept block.
  * Anything may be refused; nothing may crash, read or write outside the
@@ -67,7 +68,8 @@ static struct fz *fz_init(uint32_t codec, uint32_t alphabet)
 			      .alphabet = alphabet,
 			      .block_bases = FZ_BB,
 			      .cm_train = FZ_BB * 2,
-			      .cm_table_bits = 16};
+			      .cm_table_bits = 16,
+			      .cm_restart = 512};
 	gdb_codec_enc *e;
 	char *s;
 
