@@ -12,6 +12,7 @@
 #   make bench      side-by-side benchmarks against peers, then the goal table
 #   make bench-scale SIZE=1e10  a generated genome past RAM, 1 GiB cgroup (root)
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (clang, build/fuzz)
+#   make stress     tests/stress.py and tests/pathfuzz.py, STRESS_SECONDS each
 #   make coverage   gcc --coverage build in build/cov, unit binaries + pytest,
 #                   line/branch figures per folder (gcovr); fails under 90%
 #                   of lines, or under 100% in tools/coverage.py's INTEGRITY
@@ -52,7 +53,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%)
 HEADERS  := $(wildcard */*.h */*/*.h) $(wildcard tests/unit/*.h)
 
-.PHONY: all test unit pytest install uninstall asan coverage deps demo demo-stop bench bench-scale fuzz format format-check clean
+.PHONY: all test unit pytest install uninstall asan coverage deps demo demo-stop bench bench-scale fuzz stress format format-check clean
 
 all: $(BUILD)/genomedb $(BUILD)/libgenomedb.so $(UNIT_BIN) $(FUZZ_BIN) \
 	$(BUILD)/tests/genomedb_fp
@@ -249,6 +250,16 @@ fuzz: deps
 			-print_final_stats=1 $(FUZZ_DIR)/corpus/$$t \
 			tests/fuzz/corpus/$$t; \
 	done
+
+# make stress STRESS_SECONDS=N: concurrent readers, two mounts and the
+# Python package while a writer commits and gc runs (tests/stress.py), then
+# the path fuzzer against a live mount (tests/pathfuzz.py); N seconds each.
+# `make test` runs both for a few seconds (test_stress.py, test_pathfuzz.py).
+STRESS_SECONDS ?= 600
+
+stress: all
+	$(BENCH_ENV) $(PYTHON) tests/stress.py --seconds $(STRESS_SECONDS)
+	$(BENCH_ENV) $(PYTHON) tests/pathfuzz.py --seconds $(STRESS_SECONDS)
 
 format:
 	clang-format -i $(LIB_SRC) $(TOOL_SRC) $(UNIT_SRC) $(HEADERS)
