@@ -28,11 +28,13 @@ static void roundtrip(const char *bases, uint32_t n, int level, char *out)
 		return;
 	len = gdb_codecs_dna_encode(bases, n, level, enc, cap, &bad);
 	if (len == GDB_EFORMAT) {
-		FUZZ_CHECK(bad < n && !gdb_codecs_dna_valid((uint8_t)bases[bad]));
+		FUZZ_CHECK(bad < n &&
+			   !gdb_codecs_dna_valid((uint8_t)bases[bad]));
 	} else if (len > 0) {
 		FUZZ_CHECK(gdb_codecs_dna_nbases(enc, (size_t)len) == (int)n);
 		FUZZ_CHECK(gdb_codecs_dna_decode(enc, (size_t)len, out,
-						 GDB_DNA_BLOCK_BASES) == (int)n);
+						 GDB_DNA_BLOCK_BASES) ==
+			   (int)n);
 		FUZZ_CHECK(memcmp(out, bases, n) == 0);
 	} else {
 		FUZZ_CHECK(len == -ENOMEM);
@@ -52,8 +54,9 @@ static void decode_block(const uint8_t *src, size_t len, char *whole,
 	/* a sub-range from the block's own bytes, so it varies with them */
 	from = (uint32_t)(len > 9 ? src[len - 1] * 257u + src[len / 2] : 0) %
 	       (uint32_t)n;
-	to = from + 1 + (uint32_t)(len > 9 ? src[len - 2] * 131u : 0) %
-			    ((uint32_t)n - from);
+	to = from + 1 +
+	     (uint32_t)(len > 9 ? src[len - 2] * 131u : 0) %
+		 ((uint32_t)n - from);
 	FUZZ_CHECK(gdb_codecs_dna_decode_range(src, len, from, to, part,
 					       GDB_DNA_BLOCK_BASES) ==
 		   (int)(to - from));
