@@ -233,23 +233,31 @@ bench-scale: deps
 	@mkdir -p $(BENCH_OUT)
 	$(BENCH_PY) bench/scale/run.py --size $(SIZE) | tee $(BENCH_OUT)/scale.md
 
-# make fuzz FUZZ_SECONDS=N: every target for N seconds from its seeds;
-# new inputs go to build/fuzz/corpus/<target>/, crashes to crash-* here.
+# make fuzz FUZZ_SECONDS=N: every target (or FUZZ_TARGETS="a b") for N
+# seconds from its seeds, FUZZ_JOBS targets at a time; new inputs go to
+# build/fuzz/corpus/<target>/, crashes to build/fuzz/crash/<target>-*,
+# each run's output to build/fuzz/log/<target>.log; the summary lists the
+# executions per target and fails if any target found a crash.
 FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 2
 FUZZ_DIR = build/fuzz
 FUZZ_NAMES = $(FUZZ_SRC:tests/fuzz/%.c=%)
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
 
 fuzz: deps
 	$(MAKE) BUILD=$(FUZZ_DIR) CC=clang WERROR=0 OPT="-O1 -g" \
 		SAN="-fsanitize=address,undefined,fuzzer-no-link" \
-		$(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzzers/%)
-	@set -e; for t in $(FUZZ_NAMES); do \
-		mkdir -p $(FUZZ_DIR)/corpus/$$t; \
-		echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
-		$(FUZZ_DIR)/fuzzers/$$t -max_total_time=$(FUZZ_SECONDS) \
-			-print_final_stats=1 $(FUZZ_DIR)/corpus/$$t \
-			tests/fuzz/corpus/$$t; \
-	done
+		$(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzzers/%)
+	@rm -rf $(FUZZ_DIR)/log $(FUZZ_DIR)/crash; mkdir -p $(FUZZ_DIR)/log $(FUZZ_DIR)/crash
+	@printf '%s\n' $(FUZZ_TARGETS) | xargs -P $(FUZZ_JOBS) -I{} sh -c \
+		'mkdir -p $(FUZZ_DIR)/corpus/{}; echo "== fuzz {} ($(FUZZ_SECONDS) s)"; \
+		$(FUZZ_DIR)/fuzzers/{} -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_DIR)/crash/{}- $(FUZZ_DIR)/corpus/{} \
+			tests/fuzz/corpus/{} > $(FUZZ_DIR)/log/{}.log 2>&1 \
+		|| echo "!! {}: crash, see $(FUZZ_DIR)/log/{}.log"'
+	@for t in $(FUZZ_TARGETS); do printf '%-20s %s\n' $$t \
+		"$$(grep -h number_of_executed_units $(FUZZ_DIR)/log/$$t.log | tr -s ' ' | cut -d: -f3) executions"; done
+	@! ls $(FUZZ_DIR)/crash | grep -q .
 
 # make stress STRESS_SECONDS=N: concurrent readers, two mounts and the
 # Python package while a writer commits and gc runs (tests/stress.py), then
