@@ -23,14 +23,11 @@ Prints a JSON summary (operations per call, errno counts) and exits 1 on a
 failure. tests/test_pathfuzz.py runs a short version under `make test`,
 `make stress` a long one.
 """
-import argparse
 import errno
-import json
 import os
 import random
 import re
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -327,20 +324,5 @@ def run(seconds, count, workdir, seed):
     return summary, errors
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seconds", type=float, default=float(os.environ.get("STRESS_SECONDS", 600)))
-    ap.add_argument("--count", type=int, default=0)
-    ap.add_argument("--seed", type=int, default=2026)
-    ap.add_argument("--workdir")
-    a = ap.parse_args()
-    with tempfile.TemporaryDirectory(dir=a.workdir) as wd:
-        summary, errors = run(a.seconds, a.count, wd, a.seed)
-    print(json.dumps(summary, indent=1))
-    for e in errors[:30]:
-        print("ERROR:", e, file=sys.stderr)
-    return 1 if errors else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(stress.cli(__doc__, run, ("count", 0)))

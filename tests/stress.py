@@ -35,7 +35,6 @@ import multiprocessing as mp
 import os
 import random
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -418,20 +417,23 @@ def run(seconds, nreaders, workdir, seed):
     return summary, errors
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def cli(doc, run_fn, extra):
+    """The command line of this script and of pathfuzz.py: --seconds,
+    --seed, --workdir and one more integer option extra = (name, default);
+    run_fn(seconds, that option, workdir, seed) -> (summary, errors)."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
     ap.add_argument("--seconds", type=float, default=float(os.environ.get("STRESS_SECONDS", 600)))
-    ap.add_argument("--readers", type=int, default=8)
+    ap.add_argument(f"--{extra[0]}", type=int, default=extra[1])
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--workdir")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(dir=a.workdir) as wd:
-        summary, errors = run(a.seconds, a.readers, wd, a.seed)
+        summary, errors = run_fn(a.seconds, getattr(a, extra[0]), wd, a.seed)
     print(json.dumps(summary, indent=1))
-    for e in errors[:20]:
+    for e in errors[:30]:
         print("ERROR:", e, file=sys.stderr)
     return 1 if errors else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli(__doc__, run, ("readers", 8)))
