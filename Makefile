@@ -256,7 +256,7 @@ fuzz: deps
 			tests/fuzz/corpus/{} > $(FUZZ_DIR)/log/{}.log 2>&1 \
 		|| echo "!! {}: crash, see $(FUZZ_DIR)/log/{}.log"'
 	@for t in $(FUZZ_TARGETS); do printf '%-20s %s\n' $$t \
-		"$$(grep -h number_of_executed_units $(FUZZ_DIR)/log/$$t.log | tr -s ' ' | cut -d: -f3) executions"; done
+		"$$(awk '/number_of_executed_units/ {print $$2}' $(FUZZ_DIR)/log/$$t.log) executions"; done
 	@! ls $(FUZZ_DIR)/crash | grep -q -e -crash- -e -leak- -e -oom- -e -timeout-
 
 # make stress STRESS_SECONDS=N: concurrent readers, two mounts and the
