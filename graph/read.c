@@ -192,6 +192,7 @@ static int open_nodes(const gdb_store *s, graph_net *N, char *err,
 		return bad(err, errlen, N, "node.alias.off", "bad offsets");
 	for (uint32_t u = 0; u < N->n; u++)
 		if (N->alias_off[u + 1] < N->alias_off[u] ||
+		    N->alias_off[u + 1] > l ||
 		    (N->alias_off[u + 1] > N->alias_off[u] &&
 		     N->alias_str[N->alias_off[u + 1] - 1]))
 			return bad(err, errlen, N, "node.alias.off",
