@@ -252,13 +252,14 @@ def py_reader(ex, store, deadline, seed, q):
     import genomedb
     rng = random.Random(seed)
     st = {"ops": 0, "snapshots": 0, "generations": set(), "enoent": 0, "errors": []}
-    while time.monotonic() < deadline and len(st["errors"]) < 5:
+    # one snapshot at least, however long the import above took
+    while (time.monotonic() < deadline or not st["snapshots"]) and len(st["errors"]) < 5:
         try:
             with genomedb.open(store) as s:
                 st["snapshots"] += 1
                 st["generations"].add(s.generation)
                 hold = time.monotonic() + rng.random() * 0.5
-                while time.monotonic() < min(hold, deadline):
+                while not st["ops"] or time.monotonic() < min(hold, deadline):
                     n = len(ex.chrm)
                     b = rng.randint(1, n)
                     e = min(n, b + rng.randint(0, 2000))
@@ -364,8 +365,13 @@ def run(seconds, nreaders, workdir, seed):
         procs.append(ctx.Process(target=py_reader, args=(ex, store, deadline, seed, q)))
         for p in procs:
             p.start()
+        for m in (m1, m2):
+            s = daemon_check(m, errors)
+            if s:
+                gens_served.add(s["generation"])
         try:
-            while time.monotonic() < deadline and not errors:
+            # at least 3 commits, however slow the machine
+            while (time.monotonic() < deadline or state["commits"] < 3) and not errors:
                 write_step(ex, store, rng, state)
                 if rng.random() < 0.3:
                     gdb_ok("ctl", rng.choice((m1, m2)).path, "refresh")
@@ -394,7 +400,10 @@ def run(seconds, nreaders, workdir, seed):
                 errors.append(f"{p.name} exited {p.exitcode}")
         gdb_ok("gc", store)
         for m in (m1, m2):
-            daemon_check(m, errors)
+            gdb_ok("ctl", m.path, "refresh")
+            s = daemon_check(m, errors)
+            if s:
+                gens_served.add(s["generation"])
         elapsed = time.monotonic() - t0
     for name, st in sorted(results.items()):
         errors += [f"{name}: {e}" for e in st["errors"]]
