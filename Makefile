@@ -13,6 +13,7 @@
 #                   (QUICK=1: smaller inputs)
 #   make bench-scale SIZE=1e10  a generated genome past RAM, 1 GiB cgroup (root)
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (clang, build/fuzz)
+#   make stress     tests/stress.py and tests/pathfuzz.py, STRESS_SECONDS each
 #   make coverage   gcc --coverage build in build/cov, unit binaries + pytest,
 #                   line/branch figures per folder (gcovr); fails under 90%
 #                   of lines, or under 100% in tools/coverage.py's INTEGRITY
@@ -55,7 +56,7 @@ HEADERS  := $(wildcard */*.h */*/*.h) $(wildcard tests/unit/*.h)
 PLUGINS  := $(BUILD)/examples/plugin/libgdb_cpg.so \
 	$(foreach b,1 2 3 4,$(BUILD)/tests/plugin/bad$(b).so)
 
-.PHONY: all test unit pytest install uninstall asan coverage deps demo demo-stop bench bench-scale fuzz format format-check clean
+.PHONY: all test unit pytest install uninstall asan coverage deps demo demo-stop bench bench-scale fuzz stress format format-check clean
 
 all: $(BUILD)/genomedb $(BUILD)/libgenomedb.so $(UNIT_BIN) $(FUZZ_BIN) \
 	$(BUILD)/tests/genomedb_fp $(PLUGINS)
@@ -263,23 +264,41 @@ bench-scale: deps
 	@mkdir -p $(BENCH_OUT)
 	$(BENCH_PY) bench/scale/run.py --size $(SIZE) | tee $(BENCH_OUT)/scale.md
 
-# make fuzz FUZZ_SECONDS=N: every target for N seconds from its seeds;
-# new inputs go to build/fuzz/corpus/<target>/, crashes to crash-* here.
+# make fuzz FUZZ_SECONDS=N: every target (or FUZZ_TARGETS="a b") for N
+# seconds from its seeds, FUZZ_JOBS targets at a time; new inputs go to
+# build/fuzz/corpus/<target>/, crashes to build/fuzz/crash/<target>-*,
+# each run's output to build/fuzz/log/<target>.log; the summary lists the
+# executions per target and fails if any target found a crash.
 FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 2
 FUZZ_DIR = build/fuzz
 FUZZ_NAMES = $(FUZZ_SRC:tests/fuzz/%.c=%)
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
 
 fuzz: deps
 	$(MAKE) BUILD=$(FUZZ_DIR) CC=clang WERROR=0 OPT="-O1 -g" \
 		SAN="-fsanitize=address,undefined,fuzzer-no-link" \
-		$(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzzers/%)
-	@set -e; for t in $(FUZZ_NAMES); do \
-		mkdir -p $(FUZZ_DIR)/corpus/$$t; \
-		echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
-		$(FUZZ_DIR)/fuzzers/$$t -max_total_time=$(FUZZ_SECONDS) \
-			-print_final_stats=1 $(FUZZ_DIR)/corpus/$$t \
-			tests/fuzz/corpus/$$t; \
-	done
+		$(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzzers/%)
+	@rm -rf $(FUZZ_DIR)/log $(FUZZ_DIR)/crash; mkdir -p $(FUZZ_DIR)/log $(FUZZ_DIR)/crash
+	@printf '%s\n' $(FUZZ_TARGETS) | xargs -P $(FUZZ_JOBS) -I{} sh -c \
+		'mkdir -p $(FUZZ_DIR)/corpus/{}; echo "== fuzz {} ($(FUZZ_SECONDS) s)"; \
+		$(FUZZ_DIR)/fuzzers/{} -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_DIR)/crash/{}- $(FUZZ_DIR)/corpus/{} \
+			tests/fuzz/corpus/{} > $(FUZZ_DIR)/log/{}.log 2>&1 \
+		|| echo "!! {}: crash, see $(FUZZ_DIR)/log/{}.log"'
+	@for t in $(FUZZ_TARGETS); do printf '%-20s %s\n' $$t \
+		"$$(awk '/number_of_executed_units/ {print $$2}' $(FUZZ_DIR)/log/$$t.log) executions"; done
+	@! ls $(FUZZ_DIR)/crash | grep -q -e -crash- -e -leak- -e -oom- -e -timeout-
+
+# make stress STRESS_SECONDS=N: concurrent readers, two mounts and the
+# Python package while a writer commits and gc runs (tests/stress.py), then
+# the path fuzzer against a live mount (tests/pathfuzz.py); N seconds each.
+# `make test` runs both for a few seconds (test_stress.py, test_pathfuzz.py).
+STRESS_SECONDS ?= 600
+
+stress: all
+	$(BENCH_ENV) $(PYTHON) tests/stress.py --seconds $(STRESS_SECONDS)
+	$(BENCH_ENV) $(PYTHON) tests/pathfuzz.py --seconds $(STRESS_SECONDS)
 
 PLUGIN_SRC := examples/plugin/cpg.c tests/plugin/bad_plugin.c
 

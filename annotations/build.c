@@ -425,7 +425,7 @@ static int gff3_links(gdb_annot_builder *b, annot_bline *bl,
 		GDB_TRY(own_group(b, bl, (uint32_t)g, l, buf));
 	}
 	v = annot_attr_get(b->fmt, l->attrs, l->attrs_len, "Parent", &vl);
-	for (end = v + vl; v && v < end;) {
+	for (end = v ? v + vl : NULL; v && v < end;) {
 		const char *c = memchr(v, ',', (size_t)(end - v));
 		size_t n = c ? (size_t)(c - v) : (size_t)(end - v);
 		int64_t k;

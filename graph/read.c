@@ -64,10 +64,15 @@ static int get_strings(const gdb_store *s, graph_net *N, const char *offname,
 	*str = h;
 	if ((*off)[0] != 0 || (*off)[n] != hl)
 		return bad(err, errlen, N, offname, "offsets do not span");
-	for (uint64_t i = 0; i < n; i++)
-		if ((*off)[i + 1] <= (*off)[i] || (*str)[(*off)[i + 1] - 1])
+	/* each offset checked against the heap before the byte it names is
+	 * read: only the last one is known to be hl */
+	for (uint64_t i = 0; i < n; i++) {
+		if ((*off)[i + 1] <= (*off)[i] || (*off)[i + 1] > hl)
+			return bad(err, errlen, N, offname, "not increasing");
+		if ((*str)[(*off)[i + 1] - 1])
 			return bad(err, errlen, N, offname,
 				   "string not terminated");
+	}
 	return 0;
 }
 
@@ -187,6 +192,7 @@ static int open_nodes(const gdb_store *s, graph_net *N, char *err,
 		return bad(err, errlen, N, "node.alias.off", "bad offsets");
 	for (uint32_t u = 0; u < N->n; u++)
 		if (N->alias_off[u + 1] < N->alias_off[u] ||
+		    N->alias_off[u + 1] > l ||
 		    (N->alias_off[u + 1] > N->alias_off[u] &&
 		     N->alias_str[N->alias_off[u + 1] - 1]))
 			return bad(err, errlen, N, "node.alias.off",

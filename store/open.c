@@ -242,7 +242,7 @@ static int parse_sections(gdb_store *s, uint32_t oi, const struct gdb_seg *sg,
 		sl = gdb_get_le64(p + 8);
 		sec[k].crc = gdb_get_le32(p + 16);
 		p += 20;
-		if (off < GDB_SEGMENT_HDR || off > data_end ||
+		if (off < GDB_SEGMENT_HDR || off % 64 || off > data_end ||
 		    sl > data_end - off)
 			goto bad;
 		sec[k].data = sg->map + off;
