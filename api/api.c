@@ -193,7 +193,9 @@ int gdb_api_read(gdb_api *h, const gdb_contig *c, int64_t beg, int64_t end,
 		return rc;
 	}
 	if (form == GDB_API_U8)
-		gdb_simd()->to_u8(dst, (size_t)(end - beg), dst);
+		gdb_alphabet_to_u8(
+		    gdb_store_assembly(h->store, c->asm_index)->alphabet, dst,
+		    (size_t)(end - beg), dst);
 	return 0;
 }
 

@@ -67,7 +67,8 @@ int gdb_api_contig_find(const gdb_api *h, uint32_t asm_index, const char *name,
 /* Output forms of the sequence calls. */
 enum gdb_api_seq {
 	GDB_API_BASES = 0, /* bases as stored (case, IUPAC kept) */
-	GDB_API_U8 = 1,	   /* .u8 codes: A0 C1 G2 T3 N4 ... */
+	GDB_API_U8 = 1,	   /* .u8 codes: A0 C1 G2 T3 N4 ...; protein A0 C1 D2
+			    * E3 ... (docs/PATHS.md ".u8 codes") */
 };
 
 /*

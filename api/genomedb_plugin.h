@@ -60,7 +60,8 @@
 enum genomedb_plugin_form {
 	GENOMEDB_PLUGIN_BASES = 0, /* bytes as stored: case and IUPAC kept */
 	GENOMEDB_PLUGIN_U8 = 1,	   /* one code a base: A0 C1 G2 T3 N4 ...
-				    * (the .u8 files) */
+				    * (the .u8 files; protein: A0 C1 D2 ...
+				    * in PATHS.md's table) */
 };
 
 /* One answer to render: what the file name asked and what the plugin may

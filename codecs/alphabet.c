@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "codecs/codecs.h"
+#include "simd/simd.h"
 
 enum { A_NUC = 1, A_PROT = 2, A_PROT_ONLY = 4, A_IUPAC = 8 };
 
@@ -64,6 +65,28 @@ int gdb_alphabet_valid(uint32_t alphabet, int c)
 	if (alphabet == GDB_ALPHA_DNA || alphabet == GDB_ALPHA_RNA)
 		return !!(cls[c] & A_NUC);
 	return 0;
+}
+
+/* .u8 code + 1 of each protein letter (0: not a residue, code 255). */
+#define RES(c, code) [c] = (code) + 1, [(c) | 0x20] = (code) + 1
+static const uint8_t res_u8[256] = {
+    RES('A', 0),  RES('C', 1),	RES('D', 2),  RES('E', 3),  RES('F', 4),
+    RES('G', 5),  RES('H', 6),	RES('I', 7),  RES('K', 8),  RES('L', 9),
+    RES('M', 10), RES('N', 11), RES('P', 12), RES('Q', 13), RES('R', 14),
+    RES('S', 15), RES('T', 16), RES('V', 17), RES('W', 18), RES('Y', 19),
+    RES('B', 20), RES('Z', 21), RES('X', 22), RES('U', 23), RES('O', 24),
+    RES('J', 25), ['*'] = 27,
+};
+
+void gdb_alphabet_to_u8(uint32_t alphabet, const char *src, size_t n,
+			uint8_t *dst)
+{
+	if (alphabet != GDB_ALPHA_PROTEIN) {
+		gdb_simd()->to_u8(src, n, dst);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		dst[i] = (uint8_t)(res_u8[(uint8_t)src[i]] - 1);
 }
 
 void gdb_alphabet_sniff_add(gdb_alpha_sniff *s, const char *p, size_t n)

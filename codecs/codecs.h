@@ -69,6 +69,17 @@ int gdb_alphabet_parse(const char *name);
 int gdb_alphabet_valid(uint32_t alphabet, int c);
 
 /*
+ * gdb_alphabet_to_u8 - the .u8 codes of n letters of an assembly of this
+ * alphabet (docs/PATHS.md ".u8 codes"); src and dst may be the same.
+ * DNA and RNA: the simd to_u8 codes (A0 C1 G2 T/U3 N4, IUPAC 5..14).
+ * Protein: the 20 amino acids in alphabetical order of their letter
+ * (A0 C1 D2 E3 F4 G5 H6 I7 K8 L9 M10 N11 P12 Q13 R14 S15 T16 V17 W18 Y19),
+ * then B20 Z21 X22 U23 O24 J25 *26; either case; any other byte 255.
+ */
+void gdb_alphabet_to_u8(uint32_t alphabet, const char *src, size_t n,
+			uint8_t *dst);
+
+/*
  * Detection by content (--alphabet auto), from a sample of residues (the
  * importer feeds the first 64 Ki of the file): nucleotides when at least
  * 90% of the letters are A C G T U N (either case), RNA if U outnumbers

@@ -219,3 +219,43 @@ def test_damaged_cm_training_block_fails_closed(tmp_path):
     for n in (names[0], names[-1]):
         bad = U.gdb("export", "fasta", store, "a", n)
         assert bad.rc != 0 and bad.out == b"" and "checksum mismatch" in bad.err, bad
+
+
+# docs/PATHS.md ".u8 codes": amino acids in alphabetical order, then the rest
+PROTEIN_U8 = "ACDEFGHIKLMNPQRSTVWYBZXUOJ*"
+
+
+def test_protein_u8_codes_and_no_reverse_complement(tmp_path):
+    """A protein region's .u8 (mount and Python API alike) holds the
+    documented residue codes of the source's letters, either case; a
+    protein has no .rc.fa (ENOENT, not listed). Before, .u8 gave the DNA
+    codes (15 for most residues) and .rc.fa 'complemented' residues."""
+    import python_util  # noqa: F401  (puts the package on sys.path)
+    import genomedb
+    import numpy as np
+    store, _ = _import(tmp_path, PROT, [], "prot")
+    seqs, name = {}, None
+    for ln in open(PROT):
+        if ln.startswith(">"):
+            name = ln[1:].split()[0]
+            seqs[name] = ""
+        else:
+            seqs[name] += ln.strip()
+    code = {c: i for i, c in enumerate(PROTEIN_U8)}
+    code.update({c.lower(): i for c, i in code.items()})
+    s = genomedb.open(store)
+    a = s["prot"]
+    for n in list(seqs)[:20]:
+        want = np.array([code[c] for c in seqs[n]], dtype=np.uint8)
+        assert (a.array(n, 1, len(seqs[n])) == want).all(), n
+    s.close()
+    U.require_fuse()
+    with U.mounted(store, tmp_path) as m:
+        for n in list(seqs)[:20]:
+            L = len(seqs[n])
+            d = m.p("prot", U.esc(n))
+            got = U.read_file(os.path.join(d, f"2-{L}.u8"))
+            assert got == bytes(code[c] for c in seqs[n][1:]), n
+            assert f"1-{L}.rc.fa" not in os.listdir(d)
+            assert f"1-{L}.u8" in os.listdir(d)
+            U.expect_errno(lambda: os.stat(os.path.join(d, f"1-{L}.rc.fa")), (2,))

@@ -183,7 +183,10 @@ static int host_fetch(void *hp, int64_t beg, int64_t end, int form, void *dst)
 		return -ERANGE;
 	rc = gdb_cache_read(h->c, h->contig->id, beg, end, dst);
 	if (rc == 0 && form == GENOMEDB_PLUGIN_U8)
-		gdb_simd()->to_u8(dst, (size_t)(end - beg), dst);
+		gdb_alphabet_to_u8(gdb_store_assembly(gdb_cache_store(h->c),
+						      h->contig->asm_index)
+				       ->alphabet,
+				   dst, (size_t)(end - beg), dst);
 	return rc;
 }
 

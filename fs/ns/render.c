@@ -187,7 +187,10 @@ static int emit(struct cursor *k, const gdb_store *s, enum gdb_view_kind kind,
 			GDB_TRY(cursor_at(k, ct, r->beg + i, &p, &avail));
 			take = avail < n ? avail : n;
 			if (kind == GDB_VIEW_U8)
-				K->to_u8(p, (size_t)take, (uint8_t *)dst);
+				gdb_alphabet_to_u8(
+				    gdb_store_assembly(s, ct->asm_index)
+					->alphabet,
+				    p, (size_t)take, (uint8_t *)dst);
 			else
 				memcpy(dst, p, (size_t)take);
 		}

@@ -141,6 +141,12 @@ int gdb_seq_list(const gdb_store *s, uint32_t ai, uint64_t i,
 	return 1;
 }
 
+static int is_protein(const gdb_store *s, const gdb_contig *c)
+{
+	return gdb_store_assembly(s, c->asm_index)->alphabet ==
+	       GDB_ALPHA_PROTEIN;
+}
+
 int gdb_seq_region(const gdb_store *s, uint32_t contig, const char *name,
 		   gdb_view **out)
 {
@@ -154,6 +160,9 @@ int gdb_seq_region(const gdb_store *s, uint32_t contig, const char *name,
 		if (nl <= el || strcmp(name + nl - el, FORMATS[f].ext))
 			continue;
 		if (gdb_path_range(name, nl - el, c->length, &beg, &end) < 0)
+			return -ENOENT;
+		/* a protein has no reverse complement */
+		if (FORMATS[f].kind == GDB_VIEW_RC && is_protein(s, c))
 			return -ENOENT;
 		/* the header names the range as written (leading zeros too) */
 		snprintf(header, sizeof(header), "%s:%.*s%s", c->name,
@@ -171,7 +180,7 @@ int gdb_seq_region_list(const gdb_store *s, uint32_t contig, uint64_t i,
 {
 	static const char *const ext[] = {"fa", "seq", "u8", "rc.fa"};
 
-	if (i >= 4)
+	if (i >= 4 || (i == 3 && is_protein(s, gdb_store_contig(s, contig))))
 		return -ENOENT;
 	snprintf(name, cap, "1-%lld.%s",
 		 (long long)gdb_store_contig(s, contig)->length, ext[i]);
