@@ -95,6 +95,13 @@ $(BUILD)/tests/plugin/bad%.so: tests/plugin/bad_plugin.c api/genomedb_plugin.h
 $(BUILD)/tests/test_store_oom: override LDFLAGS += \
 	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
 
+# test_store_io fails the store's system calls one at a time the same way.
+IO_WRAP := open64 openat64 close fstat64 fstatat64 pread64 pwrite64 write \
+	fsync renameat flock mmap64 mkdir opendir fdopendir dup unlinkat
+$(BUILD)/tests/test_store_io: override LDFLAGS += \
+	-Wl,$(subst $(eval) ,$(comma),$(IO_WRAP:%=--wrap=%))
+comma := ,
+
 # genomedb_fp: genomedb whose store/ is built with -DGDB_FAILPOINTS
 # (store/failpoint.h), for tests/test_failpoints.py only; never installed.
 FP_STORE_OBJ := $(patsubst %.c,$(BUILD)/fp/%.o,$(wildcard store/*.c))

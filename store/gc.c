@@ -360,13 +360,16 @@ static int manifest_whole(int dirfd, uint64_t gen)
 
 	if (rc < 0)
 		return is_damage(rc) ? 0 : rc;
-	for (uint32_t i = 0; i < m.nasm && ok; i++) {
+	for (uint32_t i = 0; i < m.nasm && ok > 0; i++) {
 		char name[32];
 		struct stat st;
 		gdb_store_segment_name(m.asms[i].segment_id, name,
 				       sizeof(name));
-		ok = fstatat(dirfd, name, &st, 0) == 0 &&
-		     (uint64_t)st.st_size == m.asms[i].segment_bytes;
+		/* a segment missing is damage; failing to look is not */
+		if (fstatat(dirfd, name, &st, 0) < 0)
+			ok = errno == ENOENT ? 0 : -errno;
+		else
+			ok = (uint64_t)st.st_size == m.asms[i].segment_bytes;
 	}
 	gdb_manifest_free(&m);
 	return ok;

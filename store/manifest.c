@@ -141,8 +141,8 @@ static int read_fd(int fd, uint8_t **out, size_t *len, size_t maxlen)
 		    pread(fd, buf + got, (size_t)st.st_size - got, (off_t)got);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0) {
-			int rc = r < 0 ? -errno : GDB_ECORRUPT;
+		if (r <= 0) { /* 0: shorter than fstat said, an I/O fault */
+			int rc = r < 0 ? -errno : -EIO;
 			free(buf);
 			return rc;
 		}

@@ -826,9 +826,12 @@ static int publish(gdb_txn *t, gdb_manifest *m, char *err, size_t errlen)
 		return rc;
 	rc = gdb_current_write(t->dirfd, m->generation);
 	if (rc < 0) {
+		/* CURRENT.tmp too: a drop has no segment, so abort would
+		 * leave it */
 		snprintf(mname, sizeof(mname), "MANIFEST-%06llu",
 			 (unsigned long long)m->generation);
 		unlinkat(t->dirfd, mname, 0);
+		unlinkat(t->dirfd, "CURRENT.tmp", 0);
 		return rc;
 	}
 	/* The rename is durable once the directory is. From here on the new
