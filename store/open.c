@@ -593,7 +593,10 @@ int gdb_store_open_mem(const uint8_t *seg, size_t len, uint32_t kind,
 		goto fail;
 	s->mf.nasm = 1;
 	e->name = strdup("mem");
-	if (!e->name || len < GDB_SEGMENT_HDR)
+	if (!e->name)
+		goto fail;
+	rc = GDB_ECORRUPT;
+	if (len < GDB_SEGMENT_HDR)
 		goto fail;
 	e->kind = kind;
 	e->segment_id = gdb_get_le64(seg + 16);

@@ -35,7 +35,9 @@
 
 /* ---- the system calls ---------------------------------------------------- */
 
-enum { MODE_ERR, MODE_ZERO };
+/* MODE_FLIP: the call succeeds with its first byte read changed (only
+ * where the walk says: a manifest so read is damaged, not failed). */
+enum { MODE_ERR, MODE_ZERO, MODE_FLIP };
 
 static const char *fp_op; /* the kind of call to fail, NULL: none */
 static long fp_at, fp_count;
@@ -101,9 +103,14 @@ WRAP(int, fstatat64, (int d, const char *p, struct stat *st, int fl))
 
 WRAP(ssize_t, pread64, (int fd, void *b, size_t n, off_t off))
 {
-	if (fp_now("pread"))
+	ssize_t r;
+
+	if (fp_now("pread") && fp_mode != MODE_FLIP)
 		return fp_mode == MODE_ZERO ? 0 : -1;
-	return __real_pread64(fd, b, n, off);
+	r = __real_pread64(fd, b, n, off);
+	if (r > 0 && fp_op && fp_mode == MODE_FLIP && fp_count == fp_at)
+		((uint8_t *)b)[0] ^= 1;
+	return r;
 }
 
 WRAP(ssize_t, pwrite64, (int fd, const void *b, size_t n, off_t off))
@@ -171,18 +178,18 @@ static const struct fault {
 	const char *op;
 	int err, mode;
 } FAULTS[] = {
-    {"open", EIO, MODE_ERR},	      {"open", EACCES, MODE_ERR},
-    {"close", EIO, MODE_ERR},	      {"fstat", EIO, MODE_ERR},
-    {"fstatat", EIO, MODE_ERR},	      {"pread", EIO, MODE_ERR},
-    {"pread", EINTR, MODE_ERR},	      {"pread", 0, MODE_ZERO},
-    {"pwrite", EIO, MODE_ERR},	      {"pwrite", 0, MODE_ZERO},
-    {"write", EIO, MODE_ERR},	      {"write", EINTR, MODE_ERR},
-    {"write", 0, MODE_ZERO},	      {"fsync", EIO, MODE_ERR},
-    {"rename", EIO, MODE_ERR},	      {"flock", EIO, MODE_ERR},
-    {"flock", EWOULDBLOCK, MODE_ERR}, {"mmap", EIO, MODE_ERR},
-    {"mkdir", EIO, MODE_ERR},	      {"opendir", EIO, MODE_ERR},
-    {"fdopendir", EIO, MODE_ERR},     {"dup", EIO, MODE_ERR},
-    {"unlinkat", EIO, MODE_ERR},
+    {"open", EIO, MODE_ERR},	{"open", EACCES, MODE_ERR},
+    {"close", EIO, MODE_ERR},	{"fstat", EIO, MODE_ERR},
+    {"fstatat", EIO, MODE_ERR}, {"pread", EIO, MODE_ERR},
+    {"pread", EINTR, MODE_ERR}, {"pread", 0, MODE_ZERO},
+    {"pread", 0, MODE_FLIP},	{"pwrite", EIO, MODE_ERR},
+    {"pwrite", 0, MODE_ZERO},	{"write", EIO, MODE_ERR},
+    {"write", EINTR, MODE_ERR}, {"write", 0, MODE_ZERO},
+    {"fsync", EIO, MODE_ERR},	{"rename", EIO, MODE_ERR},
+    {"flock", EIO, MODE_ERR},	{"flock", EWOULDBLOCK, MODE_ERR},
+    {"mmap", EIO, MODE_ERR},	{"mkdir", EIO, MODE_ERR},
+    {"opendir", EIO, MODE_ERR}, {"fdopendir", EIO, MODE_ERR},
+    {"dup", EIO, MODE_ERR},	{"unlinkat", EIO, MODE_ERR},
 };
 
 /* ---- the walk ----------------------------------------------------------- */
@@ -199,6 +206,7 @@ struct ctx {
 	uint8_t *cur; /* CURRENT before repair */
 	size_t curlen;
 	uint64_t want_gen; /* repair: the newest whole manifest */
+	int flip;	   /* walk MODE_FLIP too */
 	long steps, failed;
 };
 
@@ -211,6 +219,8 @@ static void walk(ctx *c, op_fn op, after_fn after)
 
 	for (size_t k = 0; k < sizeof(FAULTS) / sizeof(FAULTS[0]); k++) {
 		const struct fault *f = &FAULTS[k];
+		if (f->mode == MODE_FLIP && !c->flip)
+			continue;
 		for (long n = 1; n < 100000; n++) {
 			char err[512] = "";
 			int rc, eintr = f->err == EINTR;
@@ -466,7 +476,9 @@ static void walk_writers(ctx *c)
 	c->what = "drop";
 	walk(c, op_drop, after_commit);
 	c->what = "commit (identical replacement)";
+	c->flip = 1; /* the comparison reads a byte that differs */
 	walk(c, op_replace, after_replace);
+	c->flip = 0;
 	c->what = "gc";
 	walk(c, op_gc, after_gc);
 }

@@ -342,8 +342,50 @@ static void walk_readers(ctx *c)
 			      : "open_mem (assembly)";
 		walk(c, op_open_mem, after_unchanged);
 	}
+	/* a version 1 segment (tests/data/v1store) */
+	free(c->seg);
+	c->seg = slurp(access("data/v1store", F_OK) == 0
+			   ? "data/v1store/v1.gdb"
+			   : "tests/data/v1store/v1.gdb",
+		       "seg-000001.gdb", &c->seglen);
+	CHECK(c->seg != NULL, "tests/data/v1store/v1.gdb/seg-000001.gdb");
+	c->kind = GDB_KIND_DNA;
+	c->items = 1;
+	c->what = "open_mem (version 1 assembly)";
+	if (c->seg)
+		walk(c, op_open_mem, after_unchanged);
 	free(c->seg);
 	c->seg = NULL;
+}
+
+/* A store with one segment cut short: that entry listed damaged. */
+static int op_open_damaged(ctx *c, char *err, size_t errlen)
+{
+	gdb_store *s;
+	int rc = gdb_store_open(c->dir, 0, &s, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	CHECK(gdb_store_ndamaged(s) == 1 && gdb_store_nobjects(s) == 1,
+	      "%s: %u damaged", c->what, gdb_store_ndamaged(s));
+	gdb_store_close(s);
+	return 0;
+}
+
+static void walk_damaged(ctx *c)
+{
+	char pristine[64];
+
+	restore(c->dir, c->pristine);
+	spit(c->dir, "seg-000002.gdb", "GDBSEGMT", 8);
+	snapshot(c->dir, &c->before);
+	memcpy(pristine, c->pristine, sizeof(pristine));
+	c->pristine[0] = 0;
+	c->what = "open (a damaged segment)";
+	walk(c, op_open_damaged, after_unchanged);
+	memcpy(c->pristine, pristine, sizeof(pristine));
+	restore(c->dir, c->pristine);
+	snapshot(c->dir, &c->before);
 }
 
 int main(void)
@@ -363,6 +405,7 @@ int main(void)
 				"net:edges=4 "),
 	      "store: '%s'", want_old);
 	walk_readers(&c);
+	walk_damaged(&c);
 
 	/* Writers start from the pristine copy each time. */
 	add_assembly(c.dir, "c", 0, cur, sizeof(cur));
@@ -380,6 +423,7 @@ int main(void)
 	CHECK(gdb_store_gc(c.dir, 0, &gc_want, cur, sizeof(cur)) == 0 &&
 		  gc_want.segments_removed == 2 && gc_want.manifests_removed,
 	      "gc: %s", cur);
+	spit(c.pristine, "junk.tmp", "x", 1); /* a dead writer's leftover */
 	c.what = "gc";
 	walk(&c, op_gc, after_gc);
 

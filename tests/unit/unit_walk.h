@@ -21,6 +21,9 @@
 #include "simd/simd.h"
 #include "store/store_int.h"
 
+/* The generation the last commit of add_assembly or add_object made. */
+static uint64_t walk_generation;
+
 /* ---- store files -------------------------------------------------------- */
 
 #define MAX_FILES 64
@@ -157,7 +160,7 @@ static int add_assembly(const char *dir, const char *name, unsigned flags,
 	if (rc == 0)
 		rc = gdb_txn_provenance(t, &p);
 	if (rc == 0)
-		return gdb_txn_commit(t, NULL, err, errlen);
+		return gdb_txn_commit(t, &walk_generation, err, errlen);
 	gdb_txn_abort(t);
 	return rc;
 }
@@ -187,7 +190,7 @@ static int add_object(const char *dir, const char *name, char *err,
 	if (rc == 0)
 		rc = gdb_txn_provenance(t, &p);
 	if (rc == 0)
-		return gdb_txn_commit(t, NULL, err, errlen);
+		return gdb_txn_commit(t, &walk_generation, err, errlen);
 	gdb_txn_abort(t);
 	return rc;
 }
