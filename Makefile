@@ -1,7 +1,9 @@
 # GenomeDB build. Plain GNU make, no configure step.
 #
 #   make            build/libgenomedb.a, build/libgenomedb.so, build/genomedb
-#   make test       build, then unit binaries, fuzz corpora, pytest (real FUSE mounts)
+#   make test       build, then unit binaries, the integrity files' 100%
+#                   line floor from them (covunit), fuzz corpora, pytest
+#                   (real FUSE mounts)
 #   make pytest     the pytest suite alone (it runs the unit binaries too)
 #   make install    PREFIX=/usr/local, DESTDIR honoured: binary, libraries,
 #                   public headers (include/genomedb/), man page, pkg-config,
@@ -56,7 +58,7 @@ HEADERS  := $(wildcard */*.h */*/*.h) $(wildcard tests/unit/*.h)
 PLUGINS  := $(BUILD)/examples/plugin/libgdb_cpg.so \
 	$(foreach b,1 2 3 4,$(BUILD)/tests/plugin/bad$(b).so)
 
-.PHONY: all test unit pytest install uninstall asan coverage deps demo demo-stop bench bench-scale fuzz stress format format-check clean
+.PHONY: all test unit covunit pytest install uninstall asan coverage deps demo demo-stop bench bench-scale fuzz stress format format-check clean
 
 all: $(BUILD)/genomedb $(BUILD)/libgenomedb.so $(UNIT_BIN) $(FUZZ_BIN) \
 	$(BUILD)/tests/genomedb_fp $(PLUGINS)
@@ -91,16 +93,18 @@ $(BUILD)/tests/plugin/bad%.so: tests/plugin/bad_plugin.c api/genomedb_plugin.h
 	$(CC) $(CFLAGS) -DBAD=$* -shared -o $@ $< $(LDFLAGS)
 
 # test_store_oom fails the library's allocations one at a time: its
-# malloc, calloc, realloc and strdup calls go to the test's wrappers.
-$(BUILD)/tests/test_store_oom: override LDFLAGS += \
-	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
-
+# malloc, calloc, realloc and strdup calls go to the test's wrappers;
 # test_store_io fails the store's system calls one at a time the same way.
+# (Also for their coverage builds, covunit below.)
+comma := ,
+wrap = -Wl,$(subst $(eval) ,$(comma),$(1:%=--wrap=%))
+OOM_WRAP := malloc calloc realloc strdup
 IO_WRAP := open64 openat64 close fstat64 fstatat64 pread64 pwrite64 write \
 	fsync renameat flock mmap64 mkdir opendir fdopendir dup unlinkat
-$(BUILD)/tests/test_store_io: override LDFLAGS += \
-	-Wl,$(subst $(eval) ,$(comma),$(IO_WRAP:%=--wrap=%))
-comma := ,
+$(BUILD)/tests/test_store_oom $(BUILD)/covu/tests/test_store_oom: \
+	override LDFLAGS += $(call wrap,$(OOM_WRAP))
+$(BUILD)/tests/test_store_io $(BUILD)/covu/tests/test_store_io: \
+	override LDFLAGS += $(call wrap,$(IO_WRAP))
 
 # genomedb_fp: genomedb whose store/ is built with -DGDB_FAILPOINTS
 # (store/failpoint.h), for tests/test_failpoints.py only; never installed.
@@ -134,12 +138,44 @@ $(BUILD)/fuzzers/%: tests/fuzz/%.c $(BUILD)/libgenomedb.a $(HEADERS)
 unit: all
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
+# covunit: the 100% floor of tools/coverage.py's INTEGRITY files from the
+# C unit tests alone, quick enough for `make test` (CI): store/ and
+# simd/crc32c.c compiled -O0 --coverage into $(BUILD)/covu, the rest of
+# the library taken from this build, the store's unit binaries and
+# test_simd linked against that and run. The 90% overall floor needs the
+# whole suite under coverage: `make coverage`.
+COVU := $(BUILD)/covu
+COVU_SRC := $(wildcard store/*.c) simd/crc32c.c
+COVU_BIN := $(addprefix $(COVU)/tests/,test_store test_store_oom \
+	test_store_io test_store_format test_simd)
+
+$(COVU)/%.o: %.c $(HEADERS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O0 --coverage -c $< -o $@
+
+$(COVU)/libgenomedb.a: $(COVU_SRC:%.c=$(COVU)/%.o) \
+		$(filter-out $(COVU_SRC:%.c=$(BUILD)/%.o),$(LIB_OBJ))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(COVU)/tests/%: tests/unit/%.c $(COVU)/libgenomedb.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(COVU)/libgenomedb.a $(LDFLAGS) \
+		--coverage $(LIBS)
+
+covunit: $(COVU_BIN)
+	@find $(COVU) -name '*.gcda' -delete
+	@set -e; for t in $(COVU_BIN); do echo "== $$t (coverage)"; \
+		$$t > $$t.log 2>&1 || { cat $$t.log; exit 1; }; done
+	$(PYTHON) tools/coverage.py --unit $(COVU)
+
 PYTEST = $(PYTEST_ENV) GENOMEDB_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q
 
 # test and demo start with deps so that the README's two commands are the
 # whole set-up on a fresh Debian machine; deps is quick when all is there.
 test: deps
 	$(MAKE) unit
+	$(if $(SAN),,$(MAKE) covunit)
 	$(PYTEST) tests --ignore=tests/test_unit.py $(PYTEST_ARGS)
 
 pytest: all
