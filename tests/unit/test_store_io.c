@@ -210,6 +210,8 @@ struct ctx {
 	long steps, failed;
 };
 
+#include "tests/unit/unit_walk_ops.h"
+
 static char want_old[1024], want_new[1024];
 
 /* Fail call 1, 2, ... of each kind in turn until op makes fewer. */
@@ -273,16 +275,6 @@ static int op_open(ctx *c, char *err, size_t errlen)
 	return 0;
 }
 
-static int op_inspect(ctx *c, char *err, size_t errlen)
-{
-	gdb_gc_report r;
-	int rc = gdb_store_inspect(c->dir, &r, err, errlen);
-
-	CHECK(rc < 0 || (r.newer == 0 && !r.current_unchecked), "%s: inspect",
-	      c->what);
-	return rc;
-}
-
 static void after_unchanged(ctx *c, int rc, const struct fault *f, long n)
 {
 	snap now;
@@ -291,21 +283,6 @@ static void after_unchanged(ctx *c, int rc, const struct fault *f, long n)
 	snapshot(c->dir, &now);
 	CHECK(snap_eq(&now, &c->before), "%s: %s %ld: files changed", c->what,
 	      f ? f->op : "-", n);
-}
-
-static int op_commit(ctx *c, char *err, size_t errlen)
-{
-	return add_assembly(c->dir, "c", 0, err, errlen);
-}
-
-static int op_object(ctx *c, char *err, size_t errlen)
-{
-	return add_object(c->dir, "net2", err, errlen);
-}
-
-static int op_replace(ctx *c, char *err, size_t errlen)
-{
-	return add_assembly(c->dir, "a", GDB_TXN_REPLACE, err, errlen);
 }
 
 static int op_drop(ctx *c, char *err, size_t errlen)
@@ -370,53 +347,22 @@ static int op_gc(ctx *c, char *err, size_t errlen)
 /* The live generation is untouched whatever gc did. */
 static void after_gc(ctx *c, int rc, const struct fault *f, long n)
 {
-	char got[1024];
-	size_t a, b;
-	uint8_t *x = slurp(c->dir, "CURRENT", &a);
-	uint8_t *y = slurp(c->pristine, "CURRENT", &b);
+	char label[128];
 
-	CHECK(a == b && x && !memcmp(x, y, a), "%s: %s %ld: CURRENT", c->what,
-	      f ? f->op : "-", n);
-	free(x);
-	free(y);
-	describe(c->dir, got, sizeof(got));
-	CHECK(!strcmp(got, want_old), "%s: %s %ld (rc %d): '%s', want '%s'",
-	      c->what, f ? f->op : "-", n, rc, got, want_old);
-}
-
-static int op_repair(ctx *c, char *err, size_t errlen)
-{
-	gdb_gc_report r;
-
-	(void)c;
-	return gdb_store_repair(c->dir, 0, &r, err, errlen);
+	snprintf(label, sizeof(label), "%s: %s %ld (rc %d)", c->what,
+		 f ? f->op : "-", n, rc);
+	check_gc(c, label, want_old);
 }
 
 /* A failed repair left CURRENT as it was; one that succeeded left it
  * naming the newest whole manifest, never an older one. */
 static void after_repair(ctx *c, int rc, const struct fault *f, long n)
 {
-	char got[1024], want[64];
-	size_t a;
-	uint8_t *x = slurp(c->dir, "CURRENT", &a);
-	int wl = gdb_current_format(c->want_gen, want, sizeof(want));
+	char label[128];
 
-	CHECK(x && ((rc < 0 && c->curlen == a && !memcmp(x, c->cur, a)) ||
-		    ((size_t)wl == a && !memcmp(x, want, a))),
-	      "%s: %s %ld (rc %d): CURRENT is '%.*s'", c->what, f ? f->op : "-",
-	      n, rc, (int)a, x ? (char *)x : "");
-	free(x);
-	describe(c->dir, got, sizeof(got));
-	CHECK(rc < 0 || !strcmp(got, want_old), "%s: %s %ld: '%s', want '%s'",
-	      c->what, f ? f->op : "-", n, got, want_old);
-}
-
-static int op_init(ctx *c, char *err, size_t errlen)
-{
-	char path[96];
-
-	snprintf(path, sizeof(path), "%s/new", c->dir);
-	return gdb_store_init(path, err, errlen);
+	snprintf(label, sizeof(label), "%s: %s %ld", c->what, f ? f->op : "-",
+		 n);
+	check_repair(c, label, rc, c->cur, c->curlen, c->want_gen, want_old);
 }
 
 /* init into a directory that exists and is empty */

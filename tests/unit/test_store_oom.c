@@ -87,6 +87,8 @@ struct ctx {
 	long enomem, succeeded;
 };
 
+#include "tests/unit/unit_walk_ops.h"
+
 /* Fail allocation 1, 2, ... of op until op makes fewer. */
 static void walk(ctx *c, op_fn op, after_fn after)
 {
@@ -169,21 +171,6 @@ static void after_unchanged(ctx *c, int rc, long n)
 	      c->what, n);
 }
 
-static int op_commit(ctx *c, char *err, size_t errlen)
-{
-	return add_assembly(c->dir, "c", 0, err, errlen);
-}
-
-static int op_replace(ctx *c, char *err, size_t errlen)
-{
-	return add_assembly(c->dir, "a", GDB_TXN_REPLACE, err, errlen);
-}
-
-static int op_object(ctx *c, char *err, size_t errlen)
-{
-	return add_object(c->dir, "net2", err, errlen);
-}
-
 static char want_old[1024], want_new[1024];
 
 /* A commit that failed left every file as it was; one that succeeded
@@ -234,63 +221,21 @@ static int op_gc(ctx *c, char *err, size_t errlen)
 /* The live generation's files are untouched whatever gc did. */
 static void after_gc(ctx *c, int rc, long n)
 {
-	char got[1024];
-	size_t a, b;
-	uint8_t *x = slurp(c->dir, "CURRENT", &a);
-	uint8_t *y = slurp(c->pristine, "CURRENT", &b);
+	char label[128];
 
 	(void)rc;
-	CHECK(a == b && x && !memcmp(x, y, a), "%s: allocation %ld: CURRENT",
-	      c->what, n);
-	free(x);
-	free(y);
-	describe(c->dir, got, sizeof(got));
-	CHECK(!strcmp(got, want_old), "%s: allocation %ld: '%s', want '%s'",
-	      c->what, n, got, want_old);
-}
-
-static int op_repair(ctx *c, char *err, size_t errlen)
-{
-	gdb_gc_report r;
-
-	return gdb_store_repair(c->dir, 0, &r, err, errlen);
+	snprintf(label, sizeof(label), "%s: allocation %ld", c->what, n);
+	check_gc(c, label, want_old);
 }
 
 /* A sound CURRENT is never moved; a damaged one either stays as it was
  * (the repair failed) or names the newest whole manifest. */
 static void after_repair(ctx *c, int rc, long n)
 {
-	char got[1024], want[64];
-	size_t a;
-	uint8_t *x = slurp(c->dir, "CURRENT", &a);
-	int wl = gdb_current_format(c->kind, want, sizeof(want));
+	char label[128];
 
-	CHECK(x && ((rc < 0 && c->seglen == a && !memcmp(x, c->seg, a)) ||
-		    ((size_t)wl == a && !memcmp(x, want, a))),
-	      "%s: allocation %ld (rc %d): CURRENT is '%.*s'", c->what, n, rc,
-	      (int)a, x ? (char *)x : "");
-	free(x);
-	describe(c->dir, got, sizeof(got));
-	CHECK(rc < 0 || !strcmp(got, want_old),
-	      "%s: allocation %ld: '%s', want '%s'", c->what, n, got, want_old);
-}
-
-static int op_inspect(ctx *c, char *err, size_t errlen)
-{
-	gdb_gc_report r;
-	int rc = gdb_store_inspect(c->dir, &r, err, errlen);
-
-	CHECK(rc < 0 || (r.newer == 0 && !r.current_unchecked), "%s: inspect",
-	      c->what);
-	return rc;
-}
-
-static int op_init(ctx *c, char *err, size_t errlen)
-{
-	char path[96];
-
-	snprintf(path, sizeof(path), "%s/new", c->dir);
-	return gdb_store_init(path, err, errlen);
+	snprintf(label, sizeof(label), "%s: allocation %ld", c->what, n);
+	check_repair(c, label, rc, c->seg, c->seglen, c->kind, want_old);
 }
 
 /* A failed init leaves an empty directory, which a second init takes. */

@@ -175,18 +175,14 @@ static int add_object(const char *dir, const char *name, char *err,
 	if (rc == 0)
 		rc = gdb_txn_object_begin(t, GDB_OBJECT_SECTIONS, name, err,
 					  errlen);
-	if (rc == 0)
-		rc = gdb_txn_section_begin(t, "nodes");
-	if (rc == 0)
-		rc = gdb_txn_section_write(t, "a\nb\n", 4);
-	if (rc == 0)
-		rc = gdb_txn_section_end(t);
-	if (rc == 0)
-		rc = gdb_txn_section_begin(t, "edges");
-	if (rc == 0)
-		rc = gdb_txn_section_write(t, "a b\n", 4);
-	if (rc == 0)
-		rc = gdb_txn_section_end(t);
+	for (int k = 0; rc == 0 && k < 2; k++) {
+		rc = gdb_txn_section_begin(t, k ? "edges" : "nodes");
+		if (rc == 0)
+			rc =
+			    gdb_txn_section_write(t, k ? "a b\n" : "a\nb\n", 4);
+		if (rc == 0)
+			rc = gdb_txn_section_end(t);
+	}
 	if (rc == 0)
 		rc = gdb_txn_provenance(t, &p);
 	if (rc == 0)
