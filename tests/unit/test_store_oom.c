@@ -336,6 +336,7 @@ static void walk_damaged(ctx *c)
 int main(void)
 {
 	ctx c = {0};
+	char pristine[64];
 	char cur[64];
 	uint64_t gen;
 	int has, fd;
@@ -386,12 +387,13 @@ int main(void)
 	c.what = "repair (CURRENT damaged)";
 	walk(&c, op_repair, after_repair);
 
+	memcpy(pristine, c.pristine, sizeof(pristine)); /* removed below */
 	c.pristine[0] = 0;
 	c.what = "init";
 	walk(&c, op_init, after_init);
 	free(c.seg);
 	unit_store_rm(c.dir);
-	unit_store_rm(c.pristine);
+	unit_store_rm(pristine);
 	if (failures)
 		fprintf(stderr, "test_store_oom: %d failure(s)\n", failures);
 	else
