@@ -92,10 +92,13 @@ class Goals:
         r = row(rows, "random 1 kb region")
         p99 = after(r[1], "p99") if r else None
         d = row(rows, "peer: the disk")
+        w = row(rows, "same loop: a new name")
+        peer = f"the disk's cold random 16 KiB read p99 {after(d[1], 'p99'):.0f} µs" if d else "mission: 500 ms"
+        if w:
+            peer += f"; same loop, no disk (FUSE + scheduler) p99 {after(w[1], 'p99'):.0f} µs"
         self.add("scale past RAM: random 1 kb region p99 < 5 ms",
                  None if p99 is None else f"{p99:.0f} µs ({row(rows, 'genome')[1].split(',')[0]})",
-                 f"the disk's cold random 16 KiB read p99 {after(d[1], 'p99'):.0f} µs" if d
-                 else "mission: 500 ms", p99 is not None and p99 < 5000)
+                 peer, p99 is not None and p99 < 5000)
         r = row(rows, "daemon RSS")
         if r:
             peak, anon, limit = after(r[1], "peak"), after(r[1], "anonymous peak"), num(r[2])

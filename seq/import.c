@@ -3,7 +3,7 @@
  * the parser (seq/fasta.c) feeds a sink that packs the records' bases into
  * the assembly's stream of blocks, encodes each block with the chosen
  * codec (codecs/), digests each contig but short proteins (MD5, SHA-512
- * for refget) and
+ * for refget; seq/digest.c, on threads of their own) and
  * hands blocks and layouts to the store's transaction.
  *
  * Up to three passes over the input, each a streaming parse:
@@ -34,14 +34,12 @@
 #include "seq/seq_int.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "codecs/codecs.h"
-#include "simd/simd.h"
 
 #define CHUNK (1u << 20)
 #define SNIFF (64u << 10)
@@ -67,32 +65,11 @@ struct imp {
 	gdb_buf out;
 	/* the open record */
 	int in_record;
-	EVP_MD_CTX *md5, *sha;
-	int digesting; /* it is longer than a block: digests kept */
-	char *upper;
+	gdb_digester *dig; /* of every nucleotide record, long proteins */
 	int64_t nbases;
 	gdb_fasta_stats st;
 	int fresh; /* the input was opened and nothing read from it yet */
 };
-
-static int digest(struct imp *m, const char *p, size_t n)
-{
-	if (!m->digesting) {
-		if (!EVP_DigestInit_ex(m->md5, EVP_md5(), NULL) ||
-		    !EVP_DigestInit_ex(m->sha, EVP_sha512(), NULL))
-			return -ENOMEM;
-		m->digesting = 1;
-	}
-	while (n) {
-		size_t k = n < GDB_DNA_BLOCK_BASES ? n : GDB_DNA_BLOCK_BASES;
-		gdb_simd()->toupper(p, k, m->upper);
-		EVP_DigestUpdate(m->md5, m->upper, k);
-		EVP_DigestUpdate(m->sha, m->upper, k);
-		p += k;
-		n -= k;
-	}
-	return 0;
-}
 
 /* Hand a block of the stream to the pass's consumer. */
 static int flush(struct imp *m, uint32_t n, char *err, size_t errlen)
@@ -130,7 +107,7 @@ static int make_room(struct imp *m, char *err, size_t errlen)
 		/* the record fills blocks of its own: a long one, whose
 		 * digests are stored */
 		if (m->pass == P_WRITE && m->in_record)
-			GDB_TRY(digest(m, m->blk, m->bb));
+			GDB_TRY(gdb_digester_add(m->dig, m->blk, m->bb));
 		GDB_TRY(flush(m, m->bb, err, errlen));
 		m->fill = 0;
 		return 0;
@@ -157,7 +134,6 @@ static int sink_begin(void *arg, const char *name, const char *desc, char *err,
 		GDB_TRY(gdb_txn_contig_begin(m->txn, name, desc, m->bb, err,
 					     errlen));
 	m->in_record = 1;
-	m->digesting = 0;
 	m->cur_start = m->fill;
 	if (m->fill == m->bb) {
 		/* a full block ends here: the record starts the next */
@@ -207,7 +183,6 @@ static int sink_end(void *arg, const gdb_fasta_rec *rec, char *err,
 {
 	struct imp *m = arg;
 	uint8_t md5[16], sha[64];
-	unsigned int l = 0;
 	/* digests are stored for every nucleotide record (samtools dict,
 	 * user.gdb.md5 read them at once) and for proteins longer than a
 	 * block; a short protein's are computed when asked for, which keeps
@@ -227,9 +202,10 @@ static int sink_end(void *arg, const gdb_fasta_rec *rec, char *err,
 		return 0;
 	if (dig) {
 		/* a long record: the rest of it is in the buffer */
-		rc = digest(m, m->blk + m->cur_start, m->fill - m->cur_start);
-		EVP_DigestFinal_ex(m->md5, md5, &l);
-		EVP_DigestFinal_ex(m->sha, sha, &l);
+		rc = gdb_digester_add(m->dig, m->blk + m->cur_start,
+				      m->fill - m->cur_start);
+		if (rc == 0)
+			rc = gdb_digester_end(m->dig, md5, sha);
 	}
 	if (rc == 0)
 		rc = gdb_txn_contig_place(m->txn, m->c_first, m->c_off);
@@ -404,20 +380,17 @@ static int imp_init(struct imp *m, const char *path, const gdb_fasta_opts *o)
 	m->path = path;
 	m->o = o;
 	m->blk = malloc(GDB_DNA_BLOCK_BASES);
-	m->upper = malloc(GDB_DNA_BLOCK_BASES);
-	m->md5 = EVP_MD_CTX_new();
-	m->sha = EVP_MD_CTX_new();
-	return m->blk && m->upper && m->md5 && m->sha ? 0 : -ENOMEM;
+	if (!m->blk)
+		return -ENOMEM;
+	return gdb_digester_new(o->threads, &m->dig);
 }
 
 static void imp_free(struct imp *m)
 {
 	gdb_txn_abort(m->txn);
 	gdb_codec_enc_free(m->enc);
-	EVP_MD_CTX_free(m->md5);
-	EVP_MD_CTX_free(m->sha);
+	gdb_digester_free(m->dig);
 	free(m->blk);
-	free(m->upper);
 	gdb_buf_free(&m->out);
 }
 

@@ -86,6 +86,9 @@ typedef struct gdb_fasta_opts {
 	    cm_restart;	     /* cm: see
 			      * gdb_codec_params (0: defaults) */
 	unsigned txn_flags;  /* GDB_TXN_REPLACE or 0 */
+	unsigned threads;    /* 1: all on the caller's thread; 0 (with 2+
+			      * CPUs) or more: the digests on two threads
+			      * of their own (the same bytes are stored) */
 	const char *command; /* for provenance; NULL: "genomedb import" */
 	/* called now and then with raw bytes read and the file's size */
 	void (*progress)(void *arg, uint64_t raw, uint64_t total);

@@ -105,4 +105,18 @@ int gdb_layout_read(gdb_layout_r *r, const uint8_t *p, size_t len,
 int gdb_layout_next_run(gdb_layout_r *r, uint32_t *shape, uint64_t *count);
 void gdb_layout_r_free(gdb_layout_r *r);
 
+/*
+ * The MD5 and SHA-512 of a record's upper-cased bases (seq/digest.c), on
+ * two threads of their own when threads != 1 (a record shorter than one
+ * hand-off is digested on the caller's thread). Feed a record's bases with
+ * _add (any number of calls), then _end gives its digests and readies the
+ * next record. One caller thread.
+ */
+typedef struct gdb_digester gdb_digester;
+int gdb_digester_new(unsigned threads, gdb_digester **out);
+int gdb_digester_add(gdb_digester *d, const char *p, size_t n);
+/* @return 0, or -ENOMEM when the digest library failed */
+int gdb_digester_end(gdb_digester *d, uint8_t md5[16], uint8_t sha512[64]);
+void gdb_digester_free(gdb_digester *d);
+
 #endif

@@ -2,7 +2,8 @@
 byte-identical segments, manifests equal but for the provenance times, and
 identical answers (exports, info, and files read through a mount served
 with one FUSE worker thread and with two). GENOMEDB_THREADS=1 and 2 are set
-for the two imports as well (imports run on one thread today)."""
+for the two imports as well: the FASTA import digests on two threads of its
+own unless GENOMEDB_THREADS=1, and the bytes must not depend on it."""
 import json
 import os
 import re

@@ -20,7 +20,7 @@ NAMES = sorted(SOURCES | BUILT)
 def test_unit_binary(name):
     exe = os.path.join(U.BUILD, "tests", name)
     assert os.access(exe, os.X_OK), f"{exe} not built (tests/unit/{name}.c exists): run make"
-    p = subprocess.run([exe], capture_output=True, timeout=600, cwd=U.HERE)
+    p = subprocess.run([exe], capture_output=True, timeout=600, cwd=U.REPO)
     out = (p.stdout + p.stderr).decode("utf-8", "replace")
     U.check_sanitizer(out, exe)
     if p.returncode == 77:

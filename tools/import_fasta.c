@@ -228,6 +228,9 @@ int cmd_import_fasta(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	/* GENOMEDB_THREADS=1: the import on one thread (same bytes) */
+	if (getenv("GENOMEDB_THREADS"))
+		o.threads = (unsigned)atoi(getenv("GENOMEDB_THREADS"));
 	pr = (struct progress){.path = file, .t0 = tool_now()};
 	if (!quiet && isatty(2)) {
 		o.progress = show_progress;

@@ -162,16 +162,63 @@ class Cgroup:
             pass
 
 
+def read_once(p):
+    t = time.perf_counter_ns()
+    fd = os.open(p, os.O_RDONLY)
+    n = len(os.read(fd, 1 << 16))
+    os.close(fd)
+    return (time.perf_counter_ns() - t) / 1000, n
+
+
 def region_reads(paths):
     lat = np.empty(len(paths))
     n = 0
     for i, p in enumerate(paths):
-        t = time.perf_counter_ns()
-        fd = os.open(p, os.O_RDONLY)
-        n += len(os.read(fd, 1 << 16))
-        os.close(fd)
-        lat[i] = (time.perf_counter_ns() - t) / 1000
+        lat[i], k = read_once(p)
+        n += k
     return lat, n
+
+
+class PlainPeer:
+    """The same cold random reads of a plain file: 16 KiB (about one
+    stored 64 Ki-base block) by pread at a random place in the store's
+    segment files, page cache on, readahead off (POSIX_FADV_RANDOM, as
+    the daemon's MADV_RANDOM mapping), from this process in the loop."""
+
+    def __init__(self, store, rng, size=16384):
+        files = [os.path.join(store, f) for f in os.listdir(store) if f.startswith("seg-")]
+        files = [f for f in files if os.path.getsize(f) > 16 * size]
+        self.fds = [os.open(f, os.O_RDONLY) for f in files]
+        for fd in self.fds:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)
+        self.pages = [os.path.getsize(f) // size for f in files]
+        self.rng, self.size = rng, size
+
+    def read(self):
+        k = int(self.rng.integers(len(self.fds)))
+        off = int(self.rng.integers(self.pages[k])) * self.size
+        t = time.perf_counter_ns()
+        os.pread(self.fds[k], self.size, off)
+        return (time.perf_counter_ns() - t) / 1000
+
+    def close(self):
+        for fd in self.fds:
+            os.close(fd)
+
+
+def random_phase(paths, peer):
+    """Each random region (cold: new name, block likely never decoded),
+    then a new name inside it (its blocks now decoded: the FUSE round
+    trips and the scheduler, no disk), then the plain file's
+    cold 16 KiB pread, in one loop so the load is the same for all three."""
+    cold, warm, plain = (np.empty(len(paths)) for _ in range(3))
+    for i, p in enumerate(paths):
+        cold[i] = read_once(p)[0]
+        d, _, rng = p.rpartition("/")
+        s = int(rng.split("-")[0])
+        warm[i] = read_once(f"{d}/{s + 500}-{s + 599}.seq")[0]  # inside it
+        plain[i] = peer.read()
+    return cold, warm, plain
 
 
 def random_regions(root, ctgs, samples, rng):
@@ -251,14 +298,36 @@ def disk_random(store, n, size, rng):
     return lat
 
 
+def daemon_stats(m):
+    with open(os.path.join(m.mnt, ".gdb", "stats.json")) as f:
+        return json.load(f)
+
+
 def mounted_phase(store, work, ctgs, args):
     cg = Cgroup(args.cgroup)
     rng = np.random.default_rng(7)
-    res = {}
+    res = {"rss": []}
     try:
         mb.drop_caches()
         res["disk"] = disk_scan(store, int(float(args.scan_bytes)))
         res["disk_random"] = disk_random(store, 500, 16384, rng)
+        regions = random_regions(os.path.join(work, "mnt", "big"), ctgs, args.samples, rng)
+        # the random regions first, on a mount of their own: the daemon's
+        # latency figures are then theirs alone
+        mb.drop_caches()
+        m = mb.Mount(store, os.path.join(work, "mnt"), "--cache", args.cache, preexec_fn=cg.enter)
+        smp = Sampler(m.p.pid)
+        smp.start()
+        peer = PlainPeer(store, np.random.default_rng(11))
+        try:
+            cpu = mb.proc_cpu(m.p.pid)[0]
+            res["random"] = random_phase(regions, peer)
+            res["random_cpu"] = (mb.proc_cpu(m.p.pid)[0] - cpu) / len(regions) / 1000
+            res["random_stats"] = daemon_stats(m)
+        finally:
+            peer.close()
+            res["rss"] += smp.finish()
+            m.close()
         mb.drop_caches()
         m = mb.Mount(store, os.path.join(work, "mnt"), "--cache", args.cache, preexec_fn=cg.enter)
         smp = Sampler(m.p.pid)
@@ -266,14 +335,13 @@ def mounted_phase(store, work, ctgs, args):
         try:
             res["scan"] = largest_scan(m, ctgs, int(float(args.scan_bytes)))
             root = os.path.join(m.mnt, "big")
-            res["random"] = region_reads(random_regions(root, ctgs, args.samples, rng))[0]
             panel = bed_panel(root, ctgs, args.genes, rng)
             t = time.monotonic()
             lat, nbytes = region_reads(panel)
             res["panel"] = (len(panel), time.monotonic() - t, lat, nbytes)
             res["alive"] = m.p.poll() is None
         finally:
-            res["rss"] = smp.finish()
+            res["rss"] += smp.finish()
             m.close()
         res["cg_peak"] = int(cg.read("memory.max_usage_in_bytes"))
         res["cg_fail"] = int(cg.read("memory.failcnt"))
@@ -306,9 +374,18 @@ def report(args, total, ctgs, imp, store_bytes, r):
           f"{quartiles(imp['rss'])} MB | flat |")
     print(f"| cold sequential scan, {name} 1-{n} (.seq, 1 MiB reads) | {scan:.2f} GB/s "
           f"(the store's files read cold: {r['disk']:.2f} GB/s); {per_cpu:.2f} GB per daemon CPU-second | 1.5 GB/s |")
-    ra = r["random"]
+    ra, warm, plain = r["random"]
     print(f"| random 1 kb region over the whole store, {len(ra)} new names, open+read+close | "
           f"p50 {pct(ra, 50):.0f} us, p99 {pct(ra, 99):.0f} us, max {ra.max() / 1000:.1f} ms | p99 < 5 ms |")
+    lat = r["random_stats"].get("latency_us", {})
+    c = r["random_stats"].get("cache", {})
+    print(f"| of which in the daemon: block fetch+decode (its histogram, bucket edges); "
+          f"daemon CPU per region | p50 {lat.get('p50')} us, p99 {lat.get('p99')} us "
+          f"({c.get('misses')} misses, {c.get('hits')} hits); {r['random_cpu']:.0f} us CPU | |")
+    print(f"| same loop: a new name in the block just read (FUSE + scheduler, no disk) | "
+          f"p50 {pct(warm, 50):.0f} us, p99 {pct(warm, 99):.0f} us | |")
+    print(f"| same loop: the plain file, cold 16 KiB pread of the store's segments (readahead off) | "
+          f"p50 {pct(plain, 50):.0f} us, p99 {pct(plain, 99):.0f} us | |")
     dr = r["disk_random"]
     print(f"| peer: the disk, {len(dr)} cold random 16 KiB reads of the store (O_DIRECT) | "
           f"p50 {pct(dr, 50):.0f} us, p99 {pct(dr, 99):.0f} us | |")
