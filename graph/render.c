@@ -467,10 +467,14 @@ static int json_edge_fast(graph_buf *b, const gdb_graph *g, gdb_graph_eref e,
 void graph_json_edge_members(graph_buf *b, const gdb_graph *g, gdb_graph_eref e,
 			     graph_ftext *fc)
 {
+	if (json_edge_fast(b, g, e, fc) < 0)
+		graph_json_edge_general(b, g, e);
+}
+
+void graph_json_edge_general(graph_buf *b, const gdb_graph *g, gdb_graph_eref e)
+{
 	gdb_graph_edge E;
 
-	if (json_edge_fast(b, g, e, fc) == 0)
-		return;
 	gdb_graph_edge_get(g, e, &E);
 	for (int a = 0; a < EA_COUNT; a++) {
 		graph_buf_puts(b, a ? ", \"" : "\"");

@@ -94,6 +94,11 @@ graph_ftext *graph_ftext_new(uint64_t n);
  * fc: a zeroed cache kept across a writer's edges, or NULL. */
 void graph_json_edge_members(graph_buf *b, const gdb_graph *g, gdb_graph_eref e,
 			     graph_ftext *fc);
+/* The same through the attribute table, escaping every string: the path
+ * edges that need an escape take, and the twin the tests hold the one
+ * piece writer to. */
+void graph_json_edge_general(graph_buf *b, const gdb_graph *g,
+			     gdb_graph_eref e);
 /* An edge's attributes as[0..n) as TSV fields, each after a TAB. */
 void graph_tsv_edge_fields(graph_buf *b, const gdb_graph *g,
 			   const gdb_graph_edge *E, const uint8_t *as,
