@@ -9,7 +9,8 @@ Sections (each prints its own figures even if another fails):
   b  random 1 kb regions: a never-read path through the mount (open+read+close)
      vs pysam.FastaFile on bgzipped and on plain FASTA, in the same loop
   c  streaming a whole contig's .fa and .seq through the mount with dd bs=1M
-     after drop_caches, vs the plain FASTA on local disk the same way
+     with the store's pages dropped (posix_fadvise), vs the plain FASTA on
+     local disk the same way
   d  import throughput of plain FASTA (a ~500 MB FASTA built from the real
      genomes; --quick uses the largest real genome instead)
 
@@ -32,6 +33,8 @@ import traceback
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "gen"))
+sys.path.insert(0, os.path.join(REPO, "bench", "cache"))
+from mountbench import drop_pages  # noqa: E402  (cold reads without drop_caches)
 # ../shared beside the clone, where the project keeps its public data sets
 SHARED = os.environ.get("GENOMEDB_SHARED_GENOMES",
                         os.path.join(os.path.dirname(REPO), "shared", "data", "genomes"))
@@ -143,6 +146,10 @@ def drop_caches():
         return True
     except OSError:
         return False
+
+
+def store_files(store):
+    return [os.path.join(store, f) for f in sorted(os.listdir(store)) if f.startswith("seg-")]
 
 
 def pct(xs, p):
@@ -295,21 +302,23 @@ def section_c(ctx):
                              ("mount `1-L.u8`", lambda m: os.path.join(m.path, asm, esc(contig), f"1-{L}.u8"))):
         cold, warm = [], []
         for _ in range(3):
+            dropped &= drop_pages(store_files(ctx.store))  # before the daemon maps them
             with Mount(ctx, "mnt-c") as m:          # fresh daemon: its block cache is empty
-                dropped &= drop_caches()
                 p = make_path(m)
                 cold.append(_dd(p))
                 warm.append(_dd(p))
         rows.append((label, max(cold), max(warm)))
     cold, warm = [], []
     for _ in range(3):
-        dropped &= drop_caches()
+        dropped &= drop_pages([local])
         cold.append(_dd(local))
         warm.append(_dd(local))
     rows.append(("local disk, plain FASTA (`samtools faidx` extract)", max(cold), max(warm)))
-    out(f"Contig `{asm}/{contig}` ({L:,} bases). Best of 3; cold = after "
-        f"`echo 3 > /proc/sys/vm/drop_caches`{'' if dropped else ' (FAILED: not root?)'} and, for the mount, "
-        f"a freshly started daemon; warm = the same file read again at once.\n")
+    out(f"Contig `{asm}/{contig}` ({L:,} bases). Best of 3; cold = the store's segment files "
+        f"(or the plain file) dropped from the page cache with `posix_fadvise(DONTNEED)`"
+        f"{'' if dropped else ' (FAILED)'} and, for the mount, a freshly started daemon; "
+        f"warm = the same file read again at once. Load average "
+        f"{' '.join(open('/proc/loadavg').read().split()[:3])}.\n")
     out("| source | cold GB/s | warm GB/s | cold vs local |")
     out("|---|---:|---:|---:|")
     lc = rows[-1][1]

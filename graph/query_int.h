@@ -121,10 +121,14 @@ prefetch_lists(const graph_net *N, uint32_t l, int dir, int eids)
 {
 	uint64_t k = N->out_off[l];
 
+	/* two lines of each: a filtered scan reads a few (the next ones
+	 * come from the hardware prefetcher once a run of lines is read) */
 	__builtin_prefetch(N->out_conf + k);
+	__builtin_prefetch(N->out_conf + k + 16);
 	if (eids)
 		__builtin_prefetch(N->out_eid + k);
 	__builtin_prefetch(N->out_nbr + k);
+	__builtin_prefetch(N->out_nbr + k + 16);
 	if (dir & GDB_GRAPH_IN) {
 		k = N->in_off[l];
 		__builtin_prefetch(N->in_conf + k);
@@ -133,7 +137,7 @@ prefetch_lists(const graph_net *N, uint32_t l, int dir, int eids)
 	}
 }
 
-#define SCAN_AHEAD 4 /* nodes whose lists are prefetched ahead */
+#define SCAN_AHEAD 8 /* nodes whose lists are prefetched ahead */
 
 /*
  * Visit the matching edges at each node of v[0 .. n), in no particular

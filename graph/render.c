@@ -351,7 +351,127 @@ void graph_eattr_put(graph_buf *b, const gdb_graph *g, const gdb_graph_edge *E,
 	}
 }
 
-void graph_json_edge_members(graph_buf *b, const gdb_graph *g, gdb_graph_eref e)
+/* Does s[0 .. n) hold nothing JSON escapes? */
+static inline int json_plain(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == '"' || s[i] == '\\')
+			return 0;
+	return 1;
+}
+
+/*
+ * put_float's text of v, through the cache fc (NULL: none, the text goes
+ * to tmp). Confidences repeat (STRING's are a thousand values), and each
+ * text costs a few 128-bit divisions.
+ * @return its length (at most 16), 0 if float_text does not take v
+ */
+static size_t float_cached(graph_ftext *fc, float v, char *tmp,
+			   const char **text)
+{
+	uint32_t bits;
+	struct graph_ftext_slot *s;
+
+	*text = tmp;
+	if (!fc)
+		return float_text(v, tmp);
+	memcpy(&bits, &v, 4);
+	s = &fc->slot[(bits ^ bits >> 11 ^ bits >> 22) % GRAPH_FTEXT_SLOTS];
+	if (!s->len || s->bits != bits) {
+		size_t n = float_text(v, s->text);
+		if (!n)
+			return 0;
+		s->bits = bits;
+		s->len = (uint8_t)n;
+	}
+	*text = s->text;
+	return s->len;
+}
+
+graph_ftext *graph_ftext_new(uint64_t n)
+{
+	return n >= 64 ? calloc(1, sizeof(graph_ftext)) : NULL;
+}
+
+static inline char *put_lit(char *p, const char *lit, size_t n)
+{
+	memcpy(p, lit, n);
+	return p + n;
+}
+
+#define PUT_LIT(p, lit) put_lit(p, lit, sizeof(lit) - 1)
+
+static inline char *put_quoted(char *p, const char *s, size_t n)
+{
+	*p++ = '"';
+	memcpy(p, s, n);
+	p[n] = '"';
+	return p + n + 1;
+}
+
+/*
+ * The members graph_json_edge_members writes, in one piece when no string
+ * needs an escape and the confidence has its text (lengths from the
+ * string tables, no strlen, no per-attribute dispatch).
+ * @return 0 if written, -1 if the caller must take the general path
+ */
+static int json_edge_fast(graph_buf *b, const gdb_graph *g, gdb_graph_eref e,
+			  graph_ftext *fc)
+{
+	const graph_net *N = &g->nets[e.net];
+	uint32_t i = e.eid, src = N->l2g[N->src[i]], dst = N->l2g[N->dst[i]];
+	uint32_t t = N->etype[i], ev = N->evid[i];
+	const char *type = N->type_str + N->type_off[t], *evid = "", *ct;
+	char tmp[16];
+	size_t lsrc = g->gname_len[src], ldst = g->gname_len[dst];
+	size_t ltype = N->type_off[t + 1] - N->type_off[t] - 1, levid = 0;
+	size_t lnet = strlen(N->name),
+	       lc = float_cached(fc, N->conf[i], tmp, &ct);
+	int dir = N->eflags[i] & GRAPH_FLAG_DIRECTED;
+	char *p;
+
+	if (ev != GRAPH_NONE) {
+		evid = N->evid_str + N->evid_off[ev];
+		levid = N->evid_off[ev + 1] - N->evid_off[ev] - 1;
+	}
+	if (!lc || !json_plain(g->gname[src], lsrc) ||
+	    !json_plain(g->gname[dst], ldst) || !json_plain(type, ltype) ||
+	    !json_plain(N->name, lnet) || !json_plain(evid, levid))
+		return -1;
+	p = gdb_buf_room(b, 108 + lsrc + ldst + ltype + lnet + levid + lc);
+	if (!p)
+		return 0; /* b->err says why */
+	p = PUT_LIT(p, "\"source\": ");
+	p = put_quoted(p, g->gname[src], lsrc);
+	p = PUT_LIT(p, ", \"target\": ");
+	p = put_quoted(p, g->gname[dst], ldst);
+	p = PUT_LIT(p, ", \"type\": ");
+	p = put_quoted(p, type, ltype);
+	p = dir ? PUT_LIT(p, ", \"directed\": true, \"confidence\": ")
+		: PUT_LIT(p, ", \"directed\": false, \"confidence\": ");
+	p = put_lit(p, ct, lc);
+	p = PUT_LIT(p, ", \"network\": ");
+	p = put_quoted(p, N->name, lnet);
+	p = PUT_LIT(p, ", \"evidence\": ");
+	p = put_quoted(p, evid, levid);
+	b->len = (size_t)(p - b->p); /* the room asked was an upper bound */
+	for (uint32_t c = 0; c < N->nchan; c++) {
+		graph_buf_puts(b, ", ");
+		graph_buf_json_str(b, N->chan_names[c]);
+		graph_buf_puts(b, ": ");
+		graph_put_u64(b, N->chan[(uint64_t)i * N->nchan + c]);
+	}
+	return 0;
+}
+
+void graph_json_edge_members(graph_buf *b, const gdb_graph *g, gdb_graph_eref e,
+			     graph_ftext *fc)
+{
+	if (json_edge_fast(b, g, e, fc) < 0)
+		graph_json_edge_general(b, g, e);
+}
+
+void graph_json_edge_general(graph_buf *b, const gdb_graph *g, gdb_graph_eref e)
 {
 	gdb_graph_edge E;
 

@@ -17,6 +17,7 @@
 void graph_render_cyjs(graph_buf *b, const gdb_graph *g,
 		       const gdb_graph_result *r, const graph_drawing *w)
 {
+	graph_ftext *fc = graph_ftext_new(r->nedges);
 	char name[512];
 
 	graph_buf_puts(b, "{\"data\": {\"name\": ");
@@ -49,10 +50,11 @@ void graph_render_cyjs(graph_buf *b, const gdb_graph *g,
 		graph_buf_put(b, ":", 1);
 		graph_put_u64(b, r->edges[i].eid);
 		graph_buf_puts(b, "\", ");
-		graph_json_edge_members(b, g, r->edges[i]);
+		graph_json_edge_members(b, g, r->edges[i], fc);
 		graph_buf_puts(b, "}}");
 	}
 	graph_buf_puts(b, "]}}\n");
+	free(fc);
 }
 
 /* ------------------------------------------------------------ GraphML */

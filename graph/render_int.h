@@ -76,8 +76,28 @@ int graph_eattr_empty(const gdb_graph_edge *E, int a);
 void graph_eattr_put(graph_buf *b, const gdb_graph *g, const gdb_graph_edge *E,
 		     int a, void (*str)(graph_buf *, const char *));
 
-/* An edge as JSON members (no braces): every attribute, then channels. */
-void graph_json_edge_members(graph_buf *b, const gdb_graph *g,
+/* A cache of confidence texts (graph_put_float's), by float bits. */
+#define GRAPH_FTEXT_SLOTS 1024
+typedef struct graph_ftext {
+	struct graph_ftext_slot {
+		uint32_t bits;
+		uint8_t len; /* 0: empty */
+		char text[16];
+	} slot[GRAPH_FTEXT_SLOTS];
+} graph_ftext;
+
+/* A zeroed cache for a writer of n edges (NULL when n is small, or
+ * without memory: the cache is only a shortcut); free() it. */
+graph_ftext *graph_ftext_new(uint64_t n);
+
+/* An edge as JSON members (no braces): every attribute, then channels.
+ * fc: a zeroed cache kept across a writer's edges, or NULL. */
+void graph_json_edge_members(graph_buf *b, const gdb_graph *g, gdb_graph_eref e,
+			     graph_ftext *fc);
+/* The same through the attribute table, escaping every string: the path
+ * edges that need an escape take, and the twin the tests hold the one
+ * piece writer to. */
+void graph_json_edge_general(graph_buf *b, const gdb_graph *g,
 			     gdb_graph_eref e);
 /* An edge's attributes as[0..n) as TSV fields, each after a TAB. */
 void graph_tsv_edge_fields(graph_buf *b, const gdb_graph *g,
@@ -114,13 +134,15 @@ static inline void graph_put_i64(graph_buf *b, int64_t v)
 	}
 }
 
-#define EDGE_AHEAD 8 /* rows ahead whose edge columns are prefetched */
+#define EDGE_AHEAD 16 /* rows ahead whose edge columns are prefetched */
 
 /*
  * The edges of an answer are scattered over the edge columns (a cache and
  * TLB miss per column and edge): ask for those of the edge EDGE_AHEAD rows
- * on while row i is written. always_inline: GCC takes a static function
- * that only prefetches for pure and drops its calls before inlining.
+ * on while row i is written, and, for the edge half as far on (whose
+ * columns were asked for then), the names of its ends, a miss of their
+ * own. always_inline: GCC takes a static function that only prefetches
+ * for pure and drops its calls before inlining.
  */
 static inline __attribute__((always_inline)) void
 graph_edge_ahead(const gdb_graph *g, const gdb_graph_eref *e, uint64_t i,
@@ -129,6 +151,12 @@ graph_edge_ahead(const gdb_graph *g, const gdb_graph_eref *e, uint64_t i,
 	const graph_net *N;
 	uint32_t k;
 
+	if (i + EDGE_AHEAD / 2 >= n)
+		return;
+	N = &g->nets[e[i + EDGE_AHEAD / 2].net];
+	k = e[i + EDGE_AHEAD / 2].eid;
+	__builtin_prefetch(g->gname[N->l2g[N->src[k]]]);
+	__builtin_prefetch(g->gname[N->l2g[N->dst[k]]]);
 	if (i + EDGE_AHEAD >= n)
 		return;
 	N = &g->nets[e[i + EDGE_AHEAD].net];

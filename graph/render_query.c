@@ -38,14 +38,17 @@ static uint32_t neighbor_of(const gdb_graph_result *r, uint64_t i,
 static void json_edges(graph_buf *b, const gdb_graph *g,
 		       const gdb_graph_eref *e, uint64_t n)
 {
+	graph_ftext *fc = graph_ftext_new(n);
+
 	graph_buf_puts(b, "[");
 	for (uint64_t i = 0; i < n && !b->err; i++) {
 		graph_edge_ahead(g, e, i, n);
 		graph_buf_puts(b, i ? ",\n  {" : "\n  {");
-		graph_json_edge_members(b, g, e[i]);
+		graph_json_edge_members(b, g, e[i], fc);
 		graph_buf_puts(b, "}");
 	}
 	graph_buf_puts(b, n ? "\n]" : "]");
+	free(fc);
 }
 
 static void json_names(graph_buf *b, const gdb_graph *g, const uint32_t *v,
@@ -97,6 +100,8 @@ static void tsv_kind(graph_buf *b, const gdb_graph *g, uint32_t node)
 static int json_neighbors(graph_buf *b, const gdb_graph *g,
 			  const gdb_graph_result *r)
 {
+	graph_ftext *fc = graph_ftext_new(r->nedges);
+
 	json_head(b, g, r);
 	graph_buf_puts(b, ", ");
 	graph_json_limit(b, "limit", r->limit);
@@ -117,10 +122,11 @@ static int json_neighbors(graph_buf *b, const gdb_graph *g,
 		graph_buf_puts(b, ", \"direction\": \"");
 		graph_buf_puts(b, dir_name(r->edir[i]));
 		graph_buf_puts(b, "\", ");
-		graph_json_edge_members(b, g, r->edges[i]);
+		graph_json_edge_members(b, g, r->edges[i], fc);
 		graph_buf_puts(b, "}");
 	}
 	graph_buf_puts(b, r->nedges ? "\n]}\n" : "]}\n");
+	free(fc);
 	return 0;
 }
 

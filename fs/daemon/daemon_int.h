@@ -305,6 +305,15 @@ const char *daemon_dir_entry(gdb_daemon *d, struct gen *g, struct node *dir,
  */
 ssize_t daemon_read(gdb_daemon *d, struct node *n, uint64_t off, size_t size,
 		    char *buf, const char **src);
+/*
+ * daemon_answer_hold - bytes [off, off+size) of answer n (kind N_ANSWER)
+ * in place: *src points into the answer, held (never evicted) until
+ * daemon_answer_release(n), so a FUSE read replies from it without a copy.
+ * Counted as daemon_read counts. @return the bytes, or -errno (not held)
+ */
+ssize_t daemon_answer_hold(gdb_daemon *d, struct node *n, uint64_t off,
+			   size_t size, const char **src);
+void daemon_answer_release(struct node *n);
 gdb_inbox *daemon_inbox(gdb_daemon *d, const struct node *n);
 /* The node of inbox file f, its lookup counted; takes over the caller's
  * reference on f. Under d->inbox_lock. NULL: -ENOMEM. */

@@ -459,8 +459,10 @@ static int recompute(gdb_daemon *d, struct node *n, char **data)
 	return rc < 0 ? rc : -EIO;
 }
 
-static ssize_t read_answer(gdb_daemon *d, struct node *n, uint64_t off,
-			   size_t size, char *buf)
+/* Answer n's bytes [off, off+size) in place, held (see
+ * daemon_answer_hold); not counted. */
+static ssize_t answer_hold(gdb_daemon *d, struct node *n, uint64_t off,
+			   size_t size, const char **src)
 {
 	const char *data;
 	size_t len =
@@ -475,10 +477,40 @@ static ssize_t read_answer(gdb_daemon *d, struct node *n, uint64_t off,
 			return rc;
 		gdb_cache_answer_fill(c, n->ans, fresh, &data);
 	}
-	if (len)
-		memcpy(buf, data + off, len);
-	gdb_cache_answer_put(c, n->ans);
+	*src = data + (len ? off : 0);
 	return (ssize_t)len;
+}
+
+ssize_t daemon_answer_hold(gdb_daemon *d, struct node *n, uint64_t off,
+			   size_t size, const char **src)
+{
+	ssize_t got;
+
+	__atomic_add_fetch(&d->reads, 1, __ATOMIC_RELAXED);
+	got = answer_hold(d, n, off, size, src);
+	if (got > 0)
+		__atomic_add_fetch(&d->bytes_served, (uint64_t)got,
+				   __ATOMIC_RELAXED);
+	return got;
+}
+
+void daemon_answer_release(struct node *n)
+{
+	gdb_cache_answer_put(n->gen->cache, n->ans);
+}
+
+static ssize_t read_answer(gdb_daemon *d, struct node *n, uint64_t off,
+			   size_t size, char *buf)
+{
+	const char *src;
+	ssize_t got = answer_hold(d, n, off, size, &src);
+
+	if (got < 0)
+		return got;
+	if (got)
+		memcpy(buf, src, (size_t)got);
+	daemon_answer_release(n);
+	return got;
 }
 
 /* An assembly's .dict at its first read: rendered once (under a lock:

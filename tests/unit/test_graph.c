@@ -9,7 +9,8 @@
  *                                   (rc: 0 file, 1 dir, <0 errno)
  *   test_graph list STORE PATH      names in a directory, one a line
  *   test_graph bench STORE N PATH.. each path resolved N times; prints
- *                                   "<path>\t<median us>\t<bytes>"
+ *                                   "<path>\t<median us>\t<bytes>\t<rc>
+ *                                   \t<median, least CPU us of the thread>"
  *   test_graph open STORE           time to open the graphs (us)
  *
  * pytest (tests/test_graph_*.py) uses the query mode to check answers
@@ -29,7 +30,8 @@
 
 #include "fs/ns/ns.h"
 #include "graph/graph.h"
-#include "graph/graph_int.h" /* graph_builder_layout: old stores */
+#include "graph/graph_int.h"  /* graph_builder_layout: old stores */
+#include "graph/render_int.h" /* the JSON edge writers */
 #include "store/store.h"
 
 static double now_us(void)
@@ -37,6 +39,16 @@ static double now_us(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+/* CPU time of this thread: on a loaded machine, what a query costs
+ * without the time it waits for a CPU. */
+static double cpu_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
@@ -127,8 +139,9 @@ static int cmd_bench(const char *store, int n, char **paths, int np)
 	const gdb_ns_provider *p;
 	void *ctx;
 	double *t = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
+	double *c = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
 
-	if (!t || open_provider(store, &s, &p, &ctx) < 0)
+	if (!t || !c || open_provider(store, &s, &p, &ctx) < 0)
 		return 2;
 	for (int k = 0; k < np; k++) {
 		size_t len = 0;
@@ -136,17 +149,21 @@ static int cmd_bench(const char *store, int n, char **paths, int np)
 		for (int i = 0; i < n; i++) {
 			char *data = NULL, err[256];
 			unsigned flags = 0;
-			double t0 = now_us();
+			double t0 = now_us(), c0 = cpu_us();
 			rc = p->resolve(ctx, paths[k], &data, &len, &flags, err,
 					sizeof(err));
 			t[i] = now_us() - t0;
+			c[i] = cpu_us() - c0;
 			free(data);
 		}
 		qsort(t, (size_t)n, sizeof(double), dcmp);
-		printf("%s\t%.1f\t%zu\t%d\n", paths[k], t[n / 2], len, rc);
+		qsort(c, (size_t)n, sizeof(double), dcmp);
+		printf("%s\t%.1f\t%zu\t%d\t%.1f\t%.1f\n", paths[k], t[n / 2],
+		       len, rc, c[n / 2], c[0]);
 	}
 	fflush(stdout);
 	free(t);
+	free(c);
 	p->destroy(ctx);
 	gdb_store_close(s);
 	return 0;
@@ -720,9 +737,84 @@ static void selftest_conf_text(const char *dir)
 	free(v);
 }
 
+/*
+ * The one-piece JSON edge writer (render.c) against its twin, the general
+ * writer through the attribute table: byte for byte on every edge of a
+ * network whose names, types, evidence and channel names need escapes or
+ * not, with confidences float_text does and does not take, with the
+ * confidence cache and without.
+ */
+static void selftest_edge_writer(const char *dir)
+{
+	static const char *const names[] = {"plain", "q\"uote", "back\\slash",
+					    "ctl\x01x", "\xc3\xa9t\xc3\xa9"};
+	static const char *const types[] = {"pp", "ty\"pe"};
+	static const char *const evid[] = {NULL, "pmid:1", "a\\b", "x\x02"};
+	static const char *const chans[] = {"experimental", "s\"c"};
+	static const double confs[] = {0.7,	1.0,	     0.0001,
+				       0.00001, 0.123456789, 0.15};
+	gdb_graph_builder *b;
+	gdb_store *s;
+	gdb_graph *g;
+	gdb_txn *t;
+	graph_ftext *fc = graph_ftext_new(1000);
+	gdb_provenance prov = {
+	    .target = "w", .source = "test", .command = "test_graph"};
+	uint32_t id[5], ty[2];
+	uint64_t m = 0, k = 0;
+	char err[512];
+
+	CHECK(gdb_store_init(dir, err, sizeof(err)) == 0, "%s", err);
+	CHECK(gdb_graph_builder_new(&b) == 0, "new");
+	CHECK(gdb_graph_channels_set(b, 2, chans) == 0, "channels");
+	for (int i = 0; i < 5; i++)
+		CHECK(gdb_graph_node_add(b, names[i], GDB_GRAPH_GENE, &id[i]) ==
+			  1,
+		      "node %d", i);
+	for (int i = 0; i < 2; i++)
+		ty[i] = (uint32_t)gdb_graph_type_add(b, types[i]);
+	for (int i = 0; i < 5; i++)
+		for (int j = 0; j < 5; j++, k++) {
+			uint16_t ch[2] = {(uint16_t)(k * 37), (uint16_t)k};
+			CHECK(gdb_graph_edge_add(
+				  b, id[i], id[j], ty[k % 2], (int)(k % 3 == 0),
+				  confs[k % 6], evid[k % 4], ch) == 0,
+			      "edge %d %d", i, j);
+		}
+	CHECK(gdb_txn_begin(dir, &t, err, sizeof(err)) == 0, "%s", err);
+	CHECK(gdb_txn_object_begin(t, GDB_OBJECT_SECTIONS, "w", err,
+				   sizeof(err)) == 0,
+	      "%s", err);
+	CHECK(gdb_graph_builder_write(b, t, &m, err, sizeof(err)) == 0, "%s",
+	      err);
+	CHECK(gdb_txn_provenance(t, &prov) == 0, "prov");
+	CHECK(gdb_txn_commit(t, NULL, err, sizeof(err)) == 0, "%s", err);
+	gdb_graph_builder_free(b);
+	CHECK(gdb_store_open(dir, 0, &s, err, sizeof(err)) == 0, "%s", err);
+	CHECK(gdb_graph_open(s, &g, err, sizeof(err)) == 0, "%s", err);
+	for (uint32_t e = 0; e < (uint32_t)m; e++)
+		for (int cached = 0; cached < 2; cached++) {
+			graph_buf x = {0}, y = {0};
+			gdb_graph_eref r = {0, e};
+			graph_json_edge_members(&x, g, r, cached ? fc : NULL);
+			graph_json_edge_general(&y, g, r);
+			CHECK(!x.err && !y.err && x.len == y.len &&
+				  !memcmp(x.p, y.p, x.len),
+			      "edge %u: %.*s / %.*s", e, (int)x.len,
+			      x.p ? x.p : "", (int)y.len, y.p ? y.p : "");
+			gdb_buf_free(&x);
+			gdb_buf_free(&y);
+		}
+	CHECK(m == 25, "%llu edges", (unsigned long long)m);
+	free(fc);
+	gdb_graph_close(g);
+	gdb_store_close(s);
+}
+
 int main(int argc, char **argv)
 {
-	char dir[] = "/tmp/test_graph.XXXXXX", dir2[64] = "", dir3[64];
+	char dir[] = "/tmp/test_graph.XXXXXX", dir2[64] = "", dir3[64],
+	     dir4[64];
 	char cmd[512];
 
 	if (argc >= 3 && !strcmp(argv[1], "query"))
@@ -750,7 +842,10 @@ int main(int argc, char **argv)
 	strcpy(dir3, dir);
 	strcat(dir3, ".v1");
 	selftest_old_layout(dir3);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s' '%s'", dir, dir2, dir3);
+	snprintf(dir4, sizeof(dir4), "%s.edges", dir);
+	selftest_edge_writer(dir4);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s' '%s' '%s'", dir, dir2,
+		 dir3, dir4);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
 	if (failures) {
