@@ -127,7 +127,7 @@ int gdb_prosite_compile(const char *pat, size_t len, gdb_prosite *out)
 	return 0;
 }
 
-#define BIT(row, i) (((row)[(i) >> 6] >> ((i) & 63)) & 1)
+#define BIT(row, i) (((row)[(i) >> 6] >> ((i)&63)) & 1)
 
 /* Element k's longest run of its class at i, at most its max. */
 static uint32_t run_at(const gdb_prosite_elem *e, const char *seq, size_t n,
@@ -209,7 +209,8 @@ int64_t gdb_prosite_find(const gdb_prosite *p, const char *seq, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		if (!BIT(rows[0], i))
 			continue;
-		if (p->anchor_start && (i > 0 || !(flags & GDB_PROSITE_AT_START)))
+		if (p->anchor_start &&
+		    (i > 0 || !(flags & GDB_PROSITE_AT_START)))
 			break;
 		if (nh < cap) {
 			hits[nh].pos = i;

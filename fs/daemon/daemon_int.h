@@ -165,7 +165,7 @@ struct gen {
 	/* by contig id: NULL until its first lookup (gen_contig), then
 	 * kept until the generation goes; set once, atomically */
 	struct contig_nodes **contigs;
-	uint64_t contigs_built; /* of them, set; atomic */
+	uint64_t contigs_built;	    /* of them, set; atomic */
 	pthread_mutex_t build_lock; /* gen_asm_files */
 	struct nsprov provs[MAX_PROVIDERS];
 	unsigned nprov;

@@ -406,10 +406,9 @@ const char *daemon_dir_entry(gdb_daemon *d, struct gen *g, struct node *dir,
 		/* listing builds nothing (a contig's nodes, the assembly's
 		 * .fa view): they come at lookup */
 		if (r == 1 && e.kind < GDB_SEQ_CONTIG_DIR)
-			*out = e.kind == GDB_SEQ_ASM_FA ? &an->fa
-			       : e.kind == GDB_SEQ_ASM_FAI
-				   ? &an->fai
-				   : &an->dict;
+			*out = e.kind == GDB_SEQ_ASM_FA	   ? &an->fa
+			       : e.kind == GDB_SEQ_ASM_FAI ? &an->fai
+							   : &an->dict;
 		*is_dir = r == 1 && e.kind == GDB_SEQ_CONTIG_DIR;
 		return r == 0 ? "" : tmp;
 	}

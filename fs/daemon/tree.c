@@ -39,9 +39,10 @@ static int build_asm(struct gen *g, uint32_t i)
 	perm(&an->fai, g, N_TEXT, i, -1);
 	an->fai.same_writes = 1;
 	perm(&an->dict, g, N_TEXT, i, -1);
-	/* the .fa and .fa.fai: at their first lookup (gen_asm_files); the .dict needs every record's digests: a short protein's are
-	 * computed from its bases, so it is rendered at its first read
-	 * (lookup.c), sized now from the names and lengths alone */
+	/* the .fa and .fa.fai: at their first lookup (gen_asm_files); the .dict
+	 * needs every record's digests: a short protein's are computed from its
+	 * bases, so it is rendered at its first read (lookup.c), sized now from
+	 * the names and lengths alone */
 	an->dict.lazy_dict = 1;
 	an->dict.textlen =
 	    gdb_render_dict_size(g->store, a->first_contig, a->ncontigs);
@@ -58,10 +59,11 @@ int gen_asm_files(struct gen *g, uint32_t ai)
 		return 0;
 	pthread_mutex_lock(&g->build_lock);
 	if (!an->ready) {
-		rc = an->fa.view ? 0
-				 : gdb_view_contigs(g->store, a->first_contig,
-						    a->ncontigs, GDB_FASTA_WIDTH,
-						    1, &an->fa.view);
+		rc = an->fa.view
+			 ? 0
+			 : gdb_view_contigs(g->store, a->first_contig,
+					    a->ncontigs, GDB_FASTA_WIDTH, 1,
+					    &an->fa.view);
 		if (rc == 0 && !an->fa.stream)
 			rc = node_attach_stream(&an->fa);
 		if (rc == 0 && !an->fai.text)

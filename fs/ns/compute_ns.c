@@ -110,8 +110,8 @@ static const gdb_param ALIGN_PARAMS[] = {
 static const gdb_param PROT_ALIGN_PARAMS[] = {
     {"open", GDB_PARAM_INT, offsetof(struct align_params, v[2]), -127, 127, 11,
      NULL},
-    {"extend", GDB_PARAM_INT, offsetof(struct align_params, v[3]), -127, 127,
-     1, NULL},
+    {"extend", GDB_PARAM_INT, offsetof(struct align_params, v[3]), -127, 127, 1,
+     NULL},
 };
 /* The residue letters a protein query may hold (any case): the codes of
  * a protein assembly's .u8; B, Z, X and * score as BLOSUM62 says, U, O
@@ -484,8 +484,9 @@ static void iupac_emit(struct scan *sc, const void *hit, int64_t at, gdb_buf *o)
 static int64_t prosite_find(struct scan *sc, const char *seq, size_t n)
 {
 	struct motif_scan *m = (struct motif_scan *)sc;
-	unsigned fl = (sc->at == 0 ? GDB_PROSITE_AT_START : 0) |
-		      (sc->at + sc->n == sc->c->length ? GDB_PROSITE_AT_END : 0);
+	unsigned fl =
+	    (sc->at == 0 ? GDB_PROSITE_AT_START : 0) |
+	    (sc->at + sc->n == sc->c->length ? GDB_PROSITE_AT_END : 0);
 
 	return gdb_prosite_find(m->pro, seq, n, fl, sc->buf, sc->cap);
 }
@@ -659,8 +660,8 @@ static void sam_cigar(gdb_buf *o, const char *cig, int64_t qb, int64_t qe,
 
 /* "@match=N,..." of an alignment file: v = match, mismatch, open, extend;
  * a protein's "@open=N,extend=N" with BLOSUM62 (v[0], v[1] unused). */
-static int align_params(char *ps, int prot, int64_t v[4],
-			gdb_align_scoring *sc, char *err, size_t errlen)
+static int align_params(char *ps, int prot, int64_t v[4], gdb_align_scoring *sc,
+			char *err, size_t errlen)
 {
 	struct align_params p = {{0}};
 	int rc;
@@ -692,11 +693,12 @@ static int align_params(char *ps, int prot, int64_t v[4],
 static void sam_header(gdb_buf *o, const gdb_contig *c, int prot,
 		       const int64_t v[4], const char *what)
 {
-	gdb_buf_printf(o,
-		       "@HD\tVN:1.6\tSO:unsorted\n@SQ\tSN:%s\tLN:%lld\n"
-		       "@PG\tID:genomedb\tPN:genomedb\tCL:local alignment%s%s, ",
-		       c->name, (long long)c->length, what ? " of " : "",
-		       what ? what : "");
+	gdb_buf_printf(
+	    o,
+	    "@HD\tVN:1.6\tSO:unsorted\n@SQ\tSN:%s\tLN:%lld\n"
+	    "@PG\tID:genomedb\tPN:genomedb\tCL:local alignment%s%s, ",
+	    c->name, (long long)c->length, what ? " of " : "",
+	    what ? what : "");
 	if (prot)
 		gdb_buf_printf(o, "BLOSUM62");
 	else
@@ -912,8 +914,7 @@ static int qset_parse(struct qset *q, const char *file, int prot, char *err,
 				if (!u || !strchr(prot ? PROTEIN_LETTERS
 						       : "ACGTURYSWKMBDHVN",
 						  u))
-					QFAIL(line,
-					      "'%c' (byte %zu) is not %s",
+					QFAIL(line, "'%c' (byte %zu) is not %s",
 					      (unsigned char)*r >= ' ' &&
 						      (unsigned char)*r < 127
 						  ? *r
