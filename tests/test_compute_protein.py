@@ -13,7 +13,6 @@
 
 Peers: parasail 1.3.3 (BLOSUM62 as parasail.blosum62), Python's re.
 """
-import ctypes as C
 import os
 import random
 import re
@@ -190,55 +189,17 @@ def test_align_query_set_on_protein(store, tmp_path):
         assert "queries/bad.fa:4: '1' (byte 3) is not a protein residue letter" in m.log_text()
 
 
-class Scoring(C.Structure):
-    _fields_ = [("map", C.c_uint8 * 256), ("matrix", (C.c_int8 * 32) * 32),
-                ("ncodes", C.c_uint), ("gap_open", C.c_int), ("gap_extend", C.c_int),
-                ("max_score", C.c_int), ("min_score", C.c_int)]
-
-
-class Result(C.Structure):
-    _fields_ = [("score", C.c_int64), ("query_begin", C.c_int64), ("query_end", C.c_int64),
-                ("target_begin", C.c_int64), ("target_end", C.c_int64),
-                ("lane_bits", C.c_int), ("cigar", C.c_char_p)]
-
-
-class Kernels(C.Structure):
-    _fields_ = [("name", C.c_char_p), ("score", C.c_void_p), ("many", C.c_void_p)]
-
-
-SCORE_FN = C.CFUNCTYPE(C.c_int, C.POINTER(Scoring), C.c_int, C.c_char_p, C.c_size_t,
-                       C.c_char_p, C.c_size_t, C.c_void_p, C.POINTER(Result))
-
-
 def test_kernels_global_semiglobal_real_pairs():
-    """NW and semi-global BLOSUM62 scores of real protein pairs equal
-    parasail's nw/sg at every level the CPU has."""
-    lib = C.CDLL(os.path.join(U.BUILD, "libgenomedb.so"))
-    lib.gdb_align_variant.restype = C.POINTER(Kernels)
-    lib.gdb_align_variant.argtypes = [C.c_int]
-    lib.gdb_align_ws_new.argtypes = [C.POINTER(C.c_void_p)]
-    sc = Scoring()
-    assert lib.gdb_align_scoring_blosum62(11, 1, C.byref(sc)) == 0
-    ws = C.c_void_p()
-    assert lib.gdb_align_ws_new(C.byref(ws)) == 0
+    """Local, global and semi-global BLOSUM62 scores of the real pairs
+    equal parasail's sw/nw/sg, every level the CPU has agreeing with the
+    scalar one (score and end cell)."""
+    import test_simd_kernels as K  # its ctypes tables of every level
     ec, ps = pairs()
-    fns = {1: parasail.nw_scan_32, 2: parasail.sg_scan_32, 0: parasail.sw_scan_32}
-    ran = 0
-    for lvl in range(4):  # enum gdb_simd_level: scalar, sse41, avx2, avx512
-        k = lib.gdb_align_variant(lvl)
-        if not k:
-            continue
-        ran += 1
-        score = SCORE_FN(k.contents.score)
-        for q, n in ps:
-            t = ec[n]
-            for mode, fn in fns.items():
-                r = Result()
-                assert score(C.byref(sc), mode, q.encode(), len(q), t.encode(), len(t),
-                             ws, C.byref(r)) == 0
-                assert r.score == fn(q, t, 11, 1, parasail.blosum62).score, (lvl, mode, q, n)
-    lib.gdb_align_ws_free(ws)
-    assert ran >= 1
+    for q, n in ps:
+        for mode in K.MODES:
+            got = K.score_all_levels(K.PROT, K.MODES[mode], q, ec[n])
+            assert got == K.PS_FN[mode](q, ec[n], 11, 1, parasail.blosum62).score, \
+                (mode, q, n)
 
 
 # ---- PROSITE patterns ----
