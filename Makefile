@@ -297,6 +297,7 @@ bench: deps
 	-$(BENCH_PY) bench/python/run.py $(call Q,--reps 1) | tee $(BENCH_OUT)/python.md
 	-$(BENCH_PY) bench/reads/run.py $(call Q,--quick) | tee $(BENCH_OUT)/reads.md
 	-$(BENCH_PY) bench/codecs/run.py --build $(abspath $(BUILD)) $(if $(QUICK),--quick,--proteins 500000) | tee $(BENCH_OUT)/codecs.md
+	-$(BENCH_PY) bench/mount/protein_db.py --build $(abspath $(BUILD)) $(call Q,--records 50000 --reads 50) | tee $(BENCH_OUT)/protein_db.md
 	$(BENCH_PY) bench/goals.py $(BENCH_OUT)
 
 # make bench-scale SIZE=1e11: a generated genome of SIZE bases piped into

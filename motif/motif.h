@@ -130,4 +130,55 @@ GDB_MUST_CHECK int gdb_motifs_write(gdb_txn *t, const gdb_motif *m, size_t n);
 GDB_MUST_CHECK int gdb_motifs_load(const gdb_store *s, gdb_motif **out,
 				   size_t *n, char *err, size_t errlen);
 
+/* ---- protein patterns (motif/prosite.c) ---- */
+
+/*
+ * A PROSITE pattern: elements joined by '-', each a residue letter (upper
+ * case, or '*'), 'x' (any residue), [..] (any of the letters) or {..}
+ * (none of them), optionally repeated "(n)" or "(n,m)" times; '<' first
+ * anchors it at the sequence's start, '>' last at its end, and a final
+ * '.' is allowed. Residues of the sequence match in either case, each
+ * only its own letter (B is not D).
+ */
+#define GDB_PROSITE_MAX_ELEMS 64
+#define GDB_PROSITE_MAX_SPAN 4096 /* residues a match may span */
+
+typedef struct gdb_prosite_elem {
+	uint32_t mask; /* residue class bits: A-Z 0-25, '*' 26, others 31 */
+	uint32_t min, max;
+} gdb_prosite_elem;
+
+typedef struct gdb_prosite {
+	unsigned n;
+	int anchor_start, anchor_end;
+	uint32_t minlen, maxlen; /* residues a match spans */
+	gdb_prosite_elem e[GDB_PROSITE_MAX_ELEMS];
+} gdb_prosite;
+
+typedef struct gdb_prosite_hit {
+	uint64_t pos; /* 0-based start (first, as scans expect) */
+	uint64_t len;
+} gdb_prosite_hit;
+
+/*
+ * gdb_prosite_compile - pat[0..len) into out.
+ * @return 0; -EINVAL (not such a pattern, more than 64 elements, a match
+ *         that could be empty or span more than GDB_PROSITE_MAX_SPAN)
+ */
+int gdb_prosite_compile(const char *pat, size_t len, gdb_prosite *out);
+
+#define GDB_PROSITE_AT_START 1u /* seq[0] is the sequence's first residue */
+#define GDB_PROSITE_AT_END 2u	/* seq[n-1] is its last */
+
+/*
+ * gdb_prosite_find - every start in seq[0..n) where p matches, in order,
+ * with the length of the match Python's re takes there (each element as
+ * long as the rest still matches, first element first: re.finditer of
+ * "(?=(...))"). Anchors match only where flags say the sequence ends.
+ * @return the number of hits (the first cap written to hits); -ENOMEM;
+ *         -E2BIG (n beyond 2^32 - 2)
+ */
+int64_t gdb_prosite_find(const gdb_prosite *p, const char *seq, size_t n,
+			 unsigned flags, gdb_prosite_hit *hits, size_t cap);
+
 #endif

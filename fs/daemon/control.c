@@ -407,6 +407,7 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 	    "{\n  \"generation\": %llu,\n  \"generations_live\": %llu,\n"
 	    "  \"store\": \"%s\",\n"
 	    "  \"assemblies\": %u,\n  \"contigs\": %u,\n"
+	    "  \"contigs_built\": %llu,\n"
 	    "  \"reads\": %llu,\n  \"bytes_served\": %llu,\n"
 	    "  \"lookups\": %llu,\n  \"read_errors\": %llu,\n"
 	    "  \"live_region_nodes\": %llu,\n  \"ioctls\": %llu,\n"
@@ -415,6 +416,8 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 	    (unsigned long long)gdb_store_generation(g->store),
 	    (unsigned long long)ngens, gdb_store_path(g->store),
 	    gdb_store_nassemblies(g->store), gdb_store_ncontigs(g->store),
+	    (unsigned long long)__atomic_load_n(&g->contigs_built,
+						__ATOMIC_RELAXED),
 	    (unsigned long long)__atomic_load_n(&d->reads, __ATOMIC_RELAXED),
 	    (unsigned long long)__atomic_load_n(&d->bytes_served,
 						__ATOMIC_RELAXED),

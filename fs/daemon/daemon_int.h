@@ -7,9 +7,12 @@
  *
  * Nodes: every node is a struct node and its inode number is its address
  * (as libfuse's passthrough_ll does), except the root, GDB_DAEMON_ROOT.
- * Nodes for the fixed part of the namespace (root, .gdb, assemblies,
- * contigs and their whole-object files, the providers' tops and inboxes)
- * are built at open and live until close ("permanent"). Region files,
+ * Nodes for the fixed part of the namespace (root, .gdb, assemblies
+ * and their whole-object files, the providers' tops and inboxes) are
+ * built at open and live until close ("permanent"). A contig's nodes (its
+ * directory, .fa and .fa.fai) are permanent too, but built at the first
+ * lookup of any of them (gen_contig): a store of 500,000 proteins mounts
+ * and lists without building 1.5 million nodes. Region files,
  * computed answers and inbox files are built by lookup and freed when the
  * kernel's lookup count drops to zero in forget (the contract documented
  * for forget in fuse_lowlevel.h); inode numbers are never reused while a
@@ -122,8 +125,12 @@ struct nsprov {
 	struct node inbox_dir; /* N_INBOX at p->inbox */
 };
 
+/* An assembly's nodes. The .fa's view and the .fa.fai's text (a record
+ * each: 500,000 for a protein database) are made at the first lookup of
+ * either (gen_asm_files), then ready is set. */
 struct asm_nodes {
 	struct node dir, fa, fai, dict;
+	int ready; /* atomic; set under gen->build_lock */
 };
 
 struct contig_nodes {
@@ -155,7 +162,11 @@ struct gen {
 	gdb_store *store;
 	gdb_cache *cache;
 	struct asm_nodes *asms;
-	struct contig_nodes *contigs;
+	/* by contig id: NULL until its first lookup (gen_contig), then
+	 * kept until the generation goes; set once, atomically */
+	struct contig_nodes **contigs;
+	uint64_t contigs_built;	    /* of them, set; atomic */
+	pthread_mutex_t build_lock; /* gen_asm_files */
 	struct nsprov provs[MAX_PROVIDERS];
 	unsigned nprov;
 	struct timespec mtime; /* of CURRENT when it was read */
@@ -233,6 +244,11 @@ void gen_put(gdb_daemon *d, struct gen *g, uint64_t k);
  */
 int daemon_refresh(gdb_daemon *d, char **names, size_t *nlen, char *err,
 		   size_t errlen);
+/* Make assembly ai's .fa view and .fa.fai text, once. @return 0, -ENOMEM */
+int gen_asm_files(struct gen *g, uint32_t ai);
+/* Contig id's nodes, built at the first call (two racing calls agree on
+ * one). NULL: -ENOMEM. */
+struct contig_nodes *gen_contig(struct gen *g, uint32_t id);
 /* Has CURRENT changed since it was read last? (a stat, no open) */
 int daemon_current_changed(gdb_daemon *d);
 
@@ -291,13 +307,15 @@ int daemon_lookup(gdb_daemon *d, struct node *p, const char *name,
 /*
  * daemon_dir_entry - entry i (0, 1, ...) of directory dir (not computed
  * namespaces or inboxes, which list through their own calls).
- * @param out  out: its node, or NULL if it has none until looked up
+ * @param out     out: its node, or NULL if it has none until looked up
+ *                (a contig's: listing builds nothing)
+ * @param is_dir  out: 1 for a directory
  * @return its name (in tmp or static), "" for no entry at i (go on), NULL
  *         past the end
  */
 const char *daemon_dir_entry(gdb_daemon *d, struct gen *g, struct node *dir,
-			     uint64_t i, struct node **out, char *tmp,
-			     size_t tmplen);
+			     uint64_t i, struct node **out, int *is_dir,
+			     char *tmp, size_t tmplen);
 /*
  * daemon_read - bytes [off, off+size) of file n: into buf, or, for bytes
  * the node holds, *src pointing at them (valid while n lives).

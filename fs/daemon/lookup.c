@@ -19,35 +19,43 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The permanent node of a name in /<asm>/. */
+/* The permanent node of a name in /<asm>/ (a contig's built now if it is
+ * the first lookup of that contig), or NULL: -ENOMEM. */
 static struct node *seq_node(struct gen *g, uint32_t ai, const gdb_seq_entry *e)
 {
 	struct asm_nodes *an = &g->asms[ai];
+	struct contig_nodes *cn;
 
 	switch (e->kind) {
 	case GDB_SEQ_ASM_FA:
-		return &an->fa;
 	case GDB_SEQ_ASM_FAI:
-		return &an->fai;
+		if (gen_asm_files(g, ai) < 0)
+			return NULL;
+		return e->kind == GDB_SEQ_ASM_FA ? &an->fa : &an->fai;
 	case GDB_SEQ_ASM_DICT:
 		return &an->dict;
-	case GDB_SEQ_CONTIG_DIR:
-		return &g->contigs[e->contig].dir;
-	case GDB_SEQ_CONTIG_FA:
-		return &g->contigs[e->contig].fa;
-	case GDB_SEQ_CONTIG_FAI:
-		return &g->contigs[e->contig].fai;
 	default:
-		return NULL;
+		break;
 	}
+	cn = gen_contig(g, e->contig);
+	if (!cn)
+		return NULL;
+	return e->kind == GDB_SEQ_CONTIG_DIR  ? &cn->dir
+	       : e->kind == GDB_SEQ_CONTIG_FA ? &cn->fa
+					      : &cn->fai;
 }
 
-static struct node *lookup_in_asm(struct gen *g, uint32_t ai, const char *name)
+/* The name's node: 0, -ENOENT (no such name: the store's name index says
+ * so in O(1)), -ENOMEM */
+static int lookup_in_asm(struct gen *g, uint32_t ai, const char *name,
+			 struct node **out)
 {
 	gdb_seq_entry e;
 
-	return gdb_seq_lookup(g->store, ai, name, &e) < 0 ? NULL
-							  : seq_node(g, ai, &e);
+	if (gdb_seq_lookup(g->store, ai, name, &e) < 0)
+		return -ENOENT;
+	*out = seq_node(g, ai, &e);
+	return *out ? 0 : -ENOMEM;
 }
 
 /* /<asm>/<contig>/<start>-<end>.<fa|seq|u8|rc.fa> (fs/ns/seq_ns.c): the
@@ -325,7 +333,7 @@ int daemon_lookup(gdb_daemon *d, struct node *p, const char *name,
 			n = &d->log;
 		break;
 	case N_ASM:
-		n = lookup_in_asm(g, p->asm_idx, name);
+		rc = lookup_in_asm(g, p->asm_idx, name, &n);
 		break;
 	case N_CONTIGDIR:
 		rc = make_region(d, g, p->contig, name, &n);
@@ -356,12 +364,14 @@ int daemon_lookup(gdb_daemon *d, struct node *p, const char *name,
 
 /* Directory listings are computed per call from the (immutable) store. */
 const char *daemon_dir_entry(gdb_daemon *d, struct gen *g, struct node *dir,
-			     uint64_t i, struct node **out, char *tmp,
-			     size_t tmplen)
+			     uint64_t i, struct node **out, int *is_dir,
+			     char *tmp, size_t tmplen)
 {
 	uint32_t na = gdb_store_nassemblies(g->store);
 
 	*out = NULL;
+	*is_dir = dir->kind != N_ASM && dir->kind != N_GDBDIR &&
+		  dir->kind != N_CONTIGDIR;
 	switch (dir->kind) {
 	case N_ROOT:
 		if (i == 0) {
@@ -387,12 +397,19 @@ const char *daemon_dir_entry(gdb_daemon *d, struct gen *g, struct node *dir,
 		return names[i];
 	}
 	case N_ASM: {
+		struct asm_nodes *an = &g->asms[dir->asm_idx];
 		gdb_seq_entry e;
 		int r =
 		    gdb_seq_list(g->store, dir->asm_idx, i, &e, tmp, tmplen);
 		if (r < 0)
 			return NULL;
-		*out = r == 0 ? NULL : seq_node(g, dir->asm_idx, &e);
+		/* listing builds nothing (a contig's nodes, the assembly's
+		 * .fa view): they come at lookup */
+		if (r == 1 && e.kind < GDB_SEQ_CONTIG_DIR)
+			*out = e.kind == GDB_SEQ_ASM_FA	   ? &an->fa
+			       : e.kind == GDB_SEQ_ASM_FAI ? &an->fai
+							   : &an->dict;
+		*is_dir = r == 1 && e.kind == GDB_SEQ_CONTIG_DIR;
 		return r == 0 ? "" : tmp;
 	}
 	case N_CONTIGDIR: /* listed, built on lookup */

@@ -293,19 +293,20 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		struct node *n = NULL;
 		const char *name;
 		size_t need;
+		int is_dir = 1;
 
 		memset(&st, 0, sizeof(st));
 		if (i == 0 || i == 1) {
 			name = i == 0 ? "." : "..";
 			st.st_mode = S_IFDIR;
 		} else {
-			name = daemon_dir_entry(d, g, dir, i - 2, &n, tmp,
-						sizeof(tmp));
+			name = daemon_dir_entry(d, g, dir, i - 2, &n, &is_dir,
+						tmp, sizeof(tmp));
 			if (!name)
 				break;
 			if (!*name)
 				continue; /* no entry at this offset */
-			st.st_mode = n && node_is_dir(n) ? S_IFDIR : S_IFREG;
+			st.st_mode = is_dir ? S_IFDIR : S_IFREG;
 			st.st_ino = n ? daemon_ino(d, n) : UNKNOWN_INO;
 		}
 		need = fuse_add_direntry(req, buf + used, size - used, name,

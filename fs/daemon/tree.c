@@ -39,24 +39,59 @@ static int build_asm(struct gen *g, uint32_t i)
 	perm(&an->fai, g, N_TEXT, i, -1);
 	an->fai.same_writes = 1;
 	perm(&an->dict, g, N_TEXT, i, -1);
-	GDB_TRY(gdb_view_contigs(g->store, a->first_contig, a->ncontigs,
-				 GDB_FASTA_WIDTH, 1, &an->fa.view));
-	GDB_TRY(node_attach_stream(&an->fa));
-	an->fai.text = gdb_view_fai(an->fa.view, g->store, &an->fai.textlen);
-	/* the .dict needs every record's digests: a short protein's are
-	 * computed from its bases, so it is rendered at its first read
-	 * (lookup.c), sized now from the names and lengths alone */
+	/* the .fa and .fa.fai: at their first lookup (gen_asm_files); the .dict
+	 * needs every record's digests: a short protein's are computed from its
+	 * bases, so it is rendered at its first read (lookup.c), sized now from
+	 * the names and lengths alone */
 	an->dict.lazy_dict = 1;
 	an->dict.textlen =
 	    gdb_render_dict_size(g->store, a->first_contig, a->ncontigs);
-	return an->fai.text ? 0 : -ENOMEM;
+	return 0;
+}
+
+int gen_asm_files(struct gen *g, uint32_t ai)
+{
+	struct asm_nodes *an = &g->asms[ai];
+	const gdb_assembly *a = gdb_store_assembly(g->store, ai);
+	int rc = 0;
+
+	if (__atomic_load_n(&an->ready, __ATOMIC_ACQUIRE))
+		return 0;
+	pthread_mutex_lock(&g->build_lock);
+	if (!an->ready) {
+		rc = an->fa.view
+			 ? 0
+			 : gdb_view_contigs(g->store, a->first_contig,
+					    a->ncontigs, GDB_FASTA_WIDTH, 1,
+					    &an->fa.view);
+		if (rc == 0 && !an->fa.stream)
+			rc = node_attach_stream(&an->fa);
+		if (rc == 0 && !an->fai.text)
+			an->fai.text = gdb_view_fai(an->fa.view, g->store,
+						    &an->fai.textlen);
+		if (rc == 0 && !an->fai.text)
+			rc = -ENOMEM;
+		if (rc == 0)
+			__atomic_store_n(&an->ready, 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&g->build_lock);
+	return rc;
+}
+
+static void contig_free(struct contig_nodes *cn)
+{
+	if (!cn)
+		return;
+	gdb_view_free(cn->fa.view);
+	node_detach_stream(&cn->fa);
+	free(cn->fai.text);
+	free(cn);
 }
 
 /* A contig's nodes: its region directory, its .fa and .fa.fai. */
-static int build_contig(struct gen *g, uint32_t id)
+static int build_contig(struct gen *g, uint32_t id, struct contig_nodes *cn)
 {
 	const gdb_contig *c = gdb_store_contig(g->store, id);
-	struct contig_nodes *cn = &g->contigs[id];
 
 	perm(&cn->dir, g, N_CONTIGDIR, c->asm_index, (int32_t)id);
 	perm(&cn->fa, g, N_VIEW, c->asm_index, (int32_t)id);
@@ -68,6 +103,29 @@ static int build_contig(struct gen *g, uint32_t id)
 	GDB_TRY(node_attach_stream(&cn->fa));
 	cn->fai.text = gdb_view_fai(cn->fa.view, g->store, &cn->fai.textlen);
 	return cn->fai.text ? 0 : -ENOMEM;
+}
+
+struct contig_nodes *gen_contig(struct gen *g, uint32_t id)
+{
+	struct contig_nodes *cn =
+	    __atomic_load_n(&g->contigs[id], __ATOMIC_ACQUIRE);
+	struct contig_nodes *nw, *seen = NULL;
+
+	if (cn)
+		return cn;
+	nw = calloc(1, sizeof(*nw));
+	if (!nw || build_contig(g, id, nw) < 0) {
+		contig_free(nw);
+		return NULL;
+	}
+	/* two first lookups may race: one set of nodes wins */
+	if (!__atomic_compare_exchange_n(&g->contigs[id], &seen, nw, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		contig_free(nw);
+		return seen;
+	}
+	__atomic_add_fetch(&g->contigs_built, 1, __ATOMIC_RELAXED);
+	return nw;
 }
 
 /* The computed namespaces of the registry that have something to serve;
@@ -111,10 +169,7 @@ static int build_tree(gdb_daemon *d, struct gen *g)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < na; i++)
 		GDB_TRY(build_asm(g, i));
-	GDB_TRY(build_providers(d, g));
-	for (uint32_t id = 0; id < nc; id++)
-		GDB_TRY(build_contig(g, id));
-	return 0;
+	return build_providers(d, g); /* contigs: at their first lookup */
 }
 
 static void gen_free(struct gen *g)
@@ -132,15 +187,13 @@ static void gen_free(struct gen *g)
 		free(an->fai.text);
 		free(an->dict.text);
 	}
-	for (uint32_t i = 0; g->contigs && i < nc; i++) {
-		gdb_view_free(g->contigs[i].fa.view);
-		node_detach_stream(&g->contigs[i].fa);
-		free(g->contigs[i].fai.text);
-	}
+	for (uint32_t i = 0; g->contigs && i < nc; i++)
+		contig_free(g->contigs[i]);
 	free(g->asms);
 	free(g->contigs);
 	gdb_cache_destroy(g->cache);
 	gdb_store_close(g->store);
+	pthread_mutex_destroy(&g->build_lock);
 	free(g);
 }
 
@@ -163,6 +216,7 @@ static int gen_open(gdb_daemon *d, gdb_store *s, const struct cache_cfg *cc,
 		gdb_store_close(s);
 		return -ENOMEM;
 	}
+	pthread_mutex_init(&g->build_lock, NULL);
 	g->store = s;
 	g->mtime = d->seen.mtime;
 	rc = gdb_cache_create(g->store, (size_t)cc->budget, cc->policy,
@@ -311,8 +365,9 @@ static struct node *parent_of(gdb_daemon *d, struct gen *old,
 	size_t dl = slash ? (size_t)(slash - n->path) : 0;
 
 	*base = slash ? slash + 1 : n->path;
-	if (n->kind == N_VIEW)
-		return &old->contigs[n->contig].dir;
+	if (n->kind == N_VIEW) /* a region: its directory was looked up */
+		return old->contigs[n->contig] ? &old->contigs[n->contig]->dir
+					       : NULL;
 	if (n->kind != N_ANSWER && n->kind != N_NSDIR && n->kind != N_RANGED)
 		return NULL;
 	if (!slash)

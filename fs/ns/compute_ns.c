@@ -4,9 +4,10 @@
  *
  *   gc/<asm>/<contig>/<start>-<end>[@w=N,step=N].tsv | .f32
  *   kmers/<asm>/<contig>/<start>-<end>[@k=N,top=N,canonical=0|1].tsv
- *   motif/<asm>/<contig>/<start>-<end>/<IUPAC>.bed
+ *   motif/<asm>/<contig>/<start>-<end>/<IUPAC>.bed   (a protein: <PROSITE>.bed)
  *   motif/<asm>/<contig>/<start>-<end>/pwm/<MOTIF-ID>[@p=1e-4,pseudo=0.8].bed
  *   align/<asm>/<contig>/<start>-<end>/<QUERY>[@match=N,mismatch=N,open=N,extend=N].sam
+ *       (a protein assembly: BLOSUM62, [@open=11,extend=1], one strand)
  *   align/<asm>/<contig>/<start>-<end>/@<SET>[@...].sam   every query of
  *       the FASTA the user copied to the inbox, queries/<SET>.fa
  *
@@ -105,6 +106,18 @@ static const gdb_param ALIGN_PARAMS[] = {
      NULL},
 };
 
+/* Protein: BLOSUM62 with BLAST's default gaps (blastp: open 11, extend 1). */
+static const gdb_param PROT_ALIGN_PARAMS[] = {
+    {"open", GDB_PARAM_INT, offsetof(struct align_params, v[2]), -127, 127, 11,
+     NULL},
+    {"extend", GDB_PARAM_INT, offsetof(struct align_params, v[3]), -127, 127, 1,
+     NULL},
+};
+/* The residue letters a protein query may hold (any case): the codes of
+ * a protein assembly's .u8; B, Z, X and * score as BLOSUM62 says, U, O
+ * and J as '*' (parasail's blosum62 does the same). */
+#define PROTEIN_LETTERS "ACDEFGHIKLMNPQRSTVWYBZXUOJ*"
+
 #define NPARAMS(t) (sizeof(t) / sizeof(t[0]))
 
 /* "<start>-<end>" of a contig (1-based inclusive), end clamped. */
@@ -191,6 +204,17 @@ static int too_big(int64_t n, int64_t max, char *err, size_t errlen)
 	return -E2BIG;
 }
 
+static int is_protein(const struct cctx *x, const gdb_contig *c)
+{
+	return gdb_store_assembly(x->s, c->asm_index)->alphabet ==
+	       GDB_ALPHA_PROTEIN;
+}
+
+static char upper(char ch)
+{
+	return ch >= 'a' && ch <= 'z' ? (char)(ch - 32) : ch;
+}
+
 /* GC content and k-mers count nucleotides: a protein assembly is refused
  * with a message naming it (the daemon logs it), not answered with
  * meaningless numbers. */
@@ -199,7 +223,7 @@ static int need_nucleotides(const struct cctx *x, const gdb_contig *c,
 {
 	const gdb_assembly *a = gdb_store_assembly(x->s, c->asm_index);
 
-	if (a->alphabet != GDB_ALPHA_PROTEIN)
+	if (!is_protein(x, c))
 		return 0;
 	gdb_seterr(err, errlen,
 		   "%s/%s: assembly '%s' is protein; %s needs "
@@ -377,6 +401,7 @@ struct scan {
 	size_t cap;  /* its room, in hits */
 	size_t elem; /* bytes a hit */
 	const gdb_contig *c;
+	int64_t at, n; /* the slice being scanned: its place and length */
 };
 
 static int scan_slice(struct scan *sc, const char *seq, size_t n, int64_t at,
@@ -417,6 +442,8 @@ static int scan_slices(struct cctx *x, int64_t beg, int64_t end, unsigned width,
 		int64_t b =
 		    a + SLICE + width - 1 < end ? a + SLICE + width - 1 : end;
 		rc = gdb_cache_read(x->c, sc->c->id, a, b, seq);
+		sc->at = a;
+		sc->n = b - a;
 		if (rc == 0)
 			rc = scan_slice(sc, seq, (size_t)(b - a), a, o);
 	}
@@ -428,6 +455,7 @@ static int scan_slices(struct cctx *x, int64_t beg, int64_t end, unsigned width,
 struct motif_scan {
 	struct scan sc;
 	const gdb_motif_pattern *pat;
+	const gdb_prosite *pro; /* a protein's pattern instead */
 	const char *name;
 };
 
@@ -451,6 +479,30 @@ static void iupac_emit(struct scan *sc, const void *hit, int64_t at, gdb_buf *o)
 		       h->strand);
 }
 
+/* A protein pattern's hits: its anchors hold where the slice ends where
+ * the protein does. */
+static int64_t prosite_find(struct scan *sc, const char *seq, size_t n)
+{
+	struct motif_scan *m = (struct motif_scan *)sc;
+	unsigned fl =
+	    (sc->at == 0 ? GDB_PROSITE_AT_START : 0) |
+	    (sc->at + sc->n == sc->c->length ? GDB_PROSITE_AT_END : 0);
+
+	return gdb_prosite_find(m->pro, seq, n, fl, sc->buf, sc->cap);
+}
+
+static void prosite_emit(struct scan *sc, const void *hit, int64_t at,
+			 gdb_buf *o)
+{
+	struct motif_scan *m = (struct motif_scan *)sc;
+	const gdb_prosite_hit *h = hit;
+	int64_t pos = at + (int64_t)h->pos;
+
+	gdb_buf_printf(o, "%s\t%llu\t%llu\t%s\t0\t+\n", sc->c->name,
+		       (unsigned long long)pos,
+		       (unsigned long long)(pos + (int64_t)h->len), m->name);
+}
+
 static int do_motif(struct cctx *x, const gdb_contig *c, int64_t beg,
 		    int64_t end, char *name, char **data, size_t *len,
 		    char *err, size_t errlen)
@@ -461,17 +513,25 @@ static int do_motif(struct cctx *x, const gdb_contig *c, int64_t beg,
 				      .elem = sizeof(gdb_motif_hit),
 				      .c = c},
 			       .pat = &pat};
+	gdb_prosite pro;
 	char *range, *ps;
 	gdb_buf o = OUT_INIT;
-	int rc;
+	int prot = is_protein(x, c), rc;
 
 	if (gdb_path_split(name, ".bed", &range, &ps) < 0 ||
-	    gdb_motif_compile(range, strlen(range), &pat) < 0)
+	    (prot ? gdb_prosite_compile(range, strlen(range), &pro)
+		  : gdb_motif_compile(range, strlen(range), &pat)) < 0)
 		return -ENOENT;
 	GDB_TRY(gdb_params_parse(NULL, 0, ps, NULL, err, errlen));
 	GDB_TRY(too_big(end - beg, MAX_REGION, err, errlen));
 	m.name = range;
-	rc = scan_slices(x, beg, end, pat.len, &m.sc, &o);
+	if (prot) {
+		m.pro = &pro;
+		m.sc.find = prosite_find;
+		m.sc.emit = prosite_emit;
+		m.sc.elem = sizeof(gdb_prosite_hit);
+	}
+	rc = scan_slices(x, beg, end, prot ? pro.maxlen : pat.len, &m.sc, &o);
 	if (rc < 0) {
 		gdb_buf_free(&o);
 		return rc;
@@ -598,45 +658,61 @@ static void sam_cigar(gdb_buf *o, const char *cig, int64_t qb, int64_t qe,
 		gdb_buf_printf(o, "%lldS", (long long)(qlen - qe));
 }
 
-/* "@match=N,..." of an alignment file: v = match, mismatch, open, extend. */
-static int align_params(char *ps, int64_t v[4], gdb_align_scoring *sc,
+/* "@match=N,..." of an alignment file: v = match, mismatch, open, extend;
+ * a protein's "@open=N,extend=N" with BLOSUM62 (v[0], v[1] unused). */
+static int align_params(char *ps, int prot, int64_t v[4], gdb_align_scoring *sc,
 			char *err, size_t errlen)
 {
-	struct align_params p;
+	struct align_params p = {{0}};
+	int rc;
 
-	GDB_TRY(gdb_params_parse(ALIGN_PARAMS, NPARAMS(ALIGN_PARAMS), ps, &p,
-				 err, errlen));
+	GDB_TRY(prot ? gdb_params_parse(PROT_ALIGN_PARAMS,
+					NPARAMS(PROT_ALIGN_PARAMS), ps, &p, err,
+					errlen)
+		     : gdb_params_parse(ALIGN_PARAMS, NPARAMS(ALIGN_PARAMS), ps,
+					&p, err, errlen));
 	memcpy(v, p.v, sizeof(p.v));
-	if (gdb_align_scoring_dna((int)v[0], (int)v[1], (int)v[2], (int)v[3],
-				  sc) < 0) {
+	rc = prot ? gdb_align_scoring_blosum62((int)v[2], (int)v[3], sc)
+		  : gdb_align_scoring_dna((int)v[0], (int)v[1], (int)v[2],
+					  (int)v[3], sc);
+	if (rc < 0 && prot)
+		gdb_seterr(err, errlen,
+			   "parameters 'open', 'extend': %lld, %lld is not a "
+			   "scoring (0 <= extend <= open)",
+			   (long long)v[2], (long long)v[3]);
+	else if (rc < 0)
 		gdb_seterr(err, errlen,
 			   "parameters 'match', 'mismatch', 'open', "
 			   "'extend': %lld, %lld, %lld, %lld is not a scoring "
 			   "(0 <= extend <= open)",
 			   (long long)v[0], (long long)v[1], (long long)v[2],
 			   (long long)v[3]);
-		return -EINVAL;
-	}
-	return 0;
+	return rc < 0 ? -EINVAL : 0;
 }
 
-static void sam_header(gdb_buf *o, const gdb_contig *c, const int64_t v[4],
-		       const char *what)
+static void sam_header(gdb_buf *o, const gdb_contig *c, int prot,
+		       const int64_t v[4], const char *what)
 {
-	gdb_buf_printf(o,
-		       "@HD\tVN:1.6\tSO:unsorted\n@SQ\tSN:%s\tLN:%lld\n"
-		       "@PG\tID:genomedb\tPN:genomedb\tCL:local alignment%s%s, "
-		       "match=%lld mismatch=%lld open=%lld extend=%lld\n",
-		       c->name, (long long)c->length, what ? " of " : "",
-		       what ? what : "", (long long)v[0], (long long)v[1],
-		       (long long)v[2], (long long)v[3]);
+	gdb_buf_printf(
+	    o,
+	    "@HD\tVN:1.6\tSO:unsorted\n@SQ\tSN:%s\tLN:%lld\n"
+	    "@PG\tID:genomedb\tPN:genomedb\tCL:local alignment%s%s, ",
+	    c->name, (long long)c->length, what ? " of " : "",
+	    what ? what : "");
+	if (prot)
+		gdb_buf_printf(o, "BLOSUM62");
+	else
+		gdb_buf_printf(o, "match=%lld mismatch=%lld", (long long)v[0],
+			       (long long)v[1]);
+	gdb_buf_printf(o, " open=%lld extend=%lld\n", (long long)v[2],
+		       (long long)v[3]);
 }
 
 /*
  * One query's best local hit as a SAM record, given the score-only
  * results of both strands (rq is the query's reverse complement): the
  * better strand (forward on a tie) is traced back in the window of its
- * hit.
+ * hit. A protein has one strand: rq is NULL.
  */
 static int sam_best(gdb_buf *o, const gdb_align_scoring *sc,
 		    const gdb_contig *c, int64_t beg, const char *qname,
@@ -644,7 +720,7 @@ static int sam_best(gdb_buf *o, const gdb_align_scoring *sc,
 		    size_t tlen, gdb_align_ws *ws, gdb_align_result fw,
 		    gdb_align_result rv)
 {
-	int rev = rv.score > fw.score;
+	int rev = rq && rv.score > fw.score;
 	gdb_align_result *best = rev ? &rv : &fw;
 	int rc;
 
@@ -676,7 +752,7 @@ static int do_align(struct cctx *x, const gdb_contig *c, int64_t beg,
 	gdb_align_result fw, rv;
 	gdb_buf o = OUT_INIT;
 	size_t ql, tl = (size_t)(end - beg);
-	int rc;
+	int prot = is_protein(x, c), rc;
 
 	if (gdb_path_split(name, ".sam", &query, &ps) < 0)
 		return -ENOENT;
@@ -684,16 +760,17 @@ static int do_align(struct cctx *x, const gdb_contig *c, int64_t beg,
 	if (ql == 0 || ql > MAX_QUERY)
 		return -ENOENT;
 	for (size_t i = 0; i < ql; i++)
-		if (!strchr("ACGTNacgtn", query[i]))
+		if (!query[i] ||
+		    !strchr(prot ? PROTEIN_LETTERS : "ACGTN", upper(query[i])))
 			return -ENOENT;
-	GDB_TRY(align_params(ps, v, &sc, err, errlen));
+	GDB_TRY(align_params(ps, prot, v, &sc, err, errlen));
 	GDB_TRY(too_big(end - beg, MAX_ALIGN_TARGET, err, errlen));
 	rc = fetch(x, c, beg, end, &seq);
 	if (rc < 0)
 		return rc;
-	rq = malloc(ql + 1);
-	rc = rq ? gdb_align_ws_new(&ws) : -ENOMEM;
-	if (rc == 0) {
+	rq = prot ? NULL : malloc(ql + 1);
+	rc = rq || prot ? gdb_align_ws_new(&ws) : -ENOMEM;
+	if (rc == 0 && rq) {
 		gdb_simd()->revcomp(query, ql, rq);
 		rq[ql] = 0;
 		rc = gdb_align(&sc, GDB_ALIGN_LOCAL, rq, ql, seq, tl, 0, ws,
@@ -703,7 +780,9 @@ static int do_align(struct cctx *x, const gdb_contig *c, int64_t beg,
 		rc = gdb_align(&sc, GDB_ALIGN_LOCAL, query, ql, seq, tl, 0, ws,
 			       &fw);
 	if (rc == 0) {
-		sam_header(&o, c, v, NULL);
+		if (prot)
+			rv = fw;
+		sam_header(&o, c, prot, v, NULL);
 		rc = sam_best(&o, &sc, c, beg, "query", query, rq, ql, seq, tl,
 			      ws, fw, rv);
 	}
@@ -782,11 +861,11 @@ static int qset_add(struct qset *q, size_t *cap, char *name)
 /*
  * Parse a query set: FASTA, '>' then the query's name (to the first
  * blank), then its sequence on one or more lines: IUPAC letters, any
- * case, U read as T; upper-cased. Blank lines are allowed. Each query is
- * joined in place within text.
+ * case, U read as T (prot: PROTEIN_LETTERS, any case); upper-cased. Blank
+ * lines are allowed. Each query is joined in place within text.
  * @return 0, or -EINVAL with "queries/FILE:LINE: reason" in err
  */
-static int qset_parse(struct qset *q, const char *file, char *err,
+static int qset_parse(struct qset *q, const char *file, int prot, char *err,
 		      size_t errlen)
 {
 	char *p = q->text, *w = NULL, *end = q->text + strlen(q->text);
@@ -829,20 +908,22 @@ static int qset_parse(struct qset *q, const char *file, char *err,
 			if (!w)
 				w = q->fw[q->n - 1] = p;
 			for (char *r = p; r < e; r++) {
-				char u = (char)(*r & ~0x20);
+				char u = upper(*r);
 				if (*r == ' ' || *r == '\t')
 					continue;
-				if (u < 'A' || u > 'Z' ||
-				    !strchr("ACGTURYSWKMBDHVN", u))
-					QFAIL(line,
-					      "'%c' (byte %zu) is not an "
-					      "IUPAC nucleotide letter",
+				if (!u || !strchr(prot ? PROTEIN_LETTERS
+						       : "ACGTURYSWKMBDHVN",
+						  u))
+					QFAIL(line, "'%c' (byte %zu) is not %s",
 					      (unsigned char)*r >= ' ' &&
 						      (unsigned char)*r < 127
 						  ? *r
 						  : '?',
-					      (size_t)(r - p) + 1);
-				*w++ = u == 'U' ? 'T' : u;
+					      (size_t)(r - p) + 1,
+					      prot ? "a protein residue letter"
+						   : "an IUPAC nucleotide "
+						     "letter");
+				*w++ = u == 'U' && !prot ? 'T' : u;
 				if (++q->len[q->n - 1] > MAX_QUERY)
 					QFAIL(line,
 					      "query '%s' is longer than "
@@ -863,6 +944,26 @@ static int qset_parse(struct qset *q, const char *file, char *err,
 	return 0;
 }
 
+/* The sequences a set's batch scores, ns a query: its forward strand (and
+ * with ns 2 its reverse complement, made here) at ns*i (+1). */
+static int qset_strands(struct qset *q, unsigned ns, const char **qs,
+			size_t *ls)
+{
+	for (size_t i = 0; i < q->n; i++) {
+		qs[ns * i] = q->fw[i];
+		ls[ns * i] = q->len[i];
+		if (ns == 1)
+			continue;
+		if (!(q->rc[i] = malloc(q->len[i] + 1)))
+			return -ENOMEM;
+		gdb_simd()->revcomp(q->fw[i], q->len[i], q->rc[i]);
+		q->rc[i][q->len[i]] = 0;
+		qs[ns * i + 1] = q->rc[i];
+		ls[ns * i + 1] = q->len[i];
+	}
+	return 0;
+}
+
 /* align/.../@<SET>[@params].sam: every query of the set, in its order. */
 static int do_align_set(struct cctx *x, const gdb_contig *c, int64_t beg,
 			int64_t end, char *name, char **data, size_t *len,
@@ -878,12 +979,13 @@ static int do_align_set(struct cctx *x, const gdb_contig *c, int64_t beg,
 	size_t *ls = NULL, tl = (size_t)(end - beg), n, textlen;
 	double cells = 0;
 	gdb_buf o = OUT_INIT;
-	int rc;
+	int prot = is_protein(x, c), rc;
+	unsigned ns = prot ? 1 : 2; /* strands a query */
 
 	if (gdb_path_split(name + 1, ".sam", &set, &ps) < 0 || !*set ||
 	    strlen(set) > GDB_INBOX_MAX_NAME)
 		return -ENOENT;
-	GDB_TRY(align_params(ps, v, &sc, err, errlen));
+	GDB_TRY(align_params(ps, prot, v, &sc, err, errlen));
 	rc = qset_file(x->inbox, set, file, sizeof(file), &q.text, &textlen);
 	if (rc < 0)
 		return rc;
@@ -893,12 +995,12 @@ static int do_align_set(struct cctx *x, const gdb_contig *c, int64_t beg,
 		rc = -EINVAL;
 		goto out;
 	}
-	rc = qset_parse(&q, file, err, errlen);
+	rc = qset_parse(&q, file, prot, err, errlen);
 	if (rc < 0)
 		goto out;
 	n = q.n;
 	for (size_t i = 0; i < n; i++)
-		cells += 2.0 * (double)q.len[i] * (double)tl;
+		cells += ns * (double)q.len[i] * (double)tl;
 	if (cells > MAX_SET_CELLS) {
 		gdb_seterr(err, errlen,
 			   "queries/%s: %zu queries against %zu "
@@ -911,41 +1013,29 @@ static int do_align_set(struct cctx *x, const gdb_contig *c, int64_t beg,
 	rc = too_big(end - beg, MAX_ALIGN_TARGET, err, errlen);
 	if (rc < 0)
 		goto out;
-	/* Both strands of every query, scored on all cores: 2i forward,
-	 * 2i+1 reverse; then each query's better strand with traceback. */
+	/* Both strands of every query (a protein's one), scored on all
+	 * cores: 2i forward, 2i+1 reverse; then each query's better strand
+	 * with traceback. */
 	q.rc = calloc(n, sizeof(*q.rc));
-	qs = malloc(2 * n * sizeof(*qs));
-	ls = malloc(2 * n * sizeof(*ls));
-	res = malloc(2 * n * sizeof(*res));
-	if (!q.rc || !qs || !ls || !res) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (!(q.rc[i] = malloc(q.len[i] + 1))) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		gdb_simd()->revcomp(q.fw[i], q.len[i], q.rc[i]);
-		q.rc[i][q.len[i]] = 0;
-		qs[2 * i] = q.fw[i];
-		qs[2 * i + 1] = q.rc[i];
-		ls[2 * i] = ls[2 * i + 1] = q.len[i];
-	}
-	rc = fetch(x, c, beg, end, &seq);
+	qs = malloc(ns * n * sizeof(*qs));
+	ls = malloc(ns * n * sizeof(*ls));
+	res = malloc(ns * n * sizeof(*res));
+	rc = q.rc && qs && ls && res ? qset_strands(&q, ns, qs, ls) : -ENOMEM;
 	if (rc == 0)
-		rc = gdb_align_batch(&sc, GDB_ALIGN_LOCAL, qs, ls, 2 * n,
+		rc = fetch(x, c, beg, end, &seq);
+	if (rc == 0)
+		rc = gdb_align_batch(&sc, GDB_ALIGN_LOCAL, qs, ls, ns * n,
 				     (const char *const *)&seq, &tl, 1, x->pool,
 				     res);
 	if (rc == 0)
 		rc = gdb_align_ws_new(&ws);
 	if (rc < 0)
 		goto out;
-	sam_header(&o, c, v, set);
+	sam_header(&o, c, prot, v, set);
 	for (size_t i = 0; i < n && rc == 0 && !o.err; i++)
-		rc =
-		    sam_best(&o, &sc, c, beg, q.name[i], q.fw[i], q.rc[i],
-			     q.len[i], seq, tl, ws, res[2 * i], res[2 * i + 1]);
+		rc = sam_best(&o, &sc, c, beg, q.name[i], q.fw[i], q.rc[i],
+			      q.len[i], seq, tl, ws, res[ns * i],
+			      res[ns * i + ns - 1]);
 	if (rc == 0) {
 		rc = out_finish(&o, data, len, err, errlen);
 		o.p = NULL;
