@@ -15,8 +15,10 @@
 #define CM_RESTART 2048	     /* default bases between restart points */
 #define CM_LIMIT 255	     /* counter confidence limit while training */
 #define CM_CONF 3	     /* confidence buckets in the weight choice */
-#define CM_MB 4		     /* match states in the weight choice */
-#define CM_MAXSETS (3 * (CM_MAXM + 1) * CM_CONF * CM_MB)
+/* Weight sets while the match model predicts: 3 match states times 4
+ * buckets of the highest model with a slot, times 3 nodes. */
+#define CM_MSETS (3 * 4 * 3)
+#define CM_MAXSETS (3 * (CM_MAXM + 1) * CM_CONF + CM_MSETS)
 /* The match model (a model with match_k > 0): the last match_k bases
  * hashed into the reference (the training prefix, both strands); while
  * a match holds, the base after it in the reference is predicted, with a
@@ -157,8 +159,10 @@ static inline void cm_match_reset(struct cm_block *b)
 	b->m_at = -1;
 }
 
-/* The expectation and confidence context before a base. */
-static inline void cm_match_state(struct cm_block *b, const struct cm_model *m)
+/* The expectation, confidence context and weight set before a base (hi:
+ * the highest model with a slot, 0 for none). */
+static inline void cm_match_state(struct cm_block *b, const struct cm_model *m,
+				  int hi)
 {
 	uint32_t lb, miss = (uint32_t)__builtin_popcount(b->mhist & 0xffff);
 
@@ -171,10 +175,13 @@ static inline void cm_match_state(struct cm_block *b, const struct cm_model *m)
 	lb = lb < CM_MLB ? lb : CM_MLB - 1;
 	miss = miss < 3 ? miss : 3;
 	b->mctx = (int)(lb * 4 + miss);
-	b->msel = (miss >= 2 || b->mlen < 16 ? 1
-		   : b->mlen < 32	     ? 2
-					     : 3) *
-		  3 * ((int)m->nm + 1) * CM_CONF;
+	b->msel =
+	    3 * ((int)m->nm + 1) * CM_CONF + ((miss >= 2 || b->mlen < 16 ? 0
+					       : b->mlen < 32		 ? 1
+									 : 2) *
+						  4 +
+					      hi * 4 / ((int)m->nm + 1)) *
+						 3;
 }
 
 /* Do the match_k bases before ref index c spell key? */
@@ -242,7 +249,7 @@ static inline void cm_block_lookup(struct cm_block *b, const struct cm_model *m)
 	}
 	b->sel_base = (hi * CM_CONF + conf) * 3;
 	if (m->match_k)
-		cm_match_state(b, m);
+		cm_match_state(b, m, hi);
 }
 
 /* The match model's input for this bit (0: no expectation), and the
@@ -277,8 +284,8 @@ static inline int cm_block_predict(struct cm_block *b, const struct cm_model *m,
 		mx->nx++;
 	}
 	{
-		int p = cm_mix_predict(mx, b->sel_base + node +
-					       (b->m_at >= 0 ? b->msel : 0));
+		int p = cm_mix_predict(
+		    mx, (b->m_at >= 0 ? b->msel : b->sel_base) + node);
 		int st = cm_stretch(p) + 2048, w = st & 127, pa;
 		int at = (int)(((b->h & 63) * 3 + (unsigned)node) * CM_APM_N) +
 			 (st >> 7);

@@ -300,7 +300,7 @@ static struct cm_model *model_new(uint32_t orders, uint32_t table_bits,
 	m->nm = (uint32_t)nm;
 	m->table_bits = table_bits;
 	m->match_k = match_k;
-	m->nsets = 3 * (m->nm + 1) * CM_CONF * (match_k ? CM_MB : 1);
+	m->nsets = 3 * (m->nm + 1) * CM_CONF + (match_k ? CM_MSETS : 0);
 	m->lr = DEF_LR;
 	m->w0 = calloc((size_t)m->nsets * CM_NIN, sizeof(*m->w0));
 	if (!m->w0 || tables_alloc(m) < 0) {
@@ -687,7 +687,7 @@ static int parse_blob(const uint8_t *blob, size_t len, struct cm_model **out)
 	}
 	w = blob + BLOB_FIXED + nm + (k ? 1 : 0);
 	if (bits < 16 || bits > 26 ||
-	    nsets != 3 * (nm + 1) * CM_CONF * (k ? CM_MB : 1) ||
+	    nsets != 3 * (nm + 1) * CM_CONF + (k ? CM_MSETS : 0) ||
 	    len != (size_t)(w - blob) + (size_t)nsets * CM_NIN * 4 +
 		       2 * CM_APM_SIZE + (k ? 2 * CM_MSIZE : 0) ||
 	    blob[3] == 0 || blob[3] > 64)
