@@ -759,7 +759,9 @@ int gdb_cmdna_describe(const void *impl, char *buf, size_t cap)
 
 	for (uint32_t i = 0; i < m->nm; i++)
 		bytes += table_slots(&m->t[i]) * sizeof(cm_slot);
-	if (m->match_k)
+	if (m->match_k) {
+		bytes +=
+		    m->ref_len + sizeof(*m->mtab) * ((size_t)1 << m->mbits);
 		return snprintf(buf, cap,
 				"%u models (orders %u-%u), 2^%u slots each at "
 				"most (%zu MiB), trained on the first %u "
@@ -767,6 +769,7 @@ int gdb_cmdna_describe(const void *impl, char *buf, size_t cap)
 				m->nm, m->order[0], m->order[m->nm - 1],
 				m->table_bits, bytes >> 20, m->n_train,
 				m->match_k);
+	}
 	return snprintf(buf, cap,
 			"%u models (orders %u-%u), 2^%u slots each at most "
 			"(%zu MiB), trained on %u blocks (every %u-th, "
