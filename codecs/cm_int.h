@@ -15,7 +15,20 @@
 #define CM_RESTART 2048	     /* default bases between restart points */
 #define CM_LIMIT 255	     /* counter confidence limit while training */
 #define CM_CONF 3	     /* confidence buckets in the weight choice */
-#define CM_MAXSETS (3 * (CM_MAXM + 1) * CM_CONF)
+/* Weight sets while the match model predicts: 3 match states times 4
+ * buckets of the highest model with a slot, times 3 nodes. */
+#define CM_MSETS (3 * 4 * 3)
+#define CM_MAXSETS (3 * (CM_MAXM + 1) * CM_CONF + CM_MSETS)
+/* The match model (a model with match_k > 0): the last match_k bases
+ * hashed into the reference (the training prefix, both strands); while
+ * a match holds, the base after it in the reference is predicted, with a
+ * confidence learnt per match length and recent misses. */
+#define CM_MLB 32	       /* match length buckets */
+#define CM_MCTX (CM_MLB * 4)   /* ... times recent-miss buckets */
+#define CM_MSIZE (2 * CM_MCTX) /* first bit, second bit */
+#define CM_MATCH_MIN 12
+#define CM_MATCH_MAX 32
+#define CM_REF_END 4 /* ref byte between strands: no base */
 /* The final stage (an APM, as in lpaq): the mixer's probability refined
  * by the last three bases and the node, interpolated between 33 points
  * of its stretch. */
@@ -59,6 +72,12 @@ struct cm_model {
 	int32_t *w0;		    /* nsets * CM_NIN starting weights */
 	uint16_t apm0[CM_APM_SIZE]; /* the APM's starting values */
 	int lr;
+	uint32_t match_k; /* 0: no match model */
+	uint8_t *ref;	  /* codes, CM_REF_END between strands */
+	size_t ref_len;
+	uint32_t *mtab; /* hash of match_k bases -> the ref index after */
+	uint32_t mbits;
+	uint16_t mp0[CM_MSIZE]; /* the match confidences' starting values */
 };
 
 /* The coder's state within one block. */
@@ -75,6 +94,13 @@ struct cm_block {
 	int apm_at; /* the APM entry the last prediction used */
 	int32_t w[CM_MAXSETS * CM_NIN];
 	uint16_t apm[CM_APM_SIZE];
+	/* the match model: ref index of the predicted base (0: none) */
+	uint32_t mptr, mlen, mhist; /* mhist: misses, newest low */
+	int mexp;		    /* the predicted code, -1: none */
+	int msel;	/* weight sets skipped for the match state */
+	int mctx, m_at; /* counter of this bit, -1: none */
+	int mbit;	/* the bit that counter predicts */
+	uint16_t mp[CM_MSIZE];
 };
 
 static inline uint64_t cm_hash(uint64_t ctx, int k)
@@ -112,6 +138,91 @@ void cm_block_init(struct cm_block *b, const struct cm_model *m);
 int gdb_cmdna_plain_bases(const uint8_t *src, size_t len, char *dst,
 			  size_t cap);
 
+/* ---- the match model ---- */
+
+static inline uint32_t cm_match_hash(uint64_t key, uint32_t bits)
+{
+	return (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+}
+
+/* The last k bases of a context (k <= 32). */
+static inline uint64_t cm_match_key(uint64_t h, uint32_t k)
+{
+	return k >= 32 ? h : h & ((1ull << (2 * k)) - 1);
+}
+
+static inline void cm_match_reset(struct cm_block *b)
+{
+	b->mptr = b->mlen = b->mhist = 0;
+	b->mexp = -1;
+	b->msel = 0;
+	b->m_at = -1;
+}
+
+/* The expectation, confidence context and weight set before a base (hi:
+ * the highest model with a slot, 0 for none). */
+static inline void cm_match_state(struct cm_block *b, const struct cm_model *m,
+				  int hi)
+{
+	uint32_t lb, miss = (uint32_t)__builtin_popcount(b->mhist & 0xffff);
+
+	b->mexp = -1;
+	b->msel = 0;
+	if (!b->mptr)
+		return;
+	b->mexp = m->ref[b->mptr];
+	lb = b->mlen < 16 ? b->mlen : 16 + ((b->mlen - 16) >> 4);
+	lb = lb < CM_MLB ? lb : CM_MLB - 1;
+	miss = miss < 3 ? miss : 3;
+	b->mctx = (int)(lb * 4 + miss);
+	b->msel =
+	    3 * ((int)m->nm + 1) * CM_CONF + ((miss >= 2 || b->mlen < 16 ? 0
+					       : b->mlen < 32		 ? 1
+									 : 2) *
+						  4 +
+					      hi * 4 / ((int)m->nm + 1)) *
+						 3;
+}
+
+/* Do the match_k bases before ref index c spell key? */
+static inline int cm_match_verify(const struct cm_model *m, uint32_t c,
+				  uint64_t key)
+{
+	if (c < m->match_k)
+		return 0;
+	for (uint32_t i = 1; i <= m->match_k; i++, key >>= 2)
+		if (m->ref[c - i] != (key & 3))
+			return 0;
+	return 1;
+}
+
+/* The base just coded (already in h) against the match: follow it, drop
+ * it after too many misses, look for a longer one while it is short. */
+static inline void cm_match_push(struct cm_block *b, const struct cm_model *m,
+				 int code)
+{
+	if (b->mptr) {
+		int hit = m->ref[b->mptr] == code;
+		b->mhist = (b->mhist << 1) | (uint32_t)!hit;
+		b->mlen = hit ? b->mlen + 1 : 0;
+		b->mptr++;
+		if (m->ref[b->mptr - 1] == CM_REF_END ||
+		    m->ref[b->mptr] == CM_REF_END ||
+		    __builtin_popcount(b->mhist & 0xffff) > 8)
+			b->mptr = 0;
+	}
+	if (b->mlen < m->match_k && b->hlen >= m->match_k) {
+		uint64_t key = cm_match_key(b->h, m->match_k);
+		uint32_t c = m->mtab[cm_match_hash(key, m->mbits)];
+		if (c && c != b->mptr && m->ref[c] != CM_REF_END &&
+		    cm_match_verify(m, c, key)) {
+			b->mptr = c;
+			b->mlen = m->match_k;
+			b->mhist = 0;
+		}
+	}
+}
+
 /* The slots of the base about to be coded; fetch the lines two bases
  * ahead. */
 static inline void cm_block_lookup(struct cm_block *b, const struct cm_model *m)
@@ -137,6 +248,24 @@ static inline void cm_block_lookup(struct cm_block *b, const struct cm_model *m)
 		__builtin_prefetch(b->line[ahead][i]);
 	}
 	b->sel_base = (hi * CM_CONF + conf) * 3;
+	if (m->match_k)
+		cm_match_state(b, m, hi);
+}
+
+/* The match model's input for this bit (0: no expectation), and the
+ * counter it used in m_at. */
+static inline int cm_match_input(struct cm_block *b, int node)
+{
+	int bit, p, st;
+
+	if (b->mexp < 0 || (node && node - 1 != (b->mexp >> 1)))
+		return 0;
+	bit = node ? b->mexp & 1 : b->mexp >> 1;
+	b->m_at = (node ? CM_MCTX : 0) + b->mctx;
+	b->mbit = bit;
+	p = b->mp[b->m_at] >> 4;
+	st = cm_stretch(p < 1 ? 1 : p > 4095 ? 4095 : p);
+	return bit ? st : -st;
 }
 
 static inline int cm_block_predict(struct cm_block *b, const struct cm_model *m,
@@ -148,8 +277,15 @@ static inline int cm_block_predict(struct cm_block *b, const struct cm_model *m,
 		mx->x[i] = (int16_t)(b->s[i] ? b->s[i]->st[node] * 16 : 0);
 	mx->x[m->nm] = 256;
 	mx->nx = (int)m->nm + 1;
+	b->m_at = -1;
+	if (m->match_k) {
+		int sel = cm_match_input(b, node);
+		mx->x[m->nm + 1] = (int16_t)sel;
+		mx->nx++;
+	}
 	{
-		int p = cm_mix_predict(mx, b->sel_base + node);
+		int p = cm_mix_predict(
+		    mx, (b->m_at >= 0 ? b->msel : b->sel_base) + node);
 		int st = cm_stretch(p) + 2048, w = st & 127, pa;
 		int at = (int)(((b->h & 63) * 3 + (unsigned)node) * CM_APM_N) +
 			 (st >> 7);
@@ -166,16 +302,22 @@ static inline void cm_block_update(struct cm_block *b, int y)
 
 	cm_mix_update(&b->mx, y);
 	*a = (uint16_t)(*a + ((((y << 16) - y) - (int)*a) >> 6));
+	if (b->m_at >= 0) {
+		uint16_t *c = &b->mp[b->m_at];
+		*c = (uint16_t)(*c +
+				(((y == b->mbit ? 65535 : 0) - (int)*c) >> 5));
+	}
 }
 
 /* The base just coded joins the context. */
 static inline void cm_block_push(struct cm_block *b, const struct cm_model *m,
 				 int code)
 {
-	(void)m;
 	b->h = (b->h << 2) | (uint64_t)code;
 	b->hlen++;
 	b->ring = b->ring == 2 ? 0 : b->ring + 1;
+	if (m->match_k)
+		cm_match_push(b, m, code);
 }
 
 #endif

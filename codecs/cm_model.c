@@ -23,6 +23,7 @@
 #include "codecs/cm_int.h"
 
 #define BLOB_VERSION 1
+#define BLOB_MATCH 2 /* version 2: a match model (one byte: k) */
 #define BLOB_FIXED 24
 #define DEF_TABLE_BITS 22
 #define MAX_TRAIN (8u << 20)
@@ -32,6 +33,9 @@
 
 /* The default models: orders 1-4, 6, 8, 11, 12, 14, 16, 18, 20, 24. */
 #define DEF_ORDERS 0x115595eu
+/* With the match model (which takes a model's input): without order 24,
+ * which the match model covers. */
+#define MATCH_ORDERS 0x015595eu
 #define MAX_ORDER 24
 
 /* ---- tables ---- */
@@ -203,6 +207,53 @@ static int train_tables(struct cm_model *m, const gdb_buf *all)
 	return 0;
 }
 
+/*
+ * The match model's reference: the training strands' codes, CM_REF_END
+ * before each and after the last, and a hash of every match_k bases to
+ * the index of the base after them (the last such place wins).
+ */
+static int build_ref(struct cm_model *m, const gdb_buf *all)
+{
+	const uint8_t *p = (const uint8_t *)all->p, *end = p + all->len;
+	uint32_t k = m->match_k;
+	size_t at = 0;
+
+	if (all->len + 1 >= UINT32_MAX)
+		return -EFBIG;
+	for (m->mbits = 16; m->mbits < 24 && ((size_t)1 << m->mbits) < all->len;
+	     m->mbits++)
+		;
+	m->ref = malloc(all->len + 1);
+	m->mtab = calloc((size_t)1 << m->mbits, sizeof(*m->mtab));
+	if (!m->ref || !m->mtab)
+		return -ENOMEM;
+	while (end - p >= 4) {
+		uint32_t n = gdb_get_le32(p);
+		uint64_t h = 0;
+		p += 4;
+		m->ref[at++] = CM_REF_END;
+		for (uint32_t i = 0; i < n; i++) {
+			if (i >= k)
+				m->mtab[cm_match_hash(cm_match_key(h, k),
+						      m->mbits)] = (uint32_t)at;
+			h = (h << 2) | p[i];
+			m->ref[at++] = p[i];
+		}
+		p += n;
+	}
+	m->ref[at++] = CM_REF_END;
+	m->ref_len = at;
+	return 0;
+}
+
+/* The tables, then the match model's reference. */
+static int build_models(struct cm_model *m, const gdb_buf *all)
+{
+	int rc = train_tables(m, all);
+
+	return rc == 0 && m->match_k ? build_ref(m, all) : rc;
+}
+
 static void model_free(struct cm_model *m)
 {
 	if (!m)
@@ -210,6 +261,8 @@ static void model_free(struct cm_model *m)
 	for (uint32_t i = 0; i < m->nm; i++)
 		free(m->t[i].slot);
 	free(m->w0);
+	free(m->ref);
+	free(m->mtab);
 	free(m);
 }
 
@@ -230,7 +283,8 @@ static int orders_of(uint32_t set, uint8_t *order)
 	return n;
 }
 
-static struct cm_model *model_new(uint32_t orders, uint32_t table_bits)
+static struct cm_model *model_new(uint32_t orders, uint32_t table_bits,
+				  uint32_t match_k)
 {
 	struct cm_model *m = calloc(1, sizeof(*m));
 	int nm;
@@ -238,13 +292,15 @@ static struct cm_model *model_new(uint32_t orders, uint32_t table_bits)
 	if (!m)
 		return NULL;
 	nm = orders_of(orders, m->order);
-	if (nm < 1) {
+	/* the match model's input takes the place of a model's */
+	if (nm < 1 || (match_k && nm >= CM_MAXM)) {
 		free(m);
 		return NULL;
 	}
 	m->nm = (uint32_t)nm;
 	m->table_bits = table_bits;
-	m->nsets = 3 * (m->nm + 1) * CM_CONF;
+	m->match_k = match_k;
+	m->nsets = 3 * (m->nm + 1) * CM_CONF + (match_k ? CM_MSETS : 0);
 	m->lr = DEF_LR;
 	m->w0 = calloc((size_t)m->nsets * CM_NIN, sizeof(*m->w0));
 	if (!m->w0 || tables_alloc(m) < 0) {
@@ -258,6 +314,8 @@ static struct cm_model *model_new(uint32_t orders, uint32_t table_bits)
 		for (int j = 0; j < CM_APM_N; j++)
 			m->apm0[c * CM_APM_N + j] =
 			    (uint16_t)(cm_squash((j - 16) * 128) * 16);
+	for (int i = 0; i < CM_MSIZE; i++)
+		m->mp0[i] = 49152;
 	return m;
 }
 
@@ -279,6 +337,8 @@ void cm_block_init(struct cm_block *b, const struct cm_model *m)
 	b->mx = (cm_mixer){
 	    .n = CM_NIN, .nsets = (int)m->nsets, .lr = m->lr, .w = b->w};
 	b->ring = 0;
+	cm_match_reset(b);
+	memcpy(b->mp, m->mp0, sizeof(b->mp));
 	for (uint32_t i = 0; i < m->nm; i++) {
 		for (int r = 0; r < 2; r++)
 			b->line[r][i] = cm_line(&m->t[i], 0, &b->tag[r][i]);
@@ -299,6 +359,7 @@ struct cm_train {
 	uint32_t nkept, capkept;
 	uint64_t kept_bases, total_bases, budget;
 	uint32_t nblocks;
+	uint32_t nprefix; /* match model: the training blocks 0 .. nprefix-1 */
 };
 
 int gdb_cmdna_train_new(const gdb_codec_params *p, void **st)
@@ -311,7 +372,10 @@ int gdb_cmdna_train_new(const gdb_codec_params *p, void **st)
 
 	if ((p->cm_table_bits &&
 	     (p->cm_table_bits < 16 || p->cm_table_bits > 26)) ||
-	    (p->cm_orders && orders_of(p->cm_orders, o) < 1)) {
+	    (p->cm_orders && orders_of(p->cm_orders, o) < 1) ||
+	    (p->cm_match &&
+	     (p->cm_match < CM_MATCH_MIN || p->cm_match > CM_MATCH_MAX ||
+	      (p->cm_orders && orders_of(p->cm_orders, o) >= CM_MAXM)))) {
 		free(t);
 		return -EINVAL;
 	}
@@ -351,17 +415,11 @@ static void thin(struct cm_train *t)
 	t->nkept = k;
 }
 
-int gdb_cmdna_train(void *st, uint32_t block, const char *bases, uint32_t n)
+static int keep_block(struct cm_train *t, uint32_t block, const char *bases,
+		      uint32_t n)
 {
-	struct cm_train *t = st;
 	struct cm_kept *k;
 
-	if (block != t->nblocks)
-		return -EINVAL;
-	t->nblocks++;
-	t->total_bases += n;
-	if (block % (t->stride / 2))
-		return 0;
 	if (t->nkept == t->capkept) {
 		uint32_t cap = t->capkept ? t->capkept * 2 : 256;
 		k = realloc(t->kept, cap * sizeof(*k));
@@ -379,6 +437,27 @@ int gdb_cmdna_train(void *st, uint32_t block, const char *bases, uint32_t n)
 	k->n = n;
 	t->nkept++;
 	t->kept_bases += n;
+	return 0;
+}
+
+int gdb_cmdna_train(void *st, uint32_t block, const char *bases, uint32_t n)
+{
+	struct cm_train *t = st;
+	uint64_t before = t->total_bases;
+
+	if (block != t->nblocks)
+		return -EINVAL;
+	t->nblocks++;
+	t->total_bases += n;
+	/* match model: the reference is a prefix, the blocks after it
+	 * train the weights */
+	if (t->p.cm_match)
+		return before < t->budget + MIX_TRAIN
+			   ? keep_block(t, block, bases, n)
+			   : 0;
+	if (block % (t->stride / 2))
+		return 0;
+	GDB_TRY(keep_block(t, block, bases, n));
 	/* training (half the kept) within budget, so kept within twice */
 	while (t->kept_bases > 2 * t->budget) {
 		t->stride *= 2;
@@ -416,6 +495,34 @@ static void choose_stride(struct cm_train *t)
 	}
 }
 
+/* Match model: the training blocks are the first ones, a quarter of the
+ * assembly between 1 and 8 Mbp (or what --cm-train says), rounded up to
+ * whole blocks. */
+static void choose_prefix(struct cm_train *t)
+{
+	uint64_t target = t->p.cm_train, sum = 0;
+	uint32_t i = 0;
+
+	if (!target) {
+		target = t->total_bases / 4;
+		target = target < MIN_TRAIN   ? MIN_TRAIN
+			 : target > MAX_TRAIN ? MAX_TRAIN
+					      : target;
+	}
+	while (i < t->nkept && sum < target)
+		sum += t->kept[i++].n;
+	t->stride = 1;
+	t->nprefix = i;
+}
+
+/* Does kept block i train the models (1) or the weights (0)? */
+static int kept_trains_models(const struct cm_train *t, uint32_t i)
+{
+	if (t->p.cm_match)
+		return t->kept[i].block < t->nprefix;
+	return t->kept[i].block % t->stride == 0;
+}
+
 /* Train the mixer's starting weights on blocks the models have not seen,
  * coding them (without output) as a reader would, one after the other. */
 static void train_weights(struct cm_model *m, const struct cm_train *t,
@@ -430,11 +537,13 @@ static void train_weights(struct cm_model *m, const struct cm_train *t,
 	for (uint32_t i = 0; i < t->nkept && done < MIX_TRAIN; i++) {
 		const struct cm_kept *k = &t->kept[i];
 		uint32_t n;
-		if (t->stride < 2 || k->block % t->stride == 0)
+		if (kept_trains_models(t, i) ||
+		    (!t->p.cm_match && t->stride < 2))
 			continue;
 		n = block_codes(k->bases, k->n, codes);
 		b->h = 0;
 		b->hlen = 0;
+		cm_match_reset(b);
 		for (uint32_t j = 0; j < n; j++) {
 			int node = 0;
 			cm_block_lookup(b, m);
@@ -450,6 +559,7 @@ static void train_weights(struct cm_model *m, const struct cm_train *t,
 	}
 	memcpy(m->w0, b->w, (size_t)m->nsets * CM_NIN * sizeof(m->w0[0]));
 	memcpy(m->apm0, b->apm, sizeof(m->apm0));
+	memcpy(m->mp0, b->mp, sizeof(m->mp0));
 	free(b);
 }
 
@@ -459,7 +569,7 @@ static void put_blob(const struct cm_model *m, gdb_buf *blob)
 
 	if (!b)
 		return;
-	b[0] = BLOB_VERSION;
+	b[0] = m->match_k ? BLOB_MATCH : BLOB_VERSION;
 	b[1] = (uint8_t)m->nm;
 	b[2] = (uint8_t)m->table_bits;
 	b[3] = (uint8_t)m->lr;
@@ -468,6 +578,8 @@ static void put_blob(const struct cm_model *m, gdb_buf *blob)
 	gdb_put_le64(b + 12, m->train_bases);
 	gdb_put_le32(b + 20, m->nsets);
 	memcpy(b + BLOB_FIXED, m->order, m->nm);
+	if (m->match_k)
+		gdb_buf_add(blob, &(uint8_t){(uint8_t)m->match_k}, 1);
 	for (uint32_t i = 0; i < m->nsets * CM_NIN; i++) {
 		uint8_t w[4];
 		gdb_put_le32(w, (uint32_t)m->w0[i]);
@@ -476,6 +588,11 @@ static void put_blob(const struct cm_model *m, gdb_buf *blob)
 	for (uint32_t i = 0; i < CM_APM_SIZE; i++) {
 		uint8_t a[2];
 		gdb_put_le16(a, m->apm0[i]);
+		gdb_buf_add(blob, a, 2);
+	}
+	for (uint32_t i = 0; m->match_k && i < CM_MSIZE; i++) {
+		uint8_t a[2];
+		gdb_put_le16(a, m->mp0[i]);
 		gdb_buf_add(blob, a, 2);
 	}
 }
@@ -488,9 +605,11 @@ int gdb_cmdna_model_blob(void *st, gdb_buf *blob, void **impl)
 	uint32_t bits =
 	    t->p.cm_table_bits ? t->p.cm_table_bits : DEF_TABLE_BITS;
 
-	m = codes
-		? model_new(t->p.cm_orders ? t->p.cm_orders : DEF_ORDERS, bits)
-		: NULL;
+	m = codes ? model_new(t->p.cm_orders  ? t->p.cm_orders
+			      : t->p.cm_match ? MATCH_ORDERS
+					      : DEF_ORDERS,
+			      bits, t->p.cm_match)
+		  : NULL;
 	if (!m) {
 		free(codes);
 		return -ENOMEM;
@@ -498,19 +617,23 @@ int gdb_cmdna_model_blob(void *st, gdb_buf *blob, void **impl)
 	gdb_buf all = {0};
 	int rc = 0;
 
-	choose_stride(t);
+	if (t->p.cm_match)
+		choose_prefix(t);
+	else
+		choose_stride(t);
 	m->stride = t->stride;
 	for (uint32_t i = 0; rc == 0 && i < t->nkept; i++) {
-		if (t->kept[i].block % t->stride)
+		if (!kept_trains_models(t, i))
 			continue;
 		rc = strands_add(&all, t->kept[i].bases, t->kept[i].n);
 		m->train_bases += t->kept[i].n;
 	}
 	if (rc == 0)
-		rc = train_tables(m, &all);
+		rc = build_models(m, &all);
 	gdb_buf_free(&all);
 	/* every multiple of the stride below nblocks was kept */
-	m->n_train = (t->nblocks + t->stride - 1) / t->stride;
+	m->n_train = t->p.cm_match ? t->nprefix
+				   : (t->nblocks + t->stride - 1) / t->stride;
 	if (rc == 0)
 		train_weights(m, t, codes);
 	free(codes);
@@ -525,32 +648,51 @@ int gdb_cmdna_model_blob(void *st, gdb_buf *blob, void **impl)
 
 /* ---- the reader's model ---- */
 
+/* The match model's byte of a version 2 blob (0 in version 1). */
+static int blob_match_k(const uint8_t *blob, size_t len, uint32_t nm,
+			uint32_t *k)
+{
+	*k = 0;
+	if (blob[0] == BLOB_VERSION)
+		return 0;
+	if (blob[0] != BLOB_MATCH || nm >= CM_MAXM || len <= BLOB_FIXED + nm)
+		return GDB_CORRUPT("cm model version");
+	*k = blob[BLOB_FIXED + nm];
+	if (*k < CM_MATCH_MIN || *k > CM_MATCH_MAX)
+		return GDB_CORRUPT("cm model match length");
+	return 0;
+}
+
 static int parse_blob(const uint8_t *blob, size_t len, struct cm_model **out)
 {
-	uint32_t nm, bits, nsets, set = 0;
+	uint32_t nm, bits, nsets, set = 0, k;
 	struct cm_model *m;
+	const uint8_t *w;
 
-	if (len < BLOB_FIXED || blob[0] != BLOB_VERSION)
+	if (len < BLOB_FIXED)
 		return GDB_CORRUPT("cm model version");
 	nm = blob[1];
 	bits = blob[2];
 	nsets = gdb_get_le32(blob + 20);
 	if (nm == 0 || nm > CM_MAXM || len < BLOB_FIXED + nm)
 		return GDB_CORRUPT("cm model orders");
+	GDB_TRY(blob_match_k(blob, len, nm, &k));
 	for (uint32_t i = 0; i < nm; i++) {
-		uint8_t k = blob[BLOB_FIXED + i];
+		uint8_t o = blob[BLOB_FIXED + i];
 		/* ascending, so each set has one spelling */
-		if (k < 1 || k > MAX_ORDER ||
-		    (i && k <= blob[BLOB_FIXED + i - 1]))
+		if (o < 1 || o > MAX_ORDER ||
+		    (i && o <= blob[BLOB_FIXED + i - 1]))
 			return GDB_CORRUPT("cm model orders");
-		set |= 1u << k;
+		set |= 1u << o;
 	}
-	if (bits < 16 || bits > 26 || nsets != 3 * (nm + 1) * CM_CONF ||
-	    len != BLOB_FIXED + nm + (size_t)nsets * CM_NIN * 4 +
-		       2 * CM_APM_SIZE ||
+	w = blob + BLOB_FIXED + nm + (k ? 1 : 0);
+	if (bits < 16 || bits > 26 ||
+	    nsets != 3 * (nm + 1) * CM_CONF + (k ? CM_MSETS : 0) ||
+	    len != (size_t)(w - blob) + (size_t)nsets * CM_NIN * 4 +
+		       2 * CM_APM_SIZE + (k ? 2 * CM_MSIZE : 0) ||
 	    blob[3] == 0 || blob[3] > 64)
 		return GDB_CORRUPT("cm model parameters");
-	m = model_new(set, bits);
+	m = model_new(set, bits, k);
 	if (!m)
 		return -ENOMEM;
 	m->lr = blob[3];
@@ -560,12 +702,12 @@ static int parse_blob(const uint8_t *blob, size_t len, struct cm_model **out)
 		model_free(m);
 		return GDB_CORRUPT("cm model stride");
 	}
-	for (uint32_t i = 0; i < nsets * CM_NIN; i++)
-		m->w0[i] =
-		    (int32_t)gdb_get_le32(blob + BLOB_FIXED + nm + 4 * i);
-	for (uint32_t i = 0; i < CM_APM_SIZE; i++)
-		m->apm0[i] = gdb_get_le16(blob + BLOB_FIXED + nm +
-					  (size_t)nsets * CM_NIN * 4 + 2 * i);
+	for (uint32_t i = 0; i < nsets * CM_NIN; i++, w += 4)
+		m->w0[i] = (int32_t)gdb_get_le32(w);
+	for (uint32_t i = 0; i < CM_APM_SIZE; i++, w += 2)
+		m->apm0[i] = gdb_get_le16(w);
+	for (uint32_t i = 0; k && i < CM_MSIZE; i++, w += 2)
+		m->mp0[i] = gdb_get_le16(w);
 	*out = m;
 	return 0;
 }
@@ -594,7 +736,7 @@ int gdb_cmdna_model_load(const uint8_t *blob, size_t len, gdb_codec_fetch fetch,
 		m->train_bases += n > 0 ? (uint64_t)n : 0;
 	}
 	if (rc == 0)
-		rc = train_tables(m, &all);
+		rc = build_models(m, &all);
 	gdb_buf_free(&all);
 	free(bases);
 	if (rc < 0) {
@@ -617,6 +759,17 @@ int gdb_cmdna_describe(const void *impl, char *buf, size_t cap)
 
 	for (uint32_t i = 0; i < m->nm; i++)
 		bytes += table_slots(&m->t[i]) * sizeof(cm_slot);
+	if (m->match_k) {
+		bytes +=
+		    m->ref_len + sizeof(*m->mtab) * ((size_t)1 << m->mbits);
+		return snprintf(buf, cap,
+				"%u models (orders %u-%u), 2^%u slots each at "
+				"most (%zu MiB), trained on the first %u "
+				"blocks, match model (%u bases) into them",
+				m->nm, m->order[0], m->order[m->nm - 1],
+				m->table_bits, bytes >> 20, m->n_train,
+				m->match_k);
+	}
 	return snprintf(buf, cap,
 			"%u models (orders %u-%u), 2^%u slots each at most "
 			"(%zu MiB), trained on %u blocks (every %u-th, "

@@ -149,6 +149,11 @@ typedef struct gdb_codec_params {
 	uint32_t cm_restart;	/* cm: bases between the coder's restart
 				 * points in a block (0: the default,
 				 * 2048; >= the block: none) */
+	uint32_t cm_match;	/* cm: 0, or a match model over the
+				 * training blocks, which are then the
+				 * assembly's first blocks (--cm-train
+				 * bases; default a quarter, 1-8 Mbp):
+				 * the bases a match is found by (12..32) */
 } gdb_codec_params;
 
 /* The block size the params give (their own or the codec's default). */

@@ -334,6 +334,7 @@ static int choose(struct imp *m, gdb_src **src, char *err, size_t errlen)
 	m->cp.cm_table_bits = o->cm_table_bits;
 	m->cp.cm_orders = o->cm_orders;
 	m->cp.cm_restart = o->cm_restart;
+	m->cp.cm_match = o->cm_match;
 	m->bb = gdb_codec_block_bases(&m->cp);
 	m->st.alphabet = m->cp.alphabet;
 	m->st.codec = m->cp.codec;

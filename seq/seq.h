@@ -82,8 +82,8 @@ typedef struct gdb_fasta_opts {
 	unsigned lossy;	      /* GDB_LOSSY_*: transforms applied before
 			       * storing (never by default) */
 	uint32_t block_bases; /* 0: the codec's default */
-	uint32_t cm_train, cm_table_bits, cm_orders,
-	    cm_restart;	     /* cm: see
+	uint32_t cm_train, cm_table_bits, cm_orders, cm_restart,
+	    cm_match;	     /* cm: see
 			      * gdb_codec_params (0: defaults) */
 	unsigned txn_flags;  /* GDB_TXN_REPLACE or 0 */
 	unsigned threads;    /* 1: all on the caller's thread; 0 (with 2+

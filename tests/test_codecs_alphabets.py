@@ -23,6 +23,12 @@ PROT = os.path.join(DATA, "ecoli_proteins_150.faa")
 MIR = os.path.join(DATA, "mirbase_hairpin_400.fa")
 S16 = os.path.join(DATA, "rRNA16S_gold_12.fa")
 MITO = os.path.join(DATA, "human_hg38_chrM.fa")
+SAUR = os.path.join(DATA, "saureus_4x12k.fa")
+# four related genomes: the match model into the first (the training
+# prefix, --cm-train bases), blocks of 4096 with restarts every 1024
+SAUR_CM = ["--codec", "cm", "--block-bases", "4096", "--cm-train", "12000",
+           "--cm-table-bits", "16", "--cm-restart", "1024"]
+SAUR_MATCH = SAUR_CM + ["--cm-match", "16"]
 
 CASES = {  # id: (file, extra import args, alphabet, codec)
     "protein-auto": (PROT, [], "protein", "protein"),
@@ -41,6 +47,7 @@ CASES = {  # id: (file, extra import args, alphabet, codec)
     "dna-mito-cm-norestart": (MITO, ["--codec", "cm", "--block-bases", "4096",
                                      "--cm-train", "4096", "--cm-table-bits",
                                      "16", "--cm-restart", "4096"], "dna", "cm"),
+    "dna-saureus-cm-match": (SAUR, SAUR_MATCH, "dna", "cm"),
 }
 
 
@@ -67,7 +74,7 @@ def faidx(tmp_path_factory):
     """Plain copies of the sources with a samtools .fai beside each."""
     d = tmp_path_factory.mktemp("faidx")
     out = {}
-    for src in (PROT, MIR, S16, MITO):
+    for src in (PROT, MIR, S16, MITO, SAUR):
         p = str(d / os.path.basename(src))
         with open(src, "rb") as f, open(p, "wb") as g:
             g.write(f.read())
@@ -207,12 +214,32 @@ def test_damaged_protein_block_is_eio_and_local(tmp_path):
     assert U.gdb("export", "fasta", store, "a", names[-1]).out == want_last
 
 
-def test_damaged_cm_training_block_fails_closed(tmp_path):
-    """A cm model is rebuilt from training blocks: damage to one of them
-    makes every read of that assembly fail (EIO, logged), never wrong
-    bytes (docs/FORMAT.md, "cm")."""
-    store, _ = _import(tmp_path, S16, CASES["dna-16s-cm"][1])
-    names = _names(S16)
+def test_cm_match_model_uses_the_related_genomes(tmp_path):
+    """The match model into the first genome (stored 2-bit) codes the
+    other three in a fraction of their 2-bit size; the store says so.
+    (tests/unit/test_cm_match.c sets it beside the same model without.)"""
+    store, _ = _import(tmp_path, SAUR, ["--block-bases", "4096"], asm="2bit")
+    _import(tmp_path, SAUR, SAUR_MATCH, asm="match")
+    blocks = {}
+    for a in ("2bit", "match"):
+        i = _info(store, a)
+        blocks[a] = i["stored_bytes"] - i["model_bytes"]
+    # 2-bit: 4 x 3000 bytes; the match model: 3000 + well under 3 x 1000
+    assert blocks["match"] * 2 < blocks["2bit"], blocks
+    txt = U.gdb("info", store).out.decode()
+    assert "match model (16 bases)" in txt and "first 3 blocks" in txt, txt
+
+
+@pytest.mark.parametrize("src,args", [(S16, CASES["dna-16s-cm"][1]),
+                                      (SAUR, SAUR_MATCH)],
+                         ids=["16s", "saureus-match"])
+def test_damaged_cm_training_block_fails_closed(tmp_path, src, args):
+    """A cm model is rebuilt from training blocks (with a match model:
+    also its reference): damage to one of them makes every read of that
+    assembly fail (EIO, logged), never wrong bytes (docs/FORMAT.md,
+    "cm")."""
+    store, _ = _import(tmp_path, src, args)
+    names = _names(src)
     _flip_first_block(store)
     r = U.gdb("verify", store)
     assert r.rc == 1 and "checksum mismatch" in r.out.decode() + r.err, r

@@ -56,6 +56,10 @@ static void usage(FILE *f)
 	    "  --cm-restart N  cm: bases between the coder's restart points "
 	    "in a block (default 2048;\n"
 	    "             a read decodes from the nearest one before it)\n"
+	    "  --cm-match K  cm: a match model (K bases find a match, "
+	    "12..32) into the first\n"
+	    "             --cm-train bases (default a quarter, 1-8 Mbp), "
+	    "for collections of related genomes\n"
 	    "  --level N  zstd level tried on each packed block (0 = off, "
 	    "default 0)\n"
 	    "  --replace  replace the assembly NAME if it exists (an "
@@ -101,11 +105,12 @@ static void summary(const char *asmname, const gdb_fasta_stats *st, double el)
 static int is_num_opt(const char *a)
 {
 	return !strcmp(a, "--block-bases") || !strcmp(a, "--cm-train") ||
-	       !strcmp(a, "--cm-table-bits") || !strcmp(a, "--cm-restart");
+	       !strcmp(a, "--cm-table-bits") || !strcmp(a, "--cm-restart") ||
+	       !strcmp(a, "--cm-match");
 }
 
-/* --block-bases, --cm-train, --cm-table-bits, --cm-restart: a number in
- * range. */
+/* --block-bases, --cm-train, --cm-table-bits, --cm-restart, --cm-match:
+ * a number in range. */
 static int num_opt(gdb_fasta_opts *o, const char *opt, const char *val)
 {
 	char *end;
@@ -123,6 +128,10 @@ static int num_opt(gdb_fasta_opts *o, const char *opt, const char *val)
 	if (!strcmp(opt, "--cm-restart") && !*end && v >= 1 &&
 	    v <= GDB_DNA_BLOCK_BASES) {
 		o->cm_restart = (uint32_t)v;
+		return 0;
+	}
+	if (!strcmp(opt, "--cm-match") && !*end && v >= 12 && v <= 32) {
+		o->cm_match = (uint32_t)v;
 		return 0;
 	}
 	if (!strcmp(opt, "--cm-table-bits") && !*end && v >= 16 && v <= 26) {

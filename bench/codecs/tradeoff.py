@@ -9,10 +9,17 @@ whole-file compressors zstd -19 --long and xz -9 of the same FASTA (no
 random access).
 
     bench/codecs/tradeoff.py [--build DIR] [--data FASTA[.gz]] [--quick]
+                             [--related] [--rows restart,model,match]
 
 Default data: human GRCh37 chr20 from ../shared/data; --quick: E. coli
-and fewer settings. Markdown to stdout, progress to stderr. The figures
-include the machine's load at the time: compare rows of one run.
+and fewer settings; --related: the four S. aureus genomes, with the match
+model (--cm-match) beside the plain cm. --rows picks the kinds of cm rows
+(restart, model, small, match: restart points, model sizes, a smaller
+one, the match model; default all). Each row gives
+the model's memory (its tables, and the match model's reference) and its
+stored bytes. Markdown to stdout, progress to stderr, the load average
+before and after. The figures include the machine's load at the time:
+compare rows of one run.
 """
 import argparse
 import os
@@ -23,17 +30,46 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run as R  # noqa: E402
 
-# label, import args
+GDB = "genomedb"
+
+# kind, label, import args
 CM = [
-    ("8 Ki-base blocks, no restart points (the former default)",
+    ("restart", "8 Ki-base blocks, no restart points (the former default)",
      ["--block-bases", "8192", "--cm-restart", "8192"]),
-    ("64 Ki blocks, restart every 4096", ["--cm-restart", "4096"]),
-    ("64 Ki blocks, restart every 2048 (default)", []),
-    ("64 Ki blocks, restart every 1024", ["--cm-restart", "1024"]),
-    ("restart 2048, 2^20-slot tables (a quarter of the model memory)",
+    ("restart", "64 Ki blocks, restart every 4096", ["--cm-restart", "4096"]),
+    ("", "64 Ki blocks, restart every 2048 (default)", []),
+    ("restart", "64 Ki blocks, restart every 1024", ["--cm-restart", "1024"]),
+    ("model", "2^20-slot tables (a quarter of the default's memory)",
      ["--cm-table-bits", "20"]),
+    ("small", "2^18-slot tables", ["--cm-table-bits", "18"]),
+    ("model", "orders 2,3,4,8,12,16,20 (7 models)",
+     ["--cm-orders", "2,3,4,8,12,16,20"]),
+    ("match", "match model (24 bases) into the first quarter",
+     ["--cm-match", "24"]),
 ]
 QUICK = {0, 2, 3}
+RELATED = [
+    ("", "default (no match model)", []),
+    ("match", "match model (20 bases) into the first quarter",
+     ["--cm-match", "20"]),
+    ("match", "match model (16 bases)", ["--cm-match", "16"]),
+    ("match", "match model (20), restart every 8192",
+     ["--cm-match", "20", "--cm-restart", "8192"]),
+    ("model", "match model (20), 2^18-slot tables",
+     ["--cm-match", "20", "--cm-table-bits", "18"]),
+]
+
+
+def model_mib(store):
+    """The model's memory and stored bytes, from `genomedb info`."""
+    import json
+    import re
+    import subprocess
+    r = subprocess.run([GDB, "info", store, "--json"], check=True,
+                       stdout=subprocess.PIPE, text=True)
+    a = json.loads(r.stdout)["assemblies"][0]
+    m = re.search(r"\((\d+) MiB\)", a.get("codec_description", ""))
+    return (m.group(1) if m else "0"), a["model_bytes"]
 
 
 def main():
@@ -41,35 +77,45 @@ def main():
     ap.add_argument("--build", default=os.path.join(R.ROOT, "build"))
     ap.add_argument("--data")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--related", action="store_true")
+    ap.add_argument("--rows", default="restart,model,small,match")
     a = ap.parse_args()
-    src = a.data or os.path.join(R.SHARED, "genomes/human_GRCh37_chr20.fa.gz"
-                                 if not a.quick else
-                                 "genomes/ecoli_K12_MG1655_NC_000913.3.fna.gz")
-    gdb = os.path.join(a.build, "genomedb")
+    src = a.data or os.path.join(
+        R.SHARED, "genomes/staphylococcus_aureus_4_genomes.fasta.gz"
+        if a.related else "genomes/human_GRCh37_chr20.fa.gz"
+        if not a.quick else "genomes/ecoli_K12_MG1655_NC_000913.3.fna.gz")
+    global GDB
+    gdb = GDB = os.path.join(a.build, "genomedb")
     work = tempfile.mkdtemp(prefix="gdb-bench-tradeoff-")
     lat = R.build_latency(a.build, work)
     fa = os.path.join(work, "in.fa")
     size = R.plain(src, fa)
-    print(f"data: {os.path.basename(src)}, {size} FASTA bytes\n")
-    print("| method | stored bytes | ratio | import s | 1 kb wall p50 / p99 us "
-          "| 1 kb CPU p50 / p99 us |")
-    print("|---|---:|---:|---:|---:|---:|")
-    rows = [("2bit", "2bit", [])] + [
-        (f"cm: {lab}", "cm", args) for i, (lab, args) in enumerate(CM)
-        if not a.quick or i in QUICK]
-    for label, codec, args in rows:
-        R.log(f"genomedb {label}")
-        store, stored, el = R.gdb_import(gdb, work, fa, codec, args)
-        w50, w99, c50, c99 = R.latency_cpu(lat, store)
-        shutil.rmtree(store)
-        print(f"| {label} | {stored} | {size / stored:.2f} | {el:.0f} | "
-              f"{w50:.0f} / {w99:.0f} | {c50:.0f} / {c99:.0f} |", flush=True)
+    kinds = set(a.rows.split(",")) | {""}
+    print(f"data: {os.path.basename(src)}, {size} FASTA bytes; load average "
+          f"before: {os.getloadavg()[0]:.1f}\n")
+    print("| method | model MiB (stored bytes) | stored bytes | ratio "
+          "| import s | 1 kb wall p50 / p99 us | 1 kb CPU p50 / p99 us |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for label, cmd in (("zstd -19 --long", ["zstd", "-19", "--long=27", "-c", "-T1"]),
                        ("xz -9", ["xz", "-9", "-c", "-T1"])):
         R.log(label)
         n, el = R.comp(cmd, fa)
-        print(f"| {label} (whole file) | {n} | {size / n:.2f} | {el:.0f} | "
+        print(f"| {label} (whole file) | | {n} | {size / n:.2f} | {el:.0f} | "
               "no random access | |", flush=True)
+    rows = [("2bit", "2bit", [])] + [
+        (f"cm: {lab}", "cm", args)
+        for i, (kind, lab, args) in enumerate(RELATED if a.related else CM)
+        if kind in kinds and (not a.quick or i in QUICK)]
+    for label, codec, args in rows:
+        R.log(f"genomedb {label}")
+        store, stored, el = R.gdb_import(gdb, work, fa, codec, args)
+        mib, mbytes = model_mib(store)
+        w50, w99, c50, c99 = R.latency_cpu(lat, store)
+        shutil.rmtree(store)
+        print(f"| {label} | {mib} ({mbytes}) | {stored} | {size / stored:.2f} "
+              f"| {el:.0f} | {w50:.0f} / {w99:.0f} | {c50:.0f} / {c99:.0f} |",
+              flush=True)
+    print(f"\nload average after: {os.getloadavg()[0]:.1f}")
     shutil.rmtree(work)
 
 

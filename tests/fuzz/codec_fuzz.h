@@ -9,7 +9,9 @@
  *   odd:  the rest is the model's bytes, loaded (training blocks fetched
  *         from the kept ones) and, if accepted, used on every kept block.
  * Anything may be refused; nothing may crash, read or write outside the
- * bytes, or return a length other than the one asked for.
+ * bytes, or return a length other than the one asked for. With FZ_MATCH
+ * (codec_cm_match.c) the cm model has a match model into the first two
+ * blocks, which the last two repeat.
  */
 #ifndef GDB_CODEC_FUZZ_H
 #define GDB_CODEC_FUZZ_H
@@ -23,6 +25,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FZ_BLOCKS 4u
 #define FZ_BB 4096u
+/* cm only: a match model of this length (0: none) into the first two
+ * blocks, which blocks 2 and 3 then repeat with substitutions */
+#ifndef FZ_MATCH
+#define FZ_MATCH 0
+#endif
 
 struct fz {
 	gdb_buf blk[FZ_BLOCKS];
@@ -40,6 +47,14 @@ static void fz_sample(uint32_t alphabet, uint32_t b, char *s)
 	size_t n = strlen(al);
 	uint64_t x = 0x9e3779b97f4a7c15ull * (b + 1);
 
+	if (FZ_MATCH && b >= 2) {
+		fz_sample(alphabet, b - 2, s);
+		for (uint32_t i = 0; i < FZ_BB; i += 1 + (uint32_t)(x % 97)) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			s[i] = "ACGT"[(x >> 8) % 4];
+		}
+		return;
+	}
 	for (uint32_t i = 0; i < FZ_BB; i++) {
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		if (i >= 64 && x % 4 != 0)
@@ -69,7 +84,8 @@ static struct fz *fz_init(uint32_t codec, uint32_t alphabet)
 			      .block_bases = FZ_BB,
 			      .cm_train = FZ_BB * 2,
 			      .cm_table_bits = 16,
-			      .cm_restart = 512};
+			      .cm_restart = 512,
+			      .cm_match = FZ_MATCH};
 	gdb_codec_enc *e;
 	char *s;
 
