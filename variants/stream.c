@@ -3,7 +3,8 @@
  * (variants.h, "Streamed answers"). A stream's parts are its head (the
  * header), one window per stored chunk of the region and its tail (the
  * BGZF end-of-file block, or nothing); each is rendered on its own by
- * record.c and render.c, and joined they are the whole answer. Open
+ * record.c, render.c or stats.c (statistics tables), and joined they are
+ * the whole answer. Open
  * renders every part once to learn its length (over the caller's
  * threads) and keeps only the offsets; a read renders the parts it
  * touches, and the last CACHED parts rendered stay for the next reads
@@ -25,6 +26,8 @@ struct gdb_vstream {
 	uint32_t contig, first, nwin;
 	int64_t beg, end;
 	enum gdb_vfmt fmt;
+	int is_stat; /* a statistics table (st), not a record file */
+	gdb_vstat_opts st;
 	gdb_vsamples sub;
 	int has_sub;
 	uint64_t rows; /* .gt.npy: rows of the whole answer */
@@ -47,6 +50,9 @@ static int render_part(const gdb_vstream *s, uint32_t i, char **p, size_t *n,
 				      : s->first + i - 1;
 	const gdb_vsamples *sub = s->has_sub ? &s->sub : NULL;
 
+	if (s->is_stat)
+		return vs_stats_part(s->v, s->contig, s->beg, s->end, &s->st,
+				     part, p, n);
 	if (part == VS_PART_TAIL &&
 	    (s->fmt == GDB_VF_VCF || s->fmt == GDB_VF_SITES)) {
 		*n = 0;
@@ -137,28 +143,25 @@ static int size_parts(gdb_vstream *s, unsigned threads)
 	return 0;
 }
 
-int gdb_vstream_open(const gdb_vset *v, uint32_t contig, int64_t beg,
-		     int64_t end, const gdb_vsamples *sub, enum gdb_vfmt fmt,
-		     unsigned threads, gdb_vstream **out)
+/* A stream of whatever *tpl says, sized. */
+static int stream_open(const gdb_vstream *tpl, const gdb_vsamples *sub,
+		       unsigned threads, gdb_vstream **out)
 {
+	const gdb_vset *v = tpl->v;
 	gdb_vstream *s;
 	int rc;
 
-	if (contig >= v->ncontigs || beg < 0 || end < beg || fmt > GDB_VF_GTNPY)
+	if (tpl->contig >= v->ncontigs || tpl->beg < 0 || tpl->end < tpl->beg)
 		return -EINVAL;
 	if (!(s = calloc(1, sizeof(*s))))
 		return -ENOMEM;
-	*s = (gdb_vstream){.v = v,
-			   .contig = contig,
-			   .beg = beg,
-			   .end = end,
-			   .fmt = fmt,
-			   .refs = 1,
-			   .has_sub = sub != NULL};
+	*s = *tpl;
+	s->refs = 1;
+	s->has_sub = sub != NULL;
 	for (int i = 0; i < CACHED; i++)
 		s->c[i].part = NO_PART;
 	pthread_mutex_init(&s->mu, NULL);
-	vs_chunk_range(v, contig, beg, end, &s->first, &s->nwin);
+	vs_chunk_range(v, s->contig, s->beg, s->end, &s->first, &s->nwin);
 	s->off = calloc((size_t)s->nwin + 3, sizeof(uint64_t));
 	if (sub) {
 		s->sub.n = sub->n;
@@ -173,6 +176,34 @@ int gdb_vstream_open(const gdb_vset *v, uint32_t contig, int64_t beg,
 	}
 	*out = s;
 	return 0;
+}
+
+int gdb_vstream_open(const gdb_vset *v, uint32_t contig, int64_t beg,
+		     int64_t end, const gdb_vsamples *sub, enum gdb_vfmt fmt,
+		     unsigned threads, gdb_vstream **out)
+{
+	gdb_vstream t = {
+	    .v = v, .contig = contig, .beg = beg, .end = end, .fmt = fmt};
+
+	if (fmt > GDB_VF_GTNPY)
+		return -EINVAL;
+	return stream_open(&t, sub, threads, out);
+}
+
+int gdb_vstream_open_stats(const gdb_vset *v, uint32_t contig, int64_t beg,
+			   int64_t end, const gdb_vstat_opts *o,
+			   unsigned threads, gdb_vstream **out)
+{
+	gdb_vstream t = {.v = v,
+			 .contig = contig,
+			 .beg = beg,
+			 .end = end,
+			 .is_stat = 1,
+			 .st = *o};
+
+	if (o->stat > GDB_VSTAT_SUMMARY)
+		return -EINVAL;
+	return stream_open(&t, NULL, threads, out);
 }
 
 uint64_t gdb_vset_region_sites(const gdb_vset *v, uint32_t contig, int64_t beg,

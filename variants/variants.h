@@ -241,4 +241,17 @@ GDB_MUST_CHECK int gdb_vset_stats(const gdb_vset *v, uint32_t contig,
 				  const gdb_vstat_opts *o, size_t max,
 				  char **out, size_t *len);
 
+/*
+ * gdb_vstream_open_stats - a statistics table (gdb_vset_stats) as a
+ * stream: its header row, then the rows of each stored chunk (Fst
+ * windows: each in the part of the chunk holding its first site; a
+ * summary, one row per group, all in the header part). o->threads is
+ * ignored (threads serves the sizing pass).
+ * @return 0; errors as gdb_vset_stats' (-EINVAL, -E2BIG ...)
+ */
+GDB_MUST_CHECK int gdb_vstream_open_stats(const gdb_vset *v, uint32_t contig,
+					  int64_t beg, int64_t end,
+					  const gdb_vstat_opts *o,
+					  unsigned threads, gdb_vstream **out);
+
 #endif
