@@ -390,10 +390,12 @@ static int stream_get(vctx *x, const char *path, gdb_vset *v, uint32_t contig,
 
 	if (fmt >= 0)
 		GDB_TRY(gdb_vstream_open(v, contig, beg, end, sub,
-					 (enum gdb_vfmt)fmt, STAT_THREADS, &s));
+					 (enum gdb_vfmt)fmt, STAT_THREADS,
+					 x->stream_above, &s));
 	else
 		GDB_TRY(gdb_vstream_open_stats(v, contig, beg, end, &o,
-					       STAT_THREADS, &s));
+					       STAT_THREADS, x->stream_above,
+					       &s));
 	if ((key = strdup(path))) {
 		pthread_mutex_lock(&x->mu);
 		k = x->next++ % NSIZED;
