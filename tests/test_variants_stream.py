@@ -1,11 +1,11 @@
-"""Record files too large to render whole stream window by window
-(variants/stream.c, fs/ns/variants_ns.c). The test-only environment knob
-GDB_VARIANTS_STREAM_ABOVE lowers the most a record file is rendered whole
-from 64 MiB to 64 KiB in one mount, so that files of the 1000 Genomes
-chr20 set stream there (without streaming they are EFBIG); a second mount
-without the knob renders the same names whole. Both are checked against
-bcftools, and against each other byte for byte, read whole and at odd
-offsets and sizes."""
+"""Record files and statistics tables too large to render whole stream
+window by window (variants/stream.c, fs/ns/variants_ns.c). The test-only
+environment knob GDB_VARIANTS_STREAM_ABOVE lowers the most a file is
+rendered whole from 64 MiB to 8 KiB in one mount, so that files of the
+1000 Genomes chr20 set stream there (without streaming they are EFBIG); a
+second mount without the knob renders the same names whole. Both are
+checked against bcftools, and against each other byte for byte, read whole
+and at odd offsets and sizes."""
 import contextlib
 import io
 import os
@@ -22,7 +22,7 @@ import variants_util as V
 pytestmark = pytest.mark.mount
 
 KNOB = "GDB_VARIANTS_STREAM_ABOVE"
-ABOVE = 65536
+ABOVE = 8192
 CONTIG = "1-63025520"  # the whole of chr20
 REGION = "1000000-2200000"  # about 4,500 sites: two stored chunks or more
 
@@ -81,9 +81,14 @@ def test_region_files_stream_as_rendered_whole(mounts, tmp_path, ext):
         assert [r.split("\t")[1] for r in rows] == [l.split(b"\t")[1].decode() for l in want.splitlines()]
 
 
-@pytest.mark.parametrize("name", [CONTIG + ".vcf", REGION + ".bcf"])
-def test_reads_at_odd_offsets_and_sizes(mounts, name):
-    small, whole = mounts
+def other_set(d, setname):
+    return os.path.join(os.path.dirname(os.path.dirname(d)), setname, "20")
+
+
+@pytest.mark.parametrize("setname,name", [("kg", CONTIG + ".vcf"), ("kg", REGION + ".bcf"),
+                                          ("kgbcf", CONTIG + "@by=superpopulation.af.tsv")])
+def test_reads_at_odd_offsets_and_sizes(mounts, setname, name):
+    small, whole = (other_set(d, setname) for d in mounts)
     ref = cat(os.path.join(whole, name))
     path = os.path.join(small, name)
     n = len(ref)
@@ -130,3 +135,55 @@ def test_sample_subset_streams_as_bcftools_view_s(mounts, vstore):
     assert len(got) > ABOVE
     a, b = REGION.split("-")
     assert body(got) == V.bcftools_records(V.KG_VCF, f"20:{a}-{b}", ceu)
+
+
+# Statistics tables: whole contig and region, per variant and per window
+# (windows of 10 kb and 33,333 bp straddle the stored chunks' bounds), and
+# a summary (one row per sample, all in the streamed file's first part).
+STATS = [("kg", CONTIG + "@by=population.af.tsv"),
+         ("kgbcf", REGION + "@by=superpopulation.fst.tsv"),
+         ("kgbcf", CONTIG + "@by=superpopulation,window=10000.fst.tsv"),
+         ("kgbcf", CONTIG + "@by=population,window=33333.fst.tsv"),
+         ("kg", CONTIG + "@by=sample.summary.tsv")]
+
+
+@pytest.mark.parametrize("setname,name", STATS)
+def test_stats_tables_stream_as_rendered_whole(mounts, setname, name):
+    small, whole = (os.path.join(other_set(d, setname), name) for d in mounts)
+    got = cat(small)
+    assert os.stat(small).st_size == len(got) > ABOVE
+    assert got == cat(whole)
+    rows = got.decode().splitlines()
+    assert rows[0].startswith(("chrom\t", "sample\t")) and len(rows) > 100
+    assert not any(r.startswith(("chrom\t", "sample\t")) for r in rows[1:])
+    if "window=" in name:  # each window once, in order
+        keys = [tuple(r.split("\t")[1:5]) for r in rows[1:]]
+        assert len(set(keys)) == len(keys)
+        assert [int(k[0]) for k in keys] == sorted(int(k[0]) for k in keys)
+
+
+def test_streamed_af_equals_bcftools_fill_tags(mounts, vstore, tmp_path):
+    """AC and AN per population of the streamed table against bcftools
+    +fill-tags -S (its AC_<pop>, AN_<pop>), multi-allelic sites as lists."""
+    small, _ = mounts
+    got = cat(os.path.join(small, REGION + "@by=population.af.tsv"))
+    assert len(got) > ABOVE
+    rows = [r.split("\t") for r in got.decode().splitlines()[1:]]
+    pops = sorted({r[4] for r in rows})
+    groups = tmp_path / "groups.txt"
+    groups.write_text("".join(f"{s}\t{p}\n" for s, (p, _) in V.panel_rows().items()
+                              if s in vstore["samples"]))
+    a, b = REGION.split("-")
+    sub = V.sh("bcftools", "view", "-Ou", "-r", f"20:{a}-{b}", "--regions-overlap", "pos", V.KG_VCF)
+    filled = V.sh("bcftools", "+fill-tags", "-Ou", "-", "--", "-S", groups, "-t", "AC,AN", stdin=sub)
+    fmt = "%POS\t%REF\t%ALT" + "".join(f"\t%INFO/AC_{p}\t%INFO/AN_{p}" for p in pops) + "\n"
+    want = []
+    for line in V.sh("bcftools", "query", "-f", fmt, "-", stdin=filled).decode().splitlines():
+        t = line.split("\t")
+        for i, p in enumerate(pops):
+            want.append([t[0], t[1], t[2], p, t[3 + 2 * i], t[4 + 2 * i]])
+    assert [r[1:7] for r in rows] == want
+    for r in rows:
+        an = int(r[6])
+        assert [float(x) for x in r[7].split(",")] == pytest.approx(
+            [int(x) / an for x in r[5].split(",")], abs=5e-9) if an else r[7] == ""

@@ -599,8 +599,14 @@ int vs_vcf_part(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
 	if (rc == 0 && fmt != GDB_VF_VCF) {
 		rc = bgzf_part(&o, sub, contig, beg, end, fmt, part, out, len);
 	} else if (rc == 0) {
+		/* a chunk's records at once (GT-only records take about 4
+		 * bytes a sample): no realloc copies, few page faults */
+		size_t est = part < VS_PART_TAIL
+				 ? vs_chunk_sites(v, part, 1) *
+				       (4 * (size_t)o.sub.n + 400)
+				 : 1;
 		want = vs_want_groups(v, sub);
-		if (!want || ks_resize(&o.ks, 1) < 0)
+		if (!want || ks_reserve(&o.ks, est) < 0)
 			rc = -ENOMEM;
 		else if (part == VS_PART_HEAD)
 			rc = bcf_hdr_format(o.h, 0, &o.ks) < 0 ? -ENOMEM : 0;

@@ -558,35 +558,46 @@ static void summary_rows(gdb_buf *b, struct part *ps, unsigned np,
 	}
 }
 
-int gdb_vset_stats(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
-		   const gdb_vstat_opts *o, size_t max, char **out, size_t *len)
+/* The groups of o, checked: -EINVAL (no panel, or Fst of one group),
+ * -E2BIG (too many pairs), -ENOMEM. */
+static int stats_groups(const gdb_vset *v, uint32_t contig, int64_t beg,
+			int64_t end, const gdb_vstat_opts *o, struct groups *g)
 {
-	struct groups g;
-	struct part ps[16];
-	pthread_t th[16];
-	unsigned np, started = 0;
-	uint32_t first, n;
-	gdb_buf b = {.max = max};
-	int rc;
-
 	if (contig >= v->ncontigs || end < beg || !v->nsamples ||
 	    (o->by != GDB_VBY_SAMPLE && !v->has_panel))
 		return -EINVAL;
-	GDB_TRY(groups_init(v, o->by, &g));
+	GDB_TRY(groups_init(v, o->by, g));
 	if (o->stat == GDB_VSTAT_FST &&
-	    (g.G < 2 || (uint64_t)g.G * (g.G - 1) / 2 > MAX_PAIRS)) {
-		int e = g.G < 2 ? -EINVAL : -E2BIG;
-		groups_free(&g);
+	    (g->G < 2 || (uint64_t)g->G * (g->G - 1) / 2 > MAX_PAIRS)) {
+		int e = g->G < 2 ? -EINVAL : -E2BIG;
+		groups_free(g);
 		return e;
 	}
-	vs_chunk_range(v, contig, beg, end, &first, &n);
+	return 0;
+}
+
+/*
+ * The rows of the sites of chunks [first, first + n) with POS in [beg,
+ * end), appended to b (summary rows: of those sites, pi over len bp),
+ * split over up to o->threads threads.
+ */
+static int stats_rows(const gdb_vset *v, const struct groups *g,
+		      uint32_t contig, int64_t beg, int64_t end, uint32_t first,
+		      uint32_t n, int64_t len, const gdb_vstat_opts *o,
+		      gdb_buf *b)
+{
+	struct part ps[16];
+	pthread_t th[16];
+	unsigned np, started = 0;
+	size_t total = 256 + (size_t)g->G * 128;
+	int rc = 0;
+
 	np = o->threads > 1 ? o->threads : 1;
 	np = np > 16 ? 16 : np;
 	np = np > n ? (n ? n : 1) : np;
 	if (o->stat == GDB_VSTAT_FST && o->window > 0)
 		np = 1; /* windows may straddle parts */
 	memset(ps, 0, sizeof(ps));
-	rc = 0;
 	for (unsigned i = 0; i < np && rc == 0; i++) {
 		ps[i].v = v;
 		ps[i].o = o;
@@ -596,13 +607,13 @@ int gdb_vset_stats(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
 		ps[i].chunk0 = first + (uint32_t)((uint64_t)n * i / np);
 		ps[i].nchunks = first + (uint32_t)((uint64_t)n * (i + 1) / np) -
 				ps[i].chunk0;
-		ps[i].out.max = max;
-		rc = part_init(&ps[i], &g);
+		ps[i].out.max = b->max;
+		rc = part_init(&ps[i], g);
 		/* AF rows are about 40 bytes: one allocation, no copies */
 		if (rc == 0 && o->stat == GDB_VSTAT_AF &&
 		    vs_reserve(&ps[i].out,
 			       vs_chunk_sites(v, ps[i].chunk0, ps[i].nchunks) *
-				   g.G * 40) == -ENOMEM)
+				   g->G * 40) == -ENOMEM)
 			rc = -ENOMEM;
 	}
 	for (unsigned i = 1; i < np && rc == 0; i++, started++)
@@ -614,30 +625,118 @@ int gdb_vset_stats(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
 		run_part(&ps[0]);
 	for (unsigned i = 1; i <= started; i++)
 		pthread_join(th[i], NULL);
-	{
-		size_t total = 256 + (size_t)g.G * 128;
-		for (unsigned i = 0; i < np; i++)
-			total += ps[i].out.len;
-		if (vs_reserve(&b, total) == -ENOMEM)
-			rc = -ENOMEM;
-	}
-	header_row(&b, o);
+	for (unsigned i = 0; i < np; i++)
+		total += ps[i].out.len;
+	if (rc == 0 && vs_reserve(b, total) == -ENOMEM)
+		rc = -ENOMEM;
 	for (unsigned i = 0; i < np && rc == 0; i++)
 		if (ps[i].rc < 0)
 			rc = ps[i].rc;
 	if (rc == 0 && o->stat == GDB_VSTAT_SUMMARY)
-		summary_rows(&b, ps, np, &g, end - beg);
+		summary_rows(b, ps, np, g, len);
 	for (unsigned i = 0; i < np && rc == 0; i++)
-		gdb_buf_add(&b, ps[i].out.p, ps[i].out.len);
-	if (rc == 0 && b.err)
-		rc = b.err;
+		gdb_buf_add(b, ps[i].out.p, ps[i].out.len);
+	for (unsigned i = 0; i < np; i++)
+		part_free(&ps[i]);
+	return rc == 0 ? b->err : rc;
+}
+
+int gdb_vset_stats(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
+		   const gdb_vstat_opts *o, size_t max, char **out, size_t *len)
+{
+	struct groups g;
+	uint32_t first, n;
+	gdb_buf b = {.max = max};
+	int rc;
+
+	GDB_TRY(stats_groups(v, contig, beg, end, o, &g));
+	vs_chunk_range(v, contig, beg, end, &first, &n);
+	header_row(&b, o);
+	rc = stats_rows(v, &g, contig, beg, end, first, n, end - beg, o, &b);
 	if (rc == 0) {
 		*out = b.p;
 		*len = b.len;
 		b.p = NULL;
 	}
-	for (unsigned i = 0; i < np; i++)
-		part_free(&ps[i]);
+	gdb_buf_free(&b);
+	groups_free(&g);
+	return rc;
+}
+
+/* The window of the last site of chunk k inside [.., end). */
+static int64_t last_window(const gdb_vset *v, uint32_t k, int64_t end,
+			   int64_t w)
+{
+	int64_t pos = v->chunks[k].last < end ? v->chunks[k].last : end - 1;
+
+	return pos / w;
+}
+
+/*
+ * Fst windows of chunk k of [beg, end): those from the window after the
+ * previous chunk's last one to the window of k's last site, so that each
+ * window is one part's (it may read on into the next chunks). Its
+ * positions into *pb, *pe; 0 if it has no window.
+ */
+static int window_part(const gdb_vset *v, uint32_t contig, int64_t beg,
+		       int64_t end, int64_t w, uint32_t k, int64_t *pb,
+		       int64_t *pe)
+{
+	uint32_t first, n;
+	int64_t ws, we = last_window(v, k, end, w);
+
+	vs_chunk_range(v, contig, beg, end, &first, &n);
+	if (k == first)
+		ws = (v->chunks[k].first > beg ? v->chunks[k].first : beg) / w;
+	else
+		ws = last_window(v, k - 1, end, w) + 1;
+	if (ws > we)
+		return 0;
+	*pb = ws * w > beg ? ws * w : beg;
+	*pe = (we + 1) * w < end ? (we + 1) * w : end;
+	return 1;
+}
+
+int vs_stats_part(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
+		  const gdb_vstat_opts *o, uint32_t part, char **out,
+		  size_t *len)
+{
+	gdb_vstat_opts one = *o;
+	struct groups g;
+	uint32_t first, n;
+	gdb_buf b = {0};
+	int64_t pb = beg, pe = end;
+	int rc = 0;
+
+	GDB_TRY(stats_groups(v, contig, beg, end, o, &g));
+	one.threads = 1;
+	if (part == VS_PART_HEAD) {
+		header_row(&b, o);
+		/* a summary is a row per group, all in the head */
+		vs_chunk_range(v, contig, beg, end, &first, &n);
+		if (o->stat == GDB_VSTAT_SUMMARY)
+			rc = stats_rows(v, &g, contig, beg, end, first, n,
+					end - beg, &one, &b);
+	} else if (o->stat == GDB_VSTAT_SUMMARY) {
+		rc = 0; /* nothing per chunk */
+	} else if (part != VS_PART_TAIL &&
+		   (o->stat != GDB_VSTAT_FST || o->window <= 0)) {
+		rc = stats_rows(v, &g, contig, beg, end, part, 1, end - beg,
+				&one, &b);
+	} else if (part != VS_PART_TAIL &&
+		   window_part(v, contig, beg, end, o->window, part, &pb,
+			       &pe)) {
+		vs_chunk_range(v, contig, pb, pe, &first, &n);
+		rc = stats_rows(v, &g, contig, pb, pe, first, n, end - beg,
+				&one, &b);
+	}
+	if (rc == 0 && !b.p && !(b.p = malloc(1)))
+		rc = -ENOMEM; /* an empty part */
+	if (rc == 0) {
+		*out = b.p;
+		*len = b.len;
+		b.p = NULL;
+	}
 	gdb_buf_free(&b);
 	groups_free(&g);
 	return rc;

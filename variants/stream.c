@@ -3,11 +3,15 @@
  * (variants.h, "Streamed answers"). A stream's parts are its head (the
  * header), one window per stored chunk of the region and its tail (the
  * BGZF end-of-file block, or nothing); each is rendered on its own by
- * record.c and render.c, and joined they are the whole answer. Open
+ * record.c, render.c or stats.c (statistics tables), and joined they are
+ * the whole answer. Open
  * renders every part once to learn its length (over the caller's
- * threads) and keeps only the offsets; a read renders the parts it
- * touches, and the last CACHED parts rendered stay for the next reads
- * (the kernel reads a file in order, 128 KiB at a time).
+ * threads) and keeps the offsets, and the parts themselves as far as the
+ * caller's budget goes (the first parts first: a reader starts there); a
+ * read renders the parts it touches that were not kept, and the last
+ * CACHED parts rendered stay for the next reads (the kernel reads a file
+ * in order, 128 KiB at a time). Reading a part starts rendering the next
+ * one on a worker thread, so that it is ready when the reader gets there.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,6 +29,8 @@ struct gdb_vstream {
 	uint32_t contig, first, nwin;
 	int64_t beg, end;
 	enum gdb_vfmt fmt;
+	int is_stat; /* a statistics table (st), not a record file */
+	gdb_vstat_opts st;
 	gdb_vsamples sub;
 	int has_sub;
 	uint64_t rows; /* .gt.npy: rows of the whole answer */
@@ -36,6 +42,18 @@ struct gdb_vstream {
 		char *p;
 	} c[CACHED];
 	unsigned last; /* slot used last */
+	char **kept;   /* nwin + 2: parts the sizing pass kept, or NULL */
+	size_t keep;   /* their budget in bytes (part 1 always stays) */
+	uint32_t drop; /* kept parts before it are freed */
+	/* the part rendered ahead (busy while its thread runs) */
+	struct {
+		uint32_t part;
+		int busy, started, rc;
+		char *p;
+		size_t n;
+		pthread_t th;
+	} ah;
+	pthread_cond_t cv;
 };
 
 /* Part i (0 head, 1 .. nwin the windows, nwin + 1 tail) into *p. */
@@ -47,6 +65,9 @@ static int render_part(const gdb_vstream *s, uint32_t i, char **p, size_t *n,
 				      : s->first + i - 1;
 	const gdb_vsamples *sub = s->has_sub ? &s->sub : NULL;
 
+	if (s->is_stat)
+		return vs_stats_part(s->v, s->contig, s->beg, s->end, &s->st,
+				     part, p, n);
 	if (part == VS_PART_TAIL &&
 	    (s->fmt == GDB_VF_VCF || s->fmt == GDB_VF_SITES)) {
 		*n = 0;
@@ -74,6 +95,7 @@ struct sizing {
 	gdb_vstream *s;
 	uint64_t *rows;
 	uint32_t next;
+	uint64_t kept; /* bytes */
 	int rc;
 };
 
@@ -96,10 +118,15 @@ static void *size_run(void *arg)
 			break;
 		}
 		s->off[i + 1] = n;
-		if (i == 1) { /* a reader starts here: keep it */
-			s->c[0].part = 1;
-			s->c[0].p = p;
+		/* a reader starts at part 1: it stays; parts come in
+		 * order, so the first ones are kept first */
+		if (i == 1) {
+			s->kept[i] = p;
+		} else if (__atomic_add_fetch(&z->kept, n, __ATOMIC_RELAXED) <=
+			   s->keep) {
+			s->kept[i] = p;
 		} else {
+			__atomic_sub_fetch(&z->kept, n, __ATOMIC_RELAXED);
 			free(p);
 		}
 	}
@@ -129,7 +156,10 @@ static int size_parts(gdb_vstream *s, unsigned threads)
 	if (z.rc < 0)
 		return z.rc;
 	GDB_TRY(render_part(s, 0, &p, &n, &s->rows));
-	free(p);
+	if (n <= s->keep - (z.kept < s->keep ? z.kept : s->keep))
+		s->kept[0] = p;
+	else
+		free(p);
 	s->off[0] = 0;
 	s->off[1] = n;
 	for (uint32_t i = 1; i <= s->nwin + 1; i++)
@@ -137,42 +167,76 @@ static int size_parts(gdb_vstream *s, unsigned threads)
 	return 0;
 }
 
-int gdb_vstream_open(const gdb_vset *v, uint32_t contig, int64_t beg,
-		     int64_t end, const gdb_vsamples *sub, enum gdb_vfmt fmt,
-		     unsigned threads, gdb_vstream **out)
+/* A stream of whatever *tpl says, sized. */
+static int stream_open(const gdb_vstream *tpl, const gdb_vsamples *sub,
+		       unsigned threads, gdb_vstream **out)
 {
+	const gdb_vset *v = tpl->v;
 	gdb_vstream *s;
 	int rc;
 
-	if (contig >= v->ncontigs || beg < 0 || end < beg || fmt > GDB_VF_GTNPY)
+	if (tpl->contig >= v->ncontigs || tpl->beg < 0 || tpl->end < tpl->beg)
 		return -EINVAL;
 	if (!(s = calloc(1, sizeof(*s))))
 		return -ENOMEM;
-	*s = (gdb_vstream){.v = v,
-			   .contig = contig,
-			   .beg = beg,
-			   .end = end,
-			   .fmt = fmt,
-			   .refs = 1,
-			   .has_sub = sub != NULL};
+	*s = *tpl;
+	s->refs = 1;
+	s->has_sub = sub != NULL;
 	for (int i = 0; i < CACHED; i++)
 		s->c[i].part = NO_PART;
 	pthread_mutex_init(&s->mu, NULL);
-	vs_chunk_range(v, contig, beg, end, &s->first, &s->nwin);
+	pthread_cond_init(&s->cv, NULL);
+	vs_chunk_range(v, s->contig, s->beg, s->end, &s->first, &s->nwin);
 	s->off = calloc((size_t)s->nwin + 3, sizeof(uint64_t));
+	s->kept = calloc((size_t)s->nwin + 2, sizeof(char *));
 	if (sub) {
 		s->sub.n = sub->n;
 		s->sub.idx = malloc(sizeof(uint32_t) * (sub->n + 1));
 		if (s->sub.idx)
 			memcpy(s->sub.idx, sub->idx, sizeof(uint32_t) * sub->n);
 	}
-	rc = !s->off || (sub && !s->sub.idx) ? -ENOMEM : size_parts(s, threads);
+	rc = !s->off || !s->kept || (sub && !s->sub.idx)
+		 ? -ENOMEM
+		 : size_parts(s, threads);
 	if (rc < 0) {
 		gdb_vstream_close(s);
 		return rc;
 	}
 	*out = s;
 	return 0;
+}
+
+int gdb_vstream_open(const gdb_vset *v, uint32_t contig, int64_t beg,
+		     int64_t end, const gdb_vsamples *sub, enum gdb_vfmt fmt,
+		     unsigned threads, size_t keep, gdb_vstream **out)
+{
+	gdb_vstream t = {.v = v,
+			 .contig = contig,
+			 .beg = beg,
+			 .end = end,
+			 .fmt = fmt,
+			 .keep = keep};
+
+	if (fmt > GDB_VF_GTNPY)
+		return -EINVAL;
+	return stream_open(&t, sub, threads, out);
+}
+
+int gdb_vstream_open_stats(const gdb_vset *v, uint32_t contig, int64_t beg,
+			   int64_t end, const gdb_vstat_opts *o,
+			   unsigned threads, size_t keep, gdb_vstream **out)
+{
+	gdb_vstream t = {.v = v,
+			 .contig = contig,
+			 .beg = beg,
+			 .end = end,
+			 .is_stat = 1,
+			 .st = *o,
+			 .keep = keep};
+
+	if (o->stat > GDB_VSTAT_SUMMARY)
+		return -EINVAL;
+	return stream_open(&t, NULL, threads, out);
 }
 
 uint64_t gdb_vset_region_sites(const gdb_vset *v, uint32_t contig, int64_t beg,
@@ -191,18 +255,102 @@ uint64_t gdb_vstream_size(const gdb_vstream *s)
 	return s->off[s->nwin + 2];
 }
 
-/* Part i, from the cache or rendered now (the lock held). */
+static void *ahead_run(void *arg)
+{
+	gdb_vstream *s = arg;
+	uint64_t rows = 0;
+	char *p = NULL;
+	size_t n = 0;
+	int rc = render_part(s, s->ah.part, &p, &n, &rows);
+
+	pthread_mutex_lock(&s->mu);
+	s->ah.rc = rc;
+	s->ah.p = rc == 0 ? p : NULL;
+	s->ah.n = n;
+	s->ah.busy = 0;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* Wait for the part rendered ahead and drop it (the lock held). */
+static void ahead_end(gdb_vstream *s)
+{
+	if (!s->ah.started)
+		return;
+	while (s->ah.busy)
+		pthread_cond_wait(&s->cv, &s->mu);
+	pthread_join(s->ah.th, NULL);
+	s->ah.started = 0;
+	free(s->ah.p);
+	s->ah.p = NULL;
+}
+
+static int have_part(const gdb_vstream *s, uint32_t i)
+{
+	for (unsigned k = 0; k < CACHED; k++)
+		if (s->c[k].part == i)
+			return 1;
+	return s->kept[i] != NULL || (s->ah.started && s->ah.part == i);
+}
+
+/* Start rendering part i on a worker, unless it is at hand, or the
+ * worker is still busy with another (the lock held). */
+static void ahead_start(gdb_vstream *s, uint32_t i)
+{
+	if (i > s->nwin + 1 || have_part(s, i) ||
+	    (s->ah.started && s->ah.busy) || s->off[i + 1] == s->off[i])
+		return;
+	ahead_end(s);
+	s->ah.part = i;
+	s->ah.busy = 1;
+	s->ah.started = pthread_create(&s->ah.th, NULL, ahead_run, s) == 0;
+	s->ah.busy = s->ah.started;
+}
+
+/* Part i rendered now, or taken from the worker (the lock held, and the
+ * worker not busy with i). */
+static int render_now(gdb_vstream *s, uint32_t i, char **q, size_t *n)
+{
+	uint64_t rows = 0;
+
+	if (s->ah.started && s->ah.part == i && s->ah.rc == 0) {
+		*q = s->ah.p;
+		*n = s->ah.n;
+		s->ah.p = NULL;
+		ahead_end(s);
+		return 0;
+	}
+	if (s->ah.started && s->ah.part == i)
+		ahead_end(s); /* it failed: again here, for the error */
+	return render_part(s, i, q, n, &rows);
+}
+
+/* Part i, kept, cached or rendered now (the lock held); the next part
+ * is started ahead. */
 static int get_part(gdb_vstream *s, uint32_t i, const char **p)
 {
 	unsigned k;
-	uint64_t rows = 0;
 	size_t n;
 	char *q;
 
+	while (s->ah.started && s->ah.busy && s->ah.part == i)
+		pthread_cond_wait(&s->cv, &s->mu);
+	/* kept parts the reader has left behind go (the kernel keeps the
+	 * pages it read) */
+	for (uint32_t j = s->drop; j + 1 < i; j++) {
+		free(s->kept[j]);
+		s->kept[j] = NULL;
+	}
+	s->drop = i > s->drop + 1 ? i - 1 : s->drop;
+	if (s->kept[i]) {
+		*p = s->kept[i];
+		goto out;
+	}
 	for (k = 0; k < CACHED; k++)
 		if (s->c[k].part == i)
 			goto found;
-	GDB_TRY(render_part(s, i, &q, &n, &rows));
+	GDB_TRY(render_now(s, i, &q, &n));
 	if (n != s->off[i + 1] - s->off[i]) {
 		free(q);
 		return -EIO; /* not what the sizing pass saw */
@@ -214,6 +362,8 @@ static int get_part(gdb_vstream *s, uint32_t i, const char **p)
 found:
 	s->last = k;
 	*p = s->c[k].p;
+out:
+	ahead_start(s, i + 1);
 	return 0;
 }
 
@@ -275,10 +425,18 @@ void gdb_vstream_close(gdb_vstream *s)
 		s->c[i].p = NULL;
 		s->c[i].part = NO_PART;
 	}
+	for (uint32_t i = 0; left <= 1 && s->kept && i < s->nwin + 2; i++) {
+		free(s->kept[i]);
+		s->kept[i] = NULL;
+	}
+	if (left <= 1)
+		ahead_end(s);
 	pthread_mutex_unlock(&s->mu);
 	if (left > 0)
 		return;
 	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	free(s->kept);
 	free(s->off);
 	free(s->sub.idx);
 	free(s);

@@ -175,22 +175,27 @@ GDB_MUST_CHECK int gdb_vset_export(const gdb_vset *v, const char *path,
  * Streamed answers (stream.c): the same files as gdb_vset_render, byte for
  * byte, with no size limit. Open runs one sizing pass, rendering every
  * window (the header, then each stored chunk of the region) once and
- * keeping only their byte offsets; a read renders just the windows it
- * touches (the last two stay cached). BGZF answers end a block at each
- * window, whole or streamed alike.
+ * keeping their byte offsets and as many windows as a budget allows; a
+ * read renders just the windows it touches that were not kept (the last
+ * two stay cached) and starts rendering the next one. BGZF answers end a block
+ * at each window, whole or streamed alike.
  */
 typedef struct gdb_vstream gdb_vstream;
 
 /*
  * gdb_vstream_open - as gdb_vset_render, without max. The stream holds v
- * (which must outlive it) and a copy of sub.
+ * (which must outlive it) and a copy of sub. Reading a window starts the
+ * next one on a thread of the stream's own.
  * @param threads  threads the sizing pass may use (0, 1: none)
+ * @param keep     bytes of the windows the sizing pass rendered kept for
+ *                 the reads (the first windows first; 0: none)
  * @return 0; -ENOMEM, GDB_ECORRUPT / GDB_ECHECKSUM, -EIO
  */
 GDB_MUST_CHECK int gdb_vstream_open(const gdb_vset *v, uint32_t contig,
 				    int64_t beg, int64_t end,
 				    const gdb_vsamples *sub, enum gdb_vfmt fmt,
-				    unsigned threads, gdb_vstream **out);
+				    unsigned threads, size_t keep,
+				    gdb_vstream **out);
 uint64_t gdb_vstream_size(const gdb_vstream *s);
 /* Sites stored in the chunks that hold contig's [beg, end): at least the
  * records of the region, for a quick estimate of an answer's size. */
@@ -240,5 +245,19 @@ GDB_MUST_CHECK int gdb_vset_stats(const gdb_vset *v, uint32_t contig,
 				  int64_t beg, int64_t end,
 				  const gdb_vstat_opts *o, size_t max,
 				  char **out, size_t *len);
+
+/*
+ * gdb_vstream_open_stats - a statistics table (gdb_vset_stats) as a
+ * stream: its header row, then the rows of each stored chunk (Fst
+ * windows: each in the part of the chunk holding its first site; a
+ * summary, one row per group, all in the header part). o->threads is
+ * ignored (threads serves the sizing pass).
+ * @return 0; errors as gdb_vset_stats' (-EINVAL, -E2BIG ...)
+ */
+GDB_MUST_CHECK int gdb_vstream_open_stats(const gdb_vset *v, uint32_t contig,
+					  int64_t beg, int64_t end,
+					  const gdb_vstat_opts *o,
+					  unsigned threads, size_t keep,
+					  gdb_vstream **out);
 
 #endif

@@ -356,6 +356,13 @@ int vs_npy_part(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
 		const gdb_vsamples *sub, uint32_t part, uint64_t *rows,
 		char **out, size_t *len);
 
+/* Statistics table parts (stats.c): the header row, then a chunk's rows
+ * (Fst windows: those after the previous chunk's last window up to this
+ * chunk's last one; a summary is all in the head). */
+int vs_stats_part(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
+		  const gdb_vstat_opts *o, uint32_t part, char **out,
+		  size_t *len);
+
 /* Grow b to hold n more bytes at once (a page-faulting VM pays for every
  * realloc copy and every 4 KiB page touched; large answers ask for
  * transparent huge pages): 0, or the buffer's sticky error. */

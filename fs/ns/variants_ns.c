@@ -1,10 +1,11 @@
 /*
  * fs/ns/variants_ns.c - the /variants tree: a computed namespace
  * (fs/ns/ns.h) whose files are variant-set answers (variants/variants.h),
- * rendered whole at lookup so their sizes are exact. Record files (.vcf,
- * .vcf.gz, .bcf, .sites.tsv, .gt.npy) too large for that are ranged
- * files: streamed window by window (gdb_vstream), their sizes exact from
- * one sizing pass at lookup, kept for the next lookups of the same name.
+ * rendered whole at lookup so their sizes are exact. Files too large for
+ * that (records: .vcf, .vcf.gz, .bcf, .sites.tsv, .gt.npy; statistics
+ * tables: .af.tsv, .fst.tsv, .summary.tsv) are ranged files: streamed
+ * window by window (gdb_vstream), their sizes exact from one sizing pass
+ * at lookup, kept for the next lookups of the same name.
  * Grammar and layouts: docs/PATHS.md, "Variants".
  *
  *   <set>/samples.tsv
@@ -39,7 +40,7 @@ typedef struct vctx {
 	uint32_t n;
 	char **names;
 	gdb_vset **sets;
-	/* record answers over this many bytes stream (GDB_NS_MAX_FILE, or
+	/* answers over this many bytes stream (GDB_NS_MAX_FILE, or
 	 * the test-only environment variable GDB_VARIANTS_STREAM_ABOVE) */
 	size_t stream_above;
 	pthread_mutex_t mu;
@@ -149,16 +150,20 @@ static int records(gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
 	return rc;
 }
 
-static int stats(gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
-		 int fmt, const struct vparams *p, char **data, size_t *len,
-		 char *err, size_t errlen)
+static gdb_vstat_opts stat_opts(int fmt, const struct vparams *p)
 {
-	gdb_vstat_opts o = {.stat = (enum gdb_vstat)(-1 - fmt),
-			    .by = (enum gdb_vgroup_by)p->by,
-			    .threads = STAT_THREADS,
-			    .window = p->window};
-	int rc =
-	    gdb_vset_stats(v, contig, beg, end, &o, GDB_NS_MAX_FILE, data, len);
+	return (gdb_vstat_opts){.stat = (enum gdb_vstat)(-1 - fmt),
+				.by = (enum gdb_vgroup_by)p->by,
+				.threads = STAT_THREADS,
+				.window = p->window};
+}
+
+static int stats(gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
+		 int fmt, const struct vparams *p, size_t max, char **data,
+		 size_t *len, char *err, size_t errlen)
+{
+	gdb_vstat_opts o = stat_opts(fmt, p);
+	int rc = gdb_vset_stats(v, contig, beg, end, &o, max, data, len);
 
 	if (rc == -EINVAL)
 		return -ENOENT; /* no panel, or one group for Fst */
@@ -190,7 +195,7 @@ static int parse_name(gdb_vset *v, uint32_t contig, char *name,
 	return gdb_params_parse(k->spec, k->nspec, params, p, err, errlen);
 }
 
-/* max: the most a record file is rendered whole (larger ones stream) */
+/* max: the most a file is rendered whole (larger ones stream) */
 static int region_file(gdb_vset *v, uint32_t contig, char *name, size_t max,
 		       char **data, size_t *len, char *err, size_t errlen)
 {
@@ -204,7 +209,7 @@ static int region_file(gdb_vset *v, uint32_t contig, char *name, size_t max,
 		rc = records(v, contig, beg, end, k->fmt, &p, max, data, len,
 			     err, errlen);
 	else
-		rc = stats(v, contig, beg, end, k->fmt, &p, data, len, err,
+		rc = stats(v, contig, beg, end, k->fmt, &p, max, data, len, err,
 			   errlen);
 	if (rc == -EFBIG)
 		gdb_seterr(err, errlen,
@@ -318,11 +323,13 @@ static int list(void *ctx, const char *path,
 
 /* ---- streamed record files ---- */
 
-/* A rough size of a record answer, from the sites its chunks hold. */
+/* A rough size of an answer, from the sites its chunks hold (for tables
+ * by population, at least). */
 static uint64_t estimate(gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
-			 int fmt, uint32_t ns)
+			 int fmt, const struct vparams *p, uint32_t ns)
 {
 	uint64_t n = gdb_vset_region_sites(v, contig, beg, end);
+	uint64_t groups = p->by == GDB_VBY_SAMPLE ? ns : 1;
 
 	switch (fmt) {
 	case GDB_VF_VCF:
@@ -331,6 +338,12 @@ static uint64_t estimate(gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
 		return n * ns;
 	case GDB_VF_SITES:
 		return n * 100;
+	case -1 - GDB_VSTAT_AF:
+		return n * groups * 20;
+	case -1 - GDB_VSTAT_FST:
+		return p->window ? 0 : n * (groups * (groups - 1) / 2) * 20;
+	case -1 - GDB_VSTAT_SUMMARY:
+		return 0;
 	}
 	return n * (4 * (uint64_t)ns + 100) / 16; /* BGZF */
 }
@@ -368,14 +381,21 @@ static gdb_vstream *sized_find(vctx *x, const char *path)
  * lookups of the name. */
 static int stream_get(vctx *x, const char *path, gdb_vset *v, uint32_t contig,
 		      int64_t beg, int64_t end, const gdb_vsamples *sub,
-		      int fmt, gdb_vstream **out)
+		      int fmt, const struct vparams *p, gdb_vstream **out)
 {
+	gdb_vstat_opts o = stat_opts(fmt, p);
 	gdb_vstream *s;
 	char *key;
 	unsigned k;
 
-	GDB_TRY(gdb_vstream_open(v, contig, beg, end, sub, (enum gdb_vfmt)fmt,
-				 STAT_THREADS, &s));
+	if (fmt >= 0)
+		GDB_TRY(gdb_vstream_open(v, contig, beg, end, sub,
+					 (enum gdb_vfmt)fmt, STAT_THREADS,
+					 x->stream_above, &s));
+	else
+		GDB_TRY(gdb_vstream_open_stats(v, contig, beg, end, &o,
+					       STAT_THREADS, x->stream_above,
+					       &s));
 	if ((key = strdup(path))) {
 		pthread_mutex_lock(&x->mu);
 		k = x->next++ % NSIZED;
@@ -390,10 +410,23 @@ static int stream_get(vctx *x, const char *path, gdb_vset *v, uint32_t contig,
 	return 0;
 }
 
+/* The whole answer, if it has at most max bytes (else -EFBIG). */
+static int trial(gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
+		 int fmt, const struct vparams *p, const gdb_vsamples *sub,
+		 size_t max, char **data, size_t *len)
+{
+	gdb_vstat_opts o = stat_opts(fmt, p);
+
+	if (fmt >= 0)
+		return gdb_vset_render(v, contig, beg, end, sub,
+				       (enum gdb_vfmt)fmt, max, data, len);
+	return gdb_vset_stats(v, contig, beg, end, &o, max, data, len);
+}
+
 /*
- * A record file whose answer is over stream_above bytes (or likely to
- * be) is ranged; a smaller one is rendered here once, kept for resolve,
- * and left to it (-ENOENT). Names resolve refuses are left to it too, so
+ * A file whose answer is over stream_above bytes (or likely to be) is
+ * ranged; a smaller one is rendered here once, kept for resolve, and
+ * left to it (-ENOENT). Names resolve refuses are left to it too, so
  * that its errors and messages stay the only ones.
  */
 static int ranged(vctx *x, const char *path, gdb_vset *v, uint32_t contig,
@@ -401,7 +434,7 @@ static int ranged(vctx *x, const char *path, gdb_vset *v, uint32_t contig,
 {
 	const struct vkind *k;
 	struct vparams p;
-	gdb_vsamples sub;
+	gdb_vsamples sub = {0};
 	gdb_vstream *s;
 	int64_t beg, end;
 	char err[8], *data;
@@ -410,17 +443,16 @@ static int ranged(vctx *x, const char *path, gdb_vset *v, uint32_t contig,
 
 	if (parse_name(v, contig, name, &k, &beg, &end, &p, err, sizeof(err)) <
 		0 ||
-	    k->fmt < 0 || subset(v, &p, &sub, err, sizeof(err)) < 0)
+	    (k->fmt >= 0 && subset(v, &p, &sub, err, sizeof(err)) < 0))
 		return -ENOENT;
 	/* a name streamed before streams again, without a trial render */
 	s = sized_find(x, path);
 	rc = -EFBIG;
-	if (!s && estimate(v, contig, beg, end, k->fmt,
+	if (!s && estimate(v, contig, beg, end, k->fmt, &p,
 			   sub.n ? sub.n : gdb_vset_nsamples(v)) <
 		      2 * (uint64_t)x->stream_above)
-		rc = gdb_vset_render(v, contig, beg, end, sub.n ? &sub : NULL,
-				     (enum gdb_vfmt)k->fmt, x->stream_above,
-				     &data, &len);
+		rc = trial(v, contig, beg, end, k->fmt, &p, sub.n ? &sub : NULL,
+			   x->stream_above, &data, &len);
 	if (rc == 0 && (stash.path = strdup(path))) {
 		stash.data = data;
 		stash.len = len;
@@ -431,10 +463,12 @@ static int ranged(vctx *x, const char *path, gdb_vset *v, uint32_t contig,
 		rc = 0;
 	else if (rc == -EFBIG)
 		rc = stream_get(x, path, v, contig, beg, end,
-				sub.n ? &sub : NULL, k->fmt, &s);
+				sub.n ? &sub : NULL, k->fmt, &p, &s);
 	else
 		rc = -ENOENT;
 	gdb_vsamples_free(&sub);
+	if (rc == -EINVAL || rc == -E2BIG)
+		return -ENOENT; /* resolve says why */
 	if (rc < 0)
 		return rc;
 	out->size = gdb_vstream_size(s);
