@@ -133,3 +133,45 @@ def test_unknown_simd_level_is_a_warning(store):
     assert r.rc == 0, r
     assert "GENOMEDB_SIMD: unknown level" in r.err, r.err
     assert r.out.split(b"\n")[1] == b"GATCACAGGT"
+
+
+# ---------------------------------------------------------------- ctl
+
+@pytest.fixture
+def plain(tmp_path):
+    """An ordinary directory: ctl must not mistake it for a mount."""
+    d = tmp_path / "notamount"
+    d.mkdir()
+    return d
+
+
+@pytest.mark.parametrize("args", [["policy", "lru"], ["budget", "2G"], ["reset-stats"],
+                                  ["refresh"], ["prefetch", "off"], ["pin", "chrM/chrM:1-10"],
+                                  ["unpin", "--all"]], ids=lambda a: " ".join(a))
+def test_ctl_refuses_a_directory_that_is_no_mount(plain, args):
+    """It set the user.gdb.ctl xattr on the directory and exited 0."""
+    r = U.gdb("ctl", plain, *args)
+    assert r.rc == 1, r
+    assert f"{plain}: not a GenomeDB mount" in r.err, r.err
+    assert "user.gdb.ctl" not in os.listxattr(plain)
+
+
+def test_ctl_errors_before_any_control(plain, tmp_path):
+    r = U.gdb("ctl", tmp_path / "gone", "stats")
+    assert r.rc == 1 and "gone: No such file or directory" in r.err, r
+    r = U.gdb("ctl", plain, "stats")
+    assert r.rc == 1 and ".gdb/stats.json: No such file or directory" in r.err, r
+    r = U.gdb("ctl", plain, "frobnicate")
+    assert r.rc == 2 and r.err.startswith("usage: genomedb ctl"), r
+    r = U.gdb("ctl", plain, "policy", "lru", "extra", "more", "args")
+    assert r.rc == 2, r
+    bed = tmp_path / "r.bed"
+    bed.write_text("# regions\nchrM\t10\n")
+    r = U.gdb("ctl", plain, "pin", bed, "--assembly", "chrM")
+    assert r.rc == 1 and f"{bed}:2: expected 'chrom start end' with start < end" in r.err, r
+    bed.write_text("chrM\t20\t10\n")
+    r = U.gdb("ctl", plain, "prefetch", bed, "--assembly", "chrM")
+    assert r.rc == 1 and f"{bed}:1: expected" in r.err, r
+    r = U.gdb("ctl", plain, "unpin", bed)
+    assert r.rc == 1 and "name the assembly of" in r.err and "--assembly" in r.err, r
+    assert "user.gdb.ctl" not in os.listxattr(plain)
