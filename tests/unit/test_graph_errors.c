@@ -458,6 +458,100 @@ static void test_links_in_parts(void)
 	      "SIF then STRING with scores: '%s'", err);
 }
 
+/* STRING actions (one edge per directional pair, from the acting side),
+ * then protein.info renaming and aliases, as docs/GRAPH.md says. */
+static void test_string_actions_info_aliases(void)
+{
+	static const char act[] =
+	    "item_id_a\titem_id_b\tmode\taction\tis_directional\t"
+	    "a_is_acting\tscore\n"
+	    "9606.P1\t9606.P2\tactivation\tactivation\tt\tt\t900\n"
+	    "9606.P2\t9606.P1\tactivation\tactivation\tt\tf\t900\n"
+	    "9606.P1\t9606.P3\tbinding\t\tf\tf\t500\n";
+	static const char info[] =
+	    "#string_protein_id\tpreferred_name\tprotein_size\n"
+	    "9606.P1\tTP53\t393\n9606.P9\tNOTINLINKS\t10\n";
+	static const char alias[] = "#string_protein_id\talias\tsource\n"
+				    "9606.P2\tMDM2_HUMAN\tUniProt_ID Ensembl\n"
+				    "9606.P3\t-\tx\n";
+	gdb_graph_import_opts o;
+	gdb_graph_import *im = NULL;
+	gdb_graph_mem_input m[3];
+	gdb_graph_input in[3];
+	char err[1024] = "";
+
+	gdb_graph_import_opts_init(&o);
+	/* given out of order: edges are read first, then info, aliases */
+	gdb_graph_input_mem(&in[0], "p.aliases.txt", &m[0], alias,
+			    strlen(alias));
+	gdb_graph_input_mem(&in[1], "p.info.txt", &m[1], info, strlen(info));
+	gdb_graph_input_mem(&in[2], "p.actions.txt", &m[2], act, strlen(act));
+	if (gdb_graph_import_new(&o, &im, err, sizeof(err)) < 0 ||
+	    gdb_graph_import_inputs(im, in, 3, err, sizeof(err)) < 0) {
+		FAIL("actions: '%s'", err);
+	} else {
+		gdb_graph_builder *b = gdb_graph_import_builder(im);
+		CHECK(gdb_graph_builder_nedges(b) == 2 &&
+			  gdb_graph_builder_nnodes(b) == 3,
+		      "%llu edges, %u nodes",
+		      (unsigned long long)gdb_graph_builder_nedges(b),
+		      gdb_graph_builder_nnodes(b));
+		CHECK(gdb_graph_node_find(b, "TP53") >= 0 &&
+			  gdb_graph_node_find(b, "NOTINLINKS") < 0,
+		      "protein.info names");
+	}
+	gdb_graph_import_free(im);
+}
+
+/* XML character references and the five named entities decode to UTF-8
+ * (XML 1.0 section 4.1): species ids written escaped are found by their
+ * decoded names; references XML forbids are refused. */
+static void test_xml_entities(void)
+{
+	static const char doc[] =
+	    "<sbml>\n<model id='m'>\n<listOfSpecies>\n"
+	    "<species id='a&amp;b&lt;&gt;&quot;&apos;'/>\n"
+	    "<species id='&#65;&#x42;'/>\n"
+	    "<species id='&#xe9;t&#233;'/>\n"
+	    "<species id='&#x7FF;&#x20AC;&#x1F600;'/>\n"
+	    "</listOfSpecies>\n</model>\n</sbml>\n";
+	static const char *const want[] = {
+	    "a&b<>\"'", "AB", "\xc3\xa9t\xc3\xa9",
+	    "\xdf\xbf\xe2\x82\xac\xf0\x9f\x98\x80"};
+	static const char *const bad[] = {"&#0;", "&#x110000;", "&#12a;",
+					  "&verylongname;", "&amp"};
+	gdb_graph_import_opts o;
+	gdb_graph_import *im = NULL;
+	gdb_graph_mem_input m;
+	gdb_graph_input in;
+	char err[1024] = "", t[256];
+
+	gdb_graph_import_opts_init(&o);
+	gdb_graph_input_mem(&in, "ent.sbml", &m, doc, strlen(doc));
+	if (gdb_graph_import_new(&o, &im, err, sizeof(err)) < 0 ||
+	    gdb_graph_import_inputs(im, &in, 1, err, sizeof(err)) < 0) {
+		FAIL("entities: '%s'", err);
+	} else {
+		gdb_graph_builder *b = gdb_graph_import_builder(im);
+		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+			CHECK(gdb_graph_node_find(b, want[i]) >= 0,
+			      "no species '%s'", want[i]);
+	}
+	gdb_graph_import_free(im);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(t, sizeof(t), "<sbml>\n<model id='%s'/>\n</sbml>\n",
+			 bad[i]);
+		err[0] = 0;
+		CHECK(import_text(&o, "bad.sbml", t, strlen(t), err,
+				  sizeof(err)) < 0 &&
+			  !strncmp(err,
+				   "bad.sbml:2: bad entity in attribute "
+				   "'id' of <model>",
+				   50),
+		      "%s: '%s'", bad[i], err);
+	}
+}
+
 int main(void)
 {
 	test_malformed_inputs();
@@ -466,6 +560,8 @@ int main(void)
 	test_tsv_options();
 	test_across_inputs();
 	test_links_in_parts();
+	test_xml_entities();
+	test_string_actions_info_aliases();
 	if (failures) {
 		fprintf(stderr, "%d failure(s)\n", failures);
 		return T_EXIT_FAIL;
