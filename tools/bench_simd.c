@@ -10,6 +10,12 @@
  * target holding a mutated copy of the query (so scores pass 8 bits);
  * 64 MiB (--quick 8 MiB) of DNA with 1% N for composition in 1 kb
  * windows, the IUPAC motif and PWM scans; 8 Mbp (--quick 2) for 21-mers.
+ * --tiny shrinks every input (256 KiB, 64 kbp, 300 x 20 kbp, 500 bp
+ * pairs) for tests: the figures then mean nothing, the answers still do.
+ *
+ * Each row's "check" (JSON) is a digest of the kernel's answers at that
+ * level; a level whose digest differs from the scalar twin's is reported
+ * on stderr and the command exits 1.
  *
  * Each figure is the best of several runs (noise on a shared machine only
  * ever slows a run down), timed on the thread's CPU clock: every kernel
@@ -70,9 +76,11 @@ struct row {
 	const char *kernel, *variant, *unit;
 	double throughput, ratio_scalar, ratio_parasail; /* < 0: none */
 	const char *note;
+	int has_check;
+	uint64_t check; /* digest of the answers at this level */
 };
 
-static int json;
+static int json, disagree;
 
 static void emit(const struct row *r)
 {
@@ -89,6 +97,9 @@ static void emit(const struct row *r)
 			printf(", \"ratio_vs_parasail\": null");
 		if (r->note)
 			printf(", \"note\": \"%s\"", r->note);
+		if (r->has_check)
+			printf(", \"check\": %llu",
+			       (unsigned long long)r->check);
 		printf("}\n");
 	} else {
 		printf("%-22s %-22s %10.3f %-6s x%-7.2f", r->kernel, r->variant,
@@ -155,7 +166,17 @@ static const gdb_kmer_kernels *kmers[GDB_SIMD_NLEVELS];
 static const gdb_motif_kernels *motifs[GDB_SIMD_NLEVELS];
 static const gdb_align_kernels *aligns[GDB_SIMD_NLEVELS];
 
-#define REPS(quick) ((quick) ? 3 : 5)
+#define REPS(quick) ((quick) == 2 ? 2 : (quick) ? 3 : 5)
+
+/* Each level's digest of its last run's answers (run functions set it). */
+static uint64_t check[GDB_SIMD_NLEVELS];
+
+/* FNV-1a over 64-bit words: the digest of a sequence of counts. */
+#define MIX0 0xcbf29ce484222325ull
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	return (h ^ v) * 0x100000001b3ull;
+}
 
 /*
  * The best time of one run at each level over a number of rounds. The
@@ -183,6 +204,20 @@ static void best_of(bench_run_fn run, void *ctx, int rounds,
 		}
 }
 
+/* A level whose answers differ from the scalar twin's: say so, and the
+ * command will exit 1. */
+static void check_level(const char *kernel, int l, uint64_t got, uint64_t want)
+{
+	if (got == want)
+		return;
+	fprintf(stderr,
+		"genomedb: bench: %s at %s disagrees with scalar "
+		"(check %llu, scalar %llu)\n",
+		kernel, levels[l]->name, (unsigned long long)got,
+		(unsigned long long)want);
+	disagree++;
+}
+
 /* One row per level: work units (GB, Mbp) per second, ratio to scalar. */
 static void emit_levels(const char *kernel, const char *unit, double work,
 			const double best[GDB_SIMD_NLEVELS], const char *note)
@@ -190,10 +225,12 @@ static void emit_levels(const char *kernel, const char *unit, double work,
 	int l;
 
 	for (l = 0; l < GDB_SIMD_NLEVELS; l++)
-		if (levels[l])
+		if (levels[l]) {
+			check_level(kernel, l, check[l], check[0]);
 			emit(&(struct row){kernel, levels[l]->name, unit,
 					   work / best[l], best[0] / best[l],
-					   -1, note});
+					   -1, note, 1, check[l]});
+		}
 }
 
 struct scan_ctx {
@@ -211,18 +248,17 @@ static double run_comp(int l, void *ctx)
 {
 	const struct scan_ctx *x = ctx;
 	double t0 = now_s();
-	uint64_t sink = 0;
+	uint64_t sink = MIX0;
 	gdb_comp c;
 	size_t i;
 
 	for (i = 0; i < x->n; i += 1000) {
 		levels[l]->comp(x->s + i, x->n - i < 1000 ? x->n - i : 1000,
 				&c);
-		sink += c.cpg;
+		sink = mix(mix(mix(sink, c.g + c.c + c.s), c.other), c.cpg);
 	}
 	t0 = now_s() - t0;
-	if (sink == 1)
-		fputc(' ', stderr);
+	check[l] = sink;
 	return t0;
 }
 
@@ -260,6 +296,13 @@ static double run_kmer(int l, void *ctx)
 	t1 = now_s();
 	(void)kmers[l]->count(t, x->s, x->n);
 	t1 = now_s() - t1;
+	{
+		gdb_kmer_stats st;
+
+		gdb_kmer_get_stats(t, &st);
+		check[l] =
+		    mix(mix(mix(MIX0, st.distinct), st.total), st.dropped);
+	}
 	gdb_kmer_table_free(t);
 	return t1;
 }
@@ -283,10 +326,12 @@ static double run_motif(int l, void *ctx)
 {
 	const struct scan_ctx *x = ctx;
 	double t0 = now_s();
+	int64_t k = motifs[l]->find(x->pat, x->s, x->n, GDB_STRAND_BOTH,
+				    x->mhits, 1 << 20);
 
-	(void)motifs[l]->find(x->pat, x->s, x->n, GDB_STRAND_BOTH, x->mhits,
-			      1 << 20);
-	return now_s() - t0;
+	t0 = now_s() - t0;
+	check[l] = (uint64_t)k;
+	return t0;
 }
 
 static void bench_motif(const char *s, size_t n, int quick)
@@ -307,10 +352,12 @@ static double run_pwm(int l, void *ctx)
 {
 	const struct scan_ctx *x = ctx;
 	double t0 = now_s();
+	int64_t k = motifs[l]->pwm_scan(x->pwm, x->s, x->n, x->thr,
+					GDB_STRAND_BOTH, x->phits, 1 << 20);
 
-	(void)motifs[l]->pwm_scan(x->pwm, x->s, x->n, x->thr, GDB_STRAND_BOTH,
-				  x->phits, 1 << 20);
-	return now_s() - t0;
+	t0 = now_s() - t0;
+	check[l] = (uint64_t)k;
+	return t0;
 }
 
 static void bench_pwm(const char *s, size_t n, int quick)
@@ -410,7 +457,8 @@ static void bench_parasail(struct parasail *ps, const char *mode,
 		if (!kinds[i][0])
 			scalar = bt;
 		emit(&(struct row){row, names[i] + 9, "GCUPS", cells / bt / 1e9,
-				   scalar > 0 ? scalar / bt : -1, -1, note});
+				   scalar > 0 ? scalar / bt : -1, -1, note, 0,
+				   0});
 		if (ok && kinds[i][0] && cells / bt / 1e9 > *best) {
 			*best = cells / bt / 1e9;
 			*best_name = names[i];
@@ -423,9 +471,12 @@ static void bench_parasail(struct parasail *ps, const char *mode,
 static void bench_sw(const gdb_align_scoring *sc, gdb_align_ws *ws,
 		     struct parasail *ps, int quick)
 {
-	const size_t qn = 300, tn = quick ? 200000 : 1000000;
+	const size_t qn = 300, tn = quick == 2 ? 20000
+				    : quick    ? 200000
+					       : 1000000;
 	char *q = gen_dna(qn, 0), *t = gen_dna(tn, 0), note[160];
 	double cells = (double)qn * tn, base = 0, ps_best = -1, active = 1;
+	int64_t score0 = 0;
 	const char *ps_name = NULL;
 	gdb_align_result res;
 	size_t i;
@@ -453,8 +504,12 @@ static void bench_sw(const gdb_align_scoring *sc, gdb_align_ws *ws,
 			t0 = now_s() - t0;
 			best = t0 < best ? t0 : best;
 		}
-		if (l == 0)
+		if (l == 0) {
 			base = best;
+			score0 = res.score;
+		}
+		check_level("align_sw_300x1M", l, (uint64_t)res.score,
+			    (uint64_t)score0);
 		if (l == (int)gdb_simd_active())
 			active = best;
 		snprintf(note, sizeof(note),
@@ -462,10 +517,11 @@ static void bench_sw(const gdb_align_scoring *sc, gdb_align_ws *ws,
 			 (long long)res.score, res.lane_bits,
 			 ps_name ? ", parasail best: " : "",
 			 ps_name ? ps_name + 9 : "");
-		emit(&(struct row){
-		    "align_sw_300x1M", levels[l]->name, "GCUPS",
-		    cells / best / 1e9, base / best,
-		    ps_best > 0 ? cells / best / 1e9 / ps_best : -1, note});
+		emit(&(struct row){"align_sw_300x1M", levels[l]->name, "GCUPS",
+				   cells / best / 1e9, base / best,
+				   ps_best > 0 ? cells / best / 1e9 / ps_best
+					       : -1,
+				   note, 1, (uint64_t)res.score});
 	}
 	/* traceback at the active level: score pass + window */
 	{
@@ -483,11 +539,12 @@ static void bench_sw(const gdb_align_scoring *sc, gdb_align_ws *ws,
 			 "%.2fx the score-only time; ratio_vs_scalar is vs "
 			 "scalar score-only",
 			 best / active);
-		emit(&(struct row){
-		    "align_sw_300x1M_trace",
-		    gdb_simd_level_name(gdb_simd_active()), "GCUPS",
-		    cells / best / 1e9, base / best,
-		    ps_best > 0 ? cells / best / 1e9 / ps_best : -1, note});
+		emit(&(struct row){"align_sw_300x1M_trace",
+				   gdb_simd_level_name(gdb_simd_active()),
+				   "GCUPS", cells / best / 1e9, base / best,
+				   ps_best > 0 ? cells / best / 1e9 / ps_best
+					       : -1,
+				   note, 1, (uint64_t)res.score});
 	}
 out:
 	free(q);
@@ -501,7 +558,7 @@ static void bench_global(const gdb_align_scoring *sc, gdb_align_ws *ws,
 	static const char *const mname[] = {"", "align_nw_2kx2k",
 					    "align_sg_2kx2k"};
 	static const char *const pmode[] = {"", "nw", "sg"};
-	const size_t n2 = 2000;
+	const size_t n2 = quick == 2 ? 500 : 2000;
 	char *a = gen_dna(n2, 0), *b = gen_dna(n2, 0), note[160], row[64];
 	size_t i;
 
@@ -526,6 +583,8 @@ static void bench_global(const gdb_align_scoring *sc, gdb_align_ws *ws,
 
 			if (!levels[l])
 				continue;
+			check_level(mname[mode], l, (uint64_t)x.res[l].score,
+				    (uint64_t)x.res[0].score);
 			snprintf(note, sizeof(note),
 				 "score %lld, %d-bit lanes%s%s",
 				 (long long)x.res[l].score, x.res[l].lane_bits,
@@ -534,7 +593,7 @@ static void bench_global(const gdb_align_scoring *sc, gdb_align_ws *ws,
 			emit(&(struct row){mname[mode], levels[l]->name,
 					   "GCUPS", gcups, best[0] / best[l],
 					   ps_best > 0 ? gcups / ps_best : -1,
-					   note});
+					   note, 1, (uint64_t)x.res[l].score});
 		}
 	}
 out:
@@ -559,8 +618,19 @@ static void bench_align(int quick)
 
 static void bench_usage(void)
 {
-	fprintf(stderr, "usage: genomedb bench simd [--json] [--quick] "
+	fprintf(stderr, "usage: genomedb bench simd [--json] [--quick|--tiny] "
 			"[--only comp|motif|pwm|kmer|align]\n");
+}
+
+static int family_known(const char *f)
+{
+	static const char *const fam[] = {"comp", "motif", "pwm", "kmer",
+					  "align"};
+
+	for (size_t i = 0; i < sizeof(fam) / sizeof(fam[0]); i++)
+		if (!strcmp(f, fam[i]))
+			return 1;
+	return 0;
 }
 
 int cmd_bench(int argc, char **argv)
@@ -579,12 +649,18 @@ int cmd_bench(int argc, char **argv)
 			json = 1;
 		} else if (!strcmp(argv[i], "--quick")) {
 			quick = 1;
+		} else if (!strcmp(argv[i], "--tiny")) {
+			quick = 2; /* tests: answers, not figures */
 		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
 			only = argv[++i];
 		} else {
 			bench_usage();
 			return 2;
 		}
+	}
+	if (only && !family_known(only)) {
+		bench_usage();
+		return 2;
 	}
 	gdb_simd_init();
 	for (l = 0; l < GDB_SIMD_NLEVELS; l++) {
@@ -593,7 +669,9 @@ int cmd_bench(int argc, char **argv)
 		motifs[l] = gdb_motif_variant(l);
 		aligns[l] = gdb_align_variant(l);
 	}
-	n = quick ? (size_t)8 << 20 : (size_t)64 << 20;
+	n = quick == 2 ? (size_t)256 << 10
+	    : quick    ? (size_t)8 << 20
+		       : (size_t)64 << 20;
 	s = gen_dna(n, 10);
 	if (!s) {
 		fprintf(stderr, "genomedb: bench: out of memory\n");
@@ -610,10 +688,14 @@ int cmd_bench(int argc, char **argv)
 	if (WANT("pwm"))
 		bench_pwm(s, n / 4, quick);
 	if (WANT("kmer"))
-		bench_kmer(s, quick ? (size_t)2 << 20 : (size_t)8 << 20, quick);
+		bench_kmer(s,
+			   quick == 2 ? (size_t)64 << 10
+			   : quick    ? (size_t)2 << 20
+				      : (size_t)8 << 20,
+			   quick);
 	if (WANT("align"))
 		bench_align(quick);
 #undef WANT
 	free(s);
-	return 0;
+	return disagree ? 1 : 0;
 }

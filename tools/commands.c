@@ -640,6 +640,8 @@ int cmd_mount(int argc, char **argv)
 		} else if (!o.mountpoint) {
 			o.mountpoint = argv[i];
 		} else {
+			mount_usage(stderr);
+			tool_err("mount: unexpected argument '%s'", argv[i]);
 			return EXIT_USAGE;
 		}
 	}

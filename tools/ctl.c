@@ -58,7 +58,13 @@ static int control(int dirfd, const char *mount, const char *line)
 		}
 		return 0;
 	}
-	/* Fallback: the xattr control plane. */
+	/* Fallback: the xattr control plane, of a mount only (on any other
+	 * directory it would set user.gdb.ctl and report success). */
+	if (faccessat(dirfd, ".gdb/stats.json", F_OK, 0) < 0) {
+		tool_err("%s: not a GenomeDB mount (no .gdb/stats.json)",
+			 mount);
+		return -1;
+	}
 	if (setxattr(mount, "user.gdb.ctl", line, strlen(line), 0) < 0) {
 		tool_err("%s: %s (see the daemon's log)", line,
 			 strerror(errno));

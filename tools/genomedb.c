@@ -154,7 +154,7 @@ static const struct cmd {
      "MOUNT stats|policy|budget|pin|unpin|prefetch|reset-stats ... "
      "[--json] [--assembly ASM]",
      "control a running mount's cache"},
-    {"bench", cmd_bench, "simd [--json] [--quick] [--only FAMILY]",
+    {"bench", cmd_bench, "simd [--json] [--quick|--tiny] [--only FAMILY]",
      "every SIMD kernel beside its scalar twin"},
 };
 

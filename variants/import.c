@@ -474,9 +474,14 @@ static int open_input(struct imp *m)
 	m->fp = hts_open(m->path, "r");
 	if (!m->fp)
 		return fail(m, "htslib cannot open it as VCF or BCF");
-	if (hts_get_format(m->fp)->category != variant_data)
-		return fail(m, "not a VCF or BCF file (htslib sees %s)",
-			    hts_format_description(hts_get_format(m->fp)));
+	if (hts_get_format(m->fp)->category != variant_data) {
+		char *what = hts_format_description(hts_get_format(m->fp));
+		int rc = fail(m, "not a VCF or BCF file (htslib sees %s)",
+			      what ? what : "an unknown format");
+
+		free(what); /* malloc'd */
+		return rc;
+	}
 	m->hdr = bcf_hdr_read(m->fp);
 	if (!m->hdr)
 		return fail(m, "htslib cannot read its header");

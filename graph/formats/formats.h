@@ -50,6 +50,10 @@ typedef struct gf_imp {
 	uint32_t taxon;
 	int taxon_given;
 	char taxon_from[300]; /* "FILE (org hsa)" or "--species" */
+	/* STRING links: the first file's score columns, blank-joined;
+	 * every later links file must name the same */
+	int links_seen;
+	char links_chans[1024];
 	/* options */
 	int strict;   /* such references are errors */
 	int directed; /* -1: the format's rule */

@@ -82,10 +82,42 @@ typedef struct links_hdr {
 	int nh, comb, chmap[64], nch;
 } links_hdr;
 
+/* The score channels: set by the first links file, the same in every
+ * later one (a file without them would store zeros as its scores). */
+static int links_channels(gf_imp *m, const links_hdr *L, const char **chn)
+{
+	char names[sizeof(m->links_chans)];
+	size_t k = 0;
+	int rc;
+
+	names[0] = 0;
+	for (int i = 0; i < L->nch && k < sizeof(names); i++)
+		k += (size_t)snprintf(names + k, sizeof(names) - k, "%s%s",
+				      i ? " " : "", chn[i]);
+	if (m->links_seen) {
+		if (strcmp(names, m->links_chans))
+			return gf_fail(m,
+				       "score columns '%s' differ from an "
+				       "earlier file's '%s'",
+				       names, m->links_chans);
+		return 0;
+	}
+	rc = gdb_graph_channels_set(m->b, (unsigned)L->nch, chn);
+	if (rc == -EINVAL && L->nch)
+		return gf_fail(m,
+			       "score columns '%s' after edges of an "
+			       "earlier file that has none",
+			       names);
+	if (rc < 0 && rc != -EINVAL)
+		return gf_oom(m);
+	m->links_seen = 1;
+	snprintf(m->links_chans, sizeof(m->links_chans), "%s", names);
+	return 0;
+}
+
 static int links_header(gf_imp *m, char *header, links_hdr *L)
 {
 	const char *chn[GDB_GRAPH_MAX_CHANNELS];
-	int rc;
 
 	L->nh = gf_split(header, ' ', L->h, 64);
 	L->comb = -1;
@@ -108,12 +140,7 @@ static int links_header(gf_imp *m, char *header, links_hdr *L)
 	}
 	if (L->comb < 0)
 		return gf_fail(m, "no combined_score column");
-	rc = gdb_graph_channels_set(m->b, (unsigned)L->nch, chn);
-	if (rc == -EINVAL && L->nch)
-		return gf_fail(m, "score channels differ from an earlier file");
-	if (rc < 0 && rc != -EINVAL)
-		return gf_oom(m);
-	return 0;
+	return links_channels(m, L, chn);
 }
 
 int gf_parse_string_links(gf_imp *m)

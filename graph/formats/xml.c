@@ -113,12 +113,16 @@ static int xdecode(char *s)
 
 static int xml_read(gf_imp *m, gf_xdoc *d)
 {
+	const char *z;
 	size_t len;
 
 	if (gf_read_all(m, GF_XML_MAX, &d->text, &len) < 0)
 		return -1;
-	if (memchr(d->text, 0, len)) {
-		m->line = 0;
+	z = memchr(d->text, 0, len);
+	if (z) {
+		m->line = 1; /* the NUL's line */
+		for (const char *q = d->text; q < z; q++)
+			m->line += *q == '\n';
 		return gf_fail(m, "NUL byte in XML");
 	}
 	return 0;
