@@ -1,5 +1,5 @@
 /*
- * api/api_int.h - what the api/*.c files share: the handle and the
+ * api/api_int.h - what the api/ sources share: the handle and the
  * checked read every answer goes through.
  */
 #ifndef GDB_API_INT_H
