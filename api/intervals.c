@@ -278,6 +278,7 @@ static int case2(const gdb_api_batch *b, const sorted *sa, const sorted *sb,
 	int64_t *act = malloc(sb->n * sizeof(*act) + 1);
 	uint64_t *act_end = malloc(sb->n * sizeof(*act_end) + 1);
 	size_t nact = 0, j = 0;
+	int contig;
 
 	if (!act || !act_end) {
 		free(act);
@@ -303,9 +304,20 @@ static int case2(const gdb_api_batch *b, const sorted *sa, const sorted *sb,
 			count[q] = (int64_t)nact;
 			continue;
 		}
-		for (size_t c = 0; c < ncols && nact; c++)
-			gather(cols[c].dst + (size_t)cur[q] * cols[c].size,
-			       cols[c].src, cols[c].size, act, nact);
+		/* still open in one run of sorted positions (no feature
+		 * ended since): one copy a column, as case 1 */
+		contig = nact && act[nact - 1] - act[0] == (int64_t)nact - 1;
+		for (size_t c = 0; c < ncols && nact; c++) {
+			char *dst = cols[c].dst + (size_t)cur[q] * cols[c].size;
+			if (contig)
+				memcpy(dst,
+				       cols[c].src +
+					   (size_t)act[0] * cols[c].size,
+				       nact * cols[c].size);
+			else
+				gather(dst, cols[c].src, cols[c].size, act,
+				       nact);
+		}
 		cur[q] += (int64_t)nact;
 	}
 	free(act);

@@ -60,6 +60,19 @@ def test_sequences_gc_as_pyfaidx_and_biopython(athal, frames, tmp_path):
     assert np.allclose(gc.to_numpy(), [gc_fraction(x) for x in want], rtol=0, atol=1e-12)
     bed = q.rename(columns={"start": "start0"}).assign(start0=q["start"] - 1)
     assert bed.genomedb.sequences(athal).tolist() == want
+    # lazily: one buffer, a str per item only when asked for (pyfaidx's answers)
+    lazy = q.genomedb.sequences(athal, lazy=True)
+    assert len(lazy) == len(q) and isinstance(lazy, genomedb.Sequences)
+    assert [lazy[i] for i in range(len(lazy))] == want == list(lazy) == lazy.tolist()
+    assert lazy[-1] == want[-1] and lazy.array(3).tobytes().decode() == want[3]
+    assert lazy.lengths.tolist() == [len(w) for w in want]
+    with pytest.raises(IndexError):
+        lazy[len(q)]
+    c, b = q["chrom"].iloc[0], int(q["start"].iloc[0])
+    odd = pd.DataFrame({"chrom": [c, c, c], "start": [b, b + 5, b], "end": [b + 2, b + 4, b]})
+    got = odd.genomedb.sequences(athal, lazy=True)     # an empty range between two
+    assert list(got) == [fx[c][b - 1:b + 2].seq, "", fx[c][b - 1:b].seq] == [got[i] for i in range(3)]
+    assert len(q.iloc[:0].genomedb.sequences(athal, lazy=True)) == 0
 
 
 def _count_motif(seq, motif):

@@ -55,8 +55,10 @@ class GenomeDBAccessor:
         beg, end = _coords(df)
         return _batch(ids[codes] if len(codes) else codes, beg, end)
 
-    def sequences(self, asm):
-        """Series of each interval's bases as stored (case kept)."""
+    def sequences(self, asm, lazy=False):
+        """Series of each interval's bases as stored (case kept); with
+        lazy=True a Sequences: the same bases in one buffer, a str made
+        only for the items asked for."""
         b, keep = self._assembly_batch(asm)
         h, err, n = asm.store.handle(), errbuf(), len(self._df)
         total = check(lib.gdb_api_batch_bases(h, asm.index, ctypes.byref(b), err, ERRLEN), err)
@@ -64,10 +66,10 @@ class GenomeDBAccessor:
         off = np.empty(n + 1, dtype=np.int64)
         check(lib.gdb_api_fetch_many(h, asm.index, ctypes.byref(b), 0, ord("\n"),
                                      buf.ctypes.data, off.ctypes.data, err, ERRLEN), err)
-        # one separator after each: str.split makes every str in C, decoded
-        # straight from the buffer (no bytes copy first)
-        seqs = str(buf.data[:-1], "ascii").split("\n") if n else []
-        return pd.Series(seqs, index=self._df.index, dtype=object, name="sequence")
+        seqs = Sequences(buf, off)
+        if lazy:
+            return seqs
+        return pd.Series(seqs.tolist(), index=self._df.index, dtype=object, name="sequence")
 
     def gc(self, asm):
         """Series of GC fractions as Biopython's gc_fraction (N and the
@@ -161,6 +163,51 @@ class GenomeDBAccessor:
         out["distance"] = pd.array(np.where(idx < 0, 0, dist), dtype="Int64")
         out.loc[idx < 0, "distance"] = pd.NA
         return out
+
+
+class Sequences:
+    """Many sequences in one buffer, as df.genomedb.sequences(a, lazy=True)
+    returns them: no Python object per sequence until one is asked for.
+
+    data     numpy uint8, every sequence's bases each followed by b"\\n"
+    offsets  numpy int64, n + 1: sequence i is data[offsets[i]:offsets[i + 1] - 1]
+    x[i]     str of sequence i (made on access; negative i counts from the end)
+    x.array(i)  its bytes as a numpy view of data (no copy)
+    x.tolist(), iter(x)  every sequence as str (made in one C pass: str.split)
+    """
+
+    def __init__(self, data, offsets):
+        self.data, self.offsets = data, offsets
+
+    def __len__(self):
+        return len(self.offsets) - 1
+
+    def _span(self, i):
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError(f"sequence {i} of {n}")
+        i %= n
+        return int(self.offsets[i]), int(self.offsets[i + 1]) - 1
+
+    def __getitem__(self, i):
+        b, e = self._span(i)
+        return str(self.data.data[b:e], "ascii")
+
+    def array(self, i):
+        b, e = self._span(i)
+        return self.data[b:e]
+
+    @property
+    def lengths(self):
+        return np.diff(self.offsets) - 1
+
+    def tolist(self):
+        # one separator after each: str.split makes every str in C,
+        # decoded straight from the buffer (no bytes copy first)
+        return str(self.data.data[:-1], "ascii").split("\n") if len(self) else []
+
+    def __iter__(self):
+        return iter(self.tolist())
 
 
 def _small_codes(codes, ncats):
