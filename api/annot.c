@@ -234,8 +234,13 @@ static int feats_get(const gdb_annot *a, const uint64_t *idx, size_t n,
 			beg[i] = ft.beg;
 		if (end)
 			end[i] = ft.end;
-		if (strand)
-			strand[i] = ft.strand;
+		if (strand) {
+			const char *k = strchr(GDB_API_STRANDS, ft.strand);
+			/* an unknown byte reads as '?', the last */
+			if (!k || !ft.strand)
+				k = GDB_API_STRANDS + 3;
+			strand[i] = (char)(k - GDB_API_STRANDS);
+		}
 		type[i] = type_code(&t, &by_text, &text_code, ft.type);
 		if (type[i] < 0)
 			rc = type[i];

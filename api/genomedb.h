@@ -261,7 +261,8 @@ typedef struct gdb_api_annot_types {
  * start (then index order), written into columns as gdb_api_overlap_take
  * writes them: out[k] the batch's column cols[k] at the pair's row (k <
  * ncols), then GDB_API_ANNOT_FIELDS columns of the feature: its index
- * (int64), beg and end (int64, 0-based half-open), strand (char), type
+ * (int64), beg and end (int64, 0-based half-open), strand (an int8 code:
+ * the index of its character in GDB_API_STRANDS), type
  * (a code of types->code_size bytes into types->names), so a binding
  * builds a categorical column without a string a pair. A batch large
  * beside the set is joined by one sweep over the set's index order, a
@@ -273,6 +274,7 @@ typedef struct gdb_api_annot_types {
  *         column's size, a slot out of range); -ENOMEM; damage codes
  */
 #define GDB_API_ANNOT_FIELDS 5
+#define GDB_API_STRANDS "+-.?"
 GDB_MUST_CHECK int
 gdb_api_annot_overlap(gdb_api *h, const char *set, const gdb_api_batch *b,
 		      const gdb_api_column *cols, size_t ncols, void **out,

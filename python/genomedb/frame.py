@@ -210,6 +210,10 @@ class Sequences:
         return iter(self.tolist())
 
 
+# gdb_api_annot_overlap's strand codes index GDB_API_STRANDS
+_STRANDS = pd.Index(list("+-.?"), dtype=object)
+
+
 def _small_codes(codes, ncats):
     """Codes in the integer type pandas keeps a categorical's codes in for
     ncats categories (so from_codes copies nothing)."""
@@ -326,17 +330,9 @@ class Annotations:
         cols = left.columns(out[:k], n, list(df.columns), cats)
         feature, beg, end = (_lib.owned_array(out[k + i], n, np.int64) for i in range(3))
         beg += 1                                   # in place: 1-based, no new column
-        strand = _lib.owned_array(out[k + 3], n, np.uint8)
+        strand = _lib.owned_array(out[k + 3], n, np.int8)
         tcode = _lib.owned_array(out[k + 4], n, np.dtype(f"i{types.code_size}"))
         cols.update({"feature": feature, "feature_start": beg, "feature_end": end,
-                     "strand": _char_categorical(strand),
+                     "strand": pd.Categorical.from_codes(strand, _STRANDS),
                      "type": pd.Categorical.from_codes(tcode, pd.Index(names, dtype=object))})
         return pd.DataFrame(cols, index=pd.RangeIndex(n), copy=False)
-
-
-def _char_categorical(u8):
-    """One byte a row as a categorical of one-character strings."""
-    present = np.flatnonzero(np.bincount(u8, minlength=256))
-    lut = np.full(256, -1, np.int8)
-    lut[present] = np.arange(len(present))
-    return pd.Categorical.from_codes(lut[u8], pd.Index([chr(c) for c in present], dtype=object))
