@@ -19,7 +19,6 @@ Data (deterministic, seed 13):
 import argparse
 import gzip
 import os
-import random
 import shutil
 import subprocess
 import sys
