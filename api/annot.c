@@ -56,36 +56,6 @@ int gdb_api_annot_contig(gdb_api *h, const char *set, int32_t slot, char *buf,
 	return rc;
 }
 
-void gdb_api_annot_pairs_free(gdb_api_annot_pairs *p)
-{
-	free(p->row);
-	free(p->feature);
-	free(p->beg);
-	free(p->end);
-	free(p->slot);
-	free(p->strand);
-	free(p->type_code);
-	free(p->type_names);
-	memset(p, 0, sizeof(*p));
-}
-
-static int pairs_alloc(gdb_api_annot_pairs *p, size_t n)
-{
-	size_t k = n ? n : 1;
-
-	p->row = gdb_api_alloc_big(k * sizeof(*p->row));
-	p->feature = gdb_api_alloc_big(k * sizeof(*p->feature));
-	p->beg = gdb_api_alloc_big(k * sizeof(*p->beg));
-	p->end = gdb_api_alloc_big(k * sizeof(*p->end));
-	p->slot = gdb_api_alloc_big(k * sizeof(*p->slot));
-	p->strand = gdb_api_alloc_big(k);
-	p->type_code = gdb_api_alloc_big(k * sizeof(*p->type_code));
-	return p->row && p->feature && p->beg && p->end && p->slot &&
-		       p->strand && p->type_code
-		   ? 0
-		   : -ENOMEM;
-}
-
 /*
  * Type codes: a feature's type is a pointer into the set's interned
  * strings, so one pointer is one type and the table is keyed by pointer
@@ -199,69 +169,277 @@ static int32_t type_code(type_tab *t, const char ***by_text,
 	return t->code[i];
 }
 
-/* Copy each pair's feature fields; types as codes into distinct names. */
-static int pairs_fill(const gdb_annot *a, const uint64_t *q, const uint64_t *f,
-		      gdb_api_annot_pairs *p)
+static void type_tab_free(type_tab *t, const char **by_text, int32_t *text_code)
+{
+	free(t->key);
+	free(t->code);
+	free(by_text);
+	free(text_code);
+}
+
+/* Type codes, int32 at code, narrowed in place to the fewest bytes (1, 2
+ * or 4) that hold ntypes codes; the names into types. */
+static void types_close(type_tab *t, int32_t *code, size_t n,
+			gdb_api_annot_types *types)
+{
+	types->names = t->names.p; /* NULL when there is no type */
+	types->names_len = t->names.len;
+	types->n = t->n;
+	/* as pandas narrows a categorical's codes, so none is copied */
+	types->code_size = t->n < 127 ? 1 : t->n < 32767 ? 2 : 4;
+	for (size_t i = 0; i < n && types->code_size == 1; i++)
+		((int8_t *)code)[i] = (int8_t)code[i];
+	for (size_t i = 0; i < n && types->code_size == 2; i++)
+		((int16_t *)code)[i] = (int16_t)code[i];
+}
+
+/* The set's features as a batch in index order (by slot, then start),
+ * with strand and type code columns. */
+typedef struct feats {
+	gdb_api_batch b;
+	int32_t *contig, *type;
+	int64_t *beg, *end;
+	char *strand;
+} feats;
+
+static void feats_free(feats *f)
+{
+	free(f->contig);
+	free(f->type);
+	free(f->beg);
+	free(f->end);
+	free(f->strand);
+}
+
+/* Fields of features idx[0..n) (idx NULL: all n in order) into arrays
+ * (any may be NULL); type codes and names into types. */
+static int feats_get(const gdb_annot *a, const uint64_t *idx, size_t n,
+		     int32_t *contig, int64_t *beg, int64_t *end, char *strand,
+		     int32_t *type, gdb_api_annot_types *types)
 {
 	type_tab t = {0};
 	const char **by_text = NULL;
-	int32_t *text_code = NULL, code;
+	int32_t *text_code = NULL;
 	int rc = 0;
 
-	for (int64_t i = 0; i < p->n && rc == 0; i++) {
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		gdb_annot_feature ft;
-		if (gdb_annot_feature_get(a, f[i], &ft) < 0) {
+		if (gdb_annot_feature_get(a, idx ? idx[i] : i, &ft) < 0) {
 			rc = GDB_ECORRUPT;
 			break;
 		}
-		p->row[i] = (int64_t)q[i];
-		p->feature[i] = (int64_t)f[i];
-		p->beg[i] = ft.beg;
-		p->end[i] = ft.end;
-		p->slot[i] = (int32_t)ft.contig;
-		p->strand[i] = ft.strand;
-		code = type_code(&t, &by_text, &text_code, ft.type);
-		if (code < 0)
-			rc = code;
-		p->type_code[i] = code;
+		if (contig)
+			contig[i] = (int32_t)ft.contig;
+		if (beg)
+			beg[i] = ft.beg;
+		if (end)
+			end[i] = ft.end;
+		if (strand) {
+			const char *k = strchr(GDB_API_STRANDS, ft.strand);
+			/* an unknown byte reads as '?', the last */
+			if (!k || !ft.strand)
+				k = GDB_API_STRANDS + 3;
+			strand[i] = (char)(k - GDB_API_STRANDS);
+		}
+		type[i] = type_code(&t, &by_text, &text_code, ft.type);
+		if (type[i] < 0)
+			rc = type[i];
 	}
-	free(t.key);
-	free(t.code);
-	free(by_text);
-	free(text_code);
+	type_tab_free(&t, by_text, text_code);
 	if (rc < 0) {
 		gdb_buf_free(&t.names);
 		return rc;
 	}
-	p->type_names = t.names.p; /* NULL when there is no pair */
-	p->type_names_len = t.names.len;
-	p->ntypes = t.n;
+	types_close(&t, type, n, types);
 	return 0;
 }
 
-int gdb_api_annot_overlap(gdb_api *h, const char *set, const gdb_api_batch *b,
-			  gdb_api_annot_pairs *out, char *err, size_t errlen)
+static int feats_load(const gdb_annot *a, feats *f, gdb_api_annot_types *types)
 {
-	gdb_annot *a;
-	uint64_t *q = NULL, *f = NULL, n = 0;
-	int rc;
+	gdb_annot_info info;
+	size_t n;
 
-	memset(out, 0, sizeof(*out));
-	GDB_TRY(annot_open(h, set, &a, err, errlen));
-	rc = gdb_annot_overlap_batch(a, b->n, b->contig, b->beg, b->end, NULL,
-				     &q, &f, &n);
-	if (rc == -EINVAL)
-		gdb_seterr(err, errlen, "an interval ends before it starts");
+	gdb_annot_info_get(a, &info);
+	n = (size_t)info.nfeatures;
+	memset(f, 0, sizeof(*f));
+	f->contig = malloc(n * sizeof(*f->contig) + 1);
+	f->type = malloc(n * sizeof(*f->type) + 1);
+	f->beg = malloc(n * sizeof(*f->beg) + 1);
+	f->end = malloc(n * sizeof(*f->end) + 1);
+	f->strand = malloc(n + 1);
+	if (!f->contig || !f->type || !f->beg || !f->end || !f->strand) {
+		feats_free(f);
+		return -ENOMEM;
+	}
+	f->b = (gdb_api_batch){n, f->contig, f->beg, f->end};
+	if (feats_get(a, NULL, n, f->contig, f->beg, f->end, f->strand, f->type,
+		      types) < 0) {
+		feats_free(f);
+		return GDB_ECORRUPT;
+	}
+	return 0;
+}
+
+/*
+ * A batch large beside the set: one sweep over the index order of all its
+ * features (gdb_api_join, no sort of the features). Rows on no slot get
+ * slot ncontigs, where no feature is.
+ */
+static int join_sweep(const gdb_annot *a, const gdb_api_batch *b,
+		      const gdb_api_column *cols, size_t ncols, void **out,
+		      int64_t *npairs, gdb_api_annot_types *types, char *err,
+		      size_t errlen)
+{
+	gdb_annot_info info;
+	gdb_api_column *all = malloc((ncols + 5) * sizeof(*all));
+	int32_t *slot = malloc(b->n * sizeof(*slot) + 1);
+	gdb_api_batch q = {b->n, slot, b->beg, b->end};
+	feats f;
+	int rc = all && slot ? feats_load(a, &f, types) : -ENOMEM;
+
+	gdb_annot_info_get(a, &info);
 	if (rc == 0) {
-		out->n = (int64_t)n;
-		rc = pairs_alloc(out, n);
+		for (size_t i = 0; i < b->n; i++)
+			slot[i] = b->contig[i] < 0 ? (int32_t)info.ncontigs
+						   : b->contig[i];
+		memcpy(all, cols, ncols * sizeof(*all));
+		all[ncols] = (gdb_api_column){NULL, 8};
+		all[ncols + 1] = (gdb_api_column){f.beg, 8};
+		all[ncols + 2] = (gdb_api_column){f.end, 8};
+		all[ncols + 3] = (gdb_api_column){f.strand, 1};
+		all[ncols + 4] =
+		    (gdb_api_column){f.type, (size_t)types->code_size};
+		rc = gdb_api_join(&q, &f.b, 1, 1, all, ncols, all + ncols, 5,
+				  out, npairs, err, errlen);
+		feats_free(&f);
+	}
+	free(all);
+	free(slot);
+	return rc;
+}
+
+/* A feature's place in the sweep's order: start, zero-length first. */
+static int64_t sweep_key(const gdb_annot *a, uint64_t i)
+{
+	gdb_annot_feature ft;
+
+	if (gdb_annot_feature_get(a, i, &ft) < 0)
+		return INT64_MAX;
+	return 2 * ft.beg + (ft.end > ft.beg);
+}
+
+/*
+ * The walk gives a row's features in index order (start, then source
+ * order); the sweep puts a zero-length feature before the others of its
+ * start. An insertion sort within each row makes the walk's order the
+ * sweep's: only such ties move, so it costs a pass.
+ */
+static void walk_order(const gdb_annot *a, const uint64_t *q, uint64_t *f,
+		       uint64_t n)
+{
+	for (uint64_t p = 1; p < n; p++) {
+		uint64_t j = p, x = f[p];
+		int64_t kx = sweep_key(a, x);
+		for (; j > 0 && q[j - 1] == q[p] && sweep_key(a, f[j - 1]) > kx;
+		     j--)
+			f[j] = f[j - 1];
+		f[j] = x;
+	}
+}
+
+/*
+ * A batch small beside the set: the index walked per row
+ * (gdb_annot_overlap_batch), the columns gathered from its pairs.
+ */
+static int join_walk(const gdb_annot *a, const gdb_api_batch *b,
+		     const gdb_api_column *cols, size_t ncols, void **out,
+		     int64_t *npairs, gdb_api_annot_types *types)
+{
+	uint64_t *q = NULL, *f = NULL, n = 0;
+	size_t k = 0;
+	int rc = gdb_annot_overlap_batch(a, b->n, b->contig, b->beg, b->end,
+					 NULL, &q, &f, &n);
+
+	if (rc == 0)
+		walk_order(a, q, f, n);
+	for (; rc == 0 && k < ncols + 5; k++) {
+		size_t size = k < ncols && cols[k].data ? cols[k].size
+			      : k == ncols + 3		? 1
+			      : k == ncols + 4		? 4
+							: 8;
+		out[k] = gdb_api_alloc_big(n * size);
+		if (!out[k])
+			rc = -ENOMEM;
+	}
+	for (size_t c = 0; rc == 0 && c < ncols; c++)
+		for (uint64_t p = 0; p < n; p++) {
+			size_t size = cols[c].data ? cols[c].size : 8;
+			int64_t row = (int64_t)q[p];
+			memcpy((char *)out[c] + p * size,
+			       cols[c].data
+				   ? (const char *)cols[c].data + q[p] * size
+				   : (const char *)&row,
+			       size);
+		}
+	if (rc == 0) {
+		memcpy(out[ncols], f, n * sizeof(*f));
+		rc = feats_get(a, f, n, NULL, out[ncols + 1], out[ncols + 2],
+			       out[ncols + 3], out[ncols + 4], types);
+	}
+	for (size_t c = 0; rc < 0 && c < k; c++) {
+		free(out[c]);
+		out[c] = NULL;
 	}
 	if (rc == 0)
-		rc = pairs_fill(a, q, f, out);
-	if (rc < 0)
-		gdb_api_annot_pairs_free(out);
+		*npairs = (int64_t)n;
 	free(q);
 	free(f);
+	return rc;
+}
+
+int gdb_api_annot_overlap(gdb_api *h, const char *set, const gdb_api_batch *b,
+			  const gdb_api_column *cols, size_t ncols, void **out,
+			  int64_t *npairs, gdb_api_annot_types *types,
+			  char *err, size_t errlen)
+{
+	gdb_annot *a;
+	gdb_annot_info info;
+	int rc = 0;
+
+	memset(types, 0, sizeof(*types));
+	for (size_t i = 0; i < b->n && rc == 0; i++)
+		if (b->end[i] < b->beg[i] || b->beg[i] < 0)
+			rc = -ERANGE;
+	for (size_t k = 0; k < ncols && rc == 0; k++)
+		if (cols[k].data && cols[k].size != 1 && cols[k].size != 2 &&
+		    cols[k].size != 4 && cols[k].size != 8)
+			rc = -EINVAL;
+	if (rc < 0) {
+		gdb_seterr(err, errlen, "%s",
+			   rc == -ERANGE ? "an interval ends before it starts"
+					 : "a column's values are not of 1, "
+					   "2, 4 or 8 bytes");
+		return rc;
+	}
+	GDB_TRY(annot_open(h, set, &a, err, errlen));
+	gdb_annot_info_get(a, &info);
+	/* the sweep reads every feature once; the walk about log m each row */
+	if (b->n * 16 >= info.nfeatures)
+		rc = join_sweep(a, b, cols, ncols, out, npairs, types, err,
+				errlen);
+	else
+		rc = join_walk(a, b, cols, ncols, out, npairs, types);
+	if (rc == -EINVAL)
+		gdb_seterr(err, errlen, "a row's contig slot is out of range");
+	if (rc == GDB_ECORRUPT)
+		gdb_seterr(err, errlen,
+			   "%s: annotation set '%s': a feature "
+			   "out of range",
+			   gdb_store_path(h->store), set);
+	if (rc < 0) {
+		free(types->names);
+		memset(types, 0, sizeof(*types));
+	}
 	gdb_annot_close(a);
 	return rc;
 }

@@ -2,7 +2,7 @@
  * api/api.c - the handle of api/genomedb.h: a store snapshot, its block
  * cache and (opened on first use) its network reader; names, contigs,
  * single fetches, network and variant answers. Batch and interval calls
- * are in api/frame.c.
+ * are in api/frame.c and api/intervals.c.
  *
  * Every answer is copied out of the mapping (caller buffer or malloc'd),
  * so a binding may close the handle while it still holds answers.

@@ -1,5 +1,5 @@
 /*
- * api/api_int.h - what api/api.c and api/frame.c share: the handle and the
+ * api/api_int.h - what the api/ sources share: the handle and the
  * checked read every answer goes through.
  */
 #ifndef GDB_API_INT_H
@@ -34,5 +34,16 @@ int gdb_api_read(gdb_api *h, const gdb_contig *c, int64_t beg, int64_t end,
  * exit on the virtual machines this runs on). NULL on -ENOMEM.
  */
 void *gdb_api_alloc_big(size_t bytes);
+
+/*
+ * gdb_api_join - gdb_api_overlap_take with two more choices: b_in_order,
+ * b's rows are already by (contig, beg) (an index's order: no sort), and
+ * allow_empty, empty intervals are valid (each overlaps what strictly
+ * contains it: b.beg < a.end && a.beg < b.end) rather than -ERANGE.
+ */
+int gdb_api_join(const gdb_api_batch *a, const gdb_api_batch *b, int b_in_order,
+		 int allow_empty, const gdb_api_column *acol, size_t na,
+		 const gdb_api_column *bcol, size_t nb, void **out,
+		 int64_t *npairs, char *err, size_t errlen);
 
 #endif

@@ -147,6 +147,32 @@ GDB_MUST_CHECK int gdb_api_overlap(const gdb_api_batch *a,
 				   int64_t **ib, int64_t *npairs, char *err,
 				   size_t errlen);
 
+/*
+ * A column carried through a join: one value per row, size bytes each (1,
+ * 2, 4 or 8: any type of that size, copied as bytes), or data NULL for
+ * the row number itself (int64).
+ */
+typedef struct gdb_api_column {
+	const void *data;
+	size_t size;
+} gdb_api_column;
+
+/*
+ * gdb_api_overlap_take - the join of gdb_api_overlap written straight into
+ * a joined frame's columns, with no array of pairs in between: for the
+ * p-th pair (a row i, b row j), out[k][p] = acol[k] at row i (k < na) and
+ * out[na + k][p] = bcol[k] at row j (k < nb), in the same order.
+ * @param out  na + nb pointers, each set to a malloc'd array of *npairs
+ *             values (gdb_api_free)
+ * @return 0, -ERANGE (bad interval), -EINVAL (a column's size), -ENOMEM
+ */
+GDB_MUST_CHECK int gdb_api_overlap_take(const gdb_api_batch *a,
+					const gdb_api_batch *b,
+					const gdb_api_column *acol, size_t na,
+					const gdb_api_column *bcol, size_t nb,
+					void **out, int64_t *npairs, char *err,
+					size_t errlen);
+
 /* How many rows of b overlap each row of a (count[a.n]). */
 GDB_MUST_CHECK int gdb_api_count_overlaps(const gdb_api_batch *a,
 					  const gdb_api_batch *b,
@@ -221,32 +247,39 @@ GDB_MUST_CHECK int gdb_api_annot_slots(gdb_api *h, const char *set, size_t n,
 				       const char *const *names, int32_t *slot,
 				       char *err, size_t errlen);
 
+/* The distinct feature types of an annotation join. */
+typedef struct gdb_api_annot_types {
+	char *names;	  /* n names, each followed by '\n' (gdb_api_free) */
+	size_t names_len; /* bytes of names */
+	int32_t n;
+	int32_t code_size; /* bytes of a code: 1, 2 or 4 (signed) */
+} gdb_api_annot_types;
+
 /*
  * gdb_api_annot_overlap - every (row, feature) pair of a batch (contig =
  * slot, negative: none) with the set's features, by row then feature
- * start, through the set's interval index; feature fields of each pair:
- * slot, 0-based half-open [beg, end), strand, and its type as a code into
- * the distinct type names ('\n'-joined in one buffer, in order of first
- * appearance: code 0 is the first pair's type), so a binding builds a
- * categorical column without a string a pair. All outputs malloc'd
- * (gdb_api_free).
+ * start (then index order), written into columns as gdb_api_overlap_take
+ * writes them: out[k] the batch's column cols[k] at the pair's row (k <
+ * ncols), then GDB_API_ANNOT_FIELDS columns of the feature: its index
+ * (int64), beg and end (int64, 0-based half-open), strand (an int8 code:
+ * the index of its character in GDB_API_STRANDS), type
+ * (a code of types->code_size bytes into types->names), so a binding
+ * builds a categorical column without a string a pair. A batch large
+ * beside the set is joined by one sweep over the set's index order, a
+ * small one by walking the index per row; both give the same columns.
+ * Empty intervals overlap what strictly contains them.
+ * @param out  ncols + GDB_API_ANNOT_FIELDS pointers, set to malloc'd
+ *             arrays of *npairs values (gdb_api_free)
+ * @return 0; -ENOENT (no such set); -ERANGE (end < beg); -EINVAL (a
+ *         column's size, a slot out of range); -ENOMEM; damage codes
  */
-typedef struct gdb_api_annot_pairs {
-	int64_t n;
-	int64_t *row, *feature, *beg, *end;
-	int32_t *slot;
-	char *strand;
-	int32_t *type_code; /* n codes into type_names */
-	char *type_names;   /* ntypes names, each followed by '\n' */
-	size_t type_names_len;
-	int32_t ntypes;
-} gdb_api_annot_pairs;
-GDB_MUST_CHECK int gdb_api_annot_overlap(gdb_api *h, const char *set,
-					 const gdb_api_batch *b,
-					 gdb_api_annot_pairs *out, char *err,
-					 size_t errlen);
-/* Free the arrays of a gdb_api_annot_pairs and zero it. */
-void gdb_api_annot_pairs_free(gdb_api_annot_pairs *p);
+#define GDB_API_ANNOT_FIELDS 5
+#define GDB_API_STRANDS "+-.?"
+GDB_MUST_CHECK int
+gdb_api_annot_overlap(gdb_api *h, const char *set, const gdb_api_batch *b,
+		      const gdb_api_column *cols, size_t ncols, void **out,
+		      int64_t *npairs, gdb_api_annot_types *types, char *err,
+		      size_t errlen);
 /* The name of a set's contig slot (copied into buf). @return 0, -ENOENT. */
 int gdb_api_annot_contig(gdb_api *h, const char *set, int32_t slot, char *buf,
 			 size_t buflen);

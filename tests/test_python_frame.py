@@ -60,6 +60,19 @@ def test_sequences_gc_as_pyfaidx_and_biopython(athal, frames, tmp_path):
     assert np.allclose(gc.to_numpy(), [gc_fraction(x) for x in want], rtol=0, atol=1e-12)
     bed = q.rename(columns={"start": "start0"}).assign(start0=q["start"] - 1)
     assert bed.genomedb.sequences(athal).tolist() == want
+    # lazily: one buffer, a str per item only when asked for (pyfaidx's answers)
+    lazy = q.genomedb.sequences(athal, lazy=True)
+    assert len(lazy) == len(q) and isinstance(lazy, genomedb.Sequences)
+    assert [lazy[i] for i in range(len(lazy))] == want == list(lazy) == lazy.tolist()
+    assert lazy[-1] == want[-1] and lazy.array(3).tobytes().decode() == want[3]
+    assert lazy.lengths.tolist() == [len(w) for w in want]
+    with pytest.raises(IndexError):
+        lazy[len(q)]
+    c, b = q["chrom"].iloc[0], int(q["start"].iloc[0])
+    odd = pd.DataFrame({"chrom": [c, c, c], "start": [b, b + 5, b], "end": [b + 2, b + 4, b]})
+    got = odd.genomedb.sequences(athal, lazy=True)     # an empty range between two
+    assert list(got) == [fx[c][b - 1:b + 2].seq, "", fx[c][b - 1:b].seq] == [got[i] for i in range(3)]
+    assert len(q.iloc[:0].genomedb.sequences(athal, lazy=True)) == 0
 
 
 def _count_motif(seq, motif):
@@ -212,3 +225,93 @@ def test_overlap_pairs_and_order_as_brute_force():
             if qa[i][0] == fa[j][0] and qa[i][1] <= fa[j][2] and fa[j][1] <= qa[i][2]]
     ia, ib = q.genomedb.overlap_index(f)
     assert list(zip(ia.tolist(), ib.tolist())) == want and len(want) > 1000
+
+
+def test_overlap_carries_columns_of_every_dtype_as_pandas_takes(frames):
+    """Numeric columns (1, 2, 4, 8 bytes, datetimes) are written by the
+    join itself, others taken by row: the frame equals pandas' takes."""
+    q, f = frames
+    n = len(q)
+    q2 = q.assign(i32=np.arange(n, dtype=np.int32) - 7, u16=(np.arange(n) % 60000).astype(np.uint16),
+                  flag=np.arange(n) % 3 == 0, f32=np.linspace(0, 1, n, dtype=np.float32),
+                  when=pd.date_range("2020-01-01", periods=n, freq="h"),
+                  cat=pd.Categorical(np.where(np.arange(n) % 2, "x", "y")),
+                  name=[f"r{i}" for i in range(n)])
+    f2 = f.assign(start=f["start"].astype(np.int32), end=f["end"].astype(np.int32),
+                  score=np.arange(len(f), dtype=np.int8))
+    ia, ib = q2.genomedb.overlap_index(f2)
+    joined = q2.genomedb.overlap(f2)
+    want = pd.concat([q2.take(ia).reset_index(drop=True),
+                      f2.take(ib).reset_index(drop=True).rename(
+                          columns=lambda c: c + "_other" if c in q2.columns else c)], axis=1)
+    assert joined["start_other"].dtype == np.int32 and joined["u16"].dtype == np.uint16
+    pd.testing.assert_frame_equal(joined.astype({"chrom": object, "chrom_other": object}), want)
+    assert len(joined) > 1000
+
+
+def test_annotation_join_walk_and_sweep_agree(pystore, frames):
+    """A frame small beside the set walks the index per row, a large one
+    sweeps the set's features once: the same pairs, order and columns."""
+    q = frames[0].reset_index(drop=True)
+    q = q.assign(i=np.arange(len(q)))
+    with genomedb.open(pystore) as s:
+        an = s.annotations("tair")
+        sweep = an.overlap(q)                  # 3,000 rows x 16 >= the set's features
+        head = an.overlap(q.iloc[:100])        # 1,600 < them: the walk
+    part = sweep[sweep["i"] < 100].reset_index(drop=True)
+    assert len(head) > 100
+    pd.testing.assert_frame_equal(head.astype({"type": object}), part.astype({"type": object}))
+
+
+def _zero_length_store(d):
+    """A BED annotation set with zero-length, nested, touching and equal-start
+    features on two contigs (BED may have start == end)."""
+    rng = np.random.default_rng(11)
+    fa = os.path.join(str(d), "z.fa")
+    with open(fa, "w") as out:
+        for c, n in (("a", 3000), ("b", 2000)):
+            out.write(f">{c}\n" + "".join(rng.choice(list("ACGT"), n)) + "\n")
+    rows = []
+    for k in range(400):
+        c, length = ("a", 3000) if k % 3 else ("b", 2000)
+        b = int(rng.integers(0, length - 60))
+        w = 0 if k % 4 == 0 else int(rng.integers(1, 60))
+        rows.append((c, b, b + w))
+    rows += [("a", 100, 100), ("a", 100, 150), ("a", 100, 100), ("a", 150, 150), ("a", 0, 3000)]
+    bed = os.path.join(str(d), "z.bed")
+    with open(bed, "w") as out:
+        for i, (c, b, e) in enumerate(rows):
+            out.write(f"{c}\t{b}\t{e}\tf{i}\t0\t+\n")
+    path = os.path.join(str(d), "z.gdb")
+    for args in (("init", path), ("import", "fasta", path, "--assembly", "z", fa, "--quiet"),
+                 ("import", "annotations", path, "--set", "z", "--reference", "z", bed, "--quiet")):
+        r = U.gdb(*args)
+        assert r.rc == 0, r
+    return path, rows
+
+
+def test_zero_length_features_and_rows_as_brute_force(tmp_path):
+    """An empty interval overlaps what strictly contains it
+    (b.beg < a.end and a.beg < b.end, 0-based): every pair, in the order
+    row, feature start (zero-length first), feature, by both the sweep and
+    the walk."""
+    path, feats = _zero_length_store(tmp_path)
+    rng = np.random.default_rng(12)
+    n = 900
+    chrom = np.where(np.arange(n) % 3, "a", "b")
+    beg = rng.integers(0, 1900, n)
+    end = beg + np.where(np.arange(n) % 5 == 0, 0, rng.integers(1, 80, n))
+    chrom[:5] = "a"
+    beg[:5], end[:5] = [100, 100, 99, 150, 99], [100, 101, 100, 150, 101]
+    q = pd.DataFrame({"chrom": chrom, "start0": beg, "end": end})
+    order = sorted(range(len(feats)), key=lambda j: (feats[j][1], feats[j][2] > feats[j][1], j))
+    with genomedb.open(path) as s:
+        an = s.annotations("z")
+        for frame in (q, q.iloc[:20]):        # 900 x 16 >= 405 features: sweep; 20 x 16: walk
+            got = an.overlap(frame.assign(i=np.arange(len(frame))))
+            want = [(i, feats[j][1] + 1, feats[j][2])
+                    for i, (c, b, e) in enumerate(frame.itertuples(index=False)) for j in order
+                    if feats[j][0] == c and feats[j][1] < e and b < feats[j][2]]
+            assert list(zip(got["i"], got["feature_start"], got["feature_end"])) == want
+            assert got["start0"].tolist() == frame["start0"].to_numpy()[got["i"]].tolist()
+            assert len(want) > 10

@@ -19,7 +19,6 @@ Data (deterministic, seed 13):
 import argparse
 import gzip
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -105,12 +104,22 @@ def bench_intervals(s, reps, n, table):
     t_b, jb = best(lambda: bioframe.overlap(bq, bg, how="inner"), reps)
     t_p, jp = best(lambda: pq.join(pg), reps)
     assert len(j) == len(jb) == len(jp), (len(j), len(jb), len(jp))
-    row(table, f"overlap join ({len(j):,} rows)", t_g, [t_p, t_b])
+    row(table, f"overlap join ({len(j):,} rows; int64 coordinates kept)", t_g, [t_p, t_b])
+    # pyranges keeps Start/End as int32 (its join answers int32 columns):
+    # the same frames with int32 coordinates, which genomedb keeps as given
+    q32 = q.astype({"start": np.int32, "end": np.int32})
+    g32 = gff.astype({"start": np.int32, "end": np.int32})
+    t_32, j32 = best(lambda: q32.genomedb.overlap(g32), reps)
+    assert len(j32) == len(j) and j32["start_other"].dtype == np.int32
+    row(table, "the same join, int32 coordinates (as pyranges stores them)", t_32, [t_p, t_b])
     an = s.annotations("tair")
     t_a, ja = best(lambda: an.overlap(q), reps)
     assert len(ja) == len(j)
-    row(table, "the same join on the stored annotation set (its index; + strand, type)", t_a,
-        [t_p, t_b])
+    row(table, "the same join on the stored annotation set (its index; + feature, strand, "
+        "type)", t_a, [t_p, t_b])
+    t_a, ja = best(lambda: an.overlap(q32), reps)
+    assert len(ja) == len(j)
+    row(table, "the same on the annotation set, int32 query coordinates", t_a, [t_p, t_b])
     t_g, c = best(lambda: q.genomedb.count_overlaps(gff), reps)
     t_b, cb = best(lambda: bioframe.count_overlaps(bq, bg), reps)
     t_p, cp = best(lambda: pq.count_overlaps(pg), reps)
@@ -130,6 +139,13 @@ def bench_intervals(s, reps, n, table):
     row(table, "nearest", t_g, [t_p, t_b])
 
 
+def _each(x):
+    """Touch every item of a lazy Sequences, one str at a time."""
+    for i in range(len(x)):
+        x[i]
+    return x
+
+
 def bench_sequences(s, reps, n, tmp, table):
     import pyfaidx
     import pysam
@@ -141,12 +157,21 @@ def bench_sequences(s, reps, n, tmp, table):
     ps, pb = pysam.FastaFile(fa_plain), pysam.FastaFile(CHR20)
     rows = list(zip(q.start.tolist(), q.end.tolist()))
     srt = sorted(rows)
+    t_lazy, lz = best(lambda: q.genomedb.sequences(a, lazy=True), reps)
+    t_all, _ = best(lambda: list(q.genomedb.sequences(a, lazy=True)), reps)
+    t_each, _ = best(lambda: _each(q.genomedb.sequences(a, lazy=True)), reps)
     t_g, sq = best(lambda: q.genomedb.sequences(a), reps)
     t_fx, fs = best(lambda: [fx[c][b - 1:e] for b, e in rows], reps)
     t_ps, ss = best(lambda: [ps.fetch(c, b - 1, e) for b, e in rows], reps)
     t_pss, _ = best(lambda: [ps.fetch(c, b - 1, e) for b, e in srt], reps)
     t_pb, _ = best(lambda: [pb.fetch(c, b - 1, e) for b, e in rows[:n // 10]], 1)
-    assert sq.tolist() == fs == ss
+    assert sq.tolist() == fs == ss == list(lz) and lz[n // 2] == fs[n // 2]
+    table.append(f"| {n:,} sequences 100-300 bp, lazy (`sequences(a, lazy=True)`: one buffer, "
+                 f"no str made) | {t_lazy * 1000:.1f} ms | | |")
+    table.append(f"| the same, then every item made a str at once (`list(x)`) | "
+                 f"{t_all * 1000:.1f} ms | | |")
+    table.append(f"| the same, then every item made a str one by one (`x[i]` for each i) | "
+                 f"{t_each * 1000:.1f} ms | | |")
     table.append(f"| {n:,} sequences 100-300 bp (chr20) | {t_g * 1000:.1f} ms | "
                  f"pyfaidx {t_fx * 1000:.0f} ms ({t_fx / t_g:.1f}x) | "
                  f"pysam {t_ps * 1000:.0f} ms ({t_ps / t_g:.1f}x), sorted {t_pss * 1000:.0f} ms "
@@ -182,6 +207,8 @@ def main():
         table += ["", "| operation | genomedb | pyfaidx (ratio) | pysam (ratio) |",
                   "|---|---:|---:|---:|"]
         bench_sequences(s, o.reps, o.n, tmp, table)
+    table += ["", f"load average at the end: {os.getloadavg()[0]:.1f} "
+              f"(1 min), {os.getloadavg()[1]:.1f} (5 min)"]
     print("\n".join(table))
     if not o.keep:
         shutil.rmtree(tmp)

@@ -59,11 +59,18 @@ i64p = ctypes.POINTER(ctypes.c_int64)
 sz = ctypes.c_size_t
 
 
-class AnnotPairs(ctypes.Structure):
-    """gdb_api_annot_pairs: (row, feature) pairs and the features' fields."""
-    _fields_ = [("n", i64), ("row", c_p), ("feature", c_p), ("beg", c_p), ("end", c_p),
-                ("slot", c_p), ("strand", c_p), ("type_code", c_p), ("type_names", c_p),
-                ("type_names_len", sz), ("ntypes", ctypes.c_int32)]
+class Column(ctypes.Structure):
+    """gdb_api_column: a column carried through a join (data NULL: the row)."""
+    _fields_ = [("data", c_p), ("size", sz)]
+
+
+class AnnotTypes(ctypes.Structure):
+    """gdb_api_annot_types: the distinct feature types of a join."""
+    _fields_ = [("names", c_p), ("names_len", sz), ("n", ctypes.c_int32),
+                ("code_size", ctypes.c_int32)]
+
+
+ANNOT_FIELDS = 5   # GDB_API_ANNOT_FIELDS
 
 
 class Batch(ctypes.Structure):
@@ -93,6 +100,10 @@ _SIGS = {
     "gdb_api_overlap": (ctypes.c_int, [ctypes.POINTER(Batch), ctypes.POINTER(Batch),
                                        ctypes.POINTER(i64p), ctypes.POINTER(i64p),
                                        ctypes.POINTER(i64), c_s, sz]),
+    "gdb_api_overlap_take": (ctypes.c_int, [ctypes.POINTER(Batch), ctypes.POINTER(Batch),
+                                            ctypes.POINTER(Column), sz, ctypes.POINTER(Column),
+                                            sz, ctypes.POINTER(c_p), ctypes.POINTER(i64), c_s,
+                                            sz]),
     "gdb_api_count_overlaps": (ctypes.c_int, [ctypes.POINTER(Batch), ctypes.POINTER(Batch),
                                               c_p, c_s, sz]),
     "gdb_api_nearest": (ctypes.c_int, [ctypes.POINTER(Batch), ctypes.POINTER(Batch),
@@ -106,8 +117,9 @@ _SIGS = {
                                         ctypes.POINTER(c_p), ctypes.POINTER(sz), c_s, sz]),
     "gdb_api_annot_slots": (ctypes.c_int, [c_p, c_s, sz, ctypes.POINTER(c_s), c_p, c_s, sz]),
     "gdb_api_annot_overlap": (ctypes.c_int, [c_p, c_s, ctypes.POINTER(Batch),
-                                             ctypes.POINTER(AnnotPairs), c_s, sz]),
-    "gdb_api_annot_pairs_free": (None, [ctypes.POINTER(AnnotPairs)]),
+                                             ctypes.POINTER(Column), sz, ctypes.POINTER(c_p),
+                                             ctypes.POINTER(i64), ctypes.POINTER(AnnotTypes),
+                                             c_s, sz]),
     "gdb_strerror": (c_s, [ctypes.c_int]),
 }
 for _name, (_res, _args) in _SIGS.items():

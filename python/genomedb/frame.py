@@ -55,8 +55,10 @@ class GenomeDBAccessor:
         beg, end = _coords(df)
         return _batch(ids[codes] if len(codes) else codes, beg, end)
 
-    def sequences(self, asm):
-        """Series of each interval's bases as stored (case kept)."""
+    def sequences(self, asm, lazy=False):
+        """Series of each interval's bases as stored (case kept); with
+        lazy=True a Sequences: the same bases in one buffer, a str made
+        only for the items asked for."""
         b, keep = self._assembly_batch(asm)
         h, err, n = asm.store.handle(), errbuf(), len(self._df)
         total = check(lib.gdb_api_batch_bases(h, asm.index, ctypes.byref(b), err, ERRLEN), err)
@@ -64,10 +66,10 @@ class GenomeDBAccessor:
         off = np.empty(n + 1, dtype=np.int64)
         check(lib.gdb_api_fetch_many(h, asm.index, ctypes.byref(b), 0, ord("\n"),
                                      buf.ctypes.data, off.ctypes.data, err, ERRLEN), err)
-        # one separator after each: str.split makes every str in C, decoded
-        # straight from the buffer (no bytes copy first)
-        seqs = str(buf.data[:-1], "ascii").split("\n") if n else []
-        return pd.Series(seqs, index=self._df.index, dtype=object, name="sequence")
+        seqs = Sequences(buf, off)
+        if lazy:
+            return seqs
+        return pd.Series(seqs.tolist(), index=self._df.index, dtype=object, name="sequence")
 
     def gc(self, asm):
         """Series of GC fractions as Biopython's gc_fraction (N and the
@@ -113,12 +115,29 @@ class GenomeDBAccessor:
         other's (names that clash get suffixes). Both chrom columns come
         back categorical (pandas "category", as pyranges' Chromosome),
         built from the codes the join used rather than 1.9 M string
-        references; other columns keep their dtype."""
+        references; other columns keep their dtype. Numeric columns are
+        written by the join itself, each value once (no array of pairs,
+        no take); other columns are taken by the pairs' rows."""
         codes = _pair_codes(self._df, other)
-        ia, ib = self.overlap_index(other, codes)
+        lnames, rnames = _names(self._df, other, suffixes)
+        if self._df.columns.duplicated().any() or other.columns.duplicated().any() or \
+                len(set(lnames) | set(rnames)) != len(lnames) + len(rnames):
+            ia, ib = self.overlap_index(other, codes)
+            return _join(self._df, other, ia, ib, suffixes)
+        ba, bb, keep = self._two(other, codes)
         cats = pd.Index(codes[2])
-        return _join(self._df, other, ia, ib, suffixes,
-                     chrom=(_categorical(codes[0], ia, cats), _categorical(codes[1], ib, cats)))
+        left = _Carried(self._df, _small_codes(codes[0], len(cats)))
+        right = _Carried(other, _small_codes(codes[1], len(cats)))
+        cols = left.specs + right.specs
+        out, n, err = (ctypes.c_void_p * len(cols))(), ctypes.c_int64(), errbuf()
+        check(lib.gdb_api_overlap_take(ctypes.byref(ba), ctypes.byref(bb),
+                                       (_lib.Column * len(left.specs))(*left.specs),
+                                       len(left.specs),
+                                       (_lib.Column * len(right.specs))(*right.specs),
+                                       len(right.specs), out, ctypes.byref(n), err, ERRLEN), err)
+        got = left.columns(out[:len(left.specs)], n.value, lnames, cats)
+        got.update(right.columns(out[len(left.specs):], n.value, rnames, cats))
+        return pd.DataFrame(got, index=pd.RangeIndex(n.value), copy=False)
 
     def count_overlaps(self, other):
         """Series: how many intervals of other overlap each row."""
@@ -146,44 +165,113 @@ class GenomeDBAccessor:
         return out
 
 
-def _categorical(codes, rows, cats):
-    """codes[rows] as a categorical over cats, taken in the smallest
-    integer type that holds them (pandas would narrow them anyway)."""
-    small = np.int8 if len(cats) < 128 else np.int16 if len(cats) < 32768 else np.int32
-    return pd.Categorical.from_codes(codes.astype(small, copy=False)[rows], cats)
+class Sequences:
+    """Many sequences in one buffer, as df.genomedb.sequences(a, lazy=True)
+    returns them: no Python object per sequence until one is asked for.
+
+    data     numpy uint8, every sequence's bases each followed by b"\\n"
+    offsets  numpy int64, n + 1: sequence i is data[offsets[i]:offsets[i + 1] - 1]
+    x[i]     str of sequence i (made on access; negative i counts from the end)
+    x.array(i)  its bytes as a numpy view of data (no copy)
+    x.tolist(), iter(x)  every sequence as str (made in one C pass: str.split)
+    """
+
+    def __init__(self, data, offsets):
+        self.data, self.offsets = data, offsets
+
+    def __len__(self):
+        return len(self.offsets) - 1
+
+    def _span(self, i):
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError(f"sequence {i} of {n}")
+        i %= n
+        return int(self.offsets[i]), int(self.offsets[i + 1]) - 1
+
+    def __getitem__(self, i):
+        b, e = self._span(i)
+        return str(self.data.data[b:e], "ascii")
+
+    def array(self, i):
+        b, e = self._span(i)
+        return self.data[b:e]
+
+    @property
+    def lengths(self):
+        return np.diff(self.offsets) - 1
+
+    def tolist(self):
+        # one separator after each: str.split makes every str in C,
+        # decoded straight from the buffer (no bytes copy first)
+        return str(self.data.data[:-1], "ascii").split("\n") if len(self) else []
+
+    def __iter__(self):
+        return iter(self.tolist())
 
 
-def _take_columns(df, rows, names, chrom):
-    """{new name: df's column at rows} as numpy arrays or pandas arrays;
-    chrom replaces the chrom column when given."""
-    out = {}
-    for c, new in zip(df.columns, names):
-        if c == "chrom" and chrom is not None:
-            out[new] = chrom
-            continue
-        col = df[c]
-        if isinstance(col.dtype, np.dtype) and col.dtype.kind in "biufcmM":
-            out[new] = col.to_numpy().take(rows)
-        else:
-            out[new] = col.take(rows).array
-    return out
+# gdb_api_annot_overlap's strand codes index GDB_API_STRANDS
+_STRANDS = pd.Index(list("+-.?"), dtype=object)
 
 
-def _join(left, right, ia, ib, suffixes, chrom=None):
-    """Rows ia of left beside rows ib of right (ib -1: missing values).
-    With chrom (both sides' chrom columns at those rows, made by the
-    caller) and no missing rows, the frame is built column by column from
-    numpy takes, once (no object column taken, no frame copied); else one
-    take per frame (pandas takes each block at once), other's columns
-    assigned."""
+def _small_codes(codes, ncats):
+    """Codes in the integer type pandas keeps a categorical's codes in for
+    ncats categories (so from_codes copies nothing)."""
+    small = np.int8 if ncats < 127 else np.int16 if ncats < 32767 else np.int32
+    return np.ascontiguousarray(codes, dtype=small)
+
+
+def _names(left, right, suffixes):
+    """Output names of both frames' columns, clashing ones suffixed."""
     lnames = [c + suffixes[0] if suffixes[0] and c in right.columns else c for c in left.columns]
     rnames = [c + suffixes[1] if c in left.columns else c for c in right.columns]
-    if chrom is not None and not left.columns.duplicated().any() and \
-            not right.columns.duplicated().any() and len(set(lnames) | set(rnames)) == \
-            len(lnames) + len(rnames):
-        cols = _take_columns(left, ia, lnames, chrom[0])
-        cols.update(_take_columns(right, ib, rnames, chrom[1]))
-        return pd.DataFrame(cols, index=pd.RangeIndex(len(ia)), copy=False)
+    return lnames, rnames
+
+
+class _Carried:
+    """A frame's columns as a join carries them (gdb_api_column): chrom as
+    category codes, each numeric column's own array (1, 2, 4 or 8 bytes a
+    value), and the row number once if any other column must be taken by
+    row afterwards."""
+
+    def __init__(self, df, chrom_codes):
+        self.df, self.arrays, self.specs = df, [], []
+        for c in df.columns:
+            col = df[c]
+            if c == "chrom" and chrom_codes is not None:
+                arr = chrom_codes
+            elif isinstance(col.dtype, np.dtype) and col.dtype.kind in "biufmM" and \
+                    col.dtype.itemsize in (1, 2, 4, 8):
+                arr = np.ascontiguousarray(col.to_numpy())
+            else:
+                arr = None
+            self.arrays.append(arr)
+            if arr is not None:
+                self.specs.append(_lib.Column(arr.ctypes.data, arr.itemsize))
+        self.by_row = any(a is None for a in self.arrays)
+        if self.by_row:
+            self.specs.append(_lib.Column(None, 8))
+
+    def columns(self, ptrs, n, names, cats):
+        """{name: column} from the join's outputs ptrs (each freed with
+        its last view); chrom a categorical over cats."""
+        ptrs = list(ptrs)
+        rows = _lib.owned_array(ptrs.pop(), n, np.int64) if self.by_row else None
+        out, k = {}, 0
+        for c, new, arr in zip(self.df.columns, names, self.arrays):
+            if arr is None:
+                out[new] = self.df[c].take(rows).array
+                continue
+            got = _lib.owned_array(ptrs[k], n, arr.dtype)
+            k += 1
+            out[new] = pd.Categorical.from_codes(got, cats) if c == "chrom" else got
+        return out
+
+
+def _join(left, right, ia, ib, suffixes):
+    """Rows ia of left beside rows ib of right (ib -1: missing values):
+    one take per frame (pandas takes each block at once), other's columns
+    assigned."""
     out = left.take(ia)
     out.index = pd.RangeIndex(len(ia))
     if suffixes[0]:
@@ -219,42 +307,32 @@ class Annotations:
         feature (its index in the set), feature_start, feature_end (1-based
         inclusive), strand and type. Rows on chromosomes the set lacks join
         nothing; touching intervals do not overlap. chrom, strand and type
-        are categorical, built from codes (no string a row)."""
+        are categorical, built from codes (no string a row); numeric
+        columns are written by the join, each value once."""
         codes, uniq = pd.factorize(df["chrom"])
+        cats = pd.Index(uniq)
         slots = self._slots(list(uniq)) if len(uniq) else np.empty(0, np.int32)
         b, keep = _batch(slots[codes] if len(codes) else codes, *_coords(df))
-        p, err = _lib.AnnotPairs(), errbuf()
-        check(lib.gdb_api_annot_overlap(self.store.handle(), self.name.encode(),
-                                        ctypes.byref(b), ctypes.byref(p), err, ERRLEN), err)
+        left = _Carried(df, _small_codes(codes, len(cats)) if "chrom" in df else None)
+        nout = len(left.specs) + _lib.ANNOT_FIELDS
+        out, n, types, err = (ctypes.c_void_p * nout)(), ctypes.c_int64(), _lib.AnnotTypes(), \
+            errbuf()
+        check(lib.gdb_api_annot_overlap(self.store.handle(), self.name.encode(), ctypes.byref(b),
+                                        (_lib.Column * len(left.specs))(*left.specs),
+                                        len(left.specs), out, ctypes.byref(n),
+                                        ctypes.byref(types), err, ERRLEN), err)
         try:
-            n = p.n
-            own = lambda f, t: _lib.owned_array(_release(p, f), n, t)  # noqa: E731
-            rows, feature = own("row", np.int64), own("feature", np.int64)
-            beg, end = own("beg", np.int64), own("end", np.int64)
-            strand = own("strand", np.uint8)
-            tcode = own("type_code", np.int32)
-            names = ctypes.string_at(p.type_names, p.type_names_len).decode()[:-1].split("\n") \
-                if p.ntypes else []
+            names = ctypes.string_at(types.names, types.names_len).decode()[:-1].split("\n") \
+                if types.n else []
         finally:
-            lib.gdb_api_annot_pairs_free(ctypes.byref(p))
-        cols = _take_columns(df, rows, list(df.columns),
-                             _categorical(codes, rows, pd.Index(uniq)) if "chrom" in df else None)
-        cols.update({"feature": feature, "feature_start": beg + 1, "feature_end": end,
-                     "strand": _char_categorical(strand),
+            lib.gdb_api_free(types.names)
+        n, k = n.value, len(left.specs)
+        cols = left.columns(out[:k], n, list(df.columns), cats)
+        feature, beg, end = (_lib.owned_array(out[k + i], n, np.int64) for i in range(3))
+        beg += 1                                   # in place: 1-based, no new column
+        strand = _lib.owned_array(out[k + 3], n, np.int8)
+        tcode = _lib.owned_array(out[k + 4], n, np.dtype(f"i{types.code_size}"))
+        cols.update({"feature": feature, "feature_start": beg, "feature_end": end,
+                     "strand": pd.Categorical.from_codes(strand, _STRANDS),
                      "type": pd.Categorical.from_codes(tcode, pd.Index(names, dtype=object))})
         return pd.DataFrame(cols, index=pd.RangeIndex(n), copy=False)
-
-
-def _release(p, field):
-    """Take a pointer out of an AnnotPairs, so its free leaves it to us."""
-    ptr = getattr(p, field)
-    setattr(p, field, None)
-    return ptr
-
-
-def _char_categorical(u8):
-    """One byte a row as a categorical of one-character strings."""
-    present = np.flatnonzero(np.bincount(u8, minlength=256))
-    lut = np.full(256, -1, np.int8)
-    lut[present] = np.arange(len(present))
-    return pd.Categorical.from_codes(lut[u8], pd.Index([chr(c) for c in present], dtype=object))
