@@ -276,10 +276,10 @@ static void *ahead_run(void *arg)
 /* Wait for the part rendered ahead and drop it (the lock held). */
 static void ahead_end(gdb_vstream *s)
 {
-	if (!s->ah.started)
-		return;
-	while (s->ah.busy)
+	while (s->ah.started && s->ah.busy)
 		pthread_cond_wait(&s->cv, &s->mu);
+	if (!s->ah.started)
+		return; /* joined by whoever held the lock while we waited */
 	pthread_join(s->ah.th, NULL);
 	s->ah.started = 0;
 	free(s->ah.p);
@@ -429,7 +429,9 @@ void gdb_vstream_close(gdb_vstream *s)
 		free(s->kept[i]);
 		s->kept[i] = NULL;
 	}
-	if (left <= 1)
+	/* only the last holder waits for the worker: a closer that waited
+	 * while another freed the stream would wake in freed memory */
+	if (left == 0)
 		ahead_end(s);
 	pthread_mutex_unlock(&s->mu);
 	if (left > 0)
