@@ -562,7 +562,9 @@ int gdb_api_nearest(const gdb_api_batch *a, const gdb_api_batch *b,
 		int64_t dl = -1, dr = -1;
 		size_t first = lower(&sb, key_of(c, 0));
 		size_t p = lower(&sb, key_of(c, a->end[q]));
-		size_t last = lower(&sb, key_of(c + 1, 0));
+		/* the last contig id has no next key (it would wrap to 0) */
+		size_t last =
+		    c + 1 < KEY_MAX_CHROM ? lower(&sb, key_of(c + 1, 0)) : sb.n;
 		if (p > first) {
 			left = sb.row[best[p - 1]];
 			dl = a->beg[q] - b->end[left];

@@ -176,6 +176,29 @@ def test_nearest_as_bioframe(frames):
     assert gap.astype(int).tolist() == rows["distance"].astype(int).tolist()
 
 
+def test_nearest_on_the_highest_contig_code():
+    """The last contig code the C join accepts (2^23 - 1) still finds a
+    downstream neighbour: its "next contig" key must not wrap to 0."""
+    import ctypes
+    from genomedb._lib import Batch, lib
+    top = (1 << 23) - 1
+
+    def batch(rows):
+        cols = [np.array(c, dtype=np.int64) for c in zip(*rows)]
+        b = Batch(len(rows), *(c.ctypes.data for c in cols))
+        return b, cols
+
+    a, ka = batch([(top, 10, 20), (top - 1, 10, 20)])
+    b, kb = batch([(top, 50, 60), (top - 1, 70, 80)])
+    idx = np.full(2, -9, dtype=np.int64)
+    dist = np.full(2, -9, dtype=np.int64)
+    err = ctypes.create_string_buffer(256)
+    assert lib.gdb_api_nearest(ctypes.byref(a), ctypes.byref(b), idx.ctypes.data,
+                               dist.ctypes.data, err, 256) == 0, err.value
+    assert idx.tolist() == [0, 1]
+    assert dist.tolist() == [30, 50]
+
+
 def test_annotation_set_overlap_as_bioframe_and_the_mount(pystore, frames, tmp_path):
     import bioframe
     from collections import Counter
