@@ -244,11 +244,12 @@ void gen_put(gdb_daemon *d, struct gen *g, uint64_t k);
  */
 int daemon_refresh(gdb_daemon *d, char **names, size_t *nlen, char *err,
 		   size_t errlen);
-/* Make assembly ai's .fa view and .fa.fai text, once. @return 0, -ENOMEM */
+/* Make assembly ai's .fa view and .fa.fai text, once. @return 0, -ENOMEM,
+ * or the view's error */
 int gen_asm_files(struct gen *g, uint32_t ai);
 /* Contig id's nodes, built at the first call (two racing calls agree on
- * one). NULL: -ENOMEM. */
-struct contig_nodes *gen_contig(struct gen *g, uint32_t id);
+ * one). @return 0, -ENOMEM, or the view's error (-EIO on damage) */
+int gen_contig(struct gen *g, uint32_t id, struct contig_nodes **out);
 /* Has CURRENT changed since it was read last? (a stat, no open) */
 int daemon_current_changed(gdb_daemon *d);
 

@@ -20,8 +20,9 @@
 #include <string.h>
 
 /* The permanent node of a name in /<asm>/ (a contig's built now if it is
- * the first lookup of that contig), or NULL: -ENOMEM. */
-static struct node *seq_node(struct gen *g, uint32_t ai, const gdb_seq_entry *e)
+ * the first lookup of that contig). @return 0, -ENOMEM, -EIO (damage) */
+static int seq_node(struct gen *g, uint32_t ai, const gdb_seq_entry *e,
+		    struct node **out)
 {
 	struct asm_nodes *an = &g->asms[ai];
 	struct contig_nodes *cn;
@@ -29,24 +30,24 @@ static struct node *seq_node(struct gen *g, uint32_t ai, const gdb_seq_entry *e)
 	switch (e->kind) {
 	case GDB_SEQ_ASM_FA:
 	case GDB_SEQ_ASM_FAI:
-		if (gen_asm_files(g, ai) < 0)
-			return NULL;
-		return e->kind == GDB_SEQ_ASM_FA ? &an->fa : &an->fai;
+		GDB_TRY(gen_asm_files(g, ai));
+		*out = e->kind == GDB_SEQ_ASM_FA ? &an->fa : &an->fai;
+		return 0;
 	case GDB_SEQ_ASM_DICT:
-		return &an->dict;
+		*out = &an->dict;
+		return 0;
 	default:
 		break;
 	}
-	cn = gen_contig(g, e->contig);
-	if (!cn)
-		return NULL;
-	return e->kind == GDB_SEQ_CONTIG_DIR  ? &cn->dir
+	GDB_TRY(gen_contig(g, e->contig, &cn));
+	*out = e->kind == GDB_SEQ_CONTIG_DIR  ? &cn->dir
 	       : e->kind == GDB_SEQ_CONTIG_FA ? &cn->fa
 					      : &cn->fai;
+	return 0;
 }
 
 /* The name's node: 0, -ENOENT (no such name: the store's name index says
- * so in O(1)), -ENOMEM */
+ * so in O(1)), -ENOMEM, -EIO */
 static int lookup_in_asm(struct gen *g, uint32_t ai, const char *name,
 			 struct node **out)
 {
@@ -54,8 +55,7 @@ static int lookup_in_asm(struct gen *g, uint32_t ai, const char *name,
 
 	if (gdb_seq_lookup(g->store, ai, name, &e) < 0)
 		return -ENOENT;
-	*out = seq_node(g, ai, &e);
-	return *out ? 0 : -ENOMEM;
+	return seq_node(g, ai, &e, out);
 }
 
 /* /<asm>/<contig>/<start>-<end>.<fa|seq|u8|rc.fa> (fs/ns/seq_ns.c): the

@@ -105,27 +105,30 @@ static int build_contig(struct gen *g, uint32_t id, struct contig_nodes *cn)
 	return cn->fai.text ? 0 : -ENOMEM;
 }
 
-struct contig_nodes *gen_contig(struct gen *g, uint32_t id)
+int gen_contig(struct gen *g, uint32_t id, struct contig_nodes **out)
 {
-	struct contig_nodes *cn =
-	    __atomic_load_n(&g->contigs[id], __ATOMIC_ACQUIRE);
 	struct contig_nodes *nw, *seen = NULL;
+	int rc;
 
-	if (cn)
-		return cn;
+	*out = __atomic_load_n(&g->contigs[id], __ATOMIC_ACQUIRE);
+	if (*out)
+		return 0;
 	nw = calloc(1, sizeof(*nw));
-	if (!nw || build_contig(g, id, nw) < 0) {
+	rc = nw ? build_contig(g, id, nw) : -ENOMEM;
+	if (rc < 0) {
 		contig_free(nw);
-		return NULL;
+		return rc; /* a damaged view is EIO, not "out of memory" */
 	}
 	/* two first lookups may race: one set of nodes wins */
 	if (!__atomic_compare_exchange_n(&g->contigs[id], &seen, nw, 0,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		contig_free(nw);
-		return seen;
+		*out = seen;
+		return 0;
 	}
 	__atomic_add_fetch(&g->contigs_built, 1, __ATOMIC_RELAXED);
-	return nw;
+	*out = nw;
+	return 0;
 }
 
 /* The computed namespaces of the registry that have something to serve;
