@@ -15,6 +15,7 @@
 
 #include "codecs/codecs.h"
 #include "tests/unit/unit.h"
+#include "tests/unit/unit_cm.h"
 
 #define NB 6u	  /* blocks of the stream */
 #define NP 2u	  /* the prefix: blocks 0 and 1 */
@@ -89,29 +90,14 @@ static void encode(uint32_t match, char **src, struct stream *st, gdb_buf *blob)
 			      .cm_table_bits = 16,
 			      .cm_restart = 4096,
 			      .cm_match = match};
-	gdb_codec_enc *e;
 
-	CHECK(gdb_codec_enc_new(&p, &e) == 0, "encoder");
-	for (uint32_t b = 0; b < NB; b++)
-		CHECK(gdb_codec_enc_train(e, b, src[b], BB) == 0, "train");
-	CHECK(gdb_codec_enc_train_done(e, blob) == 0, "model");
-	for (uint32_t b = 0; b < NB; b++)
-		CHECK(gdb_codec_enc_block(e, b, src[b], BB, &st->blk[b],
-					  NULL) == 0,
-		      "block %u", b);
-	gdb_codec_enc_free(e);
+	unit_cm_encode(&p, NB, src, st->blk, blob);
 }
 
 static void check_range(const gdb_codec_model *m, const gdb_buf *blk,
 			const char *src, uint32_t from, uint32_t to, char *dst)
 {
-	int got = gdb_codec_decode(m, (const uint8_t *)blk->p, blk->len, from,
-				   to, dst, BB);
-
-	CHECK(got == (int)(to - from), "[%u, %u): %d", from, to, got);
-	if (got == (int)(to - from))
-		CHECK(!memcmp(dst, src + from, to - from),
-		      "[%u, %u) differs from the source", from, to);
+	unit_cm_check_range(m, blk, src, from, to, BB, dst);
 }
 
 static void check_block(const gdb_codec_model *m, const gdb_buf *blk,
