@@ -108,10 +108,12 @@ class Goals:
         else:
             self.add("scale: daemon memory <= cache + 64 MiB", None, "", False)
         r = row(rows, "import rate")
-        v = after(r[1], "=") if r else None
-        self.add("scale: import >= 200 MB/s (per importer CPU-second), flat memory",
-                 None if v is None else f"{v:.0f} MB/s", f"wall {num(r[1]):.0f} MB/s on the loaded machine"
-                 if r else "", v is not None and v >= 200)
+        wall = num(r[1]) if r else None
+        cpu = after(r[1], "=") if r else None
+        self.add("scale: import >= 200 MB/s wall (streamed from the generator)",
+                 None if wall is None else f"{wall:.0f} MB/s",
+                 f"{cpu:.0f} MB per importer CPU-second; the generator shares the CPUs"
+                 if r else "", wall is not None and wall >= 200)
 
     def cold_scan(self):
         rows = self.rows("run")
