@@ -26,6 +26,7 @@
 #include <strings.h>
 
 #include "common/pool.h"
+#include "fs/ns/compute_int.h"
 #include "fs/ns/ns.h"
 #include "motif/motif.h"
 #include "simd/align.h"
@@ -42,8 +43,6 @@
 #define MAX_REGION ((int64_t)1 << 34)
 #define MAX_ALIGN_TARGET ((int64_t)16 << 20)
 #define GC_BATCH 4096 /* windows computed per kernel call */
-#define MAX_QUERY 1000
-#define MAX_SET_QUERIES 100000
 /* Cells (query bases x target bases, both strands) a query set may cost:
  * about ten seconds of the striped kernels on two cores here. */
 #define MAX_SET_CELLS ((double)1e11)
@@ -113,11 +112,6 @@ static const gdb_param PROT_ALIGN_PARAMS[] = {
     {"extend", GDB_PARAM_INT, offsetof(struct align_params, v[3]), -127, 127, 1,
      NULL},
 };
-/* The residue letters a protein query may hold (any case): the codes of
- * a protein assembly's .u8; B, Z, X and * score as BLOSUM62 says, U, O
- * and J as '*' (parasail's blosum62 does the same). */
-#define PROTEIN_LETTERS "ACDEFGHIKLMNPQRSTVWYBZXUOJ*"
-
 #define NPARAMS(t) (sizeof(t) / sizeof(t[0]))
 
 /* "<start>-<end>" of a contig (1-based inclusive), end clamped. */
@@ -208,11 +202,6 @@ static int is_protein(const struct cctx *x, const gdb_contig *c)
 {
 	return gdb_store_assembly(x->s, c->asm_index)->alphabet ==
 	       GDB_ALPHA_PROTEIN;
-}
-
-static char upper(char ch)
-{
-	return ch >= 'a' && ch <= 'z' ? (char)(ch - 32) : ch;
 }
 
 /* GC content and k-mers count nucleotides: a protein assembly is refused
@@ -760,8 +749,8 @@ static int do_align(struct cctx *x, const gdb_contig *c, int64_t beg,
 	if (ql == 0 || ql > MAX_QUERY)
 		return -ENOENT;
 	for (size_t i = 0; i < ql; i++)
-		if (!query[i] ||
-		    !strchr(prot ? PROTEIN_LETTERS : "ACGTN", upper(query[i])))
+		if (!query[i] || !strchr(prot ? PROTEIN_LETTERS : "ACGTN",
+					 compute_upper(query[i])))
 			return -ENOENT;
 	GDB_TRY(align_params(ps, prot, v, &sc, err, errlen));
 	GDB_TRY(too_big(end - beg, MAX_ALIGN_TARGET, err, errlen));
@@ -799,177 +788,12 @@ static int do_align(struct cctx *x, const gdb_contig *c, int64_t beg,
 	return rc;
 }
 
-/* ---- query sets: FASTA files in the inbox, queries/<SET>.fa ---- */
-
-struct qset {
-	char *text;		 /* the file's bytes, edited in place */
-	size_t n;		 /* queries */
-	char **name, **fw, **rc; /* rc: reverse complements (malloc'd) */
-	size_t *len;
-};
-
-static void qset_free(struct qset *q)
-{
-	for (size_t i = 0; q->rc && i < q->n; i++)
-		free(q->rc[i]);
-	free(q->text);
-	free(q->name);
-	free(q->fw);
-	free(q->rc);
-	free(q->len);
-}
-
-/* The inbox file of set: <set>.fa, <set>.fasta or <set> itself. */
-static int qset_file(gdb_inbox *b, const char *set, char *file, size_t cap,
-		     char **text, size_t *len)
-{
-	static const char *const ext[] = {".fa", ".fasta", ""};
-	int rc = -ENOENT;
-
-	for (size_t i = 0; i < 3 && rc == -ENOENT; i++) {
-		snprintf(file, cap, "%s%s", set, ext[i]);
-		rc = gdb_inbox_get(b, file, text, len);
-	}
-	return rc;
-}
-
-static int qset_add(struct qset *q, size_t *cap, char *name)
-{
-	if (q->n == MAX_SET_QUERIES)
-		return -1;
-	if (q->n == *cap) {
-		size_t c = *cap ? *cap * 2 : 64;
-		char **a = realloc(q->name, c * sizeof(*a));
-		char **b = a ? realloc(q->fw, c * sizeof(*b)) : NULL;
-		size_t *l = b ? realloc(q->len, c * sizeof(*l)) : NULL;
-		if (a)
-			q->name = a;
-		if (b)
-			q->fw = b;
-		if (!l)
-			return -1;
-		q->len = l;
-		*cap = c;
-	}
-	q->name[q->n] = name;
-	q->fw[q->n] = NULL;
-	q->len[q->n] = 0;
-	q->n++;
-	return 0;
-}
-
-/*
- * Parse a query set: FASTA, '>' then the query's name (to the first
- * blank), then its sequence on one or more lines: IUPAC letters, any
- * case, U read as T (prot: PROTEIN_LETTERS, any case); upper-cased. Blank
- * lines are allowed. Each query is joined in place within text.
- * @return 0, or -EINVAL with "queries/FILE:LINE: reason" in err
- */
-static int qset_parse(struct qset *q, const char *file, int prot, char *err,
-		      size_t errlen)
-{
-	char *p = q->text, *w = NULL, *end = q->text + strlen(q->text);
-	size_t cap = 0, line = 0, hdr_line = 0;
-
-#define QFAIL(ln, ...)                                                         \
-	do {                                                                   \
-		int k_ = snprintf(err, errlen, "queries/%s:%zu: ", file, ln);  \
-		if (k_ > 0 && (size_t)k_ < errlen)                             \
-			snprintf(err + k_, errlen - (size_t)k_, __VA_ARGS__);  \
-		return -EINVAL;                                                \
-	} while (0)
-	while (p < end) {
-		char *nl = memchr(p, '\n', (size_t)(end - p)), *e;
-		e = nl ? nl : end;
-		line++;
-		if (e > p && e[-1] == '\r')
-			e[-1] = 0, e--;
-		*e = 0;
-		if (*p == '>') {
-			char *nm = p + 1, *b;
-			if (q->n && !q->len[q->n - 1])
-				QFAIL(hdr_line, "query '%s' has no sequence",
-				      q->name[q->n - 1]);
-			b = nm + strcspn(nm, " \t");
-			*b = 0;
-			if (!*nm)
-				QFAIL(line, "a header without a name");
-			if (qset_add(q, &cap, nm) < 0)
-				QFAIL(line,
-				      "more than %d queries, or out of "
-				      "memory",
-				      MAX_SET_QUERIES);
-			hdr_line = line;
-			w = NULL;
-		} else if (p[strspn(p, " \t")]) { /* not a blank line */
-			if (!q->n)
-				QFAIL(line, "sequence before the first header "
-					    "('>name')");
-			if (!w)
-				w = q->fw[q->n - 1] = p;
-			for (char *r = p; r < e; r++) {
-				char u = upper(*r);
-				if (*r == ' ' || *r == '\t')
-					continue;
-				if (!u || !strchr(prot ? PROTEIN_LETTERS
-						       : "ACGTURYSWKMBDHVN",
-						  u))
-					QFAIL(line, "'%c' (byte %zu) is not %s",
-					      (unsigned char)*r >= ' ' &&
-						      (unsigned char)*r < 127
-						  ? *r
-						  : '?',
-					      (size_t)(r - p) + 1,
-					      prot ? "a protein residue letter"
-						   : "an IUPAC nucleotide "
-						     "letter");
-				*w++ = u == 'U' && !prot ? 'T' : u;
-				if (++q->len[q->n - 1] > MAX_QUERY)
-					QFAIL(line,
-					      "query '%s' is longer than "
-					      "%d bases",
-					      q->name[q->n - 1], MAX_QUERY);
-			}
-			*w = 0;
-		}
-		p = e + 1;
-	}
-	if (!q->n)
-		QFAIL(line ? line : (size_t)1, "no queries ('>name' then "
-					       "bases)");
-	if (!q->len[q->n - 1])
-		QFAIL(hdr_line, "query '%s' has no sequence",
-		      q->name[q->n - 1]);
-#undef QFAIL
-	return 0;
-}
-
-/* The sequences a set's batch scores, ns a query: its forward strand (and
- * with ns 2 its reverse complement, made here) at ns*i (+1). */
-static int qset_strands(struct qset *q, unsigned ns, const char **qs,
-			size_t *ls)
-{
-	for (size_t i = 0; i < q->n; i++) {
-		qs[ns * i] = q->fw[i];
-		ls[ns * i] = q->len[i];
-		if (ns == 1)
-			continue;
-		if (!(q->rc[i] = malloc(q->len[i] + 1)))
-			return -ENOMEM;
-		gdb_simd()->revcomp(q->fw[i], q->len[i], q->rc[i]);
-		q->rc[i][q->len[i]] = 0;
-		qs[ns * i + 1] = q->rc[i];
-		ls[ns * i + 1] = q->len[i];
-	}
-	return 0;
-}
-
 /* align/.../@<SET>[@params].sam: every query of the set, in its order. */
 static int do_align_set(struct cctx *x, const gdb_contig *c, int64_t beg,
 			int64_t end, char *name, char **data, size_t *len,
 			char *err, size_t errlen)
 {
-	struct qset q = {0};
+	struct gdb_qset q = {0};
 	char file[GDB_INBOX_MAX_NAME + 8], *set, *ps, *seq = NULL;
 	int64_t v[4];
 	gdb_align_scoring sc;
@@ -986,7 +810,8 @@ static int do_align_set(struct cctx *x, const gdb_contig *c, int64_t beg,
 	    strlen(set) > GDB_INBOX_MAX_NAME)
 		return -ENOENT;
 	GDB_TRY(align_params(ps, prot, v, &sc, err, errlen));
-	rc = qset_file(x->inbox, set, file, sizeof(file), &q.text, &textlen);
+	rc =
+	    gdb_qset_file(x->inbox, set, file, sizeof(file), &q.text, &textlen);
 	if (rc < 0)
 		return rc;
 	if (memchr(q.text, 0, textlen)) {
@@ -995,7 +820,7 @@ static int do_align_set(struct cctx *x, const gdb_contig *c, int64_t beg,
 		rc = -EINVAL;
 		goto out;
 	}
-	rc = qset_parse(&q, file, prot, err, errlen);
+	rc = gdb_qset_parse(&q, file, prot, err, errlen);
 	if (rc < 0)
 		goto out;
 	n = q.n;
@@ -1020,7 +845,8 @@ static int do_align_set(struct cctx *x, const gdb_contig *c, int64_t beg,
 	qs = malloc(ns * n * sizeof(*qs));
 	ls = malloc(ns * n * sizeof(*ls));
 	res = malloc(ns * n * sizeof(*res));
-	rc = q.rc && qs && ls && res ? qset_strands(&q, ns, qs, ls) : -ENOMEM;
+	rc = q.rc && qs && ls && res ? gdb_qset_strands(&q, ns, qs, ls)
+				     : -ENOMEM;
 	if (rc == 0)
 		rc = fetch(x, c, beg, end, &seq);
 	if (rc == 0)
@@ -1045,7 +871,7 @@ out:
 		gdb_seterr(err, errlen, "alignment too large");
 	gdb_buf_free(&o);
 	gdb_align_ws_free(ws);
-	qset_free(&q);
+	gdb_qset_free(&q);
 	free(qs);
 	free(ls);
 	free(res);
