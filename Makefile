@@ -92,8 +92,9 @@ $(BUILD)/tests/plugin/bad%.so: tests/plugin/bad_plugin.c api/genomedb_plugin.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DBAD=$* -shared -o $@ $< $(LDFLAGS)
 
-# test_store_oom fails the library's allocations one at a time: its
-# malloc, calloc, realloc and strdup calls go to the test's wrappers;
+# test_store_oom and test_api_oom fail the library's allocations one at a
+# time: its malloc, calloc, realloc and strdup calls go to the test's
+# wrappers;
 # test_store_io fails the store's system calls one at a time the same way.
 # (Also for their coverage builds, covunit below.)
 comma := ,
@@ -101,8 +102,8 @@ wrap = -Wl,$(subst $(eval) ,$(comma),$(1:%=--wrap=%))
 OOM_WRAP := malloc calloc realloc strdup
 IO_WRAP := open64 openat64 close fstat64 fstatat64 pread64 pwrite64 write \
 	fsync renameat flock mmap64 mkdir opendir fdopendir dup unlinkat
-$(BUILD)/tests/test_store_oom $(BUILD)/covu/tests/test_store_oom: \
-	override LDFLAGS += $(call wrap,$(OOM_WRAP))
+$(BUILD)/tests/test_store_oom $(BUILD)/covu/tests/test_store_oom \
+$(BUILD)/tests/test_api_oom: override LDFLAGS += $(call wrap,$(OOM_WRAP))
 $(BUILD)/tests/test_store_io $(BUILD)/covu/tests/test_store_io: \
 	override LDFLAGS += $(call wrap,$(IO_WRAP))
 

@@ -258,6 +258,7 @@ static int feats_load(const gdb_annot *a, feats *f, gdb_api_annot_types *types)
 {
 	gdb_annot_info info;
 	size_t n;
+	int rc;
 
 	gdb_annot_info_get(a, &info);
 	n = (size_t)info.nfeatures;
@@ -272,12 +273,11 @@ static int feats_load(const gdb_annot *a, feats *f, gdb_api_annot_types *types)
 		return -ENOMEM;
 	}
 	f->b = (gdb_api_batch){n, f->contig, f->beg, f->end};
-	if (feats_get(a, NULL, n, f->contig, f->beg, f->end, f->strand, f->type,
-		      types) < 0) {
+	rc = feats_get(a, NULL, n, f->contig, f->beg, f->end, f->strand,
+		       f->type, types);
+	if (rc < 0)
 		feats_free(f);
-		return GDB_ECORRUPT;
-	}
-	return 0;
+	return rc;
 }
 
 /*

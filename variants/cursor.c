@@ -44,9 +44,14 @@ int vs_stream_load(vs_stream *s)
 
 vs_stream *vs_cursor_stream(vs_cursor *c, uint8_t kind, uint32_t key)
 {
-	for (uint32_t i = 0; i < c->nst; i++)
-		if (c->st[i].kind == kind && c->st[i].key == key)
-			return vs_stream_load(&c->st[i]) < 0 ? NULL : &c->st[i];
+	for (uint32_t i = 0; i < c->nst; i++) {
+		int rc;
+		if (c->st[i].kind != kind || c->st[i].key != key)
+			continue;
+		rc = vs_stream_load(&c->st[i]);
+		c->oom |= rc == -ENOMEM;
+		return rc < 0 ? NULL : &c->st[i];
+	}
 	return NULL;
 }
 
@@ -216,8 +221,10 @@ static const char *ref_at(vs_cursor *c, int64_t pos, uint64_t n)
 		end = end < ct->length ? end : ct->length;
 		if ((size_t)(end - pos) > c->ref_cap) {
 			char *p = realloc(c->ref, (size_t)(end - pos));
-			if (!p)
+			if (!p) {
+				c->oom = 1;
 				return NULL;
+			}
 			c->ref = p;
 			c->ref_cap = (size_t)(end - pos);
 		}
@@ -338,8 +345,10 @@ static int read_keys(vs_cursor *c, vs_rd *r, uint32_t kind, uint32_t *n,
 	if (*at + k > c->keys_cap) {
 		uint32_t cap = (uint32_t)(*at + k) * 2 + 16;
 		uint32_t *p = realloc(c->keys_v, sizeof(uint32_t) * cap);
-		if (!p)
+		if (!p) {
+			c->oom = 1;
 			return -1;
+		}
 		c->keys_v = p;
 		c->keys_cap = cap;
 	}
@@ -373,8 +382,10 @@ static int read_site(vs_cursor *c)
 	c->strs.len = 0;
 	if (c->allele_v == NULL &&
 	    (!(c->allele_v = malloc(sizeof(char *) * VS_MAX_ALLELES)) ||
-	     !(c->allele_off = malloc(sizeof(size_t) * VS_MAX_ALLELES))))
+	     !(c->allele_off = malloc(sizeof(size_t) * VS_MAX_ALLELES)))) {
+		c->oom = 1;
 		return -1;
+	}
 	offs = c->allele_off;
 	if (read_alleles(c, offs, &reflen) < 0 || (id = read_id(c)) < 0)
 		return -1;
@@ -436,12 +447,16 @@ static int add_exc(vs_cursor *c, uint32_t slot, int32_t v)
 	if (c->nexc == c->exc_cap) {
 		uint32_t n = c->exc_cap ? 2 * c->exc_cap : 64;
 		uint32_t *s = realloc(c->exc_slot, sizeof(uint32_t) * n);
-		if (!s)
+		if (!s) {
+			c->oom = 1;
 			return -1;
+		}
 		c->exc_slot = s;
 		int32_t *w = realloc(c->exc_val, sizeof(int32_t) * n);
-		if (!w)
+		if (!w) {
+			c->oom = 1;
 			return -1;
+		}
 		c->exc_val = w;
 		c->exc_cap = n;
 	}
@@ -553,11 +568,10 @@ int vs_cursor_next(vs_cursor *c, int genotypes)
 				return bad(c);
 		return 0;
 	}
-	if (read_site(c) < 0)
-		return bad(c);
+	if (read_site(c) < 0 || (c->ngroups && read_genotypes(c) < 0))
+		return c->oom || c->strs.err == -ENOMEM ? (c->err = -ENOMEM)
+							: bad(c);
 	(void)genotypes;
-	if (c->ngroups && read_genotypes(c) < 0)
-		return bad(c);
 	c->next++;
 	return 1;
 }

@@ -254,12 +254,17 @@ static int load_header(gdb_vset *v, char *err, size_t errlen)
 	uint64_t n;
 	unsigned long long raw;
 	uint8_t *txt;
+	int rc;
 
 	GDB_TRY(section(v, "vcf.header", &p, &n, err, errlen));
 	raw = ZSTD_getFrameContentSize(p, n);
 	if (raw == ZSTD_CONTENTSIZE_UNKNOWN || raw == ZSTD_CONTENTSIZE_ERROR ||
-	    raw > (256u << 20) ||
-	    vs_zstd_decompress(p, n, &txt, (size_t)raw) < 0)
+	    raw > (256u << 20))
+		return corrupt(v, "vcf.header", err, errlen);
+	rc = vs_zstd_decompress(p, n, &txt, (size_t)raw);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc < 0)
 		return corrupt(v, "vcf.header", err, errlen);
 	v->htxt = realloc(txt, raw + 1);
 	if (!v->htxt) {
@@ -275,7 +280,9 @@ static int load_header(gdb_vset *v, char *err, size_t errlen)
 		return -ENOMEM;
 	{
 		char *copy = strdup(v->htxt);
-		int rc = copy ? bcf_hdr_parse(v->hdr, copy) : -1;
+		if (!copy)
+			return -ENOMEM;
+		rc = bcf_hdr_parse(v->hdr, copy);
 		free(copy);
 		if (rc < 0 || (uint32_t)bcf_hdr_nsamples(v->hdr) != v->nsamples)
 			return corrupt(v, "vcf.header", err, errlen);

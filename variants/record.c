@@ -48,8 +48,10 @@ static int read_value(vs_cursor *c, uint8_t kind, uint32_t key, uint64_t *n)
 	if (s->rd.bad || t > VT_STR || cnt > (1u << 28))
 		return -1;
 	*n = cnt;
-	if (!grow(&c->vals, &c->vals_cap, 4 * cnt + 1))
+	if (!grow(&c->vals, &c->vals_cap, 4 * cnt + 1)) {
+		c->oom = 1;
 		return -1;
+	}
 	if (t == VT_INT) {
 		int32_t *v = c->vals;
 		for (uint64_t i = 0; i < cnt; i++) {
@@ -92,7 +94,7 @@ static int put_info(vs_cursor *c, const bcf_hdr_t *h, bcf1_t *rec)
 		uint64_t n;
 		int t = read_value(c, VK_INFO, key, &n), rc;
 		if (t < 0)
-			return GDB_ECORRUPT;
+			return c->oom ? -ENOMEM : GDB_ECORRUPT;
 		if (!rec)
 			continue;
 		/* a flag is written from NULL values (htslib's rule) */
@@ -143,6 +145,8 @@ static int put_fmt(vs_cursor *c, const bcf_hdr_t *h, const vs_subset *sub,
 	int t = read_value(c, VK_FMT, key, &n);
 	const void *vals = c->vals;
 
+	if (t < 0 && c->oom)
+		return -ENOMEM;
 	if (t < 0 || t == VT_FLAG || !ns || n % ns)
 		return GDB_ECORRUPT;
 	if (!rec)

@@ -231,6 +231,7 @@ typedef struct vs_site {
 typedef struct vs_cursor {
 	const gdb_vset *v;
 	uint32_t chunk;
+	int oom; /* an allocation failed: the -1 that follows is -ENOMEM */
 	uint32_t nsites, next;
 	vs_stream *st;
 	uint32_t nst;

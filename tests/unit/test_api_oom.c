@@ -1,0 +1,526 @@
+/*
+ * tests/unit/test_api_oom.c - api/ (the C API the Python package calls)
+ * when memory runs out: linked, like test_store_oom, with
+ * ld --wrap=malloc,calloc,realloc,strdup (the Makefile's OOM_WRAP), so
+ * the library's allocations go to the wrappers below and the Nth one of
+ * an operation returns NULL. For each operation N walks from 1 until the
+ * operation makes fewer than N allocations; every step must report
+ * -ENOMEM (with a message or none, nothing leaked: make asan) or give
+ * exactly the answer the operation gives with memory to spare.
+ *
+ * The operations: open a store, fetch, fetch_many, gc_many and
+ * motif_many on it; an annotation set's join with a few rows (the index
+ * walked per row) and with many (one sweep over the set); a variant
+ * set's VCF (all samples and some), sites, genotype matrix and allele
+ * frequencies by population and by sample; and the
+ * interval algebra on random interval sets of three chromosomes,
+ * unsorted: overlap, overlap_take (a column each side), count_overlaps,
+ * nearest.
+ *
+ * Exit status: 0 pass, 1 fail.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "annotations/annotations.h"
+#include "api/genomedb.h"
+#include "variants/variants.h"
+
+#define UNIT_SEED 0x6170696f6f6d2121ull
+#include "tests/unit/unit.h"
+#include "tests/unit/unit_store.h"
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t m);
+void *__real_realloc(void *p, size_t n);
+char *__real_strdup(const char *s);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t m);
+void *__wrap_realloc(void *p, size_t n);
+char *__wrap_strdup(const char *s);
+
+/* oom_off: the test's own allocations (its answer buffers), not counted. */
+static long oom_at, oom_count;
+static int oom_off;
+
+static int oom_now(void)
+{
+	if (oom_off || !oom_at || ++oom_count != oom_at)
+		return 0;
+	errno = ENOMEM;
+	return 1;
+}
+
+void *__wrap_malloc(size_t n)
+{
+	return oom_now() ? NULL : __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t n, size_t m)
+{
+	return oom_now() ? NULL : __real_calloc(n, m);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+	return oom_now() ? NULL : __real_realloc(p, n);
+}
+
+char *__wrap_strdup(const char *s)
+{
+	return oom_now() ? NULL : __real_strdup(s);
+}
+
+/* ---- the walk ---- */
+
+/* Append to an operation's answer, uncounted from here on. */
+static void keep(gdb_buf *ans, const void *p, size_t n)
+{
+	oom_off = 1;
+	gdb_buf_add(ans, p, n);
+}
+
+/* An operation: its answer as bytes in *ans (malloc'd), or a negative. */
+typedef int (*op_fn)(void *arg, gdb_buf *ans, char *err, size_t errlen);
+
+static void walk(const char *what, op_fn op, void *arg)
+{
+	gdb_buf want = {0};
+	char err[512] = "";
+	long n, enomem = 0;
+	int rc = op(arg, &want, err, sizeof(err));
+
+	CHECK(rc >= 0 && !want.err, "%s: fails with memory to spare: %d %s",
+	      what, rc, err);
+	for (n = 1; n < 100000; n++) {
+		gdb_buf got = {0};
+		err[0] = 0;
+		oom_count = 0;
+		oom_off = 0;
+		oom_at = n;
+		rc = op(arg, &got, err, sizeof(err));
+		oom_at = 0;
+		oom_off = 0;
+		if (oom_count < n) {
+			CHECK(rc >= 0, "%s: fails with no allocation failed",
+			      what);
+			gdb_buf_free(&got);
+			break;
+		}
+		if (rc == -ENOMEM)
+			enomem++;
+		else
+			CHECK(rc >= 0 && got.len == want.len &&
+				  !memcmp(got.p, want.p, want.len),
+			      "%s: allocation %ld failed: %d (%s), or another "
+			      "answer",
+			      what, n, rc, err);
+		gdb_buf_free(&got);
+	}
+	CHECK(n == 1 || enomem > 0,
+	      "%s: no step gave -ENOMEM (%ld allocations)", what, n - 1);
+	printf("test_api_oom: %s: %ld allocations failed in turn, %ld "
+	       "-ENOMEM\n",
+	       what, n - 1, enomem);
+	gdb_buf_free(&want);
+}
+
+/* ---- a store ---- */
+
+#define CLEN 70000
+static char dir[64];
+static gdb_api *api;
+
+static const int32_t S_CONTIG[] = {0, 1, 0, 1, 0};
+static const int64_t S_BEG[] = {0, 100, 65530, 5, 1000};
+static const int64_t S_END[] = {CLEN, 2100, 65600, 5, 1001};
+static const gdb_api_batch STORE_ROWS = {5, S_CONTIG, S_BEG, S_END};
+
+static int op_open(void *arg, gdb_buf *ans, char *err, size_t errlen)
+{
+	gdb_api *h;
+	char seq[32];
+	int rc = gdb_api_open(arg, 1 << 20, &h, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	rc = gdb_api_fetch(h, 0, 1, 990, 1010, GDB_API_BASES, seq, err, errlen);
+	if (rc == 0)
+		keep(ans, seq, 20);
+	gdb_api_close(h);
+	return rc;
+}
+
+static int op_fetch_many(void *arg, gdb_buf *ans, char *err, size_t errlen)
+{
+	int64_t n = gdb_api_batch_bases(api, 0, arg, err, errlen), off[6];
+	char *dst;
+	int rc;
+
+	if (n < 0)
+		return (int)n;
+	oom_off = 1;
+	dst = xmalloc((size_t)n + 5);
+	oom_off = 0;
+	rc = gdb_api_fetch_many(api, 0, arg, GDB_API_U8, '\n', dst, off, err,
+				errlen);
+	if (rc == 0) {
+		keep(ans, dst, (size_t)off[5]);
+		keep(ans, off, sizeof(off));
+	}
+	free(dst);
+	return rc;
+}
+
+static int op_scans(void *arg, gdb_buf *ans, char *err, size_t errlen)
+{
+	double gc[5];
+	int64_t count[5];
+	int rc = gdb_api_gc_many(api, 0, arg, gc, err, errlen);
+
+	if (rc == 0)
+		rc = gdb_api_motif_many(api, 0, arg, "GANTC", count, err,
+					errlen);
+	if (rc == 0) {
+		keep(ans, gc, sizeof(gc));
+		keep(ans, count, sizeof(count));
+	}
+	return rc;
+}
+
+/* An annotation set "genes" on the store: GFF3 genes, mRNAs and exons. */
+static int add_annotations(void)
+{
+	char gff[96], err[512] = "";
+	FILE *f;
+	gdb_annot_build_stats st;
+	gdb_annot_import_opts o = {.store = dir,
+				   .set = "genes",
+				   .reference = "asm",
+				   .file = gff,
+				   .command = "unit"};
+	int rc;
+
+	snprintf(gff, sizeof(gff), "%s.gff3", dir);
+	f = fopen(gff, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "##gff-version 3\n");
+	for (int g = 0; g < 40; g++) {
+		const char *c = g % 4 == 3 ? "chrB" : "chrA";
+		long b = 1 + 1500L * (g % 4 == 3 ? g / 4 % 2 : g);
+		fprintf(f, "%s\tunit\tgene\t%ld\t%ld\t.\t%c\t.\tID=g%d\n", c, b,
+			b + 900, "+-"[g % 2], g);
+		fprintf(
+		    f,
+		    "%s\tunit\tmRNA\t%ld\t%ld\t.\t%c\t.\tID=t%d;Parent=g%d\n",
+		    c, b, b + 900, "+-"[g % 2], g, g);
+		fprintf(f, "%s\tunit\texon\t%ld\t%ld\t.\t%c\t.\tParent=t%d\n",
+			c, b + 100, b + 300, "+-"[g % 2], g);
+	}
+	fclose(f);
+	rc = gdb_annot_import(&o, &st, NULL, err, sizeof(err));
+	if (rc < 0)
+		fprintf(stderr, "importing %s: %s\n", gff, err);
+	unlink(gff);
+	return rc;
+}
+
+static const int32_t J_CONTIG[] = {0, 1, 0, 0, 1, 0, 0, 0, 0, 0};
+static const int64_t J_BEG[] = {0, 0, 5000, 20000, 1000, 30000, 7, 9, 0, 40000};
+static const int64_t J_END[] = {4000,  3000, 9000, 26000, 1700,
+				36000, 7,    4000, 60000, 50000};
+
+/* gdb_api_annot_overlap of the first n rows above (arg: n) with the row
+ * number as a column: every output column's values and the type names. */
+static int op_annot(void *arg, gdb_buf *ans, char *err, size_t errlen)
+{
+	size_t n = (size_t)(uintptr_t)arg;
+	gdb_api_batch b = {n, J_CONTIG, J_BEG, J_END};
+	gdb_api_column row = {NULL, 8};
+	void *out[1 + GDB_API_ANNOT_FIELDS] = {NULL};
+	static const size_t size[] = {8, 8, 8, 8, 1, 0};
+	gdb_api_annot_types ty;
+	int64_t np = 0;
+	int rc = gdb_api_annot_overlap(api, "genes", &b, &row, 1, out, &np, &ty,
+				       err, errlen);
+
+	if (rc == 0) {
+		for (int k = 0; k < 1 + GDB_API_ANNOT_FIELDS; k++)
+			keep(ans, out[k],
+			     (size_t)np *
+				 (size[k] ? size[k] : (size_t)ty.code_size));
+		keep(ans, ty.names, ty.names_len);
+		gdb_api_free(ty.names);
+	}
+	for (int k = 0; k < 1 + GDB_API_ANNOT_FIELDS; k++)
+		gdb_api_free(out[k]);
+	return rc;
+}
+
+/* A variant set "vs" on the store: biallelic sites of chrA and chrB
+ * whose REF is the store's base, six samples in two populations. */
+static int add_variants(char seq[2][CLEN + 1])
+{
+	char vcf[96], panel[96], err[512] = "";
+	FILE *f = NULL, *g = NULL;
+	gdb_store *st = NULL;
+	gdb_txn *t = NULL;
+	gdb_vcf_import_stats vs;
+	gdb_vcf_import_opts o = {.set = "vs", .reference = "asm"};
+	gdb_provenance p = {
+	    .target = GDB_VSET_PREFIX "vs", .source = "mem", .command = "unit"};
+	static const char *const gts[] = {"0/0", "0/1", "1/1",
+					  "./.", "0|1", "1|0"};
+	int rc;
+
+	snprintf(vcf, sizeof(vcf), "%s.vcf", dir);
+	snprintf(panel, sizeof(panel), "%s.panel", dir);
+	f = fopen(vcf, "w");
+	g = fopen(panel, "w");
+	if (!f || !g) {
+		if (f)
+			fclose(f);
+		if (g)
+			fclose(g);
+		return -1;
+	}
+	fprintf(g, "sample\tpop\tsuper_pop\n");
+	for (int i = 0; i < 6; i++)
+		fprintf(g, "S%d\t%s\tALL\n", i, i % 2 ? "P1" : "P2");
+	fclose(g);
+	fprintf(f,
+		"##fileformat=VCFv4.2\n##contig=<ID=chrA,length=%d>\n"
+		"##contig=<ID=chrB,length=3000>\n"
+		"##FORMAT=<ID=GT,Number=1,Type=String,Description=\"GT\">\n"
+		"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT",
+		CLEN);
+	for (int i = 0; i < 6; i++)
+		fprintf(f, "\tS%d", i);
+	fputc('\n', f);
+	for (int k = 0; k < 2; k++)
+		for (int pos = 11 + k * 7; pos < (k ? 3000 : CLEN);
+		     pos += 97 + k * 300) {
+			char r = seq[k][pos - 1];
+			r = r >= 'a' ? (char)(r - 32) : r;
+			fprintf(f, "%s\t%d\t.\t%c\t%c\t.\tPASS\t.\tGT",
+				k ? "chrB" : "chrA", pos, r,
+				r == 'A' ? 'G' : 'A');
+			for (int i = 0; i < 6; i++)
+				fprintf(f, "\t%s", gts[rnd() % 6]);
+			fputc('\n', f);
+		}
+	fclose(f);
+	o.panel = panel;
+	rc = gdb_store_open(dir, 0, &st, err, sizeof(err));
+	if (rc == 0)
+		rc = gdb_txn_begin(dir, &t, err, sizeof(err));
+	if (rc == 0)
+		rc = gdb_vcf_import(t, st, vcf, &o, &vs, err, sizeof(err));
+	if (rc == 0)
+		rc = gdb_txn_provenance(t, &p);
+	if (rc == 0)
+		rc = gdb_txn_commit(t, NULL, err, sizeof(err));
+	else if (t)
+		gdb_txn_abort(t);
+	gdb_store_close(st);
+	if (rc < 0)
+		fprintf(stderr, "importing %s: %s\n", vcf, err);
+	unlink(vcf);
+	unlink(panel);
+	return rc;
+}
+
+/* Variant answers: arg picks the query (VQ below). */
+static const struct vq {
+	int what;
+	const char *samples;
+} VQ[] = {{0, NULL},	{0, "S1,S4"}, {3, NULL},
+	  {4, "S0,S5"}, {100, NULL},  {102, NULL}};
+
+static int op_variants(void *arg, gdb_buf *ans, char *err, size_t errlen)
+{
+	const struct vq *q = arg;
+	char *out = NULL;
+	size_t len = 0;
+	int rc = gdb_api_variants(api, "vs", "chrA", 0, CLEN, q->what,
+				  q->samples, &out, &len, err, errlen);
+
+	if (rc == 0 && q->what == 0) { /* ##fileDate etc. vary: records only */
+		char *rec = strstr(out, "\n#CHROM");
+		keep(ans, rec ? rec : out,
+		     rec ? len - (size_t)(rec - out) : len);
+	} else if (rc == 0) {
+		keep(ans, out, len);
+	}
+	gdb_api_free(out);
+	return rc;
+}
+
+static void test_store_calls(void)
+{
+	static char seq[2][CLEN + 1];
+	const char *names[] = {"chrA", "chrB"};
+	char *seqs[] = {seq[0], seq[1]};
+	int64_t lens[] = {CLEN, 3000};
+	char err[512] = "";
+
+	for (int k = 0; k < 2; k++)
+		for (int64_t i = 0; i < lens[k]; i++)
+			seq[k][i] = "ACGTacgtN"[rnd() % 9];
+	if (unit_store_dir(dir) < 0 ||
+	    unit_store_build(dir, "asm", names, seqs, lens, 2) < 0) {
+		FAIL("no test store");
+		return;
+	}
+	walk("open and fetch", op_open, dir);
+	if (gdb_api_open(dir, 1 << 20, &api, err, sizeof(err)) < 0) {
+		FAIL("open: %s", err);
+		return;
+	}
+	walk("fetch_many", op_fetch_many, (void *)&STORE_ROWS);
+	walk("gc_many and motif_many", op_scans, (void *)&STORE_ROWS);
+	gdb_api_close(api);
+	if (add_annotations() < 0 ||
+	    gdb_api_open(dir, 1 << 20, &api, err, sizeof(err)) < 0) {
+		FAIL("no annotation set: %s", err);
+		unit_store_rm(dir);
+		return;
+	}
+	walk("annot_overlap of 3 rows (walk)", op_annot, (void *)(uintptr_t)3);
+	walk("annot_overlap of 10 rows (sweep)", op_annot,
+	     (void *)(uintptr_t)10);
+	gdb_api_close(api);
+	if (add_variants(seq) < 0 ||
+	    gdb_api_open(dir, 1 << 20, &api, err, sizeof(err)) < 0) {
+		FAIL("no variant set: %s", err);
+		unit_store_rm(dir);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(VQ) / sizeof(VQ[0]); i++) {
+		char what[64];
+		snprintf(what, sizeof(what), "variants, what %d, samples %s",
+			 VQ[i].what, VQ[i].samples ? VQ[i].samples : "all");
+		walk(what, op_variants, (void *)&VQ[i]);
+	}
+	gdb_api_close(api);
+	unit_store_rm(dir);
+}
+
+/* ---- interval algebra ---- */
+
+#define NA 400
+#define NB 300
+
+typedef struct sets {
+	int32_t ac[NA], bc[NB];
+	int64_t ab[NA], ae[NA], bb[NB], be[NB];
+	int64_t acol[NA];
+	int32_t bcol[NB];
+	gdb_api_batch a, b;
+} sets;
+
+static void random_side(int32_t *c, int64_t *beg, int64_t *end, size_t n,
+			int empty)
+{
+	for (size_t i = 0; i < n; i++) {
+		c[i] = (int32_t)(rnd() % 3);
+		beg[i] = (int64_t)(rnd() % 20000);
+		end[i] =
+		    beg[i] +
+		    (empty && rnd() % 10 == 0 ? 0 : 1 + (int64_t)(rnd() % 400));
+	}
+}
+
+static int op_overlap(void *arg, gdb_buf *ans, char *err, size_t errlen)
+{
+	sets *s = arg;
+	int64_t *ia = NULL, *ib = NULL, np = 0;
+	int rc = gdb_api_overlap(&s->a, &s->b, &ia, &ib, &np, err, errlen);
+
+	if (rc == 0) {
+		keep(ans, ia, (size_t)np * sizeof(*ia));
+		keep(ans, ib, (size_t)np * sizeof(*ib));
+	}
+	gdb_api_free(ia);
+	gdb_api_free(ib);
+	return rc;
+}
+
+static int op_take(void *arg, gdb_buf *ans, char *err, size_t errlen)
+{
+	sets *s = arg;
+	gdb_api_column ac = {s->acol, sizeof(int64_t)};
+	gdb_api_column bc[2] = {{s->bcol, sizeof(int32_t)}, {NULL, 8}};
+	void *out[3] = {NULL, NULL, NULL};
+	int64_t np = 0;
+	int rc = gdb_api_overlap_take(&s->a, &s->b, &ac, 1, bc, 2, out, &np,
+				      err, errlen);
+
+	if (rc == 0) {
+		keep(ans, out[0], (size_t)np * 8);
+		keep(ans, out[1], (size_t)np * 4);
+		keep(ans, out[2], (size_t)np * 8);
+	}
+	for (int k = 0; k < 3; k++)
+		gdb_api_free(out[k]);
+	return rc;
+}
+
+static int op_count_nearest(void *arg, gdb_buf *ans, char *err, size_t errlen)
+{
+	sets *s = arg;
+	int64_t count[NA], idx[NA], dist[NA];
+	int rc = gdb_api_count_overlaps(&s->a, &s->b, count, err, errlen);
+
+	if (rc == 0)
+		rc = gdb_api_nearest(&s->a, &s->b, idx, dist, err, errlen);
+	if (rc == 0) {
+		keep(ans, count, sizeof(count));
+		keep(ans, idx, sizeof(idx));
+		keep(ans, dist, sizeof(dist));
+	}
+	return rc;
+}
+
+static void test_intervals(void)
+{
+	static sets s;
+
+	random_side(s.ac, s.ab, s.ae, NA, 0);
+	random_side(s.bc, s.bb, s.be, NB, 0);
+	for (int i = 0; i < NA; i++)
+		s.acol[i] = 1000 + i;
+	for (int i = 0; i < NB; i++)
+		s.bcol[i] = -i;
+	s.a = (gdb_api_batch){NA, s.ac, s.ab, s.ae};
+	s.b = (gdb_api_batch){NB, s.bc, s.bb, s.be};
+	walk("overlap", op_overlap, &s);
+	walk("overlap_take", op_take, &s);
+	walk("count_overlaps and nearest", op_count_nearest, &s);
+}
+
+/* A failed allocation may be logged; damage is what it must not be called
+ * (the walk checks the codes), so the log is counted, not printed. */
+static long logged;
+
+static void count_log(enum gdb_log_level level, const char *line)
+{
+	(void)level;
+	(void)line;
+	logged++;
+}
+
+int main(void)
+{
+	gdb_log_set_sink(count_log);
+	test_intervals();
+	test_store_calls();
+	if (failures) {
+		fprintf(stderr, "%d failure(s)\n", failures);
+		return T_EXIT_FAIL;
+	}
+	return T_EXIT_PASS;
+}
