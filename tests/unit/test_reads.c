@@ -21,7 +21,10 @@
  *  - Slices: random records (all CIGAR operations, '=' and N bases,
  *    missing SEQ/QUAL, tags of every type, computed MD/NM) round-trip
  *    through rd_slice_encode/rd_slice_decode as htslib BAM bytes; every
- *    single-byte flip and truncation of a slice decodes or fails cleanly.
+ *    single-byte flip and truncation of a slice decodes or fails cleanly;
+ *    each header and directory check refuses its field; each column cut
+ *    by a byte, or given one more, and framed again is GDB_ECORRUPT, and
+ *    changed bytes in a column framed again decode or fail cleanly.
  *
  * Exit status: 0 pass, 1 fail.
  */
@@ -418,6 +421,186 @@ static void random_record(bam1_t *b, int64_t pos, int i)
 	}
 }
 
+/* ---- damaged slices behind a good frame ---- */
+
+/* A slice's columns, decoded (the frames' coders carry no checksum, but
+ * a flipped frame mostly fails in the coder; the decoder's own checks
+ * are reached by damaging a column and framing it again). */
+typedef struct tcol {
+	uint32_t id;
+	uint8_t *raw;
+	size_t n;
+} tcol;
+
+#define MAX_TCOLS 64
+
+static uint32_t slice_columns(const gdb_buf *s, tcol *cols)
+{
+	const uint8_t *p = (const uint8_t *)s->p;
+	uint32_t nc = gdb_get_le32(p + 24);
+	size_t at = RD_SLICE_HDR + 8 * (size_t)nc;
+
+	if (nc > MAX_TCOLS) {
+		FAIL("a test slice has %u columns", nc);
+		return 0;
+	}
+	for (uint32_t i = 0; i < nc; i++) {
+		size_t fl = gdb_get_le32(p + RD_SLICE_HDR + 8 * i + 4);
+		cols[i].id = gdb_get_le32(p + RD_SLICE_HDR + 8 * i);
+		if (gdb_codecs_col_decode(p + at, fl, GDB_COL_MAX, &cols[i].raw,
+					  &cols[i].n) < 0)
+			FAIL("column %u of a good slice does not decode",
+			     cols[i].id);
+		at += fl;
+	}
+	return nc;
+}
+
+/* A slice with s's header and these columns, each framed raw. */
+static void slice_build(const gdb_buf *s, const tcol *cols, uint32_t nc,
+			gdb_buf *out)
+{
+	gdb_buf frames = {0};
+	uint8_t *h;
+
+	out->len = 0;
+	gdb_buf_add(out, s->p, RD_SLICE_HDR);
+	gdb_put_le32((uint8_t *)out->p + 24, nc);
+	h = gdb_buf_room(out, 8 * (size_t)nc);
+	for (uint32_t i = 0; h && i < nc; i++) {
+		size_t was = frames.len;
+		if (gdb_codecs_col_encode(cols[i].raw, cols[i].n, 0, &frames) <
+		    0)
+			FAIL("a column could not be framed");
+		gdb_put_le32(h + 8 * i, cols[i].id);
+		gdb_put_le32(h + 8 * i + 4, (uint32_t)(frames.len - was));
+	}
+	gdb_buf_add(out, frames.p, frames.len);
+	gdb_buf_free(&frames);
+}
+
+/* rd_slice_decode of sl: its status (records freed). */
+static int decode_status(const gdb_buf *sl, const rd_ref *ref)
+{
+	bam1_t **back = NULL;
+	uint32_t nb = 0;
+	int rc =
+	    rd_slice_decode((const uint8_t *)sl->p, sl->len, ref, &back, &nb);
+	if (rc == 0)
+		rd_recs_free(back, nb);
+	return rc;
+}
+
+/* The header and directory checks, one field at a time. */
+static void slice_header_damage(const gdb_buf *s, const rd_ref *ref)
+{
+	static const struct {
+		size_t off;
+		uint32_t v;
+		const char *what;
+	} bad[] = {
+	    {0, 4 * RD_SLICE_RECS + 1, "more records than a slice holds"},
+	    {12, 0x80000000u, "a negative start"},
+	    {20, 0x100u, "a window past 2^40 bases"},
+	    {24, RD_NCORE + 4097, "more columns than allowed"},
+	    {28, 1, "the reserved field set"},
+	    {RD_SLICE_HDR, 0, "column id 0"},
+	    {RD_SLICE_HDR + 8, 1, "column ids not increasing"},
+	    {RD_SLICE_HDR + 4, 0x7fffffffu, "a frame past the payload"},
+	    {RD_SLICE_HDR + 8, RD_NCORE + 1,
+	     "an id past the core without "
+	     "the tag bit"},
+	};
+	gdb_buf c = {0};
+	rd_ref off = *ref;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		c.len = 0;
+		gdb_buf_add(&c, s->p, s->len);
+		gdb_put_le32((uint8_t *)c.p + bad[i].off, bad[i].v);
+		CHECK(decode_status(&c, ref) == GDB_ECORRUPT, "%s",
+		      bad[i].what);
+	}
+	c.len = 0; /* the directory cut short */
+	gdb_buf_add(&c, s->p, RD_SLICE_HDR + 8);
+	gdb_put_le32((uint8_t *)c.p + 24, 2);
+	CHECK(decode_status(&c, ref) == GDB_ECORRUPT,
+	      "more columns than the payload holds");
+	c.len = 0;
+	gdb_buf_add(&c, s->p, s->len);
+	gdb_buf_add(&c, "", 1);
+	CHECK(decode_status(&c, ref) == GDB_ECORRUPT, "a byte after the "
+						      "last frame");
+	off.end--;
+	CHECK(decode_status(s, &off) == GDB_ECORRUPT,
+	      "a reference window other than the slice's");
+	gdb_buf_free(&c);
+}
+
+/*
+ * Each column of a good slice cut by its last byte, and given one byte
+ * more, framed again: the records then run out of it or leave bytes in
+ * it, GDB_ECORRUPT (the tag-line dictionary may take a byte more: an
+ * empty line no record names). Then bytes of each column changed: the
+ * decoder fails or gives records htslib writes, never reads past a
+ * column or the reference window (make asan).
+ */
+static void slice_column_damage(const gdb_buf *s, const rd_ref *ref)
+{
+	tcol cols[MAX_TCOLS];
+	uint32_t nc = slice_columns(s, cols);
+	gdb_buf sl = {0}, raw = {0};
+	long decoded = 0, tries = 0;
+
+	slice_build(s, cols, nc, &sl);
+	CHECK(decode_status(&sl, ref) == 0, "a slice framed again raw");
+	for (uint32_t i = 0; i < nc; i++) {
+		tcol keep = cols[i];
+		uint8_t *more = xmalloc(keep.n + 1);
+		if (keep.n) {
+			cols[i].n = keep.n - 1;
+			slice_build(s, cols, nc, &sl);
+			CHECK(decode_status(&sl, ref) == GDB_ECORRUPT,
+			      "column %#x cut by a byte decoded", keep.id);
+		}
+		memcpy(more, keep.raw, keep.n);
+		for (unsigned v = 0; v < 2; v++) {
+			more[keep.n] = (uint8_t)(v ? 0x7f : 0);
+			cols[i].raw = more;
+			cols[i].n = keep.n + 1;
+			slice_build(s, cols, nc, &sl);
+			CHECK(keep.id == RD_COL_TLDICT ||
+				  decode_status(&sl, ref) == GDB_ECORRUPT,
+			      "column %#x with a byte more decoded", keep.id);
+		}
+		memcpy(more, keep.raw, keep.n);
+		cols[i].n = keep.n;
+		for (unsigned t = 0; keep.n && t < 24; t++) {
+			size_t at = (size_t)(rnd() % keep.n);
+			bam1_t **back = NULL;
+			uint32_t nb = 0;
+			more[at] ^= (uint8_t)(1 + rnd() % 255);
+			slice_build(s, cols, nc, &sl);
+			tries++;
+			if (rd_slice_decode((uint8_t *)sl.p, sl.len, ref, &back,
+					    &nb) == 0) {
+				decoded++;
+				raw.len = 0;
+				(void)rd_hts_raw(back, nb, &raw);
+				rd_recs_free(back, nb);
+			}
+			more[at] = keep.raw[at];
+		}
+		cols[i] = keep;
+		free(more);
+	}
+	CHECK(decoded < tries, "every changed column decoded (%ld)", decoded);
+	for (uint32_t i = 0; i < nc; i++)
+		free(cols[i].raw);
+	gdb_buf_free(&sl);
+	gdb_buf_free(&raw);
+}
+
 static void test_slices(void)
 {
 	enum { N = 300 };
@@ -479,6 +662,8 @@ static void test_slices(void)
 		}
 		free(c);
 	}
+	slice_header_damage(&out, &ref);
+	slice_column_damage(&out, &ref);
 	for (int i = 0; i < N; i++)
 		bam_destroy1(recs[i]);
 	gdb_buf_free(&raw);
