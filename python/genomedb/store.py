@@ -6,6 +6,7 @@ Coordinates are 1-based inclusive, as the mount's paths
 after close().
 """
 import ctypes
+import errno
 import io
 import json
 
@@ -24,8 +25,10 @@ class Store:
 
     def __init__(self, path, cache_bytes=0):
         h, err = _lib.c_p(), errbuf()
-        check(lib.gdb_api_open(str(path).encode(), cache_bytes, ctypes.byref(h), err, ERRLEN),
-              err)
+        rc = lib.gdb_api_open(str(path).encode(), cache_bytes, ctypes.byref(h), err, ERRLEN)
+        if rc == -errno.ENOENT:   # a path, not a name looked up: not KeyError
+            raise FileNotFoundError(errno.ENOENT, err.value.decode("utf-8", "replace"))
+        check(rc, err)
         self._h = h
         self.path = str(path)
 
