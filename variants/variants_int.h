@@ -198,6 +198,9 @@ struct gdb_vset {
 	char *htxt;	 /* header text */
 	size_t htxt_len;
 	const char *ref_mem; /* tests: reference bases of contig 0 */
+	/* stream.c: windows rendered for readers (a counter, atomic, the
+	 * one field changed through a const gdb_vset *) */
+	uint64_t windows_rendered;
 };
 
 /* ---- chunk cursor (cursor.c) ---- */
