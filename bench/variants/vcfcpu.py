@@ -132,21 +132,19 @@ def main():
             res.setdefault(key, ([], []))
             res[key][0].append(w)
             res[key][1].append(c)
-        for rep in range(a.reps):
+
+        def each_build(kind, rel):
+            """The file rel read whole through every build's mount."""
             for b, mnt, p in mounts:
-                path = os.path.join(mnt, "variants", "kg", "20", f"1000000-{2000000 - rep}.vcf")
-                w, c, n = daemon_run(p.pid, lambda: read_all(path))
-                add(("region", b), w, c)
-                sizes["region"] = n
+                w, c, sizes[kind] = daemon_run(p.pid, lambda: read_all(os.path.join(mnt, "variants", rel)))
+                add((kind, b), w, c)
+        for rep in range(a.reps):
+            each_build("region", f"kg/20/1000000-{2000000 - rep}.vcf")
             add(("region", "bcftools view -H -r (BCF)"),
                 *child_run(["bcftools", "view", "-H", "-r", "20:1000000-2000000", R.KGBCF]))
             add(("region", "pysam fetch (BCF, no text)"), *pysam_run(R.KGBCF, 1000000, 2000000))
         for rep in range(a.whole_reps):
-            for b, mnt, p in mounts:
-                path = os.path.join(mnt, "variants", "g2504", "20", f"1-{last + 1 + rep}.vcf")
-                w, c, n = daemon_run(p.pid, lambda: read_all(path))
-                add(("whole", b), w, c)
-                sizes["whole"] = n
+            each_build("whole", f"g2504/20/1-{last + 1 + rep}.vcf")
             add(("whole", "bcftools view (BCF)"), *child_run(["bcftools", "view", gbcf]))
     finally:
         for b, mnt, p in mounts:
