@@ -187,3 +187,48 @@ def test_streamed_af_equals_bcftools_fill_tags(mounts, vstore, tmp_path):
         an = int(r[6])
         assert [float(x) for x in r[7].split(",")] == pytest.approx(
             [int(x) / an for x in r[5].split(",")], abs=5e-9) if an else r[7] == ""
+
+
+def windows_rendered(d):
+    """The set's count of windows rendered for readers (an xattr of
+    /variants/<set>): d is the set's contig directory."""
+    return int(os.getxattr(os.path.dirname(d), "user.gdb.windows_rendered"))
+
+
+def read_interleaved(paths, step=65536):
+    """Every file whole, all open at once, step bytes of each in turn
+    (readahead off, so the daemon sees the reads in order)."""
+    fds = [os.open(p, os.O_RDONLY) for p in paths]
+    try:
+        for fd in fds:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)
+        got, off, live = [b""] * len(fds), [0] * len(fds), set(range(len(fds)))
+        while live:
+            for i in sorted(live):
+                b = os.pread(fds[i], step, off[i])
+                off[i] += len(b)
+                got[i] += b
+                if not b:
+                    live.discard(i)
+        return got
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def test_open_files_keep_their_windows_past_the_size_cache(mounts, vstore):
+    """Six streamed files open at once (the mount keeps the sizes of the
+    last four names): the two whose names left that cache while open keep
+    their windows, so reading all six in turn renders each window once,
+    as many as six files read one at a time."""
+    small, whole = mounts
+    names = [f"{REGION}@samples={s}.vcf" for s in vstore["samples"][:7]]
+    c0 = windows_rendered(small)
+    alone = read_interleaved([os.path.join(small, names[0])])
+    per_file = windows_rendered(small) - c0
+    assert per_file > 0 and len(alone[0]) > ABOVE
+    c0 = windows_rendered(small)
+    got = read_interleaved([os.path.join(small, n) for n in names[1:]])
+    assert windows_rendered(small) - c0 == 6 * per_file
+    for n, b in zip(names, alone + got):
+        assert b == cat(os.path.join(whole, n))

@@ -593,3 +593,43 @@ void vs_cursor_gt(const vs_cursor *c, const uint32_t *idx, uint32_t n,
 			gt[2 * o + (c->exc_slot[e] & 1)] = c->exc_val[e];
 	}
 }
+
+/* An exception's GT value as bcf_enc_vint writes it in int8, or 1000
+ * when it does not fit. */
+static inline int32_t narrow(int32_t v)
+{
+	if (v == bcf_int32_vector_end)
+		return bcf_int8_vector_end;
+	if (v == bcf_int32_missing)
+		return bcf_int8_missing;
+	return v < BCF_MIN_BT_INT8 || v > BCF_MAX_BT_INT8 ? 1000 : v;
+}
+
+int vs_cursor_gt8(const vs_cursor *c, const uint32_t *idx, uint32_t n,
+		  const int32_t *inv, int8_t *gt)
+{
+	uint8_t site = c->site.gt;
+	int8_t z = (site & GT_ZMISS) ? 0 : 2, ph = (site & GT_PHASED) ? 1 : 0;
+	int hap = (site & 3) == GT_HAPLOID;
+	/* implied values by plane bit, as implied() gives them */
+	const int8_t t0[2] = {z, 4},
+		     t1[2] = {hap ? bcf_int8_vector_end : (int8_t)(z | ph),
+			      hap ? bcf_int8_vector_end : (int8_t)(4 | ph)};
+
+	for (uint32_t e = 0; e < c->nexc; e++)
+		if (narrow(c->exc_val[e]) == 1000)
+			return 1;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t s = idx ? idx[i] : i;
+		gt[2 * i] = t0[getbit(c->pa, s)];
+		gt[2 * i + 1] = t1[getbit(c->pb, s)];
+	}
+	for (uint32_t e = 0; e < c->nexc; e++) {
+		uint32_t s = c->exc_slot[e] >> 1;
+		int32_t o = inv ? inv[s] : (int32_t)s;
+		if (o >= 0 && (uint32_t)o < n)
+			gt[2 * o + (c->exc_slot[e] & 1)] =
+			    (int8_t)narrow(c->exc_val[e]);
+	}
+	return 0;
+}

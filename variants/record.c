@@ -87,7 +87,118 @@ static int read_value(vs_cursor *c, uint8_t kind, uint32_t key, uint64_t *n)
 	return cnt ? -1 : VT_FLAG;
 }
 
-static int put_info(vs_cursor *c, const bcf_hdr_t *h, bcf1_t *rec)
+/* ---- records laid out as BCF (htslib's encoders write every value) ---- */
+
+int vs_enc_head(bcf1_t *rec, const char *id, char *const *allele,
+		uint32_t nallele, int32_t *flt, uint32_t nflt)
+{
+	kstring_t *ks = &rec->shared;
+	int e = 0;
+
+	ks->l = 0;
+	/* bcf1_sync's order: ID ("." is empty), alleles, FILTER */
+	e |= strcmp(id, ".") ? bcf_enc_vchar(ks, (int)strlen(id), id)
+			     : bcf_enc_size(ks, 0, BCF_BT_CHAR);
+	for (uint32_t i = 0; i < nallele; i++)
+		e |= bcf_enc_vchar(ks, (int)strlen(allele[i]), allele[i]);
+	e |= bcf_enc_vint(ks, (int)nflt, flt, -1);
+	rec->n_allele = nallele;
+	rec->n_info = 0;
+	rec->unpacked = 0;
+	return e ? -ENOMEM : 0;
+}
+
+int vs_enc_info(bcf1_t *rec, int id, int type, void *vals, uint32_t n)
+{
+	kstring_t *ks = &rec->shared;
+	int e;
+
+	if (n == 0 && type != VT_FLAG)
+		return 0; /* bcf_update_info adds nothing */
+	e = bcf_enc_int1(ks, id);
+	switch (type) {
+	case VT_INT:
+		e |= bcf_enc_vint(ks, (int)n, vals, -1);
+		break;
+	case VT_REAL:
+		e |= bcf_enc_vfloat(ks, (int)n, vals);
+		break;
+	case VT_STR:
+		e |= bcf_enc_vchar(ks, (int)strlen(vals), vals);
+		break;
+	default:
+		e |= bcf_enc_size(ks, 0, BCF_BT_NULL);
+	}
+	rec->n_info++;
+	return e ? -ENOMEM : 0;
+}
+
+int vs_gt_narrow(const int32_t *g, size_t m, int8_t *d)
+{
+	int32_t lo = INT32_MAX, hi = INT32_MIN;
+
+	/* bcf_enc_vint's choice of width: missing and vector_end apart */
+	for (size_t i = 0; i < m; i++)
+		if (g[i] != bcf_int32_missing && g[i] != bcf_int32_vector_end) {
+			lo = g[i] < lo ? g[i] : lo;
+			hi = g[i] > hi ? g[i] : hi;
+		}
+	if (hi > BCF_MAX_BT_INT8 || lo < BCF_MIN_BT_INT8)
+		return 1;
+	for (size_t i = 0; i < m; i++)
+		d[i] = g[i] == bcf_int32_vector_end ? bcf_int8_vector_end
+		       : g[i] == bcf_int32_missing  ? bcf_int8_missing
+						    : (int8_t)g[i];
+	return 0;
+}
+
+int vs_put_gt8(const bcf_hdr_t *h, bcf1_t *rec, const int8_t *g, uint32_t n,
+	       int P)
+{
+	int id = bcf_hdr_id2int(h, BCF_DT_ID, "GT");
+	size_t m = (size_t)n * (size_t)P;
+	kstring_t *ks = &rec->indiv;
+
+	if (!bcf_hdr_idinfo_exists(h, BCF_HL_FMT, id))
+		return -EINVAL;
+	if (m < 2 || !rec->shared.l || rec->n_fmt ||
+	    (rec->unpacked & BCF_UN_FMT))
+		return 1; /* htslib's one-value, API-built, later-field cases */
+	ks->l = 0;
+	if (bcf_enc_int1(ks, id) < 0 || bcf_enc_size(ks, P, BCF_BT_INT8) < 0 ||
+	    ks_resize(ks, ks->l + m + 1) < 0)
+		return -ENOMEM;
+	memcpy(ks->s + ks->l, g, m);
+	ks->l += m;
+	rec->n_fmt = 1;
+	rec->n_sample = n;
+	return 0;
+}
+
+/* Can the site be laid out directly, as the API would build it? Not with
+ * an INFO key twice (the API keeps one), END (the API checks it), or a
+ * key h does not declare as INFO under the id the set's header gave it
+ * (the API looks keys up by name). */
+static int direct_ok(const vs_cursor *c, const bcf_hdr_t *h)
+{
+	const vs_site *s = &c->site;
+
+	for (uint32_t i = 0; i < s->ninfo; i++) {
+		const vs_key *k = &c->v->keys[s->info[i]];
+		if (!bcf_hdr_idinfo_exists(h, BCF_HL_INFO, k->hdr_id) ||
+		    strcmp(bcf_hdr_int2id(h, BCF_DT_ID, k->hdr_id), k->name) ||
+		    !strcmp(k->name, "END"))
+			return 0;
+		for (uint32_t j = 0; j < i; j++)
+			if (s->info[j] == s->info[i])
+				return 0;
+	}
+	return 1;
+}
+
+/* ---- records built through htslib's API ---- */
+
+static int put_info(vs_cursor *c, const bcf_hdr_t *h, bcf1_t *rec, int direct)
 {
 	for (uint32_t i = 0; i < c->site.ninfo; i++) {
 		uint32_t key = c->site.info[i];
@@ -97,6 +208,11 @@ static int put_info(vs_cursor *c, const bcf_hdr_t *h, bcf1_t *rec)
 			return c->oom ? -ENOMEM : GDB_ECORRUPT;
 		if (!rec)
 			continue;
+		if (direct) {
+			GDB_TRY(vs_enc_info(rec, c->v->keys[key].hdr_id, t,
+					    c->vals, (uint32_t)n));
+			continue;
+		}
 		/* a flag is written from NULL values (htslib's rule) */
 		rc = bcf_update_info(h, rec, c->v->keys[key].name,
 				     t == VT_FLAG ? NULL : c->vals,
@@ -111,15 +227,39 @@ static int put_info(vs_cursor *c, const bcf_hdr_t *h, bcf1_t *rec)
 	return 0;
 }
 
+/* GT as int8 laid out directly: 0, or 1 when htslib must write it. */
+static int put_gt8(vs_cursor *c, const bcf_hdr_t *h, const vs_subset *sub,
+		   bcf1_t *rec)
+{
+	uint32_t n = sub->n;
+	int P = (c->site.gt & 3) == GT_HAPLOID ? 1 : 2, two = 0;
+	int8_t *g = (int8_t *)c->gtv;
+
+	if (!rec->shared.l || rec->n_fmt ||
+	    vs_cursor_gt8(c, sub->idx, n, sub->inv, g))
+		return 1;
+	if (P == 1) {
+		/* haploid calls unless some sample has a second allele */
+		for (uint32_t i = 0; i < n; i++)
+			two |= g[2 * i + 1] != bcf_int8_vector_end;
+		for (uint32_t i = 0; !two && i < n; i++)
+			g[i] = g[2 * i];
+		P = two ? 2 : 1;
+	}
+	return vs_put_gt8(h, rec, g, n, P);
+}
+
 static int put_gt(vs_cursor *c, const bcf_hdr_t *h, const vs_subset *sub,
 		  bcf1_t *rec)
 {
 	uint32_t n = sub->n;
-	int P = (c->site.gt & 3) == GT_HAPLOID ? 1 : 2;
+	int P = (c->site.gt & 3) == GT_HAPLOID ? 1 : 2, rc;
 	int32_t *g;
 
 	if (!grow((void **)&c->gtv, &c->gtv_cap, 8 * (size_t)n + 8))
 		return -ENOMEM;
+	if ((rc = put_gt8(c, h, sub, rec)) != 1)
+		return rc;
 	g = c->gtv;
 	vs_cursor_gt(c, sub->idx, n, sub->inv, g);
 	if (P == 1) {
@@ -172,12 +312,35 @@ static int put_fmt(vs_cursor *c, const bcf_hdr_t *h, const vs_subset *sub,
 		   : 0;
 }
 
+/* ID, alleles and FILTER of the site into a cleared rec. */
+static int put_head(vs_cursor *c, const bcf_hdr_t *h, bcf1_t *rec, int direct)
+{
+	const vs_site *s = &c->site;
+	int32_t ids[64], *flt = ids;
+	int rc = 0;
+
+	if (s->nflt > 64 && !(flt = malloc(sizeof(int32_t) * s->nflt)))
+		return -ENOMEM;
+	for (uint32_t i = 0; i < s->nflt; i++)
+		flt[i] = c->v->keys[s->flt[i]].hdr_id;
+	if (direct)
+		rc = vs_enc_head(rec, s->id, s->allele, s->nallele, flt,
+				 s->nflt);
+	else if (bcf_update_id(h, rec, s->id) < 0 ||
+		 bcf_update_alleles(h, rec, (const char **)s->allele,
+				    (int)s->nallele) < 0 ||
+		 (s->nflt && bcf_update_filter(h, rec, flt, (int)s->nflt) < 0))
+		rc = -EIO;
+	if (flt != ids)
+		free(flt);
+	return rc;
+}
+
 int vs_record(vs_cursor *c, const bcf_hdr_t *h, const vs_subset *sub, int fmt,
 	      bcf1_t *rec)
 {
 	const vs_site *s = &c->site;
-	int ids[64], *flt = ids;
-	int rc = 0;
+	int direct = rec && direct_ok(c, h);
 
 	if (rec) {
 		bcf_clear1(rec);
@@ -185,23 +348,9 @@ int vs_record(vs_cursor *c, const bcf_hdr_t *h, const vs_subset *sub, int fmt,
 		rec->pos = s->pos;
 		memcpy(&rec->qual, &s->qual, 4);
 		rec->n_sample = sub ? sub->n : 0;
-		if (bcf_update_id(h, rec, s->id) < 0)
-			return -EIO;
-		if (bcf_update_alleles(h, rec, (const char **)s->allele,
-				       (int)s->nallele) < 0)
-			return -EIO;
-		if (s->nflt > 64 && !(flt = malloc(sizeof(int) * s->nflt)))
-			return -ENOMEM;
-		for (uint32_t i = 0; i < s->nflt; i++)
-			flt[i] = c->v->keys[s->flt[i]].hdr_id;
-		if (s->nflt)
-			rc = bcf_update_filter(h, rec, flt, (int)s->nflt);
-		if (flt != ids)
-			free(flt);
-		if (rc < 0)
-			return -EIO;
+		GDB_TRY(put_head(c, h, rec, direct));
 	}
-	GDB_TRY(put_info(c, h, rec));
+	GDB_TRY(put_info(c, h, rec, direct));
 	for (uint32_t i = 0; fmt && i < s->nfmt; i++) {
 		uint32_t key = s->fmt[i];
 		if (!strcmp(c->v->keys[key].name, "GT") &&
@@ -448,10 +597,70 @@ static int ks_reserve(kstring_t *ks, size_t n)
 }
 
 /*
+ * Text buffers kept from one answer to the next (the second half of a
+ * region's text): their pages stay mapped, where a fresh buffer's page
+ * faults and zeroing cost a third of a region answer's CPU on this
+ * machine. At most SPARES of them, each up to SPARE_MAX.
+ */
+#define SPARES 2
+#define SPARE_MAX ((size_t)16 << 20)
+static pthread_mutex_t spare_mu = PTHREAD_MUTEX_INITIALIZER;
+static kstring_t spare[SPARES];
+
+/* A kept buffer (empty), or a new one. */
+static kstring_t spare_take(void)
+{
+	kstring_t ks = {0, 0, NULL};
+
+	pthread_mutex_lock(&spare_mu);
+	for (int i = 0; i < SPARES && !ks.s; i++)
+		if (spare[i].s) {
+			ks = spare[i];
+			spare[i] = (kstring_t){0, 0, NULL};
+		}
+	pthread_mutex_unlock(&spare_mu);
+	ks.l = 0;
+	return ks;
+}
+
+/* ks kept for the next answer if there is room, else freed. */
+static void spare_give(kstring_t *ks)
+{
+	pthread_mutex_lock(&spare_mu);
+	for (int i = 0; i < SPARES && ks->s && ks->m <= SPARE_MAX; i++)
+		if (!spare[i].s) {
+			spare[i] = *ks;
+			ks->s = NULL;
+		}
+	pthread_mutex_unlock(&spare_mu);
+	free(ks->s);
+	*ks = (kstring_t){0, 0, NULL};
+}
+
+/* The second half after the first, which is the answer. */
+static int vcf_join(struct vpart pt[2], size_t max, char **out, size_t *len)
+{
+	kstring_t *a = &pt[0].o.ks;
+	size_t n1 = pt[1].o.ks.l;
+
+	if (a->l + n1 > max)
+		return -EFBIG;
+	if (ks_reserve(a, n1 + 1) < 0)
+		return -ENOMEM;
+	if (n1)
+		memcpy(a->s + a->l, pt[1].o.ks.s, n1);
+	*out = a->s;
+	*len = a->l + n1;
+	*a = (kstring_t){0, 0, NULL};
+	return 0;
+}
+
+/*
  * VCF text: the header, then the records, the chunks split in two
  * halves formatted on two threads (htslib's vcf_format only reads the
- * header) and joined in order: the first half writes after the header,
- * the second is copied after it.
+ * header) and joined in order: the first half writes after the header
+ * into the answer, reserved for both halves (untouched room costs no
+ * page), the second into a kept buffer copied after it.
  */
 static int vcf_text(struct vout *o, const gdb_vsamples *sub, uint32_t contig,
 		    int64_t beg, int64_t end, char **out, size_t *len)
@@ -461,15 +670,11 @@ static int vcf_text(struct vout *o, const gdb_vsamples *sub, uint32_t contig,
 	uint32_t first, n;
 	int *want = vs_want_groups(o->v, sub), rc = 0, two;
 
-	if (!want || bcf_hdr_format(o->h, 0, &o->ks) < 0) {
-		free(want);
-		return -ENOMEM;
-	}
 	vs_chunk_range(o->v, contig, beg, end, &first, &n);
 	memset(pt, 0, sizeof(pt));
 	for (int i = 0; i < 2; i++) {
 		pt[i].o = *o;
-		pt[i].o.ks = (kstring_t){0, 0, NULL};
+		pt[i].o.ks = i ? spare_take() : (kstring_t){0, 0, NULL};
 		pt[i].o.rec = i ? bcf_init() : o->rec;
 		pt[i].v = o->v;
 		pt[i].want = want;
@@ -478,19 +683,15 @@ static int vcf_text(struct vout *o, const gdb_vsamples *sub, uint32_t contig,
 		pt[i].end = end;
 		pt[i].chunk0 = first + (i ? n / 2 : 0);
 		pt[i].n = i ? n - n / 2 : n / 2;
-		/* GT-only records take about 4 bytes a sample. The first
-		 * half's buffer is the answer's: room for both halves, so
-		 * the join copies the second once and never moves the
-		 * first (untouched room costs no page). */
+		/* GT-only records take about 4 bytes a sample */
 		size_t est = vs_chunk_sites(o->v, i ? pt[i].chunk0 : first,
 					    i ? pt[i].n : n) *
 			     (4 * (size_t)o->sub.n + 400);
-		if (ks_reserve(i ? &pt[i].o.ks : &o->ks,
-			       est < o->max ? est : o->max) < 0)
+		if (ks_reserve(&pt[i].o.ks, est < o->max ? est : o->max) < 0)
 			rc = -ENOMEM;
 	}
-	pt[0].o.ks = o->ks;
-	o->ks = (kstring_t){0, 0, NULL};
+	if (!want || bcf_hdr_format(o->h, 0, &pt[0].o.ks) < 0)
+		rc = -ENOMEM;
 	two = rc == 0 && pt[1].o.rec && n > 1 &&
 	      pthread_create(&th, NULL, vpart_run, &pt[1]) == 0;
 	if (rc == 0)
@@ -501,22 +702,12 @@ static int vcf_text(struct vout *o, const gdb_vsamples *sub, uint32_t contig,
 		vpart_run(&pt[1]);
 	else if (rc == 0)
 		rc = -ENOMEM;
-	o->ks = pt[0].o.ks;
 	for (int i = 0; i < 2 && rc == 0; i++)
 		rc = pt[i].rc;
-	if (rc == 0 && o->ks.l + pt[1].o.ks.l > o->max)
-		rc = -EFBIG;
-	if (rc == 0 && ks_reserve(&o->ks, pt[1].o.ks.l + 1) < 0)
-		rc = -ENOMEM;
-	if (rc == 0) {
-		if (pt[1].o.ks.l)
-			memcpy(o->ks.s + o->ks.l, pt[1].o.ks.s, pt[1].o.ks.l);
-		o->ks.l += pt[1].o.ks.l;
-		*out = o->ks.s;
-		*len = o->ks.l;
-		o->ks = (kstring_t){0, 0, NULL};
-	}
-	free(pt[1].o.ks.s);
+	if (rc == 0)
+		rc = vcf_join(pt, o->max, out, len);
+	free(pt[0].o.ks.s);
+	spare_give(&pt[1].o.ks);
 	if (pt[1].o.rec)
 		bcf_destroy(pt[1].o.rec);
 	free(want);

@@ -36,7 +36,8 @@ struct gdb_vstream {
 	uint64_t rows; /* .gt.npy: rows of the whole answer */
 	uint64_t *off; /* nwin + 3: part i is bytes [off[i], off[i + 1]) */
 	pthread_mutex_t mu;
-	int refs;
+	int refs;    /* references of both kinds */
+	int readers; /* readers' references: they keep the windows */
 	struct {
 		uint32_t part; /* NO_PART: empty */
 		char *p;
@@ -180,7 +181,7 @@ static int stream_open(const gdb_vstream *tpl, const gdb_vsamples *sub,
 	if (!(s = calloc(1, sizeof(*s))))
 		return -ENOMEM;
 	*s = *tpl;
-	s->refs = 1;
+	s->refs = s->readers = 1;
 	s->has_sub = sub != NULL;
 	for (int i = 0; i < CACHED; i++)
 		s->c[i].part = NO_PART;
@@ -255,13 +256,27 @@ uint64_t gdb_vstream_size(const gdb_vstream *s)
 	return s->off[s->nwin + 2];
 }
 
+/* Part i rendered for a reader (counted), not for the sizing pass. */
+static int render_read(const gdb_vstream *s, uint32_t i, char **p, size_t *n)
+{
+	uint64_t rows = 0;
+
+	__atomic_add_fetch((uint64_t *)&s->v->windows_rendered, 1,
+			   __ATOMIC_RELAXED);
+	return render_part(s, i, p, n, &rows);
+}
+
+uint64_t gdb_vset_windows_rendered(const gdb_vset *v)
+{
+	return __atomic_load_n(&v->windows_rendered, __ATOMIC_RELAXED);
+}
+
 static void *ahead_run(void *arg)
 {
 	gdb_vstream *s = arg;
-	uint64_t rows = 0;
 	char *p = NULL;
 	size_t n = 0;
-	int rc = render_part(s, s->ah.part, &p, &n, &rows);
+	int rc = render_read(s, s->ah.part, &p, &n);
 
 	pthread_mutex_lock(&s->mu);
 	s->ah.rc = rc;
@@ -312,8 +327,6 @@ static void ahead_start(gdb_vstream *s, uint32_t i)
  * worker not busy with i). */
 static int render_now(gdb_vstream *s, uint32_t i, char **q, size_t *n)
 {
-	uint64_t rows = 0;
-
 	if (s->ah.started && s->ah.part == i && s->ah.rc == 0) {
 		*q = s->ah.p;
 		*n = s->ah.n;
@@ -323,7 +336,7 @@ static int render_now(gdb_vstream *s, uint32_t i, char **q, size_t *n)
 	}
 	if (s->ah.started && s->ah.part == i)
 		ahead_end(s); /* it failed: again here, for the error */
-	return render_part(s, i, q, n, &rows);
+	return render_read(s, i, q, n);
 }
 
 /* Part i, kept, cached or rendered now (the lock held); the next part
@@ -405,14 +418,23 @@ ssize_t gdb_vstream_read(gdb_vstream *s, void *dst, size_t n, uint64_t off)
 	return rc < 0 ? rc : (ssize_t)done;
 }
 
-void gdb_vstream_ref(gdb_vstream *s)
+/* The windows read and kept (the lock held; no reader left). */
+static void drop_windows(gdb_vstream *s)
 {
-	pthread_mutex_lock(&s->mu);
-	s->refs++;
-	pthread_mutex_unlock(&s->mu);
+	for (int i = 0; i < CACHED; i++) {
+		free(s->c[i].p);
+		s->c[i].p = NULL;
+		s->c[i].part = NO_PART;
+	}
+	for (uint32_t i = 0; s->kept && i < s->nwin + 2; i++) {
+		free(s->kept[i]);
+		s->kept[i] = NULL;
+	}
+	s->drop = 0;
 }
 
-void gdb_vstream_close(gdb_vstream *s)
+/* Drop a reference (a reader's if reader); the last frees s. */
+static void unref(gdb_vstream *s, int reader)
 {
 	int left;
 
@@ -420,15 +442,8 @@ void gdb_vstream_close(gdb_vstream *s)
 		return;
 	pthread_mutex_lock(&s->mu);
 	left = --s->refs;
-	for (int i = 0; left <= 1 && i < CACHED; i++) {
-		free(s->c[i].p);
-		s->c[i].p = NULL;
-		s->c[i].part = NO_PART;
-	}
-	for (uint32_t i = 0; left <= 1 && s->kept && i < s->nwin + 2; i++) {
-		free(s->kept[i]);
-		s->kept[i] = NULL;
-	}
+	if (reader && --s->readers == 0)
+		drop_windows(s);
 	/* only the last holder waits for the worker: a closer that waited
 	 * while another freed the stream would wake in freed memory */
 	if (left == 0)
@@ -442,4 +457,32 @@ void gdb_vstream_close(gdb_vstream *s)
 	free(s->off);
 	free(s->sub.idx);
 	free(s);
+}
+
+static void add_ref(gdb_vstream *s, int reader)
+{
+	pthread_mutex_lock(&s->mu);
+	s->refs++;
+	s->readers += reader;
+	pthread_mutex_unlock(&s->mu);
+}
+
+void gdb_vstream_ref(gdb_vstream *s)
+{
+	add_ref(s, 1);
+}
+
+void gdb_vstream_close(gdb_vstream *s)
+{
+	unref(s, 1);
+}
+
+void gdb_vstream_hold(gdb_vstream *s)
+{
+	add_ref(s, 0);
+}
+
+void gdb_vstream_unhold(gdb_vstream *s)
+{
+	unref(s, 0);
 }

@@ -207,10 +207,21 @@ uint64_t gdb_vset_region_sites(const gdb_vset *v, uint32_t contig, int64_t beg,
  * @return the bytes copied, or an error as gdb_vset_render's
  */
 ssize_t gdb_vstream_read(gdb_vstream *s, void *dst, size_t n, uint64_t off);
-/* Streams are counted references: ref adds one, close drops one (the
- * last frees it; dropping to one frees the cached windows). */
+/*
+ * Streams are counted references of two kinds. A reader's (the one open
+ * gives, ref adds one, close drops one) keeps the windows read and kept:
+ * they go when the last reader closes. A holder's (hold, unhold) keeps
+ * only the sizes, for a later reader (gdb_vstream_ref). The last
+ * reference of either kind frees the stream.
+ */
 void gdb_vstream_ref(gdb_vstream *s);
 void gdb_vstream_close(gdb_vstream *s);
+void gdb_vstream_hold(gdb_vstream *s);
+void gdb_vstream_unhold(gdb_vstream *s);
+/* Windows the set's streams rendered for their readers (not the sizing
+ * pass) since it was opened: a window a reader leaves and comes back to
+ * is counted again, one it reads once is not. */
+uint64_t gdb_vset_windows_rendered(const gdb_vset *v);
 
 /* samples.tsv: "sample\tpopulation\tsuperpopulation\n" and a row each. */
 GDB_MUST_CHECK int gdb_vset_samples_tsv(const gdb_vset *v, char **out,

@@ -198,6 +198,9 @@ struct gdb_vset {
 	char *htxt;	 /* header text */
 	size_t htxt_len;
 	const char *ref_mem; /* tests: reference bases of contig 0 */
+	/* stream.c: windows rendered for readers (a counter, atomic, the
+	 * one field changed through a const gdb_vset *) */
+	uint64_t windows_rendered;
 };
 
 /* ---- chunk cursor (cursor.c) ---- */
@@ -285,6 +288,11 @@ vs_stream *vs_cursor_stream(vs_cursor *c, uint8_t kind, uint32_t key);
  * into gt; inv[sample] is its place in idx (NULL when idx is). */
 void vs_cursor_gt(const vs_cursor *c, const uint32_t *idx, uint32_t n,
 		  const int32_t *inv, int32_t *gt);
+/* The same values as int8, as bcf_enc_vint narrows them (missing -128,
+ * vector_end -127). @return 0; 1 (gt untouched) when some exception of
+ * the site does not fit int8 (bcf_enc_vint would not use it). */
+int vs_cursor_gt8(const vs_cursor *c, const uint32_t *idx, uint32_t n,
+		  const int32_t *inv, int8_t *gt);
 /* A stream's raw bytes (decompressed on first use). */
 int vs_stream_load(vs_stream *s);
 
@@ -314,6 +322,41 @@ typedef struct vs_subset {
  */
 int vs_record(vs_cursor *c, const bcf_hdr_t *h, const vs_subset *sub, int fmt,
 	      bcf1_t *rec);
+
+/*
+ * Records laid out as BCF, as htslib lays out a record built through its
+ * API (bcf_update_*, then bcf1_sync), each value written by htslib's own
+ * encoders (bcf_enc_*); vcf_format and bcf_write then unpack it as a
+ * record read from a BCF file. tests/unit/test_variants.c checks them
+ * against the API, byte for byte.
+ *
+ * vs_enc_head - ID, alleles and FILTER ids (header ids) as rec's shared
+ * block, from scratch (rec cleared, n_info 0, nothing unpacked).
+ * vs_enc_info - one INFO value after them (type VT_*; vals as read_value
+ * gives them: int32, float, a NUL-terminated string; a flag has none);
+ * a non-flag with no values is left out, as bcf_update_info leaves it.
+ * @return 0, -ENOMEM
+ */
+int vs_enc_head(bcf1_t *rec, const char *id, char *const *allele,
+		uint32_t nallele, int32_t *flt, uint32_t nflt);
+int vs_enc_info(bcf1_t *rec, int id, int type, void *vals, uint32_t n);
+/*
+ * vs_gt_narrow - htslib's int32 GT codes g[0..m) as bcf_enc_vint writes
+ * them in int8 (missing -128, vector_end -127) into d.
+ * @return 0; 1 when bcf_enc_vint would not use int8
+ *
+ * vs_put_gt8 - int8 GT values g (n samples x P slots, as vs_gt_narrow
+ * gives them) as rec's first FORMAT field, laid out byte for byte as
+ * bcf_update_genotypes lays them out (htslib's own encoders write the
+ * key and the size). rec must have been laid out by vs_enc_head and have
+ * no FORMAT field yet.
+ * @return 0; 1 when it was not, or n * P is 1 (htslib writes one value
+ *         otherwise: the caller calls bcf_update_genotypes); -ENOMEM,
+ *         -EINVAL (GT not in h)
+ */
+int vs_gt_narrow(const int32_t *g, size_t m, int8_t *d);
+int vs_put_gt8(const bcf_hdr_t *h, bcf1_t *rec, const int8_t *g, uint32_t n,
+	       int P);
 
 /*
  * vs_walk - every site of contig with POS in [beg, end), chunk by chunk:

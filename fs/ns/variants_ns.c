@@ -33,7 +33,7 @@
 #define STAT_THREADS 2
 #define MAX_COMPONENTS 4
 
-/* Streams whose sizing pass is kept, by path. */
+/* Streams whose sizing pass is kept, by path (held: sizes only). */
 #define NSIZED 4
 
 typedef struct vctx {
@@ -400,10 +400,11 @@ static int stream_get(vctx *x, const char *path, gdb_vset *v, uint32_t contig,
 		pthread_mutex_lock(&x->mu);
 		k = x->next++ % NSIZED;
 		free(x->sized[k].path);
-		gdb_vstream_close(x->sized[k].s);
+		/* sizes only: a file still open keeps its windows */
+		gdb_vstream_unhold(x->sized[k].s);
 		x->sized[k].path = key;
 		x->sized[k].s = s;
-		gdb_vstream_ref(s);
+		gdb_vstream_hold(s);
 		pthread_mutex_unlock(&x->mu);
 	}
 	*out = s;
@@ -498,6 +499,22 @@ static int open_ranged(void *ctx, const char *path, gdb_ns_ranged *out,
 	return rc;
 }
 
+/* A set's directory: user.gdb.windows_rendered, the windows its
+ * streamed files rendered for their readers. */
+static int xattr(void *ctx, const char *path, unsigned i, const char **name,
+		 char *val, size_t cap)
+{
+	vctx *x = ctx;
+	int si = find_set(x, path);
+
+	if (si < 0 || i > 0)
+		return -ENOENT;
+	*name = "user.gdb.windows_rendered";
+	return snprintf(
+	    val, cap, "%llu",
+	    (unsigned long long)gdb_vset_windows_rendered(x->sets[si]));
+}
+
 static void destroy(void *ctx)
 {
 	vctx *x = ctx;
@@ -506,7 +523,7 @@ static void destroy(void *ctx)
 		gdb_vset_close(x->sets[i]);
 	for (unsigned k = 0; x && k < NSIZED; k++) {
 		free(x->sized[k].path);
-		gdb_vstream_close(x->sized[k].s);
+		gdb_vstream_unhold(x->sized[k].s);
 	}
 	if (x) {
 		pthread_mutex_destroy(&x->mu);
@@ -523,6 +540,7 @@ static const gdb_ns_provider provider = {
     .list = list,
     .destroy = destroy,
     .open_ranged = open_ranged,
+    .xattr = xattr,
 };
 
 const gdb_ns_provider *gdb_variants_ns_create(const gdb_store *s, gdb_cache *c,

@@ -4,7 +4,8 @@
  * stored chunk (FORMAT.md "Chunk") of a set whose tables are fixed here
  * (3 samples; keys PASS, INFO DP/AF/DB/S, FORMAT GT/AD/GL/X; 64 Ki
  * reference bases). Every site is decoded with its genotypes and built
- * into an htslib record, which htslib then formats. Random bytes must be
+ * into an htslib record, which htslib then formats (and the int8 GT
+ * values must equal the int32 ones narrowed). Random bytes must be
  * refused (GDB_ECORRUPT) or decoded, never read or written out of
  * bounds. Seeds: tests/fuzz/corpus/variants_chunk/, cut from a store by
  * tests/fuzz/make_variant_seeds.py.
@@ -104,7 +105,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (vs_cursor_open_mem(&c, &F.v, 0, data, size, want) == 0)
 		while (vs_cursor_next(&c, 1) == 1) {
 			int32_t gt[2 * NS];
+			int8_t g8[2 * NS], n8[2 * NS];
 			vs_cursor_gt(&c, NULL, NS, NULL, gt);
+			/* the int8 twin agrees with the narrowed int32 one */
+			if (vs_cursor_gt8(&c, NULL, NS, NULL, g8) == 0 &&
+			    (vs_gt_narrow(gt, 2 * NS, n8) ||
+			     memcmp(g8, n8, sizeof(g8))))
+				abort();
 			if (vs_record(&c, F.v.hdr, &all, 1, rec) < 0)
 				break;
 			ks.l = 0;

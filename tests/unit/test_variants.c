@@ -4,12 +4,17 @@
  * bits at word and vector edges, every length 0..300 and a few large
  * ones), and the PBWT genotype codec: random sites round-trip through
  * encode/decode with the planes matching the input bits; truncated and
- * altered run streams are refused, never read past their end.
+ * altered run streams are refused, never read past their end; and the
+ * records laid out as BCF (vs_enc_*, vs_put_gt8) against htslib's API,
+ * their twin.
  */
 #define UNIT_SEED 0x7a7a11ull
 #include "tests/unit/unit.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "simd/genotype.h"
 #include "variants/variants_int.h"
@@ -167,6 +172,192 @@ static void check_varints(void)
 	gdb_buf_free(&b);
 }
 
+/* A header with a few FILTER, INFO and FORMAT keys and n samples. */
+static bcf_hdr_t *twin_header(uint32_t n)
+{
+	static const char *lines[] = {
+	    "##contig=<ID=1>",
+	    "##FILTER=<ID=q10,Description=\"q\">",
+	    "##FILTER=<ID=s50,Description=\"s\">",
+	    "##INFO=<ID=I1,Number=.,Type=Integer,Description=\"i\">",
+	    "##INFO=<ID=F1,Number=.,Type=Float,Description=\"f\">",
+	    "##INFO=<ID=S1,Number=1,Type=String,Description=\"s\">",
+	    "##INFO=<ID=FL,Number=0,Type=Flag,Description=\"f\">",
+	    "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"g\">",
+	    "##FORMAT=<ID=XX,Number=1,Type=Integer,Description=\"x\">"};
+	bcf_hdr_t *h = bcf_hdr_init("w");
+	char name[16];
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		bcf_hdr_append(h, lines[i]);
+	for (uint32_t i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "S%u", i);
+		bcf_hdr_add_sample(h, name);
+	}
+	if (bcf_hdr_sync(h) < 0)
+		FAIL("header");
+	return h;
+}
+
+/* One random GT slot: mostly small alleles, phased or not; some missing,
+ * vector_end (in the second slot), int32 missing and large alleles. */
+static int32_t rnd_gt(int slot, int big)
+{
+	unsigned r = (unsigned)(rnd() % 100);
+
+	if (slot && r < 8)
+		return bcf_int32_vector_end;
+	if (r < 14)
+		return bcf_gt_missing;
+	if (r < 16)
+		return bcf_int32_missing;
+	if (big && r < 18)
+		return bcf_gt_unphased(62 + (int)(rnd() % 4)); /* 126..132 */
+	return (int32_t)(((rnd() % 4) + 1) << 1 | (slot & rnd() & 1));
+}
+
+/* A record's bytes as htslib writes them: its VCF line into *vcf, and
+ * an uncompressed BCF file of the header and it into *bcf. */
+static void twin_bytes(const bcf_hdr_t *h, bcf1_t *r, kstring_t *vcf,
+		       kstring_t *bcf)
+{
+	char tmpl[] = "/tmp/gdb-twin-XXXXXX";
+	int fd = mkstemp(tmpl);
+	htsFile *fp;
+	off_t end;
+
+	vcf->l = bcf->l = 0;
+	if (fd < 0 || vcf_format(h, r, vcf) < 0)
+		FAIL("twin: vcf_format");
+	fp = hts_open(tmpl, "wbu");
+	unlink(tmpl);
+	if (!fp || bcf_hdr_write(fp, (bcf_hdr_t *)h) < 0 ||
+	    bcf_write(fp, (bcf_hdr_t *)h, r) < 0 || hts_close(fp) < 0)
+		FAIL("twin: bcf_write");
+	end = lseek(fd, 0, SEEK_END);
+	if (end <= 0 || ks_resize(bcf, (size_t)end + 1) < 0 ||
+	    pread(fd, bcf->s, (size_t)end, 0) != end)
+		FAIL("twin: read back");
+	bcf->l = (size_t)end;
+	close(fd);
+}
+
+/* Random INFO values of one record, written both ways. */
+static void twin_info(const bcf_hdr_t *h, bcf1_t *x, bcf1_t *y)
+{
+	static const char *keys[] = {"FL", "I1", "F1", "S1"};
+	int32_t iv[8];
+	float fv[8];
+	char sv[16];
+
+	for (int k = 0; k < 4; k++) {
+		uint32_t n = (uint32_t)(rnd() % 4);
+		int id = bcf_hdr_id2int(h, BCF_DT_ID, keys[k]), t = k;
+		void *v = k == 1 ? (void *)iv : k == 2 ? (void *)fv : sv;
+		if (rnd() % 3 == 0)
+			continue;
+		for (uint32_t i = 0; i < n; i++) {
+			iv[i] = rnd() % 5 ? (int32_t)(rnd() % 300) - 150
+					  : (int32_t)(rnd() % 100000);
+			fv[i] = (float)(rnd() % 100000) / 997.0f;
+		}
+		if (rnd() % 7 == 0)
+			iv[0] = bcf_int32_missing;
+		snprintf(sv, sizeof(sv), "%.*s", (int)n, "abcdefgh");
+		if (k == 0)
+			n = 0;
+		if (vs_enc_info(y, id, t, v, n) < 0 ||
+		    bcf_update_info(h, x, keys[k], k ? v : NULL, k ? (int)n : 1,
+				    k == 0   ? BCF_HT_FLAG
+				    : k == 1 ? BCF_HT_INT
+				    : k == 2 ? BCF_HT_REAL
+					     : BCF_HT_STR) < 0)
+			FAIL("twin: INFO %s", keys[k]);
+	}
+}
+
+/* GT of n samples written both ways; 1 if vs_put_gt8 left it to htslib. */
+static int twin_gt(const bcf_hdr_t *h, bcf1_t *x, bcf1_t *y, uint32_t n,
+		   int big)
+{
+	int P = 1 + (int)(rnd() % 2), rc;
+	int32_t *g = xmalloc(sizeof(int32_t) * 2 * n), one[300];
+	int8_t g8[600];
+
+	for (uint32_t i = 0; i < n * (uint32_t)P; i++)
+		g[i] = rnd_gt(P == 2 && (i & 1), big);
+	if (bcf_update_genotypes(h, x, g, (int)n * P) < 0)
+		FAIL("twin: htslib refused GT");
+	rc = vs_gt_narrow(g, n * (size_t)P, g8);
+	if (rc == 0)
+		rc = vs_put_gt8(h, y, g8, n, P);
+	if (rc == 1 && bcf_update_genotypes(h, y, g, (int)n * P) < 0)
+		FAIL("twin: GT");
+	bcf_unpack(x, BCF_UN_FMT);
+	if (rc != (x->d.fmt[0].type != BCF_BT_INT8 || n * (uint32_t)P == 1))
+		FAIL("gt8: %d for type %d, %u x %d", rc, x->d.fmt[0].type, n,
+		     P);
+	for (uint32_t i = 0; i < n; i++)
+		one[i] = (int32_t)i;
+	/* a second FORMAT field, added by htslib after it */
+	if (rnd() % 2 &&
+	    (bcf_update_format_int32(h, x, "XX", one, (int)n) < 0 ||
+	     bcf_update_format_int32(h, y, "XX", one, (int)n) < 0))
+		FAIL("twin: XX");
+	free(g);
+	return rc;
+}
+
+/*
+ * vs_enc_head, vs_enc_info, vs_gt_narrow and vs_put_gt8 against their
+ * twin, htslib's
+ * API (bcf_update_* then bcf1_sync): random records give the same VCF
+ * line and the same BCF bytes; and vs_put_gt8 leaves GT to htslib
+ * exactly when htslib does not use int8 (or writes one value alone).
+ */
+static void check_twins(void)
+{
+	kstring_t a = {0, 0, NULL}, b = {0, 0, NULL}, c = {0, 0, NULL},
+		  d = {0, 0, NULL};
+	char a0[] = "ACGT", a1[] = "A", a2[] = "<DEL>", a3[] = "N[1:123[";
+	char *alleles[] = {a0, a1, a2, a3};
+	int gt8 = 0;
+
+	for (int t = 0; t < 400; t++) {
+		uint32_t n = 1 + (uint32_t)(rnd() % (t < 200 ? 5 : 300));
+		bcf_hdr_t *h = twin_header(n);
+		bcf1_t *x = bcf_init(), *y = bcf_init();
+		const char *id = t % 3 ? "rs12" : ".";
+		uint32_t na = 1 + (uint32_t)(rnd() % 4), nf = t % 3;
+		int32_t flt[2] = {bcf_hdr_id2int(h, BCF_DT_ID, "q10"),
+				  bcf_hdr_id2int(h, BCF_DT_ID, "s50")};
+		x->pos = y->pos = 1000 + t;
+		x->n_sample = y->n_sample = n;
+		if (vs_enc_head(y, id, alleles, na, flt, nf) < 0 ||
+		    bcf_update_id(h, x, id) < 0 ||
+		    bcf_update_alleles(h, x, (const char **)alleles, (int)na) <
+			0 ||
+		    (nf && bcf_update_filter(h, x, flt, (int)nf) < 0))
+			FAIL("twin: head");
+		twin_info(h, x, y);
+		if (t % 10)
+			gt8 += twin_gt(h, x, y, n, t % 5 == 0) == 0;
+		x->rlen = y->rlen = 4;
+		twin_bytes(h, x, &a, &b);
+		twin_bytes(h, y, &c, &d);
+		if (a.l != c.l || memcmp(a.s, c.s, a.l))
+			FAIL("twin: VCF lines differ:\n%s%s", a.s, c.s);
+		if (b.l != d.l || memcmp(b.s, d.s, b.l))
+			FAIL("twin: BCF bytes differ (%zu, %zu)", b.l, d.l);
+		bcf_destroy(x);
+		bcf_destroy(y);
+		bcf_hdr_destroy(h);
+	}
+	if (gt8 < 100)
+		FAIL("twin: int8 GT only %d times", gt8);
+	free(a.s), free(b.s), free(c.s), free(d.s);
+}
+
 int main(void)
 {
 	const char *names[] = {"scalar", "sse41", "avx2", "avx512"};
@@ -183,6 +374,7 @@ int main(void)
 		check_dosage(k, names[l]);
 	}
 	check_varints();
+	check_twins();
 	check_pbwt(1, 50);
 	check_pbwt(3, 200);
 	check_pbwt(300, 300);
