@@ -76,6 +76,16 @@ void *gdb_api_alloc_big(size_t bytes)
 	return p;
 }
 
+void gdb_api_advise_big(void *p, size_t bytes)
+{
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t b = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+	uintptr_t e = ((uintptr_t)p + bytes) & ~(huge - 1);
+
+	if (e > b)
+		(void)madvise((void *)b, e - b, MADV_HUGEPAGE);
+}
+
 uint64_t gdb_api_generation(const gdb_api *h)
 {
 	return gdb_store_generation(h->store);

@@ -34,6 +34,15 @@ int gdb_api_read(gdb_api *h, const gdb_contig *c, int64_t beg, int64_t end,
  * exit on the virtual machines this runs on). NULL on -ENOMEM.
  */
 void *gdb_api_alloc_big(size_t bytes);
+/* The same advice for the whole 2 MiB pages inside a caller's buffer. */
+void gdb_api_advise_big(void *p, size_t bytes);
+
+/*
+ * gdb_api_order - b's rows by (contig, beg), stable, as *row (n entries,
+ * free()); *row NULL (row order) when a row lies past the sort's keys
+ * (contig >= 2^23, end >= 2^40). @return 0 or -ENOMEM
+ */
+int gdb_api_order(const gdb_api_batch *b, int64_t **row);
 
 /*
  * gdb_api_join - gdb_api_overlap_take with two more choices: b_in_order,

@@ -54,22 +54,166 @@ int64_t gdb_api_batch_bases(const gdb_api *h, uint32_t asm_index,
 	return total;
 }
 
+/* The block a run of short rows reads from, borrowed from the cache. */
+typedef struct held {
+	const gdb_contig *c;
+	uint32_t blk, n;
+	const char *bases;
+	gdb_cache_entry *ref;
+} held;
+
+static int hold(gdb_api *h, held *k, const gdb_contig *c, uint32_t blk)
+{
+	if (k->ref && k->c == c && k->blk == blk)
+		return 0;
+	gdb_cache_put(h->cache, k->ref);
+	k->ref = NULL;
+	GDB_TRY(gdb_cache_get(h->cache, c->id, blk, &k->bases, &k->n, &k->ref));
+	k->c = c;
+	k->blk = blk;
+	return 0;
+}
+
+/* Whether every byte is below 128 (a binding may make a str of them
+ * without decoding). */
+static int ascii(const char *p, size_t n)
+{
+	uint64_t acc = 0, w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		acc |= w;
+	}
+	for (; i < n; i++)
+		acc |= (unsigned char)p[i];
+	return (acc & 0x8080808080808080ull) == 0;
+}
+
+/* A row to copy: its contig, range and place in dst. */
+typedef struct task {
+	const gdb_contig *c;
+	int64_t beg, end;
+	char *dst;
+} task;
+
+static int not_ascii(gdb_api *h, const task *t, char *err, size_t errlen)
+{
+	gdb_seterr(err, errlen, "%s: %s:%lld-%lld: a byte past ASCII",
+		   gdb_store_path(h->store), t->c->name, (long long)t->beg + 1,
+		   (long long)t->end);
+	return GDB_ECORRUPT;
+}
+
+/* A row of at most two blocks into its place from held blocks, checked
+ * ASCII in the block (read there, not just written). */
+static int copy_held(gdb_api *h, held *k, const task *t, char *err,
+		     size_t errlen)
+{
+	int64_t bb = t->c->block_bases, beg = t->beg;
+	char *dst = t->dst;
+
+	while (beg < t->end) {
+		uint32_t blk = (uint32_t)(beg / bb);
+		int64_t in = beg - (int64_t)blk * bb, take;
+		int rc = hold(h, k, t->c, blk);
+		if (rc < 0) {
+			gdb_seterr(err, errlen, "%s: %s:%lld-%lld: %s",
+				   gdb_store_path(h->store), t->c->name,
+				   (long long)t->beg + 1, (long long)t->end,
+				   gdb_strerror(rc));
+			return rc;
+		}
+		take = (int64_t)k->n - in;
+		if (take > t->end - beg)
+			take = t->end - beg;
+		if (take <= 0) {
+			gdb_seterr(err, errlen,
+				   "%s: %s: block %u shorter than the contig",
+				   gdb_store_path(h->store), t->c->name, blk);
+			return GDB_ECORRUPT;
+		}
+		if (!ascii(k->bases + in, (size_t)take))
+			return not_ascii(h, t, err, errlen);
+		memcpy(dst, k->bases + in, (size_t)take);
+		dst += take;
+		beg += take;
+	}
+	return 0;
+}
+
+/*
+ * The rows in order (row NULL: 0..n-1) as tasks: gathered first in one
+ * loop of independent loads (the rows are at random places of b once
+ * sorted), so that the copy loop reads its tasks in sequence.
+ */
+static task *tasks_make(gdb_api *h, uint32_t asm_index, const gdb_api_batch *b,
+			const int64_t *row, char *dst, const int64_t *off)
+{
+	task *t = malloc(b->n * sizeof(*t) + 1);
+
+	for (size_t j = 0; t && j < b->n; j++) {
+		size_t i = row ? (size_t)row[j] : j;
+		t[j] = (task){
+		    gdb_api_contig_at(h, asm_index, (uint32_t)b->contig[i]),
+		    b->beg[i], b->end[i], dst + off[i]};
+	}
+	return t;
+}
+
+/* The tasks' bases into dst: a row within two blocks from a held block
+ * (consecutive rows in one block take it from the cache once), a longer
+ * one by gdb_api_read (which advises the disk ahead). */
+static int copy_rows(gdb_api *h, uint32_t asm_index, const task *t, size_t n,
+		     int form, char *err, size_t errlen)
+{
+	const gdb_assembly *a = gdb_store_assembly(h->store, asm_index);
+	held k = {0};
+	int rc = 0;
+
+	for (size_t j = 0; j < n && rc == 0; j++) {
+		size_t len = (size_t)(t[j].end - t[j].beg);
+		if (len <= t[j].c->block_bases) {
+			rc = copy_held(h, &k, &t[j], err, errlen);
+		} else {
+			rc = gdb_api_read(h, t[j].c, t[j].beg, t[j].end,
+					  GDB_API_BASES, t[j].dst, err, errlen);
+			if (rc == 0 && !ascii(t[j].dst, len))
+				rc = not_ascii(h, &t[j], err, errlen);
+		}
+		if (rc == 0 && form == GDB_API_U8)
+			gdb_alphabet_to_u8(a->alphabet, t[j].dst, len,
+					   (uint8_t *)t[j].dst);
+	}
+	gdb_cache_put(h->cache, k.ref);
+	return rc;
+}
+
 int gdb_api_fetch_many(gdb_api *h, uint32_t asm_index, const gdb_api_batch *b,
 		       int form, int sep, char *dst, int64_t *off, char *err,
 		       size_t errlen)
 {
+	int64_t *row;
+	task *t;
+	int rc;
+
 	GDB_TRY(batch_check(h, asm_index, b, NULL, err, errlen));
 	off[0] = 0;
-	for (size_t i = 0; i < b->n; i++) {
-		const gdb_contig *c =
-		    gdb_api_contig_at(h, asm_index, (uint32_t)b->contig[i]);
-		GDB_TRY(gdb_api_read(h, c, b->beg[i], b->end[i], form,
-				     dst + off[i], err, errlen));
-		off[i + 1] = off[i] + b->end[i] - b->beg[i];
-		if (sep >= 0)
-			dst[off[i + 1]++] = (char)sep;
-	}
-	return 0;
+	for (size_t i = 0; i < b->n; i++)
+		off[i + 1] = off[i] + b->end[i] - b->beg[i] + (sep >= 0);
+	if (off[b->n] >= (int64_t)4 << 20)
+		gdb_api_advise_big(dst, (size_t)off[b->n]);
+	/* by position, so that the rows in one block take it once */
+	GDB_TRY(gdb_api_order(b, &row));
+	t = tasks_make(h, asm_index, b, row, dst, off);
+	free(row);
+	if (!t)
+		return -ENOMEM;
+	rc = copy_rows(h, asm_index, t, b->n, form, err, errlen);
+	free(t);
+	for (size_t i = 0; rc == 0 && sep >= 0 && i < b->n; i++)
+		dst[off[i + 1] - 1] = (char)sep;
+	return rc;
 }
 
 /* Calls fn over [beg, end) in slices of SLICE bases, each extended by

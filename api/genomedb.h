@@ -100,8 +100,13 @@ typedef struct gdb_api_batch {
  * with sep >= 0 each interval is followed by the byte sep (a binding splits
  * the whole at once: Python's str.split makes every str in C). off (n + 1
  * entries) receives each interval's start in dst, off[n] the bytes written:
- * gdb_api_batch_bases() + (sep >= 0 ? n : 0). Blocks come from the handle's
- * cache, each decoded once while it stays there.
+ * gdb_api_batch_bases() + (sep >= 0 ? n : 0). Rows are read in position
+ * order, so the rows inside one cached block take it from the cache once;
+ * from 4 MiB on, dst's whole 2 MiB pages are advised for transparent huge
+ * pages before they are written (a binding may pass memory it has just
+ * allocated, as a str's). Every byte is checked to be ASCII (GDB_ECORRUPT
+ * naming the row otherwise), so a binding may take the bytes as text
+ * without decoding them.
  */
 GDB_MUST_CHECK int gdb_api_fetch_many(gdb_api *h, uint32_t asm_index,
 				      const gdb_api_batch *b, int form, int sep,

@@ -140,6 +140,22 @@ static int sort_side(const gdb_api_batch *b, int by_end, int in_order,
 	return 0;
 }
 
+int gdb_api_order(const gdb_api_batch *b, int64_t **row)
+{
+	sorted s;
+
+	*row = NULL;
+	for (size_t i = 0; i < b->n; i++)
+		if (b->contig[i] < 0 || b->contig[i] >= KEY_MAX_CHROM ||
+		    b->beg[i] < 0 || b->end[i] < b->beg[i] ||
+		    b->end[i] >= ((int64_t)1 << KEY_POS_BITS))
+			return 0; /* past the keys: kept in row order */
+	GDB_TRY(sort_side(b, 0, 0, &s));
+	free(s.key);
+	*row = s.row;
+	return 0;
+}
+
 /* First index whose key is >= k. */
 static size_t lower(const sorted *s, uint64_t k)
 {

@@ -2,6 +2,7 @@
 /compute/motif files, bioframe and pyranges, on Arabidopsis (1%) and its
 GFF. Touching intervals ([1,10] and [11,20]) do not overlap; their nearest
 distance is 0, as bioframe.closest."""
+import errno
 import os
 import random
 import re
@@ -56,6 +57,8 @@ def test_sequences_gc_as_pyfaidx_and_biopython(athal, frames, tmp_path):
     assert list(seqs.index) == list(q.index)
     want = [fx[c][b - 1:e].seq for c, b, e in q[["chrom", "start", "end"]].itertuples(index=False)]
     assert seqs.tolist() == want
+    assert seqs.dtype == object and all(type(x) is str for x in seqs)
+    assert seqs.str.len().sum() == sum(map(len, want)) and seqs.name == "sequence"
     gc = q.genomedb.gc(athal)
     assert np.allclose(gc.to_numpy(), [gc_fraction(x) for x in want], rtol=0, atol=1e-12)
     bed = q.rename(columns={"start": "start0"}).assign(start0=q["start"] - 1)
@@ -73,6 +76,74 @@ def test_sequences_gc_as_pyfaidx_and_biopython(athal, frames, tmp_path):
     got = odd.genomedb.sequences(athal, lazy=True)     # an empty range between two
     assert list(got) == [fx[c][b - 1:b + 2].seq, "", fx[c][b - 1:b].seq] == [got[i] for i in range(3)]
     assert len(q.iloc[:0].genomedb.sequences(athal, lazy=True)) == 0
+
+
+def test_sequences_written_into_a_str_or_decoded_alike(athal, frames, monkeypatch):
+    """Large answers are written by the library into one new str (CPython:
+    the probe finds its layout), small ones decoded from a buffer; both
+    give the same str objects, which behave as any str (hash, equality,
+    slicing, encoding)."""
+    import platform
+    from genomedb import _lib
+    q = frames[0]
+    big = q.genomedb.sequences(athal)             # 3,000 rows: past _IN_PLACE bytes
+    small = q.iloc[:20].genomedb.sequences(athal)
+    assert (_lib._ASCII is not None) == (platform.python_implementation() == "CPython")
+    assert small.tolist() == big.tolist()[:20]
+    monkeypatch.setattr(_lib, "_ASCII", None)
+    decoded = q.genomedb.sequences(athal)
+    assert decoded.tolist() == big.tolist() and list(decoded.index) == list(big.index)
+    x = big.iloc[7]
+    assert x.isascii() and x.encode("ascii").decode() == x and hash(x) == hash(str(decoded.iloc[7]))
+    assert {x: 1}[decoded.iloc[7]] == 1 and x[1:4] == decoded.iloc[7][1:4]
+
+
+def test_sequences_across_small_blocks_in_any_order(tmp_path):
+    """Blocks of 1,000 bases: rows inside one block, across two, longer
+    than a block, empty and repeated, on every contig in random order, as
+    pyfaidx (the batch reads them by position, one borrow a block)."""
+    import pyfaidx
+    path = str(tmp_path / "small.gdb")
+    for args in (("init", path), ("import", "fasta", path, "--assembly", "athal", P.ATHAL,
+                                  "--block-bases", "1000", "--quiet")):
+        r = U.gdb(*args)
+        assert r.rc == 0, r
+    fx = pyfaidx.Fasta(P.plain_copy(P.ATHAL, tmp_path), sequence_always_upper=False)
+    rng = np.random.default_rng(5)
+    with genomedb.open(path) as s:
+        a = s["athal"]
+        rows = []
+        for c, length in a.contigs.items():
+            for w in (w for w in (1, 999, 1000, 1001, 2500, 0) if 999 + w <= length):
+                b = int(rng.integers(1, length - w + 2))
+                rows += [(c, b, b + w - 1), (c, 999, 999 + w - 1)]
+        q = random_frame(a.contigs, 1500, 9, 1, 1200)
+        q = pd.concat([q, pd.DataFrame(rows, columns=["chrom", "start", "end"])] * 2,
+                      ignore_index=True).sample(frac=1, random_state=3)
+        got = q.genomedb.sequences(a)
+        lazy = q.genomedb.sequences(a, lazy=True)
+    want = [fx[c][b - 1:e].seq if e >= b else "" for c, b, e in q.itertuples(index=False)]
+    assert got.tolist() == want == list(lazy) and list(got.index) == list(q.index)
+    assert sum(len(w) > 1000 for w in want) > 10 and "" in want
+
+
+def test_sequences_of_a_damaged_block_raise_naming_it(tmp_path):
+    d = tmp_path / "bad.gdb"
+    assert U.gdb("init", d).rc == 0
+    assert U.gdb("import", "fasta", d, "--assembly", "lambda", P.LAMBDA, "--quiet").rc == 0
+    seg = [f for f in os.listdir(d) if f.startswith("seg-")][0]
+    with open(d / seg, "r+b") as f:      # a byte inside the one block's payload
+        f.seek(4096 + 200)
+        b = f.read(1)
+        f.seek(4096 + 200)
+        f.write(bytes([b[0] ^ 0xFF]))
+    q = pd.DataFrame({"chrom": ["gi|9626243|ref|NC_001416.1|"] * 2, "start": [1, 501],
+                      "end": [100, 600]})
+    with genomedb.open(d) as bad:
+        with pytest.raises(OSError) as e:
+            q.genomedb.sequences(bad["lambda"])
+    assert e.value.errno == errno.EIO
+    assert "NC_001416.1" in str(e.value) and "1-100" in str(e.value)
 
 
 def _count_motif(seq, motif):

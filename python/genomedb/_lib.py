@@ -9,6 +9,7 @@ import ctypes
 import ctypes.util
 import errno
 import os
+import sys
 import weakref
 
 import numpy as np
@@ -126,6 +127,39 @@ for _name, (_res, _args) in _SIGS.items():
     _f = getattr(lib, _name)
     _f.restype = _res
     _f.argtypes = _args
+
+
+def _ascii_writer():
+    """CPython's own calls for a str written in place: PyUnicode_New(n,
+    127) makes a compact ASCII str whose bytes are not yet written, and
+    PyUnicode_AsUTF8AndSize gives their address (an ASCII str is its own
+    UTF-8). None unless a probe finds a str laid out that way (another
+    Python, or a CPython that changed it), where callers decode instead."""
+    try:
+        new, addr = ctypes.pythonapi.PyUnicode_New, ctypes.pythonapi.PyUnicode_AsUTF8AndSize
+    except AttributeError:
+        return None
+    new.restype, new.argtypes = ctypes.py_object, [ctypes.c_ssize_t, ctypes.c_uint32]
+    addr.restype, addr.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_void_p]
+    probe = new(5, 127)
+    p = addr(probe, None)
+    ctypes.memmove(p, b"ACGTN", 5)
+    inside = p == id(probe) + sys.getsizeof(probe) - 6     # the bytes, then a NUL
+    if not (inside and probe == "ACGTN" and probe.isascii() and hash(probe) == hash("ACGTN")):
+        return None
+    return new, addr
+
+
+_ASCII = _ascii_writer()
+
+
+def ascii_str(n):
+    """(s, address): a new str of n bytes (n > 0) for the library to write
+    before anything else sees it, or None where this Python cannot."""
+    if _ASCII is None or n <= 0:
+        return None
+    s = _ASCII[0](n, 127)
+    return s, _ASCII[1](s, None)
 
 
 def owned_array(ptr, n, dtype):

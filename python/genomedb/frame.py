@@ -41,6 +41,12 @@ def _pair_codes(a, b):
     return codes[:len(a)], codes[len(a):], uniq
 
 
+# From this many bytes on, sequences() has the library write the bases into
+# one new str (_lib.ascii_str), which is then split: half the memory a
+# numpy buffer decoded into a str touches.
+_IN_PLACE = 1 << 16
+
+
 @pd.api.extensions.register_dataframe_accessor("genomedb")
 class GenomeDBAccessor:
     def __init__(self, df):
@@ -62,14 +68,28 @@ class GenomeDBAccessor:
         b, keep = self._assembly_batch(asm)
         h, err, n = asm.store.handle(), errbuf(), len(self._df)
         total = check(lib.gdb_api_batch_bases(h, asm.index, ctypes.byref(b), err, ERRLEN), err)
-        buf = np.empty(total + n, dtype=np.uint8)
         off = np.empty(n + 1, dtype=np.int64)
-        check(lib.gdb_api_fetch_many(h, asm.index, ctypes.byref(b), 0, ord("\n"),
-                                     buf.ctypes.data, off.ctypes.data, err, ERRLEN), err)
-        seqs = Sequences(buf, off)
+        text = None if lazy or total + n < _IN_PLACE else _lib.ascii_str(total + n)
+        if text is None:
+            buf = np.empty(total + n, dtype=np.uint8)
+            dst = buf.ctypes.data
+        else:
+            text, dst = text
+        check(lib.gdb_api_fetch_many(h, asm.index, ctypes.byref(b), 0, ord("\n"), dst,
+                                     off.ctypes.data, err, ERRLEN), err)
         if lazy:
-            return seqs
-        return pd.Series(seqs.tolist(), index=self._df.index, dtype=object, name="sequence")
+            return Sequences(buf, off)
+        if text is None:
+            items = Sequences(buf, off).tolist()
+        else:
+            # the library wrote the bases (checked ASCII) into the str
+            # itself: no buffer decoded into a second copy of them
+            items = text.split("\n")
+            items.pop()
+        # the str objects straight into an object array (pd.Series of a
+        # list would look at each item again)
+        arr = np.fromiter(items, dtype=object, count=n)
+        return pd.Series(arr, index=self._df.index, name="sequence", copy=False)
 
     def gc(self, asm):
         """Series of GC fractions as Biopython's gc_fraction (N and the
