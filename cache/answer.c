@@ -10,6 +10,9 @@
  * while answers hold more than half the budget, and whenever no block can
  * go (cache.c, make_room).
  *
+ * Dropped bytes go to common/bigbuf.h's pool, not straight to free(): a
+ * renderer of large answers takes them back, memory already faulted in.
+ *
  * Locking: one mutex (struct cache_answers.lock) guards every handle's
  * data, refs and links, and the list; data is freed and resident bytes
  * are given back after it is released, and it is never held while a
@@ -20,6 +23,7 @@
 
 #include "cache/cache.h"
 #include "cache/cache_int.h"
+#include "common/bigbuf.h"
 
 void cache_answers_init(struct cache_answers *a)
 {
@@ -70,7 +74,7 @@ int cache_answers_evict_one(gdb_cache *c)
 	pthread_mutex_unlock(&s->lock);
 	if (!data)
 		return 0;
-	free(data);
+	gdb_bigbuf_put(data);
 	cache_unreserve(c, len);
 	return 1;
 }
@@ -115,7 +119,7 @@ int gdb_cache_answer_new(gdb_cache *c, char *data, size_t len, unsigned flags,
 	struct gdb_cache_answer *x = calloc(1, sizeof(*x));
 
 	if (!x) {
-		free(data);
+		gdb_bigbuf_put(data);
 		return -ENOMEM;
 	}
 	x->data = data;
@@ -160,7 +164,7 @@ void gdb_cache_answer_fill(gdb_cache *c, gdb_cache_answer *x, char *data,
 	*out = x->data;
 	pthread_mutex_unlock(&s->lock);
 	if (!first)
-		free(data); /* another reader filled it first */
+		gdb_bigbuf_put(data); /* another reader filled it first */
 	else
 		charge(c, x);
 }
@@ -176,7 +180,7 @@ void gdb_cache_answer_put(gdb_cache *c, gdb_cache_answer *x)
 		x->data = NULL;
 	}
 	pthread_mutex_unlock(&s->lock);
-	free(data);
+	gdb_bigbuf_put(data);
 }
 
 void gdb_cache_answer_free(gdb_cache *c, gdb_cache_answer *x)
@@ -196,6 +200,6 @@ void gdb_cache_answer_free(gdb_cache *c, gdb_cache_answer *x)
 	pthread_mutex_unlock(&s->lock);
 	if (charged)
 		cache_unreserve(c, charged);
-	free(x->data);
+	gdb_bigbuf_put(x->data);
 	free(x);
 }
