@@ -328,6 +328,7 @@ bench: deps
 	-$(BENCH_PY) bench/mount/regions.py $(call Q,--reads 1000 --bases 16e6) | tee $(BENCH_OUT)/regions.md
 	-$(BENCH_PY) bench/simd/run.py --build $(abspath $(BUILD)) $(call Q,--quick) | tee $(BENCH_OUT)/simd.md
 	-$(BENCH_PY) bench/graph/run.py $(call Q,--string-lines 2000000 --nodes 5000) | tee $(BENCH_OUT)/graph.md
+	-$(BENCH_PY) bench/graph/khop2.py $(call Q,--string-lines 2000000 --rounds 1) | tee $(BENCH_OUT)/khop2.md
 	-$(BENCH_PY) bench/compute/run.py $(call Q,--quick) | tee $(BENCH_OUT)/compute.md
 	-$(BENCH_PY) bench/variants/run.py $(call Q,--reps 1) | tee $(BENCH_OUT)/variants.md
 	-$(BENCH_PY) bench/annotations/run.py | tee $(BENCH_OUT)/annotations.md

@@ -10,6 +10,9 @@
  * while answers hold more than half the budget, and whenever no block can
  * go (cache.c, make_room).
  *
+ * Dropped bytes go to common/bigbuf.h's pool, not straight to free(): a
+ * renderer of large answers takes them back, memory already faulted in.
+ *
  * Locking: one mutex (struct cache_answers.lock) guards every handle's
  * data, refs and links, and the list; data is freed and resident bytes
  * are given back after it is released, and it is never held while a
@@ -17,9 +20,11 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cache/cache.h"
 #include "cache/cache_int.h"
+#include "common/bigbuf.h"
 
 void cache_answers_init(struct cache_answers *a)
 {
@@ -47,6 +52,25 @@ static void link_front(struct cache_answers *s, struct gdb_cache_answer *x)
 	s->lru.next = x;
 }
 
+#define CHUNK ((uint64_t)64 << 10) /* served() counts whole chunks */
+
+static uint64_t chunks(const struct gdb_cache_answer *x)
+{
+	return (x->len + CHUNK - 1) / CHUNK;
+}
+
+/* Under the lock: x's bytes leave it (read again from nothing served). */
+static char *take_data(struct gdb_cache_answer *x)
+{
+	char *data = x->data;
+
+	x->data = NULL;
+	if (x->served && x->nserved)
+		memset(x->served, 0, (chunks(x) + 63) / 64 * 8);
+	x->nserved = 0;
+	return data;
+}
+
 int cache_answers_evict_one(gdb_cache *c)
 {
 	struct cache_answers *s = cache_answers_of(c);
@@ -61,16 +85,15 @@ int cache_answers_evict_one(gdb_cache *c)
 	if (x != &s->lru) {
 		unlink_ans(x);
 		x->charged = 0;
-		data = x->data;
+		data = take_data(x);
 		len = x->len;
-		x->data = NULL;
 		s->bytes -= len;
 		s->evictions++;
 	}
 	pthread_mutex_unlock(&s->lock);
 	if (!data)
 		return 0;
-	free(data);
+	gdb_bigbuf_put(data);
 	cache_unreserve(c, len);
 	return 1;
 }
@@ -115,7 +138,7 @@ int gdb_cache_answer_new(gdb_cache *c, char *data, size_t len, unsigned flags,
 	struct gdb_cache_answer *x = calloc(1, sizeof(*x));
 
 	if (!x) {
-		free(data);
+		gdb_bigbuf_put(data);
 		return -ENOMEM;
 	}
 	x->data = data;
@@ -160,23 +183,56 @@ void gdb_cache_answer_fill(gdb_cache *c, gdb_cache_answer *x, char *data,
 	*out = x->data;
 	pthread_mutex_unlock(&s->lock);
 	if (!first)
-		free(data); /* another reader filled it first */
+		gdb_bigbuf_put(data); /* another reader filled it first */
 	else
 		charge(c, x);
+}
+
+void gdb_cache_answer_served(gdb_cache *c, gdb_cache_answer *x, uint64_t off,
+			     size_t n)
+{
+	struct cache_answers *s = cache_answers_of(c);
+	uint64_t lo = (off + CHUNK - 1) / CHUNK, hi, total = chunks(x);
+
+	if (x->len < GDB_CACHE_ANSWER_WHOLE || x->keep || !n)
+		return;
+	/* the chunks wholly inside [off, off + n); the last ends at len */
+	hi = off + n >= x->len ? total : (off + n) / CHUNK;
+	pthread_mutex_lock(&s->lock);
+	if (!x->served)
+		x->served = calloc((size_t)(total + 63) / 64, 8);
+	for (uint64_t k = lo; x->served && k < hi; k++)
+		if (!(x->served[k / 64] >> (k % 64) & 1)) {
+			x->served[k / 64] |= 1ull << (k % 64);
+			x->nserved++;
+		}
+	pthread_mutex_unlock(&s->lock);
 }
 
 void gdb_cache_answer_put(gdb_cache *c, gdb_cache_answer *x)
 {
 	struct cache_answers *s = cache_answers_of(c);
 	char *data = NULL;
+	size_t charged = 0;
 
 	pthread_mutex_lock(&s->lock);
-	if (--x->refs == 0 && !x->charged && !x->keep) {
-		data = x->data; /* it did not fit: held only while read */
-		x->data = NULL;
+	if (--x->refs == 0 && !x->keep && x->data &&
+	    (!x->charged || (x->served && x->nserved == chunks(x)))) {
+		/* it did not fit (held only while read), or it was read
+		 * whole: the reader has it */
+		if (x->charged) {
+			unlink_ans(x);
+			x->charged = 0;
+			s->bytes -= x->len;
+			s->evictions++;
+			charged = x->len;
+		}
+		data = take_data(x);
 	}
 	pthread_mutex_unlock(&s->lock);
-	free(data);
+	if (charged)
+		cache_unreserve(c, charged);
+	gdb_bigbuf_put(data);
 }
 
 void gdb_cache_answer_free(gdb_cache *c, gdb_cache_answer *x)
@@ -196,6 +252,7 @@ void gdb_cache_answer_free(gdb_cache *c, gdb_cache_answer *x)
 	pthread_mutex_unlock(&s->lock);
 	if (charged)
 		cache_unreserve(c, charged);
-	free(x->data);
+	gdb_bigbuf_put(x->data);
+	free(x->served);
 	free(x);
 }

@@ -215,9 +215,17 @@ GDB_MUST_CHECK int64_t gdb_cache_simulate(const char *policy,
  * cannot be computed again: it read an inbox file that may have changed
  * since) is never dropped, and counted only if it fits.
  *
+ * An answer of GDB_CACHE_ANSWER_WHOLE bytes or more whose every byte a
+ * read has served since it was held (served()) is dropped at its last
+ * put: the reader (the kernel's page cache) has the bytes, and a large
+ * answer held twice costs fresh memory for every new one; its buffer goes
+ * to common/bigbuf.h's pool, which the next large answer is written into.
+ *
  * Life cycle (the handle's lock is the cache's answer lock):
  *   new(data) --> held, borrowed once; put() ends a borrow
- *   held --room needed, not borrowed, not keep--> dropped (data freed)
+ *   held --room needed, not borrowed, not keep--> dropped (data to the
+ *          pool or freed)
+ *   held, large, served whole, not keep --last put()--> dropped
  *   dropped --get() says 0; the holder computes, fill(data)--> held, borrowed
  *   any --free()--> gone (the holder's node went)
  */
@@ -241,6 +249,10 @@ int gdb_cache_answer_get(gdb_cache *c, gdb_cache_answer *a, const char **data);
 void gdb_cache_answer_fill(gdb_cache *c, gdb_cache_answer *a, char *data,
 			   const char **out);
 void gdb_cache_answer_put(gdb_cache *c, gdb_cache_answer *a);
+/* A read served bytes [off, off + n) of a borrowed answer (see above). */
+#define GDB_CACHE_ANSWER_WHOLE ((size_t)1 << 20)
+void gdb_cache_answer_served(gdb_cache *c, gdb_cache_answer *a, uint64_t off,
+			     size_t n);
 /* The holder is done with it (not borrowed). NULL is a no-op. */
 void gdb_cache_answer_free(gdb_cache *c, gdb_cache_answer *a);
 

@@ -192,6 +192,8 @@ struct gdb_cache_answer {
 	uint8_t keep;			      /* never dropped */
 	uint8_t charged;		      /* in resident, on the list */
 	struct gdb_cache_answer *prev, *next; /* most recently read first */
+	uint64_t *served; /* chunks read once since held (large), or NULL */
+	uint32_t nserved; /* of them set */
 };
 
 /* The answers a cache holds; one per cache, in struct gdb_cache. */

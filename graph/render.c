@@ -26,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bigbuf.h"
+
 /* ---------------------------------------------------------- text */
 
 /* The JSON escape of s, without quotes. */
@@ -282,6 +284,25 @@ void graph_buf_dot_str(graph_buf *b, const char *s)
 			graph_buf_put(b, p, 1);
 	}
 	graph_buf_put(b, "\"", 1);
+}
+
+void graph_buf_expect(graph_buf *b, size_t more)
+{
+	size_t want = b->len + more + 1, cap;
+	char *p;
+
+	if (b->err || want < GDB_BIGBUF_MIN || want <= b->cap)
+		return;
+	if (b->max && want > b->max + 1)
+		want = b->max + 1; /* past max the writer fails anyway */
+	p = gdb_bigbuf_get(want, &cap);
+	if (!p)
+		return; /* then the buffer grows as it would have */
+	if (b->len)
+		memcpy(p, b->p, b->len);
+	free(b->p);
+	b->p = p;
+	b->cap = cap;
 }
 
 int graph_render_finish(graph_buf *b, char **out, size_t *len)

@@ -223,6 +223,14 @@ int graph_render_json(graph_buf *b, const gdb_graph *g,
 int graph_render_tsv(graph_buf *b, const gdb_graph *g,
 		     const gdb_graph_result *r, enum graph_qkind k);
 
+/*
+ * Room for about more bytes beyond what b holds, in one large buffer
+ * (common/bigbuf.h: no copies as it grows, no page faults) when that is
+ * large; else nothing. A writer that knows its answer will be megabytes
+ * calls it once: b then grows as before only if the guess was short.
+ */
+void graph_buf_expect(graph_buf *b, size_t more);
+
 /* The NUL-terminated text of b into out/len (b is consumed). */
 int graph_render_finish(graph_buf *b, char **out, size_t *len);
 

@@ -154,18 +154,47 @@ static int tsv_neighbors(graph_buf *b, const gdb_graph *g,
 
 /* ------------------------------------------------------------ subgraphs */
 
+/* The "nodes" member: the first n of r's nodes. */
 static void json_nodes_dist(graph_buf *b, const gdb_graph *g,
-			    const gdb_graph_result *r)
+			    const gdb_graph_result *r, uint32_t n)
 {
 	graph_buf_puts(b, "\"nodes\": [");
-	for (uint32_t i = 0; i < r->nnodes && !b->err; i++) {
+	for (uint32_t i = 0; i < n && !b->err; i++) {
 		graph_buf_puts(b, i ? ",\n  {\"name\": " : "\n  {\"name\": ");
 		graph_buf_json_str(b, gdb_graph_node_name(g, r->nodes[i]));
 		graph_json_kind_dist(b, g, r->nodes[i], r->dist != NULL,
 				     r->dist ? r->dist[i] : 0);
 		graph_buf_puts(b, "}");
 	}
-	graph_buf_puts(b, r->nnodes ? "\n]" : "]");
+	graph_buf_puts(b, n ? "\n]" : "]");
+}
+
+#define SAMPLE 32 /* rows rendered to size a large answer */
+
+/*
+ * Make room for a subgraph's rows at once when they are many: the first
+ * SAMPLE nodes and edges are rendered into a scratch buffer and the rest
+ * taken at their rate, a sixteenth over (graph_buf_expect).
+ */
+static void subgraph_expect(graph_buf *b, const gdb_graph *g,
+			    const gdb_graph_result *r)
+{
+	uint32_t kn = r->nnodes < SAMPLE ? r->nnodes : SAMPLE;
+	uint64_t ke = r->nedges < SAMPLE ? r->nedges : SAMPLE;
+	graph_buf t = {0};
+	size_t nb, more;
+
+	if ((uint64_t)r->nnodes + r->nedges < 1024)
+		return;
+	json_nodes_dist(&t, g, r, kn);
+	nb = t.len;
+	json_edges(&t, g, r->edges, ke);
+	if (!t.err) {
+		more = (kn ? nb * r->nnodes / kn : 0) +
+		       (ke ? (t.len - nb) * r->nedges / ke : 0);
+		graph_buf_expect(b, more + more / 16);
+	}
+	gdb_buf_free(&t);
 }
 
 /* k-hop, upstream, downstream and a pathway's subgraph. */
@@ -182,7 +211,8 @@ static int json_subgraph(graph_buf *b, const gdb_graph *g,
 	graph_buf_puts(b, ", ");
 	graph_json_subgraph_counts(b, r);
 	graph_buf_puts(b, ",\n");
-	json_nodes_dist(b, g, r);
+	subgraph_expect(b, g, r);
+	json_nodes_dist(b, g, r, r->nnodes);
 	graph_buf_puts(b, ",\n\"edges\": ");
 	json_edges(b, g, r->edges, r->nedges);
 	graph_buf_puts(b, "}\n");

@@ -169,3 +169,53 @@ def test_enrich_list_files(gmount, tmp_path):
     finally:
         for n in os.listdir(lists):
             os.unlink(os.path.join(lists, n))
+
+
+def test_large_answers_in_reused_buffers(genomedb, tmp_path):
+    """Answers of megabytes: each read whole is dropped (the kernel's page
+    cache has it) and its buffer goes back to a pool (common/bigbuf.h)
+    that the next answer is written into, shorter answers over longer
+    ones' bytes. Every file is exact: its size at stat, the in-process
+    bytes, and the 2-hop node set networkx gives; once the kernel drops
+    its pages, a read computes the answer again, the same bytes."""
+    U.require_fuse()
+    s = tmp_path / "big.gdb"
+    sf = tmp_path / "sf.tsv"
+    model = GC.scale_free_tsv(str(sf), 6000, 5, seed=11)
+    assert U.gdb("init", s).rc == 0
+    r = U.gdb("import", "graph", s, "--network", "sf", sf, "--quiet", "--format", "tsv",
+              "--columns", "source=1,target=2,type=3,confidence=4,directed=5", "--header")
+    assert r.rc == 0, r
+    deg = {}
+    for e in model.edges:
+        for x in e[:2]:
+            deg[x] = deg.get(x, 0) + 1
+    hub = max(sorted(deg), key=deg.get)
+    ego = nx.single_source_shortest_path_length(
+        model.digraph(follow=False).to_undirected(), hub, cutoff=2)
+    a = GC.Ask(s)
+    try:
+        with U.mounted(s, tmp_path) as m:
+            sizes = []
+            for lim in (24000, 16000, 11000, 22000, 9000):
+                p = g(m, model.name[hub], f"khop-2@limit=all,edge-limit={lim}.json")
+                size = os.stat(p).st_size
+                data = U.read_file(p)
+                assert size == len(data) and data == a(os.path.relpath(p, g(m))), lim
+                got = json.loads(data)
+                assert {x["name"].lower(): x["distance"] for x in got["nodes"]} == ego
+                assert len(got["edges"]) == min(lim, got["total_edges"])
+                sizes.append(size)
+            assert max(sizes) > 2 << 20 and min(sizes) > 1 << 20, sizes
+            st = json.load(open(m.p(".gdb", "stats.json")))
+            assert st["cache"]["answer_evictions"] >= 5, st["cache"]
+            assert st["cache"]["answer_bytes"] < min(sizes), st["cache"]
+            assert st["recomputed_answers"] == 0, st
+            with open(p, "rb") as f:
+                os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+                again = f.read()
+            assert again == data
+            st = json.load(open(m.p(".gdb", "stats.json")))
+            assert st["recomputed_answers"] >= 1, st
+    finally:
+        a.close()

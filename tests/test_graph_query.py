@@ -125,6 +125,45 @@ def test_khop_filtered(gstore):
             set(nx.single_source_shortest_path_length(g, n, cutoff=2))
 
 
+@pytest.fixture(scope="module")
+def ustore(genomedb, tmp_path_factory):
+    """A scale-free network of undirected edges only, as STRING's: the
+    k-hop edge count past edge-limit has its own loop for such networks."""
+    d = tmp_path_factory.mktemp("graphu")
+    s = d / "u.gdb"
+    assert U.gdb("init", s).rc == 0
+    tsv = d / "u.tsv"
+    model = GC.scale_free_tsv(str(tsv), 800, 4, seed=5, directed_share=0.0)
+    r = U.gdb("import", "graph", s, "--network", "u", tsv, "--quiet", "--format", "tsv",
+              "--columns", "source=1,target=2,type=3,confidence=4,directed=5", "--header")
+    assert r.rc == 0, r
+    a = GC.Ask(s)
+    a.model = model
+    yield a
+    a.close()
+
+
+@pytest.mark.parametrize("min_conf", [0.0, 0.5, 0.8])
+def test_khop_edge_count_past_limit(ustore, min_conf):
+    """An answer states every induced edge (total_edges) also past
+    edge-limit, where they are only counted: networkx's count of the
+    induced subgraph, rendered or counted, with and without a type filter
+    (which takes the general scan)."""
+    m = ustore.model
+    for types in (None, ("binding",)):
+        g = m.digraph(min_conf=min_conf, types=types, follow=False).to_undirected()
+        tp = ",type=binding" if types else ""
+        for n in random.Random(7).sample(sorted(m.name), 6):
+            ego = nx.single_source_shortest_path_length(g, n, cutoff=2)
+            want = sum(1 for e in m.selected(min_conf, types) if e[0] in ego and e[1] in ego)
+            for lim in (1, 5, "all"):
+                got = ustore.json(f"{m.name[n]}/khop-2@min-conf={min_conf},limit=all,"
+                                  f"edge-limit={lim}{tp}.json")
+                shown = want if lim == "all" else min(lim, want)
+                assert got["total_edges"] == want, (n, lim, types)
+                assert len(got["edges"]) == shown and got["truncated"] == (shown < want)
+
+
 @pytest.mark.parametrize("net", ["gal", "sf"])
 def test_shortest_path_costs(gstore, net):
     m = gstore.models[net]

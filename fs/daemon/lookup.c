@@ -494,6 +494,8 @@ static ssize_t answer_hold(gdb_daemon *d, struct node *n, uint64_t off,
 			return rc;
 		gdb_cache_answer_fill(c, n->ans, fresh, &data);
 	}
+	/* read whole once, a large answer goes at its last put */
+	gdb_cache_answer_served(c, n->ans, off, len);
 	*src = data + (len ? off : 0);
 	return (ssize_t)len;
 }

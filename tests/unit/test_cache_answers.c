@@ -2,7 +2,8 @@
  * tests/unit/test_cache_answers.c - the cache core beyond the policies, on
  * a small store: computed answers under the byte budget beside the blocks
  * (held while they fit, dropped least recently read first, never while
- * borrowed or kept, given back by fill; resident never above the budget),
+ * borrowed or kept, given back by fill; resident never above the budget;
+ * a large one read whole dropped at its last put),
  * and the prefetch thread backing off when memory for its spare chunk
  * cannot be had (instead of spinning on mmap). Exit 0 pass, 1 fail.
  */
@@ -153,6 +154,64 @@ static void test_answers(const gdb_store *s)
 	gdb_cache_destroy(c);
 }
 
+/* A large answer read whole is dropped at its last put (the reader has
+ * it); read in part, out of order, small, or kept, it stays. */
+static void test_served(const gdb_store *s)
+{
+	gdb_cache_answer *a, *small, *keep;
+	size_t n = 3 * MIB + 100;
+	gdb_cache *c;
+	const char *d;
+
+	if (gdb_cache_create(s, 64 * MIB, NULL, &c) < 0) {
+		FAIL("cache");
+		return;
+	}
+	if (gdb_cache_answer_new(c, bytes_of(n, 'w'), n, 0, &a) ||
+	    gdb_cache_answer_new(c, bytes_of(MIB - 1, 's'), MIB - 1, 0,
+				 &small) ||
+	    gdb_cache_answer_new(c, bytes_of(n, 'k'), n, GDB_CACHE_ANSWER_KEEP,
+				 &keep))
+		return;
+	/* the tail first, then all but one unaligned byte of a chunk */
+	gdb_cache_answer_served(c, a, 2 * MIB, n - 2 * MIB);
+	gdb_cache_answer_served(c, a, 0, MIB + 5);
+	gdb_cache_answer_served(c, a, MIB + 6, MIB - 6);
+	gdb_cache_answer_put(c, a);
+	if (!held(c, a, 'w', n))
+		FAIL("an answer read in part was dropped");
+	gdb_cache_answer_served(c, small, 0, MIB - 1);
+	gdb_cache_answer_put(c, small);
+	if (!held(c, small, 's', MIB - 1))
+		FAIL("a small answer read whole was dropped");
+	gdb_cache_answer_served(c, keep, 0, n);
+	gdb_cache_answer_put(c, keep);
+	if (!held(c, keep, 'k', n))
+		FAIL("a kept answer read whole was dropped");
+	/* the missing chunk, while a second reader holds it: dropped at the
+	 * last put only */
+	if (!gdb_cache_answer_get(c, a, &d) || !gdb_cache_answer_get(c, a, &d))
+		FAIL("get");
+	gdb_cache_answer_served(c, a, MIB, MIB);
+	gdb_cache_answer_put(c, a);
+	if (d[n - 1] != 'w')
+		FAIL("dropped while borrowed");
+	gdb_cache_answer_put(c, a);
+	if (held(c, a, 'w', n))
+		FAIL("an answer read whole was not dropped");
+	/* computed again, it is held until read whole again */
+	gdb_cache_answer_fill(c, a, bytes_of(n, 'w'), &d);
+	gdb_cache_answer_served(c, a, 0, MIB);
+	gdb_cache_answer_put(c, a);
+	if (!held(c, a, 'w', n))
+		FAIL("a refilled answer went on its old reads");
+	check_budget(c, "served");
+	gdb_cache_answer_free(c, a);
+	gdb_cache_answer_free(c, small);
+	gdb_cache_answer_free(c, keep);
+	gdb_cache_destroy(c);
+}
+
 static void test_prefetch_backoff(const gdb_store *s)
 {
 	gdb_cache *c;
@@ -208,6 +267,7 @@ int main(void)
 		return T_EXIT_FAIL;
 	}
 	test_answers(s);
+	test_served(s);
 	test_prefetch_backoff(s);
 	gdb_store_close(s);
 	free(seqs[0]);

@@ -28,6 +28,7 @@
 #define UNIT_SEED 0x6772617068ull
 #include "tests/unit/unit.h"
 
+#include "common/bigbuf.h"
 #include "fs/ns/ns.h"
 #include "graph/graph.h"
 #include "graph/graph_int.h"  /* graph_builder_layout: old stores */
@@ -154,7 +155,7 @@ static int cmd_bench(const char *store, int n, char **paths, int np)
 					sizeof(err));
 			t[i] = now_us() - t0;
 			c[i] = cpu_us() - c0;
-			free(data);
+			gdb_bigbuf_put(data); /* as the daemon's cache */
 		}
 		qsort(t, (size_t)n, sizeof(double), dcmp);
 		qsort(c, (size_t)n, sizeof(double), dcmp);
@@ -737,6 +738,60 @@ static void selftest_conf_text(const char *dir)
 	free(v);
 }
 
+/* The provider's answer at path (a file), or NULL. */
+static char *answer(const gdb_ns_provider *p, void *ctx, const char *path,
+		    size_t *len)
+{
+	char *data = NULL, err[256] = "";
+	unsigned flags = 0;
+	int rc = p->resolve(ctx, path, &data, len, &flags, err, sizeof(err));
+
+	CHECK(rc == GDB_NS_FILE && data, "%s: %d %s", path, rc, err);
+	if (rc != GDB_NS_FILE) {
+		free(data);
+		return NULL;
+	}
+	return data;
+}
+
+/*
+ * A large answer's buffer given back to the pool (common/bigbuf.h, as the
+ * daemon's cache does when it drops an answer) and taken for a shorter
+ * answer: the shorter is exact, byte for byte what it is in fresh memory,
+ * whatever the longer left behind it. The store of selftest_conf_text:
+ * tens of thousands of edges H -> X.
+ */
+static void selftest_reused_buffer(const char *dir)
+{
+	static const char *lng = "H/khop-1@edge-limit=all.json",
+			  *shrt = "H/khop-1@edge-limit=20000.json";
+	const gdb_ns_provider *p;
+	gdb_store *s;
+	void *ctx;
+	char *a, *ref, *b;
+	size_t la = 0, lr = 0, lb = 0;
+
+	if (open_provider(dir, &s, &p, &ctx) < 0) {
+		failures++;
+		return;
+	}
+	gdb_bigbuf_drain();
+	a = answer(p, ctx, lng, &la);
+	ref = answer(p, ctx, shrt, &lr); /* fresh: the pool is empty */
+	CHECK(a && ref && la > lr && lr >= GDB_BIGBUF_MIN, "sizes %zu %zu", la,
+	      lr);
+	gdb_bigbuf_put(a);
+	b = answer(p, ctx, shrt, &lb);
+	CHECK(b == a, "the pooled buffer is taken");
+	CHECK(b && ref && lb == lr && !memcmp(b, ref, lr) && b[lb] == 0,
+	      "the shorter answer in the longer one's buffer: exact");
+	free(ref);
+	gdb_bigbuf_put(b);
+	gdb_bigbuf_drain();
+	p->destroy(ctx);
+	gdb_store_close(s);
+}
+
 /*
  * The one-piece JSON edge writer (render.c) against its twin, the general
  * writer through the attribute table: byte for byte on every edge of a
@@ -839,6 +894,7 @@ int main(int argc, char **argv)
 	strcat(dir2, dir);
 	strcat(dir2, ".conf");
 	selftest_conf_text(dir2);
+	selftest_reused_buffer(dir2);
 	strcpy(dir3, dir);
 	strcat(dir3, ".v1");
 	selftest_old_layout(dir3);

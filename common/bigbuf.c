@@ -1,0 +1,124 @@
+/*
+ * common/bigbuf.c - large output buffers and their pool (API: bigbuf.h).
+ *
+ * A pooled buffer's size is malloc_usable_size(): the pool takes any
+ * malloc block, whoever allocated it. Requests for huge pages and
+ * prefaulting are advice: a kernel without them (or THP "never") leaves
+ * an ordinary buffer, which is still correct.
+ */
+#define _GNU_SOURCE
+#include "common/bigbuf.h"
+
+#include <malloc.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#define HUGE_SZ ((size_t)2 << 20)
+#define PAGE_SZ ((size_t)4096)
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+static struct {
+	pthread_mutex_t lock;
+	void *p[GDB_BIGBUF_POOL];
+	size_t cap[GDB_BIGBUF_POOL];
+	unsigned n;
+	size_t bytes;
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* Under the lock: the smallest pooled buffer of at least n bytes. */
+static void *take(size_t n, size_t *cap)
+{
+	unsigned best = GDB_BIGBUF_POOL;
+	void *p;
+
+	for (unsigned i = 0; i < pool.n; i++)
+		if (pool.cap[i] >= n &&
+		    (best == GDB_BIGBUF_POOL || pool.cap[i] < pool.cap[best]))
+			best = i;
+	if (best == GDB_BIGBUF_POOL)
+		return NULL;
+	p = pool.p[best];
+	*cap = pool.cap[best];
+	pool.bytes -= pool.cap[best];
+	pool.n--;
+	pool.p[best] = pool.p[pool.n];
+	pool.cap[best] = pool.cap[pool.n];
+	return p;
+}
+
+static void *fresh(size_t n, size_t *cap)
+{
+	size_t sz = (n + HUGE_SZ - 1) / HUGE_SZ * HUGE_SZ;
+	void *p = NULL;
+
+	if (sz < n || posix_memalign(&p, HUGE_SZ, sz))
+		return NULL;
+	/* Advice only (see the top): ignore what the kernel declines. */
+	(void)madvise(p, sz, MADV_HUGEPAGE);
+	(void)madvise(p, (n + PAGE_SZ - 1) / PAGE_SZ * PAGE_SZ,
+		      MADV_POPULATE_WRITE);
+	*cap = malloc_usable_size(p);
+	return p;
+}
+
+void *gdb_bigbuf_get(size_t n, size_t *cap)
+{
+	void *p;
+
+	if (n < GDB_BIGBUF_MIN)
+		return NULL;
+	pthread_mutex_lock(&pool.lock);
+	p = take(n, cap);
+	pthread_mutex_unlock(&pool.lock);
+	return p ? p : fresh(n, cap);
+}
+
+void gdb_bigbuf_put(void *p)
+{
+	size_t cap;
+
+	if (!p)
+		return;
+	cap = malloc_usable_size(p);
+	if (cap >= GDB_BIGBUF_MIN) {
+		pthread_mutex_lock(&pool.lock);
+		if (pool.n < GDB_BIGBUF_POOL &&
+		    pool.bytes + cap <= GDB_BIGBUF_POOL_BYTES) {
+			pool.p[pool.n] = p;
+			pool.cap[pool.n++] = cap;
+			pool.bytes += cap;
+			p = NULL;
+		}
+		pthread_mutex_unlock(&pool.lock);
+	}
+	free(p);
+}
+
+void gdb_bigbuf_drain(void)
+{
+	void *p[GDB_BIGBUF_POOL];
+	unsigned n;
+
+	pthread_mutex_lock(&pool.lock);
+	n = pool.n;
+	for (unsigned i = 0; i < n; i++)
+		p[i] = pool.p[i];
+	pool.n = 0;
+	pool.bytes = 0;
+	pthread_mutex_unlock(&pool.lock);
+	for (unsigned i = 0; i < n; i++)
+		free(p[i]);
+}
+
+void gdb_bigbuf_pooled(unsigned *n, size_t *bytes)
+{
+	pthread_mutex_lock(&pool.lock);
+	*n = pool.n;
+	*bytes = pool.bytes;
+	pthread_mutex_unlock(&pool.lock);
+}

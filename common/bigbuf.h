@@ -1,0 +1,47 @@
+/*
+ * common/bigbuf.h - large output buffers (a rendered answer of megabytes):
+ * fresh ones in transparent huge pages, faulted in by one call, and a
+ * small process-wide pool of used ones, so a server that renders answer
+ * after answer writes into memory it has already faulted.
+ *
+ * Why: a fresh 4 MiB buffer from malloc is a thousand page faults, each
+ * zeroing a page (at a hypervisor exit each on a virtual machine); that
+ * was most of what a large answer cost a daemon beyond its query.
+ *
+ * Every buffer is an ordinary malloc block: free() and realloc() take it,
+ * and gdb_bigbuf_put() takes any malloc block (small ones are freed).
+ *
+ * Threading: every call may run in any thread (one mutex over the pool).
+ */
+#ifndef GDB_BIGBUF_H
+#define GDB_BIGBUF_H
+
+#include <stddef.h>
+
+/* Smaller requests are left to malloc (gdb_bigbuf_get returns NULL). */
+#define GDB_BIGBUF_MIN ((size_t)1 << 20)
+/* The pool holds at most this many buffers and this many bytes. */
+#define GDB_BIGBUF_POOL 4
+#define GDB_BIGBUF_POOL_BYTES ((size_t)16 << 20)
+
+/*
+ * gdb_bigbuf_get - a buffer of at least n bytes, its contents undefined:
+ * the smallest pooled one that is large enough, else a new one (2 MiB
+ * aligned, its size rounded up to 2 MiB, huge pages asked for, faulted
+ * in).
+ * @param cap out: the usable size (>= n)
+ * @return the buffer, or NULL when n < GDB_BIGBUF_MIN or without memory
+ */
+void *gdb_bigbuf_get(size_t n, size_t *cap);
+
+/* Give a malloc block back: pooled when large and the pool has room,
+ * else freed. NULL is a no-op. */
+void gdb_bigbuf_put(void *p);
+
+/* Free every pooled buffer (tests; the pool is otherwise kept). */
+void gdb_bigbuf_drain(void);
+
+/* Buffers and bytes in the pool now (tests, statistics). */
+void gdb_bigbuf_pooled(unsigned *n, size_t *bytes);
+
+#endif

@@ -1,0 +1,151 @@
+/*
+ * tests/unit/test_bigbuf.c - large output buffers (common/bigbuf.h): small
+ * requests are left to malloc, fresh buffers are whole and writable, a
+ * buffer given back is handed out again (the smallest that fits, never
+ * one too small), the pool keeps to its count and byte caps, small and
+ * NULL blocks are freed or ignored, and threads never share a buffer.
+ *
+ * Exit status: 0 pass, 1 fail (the first failures are printed).
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/bigbuf.h"
+
+#define UNIT_SEED 0x62696762756621ull
+#include "tests/unit/unit.h"
+
+#define MiB ((size_t)1 << 20)
+
+static void check_pooled(unsigned n, size_t bytes, const char *what)
+{
+	unsigned pn;
+	size_t pb;
+
+	gdb_bigbuf_pooled(&pn, &pb);
+	CHECK(pn == n && pb == bytes,
+	      "%s: pool %u buffers %zu bytes, not %u %zu", what, pn, pb, n,
+	      bytes);
+}
+
+static void check_fresh(void)
+{
+	size_t cap = 0;
+	char *p;
+
+	CHECK(gdb_bigbuf_get(GDB_BIGBUF_MIN - 1, &cap) == NULL, "small: NULL");
+	p = gdb_bigbuf_get(GDB_BIGBUF_MIN + 1, &cap);
+	CHECK(p != NULL, "fresh");
+	if (!p)
+		return;
+	CHECK(cap >= GDB_BIGBUF_MIN + 1, "cap %zu", cap);
+	CHECK(((uintptr_t)p & (2 * MiB - 1)) == 0, "2 MiB aligned");
+	memset(p, 0x5a, cap); /* all of it is ours (ASan checks) */
+	p = realloc(p, cap + 3 * MiB);
+	CHECK(p != NULL && p[cap - 1] == 0x5a, "realloc keeps the bytes");
+	free(p); /* an ordinary malloc block */
+	check_pooled(0, 0, "free() is not the pool");
+}
+
+static void check_reuse(void)
+{
+	size_t ca, cb, cc;
+	char *a = gdb_bigbuf_get(3 * MiB, &ca);
+	char *b = gdb_bigbuf_get(MiB, &cb);
+	char *c;
+
+	CHECK(a && b && ca >= 3 * MiB && cb >= MiB && cb < ca, "two sizes");
+	gdb_bigbuf_put(a);
+	gdb_bigbuf_put(b);
+	check_pooled(2, ca + cb, "two given back");
+	c = gdb_bigbuf_get(cb + 1, &cc);
+	CHECK(c == a && cc == ca, "the only one large enough");
+	gdb_bigbuf_put(c);
+	c = gdb_bigbuf_get(MiB + MiB / 2, &cc);
+	CHECK(c == b && cc == cb, "the smallest that fits");
+	gdb_bigbuf_put(c);
+	c = gdb_bigbuf_get(ca + 1, &cc);
+	CHECK(c && c != a && c != b && cc > ca, "none fits: a fresh one");
+	check_pooled(2, ca + cb, "a fresh one leaves the pool");
+	gdb_bigbuf_put(c);
+	gdb_bigbuf_drain();
+	check_pooled(0, 0, "drained");
+}
+
+static void check_caps(void)
+{
+	char *p[GDB_BIGBUF_POOL + 2];
+	size_t cap[GDB_BIGBUF_POOL + 2], sum = 0;
+	unsigned n;
+	size_t bytes;
+
+	for (unsigned i = 0; i < GDB_BIGBUF_POOL + 2; i++)
+		p[i] = gdb_bigbuf_get(MiB, &cap[i]);
+	for (unsigned i = 0; i < GDB_BIGBUF_POOL + 2; i++) {
+		gdb_bigbuf_put(p[i]);
+		if (i < GDB_BIGBUF_POOL)
+			sum += cap[i];
+	}
+	check_pooled(GDB_BIGBUF_POOL, sum, "the count cap");
+	gdb_bigbuf_drain();
+	p[0] = gdb_bigbuf_get(GDB_BIGBUF_POOL_BYTES / 2 + 1, &cap[0]);
+	p[1] = gdb_bigbuf_get(GDB_BIGBUF_POOL_BYTES / 2 + 1, &cap[1]);
+	gdb_bigbuf_put(p[0]);
+	gdb_bigbuf_put(p[1]);
+	gdb_bigbuf_pooled(&n, &bytes);
+	CHECK(n == 1 && bytes <= GDB_BIGBUF_POOL_BYTES, "the byte cap: %u %zu",
+	      n, bytes);
+	gdb_bigbuf_put(malloc(100)); /* small: freed (ASan: no leak) */
+	gdb_bigbuf_put(NULL);
+	gdb_bigbuf_pooled(&n, &bytes);
+	CHECK(n == 1, "small and NULL blocks are not pooled");
+	gdb_bigbuf_drain();
+}
+
+/* Threads taking and giving back at once: each buffer is one thread's
+ * while it holds it (its pattern survives until it gives it back). */
+static void *churn(void *arg)
+{
+	unsigned char tag = (unsigned char)(uintptr_t)arg;
+	size_t cap;
+
+	for (int i = 0; i < 200; i++) {
+		size_t want = MiB + (size_t)(i % 3) * MiB;
+		unsigned char *p = gdb_bigbuf_get(want, &cap);
+		if (!p) {
+			FAIL("thread %u: no buffer", tag);
+			return NULL;
+		}
+		memset(p, tag, want);
+		for (size_t k = 0; k < want; k += 4093)
+			if (p[k] != tag) {
+				FAIL("thread %u: buffer shared", tag);
+				break;
+			}
+		gdb_bigbuf_put(p);
+	}
+	return NULL;
+}
+
+static void check_threads(void)
+{
+	pthread_t t[4];
+
+	for (uintptr_t i = 0; i < 4; i++)
+		CHECK(pthread_create(&t[i], NULL, churn, (void *)(i + 1)) == 0,
+		      "thread");
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	gdb_bigbuf_drain();
+}
+
+int main(void)
+{
+	check_fresh();
+	check_reuse();
+	check_caps();
+	check_threads();
+	return failures ? T_EXIT_FAIL : T_EXIT_PASS;
+}
