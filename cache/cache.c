@@ -1083,8 +1083,6 @@ void gdb_cache_stream_access(gdb_cache *c, gdb_cache_stream *st,
 	 * (one block alone is advised by the store as it is decoded). */
 	if (last > first)
 		advise_missing(c, contig, first, last);
-	if (!__atomic_load_n(&c->pf_enabled, __ATOMIC_RELAXED))
-		return;
 	pthread_mutex_lock(&st->lock);
 	if (st->contig == contig && st->run > 0 &&
 	    (int64_t)first >= st->passed && (int64_t)first < st->last_first) {
@@ -1097,7 +1095,7 @@ void gdb_cache_stream_access(gdb_cache *c, gdb_cache_stream *st,
 	 * (a read that overtook the one before it continues the run). */
 	if (st->contig == contig && (int64_t)first >= st->last_first &&
 	    (int64_t)first <= st->last_end + 1 + st->window) {
-		/* Sequential: the window doubles while the reader keeps up. */
+		/* The window doubles while the reader keeps up. */
 		st->run++;
 		st->window = st->window ? st->window * 2 : 1;
 		if (st->window > PF_MAXWIN)
@@ -1148,8 +1146,11 @@ void gdb_cache_stream_access(gdb_cache *c, gdb_cache_stream *st,
 	pthread_mutex_unlock(&st->lock);
 	if (new_run)
 		unmark_from(c, contig, first);
+	/* Passing does not depend on prefetch; reading ahead does. */
 	if (pass_to > pass_from)
 		release_passed(c, contig, pass_from, pass_to);
+	if (!__atomic_load_n(&c->pf_enabled, __ATOMIC_RELAXED))
+		return;
 	if (disk_to > disk_from)
 		gdb_store_advise(c->store, contig, (uint32_t)disk_from,
 				 (uint32_t)(disk_to - 1));
