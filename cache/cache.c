@@ -6,13 +6,13 @@
  * to answer.c.
  *
  * Entry life cycle (all transitions under the entry's shard lock):
- *
- *   absent --gdb_cache_get miss: reserve room, decode unlocked, insert-->
- * resident resident --get hit: refs++,
- * policy->hit-----------------------------> resident resident --gdb_cache_pin:
- * policy->remove, pinned--------------------> pinned pinned --gdb_cache_unpin:
- * policy->insert----------------------------> resident resident, refs == 0
- * --make_room: policy->evict----> shard free list (buffer reused)
+ *   absent -> resident: a miss reserves room, decodes unlocked, inserts
+ *   resident -> resident: a hit (refs++, policy->hit)
+ *   resident <-> pinned: gdb_cache_pin / unpin (policy->remove / insert)
+ *   resident -> pool: refs == 0, make_room's policy->evict
+ *   resident -> pool: refs == 0, used at most twice, and a long sequential
+ *     read has passed it (policy->remove)
+ * (the pool: free buffers, reused by the next miss; buffers.c)
  *
  * The budget is global: c->resident counts the bytes of every cached block
  * and is only ever raised by make_room(), which first evicts (from the
@@ -20,9 +20,13 @@
  * never exceeds the budget. A miss that finds nothing evictable is served
  * from a transient buffer and not cached ("uncached").
  *
- * Buffers of evicted entries are kept on per-shard free lists and reused:
+ * Buffers of evicted entries go to one pool (buffers.c) and are reused:
  * in this VM a fresh 64 KiB allocation costs page faults that dwarf the
- * decode itself, so the cache allocates only while it grows.
+ * decode itself, so the cache allocates only while it grows. A long
+ * sequential reader gives back the blocks it has passed (kept only if
+ * another reader used them too): the kernel's page cache holds what it
+ * read, and a scan then runs in a few warm buffers instead of faulting in
+ * fresh memory for every block until the budget is full.
  */
 #include "cache/cache.h"
 
@@ -76,6 +80,11 @@ static void advise_missing(gdb_cache *c, uint32_t contig, uint32_t first,
 
 /* A long gdb_cache_read advises the disk this many blocks at a time. */
 #define READ_ADVISE 64u
+/* A sequential run gives back the blocks it passed from its fourth read
+ * on (a whole small file read in a few requests stays cached), those used
+ * at most twice. */
+#define PASS_RUN 3
+#define PASS_USES 2
 
 int gdb_cache_create(const gdb_store *store, size_t budget, const char *policy,
 		     gdb_cache **out)
@@ -102,11 +111,13 @@ int gdb_cache_create(const gdb_store *store, size_t budget, const char *policy,
 	c->policy = ops;
 	pthread_mutex_init(&c->policy_lock, NULL);
 	pthread_mutex_init(&c->arena_lock, NULL);
+	pthread_mutex_init(&c->pool_lock, NULL);
 	pthread_mutex_init(&c->pf_lock, NULL);
 	pthread_cond_init(&c->pf_cond, NULL);
 	for (uint32_t i = 0; i < NSHARDS; i++) {
 		struct shard *sh = &c->shards[i];
 		pthread_mutex_init(&sh->lock, NULL);
+		pthread_cond_init(&sh->loaded, NULL);
 		sh->hmask = 255;
 		sh->htab = calloc(sh->hmask + 1, sizeof(*sh->htab));
 		sh->ops = ops;
@@ -147,99 +158,6 @@ int gdb_cache_start_prefetch(gdb_cache *c)
 	return 0;
 }
 
-/* Buffers live until destroy (they are reused through the free lists). */
-static void free_entry(gdb_cache_entry *x)
-{
-	free(x);
-}
-
-/* A buffer outside the arena, still freed at destroy (as a 1-use chunk). */
-static char *malloc_owned(gdb_cache *c, size_t n)
-{
-	struct arena_chunk *ch = malloc(sizeof(*ch));
-	char *p = malloc(n);
-
-	if (!ch || !p) {
-		free(ch);
-		free(p);
-		return NULL;
-	}
-	ch->base = p;
-	ch->used = SIZE_MAX; /* never carved from; freed, not unmapped */
-	pthread_mutex_lock(&c->arena_lock);
-	ch->next = c->arena;
-	c->arena = ch;
-	pthread_mutex_unlock(&c->arena_lock);
-	return p;
-}
-
-/* A new 2 MiB-aligned chunk, advised as a huge page, touched (faulted in)
- * when prefault is set. Not linked anywhere yet. */
-static struct arena_chunk *chunk_new(gdb_cache *c, int prefault)
-{
-	void *m =
-	    __atomic_load_n(&c->test_fail_chunks, __ATOMIC_RELAXED)
-		? MAP_FAILED
-		: mmap(NULL, 2 * (size_t)ARENA_CHUNK, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	struct arena_chunk *ch = m == MAP_FAILED ? NULL : malloc(sizeof(*ch));
-	uintptr_t a;
-
-	if (!ch) {
-		if (m != MAP_FAILED)
-			munmap(m, 2 * (size_t)ARENA_CHUNK);
-		return NULL;
-	}
-	/* Keep the 2 MiB-aligned half, so it can be one huge page. */
-	a = ((uintptr_t)m + ARENA_CHUNK - 1) & ~(uintptr_t)(ARENA_CHUNK - 1);
-	if (a > (uintptr_t)m)
-		munmap(m, a - (uintptr_t)m);
-	if ((uintptr_t)m + 2 * ARENA_CHUNK > a + ARENA_CHUNK)
-		munmap((void *)(a + ARENA_CHUNK),
-		       (uintptr_t)m + 2 * ARENA_CHUNK - a - ARENA_CHUNK);
-	madvise((void *)a, ARENA_CHUNK, MADV_HUGEPAGE);
-	if (prefault)
-		for (size_t off = 0; off < ARENA_CHUNK; off += 4096)
-			((volatile char *)a)[off] = 0;
-	ch->base = (char *)a;
-	ch->used = 0;
-	ch->next = NULL;
-	return ch;
-}
-
-static char *arena_alloc(gdb_cache *c)
-{
-	struct arena_chunk *ch;
-	char *p = NULL;
-
-	if (c->bb > ARENA_CHUNK / 4)
-		return NULL; /* the caller mallocs */
-	pthread_mutex_lock(&c->arena_lock);
-	ch = c->arena;
-	if (!ch || ch->used == SIZE_MAX || ch->used + c->bb > ARENA_CHUNK) {
-		/* The prefetch thread keeps a faulted spare ready, so a reader
-		 * rarely pays the fault (with compaction, milliseconds). */
-		ch = c->spare;
-		c->spare = NULL;
-		if (ch) {
-			pthread_mutex_lock(&c->pf_lock);
-			pthread_cond_signal(&c->pf_cond);
-			pthread_mutex_unlock(&c->pf_lock);
-		} else {
-			ch = chunk_new(c, 0);
-		}
-		if (!ch)
-			goto out;
-		ch->next = c->arena;
-		c->arena = ch;
-	}
-	p = ch->base + ch->used;
-	ch->used += c->bb;
-out:
-	pthread_mutex_unlock(&c->arena_lock);
-	return p;
-}
-
 static void drop_cb(void *arg, gdb_centry *e)
 {
 	(void)arg;
@@ -269,32 +187,17 @@ void gdb_cache_destroy(gdb_cache *c)
 			gdb_centry *e = sh->htab[h];
 			while (e) {
 				gdb_centry *nx = e->hnext;
-				free_entry(X(e));
+				free(X(e));
 				e = nx;
 			}
 		}
-		while (sh->free_list) {
-			gdb_cache_entry *nx = X(sh->free_list->e.next);
-			free_entry(sh->free_list);
-			sh->free_list = nx;
-		}
 		free(sh->htab);
 		pthread_mutex_destroy(&sh->lock);
+		pthread_cond_destroy(&sh->loaded);
 	}
-	if (c->spare) {
-		munmap(c->spare->base, ARENA_CHUNK);
-		free(c->spare);
-	}
-	while (c->arena) {
-		struct arena_chunk *nx = c->arena->next;
-		if (c->arena->used == SIZE_MAX)
-			free(c->arena->base);
-		else
-			munmap(c->arena->base, ARENA_CHUNK);
-		free(c->arena);
-		c->arena = nx;
-	}
+	cache_buf_destroy(c);
 	pthread_mutex_destroy(&c->arena_lock);
+	pthread_mutex_destroy(&c->pool_lock);
 	pthread_mutex_destroy(&c->policy_lock);
 	pthread_mutex_destroy(&c->pf_lock);
 	cache_answers_destroy(&c->ans);
@@ -348,24 +251,6 @@ static void hash_remove(struct shard *sh, gdb_cache_entry *x)
 	sh->count--;
 }
 
-/* Free-list entries are linked through e.next (no policy holds them). */
-static void to_free_list(struct shard *sh, gdb_cache_entry *x)
-{
-	x->e.next = sh->free_list ? &sh->free_list->e : NULL;
-	sh->free_list = x;
-}
-
-/* Give the pages of n bytes at p back to the system (they read as zeros
- * when touched again). */
-static void release_pages(char *p, size_t n)
-{
-	uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
-	uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)4095;
-
-	if (e > a)
-		madvise((void *)a, e - a, MADV_DONTNEED);
-}
-
 /* Evict one block from shard i; 1 if one was evicted. With release, its
  * buffer's pages go back to the system too (the room is for an answer,
  * which is malloc'd, not for a block that would reuse the buffer). */
@@ -377,19 +262,17 @@ static int evict_one(gdb_cache *c, uint32_t i, int release)
 	pthread_mutex_lock(&sh->lock);
 	v = sh->ops->evict(sh->pol);
 	if (v) {
-		gdb_cache_entry *x = X(v);
-		hash_remove(sh, x);
+		hash_remove(sh, X(v));
 		sh->pc[sh->ops->id].evictions++;
 		if (v->prefetched)
 			sh->pc[sh->ops->id].prefetch_wasted++;
-		if (release)
-			release_pages(x->e.bases, c->bb);
-		to_free_list(sh, x);
 	}
 	pthread_mutex_unlock(&sh->lock);
-	if (v)
-		__atomic_sub_fetch(&c->resident, c->bb, __ATOMIC_RELAXED);
-	return v != NULL;
+	if (!v)
+		return 0;
+	__atomic_sub_fetch(&c->resident, c->bb, __ATOMIC_RELAXED);
+	cache_buf_give(c, X(v), release);
+	return 1;
 }
 
 /*
@@ -459,33 +342,139 @@ struct cache_answers *cache_answers_of(gdb_cache *c)
 	return &c->ans;
 }
 
-static gdb_cache_entry *take_buffer(gdb_cache *c, struct shard *sh)
+/* Insert x, just decoded (n bases), as key's resident entry. */
+static void insert_new(struct shard *sh, gdb_cache_entry *x, uint64_t key,
+		       uint32_t n, uint32_t si, int prefetch)
+{
+	memset(&x->e.prev, 0, sizeof(x->e.prev) * 2);
+	x->e.key = key;
+	x->e.n = n;
+	x->e.shard = (uint16_t)si;
+	x->e.refs = 0;
+	x->e.pinned = 0;
+	x->e.prefetched = (uint8_t)prefetch;
+	x->transient = 0;
+	x->uses = prefetch ? 0 : 1;
+	hash_insert(sh, x);
+	sh->ops->insert(sh->pol, &x->e);
+	if (prefetch)
+		sh->pc[sh->ops->id].prefetch_issued++;
+}
+
+static void note_use(gdb_cache_entry *x)
+{
+	if (x->uses < UINT8_MAX)
+		x->uses++;
+}
+
+/* Under sh->lock: borrow resident x for a reader. */
+static void borrow(struct shard *sh, gdb_cache_entry *x)
+{
+	x->e.refs++;
+	note_use(x);
+	if (x->e.prefetched) {
+		/* The first read of a prefetched block is its first real use,
+		 * not a re-reference: telling the policy would make every
+		 * scanned block look hot. */
+		x->e.prefetched = 0;
+		sh->pc[sh->ops->id].prefetch_used++;
+	} else if (!x->e.pinned) {
+		sh->ops->hit(sh->pol, &x->e);
+	}
+}
+
+/* Under sh->lock: mark key as being decoded; 0 if every slot is taken
+ * (the load then goes unmarked: a second decode, never a wrong one). */
+static int loading_add(struct shard *sh, uint64_t key)
+{
+	for (unsigned i = 0; i < NLOADING; i++)
+		if (!sh->loading[i]) {
+			sh->loading[i] = key + 1;
+			return 1;
+		}
+	return 0;
+}
+
+static int loading_has(const struct shard *sh, uint64_t key)
+{
+	for (unsigned i = 0; i < NLOADING; i++)
+		if (sh->loading[i] == key + 1)
+			return 1;
+	return 0;
+}
+
+static void loading_done(struct shard *sh, uint64_t key)
+{
+	for (unsigned i = 0; i < NLOADING; i++)
+		if (sh->loading[i] == key + 1)
+			sh->loading[i] = 0;
+	pthread_cond_broadcast(&sh->loaded);
+}
+
+/*
+ * Under sh->lock: key's resident entry, waiting while another thread
+ * decodes it; NULL if it is neither resident nor being decoded (the
+ * caller decodes it). A prefetch does not wait: *busy says it is being
+ * decoded.
+ */
+static gdb_cache_entry *settle(struct shard *sh, uint64_t key, int prefetch,
+			       int *busy)
 {
 	gdb_cache_entry *x;
 
-	pthread_mutex_lock(&sh->lock);
-	x = sh->free_list;
-	if (x)
-		sh->free_list = X(x->e.next);
-	pthread_mutex_unlock(&sh->lock);
-	if (x)
-		return x;
-	x = calloc(1, sizeof(*x));
-	if (!x)
-		return NULL;
-	x->e.bases = arena_alloc(c);
-	if (!x->e.bases)
-		x->e.bases = malloc_owned(c, c->bb);
-	if (!x->e.bases) {
-		free(x);
-		return NULL;
+	*busy = 0;
+	for (;;) {
+		x = find_locked(sh, key);
+		if (x || !loading_has(sh, key))
+			return x;
+		if (prefetch) {
+			*busy = 1;
+			return NULL;
+		}
+		pthread_cond_wait(&sh->loaded, &sh->lock);
 	}
+}
+
+/* After a decode (rc bases, or an error), under sh->lock: insert x, or
+ * serve it once uncached, or find another thread's copy. @return the
+ * entry to hand out (NULL: none), *spare a buffer for the pool. */
+static gdb_cache_entry *place(gdb_cache *c, struct shard *sh, uint32_t si,
+			      gdb_cache_entry *x, uint64_t key, int rc,
+			      int reserved, int prefetch,
+			      gdb_cache_entry **spare)
+{
+	gdb_cache_entry *other = find_locked(sh, key);
+
+	*spare = NULL;
+	if (reserved && !other) {
+		insert_new(sh, x, key, (uint32_t)rc, si, prefetch);
+		return x;
+	}
+	if (reserved)
+		__atomic_sub_fetch(&c->resident, c->bb, __ATOMIC_RELAXED);
+	*spare = x;
+	if (other) {
+		if (!prefetch) {
+			sh->ops->hit(sh->pol, &other->e);
+			note_use(other);
+		}
+		return other;
+	}
+	/* Nothing evictable: serve it once, uncached. */
+	sh->uncached++;
+	if (prefetch)
+		return NULL;
+	*spare = NULL;
+	x->transient = 1;
+	x->e.key = key;
+	x->e.n = (uint32_t)rc;
+	x->e.shard = (uint16_t)si;
 	return x;
 }
 
 /*
  * Load a block (demand miss or prefetch): reserve, decode unlocked, then
- * insert unless another thread inserted it first. With borrow set the
+ * insert unless another thread inserted it first. With out set the
  * result is returned borrowed (refs 1).
  */
 static int load_block(gdb_cache *c, uint32_t si, uint32_t contig,
@@ -493,73 +482,52 @@ static int load_block(gdb_cache *c, uint32_t si, uint32_t contig,
 {
 	struct shard *sh = &c->shards[si];
 	uint64_t key = make_key(contig, block);
-	gdb_cache_entry *x, *other;
-	int reserved, rc;
+	gdb_cache_entry *x, *spare;
+	int reserved, rc, busy, marked;
 
-	x = take_buffer(c, sh);
-	if (!x)
-		return -ENOMEM;
+	pthread_mutex_lock(&sh->lock);
+	x = settle(sh, key, prefetch, &busy);
+	if (x || busy) {
+		if (x && out) {
+			borrow(sh, x);
+			*out = x;
+		}
+		pthread_mutex_unlock(&sh->lock);
+		return 0;
+	}
+	marked = loading_add(sh, key);
 	/* Tell the policy first: ARC's REPLACE, run by the evictions in
 	 * make_room, depends on whether this key was a ghost. Policies keep
 	 * the answer per key until insert (the decode below is unlocked). */
-	pthread_mutex_lock(&sh->lock);
 	sh->ops->miss(sh->pol, key);
 	pthread_mutex_unlock(&sh->lock);
-	reserved = make_room(c, si);
-	rc = gdb_store_block_decode(c->store, contig, block, x->e.bases, c->bb);
+	x = cache_buf_take(c);
+	reserved = x ? make_room(c, si) : 0;
+	rc = x ? gdb_store_block_decode(c->store, contig, block, x->e.bases,
+					c->bb)
+	       : -ENOMEM;
 	pthread_mutex_lock(&sh->lock);
+	if (marked)
+		loading_done(sh, key);
 	if (rc < 0) {
-		sh->errors++;
-		to_free_list(sh, x);
+		sh->errors += rc != -ENOMEM;
 		pthread_mutex_unlock(&sh->lock);
 		if (reserved)
 			__atomic_sub_fetch(&c->resident, c->bb,
 					   __ATOMIC_RELAXED);
+		if (x)
+			cache_buf_give(c, x, 0);
 		return rc;
 	}
 	sh->pc[sh->ops->id].bytes_decoded += (uint64_t)rc;
-	other = find_locked(sh, key);
-	if (other || !reserved) {
-		if (reserved)
-			__atomic_sub_fetch(&c->resident, c->bb,
-					   __ATOMIC_RELAXED);
-		if (other) {
-			to_free_list(sh, x);
-			x = other;
-			if (!prefetch)
-				sh->ops->hit(sh->pol, &x->e);
-		} else {
-			/* Nothing evictable: serve it once, uncached. */
-			sh->uncached++;
-			if (prefetch) {
-				to_free_list(sh, x);
-				pthread_mutex_unlock(&sh->lock);
-				return 0;
-			}
-			x->transient = 1;
-			x->e.key = key;
-			x->e.n = (uint32_t)rc;
-			x->e.shard = (uint16_t)si;
-		}
-	} else {
-		memset(&x->e.prev, 0, sizeof(x->e.prev) * 2);
-		x->e.key = key;
-		x->e.n = (uint32_t)rc;
-		x->e.shard = (uint16_t)si;
-		x->e.refs = 0;
-		x->e.pinned = 0;
-		x->e.prefetched = (uint8_t)prefetch;
-		x->transient = 0;
-		hash_insert(sh, x);
-		sh->ops->insert(sh->pol, &x->e);
-		if (prefetch)
-			sh->pc[sh->ops->id].prefetch_issued++;
-	}
-	if (out) {
+	x = place(c, sh, si, x, key, rc, reserved, prefetch, &spare);
+	if (out && x) {
 		x->e.refs++;
 		*out = x;
 	}
 	pthread_mutex_unlock(&sh->lock);
+	if (spare)
+		cache_buf_give(c, spare, 0);
 	return 0;
 }
 
@@ -574,17 +542,8 @@ int gdb_cache_get(gdb_cache *c, uint32_t contig, uint32_t block,
 	pthread_mutex_lock(&sh->lock);
 	x = find_locked(sh, key);
 	if (x) {
-		x->e.refs++;
+		borrow(sh, x);
 		sh->pc[sh->ops->id].hits++;
-		if (x->e.prefetched) {
-			/* The first read of a prefetched block is its first
-			 * real use, not a re-reference: telling the policy
-			 * would make every scanned block look hot. */
-			x->e.prefetched = 0;
-			sh->pc[sh->ops->id].prefetch_used++;
-		} else if (!x->e.pinned) {
-			sh->ops->hit(sh->pol, &x->e);
-		}
 		pthread_mutex_unlock(&sh->lock);
 	} else {
 		sh->pc[sh->ops->id].misses++;
@@ -600,6 +559,7 @@ int gdb_cache_get(gdb_cache *c, uint32_t contig, uint32_t block,
 void gdb_cache_put(gdb_cache *c, gdb_cache_entry *ref)
 {
 	struct shard *sh;
+	int back = 0;
 
 	if (!ref)
 		return;
@@ -607,9 +567,11 @@ void gdb_cache_put(gdb_cache *c, gdb_cache_entry *ref)
 	pthread_mutex_lock(&sh->lock);
 	if (--ref->e.refs == 0 && ref->transient) {
 		ref->transient = 0;
-		to_free_list(sh, ref);
+		back = 1;
 	}
 	pthread_mutex_unlock(&sh->lock);
+	if (back)
+		cache_buf_give(c, ref, 0);
 }
 
 int gdb_cache_read(gdb_cache *c, uint32_t contig, int64_t beg, int64_t end,
@@ -724,6 +686,7 @@ int gdb_cache_set_budget(gdb_cache *c, uint64_t bytes)
 	while (__atomic_load_n(&c->resident, __ATOMIC_RELAXED) > bytes &&
 	       cache_answers_evict_one(c))
 		;
+	cache_buf_trim(c);
 	pthread_mutex_unlock(&c->policy_lock);
 	return 0;
 }
@@ -814,7 +777,8 @@ void gdb_cache_unpin_all(gdb_cache *c)
 
 /* ---- prefetch ---- */
 
-int gdb_cache_prefetch(gdb_cache *c, uint32_t contig, int64_t beg, int64_t end)
+static int prefetch_req(gdb_cache *c, uint32_t contig, int64_t beg, int64_t end,
+			int stream)
 {
 	const gdb_contig *ct = gdb_store_contig(c->store, contig);
 	int rc = 0;
@@ -832,10 +796,61 @@ int gdb_cache_prefetch(gdb_cache *c, uint32_t contig, int64_t beg, int64_t end)
 		r->first = (uint32_t)(beg / ct->block_bases);
 		r->count =
 		    (uint32_t)((end - 1) / ct->block_bases) - r->first + 1;
+		r->stream = stream;
 		pthread_cond_signal(&c->pf_cond);
 	}
 	pthread_mutex_unlock(&c->pf_lock);
 	return rc;
+}
+
+int gdb_cache_prefetch(gdb_cache *c, uint32_t contig, int64_t beg, int64_t end)
+{
+	return prefetch_req(c, contig, beg, end, 0);
+}
+
+/* Streams gave back blocks [lo, hi) of contig: continue the mark that
+ * ends at lo, or take the oldest slot. */
+static void mark_passed(gdb_cache *c, uint32_t contig, uint32_t lo, uint32_t hi)
+{
+	struct pass_mark *m = NULL;
+
+	pthread_mutex_lock(&c->pf_lock);
+	for (unsigned i = 0; i < PASS_MARKS && !m; i++)
+		if (c->marks[i].contig == contig && c->marks[i].hi == lo &&
+		    c->marks[i].hi > c->marks[i].lo)
+			m = &c->marks[i];
+	if (m) {
+		m->hi = hi;
+	} else {
+		m = &c->marks[c->mark_next++ % PASS_MARKS];
+		*m = (struct pass_mark){contig, lo, hi};
+	}
+	pthread_mutex_unlock(&c->pf_lock);
+}
+
+/* A stream starts a run at block first of contig: it wants blocks from
+ * there on prefetched again. */
+static void unmark_from(gdb_cache *c, uint32_t contig, uint32_t first)
+{
+	pthread_mutex_lock(&c->pf_lock);
+	for (unsigned i = 0; i < PASS_MARKS; i++) {
+		struct pass_mark *m = &c->marks[i];
+		if (m->contig == contig && m->hi > first)
+			m->hi = m->lo > first ? m->lo : first;
+	}
+	pthread_mutex_unlock(&c->pf_lock);
+}
+
+static int was_passed(gdb_cache *c, uint32_t contig, uint32_t b)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&c->pf_lock);
+	for (unsigned i = 0; i < PASS_MARKS && !r; i++)
+		r = c->marks[i].contig == contig && b >= c->marks[i].lo &&
+		    b < c->marks[i].hi;
+	pthread_mutex_unlock(&c->pf_lock);
+	return r;
 }
 
 static int resident(gdb_cache *c, uint32_t contig, uint32_t block)
@@ -924,45 +939,6 @@ static void advise_missing(gdb_cache *c, uint32_t contig, uint32_t first,
 		gdb_store_advise(c->store, contig, run, last);
 }
 
-/* Is there a spare chunk? (The budget caps how many chunks get used.) */
-static int spare_ready(gdb_cache *c)
-{
-	int r;
-
-	pthread_mutex_lock(&c->arena_lock);
-	r = c->spare != NULL;
-	pthread_mutex_unlock(&c->arena_lock);
-	return r;
-}
-
-/*
- * Keep a spare chunk ready (see arena_alloc). When making one fails (the
- * machine is out of memory), wait before trying again, 10 ms doubling up
- * to a second, rather than spinning on mmap: a new request or stop wakes
- * the thread earlier. @return the wait to apply next, in ms.
- */
-static unsigned pf_spare(gdb_cache *c, unsigned backoff_ms)
-{
-	struct arena_chunk *ch;
-
-	if (spare_ready(c))
-		return 0;
-	__atomic_add_fetch(&c->chunk_tries, 1, __ATOMIC_RELAXED);
-	ch = chunk_new(c, 1);
-	if (!ch)
-		return backoff_ms ? (backoff_ms >= 500 ? 1000 : backoff_ms * 2)
-				  : 10;
-	pthread_mutex_lock(&c->arena_lock);
-	if (!c->spare)
-		c->spare = ch, ch = NULL;
-	pthread_mutex_unlock(&c->arena_lock);
-	if (ch) {
-		munmap(ch->base, ARENA_CHUNK);
-		free(ch);
-	}
-	return 0;
-}
-
 /* Under pf_lock: wait up to ms for a request or stop. */
 static void pf_wait(gdb_cache *c, unsigned ms)
 {
@@ -996,7 +972,8 @@ static void pf_run(gdb_cache *c, const struct pf_req *r)
 	unsigned n[2] = {0, 0}, cur = 0;
 
 	for (uint32_t b = r->first; b < r->first + r->count; b++) {
-		if (!resident(c, r->contig, b))
+		if (!resident(c, r->contig, b) &&
+		    !(r->stream && was_passed(c, r->contig, b)))
 			batch[cur][n[cur]++] = b;
 		if (n[cur] == PF_BATCH ||
 		    (n[cur] && b + 1 == r->first + r->count)) {
@@ -1017,13 +994,13 @@ static void *pf_main(void *arg)
 	for (;;) {
 		struct pf_req r;
 
-		backoff_ms = pf_spare(c, backoff_ms);
+		backoff_ms = cache_buf_keep_spare(c, backoff_ms);
 		pthread_mutex_lock(&c->pf_lock);
 		if (backoff_ms)
 			pf_wait(c, backoff_ms);
 		else
 			while (c->pf_head == c->pf_tail && !c->pf_stop &&
-			       spare_ready(c))
+			       cache_buf_spare_ready(c))
 				pthread_cond_wait(&c->pf_cond, &c->pf_lock);
 		if (c->pf_stop) {
 			pthread_mutex_unlock(&c->pf_lock);
@@ -1056,11 +1033,49 @@ void gdb_cache_stream_destroy(gdb_cache_stream *st)
 	pthread_mutex_destroy(&st->lock);
 }
 
+/*
+ * Give back blocks [lo, hi) of contig, which a long sequential read has
+ * passed, unless they are borrowed, pinned or were used more than twice
+ * (a block a read ends in is used again by the next read; a third use is
+ * another reader's). No ghost history: passing is not the policy's
+ * choice. A block prefetched and never read counts as wasted.
+ */
+static void release_passed(gdb_cache *c, uint32_t contig, int64_t lo,
+			   int64_t hi)
+{
+	mark_passed(c, contig, (uint32_t)lo, (uint32_t)hi);
+	for (int64_t b = lo; b < hi; b++) {
+		uint64_t key = make_key(contig, (uint32_t)b);
+		struct shard *sh = &c->shards[key_hash(key) % NSHARDS];
+		gdb_cache_entry *x;
+
+		pthread_mutex_lock(&sh->lock);
+		x = find_locked(sh, key);
+		if (x && (x->e.refs || x->e.pinned || x->uses > PASS_USES))
+			x = NULL;
+		if (x) {
+			sh->ops->remove(sh->pol, &x->e);
+			hash_remove(sh, x);
+			sh->passed++;
+			if (x->e.prefetched)
+				sh->pc[sh->ops->id].prefetch_wasted++;
+		}
+		pthread_mutex_unlock(&sh->lock);
+		if (x) {
+			__atomic_sub_fetch(&c->resident, c->bb,
+					   __ATOMIC_RELAXED);
+			cache_buf_give(c, x, 0);
+		}
+	}
+}
+
 void gdb_cache_stream_access(gdb_cache *c, gdb_cache_stream *st,
 			     uint32_t contig, uint32_t first, uint32_t last)
 {
 	const gdb_contig *ct = gdb_store_contig(c->store, contig);
 	int64_t from = -1, to = -1, disk_from = 0, disk_to = 0;
+	int64_t pass_from = 0, pass_to = 0;
+	int new_run = 0;
 
 	if (!ct)
 		return;
@@ -1068,12 +1083,19 @@ void gdb_cache_stream_access(gdb_cache *c, gdb_cache_stream *st,
 	 * (one block alone is advised by the store as it is decoded). */
 	if (last > first)
 		advise_missing(c, contig, first, last);
-	if (!__atomic_load_n(&c->pf_enabled, __ATOMIC_RELAXED))
-		return;
 	pthread_mutex_lock(&st->lock);
+	if (st->contig == contig && st->run > 0 &&
+	    (int64_t)first >= st->passed && (int64_t)first < st->last_first) {
+		/* A read of this run that a worker started after the next
+		 * one (the kernel sends a few at once): nothing changes. */
+		pthread_mutex_unlock(&st->lock);
+		return;
+	}
+	/* Sequential: from inside the last read up to the window past it
+	 * (a read that overtook the one before it continues the run). */
 	if (st->contig == contig && (int64_t)first >= st->last_first &&
-	    (int64_t)first <= st->last_end + 1) {
-		/* Sequential: the window doubles while the reader keeps up. */
+	    (int64_t)first <= st->last_end + 1 + st->window) {
+		/* The window doubles while the reader keeps up. */
 		st->run++;
 		st->window = st->window ? st->window * 2 : 1;
 		if (st->window > PF_MAXWIN)
@@ -1089,6 +1111,14 @@ void gdb_cache_stream_access(gdb_cache *c, gdb_cache_stream *st,
 		disk_from = st->advised > from ? st->advised : from;
 		if (disk_to > disk_from)
 			st->advised = disk_to;
+		/* A long run gives back what it has passed: the blocks before
+		 * the read before the last (that one may still be in flight
+		 * on another worker). */
+		if (st->run >= PASS_RUN && st->prev_first > st->passed) {
+			pass_from = st->passed;
+			pass_to = st->prev_first;
+			st->passed = st->prev_first;
+		}
 	} else {
 		int64_t stride = (int64_t)first - st->last_first;
 		if (st->contig == contig && stride > 1 &&
@@ -1102,8 +1132,11 @@ void gdb_cache_stream_access(gdb_cache *c, gdb_cache_stream *st,
 		st->run = 0;
 		st->ahead = 0;
 		st->advised = 0;
+		st->passed = first;
+		new_run = 1;
 	}
 	st->contig = contig;
+	st->prev_first = st->last_first;
 	st->last_first = first;
 	st->last_end = last;
 	if (to > ct->nblocks)
@@ -1111,6 +1144,13 @@ void gdb_cache_stream_access(gdb_cache *c, gdb_cache_stream *st,
 	if (from >= 0 && from < to)
 		st->ahead = to;
 	pthread_mutex_unlock(&st->lock);
+	if (new_run)
+		unmark_from(c, contig, first);
+	/* Passing does not depend on prefetch; reading ahead does. */
+	if (pass_to > pass_from)
+		release_passed(c, contig, pass_from, pass_to);
+	if (!__atomic_load_n(&c->pf_enabled, __ATOMIC_RELAXED))
+		return;
 	if (disk_to > disk_from)
 		gdb_store_advise(c->store, contig, (uint32_t)disk_from,
 				 (uint32_t)(disk_to - 1));
@@ -1118,8 +1158,7 @@ void gdb_cache_stream_access(gdb_cache *c, gdb_cache_stream *st,
 		int64_t end = to * (int64_t)ct->block_bases;
 		if (end > ct->length)
 			end = ct->length;
-		(void)gdb_cache_prefetch(c, contig, from * ct->block_bases,
-					 end);
+		(void)prefetch_req(c, contig, from * ct->block_bases, end, 1);
 	}
 }
 

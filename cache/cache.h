@@ -64,6 +64,7 @@ typedef struct gdb_cache_stats {
 	uint64_t pinned_bytes;
 	uint64_t errors;   /* blocks that failed CRC or decode */
 	uint64_t uncached; /* misses served without caching */
+	uint64_t passed;   /* blocks a long sequential read gave back */
 	/* computed answers (gdb_cache_answer_*); resident_bytes counts
 	 * answer_bytes too */
 	uint64_t answer_bytes;	   /* answers held under the budget */
@@ -164,16 +165,21 @@ void gdb_cache_set_prefetch(gdb_cache *c, int enabled);
  * Access-pattern detection for one open file (or inode): reads that follow
  * each other open a readahead window that starts at one block, doubles
  * while the reader keeps up and resets on a jump (as mountpoint-s3 does);
- * a constant stride is followed one step ahead.
+ * a constant stride is followed one step ahead. A long sequential run
+ * gives back the blocks it has passed (those no other reader used): the
+ * kernel's page cache holds what was read, and the scan reuses a few
+ * buffers instead of filling the budget with fresh memory.
  */
 typedef struct gdb_cache_stream {
 	pthread_mutex_t lock;
 	uint32_t contig;
 	int64_t last_first, last_end; /* previous read's blocks */
 	int64_t stride;
-	int64_t window;	 /* blocks */
-	int64_t ahead;	 /* prefetched up to (exclusive) */
-	int64_t advised; /* disk reads asked for up to (exclusive) */
+	int64_t window;	    /* blocks */
+	int64_t ahead;	    /* prefetched up to (exclusive) */
+	int64_t advised;    /* disk reads asked for up to (exclusive) */
+	int64_t prev_first; /* first block of the read before the last */
+	int64_t passed;	    /* blocks given back up to (exclusive) */
 	int run;
 } gdb_cache_stream;
 

@@ -207,17 +207,21 @@ struct cache_answers {
 /* ---- the core's state (cache.c; read by metrics.c and answer.c) ---- */
 
 #define NSHARDS 16u
+#define NLOADING 8u	       /* decodes in flight marked per shard */
 #define PF_QUEUE 256u	       /* prefetch requests in flight */
 #define PF_MAXWIN 64	       /* blocks (4 Mi bases) */
 #define PF_DISK_AHEAD 8	       /* the disk is asked this many windows ahead */
 #define PF_BATCH 16	       /* blocks advised per io_uring submission */
 #define LAT_BUCKETS 256	       /* 4 sub-buckets per power of two of ns */
 #define ARENA_CHUNK (2u << 20) /* one transparent huge page */
+#define POOL_WARM_MIN 16u      /* free buffers kept with their pages */
+#define POOL_WARM_MAX (2u * PF_MAXWIN)
 
 /* e first: a gdb_centry * from a policy or a hash chain is the entry. */
 struct gdb_cache_entry {
 	gdb_centry e;
-	int transient; /* not in the cache: free on put */
+	int transient; /* not in the cache: back to the pool on put */
+	uint8_t uses;  /* gets since loaded (saturating); 0: prefetched */
 };
 
 struct shard {
@@ -226,15 +230,29 @@ struct shard {
 	uint32_t hmask, count;
 	const gdb_policy_ops *ops; /* protected by lock */
 	void *pol;
-	gdb_cache_entry *free_list;	      /* linked through e.next */
 	gdb_cache_counters pc[GDB_NPOLICIES]; /* protected by lock */
-	uint64_t errors, uncached;
+	uint64_t errors, uncached, passed;
+	/* Keys being decoded (a reader waits on loaded for one instead of
+	 * decoding it too; the prefetcher skips it); 0 is a free slot, keys
+	 * are stored + 1. Protected by lock. */
+	uint64_t loading[NLOADING];
+	pthread_cond_t loaded;
 };
 
 struct pf_req {
 	uint32_t contig;
 	uint32_t first, count;
+	int stream; /* made by a stream: skips blocks streams passed */
 };
+
+/* Blocks [lo, hi) of contig that a stream gave back once past them: a
+ * stream's prefetch request still queued for them is stale (the reader
+ * outran the prefetch thread and decoded them itself). */
+struct pass_mark {
+	uint32_t contig;
+	uint32_t lo, hi;
+};
+#define PASS_MARKS 16u
 
 struct gdb_cache {
 	const gdb_store *store;
@@ -255,9 +273,17 @@ struct gdb_cache {
 	pthread_cond_t pf_cond;
 	struct pf_req pf_q[PF_QUEUE]; /* protected by pf_lock */
 	unsigned pf_head, pf_tail;
+	struct pass_mark marks[PASS_MARKS]; /* protected by pf_lock */
+	unsigned mark_next;		    /* protected by pf_lock */
 	int pf_stop;
 	struct io_uring ring;
 	int ring_ok;
+	/* Free block buffers (buffers.c): warm ones keep their pages, cold
+	 * ones gave them back; linked through e.next. */
+	pthread_mutex_t pool_lock;
+	gdb_cache_entry *warm, *cold; /* protected by pool_lock */
+	uint32_t nwarm, ncold;	      /* protected by pool_lock */
+	uint64_t nbufs;		      /* atomic: buffers made */
 	/* Block buffers are carved from 2 MiB chunks advised as huge pages:
 	 * one page fault then maps 32 blocks, where malloc'd 64 KiB buffers
 	 * cost 16 faults each, and faults are what a cold daemon spends its
@@ -289,6 +315,37 @@ void cache_answers_destroy(struct cache_answers *a);
  * @return 1 if one went, 0 if none could */
 int cache_answers_evict_one(gdb_cache *c);
 uint64_t cache_answers_bytes(gdb_cache *c);
+
+/* ---- block buffers (buffers.c) ---- */
+
+/* A free buffer (warm first, then cold, else a new one carved from the
+ * arena); its entry's fields but bases are the caller's to set. NULL:
+ * out of memory. */
+gdb_cache_entry *cache_buf_take(gdb_cache *c);
+/* x (in no hash, policy or borrow) back to the pool: warm while under the
+ * cap and !release, else cold with its pages given back. No shard lock
+ * needs to be held; one may be. */
+void cache_buf_give(gdb_cache *c, gdb_cache_entry *x, int release);
+/* Warm buffers past the cap (the budget was lowered) go cold. */
+void cache_buf_trim(gdb_cache *c);
+/* Free the pool and the arena (at destroy: nothing borrowed). */
+void cache_buf_destroy(gdb_cache *c);
+/* The prefetch thread's spare chunk: is one ready; make one if not
+ * (@return the wait before trying again, in ms; 0 when one is ready). */
+int cache_buf_spare_ready(gdb_cache *c);
+unsigned cache_buf_keep_spare(gdb_cache *c, unsigned backoff_ms);
+
+/* Tests only (tests/unit/test_cache_buffers.c): the buffers the cache
+ * holds, looked at with every lock taken. Call with nothing in flight. */
+struct cache_check {
+	uint64_t blocks;     /* resident entries (in the hash) */
+	uint32_t warm, cold; /* in the pool */
+	uint32_t warm_max;
+	uint64_t bufs;	 /* buffers made */
+	uint64_t listed; /* buffers found in the hash and the pool */
+	uint64_t dups;	 /* buffers found twice: must be 0 */
+};
+void cache_test_check(gdb_cache *c, struct cache_check *out);
 
 /*
  * Tests only (tests/unit/test_cache_answers.c): make every arena chunk

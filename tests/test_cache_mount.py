@@ -253,12 +253,17 @@ def test_prefetch_shows_on_sequential_scans(big, tmp_path):
         assert p["enabled"] is True
         assert p["issued"] > 100 and p["used"] > 0.5 * p["issued"], p
         assert p["accuracy"] > 0.5 and p["coverage"] > 0.2, p
+        # a long scan gives back the blocks it passed (docs/CACHE.md)
+        c = stats(m)["cache"]
+        assert c["passed"] > 0.5 * (L // BLOCK), c
     with U.mounted(big["store"], tmp_path, ["--cache", "64M", "--prefetch", "off"], name="m2") as m:
         with open(m.p("big", name, f"1-{L}.seq"), "rb") as f:
             while f.read(1 << 20):
                 pass
         p = stats(m)["prefetch"]
         assert p["enabled"] is False and p["issued"] == 0, p
+        c = stats(m)["cache"]
+        assert c["passed"] > 0.5 * (L // BLOCK), c
 
 
 def test_random_reads_waste_little(big, tmp_path):

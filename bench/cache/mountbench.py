@@ -2,14 +2,23 @@
 
   prefetch   cold sequential read of a large contig, prefetch on vs off
              (page cache dropped and the daemon restarted between runs)
+  scan       cold sequential read of one contig through the mount (.seq and
+             .fa, 1 MiB reads, a fresh daemon each time, the store's files
+             dropped from the page cache), wall rate and the daemon's CPU
+             per GB, beside a cold read of the same contig as a plain FASTA
+             file in the same run; --builds A,B alternates daemon builds
+             (e.g. main's and a branch's) rep by rep
 
 (The scale run past RAM is bench/scale/run.py.)
 
     python3 bench/cache/mountbench.py prefetch [--bases 480e6]
+    python3 bench/cache/mountbench.py scan [--fasta chr20.fa.gz | --bases 240e6]
+        [--builds build,/work/main/build] [--reps 5] [--cache 256M]
 
 Prints markdown tables. No assertion: figures go to docs/BENCHMARKS.md.
 """
 import argparse
+import gzip
 import os
 import shutil
 import statistics
@@ -151,13 +160,105 @@ def prefetch(args):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def plain_contig(work, args):
+    """(plain FASTA of one contig, its name, its length): the first record
+    of --fasta (gz or not), or a generated contig of --bases."""
+    fa = os.path.join(work, "contig.fa")
+    if args.fasta:
+        opener = gzip.open if args.fasta.endswith(".gz") else open
+        with opener(args.fasta, "rb") as src, open(fa, "wb") as out:
+            head = src.readline()
+            out.write(head)
+            for line in src:
+                if line.startswith(b">"):
+                    break
+                out.write(line)
+        name = head[1:].split()[0].decode()
+    else:
+        bigfasta.write(fa, int(float(args.bases)), contigs=1, seed=5)
+        name = "big1"
+    length = 0
+    with open(fa, "rb") as f:
+        f.readline()
+        for line in f:
+            length += len(line) - 1
+    return fa, name, length
+
+
+def cold_stream(path, drop):
+    """(GB/s, bytes) of one cold read of path in 1 MiB reads."""
+    drop_pages(drop)
+    t = time.monotonic()
+    n = 0
+    with open(path, "rb", buffering=0) as f:
+        while True:
+            b = f.read(1 << 20)
+            if not b:
+                break
+            n += len(b)
+    return n / (time.monotonic() - t) / 1e9, n
+
+
+def scan(args):
+    global G
+    work = tempfile.mkdtemp(prefix="gdb-bench-scan-", dir=args.tmpdir)
+    builds = [os.path.abspath(b) for b in args.builds.split(",")] if args.builds else [BUILD]
+    res = {}   # (build, kind) -> [(GB/s, GB per daemon CPU-s)]
+    plain = []
+    try:
+        fa, name, length = plain_contig(work, args)
+        G = os.path.join(builds[0], "genomedb")
+        store = os.path.join(work, "s.gdb")
+        sh(G, "init", store)
+        sh(G, "import", "fasta", store, "--assembly", "a", fa, "--quiet")
+        segs = [os.path.join(store, f) for f in os.listdir(store) if f.startswith("seg-")]
+        kinds = {"seq": f"{name}/1-{length}.seq", "fa": f"{name}.fa"}
+        for rep in range(args.reps):
+            for b in builds:
+                G = os.path.join(b, "genomedb")
+                for kind, rel in kinds.items():
+                    drop_pages(segs)   # before the daemon maps them
+                    m = Mount(store, os.path.join(work, "mnt"), "--cache", args.cache)
+                    try:
+                        cpu0 = proc_cpu(m.p.pid)[0] / 1e9  # threads live until unmount
+                        gbs, n = cold_stream(os.path.join(m.mnt, "a", rel), segs)
+                        cpu = proc_cpu(m.p.pid)[0] / 1e9 - cpu0
+                    finally:
+                        m.close()
+                    res.setdefault((b, kind), []).append((gbs, n / 1e9 / cpu if cpu else float("inf")))
+            plain.append(cold_stream(fa, [fa])[0])
+        load = " ".join(open("/proc/loadavg").read().split()[:3])
+        print(f"Cold sequential read of `{name}` ({length:,} bases), 1 MiB reads, "
+              f"a fresh daemon (`--cache {args.cache}`) per read, the store's files and the "
+              f"plain FASTA dropped from the page cache (posix_fadvise DONTNEED) first; "
+              f"{args.reps} reps, builds alternating; load average at the end {load}.\n")
+        print("| source | GB/s median (min-max) | GB per daemon CPU-s, median | vs plain file |")
+        print("|---|---:|---:|---:|")
+        pm = statistics.median(plain)
+        for (b, kind), xs in res.items():
+            g = [x[0] for x in xs]
+            c = [x[1] for x in xs]
+            print(f"| `{b}` `.{kind}` | {statistics.median(g):.2f} ({min(g):.2f}-{max(g):.2f}) "
+                  f"| {statistics.median(c):.2f} | {statistics.median(g) / pm:.2f}x |")
+        print(f"| plain FASTA file | {pm:.2f} ({min(plain):.2f}-{max(plain):.2f}) | | 1.00x |")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["prefetch"])
+    ap.add_argument("what", choices=["prefetch", "scan"])
     ap.add_argument("--bases", default="480e6")
+    ap.add_argument("--fasta", help="scan: the first record of this FASTA (.gz too)")
+    ap.add_argument("--builds", help="scan: comma-separated build directories")
+    ap.add_argument("--cache", default="256M")
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--tmpdir", default=None)
     args = ap.parse_args()
-    prefetch(args)
+    if args.what == "scan":
+        scan(args)
+    else:
+        prefetch(args)
 
 
 if __name__ == "__main__":

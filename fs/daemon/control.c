@@ -437,7 +437,8 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 		"\"resident_bytes\": %llu, \"pinned_bytes\": %llu, "
 		"\"hits\": %llu, \"misses\": %llu, \"hit_ratio\": %.4f, "
 		"\"evictions\": %llu, \"bytes_decoded\": %llu, "
-		"\"block_errors\": %llu, \"uncached\": %llu,\n"
+		"\"block_errors\": %llu, \"uncached\": %llu, "
+		"\"passed\": %llu,\n"
 		"    \"answer_bytes\": %llu, \"answer_evictions\": %llu, "
 		"\"answer_uncached\": %llu,\n"
 		"    \"per_policy\": {",
@@ -449,6 +450,7 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 		(unsigned long long)t->evictions,
 		(unsigned long long)t->bytes_decoded,
 		(unsigned long long)cs.errors, (unsigned long long)cs.uncached,
+		(unsigned long long)cs.passed,
 		(unsigned long long)cs.answer_bytes,
 		(unsigned long long)cs.answer_evictions,
 		(unsigned long long)cs.answer_uncached);

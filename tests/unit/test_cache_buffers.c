@@ -1,0 +1,482 @@
+/*
+ * tests/unit/test_cache_buffers.c - the cache's block buffers (cache/
+ * buffers.c): every buffer a block leaves goes back to one pool and is
+ * reused; the budget stays exact under that reuse (resident bytes are the
+ * resident blocks' and the answers', never above the budget, and buffers
+ * are made only when the pool is empty); no buffer is ever held by two
+ * blocks at once, also with readers, a streaming reader and the prefetch
+ * thread racing; a long sequential read gives back the blocks it passed
+ * (and keeps those another reader used); a damaged block is still an
+ * error (GDB_ECHECKSUM, logged by the store) on every read, and its
+ * buffer goes back to the pool. Exit 0 pass, 1 fail.
+ */
+#define UNIT_SEED 0xb0f5u
+#include "tests/unit/unit.h"
+#include "tests/unit/unit_store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cache/cache.h"
+#include "cache/cache_int.h"
+
+#define BB GDB_DNA_BLOCK_BASES
+#define MIB ((size_t)1 << 20)
+
+static const gdb_store *S;
+static char *SEQ[2];
+static int64_t LEN[2] = {6000000, 1500000};
+
+/* Log lines naming the damaged block of test_damage (contig c0, block 20:
+ * bases 1,310,721-1,376,256). */
+static int damage_logged;
+
+static void sink(enum gdb_log_level level, const char *line)
+{
+	if (level == GDB_LOG_ERROR &&
+	    strstr(line, "checksum mismatch in a/c0:1310721-1376256"))
+		__atomic_add_fetch(&damage_logged, 1, __ATOMIC_RELAXED);
+}
+
+/* The invariants, with nothing in flight and borrowed outstanding. */
+static void check_pool(gdb_cache *c, uint64_t borrowed_transient,
+		       const char *when)
+{
+	struct cache_check k;
+	gdb_cache_stats st;
+
+	cache_test_check(c, &k);
+	gdb_cache_stats_get(c, &st);
+	CHECK(k.dups == 0, "%s: %llu buffers held twice", when,
+	      (unsigned long long)k.dups);
+	CHECK(k.listed + borrowed_transient == k.bufs,
+	      "%s: %llu buffers made, %llu found", when,
+	      (unsigned long long)k.bufs, (unsigned long long)k.listed);
+	CHECK(st.resident_bytes == k.blocks * BB + st.answer_bytes,
+	      "%s: resident %llu, %llu blocks, answers %llu", when,
+	      (unsigned long long)st.resident_bytes,
+	      (unsigned long long)k.blocks,
+	      (unsigned long long)st.answer_bytes);
+	CHECK(st.resident_bytes <= st.budget_bytes, "%s: resident %llu > %llu",
+	      when, (unsigned long long)st.resident_bytes,
+	      (unsigned long long)st.budget_bytes);
+	CHECK(k.warm <= k.warm_max, "%s: %u warm buffers, cap %u", when, k.warm,
+	      k.warm_max);
+}
+
+static int same_bases(uint32_t contig, uint32_t blk, const char *bases,
+		      uint32_t n)
+{
+	int64_t at = (int64_t)blk * BB;
+	int64_t want = LEN[contig] - at < BB ? LEN[contig] - at : BB;
+
+	return n == (uint32_t)want && !memcmp(bases, SEQ[contig] + at, n);
+}
+
+/* Random gets under a budget of 16 blocks: every eviction's buffer is
+ * reused, buffers are made only while the pool is empty. */
+static void test_budget_under_reuse(void)
+{
+	gdb_cache *c;
+	struct cache_check k;
+
+	if (gdb_cache_create(S, 16 * BB, "lru", &c) < 0) {
+		FAIL("cache");
+		return;
+	}
+	for (int i = 0; i < 3000; i++) {
+		uint32_t ct = (uint32_t)(rnd() % 2);
+		uint32_t nb = gdb_store_contig(S, ct)->nblocks;
+		uint32_t b = (uint32_t)(rnd() % nb);
+		gdb_cache_entry *ref;
+		const char *bases;
+		uint32_t n;
+
+		if (gdb_cache_get(c, ct, b, &bases, &n, &ref) < 0) {
+			FAIL("get %u/%u", ct, b);
+			break;
+		}
+		CHECK(same_bases(ct, b, bases, n), "block %u/%u differs", ct,
+		      b);
+		gdb_cache_put(c, ref);
+		if (i % 500 == 0)
+			check_pool(c, 0, "random gets");
+	}
+	check_pool(c, 0, "after random gets");
+	cache_test_check(c, &k);
+	/* one buffer per budget block and one for the miss being decoded */
+	CHECK(k.bufs <= 16 + 1, "%llu buffers made for a 16-block budget",
+	      (unsigned long long)k.bufs);
+	/* a lower budget: evicted buffers give their pages back past the
+	 * warm cap, and stay in the pool */
+	CHECK(gdb_cache_set_budget(c, 4 * BB) == 0, "budget");
+	check_pool(c, 0, "lower budget");
+	cache_test_check(c, &k);
+	CHECK(k.blocks <= 4, "%llu blocks under a 4-block budget",
+	      (unsigned long long)k.blocks);
+	gdb_cache_destroy(c);
+}
+
+/* Blocks borrowed at once are all distinct buffers, and an uncached miss
+ * (everything borrowed) goes back to the pool on put. */
+static void test_borrowed_distinct(void)
+{
+	gdb_cache_entry *ref[24];
+	const char *bases[24];
+	gdb_cache *c;
+	uint32_t n;
+
+	if (gdb_cache_create(S, 8 * BB, NULL, &c) < 0) {
+		FAIL("cache");
+		return;
+	}
+	for (uint32_t i = 0; i < 24; i++) {
+		if (gdb_cache_get(c, 0, i, &bases[i], &n, &ref[i]) < 0) {
+			FAIL("get %u", i);
+			return;
+		}
+		for (uint32_t j = 0; j < i; j++)
+			CHECK(bases[i] != bases[j],
+			      "blocks %u and %u share "
+			      "a buffer",
+			      i, j);
+	}
+	check_pool(c, 24 - 8, "24 borrowed, 8 cached");
+	for (uint32_t i = 0; i < 24; i++) {
+		CHECK(same_bases(0, i, bases[i], BB),
+		      "borrowed block %u changed", i);
+		gdb_cache_put(c, ref[i]);
+	}
+	check_pool(c, 0, "all put back");
+	gdb_cache_destroy(c);
+}
+
+/* Read contig ct from block b0 on in reads of rd bases, as the daemon
+ * does for one open file. @return 0 or the read's error. */
+static int stream_read(gdb_cache *c, gdb_cache_stream *st, uint32_t ct,
+		       int64_t from, int64_t rd, char *buf)
+{
+	for (int64_t b = from; b < LEN[ct]; b += rd) {
+		int64_t e = b + rd < LEN[ct] ? b + rd : LEN[ct];
+		int rc;
+
+		gdb_cache_stream_access(c, st, ct, (uint32_t)(b / BB),
+					(uint32_t)((e - 1) / BB));
+		rc = gdb_cache_read(c, ct, b, e, buf);
+		if (rc < 0)
+			return rc;
+		if (memcmp(buf, SEQ[ct] + b, (size_t)(e - b)))
+			return -EBADMSG;
+	}
+	return 0;
+}
+
+/* A long sequential read gives back what it passed, so it runs in a few
+ * buffers even when the budget could hold the whole contig; a block
+ * another reader used stays; a short read keeps everything. */
+static void test_stream_passes(void)
+{
+	gdb_cache_stream st;
+	gdb_cache_stats s;
+	struct cache_check k;
+	gdb_cache_entry *ref;
+	const char *bases;
+	char *buf = xmalloc(MIB);
+	gdb_cache *c;
+	uint32_t n;
+
+	if (gdb_cache_create(S, 64 * MIB, NULL, &c) < 0) {
+		FAIL("cache");
+		return;
+	}
+	/* block 30 read three times by someone else first */
+	for (int i = 0; i < 3; i++) {
+		CHECK(gdb_cache_get(c, 0, 30, &bases, &n, &ref) == 0, "get");
+		gdb_cache_put(c, ref);
+	}
+	/* a short read (3 requests) keeps its blocks */
+	gdb_cache_stream_init(&st);
+	for (int64_t b = 0; b < 3 * 4 * BB; b += 4 * BB) {
+		gdb_cache_stream_access(c, &st, 1, (uint32_t)(b / BB),
+					(uint32_t)((b + 4 * BB - 1) / BB));
+		CHECK(gdb_cache_read(c, 1, b, b + 4 * BB, buf) == 0, "read");
+	}
+	gdb_cache_stream_destroy(&st);
+	gdb_cache_stats_get(c, &s);
+	CHECK(s.passed == 0, "a 3-request read gave back %llu blocks",
+	      (unsigned long long)s.passed);
+	/* a whole contig (92 blocks) in reads of 4 blocks, not aligned, so
+	 * that each read shares its end block with the next: the last three
+	 * reads' blocks (5 each) and block 30 stay */
+	gdb_cache_set_prefetch(c, 0); /* passing does not depend on it */
+	gdb_cache_stream_init(&st);
+	CHECK(stream_read(c, &st, 0, 1000, 4 * BB, buf) == 0,
+	      "the stream read wrong bytes");
+	gdb_cache_stream_destroy(&st);
+	gdb_cache_stats_get(c, &s);
+	cache_test_check(c, &k);
+	check_pool(c, 0, "after a stream");
+	CHECK(s.passed + 3 * 5 + 1 >= gdb_store_contig(S, 0)->nblocks,
+	      "%llu of %u blocks given back", (unsigned long long)s.passed,
+	      gdb_store_contig(S, 0)->nblocks);
+	CHECK(k.blocks <= 12 + 1 + 3 * 5, "%llu blocks still resident",
+	      (unsigned long long)k.blocks);
+	/* 12 + 1 + four reads in flight, where every block took one before */
+	CHECK(k.bufs <= 12 + 1 + 4 * 5 + 1,
+	      "%llu buffers made for a streamed contig of %u blocks",
+	      (unsigned long long)k.bufs, gdb_store_contig(S, 0)->nblocks);
+	/* the block used by another reader stayed; the short read's too */
+	{
+		uint64_t hits = s.total.hits;
+		CHECK(gdb_cache_get(c, 0, 30, &bases, &n, &ref) == 0, "get");
+		gdb_cache_put(c, ref);
+		CHECK(gdb_cache_get(c, 1, 5, &bases, &n, &ref) == 0, "get");
+		gdb_cache_put(c, ref);
+		gdb_cache_stats_get(c, &s);
+		CHECK(s.total.hits == hits + 2, "a block other readers used "
+						"was given back");
+	}
+	free(buf);
+	gdb_cache_destroy(c);
+}
+
+struct racer {
+	gdb_cache *c;
+	int stream; /* 1: a sequential reader */
+	uint64_t seed;
+	int bad, errs;
+};
+
+static void *race_main(void *arg)
+{
+	struct racer *r = arg;
+	uint64_t x = r->seed;
+
+	if (r->stream) {
+		gdb_cache_stream st;
+		char *buf = xmalloc(MIB);
+		gdb_cache_stream_init(&st);
+		for (int pass = 0; pass < 3; pass++) {
+			int rc = stream_read(r->c, &st, (uint32_t)(pass & 1),
+					     (int64_t)pass * 777,
+					     (int64_t)(MIB / 2), buf);
+			r->bad += rc == -EBADMSG;
+			r->errs += rc < 0 && rc != -EBADMSG;
+		}
+		gdb_cache_stream_destroy(&st);
+		free(buf);
+		return NULL;
+	}
+	for (int i = 0; i < 4000; i++) {
+		gdb_cache_entry *ref;
+		const char *bases;
+		uint32_t n, ct, b;
+
+		x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
+		ct = (uint32_t)((x >> 7) & 1);
+		b = (uint32_t)((x >> 9) % gdb_store_contig(S, ct)->nblocks);
+		if (gdb_cache_get(r->c, ct, b, &bases, &n, &ref) < 0) {
+			r->errs++;
+			continue;
+		}
+		/* while borrowed, nobody decodes into it */
+		r->bad += !same_bases(ct, b, bases, n);
+		sched_yield();
+		r->bad += !same_bases(ct, b, bases, n);
+		gdb_cache_put(r->c, ref);
+	}
+	return NULL;
+}
+
+/* Readers, a streaming reader and the prefetch thread at once, under a
+ * budget of 24 blocks: bytes stay right and the pool stays sound. */
+static void test_race(void)
+{
+	struct racer r[4];
+	pthread_t t[4];
+	gdb_cache *c;
+	gdb_cache_stats s;
+
+	if (gdb_cache_create(S, 24 * BB, NULL, &c) < 0) {
+		FAIL("cache");
+		return;
+	}
+	if (gdb_cache_start_prefetch(c) < 0)
+		FAIL("prefetch thread");
+	for (int i = 0; i < 4; i++) {
+		r[i] = (struct racer){.c = c,
+				      .stream = i == 0,
+				      .seed = 0x9e3779b97f4a7c15ull * (i + 1)};
+		if (pthread_create(&t[i], NULL, race_main, &r[i])) {
+			FAIL("thread");
+			return;
+		}
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		CHECK(r[i].bad == 0 && r[i].errs == 0,
+		      "racer %d: %d wrong blocks, %d errors", i, r[i].bad,
+		      r[i].errs);
+	}
+	/* let the prefetch thread finish its queue */
+	for (int i = 0; i < 200; i++) {
+		uint64_t a, b;
+		gdb_cache_stats_get(c, &s);
+		a = s.total.prefetch_issued + s.uncached;
+		usleep(10000);
+		gdb_cache_stats_get(c, &s);
+		b = s.total.prefetch_issued + s.uncached;
+		if (a == b)
+			break;
+	}
+	gdb_cache_set_prefetch(c, 0);
+	usleep(50000);
+	check_pool(c, 0, "after the race");
+	gdb_cache_destroy(c);
+}
+
+/* The segment file holding block blk of contig 0, and the block's offset
+ * in it. @return an fd open for writing, or -1 */
+static int block_file(const char *dir, uint32_t blk, off_t *off)
+{
+	const void *p;
+	size_t len;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int found = -1;
+
+	if (!d || gdb_store_block_span(S, 0, blk, &p, &len) < 0 || len < 64) {
+		if (d)
+			closedir(d);
+		return -1;
+	}
+	while (found < 0 && (e = readdir(d)) != NULL) {
+		char path[512];
+		struct stat sb;
+		char *all;
+		int fd;
+
+		if (strncmp(e->d_name, "seg-", 4))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		fd = open(path, O_RDWR);
+		if (fd < 0 || fstat(fd, &sb) < 0) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		all = xmalloc((size_t)sb.st_size + 1);
+		if (pread(fd, all, (size_t)sb.st_size, 0) == sb.st_size) {
+			for (off_t i = 0; i + (off_t)len <= sb.st_size; i++)
+				if (!memcmp(all + i, p, len)) {
+					*off = i;
+					found = fd;
+					break;
+				}
+		}
+		free(all);
+		if (found < 0)
+			close(fd);
+	}
+	closedir(d);
+	return found;
+}
+
+/* A damaged block: GDB_ECHECKSUM at every read (never cached, never
+ * wrong bytes), in a stream too; its neighbours read right; its buffer
+ * goes back to the pool. */
+static void test_damage(const char *dir)
+{
+	gdb_cache_stream st;
+	gdb_cache_entry *ref;
+	gdb_cache_stats s;
+	const char *bases;
+	char *buf = xmalloc(MIB), byte;
+	gdb_cache *c;
+	uint32_t n;
+	off_t off = 0;
+	int fd = block_file(dir, 20, &off);
+
+	if (fd < 0) {
+		FAIL("block 20's bytes not found in a segment file");
+		free(buf);
+		return;
+	}
+	if (gdb_cache_create(S, 64 * MIB, NULL, &c) < 0) {
+		FAIL("cache");
+		return;
+	}
+	CHECK(pread(fd, &byte, 1, off + 40) == 1, "pread");
+	byte ^= 0x10;
+	CHECK(pwrite(fd, &byte, 1, off + 40) == 1, "pwrite");
+	for (int i = 0; i < 2; i++)
+		CHECK(gdb_cache_get(c, 0, 20, &bases, &n, &ref) ==
+			  GDB_ECHECKSUM,
+		      "damaged block read %d: not GDB_ECHECKSUM", i);
+	CHECK(gdb_cache_get(c, 0, 19, &bases, &n, &ref) == 0 &&
+		  same_bases(0, 19, bases, n),
+	      "the damaged block's neighbour");
+	gdb_cache_put(c, ref);
+	gdb_cache_stream_init(&st);
+	CHECK(stream_read(c, &st, 0, 0, (int64_t)MIB, buf) == GDB_ECHECKSUM,
+	      "a stream over the damaged block");
+	gdb_cache_stream_destroy(&st);
+	gdb_cache_stats_get(c, &s);
+	CHECK(s.errors == 3, "%llu block errors counted, not 3",
+	      (unsigned long long)s.errors);
+	CHECK(__atomic_load_n(&damage_logged, __ATOMIC_RELAXED) == 3,
+	      "%d log lines name the damaged block, not 3", damage_logged);
+	check_pool(c, 0, "after damage");
+	byte ^= 0x10;
+	CHECK(pwrite(fd, &byte, 1, off + 40) == 1, "pwrite");
+	close(fd);
+	CHECK(gdb_cache_get(c, 0, 20, &bases, &n, &ref) == 0 &&
+		  same_bases(0, 20, bases, n),
+	      "the mended block");
+	gdb_cache_put(c, ref);
+	free(buf);
+	gdb_cache_destroy(c);
+}
+
+int main(void)
+{
+	static const char *const names[] = {"c0", "c1"};
+	char dir[64], err[512];
+	gdb_store *s;
+
+	if (unit_store_dir(dir) < 0)
+		return T_EXIT_FAIL;
+	for (int k = 0; k < 2; k++) {
+		SEQ[k] = xmalloc((size_t)LEN[k]);
+		for (int64_t i = 0; i < LEN[k]; i++)
+			SEQ[k][i] = "ACGT"[rnd() & 3];
+	}
+	gdb_log_set_sink(sink);
+	if (unit_store_build(dir, "a", names, SEQ, LEN, 2) < 0 ||
+	    gdb_store_open(dir, 0, &s, err, sizeof(err)) < 0) {
+		fprintf(stderr, "store: %s\n", err);
+		return T_EXIT_FAIL;
+	}
+	S = s;
+	test_budget_under_reuse();
+	test_borrowed_distinct();
+	test_stream_passes();
+	test_race();
+	test_damage(dir);
+	gdb_store_close(s);
+	free(SEQ[0]);
+	free(SEQ[1]);
+	unit_store_rm(dir);
+	if (failures)
+		fprintf(stderr, "test_cache_buffers: %d failure(s)\n",
+			failures);
+	else
+		printf("test_cache_buffers: ok\n");
+	return failures ? T_EXIT_FAIL : T_EXIT_PASS;
+}
