@@ -206,8 +206,8 @@ static void start_workers(gdb_digester *d)
 }
 
 /* A digester of the nw digests md[], on threads when threads allows. */
-static int digester_new(unsigned threads, const EVP_MD *const *md,
-			unsigned nw, gdb_digester **out)
+static int digester_new(unsigned threads, const EVP_MD *const *md, unsigned nw,
+			gdb_digester **out)
 {
 	gdb_digester *d = calloc(1, sizeof(*d));
 	int ok = d != NULL;

@@ -153,8 +153,8 @@ GDB_TARGET_AVX512 static size_t gdb_simd_avx512_find_nonacgt(const char *src,
 		__mmask64 k = tail_mask(n - i);
 		__m512i v = _mm512_maskz_loadu_epi8(k, src + i);
 		__m512i x = _mm512_xor_si512(
-		    _mm512_shuffle_epi8(lut,
-					_mm512_and_si512(v, _mm512_set1_epi8(0x0f))),
+		    _mm512_shuffle_epi8(
+			lut, _mm512_and_si512(v, _mm512_set1_epi8(0x0f))),
 		    v);
 		__mmask64 m = _mm512_mask_test_epi8_mask(k, x, x);
 

@@ -123,7 +123,7 @@ static void check_raw(gdb_digester *d, size_t n, size_t piece, unsigned threads)
 
 static void check_sha256_ring(void)
 {
-	static const size_t lens[] = {0,	    1,	      HAND - 1, HAND,
+	static const size_t lens[] = {0,	1,	  HAND - 1,	HAND,
 				      HAND + 1, 9 * HAND, 17 * HAND + 3};
 
 	for (unsigned threads = 1; threads <= 2; threads++) {
