@@ -1,6 +1,7 @@
 /*
  * seq/digest.c - the MD5 and SHA-512 digests of a record's upper-cased
- * bases (the contig's md5 and refget ids), computed beside the import.
+ * bases (the contig's md5 and refget ids), and the SHA-256 of the input
+ * file's raw bytes (provenance, seq/source.c), computed beside the import.
  *
  * The two digests were 68% of a single-threaded import's CPU, and each is
  * one serial stream that cannot be split, so each gets a thread of its
@@ -12,6 +13,12 @@
  * database) would otherwise cost two hand-offs each. A digest is the same
  * whichever thread computes it, so the stored bytes do not depend on the
  * thread count.
+ *
+ * The input's SHA-256 (13% of the importer's thread once MD5 and SHA-512
+ * had gone) uses the same ring with one worker, and no copy: the reader
+ * reads the file straight into the slot being filled (_room, _commit) and
+ * parses it from there; a slot is filled again only after NSLOT - 1 more
+ * hand-offs, long after the reader has moved on.
  */
 #include "seq/seq_int.h"
 
@@ -26,6 +33,7 @@
 
 #define SLOT (256u << 10) /* bytes a hand-off */
 #define NSLOT 8u
+#define NW 2u /* digests at most */
 
 struct slot {
 	char *p;
@@ -47,9 +55,10 @@ struct gdb_digester {
 	pthread_mutex_t mu;
 	pthread_cond_t work, room;
 	struct slot slot[NSLOT];
-	uint64_t pub;	    /* slots handed to the workers */
-	struct worker w[2]; /* MD5, SHA-512 */
-	int threads;	    /* the workers run */
+	uint64_t pub;	     /* slots handed to the workers */
+	struct worker w[NW]; /* one a digest */
+	unsigned nw;
+	int threads; /* the workers run */
 	int stop;
 	size_t fill;   /* bytes in slot[pub % NSLOT], not yet handed on */
 	uint64_t sent; /* slots of the open record handed on */
@@ -91,7 +100,12 @@ static void *worker_main(void *arg)
 
 static uint64_t slowest(const gdb_digester *d)
 {
-	return d->w[0].done < d->w[1].done ? d->w[0].done : d->w[1].done;
+	uint64_t s = d->w[0].done;
+
+	for (unsigned i = 1; i < d->nw; i++)
+		if (d->w[i].done < s)
+			s = d->w[i].done;
+	return s;
 }
 
 /* Hand the slot being filled on; at the record's end, wait until both
@@ -107,8 +121,8 @@ static void hand_on(gdb_digester *d, int last)
 	d->sent = last ? 0 : d->sent + 1;
 	if (!d->threads || (s->first && s->last)) {
 		/* the workers are idle: nothing of this record went out */
-		step(&d->w[0], s);
-		step(&d->w[1], s);
+		for (unsigned i = 0; i < d->nw; i++)
+			step(&d->w[i], s);
 		return;
 	}
 	pthread_mutex_lock(&d->mu);
@@ -120,58 +134,80 @@ static void hand_on(gdb_digester *d, int last)
 	pthread_mutex_unlock(&d->mu);
 }
 
+char *gdb_digester_room(gdb_digester *d, size_t *cap)
+{
+	*cap = SLOT - d->fill;
+	return d->slot[d->pub % NSLOT].p + d->fill;
+}
+
+void gdb_digester_commit(gdb_digester *d, size_t n)
+{
+	d->fill += n;
+	if (d->fill == SLOT)
+		hand_on(d, 0);
+}
+
 int gdb_digester_add(gdb_digester *d, const char *p, size_t n)
 {
 	while (n) {
-		size_t k = SLOT - d->fill;
+		size_t k;
+		char *to = gdb_digester_room(d, &k);
 		if (k > n)
 			k = n;
-		gdb_simd()->toupper(p, k, d->slot[d->pub % NSLOT].p + d->fill);
-		d->fill += k;
+		gdb_simd()->toupper(p, k, to);
+		gdb_digester_commit(d, k);
 		p += k;
 		n -= k;
-		if (d->fill == SLOT)
-			hand_on(d, 0);
+	}
+	return 0;
+}
+
+int gdb_digester_final(gdb_digester *d, uint8_t *const out[])
+{
+	hand_on(d, 1);
+	for (unsigned i = 0; i < d->nw; i++) {
+		if (!d->w[i].ok)
+			return -ENOMEM;
+		memcpy(out[i], d->w[i].out, EVP_MD_get_size(d->w[i].md));
 	}
 	return 0;
 }
 
 int gdb_digester_end(gdb_digester *d, uint8_t md5[16], uint8_t sha512[64])
 {
-	hand_on(d, 1);
-	if (!d->w[0].ok || !d->w[1].ok)
-		return -ENOMEM;
-	memcpy(md5, d->w[0].out, 16);
-	memcpy(sha512, d->w[1].out, 64);
-	return 0;
+	uint8_t *const out[] = {md5, sha512};
+
+	return gdb_digester_final(d, out);
 }
 
 /* Stop and join the workers (the ring is empty between records). */
-static void stop_workers(gdb_digester *d, int n)
+static void stop_workers(gdb_digester *d, unsigned n)
 {
 	pthread_mutex_lock(&d->mu);
 	d->stop = 1;
 	pthread_cond_broadcast(&d->work);
 	pthread_mutex_unlock(&d->mu);
-	for (int i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++)
 		pthread_join(d->w[i].tid, NULL);
 	d->threads = 0;
 }
 
 static void start_workers(gdb_digester *d)
 {
-	int n = 0;
+	unsigned n = 0;
 
-	while (n < 2 &&
+	while (n < d->nw &&
 	       pthread_create(&d->w[n].tid, NULL, worker_main, &d->w[n]) == 0)
 		n++;
-	if (n == 2)
+	if (n == d->nw)
 		d->threads = 1;
 	else
 		stop_workers(d, n); /* digested on the caller's thread */
 }
 
-int gdb_digester_new(unsigned threads, gdb_digester **out)
+/* A digester of the nw digests md[], on threads when threads allows. */
+static int digester_new(unsigned threads, const EVP_MD *const *md, unsigned nw,
+			gdb_digester **out)
 {
 	gdb_digester *d = calloc(1, sizeof(*d));
 	int ok = d != NULL;
@@ -182,11 +218,12 @@ int gdb_digester_new(unsigned threads, gdb_digester **out)
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_cond_init(&d->work, NULL);
 	pthread_cond_init(&d->room, NULL);
+	d->nw = nw;
 	for (unsigned i = 0; ok && i < NSLOT; i++)
 		ok = (d->slot[i].p = malloc(SLOT)) != NULL;
-	for (int i = 0; ok && i < 2; i++) {
+	for (unsigned i = 0; ok && i < nw; i++) {
 		d->w[i].d = d;
-		d->w[i].md = i ? EVP_sha512() : EVP_md5();
+		d->w[i].md = md[i];
 		ok = (d->w[i].ctx = EVP_MD_CTX_new()) != NULL;
 	}
 	if (!ok) {
@@ -199,16 +236,30 @@ int gdb_digester_new(unsigned threads, gdb_digester **out)
 	return 0;
 }
 
+int gdb_digester_new(unsigned threads, gdb_digester **out)
+{
+	const EVP_MD *md[] = {EVP_md5(), EVP_sha512()};
+
+	return digester_new(threads, md, 2, out);
+}
+
+int gdb_digester_new_sha256(unsigned threads, gdb_digester **out)
+{
+	const EVP_MD *md[] = {EVP_sha256()};
+
+	return digester_new(threads, md, 1, out);
+}
+
 void gdb_digester_free(gdb_digester *d)
 {
 	if (!d)
 		return;
 	if (d->threads)
-		stop_workers(d, 2);
+		stop_workers(d, d->nw);
 	pthread_mutex_destroy(&d->mu);
 	pthread_cond_destroy(&d->work);
 	pthread_cond_destroy(&d->room);
-	for (int i = 0; i < 2; i++)
+	for (unsigned i = 0; i < NW; i++)
 		EVP_MD_CTX_free(d->w[i].ctx);
 	for (unsigned i = 0; i < NSLOT; i++)
 		free(d->slot[i].p);

@@ -271,11 +271,23 @@ static int header_bytes(gdb_fasta_parser *p, const char *s, size_t n, char *err,
 	return 0;
 }
 
-/* The class-C_BASE prefix of s (bases), using the SIMD scan for ACGT. */
-static size_t span_bases(const gdb_fasta_parser *p, const char *s, size_t n)
+/* The class-C_BASE prefix of s (bases), using the SIMD scan for ACGT;
+ * soft-masked (lower-case) acgt are scanned upper-cased, 64 at a time;
+ * from the first other letter (N, IUPAC, a protein's) byte by byte. */
+static size_t span_bases(const gdb_fasta_parser *p, const gdb_simd_kernels *k,
+			 const char *s, size_t n)
 {
-	size_t i = gdb_simd()->find_nonacgt(s, n);
+	size_t i = k->find_nonacgt(s, n), j;
+	char up[64];
 
+	while (i < n && p->cls[(uint8_t)s[i]] == C_BASE) {
+		size_t w = n - i < sizeof(up) ? n - i : sizeof(up);
+		k->toupper(s + i, w, up);
+		j = k->find_nonacgt(up, w);
+		if (j == 0)
+			break;
+		i += j;
+	}
 	while (i < n && p->cls[(uint8_t)s[i]] == C_BASE)
 		i++;
 	return i;
@@ -306,10 +318,11 @@ static int bad_byte(gdb_fasta_parser *p, unsigned char c, char *err,
 static int sequence_bytes(gdb_fasta_parser *p, const char *s, size_t n,
 			  char *err, size_t errlen)
 {
+	const gdb_simd_kernels *k = gdb_simd();
 	size_t i = 0;
 
 	while (i < n) {
-		size_t j = i + span_bases(p, s + i, n - i);
+		size_t j = i + span_bases(p, k, s + i, n - i);
 		if (j > i) {
 			int rc = p->sink.bases(p->sink.arg, s + i, j - i, err,
 					       errlen);
@@ -359,6 +372,36 @@ static int line_start(gdb_fasta_parser *p, char c, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Whole lines at buf + *pos that repeat the last line's shape, [W bases,
+ * "\n"] (nearly every line of a genome): each line's bases go to the sink
+ * and the line is counted in one step, the same as sequence_bytes and
+ * end_line would do token by token. Stops at anything else (a header, a
+ * blank, another width, a line cut by the chunk's end).
+ */
+static int simple_lines(gdb_fasta_parser *p, const char *buf, size_t n,
+			size_t *pos, char *err, size_t errlen)
+{
+	const gdb_simd_kernels *k = gdb_simd();
+	uint64_t w = gdb_lb_simple_width(&p->lb);
+	size_t at = *pos;
+	int rc = 0;
+
+	while (w && n - at > w && buf[at + w] == '\n' &&
+	       span_bases(p, k, buf + at, w) == w) {
+		rc = p->sink.bases(p->sink.arg, buf + at, w, err, errlen);
+		if (rc < 0)
+			break;
+		p->nbases += (int64_t)w;
+		track_width(p, w);
+		gdb_lb_repeat(&p->lb);
+		p->line++;
+		at += w + 1;
+	}
+	*pos = at;
+	return rc;
+}
+
 int gdb_fasta_parse(gdb_fasta_parser *p, const char *buf, size_t n, char *err,
 		    size_t errlen)
 {
@@ -368,6 +411,11 @@ int gdb_fasta_parse(gdb_fasta_parser *p, const char *buf, size_t n, char *err,
 		const char *nl;
 		size_t take;
 
+		if (p->at_line_start && p->in_record && !p->in_header) {
+			GDB_TRY(simple_lines(p, buf, n, &pos, err, errlen));
+			if (pos == n)
+				break;
+		}
 		if (p->at_line_start) {
 			int r = line_start(p, buf[pos], err, errlen);
 			if (r < 0)

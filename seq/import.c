@@ -3,7 +3,8 @@
  * the parser (seq/fasta.c) feeds a sink that packs the records' bases into
  * the assembly's stream of blocks, encodes each block with the chosen
  * codec (codecs/), digests each contig but short proteins (MD5, SHA-512
- * for refget; seq/digest.c, on threads of their own) and
+ * for refget; seq/digest.c, on threads of their own, as is the input's
+ * SHA-256, seq/source.c) and
  * hands blocks and layouts to the store's transaction.
  *
  * Up to three passes over the input, each a streaming parse:
@@ -297,7 +298,8 @@ static int pass(struct imp *m, enum pass which, gdb_src **src, char *err,
 		}
 		gdb_src_close(*src);
 		*src = NULL;
-		GDB_TRY(gdb_src_open(m->path, src, err, errlen));
+		GDB_TRY(gdb_src_open_threads(m->path, m->o->threads, src, err,
+					     errlen));
 	}
 	m->fresh = 0;
 	m->pass = which;
@@ -410,7 +412,7 @@ int gdb_seq_import_fasta(const char *store, const char *asm_name,
 		rc = -EINVAL;
 	/* Open the input first: a missing file must not touch the store. */
 	if (rc == 0)
-		rc = gdb_src_open(path, &src, err, errlen);
+		rc = gdb_src_open_threads(path, o->threads, &src, err, errlen);
 	m.fresh = rc == 0;
 	if (rc == 0)
 		rc = gdb_txn_begin_flags(store, o->txn_flags, &m.txn, err,

@@ -182,6 +182,17 @@ static int repeat_simple(gdb_layout_b *lb)
 	return 1;
 }
 
+uint64_t gdb_lb_simple_width(const gdb_layout_b *lb)
+{
+	return lb->ntok || lb->err || !lb->nrun ? 0
+						: lb->run[lb->nrun - 1].simple;
+}
+
+void gdb_lb_repeat(gdb_layout_b *lb)
+{
+	lb->run[lb->nrun - 1].count++;
+}
+
 void gdb_lb_line_end(gdb_layout_b *lb)
 {
 	int s;

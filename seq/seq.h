@@ -44,6 +44,12 @@ typedef struct gdb_src gdb_src;
 /* @return 0, or -errno with "PATH: reason" in err (nothing opened). */
 GDB_MUST_CHECK int gdb_src_open(const char *path, gdb_src **out, char *err,
 				size_t errlen);
+/* The same, the SHA-256 on a thread of its own unless threads is 1 (0:
+ * when there are 2+ CPUs); gdb_src_open is threads 1. The digest is the
+ * same either way. */
+GDB_MUST_CHECK int gdb_src_open_threads(const char *path, unsigned threads,
+					gdb_src **out, char *err,
+					size_t errlen);
 /* @return bytes (0 at the end), or -1 with a message naming the file. */
 ssize_t gdb_src_read(gdb_src *s, char *buf, size_t cap, char *err,
 		     size_t errlen);
@@ -87,8 +93,10 @@ typedef struct gdb_fasta_opts {
 			      * gdb_codec_params (0: defaults) */
 	unsigned txn_flags;  /* GDB_TXN_REPLACE or 0 */
 	unsigned threads;    /* 1: all on the caller's thread; 0 (with 2+
-			      * CPUs) or more: the digests on two threads
-			      * of their own (the same bytes are stored) */
+			      * CPUs) or more: the digests on threads of
+			      * their own, two for the records' MD5 and
+			      * SHA-512, one for the input's SHA-256 (the
+			      * same bytes are stored) */
 	const char *command; /* for provenance; NULL: "genomedb import" */
 	/* called now and then with raw bytes read and the file's size */
 	void (*progress)(void *arg, uint64_t raw, uint64_t total);

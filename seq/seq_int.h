@@ -71,6 +71,11 @@ void gdb_lb_literal(gdb_layout_b *lb, const char *p, size_t n);
 /* End the line being read (its '\n' already added as a literal, or none
  * at the end of the input). A line with no token adds nothing. */
 void gdb_lb_line_end(gdb_layout_b *lb);
+/* Between lines: the width W when the last line was [W bases, "\n"],
+ * else 0; then _repeat adds one more such line (as _bases(W),
+ * _literal("\n"), _line_end would, without their work per line). */
+uint64_t gdb_lb_simple_width(const gdb_layout_b *lb);
+void gdb_lb_repeat(gdb_layout_b *lb);
 /* The record's layout bytes into out (reset first). */
 int gdb_lb_encode(const gdb_layout_b *lb, gdb_buf *out);
 
@@ -111,12 +116,25 @@ void gdb_layout_r_free(gdb_layout_r *r);
  * hand-off is digested on the caller's thread). Feed a record's bases with
  * _add (any number of calls), then _end gives its digests and readies the
  * next record. One caller thread.
+ *
+ * _new_sha256: the SHA-256 of raw bytes (an input file, seq/source.c) on
+ * one thread of its own. Its caller writes the bytes straight into the
+ * ring: _room gives where (at least 1 byte, *cap of them), _commit(n)
+ * hands on n bytes written there; they stay readable, unchanged, until
+ * the ring comes round to their slot again (NSLOT - 1 = 7 hand-offs of
+ * 256 KiB later).
+ * _final gives the digest (out[0]) and readies the next record.
  */
 typedef struct gdb_digester gdb_digester;
 int gdb_digester_new(unsigned threads, gdb_digester **out);
+int gdb_digester_new_sha256(unsigned threads, gdb_digester **out);
 int gdb_digester_add(gdb_digester *d, const char *p, size_t n);
+char *gdb_digester_room(gdb_digester *d, size_t *cap);
+void gdb_digester_commit(gdb_digester *d, size_t n);
 /* @return 0, or -ENOMEM when the digest library failed */
 int gdb_digester_end(gdb_digester *d, uint8_t md5[16], uint8_t sha512[64]);
+/* Each digest into out[i], in the order _new names them; as _end. */
+int gdb_digester_final(gdb_digester *d, uint8_t *const out[]);
 void gdb_digester_free(gdb_digester *d);
 
 #endif

@@ -1,16 +1,18 @@
 /*
  * seq/source.c - read an input file that may be plain, gzip or bgzip,
  * hashing its raw bytes as they pass (provenance records the SHA-256 of
- * the file as it is on disk, not of its decompressed content).
+ * the file as it is on disk, not of its decompressed content). The file
+ * is read straight into the ring of a SHA-256 digester (seq/digest.c),
+ * hashed on a thread of its own unless one thread is asked for, and
+ * parsed or inflated from there.
  *
  * bgzip files are a series of gzip members; inflate is reset at the end of
  * each member. A file that ends inside a member is "truncated".
  */
-#include "seq/seq.h"
+#include "seq/seq_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,7 +20,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define RAW_CHUNK (1u << 20)
+#define RAW_CHUNK (1u << 20) /* gdb_src_read_all's growth step */
 
 struct gdb_src {
 	const char *path;
@@ -27,19 +29,21 @@ struct gdb_src {
 	int in_member; /* inside a gzip member */
 	int eof;
 	z_stream zs;
-	uint8_t *raw;
+	uint8_t *raw; /* the last read, in the digester's ring */
 	size_t raw_len, raw_pos;
 	uint64_t raw_total, size;
 	uint64_t out_total; /* decompressed bytes handed out */
-	EVP_MD_CTX *sha;
+	gdb_digester *sha;
 };
 
 static int fill_raw(gdb_src *s, char *err, size_t errlen)
 {
+	size_t cap;
+	char *to = gdb_digester_room(s->sha, &cap);
 	ssize_t n;
 
 	do
-		n = read(s->fd, s->raw, RAW_CHUNK);
+		n = read(s->fd, to, cap);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		gdb_seterr(err, errlen, "%s: read: %s", s->path,
@@ -48,14 +52,21 @@ static int fill_raw(gdb_src *s, char *err, size_t errlen)
 	}
 	if (n == 0)
 		s->eof = 1;
+	s->raw = (uint8_t *)to;
 	s->raw_len = (size_t)n;
 	s->raw_pos = 0;
 	s->raw_total += (uint64_t)n;
-	EVP_DigestUpdate(s->sha, s->raw, (size_t)n);
+	gdb_digester_commit(s->sha, (size_t)n);
 	return 0;
 }
 
 int gdb_src_open(const char *path, gdb_src **out, char *err, size_t errlen)
+{
+	return gdb_src_open_threads(path, 1, out, err, errlen);
+}
+
+int gdb_src_open_threads(const char *path, unsigned threads, gdb_src **out,
+			 char *err, size_t errlen)
 {
 	gdb_src *s = calloc(1, sizeof(*s));
 	struct stat st;
@@ -77,10 +88,7 @@ int gdb_src_open(const char *path, gdb_src **out, char *err, size_t errlen)
 		return -EISDIR;
 	}
 	s->size = (uint64_t)st.st_size;
-	s->raw = malloc(RAW_CHUNK);
-	s->sha = EVP_MD_CTX_new();
-	if (!s->raw || !s->sha ||
-	    !EVP_DigestInit_ex(s->sha, EVP_sha256(), NULL)) {
+	if (gdb_digester_new_sha256(threads, &s->sha) < 0) {
 		gdb_src_close(s);
 		return -ENOMEM;
 	}
@@ -183,9 +191,10 @@ uint64_t gdb_src_total_bytes(const gdb_src *s)
 
 void gdb_src_sha256(gdb_src *s, uint8_t out[32])
 {
-	unsigned int n = 32;
+	uint8_t *const o[] = {out};
 
-	EVP_DigestFinal_ex(s->sha, out, &n);
+	if (gdb_digester_final(s->sha, o) < 0)
+		memset(out, 0, 32); /* the digest library failed */
 }
 
 void gdb_src_close(gdb_src *s)
@@ -196,8 +205,7 @@ void gdb_src_close(gdb_src *s)
 		inflateEnd(&s->zs);
 	if (s->fd >= 0)
 		close(s->fd);
-	EVP_MD_CTX_free(s->sha);
-	free(s->raw);
+	gdb_digester_free(s->sha);
 	free(s);
 }
 

@@ -104,6 +104,12 @@ gdb_simd_avx512_unpack2(const uint8_t *src, size_t first, size_t n, char *dst)
  * several vectors only where every one of them is ACGT, so the main loop
  * tests 256 bytes with one mask instruction.
  */
+/* The first n (1..63) bytes of a 64-byte mask. */
+static inline __mmask64 tail_mask(size_t n)
+{
+	return (__mmask64)((1ull << n) - 1);
+}
+
 GDB_TARGET_AVX512 static inline __m512i nonacgt_bytes(const char *p,
 						      __m512i lut)
 {
@@ -141,7 +147,20 @@ GDB_TARGET_AVX512 static size_t gdb_simd_avx512_find_nonacgt(const char *src,
 		if (m)
 			return i + (size_t)__builtin_ctzll(m);
 	}
-	return i + gdb_simd_avx2_find_nonacgt(src + i, n - i);
+	if (i < n) {
+		/* the tail in one masked load (masked-out bytes never fault):
+		 * a 60-base FASTA line is one step, not AVX2, SSE and scalar */
+		__mmask64 k = tail_mask(n - i);
+		__m512i v = _mm512_maskz_loadu_epi8(k, src + i);
+		__m512i x = _mm512_xor_si512(
+		    _mm512_shuffle_epi8(
+			lut, _mm512_and_si512(v, _mm512_set1_epi8(0x0f))),
+		    v);
+		__mmask64 m = _mm512_mask_test_epi8_mask(k, x, x);
+
+		return m ? i + (size_t)__builtin_ctzll(m) : n;
+	}
+	return n;
 }
 
 GDB_TARGET_AVX512 static inline __mmask64 letter_mask(__m512i v)
@@ -216,7 +235,17 @@ GDB_TARGET_AVX512 static void gdb_simd_avx512_toupper(const char *src, size_t n,
 		STOREU(dst + i, _mm512_mask_sub_epi8(v, lower, v,
 						     _mm512_set1_epi8(0x20)));
 	}
-	gdb_simd_avx2_toupper(src + i, n - i, dst + i);
+	if (i < n) {
+		__mmask64 k = tail_mask(n - i);
+		__m512i v = _mm512_maskz_loadu_epi8(k, src + i);
+		__mmask64 lower = _mm512_cmplt_epu8_mask(
+		    _mm512_sub_epi8(v, _mm512_set1_epi8('a')),
+		    _mm512_set1_epi8(26));
+
+		_mm512_mask_storeu_epi8(
+		    dst + i, k,
+		    _mm512_mask_sub_epi8(v, lower, v, _mm512_set1_epi8(0x20)));
+	}
 }
 
 const gdb_simd_kernels gdb_simd_avx512_kernels = {

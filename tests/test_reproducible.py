@@ -82,6 +82,19 @@ def test_segments_and_manifests_identical(pair):
     assert set(t1) == {1700000000} and set(t2) == {1700003600}
 
 
+def test_provenance_sha256_is_the_files(pair):
+    """Each FASTA's provenance SHA-256, hashed on a thread of its own with
+    GENOMEDB_THREADS=2 and inline with 1, is the file's own (the 1 MB
+    gzip reference spans several of the hasher's 256 KiB hand-offs)."""
+    import hashlib
+    fastas = [a[-2] for a in IMPORTS if a[:2] == ["import", "fasta"]]
+    want = {p: hashlib.sha256(open(p, "rb").read()).hexdigest() for p in fastas}
+    for store in pair:
+        prov = json.loads(U.gdb("info", store, "--json").out)["provenance"]
+        got = {p["source"]: p["sha256"] for p in prov if p["source"] in want}
+        assert got == want, store
+
+
 def _answers(store):
     out = {}
     info = json.loads(U.gdb("info", store, "--json").out)

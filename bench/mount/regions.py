@@ -11,7 +11,10 @@ Targets, read round-robin so the machine's noise falls on all alike:
 Each mount target is also run with variants of the FUSE loop (GenomeDB's
 default split loop, --threads 1, --loop libfuse (libfuse's multithreaded
 loop); the floor multi-threaded, single-threaded and with clone_fd) to see
-where the time goes.
+where the time goes; "one CPU" targets pin the daemon and, for their own
+reads, the reader to the same CPU (CPU placement: no cross-CPU wake-up);
+"block cached" reads, right after each default-mount read, a new name one
+base on: the same FUSE round trips without a block's first touch.
 
     python3 bench/mount/regions.py [--reads 3000] [--bases 64e6]
 
@@ -38,11 +41,19 @@ import mountbench as mb  # noqa: E402
 FLOOR = os.path.join(mb.BUILD, "bench", "floor")
 
 
+PIN = 1  # the CPU of the "one CPU" targets
+ALL_CPUS = os.sched_getaffinity(0)
+
+
+def pinned():
+    os.sched_setaffinity(0, {PIN})
+
+
 class Floor(mb.Mount):
-    def __init__(self, mnt, *args):  # pylint: disable=super-init-not-called
+    def __init__(self, mnt, *args, preexec_fn=None):  # pylint: disable=super-init-not-called
         os.makedirs(mnt, exist_ok=True)
         self.mnt = mnt
-        self.p = subprocess.Popen([FLOOR, mnt, *args])
+        self.p = subprocess.Popen([FLOOR, mnt, *args], preexec_fn=preexec_fn)
         t = time.monotonic()
         while not os.path.ismount(mnt):
             if self.p.poll() is not None or time.monotonic() - t > 10:
@@ -96,9 +107,12 @@ def run(args, work, fa, gz, store, ctgs):
         "floor": lambda m: Floor(m),
         "floor single-threaded": lambda m: Floor(m, "-s"),
         "floor clone_fd": lambda m: Floor(m, "--clone-fd"),
+        "genomedb, one CPU": lambda m: mb.Mount(store, m, preexec_fn=pinned),
+        "floor single-threaded, one CPU": lambda m: Floor(m, "-s", preexec_fn=pinned),
     }
     live = {}
-    lat = {k: [] for k in list(mounts) + ["pysam plain FASTA", "pysam bgzip FASTA"]}
+    warm = "genomedb, block cached (a new name 1 base on)"
+    lat = {k: [] for k in list(mounts) + [warm, "pysam plain FASTA", "pysam bgzip FASTA"]}
     try:
         # one by one, so a mount that fails leaves none of the others behind
         for i, (k, f) in enumerate(mounts.items()):
@@ -106,10 +120,16 @@ def run(args, work, fa, gz, store, ctgs):
         cpu0 = {k: np.array(mb.proc_cpu(m.p.pid)) for k, m in live.items()}
         for i, (c, s) in enumerate(qs):
             for k, m in live.items():
+                if k.endswith("one CPU"):
+                    pinned()
                 if k.startswith("genomedb"):
                     lat[k].append(python_read(os.path.join(m.mnt, "g", c, f"{s + 1}-{s + 1000}.seq")))
                 else:
                     lat[k].append(python_read(os.path.join(m.mnt, f"r{i}")))
+                if k.endswith("one CPU"):
+                    os.sched_setaffinity(0, ALL_CPUS)
+                if k == "genomedb":  # the same block, no first touch
+                    lat[warm].append(python_read(os.path.join(m.mnt, "g", c, f"{s + 2}-{s + 1001}.seq")))
             for k, fh in (("pysam plain FASTA", plain), ("pysam bgzip FASTA", bgz)):
                 t = time.perf_counter_ns()
                 fh.fetch(c, s, s + 1000)

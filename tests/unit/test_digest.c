@@ -7,6 +7,13 @@
  * calls, and records back to back; the threads run only when asked for;
  * freeing in the middle of a record returns.
  *
+ * The input file's SHA-256 (provenance, seq/source.c), written straight
+ * into the ring: equal to OpenSSL's of the raw bytes with the hasher on a
+ * thread and inline, written in pieces of any size; and read through
+ * gdb_src (plain and gzip, larger than the ring), the bytes handed out are
+ * the file's (the ring never overwrites what the reader still reads) and
+ * the SHA-256 is the file's on disk.
+ *
  * Exit status: 0 pass, 1 fail (the first failures are printed).
  */
 #include <ctype.h>
@@ -15,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include "seq/seq_int.h"
 
@@ -82,6 +91,145 @@ static void check_record(gdb_digester *d, size_t n, size_t piece,
 	free(p);
 }
 
+/* n raw bytes through a SHA-256 digester, written into its room in
+ * pieces of up to `piece` bytes. */
+static void check_raw(gdb_digester *d, size_t n, size_t piece, unsigned threads)
+{
+	char *p = xmalloc(n + 1);
+	uint8_t got[32], want[32], *const out[] = {got};
+	unsigned int l;
+	size_t at = 0;
+
+	for (size_t i = 0; i < n; i++)
+		p[i] = (char)rnd();
+	while (at < n) {
+		size_t cap, k = 1 + rnd() % piece;
+		char *to = gdb_digester_room(d, &cap);
+		CHECK(cap >= 1 && cap <= HAND, "room of %zu bytes", cap);
+		if (k > cap)
+			k = cap;
+		if (k > n - at)
+			k = n - at;
+		memcpy(to, p + at, k);
+		gdb_digester_commit(d, k);
+		at += k;
+	}
+	CHECK(gdb_digester_final(d, out) == 0, "final");
+	CHECK(EVP_Digest(p, n, want, &l, EVP_sha256(), NULL), "sha256");
+	CHECK(!memcmp(got, want, 32), "threads %u: %zu bytes: SHA-256 differs",
+	      threads, n);
+	free(p);
+}
+
+static void check_sha256_ring(void)
+{
+	static const size_t lens[] = {0,	1,	  HAND - 1,	HAND,
+				      HAND + 1, 9 * HAND, 17 * HAND + 3};
+
+	for (unsigned threads = 1; threads <= 2; threads++) {
+		unsigned before = threads_now();
+		gdb_digester *d;
+
+		if (gdb_digester_new_sha256(threads, &d)) {
+			FAIL("digester_new_sha256(%u)", threads);
+			continue;
+		}
+		CHECK(threads_now() == before + (threads == 1 ? 0 : 1),
+		      "threads %u: %u threads started", threads,
+		      threads_now() - before);
+		for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+			check_raw(d, lens[i], 1 << 20, threads);
+			check_raw(d, lens[i], 5000, threads);
+		}
+		gdb_digester_free(d);
+		CHECK(threads_now() == before, "threads %u: threads left",
+		      threads);
+	}
+}
+
+/* A file of n bytes (gzip-compressed when gz) at path; its raw bytes. */
+static char *write_input(const char *path, const char *text, size_t n, int gz,
+			 size_t *raw_len)
+{
+	FILE *f;
+	char *raw;
+
+	if (gz) {
+		gzFile g = gzopen(path, "wb1");
+		CHECK(g && gzwrite(g, text, (unsigned)n) == (int)n, "gzwrite");
+		if (g)
+			gzclose(g);
+	} else {
+		f = fopen(path, "wb");
+		CHECK(f && fwrite(text, 1, n, f) == n, "write %s", path);
+		if (f)
+			fclose(f);
+	}
+	f = fopen(path, "rb");
+	raw = xmalloc(n + 64);
+	*raw_len = f ? fread(raw, 1, n + 64, f) : 0;
+	if (f)
+		fclose(f);
+	return raw;
+}
+
+/* gdb_src on threads and inline: the content and the raw SHA-256. */
+static void check_source(void)
+{
+	char path[] = "/tmp/gdb-test-digest-XXXXXX";
+	size_t n = 20 * HAND + 12345, raw_len;
+	char *text = xmalloc(n), *back = xmalloc(n + 1);
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0, "mkstemp");
+	if (fd < 0)
+		return;
+	close(fd);
+	fill(text, n); /* bases: gzip shrinks them, so the raw side is short */
+	for (int gz = 0; gz <= 1; gz++) {
+		char *raw = write_input(path, text, n, gz, &raw_len);
+		uint8_t want[32], got[32];
+		unsigned int l;
+
+		CHECK(EVP_Digest(raw, raw_len, want, &l, EVP_sha256(), NULL),
+		      "sha256");
+		for (unsigned threads = 1; threads <= 2; threads++) {
+			char err[256] = "";
+			gdb_src *s;
+			size_t at = 0;
+			ssize_t k;
+
+			if (gdb_src_open_threads(path, threads, &s, err,
+						 sizeof(err))) {
+				FAIL("open: %s", err);
+				continue;
+			}
+			for (;;) {
+				size_t want_k = 1 + rnd() % 70000;
+				if (want_k > n + 1 - at)
+					want_k = n + 1 - at;
+				k = gdb_src_read(s, back + at, want_k, err,
+						 sizeof(err));
+				if (k <= 0)
+					break;
+				at += (size_t)k;
+			}
+			CHECK(k == 0, "read: %s", err);
+			CHECK(at == n && !memcmp(back, text, n),
+			      "gz %d threads %u: content differs", gz, threads);
+			CHECK(gdb_src_raw_bytes(s) == raw_len, "raw bytes");
+			gdb_src_sha256(s, got);
+			CHECK(!memcmp(got, want, 32),
+			      "gz %d threads %u: SHA-256 differs", gz, threads);
+			gdb_src_close(s);
+		}
+		free(raw);
+	}
+	unlink(path);
+	free(text);
+	free(back);
+}
+
 int main(void)
 {
 	static const size_t lens[] = {1,
@@ -133,5 +281,7 @@ int main(void)
 		}
 		free(p);
 	}
+	check_sha256_ring();
+	check_source();
 	return failures ? T_EXIT_FAIL : T_EXIT_PASS;
 }
