@@ -1060,9 +1060,10 @@ int gdb_cmdna_describe(const void *impl, char *buf, size_t cap)
 	return snprintf(buf, cap,
 			"%u models (orders %u-%u), 2^%u slots each at most "
 			"(%zu MiB), trained on %u blocks (every %u-th, "
-			"forward and reverse complement)%s%s",
+			"forward and reverse complement)%s%s%s",
 			m->nm, m->order[0], m->order[m->nm - 1], m->table_bits,
 			bytes >> 20, m->n_train, m->stride,
 			(m->feat & CM_FEAT_MAPS) ? ", input maps" : "",
-			(m->feat & CM_FEAT_MIX2) ? ", two mixers" : "");
+			(m->feat & CM_FEAT_MIX2) ? ", two mixers" : "",
+			(m->feat & CM_FEAT_CHAIN) ? ", chained" : "");
 }
