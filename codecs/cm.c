@@ -40,6 +40,7 @@
 #define KIND_PLAIN 0 /* a 2bit block follows */
 #define KIND_CM 1    /* one coded segment */
 #define KIND_CMR 2   /* a coded segment every restart interval */
+#define KIND_TRAIN 3 /* a training block in the model's chain */
 #define FLAG_RNA 1u
 
 static int exc_ok_dna(int c)
@@ -153,7 +154,7 @@ static void code_segment(const struct cm_model *m, const uint8_t *codes,
 		for (int bit = 1; bit >= 0; bit--) {
 			int y = (c >> bit) & 1;
 			cm_enc_bit(&e, y, cm_block_predict(&st, m, node));
-			cm_block_update(&st, y);
+			cm_block_update(&st, m, y);
 			node = 1 + y;
 		}
 		cm_block_push(&st, m, c);
@@ -188,30 +189,67 @@ static int code_segments(const struct cm_model *m, const char *b, uint32_t n,
 	return rc;
 }
 
-static int encode_cm(const struct cm_model *m, const char *b, uint32_t n,
-		     int rna, uint32_t restart, gdb_buf *out, uint32_t *badpos)
+/* A block's header: kind, base count, flags, exception and lowercase
+ * runs. */
+static int put_header(int kind, const char *b, uint32_t n, int rna,
+		      gdb_buf *out, uint32_t *badpos)
 {
 	cm_runs exc = {0}, lower = {0};
-	uint8_t *codes = NULL;
 	int rc = scan_exc(b, n, rna, &exc, badpos);
 
 	if (rc == 0)
 		rc = gdb_cm_runs_lower(b, n, &lower);
-	if (rc == 0 && !(codes = malloc(n)))
-		rc = -ENOMEM;
-	if (rc < 0)
-		goto out;
-	out->len = 0;
-	gdb_buf_add(out, &(uint8_t){restart < n ? KIND_CMR : KIND_CM}, 1);
-	gdb_put_varint(out, n);
-	gdb_buf_add(out, &(uint8_t){rna ? FLAG_RNA : 0}, 1);
-	gdb_cm_runs_put(out, &exc, 1);
-	gdb_cm_runs_put(out, &lower, 0);
-	rc = code_segments(m, b, n, rna, restart, codes, out);
-out:
-	free(codes);
+	if (rc == 0) {
+		out->len = 0;
+		gdb_buf_add(out, &(uint8_t){(uint8_t)kind}, 1);
+		gdb_put_varint(out, n);
+		gdb_buf_add(out, &(uint8_t){rna ? FLAG_RNA : 0}, 1);
+		gdb_cm_runs_put(out, &exc, 1);
+		gdb_cm_runs_put(out, &lower, 0);
+		rc = out->err;
+	}
 	gdb_cm_runs_free(&exc);
 	gdb_cm_runs_free(&lower);
+	return rc;
+}
+
+static int encode_cm(const struct cm_model *m, const char *b, uint32_t n,
+		     int rna, uint32_t restart, gdb_buf *out, uint32_t *badpos)
+{
+	uint8_t *codes = malloc(n);
+	int rc = codes ? put_header(restart < n ? KIND_CMR : KIND_CM, b, n, rna,
+				    out, badpos)
+		       : -ENOMEM;
+
+	if (rc == 0)
+		rc = code_segments(m, b, n, rna, restart, codes, out);
+	free(codes);
+	return rc;
+}
+
+uint32_t gdb_cmdna_chain_codes(const char *b, uint32_t n, int rna,
+			       uint8_t *codes)
+{
+	return coded_bases(b, 0, n, rna, codes);
+}
+
+/* Training block j of a chained model: the header, j, its chain stream
+ * (made with the model). */
+static int encode_train(const struct cm_model *m, uint32_t j, const char *b,
+			uint32_t n, int rna, gdb_buf *out, uint32_t *badpos)
+{
+	int rc;
+
+	/* the stream codes the bases the trainer kept: they must be these */
+	if (j >= m->n_train || !m->tblk || m->tlen[j] != n ||
+	    memcmp(m->tbases[j], b, n))
+		return -EINVAL;
+	rc = put_header(KIND_TRAIN, b, n, rna, out, badpos);
+	if (rc == 0) {
+		gdb_put_varint(out, j);
+		gdb_buf_add(out, m->tblk[j].p, m->tblk[j].len);
+		rc = out->err;
+	}
 	return rc;
 }
 
@@ -225,9 +263,13 @@ int gdb_cmdna_encode(const void *impl, uint32_t block, const char *bases,
 
 	if (n == 0 || n > GDB_DNA_BLOCK_BASES)
 		return -EINVAL;
-	/* training blocks are read back before the model exists */
+	/* training blocks are read back before the model exists: 2-bit,
+	 * or in the chain */
 	if (gdb_cmdna_is_training(m, block))
-		return encode_plain(bases, n, rna, out, badpos);
+		return m->feat & CM_FEAT_CHAIN
+			   ? encode_train(m, block / m->stride, bases, n, rna,
+					  out, badpos)
+			   : encode_plain(bases, n, rna, out, badpos);
 	rc = encode_cm(m, bases, n, rna, restart ? restart : CM_RESTART, out,
 		       badpos);
 	if (rc == 0)
@@ -253,7 +295,7 @@ int gdb_cmdna_nbases(const uint8_t *src, size_t len)
 		return GDB_CORRUPT("cm block shorter than its header");
 	if (src[0] == KIND_PLAIN)
 		return gdb_codecs_dna_nbases(src + 1, len - 1);
-	if (src[0] != KIND_CM && src[0] != KIND_CMR)
+	if (src[0] != KIND_CM && src[0] != KIND_CMR && src[0] != KIND_TRAIN)
 		return GDB_CORRUPT("cm block kind");
 	if (gdb_get_varint(&p, src + len, &n) < 0 || n == 0 ||
 	    n > GDB_DNA_BLOCK_BASES)
@@ -290,7 +332,7 @@ static void decode_segment(const struct cm_model *m, cm_dec *d,
 		cm_block_lookup(&st, m);
 		for (int bit = 1; bit >= 0; bit--) {
 			int y = cm_dec_bit(d, cm_block_predict(&st, m, node));
-			cm_block_update(&st, y);
+			cm_block_update(&st, m, y);
 			c = c * 2 + y;
 			node = 1 + y;
 		}
@@ -362,42 +404,135 @@ static int decode_segments(const struct cm_model *m, const struct cm_segs *sg,
 	return 0;
 }
 
-static int decode_cm(const struct cm_model *m, const uint8_t *src, size_t len,
-		     uint32_t from, uint32_t to, char *dst)
+/* A coded block's header (kinds 1-3): base count, flags, runs; p is
+ * left after the runs. The caller frees the runs. */
+struct cm_head {
+	uint32_t n;
+	int rna;
+	cm_runs exc, lower;
+	const uint8_t *p;
+};
+
+static int head_get(const uint8_t *src, size_t len, struct cm_head *h)
 {
 	const uint8_t *p = src + 1, *end = src + len;
-	cm_runs exc = {0}, lower = {0};
-	struct cm_segs sg = {0};
 	uint64_t n;
-	int rc, rna;
+	int rc;
 
 	if (gdb_get_varint(&p, end, &n) < 0 || n == 0 ||
 	    n > GDB_DNA_BLOCK_BASES || p >= end || (*p & ~FLAG_RNA))
 		return GDB_CORRUPT("cm block header");
-	rna = *p++ & FLAG_RNA;
-	rc = gdb_cm_runs_get(&p, end, (uint32_t)n, 1,
-			     rna ? exc_ok_rna : exc_ok_dna, &exc);
+	h->n = (uint32_t)n;
+	h->rna = *p++ & FLAG_RNA;
+	rc = gdb_cm_runs_get(&p, end, h->n, 1, h->rna ? exc_ok_rna : exc_ok_dna,
+			     &h->exc);
 	if (rc == 0)
-		rc = gdb_cm_runs_get(&p, end, (uint32_t)n, 0, NULL, &lower);
-	if (rc == 0)
-		rc = segs_get(src[0], p, end, (uint32_t)n, &sg);
-	if (rc == 0)
-		rc = decode_segments(m, &sg, &exc, (uint32_t)n, from, to, rna,
-				     dst);
-	for (uint32_t r = 0; rc == 0 && r < exc.n; r++) {
-		uint32_t a = exc.start[r], b = a + exc.len[r];
+		rc = gdb_cm_runs_get(&p, end, h->n, 0, NULL, &h->lower);
+	h->p = p;
+	return rc;
+}
+
+static void head_free(struct cm_head *h)
+{
+	gdb_cm_runs_free(&h->exc);
+	gdb_cm_runs_free(&h->lower);
+}
+
+/* The exception letters and lowercase of [from, to) into dst. */
+static void head_apply(const struct cm_head *h, uint32_t from, uint32_t to,
+		       char *dst)
+{
+	for (uint32_t r = 0; r < h->exc.n; r++) {
+		uint32_t a = h->exc.start[r], b = a + h->exc.len[r];
 		if (b <= from || a >= to)
 			continue;
 		a = a > from ? a : from;
 		b = b < to ? b : to;
-		memset(dst + (a - from), exc.letter[r], b - a);
+		memset(dst + (a - from), h->exc.letter[r], b - a);
+	}
+	gdb_cm_runs_apply_lower(&h->lower, from, to, dst);
+}
+
+/* A training block of a chained model: its number after the runs. */
+static int train_index(const struct cm_head *h, const uint8_t *end, uint32_t *j,
+		       const uint8_t **p)
+{
+	uint64_t v;
+
+	*p = h->p;
+	if (gdb_get_varint(p, end, &v) < 0 || v >= UINT32_MAX)
+		return GDB_CORRUPT("cm training block number");
+	*j = (uint32_t)v;
+	return 0;
+}
+
+static int decode_cm(const struct cm_model *m, const uint8_t *src, size_t len,
+		     uint32_t from, uint32_t to, char *dst)
+{
+	struct cm_head h = {0};
+	struct cm_segs sg = {0};
+	const uint8_t *p;
+	uint32_t j = 0;
+	int rc = head_get(src, len, &h);
+
+	if (rc == 0 && src[0] == KIND_TRAIN) {
+		/* its bases were decoded with the model */
+		rc = train_index(&h, src + len, &j, &p);
+		if (rc == 0 &&
+		    (!m->tbases || j >= m->n_train || m->tlen[j] != h.n))
+			rc = GDB_CORRUPT("cm training block number");
+		if (rc == 0)
+			memcpy(dst, m->tbases[j] + from, to - from);
+		head_free(&h);
+		return rc;
 	}
 	if (rc == 0)
-		gdb_cm_runs_apply_lower(&lower, from, to, dst);
+		rc = segs_get(src[0], h.p, src + len, h.n, &sg);
+	if (rc == 0)
+		rc = decode_segments(m, &sg, &h.exc, h.n, from, to, h.rna, dst);
+	if (rc == 0)
+		head_apply(&h, from, to, dst);
 	free(sg.off);
-	gdb_cm_runs_free(&exc);
-	gdb_cm_runs_free(&lower);
+	head_free(&h);
 	return rc;
+}
+
+/* Training block j of a chained model, while the model is built: its
+ * bases into dst (its n, at most GDB_DNA_BLOCK_BASES), the chain coder
+ * advanced past it; codes is scratch of as many bytes. */
+int gdb_cmdna_chain_block(gdb_seqcm *s, uint32_t jwant, const uint8_t *src,
+			  size_t len, char *dst, uint8_t *codes)
+{
+	static const char dna[4] = {'A', 'C', 'G', 'T'};
+	static const char rnal[4] = {'A', 'C', 'G', 'U'};
+	struct cm_head h = {0};
+	const uint8_t *p;
+	uint32_t j = 0, k = 0, nexc = 0, r = 0;
+	int rc;
+
+	if (len < 2 || src[0] != KIND_TRAIN)
+		return GDB_CORRUPT("cm training block kind");
+	rc = head_get(src, len, &h);
+	if (rc == 0)
+		rc = train_index(&h, src + len, &j, &p);
+	if (rc == 0 && j != jwant)
+		rc = GDB_CORRUPT("cm training block number");
+	for (uint32_t i = 0; rc == 0 && i < h.exc.n; i++)
+		nexc += h.exc.len[i];
+	if (rc == 0)
+		rc = gdb_seqcm_get(s, p, (size_t)(src + len - p), codes,
+				   h.n - nexc);
+	for (uint32_t i = 0; rc == 0 && i < h.n; i++) {
+		if (r < h.exc.n && i == h.exc.start[r]) {
+			i += h.exc.len[r++] - 1;
+			continue;
+		}
+		dst[i] = (h.rna ? rnal : dna)[codes[k++]];
+	}
+	if (rc == 0)
+		head_apply(&h, 0, h.n, dst);
+	head_free(&h);
+	return rc < 0 ? rc : (int)h.n;
 }
 
 int gdb_cmdna_decode(const void *impl, const uint8_t *src, size_t len,
@@ -410,7 +545,9 @@ int gdb_cmdna_decode(const void *impl, const uint8_t *src, size_t len,
 	if (src[0] == KIND_PLAIN)
 		rc = gdb_codecs_dna_decode_range(src + 1, len - 1, from, to,
 						 dst, to - from);
-	else if ((src[0] == KIND_CM || src[0] == KIND_CMR) && impl)
+	else if ((src[0] == KIND_CM || src[0] == KIND_CMR ||
+		  src[0] == KIND_TRAIN) &&
+		 impl)
 		rc = decode_cm(impl, src, len, from, to, dst);
 	else
 		rc = GDB_CORRUPT("cm block kind");

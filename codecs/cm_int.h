@@ -35,6 +35,23 @@
 #define CM_APM_CTX (64 * 3)
 #define CM_APM_N 33
 #define CM_APM_SIZE (CM_APM_CTX * CM_APM_N)
+/* Input maps (model version 3): each model's frozen stretch, per
+ * confidence bucket 1-7 and node, mapped to a trained one; stored as 33
+ * points over the slot's stretch (-128..128 in steps of 8), used as a
+ * table of the 256 values a slot can hold. */
+#define CM_IMAP_N 33
+#define CM_IMAP_PTS(nm) ((size_t)(nm)*7 * 3 * CM_IMAP_N)
+#define CM_IMAP_TAB(nm) ((size_t)(nm)*8 * 3 * 256)
+/* Model version 3's features (a byte of the stored model; codecs.h's
+ * GDB_CM_FEAT_*). */
+#define CM_FEAT_MAPS GDB_CM_FEAT_MAPS /* the input maps */
+/* a second mixer (weights chosen by the last two bases and the node) and
+ * a final one of the two */
+#define CM_FEAT_MIX2 GDB_CM_FEAT_MIX2
+/* training blocks coded in a chain (seqcm.c) */
+#define CM_FEAT_CHAIN GDB_CM_FEAT_CHAIN
+#define CM_MIX2_SETS (16 * 3)
+#define CM_MIXF_N 3 /* the final mixer's inputs: two mixers, a bias */
 
 /*
  * One context's statistics, frozen: the stretch of P(first bit) and of
@@ -78,6 +95,18 @@ struct cm_model {
 	uint32_t *mtab; /* hash of match_k bases -> the ref index after */
 	uint32_t mbits;
 	uint16_t mp0[CM_MSIZE]; /* the match confidences' starting values */
+	uint32_t version;	/* of the stored model: 1, 2 or 3 */
+	uint32_t feat;		/* version 3: CM_FEAT_* */
+	int32_t w2_0[CM_MIX2_SETS * CM_NIN]; /* CM_FEAT_MIX2's starting */
+	int32_t wf0[3 * CM_MIXF_N];	     /* weights */
+	/* CM_FEAT_CHAIN: the training blocks' chain streams (import), and
+	 * their bases (n_train each, as decoded: every reader) */
+	gdb_buf *tblk;
+	char **tbases;
+	uint32_t *tlen;
+	uint16_t *imap_pts; /* version 3: the input maps' points */
+	int16_t *imap;	    /* ... as a table: (model, conf, node, st +
+			     * 128) -> input; NULL: inputs are st * 16 */
 };
 
 /* The coder's state within one block. */
@@ -90,9 +119,11 @@ struct cm_block {
 	uint8_t tag[3][CM_MAXM];
 	uint32_t ring; /* this base's entry in the ring */
 	int sel_base;  /* weight set, but for the node */
-	cm_mixer mx;
+	cm_mixer mx, mx2, mxf;
 	int apm_at; /* the APM entry the last prediction used */
 	int32_t w[CM_MAXSETS * CM_NIN];
+	int32_t w2[CM_MIX2_SETS * CM_NIN];
+	int32_t wf[3 * CM_MIXF_N];
 	uint16_t apm[CM_APM_SIZE];
 	/* the match model: ref index of the predicted base (0: none) */
 	uint32_t mptr, mlen, mhist; /* mhist: misses, newest low */
@@ -133,6 +164,14 @@ static inline unsigned cm_slot_in_line(const cm_table *t, uint64_t h)
 }
 
 void cm_block_init(struct cm_block *b, const struct cm_model *m);
+
+/* Chained training blocks (cm.c): the codes the chain codes of a block's
+ * bases; a stored training block's bases, the chain advanced past it
+ * (@return n or GDB_ECORRUPT). */
+uint32_t gdb_cmdna_chain_codes(const char *b, uint32_t n, int rna,
+			       uint8_t *codes);
+int gdb_cmdna_chain_block(gdb_seqcm *s, uint32_t jwant, const uint8_t *src,
+			  size_t len, char *dst, uint8_t *codes);
 
 /* The bases of a plain (2bit) cm block: a training block. */
 int gdb_cmdna_plain_bases(const uint8_t *src, size_t len, char *dst,
@@ -273,8 +312,20 @@ static inline int cm_block_predict(struct cm_block *b, const struct cm_model *m,
 {
 	cm_mixer *mx = &b->mx;
 
-	for (uint32_t i = 0; i < m->nm; i++)
-		mx->x[i] = (int16_t)(b->s[i] ? b->s[i]->st[node] * 16 : 0);
+	if (m->imap) {
+		for (uint32_t i = 0; i < m->nm; i++) {
+			const cm_slot *s = b->s[i];
+			mx->x[i] = s ? m->imap[(((i * 8 + (s->ct & 7u)) * 3 +
+						 (unsigned)node)
+						<< 8) +
+					       (uint8_t)(s->st[node] + 128)]
+				     : 0;
+		}
+	} else {
+		for (uint32_t i = 0; i < m->nm; i++)
+			mx->x[i] =
+			    (int16_t)(b->s[i] ? b->s[i]->st[node] * 16 : 0);
+	}
 	mx->x[m->nm] = 256;
 	mx->nx = (int)m->nm + 1;
 	b->m_at = -1;
@@ -286,7 +337,21 @@ static inline int cm_block_predict(struct cm_block *b, const struct cm_model *m,
 	{
 		int p = cm_mix_predict(
 		    mx, (b->m_at >= 0 ? b->msel : b->sel_base) + node);
-		int st = cm_stretch(p) + 2048, w = st & 127, pa;
+		int st, w, pa;
+		if (m->feat & CM_FEAT_MIX2) {
+			cm_mixer *m2 = &b->mx2, *f = &b->mxf;
+			memcpy(m2->x, mx->x, (size_t)mx->nx * sizeof(mx->x[0]));
+			m2->nx = mx->nx;
+			f->x[0] = (int16_t)cm_stretch(p);
+			f->x[1] = (int16_t)cm_stretch(
+			    cm_mix_predict(m2, (int)(b->h & 15) * 3 + node));
+			f->x[2] = 256;
+			f->nx = CM_MIXF_N;
+			p = cm_mix_predict(f, node);
+			p = p < 1 ? 1 : p > 4095 ? 4095 : p;
+		}
+		st = cm_stretch(p) + 2048;
+		w = st & 127;
 		int at = (int)(((b->h & 63) * 3 + (unsigned)node) * CM_APM_N) +
 			 (st >> 7);
 		pa = (b->apm[at] * (128 - w) + b->apm[at + 1] * w) >> 11;
@@ -296,11 +361,16 @@ static inline int cm_block_predict(struct cm_block *b, const struct cm_model *m,
 	}
 }
 
-static inline void cm_block_update(struct cm_block *b, int y)
+static inline void cm_block_update(struct cm_block *b, const struct cm_model *m,
+				   int y)
 {
 	uint16_t *a = &b->apm[b->apm_at];
 
 	cm_mix_update(&b->mx, y);
+	if (m->feat & CM_FEAT_MIX2) {
+		cm_mix_update(&b->mx2, y);
+		cm_mix_update(&b->mxf, y);
+	}
 	*a = (uint16_t)(*a + ((((y << 16) - y) - (int)*a) >> 6));
 	if (b->m_at >= 0) {
 		uint16_t *c = &b->mp[b->m_at];

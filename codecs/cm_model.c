@@ -19,13 +19,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "codecs/cm_int.h"
 
 #define BLOB_VERSION 1
 #define BLOB_MATCH 2 /* version 2: a match model (one byte: k) */
+#define BLOB_MAPS 3  /* version 3: bytes k and features, input maps */
+#define FEAT_ALL (CM_FEAT_MAPS | CM_FEAT_MIX2 | CM_FEAT_CHAIN)
+#define MIX2_W (CM_MIX2_SETS * CM_NIN)
+#define MIX2_BYTES (4 * (MIX2_W + 3 * CM_MIXF_N))
 #define BLOB_FIXED 24
 #define DEF_TABLE_BITS 22
+#define CHAIN_TRAIN (1u << 20) /* default: a chain from this sample on */
+#define HUGE_PAGE ((size_t)2 << 20)
 #define MAX_TRAIN (8u << 20)
 #define MIN_TRAIN (1u << 20)
 #define MIX_TRAIN (2u << 20) /* bases that train the starting weights */
@@ -39,6 +46,23 @@
 #define MAX_ORDER 24
 
 /* ---- tables ---- */
+
+/* Zeroed memory for a table; large ones in huge pages where the kernel
+ * gives them (a model's lookups are random: fewer TLB misses). */
+static void *table_calloc(size_t bytes)
+{
+	void *p;
+
+	if (bytes < HUGE_PAGE)
+		return calloc(1, bytes);
+	bytes = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	p = aligned_alloc(HUGE_PAGE, bytes);
+	if (!p)
+		return NULL;
+	(void)madvise(p, bytes, MADV_HUGEPAGE);
+	memset(p, 0, bytes);
+	return p;
+}
 
 /* A slot while training: exact probabilities and counts, quantized into
  * the frozen cm_slot once the table has seen every training block. */
@@ -56,8 +80,8 @@ static int tables_alloc(struct cm_model *m)
 		t->k = m->order[i];
 		t->hashed = direct + 4 > m->table_bits;
 		t->line_bits = t->hashed ? m->table_bits - 4 : direct;
-		t->slot = calloc(((size_t)1 << t->line_bits) * CM_LINE,
-				 sizeof(cm_slot));
+		t->slot = table_calloc(((size_t)1 << t->line_bits) * CM_LINE *
+				       sizeof(cm_slot));
 		if (!t->slot)
 			return -ENOMEM;
 	}
@@ -190,7 +214,7 @@ static int train_tables(struct cm_model *m, const gdb_buf *all)
 {
 	for (uint32_t i = 0; i < m->nm; i++) {
 		cm_table *t = &m->t[i];
-		struct tslot *ts = malloc(table_slots(t) * sizeof(*ts));
+		struct tslot *ts = table_calloc(table_slots(t) * sizeof(*ts));
 		const uint8_t *p = (const uint8_t *)all->p, *end = p + all->len;
 		if (!ts)
 			return -ENOMEM;
@@ -263,6 +287,17 @@ static void model_free(struct cm_model *m)
 	free(m->w0);
 	free(m->ref);
 	free(m->mtab);
+	free(m->imap_pts);
+	free(m->imap);
+	for (uint32_t j = 0; (m->tblk || m->tbases) && j < m->n_train; j++) {
+		if (m->tblk)
+			gdb_buf_free(&m->tblk[j]);
+		if (m->tbases)
+			free(m->tbases[j]);
+	}
+	free(m->tblk);
+	free(m->tbases);
+	free(m->tlen);
 	free(m);
 }
 
@@ -283,8 +318,85 @@ static int orders_of(uint32_t set, uint8_t *order)
 	return n;
 }
 
+/* ---- input maps (version 3) ---- */
+
+/* The 16-bit probability of a map at slot stretch st (-127..127). */
+static int imap_at(const uint16_t *pts, int st)
+{
+	unsigned u = (unsigned)(st + 128), j = u >> 3, w = u & 7;
+
+	return (int)((pts[j] * (8 - w) + pts[j + 1] * w) >> 3);
+}
+
+/* The table the coder reads, from the points (the same at import and in
+ * every reader: integer arithmetic only). */
+static void imap_build(struct cm_model *m)
+{
+	for (uint32_t i = 0; i < m->nm; i++)
+		for (uint32_t c = 1; c < 8; c++)
+			for (uint32_t node = 0; node < 3; node++) {
+				const uint16_t *pts =
+				    m->imap_pts +
+				    ((i * 7 + c - 1) * 3 + node) * CM_IMAP_N;
+				int16_t *t =
+				    m->imap + ((i * 8 + c) * 3 + node) * 256;
+				t[0] = 0; /* st -128: never held */
+				for (int st = -127; st <= 127; st++) {
+					int p = imap_at(pts, st) >> 4;
+					p = p < 1 ? 1 : p > 4095 ? 4095 : p;
+					t[st + 128] = (int16_t)cm_stretch(p);
+				}
+			}
+}
+
+/* Maps that leave each input as it was (st * 16, near enough). */
+static int imap_new(struct cm_model *m)
+{
+	m->imap_pts = malloc(CM_IMAP_PTS(m->nm) * sizeof(*m->imap_pts));
+	m->imap = calloc(CM_IMAP_TAB(m->nm), sizeof(*m->imap));
+	if (!m->imap_pts || !m->imap)
+		return -ENOMEM;
+	for (size_t i = 0; i < CM_IMAP_PTS(m->nm); i++) {
+		int st = (int)(i % CM_IMAP_N) * 8 - 128;
+		int p = cm_squash(st * 16) * 16;
+		m->imap_pts[i] = (uint16_t)(p > 65535 ? 65535 : p);
+	}
+	imap_build(m);
+	return 0;
+}
+
+/* While the starting weights are trained: each map point learns the
+ * average outcome where the slots it stands for predicted. */
+struct imap_learn {
+	uint16_t n[CM_IMAP_PTS(CM_MAXM)];
+};
+
+static void imap_update(struct cm_model *m, struct imap_learn *l,
+			const struct cm_block *b, int node, int y)
+{
+	for (uint32_t i = 0; i < m->nm; i++) {
+		const cm_slot *s = b->s[i];
+		size_t at;
+		unsigned u;
+		if (!s)
+			continue;
+		u = (unsigned)(s->st[node] + 128);
+		at = ((i * 7 + (s->ct & 7u) - 1) * 3 + (unsigned)node) *
+			 CM_IMAP_N +
+		     ((u + 4) >> 3);
+		m->imap_pts[at] =
+		    (uint16_t)(m->imap_pts[at] +
+			       (int)(((int64_t)((y ? 65535 : 0) -
+						m->imap_pts[at]) *
+				      gdb_cm_rate_tab[l->n[at]]) >>
+				     16));
+		if (l->n[at] < 1023)
+			l->n[at]++;
+	}
+}
+
 static struct cm_model *model_new(uint32_t orders, uint32_t table_bits,
-				  uint32_t match_k)
+				  uint32_t match_k, uint32_t feat)
 {
 	struct cm_model *m = calloc(1, sizeof(*m));
 	int nm;
@@ -303,13 +415,23 @@ static struct cm_model *model_new(uint32_t orders, uint32_t table_bits,
 	m->nsets = 3 * (m->nm + 1) * CM_CONF + (match_k ? CM_MSETS : 0);
 	m->lr = DEF_LR;
 	m->w0 = calloc((size_t)m->nsets * CM_NIN, sizeof(*m->w0));
-	if (!m->w0 || tables_alloc(m) < 0) {
+	m->version = feat ? BLOB_MAPS : match_k ? BLOB_MATCH : BLOB_VERSION;
+	m->feat = feat;
+	if (!m->w0 || tables_alloc(m) < 0 ||
+	    ((feat & CM_FEAT_MAPS) && imap_new(m) < 0)) {
 		model_free(m);
 		return NULL;
 	}
 	for (uint32_t s = 0; s < m->nsets; s++)
 		for (uint32_t i = 0; i < m->nm; i++)
 			m->w0[s * CM_NIN + i] = 20000;
+	for (uint32_t s = 0; s < CM_MIX2_SETS; s++)
+		for (uint32_t i = 0; i < m->nm; i++)
+			m->w2_0[s * CM_NIN + i] = 20000;
+	for (uint32_t s = 0; s < 3; s++) {
+		m->wf0[s * CM_MIXF_N] = 32768;
+		m->wf0[s * CM_MIXF_N + 1] = 32768;
+	}
 	for (int c = 0; c < CM_APM_CTX; c++)
 		for (int j = 0; j < CM_APM_N; j++)
 			m->apm0[c * CM_APM_N + j] =
@@ -336,6 +458,16 @@ void cm_block_init(struct cm_block *b, const struct cm_model *m)
 	memcpy(b->apm, m->apm0, sizeof(b->apm));
 	b->mx = (cm_mixer){
 	    .n = CM_NIN, .nsets = (int)m->nsets, .lr = m->lr, .w = b->w};
+	if (m->feat & CM_FEAT_MIX2) {
+		memcpy(b->w2, m->w2_0, sizeof(b->w2));
+		memcpy(b->wf, m->wf0, sizeof(b->wf));
+		b->mx2 = (cm_mixer){.n = CM_NIN,
+				    .nsets = CM_MIX2_SETS,
+				    .lr = m->lr,
+				    .w = b->w2};
+		b->mxf = (cm_mixer){
+		    .n = CM_MIXF_N, .nsets = 3, .lr = m->lr, .w = b->wf};
+	}
 	b->ring = 0;
 	cm_match_reset(b);
 	memcpy(b->mp, m->mp0, sizeof(b->mp));
@@ -370,7 +502,8 @@ int gdb_cmdna_train_new(const gdb_codec_params *p, void **st)
 		return -ENOMEM;
 	uint8_t o[CM_MAXM];
 
-	if ((p->cm_table_bits &&
+	if ((p->cm_features & ~(GDB_CM_FEAT_SET | FEAT_ALL)) ||
+	    (p->cm_table_bits &&
 	     (p->cm_table_bits < 16 || p->cm_table_bits > 26)) ||
 	    (p->cm_orders && orders_of(p->cm_orders, o) < 1) ||
 	    (p->cm_match &&
@@ -529,10 +662,14 @@ static void train_weights(struct cm_model *m, const struct cm_train *t,
 			  uint8_t *codes)
 {
 	struct cm_block *b = malloc(sizeof(*b));
+	struct imap_learn *l = m->imap ? calloc(1, sizeof(*l)) : NULL;
 	uint64_t done = 0;
 
-	if (!b)
-		return; /* the default weights serve */
+	if (!b || (m->imap && !l)) {
+		free(b);
+		free(l);
+		return; /* the default weights (and identity maps) serve */
+	}
 	cm_block_init(b, m);
 	for (uint32_t i = 0; i < t->nkept && done < MIX_TRAIN; i++) {
 		const struct cm_kept *k = &t->kept[i];
@@ -550,17 +687,66 @@ static void train_weights(struct cm_model *m, const struct cm_train *t,
 			for (int bit = 1; bit >= 0; bit--) {
 				int y = (codes[j] >> bit) & 1;
 				(void)cm_block_predict(b, m, node);
-				cm_block_update(b, y);
+				cm_block_update(b, m, y);
+				if (l)
+					imap_update(m, l, b, node, y);
 				node = 1 + y;
 			}
 			cm_block_push(b, m, codes[j]);
+			if (l && (j & 4095) == 4095)
+				imap_build(m);
 		}
 		done += n;
 	}
+	if (l)
+		imap_build(m);
+	free(l);
 	memcpy(m->w0, b->w, (size_t)m->nsets * CM_NIN * sizeof(m->w0[0]));
 	memcpy(m->apm0, b->apm, sizeof(m->apm0));
 	memcpy(m->mp0, b->mp, sizeof(m->mp0));
+	memcpy(m->w2_0, b->w2, sizeof(m->w2_0));
+	memcpy(m->wf0, b->wf, sizeof(m->wf0));
 	free(b);
+}
+
+/* A chained model's training blocks: their chain streams, in block
+ * order, and their bases (for reads of them through this model). */
+static int build_chain(struct cm_model *m, const struct cm_train *t)
+{
+	int rna = t->p.alphabet == GDB_ALPHA_RNA;
+	uint8_t *codes = malloc(GDB_DNA_BLOCK_BASES);
+	gdb_seqcm *s = NULL;
+	int rc = codes ? gdb_seqcm_new(m->train_bases, &s) : -ENOMEM;
+
+	if (rc == 0) {
+		m->tblk = calloc(m->n_train, sizeof(*m->tblk));
+		m->tbases = calloc(m->n_train, sizeof(*m->tbases));
+		m->tlen = calloc(m->n_train, sizeof(*m->tlen));
+		if (!m->tblk || !m->tbases || !m->tlen)
+			rc = -ENOMEM;
+	}
+	for (uint32_t i = 0; rc == 0 && i < t->nkept; i++) {
+		const struct cm_kept *k = &t->kept[i];
+		uint32_t j = k->block / m->stride;
+		if (!kept_trains_models(t, i))
+			continue;
+		if (j >= m->n_train) {
+			rc = -EINVAL;
+			break;
+		}
+		if (!(m->tbases[j] = malloc(k->n))) {
+			rc = -ENOMEM;
+			break;
+		}
+		memcpy(m->tbases[j], k->bases, k->n);
+		m->tlen[j] = k->n;
+		rc = gdb_seqcm_put(
+		    s, codes, gdb_cmdna_chain_codes(k->bases, k->n, rna, codes),
+		    &m->tblk[j]);
+	}
+	gdb_seqcm_free(s);
+	free(codes);
+	return rc;
 }
 
 static void put_blob(const struct cm_model *m, gdb_buf *blob)
@@ -569,7 +755,7 @@ static void put_blob(const struct cm_model *m, gdb_buf *blob)
 
 	if (!b)
 		return;
-	b[0] = m->match_k ? BLOB_MATCH : BLOB_VERSION;
+	b[0] = (uint8_t)m->version;
 	b[1] = (uint8_t)m->nm;
 	b[2] = (uint8_t)m->table_bits;
 	b[3] = (uint8_t)m->lr;
@@ -578,8 +764,10 @@ static void put_blob(const struct cm_model *m, gdb_buf *blob)
 	gdb_put_le64(b + 12, m->train_bases);
 	gdb_put_le32(b + 20, m->nsets);
 	memcpy(b + BLOB_FIXED, m->order, m->nm);
-	if (m->match_k)
+	if (m->version >= BLOB_MATCH)
 		gdb_buf_add(blob, &(uint8_t){(uint8_t)m->match_k}, 1);
+	if (m->version == BLOB_MAPS)
+		gdb_buf_add(blob, &(uint8_t){(uint8_t)m->feat}, 1);
 	for (uint32_t i = 0; i < m->nsets * CM_NIN; i++) {
 		uint8_t w[4];
 		gdb_put_le32(w, (uint32_t)m->w0[i]);
@@ -595,6 +783,32 @@ static void put_blob(const struct cm_model *m, gdb_buf *blob)
 		gdb_put_le16(a, m->mp0[i]);
 		gdb_buf_add(blob, a, 2);
 	}
+	for (size_t i = 0; m->imap && i < CM_IMAP_PTS(m->nm); i++) {
+		uint8_t a[2];
+		gdb_put_le16(a, m->imap_pts[i]);
+		gdb_buf_add(blob, a, 2);
+	}
+	for (uint32_t i = 0; (m->feat & CM_FEAT_MIX2) &&
+			     i < CM_MIX2_SETS * CM_NIN + 3 * CM_MIXF_N;
+	     i++) {
+		uint8_t w[4];
+		gdb_put_le32(
+		    w, (uint32_t)(i < CM_MIX2_SETS * CM_NIN
+				      ? m->w2_0[i]
+				      : m->wf0[i - CM_MIX2_SETS * CM_NIN]));
+		gdb_buf_add(blob, w, 4);
+	}
+}
+
+/* Version 3's features: as asked, or by default the chain where the
+ * sample is large enough to pay for the time it takes (input maps and
+ * the second mixer gain 0.2% on human chr20 for 40% more decode time:
+ * docs/BENCHMARKS.md). */
+static uint32_t features(const gdb_codec_params *p, uint64_t train)
+{
+	if (p->cm_features & GDB_CM_FEAT_SET)
+		return p->cm_features & FEAT_ALL;
+	return train >= CHAIN_TRAIN ? CM_FEAT_CHAIN : 0;
 }
 
 int gdb_cmdna_model_blob(void *st, gdb_buf *blob, void **impl)
@@ -602,13 +816,20 @@ int gdb_cmdna_model_blob(void *st, gdb_buf *blob, void **impl)
 	struct cm_train *t = st;
 	struct cm_model *m;
 	uint8_t *codes = malloc(GDB_DNA_BLOCK_BASES);
-	uint32_t bits =
-	    t->p.cm_table_bits ? t->p.cm_table_bits : DEF_TABLE_BITS;
+	uint64_t train = 0;
 
+	if (t->p.cm_match)
+		choose_prefix(t);
+	else
+		choose_stride(t);
+	for (uint32_t i = 0; i < t->nkept; i++)
+		train += kept_trains_models(t, i) ? t->kept[i].n : 0;
 	m = codes ? model_new(t->p.cm_orders  ? t->p.cm_orders
 			      : t->p.cm_match ? MATCH_ORDERS
 					      : DEF_ORDERS,
-			      bits, t->p.cm_match)
+			      t->p.cm_table_bits ? t->p.cm_table_bits
+						 : DEF_TABLE_BITS,
+			      t->p.cm_match, features(&t->p, train))
 		  : NULL;
 	if (!m) {
 		free(codes);
@@ -617,10 +838,6 @@ int gdb_cmdna_model_blob(void *st, gdb_buf *blob, void **impl)
 	gdb_buf all = {0};
 	int rc = 0;
 
-	if (t->p.cm_match)
-		choose_prefix(t);
-	else
-		choose_stride(t);
 	m->stride = t->stride;
 	for (uint32_t i = 0; rc == 0 && i < t->nkept; i++) {
 		if (!kept_trains_models(t, i))
@@ -634,6 +851,8 @@ int gdb_cmdna_model_blob(void *st, gdb_buf *blob, void **impl)
 	/* every multiple of the stride below nblocks was kept */
 	m->n_train = t->p.cm_match ? t->nprefix
 				   : (t->nblocks + t->stride - 1) / t->stride;
+	if (rc == 0 && (m->feat & CM_FEAT_CHAIN))
+		rc = build_chain(m, t);
 	if (rc == 0)
 		train_weights(m, t, codes);
 	free(codes);
@@ -648,24 +867,32 @@ int gdb_cmdna_model_blob(void *st, gdb_buf *blob, void **impl)
 
 /* ---- the reader's model ---- */
 
-/* The match model's byte of a version 2 blob (0 in version 1). */
-static int blob_match_k(const uint8_t *blob, size_t len, uint32_t nm,
-			uint32_t *k)
+/* The bytes after the orders: the match model's (version 2, and 3
+ * where 0 is none) and the features (version 3); how many in *extra. */
+static int blob_extras(const uint8_t *blob, size_t len, uint32_t nm,
+		       uint32_t *k, uint32_t *feat, uint32_t *extra)
 {
-	*k = 0;
+	*k = *feat = *extra = 0;
 	if (blob[0] == BLOB_VERSION)
 		return 0;
-	if (blob[0] != BLOB_MATCH || nm >= CM_MAXM || len <= BLOB_FIXED + nm)
+	*extra = blob[0] == BLOB_MATCH ? 1 : 2;
+	if ((blob[0] != BLOB_MATCH && blob[0] != BLOB_MAPS) ||
+	    len < BLOB_FIXED + nm + *extra)
 		return GDB_CORRUPT("cm model version");
 	*k = blob[BLOB_FIXED + nm];
-	if (*k < CM_MATCH_MIN || *k > CM_MATCH_MAX)
+	if (blob[0] == BLOB_MAPS)
+		*feat = blob[BLOB_FIXED + nm + 1];
+	if ((*k || blob[0] == BLOB_MATCH) &&
+	    (nm >= CM_MAXM || *k < CM_MATCH_MIN || *k > CM_MATCH_MAX))
 		return GDB_CORRUPT("cm model match length");
+	if (*feat & ~FEAT_ALL)
+		return GDB_CORRUPT("cm model features");
 	return 0;
 }
 
 static int parse_blob(const uint8_t *blob, size_t len, struct cm_model **out)
 {
-	uint32_t nm, bits, nsets, set = 0, k;
+	uint32_t nm, bits, nsets, set = 0, k, feat, extra;
 	struct cm_model *m;
 	const uint8_t *w;
 
@@ -676,7 +903,7 @@ static int parse_blob(const uint8_t *blob, size_t len, struct cm_model **out)
 	nsets = gdb_get_le32(blob + 20);
 	if (nm == 0 || nm > CM_MAXM || len < BLOB_FIXED + nm)
 		return GDB_CORRUPT("cm model orders");
-	GDB_TRY(blob_match_k(blob, len, nm, &k));
+	GDB_TRY(blob_extras(blob, len, nm, &k, &feat, &extra));
 	for (uint32_t i = 0; i < nm; i++) {
 		uint8_t o = blob[BLOB_FIXED + i];
 		/* ascending, so each set has one spelling */
@@ -685,16 +912,19 @@ static int parse_blob(const uint8_t *blob, size_t len, struct cm_model **out)
 			return GDB_CORRUPT("cm model orders");
 		set |= 1u << o;
 	}
-	w = blob + BLOB_FIXED + nm + (k ? 1 : 0);
+	w = blob + BLOB_FIXED + nm + extra;
 	if (bits < 16 || bits > 26 ||
 	    nsets != 3 * (nm + 1) * CM_CONF + (k ? CM_MSETS : 0) ||
 	    len != (size_t)(w - blob) + (size_t)nsets * CM_NIN * 4 +
-		       2 * CM_APM_SIZE + (k ? 2 * CM_MSIZE : 0) ||
+		       2 * CM_APM_SIZE + (k ? 2 * CM_MSIZE : 0) +
+		       ((feat & CM_FEAT_MAPS) ? 2 * CM_IMAP_PTS(nm) : 0) +
+		       ((feat & CM_FEAT_MIX2) ? MIX2_BYTES : 0) ||
 	    blob[3] == 0 || blob[3] > 64)
 		return GDB_CORRUPT("cm model parameters");
-	m = model_new(set, bits, k);
+	m = model_new(set, bits, k, feat);
 	if (!m)
 		return -ENOMEM;
+	m->version = blob[0];
 	m->lr = blob[3];
 	m->n_train = gdb_get_le32(blob + 4);
 	m->stride = gdb_get_le32(blob + 8);
@@ -708,8 +938,62 @@ static int parse_blob(const uint8_t *blob, size_t len, struct cm_model **out)
 		m->apm0[i] = gdb_get_le16(w);
 	for (uint32_t i = 0; k && i < CM_MSIZE; i++, w += 2)
 		m->mp0[i] = gdb_get_le16(w);
+	for (size_t i = 0; m->imap && i < CM_IMAP_PTS(nm); i++, w += 2)
+		m->imap_pts[i] = gdb_get_le16(w);
+	if (m->imap)
+		imap_build(m);
+	for (uint32_t i = 0; (feat & CM_FEAT_MIX2) && i < MIX2_W; i++, w += 4)
+		m->w2_0[i] = (int32_t)gdb_get_le32(w);
+	for (uint32_t i = 0; (feat & CM_FEAT_MIX2) && i < 3 * CM_MIXF_N;
+	     i++, w += 4)
+		m->wf0[i] = (int32_t)gdb_get_le32(w);
 	*out = m;
 	return 0;
+}
+
+/* A chained model's training blocks: each decoded in turn (and kept for
+ * reads of it), their strands into all. */
+static int load_chain(struct cm_model *m, uint64_t stored_bases,
+		      gdb_codec_fetch fetch, void *arg, gdb_buf *all)
+{
+	uint8_t *codes = malloc(GDB_DNA_BLOCK_BASES);
+	gdb_seqcm *s = NULL;
+	int rc =
+	    codes && stored_bases >= m->n_train &&
+		    stored_bases <= (uint64_t)m->n_train * GDB_DNA_BLOCK_BASES
+		? gdb_seqcm_new(stored_bases, &s)
+	    : codes ? GDB_CORRUPT("cm model training bases")
+		    : -ENOMEM;
+
+	if (rc == 0) {
+		m->tbases = calloc(m->n_train, sizeof(*m->tbases));
+		m->tlen = calloc(m->n_train, sizeof(*m->tlen));
+		if (!m->tbases || !m->tlen)
+			rc = -ENOMEM;
+	}
+	for (uint32_t j = 0; rc == 0 && j < m->n_train; j++) {
+		const uint8_t *src;
+		size_t slen;
+		int n;
+		char *b = malloc(GDB_DNA_BLOCK_BASES);
+		m->tbases[j] = b;
+		rc = b ? fetch(arg, j * m->stride, &src, &slen) : -ENOMEM;
+		if (rc < 0)
+			break;
+		n = gdb_cmdna_chain_block(s, j, src, slen, b, codes);
+		if (n < 0) {
+			rc = n;
+			break;
+		}
+		m->tlen[j] = (uint32_t)n;
+		rc = strands_add(all, b, (uint32_t)n);
+		m->train_bases += (uint64_t)n;
+	}
+	if (rc == 0 && m->train_bases != stored_bases)
+		rc = GDB_CORRUPT("cm model training bases");
+	gdb_seqcm_free(s);
+	free(codes);
+	return rc;
 }
 
 int gdb_cmdna_model_load(const uint8_t *blob, size_t len, gdb_codec_fetch fetch,
@@ -720,7 +1004,10 @@ int gdb_cmdna_model_load(const uint8_t *blob, size_t len, gdb_codec_fetch fetch,
 	gdb_buf all = {0};
 	int rc = bases ? parse_blob(blob, len, &m) : -ENOMEM;
 
-	for (uint32_t j = 0; rc == 0 && j < m->n_train; j++) {
+	if (rc == 0 && (m->feat & CM_FEAT_CHAIN))
+		rc = load_chain(m, gdb_get_le64(blob + 12), fetch, arg, &all);
+	for (uint32_t j = 0;
+	     rc == 0 && !(m->feat & CM_FEAT_CHAIN) && j < m->n_train; j++) {
 		const uint8_t *src;
 		size_t slen;
 		int n;
@@ -773,7 +1060,10 @@ int gdb_cmdna_describe(const void *impl, char *buf, size_t cap)
 	return snprintf(buf, cap,
 			"%u models (orders %u-%u), 2^%u slots each at most "
 			"(%zu MiB), trained on %u blocks (every %u-th, "
-			"forward and reverse complement)",
+			"forward and reverse complement)%s%s%s",
 			m->nm, m->order[0], m->order[m->nm - 1], m->table_bits,
-			bytes >> 20, m->n_train, m->stride);
+			bytes >> 20, m->n_train, m->stride,
+			(m->feat & CM_FEAT_MAPS) ? ", input maps" : "",
+			(m->feat & CM_FEAT_MIX2) ? ", two mixers" : "",
+			(m->feat & CM_FEAT_CHAIN) ? ", chained" : "");
 }

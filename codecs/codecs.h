@@ -154,7 +154,18 @@ typedef struct gdb_codec_params {
 				 * assembly's first blocks (--cm-train
 				 * bases; default a quarter, 1-8 Mbp):
 				 * the bases a match is found by (12..32) */
+	uint32_t cm_features;	/* cm: model version 3's features,
+				 * GDB_CM_FEAT_*; 0: the default (chained
+				 * training blocks once the training
+				 * sample reaches 1 Mbp) */
 } gdb_codec_params;
+
+#define GDB_CM_FEAT_MAPS 1u  /* input maps */
+#define GDB_CM_FEAT_MIX2 2u  /* a second mixer */
+#define GDB_CM_FEAT_CHAIN 4u /* training blocks coded in a chain */
+#define GDB_CM_FEAT_SET                                                        \
+	0x80u /* exactly the bits given (none: version 1                       \
+	       * or 2), not the default */
 
 /* The block size the params give (their own or the codec's default). */
 uint32_t gdb_codec_block_bases(const gdb_codec_params *p);

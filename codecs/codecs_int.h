@@ -272,6 +272,16 @@ int gdb_protein_cm_decode(const void *impl, const uint8_t *p,
 			  const uint8_t *end, uint32_t n, uint32_t from,
 			  uint32_t to, char *dst);
 
+/* seqcm.c: its coder as a chain of chunks, one model learning across
+ * them in order, each chunk its own stream (the cm codec's training
+ * blocks); get: @return 0 or GDB_ECORRUPT (bytes left over or missing) */
+typedef struct gdb_seqcm gdb_seqcm;
+int gdb_seqcm_new(size_t nbases, gdb_seqcm **out);
+void gdb_seqcm_free(gdb_seqcm *s);
+int gdb_seqcm_put(gdb_seqcm *s, const uint8_t *codes, uint32_t n, gdb_buf *out);
+int gdb_seqcm_get(gdb_seqcm *s, const uint8_t *src, size_t len, uint8_t *codes,
+		  uint32_t n);
+
 /* cm.c / cm_model.c */
 int gdb_cmdna_train_new(const gdb_codec_params *p, void **st);
 int gdb_cmdna_train(void *st, uint32_t block, const char *bases, uint32_t n);

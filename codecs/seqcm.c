@@ -339,3 +339,81 @@ int gdb_codecs_cm_decode(const uint8_t *src, size_t len, uint8_t *codes,
 	cm_free(&m);
 	return rc == 0 && at != n ? GDB_ECORRUPT : rc;
 }
+
+/* ---- the coder as a chain of chunks (the cm codec's training blocks,
+ * docs/FORMAT.md "CM model version 3"): one model learns across the
+ * chunks in order; each chunk is its own coder stream, its context starts
+ * empty, and its reverse complement is learnt after it. ---- */
+
+struct gdb_seqcm {
+	cm m;
+};
+
+int gdb_seqcm_new(size_t nbases, gdb_seqcm **out)
+{
+	int nm = (int)sizeof(enc_orders);
+	uint8_t bits[CM_MAX_MODELS];
+	gdb_seqcm *s = malloc(sizeof(*s));
+	int rc;
+
+	if (!s)
+		return -ENOMEM;
+	for (int j = 0; j < nm; j++)
+		bits[j] = table_bits(nbases, enc_orders[j]);
+	rc = cm_init(&s->m, nm, enc_orders, bits, ENC_LR);
+	if (rc < 0) {
+		gdb_seqcm_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+void gdb_seqcm_free(gdb_seqcm *s)
+{
+	if (!s)
+		return;
+	cm_free(&s->m);
+	free(s);
+}
+
+int gdb_seqcm_put(gdb_seqcm *s, const uint8_t *codes, uint32_t n, gdb_buf *out)
+{
+	cm *m = &s->m;
+	uint64_t ctx = 0;
+
+	m->out = out;
+	m->x1 = 0;
+	m->x2 = 0xffffffffu;
+	for (uint32_t i = 0; i < n; i++) {
+		int c = codes[i] & 3;
+		code_base(m, ctx, c, 0);
+		ctx = (ctx << 2) | (uint64_t)c;
+	}
+	learn_rc(m, codes, n);
+	gdb_buf_add(out, &(uint8_t){(uint8_t)(m->x1 >> 24)}, 1);
+	return out->err;
+}
+
+int gdb_seqcm_get(gdb_seqcm *s, const uint8_t *src, size_t len, uint8_t *codes,
+		  uint32_t n)
+{
+	cm *m = &s->m;
+	uint64_t ctx = 0;
+
+	m->in = src;
+	m->in_end = src + len;
+	m->x1 = 0;
+	m->x2 = 0xffffffffu;
+	m->x = 0;
+	for (int i = 0; i < 4; i++)
+		m->x = (m->x << 8) | (uint32_t)next_byte(m);
+	for (uint32_t i = 0; i < n; i++) {
+		int c = code_base(m, ctx, 0, 1);
+		codes[i] = (uint8_t)c;
+		ctx = (ctx << 2) | (uint64_t)c;
+	}
+	learn_rc(m, codes, n);
+	/* a whole stream is read to its last byte, and no further */
+	return m->in == m->in_end ? 0 : GDB_ECORRUPT;
+}

@@ -17,12 +17,14 @@ model (--cm-match) beside the plain cm. --rows picks the kinds of cm rows
 (restart, model, small, match: restart points, model sizes, a smaller
 one, the match model; default all). Each row gives
 the model's memory (its tables, and the match model's reference) and its
-stored bytes. Markdown to stdout, progress to stderr, the load average
+stored bytes, the import's wall and CPU seconds (its processes' user +
+system time) and MB of FASTA a CPU second; the peers' likewise. Markdown to stdout, progress to stderr, the load average
 before and after. The figures include the machine's load at the time:
 compare rows of one run.
 """
 import argparse
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -34,20 +36,21 @@ GDB = "genomedb"
 
 # kind, label, import args
 CM = [
-    ("restart", "8 Ki-base blocks, no restart points (the former default)",
-     ["--block-bases", "8192", "--cm-restart", "8192"]),
-    ("restart", "64 Ki blocks, restart every 4096", ["--cm-restart", "4096"]),
-    ("", "64 Ki blocks, restart every 2048 (default)", []),
+    ("", "64 Ki blocks, restart every 2048, 2^22-slot tables (default)",
+     []),
+    ("model", "2^24-slot tables", ["--cm-table-bits", "24"]),
+    ("model", "2^20-slot tables", ["--cm-table-bits", "20"]),
     ("restart", "64 Ki blocks, restart every 1024", ["--cm-restart", "1024"]),
-    ("model", "2^20-slot tables (a quarter of the default's memory)",
-     ["--cm-table-bits", "20"]),
+    ("restart", "8 Ki-base blocks, no restart points",
+     ["--block-bases", "8192", "--cm-restart", "8192"]),
     ("small", "2^18-slot tables", ["--cm-table-bits", "18"]),
+    ("restart", "64 Ki blocks, restart every 4096", ["--cm-restart", "4096"]),
     ("model", "orders 2,3,4,8,12,16,20 (7 models)",
      ["--cm-orders", "2,3,4,8,12,16,20"]),
     ("match", "match model (24 bases) into the first quarter",
      ["--cm-match", "24"]),
 ]
-QUICK = {0, 2, 3}
+QUICK = {0, 3, 4}
 RELATED = [
     ("", "default (no match model)", []),
     ("match", "match model (20 bases) into the first quarter",
@@ -58,6 +61,11 @@ RELATED = [
     ("model", "match model (20), 2^18-slot tables",
      ["--cm-match", "20", "--cm-table-bits", "18"]),
 ]
+
+
+def child_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def model_mib(store):
@@ -94,26 +102,33 @@ def main():
     print(f"data: {os.path.basename(src)}, {size} FASTA bytes; load average "
           f"before: {os.getloadavg()[0]:.1f}\n")
     print("| method | model MiB (stored bytes) | stored bytes | ratio "
-          "| import s | 1 kb wall p50 / p99 us | 1 kb CPU p50 / p99 us |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+          "| import s wall (CPU) | import MB/s of CPU "
+          "| 1 kb wall p50 / p99 us | 1 kb CPU p50 / p99 us |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for label, cmd in (("zstd -19 --long", ["zstd", "-19", "--long=27", "-c", "-T1"]),
                        ("xz -9", ["xz", "-9", "-c", "-T1"])):
         R.log(label)
+        c0 = child_cpu()
         n, el = R.comp(cmd, fa)
-        print(f"| {label} (whole file) | | {n} | {size / n:.2f} | {el:.0f} | "
-              "no random access | |", flush=True)
+        cpu = child_cpu() - c0
+        print(f"| {label} (whole file) | | {n} | {size / n:.2f} | {el:.0f} "
+              f"({cpu:.0f}) | {size / 1e6 / cpu:.1f} | no random access "
+              "| |", flush=True)
     rows = [("2bit", "2bit", [])] + [
         (f"cm: {lab}", "cm", args)
         for i, (kind, lab, args) in enumerate(RELATED if a.related else CM)
         if kind in kinds and (not a.quick or i in QUICK)]
     for label, codec, args in rows:
         R.log(f"genomedb {label}")
+        c0 = child_cpu()
         store, stored, el = R.gdb_import(gdb, work, fa, codec, args)
+        cpu = child_cpu() - c0
         mib, mbytes = model_mib(store)
         w50, w99, c50, c99 = R.latency_cpu(lat, store)
         shutil.rmtree(store)
         print(f"| {label} | {mib} ({mbytes}) | {stored} | {size / stored:.2f} "
-              f"| {el:.0f} | {w50:.0f} / {w99:.0f} | {c50:.0f} / {c99:.0f} |",
+              f"| {el:.0f} ({cpu:.0f}) | {size / 1e6 / max(cpu, 0.01):.1f} "
+              f"| {w50:.0f} / {w99:.0f} | {c50:.0f} / {c99:.0f} |",
               flush=True)
     print(f"\nload average after: {os.getloadavg()[0]:.1f}")
     shutil.rmtree(work)

@@ -11,7 +11,8 @@
  * Anything may be refused; nothing may crash, read or write outside the
  * bytes, or return a length other than the one asked for. With FZ_MATCH
  * (codec_cm_match.c) the cm model has a match model into the first two
- * blocks, which the last two repeat.
+ * blocks, which the last two repeat; with FZ_FEAT (codec_cm_v3.c) a
+ * version 3 model with every feature.
  */
 #ifndef GDB_CODEC_FUZZ_H
 #define GDB_CODEC_FUZZ_H
@@ -29,6 +30,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * blocks, which blocks 2 and 3 then repeat with substitutions */
 #ifndef FZ_MATCH
 #define FZ_MATCH 0
+#endif
+/* cm only: the model's features (GDB_CM_FEAT_*; 0: what the sample's
+ * size gives, here version 1 or 2) */
+#ifndef FZ_FEAT
+#define FZ_FEAT 0
 #endif
 
 struct fz {
@@ -85,7 +91,8 @@ static struct fz *fz_init(uint32_t codec, uint32_t alphabet)
 			      .cm_train = FZ_BB * 2,
 			      .cm_table_bits = 16,
 			      .cm_restart = 512,
-			      .cm_match = FZ_MATCH};
+			      .cm_match = FZ_MATCH,
+			      .cm_features = FZ_FEAT};
 	gdb_codec_enc *e;
 	char *s;
 
