@@ -367,10 +367,9 @@ static void note_use(gdb_cache_entry *x)
 		x->uses++;
 }
 
-/* Under sh->lock: borrow resident x for a reader. */
-static void borrow(struct shard *sh, gdb_cache_entry *x)
+/* Under sh->lock: a reader's use of resident x, told to the policy. */
+static void touch(struct shard *sh, gdb_cache_entry *x)
 {
-	x->e.refs++;
 	note_use(x);
 	if (x->e.prefetched) {
 		/* The first read of a prefetched block is its first real use,
@@ -381,6 +380,13 @@ static void borrow(struct shard *sh, gdb_cache_entry *x)
 	} else if (!x->e.pinned) {
 		sh->ops->hit(sh->pol, &x->e);
 	}
+}
+
+/* Under sh->lock: borrow resident x for a reader. */
+static void borrow(struct shard *sh, gdb_cache_entry *x)
+{
+	x->e.refs++;
+	touch(sh, x);
 }
 
 /* Under sh->lock: mark key as being decoded; 0 if every slot is taken
@@ -454,10 +460,11 @@ static gdb_cache_entry *place(gdb_cache *c, struct shard *sh, uint32_t si,
 		__atomic_sub_fetch(&c->resident, c->bb, __ATOMIC_RELAXED);
 	*spare = x;
 	if (other) {
-		if (!prefetch) {
-			sh->ops->hit(sh->pol, &other->e);
-			note_use(other);
-		}
+		/* Another thread's copy, perhaps prefetched or pinned since:
+		 * told to the policy as borrow() tells it (a pinned entry is
+		 * off the policy's lists). */
+		if (!prefetch)
+			touch(sh, other);
 		return other;
 	}
 	/* Nothing evictable: serve it once, uncached. */
