@@ -30,14 +30,17 @@ static struct {
 	size_t bytes;
 } pool = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-/* Under the lock: the smallest pooled buffer of at least n bytes. */
+/* Under the lock: the smallest pooled buffer of at least n bytes, and
+ * at most 2n plus one huge page: the cache charges an answer's length,
+ * so a far larger buffer would hold memory no budget sees. */
 static void *take(size_t n, size_t *cap)
 {
 	unsigned best = GDB_BIGBUF_POOL;
+	size_t most = n > (SIZE_MAX - HUGE_SZ) / 2 ? SIZE_MAX : 2 * n + HUGE_SZ;
 	void *p;
 
 	for (unsigned i = 0; i < pool.n; i++)
-		if (pool.cap[i] >= n &&
+		if (pool.cap[i] >= n && pool.cap[i] <= most &&
 		    (best == GDB_BIGBUF_POOL || pool.cap[i] < pool.cap[best]))
 			best = i;
 	if (best == GDB_BIGBUF_POOL)

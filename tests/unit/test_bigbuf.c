@@ -74,6 +74,26 @@ static void check_reuse(void)
 	check_pooled(0, 0, "drained");
 }
 
+/* A pooled buffer far larger than the request stays in the pool: the
+ * cache charges an answer's length, not its buffer's. */
+static void check_waste(void)
+{
+	size_t cb, cc;
+	char *b = gdb_bigbuf_get(9 * MiB, &cb), *c;
+
+	CHECK(b && cb >= 9 * MiB, "a large one");
+	gdb_bigbuf_put(b);
+	c = gdb_bigbuf_get(MiB, &cc);
+	CHECK(c && c != b && cc < 4 * MiB, "1 MiB: a fresh one, not 9 MiB");
+	check_pooled(1, cb, "the large one stays pooled");
+	gdb_bigbuf_put(c);
+	c = gdb_bigbuf_get(5 * MiB, &cc);
+	CHECK(c == b && cc == cb, "5 MiB may take it (at most 2n + 2 MiB)");
+	gdb_bigbuf_put(c);
+	gdb_bigbuf_drain();
+	check_pooled(0, 0, "drained");
+}
+
 static void check_caps(void)
 {
 	char *p[GDB_BIGBUF_POOL + 2];
@@ -145,6 +165,7 @@ int main(void)
 {
 	check_fresh();
 	check_reuse();
+	check_waste();
 	check_caps();
 	check_threads();
 	return failures ? T_EXIT_FAIL : T_EXIT_PASS;
