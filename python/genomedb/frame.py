@@ -8,6 +8,7 @@ one base: touching intervals ([1, 10] and [11, 20]) do not, as bioframe
 and pyranges count.
 """
 import ctypes
+import errno
 
 import numpy as np
 import pandas as pd
@@ -75,8 +76,11 @@ class GenomeDBAccessor:
             dst = buf.ctypes.data
         else:
             text, dst = text
-        check(lib.gdb_api_fetch_many(h, asm.index, ctypes.byref(b), 0, ord("\n"), dst,
-                                     off.ctypes.data, err, ERRLEN), err)
+        rc = lib.gdb_api_fetch_many(h, asm.index, ctypes.byref(b), 0, ord("\n"), dst,
+                                    off.ctypes.data, err, ERRLEN)
+        if rc < 0:
+            text = None  # its bytes may be unwritten: never seen, not even by a traceback
+            check(rc, err)
         if lazy:
             return Sequences(buf, off)
         if text is None:
@@ -86,6 +90,8 @@ class GenomeDBAccessor:
             # itself: no buffer decoded into a second copy of them
             items = text.split("\n")
             items.pop()
+            if len(items) != n:  # fromiter would drop or leave rows silently
+                raise OSError(errno.EIO, f"{asm.name}: {len(items)} sequences for {n} rows")
         # the str objects straight into an object array (pd.Series of a
         # list would look at each item again)
         arr = np.fromiter(items, dtype=object, count=n)
