@@ -78,6 +78,9 @@ struct cm_model {
 	uint32_t *mtab; /* hash of match_k bases -> the ref index after */
 	uint32_t mbits;
 	uint16_t mp0[CM_MSIZE]; /* the match confidences' starting values */
+	int rel;		/* the training blocks are a reference
+				 * assembly's (version 3) */
+	uint32_t ref_crc;	/* CRC32C of the reference's strands */
 };
 
 /* The coder's state within one block. */

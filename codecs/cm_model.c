@@ -21,14 +21,17 @@
 #include <string.h>
 
 #include "codecs/cm_int.h"
+#include "simd/simd.h"
 
 #define BLOB_VERSION 1
 #define BLOB_MATCH 2 /* version 2: a match model (one byte: k) */
+#define BLOB_REL 3   /* version 3: as 2, relative to a reference assembly */
 #define BLOB_FIXED 24
 #define DEF_TABLE_BITS 22
 #define MAX_TRAIN (8u << 20)
 #define MIN_TRAIN (1u << 20)
-#define MIX_TRAIN (2u << 20) /* bases that train the starting weights */
+#define MIX_TRAIN (2u << 20)  /* bases that train the starting weights */
+#define REL_TRAIN (16u << 20) /* reference bases a relative model uses */
 #define DEF_LR 14
 
 /* The default models: orders 1-4, 6, 8, 11, 12, 14, 16, 18, 20, 24. */
@@ -323,7 +326,9 @@ int gdb_cmdna_is_training(const void *impl, uint32_t block)
 {
 	const struct cm_model *m = impl;
 
-	return block % m->stride == 0 && block / m->stride < m->n_train;
+	/* a relative model's training blocks are the reference's */
+	return !m->rel && block % m->stride == 0 &&
+	       block / m->stride < m->n_train;
 }
 
 /* ---- per-block state ---- */
@@ -375,7 +380,8 @@ int gdb_cmdna_train_new(const gdb_codec_params *p, void **st)
 	    (p->cm_orders && orders_of(p->cm_orders, o) < 1) ||
 	    (p->cm_match &&
 	     (p->cm_match < CM_MATCH_MIN || p->cm_match > CM_MATCH_MAX ||
-	      (p->cm_orders && orders_of(p->cm_orders, o) >= CM_MAXM)))) {
+	      (p->cm_orders && orders_of(p->cm_orders, o) >= CM_MAXM))) ||
+	    (p->cm_ref && (!p->cm_match || !p->cm_ref->bases))) {
 		free(t);
 		return -EINVAL;
 	}
@@ -449,6 +455,11 @@ int gdb_cmdna_train(void *st, uint32_t block, const char *bases, uint32_t n)
 		return -EINVAL;
 	t->nblocks++;
 	t->total_bases += n;
+	/* relative: the first blocks train the weights, then no more */
+	if (t->p.cm_ref) {
+		GDB_TRY(keep_block(t, block, bases, n));
+		return t->total_bases >= MIX_TRAIN;
+	}
 	/* match model: the reference is a prefix, the blocks after it
 	 * train the weights */
 	if (t->p.cm_match)
@@ -569,7 +580,7 @@ static void put_blob(const struct cm_model *m, gdb_buf *blob)
 
 	if (!b)
 		return;
-	b[0] = m->match_k ? BLOB_MATCH : BLOB_VERSION;
+	b[0] = m->rel ? BLOB_REL : m->match_k ? BLOB_MATCH : BLOB_VERSION;
 	b[1] = (uint8_t)m->nm;
 	b[2] = (uint8_t)m->table_bits;
 	b[3] = (uint8_t)m->lr;
@@ -595,6 +606,45 @@ static void put_blob(const struct cm_model *m, gdb_buf *blob)
 		gdb_put_le16(a, m->mp0[i]);
 		gdb_buf_add(blob, a, 2);
 	}
+	if (m->rel) {
+		uint8_t c[4];
+		gdb_put_le32(c, m->ref_crc);
+		gdb_buf_add(blob, c, 4);
+	}
+}
+
+/*
+ * A relative model's training strands: the reference's stream blocks
+ * 0, 1, ... (at most nmax of them, until budget bases), both strands, as
+ * strands_add lays them out; *crc the CRC32C of those bytes. Sets
+ * n_train, stride and train_bases as for a match model's prefix.
+ */
+static int ref_strands(struct cm_model *m, const gdb_codec_ref *ref,
+		       uint32_t nmax, uint64_t budget, gdb_buf *all,
+		       uint32_t *crc)
+{
+	char *b = malloc(GDB_DNA_BLOCK_BASES);
+	int rc = b ? 0 : -ENOMEM;
+
+	m->rel = 1;
+	m->stride = 1;
+	m->n_train = 0;
+	m->train_bases = 0;
+	while (rc == 0 && m->n_train < nmax && m->n_train < ref->nblocks &&
+	       m->train_bases < budget) {
+		int n =
+		    ref->bases(ref->arg, m->n_train, b, GDB_DNA_BLOCK_BASES);
+		if (n <= 0) {
+			rc = n < 0 ? n : GDB_CORRUPT("empty reference block");
+			break;
+		}
+		rc = strands_add(all, b, (uint32_t)n);
+		m->n_train++;
+		m->train_bases += (uint64_t)n;
+	}
+	free(b);
+	*crc = gdb_simd()->crc32c(0, all->p, all->len);
+	return rc;
 }
 
 int gdb_cmdna_model_blob(void *st, gdb_buf *blob, void **impl)
@@ -617,7 +667,9 @@ int gdb_cmdna_model_blob(void *st, gdb_buf *blob, void **impl)
 	gdb_buf all = {0};
 	int rc = 0;
 
-	if (t->p.cm_match)
+	if (t->p.cm_ref)
+		t->stride = 1; /* nprefix 0: every kept block trains weights */
+	else if (t->p.cm_match)
 		choose_prefix(t);
 	else
 		choose_stride(t);
@@ -628,12 +680,16 @@ int gdb_cmdna_model_blob(void *st, gdb_buf *blob, void **impl)
 		rc = strands_add(&all, t->kept[i].bases, t->kept[i].n);
 		m->train_bases += t->kept[i].n;
 	}
-	if (rc == 0)
-		rc = build_models(m, &all);
-	gdb_buf_free(&all);
 	/* every multiple of the stride below nblocks was kept */
 	m->n_train = t->p.cm_match ? t->nprefix
 				   : (t->nblocks + t->stride - 1) / t->stride;
+	if (rc == 0 && t->p.cm_ref)
+		rc = ref_strands(m, t->p.cm_ref, UINT32_MAX,
+				 t->p.cm_train ? t->p.cm_train : REL_TRAIN,
+				 &all, &m->ref_crc);
+	if (rc == 0)
+		rc = build_models(m, &all);
+	gdb_buf_free(&all);
 	if (rc == 0)
 		train_weights(m, t, codes);
 	free(codes);
@@ -655,7 +711,8 @@ static int blob_match_k(const uint8_t *blob, size_t len, uint32_t nm,
 	*k = 0;
 	if (blob[0] == BLOB_VERSION)
 		return 0;
-	if (blob[0] != BLOB_MATCH || nm >= CM_MAXM || len <= BLOB_FIXED + nm)
+	if ((blob[0] != BLOB_MATCH && blob[0] != BLOB_REL) || nm >= CM_MAXM ||
+	    len <= BLOB_FIXED + nm)
 		return GDB_CORRUPT("cm model version");
 	*k = blob[BLOB_FIXED + nm];
 	if (*k < CM_MATCH_MIN || *k > CM_MATCH_MAX)
@@ -689,7 +746,8 @@ static int parse_blob(const uint8_t *blob, size_t len, struct cm_model **out)
 	if (bits < 16 || bits > 26 ||
 	    nsets != 3 * (nm + 1) * CM_CONF + (k ? CM_MSETS : 0) ||
 	    len != (size_t)(w - blob) + (size_t)nsets * CM_NIN * 4 +
-		       2 * CM_APM_SIZE + (k ? 2 * CM_MSIZE : 0) ||
+		       2 * CM_APM_SIZE + (k ? 2 * CM_MSIZE : 0) +
+		       (blob[0] == BLOB_REL ? 4 : 0) ||
 	    blob[3] == 0 || blob[3] > 64)
 		return GDB_CORRUPT("cm model parameters");
 	m = model_new(set, bits, k);
@@ -698,7 +756,9 @@ static int parse_blob(const uint8_t *blob, size_t len, struct cm_model **out)
 	m->lr = blob[3];
 	m->n_train = gdb_get_le32(blob + 4);
 	m->stride = gdb_get_le32(blob + 8);
-	if (m->stride == 0 || (m->stride & (m->stride - 1))) {
+	m->rel = blob[0] == BLOB_REL;
+	if (m->stride == 0 || (m->stride & (m->stride - 1)) ||
+	    (m->rel && (m->stride != 1 || m->n_train == 0))) {
 		model_free(m);
 		return GDB_CORRUPT("cm model stride");
 	}
@@ -708,19 +768,41 @@ static int parse_blob(const uint8_t *blob, size_t len, struct cm_model **out)
 		m->apm0[i] = gdb_get_le16(w);
 	for (uint32_t i = 0; k && i < CM_MSIZE; i++, w += 2)
 		m->mp0[i] = gdb_get_le16(w);
+	if (m->rel)
+		m->ref_crc = gdb_get_le32(w);
 	*out = m;
 	return 0;
 }
 
+/* A relative model's strands: the reference's blocks it was built on,
+ * the same bases (their CRC32C) or GDB_ECORRUPT. */
+static int ref_load(struct cm_model *m, const gdb_codec_ref *ref, gdb_buf *all)
+{
+	uint32_t want = m->n_train, crc = 0;
+
+	if (!ref)
+		return GDB_CORRUPT("cm model needs its reference assembly");
+	GDB_TRY(ref_strands(m, ref, want, UINT64_MAX, all, &crc));
+	if (m->n_train != want)
+		return GDB_CORRUPT("cm model names reference blocks past its "
+				   "end");
+	if (crc != m->ref_crc)
+		return GDB_CORRUPT("cm model: the reference's bases are not "
+				   "those it was built on");
+	return 0;
+}
+
 int gdb_cmdna_model_load(const uint8_t *blob, size_t len, gdb_codec_fetch fetch,
-			 void *arg, void **impl)
+			 void *arg, const gdb_codec_ref *ref, void **impl)
 {
 	struct cm_model *m = NULL;
 	char *bases = malloc(GDB_DNA_BLOCK_BASES);
 	gdb_buf all = {0};
 	int rc = bases ? parse_blob(blob, len, &m) : -ENOMEM;
 
-	for (uint32_t j = 0; rc == 0 && j < m->n_train; j++) {
+	if (rc == 0 && m->rel)
+		rc = ref_load(m, ref, &all);
+	for (uint32_t j = 0; rc == 0 && !m->rel && j < m->n_train; j++) {
 		const uint8_t *src;
 		size_t slen;
 		int n;
@@ -759,9 +841,19 @@ int gdb_cmdna_describe(const void *impl, char *buf, size_t cap)
 
 	for (uint32_t i = 0; i < m->nm; i++)
 		bytes += table_slots(&m->t[i]) * sizeof(cm_slot);
-	if (m->match_k) {
+	if (m->match_k)
 		bytes +=
 		    m->ref_len + sizeof(*m->mtab) * ((size_t)1 << m->mbits);
+	if (m->rel)
+		return snprintf(buf, cap,
+				"%u models (orders %u-%u), 2^%u slots each at "
+				"most (%zu MiB), trained on the reference's "
+				"first %u blocks, match model (%u bases) into "
+				"them",
+				m->nm, m->order[0], m->order[m->nm - 1],
+				m->table_bits, bytes >> 20, m->n_train,
+				m->match_k);
+	if (m->match_k) {
 		return snprintf(buf, cap,
 				"%u models (orders %u-%u), 2^%u slots each at "
 				"most (%zu MiB), trained on the first %u "
