@@ -844,23 +844,15 @@ int gdb_cmdna_describe(const void *impl, char *buf, size_t cap)
 	if (m->match_k)
 		bytes +=
 		    m->ref_len + sizeof(*m->mtab) * ((size_t)1 << m->mbits);
-	if (m->rel)
-		return snprintf(buf, cap,
-				"%u models (orders %u-%u), 2^%u slots each at "
-				"most (%zu MiB), trained on the reference's "
-				"first %u blocks, match model (%u bases) into "
-				"them",
-				m->nm, m->order[0], m->order[m->nm - 1],
-				m->table_bits, bytes >> 20, m->n_train,
-				m->match_k);
 	if (m->match_k) {
 		return snprintf(buf, cap,
 				"%u models (orders %u-%u), 2^%u slots each at "
-				"most (%zu MiB), trained on the first %u "
+				"most (%zu MiB), trained on %sthe first %u "
 				"blocks, match model (%u bases) into them",
 				m->nm, m->order[0], m->order[m->nm - 1],
-				m->table_bits, bytes >> 20, m->n_train,
-				m->match_k);
+				m->table_bits, bytes >> 20,
+				m->rel ? "the reference's blocks, " : "",
+				m->n_train, m->match_k);
 	}
 	return snprintf(buf, cap,
 			"%u models (orders %u-%u), 2^%u slots each at most "

@@ -109,7 +109,7 @@ def test_export_and_regions_match_the_source(rel):
         assert out.out == want, U.first_diff(out.out, want)
     txt = U.gdb("info", store).out.decode()
     assert "stored relative to assembly ref" in txt, txt
-    assert "trained on the reference's first 3 blocks" in txt, txt
+    assert "trained on the reference's blocks, the first 3 blocks" in txt, txt
     # manifest version 2 names each strain's reference and its segment
     # (tests/storefmt.py reads it per docs/FORMAT.md)
     mf = storefmt.live(store)
