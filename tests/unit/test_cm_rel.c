@@ -198,7 +198,8 @@ int main(void)
 	CHECK(load(&blob, &ref, &m) == 0, "model load");
 	if (m) {
 		gdb_codec_describe(m, desc, sizeof(desc));
-		CHECK(strstr(desc, "reference's blocks, the first 3 blocks") != NULL,
+		CHECK(strstr(desc, "reference's blocks, the first 3 blocks") !=
+			  NULL,
 		      "describe: %s", desc);
 		check_blocks(m, rel, src, dst);
 		gdb_codec_model_free(m);
