@@ -373,9 +373,9 @@ GDB_MUST_CHECK int gdb_txn_assembly_begin(gdb_txn *t, const char *name,
  * in the manifest, after which ref can be neither dropped nor replaced
  * while this one is kept. The model passed to seqinfo must then be one
  * built from ref's bases.
- * @return 0; -ENOENT (no such assembly), -EINVAL (itself, or ref is
- *         itself relative: references are one level deep), -ENOMEM; a
- *         message in err
+ * @return 0; -ENOENT (no such assembly, or the one being replaced),
+ *         -EINVAL (ref is itself relative: references are one level
+ *         deep), -ENOMEM; a message in err
  */
 GDB_MUST_CHECK int gdb_txn_assembly_reference(gdb_txn *t, const char *ref,
 					      char *err, size_t errlen);

@@ -459,19 +459,13 @@ int gdb_txn_assembly_reference(gdb_txn *t, const char *ref, char *err,
 
 	if (!t->sw || t->ref_name || t->sw->info_set)
 		return -EINVAL;
+	/* the entry being replaced is dropped: never its own reference */
 	if (i < 0 || t->drop[i]) {
 		gdb_seterr(err, errlen,
 			   "%s: no assembly '%s' to store '%s' "
 			   "relative to",
 			   t->path, ref, t->asm_name);
 		return -ENOENT;
-	}
-	if (!strcmp(ref, t->asm_name)) {
-		gdb_seterr(err, errlen,
-			   "%s: assembly '%s' cannot be stored relative to "
-			   "itself",
-			   t->path, ref);
-		return -EINVAL;
 	}
 	if (t->mf.asms[i].reference) {
 		gdb_seterr(err, errlen,

@@ -684,6 +684,62 @@ static void manifest_v2(const char *dir)
 	close(fd);
 }
 
+/* An assembly stored relative to another (--relative-to): recorded,
+ * one level deep, and its reference kept from drop and replacement. */
+static void references(const char *dir)
+{
+	gdb_provenance p = {.target = "r1", .source = "mem", .command = "t"};
+	gdb_txn_seqinfo si = {.codec = GDB_CODEC_2BIT,
+			      .alphabet = GDB_ALPHA_DNA,
+			      .block_bases = GDB_DNA_BLOCK_BASES};
+	char err[256];
+	gdb_txn *t;
+
+	CHECK(gdb_txn_begin(dir, &t, err, sizeof(err)) == 0, "%s", err);
+	CHECK(gdb_txn_assembly_reference(t, "a", err, sizeof(err)) == -EINVAL,
+	      "a reference before the assembly");
+	CHECK(gdb_txn_assembly_begin(t, "r1", err, sizeof(err)) == 0, "%s",
+	      err);
+	CHECK(gdb_txn_assembly_reference(t, "nosuch", err, sizeof(err)) ==
+		      -ENOENT &&
+		  strstr(err, "no assembly 'nosuch'"),
+	      "unknown reference: %s", err);
+	CHECK(gdb_txn_assembly_reference(t, "a", err, sizeof(err)) == 0, "%s",
+	      err);
+	CHECK(gdb_txn_assembly_reference(t, "a", err, sizeof(err)) == -EINVAL,
+	      "a second reference");
+	CHECK(gdb_txn_assembly_seqinfo(t, &si, NULL, 0) == 0 &&
+		  one_contig(t, "x") == 0 && gdb_txn_provenance(t, &p) == 0 &&
+		  gdb_txn_commit(t, NULL, err, sizeof(err)) == 0,
+	      "relative commit: %s", err);
+
+	CHECK(gdb_txn_begin(dir, &t, err, sizeof(err)) == 0, "%s", err);
+	CHECK(gdb_txn_assembly_begin(t, "r2", err, sizeof(err)) == 0 &&
+		  gdb_txn_assembly_reference(t, "r1", err, sizeof(err)) ==
+		      -EINVAL &&
+		  strstr(err, "one level deep"),
+	      "a chain: %s", err);
+	gdb_txn_abort(t);
+	CHECK(gdb_txn_begin(dir, &t, err, sizeof(err)) == 0, "%s", err);
+	CHECK(gdb_txn_drop(t, GDB_KIND_DNA, "a", err, sizeof(err)) == -EBUSY &&
+		  strstr(err, "cannot drop assembly 'a': assembly 'r1'"),
+	      "drop of a reference: %s", err);
+	gdb_txn_abort(t);
+	CHECK(gdb_txn_begin_flags(dir, GDB_TXN_REPLACE, &t, err, sizeof(err)) ==
+		  0,
+	      "%s", err);
+	CHECK(gdb_txn_assembly_begin(t, "a", err, sizeof(err)) == -EBUSY &&
+		  strstr(err, "cannot replace assembly 'a'"),
+	      "replacement of a reference: %s", err);
+	gdb_txn_abort(t);
+	/* with the relative one dropped first, the reference goes too */
+	CHECK(gdb_txn_begin(dir, &t, err, sizeof(err)) == 0, "%s", err);
+	CHECK(gdb_txn_drop(t, GDB_KIND_DNA, "r1", err, sizeof(err)) == 0 &&
+		  gdb_txn_drop(t, GDB_KIND_DNA, "a", err, sizeof(err)) == 0 &&
+		  gdb_txn_commit(t, NULL, err, sizeof(err)) == 0,
+	      "drop of both: %s", err);
+}
+
 int main(void)
 {
 	char dir[64], pristine[64], err[256];
@@ -722,6 +778,7 @@ int main(void)
 	sections_object(dir);
 	manifest_v2(dir);
 	misuse(dir);
+	references(dir);
 	unit_store_rm(dir);
 	unit_store_rm(pristine);
 	if (failures)
