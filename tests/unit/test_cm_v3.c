@@ -197,8 +197,8 @@ int main(void)
 	      "model load");
 	if (m) {
 		gdb_codec_describe(m, desc, sizeof(desc));
-		CHECK(strstr(desc, "input maps") && strstr(desc, "two mixers") &&
-			  strstr(desc, "chained"),
+		CHECK(strstr(desc, "input maps") &&
+			  strstr(desc, "two mixers") && strstr(desc, "chained"),
 		      "describe: %s", desc);
 		gdb_codec_model_free(m);
 	}
