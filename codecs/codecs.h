@@ -184,6 +184,7 @@ typedef struct gdb_codec_params {
 #define GDB_CM_FEAT_MAPS 1u  /* input maps */
 #define GDB_CM_FEAT_MIX2 2u  /* a second mixer */
 #define GDB_CM_FEAT_CHAIN 4u /* training blocks coded in a chain */
+/* 8u is taken: the stored model's relative bit, set by cm_ref alone */
 #define GDB_CM_FEAT_SET                                                        \
 	0x80u /* exactly the bits given (none: version 1                       \
 	       * or 2), not the default */
