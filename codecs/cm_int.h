@@ -50,6 +50,10 @@
 #define CM_FEAT_MIX2 GDB_CM_FEAT_MIX2
 /* training blocks coded in a chain (seqcm.c) */
 #define CM_FEAT_CHAIN GDB_CM_FEAT_CHAIN
+/* relative to a reference assembly (gdb_codec_params.cm_ref): the
+ * training blocks are the reference's, never chained; the reference's
+ * CRC32C ends the stored model */
+#define CM_FEAT_REL 8u
 #define CM_MIX2_SETS (16 * 3)
 #define CM_MIXF_N 3 /* the final mixer's inputs: two mixers, a bias */
 
@@ -107,6 +111,9 @@ struct cm_model {
 	uint16_t *imap_pts; /* version 3: the input maps' points */
 	int16_t *imap;	    /* ... as a table: (model, conf, node, st +
 			     * 128) -> input; NULL: inputs are st * 16 */
+	int rel;	    /* the training blocks are a reference
+			     * assembly's (CM_FEAT_REL) */
+	uint32_t ref_crc;   /* CRC32C of the reference's strands */
 };
 
 /* The coder's state within one block. */

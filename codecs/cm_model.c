@@ -22,11 +22,13 @@
 #include <sys/mman.h>
 
 #include "codecs/cm_int.h"
+#include "simd/simd.h"
 
 #define BLOB_VERSION 1
 #define BLOB_MATCH 2 /* version 2: a match model (one byte: k) */
 #define BLOB_MAPS 3  /* version 3: bytes k and features, input maps */
-#define FEAT_ALL (CM_FEAT_MAPS | CM_FEAT_MIX2 | CM_FEAT_CHAIN)
+#define FEAT_OWN (CM_FEAT_MAPS | CM_FEAT_MIX2) /* a relative model's too */
+#define FEAT_ALL (FEAT_OWN | CM_FEAT_CHAIN | CM_FEAT_REL)
 #define MIX2_W (CM_MIX2_SETS * CM_NIN)
 #define MIX2_BYTES (4 * (MIX2_W + 3 * CM_MIXF_N))
 #define BLOB_FIXED 24
@@ -35,7 +37,8 @@
 #define HUGE_PAGE ((size_t)2 << 20)
 #define MAX_TRAIN (8u << 20)
 #define MIN_TRAIN (1u << 20)
-#define MIX_TRAIN (2u << 20) /* bases that train the starting weights */
+#define MIX_TRAIN (2u << 20)  /* bases that train the starting weights */
+#define REL_TRAIN (16u << 20) /* reference bases a relative model uses */
 #define DEF_LR 14
 
 /* The default models: orders 1-4, 6, 8, 11, 12, 14, 16, 18, 20, 24. */
@@ -417,6 +420,7 @@ static struct cm_model *model_new(uint32_t orders, uint32_t table_bits,
 	m->w0 = calloc((size_t)m->nsets * CM_NIN, sizeof(*m->w0));
 	m->version = feat ? BLOB_MAPS : match_k ? BLOB_MATCH : BLOB_VERSION;
 	m->feat = feat;
+	m->rel = (feat & CM_FEAT_REL) != 0;
 	if (!m->w0 || tables_alloc(m) < 0 ||
 	    ((feat & CM_FEAT_MAPS) && imap_new(m) < 0)) {
 		model_free(m);
@@ -445,7 +449,9 @@ int gdb_cmdna_is_training(const void *impl, uint32_t block)
 {
 	const struct cm_model *m = impl;
 
-	return block % m->stride == 0 && block / m->stride < m->n_train;
+	/* a relative model's training blocks are the reference's */
+	return !m->rel && block % m->stride == 0 &&
+	       block / m->stride < m->n_train;
 }
 
 /* ---- per-block state ---- */
@@ -508,7 +514,8 @@ int gdb_cmdna_train_new(const gdb_codec_params *p, void **st)
 	    (p->cm_orders && orders_of(p->cm_orders, o) < 1) ||
 	    (p->cm_match &&
 	     (p->cm_match < CM_MATCH_MIN || p->cm_match > CM_MATCH_MAX ||
-	      (p->cm_orders && orders_of(p->cm_orders, o) >= CM_MAXM)))) {
+	      (p->cm_orders && orders_of(p->cm_orders, o) >= CM_MAXM))) ||
+	    (p->cm_ref && (!p->cm_match || !p->cm_ref->bases))) {
 		free(t);
 		return -EINVAL;
 	}
@@ -582,6 +589,11 @@ int gdb_cmdna_train(void *st, uint32_t block, const char *bases, uint32_t n)
 		return -EINVAL;
 	t->nblocks++;
 	t->total_bases += n;
+	/* relative: the first blocks train the weights, then no more */
+	if (t->p.cm_ref) {
+		GDB_TRY(keep_block(t, block, bases, n));
+		return t->total_bases >= MIX_TRAIN;
+	}
 	/* match model: the reference is a prefix, the blocks after it
 	 * train the weights */
 	if (t->p.cm_match)
@@ -798,6 +810,11 @@ static void put_blob(const struct cm_model *m, gdb_buf *blob)
 				      : m->wf0[i - CM_MIX2_SETS * CM_NIN]));
 		gdb_buf_add(blob, w, 4);
 	}
+	if (m->feat & CM_FEAT_REL) {
+		uint8_t c[4];
+		gdb_put_le32(c, m->ref_crc);
+		gdb_buf_add(blob, c, 4);
+	}
 }
 
 /* Version 3's features: as asked, or by default the chain where the
@@ -806,9 +823,46 @@ static void put_blob(const struct cm_model *m, gdb_buf *blob)
  * docs/BENCHMARKS.md). */
 static uint32_t features(const gdb_codec_params *p, uint64_t train)
 {
+	if (p->cm_ref) /* the training blocks are the reference's */
+		return CM_FEAT_REL | ((p->cm_features & GDB_CM_FEAT_SET)
+					  ? p->cm_features & FEAT_OWN
+					  : 0);
 	if (p->cm_features & GDB_CM_FEAT_SET)
-		return p->cm_features & FEAT_ALL;
+		return p->cm_features & (FEAT_OWN | CM_FEAT_CHAIN);
 	return train >= CHAIN_TRAIN ? CM_FEAT_CHAIN : 0;
+}
+
+/*
+ * A relative model's training strands: the reference's stream blocks
+ * 0, 1, ... (at most nmax of them, until budget bases), both strands, as
+ * strands_add lays them out; *crc the CRC32C of those bytes. Sets
+ * n_train, stride and train_bases as for a match model's prefix.
+ */
+static int ref_strands(struct cm_model *m, const gdb_codec_ref *ref,
+		       uint32_t nmax, uint64_t budget, gdb_buf *all,
+		       uint32_t *crc)
+{
+	char *b = malloc(GDB_DNA_BLOCK_BASES);
+	int rc = b ? 0 : -ENOMEM;
+
+	m->stride = 1;
+	m->n_train = 0;
+	m->train_bases = 0;
+	while (rc == 0 && m->n_train < nmax && m->n_train < ref->nblocks &&
+	       m->train_bases < budget) {
+		int n =
+		    ref->bases(ref->arg, m->n_train, b, GDB_DNA_BLOCK_BASES);
+		if (n <= 0) {
+			rc = n < 0 ? n : GDB_CORRUPT("empty reference block");
+			break;
+		}
+		rc = strands_add(all, b, (uint32_t)n);
+		m->n_train++;
+		m->train_bases += (uint64_t)n;
+	}
+	free(b);
+	*crc = gdb_simd()->crc32c(0, all->p, all->len);
+	return rc;
 }
 
 int gdb_cmdna_model_blob(void *st, gdb_buf *blob, void **impl)
@@ -818,7 +872,9 @@ int gdb_cmdna_model_blob(void *st, gdb_buf *blob, void **impl)
 	uint8_t *codes = malloc(GDB_DNA_BLOCK_BASES);
 	uint64_t train = 0;
 
-	if (t->p.cm_match)
+	if (t->p.cm_ref)
+		t->stride = 1; /* nprefix 0: every kept block trains weights */
+	else if (t->p.cm_match)
 		choose_prefix(t);
 	else
 		choose_stride(t);
@@ -845,12 +901,16 @@ int gdb_cmdna_model_blob(void *st, gdb_buf *blob, void **impl)
 		rc = strands_add(&all, t->kept[i].bases, t->kept[i].n);
 		m->train_bases += t->kept[i].n;
 	}
-	if (rc == 0)
-		rc = build_models(m, &all);
-	gdb_buf_free(&all);
 	/* every multiple of the stride below nblocks was kept */
 	m->n_train = t->p.cm_match ? t->nprefix
 				   : (t->nblocks + t->stride - 1) / t->stride;
+	if (rc == 0 && t->p.cm_ref)
+		rc = ref_strands(m, t->p.cm_ref, UINT32_MAX,
+				 t->p.cm_train ? t->p.cm_train : REL_TRAIN,
+				 &all, &m->ref_crc);
+	if (rc == 0)
+		rc = build_models(m, &all);
+	gdb_buf_free(&all);
 	if (rc == 0 && (m->feat & CM_FEAT_CHAIN))
 		rc = build_chain(m, t);
 	if (rc == 0)
@@ -887,6 +947,10 @@ static int blob_extras(const uint8_t *blob, size_t len, uint32_t nm,
 		return GDB_CORRUPT("cm model match length");
 	if (*feat & ~FEAT_ALL)
 		return GDB_CORRUPT("cm model features");
+	/* a relative model's training blocks are the reference's: a match
+	 * model into them, none of its own in a chain */
+	if ((*feat & CM_FEAT_REL) && (!*k || (*feat & CM_FEAT_CHAIN)))
+		return GDB_CORRUPT("cm model relative features");
 	return 0;
 }
 
@@ -918,7 +982,8 @@ static int parse_blob(const uint8_t *blob, size_t len, struct cm_model **out)
 	    len != (size_t)(w - blob) + (size_t)nsets * CM_NIN * 4 +
 		       2 * CM_APM_SIZE + (k ? 2 * CM_MSIZE : 0) +
 		       ((feat & CM_FEAT_MAPS) ? 2 * CM_IMAP_PTS(nm) : 0) +
-		       ((feat & CM_FEAT_MIX2) ? MIX2_BYTES : 0) ||
+		       ((feat & CM_FEAT_MIX2) ? MIX2_BYTES : 0) +
+		       ((feat & CM_FEAT_REL) ? 4 : 0) ||
 	    blob[3] == 0 || blob[3] > 64)
 		return GDB_CORRUPT("cm model parameters");
 	m = model_new(set, bits, k, feat);
@@ -928,7 +993,8 @@ static int parse_blob(const uint8_t *blob, size_t len, struct cm_model **out)
 	m->lr = blob[3];
 	m->n_train = gdb_get_le32(blob + 4);
 	m->stride = gdb_get_le32(blob + 8);
-	if (m->stride == 0 || (m->stride & (m->stride - 1))) {
+	if (m->stride == 0 || (m->stride & (m->stride - 1)) ||
+	    (m->rel && (m->stride != 1 || m->n_train == 0))) {
 		model_free(m);
 		return GDB_CORRUPT("cm model stride");
 	}
@@ -947,6 +1013,8 @@ static int parse_blob(const uint8_t *blob, size_t len, struct cm_model **out)
 	for (uint32_t i = 0; (feat & CM_FEAT_MIX2) && i < 3 * CM_MIXF_N;
 	     i++, w += 4)
 		m->wf0[i] = (int32_t)gdb_get_le32(w);
+	if (m->rel)
+		m->ref_crc = gdb_get_le32(w);
 	*out = m;
 	return 0;
 }
@@ -996,8 +1064,26 @@ static int load_chain(struct cm_model *m, uint64_t stored_bases,
 	return rc;
 }
 
+/* A relative model's strands: the reference's blocks it was built on,
+ * the same bases (their CRC32C) or GDB_ECORRUPT. */
+static int ref_load(struct cm_model *m, const gdb_codec_ref *ref, gdb_buf *all)
+{
+	uint32_t want = m->n_train, crc = 0;
+
+	if (!ref)
+		return GDB_CORRUPT("cm model needs its reference assembly");
+	GDB_TRY(ref_strands(m, ref, want, UINT64_MAX, all, &crc));
+	if (m->n_train != want)
+		return GDB_CORRUPT("cm model names reference blocks past its "
+				   "end");
+	if (crc != m->ref_crc)
+		return GDB_CORRUPT("cm model: the reference's bases are not "
+				   "those it was built on");
+	return 0;
+}
+
 int gdb_cmdna_model_load(const uint8_t *blob, size_t len, gdb_codec_fetch fetch,
-			 void *arg, void **impl)
+			 void *arg, const gdb_codec_ref *ref, void **impl)
 {
 	struct cm_model *m = NULL;
 	char *bases = malloc(GDB_DNA_BLOCK_BASES);
@@ -1006,8 +1092,12 @@ int gdb_cmdna_model_load(const uint8_t *blob, size_t len, gdb_codec_fetch fetch,
 
 	if (rc == 0 && (m->feat & CM_FEAT_CHAIN))
 		rc = load_chain(m, gdb_get_le64(blob + 12), fetch, arg, &all);
+	else if (rc == 0 && m->rel)
+		rc = ref_load(m, ref, &all);
 	for (uint32_t j = 0;
-	     rc == 0 && !(m->feat & CM_FEAT_CHAIN) && j < m->n_train; j++) {
+	     rc == 0 && !(m->feat & (CM_FEAT_CHAIN | CM_FEAT_REL)) &&
+	     j < m->n_train;
+	     j++) {
 		const uint8_t *src;
 		size_t slen;
 		int n;
@@ -1046,16 +1136,18 @@ int gdb_cmdna_describe(const void *impl, char *buf, size_t cap)
 
 	for (uint32_t i = 0; i < m->nm; i++)
 		bytes += table_slots(&m->t[i]) * sizeof(cm_slot);
-	if (m->match_k) {
+	if (m->match_k)
 		bytes +=
 		    m->ref_len + sizeof(*m->mtab) * ((size_t)1 << m->mbits);
+	if (m->match_k) {
 		return snprintf(buf, cap,
 				"%u models (orders %u-%u), 2^%u slots each at "
-				"most (%zu MiB), trained on the first %u "
+				"most (%zu MiB), trained on %sthe first %u "
 				"blocks, match model (%u bases) into them",
 				m->nm, m->order[0], m->order[m->nm - 1],
-				m->table_bits, bytes >> 20, m->n_train,
-				m->match_k);
+				m->table_bits, bytes >> 20,
+				m->rel ? "the reference's blocks, " : "",
+				m->n_train, m->match_k);
 	}
 	return snprintf(buf, cap,
 			"%u models (orders %u-%u), 2^%u slots each at most "

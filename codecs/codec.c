@@ -350,6 +350,15 @@ int gdb_codec_model_load(uint32_t codec, uint32_t alphabet, const uint8_t *blob,
 			 size_t len, gdb_codec_fetch fetch, void *arg,
 			 gdb_codec_model **out)
 {
+	return gdb_codec_model_load_ref(codec, alphabet, blob, len, fetch, arg,
+					NULL, out);
+}
+
+int gdb_codec_model_load_ref(uint32_t codec, uint32_t alphabet,
+			     const uint8_t *blob, size_t len,
+			     gdb_codec_fetch fetch, void *arg,
+			     const gdb_codec_ref *ref, gdb_codec_model **out)
+{
 	gdb_codec_model *m;
 	int rc = 0;
 
@@ -367,7 +376,7 @@ int gdb_codec_model_load(uint32_t codec, uint32_t alphabet, const uint8_t *blob,
 	} else if (codec == GDB_CODEC_PROTEIN) {
 		rc = gdb_protein_model_load(blob, len, &m->impl);
 	} else {
-		rc = gdb_cmdna_model_load(blob, len, fetch, arg, &m->impl);
+		rc = gdb_cmdna_model_load(blob, len, fetch, arg, ref, &m->impl);
 	}
 	if (rc < 0) {
 		free(m);

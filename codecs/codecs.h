@@ -130,6 +130,21 @@ uint32_t gdb_codec_default(uint32_t alphabet);
 /* @return 1 if the codec can store that alphabet. */
 int gdb_codec_supports(uint32_t codec, uint32_t alphabet);
 
+/*
+ * A reference assembly's bases, for an assembly stored relative to it
+ * (cm, `--relative-to`): its models are trained on, and its match model
+ * points into, the reference's first stream blocks instead of its own
+ * (docs/FORMAT.md "CM model version 3"). The caller (the store) decodes
+ * and checks the reference's blocks.
+ */
+typedef struct gdb_codec_ref {
+	uint32_t nblocks; /* the reference's stream blocks */
+	/* The bases of reference stream block `block` into dst (cap
+	 * bytes). @return their number (> 0), or a negative error */
+	int (*bases)(void *arg, uint32_t block, char *dst, size_t cap);
+	void *arg;
+} gdb_codec_ref;
+
 typedef struct gdb_codec_params {
 	uint32_t codec;		/* GDB_CODEC_* */
 	uint32_t alphabet;	/* GDB_ALPHA_* */
@@ -157,12 +172,19 @@ typedef struct gdb_codec_params {
 	uint32_t cm_features;	/* cm: model version 3's features,
 				 * GDB_CM_FEAT_*; 0: the default (chained
 				 * training blocks once the training
-				 * sample reaches 1 Mbp) */
+				 * sample reaches 1 Mbp; with cm_ref
+				 * never: the model is version 3 with
+				 * its relative feature, CHAIN ignored) */
+	const struct gdb_codec_ref *cm_ref; /* cm with cm_match: NULL, or
+					     * the reference assembly the
+					     * models and matches come
+					     * from (--relative-to) */
 } gdb_codec_params;
 
 #define GDB_CM_FEAT_MAPS 1u  /* input maps */
 #define GDB_CM_FEAT_MIX2 2u  /* a second mixer */
 #define GDB_CM_FEAT_CHAIN 4u /* training blocks coded in a chain */
+/* 8u is taken: the stored model's relative bit, set by cm_ref alone */
 #define GDB_CM_FEAT_SET                                                        \
 	0x80u /* exactly the bits given (none: version 1                       \
 	       * or 2), not the default */
@@ -219,6 +241,14 @@ GDB_MUST_CHECK int gdb_codec_model_load(uint32_t codec, uint32_t alphabet,
 					const uint8_t *blob, size_t len,
 					gdb_codec_fetch fetch, void *arg,
 					gdb_codec_model **out);
+/* The same for an assembly stored relative to another: ref gives the
+ * reference's bases (NULL: none; a relative model then fails with
+ * GDB_ECORRUPT). */
+GDB_MUST_CHECK int gdb_codec_model_load_ref(uint32_t codec, uint32_t alphabet,
+					    const uint8_t *blob, size_t len,
+					    gdb_codec_fetch fetch, void *arg,
+					    const gdb_codec_ref *ref,
+					    gdb_codec_model **out);
 void gdb_codec_model_free(gdb_codec_model *m);
 
 /* Bases a block holds, from its header. @return > 0 or GDB_ECORRUPT. */

@@ -288,7 +288,7 @@ int gdb_cmdna_train(void *st, uint32_t block, const char *bases, uint32_t n);
 int gdb_cmdna_model_blob(void *st, gdb_buf *blob, void **impl);
 void gdb_cmdna_train_free(void *st);
 int gdb_cmdna_model_load(const uint8_t *blob, size_t len, gdb_codec_fetch fetch,
-			 void *arg, void **impl);
+			 void *arg, const gdb_codec_ref *ref, void **impl);
 void gdb_cmdna_model_free(void *impl);
 int gdb_cmdna_is_training(const void *impl, uint32_t block);
 int gdb_cmdna_encode(const void *impl, uint32_t block, const char *bases,

@@ -70,6 +70,10 @@ struct imp {
 	int64_t nbases;
 	gdb_fasta_stats st;
 	int fresh; /* the input was opened and nothing read from it yet */
+	/* --relative-to: the store read for the reference's bases */
+	gdb_store *ref_store;
+	uint32_t ref_ai;
+	gdb_codec_ref ref;
 };
 
 /* Hand a block of the stream to the pass's consumer. */
@@ -337,6 +341,10 @@ static int choose(struct imp *m, gdb_src **src, char *err, size_t errlen)
 	m->cp.cm_orders = o->cm_orders;
 	m->cp.cm_restart = o->cm_restart;
 	m->cp.cm_match = o->cm_match;
+	if (o->relative_to) {
+		m->cp.cm_ref = &m->ref;
+		m->cp.cm_match = o->cm_match ? o->cm_match : 20;
+	}
 	m->bb = gdb_codec_block_bases(&m->cp);
 	m->st.alphabet = m->cp.alphabet;
 	m->st.codec = m->cp.codec;
@@ -377,6 +385,72 @@ static int prepare(struct imp *m, gdb_src **src, char *err, size_t errlen)
 	return rc;
 }
 
+int gdb_seq_reference_find(const gdb_store *s, const char *name, char *err,
+			   size_t errlen)
+{
+	int ai = gdb_store_assembly_find(s, name);
+	const gdb_assembly *a;
+
+	if (ai < 0) {
+		gdb_seterr(
+		    err, errlen, "%s: %s assembly '%s' to be relative to",
+		    gdb_store_path(s),
+		    gdb_store_damaged_find(s, GDB_KIND_ASSEMBLY, name) >= 0
+			? "damaged"
+			: "no",
+		    name);
+		return -ENOENT;
+	}
+	a = gdb_store_assembly(s, (uint32_t)ai);
+	if (a->alphabet != GDB_ALPHA_DNA) {
+		gdb_seterr(err, errlen,
+			   "%s: assembly '%s' is %s, not DNA: only a DNA "
+			   "assembly can be a reference",
+			   gdb_store_path(s), name,
+			   gdb_alphabet_name(a->alphabet));
+		return GDB_EFORMAT;
+	}
+	if (a->reference) {
+		gdb_seterr(err, errlen,
+			   "%s: assembly '%s' is itself stored relative to "
+			   "'%s'; a reference must be stored on its own (one "
+			   "level deep)",
+			   gdb_store_path(s), name, a->reference);
+		return -EINVAL;
+	}
+	return ai;
+}
+
+static int ref_bases(void *arg, uint32_t sb, char *dst, size_t cap)
+{
+	const struct imp *m = arg;
+
+	return gdb_store_stream_block(m->ref_store, m->ref_ai, sb, dst, cap);
+}
+
+/* --relative-to: recorded in the transaction (which holds the writer's
+ * lock, so the reference stays as it is), and read for the model. */
+static int open_reference(struct imp *m, const char *store, char *err,
+			  size_t errlen)
+{
+	const char *name = m->o->relative_to;
+	int ai;
+
+	if (m->o->codec != GDB_CODEC_CM) {
+		gdb_seterr(err, errlen, "--relative-to needs --codec cm");
+		return -EINVAL;
+	}
+	GDB_TRY(gdb_txn_assembly_reference(m->txn, name, err, errlen));
+	GDB_TRY(gdb_store_open(store, 0, &m->ref_store, err, errlen));
+	ai = gdb_seq_reference_find(m->ref_store, name, err, errlen);
+	if (ai < 0)
+		return ai;
+	m->ref_ai = (uint32_t)ai;
+	m->ref = (gdb_codec_ref){
+	    gdb_store_assembly(m->ref_store, m->ref_ai)->nblocks, ref_bases, m};
+	return 0;
+}
+
 static int imp_init(struct imp *m, const char *path, const gdb_fasta_opts *o)
 {
 	memset(m, 0, sizeof(*m));
@@ -392,6 +466,7 @@ static void imp_free(struct imp *m)
 {
 	gdb_txn_abort(m->txn);
 	gdb_codec_enc_free(m->enc);
+	gdb_store_close(m->ref_store);
 	gdb_digester_free(m->dig);
 	free(m->blk);
 	gdb_buf_free(&m->out);
@@ -419,6 +494,8 @@ int gdb_seq_import_fasta(const char *store, const char *asm_name,
 					 errlen);
 	if (rc == 0)
 		rc = gdb_txn_assembly_begin(m.txn, asm_name, err, errlen);
+	if (rc == 0 && o->relative_to)
+		rc = open_reference(&m, store, err, errlen);
 	if (rc == 0)
 		rc = choose(&m, &src, err, errlen);
 	if (rc == 0)

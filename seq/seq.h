@@ -89,15 +89,19 @@ typedef struct gdb_fasta_opts {
 			       * storing (never by default) */
 	uint32_t block_bases; /* 0: the codec's default */
 	uint32_t cm_train, cm_table_bits, cm_orders, cm_restart,
-	    cm_match;	     /* cm: see
-			      * gdb_codec_params (0: defaults) */
-	unsigned txn_flags;  /* GDB_TXN_REPLACE or 0 */
-	unsigned threads;    /* 1: all on the caller's thread; 0 (with 2+
-			      * CPUs) or more: the digests on threads of
-			      * their own, two for the records' MD5 and
-			      * SHA-512, one for the input's SHA-256 (the
-			      * same bytes are stored) */
-	const char *command; /* for provenance; NULL: "genomedb import" */
+	    cm_match;		 /* cm: see
+				  * gdb_codec_params (0: defaults) */
+	const char *relative_to; /* cm: NULL, or a stored DNA assembly the
+				  * models and matches come from (its
+				  * blocks are then needed to read this
+				  * one; cm_match 0 means 20 here) */
+	unsigned txn_flags;	 /* GDB_TXN_REPLACE or 0 */
+	unsigned threads;	 /* 1: all on the caller's thread; 0 (with 2+
+				  * CPUs) or more: the digests on threads of
+				  * their own, two for the records' MD5 and
+				  * SHA-512, one for the input's SHA-256 (the
+				  * same bytes are stored) */
+	const char *command;	 /* for provenance; NULL: "genomedb import" */
 	/* called now and then with raw bytes read and the file's size */
 	void (*progress)(void *arg, uint64_t raw, uint64_t total);
 	void *progress_arg;
@@ -119,6 +123,15 @@ typedef struct gdb_fasta_stats {
 	uint64_t lossy_changed; /* bases the lossy transforms changed */
 	uint64_t model_bytes;	/* the codec model stored once */
 } gdb_fasta_stats;
+
+/*
+ * gdb_seq_reference_find - may assembly name of s be a reference for
+ * `--relative-to`? It must exist undamaged, be DNA and not itself be
+ * stored relative to another (references are one level deep).
+ * @return its index; -ENOENT, GDB_EFORMAT, -EINVAL with a message in err
+ */
+GDB_MUST_CHECK int gdb_seq_reference_find(const gdb_store *s, const char *name,
+					  char *err, size_t errlen);
 
 /*
  * gdb_seq_import_fasta - import one FASTA file as a new assembly, in one

@@ -173,13 +173,87 @@ static int fetch_block(void *arg, uint32_t sb, const uint8_t **src, size_t *len)
 	return 0;
 }
 
+static int asm_model(const gdb_store *s, uint32_t ai,
+		     const gdb_codec_model **out);
+static int sblock_decode(const gdb_store *s, uint32_t ai, uint32_t sb,
+			 uint32_t contig, uint32_t from, uint32_t to,
+			 char *dst);
+
+/* The contig of assembly ai whose bases stream block sb holds (the
+ * first of them), for messages. */
+static uint32_t sblock_contig(const gdb_store *s, uint32_t ai, uint32_t sb)
+{
+	const gdb_assembly *a = &s->asms[ai];
+	uint32_t lo = 0, hi = a->ncontigs - 1;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo + 1) / 2;
+		if (s->contigs[a->first_contig + mid].first_block <= sb)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return a->first_contig + lo;
+}
+
+int gdb_store_stream_block(const gdb_store *s, uint32_t ai, uint32_t sb,
+			   char *dst, size_t cap)
+{
+	uint32_t n;
+
+	if (ai >= s->nasm || sb >= s->asms[ai].nblocks)
+		return -EINVAL;
+	n = s->ai[ai].block_n[sb];
+	if (cap < n)
+		return -ENOBUFS;
+	GDB_TRY(sblock_decode(s, ai, sb, sblock_contig(s, ai, sb), 0, n, dst));
+	return (int)n;
+}
+
+static int ref_block(void *arg, uint32_t sb, char *dst, size_t cap)
+{
+	const struct fetch_arg *f = arg;
+
+	return gdb_store_stream_block(f->s, f->ai, sb, dst, cap);
+}
+
+/*
+ * The reference of a relative assembly (cm --relative-to): present,
+ * undamaged, the segment the manifest recorded, not itself relative
+ * (one level deep), its model loaded. @return its index, or an error
+ * (logged, naming both).
+ */
+static int ref_assembly(const gdb_store *s, uint32_t ai)
+{
+	const gdb_assembly *a = &s->asms[ai];
+	const gdb_mf_asm *e = &s->mf.asms[s->asm_entry[ai]];
+	const gdb_codec_model *rm;
+	int ri = gdb_store_assembly_find(s, a->reference), rc = GDB_ECORRUPT;
+	const char *why = "is missing or damaged";
+
+	if (ri >= 0 && s->asms[ri].segment_id != e->ref_segment)
+		why = "is not the one it was stored against (replaced)";
+	else if (ri >= 0 && s->asms[ri].reference)
+		why = "is itself relative to another";
+	else if (ri >= 0 && (rc = asm_model(s, (uint32_t)ri, &rm)) == 0)
+		return ri;
+	else if (ri >= 0)
+		why = "cannot be read";
+	gdb_log(GDB_LOG_ERROR,
+		"%s: assembly %s is stored relative to assembly %s, which %s",
+		s->path, a->name, a->reference, why);
+	return rc < 0 ? rc : GDB_ECORRUPT;
+}
+
 static int model_load(const gdb_store *s, uint32_t ai, gdb_codec_model **out)
 {
 	const gdb_assembly *a = &s->asms[ai];
 	const struct gdb_asm_int *x = &s->ai[ai];
 	const struct gdb_seg *sg = &s->segs[s->asm_entry[ai]];
-	struct fetch_arg f = {s, ai};
+	struct fetch_arg f = {s, ai}, rf = {s, 0};
+	gdb_codec_ref ref = {0, ref_block, &rf};
 	const uint8_t *blob = NULL;
+	int ri;
 
 	if (a->model_len) {
 		GDB_TRY(gdb_seg_check_span(s, sg, x->model_off, a->model_len));
@@ -195,8 +269,17 @@ static int model_load(const gdb_store *s, uint32_t ai, gdb_codec_model **out)
 			return GDB_ECHECKSUM;
 		}
 	}
-	return gdb_codec_model_load(a->codec, a->alphabet, blob, a->model_len,
-				    fetch_block, &f, out);
+	if (!a->reference)
+		return gdb_codec_model_load(a->codec, a->alphabet, blob,
+					    a->model_len, fetch_block, &f, out);
+	ri = ref_assembly(s, ai);
+	if (ri < 0)
+		return ri;
+	rf.ai = (uint32_t)ri;
+	ref.nblocks = s->asms[ri].nblocks;
+	return gdb_codec_model_load_ref(a->codec, a->alphabet, blob,
+					a->model_len, fetch_block, &f, &ref,
+					out);
 }
 
 /* The assembly's model, loaded on first use. */
@@ -217,11 +300,16 @@ static int asm_model(const gdb_store *s, uint32_t ai,
 		rc = model_load(s, ai, &m);
 		if (rc < 0 && rc != -ENOMEM) {
 			x->model_err = rc;
+			const char *ref = s->asms[ai].reference;
 			gdb_log(GDB_LOG_ERROR,
-				"%s: the %s model of assembly %s cannot be "
-				"loaded: %s; its sequences read as I/O errors",
+				"%s: the %s model of assembly %s%s%s%s cannot "
+				"be loaded: %s; its sequences read as I/O "
+				"errors",
 				s->path, gdb_codec_name(s->asms[ai].codec),
-				s->asms[ai].name, gdb_strerror(rc));
+				s->asms[ai].name,
+				ref ? " (stored relative to assembly " : "",
+				ref ? ref : "", ref ? ")" : "",
+				gdb_strerror(rc));
 		}
 		if (rc == 0)
 			__atomic_store_n(&x->model, m, __ATOMIC_RELEASE);
@@ -433,9 +521,12 @@ int gdb_store_describe(const gdb_store *s, uint32_t ai, char *buf, size_t cap)
 			 gdb_alphabet_name(a->alphabet), gdb_strerror(rc));
 	gdb_lossy_text(a->lossy, lossy, sizeof(lossy));
 	snprintf(buf, cap,
-		 "%s; %u bases a block, %u blocks; alphabet %s%s; %s%s", codec,
-		 a->block_bases, a->nblocks, gdb_alphabet_name(a->alphabet),
+		 "%s; %u bases a block, %u blocks; alphabet %s%s; %s%s%s%s",
+		 codec, a->block_bases, a->nblocks,
+		 gdb_alphabet_name(a->alphabet),
 		 a->alphabet_detected ? " (detected)" : "",
-		 a->lossy ? "lossy: " : "exact", lossy);
+		 a->lossy ? "lossy: " : "exact", lossy,
+		 a->reference ? "; stored relative to assembly " : "",
+		 a->reference ? a->reference : "");
 	return rc;
 }

@@ -47,8 +47,10 @@ void gdb_manifest_free(gdb_manifest *m)
 {
 	if (!m)
 		return;
-	for (uint32_t i = 0; i < m->nasm; i++)
+	for (uint32_t i = 0; i < m->nasm; i++) {
 		free(m->asms[i].name);
+		free(m->asms[i].reference);
+	}
 	for (uint32_t i = 0; i < m->nprov; i++) {
 		free(m->prov[i].target);
 		free(m->prov[i].source);
@@ -187,7 +189,8 @@ static int manifest_header(const uint8_t *b, size_t len, const char *name,
 	version = gdb_get_le32(b + 8);
 	sized = (uint64_t)GDB_MANIFEST_HDR + gdb_get_le32(b + 40) + 4 == len;
 	summed = sized && gdb_crc32c(b, len - 4) == gdb_get_le32(b + len - 4);
-	if (summed && version != GDB_FORMAT_VERSION) {
+	if (summed && version != GDB_FORMAT_VERSION &&
+	    version != GDB_FORMAT_V1) {
 		gdb_seterr(err, errlen, "%s: format version %u not supported",
 			   name, version);
 		return GDB_EVERSION;
@@ -206,6 +209,25 @@ static int manifest_header(const uint8_t *b, size_t len, const char *name,
 		return GDB_EVERSION;
 	}
 	return 0;
+}
+
+/* Version 2's reference of an assembly entry: a name (empty: none) and
+ * its segment id; a sections object or the entry itself never has one. */
+static void mf_reference(rd *r, gdb_mf_asm *a)
+{
+	char *ref = rd_str(r, 2);
+
+	a->ref_segment = rd_u64(r);
+	if (!ref)
+		return;
+	if (!ref[0] && a->ref_segment == 0) {
+		free(ref);
+		return;
+	}
+	a->reference = ref;
+	if (!ref[0] || a->kind != GDB_KIND_DNA ||
+	    (a->name && !strcmp(ref, a->name)))
+		r->bad = r->bad ? r->bad : 1;
 }
 
 int gdb_manifest_parse(const uint8_t *b, size_t len, gdb_manifest *m,
@@ -246,6 +268,8 @@ int gdb_manifest_parse(const uint8_t *b, size_t len, gdb_manifest *m,
 				   name, a->kind);
 			return GDB_EVERSION;
 		}
+		if (gdb_get_le32(b + 8) != GDB_FORMAT_V1)
+			mf_reference(&r, a);
 	}
 	for (uint32_t i = 0; i < m->nprov && !r.bad; i++) {
 		gdb_mf_prov *p = &m->prov[i];
@@ -485,11 +509,17 @@ int gdb_manifest_write(int dirfd, const gdb_manifest *m)
 	gdb_buf w = {0};
 	char name[64];
 	uint8_t *h;
+	uint32_t version = GDB_FORMAT_V1;
 	int fd, rc;
 
 	h = gdb_buf_room(&w, GDB_MANIFEST_HDR);
 	if (h)
 		memset(h, 0, GDB_MANIFEST_HDR);
+	/* version 1 unless an assembly is relative to another, so stores
+	 * without one stay readable by older readers */
+	for (uint32_t i = 0; i < m->nasm; i++)
+		if (m->asms[i].reference)
+			version = GDB_FORMAT_VERSION;
 	for (uint32_t i = 0; i < m->nasm; i++) {
 		const gdb_mf_asm *a = &m->asms[i];
 		wb_str(&w, a->name, 2);
@@ -497,6 +527,10 @@ int gdb_manifest_write(int dirfd, const gdb_manifest *m)
 		wb_u64(&w, a->segment_bytes);
 		wb_u32(&w, a->index_crc);
 		wb_u32(&w, a->kind);
+		if (version == GDB_FORMAT_V1)
+			continue;
+		wb_str(&w, a->reference ? a->reference : "", 2);
+		wb_u64(&w, a->reference ? a->ref_segment : 0);
 	}
 	for (uint32_t i = 0; i < m->nprov; i++) {
 		const gdb_mf_prov *p = &m->prov[i];
@@ -514,7 +548,7 @@ int gdb_manifest_write(int dirfd, const gdb_manifest *m)
 	}
 	h = (uint8_t *)w.p;
 	memcpy(h, GDB_MANIFEST_MAGIC, 8);
-	gdb_put_le32(h + 8, GDB_FORMAT_VERSION);
+	gdb_put_le32(h + 8, version);
 	gdb_put_le32(h + 12, 0);
 	gdb_put_le64(h + 16, m->generation);
 	gdb_put_le64(h + 24, m->next_segment_id);

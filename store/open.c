@@ -401,6 +401,7 @@ static int add_assembly(gdb_store *s, uint32_t ei, size_t ilen, uint64_t ioff,
 	s->asms[ai].ncontigs = n;
 	s->asms[ai].segment_id = ma->segment_id;
 	s->asms[ai].segment_bytes = ma->segment_bytes;
+	s->asms[ai].reference = ma->reference;
 	if (sg->version >= 3) {
 		rc = gdb_seqindex_parse(s, ai, sg, ilen, ioff, n);
 	} else {

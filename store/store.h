@@ -95,6 +95,9 @@ typedef struct gdb_assembly {
 	uint32_t block_bases;  /* most bases a block holds */
 	uint32_t nblocks;      /* blocks in its stream */
 	uint32_t model_len;    /* bytes of its codec model (0: none) */
+	const char *reference; /* NULL, or the assembly it is stored
+				* relative to (cm --relative-to): its
+				* blocks decode with that one's bases */
 } gdb_assembly;
 
 /*
@@ -246,6 +249,15 @@ GDB_MUST_CHECK int gdb_store_block_decode(const gdb_store *s, uint32_t contig,
 					  size_t dstcap);
 
 /*
+ * gdb_store_stream_block - the bases of stream block sb of assembly ai
+ * (CRC-checked and decoded as gdb_store_block_decode does).
+ * @return their number (> 0); GDB_ECHECKSUM, GDB_ECORRUPT, -EINVAL,
+ *         -ENOBUFS (cap too small)
+ */
+GDB_MUST_CHECK int gdb_store_stream_block(const gdb_store *s, uint32_t ai,
+					  uint32_t sb, char *dst, size_t cap);
+
+/*
  * gdb_store_read - bases [beg, end) of a contig (0-based, half-open) into
  * dst, decoding only the blocks, and within them only the ranges, the
  * region covers (no cache: the in-process read path for one-off regions).
@@ -355,6 +367,19 @@ GDB_MUST_CHECK int gdb_txn_assembly_begin(gdb_txn *t, const char *name,
 /* How the transaction's assembly stores its sequences (before its first
  * contig; without this call: 2bit DNA, exact, block_bases of the first
  * contig). The model's bytes are copied (len 0: none). */
+/*
+ * gdb_txn_assembly_reference - store the new assembly relative to the
+ * stored assembly ref (cm `--relative-to`; before its seqinfo): recorded
+ * in the manifest, after which ref can be neither dropped nor replaced
+ * while this one is kept. The model passed to seqinfo must then be one
+ * built from ref's bases.
+ * @return 0; -ENOENT (no such assembly, or the one being replaced),
+ *         -EINVAL (ref is itself relative: references are one level
+ *         deep), -ENOMEM; a message in err
+ */
+GDB_MUST_CHECK int gdb_txn_assembly_reference(gdb_txn *t, const char *ref,
+					      char *err, size_t errlen);
+
 typedef struct gdb_txn_seqinfo {
 	uint32_t codec, alphabet;
 	int alphabet_detected;
@@ -491,8 +516,10 @@ GDB_MUST_CHECK int gdb_txn_begin_flags(const char *path, unsigned flags,
  * gdb_txn_drop - the next generation leaves out the entry of this kind
  * (GDB_KIND_ASSEMBLY, GDB_OBJECT_SECTIONS) and name; a transaction may
  * drop entries and create none. Its segment stays until `gc` finds no
- * manifest naming it. A damaged entry can be dropped too.
- * @return 0; -ENOENT (no such entry, message in err); -ENOMEM.
+ * manifest naming it. A damaged entry can be dropped too. An assembly
+ * another kept one is stored relative to is refused (-EBUSY, naming
+ * both); so is replacing it.
+ * @return 0; -ENOENT (no such entry, message in err); -EBUSY; -ENOMEM.
  */
 GDB_MUST_CHECK int gdb_txn_drop(gdb_txn *t, uint32_t kind, const char *name,
 				char *err, size_t errlen);

@@ -13,7 +13,11 @@
 
 #define GDB_MANIFEST_MAGIC "GDBMANIF"
 #define GDB_SEGMENT_MAGIC "GDBSEGMT"
-#define GDB_FORMAT_VERSION 1u /* manifests */
+#define GDB_FORMAT_VERSION                                                     \
+	2u /* manifests written when an assembly                               \
+	    * is relative to another; 1 otherwise,                             \
+	    * and still read */
+#define GDB_FORMAT_V1 1u
 #define GDB_SEGMENT_VERSION                                                    \
 	3u		   /* segments written; 1 and 2 are still              \
 			    * read */
@@ -32,6 +36,9 @@ typedef struct gdb_mf_asm {
 	uint64_t segment_bytes;
 	uint32_t index_crc;
 	uint32_t kind;
+	char *reference;      /* version 2: the assembly this one is
+			       * stored relative to (NULL: none) */
+	uint64_t ref_segment; /* and that assembly's segment id */
 } gdb_mf_asm;
 
 typedef struct gdb_mf_prov {

@@ -32,6 +32,8 @@ struct gdb_txn {
 	int dirfd, lockfd, segfd;
 	gdb_manifest mf; /* the generation we build on */
 	char *asm_name;
+	char *ref_name;	      /* the new assembly's reference, or NULL */
+	uint64_t ref_segment; /* and its segment id */
 	uint64_t seg_id;
 	char segname[32];
 	uint64_t seg_off; /* bytes of the segment so far */
@@ -365,6 +367,31 @@ static int find_entry(const gdb_txn *t, uint32_t kind, const char *name)
 	return -1;
 }
 
+/* The first entry kept that is stored relative to assembly name, or
+ * NULL: while one is, name may be neither dropped nor replaced. */
+static const char *dependent(const gdb_txn *t, const char *name)
+{
+	for (uint32_t i = 0; i < t->mf.nasm; i++)
+		if (!t->drop[i] && t->mf.asms[i].reference &&
+		    !strcmp(t->mf.asms[i].reference, name))
+			return t->mf.asms[i].name;
+	return NULL;
+}
+
+static int refuse_dependent(const gdb_txn *t, const char *what,
+			    const char *name, char *err, size_t errlen)
+{
+	const char *d = dependent(t, name);
+
+	if (!d)
+		return 0;
+	gdb_seterr(err, errlen,
+		   "%s: cannot %s assembly '%s': assembly '%s' is stored "
+		   "relative to it (drop '%s' first)",
+		   t->path, what, name, d, d);
+	return -EBUSY;
+}
+
 /* Start the one segment of this transaction, for a new entry. */
 static int begin_entry(gdb_txn *t, uint32_t kind, const char *name,
 		       const char *what, char *err, size_t errlen)
@@ -384,6 +411,8 @@ static int begin_entry(gdb_txn *t, uint32_t kind, const char *name,
 			   what, name, t->path);
 		return -EEXIST;
 	}
+	if (old >= 0 && kind == GDB_KIND_DNA)
+		GDB_TRY(refuse_dependent(t, "replace", name, err, errlen));
 	if (old >= 0) {
 		t->drop[old] = 1;
 		t->replaced = old;
@@ -417,8 +446,38 @@ int gdb_txn_drop(gdb_txn *t, uint32_t kind, const char *name, char *err,
 			   kind == GDB_KIND_DNA ? "assembly" : "object", name);
 		return -ENOENT;
 	}
+	if (kind == GDB_KIND_DNA)
+		GDB_TRY(refuse_dependent(t, "drop", name, err, errlen));
 	t->drop[i] = 1;
 	return 0;
+}
+
+int gdb_txn_assembly_reference(gdb_txn *t, const char *ref, char *err,
+			       size_t errlen)
+{
+	int i = find_entry(t, GDB_KIND_DNA, ref);
+
+	if (!t->sw || t->ref_name || t->sw->info_set)
+		return -EINVAL;
+	/* the entry being replaced is dropped: never its own reference */
+	if (i < 0 || t->drop[i]) {
+		gdb_seterr(err, errlen,
+			   "%s: no assembly '%s' to store '%s' "
+			   "relative to",
+			   t->path, ref, t->asm_name);
+		return -ENOENT;
+	}
+	if (t->mf.asms[i].reference) {
+		gdb_seterr(err, errlen,
+			   "%s: assembly '%s' is itself stored relative to "
+			   "'%s'; a reference must be stored on its own (one "
+			   "level deep)",
+			   t->path, ref, t->mf.asms[i].reference);
+		return -EINVAL;
+	}
+	t->ref_name = strdup(ref);
+	t->ref_segment = t->mf.asms[i].segment_id;
+	return t->ref_name ? 0 : -ENOMEM;
 }
 
 int gdb_txn_assembly_begin(gdb_txn *t, const char *name, char *err,
@@ -788,6 +847,8 @@ static int build_manifest(gdb_txn *t, uint32_t icrc, gdb_manifest *m)
 		    .segment_bytes = t->seg_off,
 		    .index_crc = icrc,
 		    .kind = t->kind,
+		    .reference = t->ref_name,
+		    .ref_segment = t->ref_segment,
 		};
 	if (t->nprov) /* a drop-only transaction has none */
 		memcpy(prov + np, t->prov, t->nprov * sizeof(*prov));
@@ -914,6 +975,7 @@ void gdb_txn_abort(gdb_txn *t)
 	free(t->drop);
 	gdb_manifest_free(&t->mf);
 	free(t->asm_name);
+	free(t->ref_name);
 	gdb_buf_free(&t->idx);
 	gdb_seqw_free(t->sw);
 	free(t->wbuf);

@@ -12,9 +12,13 @@ def current(store):
 
 
 def parse(b):
-    """{"entries": [(name, segment_id, bytes, index_crc, kind)],
-    "prov": [(target, source, bytes, sha256, command, time, time_offset)]}."""
+    """{"version": 1 or 2, "entries": [(name, segment_id, bytes, index_crc,
+    kind)], "refs": {name: (reference, its segment_id)} (version 2, entries
+    with a reference), "prov": [(target, source, bytes, sha256, command,
+    time, time_offset)]}."""
     assert b[:8] == b"GDBMANIF"
+    version = struct.unpack_from("<I", b, 8)[0]
+    assert version in (1, 2)
     nasm, nprov = struct.unpack_from("<II", b, 32)
     p = 48
 
@@ -24,11 +28,17 @@ def parse(b):
         p += width + n
         return bytes(b[p - n:p])
 
-    entries, prov = [], []
+    entries, prov, refs = [], [], {}
     for _ in range(nasm):
         nm = s(2)
         entries.append((nm,) + struct.unpack_from("<QQII", b, p))
         p += 24
+        if version == 2:
+            ref = s(2)
+            seg = struct.unpack_from("<Q", b, p)[0]
+            p += 8
+            if ref:
+                refs[nm] = (ref, seg)
     for _ in range(nprov):
         target, source = s(2), s(4)
         nbytes = struct.unpack_from("<Q", b, p)[0]
@@ -38,7 +48,7 @@ def parse(b):
         prov.append((target, source, nbytes, sha, cmd, struct.unpack_from("<q", b, p)[0], p))
         p += 8
     assert p + 4 == len(b)
-    return {"entries": entries, "prov": prov}
+    return {"version": version, "entries": entries, "refs": refs, "prov": prov}
 
 
 def live(store):

@@ -130,6 +130,11 @@ static void info_json_codec(const gdb_store *s, uint32_t i)
 	       "\"codec_description\": ",
 	       a->block_bases, a->nblocks, a->model_len);
 	json_str(stdout, desc);
+	printf(", \"relative_to\": ");
+	if (a->reference)
+		json_str(stdout, a->reference);
+	else
+		printf("null");
 }
 
 static void info_json_damaged(const gdb_store *s)

@@ -104,7 +104,8 @@ static const struct cmd {
     {"init", cmd_init, "STORE", "create an empty store"},
     {"import", cmd_import,
      "fasta STORE --assembly NAME FILE [--alphabet dna|rna|protein|auto] "
-     "[--codec 2bit|cm|protein] [--cm-match K] [--lossy MODE] [--level N] "
+     "[--codec 2bit|cm|protein] [--cm-match K] [--relative-to ASM] [--lossy "
+     "MODE] [--level N] "
      "[--replace]",
      "add an assembly (plain, gzip or bgzip FASTA of DNA, RNA or "
      "protein)"},

@@ -12,7 +12,10 @@
  * bytes, or return a length other than the one asked for. With FZ_MATCH
  * (codec_cm_match.c) the cm model has a match model into the first two
  * blocks, which the last two repeat; with FZ_FEAT (codec_cm_v3.c) a
- * version 3 model with every feature.
+ * version 3 model with every feature; with FZ_MATCH and FZ_REL
+ * (codec_cm_rel.c) the model is relative to a reference assembly holding
+ * the first two blocks' bases (version 3's relative feature,
+ * `--relative-to`).
  */
 #ifndef GDB_CODEC_FUZZ_H
 #define GDB_CODEC_FUZZ_H
@@ -32,9 +35,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FZ_MATCH 0
 #endif
 /* cm only: the model's features (GDB_CM_FEAT_*; 0: what the sample's
- * size gives, here version 1 or 2) */
+ * size gives, here version 1 or 2, or with FZ_REL version 3 relative) */
 #ifndef FZ_FEAT
 #define FZ_FEAT 0
+#endif
+#ifndef FZ_REL
+#define FZ_REL 0
 #endif
 
 struct fz {
@@ -70,6 +76,19 @@ static void fz_sample(uint32_t alphabet, uint32_t b, char *s)
 	}
 }
 
+/* FZ_REL: the reference's bases, blocks 0 and 1 of the sample. */
+static int fz_ref_bases(void *arg, uint32_t block, char *dst, size_t cap)
+{
+	(void)arg;
+	if (block >= 2 || cap < FZ_BB)
+		return GDB_ECORRUPT;
+	fz_sample(GDB_ALPHA_DNA, block, dst);
+	return (int)FZ_BB;
+}
+
+static const gdb_codec_ref fz_ref = {2, fz_ref_bases, NULL};
+#define FZ_REF (FZ_REL ? &fz_ref : NULL)
+
 static int fz_fetch(void *arg, uint32_t block, const uint8_t **src, size_t *len)
 {
 	const struct fz *f = arg;
@@ -92,7 +111,8 @@ static struct fz *fz_init(uint32_t codec, uint32_t alphabet)
 			      .cm_table_bits = 16,
 			      .cm_restart = 512,
 			      .cm_match = FZ_MATCH,
-			      .cm_features = FZ_FEAT};
+			      .cm_features = FZ_FEAT,
+			      .cm_ref = FZ_REF};
 	gdb_codec_enc *e;
 	char *s;
 
@@ -115,8 +135,9 @@ static struct fz *fz_init(uint32_t codec, uint32_t alphabet)
 		if (gdb_codec_enc_block(e, b, s, FZ_BB, &f.blk[b], NULL) < 0)
 			abort();
 	}
-	if (gdb_codec_model_load(codec, alphabet, (const uint8_t *)f.model.p,
-				 f.model.len, fz_fetch, &f, &f.m) < 0)
+	if (gdb_codec_model_load_ref(codec, alphabet,
+				     (const uint8_t *)f.model.p, f.model.len,
+				     fz_fetch, &f, FZ_REF, &f.m) < 0)
 		abort();
 	gdb_codec_enc_free(e);
 	free(s);
@@ -158,8 +179,8 @@ static int fz_run(uint32_t codec, uint32_t alphabet, const uint8_t *data,
 		fz_decode(f->m, data + 1, size - 1, f->out);
 		return 0;
 	}
-	if (gdb_codec_model_load(codec, alphabet, data + 1, size - 1, fz_fetch,
-				 f, &m) < 0)
+	if (gdb_codec_model_load_ref(codec, alphabet, data + 1, size - 1,
+				     fz_fetch, f, FZ_REF, &m) < 0)
 		return 0;
 	for (uint32_t b = 0; b < FZ_BLOCKS; b++)
 		fz_decode(m, (const uint8_t *)f->blk[b].p, f->blk[b].len,

@@ -67,8 +67,15 @@ static void manifest_checks(const uint8_t *mf, size_t len)
 	FAULT(GDB_ECORRUPT, "magic", b[0] = 'X');
 	FAULT(GDB_ECORRUPT, "short", n = 20);
 	n = len;
-	FAULT(GDB_EVERSION, "version 2", gdb_put_le32(b + 8, 2), recrc(b, n));
-	FAULT(GDB_ECHECKSUM, "version 2 unsummed", gdb_put_le32(b + 8, 2));
+	FAULT(GDB_EVERSION, "version 3", gdb_put_le32(b + 8, 3), recrc(b, n));
+	FAULT(GDB_ECHECKSUM, "version 3 unsummed", gdb_put_le32(b + 8, 3));
+	/* a version 1 body read as version 2 (entries with a reference) */
+	memcpy(b, mf, len);
+	gdb_put_le32(b + 8, 2);
+	recrc(b, n);
+	CHECK(gdb_get_le32(mf + 8) == 2 || parse(b, n) == GDB_ECORRUPT ||
+		  parse(b, n) == GDB_EVERSION,
+	      "a version 1 body as version 2 parses");
 	FAULT(GDB_EVERSION, "flags", gdb_put_le32(b + 12, 1), recrc(b, n));
 	FAULT(GDB_ECORRUPT, "length", gdb_put_le32(b + 40, 1));
 	FAULT(GDB_ECHECKSUM, "body byte", b[GDB_MANIFEST_HDR + 3] ^= 1);
@@ -613,6 +620,126 @@ static void misuse(const char *dir)
 	}
 }
 
+/*
+ * Manifest version 2 (an assembly stored relative to another): written
+ * only when an entry has a reference, read back with it, and put through
+ * the same faults; a reference on a sections object or naming the entry
+ * itself is refused.
+ */
+static void manifest_v2(const char *dir)
+{
+	gdb_mf_asm a[3] = {
+	    {.name = (char *)"ref", .segment_id = 5, .kind = GDB_KIND_DNA},
+	    {.name = (char *)"strain",
+	     .segment_id = 6,
+	     .kind = GDB_KIND_DNA,
+	     .reference = (char *)"ref",
+	     .ref_segment = 5},
+	    {.name = (char *)"net",
+	     .segment_id = 7,
+	     .kind = GDB_OBJECT_SECTIONS}};
+	gdb_manifest m = {.generation = 900,
+			  .next_segment_id = 8,
+			  .nasm = 3,
+			  .asms = a},
+		     got = {0};
+	char err[256];
+	size_t len;
+	uint8_t *b;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+
+	CHECK(gdb_manifest_write(fd, &m) == 0, "version 2 manifest");
+	b = slurp(dir, "MANIFEST-000900", &len);
+	CHECK(gdb_get_le32(b + 8) == 2, "version %u", gdb_get_le32(b + 8));
+	CHECK(gdb_manifest_parse(b, len, &got, "M", err, sizeof(err)) == 0 &&
+		  got.nasm == 3 && !got.asms[0].reference &&
+		  got.asms[1].reference &&
+		  !strcmp(got.asms[1].reference, "ref") &&
+		  got.asms[1].ref_segment == 5 && !got.asms[2].reference,
+	      "version 2 read back: %s", err);
+	gdb_manifest_free(&got);
+	manifest_checks(b, len);
+	free(b);
+	unlinkat(fd, "MANIFEST-000900", 0);
+	a[2].reference = (char *)"ref";
+	CHECK(gdb_manifest_write(fd, &m) == 0, "write");
+	b = slurp(dir, "MANIFEST-000900", &len);
+	CHECK(parse(b, len) == GDB_ECORRUPT, "a sections object's reference");
+	free(b);
+	unlinkat(fd, "MANIFEST-000900", 0);
+	a[2].reference = NULL;
+	a[1].reference = (char *)"strain";
+	CHECK(gdb_manifest_write(fd, &m) == 0, "write");
+	b = slurp(dir, "MANIFEST-000900", &len);
+	CHECK(parse(b, len) == GDB_ECORRUPT, "a reference to itself");
+	free(b);
+	unlinkat(fd, "MANIFEST-000900", 0);
+	a[1].reference = NULL;
+	CHECK(gdb_manifest_write(fd, &m) == 0, "write");
+	b = slurp(dir, "MANIFEST-000900", &len);
+	CHECK(gdb_get_le32(b + 8) == 1, "no reference: version %u",
+	      gdb_get_le32(b + 8));
+	free(b);
+	unlinkat(fd, "MANIFEST-000900", 0);
+	close(fd);
+}
+
+/* An assembly stored relative to another (--relative-to): recorded,
+ * one level deep, and its reference kept from drop and replacement. */
+static void references(const char *dir)
+{
+	gdb_provenance p = {.target = "r1", .source = "mem", .command = "t"};
+	gdb_txn_seqinfo si = {.codec = GDB_CODEC_2BIT,
+			      .alphabet = GDB_ALPHA_DNA,
+			      .block_bases = GDB_DNA_BLOCK_BASES};
+	char err[256];
+	gdb_txn *t;
+
+	CHECK(gdb_txn_begin(dir, &t, err, sizeof(err)) == 0, "%s", err);
+	CHECK(gdb_txn_assembly_reference(t, "a", err, sizeof(err)) == -EINVAL,
+	      "a reference before the assembly");
+	CHECK(gdb_txn_assembly_begin(t, "r1", err, sizeof(err)) == 0, "%s",
+	      err);
+	CHECK(gdb_txn_assembly_reference(t, "nosuch", err, sizeof(err)) ==
+		      -ENOENT &&
+		  strstr(err, "no assembly 'nosuch'"),
+	      "unknown reference: %s", err);
+	CHECK(gdb_txn_assembly_reference(t, "a", err, sizeof(err)) == 0, "%s",
+	      err);
+	CHECK(gdb_txn_assembly_reference(t, "a", err, sizeof(err)) == -EINVAL,
+	      "a second reference");
+	CHECK(gdb_txn_assembly_seqinfo(t, &si, NULL, 0) == 0 &&
+		  one_contig(t, "x") == 0 && gdb_txn_provenance(t, &p) == 0 &&
+		  gdb_txn_commit(t, NULL, err, sizeof(err)) == 0,
+	      "relative commit: %s", err);
+
+	CHECK(gdb_txn_begin(dir, &t, err, sizeof(err)) == 0, "%s", err);
+	CHECK(gdb_txn_assembly_begin(t, "r2", err, sizeof(err)) == 0 &&
+		  gdb_txn_assembly_reference(t, "r1", err, sizeof(err)) ==
+		      -EINVAL &&
+		  strstr(err, "one level deep"),
+	      "a chain: %s", err);
+	gdb_txn_abort(t);
+	CHECK(gdb_txn_begin(dir, &t, err, sizeof(err)) == 0, "%s", err);
+	CHECK(gdb_txn_drop(t, GDB_KIND_DNA, "a", err, sizeof(err)) == -EBUSY &&
+		  strstr(err, "cannot drop assembly 'a': assembly 'r1'"),
+	      "drop of a reference: %s", err);
+	gdb_txn_abort(t);
+	CHECK(gdb_txn_begin_flags(dir, GDB_TXN_REPLACE, &t, err, sizeof(err)) ==
+		  0,
+	      "%s", err);
+	CHECK(gdb_txn_assembly_begin(t, "a", err, sizeof(err)) == -EBUSY &&
+		  strstr(err, "cannot replace assembly 'a'"),
+	      "replacement of a reference: %s", err);
+	gdb_txn_abort(t);
+	/* with the relative one dropped first, the reference goes too */
+	CHECK(gdb_txn_begin(dir, &t, err, sizeof(err)) == 0, "%s", err);
+	CHECK(gdb_txn_drop(t, GDB_KIND_DNA, "r1", err, sizeof(err)) == 0 &&
+		  gdb_txn_drop(t, GDB_KIND_DNA, "a", err, sizeof(err)) == 0 &&
+		  gdb_txn_commit(t, NULL, err, sizeof(err)) == 0,
+	      "drop of both: %s", err);
+}
+
 int main(void)
 {
 	char dir[64], pristine[64], err[256];
@@ -649,7 +776,9 @@ int main(void)
 	}
 	old_versions();
 	sections_object(dir);
+	manifest_v2(dir);
 	misuse(dir);
+	references(dir);
 	unit_store_rm(dir);
 	unit_store_rm(pristine);
 	if (failures)
