@@ -382,7 +382,8 @@ static int join_walk(const gdb_annot *a, const gdb_api_batch *b,
 			       size);
 		}
 	if (rc == 0) {
-		memcpy(out[ncols], f, n * sizeof(*f));
+		if (n) /* no pairs: f may be NULL */
+			memcpy(out[ncols], f, n * sizeof(*f));
 		rc = feats_get(a, f, n, NULL, out[ncols + 1], out[ncols + 2],
 			       out[ncols + 3], out[ncols + 4], types);
 	}

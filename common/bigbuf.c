@@ -31,12 +31,14 @@ static struct {
 } pool = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* Under the lock: the smallest pooled buffer of at least n bytes, and
- * at most 2n plus one huge page: the cache charges an answer's length,
- * so a far larger buffer would hold memory no budget sees. */
+ * at most 2n plus two huge pages (a buffer's usable size runs up to a
+ * huge page past what fresh() asked for): the cache charges an answer's
+ * length, so a far larger buffer would hold memory no budget sees. */
 static void *take(size_t n, size_t *cap)
 {
 	unsigned best = GDB_BIGBUF_POOL;
-	size_t most = n > (SIZE_MAX - HUGE_SZ) / 2 ? SIZE_MAX : 2 * n + HUGE_SZ;
+	size_t most =
+	    n > (SIZE_MAX - 2 * HUGE_SZ) / 2 ? SIZE_MAX : 2 * (n + HUGE_SZ);
 	void *p;
 
 	for (unsigned i = 0; i < pool.n; i++)

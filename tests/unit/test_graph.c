@@ -782,7 +782,7 @@ static void selftest_reused_buffer(const char *dir)
 	      lr);
 	gdb_bigbuf_put(a);
 	b = answer(p, ctx, shrt, &lb);
-	CHECK(b == a, "the pooled buffer is taken");
+	CHECK(b == a, "the pooled buffer is taken (%zu, %zu)", la, lr);
 	CHECK(b && ref && lb == lr && !memcmp(b, ref, lr) && b[lb] == 0,
 	      "the shorter answer in the longer one's buffer: exact");
 	free(ref);
