@@ -99,8 +99,8 @@ $(BUILD)/tests/plugin/bad%.so: tests/plugin/bad_plugin.c api/genomedb_plugin.h
 	$(CC) $(CFLAGS) -DBAD=$* -shared -o $@ $< $(LDFLAGS)
 
 # test_store_oom and test_api_oom fail the library's allocations one at a
-# time: its malloc, calloc, realloc and strdup calls go to the test's
-# wrappers;
+# time: its malloc, calloc, realloc and strdup calls go to the wrappers in
+# tests/unit/unit_oom.h;
 # test_store_io fails the store's system calls one at a time the same way.
 # (Also for their coverage builds, covunit below.)
 comma := ,

@@ -2,7 +2,7 @@
  * tests/unit/test_api_oom.c - api/ (the C API the Python package calls)
  * when memory runs out: linked, like test_store_oom, with
  * ld --wrap=malloc,calloc,realloc,strdup (the Makefile's OOM_WRAP), so
- * the library's allocations go to the wrappers below and the Nth one of
+ * the library's allocations go to unit_oom.h's wrappers and the Nth one of
  * an operation returns NULL. For each operation N walks from 1 until the
  * operation makes fewer than N allocations; every step must report
  * -ENOMEM (with a message or none, nothing leaked: make asan) or give
@@ -30,48 +30,8 @@
 
 #define UNIT_SEED 0x6170696f6f6d2121ull
 #include "tests/unit/unit.h"
+#include "tests/unit/unit_oom.h"
 #include "tests/unit/unit_store.h"
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-char *__real_strdup(const char *s);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t m);
-void *__wrap_realloc(void *p, size_t n);
-char *__wrap_strdup(const char *s);
-
-/* oom_off: the test's own allocations (its answer buffers), not counted. */
-static long oom_at, oom_count;
-static int oom_off;
-
-static int oom_now(void)
-{
-	if (oom_off || !oom_at || ++oom_count != oom_at)
-		return 0;
-	errno = ENOMEM;
-	return 1;
-}
-
-void *__wrap_malloc(size_t n)
-{
-	return oom_now() ? NULL : __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t m)
-{
-	return oom_now() ? NULL : __real_calloc(n, m);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	return oom_now() ? NULL : __real_realloc(p, n);
-}
-
-char *__wrap_strdup(const char *s)
-{
-	return oom_now() ? NULL : __real_strdup(s);
-}
 
 /* ---- the walk ---- */
 
@@ -97,13 +57,9 @@ static void walk(const char *what, op_fn op, void *arg)
 	for (n = 1; n < 100000; n++) {
 		gdb_buf got = {0};
 		err[0] = 0;
-		oom_count = 0;
-		oom_off = 0;
-		oom_at = n;
+		oom_arm(n);
 		rc = op(arg, &got, err, sizeof(err));
-		oom_at = 0;
-		oom_off = 0;
-		if (oom_count < n) {
+		if (oom_disarm() < n) {
 			CHECK(rc >= 0, "%s: fails with no allocation failed",
 			      what);
 			gdb_buf_free(&got);

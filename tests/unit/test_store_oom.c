@@ -2,7 +2,8 @@
  * tests/unit/test_store_oom.c - every allocation of the store's open,
  * commit, repair, gc and init fails in turn. The binary is linked with
  * ld --wrap for malloc, calloc, realloc and strdup (Makefile), so the
- * library's calls come here and the Nth one of an operation returns NULL.
+ * library's calls go to unit_oom.h's wrappers, and the Nth one of an
+ * operation returns NULL.
  *
  * For each N the operation must report -ENOMEM (never a damaged store, a
  * malformed manifest or a wrong answer) or succeed whole, and the store
@@ -24,50 +25,9 @@
 #define UNIT_SEED 0x6f6f6d5f77616c6bull
 #include "tests/unit/unit.h"
 
+#include "tests/unit/unit_oom.h"
 #include "tests/unit/unit_store.h"
 #include "tests/unit/unit_walk.h"
-
-/* ---- the allocator ------------------------------------------------------ */
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-char *__real_strdup(const char *s);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t m);
-void *__wrap_realloc(void *p, size_t n);
-char *__wrap_strdup(const char *s);
-
-static long oom_at, oom_count;
-
-/* Is this allocation the one to fail? */
-static int oom_now(void)
-{
-	if (!oom_at || ++oom_count != oom_at)
-		return 0;
-	errno = ENOMEM;
-	return 1;
-}
-
-void *__wrap_malloc(size_t n)
-{
-	return oom_now() ? NULL : __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t m)
-{
-	return oom_now() ? NULL : __real_calloc(n, m);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	return oom_now() ? NULL : __real_realloc(p, n);
-}
-
-char *__wrap_strdup(const char *s)
-{
-	return oom_now() ? NULL : __real_strdup(s);
-}
 
 /* ---- the walk ----------------------------------------------------------- */
 
@@ -101,11 +61,9 @@ static void walk(ctx *c, op_fn op, after_fn after)
 
 		if (c->pristine[0])
 			restore(c->dir, c->pristine);
-		oom_count = 0;
-		oom_at = n;
+		oom_arm(n);
 		rc = op(c, err, sizeof(err));
-		oom_at = 0;
-		if (oom_count < n) {
+		if (oom_disarm() < n) {
 			CHECK(rc >= 0,
 			      "%s: failed with no allocation failed: %d %s",
 			      c->what, rc, err);
