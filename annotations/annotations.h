@@ -143,7 +143,7 @@ GDB_MUST_CHECK int gdb_annot_builder_write(gdb_annot_builder *b, gdb_txn *t,
 
 typedef struct gdb_annot_import_opts {
 	const char *store;     /* store directory */
-	const char *set;       /* set name (tool_name_ok rules) */
+	const char *set;       /* set name (gdb_name_ok rules) */
 	const char *reference; /* assembly the seqids refer to */
 	const char *file;      /* GFF3/GTF/BED, plain, gzip or bgzip */
 	int format;	       /* 0: from the name, then the content */

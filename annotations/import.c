@@ -20,20 +20,6 @@
 #include "annotations/annot_int.h"
 #include "seq/seq.h"
 
-static int annot_name_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (!n || n > GDB_NAME_MAX - strlen(GDB_ANNOT_OBJECT_PREFIX) ||
-	    s[0] == '.' || s[0] == '@')
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= ' ' || s[i] == '/' || s[i] == 0x7f ||
-		    s[i] == ',')
-			return 0;
-	return 1;
-}
-
 static int ends_with(const char *s, size_t n, const char *suffix)
 {
 	size_t k = strlen(suffix);
@@ -306,7 +292,8 @@ static int import_args(const gdb_annot_import_opts *o, int *fmt, char *err,
 			   "required");
 		return -EINVAL;
 	}
-	if (!annot_name_ok(o->set)) {
+	if (!gdb_name_ok(o->set,
+			 GDB_NAME_MAX - strlen(GDB_ANNOT_OBJECT_PREFIX))) {
 		gdb_seterr(err, errlen,
 			   "set name '%s': 1-%zu bytes without "
 			   "blanks, '/', ',' or control characters, not "

@@ -1,6 +1,7 @@
 /*
- * common/common.c - error strings and the leveled log. The log is the only
- * place library code reaches stderr, and only through the default sink.
+ * common/common.c - error strings, the rule for object names, and the
+ * leveled log. The log is the only place library code reaches stderr, and
+ * only through the default sink.
  */
 #include "gdb.h"
 
@@ -8,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static gdb_log_sink log_sink;
 static enum gdb_log_level log_max = GDB_LOG_WARN;
@@ -33,6 +35,19 @@ const char *gdb_strerror(int rc)
 	if (rc < 0 && rc > -4096)
 		return strerror(-rc);
 	return "unknown error";
+}
+
+int gdb_name_ok(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > max || s[0] == '.' || s[0] == '@')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || s[i] == '/' || s[i] == 0x7f ||
+		    s[i] == ',')
+			return 0;
+	return 1;
 }
 
 void gdb_log_set_sink(gdb_log_sink sink)

@@ -38,6 +38,14 @@
  */
 const char *gdb_strerror(int rc);
 
+/*
+ * gdb_name_ok - may s name a store's object (a network, a motif, variant
+ * or annotation set)? 1 to max bytes, no blanks, '/',
+ * ',' or control characters, not starting with '.' or '@' (names appear
+ * in paths, and as @<name> in them).
+ */
+int gdb_name_ok(const char *s, size_t max);
+
 /* Return early from the enclosing function on a negative result. */
 #define GDB_TRY(expr)                                                          \
 	do {                                                                   \

@@ -73,19 +73,6 @@ int tool_txn_begin(const char *store, gdb_txn **t, char *err, size_t errlen)
 	return gdb_txn_begin_flags(store, tool_txn_flags, t, err, errlen);
 }
 
-int tool_name_ok(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (!n || n > max || s[0] == '.' || s[0] == '@')
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= ' ' || s[i] == '/' || s[i] == 0x7f ||
-		    s[i] == ',')
-			return 0;
-	return 1;
-}
-
 double tool_now(void)
 {
 	struct timespec ts;

@@ -204,7 +204,7 @@ static int parse_args(int argc, char **argv, const char **store, files *fs,
 		usage();
 		return EXIT_USAGE;
 	}
-	if (!tool_name_ok(fs->net, GDB_NAME_MAX)) {
+	if (!gdb_name_ok(fs->net, GDB_NAME_MAX)) {
 		tool_err("--network '%s': a name is 1-255 bytes without "
 			 "blanks, '/', ',' or control characters, and does "
 			 "not start with '.' or '@'",

@@ -103,8 +103,7 @@ int cmd_import_motifs(int argc, char **argv)
 		usage();
 		return EXIT_USAGE;
 	}
-	if (!tool_name_ok(set,
-			  GDB_NAME_MAX - strlen(GDB_MOTIF_OBJECT_PREFIX))) {
+	if (!gdb_name_ok(set, GDB_NAME_MAX - strlen(GDB_MOTIF_OBJECT_PREFIX))) {
 		tool_err("--set '%s': a name is 1-%zu bytes without blanks, "
 			 "'/', ',' or control characters, and does not start "
 			 "with '.' or '@'",

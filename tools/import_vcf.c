@@ -142,7 +142,7 @@ int cmd_import_vcf(int argc, char **argv)
 		usage_import();
 		return EXIT_USAGE;
 	}
-	if (!tool_name_ok(o.set, GDB_NAME_MAX - 16)) {
+	if (!gdb_name_ok(o.set, GDB_NAME_MAX - 16)) {
 		tool_err("--set %s: 1-239 bytes, no blanks, '/', ',' or "
 			 "control characters, not starting with '.' or '@'",
 			 o.set);

@@ -76,13 +76,6 @@ int tool_commit(gdb_txn **t, const gdb_provenance *prov, int nprov,
 int tool_txn_begin(const char *store, gdb_txn **t, char *err, size_t errlen);
 extern unsigned tool_txn_flags;
 
-/*
- * tool_name_ok - may s name a network or a motif set? 1 to max bytes,
- * no blanks, '/', ',' or control characters, not starting with '.' or
- * '@' (the names appear in paths and as @<name> in them).
- */
-int tool_name_ok(const char *s, size_t max);
-
 /* Seconds since an arbitrary start (CLOCK_MONOTONIC). */
 double tool_now(void);
 

@@ -39,7 +39,7 @@ typedef struct gdb_vset gdb_vset;
 /* ---- import ---- */
 
 typedef struct gdb_vcf_import_opts {
-	const char *set;	/* set name (tool_name_ok rules) */
+	const char *set;	/* set name (gdb_name_ok rules) */
 	const char *reference;	/* assembly holding the contigs */
 	const char *panel;	/* sample -> population file, or NULL */
 	int allow_ref_mismatch; /* count REF mismatches instead of failing */
