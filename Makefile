@@ -62,7 +62,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%)
 HEADERS  := $(wildcard */*.h */*/*.h) $(wildcard tests/unit/*.h)
 PLUGINS  := $(BUILD)/examples/plugin/libgdb_cpg.so \
-	$(foreach b,1 2 3 4,$(BUILD)/tests/plugin/bad$(b).so)
+	$(foreach b,1 2 3 4 5,$(BUILD)/tests/plugin/bad$(b).so)
 
 .PHONY: all test unit covunit testcov pytest install uninstall asan coverage deps demo demo-stop bench bench-scale fuzz stress format format-check clean
 

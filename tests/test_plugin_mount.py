@@ -3,9 +3,10 @@ example examples/plugin/cpg.c loaded with `genomedb mount --plugin`, its
 /compute/cpg files checked against CpG observed/expected computed here in
 plain Python over the FASTA as Biopython reads it; broken plugins
 (tests/plugin/bad_plugin.c) refused at mount with a message naming the
-file."""
+file, and one whose answer changes refused at a read (EIO)."""
 import errno
 import io
+import json
 import os
 
 import pytest
@@ -121,3 +122,27 @@ def test_missing_and_twice_loaded_plugins_are_refused(store, tmp_path):
     assert "none.so" in err and "No such file" in err, err
     err = _refused(store, tmp_path, [CPG, CPG])
     assert f"plugin {CPG}: name 'cpg' is taken by another plugin" in err, err
+
+
+def test_an_answer_computed_again_to_other_bytes_is_eio(store, tmp_path):
+    """A dropped answer is computed again at its next read and must be the
+    answer served (its size and CRC-32C), else EIO with the path logged,
+    never the new bytes: bad5 ("fickle") renders other bytes of the same
+    length at each call, 1.5 MiB, so the daemon drops it once read whole."""
+    U.require_fuse()
+    store.require("ecoli")
+    with U.mounted(store.path, tmp_path, args=["--plugin", BAD.format(5)]) as m:
+        path = m.p("compute", "fickle", "ecoli", "NC_000913.3", "1-1000.txt")
+        with open(path, "rb") as f:
+            first = f.read()
+            assert len(first) == os.fstat(f.fileno()).st_size == 24 << 16
+            assert len(set(first.replace(b"\n", b""))) == 1
+            st = json.load(open(m.p(".gdb", "stats.json")))
+            assert st["cache"]["answer_evictions"] >= 1, st["cache"]
+            os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+            start = m.log_size()
+            U.expect_errno(lambda: os.pread(f.fileno(), 1 << 16, 0), [errno.EIO])
+        log = m.log_text(start)
+        assert "fickle/ecoli/NC_000913.3/1-1000.txt: computed again, not the answer it was" in log, log
+        st = json.load(open(m.p(".gdb", "stats.json")))
+        assert st["recomputed_answers"] == 0, st

@@ -91,6 +91,8 @@ struct node {
 	gdb_cache_stream *stream; /* N_VIEW: access pattern, owned */
 	uint64_t size;		  /* N_ANSWER, region N_VIEW: bytes */
 	gdb_cache_answer *ans;	  /* N_ANSWER: the bytes, owned */
+	uint32_t crc;		  /* N_ANSWER: CRC-32C of the bytes, which
+				   * an answer computed again must match */
 	char *text;		  /* N_TEXT, owned; an assembly's .dict:
 				   * NULL until its first read */
 	size_t textlen;

@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "simd/simd.h"
+
 /* The permanent node of a name in /<asm>/ (a contig's built now if it is
  * the first lookup of that contig). @return 0, -ENOMEM, -EIO (damage) */
 static int seq_node(struct gen *g, uint32_t ai, const gdb_seq_entry *e,
@@ -192,6 +194,7 @@ static int lookup_ns(gdb_daemon *d, struct node *p, const char *name,
 	} else {
 		__atomic_add_fetch(&d->computed, 1, __ATOMIC_RELAXED);
 		n->size = len;
+		n->crc = gdb_simd()->crc32c(0, data, len);
 		/* one that read an inbox file cannot be computed again */
 		if (gdb_cache_answer_new(g->cache, data, len,
 					 *vol ? GDB_CACHE_ANSWER_KEEP : 0,
@@ -453,26 +456,34 @@ static ssize_t read_view(gdb_daemon *d, struct node *n, uint64_t off,
 }
 
 /* The bytes of an answer the cache dropped: computed again, as at lookup.
- * They must come out the same (a generation is immutable); if not, EIO. */
+ * They must come out the same (a generation is immutable): the same size
+ * and CRC-32C as the first time, or EIO, logged, and never other bytes. */
 static int recompute(gdb_daemon *d, struct node *n, char **data)
 {
 	const struct nsprov *pv = &n->gen->provs[n->prov];
 	char err[256] = "";
 	unsigned flags = 0;
 	size_t len = 0;
+	uint32_t crc = 0;
 	int rc = pv->p->resolve(pv->ctx, n->path, data, &len, &flags, err,
 				sizeof(err));
 
-	if (rc == GDB_NS_FILE && len == n->size) {
-		__atomic_add_fetch(&d->recomputed, 1, __ATOMIC_RELAXED);
-		return 0;
-	}
-	if (rc == GDB_NS_FILE)
+	if (rc == GDB_NS_FILE) {
+		crc = gdb_simd()->crc32c(0, *data, len);
+		if (len == n->size && crc == n->crc) {
+			__atomic_add_fetch(&d->recomputed, 1, __ATOMIC_RELAXED);
+			return 0;
+		}
 		free(*data);
+		snprintf(err, sizeof(err),
+			 "not the answer it was (%zu bytes, CRC-32C %08x; "
+			 "first %llu bytes, %08x)",
+			 len, crc, (unsigned long long)n->size, n->crc);
+	} else if (rc >= 0) {
+		snprintf(err, sizeof(err), "a directory now");
+	}
 	gdb_log(GDB_LOG_ERROR, "/%s/%s: computed again, %s", pv->p->name,
-		n->path,
-		rc < 0 ? (err[0] ? err : gdb_strerror(rc))
-		       : "it is not the answer it was");
+		n->path, err[0] ? err : gdb_strerror(rc));
 	return rc < 0 ? rc : -EIO;
 }
 
