@@ -4,6 +4,7 @@ example examples/plugin/cpg.c loaded with `genomedb mount --plugin`, its
 plain Python over the FASTA as Biopython reads it; broken plugins
 (tests/plugin/bad_plugin.c) refused at mount with a message naming the
 file, and one whose answer changes refused at a read (EIO)."""
+import ctypes
 import errno
 import io
 import json
@@ -83,14 +84,46 @@ def test_plugin_errors_are_errnos_with_a_logged_reason(cpg_mount, store):
     start = cpg_mount.log_size()
     U.expect_errno(lambda: os.stat(os.path.join(d, "1-1000@win=5.tsv")), [errno.EINVAL])
     U.expect_errno(lambda: os.stat(os.path.join(d, "1-1000@w=0.tsv")), [errno.EINVAL])
+    U.expect_errno(lambda: os.stat(os.path.join(d, "1-1000@w.tsv")), [errno.EINVAL])
     U.expect_errno(lambda: os.stat(os.path.join(d, "1-1000.bed")), [errno.ENOENT])
     U.expect_errno(lambda: os.stat(os.path.join(d, "0-1000.tsv")), [errno.ENOENT])
     log = cpg_mount.log_text(start)
     assert "unknown parameter 'win' (w, step)" in log
     assert "parameter 'w': not an integer" in log
+    assert "parameter 'w': expected key=value" in log
     # the built-in analyses are untouched by the plugin
     gc = U.read_file(cpg_mount.p("compute", "gc", "ecoli", "NC_000913.3", "1-2000.tsv")).decode()
     assert gc.startswith("chrom\tstart\tend\tgc\n")
+
+
+def test_cpg_refuses_a_protein_assembly(tmp_path):
+    """cpg counts C and G bases: on a protein assembly (real E. coli
+    proteins) its render refuses with EINVAL and says why."""
+    U.require_fuse()
+    s = str(tmp_path / "p.gdb")
+    assert U.gdb("init", s).rc == 0
+    r = U.gdb("import", "fasta", s, "--assembly", "prot",
+              os.path.join(U.HERE, "data", "ecoli_proteins_150.faa"))
+    assert r.rc == 0, r
+    with U.mounted(s, tmp_path, args=["--plugin", CPG]) as m:
+        d = m.p("compute", "cpg", "prot", "NP_414542.1")
+        U.expect_errno(lambda: os.stat(os.path.join(d, "1-21.tsv")), [errno.EINVAL])
+        assert "assembly 'prot' is protein; cpg needs DNA" in m.log_text()
+
+
+def test_cpg_init_refuses_another_host_abi():
+    """The example's entry point serves only the ABI it was built for: a
+    host of another ABI gets NULL and the reason, its own the descriptor."""
+    lib = ctypes.CDLL(CPG)
+    init = lib.genomedb_plugin_init
+    init.restype = ctypes.c_void_p
+    init.argtypes = [ctypes.c_uint32, ctypes.c_char_p, ctypes.c_size_t]
+    err = ctypes.create_string_buffer(256)
+    assert init(2, err, len(err)) is None
+    assert err.value == b"built for ABI 1, the daemon serves 2"
+    desc = init(1, err, len(err))
+    assert desc is not None
+    assert ctypes.c_uint32.from_address(desc).value == 1  # .abi
 
 
 def _refused(store, tmp_path, plugins):
