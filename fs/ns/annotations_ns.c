@@ -96,23 +96,6 @@ static int unescape_name(const char *esc, char *out, size_t cap)
 		.max = GDB_NS_MAX_FILE                                         \
 	}
 
-static int finish(gdb_buf *o, int rc, char **data, size_t *len, char *err,
-		  size_t errlen)
-{
-	if (rc == 0 && !o->p && !(o->p = malloc(1)))
-		rc = -ENOMEM;
-	if (rc < 0) {
-		if (rc == -EFBIG)
-			gdb_seterr(err, errlen, "answer larger than %zu MiB",
-				   GDB_NS_MAX_FILE >> 20);
-		gdb_buf_free(o);
-		return rc;
-	}
-	*data = o->p;
-	*len = o->len;
-	return GDB_NS_FILE;
-}
-
 static const aset *set_find(const actx *x, const char *name)
 {
 	for (uint32_t i = 0; i < x->n; i++)
@@ -153,7 +136,7 @@ static int do_region(const actx *x, const gdb_annot *a, const char *cesc,
 	if (slot >= 0)
 		rc = gdb_annot_render_region(a, (uint32_t)slot, beg, end, out,
 					     &o);
-	return finish(&o, rc, data, len, err, errlen);
+	return gdb_ns_answer(&o, rc, data, len, err, errlen);
 }
 
 /* genes/<name>.bed | .gff3 | .fa */
@@ -179,7 +162,7 @@ static int do_gene(const actx *x, const gdb_annot *a, char *file, char **data,
 		gdb_buf_free(&o);
 		return rc;
 	}
-	return finish(&o, rc, data, len, err, errlen);
+	return gdb_ns_answer(&o, rc, data, len, err, errlen);
 }
 
 /* transcripts/<id>.fa | .cds.fa | .faa, <id>@table=N.faa */
@@ -212,7 +195,7 @@ static int do_transcript(const actx *x, const gdb_annot *a, char *file,
 		gdb_buf_free(&o);
 		return rc;
 	}
-	return finish(&o, rc, data, len, err, errlen);
+	return gdb_ns_answer(&o, rc, data, len, err, errlen);
 }
 
 /* Split path into at most 4 components (in buf). @return the count or -1. */

@@ -168,25 +168,6 @@ static int fetch(struct cctx *x, const gdb_contig *c, int64_t beg, int64_t end,
 		.max = GDB_NS_MAX_FILE                                         \
 	}
 
-static int out_finish(gdb_buf *o, char **data, size_t *len, char *err,
-		      size_t errlen)
-{
-	int rc = o->err;
-
-	if (!rc && !o->p && !(o->p = malloc(1)))
-		rc = -ENOMEM;
-	if (rc) {
-		if (rc == -EFBIG)
-			gdb_seterr(err, errlen, "answer larger than %zu MiB",
-				   GDB_NS_MAX_FILE >> 20);
-		gdb_buf_free(o);
-		return rc;
-	}
-	*data = o->p;
-	*len = o->len;
-	return GDB_NS_FILE;
-}
-
 static int too_big(int64_t n, int64_t max, char *err, size_t errlen)
 {
 	if (n <= max)
@@ -303,7 +284,7 @@ static int do_gc(struct cctx *x, const gdb_contig *c, char *name, char **data,
 		gdb_buf_free(&o);
 		return rc;
 	}
-	return out_finish(&o, data, len, err, errlen);
+	return gdb_ns_answer(&o, 0, data, len, err, errlen);
 }
 
 static int do_kmers(struct cctx *x, const gdb_contig *c, char *name,
@@ -371,7 +352,7 @@ static int do_kmers(struct cctx *x, const gdb_contig *c, char *name,
 	}
 	free(e);
 	gdb_kmer_table_free(t);
-	return out_finish(&o, data, len, err, errlen);
+	return gdb_ns_answer(&o, 0, data, len, err, errlen);
 }
 
 /*
@@ -525,7 +506,7 @@ static int do_motif(struct cctx *x, const gdb_contig *c, int64_t beg,
 		gdb_buf_free(&o);
 		return rc;
 	}
-	return out_finish(&o, data, len, err, errlen);
+	return gdb_ns_answer(&o, 0, data, len, err, errlen);
 }
 
 /* ---- position weight matrices: motif sets imported into the store ---- */
@@ -633,7 +614,7 @@ static int do_pwm(struct cctx *x, const gdb_contig *c, int64_t beg, int64_t end,
 		gdb_buf_free(&o);
 		return rc;
 	}
-	return out_finish(&o, data, len, err, errlen);
+	return gdb_ns_answer(&o, 0, data, len, err, errlen);
 }
 
 /* SAM CIGAR from the kernel's =/X/I/D with soft clips for unaligned ends. */
@@ -778,7 +759,7 @@ static int do_align(struct cctx *x, const gdb_contig *c, int64_t beg,
 	if (rc == -E2BIG)
 		gdb_seterr(err, errlen, "alignment too large");
 	if (rc == 0) {
-		rc = out_finish(&o, data, len, err, errlen);
+		rc = gdb_ns_answer(&o, 0, data, len, err, errlen);
 		o.p = NULL;
 	}
 	gdb_buf_free(&o);
@@ -863,7 +844,7 @@ static int do_align_set(struct cctx *x, const gdb_contig *c, int64_t beg,
 			      q.len[i], seq, tl, ws, res[ns * i],
 			      res[ns * i + ns - 1]);
 	if (rc == 0) {
-		rc = out_finish(&o, data, len, err, errlen);
+		rc = gdb_ns_answer(&o, 0, data, len, err, errlen);
 		o.p = NULL;
 	}
 out:

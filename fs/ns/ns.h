@@ -57,6 +57,17 @@
 /* The most a computed file may hold; larger answers are -EFBIG. */
 #define GDB_NS_MAX_FILE ((size_t)64 << 20)
 
+/*
+ * gdb_ns_answer - a resolve's end: hand over the answer built in o (a
+ * gdb_buf capped at GDB_NS_MAX_FILE), or its error.
+ * @param rc  0, or the rendering's error (o's own error counts when 0)
+ * @return GDB_NS_FILE with *data (malloc'd, never NULL) and *len; else
+ *         the error with o freed (-EFBIG: err says the cap, unless it
+ *         says something already)
+ */
+int gdb_ns_answer(gdb_buf *o, int rc, char **data, size_t *len, char *err,
+		  size_t errlen);
+
 /* resolve's flags: the answer (or its absence) depends on an inbox file,
  * so it holds only until the inbox changes (gdb_inbox_version). */
 #define GDB_NS_VOLATILE 1u

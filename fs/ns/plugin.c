@@ -290,18 +290,5 @@ int gdb_plugin_resolve(const genomedb_plugin *p, gdb_cache *c,
 	}
 	if (p->free_params)
 		p->free_params(params);
-	if (rc == 0 && h.out.err)
-		rc = h.out.err;
-	if (rc == 0 && !h.out.p && !(h.out.p = malloc(1)))
-		rc = -ENOMEM;
-	if (rc < 0) {
-		if (rc == -EFBIG && !err[0])
-			gdb_seterr(err, errlen, "answer larger than %zu MiB",
-				   GDB_NS_MAX_FILE >> 20);
-		gdb_buf_free(&h.out);
-		return rc;
-	}
-	*data = h.out.p;
-	*len = h.out.len;
-	return GDB_NS_FILE;
+	return gdb_ns_answer(&h.out, rc, data, len, err, errlen);
 }
