@@ -25,6 +25,9 @@
  *    each header and directory check refuses its field; each column cut
  *    by a byte, or given one more, and framed again is GDB_ECORRUPT, and
  *    changed bytes in a column framed again decode or fail cleanly.
+ *  - Tag lines: 500 distinct tag lines in a slice (the dictionary's map
+ *    grows), NM stored as each integer type, and 4096 tag keys in one
+ *    slice round-trip.
  *
  * Exit status: 0 pass, 1 fail.
  */
@@ -671,6 +674,136 @@ static void test_slices(void)
 	gdb_buf_free(&out);
 }
 
+/* Encode n records, decode them, and compare htslib's BAM bytes. */
+static int slice_round_trip(bam1_t **recs, uint32_t n, const rd_ref *ref)
+{
+	gdb_buf raw = {0}, raw2 = {0}, out = {0};
+	const uint8_t **at = xmalloc(n * sizeof(*at));
+	uint8_t *verb = calloc(n, 1);
+	bam1_t **back = NULL;
+	uint32_t nb = 0;
+	int ok = rd_hts_raw(recs, n, &raw) == 0;
+
+	for (size_t off = 0, i = 0; ok && i < n; i++) {
+		at[i] = (uint8_t *)raw.p + off;
+		off += 4 + gdb_get_le32(at[i]);
+	}
+	ok = ok && verb &&
+	     rd_slice_encode(recs, n, 0, ref, verb, at, &out) == 0 &&
+	     rd_slice_decode((uint8_t *)out.p, out.len, ref, &back, &nb) == 0 &&
+	     nb == n && rd_hts_raw(back, nb, &raw2) == 0 &&
+	     raw2.len == raw.len && !memcmp(raw.p, raw2.p, raw.len);
+	rd_recs_free(back, nb);
+	gdb_buf_free(&raw);
+	gdb_buf_free(&raw2);
+	gdb_buf_free(&out);
+	free(verb);
+	free(at);
+	return ok;
+}
+
+/*
+ * The tag-line dictionary and the computed NM of every integer type: 600
+ * records whose tags differ in keys (about 500 distinct tag lines: the
+ * map of lines grows twice), with values of types A, c, C, s, S, i, I, f,
+ * d, Z, H and B (of each subtype size), one record of 256 tags (kept
+ * whole), and NM stored as each integer type, right (stored as computed)
+ * or off by one; and a slice of 4096 tag keys, the most a slice takes.
+ */
+static void test_tag_lines(void)
+{
+	enum { N = 600 };
+	static const char types[] = "cCsSiI";
+	static const char alnum[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	rd_ref ref = {refbases, 0, REFLEN};
+	bam1_t *recs[N];
+	int64_t pos = 0;
+	uint32_t n;
+
+	for (int i = 0; i < N; i++) {
+		char key[3] = {'X', alnum[i % 20], 0}, yk[3] = {'Y', 0, 0};
+		uint8_t v8[8] = {(uint8_t)i, 0x81, 0x7f, 1, 2, 3, 4, 5};
+		double d = i / 3.0;
+		gdb_buf md = {0};
+		int64_t nm;
+
+		recs[i] = bam_init1();
+		pos += below(30);
+		random_record(recs[i], pos, i);
+		yk[1] = alnum[(i / 20) % 25];
+		bam_aux_append(recs[i], key, types[i % 6], 1 << (i % 6 / 2),
+			       v8);
+		bam_aux_append(recs[i], yk, 'A', 1, (const uint8_t *)"q");
+		if (i % 3 == 0)
+			bam_aux_append(recs[i], "XD", 'd', 8,
+				       (const uint8_t *)&d);
+		if (i % 4 == 0)
+			bam_aux_append(recs[i], "XH", 'H', 5,
+				       (const uint8_t *)"1AE3");
+		if (i % 7 == 0) { /* B arrays of 1- and 4-byte subtypes */
+			uint8_t arr[] = {(uint8_t) "cif"[i % 3],
+					 2,
+					 0,
+					 0,
+					 0,
+					 1,
+					 2,
+					 3,
+					 4,
+					 5,
+					 6,
+					 7,
+					 8};
+			bam_aux_append(recs[i], "XA", 'B', i % 3 ? 13 : 7, arr);
+		}
+		if (i == 5) /* 256 tags: the record is kept whole */
+			for (int k = 0; k < 256; k++)
+				bam_aux_append(recs[i], "ZZ", 'C', 1, v8);
+		if (rd_calc_md_nm(recs[i], &ref, &md, &nm) == 0) {
+			int64_t v = nm + (below(4) == 0);
+			uint8_t b[4];
+			char t = types[below(6)];
+			gdb_put_le32(b, (uint32_t)v);
+			bam_aux_append(recs[i], "NM", t,
+				       t == 'c' || t == 'C'   ? 1
+				       : t == 's' || t == 'S' ? 2
+							      : 4,
+				       b);
+		}
+		gdb_buf_free(&md);
+	}
+	if (!slice_round_trip(recs, N, &ref))
+		FAIL("records of 500 tag lines and NM of every integer type do "
+		     "not round-trip through a slice");
+	for (int i = 0; i < N; i++)
+		bam_destroy1(recs[i]);
+
+	/* 4096 tag keys (64 records of 64 keys, each key once): the most a
+	 * slice takes, and they round-trip */
+	for (n = 0; n < 64; n++) {
+		recs[n] = bam_init1();
+		random_record(recs[n], n * 10, (int)n);
+		recs[n]->l_data = (int)(bam_get_aux(recs[n]) - recs[n]->data);
+		for (uint32_t k = 0; k < 64; k++) {
+			uint32_t x = n * 64 + k; /* 52 x 36 names, 3 types */
+			char key[3] = {(char)(x % 52 < 26 ? 'A' + x % 52
+							  : 'a' + x % 52 - 26),
+				       alnum[x / 52 % 36], 0};
+			uint8_t v[4] = {(uint8_t)k, 0, 0, 0};
+			char t = "csi"[x / (52 * 36)];
+			bam_aux_append(recs[n], key, t,
+				       t == 'c'	  ? 1
+				       : t == 's' ? 2
+						  : 4,
+				       v);
+		}
+	}
+	if (!slice_round_trip(recs, 64, &ref))
+		FAIL("a slice of 4096 tag keys does not round-trip");
+	for (n = 0; n < 64; n++)
+		bam_destroy1(recs[n]);
+}
+
 static void quiet(enum gdb_log_level level, const char *line)
 {
 	(void)level;
@@ -687,6 +820,7 @@ int main(void)
 	test_bins();
 	test_bases();
 	test_slices();
+	test_tag_lines();
 	if (failures) {
 		fprintf(stderr, "%d failure(s)\n", failures);
 		return T_EXIT_FAIL;
