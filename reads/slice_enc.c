@@ -58,17 +58,35 @@ static uint32_t hash32(const uint8_t *p, size_t n)
 	return h;
 }
 
-/* The column of tag id, created on first use. NULL on ENOMEM. */
-static gdb_buf *tag_col(enc *e, uint32_t id)
+/* A slice holds at most this many tag keys (key and type): the map half
+ * full at most. */
+#define MAX_TAG_KEYS 4096u
+
+/* The slot of tag id in the map: its column's, or the empty one where it
+ * would go. */
+static uint32_t tag_slot(const enc *e, uint32_t id)
 {
 	uint32_t h = hash32((const uint8_t *)&id, 4) & e->tmask, k;
 
-	while ((k = e->tmap[h]) != 0) {
-		if (e->tags[k - 1].id == id)
-			return &e->tags[k - 1].b;
+	while ((k = e->tmap[h]) != 0 && e->tags[k - 1].id != id)
 		h = (h + 1) & e->tmask;
-	}
-	if (e->ntags * 2 >= e->tmask) /* map 3/4 full at most: 4096 keys */
+	return h;
+}
+
+static uint32_t tag_id(const uint8_t *p)
+{
+	return RD_COL_TAG | (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+}
+
+/* The column of tag id, created on first use. NULL on ENOMEM (or past
+ * MAX_TAG_KEYS, which tags_fit keeps put_tags from asking). */
+static gdb_buf *tag_col(enc *e, uint32_t id)
+{
+	uint32_t h = tag_slot(e, id), k = e->tmap[h];
+
+	if (k)
+		return &e->tags[k - 1].b;
+	if (e->ntags >= MAX_TAG_KEYS)
 		return NULL;
 	if (e->ntags == e->tagcap) {
 		uint32_t cap = e->tagcap ? e->tagcap * 2 : 16;
@@ -214,6 +232,22 @@ static int aux_ok(const bam1_t *b)
 	return 1;
 }
 
+/* Do b's tag keys that the slice has no column for yet fit in it (at
+ * most MAX_TAG_KEYS)? A record whose keys do not is kept whole. (A key
+ * seen twice in b, or an MD/NM stored as computed, is counted as new:
+ * only a record near the limit is kept whole for it.) */
+static int tags_fit(const enc *e, const bam1_t *b)
+{
+	const uint8_t *p = bam_get_aux(b), *end = p + bam_get_l_aux(b);
+	uint32_t fresh = 0;
+
+	while (p < end) {
+		fresh += e->tmap[tag_slot(e, tag_id(p))] == 0;
+		p += 3 + aux_value_len(p[2], p + 3, end);
+	}
+	return e->ntags + fresh <= MAX_TAG_KEYS;
+}
+
 /*
  * Is tag p (key, type, value of k bytes) the MD or NM that the reference
  * gives? Then it is stored as its key with RD_TAG_COMPUTED in the type
@@ -253,11 +287,9 @@ static int put_tags(enc *e, const bam1_t *b, const rd_ref *ref)
 		if (computed(e, b, ref, p, k)) {
 			line[ll + 2] |= RD_TAG_COMPUTED;
 		} else {
-			gdb_buf *c =
-			    tag_col(e, RD_COL_TAG | (uint32_t)p[0] << 16 |
-					   (uint32_t)p[1] << 8 | p[2]);
+			gdb_buf *c = tag_col(e, tag_id(p));
 			if (!c)
-				return -E2BIG;
+				return -ENOMEM;
 			gdb_buf_add(c, p + 3, k);
 		}
 		ll += 3;
@@ -576,7 +608,8 @@ int rd_slice_encode(bam1_t *const *recs, uint32_t n, int32_t tid,
 	uint32_t nverb = 0;
 
 	for (uint32_t i = 0; i < n && rc == 0; i++) {
-		uint8_t vb = verb[i] || !aux_ok(recs[i]);
+		uint8_t vb =
+		    verb[i] || !aux_ok(recs[i]) || !tags_fit(&e, recs[i]);
 		nverb += vb;
 		gdb_buf_add(&e.col[RD_COL_VERB], &vb, 1);
 		if (vb) {

@@ -26,8 +26,8 @@
  *    by a byte, or given one more, and framed again is GDB_ECORRUPT, and
  *    changed bytes in a column framed again decode or fail cleanly.
  *  - Tag lines: 500 distinct tag lines in a slice (the dictionary's map
- *    grows), NM stored as each integer type, and 4096 tag keys in one
- *    slice round-trip.
+ *    grows), NM stored as each integer type, and records of more tag
+ *    keys than a slice holds round-trip.
  *
  * Exit status: 0 pass, 1 fail.
  */
@@ -708,7 +708,8 @@ static int slice_round_trip(bam1_t **recs, uint32_t n, const rd_ref *ref)
  * map of lines grows twice), with values of types A, c, C, s, S, i, I, f,
  * d, Z, H and B (of each subtype size), one record of 256 tags (kept
  * whole), and NM stored as each integer type, right (stored as computed)
- * or off by one; and a slice of 4096 tag keys, the most a slice takes.
+ * or off by one; and records of 4160 tag keys, past the 4096 a slice
+ * holds (the record whose keys do not fit is kept whole).
  */
 static void test_tag_lines(void)
 {
@@ -778,14 +779,16 @@ static void test_tag_lines(void)
 	for (int i = 0; i < N; i++)
 		bam_destroy1(recs[i]);
 
-	/* 4096 tag keys (64 records of 64 keys, each key once): the most a
-	 * slice takes, and they round-trip */
-	for (n = 0; n < 64; n++) {
+	/* 64 records of 64 new tag keys each fill a slice's 4096; the 65th
+	 * record's 64 more keys do not fit (it is kept whole), the 66th's,
+	 * the first record's again, do: all round-trip */
+	for (n = 0; n < 66; n++) {
 		recs[n] = bam_init1();
 		random_record(recs[n], n * 10, (int)n);
 		recs[n]->l_data = (int)(bam_get_aux(recs[n]) - recs[n]->data);
 		for (uint32_t k = 0; k < 64; k++) {
-			uint32_t x = n * 64 + k; /* 52 x 36 names, 3 types */
+			/* 52 x 36 names, 3 types */
+			uint32_t x = (n == 65 ? 0 : n * 64) + k;
 			char key[3] = {(char)(x % 52 < 26 ? 'A' + x % 52
 							  : 'a' + x % 52 - 26),
 				       alnum[x / 52 % 36], 0};
@@ -798,9 +801,10 @@ static void test_tag_lines(void)
 				       v);
 		}
 	}
-	if (!slice_round_trip(recs, 64, &ref))
-		FAIL("a slice of 4096 tag keys does not round-trip");
-	for (n = 0; n < 64; n++)
+	if (!slice_round_trip(recs, 66, &ref))
+		FAIL("records of 4160 tag keys do not round-trip through a "
+		     "slice");
+	for (n = 0; n < 66; n++)
 		bam_destroy1(recs[n]);
 }
 
