@@ -281,6 +281,18 @@ def test_codecs_rows(full):
         ("", "no such figure in codecs.md", "not measured")
 
 
+def test_quick_codecs_run_says_why_chr20_is_missing(tmp_path):
+    quick = "\n".join(l for l in MD["codecs"].splitlines() if "human chr20" not in l)
+    (tmp_path / "codecs.md").write_text(quick)
+    got = by_goal(tmp_path)
+    assert got["codecs: human chr20 with cm >= 4.8:1"] == \
+        ("", "no human chr20 rows in codecs.md (bench/codecs/run.py --quick leaves chr20 out)",
+         "not measured")
+    # the 1 kb decode is then E. coli's
+    assert "(E. coli, genomedb cm)" in got[
+        "codecs: random 1 kb region of a cm assembly decoded < 1 ms in process (p50)"][0]
+
+
 def test_missed_when_worse(tmp_path):
     (tmp_path / "codecs.md").write_text(MD["codecs"].replace("| 1132506 | 4.15 | 2.0 | 944 / 2099 |",
                                                              "| 1200000 | 3.92 | 2.0 | 1450 / 3000 |"))
