@@ -7,9 +7,9 @@ figures each goal is about. A goal whose script did not run, failed, or
 printed no such row is listed as "not measured": nothing is carried over
 from an earlier run or from docs/BENCHMARKS.md.
 
-Each goal row names the script it is read from; a goal "not measured"
-says why in its peer column (no such markdown, the script's exit status
-from DIR/times.tsv, or no such row). `make bench` writes DIR/times.tsv
+A goal "not measured" says why in its peer column: its script's markdown
+is missing, the script exited non-zero (DIR/times.tsv), or it printed no
+such row. `make bench` writes DIR/times.tsv
 (script, wall seconds, exit status), printed after the goals.
 
     bench/goals.py build/bench
