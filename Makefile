@@ -306,36 +306,46 @@ BENCH_OUT = $(BUILD)/bench
 BENCH_PY = $(BENCH_ENV) $(PYTHON)
 
 # bench/mount/floor.c: the minimal libfuse file system region reads are
-# measured against (a bench tool, not part of the product).
-$(BENCH_OUT)/floor: bench/mount/floor.c
+# measured against (a bench tool, not part of the product). It lives in
+# $(BUILD)/bench, where bench/mount/regions.py finds it, whatever BENCH_OUT.
+BENCH_FLOOR = $(BUILD)/bench/floor
+$(BENCH_FLOOR): bench/mount/floor.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 $(WARN) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
 
-# Each script's markdown is kept in $(BENCH_OUT)/<name>.md; bench/goals.py
-# then prints the goal table from those figures (a failed script's goals
-# show as not measured). bench-scale's table is used when present.
+# Each script's markdown is kept in $(BENCH_OUT)/<name>.md, its wall
+# seconds and exit status in $(BENCH_OUT)/times.tsv; bench/goals.py then
+# prints the goal table from those figures (a failed script's goals show
+# as not measured, with the reason) and the times. bench-scale's table is
+# used when present. BENCH_ARGS_<name> adds arguments to one script
+# (e.g. BENCH_ARGS_regions="--nice 0" leaves the run's niceness alone).
 # make bench QUICK=1: smaller inputs everywhere (the scripts' --quick, a
 # 16 Mbp region run, 5,000 nodes and 2M STRING lines instead of 20,000 and
-# 10M, 1 rep) for a run that must end sooner; bench/run.py --quick skips
-# the 500 MB import, so that goal then reads "not measured".
+# 10M, 1 rep) for a run that must end sooner; bench/run.py --quick times
+# the import on the largest real genome (chr20) instead of a 500 MB FASTA.
 Q = $(if $(QUICK),$(1))
+BENCH_RUN = @echo "== $(1) ($$(date -u +%T))"; t=$$(date +%s); \
+	{ $(BENCH_PY) $(2) $(BENCH_ARGS_$(1)); echo $$? > $(BENCH_OUT)/$(1).rc; } | tee $(BENCH_OUT)/$(1).md; \
+	echo "$(1) $$(($$(date +%s) - t)) $$(cat $(BENCH_OUT)/$(1).rc)" >> $(BENCH_OUT)/times.tsv; \
+	rm -f $(BENCH_OUT)/$(1).rc
 bench: deps
-	$(MAKE) all $(BENCH_OUT)/floor
-	@rm -f $(filter-out $(BENCH_OUT)/scale.md,$(wildcard $(BENCH_OUT)/*.md))
-	-$(BENCH_PY) bench/run.py $(call Q,--quick) | tee $(BENCH_OUT)/run.md
-	-$(BENCH_PY) bench/cache/policies.py $(call Q,--quick) | tee $(BENCH_OUT)/policies.md
-	-$(BENCH_PY) bench/cache/mountbench.py prefetch $(call Q,--bases 120e6 --reps 1) | tee $(BENCH_OUT)/prefetch.md
-	-$(BENCH_PY) bench/mount/regions.py $(call Q,--reads 1000 --bases 16e6) | tee $(BENCH_OUT)/regions.md
-	-$(BENCH_PY) bench/simd/run.py --build $(abspath $(BUILD)) $(call Q,--quick) | tee $(BENCH_OUT)/simd.md
-	-$(BENCH_PY) bench/graph/run.py $(call Q,--string-lines 2000000 --nodes 5000) | tee $(BENCH_OUT)/graph.md
-	-$(BENCH_PY) bench/graph/khop2.py $(call Q,--string-lines 2000000 --rounds 1) | tee $(BENCH_OUT)/khop2.md
-	-$(BENCH_PY) bench/compute/run.py $(call Q,--quick) | tee $(BENCH_OUT)/compute.md
-	-$(BENCH_PY) bench/variants/run.py $(call Q,--reps 1) | tee $(BENCH_OUT)/variants.md
-	-$(BENCH_PY) bench/annotations/run.py | tee $(BENCH_OUT)/annotations.md
-	-$(BENCH_PY) bench/python/run.py $(call Q,--reps 1) | tee $(BENCH_OUT)/python.md
-	-$(BENCH_PY) bench/reads/run.py $(call Q,--quick) | tee $(BENCH_OUT)/reads.md
-	-$(BENCH_PY) bench/codecs/run.py --build $(abspath $(BUILD)) $(if $(QUICK),--quick,--proteins 500000) | tee $(BENCH_OUT)/codecs.md
-	-$(BENCH_PY) bench/mount/protein_db.py --build $(abspath $(BUILD)) $(call Q,--records 50000 --reads 50) | tee $(BENCH_OUT)/protein_db.md
+	$(MAKE) all $(BENCH_FLOOR)
+	@mkdir -p $(BENCH_OUT)
+	@rm -f $(BENCH_OUT)/times.tsv $(filter-out $(BENCH_OUT)/scale.md,$(wildcard $(BENCH_OUT)/*.md))
+	$(call BENCH_RUN,run,bench/run.py $(call Q,--quick))
+	$(call BENCH_RUN,policies,bench/cache/policies.py $(call Q,--quick))
+	$(call BENCH_RUN,prefetch,bench/cache/mountbench.py prefetch $(call Q,--bases 120e6 --reps 1))
+	$(call BENCH_RUN,regions,bench/mount/regions.py $(call Q,--reads 1000 --bases 16e6))
+	$(call BENCH_RUN,simd,bench/simd/run.py --build $(abspath $(BUILD)) $(call Q,--quick))
+	$(call BENCH_RUN,graph,bench/graph/run.py $(call Q,--string-lines 2000000 --nodes 5000))
+	$(call BENCH_RUN,khop2,bench/graph/khop2.py $(call Q,--string-lines 2000000 --rounds 1))
+	$(call BENCH_RUN,compute,bench/compute/run.py $(call Q,--quick))
+	$(call BENCH_RUN,variants,bench/variants/run.py $(call Q,--reps 1))
+	$(call BENCH_RUN,annotations,bench/annotations/run.py)
+	$(call BENCH_RUN,python,bench/python/run.py $(call Q,--reps 1))
+	$(call BENCH_RUN,reads,bench/reads/run.py $(call Q,--quick))
+	$(call BENCH_RUN,codecs,bench/codecs/run.py --build $(abspath $(BUILD)) $(if $(QUICK),--quick,--proteins 500000))
+	$(call BENCH_RUN,protein_db,bench/mount/protein_db.py --build $(abspath $(BUILD)) $(call Q,--records 50000 --reads 50))
 	$(BENCH_PY) bench/goals.py $(BENCH_OUT)
 
 # make bench-scale SIZE=1e11: a generated genome of SIZE bases piped into

@@ -7,11 +7,18 @@ figures each goal is about. A goal whose script did not run, failed, or
 printed no such row is listed as "not measured": nothing is carried over
 from an earlier run or from docs/BENCHMARKS.md.
 
+A goal "not measured" says why in its peer column: its script's markdown
+is missing, the script exited non-zero (DIR/times.tsv), or it printed no
+such row. `make bench` writes DIR/times.tsv
+(script, wall seconds, exit status), printed after the goals.
+
     bench/goals.py build/bench
 """
 import os
 import re
+import statistics
 import sys
+import time
 
 NUM = r"([0-9][0-9,]*\.?[0-9]*)"
 
@@ -53,24 +60,83 @@ def row(rows, *keys):
     return None
 
 
+def exact(rows, label):
+    return next((r for r in rows if r and r[0] == label), None)
+
+
+def group(rows, *keys):
+    """A row and the rows after it whose first cell is empty (its other
+    peers, as bench/variants/run.py prints them)."""
+    for i, r in enumerate(rows):
+        if all(k in r[0] for k in keys):
+            j = i + 1
+            while j < len(rows) and not rows[j][0]:
+                j += 1
+            return rows[i:j]
+    return []
+
+
+def between(text, start, end=None):
+    """The markdown rows of text from `start` up to `end` (or the end)."""
+    i = text.find(start)
+    if i < 0:
+        return []
+    j = text.find(end, i) if end else -1
+    return tables(text[i:j] if j >= 0 else text[i:])
+
+
 def keyvals(text):
     return {k: float(v) for k, v in re.findall(r"^(\w+)=([0-9.eE+-]+)$", text, re.M)}
 
 
+def smaller_graph(text, pattern, per_line=1):
+    """', at 2M lines: not STRING scale (10M)' when a graph bench ran on
+    fewer than STRING's 10M lines (make bench QUICK=1), else ''."""
+    m = re.search(pattern, text)
+    lines = float(m.group(1)) * per_line if m else None
+    return f", at {lines:g}M lines: not STRING scale (10M)" if lines and lines < 10 else ""
+
+
+# bench/simd/run.py's goal rows (issue 16), each expected in its table
+SIMD_GOALS = (
+    "k-mers >= 4x scalar twin at every level (table grown)",
+    "k-mers >= 4x scalar twin at every level (new table, growth in the time)",
+    "k-mers >= 20x jellyfish",
+    "SW AVX-512 >= 1.6x AVX2", "SW AVX-512 >= 2x parasail best correct",
+    "NW AVX-512 >= 1.6x AVX2", "NW AVX-512 >= 2x parasail best correct",
+    "semi-global AVX-512 >= 1.6x AVX2", "semi-global AVX-512 >= 2x parasail best correct")
+
+
 class Goals:
     def __init__(self, d):
-        self.text = {}
+        self.text, self.times = {}, {}
         for f in sorted(os.listdir(d)) if os.path.isdir(d) else []:
             if f.endswith(".md"):
                 with open(os.path.join(d, f), encoding="utf-8", errors="replace") as fh:
                     self.text[f[:-3]] = fh.read()
+        if os.path.isfile(os.path.join(d, "times.tsv")):
+            with open(os.path.join(d, "times.tsv"), encoding="utf-8") as fh:
+                for line in fh:
+                    f = line.split()
+                    if len(f) == 3:
+                        self.times[f[0]] = (int(f[1]), int(f[2]))
         self.out = []
+        self.src = None   # the script the goals being added are read from
 
     def rows(self, name):
         return tables(self.text.get(name, ""))
 
+    def why(self):
+        """Why a goal of the current script has no figure."""
+        rc = self.times.get(self.src, (0, 0))[1]
+        if self.src not in self.text:
+            return f"no {self.src}.md: the script did not run" + (f" (exit {rc})" if rc else "")
+        return f"{self.src} exited {rc}" if rc else f"no such figure in {self.src}.md"
+
     def add(self, goal, measured, peer, met):
         state = "not measured" if measured is None else ("**met**" if met else "**missed**")
+        if measured is None and not peer and self.src:
+            peer = self.why()
         self.out.append((goal, "" if measured is None else measured, peer or "", state))
 
     def regions(self):
@@ -116,11 +182,14 @@ class Goals:
                  if r else "", wall is not None and wall >= 200)
 
     def cold_scan(self):
-        rows = self.rows("run")
+        text = self.text.get("run", "")
+        rows = between(text, "## (c)", "## (d)")
         r, peer = row(rows, "mount `1-L.seq`"), row(rows, "local disk")
         v = num(r[1]) if r else None
         self.add("cold streaming of a contig >= 1.5 GB/s", None if v is None else f"{v:.2f} GB/s",
                  f"plain FASTA on local disk {peer[1]} GB/s" if peer else "", v is not None and v >= 1.5)
+        # section (d)'s rows: section (c)'s local-disk row names samtools faidx too
+        rows = between(text, "## (d)")
         r, peer = row(rows, "genomedb import"), row(rows, "samtools faidx")
         v = num(r[2]) if r else None
         self.add("import >= 150 MB/s", None if v is None else f"{v:.0f} MB/s",
@@ -145,25 +214,33 @@ class Goals:
             self.add("every vectorized kernel >= 4x its scalar twin",
                      f"lowest {low[0]:.2f}x ({low[1]}, {low[2]})", "scalar twins, same run", low[0] >= 4)
         # bench/simd/run.py's own goal table: k-mers per level and against
-        # jellyfish, SW / NW / semi-global AVX-512 against AVX2 and parasail
+        # jellyfish, SW / NW / semi-global AVX-512 against AVX2 and parasail;
+        # a goal it printed no row for (no jellyfish, no AVX-512) is listed
         text = self.text.get("simd", "")
         own = tables(text[text.find("| goal (issue 16)"):]) if "| goal (issue 16)" in text else []
+        seen = set()
         for r in own[1:]:
             if len(r) < 4 or not r[0]:
                 break
-            self.add(r[0], r[1], r[2], r[3] == "met")
-        if not own:
-            self.add("k-mers, SW, NW, semi-global goals of bench/simd/run.py", None, "", False)
+            seen.add(r[0])
+            if r[1] == "not measured":
+                self.add(r[0], None, r[2], False)
+            else:
+                self.add(r[0], r[1], r[2], r[3] == "met")
+        for g in SIMD_GOALS:
+            if g not in seen:
+                self.add(g, None, "", False)
 
     def graph(self):
         text = self.text.get("graph", "")
         rows = tables(text[text.find("STRING scale"):]) if "STRING scale" in text else []
+        at = smaller_graph(text, r"STRING scale \(20,000 proteins, ([0-9.]+)M lines")
         r = next((r for r in rows if "2-hop" in r[0] and "conf" in r[0] and "default" not in r[0]), None)
         v = ms(r[2]) if r and len(r) > 2 else None
         if v is None and r:
             v = ms(r[1])
         self.add("STRING-scale 2-hop with a confidence filter < 10 ms (mount)",
-                 None if v is None else f"{v:.1f} ms", "", v is not None and v < 10)
+                 None if v is None else f"{v:.1f} ms{at}", "", v is not None and v < 10)
         # the same at the default limits: 20000 edges rendered with every
         # attribute; peer: igraph's induced subgraph (no file), same run
         r = next((r for r in rows if "2-hop" in r[0] and "default" in r[0]), None)
@@ -171,46 +248,191 @@ class Goals:
         cpu = ms(r[3].split("CPU in process")[1]) if r and "CPU in process" in r[3] else None
         ig = next((r for r in rows if "induced subgraph" in r[0]), None)
         peer = (f"in process {cpu:.1f} ms CPU" if cpu is not None else "") + \
-            (f"; igraph induced subgraph {ig[3].split(';')[0]}" if ig else "")
+            (f"; igraph induced subgraph {ig[1]} ({ig[3].split(';')[0]})" if ig else "")
         self.add("STRING-scale 2-hop, default limits (20000 edges rendered) < 10 ms (mount)",
-                 None if v is None else f"{v:.1f} ms", peer, v is not None and v < 10)
+                 None if v is None else f"{v:.1f} ms{at}", peer, v is not None and v < 10)
+
+    def khop2(self):
+        """bench/graph/khop2.py: the default-limits 2-hop through the mount,
+        median over its rounds, beside igraph's induced subgraph."""
+        text = self.text.get("khop2", "")
+        rows = tables(text)
+        lim = [r[3].split("/") for r in rows if len(r) > 4 and r[1] == "default limits"]
+        mnt = [ms(c[0]) for c in lim if ms(c[0]) is not None]
+        cpu = [ms(c[1]) for c in lim if len(c) > 1 and ms(c[1]) is not None]
+        ig = [ms(r[2]) for r in rows if len(r) == 4 and ms(r[2]) is not None]
+        med = statistics.median(mnt) if mnt else None
+        peer = (f"daemon CPU {statistics.median(cpu):.1f} ms; " if cpu else "") + \
+            (f"igraph induced subgraph {statistics.median(ig):.1f} ms" if ig else "")
+        at = smaller_graph(text, r"min-conf 0.7 \(([0-9.]+)M undirected edges", 2)
+        self.add("STRING-scale 2-hop, default limits, < 10 ms through the mount (khop2.py, median "
+                 "of its rounds)",
+                 None if med is None else f"{med:.1f} ms (rounds: {len(mnt)}){at}",
+                 peer, med is not None and med < 10)
 
     def annotations(self):
         rows = self.rows("annotations")
-        r, peer = row(rows, "GenomeDB query + the `.bed`"), row(rows, "tabix in process")
+        r, peer = row(rows, "GenomeDB query", ".bed"), row(rows, "tabix in process")
         v = ms(r[1]) if r else None
         self.add("1 Mbp overlap query on a human-density annotation < 1 ms",
                  None if v is None else f"{v:.3f} ms", f"tabix in process {peer[1]}" if peer else "",
                  v is not None and v < 1)
 
     def variants(self):
-        rows = self.rows("variants")
-        g = row(rows, "GenomeDB")
-        z = row(rows, "zstd -19")
-        if g and z and num(g[1]) and num(z[1]):
-            self.add("variant set smaller than zstd -19 of the plain VCF", f"{num(g[1]):,.0f} bytes",
-                     f"zstd -19 {num(z[1]):,.0f} bytes", num(g[1]) < num(z[1]))
-        else:
-            self.add("variant set smaller than zstd -19 of the plain VCF", None, "", False)
+        """Issue 11: sizes of the 300-sample chr20 set and the generated
+        2,504-sample set; .gt.npy, AF table and region .vcf times."""
+        text = self.text.get("variants", "")
+        kg = between(text, "1000 Genomes chr20", "Generated 2,504-sample set")
+        g = exact(kg, "**GenomeDB set**")
+        z = row(kg, "zstd -19")
+        ok = g and z and num(g[1]) and num(z[1])
+        self.add("variants: 1000 Genomes chr20 (300 samples) smaller than zstd -19 of the plain VCF",
+                 f"{num(g[1]):,.0f} bytes" if ok else None,
+                 f"zstd -19 {num(z[1]):,.0f} bytes" if ok else "", ok and num(g[1]) < num(z[1]))
+        big = between(text, "Generated 2,504-sample set", "## Variant answers")
+        g, b = exact(big, "**GenomeDB set**"), exact(big, "BCF")
+        ok = g and b and num(g[1]) and num(b[1])
+        self.add("variants: 2,504 samples x 10,000 sites at most half the BCF",
+                 f"{num(g[1]):,.0f} bytes ({num(g[1]) / num(b[1]):.2f} of the BCF)" if ok else None,
+                 f"BCF {num(b[1]):,.0f} bytes" if ok else "", ok and 2 * num(g[1]) <= num(b[1]))
+        answers = between(text, "## Variant answers")
+        for goal, keys in (
+                (".gt.npy of 10,000 x 2,504 < 50 ms through the mount", ("int8 dosage", ".gt.npy")),
+                ("AF table (by population) of 10,000 x 2,504 < 50 ms through the mount",
+                 ("AF by population",))):
+            rs = group(answers, *keys)
+            v = ms(rs[0][1]) if rs else None
+            self.add("variants: " + goal, None if v is None else f"{v:.1f} ms",
+                     "; ".join(f"{r[2]} {r[3]}" for r in rs if len(r) > 3), v is not None and v < 50)
+        rs = group(answers, "region .vcf of 1000 kb")
+        v = ms(rs[0][1]) if rs else None
+        bt = next((ms(r[3]) for r in rs if "bcftools view -r" in r[2]), None)
+        self.add("variants: region .vcf of 1 Mb faster than bcftools view -r on BCF",
+                 None if v is None or bt is None else f"{v:.1f} ms ({rs[0][0]})",
+                 "" if bt is None else f"bcftools view -r {bt:.1f} ms",
+                 v is not None and bt is not None and v < bt)
+
+    def python_rows(self):
+        """bench/python/run.py's rows, each with its peers: [(label,
+        genomedb ms, [(peer ms, peer name, cell)])]; the peers are named by
+        their table's header ('pyranges (ratio)')."""
+        out, head = [], []
+        for r in self.rows("python"):
+            if len(r) > 1 and r[1] == "genomedb":
+                head = r
+            elif len(r) > 1:
+                peers = [(ms(c), head[i].split(" (")[0] if i < len(head) else "peer", c)
+                         for i, c in enumerate(r[2:], 2) if ms(c) is not None]
+                out.append((r[0], ms(r[1]), sorted(peers)))
+        return out
+
+    def python(self):
+        """Issue 13: each data-frame operation and the 100,000 sequences at
+        least 2x faster than the faster peer; the sequences under 100 ms."""
+        rows = self.python_rows()
+        pick = {"overlap join": lambda l: "overlap join" in l,
+                "count overlaps": lambda l: "count overlaps" in l,
+                "nearest": lambda l: "nearest" in l,
+                "100,000 sequences as str": lambda l: "sequences" in l and "lazy" not in l}
+        for what, match in pick.items():
+            r = next((r for r in rows if match(r[0]) and r[2]), None)
+            v, peers = (r[1], r[2]) if r else (None, [])
+            ratio = peers[0][0] / v if v and peers else None
+            self.add(f"python: {what} >= 2x the faster peer",
+                     None if ratio is None else f"{v:.1f} ms ({ratio:.1f}x)",
+                     "" if ratio is None else f"{peers[0][1]} {peers[0][0]:.0f} ms",
+                     ratio is not None and ratio >= 2)
+        self.add("python: 100,000 sequences (100-300 bp, as str) < 100 ms",
+                 None if v is None else f"{v:.1f} ms", "; ".join(c if c.startswith(n) else f"{n} {c}" for _, n, c in peers),
+                 v is not None and v < 100)
+
+    def codec_rows(self):
+        """bench/codecs/run.py's rows: {data set: {method: (stored bytes,
+        ratio, 'p50 / p99' cell)}}."""
+        sets = {}
+        for r in self.rows("codecs"):
+            if len(r) >= 7 and num(r[3]) is not None:
+                sets.setdefault(r[0], {})[r[2]] = (num(r[3]), num(r[4]), r[6])
+        return sets
+
+    def codecs(self):
+        """Issue 14: cm on human sequence and bacteria, its 1 kb decode, the
+        protein codec and the S. aureus set beside the general compressors."""
+        sets = self.codec_rows()
+        h = sets.get("human chr20", {})
+        cm, peer = h.get("genomedb cm"), [(m, h[m]) for m in ("genomedb 2bit", "xz -9") if m in h]
+        self.add("codecs: human chr20 with cm >= 4.8:1", None if cm is None else f"{cm[1]:.2f}:1",
+                 ", ".join(f"{m.replace('genomedb ', '')} {v[1]:.2f}:1" for m, v in peer) or
+                 ("no human chr20 rows in codecs.md (bench/codecs/run.py --quick leaves chr20 out)"
+                  if sets else ""), cm is not None and cm[1] >= 4.8)
+        bact = [(n, sets[n]["genomedb cm"], sets[n]["genomedb 2bit"]) for n in ("E. coli", "S. aureus x4")
+                if "genomedb cm" in sets.get(n, {}) and "genomedb 2bit" in sets.get(n, {})]
+        self.add("codecs: cm never larger than 2-bit on bacteria",
+                 "; ".join(f"{n} {c[1]:.2f}:1" for n, c, _ in bact) or None,
+                 "2-bit " + "; ".join(f"{n} {b[1]:.2f}:1" for n, _, b in bact),
+                 all(c[0] <= b[0] for _, c, b in bact))
+        lat = [(num(v[2]), num(v[2], 1), n, m) for n in ("human chr20", "E. coli", "S. aureus x4")
+               for m, v in sets.get(n, {}).items() if m.startswith("genomedb cm") and num(v[2]) is not None]
+        w = max(lat) if lat else None
+        two = sets.get(w[2], {}).get("genomedb 2bit") if w else None
+        self.add("codecs: random 1 kb region of a cm assembly decoded < 1 ms in process (p50)",
+                 None if w is None else f"p50 {w[0]:.0f} µs, p99 {w[1]:.0f} µs ({w[2]}, {w[3]})",
+                 f"2-bit p50 / p99 {two[2]} µs" if two else "", w is not None and w[0] < 1000)
+        prot = [(n, v["genomedb protein"], v.get("zstd -19"), v.get("xz -9")) for n, v in sets.items()
+                if "genomedb protein" in v and "zstd -19" in v and "xz -9" in v]
+        self.add("codecs: protein smaller than zstd -19 and xz -9 of the FASTA",
+                 "; ".join(f"{n} {g[0]:,.0f} bytes" for n, g, _, _ in prot) or None,
+                 "; ".join(f"zstd -19 {z[0]:,.0f}, xz -9 {x[0]:,.0f}" for _, _, z, x in prot),
+                 all(g[0] < z[0] and g[0] < x[0] for _, g, z, x in prot))
+        sa = sets.get("S. aureus x4", {})
+        ours = min(((v[0], m) for m, v in sa.items() if m.startswith("genomedb")), default=None)
+        zl = sa.get("zstd -19 --long")
+        self.add("codecs: four S. aureus genomes at least as small as zstd -19 --long",
+                 None if ours is None or zl is None else f"{ours[0]:,.0f} bytes ({ours[1]})",
+                 "" if zl is None else f"zstd -19 --long {zl[0]:,.0f} bytes",
+                 ours is not None and zl is not None and ours[0] <= zl[0])
 
     def table(self):
-        for f in (self.regions, self.scale, self.cold_scan, self.prefetch, self.simd,
-                  self.graph, self.annotations, self.variants):
+        for src, f in (("regions", self.regions), ("scale", self.scale), ("run", self.cold_scan),
+                       ("prefetch", self.prefetch), ("simd", self.simd), ("graph", self.graph),
+                       ("khop2", self.khop2),
+                       ("annotations", self.annotations), ("variants", self.variants),
+                       ("python", self.python), ("codecs", self.codecs)):
+            self.src = src
             try:
                 f()
-            except (TypeError, ValueError, IndexError, AttributeError) as e:
-                self.add(f"{f.__name__}: figures not understood ({e})", None, "", False)
+            except (TypeError, ValueError, IndexError, AttributeError, KeyError,
+                    ZeroDivisionError) as e:
+                self.add(f"{src}.md: figures not understood ({e})", None, "", False)
         lines = ["| goal | measured | peer (same run) | met |", "|---|---:|---|---|"]
         lines += [f"| {g} | {m} | {p} | {s} |" for g, m, p, s in self.out]
+        return "\n".join(lines)
+
+    def times_table(self):
+        """Each script's wall time and exit status, as `make bench` ran it."""
+        if not self.times:
+            return ""
+        lines = ["| script | wall | exit |", "|---|---:|---:|"]
+        lines += [f"| {n} | {t // 60} min {t % 60:02d} s | {rc} |" for n, (t, rc) in self.times.items()]
+        total = sum(t for t, _ in self.times.values())
+        lines.append(f"| all | {total // 60} min {total % 60:02d} s | |")
         return "\n".join(lines)
 
 
 def main():
     d = sys.argv[1] if len(sys.argv) > 1 else "build/bench"
     load = open("/proc/loadavg").read().split()[:3]
-    print(f"\n## Goals (issue 16): figures of this run, {os.cpu_count()} CPUs, "
+    g = Goals(d)
+    print(f"\n## Goals: figures of this run, {os.cpu_count()} CPUs, "
           f"load average {' '.join(load)}\n")
-    print(Goals(d).table())
+    print(g.table())
+    scale = os.path.join(d, "scale.md")
+    if "scale" in g.text:
+        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(os.path.getmtime(scale)))
+        print(f"\nThe scale rows are `make bench-scale`'s, not this run's ({scale}, written {when}).")
+    if g.times:
+        print("\nWall time of each script (`make bench`'s order):\n")
+        print(g.times_table())
 
 
 if __name__ == "__main__":

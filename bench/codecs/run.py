@@ -40,7 +40,7 @@ SETS = [  # name, file, codecs (and their options), lookups by name
     ("miRBase hairpin (RNA)", "rna/mirbase_hairpin.fa.gz", ["2bit", "cm"], True),
     ("E. coli proteome", "protein/ecoli_K12_MG1655_proteins.faa", ["protein"], True),
 ]
-QUICK = {"E. coli", "E. coli proteome", "miRBase hairpin (RNA)"}
+QUICK = {"E. coli", "S. aureus x4", "E. coli proteome", "miRBase hairpin (RNA)"}
 
 
 def log(*a):
