@@ -342,6 +342,26 @@ def timed(cmd, env):
     return dt, ru.ru_utime + ru.ru_stime
 
 
+def thread_cpu(cmd):
+    """Run cmd; the CPU seconds of each of its threads (user + system, the
+    last /proc/PID/task sample before it ended), in the order they started."""
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    tck, cpu = os.sysconf("SC_CLK_TCK"), {}
+    while p.poll() is None:
+        try:
+            for t in os.listdir(f"/proc/{p.pid}/task"):
+                with open(f"/proc/{p.pid}/task/{t}/stat") as f:
+                    x = f.read().rsplit(")", 1)[1].split()
+                cpu[int(t)] = (int(x[11]) + int(x[12])) / tck
+        except OSError:
+            pass  # a thread (or the process) ended between list and read
+        time.sleep(0.02)
+    if p.returncode:
+        raise RuntimeError(f"{cmd[0]} failed: {p.stderr.read().decode(errors='replace')}")
+    p.stderr.close()
+    return [cpu[t] for t in sorted(cpu) if cpu[t] > 0]
+
+
 def section_d(ctx):
     out("## (d) Import throughput (plain FASTA)\n")
     import genfasta
@@ -390,6 +410,13 @@ def section_d(ctx):
         dt, cpu = best[label]
         out(f"| {label} | {dt:.2f} | {size / dt / 1e6:.0f} | {size / dt / g:.2f}x | {cpu:.2f} | "
             f"{size / cpu / 1e6:.0f} |")
+    shutil.rmtree(store, ignore_errors=True)
+    sh([ctx.binary, "init", store])
+    th = thread_cpu(imp)
+    out(f"\nOne more threaded import, the CPU of each thread (`/proc/PID/task`, in the order they "
+        f"started: the import's own, MD5, SHA-512, the input's SHA-256): "
+        f"{', '.join(f'{c:.2f}' for c in th)} s; the largest is {100 * max(th) / sum(th):.0f}% of "
+        f"{sum(th):.2f} s, so two idle cores could run it at {2 * size / sum(th) / 1e6:.0f} MB/s at most.")
     if ctx.imported:
         tot_b = sum(os.path.getsize(p) for p, _ in ctx.imported.values())
         tot_t = sum(t for _, t in ctx.imported.values())

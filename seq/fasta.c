@@ -29,6 +29,7 @@
 #include "simd/simd.h"
 
 #define HEADER_MAX (1u << 20)
+#define BATCH (64u << 10) /* bases of simple lines handed on at once */
 
 enum { C_BAD = 0, C_BASE = 1, C_BLANK = 2 };
 
@@ -54,6 +55,7 @@ struct gdb_fasta_parser {
 	gdb_buf layout;
 	uint32_t nrecords;
 	uint32_t alphabet; /* what sequence lines may hold; 0: any */
+	char *batch;	   /* BATCH bytes: simple lines' bases, gathered */
 };
 
 /* "FILE:LINE: reason" into err; evaluates to GDB_EFORMAT. */
@@ -109,6 +111,7 @@ void gdb_fasta_parser_free(gdb_fasta_parser *p)
 	gdb_lb_free(&p->lb);
 	gdb_buf_free(&p->layout);
 	free(p->hdr);
+	free(p->batch);
 	free(p);
 }
 
@@ -271,26 +274,49 @@ static int header_bytes(gdb_fasta_parser *p, const char *s, size_t n, char *err,
 	return 0;
 }
 
-/* The class-C_BASE prefix of s (bases), using the SIMD scan for ACGT;
- * soft-masked (lower-case) acgt are scanned upper-cased, 64 at a time;
- * from the first other letter (N, IUPAC, a protein's) byte by byte. */
+static int is_acgt(uint8_t c)
+{
+	c |= 0x20;
+	return c == 'a' || c == 'c' || c == 'g' || c == 't';
+}
+
+/* The prefix of s made of ACGT in either case, by the SIMD scan;
+ * soft-masked (lower-case) acgt are scanned upper-cased, UPW at a time. */
+#define UPW 256
+static size_t span_acgt(const gdb_simd_kernels *k, const char *s, size_t n)
+{
+	char up[UPW];
+	size_t i = 0, w;
+
+	for (;;) {
+		i += k->find_nonacgt(s + i, n - i);
+		if (i == n || !is_acgt((uint8_t)s[i]))
+			return i;
+		w = n - i < sizeof(up) ? n - i : sizeof(up);
+		k->toupper(s + i, w, up);
+		i += k->find_nonacgt(up, w); /* at least s[i] */
+	}
+}
+
+/* The class-C_BASE prefix of s (bases): ACGT by the SIMD scan; other
+ * letters (N, IUPAC, a protein's) byte by byte, back to the SIMD scan
+ * after ACGT_RUN acgt in a row (a protein rarely has that many). */
+#define ACGT_RUN 16
 static size_t span_bases(const gdb_fasta_parser *p, const gdb_simd_kernels *k,
 			 const char *s, size_t n)
 {
-	size_t i = k->find_nonacgt(s, n), j;
-	char up[64];
+	size_t i = 0, run = ACGT_RUN;
 
-	while (i < n && p->cls[(uint8_t)s[i]] == C_BASE) {
-		size_t w = n - i < sizeof(up) ? n - i : sizeof(up);
-		k->toupper(s + i, w, up);
-		j = k->find_nonacgt(up, w);
-		if (j == 0)
-			break;
-		i += j;
-	}
-	while (i < n && p->cls[(uint8_t)s[i]] == C_BASE)
+	for (;;) {
+		if (run >= ACGT_RUN) {
+			i += span_acgt(k, s + i, n - i);
+			run = 0;
+		}
+		if (i == n || p->cls[(uint8_t)s[i]] != C_BASE)
+			return i;
+		run = is_acgt((uint8_t)s[i]) ? run + 1 : 0;
 		i++;
-	return i;
+	}
 }
 
 static int bad_byte(gdb_fasta_parser *p, unsigned char c, char *err,
@@ -372,31 +398,68 @@ static int line_start(gdb_fasta_parser *p, char c, char *err, size_t errlen)
 	return 0;
 }
 
+/* Lines [w bases, "\n"] whole at buf[at..n), at most max of them. */
+static size_t whole_lines(const char *buf, size_t n, size_t at, uint64_t w,
+			  size_t max)
+{
+	size_t k = 0;
+
+	for (; k < max && n - at > w && buf[at + w] == '\n'; k++)
+		at += w + 1;
+	return k;
+}
+
+/* k more lines of w bases counted, as k times track_width and
+ * gdb_lb_repeat would: each repeats the line before it, so only the first
+ * could change the width flags; the others add to the counts. */
+static void count_lines(gdb_fasta_parser *p, uint64_t w, size_t k)
+{
+	p->nbases += (int64_t)(w * k);
+	track_width(p, w);
+	p->nlines += (int)(k - 1);
+	gdb_lb_repeat(&p->lb, k);
+	p->line += k;
+}
+
 /*
  * Whole lines at buf + *pos that repeat the last line's shape, [W bases,
- * "\n"] (nearly every line of a genome): each line's bases go to the sink
- * and the line is counted in one step, the same as sequence_bytes and
- * end_line would do token by token. Stops at anything else (a header, a
- * blank, another width, a line cut by the chunk's end).
+ * "\n"] (nearly every line of a genome): their bases go to the sink and
+ * the lines are counted in one step, the same as sequence_bytes and
+ * end_line would do token by token. Up to BATCH bases of such lines are
+ * gathered (newlines dropped), checked and handed on at once: one sink
+ * call and one scan per batch, not per line. The detection pass
+ * (alphabet 0) takes one line at a time, as its sample is counted in
+ * whole lines. Stops at anything else (a header, a blank, another width,
+ * a line cut by the chunk's end).
  */
 static int simple_lines(gdb_fasta_parser *p, const char *buf, size_t n,
 			size_t *pos, char *err, size_t errlen)
 {
 	const gdb_simd_kernels *k = gdb_simd();
 	uint64_t w = gdb_lb_simple_width(&p->lb);
-	size_t at = *pos;
+	size_t at = *pos, nl, ok;
+	size_t max = w && w <= BATCH && p->alphabet ? BATCH / w : 1;
+	const char *b;
 	int rc = 0;
 
-	while (w && n - at > w && buf[at + w] == '\n' &&
-	       span_bases(p, k, buf + at, w) == w) {
-		rc = p->sink.bases(p->sink.arg, buf + at, w, err, errlen);
+	if (max > 1 && !p->batch && !(p->batch = malloc(BATCH)))
+		return -ENOMEM;
+	while (w && (nl = whole_lines(buf, n, at, w, max)) > 0) {
+		b = buf + at;
+		if (max > 1) {
+			for (size_t i = 0; i < nl; i++)
+				memcpy(p->batch + i * w, buf + at + i * (w + 1),
+				       w);
+			b = p->batch;
+		}
+		ok = span_bases(p, k, b, nl * w) / w;
+		if (!ok)
+			break;
+		rc = p->sink.bases(p->sink.arg, b, ok * w, err, errlen);
 		if (rc < 0)
 			break;
-		p->nbases += (int64_t)w;
-		track_width(p, w);
-		gdb_lb_repeat(&p->lb);
-		p->line++;
-		at += w + 1;
+		count_lines(p, w, ok);
+		at += ok * (w + 1);
 	}
 	*pos = at;
 	return rc;

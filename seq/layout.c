@@ -188,9 +188,9 @@ uint64_t gdb_lb_simple_width(const gdb_layout_b *lb)
 						: lb->run[lb->nrun - 1].simple;
 }
 
-void gdb_lb_repeat(gdb_layout_b *lb)
+void gdb_lb_repeat(gdb_layout_b *lb, uint64_t k)
 {
-	lb->run[lb->nrun - 1].count++;
+	lb->run[lb->nrun - 1].count += k;
 }
 
 void gdb_lb_line_end(gdb_layout_b *lb)

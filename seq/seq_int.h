@@ -72,10 +72,10 @@ void gdb_lb_literal(gdb_layout_b *lb, const char *p, size_t n);
  * at the end of the input). A line with no token adds nothing. */
 void gdb_lb_line_end(gdb_layout_b *lb);
 /* Between lines: the width W when the last line was [W bases, "\n"],
- * else 0; then _repeat adds one more such line (as _bases(W),
+ * else 0; then _repeat adds k more such lines (as k times _bases(W),
  * _literal("\n"), _line_end would, without their work per line). */
 uint64_t gdb_lb_simple_width(const gdb_layout_b *lb);
-void gdb_lb_repeat(gdb_layout_b *lb);
+void gdb_lb_repeat(gdb_layout_b *lb, uint64_t k);
 /* The record's layout bytes into out (reset first). */
 int gdb_lb_encode(const gdb_layout_b *lb, gdb_buf *out);
 

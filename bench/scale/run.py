@@ -400,7 +400,8 @@ def report(args, total, ctgs, imp, store_bytes, r):
     print(f"| store | {store_bytes / 1e9:.2f} GB ({imp['text'] / store_bytes:.2f}:1 to the text) | |")
     print(f"| import rate | {imp['text'] / 1e6 / imp['secs']:.0f} MB/s of FASTA ({imp['secs']:.0f} s; "
           f"importer CPU {imp['cpu']:.0f} s = {imp['text'] / 1e6 / imp['cpu']:.0f} MB per CPU-second; "
-          f"generator CPU {imp['gen_cpu']:.0f} s; load average at its end "
+          f"generator CPU {imp['gen_cpu']:.0f} s; the two on two cores with no wait: at most "
+          f"{2 * imp['text'] / 1e6 / (imp['cpu'] + imp['gen_cpu']):.0f} MB/s; load average at its end "
           f"{' '.join(imp.get('load', ['?']))}) | >= 200 MB/s |")
     print(f"| importer peak RSS | {imp['maxrss'] / 1024:.0f} MB; at 1/4, 1/2, 3/4, end: "
           f"{quartiles(imp['rss'])} MB | flat |")
