@@ -11,6 +11,7 @@ random access).
     bench/codecs/tradeoff.py [--build DIR] [--data FASTA[.gz]] [--quick]
                              [--related] [--rows restart,model,match]
                              [--peers-cache FILE] [--peers-only]
+                             [--peers-after]
                              [--reps N]
 
 Default data: human GRCh37 chr20 from ../shared/data; --quick: E. coli
@@ -26,7 +27,8 @@ compare rows of one run. Latency: of --reps runs (default 3) of the
 same 2,000 places, the one with the lowest CPU p99. The peers run first and their figures are kept
 in --peers-cache (default build/bench-peers.json) for the next run on the
 same file: the table then says which were kept (--peers-only: run them
-and stop, to fill the cache ahead of a run).
+and stop, to fill the cache ahead of a run; --peers-after: the peers
+after the GenomeDB rows, while the cache is being filled).
 """
 import argparse
 import os
@@ -41,13 +43,15 @@ GDB = "genomedb"
 
 # kind, label, import args
 CM = [
-    ("", "64 Ki blocks, restart every 2048, 2^22-slot tables (default)",
+    ("", "64 Ki blocks, restart every 1024, 2^22-slot tables (default)",
      []),
-    ("model", "2^24-slot tables", ["--cm-table-bits", "24"]),
+    ("restart", "64 Ki blocks, restart every 2048 (the former default)",
+     ["--cm-restart", "2048"]),
     ("model", "2^20-slot tables", ["--cm-table-bits", "20"]),
-    ("restart", "64 Ki blocks, restart every 1024", ["--cm-restart", "1024"]),
+    ("model", "2^24-slot tables", ["--cm-table-bits", "24"]),
     ("restart", "8 Ki-base blocks, no restart points",
      ["--block-bases", "8192", "--cm-restart", "8192"]),
+    ("restart", "64 Ki blocks, restart every 512", ["--cm-restart", "512"]),
     ("small", "2^18-slot tables", ["--cm-table-bits", "18"]),
     ("restart", "64 Ki blocks, restart every 4096", ["--cm-restart", "4096"]),
     ("model", "orders 2,3,4,8,12,16,20 (7 models)",
@@ -55,7 +59,7 @@ CM = [
     ("match", "match model (24 bases) into the first quarter",
      ["--cm-match", "24"]),
 ]
-QUICK = {0, 3, 4}
+QUICK = {0, 1, 4}
 RELATED = [
     ("", "default (no match model)", []),
     ("match", "match model (20 bases) into the first quarter",
@@ -89,6 +93,7 @@ def main():
     ap.add_argument("--rows", default="restart,model,small,match")
     ap.add_argument("--peers-cache")
     ap.add_argument("--peers-only", action="store_true")
+    ap.add_argument("--peers-after", action="store_true")
     ap.add_argument("--reps", type=int, default=3)
     a = ap.parse_args()
     src = a.data or os.path.join(
@@ -108,12 +113,16 @@ def main():
           "| 1 kb wall p50 / p99 us | 1 kb CPU p50 / p99 us |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     cache = a.peers_cache or os.path.join(a.build, "bench-peers.json")
-    for label, n, el, cpu, note in R.peers(src, fa, (R.ZSTD_LONG, R.XZ),
-                                           cache):
-        note = f", {note}" if note else ""
-        print(f"| {label} (whole file{note}) | | {n} | {size / n:.2f} | {el:.0f} "
-              f"({cpu:.0f}) | {size / 1e6 / cpu:.1f} | no random access "
-              "| |", flush=True)
+
+    def peer_rows():
+        for label, n, el, cpu, note in R.peers(src, fa, (R.ZSTD_LONG, R.XZ),
+                                               cache):
+            note = f", {note}" if note else ""
+            print(f"| {label} (whole file{note}) | | {n} | {size / n:.2f} "
+                  f"| {el:.0f} ({cpu:.0f}) | {size / 1e6 / cpu:.1f} "
+                  "| no random access | |", flush=True)
+    if not a.peers_after:
+        peer_rows()
     if a.peers_only:
         shutil.rmtree(work)
         return
@@ -134,6 +143,8 @@ def main():
               f"| {el:.0f} ({cpu:.0f}) | {size / 1e6 / max(cpu, 0.01):.1f} "
               f"| {w50:.0f} / {w99:.0f} | {c50:.0f} / {c99:.0f} |",
               flush=True)
+    if a.peers_after:
+        peer_rows()
     print(f"\nload average after: {os.getloadavg()[0]:.1f}")
     shutil.rmtree(work)
 
