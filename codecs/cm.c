@@ -17,7 +17,7 @@
  * coded with the frozen models; only the mixer's weights (starting from
  * values trained at import and stored in the model) adapt within a block,
  * and the coder restarts at each block and at each restart point inside
- * one (every --cm-restart bases, 2048 by default), so a read decodes
+ * one (every --cm-restart bases, 1024 by default), so a read decodes
  * from the restart point before it, not from the block's start. A block never
  * costs more than its 2-bit form: when coding does not pay, the 2-bit block is
  * stored.
@@ -41,6 +41,8 @@
 #define KIND_CM 1    /* one coded segment */
 #define KIND_CMR 2   /* a coded segment every restart interval */
 #define KIND_TRAIN 3 /* a training block in the model's chain */
+#define KIND_CMP 4   /* as KIND_CMR, the segment lengths bit-packed */
+#define SEG_WMAX 24  /* bits of a packed segment length at most */
 #define FLAG_RNA 1u
 
 static int exc_ok_dna(int c)
@@ -162,12 +164,40 @@ static void code_segment(const struct cm_model *m, const uint8_t *codes,
 	cm_enc_flush(&e);
 }
 
+/* Kind 4's segment table: the lengths of the ns segments but the last,
+ * as the smallest, the bits of the rest, and each one's excess over the
+ * smallest in that many bits (LSB first). */
+static void put_seg_table(gdb_buf *out, const uint32_t *len, uint32_t ns)
+{
+	uint32_t lo = UINT32_MAX, hi = 0, w = 0;
+	uint64_t acc = 0;
+	int nacc = 0;
+
+	for (uint32_t j = 0; j + 1 < ns; j++) {
+		lo = len[j] < lo ? len[j] : lo;
+		hi = len[j] > hi ? len[j] : hi;
+	}
+	while (w < 32 && (hi - lo) >> w)
+		w++;
+	gdb_put_varint(out, lo);
+	gdb_buf_add(out, &(uint8_t){(uint8_t)w}, 1);
+	for (uint32_t j = 0; j + 1 < ns; j++) {
+		acc |= (uint64_t)(len[j] - lo) << nacc;
+		for (nacc += (int)w; nacc >= 8; nacc -= 8, acc >>= 8)
+			gdb_buf_add(out, &(uint8_t){(uint8_t)acc}, 1);
+	}
+	if (nacc > 0)
+		gdb_buf_add(out, &(uint8_t){(uint8_t)acc}, 1);
+}
+
 /* The coded bases after the header: one segment (kind 1), or one a
- * restart interval with their lengths before them (kind 2). */
+ * restart interval with their packed lengths before them (kind 4). */
 static int code_segments(const struct cm_model *m, const char *b, uint32_t n,
 			 int rna, uint32_t restart, uint8_t *codes,
 			 gdb_buf *out)
 {
+	uint32_t ns = (n + restart - 1) / restart, j = 0;
+	uint32_t *len = restart < n ? malloc(ns * sizeof(*len)) : NULL;
 	gdb_buf seg = {0};
 	int rc;
 
@@ -175,17 +205,20 @@ static int code_segments(const struct cm_model *m, const char *b, uint32_t n,
 		code_segment(m, codes, coded_bases(b, 0, n, rna, codes), out);
 		return out->err;
 	}
-	gdb_put_varint(out, restart);
-	for (uint32_t a = 0; a < n; a += restart) {
+	if (!len)
+		return -ENOMEM;
+	for (uint32_t a = 0; a < n; a += restart, j++) {
 		uint32_t z = n - a > restart ? a + restart : n;
 		size_t at = seg.len;
 		code_segment(m, codes, coded_bases(b, a, z, rna, codes), &seg);
-		if (z < n)
-			gdb_put_varint(out, seg.len - at);
+		len[j] = (uint32_t)(seg.len - at);
 	}
+	gdb_put_varint(out, restart);
+	put_seg_table(out, len, ns);
 	gdb_buf_add(out, seg.p, seg.len);
 	rc = seg.err ? seg.err : out->err;
 	gdb_buf_free(&seg);
+	free(len);
 	return rc;
 }
 
@@ -217,7 +250,7 @@ static int encode_cm(const struct cm_model *m, const char *b, uint32_t n,
 		     int rna, uint32_t restart, gdb_buf *out, uint32_t *badpos)
 {
 	uint8_t *codes = malloc(n);
-	int rc = codes ? put_header(restart < n ? KIND_CMR : KIND_CM, b, n, rna,
+	int rc = codes ? put_header(restart < n ? KIND_CMP : KIND_CM, b, n, rna,
 				    out, badpos)
 		       : -ENOMEM;
 
@@ -295,7 +328,8 @@ int gdb_cmdna_nbases(const uint8_t *src, size_t len)
 		return GDB_CORRUPT("cm block shorter than its header");
 	if (src[0] == KIND_PLAIN)
 		return gdb_codecs_dna_nbases(src + 1, len - 1);
-	if (src[0] != KIND_CM && src[0] != KIND_CMR && src[0] != KIND_TRAIN)
+	if (src[0] != KIND_CM && src[0] != KIND_CMR && src[0] != KIND_TRAIN &&
+	    src[0] != KIND_CMP)
 		return GDB_CORRUPT("cm block kind");
 	if (gdb_get_varint(&p, src + len, &n) < 0 || n == 0 ||
 	    n > GDB_DNA_BLOCK_BASES)
@@ -344,12 +378,43 @@ static void decode_segment(const struct cm_model *m, cm_dec *d,
 }
 
 /* Where each coded segment lies: one (kind 1) or one a restart interval
- * (kind 2: the interval and every segment's length but the last's). */
+ * (kinds 2 and 4: the interval and every segment's length but the
+ * last's, as varints or packed). */
 struct cm_segs {
 	uint32_t restart, n;
 	uint32_t *off; /* n + 1 offsets into the coded bytes */
 	const uint8_t *p;
 };
+
+/* Kind 4's packed lengths of segments 1 .. n - 1 into off (p is left
+ * after them). */
+static int seg_table_get(const uint8_t **p, const uint8_t *end,
+			 struct cm_segs *sg)
+{
+	uint64_t lo, at = 0, acc = 0;
+	uint32_t w;
+	int nacc = 0;
+
+	if (gdb_get_varint(p, end, &lo) < 0 || lo == 0 || lo > UINT32_MAX ||
+	    *p >= end || **p > SEG_WMAX)
+		return GDB_CORRUPT("cm block segment table");
+	w = *(*p)++;
+	if ((uint64_t)(sg->n - 1) * w > 8 * (uint64_t)(end - *p))
+		return GDB_CORRUPT("cm block segment table");
+	for (uint32_t j = 1; j < sg->n; j++) {
+		while (nacc < (int)w) {
+			acc |= (uint64_t) * (*p)++ << nacc;
+			nacc += 8;
+		}
+		at += lo + (acc & ((1ull << w) - 1));
+		acc >>= w;
+		nacc -= (int)w;
+		if (at > (uint64_t)(end - *p))
+			return GDB_CORRUPT("cm block segment length");
+		sg->off[j] = (uint32_t)at;
+	}
+	return 0;
+}
 
 static int segs_get(int kind, const uint8_t *p, const uint8_t *end,
 		    uint32_t nbases, struct cm_segs *sg)
@@ -357,7 +422,7 @@ static int segs_get(int kind, const uint8_t *p, const uint8_t *end,
 	uint64_t v, at = 0;
 
 	sg->restart = nbases;
-	if (kind == KIND_CMR) {
+	if (kind == KIND_CMR || kind == KIND_CMP) {
 		if (gdb_get_varint(&p, end, &v) < 0 || v == 0 || v >= nbases)
 			return GDB_CORRUPT("cm block restart interval");
 		sg->restart = (uint32_t)v;
@@ -367,13 +432,16 @@ static int segs_get(int kind, const uint8_t *p, const uint8_t *end,
 	if (!sg->off)
 		return -ENOMEM;
 	sg->off[0] = 0;
-	for (uint32_t j = 1; j < sg->n; j++) {
+	if (kind == KIND_CMP)
+		GDB_TRY(seg_table_get(&p, end, sg));
+	for (uint32_t j = 1; kind == KIND_CMR && j < sg->n; j++) {
 		if (gdb_get_varint(&p, end, &v) < 0 || v == 0 ||
 		    v > (uint64_t)(end - p))
 			return GDB_CORRUPT("cm block segment length");
 		at += v;
 		sg->off[j] = (uint32_t)at;
 	}
+	at = sg->off[sg->n - 1];
 	/* every segment holds at least its final byte */
 	if (p >= end || at >= (uint64_t)(end - p))
 		return GDB_CORRUPT("cm block without coded bases");
@@ -546,7 +614,7 @@ int gdb_cmdna_decode(const void *impl, const uint8_t *src, size_t len,
 		rc = gdb_codecs_dna_decode_range(src + 1, len - 1, from, to,
 						 dst, to - from);
 	else if ((src[0] == KIND_CM || src[0] == KIND_CMR ||
-		  src[0] == KIND_TRAIN) &&
+		  src[0] == KIND_TRAIN || src[0] == KIND_CMP) &&
 		 impl)
 		rc = decode_cm(impl, src, len, from, to, dst);
 	else

@@ -12,7 +12,7 @@
 
 #define CM_MAXM 16	     /* models */
 #define CM_NIN (CM_MAXM + 1) /* mixer inputs: the models and a bias */
-#define CM_RESTART 2048	     /* default bases between restart points */
+#define CM_RESTART 1024	     /* default bases between restart points */
 #define CM_LIMIT 255	     /* counter confidence limit while training */
 #define CM_CONF 3	     /* confidence buckets in the weight choice */
 /* Weight sets while the match model predicts: 3 match states times 4

@@ -1019,19 +1019,40 @@ static int parse_blob(const uint8_t *blob, size_t len, struct cm_model **out)
 	return 0;
 }
 
-/* A chained model's training blocks: each decoded in turn (and kept for
- * reads of it), their strands into all. */
+/* The last training block a model names is one the store holds (so
+ * n_train is bounded by the assembly before anything is sized by it). */
+static int train_bound(const struct cm_model *m, gdb_codec_fetch fetch,
+		       void *arg)
+{
+	uint64_t last = (uint64_t)(m->n_train - 1) * m->stride;
+	const uint8_t *src;
+	size_t len;
+
+	if (m->n_train == 0)
+		return 0;
+	if (last > UINT32_MAX)
+		return GDB_CORRUPT("cm model names training blocks past the "
+				   "end");
+	return fetch(arg, (uint32_t)last, &src, &len);
+}
+
+/* A chained model's training blocks (n_train bounded: train_bound):
+ * each decoded in turn (and kept for reads of it), their strands into
+ * all. */
 static int load_chain(struct cm_model *m, uint64_t stored_bases,
 		      gdb_codec_fetch fetch, void *arg, gdb_buf *all)
 {
-	uint8_t *codes = malloc(GDB_DNA_BLOCK_BASES);
+	uint8_t *codes = NULL;
 	gdb_seqcm *s = NULL;
-	int rc =
-	    codes && stored_bases >= m->n_train &&
-		    stored_bases <= (uint64_t)m->n_train * GDB_DNA_BLOCK_BASES
-		? gdb_seqcm_new(stored_bases, &s)
-	    : codes ? GDB_CORRUPT("cm model training bases")
-		    : -ENOMEM;
+	int rc = 0;
+
+	if (stored_bases < m->n_train ||
+	    stored_bases > (uint64_t)m->n_train * GDB_DNA_BLOCK_BASES)
+		rc = GDB_CORRUPT("cm model training bases");
+	if (rc == 0)
+		rc = (codes = malloc(GDB_DNA_BLOCK_BASES)) ? 0 : -ENOMEM;
+	if (rc == 0)
+		rc = gdb_seqcm_new(stored_bases, &s);
 
 	if (rc == 0) {
 		m->tbases = calloc(m->n_train, sizeof(*m->tbases));
@@ -1090,6 +1111,8 @@ int gdb_cmdna_model_load(const uint8_t *blob, size_t len, gdb_codec_fetch fetch,
 	gdb_buf all = {0};
 	int rc = bases ? parse_blob(blob, len, &m) : -ENOMEM;
 
+	if (rc == 0 && !m->rel)
+		rc = train_bound(m, fetch, arg);
 	if (rc == 0 && (m->feat & CM_FEAT_CHAIN))
 		rc = load_chain(m, gdb_get_le64(blob + 12), fetch, arg, &all);
 	else if (rc == 0 && m->rel)

@@ -163,7 +163,7 @@ typedef struct gdb_codec_params {
 				 * them; 0: the default set) */
 	uint32_t cm_restart;	/* cm: bases between the coder's restart
 				 * points in a block (0: the default,
-				 * 2048; >= the block: none) */
+				 * 1024; >= the block: none) */
 	uint32_t cm_match;	/* cm: 0, or a match model over the
 				 * training blocks, which are then the
 				 * assembly's first blocks (--cm-train

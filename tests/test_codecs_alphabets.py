@@ -39,7 +39,7 @@ CASES = {  # id: (file, extra import args, alphabet, codec)
     "dna-mito-cm": (MITO, ["--alphabet", "dna", "--codec", "cm"], "dna", "cm"),
     # a small training sample, so most blocks are coded (a sequence within
     # the default sample trains whole and is stored 2-bit): restart points
-    # every 256 bases (block kind 2), and none (kind 1, as blocks written
+    # every 256 bases (block kind 4), and none (kind 1, as blocks written
     # before restart points were)
     "dna-mito-cm-restart256": (MITO, ["--codec", "cm", "--block-bases", "4096",
                                       "--cm-train", "4096", "--cm-table-bits",

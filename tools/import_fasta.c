@@ -54,7 +54,7 @@ static void usage(FILE *f)
 	    "model: training bases, log2 slots\n"
 	    "             a table (16..26), orders (1..24)\n"
 	    "  --cm-restart N  cm: bases between the coder's restart points "
-	    "in a block (default 2048;\n"
+	    "in a block (default 1024;\n"
 	    "             a read decodes from the nearest one before it)\n"
 	    "  --cm-match K  cm: a match model (K bases find a match, "
 	    "12..32) into the first\n"

@@ -5,6 +5,7 @@ assembly (2bit; cm with the match model into its own first genome) and
 the whole-file compressors zstd -19 --long and xz -9 of the same FASTA.
 
     bench/codecs/relative.py [--build DIR] [--data FASTA[.gz]] [--reps N]
+                             [--peers-cache FILE]
 
 Default data: the four S. aureus genomes of ../shared/data. Each genome
 goes to a file of its own; the relative rows import the first as the
@@ -13,16 +14,16 @@ relative to it. Per row: the stored bytes (every segment of the store),
 ratio against the FASTA, import wall and CPU seconds (children's
 getrusage), the reader's model memory, and random 1 kb reads in process
 (bench/codecs/latency.c, gdb_store_read, no cache, 2000 places of the
-second genome: wall and the thread's CPU p50 / p99 µs), best of --reps
-runs for the latency (the machine is shared). Markdown to stdout,
+second genome: wall and the thread's CPU p50 / p99 µs), of --reps runs
+the one with the lowest CPU p99 (the machine is shared). Markdown to stdout,
 progress to stderr, the load average before and after. No assertion on
-any figure.
+any figure. The peers' figures are kept in --peers-cache (default
+build/bench-peers.json) as tradeoff.py keeps them.
 """
 import argparse
 import json
 import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -49,20 +50,15 @@ def split(fa, work):
     return out
 
 
-def cpu_children():
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
-
-
 def imports(gdb, store, jobs):
     """Run the imports; (wall s, CPU s)."""
     shutil.rmtree(store, ignore_errors=True)
     subprocess.run([gdb, "init", store], check=True, stdout=subprocess.DEVNULL)
-    t, c = time.perf_counter(), cpu_children()
+    t, c = time.perf_counter(), R.cpu_children()
     for asm, fa, args in jobs:
         subprocess.run([gdb, "import", "fasta", store, "--assembly", asm, fa,
                         "--quiet", *args], check=True)
-    return time.perf_counter() - t, cpu_children() - c
+    return time.perf_counter() - t, R.cpu_children() - c
 
 
 def describe(gdb, store):
@@ -76,23 +72,13 @@ def model_mib(a):
     return int(m.group(1)) if m else 0
 
 
-def lat(latbin, store, asm, reps):
-    best = None
-    for _ in range(reps):
-        r = subprocess.run([latbin, store, asm, "1000", "2000"], check=True,
-                           stdout=subprocess.PIPE, text=True)
-        w50, w99, _, c50, c99 = (float(x) for x in r.stdout.split())
-        if best is None or c50 < best[2]:
-            best = (w50, w99, c50, c99)
-    return best
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(R.ROOT, "build"))
     ap.add_argument("--data", default=os.path.join(
         R.SHARED, "genomes/staphylococcus_aureus_4_genomes.fasta.gz"))
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--peers-cache")
     a = ap.parse_args()
     gdb = os.path.join(a.build, "genomedb")
     work = tempfile.mkdtemp(prefix="gdb-bench-relative-")
@@ -106,14 +92,12 @@ def main():
     print("| method | stored bytes | ratio | import wall / CPU s | model MiB "
           "| 1 kb wall p50 / p99 µs | 1 kb CPU p50 / p99 µs |")
     print("|---|---:|---:|---:|---:|---:|---:|")
-    for label, cmd in (("zstd -19 --long", ["zstd", "-19", "--long=27", "-c", "-T1"]),
-                       ("xz -9", ["xz", "-9", "-c", "-T1"])):
-        R.log(label)
-        t, c = time.perf_counter(), cpu_children()
-        n, _ = R.comp(cmd, fa)
-        print(f"| {label} (whole file) | {n:,} | {size / n:.2f} | "
-              f"{time.perf_counter() - t:.0f} / {cpu_children() - c:.0f} | | "
-              "no random access | |", flush=True)
+    cache = a.peers_cache or os.path.join(a.build, "bench-peers.json")
+    for label, n, wall, cpu, note in R.peers(a.data, fa,
+                                             (R.ZSTD_LONG, R.XZ), cache):
+        note = f", {note}" if note else ""
+        print(f"| {label} (whole file{note}) | {n:,} | {size / n:.2f} | "
+              f"{wall:.0f} / {cpu:.0f} | | no random access | |", flush=True)
     rel = ["--codec", "cm", "--relative-to", "g0"] + SMALL
     rows = [
         ("2bit, one assembly", [("a", fa, [])], "a"),
@@ -132,7 +116,7 @@ def main():
         wall, cpu = imports(gdb, store, jobs)
         info = describe(gdb, store)
         stored = sum(x["stored_bytes"] for x in info.values())
-        w50, w99, c50, c99 = lat(latbin, store, probe, a.reps)
+        w50, w99, c50, c99 = R.latency_cpu(latbin, store, a.reps, probe)
         per = ", ".join(f"{n} {x['stored_bytes']:,}" for n, x in info.items())
         R.log(f"  per assembly: {per}")
         print(f"| {label} | {stored:,} | {size / stored:.2f} | {wall:.0f} / "

@@ -10,6 +10,9 @@ random access).
 
     bench/codecs/tradeoff.py [--build DIR] [--data FASTA[.gz]] [--quick]
                              [--related] [--rows restart,model,match]
+                             [--peers-cache FILE] [--peers-only]
+                             [--peers-after]
+                             [--reps N]
 
 Default data: human GRCh37 chr20 from ../shared/data; --quick: E. coli
 and fewer settings; --related: the four S. aureus genomes, with the match
@@ -20,11 +23,15 @@ the model's memory (its tables, and the match model's reference) and its
 stored bytes, the import's wall and CPU seconds (its processes' user +
 system time) and MB of FASTA a CPU second; the peers' likewise. Markdown to stdout, progress to stderr, the load average
 before and after. The figures include the machine's load at the time:
-compare rows of one run.
+compare rows of one run. Latency: of --reps runs (default 3) of the
+same 2,000 places, the one with the lowest CPU p99. The peers run first and their figures are kept
+in --peers-cache (default build/bench-peers.json) for the next run on the
+same file: the table then says which were kept (--peers-only: run them
+and stop, to fill the cache ahead of a run; --peers-after: the peers
+after the GenomeDB rows, while the cache is being filled).
 """
 import argparse
 import os
-import resource
 import shutil
 import sys
 import tempfile
@@ -36,13 +43,15 @@ GDB = "genomedb"
 
 # kind, label, import args
 CM = [
-    ("", "64 Ki blocks, restart every 2048, 2^22-slot tables (default)",
+    ("", "64 Ki blocks, restart every 1024, 2^22-slot tables (default)",
      []),
-    ("model", "2^24-slot tables", ["--cm-table-bits", "24"]),
+    ("restart", "64 Ki blocks, restart every 2048 (the former default)",
+     ["--cm-restart", "2048"]),
     ("model", "2^20-slot tables", ["--cm-table-bits", "20"]),
-    ("restart", "64 Ki blocks, restart every 1024", ["--cm-restart", "1024"]),
+    ("model", "2^24-slot tables", ["--cm-table-bits", "24"]),
     ("restart", "8 Ki-base blocks, no restart points",
      ["--block-bases", "8192", "--cm-restart", "8192"]),
+    ("restart", "64 Ki blocks, restart every 512", ["--cm-restart", "512"]),
     ("small", "2^18-slot tables", ["--cm-table-bits", "18"]),
     ("restart", "64 Ki blocks, restart every 4096", ["--cm-restart", "4096"]),
     ("model", "orders 2,3,4,8,12,16,20 (7 models)",
@@ -50,7 +59,7 @@ CM = [
     ("match", "match model (24 bases) into the first quarter",
      ["--cm-match", "24"]),
 ]
-QUICK = {0, 3, 4}
+QUICK = {0, 1, 4}
 RELATED = [
     ("", "default (no match model)", []),
     ("match", "match model (20 bases) into the first quarter",
@@ -61,11 +70,6 @@ RELATED = [
     ("model", "match model (20), 2^18-slot tables",
      ["--cm-match", "20", "--cm-table-bits", "18"]),
 ]
-
-
-def child_cpu():
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
 
 
 def model_mib(store):
@@ -87,6 +91,10 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--related", action="store_true")
     ap.add_argument("--rows", default="restart,model,small,match")
+    ap.add_argument("--peers-cache")
+    ap.add_argument("--peers-only", action="store_true")
+    ap.add_argument("--peers-after", action="store_true")
+    ap.add_argument("--reps", type=int, default=3)
     a = ap.parse_args()
     src = a.data or os.path.join(
         R.SHARED, "genomes/staphylococcus_aureus_4_genomes.fasta.gz"
@@ -95,7 +103,6 @@ def main():
     global GDB
     gdb = GDB = os.path.join(a.build, "genomedb")
     work = tempfile.mkdtemp(prefix="gdb-bench-tradeoff-")
-    lat = R.build_latency(a.build, work)
     fa = os.path.join(work, "in.fa")
     size = R.plain(src, fa)
     kinds = set(a.rows.split(",")) | {""}
@@ -105,31 +112,39 @@ def main():
           "| import s wall (CPU) | import MB/s of CPU "
           "| 1 kb wall p50 / p99 us | 1 kb CPU p50 / p99 us |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for label, cmd in (("zstd -19 --long", ["zstd", "-19", "--long=27", "-c", "-T1"]),
-                       ("xz -9", ["xz", "-9", "-c", "-T1"])):
-        R.log(label)
-        c0 = child_cpu()
-        n, el = R.comp(cmd, fa)
-        cpu = child_cpu() - c0
-        print(f"| {label} (whole file) | | {n} | {size / n:.2f} | {el:.0f} "
-              f"({cpu:.0f}) | {size / 1e6 / cpu:.1f} | no random access "
-              "| |", flush=True)
+    cache = a.peers_cache or os.path.join(a.build, "bench-peers.json")
+
+    def peer_rows():
+        for label, n, el, cpu, note in R.peers(src, fa, (R.ZSTD_LONG, R.XZ),
+                                               cache):
+            note = f", {note}" if note else ""
+            print(f"| {label} (whole file{note}) | | {n} | {size / n:.2f} "
+                  f"| {el:.0f} ({cpu:.0f}) | {size / 1e6 / cpu:.1f} "
+                  "| no random access | |", flush=True)
+    if not a.peers_after:
+        peer_rows()
+    if a.peers_only:
+        shutil.rmtree(work)
+        return
+    lat = R.build_latency(a.build, work)
     rows = [("2bit", "2bit", [])] + [
         (f"cm: {lab}", "cm", args)
         for i, (kind, lab, args) in enumerate(RELATED if a.related else CM)
         if kind in kinds and (not a.quick or i in QUICK)]
     for label, codec, args in rows:
         R.log(f"genomedb {label}")
-        c0 = child_cpu()
+        c0 = R.cpu_children()
         store, stored, el = R.gdb_import(gdb, work, fa, codec, args)
-        cpu = child_cpu() - c0
+        cpu = R.cpu_children() - c0
         mib, mbytes = model_mib(store)
-        w50, w99, c50, c99 = R.latency_cpu(lat, store)
+        w50, w99, c50, c99 = R.latency_cpu(lat, store, a.reps)
         shutil.rmtree(store)
         print(f"| {label} | {mib} ({mbytes}) | {stored} | {size / stored:.2f} "
               f"| {el:.0f} ({cpu:.0f}) | {size / 1e6 / max(cpu, 0.01):.1f} "
               f"| {w50:.0f} / {w99:.0f} | {c50:.0f} / {c99:.0f} |",
               flush=True)
+    if a.peers_after:
+        peer_rows()
     print(f"\nload average after: {os.getloadavg()[0]:.1f}")
     shutil.rmtree(work)
 

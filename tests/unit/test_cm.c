@@ -1,11 +1,13 @@
 /*
  * tests/unit/test_cm.c - the cm codec's restart points (docs/FORMAT.md,
- * "CM block"): blocks coded with a restart point every R bases (kind 2)
- * and without (kind 1, what stores written before restart points hold)
- * decode with the same model, whole and in every kind of sub-range (from
- * a restart point, across one, starting inside an N run that spans one),
- * byte for byte equal to the source; a damaged segment table is
- * GDB_ECORRUPT, never a crash.
+ * "CM block"): blocks coded with a restart point every R bases (kind 4,
+ * the segment lengths bit-packed), the same blocks rewritten as kind 2
+ * (varint lengths, what stores written before kind 4 hold) and blocks
+ * without restart points (kind 1, older still) decode with the same
+ * model, whole and in every kind of sub-range (from a restart point,
+ * across one, starting inside an N run that spans one), byte for byte
+ * equal to the source; a damaged or cut block of either table is
+ * GDB_ECORRUPT or decodes to the right length, never a crash.
  */
 #define UNIT_SEED 0xc0ffee14u
 #include <errno.h>
@@ -18,10 +20,6 @@
 #define NB 4u	  /* blocks of the stream */
 #define BB 12000u /* bases a block */
 #define R 1000u	  /* restart interval */
-
-struct stream {
-	gdb_buf blk[NB];
-};
 
 /* Repeats with mutations, lowercase stretches and N runs, some across
  * multiples of R. */
@@ -44,19 +42,9 @@ static void sample(uint32_t b, char *s)
 	memset(s + BB - 7, 'n', 7);   /* ends the block */
 }
 
-static int fetch(void *arg, uint32_t block, const uint8_t **src, size_t *len)
-{
-	const struct stream *st = arg;
-
-	if (block >= NB)
-		return GDB_ECORRUPT;
-	*src = (const uint8_t *)st->blk[block].p;
-	*len = st->blk[block].len;
-	return 0;
-}
-
 /* Encode the stream with restart interval r; the model's bytes in blob. */
-static void encode(uint32_t r, char **src, struct stream *st, gdb_buf *blob)
+static void encode(uint32_t r, char **src, struct unit_cm_stream *st,
+		   gdb_buf *blob)
 {
 	gdb_codec_params p = {.codec = GDB_CODEC_CM,
 			      .alphabet = GDB_ALPHA_DNA,
@@ -95,10 +83,54 @@ static void check_ranges(const gdb_codec_model *m, const gdb_buf *blk,
 	}
 }
 
-static void quiet(enum gdb_log_level level, const char *line)
+/* Skip a run list (docs/FORMAT.md "CM block"). */
+static void skip_runs(const uint8_t **p, const uint8_t *end, int with_letter)
 {
-	(void)level;
-	(void)line;
+	uint64_t n, v;
+
+	CHECK(gdb_get_varint(p, end, &n) == 0, "run count");
+	for (uint64_t i = 0; i < n; i++) {
+		CHECK(gdb_get_varint(p, end, &v) == 0 &&
+			  gdb_get_varint(p, end, &v) == 0,
+		      "run");
+		*p += with_letter;
+	}
+}
+
+/* A kind 4 block rewritten as kind 2, as a writer before kind 4 wrote
+ * it: the header and runs as they are, varint R, the varint lengths of
+ * every segment but the last (from the packed table: varint smallest, u8
+ * bits, the excesses LSB first), the segments. */
+static void to_kind2(const gdb_buf *b4, gdb_buf *b2)
+{
+	const uint8_t *p = (const uint8_t *)b4->p + 1, *end = p + b4->len - 1;
+	const uint8_t *runs;
+	uint64_t n, r, lo, acc = 0;
+	uint32_t w, nacc = 0;
+
+	b2->len = 0;
+	CHECK(((const uint8_t *)b4->p)[0] == 4, "kind %u",
+	      ((const uint8_t *)b4->p)[0]);
+	CHECK(gdb_get_varint(&p, end, &n) == 0, "base count");
+	runs = p++; /* the flags */
+	skip_runs(&p, end, 1);
+	skip_runs(&p, end, 0);
+	gdb_buf_add(b2, &(uint8_t){2}, 1);
+	gdb_put_varint(b2, n);
+	gdb_buf_add(b2, runs, (size_t)(p - runs));
+	CHECK(gdb_get_varint(&p, end, &r) == 0 && r > 0 &&
+		  gdb_get_varint(&p, end, &lo) == 0 && p < end,
+	      "segment table");
+	gdb_put_varint(b2, r);
+	w = *p++;
+	for (uint64_t j = 1; j < (n + r - 1) / r; j++) {
+		for (; nacc < w; nacc += 8)
+			acc |= (uint64_t)*p++ << nacc;
+		gdb_put_varint(b2, lo + (acc & ((1ull << w) - 1)));
+		acc >>= w;
+		nacc -= w;
+	}
+	gdb_buf_add(b2, p, (size_t)(end - p));
 }
 
 /* A damaged block's decode of [from, to): refused, or the right length;
@@ -145,12 +177,12 @@ static void check_damage(const gdb_codec_model *m, const gdb_buf *blk,
 int main(void)
 {
 	char *src[NB], *dst = xmalloc(BB);
-	struct stream with = {0}, without = {0};
-	gdb_buf blob = {0}, blob2 = {0};
+	struct unit_cm_stream with = {.n = NB}, without = {.n = NB};
+	gdb_buf blob = {0}, blob2 = {0}, k2 = {0};
 	gdb_codec_model *m = NULL;
 	int cm_blocks = 0;
 
-	gdb_log_set_sink(quiet);
+	gdb_log_set_sink(unit_cm_quiet);
 	for (uint32_t b = 0; b < NB; b++) {
 		src[b] = xmalloc(BB);
 		sample(b, src[b]);
@@ -161,8 +193,8 @@ int main(void)
 	CHECK(blob.len == blob2.len && !memcmp(blob.p, blob2.p, blob.len),
 	      "the model depends on the restart interval");
 	CHECK(gdb_codec_model_load(GDB_CODEC_CM, GDB_ALPHA_DNA,
-				   (const uint8_t *)blob.p, blob.len, fetch,
-				   &with, &m) == 0,
+				   (const uint8_t *)blob.p, blob.len,
+				   unit_cm_fetch, &with, &m) == 0,
 	      "model load");
 	for (uint32_t b = 0; m && b < NB; b++) {
 		const uint8_t *w = (const uint8_t *)with.blk[b].p;
@@ -170,19 +202,22 @@ int main(void)
 		if (w[0] == 0)
 			continue; /* a training block, stored 2-bit */
 		cm_blocks++;
-		CHECK(w[0] == 2 && o[0] == 1, "block %u kinds %u, %u", b, w[0],
+		CHECK(w[0] == 4 && o[0] == 1, "block %u kinds %u, %u", b, w[0],
 		      o[0]);
 		check_ranges(m, &with.blk[b], src[b], dst);
 		check_ranges(m, &without.blk[b], src[b], dst);
 		check_damage(m, &with.blk[b], dst);
+		to_kind2(&with.blk[b], &k2);
+		check_ranges(m, &k2, src[b], dst);
+		check_damage(m, &k2, dst);
 	}
+	gdb_buf_free(&k2);
 	CHECK(cm_blocks > 0, "no block was cm-coded");
 	gdb_codec_model_free(m);
-	for (uint32_t b = 0; b < NB; b++) {
-		gdb_buf_free(&with.blk[b]);
-		gdb_buf_free(&without.blk[b]);
+	unit_cm_stream_free(&with);
+	unit_cm_stream_free(&without);
+	for (uint32_t b = 0; b < NB; b++)
 		free(src[b]);
-	}
 	gdb_buf_free(&blob);
 	gdb_buf_free(&blob2);
 	free(dst);

@@ -21,26 +21,6 @@
 #define NP 2u	  /* the prefix: blocks 0 and 1 */
 #define BB 16384u /* bases a block */
 
-struct stream {
-	gdb_buf blk[NB];
-};
-
-static char comp(char c)
-{
-	switch (c & ~0x20) {
-	case 'A':
-		return (char)('T' | (c & 0x20));
-	case 'C':
-		return (char)('G' | (c & 0x20));
-	case 'G':
-		return (char)('C' | (c & 0x20));
-	case 'T':
-		return (char)('A' | (c & 0x20));
-	default:
-		return c;
-	}
-}
-
 /* Block b: random for the prefix; else block b % NP copied (block 3
  * reverse-complemented) with a substitution every ~100 bases, a short
  * insertion or deletion every ~700, an N run and a lowercase stretch. */
@@ -56,7 +36,8 @@ static void sample(char **s, uint32_t b)
 	}
 	while (i < BB) {
 		uint64_t x = rnd();
-		char c = b == 3 ? comp(from[BB - 1 - j % BB]) : from[j % BB];
+		char c =
+		    b == 3 ? unit_cm_comp(from[BB - 1 - j % BB]) : from[j % BB];
 		if (x % 700 == 0)
 			j += 1 + (uint32_t)(x >> 20) % 5; /* deletion */
 		else if (x % 700 == 1)
@@ -70,18 +51,8 @@ static void sample(char **s, uint32_t b)
 		s[b][i] = (char)(s[b][i] | 0x20);
 }
 
-static int fetch(void *arg, uint32_t block, const uint8_t **src, size_t *len)
-{
-	const struct stream *st = arg;
-
-	if (block >= NB)
-		return GDB_ECORRUPT;
-	*src = (const uint8_t *)st->blk[block].p;
-	*len = st->blk[block].len;
-	return 0;
-}
-
-static void encode(uint32_t match, char **src, struct stream *st, gdb_buf *blob)
+static void encode(uint32_t match, char **src, struct unit_cm_stream *st,
+		   gdb_buf *blob)
 {
 	gdb_codec_params p = {.codec = GDB_CODEC_CM,
 			      .alphabet = GDB_ALPHA_DNA,
@@ -94,26 +65,9 @@ static void encode(uint32_t match, char **src, struct stream *st, gdb_buf *blob)
 	unit_cm_encode(&p, NB, src, st->blk, blob);
 }
 
-static void check_range(const gdb_codec_model *m, const gdb_buf *blk,
-			const char *src, uint32_t from, uint32_t to, char *dst)
-{
-	unit_cm_check_range(m, blk, src, from, to, BB, dst);
-}
-
-static void check_block(const gdb_codec_model *m, const gdb_buf *blk,
-			const char *src, char *dst)
-{
-	check_range(m, blk, src, 0, BB, dst);
-	for (int k = 0; k < 100; k++) {
-		uint32_t a = (uint32_t)(rnd() % BB);
-		uint32_t b = a + 1 + (uint32_t)(rnd() % 1500);
-		check_range(m, blk, src, a, b < BB ? b : BB, dst);
-	}
-}
-
 /* The match model's byte (after the orders) out of range, and a cut
  * model: refused. */
-static void check_bad_models(const gdb_buf *blob, struct stream *st)
+static void check_bad_models(const gdb_buf *blob, struct unit_cm_stream *st)
 {
 	uint8_t *t = xmalloc(blob->len);
 	gdb_codec_model *m = NULL;
@@ -124,7 +78,7 @@ static void check_bad_models(const gdb_buf *blob, struct stream *st)
 		int rc;
 		t[kat] = (uint8_t)v;
 		rc = gdb_codec_model_load(GDB_CODEC_CM, GDB_ALPHA_DNA, t,
-					  blob->len, fetch, st, &m);
+					  blob->len, unit_cm_fetch, st, &m);
 		CHECK(rc == ((v >= 12 && v <= 32) ? 0 : GDB_ECORRUPT),
 		      "match byte %d: %d", v, rc);
 		if (rc == 0)
@@ -132,27 +86,21 @@ static void check_bad_models(const gdb_buf *blob, struct stream *st)
 	}
 	CHECK(gdb_codec_model_load(GDB_CODEC_CM, GDB_ALPHA_DNA,
 				   (const uint8_t *)blob->p, blob->len - 1,
-				   fetch, st, &m) == GDB_ECORRUPT,
+				   unit_cm_fetch, st, &m) == GDB_ECORRUPT,
 	      "a cut model loads");
 	free(t);
-}
-
-static void quiet(enum gdb_log_level level, const char *line)
-{
-	(void)level;
-	(void)line;
 }
 
 int main(void)
 {
 	char *src[NB], *dst = xmalloc(BB);
-	struct stream with = {0}, without = {0};
+	struct unit_cm_stream with = {.n = NB}, without = {.n = NB};
 	gdb_buf blob = {0}, blob0 = {0};
 	gdb_codec_model *m = NULL;
 	size_t sz_with = 0, sz_without = 0;
 	char desc[512];
 
-	gdb_log_set_sink(quiet);
+	gdb_log_set_sink(unit_cm_quiet);
 	for (uint32_t b = 0; b < NB; b++) {
 		src[b] = xmalloc(BB);
 		sample(src, b);
@@ -164,8 +112,8 @@ int main(void)
 	      "model versions %u, %u", ((const uint8_t *)blob.p)[0],
 	      ((const uint8_t *)blob0.p)[0]);
 	CHECK(gdb_codec_model_load(GDB_CODEC_CM, GDB_ALPHA_DNA,
-				   (const uint8_t *)blob.p, blob.len, fetch,
-				   &with, &m) == 0,
+				   (const uint8_t *)blob.p, blob.len,
+				   unit_cm_fetch, &with, &m) == 0,
 	      "model load");
 	gdb_codec_describe(m, desc, sizeof(desc));
 	CHECK(strstr(desc, "first 2 blocks") && strstr(desc, "match model"),
@@ -174,7 +122,8 @@ int main(void)
 		const uint8_t *w = (const uint8_t *)with.blk[b].p;
 		/* the prefix trains and is stored 2-bit; the rest is coded */
 		CHECK((w[0] == 0) == (b < NP), "block %u kind %u", b, w[0]);
-		check_block(m, &with.blk[b], src[b], dst);
+		unit_cm_check_ranges(m, &with.blk[b], src[b], BB, 100, 1500,
+				     dst);
 		if (b >= NP) {
 			sz_with += with.blk[b].len;
 			sz_without += without.blk[b].len;
@@ -186,11 +135,10 @@ int main(void)
 	      sz_without);
 	check_bad_models(&blob, &with);
 	gdb_codec_model_free(m);
-	for (uint32_t b = 0; b < NB; b++) {
-		gdb_buf_free(&with.blk[b]);
-		gdb_buf_free(&without.blk[b]);
+	unit_cm_stream_free(&with);
+	unit_cm_stream_free(&without);
+	for (uint32_t b = 0; b < NB; b++)
 		free(src[b]);
-	}
 	gdb_buf_free(&blob);
 	gdb_buf_free(&blob0);
 	free(dst);

@@ -30,22 +30,6 @@ struct refs {
 	int64_t flip_at; /* this base (of the whole) is changed (-1: none) */
 };
 
-static char comp(char c)
-{
-	switch (c & ~0x20) {
-	case 'A':
-		return (char)('T' | (c & 0x20));
-	case 'C':
-		return (char)('G' | (c & 0x20));
-	case 'G':
-		return (char)('C' | (c & 0x20));
-	case 'T':
-		return (char)('A' | (c & 0x20));
-	default:
-		return c;
-	}
-}
-
 static int ref_bases(void *arg, uint32_t block, char *dst, size_t cap)
 {
 	const struct refs *r = arg;
@@ -72,7 +56,8 @@ static void mutate(const struct refs *r, uint32_t b, char *s)
 
 	while (i < BB) {
 		uint64_t x = rnd();
-		char c = b == 1 ? comp(from[BB - 1 - j % BB]) : from[j % BB];
+		char c =
+		    b == 1 ? unit_cm_comp(from[BB - 1 - j % BB]) : from[j % BB];
 		if (x % 700 == 0)
 			j += 1 + (uint32_t)(x >> 20) % 5;
 		else if (x % 700 == 1)
@@ -125,13 +110,7 @@ static void check_blocks(const gdb_codec_model *m, const gdb_buf *blk,
 	for (uint32_t b = 0; b < NB; b++) {
 		CHECK(((const uint8_t *)blk[b].p)[0] != 0,
 		      "block %u stored 2-bit", b);
-		unit_cm_check_range(m, &blk[b], src[b], 0, BB, BB, dst);
-		for (int k = 0; k < 100; k++) {
-			uint32_t a = (uint32_t)(rnd() % BB);
-			uint32_t z = a + 1 + (uint32_t)(rnd() % 1500);
-			unit_cm_check_range(m, &blk[b], src[b], a,
-					    z < BB ? z : BB, BB, dst);
-		}
+		unit_cm_check_ranges(m, &blk[b], src[b], BB, 100, 1500, dst);
 	}
 }
 
@@ -207,12 +186,6 @@ static void check_refusals(const gdb_buf *blob, struct refs *r,
 	gdb_codec_enc_free(e);
 }
 
-static void quiet(enum gdb_log_level level, const char *line)
-{
-	(void)level;
-	(void)line;
-}
-
 int main(void)
 {
 	struct refs r = {.n = NR, .fail_at = -1, .flip_at = -1};
@@ -222,7 +195,7 @@ int main(void)
 	gdb_codec_model *m = NULL;
 	size_t sz_rel = 0, sz_own = 0;
 
-	gdb_log_set_sink(quiet);
+	gdb_log_set_sink(unit_cm_quiet);
 	for (uint32_t b = 0; b < NR; b++) {
 		r.b[b] = xmalloc(BB);
 		for (uint32_t i = 0; i < BB; i++)

@@ -4,8 +4,9 @@
  * with them, with them and a match model, and without them (version 1,
  * what small assemblies and older stores hold) decodes whole and in
  * sub-ranges byte for byte; the stored features are the ones asked for;
- * an unknown feature bit, a bad match byte and a cut model are
- * GDB_ECORRUPT.
+ * an unknown feature bit, a bad match byte, a cut model and one naming
+ * training blocks past the stream's end (found before anything is sized
+ * by their count) are GDB_ECORRUPT.
  */
 #define UNIT_SEED 0xc3a9e14u
 #include <errno.h>
@@ -18,10 +19,6 @@
 #define NB 8u	  /* blocks of the stream */
 #define BB 16384u /* bases a block */
 #define FEATS 7u  /* input maps, second mixer, chained training blocks */
-
-struct stream {
-	gdb_buf blk[NB];
-};
 
 /* Repeats with mutations from this block and the one before, lowercase
  * stretches, N and IUPAC runs. */
@@ -42,20 +39,9 @@ static void sample(char **s, uint32_t b)
 	memset(s[b] + 9000, 'Y', 2);
 }
 
-static int fetch(void *arg, uint32_t block, const uint8_t **src, size_t *len)
-{
-	const struct stream *st = arg;
-
-	if (block >= NB)
-		return GDB_ECORRUPT;
-	*src = (const uint8_t *)st->blk[block].p;
-	*len = st->blk[block].len;
-	return 0;
-}
-
 /* feat: the params' cm_features. */
-static void encode(uint32_t feat, uint32_t match, char **src, struct stream *st,
-		   gdb_buf *blob)
+static void encode(uint32_t feat, uint32_t match, char **src,
+		   struct unit_cm_stream *st, gdb_buf *blob)
 {
 	gdb_codec_params p = {.codec = GDB_CODEC_CM,
 			      .alphabet = GDB_ALPHA_DNA,
@@ -71,39 +57,33 @@ static void encode(uint32_t feat, uint32_t match, char **src, struct stream *st,
 
 /* Every block, whole and in random sub-ranges; returns the coded blocks'
  * bytes. */
-static size_t check_stream(const gdb_buf *blob, struct stream *st, char **src,
-			   char *dst, const char *what)
+static size_t check_stream(const gdb_buf *blob, struct unit_cm_stream *st,
+			   char **src, char *dst, const char *what)
 {
 	gdb_codec_model *m = NULL;
 	size_t bytes = 0;
 	int coded = 0;
 
 	CHECK(gdb_codec_model_load(GDB_CODEC_CM, GDB_ALPHA_DNA,
-				   (const uint8_t *)blob->p, blob->len, fetch,
-				   st, &m) == 0,
+				   (const uint8_t *)blob->p, blob->len,
+				   unit_cm_fetch, st, &m) == 0,
 	      "%s: model load", what);
 	for (uint32_t b = 0; m && b < NB; b++) {
 		const gdb_buf *blk = &st->blk[b];
 		coded += ((const uint8_t *)blk->p)[0] != 0;
 		bytes += blk->len;
-		unit_cm_check_range(m, blk, src[b], 0, BB, BB, dst);
-		for (int k = 0; k < 60; k++) {
-			uint32_t a = (uint32_t)(rnd() % BB);
-			uint32_t z = a + 1 + (uint32_t)(rnd() % 2500);
-			unit_cm_check_range(m, blk, src[b], a, z < BB ? z : BB,
-					    BB, dst);
-		}
+		unit_cm_check_ranges(m, blk, src[b], BB, 60, 2500, dst);
 	}
 	CHECK(coded > 0, "%s: no block was cm-coded", what);
 	gdb_codec_model_free(m);
 	return bytes;
 }
 
-static int load_rc(const uint8_t *t, size_t len, struct stream *st)
+static int load_rc(const uint8_t *t, size_t len, struct unit_cm_stream *st)
 {
 	gdb_codec_model *m = NULL;
 	int rc = gdb_codec_model_load(GDB_CODEC_CM, GDB_ALPHA_DNA, t, len,
-				      fetch, st, &m);
+				      unit_cm_fetch, st, &m);
 
 	if (rc == 0)
 		gdb_codec_model_free(m);
@@ -111,9 +91,9 @@ static int load_rc(const uint8_t *t, size_t len, struct stream *st)
 }
 
 /* Chained training blocks (kind 3) in the wrong order: refused. */
-static void check_swapped(const gdb_buf *blob, const struct stream *st)
+static void check_swapped(const gdb_buf *blob, const struct unit_cm_stream *st)
 {
-	struct stream sw = *st;
+	struct unit_cm_stream sw = *st;
 	uint32_t a = NB, b = NB;
 
 	for (uint32_t i = 0; i < NB; i++) {
@@ -133,8 +113,55 @@ static void check_swapped(const gdb_buf *blob, const struct stream *st)
 	      "swapped training blocks load");
 }
 
+/* A fetch that counts its calls and keeps the first block asked for. */
+struct counted {
+	struct unit_cm_stream *st;
+	uint32_t calls, first;
+};
+
+static int counted_fetch(void *arg, uint32_t block, const uint8_t **src,
+			 size_t *len)
+{
+	struct counted *c = arg;
+
+	if (c->calls++ == 0)
+		c->first = block;
+	return unit_cm_fetch(c->st, block, src, len);
+}
+
+/* A model naming more training blocks than the stream holds (n_train,
+ * training bases to match): refused after one fetch, of the last block
+ * it names, before anything is sized by the count or a training block
+ * decoded (formerly 2^32 - 1 of them were allocated for first: -ENOMEM). */
+static void check_train_bound(const gdb_buf *blob, struct unit_cm_stream *st)
+{
+	static const uint32_t ntrain[] = {NB + 1, 4 * NB, 0xffffffffu};
+	uint8_t *t = xmalloc(blob->len);
+	uint32_t stride = gdb_get_le32((const uint8_t *)blob->p + 8);
+
+	for (size_t i = 0; i < sizeof(ntrain) / sizeof(ntrain[0]); i++) {
+		struct counted c = {st, 0, 0};
+		gdb_codec_model *m = NULL;
+		uint64_t last = (uint64_t)(ntrain[i] - 1) * stride;
+		int rc;
+		memcpy(t, blob->p, blob->len);
+		gdb_put_le32(t + 4, ntrain[i]);
+		gdb_put_le64(t + 12, ntrain[i]);
+		rc = gdb_codec_model_load(GDB_CODEC_CM, GDB_ALPHA_DNA, t,
+					  blob->len, counted_fetch, &c, &m);
+		CHECK(rc == GDB_ECORRUPT, "n_train %u: %d", ntrain[i], rc);
+		CHECK(last > UINT32_MAX ? c.calls == 0
+					: c.calls == 1 && c.first == last,
+		      "n_train %u: %u fetches, the first of block %u",
+		      ntrain[i], c.calls, c.first);
+		if (rc == 0)
+			gdb_codec_model_free(m);
+	}
+	free(t);
+}
+
 /* The bytes after the orders (match length, features) and the length. */
-static void check_bad_models(const gdb_buf *blob, struct stream *st)
+static void check_bad_models(const gdb_buf *blob, struct unit_cm_stream *st)
 {
 	uint8_t *t = xmalloc(blob->len);
 	size_t kat = 24 + ((const uint8_t *)blob->p)[1];
@@ -159,21 +186,15 @@ static void check_bad_models(const gdb_buf *blob, struct stream *st)
 	free(t);
 }
 
-static void quiet(enum gdb_log_level level, const char *line)
-{
-	(void)level;
-	(void)line;
-}
-
 int main(void)
 {
 	char *src[NB], *dst = xmalloc(BB), desc[512];
-	struct stream v3 = {0}, v3m = {0}, v1 = {0};
+	struct unit_cm_stream v3 = {.n = NB}, v3m = {.n = NB}, v1 = {.n = NB};
 	gdb_buf b3 = {0}, b3m = {0}, b1 = {0};
 	gdb_codec_model *m = NULL;
 	size_t s3, s1;
 
-	gdb_log_set_sink(quiet);
+	gdb_log_set_sink(unit_cm_quiet);
 	for (uint32_t b = 0; b < NB; b++) {
 		src[b] = xmalloc(BB);
 		sample(src, b);
@@ -192,8 +213,8 @@ int main(void)
 		      "match and feature bytes");
 	}
 	CHECK(gdb_codec_model_load(GDB_CODEC_CM, GDB_ALPHA_DNA,
-				   (const uint8_t *)b3.p, b3.len, fetch, &v3,
-				   &m) == 0,
+				   (const uint8_t *)b3.p, b3.len, unit_cm_fetch,
+				   &v3, &m) == 0,
 	      "model load");
 	if (m) {
 		gdb_codec_describe(m, desc, sizeof(desc));
@@ -208,13 +229,14 @@ int main(void)
 	check_bad_models(&b3, &v3);
 	check_bad_models(&b3m, &v3m);
 	check_swapped(&b3, &v3);
+	check_train_bound(&b3, &v3);
+	check_train_bound(&b1, &v1);
 	check_swapped(&b3m, &v3m);
-	for (uint32_t b = 0; b < NB; b++) {
-		gdb_buf_free(&v3.blk[b]);
-		gdb_buf_free(&v3m.blk[b]);
-		gdb_buf_free(&v1.blk[b]);
+	unit_cm_stream_free(&v3);
+	unit_cm_stream_free(&v3m);
+	unit_cm_stream_free(&v1);
+	for (uint32_t b = 0; b < NB; b++)
 		free(src[b]);
-	}
 	gdb_buf_free(&b3);
 	gdb_buf_free(&b3m);
 	gdb_buf_free(&b1);
