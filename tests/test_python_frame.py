@@ -504,3 +504,19 @@ def test_zero_length_features_and_rows_as_brute_force(tmp_path):
             assert list(zip(got["i"], got["feature_start"], got["feature_end"])) == want
             assert got["start0"].tolist() == frame["start0"].to_numpy()[got["i"]].tolist()
             assert len(want) > 10
+
+
+def test_pair_codes_as_one_factorize_of_both_frames():
+    """Both frames' chromosome codes, factorized apart and joined by their
+    names, are those of pandas factorizing both at once: strings,
+    categoricals, integers, a missing name (-1), an empty frame."""
+    from genomedb.frame import _pair_codes
+    cases = [(["c2", "c1", "c2", None, "c3"], ["c4", "c1", "c3", "c3"]),
+             (pd.Categorical(["b", "a", "b"]), pd.Categorical(["c", "a"])),
+             ([2, 1, 2, 7], [7, 3]), ([], ["x", "y"]), (["x"], [])]
+    for a, b in cases:
+        fa, fb = pd.DataFrame({"chrom": a}), pd.DataFrame({"chrom": b})
+        want, names = pd.factorize(pd.concat([fa["chrom"], fb["chrom"]], ignore_index=True))
+        ca, cb, uniq = _pair_codes(fa, fb)
+        assert ca.tolist() == want[:len(fa)].tolist() and cb.tolist() == want[len(fa):].tolist()
+        assert list(uniq) == list(names)

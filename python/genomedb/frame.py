@@ -37,8 +37,17 @@ def _batch(codes, beg, end):
 def _pair_codes(a, b):
     """Chromosome codes of two frames over one shared numbering, and the
     names (categories) the codes index."""
-    codes, uniq = pd.factorize(pd.concat([a["chrom"], b["chrom"]], ignore_index=True))
-    return codes[:len(a)], codes[len(a):], uniq
+    ca, ua = pd.factorize(a["chrom"].to_numpy())
+    cb, ub = pd.factorize(b["chrom"].to_numpy())
+    # each frame factorized alone (no concatenated copy of both), then
+    # their few names: the numbering a factorize of both would give
+    m, uniq = pd.factorize(pd.Index(ua).append(pd.Index(ub)))
+    return _through(m[:len(ua)], ca), _through(m[len(ua):], cb), uniq
+
+
+def _through(m, codes):
+    """m[codes], a missing name's code (-1) kept."""
+    return np.where(codes < 0, -1, m[codes]) if (codes < 0).any() else m[codes]
 
 
 @pd.api.extensions.register_dataframe_accessor("genomedb")
