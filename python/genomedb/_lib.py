@@ -200,9 +200,18 @@ class _PopulatedArenas:
 
     def __enter__(self):
         self.lock.acquire()
-        if self.set is not None:
-            self.get(ctypes.byref(self.under))
-            self.set(ctypes.byref(self.mine))
+        try:
+            if self.set is not None:
+                now = Arena()
+                self.get(ctypes.byref(now))
+                # never wrap the wrapper (its alloc would call itself)
+                if now.alloc != self.mine.alloc:
+                    ctypes.memmove(ctypes.byref(self.under), ctypes.byref(now),
+                                   ctypes.sizeof(Arena))
+                    self.set(ctypes.byref(self.mine))
+        except BaseException:
+            self.lock.release()
+            raise
         return self
 
     def __exit__(self, *exc):
