@@ -86,6 +86,31 @@ void gdb_api_advise_big(void *p, size_t bytes)
 		(void)madvise((void *)b, e - b, MADV_HUGEPAGE);
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+void *gdb_api_arena_alloc(void *ctx, size_t n)
+{
+	const gdb_api_arena *under = ctx;
+	const uintptr_t page = 4096;
+	void *p = under->alloc(under->ctx, n);
+	uintptr_t b = ((uintptr_t)p + page - 1) & ~(page - 1);
+	uintptr_t e = ((uintptr_t)p + n) & ~(page - 1);
+
+	/* advice: a kernel without it (before 5.14) faults pages as usual */
+	if (p && e > b)
+		(void)madvise((void *)b, e - b, MADV_POPULATE_WRITE);
+	return p;
+}
+
+void gdb_api_arena_free(void *ctx, void *p, size_t n)
+{
+	const gdb_api_arena *under = ctx;
+
+	under->free(under->ctx, p, n);
+}
+
 uint64_t gdb_api_generation(const gdb_api *h)
 {
 	return gdb_store_generation(h->store);

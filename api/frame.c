@@ -148,7 +148,8 @@ static int copy_held(gdb_api *h, held *k, const task *t, char *err,
  * sorted), so that the copy loop reads its tasks in sequence.
  */
 static task *tasks_make(gdb_api *h, uint32_t asm_index, const gdb_api_batch *b,
-			const int64_t *row, char *dst, const int64_t *off)
+			const int64_t *row, char *dst, const int64_t *off,
+			void *const *obj, size_t data_off)
 {
 	task *t = malloc(b->n * sizeof(*t) + 1);
 
@@ -156,7 +157,8 @@ static task *tasks_make(gdb_api *h, uint32_t asm_index, const gdb_api_batch *b,
 		size_t i = row ? (size_t)row[j] : j;
 		t[j] = (task){
 		    gdb_api_contig_at(h, asm_index, (uint32_t)b->contig[i]),
-		    b->beg[i], b->end[i], dst + off[i]};
+		    b->beg[i], b->end[i],
+		    obj ? (char *)obj[i] + data_off : dst + off[i]};
 	}
 	return t;
 }
@@ -205,7 +207,7 @@ int gdb_api_fetch_many(gdb_api *h, uint32_t asm_index, const gdb_api_batch *b,
 		gdb_api_advise_big(dst, (size_t)off[b->n]);
 	/* by position, so that the rows in one block take it once */
 	GDB_TRY(gdb_api_order(b, &row));
-	t = tasks_make(h, asm_index, b, row, dst, off);
+	t = tasks_make(h, asm_index, b, row, dst, off, NULL, 0);
 	free(row);
 	if (!t)
 		return -ENOMEM;
@@ -214,6 +216,63 @@ int gdb_api_fetch_many(gdb_api *h, uint32_t asm_index, const gdb_api_batch *b,
 	for (size_t i = 0; rc == 0 && sep >= 0 && i < b->n; i++)
 		dst[off[i + 1] - 1] = (char)sep;
 	return rc;
+}
+
+/* Drops obj[0..n) and frees obj. */
+static void objects_drop(void **obj, size_t n, gdb_api_drop_fn drop)
+{
+	for (size_t i = 0; i < n; i++)
+		drop(obj[i]);
+	free(obj);
+}
+
+/*
+ * Every row's object made first (row order), then the bases copied into
+ * them by position (as gdb_api_fetch_many), and only then the slots
+ * replaced: a failure drops what was made and leaves the slots as given.
+ */
+int gdb_api_fetch_objects(gdb_api *h, uint32_t asm_index,
+			  const gdb_api_batch *b, gdb_api_make_fn make,
+			  gdb_api_drop_fn drop, size_t data_off, void **slot,
+			  char *err, size_t errlen)
+{
+	void **obj;
+	int64_t *row;
+	task *t;
+	size_t i;
+	int rc;
+
+	GDB_TRY(batch_check(h, asm_index, b, NULL, err, errlen));
+	obj = malloc(b->n * sizeof(*obj) + 1);
+	if (!obj)
+		return -ENOMEM;
+	for (i = 0; i < b->n; i++) {
+		obj[i] = make((ptrdiff_t)(b->end[i] - b->beg[i]), 127);
+		if (!obj[i]) {
+			objects_drop(obj, i, drop);
+			gdb_seterr(err, errlen, "row %zu: out of memory", i);
+			return -ENOMEM;
+		}
+	}
+	rc = gdb_api_order(b, &row);
+	t = rc == 0
+		? tasks_make(h, asm_index, b, row, NULL, NULL, obj, data_off)
+		: NULL;
+	free(row);
+	rc = t ? copy_rows(h, asm_index, t, b->n, GDB_API_BASES, err, errlen)
+	       : -ENOMEM;
+	free(t);
+	if (rc < 0) {
+		objects_drop(obj, b->n, drop);
+		return rc;
+	}
+	for (i = 0; i < b->n; i++) {
+		if (slot[i])
+			drop(slot[i]);
+		slot[i] = obj[i];
+	}
+	free(obj);
+	return 0;
 }
 
 /* Calls fn over [beg, end) in slices of SLICE bases, each extended by

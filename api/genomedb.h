@@ -112,6 +112,46 @@ GDB_MUST_CHECK int gdb_api_fetch_many(gdb_api *h, uint32_t asm_index,
 				      const gdb_api_batch *b, int form, int sep,
 				      char *dst, int64_t *off, char *err,
 				      size_t errlen);
+/*
+ * gdb_api_fetch_objects - every interval's bases written straight into an
+ * object of the caller's runtime, so that a binding hands out text objects
+ * without a buffer in between (CPython: make is PyUnicode_New, whose
+ * (len, 127) makes a compact ASCII str, drop is Py_DecRef, data_off the
+ * str's header size). For row i, make(len_i, 127) returns a new object
+ * (NULL: out of memory) whose len_i bytes at (char *)obj + data_off the
+ * call writes (checked ASCII, as gdb_api_fetch_many). Every object is made
+ * first, in row order; only once every row is written are the slots
+ * replaced: drop(slot[i]) if it is not NULL, then slot[i] = the object. On
+ * any error every object made is dropped before return and slot is left
+ * as given, so no half-written object survives. make and drop run on the
+ * caller's thread (a binding keeps its interpreter lock across the call).
+ * @return 0, -ENOENT / -ERANGE (a row), -ENOMEM, damage codes
+ */
+typedef void *(*gdb_api_make_fn)(ptrdiff_t len, uint32_t maxchar);
+typedef void (*gdb_api_drop_fn)(void *obj);
+GDB_MUST_CHECK int gdb_api_fetch_objects(gdb_api *h, uint32_t asm_index,
+					 const gdb_api_batch *b,
+					 gdb_api_make_fn make,
+					 gdb_api_drop_fn drop, size_t data_off,
+					 void **slot, char *err, size_t errlen);
+/*
+ * An arena allocator as CPython's PyObjectArenaAllocator lays it out, and
+ * a wrapper of one: gdb_api_arena_alloc(ctx, n) (ctx: the gdb_api_arena
+ * wrapped) takes the wrapped allocator's arena and populates its pages at
+ * once (madvise MADV_POPULATE_WRITE, one system call) rather than a page
+ * fault each 4 KiB, which on virtual machines with costly faults is most
+ * of the price of making many small objects; gdb_api_arena_free hands the
+ * arena back to the wrapped allocator, so every arena stays the wrapped
+ * allocator's own and the wrapper may be removed at any time. A binding
+ * installs it around gdb_api_fetch_objects (PyObject_SetArenaAllocator).
+ */
+typedef struct gdb_api_arena {
+	void *ctx;
+	void *(*alloc)(void *ctx, size_t n);
+	void (*free)(void *ctx, void *p, size_t n);
+} gdb_api_arena;
+void *gdb_api_arena_alloc(void *ctx, size_t n);
+void gdb_api_arena_free(void *ctx, void *p, size_t n);
 /* Total bytes gdb_api_fetch_many needs, or -ERANGE / -ENOENT. */
 int64_t gdb_api_batch_bases(const gdb_api *h, uint32_t asm_index,
 			    const gdb_api_batch *b, char *err, size_t errlen);

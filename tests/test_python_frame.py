@@ -2,6 +2,7 @@
 /compute/motif files, bioframe and pyranges, on Arabidopsis (1%) and its
 GFF. Touching intervals ([1,10] and [11,20]) do not overlap; their nearest
 distance is 0, as bioframe.closest."""
+import ctypes
 import errno
 import os
 import random
@@ -78,24 +79,97 @@ def test_sequences_gc_as_pyfaidx_and_biopython(athal, frames, tmp_path):
     assert len(q.iloc[:0].genomedb.sequences(athal, lazy=True)) == 0
 
 
-def test_sequences_written_into_a_str_or_decoded_alike(athal, frames, monkeypatch):
-    """Large answers are written by the library into one new str (CPython:
-    the probe finds its layout), small ones decoded from a buffer; both
-    give the same str objects, which behave as any str (hash, equality,
-    slicing, encoding)."""
+def test_sequences_made_by_the_library_or_decoded_alike(athal, frames, monkeypatch):
+    """On CPython the library makes each str (PyUnicode_New, found by the
+    probe) and writes its bases into it; elsewhere a buffer is decoded.
+    Both give the same str objects, which behave as any str (hash,
+    equality, slicing, encoding) and are held once, by the Series."""
     import platform
+    import sys
     from genomedb import _lib
     q = frames[0]
-    big = q.genomedb.sequences(athal)             # 3,000 rows: past _IN_PLACE bytes
-    small = q.iloc[:20].genomedb.sequences(athal)
-    assert (_lib._ASCII is not None) == (platform.python_implementation() == "CPython")
-    assert small.tolist() == big.tolist()[:20]
-    monkeypatch.setattr(_lib, "_ASCII", None)
+    made = q.genomedb.sequences(athal)
+    nones = sys.getrefcount(None)
+    for _ in range(3):
+        q.genomedb.sequences(athal)
+    # the 3,000 None each empty object array held were dropped, not leaked
+    assert abs(sys.getrefcount(None) - nones) < 1000
+    assert (_lib.STR_MAKER is not None) == (platform.python_implementation() == "CPython")
+    monkeypatch.setattr(_lib, "STR_MAKER", None)
     decoded = q.genomedb.sequences(athal)
-    assert decoded.tolist() == big.tolist() and list(decoded.index) == list(big.index)
-    x = big.iloc[7]
+    assert decoded.tolist() == made.tolist() and list(decoded.index) == list(made.index)
+    assert made.dtype == object and decoded.dtype == object and made.name == "sequence"
+    # the arena allocator wrapped during the call is the one in place after
+    arena = [_lib.Arena(), _lib.Arena()]
+    if _lib.populated_arenas.set is not None:
+        _lib.populated_arenas.get(ctypes.byref(arena[0]))
+        q.genomedb.sequences(athal)
+        _lib.populated_arenas.get(ctypes.byref(arena[1]))
+        assert bytes(arena[0]) == bytes(arena[1]) and arena[0].alloc != _lib.populated_arenas.mine.alloc
+    arr = made.to_numpy()
+    x = arr[7]
+    assert sys.getrefcount(x) == 3          # the array's slot, x, the argument
     assert x.isascii() and x.encode("ascii").decode() == x and hash(x) == hash(str(decoded.iloc[7]))
     assert {x: 1}[decoded.iloc[7]] == 1 and x[1:4] == decoded.iloc[7][1:4]
+    assert type(x) is str
+
+
+def test_sequences_leave_nothing_behind(athal, frames):
+    """Repeated calls, dropped each time, hold no memory (tracemalloc
+    sees every str the library makes)."""
+    import tracemalloc
+    q = frames[0]
+    want = q.genomedb.sequences(athal).tolist()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        for _ in range(10):
+            got = q.genomedb.sequences(athal)
+            del got
+        grown = tracemalloc.get_traced_memory()[0] - base
+    finally:
+        tracemalloc.stop()
+    assert grown < sum(map(len, want)) // 10, grown
+
+
+def test_sequences_failing_midway_drop_every_str_made(athal, frames):
+    """A str that cannot be made (make returns NULL at row 1,000) fails the
+    call with -ENOMEM: the 999 made are dropped, the slots keep what they
+    held. The make here wraps PyUnicode_New and keeps its own reference to
+    each str, so the counts show what the library still holds."""
+    import sys
+    from genomedb import _lib
+    from genomedb._lib import Batch, errbuf, ERRLEN
+    if _lib.STR_MAKER is None:
+        pytest.skip("this Python lays out str differently (the decoded path is tested)")
+    new = ctypes.pythonapi.PyUnicode_New
+    made = []
+
+    @ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_ssize_t, ctypes.c_uint32)
+    def make(n, maxchar):
+        if len(made) == 999:
+            return None
+        s = new(n, maxchar)
+        made.append(s)
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(s))   # the library's reference
+        return id(s)
+
+    q = frames[0]
+    codes = np.array([athal.contig_index(c) for c in q["chrom"]], dtype=np.int32)
+    beg = q["start"].to_numpy(np.int64) - 1
+    end = q["end"].to_numpy(np.int64)
+    b = Batch(len(q), codes.ctypes.data, beg.ctypes.data, end.ctypes.data)
+    keep = object()
+    slots = np.array([keep] * len(q), dtype=object)
+    before = sys.getrefcount(keep)
+    err = errbuf()
+    rc = _lib.pylib.gdb_api_fetch_objects(athal.store.handle(), athal.index, b,
+                                          ctypes.cast(make, ctypes.c_void_p),
+                                          _lib.STR_MAKER[1], _lib.STR_MAKER[2],
+                                          slots.ctypes.data, err, ERRLEN)
+    assert rc == -errno.ENOMEM and b"row 999" in err.value
+    assert len(made) == 999 and all(sys.getrefcount(s) == 3 for s in made)   # list, s, argument
+    assert all(x is keep for x in slots) and sys.getrefcount(keep) == before
 
 
 def test_sequences_across_small_blocks_in_any_order(tmp_path):
@@ -142,8 +216,29 @@ def test_sequences_of_a_damaged_block_raise_naming_it(tmp_path):
     with genomedb.open(d) as bad:
         with pytest.raises(OSError) as e:
             q.genomedb.sequences(bad["lambda"])
-    assert e.value.errno == errno.EIO
-    assert "NC_001416.1" in str(e.value) and "1-100" in str(e.value)
+        assert e.value.errno == errno.EIO
+        assert "NC_001416.1" in str(e.value) and "1-100" in str(e.value)
+        # every str is made before the damaged block is read: all dropped
+        import tracemalloc
+        many = pd.concat([q] * 1000, ignore_index=True)
+        tracemalloc.start()
+        try:
+            base = tracemalloc.get_traced_memory()[0]
+            for _ in range(5):
+                with pytest.raises(OSError):
+                    many.genomedb.sequences(bad["lambda"])
+            grown = tracemalloc.get_traced_memory()[0] - base
+        finally:
+            tracemalloc.stop()
+        assert grown < 20_000, grown              # 2,000 unwritten str would be 250 KB
+    # and the arena allocator is back as it was (not left wrapped by the error)
+    from genomedb import _lib
+    now = _lib.Arena()
+    if _lib.populated_arenas.set is not None:
+        _lib.populated_arenas.get(ctypes.byref(now))
+        assert now.alloc != _lib.populated_arenas.mine.alloc
+        assert _lib.populated_arenas.lock.acquire(blocking=False)
+        _lib.populated_arenas.lock.release()
 
 
 def _count_motif(seq, motif):
@@ -409,3 +504,19 @@ def test_zero_length_features_and_rows_as_brute_force(tmp_path):
             assert list(zip(got["i"], got["feature_start"], got["feature_end"])) == want
             assert got["start0"].tolist() == frame["start0"].to_numpy()[got["i"]].tolist()
             assert len(want) > 10
+
+
+def test_pair_codes_as_one_factorize_of_both_frames():
+    """Both frames' chromosome codes, factorized apart and joined by their
+    names, are those of pandas factorizing both at once: strings,
+    categoricals, integers, a missing name (-1), an empty frame."""
+    from genomedb.frame import _pair_codes
+    cases = [(["c2", "c1", "c2", None, "c3"], ["c4", "c1", "c3", "c3"]),
+             (pd.Categorical(["b", "a", "b"]), pd.Categorical(["c", "a"])),
+             ([2, 1, 2, 7], [7, 3]), ([], ["x", "y"]), (["x"], [])]
+    for a, b in cases:
+        fa, fb = pd.DataFrame({"chrom": a}), pd.DataFrame({"chrom": b})
+        want, names = pd.factorize(pd.concat([fa["chrom"], fb["chrom"]], ignore_index=True))
+        ca, cb, uniq = _pair_codes(fa, fb)
+        assert ca.tolist() == want[:len(fa)].tolist() and cb.tolist() == want[len(fa):].tolist()
+        assert list(uniq) == list(names)

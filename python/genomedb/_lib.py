@@ -129,37 +129,98 @@ for _name, (_res, _args) in _SIGS.items():
     _f.argtypes = _args
 
 
-def _ascii_writer():
-    """CPython's own calls for a str written in place: PyUnicode_New(n,
-    127) makes a compact ASCII str whose bytes are not yet written, and
-    PyUnicode_AsUTF8AndSize gives their address (an ASCII str is its own
-    UTF-8). None unless a probe finds a str laid out that way (another
-    Python, or a CPython that changed it), where callers decode instead."""
+"""The same library through ctypes.PyDLL: calls that run CPython's own
+functions from C (gdb_api_fetch_objects) keep the interpreter lock held
+across the call, which CDLL would release."""
+pylib = ctypes.PyDLL(lib._name)
+pylib.gdb_api_fetch_objects.restype = ctypes.c_int
+pylib.gdb_api_fetch_objects.argtypes = [c_p, u32, ctypes.POINTER(Batch), c_p, c_p, sz, c_p,
+                                        c_s, sz]
+
+
+def _str_maker():
+    """(make, drop, data offset) for gdb_api_fetch_objects to make str
+    objects as CPython does: PyUnicode_New(n, 127) makes a compact ASCII
+    str whose n bytes are not yet written, at a fixed offset from the
+    object (its header's size); Py_DecRef drops one. None unless probes of
+    two sizes find a str laid out that way (another Python, or a CPython
+    that changed it), where callers decode a buffer instead."""
     try:
         new, addr = ctypes.pythonapi.PyUnicode_New, ctypes.pythonapi.PyUnicode_AsUTF8AndSize
+        drop = ctypes.pythonapi.Py_DecRef
     except AttributeError:
         return None
     new.restype, new.argtypes = ctypes.py_object, [ctypes.c_ssize_t, ctypes.c_uint32]
     addr.restype, addr.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_void_p]
-    probe = new(5, 127)
-    p = addr(probe, None)
-    ctypes.memmove(p, b"ACGTN", 5)
-    inside = p == id(probe) + sys.getsizeof(probe) - 6     # the bytes, then a NUL
-    if not (inside and probe == "ACGTN" and probe.isascii() and hash(probe) == hash("ACGTN")):
+    offsets = set()
+    for text in ("ACGTN", "acgtn" * 120):           # a pymalloc and a malloc size
+        probe = new(len(text), 127)
+        p = addr(probe, None)
+        ctypes.memmove(p, text.encode(), len(text))
+        inside = p == id(probe) + sys.getsizeof(probe) - len(text) - 1  # bytes, then NUL
+        if not (inside and probe == text and probe.isascii() and hash(probe) == hash(text)):
+            return None
+        offsets.add(p - id(probe))
+    if len(offsets) != 1:
         return None
-    return new, addr
+    return (ctypes.cast(new, c_p).value, ctypes.cast(drop, c_p).value, offsets.pop())
 
 
-_ASCII = _ascii_writer()
+STR_MAKER = _str_maker()
 
 
-def ascii_str(n):
-    """(s, address): a new str of n bytes (n > 0) for the library to write
-    before anything else sees it, or None where this Python cannot."""
-    if _ASCII is None or n <= 0:
-        return None
-    s = _ASCII[0](n, 127)
-    return s, _ASCII[1](s, None)
+class Arena(ctypes.Structure):
+    """PyObjectArenaAllocator, as gdb_api_arena."""
+    _fields_ = [("ctx", c_p), ("alloc", c_p), ("free", c_p)]
+
+
+class _PopulatedArenas:
+    """with populated_arenas(): pymalloc's arenas made inside take their
+    pages at once (gdb_api_arena_alloc wraps the allocator in place:
+    every arena stays its own, populated by one madvise), not a page fault
+    each 4 KiB. A lock keeps two threads from stacking wrappers; the
+    allocator in place is put back on leaving, even on error."""
+
+    def __init__(self):
+        import threading
+        self.lock = threading.Lock()
+        self.under, self.mine = Arena(), Arena()
+        try:
+            get = ctypes.pythonapi.PyObject_GetArenaAllocator
+            self.set = ctypes.pythonapi.PyObject_SetArenaAllocator
+        except AttributeError:
+            self.set = None
+            return
+        get.restype = self.set.restype = None
+        get.argtypes = self.set.argtypes = [ctypes.POINTER(Arena)]
+        self.get = get
+        self.mine.ctx = ctypes.addressof(self.under)
+        self.mine.alloc = ctypes.cast(lib.gdb_api_arena_alloc, c_p).value
+        self.mine.free = ctypes.cast(lib.gdb_api_arena_free, c_p).value
+
+    def __enter__(self):
+        self.lock.acquire()
+        try:
+            if self.set is not None:
+                now = Arena()
+                self.get(ctypes.byref(now))
+                # never wrap the wrapper (its alloc would call itself)
+                if now.alloc != self.mine.alloc:
+                    ctypes.memmove(ctypes.byref(self.under), ctypes.byref(now),
+                                   ctypes.sizeof(Arena))
+                    self.set(ctypes.byref(self.mine))
+        except BaseException:
+            self.lock.release()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        if self.set is not None:
+            self.set(ctypes.byref(self.under))
+        self.lock.release()
+
+
+populated_arenas = _PopulatedArenas()
 
 
 def owned_array(ptr, n, dtype):

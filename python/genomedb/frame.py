@@ -8,7 +8,6 @@ one base: touching intervals ([1, 10] and [11, 20]) do not, as bioframe
 and pyranges count.
 """
 import ctypes
-import errno
 
 import numpy as np
 import pandas as pd
@@ -38,14 +37,17 @@ def _batch(codes, beg, end):
 def _pair_codes(a, b):
     """Chromosome codes of two frames over one shared numbering, and the
     names (categories) the codes index."""
-    codes, uniq = pd.factorize(pd.concat([a["chrom"], b["chrom"]], ignore_index=True))
-    return codes[:len(a)], codes[len(a):], uniq
+    ca, ua = pd.factorize(a["chrom"].to_numpy())
+    cb, ub = pd.factorize(b["chrom"].to_numpy())
+    # each frame factorized alone (no concatenated copy of both), then
+    # their few names: the numbering a factorize of both would give
+    m, uniq = pd.factorize(pd.Index(ua).append(pd.Index(ub)))
+    return _through(m[:len(ua)], ca), _through(m[len(ua):], cb), uniq
 
 
-# From this many bytes on, sequences() has the library write the bases into
-# one new str (_lib.ascii_str), which is then split: half the memory a
-# numpy buffer decoded into a str touches.
-_IN_PLACE = 1 << 16
+def _through(m, codes):
+    """m[codes], a missing name's code (-1) kept."""
+    return np.where(codes < 0, -1, m[codes]) if (codes < 0).any() else m[codes]
 
 
 @pd.api.extensions.register_dataframe_accessor("genomedb")
@@ -68,34 +70,29 @@ class GenomeDBAccessor:
         only for the items asked for."""
         b, keep = self._assembly_batch(asm)
         h, err, n = asm.store.handle(), errbuf(), len(self._df)
-        total = check(lib.gdb_api_batch_bases(h, asm.index, ctypes.byref(b), err, ERRLEN), err)
-        off = np.empty(n + 1, dtype=np.int64)
-        text = None if lazy or total + n < _IN_PLACE else _lib.ascii_str(total + n)
-        if text is None:
-            buf = np.empty(total + n, dtype=np.uint8)
-            dst = buf.ctypes.data
-        else:
-            text, dst = text
-        rc = lib.gdb_api_fetch_many(h, asm.index, ctypes.byref(b), 0, ord("\n"), dst,
-                                    off.ctypes.data, err, ERRLEN)
-        if rc < 0:
-            text = None  # its bytes may be unwritten: never seen, not even by a traceback
+        if not lazy and _lib.STR_MAKER is not None:
+            # the library makes each str (PyUnicode_New) and writes its
+            # bases into it, then puts it in the array's slot: no buffer,
+            # no split, no Python loop
+            arr = np.empty(n, dtype=object)
+            with _lib.populated_arenas:
+                rc = _lib.pylib.gdb_api_fetch_objects(h, asm.index, ctypes.byref(b),
+                                                      *_lib.STR_MAKER, arr.ctypes.data, err,
+                                                      ERRLEN)
             check(rc, err)
-        if lazy:
-            return Sequences(buf, off)
-        if text is None:
-            items = Sequences(buf, off).tolist()
         else:
-            # the library wrote the bases (checked ASCII) into the str
-            # itself: no buffer decoded into a second copy of them
-            items = text.split("\n")
-            items.pop()
-            if len(items) != n:  # fromiter would drop or leave rows silently
-                raise OSError(errno.EIO, f"{asm.name}: {len(items)} sequences for {n} rows")
-        # the str objects straight into an object array (pd.Series of a
-        # list would look at each item again)
-        arr = np.fromiter(items, dtype=object, count=n)
-        return pd.Series(arr, index=self._df.index, name="sequence", copy=False)
+            total = check(lib.gdb_api_batch_bases(h, asm.index, ctypes.byref(b), err, ERRLEN),
+                          err)
+            buf, off = np.empty(total + n, dtype=np.uint8), np.empty(n + 1, dtype=np.int64)
+            check(lib.gdb_api_fetch_many(h, asm.index, ctypes.byref(b), 0, ord("\n"),
+                                         buf.ctypes.data, off.ctypes.data, err, ERRLEN), err)
+            if lazy:
+                return Sequences(buf, off)
+            # decoded, split in C (str.split), into an object array
+            # (pd.Series of a list would look at each item again)
+            arr = np.fromiter(Sequences(buf, off).tolist(), dtype=object, count=n)
+        # dtype given: pandas neither infers a type from the items nor copies
+        return pd.Series(arr, index=self._df.index, name="sequence", dtype=object, copy=False)
 
     def gc(self, asm):
         """Series of GC fractions as Biopython's gc_fraction (N and the
@@ -230,7 +227,11 @@ class Sequences:
     def tolist(self):
         # one separator after each: str.split makes every str in C,
         # decoded straight from the buffer (no bytes copy first)
-        return str(self.data.data[:-1], "ascii").split("\n") if len(self) else []
+        if not len(self):
+            return []
+        text = str(self.data.data[:-1], "ascii")
+        with _lib.populated_arenas:
+            return text.split("\n")
 
     def __iter__(self):
         return iter(self.tolist())

@@ -130,6 +130,71 @@ static int op_fetch_many(void *arg, gdb_buf *ans, char *err, size_t errlen)
 	return rc;
 }
 
+/*
+ * gdb_api_fetch_objects with objects of the test's own (a length, then
+ * the bytes), made with the counted malloc so that making one fails in
+ * turn too; live counts the objects alive, which must be the slots' own
+ * after every call, failed or not.
+ */
+typedef struct tobj {
+	size_t len;
+	char data[];
+} tobj;
+
+static long live;
+
+static void *tobj_make(ptrdiff_t len, uint32_t maxchar)
+{
+	tobj *o = malloc(sizeof(*o) + (size_t)len + 1);
+
+	if (!o || maxchar != 127) {
+		free(o);
+		return NULL;
+	}
+	o->len = (size_t)len;
+	memset(o->data, '?', (size_t)len + 1);
+	live++;
+	return o;
+}
+
+static void tobj_drop(void *o)
+{
+	free(o);
+	live--;
+}
+
+static int op_fetch_objects(void *arg, gdb_buf *ans, char *err, size_t errlen)
+{
+	void *slot[5], *old[5];
+	int rc;
+
+	oom_off = 1;
+	for (int i = 0; i < 5; i++)
+		old[i] = slot[i] = i == 2 ? NULL : tobj_make(0, 127);
+	oom_off = 0;
+	rc = gdb_api_fetch_objects(api, 0, arg, tobj_make, tobj_drop,
+				   offsetof(tobj, data), slot, err, errlen);
+	if (rc < 0) {
+		CHECK(live == 4 && !memcmp(slot, old, sizeof(slot)),
+		      "fetch_objects failed (%d) leaving %ld objects alive "
+		      "or its slots changed",
+		      rc, live - 4);
+		for (int i = 0; i < 5; i++)
+			if (slot[i])
+				tobj_drop(slot[i]);
+		return rc;
+	}
+	CHECK(live == 5, "fetch_objects: %ld objects alive for 5 rows", live);
+	for (int i = 0; i < 5; i++) {
+		tobj *o = slot[i];
+		CHECK(o->data[o->len] == '?', "row %d written past its end", i);
+		keep(ans, o->data, o->len);
+		keep(ans, "\n", 1);
+		tobj_drop(o);
+	}
+	return 0;
+}
+
 static int op_scans(void *arg, gdb_buf *ans, char *err, size_t errlen)
 {
 	double gc[5];
@@ -315,6 +380,80 @@ static int op_variants(void *arg, gdb_buf *ans, char *err, size_t errlen)
 	return rc;
 }
 
+/* fetch_objects' bytes are fetch_many's (bases, no separator), and a row
+ * past its contig fails before any object is made. */
+static void test_objects_as_fetch_many(void)
+{
+	static const int64_t bad_end[] = {CLEN, 2100, 65600, 5, CLEN + 1};
+	const gdb_api_batch bad = {5, S_CONTIG, S_BEG, bad_end};
+	int64_t n = gdb_api_batch_bases(api, 0, &STORE_ROWS, NULL, 0), off[6];
+	char *dst = xmalloc((size_t)n + 5), err[256] = "";
+	void *slot[5] = {0};
+
+	CHECK(gdb_api_fetch_many(api, 0, &STORE_ROWS, GDB_API_BASES, -1, dst,
+				 off, err, sizeof(err)) == 0,
+	      "fetch_many: %s", err);
+	CHECK(gdb_api_fetch_objects(api, 0, &STORE_ROWS, tobj_make, tobj_drop,
+				    offsetof(tobj, data), slot, err,
+				    sizeof(err)) == 0,
+	      "fetch_objects: %s", err);
+	for (int i = 0; i < 5; i++) {
+		tobj *o = slot[i];
+		CHECK(o && o->len == (size_t)(off[i + 1] - off[i]) &&
+			  !memcmp(o->data, dst + off[i], o->len),
+		      "row %d: not fetch_many's bytes", i);
+		if (o)
+			tobj_drop(o);
+	}
+	memset(slot, 0, sizeof(slot));
+	CHECK(gdb_api_fetch_objects(api, 0, &bad, tobj_make, tobj_drop,
+				    offsetof(tobj, data), slot, err,
+				    sizeof(err)) == -ERANGE &&
+		  live == 0 && strstr(err, "row 4"),
+	      "a row past its contig: %s, %ld objects alive", err, live);
+	free(dst);
+}
+
+/* An arena allocator of the test's own under gdb_api_arena_alloc/free:
+ * each arena is the wrapped allocator's, given back to it. */
+static int arenas;
+
+static void *arena_under_alloc(void *ctx, size_t n)
+{
+	CHECK(ctx == &arenas, "the wrapped allocator's ctx not passed on");
+	arenas++;
+	return malloc(n);
+}
+
+static void arena_under_free(void *ctx, void *p, size_t n)
+{
+	CHECK(ctx == &arenas && n == (size_t)1 << 20,
+	      "the wrapped free's ctx or size not passed on");
+	arenas--;
+	free(p);
+}
+
+static void test_arena_wrapper(void)
+{
+	gdb_api_arena under = {&arenas, arena_under_alloc, arena_under_free};
+	char *p[3];
+
+	for (int i = 0; i < 3; i++) {
+		p[i] = gdb_api_arena_alloc(&under, (size_t)1 << 20);
+		CHECK(p[i] != NULL, "no arena");
+		if (p[i])
+			memset(p[i], i, (size_t)1 << 20);
+	}
+	CHECK(arenas == 3, "%d arenas made for 3", arenas);
+	for (int i = 0; i < 3; i++)
+		if (p[i]) {
+			CHECK(p[i][12345] == (char)i, "arena %d overwritten",
+			      i);
+			gdb_api_arena_free(&under, p[i], (size_t)1 << 20);
+		}
+	CHECK(arenas == 0, "%d arenas not given back", arenas);
+}
+
 static void test_store_calls(void)
 {
 	static char seq[2][CLEN + 1];
@@ -338,6 +477,8 @@ static void test_store_calls(void)
 	}
 	walk("fetch_many", op_fetch_many, (void *)&STORE_ROWS);
 	walk("gc_many and motif_many", op_scans, (void *)&STORE_ROWS);
+	walk("fetch_objects", op_fetch_objects, (void *)&STORE_ROWS);
+	test_objects_as_fetch_many();
 	gdb_api_close(api);
 	if (add_annotations() < 0 ||
 	    gdb_api_open(dir, 1 << 20, &api, err, sizeof(err)) < 0) {
@@ -474,6 +615,7 @@ int main(void)
 	gdb_log_set_sink(count_log);
 	test_intervals();
 	test_store_calls();
+	test_arena_wrapper();
 	if (failures) {
 		fprintf(stderr, "%d failure(s)\n", failures);
 		return T_EXIT_FAIL;
