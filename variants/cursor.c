@@ -605,6 +605,50 @@ static inline int32_t narrow(int32_t v)
 	return v < BCF_MIN_BT_INT8 || v > BCF_MAX_BT_INT8 ? 1000 : v;
 }
 
+/* Byte 2i of E[x] is bit i of the nibble x: a nibble of a plane spread
+ * over 4 samples' first slots (shifted by 8: their second slots). */
+static const uint64_t spread4[16] = {
+#define S4(x)                                                                  \
+	((uint64_t)((x) & 1) | (uint64_t)((x) >> 1 & 1) << 16 |                \
+	 (uint64_t)((x) >> 2 & 1) << 32 | (uint64_t)((x) >> 3 & 1) << 48)
+    S4(0),  S4(1),  S4(2),  S4(3),  S4(4),  S4(5),  S4(6),  S4(7),
+    S4(8),  S4(9),  S4(10), S4(11), S4(12), S4(13), S4(14), S4(15),
+#undef S4
+};
+
+/*
+ * Samples [0, n & ~7) of every sample, 8 at a time: the implied values
+ * are base + bit * step in each byte (0 <= values <= 5, or vector_end
+ * with step 0, so no byte carries into the next); a byte of each plane
+ * gives 16 bytes through spread4. Little-endian byte order (the stores).
+ */
+static uint32_t gt8_all(const vs_cursor *c, const int8_t t0[2],
+			const int8_t t1[2], uint32_t n, int8_t *gt)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t base = ((uint64_t)(uint8_t)t0[0] |
+			 (uint64_t)(uint8_t)t1[0] << 8) *
+			0x0001000100010001ull;
+	uint64_t d0 = (uint64_t)(t0[1] - t0[0]), d1 = (uint64_t)(t1[1] - t1[0]);
+	uint32_t s;
+
+	for (s = 0; s + 8 <= n; s += 8) {
+		unsigned a = (unsigned)(c->pa[s >> 6] >> (s & 63)) & 0xff;
+		unsigned b = (unsigned)(c->pb[s >> 6] >> (s & 63)) & 0xff;
+		uint64_t lo = base + spread4[a & 15] * d0 +
+			      (spread4[b & 15] * d1 << 8);
+		uint64_t hi = base + spread4[a >> 4] * d0 +
+			      (spread4[b >> 4] * d1 << 8);
+		memcpy(gt + 2 * s, &lo, 8);
+		memcpy(gt + 2 * s + 8, &hi, 8);
+	}
+	return s;
+#else
+	(void)c, (void)t0, (void)t1, (void)n, (void)gt;
+	return 0;
+#endif
+}
+
 int vs_cursor_gt8(const vs_cursor *c, const uint32_t *idx, uint32_t n,
 		  const int32_t *inv, int8_t *gt)
 {
@@ -615,11 +659,14 @@ int vs_cursor_gt8(const vs_cursor *c, const uint32_t *idx, uint32_t n,
 	const int8_t t0[2] = {z, 4},
 		     t1[2] = {hap ? bcf_int8_vector_end : (int8_t)(z | ph),
 			      hap ? bcf_int8_vector_end : (int8_t)(4 | ph)};
+	uint32_t i = 0;
 
 	for (uint32_t e = 0; e < c->nexc; e++)
 		if (narrow(c->exc_val[e]) == 1000)
 			return 1;
-	for (uint32_t i = 0; i < n; i++) {
+	if (!idx)
+		i = gt8_all(c, t0, t1, n, gt);
+	for (; i < n; i++) {
 		uint32_t s = idx ? idx[i] : i;
 		gt[2 * i] = t0[getbit(c->pa, s)];
 		gt[2 * i + 1] = t1[getbit(c->pb, s)];
