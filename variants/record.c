@@ -153,14 +153,21 @@ int vs_gt_narrow(const int32_t *g, size_t m, int8_t *d)
 	return 0;
 }
 
-int vs_put_gt8(const bcf_hdr_t *h, bcf1_t *rec, const int8_t *g, uint32_t n,
-	       int P)
+/* The id of FORMAT GT in h, or -1. */
+static int gt_id(const bcf_hdr_t *h)
 {
 	int id = bcf_hdr_id2int(h, BCF_DT_ID, "GT");
+
+	return bcf_hdr_idinfo_exists(h, BCF_HL_FMT, id) ? id : -1;
+}
+
+/* vs_put_gt8 with GT's id in the header (-1: none). */
+static int put_gt8_id(int id, bcf1_t *rec, const int8_t *g, uint32_t n, int P)
+{
 	size_t m = (size_t)n * (size_t)P;
 	kstring_t *ks = &rec->indiv;
 
-	if (!bcf_hdr_idinfo_exists(h, BCF_HL_FMT, id))
+	if (id < 0)
 		return -EINVAL;
 	if (m < 2 || !rec->shared.l || rec->n_fmt ||
 	    (rec->unpacked & BCF_UN_FMT))
@@ -176,23 +183,80 @@ int vs_put_gt8(const bcf_hdr_t *h, bcf1_t *rec, const int8_t *g, uint32_t n,
 	return 0;
 }
 
+int vs_put_gt8(const bcf_hdr_t *h, bcf1_t *rec, const int8_t *g, uint32_t n,
+	       int P)
+{
+	return put_gt8_id(gt_id(h), rec, g, n, P);
+}
+
+/*
+ * What the records of a cursor need to know of each key for header h,
+ * looked up once a chunk (kinfo, kept in the cursor): KI_DIRECT, an
+ * INFO key that h declares as INFO under the id the set's header gave
+ * it, with its name (the API looks keys up by name), and not END (the
+ * API checks it); KI_GT, the key GT. NULL without memory.
+ */
+#define KI_DIRECT 1
+#define KI_GT 2
+
+static const uint8_t *key_info(vs_cursor *c, const bcf_hdr_t *h)
+{
+	const gdb_vset *v = c->v;
+
+	if (c->kinfo && c->kinfo_h == h)
+		return c->kinfo;
+	if (!c->kinfo) {
+		c->kinfo = calloc(v->nkeys + 1, 1);
+		c->kstamp = calloc(v->nkeys + 1, sizeof(uint32_t));
+		if (!c->kinfo || !c->kstamp) {
+			free(c->kinfo);
+			free(c->kstamp);
+			c->kinfo = NULL;
+			c->kstamp = NULL;
+			return NULL;
+		}
+	}
+	for (uint32_t i = 0; i < v->nkeys; i++) {
+		const vs_key *k = &v->keys[i];
+		c->kinfo[i] = (uint8_t)(!strcmp(k->name, "GT") ? KI_GT : 0);
+		if (k->kind == VKEY_INFO &&
+		    bcf_hdr_idinfo_exists(h, BCF_HL_INFO, k->hdr_id) &&
+		    !strcmp(bcf_hdr_int2id(h, BCF_DT_ID, k->hdr_id), k->name) &&
+		    strcmp(k->name, "END"))
+			c->kinfo[i] |= KI_DIRECT;
+	}
+	c->kinfo_h = h;
+	c->gt_id = gt_id(h);
+	return c->kinfo;
+}
+
+static int is_gt(vs_cursor *c, const bcf_hdr_t *h, uint32_t key)
+{
+	const uint8_t *ki = key_info(c, h);
+
+	return ki ? (ki[key] & KI_GT) != 0
+		  : !strcmp(c->v->keys[key].name, "GT");
+}
+
 /* Can the site be laid out directly, as the API would build it? Not with
- * an INFO key twice (the API keeps one), END (the API checks it), or a
- * key h does not declare as INFO under the id the set's header gave it
- * (the API looks keys up by name). */
-static int direct_ok(const vs_cursor *c, const bcf_hdr_t *h)
+ * an INFO key twice (the API keeps one) or one that is not KI_DIRECT. */
+static int direct_ok(vs_cursor *c, const bcf_hdr_t *h)
 {
 	const vs_site *s = &c->site;
+	const uint8_t *ki = key_info(c, h);
+	uint32_t stamp = ++c->stamp;
 
+	if (!ki)
+		return 0; /* through the API, which needs no memory here */
+	if (stamp == 0) { /* wrapped: old stamps could match */
+		memset(c->kstamp, 0, sizeof(uint32_t) * c->v->nkeys);
+		stamp = c->stamp = 1;
+	}
 	for (uint32_t i = 0; i < s->ninfo; i++) {
-		const vs_key *k = &c->v->keys[s->info[i]];
-		if (!bcf_hdr_idinfo_exists(h, BCF_HL_INFO, k->hdr_id) ||
-		    strcmp(bcf_hdr_int2id(h, BCF_DT_ID, k->hdr_id), k->name) ||
-		    !strcmp(k->name, "END"))
+		uint32_t k = s->info[i];
+		if (!(ki[k] & KI_DIRECT) || c->kstamp[k] == stamp)
 			return 0;
-		for (uint32_t j = 0; j < i; j++)
-			if (s->info[j] == s->info[i])
-				return 0;
+		c->kstamp[k] = stamp;
 	}
 	return 1;
 }
@@ -247,7 +311,8 @@ static int put_gt8(vs_cursor *c, const bcf_hdr_t *h, const vs_subset *sub,
 			g[i] = g[2 * i];
 		P = two ? 2 : 1;
 	}
-	return vs_put_gt8(h, rec, g, n, P);
+	return key_info(c, h) ? put_gt8_id(c->gt_id, rec, g, n, P)
+			      : vs_put_gt8(h, rec, g, n, P);
 }
 
 static int put_gt(vs_cursor *c, const bcf_hdr_t *h, const vs_subset *sub,
@@ -354,8 +419,7 @@ int vs_record(vs_cursor *c, const bcf_hdr_t *h, const vs_subset *sub, int fmt,
 	GDB_TRY(put_info(c, h, rec, direct));
 	for (uint32_t i = 0; fmt && i < s->nfmt; i++) {
 		uint32_t key = s->fmt[i];
-		if (!strcmp(c->v->keys[key].name, "GT") &&
-		    (s->gt & 3) != GT_NONE) {
+		if (is_gt(c, h, key) && (s->gt & 3) != GT_NONE) {
 			if (rec && sub && sub->n)
 				GDB_TRY(put_gt(c, h, sub, rec));
 			continue;
@@ -414,7 +478,7 @@ struct vout {
 	htsFile *fp;  /* or an htslib file */
 	size_t max;
 	size_t *total; /* text over several threads: their bytes, for max */
-	int flush; /* end a BGZF block after each chunk (region answers) */
+	int flush;     /* end a BGZF block after each chunk (region answers) */
 	int rc;
 };
 

@@ -60,7 +60,7 @@ struct gdb_vstream {
 
 /* Part i (0 head, 1 .. nwin the windows, nwin + 1 tail) into *p. */
 static int render_one(const gdb_vstream *s, uint32_t i, char **p, size_t *n,
-		       uint64_t *rows)
+		      uint64_t *rows)
 {
 	uint32_t part = i == 0	      ? VS_PART_HEAD
 			: i > s->nwin ? VS_PART_TAIL

@@ -239,6 +239,7 @@ typedef struct vs_cursor {
 	uint32_t nsites, next;
 	vs_stream *st;
 	uint32_t nst;
+	vs_stream **by_key; /* INFO, INFO_F, FMT, FMT_F streams by key */
 	vs_stream *s_pos, *s_all, *s_id, *s_qual, *s_flt, *s_ik, *s_fk, *s_gts;
 	uint32_t ngroups;
 	int *want_group; /* groups to decode */
@@ -267,6 +268,12 @@ typedef struct vs_cursor {
 	size_t subv_cap;
 	int32_t *gtv; /* GT values of one site */
 	size_t gtv_cap;
+	/* record.c: each key for the header kinfo_h, GT's id in it, and the
+	 * site stamp each INFO key was last seen at */
+	uint8_t *kinfo;
+	const bcf_hdr_t *kinfo_h;
+	int gt_id;
+	uint32_t *kstamp, stamp;
 	char *ref; /* reference window [ref_beg, ref_end) */
 	int64_t ref_beg, ref_end;
 	size_t ref_cap;
