@@ -207,7 +207,8 @@ static void check_gt8(void)
 				int32_t *val = xmalloc(4 * 8 + 4);
 				for (uint32_t e = 0; mode >= 4 && n && e < 8;
 				     e++) {
-					slot[c.nexc] = (uint32_t)(rnd() % (2 * n));
+					slot[c.nexc] =
+					    (uint32_t)(rnd() % (2 * n));
 					val[c.nexc++] =
 					    e % 3 == 0	 ? bcf_int32_missing
 					    : e % 3 == 1 ? bcf_gt_unphased(2)
@@ -224,9 +225,11 @@ static void check_gt8(void)
 					int8_t *x = xmalloc(2 * m + 16),
 					       *y = xmalloc(2 * m + 16);
 					for (uint32_t i = 0; i < n; i++)
-						inv[i] = sub && !(i & 1)
-							     ? -1
-							     : (int32_t)(i / (sub + 1));
+						inv[i] =
+						    sub && !(i & 1)
+							? -1
+							: (int32_t)(i /
+								    (sub + 1));
 					for (uint32_t i = 0; i < m; i++)
 						idx[i] = sub ? 2 * i + 1 : i;
 					memset(x, 0x55, 2 * m + 16);
@@ -240,9 +243,10 @@ static void check_gt8(void)
 							  y))
 						FAIL("gt8: not narrowed");
 					if (memcmp(x, y, 2 * m + 16))
-						FAIL("gt8: n %u kind %u mode %d "
-						     "subset %d",
-						     n, kinds[k], mode, sub);
+						FAIL(
+						    "gt8: n %u kind %u mode %d "
+						    "subset %d",
+						    n, kinds[k], mode, sub);
 					free(idx), free(inv), free(g32);
 					free(x), free(y);
 				}
