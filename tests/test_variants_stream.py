@@ -12,6 +12,7 @@ import os
 import random
 import subprocess
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -232,3 +233,35 @@ def test_open_files_keep_their_windows_past_the_size_cache(mounts, vstore):
     assert windows_rendered(small) - c0 == 6 * per_file
     for n, b in zip(names, alone + got):
         assert b == cat(os.path.join(whole, n))
+
+
+def windows_held(d):
+    """Rendered windows the set's streams hold now (an xattr of
+    /variants/<set>): d is the set's contig directory."""
+    return int(os.getxattr(os.path.dirname(d), "user.gdb.windows_held"))
+
+
+def test_forgotten_stream_frees_the_window_rendered_ahead(mounts):
+    """A streamed file read in part holds windows (kept, cached, and the
+    next one rendered ahead); once the kernel forgets its name (its last
+    reader) every one of them goes, the one rendered ahead too (it used
+    to stay until the next read or until the name left the mount's size
+    cache)."""
+    if os.getuid() != 0:
+        pytest.skip("needs root to make the kernel forget (drop_caches)")
+    small, _ = mounts
+    path = os.path.join(small, "1000000-2100001.vcf")
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)
+        assert len(os.pread(fd, 65536, 0)) == 65536
+        assert windows_held(small) > 0
+    finally:
+        os.close(fd)
+    for _ in range(300):
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("2\n")
+        if windows_held(small) == 0:
+            break
+        time.sleep(0.05)
+    assert windows_held(small) == 0

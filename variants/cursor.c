@@ -42,17 +42,57 @@ int vs_stream_load(vs_stream *s)
 	return 0;
 }
 
+/* The slot of a value stream kind in the cursor's index, or -1. */
+static int value_slot(uint8_t kind)
+{
+	switch (kind) {
+	case VK_INFO:
+		return 0;
+	case VK_INFO_F:
+		return 1;
+	case VK_FMT:
+		return 2;
+	case VK_FMT_F:
+		return 3;
+	}
+	return -1;
+}
+
 vs_stream *vs_cursor_stream(vs_cursor *c, uint8_t kind, uint32_t key)
 {
-	for (uint32_t i = 0; i < c->nst; i++) {
-		int rc;
-		if (c->st[i].kind != kind || c->st[i].key != key)
-			continue;
-		rc = vs_stream_load(&c->st[i]);
-		c->oom |= rc == -ENOMEM;
-		return rc < 0 ? NULL : &c->st[i];
+	int k = value_slot(kind), rc;
+	vs_stream *s = NULL;
+
+	if (k >= 0 && key < c->v->nkeys && c->by_key) {
+		s = c->by_key[(size_t)k * c->v->nkeys + key];
+	} else {
+		for (uint32_t i = 0; i < c->nst && !s; i++)
+			if (c->st[i].kind == kind && c->st[i].key == key)
+				s = &c->st[i];
 	}
-	return NULL;
+	if (!s)
+		return NULL;
+	rc = vs_stream_load(s);
+	c->oom |= rc == -ENOMEM;
+	return rc < 0 ? NULL : s;
+}
+
+/* The value streams by kind and key (the first of each, as a search
+ * from the start finds it). */
+static int index_values(vs_cursor *c)
+{
+	uint32_t nk = c->v->nkeys;
+
+	c->by_key = calloc(4 * (size_t)nk + 1, sizeof(vs_stream *));
+	if (!c->by_key)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < c->nst; i++) {
+		int k = value_slot(c->st[i].kind);
+		vs_stream **e = &c->by_key[(size_t)k * nk + c->st[i].key];
+		if (k >= 0 && c->st[i].key < nk && !*e)
+			*e = &c->st[i];
+	}
+	return 0;
 }
 
 static int parse_dir(vs_cursor *c, const uint8_t *p, uint64_t n)
@@ -88,7 +128,7 @@ static int parse_dir(vs_cursor *c, const uint8_t *p, uint64_t n)
 		s->stored = p + at;
 		at += s->stored_len;
 	}
-	return at == n ? 0 : bad(c);
+	return at == n ? index_values(c) : bad(c);
 }
 
 static vs_stream *find(vs_cursor *c, uint8_t kind, uint16_t group)
@@ -190,6 +230,7 @@ void vs_cursor_close(vs_cursor *c)
 	for (uint32_t g = 0; c->pbwt && g < c->ngroups; g++)
 		vs_pbwt_free(&c->pbwt[g]);
 	free(c->st);
+	free(c->by_key);
 	free(c->want_group);
 	free(c->g_runs);
 	free(c->g_exc);
@@ -205,6 +246,8 @@ void vs_cursor_close(vs_cursor *c)
 	free(c->vals);
 	free(c->subv);
 	free(c->gtv);
+	free(c->kinfo);
+	free(c->kstamp);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -324,10 +367,15 @@ static int read_id(vs_cursor *c)
 	v = vs_uv(r);
 	if (r->bad || *b > 2)
 		return -1;
-	if (*b == 1) {
-		int n =
-		    snprintf(tmp, sizeof(tmp), "rs%llu", (unsigned long long)v);
-		return (int)put_str(c, tmp, (size_t)n);
+	if (*b == 1) { /* "rs" and the number (snprintf was 2% of a region) */
+		char *e = tmp + sizeof(tmp), *d = e;
+		do {
+			*--d = (char)('0' + v % 10);
+			v /= 10;
+		} while (v);
+		*--d = 's';
+		*--d = 'r';
+		return (int)put_str(c, d, (size_t)(e - d));
 	}
 	if (v > (1u << 20) || !(b = vs_bytes(r, v)))
 		return -1;
@@ -605,6 +653,50 @@ static inline int32_t narrow(int32_t v)
 	return v < BCF_MIN_BT_INT8 || v > BCF_MAX_BT_INT8 ? 1000 : v;
 }
 
+/* Byte 2i of E[x] is bit i of the nibble x: a nibble of a plane spread
+ * over 4 samples' first slots (shifted by 8: their second slots). */
+static const uint64_t spread4[16] = {
+#define S4(x)                                                                  \
+	((uint64_t)((x)&1) | (uint64_t)((x) >> 1 & 1) << 16 |                  \
+	 (uint64_t)((x) >> 2 & 1) << 32 | (uint64_t)((x) >> 3 & 1) << 48)
+    S4(0), S4(1), S4(2),  S4(3),  S4(4),  S4(5),  S4(6),  S4(7),
+    S4(8), S4(9), S4(10), S4(11), S4(12), S4(13), S4(14), S4(15),
+#undef S4
+};
+
+/*
+ * Samples [0, n & ~7) of every sample, 8 at a time: the implied values
+ * are base + bit * step in each byte (0 <= values <= 5, or vector_end
+ * with step 0, so no byte carries into the next); a byte of each plane
+ * gives 16 bytes through spread4. Little-endian byte order (the stores).
+ */
+static uint32_t gt8_all(const vs_cursor *c, const int8_t t0[2],
+			const int8_t t1[2], uint32_t n, int8_t *gt)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t base =
+	    ((uint64_t)(uint8_t)t0[0] | (uint64_t)(uint8_t)t1[0] << 8) *
+	    0x0001000100010001ull;
+	uint64_t d0 = (uint64_t)(t0[1] - t0[0]), d1 = (uint64_t)(t1[1] - t1[0]);
+	uint32_t s;
+
+	for (s = 0; s + 8 <= n; s += 8) {
+		unsigned a = (unsigned)(c->pa[s >> 6] >> (s & 63)) & 0xff;
+		unsigned b = (unsigned)(c->pb[s >> 6] >> (s & 63)) & 0xff;
+		uint64_t lo =
+		    base + spread4[a & 15] * d0 + (spread4[b & 15] * d1 << 8);
+		uint64_t hi =
+		    base + spread4[a >> 4] * d0 + (spread4[b >> 4] * d1 << 8);
+		memcpy(gt + 2 * s, &lo, 8);
+		memcpy(gt + 2 * s + 8, &hi, 8);
+	}
+	return s;
+#else
+	(void)c, (void)t0, (void)t1, (void)n, (void)gt;
+	return 0;
+#endif
+}
+
 int vs_cursor_gt8(const vs_cursor *c, const uint32_t *idx, uint32_t n,
 		  const int32_t *inv, int8_t *gt)
 {
@@ -615,11 +707,14 @@ int vs_cursor_gt8(const vs_cursor *c, const uint32_t *idx, uint32_t n,
 	const int8_t t0[2] = {z, 4},
 		     t1[2] = {hap ? bcf_int8_vector_end : (int8_t)(z | ph),
 			      hap ? bcf_int8_vector_end : (int8_t)(4 | ph)};
+	uint32_t i = 0;
 
 	for (uint32_t e = 0; e < c->nexc; e++)
 		if (narrow(c->exc_val[e]) == 1000)
 			return 1;
-	for (uint32_t i = 0; i < n; i++) {
+	if (!idx)
+		i = gt8_all(c, t0, t1, n, gt);
+	for (; i < n; i++) {
 		uint32_t s = idx ? idx[i] : i;
 		gt[2 * i] = t0[getbit(c->pa, s)];
 		gt[2 * i + 1] = t1[getbit(c->pb, s)];

@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include <zstd.h>
 
+#include "common/bigbuf.h"
 #include "variants/variants_int.h"
 
 static int corrupt(gdb_vset *v, const char *what, char *err, size_t errlen)
@@ -517,10 +517,25 @@ uint64_t vs_chunk_sites(const gdb_vset *v, uint32_t first, uint32_t n)
 	return s;
 }
 
-#define HUGE_PAGE ((size_t)2 << 20)
+uint64_t vs_range_sites(const gdb_vset *v, uint32_t first, uint32_t n,
+			int64_t beg, int64_t end)
+{
+	double s = 0;
+
+	for (uint32_t i = first; i < first + n; i++) {
+		const vs_chunk *c = &v->chunks[i];
+		int64_t lo = beg > c->first ? beg : c->first;
+		int64_t hi = end < c->last + 1 ? end : c->last + 1;
+		if (hi > lo)
+			s += (double)c->nsites * (double)(hi - lo) /
+			     (double)(c->last + 1 - c->first);
+	}
+	return (uint64_t)s + (n ? 1 : 0);
+}
 
 int vs_reserve(gdb_buf *b, size_t n)
 {
+	size_t cap;
 	void *p;
 
 	if (b->err)
@@ -530,22 +545,17 @@ int vs_reserve(gdb_buf *b, size_t n)
 	if (b->cap - b->len >= n)
 		return 0;
 	n += b->len;
-	if (n < 4 * HUGE_PAGE) {
-		p = realloc(b->p, n);
-	} else if (posix_memalign(&p, HUGE_PAGE,
-				  (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1)) ==
-		   0) {
-		madvise(p, (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1),
-			MADV_HUGEPAGE);
+	p = gdb_bigbuf_get(n, &cap);
+	if (p) {
 		if (b->len)
 			memcpy(p, b->p, b->len);
 		free(b->p);
+	} else if ((p = realloc(b->p, n))) {
+		cap = n;
 	} else {
-		p = NULL;
-	}
-	if (!p)
 		return b->err = -ENOMEM;
+	}
 	b->p = p;
-	b->cap = n;
+	b->cap = cap;
 	return 0;
 }

@@ -18,6 +18,7 @@
 #include <htslib/hfile.h>
 #include <htslib/kstring.h>
 
+#include "common/bigbuf.h"
 #include "variants/variants_int.h"
 
 static void *grow(void **p, size_t *cap, size_t n)
@@ -152,14 +153,21 @@ int vs_gt_narrow(const int32_t *g, size_t m, int8_t *d)
 	return 0;
 }
 
-int vs_put_gt8(const bcf_hdr_t *h, bcf1_t *rec, const int8_t *g, uint32_t n,
-	       int P)
+/* The id of FORMAT GT in h, or -1. */
+static int gt_id(const bcf_hdr_t *h)
 {
 	int id = bcf_hdr_id2int(h, BCF_DT_ID, "GT");
+
+	return bcf_hdr_idinfo_exists(h, BCF_HL_FMT, id) ? id : -1;
+}
+
+/* vs_put_gt8 with GT's id in the header (-1: none). */
+static int put_gt8_id(int id, bcf1_t *rec, const int8_t *g, uint32_t n, int P)
+{
 	size_t m = (size_t)n * (size_t)P;
 	kstring_t *ks = &rec->indiv;
 
-	if (!bcf_hdr_idinfo_exists(h, BCF_HL_FMT, id))
+	if (id < 0)
 		return -EINVAL;
 	if (m < 2 || !rec->shared.l || rec->n_fmt ||
 	    (rec->unpacked & BCF_UN_FMT))
@@ -175,23 +183,80 @@ int vs_put_gt8(const bcf_hdr_t *h, bcf1_t *rec, const int8_t *g, uint32_t n,
 	return 0;
 }
 
+int vs_put_gt8(const bcf_hdr_t *h, bcf1_t *rec, const int8_t *g, uint32_t n,
+	       int P)
+{
+	return put_gt8_id(gt_id(h), rec, g, n, P);
+}
+
+/*
+ * What the records of a cursor need to know of each key for header h,
+ * looked up once a chunk (kinfo, kept in the cursor): KI_DIRECT, an
+ * INFO key that h declares as INFO under the id the set's header gave
+ * it, with its name (the API looks keys up by name), and not END (the
+ * API checks it); KI_GT, the key GT. NULL without memory.
+ */
+#define KI_DIRECT 1
+#define KI_GT 2
+
+static const uint8_t *key_info(vs_cursor *c, const bcf_hdr_t *h)
+{
+	const gdb_vset *v = c->v;
+
+	if (c->kinfo && c->kinfo_h == h)
+		return c->kinfo;
+	if (!c->kinfo) {
+		c->kinfo = calloc(v->nkeys + 1, 1);
+		c->kstamp = calloc(v->nkeys + 1, sizeof(uint32_t));
+		if (!c->kinfo || !c->kstamp) {
+			free(c->kinfo);
+			free(c->kstamp);
+			c->kinfo = NULL;
+			c->kstamp = NULL;
+			return NULL;
+		}
+	}
+	for (uint32_t i = 0; i < v->nkeys; i++) {
+		const vs_key *k = &v->keys[i];
+		c->kinfo[i] = (uint8_t)(!strcmp(k->name, "GT") ? KI_GT : 0);
+		if (k->kind == VKEY_INFO &&
+		    bcf_hdr_idinfo_exists(h, BCF_HL_INFO, k->hdr_id) &&
+		    !strcmp(bcf_hdr_int2id(h, BCF_DT_ID, k->hdr_id), k->name) &&
+		    strcmp(k->name, "END"))
+			c->kinfo[i] |= KI_DIRECT;
+	}
+	c->kinfo_h = h;
+	c->gt_id = gt_id(h);
+	return c->kinfo;
+}
+
+static int is_gt(vs_cursor *c, const bcf_hdr_t *h, uint32_t key)
+{
+	const uint8_t *ki = key_info(c, h);
+
+	return ki ? (ki[key] & KI_GT) != 0
+		  : !strcmp(c->v->keys[key].name, "GT");
+}
+
 /* Can the site be laid out directly, as the API would build it? Not with
- * an INFO key twice (the API keeps one), END (the API checks it), or a
- * key h does not declare as INFO under the id the set's header gave it
- * (the API looks keys up by name). */
-static int direct_ok(const vs_cursor *c, const bcf_hdr_t *h)
+ * an INFO key twice (the API keeps one) or one that is not KI_DIRECT. */
+static int direct_ok(vs_cursor *c, const bcf_hdr_t *h)
 {
 	const vs_site *s = &c->site;
+	const uint8_t *ki = key_info(c, h);
+	uint32_t stamp = ++c->stamp;
 
+	if (!ki)
+		return 0; /* through the API, which needs no memory here */
+	if (stamp == 0) { /* wrapped: old stamps could match */
+		memset(c->kstamp, 0, sizeof(uint32_t) * c->v->nkeys);
+		stamp = c->stamp = 1;
+	}
 	for (uint32_t i = 0; i < s->ninfo; i++) {
-		const vs_key *k = &c->v->keys[s->info[i]];
-		if (!bcf_hdr_idinfo_exists(h, BCF_HL_INFO, k->hdr_id) ||
-		    strcmp(bcf_hdr_int2id(h, BCF_DT_ID, k->hdr_id), k->name) ||
-		    !strcmp(k->name, "END"))
+		uint32_t k = s->info[i];
+		if (!(ki[k] & KI_DIRECT) || c->kstamp[k] == stamp)
 			return 0;
-		for (uint32_t j = 0; j < i; j++)
-			if (s->info[j] == s->info[i])
-				return 0;
+		c->kstamp[k] = stamp;
 	}
 	return 1;
 }
@@ -246,7 +311,8 @@ static int put_gt8(vs_cursor *c, const bcf_hdr_t *h, const vs_subset *sub,
 			g[i] = g[2 * i];
 		P = two ? 2 : 1;
 	}
-	return vs_put_gt8(h, rec, g, n, P);
+	return key_info(c, h) ? put_gt8_id(c->gt_id, rec, g, n, P)
+			      : vs_put_gt8(h, rec, g, n, P);
 }
 
 static int put_gt(vs_cursor *c, const bcf_hdr_t *h, const vs_subset *sub,
@@ -353,8 +419,7 @@ int vs_record(vs_cursor *c, const bcf_hdr_t *h, const vs_subset *sub, int fmt,
 	GDB_TRY(put_info(c, h, rec, direct));
 	for (uint32_t i = 0; fmt && i < s->nfmt; i++) {
 		uint32_t key = s->fmt[i];
-		if (!strcmp(c->v->keys[key].name, "GT") &&
-		    (s->gt & 3) != GT_NONE) {
+		if (is_gt(c, h, key) && (s->gt & 3) != GT_NONE) {
 			if (rec && sub && sub->n)
 				GDB_TRY(put_gt(c, h, sub, rec));
 			continue;
@@ -412,7 +477,8 @@ struct vout {
 	kstring_t ks; /* text output */
 	htsFile *fp;  /* or an htslib file */
 	size_t max;
-	int flush; /* end a BGZF block after each chunk (region answers) */
+	size_t *total; /* text over several threads: their bytes, for max */
+	int flush;     /* end a BGZF block after each chunk (region answers) */
 	int rc;
 };
 
@@ -426,8 +492,14 @@ static int emit_site(void *arg, vs_cursor *c, int in_range)
 	if (o->fp)
 		return bcf_write(o->fp, (bcf_hdr_t *)o->h, o->rec) < 0 ? -EIO
 								       : 0;
+	size_t l0 = o->ks.l;
 	if (vcf_format(o->h, o->rec, &o->ks) < 0)
 		return -ENOMEM;
+	if (o->total) /* stop as soon as the halves together pass max */
+		return __atomic_add_fetch(o->total, o->ks.l - l0,
+					  __ATOMIC_RELAXED) > o->max
+			   ? -EFBIG
+			   : 0;
 	return o->ks.l > o->max ? -EFBIG : 0;
 }
 
@@ -573,26 +645,26 @@ static void *vpart_run(void *arg)
 	return NULL;
 }
 
-/* Room for n more bytes in one step (large answers on transparent huge
- * pages: page faults and realloc copies dominated big answers here). */
+/* Room for n more bytes in one step. A large answer goes into a buffer
+ * of common/bigbuf.h: the pool gives back a dropped answer's memory,
+ * already faulted in (fresh pages' zeroing and faults were a fifth of a
+ * region answer's CPU here), else a new one in huge pages; no realloc
+ * copies as it grows. */
 static int ks_reserve(kstring_t *ks, size_t n)
 {
-	size_t want = ks->l + n, sz;
+	size_t want = ks->l + n, cap;
 	void *p;
 
 	if (ks->m >= want)
 		return 0;
-	if (want < ((size_t)8 << 20))
+	p = gdb_bigbuf_get(want, &cap);
+	if (!p)
 		return ks_resize(ks, want) < 0 ? -ENOMEM : 0;
-	sz = (want + ((size_t)2 << 20) - 1) & ~(((size_t)2 << 20) - 1);
-	if (posix_memalign(&p, (size_t)2 << 20, sz))
-		return -ENOMEM;
-	madvise(p, sz, MADV_HUGEPAGE);
 	if (ks->l)
 		memcpy(p, ks->s, ks->l);
 	free(ks->s);
 	ks->s = p;
-	ks->m = sz;
+	ks->m = cap;
 	return 0;
 }
 
@@ -655,12 +727,24 @@ static int vcf_join(struct vpart pt[2], size_t max, char **out, size_t *len)
 	return 0;
 }
 
+/* Bytes of VCF text of about `sites` records of ns samples: GT-only
+ * records take 4 bytes a sample, the other columns about 100 (70 in the
+ * 1000 Genomes set). A short guess costs the buffer's growth; a long one
+ * a buffer the pool of large buffers may not take back. */
+static size_t text_est(uint64_t sites, uint32_t ns, size_t max)
+{
+	double b = (double)sites * (4.0 * ns + 100);
+
+	return b < (double)max ? (size_t)b : max;
+}
+
 /*
  * VCF text: the header, then the records, the chunks split in two
  * halves formatted on two threads (htslib's vcf_format only reads the
  * header) and joined in order: the first half writes after the header
- * into the answer, reserved for both halves (untouched room costs no
- * page), the second into a kept buffer copied after it.
+ * into the answer, reserved for both halves (a pooled buffer, or room
+ * the first half leaves untouched), the second into a kept buffer
+ * copied after it.
  */
 static int vcf_text(struct vout *o, const gdb_vsamples *sub, uint32_t contig,
 		    int64_t beg, int64_t end, char **out, size_t *len)
@@ -669,8 +753,12 @@ static int vcf_text(struct vout *o, const gdb_vsamples *sub, uint32_t contig,
 	pthread_t th;
 	uint32_t first, n;
 	int *want = vs_want_groups(o->v, sub), rc = 0, two;
+	uint64_t sites[2];
+	size_t total = 0;
 
 	vs_chunk_range(o->v, contig, beg, end, &first, &n);
+	sites[0] = vs_range_sites(o->v, first, n / 2, beg, end);
+	sites[1] = vs_range_sites(o->v, first + n / 2, n - n / 2, beg, end);
 	memset(pt, 0, sizeof(pt));
 	for (int i = 0; i < 2; i++) {
 		pt[i].o = *o;
@@ -683,15 +771,17 @@ static int vcf_text(struct vout *o, const gdb_vsamples *sub, uint32_t contig,
 		pt[i].end = end;
 		pt[i].chunk0 = first + (i ? n / 2 : 0);
 		pt[i].n = i ? n - n / 2 : n / 2;
-		/* GT-only records take about 4 bytes a sample */
-		size_t est = vs_chunk_sites(o->v, i ? pt[i].chunk0 : first,
-					    i ? pt[i].n : n) *
-			     (4 * (size_t)o->sub.n + 400);
-		if (ks_reserve(&pt[i].o.ks, est < o->max ? est : o->max) < 0)
+		pt[i].o.total = &total;
+		if (ks_reserve(&pt[i].o.ks,
+			       i ? text_est(sites[1], o->sub.n, o->max)
+				 : o->v->htxt_len +
+				       text_est(sites[0] + sites[1], o->sub.n,
+						o->max)) < 0)
 			rc = -ENOMEM;
 	}
 	if (!want || bcf_hdr_format(o->h, 0, &pt[0].o.ks) < 0)
 		rc = -ENOMEM;
+	total = pt[0].o.ks.l;
 	two = rc == 0 && pt[1].o.rec && n > 1 &&
 	      pthread_create(&th, NULL, vpart_run, &pt[1]) == 0;
 	if (rc == 0)
@@ -794,12 +884,14 @@ int vs_vcf_part(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
 	if (rc == 0 && fmt != GDB_VF_VCF) {
 		rc = bgzf_part(&o, sub, contig, beg, end, fmt, part, out, len);
 	} else if (rc == 0) {
-		/* a chunk's records at once (GT-only records take about 4
-		 * bytes a sample): no realloc copies, few page faults */
-		size_t est = part < VS_PART_TAIL
-				 ? vs_chunk_sites(v, part, 1) *
-				       (4 * (size_t)o.sub.n + 400)
-				 : 1;
+		/* a chunk's records at once: no realloc copies, few page
+		 * faults */
+		size_t est =
+		    part == VS_PART_HEAD ? v->htxt_len + 1
+		    : part < VS_PART_TAIL
+			? text_est(vs_range_sites(v, part, 1, beg, end),
+				   o.sub.n, SIZE_MAX)
+			: 1;
 		want = vs_want_groups(v, sub);
 		if (!want || ks_reserve(&o.ks, est) < 0)
 			rc = -ENOMEM;

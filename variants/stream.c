@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bigbuf.h"
 #include "variants/variants_int.h"
 
 #define CACHED 2
@@ -58,8 +59,8 @@ struct gdb_vstream {
 };
 
 /* Part i (0 head, 1 .. nwin the windows, nwin + 1 tail) into *p. */
-static int render_part(const gdb_vstream *s, uint32_t i, char **p, size_t *n,
-		       uint64_t *rows)
+static int render_one(const gdb_vstream *s, uint32_t i, char **p, size_t *n,
+		      uint64_t *rows)
 {
 	uint32_t part = i == 0	      ? VS_PART_HEAD
 			: i > s->nwin ? VS_PART_TAIL
@@ -89,6 +90,29 @@ static int render_part(const gdb_vstream *s, uint32_t i, char **p, size_t *n,
 				   rows, p, n);
 	}
 	return -EINVAL;
+}
+
+/* render_one, the part counted as held until part_free. */
+static int render_part(const gdb_vstream *s, uint32_t i, char **p, size_t *n,
+		       uint64_t *rows)
+{
+	int rc = render_one(s, i, p, n, rows);
+
+	if (rc == 0)
+		__atomic_add_fetch((uint64_t *)&s->v->windows_held, 1,
+				   __ATOMIC_RELAXED);
+	return rc;
+}
+
+/* A rendered part leaves the stream: uncounted, and its buffer to the
+ * pool of large buffers (the next window is rendered into it). */
+static void part_free(const gdb_vstream *s, char *p)
+{
+	if (!p)
+		return;
+	__atomic_sub_fetch((uint64_t *)&s->v->windows_held, 1,
+			   __ATOMIC_RELAXED);
+	gdb_bigbuf_put(p);
 }
 
 /* The sizing pass: every window's length, on several threads. */
@@ -128,7 +152,7 @@ static void *size_run(void *arg)
 			s->kept[i] = p;
 		} else {
 			__atomic_sub_fetch(&z->kept, n, __ATOMIC_RELAXED);
-			free(p);
+			part_free(s, p);
 		}
 	}
 	return NULL;
@@ -160,7 +184,7 @@ static int size_parts(gdb_vstream *s, unsigned threads)
 	if (n <= s->keep - (z.kept < s->keep ? z.kept : s->keep))
 		s->kept[0] = p;
 	else
-		free(p);
+		part_free(s, p);
 	s->off[0] = 0;
 	s->off[1] = n;
 	for (uint32_t i = 1; i <= s->nwin + 1; i++)
@@ -248,7 +272,7 @@ uint64_t gdb_vset_region_sites(const gdb_vset *v, uint32_t contig, int64_t beg,
 	if (contig >= v->ncontigs)
 		return 0;
 	vs_chunk_range(v, contig, beg, end, &first, &n);
-	return vs_chunk_sites(v, first, n);
+	return vs_range_sites(v, first, n, beg, end);
 }
 
 uint64_t gdb_vstream_size(const gdb_vstream *s)
@@ -271,6 +295,11 @@ uint64_t gdb_vset_windows_rendered(const gdb_vset *v)
 	return __atomic_load_n(&v->windows_rendered, __ATOMIC_RELAXED);
 }
 
+uint64_t gdb_vset_windows_held(const gdb_vset *v)
+{
+	return __atomic_load_n(&v->windows_held, __ATOMIC_RELAXED);
+}
+
 static void *ahead_run(void *arg)
 {
 	gdb_vstream *s = arg;
@@ -279,6 +308,12 @@ static void *ahead_run(void *arg)
 	int rc = render_read(s, s->ah.part, &p, &n);
 
 	pthread_mutex_lock(&s->mu);
+	if (rc == 0 && s->readers == 0) {
+		/* every reader closed meanwhile: it goes now (a reader who
+		 * comes later renders it again, as after a failure) */
+		part_free(s, p);
+		rc = -ECANCELED;
+	}
 	s->ah.rc = rc;
 	s->ah.p = rc == 0 ? p : NULL;
 	s->ah.n = n;
@@ -297,7 +332,7 @@ static void ahead_end(gdb_vstream *s)
 		return; /* joined by whoever held the lock while we waited */
 	pthread_join(s->ah.th, NULL);
 	s->ah.started = 0;
-	free(s->ah.p);
+	part_free(s, s->ah.p);
 	s->ah.p = NULL;
 }
 
@@ -352,7 +387,7 @@ static int get_part(gdb_vstream *s, uint32_t i, const char **p)
 	/* kept parts the reader has left behind go (the kernel keeps the
 	 * pages it read) */
 	for (uint32_t j = s->drop; j + 1 < i; j++) {
-		free(s->kept[j]);
+		part_free(s, s->kept[j]);
 		s->kept[j] = NULL;
 	}
 	s->drop = i > s->drop + 1 ? i - 1 : s->drop;
@@ -365,11 +400,11 @@ static int get_part(gdb_vstream *s, uint32_t i, const char **p)
 			goto found;
 	GDB_TRY(render_now(s, i, &q, &n));
 	if (n != s->off[i + 1] - s->off[i]) {
-		free(q);
+		part_free(s, q);
 		return -EIO; /* not what the sizing pass saw */
 	}
 	k = (s->last + 1) % CACHED;
-	free(s->c[k].p);
+	part_free(s, s->c[k].p);
 	s->c[k].part = i;
 	s->c[k].p = q;
 found:
@@ -418,16 +453,19 @@ ssize_t gdb_vstream_read(gdb_vstream *s, void *dst, size_t n, uint64_t off)
 	return rc < 0 ? rc : (ssize_t)done;
 }
 
-/* The windows read and kept (the lock held; no reader left). */
+/* The windows read, kept and rendered ahead (the lock held; no reader
+ * left). A render still running frees its window when it ends. */
 static void drop_windows(gdb_vstream *s)
 {
+	if (!s->ah.busy)
+		ahead_end(s);
 	for (int i = 0; i < CACHED; i++) {
-		free(s->c[i].p);
+		part_free(s, s->c[i].p);
 		s->c[i].p = NULL;
 		s->c[i].part = NO_PART;
 	}
 	for (uint32_t i = 0; s->kept && i < s->nwin + 2; i++) {
-		free(s->kept[i]);
+		part_free(s, s->kept[i]);
 		s->kept[i] = NULL;
 	}
 	s->drop = 0;

@@ -197,8 +197,9 @@ GDB_MUST_CHECK int gdb_vstream_open(const gdb_vset *v, uint32_t contig,
 				    unsigned threads, size_t keep,
 				    gdb_vstream **out);
 uint64_t gdb_vstream_size(const gdb_vstream *s);
-/* Sites stored in the chunks that hold contig's [beg, end): at least the
- * records of the region, for a quick estimate of an answer's size. */
+/* About the records of contig's [beg, end) (each stored chunk's sites
+ * by its share of the span of POS it covers), for a quick estimate of an
+ * answer's size. */
 uint64_t gdb_vset_region_sites(const gdb_vset *v, uint32_t contig, int64_t beg,
 			       int64_t end);
 /*
@@ -222,6 +223,10 @@ void gdb_vstream_unhold(gdb_vstream *s);
  * pass) since it was opened: a window a reader leaves and comes back to
  * is counted again, one it reads once is not. */
 uint64_t gdb_vset_windows_rendered(const gdb_vset *v);
+/* Rendered windows the set's streams hold now (kept, cached, rendered
+ * ahead, or being rendered): none once every reader has closed and the
+ * renders under way have ended. */
+uint64_t gdb_vset_windows_held(const gdb_vset *v);
 
 /* samples.tsv: "sample\tpopulation\tsuperpopulation\n" and a row each. */
 GDB_MUST_CHECK int gdb_vset_samples_tsv(const gdb_vset *v, char **out,

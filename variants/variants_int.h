@@ -198,9 +198,10 @@ struct gdb_vset {
 	char *htxt;	 /* header text */
 	size_t htxt_len;
 	const char *ref_mem; /* tests: reference bases of contig 0 */
-	/* stream.c: windows rendered for readers (a counter, atomic, the
-	 * one field changed through a const gdb_vset *) */
-	uint64_t windows_rendered;
+	/* stream.c: windows rendered for readers, and windows its streams
+	 * hold now (counters, atomic, the fields changed through a const
+	 * gdb_vset *) */
+	uint64_t windows_rendered, windows_held;
 };
 
 /* ---- chunk cursor (cursor.c) ---- */
@@ -238,6 +239,7 @@ typedef struct vs_cursor {
 	uint32_t nsites, next;
 	vs_stream *st;
 	uint32_t nst;
+	vs_stream **by_key; /* INFO, INFO_F, FMT, FMT_F streams by key */
 	vs_stream *s_pos, *s_all, *s_id, *s_qual, *s_flt, *s_ik, *s_fk, *s_gts;
 	uint32_t ngroups;
 	int *want_group; /* groups to decode */
@@ -266,6 +268,12 @@ typedef struct vs_cursor {
 	size_t subv_cap;
 	int32_t *gtv; /* GT values of one site */
 	size_t gtv_cap;
+	/* record.c: each key for the header kinfo_h, GT's id in it, and the
+	 * site stamp each INFO key was last seen at */
+	uint8_t *kinfo;
+	const bcf_hdr_t *kinfo_h;
+	int gt_id;
+	uint32_t *kstamp, stamp;
 	char *ref; /* reference window [ref_beg, ref_end) */
 	int64_t ref_beg, ref_end;
 	size_t ref_cap;
@@ -408,12 +416,17 @@ int vs_stats_part(const gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
 		  size_t *len);
 
 /* Grow b to hold n more bytes at once (a page-faulting VM pays for every
- * realloc copy and every 4 KiB page touched; large answers ask for
- * transparent huge pages): 0, or the buffer's sticky error. */
+ * realloc copy and every 4 KiB page touched; large answers go into
+ * common/bigbuf.h's buffers, a pooled one when there is one): 0, or the
+ * buffer's sticky error. */
 int vs_reserve(gdb_buf *b, size_t n);
 
 /* Sites in chunks first .. first+n-1. */
 uint64_t vs_chunk_sites(const gdb_vset *v, uint32_t first, uint32_t n);
+/* About the sites of those chunks with POS in [beg, end) (each chunk's
+ * share by the span of POS it covers): to size an answer's buffer. */
+uint64_t vs_range_sites(const gdb_vset *v, uint32_t first, uint32_t n,
+			int64_t beg, int64_t end);
 
 /* zstd helpers (build.c) */
 int vs_zstd_decompress(const uint8_t *src, size_t n, uint8_t **out,

@@ -323,8 +323,8 @@ static int list(void *ctx, const char *path,
 
 /* ---- streamed record files ---- */
 
-/* A rough size of an answer, from the sites its chunks hold (for tables
- * by population, at least). */
+/* A rough size of an answer, from about the sites of the region (for
+ * tables by population, at least). */
 static uint64_t estimate(gdb_vset *v, uint32_t contig, int64_t beg, int64_t end,
 			 int fmt, const struct vparams *p, uint32_t ns)
 {
@@ -449,9 +449,11 @@ static int ranged(vctx *x, const char *path, gdb_vset *v, uint32_t contig,
 	/* a name streamed before streams again, without a trial render */
 	s = sized_find(x, path);
 	rc = -EFBIG;
+	/* a file estimated clearly over streams without a trial (one that
+	 * did not fit was a whole render thrown away) */
 	if (!s && estimate(v, contig, beg, end, k->fmt, &p,
 			   sub.n ? sub.n : gdb_vset_nsamples(v)) <
-		      2 * (uint64_t)x->stream_above)
+		      (uint64_t)x->stream_above + x->stream_above / 4)
 		rc = trial(v, contig, beg, end, k->fmt, &p, sub.n ? &sub : NULL,
 			   x->stream_above, &data, &len);
 	if (rc == 0 && (stash.path = strdup(path))) {
@@ -500,19 +502,21 @@ static int open_ranged(void *ctx, const char *path, gdb_ns_ranged *out,
 }
 
 /* A set's directory: user.gdb.windows_rendered, the windows its
- * streamed files rendered for their readers. */
+ * streamed files rendered for their readers, and user.gdb.windows_held,
+ * the rendered windows they hold now. */
 static int xattr(void *ctx, const char *path, unsigned i, const char **name,
 		 char *val, size_t cap)
 {
 	vctx *x = ctx;
 	int si = find_set(x, path);
 
-	if (si < 0 || i > 0)
+	if (si < 0 || i > 1)
 		return -ENOENT;
-	*name = "user.gdb.windows_rendered";
+	*name = i ? "user.gdb.windows_held" : "user.gdb.windows_rendered";
 	return snprintf(
 	    val, cap, "%llu",
-	    (unsigned long long)gdb_vset_windows_rendered(x->sets[si]));
+	    (unsigned long long)(i ? gdb_vset_windows_held(x->sets[si])
+				   : gdb_vset_windows_rendered(x->sets[si])));
 }
 
 static void destroy(void *ctx)

@@ -6,7 +6,8 @@
  * encode/decode with the planes matching the input bits; truncated and
  * altered run streams are refused, never read past their end; and the
  * records laid out as BCF (vs_enc_*, vs_put_gt8) against htslib's API,
- * their twin.
+ * their twin, and int8 GT from the planes (vs_cursor_gt8) against the
+ * int32 values narrowed.
  */
 #define UNIT_SEED 0x7a7a11ull
 #include "tests/unit/unit.h"
@@ -170,6 +171,87 @@ static void check_varints(void)
 	if (!z.bad)
 		FAIL("an over-long varint was accepted");
 	gdb_buf_free(&b);
+}
+
+/*
+ * vs_cursor_gt8 (8 samples a step from the planes when every sample is
+ * asked for) against its twin, vs_cursor_gt narrowed by vs_gt_narrow:
+ * random planes of every site kind, lengths around the 8-sample steps
+ * and the 64-bit words, with and without exceptions, all samples and a
+ * subset; nothing written past the last sample.
+ */
+static void check_gt8(void)
+{
+	uint32_t sizes[] = {0, 1, 7, 8, 9, 15, 16, 63, 64, 65, 300, 2504};
+	const uint8_t kinds[] = {GT_DIPLOID,
+				 GT_DIPLOID | GT_PHASED,
+				 GT_DIPLOID | GT_ZMISS,
+				 GT_DIPLOID | GT_PHASED | GT_ZMISS,
+				 GT_HAPLOID,
+				 GT_HAPLOID | GT_ZMISS};
+
+	for (size_t z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++)
+		for (size_t k = 0; k < sizeof(kinds); k++)
+			for (int mode = 0; mode < 6; mode++) {
+				uint32_t n = sizes[z], W = n / 64 + 2;
+				vs_cursor c;
+				memset(&c, 0, sizeof(c));
+				c.site.gt = kinds[k];
+				c.pa = xmalloc(8 * W);
+				c.pb = xmalloc(8 * W);
+				fill(c.pa, W, mode % 4);
+				fill(c.pb, W, (mode + 1) % 4);
+				if ((kinds[k] & 3) == GT_HAPLOID)
+					memset(c.pb, 0, 8 * W);
+				uint32_t *slot = xmalloc(4 * 8 + 4);
+				int32_t *val = xmalloc(4 * 8 + 4);
+				for (uint32_t e = 0; mode >= 4 && n && e < 8;
+				     e++) {
+					slot[c.nexc] =
+					    (uint32_t)(rnd() % (2 * n));
+					val[c.nexc++] =
+					    e % 3 == 0	 ? bcf_int32_missing
+					    : e % 3 == 1 ? bcf_gt_unphased(2)
+							 : bcf_gt_phased(3);
+				}
+				c.exc_slot = slot;
+				c.exc_val = val;
+				/* all samples, then the odd ones */
+				for (int sub = 0; sub < 2; sub++) {
+					uint32_t m = sub ? n / 2 : n;
+					uint32_t *idx = xmalloc(4 * m + 4);
+					int32_t *inv = xmalloc(4 * n + 4);
+					int32_t *g32 = xmalloc(8 * m + 8);
+					int8_t *x = xmalloc(2 * m + 16),
+					       *y = xmalloc(2 * m + 16);
+					for (uint32_t i = 0; i < n; i++)
+						inv[i] =
+						    sub && !(i & 1)
+							? -1
+							: (int32_t)(i /
+								    (sub + 1));
+					for (uint32_t i = 0; i < m; i++)
+						idx[i] = sub ? 2 * i + 1 : i;
+					memset(x, 0x55, 2 * m + 16);
+					memset(y, 0x55, 2 * m + 16);
+					vs_cursor_gt(&c, sub ? idx : NULL, m,
+						     sub ? inv : NULL, g32);
+					if (vs_gt_narrow(g32, 2 * (size_t)m,
+							 x) ||
+					    vs_cursor_gt8(&c, sub ? idx : NULL,
+							  m, sub ? inv : NULL,
+							  y))
+						FAIL("gt8: not narrowed");
+					if (memcmp(x, y, 2 * m + 16))
+						FAIL(
+						    "gt8: n %u kind %u mode %d "
+						    "subset %d",
+						    n, kinds[k], mode, sub);
+					free(idx), free(inv), free(g32);
+					free(x), free(y);
+				}
+				free(c.pa), free(c.pb), free(slot), free(val);
+			}
 }
 
 /* A header with a few FILTER, INFO and FORMAT keys and n samples. */
@@ -374,6 +456,7 @@ int main(void)
 		check_dosage(k, names[l]);
 	}
 	check_varints();
+	check_gt8();
 	check_twins();
 	check_pbwt(1, 50);
 	check_pbwt(3, 200);

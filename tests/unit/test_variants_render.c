@@ -1,0 +1,261 @@
+/*
+ * tests/unit/test_variants_render.c - region .vcf answers written into
+ * reused buffers are the bytes of a fresh render. A store holds two
+ * generated sets over one reference (deterministic: 120 and 80 samples,
+ * 10,000 and 8,000 sites, answers of megabytes). Each answer is first
+ * rendered with the pool of large buffers (common/bigbuf.h) drained and
+ * kept as the reference; then:
+ *   - a shorter answer is written into a longer one's buffer given back
+ *     to the pool (checked by its address), whose old bytes lie past it;
+ *   - answers of the two sets are interleaved, each taking the buffer the
+ *     other gave back, and the second halves go into the buffers kept
+ *     from answer to answer, whatever the previous answer's size;
+ *   - a streamed answer read window by window, its windows rendered into
+ *     buffers earlier windows gave back, equals the whole answer.
+ *
+ * Exit status: 0 pass, 1 fail (the first failures are printed).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define UNIT_SEED 0x76617272656e64ull
+#include "tests/unit/unit.h"
+#include "tests/unit/unit_store.h"
+
+#include "common/bigbuf.h"
+#include "variants/variants.h"
+
+#define REF_LEN 400000
+#define STEP 40 /* a site every STEP bases: REF_LEN / STEP sites at most */
+
+static char *reference(void)
+{
+	char *s = xmalloc(REF_LEN + 1);
+
+	for (int i = 0; i < REF_LEN; i++)
+		s[i] = "ACGT"[rnd() % 4];
+	s[REF_LEN] = 0;
+	return s;
+}
+
+/* A VCF of ns samples and a site every STEP bases over [0, sites * STEP)
+ * of ref: mostly phased diploid calls, some unphased and missing. */
+static void write_vcf(const char *path, const char *ref, int ns, int sites)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		FAIL("cannot write %s", path);
+		return;
+	}
+	fprintf(f,
+		"##fileformat=VCFv4.2\n##contig=<ID=c1,length=%d>\n"
+		"##INFO=<ID=DP,Number=1,Type=Integer,Description=\"d\">\n"
+		"##FORMAT=<ID=GT,Number=1,Type=String,Description=\"g\">\n"
+		"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT",
+		REF_LEN);
+	for (int j = 0; j < ns; j++)
+		fprintf(f, "\tS%d", j);
+	for (int i = 0; i < sites; i++) {
+		int pos = 1 + STEP * i;
+		char r = ref[pos - 1], a = r == 'A' ? 'G' : 'A';
+		fprintf(f, "\nc1\t%d\trs%d\t%c\t%c\t%d\tPASS\tDP=%d\tGT", pos,
+			1000 + i, r, a, 20 + i % 40, (int)(rnd() % 500));
+		for (int j = 0; j < ns; j++) {
+			unsigned x = (unsigned)(rnd() % 100);
+			fprintf(f, "\t%s",
+				x < 50	 ? "0|0"
+				: x < 70 ? "0|1"
+				: x < 85 ? "1|0"
+				: x < 95 ? "1|1"
+				: x < 98 ? "0/1"
+					 : "./.");
+		}
+	}
+	fprintf(f, "\n");
+	fclose(f);
+}
+
+static int import(const char *dir, const char *set, const char *vcf)
+{
+	gdb_vcf_import_opts o = {.set = set, .reference = "r"};
+	char target[64];
+	gdb_provenance p = {.target = target, .source = vcf};
+	gdb_vcf_import_stats st;
+	gdb_store *s = NULL;
+	gdb_txn *t = NULL;
+	char err[512] = "";
+	int rc = gdb_store_open(dir, 0, &s, err, sizeof(err));
+
+	snprintf(target, sizeof(target), GDB_VSET_PREFIX "%s", set);
+	p.command = "unit";
+	if (rc == 0)
+		rc = gdb_txn_begin(dir, &t, err, sizeof(err));
+	if (rc == 0)
+		rc = gdb_vcf_import(t, s, vcf, &o, &st, err, sizeof(err));
+	if (rc == 0)
+		rc = gdb_txn_provenance(t, &p);
+	if (rc == 0)
+		rc = gdb_txn_commit(t, NULL, err, sizeof(err));
+	else if (t)
+		gdb_txn_abort(t);
+	gdb_store_close(s);
+	if (rc < 0)
+		FAIL("import %s: %s (%d)", set, err, rc);
+	return rc;
+}
+
+struct answer {
+	gdb_vset *v;
+	int64_t beg, end;
+	char *want; /* the fresh render */
+	size_t len;
+};
+
+static char *render(struct answer *a, size_t *len)
+{
+	char *out = NULL;
+	int rc = gdb_vset_render(a->v, 0, a->beg, a->end, NULL, GDB_VF_VCF,
+				 (size_t)64 << 20, &out, len);
+
+	if (rc < 0) {
+		FAIL("render %lld-%lld: %d", (long long)a->beg,
+		     (long long)a->end, rc);
+		return NULL;
+	}
+	return out;
+}
+
+/* Render a again: its bytes must be the fresh ones. */
+static char *again(struct answer *a, const char *what)
+{
+	size_t len = 0;
+	char *p = render(a, &len);
+
+	if (p && (len != a->len || memcmp(p, a->want, len)))
+		FAIL("%s: %lld-%lld differs from a fresh render (%zu, %zu)",
+		     what, (long long)a->beg, (long long)a->end, len, a->len);
+	return p;
+}
+
+/* The answer of s read whole through a stream with nothing kept (each
+ * window rendered as read, into a buffer an earlier one gave back). */
+static void check_stream(struct answer *a)
+{
+	gdb_vstream *s = NULL;
+	char *got = xmalloc(a->len + 1);
+	uint64_t off = 0;
+
+	if (gdb_vstream_open(a->v, 0, a->beg, a->end, NULL, GDB_VF_VCF, 1, 0,
+			     &s) < 0) {
+		FAIL("stream open");
+		free(got);
+		return;
+	}
+	CHECK(gdb_vstream_size(s) == a->len, "stream size %llu, whole %zu",
+	      (unsigned long long)gdb_vstream_size(s), a->len);
+	while (off < a->len) {
+		ssize_t n = gdb_vstream_read(s, got + off, 131072, off);
+		if (n <= 0) {
+			FAIL("stream read at %llu: %zd",
+			     (unsigned long long)off, n);
+			break;
+		}
+		off += (uint64_t)n;
+	}
+	CHECK(off == a->len && !memcmp(got, a->want, a->len),
+	      "streamed bytes differ from the whole answer");
+	gdb_vstream_close(s);
+	CHECK(gdb_vset_windows_held(a->v) == 0,
+	      "windows held after close: %llu",
+	      (unsigned long long)gdb_vset_windows_held(a->v));
+	free(got);
+}
+
+static void check_reuse(struct answer *x, int nx)
+{
+	char *p, *q;
+	unsigned n;
+	size_t bytes;
+
+	/* the references, fresh */
+	for (int i = 0; i < nx; i++) {
+		gdb_bigbuf_drain();
+		x[i].want = render(&x[i], &x[i].len);
+		CHECK(x[i].want && x[i].len > GDB_BIGBUF_MIN, "answer %d: %zu",
+		      i, x[i].len);
+		if (!x[i].want)
+			return;
+	}
+	/* x[0] (the longest) given back, x[1] written into its buffer */
+	gdb_bigbuf_drain();
+	p = again(&x[0], "fresh again");
+	gdb_bigbuf_put(p);
+	q = again(&x[1], "into a longer answer's buffer");
+	CHECK(q == p, "the shorter answer did not take the pooled buffer");
+	gdb_bigbuf_put(q);
+	/* the two sets in turn, each into the buffer the other gave back */
+	for (int r = 0; r < 6; r++) {
+		struct answer *a = r % 2 ? &x[4] : &x[2],
+			      *b = r % 2 ? &x[1] : &x[3];
+		char *u = again(a, "interleaved");
+		gdb_bigbuf_put(u);
+		u = again(b, "interleaved");
+		gdb_bigbuf_put(u);
+	}
+	gdb_bigbuf_pooled(&n, &bytes);
+	CHECK(n >= 1 && bytes <= GDB_BIGBUF_POOL_BYTES, "pool %u %zu", n,
+	      bytes);
+	check_stream(&x[0]);
+	check_stream(&x[4]);
+}
+
+int main(void)
+{
+	char dir[64], vcf[2][96];
+	char *ref = reference();
+	const char *names[] = {"c1"};
+	const int64_t lens[] = {REF_LEN};
+	gdb_store *s = NULL;
+	gdb_vset *a = NULL, *b = NULL;
+	char err[256];
+
+	if (unit_store_dir(dir) < 0 ||
+	    unit_store_build(dir, "r", names, &ref, lens, 1) < 0)
+		return T_EXIT_FAIL;
+	for (int i = 0; i < 2; i++) {
+		snprintf(vcf[i], sizeof(vcf[i]), "%.*s/%c.vcf",
+			 (int)strlen(dir) - 2, dir, "ab"[i]);
+		write_vcf(vcf[i], ref, i ? 80 : 120, i ? 8000 : 10000);
+		if (import(dir, i ? "b" : "a", vcf[i]) < 0)
+			goto out;
+	}
+	if (gdb_store_open(dir, 0, &s, err, sizeof(err)) < 0 ||
+	    gdb_vset_open(s, NULL, "a", &a, err, sizeof(err)) < 0 ||
+	    gdb_vset_open(s, NULL, "b", &b, err, sizeof(err)) < 0) {
+		FAIL("open: %s", err);
+		goto out;
+	}
+	{
+		struct answer x[] = {
+		    {a, 0, REF_LEN, NULL, 0},	  /* the longest */
+		    {a, 0, 290000, NULL, 0},	  /* shorter */
+		    {a, 100000, 380000, NULL, 0}, /* set a */
+		    {b, 20000, 300000, NULL, 0},  /* set b */
+		    {b, 0, 8000 * STEP, NULL, 0}, /* b whole */
+		};
+		check_reuse(x, 5);
+		for (int i = 0; i < 5; i++)
+			free(x[i].want);
+	}
+out:
+	gdb_vset_close(a);
+	gdb_vset_close(b);
+	gdb_store_close(s);
+	gdb_bigbuf_drain();
+	unit_store_rm(dir);
+	free(ref);
+	printf("test_variants_render: %d failures\n", failures);
+	return failures ? T_EXIT_FAIL : T_EXIT_PASS;
+}
