@@ -311,6 +311,12 @@ $(BENCH_OUT)/floor: bench/mount/floor.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 $(WARN) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
 
+# bench/mount/firsttouch.c: a block's first touch, phase by phase, in
+# process (what regions.py's first touches cost inside the daemon).
+$(BENCH_OUT)/firsttouch: bench/mount/firsttouch.c $(BUILD)/libgenomedb.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libgenomedb.a $(LDFLAGS) $(LIBS)
+
 # Each script's markdown is kept in $(BENCH_OUT)/<name>.md; bench/goals.py
 # then prints the goal table from those figures (a failed script's goals
 # show as not measured). bench-scale's table is used when present.
@@ -320,7 +326,7 @@ $(BENCH_OUT)/floor: bench/mount/floor.c
 # the 500 MB import, so that goal then reads "not measured".
 Q = $(if $(QUICK),$(1))
 bench: deps
-	$(MAKE) all $(BENCH_OUT)/floor
+	$(MAKE) all $(BENCH_OUT)/floor $(BENCH_OUT)/firsttouch
 	@rm -f $(filter-out $(BENCH_OUT)/scale.md,$(wildcard $(BENCH_OUT)/*.md))
 	-$(BENCH_PY) bench/run.py $(call Q,--quick) | tee $(BENCH_OUT)/run.md
 	-$(BENCH_PY) bench/cache/policies.py $(call Q,--quick) | tee $(BENCH_OUT)/policies.md
