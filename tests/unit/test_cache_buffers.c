@@ -389,8 +389,9 @@ static int block_file(const char *dir, uint32_t blk, off_t *off)
 }
 
 /* A damaged block: GDB_ECHECKSUM at every read (never cached, never
- * wrong bytes), in a stream too, each logged naming its bases; its
- * neighbours read right; its buffer goes back to the pool. Run on both
+ * wrong bytes), in a stream and read in part too, each logged naming its
+ * bases; its neighbours read right; its buffer goes back to the pool.
+ * Run on both
  * read paths: through the mapping, and (once the store is read at random,
  * as a daemon reads it) copied with pread (store/blocks.c). */
 static void test_damage(const char *dir, const char *path)
@@ -422,6 +423,14 @@ static void test_damage(const char *dir, const char *path)
 		CHECK(gdb_cache_get(c, 0, 20, &bases, &n, &ref) ==
 			  GDB_ECHECKSUM,
 		      "%s: damaged block read %d: not GDB_ECHECKSUM", path, i);
+	{ /* a small read's first touch: checked whole, never served */
+		char part[1000];
+		uint32_t lo, hi;
+		CHECK(gdb_cache_get_part(c, 0, 20, 100, 1100, part, &bases, &lo,
+					 &hi, &ref) == GDB_ECHECKSUM,
+		      "%s: damaged block read in part: not GDB_ECHECKSUM",
+		      path);
+	}
 	CHECK(gdb_cache_get(c, 0, 19, &bases, &n, &ref) == 0 &&
 		  same_bases(0, 19, bases, n),
 	      "%s: the damaged block's neighbour", path);
@@ -431,10 +440,10 @@ static void test_damage(const char *dir, const char *path)
 	      "a stream over the damaged block");
 	gdb_cache_stream_destroy(&st);
 	gdb_cache_stats_get(c, &s);
-	CHECK(s.errors == 3, "%s: %llu block errors counted, not 3", path,
+	CHECK(s.errors == 4, "%s: %llu block errors counted, not 4", path,
 	      (unsigned long long)s.errors);
-	CHECK(__atomic_load_n(&damage_logged, __ATOMIC_RELAXED) == 3,
-	      "%s: %d log lines name the damaged block, not 3", path,
+	CHECK(__atomic_load_n(&damage_logged, __ATOMIC_RELAXED) == 4,
+	      "%s: %d log lines name the damaged block, not 4", path,
 	      damage_logged);
 	check_pool(c, 0, path);
 	byte ^= 0x10;
