@@ -142,6 +142,16 @@ static int touch(const char *phase, gdb_store *s, gdb_cache *c,
 			gdb_cache_put(c, ref);
 		return rc;
 	}
+	if (!strcmp(phase, "part")) {
+		const char *bases;
+		gdb_cache_entry *ref;
+		uint32_t lo, hi;
+		int rc = gdb_cache_get_part(c, b->contig, b->block, 100, 1100,
+					    buf, &bases, &lo, &hi, &ref);
+		if (rc == 0)
+			gdb_cache_put(c, ref);
+		return rc;
+	}
 	if (gdb_store_block_span(s, b->contig, b->block, &p, &len) < 0)
 		return -EINVAL;
 	if (!strcmp(phase, "fault")) {
@@ -177,18 +187,20 @@ static int touch(const char *phase, gdb_store *s, gdb_cache *c,
 }
 
 static const char *const PHASES[] = {
-    "decode", "region",	   "cache",	   "cache, paced", "fault",
-    "crc",    "pread+crc", "populate+crc", "willneed"};
+    "decode", "region", "cache",     "cache, paced", "part",
+    "fault",  "crc",	"pread+crc", "populate+crc", "willneed"};
 static const char *const WHAT[] = {
     "gdb_store_block_decode, whole block into a warm buffer",
     "gdb_store_read of 1000 bases (CRC of the block, 1000 decoded)",
     "gdb_cache_get (miss: arena buffer, decode, insert)",
     "gdb_cache_get, 1 ms between blocks (the prefetch thread's time)",
+    "gdb_cache_get_part of 1000 bases, 1 ms between blocks (a small read)",
     "segment pages touched, one byte a page (page faults only)",
     "CRC32C over the mapping (first time: its faults too)",
     "pread of the block into a warm buffer, CRC32C of the copy",
     "MADV_POPULATE_READ over the block, CRC32C over the mapping",
     "MADV_WILLNEED over the block (what a decode advises first)"};
+_Static_assert(sizeof(PHASES) == sizeof(WHAT), "a phase without its words");
 
 /* Each phase on a fresh open (fresh mapping, same page cache): every
  * block's first touch, then each block again. */
@@ -216,7 +228,8 @@ static int run_phase(const char *path, unsigned i, const struct blk *b,
 		f = minflt();
 		for (size_t k = 0; k < n && rc == 0; k++) {
 			uint64_t t0;
-			if (!strcmp(PHASES[i], "cache, paced"))
+			if (!strcmp(PHASES[i], "cache, paced") ||
+			    !strcmp(PHASES[i], "part"))
 				usleep(1000);
 			t0 = now_ns();
 			rc = touch(PHASES[i], s, c, &b[k], buf, copy, &sink);
