@@ -313,6 +313,13 @@ $(BENCH_FLOOR): bench/mount/floor.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 $(WARN) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
 
+# bench/mount/firsttouch.c: a block's first touch, phase by phase, in
+# process (what regions.py's first touches cost inside the daemon).
+BENCH_FIRSTTOUCH = $(BUILD)/bench/firsttouch
+$(BENCH_FIRSTTOUCH): bench/mount/firsttouch.c $(BUILD)/libgenomedb.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libgenomedb.a $(LDFLAGS) $(LIBS)
+
 # Each script's markdown is kept in $(BENCH_OUT)/<name>.md, its wall
 # seconds and exit status in $(BENCH_OUT)/times.tsv; bench/goals.py then
 # prints the goal table from those figures (a failed script's goals show
@@ -329,7 +336,7 @@ BENCH_RUN = @echo "== $(1) ($$(date -u +%T))"; t=$$(date +%s); \
 	echo "$(1) $$(($$(date +%s) - t)) $$(cat $(BENCH_OUT)/$(1).rc)" >> $(BENCH_OUT)/times.tsv; \
 	rm -f $(BENCH_OUT)/$(1).rc
 bench: deps
-	$(MAKE) all $(BENCH_FLOOR)
+	$(MAKE) all $(BENCH_FLOOR) $(BENCH_FIRSTTOUCH)
 	@mkdir -p $(BENCH_OUT)
 	@rm -f $(BENCH_OUT)/times.tsv $(filter-out $(BENCH_OUT)/scale.md,$(wildcard $(BENCH_OUT)/*.md))
 	$(call BENCH_RUN,run,bench/run.py $(call Q,--quick))

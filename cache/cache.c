@@ -563,6 +563,68 @@ int gdb_cache_get(gdb_cache *c, uint32_t contig, uint32_t block,
 	return 0;
 }
 
+/* Under sh->lock: was key served in part lately? Forgets it (it is about
+ * to be cached whole, or served in part again and remembered again). */
+static int seen_take(struct shard *sh, uint64_t key)
+{
+	uint64_t *slot = &sh->seen[(key_hash(key) >> 8) % SEEN_SLOTS];
+
+	if (*slot != key + 1)
+		return 0;
+	*slot = 0;
+	return 1;
+}
+
+int gdb_cache_get_part(gdb_cache *c, uint32_t contig, uint32_t block,
+		       uint32_t from, uint32_t to, char *part,
+		       const char **bases, uint32_t *lo, uint32_t *hi,
+		       gdb_cache_entry **ref)
+{
+	const gdb_contig *ct = gdb_store_contig(c->store, contig);
+	uint64_t key = make_key(contig, block);
+	uint32_t si = key_hash(key) % NSHARDS, n;
+	struct shard *sh = &c->shards[si];
+	int64_t beg;
+	int rc, whole;
+
+	if (!ct || block >= ct->nblocks || from >= to)
+		return -EINVAL;
+	beg = (int64_t)block * ct->block_bases;
+	n = ct->length - beg < ct->block_bases ? (uint32_t)(ct->length - beg)
+					       : ct->block_bases;
+	if (to > n)
+		to = n;
+	if (from >= to)
+		return -EINVAL;
+	pthread_mutex_lock(&sh->lock);
+	/* resident, being decoded by another thread, or touched before */
+	whole =
+	    find_locked(sh, key) || loading_has(sh, key) || seen_take(sh, key);
+	if (!whole) {
+		sh->seen[(key_hash(key) >> 8) % SEEN_SLOTS] = key + 1;
+		sh->pc[sh->ops->id].misses++;
+		sh->parts++;
+	}
+	pthread_mutex_unlock(&sh->lock);
+	if (whole) {
+		GDB_TRY(gdb_cache_get(c, contig, block, bases, hi, ref));
+		*lo = 0;
+		return 0;
+	}
+	rc = gdb_store_read(c->store, contig, beg + from, beg + to, part);
+	if (rc < 0) {
+		pthread_mutex_lock(&sh->lock);
+		sh->errors += rc != -ENOMEM;
+		pthread_mutex_unlock(&sh->lock);
+		return rc;
+	}
+	*bases = part;
+	*lo = from;
+	*hi = to;
+	*ref = NULL;
+	return 0;
+}
+
 void gdb_cache_put(gdb_cache *c, gdb_cache_entry *ref)
 {
 	struct shard *sh;

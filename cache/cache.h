@@ -65,6 +65,7 @@ typedef struct gdb_cache_stats {
 	uint64_t errors;   /* blocks that failed CRC or decode */
 	uint64_t uncached; /* misses served without caching */
 	uint64_t passed;   /* blocks a long sequential read gave back */
+	uint64_t parts;	   /* first touches served in part, not cached */
 	/* computed answers (gdb_cache_answer_*); resident_bytes counts
 	 * answer_bytes too */
 	uint64_t answer_bytes;	   /* answers held under the budget */
@@ -100,6 +101,25 @@ void gdb_cache_destroy(gdb_cache *c);
 GDB_MUST_CHECK int gdb_cache_get(gdb_cache *c, uint32_t contig, uint32_t block,
 				 const char **bases, uint32_t *n,
 				 gdb_cache_entry **ref);
+
+/*
+ * gdb_cache_get_part - bases [from, to) of a block, for a small read. A
+ * resident block is borrowed as by gdb_cache_get (*lo 0, *hi its length).
+ * A block neither resident nor served in part lately (its first touch) is
+ * checked whole (CRC32C: never an unverified byte) but only [from, to)
+ * (clipped to the block) is decoded, into part, and it is not cached (*ref
+ * NULL): a random 1 kb read then costs no 64 Ki-base decode and no block
+ * buffer (counted in parts, and as a miss). Its next touch decodes and
+ * caches it whole, as gdb_cache_get does.
+ * @param part   room for to - from bases
+ * @param bases  out: bases [*lo, *hi) of the block (*lo <= from)
+ * @return 0, or a gdb_cache_get() error
+ */
+GDB_MUST_CHECK int gdb_cache_get_part(gdb_cache *c, uint32_t contig,
+				      uint32_t block, uint32_t from,
+				      uint32_t to, char *part,
+				      const char **bases, uint32_t *lo,
+				      uint32_t *hi, gdb_cache_entry **ref);
 
 /* Hand back a borrow from gdb_cache_get(). NULL does nothing. */
 void gdb_cache_put(gdb_cache *c, gdb_cache_entry *ref);

@@ -224,6 +224,8 @@ struct gdb_cache_entry {
 	uint8_t uses;  /* gets since loaded (saturating); 0: prefetched */
 };
 
+#define SEEN_SLOTS 256u
+
 struct shard {
 	pthread_mutex_t lock;
 	gdb_centry **htab; /* protected by lock */
@@ -231,7 +233,11 @@ struct shard {
 	const gdb_policy_ops *ops; /* protected by lock */
 	void *pol;
 	gdb_cache_counters pc[GDB_NPOLICIES]; /* protected by lock */
-	uint64_t errors, uncached, passed;
+	uint64_t errors, uncached, passed, parts;
+	/* Blocks served in part at their first touch (gdb_cache_get_part),
+	 * direct-mapped, keys + 1: the next touch of one decodes and caches
+	 * it whole. Protected by lock. */
+	uint64_t seen[SEEN_SLOTS];
 	/* Keys being decoded (a reader waits on loaded for one instead of
 	 * decoding it too; the prefetcher skips it); 0 is a free slot, keys
 	 * are stored + 1. Protected by lock. */

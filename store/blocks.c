@@ -13,11 +13,16 @@
  * their block once, not a thousand times. The per-thread buffer is keyed
  * by a serial number unique to each open store, never by its address.
  *
+ * A daemon (gdb_store_access_random) reads the stored bytes of a block it
+ * decodes with pread into a per-thread buffer, not through the mapping:
+ * one system call instead of a page fault per page (sblock_bytes).
+ *
  * A model that fails to load (a damaged training block, a model that
  * does not parse) is remembered: every read of that assembly then fails
  * with the same error, logged once.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +83,10 @@ void gdb_store_access_random(const gdb_store *s)
 		const struct gdb_seg *sg = &s->segs[s->asm_entry[ai]];
 		if (sg->map)
 			(void)madvise(sg->map, sg->len, MADV_RANDOM);
+		/* blocks decoded on demand are read with pread (sblock_bytes):
+		 * no read-around past the block there either */
+		if (sg->fd >= 0)
+			(void)posix_fadvise(sg->fd, 0, 0, POSIX_FADV_RANDOM);
 	}
 }
 
@@ -117,6 +126,33 @@ void gdb_store_advise(const gdb_store *s, uint32_t contig, uint32_t first,
 
 /* ---- locating and checking stream blocks ---- */
 
+/* Stream block sb's bytes (data, len, at segment offset off) against its
+ * stored CRC; a mismatch is logged naming the bases it holds (of contig,
+ * the contig being read) and the file. */
+static int sblock_crc(const gdb_store *s, uint32_t ai, uint32_t sb,
+		      uint32_t contig, const uint8_t *data, uint32_t len,
+		      uint64_t off)
+{
+	const struct gdb_seg *sg = &s->segs[s->asm_entry[ai]];
+	const uint8_t *e = s->ai[ai].blocks + (size_t)sb * GDB_BLOCK_ENTRY;
+	const gdb_contig *c = &s->contigs[contig];
+	int64_t from = 1, to = c->length;
+
+	if (gdb_crc32c(data, len) == gdb_get_le32(e + 12))
+		return 0;
+	if (sb >= c->first_block && sb - c->first_block < c->nblocks) {
+		from = (int64_t)(sb - c->first_block) * c->block_bases + 1;
+		to = from + c->block_bases - 1;
+		to = to > c->length ? c->length : to;
+	}
+	gdb_log(GDB_LOG_ERROR,
+		"checksum mismatch in %s/%s:%lld-%lld (%s/%s offset %llu, "
+		"block %u)",
+		s->asms[ai].name, c->name, (long long)from, (long long)to,
+		s->path, sg->name, (unsigned long long)off, sb);
+	return GDB_ECHECKSUM;
+}
+
 /* The entry of stream block sb of assembly ai, its bytes checked against
  * the stored CRC; contig (for the message) is the contig being read. */
 static int sblock_locate(const gdb_store *s, uint32_t ai, uint32_t sb,
@@ -133,24 +169,7 @@ static int sblock_locate(const gdb_store *s, uint32_t ai, uint32_t sb,
 	GDB_TRY(gdb_seg_check_span(s, sg, *off, *len));
 	if (random_mode(s))
 		seg_willneed(s, sg, *off, *len);
-	if (gdb_crc32c(*data, *len) != gdb_get_le32(e + 12)) {
-		const gdb_contig *c = &s->contigs[contig];
-		int64_t from = 1, to = c->length;
-		if (sb >= c->first_block && sb - c->first_block < c->nblocks) {
-			from =
-			    (int64_t)(sb - c->first_block) * c->block_bases + 1;
-			to = from + c->block_bases - 1;
-			to = to > c->length ? c->length : to;
-		}
-		gdb_log(GDB_LOG_ERROR,
-			"checksum mismatch in %s/%s:%lld-%lld (%s/%s offset "
-			"%llu, block %u)",
-			s->asms[ai].name, c->name, (long long)from,
-			(long long)to, s->path, sg->name,
-			(unsigned long long)*off, sb);
-		return GDB_ECHECKSUM;
-	}
-	return 0;
+	return sblock_crc(s, ai, sb, contig, *data, *len, *off);
 }
 
 struct fetch_arg {
@@ -322,23 +341,145 @@ static int asm_model(const gdb_store *s, uint32_t ai,
 	return 0;
 }
 
+/* ---- per-thread buffers ---- */
+
+/* A thread's decoded stream block (tl_sblock) and its copy of the stored
+ * bytes of the block it is decoding (sblock_bytes). */
+struct tl_block {
+	uint64_t serial;
+	uint32_t ai, sb, n;
+	uint8_t *raw; /* the copy; raw_busy while a decode reads it */
+	size_t rawcap;
+	int raw_busy;
+	char bases[GDB_DNA_BLOCK_BASES];
+};
+
+static pthread_once_t tl_once = PTHREAD_ONCE_INIT;
+static pthread_key_t tl_key;
+static int tl_ok;
+
+static void tl_free(void *p)
+{
+	struct tl_block *t = p;
+
+	free(t->raw);
+	free(t);
+}
+
+static void tl_init(void)
+{
+	tl_ok = pthread_key_create(&tl_key, tl_free) == 0;
+}
+
+/* This thread's buffers, made at its first use; NULL: no memory. */
+static struct tl_block *tl_get(void)
+{
+	struct tl_block *t;
+
+	pthread_once(&tl_once, tl_init);
+	t = tl_ok ? pthread_getspecific(tl_key) : NULL;
+	if (!t && tl_ok) {
+		t = calloc(1, sizeof(*t));
+		if (t && pthread_setspecific(tl_key, t) != 0) {
+			free(t);
+			t = NULL;
+		}
+	}
+	return t;
+}
+
+/* ---- a block's stored bytes, for a decode ---- */
+
+/*
+ * Stream block sb's stored bytes, checked against their CRC. When the
+ * store is read at random (a daemon: gdb_store_access_random) they are
+ * copied with one pread into this thread's buffer rather than read in
+ * the mapping: a block decoded on demand is one the mapping has mostly
+ * never touched, and a page fault per page of it cost more than the rest
+ * of the first touch on this kind of VM (docs/BENCHMARKS.md, "first
+ * touches"); the CRC and the decode then read the same private copy. A
+ * short read is a file truncated in use (logged as such) or an I/O error.
+ * The mapping serves a nested decode (a relative assembly's reference
+ * read while its own block is being decoded) and every other reader.
+ * @return 0 with *held set when the thread's copy is used (release with
+ * bytes_release), or an error (logged).
+ */
+static int sblock_bytes(const gdb_store *s, uint32_t ai, uint32_t sb,
+			uint32_t contig, const uint8_t **data, uint32_t *len,
+			uint64_t *off, struct tl_block **held)
+{
+	const struct gdb_seg *sg = &s->segs[s->asm_entry[ai]];
+	const uint8_t *e = s->ai[ai].blocks + (size_t)sb * GDB_BLOCK_ENTRY;
+	struct tl_block *t = NULL;
+	ssize_t got = 0;
+
+	*held = NULL;
+	if (!random_mode(s) || s->borrowed || sg->fd < 0 || !(t = tl_get()) ||
+	    t->raw_busy)
+		return sblock_locate(s, ai, sb, contig, data, len, off);
+	*off = gdb_get_le64(e);
+	*len = gdb_get_le32(e + 8);
+	if (t->rawcap < *len) {
+		uint8_t *r = realloc(t->raw, *len);
+		if (!r)
+			return -ENOMEM;
+		t->raw = r;
+		t->rawcap = *len;
+	}
+	while ((size_t)got < *len) {
+		ssize_t r = pread(sg->fd, t->raw + got, *len - (size_t)got,
+				  (off_t)(*off + (uint64_t)got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			int rc = gdb_seg_check_span(s, sg, *off, *len);
+			if (rc < 0)
+				return rc; /* truncated: logged */
+			gdb_log(GDB_LOG_ERROR,
+				"%s/%s: reading bytes %llu-%llu: %s", s->path,
+				sg->name, (unsigned long long)*off,
+				(unsigned long long)(*off + *len),
+				r < 0 ? strerror(errno) : "end of file");
+			return -EIO;
+		}
+		got += r;
+	}
+	GDB_TRY(sblock_crc(s, ai, sb, contig, t->raw, *len, *off));
+	t->raw_busy = 1;
+	*held = t;
+	*data = t->raw;
+	return 0;
+}
+
+static void bytes_release(struct tl_block *held)
+{
+	if (held)
+		held->raw_busy = 0;
+}
+
 /* Decode bases [from, to) of stream block sb into dst. */
 static int sblock_decode(const gdb_store *s, uint32_t ai, uint32_t sb,
 			 uint32_t contig, uint32_t from, uint32_t to, char *dst)
 {
 	const gdb_codec_model *m;
+	struct tl_block *held;
 	const uint8_t *data;
 	uint32_t len;
 	uint64_t off;
 	int n;
 
-	GDB_TRY(sblock_locate(s, ai, sb, contig, &data, &len, &off));
-	GDB_TRY(asm_model(s, ai, &m));
+	GDB_TRY(sblock_bytes(s, ai, sb, contig, &data, &len, &off, &held));
+	n = asm_model(s, ai, &m);
+	if (n < 0) {
+		bytes_release(held);
+		return n; /* logged once by asm_model */
+	}
 	n = gdb_codec_nbases(m, data, len);
 	if (n >= 0 && (uint32_t)n != s->ai[ai].block_n[sb])
 		n = GDB_CORRUPT("block holds the wrong number of bases");
 	if (n >= 0)
 		n = gdb_codec_decode(m, data, len, from, to, dst, to - from);
+	bytes_release(held);
 	if (n == -ENOMEM)
 		return n;
 	if (n < 0) {
@@ -354,37 +495,16 @@ static int sblock_decode(const gdb_store *s, uint32_t ai, uint32_t sb,
 
 /* ---- the per-thread decoded block ---- */
 
-struct tl_block {
-	uint64_t serial;
-	uint32_t ai, sb, n;
-	char bases[GDB_DNA_BLOCK_BASES];
-};
-
-static pthread_once_t tl_once = PTHREAD_ONCE_INIT;
-static pthread_key_t tl_key;
-static int tl_ok;
-
-static void tl_init(void)
-{
-	tl_ok = pthread_key_create(&tl_key, free) == 0;
-}
-
 /* Stream block sb, whole, from this thread's buffer (decoded if it holds
  * another). @return its bases, or NULL with *rc set. */
 static const char *tl_sblock(const gdb_store *s, uint32_t ai, uint32_t sb,
 			     uint32_t contig, int *rc)
 {
-	struct tl_block *t;
+	struct tl_block *t = tl_get();
 
-	pthread_once(&tl_once, tl_init);
-	t = tl_ok ? pthread_getspecific(tl_key) : NULL;
 	if (!t) {
-		t = calloc(1, sizeof(*t));
-		if (!t || !tl_ok || pthread_setspecific(tl_key, t) != 0) {
-			free(t);
-			*rc = -ENOMEM;
-			return NULL;
-		}
+		*rc = -ENOMEM;
+		return NULL;
 	}
 	if (t->serial == s->serial && t->ai == ai && t->sb == sb && t->n)
 		return t->bases;

@@ -68,10 +68,10 @@ def drop_pages(paths):
 
 
 class Mount:
-    def __init__(self, store, mnt, *args, preexec_fn=None):
+    def __init__(self, store, mnt, *args, preexec_fn=None, binary=None):
         os.makedirs(mnt, exist_ok=True)
         self.mnt = mnt
-        self.p = subprocess.Popen([G, "mount", store, mnt, "-f", *args],
+        self.p = subprocess.Popen([binary or G, "mount", store, mnt, "-f", *args],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                   preexec_fn=preexec_fn)
         t = time.monotonic()

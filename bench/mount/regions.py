@@ -1,6 +1,8 @@
 """New-name 1 kb region reads from Python, in one run (issue 16, section 2).
 
-Targets, read round-robin so the machine's noise falls on all alike:
+Targets, read round-robin (in a new random order each round) so the
+machine's noise, and whatever a target pays for coming after another,
+falls on all alike:
   genomedb      open(<mnt>/g/<contig>/<s>-<e>.seq, "rb"), read, close, on a
                 fresh mount (every 64 Ki-base block touched for the first
                 time by some read: first touches included);
@@ -17,6 +19,12 @@ reads, the reader to the same CPU (CPU placement: no cross-CPU wake-up);
 base on: the same FUSE round trips without a block's first touch.
 
     python3 bench/mount/regions.py [--reads 3000] [--bases 64e6]
+        [--baseline BUILD] [--targets NAME,...]
+
+--baseline adds a GenomeDB mount of another build (its `genomedb`, e.g.
+main's build/) and its own "block cached" twin, so a change and main
+are measured in one run; --targets keeps only the named mount targets
+(genomedb, the floor, the baseline and pysam always run).
 
 Prints a markdown table, and `key=value` lines for bench/run.py's goal table.
 """
@@ -96,10 +104,24 @@ def stats(mnt):
         return json.load(f)
 
 
+def need_floor():
+    """Build bench/mount/floor.c if this build has not (make bench does)."""
+    if not os.path.exists(FLOOR):
+        subprocess.run(["make", "-C", os.path.join(HERE, "..", ".."),
+                        f"BUILD={os.path.abspath(mb.BUILD)}",
+                        os.path.join(os.path.abspath(mb.BUILD), "bench", "floor")],
+                       check=True, stdout=subprocess.DEVNULL)
+
+
+def warm_name(k):
+    return k + ", block cached (a new name 1 base on)"
+
+
 def run(args, work, fa, gz, store, ctgs):
     rng = np.random.default_rng(3)
     qs = queries(ctgs, args.reads, rng)
     plain, bgz = pysam.FastaFile(fa), pysam.FastaFile(gz)
+    base = os.path.join(os.path.abspath(args.baseline), "genomedb") if args.baseline else None
     mounts = {
         "genomedb": lambda m: mb.Mount(store, m),
         "genomedb --threads 1": lambda m: mb.Mount(store, m, "--threads", "1"),
@@ -110,32 +132,48 @@ def run(args, work, fa, gz, store, ctgs):
         "genomedb, one CPU": lambda m: mb.Mount(store, m, preexec_fn=pinned),
         "floor single-threaded, one CPU": lambda m: Floor(m, "-s", preexec_fn=pinned),
     }
+    cached = ["genomedb"]
+    if base:
+        mounts["baseline build"] = lambda m: mb.Mount(store, m, binary=base)
+        mounts["baseline build, one CPU"] = lambda m: mb.Mount(store, m, binary=base,
+                                                               preexec_fn=pinned)
+        cached.append("baseline build")
+    if args.targets:
+        keep = args.targets.split(",")
+        mounts = {k: v for k, v in mounts.items()
+                  if k in keep or k in ("genomedb", "floor") or k.startswith("baseline")}
     live = {}
-    warm = "genomedb, block cached (a new name 1 base on)"
-    lat = {k: [] for k in list(mounts) + [warm, "pysam plain FASTA", "pysam bgzip FASTA"]}
+    lat = {k: [] for k in list(mounts) + [warm_name(k) for k in cached] +
+           ["pysam plain FASTA", "pysam bgzip FASTA"]}
     try:
         # one by one, so a mount that fails leaves none of the others behind
         for i, (k, f) in enumerate(mounts.items()):
             live[k] = f(os.path.join(work, "m%d" % i))
         cpu0 = {k: np.array(mb.proc_cpu(m.p.pid)) for k, m in live.items()}
+        peers = {"pysam plain FASTA": plain, "pysam bgzip FASTA": bgz}
+        order = list(live) + list(peers)
         for i, (c, s) in enumerate(qs):
-            for k, m in live.items():
+            # a new order each round, so that no target always comes first
+            # after pysam's CPU-bound fetches (or after any other target)
+            for k in rng.permutation(order):
+                if k in peers:
+                    t = time.perf_counter_ns()
+                    peers[k].fetch(c, s, s + 1000)
+                    lat[k].append((time.perf_counter_ns() - t) / 1000)
+                    continue
+                m = live[k]
                 if k.endswith("one CPU"):
                     pinned()
-                if k.startswith("genomedb"):
-                    lat[k].append(python_read(os.path.join(m.mnt, "g", c, f"{s + 1}-{s + 1000}.seq")))
-                else:
+                if isinstance(m, Floor):
                     lat[k].append(python_read(os.path.join(m.mnt, f"r{i}")))
+                else:
+                    lat[k].append(python_read(os.path.join(m.mnt, "g", c, f"{s + 1}-{s + 1000}.seq")))
                 if k.endswith("one CPU"):
                     os.sched_setaffinity(0, ALL_CPUS)
-                if k == "genomedb":  # the same block, no first touch
-                    lat[warm].append(python_read(os.path.join(m.mnt, "g", c, f"{s + 2}-{s + 1001}.seq")))
-            for k, fh in (("pysam plain FASTA", plain), ("pysam bgzip FASTA", bgz)):
-                t = time.perf_counter_ns()
-                fh.fetch(c, s, s + 1000)
-                lat[k].append((time.perf_counter_ns() - t) / 1000)
+                if k in cached:  # the same block, no first touch
+                    lat[warm_name(k)].append(python_read(os.path.join(m.mnt, "g", c, f"{s + 2}-{s + 1001}.seq")))
         cpu = {k: (np.array(mb.proc_cpu(m.p.pid)) - cpu0[k]) / len(qs) for k, m in live.items()}
-        st = stats(live["genomedb"].mnt)
+        st = {k: stats(live[k].mnt) for k in cached}
     finally:
         for m in live.values():
             m.close()
@@ -155,11 +193,12 @@ def report(args, lat, cpu, st):
         c = f"{cpu[k][0] / 1000:.1f} | {cpu[k][1]:.1f}" if k in cpu else " | "
         print(f"| {k} | {np.median(a):.0f} | {np.percentile(a, 99):.0f} | "
               f"{np.median(a) / floor:.2f}x | {c} |")
-    c, d = st.get("cache", {}), st.get("latency_us", {})
-    print(f"\ndaemon (genomedb, default loop): {st.get('lookups')} lookups, {st.get('reads')} reads, "
-          f"{st.get('ioctls')} ioctls; block cache {c.get('hits')} hits, {c.get('misses')} misses; "
-          f"read service time in the daemon p50 {d.get('p50')} us, p99 {d.get('p99')} us "
-          "(histogram upper bucket edges)")
+    for k, t in st.items():
+        c, d = t.get("cache", {}), t.get("latency_us", {})
+        print(f"\ndaemon ({k}, default loop): {t.get('lookups')} lookups, {t.get('reads')} reads, "
+              f"{t.get('ioctls')} ioctls; block cache {c.get('hits')} hits, {c.get('misses')} "
+              f"misses; read service time in the daemon p50 {d.get('p50')} us, p99 {d.get('p99')} "
+              "us (histogram upper bucket edges)")
     g = lat["genomedb"]
     print(f"\nregion_median_us={np.median(g):.1f}")
     print(f"region_p99_us={np.percentile(g, 99):.1f}")
@@ -173,9 +212,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reads", type=int, default=3000)
     ap.add_argument("--bases", default="64e6")
+    ap.add_argument("--baseline", help="another build directory to mount beside this one")
+    ap.add_argument("--targets", help="comma-separated mount targets to keep (genomedb always)")
     ap.add_argument("--nice", type=int, default=-15,
                     help="niceness for the run and its daemons when root (0: leave)")
     args = ap.parse_args()
+    need_floor()
     work = tempfile.mkdtemp(prefix="gdb-regions-")
     try:
         fa, gz, store, ctgs = make_inputs(work, int(float(args.bases)))

@@ -133,13 +133,22 @@ void gdb_view_free(gdb_view *v)
 	free(v);
 }
 
-/* The block a read is working in, kept borrowed between pieces. */
+/* A read of at most this many bytes is small: a block's first touch then
+ * decodes only the bases around the read (gdb_cache_get_part), not the
+ * whole 64 Ki-base block, and caches nothing. */
+#define SMALL_READ 4096u
+
+/* The block a read is working in, kept borrowed between pieces: bases
+ * [lo, hi) of block blk, the whole block (borrowed) or, for a small read's
+ * first touch, the part of it in part[]. */
 struct cursor {
 	gdb_cache *c;
 	gdb_cache_entry *ref;
+	int valid;
 	uint32_t contig, blk;
 	const char *bases;
-	uint32_t n;
+	uint32_t lo, hi;
+	char *part; /* 2 * SMALL_READ bases; NULL: not a small read */
 };
 
 /* Point *p at base pos of contig; *avail bases follow it in the block. */
@@ -147,18 +156,31 @@ static int cursor_at(struct cursor *k, const gdb_contig *ct, int64_t pos,
 		     const char **p, int64_t *avail)
 {
 	uint32_t blk = (uint32_t)(pos / ct->block_bases);
-	int64_t in = pos - (int64_t)blk * ct->block_bases;
+	uint32_t in = (uint32_t)(pos - (int64_t)blk * ct->block_bases);
 
-	if (!k->ref || k->contig != ct->id || k->blk != blk) {
+	if (!k->valid || k->contig != ct->id || k->blk != blk || in < k->lo ||
+	    in >= k->hi) {
 		gdb_cache_put(k->c, k->ref);
 		k->ref = NULL;
-		GDB_TRY(gdb_cache_get(k->c, ct->id, blk, &k->bases, &k->n,
-				      &k->ref));
+		k->valid = 0;
+		k->lo = 0;
+		/* a small read's bases all lie within SMALL_READ of pos
+		 * (a reverse complement reads them downwards) */
+		if (k->part)
+			GDB_TRY(gdb_cache_get_part(
+			    k->c, ct->id, blk,
+			    in > SMALL_READ ? in - SMALL_READ : 0,
+			    in + SMALL_READ, k->part, &k->bases, &k->lo, &k->hi,
+			    &k->ref));
+		else
+			GDB_TRY(gdb_cache_get(k->c, ct->id, blk, &k->bases,
+					      &k->hi, &k->ref));
+		k->valid = 1;
 		k->contig = ct->id;
 		k->blk = blk;
 	}
-	*p = k->bases + in;
-	*avail = (int64_t)k->n - in;
+	*p = k->bases + (in - k->lo);
+	*avail = (int64_t)k->hi - in;
 	return 0;
 }
 
@@ -220,6 +242,7 @@ ssize_t gdb_view_read(const gdb_view *v, gdb_cache *c, uint64_t off, size_t len,
 {
 	const gdb_store *s;
 	struct cursor k = {.c = c};
+	char part[2 * SMALL_READ];
 	size_t done = 0;
 	uint32_t ri;
 	int rc = 0;
@@ -228,6 +251,8 @@ ssize_t gdb_view_read(const gdb_view *v, gdb_cache *c, uint64_t off, size_t len,
 		return 0;
 	if (len > v->size - off)
 		len = (size_t)(v->size - off);
+	if (len <= SMALL_READ)
+		k.part = part;
 	s = NULL;
 	ri = find_rec(v, off);
 	while (done < len && rc == 0) {

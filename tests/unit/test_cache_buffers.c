@@ -389,9 +389,12 @@ static int block_file(const char *dir, uint32_t blk, off_t *off)
 }
 
 /* A damaged block: GDB_ECHECKSUM at every read (never cached, never
- * wrong bytes), in a stream too; its neighbours read right; its buffer
- * goes back to the pool. */
-static void test_damage(const char *dir)
+ * wrong bytes), in a stream and read in part too, each logged naming its
+ * bases; its neighbours read right; its buffer goes back to the pool.
+ * Run on both
+ * read paths: through the mapping, and (once the store is read at random,
+ * as a daemon reads it) copied with pread (store/blocks.c). */
+static void test_damage(const char *dir, const char *path)
 {
 	gdb_cache_stream st;
 	gdb_cache_entry *ref;
@@ -412,33 +415,43 @@ static void test_damage(const char *dir)
 		FAIL("cache");
 		return;
 	}
+	__atomic_store_n(&damage_logged, 0, __ATOMIC_RELAXED);
 	CHECK(pread(fd, &byte, 1, off + 40) == 1, "pread");
 	byte ^= 0x10;
 	CHECK(pwrite(fd, &byte, 1, off + 40) == 1, "pwrite");
 	for (int i = 0; i < 2; i++)
 		CHECK(gdb_cache_get(c, 0, 20, &bases, &n, &ref) ==
 			  GDB_ECHECKSUM,
-		      "damaged block read %d: not GDB_ECHECKSUM", i);
+		      "%s: damaged block read %d: not GDB_ECHECKSUM", path, i);
+	{ /* a small read's first touch: checked whole, never served */
+		char part[1000];
+		uint32_t lo, hi;
+		CHECK(gdb_cache_get_part(c, 0, 20, 100, 1100, part, &bases, &lo,
+					 &hi, &ref) == GDB_ECHECKSUM,
+		      "%s: damaged block read in part: not GDB_ECHECKSUM",
+		      path);
+	}
 	CHECK(gdb_cache_get(c, 0, 19, &bases, &n, &ref) == 0 &&
 		  same_bases(0, 19, bases, n),
-	      "the damaged block's neighbour");
+	      "%s: the damaged block's neighbour", path);
 	gdb_cache_put(c, ref);
 	gdb_cache_stream_init(&st);
 	CHECK(stream_read(c, &st, 0, 0, (int64_t)MIB, buf) == GDB_ECHECKSUM,
 	      "a stream over the damaged block");
 	gdb_cache_stream_destroy(&st);
 	gdb_cache_stats_get(c, &s);
-	CHECK(s.errors == 3, "%llu block errors counted, not 3",
+	CHECK(s.errors == 4, "%s: %llu block errors counted, not 4", path,
 	      (unsigned long long)s.errors);
-	CHECK(__atomic_load_n(&damage_logged, __ATOMIC_RELAXED) == 3,
-	      "%d log lines name the damaged block, not 3", damage_logged);
-	check_pool(c, 0, "after damage");
+	CHECK(__atomic_load_n(&damage_logged, __ATOMIC_RELAXED) == 4,
+	      "%s: %d log lines name the damaged block, not 4", path,
+	      damage_logged);
+	check_pool(c, 0, path);
 	byte ^= 0x10;
 	CHECK(pwrite(fd, &byte, 1, off + 40) == 1, "pwrite");
 	close(fd);
 	CHECK(gdb_cache_get(c, 0, 20, &bases, &n, &ref) == 0 &&
 		  same_bases(0, 20, bases, n),
-	      "the mended block");
+	      "%s: the mended block", path);
 	gdb_cache_put(c, ref);
 	free(buf);
 	gdb_cache_destroy(c);
@@ -467,8 +480,9 @@ int main(void)
 	test_budget_under_reuse();
 	test_borrowed_distinct();
 	test_stream_passes();
-	test_race();
-	test_damage(dir);
+	test_damage(dir, "read in the mapping");
+	test_race(); /* the store is read at random from here on */
+	test_damage(dir, "read with pread");
 	gdb_store_close(s);
 	free(SEQ[0]);
 	free(SEQ[1]);

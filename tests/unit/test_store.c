@@ -286,6 +286,64 @@ static void test_random_access(gdb_cache *c, char **seqs, const int64_t *lens)
 	free(buf);
 }
 
+/* A small read's first touch of a block (gdb_cache_get_part): the bases
+ * asked for (N, IUPAC and soft-masked runs among them, at block edges and
+ * in a contig's short last block), decoded alone and not cached; the next
+ * touch caches the block whole. */
+static void test_parts(gdb_cache *c, char **seqs, const int64_t *lens)
+{
+	const uint32_t bb = GDB_DNA_BLOCK_BASES;
+	static const uint32_t ranges[][2] = {{0, 1000},		 {bb - 5, bb},
+					     {bb - 1, bb + 100}, {30000, 31000},
+					     {3000, 3001},	 {0, bb}};
+	char *part = malloc(bb);
+	gdb_cache_stats st0, st1;
+	uint64_t blocks = 0;
+
+	gdb_cache_stats_get(c, &st0);
+	for (uint32_t k = 0; k < 3; k++) {
+		uint32_t nb = gdb_store_contig(gdb_cache_store(c), k)->nblocks;
+		blocks += nb;
+		for (uint32_t blk = 0; blk < nb; blk++) {
+			int64_t at = (int64_t)blk * bb;
+			uint32_t n =
+			    lens[k] - at < bb ? (uint32_t)(lens[k] - at) : bb;
+			uint32_t r = (blk * 7 + k) % 6, lo, hi;
+			uint32_t from = ranges[r][0] % n, to = ranges[r][1];
+			const char *bases;
+			gdb_cache_entry *ref;
+
+			CHECK(gdb_cache_get_part(c, k, blk, from, to, part,
+						 &bases, &lo, &hi, &ref) == 0,
+			      "part of %u/%u", k, blk);
+			to = to < n ? to : n;
+			CHECK(
+			    !ref && lo == from && hi == to &&
+				!memcmp(bases, seqs[k] + at + from, to - from),
+			    "first touch of %u/%u [%u, %u): got [%u, %u)", k,
+			    blk, from, to, lo, hi);
+			CHECK(gdb_cache_get_part(c, k, blk, from, to, part,
+						 &bases, &lo, &hi, &ref) == 0 &&
+				  ref && lo == 0 && hi == n &&
+				  !memcmp(bases, seqs[k] + at, n),
+			      "second touch of %u/%u: not the whole block", k,
+			      blk);
+			gdb_cache_put(c, ref);
+		}
+	}
+	gdb_cache_stats_get(c, &st1);
+	CHECK(st1.parts - st0.parts == blocks,
+	      "%llu first touches served in part, not %llu",
+	      (unsigned long long)(st1.parts - st0.parts),
+	      (unsigned long long)blocks);
+	CHECK(gdb_cache_get_part(c, 0, 0, 5, 5, part, NULL, NULL, NULL, NULL) ==
+		      -EINVAL &&
+		  gdb_cache_get_part(c, 0, 99, 0, 5, part, NULL, NULL, NULL,
+				     NULL) == -EINVAL,
+	      "empty range or no such block");
+	free(part);
+}
+
 /* A sections object: written in pieces, read back in place, aligned. */
 static void test_objects(const char *dir)
 {
@@ -483,6 +541,10 @@ int main(void)
 	CHECK(gdb_cache_start_prefetch(c) == 0, "prefetch");
 	test_random_access(c, seqs, lens);
 	test_views(c, seqs, lens);
+	gdb_cache_destroy(c);
+	CHECK(gdb_cache_create(s, 3 * GDB_DNA_BLOCK_BASES, NULL, &c) == 0,
+	      "cache");
+	test_parts(c, seqs, lens);
 	gdb_cache_destroy(c);
 	gdb_store_close(s);
 	/* A second writer is refused while the first holds the lock. */
