@@ -354,6 +354,7 @@ static void insert_new(struct shard *sh, gdb_cache_entry *x, uint64_t key,
 	x->e.pinned = 0;
 	x->e.prefetched = (uint8_t)prefetch;
 	x->transient = 0;
+	x->pass = 0;
 	x->uses = prefetch ? 0 : 1;
 	hash_insert(sh, x);
 	sh->ops->insert(sh->pol, &x->e);
@@ -625,6 +626,27 @@ int gdb_cache_get_part(gdb_cache *c, uint32_t contig, uint32_t block,
 	return 0;
 }
 
+/* May a stream give x back (under its shard's lock)? Not if pinned or
+ * another reader used it (a block a read ends in is used again by the
+ * next read; a third use is another reader's). */
+static int passable(const gdb_cache_entry *x)
+{
+	return !x->e.pinned && x->uses <= PASS_USES;
+}
+
+/* Under sh->lock: take x, passed, out of the cache; the caller gives its
+ * buffer back once unlocked. No ghost history: passing is not the
+ * policy's choice. A block prefetched and never read counts as wasted. */
+static void pass_locked(gdb_cache *c, struct shard *sh, gdb_cache_entry *x)
+{
+	sh->ops->remove(sh->pol, &x->e);
+	hash_remove(sh, x);
+	sh->passed++;
+	if (x->e.prefetched)
+		sh->pc[sh->ops->id].prefetch_wasted++;
+	__atomic_sub_fetch(&c->resident, c->bb, __ATOMIC_RELAXED);
+}
+
 void gdb_cache_put(gdb_cache *c, gdb_cache_entry *ref)
 {
 	struct shard *sh;
@@ -637,6 +659,12 @@ void gdb_cache_put(gdb_cache *c, gdb_cache_entry *ref)
 	if (--ref->e.refs == 0 && ref->transient) {
 		ref->transient = 0;
 		back = 1;
+	} else if (ref->e.refs == 0 && ref->pass) {
+		/* a stream passed it while a reply still held it */
+		ref->pass = 0;
+		back = passable(ref);
+		if (back)
+			pass_locked(c, sh, ref);
 	}
 	pthread_mutex_unlock(&sh->lock);
 	if (back)
@@ -1104,10 +1132,9 @@ void gdb_cache_stream_destroy(gdb_cache_stream *st)
 
 /*
  * Give back blocks [lo, hi) of contig, which a long sequential read has
- * passed, unless they are borrowed, pinned or were used more than twice
- * (a block a read ends in is used again by the next read; a third use is
- * another reader's). No ghost history: passing is not the policy's
- * choice. A block prefetched and never read counts as wasted.
+ * passed, unless pinned or used by another reader (passable). A block
+ * still borrowed (a reply written from it is in flight) goes at its last
+ * put instead.
  */
 static void release_passed(gdb_cache *c, uint32_t contig, int64_t lo,
 			   int64_t hi)
@@ -1120,21 +1147,17 @@ static void release_passed(gdb_cache *c, uint32_t contig, int64_t lo,
 
 		pthread_mutex_lock(&sh->lock);
 		x = find_locked(sh, key);
-		if (x && (x->e.refs || x->e.pinned || x->uses > PASS_USES))
+		if (x && !passable(x))
 			x = NULL;
-		if (x) {
-			sh->ops->remove(sh->pol, &x->e);
-			hash_remove(sh, x);
-			sh->passed++;
-			if (x->e.prefetched)
-				sh->pc[sh->ops->id].prefetch_wasted++;
+		if (x && x->e.refs) {
+			x->pass = 1;
+			x = NULL;
 		}
+		if (x)
+			pass_locked(c, sh, x);
 		pthread_mutex_unlock(&sh->lock);
-		if (x) {
-			__atomic_sub_fetch(&c->resident, c->bb,
-					   __ATOMIC_RELAXED);
+		if (x)
 			cache_buf_give(c, x, 0);
-		}
 	}
 }
 

@@ -222,6 +222,7 @@ struct gdb_cache_entry {
 	gdb_centry e;
 	int transient; /* not in the cache: back to the pool on put */
 	uint8_t uses;  /* gets since loaded (saturating); 0: prefetched */
+	uint8_t pass;  /* passed while borrowed: given back at the last put */
 };
 
 #define SEEN_SLOTS 256u

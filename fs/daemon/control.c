@@ -80,8 +80,9 @@ static int parse_target(struct gen *g, const char *text, uint32_t *contig,
 static void reset_stats(gdb_daemon *d, struct gen *g)
 {
 	uint64_t *const counters[] = {
-	    &d->reads,	&d->bytes_served, &d->lookups, &d->errors,
-	    &d->ioctls, &d->computed,	  &d->reused,  &d->recomputed};
+	    &d->reads,	&d->bytes_served, &d->lookups,
+	    &d->errors, &d->ioctls,	  &d->computed,
+	    &d->reused, &d->recomputed,	  &d->bytes_borrowed};
 
 	gdb_cache_stats_reset(g->cache);
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
@@ -409,6 +410,7 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 	    "  \"assemblies\": %u,\n  \"contigs\": %u,\n"
 	    "  \"contigs_built\": %llu,\n"
 	    "  \"reads\": %llu,\n  \"bytes_served\": %llu,\n"
+	    "  \"bytes_borrowed\": %llu,\n"
 	    "  \"lookups\": %llu,\n  \"read_errors\": %llu,\n"
 	    "  \"live_region_nodes\": %llu,\n  \"ioctls\": %llu,\n"
 	    "  \"computed_files\": %llu,\n  \"reused_answers\": %llu,\n"
@@ -420,6 +422,8 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 						__ATOMIC_RELAXED),
 	    (unsigned long long)__atomic_load_n(&d->reads, __ATOMIC_RELAXED),
 	    (unsigned long long)__atomic_load_n(&d->bytes_served,
+						__ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(&d->bytes_borrowed,
 						__ATOMIC_RELAXED),
 	    (unsigned long long)__atomic_load_n(&d->lookups, __ATOMIC_RELAXED),
 	    (unsigned long long)__atomic_load_n(&d->errors, __ATOMIC_RELAXED),

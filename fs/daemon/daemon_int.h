@@ -201,7 +201,8 @@ struct gdb_daemon {
 	uid_t uid;
 	gid_t gid;
 	uint64_t reads, bytes_served, lookups, errors; /* atomic */
-	uint64_t live_nodes;			       /* atomic */
+	uint64_t bytes_borrowed;   /* atomic: of bytes_served, from blocks */
+	uint64_t live_nodes;	   /* atomic */
 	uint64_t trim_peak;	   /* live_nodes at the last trim; atomic */
 	uint64_t ioctls;	   /* atomic */
 	uint64_t computed, reused; /* computed files: resolved, kept; atomic */
@@ -321,11 +322,14 @@ const char *daemon_dir_entry(gdb_daemon *d, struct gen *g, struct node *dir,
 			     char *tmp, size_t tmplen);
 /*
  * daemon_read - bytes [off, off+size) of file n: into buf, or, for bytes
- * the node holds, *src pointing at them (valid while n lives).
+ * the node holds, *src pointing at them (valid while n lives), or, with p
+ * set and a file whose bytes are stored bases (.seq), p->n > 0 pieces of
+ * borrowed blocks (gdb_view_borrow): give them back with
+ * gdb_view_unborrow(n->gen->cache, p) once the reply is sent.
  * @return the bytes (0 past the end); -EISDIR; a view's error (EIO)
  */
 ssize_t daemon_read(gdb_daemon *d, struct node *n, uint64_t off, size_t size,
-		    char *buf, const char **src);
+		    char *buf, const char **src, gdb_view_pieces *p);
 /*
  * daemon_answer_hold - bytes [off, off+size) of answer n (kind N_ANSWER)
  * in place: *src points into the answer, held (never evicted) until

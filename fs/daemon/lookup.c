@@ -425,9 +425,10 @@ const char *daemon_dir_entry(gdb_daemon *d, struct gen *g, struct node *dir,
 	}
 }
 
-/* A sequence file's read: tell the prefetcher, render, time it. */
+/* A sequence file's read: tell the prefetcher, borrow its bytes (p set,
+ * .seq) or render them into buf, time it. */
 static ssize_t read_view(gdb_daemon *d, struct node *n, uint64_t off,
-			 size_t size, char *buf)
+			 size_t size, char *buf, gdb_view_pieces *p)
 {
 	struct gen *g = n->gen;
 	gdb_view *view = n->permanent ? n->view : node_view(d, n);
@@ -447,7 +448,11 @@ static ssize_t read_view(gdb_daemon *d, struct node *n, uint64_t off,
 					(uint32_t)(b / bb),
 					(uint32_t)((e - 1) / bb));
 	}
-	got = gdb_view_read(view, g->cache, off, size, buf);
+	got = p ? gdb_view_borrow(view, g->cache, off, size, p) : 1;
+	if (got == 0)
+		got = (ssize_t)p->len;
+	else if (got == 1)
+		got = gdb_view_read(view, g->cache, off, size, buf);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	gdb_cache_note_latency(
 	    g->cache, (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL +
@@ -587,12 +592,14 @@ static ssize_t read_ranged(struct node *n, uint64_t off, size_t size, char *buf)
 }
 
 ssize_t daemon_read(gdb_daemon *d, struct node *n, uint64_t off, size_t size,
-		    char *buf, const char **src)
+		    char *buf, const char **src, gdb_view_pieces *p)
 {
 	ssize_t got;
 
 	__atomic_add_fetch(&d->reads, 1, __ATOMIC_RELAXED);
 	*src = buf;
+	if (p)
+		p->n = 0;
 	switch (n->kind) {
 	case N_TEXT:
 		if (n->lazy_dict)
@@ -615,7 +622,7 @@ ssize_t daemon_read(gdb_daemon *d, struct node *n, uint64_t off, size_t size,
 		return gdb_inbox_file_read(n->ibf, buf, size, off);
 	case N_VIEW:
 	case N_RANGED:
-		got = n->kind == N_VIEW ? read_view(d, n, off, size, buf)
+		got = n->kind == N_VIEW ? read_view(d, n, off, size, buf, p)
 					: read_ranged(n, off, size, buf);
 		if (got < 0) {
 			__atomic_add_fetch(&d->errors, 1, __ATOMIC_RELAXED);
@@ -626,5 +633,8 @@ ssize_t daemon_read(gdb_daemon *d, struct node *n, uint64_t off, size_t size,
 		return -EISDIR;
 	}
 	__atomic_add_fetch(&d->bytes_served, (uint64_t)got, __ATOMIC_RELAXED);
+	if (p && p->n)
+		__atomic_add_fetch(&d->bytes_borrowed, (uint64_t)got,
+				   __ATOMIC_RELAXED);
 	return got;
 }

@@ -626,7 +626,8 @@ ssize_t gdb_daemon_read(gdb_daemon *d, uint64_t ino, uint64_t off, size_t len,
 			char *dst)
 {
 	const char *src;
-	ssize_t got = daemon_read(d, daemon_node(d, ino), off, len, dst, &src);
+	ssize_t got =
+	    daemon_read(d, daemon_node(d, ino), off, len, dst, &src, NULL);
 
 	if (got > 0 && src != dst)
 		memcpy(dst, src, (size_t)got);

@@ -44,6 +44,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #include "cache/cache.h"
@@ -251,6 +252,41 @@ void gdb_view_free(gdb_view *v);
  */
 ssize_t gdb_view_read(const gdb_view *v, gdb_cache *c, uint64_t off, size_t len,
 		      char *dst);
+
+/*
+ * Borrowed reads: the bytes of a view that are stored bases as they are
+ * (a .seq file: one record, no header, no line breaks) are served from
+ * the cache's decoded blocks themselves, so a FUSE reply is written from
+ * them with no copy in the daemon (fuse_reply_iov). Every block a read
+ * needs is borrowed, so decoded and its CRC32C checked, before the call
+ * returns: a damaged block fails the whole call with nothing held, and
+ * no byte of the read has been sent. The blocks stay borrowed (never
+ * evicted or reused) until gdb_view_unborrow.
+ */
+#define GDB_VIEW_PIECES 40 /* 1 MiB of 64 Ki-base blocks: 16 or 17 */
+
+typedef struct gdb_view_pieces {
+	struct iovec iov[GDB_VIEW_PIECES];
+	gdb_cache_entry *ref[GDB_VIEW_PIECES];
+	unsigned n; /* pieces (and borrows) */
+	size_t len; /* bytes in them */
+} gdb_view_pieces;
+
+/*
+ * gdb_view_borrow - bytes [off, off+len) of v as borrowed pieces.
+ * @return 0 (p->n pieces of p->len bytes; none past the end); 1 if v's
+ *         bytes are not stored bases as they are, the read is small (at
+ *         most GDB_VIEW_SMALL bytes: a block's first touch then decodes
+ *         only the part read), or the read would take more than
+ *         GDB_VIEW_PIECES pieces (render it with gdb_view_read);
+ *         or a gdb_cache_get() error (GDB_ECHECKSUM: logged, nothing held)
+ */
+/* A read of at most this many bytes is small (see gdb_view_read). */
+#define GDB_VIEW_SMALL 4096u
+int gdb_view_borrow(const gdb_view *v, gdb_cache *c, uint64_t off, size_t len,
+		    gdb_view_pieces *p);
+/* Hand back every borrow of p (after the reply is sent). */
+void gdb_view_unborrow(gdb_cache *c, gdb_view_pieces *p);
 
 /*
  * gdb_view_span - the bases a read of [off, off+len) touches in the record

@@ -136,7 +136,7 @@ void gdb_view_free(gdb_view *v)
 /* A read of at most this many bytes is small: a block's first touch then
  * decodes only the bases around the read (gdb_cache_get_part), not the
  * whole 64 Ki-base block, and caches nothing. */
-#define SMALL_READ 4096u
+#define SMALL_READ GDB_VIEW_SMALL
 
 /* The block a read is working in, kept borrowed between pieces: bases
  * [lo, hi) of block blk, the whole block (borrowed) or, for a small read's
@@ -344,6 +344,61 @@ ssize_t gdb_view_read(const gdb_view *v, gdb_cache *c, uint64_t off, size_t len,
 	}
 	gdb_cache_put(c, k.ref);
 	return rc < 0 ? rc : (ssize_t)done;
+}
+
+void gdb_view_unborrow(gdb_cache *c, gdb_view_pieces *p)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		gdb_cache_put(c, p->ref[i]);
+	p->n = 0;
+	p->len = 0;
+}
+
+int gdb_view_borrow(const gdb_view *v, gdb_cache *c, uint64_t off, size_t len,
+		    gdb_view_pieces *p)
+{
+	const gdb_view_rec *r = &v->rec[0];
+	const gdb_contig *ct;
+	int64_t pos, end, bb;
+
+	p->n = 0;
+	p->len = 0;
+	if (v->kind != GDB_VIEW_BASES || v->nrec != 1 || r->hdr_len || r->width)
+		return 1;
+	/* a small read is copied: its block's first touch then decodes only
+	 * the part read (gdb_cache_get_part); the copy costs nothing much */
+	if (len <= SMALL_READ && off < v->size)
+		return 1;
+	if (off >= v->size || len == 0)
+		return 0;
+	if (len > v->size - off)
+		len = (size_t)(v->size - off);
+	ct = gdb_store_contig(gdb_cache_store(c), r->contig);
+	bb = ct->block_bases;
+	pos = r->beg + (int64_t)off;
+	end = pos + (int64_t)len;
+	if ((end - 1) / bb - pos / bb >= GDB_VIEW_PIECES)
+		return 1;
+	while (pos < end) {
+		uint32_t blk = (uint32_t)(pos / bb), n;
+		int64_t in = pos - (int64_t)blk * bb, take;
+		const char *bases;
+		int rc =
+		    gdb_cache_get(c, r->contig, blk, &bases, &n, &p->ref[p->n]);
+
+		if (rc < 0) {
+			gdb_view_unborrow(c, p);
+			return rc;
+		}
+		take =
+		    (int64_t)n - in < end - pos ? (int64_t)n - in : end - pos;
+		p->iov[p->n].iov_base = (void *)(bases + in);
+		p->iov[p->n].iov_len = (size_t)take;
+		p->n++;
+		p->len += (size_t)take;
+		pos += take;
+	}
+	return 0;
 }
 
 /* Base index (within record r) of sequence-part byte o. */

@@ -246,6 +246,68 @@ static void test_stream_passes(void)
 	gdb_cache_destroy(c);
 }
 
+/* Replies written straight from borrowed blocks (.seq through the
+ * mount) hold them while the kernel copies, and several reads are in
+ * flight: a block the stream passes while a reply still holds it is
+ * given back at that reply's last put, not kept for good. Reads of 4
+ * blocks; each read's blocks stay borrowed until three reads later. */
+static void test_stream_passes_borrowed(void)
+{
+	enum { RD = 4, DEPTH = 3 };
+	gdb_cache_entry *held[DEPTH][RD] = {{NULL}};
+	uint32_t nb = gdb_store_contig(S, 0)->nblocks;
+	gdb_cache_stream st;
+	gdb_cache_stats s;
+	struct cache_check k;
+	gdb_cache *c;
+	int bad = 0;
+
+	if (gdb_cache_create(S, 64 * MIB, NULL, &c) < 0) {
+		FAIL("cache");
+		return;
+	}
+	gdb_cache_set_prefetch(c, 0);
+	gdb_cache_stream_init(&st);
+	for (uint32_t r = 0; r * RD < nb; r++) {
+		uint32_t first = r * RD,
+			 last = first + RD - 1 < nb ? first + RD - 1 : nb - 1;
+		gdb_cache_entry **h = held[r % DEPTH];
+
+		gdb_cache_stream_access(c, &st, 0, first, last);
+		/* the reply of three reads back is sent only now */
+		for (int i = 0; i < RD; i++) {
+			gdb_cache_put(c, h[i]);
+			h[i] = NULL;
+		}
+		for (uint32_t b = first; b <= last; b++) {
+			const char *bases;
+			uint32_t n;
+			if (gdb_cache_get(c, 0, b, &bases, &n, &h[b - first]) <
+				0 ||
+			    !same_bases(0, b, bases, n))
+				bad++;
+		}
+	}
+	for (int r = 0; r < DEPTH; r++)
+		for (int i = 0; i < RD; i++)
+			gdb_cache_put(c, held[r][i]);
+	gdb_cache_stream_destroy(&st);
+	CHECK(!bad, "%d blocks read wrong", bad);
+	gdb_cache_stats_get(c, &s);
+	cache_test_check(c, &k);
+	check_pool(c, 0, "after a borrowed stream");
+	/* all but the last three reads' blocks given back (a read passes
+	 * those before the read before the last) */
+	CHECK(s.passed + 3 * RD >= nb, "%llu of %u blocks given back",
+	      (unsigned long long)s.passed, nb);
+	CHECK(k.blocks <= 3 * RD, "%llu blocks still resident",
+	      (unsigned long long)k.blocks);
+	CHECK(k.bufs <= (DEPTH + 3) * RD + 1,
+	      "%llu buffers made for a borrowed stream of %u blocks",
+	      (unsigned long long)k.bufs, nb);
+	gdb_cache_destroy(c);
+}
+
 struct racer {
 	gdb_cache *c;
 	int stream; /* 1: a sequential reader */
@@ -480,6 +542,7 @@ int main(void)
 	test_budget_under_reuse();
 	test_borrowed_distinct();
 	test_stream_passes();
+	test_stream_passes_borrowed();
 	test_damage(dir, "read in the mapping");
 	test_race(); /* the store is read at random from here on */
 	test_damage(dir, "read with pread");

@@ -96,7 +96,7 @@ static int build_store(const char *dir, char **seqs, const int64_t *lens, int n)
 	uint8_t *enc = malloc(cap);
 	uint8_t md5[16] = {0}, sha[24] = {0};
 	gdb_provenance p = {.target = "t", .source = "mem", .command = "test"};
-	static const char *names[] = {"chr1", "chr/2", "x:1-5", "%odd"};
+	static const char *names[] = {"chr1", "chr/2", "x:1-5", "%odd", "long"};
 
 	if (gdb_store_init(dir, err, sizeof(err)) < 0 ||
 	    gdb_txn_begin(dir, &t, err, sizeof(err)) < 0 ||
@@ -252,6 +252,83 @@ static void test_views(gdb_cache *c, char **seqs, const int64_t *lens)
 		if (failures > 10)
 			break;
 	}
+	free(buf);
+}
+
+/* Borrowed reads (a .seq file's, served with no copy): the pieces are the
+ * bytes gdb_view_read renders, at block edges, odd offsets and sizes;
+ * views that are not stored bases as they are, and reads past
+ * GDB_VIEW_PIECES blocks, say 1 (render them); with a cache of 3 blocks,
+ * a read borrowing 4 or more holds blocks uncached and gives them back. */
+static void test_borrow(gdb_cache *c, char **seqs, const int64_t *lens)
+{
+	const int64_t bb = GDB_DNA_BLOCK_BASES;
+	char *buf = malloc((size_t)lens[0] + 1);
+	gdb_view_pieces p;
+	gdb_view *v;
+
+	CHECK(gdb_view_region(GDB_VIEW_BASES, 0, 0, lens[0], 0, NULL, &v) == 0,
+	      "view");
+	for (int iter = 0; iter < 300; iter++) {
+		uint64_t off =
+		    iter % 3 ? rnd() % (uint64_t)(lens[0] + 2)
+			     : (uint64_t)(bb * (1 + rnd() % 3)) - rnd() % 2;
+		size_t len = iter % 5 ? GDB_VIEW_SMALL + 1 + rnd() % 140000
+				      : 1 + rnd() % GDB_VIEW_SMALL;
+		size_t want = off >= (uint64_t)lens[0] ? 0
+			      : (uint64_t)lens[0] - off < len
+				  ? (size_t)((uint64_t)lens[0] - off)
+				  : len;
+		size_t at = 0;
+		int rc = gdb_view_borrow(v, c, off, len, &p);
+
+		if (len <= GDB_VIEW_SMALL && off < (uint64_t)lens[0]) {
+			/* small: copied, its first touch decoding a part */
+			CHECK(rc == 1 && p.n == 0, "small read %zu borrowed",
+			      len);
+			continue;
+		}
+		CHECK(rc == 0 && p.len == want,
+		      "borrow %llu+%zu: rc %d len %zu", (unsigned long long)off,
+		      len, rc, p.len);
+		CHECK(p.n <= (unsigned)(want / bb + 2), "%u pieces for %zu",
+		      p.n, want);
+		for (unsigned i = 0; i < p.n; i++) {
+			memcpy(buf + at, p.iov[i].iov_base, p.iov[i].iov_len);
+			at += p.iov[i].iov_len;
+		}
+		CHECK(at == want &&
+			  (!want || !memcmp(buf, seqs[0] + off, want)),
+		      "borrowed bytes differ at %llu+%zu",
+		      (unsigned long long)off, len);
+		gdb_view_unborrow(c, &p);
+		CHECK(p.n == 0, "unborrow left pieces");
+	}
+	gdb_view_free(v);
+	/* Not stored bases as they are: rendered, never borrowed. */
+	CHECK(gdb_view_region(GDB_VIEW_BASES, 0, 0, 100, 60, "h", &v) == 0 &&
+		  gdb_view_borrow(v, c, 0, 10, &p) == 1 && p.n == 0,
+	      "a FASTA view was borrowed");
+	gdb_view_free(v);
+	CHECK(gdb_view_region(GDB_VIEW_U8, 0, 0, 100, 0, NULL, &v) == 0 &&
+		  gdb_view_borrow(v, c, 0, 10, &p) == 1,
+	      "a .u8 view was borrowed");
+	gdb_view_free(v);
+	/* More blocks than pieces: rendered. */
+	CHECK(gdb_view_region(GDB_VIEW_BASES, 4, 0, lens[4], 0, NULL, &v) == 0,
+	      "view");
+	CHECK(gdb_view_borrow(v, c, 1, (size_t)(GDB_VIEW_PIECES * bb), &p) == 1,
+	      "a read of %d blocks was borrowed", GDB_VIEW_PIECES + 1);
+	CHECK(gdb_view_borrow(v, c, 0, (size_t)(GDB_VIEW_PIECES * bb), &p) ==
+		      0 &&
+		  p.n == GDB_VIEW_PIECES,
+	      "a read of %d whole blocks: %u pieces", GDB_VIEW_PIECES, p.n);
+	CHECK(p.len == (size_t)(GDB_VIEW_PIECES * bb) &&
+		  !memcmp(p.iov[GDB_VIEW_PIECES - 1].iov_base,
+			  seqs[4] + (GDB_VIEW_PIECES - 1) * bb, (size_t)bb),
+	      "last piece differs");
+	gdb_view_unborrow(c, &p);
+	gdb_view_free(v);
 	free(buf);
 }
 
@@ -493,8 +570,10 @@ static void test_layouts(void)
 int main(void)
 {
 	char dir[64] = "/tmp/gdb-unit-XXXXXX";
-	int64_t lens[] = {200001, 65537, 70000, 1};
-	char *seqs[4];
+	/* the last: more blocks than a borrowed read takes */
+	int64_t lens[] = {200001, 65537, 70000, 1,
+			  (GDB_VIEW_PIECES + 1) * GDB_DNA_BLOCK_BASES + 3};
+	char *seqs[5];
 	char err[512], cmd[128];
 	gdb_store *s;
 	gdb_cache *c;
@@ -503,18 +582,18 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 1;
 	strcat(dir, "/s");
-	for (int k = 0; k < 4; k++) {
+	for (int k = 0; k < 5; k++) {
 		seqs[k] = malloc((size_t)lens[k]);
 		make_seq(seqs[k], lens[k]);
 	}
-	if (build_store(dir, seqs, lens, 4) < 0)
+	if (build_store(dir, seqs, lens, 5) < 0)
 		return 1;
 	if (gdb_store_open(dir, 0, &s, err, sizeof(err)) < 0) {
 		fprintf(stderr, "open: %s\n", err);
 		return 1;
 	}
 	CHECK(gdb_store_generation(s) == 2, "generation");
-	CHECK(gdb_store_ncontigs(s) == 4, "contigs");
+	CHECK(gdb_store_ncontigs(s) == 5, "contigs");
 	CHECK(!strcmp(gdb_store_contig(s, 0)->desc, " a desc"), "desc");
 	CHECK(gdb_store_contig_find(s, 0, "chr/2") == 1, "find");
 	CHECK(gdb_store_assembly_find(s, "nope") == -ENOENT, "asm find");
@@ -524,6 +603,7 @@ int main(void)
 	CHECK(gdb_cache_create(s, 3 * GDB_DNA_BLOCK_BASES, NULL, &c) == 0,
 	      "cache");
 	test_views(c, seqs, lens);
+	test_borrow(c, seqs, lens);
 	{
 		gdb_cache_stats st;
 		gdb_cache_stats_get(c, &st);
@@ -558,7 +638,7 @@ int main(void)
 	test_objects(dir);
 	test_current();
 	test_layouts();
-	for (int k = 0; k < 4; k++)
+	for (int k = 0; k < 5; k++)
 		free(seqs[k]);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%.*s'", (int)strlen(dir) - 2, dir);
 	if (system(cmd) != 0)
