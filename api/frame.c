@@ -259,8 +259,12 @@ int gdb_api_fetch_objects(gdb_api *h, uint32_t asm_index,
 		? tasks_make(h, asm_index, b, row, NULL, NULL, obj, data_off)
 		: NULL;
 	free(row);
+	if (!t)
+		gdb_seterr(err, errlen, "out of memory ordering %zu rows",
+			   b->n);
 	rc = t ? copy_rows(h, asm_index, t, b->n, GDB_API_BASES, err, errlen)
-	       : -ENOMEM;
+	     : rc < 0 ? rc
+		      : -ENOMEM;
 	free(t);
 	if (rc < 0) {
 		objects_drop(obj, b->n, drop);

@@ -520,3 +520,15 @@ def test_pair_codes_as_one_factorize_of_both_frames():
         ca, cb, uniq = _pair_codes(fa, fb)
         assert ca.tolist() == want[:len(fa)].tolist() and cb.tolist() == want[len(fa):].tolist()
         assert list(uniq) == list(names)
+
+
+def test_overlap_with_every_name_missing():
+    """A frame whose chrom is all missing: its names' codes are -1, with
+    no name to map them through; the join refuses the row by number, as
+    for one missing name among others (not an IndexError)."""
+    a = pd.DataFrame({"chrom": [None, None], "start": [1, 5], "end": [10, 20]})
+    b = pd.DataFrame({"chrom": ["c1"], "start": [1], "end": [100]})
+    with pytest.raises(ValueError, match="left row 0"):
+        a.genomedb.overlap(b)
+    with pytest.raises(ValueError, match="right row 0"):
+        b.genomedb.overlap(a)

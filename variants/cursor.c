@@ -88,8 +88,12 @@ static int index_values(vs_cursor *c)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < c->nst; i++) {
 		int k = value_slot(c->st[i].kind);
-		vs_stream **e = &c->by_key[(size_t)k * nk + c->st[i].key];
-		if (k >= 0 && c->st[i].key < nk && !*e)
+		vs_stream **e;
+
+		if (k < 0 || c->st[i].key >= nk)
+			continue; /* not a value stream (no slot to point at) */
+		e = &c->by_key[(size_t)k * nk + c->st[i].key];
+		if (!*e)
 			*e = &c->st[i];
 	}
 	return 0;

@@ -98,7 +98,7 @@ static int render_part(const gdb_vstream *s, uint32_t i, char **p, size_t *n,
 {
 	int rc = render_one(s, i, p, n, rows);
 
-	if (rc == 0)
+	if (rc == 0 && *p) /* part_free counts down only a buffer */
 		__atomic_add_fetch((uint64_t *)&s->v->windows_held, 1,
 				   __ATOMIC_RELAXED);
 	return rc;

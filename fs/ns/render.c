@@ -392,6 +392,11 @@ int gdb_view_borrow(const gdb_view *v, gdb_cache *c, uint64_t off, size_t len,
 		}
 		take =
 		    (int64_t)n - in < end - pos ? (int64_t)n - in : end - pos;
+		if (take <= 0) { /* a short block: the decoder checks that */
+			gdb_cache_put(c, p->ref[p->n]);
+			gdb_view_unborrow(c, p);
+			return GDB_ECORRUPT;
+		}
 		p->iov[p->n].iov_base = (void *)(bases + in);
 		p->iov[p->n].iov_len = (size_t)take;
 		p->n++;

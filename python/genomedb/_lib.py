@@ -197,6 +197,17 @@ class _PopulatedArenas:
         self.mine.ctx = ctypes.addressof(self.under)
         self.mine.alloc = ctypes.cast(lib.gdb_api_arena_alloc, c_p).value
         self.mine.free = ctypes.cast(lib.gdb_api_arena_free, c_p).value
+        os.register_at_fork(after_in_child=self._after_fork)
+
+    def _after_fork(self):
+        # a fork while another thread was inside: the child has neither
+        # that thread nor a way to release its lock; start it afresh
+        import threading
+        self.lock = threading.Lock()
+        now = Arena()
+        self.get(ctypes.byref(now))
+        if now.alloc == self.mine.alloc:
+            self.set(ctypes.byref(self.under))
 
     def __enter__(self):
         self.lock.acquire()

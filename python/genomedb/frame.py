@@ -46,8 +46,9 @@ def _pair_codes(a, b):
 
 
 def _through(m, codes):
-    """m[codes], a missing name's code (-1) kept."""
-    return np.where(codes < 0, -1, m[codes]) if (codes < 0).any() else m[codes]
+    """m[codes], a missing name's code (-1) kept (m may be empty: every
+    name missing); a -1 code picks the -1 appended."""
+    return np.append(m, -1)[codes] if (codes < 0).any() else m[codes]
 
 
 @pd.api.extensions.register_dataframe_accessor("genomedb")
