@@ -37,6 +37,7 @@
 #include <htslib/sam.h>
 
 #include "reads/reads_int.h"
+#include "seq/seq.h"
 
 /* Reference span of one slice (a read longer than this is a slice). */
 #define RD_SLICE_SPAN ((int64_t)4 << 20)
@@ -88,6 +89,7 @@ static int check_refs(bb *b, uint32_t ai, const char *asm_name)
 		int id = gdb_store_contig_find(b->s, ai, nm);
 		const gdb_contig *c;
 		char hex[33], msg[160];
+		uint8_t md5[16], sha[24];
 		if (id < 0 && (b->flags & GDB_READS_ALLOW_MISSING_SQ)) {
 			b->contig_of[t] = -1; /* records placed on it fail */
 			continue;
@@ -110,8 +112,17 @@ static int check_refs(bb *b, uint32_t ai, const char *asm_name)
 			rc = fail(b, "%s%s", msg, "");
 			break;
 		}
+		/* a short contig's digests are computed when asked for */
+		rc = gdb_seq_digests(b->s, c->id, md5, sha);
+		if (rc < 0) {
+			gdb_seterr(b->err, b->errlen,
+				   "%s: @SQ SN:%s: the assembly's sequence "
+				   "cannot be read to check its M5: %s",
+				   b->path, nm, gdb_strerror(rc));
+			break;
+		}
 		for (int k = 0; k < 16; k++)
-			snprintf(hex + 2 * k, 3, "%02x", c->md5[k]);
+			snprintf(hex + 2 * k, 3, "%02x", md5[k]);
 		if (sam_hdr_find_tag_id(b->h, "SQ", "SN", nm, "M5", &m5) == 0 &&
 		    strcasecmp(m5.s, hex))
 			rc = fail(b,

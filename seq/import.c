@@ -2,7 +2,7 @@
  * seq/import.c - a FASTA file into a new assembly, in one transaction:
  * the parser (seq/fasta.c) feeds a sink that packs the records' bases into
  * the assembly's stream of blocks, encodes each block with the chosen
- * codec (codecs/), digests each contig but short proteins (MD5, SHA-512
+ * codec (codecs/), digests each record longer than a block (MD5, SHA-512
  * for refget; seq/digest.c, on threads of their own, as is the input's
  * SHA-256, seq/source.c) and
  * hands blocks and layouts to the store's transaction.
@@ -66,7 +66,7 @@ struct imp {
 	gdb_buf out;
 	/* the open record */
 	int in_record;
-	gdb_digester *dig; /* of every nucleotide record, long proteins */
+	gdb_digester *dig; /* of every record longer than a block */
 	int64_t nbases;
 	gdb_fasta_stats st;
 	int fresh; /* the input was opened and nothing read from it yet */
@@ -188,12 +188,12 @@ static int sink_end(void *arg, const gdb_fasta_rec *rec, char *err,
 {
 	struct imp *m = arg;
 	uint8_t md5[16], sha[64];
-	/* digests are stored for every nucleotide record (samtools dict,
-	 * user.gdb.md5 read them at once) and for proteins longer than a
-	 * block; a short protein's are computed when asked for, which keeps
-	 * a database of short records small */
-	int rc = 0,
-	    dig = m->nbases > m->bb || m->cp.alphabet != GDB_ALPHA_PROTEIN;
+	/* digests are stored for records longer than a block (samtools
+	 * dict, user.gdb.md5 read them at once); a short record's are
+	 * computed when asked for, from its one or two blocks: 40 bytes of
+	 * digests would cost more than the bases of a short RNA or protein,
+	 * and a set of many short records stays small */
+	int rc = 0, dig = m->nbases > m->bb;
 
 	if (m->pass == P_SNIFF)
 		return 0;

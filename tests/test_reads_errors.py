@@ -2,6 +2,7 @@
 record, line or contig at fault, and the store directory is byte-identical
 afterwards (every file compared by SHA-256)."""
 import gzip
+import json
 import os
 import shutil
 import subprocess
@@ -135,3 +136,20 @@ def test_unknown_assembly_and_taken_name(estore):
     assert U.gdb("import", "bam", estore, "--sample", "dup", "--reference", "sirv", NANO,
                  "-q").rc == 0
     expect_failure(estore, ["--sample", "dup", "--reference", "sirv", NANO], "exists")
+
+
+def test_md5_right_for_a_short_contig(estore, tmp_path):
+    """SIRV2 is shorter than a block, so its MD5 is not stored but computed
+    for the check: the right M5 is accepted."""
+    info = json.loads(U.gdb("info", estore, "--json").out)
+    sirv = next(a for a in info["assemblies"] if a["name"] == "sirv")
+    c = next(c for c in sirv["contigs"] if c["name"] == "SIRV2")
+    assert c["length"] < sirv["block_bases"]
+    sam = tmp_path / "x.sam"
+    lines = [l.rstrip("\n") + f"\tM5:{c['md5']}\n"
+             if l.startswith("@SQ\tSN:SIRV2\t") else l for l in sam_lines()]
+    sam.write_text("".join(lines))
+    store = str(tmp_path / "copy.gdb")
+    shutil.copytree(estore, store)
+    r = U.gdb("import", "bam", store, "--sample", "m5ok", "--reference", "sirv", str(sam))
+    assert r.rc == 0, r
