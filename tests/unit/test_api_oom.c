@@ -340,12 +340,7 @@ static int add_variants(char seq[2][CLEN + 1])
 		rc = gdb_txn_begin(dir, &t, err, sizeof(err));
 	if (rc == 0)
 		rc = gdb_vcf_import(t, st, vcf, &o, &vs, err, sizeof(err));
-	if (rc == 0)
-		rc = gdb_txn_provenance(t, &p);
-	if (rc == 0)
-		rc = gdb_txn_commit(t, NULL, err, sizeof(err));
-	else if (t)
-		gdb_txn_abort(t);
+	rc = unit_txn_finish(t, rc, &p, err, sizeof(err));
 	gdb_store_close(st);
 	if (rc < 0)
 		fprintf(stderr, "importing %s: %s\n", vcf, err);

@@ -94,12 +94,7 @@ static int import(const char *dir, const char *set, const char *vcf)
 		rc = gdb_txn_begin(dir, &t, err, sizeof(err));
 	if (rc == 0)
 		rc = gdb_vcf_import(t, s, vcf, &o, &st, err, sizeof(err));
-	if (rc == 0)
-		rc = gdb_txn_provenance(t, &p);
-	if (rc == 0)
-		rc = gdb_txn_commit(t, NULL, err, sizeof(err));
-	else if (t)
-		gdb_txn_abort(t);
+	rc = unit_txn_finish(t, rc, &p, err, sizeof(err));
 	gdb_store_close(s);
 	if (rc < 0)
 		FAIL("import %s: %s (%d)", set, err, rc);

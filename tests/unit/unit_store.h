@@ -14,6 +14,20 @@
 #include "codecs/codecs.h"
 #include "store/store.h"
 
+/* Record p and commit t; after an earlier failure (rc < 0), or if the
+ * provenance fails, abort t instead. */
+static inline int unit_txn_finish(gdb_txn *t, int rc, const gdb_provenance *p,
+				  char *err, size_t errlen)
+{
+	if (rc == 0)
+		rc = gdb_txn_provenance(t, p);
+	if (rc == 0)
+		rc = gdb_txn_commit(t, NULL, err, errlen);
+	else if (t)
+		gdb_txn_abort(t);
+	return rc;
+}
+
 /*
  * unit_store_build - create the store at dir holding assembly asm with the
  * n contigs names[k] = seqs[k] (lens[k] bases).
@@ -52,12 +66,7 @@ static inline int unit_store_build(const char *dir, const char *asmname,
 		if (rc == 0)
 			rc = gdb_txn_contig_end(t, lens[k], 60, md5, sha);
 	}
-	if (rc == 0)
-		rc = gdb_txn_provenance(t, &p);
-	if (rc == 0)
-		rc = gdb_txn_commit(t, NULL, err, sizeof(err));
-	else if (t)
-		gdb_txn_abort(t);
+	rc = unit_txn_finish(t, rc, &p, err, sizeof(err));
 	free(enc);
 	if (rc < 0)
 		fprintf(stderr, "building the test store: %s (%d)\n", err, rc);
