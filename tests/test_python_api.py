@@ -186,6 +186,26 @@ def test_shortest_path_and_khop_as_the_mount_and_networkx(s, mnt):
     assert set(mine.nodes) == set(theirs.nodes) and set(mine.edges) == set(theirs.edges)
 
 
+def test_to_networkx_keeps_parallel_edges_as_read_graphml(s, mnt):
+    """YPL248C (GAL4) and YML051W (GAL80) are joined by a pp and a pd edge
+    in galFiltered.sif: the khop answer is a multigraph, and the union of
+    two such answers is every edge once (it used to raise NetworkXError)."""
+    import collections
+    import networkx as nx
+
+    def edges(g):
+        return collections.Counter((u, v, d["type"]) for u, v, d in g.edges(data=True))
+    g = s.graph("yeast")
+    base = os.path.join(mnt, "graph", "@yeast")
+    theirs = [nx.read_graphml(os.path.join(base, n, "khop-1.graphml")) for n in ("YPL248C", "YML051W")]
+    assert theirs[0].is_multigraph()
+    one = g.to_networkx("YPL248C", k=1)
+    assert one.is_multigraph() and edges(one) == edges(theirs[0])
+    both = g.to_networkx(["YPL248C", "YML051W"], k=1)
+    assert set(both.nodes) == set(theirs[0].nodes) | set(theirs[1].nodes)
+    assert edges(both) == edges(theirs[0]) | edges(theirs[1])
+
+
 def test_variants_as_the_mount_and_pysam(s, mnt):
     import pysam
     v = s.variants("kg")
