@@ -356,6 +356,17 @@ def test_top_level_usage_lists_every_readme_option(genomedb):
             assert opt in usage, (opt, line)
 
 
+@pytest.mark.parametrize("cmd", COMMANDS + TYPED)
+def test_man_page_names_every_option_of_the_help(genomedb, cmd):
+    """Each option `genomedb CMD --help` prints is in the man page, so the two
+    cannot drift apart again (it lacked import bam/fastq, export bam/fastq,
+    fasta's codec options, graph's --species, mount's --loop)."""
+    man = open(os.path.join(U.REPO, "docs", "genomedb.1")).read().replace("\\-", "-")
+    helptext = U.gdb(*cmd.split(), "--help").out.decode()
+    for opt in sorted(set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", helptext))):
+        assert opt in man, (cmd, opt)
+
+
 def test_man_page_renders(genomedb, tmp_path):
     page = os.path.join(U.REPO, "docs", "genomedb.1")
     r = U.run(["man", "-l", "-P", "cat", page])
