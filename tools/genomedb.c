@@ -158,9 +158,11 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < NCMDS; i++)
 		fprintf(f, "  %s %s\n      %s\n", cmds[i].name, cmds[i].args,
 			cmds[i].what);
-	fprintf(f, "\nCoordinates are 1-based and inclusive, as in samtools. "
-		   "See docs/PATHS.md\nand `man genomedb`; `genomedb COMMAND "
-		   "--help` for each command.\n");
+	fprintf(f,
+		"\nCoordinates are 1-based and inclusive, as in samtools. "
+		"See docs/PATHS.md\nand `man genomedb`; `genomedb COMMAND "
+		"--help` for each command;\n`genomedb --version` the version "
+		"and SIMD level.\n");
 }
 
 static int is_help(const char *a)
