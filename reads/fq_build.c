@@ -55,14 +55,6 @@ static int check_chunk(fb *b, const gdb_buf *enc, int last)
 					  fq_in_noeol(b->in[m]) &&
 					  !fq_in_trailer(b->in[m]),
 				      &out);
-		if (getenv("FQDBG")) {
-			FILE *f1 = fopen("/tmp/rx/dbg_out", "w");
-			fwrite(out.p, 1, out.len, f1);
-			fclose(f1);
-			f1 = fopen("/tmp/rx/dbg_raw", "w");
-			fwrite(b->raw[m].p, 1, b->raw[m].len, f1);
-			fclose(f1);
-		}
 		if (d[m].n != b->set[m].n || out.len != b->raw[m].len ||
 		    memcmp(out.p, b->raw[m].p, out.len))
 			rc = GDB_ECORRUPT;

@@ -313,17 +313,25 @@ def test_gc_keeps_what_a_reader_maps(fresh, genomes):
 COMMANDS = ["init", "import", "info", "export", "verify", "mount", "ctl", "drop", "gc"]
 
 
-@pytest.mark.parametrize("cmd", COMMANDS + ["import fasta", "import graph", "import motifs"])
+TYPED = ["import " + t for t in ("fasta", "graph", "motifs", "vcf", "annotations", "bam", "fastq")] + \
+    ["export " + t for t in ("fasta", "vcf", "bam", "sam", "cram", "fastq")] + ["bench simd"]
+
+
+@pytest.mark.parametrize("cmd", COMMANDS + TYPED)
 @pytest.mark.parametrize("flag", ["--help", "-h"])
 def test_every_command_has_help(genomedb, cmd, flag):
+    """`genomedb CMD --help` prints its usage on stdout and exits 0, for every
+    command and type (import vcf/bam/fastq, export vcf/bam/fastq and bench
+    simd used to refuse --help with exit 2, ctl printed one line)."""
     r = U.gdb(*cmd.split(), flag)
     assert r.rc == 0, r
     text = r.out.decode()
-    if cmd in ("import graph", "import motifs"):
-        text = text or r.err                   # their importers print it on stderr
-    else:
-        assert r.err == "", r.err
-    assert text.startswith("usage: genomedb " + cmd), text
+    assert r.err == "", r.err
+    first = cmd if cmd.split()[-1] not in ("sam", "cram") else "export bam|sam|cram"
+    assert text.startswith("usage: genomedb " + first), text
+    if cmd == "ctl":
+        for sub in ("stats", "policy", "budget", "prefetch", "pin", "unpin", "reset-stats", "refresh"):
+            assert f"  {sub}" in text, (sub, text)
 
 
 def test_import_unknown_type_lists_the_known_ones(fresh):
@@ -346,6 +354,17 @@ def test_top_level_usage_lists_every_readme_option(genomedb):
         assert f"  {cmd} " in usage, (cmd, usage)
         for opt in re.findall(r"(--[a-z][a-z-]*|(?<=\[)-[a-z]\b)", line.split("#")[0]):
             assert opt in usage, (opt, line)
+
+
+@pytest.mark.parametrize("cmd", COMMANDS + TYPED)
+def test_man_page_names_every_option_of_the_help(genomedb, cmd):
+    """Each option `genomedb CMD --help` prints is in the man page, so the two
+    cannot drift apart again (it lacked import bam/fastq, export bam/fastq,
+    fasta's codec options, graph's --species, mount's --loop)."""
+    man = open(os.path.join(U.REPO, "docs", "genomedb.1")).read().replace("\\-", "-")
+    helptext = U.gdb(*cmd.split(), "--help").out.decode()
+    for opt in sorted(set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", helptext))):
+        assert opt in man, (cmd, opt)
 
 
 def test_man_page_renders(genomedb, tmp_path):

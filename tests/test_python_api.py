@@ -186,6 +186,26 @@ def test_shortest_path_and_khop_as_the_mount_and_networkx(s, mnt):
     assert set(mine.nodes) == set(theirs.nodes) and set(mine.edges) == set(theirs.edges)
 
 
+def test_to_networkx_keeps_parallel_edges_as_read_graphml(s, mnt):
+    """YPL248C (GAL4) and YML051W (GAL80) are joined by a pp and a pd edge
+    in galFiltered.sif: the khop answer is a multigraph, and the union of
+    two such answers is every edge once (it used to raise NetworkXError)."""
+    import collections
+    import networkx as nx
+
+    def edges(g):
+        return collections.Counter((u, v, d["type"]) for u, v, d in g.edges(data=True))
+    g = s.graph("yeast")
+    base = os.path.join(mnt, "graph", "@yeast")
+    theirs = [nx.read_graphml(os.path.join(base, n, "khop-1.graphml")) for n in ("YPL248C", "YML051W")]
+    assert theirs[0].is_multigraph()
+    one = g.to_networkx("YPL248C", k=1)
+    assert one.is_multigraph() and edges(one) == edges(theirs[0])
+    both = g.to_networkx(["YPL248C", "YML051W"], k=1)
+    assert set(both.nodes) == set(theirs[0].nodes) | set(theirs[1].nodes)
+    assert edges(both) == edges(theirs[0]) | edges(theirs[1])
+
+
 def test_variants_as_the_mount_and_pysam(s, mnt):
     import pysam
     v = s.variants("kg")
@@ -227,3 +247,40 @@ def test_snapshot_kept_while_the_store_is_imported_into(pystore, tmp_path):
     assert arr.sum() > 0 and len(seq) == 5000   # answers outlive the handle
     with pytest.raises(ValueError, match="closed"):
         s.assemblies
+
+
+# The docs' names, as this module's store spells them (GAL4, GAL80 and GAL1
+# are YPL248C, YML051W and YBR020W in galFiltered.sif).
+DOC_NAMES = {'"lab.gdb"': "STORE", '"1kg"': '"kg"', '"genes"': '"tair"',
+             '"GAL4"': '"YPL248C"', '"GAL80"': '"YML051W"', '"GAL1"': '"YBR020W"',
+             '"NA12878", "NA12891"': '"HG00096", "HG00097"'}
+
+
+def doc_python_blocks(name):
+    text = open(os.path.join(U.REPO, name)).read()
+    blocks = [b.split("```", 1)[0] for b in text.split("```python\n")[1:]]
+    for old, new in DOC_NAMES.items():
+        blocks = [b.replace(old, new) for b in blocks]
+    return blocks
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/PYTHON.md"])
+def test_doc_python_examples_run(pystore, doc, tmp_path, monkeypatch):
+    """Every ```python block of README.md and docs/PYTHON.md runs as
+    written (with this store's names), each from a fresh snapshot: a frame
+    df/regions on ecoli, features a shifted copy. to_networkx(["GAL4",
+    "GAL80"]) raised NetworkXError until it kept parallel edges."""
+    monkeypatch.chdir(tmp_path)        # the plot examples write gc.svg ...
+    blocks = doc_python_blocks(doc)
+    assert len(blocks) >= (1 if doc == "README.md" else 6), blocks
+    for code in blocks:
+        s = genomedb.open(pystore)
+        df = pd.DataFrame({"chrom": ["NC_000913.3"] * 3, "start": [1001, 50_001, 4_000_001],
+                           "end": [2000, 50_300, 4_000_500]})
+        ns = {"STORE": pystore, "s": s, "a": s["ecoli"], "df": df, "regions": df,
+              "features": df.assign(start=df.start + 150, end=df.end + 150)}
+        try:
+            exec(compile(code, f"{doc} example", "exec"), ns)
+        finally:
+            s.close()
+            ns.get("s", s).close()

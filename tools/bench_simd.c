@@ -36,8 +36,7 @@
 #include "simd/kmer.h"
 #include "simd/motif.h"
 #include "simd/simd.h"
-
-int cmd_bench(int argc, char **argv);
+#include "tools/tools.h"
 
 static uint64_t bench_rng = 0x9e3779b97f4a7c15ull;
 
@@ -616,10 +615,15 @@ static void bench_align(int quick)
 	gdb_align_ws_free(ws);
 }
 
-static void bench_usage(void)
+static void bench_usage(FILE *f)
 {
-	fprintf(stderr, "usage: genomedb bench simd [--json] [--quick|--tiny] "
-			"[--only comp|motif|pwm|kmer|align]\n");
+	fprintf(f,
+		"usage: genomedb bench simd [--json] [--quick|--tiny] "
+		"[--only comp|motif|pwm|kmer|align]\n"
+		"  every SIMD kernel beside its scalar twin (and parasail's "
+		"beside the alignments);\n"
+		"  --tiny: small inputs (answers, not figures); exit 1 when a "
+		"level's answers differ\n");
 }
 
 static int family_known(const char *f)
@@ -640,8 +644,12 @@ int cmd_bench(int argc, char **argv)
 	size_t n;
 	char *s;
 
+	if (tool_help_asked(argc, argv)) {
+		bench_usage(stdout);
+		return EXIT_OK;
+	}
 	if (argc < 2 || strcmp(argv[1], "simd")) {
-		bench_usage();
+		bench_usage(stderr);
 		return 2;
 	}
 	for (i = 2; i < argc; i++) {
@@ -654,12 +662,12 @@ int cmd_bench(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
 			only = argv[++i];
 		} else {
-			bench_usage();
+			bench_usage(stderr);
 			return 2;
 		}
 	}
 	if (only && !family_known(only)) {
-		bench_usage();
+		bench_usage(stderr);
 		return 2;
 	}
 	gdb_simd_init();

@@ -378,7 +378,9 @@ static void export_usage(FILE *f)
 		"  without REGION: the FASTA that was imported, byte for byte\n"
 		"  REGION as samtools: chr, chr:from, chr:from-to (1-based, "
 		"inclusive), 60 bases a line\n"
-		"  --width N  N bases a line instead (also without REGION)\n");
+		"  --width N  N bases a line instead (also without REGION)\n"
+		"       genomedb export vcf|bam|sam|cram|fastq ...: "
+		"`genomedb export TYPE --help`\n");
 }
 
 /* export fasta's region arguments, each as samtools faidx writes it. */

@@ -20,9 +20,9 @@
 
 #include "fs/daemon/genomedb_ioctl.h"
 
-static void usage(void)
+static void usage(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 		"usage: genomedb ctl MOUNT COMMAND\n"
 		"  stats [--json]                 cache, prefetch and latency "
 		"metrics\n"
@@ -210,6 +210,10 @@ int cmd_ctl(int argc, char **argv)
 	int nargs = 0;
 	char *args[4];
 
+	if (tool_help_asked(argc, argv)) {
+		usage(stdout);
+		return EXIT_OK;
+	}
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = 1;
@@ -221,7 +225,7 @@ int cmd_ctl(int argc, char **argv)
 			nargs = 5;
 	}
 	if (nargs < 2 || nargs > 4) {
-		usage();
+		usage(stderr);
 		return EXIT_USAGE;
 	}
 	mount = args[0];
@@ -257,7 +261,7 @@ int cmd_ctl(int argc, char **argv)
 					   asmname);
 	} else {
 		close(dirfd);
-		usage();
+		usage(stderr);
 		return EXIT_USAGE;
 	}
 	close(dirfd);

@@ -100,7 +100,8 @@ static const struct cmd {
      "graph STORE --network NAME FILE... [--format sif|string|biogrid|"
      "kgml|sbml|gmt|tsv] [--replace]",
      "add a pathway/interaction network"},
-    {"import", NULL, "motifs STORE --set NAME FILE... [--replace]",
+    {"import", NULL,
+     "motifs STORE --set NAME FILE... [--format jaspar|meme] [--replace]",
      "add JASPAR/MEME motifs (for /compute/motif/.../pwm/)"},
     {"import", NULL,
      "vcf STORE --set NAME --reference ASM FILE [--panel PANEL] "
@@ -137,10 +138,12 @@ static const struct cmd {
     {"mount", cmd_mount,
      "STORE MOUNTPOINT [-f] [-o OPTS] [--cache SIZE] [--policy NAME] "
      "[--prefetch on|off] [--threads N] [--loop split|libfuse] "
-     "[--readahead-kb N]",
+     "[--readahead-kb N] [--log FILE] [--unmount-stale] "
+     "[--plugin LIB.so ...]",
      "serve the store as files (fusermount3 -u to unmount)"},
     {"ctl", cmd_ctl,
-     "MOUNT stats|policy|budget|pin|unpin|prefetch|reset-stats ... "
+     "MOUNT stats|policy|budget|pin|unpin|prefetch|reset-stats|refresh "
+     "... "
      "[--json] [--assembly ASM]",
      "control a running mount's cache"},
     {"bench", cmd_bench, "simd [--json] [--quick|--tiny] [--only FAMILY]",
@@ -155,16 +158,11 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < NCMDS; i++)
 		fprintf(f, "  %s %s\n      %s\n", cmds[i].name, cmds[i].args,
 			cmds[i].what);
-	fprintf(f, "\nCoordinates are 1-based and inclusive, as in samtools. "
-		   "See docs/PATHS.md\nand `man genomedb`; `genomedb COMMAND "
-		   "--help` for each command.\n");
-}
-
-/* `genomedb CMD --help` for a command that has no help of its own. */
-static int command_usage(const struct cmd *c)
-{
-	printf("usage: genomedb %s %s\n  %s\n", c->name, c->args, c->what);
-	return EXIT_OK;
+	fprintf(f,
+		"\nCoordinates are 1-based and inclusive, as in samtools. "
+		"See docs/PATHS.md\nand `man genomedb`; `genomedb COMMAND "
+		"--help` for each command;\n`genomedb --version` the version "
+		"and SIMD level.\n");
 }
 
 static int is_help(const char *a)
@@ -218,12 +216,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < NCMDS; i++) {
 		if (!cmds[i].fn || strcmp(argv[1], cmds[i].name))
 			continue;
-		/* ctl and bench have no --help of their own */
-		if (argc == 3 && is_help(argv[2]) &&
-		    (cmds[i].fn == cmd_ctl || cmds[i].fn == cmd_bench))
-			rc = command_usage(&cmds[i]);
-		else
-			rc = cmds[i].fn(argc - 1, argv + 1);
+		rc = cmds[i].fn(argc - 1, argv + 1);
 		free(tool_cmdline);
 		return rc;
 	}

@@ -10,20 +10,20 @@
 
 #include "annotations/annotations.h"
 
-static void usage(void)
+static void usage(FILE *f)
 {
-	fprintf(stderr, "usage: genomedb import annotations STORE --set NAME "
-			"--reference ASM\n"
-			"                 [--format gff3|gtf|bed] [--rename "
-			"FILE] [--skip-unknown]\n"
-			"                 [--allow-orphans] [--replace] "
-			"[--quiet] FILE.gff3|.gtf|.bed[.gz]\n"
-			"  --rename FILE    lines 'ALIAS CONTIG': read seqid "
-			"ALIAS as the reference's CONTIG\n"
-			"  --skip-unknown   drop lines whose seqid the "
-			"reference lacks (else an error)\n"
-			"  --allow-orphans  keep lines whose Parent never "
-			"appears (else an error)\n");
+	fprintf(f, "usage: genomedb import annotations STORE --set NAME "
+		   "--reference ASM\n"
+		   "                 [--format gff3|gtf|bed] [--rename "
+		   "FILE] [--skip-unknown]\n"
+		   "                 [--allow-orphans] [--replace] "
+		   "[--quiet] FILE.gff3|.gtf|.bed[.gz]\n"
+		   "  --rename FILE    lines 'ALIAS CONTIG': read seqid "
+		   "ALIAS as the reference's CONTIG\n"
+		   "  --skip-unknown   drop lines whose seqid the "
+		   "reference lacks (else an error)\n"
+		   "  --allow-orphans  keep lines whose Parent never "
+		   "appears (else an error)\n");
 }
 
 int cmd_import_annotations(int argc, char **argv)
@@ -56,10 +56,10 @@ int cmd_import_annotations(int argc, char **argv)
 		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
 			quiet = 1;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage();
+			usage(stdout);
 			return EXIT_OK;
 		} else if (a[0] == '-' && a[1]) {
-			usage();
+			usage(stderr);
 			tool_err("import annotations: unknown option '%s'", a);
 			return EXIT_USAGE;
 		} else if (!o.store) {
@@ -67,13 +67,13 @@ int cmd_import_annotations(int argc, char **argv)
 		} else if (!o.file) {
 			o.file = a;
 		} else {
-			usage();
+			usage(stderr);
 			tool_err("import annotations: one file per set");
 			return EXIT_USAGE;
 		}
 	}
 	if (!o.store || !o.set || !o.reference || !o.file) {
-		usage();
+		usage(stderr);
 		return EXIT_USAGE;
 	}
 	if (gdb_annot_import(&o, &st, &gen, err, sizeof(err)) < 0) {

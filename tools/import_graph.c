@@ -120,35 +120,34 @@ static void how_read(const files *fs, char *buf, size_t n)
 	}
 }
 
-static void usage(void)
+static void usage(FILE *f)
 {
 	fprintf(
-	    stderr,
-	    "usage: genomedb import graph STORE --network NAME FILE... "
-	    "[--format F]\n"
-	    "       [--species S] [--case-insensitive] [--strict] "
-	    "[--quiet]\n"
-	    "  F: sif, string, biogrid, kgml, sbml, gmt, tsv (guessed from "
-	    "the content when omitted)\n"
-	    "  several FILEs make one network (STRING links + protein.info "
-	    "+ aliases; several KGML pathways)\n"
-	    "  S: the species of the names (9606, human, Homo sapiens, hsa; "
-	    "default: what the\n"
-	    "     files say, KGML org or STRING ids, else unknown): "
-	    "networks of different species\n"
-	    "     never share a node\n"
-	    "  --case-insensitive: names match without case (TP53 = tp53), "
-	    "here and when joining\n"
-	    "     other networks of the species (default: exactly)\n"
-	    "  tsv:  --columns source=1,target=2[,type=N][,confidence=N]"
-	    "[,directed=N][,evidence=N]\n"
-	    "        (numbers are 1-based; names refer to a header row)\n"
-	    "        --header / --no-header, --directed / --undirected, "
-	    "--type T (default 'interaction')\n"
-	    "  kgml: relations and group components naming entries the "
-	    "file does not define\n"
-	    "        (KEGG reference maps) are skipped and counted; "
-	    "--strict refuses them\n");
+	    f, "usage: genomedb import graph STORE --network NAME FILE... "
+	       "[--format F]\n"
+	       "       [--species S] [--case-insensitive] [--strict] "
+	       "[--replace] [--quiet]\n"
+	       "  F: sif, string, biogrid, kgml, sbml, gmt, tsv (guessed from "
+	       "the content when omitted)\n"
+	       "  several FILEs make one network (STRING links + protein.info "
+	       "+ aliases; several KGML pathways)\n"
+	       "  S: the species of the names (9606, human, Homo sapiens, hsa; "
+	       "default: what the\n"
+	       "     files say, KGML org or STRING ids, else unknown): "
+	       "networks of different species\n"
+	       "     never share a node\n"
+	       "  --case-insensitive: names match without case (TP53 = tp53), "
+	       "here and when joining\n"
+	       "     other networks of the species (default: exactly)\n"
+	       "  tsv:  --columns source=1,target=2[,type=N][,confidence=N]"
+	       "[,directed=N][,evidence=N]\n"
+	       "        (numbers are 1-based; names refer to a header row)\n"
+	       "        --header / --no-header, --directed / --undirected, "
+	       "--type T (default 'interaction')\n"
+	       "  kgml: relations and group components naming entries the "
+	       "file does not define\n"
+	       "        (KEGG reference maps) are skipped and counted; "
+	       "--strict refuses them\n");
 }
 
 /* @return -1 to go on, else an exit code */
@@ -185,10 +184,10 @@ static int parse_args(int argc, char **argv, const char **store, files *fs,
 		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
 			fs->quiet = 1;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage();
+			usage(stdout);
 			return EXIT_OK;
 		} else if (a[0] == '-' && a[1]) {
-			usage();
+			usage(stderr);
 			tool_err("import graph: unknown option '%s'", a);
 			return EXIT_USAGE;
 		} else if (!*store) {
@@ -201,7 +200,7 @@ static int parse_args(int argc, char **argv, const char **store, files *fs,
 		}
 	}
 	if (!*store || !fs->net || !fs->n) {
-		usage();
+		usage(stderr);
 		return EXIT_USAGE;
 	}
 	if (!gdb_name_ok(fs->net, GDB_NAME_MAX)) {
@@ -286,7 +285,7 @@ int cmd_import_graph(int argc, char **argv)
 	memset(&fs, 0, sizeof(fs));
 	gdb_graph_import_opts_init(&o);
 	if (argc < 2 || strcmp(argv[1], "graph")) {
-		usage();
+		usage(stderr);
 		return EXIT_USAGE;
 	}
 	rc = parse_args(argc, argv, &store, &fs, &o);

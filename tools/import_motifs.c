@@ -21,15 +21,14 @@
 #define MAX_FILES 256
 #define MAX_FILE_BYTES ((size_t)256 << 20)
 
-static void usage(void)
+static void usage(FILE *f)
 {
-	fprintf(stderr,
-		"usage: genomedb import motifs STORE --set NAME FILE... "
-		"[--format jaspar|meme] [--quiet]\n"
-		"  FILE: JASPAR (.jaspar, or .pfm: four rows of counts) or "
-		"MEME minimal format,\n"
-		"  plain or gzip. The set's motifs are scanned by "
-		"/compute/motif/.../pwm/<id>.bed.\n");
+	fprintf(f, "usage: genomedb import motifs STORE --set NAME FILE... "
+		   "[--format jaspar|meme] [--replace] [--quiet]\n"
+		   "  FILE: JASPAR (.jaspar, or .pfm: four rows of counts) or "
+		   "MEME minimal format,\n"
+		   "  plain or gzip. The set's motifs are scanned by "
+		   "/compute/motif/.../pwm/<id>.bed.\n");
 }
 
 /* Read one file and add its motifs to set. @return 0, or -1 (reported). */
@@ -83,10 +82,10 @@ int cmd_import_motifs(int argc, char **argv)
 		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
 			quiet = 1;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage();
+			usage(stdout);
 			return EXIT_OK;
 		} else if (a[0] == '-' && a[1]) {
-			usage();
+			usage(stderr);
 			tool_err("import motifs: unknown option '%s'", a);
 			return EXIT_USAGE;
 		} else if (!store) {
@@ -100,7 +99,7 @@ int cmd_import_motifs(int argc, char **argv)
 		}
 	}
 	if (!store || !set || !nfiles) {
-		usage();
+		usage(stderr);
 		return EXIT_USAGE;
 	}
 	if (!gdb_name_ok(set, GDB_NAME_MAX - strlen(GDB_MOTIF_OBJECT_PREFIX))) {

@@ -20,15 +20,27 @@
 #define REF_CACHE_BYTES ((size_t)64 << 20)
 #define MAX_REGIONS 1024
 
-static void usage_import(void)
+/* The bam and fastq usage lines, the asked-for kind's first. */
+static void usage_two(FILE *f, const char *kind, const char *bam,
+		      const char *fastq, const char *notes)
 {
-	fprintf(
-	    stderr,
-	    "usage: genomedb import bam STORE --sample NAME --reference ASM "
+	int fq = kind && !strcmp(kind, "fastq");
+
+	fprintf(f, "usage: genomedb %s\n       genomedb %s\n%s",
+		fq ? fastq : bam, fq ? bam : fastq, notes);
+}
+
+static void usage_import(FILE *f, const char *kind)
+{
+	usage_two(
+	    f, kind,
+	    "import bam STORE --sample NAME --reference ASM "
 	    "FILE.bam|.cram|.sam\n"
-	    "                           [--allow-missing-contigs] [--quiet]\n"
-	    "       genomedb import fastq STORE --set NAME R1.fq[.gz] "
-	    "[R2.fq[.gz]] [--qualities MODE] [--quiet]\n"
+	    "                           [--allow-missing-contigs] [--replace] "
+	    "[--quiet]",
+	    "import fastq STORE --set NAME R1.fq[.gz] [R2.fq[.gz]] "
+	    "[--qualities MODE]\n"
+	    "                           [--replace] [--quiet]",
 	    "  FILE: coordinate-sorted, aligned to assembly ASM of the store "
 	    "(its bases are\n"
 	    "  stored against it; a CRAM is decoded with it).\n"
@@ -145,8 +157,12 @@ int cmd_import_reads(int argc, char **argv)
 	double t0 = tool_now();
 	int rc = EXIT_FAIL, k;
 
+	if (tool_help_asked(argc, argv)) {
+		usage_import(stdout, argv[1]);
+		return EXIT_OK;
+	}
 	if (parse_import(argc, argv, &a) < 0) {
-		usage_import();
+		usage_import(stderr, argv[1]);
 		return EXIT_USAGE;
 	}
 	if (gdb_reads_name_check(a.name, err, sizeof(err)) < 0) {
@@ -201,15 +217,14 @@ out:
 	return rc;
 }
 
-static void usage_export(void)
+static void usage_export(FILE *f, const char *kind)
 {
-	fprintf(
-	    stderr,
-	    "usage: genomedb export bam|sam|cram STORE SAMPLE [REGION...] "
-	    "[-o FILE] [--filter min-mapq=Q,flags-exclude=F]\n"
-	    "       genomedb export fastq STORE SET [-o FILE] [--mate 1|2]\n"
-	    "  REGION as samtools (chr, chr:from-to); output to stdout "
-	    "without -o.\n");
+	usage_two(f, kind,
+		  "export bam|sam|cram STORE SAMPLE [REGION...] [-o FILE] "
+		  "[--filter min-mapq=Q,flags-exclude=F]",
+		  "export fastq STORE SET [-o FILE] [--mate 1|2]",
+		  "  REGION as samtools (chr, chr:from-to); output to stdout "
+		  "without -o.\n");
 }
 
 struct exp_args {
@@ -274,8 +289,12 @@ int cmd_export_reads(int argc, char **argv)
 	char err[1024] = "";
 	int fd = STDOUT_FILENO, rc = EXIT_FAIL, k;
 
+	if (tool_help_asked(argc, argv)) {
+		usage_export(stdout, argv[1]);
+		return EXIT_OK;
+	}
 	if (parse_export(argc, argv, &a) < 0) {
-		usage_export();
+		usage_export(stderr, argv[1]);
 		return EXIT_USAGE;
 	}
 	if (gdb_store_open(a.store, 0, &s, err, sizeof(err)) < 0 ||

@@ -17,12 +17,13 @@
 #include "cache/cache.h"
 #include "variants/variants.h"
 
-static void usage_import(void)
+static void usage_import(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 		"usage: genomedb import vcf STORE --set NAME --reference ASM "
 		"FILE [--panel PANEL]\n"
-		"                           [--allow-ref-mismatch] [--quiet]\n"
+		"                           [--allow-ref-mismatch] [--replace] "
+		"[--quiet]\n"
 		"  FILE: .vcf, .vcf.gz, .vcf.bgz or .bcf (htslib reads it); "
 		"contigs must be in ASM.\n"
 		"  PANEL: sample<TAB>pop<TAB>super_pop (1000 Genomes .panel) "
@@ -115,6 +116,10 @@ int cmd_import_vcf(int argc, char **argv)
 	uint64_t gen = 0;
 	int quiet = 0, rc;
 
+	if (tool_help_asked(argc, argv)) {
+		usage_import(stdout);
+		return EXIT_OK;
+	}
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--set") && i + 1 < argc)
 			o.set = argv[++i];
@@ -127,19 +132,19 @@ int cmd_import_vcf(int argc, char **argv)
 		else if (!strcmp(argv[i], "--quiet"))
 			quiet = 1;
 		else if (argv[i][0] == '-' && argv[i][1]) {
-			usage_import();
+			usage_import(stderr);
 			return EXIT_USAGE;
 		} else if (!store)
 			store = argv[i];
 		else if (!file)
 			file = argv[i];
 		else {
-			usage_import();
+			usage_import(stderr);
 			return EXIT_USAGE;
 		}
 	}
 	if (!store || !file || !o.set || !o.reference) {
-		usage_import();
+		usage_import(stderr);
 		return EXIT_USAGE;
 	}
 	if (!gdb_name_ok(o.set, GDB_NAME_MAX - 16)) {
@@ -221,6 +226,12 @@ static int parse_region(const gdb_vset *v, const char *text, gdb_vregion *r)
 	return 0;
 }
 
+static const char export_usage[] =
+    "usage: genomedb export vcf STORE SET [REGION...] [-O v|z|b] [-o FILE]\n"
+    "  the set's records (all, or those whose POS is in a REGION: contig,\n"
+    "  contig:from-to, as samtools) written by htslib: -O v VCF (default),\n"
+    "  z bgzipped VCF, b BCF; to stdout without -o\n";
+
 int cmd_export_vcf(int argc, char **argv)
 {
 	const char *store = NULL, *set = NULL, *out = "-";
@@ -234,6 +245,11 @@ int cmd_export_vcf(int argc, char **argv)
 	char err[1024] = "";
 	int rc = EXIT_FAIL;
 
+	if (tool_help_asked(argc, argv)) {
+		printf("%s", export_usage);
+		rc = EXIT_OK;
+		goto out;
+	}
 	if (!r || !texts)
 		goto out;
 	for (int i = 2; i < argc; i++) {
@@ -254,8 +270,7 @@ int cmd_export_vcf(int argc, char **argv)
 		}
 	}
 	if (!store || !set || fmt == GDB_VF_SITES) {
-		fprintf(stderr, "usage: genomedb export vcf STORE SET "
-				"[REGION...] [-O v|z|b] [-o FILE]\n");
+		fputs(export_usage, stderr);
 		rc = EXIT_USAGE;
 		goto out;
 	}

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "common/gdb.h"
 #include "seq/seq.h"
@@ -17,6 +18,16 @@
 #define EXIT_OK 0
 #define EXIT_FAIL 1 /* runtime error, or damage found by verify */
 #define EXIT_USAGE 2
+
+/* 1 when an argument after argv[0] is -h or --help: the command then
+ * prints its usage on stdout and exits 0. */
+static inline int tool_help_asked(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return 1;
+	return 0;
+}
 
 /* Print "genomedb: <msg>" to stderr. */
 void tool_err(const char *fmt, ...) GDB_PRINTF(1, 2);

@@ -213,14 +213,22 @@ class Graph:
 
     def to_networkx(self, nodes, k=1, **filters):
         """The union of the k-hop neighbourhoods (khop-<k>.graphml) of
-        nodes, as a networkx DiGraph (undirected edges have directed=False)."""
+        nodes, as a networkx DiGraph (undirected edges have directed=False),
+        or a MultiDiGraph when two edges join the same pair of nodes (as
+        networkx.read_graphml gives such a file)."""
         import networkx as nx
         if isinstance(nodes, str):
             nodes = [nodes]
-        g = nx.DiGraph()
-        for n in nodes:
-            gml = self._query(self.KHOP, n, k=k, fmt=self.GRAPHML, **filters)
-            g = nx.compose(g, nx.parse_graphml(gml.decode("utf-8")))
+        parts = [nx.parse_graphml(self._query(self.KHOP, n, k=k, fmt=self.GRAPHML,
+                                              **filters).decode("utf-8")) for n in nodes]
+        if not any(p.is_multigraph() for p in parts):
+            return nx.compose_all([nx.DiGraph()] + parts)
+        g = nx.MultiDiGraph()
+        for p in parts:     # edge ids ("e0", ...) are each answer's own: key by content
+            g.add_nodes_from(p.nodes(data=True))
+            for u, v, d in p.edges(data=True):
+                key = "\t".join(f"{a}={d[a]}" for a in sorted(d) if a != "id")
+                g.add_edge(u, v, key=key, **{a: x for a, x in d.items() if a != "id"})
         return g
 
 
