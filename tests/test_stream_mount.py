@@ -11,6 +11,7 @@ import os
 import random
 import re
 import shutil
+import time
 
 import pytest
 
@@ -192,3 +193,40 @@ def test_damaged_block_mid_stream(store, tmp_path, name):
         assert _stats(m)["read_errors"] > 0
     assert re.search(rf"checksum mismatch in {ASM}/s2:{first + 1}-{first + BB}\b",
                      m.log_text()), m.log_text()[-2000:]
+
+
+def test_damaged_block_met_by_prefetch(store, tmp_path):
+    """The prefetch thread meets the damaged block before any reader (an
+    explicit prefetch over it): it caches nothing of it and logs it, the
+    blocks around it are prefetched; a stream over it then gets the right
+    bytes up to it and EIO, never a byte of it, and the prefetched blocks
+    after it still read."""
+    path, seqs = store
+    U.require_fuse()
+    bad, first = _flip_block(path, tmp_path, 13)
+    s2 = seqs["s2"]
+    with U.mounted(bad, tmp_path) as m:
+        bed = tmp_path / "ahead.bed"
+        bed.write_text(f"s2\t{10 * BB}\t{17 * BB}\n")
+        r = U.gdb("ctl", m.path, "prefetch", str(bed), "--assembly", ASM)
+        assert r.rc == 0, r
+        deadline = time.monotonic() + 20
+        while (_stats(m)["prefetch"]["issued"] < 6 or _stats(m)["cache"]["block_errors"] < 1) \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+        st = _stats(m)
+        # blocks 10-16 but the damaged 13: loaded; 13: one failed decode
+        assert st["prefetch"]["issued"] == 6 and st["cache"]["block_errors"] == 1, st
+        assert re.search(rf"checksum mismatch in {ASM}/s2:{first + 1}-{first + BB}\b",
+                         m.log_text()), m.log_text()[-2000:]
+        got, err = _stream(m.p(ASM, "s2", f"1-{L2}.seq"))
+        assert err == errno.EIO, (len(got), err)
+        assert got == s2[:len(got)], "wrong bytes before the damage"
+        assert first - 2 * MIB <= len(got) <= first, (len(got), first)
+        fd = os.open(m.p(ASM, "s2", f"1-{L2}.seq"), os.O_RDONLY)
+        try:
+            o = 14 * BB + 9000
+            assert os.pread(fd, 1000, o) == s2[o:o + 1000]
+            U.expect_errno(lambda: os.pread(fd, 10, first + 10), (errno.EIO,))
+        finally:
+            os.close(fd)
