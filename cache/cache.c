@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #include "cache/cache_int.h"
@@ -1062,7 +1063,10 @@ static void pf_decode(gdb_cache *c, uint32_t contig, const uint32_t *blk,
 
 /* One request: its blocks not resident, in batches; each batch is advised
  * before the one before it is decoded, so the disk reads while the CPU
- * decodes. */
+ * decodes. A stream's request is not advised again: the stream asked the
+ * disk for PF_DISK_AHEAD windows already (gdb_cache_stream_access), and
+ * an IORING_OP_MADVISE runs on an io_uring worker thread this thread then
+ * waits for, two task switches a batch for nothing (docs/CACHE.md). */
 static void pf_run(gdb_cache *c, const struct pf_req *r)
 {
 	uint32_t batch[2][PF_BATCH];
@@ -1074,7 +1078,8 @@ static void pf_run(gdb_cache *c, const struct pf_req *r)
 			batch[cur][n[cur]++] = b;
 		if (n[cur] == PF_BATCH ||
 		    (n[cur] && b + 1 == r->first + r->count)) {
-			advise_batch(c, r->contig, batch[cur], n[cur]);
+			if (!r->stream)
+				advise_batch(c, r->contig, batch[cur], n[cur]);
 			pf_decode(c, r->contig, batch[!cur], n[!cur]);
 			n[!cur] = 0;
 			cur = !cur;
@@ -1088,6 +1093,7 @@ static void *pf_main(void *arg)
 	gdb_cache *c = arg;
 	unsigned backoff_ms = 0;
 
+	(void)prctl(PR_SET_NAME, "gdb-prefetch"); /* for top and perf */
 	for (;;) {
 		struct pf_req r;
 

@@ -11,6 +11,7 @@ import os
 import random
 import re
 import shutil
+import time
 
 import pytest
 
@@ -158,6 +159,25 @@ def _flip_block(store_dir, tmp_path, k):
     return dst, int(hit.pop()[0]) - 1
 
 
+def _stream_over_damage(f, want, first, at=lambda base: base):
+    """Stream f over the damaged block at base first: the bytes before it
+    are right, then EIO, none of its bytes served; the blocks after it
+    still read and it is EIO again. at(base) is a base's file offset."""
+    cut = at(first)
+    got, err = _stream(f)
+    assert err == errno.EIO, (len(got), err)
+    assert got == want[:len(got)], "wrong bytes before the damage"
+    assert len(got) <= cut, f"{len(got) - cut} bytes of the damaged block served"
+    assert len(got) >= cut - 2 * MIB, (len(got), cut)
+    fd = os.open(f, os.O_RDONLY)
+    try:
+        o = at(first + BB + 9000)  # its page past the damaged block
+        assert os.pread(fd, 1000, o) == want[o:o + 1000]
+        U.expect_errno(lambda: os.pread(fd, 10, cut + 10), (errno.EIO,))
+    finally:
+        os.close(fd)
+
+
 @pytest.mark.parametrize("name", ["seq", "fa"])
 def test_damaged_block_mid_stream(store, tmp_path, name):
     """A stream over a damaged block: the bytes before it are right, then
@@ -173,22 +193,36 @@ def test_damaged_block_mid_stream(store, tmp_path, name):
     def at(base):  # the file offset of a base
         return base if name == "seq" else 4 + base // 60 * 61 + base % 60
 
-    cut = at(first)
     with U.mounted(bad, tmp_path) as m:
         f = m.p(ASM, "s2", f"1-{L2}.seq") if name == "seq" else m.p(ASM, "s2.fa")
-        got, err = _stream(f)
-        assert err == errno.EIO, (len(got), err)
-        assert got == want[:len(got)], "wrong bytes before the damage"
-        assert len(got) <= cut, f"{len(got) - cut} bytes of the damaged block served"
-        assert len(got) >= cut - 2 * MIB, (len(got), cut)
-        # the blocks after it still read; the damaged one is EIO again
-        fd = os.open(f, os.O_RDONLY)
-        try:
-            o = at(first + BB + 9000)  # its page past the damaged block
-            assert os.pread(fd, 1000, o) == want[o:o + 1000]
-            U.expect_errno(lambda: os.pread(fd, 10, cut + 10), (errno.EIO,))
-        finally:
-            os.close(fd)
+        _stream_over_damage(f, want, first, at)
         assert _stats(m)["read_errors"] > 0
     assert re.search(rf"checksum mismatch in {ASM}/s2:{first + 1}-{first + BB}\b",
                      m.log_text()), m.log_text()[-2000:]
+
+
+def test_damaged_block_met_by_prefetch(store, tmp_path):
+    """The prefetch thread meets the damaged block before any reader (an
+    explicit prefetch over it): it caches nothing of it and logs it, the
+    blocks around it are prefetched; a stream over it then gets the right
+    bytes up to it and EIO, never a byte of it, and the prefetched blocks
+    after it still read."""
+    path, seqs = store
+    U.require_fuse()
+    bad, first = _flip_block(path, tmp_path, 13)
+    s2 = seqs["s2"]
+    with U.mounted(bad, tmp_path) as m:
+        bed = tmp_path / "ahead.bed"
+        bed.write_text(f"s2\t{10 * BB}\t{17 * BB}\n")
+        r = U.gdb("ctl", m.path, "prefetch", str(bed), "--assembly", ASM)
+        assert r.rc == 0, r
+        deadline = time.monotonic() + 20
+        while (_stats(m)["prefetch"]["issued"] < 6 or _stats(m)["cache"]["block_errors"] < 1) \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+        st = _stats(m)
+        # blocks 10-16 but the damaged 13: loaded; 13: one failed decode
+        assert st["prefetch"]["issued"] == 6 and st["cache"]["block_errors"] == 1, st
+        assert re.search(rf"checksum mismatch in {ASM}/s2:{first + 1}-{first + BB}\b",
+                         m.log_text()), m.log_text()[-2000:]
+        _stream_over_damage(m.p(ASM, "s2", f"1-{L2}.seq"), s2, first)

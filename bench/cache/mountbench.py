@@ -2,8 +2,8 @@
 
   prefetch   cold sequential read of a large contig, prefetch on vs off
              (page cache dropped and the daemon restarted between runs)
-  scan       cold sequential read of one contig through the mount (.seq and
-             .fa, 1 MiB reads, a fresh daemon each time, the store's files
+  scan       cold sequential read of one contig through the mount (.seq, .fa
+             and .u8, 1 MiB reads, a fresh daemon each time, the store's files
              dropped from the page cache), wall rate and the daemon's CPU
              per GB, beside a cold read of the same contig as a plain FASTA
              file in the same run; --builds A,B alternates daemon builds
@@ -139,6 +139,7 @@ def prefetch(args):
         contig = "big1"
         length = int(float(args.bases)) // 2
         res = {"on": [], "off": []}
+        cpu = {"on": [], "off": []}  # GB per daemon CPU-second
         for rep in range(args.reps):
             for mode in ("off", "on"):
                 if not drop_pages(os.path.join(store, f) for f in os.listdir(store)
@@ -147,15 +148,20 @@ def prefetch(args):
                 m = Mount(store, os.path.join(work, "mnt"), "--cache", "256M",
                           "--prefetch", mode)
                 try:
+                    c0 = proc_cpu(m.p.pid)[0]
                     res[mode].append(stream(os.path.join(m.mnt, "big", contig, f"1-{length}.seq")))
+                    cpu[mode].append(length / max(proc_cpu(m.p.pid)[0] - c0, 1))
                 finally:
                     m.close()
         on, off = statistics.median(res["on"]), statistics.median(res["off"])
-        print("| cold sequential read of a %d Mbp contig (.seq, dd-like 1 MiB reads) | GB/s |" % (length // 1_000_000))
-        print("|---|---:|")
-        print(f"| prefetch off (median of {args.reps}) | {off:.2f} |")
-        print(f"| prefetch on (median of {args.reps}) | {on:.2f} |")
-        print(f"| ratio on/off | {on / off:.2f}x |")
+        con, coff = statistics.median(cpu["on"]), statistics.median(cpu["off"])
+        print("| cold sequential read of a %d Mbp contig (.seq, dd-like 1 MiB reads) | GB/s "
+              "| GB per daemon CPU-s |" % (length // 1_000_000))
+        print("|---|---:|---:|")
+        print(f"| prefetch off (median of {args.reps}) | {off:.2f} | {coff:.2f} |")
+        print(f"| prefetch on (median of {args.reps}) | {on:.2f} | {con:.2f} |")
+        print(f"| ratio on/off | {on / off:.2f}x | {con / coff:.2f}x |")
+        print("\nLoad average %s." % " ".join(open("/proc/loadavg").read().split()[:3]))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -212,7 +218,7 @@ def scan(args):
         sh(G, "init", store)
         sh(G, "import", "fasta", store, "--assembly", "a", fa, "--quiet")
         segs = [os.path.join(store, f) for f in os.listdir(store) if f.startswith("seg-")]
-        kinds = {"seq": f"{name}/1-{length}.seq", "fa": f"{name}.fa"}
+        kinds = {"seq": f"{name}/1-{length}.seq", "fa": f"{name}.fa", "u8": f"{name}/1-{length}.u8"}
         for rep in range(args.reps):
             for b in builds:
                 G = os.path.join(b, "genomedb")
@@ -220,26 +226,30 @@ def scan(args):
                     drop_pages(segs)   # before the daemon maps them
                     m = Mount(store, os.path.join(work, "mnt"), "--cache", args.cache)
                     try:
-                        cpu0 = proc_cpu(m.p.pid)[0] / 1e9  # threads live until unmount
+                        cpu0, sw0 = proc_cpu(m.p.pid)  # threads live until unmount
                         gbs, n = cold_stream(os.path.join(m.mnt, "a", rel), segs)
-                        cpu = proc_cpu(m.p.pid)[0] / 1e9 - cpu0
+                        cpu1, sw1 = proc_cpu(m.p.pid)
+                        cpu = (cpu1 - cpu0) / 1e9
                     finally:
                         m.close()
-                    res.setdefault((b, kind), []).append((gbs, n / 1e9 / cpu if cpu else float("inf")))
+                    res.setdefault((b, kind), []).append((gbs, n / 1e9 / cpu if cpu else float("inf"),
+                                                          (sw1 - sw0) / (n / 2**20)))
             plain.append(cold_stream(fa, [fa])[0])
         load = " ".join(open("/proc/loadavg").read().split()[:3])
         print(f"Cold sequential read of `{name}` ({length:,} bases), 1 MiB reads, "
               f"a fresh daemon (`--cache {args.cache}`) per read, the store's files and the "
               f"plain FASTA dropped from the page cache (posix_fadvise DONTNEED) first; "
               f"{args.reps} reps, builds alternating; load average at the end {load}.\n")
-        print("| source | GB/s median (min-max) | GB per daemon CPU-s, median | vs plain file |")
-        print("|---|---:|---:|---:|")
+        print("| source | GB/s median (min-max) | GB per daemon CPU-s, median | vs plain file "
+              "| daemon task switches per MiB |")
+        print("|---|---:|---:|---:|---:|")
         pm = statistics.median(plain)
         for (b, kind), xs in res.items():
             g = [x[0] for x in xs]
             c = [x[1] for x in xs]
             print(f"| `{b}` `.{kind}` | {statistics.median(g):.2f} ({min(g):.2f}-{max(g):.2f}) "
-                  f"| {statistics.median(c):.2f} | {statistics.median(g) / pm:.2f}x |")
+                  f"| {statistics.median(c):.2f} | {statistics.median(g) / pm:.2f}x "
+                  f"| {statistics.median(x[2] for x in xs):.1f} |")
         print(f"| plain FASTA file | {pm:.2f} ({min(plain):.2f}-{max(plain):.2f}) | | 1.00x |")
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 /* READs at most this large on a sequence file are answered inline: a 1 kb
  * region is one page; streaming reads (kernel readahead, 128 KiB - 1 MiB)
@@ -94,6 +95,7 @@ static void *worker(void *arg)
 	struct pool *p = arg;
 	struct job *j;
 
+	(void)prctl(PR_SET_NAME, "gdb-worker"); /* for top and perf */
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		while (!p->head && !p->stop) {
