@@ -90,7 +90,8 @@ TGT_A static inline unsigned avx512_kmer_stops(const struct gdb_kmer_slot *s,
 	    _mm256_loadu_si256((const void *)((const char *)s + 64)));
 	__m512i k = _mm512_permutex2var_epi32(a, idx, b);
 
-	return (unsigned)(_mm512_cmpeq_epi64_mask(k, _mm512_set1_epi64((long long)tag)) |
+	return (unsigned)(_mm512_cmpeq_epi64_mask(
+			      k, _mm512_set1_epi64((long long)tag)) |
 			  _mm512_testn_epi64_mask(k, k));
 }
 

@@ -126,13 +126,16 @@ TGT_A static void sse41_kmer_enc(const char *src, size_t n, uint8_t *dst)
 TGT_A static inline unsigned sse41_kmer_stops(const struct gdb_kmer_slot *s,
 					      uint64_t tag)
 {
-	const __m128i tg = _mm_set1_epi64x((long long)tag), z = _mm_setzero_si128();
+	const __m128i tg = _mm_set1_epi64x((long long)tag),
+		      z = _mm_setzero_si128();
 	__m128i k01 = _mm_unpacklo_epi64(_mm_loadl_epi64((const void *)&s[0]),
 					 _mm_loadl_epi64((const void *)&s[1]));
 	__m128i k23 = _mm_unpacklo_epi64(_mm_loadl_epi64((const void *)&s[2]),
 					 _mm_loadl_epi64((const void *)&s[3]));
-	__m128i a = _mm_or_si128(_mm_cmpeq_epi64(k01, tg), _mm_cmpeq_epi64(k01, z));
-	__m128i b = _mm_or_si128(_mm_cmpeq_epi64(k23, tg), _mm_cmpeq_epi64(k23, z));
+	__m128i a =
+	    _mm_or_si128(_mm_cmpeq_epi64(k01, tg), _mm_cmpeq_epi64(k01, z));
+	__m128i b =
+	    _mm_or_si128(_mm_cmpeq_epi64(k23, tg), _mm_cmpeq_epi64(k23, z));
 
 	return (unsigned)_mm_movemask_pd(_mm_castsi128_pd(a)) |
 	       (unsigned)_mm_movemask_pd(_mm_castsi128_pd(b)) << 2;

@@ -152,8 +152,8 @@ static int table_grow(struct gdb_kmer_table *t)
 
 			s[i].key = GDB_KMER_EMPTY;
 			s[i].count = 0; /* a free slot is all zeros */
-			for (j = gdb_kmer_hash(gdb_kmer_untag(e.key)) >> t->shift;;
-			     j = (j + 1) & mask)
+			j = gdb_kmer_hash(gdb_kmer_untag(e.key)) >> t->shift;
+			for (;; j = (j + 1) & mask)
 				if (s[j].key == GDB_KMER_EMPTY ||
 				    (j < i && !(s[j].key & KMER_MARK)))
 					break;

@@ -297,9 +297,9 @@ static void count_batch(struct kpass *p, struct kroll *st, const char *seq,
 	for (size_t b = 0; b < nb; b++) {
 		if (p->pb && b + 1 < nb)
 			region_prefetch(t, b + 1, p->pb);
-		(p->pb ? p->part : insert_run)(
-		    t, p->slab + b * p->cap,
-		    p->fill[b] < p->cap ? p->fill[b] : p->cap);
+		(p->pb ? p->part : insert_run)(t, p->slab + b * p->cap,
+					       p->fill[b] < p->cap ? p->fill[b]
+								   : p->cap);
 	}
 	insert_run(t, p->spill, p->nspill);
 }
