@@ -77,9 +77,33 @@ TGT_A static void avx512_kmer_enc(const char *src, size_t n, uint8_t *dst)
 	gdb_ana_scalar_kmer_enc(src + i, n - i, dst + i);
 }
 
+/* Slots s[0, 8) that hold tag or are free: the eight keys (dwords 3j and
+ * 3j + 1 of the 12-byte slots) gathered from two loads by one permute,
+ * two compares into one mask. */
+TGT_A static inline unsigned avx512_kmer_stops(const struct gdb_kmer_slot *s,
+					       uint64_t tag)
+{
+	const __m512i idx = _mm512_setr_epi32(0, 1, 3, 4, 6, 7, 9, 10, 12, 13,
+					      15, 16, 18, 19, 21, 22);
+	__m512i a = LOADU(s);
+	__m512i b = _mm512_castsi256_si512(
+	    _mm256_loadu_si256((const void *)((const char *)s + 64)));
+	__m512i k = _mm512_permutex2var_epi32(a, idx, b);
+
+	return (unsigned)(_mm512_cmpeq_epi64_mask(
+			      k, _mm512_set1_epi64((long long)tag)) |
+			  _mm512_testn_epi64_mask(k, k));
+}
+
+#define SFX avx512
+#define TGT TGT_A
+#define SPAN 8
+#define STOPS avx512_kmer_stops
+#include "simd/kmer_part.h"
+
 static int avx512_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 {
-	return gdb_kmer_count_vec(t, seq, n, avx512_kmer_enc);
+	return gdb_kmer_count_vec(t, seq, n, avx512_kmer_enc, kmer_part_avx512);
 }
 
 TGT_A static void avx512_motif_bits(const char *s, size_t n, uint64_t *out[5])

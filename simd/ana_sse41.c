@@ -122,9 +122,34 @@ TGT_A static void sse41_kmer_enc(const char *src, size_t n, uint8_t *dst)
 	gdb_ana_scalar_kmer_enc(src + i, n - i, dst + i);
 }
 
+/* Slots s[0, 4) that hold tag or are free: two keys a compare. */
+TGT_A static inline unsigned sse41_kmer_stops(const struct gdb_kmer_slot *s,
+					      uint64_t tag)
+{
+	const __m128i tg = _mm_set1_epi64x((long long)tag),
+		      z = _mm_setzero_si128();
+	__m128i k01 = _mm_unpacklo_epi64(_mm_loadl_epi64((const void *)&s[0]),
+					 _mm_loadl_epi64((const void *)&s[1]));
+	__m128i k23 = _mm_unpacklo_epi64(_mm_loadl_epi64((const void *)&s[2]),
+					 _mm_loadl_epi64((const void *)&s[3]));
+	__m128i a =
+	    _mm_or_si128(_mm_cmpeq_epi64(k01, tg), _mm_cmpeq_epi64(k01, z));
+	__m128i b =
+	    _mm_or_si128(_mm_cmpeq_epi64(k23, tg), _mm_cmpeq_epi64(k23, z));
+
+	return (unsigned)_mm_movemask_pd(_mm_castsi128_pd(a)) |
+	       (unsigned)_mm_movemask_pd(_mm_castsi128_pd(b)) << 2;
+}
+
+#define SFX sse41
+#define TGT TGT_A
+#define SPAN 4
+#define STOPS sse41_kmer_stops
+#include "simd/kmer_part.h"
+
 static int sse41_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 {
-	return gdb_kmer_count_vec(t, seq, n, sse41_kmer_enc);
+	return gdb_kmer_count_vec(t, seq, n, sse41_kmer_enc, kmer_part_sse41);
 }
 
 TGT_A static void sse41_motif_bits(const char *s, size_t n, uint64_t *out[5])

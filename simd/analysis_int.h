@@ -41,10 +41,13 @@
 /*
  * A slot: the k-mer and its count side by side, so that a probe touches
  * one cache line (two, for the 2 in 16 slots that straddle one), packed
- * to the 12 bytes a slot costs in the caller's bound.
+ * to the 12 bytes a slot costs in the caller's bound. A free slot is all
+ * zero bytes, so the fresh pages of a new or grown table are free slots
+ * already and need no pass to mark them: a slot holds the k-mer plus one
+ * (k <= 31: at most 2^62, so bit 63 stays free for the rehash).
  */
 struct gdb_kmer_slot {
-	uint64_t key; /* GDB_KMER_EMPTY or the k-mer */
+	uint64_t key; /* GDB_KMER_EMPTY, or the k-mer + 1 (gdb_kmer_tag) */
 	uint32_t count;
 } __attribute__((packed));
 
@@ -66,11 +69,28 @@ struct gdb_kmer_table {
 /* Unmap the table's scratch (kmer_sort.c). */
 void gdb_kmer_scratch_free(struct gdb_kmer_table *t);
 
-#define GDB_KMER_EMPTY UINT64_MAX
+#define GDB_KMER_EMPTY 0
+
+/* A slot's key field for k-mer key, and back. */
+static inline uint64_t gdb_kmer_tag(uint64_t key)
+{
+	return key + 1;
+}
+
+static inline uint64_t gdb_kmer_untag(uint64_t tag)
+{
+	return tag - 1;
+}
 
 static inline uint64_t gdb_kmer_hash(uint64_t key)
 {
 	return key * 0x9e3779b97f4a7c15ull;
+}
+
+/* The k-mer back from its hash (the multiplier's inverse mod 2^64). */
+static inline uint64_t gdb_kmer_unhash(uint64_t hash)
+{
+	return hash * 0xf1de83e19937733dull;
 }
 
 /* Grow the table now as it would grow by the time it holds distinct
@@ -90,12 +110,13 @@ int gdb_kmer_add_new(struct gdb_kmer_table *t, uint64_t key, uint64_t hash);
 static inline int gdb_kmer_put1(struct gdb_kmer_table *t, uint64_t key,
 				uint64_t hash)
 {
-	uint64_t mask = t->nslots - 1, i = hash >> t->shift;
+	const uint64_t mask = t->nslots - 1, tag = gdb_kmer_tag(key);
+	uint64_t i = hash >> t->shift;
 
 	for (;; i = (i + 1) & mask) {
 		struct gdb_kmer_slot *s = &t->slot[i];
 
-		if (s->key == key) {
+		if (s->key == tag) {
 			if (s->count != UINT32_MAX)
 				s->count++;
 			return 0;
@@ -103,7 +124,7 @@ static inline int gdb_kmer_put1(struct gdb_kmer_table *t, uint64_t key,
 		if (s->key == GDB_KMER_EMPTY) {
 			if (t->distinct >= t->grow_at)
 				return gdb_kmer_add_new(t, key, hash);
-			s->key = key;
+			s->key = tag;
 			s->count = 1;
 			t->distinct++;
 			return 0;
@@ -127,11 +148,15 @@ static inline int gdb_kmer_add(struct gdb_kmer_table *t, uint64_t key,
 typedef void (*gdb_kmer_enc_fn)(const char *src, size_t n, uint8_t *dst);
 int gdb_kmer_count_blocked(struct gdb_kmer_table *t, const char *seq, size_t n,
 			   gdb_kmer_enc_fn enc);
+/* A level's insertion of one partition's hashes h[0, nk), in order, into
+ * a table whose region for them is in cache (kmer_part.h). */
+typedef void (*gdb_kmer_part_fn)(struct gdb_kmer_table *t, const uint64_t *h,
+				 size_t nk);
 /* The same for large regions (kmer_sort.c): the k-mers of a batch
- * partitioned by home slot before they go in; small ones go to
- * gdb_kmer_count_blocked. */
+ * partitioned by home slot before they go in (each partition by part);
+ * small ones go to gdb_kmer_count_blocked. */
 int gdb_kmer_count_vec(struct gdb_kmer_table *t, const char *seq, size_t n,
-		       gdb_kmer_enc_fn enc);
+		       gdb_kmer_enc_fn enc, gdb_kmer_part_fn part);
 
 /* ---- alignment ---- */
 

@@ -11,8 +11,10 @@
  * by mremap and backed by huge pages once large. At that largest size it
  * stops admitting new k-mers at 7/8 load so probe sequences stay short
  * and existing counts stay exact; what could not be admitted is counted,
- * not lost silently. Keys never equal GDB_KMER_EMPTY, and leave bit 63
- * free for the rehash, because k <= 31 leaves the top two bits clear.
+ * not lost silently. A free slot is all zero bytes (a slot holds the
+ * k-mer plus one), so the fresh pages a table grows into are free slots
+ * as the kernel hands them over; k <= 31 leaves bit 63 free for the
+ * rehash.
  *
  * Counting is bound by cache misses on the table, not by arithmetic, so
  * the vector levels differ from scalar in the way they feed the table
@@ -105,24 +107,15 @@ void gdb_kmer_table_free(gdb_kmer_table *t)
 	free(t);
 }
 
-static void clear_slots(struct gdb_kmer_slot *s, uint64_t n)
-{
-	uint64_t i;
-
-	for (i = 0; i < n; i++) {
-		s[i].key = GDB_KMER_EMPTY;
-		s[i].count = 0;
-	}
-}
-
 void gdb_kmer_table_clear(gdb_kmer_table *t)
 {
-	clear_slots(t->slot, t->nslots);
+	memset(t->slot, 0, t->nslots * sizeof(*t->slot)); /* free: zeros */
 	t->distinct = t->total = t->dropped = 0;
 }
 
 /*
- * Double the table in place (slots_map), then re-place every entry under
+ * Double the table in place (slots_map: the new half is fresh pages, free
+ * slots already), then re-place every entry under
  * one more hash bit, visiting the old slots from the top down. Below the
  * slot being visited, i, an entry is still to be placed unless it is
  * marked (KMER_MARK): marked ones were placed there during this pass.
@@ -147,7 +140,6 @@ static int table_grow(struct gdb_kmer_table *t)
 	t->nslots = 2 * n;
 	t->shift--;
 	t->grow_at = t->nslots < t->max_slots ? t->nslots / 2 : t->limit;
-	clear_slots(s + n, n);
 	for (i = n; i-- > 0;) {
 		if (s[i].key == GDB_KMER_EMPTY)
 			continue;
@@ -159,8 +151,9 @@ static int table_grow(struct gdb_kmer_table *t)
 			struct gdb_kmer_slot e = s[i];
 
 			s[i].key = GDB_KMER_EMPTY;
-			for (j = gdb_kmer_hash(e.key) >> t->shift;;
-			     j = (j + 1) & mask)
+			s[i].count = 0; /* a free slot is all zeros */
+			j = gdb_kmer_hash(gdb_kmer_untag(e.key)) >> t->shift;
+			for (;; j = (j + 1) & mask)
 				if (s[j].key == GDB_KMER_EMPTY ||
 				    (j < i && !(s[j].key & KMER_MARK)))
 					break;
@@ -178,8 +171,30 @@ static int table_grow(struct gdb_kmer_table *t)
 	return 0;
 }
 
+/*
+ * An empty table goes to the size the doublings would reach in one step:
+ * its slots are all zeros, and so are the fresh pages it grows into, so
+ * there is nothing to re-place (a table of 192 MiB would otherwise be
+ * scanned twice over by its 16 doublings). When that one mapping fails
+ * it doubles step by step, as far as memory allows.
+ */
 int gdb_kmer_reserve(struct gdb_kmer_table *t, uint64_t distinct)
 {
+	uint64_t n = t->nslots, grow_at = t->grow_at;
+	unsigned shift = t->shift;
+	struct gdb_kmer_slot *s;
+
+	while (!t->distinct && n < t->max_slots && distinct >= grow_at) {
+		n *= 2;
+		shift--;
+		grow_at = n < t->max_slots ? n / 2 : t->limit;
+	}
+	if (n != t->nslots && (s = slots_map(t->slot, t->nslots, n))) {
+		t->slot = s;
+		t->nslots = n;
+		t->shift = shift;
+		t->grow_at = grow_at;
+	}
 	while (t->nslots < t->max_slots && distinct >= t->grow_at)
 		GDB_TRY(table_grow(t));
 	return 0;
@@ -193,13 +208,15 @@ int gdb_kmer_reserve(struct gdb_kmer_table *t, uint64_t distinct)
 static int table_put(struct gdb_kmer_table *t, uint64_t key, uint64_t hash,
 		     uint64_t count)
 {
+	const uint64_t tag = gdb_kmer_tag(key);
+
 	for (;;) {
 		uint64_t mask = t->nslots - 1, i;
 
 		for (i = hash >> t->shift;; i = (i + 1) & mask) {
 			struct gdb_kmer_slot *s = &t->slot[i];
 
-			if (s->key == key) {
+			if (s->key == tag) {
 				uint64_t c = s->count + count;
 
 				s->count =
@@ -210,7 +227,7 @@ static int table_put(struct gdb_kmer_table *t, uint64_t key, uint64_t hash,
 				break;
 		}
 		if (t->distinct < t->grow_at) {
-			t->slot[i].key = key;
+			t->slot[i].key = tag;
 			t->slot[i].count = (uint32_t)count;
 			t->distinct++;
 			return 0;
@@ -249,8 +266,10 @@ int gdb_kmer_table_merge(gdb_kmer_table *dst, const gdb_kmer_table *src)
 	for (i = 0; i < src->nslots; i++) {
 		const struct gdb_kmer_slot *s = &src->slot[i];
 
+		uint64_t key = gdb_kmer_untag(s->key);
+
 		if (s->key != GDB_KMER_EMPTY &&
-		    table_put(dst, s->key, gdb_kmer_hash(s->key), s->count))
+		    table_put(dst, key, gdb_kmer_hash(key), s->count))
 			dst->dropped += s->count;
 	}
 	dst->total += src->total;
@@ -270,12 +289,12 @@ void gdb_kmer_get_stats(const gdb_kmer_table *t, gdb_kmer_stats *out)
 
 uint64_t gdb_kmer_lookup(const gdb_kmer_table *t, uint64_t kmer)
 {
-	uint64_t s, mask = t->nslots - 1;
+	uint64_t s, mask = t->nslots - 1, tag = gdb_kmer_tag(kmer);
 
 	if (kmer >= KMER_MARK >> 1) /* no k-mer of k <= 31: never stored */
 		return 0;
 	for (s = gdb_kmer_hash(kmer) >> t->shift;; s = (s + 1) & mask) {
-		if (t->slot[s].key == kmer)
+		if (t->slot[s].key == tag)
 			return t->slot[s].count;
 		if (t->slot[s].key == GDB_KMER_EMPTY)
 			return 0;
@@ -322,7 +341,7 @@ size_t gdb_kmer_top(const gdb_kmer_table *t, gdb_kmer_entry *out, size_t n)
 
 		if (t->slot[s].key == GDB_KMER_EMPTY)
 			continue;
-		e.kmer = t->slot[s].key;
+		e.kmer = gdb_kmer_untag(t->slot[s].key);
 		e.count = t->slot[s].count;
 		if (have < n) {
 			size_t c = have++;
@@ -360,7 +379,7 @@ size_t gdb_kmer_dump(const gdb_kmer_table *t, gdb_kmer_entry *out, size_t cap)
 		if (t->slot[s].key == GDB_KMER_EMPTY)
 			continue;
 		if (n < cap) {
-			out[n].kmer = t->slot[s].key;
+			out[n].kmer = gdb_kmer_untag(t->slot[s].key);
 			out[n].count = t->slot[s].count;
 		}
 		n++;

@@ -11,7 +11,10 @@
  * bits of h, which are the top bits of the home slot at any table size:
  * inserting partition after partition walks the table in order, a region
  * of about 200 KB at a time that stays in cache while its k-mers go in,
- * and the memory traffic becomes streaming instead of random.
+ * and the memory traffic becomes streaming instead of random. Each level
+ * inserts a partition with its own probe (kmer_part.h: which of the next
+ * 4 or 8 slots hold the k-mer or are free, found by vector compares
+ * instead of a loop that mispredicts).
  *
  * Exactness: counts, totals and the table's growth are those of any
  * insertion order; only which new k-mers a full table drops depends on
@@ -37,9 +40,6 @@
 #define SAMPLE_LG 8		   /* distinct k-mers estimated from 1 in 256 */
 #define SAMPLE_SET_LG 15	   /* the sample's set: 32 Ki slots */
 
-/* The inverse of gdb_kmer_hash's multiplier modulo 2^64. */
-#define KMER_HASH_INV 0xf1de83e19937733dull
-
 /* The rolling k-mer between passes and batches. */
 struct kroll {
 	uint64_t fw, rc, len;
@@ -63,6 +63,7 @@ struct kpass {
 	uint64_t *set;	 /* 2^SAMPLE_SET_LG sampled hashes */
 	uint64_t sample; /* distinct sampled hashes */
 	struct gdb_kmer_table *t;
+	gdb_kmer_part_fn part; /* the level's insertion of a partition */
 };
 
 #define SPILL 65536
@@ -156,9 +157,12 @@ static void place_flush(struct kpass *p)
  * partitioning, the sample). Branch-free but for the N test: an N or the
  * canonical choice would mispredict. Returns the k-mers rolled.
  */
-static size_t roll(struct kpass *p, struct kroll *st, const char *seq, size_t n,
-		   gdb_kmer_enc_fn enc)
+static size_t roll(struct kpass *pass, struct kroll *st, const char *seq,
+		   size_t n, gdb_kmer_enc_fn enc)
 {
+	/* a copy whose address does not escape, so its fields stay in
+	 * registers: stores into the slabs could alias *pass */
+	struct kpass q = *pass, *p = &q;
 	const struct gdb_kmer_table *t = p->t;
 	const unsigned k = t->k, hi = 2 * (k - 1);
 	const uint64_t mask = (1ull << (2 * k)) - 1;
@@ -190,6 +194,7 @@ static size_t roll(struct kpass *p, struct kroll *st, const char *seq, size_t n,
 	st->fw = fw;
 	st->rc = rc;
 	st->len = len;
+	*pass = q;
 	return nk;
 }
 
@@ -207,7 +212,7 @@ static void insert_run(struct gdb_kmer_table *t, const uint64_t *h, size_t nk)
 			__builtin_prefetch(q + sizeof(struct gdb_kmer_slot) - 1,
 					   1);
 		}
-		gdb_kmer_put1(t, h[i] * KMER_HASH_INV, h[i]);
+		gdb_kmer_put1(t, gdb_kmer_unhash(h[i]), h[i]);
 	}
 }
 
@@ -292,8 +297,9 @@ static void count_batch(struct kpass *p, struct kroll *st, const char *seq,
 	for (size_t b = 0; b < nb; b++) {
 		if (p->pb && b + 1 < nb)
 			region_prefetch(t, b + 1, p->pb);
-		insert_run(t, p->slab + b * p->cap,
-			   p->fill[b] < p->cap ? p->fill[b] : p->cap);
+		(p->pb ? p->part : insert_run)(t, p->slab + b * p->cap,
+					       p->fill[b] < p->cap ? p->fill[b]
+								   : p->cap);
 	}
 	insert_run(t, p->spill, p->nspill);
 }
@@ -330,7 +336,7 @@ void gdb_kmer_scratch_free(struct gdb_kmer_table *t)
 }
 
 int gdb_kmer_count_vec(struct gdb_kmer_table *t, const char *seq, size_t n,
-		       gdb_kmer_enc_fn enc)
+		       gdb_kmer_enc_fn enc, gdb_kmer_part_fn part)
 {
 	const size_t batch = n < BATCH ? n : BATCH;
 	const unsigned pbmax = part_bits(t, batch);
@@ -347,6 +353,7 @@ int gdb_kmer_count_vec(struct gdb_kmer_table *t, const char *seq, size_t n,
 	if (n < SORT_MIN || !pbmax || !(buf = scratch_get(t, words)))
 		return gdb_kmer_count_blocked(t, seq, n, enc);
 	p.t = t;
+	p.part = part;
 	p.slab = buf;
 	p.wc = buf + slabs;
 	p.spill = p.wc + 8 * nb;

@@ -342,14 +342,15 @@ static void test_kmer(void)
 	}
 }
 
-/* Count seq at every level into a table of this bound; each level's table
- * must hold what the scalar one holds (the same k-mers and counts, the
- * same stats and return code; large regions go in partitioned by slot at
- * the vector levels, so the slots' order may differ). Returns the scalar
- * table (caller frees) and its count's return code in *rc0. */
-static gdb_kmer_table *kmer_levels(const char *s, size_t n, unsigned k,
-				   unsigned fl, size_t bound, int *rc0,
-				   const char *what)
+/* Count seq at every level into a table of this bound (then s2[0, n2)
+ * when s2 is not NULL: a second region into the same table); each level's
+ * table must hold what the scalar one holds (the same k-mers and counts,
+ * the same stats and return code; large regions go in partitioned by slot
+ * at the vector levels, so the slots' order may differ). Returns the
+ * scalar table (caller frees) and its last count's return code in *rc0. */
+static gdb_kmer_table *kmer_levels2(const char *s, size_t n, const char *s2,
+				    size_t n2, unsigned k, unsigned fl,
+				    size_t bound, int *rc0, const char *what)
 {
 	gdb_kmer_table *t0 = NULL;
 	gdb_kmer_entry *e0 = NULL, *e = NULL;
@@ -369,6 +370,8 @@ static gdb_kmer_table *kmer_levels(const char *s, size_t n, unsigned k,
 			continue;
 		}
 		rc = km[l]->count(t, s, n);
+		if (s2)
+			rc = km[l]->count(t, s2, n2);
 		gdb_kmer_get_stats(t, &st);
 		ne = gdb_kmer_dump(t, NULL, 0);
 		e = xmalloc((ne + 1) * sizeof(*e));
@@ -399,6 +402,56 @@ static gdb_kmer_table *kmer_levels(const char *s, size_t n, unsigned k,
 	}
 	free(e0);
 	return t0;
+}
+
+static gdb_kmer_table *kmer_levels(const char *s, size_t n, unsigned k,
+				   unsigned fl, size_t bound, int *rc0,
+				   const char *what)
+{
+	return kmer_levels2(s, n, NULL, 0, k, fl, bound, rc0, what);
+}
+
+/*
+ * The vector levels' insertion of a partition (simd/kmer_part.h) off its
+ * fast path, each level against the scalar twin: (a) a second region into
+ * a table already 43% full that ends 86% full, so probes often pass more
+ * than the 4 or 8 slots a level looks at; (b) k-mers that the sample of
+ * kmer_sort.c never sees (their hashes' sample bits are not zero), so the
+ * distinct estimate is 0 and the table grows while partitions go in.
+ */
+static void test_kmer_part_paths(void)
+{
+	const size_t na = 450000, nb = 32 * 100000;
+	char *a = rand_seq(na, 0), *a2 = rand_seq(na, 0), *b = xmalloc(nb);
+	gdb_kmer_table *t;
+	int rc;
+
+	t = kmer_levels2(a, na, a2, na, 31, 0, 12u << 20, &rc, "part full");
+	if (!t || rc)
+		FAIL("part full: rc %d", rc);
+	gdb_kmer_table_free(t);
+	for (size_t i = 0; i < nb; i += 32) {
+		uint64_t v;
+
+		do
+			v = rnd() >> 2;
+		while (!((v * 0x9e3779b97f4a7c15ull >> 24) & 255));
+		gdb_kmer_decode(v, 31, b + i);
+		b[i + 31] = 'N';
+	}
+	t = kmer_levels(b, nb, 31, 0, 64u << 20, &rc, "part unsampled");
+	if (t) {
+		gdb_kmer_stats st;
+
+		gdb_kmer_get_stats(t, &st);
+		if (rc || st.distinct != nb / 32 || st.total != nb / 32)
+			FAIL("part unsampled: rc %d distinct %llu", rc,
+			     (unsigned long long)st.distinct);
+		gdb_kmer_table_free(t);
+	}
+	free(a);
+	free(a2);
+	free(b);
 }
 
 /* The k-mers of s at these places (the seam, then random ones) count the
@@ -1078,6 +1131,7 @@ int main(void)
 	test_kmer();
 	test_kmer_growth();
 	test_kmer_large();
+	test_kmer_part_paths();
 	test_motif();
 	test_pwm();
 	if (failures) {

@@ -1,0 +1,82 @@
+/*
+ * simd/kmer_part.h - the insertion of one partition of k-mers
+ * (kmer_sort.c) as a template, as pwm_scan.h is: a level file defines
+ * the parameters, includes this file, and gets kmer_part_<SFX>(), a
+ * gdb_kmer_part_fn. It is included once per level, defines a function,
+ * and undefines its parameters.
+ *
+ * The partition's region of the table is small enough to stay in cache
+ * while its k-mers go in; the slots each k-mer will read are fetched
+ * KP_AHEAD insertions ahead (fetching the whole region ahead, one line
+ * after another, left most of it still on its way). What is left is the
+ * probe: a loop would mispredict on the random number of taken slots
+ * before a free one (a new k-mer) or its own (a repeat). Here the level
+ * finds, without a branch, which of the SPAN slots from the home one stop
+ * a probe (hold the k-mer or are free), takes the first, and updates a
+ * free slot (all zeros) and a taken one alike: key, count + 1. The rare
+ * k-mer that finds no stop in SPAN slots, whose SPAN slots run past the
+ * table's end, or that would be new at grow_at takes gdb_kmer_put1's
+ * path, which grows the table (so its layout is reloaded after it).
+ *
+ * Parameters:
+ *   SFX   name suffix          TGT  target attribute
+ *   SPAN  slots STOPS looks at (at most 32)
+ *   STOPS(s, tag)  unsigned: bit j set when slot s[j] (j < SPAN) holds
+ *                  tag or is free; s[0, SPAN) are within the table
+ */
+#define KP_CAT2(a, b) a##b
+#define KP_CAT(a, b) KP_CAT2(a, b)
+#ifndef KP_AHEAD
+#define KP_AHEAD 32
+#endif
+
+TGT static void KP_CAT(kmer_part_, SFX)(struct gdb_kmer_table *t,
+					const uint64_t *h, size_t nk)
+{
+	struct gdb_kmer_slot *slot = t->slot;
+	uint64_t n = t->nslots, distinct = t->distinct, grow_at = t->grow_at;
+	unsigned shift = t->shift;
+
+	for (size_t x = 0; x < nk; x++) {
+		const uint64_t key = gdb_kmer_unhash(h[x]), i = h[x] >> shift;
+		const uint64_t tag = gdb_kmer_tag(key);
+		struct gdb_kmer_slot *s = slot + i;
+		unsigned m = 0, fresh;
+
+		if (x + KP_AHEAD < nk) {
+			const char *q =
+			    (const char *)(slot + (h[x + KP_AHEAD] >> shift));
+
+			__builtin_prefetch(q, 1);
+			__builtin_prefetch(
+			    q + SPAN * sizeof(struct gdb_kmer_slot) - 1, 1);
+		}
+		if (i + SPAN <= n)
+			m = STOPS(s, tag);
+		if (m) {
+			s += __builtin_ctz(m);
+			fresh = s->key == GDB_KMER_EMPTY;
+			if (!(fresh & (distinct >= grow_at))) {
+				s->key = tag;
+				s->count += s->count != UINT32_MAX;
+				distinct += fresh;
+				continue;
+			}
+		}
+		t->distinct = distinct;
+		(void)gdb_kmer_put1(t, key, h[x]);
+		slot = t->slot;
+		n = t->nslots;
+		distinct = t->distinct;
+		grow_at = t->grow_at;
+		shift = t->shift;
+	}
+	t->distinct = distinct;
+}
+
+#undef KP_CAT
+#undef KP_CAT2
+#undef SFX
+#undef TGT
+#undef SPAN
+#undef STOPS
