@@ -165,19 +165,26 @@ static void drop_cb(void *arg, gdb_centry *e)
 	(void)e; /* entries are freed from the hash below */
 }
 
+void gdb_cache_stop_prefetch(gdb_cache *c)
+{
+	if (c->pf_running) {
+		pthread_mutex_lock(&c->pf_lock);
+		__atomic_store_n(&c->pf_stop, 1, __ATOMIC_RELAXED);
+		pthread_cond_signal(&c->pf_cond);
+		pthread_mutex_unlock(&c->pf_lock);
+		pthread_join(c->pf_thread, NULL);
+		__atomic_store_n(&c->pf_running, 0, __ATOMIC_RELEASE);
+	}
+	if (c->ring_ok)
+		io_uring_queue_exit(&c->ring);
+	c->ring_ok = 0;
+}
+
 void gdb_cache_destroy(gdb_cache *c)
 {
 	if (!c)
 		return;
-	if (c->pf_running) {
-		pthread_mutex_lock(&c->pf_lock);
-		c->pf_stop = 1;
-		pthread_cond_signal(&c->pf_cond);
-		pthread_mutex_unlock(&c->pf_lock);
-		pthread_join(c->pf_thread, NULL);
-	}
-	if (c->ring_ok)
-		io_uring_queue_exit(&c->ring);
+	gdb_cache_stop_prefetch(c);
 	for (uint32_t i = 0; i < NSHARDS; i++) {
 		struct shard *sh = &c->shards[i];
 		if (sh->pol) {
@@ -1051,10 +1058,19 @@ static void pf_wait(gdb_cache *c, unsigned ms)
 		;
 }
 
+/* Asked to stop (gdb_cache_stop_prefetch): the thread leaves the request
+ * in hand at the next block, so an unmount waits for one block's read and
+ * decode, not for the rest of a whole contig (`prefetch-region=` of a
+ * 6.7 Gbp contig held a daemon 12.8 s past its unmount). */
+static int pf_stopping(gdb_cache *c)
+{
+	return __atomic_load_n(&c->pf_stop, __ATOMIC_RELAXED);
+}
+
 static void pf_decode(gdb_cache *c, uint32_t contig, const uint32_t *blk,
 		      unsigned n)
 {
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < n && !pf_stopping(c); i++) {
 		uint64_t key = make_key(contig, blk[i]);
 		(void)load_block(c, key_hash(key) % NSHARDS, contig, blk[i], 1,
 				 NULL);
@@ -1072,7 +1088,8 @@ static void pf_run(gdb_cache *c, const struct pf_req *r)
 	uint32_t batch[2][PF_BATCH];
 	unsigned n[2] = {0, 0}, cur = 0;
 
-	for (uint32_t b = r->first; b < r->first + r->count; b++) {
+	for (uint32_t b = r->first; b < r->first + r->count && !pf_stopping(c);
+	     b++) {
 		if (!resident(c, r->contig, b) &&
 		    !(r->stream && was_passed(c, r->contig, b)))
 			batch[cur][n[cur]++] = b;

@@ -178,6 +178,14 @@ int gdb_cache_prefetch(gdb_cache *c, uint32_t contig, int64_t beg, int64_t end);
  */
 GDB_MUST_CHECK int gdb_cache_start_prefetch(gdb_cache *c);
 
+/*
+ * gdb_cache_stop_prefetch - stop the prefetch thread: it leaves the request
+ * in hand at its next block (queued ones are dropped) and is joined. Later
+ * prefetch requests are dropped. gdb_cache_destroy calls it; a caller may
+ * call it sooner, so that the thread winds down beside other teardown.
+ */
+void gdb_cache_stop_prefetch(gdb_cache *c);
+
 /* Turn automatic prefetch (gdb_cache_stream_access) on or off. */
 void gdb_cache_set_prefetch(gdb_cache *c, int enabled);
 

@@ -303,3 +303,47 @@ def test_bed_warmup_turns_panel_reads_into_hits(big, tmp_path):
         bad.write_text("chr1\t10\n")
         r = ctl(m, "prefetch", str(bad))
         assert r.rc == 1 and "bad.bed:1" in r.err, r
+
+
+def test_unmount_ends_the_daemon_during_prefetch_and_streams(big, tmp_path):
+    """A lazy unmount while the prefetcher loads a whole contig
+    (`prefetch-region=`) and stream readers were just killed: the daemon
+    leaves within a generous bound, cleanly (the prefetch thread stops at
+    its next block; it used to finish the contig first, 8-13 s for a
+    6.7 Gbp one). A reader that still holds its file reads on, right
+    bytes, through the detached mount; the daemon leaves once it closes."""
+    U.require_fuse()
+    fasta = pysam.FastaFile(big["fa"])
+    m = U.Mount(big["store"], tmp_path / "mnt", tmp_path / "mnt.log", ["--cache", "256M"]).start()
+    try:
+        with open(m.p(".gdb", "config"), "w") as f:
+            f.write(f"prefetch-region=big/{big['names'][0]}\n")
+        readers = [subprocess.Popen(["dd", "of=/dev/null", "bs=1M", "if=" + m.p(
+            "big", n, f"1-{L}.seq")], stderr=subprocess.DEVNULL)
+            for n, L in zip(big["names"][1:3], big["lengths"][1:3])]
+        name, L = big["names"][3], big["lengths"][3]
+        held = open(m.p("big", name, f"1-{L}.seq"), "rb")
+        assert held.read(1 << 20).decode() == fasta.fetch(name, 0, 1 << 20)
+        deadline = time.monotonic() + 20
+        while stats(m)["prefetch"]["issued"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert stats(m)["prefetch"]["issued"] > 0
+        time.sleep(0.5)  # the readers are mid-stream
+        for p in readers:
+            p.kill()
+            p.wait()
+        subprocess.run(["fusermount3", "-u", "-z", m.path], check=True)
+        assert not os.path.ismount(m.path)
+        off = L // 2
+        held.seek(off)
+        assert held.read(1 << 20).decode() == fasta.fetch(name, off, off + (1 << 20))
+        assert m.proc.poll() is None, "the daemon left while a file was open"
+        held.close()
+        deadline = time.monotonic() + 30
+        while m.proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert m.proc.poll() == 0, (m.proc.poll(), "the daemon did not leave within 30 s "
+                                    "of its unmount", m.log_text()[-2000:])
+    finally:
+        m.stop()
+    U.check_sanitizer(m.log_text(), "genomedb mount")

@@ -87,9 +87,40 @@ class Mount:
                     return int(line.split()[1])
         return None
 
-    def close(self):
+    def close(self, timeout=120):
+        """Unmount lazily and wait for the daemon to leave; returns (and
+        keeps as exit_s) the seconds from the unmount to its exit, said on
+        stderr when over a second. A lazy unmount ends the daemon only once
+        nothing holds a file or cwd in the mount (a find, du or shell
+        walking it keeps it serving). Past `timeout` the daemon is killed
+        and RuntimeError names the mount and where its threads waited:
+        fuse_dev_do_read means the kernel still held the mount."""
+        t = time.monotonic()
         subprocess.run(["fusermount3", "-u", "-z", self.mnt])
-        self.p.wait(10)
+        try:
+            self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            waits = []
+            for tid in sorted(os.listdir(f"/proc/{self.p.pid}/task"), key=int):
+                try:
+                    with open(f"/proc/{self.p.pid}/task/{tid}/wchan") as f:
+                        waits.append(f.read().strip() or "running")
+                except OSError:
+                    pass
+            self.p.kill()
+            self.p.wait()
+            held = (waits[:1] == ["fuse_dev_do_read"]) * (  # the main thread's
+                " (its reading thread still waited for requests: the kernel still held "
+                "the mount, a process had a file or cwd in it)")
+            raise RuntimeError(
+                f"{self.mnt}: the daemon (pid {self.p.pid}) was still running {timeout} s "
+                f"after fusermount3 -u -z, killed; its threads waited in: "
+                f"{', '.join(waits) or 'n/a'}{held}") from None
+        self.exit_s = time.monotonic() - t
+        if self.exit_s > 1:
+            print(f"{self.mnt}: the daemon left {self.exit_s:.1f} s after the unmount",
+                  file=sys.stderr)
+        return self.exit_s
 
 
 def proc_cpu(pid):

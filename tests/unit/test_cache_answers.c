@@ -4,14 +4,17 @@
  * (held while they fit, dropped least recently read first, never while
  * borrowed or kept, given back by fill; resident never above the budget;
  * a large one read whole dropped at its last put),
- * and the prefetch thread backing off when memory for its spare chunk
- * cannot be had (instead of spinning on mmap). Exit 0 pass, 1 fail.
+ * the prefetch thread backing off when memory for its spare chunk
+ * cannot be had (instead of spinning on mmap), and stopping inside a
+ * request when asked (an unmount does not wait for a whole contig's
+ * prefetch). Exit 0 pass, 1 fail.
  */
 #define UNIT_SEED 0xca5eu
 #include "tests/unit/unit.h"
 #include "tests/unit/unit_store.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 
@@ -249,6 +252,74 @@ static void test_prefetch_backoff(const gdb_store *s)
 	gdb_cache_destroy(c);
 }
 
+static void *stopper(void *arg)
+{
+	gdb_cache_stop_prefetch(arg);
+	return NULL;
+}
+
+/* Poll (up to 10 s) until the prefetch queue is empty (want_stop 0) or
+ * the stop flag is set (want_stop 1). */
+static int pf_wait_for(gdb_cache *c, int want_stop)
+{
+	for (int i = 0; i < 1000; i++) {
+		int ok;
+		pthread_mutex_lock(&c->pf_lock);
+		ok = want_stop ? c->pf_stop : c->pf_head == c->pf_tail;
+		pthread_mutex_unlock(&c->pf_lock);
+		if (ok)
+			return 1;
+		sleep_ms(10);
+	}
+	return 0;
+}
+
+/*
+ * A whole contig asked for, then a stop (the daemon's teardown after an
+ * unmount): the thread leaves the request at its next block. Made
+ * deterministic by holding every shard's lock, so the thread is parked at
+ * the request's first block while the stop is asked for; before the fix
+ * it decoded all the contig's blocks first.
+ */
+static void test_prefetch_stops_inside_a_request(const gdb_store *s)
+{
+	const gdb_contig *ct = gdb_store_contig(s, 0);
+	gdb_cache *c;
+	gdb_cache_stats st;
+	pthread_t th;
+	int started = 0;
+
+	if (gdb_cache_create(s, 64u << 20, NULL, &c) < 0) {
+		FAIL("cache");
+		return;
+	}
+	if (gdb_cache_start_prefetch(c) < 0)
+		FAIL("prefetch thread");
+	for (unsigned i = 0; i < NSHARDS; i++)
+		pthread_mutex_lock(&c->shards[i].lock);
+	if (gdb_cache_prefetch(c, 0, 0, ct->length) < 0)
+		FAIL("prefetch request refused");
+	if (!pf_wait_for(c, 0))
+		FAIL("the prefetch thread never took the request");
+	started = pthread_create(&th, NULL, stopper, c) == 0;
+	if (!started)
+		FAIL("thread");
+	else if (!pf_wait_for(c, 1))
+		FAIL("the stop was never asked for");
+	for (unsigned i = 0; i < NSHARDS; i++)
+		pthread_mutex_unlock(&c->shards[i].lock);
+	if (started)
+		pthread_join(th, NULL);
+	gdb_cache_stats_get(c, &st);
+	if (st.total.prefetch_issued > PF_BATCH)
+		FAIL("stopped after %llu of the contig's %u blocks",
+		     (unsigned long long)st.total.prefetch_issued,
+		     (unsigned)ct->nblocks);
+	if (gdb_cache_prefetch(c, 0, 0, ct->length) != -EAGAIN)
+		FAIL("a prefetch request taken after the stop");
+	gdb_cache_destroy(c);
+}
+
 int main(void)
 {
 	static const char *const names[] = {"c"};
@@ -269,6 +340,7 @@ int main(void)
 	test_answers(s);
 	test_served(s);
 	test_prefetch_backoff(s);
+	test_prefetch_stops_inside_a_request(s);
 	gdb_store_close(s);
 	free(seqs[0]);
 	unit_store_rm(dir);
