@@ -334,6 +334,7 @@ static int openlog_add(openlog *o, const uint32_t *v, size_t n)
 {
 	if (o->n + n > o->cap) {
 		size_t cap = 2 * o->cap > o->n + n ? 2 * o->cap : o->n + n;
+		cap = cap < 4096 ? 4096 : cap;
 		uint32_t *w = gdb_api_alloc_big(cap * sizeof(*w));
 		if (!w)
 			return -ENOMEM;
