@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 
 #include "api/api_int.h"
+#include "common/bigbuf.h"
 #include "graph/graph.h"
 #include "simd/simd.h"
 #include "variants/variants.h"
@@ -58,22 +59,45 @@ void gdb_api_close(gdb_api *h)
 	free(h);
 }
 
+/*
+ * Large answers (a join's columns, a variant set's rendering) come from a
+ * pool of the api's own (common/bigbuf.h), and go back to it when freed:
+ * the next large answer is then written into memory already faulted in.
+ * On the virtual machines this runs on, the first write to a fresh page
+ * costs far more than the write (the kernel zeroes it, the hypervisor
+ * maps it): a join's 64 MB of fresh columns cost 6 to 200 ms of system
+ * time, against ~14 ms for the whole join into reused memory
+ * (docs/BENCHMARKS.md). The pool is larger than the daemon's: a join
+ * answers several columns of up to tens of MB each at once, and its
+ * scratch comes from here too. gdb_api_trim() gives it all back.
+ */
+#define API_POOL_BUFFERS 16
+#define API_POOL_BYTES ((size_t)256 << 20)
+
+static gdb_bigbuf_pool answers =
+    GDB_BIGBUF_POOL_INIT(API_POOL_BUFFERS, API_POOL_BYTES);
+
 void gdb_api_free(void *p)
 {
-	free(p);
+	gdb_bigbuf_put_in(&answers, p);
+}
+
+uint64_t gdb_api_trim(void)
+{
+	unsigned n;
+	size_t bytes;
+
+	gdb_bigbuf_pooled_in(&answers, &n, &bytes);
+	gdb_bigbuf_drain_in(&answers);
+	return bytes;
 }
 
 void *gdb_api_alloc_big(size_t bytes)
 {
-	const size_t huge = (size_t)2 << 20;
-	void *p = NULL;
+	size_t cap;
+	void *p = gdb_bigbuf_get_in(&answers, bytes, &cap);
 
-	if (bytes < 2 * huge)
-		return malloc(bytes ? bytes : 1);
-	if (posix_memalign(&p, huge, bytes) != 0)
-		return NULL;
-	madvise(p, (bytes + huge - 1) & ~(huge - 1), MADV_HUGEPAGE);
-	return p;
+	return p ? p : malloc(bytes ? bytes : 1);
 }
 
 void gdb_api_advise_big(void *p, size_t bytes)

@@ -28,10 +28,11 @@ int gdb_api_read(gdb_api *h, const gdb_contig *c, int64_t beg, int64_t end,
 		 int form, void *dst, char *err, size_t errlen);
 
 /*
- * gdb_api_alloc_big - memory for a large answer array, freed with free():
- * from 4 MiB on 2 MiB-aligned and madvise'd for transparent huge pages, so
- * that filling it takes a few faults, not one per 4 KiB page (each a VM
- * exit on the virtual machines this runs on). NULL on -ENOMEM.
+ * gdb_api_alloc_big - memory for a large answer array, freed with
+ * gdb_api_free() (or free()): from 1 MiB on a buffer the api's pool kept
+ * from an answer freed before (already faulted in), else a fresh one,
+ * 2 MiB-aligned, in transparent huge pages, faulted in by one call
+ * (common/bigbuf.h). NULL on -ENOMEM.
  */
 void *gdb_api_alloc_big(size_t bytes);
 /* The same advice for the whole 2 MiB pages inside a caller's buffer. */

@@ -42,8 +42,11 @@ GDB_MUST_CHECK int gdb_api_open(const char *path, uint64_t cache_bytes,
 				gdb_api **out, char *err, size_t errlen);
 /* Unmap and free; NULL does nothing. */
 void gdb_api_close(gdb_api *h);
-/* Free a buffer an answer returned (NULL does nothing). */
+/* Free a buffer an answer returned (NULL does nothing). A large one (1 MiB
+ * or more) is kept for a later answer, up to 16 buffers and 256 MiB. */
 void gdb_api_free(void *p);
+/* Give back the buffers kept for later answers. @return their bytes. */
+uint64_t gdb_api_trim(void);
 
 uint64_t gdb_api_generation(const gdb_api *h);
 uint32_t gdb_api_nassemblies(const gdb_api *h);

@@ -11,18 +11,42 @@
  * Every buffer is an ordinary malloc block: free() and realloc() take it,
  * and gdb_bigbuf_put() takes any malloc block (small ones are freed).
  *
- * Threading: every call may run in any thread (one mutex over the pool).
+ * The process-wide pool is the daemon's (the answer cache gives its
+ * buffers back to it); a module whose answers are larger or more at once
+ * (api/: a join's columns) keeps a pool of its own, with its own caps,
+ * through the _in calls.
+ *
+ * Threading: every call may run in any thread (one mutex a pool).
  */
 #ifndef GDB_BIGBUF_H
 #define GDB_BIGBUF_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 /* Smaller requests are left to malloc (gdb_bigbuf_get returns NULL). */
 #define GDB_BIGBUF_MIN ((size_t)1 << 20)
-/* The pool holds at most this many buffers and this many bytes. */
+/* The process-wide pool holds at most this many buffers and bytes. */
 #define GDB_BIGBUF_POOL 4
 #define GDB_BIGBUF_POOL_BYTES ((size_t)16 << 20)
+/* Any pool holds at most this many buffers. */
+#define GDB_BIGBUF_SLOTS 16
+
+/* A pool: max_n buffers (<= GDB_BIGBUF_SLOTS) and max_bytes at most. */
+typedef struct gdb_bigbuf_pool {
+	pthread_mutex_t lock;
+	unsigned max_n;
+	size_t max_bytes;
+	void *p[GDB_BIGBUF_SLOTS];    /* under lock */
+	size_t cap[GDB_BIGBUF_SLOTS]; /* usable size of p[i] */
+	unsigned n;
+	size_t bytes; /* sum of cap[0..n) */
+} gdb_bigbuf_pool;
+#define GDB_BIGBUF_POOL_INIT(count, size)                                      \
+	{                                                                      \
+		.lock = PTHREAD_MUTEX_INITIALIZER, .max_n = (count),           \
+		.max_bytes = (size)                                            \
+	}
 
 /*
  * gdb_bigbuf_get - a buffer of at least n bytes, its contents undefined:
@@ -43,5 +67,11 @@ void gdb_bigbuf_drain(void);
 
 /* Buffers and bytes in the pool now (tests, statistics). */
 void gdb_bigbuf_pooled(unsigned *n, size_t *bytes);
+
+/* The same four calls on a pool of the caller's. */
+void *gdb_bigbuf_get_in(gdb_bigbuf_pool *pool, size_t n, size_t *cap);
+void gdb_bigbuf_put_in(gdb_bigbuf_pool *pool, void *p);
+void gdb_bigbuf_drain_in(gdb_bigbuf_pool *pool);
+void gdb_bigbuf_pooled_in(gdb_bigbuf_pool *pool, unsigned *n, size_t *bytes);
 
 #endif

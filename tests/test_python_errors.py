@@ -180,3 +180,21 @@ def test_annotation_join_refusals(s):
     assert join() == (-errno.EINVAL, "a row's contig slot is out of range")
     contig[:] = 0
     assert join()[0] == 0
+
+
+def test_a_join_refuses_a_right_side_past_its_positions():
+    """The join's plan keeps the right side's sorted positions in 32 bits:
+    2^32 rows or more are refused by count, before a row is read (the
+    arrays here are never touched)."""
+    import numpy as np
+    c, b, e = (np.zeros(1, dtype=np.int64) for _ in range(3))
+    c32 = np.zeros(1, dtype=np.int32)
+    e[0] = 10
+    left = L.Batch(1, c32.ctypes.data, b.ctypes.data, e.ctypes.data)
+    right = L.Batch(1 << 32, c32.ctypes.data, b.ctypes.data, e.ctypes.data)
+    ia, ib, n = L.i64p(), L.i64p(), L.i64()
+    rc, msg = c_call(L.lib.gdb_api_overlap, ctypes.byref(left), ctypes.byref(right),
+                     ctypes.byref(ia), ctypes.byref(ib), ctypes.byref(n))
+    assert (rc, msg) == (-errno.ERANGE, "right: 4294967296 rows (at most 4294967295)")
+    with pytest.raises(ValueError, match="at most 4294967295"):
+        L.check(rc, ctypes.create_string_buffer(msg.encode()))

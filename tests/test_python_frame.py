@@ -532,3 +532,94 @@ def test_overlap_with_every_name_missing():
         a.genomedb.overlap(b)
     with pytest.raises(ValueError, match="right row 0"):
         b.genomedb.overlap(a)
+
+
+def _pyranges_pairs(a, b):
+    """pyranges' join of two BED-form frames (chrom, start0, end): the
+    sorted (left row, right row) pairs."""
+    import pyranges
+
+    def pr(df, col):
+        return pyranges.PyRanges(pd.DataFrame({
+            "Chromosome": df["chrom"].to_numpy(), "Start": df["start0"].to_numpy(np.int64),
+            "End": df["end"].to_numpy(np.int64), col: np.arange(len(df))}))
+    j = pr(a, "i").join(pr(b, "j")).df
+    return sorted(zip(j["i"].tolist(), j["j"].tolist())) if len(j) else []
+
+
+def _edge_frames():
+    """Unsorted frames with duplicate rows, intervals touching others on
+    either side, and a chromosome each side lacks (z, y: no pairs)."""
+    rng = np.random.default_rng(21)
+
+    def side(n, chroms, longest):
+        beg = rng.integers(0, 20_000, n)
+        return pd.DataFrame({"chrom": rng.choice(chroms, n), "start0": beg,
+                             "end": beg + rng.integers(1, longest, n)})
+    a, b = side(2000, ["c1", "c2", "z"], 500), side(600, ["c1", "c2", "y"], 3000)
+    t = b[b["chrom"] != "y"].iloc[:40]          # touching, on shared chromosomes
+    touch = pd.DataFrame({"chrom": np.concatenate([t["chrom"], t["chrom"]]),
+                          "start0": np.concatenate([t["end"], t["start0"] - 7]),
+                          "end": np.concatenate([t["end"] + 9, t["start0"]])})
+    touch = touch[touch["start0"] >= 0]
+    a = pd.concat([a, touch, a.iloc[:100]], ignore_index=True).sample(frac=1, random_state=4)
+    b = pd.concat([b, b.iloc[:50]], ignore_index=True).sample(frac=1, random_state=5)
+    return a.reset_index(drop=True), b.reset_index(drop=True)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint32, np.uint64])
+def test_overlap_frame_as_pyranges_on_edge_cases(dtype):
+    """The joined frame's pairs are pyranges' (touching intervals join
+    nothing, nor a chromosome the other frame lacks; duplicates and
+    unsorted rows as any), each coordinate column keeps its dtype and holds
+    the rows' own values; with either frame empty, no rows."""
+    a, b = _edge_frames()
+    a = a.astype({"start0": dtype, "end": dtype}).assign(i=np.arange(len(a)))
+    b = b.astype({"start0": dtype, "end": dtype}).assign(j=np.arange(len(b)))
+    joined = a.genomedb.overlap(b)
+    want = _pyranges_pairs(a, b)
+    assert sorted(zip(joined["i"].tolist(), joined["j"].tolist())) == want and len(want) > 1000
+    for c in ("start0", "end"):
+        assert joined[c].dtype == dtype and joined[c + "_other"].dtype == dtype
+        assert np.array_equal(joined[c], a[c].to_numpy()[joined["i"]])
+        assert np.array_equal(joined[c + "_other"], b[c].to_numpy()[joined["j"]])
+    assert (joined["chrom"].astype(object) == joined["chrom_other"].astype(object)).all()
+    assert not set(joined["chrom"].astype(object)) & {"y", "z"}
+    bed = joined[["start0", "end", "start0_other", "end_other"]].astype(np.int64)
+    assert ((bed["start0"] < bed["end_other"]) & (bed["start0_other"] < bed["end"])).all()
+    for x, y in ((a.iloc[:0], b), (a, b.iloc[:0])):
+        empty = x.genomedb.overlap(y)
+        assert len(empty) == 0 and list(empty.columns) == list(joined.columns)
+
+
+def test_large_joins_reuse_kept_memory_and_trim():
+    """Columns of 1 MiB or more go back to the library when their frame is
+    dropped, and the next large join writes into them: its answer is a
+    fresh join's (no stale bytes past its own rows); trim() gives the kept
+    memory back."""
+    import gc
+    rng = np.random.default_rng(3)
+    beg = rng.integers(0, 100_000, 4000)
+    a = pd.DataFrame({"chrom": "c", "start0": beg, "end": beg + 2000})
+    beg = rng.integers(0, 100_000, 3000)
+    b = pd.DataFrame({"chrom": "c", "start0": beg, "end": beg + 500})
+    half = a.iloc[:2000]
+    cols = ["start0", "end", "start0_other", "end_other"]
+    genomedb.trim()
+    want = half.genomedb.overlap(b).copy(deep=True)
+    genomedb.trim()
+    first = a.genomedb.overlap(b)
+    assert len(first) * 8 >= 1 << 20
+    addrs = {first[c].to_numpy().ctypes.data for c in cols}
+    del first
+    gc.collect()
+    second = half.genomedb.overlap(b)         # into the first join's columns
+    assert {second[c].to_numpy().ctypes.data for c in cols} & addrs
+    pd.testing.assert_frame_equal(second, want)
+    ia, ib = half.genomedb.overlap_index(b)
+    assert _pyranges_pairs(half, b) == sorted(zip(ia.tolist(), ib.tolist()))
+    del ia, ib
+    del second
+    gc.collect()
+    assert genomedb.trim() >= 4 << 20
+    assert genomedb.trim() == 0

@@ -128,8 +128,8 @@ def bench_intervals(s, reps, n, table):
     t_g, nn = best(lambda: q.genomedb.nearest(gff), reps)
     t_b, nb = best(lambda: bioframe.closest(bq, bg, return_index=True), reps)
     nb = nb.sort_values("index")
-    if not hasattr(np, "long"):     # Debian's pyranges 0.0.111 calls np.long
-        np.long = np.int64
+    if "long" not in vars(np):      # Debian's pyranges 0.0.111 calls np.long
+        np.long = np.int64          # (hasattr(np, "long") warns: FutureWarning)
     try:
         t_p, _ = best(lambda: pq.nearest(pg), reps)
     except Exception as e:

@@ -8,5 +8,6 @@ without a mount. See docs/PYTHON.md.
 from .store import Assembly, Graph, Store, Variants, open  # noqa: F401
 from . import frame  # noqa: F401  (registers the pandas accessor)
 from .frame import Sequences  # noqa: F401
+from ._lib import trim  # noqa: F401
 
-__all__ = ["open", "Store", "Assembly", "Graph", "Variants", "Sequences"]
+__all__ = ["open", "Store", "Assembly", "Graph", "Variants", "Sequences", "trim"]

@@ -83,6 +83,7 @@ _SIGS = {
     "gdb_api_open": (ctypes.c_int, [c_s, ctypes.c_uint64, ctypes.POINTER(c_p), c_s, sz]),
     "gdb_api_close": (None, [c_p]),
     "gdb_api_free": (None, [c_p]),
+    "gdb_api_trim": (ctypes.c_uint64, []),
     "gdb_api_generation": (ctypes.c_uint64, [c_p]),
     "gdb_api_nassemblies": (u32, [c_p]),
     "gdb_api_assembly_name": (c_s, [c_p, u32]),
@@ -246,6 +247,14 @@ def owned_array(ptr, n, dtype):
     raw = (ctypes.c_char * (n * dtype.itemsize)).from_address(addr)
     weakref.finalize(raw, lib.gdb_api_free, ctypes.c_void_p(addr))
     return np.frombuffer(raw, dtype=dtype)
+
+
+def trim():
+    """Give back the memory the library keeps for later large answers: the
+    buffers of large results dropped since (a join's columns), up to 16
+    and 256 MiB, which the next large result is written into instead of
+    fresh memory. Returns their bytes."""
+    return int(lib.gdb_api_trim())
 
 
 def errbuf():

@@ -3,7 +3,9 @@
  * requests are left to malloc, fresh buffers are whole and writable, a
  * buffer given back is handed out again (the smallest that fits, never
  * one too small), the pool keeps to its count and byte caps, small and
- * NULL blocks are freed or ignored, and threads never share a buffer.
+ * NULL blocks are freed or ignored, threads never share a buffer, and a
+ * pool of a caller's own (the api's) keeps to its caps, apart from the
+ * process-wide one.
  *
  * Exit status: 0 pass, 1 fail (the first failures are printed).
  */
@@ -161,6 +163,46 @@ static void check_threads(void)
 	gdb_bigbuf_drain();
 }
 
+/* A pool of the caller's: its own count and byte caps (past the shared
+ * pool's), buffers given back to it reused from it, the shared pool
+ * untouched. */
+static void check_own_pool(void)
+{
+	static gdb_bigbuf_pool own = GDB_BIGBUF_POOL_INIT(6, 40 * MiB);
+	char *p[8], *c;
+	size_t cap[8], sum = 0, cc, bytes;
+	unsigned n;
+
+	for (unsigned i = 0; i < 8; i++) {
+		p[i] = gdb_bigbuf_get_in(&own, 3 * MiB, &cap[i]);
+		CHECK(p[i] && cap[i] >= 3 * MiB, "own: fresh %u", i);
+	}
+	for (unsigned i = 0; i < 8; i++) {
+		gdb_bigbuf_put_in(&own, p[i]);
+		if (i < 6)
+			sum += cap[i];
+	}
+	gdb_bigbuf_pooled_in(&own, &n, &bytes);
+	CHECK(n == 6 && bytes == sum, "own: count cap 6: %u %zu", n, bytes);
+	check_pooled(0, 0, "own pool apart from the shared one");
+	c = gdb_bigbuf_get_in(&own, 3 * MiB, &cc);
+	CHECK(c == p[0] || c == p[1] || c == p[2] || c == p[3] || c == p[4] ||
+		  c == p[5],
+	      "own: a buffer given back is taken again");
+	memset(c, 1, cc);
+	gdb_bigbuf_put_in(&own, c);
+	gdb_bigbuf_drain_in(&own);
+	gdb_bigbuf_pooled_in(&own, &n, &bytes);
+	CHECK(n == 0 && bytes == 0, "own: drained");
+	p[0] = gdb_bigbuf_get_in(&own, 21 * MiB, &cap[0]);
+	p[1] = gdb_bigbuf_get_in(&own, 21 * MiB, &cap[1]);
+	gdb_bigbuf_put_in(&own, p[0]);
+	gdb_bigbuf_put_in(&own, p[1]);
+	gdb_bigbuf_pooled_in(&own, &n, &bytes);
+	CHECK(n == 1 && bytes <= 40 * MiB, "own: byte cap: %u %zu", n, bytes);
+	gdb_bigbuf_drain_in(&own);
+}
+
 int main(void)
 {
 	check_fresh();
@@ -168,5 +210,6 @@ int main(void)
 	check_waste();
 	check_caps();
 	check_threads();
+	check_own_pool();
 	return failures ? T_EXIT_FAIL : T_EXIT_PASS;
 }
