@@ -164,17 +164,24 @@ static void drop_cb(void *arg, gdb_centry *e)
 	(void)e; /* entries are freed from the hash below */
 }
 
+void cache_prefetch_stop(gdb_cache *c)
+{
+	if (!c->pf_running)
+		return;
+	pthread_mutex_lock(&c->pf_lock);
+	c->pf_stop = 1;
+	pthread_cond_signal(&c->pf_cond);
+	pthread_mutex_unlock(&c->pf_lock);
+	pthread_join(c->pf_thread, NULL);
+	c->pf_stop = 0;
+	__atomic_store_n(&c->pf_running, 0, __ATOMIC_RELEASE);
+}
+
 void gdb_cache_destroy(gdb_cache *c)
 {
 	if (!c)
 		return;
-	if (c->pf_running) {
-		pthread_mutex_lock(&c->pf_lock);
-		c->pf_stop = 1;
-		pthread_cond_signal(&c->pf_cond);
-		pthread_mutex_unlock(&c->pf_lock);
-		pthread_join(c->pf_thread, NULL);
-	}
+	cache_prefetch_stop(c);
 	if (c->ring_ok)
 		io_uring_queue_exit(&c->ring);
 	for (uint32_t i = 0; i < NSHARDS; i++) {

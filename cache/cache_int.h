@@ -354,6 +354,11 @@ struct cache_check {
 };
 void cache_test_check(gdb_cache *c, struct cache_check *out);
 
+/* Stop the prefetch thread and wait for it (its queue is dropped); a
+ * no-op when none runs. gdb_cache_destroy's first step; tests call it
+ * to have nothing in flight, however slow the machine. */
+void cache_prefetch_stop(gdb_cache *c);
+
 /*
  * Tests only (tests/unit/test_cache_answers.c): make every arena chunk
  * allocation fail, as under memory pressure, and count the prefetch
