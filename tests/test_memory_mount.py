@@ -183,3 +183,55 @@ def test_forgotten_names_give_their_memory_back(store, genomes, tmp_path, cap):
     finally:
         m.stop()
 
+
+@pytest.mark.skipif(U.SANITIZED, reason="ASan's quarantine and shadow memory "
+                    "break any RSS bound; the plain make test checks these bounds")
+def test_small_answers_hold_only_their_bytes(vstore, tmp_path, cap):
+    """80 small .gt.npy regions of the 1000 Genomes set (300 samples). Each
+    answer's buffer is sized for every site of its chunks (4096 x 300 bytes,
+    over 1 MiB: a new large buffer, faulted in whole) while the cache charges
+    the answer's few kB. The daemon's RSS must grow by about what
+    stats.json counts, not by 80 faulted over-estimates (about 100 MiB)."""
+    U.require_fuse()
+    m = capped_mount(vstore["path"], tmp_path, cap, ["--cache", "64M"])
+    try:
+        d = m.p("variants", "kg", "20")
+        U.read_file(os.path.join(d, "1000226-1002226.gt.npy"))   # the set opened
+        s0, base = stats(m), rss_anon(m.proc.pid)
+        rng = random.Random(7)
+        total = 0
+        for _ in range(80):
+            a = rng.randrange(1_000_000, 3_900_000)
+            data = U.read_file(os.path.join(d, f"{a}-{a + 2000}.gt.npy"))
+            assert data.startswith(b"\x93NUMPY") and len(data) < 64 << 10
+            total += len(data)
+        grown = rss_anon(m.proc.pid) - base
+        st = stats(m)
+        assert st["cache"]["answer_evictions"] == s0["cache"]["answer_evictions"]
+        counted = sum(st[k][f] - s0[k][f] for k, f in (
+            ("cache", "answer_bytes"), ("memory", "reply_buffer_bytes"),
+            ("memory", "answer_buffer_pool_bytes")))
+        assert counted >= total * 0.9, (counted, total)
+        assert grown < counted + 16 * MIB, (grown / MIB, counted / MIB)
+        assert m.alive() and cap.oom_kills() == 0
+    finally:
+        m.stop()
+
+
+def test_stats_count_reply_buffers(store, genomes, tmp_path):
+    """The workers' reply buffers live outside the cache budget: stats.json
+    counts them (docs/CACHE.md "Budget"), 256 KiB to 1 MiB each, at most
+    one a thread of the daemon."""
+    U.require_fuse()
+    store.require("ecoli")
+    rec = genomes["ecoli"].records[0]
+    with U.mounted(store.path, tmp_path) as m:
+        assert stats(m)["memory"]["reply_buffers"] == 0
+        # the contig's .fa: read requests up to 1 MiB, rendered into them
+        assert len(U.read_file(m.p("ecoli", U.esc(rec.name) + ".fa"))) > rec.length
+        mem = stats(m)["memory"]
+        threads = len(os.listdir(f"/proc/{m.proc.pid}/task"))
+        assert 1 <= mem["reply_buffers"] <= threads, (mem, threads)
+        assert mem["reply_buffers"] * (256 << 10) <= mem["reply_buffer_bytes"] \
+            <= mem["reply_buffers"] * MIB, mem
+        assert 0 <= mem["answer_buffer_pool"] <= 4 and mem["answer_buffer_pool_bytes"] <= 16 * MIB
