@@ -141,6 +141,10 @@ int gdb_cache_answer_new(gdb_cache *c, char *data, size_t len, unsigned flags,
 		gdb_bigbuf_put(data);
 		return -ENOMEM;
 	}
+	/* The budget counts an answer's length: its buffer keeps no page
+	 * past it (renderers size buffers by over-estimates, and
+	 * common/bigbuf.c faults new ones in whole). */
+	gdb_bigbuf_trim(data, len);
 	x->data = data;
 	x->len = len;
 	x->refs = 1;
@@ -175,6 +179,7 @@ void gdb_cache_answer_fill(gdb_cache *c, gdb_cache_answer *x, char *data,
 	struct cache_answers *s = cache_answers_of(c);
 	int first;
 
+	gdb_bigbuf_trim(data, x->len); /* as gdb_cache_answer_new */
 	pthread_mutex_lock(&s->lock);
 	first = x->data == NULL;
 	if (first)

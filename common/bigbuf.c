@@ -99,6 +99,20 @@ void gdb_bigbuf_put_in(gdb_bigbuf_pool *pool, void *p)
 	free(p);
 }
 
+void gdb_bigbuf_trim(void *p, size_t used)
+{
+	uintptr_t a, e;
+
+	if (!p)
+		return;
+	/* only pages wholly inside the block's usable bytes (malloc's own
+	 * fields lie outside them), and past a terminator at p[used] */
+	a = ((uintptr_t)p + used + PAGE_SZ) & ~(uintptr_t)(PAGE_SZ - 1);
+	e = ((uintptr_t)p + malloc_usable_size(p)) & ~(uintptr_t)(PAGE_SZ - 1);
+	if (e > a)
+		(void)madvise((void *)a, e - a, MADV_DONTNEED);
+}
+
 void gdb_bigbuf_drain_in(gdb_bigbuf_pool *pool)
 {
 	void *p[GDB_BIGBUF_SLOTS];

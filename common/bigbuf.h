@@ -62,6 +62,16 @@ void *gdb_bigbuf_get(size_t n, size_t *cap);
  * else freed. NULL is a no-op. */
 void gdb_bigbuf_put(void *p);
 
+/*
+ * gdb_bigbuf_trim - give back to the system the whole pages of p past its
+ * first used + 1 bytes (a terminator at p[used] stays): a buffer sized by
+ * an over-estimate (and faulted in by gdb_bigbuf_get) then holds only
+ * what its owner counts. p stays the same malloc block, its usable size
+ * unchanged; bytes past p[used] read as zero or as they were. Any malloc
+ * block may be given; NULL is a no-op.
+ */
+void gdb_bigbuf_trim(void *p, size_t used);
+
 /* Free every pooled buffer (tests; the pool is otherwise kept). */
 void gdb_bigbuf_drain(void);
 

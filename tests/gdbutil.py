@@ -396,7 +396,7 @@ class Mount:
         self.proc = None
         self.logf = None
 
-    def start(self, timeout=10.0):
+    def start(self, timeout=60.0):
         os.makedirs(self.path, exist_ok=True)
         self.logf = open(self.log_path, "ab")
         self.proc = subprocess.Popen([BINARY, "mount", self.store_dir, self.path, "-f", *self.args],

@@ -51,7 +51,7 @@ def stats(m):
         return json.load(f)
 
 
-def wait_for(cond, timeout=20.0):
+def wait_for(cond, timeout=60.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if cond():

@@ -98,9 +98,13 @@ static int render_part(const gdb_vstream *s, uint32_t i, char **p, size_t *n,
 {
 	int rc = render_one(s, i, p, n, rows);
 
-	if (rc == 0 && *p) /* part_free counts down only a buffer */
+	if (rc == 0 && *p) { /* part_free counts down only a buffer */
+		/* held while read: no page past its length (the renderers
+		 * size buffers by over-estimates) */
+		gdb_bigbuf_trim(*p, *n);
 		__atomic_add_fetch((uint64_t *)&s->v->windows_held, 1,
 				   __ATOMIC_RELAXED);
+	}
 	return rc;
 }
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bigbuf.h"
 #include "seq/seq.h"
 #include "simd/simd.h"
 
@@ -382,6 +383,26 @@ static void counters_json(FILE *f, const gdb_cache_counters *k)
 		(unsigned long long)k->prefetch_wasted);
 }
 
+/* What the daemon holds outside the cache budget and its inode table
+ * (docs/CACHE.md "Budget"): the workers' reply buffers and the pool of
+ * large answer buffers. */
+static void memory_json(FILE *f, gdb_daemon *d)
+{
+	unsigned pooled;
+	size_t pool_bytes;
+
+	gdb_bigbuf_pooled(&pooled, &pool_bytes);
+	fprintf(f,
+		"  \"memory\": {\"reply_buffers\": %llu, "
+		"\"reply_buffer_bytes\": %llu, \"answer_buffer_pool\": %u, "
+		"\"answer_buffer_pool_bytes\": %llu},\n",
+		(unsigned long long)__atomic_load_n(&d->reply_bufs,
+						    __ATOMIC_RELAXED),
+		(unsigned long long)__atomic_load_n(&d->reply_bytes,
+						    __ATOMIC_RELAXED),
+		pooled, (unsigned long long)pool_bytes);
+}
+
 /* The stats.json document (names documented in docs/PATHS.md). */
 static char *render_stats(gdb_daemon *d, size_t *len)
 {
@@ -436,6 +457,7 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 						__ATOMIC_RELAXED),
 	    gdb_simd_level_name(gdb_simd_active()));
 	gen_put(d, g, 1);
+	memory_json(f, d);
 	fprintf(f,
 		"  \"cache\": {\"policy\": \"%s\", \"budget_bytes\": %llu, "
 		"\"resident_bytes\": %llu, \"pinned_bytes\": %llu, "

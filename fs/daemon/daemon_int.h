@@ -222,8 +222,11 @@ struct gdb_daemon {
 	/* Inboxes outlive generations: by the registry's index. */
 	gdb_inbox *inboxes[MAX_PROVIDERS];
 	pthread_key_t buf_key; /* per-thread reply buffers (ops.c) */
-	unsigned fail_allocs;  /* tests: node allocations to fail;
-				* atomic */
+	/* those buffers (outside the cache budget; stats.json): how many,
+	 * and their bytes; atomic */
+	uint64_t reply_bufs, reply_bytes;
+	unsigned fail_allocs; /* tests: node allocations to fail;
+			       * atomic */
 };
 
 /* ---- tree.c: generations ---- */

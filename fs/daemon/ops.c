@@ -125,13 +125,30 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		       node_is_dir(daemon_node(D(req), ino)) ? EISDIR : ENOSYS);
 }
 
-/* The per-thread reply buffer (see the file comment). */
+/* The per-thread reply buffer (see the file comment), counted in the
+ * daemon's reply_bufs and reply_bytes (stats.json) while it lives. */
 static __thread char *tbuf;
 static __thread size_t tcap;
+static __thread gdb_daemon *towner;
 
+/* The calling thread's buffer leaves the counts (it is freed). */
+static void thread_buf_uncount(void)
+{
+	if (towner && tcap) {
+		__atomic_sub_fetch(&towner->reply_bytes, tcap,
+				   __ATOMIC_RELAXED);
+		__atomic_sub_fetch(&towner->reply_bufs, 1, __ATOMIC_RELAXED);
+	}
+	tbuf = NULL;
+	tcap = 0;
+}
+
+/* The key's destructor: it runs in the exiting thread, whose tbuf p is. */
 void ops_thread_buf_free(void *p)
 {
 	free(p);
+	if (p == tbuf)
+		thread_buf_uncount();
 }
 
 char *ops_thread_buf(gdb_daemon *d, size_t size)
@@ -144,8 +161,13 @@ char *ops_thread_buf(gdb_daemon *d, size_t size)
 		char *p = realloc(tbuf, cap);
 		if (!p)
 			return NULL;
+		if (!tcap)
+			__atomic_add_fetch(&d->reply_bufs, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&d->reply_bytes, cap - tcap,
+				   __ATOMIC_RELAXED);
 		tbuf = p;
 		tcap = cap;
+		towner = d;
 		/* freed by ops_thread_buf_free when the worker exits */
 		pthread_setspecific(d->buf_key, p);
 	}
@@ -155,8 +177,7 @@ char *ops_thread_buf(gdb_daemon *d, size_t size)
 void ops_thread_buf_release(gdb_daemon *d)
 {
 	free(tbuf);
-	tbuf = NULL;
-	tcap = 0;
+	thread_buf_uncount();
 	pthread_setspecific(d->buf_key, NULL);
 }
 

@@ -5,7 +5,8 @@
  * one too small), the pool keeps to its count and byte caps, small and
  * NULL blocks are freed or ignored, threads never share a buffer, and a
  * pool of a caller's own (the api's) keeps to its caps, apart from the
- * process-wide one.
+ * process-wide one, and a trimmed buffer keeps no page past its length
+ * (mincore).
  *
  * Exit status: 0 pass, 1 fail (the first failures are printed).
  */
@@ -13,6 +14,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "common/bigbuf.h"
 
@@ -151,6 +154,66 @@ static void *churn(void *arg)
 	return NULL;
 }
 
+/* Pages of [p, p + n) resident now (mincore), or -1. */
+static long resident_pages(const char *p, size_t n)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = (uintptr_t)p & ~(uintptr_t)(pg - 1);
+	size_t len = (uintptr_t)p + n - a, np = (len + pg - 1) / pg;
+	unsigned char *v = malloc(np);
+	long r = 0;
+
+	if (!v || mincore((void *)a, len, v) != 0) {
+		free(v);
+		return -1;
+	}
+	for (size_t i = 0; i < np; i++)
+		r += v[i] & 1;
+	free(v);
+	return r;
+}
+
+/* A buffer sized for 6 MiB, faulted in, holding 100 KB: trimmed, it keeps
+ * the pages of its bytes (and of the terminator) and no other; its bytes
+ * are unchanged and the rest is still writable. */
+static void check_trim(void)
+{
+	size_t cap, used = 100000, pg = (size_t)sysconf(_SC_PAGESIZE);
+	char *p = gdb_bigbuf_get(6 * MiB, &cap);
+	long before, after;
+
+	CHECK(p != NULL, "fresh");
+	if (!p)
+		return;
+	memset(p, 0x6b, cap);
+	before = resident_pages(p, cap);
+	gdb_bigbuf_trim(p, used);
+	after = resident_pages(p, cap);
+	CHECK(before >= (long)(6 * MiB / pg), "%ld pages before", before);
+	CHECK(after >= 0 && (size_t)after <= (used + 1 + pg - 1) / pg + 1,
+	      "%ld pages resident after a trim to %zu bytes", after, used);
+	CHECK(p[0] == 0x6b && p[used - 1] == 0x6b && p[used] == 0x6b,
+	      "the used bytes and the terminator stay");
+	memset(p + used, 0x11, cap - used); /* still ours (ASan checks) */
+	CHECK(p[cap - 1] == 0x11, "writable past the trim");
+	gdb_bigbuf_trim(p, cap); /* nothing past the end: a no-op */
+	gdb_bigbuf_trim(NULL, 0);
+	p[0] = 0;
+	CHECK(resident_pages(p, pg) == 1, "first page");
+	free(p);
+	/* a small malloc block: only whole pages inside it, if any */
+	p = malloc(3 * pg);
+	CHECK(p != NULL, "malloc");
+	if (p) {
+		memset(p, 0x22, 3 * pg);
+		gdb_bigbuf_trim(p, 10);
+		CHECK(p[0] == 0x22 && p[10] == 0x22,
+		      "small block's bytes stay");
+		memset(p, 0x33, 3 * pg);
+		free(p);
+	}
+}
+
 static void check_threads(void)
 {
 	pthread_t t[4];
@@ -209,6 +272,7 @@ int main(void)
 	check_reuse();
 	check_waste();
 	check_caps();
+	check_trim();
 	check_threads();
 	check_own_pool();
 	return failures ? T_EXIT_FAIL : T_EXIT_PASS;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/pool.h"
 
@@ -58,6 +59,21 @@ static unsigned threads_now(void)
 		n += e->d_name[0] != '.';
 	closedir(d);
 	return n;
+}
+
+/* The threads of this process once n remain, waited for up to a minute:
+ * pthread_join returns when a thread's stack is free, a moment before the
+ * kernel takes it off /proc/self/task (longer on a loaded machine). */
+static unsigned threads_settle(unsigned n)
+{
+	struct timespec t = {0, 1000000};
+	unsigned now = threads_now();
+
+	for (int i = 0; i < 60000 && now != n; i++) {
+		nanosleep(&t, NULL);
+		now = threads_now();
+	}
+	return now;
 }
 
 static void check_run(gdb_pool *p, size_t n, int fail_at, int want_rc)
@@ -125,7 +141,7 @@ int main(void)
 				pthread_join(t[i], NULL);
 		}
 		gdb_pool_free(p);
-		if (threads_now() != before)
+		if (threads_settle(before) != before)
 			FAIL("size %u: threads left after free", sizes[s]);
 	}
 	gdb_pool_free(NULL);
