@@ -15,7 +15,8 @@ Sections (each prints its own figures even if another fails):
      genomes; --quick uses the largest real genome instead)
 
 Markdown goes to stdout (paste into docs/BENCHMARKS.md); progress to stderr.
-Genomes: ../shared/data/genomes beside the clone when present, else tests/data.
+Genomes: ../shared/data/genomes beside the clone (else /work/shared/data/genomes)
+when present, else tests/data.
 """
 import argparse
 import gzip
@@ -36,8 +37,12 @@ sys.path.insert(0, os.path.join(REPO, "tests", "gen"))
 sys.path.insert(0, os.path.join(REPO, "bench", "cache"))
 from mountbench import drop_pages, proc_cpu  # noqa: E402  (cold reads without drop_caches)
 # ../shared beside the clone, where the project keeps its public data sets
+# (/work/shared/data for a worktree under /work/wt, as the other bench
+# scripts find it): without it the run would time tests/data's small files
 SHARED = os.environ.get("GENOMEDB_SHARED_GENOMES",
                         os.path.join(os.path.dirname(REPO), "shared", "data", "genomes"))
+if not os.path.isdir(SHARED) and "GENOMEDB_SHARED_GENOMES" not in os.environ:
+    SHARED = "/work/shared/data/genomes"
 LOCAL = os.path.join(REPO, "tests", "data")
 FASTA_EXT = (".fa", ".fa.gz", ".fna", ".fna.gz", ".fasta", ".fasta.gz")
 
