@@ -168,7 +168,7 @@ class Goals:
             peer += f"; same loop, no disk (FUSE + scheduler) p99 {after(w[1], 'p99'):.0f} µs"
         self.add("scale past RAM: random 1 kb region p99 < 5 ms",
                  None if p99 is None else f"{p99:.0f} µs ({row(rows, 'genome')[1].split(',')[0]})",
-                 peer, p99 is not None and p99 < 5000)
+                 "" if p99 is None else peer, p99 is not None and p99 < 5000)
         r = row(rows, "daemon RSS")
         if r:
             peak, anon, limit = after(r[1], "peak"), after(r[1], "anonymous peak"), num(r[2])
@@ -203,7 +203,7 @@ class Goals:
         r = row(self.rows("prefetch"), "ratio on/off")
         v = num(r[1]) if r else None
         self.add("prefetch: cold sequential read >= 2x without", None if v is None else f"{v:.2f}x",
-                 "prefetch off", v is not None and v >= 2)
+                 "" if v is None else "prefetch off", v is not None and v >= 2)
 
     def simd(self):
         # our kernels only: the *_parasail rows are parasail's variants
@@ -373,7 +373,7 @@ class Goals:
                 if "genomedb cm" in sets.get(n, {}) and "genomedb 2bit" in sets.get(n, {})]
         self.add("codecs: cm never larger than 2-bit on bacteria",
                  "; ".join(f"{n} {c[1]:.2f}:1" for n, c, _ in bact) or None,
-                 "2-bit " + "; ".join(f"{n} {b[1]:.2f}:1" for n, _, b in bact),
+                 "2-bit " + "; ".join(f"{n} {b[1]:.2f}:1" for n, _, b in bact) if bact else "",
                  all(c[0] <= b[0] for _, c, b in bact))
         lat = [(num(v[2]), num(v[2], 1), n, m) for n in ("human chr20", "E. coli", "S. aureus x4")
                for m, v in sets.get(n, {}).items() if m.startswith("genomedb cm") and num(v[2]) is not None]

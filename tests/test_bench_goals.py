@@ -176,6 +176,8 @@ def test_every_goal_has_a_row_even_with_nothing_run(tmp_path):
     assert all(s == "not measured" and m == "" for m, _, s in got.values())
     assert "no variants.md: the script did not run" in got[
         "variants: region .vcf of 1 Mb faster than bcftools view -r on BCF"][1]
+    # every goal not measured says why (no peer text left without a figure)
+    assert all(p.startswith("no ") for _, p, _ in got.values())
 
 
 EXPECTED = {
