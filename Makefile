@@ -322,7 +322,9 @@ $(BENCH_FIRSTTOUCH): bench/mount/firsttouch.c $(BUILD)/libgenomedb.a $(HEADERS)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libgenomedb.a $(LDFLAGS) $(LIBS)
 
 # Each script's markdown is kept in $(BENCH_OUT)/<name>.md, its wall
-# seconds and exit status in $(BENCH_OUT)/times.tsv; bench/goals.py then
+# seconds, exit status and CPU seconds (user + system of the script and
+# the children it waited for, /usr/bin/time: what a loaded machine
+# inflates far less than wall) in $(BENCH_OUT)/times.tsv; bench/goals.py then
 # prints the goal table from those figures (a failed script's goals show
 # as not measured, with the reason) and the times. bench-scale's table is
 # used when present. BENCH_ARGS_<name> adds arguments to one script
@@ -333,9 +335,11 @@ $(BENCH_FIRSTTOUCH): bench/mount/firsttouch.c $(BUILD)/libgenomedb.a $(HEADERS)
 # the import on the largest real genome (chr20) instead of a 500 MB FASTA.
 Q = $(if $(QUICK),$(1))
 BENCH_RUN = @echo "== $(1) ($$(date -u +%T))"; t=$$(date +%s); \
-	{ $(BENCH_PY) $(2) $(BENCH_ARGS_$(1)); echo $$? > $(BENCH_OUT)/$(1).rc; } | tee $(BENCH_OUT)/$(1).md; \
-	echo "$(1) $$(($$(date +%s) - t)) $$(cat $(BENCH_OUT)/$(1).rc)" >> $(BENCH_OUT)/times.tsv; \
-	rm -f $(BENCH_OUT)/$(1).rc
+	{ $(BENCH_ENV) /usr/bin/time -o $(BENCH_OUT)/$(1).cpu -f "%U %S" $(PYTHON) $(2) $(BENCH_ARGS_$(1)); \
+	  echo $$? > $(BENCH_OUT)/$(1).rc; } | tee $(BENCH_OUT)/$(1).md; \
+	echo "$(1) $$(($$(date +%s) - t)) $$(cat $(BENCH_OUT)/$(1).rc) \
+	  $$(awk 'END { printf "%.1f", $$1 + $$2 }' $(BENCH_OUT)/$(1).cpu)" >> $(BENCH_OUT)/times.tsv; \
+	rm -f $(BENCH_OUT)/$(1).rc $(BENCH_OUT)/$(1).cpu
 bench: deps
 	$(MAKE) all $(BENCH_FLOOR) $(BENCH_FIRSTTOUCH)
 	@mkdir -p $(BENCH_OUT)

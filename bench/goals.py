@@ -9,8 +9,9 @@ from an earlier run or from docs/BENCHMARKS.md.
 
 A goal "not measured" says why in its peer column: its script's markdown
 is missing, the script exited non-zero (DIR/times.tsv), or it printed no
-such row. `make bench` writes DIR/times.tsv
-(script, wall seconds, exit status), printed after the goals.
+such row, or it did not finish (a stopped run: its markdown is there but
+DIR/times.tsv has no line for it). `make bench` writes DIR/times.tsv
+(script, wall seconds, exit status, CPU seconds), printed after the goals.
 
     bench/goals.py build/bench
 """
@@ -117,9 +118,10 @@ class Goals:
         if os.path.isfile(os.path.join(d, "times.tsv")):
             with open(os.path.join(d, "times.tsv"), encoding="utf-8") as fh:
                 for line in fh:
-                    f = line.split()
-                    if len(f) == 3:
-                        self.times[f[0]] = (int(f[1]), int(f[2]))
+                    f = line.split()   # CPU seconds: the fourth, when measured
+                    if len(f) in (3, 4):
+                        self.times[f[0]] = (int(f[1]), int(f[2]),
+                                            float(f[3]) if len(f) == 4 else None)
         self.out = []
         self.src = None   # the script the goals being added are read from
 
@@ -131,6 +133,8 @@ class Goals:
         rc = self.times.get(self.src, (0, 0))[1]
         if self.src not in self.text:
             return f"no {self.src}.md: the script did not run" + (f" (exit {rc})" if rc else "")
+        if self.times and self.src not in self.times and self.src != "scale":
+            return f"{self.src} did not finish (no line in times.tsv)"
         return f"{self.src} exited {rc}" if rc else f"no such figure in {self.src}.md"
 
     def add(self, goal, measured, peer, met):
@@ -164,7 +168,7 @@ class Goals:
             peer += f"; same loop, no disk (FUSE + scheduler) p99 {after(w[1], 'p99'):.0f} µs"
         self.add("scale past RAM: random 1 kb region p99 < 5 ms",
                  None if p99 is None else f"{p99:.0f} µs ({row(rows, 'genome')[1].split(',')[0]})",
-                 peer, p99 is not None and p99 < 5000)
+                 "" if p99 is None else peer, p99 is not None and p99 < 5000)
         r = row(rows, "daemon RSS")
         if r:
             peak, anon, limit = after(r[1], "peak"), after(r[1], "anonymous peak"), num(r[2])
@@ -199,7 +203,7 @@ class Goals:
         r = row(self.rows("prefetch"), "ratio on/off")
         v = num(r[1]) if r else None
         self.add("prefetch: cold sequential read >= 2x without", None if v is None else f"{v:.2f}x",
-                 "prefetch off", v is not None and v >= 2)
+                 "" if v is None else "prefetch off", v is not None and v >= 2)
 
     def simd(self):
         # our kernels only: the *_parasail rows are parasail's variants
@@ -369,7 +373,7 @@ class Goals:
                 if "genomedb cm" in sets.get(n, {}) and "genomedb 2bit" in sets.get(n, {})]
         self.add("codecs: cm never larger than 2-bit on bacteria",
                  "; ".join(f"{n} {c[1]:.2f}:1" for n, c, _ in bact) or None,
-                 "2-bit " + "; ".join(f"{n} {b[1]:.2f}:1" for n, _, b in bact),
+                 "2-bit " + "; ".join(f"{n} {b[1]:.2f}:1" for n, _, b in bact) if bact else "",
                  all(c[0] <= b[0] for _, c, b in bact))
         lat = [(num(v[2]), num(v[2], 1), n, m) for n in ("human chr20", "E. coli", "S. aureus x4")
                for m, v in sets.get(n, {}).items() if m.startswith("genomedb cm") and num(v[2]) is not None]
@@ -409,13 +413,24 @@ class Goals:
         return "\n".join(lines)
 
     def times_table(self):
-        """Each script's wall time and exit status, as `make bench` ran it."""
+        """Each script's wall time and exit status, as `make bench` ran it,
+        and its CPU time when times.tsv has it (the script and the children
+        it waited for: a loaded machine stretches wall time far more)."""
         if not self.times:
             return ""
-        lines = ["| script | wall | exit |", "|---|---:|---:|"]
-        lines += [f"| {n} | {t // 60} min {t % 60:02d} s | {rc} |" for n, (t, rc) in self.times.items()]
-        total = sum(t for t, _ in self.times.values())
-        lines.append(f"| all | {total // 60} min {total % 60:02d} s | |")
+
+        def mins(t):
+            t = int(round(t))
+            return f"{t // 60} min {t % 60:02d} s"
+        cpu = any(c is not None for _, _, c in self.times.values())
+        lines = ["| script | wall | CPU | exit |" if cpu else "| script | wall | exit |",
+                 "|---|---:|---:|---:|" if cpu else "|---|---:|---:|"]
+        for n, (t, rc, c) in self.times.items():
+            lines.append(f"| {n} | {mins(t)} | {'' if c is None else mins(c)} | {rc} |" if cpu
+                         else f"| {n} | {mins(t)} | {rc} |")
+        total = mins(sum(t for t, _, _ in self.times.values()))
+        ctot = sum(c for _, _, c in self.times.values() if c is not None)
+        lines.append(f"| all | {total} | {mins(ctot)} | |" if cpu else f"| all | {total} | |")
         return "\n".join(lines)
 
 
@@ -431,7 +446,8 @@ def main():
         when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(os.path.getmtime(scale)))
         print(f"\nThe scale rows are `make bench-scale`'s, not this run's ({scale}, written {when}).")
     if g.times:
-        print("\nWall time of each script (`make bench`'s order):\n")
+        print("\nWall time of each script (`make bench`'s order; CPU: user + system of the "
+              "script and the children it waited for):\n")
         print(g.times_table())
 
 

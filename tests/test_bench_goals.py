@@ -176,6 +176,8 @@ def test_every_goal_has_a_row_even_with_nothing_run(tmp_path):
     assert all(s == "not measured" and m == "" for m, _, s in got.values())
     assert "no variants.md: the script did not run" in got[
         "variants: region .vcf of 1 Mb faster than bcftools view -r on BCF"][1]
+    # every goal not measured says why (no peer text left without a figure)
+    assert all(p.startswith("no ") for _, p, _ in got.values())
 
 
 EXPECTED = {
@@ -335,3 +337,30 @@ def test_main_prints_both_tables(tmp_path):
     assert "| import >= 150 MB/s | 213 MB/s | samtools faidx 320 MB/s | **met** |" in r.stdout
     assert "| codecs | 0 min 20 s | 0 |" in r.stdout
     assert "The scale rows are `make bench-scale`'s, not this run's" in r.stdout
+
+
+def test_times_with_cpu(tmp_path):
+    # make bench's times.tsv: script, wall s, exit status, CPU s (the
+    # script and its children); an older three-field line has no CPU
+    (tmp_path / "times.tsv").write_text("run 125 0 61.6\nvariants 61 1 30.2\nold 5 0\n")
+    t = goals.Goals(str(tmp_path)).times_table()
+    assert "| script | wall | CPU | exit |" in t
+    assert "| run | 2 min 05 s | 1 min 02 s | 0 |" in t
+    assert "| variants | 1 min 01 s | 0 min 30 s | 1 |" in t and "| old | 0 min 05 s |  | 0 |" in t
+    assert "| all | 3 min 11 s | 1 min 32 s | |" in t
+
+
+def test_unfinished_script_of_a_stopped_run(tmp_path):
+    # make bench stopped inside bench/graph/run.py: its markdown holds the
+    # first table only and times.tsv has no line for it; the scale table
+    # (make bench-scale's) is never in times.tsv
+    (tmp_path / "times.tsv").write_text("run 125 0 60\n")
+    (tmp_path / "graph.md").write_text("## Graph benchmarks\n\n| query | x |\n|---|---|\n")
+    (tmp_path / "scale.md").write_text("| scale past RAM | measured | goal |\n|---|---:|---|\n")
+    got = by_goal(tmp_path)
+    assert got["STRING-scale 2-hop with a confidence filter < 10 ms (mount)"] == \
+        ("", "graph did not finish (no line in times.tsv)", "not measured")
+    assert got["STRING-scale 2-hop, default limits, < 10 ms through the mount (khop2.py, "
+               "median of its rounds)"][1] == "no khop2.md: the script did not run"
+    assert got["scale: import >= 200 MB/s wall (streamed from the generator)"][1] == \
+        "no such figure in scale.md"
