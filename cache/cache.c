@@ -139,6 +139,7 @@ int gdb_cache_start_prefetch(gdb_cache *c)
 
 	if (c->pf_running)
 		return 0;
+	__atomic_store_n(&c->pf_stop, 0, __ATOMIC_RELAXED); /* a restart */
 	/* The ring belongs to the prefetch thread; made here, after any
 	 * fork the caller did (a daemon forks after creating the cache). */
 	c->ring_ok = io_uring_queue_init(PF_BATCH * 2, &c->ring, 0) == 0;
@@ -1190,7 +1191,7 @@ void gdb_cache_stream_access(gdb_cache *c, gdb_cache_stream *st,
 	const gdb_contig *ct = gdb_store_contig(c->store, contig);
 	int64_t from = -1, to = -1, disk_from = 0, disk_to = 0;
 	int64_t pass_from = 0, pass_to = 0;
-	int new_run = 0;
+	int new_run = 0, seq = 0;
 
 	if (!ct)
 		return;
@@ -1211,6 +1212,7 @@ void gdb_cache_stream_access(gdb_cache *c, gdb_cache_stream *st,
 	if (st->contig == contig && (int64_t)first >= st->last_first &&
 	    (int64_t)first <= st->last_end + 1 + st->window) {
 		/* The window doubles while the reader keeps up. */
+		seq = 1;
 		st->run++;
 		st->window = st->window ? st->window * 2 : 1;
 		if (st->window > PF_MAXWIN)
@@ -1273,7 +1275,10 @@ void gdb_cache_stream_access(gdb_cache *c, gdb_cache_stream *st,
 		int64_t end = to * (int64_t)ct->block_bases;
 		if (end > ct->length)
 			end = ct->length;
-		(void)prefetch_req(c, contig, from * ct->block_bases, end, 1);
+		/* A sequential run has asked the disk for these blocks
+		 * already (disk_to above); a stride has not, so its request
+		 * goes as a plain one, advised by the prefetch thread. */
+		(void)prefetch_req(c, contig, from * ct->block_bases, end, seq);
 	}
 }
 

@@ -181,8 +181,9 @@ GDB_MUST_CHECK int gdb_cache_start_prefetch(gdb_cache *c);
 /*
  * gdb_cache_stop_prefetch - stop the prefetch thread: it leaves the request
  * in hand at its next block (queued ones are dropped) and is joined. Later
- * prefetch requests are dropped. gdb_cache_destroy calls it; a caller may
- * call it sooner, so that the thread winds down beside other teardown.
+ * prefetch requests are refused (-EAGAIN) until gdb_cache_start_prefetch
+ * starts a new thread. gdb_cache_destroy calls it; a caller may call it
+ * sooner, so that the thread winds down beside other teardown.
  */
 void gdb_cache_stop_prefetch(gdb_cache *c);
 

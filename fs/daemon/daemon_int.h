@@ -286,6 +286,10 @@ void node_detach_stream(struct node *n);
 gdb_view *node_view(gdb_daemon *d, struct node *n);
 /* The kernel (or an interrupted reply) gives back nlookup lookups. */
 void node_forget(gdb_daemon *d, struct node *n, uint64_t nlookup);
+/* Hold n and its generation as one more lookup would, so that a FORGET the
+ * kernel sends once a reply is out cannot free them while the thread that
+ * replied still uses them; node_forget(d, n, 1) gives the pin back. */
+void node_pin(gdb_daemon *d, struct node *n);
 /* Free every node the kernel still holds (at close). */
 void node_free_all(gdb_daemon *d);
 void daemon_fill_attr(gdb_daemon *d, struct node *n, struct stat *st);

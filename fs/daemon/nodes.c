@@ -230,6 +230,15 @@ static void trim(gdb_daemon *d, uint64_t live)
 	malloc_trim(0);
 }
 
+/* What n keeps in its generation's cache: its answer and its stream. */
+static void drop_cache_parts(struct node *n)
+{
+	if (n->ans)
+		gdb_cache_answer_free(n->gen->cache, n->ans);
+	n->ans = NULL;
+	node_detach_stream(n);
+}
+
 /* What node_free does once n is off the lists. */
 static void node_destroy(gdb_daemon *d, struct node *n)
 {
@@ -237,12 +246,10 @@ static void node_destroy(gdb_daemon *d, struct node *n)
 		*gdb_inbox_file_user(n->ibf) = NULL;
 		gdb_inbox_file_put(n->ibf);
 	}
-	if (n->ans)
-		gdb_cache_answer_free(n->gen->cache, n->ans);
+	drop_cache_parts(n);
 	if (n->kind == N_RANGED && n->rng.release)
 		n->rng.release(n->rng.ctx);
 	gdb_view_free(n->view);
-	node_detach_stream(n);
 	free(n->text);
 	free(n->path);
 	free(n);
@@ -364,8 +371,28 @@ static void forget_vol(gdb_daemon *d, struct node *n, uint64_t nlookup)
 			evict(d, old, &victims);
 		}
 	}
+	/* A parked node holds no reference on its generation: another
+	 * thread may free that generation (and its cache) as soon as the
+	 * lock is dropped, so what lives in the cache goes back here. */
+	for (m = victims; m; m = m->vnext)
+		drop_cache_parts(m);
 	pthread_mutex_unlock(&d->nodes_lock);
 	destroy_all(d, victims);
+}
+
+void node_pin(gdb_daemon *d, struct node *n)
+{
+	if (n->gen)
+		gen_hold(n->gen, 1);
+	if (n->permanent)
+		return;
+	if (n->vol) {
+		pthread_mutex_lock(&d->nodes_lock);
+		n->nlookup++;
+		pthread_mutex_unlock(&d->nodes_lock);
+	} else {
+		__atomic_add_fetch(&n->nlookup, 1, __ATOMIC_RELAXED);
+	}
 }
 
 /* n gives back nlookup lookups; its generation, as many references. */

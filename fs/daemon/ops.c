@@ -200,8 +200,11 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			fuse_reply_err(req, daemon_errno((int)got));
 			return;
 		}
+		/* once the reply is out the kernel may forget n */
+		node_pin(d, n);
 		fuse_reply_buf(req, src, (size_t)got);
 		daemon_answer_release(n);
+		node_forget(d, n, 1);
 		return;
 	}
 	buf = ops_thread_buf(d, size ? size : 1);
@@ -214,9 +217,15 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, daemon_errno((int)got));
 	} else if (pc.n) {
 		/* Straight from the borrowed blocks, every one checked;
-		 * they go back once the kernel has copied them. */
+		 * they go back once the kernel has copied them, to the
+		 * cache of n's generation, held across the reply (the
+		 * kernel may forget n, and drop the generation, once it
+		 * has the bytes). */
+		struct gen *g = gen_of(d, n);
+
 		fuse_reply_iov(req, pc.iov, (int)pc.n);
-		gdb_view_unborrow(n->gen->cache, &pc);
+		gdb_view_unborrow(g->cache, &pc);
+		gen_put(d, g, 1);
 	} else {
 		fuse_reply_buf(req, src, (size_t)got);
 	}

@@ -321,6 +321,21 @@ static void test_prefetch_stops_inside_a_request(const gdb_store *s)
 		     (unsigned)ct->nblocks);
 	if (gdb_cache_prefetch(c, 0, 0, ct->length) != -EAGAIN)
 		FAIL("a prefetch request taken after the stop");
+	/* started again, the thread serves requests (the stop is undone) */
+	if (gdb_cache_start_prefetch(c) < 0 ||
+	    gdb_cache_prefetch(c, 0, 0, ct->length) < 0)
+		FAIL("prefetch not taken after a restart");
+	else
+		for (int i = 0; i < 60000; i++) {
+			gdb_cache_stats_get(c, &st);
+			if (st.total.prefetch_issued >= ct->nblocks)
+				break;
+			usleep(1000);
+		}
+	if (st.total.prefetch_issued < ct->nblocks)
+		FAIL("after a restart only %llu of %u blocks were prefetched",
+		     (unsigned long long)st.total.prefetch_issued,
+		     (unsigned)ct->nblocks);
 	gdb_cache_destroy(c);
 }
 
