@@ -329,13 +329,17 @@ $(BENCH_FIRSTTOUCH): bench/mount/firsttouch.c $(BUILD)/libgenomedb.a $(HEADERS)
 # as not measured, with the reason) and the times. bench-scale's table is
 # used when present. BENCH_ARGS_<name> adds arguments to one script
 # (e.g. BENCH_ARGS_regions="--nice 0" leaves the run's niceness alone).
+# The generated inputs two scripts share (the STRING-like links file of
+# bench/graph/run.py and khop2.py, the proteins of bench/codecs/run.py and
+# bench/mount/protein_db.py) are made once, in $(BENCH_OUT)/inputs, and
+# found there by the key of their generator and parameters (bench/inputs.py).
 # make bench QUICK=1: smaller inputs everywhere (the scripts' --quick, a
 # 16 Mbp region run, 5,000 nodes and 2M STRING lines instead of 20,000 and
 # 10M, 1 rep) for a run that must end sooner; bench/run.py --quick times
 # the import on the largest real genome (chr20) instead of a 500 MB FASTA.
 Q = $(if $(QUICK),$(1))
 BENCH_RUN = @echo "== $(1) ($$(date -u +%T))"; t=$$(date +%s); \
-	{ $(BENCH_ENV) /usr/bin/time -o $(BENCH_OUT)/$(1).cpu -f "%U %S" $(PYTHON) $(2) $(BENCH_ARGS_$(1)); \
+	{ $(BENCH_ENV) GENOMEDB_BENCH_INPUTS=$(abspath $(BENCH_OUT))/inputs /usr/bin/time -o $(BENCH_OUT)/$(1).cpu -f "%U %S" $(PYTHON) $(2) $(BENCH_ARGS_$(1)); \
 	  echo $$? > $(BENCH_OUT)/$(1).rc; } | tee $(BENCH_OUT)/$(1).md; \
 	echo "$(1) $$(($$(date +%s) - t)) $$(cat $(BENCH_OUT)/$(1).rc) \
 	  $$(awk 'END { printf "%.1f", $$1 + $$2 }' $(BENCH_OUT)/$(1).cpu)" >> $(BENCH_OUT)/times.tsv; \

@@ -12,7 +12,8 @@ random places, no cache; per-record lookups by name for protein/RNA
 sets); and each compressor's bytes and ratio (compressing, whole file, no
 random access). With --proteins N a protein database of N records is
 generated deterministically from the real proteomes (records drawn and
-mutated, seed 14) and its import MB/s set beside the DNA import's.
+mutated, seed 14; the same file bench/mount/protein_db.py reads, made once
+a run: bench/inputs.py) and its import MB/s set beside the DNA import's.
 Markdown to stdout, progress to stderr. No assertion on any figure.
 """
 import argparse
@@ -29,6 +30,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(HERE))
+import inputs  # noqa: E402  (the generated inputs shared by a run's scripts)
+
 SHARED = os.path.join(ROOT, "..", "..", "shared", "data")
 if not os.path.isdir(SHARED):
     SHARED = "/work/shared/data"
@@ -151,11 +155,14 @@ def latency_cpu(lat, store, reps=1, asm="a"):
     return best
 
 
+PROTEOMES = ("protein/ecoli_K12_MG1655_proteins.faa",
+             "protein/dictyostelium_swissprot.faa.gz")
+
+
 def proteins(n, out):
     """n records drawn from the real proteomes, each mutated a little."""
     recs = []
-    for f in ("protein/ecoli_K12_MG1655_proteins.faa",
-              "protein/dictyostelium_swissprot.faa.gz"):
+    for f in PROTEOMES:
         p = os.path.join(SHARED, f)
         op = gzip.open if p.endswith(".gz") else open
         with op(p, "rt") as h:
@@ -180,6 +187,21 @@ def proteins(n, out):
                     f"D. discoideum proteomes\n")
             for k in range(0, len(s), 60):
                 g.write(s[k:k + 60] + "\n")
+
+
+def make_proteins(d, n):
+    """bench/inputs.py's maker of the protein set."""
+    log(f"generating {n} proteins")
+    proteins(n, os.path.join(d, "prot.fa"))
+
+
+def protein_input(work, n):
+    """The FASTA of n generated proteins, made once a run for this script
+    and bench/mount/protein_db.py (bench/inputs.py: under
+    $GENOMEDB_BENCH_INPUTS, which `make bench` sets, else in work)."""
+    d = inputs.shared("proteins", make_proteins, {"n": n}, code=(make_proteins, proteins),
+                      sources=[os.path.join(SHARED, f) for f in PROTEOMES], work=work, log=log)
+    return os.path.join(d, "prot.fa")
 
 
 def main():
@@ -215,9 +237,7 @@ def main():
             print(f"| {name} | {size} | {m} | {n} | {size / n:.2f} | "
                   f"{'' if mbs is None else f'{mbs:.1f}'} | {l} |", flush=True)
     if a.proteins:
-        fa = os.path.join(work, "prot.fa")
-        log(f"generating {a.proteins} proteins")
-        proteins(a.proteins, fa)
+        fa = protein_input(work, a.proteins)
         size = os.path.getsize(fa)
         store, stored, el = gdb_import(gdb, work, fa, "protein")
         p50, p99 = latency(lat, store, True)

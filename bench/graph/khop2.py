@@ -7,8 +7,10 @@ python3-igraph and networkx beside, several rounds, with the load average.
                          [--string-lines L] [--reps N]
 
 Data: the STRING-format links file of bench/graph/run.py (20,000 proteins,
-L lines = L/2 undirected pairs, seed 20240601), imported once (kept with
---keep, reused when there) and the same 30 probe proteins as run.py.
+L lines = L/2 undirected pairs, seed 20240601; the same file run.py
+measured when `make bench` ran it first, bench/inputs.py), imported once
+(kept with --keep, reused when there) and the same 30 probe proteins as
+run.py.
 
 Rows, per round:
   * in process: `test_graph bench` (the /graph provider called directly:
@@ -57,21 +59,24 @@ def load():
 
 
 def store_and_arrays(gdb, work, lines):
-    """The STRING store (made once) and the pair arrays the peers use."""
+    """The STRING store and the pair arrays the peers use. The links file
+    is run.py's (generated once a run, bench/inputs.py); the store is
+    imported once into work and reused from a kept work directory when
+    it was made from the same input (string.gdb.from names it)."""
+    sfile, names, a, b, score = R.string_input(work, lines)
     sstore = os.path.join(work, "string.gdb")
-    arrays = os.path.join(work, "string_pairs.npz")
-    if os.path.isdir(sstore) and os.path.exists(arrays):
-        z = np.load(arrays)
-        return sstore, list(z["names"]), z["a"], z["b"], z["score"]
-    sfile = os.path.join(work, "string.links.txt")
-    R.log(f"generating a STRING links file: 20000 proteins, {lines} lines")
-    names, a, b, score = R.write_string(sfile, 20000, lines, R.SEED)
+    stamp = sstore + ".from"
+    src = os.path.basename(os.path.dirname(sfile))
+    if os.path.isdir(sstore) and os.path.exists(stamp):
+        with open(stamp) as f:
+            if f.read() == src:
+                return sstore, list(names), a, b, score
     shutil.rmtree(sstore, ignore_errors=True)
     gdb.run("init", sstore)
     t, rss, msg = gdb.import_(sstore, "string", sfile)
     R.log(f"  imported in {t:.0f} s (peak RSS {rss:.0f} MB): {msg}")
-    os.unlink(sfile)
-    np.savez(arrays, names=names, a=a, b=b, score=score)
+    with open(stamp, "w") as f:
+        f.write(src)
     return sstore, list(names), a, b, score
 
 

@@ -13,7 +13,9 @@ Data (generated deterministically, seed 20240601):
   * (without --quick) a STRING-format protein.links file of 20,000 proteins
     and 10M lines (5M pairs listed in both directions, as STRING does),
     for the import figure and the STRING-scale query rows (in process and
-    through a mount of that store).
+    through a mount of that store); generated once a run for this script
+    and khop2.py (bench/inputs.py: under $GENOMEDB_BENCH_INPUTS, which
+    `make bench` sets, else in the work directory).
 
 GenomeDB is measured in process (the /graph provider called directly by
 tests/unit/test_graph.c `bench`: query + rendering of the answer file) and
@@ -28,7 +30,6 @@ import argparse
 import math
 import os
 import random
-import resource
 import shutil
 import statistics
 import subprocess
@@ -39,6 +40,9 @@ import time
 import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, "bench"))
+import inputs  # noqa: E402  (the generated inputs shared by a run's scripts)
+
 SEED = 20240601
 HOP = 0.001
 
@@ -145,6 +149,26 @@ def write_string(path, nprot, lines, seed):
             f.write("\n".join(both.tolist()))
             f.write("\n")
     return names, a, b, score
+
+
+def make_string(d, nprot, lines, seed):
+    """bench/inputs.py's maker: the links file and the arrays behind it."""
+    t0 = time.perf_counter()
+    log(f"generating a STRING links file: {nprot} proteins, {lines} lines")
+    names, a, b, score = write_string(os.path.join(d, "string.links.txt"), nprot, lines, seed)
+    np.savez(os.path.join(d, "pairs.npz"), names=names, a=a, b=b, score=score)
+    log(f"  {os.path.getsize(os.path.join(d, 'string.links.txt')) >> 20} MB in "
+        f"{time.perf_counter() - t0:.0f} s")
+
+
+def string_input(work, lines, nprot=20000):
+    """(links file, names, a, b, score) of the STRING-like network of
+    `lines` lines, generated once a run for this script and khop2.py
+    (bench/inputs.py: $GENOMEDB_BENCH_INPUTS, else work)."""
+    d = inputs.shared("string", make_string, {"nprot": nprot, "lines": lines, "seed": SEED},
+                      code=(make_string, write_string), work=work, log=log)
+    z = np.load(os.path.join(d, "pairs.npz"))
+    return os.path.join(d, "string.links.txt"), z["names"], z["a"], z["b"], z["score"]
 
 
 # ------------------------------------------------------------- GenomeDB
@@ -452,11 +476,7 @@ def main():
         # ------------------------------------------------ STRING scale
         srows = []
         if not a.quick:
-            sfile = os.path.join(work, "string.links.txt")
-            log(f"generating a STRING links file: 20000 proteins, {a.string_lines} lines")
-            t0 = time.perf_counter()
-            pnames, pa, pb, score = write_string(sfile, 20000, a.string_lines, SEED)
-            log(f"  {os.path.getsize(sfile) >> 20} MB in {time.perf_counter() - t0:.0f} s")
+            sfile, pnames, pa, pb, score = string_input(work, a.string_lines)
             sstore = os.path.join(work, "string.gdb")
             shutil.rmtree(sstore, ignore_errors=True)
             gdb.run("init", sstore)
@@ -548,7 +568,6 @@ def main():
                               f"on a graph of only the {int(keep.sum())} edges >= 0.7, "
                               f"built in {fmt_t(t_nx_load)}"])
                 del NG
-            os.unlink(sfile)
         # ------------------------------------------------ report
         out(f"\n## Graph benchmarks ({a.nodes} nodes, {nedges} weighted edges, scale-free)\n")
         out(f"Machine: {os.cpu_count()} cores; GenomeDB build {gdb.build}\n")

@@ -6,7 +6,8 @@ samtools faidx on the same FASTA, in one run (issue 14).
                               [--other-build DIR --other-label TEXT]
 
 Generates N proteins from the real proteomes (bench/codecs/run.py's
-generator), imports them, then for each build: the mount's time until the
+generator; its file when codecs/run.py made the same set in this run,
+bench/inputs.py), imports them, then for each build: the mount's time until the
 mount point answers, `ls | wc -l` of the assembly directory, K random
 records' `.fa` read by name (open + read + close, each a fresh lookup),
 and the daemon's resident memory after each step. The peer: `samtools
@@ -18,7 +19,6 @@ import argparse
 import os
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -101,9 +101,15 @@ def main():
     fa = os.path.join(work, "prot.fa")
     store = os.path.join(work, "s.gdb")
     gdb = os.path.join(a.build, "genomedb")
-    if not os.path.exists(fa):
-        log(f"generating {a.records} proteins")
-        codecs_run.proteins(a.records, fa)
+    src = codecs_run.protein_input(work, a.records)
+    if os.path.realpath(fa) != os.path.realpath(src):
+        # a link to the run's generated set (samtools writes its .fai
+        # here, beside the link); another set: imported again
+        for p in (fa, fa + ".fai"):
+            if os.path.lexists(p):
+                os.unlink(p)
+        shutil.rmtree(store, ignore_errors=True)
+        os.symlink(src, fa)
     if not os.path.isdir(store):
         log("importing")
         subprocess.run([gdb, "init", store], check=True, capture_output=True)
