@@ -11,7 +11,10 @@ A goal "not measured" says why in its peer column: its script's markdown
 is missing, the script exited non-zero (DIR/times.tsv), or it printed no
 such row, or it did not finish (a stopped run: its markdown is there but
 DIR/times.tsv has no line for it). `make bench` writes DIR/times.tsv
-(script, wall seconds, exit status, CPU seconds), printed after the goals.
+(script, wall seconds, exit status, CPU seconds): each script's times are
+printed before the goal table, and the table's last row is the whole
+run's wall and CPU time. A partial times.tsv (a run still going or
+stopped) is read as it is: the scripts without a line are named.
 
     bench/goals.py build/bench
 """
@@ -115,13 +118,19 @@ class Goals:
             if f.endswith(".md"):
                 with open(os.path.join(d, f), encoding="utf-8", errors="replace") as fh:
                     self.text[f[:-3]] = fh.read()
-        if os.path.isfile(os.path.join(d, "times.tsv")):
-            with open(os.path.join(d, "times.tsv"), encoding="utf-8") as fh:
+        # times.tsv of a run still going or stopped holds the scripts that
+        # ended; a line cut short or garbled is left out, never fatal
+        self.timed = os.path.isfile(os.path.join(d, "times.tsv"))
+        if self.timed:
+            with open(os.path.join(d, "times.tsv"), encoding="utf-8", errors="replace") as fh:
                 for line in fh:
                     f = line.split()   # CPU seconds: the fourth, when measured
-                    if len(f) in (3, 4):
-                        self.times[f[0]] = (int(f[1]), int(f[2]),
-                                            float(f[3]) if len(f) == 4 else None)
+                    if len(f) in (3, 4) and f[1].isdigit() and f[2].isdigit():
+                        try:
+                            c = float(f[3]) if len(f) == 4 else None
+                        except ValueError:
+                            c = None
+                        self.times[f[0]] = (int(f[1]), int(f[2]), c)
         self.out = []
         self.src = None   # the script the goals being added are read from
 
@@ -133,7 +142,7 @@ class Goals:
         rc = self.times.get(self.src, (0, 0))[1]
         if self.src not in self.text:
             return f"no {self.src}.md: the script did not run" + (f" (exit {rc})" if rc else "")
-        if self.times and self.src not in self.times and self.src != "scale":
+        if self.timed and self.src not in self.times and self.src != "scale":
             return f"{self.src} did not finish (no line in times.tsv)"
         return f"{self.src} exited {rc}" if rc else f"no such figure in {self.src}.md"
 
@@ -412,43 +421,77 @@ class Goals:
         lines += [f"| {g} | {m} | {p} | {s} |" for g, m, p, s in self.out]
         return "\n".join(lines)
 
+    def unfinished(self):
+        """Scripts with markdown but no line in times.tsv: still running,
+        or stopped (bench-scale's scale.md is never in times.tsv)."""
+        if not self.timed:
+            return []
+        return [n for n in self.text if n not in self.times and n != "scale"]
+
+    def totals(self):
+        """(wall s, CPU s or None, scripts) summed over times.tsv."""
+        cpu = [c for _, _, c in self.times.values() if c is not None]
+        return (sum(t for t, _, _ in self.times.values()), sum(cpu) if cpu else None,
+                len(self.times))
+
     def times_table(self):
         """Each script's wall time and exit status, as `make bench` ran it,
         and its CPU time when times.tsv has it (the script and the children
-        it waited for: a loaded machine stretches wall time far more)."""
-        if not self.times:
+        it waited for: a loaded machine stretches wall time far more); a
+        script that has markdown but no line is listed as not finished."""
+        if not self.times and not self.unfinished():
             return ""
-
-        def mins(t):
-            t = int(round(t))
-            return f"{t // 60} min {t % 60:02d} s"
         cpu = any(c is not None for _, _, c in self.times.values())
         lines = ["| script | wall | CPU | exit |" if cpu else "| script | wall | exit |",
                  "|---|---:|---:|---:|" if cpu else "|---|---:|---:|"]
         for n, (t, rc, c) in self.times.items():
             lines.append(f"| {n} | {mins(t)} | {'' if c is None else mins(c)} | {rc} |" if cpu
                          else f"| {n} | {mins(t)} | {rc} |")
-        total = mins(sum(t for t, _, _ in self.times.values()))
-        ctot = sum(c for _, _, c in self.times.values() if c is not None)
-        lines.append(f"| all | {total} | {mins(ctot)} | |" if cpu else f"| all | {total} | |")
+        for n in self.unfinished():
+            lines.append(f"| {n} | not finished | {'| ' if cpu else ''}no line in times.tsv |")
+        wall, ctot, _ = self.totals()
+        lines.append(f"| all | {mins(wall)} | {mins(ctot or 0)} | |" if cpu
+                     else f"| all | {mins(wall)} | |")
         return "\n".join(lines)
+
+    def run_row(self):
+        """The goal table's last row: the whole run's wall and CPU time
+        from times.tsv, and whether it is every script's."""
+        wall, cpu, n = self.totals()
+        left = self.unfinished()
+        failed = [k for k, (_, rc, _) in self.times.items() if rc]
+        note = f"{n} scripts in times.tsv" + (f", {len(failed)} failed ({', '.join(failed)})"
+                                             if failed else "")
+        if left:
+            note += f"; not finished (partial run): {', '.join(left)}"
+        measured = f"{mins(wall)} wall" + ("" if cpu is None else f", {mins(cpu)} CPU")
+        return f"| `make bench` run time (sum of times.tsv) | {measured} | {note} | |"
+
+
+def mins(t):
+    """Seconds as 'M min SS s'."""
+    t = int(round(t))
+    return f"{t // 60} min {t % 60:02d} s"
 
 
 def main():
     d = sys.argv[1] if len(sys.argv) > 1 else "build/bench"
-    load = open("/proc/loadavg").read().split()[:3]
+    with open("/proc/loadavg", encoding="ascii") as f:
+        load = f.read().split()[:3]
     g = Goals(d)
-    print(f"\n## Goals: figures of this run, {os.cpu_count()} CPUs, "
-          f"load average {' '.join(load)}\n")
-    print(g.table())
+    times = g.times_table()
+    if times:
+        print("\n## Time of each script\n\n`make bench`'s order; CPU: user + system of the "
+              "script and the children it waited for.\n")
+        print(times)
     scale = os.path.join(d, "scale.md")
     if "scale" in g.text:
         when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(os.path.getmtime(scale)))
         print(f"\nThe scale rows are `make bench-scale`'s, not this run's ({scale}, written {when}).")
-    if g.times:
-        print("\nWall time of each script (`make bench`'s order; CPU: user + system of the "
-              "script and the children it waited for):\n")
-        print(g.times_table())
+    print(f"\n## Goals: figures of this run, {os.cpu_count()} CPUs, "
+          f"load average {' '.join(load)}\n")
+    table = g.table()
+    print(table + ("\n" + g.run_row() if g.timed else ""))
 
 
 if __name__ == "__main__":

@@ -364,3 +364,39 @@ def test_unfinished_script_of_a_stopped_run(tmp_path):
                "median of its rounds)"][1] == "no khop2.md: the script did not run"
     assert got["scale: import >= 200 MB/s wall (streamed from the generator)"][1] == \
         "no such figure in scale.md"
+
+
+def test_partial_times_of_a_run_still_going(tmp_path):
+    # bench/goals.py run by hand while make bench is inside bench/graph/run.py:
+    # times.tsv has the scripts that ended (one line cut short, one garbled),
+    # graph.md is being written; the run's total is the goal table's last row
+    (tmp_path / "times.tsv").write_text("run 3600 0 3000.4\npolicies 60 2 55.0\nprefetch 12\n"
+                                        "regions x 0 1.0\n")
+    for n in ("run", "policies", "graph"):
+        (tmp_path / f"{n}.md").write_text("| a | b |\n|---|---|\n")
+    g = goals.Goals(str(tmp_path))
+    t = g.times_table()
+    assert "| graph | not finished | | no line in times.tsv |" in t
+    assert "prefetch" not in t and "regions" not in t
+    assert "| all | 61 min 00 s | 50 min 55 s | |" in t
+    assert g.run_row() == ("| `make bench` run time (sum of times.tsv) | 61 min 00 s wall, "
+                           "50 min 55 s CPU | 2 scripts in times.tsv, 1 failed (policies); "
+                           "not finished (partial run): graph | |")
+    r = subprocess.run([sys.executable, GOALS_PY, str(tmp_path)], capture_output=True, text=True,
+                       timeout=60, check=True)
+    # make bench ends with the goal table, the run's time its last row
+    last = r.stdout.rstrip().splitlines()
+    assert last[-1].startswith("| `make bench` run time (sum of times.tsv) | 61 min 00 s wall")
+    assert all(l.startswith("|") for l in last[last.index("| goal | measured | peer (same run) | met |"):])
+    assert r.stdout.index("| graph | not finished") < r.stdout.index("## Goals")
+
+
+def test_empty_times_of_a_run_in_its_first_script(tmp_path):
+    # times.tsv there but empty: run.md is the first script's, not finished
+    (tmp_path / "times.tsv").write_text("")
+    (tmp_path / "run.md").write_text("## (a) Compression\n")
+    got = by_goal(tmp_path)
+    assert got["import >= 150 MB/s"][1] == "run did not finish (no line in times.tsv)"
+    g = goals.Goals(str(tmp_path))
+    assert g.run_row() == ("| `make bench` run time (sum of times.tsv) | 0 min 00 s wall | "
+                           "0 scripts in times.tsv; not finished (partial run): run | |")
