@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -61,9 +62,19 @@ def plain(src, dst):
 
 
 def comp(cmd, path):
+    """(bytes written, wall s, CPU s) of one compressor run: the CPU of
+    that process alone (wait4), so runs side by side do not mix."""
     t = time.perf_counter()
-    r = subprocess.run(cmd + [path], stdout=subprocess.PIPE, check=True)
-    return len(r.stdout), time.perf_counter() - t
+    p = subprocess.Popen(cmd + [path], stdout=subprocess.PIPE)
+    n = 0
+    for chunk in iter(lambda: p.stdout.read(1 << 20), b""):
+        n += len(chunk)
+    p.stdout.close()
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode:
+        raise subprocess.CalledProcessError(p.returncode, cmd + [path])
+    return n, time.perf_counter() - t, ru.ru_utime + ru.ru_stime
 
 
 # whole-file compressors (no random access): label, command (file last)
@@ -78,36 +89,42 @@ def cpu_children():
     return r.ru_utime + r.ru_stime
 
 
-def peers(src, fa, cmds, cache=None):
+def peers(src, fa, cmds, cache=None, jobs=1):
     """Each compressor's (label, bytes, wall s, CPU s, note) on fa, a
     plain copy of src. With cache (a JSON file), a figure kept from an
     earlier run on the same source (path and size) and command is reused
     (note: when it was measured, and the load then), and new ones are
     kept: the slow peers (zstd --long, xz of a chromosome) then run once a
-    machine, not once a benchmark."""
+    machine, not once a benchmark. jobs > 1 runs that many compressors
+    at a time (for a caller that uses the sizes only: side by side, each
+    one's wall time is the shared machine's)."""
     kept = {}
     if cache and os.path.exists(cache):
         with open(cache) as f:
             kept = json.load(f)
-    out = []
-    for label, cmd in cmds:
-        key = f"{os.path.abspath(src)}|{os.path.getsize(fa)}|{' '.join(cmd)}"
-        if key not in kept:
-            log(label)
-            c, load = cpu_children(), os.getloadavg()[0]
-            n, el = comp(cmd, fa)
-            kept[key] = [n, el, cpu_children() - c,
-                         time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                         f"{load:.0f}-{os.getloadavg()[0]:.0f}"]
+    keys = [f"{os.path.abspath(src)}|{os.path.getsize(fa)}|{' '.join(cmd)}" for _, cmd in cmds]
+
+    def run(i):
+        log(cmds[i][0])
+        load = os.getloadavg()[0]
+        n, el, cpu = comp(cmds[i][1], fa)
+        return [n, el, cpu, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                f"{load:.0f}-{os.getloadavg()[0]:.0f}"]
+    new = [i for i, k in enumerate(keys) if k not in kept]
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for i, v in zip(new, pool.map(run, new)):
+            kept[keys[i]] = v
             if cache:
                 with open(cache + ".tmp", "w") as f:
                     json.dump(kept, f, indent=1)
                 os.replace(cache + ".tmp", cache)
-            note = ""
-        else:
+    out = []
+    for i, (label, _) in enumerate(cmds):
+        note = ""
+        if i not in new:
             log(f"{label}: kept from an earlier run ({cache})")
-            note = f"measured {kept[key][3]}, load {kept[key][4]}"
-        out.append((label, *kept[key][:3], note))
+            note = f"measured {kept[keys[i]][3]}, load {kept[keys[i]][4]}"
+        out.append((label, *kept[keys[i]][:3], note))
     return out
 
 
@@ -230,8 +247,9 @@ def main():
             rows.append((f"genomedb {c}", stored, size / el / 1e6,
                          f"{p50:.0f} / {p99:.0f}"))
             shutil.rmtree(store)
+        # sizes only: the compressors (one thread each) run side by side
         for label, n, _, _, _ in peers(os.path.join(SHARED, f), fa,
-                                    (ZSTD, ZSTD_LONG, XZ, BGZIP)):
+                                    (ZSTD, ZSTD_LONG, XZ, BGZIP), jobs=os.cpu_count() or 1):
             rows.append((label, n, None, "whole file"))
         for m, n, mbs, l in rows:
             print(f"| {name} | {size} | {m} | {n} | {size / n:.2f} | "
@@ -244,7 +262,7 @@ def main():
         print(f"| {a.proteins} proteins (generated) | {size} | genomedb protein "
               f"| {stored} | {size / stored:.2f} | {size / el / 1e6:.1f} | "
               f"{p50:.0f} / {p99:.0f} |")
-        for label, n, _, _, _ in peers(fa, fa, (ZSTD, XZ)):
+        for label, n, _, _, _ in peers(fa, fa, (ZSTD, XZ), jobs=os.cpu_count() or 1):
             print(f"| {a.proteins} proteins (generated) | {size} | {label} | {n} "
                   f"| {size / n:.2f} | | whole file |")
     shutil.rmtree(work)
