@@ -64,23 +64,44 @@ static void advise(void *p, size_t len, int advice)
 }
 
 /*
- * A new buffer of n bytes rounded up to a page: from GDB_BIGBUF_HUGE on
- * 2 MiB aligned, so that its whole 2 MiB pages can be huge (the tail past
- * the last one stays in small pages: rounding a 2.1 MiB answer up to two
- * huge pages would hold twice its memory, and the pools and the cache
- * count usable sizes and lengths, not pages). A 2 MiB alignment leaves
- * glibc's mapping up to 2 MiB longer than asked, all of it usable (so
- * counted): a realloc to the size asked gives it back, in place (it
- * shrinks the mapping; one that moved would only lose the alignment,
- * which is advice).
+ * A new buffer's size: n rounded up to whole 2 MiB huge pages when that
+ * adds at most n / GDB_BIGBUF_SLACK (*huge set), else to 4 KiB pages
+ * (*huge set when a whole huge page fits: those are huge, the tail
+ * small). 0 on overflow. On the VM this runs on (docs/BENCHMARKS.md) a
+ * fresh 4 KiB page costs about 10 us of CPU to fault in and a fresh huge
+ * page about 0.15 ms (0.07 us a KiB): small pages cost ten times more
+ * CPU, huge ones up to twice the memory (a 2.1 MiB answer held 4 MiB),
+ * and the pools and the cache count usable sizes, not pages. So huge
+ * pages where the rounding is small, small pages for the rest.
+ */
+static size_t fresh_size(size_t n, int *huge)
+{
+	size_t pages = (n + PAGE_SZ - 1) / PAGE_SZ * PAGE_SZ;
+	size_t huges = (n + HUGE_SZ - 1) / HUGE_SZ * HUGE_SZ;
+
+	if (pages < n || huges < n)
+		return 0;
+	*huge = huges - n <= n / GDB_BIGBUF_SLACK;
+	if (*huge)
+		return huges;
+	*huge = pages >= HUGE_SZ;
+	return pages;
+}
+
+/*
+ * A new buffer (fresh_size), 2 MiB aligned when it holds huge pages. That
+ * alignment leaves glibc's mapping up to 2 MiB longer than asked, all of
+ * it usable (so counted): a realloc to the size asked gives it back, in
+ * place (it shrinks the mapping; one that moved would only lose the
+ * alignment, which is advice).
  */
 static void *fresh(size_t n, size_t *cap)
 {
-	int huge = n >= GDB_BIGBUF_HUGE;
-	size_t sz = (n + PAGE_SZ - 1) / PAGE_SZ * PAGE_SZ;
+	int huge = 0;
+	size_t sz = fresh_size(n, &huge);
 	void *p = NULL, *q;
 
-	if (sz < n || posix_memalign(&p, huge ? HUGE_SZ : PAGE_SZ, sz))
+	if (!sz || posix_memalign(&p, huge ? HUGE_SZ : PAGE_SZ, sz))
 		return NULL;
 	if (malloc_usable_size(p) - sz >= PAGE_SZ && (q = realloc(p, sz)))
 		p = q;

@@ -40,8 +40,9 @@
 #define GDB_BIGBUF_POOL_BYTES ((size_t)16 << 20)
 /* Any pool holds at most this many buffers. */
 #define GDB_BIGBUF_SLOTS 16
-/* Fresh buffers from this size on are 2 MiB aligned, in huge pages. */
-#define GDB_BIGBUF_HUGE ((size_t)4 << 20)
+/* A fresh buffer is rounded up to whole 2 MiB huge pages when that adds
+ * at most 1/GDB_BIGBUF_SLACK of its size, else to 4 KiB pages. */
+#define GDB_BIGBUF_SLACK 4
 
 /* A pool: max_n buffers (<= GDB_BIGBUF_SLOTS) and max_bytes at most. */
 typedef struct gdb_bigbuf_pool {
@@ -63,10 +64,11 @@ typedef struct gdb_bigbuf_pool {
 
 /*
  * gdb_bigbuf_get - a buffer of at least n bytes, its contents undefined:
- * the smallest pooled one that is large enough, else a new one of n
- * bytes rounded up to a 4 KiB page, faulted in; from GDB_BIGBUF_HUGE on
- * 2 MiB aligned with huge pages asked for (its whole 2 MiB pages are
- * huge, the rest small: no rounding up to a huge page).
+ * the smallest pooled one that is large enough, else a new one, faulted
+ * in: n rounded up to whole 2 MiB huge pages when that adds at most
+ * n / GDB_BIGBUF_SLACK, else to 4 KiB pages (then 2 MiB aligned when at
+ * least one huge page fits: its whole 2 MiB pages are huge, the tail
+ * small).
  * @param cap out: the usable size (>= n)
  * @return the buffer, or NULL when n < GDB_BIGBUF_MIN or without memory
  */

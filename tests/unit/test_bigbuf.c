@@ -6,9 +6,9 @@
  * NULL blocks are freed or ignored, threads never share a buffer, and a
  * pool of a caller's own (the api's) keeps to its caps, apart from the
  * process-wide one, a trimmed buffer keeps no page past its length
- * (mincore), a fresh buffer holds its size rounded to a page (not to a
- * huge page), and a fork while another thread holds a pool's lock
- * leaves the child a usable, empty pool.
+ * (mincore), a fresh buffer holds its size rounded up by at most a
+ * quarter (huge pages only then), and a fork while another thread holds a
+ * pool's lock leaves the child a usable, empty pool.
  *
  * Exit status: 0 pass, 1 fail (the first failures are printed).
  */
@@ -59,17 +59,19 @@ static void check_fresh(void)
 }
 
 /*
- * A fresh buffer's usable size (what the pools and stats.json count) is
- * its request rounded up to a page, give or take malloc's own page: not
- * rounded up to whole 2 MiB huge pages, nor holding glibc's alignment
- * slack (2.1 MiB asked once held 4.8 MiB). From GDB_BIGBUF_HUGE on the
- * buffer is 2 MiB aligned (its whole 2 MiB pages may be huge).
+ * A fresh buffer's usable size (what the pools and stats.json count): its
+ * request rounded up to whole 2 MiB huge pages when that adds at most a
+ * quarter, else to 4 KiB pages (give or take malloc's own page), never
+ * more than 1.25 times the request plus a page or two (a 2.1 MiB request
+ * once held 4.7 MiB, glibc's alignment slack included); 2 MiB aligned when
+ * a whole huge page fits.
  */
 static void check_sizes(void)
 {
 	static gdb_bigbuf_pool own = GDB_BIGBUF_POOL_INIT(12, 256 * MiB);
-	const size_t asks[] = {MiB,	    MiB + 1, 2 * MiB + 1, 3 * MiB,
-			       4 * MiB - 1, 4 * MiB, 4 * MiB + 1, 9 * MiB + 5};
+	const size_t asks[] = {
+	    MiB,     MiB + 1,	  3 * MiB / 2, 7 * MiB / 4, 2 * MiB + 1,
+	    3 * MiB, 4 * MiB - 1, 4 * MiB + 1, 9 * MiB + 5, 21 * MiB / 2};
 	enum { NASK = sizeof(asks) / sizeof(asks[0]) };
 	char *p[NASK];
 	size_t cap, sum = 0, bytes;
@@ -79,14 +81,19 @@ static void check_sizes(void)
 	 * grown past them on their free) blocks from malloc's heap */
 	for (int round = 0; round < 2; round++) {
 		for (unsigned i = 0; i < NASK; i++) {
-			size_t page = (asks[i] + 4095) & ~(size_t)4095;
+			size_t want = asks[i], huge = 2 * MiB;
+			size_t page = (want + 4095) & ~(size_t)4095;
+			size_t hp = (want + huge - 1) / huge * huge;
+			size_t sz = hp - want <= want / 4 ? hp : page;
 
-			p[i] = gdb_bigbuf_get_in(&own, asks[i], &cap);
-			CHECK(p[i] && cap >= asks[i] && cap <= page + 4096,
-			      "%zu bytes asked: %zu usable", asks[i], cap);
-			CHECK(!p[i] || asks[i] < GDB_BIGBUF_HUGE ||
-				  ((uintptr_t)p[i] & (2 * MiB - 1)) == 0,
-			      "%zu bytes: 2 MiB aligned", asks[i]);
+			p[i] = gdb_bigbuf_get_in(&own, want, &cap);
+			CHECK(p[i] && cap >= sz && cap <= sz + 4096 &&
+				  cap <= want + want / 4 + 8192,
+			      "%zu bytes asked: %zu usable, not %zu", want, cap,
+			      sz);
+			CHECK(!p[i] || sz < huge ||
+				  ((uintptr_t)p[i] & (huge - 1)) == 0,
+			      "%zu bytes: 2 MiB aligned", want);
 			if (p[i])
 				memset(p[i], 0x3c, cap); /* ASan checks */
 			sum += round ? 0 : cap;
