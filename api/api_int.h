@@ -31,8 +31,8 @@ int gdb_api_read(gdb_api *h, const gdb_contig *c, int64_t beg, int64_t end,
  * gdb_api_alloc_big - memory for a large answer array, freed with
  * gdb_api_free() (or free()): from 1 MiB on a buffer the api's pool kept
  * from an answer freed before (already faulted in), else a fresh one,
- * 2 MiB-aligned, in transparent huge pages, faulted in by one call
- * (common/bigbuf.h). NULL on -ENOMEM.
+ * faulted in by one call, in huge pages where they fit (common/bigbuf.h).
+ * NULL on -ENOMEM.
  */
 void *gdb_api_alloc_big(size_t bytes);
 /* The same advice for the whole 2 MiB pages inside a caller's buffer. */

@@ -1,9 +1,9 @@
 /*
- * cache/cache.c - the cache core: entries, shards, the byte budget, pins,
- * policy switches and the prefetch thread. Replacement decisions belong to
- * the policies (cache/policy_*.c, interface in cache_int.h); the counters
- * and their report to metrics.c; computed answers, which share the budget,
- * to answer.c.
+ * cache/cache.c - the cache core: entries, shards, the byte budget and the
+ * prefetch thread. Replacement decisions belong to the policies
+ * (cache/policy_*.c, interface in cache_int.h); policy switches and pins
+ * to control.c; the counters and their report to metrics.c; computed
+ * answers, which share the budget, to answer.c.
  *
  * Entry life cycle (all transitions under the entry's shard lock):
  *   absent -> resident: a miss reserves room, decodes unlocked, inserts
@@ -39,6 +39,7 @@
 #include <time.h>
 
 #include "cache/cache_int.h"
+#include "cache/shard_int.h"
 
 _Static_assert(GDB_CACHE_NPOLICIES == GDB_NPOLICIES,
 	       "public and internal policy counts differ");
@@ -46,28 +47,6 @@ _Static_assert(GDB_CACHE_NPOLICIES == GDB_NPOLICIES,
 static gdb_cache_entry *X(gdb_centry *e)
 {
 	return (gdb_cache_entry *)e;
-}
-
-static uint64_t make_key(uint32_t contig, uint32_t block)
-{
-	return ((uint64_t)contig << 32) | block;
-}
-
-static uint32_t key_hash(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdULL;
-	k ^= k >> 33;
-	return (uint32_t)k;
-}
-
-static size_t shard_capacity(const gdb_cache *c)
-{
-	size_t blocks =
-	    (size_t)(__atomic_load_n(&c->budget, __ATOMIC_RELAXED) / c->bb);
-	size_t per = blocks / NSHARDS;
-
-	return per ? per : 1;
 }
 
 const char *gdb_cache_policy_name(unsigned i)
@@ -212,15 +191,6 @@ void gdb_cache_destroy(gdb_cache *c)
 	cache_answers_destroy(&c->ans);
 	pthread_cond_destroy(&c->pf_cond);
 	free(c);
-}
-
-static gdb_cache_entry *find_locked(struct shard *sh, uint64_t key)
-{
-	gdb_centry *e = sh->htab[key_hash(key) & sh->hmask];
-
-	while (e && e->key != key)
-		e = e->hnext;
-	return X(e);
 }
 
 static void hash_insert(struct shard *sh, gdb_cache_entry *x)
@@ -722,51 +692,6 @@ const gdb_store *gdb_cache_store(const gdb_cache *c)
 	return c->store;
 }
 
-/* Re-insert drained entries into the shard's new policy. */
-static void reinsert_cb(void *arg, gdb_centry *e)
-{
-	struct shard *sh = arg;
-
-	memset(&e->prev, 0, sizeof(e->prev) * 2);
-	e->plist = e->pfreq = 0;
-	e->pspare = 0;
-	sh->ops->insert(sh->pol, e);
-}
-
-int gdb_cache_set_policy(gdb_cache *c, const char *name)
-{
-	const gdb_policy_ops *ops = gdb_policy_find(name);
-	void *fresh[NSHARDS];
-
-	if (!ops)
-		return -EINVAL;
-	pthread_mutex_lock(&c->policy_lock);
-	for (uint32_t i = 0; i < NSHARDS; i++) {
-		fresh[i] = ops->create(shard_capacity(c));
-		if (!fresh[i]) {
-			while (i--)
-				ops->destroy(fresh[i]);
-			pthread_mutex_unlock(&c->policy_lock);
-			return -ENOMEM;
-		}
-	}
-	for (uint32_t i = 0; i < NSHARDS; i++) {
-		struct shard *sh = &c->shards[i];
-		const gdb_policy_ops *old = sh->ops;
-		void *oldpol = sh->pol;
-		/* drain from the old instance into the new, coldest first */
-		pthread_mutex_lock(&sh->lock);
-		sh->ops = ops;
-		sh->pol = fresh[i];
-		old->drain(oldpol, reinsert_cb, sh);
-		old->destroy(oldpol);
-		pthread_mutex_unlock(&sh->lock);
-	}
-	__atomic_store_n(&c->policy, ops, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&c->policy_lock);
-	return 0;
-}
-
 int gdb_cache_set_budget(gdb_cache *c, uint64_t bytes)
 {
 	pthread_mutex_lock(&c->policy_lock);
@@ -795,90 +720,6 @@ int gdb_cache_set_budget(gdb_cache *c, uint64_t bytes)
 	cache_buf_trim(c);
 	pthread_mutex_unlock(&c->policy_lock);
 	return 0;
-}
-
-static int pin_range(gdb_cache *c, uint32_t contig, int64_t beg, int64_t end,
-		     int pin)
-{
-	const gdb_contig *ct = gdb_store_contig(c->store, contig);
-	uint64_t need = 0;
-
-	if (!ct || beg < 0 || end > ct->length || beg >= end)
-		return -EINVAL;
-	if (pin) {
-		/* Refuse up front rather than pin half a panel. */
-		need = (uint64_t)((end - 1) / ct->block_bases -
-				  beg / ct->block_bases + 1) *
-		       c->bb;
-		if (__atomic_load_n(&c->pinned, __ATOMIC_RELAXED) + need >
-		    __atomic_load_n(&c->budget, __ATOMIC_RELAXED) / 10 * 9)
-			return -ENOSPC;
-	}
-	for (int64_t b = beg / ct->block_bases;
-	     b <= (end - 1) / ct->block_bases; b++) {
-		uint64_t key = make_key(contig, (uint32_t)b);
-		uint32_t si = key_hash(key) % NSHARDS;
-		struct shard *sh = &c->shards[si];
-		gdb_cache_entry *x = NULL;
-		const char *bases;
-		uint32_t n;
-
-		if (pin)
-			GDB_TRY(gdb_cache_get(c, contig, (uint32_t)b, &bases,
-					      &n, &x));
-		pthread_mutex_lock(&sh->lock);
-		if (!pin)
-			x = find_locked(sh, key);
-		if (x && !x->transient) {
-			if (pin && !x->e.pinned) {
-				sh->ops->remove(sh->pol, &x->e);
-				x->e.pinned = 1;
-				x->e.prefetched = 0;
-				__atomic_add_fetch(&c->pinned, c->bb,
-						   __ATOMIC_RELAXED);
-			} else if (!pin && x->e.pinned) {
-				x->e.pinned = 0;
-				memset(&x->e.prev, 0, sizeof(x->e.prev) * 2);
-				sh->ops->insert(sh->pol, &x->e);
-				__atomic_sub_fetch(&c->pinned, c->bb,
-						   __ATOMIC_RELAXED);
-			}
-		}
-		pthread_mutex_unlock(&sh->lock);
-		if (pin)
-			gdb_cache_put(c, x);
-	}
-	return 0;
-}
-
-int gdb_cache_pin(gdb_cache *c, uint32_t contig, int64_t beg, int64_t end)
-{
-	return pin_range(c, contig, beg, end, 1);
-}
-
-int gdb_cache_unpin(gdb_cache *c, uint32_t contig, int64_t beg, int64_t end)
-{
-	return pin_range(c, contig, beg, end, 0);
-}
-
-void gdb_cache_unpin_all(gdb_cache *c)
-{
-	for (uint32_t i = 0; i < NSHARDS; i++) {
-		struct shard *sh = &c->shards[i];
-		pthread_mutex_lock(&sh->lock);
-		for (uint32_t h = 0; h <= sh->hmask; h++) {
-			for (gdb_centry *e = sh->htab[h]; e; e = e->hnext) {
-				if (!e->pinned)
-					continue;
-				e->pinned = 0;
-				memset(&e->prev, 0, sizeof(e->prev) * 2);
-				sh->ops->insert(sh->pol, e);
-				__atomic_sub_fetch(&c->pinned, c->bb,
-						   __ATOMIC_RELAXED);
-			}
-		}
-		pthread_mutex_unlock(&sh->lock);
-	}
 }
 
 /* ---- prefetch ---- */

@@ -25,9 +25,10 @@ static gdb_bigbuf_pool shared =
     GDB_BIGBUF_POOL_INIT(GDB_BIGBUF_POOL, GDB_BIGBUF_POOL_BYTES);
 
 /* Under the lock: the smallest pooled buffer of at least n bytes, and
- * at most 2n plus two huge pages (a buffer's usable size runs up to a
- * huge page past what fresh() asked for): the cache charges an answer's
- * length, so a far larger buffer would hold memory no budget sees. */
+ * at most 2n plus two huge pages (any malloc block may be pooled, its
+ * usable size rounded as its allocator chose): the cache charges an
+ * answer's length, so a far larger buffer would hold memory no budget
+ * sees. */
 static void *take(gdb_bigbuf_pool *pool, size_t n, size_t *cap)
 {
 	unsigned best = GDB_BIGBUF_SLOTS;
@@ -51,19 +52,124 @@ static void *take(gdb_bigbuf_pool *pool, size_t n, size_t *cap)
 	return p;
 }
 
+/* Advice on the whole pages inside [p, p + len) (a block that realloc
+ * moved need not start on a page). */
+static void advise(void *p, size_t len, int advice)
+{
+	uintptr_t a = ((uintptr_t)p + PAGE_SZ - 1) & ~(uintptr_t)(PAGE_SZ - 1);
+	uintptr_t e = ((uintptr_t)p + len) & ~(uintptr_t)(PAGE_SZ - 1);
+
+	if (e > a)
+		(void)madvise((void *)a, e - a, advice);
+}
+
+/*
+ * A new buffer's size: n rounded up to whole 2 MiB huge pages when that
+ * adds at most n / GDB_BIGBUF_SLACK (*huge set), else to 4 KiB pages
+ * (*huge set when a whole huge page fits: those are huge, the tail
+ * small). 0 on overflow. On the VM this runs on (docs/BENCHMARKS.md) a
+ * fresh 4 KiB page costs about 10 us of CPU to fault in and a fresh huge
+ * page about 0.15 ms (0.07 us a KiB): small pages cost ten times more
+ * CPU, huge ones up to twice the memory (a 2.1 MiB answer held 4 MiB),
+ * and the pools and the cache count usable sizes, not pages. So huge
+ * pages where the rounding is small, small pages for the rest.
+ */
+static size_t fresh_size(size_t n, int *huge)
+{
+	size_t pages = (n + PAGE_SZ - 1) / PAGE_SZ * PAGE_SZ;
+	size_t huges = (n + HUGE_SZ - 1) / HUGE_SZ * HUGE_SZ;
+
+	if (pages < n || huges < n)
+		return 0;
+	*huge = huges - n <= n / GDB_BIGBUF_SLACK;
+	if (*huge)
+		return huges;
+	*huge = pages >= HUGE_SZ;
+	return pages;
+}
+
+/*
+ * A new buffer (fresh_size), 2 MiB aligned when it holds huge pages. That
+ * alignment leaves glibc's mapping up to 2 MiB longer than asked, all of
+ * it usable (so counted): a realloc to the size asked gives it back, in
+ * place (it shrinks the mapping; one that moved would only lose the
+ * alignment, which is advice).
+ */
 static void *fresh(size_t n, size_t *cap)
 {
-	size_t sz = (n + HUGE_SZ - 1) / HUGE_SZ * HUGE_SZ;
-	void *p = NULL;
+	int huge = 0;
+	size_t sz = fresh_size(n, &huge);
+	void *p = NULL, *q;
 
-	if (sz < n || posix_memalign(&p, HUGE_SZ, sz))
+	if (!sz || posix_memalign(&p, huge ? HUGE_SZ : PAGE_SZ, sz))
 		return NULL;
+	if (malloc_usable_size(p) - sz >= PAGE_SZ && (q = realloc(p, sz)))
+		p = q;
 	/* Advice only (see the top): ignore what the kernel declines. */
-	(void)madvise(p, sz, MADV_HUGEPAGE);
-	(void)madvise(p, (n + PAGE_SZ - 1) / PAGE_SZ * PAGE_SZ,
-		      MADV_POPULATE_WRITE);
+	if (huge)
+		advise(p, sz, MADV_HUGEPAGE);
+	advise(p, sz, MADV_POPULATE_WRITE);
 	*cap = malloc_usable_size(p);
 	return p;
+}
+
+/*
+ * The fork guard (bigbuf.h): every pool used so far, on one list; around
+ * fork() the forking thread holds the list's lock and then each pool's,
+ * in list order (no other code takes two of them), so the child inherits
+ * every pool between calls, locked by its own (only) thread.
+ */
+static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER;
+static gdb_bigbuf_pool *guarded; /* under guard_lock */
+static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
+
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&guard_lock);
+	for (gdb_bigbuf_pool *p = guarded; p; p = p->next)
+		pthread_mutex_lock(&p->lock);
+}
+
+static void fork_parent(void)
+{
+	for (gdb_bigbuf_pool *p = guarded; p; p = p->next)
+		pthread_mutex_unlock(&p->lock);
+	pthread_mutex_unlock(&guard_lock);
+}
+
+/* glibc makes malloc usable again before the child's handlers run. */
+static void fork_child(void)
+{
+	for (gdb_bigbuf_pool *p = guarded; p; p = p->next) {
+		for (unsigned i = 0; i < p->n; i++)
+			free(p->p[i]);
+		p->n = 0;
+		p->bytes = 0;
+		pthread_mutex_unlock(&p->lock);
+	}
+	pthread_mutex_unlock(&guard_lock);
+}
+
+static void guard_install(void)
+{
+	/* without memory for it (ENOMEM) pools are as before: unguarded */
+	(void)pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
+/* pool's lock, taken after the pool is on the guard's list */
+static void lock_pool(gdb_bigbuf_pool *pool)
+{
+	if (!__atomic_load_n(&pool->guarded, __ATOMIC_ACQUIRE)) {
+		pthread_once(&guard_once, guard_install);
+		pthread_mutex_lock(&guard_lock);
+		if (!pool->guarded) {
+			pool->next = guarded;
+			guarded = pool;
+			__atomic_store_n(&pool->guarded, 1, __ATOMIC_RELEASE);
+		}
+		pthread_mutex_unlock(&guard_lock);
+	}
+	pthread_mutex_lock(&pool->lock);
 }
 
 void *gdb_bigbuf_get_in(gdb_bigbuf_pool *pool, size_t n, size_t *cap)
@@ -72,7 +178,7 @@ void *gdb_bigbuf_get_in(gdb_bigbuf_pool *pool, size_t n, size_t *cap)
 
 	if (n < GDB_BIGBUF_MIN)
 		return NULL;
-	pthread_mutex_lock(&pool->lock);
+	lock_pool(pool);
 	p = take(pool, n, cap);
 	pthread_mutex_unlock(&pool->lock);
 	return p ? p : fresh(n, cap);
@@ -86,7 +192,7 @@ void gdb_bigbuf_put_in(gdb_bigbuf_pool *pool, void *p)
 		return;
 	cap = malloc_usable_size(p);
 	if (cap >= GDB_BIGBUF_MIN) {
-		pthread_mutex_lock(&pool->lock);
+		lock_pool(pool);
 		if (pool->n < pool->max_n && pool->n < GDB_BIGBUF_SLOTS &&
 		    pool->bytes + cap <= pool->max_bytes) {
 			pool->p[pool->n] = p;
@@ -118,7 +224,7 @@ void gdb_bigbuf_drain_in(gdb_bigbuf_pool *pool)
 	void *p[GDB_BIGBUF_SLOTS];
 	unsigned n;
 
-	pthread_mutex_lock(&pool->lock);
+	lock_pool(pool);
 	n = pool->n;
 	for (unsigned i = 0; i < n; i++)
 		p[i] = pool->p[i];
@@ -131,7 +237,7 @@ void gdb_bigbuf_drain_in(gdb_bigbuf_pool *pool)
 
 void gdb_bigbuf_pooled_in(gdb_bigbuf_pool *pool, unsigned *n, size_t *bytes)
 {
-	pthread_mutex_lock(&pool->lock);
+	lock_pool(pool);
 	*n = pool->n;
 	*bytes = pool->bytes;
 	pthread_mutex_unlock(&pool->lock);

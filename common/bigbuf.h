@@ -17,6 +17,15 @@
  * through the _in calls.
  *
  * Threading: every call may run in any thread (one mutex a pool).
+ *
+ * fork(): a pool is safe across it. From its first use a pool is known
+ * to a pthread_atfork guard: the forking thread takes every pool's lock
+ * before the fork (so no other thread is inside one, and the child never
+ * inherits a lock held by a thread it does not have) and the child
+ * starts with its pools empty (their buffers freed): the pooled pages
+ * are the parent's, shared copy-on-write, so writing an answer into one
+ * would copy every page (no cheaper than fresh memory) and keep the
+ * parent's memory alive in the child.
  */
 #ifndef GDB_BIGBUF_H
 #define GDB_BIGBUF_H
@@ -31,6 +40,9 @@
 #define GDB_BIGBUF_POOL_BYTES ((size_t)16 << 20)
 /* Any pool holds at most this many buffers. */
 #define GDB_BIGBUF_SLOTS 16
+/* A fresh buffer is rounded up to whole 2 MiB huge pages when that adds
+ * at most 1/GDB_BIGBUF_SLACK of its size, else to 4 KiB pages. */
+#define GDB_BIGBUF_SLACK 4
 
 /* A pool: max_n buffers (<= GDB_BIGBUF_SLOTS) and max_bytes at most. */
 typedef struct gdb_bigbuf_pool {
@@ -40,7 +52,9 @@ typedef struct gdb_bigbuf_pool {
 	void *p[GDB_BIGBUF_SLOTS];    /* under lock */
 	size_t cap[GDB_BIGBUF_SLOTS]; /* usable size of p[i] */
 	unsigned n;
-	size_t bytes; /* sum of cap[0..n) */
+	size_t bytes;		      /* sum of cap[0..n) */
+	struct gdb_bigbuf_pool *next; /* the fork guard's list (bigbuf.c) */
+	int guarded;		      /* atomic: on that list */
 } gdb_bigbuf_pool;
 #define GDB_BIGBUF_POOL_INIT(count, size)                                      \
 	{                                                                      \
@@ -50,9 +64,11 @@ typedef struct gdb_bigbuf_pool {
 
 /*
  * gdb_bigbuf_get - a buffer of at least n bytes, its contents undefined:
- * the smallest pooled one that is large enough, else a new one (2 MiB
- * aligned, its size rounded up to 2 MiB, huge pages asked for, faulted
- * in).
+ * the smallest pooled one that is large enough, else a new one, faulted
+ * in: n rounded up to whole 2 MiB huge pages when that adds at most
+ * n / GDB_BIGBUF_SLACK, else to 4 KiB pages (then 2 MiB aligned when at
+ * least one huge page fits: its whole 2 MiB pages are huge, the tail
+ * small).
  * @param cap out: the usable size (>= n)
  * @return the buffer, or NULL when n < GDB_BIGBUF_MIN or without memory
  */

@@ -334,6 +334,44 @@ def test_every_command_has_help(genomedb, cmd, flag):
             assert f"  {sub}" in text, (sub, text)
 
 
+# an option's value that reads "-h" or "--help" is that value (a set, a file,
+# a width named so), not a help request: the command runs on it and fails on
+# the missing store or the bad value, never printing its usage to stdout
+VALUE_H = [
+    "import vcf {s} x.vcf --set -h --reference r",
+    "import vcf {s} x.vcf --set s --reference --help",
+    "import fastq {s} x.fq --set -h",
+    "import bam {s} x.bam --sample s --reference -h",
+    "import fasta {s} --assembly -h x.fa",
+    "import annotations {s} x.gff --set -h --reference r",
+    "import graph {s} --network -h x.tsv",
+    "export vcf {s} set -o -h",
+    "export vcf {s} set -O --help",
+    "export bam {s} name -o -h",
+    "export fastq {s} name --filter -h",
+    "export fasta {s} asm --width -h",
+    "ctl {s} --assembly -h stats",
+    "mount {s} {s}.mnt --cache -h",
+    "bench simd --only -h",
+]
+
+
+@pytest.mark.parametrize("cmd", VALUE_H)
+def test_help_as_an_option_value_is_not_help(genomedb, tmp_path, cmd):
+    r = U.gdb(*cmd.format(s=tmp_path / "none").split())
+    assert r.rc != 0 and b"usage" not in r.out, r
+    assert r.err, r
+
+
+@pytest.mark.parametrize("cmd", ["export fasta S asm --width 60 -h",
+                                 "import vcf S x.vcf --set x --help",
+                                 "export bam S name -o out.bam -h",
+                                 "ctl M --assembly a -h"])
+def test_help_after_an_option_value_is_help(genomedb, cmd):
+    r = U.gdb(*cmd.split())
+    assert r.rc == 0 and r.out.startswith(b"usage: genomedb " + " ".join(cmd.split()[:1]).encode()), r
+
+
 def test_import_unknown_type_lists_the_known_ones(fresh):
     r = U.gdb("import", "sff", fresh, "--set", "x", "a.sff")
     assert r.rc == 2, r

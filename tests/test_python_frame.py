@@ -623,3 +623,36 @@ def test_large_joins_reuse_kept_memory_and_trim():
     gc.collect()
     assert genomedb.trim() >= 4 << 20
     assert genomedb.trim() == 0
+
+
+def test_forked_child_starts_with_nothing_kept():
+    """A child forked while the library keeps a large join's columns starts
+    with none of them (they are the parent's pages, shared copy-on-write:
+    trim() in the child gives back 0) and its own large join is right; the
+    parent still keeps its own. The child is bounded by an alarm (a lock
+    inherited held would hang it). The fork while another thread is
+    inside the pool is tests/unit/test_bigbuf.c's check_fork."""
+    import gc
+    import signal
+    rng = np.random.default_rng(5)
+    beg = rng.integers(0, 100_000, 4000)
+    a = pd.DataFrame({"chrom": "c", "start0": beg, "end": beg + 2000})
+    b = pd.DataFrame({"chrom": "c", "start0": beg[:3000], "end": beg[:3000] + 500})
+    genomedb.trim()
+    want = a.genomedb.overlap(b)
+    assert len(want) * 8 >= 1 << 20
+    want = want.copy(deep=True)                 # its columns are kept now
+    gc.collect()
+    pid = os.fork()
+    if pid == 0:
+        code = 2
+        try:
+            signal.alarm(60)
+            kept = genomedb.trim()
+            code = 0 if kept == 0 and a.genomedb.overlap(b).equals(want) else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status), f"child killed by signal {os.WTERMSIG(status)}"
+    assert os.WEXITSTATUS(status) == 0, "the child kept the parent's buffers, or joined wrong"
+    assert genomedb.trim() >= 1 << 20

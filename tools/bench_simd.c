@@ -643,8 +643,9 @@ int cmd_bench(int argc, char **argv)
 	int quick = 0, i, l;
 	size_t n;
 	char *s;
+	static const char *const valued[] = {"--only", NULL};
 
-	if (tool_help_asked(argc, argv)) {
+	if (tool_help_asked(argc, argv, valued)) {
 		bench_usage(stdout);
 		return EXIT_OK;
 	}

@@ -416,6 +416,7 @@ static int export_regions(gdb_store *s, gdb_cache *c, uint32_t ai,
 
 int cmd_export(int argc, char **argv)
 {
+	static const char *const width_valued[] = {"--width", NULL};
 	const char *path = NULL, *asmname = NULL;
 	gdb_store *s = NULL;
 	gdb_cache *c = NULL;
@@ -431,9 +432,8 @@ int cmd_export(int argc, char **argv)
 	    (!strcmp(argv[1], "bam") || !strcmp(argv[1], "sam") ||
 	     !strcmp(argv[1], "cram") || !strcmp(argv[1], "fastq")))
 		return cmd_export_reads(argc, argv);
-	for (int i = 1; i < argc; i++)
-		if (is_help(argv[i]))
-			return export_usage(stdout), EXIT_OK;
+	if (tool_help_asked(argc, argv, width_valued))
+		return export_usage(stdout), EXIT_OK;
 	regions = calloc((size_t)argc, sizeof(*regions));
 	if (!regions)
 		return EXIT_FAIL;

@@ -209,8 +209,9 @@ int cmd_ctl(int argc, char **argv)
 	int dirfd, rc = -1, json = 0;
 	int nargs = 0;
 	char *args[4];
+	static const char *const valued[] = {"--assembly", NULL};
 
-	if (tool_help_asked(argc, argv)) {
+	if (tool_help_asked(argc, argv, valued)) {
 		usage(stdout);
 		return EXIT_OK;
 	}

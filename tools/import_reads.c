@@ -84,6 +84,11 @@ struct imp_args {
 	unsigned flags;
 };
 
+/* The options that take a value (tool_help_asked). */
+static const char *const import_valued[] = {"--sample", "--set", "--reference",
+					    "--qualities", NULL};
+static const char *const export_valued[] = {"-o", "--filter", "--mate", NULL};
+
 static int parse_import(int argc, char **argv, struct imp_args *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -157,7 +162,7 @@ int cmd_import_reads(int argc, char **argv)
 	double t0 = tool_now();
 	int rc = EXIT_FAIL, k;
 
-	if (tool_help_asked(argc, argv)) {
+	if (tool_help_asked(argc, argv, import_valued)) {
 		usage_import(stdout, argv[1]);
 		return EXIT_OK;
 	}
@@ -289,7 +294,7 @@ int cmd_export_reads(int argc, char **argv)
 	char err[1024] = "";
 	int fd = STDOUT_FILENO, rc = EXIT_FAIL, k;
 
-	if (tool_help_asked(argc, argv)) {
+	if (tool_help_asked(argc, argv, export_valued)) {
 		usage_export(stdout, argv[1]);
 		return EXIT_OK;
 	}

@@ -103,6 +103,11 @@ static void summary(const char *set, const gdb_vcf_import_stats *st,
 			(unsigned long long)st->ref_mismatches);
 }
 
+/* The options that take a value (tool_help_asked). */
+static const char *const import_valued[] = {"--set", "--reference", "--panel",
+					    NULL};
+static const char *const export_valued[] = {"-O", "-o", NULL};
+
 int cmd_import_vcf(int argc, char **argv)
 {
 	gdb_vcf_import_opts o = {0};
@@ -116,7 +121,7 @@ int cmd_import_vcf(int argc, char **argv)
 	uint64_t gen = 0;
 	int quiet = 0, rc;
 
-	if (tool_help_asked(argc, argv)) {
+	if (tool_help_asked(argc, argv, import_valued)) {
 		usage_import(stdout);
 		return EXIT_OK;
 	}
@@ -245,7 +250,7 @@ int cmd_export_vcf(int argc, char **argv)
 	char err[1024] = "";
 	int rc = EXIT_FAIL;
 
-	if (tool_help_asked(argc, argv)) {
+	if (tool_help_asked(argc, argv, export_valued)) {
 		printf("%s", export_usage);
 		rc = EXIT_OK;
 		goto out;

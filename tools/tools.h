@@ -19,13 +19,25 @@
 #define EXIT_FAIL 1 /* runtime error, or damage found by verify */
 #define EXIT_USAGE 2
 
-/* 1 when an argument after argv[0] is -h or --help: the command then
- * prints its usage on stdout and exits 0. */
-static inline int tool_help_asked(int argc, char **argv)
+/*
+ * tool_help_asked - 1 when -h or --help stands in option position after
+ * argv[0]: the command then prints its usage on stdout and exits 0. The
+ * argument after one of the options named in valued (NULL-terminated, or
+ * NULL for none) is that option's value, never a help request: `--set -h`
+ * names a set "-h" (and then fails or runs as that name would).
+ */
+static inline int tool_help_asked(int argc, char **argv,
+				  const char *const *valued)
 {
-	for (int i = 1; i < argc; i++)
+	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
 			return 1;
+		for (const char *const *v = valued; v && *v; v++)
+			if (!strcmp(argv[i], *v)) {
+				i++; /* its value */
+				break;
+			}
+	}
 	return 0;
 }
 

@@ -26,6 +26,7 @@ import mmap
 import os
 import queue
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -335,19 +336,20 @@ def daemon_stats(m):
         return json.load(f)
 
 
-def mounted_phase(store, work, ctgs, args):
+def mounted_phase(store, mnt, ctgs, args):
+    """The mounted figures; mnt is the (private) mountpoint."""
     cg = Cgroup(args.cgroup)
     rng = np.random.default_rng(7)
     res = {"rss": []}
     try:
-        mb.drop_caches()
+        res["cold"] = mb.drop_caches()
         res["disk"] = disk_scan(store, int(float(args.scan_bytes)))
         res["disk_random"] = disk_random(store, 500, 16384, rng)
-        regions = random_regions(os.path.join(work, "mnt", "big"), ctgs, args.samples, rng)
+        regions = random_regions(os.path.join(mnt, "big"), ctgs, args.samples, rng)
         # the random regions first, on a mount of their own: the daemon's
         # latency figures are then theirs alone
-        mb.drop_caches()
-        m = mb.Mount(store, os.path.join(work, "mnt"), "--cache", args.cache, preexec_fn=cg.enter)
+        res["cold"] &= mb.drop_caches()
+        m = mb.Mount(store, mnt, "--cache", args.cache, preexec_fn=cg.enter)
         smp = Sampler(m.p.pid)
         smp.start()
         peer = PlainPeer(store, np.random.default_rng(11))
@@ -360,8 +362,8 @@ def mounted_phase(store, work, ctgs, args):
             peer.close()
             res["rss"] += smp.finish()
             m.close()
-        mb.drop_caches()
-        m = mb.Mount(store, os.path.join(work, "mnt"), "--cache", args.cache, preexec_fn=cg.enter)
+        res["cold"] &= mb.drop_caches()
+        m = mb.Mount(store, mnt, "--cache", args.cache, preexec_fn=cg.enter)
         smp = Sampler(m.p.pid)
         smp.start()
         try:
@@ -393,6 +395,8 @@ def report(args, total, ctgs, imp, store_bytes, r):
     load = open("/proc/loadavg").read().split()[:3]
     print(f"Machine: {os.cpu_count()} CPUs, load average {' '.join(load)} at the end "
           "(shared with other builds: every figure is from a loaded machine)\n")
+    if not r["cold"]:
+        print("The page cache was not dropped (that needs root): the cold figures may be warm.\n")
     print("| scale past RAM | measured | goal |")
     print("|---|---:|---|")
     print(f"| genome | {total / 1e9:.1f} Gbp, {len(ctgs)} contigs, {imp['text'] / 1e9:.2f} GB of FASTA text "
@@ -454,13 +458,18 @@ def main():
                          "(the import is then skipped, its figures read from STORE.import.json)")
     args = ap.parse_args()
     total = int(float(args.size))
+    # a kill ends the run through the finally clauses below (mounts gone)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     work = tempfile.mkdtemp(prefix="gdb-scale-", dir=args.dir)
     try:
         store = args.store or os.path.join(work, "big.gdb")
         imp = load_or_import(store, total, args)
         store_bytes = sum(os.path.getsize(os.path.join(store, f)) for f in os.listdir(store))
         ctgs = genome.contigs(total, args.seed)
-        r = mounted_phase(store, work, ctgs, args)
+        # mounted on a directory of its own, never under --dir (removed
+        # below, or kept with the store): unmounted on leaving, even on error
+        with mb.private_mountpoint("gdb-scale-mnt-") as mnt:
+            r = mounted_phase(store, mnt, ctgs, args)
         report(args, total, ctgs, imp, store_bytes, r)
     finally:
         if not args.keep:

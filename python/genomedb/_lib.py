@@ -253,7 +253,7 @@ def trim():
     """Give back the memory the library keeps for later large answers: the
     buffers of large results dropped since (a join's columns), up to 16
     and 256 MiB, which the next large result is written into instead of
-    fresh memory. Returns their bytes."""
+    fresh memory. Returns their bytes. A forked child starts with none."""
     return int(lib.gdb_api_trim())
 
 

@@ -5,8 +5,10 @@
  * one too small), the pool keeps to its count and byte caps, small and
  * NULL blocks are freed or ignored, threads never share a buffer, and a
  * pool of a caller's own (the api's) keeps to its caps, apart from the
- * process-wide one, and a trimmed buffer keeps no page past its length
- * (mincore).
+ * process-wide one, a trimmed buffer keeps no page past its length
+ * (mincore), a fresh buffer holds its size rounded up by at most a
+ * quarter (huge pages only then), and a fork while another thread holds a
+ * pool's lock leaves the child a usable, empty pool.
  *
  * Exit status: 0 pass, 1 fail (the first failures are printed).
  */
@@ -15,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/bigbuf.h"
@@ -46,12 +50,61 @@ static void check_fresh(void)
 	if (!p)
 		return;
 	CHECK(cap >= GDB_BIGBUF_MIN + 1, "cap %zu", cap);
-	CHECK(((uintptr_t)p & (2 * MiB - 1)) == 0, "2 MiB aligned");
+	CHECK(((uintptr_t)p & 4095) == 0, "page aligned");
 	memset(p, 0x5a, cap); /* all of it is ours (ASan checks) */
 	p = realloc(p, cap + 3 * MiB);
 	CHECK(p != NULL && p[cap - 1] == 0x5a, "realloc keeps the bytes");
 	free(p); /* an ordinary malloc block */
 	check_pooled(0, 0, "free() is not the pool");
+}
+
+/*
+ * A fresh buffer's usable size (what the pools and stats.json count): its
+ * request rounded up to whole 2 MiB huge pages when that adds at most a
+ * quarter, else to 4 KiB pages (give or take malloc's own page), never
+ * more than 1.25 times the request plus a page or two (a 2.1 MiB request
+ * once held 4.7 MiB, glibc's alignment slack included); 2 MiB aligned when
+ * a whole huge page fits.
+ */
+static void check_sizes(void)
+{
+	static gdb_bigbuf_pool own = GDB_BIGBUF_POOL_INIT(12, 256 * MiB);
+	const size_t asks[] = {
+	    MiB,     MiB + 1,	  3 * MiB / 2, 7 * MiB / 4, 2 * MiB + 1,
+	    3 * MiB, 4 * MiB - 1, 4 * MiB + 1, 9 * MiB + 5, 21 * MiB / 2};
+	enum { NASK = sizeof(asks) / sizeof(asks[0]) };
+	char *p[NASK];
+	size_t cap, sum = 0, bytes;
+	unsigned n;
+
+	/* twice: first fresh mappings, then (malloc's mmap threshold has
+	 * grown past them on their free) blocks from malloc's heap */
+	for (int round = 0; round < 2; round++) {
+		for (unsigned i = 0; i < NASK; i++) {
+			size_t want = asks[i], huge = 2 * MiB;
+			size_t page = (want + 4095) & ~(size_t)4095;
+			size_t hp = (want + huge - 1) / huge * huge;
+			size_t sz = hp - want <= want / 4 ? hp : page;
+
+			p[i] = gdb_bigbuf_get_in(&own, want, &cap);
+			CHECK(p[i] && cap >= sz && cap <= sz + 4096 &&
+				  cap <= want + want / 4 + 8192,
+			      "%zu bytes asked: %zu usable, not %zu", want, cap,
+			      sz);
+			CHECK(!p[i] || sz < huge ||
+				  ((uintptr_t)p[i] & (huge - 1)) == 0,
+			      "%zu bytes: 2 MiB aligned", want);
+			if (p[i])
+				memset(p[i], 0x3c, cap); /* ASan checks */
+			sum += round ? 0 : cap;
+		}
+		for (unsigned i = 0; i < NASK; i++)
+			gdb_bigbuf_put_in(&own, p[i]);
+		gdb_bigbuf_pooled_in(&own, &n, &bytes);
+		CHECK(n == NASK && (round || bytes == sum),
+		      "accounted %u %zu, not %u %zu", n, bytes, NASK, sum);
+		gdb_bigbuf_drain_in(&own);
+	}
 }
 
 static void check_reuse(void)
@@ -68,7 +121,7 @@ static void check_reuse(void)
 	c = gdb_bigbuf_get(cb + 1, &cc);
 	CHECK(c == a && cc == ca, "the only one large enough");
 	gdb_bigbuf_put(c);
-	c = gdb_bigbuf_get(MiB + MiB / 2, &cc);
+	c = gdb_bigbuf_get(cb, &cc);
 	CHECK(c == b && cc == cb, "the smallest that fits");
 	gdb_bigbuf_put(c);
 	c = gdb_bigbuf_get(ca + 1, &cc);
@@ -266,14 +319,102 @@ static void check_own_pool(void)
 	gdb_bigbuf_drain_in(&own);
 }
 
+/*
+ * fork() while another thread holds a pool's lock: the fork waits for it
+ * (the pools' guard takes every pool's lock first), so the child gets the
+ * lock free and its pools empty (the parent's buffers are not its to hand
+ * out), and the parent keeps its own. The holder lets go a while after
+ * the fork began (note_fork, run before the guard's handler): without
+ * the guard the child would inherit the lock held and hang on it, which
+ * its alarm turns into a failure.
+ */
+static gdb_bigbuf_pool forked = GDB_BIGBUF_POOL_INIT(4, 64 * MiB);
+static int fork_began, pool_held; /* atomic */
+
+static void note_fork(void)
+{
+	__atomic_store_n(&fork_began, 1, __ATOMIC_RELEASE);
+}
+
+static void nap(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+static void *hold_pool(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&forked.lock);
+	__atomic_store_n(&pool_held, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&fork_began, __ATOMIC_ACQUIRE))
+		nap(1);
+	nap(100); /* unguarded, fork() is done by now */
+	pthread_mutex_unlock(&forked.lock);
+	return NULL;
+}
+
+/* The child: exit 0 when its pool is empty and usable, else 1; a
+ * deadlock ends in SIGALRM. */
+static void forked_child(void)
+{
+	size_t cap, bytes;
+	unsigned n;
+	char *p;
+
+	alarm(20);
+	gdb_bigbuf_pooled_in(&forked, &n, &bytes);
+	if (n != 0 || bytes != 0)
+		_exit(1);
+	p = gdb_bigbuf_get_in(&forked, 2 * MiB, &cap);
+	if (!p)
+		_exit(1);
+	memset(p, 0x7e, 2 * MiB);
+	gdb_bigbuf_put_in(&forked, p);
+	gdb_bigbuf_pooled_in(&forked, &n, &bytes);
+	_exit(n == 1 && bytes == cap ? 0 : 1);
+}
+
+static void check_fork(void)
+{
+	size_t cap, bytes;
+	unsigned n;
+	pthread_t t;
+	int status = 0;
+	pid_t pid;
+	char *p = gdb_bigbuf_get_in(&forked, 3 * MiB, &cap);
+
+	gdb_bigbuf_put_in(&forked, p); /* the pool is used: guarded */
+	CHECK(pthread_atfork(note_fork, NULL, NULL) == 0, "atfork");
+	CHECK(pthread_create(&t, NULL, hold_pool, NULL) == 0, "thread");
+	while (!__atomic_load_n(&pool_held, __ATOMIC_ACQUIRE))
+		nap(1);
+	pid = fork();
+	if (pid == 0)
+		forked_child();
+	CHECK(pid > 0, "fork");
+	pthread_join(t, NULL);
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid, "waitpid");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "child: %s %d (a signal: its pool's lock was held)",
+	      WIFEXITED(status) ? "exit" : "signal",
+	      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	gdb_bigbuf_pooled_in(&forked, &n, &bytes);
+	CHECK(n == 1 && bytes == cap, "the parent keeps its pool");
+	gdb_bigbuf_drain_in(&forked);
+}
+
 int main(void)
 {
 	check_fresh();
+	check_sizes();
 	check_reuse();
 	check_waste();
 	check_caps();
 	check_trim();
 	check_threads();
 	check_own_pool();
+	check_fork();
 	return failures ? T_EXIT_FAIL : T_EXIT_PASS;
 }
