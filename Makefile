@@ -112,6 +112,8 @@ $(BUILD)/tests/test_store_oom $(BUILD)/covu/tests/test_store_oom \
 $(BUILD)/tests/test_api_oom: override LDFLAGS += $(call wrap,$(OOM_WRAP))
 $(BUILD)/tests/test_store_io $(BUILD)/covu/tests/test_store_io: \
 	override LDFLAGS += $(call wrap,$(IO_WRAP))
+# test_simd_kmer fails the k-mer table's growth (mremap).
+$(BUILD)/tests/test_simd_kmer: override LDFLAGS += $(call wrap,mremap)
 
 # genomedb_fp: genomedb whose store/ is built with -DGDB_FAILPOINTS
 # (store/failpoint.h), for tests/test_failpoints.py only; never installed.

@@ -239,13 +239,17 @@ static unsigned part_bits(const struct gdb_kmer_table *t, size_t n)
 static void region_prefetch(const struct gdb_kmer_table *t, size_t b,
 			    unsigned pb)
 {
-	const size_t lg = 64 - t->shift, per = (size_t)1 << (lg - pb);
-	const char *p = (const char *)&t->slot[b * per];
-	const size_t bytes = per * sizeof(struct gdb_kmer_slot);
+	const unsigned lg = 64 - t->shift;
+	size_t per;
+	const char *p;
 
+	/* a table that could not grow (out of memory) may have fewer slots
+	 * than partitions: nothing to fetch ahead then */
 	if (lg <= pb)
 		return;
-	for (size_t o = 0; o < bytes; o += 64)
+	per = (size_t)1 << (lg - pb);
+	p = (const char *)&t->slot[b * per];
+	for (size_t o = 0; o < per * sizeof(struct gdb_kmer_slot); o += 64)
 		__builtin_prefetch(p + o, 1);
 }
 
