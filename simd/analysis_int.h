@@ -220,15 +220,18 @@ static inline unsigned gdb_kmer_run(uint64_t inv, size_t n, unsigned run,
 }
 
 /* Keep the words of h[0, 8) whose bits are set in v8, in order, at h;
- * returns how many. */
+ * returns how many. Without a branch on the bits (near an N they follow
+ * the sequence): word j goes to h[n], n <= j, after h[n] was read. */
 static inline size_t gdb_kmer_compact8(uint64_t *h, unsigned v8)
 {
 	size_t n = 0;
 
 	if (v8 == 0xff)
 		return 8;
-	for (; v8; v8 &= v8 - 1)
-		h[n++] = h[__builtin_ctz(v8)];
+	for (unsigned j = 0; j < 8; j++) {
+		h[n] = h[j];
+		n += (v8 >> j) & 1;
+	}
 	return n;
 }
 
