@@ -138,23 +138,15 @@ struct kr256 {
 TGT_A static inline void avx2_roll_prep(struct kr256 *c,
 					const struct gdb_kmer_roll *st)
 {
-	long long s1[8], s2[8], qm[8], s3[8], s4[8];
+	struct gdb_kmer_lanes ln;
 
-	for (int j = 0; j < 8; j++) {
-		const int n = j + 1, k = (int)st->k;
-
-		s1[j] = 2 * n;
-		s2[j] = 16 - 2 * n;
-		qm[j] = (1ll << (2 * n)) - 1;
-		s3[j] = n <= k ? 2 * k - 2 * n : 64; /* 64: shifts out */
-		s4[j] = n > k ? 2 * n - 2 * k : 64;
-	}
+	gdb_kmer_lanes_init(&ln, st->k);
 	for (int i = 0; i < 2; i++) {
-		c->s1[i] = LOADU(s1 + 4 * i);
-		c->s2[i] = LOADU(s2 + 4 * i);
-		c->qm[i] = LOADU(qm + 4 * i);
-		c->s3[i] = LOADU(s3 + 4 * i);
-		c->s4[i] = LOADU(s4 + 4 * i);
+		c->s1[i] = LOADU(ln.s1 + 4 * i);
+		c->s2[i] = LOADU(ln.s2 + 4 * i);
+		c->qm[i] = LOADU(ln.qm + 4 * i);
+		c->s3[i] = LOADU(ln.s3 + 4 * i);
+		c->s4[i] = LOADU(ln.s4 + 4 * i);
 	}
 	c->mask = _mm256_set1_epi64x((long long)st->mask);
 	c->canon = st->canon;

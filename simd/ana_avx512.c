@@ -110,22 +110,14 @@ struct kr512 {
 TGT_A static inline void avx512_roll_prep(struct kr512 *c,
 					  const struct gdb_kmer_roll *st)
 {
-	long long s1[8], s2[8], qm[8], s3[8], s4[8];
+	struct gdb_kmer_lanes ln;
 
-	for (int j = 0; j < 8; j++) {
-		const int n = j + 1, k = (int)st->k;
-
-		s1[j] = 2 * n;
-		s2[j] = 16 - 2 * n;
-		qm[j] = (1ll << (2 * n)) - 1;
-		s3[j] = n <= k ? 2 * k - 2 * n : 64; /* 64: shifts out */
-		s4[j] = n > k ? 2 * n - 2 * k : 64;
-	}
-	c->s1 = LOADU(s1);
-	c->s2 = LOADU(s2);
-	c->qm = LOADU(qm);
-	c->s3 = LOADU(s3);
-	c->s4 = LOADU(s4);
+	gdb_kmer_lanes_init(&ln, st->k);
+	c->s1 = LOADU(ln.s1);
+	c->s2 = LOADU(ln.s2);
+	c->qm = LOADU(ln.qm);
+	c->s3 = LOADU(ln.s3);
+	c->s4 = LOADU(ln.s4);
 	c->mask = _mm512_set1_epi64((long long)st->mask);
 	c->canon = st->canon;
 }

@@ -219,6 +219,25 @@ static inline unsigned gdb_kmer_run(uint64_t inv, size_t n, unsigned run,
 	return r < k - 1 ? (unsigned)r : k - 1;
 }
 
+/* The roll's per-lane shifts and masks (kmer_roll.h) for lane j, after
+ * n = j + 1 codes; a shift of 64 shifts everything out. */
+struct gdb_kmer_lanes {
+	long long s1[8], s2[8], qm[8], s3[8], s4[8];
+};
+
+static inline void gdb_kmer_lanes_init(struct gdb_kmer_lanes *c, unsigned k)
+{
+	for (int j = 0; j < 8; j++) {
+		const int n = j + 1, kk = (int)k;
+
+		c->s1[j] = 2 * n;
+		c->s2[j] = 16 - 2 * n;
+		c->qm[j] = (1ll << (2 * n)) - 1;
+		c->s3[j] = n <= kk ? 2 * kk - 2 * n : 64;
+		c->s4[j] = n > kk ? 2 * n - 2 * kk : 64;
+	}
+}
+
 /* Keep the words of h[0, 8) whose bits are set in v8, in order, at h;
  * returns how many. Without a branch on the bits (near an N they follow
  * the sequence): word j goes to h[n], n <= j, after h[n] was read. */
