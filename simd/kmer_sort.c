@@ -6,8 +6,9 @@
  * misses: each k-mer lands in a random slot, so each costs a trip to
  * memory (kmer.c hides some of that latency by prefetching, but stays
  * latency bound). Here the k-mers of a batch are first rolled into their
- * hashes (h = k-mer * an odd constant, a bijection, so the k-mer comes
- * back as h times the constant's inverse), then partitioned by the top
+ * hashes, eight positions at a time by the level's roll (kmer_roll.h;
+ * h = k-mer * an odd constant, a bijection, so the k-mer comes back as h
+ * times the constant's inverse), then partitioned by the top
  * bits of h, which are the top bits of the home slot at any table size:
  * inserting partition after partition walks the table in order, a region
  * of about 200 KB at a time that stays in cache while its k-mers go in,
