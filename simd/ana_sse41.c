@@ -147,10 +147,12 @@ TGT_A static inline unsigned sse41_kmer_stops(const struct gdb_kmer_slot *s,
 #define STOPS sse41_kmer_stops
 #include "simd/kmer_part.h"
 
-/* The roll (kmer_roll.h) at this level: SSE4.1 has no per-lane shifts,
- * so the eight lanes are plain 64-bit arithmetic, side by side. */
+/* The roll (kmer_roll.h) at this level: SSE4.1 has no per-lane shifts
+ * (eight lanes of plain 64-bit arithmetic side by side measured slower),
+ * so the group's k-mers are rolled one code after another, as the scalar
+ * twin does, but without its branches. */
 struct kr128 {
-	unsigned k;
+	unsigned hi;
 	uint64_t mask;
 	int canon;
 };
@@ -158,23 +160,23 @@ struct kr128 {
 TGT_A static inline void sse41_roll_prep(struct kr128 *c,
 					 const struct gdb_kmer_roll *st)
 {
-	c->k = st->k;
+	c->hi = 2 * st->k - 2;
 	c->mask = st->mask;
 	c->canon = st->canon;
 }
 
-TGT_A static inline size_t sse41_roll_group(const struct kr128 *c, uint64_t fw,
-					    uint64_t rc, uint64_t F, uint64_t Q,
-					    unsigned v8, uint64_t *out)
+TGT_A static inline size_t sse41_roll_group(const struct kr128 *c,
+					    uint64_t fw, uint64_t rc,
+					    uint64_t F, uint64_t Q, unsigned v8,
+					    uint64_t *out)
 {
-	for (unsigned n = 1; n <= 8; n++) {
-		const uint64_t f = (fw << 2 * n | F >> (16 - 2 * n)) & c->mask;
-		const uint64_t q = Q & ((1u << 2 * n) - 1);
-		const uint64_t r = n <= c->k
-				       ? rc >> 2 * n | q << (2 * c->k - 2 * n)
-				       : q >> (2 * n - 2 * c->k);
+	(void)Q;
+	for (unsigned j = 0; j < 8; j++) {
+		const uint64_t b = (F >> (14 - 2 * j)) & 3;
 
-		out[n - 1] = gdb_kmer_hash(c->canon && r < f ? r : f);
+		fw = (fw << 2 | b) & c->mask;
+		rc = rc >> 2 | (3 - b) << c->hi;
+		out[j] = gdb_kmer_hash(c->canon && rc < fw ? rc : fw);
 	}
 	return gdb_kmer_compact8(out, v8);
 }
