@@ -165,10 +165,9 @@ TGT_A static inline void sse41_roll_prep(struct kr128 *c,
 	c->canon = st->canon;
 }
 
-TGT_A static inline size_t sse41_roll_group(const struct kr128 *c,
-					    uint64_t fw, uint64_t rc,
-					    uint64_t F, uint64_t Q, unsigned v8,
-					    uint64_t *out)
+TGT_A static inline size_t sse41_roll_group(const struct kr128 *c, uint64_t fw,
+					    uint64_t rc, uint64_t F, uint64_t Q,
+					    unsigned v8, uint64_t *out)
 {
 	(void)Q;
 	for (unsigned j = 0; j < 8; j++) {
