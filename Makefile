@@ -227,7 +227,8 @@ DESTDIR ?=
 # (the daemon's libfuse operations, the variants builder over its _int.h).
 # tests/test_python_install.py compiles every installed header by itself.
 PRIVATE_HEADERS := simd/align_many.h simd/align_seg.h simd/align_striped.h \
-	simd/motif_combine.h simd/pwm_scan.h simd/kmer_part.h fs/daemon/ops.h \
+	simd/motif_combine.h simd/pwm_scan.h simd/kmer_part.h simd/kmer_roll.h \
+	fs/daemon/ops.h \
 	variants/build.h
 PUBLIC_HEADERS := $(filter-out %_int.h $(PRIVATE_HEADERS),\
 	$(foreach m,$(MODULES),$(wildcard $(m)/*.h)))
