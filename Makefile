@@ -112,6 +112,8 @@ $(BUILD)/tests/test_store_oom $(BUILD)/covu/tests/test_store_oom \
 $(BUILD)/tests/test_api_oom: override LDFLAGS += $(call wrap,$(OOM_WRAP))
 $(BUILD)/tests/test_store_io $(BUILD)/covu/tests/test_store_io: \
 	override LDFLAGS += $(call wrap,$(IO_WRAP))
+# test_simd_kmer fails the k-mer table's growth (mremap).
+$(BUILD)/tests/test_simd_kmer: override LDFLAGS += $(call wrap,mremap)
 
 # genomedb_fp: genomedb whose store/ is built with -DGDB_FAILPOINTS
 # (store/failpoint.h), for tests/test_failpoints.py only; never installed.
@@ -225,7 +227,8 @@ DESTDIR ?=
 # (the daemon's libfuse operations, the variants builder over its _int.h).
 # tests/test_python_install.py compiles every installed header by itself.
 PRIVATE_HEADERS := simd/align_many.h simd/align_seg.h simd/align_striped.h \
-	simd/motif_combine.h simd/pwm_scan.h simd/kmer_part.h fs/daemon/ops.h \
+	simd/motif_combine.h simd/pwm_scan.h simd/kmer_part.h simd/kmer_roll.h \
+	fs/daemon/ops.h \
 	variants/build.h
 PUBLIC_HEADERS := $(filter-out %_int.h $(PRIVATE_HEADERS),\
 	$(foreach m,$(MODULES),$(wildcard $(m)/*.h)))

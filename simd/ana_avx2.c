@@ -129,9 +129,83 @@ TGT_A static inline unsigned avx2_kmer_stops(const struct gdb_kmer_slot *s,
 #define STOPS avx2_kmer_stops
 #include "simd/kmer_part.h"
 
+/* The roll's per-lane shifts and masks (kmer_roll.h): lanes 0-3, 4-7. */
+struct kr256 {
+	__m256i s1[2], s2[2], qm[2], s3[2], s4[2], mask;
+	int canon;
+};
+
+TGT_A static inline void avx2_roll_prep(struct kr256 *c,
+					const struct gdb_kmer_roll *st)
+{
+	struct gdb_kmer_lanes ln;
+
+	gdb_kmer_lanes_init(&ln, st->k);
+	for (int i = 0; i < 2; i++) {
+		c->s1[i] = LOADU(ln.s1 + 4 * i);
+		c->s2[i] = LOADU(ln.s2 + 4 * i);
+		c->qm[i] = LOADU(ln.qm + 4 * i);
+		c->s3[i] = LOADU(ln.s3 + 4 * i);
+		c->s4[i] = LOADU(ln.s4 + 4 * i);
+	}
+	c->mask = _mm256_set1_epi64x((long long)st->mask);
+	c->canon = st->canon;
+}
+
+/* a * gdb_kmer_hash's multiplier, mod 2^64, in 32-bit products */
+TGT_A static inline __m256i avx2_hash(__m256i a)
+{
+	const __m256i lo = _mm256_set1_epi64x(0x7f4a7c15),
+		      hi = _mm256_set1_epi64x(0x9e3779b9);
+	__m256i x =
+	    _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(a, 32), lo),
+			     _mm256_mul_epu32(a, hi));
+
+	return _mm256_add_epi64(_mm256_mul_epu32(a, lo),
+				_mm256_slli_epi64(x, 32));
+}
+
+TGT_A static inline size_t avx2_roll_group(const struct kr256 *c, uint64_t fw,
+					   uint64_t rc, uint64_t F, uint64_t Q,
+					   unsigned v8, uint64_t *out)
+{
+	const __m256i vf = _mm256_set1_epi64x((long long)fw),
+		      vF = _mm256_set1_epi64x((long long)F),
+		      vQ = _mm256_set1_epi64x((long long)Q),
+		      vr = _mm256_set1_epi64x((long long)rc);
+
+	for (int i = 0; i < 2; i++) {
+		__m256i f = _mm256_and_si256(
+		    _mm256_or_si256(_mm256_sllv_epi64(vf, c->s1[i]),
+				    _mm256_srlv_epi64(vF, c->s2[i])),
+		    c->mask);
+		__m256i q = _mm256_and_si256(vQ, c->qm[i]);
+		__m256i r = _mm256_or_si256(
+		    _mm256_srlv_epi64(vr, c->s1[i]),
+		    _mm256_or_si256(_mm256_sllv_epi64(q, c->s3[i]),
+				    _mm256_srlv_epi64(q, c->s4[i])));
+
+		/* k-mers are below 2^62: the signed compare orders them */
+		if (c->canon)
+			f = _mm256_blendv_epi8(f, r, _mm256_cmpgt_epi64(f, r));
+		STOREU(out + 4 * i, avx2_hash(f));
+	}
+	return gdb_kmer_compact8(out, v8);
+}
+
+#define SFX avx2
+#define TGT TGT_A
+#define KR_CONST struct kr256
+#define KR_PREP avx2_roll_prep
+#define KR_GROUP avx2_roll_group
+#include "simd/kmer_roll.h"
+
+static const struct gdb_kmer_level avx2_kmer = {avx2_kmer_enc, kmer_roll_avx2,
+						kmer_part_avx2};
+
 static int avx2_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 {
-	return gdb_kmer_count_vec(t, seq, n, avx2_kmer_enc, kmer_part_avx2);
+	return gdb_kmer_count_vec(t, seq, n, &avx2_kmer);
 }
 
 TGT_A static void avx2_motif_bits(const char *s, size_t n, uint64_t *out[5])

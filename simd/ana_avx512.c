@@ -101,9 +101,75 @@ TGT_A static inline unsigned avx512_kmer_stops(const struct gdb_kmer_slot *s,
 #define STOPS avx512_kmer_stops
 #include "simd/kmer_part.h"
 
+/* The roll's per-lane shifts and masks (kmer_roll.h), lane j = n - 1. */
+struct kr512 {
+	__m512i s1, s2, qm, s3, s4, mask;
+	int canon;
+};
+
+TGT_A static inline void avx512_roll_prep(struct kr512 *c,
+					  const struct gdb_kmer_roll *st)
+{
+	struct gdb_kmer_lanes ln;
+
+	gdb_kmer_lanes_init(&ln, st->k);
+	c->s1 = LOADU(ln.s1);
+	c->s2 = LOADU(ln.s2);
+	c->qm = LOADU(ln.qm);
+	c->s3 = LOADU(ln.s3);
+	c->s4 = LOADU(ln.s4);
+	c->mask = _mm512_set1_epi64((long long)st->mask);
+	c->canon = st->canon;
+}
+
+/* a * gdb_kmer_hash's multiplier, mod 2^64, in 32-bit products (no
+ * AVX-512DQ at this level) */
+TGT_A static inline __m512i avx512_hash(__m512i a)
+{
+	const __m512i lo = _mm512_set1_epi64(0x7f4a7c15),
+		      hi = _mm512_set1_epi64(0x9e3779b9);
+	__m512i x =
+	    _mm512_add_epi64(_mm512_mul_epu32(_mm512_srli_epi64(a, 32), lo),
+			     _mm512_mul_epu32(a, hi));
+
+	return _mm512_add_epi64(_mm512_mul_epu32(a, lo),
+				_mm512_slli_epi64(x, 32));
+}
+
+TGT_A static inline size_t avx512_roll_group(const struct kr512 *c, uint64_t fw,
+					     uint64_t rc, uint64_t F,
+					     uint64_t Q, unsigned v8,
+					     uint64_t *out)
+{
+	__m512i f = _mm512_and_si512(
+	    _mm512_or_si512(
+		_mm512_sllv_epi64(_mm512_set1_epi64((long long)fw), c->s1),
+		_mm512_srlv_epi64(_mm512_set1_epi64((long long)F), c->s2)),
+	    c->mask);
+	__m512i q = _mm512_and_si512(_mm512_set1_epi64((long long)Q), c->qm);
+	__m512i r = _mm512_or_si512(
+	    _mm512_srlv_epi64(_mm512_set1_epi64((long long)rc), c->s1),
+	    _mm512_or_si512(_mm512_sllv_epi64(q, c->s3),
+			    _mm512_srlv_epi64(q, c->s4)));
+	__m512i h = avx512_hash(c->canon ? _mm512_min_epu64(f, r) : f);
+
+	STOREU(out, _mm512_maskz_compress_epi64((__mmask8)v8, h));
+	return (size_t)__builtin_popcount(v8);
+}
+
+#define SFX avx512
+#define TGT TGT_A
+#define KR_CONST struct kr512
+#define KR_PREP avx512_roll_prep
+#define KR_GROUP avx512_roll_group
+#include "simd/kmer_roll.h"
+
+static const struct gdb_kmer_level avx512_kmer = {
+    avx512_kmer_enc, kmer_roll_avx512, kmer_part_avx512};
+
 static int avx512_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 {
-	return gdb_kmer_count_vec(t, seq, n, avx512_kmer_enc, kmer_part_avx512);
+	return gdb_kmer_count_vec(t, seq, n, &avx512_kmer);
 }
 
 TGT_A static void avx512_motif_bits(const char *s, size_t n, uint64_t *out[5])

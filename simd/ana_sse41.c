@@ -147,9 +147,52 @@ TGT_A static inline unsigned sse41_kmer_stops(const struct gdb_kmer_slot *s,
 #define STOPS sse41_kmer_stops
 #include "simd/kmer_part.h"
 
+/* The roll (kmer_roll.h) at this level: SSE4.1 has no per-lane shifts
+ * (eight lanes of plain 64-bit arithmetic side by side measured slower),
+ * so the group's k-mers are rolled one code after another, as the scalar
+ * twin does, but without its branches. */
+struct kr128 {
+	unsigned hi;
+	uint64_t mask;
+	int canon;
+};
+
+TGT_A static inline void sse41_roll_prep(struct kr128 *c,
+					 const struct gdb_kmer_roll *st)
+{
+	c->hi = 2 * st->k - 2;
+	c->mask = st->mask;
+	c->canon = st->canon;
+}
+
+TGT_A static inline size_t sse41_roll_group(const struct kr128 *c, uint64_t fw,
+					    uint64_t rc, uint64_t F, uint64_t Q,
+					    unsigned v8, uint64_t *out)
+{
+	(void)Q;
+	for (unsigned j = 0; j < 8; j++) {
+		const uint64_t b = (F >> (14 - 2 * j)) & 3;
+
+		fw = (fw << 2 | b) & c->mask;
+		rc = rc >> 2 | (3 - b) << c->hi;
+		out[j] = gdb_kmer_hash(c->canon && rc < fw ? rc : fw);
+	}
+	return gdb_kmer_compact8(out, v8);
+}
+
+#define SFX sse41
+#define TGT TGT_A
+#define KR_CONST struct kr128
+#define KR_PREP sse41_roll_prep
+#define KR_GROUP sse41_roll_group
+#include "simd/kmer_roll.h"
+
+static const struct gdb_kmer_level sse41_kmer = {
+    sse41_kmer_enc, kmer_roll_sse41, kmer_part_sse41};
+
 static int sse41_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 {
-	return gdb_kmer_count_vec(t, seq, n, sse41_kmer_enc, kmer_part_sse41);
+	return gdb_kmer_count_vec(t, seq, n, &sse41_kmer);
 }
 
 TGT_A static void sse41_motif_bits(const char *s, size_t n, uint64_t *out[5])

@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "simd/align.h"
 #include "simd/kmer.h"
@@ -146,17 +147,136 @@ static inline int gdb_kmer_add(struct gdb_kmer_table *t, uint64_t key,
  * and inserts them in order, each slot prefetched some insertions ahead.
  */
 typedef void (*gdb_kmer_enc_fn)(const char *src, size_t n, uint8_t *dst);
-int gdb_kmer_count_blocked(struct gdb_kmer_table *t, const char *seq, size_t n,
-			   gdb_kmer_enc_fn enc);
-/* A level's insertion of one partition's hashes h[0, nk), in order, into
- * a table whose region for them is in cache (kmer_part.h). */
+/*
+ * The roll (kmer_roll.h): the k-mer state carried from one block of
+ * codes to the next. fw and rc are the last k codes forward and as the
+ * reverse complement (invalid ones as 0), run the valid codes just
+ * before, at most k - 1.
+ */
+struct gdb_kmer_roll {
+	uint64_t fw, rc, mask; /* mask: 2k bits */
+	unsigned k, run;
+	int canon;
+};
+
+static inline void gdb_kmer_roll_init(struct gdb_kmer_roll *r,
+				      const struct gdb_kmer_table *t)
+{
+	r->fw = r->rc = 0;
+	r->mask = (1ull << (2 * t->k)) - 1;
+	r->k = t->k;
+	r->run = 0;
+	r->canon = (t->flags & GDB_KMER_CANONICAL) != 0;
+}
+
+/* Bit p set when codes[p] (p < n <= 64) is invalid (4). */
+static inline uint64_t gdb_kmer_invalid(const uint8_t *codes, size_t n)
+{
+	uint64_t inv = 0, x;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, codes + i, 8);
+		/* bit 2 of each byte to bit i/8 .. i/8 + 7 */
+		x = (x >> 2) & 0x0101010101010101ull;
+		inv |= (x * 0x0102040810204080ull) >> 56 << i;
+	}
+	for (; i < n; i++)
+		inv |= (uint64_t)(codes[i] >> 2) << i;
+	return inv;
+}
+
+/* inv OR-ed with itself shifted by 1 .. k - 1: bit p set when one of the
+ * k positions ending at p is. */
+static inline uint64_t gdb_kmer_smear(uint64_t inv, unsigned k)
+{
+	for (unsigned w = 1; w < k;) {
+		unsigned d = w < k - w ? w : k - w;
+
+		inv |= inv << d;
+		w += d;
+	}
+	return inv;
+}
+
+/* Eight bytes of 2-bit codes (byte j: code j) to 16 bits, code j at bits
+ * 2j, 2j + 1. */
+static inline uint64_t gdb_kmer_pack8(uint64_t x)
+{
+	x = (x | x >> 6) & 0x000f000f000f000full;
+	x = (x | x >> 12) & 0x000000ff000000ffull;
+	return (x | x >> 24) & 0xffff;
+}
+
+/* The valid run after n codes (inv: their invalid ones) that followed a
+ * run of run, capped at k - 1. */
+static inline unsigned gdb_kmer_run(uint64_t inv, size_t n, unsigned run,
+				    unsigned k)
+{
+	uint64_t r =
+	    inv ? n - 1 - (63 - (unsigned)__builtin_clzll(inv)) : run + n;
+
+	return r < k - 1 ? (unsigned)r : k - 1;
+}
+
+/* The roll's per-lane shifts and masks (kmer_roll.h) for lane j, after
+ * n = j + 1 codes; a shift of 64 shifts everything out. */
+struct gdb_kmer_lanes {
+	long long s1[8], s2[8], qm[8], s3[8], s4[8];
+};
+
+static inline void gdb_kmer_lanes_init(struct gdb_kmer_lanes *c, unsigned k)
+{
+	for (int j = 0; j < 8; j++) {
+		const int n = j + 1, kk = (int)k;
+
+		c->s1[j] = 2 * n;
+		c->s2[j] = 16 - 2 * n;
+		c->qm[j] = (1ll << (2 * n)) - 1;
+		c->s3[j] = n <= kk ? 2 * kk - 2 * n : 64;
+		c->s4[j] = n > kk ? 2 * n - 2 * kk : 64;
+	}
+}
+
+/* Keep the words of h[0, 8) whose bits are set in v8, in order, at h;
+ * returns how many. Without a branch on the bits (near an N they follow
+ * the sequence): word j goes to h[n], n <= j, after h[n] was read. */
+static inline size_t gdb_kmer_compact8(uint64_t *h, unsigned v8)
+{
+	size_t n = 0;
+
+	if (v8 == 0xff)
+		return 8;
+	for (unsigned j = 0; j < 8; j++) {
+		h[n] = h[j];
+		n += (v8 >> j) & 1;
+	}
+	return n;
+}
+
+/* A level's roll: the hashes of the valid k-mers ending in codes[0, m)
+ * (codes 0..3, 4 invalid), in order, at h (room for m + 8); returns
+ * how many, and carries *st on. */
+typedef size_t (*gdb_kmer_roll_fn)(struct gdb_kmer_roll *st,
+				   const uint8_t *codes, size_t m, uint64_t *h);
+/* A level's k-mer parts: bytes to codes, the roll, a partition's insertion
+ * (below). */
 typedef void (*gdb_kmer_part_fn)(struct gdb_kmer_table *t, const uint64_t *h,
 				 size_t nk);
+struct gdb_kmer_level {
+	gdb_kmer_enc_fn enc;
+	gdb_kmer_roll_fn roll;
+	gdb_kmer_part_fn part;
+};
+int gdb_kmer_count_blocked(struct gdb_kmer_table *t, const char *seq, size_t n,
+			   const struct gdb_kmer_level *lv);
+/* A level's part is its insertion of one partition's hashes h[0, nk), in
+ * order, into a table whose region for them is in cache (kmer_part.h). */
 /* The same for large regions (kmer_sort.c): the k-mers of a batch
  * partitioned by home slot before they go in (each partition by part);
  * small ones go to gdb_kmer_count_blocked. */
 int gdb_kmer_count_vec(struct gdb_kmer_table *t, const char *seq, size_t n,
-		       gdb_kmer_enc_fn enc, gdb_kmer_part_fn part);
+		       const struct gdb_kmer_level *lv);
 
 /* ---- alignment ---- */
 

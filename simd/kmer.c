@@ -20,11 +20,11 @@
  * the vector levels differ from scalar in the way they feed the table
  * rather than in vector instructions: the bytes become 2-bit codes
  * sixteen to sixty-four at a time, the k-mers of a block are rolled
- * without branches (an N or the canonical choice would mispredict), and
- * they are inserted in order while the slot of the insertion KAHEAD
- * later is being prefetched (large regions: kmer_sort.c partitions them
- * by slot first). Growth and slot layout are shared, so they speed up the
- * scalar twin as well.
+ * eight positions at a time into their hashes (kmer_roll.h: no branch on
+ * an N or on the canonical choice), and they are inserted in order
+ * while the slot of the insertion KAHEAD later is being prefetched (large
+ * regions: kmer_sort.c partitions them by slot first). Growth and slot layout
+ * are shared, so they speed up the scalar twin as well.
  */
 #define _GNU_SOURCE /* mremap */
 #include <errno.h>
@@ -475,34 +475,21 @@ int gdb_ana_scalar_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 #endif
 
 int gdb_kmer_count_blocked(struct gdb_kmer_table *t, const char *seq, size_t n,
-			   gdb_kmer_enc_fn enc)
+			   const struct gdb_kmer_level *lv)
 {
-	const unsigned k = t->k, hi = 2 * (k - 1);
-	const uint64_t mask = (1ull << (2 * k)) - 1;
-	const uint64_t canon = t->flags & GDB_KMER_CANONICAL;
 	uint8_t codes[KBLOCK];
-	/* the k-mers of a block after the KAHEAD still pending from the last */
-	uint64_t keys[KAHEAD + KBLOCK], hashes[KAHEAD + KBLOCK];
-	uint64_t fw = 0, rc = 0, len = 0, dropped0 = t->dropped;
+	/* the hashes of a block's k-mers after the KAHEAD still pending from
+	 * the last (and the roll's 8 words of room) */
+	uint64_t hashes[KAHEAD + KBLOCK + 8], dropped0 = t->dropped;
+	struct gdb_kmer_roll st;
 	size_t base, nk = 0, i;
 
+	gdb_kmer_roll_init(&st, t);
 	for (base = 0; base < n; base += KBLOCK) {
 		size_t m = n - base < KBLOCK ? n - base : KBLOCK, n0 = nk;
 
-		enc(seq + base, m, codes);
-		/* branch-free: an N or the canonical choice would mispredict */
-		for (i = 0; i < m; i++) {
-			uint64_t c = codes[i], b = c & 3, sel;
-
-			fw = ((fw << 2) | b) & mask;
-			rc = (rc >> 2) | ((3 - b) << hi);
-			len = c < 4 ? (len < k ? len + 1 : k) : 0;
-			sel = -(canon & (rc < fw));
-			keys[nk] = fw ^ ((fw ^ rc) & sel);
-			nk += len == k;
-		}
-		for (i = n0; i < nk; i++)
-			hashes[i] = gdb_kmer_hash(keys[i]);
+		lv->enc(seq + base, m, codes);
+		nk += lv->roll(&st, codes, m, hashes + nk);
 		t->total += nk - n0;
 		if (nk <= KAHEAD)
 			continue;
@@ -521,13 +508,12 @@ int gdb_kmer_count_blocked(struct gdb_kmer_table *t, const char *seq, size_t n,
 			__builtin_prefetch(p, 1);
 			__builtin_prefetch(p + sizeof(struct gdb_kmer_slot) - 1,
 					   1);
-			gdb_kmer_put1(t, keys[i], hashes[i]);
+			gdb_kmer_put1(t, gdb_kmer_unhash(hashes[i]), hashes[i]);
 		}
-		memmove(keys, keys + i, KAHEAD * sizeof(keys[0]));
 		memmove(hashes, hashes + i, KAHEAD * sizeof(hashes[0]));
 		nk = KAHEAD;
 	}
 	for (i = 0; i < nk; i++)
-		gdb_kmer_put1(t, keys[i], hashes[i]);
+		gdb_kmer_put1(t, gdb_kmer_unhash(hashes[i]), hashes[i]);
 	return t->dropped != dropped0 ? -ENOSPC : 0;
 }

@@ -6,8 +6,9 @@
  * misses: each k-mer lands in a random slot, so each costs a trip to
  * memory (kmer.c hides some of that latency by prefetching, but stays
  * latency bound). Here the k-mers of a batch are first rolled into their
- * hashes (h = k-mer * an odd constant, a bijection, so the k-mer comes
- * back as h times the constant's inverse), then partitioned by the top
+ * hashes, eight positions at a time by the level's roll (kmer_roll.h;
+ * h = k-mer * an odd constant, a bijection, so the k-mer comes back as h
+ * times the constant's inverse), then partitioned by the top
  * bits of h, which are the top bits of the home slot at any table size:
  * inserting partition after partition walks the table in order, a region
  * of about 200 KB at a time that stays in cache while its k-mers go in,
@@ -39,11 +40,6 @@
 #define SORT_MIN ((size_t)1 << 16) /* fewer bases: kmer.c's loop */
 #define SAMPLE_LG 8		   /* distinct k-mers estimated from 1 in 256 */
 #define SAMPLE_SET_LG 15	   /* the sample's set: 32 Ki slots */
-
-/* The rolling k-mer between passes and batches. */
-struct kroll {
-	uint64_t fw, rc, len;
-};
 
 /*
  * A batch's partitions: 2^pb slabs of cap hashes each, filled as the
@@ -154,46 +150,34 @@ static void place_flush(struct kpass *p)
 
 /*
  * Roll the k-mers of seq[0, n) on from *st into their slabs (and, when
- * partitioning, the sample). Branch-free but for the N test: an N or the
- * canonical choice would mispredict. Returns the k-mers rolled.
+ * partitioning, the sample): the level's roll gives a block's hashes,
+ * which then go out one by one. Returns the k-mers rolled.
  */
-static size_t roll(struct kpass *pass, struct kroll *st, const char *seq,
-		   size_t n, gdb_kmer_enc_fn enc)
+static size_t roll(struct kpass *pass, struct gdb_kmer_roll *st,
+		   const char *seq, size_t n, const struct gdb_kmer_level *lv)
 {
 	/* a copy whose address does not escape, so its fields stay in
 	 * registers: stores into the slabs could alias *pass */
 	struct kpass q = *pass, *p = &q;
-	const struct gdb_kmer_table *t = p->t;
-	const unsigned k = t->k, hi = 2 * (k - 1);
-	const uint64_t mask = (1ull << (2 * k)) - 1;
-	const uint64_t canon = t->flags & GDB_KMER_CANONICAL;
-	uint64_t fw = st->fw, rc = st->rc, len = st->len;
 	uint8_t codes[KBLOCK];
+	uint64_t hb[KBLOCK + 8];
 	size_t nk = 0;
 
 	for (size_t base = 0; base < n; base += KBLOCK) {
-		size_t m = n - base < KBLOCK ? n - base : KBLOCK;
+		size_t m = n - base < KBLOCK ? n - base : KBLOCK, nh;
 
-		enc(seq + base, m, codes);
-		for (size_t i = 0; i < m; i++) {
-			uint64_t c = codes[i], b = c & 3, sel, h;
-
-			fw = ((fw << 2) | b) & mask;
-			rc = (rc >> 2) | ((3 - b) << hi);
-			len = c < 4 ? (len < k ? len + 1 : k) : 0;
-			if (len != k)
-				continue;
-			sel = -(canon & (rc < fw));
-			h = gdb_kmer_hash(fw ^ ((fw ^ rc) & sel));
-			nk++;
-			place(p, h);
-			if (p->pb)
-				sample(p, h);
-		}
+		lv->enc(seq + base, m, codes);
+		nh = lv->roll(st, codes, m, hb);
+		nk += nh;
+		if (p->pb)
+			for (size_t i = 0; i < nh; i++) {
+				place(p, hb[i]);
+				sample(p, hb[i]);
+			}
+		else
+			for (size_t i = 0; i < nh; i++)
+				place(p, hb[i]);
 	}
-	st->fw = fw;
-	st->rc = rc;
-	st->len = len;
 	*pass = q;
 	return nk;
 }
@@ -239,13 +223,17 @@ static unsigned part_bits(const struct gdb_kmer_table *t, size_t n)
 static void region_prefetch(const struct gdb_kmer_table *t, size_t b,
 			    unsigned pb)
 {
-	const size_t lg = 64 - t->shift, per = (size_t)1 << (lg - pb);
-	const char *p = (const char *)&t->slot[b * per];
-	const size_t bytes = per * sizeof(struct gdb_kmer_slot);
+	const unsigned lg = 64 - t->shift;
+	size_t per;
+	const char *p;
 
+	/* a table that could not grow (out of memory) may have fewer slots
+	 * than partitions: nothing to fetch ahead then */
 	if (lg <= pb)
 		return;
-	for (size_t o = 0; o < bytes; o += 64)
+	per = (size_t)1 << (lg - pb);
+	p = (const char *)&t->slot[b * per];
+	for (size_t o = 0; o < per * sizeof(struct gdb_kmer_slot); o += 64)
 		__builtin_prefetch(p + o, 1);
 }
 
@@ -267,8 +255,9 @@ static size_t slab_cap(size_t m, unsigned pb)
  * leave the first regions overfull. So the sample's estimate of the
  * distinct k-mers sets the size first.
  */
-static void count_batch(struct kpass *p, struct kroll *st, const char *seq,
-			size_t m, gdb_kmer_enc_fn enc, unsigned pb)
+static void count_batch(struct kpass *p, struct gdb_kmer_roll *st,
+			const char *seq, size_t m,
+			const struct gdb_kmer_level *lv, unsigned pb)
 {
 	struct gdb_kmer_table *t = p->t;
 	size_t nb, nk;
@@ -283,7 +272,7 @@ static void count_batch(struct kpass *p, struct kroll *st, const char *seq,
 	p->sample = 0;
 	if (p->pb)
 		memset(p->set, 0xff, sizeof(uint64_t) << SAMPLE_SET_LG);
-	nk = roll(p, st, seq, m, enc);
+	nk = roll(p, st, seq, m, lv);
 	place_flush(p);
 	t->total += nk;
 	if (p->pb) {
@@ -336,7 +325,7 @@ void gdb_kmer_scratch_free(struct gdb_kmer_table *t)
 }
 
 int gdb_kmer_count_vec(struct gdb_kmer_table *t, const char *seq, size_t n,
-		       gdb_kmer_enc_fn enc, gdb_kmer_part_fn part)
+		       const struct gdb_kmer_level *lv)
 {
 	const size_t batch = n < BATCH ? n : BATCH;
 	const unsigned pbmax = part_bits(t, batch);
@@ -346,14 +335,15 @@ int gdb_kmer_count_vec(struct gdb_kmer_table *t, const char *seq, size_t n,
 	const size_t words =
 	    slabs + 8 * nb + SPILL + ((size_t)1 << SAMPLE_SET_LG) + nb;
 	uint64_t *buf, dropped0 = t->dropped;
-	struct kroll st = {0, 0, 0};
+	struct gdb_kmer_roll st;
 	struct kpass p;
 
 	/* small regions, or a table that stays in cache: kmer.c's loop */
 	if (n < SORT_MIN || !pbmax || !(buf = scratch_get(t, words)))
-		return gdb_kmer_count_blocked(t, seq, n, enc);
+		return gdb_kmer_count_blocked(t, seq, n, lv);
+	gdb_kmer_roll_init(&st, t);
 	p.t = t;
-	p.part = part;
+	p.part = lv->part;
 	p.slab = buf;
 	p.wc = buf + slabs;
 	p.spill = p.wc + 8 * nb;
@@ -361,6 +351,6 @@ int gdb_kmer_count_vec(struct gdb_kmer_table *t, const char *seq, size_t n,
 	p.fill = (size_t *)(void *)(p.set + ((size_t)1 << SAMPLE_SET_LG));
 	for (size_t base = 0; base < n; base += batch)
 		count_batch(&p, &st, seq + base,
-			    n - base < batch ? n - base : batch, enc, pbmax);
+			    n - base < batch ? n - base : batch, lv, pbmax);
 	return t->dropped != dropped0 ? -ENOSPC : 0;
 }
