@@ -112,6 +112,8 @@ $(BUILD)/tests/test_store_oom $(BUILD)/covu/tests/test_store_oom \
 $(BUILD)/tests/test_api_oom: override LDFLAGS += $(call wrap,$(OOM_WRAP))
 $(BUILD)/tests/test_store_io $(BUILD)/covu/tests/test_store_io: \
 	override LDFLAGS += $(call wrap,$(IO_WRAP))
+# test_daemon_races opens the window after an unlock of nodes_lock.
+$(BUILD)/tests/test_daemon_races: override LDFLAGS += $(call wrap,pthread_mutex_unlock)
 
 # genomedb_fp: genomedb whose store/ is built with -DGDB_FAILPOINTS
 # (store/failpoint.h), for tests/test_failpoints.py only; never installed.
