@@ -216,11 +216,24 @@ static void test_served(const gdb_store *s)
 	gdb_cache_destroy(c);
 }
 
+/* Poll (up to a minute) until the prefetch thread has loaded n blocks. */
+static uint64_t pf_wait_issued(gdb_cache *c, uint64_t n)
+{
+	gdb_cache_stats st;
+
+	for (int i = 0; i < 6000; i++) {
+		gdb_cache_stats_get(c, &st);
+		if (st.total.prefetch_issued >= n)
+			break;
+		sleep_ms(10);
+	}
+	return st.total.prefetch_issued;
+}
+
 static void test_prefetch_backoff(const gdb_store *s)
 {
 	gdb_cache *c;
-	gdb_cache_stats st;
-	uint64_t tries;
+	uint64_t tries, issued;
 
 	if (gdb_cache_create(s, 16u << 20, NULL, &c) < 0) {
 		FAIL("cache");
@@ -244,16 +257,10 @@ static void test_prefetch_backoff(const gdb_store *s)
 	cache_test_fail_chunks(c, 0);
 	if (gdb_cache_prefetch(c, 0, 0, 200000) < 0)
 		FAIL("prefetch request refused");
-	for (int i = 0; i < 6000; i++) { /* up to a minute */
-		gdb_cache_stats_get(c, &st);
-		if (st.total.prefetch_issued >= 3)
-			break;
-		sleep_ms(10);
-	}
-	gdb_cache_stats_get(c, &st);
-	if (st.total.prefetch_issued < 3)
+	issued = pf_wait_issued(c, 3);
+	if (issued < 3)
 		FAIL("prefetch issued %llu blocks after memory came back",
-		     (unsigned long long)st.total.prefetch_issued);
+		     (unsigned long long)issued);
 	gdb_cache_destroy(c);
 }
 
@@ -326,32 +333,11 @@ static void test_prefetch_stops_inside_a_request(const gdb_store *s)
 	if (gdb_cache_start_prefetch(c) < 0 ||
 	    gdb_cache_prefetch(c, 0, 0, ct->length) < 0)
 		FAIL("prefetch not taken after a restart");
-	else
-		for (int i = 0; i < 60000; i++) {
-			gdb_cache_stats_get(c, &st);
-			if (st.total.prefetch_issued >= ct->nblocks)
-				break;
-			usleep(1000);
-		}
-	if (st.total.prefetch_issued < ct->nblocks)
+	else if (pf_wait_issued(c, ct->nblocks) < ct->nblocks)
 		FAIL("after a restart only %llu of %u blocks were prefetched",
-		     (unsigned long long)st.total.prefetch_issued,
+		     (unsigned long long)pf_wait_issued(c, 0),
 		     (unsigned)ct->nblocks);
 	gdb_cache_destroy(c);
-}
-
-/* Poll (up to a minute) until the prefetch thread has loaded n blocks. */
-static uint64_t pf_wait_issued(gdb_cache *c, uint64_t n)
-{
-	gdb_cache_stats st;
-
-	for (int i = 0; i < 6000; i++) {
-		gdb_cache_stats_get(c, &st);
-		if (st.total.prefetch_issued >= n)
-			break;
-		sleep_ms(10);
-	}
-	return st.total.prefetch_issued;
 }
 
 /*
