@@ -937,8 +937,11 @@ static void pf_run(gdb_cache *c, const struct pf_req *r)
 			batch[cur][n[cur]++] = b;
 		if (n[cur] == PF_BATCH ||
 		    (n[cur] && b + 1 == r->first + r->count)) {
-			if (!r->stream)
+			if (!r->stream) {
 				advise_batch(c, r->contig, batch[cur], n[cur]);
+				__atomic_add_fetch(&c->pf_advised, n[cur],
+						   __ATOMIC_RELAXED);
+			}
 			pf_decode(c, r->contig, batch[!cur], n[!cur]);
 			n[!cur] = 0;
 			cur = !cur;

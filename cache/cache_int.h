@@ -285,6 +285,7 @@ struct gdb_cache {
 	int pf_stop;
 	struct io_uring ring;
 	int ring_ok;
+	uint64_t pf_advised; /* atomic: blocks the thread advised (tests) */
 	/* Free block buffers (buffers.c): warm ones keep their pages, cold
 	 * ones gave them back; linked through e.next. */
 	pthread_mutex_t pool_lock;

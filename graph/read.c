@@ -269,22 +269,13 @@ static int open_pathways(const gdb_store *s, graph_net *N, char *err,
 			 size_t errlen)
 {
 	const void *p;
-	uint64_t l;
 
 	GDB_TRY(get_strings(s, N, "pw.id.off", "pw.id.str", N->npw,
 			    &N->pwid_off, &N->pwid_str, err, errlen));
-	GDB_TRY(get(s, N, "pw.title.off", &p, ((uint64_t)N->npw + 1) * 8, NULL,
-		    err, errlen));
-	N->pwtitle_off = p;
-	GDB_TRY(get(s, N, "pw.title.str", &p, UINT64_MAX, &l, err, errlen));
-	N->pwtitle_str = p;
-	if (N->pwtitle_off[0] || N->pwtitle_off[N->npw] != l)
-		return bad(err, errlen, N, "pw.title.off", "bad offsets");
-	for (uint32_t i = 0; i < N->npw; i++)
-		if (N->pwtitle_off[i + 1] <= N->pwtitle_off[i] ||
-		    N->pwtitle_str[N->pwtitle_off[i + 1] - 1])
-			return bad(err, errlen, N, "pw.title.off",
-				   "bad offsets");
+	/* the titles' offsets, too, each checked against the heap before
+	 * the byte before it is read */
+	GDB_TRY(get_strings(s, N, "pw.title.off", "pw.title.str", N->npw,
+			    &N->pwtitle_off, &N->pwtitle_str, err, errlen));
 	GDB_TRY(get(s, N, "pw.mem.off", &p, ((uint64_t)N->npw + 1) * 8, NULL,
 		    err, errlen));
 	N->pwmem_off = p;

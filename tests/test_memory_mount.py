@@ -235,3 +235,25 @@ def test_stats_count_reply_buffers(store, genomes, tmp_path):
         assert mem["reply_buffers"] * (256 << 10) <= mem["reply_buffer_bytes"] \
             <= mem["reply_buffers"] * MIB, mem
         assert 0 <= mem["answer_buffer_pool"] <= 4 and mem["answer_buffer_pool_bytes"] <= 16 * MIB
+
+
+def test_stats_count_variant_text_spares(vstore, tmp_path):
+    """/variants keeps up to two text buffers from one region .vcf answer to
+    the next, outside the cache budget (docs/CACHE.md "Budget"): stats.json
+    counts them by the pages of the text they last held (no more than the
+    answer's bytes, to whole pages), and setting a budget gives them back."""
+    U.require_fuse()
+    with U.mounted(vstore["path"], tmp_path) as m:
+        mem = stats(m)["memory"]
+        assert (mem["variant_text_spares"], mem["variant_text_spare_bytes"]) == (0, 0), mem
+        data = U.read_file(m.p("variants", "kg", "20", "1500000-1600000.vcf"))
+        assert data.startswith(b"##fileformat=VCF")
+        mem = stats(m)["memory"]
+        assert 1 <= mem["variant_text_spares"] <= 2, mem
+        # whole pages: the text and its terminator (a one-chunk region's
+        # records are all in the second half)
+        assert 4096 <= mem["variant_text_spare_bytes"] <= len(data) + 4096, (mem, len(data))
+        with open(m.p(".gdb", "config"), "w") as f:
+            f.write("budget=64M\n")
+        mem = stats(m)["memory"]
+        assert (mem["variant_text_spares"], mem["variant_text_spare_bytes"]) == (0, 0), mem

@@ -672,12 +672,18 @@ static int ks_reserve(kstring_t *ks, size_t n)
  * Text buffers kept from one answer to the next (the second half of a
  * region's text): their pages stay mapped, where a fresh buffer's page
  * faults and zeroing cost a third of a region answer's CPU on this
- * machine. At most SPARES of them, each up to SPARE_MAX.
+ * machine. At most SPARES of them, each up to SPARE_MAX. A kept buffer
+ * holds the pages of the text it last held and no more (gdb_bigbuf_trim:
+ * a buffer sized by an over-estimate gives the rest back); those bytes are
+ * counted (gdb_variants_spares, the daemon's stats.json) and the buffers
+ * freed on demand (gdb_variants_spares_drain).
  */
 #define SPARES 2
 #define SPARE_MAX ((size_t)16 << 20)
+#define PAGE ((size_t)4096)
 static pthread_mutex_t spare_mu = PTHREAD_MUTEX_INITIALIZER;
 static kstring_t spare[SPARES];
+static size_t spare_held[SPARES]; /* bytes whose pages spare[i] keeps */
 
 /* A kept buffer (empty), or a new one. */
 static kstring_t spare_take(void)
@@ -689,6 +695,7 @@ static kstring_t spare_take(void)
 		if (spare[i].s) {
 			ks = spare[i];
 			spare[i] = (kstring_t){0, 0, NULL};
+			spare_held[i] = 0;
 		}
 	pthread_mutex_unlock(&spare_mu);
 	ks.l = 0;
@@ -698,15 +705,41 @@ static kstring_t spare_take(void)
 /* ks kept for the next answer if there is room, else freed. */
 static void spare_give(kstring_t *ks)
 {
+	/* its text and terminator, to whole pages, at most its size */
+	size_t held = (ks->l + PAGE) / PAGE * PAGE;
+
 	pthread_mutex_lock(&spare_mu);
 	for (int i = 0; i < SPARES && ks->s && ks->m <= SPARE_MAX; i++)
 		if (!spare[i].s) {
+			gdb_bigbuf_trim(ks->s, ks->l);
 			spare[i] = *ks;
+			spare_held[i] = held < ks->m ? held : ks->m;
 			ks->s = NULL;
 		}
 	pthread_mutex_unlock(&spare_mu);
 	free(ks->s);
 	*ks = (kstring_t){0, 0, NULL};
+}
+
+void gdb_variants_spares(unsigned *n, size_t *bytes)
+{
+	*n = 0;
+	*bytes = 0;
+	pthread_mutex_lock(&spare_mu);
+	for (int i = 0; i < SPARES; i++)
+		if (spare[i].s) {
+			(*n)++;
+			*bytes += spare_held[i];
+		}
+	pthread_mutex_unlock(&spare_mu);
+}
+
+void gdb_variants_spares_drain(void)
+{
+	kstring_t ks;
+
+	while ((ks = spare_take()).s)
+		free(ks.s);
 }
 
 /* The second half after the first, which is the answer. */

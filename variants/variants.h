@@ -228,6 +228,16 @@ uint64_t gdb_vset_windows_rendered(const gdb_vset *v);
  * renders under way have ended. */
 uint64_t gdb_vset_windows_held(const gdb_vset *v);
 
+/*
+ * The text buffers region .vcf answers keep from one answer to the next
+ * (at most 2, of up to 16 MiB each, process-wide; outside any cache
+ * budget): how many, and the bytes whose pages they keep (each keeps its
+ * last text's pages, no more). Drain frees them (a daemon giving memory
+ * back); the next answers make new ones. Any thread.
+ */
+void gdb_variants_spares(unsigned *n, size_t *bytes);
+void gdb_variants_spares_drain(void);
+
 /* samples.tsv: "sample\tpopulation\tsuperpopulation\n" and a row each. */
 GDB_MUST_CHECK int gdb_vset_samples_tsv(const gdb_vset *v, char **out,
 					size_t *len);

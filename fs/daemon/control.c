@@ -17,6 +17,7 @@
 #include "common/bigbuf.h"
 #include "seq/seq.h"
 #include "simd/simd.h"
+#include "variants/variants.h"
 
 int daemon_errno(int rc)
 {
@@ -152,6 +153,9 @@ static int apply(gdb_daemon *d, struct gen *g, const char *key, const char *val,
 				   val);
 	} else if (!strcmp(key, "budget")) {
 		rc = set_budget(g, val, msg, msglen);
+		/* what is kept outside the budget goes with what is cut */
+		if (rc == 0)
+			gdb_variants_spares_drain();
 	} else if (!strcmp(key, "prefetch") &&
 		   (!strcmp(val, "on") || !strcmp(val, "off"))) {
 		gdb_cache_set_prefetch(g->cache, !strcmp(val, "on"));
@@ -384,23 +388,27 @@ static void counters_json(FILE *f, const gdb_cache_counters *k)
 }
 
 /* What the daemon holds outside the cache budget and its inode table
- * (docs/CACHE.md "Budget"): the workers' reply buffers and the pool of
- * large answer buffers. */
+ * (docs/CACHE.md "Budget"): the workers' reply buffers, the pool of
+ * large answer buffers and the text buffers /variants keeps. */
 static void memory_json(FILE *f, gdb_daemon *d)
 {
-	unsigned pooled;
-	size_t pool_bytes;
+	unsigned pooled, spares;
+	size_t pool_bytes, spare_bytes;
 
 	gdb_bigbuf_pooled(&pooled, &pool_bytes);
+	gdb_variants_spares(&spares, &spare_bytes);
 	fprintf(f,
 		"  \"memory\": {\"reply_buffers\": %llu, "
 		"\"reply_buffer_bytes\": %llu, \"answer_buffer_pool\": %u, "
-		"\"answer_buffer_pool_bytes\": %llu},\n",
+		"\"answer_buffer_pool_bytes\": %llu, "
+		"\"variant_text_spares\": %u, "
+		"\"variant_text_spare_bytes\": %llu},\n",
 		(unsigned long long)__atomic_load_n(&d->reply_bufs,
 						    __ATOMIC_RELAXED),
 		(unsigned long long)__atomic_load_n(&d->reply_bytes,
 						    __ATOMIC_RELAXED),
-		pooled, (unsigned long long)pool_bytes);
+		pooled, (unsigned long long)pool_bytes, spares,
+		(unsigned long long)spare_bytes);
 }
 
 /* The stats.json document (names documented in docs/PATHS.md). */

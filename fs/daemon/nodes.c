@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "variants/variants.h"
+
 /* The kernel identifies inodes by 64-bit numbers; a pointer must fit. */
 _Static_assert(sizeof(uint64_t) >= sizeof(uintptr_t),
 	       "an inode number too small to hold a pointer");
@@ -213,7 +215,9 @@ static void node_unlink(gdb_daemon *d, struct node *n)
  * When the kernel has forgotten many names (half the nodes there were at
  * the last trim, and at least 8192), give the freed memory back to the
  * system: malloc keeps small freed chunks for reuse, and without a trim
- * the daemon would keep the high-water mark of names ever held.
+ * the daemon would keep the high-water mark of names ever held. The text
+ * buffers /variants keeps from answer to answer go too (the next answers
+ * make new ones).
  */
 static void trim(gdb_daemon *d, uint64_t live)
 {
@@ -227,6 +231,7 @@ static void trim(gdb_daemon *d, uint64_t live)
 	    !__atomic_compare_exchange_n(&d->trim_peak, &peak, live, 0,
 					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		return;
+	gdb_variants_spares_drain();
 	malloc_trim(0);
 }
 

@@ -7,7 +7,8 @@
  * the prefetch thread backing off when memory for its spare chunk
  * cannot be had (instead of spinning on mmap), and stopping inside a
  * request when asked (an unmount does not wait for a whole contig's
- * prefetch). Exit 0 pass, 1 fail.
+ * prefetch), and a constant stride's prefetch advised to the disk (a
+ * sequential run's not again). Exit 0 pass, 1 fail.
  */
 #define UNIT_SEED 0xca5eu
 #include "tests/unit/unit.h"
@@ -215,11 +216,24 @@ static void test_served(const gdb_store *s)
 	gdb_cache_destroy(c);
 }
 
+/* Poll (up to a minute) until the prefetch thread has loaded n blocks. */
+static uint64_t pf_wait_issued(gdb_cache *c, uint64_t n)
+{
+	gdb_cache_stats st;
+
+	for (int i = 0; i < 6000; i++) {
+		gdb_cache_stats_get(c, &st);
+		if (st.total.prefetch_issued >= n)
+			break;
+		sleep_ms(10);
+	}
+	return st.total.prefetch_issued;
+}
+
 static void test_prefetch_backoff(const gdb_store *s)
 {
 	gdb_cache *c;
-	gdb_cache_stats st;
-	uint64_t tries;
+	uint64_t tries, issued;
 
 	if (gdb_cache_create(s, 16u << 20, NULL, &c) < 0) {
 		FAIL("cache");
@@ -243,16 +257,10 @@ static void test_prefetch_backoff(const gdb_store *s)
 	cache_test_fail_chunks(c, 0);
 	if (gdb_cache_prefetch(c, 0, 0, 200000) < 0)
 		FAIL("prefetch request refused");
-	for (int i = 0; i < 6000; i++) { /* up to a minute */
-		gdb_cache_stats_get(c, &st);
-		if (st.total.prefetch_issued >= 3)
-			break;
-		sleep_ms(10);
-	}
-	gdb_cache_stats_get(c, &st);
-	if (st.total.prefetch_issued < 3)
+	issued = pf_wait_issued(c, 3);
+	if (issued < 3)
 		FAIL("prefetch issued %llu blocks after memory came back",
-		     (unsigned long long)st.total.prefetch_issued);
+		     (unsigned long long)issued);
 	gdb_cache_destroy(c);
 }
 
@@ -325,17 +333,53 @@ static void test_prefetch_stops_inside_a_request(const gdb_store *s)
 	if (gdb_cache_start_prefetch(c) < 0 ||
 	    gdb_cache_prefetch(c, 0, 0, ct->length) < 0)
 		FAIL("prefetch not taken after a restart");
-	else
-		for (int i = 0; i < 60000; i++) {
-			gdb_cache_stats_get(c, &st);
-			if (st.total.prefetch_issued >= ct->nblocks)
-				break;
-			usleep(1000);
-		}
-	if (st.total.prefetch_issued < ct->nblocks)
+	else if (pf_wait_issued(c, ct->nblocks) < ct->nblocks)
 		FAIL("after a restart only %llu of %u blocks were prefetched",
-		     (unsigned long long)st.total.prefetch_issued,
+		     (unsigned long long)pf_wait_issued(c, 0),
 		     (unsigned)ct->nblocks);
+	gdb_cache_destroy(c);
+}
+
+/*
+ * A reader stepping through a contig by a constant stride gets its next
+ * step prefetched, and the prefetch thread asks the disk for those blocks
+ * first (advise_batch); a sequential run's requests it does not advise,
+ * the stream having asked the disk itself. Before a030fe5 a stride's
+ * request went as a stream's: none of its blocks was advised.
+ */
+static void test_stride_prefetch_advised(const gdb_store *s)
+{
+	gdb_cache *c;
+	gdb_cache_stream st;
+	uint64_t issued;
+
+	if (gdb_cache_create(s, 64u << 20, NULL, &c) < 0) {
+		FAIL("cache");
+		return;
+	}
+	if (gdb_cache_start_prefetch(c) < 0)
+		FAIL("prefetch thread");
+	gdb_cache_stream_init(&st);
+	/* blocks 0, 4, ..., 20: from the third on, each prefetches the
+	 * next step (12, 16, 20, 24), one block each */
+	for (uint32_t b = 0; b <= 20; b += 4)
+		gdb_cache_stream_access(c, &st, 0, b, b);
+	issued = pf_wait_issued(c, 4);
+	CHECK(issued == 4, "a stride prefetched %llu blocks, not 4",
+	      (unsigned long long)issued);
+	CHECK(__atomic_load_n(&c->pf_advised, __ATOMIC_RELAXED) == 4,
+	      "the prefetch thread advised %llu of a stride's 4 blocks",
+	      (unsigned long long)c->pf_advised);
+	/* then a sequential run, 30 to 33: 6 blocks, none advised again */
+	for (uint32_t b = 30; b <= 33; b++)
+		gdb_cache_stream_access(c, &st, 0, b, b);
+	issued = pf_wait_issued(c, 10);
+	CHECK(issued == 10, "%llu blocks prefetched, not 4 + 6",
+	      (unsigned long long)issued);
+	CHECK(__atomic_load_n(&c->pf_advised, __ATOMIC_RELAXED) == 4,
+	      "%llu blocks advised by the thread after a sequential run",
+	      (unsigned long long)c->pf_advised);
+	gdb_cache_stream_destroy(&st);
 	gdb_cache_destroy(c);
 }
 
@@ -360,6 +404,7 @@ int main(void)
 	test_served(s);
 	test_prefetch_backoff(s);
 	test_prefetch_stops_inside_a_request(s);
+	test_stride_prefetch_advised(s);
 	gdb_store_close(s);
 	free(seqs[0]);
 	unit_store_rm(dir);

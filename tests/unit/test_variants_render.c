@@ -11,7 +11,9 @@
  *     other gave back, and the second halves go into the buffers kept
  *     from answer to answer, whatever the previous answer's size;
  *   - a streamed answer read window by window, its windows rendered into
- *     buffers earlier windows gave back, equals the whole answer.
+ *     buffers earlier windows gave back, equals the whole answer;
+ *   - the kept buffers are counted by the pages of their text, and
+ *     drained.
  *
  * Exit status: 0 pass, 1 fail (the first failures are printed).
  */
@@ -206,6 +208,32 @@ static void check_reuse(struct answer *x, int nx)
 	check_stream(&x[4]);
 }
 
+/* The kept text buffers: a region's second half leaves one, counted by
+ * the pages of its text (the answer's bytes at most, to whole pages,
+ * whatever its buffer's size), and drained to none; the answer after is
+ * the same. */
+static void check_spares(struct answer *a)
+{
+	unsigned n;
+	size_t bytes;
+	char *p;
+
+	gdb_variants_spares_drain();
+	gdb_variants_spares(&n, &bytes);
+	CHECK(n == 0 && bytes == 0, "drained: %u spares, %zu bytes", n, bytes);
+	p = again(a, "with no spare");
+	free(p);
+	gdb_variants_spares(&n, &bytes);
+	CHECK(n == 1 && bytes >= 4096 && bytes <= a->len + 4096,
+	      "after a %zu-byte answer: %u spares, %zu bytes", a->len, n,
+	      bytes);
+	p = again(a, "into a spare");
+	free(p);
+	gdb_variants_spares_drain();
+	gdb_variants_spares(&n, &bytes);
+	CHECK(n == 0 && bytes == 0, "drained: %u spares, %zu bytes", n, bytes);
+}
+
 int main(void)
 {
 	char dir[64], vcf[2][96];
@@ -241,6 +269,7 @@ int main(void)
 		    {b, 0, 8000 * STEP, NULL, 0}, /* b whole */
 		};
 		check_reuse(x, 5);
+		check_spares(&x[0]);
 		for (int i = 0; i < 5; i++)
 			free(x[i].want);
 	}

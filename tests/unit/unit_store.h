@@ -29,13 +29,13 @@ static inline int unit_txn_finish(gdb_txn *t, int rc, const gdb_provenance *p,
 }
 
 /*
- * unit_store_build - create the store at dir holding assembly asm with the
- * n contigs names[k] = seqs[k] (lens[k] bases).
+ * unit_store_add - commit assembly asm with the n contigs names[k] =
+ * seqs[k] (lens[k] bases) to the store at dir (a new generation).
  * @return 0, or -1 with the reason printed
  */
-static inline int unit_store_build(const char *dir, const char *asmname,
-				   const char *const *names, char *const *seqs,
-				   const int64_t *lens, int n)
+static inline int unit_store_add(const char *dir, const char *asmname,
+				 const char *const *names, char *const *seqs,
+				 const int64_t *lens, int n)
 {
 	gdb_provenance p = {
 	    .target = asmname, .source = "mem", .command = "unit"};
@@ -43,10 +43,8 @@ static inline int unit_store_build(const char *dir, const char *asmname,
 	uint8_t *enc = xmalloc(cap), md5[16] = {0}, sha[24] = {0};
 	char err[512] = "";
 	gdb_txn *t = NULL;
-	int rc = gdb_store_init(dir, err, sizeof(err));
+	int rc = gdb_txn_begin(dir, &t, err, sizeof(err));
 
-	if (rc == 0)
-		rc = gdb_txn_begin(dir, &t, err, sizeof(err));
 	if (rc == 0)
 		rc = gdb_txn_assembly_begin(t, asmname, err, sizeof(err));
 	for (int k = 0; rc == 0 && k < n; k++) {
@@ -71,6 +69,21 @@ static inline int unit_store_build(const char *dir, const char *asmname,
 	if (rc < 0)
 		fprintf(stderr, "building the test store: %s (%d)\n", err, rc);
 	return rc < 0 ? -1 : 0;
+}
+
+/* unit_store_build - create the store at dir holding assembly asm (as
+ * unit_store_add). @return 0, or -1 with the reason printed */
+static inline int unit_store_build(const char *dir, const char *asmname,
+				   const char *const *names, char *const *seqs,
+				   const int64_t *lens, int n)
+{
+	char err[512] = "";
+
+	if (gdb_store_init(dir, err, sizeof(err)) < 0) {
+		fprintf(stderr, "building the test store: %s\n", err);
+		return -1;
+	}
+	return unit_store_add(dir, asmname, names, seqs, lens, n);
 }
 
 /* A temp directory for a store: "<tmp>/s"; remove it with unit_store_rm. */
