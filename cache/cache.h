@@ -103,6 +103,18 @@ GDB_MUST_CHECK int gdb_cache_get(gdb_cache *c, uint32_t contig, uint32_t block,
 				 gdb_cache_entry **ref);
 
 /*
+ * gdb_cache_get_u8 - borrow a block as its .u8 codes (gdb_alphabet_to_u8 of
+ * its bases, for its assembly's alphabet), decoding it on a miss. The codes
+ * are an entry of their own beside the bases' (same budget, same checks:
+ * the block's CRC32C before any code is made), so a .u8 reader is served
+ * from memory as a .seq reader is, with no conversion per read.
+ * @return as gdb_cache_get()
+ */
+GDB_MUST_CHECK int gdb_cache_get_u8(gdb_cache *c, uint32_t contig,
+				    uint32_t block, const uint8_t **codes,
+				    uint32_t *n, gdb_cache_entry **ref);
+
+/*
  * gdb_cache_get_part - bases [from, to) of a block, for a small read. A
  * resident block is borrowed as by gdb_cache_get (*lo 0, *hi its length).
  * A block neither resident nor served in part lately (its first touch) is
@@ -210,6 +222,8 @@ typedef struct gdb_cache_stream {
 	int64_t prev_first; /* first block of the read before the last */
 	int64_t passed;	    /* blocks given back up to (exclusive) */
 	int run;
+	int u8; /* the reader takes .u8 codes (gdb_cache_get_u8): prefetch
+		 * and give back those entries; set before the first access */
 } gdb_cache_stream;
 
 void gdb_cache_stream_init(gdb_cache_stream *st);

@@ -247,7 +247,8 @@ struct shard {
 };
 
 struct pf_req {
-	uint32_t contig;
+	uint32_t
+	    contig; /* a cache id: the contig, maybe in .u8 form (cache.c) */
 	uint32_t first, count;
 	int stream; /* made by a stream: skips blocks streams passed */
 };
@@ -256,7 +257,7 @@ struct pf_req {
  * stream's prefetch request still queued for them is stale (the reader
  * outran the prefetch thread and decoded them itself). */
 struct pass_mark {
-	uint32_t contig;
+	uint32_t contig; /* a cache id, as in pf_req */
 	uint32_t lo, hi;
 };
 #define PASS_MARKS 16u
@@ -362,5 +363,74 @@ void cache_test_check(gdb_cache *c, struct cache_check *out);
  */
 void cache_test_fail_chunks(gdb_cache *c, int on);
 uint64_t cache_test_chunk_tries(gdb_cache *c);
+
+/* ---- shared by the core (cache.c), control.c and prefetch.c ---- */
+
+static inline uint64_t make_key(uint32_t contig, uint32_t block)
+{
+	return ((uint64_t)contig << 32) | block;
+}
+
+static inline uint32_t key_hash(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	return (uint32_t)k;
+}
+
+/* A contig's .u8 codes (gdb_cache_get_u8) are entries of their own, under
+ * the contig's id with U8_FORM set: its cache id. Streams, prefetch
+ * requests and pass marks carry cache ids; the store is asked with
+ * real_contig(). Store contig ids stay far below U8_FORM. */
+#define U8_FORM 0x80000000u
+
+static inline uint32_t real_contig(uint32_t cid)
+{
+	return cid & ~U8_FORM;
+}
+
+/* A sequential run gives back the blocks it passed from its fourth read
+ * on (a whole small file read in a few requests stays cached), those used
+ * at most twice. */
+#define PASS_RUN 3
+#define PASS_USES 2
+
+/* May a stream give x back (under its shard's lock)? Not if pinned or
+ * another reader used it (a block a read ends in is used again by the
+ * next read; a third use is another reader's). */
+static inline int passable(const gdb_cache_entry *x)
+{
+	return !x->e.pinned && x->uses <= PASS_USES;
+}
+
+/* A shard's policy capacity, in blocks, for the budget now (the core and
+ * control.c's policy switches). */
+static inline size_t shard_capacity(const gdb_cache *c)
+{
+	size_t blocks =
+	    (size_t)(__atomic_load_n(&c->budget, __ATOMIC_RELAXED) / c->bb);
+	size_t per = blocks / NSHARDS;
+
+	return per ? per : 1;
+}
+
+/* Under sh->lock: key's resident entry, or NULL. */
+gdb_cache_entry *cache_find_locked(struct shard *sh, uint64_t key);
+/*
+ * Load a block of cache id contig (demand miss or prefetch) into shard si:
+ * reserve, decode unlocked, then insert unless another thread inserted it
+ * first. With out set the result is returned borrowed (refs 1).
+ */
+int cache_load_block(gdb_cache *c, uint32_t si, uint32_t contig, uint32_t block,
+		     int prefetch, gdb_cache_entry **out);
+/* Under sh->lock: take x, passed, out of the cache; the caller gives its
+ * buffer back once unlocked. No ghost history: passing is not the
+ * policy's choice. A block prefetched and never read counts as wasted. */
+void cache_pass_locked(gdb_cache *c, struct shard *sh, gdb_cache_entry *x);
+/* Advise the blocks of [first, last] of cache id cid not resident, run by
+ * run (prefetch.c). */
+void cache_advise_missing(gdb_cache *c, uint32_t cid, uint32_t first,
+			  uint32_t last);
 
 #endif

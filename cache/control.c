@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "cache/cache_int.h"
-#include "cache/shard_int.h"
 
 /* Re-insert drained entries into the shard's new policy. */
 static void reinsert_cb(void *arg, gdb_centry *e)
@@ -88,7 +87,7 @@ static int pin_range(gdb_cache *c, uint32_t contig, int64_t beg, int64_t end,
 					      &n, &x));
 		pthread_mutex_lock(&sh->lock);
 		if (!pin)
-			x = find_locked(sh, key);
+			x = cache_find_locked(sh, key);
 		if (x && !x->transient) {
 			if (pin && !x->e.pinned) {
 				sh->ops->remove(sh->pol, &x->e);

@@ -1,6 +1,7 @@
 """Streaming contigs through the mount (issue 16). A `.seq` read is replied
 straight from the cache's decoded blocks, borrowed until the reply is sent
-(no copy in the daemon); a `.fa` is rendered into a reply buffer. Both must
+(no copy in the daemon), a `.u8` read likewise from the blocks' codes (their
+own cache entries); a `.fa` is rendered into a reply buffer. All must
 equal the FASTA they were imported from byte for byte across many blocks,
 at odd offsets and sizes; a damaged block in the middle of a stream is EIO
 (logged with its range) after the right bytes before it, and no byte of it
@@ -98,12 +99,17 @@ def test_streams_equal_the_fasta(store, tmp_path):
         assert b1 - b0 >= L1, (b0, b1)
         assert _stream(m.p(ASM, "s1.fa")) == (_record("s1", seqs["s1"].decode()), None)
         assert _stats(m)["bytes_borrowed"] == b1, "a .fa was borrowed"
+        # .u8: the codes borrowed too, right beside the bases just read
+        assert _stream(m.p(ASM, "s1", f"1-{L1}.u8")) == (U.u8(seqs["s1"]), None)
+        assert _stats(m)["bytes_borrowed"] - b1 >= L1, "a .u8 was copied"
         assert _stream(m.p(ASM, "s2", f"1-{L2}.seq"), 3 * MIB + 17) == (seqs["s2"], None)
         # a region starting mid-block: every reply's pieces start inside
         # a block and the file ends inside one
         beg, end = 3 * BB - 4097, 40 * BB + 5
         assert _stream(m.p(ASM, "s1", f"{beg}-{end}.seq"), 12345) == \
             (seqs["s1"][beg - 1:end], None)
+        assert _stream(m.p(ASM, "s1", f"{beg}-{end}.u8"), 12345) == \
+            (U.u8(seqs["s1"][beg - 1:end]), None)
         assert _stats(m)["read_errors"] == 0
 
 
@@ -115,16 +121,17 @@ def test_odd_offsets_and_sizes(store, tmp_path):
     rng = random.Random(7)
     U.require_fuse()
     with U.mounted(path, tmp_path) as m:
-        s1 = seqs["s1"]
-        fd = os.open(m.p(ASM, "s1", f"1-{L1}.seq"), os.O_RDONLY | os.O_DIRECT)
-        try:
-            cases = [(0, 1), (BB - 1, 2), (BB - 3, BB + 7), (L1 - 5, 100), (L1, 10),
-                     (5 * BB + 1, MIB - 1)]
-            cases += [(rng.randrange(L1), rng.randrange(1, 300000)) for _ in range(40)]
-            for off, n in cases:
-                assert os.pread(fd, n, off) == s1[off:off + n], (off, n)
-        finally:
-            os.close(fd)
+        s1, u1 = seqs["s1"], U.u8(seqs["s1"])
+        cases = [(0, 1), (BB - 1, 2), (BB - 3, BB + 7), (L1 - 5, 100), (L1, 10),
+                 (5 * BB + 1, MIB - 1)]
+        cases += [(rng.randrange(L1), rng.randrange(1, 300000)) for _ in range(40)]
+        for ext, want in (("seq", s1), ("u8", u1)):
+            fd = os.open(m.p(ASM, "s1", f"1-{L1}.{ext}"), os.O_RDONLY | os.O_DIRECT)
+            try:
+                for off, n in cases:
+                    assert os.pread(fd, n, off) == want[off:off + n], (ext, off, n)
+            finally:
+                os.close(fd)
         for _ in range(6):
             beg = rng.randrange(1, L1 - 10)
             end = min(L1, beg + rng.randrange(1, 3 * MIB))
@@ -178,7 +185,7 @@ def _stream_over_damage(f, want, first, at=lambda base: base):
         os.close(fd)
 
 
-@pytest.mark.parametrize("name", ["seq", "fa"])
+@pytest.mark.parametrize("name", ["seq", "fa", "u8"])
 def test_damaged_block_mid_stream(store, tmp_path, name):
     """A stream over a damaged block: the bytes before it are right, then
     EIO; none of the damaged block's bytes is served; the log names the
@@ -188,13 +195,13 @@ def test_damaged_block_mid_stream(store, tmp_path, name):
     bad, first = _flip_block(path, tmp_path, 13)
     assert first == 13 * BB, first
     s2 = seqs["s2"]
-    want = s2 if name == "seq" else _record("s2", s2.decode())
+    want = {"seq": s2, "u8": U.u8(s2)}.get(name) or _record("s2", s2.decode())
 
     def at(base):  # the file offset of a base
-        return base if name == "seq" else 4 + base // 60 * 61 + base % 60
+        return base if name != "fa" else 4 + base // 60 * 61 + base % 60
 
     with U.mounted(bad, tmp_path) as m:
-        f = m.p(ASM, "s2", f"1-{L2}.seq") if name == "seq" else m.p(ASM, "s2.fa")
+        f = m.p(ASM, "s2", f"1-{L2}.{name}") if name != "fa" else m.p(ASM, "s2.fa")
         _stream_over_damage(f, want, first, at)
         assert _stats(m)["read_errors"] > 0
     assert re.search(rf"checksum mismatch in {ASM}/s2:{first + 1}-{first + BB}\b",
@@ -226,3 +233,38 @@ def test_damaged_block_met_by_prefetch(store, tmp_path):
         assert re.search(rf"checksum mismatch in {ASM}/s2:{first + 1}-{first + BB}\b",
                          m.log_text()), m.log_text()[-2000:]
         _stream_over_damage(m.p(ASM, "s2", f"1-{L2}.seq"), s2, first)
+
+
+# docs/PATHS.md ".u8 codes": amino acids in alphabetical order, then the rest
+PROTEIN_U8 = "ACDEFGHIKLMNPQRSTVWYBZXUOJ*"
+
+
+def test_protein_u8_stream(genomedb, tmp_path):
+    """A protein contig of many blocks streamed as `.u8`: borrowed codes
+    (the protein table, not DNA's), the documented code of every residue
+    in either case."""
+    rng = random.Random(1616)
+    res = list(rng.choices(PROTEIN_U8[:20], k=300000))
+    for i in rng.sample(range(len(res)), 3000):
+        res[i] = rng.choice(PROTEIN_U8[20:])
+    for _ in range(60):
+        i = rng.randrange(len(res) - 5000)
+        res[i:i + 4000] = [c.lower() for c in res[i:i + 4000]]
+    seq = "".join(res)
+    fa = tmp_path / "p.faa"
+    fa.write_bytes(_record("p1", seq))
+    store = tmp_path / "p.gdb"
+    assert U.gdb("init", store).rc == 0
+    r = U.gdb("import", "fasta", store, "--assembly", "prot", fa, "--quiet")
+    assert r.rc == 0, r
+    info = json.loads(U.gdb("info", store, "--json").out)
+    assert info["assemblies"][0]["alphabet"] == "protein", info
+    code = {c: i for i, c in enumerate(PROTEIN_U8)}
+    code.update({c.lower(): i for c, i in code.items()})
+    want = bytes(code[c] for c in seq)
+    U.require_fuse()
+    with U.mounted(str(store), tmp_path) as m:
+        b0 = _stats(m)["bytes_borrowed"]
+        assert _stream(m.p("prot", "p1", f"1-{len(seq)}.u8")) == (want, None)
+        assert _stats(m)["bytes_borrowed"] - b0 >= len(seq), "a .u8 was copied"
+        assert _stream(m.p("prot", "p1", f"1-{len(seq)}.seq")) == (seq.encode(), None)

@@ -182,6 +182,8 @@ gdb_view *node_view(gdb_daemon *d, struct node *n)
 	st = malloc(sizeof(*st));
 	if (st) {
 		gdb_cache_stream_init(st);
+		/* a .u8 read borrows the blocks' codes (gdb_view_borrow) */
+		st->u8 = nv->kind == GDB_VIEW_U8;
 		__atomic_store_n(&n->stream, st, __ATOMIC_RELEASE);
 	}
 	return nv;

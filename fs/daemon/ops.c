@@ -12,8 +12,9 @@
  *
  * Reads reply from a buffer allocated once per worker thread: in this VM a
  * page fault per request costs more than the whole read (DESIGN.md). A
- * .seq read replies from the cache's decoded blocks themselves, borrowed
- * until the kernel has copied them (fuse_reply_iov; gdb_view_borrow).
+ * .seq or .u8 read replies from the cache's decoded blocks (or their
+ * codes) themselves, borrowed until the kernel has copied them
+ * (fuse_reply_iov; gdb_view_borrow).
  *
  * Errors: project codes (a damaged block's GDB_ECHECKSUM) become EIO; the
  * store has already logged the assembly, contig and range.

@@ -255,9 +255,11 @@ ssize_t gdb_view_read(const gdb_view *v, gdb_cache *c, uint64_t off, size_t len,
 
 /*
  * Borrowed reads: the bytes of a view that are stored bases as they are
- * (a .seq file: one record, no header, no line breaks) are served from
- * the cache's decoded blocks themselves, so a FUSE reply is written from
- * them with no copy in the daemon (fuse_reply_iov). Every block a read
+ * (a .seq file: one record, no header, no line breaks), or their codes (a
+ * .u8 file: the cache keeps a block's codes as an entry of its own,
+ * gdb_cache_get_u8), are served from the cache's decoded blocks
+ * themselves, so a FUSE reply is written from them with no copy or
+ * conversion in the daemon (fuse_reply_iov). Every block a read
  * needs is borrowed, so decoded and its CRC32C checked, before the call
  * returns: a damaged block fails the whole call with nothing held, and
  * no byte of the read has been sent. The blocks stay borrowed (never
@@ -275,11 +277,11 @@ typedef struct gdb_view_pieces {
 /*
  * gdb_view_borrow - bytes [off, off+len) of v as borrowed pieces.
  * @return 0 (p->n pieces of p->len bytes; none past the end); 1 if v's
- *         bytes are not stored bases as they are, the read is small (at
- *         most GDB_VIEW_SMALL bytes: a block's first touch then decodes
- *         only the part read), or the read would take more than
- *         GDB_VIEW_PIECES pieces (render it with gdb_view_read);
- *         or a gdb_cache_get() error (GDB_ECHECKSUM: logged, nothing held)
+ *         bytes are not stored bases or codes as they are, the read is small
+ * (at most GDB_VIEW_SMALL bytes: a block's first touch then decodes only the
+ * part read), or the read would take more than GDB_VIEW_PIECES pieces (render
+ * it with gdb_view_read); or a gdb_cache_get() error (GDB_ECHECKSUM: logged,
+ * nothing held)
  */
 /* A read of at most this many bytes is small (see gdb_view_read). */
 #define GDB_VIEW_SMALL 4096u

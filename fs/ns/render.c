@@ -354,6 +354,21 @@ void gdb_view_unborrow(gdb_cache *c, gdb_view_pieces *p)
 	p->len = 0;
 }
 
+/* Borrow block blk of contig as v's bytes: its bases, or its .u8 codes
+ * (their own cache entries: no conversion per read). */
+static int borrow_block(const gdb_view *v, gdb_cache *c, uint32_t contig,
+			uint32_t blk, const char **bytes, uint32_t *n,
+			gdb_cache_entry **ref)
+{
+	const uint8_t *codes;
+
+	if (v->kind == GDB_VIEW_BASES)
+		return gdb_cache_get(c, contig, blk, bytes, n, ref);
+	GDB_TRY(gdb_cache_get_u8(c, contig, blk, &codes, n, ref));
+	*bytes = (const char *)codes;
+	return 0;
+}
+
 int gdb_view_borrow(const gdb_view *v, gdb_cache *c, uint64_t off, size_t len,
 		    gdb_view_pieces *p)
 {
@@ -363,7 +378,8 @@ int gdb_view_borrow(const gdb_view *v, gdb_cache *c, uint64_t off, size_t len,
 
 	p->n = 0;
 	p->len = 0;
-	if (v->kind != GDB_VIEW_BASES || v->nrec != 1 || r->hdr_len || r->width)
+	if ((v->kind != GDB_VIEW_BASES && v->kind != GDB_VIEW_U8) ||
+	    v->nrec != 1 || r->hdr_len || r->width)
 		return 1;
 	/* a small read is copied: its block's first touch then decodes only
 	 * the part read (gdb_cache_get_part); the copy costs nothing much */
@@ -383,8 +399,8 @@ int gdb_view_borrow(const gdb_view *v, gdb_cache *c, uint64_t off, size_t len,
 		uint32_t blk = (uint32_t)(pos / bb), n;
 		int64_t in = pos - (int64_t)blk * bb, take;
 		const char *bases;
-		int rc =
-		    gdb_cache_get(c, r->contig, blk, &bases, &n, &p->ref[p->n]);
+		int rc = borrow_block(v, c, r->contig, blk, &bases, &n,
+				      &p->ref[p->n]);
 
 		if (rc < 0) {
 			gdb_view_unborrow(c, p);

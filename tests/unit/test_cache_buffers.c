@@ -392,53 +392,6 @@ static void test_race(void)
 	gdb_cache_destroy(c);
 }
 
-/* The segment file holding block blk of contig 0, and the block's offset
- * in it. @return an fd open for writing, or -1 */
-static int block_file(const char *dir, uint32_t blk, off_t *off)
-{
-	const void *p;
-	size_t len;
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int found = -1;
-
-	if (!d || gdb_store_block_span(S, 0, blk, &p, &len) < 0 || len < 64) {
-		if (d)
-			closedir(d);
-		return -1;
-	}
-	while (found < 0 && (e = readdir(d)) != NULL) {
-		char path[512];
-		struct stat sb;
-		char *all;
-		int fd;
-
-		if (strncmp(e->d_name, "seg-", 4))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		fd = open(path, O_RDWR);
-		if (fd < 0 || fstat(fd, &sb) < 0) {
-			if (fd >= 0)
-				close(fd);
-			continue;
-		}
-		all = xmalloc((size_t)sb.st_size + 1);
-		if (pread(fd, all, (size_t)sb.st_size, 0) == sb.st_size) {
-			for (off_t i = 0; i + (off_t)len <= sb.st_size; i++)
-				if (!memcmp(all + i, p, len)) {
-					*off = i;
-					found = fd;
-					break;
-				}
-		}
-		free(all);
-		if (found < 0)
-			close(fd);
-	}
-	closedir(d);
-	return found;
-}
-
 /* A damaged block: GDB_ECHECKSUM at every read (never cached, never
  * wrong bytes), in a stream and read in part too, each logged naming its
  * bases; its neighbours read right; its buffer goes back to the pool.
@@ -455,7 +408,7 @@ static void test_damage(const char *dir, const char *path)
 	gdb_cache *c;
 	uint32_t n;
 	off_t off = 0;
-	int fd = block_file(dir, 20, &off);
+	int fd = unit_block_file(S, dir, 0, 20, &off);
 
 	if (fd < 0) {
 		FAIL("block 20's bytes not found in a segment file");

@@ -7,8 +7,11 @@
 #ifndef GDB_UNIT_STORE_H
 #define GDB_UNIT_STORE_H
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "codecs/codecs.h"
@@ -103,6 +106,59 @@ static inline void unit_store_rm(const char *dir)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%.*s'", (int)strlen(dir) - 2, dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cleanup of %s failed\n", dir);
+}
+
+/*
+ * unit_block_file - the segment file of the store at dir (open as s) that
+ * holds block blk of contig, and the block's offset in it, found by its
+ * bytes (for tests that damage one block).
+ * @return an fd open for writing, or -1
+ */
+static inline int unit_block_file(const gdb_store *s, const char *dir,
+				  uint32_t contig, uint32_t blk, off_t *off)
+{
+	const void *p;
+	size_t len;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int found = -1;
+
+	if (!d || gdb_store_block_span(s, contig, blk, &p, &len) < 0 ||
+	    len < 64) {
+		if (d)
+			closedir(d);
+		return -1;
+	}
+	while (found < 0 && (e = readdir(d)) != NULL) {
+		char path[512];
+		struct stat sb;
+		char *all;
+		int fd;
+
+		if (strncmp(e->d_name, "seg-", 4))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		fd = open(path, O_RDWR);
+		if (fd < 0 || fstat(fd, &sb) < 0) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		all = xmalloc((size_t)sb.st_size + 1);
+		if (pread(fd, all, (size_t)sb.st_size, 0) == sb.st_size) {
+			for (off_t i = 0; i + (off_t)len <= sb.st_size; i++)
+				if (!memcmp(all + i, p, len)) {
+					*off = i;
+					found = fd;
+					break;
+				}
+		}
+		free(all);
+		if (found < 0)
+			close(fd);
+	}
+	closedir(d);
+	return found;
 }
 
 #endif
