@@ -149,6 +149,8 @@ struct cursor {
 	const char *bases;
 	uint32_t lo, hi;
 	char *part; /* 2 * SMALL_READ bases; NULL: not a small read */
+	int codes;  /* bases holds .u8 codes (a .u8 view's read, not small):
+		     * the entries its stream prefetches and gives back */
 };
 
 /* Point *p at base pos of contig; *avail bases follow it in the block. */
@@ -172,6 +174,10 @@ static int cursor_at(struct cursor *k, const gdb_contig *ct, int64_t pos,
 			    in > SMALL_READ ? in - SMALL_READ : 0,
 			    in + SMALL_READ, k->part, &k->bases, &k->lo, &k->hi,
 			    &k->ref));
+		else if (k->codes)
+			GDB_TRY(gdb_cache_get_u8(k->c, ct->id, blk,
+						 (const uint8_t **)&k->bases,
+						 &k->hi, &k->ref));
 		else
 			GDB_TRY(gdb_cache_get(k->c, ct->id, blk, &k->bases,
 					      &k->hi, &k->ref));
@@ -208,7 +214,7 @@ static int emit(struct cursor *k, const gdb_store *s, enum gdb_view_kind kind,
 		} else {
 			GDB_TRY(cursor_at(k, ct, r->beg + i, &p, &avail));
 			take = avail < n ? avail : n;
-			if (kind == GDB_VIEW_U8)
+			if (kind == GDB_VIEW_U8 && !k->codes)
 				gdb_alphabet_to_u8(
 				    gdb_store_assembly(s, ct->asm_index)
 					->alphabet,
@@ -253,6 +259,8 @@ ssize_t gdb_view_read(const gdb_view *v, gdb_cache *c, uint64_t off, size_t len,
 		len = (size_t)(v->size - off);
 	if (len <= SMALL_READ)
 		k.part = part;
+	else
+		k.codes = v->kind == GDB_VIEW_U8;
 	s = NULL;
 	ri = find_rec(v, off);
 	while (done < len && rc == 0) {

@@ -255,6 +255,44 @@ static void test_views(gdb_cache *c, char **seqs, const int64_t *lens)
 	free(buf);
 }
 
+/* A .u8 read too large to borrow (more blocks than GDB_VIEW_PIECES) is
+ * copied from the blocks' code entries, the entries a .u8 stream prefetches
+ * and gives back, not from their bases converted per read: after it, the
+ * last block's codes are a hit. */
+static void test_u8_copy(gdb_cache *c, char **seqs, const int64_t *lens)
+{
+	size_t len = (size_t)lens[4];
+	char *buf = malloc(len);
+	gdb_cache_stats a, b;
+	const uint8_t *codes;
+	gdb_cache_entry *ref;
+	uint32_t n;
+	gdb_view *v;
+	size_t rlen;
+	char *want;
+
+	CHECK(gdb_view_region(GDB_VIEW_U8, 4, 0, lens[4], 0, NULL, &v) == 0,
+	      "u8 view");
+	want = reference(seqs[4], 0, lens[4], GDB_VIEW_U8, 0, NULL, &rlen);
+	CHECK(gdb_view_read(v, c, 0, len, buf) == (ssize_t)len && rlen == len &&
+		  !memcmp(buf, want, len),
+	      "u8 copy read");
+	gdb_cache_stats_get(c, &a);
+	CHECK(gdb_cache_get_u8(c, 4, (uint32_t)(lens[4] / GDB_DNA_BLOCK_BASES),
+			       &codes, &n, &ref) == 0,
+	      "get_u8");
+	gdb_cache_put(c, ref);
+	gdb_cache_stats_get(c, &b);
+	CHECK(b.total.hits == a.total.hits + 1 &&
+		  b.total.misses == a.total.misses,
+	      "a copied .u8 read left no code entry (hits %llu->%llu)",
+	      (unsigned long long)a.total.hits,
+	      (unsigned long long)b.total.hits);
+	free(want);
+	free(buf);
+	gdb_view_free(v);
+}
+
 /* Borrowed reads (a .seq file's, served with no copy): the pieces are the
  * bytes gdb_view_read renders, at block edges, odd offsets and sizes;
  * views that are not stored bases as they are, and reads past
@@ -604,6 +642,7 @@ int main(void)
 	      "cache");
 	test_views(c, seqs, lens);
 	test_borrow(c, seqs, lens);
+	test_u8_copy(c, seqs, lens);
 	{
 		gdb_cache_stats st;
 		gdb_cache_stats_get(c, &st);
