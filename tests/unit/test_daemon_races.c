@@ -52,12 +52,13 @@ static void (*window_fn)(void);
 int __wrap_pthread_mutex_unlock(pthread_mutex_t *m)
 {
 	int rc = __real_pthread_mutex_unlock(m);
+	pthread_mutex_t *want = m;
 
-	if (m == __atomic_load_n(&window_lock, __ATOMIC_ACQUIRE)) {
-		void (*fn)(void) = window_fn;
-		__atomic_store_n(&window_lock, NULL, __ATOMIC_RELEASE);
-		fn();
-	}
+	/* claimed by one thread only: two unlocking at once run it once */
+	if (m == __atomic_load_n(&window_lock, __ATOMIC_ACQUIRE) &&
+	    __atomic_compare_exchange_n(&window_lock, &want, NULL, 0,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		window_fn();
 	return rc;
 }
 
