@@ -185,14 +185,14 @@ def section_a(ctx):
     out("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     tot = {k: 0 for k in ("fasta", "gdb", "gzip", "bgzip", "zstd", "xz")}
     left = []   # --quick: genomes over QUICK_A_BYTES of FASTA (their xz -9 alone takes minutes)
-    todo = []
+    genomes = []
     for g in ctx.genomes:
         asm = ctx.asm_name(g)
         p = ctx.plain[asm]
         if ctx.args.quick and os.path.getsize(p) > QUICK_A_BYTES:
             left.append(asm)
         else:
-            todo.append((asm, p))
+            genomes.append((asm, p))
     # Only the sizes are reported (no time), so the compressors run as
     # many at a time as there are cores, in the table's order (its rows
     # come out as they end): the same bytes as one after another, in
@@ -200,8 +200,8 @@ def section_a(ctx):
     # is one block, one thread).
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         futs = {(asm, k): pool.submit(compressed_bytes, cmd + [p])
-                for asm, p in todo for k, cmd in COMPRESSORS}
-        for asm, p in todo:
+                for asm, p in genomes for k, cmd in COMPRESSORS}
+        for asm, p in genomes:
             _table_a_row(asm, p, stored.get(asm), {k: futs[asm, k].result() for k, _ in COMPRESSORS},
                          tot)
     out(f"| **total** | | {human(tot['fasta'])} | {human(tot['gdb'])} | {human(tot['gzip'])} | "
