@@ -10,6 +10,7 @@
 #include "common/bigbuf.h"
 
 #include <malloc.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -113,63 +114,15 @@ static void *fresh(size_t n, size_t *cap)
 	return p;
 }
 
-/*
- * The fork guard (bigbuf.h): every pool used so far, on one list; around
- * fork() the forking thread holds the list's lock and then each pool's,
- * in list order (no other code takes two of them), so the child inherits
- * every pool between calls, locked by its own (only) thread.
- */
-static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER;
-static gdb_bigbuf_pool *guarded; /* under guard_lock */
-static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
-
-static void fork_prepare(void)
+void gdb_bigbuf_forked(gdb_fork_guard *g)
 {
-	pthread_mutex_lock(&guard_lock);
-	for (gdb_bigbuf_pool *p = guarded; p; p = p->next)
-		pthread_mutex_lock(&p->lock);
-}
+	gdb_bigbuf_pool *p =
+	    (gdb_bigbuf_pool *)((char *)g - offsetof(gdb_bigbuf_pool, guard));
 
-static void fork_parent(void)
-{
-	for (gdb_bigbuf_pool *p = guarded; p; p = p->next)
-		pthread_mutex_unlock(&p->lock);
-	pthread_mutex_unlock(&guard_lock);
-}
-
-/* glibc makes malloc usable again before the child's handlers run. */
-static void fork_child(void)
-{
-	for (gdb_bigbuf_pool *p = guarded; p; p = p->next) {
-		for (unsigned i = 0; i < p->n; i++)
-			free(p->p[i]);
-		p->n = 0;
-		p->bytes = 0;
-		pthread_mutex_unlock(&p->lock);
-	}
-	pthread_mutex_unlock(&guard_lock);
-}
-
-static void guard_install(void)
-{
-	/* without memory for it (ENOMEM) pools are as before: unguarded */
-	(void)pthread_atfork(fork_prepare, fork_parent, fork_child);
-}
-
-/* pool's lock, taken after the pool is on the guard's list */
-static void lock_pool(gdb_bigbuf_pool *pool)
-{
-	if (!__atomic_load_n(&pool->guarded, __ATOMIC_ACQUIRE)) {
-		pthread_once(&guard_once, guard_install);
-		pthread_mutex_lock(&guard_lock);
-		if (!pool->guarded) {
-			pool->next = guarded;
-			guarded = pool;
-			__atomic_store_n(&pool->guarded, 1, __ATOMIC_RELEASE);
-		}
-		pthread_mutex_unlock(&guard_lock);
-	}
-	pthread_mutex_lock(&pool->lock);
+	for (unsigned i = 0; i < p->n; i++)
+		free(p->p[i]);
+	p->n = 0;
+	p->bytes = 0;
 }
 
 void *gdb_bigbuf_get_in(gdb_bigbuf_pool *pool, size_t n, size_t *cap)
@@ -178,9 +131,9 @@ void *gdb_bigbuf_get_in(gdb_bigbuf_pool *pool, size_t n, size_t *cap)
 
 	if (n < GDB_BIGBUF_MIN)
 		return NULL;
-	lock_pool(pool);
+	gdb_fork_guard_lock(&pool->guard);
 	p = take(pool, n, cap);
-	pthread_mutex_unlock(&pool->lock);
+	gdb_fork_guard_unlock(&pool->guard);
 	return p ? p : fresh(n, cap);
 }
 
@@ -192,7 +145,7 @@ void gdb_bigbuf_put_in(gdb_bigbuf_pool *pool, void *p)
 		return;
 	cap = malloc_usable_size(p);
 	if (cap >= GDB_BIGBUF_MIN) {
-		lock_pool(pool);
+		gdb_fork_guard_lock(&pool->guard);
 		if (pool->n < pool->max_n && pool->n < GDB_BIGBUF_SLOTS &&
 		    pool->bytes + cap <= pool->max_bytes) {
 			pool->p[pool->n] = p;
@@ -200,7 +153,7 @@ void gdb_bigbuf_put_in(gdb_bigbuf_pool *pool, void *p)
 			pool->bytes += cap;
 			p = NULL;
 		}
-		pthread_mutex_unlock(&pool->lock);
+		gdb_fork_guard_unlock(&pool->guard);
 	}
 	free(p);
 }
@@ -224,23 +177,23 @@ void gdb_bigbuf_drain_in(gdb_bigbuf_pool *pool)
 	void *p[GDB_BIGBUF_SLOTS];
 	unsigned n;
 
-	lock_pool(pool);
+	gdb_fork_guard_lock(&pool->guard);
 	n = pool->n;
 	for (unsigned i = 0; i < n; i++)
 		p[i] = pool->p[i];
 	pool->n = 0;
 	pool->bytes = 0;
-	pthread_mutex_unlock(&pool->lock);
+	gdb_fork_guard_unlock(&pool->guard);
 	for (unsigned i = 0; i < n; i++)
 		free(p[i]);
 }
 
 void gdb_bigbuf_pooled_in(gdb_bigbuf_pool *pool, unsigned *n, size_t *bytes)
 {
-	lock_pool(pool);
+	gdb_fork_guard_lock(&pool->guard);
 	*n = pool->n;
 	*bytes = pool->bytes;
-	pthread_mutex_unlock(&pool->lock);
+	gdb_fork_guard_unlock(&pool->guard);
 }
 
 void *gdb_bigbuf_get(size_t n, size_t *cap)

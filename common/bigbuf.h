@@ -18,8 +18,8 @@
  *
  * Threading: every call may run in any thread (one mutex a pool).
  *
- * fork(): a pool is safe across it. From its first use a pool is known
- * to a pthread_atfork guard: the forking thread takes every pool's lock
+ * fork(): a pool is safe across it. A pool's lock is a fork guard's
+ * (common/forkguard.h): the forking thread takes every pool's lock
  * before the fork (so no other thread is inside one, and the child never
  * inherits a lock held by a thread it does not have) and the child
  * starts with its pools empty (their buffers freed): the pooled pages
@@ -30,8 +30,9 @@
 #ifndef GDB_BIGBUF_H
 #define GDB_BIGBUF_H
 
-#include <pthread.h>
 #include <stddef.h>
+
+#include "common/forkguard.h"
 
 /* Smaller requests are left to malloc (gdb_bigbuf_get returns NULL). */
 #define GDB_BIGBUF_MIN ((size_t)1 << 20)
@@ -46,21 +47,22 @@
 
 /* A pool: max_n buffers (<= GDB_BIGBUF_SLOTS) and max_bytes at most. */
 typedef struct gdb_bigbuf_pool {
-	pthread_mutex_t lock;
+	gdb_fork_guard guard; /* its lock is the pool's */
 	unsigned max_n;
 	size_t max_bytes;
-	void *p[GDB_BIGBUF_SLOTS];    /* under lock */
+	void *p[GDB_BIGBUF_SLOTS];    /* under guard.lock */
 	size_t cap[GDB_BIGBUF_SLOTS]; /* usable size of p[i] */
 	unsigned n;
-	size_t bytes;		      /* sum of cap[0..n) */
-	struct gdb_bigbuf_pool *next; /* the fork guard's list (bigbuf.c) */
-	int guarded;		      /* atomic: on that list */
+	size_t bytes; /* sum of cap[0..n) */
 } gdb_bigbuf_pool;
 #define GDB_BIGBUF_POOL_INIT(count, size)                                      \
 	{                                                                      \
-		.lock = PTHREAD_MUTEX_INITIALIZER, .max_n = (count),           \
-		.max_bytes = (size)                                            \
+		.guard = GDB_FORK_GUARD_INIT(gdb_bigbuf_forked),               \
+		.max_n = (count), .max_bytes = (size)                          \
 	}
+/* A pool in a forked child (its guard's child function; not for other
+ * callers): empty, its buffers (the parent's pages) freed. */
+void gdb_bigbuf_forked(gdb_fork_guard *g);
 
 /*
  * gdb_bigbuf_get - a buffer of at least n bytes, its contents undefined:

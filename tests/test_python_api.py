@@ -284,3 +284,39 @@ def test_doc_python_examples_run(pystore, doc, tmp_path, monkeypatch):
         finally:
             s.close()
             ns.get("s", s).close()
+
+
+def test_forked_child_starts_with_no_kept_variant_text(s):
+    """A child forked while the library keeps a .vcf answer's text buffer
+    (the second half of a region, kept for the next answer) starts with
+    none (it is the parent's pages; a lock inherited held would hang the
+    child, bounded by an alarm) and renders the same text; the parent keeps
+    its own. The fork while another thread holds the lock is
+    tests/unit/test_bigbuf.c's check_fork (the same fork guard)."""
+    import ctypes
+    import signal
+    lib = genomedb._lib.lib
+
+    def spares():
+        n, nbytes = ctypes.c_uint(), ctypes.c_size_t()
+        lib.gdb_variants_spares(ctypes.byref(n), ctypes.byref(nbytes))
+        return n.value
+
+    v = s.variants("kg")
+    lib.gdb_variants_spares_drain()
+    want = v.vcf("20", 1_000_000, 1_200_000)
+    assert spares() == 1 and want.count("\n") > 100
+    pid = os.fork()
+    if pid == 0:
+        code = 2
+        try:
+            signal.alarm(60)
+            kept = spares()
+            code = 0 if kept == 0 and v.vcf("20", 1_000_000, 1_200_000) == want else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status), f"child killed by signal {os.WTERMSIG(status)}"
+    assert os.WEXITSTATUS(status) == 0, "the child kept the parent's text buffer, or rendered wrong"
+    assert spares() == 1
+    lib.gdb_variants_spares_drain()

@@ -19,6 +19,7 @@
 #include <htslib/kstring.h>
 
 #include "common/bigbuf.h"
+#include "common/forkguard.h"
 #include "variants/variants_int.h"
 
 static void *grow(void **p, size_t *cap, size_t n)
@@ -676,28 +677,42 @@ static int ks_reserve(kstring_t *ks, size_t n)
  * holds the pages of the text it last held and no more (gdb_bigbuf_trim:
  * a buffer sized by an over-estimate gives the rest back); those bytes are
  * counted (gdb_variants_spares, the daemon's stats.json) and the buffers
- * freed on demand (gdb_variants_spares_drain).
+ * freed on demand (gdb_variants_spares_drain). Their lock is a fork
+ * guard's: a fork() waits for a thread inside it, and the child starts
+ * with none kept.
  */
 #define SPARES 2
 #define SPARE_MAX ((size_t)16 << 20)
 #define PAGE ((size_t)4096)
-static pthread_mutex_t spare_mu = PTHREAD_MUTEX_INITIALIZER;
-static kstring_t spare[SPARES];
+static kstring_t spare[SPARES];	  /* under spare_guard.lock */
 static size_t spare_held[SPARES]; /* bytes whose pages spare[i] keeps */
+
+/* A forked child keeps none (common/forkguard.h): they are the parent's
+ * pages, shared copy-on-write. */
+static void spares_forked(gdb_fork_guard *g)
+{
+	(void)g;
+	for (int i = 0; i < SPARES; i++) {
+		free(spare[i].s);
+		spare[i] = (kstring_t){0, 0, NULL};
+		spare_held[i] = 0;
+	}
+}
+static gdb_fork_guard spare_guard = GDB_FORK_GUARD_INIT(spares_forked);
 
 /* A kept buffer (empty), or a new one. */
 static kstring_t spare_take(void)
 {
 	kstring_t ks = {0, 0, NULL};
 
-	pthread_mutex_lock(&spare_mu);
+	gdb_fork_guard_lock(&spare_guard);
 	for (int i = 0; i < SPARES && !ks.s; i++)
 		if (spare[i].s) {
 			ks = spare[i];
 			spare[i] = (kstring_t){0, 0, NULL};
 			spare_held[i] = 0;
 		}
-	pthread_mutex_unlock(&spare_mu);
+	gdb_fork_guard_unlock(&spare_guard);
 	ks.l = 0;
 	return ks;
 }
@@ -708,7 +723,7 @@ static void spare_give(kstring_t *ks)
 	/* its text and terminator, to whole pages, at most its size */
 	size_t held = (ks->l + PAGE) / PAGE * PAGE;
 
-	pthread_mutex_lock(&spare_mu);
+	gdb_fork_guard_lock(&spare_guard);
 	for (int i = 0; i < SPARES && ks->s && ks->m <= SPARE_MAX; i++)
 		if (!spare[i].s) {
 			gdb_bigbuf_trim(ks->s, ks->l);
@@ -716,7 +731,7 @@ static void spare_give(kstring_t *ks)
 			spare_held[i] = held < ks->m ? held : ks->m;
 			ks->s = NULL;
 		}
-	pthread_mutex_unlock(&spare_mu);
+	gdb_fork_guard_unlock(&spare_guard);
 	free(ks->s);
 	*ks = (kstring_t){0, 0, NULL};
 }
@@ -725,13 +740,13 @@ void gdb_variants_spares(unsigned *n, size_t *bytes)
 {
 	*n = 0;
 	*bytes = 0;
-	pthread_mutex_lock(&spare_mu);
+	gdb_fork_guard_lock(&spare_guard);
 	for (int i = 0; i < SPARES; i++)
 		if (spare[i].s) {
 			(*n)++;
 			*bytes += spare_held[i];
 		}
-	pthread_mutex_unlock(&spare_mu);
+	gdb_fork_guard_unlock(&spare_guard);
 }
 
 void gdb_variants_spares_drain(void)

@@ -233,7 +233,9 @@ uint64_t gdb_vset_windows_held(const gdb_vset *v);
  * (at most 2, of up to 16 MiB each, process-wide; outside any cache
  * budget): how many, and the bytes whose pages they keep (each keeps its
  * last text's pages, no more). Drain frees them (a daemon giving memory
- * back); the next answers make new ones. Any thread.
+ * back); the next answers make new ones. Any thread. A child forked
+ * (fork(), also while another thread is taking or giving one back)
+ * starts with none: they are the parent's pages.
  */
 void gdb_variants_spares(unsigned *n, size_t *bytes);
 void gdb_variants_spares_drain(void);

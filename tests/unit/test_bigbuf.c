@@ -346,12 +346,12 @@ static void nap(long ms)
 static void *hold_pool(void *arg)
 {
 	(void)arg;
-	pthread_mutex_lock(&forked.lock);
+	pthread_mutex_lock(&forked.guard.lock);
 	__atomic_store_n(&pool_held, 1, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&fork_began, __ATOMIC_ACQUIRE))
 		nap(1);
 	nap(100); /* unguarded, fork() is done by now */
-	pthread_mutex_unlock(&forked.lock);
+	pthread_mutex_unlock(&forked.guard.lock);
 	return NULL;
 }
 

@@ -13,13 +13,19 @@
  *   - a streamed answer read window by window, its windows rendered into
  *     buffers earlier windows gave back, equals the whole answer;
  *   - the kept buffers are counted by the pages of their text, and
- *     drained.
+ *     drained;
+ *   - a child forked while one is kept starts with none (they are the
+ *     parent's pages) and renders the same answer, also when forked while
+ *     another thread renders (takes and gives back kept buffers).
  *
  * Exit status: 0 pass, 1 fail (the first failures are printed).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define UNIT_SEED 0x76617272656e64ull
 #include "tests/unit/unit.h"
@@ -234,6 +240,83 @@ static void check_spares(struct answer *a)
 	CHECK(n == 0 && bytes == 0, "drained: %u spares, %zu bytes", n, bytes);
 }
 
+/* The forked child: exit 0 when it starts with no kept buffer, renders a
+ * right, and keeps that answer's half; else 1. A lock inherited held ends
+ * in SIGALRM. */
+static void spares_child(struct answer *a)
+{
+	unsigned n;
+	size_t bytes, len = 0;
+	char *p;
+	int ok, failed = failures;
+
+	alarm(60);
+	gdb_variants_spares(&n, &bytes);
+	ok = n == 0 && bytes == 0;
+	p = render(a, &len);
+	ok = ok && p && len == a->len && !memcmp(p, a->want, len);
+	free(p);
+	gdb_variants_spares(&n, &bytes);
+	_exit(ok && n == 1 && failures == failed ? 0 : 1);
+}
+
+static int fork_checked(struct answer *a, const char *when)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		spares_child(a);
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid, "%s: fork", when);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "%s: child %s %d (exit 1: it kept the parent's buffers or "
+	      "rendered wrong; a signal: a lock inherited held)",
+	      when, WIFEXITED(status) ? "exit" : "signal",
+	      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static int racing; /* atomic: the renderer runs while set */
+
+static void *render_loop(void *arg)
+{
+	struct answer *a = arg;
+
+	while (__atomic_load_n(&racing, __ATOMIC_ACQUIRE))
+		free(again(a, "rendered while forking"));
+	return NULL;
+}
+
+/* Forks with a kept buffer, then forks while another thread renders:
+ * each child starts with none and renders right; the parent keeps its
+ * own. (That a fork waits for a thread inside the lock is shown
+ * deterministically for the same guard in test_bigbuf.c's check_fork;
+ * here the renderer only makes such forks likely.) */
+static void check_spares_fork(struct answer *a)
+{
+	unsigned n;
+	size_t bytes;
+	pthread_t t;
+
+	gdb_variants_spares_drain();
+	free(again(a, "before the fork"));
+	gdb_variants_spares(&n, &bytes);
+	CHECK(n == 1, "before the fork: %u spares", n);
+	fork_checked(a, "a kept buffer");
+	gdb_variants_spares(&n, &bytes);
+	CHECK(n == 1, "the parent's spare after the fork: %u", n);
+	__atomic_store_n(&racing, 1, __ATOMIC_RELEASE);
+	if (pthread_create(&t, NULL, render_loop, a) != 0) {
+		FAIL("thread");
+		return;
+	}
+	for (int i = 0; i < 6 && fork_checked(a, "while rendering"); i++)
+		;
+	__atomic_store_n(&racing, 0, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	gdb_variants_spares_drain();
+}
+
 int main(void)
 {
 	char dir[64], vcf[2][96];
@@ -270,6 +353,7 @@ int main(void)
 		};
 		check_reuse(x, 5);
 		check_spares(&x[0]);
+		check_spares_fork(&x[1]);
 		for (int i = 0; i < 5; i++)
 			free(x[i].want);
 	}

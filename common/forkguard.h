@@ -1,0 +1,51 @@
+/*
+ * common/forkguard.h - process-wide state under one mutex (a pool of kept
+ * buffers) made safe across fork().
+ *
+ * Why: a process using the library may fork (a Python program, its
+ * multiprocessing, a daemon's helper) while another of its threads holds
+ * such a lock: the child, which has only the forking thread, would find
+ * the lock held forever. And what the state keeps (buffers) are the
+ * parent's pages, shared copy-on-write: the child writing into them would
+ * copy every page and keep the parent's memory alive.
+ *
+ * A guard is the lock and what the child does with the state. From its
+ * first lock a guard is known to one pthread_atfork handler set: the
+ * forking thread takes every known guard's lock before fork() (waiting
+ * for a thread inside one to leave it), the parent releases them after,
+ * and the child calls each guard's child function (its lock held, malloc
+ * usable: glibc makes it so before the child's handlers) and then
+ * releases the lock. So the child starts with the state between calls,
+ * as its child function leaves it (an empty pool).
+ *
+ * Rules for the code under a guard's lock: it takes no other guard's lock
+ * (the handlers take them all, in their own order) and does not fork.
+ *
+ * Threading: any thread; a guard is used through these calls only.
+ */
+#ifndef GDB_FORKGUARD_H
+#define GDB_FORKGUARD_H
+
+#include <pthread.h>
+
+typedef struct gdb_fork_guard gdb_fork_guard;
+struct gdb_fork_guard {
+	pthread_mutex_t lock;
+	/* required: in the child after fork(), lock held by its one
+	 * thread, make the state usable there (drop what is the parent's) */
+	void (*child)(gdb_fork_guard *g);
+	gdb_fork_guard *next; /* the handlers' list (forkguard.c) */
+	int listed;	      /* atomic: on that list */
+};
+#define GDB_FORK_GUARD_INIT(child_fn)                                          \
+	{                                                                      \
+		.lock = PTHREAD_MUTEX_INITIALIZER, .child = (child_fn)         \
+	}
+
+/* Take g's lock; the first call lists g for the fork handlers. Without
+ * memory for the handlers (pthread_atfork's ENOMEM) g is unguarded, as
+ * a plain mutex is. */
+void gdb_fork_guard_lock(gdb_fork_guard *g);
+void gdb_fork_guard_unlock(gdb_fork_guard *g);
+
+#endif
