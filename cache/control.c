@@ -7,6 +7,7 @@
 #include "cache/cache.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cache/cache_int.h"
@@ -56,58 +57,134 @@ int gdb_cache_set_policy(gdb_cache *c, const char *name)
 	return 0;
 }
 
+/* Pin (pin 1) or release (0) x, resident in shard sh, under sh's lock.
+ * @return 1 when that changed it, 0 when it was so already (a pin is a
+ * flag, not a count) or x is not cached (NULL, served once). */
+static int set_pinned(gdb_cache *c, struct shard *sh, gdb_cache_entry *x,
+		      int pin)
+{
+	if (!x || x->transient || x->e.pinned == pin)
+		return 0;
+	if (pin) {
+		sh->ops->remove(sh->pol, &x->e);
+		x->e.pinned = 1;
+		x->e.prefetched = 0;
+		__atomic_add_fetch(&c->pinned, c->bb, __ATOMIC_RELAXED);
+	} else {
+		x->e.pinned = 0;
+		memset(&x->e.prev, 0, sizeof(x->e.prev) * 2);
+		sh->ops->insert(sh->pol, &x->e);
+		__atomic_sub_fetch(&c->pinned, c->bb, __ATOMIC_RELAXED);
+	}
+	return 1;
+}
+
+/* Pin block b of contig, loading it on a miss; *mine: whether this call
+ * pinned it (not pinned before). @return 0 or a gdb_cache_get() error. */
+static int pin_block(gdb_cache *c, uint32_t contig, uint32_t b, int *mine)
+{
+	uint64_t key = make_key(contig, b);
+	struct shard *sh = &c->shards[key_hash(key) % NSHARDS];
+	gdb_cache_entry *x = NULL;
+	const char *bases;
+	uint32_t n;
+
+	*mine = 0;
+	GDB_TRY(gdb_cache_get(c, contig, b, &bases, &n, &x));
+	pthread_mutex_lock(&sh->lock);
+	*mine = set_pinned(c, sh, x, 1);
+	pthread_mutex_unlock(&sh->lock);
+	gdb_cache_put(c, x);
+	return 0;
+}
+
+/* Release block b of contig if it is resident and pinned. */
+static void unpin_block(gdb_cache *c, uint32_t contig, uint32_t b)
+{
+	uint64_t key = make_key(contig, b);
+	struct shard *sh = &c->shards[key_hash(key) % NSHARDS];
+
+	pthread_mutex_lock(&sh->lock);
+	(void)set_pinned(c, sh, cache_find_locked(sh, key), 0);
+	pthread_mutex_unlock(&sh->lock);
+}
+
+/* Bases [from, to] (1-based, inclusive) of block b of ct. */
+static void block_bases(const gdb_contig *ct, uint32_t b, int64_t *from,
+			int64_t *to)
+{
+	*from = (int64_t)b * ct->block_bases + 1;
+	*to = *from + ct->block_bases - 1;
+	if (*to > ct->length)
+		*to = ct->length;
+}
+
+/*
+ * Pin the blocks of bases [beg, end) of contig ct, all or none: when a
+ * block cannot be read (damaged, or no memory) the blocks this call
+ * pinned are released (those pinned before it stay pinned) and the
+ * failure is logged naming the range and the block (the store logs what
+ * is wrong with the block).
+ */
+static int pin_blocks(gdb_cache *c, uint32_t contig, const gdb_contig *ct,
+		      int64_t beg, int64_t end)
+{
+	uint32_t b0 = (uint32_t)(beg / ct->block_bases),
+		 b1 = (uint32_t)((end - 1) / ct->block_bases), b = b0,
+		 undone = 0;
+	uint64_t *mine = calloc((b1 - b0) / 64 + 1, sizeof(*mine));
+	int rc = mine ? 0 : -ENOMEM, m;
+	int64_t from, to;
+	const char *an;
+
+	for (; rc == 0 && b <= b1; b++) {
+		rc = pin_block(c, contig, b, &m);
+		if (m)
+			mine[(b - b0) / 64] |= (uint64_t)1 << (b - b0) % 64;
+	}
+	if (rc < 0 && mine) {
+		b--; /* the block that failed */
+		for (uint32_t i = b0; i < b; i++)
+			if (mine[(i - b0) / 64] >> (i - b0) % 64 & 1) {
+				unpin_block(c, contig, i);
+				undone++;
+			}
+		block_bases(ct, b, &from, &to);
+		an = gdb_store_assembly(c->store, ct->asm_index)->name;
+		gdb_log(GDB_LOG_ERROR,
+			"pin %s/%s:%lld-%lld: block %u (%s/%s:%lld-%lld) "
+			"cannot be read: %s; nothing pinned (released the %u "
+			"block%s pinned before it)",
+			an, ct->name, (long long)beg + 1, (long long)end, b, an,
+			ct->name, (long long)from, (long long)to,
+			gdb_strerror(rc), undone, undone == 1 ? "" : "s");
+	}
+	free(mine);
+	return rc;
+}
+
 static int pin_range(gdb_cache *c, uint32_t contig, int64_t beg, int64_t end,
 		     int pin)
 {
 	const gdb_contig *ct = gdb_store_contig(c->store, contig);
-	uint64_t need = 0;
+	uint64_t need;
 
 	if (!ct || beg < 0 || end > ct->length || beg >= end)
 		return -EINVAL;
-	if (pin) {
-		/* Refuse up front rather than pin half a panel. */
-		need = (uint64_t)((end - 1) / ct->block_bases -
-				  beg / ct->block_bases + 1) *
-		       c->bb;
-		if (__atomic_load_n(&c->pinned, __ATOMIC_RELAXED) + need >
-		    __atomic_load_n(&c->budget, __ATOMIC_RELAXED) / 10 * 9)
-			return -ENOSPC;
+	if (!pin) {
+		for (int64_t b = beg / ct->block_bases;
+		     b <= (end - 1) / ct->block_bases; b++)
+			unpin_block(c, contig, (uint32_t)b);
+		return 0;
 	}
-	for (int64_t b = beg / ct->block_bases;
-	     b <= (end - 1) / ct->block_bases; b++) {
-		uint64_t key = make_key(contig, (uint32_t)b);
-		uint32_t si = key_hash(key) % NSHARDS;
-		struct shard *sh = &c->shards[si];
-		gdb_cache_entry *x = NULL;
-		const char *bases;
-		uint32_t n;
-
-		if (pin)
-			GDB_TRY(gdb_cache_get(c, contig, (uint32_t)b, &bases,
-					      &n, &x));
-		pthread_mutex_lock(&sh->lock);
-		if (!pin)
-			x = cache_find_locked(sh, key);
-		if (x && !x->transient) {
-			if (pin && !x->e.pinned) {
-				sh->ops->remove(sh->pol, &x->e);
-				x->e.pinned = 1;
-				x->e.prefetched = 0;
-				__atomic_add_fetch(&c->pinned, c->bb,
-						   __ATOMIC_RELAXED);
-			} else if (!pin && x->e.pinned) {
-				x->e.pinned = 0;
-				memset(&x->e.prev, 0, sizeof(x->e.prev) * 2);
-				sh->ops->insert(sh->pol, &x->e);
-				__atomic_sub_fetch(&c->pinned, c->bb,
-						   __ATOMIC_RELAXED);
-			}
-		}
-		pthread_mutex_unlock(&sh->lock);
-		if (pin)
-			gdb_cache_put(c, x);
-	}
-	return 0;
+	/* Refuse up front rather than pin half a panel. */
+	need = (uint64_t)((end - 1) / ct->block_bases - beg / ct->block_bases +
+			  1) *
+	       c->bb;
+	if (__atomic_load_n(&c->pinned, __ATOMIC_RELAXED) + need >
+	    __atomic_load_n(&c->budget, __ATOMIC_RELAXED) / 10 * 9)
+		return -ENOSPC;
+	return pin_blocks(c, contig, ct, beg, end);
 }
 
 int gdb_cache_pin(gdb_cache *c, uint32_t contig, int64_t beg, int64_t end)

@@ -317,3 +317,49 @@ def test_repair_keeps_newer_manifest_unless_told(two, tmp_path):
     r = U.gdb("verify", store, "--repair", "--discard-newer")
     assert r.rc == 0, r
     assert not os.path.exists(os.path.join(store, f"MANIFEST-{gen:06d}"))
+
+
+def _block_span(seg, i):
+    """Offset and stored length of stream block i of a version 3 sequence
+    segment (docs/FORMAT.md "Sequence index": the 64-byte assembly record
+    at index_offset, then 16-byte block entries)."""
+    import struct
+    with open(seg, "rb") as f:
+        b = f.read()
+    assert struct.unpack_from("<I", b, 8)[0] == 3, "not a version 3 segment"
+    index = struct.unpack_from("<Q", b, 24)[0]
+    return struct.unpack_from("<QI", b, index + 64 + 16 * i)
+
+
+def test_pin_over_a_damaged_block_pins_nothing(pristine, tmp_path):
+    """A pin of c1 whole whose third block (131073-196608) is damaged fails
+    (the message names the range, the daemon's log the block) and pins
+    nothing: the first block, pinned by it, is released; the second, pinned
+    before, stays pinned (the pinned bytes are as before). Pins of
+    undamaged ranges still work."""
+    store = _copy(pristine, tmp_path)
+    seg = _segments(store)[-1]
+    off, n = _block_span(seg, 2)              # c1's blocks are stream blocks 0-3
+    _flip(seg, off + n // 2)
+    assert f"{ASM}/c1:131073-196608" in U.gdb("verify", store).out.decode()
+    U.require_fuse()
+    with U.mounted(store, tmp_path) as m:
+        def pinned():
+            return json.loads(U.read_file(m.p(".gdb", "stats.json")))["cache"]["pinned_bytes"]
+
+        r = U.gdb("ctl", m.path, "pin", f"{ASM}/c1:65537-131072")
+        assert r.rc == 0, r
+        block = pinned()
+        assert block > 0
+        r = U.gdb("ctl", m.path, "pin", f"{ASM}/c1:1-200001")
+        assert r.rc != 0, r
+        assert f"{ASM}/c1:1-200001" in r.err and "nothing pinned" in r.err, r
+        assert pinned() == block, "the failed pin left blocks pinned"
+        r = U.gdb("ctl", m.path, "pin", f"{ASM}/c2:1-100000")
+        assert r.rc == 0, r
+        assert pinned() == 3 * block
+        assert U.gdb("ctl", m.path, "unpin", "--all").rc == 0
+        assert pinned() == 0
+        log = m.log_text()
+    assert (f"pin {ASM}/c1:1-200001: block 2 ({ASM}/c1:131073-196608) cannot be read" in log
+            and "released the 1 block pinned before it" in log), log

@@ -8,7 +8,8 @@
  * thread racing; a long sequential read gives back the blocks it passed
  * (and keeps those another reader used); a damaged block is still an
  * error (GDB_ECHECKSUM, logged by the store) on every read, and its
- * buffer goes back to the pool. Exit 0 pass, 1 fail.
+ * buffer goes back to the pool; a pin over it fails whole (the blocks it
+ * pinned released, those pinned before kept). Exit 0 pass, 1 fail.
  */
 #define UNIT_SEED 0xb0f5u
 #include "tests/unit/unit.h"
@@ -37,11 +38,16 @@ static int64_t LEN[2] = {6000000, 1500000};
  * bases 1,310,721-1,376,256). */
 static int damage_logged;
 
+/* The last failed pin's log line (test_pin_damage; one thread pins). */
+static char pin_logged[512];
+
 static void sink(enum gdb_log_level level, const char *line)
 {
 	if (level == GDB_LOG_ERROR &&
 	    strstr(line, "checksum mismatch in a/c0:1310721-1376256"))
 		__atomic_add_fetch(&damage_logged, 1, __ATOMIC_RELAXED);
+	if (level == GDB_LOG_ERROR && !strncmp(line, "pin ", 4))
+		snprintf(pin_logged, sizeof(pin_logged), "%s", line);
 }
 
 /* The invariants, with nothing in flight and borrowed outstanding. */
@@ -461,6 +467,84 @@ static void test_damage(const char *dir, const char *path)
 	gdb_cache_destroy(c);
 }
 
+/* Block b of contig 0: 1 pinned, 0 resident and not pinned, -1 absent. */
+static int pinned_at(gdb_cache *c, uint32_t b)
+{
+	uint64_t key = make_key(0, b);
+	struct shard *sh = &c->shards[key_hash(key) % NSHARDS];
+	gdb_cache_entry *x;
+	int r;
+
+	pthread_mutex_lock(&sh->lock);
+	x = cache_find_locked(sh, key);
+	r = x ? x->e.pinned : -1;
+	pthread_mutex_unlock(&sh->lock);
+	return r;
+}
+
+static uint64_t pinned_bytes(gdb_cache *c)
+{
+	gdb_cache_stats st;
+
+	gdb_cache_stats_get(c, &st);
+	return st.pinned_bytes;
+}
+
+/* A pin of blocks 15-24 of c0 with block 20 damaged: GDB_ECHECKSUM, and
+ * nothing of it stays pinned (15, 16, 18 and 19 released, the bytes
+ * counted pinned as before), blocks 17 and 23 pinned before it still
+ * pinned; the failure is logged naming the range and the block. Mended,
+ * the same pin pins all ten. */
+static void test_pin_damage(const char *dir)
+{
+	gdb_cache *c;
+	off_t off = 0;
+	char byte;
+	uint64_t before;
+	int fd = unit_block_file(S, dir, 0, 20, &off);
+
+	if (fd < 0 || gdb_cache_create(S, 64 * MIB, NULL, &c) < 0) {
+		FAIL("block 20's bytes not found, or no cache");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	CHECK(gdb_cache_pin(c, 0, 17 * BB, 18 * BB) == 0 &&
+		  gdb_cache_pin(c, 0, 23 * BB + 5, 23 * BB + 6) == 0,
+	      "pins before");
+	before = pinned_bytes(c);
+	CHECK(before == 2 * c->bb, "%llu bytes pinned before, not 2 blocks",
+	      (unsigned long long)before);
+	CHECK(pread(fd, &byte, 1, off + 40) == 1, "pread");
+	byte ^= 0x10;
+	CHECK(pwrite(fd, &byte, 1, off + 40) == 1, "pwrite");
+	pin_logged[0] = 0;
+	CHECK(gdb_cache_pin(c, 0, 15 * BB + 100, 25 * BB) == GDB_ECHECKSUM,
+	      "a pin over a damaged block: not GDB_ECHECKSUM");
+	CHECK(pinned_bytes(c) == before,
+	      "the failed pin left %llu bytes pinned, %llu before",
+	      (unsigned long long)pinned_bytes(c), (unsigned long long)before);
+	for (uint32_t b = 15; b <= 24; b++)
+		CHECK((pinned_at(c, b) == 1) == (b == 17 || b == 23),
+		      "after the failed pin block %u is %s", b,
+		      pinned_at(c, b) == 1 ? "pinned" : "not pinned");
+	CHECK(strstr(pin_logged, "pin a/c0:983141-1638400: block 20 "
+				 "(a/c0:1310721-1376256) cannot be read") &&
+		  strstr(pin_logged, "released the 4 blocks pinned before it"),
+	      "the failed pin's log line: '%s'", pin_logged);
+	byte ^= 0x10;
+	CHECK(pwrite(fd, &byte, 1, off + 40) == 1, "pwrite");
+	close(fd);
+	CHECK(gdb_cache_pin(c, 0, 15 * BB + 100, 25 * BB) == 0 &&
+		  pinned_bytes(c) == 10 * c->bb,
+	      "the mended range pinned: %llu bytes",
+	      (unsigned long long)pinned_bytes(c));
+	CHECK(gdb_cache_unpin(c, 0, 0, 30 * BB) == 0 && pinned_bytes(c) == 0,
+	      "unpinned");
+	check_pool(c, 0, "after pins");
+	gdb_cache_destroy(c);
+}
+
 int main(void)
 {
 	static const char *const names[] = {"c0", "c1"};
@@ -486,6 +570,7 @@ int main(void)
 	test_stream_passes();
 	test_stream_passes_borrowed();
 	test_damage(dir, "read in the mapping");
+	test_pin_damage(dir);
 	test_race(); /* the store is read at random from here on */
 	test_damage(dir, "read with pread");
 	gdb_store_close(s);
