@@ -16,7 +16,7 @@
  *     drained;
  *   - a child forked while one is kept starts with none (they are the
  *     parent's pages) and renders the same answer, also when forked while
- *     another thread renders (takes and gives back kept buffers).
+ *     another thread holds their lock (giving one back).
  *
  * Exit status: 0 pass, 1 fail (the first failures are printed).
  */
@@ -24,7 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define UNIT_SEED 0x76617272656e64ull
@@ -250,7 +252,7 @@ static void spares_child(struct answer *a)
 	char *p;
 	int ok, failed = failures;
 
-	alarm(60);
+	alarm(20);
 	gdb_variants_spares(&n, &bytes);
 	ok = n == 0 && bytes == 0;
 	p = render(a, &len);
@@ -260,7 +262,7 @@ static void spares_child(struct answer *a)
 	_exit(ok && n == 1 && failures == failed ? 0 : 1);
 }
 
-static int fork_checked(struct answer *a, const char *when)
+static void fork_checked(struct answer *a, const char *when)
 {
 	int status = 0;
 	pid_t pid = fork();
@@ -273,25 +275,57 @@ static int fork_checked(struct answer *a, const char *when)
 	      "rendered wrong; a signal: a lock inherited held)",
 	      when, WIFEXITED(status) ? "exit" : "signal",
 	      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-static int racing; /* atomic: the renderer runs while set */
+/* ---- a thread inside the kept buffers' lock at fork() ---- */
 
-static void *render_loop(void *arg)
+/* record.c's spare_give holds the lock around gdb_bigbuf_trim's madvise
+ * (MADV_DONTNEED of the pages past the text it keeps): armed, the next
+ * such call waits there until a fork has begun, and 100 ms more (so an
+ * unguarded fork is done by then). Linked with --wrap=madvise. */
+int __real_madvise(void *addr, size_t len, int advice);
+int __wrap_madvise(void *addr, size_t len, int advice);
+static int hold_armed, holding, fork_began, render_done; /* atomic */
+
+static void nap(long ms)
 {
-	struct answer *a = arg;
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
-	while (__atomic_load_n(&racing, __ATOMIC_ACQUIRE))
-		free(again(a, "rendered while forking"));
+	nanosleep(&ts, NULL);
+}
+
+int __wrap_madvise(void *addr, size_t len, int advice)
+{
+	int one = 1;
+
+	if (advice == MADV_DONTNEED &&
+	    __atomic_compare_exchange_n(&hold_armed, &one, 0, 0,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&holding, 1, __ATOMIC_RELEASE);
+		while (!__atomic_load_n(&fork_began, __ATOMIC_ACQUIRE))
+			nap(1);
+		nap(100);
+	}
+	return __real_madvise(addr, len, advice);
+}
+
+/* Registered after the fork guard's handlers: runs before them. */
+static void note_fork(void)
+{
+	__atomic_store_n(&fork_began, 1, __ATOMIC_RELEASE);
+}
+
+static void *render_once(void *arg)
+{
+	free(again(arg, "rendered across the fork"));
+	__atomic_store_n(&render_done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
-/* Forks with a kept buffer, then forks while another thread renders:
- * each child starts with none and renders right; the parent keeps its
- * own. (That a fork waits for a thread inside the lock is shown
- * deterministically for the same guard in test_bigbuf.c's check_fork;
- * here the renderer only makes such forks likely.) */
+/* Forks with a kept buffer (the child keeps none), then while another
+ * thread holds the kept buffers' lock (giving one back): the fork waits
+ * for it, and the child keeps none and renders right; unguarded, the
+ * child inherits the lock held and hangs. The parent keeps its own. */
 static void check_spares_fork(struct answer *a)
 {
 	unsigned n;
@@ -305,15 +339,22 @@ static void check_spares_fork(struct answer *a)
 	fork_checked(a, "a kept buffer");
 	gdb_variants_spares(&n, &bytes);
 	CHECK(n == 1, "the parent's spare after the fork: %u", n);
-	__atomic_store_n(&racing, 1, __ATOMIC_RELEASE);
-	if (pthread_create(&t, NULL, render_loop, a) != 0) {
+	/* the guard's handlers exist (the spares were used): ours runs first */
+	CHECK(pthread_atfork(note_fork, NULL, NULL) == 0, "atfork");
+	__atomic_store_n(&hold_armed, 1, __ATOMIC_RELEASE);
+	if (pthread_create(&t, NULL, render_once, a) != 0) {
 		FAIL("thread");
 		return;
 	}
-	for (int i = 0; i < 6 && fork_checked(a, "while rendering"); i++)
-		;
-	__atomic_store_n(&racing, 0, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&holding, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&render_done, __ATOMIC_ACQUIRE))
+		nap(1);
+	CHECK(__atomic_load_n(&holding, __ATOMIC_ACQUIRE),
+	      "the render kept its buffer without a trim under the lock");
+	fork_checked(a, "the lock held by another thread");
 	pthread_join(t, NULL);
+	gdb_variants_spares(&n, &bytes);
+	CHECK(n == 1, "the parent's spare after the second fork: %u", n);
 	gdb_variants_spares_drain();
 }
 
