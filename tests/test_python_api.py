@@ -290,11 +290,12 @@ def test_forked_child_starts_with_no_kept_variant_text(s):
     """A child forked while the library keeps a .vcf answer's text buffer
     (the second half of a region, kept for the next answer) starts with
     none (it is the parent's pages; a lock inherited held would hang the
-    child, bounded by an alarm) and renders the same text; the parent keeps
-    its own. The fork while another thread holds the lock is
-    tests/unit/test_bigbuf.c's check_fork (the same fork guard)."""
+    child: the parent kills it after 60 s and fails) and renders the same
+    text; the parent keeps its own. The fork while another thread holds the
+    lock is tests/unit/test_variants_render.c's check_spares_fork."""
     import ctypes
     import signal
+    import time
     lib = genomedb._lib.lib
 
     def spares():
@@ -310,12 +311,21 @@ def test_forked_child_starts_with_no_kept_variant_text(s):
     if pid == 0:
         code = 2
         try:
-            signal.alarm(60)
             kept = spares()
             code = 0 if kept == 0 and v.vcf("20", 1_000_000, 1_200_000) == want else 1
         finally:
             os._exit(code)
-    _, status = os.waitpid(pid, 0)
+    # the bound is the parent's: a child hung in fork()'s handlers never
+    # reaches code of its own
+    deadline = time.monotonic() + 60
+    done, status = os.waitpid(pid, os.WNOHANG)
+    while done == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+        done, status = os.waitpid(pid, os.WNOHANG)
+    if done == 0:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    assert done == pid, "the child hung (killed after 60 s): a lock inherited held"
     assert os.WIFEXITED(status), f"child killed by signal {os.WTERMSIG(status)}"
     assert os.WEXITSTATUS(status) == 0, "the child kept the parent's text buffer, or rendered wrong"
     assert spares() == 1

@@ -326,7 +326,7 @@ static void check_own_pool(void)
  * out), and the parent keeps its own. The holder lets go a while after
  * the fork began (note_fork, run before the guard's handler): without
  * the guard the child would inherit the lock held and hang on it, which
- * its alarm turns into a failure.
+ * the parent's bounded wait (unit_wait_child) turns into a failure.
  */
 static gdb_bigbuf_pool forked = GDB_BIGBUF_POOL_INIT(4, 64 * MiB);
 static int fork_began, pool_held; /* atomic */
@@ -356,14 +356,13 @@ static void *hold_pool(void *arg)
 }
 
 /* The child: exit 0 when its pool is empty and usable, else 1; a
- * deadlock ends in SIGALRM. */
+ * deadlock hangs it, and the parent kills it (unit_wait_child). */
 static void forked_child(void)
 {
 	size_t cap, bytes;
 	unsigned n;
 	char *p;
 
-	alarm(20);
 	gdb_bigbuf_pooled_in(&forked, &n, &bytes);
 	if (n != 0 || bytes != 0)
 		_exit(1);
@@ -381,7 +380,7 @@ static void check_fork(void)
 	size_t cap, bytes;
 	unsigned n;
 	pthread_t t;
-	int status = 0;
+	int status = 0, ended = -1;
 	pid_t pid;
 	char *p = gdb_bigbuf_get_in(&forked, 3 * MiB, &cap);
 
@@ -395,10 +394,12 @@ static void check_fork(void)
 		forked_child();
 	CHECK(pid > 0, "fork");
 	pthread_join(t, NULL);
-	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid, "waitpid");
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	      "child: %s %d (a signal: its pool's lock was held)",
-	      WIFEXITED(status) ? "exit" : "signal",
+	if (pid > 0)
+		ended = unit_wait_child(pid, &status);
+	CHECK(ended == 1, "child %s",
+	      ended ? "not waited for" : "hung (killed): its pool's lock held");
+	CHECK(ended != 1 || (WIFEXITED(status) && WEXITSTATUS(status) == 0),
+	      "child: %s %d", WIFEXITED(status) ? "exit" : "signal",
 	      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 	gdb_bigbuf_pooled_in(&forked, &n, &bytes);
 	CHECK(n == 1 && bytes == cap, "the parent keeps its pool");

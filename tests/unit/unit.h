@@ -5,14 +5,23 @@
  *
  * Each test defines UNIT_SEED before including this, so every binary draws
  * its own fixed sequence and a failure reproduces run after run.
+ *
+ * A test that forks waits for its child with unit_wait_child, which bounds
+ * the wait in the parent: a child hung anywhere (even inside fork()'s
+ * handlers, before it could set an alarm of its own) is killed and the
+ * test fails instead of hanging.
  */
 #ifndef GDB_UNIT_H
 #define GDB_UNIT_H
 
+#include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
 
 #ifndef UNIT_SEED
 #error "define UNIT_SEED before including tests/unit/unit.h"
@@ -89,6 +98,38 @@ static inline void *xmalloc(size_t n)
 		exit(T_EXIT_FAIL);
 	}
 	return p;
+}
+
+/* How long a forked child may take before it counts as hung. */
+#define UNIT_CHILD_SECONDS 20
+
+/* Wait for child pid, polling, for at most UNIT_CHILD_SECONDS; past that
+ * it is killed (SIGKILL) and reaped. @return 1 when it ended by itself
+ * (*status as waitpid sets it), 0 when it was killed as hung, -1 on a
+ * waitpid error. */
+static inline int unit_wait_child(pid_t pid, int *status)
+{
+	struct timespec now, end, nap = {0, 5000000L};
+	pid_t r;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += UNIT_CHILD_SECONDS;
+	for (;;) {
+		r = waitpid(pid, status, WNOHANG);
+		if (r == pid)
+			return 1;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec ||
+		    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+			break;
+		nanosleep(&nap, NULL);
+	}
+	kill(pid, SIGKILL);
+	while ((r = waitpid(pid, status, 0)) < 0 && errno == EINTR)
+		;
+	return r == pid ? 0 : -1;
 }
 
 #endif
