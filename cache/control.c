@@ -98,15 +98,18 @@ static int pin_block(gdb_cache *c, uint32_t contig, uint32_t b, int *mine)
 	return 0;
 }
 
-/* Release block b of contig if it is resident and pinned. */
-static void unpin_block(gdb_cache *c, uint32_t contig, uint32_t b)
+/* Release block b of contig if it is resident and pinned. @return 1 when
+ * this released it, else 0. */
+static int unpin_block(gdb_cache *c, uint32_t contig, uint32_t b)
 {
 	uint64_t key = make_key(contig, b);
 	struct shard *sh = &c->shards[key_hash(key) % NSHARDS];
+	int released;
 
 	pthread_mutex_lock(&sh->lock);
-	(void)set_pinned(c, sh, cache_find_locked(sh, key), 0);
+	released = set_pinned(c, sh, cache_find_locked(sh, key), 0);
 	pthread_mutex_unlock(&sh->lock);
+	return released;
 }
 
 /* Bases [from, to] (1-based, inclusive) of block b of ct. */
@@ -145,10 +148,8 @@ static int pin_blocks(gdb_cache *c, uint32_t contig, const gdb_contig *ct,
 	if (rc < 0 && mine) {
 		b--; /* the block that failed */
 		for (uint32_t i = b0; i < b; i++)
-			if (mine[(i - b0) / 64] >> (i - b0) % 64 & 1) {
-				unpin_block(c, contig, i);
-				undone++;
-			}
+			if (mine[(i - b0) / 64] >> (i - b0) % 64 & 1)
+				undone += (uint32_t)unpin_block(c, contig, i);
 		block_bases(ct, b, &from, &to);
 		an = gdb_store_assembly(c->store, ct->asm_index)->name;
 		gdb_log(GDB_LOG_ERROR,
@@ -174,7 +175,7 @@ static int pin_range(gdb_cache *c, uint32_t contig, int64_t beg, int64_t end,
 	if (!pin) {
 		for (int64_t b = beg / ct->block_bases;
 		     b <= (end - 1) / ct->block_bases; b++)
-			unpin_block(c, contig, (uint32_t)b);
+			(void)unpin_block(c, contig, (uint32_t)b);
 		return 0;
 	}
 	/* Refuse up front rather than pin half a panel. */
