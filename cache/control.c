@@ -132,33 +132,35 @@ static void block_bases(const gdb_contig *ct, uint32_t b, int64_t *from,
 static int pin_blocks(gdb_cache *c, uint32_t contig, const gdb_contig *ct,
 		      int64_t beg, int64_t end)
 {
-	uint32_t b0 = (uint32_t)(beg / ct->block_bases),
-		 b1 = (uint32_t)((end - 1) / ct->block_bases), b = b0,
-		 undone = 0;
-	uint64_t *mine = calloc((b1 - b0) / 64 + 1, sizeof(*mine));
+	/* int64_t: a loop to UINT32_MAX in uint32_t would not end */
+	int64_t b0 = beg / ct->block_bases, b1 = (end - 1) / ct->block_bases,
+		b = b0, from, to;
+	uint64_t *mine = calloc((size_t)(b1 - b0) / 64 + 1, sizeof(*mine));
 	int rc = mine ? 0 : -ENOMEM, m;
-	int64_t from, to;
+	uint32_t undone = 0;
 	const char *an;
 
 	for (; rc == 0 && b <= b1; b++) {
-		rc = pin_block(c, contig, b, &m);
+		rc = pin_block(c, contig, (uint32_t)b, &m);
 		if (m)
 			mine[(b - b0) / 64] |= (uint64_t)1 << (b - b0) % 64;
 	}
 	if (rc < 0 && mine) {
 		b--; /* the block that failed */
-		for (uint32_t i = b0; i < b; i++)
+		for (int64_t i = b0; i < b; i++)
 			if (mine[(i - b0) / 64] >> (i - b0) % 64 & 1)
-				undone += (uint32_t)unpin_block(c, contig, i);
-		block_bases(ct, b, &from, &to);
+				undone += (uint32_t)unpin_block(c, contig,
+								(uint32_t)i);
+		block_bases(ct, (uint32_t)b, &from, &to);
 		an = gdb_store_assembly(c->store, ct->asm_index)->name;
 		gdb_log(GDB_LOG_ERROR,
-			"pin %s/%s:%lld-%lld: block %u (%s/%s:%lld-%lld) "
+			"pin %s/%s:%lld-%lld: block %lld (%s/%s:%lld-%lld) "
 			"cannot be read: %s; nothing pinned (released the %u "
-			"block%s pinned before it)",
-			an, ct->name, (long long)beg + 1, (long long)end, b, an,
-			ct->name, (long long)from, (long long)to,
-			gdb_strerror(rc), undone, undone == 1 ? "" : "s");
+			"block%s pinned by this call)",
+			an, ct->name, (long long)beg + 1, (long long)end,
+			(long long)b, an, ct->name, (long long)from,
+			(long long)to, gdb_strerror(rc), undone,
+			undone == 1 ? "" : "s");
 	}
 	free(mine);
 	return rc;

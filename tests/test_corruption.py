@@ -362,4 +362,4 @@ def test_pin_over_a_damaged_block_pins_nothing(pristine, tmp_path):
         assert pinned() == 0
         log = m.log_text()
     assert (f"pin {ASM}/c1:1-200001: block 2 ({ASM}/c1:131073-196608) cannot be read" in log
-            and "released the 1 block pinned before it" in log), log
+            and "released the 1 block pinned by this call" in log), log
