@@ -168,13 +168,16 @@ GDB_MUST_CHECK int gdb_cache_set_budget(gdb_cache *c, uint64_t bytes);
  * half-open; whole blocks) resident, or release them to the policy. A pin
  * is a flag, not a count: pinning a pinned block changes nothing, and
  * unpin releases a block whoever pinned it. A pin is all or none: when a
- * block of the range cannot be read, the blocks this call pinned are
- * released again (those pinned before it stay pinned) and the failure is
- * logged naming the range and the block.
+ * block of the range cannot be read, or finds no room (nothing evictable:
+ * every other block pinned or being read), the blocks this call pinned
+ * are released again (those pinned before it stay pinned) and the failure
+ * is logged naming the range and the block.
  * @return 0; -EINVAL (no such contig, an empty range or one past its
- *         end); -ENOSPC if the pins would pass 90% of the budget; -ENOMEM;
- *         a gdb_cache_get() error (GDB_ECHECKSUM, GDB_ECORRUPT, -EIO for a
- *         damaged block). Nothing is pinned by a call that fails.
+ *         end); -ENOSPC if the pins would pass 90% of the budget; -EBUSY
+ *         when a block found no room (try again once readers let go);
+ *         -ENOMEM; a gdb_cache_get() error (GDB_ECHECKSUM, GDB_ECORRUPT,
+ *         -EIO for a damaged block). Nothing is pinned by a call that
+ *         fails.
  */
 GDB_MUST_CHECK int gdb_cache_pin(gdb_cache *c, uint32_t contig, int64_t beg,
 				 int64_t end);

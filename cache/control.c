@@ -80,7 +80,9 @@ static int set_pinned(gdb_cache *c, struct shard *sh, gdb_cache_entry *x,
 }
 
 /* Pin block b of contig, loading it on a miss; *mine: whether this call
- * pinned it (not pinned before). @return 0 or a gdb_cache_get() error. */
+ * pinned it (not pinned before). @return 0, -EBUSY when it could only be
+ * served once uncached (nothing evictable: every other block pinned or
+ * being read), or a gdb_cache_get() error. */
 static int pin_block(gdb_cache *c, uint32_t contig, uint32_t b, int *mine)
 {
 	uint64_t key = make_key(contig, b);
@@ -88,14 +90,18 @@ static int pin_block(gdb_cache *c, uint32_t contig, uint32_t b, int *mine)
 	gdb_cache_entry *x = NULL;
 	const char *bases;
 	uint32_t n;
+	int rc = 0;
 
 	*mine = 0;
 	GDB_TRY(gdb_cache_get(c, contig, b, &bases, &n, &x));
 	pthread_mutex_lock(&sh->lock);
-	*mine = set_pinned(c, sh, x, 1);
+	if (x->transient)
+		rc = -EBUSY;
+	else
+		*mine = set_pinned(c, sh, x, 1);
 	pthread_mutex_unlock(&sh->lock);
 	gdb_cache_put(c, x);
-	return 0;
+	return rc;
 }
 
 /* Release block b of contig if it is resident and pinned. @return 1 when
@@ -122,23 +128,43 @@ static void block_bases(const gdb_contig *ct, uint32_t b, int64_t *from,
 		*to = ct->length;
 }
 
+/* Log a failed pin of bases [beg, end) of ct: block b failed with rc,
+ * after which undone blocks pinned by the call were released. */
+static void pin_failed(gdb_cache *c, const gdb_contig *ct, int64_t beg,
+		       int64_t end, int64_t b, int rc, uint32_t undone)
+{
+	const char *an = gdb_store_assembly(c->store, ct->asm_index)->name;
+	int64_t from, to;
+
+	block_bases(ct, (uint32_t)b, &from, &to);
+	gdb_log(GDB_LOG_ERROR,
+		"pin %s/%s:%lld-%lld: block %lld (%s/%s:%lld-%lld) %s%s; "
+		"nothing pinned (released the %u block%s pinned by this call)",
+		an, ct->name, (long long)beg + 1, (long long)end, (long long)b,
+		an, ct->name, (long long)from, (long long)to,
+		rc == -EBUSY ? "found no room in the cache (every other block "
+			       "pinned or being read)"
+			     : "cannot be read: ",
+		rc == -EBUSY ? "" : gdb_strerror(rc), undone,
+		undone == 1 ? "" : "s");
+}
+
 /*
  * Pin the blocks of bases [beg, end) of contig ct, all or none: when a
- * block cannot be read (damaged, or no memory) the blocks this call
- * pinned are released (those pinned before it stay pinned) and the
- * failure is logged naming the range and the block (the store logs what
- * is wrong with the block).
+ * block cannot be read (damaged, or no memory) or finds no room (-EBUSY)
+ * the blocks this call pinned are released (those pinned before it stay
+ * pinned) and the failure is logged naming the range and the block (the
+ * store logs what is wrong with the block).
  */
 static int pin_blocks(gdb_cache *c, uint32_t contig, const gdb_contig *ct,
 		      int64_t beg, int64_t end)
 {
 	/* int64_t: a loop to UINT32_MAX in uint32_t would not end */
 	int64_t b0 = beg / ct->block_bases, b1 = (end - 1) / ct->block_bases,
-		b = b0, from, to;
+		b = b0;
 	uint64_t *mine = calloc((size_t)(b1 - b0) / 64 + 1, sizeof(*mine));
 	int rc = mine ? 0 : -ENOMEM, m;
 	uint32_t undone = 0;
-	const char *an;
 
 	for (; rc == 0 && b <= b1; b++) {
 		rc = pin_block(c, contig, (uint32_t)b, &m);
@@ -151,16 +177,7 @@ static int pin_blocks(gdb_cache *c, uint32_t contig, const gdb_contig *ct,
 			if (mine[(i - b0) / 64] >> (i - b0) % 64 & 1)
 				undone += (uint32_t)unpin_block(c, contig,
 								(uint32_t)i);
-		block_bases(ct, (uint32_t)b, &from, &to);
-		an = gdb_store_assembly(c->store, ct->asm_index)->name;
-		gdb_log(GDB_LOG_ERROR,
-			"pin %s/%s:%lld-%lld: block %lld (%s/%s:%lld-%lld) "
-			"cannot be read: %s; nothing pinned (released the %u "
-			"block%s pinned by this call)",
-			an, ct->name, (long long)beg + 1, (long long)end,
-			(long long)b, an, ct->name, (long long)from,
-			(long long)to, gdb_strerror(rc), undone,
-			undone == 1 ? "" : "s");
+		pin_failed(c, ct, beg, end, b, rc, undone);
 	}
 	free(mine);
 	return rc;

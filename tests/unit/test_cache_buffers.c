@@ -9,7 +9,8 @@
  * (and keeps those another reader used); a damaged block is still an
  * error (GDB_ECHECKSUM, logged by the store) on every read, and its
  * buffer goes back to the pool; a pin over it fails whole (the blocks it
- * pinned released, those pinned before kept). Exit 0 pass, 1 fail.
+ * pinned released, those pinned before kept), as does a pin that finds
+ * no room (everything borrowed). Exit 0 pass, 1 fail.
  */
 #define UNIT_SEED 0xb0f5u
 #include "tests/unit/unit.h"
@@ -546,6 +547,53 @@ static void test_pin_damage(const char *dir)
 	gdb_cache_destroy(c);
 }
 
+/* A pin into a cache with no room: under a 4-block budget with blocks
+ * 0-2 of c0 borrowed, a pin of blocks 10-11 pins 10 (the last room) and
+ * then finds block 11 only servable once, uncached (nothing evictable):
+ * -EBUSY, block 10 released again, the failure logged naming the range
+ * and block 11. Put back, the same pin pins both. */
+static void test_pin_no_room(void)
+{
+	gdb_cache_entry *held[3];
+	const char *bases;
+	uint32_t n;
+	gdb_cache *c;
+	int got = 0, rc;
+
+	if (gdb_cache_create(S, 4 * BB, NULL, &c) < 0) {
+		FAIL("cache");
+		return;
+	}
+	for (; got < 3; got++)
+		if (gdb_cache_get(c, 0, (uint32_t)got, &bases, &n, &held[got]) <
+		    0) {
+			FAIL("get %d", got);
+			break;
+		}
+	pin_logged[0] = 0;
+	rc = gdb_cache_pin(c, 0, 10 * BB, 12 * BB);
+	CHECK(rc == -EBUSY, "a pin with no room: %d, not -EBUSY", rc);
+	CHECK(pinned_bytes(c) == 0 && pinned_at(c, 10) != 1 &&
+		  pinned_at(c, 11) != 1,
+	      "the failed pin left %llu bytes pinned",
+	      (unsigned long long)pinned_bytes(c));
+	CHECK(strstr(pin_logged, "pin a/c0:655361-786432: block 11 "
+				 "(a/c0:720897-786432) found no room") &&
+		  strstr(pin_logged, "released the 1 block pinned by this "
+				     "call"),
+	      "the failed pin's log line: '%s'", pin_logged);
+	while (got--)
+		gdb_cache_put(c, held[got]);
+	CHECK(gdb_cache_pin(c, 0, 10 * BB, 12 * BB) == 0 &&
+		  pinned_bytes(c) == 2 * c->bb && pinned_at(c, 10) == 1 &&
+		  pinned_at(c, 11) == 1,
+	      "with the blocks put back: %llu bytes pinned",
+	      (unsigned long long)pinned_bytes(c));
+	gdb_cache_unpin_all(c);
+	check_pool(c, 0, "after a pin with no room");
+	gdb_cache_destroy(c);
+}
+
 int main(void)
 {
 	static const char *const names[] = {"c0", "c1"};
@@ -572,6 +620,7 @@ int main(void)
 	test_stream_passes_borrowed();
 	test_damage(dir, "read in the mapping");
 	test_pin_damage(dir);
+	test_pin_no_room();
 	test_race(); /* the store is read at random from here on */
 	test_damage(dir, "read with pread");
 	gdb_store_close(s);
