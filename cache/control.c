@@ -154,7 +154,8 @@ static void pin_failed(gdb_cache *c, const gdb_contig *ct, int64_t beg,
  * block cannot be read (damaged, or no memory) or finds no room (-EBUSY)
  * the blocks this call pinned are released (those pinned before it stay
  * pinned) and the failure is logged naming the range and the block (the
- * store logs what is wrong with the block).
+ * store logs what is wrong with the block). Every failure is logged:
+ * ctl's reply points to the log.
  */
 static int pin_blocks(gdb_cache *c, uint32_t contig, const gdb_contig *ct,
 		      int64_t beg, int64_t end)
@@ -163,15 +164,22 @@ static int pin_blocks(gdb_cache *c, uint32_t contig, const gdb_contig *ct,
 	int64_t b0 = beg / ct->block_bases, b1 = (end - 1) / ct->block_bases,
 		b = b0;
 	uint64_t *mine = calloc((size_t)(b1 - b0) / 64 + 1, sizeof(*mine));
-	int rc = mine ? 0 : -ENOMEM, m;
+	int rc = 0, m;
 	uint32_t undone = 0;
 
+	if (!mine) {
+		gdb_log(GDB_LOG_ERROR,
+			"pin %s/%s:%lld-%lld: no memory; nothing pinned",
+			gdb_store_assembly(c->store, ct->asm_index)->name,
+			ct->name, (long long)beg + 1, (long long)end);
+		return -ENOMEM;
+	}
 	for (; rc == 0 && b <= b1; b++) {
 		rc = pin_block(c, contig, (uint32_t)b, &m);
 		if (m)
 			mine[(b - b0) / 64] |= (uint64_t)1 << (b - b0) % 64;
 	}
-	if (rc < 0 && mine) {
+	if (rc < 0) {
 		b--; /* the block that failed */
 		for (int64_t i = b0; i < b; i++)
 			if (mine[(i - b0) / 64] >> (i - b0) % 64 & 1)

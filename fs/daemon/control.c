@@ -134,8 +134,8 @@ static int region_control(struct gen *g, const char *key, const char *val,
 			   val);
 	else if (rc < 0 && !strcmp(msg, "ok") && !strcmp(key, "pin"))
 		gdb_seterr(msg, msglen,
-			   "%s: %s; nothing pinned (the log names the block)",
-			   val, gdb_strerror(rc));
+			   "%s: %s; nothing pinned (the log says why)", val,
+			   gdb_strerror(rc));
 	else if (rc < 0 && !strcmp(msg, "ok"))
 		gdb_seterr(msg, msglen, "%s: %s", val, gdb_strerror(rc));
 	return rc;

@@ -15,7 +15,8 @@
  * frequencies by population and by sample; and the
  * interval algebra on random interval sets of three chromosomes,
  * unsorted: overlap, overlap_take (a column each side), count_overlaps,
- * nearest.
+ * nearest. Below the API, a cache pin (cache/): each failed allocation
+ * fails it whole (nothing left pinned) and logged.
  *
  * Exit status: 0 pass, 1 fail.
  */
@@ -26,6 +27,8 @@
 
 #include "annotations/annotations.h"
 #include "api/genomedb.h"
+#include "cache/cache.h"
+#include "store/store.h"
 #include "variants/variants.h"
 
 #define UNIT_SEED 0x6170696f6f6d2121ull
@@ -449,6 +452,67 @@ static void test_arena_wrapper(void)
 	CHECK(arenas == 0, "%d arenas not given back", arenas);
 }
 
+/* A failed pin's log lines (count_log). */
+static long pin_logged;
+
+/* A pin of chrA whole (two blocks) into a fresh cache with each
+ * allocation failed in turn: -ENOMEM with nothing pinned and a log line,
+ * or (a failure the cache gets by without) both pinned. The first
+ * allocation is the pin's own bookkeeping, then the blocks' buffers. */
+static int pin_step(gdb_store *s, long n, uint64_t *pinned)
+{
+	gdb_cache *c;
+	gdb_cache_stats st;
+	int rc;
+
+	if (gdb_cache_create(s, 1 << 20, NULL, &c) < 0)
+		return -EINVAL;
+	oom_arm(n);
+	rc = gdb_cache_pin(c, 0, 0, CLEN);
+	if (n && oom_disarm() < n)
+		rc = 1; /* no allocation failed */
+	gdb_cache_stats_get(c, &st);
+	*pinned = st.pinned_bytes;
+	gdb_cache_destroy(c);
+	return rc;
+}
+
+static void test_pin(void)
+{
+	gdb_store *s = NULL;
+	char err[256] = "";
+	long n, logged_before, enomem = 0;
+	uint64_t want = 0, got;
+	int rc;
+
+	if (gdb_store_open(dir, 0, &s, err, sizeof(err)) < 0) {
+		FAIL("store: %s", err);
+		return;
+	}
+	rc = pin_step(s, 0, &want);
+	CHECK(rc == 0 && want > 0, "pin with memory to spare: %d", rc);
+	for (n = 1; n < 1000; n++) {
+		logged_before = pin_logged;
+		rc = pin_step(s, n, &got);
+		if (rc == 1)
+			break;
+		enomem += rc == -ENOMEM;
+		CHECK(rc == 0 ? got == want
+			      : rc == -ENOMEM && got == 0 &&
+				    pin_logged == logged_before + 1,
+		      "pin, allocation %ld failed: %d, %llu bytes pinned, "
+		      "%ld lines logged",
+		      n, rc, (unsigned long long)got,
+		      pin_logged - logged_before);
+	}
+	CHECK(enomem > 1, "pin: %ld steps gave -ENOMEM (%ld allocations)",
+	      enomem, n - 1);
+	printf("test_api_oom: cache pin: %ld allocations failed in turn, %ld "
+	       "-ENOMEM\n",
+	       n - 1, enomem);
+	gdb_store_close(s);
+}
+
 static void test_store_calls(void)
 {
 	static char seq[2][CLEN + 1];
@@ -474,6 +538,7 @@ static void test_store_calls(void)
 	walk("gc_many and motif_many", op_scans, (void *)&STORE_ROWS);
 	walk("fetch_objects", op_fetch_objects, (void *)&STORE_ROWS);
 	test_objects_as_fetch_many();
+	test_pin();
 	gdb_api_close(api);
 	if (add_annotations() < 0 ||
 	    gdb_api_open(dir, 1 << 20, &api, err, sizeof(err)) < 0) {
@@ -601,8 +666,9 @@ static long logged;
 static void count_log(enum gdb_log_level level, const char *line)
 {
 	(void)level;
-	(void)line;
 	logged++;
+	if (!strncmp(line, "pin ", 4))
+		pin_logged++;
 }
 
 int main(void)
