@@ -172,6 +172,12 @@ GDB_MUST_CHECK int gdb_cache_set_budget(gdb_cache *c, uint64_t bytes);
  * every other block pinned or being read), the blocks this call pinned
  * are released again (those pinned before it stay pinned) and the failure
  * is logged naming the range and the block.
+ * Concurrent pins: as a pin is a flag, "pinned by this call" means found
+ * unpinned by it. When a call pins a block that an overlapping call
+ * running at the same time then finds pinned, and the first call fails,
+ * its rollback releases that block while the second returns 0 counting
+ * on it. Serialise pins of overlapping ranges (the daemon runs every ctl
+ * under one lock).
  * @return 0; -EINVAL (no such contig, an empty range or one past its
  *         end); -ENOSPC if the pins would pass 90% of the budget; -EBUSY
  *         when a block found no room (try again once readers let go);
