@@ -19,7 +19,15 @@
  * as its child function leaves it (an empty pool).
  *
  * Rules for the code under a guard's lock: it takes no other guard's lock
- * (the handlers take them all, in their own order) and does not fork.
+ * (the handlers take them all, in their own order), does not fork, and
+ * takes no lock that a thread may hold while it calls fork() (the forking
+ * thread, holding that lock, would wait in the handlers for this guard
+ * while the guard's holder waits for that lock: a deadlock).
+ *
+ * A guard is never removed from the handlers' list, so it must live as
+ * long as the process: static storage only, never in heap memory or in a
+ * plugin that may be dlclose'd (the handlers would lock freed memory at
+ * the next fork).
  *
  * Threading: any thread; a guard is used through these calls only.
  */
