@@ -45,7 +45,8 @@
  * at most 1/GDB_BIGBUF_SLACK of its size, else to 4 KiB pages. */
 #define GDB_BIGBUF_SLACK 4
 
-/* A pool: max_n buffers (<= GDB_BIGBUF_SLOTS) and max_bytes at most. */
+/* A pool: max_n buffers (<= GDB_BIGBUF_SLOTS) and max_bytes at most. It
+ * holds a fork guard, so it is a static object (common/forkguard.h). */
 typedef struct gdb_bigbuf_pool {
 	gdb_fork_guard guard; /* its lock is the pool's */
 	unsigned max_n;
