@@ -13,6 +13,17 @@
  * (docs/BENCHMARKS.md). With one reading thread a new-name region read is
  * served by the same thread start to end, as by a single-threaded loop.
  *
+ * The reading thread must wake no other thread on a region read's path
+ * either: a thread that wakes two different threads in a second is a
+ * "wide" waker to the kernel (wake_wide: two flips, the size of this
+ * machine's last-level cache domain), whose wake-ups are no longer placed
+ * beside the waker, so each of a read's three round trips (LOOKUP, isatty's
+ * IOCTL, READ) woke the other, halted, vCPU: 2.4x the floor on a quiet
+ * Zen 3 guest (docs/BENCHMARKS.md). It took the cache's spare arena chunk
+ * and woke the prefetch thread to make another every 32 blocks cached;
+ * it is now a quiet thread (gdb_cache_thread_quiet): the prefetch thread
+ * finds such takes itself.
+ *
  * libfuse lets any thread reply to a request, and a request's arguments
  * live in the buffer it was read into: a handed-off request gets its own
  * copy of that buffer, processed by fuse_session_process_buf in a worker.
@@ -181,6 +192,10 @@ int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads)
 	p.tids = calloc(p.max ? p.max : 1, sizeof(*p.tids));
 	if (!p.tids)
 		return -ENOMEM;
+	/* This thread wakes only the readers it answers (and workers for
+	 * what it hands off), never the prefetch thread: see the file
+	 * comment. */
+	gdb_cache_thread_quiet(1);
 	while (!fuse_session_exited(se)) {
 		res = fuse_session_receive_buf(se, &fbuf);
 		if (res == -EINTR)
@@ -191,6 +206,7 @@ int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads)
 		    hand_off(&p, &fbuf, (size_t)res) < 0)
 			fuse_session_process_buf(se, &fbuf);
 	}
+	gdb_cache_thread_quiet(0);
 	pool_stop(&p);
 	free(fbuf.mem);
 	free(p.tids);
