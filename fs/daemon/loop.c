@@ -24,6 +24,11 @@
  * it is now a quiet thread (gdb_cache_thread_quiet): the prefetch thread
  * finds such takes itself.
  *
+ * And it follows its reader: now and then it moves to the CPU the reader
+ * of a cheap request last ran on (follow.c), since on a 2-vCPU guest the
+ * kernel keeps a reader and this thread apart once they are, and a region
+ * read then wakes a halted vCPU six times (2-3x the read).
+ *
  * libfuse lets any thread reply to a request, and a request's arguments
  * live in the buffer it was read into: a handed-off request gets its own
  * copy of that buffer, processed by fuse_session_process_buf in a worker.
@@ -185,7 +190,8 @@ int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads)
 {
 	struct fuse_buf fbuf = {.mem = NULL};
 	struct pool p = {.se = se, .max = max_threads ? max_threads - 1 : 0};
-	int res = 0;
+	struct daemon_follow f = {.n = 0};
+	int res = 0, cheap;
 
 	pthread_mutex_init(&p.lock, NULL);
 	pthread_cond_init(&p.wake, NULL);
@@ -202,9 +208,15 @@ int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads)
 			continue;
 		if (res <= 0)
 			break;
-		if (!p.max || inline_request(d, &fbuf) ||
-		    hand_off(&p, &fbuf, (size_t)res) < 0)
+		cheap = inline_request(d, &fbuf);
+		if (!p.max || cheap || hand_off(&p, &fbuf, (size_t)res) < 0)
 			fuse_session_process_buf(se, &fbuf);
+		/* after a cheap answer, now and then: to the reader's CPU */
+		if (cheap && !(fbuf.flags & FUSE_BUF_IS_FD) &&
+		    (size_t)res >= sizeof(struct fuse_in_header))
+			(void)daemon_follow_reader(
+			    &f, (pid_t)((const struct fuse_in_header *)fbuf.mem)
+				    ->pid);
 	}
 	gdb_cache_thread_quiet(0);
 	pool_stop(&p);
