@@ -207,9 +207,8 @@ void gdb_cache_stop_prefetch(gdb_cache *c);
  * other thread when it takes the spare arena chunk the prefetch thread
  * keeps faulted in (on), or unmark it (0). The FUSE thread that reads
  * /dev/fuse is one: each thread it wakes besides the reader it answers
- * makes the kernel stop placing its wake-ups beside that reader (a
- * "wide" waker), and a region read then pays a wake-up of another CPU
- * at each of its three round trips (docs/CACHE.md "Quiet threads"). The
+ * may make the kernel stop placing its wake-ups beside that reader (a
+ * "wide" waker; docs/CACHE.md "Quiet threads"). The
  * prefetch thread finds a quiet thread's take itself, within
  * LOOK_MIN_MS to LOOK_MAX_MS (cache/buffers.c), and makes a new spare.
  */

@@ -294,7 +294,7 @@ def test_reading_thread_wakes_no_prefetch_thread(store, genomes, workdir, loop):
     prefetch thread (fs/daemon/loop.c, cache/buffers.c): the spare arena
     chunk it takes when a block is first cached whole is replaced by the
     prefetch thread looking for the take itself. A wake-up of a second
-    thread would make the kernel stop placing the reading thread's
+    thread can make the kernel stop placing the reading thread's
     wake-ups beside the reader (docs/CACHE.md "Quiet threads")."""
     U.require_fuse()
     g = genomes["ecoli"]

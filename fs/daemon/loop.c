@@ -13,16 +13,14 @@
  * (docs/BENCHMARKS.md). With one reading thread a new-name region read is
  * served by the same thread start to end, as by a single-threaded loop.
  *
- * The reading thread must wake no other thread on a region read's path
+ * The reading thread wakes no other thread on a region read's path
  * either: a thread that wakes two different threads in a second is a
- * "wide" waker to the kernel (wake_wide: two flips, the size of this
- * machine's last-level cache domain), whose wake-ups are no longer placed
- * beside the waker, so each of a read's three round trips (LOOKUP, isatty's
- * IOCTL, READ) woke the other, halted, vCPU: 2.4x the floor on a quiet
- * Zen 3 guest (docs/BENCHMARKS.md). It took the cache's spare arena chunk
- * and woke the prefetch thread to make another every 32 blocks cached;
- * it is now a quiet thread (gdb_cache_thread_quiet): the prefetch thread
- * finds such takes itself.
+ * "wide" waker to the kernel (wake_wide: two flips, the size of a 2-CPU
+ * last-level cache domain), whose wake-ups are placed without regard to
+ * the waker's CPU. It took the cache's spare arena chunk and woke the
+ * prefetch thread to make another every 32 blocks cached; it is now a
+ * quiet thread (gdb_cache_thread_quiet): the prefetch thread finds such
+ * takes itself.
  *
  * And it follows its reader: now and then it moves to the CPU the reader
  * of a cheap request last ran on (follow.c), since on a 2-vCPU guest the

@@ -140,13 +140,26 @@ static int spare_ready(gdb_cache *c)
 	return 0;
 }
 
+/* The spare takes and wake-ups so far, and a new spare made after them. */
+static void check_spares(gdb_cache *c, uint64_t takes, uint64_t wakes,
+			 const char *who)
+{
+	gdb_cache_stats st;
+
+	gdb_cache_stats_get(c, &st);
+	CHECK(st.spare_takes == takes && st.spare_wakes == wakes,
+	      "%s: %llu spare takes, %llu wake-ups", who,
+	      (unsigned long long)st.spare_takes,
+	      (unsigned long long)st.spare_wakes);
+	CHECK(spare_ready(c), "%s: no new spare after its take", who);
+}
+
 /* A quiet thread takes the spare chunk and wakes no one (spare_wakes stays
  * 0); the prefetch thread finds the take by looking and makes a new spare.
  * Another thread's take wakes it, as before. */
 static void test_quiet_spare(void)
 {
 	gdb_cache_entry *x[33];
-	gdb_cache_stats st;
 	gdb_cache *c;
 	int n = 0;
 
@@ -162,21 +175,11 @@ static void test_quiet_spare(void)
 	gdb_cache_thread_quiet(1);
 	x[n++] = cache_buf_take(c); /* an empty arena: takes the spare */
 	gdb_cache_thread_quiet(0);
-	gdb_cache_stats_get(c, &st);
-	CHECK(st.spare_takes == 1 && st.spare_wakes == 0,
-	      "quiet thread: %llu spare takes, %llu wake-ups",
-	      (unsigned long long)st.spare_takes,
-	      (unsigned long long)st.spare_wakes);
-	CHECK(spare_ready(c), "no new spare after a quiet take");
+	check_spares(c, 1, 0, "quiet thread");
 	/* the chunk holds ARENA_CHUNK / BB buffers; the next takes the spare */
 	while (n < (int)(ARENA_CHUNK / BB) + 1)
 		x[n++] = cache_buf_take(c);
-	gdb_cache_stats_get(c, &st);
-	CHECK(st.spare_takes == 2 && st.spare_wakes == 1,
-	      "other thread: %llu spare takes, %llu wake-ups",
-	      (unsigned long long)st.spare_takes,
-	      (unsigned long long)st.spare_wakes);
-	CHECK(spare_ready(c), "no new spare after a take that woke it");
+	check_spares(c, 2, 1, "other thread");
 	for (int i = 0; i < n; i++)
 		if (x[i])
 			cache_buf_give(c, x[i], 0);
