@@ -82,9 +82,9 @@ static int parse_target(struct gen *g, const char *text, uint32_t *contig,
 static void reset_stats(gdb_daemon *d, struct gen *g)
 {
 	uint64_t *const counters[] = {
-	    &d->reads,	&d->bytes_served, &d->lookups,
-	    &d->errors, &d->ioctls,	  &d->computed,
-	    &d->reused, &d->recomputed,	  &d->bytes_borrowed};
+	    &d->reads,		&d->bytes_served, &d->lookups, &d->errors,
+	    &d->ioctls,		&d->computed,	  &d->reused,  &d->recomputed,
+	    &d->bytes_borrowed, &d->reader_moves};
 
 	gdb_cache_stats_reset(g->cache);
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
@@ -443,7 +443,8 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 	    "  \"lookups\": %llu,\n  \"read_errors\": %llu,\n"
 	    "  \"live_region_nodes\": %llu,\n  \"ioctls\": %llu,\n"
 	    "  \"computed_files\": %llu,\n  \"reused_answers\": %llu,\n"
-	    "  \"recomputed_answers\": %llu,\n  \"simd\": \"%s\",\n",
+	    "  \"recomputed_answers\": %llu,\n  \"reader_moves\": %llu,\n"
+	    "  \"simd\": \"%s\",\n",
 	    (unsigned long long)gdb_store_generation(g->store),
 	    (unsigned long long)ngens, gdb_store_path(g->store),
 	    gdb_store_nassemblies(g->store), gdb_store_ncontigs(g->store),
@@ -462,6 +463,8 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 	    (unsigned long long)__atomic_load_n(&d->computed, __ATOMIC_RELAXED),
 	    (unsigned long long)__atomic_load_n(&d->reused, __ATOMIC_RELAXED),
 	    (unsigned long long)__atomic_load_n(&d->recomputed,
+						__ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(&d->reader_moves,
 						__ATOMIC_RELAXED),
 	    gdb_simd_level_name(gdb_simd_active()));
 	gen_put(d, g, 1);

@@ -205,6 +205,7 @@ struct gdb_daemon {
 	uint64_t live_nodes;	   /* atomic */
 	uint64_t trim_peak;	   /* live_nodes at the last trim; atomic */
 	uint64_t ioctls;	   /* atomic */
+	uint64_t reader_moves;	   /* follow.c's moves; atomic */
 	uint64_t computed, reused; /* computed files: resolved, kept; atomic */
 	uint64_t recomputed;	   /* answers computed again; atomic */
 	pthread_mutex_t snap_lock;

@@ -211,10 +211,12 @@ int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads)
 			fuse_session_process_buf(se, &fbuf);
 		/* after a cheap answer, now and then: to the reader's CPU */
 		if (cheap && !(fbuf.flags & FUSE_BUF_IS_FD) &&
-		    (size_t)res >= sizeof(struct fuse_in_header))
-			(void)daemon_follow_reader(
-			    &f, (pid_t)((const struct fuse_in_header *)fbuf.mem)
-				    ->pid);
+		    (size_t)res >= sizeof(struct fuse_in_header) &&
+		    daemon_follow_reader(
+			&f,
+			(pid_t)((const struct fuse_in_header *)fbuf.mem)->pid))
+			__atomic_add_fetch(&d->reader_moves, 1,
+					   __ATOMIC_RELAXED);
 	}
 	gdb_cache_thread_quiet(0);
 	pool_stop(&p);
