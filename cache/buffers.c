@@ -24,8 +24,9 @@
  * and one per decode or borrow in flight. The budget itself (resident
  * bytes) is kept by cache.c and never counts pool buffers.
  *
- * Lock order: a shard's lock, then pool_lock; arena_lock, then pf_lock.
- * pool_lock and arena_lock are never held together.
+ * Lock order: a shard's lock, then pool_lock. pool_lock and arena_lock
+ * are never held together, nor arena_lock and pf_lock (c->spare is read
+ * without a lock, as an atomic, by the prefetch thread's wait).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -37,6 +38,29 @@
 static gdb_cache_entry *X(gdb_centry *e)
 {
 	return (gdb_cache_entry *)e;
+}
+
+/* Set on a thread that must wake no other (gdb_cache_thread_quiet). */
+static __thread int quiet;
+
+void gdb_cache_thread_quiet(int on)
+{
+	quiet = on;
+}
+
+/* A reader took the spare (arena_lock not held): the prefetch thread makes
+ * another, woken now, or, for a quiet thread, at its next look. */
+static void spare_taken(gdb_cache *c)
+{
+	__atomic_add_fetch(&c->spare_takes, 1, __ATOMIC_RELAXED);
+	if (quiet) {
+		__atomic_add_fetch(&c->quiet_takes, 1, __ATOMIC_RELEASE);
+		return;
+	}
+	__atomic_add_fetch(&c->spare_wakes, 1, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&c->pf_lock);
+	pthread_cond_signal(&c->pf_cond);
+	pthread_mutex_unlock(&c->pf_lock);
 }
 
 /* A buffer outside the arena, still freed at destroy (as a 1-use chunk). */
@@ -97,6 +121,7 @@ static char *arena_alloc(gdb_cache *c)
 {
 	struct arena_chunk *ch;
 	char *p = NULL;
+	int took = 0;
 
 	if (c->bb > ARENA_CHUNK / 4)
 		return NULL; /* the caller mallocs */
@@ -106,14 +131,10 @@ static char *arena_alloc(gdb_cache *c)
 		/* The prefetch thread keeps a faulted spare ready, so a reader
 		 * rarely pays the fault (with compaction, milliseconds). */
 		ch = c->spare;
-		c->spare = NULL;
-		if (ch) {
-			pthread_mutex_lock(&c->pf_lock);
-			pthread_cond_signal(&c->pf_cond);
-			pthread_mutex_unlock(&c->pf_lock);
-		} else {
+		__atomic_store_n(&c->spare, NULL, __ATOMIC_RELAXED);
+		took = ch != NULL;
+		if (!ch)
 			ch = chunk_new(c, 0);
-		}
 		if (!ch)
 			goto out;
 		ch->next = c->arena;
@@ -123,6 +144,8 @@ static char *arena_alloc(gdb_cache *c)
 	ch->used += c->bb;
 out:
 	pthread_mutex_unlock(&c->arena_lock);
+	if (took)
+		spare_taken(c);
 	return p;
 }
 
@@ -254,12 +277,22 @@ void cache_buf_destroy(gdb_cache *c)
 
 int cache_buf_spare_ready(gdb_cache *c)
 {
-	int r;
+	return __atomic_load_n(&c->spare, __ATOMIC_RELAXED) != NULL;
+}
 
-	pthread_mutex_lock(&c->arena_lock);
-	r = c->spare != NULL;
-	pthread_mutex_unlock(&c->arena_lock);
-	return r;
+unsigned cache_buf_look_ms(gdb_cache *c)
+{
+	uint64_t t = __atomic_load_n(&c->quiet_takes, __ATOMIC_ACQUIRE);
+
+	if (t != c->pf_quiet_seen) {
+		c->pf_quiet_seen = t;
+		c->pf_look_ms = LOOK_MIN_MS;
+	} else {
+		c->pf_look_ms = c->pf_look_ms && c->pf_look_ms * 2 < LOOK_MAX_MS
+				    ? c->pf_look_ms * 2
+				    : LOOK_MAX_MS;
+	}
+	return c->pf_look_ms;
 }
 
 unsigned cache_buf_keep_spare(gdb_cache *c, unsigned backoff_ms)
@@ -274,8 +307,10 @@ unsigned cache_buf_keep_spare(gdb_cache *c, unsigned backoff_ms)
 		return backoff_ms ? (backoff_ms >= 500 ? 1000 : backoff_ms * 2)
 				  : 10;
 	pthread_mutex_lock(&c->arena_lock);
-	if (!c->spare)
-		c->spare = ch, ch = NULL;
+	if (!c->spare) {
+		__atomic_store_n(&c->spare, ch, __ATOMIC_RELAXED);
+		ch = NULL;
+	}
 	pthread_mutex_unlock(&c->arena_lock);
 	if (ch) {
 		munmap(ch->base, ARENA_CHUNK);

@@ -9,25 +9,71 @@
  * kernel then stops sending OPEN and RELEASE), IOCTL -> ENOTTY (isatty).
  *
  *   floor MOUNTPOINT [-s] [--clone-fd] [--threads N] [--idle N]
+ *         [--spin-us N] [--wake-every N]
  *     -s            single-threaded loop (fuse_session_loop)
  *     --clone-fd    one /dev/fuse descriptor per worker thread
  *     --threads N   max worker threads (multi-threaded loop)
  *     --idle N      max idle worker threads
+ *     --spin-us N   spend N us of CPU in each LOOKUP and READ (a file
+ *                   system with more work per request)
+ *     --wake-every N  wake an idle thread of its own every N LOOKUPs (as
+ *                   a daemon waking a helper thread now and then)
+ * The last two tell what moves a region read off the reader's CPU on a
+ * 2-vCPU guest (docs/BENCHMARKS.md, 2026-12-07).
  */
 #define FUSE_USE_VERSION 314
 #include <fuse_lowlevel.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define FILE_BYTES 1000
 #define FOREVER 86400.0
 
 static char data[FILE_BYTES];
 static fuse_ino_t next_ino = 2; /* atomic */
+static unsigned spin_us, wake_every, lookups; /* lookups: atomic */
+static pthread_mutex_t side_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t side_cond = PTHREAD_COND_INITIALIZER;
+
+/* --spin-us: busy for spin_us microseconds. */
+static void spin(void)
+{
+	struct timespec a, b;
+
+	if (!spin_us)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) <
+	       (long)spin_us * 1000L);
+}
+
+/* --wake-every: the thread woken, which goes back to sleep. */
+static void *side_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&side_lock);
+	for (;;)
+		pthread_cond_wait(&side_cond, &side_lock);
+	return NULL;
+}
+
+static void maybe_wake(void)
+{
+	if (!wake_every ||
+	    __atomic_add_fetch(&lookups, 1, __ATOMIC_RELAXED) % wake_every)
+		return;
+	pthread_mutex_lock(&side_lock);
+	pthread_cond_signal(&side_cond);
+	pthread_mutex_unlock(&side_lock);
+}
 
 static void fill_attr(struct stat *st, fuse_ino_t ino)
 {
@@ -48,6 +94,8 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct fuse_entry_param e;
 
 	(void)name;
+	spin();
+	maybe_wake();
 	if (parent != FUSE_ROOT_ID) {
 		fuse_reply_err(req, ENOENT);
 		return;
@@ -79,6 +127,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
 	(void)ino, (void)fi;
+	spin();
 	if (off >= FILE_BYTES) {
 		fuse_reply_buf(req, NULL, 0);
 		return;
@@ -135,6 +184,10 @@ int main(int argc, char **argv)
 			clone_fd = 1;
 		else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
 			threads = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--spin-us") && i + 1 < argc)
+			spin_us = (unsigned)atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--wake-every") && i + 1 < argc)
+			wake_every = (unsigned)atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--idle") && i + 1 < argc)
 			idle = atoi(argv[++i]);
 		else
@@ -142,10 +195,17 @@ int main(int argc, char **argv)
 	}
 	if (!mnt) {
 		fprintf(stderr, "usage: floor MOUNTPOINT [-s] [--clone-fd] "
-				"[--threads N] [--idle N]\n");
+				"[--threads N] [--idle N] [--spin-us N] "
+				"[--wake-every N]\n");
 		return 2;
 	}
 	memset(data, 'A', sizeof(data));
+	if (wake_every) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, side_main, NULL) != 0)
+			return 1;
+		pthread_detach(t);
+	}
 	if (fuse_opt_add_arg(&args, "floor") ||
 	    fuse_opt_add_arg(&args, "-ofsname=floor,subtype=floor"))
 		return 1;

@@ -24,7 +24,11 @@ base on: the same FUSE round trips without a block's first touch.
 --baseline adds a GenomeDB mount of another build (its `genomedb`, e.g.
 main's build/) and its own "block cached" twin, so a change and main
 are measured in one run; --targets keeps only the named mount targets
-(genomedb, the floor, the baseline and pysam always run).
+(genomedb, the floor, the baseline and pysam always run) and adds the
+diagnostic ones named there: "floor -s --spin-us 5" and "... 15" (the
+single-threaded floor spending 5 or 15 us of CPU in each LOOKUP and
+READ) and "floor -s --wake-every 20" (waking a thread of its own every
+20 LOOKUPs).
 
 Prints a markdown table, and `key=value` lines for bench/run.py's goal table.
 """
@@ -132,6 +136,11 @@ def run(args, work, fa, gz, store, ctgs):
         "genomedb, one CPU": lambda m: mb.Mount(store, m, preexec_fn=pinned),
         "floor single-threaded, one CPU": lambda m: Floor(m, "-s", preexec_fn=pinned),
     }
+    extra = {
+        "floor -s --spin-us 5": lambda m: Floor(m, "-s", "--spin-us", "5"),
+        "floor -s --spin-us 15": lambda m: Floor(m, "-s", "--spin-us", "15"),
+        "floor -s --wake-every 20": lambda m: Floor(m, "-s", "--wake-every", "20"),
+    }
     cached = ["genomedb"]
     if base:
         mounts["baseline build"] = lambda m: mb.Mount(store, m, binary=base)
@@ -142,6 +151,7 @@ def run(args, work, fa, gz, store, ctgs):
         keep = args.targets.split(",")
         mounts = {k: v for k, v in mounts.items()
                   if k in keep or k in ("genomedb", "floor") or k.startswith("baseline")}
+        mounts.update({k: v for k, v in extra.items() if k in keep})
     live = {}
     lat = {k: [] for k in list(mounts) + [warm_name(k) for k in cached] +
            ["pysam plain FASTA", "pysam bgzip FASTA"]}
@@ -196,7 +206,8 @@ def report(args, lat, cpu, st):
     for k, t in st.items():
         c, d = t.get("cache", {}), t.get("latency_us", {})
         print(f"\ndaemon ({k}, default loop): {t.get('lookups')} lookups, {t.get('reads')} reads, "
-              f"{t.get('ioctls')} ioctls; block cache {c.get('hits')} hits, {c.get('misses')} "
+              f"{t.get('ioctls')} ioctls, {t.get('reader_moves')} moves to the reader's CPU; "
+              f"block cache {c.get('hits')} hits, {c.get('misses')} "
               f"misses; read service time in the daemon p50 {d.get('p50')} us, p99 {d.get('p99')} "
               "us (histogram upper bucket edges)")
     g = lat["genomedb"]

@@ -82,9 +82,9 @@ static int parse_target(struct gen *g, const char *text, uint32_t *contig,
 static void reset_stats(gdb_daemon *d, struct gen *g)
 {
 	uint64_t *const counters[] = {
-	    &d->reads,	&d->bytes_served, &d->lookups,
-	    &d->errors, &d->ioctls,	  &d->computed,
-	    &d->reused, &d->recomputed,	  &d->bytes_borrowed};
+	    &d->reads,		&d->bytes_served, &d->lookups, &d->errors,
+	    &d->ioctls,		&d->computed,	  &d->reused,  &d->recomputed,
+	    &d->bytes_borrowed, &d->reader_moves};
 
 	gdb_cache_stats_reset(g->cache);
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
@@ -447,7 +447,8 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 	    "  \"lookups\": %llu,\n  \"read_errors\": %llu,\n"
 	    "  \"live_region_nodes\": %llu,\n  \"ioctls\": %llu,\n"
 	    "  \"computed_files\": %llu,\n  \"reused_answers\": %llu,\n"
-	    "  \"recomputed_answers\": %llu,\n  \"simd\": \"%s\",\n",
+	    "  \"recomputed_answers\": %llu,\n  \"reader_moves\": %llu,\n"
+	    "  \"simd\": \"%s\",\n",
 	    (unsigned long long)gdb_store_generation(g->store),
 	    (unsigned long long)ngens, gdb_store_path(g->store),
 	    gdb_store_nassemblies(g->store), gdb_store_ncontigs(g->store),
@@ -467,6 +468,8 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 	    (unsigned long long)__atomic_load_n(&d->reused, __ATOMIC_RELAXED),
 	    (unsigned long long)__atomic_load_n(&d->recomputed,
 						__ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(&d->reader_moves,
+						__ATOMIC_RELAXED),
 	    gdb_simd_level_name(gdb_simd_active()));
 	gen_put(d, g, 1);
 	memory_json(f, d);
@@ -476,7 +479,8 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 		"\"hits\": %llu, \"misses\": %llu, \"hit_ratio\": %.4f, "
 		"\"evictions\": %llu, \"bytes_decoded\": %llu, "
 		"\"block_errors\": %llu, \"uncached\": %llu, "
-		"\"passed\": %llu, \"parts\": %llu,\n"
+		"\"passed\": %llu, \"parts\": %llu, \"spare_takes\": %llu, "
+		"\"spare_wakes\": %llu,\n"
 		"    \"answer_bytes\": %llu, \"answer_evictions\": %llu, "
 		"\"answer_uncached\": %llu,\n"
 		"    \"per_policy\": {",
@@ -489,6 +493,8 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 		(unsigned long long)t->bytes_decoded,
 		(unsigned long long)cs.errors, (unsigned long long)cs.uncached,
 		(unsigned long long)cs.passed, (unsigned long long)cs.parts,
+		(unsigned long long)cs.spare_takes,
+		(unsigned long long)cs.spare_wakes,
 		(unsigned long long)cs.answer_bytes,
 		(unsigned long long)cs.answer_evictions,
 		(unsigned long long)cs.answer_uncached);

@@ -205,6 +205,7 @@ struct gdb_daemon {
 	uint64_t live_nodes;	   /* atomic */
 	uint64_t trim_peak;	   /* live_nodes at the last trim; atomic */
 	uint64_t ioctls;	   /* atomic */
+	uint64_t reader_moves;	   /* follow.c's moves; atomic */
 	uint64_t computed, reused; /* computed files: resolved, kept; atomic */
 	uint64_t recomputed;	   /* answers computed again; atomic */
 	pthread_mutex_t snap_lock;
@@ -270,6 +271,27 @@ void live_stop(gdb_daemon *d);
  * lock, such as setxattr on the root). @return 0 or the store's error */
 int live_refresh(gdb_daemon *d, int wait, char *msg, size_t msglen);
 #define LIVE_POLL_MS 1000
+
+/* ---- follow.c: the reading thread follows its reader's CPU ---- */
+
+/* Look every FOLLOW_EVERY cheap requests; move at most once a gap. */
+#define FOLLOW_EVERY 32u
+#define FOLLOW_GAP_NS 10000000LL
+
+struct daemon_follow {
+	unsigned n;	/* requests since the last look */
+	unsigned moved; /* moves made */
+	long long last; /* CLOCK_MONOTONIC ns of the last move */
+};
+
+/* The CPU task tid (a thread id, as FUSE gives a request's) last ran on
+ * (/proc/TID/stat), or -1. */
+int daemon_task_cpu(pid_t tid);
+/* Called by the reading thread after answering a cheap request of
+ * requester: every FOLLOW_EVERY calls, if the requester last ran on
+ * another CPU this thread may use, move this thread there (its own CPUs
+ * kept). @return 1 if it moved */
+int daemon_follow_reader(struct daemon_follow *f, pid_t requester);
 
 /* ---- nodes.c: the node table ---- */
 
