@@ -106,16 +106,17 @@ TGT_A static void avx2_kmer_enc(const char *src, size_t n, uint8_t *dst)
 	gdb_ana_scalar_kmer_enc(src + i, n - i, dst + i);
 }
 
-/* Slots s[0, 4) that hold tag or are free: the four keys (dwords 0-1,
- * 3-4, 6-7, 9-10 of the 12-byte slots) in one vector, two compares. */
+/* Slots s[0, 4) that hold tag or are free: the four keys (8-byte loads
+ * of dwords 0-1, 3-4, 6-7, 9-10 of the 12-byte slots) in one vector. */
 TGT_A static inline unsigned avx2_kmer_stops(const struct gdb_kmer_slot *s,
 					     uint64_t tag)
 {
-	const __m256i idx = _mm256_setr_epi32(0, 1, 3, 4, 6, 7, 6, 7);
-	__m256i lo = LOADU(s);
-	__m128i k3 = _mm_loadl_epi64((const void *)&s[3]);
-	__m256i k = _mm256_blend_epi32(_mm256_permutevar8x32_epi32(lo, idx),
-				       _mm256_broadcastq_epi64(k3), 0xc0);
+	__m128i k01 = _mm_unpacklo_epi64(_mm_loadl_epi64((const void *)&s[0]),
+					 _mm_loadl_epi64((const void *)&s[1]));
+	__m128i k23 = _mm_unpacklo_epi64(_mm_loadl_epi64((const void *)&s[2]),
+					 _mm_loadl_epi64((const void *)&s[3]));
+	__m256i k =
+	    _mm256_inserti128_si256(_mm256_castsi128_si256(k01), k23, 1);
 	__m256i e = _mm256_or_si256(
 	    _mm256_cmpeq_epi64(k, _mm256_set1_epi64x((long long)tag)),
 	    _mm256_cmpeq_epi64(k, _mm256_setzero_si256()));
