@@ -202,7 +202,7 @@ TGT_A static inline size_t avx2_roll_group(const struct kr256 *c, uint64_t fw,
 #include "simd/kmer_roll.h"
 
 static const struct gdb_kmer_level avx2_kmer = {avx2_kmer_enc, kmer_roll_avx2,
-						kmer_part_avx2};
+						kmer_part_avx2, 1};
 
 static int avx2_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 {

@@ -267,6 +267,11 @@ struct gdb_kmer_level {
 	gdb_kmer_enc_fn enc;
 	gdb_kmer_roll_fn roll;
 	gdb_kmer_part_fn part;
+	/* kmer_sort.c's scatter into the partitions: 0, a cache line at a
+	 * time through a line per partition and streaming stores; 1, each
+	 * hash stored straight into its partition (measured faster on Zen 3
+	 * at SSE4.1 and AVX2; AVX-512, tuned on Zen 4, keeps 0) */
+	int scatter_words;
 };
 int gdb_kmer_count_blocked(struct gdb_kmer_table *t, const char *seq, size_t n,
 			   const struct gdb_kmer_level *lv);
