@@ -12,7 +12,11 @@
  *   shuffle of its table per strand. Otherwise 8 windows in 32-bit lanes,
  *   the score of column j a vpermd lookup of the column's 8 entries by
  *   the base codes of the 8 windows.
- * k-mers: the byte-to-code step vectorised; the rest is shared (kmer.c).
+ * k-mers: bytes to codes 32 at a time; the roll (kmer_roll.h) computes
+ *   a group's eight k-mers, canonical choice and hashes in two vectors
+ *   of four with per-lane shifts; a partition's insertion (kmer_part.h)
+ *   compares four slots' keys at once. Large regions go through
+ *   kmer_sort.c's partitions, small ones through kmer.c's loop.
  * alignment: the striped template in 8-, 16- and 32-bit lanes.
  */
 #include <errno.h>
@@ -127,6 +131,8 @@ TGT_A static inline unsigned avx2_kmer_stops(const struct gdb_kmer_slot *s,
 #define SFX avx2
 #define TGT TGT_A
 #define SPAN 4
+#define KP_STREAM 1
+#define KP_AHEAD 16
 #define STOPS avx2_kmer_stops
 #include "simd/kmer_part.h"
 
@@ -202,7 +208,7 @@ TGT_A static inline size_t avx2_roll_group(const struct kr256 *c, uint64_t fw,
 #include "simd/kmer_roll.h"
 
 static const struct gdb_kmer_level avx2_kmer = {avx2_kmer_enc, kmer_roll_avx2,
-						kmer_part_avx2, 1};
+						NULL, 1, kmer_part_avx2};
 
 static int avx2_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 {

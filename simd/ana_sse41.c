@@ -144,6 +144,8 @@ TGT_A static inline unsigned sse41_kmer_stops(const struct gdb_kmer_slot *s,
 #define SFX sse41
 #define TGT TGT_A
 #define SPAN 4
+#define KP_STREAM 1
+#define KP_AHEAD 16
 #define STOPS sse41_kmer_stops
 #include "simd/kmer_part.h"
 
@@ -206,7 +208,7 @@ TGT_A static inline size_t sse41_roll_group(const struct kr128 *c, uint64_t fw,
 #include "simd/kmer_roll.h"
 
 static const struct gdb_kmer_level sse41_kmer = {
-    sse41_kmer_enc, kmer_roll_sse41, kmer_part_sse41, 1};
+    sse41_kmer_enc, kmer_roll_sse41, NULL, 1, kmer_part_sse41};
 
 static int sse41_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 {
