@@ -12,7 +12,11 @@
  *   shuffle of its table per strand. Otherwise 8 windows in 32-bit lanes,
  *   the score of column j a vpermd lookup of the column's 8 entries by
  *   the base codes of the 8 windows.
- * k-mers: the byte-to-code step vectorised; the rest is shared (kmer.c).
+ * k-mers: bytes to codes 32 at a time; the roll (kmer_roll.h) computes
+ *   a group's eight k-mers, canonical choice and hashes in two vectors
+ *   of four with per-lane shifts; a partition's insertion (kmer_part.h)
+ *   compares four slots' keys at once. Large regions go through
+ *   kmer_sort.c's partitions, small ones through kmer.c's loop.
  * alignment: the striped template in 8-, 16- and 32-bit lanes.
  */
 #include <errno.h>
@@ -106,16 +110,17 @@ TGT_A static void avx2_kmer_enc(const char *src, size_t n, uint8_t *dst)
 	gdb_ana_scalar_kmer_enc(src + i, n - i, dst + i);
 }
 
-/* Slots s[0, 4) that hold tag or are free: the four keys (dwords 0-1,
- * 3-4, 6-7, 9-10 of the 12-byte slots) in one vector, two compares. */
+/* Slots s[0, 4) that hold tag or are free: the four keys (8-byte loads
+ * of dwords 0-1, 3-4, 6-7, 9-10 of the 12-byte slots) in one vector. */
 TGT_A static inline unsigned avx2_kmer_stops(const struct gdb_kmer_slot *s,
 					     uint64_t tag)
 {
-	const __m256i idx = _mm256_setr_epi32(0, 1, 3, 4, 6, 7, 6, 7);
-	__m256i lo = LOADU(s);
-	__m128i k3 = _mm_loadl_epi64((const void *)&s[3]);
-	__m256i k = _mm256_blend_epi32(_mm256_permutevar8x32_epi32(lo, idx),
-				       _mm256_broadcastq_epi64(k3), 0xc0);
+	__m128i k01 = _mm_unpacklo_epi64(_mm_loadl_epi64((const void *)&s[0]),
+					 _mm_loadl_epi64((const void *)&s[1]));
+	__m128i k23 = _mm_unpacklo_epi64(_mm_loadl_epi64((const void *)&s[2]),
+					 _mm_loadl_epi64((const void *)&s[3]));
+	__m256i k =
+	    _mm256_inserti128_si256(_mm256_castsi128_si256(k01), k23, 1);
 	__m256i e = _mm256_or_si256(
 	    _mm256_cmpeq_epi64(k, _mm256_set1_epi64x((long long)tag)),
 	    _mm256_cmpeq_epi64(k, _mm256_setzero_si256()));
@@ -126,6 +131,8 @@ TGT_A static inline unsigned avx2_kmer_stops(const struct gdb_kmer_slot *s,
 #define SFX avx2
 #define TGT TGT_A
 #define SPAN 4
+#define KP_STREAM 1
+#define KP_AHEAD 16
 #define STOPS avx2_kmer_stops
 #include "simd/kmer_part.h"
 
@@ -201,7 +208,7 @@ TGT_A static inline size_t avx2_roll_group(const struct kr256 *c, uint64_t fw,
 #include "simd/kmer_roll.h"
 
 static const struct gdb_kmer_level avx2_kmer = {avx2_kmer_enc, kmer_roll_avx2,
-						kmer_part_avx2};
+						NULL, 1, kmer_part_avx2};
 
 static int avx2_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 {

@@ -165,7 +165,7 @@ TGT_A static inline size_t avx512_roll_group(const struct kr512 *c, uint64_t fw,
 #include "simd/kmer_roll.h"
 
 static const struct gdb_kmer_level avx512_kmer = {
-    avx512_kmer_enc, kmer_roll_avx512, kmer_part_avx512};
+    avx512_kmer_enc, kmer_roll_avx512, kmer_part_avx512, 0, NULL};
 
 static int avx512_kmer_count(gdb_kmer_table *t, const char *seq, size_t n)
 {

@@ -263,10 +263,24 @@ typedef size_t (*gdb_kmer_roll_fn)(struct gdb_kmer_roll *st,
  * (below). */
 typedef void (*gdb_kmer_part_fn)(struct gdb_kmer_table *t, const uint64_t *h,
 				 size_t nk);
+/* The same that also fetches next[0, next_bytes) (the next partition's
+ * region of the table; next NULL: none) while it inserts. */
+typedef void (*gdb_kmer_part_next_fn)(struct gdb_kmer_table *t,
+				      const uint64_t *h, size_t nk,
+				      const void *next, size_t next_bytes);
 struct gdb_kmer_level {
 	gdb_kmer_enc_fn enc;
 	gdb_kmer_roll_fn roll;
 	gdb_kmer_part_fn part;
+	/* kmer_sort.c's scatter into the partitions: 0, a cache line at a
+	 * time through a line per partition and streaming stores; 1, each
+	 * hash stored straight into its partition (measured faster on Zen 3
+	 * at SSE4.1 and AVX2; AVX-512, tuned on Zen 4, keeps 0) */
+	int scatter_words;
+	/* the insertion that fetches the next region itself (SSE4.1 and
+	 * AVX2, which leave part NULL), or NULL: kmer_sort.c fetches it
+	 * before part runs (AVX-512, tuned on Zen 4) */
+	gdb_kmer_part_next_fn part_next;
 };
 int gdb_kmer_count_blocked(struct gdb_kmer_table *t, const char *seq, size_t n,
 			   const struct gdb_kmer_level *lv);

@@ -18,11 +18,19 @@
  * table's end, or that would be new at grow_at takes gdb_kmer_put1's
  * path, which grows the table (so its layout is reloaded after it).
  *
+ * With KP_STREAM defined the function is a gdb_kmer_part_next_fn: it
+ * also fetches the next partition's region, a line with each insertion
+ * (and what is left at the end), so that region streams in while this
+ * one is being filled instead of in one burst of prefetches between the
+ * two, which held up the insertions behind it (Zen 3, 2026-12-07).
+ *
  * Parameters:
  *   SFX   name suffix          TGT  target attribute
  *   SPAN  slots STOPS looks at (at most 32)
  *   STOPS(s, tag)  unsigned: bit j set when slot s[j] (j < SPAN) holds
  *                  tag or is free; s[0, SPAN) are within the table
+ *   KP_STREAM      (optional) fetch the next region as above
+ *   KP_AHEAD       (optional) insertions a slot is fetched ahead
  */
 #define KP_CAT2(a, b) a##b
 #define KP_CAT(a, b) KP_CAT2(a, b)
@@ -30,12 +38,21 @@
 #define KP_AHEAD 32
 #endif
 
+#ifdef KP_STREAM
+TGT static void KP_CAT(kmer_part_, SFX)(struct gdb_kmer_table *t,
+					const uint64_t *h, size_t nk,
+					const void *next, size_t next_bytes)
+#else
 TGT static void KP_CAT(kmer_part_, SFX)(struct gdb_kmer_table *t,
 					const uint64_t *h, size_t nk)
+#endif
 {
 	struct gdb_kmer_slot *slot = t->slot;
 	uint64_t n = t->nslots, distinct = t->distinct, grow_at = t->grow_at;
 	unsigned shift = t->shift;
+#ifdef KP_STREAM
+	const char *nx = next, *const nx_end = nx ? nx + next_bytes : nx;
+#endif
 
 	for (size_t x = 0; x < nk; x++) {
 		const uint64_t key = gdb_kmer_unhash(h[x]), i = h[x] >> shift;
@@ -43,6 +60,12 @@ TGT static void KP_CAT(kmer_part_, SFX)(struct gdb_kmer_table *t,
 		struct gdb_kmer_slot *s = slot + i;
 		unsigned m = 0, fresh;
 
+#ifdef KP_STREAM
+		if (nx < nx_end) {
+			__builtin_prefetch(nx, 1);
+			nx += 64;
+		}
+#endif
 		if (x + KP_AHEAD < nk) {
 			const char *q =
 			    (const char *)(slot + (h[x + KP_AHEAD] >> shift));
@@ -65,6 +88,10 @@ TGT static void KP_CAT(kmer_part_, SFX)(struct gdb_kmer_table *t,
 		}
 		t->distinct = distinct;
 		(void)gdb_kmer_put1(t, key, h[x]);
+#ifdef KP_STREAM
+		if (t->slot != slot)
+			nx = nx_end; /* the table moved as it grew */
+#endif
 		slot = t->slot;
 		n = t->nslots;
 		distinct = t->distinct;
@@ -72,6 +99,10 @@ TGT static void KP_CAT(kmer_part_, SFX)(struct gdb_kmer_table *t,
 		shift = t->shift;
 	}
 	t->distinct = distinct;
+#ifdef KP_STREAM
+	for (; nx < nx_end; nx += 64)
+		__builtin_prefetch(nx, 1);
+#endif
 }
 
 #undef KP_CAT
@@ -80,3 +111,5 @@ TGT static void KP_CAT(kmer_part_, SFX)(struct gdb_kmer_table *t,
 #undef TGT
 #undef SPAN
 #undef STOPS
+#undef KP_STREAM
+#undef KP_AHEAD

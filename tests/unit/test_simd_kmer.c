@@ -9,7 +9,9 @@
  * k + 1 apart, invalid bases at one lane of every group, sequences
  * shorter than a group, k from 1 to 31 (below, at and above the group of
  * eight), canonical or not; and a large region (the partitioned path)
- * with invalid bases at every lane and block offset.
+ * with invalid bases at every lane and block offset, and one whose k-mers
+ * crowd a few partitions (the spill list), and one whose k-mers the
+ * distinct estimate misses (the table grows mid-partition).
  *
  * Out of memory: the binary is linked with ld --wrap=mremap (the
  * Makefile), so the table's growth can be made to fail. A large region
@@ -28,6 +30,7 @@
 #include <sys/mman.h>
 
 #include "common/gdb.h"
+#include "simd/analysis_int.h" /* gdb_kmer_hash */
 #include "simd/kmer.h"
 #include "simd/simd.h"
 
@@ -177,6 +180,61 @@ static void test_roll_large(void)
 }
 
 /*
+ * The partitioned path when k-mers crowd a few partitions: a short repeat
+ * (its few k-mers fill their slabs, the rest goes to the spill list, which
+ * is inserted each time it fills), then the repeat with random stretches
+ * (slabs full and not, one slab's last line partial or not).
+ */
+static void test_spill(void)
+{
+	const size_t n = 400000;
+	char *s = xmalloc(n);
+
+	for (size_t i = 0; i < n; i++)
+		s[i] = "ACGTTGCA"[i % 8];
+	for (unsigned fl = 0; fl <= GDB_KMER_CANONICAL; fl++)
+		same(s, n, 21, fl, 64u << 20, "repeat");
+	for (size_t p = 0; p < n; p += 50000)
+		rand_acgt(s + p, 20000 + p / 50);
+	for (unsigned fl = 0; fl <= GDB_KMER_CANONICAL; fl++) {
+		same(s, n, 21, fl, 64u << 20, "repeat and random");
+		same(s, n, 31, fl, 64u << 20, "repeat and random k=31");
+	}
+	free(s);
+}
+
+/*
+ * The partitioned path when the table grows while the partitions go in:
+ * k-mers none of which kmer_sort.c samples (bits 24-31 of the hash not
+ * all zero), each alone between Ns, so the estimate of the distinct ones
+ * is 0 and the table, reserved for a few thousand, doubles (and may move)
+ * in the middle of a partition, whose insertion must then reload its
+ * layout (and, at SSE4.1 and AVX2, stop fetching the old next region).
+ */
+static void test_unsampled(void)
+{
+	const unsigned k = 21;
+	const size_t nk = 60000, n = nk * (k + 1);
+	char *s = xmalloc(n);
+
+	for (size_t j = 0; j < nk;) {
+		uint64_t key = 0;
+		char *p = s + j * (k + 1);
+
+		for (unsigned i = 0; i < k; i++) {
+			const uint64_t c = rnd() & 3;
+
+			p[i] = "ACGT"[c];
+			key = key << 2 | c;
+		}
+		p[k] = 'N';
+		j += ((gdb_kmer_hash(key) >> 24) & 0xff) != 0;
+	}
+	same(s, n, k, 0, 64u << 20, "unsampled");
+	free(s);
+}
+
+/*
  * A table that cannot grow: partitions planned for a table of 2^23 slots
  * (512 of them), the table stuck at 256 slots. Random 31-mers are all
  * distinct, so every level keeps 7/8 of 256 and drops the rest.
@@ -220,6 +278,8 @@ int main(void)
 		return 1;
 	test_roll_small();
 	test_roll_large();
+	test_spill();
+	test_unsampled();
 	test_oom();
 	if (failures) {
 		fprintf(stderr, "test_simd_kmer: %d failures\n", failures);
