@@ -159,12 +159,14 @@ TGT_A static inline unsigned sse41_kmer_stops(const struct gdb_kmer_slot *s,
  * one word each way, X = fw << 16 | F and Y = rc | Q << 2k, and
  *   fw_j = X >> (16 - 2n) & mask,   rc_j = Y >> 2n & mask
  * (Q's bits past the n-th code land at 2k and above, outside the mask):
- * a shift and a mask each. Larger k take kmer_roll.h's formulas as they
- * are. On Zen 3 (2026-12-07) bytes to hashes took 2.4 ns a k-mer with
- * the eight independent against 3.1 rolling one code after another, and
- * 1.75-1.77 ns with the one-word form against 1.82-1.85 (k = 21). The
- * shifts, masks and minima in vectors (minpd on the k-mers as doubles)
- * took 1.89-1.90 ns: SSE4.1 has too few of them to beat the scalar ones.
+ * a shift and a mask each, or (sse41_roll_word) a shift up and, for the
+ * one chosen, a shift down. Larger k take kmer_roll.h's formulas as they
+ * are. On Zen 3 (2026-12-07, k = 21) bytes to hashes took 2.4 ns a k-mer
+ * with the eight independent against 3.1 rolling one code after another;
+ * then 1.84 ns (median of 8), 1.76 with shift and mask, 1.72 with the
+ * shifts up and down. The shifts, masks and minima in vectors (minpd on
+ * the k-mers as doubles) took 1.89-1.90 ns: SSE4.1 has too few of them to
+ * beat the scalar ones.
  */
 struct kr128 {
 	unsigned hi;
@@ -180,16 +182,24 @@ TGT_A static inline void sse41_roll_prep(struct kr128 *c,
 	c->canon = st->canon;
 }
 
-/* The eight hashes for k <= 24 (above), canonical when canon. */
-TGT_A static inline void sse41_roll_word(uint64_t X, uint64_t Y, uint64_t mask,
+/*
+ * The eight hashes for k <= 24 (above), canonical when canon; k2 = 2k.
+ * Each k-mer is taken to the top of the word (a left shift of X or Y, the
+ * bits below it left over), so no mask: the leftovers only decide between
+ * a fw_j and an rc_j whose top 2k bits are equal, the same k-mer, and the
+ * one chosen shifts down to it.
+ */
+TGT_A static inline void sse41_roll_word(uint64_t X, uint64_t Y, unsigned k2,
 					 int canon, uint64_t *out)
 {
+	/* fw_0 and rc_7 at the top (X's two bits above fw_0 shift out) */
+	const uint64_t xt = X << (50 - k2), yt = Y << (48 - k2);
+
 #pragma GCC unroll 8
 	for (unsigned j = 0; j < 8; j++) {
-		const uint64_t f = X >> (14 - 2 * j) & mask,
-			       r = Y >> (2 * j + 2) & mask;
+		const uint64_t f = xt << 2 * j, r = yt << (14 - 2 * j);
 
-		out[j] = gdb_kmer_hash(canon && r < f ? r : f);
+		out[j] = gdb_kmer_hash((canon && r < f ? r : f) >> (64 - k2));
 	}
 }
 
@@ -201,9 +211,9 @@ TGT_A static inline size_t sse41_roll_group(const struct kr128 *c, uint64_t fw,
 		const uint64_t X = fw << 16 | F, Y = rc | Q << (c->hi + 2);
 
 		if (c->canon)
-			sse41_roll_word(X, Y, c->mask, 1, out);
+			sse41_roll_word(X, Y, c->hi + 2, 1, out);
 		else
-			sse41_roll_word(X, Y, c->mask, 0, out);
+			sse41_roll_word(X, Y, c->hi + 2, 0, out);
 		return gdb_kmer_compact8(out, v8);
 	}
 	/* k > 24: rc_j = rc >> 2n | low 2n bits of Q << (2k - 2n) */
