@@ -152,12 +152,21 @@ TGT_A static inline unsigned sse41_kmer_stops(const struct gdb_kmer_slot *s,
 /*
  * The roll (kmer_roll.h) at this level: SSE4.1 has no per-lane shifts, and
  * its 64-bit multiply takes three products, so the group's eight k-mers
- * are computed in general-purpose registers. For k >= 8 each comes straight
- * from the k-mer before the group and the packed codes (kmer_roll.h's
- * formulas, unrolled: the shifts by 2n are constants), so the eight are
- * independent and run side by side. On Zen 3 (2026-12-07) bytes to hashes
- * took 2.4 ns a k-mer so against 3.1 rolling one code after another, which
- * smaller k still do.
+ * are computed in general-purpose registers, each straight from the k-mer
+ * before the group and the packed codes (kmer_roll.h's formulas, unrolled:
+ * the shifts by 2n are constants), so the eight are independent and run
+ * side by side. For k <= 24 the k-mer before and the group's codes fit in
+ * one word each way, X = fw << 16 | F and Y = rc | Q << 2k, and
+ *   fw_j = X >> (16 - 2n) & mask,   rc_j = Y >> 2n & mask
+ * (Q's bits past the n-th code land at 2k and above, outside the mask):
+ * a shift and a mask each, or (sse41_roll_word) a shift up and, for the
+ * one chosen, a shift down. Larger k take kmer_roll.h's formulas as they
+ * are. On Zen 3 (2026-12-07, k = 21) bytes to hashes took 2.4 ns a k-mer
+ * with the eight independent against 3.1 rolling one code after another;
+ * then 1.84 ns (median of 8), 1.76 with shift and mask, 1.72 with the
+ * shifts up and down. The shifts, masks and minima in vectors (minpd on
+ * the k-mers as doubles) took 1.89-1.90 ns: SSE4.1 has too few of them to
+ * beat the scalar ones.
  */
 struct kr128 {
 	unsigned hi;
@@ -173,29 +182,49 @@ TGT_A static inline void sse41_roll_prep(struct kr128 *c,
 	c->canon = st->canon;
 }
 
+/*
+ * The eight hashes for k <= 24 (above), canonical when canon; k2 = 2k.
+ * Each k-mer is taken to the top of the word (a left shift of X or Y, the
+ * bits below it left over), so no mask: the leftovers only decide between
+ * a fw_j and an rc_j whose top 2k bits are equal, the same k-mer, and the
+ * one chosen shifts down to it.
+ */
+TGT_A static inline void sse41_roll_word(uint64_t X, uint64_t Y, unsigned k2,
+					 int canon, uint64_t *out)
+{
+	/* fw_0 and rc_7 at the top (X's two bits above fw_0 shift out) */
+	const uint64_t xt = X << (50 - k2), yt = Y << (48 - k2);
+
+#pragma GCC unroll 8
+	for (unsigned j = 0; j < 8; j++) {
+		const uint64_t f = xt << 2 * j, r = yt << (14 - 2 * j);
+
+		out[j] = gdb_kmer_hash((canon && r < f ? r : f) >> (64 - k2));
+	}
+}
+
 TGT_A static inline size_t sse41_roll_group(const struct kr128 *c, uint64_t fw,
 					    uint64_t rc, uint64_t F, uint64_t Q,
 					    unsigned v8, uint64_t *out)
 {
-	if (c->hi >= 14) { /* k >= 8: rc_j = rc >> 2n | low 2n bits of Q */
-#pragma GCC unroll 8
-		for (unsigned j = 0; j < 8; j++) {
-			const unsigned n2 = 2 * j + 2;
-			const uint64_t f =
-			    (fw << n2 | F >> (16 - n2)) & c->mask;
-			const uint64_t r = rc >> n2 | (Q & ((1ull << n2) - 1))
-							  << (c->hi + 2 - n2);
+	if (c->hi <= 46) { /* k <= 24: 2k + 16 bits fit in a word */
+		const uint64_t X = fw << 16 | F, Y = rc | Q << (c->hi + 2);
 
-			out[j] = gdb_kmer_hash(c->canon && r < f ? r : f);
-		}
+		if (c->canon)
+			sse41_roll_word(X, Y, c->hi + 2, 1, out);
+		else
+			sse41_roll_word(X, Y, c->hi + 2, 0, out);
 		return gdb_kmer_compact8(out, v8);
 	}
+	/* k > 24: rc_j = rc >> 2n | low 2n bits of Q << (2k - 2n) */
+#pragma GCC unroll 8
 	for (unsigned j = 0; j < 8; j++) {
-		const uint64_t b = (F >> (14 - 2 * j)) & 3;
+		const unsigned n2 = 2 * j + 2;
+		const uint64_t f = (fw << n2 | F >> (16 - n2)) & c->mask;
+		const uint64_t r = rc >> n2 | (Q & ((1ull << n2) - 1))
+						  << (c->hi + 2 - n2);
 
-		fw = (fw << 2 | b) & c->mask;
-		rc = rc >> 2 | (3 - b) << c->hi;
-		out[j] = gdb_kmer_hash(c->canon && rc < fw ? rc : fw);
+		out[j] = gdb_kmer_hash(c->canon && r < f ? r : f);
 	}
 	return gdb_kmer_compact8(out, v8);
 }

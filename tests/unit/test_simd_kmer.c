@@ -8,10 +8,11 @@
  * groups of eight and a 64-position block, two invalid bases k - 1, k and
  * k + 1 apart, invalid bases at one lane of every group, sequences
  * shorter than a group, k from 1 to 31 (below, at and above the group of
- * eight), canonical or not; and a large region (the partitioned path)
- * with invalid bases at every lane and block offset, and one whose k-mers
- * crowd a few partitions (the spill list), and one whose k-mers the
- * distinct estimate misses (the table grows mid-partition).
+ * eight, and 24 / 25: SSE4.1's one-word roll takes k <= 24), canonical or
+ * not; and a large region (the partitioned path) with invalid bases at
+ * every lane and block offset, and one whose k-mers crowd a few partitions
+ * (the spill list), and one whose k-mers the distinct estimate misses (the
+ * table grows mid-partition).
  *
  * Out of memory: the binary is linked with ld --wrap=mremap (the
  * Makefile), so the table's growth can be made to fail. A large region
@@ -122,7 +123,7 @@ static void rand_acgt(char *s, size_t n)
 		s[i] = a[rnd() % 9];
 }
 
-static const unsigned ks[] = {1, 2, 7, 8, 9, 15, 16, 17, 21, 31};
+static const unsigned ks[] = {1, 2, 7, 8, 9, 15, 16, 17, 21, 24, 25, 31};
 #define NKS (sizeof(ks) / sizeof(ks[0]))
 
 static void test_roll_small(void)
