@@ -291,6 +291,12 @@ int gdb_kmer_count_blocked(struct gdb_kmer_table *t, const char *seq, size_t n,
  * small ones go to gdb_kmer_count_blocked. */
 int gdb_kmer_count_vec(struct gdb_kmer_table *t, const char *seq, size_t n,
 		       const struct gdb_kmer_level *lv);
+/* For tests only (not thread safe; default 0): on, gdb_kmer_count_vec
+ * takes at every level the path AVX-512 takes (scatter_words 0: the line
+ * scatter, then the whole next region fetched before each partition's
+ * insertion, by part or else by part_next with no next region), so that
+ * path is tested on machines without AVX-512. */
+void gdb_kmer_test_line_scatter(int on);
 
 /* ---- alignment ---- */
 
