@@ -216,7 +216,8 @@ static void test_spill(void)
  * all zero), each alone between Ns, so the estimate of the distinct ones
  * is 0 and the table, reserved for a few thousand, doubles (and may move)
  * in the middle of a partition, whose insertion must then reload its
- * layout (and, at SSE4.1 and AVX2, stop fetching the old next region).
+ * layout. A k=21 relative of test_simd_scan.c's test_kmer_part_paths,
+ * part (b).
  */
 static void test_unsampled(void)
 {
