@@ -159,8 +159,9 @@ static inline void place(struct kpass *p, uint64_t h)
  * The same without the lines in wc (gdb_kmer_level.scatter_words): each
  * hash is stored straight into its slab. On Zen 3 (2 vCPUs, 2026-12-07)
  * the roll into 1024 slabs took 26-32 ms for 8 Mi k-mers this way against
- * 34-41 ms through wc: reading the slabs' lines before writing them costs
- * less there than copying every line out of wc.
+ * 34-41 ms through wc (in-process harness timings; rounds and load not
+ * recorded): reading the slabs' lines before writing them costs less
+ * there than copying every line out of wc.
  */
 static inline void place_word(struct kpass *p, uint64_t h)
 {
