@@ -284,13 +284,21 @@ struct gdb_kmer_level {
 };
 int gdb_kmer_count_blocked(struct gdb_kmer_table *t, const char *seq, size_t n,
 			   const struct gdb_kmer_level *lv);
-/* A level's part is its insertion of one partition's hashes h[0, nk), in
- * order, into a table whose region for them is in cache (kmer_part.h). */
+/* A level's part or part_next is its insertion of one partition's hashes
+ * h[0, nk), in order, into a table whose region for them is in cache
+ * (kmer_part.h). Exactly one is used: part_next when it is not NULL (it
+ * also fetches the next region), else part. */
 /* The same for large regions (kmer_sort.c): the k-mers of a batch
- * partitioned by home slot before they go in (each partition by part);
- * small ones go to gdb_kmer_count_blocked. */
+ * partitioned by home slot before they go in (each partition by part or
+ * part_next); small ones go to gdb_kmer_count_blocked. */
 int gdb_kmer_count_vec(struct gdb_kmer_table *t, const char *seq, size_t n,
 		       const struct gdb_kmer_level *lv);
+/* For tests only (not thread safe; default 0): on, gdb_kmer_count_vec
+ * takes at every level the path AVX-512 takes (scatter_words 0: the line
+ * scatter, then the whole next region fetched before each partition's
+ * insertion, by part or else by part_next with no next region), so that
+ * path is tested on machines without AVX-512. */
+void gdb_kmer_test_line_scatter(int on);
 
 /* ---- alignment ---- */
 

@@ -22,7 +22,9 @@
  * also fetches the next partition's region, a line with each insertion
  * (and what is left at the end), so that region streams in while this
  * one is being filled instead of in one burst of prefetches between the
- * two, which held up the insertions behind it (Zen 3, 2026-12-07).
+ * two, which held up the insertions behind it (Zen 3, 2026-12-07). A
+ * NULL next (whatever next_bytes) fetches nothing; after the table grows
+ * the rest of the region is not fetched (its slots have moved).
  *
  * Parameters:
  *   SFX   name suffix          TGT  target attribute
@@ -51,7 +53,11 @@ TGT static void KP_CAT(kmer_part_, SFX)(struct gdb_kmer_table *t,
 	uint64_t n = t->nslots, distinct = t->distinct, grow_at = t->grow_at;
 	unsigned shift = t->shift;
 #ifdef KP_STREAM
-	const char *nx = next, *const nx_end = nx ? nx + next_bytes : nx;
+	/* the next region, fetched a line at a time up to its end: o is an
+	 * offset, so no pointer steps past the region (nor the table) */
+	const char *const nx = next;
+	const size_t nx_bytes = nx ? next_bytes : 0;
+	size_t o = 0;
 #endif
 
 	for (size_t x = 0; x < nk; x++) {
@@ -61,9 +67,9 @@ TGT static void KP_CAT(kmer_part_, SFX)(struct gdb_kmer_table *t,
 		unsigned m = 0, fresh;
 
 #ifdef KP_STREAM
-		if (nx < nx_end) {
-			__builtin_prefetch(nx, 1);
-			nx += 64;
+		if (o < nx_bytes) {
+			__builtin_prefetch(nx + o, 1);
+			o += 64;
 		}
 #endif
 		if (x + KP_AHEAD < nk) {
@@ -89,8 +95,10 @@ TGT static void KP_CAT(kmer_part_, SFX)(struct gdb_kmer_table *t,
 		t->distinct = distinct;
 		(void)gdb_kmer_put1(t, key, h[x]);
 #ifdef KP_STREAM
-		if (t->slot != slot)
-			nx = nx_end; /* the table moved as it grew */
+		/* the table grew (moved, or in place): the next region the
+		 * caller gave is not where that partition's slots are now */
+		if (t->slot != slot || t->nslots != n)
+			o = nx_bytes;
 #endif
 		slot = t->slot;
 		n = t->nslots;
@@ -100,8 +108,8 @@ TGT static void KP_CAT(kmer_part_, SFX)(struct gdb_kmer_table *t,
 	}
 	t->distinct = distinct;
 #ifdef KP_STREAM
-	for (; nx < nx_end; nx += 64)
-		__builtin_prefetch(nx, 1);
+	for (; o < nx_bytes; o += 64)
+		__builtin_prefetch(nx + o, 1);
 #endif
 }
 

@@ -57,6 +57,7 @@ struct kpass {
 	uint64_t *slab;	 /* 2^pb * cap */
 	uint64_t *wc;	 /* 2^pb cache lines: each slab's line being filled */
 	int words;	 /* the level's scatter_words: wc unused */
+	int burst;	 /* fetch the next region before part_next */
 	uint64_t *spill; /* SPILL hashes */
 	size_t nspill;
 	uint64_t *set;	 /* 2^SAMPLE_SET_LG sampled hashes */
@@ -67,6 +68,13 @@ struct kpass {
 };
 
 #define SPILL 65536
+
+static int test_line_scatter; /* gdb_kmer_test_line_scatter */
+
+void gdb_kmer_test_line_scatter(int on)
+{
+	test_line_scatter = on;
+}
 
 #if GDB_SIMD_X86
 #include <immintrin.h>
@@ -151,8 +159,9 @@ static inline void place(struct kpass *p, uint64_t h)
  * The same without the lines in wc (gdb_kmer_level.scatter_words): each
  * hash is stored straight into its slab. On Zen 3 (2 vCPUs, 2026-12-07)
  * the roll into 1024 slabs took 26-32 ms for 8 Mi k-mers this way against
- * 34-41 ms through wc: reading the slabs' lines before writing them costs
- * less there than copying every line out of wc.
+ * 34-41 ms through wc (in-process harness timings; rounds and load not
+ * recorded): reading the slabs' lines before writing them costs less
+ * there than copying every line out of wc.
  */
 static inline void place_word(struct kpass *p, uint64_t h)
 {
@@ -284,8 +293,9 @@ static const void *region(const struct gdb_kmer_table *t, size_t b, unsigned pb,
 
 /* Insert partition b's nk hashes h (of 2^pb) while the next one's region
  * is fetched: its lines are read in order, so the memory streams. The
- * level's part_next fetches them a line an insertion; otherwise they are
- * all fetched before the insertion starts. */
+ * level's part_next fetches them a line an insertion; otherwise (or with
+ * p->burst, the test switch) they are all fetched before the insertion
+ * starts. */
 static void insert_part(const struct kpass *p, size_t b, const uint64_t *h,
 			size_t nk)
 {
@@ -295,13 +305,16 @@ static void insert_part(const struct kpass *p, size_t b, const uint64_t *h,
 
 	if (b + 1 < ((size_t)1 << p->pb))
 		next = region(t, b + 1, p->pb, &bytes);
-	if (p->part_next) {
+	if (p->part_next && !p->burst) {
 		p->part_next(t, h, nk, next, bytes);
 		return;
 	}
 	for (size_t o = 0; o < bytes; o += 64)
 		__builtin_prefetch(next + o, 1);
-	p->part(t, h, nk);
+	if (p->part_next)
+		p->part_next(t, h, nk, NULL, 0);
+	else
+		p->part(t, h, nk);
 }
 
 /* Slab size for m bases over 2^pb slabs: the mean and six deviations. */
@@ -414,7 +427,8 @@ int gdb_kmer_count_vec(struct gdb_kmer_table *t, const char *seq, size_t n,
 	p.t = t;
 	p.part = lv->part;
 	p.part_next = lv->part_next;
-	p.words = lv->scatter_words;
+	p.words = test_line_scatter ? 0 : lv->scatter_words;
+	p.burst = test_line_scatter;
 	p.slab = buf;
 	p.wc = buf + slabs;
 	p.spill = p.wc + 8 * nb;

@@ -14,6 +14,12 @@
  * (the spill list), and one whose k-mers the distinct estimate misses (the
  * table grows mid-partition).
  *
+ * The same large regions again with gdb_kmer_test_line_scatter on, so
+ * that AVX-512's path (kmer_sort.c's line scatter through a cache line a
+ * partition, the slabs' partial last lines, the next region fetched in a
+ * burst before each partition) runs, at SSE4.1 and AVX2, on machines
+ * without AVX-512.
+ *
  * Out of memory: the binary is linked with ld --wrap=mremap (the
  * Makefile), so the table's growth can be made to fail. A large region
  * counted into a table stuck at 256 slots while kmer_sort.c partitions
@@ -31,7 +37,7 @@
 #include <sys/mman.h>
 
 #include "common/gdb.h"
-#include "simd/analysis_int.h" /* gdb_kmer_hash */
+#include "simd/analysis_int.h" /* gdb_kmer_hash, the test switch */
 #include "simd/kmer.h"
 #include "simd/simd.h"
 
@@ -210,7 +216,8 @@ static void test_spill(void)
  * all zero), each alone between Ns, so the estimate of the distinct ones
  * is 0 and the table, reserved for a few thousand, doubles (and may move)
  * in the middle of a partition, whose insertion must then reload its
- * layout (and, at SSE4.1 and AVX2, stop fetching the old next region).
+ * layout. A k=21 relative of test_simd_scan.c's test_kmer_part_paths,
+ * part (b).
  */
 static void test_unsampled(void)
 {
@@ -271,6 +278,17 @@ static void test_oom(void)
 	free(s);
 }
 
+/* The large-region tests again through AVX-512's scatter and fetch. */
+static void test_line_scatter(void)
+{
+	gdb_kmer_test_line_scatter(1);
+	test_roll_large();
+	test_spill();
+	test_unsampled();
+	test_oom();
+	gdb_kmer_test_line_scatter(0);
+}
+
 int main(void)
 {
 	for (unsigned l = 0; l < GDB_SIMD_NLEVELS; l++)
@@ -282,6 +300,7 @@ int main(void)
 	test_spill();
 	test_unsampled();
 	test_oom();
+	test_line_scatter();
 	if (failures) {
 		fprintf(stderr, "test_simd_kmer: %d failures\n", failures);
 		return 1;
