@@ -4,11 +4,9 @@ Paths: /<asm>/<contig>/<start>-<end>.{fa,seq,u8,rc.fa}, 1-based inclusive,
 end clamped to the contig like samtools, header exactly as named.
 """
 import concurrent.futures
-import json
 import os
 import random
 import re
-import time
 
 import pytest
 
@@ -286,32 +284,3 @@ def test_fuse_loops_serve_a_mixed_load(store, genomes, workdir, loop):
         with concurrent.futures.ThreadPoolExecutor(6) as ex:
             bad = [x for x in ex.map(one, range(240)) if x]
         assert not bad, bad[:5]
-
-
-@pytest.mark.parametrize("loop", [(), ("--threads", "1")], ids=["split", "one-thread"])
-def test_reading_thread_wakes_no_prefetch_thread(store, genomes, workdir, loop):
-    """The thread reading /dev/fuse answers region reads without waking the
-    prefetch thread (fs/daemon/loop.c, cache/buffers.c): the spare arena
-    chunk it takes when a block is first cached whole is replaced by the
-    prefetch thread looking for the take itself. A wake-up of a second
-    thread can make the kernel stop placing the reading thread's
-    wake-ups beside the reader (docs/CACHE.md "Quiet threads")."""
-    U.require_fuse()
-    g = genomes["ecoli"]
-    rec = max(g.records, key=lambda r: r.length)
-    st = {}
-    with U.mounted(store.path, workdir, args=loop, name="quiet-" + "-".join(loop or ("split",))) as m:
-        for k in range(rec.length // 65536 - 1):
-            s = k * 65536 + 1
-            # a block's first touch is served in part; the second caches it
-            # whole, in a buffer carved from the arena (or the spare chunk)
-            for d in (0, 1):
-                got = U.read_file(_path(m, g.asm, rec.name, s + d, s + d + 999, "seq"))
-                assert got == g.fetch(rec.name, s + d, s + d + 999), f"{rec.name}:{s + d}"
-            with open(m.p(".gdb", "stats.json"), "rb") as f:
-                st = json.load(f)["cache"]
-            if st["spare_takes"] >= 2:
-                break
-            time.sleep(0.05)  # the prefetch thread's turn to make a spare
-    assert st["spare_takes"] >= 1, st
-    assert st["spare_wakes"] == 0, st

@@ -13,17 +13,8 @@
  * (docs/BENCHMARKS.md). With one reading thread a new-name region read is
  * served by the same thread start to end, as by a single-threaded loop.
  *
- * The reading thread wakes no other thread on a region read's path
- * either: a thread that wakes two different threads in a second is a
- * "wide" waker to the kernel (wake_wide: two flips, the size of a 2-CPU
- * last-level cache domain), whose wake-ups are placed without regard to
- * the waker's CPU. It took the cache's spare arena chunk and woke the
- * prefetch thread to make another every 32 blocks cached; it is now a
- * quiet thread (gdb_cache_thread_quiet): the prefetch thread finds such
- * takes itself.
- *
- * And it follows its reader: now and then it moves to the CPU the reader
- * of a cheap request last ran on (follow.c), since on a 2-vCPU guest the
+ * The reading thread follows its reader: now and then it moves to the CPU the
+ * reader of a cheap request last ran on (follow.c), since on a 2-vCPU guest the
  * kernel keeps a reader and this thread apart once they are, and a region
  * read then wakes a halted vCPU six times (2-3x the read).
  *
@@ -196,10 +187,6 @@ int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads)
 	p.tids = calloc(p.max ? p.max : 1, sizeof(*p.tids));
 	if (!p.tids)
 		return -ENOMEM;
-	/* This thread wakes only the readers it answers (and workers for
-	 * what it hands off), never the prefetch thread: see the file
-	 * comment. */
-	gdb_cache_thread_quiet(1);
 	while (!fuse_session_exited(se)) {
 		res = fuse_session_receive_buf(se, &fbuf);
 		if (res == -EINTR)
@@ -218,7 +205,6 @@ int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads)
 			__atomic_add_fetch(&d->reader_moves, 1,
 					   __ATOMIC_RELAXED);
 	}
-	gdb_cache_thread_quiet(0);
 	pool_stop(&p);
 	free(fbuf.mem);
 	free(p.tids);

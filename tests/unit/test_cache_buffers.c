@@ -8,9 +8,7 @@
  * thread racing; a long sequential read gives back the blocks it passed
  * (and keeps those another reader used); a damaged block is still an
  * error (GDB_ECHECKSUM, logged by the store) on every read, and its
- * buffer goes back to the pool; a quiet thread (the FUSE reading thread)
- * takes the prefetch thread's spare chunk without waking it, and the
- * prefetch thread still makes a new one. Exit 0 pass, 1 fail.
+ * buffer goes back to the pool. Exit 0 pass, 1 fail.
  */
 #define UNIT_SEED 0xb0f5u
 #include "tests/unit/unit.h"
@@ -23,7 +21,6 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cache/cache.h"
@@ -123,68 +120,6 @@ static void test_budget_under_reuse(void)
 	cache_test_check(c, &k);
 	CHECK(k.blocks <= 4, "%llu blocks under a 4-block budget",
 	      (unsigned long long)k.blocks);
-	gdb_cache_destroy(c);
-}
-
-/* Wait until the prefetch thread has a spare chunk ready, up to a minute
- * (a loaded machine may keep it from running). @return 1 if it has */
-static int spare_ready(gdb_cache *c)
-{
-	struct timespec t = {0, 10 * 1000000L};
-
-	for (int i = 0; i < 6000; i++) {
-		if (cache_buf_spare_ready(c))
-			return 1;
-		nanosleep(&t, NULL);
-	}
-	return 0;
-}
-
-/* The spare takes and wake-ups so far, and a new spare made after them. */
-static void check_spares(gdb_cache *c, uint64_t takes, uint64_t wakes,
-			 const char *who)
-{
-	gdb_cache_stats st;
-
-	gdb_cache_stats_get(c, &st);
-	CHECK(st.spare_takes == takes && st.spare_wakes == wakes,
-	      "%s: %llu spare takes, %llu wake-ups", who,
-	      (unsigned long long)st.spare_takes,
-	      (unsigned long long)st.spare_wakes);
-	CHECK(spare_ready(c), "%s: no new spare after its take", who);
-}
-
-/* A quiet thread takes the spare chunk and wakes no one (spare_wakes stays
- * 0); the prefetch thread finds the take by looking and makes a new spare.
- * Another thread's take wakes it, as before. */
-static void test_quiet_spare(void)
-{
-	gdb_cache_entry *x[33];
-	gdb_cache *c;
-	int n = 0;
-
-	if (gdb_cache_create(S, 64 * BB, "lru", &c) < 0) {
-		FAIL("cache");
-		return;
-	}
-	if (gdb_cache_start_prefetch(c) < 0 || !spare_ready(c)) {
-		FAIL("no spare chunk from the prefetch thread");
-		gdb_cache_destroy(c);
-		return;
-	}
-	gdb_cache_thread_quiet(1);
-	x[n++] = cache_buf_take(c); /* an empty arena: takes the spare */
-	gdb_cache_thread_quiet(0);
-	check_spares(c, 1, 0, "quiet thread");
-	/* the chunk holds ARENA_CHUNK / BB buffers; the next takes the spare */
-	while (n < (int)(ARENA_CHUNK / BB) + 1)
-		x[n++] = cache_buf_take(c);
-	check_spares(c, 2, 1, "other thread");
-	for (int i = 0; i < n; i++)
-		if (x[i])
-			cache_buf_give(c, x[i], 0);
-		else
-			FAIL("buffer %d not made", i);
 	gdb_cache_destroy(c);
 }
 
@@ -547,7 +482,6 @@ int main(void)
 	}
 	S = s;
 	test_budget_under_reuse();
-	test_quiet_spare();
 	test_borrowed_distinct();
 	test_stream_passes();
 	test_stream_passes_borrowed();
