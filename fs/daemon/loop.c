@@ -175,11 +175,12 @@ static void pool_stop(struct pool *p)
 		pthread_join(p->tids[i], NULL);
 }
 
-int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads)
+int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads,
+		int follow)
 {
 	struct fuse_buf fbuf = {.mem = NULL};
 	struct pool p = {.se = se, .max = max_threads ? max_threads - 1 : 0};
-	struct daemon_follow f = {.n = 0};
+	struct daemon_follow f;
 	int res = 0, cheap;
 
 	pthread_mutex_init(&p.lock, NULL);
@@ -187,6 +188,7 @@ int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads)
 	p.tids = calloc(p.max ? p.max : 1, sizeof(*p.tids));
 	if (!p.tids)
 		return -ENOMEM;
+	daemon_follow_init(&f, follow);
 	while (!fuse_session_exited(se)) {
 		res = fuse_session_receive_buf(se, &fbuf);
 		if (res == -EINTR)
