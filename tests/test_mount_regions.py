@@ -4,6 +4,7 @@ Paths: /<asm>/<contig>/<start>-<end>.{fa,seq,u8,rc.fa}, 1-based inclusive,
 end clamped to the contig like samtools, header exactly as named.
 """
 import concurrent.futures
+import json
 import os
 import random
 import re
@@ -284,3 +285,33 @@ def test_fuse_loops_serve_a_mixed_load(store, genomes, workdir, loop):
         with concurrent.futures.ThreadPoolExecutor(6) as ex:
             bad = [x for x in ex.map(one, range(240)) if x]
         assert not bad, bad[:5]
+
+
+@pytest.mark.parametrize("follow", ["on", "off"])
+def test_follow_switch(store, genomes, workdir, follow):
+    """`--follow off` keeps the reading thread where the kernel puts it:
+    stats.json's reader_moves stays 0 while the reader changes CPU every
+    ~25 region reads (about 75 cheap requests, two looks of follow.c);
+    with `--follow on` the count is there (how many moves is the
+    scheduler's, not asserted) and every answer is right either way."""
+    U.require_fuse()
+    g = genomes["ecoli"]
+    rec = max(g.records, key=lambda r: r.length)
+    cpus = sorted(os.sched_getaffinity(0))
+    mine = os.sched_getaffinity(0)
+    with U.mounted(store.path, workdir, args=("--follow", follow), name="follow-" + follow) as m:
+        try:
+            for k in range(240):
+                if k % 25 == 0:
+                    os.sched_setaffinity(0, {cpus[(k // 25) % len(cpus)]})
+                s = 1 + (k * 9973) % (rec.length - 1000)
+                got = U.read_file(_path(m, g.asm, rec.name, s, s + 99, "seq"))
+                assert got == g.fetch(rec.name, s, s + 99), f"{rec.name}:{s}"
+        finally:
+            os.sched_setaffinity(0, mine)
+        with open(m.p(".gdb", "stats.json"), "rb") as f:
+            moves = json.load(f)["reader_moves"]
+    assert isinstance(moves, int) and moves >= 0
+    if follow == "off":
+        assert moves == 0, moves
+    print(f"--follow {follow}: {moves} moves")

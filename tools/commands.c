@@ -524,7 +524,8 @@ static void mount_usage(FILE *f)
 		"[--cache SIZE] [--policy NAME]\n"
 		"       [--prefetch on|off] [--threads N] "
 		"[--loop split|libfuse]\n"
-		"       [--readahead-kb N] [--log FILE] [--unmount-stale]\n"
+		"       [--follow on|off] [--readahead-kb N] [--log FILE] "
+		"[--unmount-stale]\n"
 		"       [--plugin LIB.so ...]\n"
 		"  -f, --foreground   stay in the foreground, log to stderr\n"
 		"  -d, --debug        libfuse debug output\n"
@@ -542,6 +543,9 @@ static void mount_usage(FILE *f)
 		"                     workers the rest (default); libfuse: "
 		"its own\n"
 		"                     multithreaded loop\n"
+		"  --follow on|off    the split loop's reading thread moves "
+		"to its reader's CPU\n"
+		"                     now and then (default on)\n"
 		"  --readahead-kb N   the kernel's readahead for the mount "
 		"(default 1024)\n"
 		"  --log FILE         the log file once detached (default: "
@@ -630,6 +634,13 @@ int cmd_mount(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			o.libfuse_loop = !strcmp(argv[i], "libfuse");
+		} else if (!strcmp(argv[i], "--follow") && i + 1 < argc) {
+			i++;
+			if (strcmp(argv[i], "on") && strcmp(argv[i], "off")) {
+				tool_err("--follow: on or off");
+				return EXIT_USAGE;
+			}
+			o.no_follow = !strcmp(argv[i], "off");
 		} else if (!strcmp(argv[i], "--readahead-kb") && i + 1 < argc) {
 			o.readahead_kb = (unsigned)strtoul(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--log") && i + 1 < argc) {
