@@ -13,10 +13,11 @@
  * (docs/BENCHMARKS.md). With one reading thread a new-name region read is
  * served by the same thread start to end, as by a single-threaded loop.
  *
- * The reading thread follows its reader: now and then it moves to the CPU the
- * reader of a cheap request last ran on (follow.c), since on a 2-vCPU guest the
- * kernel keeps a reader and this thread apart once they are, and a region
- * read then wakes a halted vCPU six times (2-3x the read).
+ * The reading thread follows its reader (unless --follow off): now and
+ * then it moves to the CPU the reader of a cheap request last ran on
+ * (follow.c), since on a 2-vCPU guest the kernel keeps a reader and this
+ * thread apart once they are, and a region read then wakes a halted vCPU
+ * six times (2-3x the read).
  *
  * libfuse lets any thread reply to a request, and a request's arguments
  * live in the buffer it was read into: a handed-off request gets its own
