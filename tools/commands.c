@@ -561,6 +561,16 @@ static void mount_usage(FILE *f)
 		".\n");
 }
 
+/* An on|off option's value: 1 or 0, or -1 (said why). */
+static int on_off(const char *opt, const char *v)
+{
+	if (strcmp(v, "on") && strcmp(v, "off")) {
+		tool_err("%s: on or off", opt);
+		return -1;
+	}
+	return !strcmp(v, "on");
+}
+
 /* A plugin's path, made absolute (the daemon chdirs to / when it
  * detaches); a name with no '/' is left for dlopen's search. */
 static int add_plugin(char (*paths)[PATH_MAX], size_t *n, const char *arg)
@@ -587,7 +597,7 @@ int cmd_mount(int argc, char **argv)
 	char store_abs[PATH_MAX], log_abs[PATH_MAX];
 	char plugins[GDB_PLUGINS_MAX][PATH_MAX];
 	const char *plugin_ptr[GDB_PLUGINS_MAX];
-	int rc;
+	int rc, follow;
 
 	memset(&o, 0, sizeof(o));
 	o.cache_bytes = 256u << 20;
@@ -618,12 +628,9 @@ int cmd_mount(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--policy") && i + 1 < argc) {
 			o.policy = argv[++i];
 		} else if (!strcmp(argv[i], "--prefetch") && i + 1 < argc) {
-			i++;
-			if (strcmp(argv[i], "on") && strcmp(argv[i], "off")) {
-				tool_err("--prefetch: on or off");
+			if ((o.prefetch = on_off(argv[i], argv[i + 1])) < 0)
 				return EXIT_USAGE;
-			}
-			o.prefetch = !strcmp(argv[i], "on");
+			i++;
 		} else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
 			o.max_threads = (unsigned)strtoul(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--loop") && i + 1 < argc) {
@@ -635,12 +642,10 @@ int cmd_mount(int argc, char **argv)
 			}
 			o.libfuse_loop = !strcmp(argv[i], "libfuse");
 		} else if (!strcmp(argv[i], "--follow") && i + 1 < argc) {
-			i++;
-			if (strcmp(argv[i], "on") && strcmp(argv[i], "off")) {
-				tool_err("--follow: on or off");
+			if ((follow = on_off(argv[i], argv[i + 1])) < 0)
 				return EXIT_USAGE;
-			}
-			o.no_follow = !strcmp(argv[i], "off");
+			o.no_follow = !follow;
+			i++;
 		} else if (!strcmp(argv[i], "--readahead-kb") && i + 1 < argc) {
 			o.readahead_kb = (unsigned)strtoul(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--log") && i + 1 < argc) {
