@@ -8,7 +8,8 @@
  * thread racing; a long sequential read gives back the blocks it passed
  * (and keeps those another reader used); a damaged block is still an
  * error (GDB_ECHECKSUM, logged by the store) on every read, and its
- * buffer goes back to the pool. Exit 0 pass, 1 fail.
+ * buffer goes back to the pool; a reader taking the prefetch thread's
+ * spare chunk has it make another. Exit 0 pass, 1 fail.
  */
 #define UNIT_SEED 0xb0f5u
 #include "tests/unit/unit.h"
@@ -21,6 +22,7 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cache/cache.h"
@@ -120,6 +122,55 @@ static void test_budget_under_reuse(void)
 	cache_test_check(c, &k);
 	CHECK(k.blocks <= 4, "%llu blocks under a 4-block budget",
 	      (unsigned long long)k.blocks);
+	gdb_cache_destroy(c);
+}
+
+/* Wait until the prefetch thread has a spare chunk ready, up to a minute
+ * (a loaded machine may keep it from running). @return 1 if it has */
+static int spare_ready(gdb_cache *c)
+{
+	struct timespec t = {0, 10 * 1000000L};
+
+	for (int i = 0; i < 6000; i++) {
+		if (cache_buf_spare_ready(c))
+			return 1;
+		nanosleep(&t, NULL);
+	}
+	return 0;
+}
+
+/* A reader that takes the prefetch thread's spare chunk wakes it, after
+ * dropping arena_lock (the prefetch thread reads the spare without it:
+ * arena_lock and pf_lock are never held together), and it makes another;
+ * twice, so the second take finds the thread waiting again. */
+static void test_spare_replaced(void)
+{
+	enum { PER_CHUNK = ARENA_CHUNK / BB };
+	gdb_cache_entry *x[2 * PER_CHUNK];
+	gdb_cache *c;
+	int n = 0;
+
+	if (gdb_cache_create(S, 64 * BB, "lru", &c) < 0) {
+		FAIL("cache");
+		return;
+	}
+	if (gdb_cache_start_prefetch(c) < 0 || !spare_ready(c)) {
+		FAIL("no spare chunk from the prefetch thread");
+		gdb_cache_destroy(c);
+		return;
+	}
+	/* an empty arena: the first take takes the spare, and the first
+	 * after a chunk's PER_CHUNK buffers the next one */
+	for (int round = 0; round < 2; round++) {
+		while (n < (round + 1) * PER_CHUNK)
+			x[n++] = cache_buf_take(c);
+		CHECK(spare_ready(c), "take %d: no new spare", round + 1);
+	}
+	for (int i = 0; i < n; i++)
+		if (x[i])
+			cache_buf_give(c, x[i], 0);
+		else
+			FAIL("buffer %d not made", i);
 	gdb_cache_destroy(c);
 }
 
@@ -482,6 +533,7 @@ int main(void)
 	}
 	S = s;
 	test_budget_under_reuse();
+	test_spare_replaced();
 	test_borrowed_distinct();
 	test_stream_passes();
 	test_stream_passes_borrowed();
