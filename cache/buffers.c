@@ -40,24 +40,10 @@ static gdb_cache_entry *X(gdb_centry *e)
 	return (gdb_cache_entry *)e;
 }
 
-/* Set on a thread that must wake no other (gdb_cache_thread_quiet). */
-static __thread int quiet;
-
-void gdb_cache_thread_quiet(int on)
-{
-	quiet = on;
-}
-
-/* A reader took the spare (arena_lock not held): the prefetch thread makes
- * another, woken now, or, for a quiet thread, at its next look. */
+/* A reader took the spare, arena_lock no longer held (the prefetch thread
+ * takes arena_lock only outside pf_lock): wake it to make another. */
 static void spare_taken(gdb_cache *c)
 {
-	__atomic_add_fetch(&c->spare_takes, 1, __ATOMIC_RELAXED);
-	if (quiet) {
-		__atomic_add_fetch(&c->quiet_takes, 1, __ATOMIC_RELEASE);
-		return;
-	}
-	__atomic_add_fetch(&c->spare_wakes, 1, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&c->pf_lock);
 	pthread_cond_signal(&c->pf_cond);
 	pthread_mutex_unlock(&c->pf_lock);
@@ -278,21 +264,6 @@ void cache_buf_destroy(gdb_cache *c)
 int cache_buf_spare_ready(gdb_cache *c)
 {
 	return __atomic_load_n(&c->spare, __ATOMIC_RELAXED) != NULL;
-}
-
-unsigned cache_buf_look_ms(gdb_cache *c)
-{
-	uint64_t t = __atomic_load_n(&c->quiet_takes, __ATOMIC_ACQUIRE);
-
-	if (t != c->pf_quiet_seen) {
-		c->pf_quiet_seen = t;
-		c->pf_look_ms = LOOK_MIN_MS;
-	} else {
-		c->pf_look_ms = c->pf_look_ms && c->pf_look_ms * 2 < LOOK_MAX_MS
-				    ? c->pf_look_ms * 2
-				    : LOOK_MAX_MS;
-	}
-	return c->pf_look_ms;
 }
 
 unsigned cache_buf_keep_spare(gdb_cache *c, unsigned backoff_ms)

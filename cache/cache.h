@@ -66,9 +66,6 @@ typedef struct gdb_cache_stats {
 	uint64_t uncached; /* misses served without caching */
 	uint64_t passed;   /* blocks a long sequential read gave back */
 	uint64_t parts;	   /* first touches served in part, not cached */
-	/* spare arena chunks readers took, and the takes that woke the
-	 * prefetch thread (a quiet thread's do not: gdb_cache_thread_quiet) */
-	uint64_t spare_takes, spare_wakes;
 	/* computed answers (gdb_cache_answer_*); resident_bytes counts
 	 * answer_bytes too */
 	uint64_t answer_bytes;	   /* answers held under the budget */
@@ -217,18 +214,6 @@ GDB_MUST_CHECK int gdb_cache_start_prefetch(gdb_cache *c);
  * sooner, so that the thread winds down beside other teardown.
  */
 void gdb_cache_stop_prefetch(gdb_cache *c);
-
-/*
- * gdb_cache_thread_quiet - mark the calling thread as one that wakes no
- * other thread when it takes the spare arena chunk the prefetch thread
- * keeps faulted in (on), or unmark it (0). The FUSE thread that reads
- * /dev/fuse is one: each thread it wakes besides the reader it answers
- * may make the kernel stop placing its wake-ups beside that reader (a
- * "wide" waker; docs/CACHE.md "Quiet threads"). The
- * prefetch thread finds a quiet thread's take itself, within
- * LOOK_MIN_MS to LOOK_MAX_MS (cache/buffers.c), and makes a new spare.
- */
-void gdb_cache_thread_quiet(int on);
 
 /* Turn automatic prefetch (gdb_cache_stream_access) on or off. */
 void gdb_cache_set_prefetch(gdb_cache *c, int enabled);

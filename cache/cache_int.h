@@ -216,8 +216,6 @@ struct cache_answers {
 #define ARENA_CHUNK (2u << 20) /* one transparent huge page */
 #define POOL_WARM_MIN 16u      /* free buffers kept with their pages */
 #define POOL_WARM_MAX (2u * PF_MAXWIN)
-#define LOOK_MIN_MS 4u	  /* the prefetch thread looks for quiet takes */
-#define LOOK_MAX_MS 1000u /* of the spare chunk this often, at the least */
 
 /* e first: a gdb_centry * from a policy or a hash chain is the entry. */
 struct gdb_cache_entry {
@@ -307,13 +305,6 @@ struct gdb_cache {
 		size_t used;
 	} * arena;		   /* protected by arena_lock */
 	struct arena_chunk *spare; /* written under arena_lock; atomic */
-	/* Spare chunks readers took, and of those the ones whose taker woke
-	 * the prefetch thread; a quiet thread (gdb_cache_thread_quiet) wakes
-	 * no one: the prefetch thread looks for its takes (quiet_takes) every
-	 * pf_look_ms (cache_buf_look_ms). */
-	uint64_t spare_takes, spare_wakes, quiet_takes; /* atomic */
-	uint64_t pf_quiet_seen; /* prefetch thread only */
-	unsigned pf_look_ms;	/* prefetch thread only */
 	/* Tests: make chunk allocations fail; the prefetch thread's tries. */
 	int test_fail_chunks; /* atomic */
 	uint64_t chunk_tries; /* atomic */
@@ -352,11 +343,6 @@ void cache_buf_destroy(gdb_cache *c);
  * (@return the wait before trying again, in ms; 0 when one is ready). */
 int cache_buf_spare_ready(gdb_cache *c);
 unsigned cache_buf_keep_spare(gdb_cache *c, unsigned backoff_ms);
-/* The prefetch thread's longest sleep before it looks whether a quiet
- * thread took the spare, in ms: LOOK_MIN_MS after it found a quiet take,
- * doubling up to LOOK_MAX_MS while none comes (other takers wake it).
- * Prefetch thread only. */
-unsigned cache_buf_look_ms(gdb_cache *c);
 
 /* Tests only (tests/unit/test_cache_buffers.c): the buffers the cache
  * holds, looked at with every lock taken. Call with nothing in flight. */

@@ -72,8 +72,6 @@ void gdb_cache_stats_get(gdb_cache *c, gdb_cache_stats *out)
 		out->parts += sh->parts;
 		pthread_mutex_unlock(&sh->lock);
 	}
-	out->spare_takes = __atomic_load_n(&c->spare_takes, __ATOMIC_RELAXED);
-	out->spare_wakes = __atomic_load_n(&c->spare_wakes, __ATOMIC_RELAXED);
 	out->budget_bytes = __atomic_load_n(&c->budget, __ATOMIC_RELAXED);
 	out->resident_bytes = __atomic_load_n(&c->resident, __ATOMIC_RELAXED);
 	out->pinned_bytes = __atomic_load_n(&c->pinned, __ATOMIC_RELAXED);
@@ -115,8 +113,6 @@ void gdb_cache_stats_reset(gdb_cache *c)
 	}
 	for (unsigned b = 0; b < LAT_BUCKETS; b++)
 		__atomic_store_n(&c->lat[b], 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&c->spare_takes, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&c->spare_wakes, 0, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&c->ans.lock);
 	c->ans.evictions = c->ans.uncached = 0;
 	pthread_mutex_unlock(&c->ans.lock);

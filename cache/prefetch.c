@@ -214,9 +214,8 @@ void cache_advise_missing(gdb_cache *c, uint32_t cid, uint32_t first,
 		gdb_store_advise(c->store, contig, run, last);
 }
 
-/* Under pf_lock: wait up to ms for a request or stop, or, with spare
- * set, for the spare chunk to go. */
-static void pf_wait(gdb_cache *c, unsigned ms, int spare)
+/* Under pf_lock: wait up to ms for a request or stop. */
+static void pf_wait(gdb_cache *c, unsigned ms)
 {
 	struct timespec t;
 
@@ -225,7 +224,6 @@ static void pf_wait(gdb_cache *c, unsigned ms, int spare)
 	t.tv_sec += ms / 1000 + t.tv_nsec / 1000000000L;
 	t.tv_nsec %= 1000000000L;
 	while (c->pf_head == c->pf_tail && !c->pf_stop &&
-	       (!spare || cache_buf_spare_ready(c)) &&
 	       pthread_cond_timedwait(&c->pf_cond, &c->pf_lock, &t) == 0)
 		;
 }
@@ -283,20 +281,20 @@ static void pf_run(gdb_cache *c, const struct pf_req *r)
 static void *pf_main(void *arg)
 {
 	gdb_cache *c = arg;
-	unsigned backoff_ms = 0, look_ms;
+	unsigned backoff_ms = 0;
 
 	(void)prctl(PR_SET_NAME, "gdb-prefetch"); /* for top and perf */
 	for (;;) {
 		struct pf_req r;
 
 		backoff_ms = cache_buf_keep_spare(c, backoff_ms);
-		/* a quiet thread's take of the spare wakes no one: look */
-		look_ms = backoff_ms ? 0 : cache_buf_look_ms(c);
 		pthread_mutex_lock(&c->pf_lock);
 		if (backoff_ms)
-			pf_wait(c, backoff_ms, 0);
+			pf_wait(c, backoff_ms);
 		else
-			pf_wait(c, look_ms, 1);
+			while (c->pf_head == c->pf_tail && !c->pf_stop &&
+			       cache_buf_spare_ready(c))
+				pthread_cond_wait(&c->pf_cond, &c->pf_lock);
 		if (c->pf_stop) {
 			pthread_mutex_unlock(&c->pf_lock);
 			return NULL;

@@ -90,6 +90,7 @@ USAGE = [
     (["mount", "{S}", "{M}", "--cache", "lots"], "--cache: expected a size such as 512M or 4G"),
     (["mount", "{S}", "{M}", "--prefetch", "maybe"], "--prefetch: on or off"),
     (["mount", "{S}", "{M}", "--loop", "uring"], "--loop: split or libfuse"),
+    (["mount", "{S}", "{M}", "--follow", "sometimes"], "--follow: on or off"),
     (["mount", "{S}", "{M}", "--bogus"], "mount: unknown option '--bogus'"),
     (["mount", "{S}", "{M}", "--plugin", "/nonexistent/dir/p.so"],
      "--plugin: /nonexistent/dir/p.so: No such file or directory"),

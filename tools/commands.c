@@ -524,7 +524,8 @@ static void mount_usage(FILE *f)
 		"[--cache SIZE] [--policy NAME]\n"
 		"       [--prefetch on|off] [--threads N] "
 		"[--loop split|libfuse]\n"
-		"       [--readahead-kb N] [--log FILE] [--unmount-stale]\n"
+		"       [--follow on|off] [--readahead-kb N] [--log FILE] "
+		"[--unmount-stale]\n"
 		"       [--plugin LIB.so ...]\n"
 		"  -f, --foreground   stay in the foreground, log to stderr\n"
 		"  -d, --debug        libfuse debug output\n"
@@ -542,6 +543,9 @@ static void mount_usage(FILE *f)
 		"                     workers the rest (default); libfuse: "
 		"its own\n"
 		"                     multithreaded loop\n"
+		"  --follow on|off    the split loop's reading thread moves "
+		"to its reader's CPU\n"
+		"                     now and then (default on)\n"
 		"  --readahead-kb N   the kernel's readahead for the mount "
 		"(default 1024)\n"
 		"  --log FILE         the log file once detached (default: "
@@ -555,6 +559,16 @@ static void mount_usage(FILE *f)
 		"                     (repeatable; docs/PLUGINS.md)\n"
 		"Unmount with fusermount3 -u MOUNTPOINT. Paths: docs/PATHS.md"
 		".\n");
+}
+
+/* An on|off option's value: 1 or 0, or -1 (said why). */
+static int on_off(const char *opt, const char *v)
+{
+	if (strcmp(v, "on") && strcmp(v, "off")) {
+		tool_err("%s: on or off", opt);
+		return -1;
+	}
+	return !strcmp(v, "on");
 }
 
 /* A plugin's path, made absolute (the daemon chdirs to / when it
@@ -583,7 +597,7 @@ int cmd_mount(int argc, char **argv)
 	char store_abs[PATH_MAX], log_abs[PATH_MAX];
 	char plugins[GDB_PLUGINS_MAX][PATH_MAX];
 	const char *plugin_ptr[GDB_PLUGINS_MAX];
-	int rc;
+	int rc, follow;
 
 	memset(&o, 0, sizeof(o));
 	o.cache_bytes = 256u << 20;
@@ -614,12 +628,9 @@ int cmd_mount(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--policy") && i + 1 < argc) {
 			o.policy = argv[++i];
 		} else if (!strcmp(argv[i], "--prefetch") && i + 1 < argc) {
-			i++;
-			if (strcmp(argv[i], "on") && strcmp(argv[i], "off")) {
-				tool_err("--prefetch: on or off");
+			if ((o.prefetch = on_off(argv[i], argv[i + 1])) < 0)
 				return EXIT_USAGE;
-			}
-			o.prefetch = !strcmp(argv[i], "on");
+			i++;
 		} else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
 			o.max_threads = (unsigned)strtoul(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--loop") && i + 1 < argc) {
@@ -630,6 +641,11 @@ int cmd_mount(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			o.libfuse_loop = !strcmp(argv[i], "libfuse");
+		} else if (!strcmp(argv[i], "--follow") && i + 1 < argc) {
+			if ((follow = on_off(argv[i], argv[i + 1])) < 0)
+				return EXIT_USAGE;
+			o.no_follow = !follow;
+			i++;
 		} else if (!strcmp(argv[i], "--readahead-kb") && i + 1 < argc) {
 			o.readahead_kb = (unsigned)strtoul(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--log") && i + 1 < argc) {

@@ -138,7 +138,7 @@ static const struct cmd {
     {"mount", cmd_mount,
      "STORE MOUNTPOINT [-f] [-o OPTS] [--cache SIZE] [--policy NAME] "
      "[--prefetch on|off] [--threads N] [--loop split|libfuse] "
-     "[--readahead-kb N] [--log FILE] [--unmount-stale] "
+     "[--follow on|off] [--readahead-kb N] [--log FILE] [--unmount-stale] "
      "[--plugin LIB.so ...]",
      "serve the store as files (fusermount3 -u to unmount)"},
     {"ctl", cmd_ctl,

@@ -206,7 +206,7 @@ def report(args, lat, cpu, st):
     for k, t in st.items():
         c, d = t.get("cache", {}), t.get("latency_us", {})
         print(f"\ndaemon ({k}, default loop): {t.get('lookups')} lookups, {t.get('reads')} reads, "
-              f"{t.get('ioctls')} ioctls, {t.get('reader_moves')} moves to the reader's CPU; "
+              f"{t.get('ioctls')} ioctls, {t.get('reader_moves', '-')} moves to the reader's CPU; "
               f"block cache {c.get('hits')} hits, {c.get('misses')} "
               f"misses; read service time in the daemon p50 {d.get('p50')} us, p99 {d.get('p99')} "
               "us (histogram upper bucket edges)")

@@ -479,8 +479,7 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 		"\"hits\": %llu, \"misses\": %llu, \"hit_ratio\": %.4f, "
 		"\"evictions\": %llu, \"bytes_decoded\": %llu, "
 		"\"block_errors\": %llu, \"uncached\": %llu, "
-		"\"passed\": %llu, \"parts\": %llu, \"spare_takes\": %llu, "
-		"\"spare_wakes\": %llu,\n"
+		"\"passed\": %llu, \"parts\": %llu,\n"
 		"    \"answer_bytes\": %llu, \"answer_evictions\": %llu, "
 		"\"answer_uncached\": %llu,\n"
 		"    \"per_policy\": {",
@@ -493,8 +492,6 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 		(unsigned long long)t->bytes_decoded,
 		(unsigned long long)cs.errors, (unsigned long long)cs.uncached,
 		(unsigned long long)cs.passed, (unsigned long long)cs.parts,
-		(unsigned long long)cs.spare_takes,
-		(unsigned long long)cs.spare_wakes,
 		(unsigned long long)cs.answer_bytes,
 		(unsigned long long)cs.answer_evictions,
 		(unsigned long long)cs.answer_uncached);

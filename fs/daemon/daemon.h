@@ -33,6 +33,8 @@ typedef struct gdb_fs_opts {
 	int prefetch;	       /* automatic prefetch on/off */
 	unsigned max_threads;  /* requests served at once (0: default) */
 	int libfuse_loop;      /* libfuse's multithreaded loop, not loop.c's */
+	int no_follow;	       /* loop.c's reading thread stays where the
+				* kernel puts it (--follow off) */
 	const char *fuse_opts; /* extra -o options, comma-separated */
 	unsigned readahead_kb; /* kernel readahead for the mount; 0: keep */
 	const char *log_path;  /* log file (absolute); NULL: the default

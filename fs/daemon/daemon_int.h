@@ -274,7 +274,8 @@ int live_refresh(gdb_daemon *d, int wait, char *msg, size_t msglen);
 
 /* ---- follow.c: the reading thread follows its reader's CPU ---- */
 
-/* Look every FOLLOW_EVERY cheap requests; move at most once a gap. */
+/* Look every FOLLOW_EVERY cheap requests; move at most once a gap, and
+ * only to a CPU two looks in a row found the requester on. */
 #define FOLLOW_EVERY 32u
 #define FOLLOW_GAP_NS 10000000LL
 
@@ -282,15 +283,26 @@ struct daemon_follow {
 	unsigned n;	/* requests since the last look */
 	unsigned moved; /* moves made */
 	long long last; /* CLOCK_MONOTONIC ns of the last move */
+	int want;	/* the requester's CPU at the last look, or -1 */
+	int off;	/* not following (switched off, or it cannot) */
+	int all;	/* own was every online CPU: give back a full mask */
+	/* the thread's CPUs when it started following: a cpu_set_t (which
+	 * needs _GNU_SOURCE; follow.c checks the size) */
+	unsigned long own[1024 / (8 * sizeof(unsigned long))];
 };
 
 /* The CPU task tid (a thread id, as FUSE gives a request's) last ran on
  * (/proc/TID/stat), or -1. */
 int daemon_task_cpu(pid_t tid);
+/* Start following on the calling thread (on: 0 for --follow off): keep
+ * its CPUs as they are now. It does not follow if /proc is not this pid
+ * namespace's (the requester's thread id would name another task). */
+void daemon_follow_init(struct daemon_follow *f, int on);
 /* Called by the reading thread after answering a cheap request of
  * requester: every FOLLOW_EVERY calls, if the requester last ran on
- * another CPU this thread may use, move this thread there (its own CPUs
- * kept). @return 1 if it moved */
+ * another CPU this thread may use, and did at the look before too, move
+ * this thread there and give it back its own CPUs. @return 1 if it
+ * moved */
 int daemon_follow_reader(struct daemon_follow *f, pid_t requester);
 
 /* ---- nodes.c: the node table ---- */

@@ -8,15 +8,30 @@
  * is idle): 2-3x the read, for the floor's own single-threaded loop too,
  * where one CPU keeps the pair together (docs/BENCHMARKS.md, 2026-12-07).
  * So now and then the reading thread looks where its requester last ran
- * and moves there: pinned for a moment, then given back its CPUs (the
- * kernel does not move it back).
+ * and, if two looks in a row agree, moves there: pinned for a moment, then
+ * given back its CPUs (the kernel does not move it back).
+ *
+ * Giving back: its CPUs when it started, or, if those were every online
+ * CPU, a full mask. Since Linux 6.2 the set last given is the thread's
+ * requested set, kept across cpuset changes; a full one lets the kernel
+ * intersect it with the cpuset, now and later. (A taskset of this one
+ * thread after it started is undone at its next move: set a mount's CPUs
+ * when starting it, or --follow off.) A failed give-back is
+ * retried with the other set and logged, and the thread stops following.
+ *
+ * It needs /proc of its own pid namespace (FUSE gives the requester's
+ * thread id in the daemon's namespace): it does not follow if /proc/self
+ * is not getpid(). hidepid, systemd's ProtectProc= or a seccomp filter
+ * denying sched_setaffinity silently disable it (reader_moves stays 0).
  */
 #define _GNU_SOURCE /* sched_getcpu, CPU_SET */
 #include "fs/daemon/daemon_int.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,30 +69,115 @@ static long long now_ns(void)
 	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
+_Static_assert(sizeof(((struct daemon_follow *)0)->own) == sizeof(cpu_set_t),
+	       "daemon_follow.own holds a cpu_set_t");
+
+static cpu_set_t *own(struct daemon_follow *f)
+{
+	return (cpu_set_t *)(void *)f->own;
+}
+
+/* Take set as the thread's own CPUs. */
+static void keep_own(struct daemon_follow *f, const cpu_set_t *set)
+{
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+
+	*own(f) = *set;
+	f->all = online > 0 && CPU_COUNT(set) >= online;
+}
+
+/* /proc/self names this process: /proc is of this pid namespace. */
+static int proc_is_ours(void)
+{
+	char buf[32];
+	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	return atol(buf) == (long)getpid();
+}
+
+void daemon_follow_init(struct daemon_follow *f, int on)
+{
+	cpu_set_t set;
+
+	memset(f, 0, sizeof(*f));
+	f->want = -1;
+	f->off = 1;
+	if (!on)
+		return;
+	if (!proc_is_ours()) {
+		gdb_log(GDB_LOG_INFO, "the reading thread does not follow its "
+				      "readers' CPUs: /proc is not of this "
+				      "pid namespace");
+		return;
+	}
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return;
+	keep_own(f, &set);
+	f->off = 0;
+}
+
+/* Give the thread back its own CPUs (a full mask for all of them), the
+ * other set if that fails. @return 0, or -1 (logged) if the first failed */
+static int give_back(struct daemon_follow *f)
+{
+	cpu_set_t full;
+	const cpu_set_t *first = own(f), *second = &full;
+	int err;
+
+	CPU_ZERO(&full);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		CPU_SET(c, &full);
+	if (f->all)
+		first = &full, second = own(f);
+	if (sched_setaffinity(0, sizeof(*first), first) == 0)
+		return 0;
+	err = errno;
+	if (sched_setaffinity(0, sizeof(*second), second) == 0)
+		gdb_log(
+		    GDB_LOG_WARN,
+		    "the reading thread's CPUs: %s; given %s instead; it no "
+		    "longer follows its readers' CPUs",
+		    strerror(err), f->all ? "those it had" : "every CPU");
+	else
+		gdb_log(
+		    GDB_LOG_WARN,
+		    "the reading thread stays on CPU %d: its CPUs could not "
+		    "be given back (%s); it no longer follows its readers' "
+		    "CPUs",
+		    sched_getcpu(), strerror(err));
+	return -1;
+}
+
 int daemon_follow_reader(struct daemon_follow *f, pid_t requester)
 {
-	cpu_set_t mine, one;
+	cpu_set_t one;
 	long long t;
-	int cpu;
+	int cpu, want;
 
-	if (requester <= 0 || ++f->n < FOLLOW_EVERY)
+	if (f->off || requester <= 0 || ++f->n < FOLLOW_EVERY)
 		return 0;
 	f->n = 0;
-	cpu = daemon_task_cpu(requester);
-	if (cpu < 0 || cpu >= CPU_SETSIZE || cpu == sched_getcpu())
-		return 0;
 	t = now_ns();
 	if (f->moved && t - f->last < FOLLOW_GAP_NS)
 		return 0;
-	if (sched_getaffinity(0, sizeof(mine), &mine) != 0 ||
-	    !CPU_ISSET(cpu, &mine))
+	cpu = daemon_task_cpu(requester);
+	want = f->want;
+	f->want = cpu;
+	if (cpu < 0 || cpu != want || cpu >= CPU_SETSIZE ||
+	    cpu == sched_getcpu())
+		return 0;
+	if (!CPU_ISSET(cpu, own(f)))
 		return 0;
 	CPU_ZERO(&one);
 	CPU_SET(cpu, &one);
 	if (sched_setaffinity(0, sizeof(one), &one) != 0)
 		return 0;
-	(void)sched_setaffinity(0, sizeof(mine), &mine);
 	f->last = t;
 	f->moved++;
+	if (give_back(f) < 0)
+		f->off = 1;
 	return 1;
 }

@@ -13,19 +13,11 @@
  * (docs/BENCHMARKS.md). With one reading thread a new-name region read is
  * served by the same thread start to end, as by a single-threaded loop.
  *
- * The reading thread wakes no other thread on a region read's path
- * either: a thread that wakes two different threads in a second is a
- * "wide" waker to the kernel (wake_wide: two flips, the size of a 2-CPU
- * last-level cache domain), whose wake-ups are placed without regard to
- * the waker's CPU. It took the cache's spare arena chunk and woke the
- * prefetch thread to make another every 32 blocks cached; it is now a
- * quiet thread (gdb_cache_thread_quiet): the prefetch thread finds such
- * takes itself.
- *
- * And it follows its reader: now and then it moves to the CPU the reader
- * of a cheap request last ran on (follow.c), since on a 2-vCPU guest the
- * kernel keeps a reader and this thread apart once they are, and a region
- * read then wakes a halted vCPU six times (2-3x the read).
+ * The reading thread follows its reader (unless --follow off): now and
+ * then it moves to the CPU the reader of a cheap request last ran on
+ * (follow.c), since on a 2-vCPU guest the kernel keeps a reader and this
+ * thread apart once they are, and a region read then wakes a halted vCPU
+ * six times (2-3x the read).
  *
  * libfuse lets any thread reply to a request, and a request's arguments
  * live in the buffer it was read into: a handed-off request gets its own
@@ -184,11 +176,12 @@ static void pool_stop(struct pool *p)
 		pthread_join(p->tids[i], NULL);
 }
 
-int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads)
+int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads,
+		int follow)
 {
 	struct fuse_buf fbuf = {.mem = NULL};
 	struct pool p = {.se = se, .max = max_threads ? max_threads - 1 : 0};
-	struct daemon_follow f = {.n = 0};
+	struct daemon_follow f;
 	int res = 0, cheap;
 
 	pthread_mutex_init(&p.lock, NULL);
@@ -196,10 +189,7 @@ int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads)
 	p.tids = calloc(p.max ? p.max : 1, sizeof(*p.tids));
 	if (!p.tids)
 		return -ENOMEM;
-	/* This thread wakes only the readers it answers (and workers for
-	 * what it hands off), never the prefetch thread: see the file
-	 * comment. */
-	gdb_cache_thread_quiet(1);
+	daemon_follow_init(&f, follow);
 	while (!fuse_session_exited(se)) {
 		res = fuse_session_receive_buf(se, &fbuf);
 		if (res == -EINTR)
@@ -218,7 +208,6 @@ int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads)
 			__atomic_add_fetch(&d->reader_moves, 1,
 					   __ATOMIC_RELAXED);
 	}
-	gdb_cache_thread_quiet(0);
 	pool_stop(&p);
 	free(fbuf.mem);
 	free(p.tids);

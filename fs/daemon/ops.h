@@ -24,8 +24,10 @@ void ops_thread_buf_free(void *p);
 void ops_thread_buf_release(gdb_daemon *d);
 
 /* loop.c: serve se until unmounted, at most max_threads requests at once
- * (1: everything on the reading thread). @return 0 or -errno */
-int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads);
+ * (1: everything on the reading thread); follow: the reading thread
+ * follows its readers' CPUs (follow.c). @return 0 or -errno */
+int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads,
+		int follow);
 
 /* ops_write.c */
 void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,

@@ -256,7 +256,8 @@ static int serve(struct fuse_session *se, gdb_daemon *d, const gdb_fs_opts *o)
 		gdb_log(GDB_LOG_WARN, "the refresh thread did not start: new "
 				      "generations are not served");
 	if (!o->libfuse_loop) {
-		rc = daemon_loop(se, d, o->max_threads ? o->max_threads : 16);
+		rc = daemon_loop(se, d, o->max_threads ? o->max_threads : 16,
+				 !o->no_follow);
 		live_stop(d);
 		return rc;
 	}

@@ -1,10 +1,12 @@
 /*
  * tests/unit/test_daemon_follow.c - the thread reading /dev/fuse follows
  * its reader's CPU (fs/daemon/follow.c): the CPU a thread last ran on is
- * read from /proc whatever its name holds (blanks, parentheses); every
- * FOLLOW_EVERY calls, a thread whose requester last ran on another CPU
- * moves there and keeps its own CPUs (not pinned); a requester gone or
- * on a CPU the thread may not use moves nothing. Exit 0 pass, 1 fail.
+ * read from /proc whatever its name holds (blanks, parentheses); a thread
+ * whose requester ran on another CPU at two looks in a row (every
+ * FOLLOW_EVERY calls) moves there and is given back its CPUs (not
+ * pinned); within FOLLOW_GAP_NS of a move, for a requester gone, on a CPU
+ * the thread may not use, or with following off it does not move.
+ * Exit 0 pass, 1 fail.
  */
 #define _GNU_SOURCE
 #define UNIT_SEED 0xf011u
@@ -63,36 +65,72 @@ static void test_task_cpu(int cpu, pid_t tid)
 	      "no such task");
 }
 
-/* From CPU from, unpinned, follow the requester on CPU to. */
-static void test_follow(int from, int to, pid_t tid, const cpu_set_t *all)
+/* Calls until the next look, then the look: @return the moves made */
+static int look(struct daemon_follow *f, pid_t tid)
 {
-	struct daemon_follow f = {.n = 0};
-	cpu_set_t now;
 	int moved = 0;
 
-	pin(from);
-	(void)sched_setaffinity(0, sizeof(*all), all); /* stays on from */
-	for (unsigned i = 0; i < FOLLOW_EVERY - 1; i++)
-		moved += daemon_follow_reader(&f, tid);
-	CHECK(moved == 0, "moved before looking");
-	moved = daemon_follow_reader(&f, tid);
-	CHECK(moved == (from != to), "CPU %d to %d: moved %d", from, to, moved);
-	if (moved)
-		CHECK(sched_getcpu() == to, "on CPU %d, the reader on %d",
-		      sched_getcpu(), to);
+	for (unsigned i = 0; i < FOLLOW_EVERY; i++)
+		moved += daemon_follow_reader(f, tid);
+	return moved;
+}
+
+/* Its CPUs are all again (not pinned to where it moved). */
+static void check_given_back(const cpu_set_t *all, const char *who)
+{
+	cpu_set_t now;
+
 	CHECK(sched_getaffinity(0, sizeof(now), &now) == 0 &&
 		  CPU_EQUAL(&now, all),
-	      "its own CPUs not given back");
-	/* a requester gone, and one on a CPU it may not use: no move */
-	for (unsigned i = 0; i < FOLLOW_EVERY; i++)
-		moved = daemon_follow_reader(&f, 0);
-	CHECK(!moved, "moved for no requester");
+	      "%s: its own CPUs not given back", who);
+}
+
+/* Pinned to from (so the looks find it there), with all its own CPUs,
+ * follow the requester on CPU to. */
+static void test_follow(int from, int to, pid_t tid, const cpu_set_t *all)
+{
+	struct daemon_follow f;
+
+	daemon_follow_init(&f, 1);
 	pin(from);
-	for (unsigned i = 0; i < FOLLOW_EVERY; i++)
-		moved = daemon_follow_reader(&f, tid);
-	CHECK(!moved || from == to, "moved off its own CPUs");
+	CHECK(look(&f, tid) == 0, "moved at the first look");
+	CHECK(f.want == to, "first look: requester on %d, saw %d", to, f.want);
+	CHECK(look(&f, tid) == (from != to), "CPU %d to %d: no move", from, to);
+	CHECK(f.moved == (from != to), "%u moves counted", f.moved);
+	check_given_back(all, "after a move");
+	/* within the gap of the last move (its time in the future, so no
+	 * clock is involved): no move, and no look either */
+	pin(from);
+	f.moved = 1;
+	f.want = to;
+	f.last = f.last + 3600LL * 1000000000LL;
+	CHECK(look(&f, tid) == 0, "moved within the gap");
+	f.last = 0;
+	CHECK(look(&f, tid) == (from != to), "no move after the gap");
+	check_given_back(all, "after the gap");
+	/* a requester gone: no move */
+	pin(from);
+	f.want = -1;
+	CHECK(look(&f, 0) + look(&f, -1) == 0, "moved for no requester");
+}
+
+/* Pinned to from before following starts, the requester's CPU is not
+ * one it may use; following off never moves. */
+static void test_no_move(int from, int to, pid_t tid, const cpu_set_t *all)
+{
+	struct daemon_follow f;
+
+	pin(from);
+	daemon_follow_init(&f, 1);
+	f.want = to;
+	CHECK(look(&f, tid) == 0 || from == to, "moved off its own CPUs");
 	CHECK(sched_getcpu() == from, "pinned to %d, now on %d", from,
 	      sched_getcpu());
+	(void)sched_setaffinity(0, sizeof(*all), all);
+	daemon_follow_init(&f, 0);
+	pin(from);
+	f.want = to;
+	CHECK(look(&f, tid) + look(&f, tid) == 0, "moved with following off");
 	(void)sched_setaffinity(0, sizeof(*all), all);
 }
 
@@ -123,7 +161,10 @@ int main(void)
 		pthread_cond_wait(&r.cond, &r.lock);
 	pthread_mutex_unlock(&r.lock);
 	test_task_cpu(last, r.tid);
+	(void)sched_setaffinity(0, sizeof(all), &all);
 	test_follow(first, last, r.tid, &all);
+	(void)sched_setaffinity(0, sizeof(all), &all);
+	test_no_move(first, last, r.tid, &all);
 	pthread_mutex_lock(&r.lock);
 	r.stop = 1;
 	pthread_cond_broadcast(&r.cond);
