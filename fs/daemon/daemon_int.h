@@ -285,7 +285,7 @@ struct daemon_follow {
 	long long last; /* CLOCK_MONOTONIC ns of the last move */
 	int want;	/* the requester's CPU at the last look, or -1 */
 	int off;	/* not following (switched off, or it cannot) */
-	int all;	/* own was every online CPU: give back a full mask */
+	int all;	/* own was every CPU allowed: give back a full mask */
 	/* the thread's CPUs when it started following: a cpu_set_t (which
 	 * needs _GNU_SOURCE; follow.c checks the size) */
 	unsigned long own[1024 / (8 * sizeof(unsigned long))];

@@ -11,18 +11,21 @@
  * and, if two looks in a row agree, moves there: pinned for a moment, then
  * given back its CPUs (the kernel does not move it back).
  *
- * Giving back: its CPUs when it started, or, if those were every online
- * CPU, a full mask. Since Linux 6.2 the set last given is the thread's
- * requested set, kept across cpuset changes; a full one lets the kernel
- * intersect it with the cpuset, now and later. (A taskset of this one
- * thread after it started is undone at its next move: set a mount's CPUs
- * when starting it, or --follow off.) A failed give-back is
- * retried with the other set and logged, and the thread stops following.
+ * Giving back: its CPUs when it started, or, if those were every CPU the
+ * kernel lets it have, a full mask. Since Linux 6.2 the set last given is
+ * the thread's requested set, kept across cpuset changes; a full one lets
+ * the kernel intersect it with the cpuset, now and later. (A taskset of
+ * this one thread after it started is undone at its next move: set a
+ * mount's CPUs when starting it, or --follow off.) A failed give-back is
+ * retried with the other set and logged, and the thread stops following;
+ * if both fail it stays on one CPU, and so do the workers it starts after.
  *
  * It needs /proc of its own pid namespace (FUSE gives the requester's
  * thread id in the daemon's namespace): it does not follow if /proc/self
- * is not getpid(). hidepid, systemd's ProtectProc= or a seccomp filter
- * denying sched_setaffinity silently disable it (reader_moves stays 0).
+ * is not getpid(). A seccomp filter denying sched_setaffinity (EPERM,
+ * ENOSYS) switches it off at the first move, logged. With hidepid or
+ * systemd's ProtectProc=invisible it cannot see other users' readers
+ * (only with allow_other are there any), so it does not follow those.
  */
 #define _GNU_SOURCE /* sched_getcpu, CPU_SET */
 #include "fs/daemon/daemon_int.h"
@@ -77,13 +80,29 @@ static cpu_set_t *own(struct daemon_follow *f)
 	return (cpu_set_t *)(void *)f->own;
 }
 
-/* Take set as the thread's own CPUs. */
+/* Take set, the thread's CPUs at the start, as its own. They are "all"
+ * when they are every CPU the kernel lets it have (a full mask reads back
+ * as set): then a full mask is what it is given back, so a later widening
+ * of its cpuset still applies. A set narrower than that (taskset, a mount
+ * option) is the user's, kept as it is. Counting online CPUs would not do:
+ * inside a restricting cpuset they are the host's. */
 static void keep_own(struct daemon_follow *f, const cpu_set_t *set)
 {
-	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t full, got;
 
 	*own(f) = *set;
-	f->all = online > 0 && CPU_COUNT(set) >= online;
+	f->all = 0;
+	CPU_ZERO(&full);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		CPU_SET(c, &full);
+	if (sched_setaffinity(0, sizeof(full), &full) != 0)
+		return;
+	if (sched_getaffinity(0, sizeof(got), &got) == 0 &&
+	    CPU_EQUAL(&got, set)) {
+		f->all = 1;
+		return;
+	}
+	(void)sched_setaffinity(0, sizeof(*set), set);
 }
 
 /* /proc/self names this process: /proc is of this pid namespace. */
@@ -173,10 +192,19 @@ int daemon_follow_reader(struct daemon_follow *f, pid_t requester)
 		return 0;
 	CPU_ZERO(&one);
 	CPU_SET(cpu, &one);
-	if (sched_setaffinity(0, sizeof(one), &one) != 0)
+	if (sched_setaffinity(0, sizeof(one), &one) != 0) {
+		if (errno == EPERM || errno == ENOSYS) { /* e.g. seccomp */
+			gdb_log(GDB_LOG_INFO,
+				"the reading thread does not follow its "
+				"readers' CPUs: moving it: %s",
+				strerror(errno));
+			f->off = 1;
+		}
 		return 0;
+	}
 	f->last = t;
 	f->moved++;
+	f->want = -1; /* two fresh looks before the next move */
 	if (give_back(f) < 0)
 		f->off = 1;
 	return 1;

@@ -98,14 +98,19 @@ static void test_follow(int from, int to, pid_t tid, const cpu_set_t *all)
 	CHECK(look(&f, tid) == (from != to), "CPU %d to %d: no move", from, to);
 	CHECK(f.moved == (from != to), "%u moves counted", f.moved);
 	check_given_back(all, "after a move");
+	CHECK(f.moved == 0 || f.want == -1, "a move kept its look (%d)",
+	      f.want);
 	/* within the gap of the last move (its time in the future, so no
-	 * clock is involved): no move, and no look either */
+	 * clock is involved): no move, and no look either (want untouched) */
 	pin(from);
 	f.moved = 1;
-	f.want = to;
+	f.want = -7;
 	f.last = f.last + 3600LL * 1000000000LL;
 	CHECK(look(&f, tid) == 0, "moved within the gap");
+	CHECK(f.want == -7, "looked within the gap (want %d)", f.want);
+	/* after it: the first look only records, the second moves */
 	f.last = 0;
+	CHECK(look(&f, tid) == 0, "moved on one look after the gap");
 	CHECK(look(&f, tid) == (from != to), "no move after the gap");
 	check_given_back(all, "after the gap");
 	/* a requester gone: no move */
@@ -127,10 +132,16 @@ static void test_no_move(int from, int to, pid_t tid, const cpu_set_t *all)
 	CHECK(sched_getcpu() == from, "pinned to %d, now on %d", from,
 	      sched_getcpu());
 	(void)sched_setaffinity(0, sizeof(*all), all);
-	daemon_follow_init(&f, 0);
+	/* switched off after a start that could follow (with init(.., 0)
+	 * its own CPUs are empty, which alone would stop a move) */
+	daemon_follow_init(&f, 1);
+	CHECK(!f.off, "following on at init");
+	f.off = 1;
 	pin(from);
 	f.want = to;
 	CHECK(look(&f, tid) + look(&f, tid) == 0, "moved with following off");
+	daemon_follow_init(&f, 0);
+	CHECK(f.off, "following on after init(off)");
 	(void)sched_setaffinity(0, sizeof(*all), all);
 }
 
