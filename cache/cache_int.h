@@ -379,6 +379,12 @@ static inline uint32_t key_hash(uint64_t k)
 	return (uint32_t)k;
 }
 
+/* The shard that holds key's block. */
+static inline struct shard *key_shard(gdb_cache *c, uint64_t key)
+{
+	return &c->shards[key_hash(key) % NSHARDS];
+}
+
 /* A contig's .u8 codes (gdb_cache_get_u8) are entries of their own, under
  * the contig's id with U8_FORM set: its cache id. Streams, prefetch
  * requests and pass marks carry cache ids; the store is asked with

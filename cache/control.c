@@ -86,7 +86,7 @@ static int set_pinned(gdb_cache *c, struct shard *sh, gdb_cache_entry *x,
 static int pin_block(gdb_cache *c, uint32_t contig, uint32_t b, int *mine)
 {
 	uint64_t key = make_key(contig, b);
-	struct shard *sh = &c->shards[key_hash(key) % NSHARDS];
+	struct shard *sh = key_shard(c, key);
 	gdb_cache_entry *x = NULL;
 	const char *bases;
 	uint32_t n;
@@ -109,7 +109,7 @@ static int pin_block(gdb_cache *c, uint32_t contig, uint32_t b, int *mine)
 static int unpin_block(gdb_cache *c, uint32_t contig, uint32_t b)
 {
 	uint64_t key = make_key(contig, b);
-	struct shard *sh = &c->shards[key_hash(key) % NSHARDS];
+	struct shard *sh = key_shard(c, key);
 	int released;
 
 	pthread_mutex_lock(&sh->lock);

@@ -130,7 +130,7 @@ static int was_passed(gdb_cache *c, uint32_t contig, uint32_t b)
 static int resident(gdb_cache *c, uint32_t contig, uint32_t block)
 {
 	uint64_t key = make_key(contig, block);
-	struct shard *sh = &c->shards[key_hash(key) % NSHARDS];
+	struct shard *sh = key_shard(c, key);
 	int r;
 
 	pthread_mutex_lock(&sh->lock);
@@ -338,7 +338,7 @@ static void release_passed(gdb_cache *c, uint32_t contig, int64_t lo,
 	mark_passed(c, contig, (uint32_t)lo, (uint32_t)hi);
 	for (int64_t b = lo; b < hi; b++) {
 		uint64_t key = make_key(contig, (uint32_t)b);
-		struct shard *sh = &c->shards[key_hash(key) % NSHARDS];
+		struct shard *sh = key_shard(c, key);
 		gdb_cache_entry *x;
 
 		pthread_mutex_lock(&sh->lock);
