@@ -2,7 +2,8 @@
 bench/scale/run.py mounts on a directory of its own (never under --dir,
 which it removes or keeps), unmounted and removed even when the run fails;
 bench/cache/mountbench.py's build_store drops the page cache only as root
-and says so when it cannot."""
+and says so when it cannot; bench/mount/regions.py's placement logic (which
+CPUs each placement pins, how a spell is classified from its samples)."""
 import importlib.util
 import os
 import subprocess
@@ -85,3 +86,77 @@ def test_build_store_drops_the_page_cache_only_as_root(tmp_path, monkeypatch, ca
     assert tried == []
     assert "page cache was not dropped" in out and "root" in out
     assert size > 20000 and U.gdb("info", store).rc == 0
+
+
+sys.path.insert(0, os.path.join(U.REPO, "bench", "cache"))  # regions.py's mountbench.py
+regions = _load("bench_mount_regions", "bench/mount/regions.py")
+
+
+def test_regions_classifies_spells_by_their_samples():
+    """A spell is together from 80% of its known samples on one CPU, apart
+    up to 20%, mixed between; unknown samples (a thread gone) do not count."""
+    c = regions.classify
+    assert c([True] * 8 + [False] * 2) == "together"
+    assert c([True] * 7 + [False] * 3) == "mixed"
+    assert c([True] * 3 + [False] * 7) == "mixed"
+    assert c([True] * 2 + [False] * 8) == "apart"
+    assert c([True, None, None, None]) == "together"
+    assert c([None, None]) == c([]) == "unknown"
+    s = regions.placement_summary([([10, 20, 30], [True, True, True]),
+                                   ([100, 300], [False, False]),
+                                   ([50, 60], [True, False]),
+                                   ([40], [True])])
+    assert (s["together"], s["apart"], s["mixed"], s["unknown"]) == (2, 1, 1, 0)
+    # the reads of the together spells pooled (10 20 30 40), of the apart ones
+    assert s["together_median"] == 25 and s["apart_median"] == 200
+    # the reads sampled together (10 20 30 50 40), apart (100 300 60)
+    assert s["together_reads_median"] == 30 and s["apart_reads_median"] == 100
+    assert s["share"] == 5 / 8
+    assert regions.placement_summary([([1], [False])])["together_median"] is None
+
+
+def test_regions_pins_each_placement(monkeypatch):
+    """Together: the daemon's CPU is the reader's; apart: another one; the
+    reader's CPU alternates with the spell; free pins nothing."""
+    monkeypatch.setattr(regions, "ALL_CPUS", {0, 1, 2})
+    t = {p: regions.Target("floor", p, None, regions.MAIN) for p in regions.PLACEMENTS}
+    assert t["free"].name == "floor" and t["apart"].name == "floor, apart"
+    assert t["free"].cpus(0) == (None, None)
+    assert [t["together"].cpus(j) for j in range(4)] == [({0}, {0}), ({1}, {1}), ({2}, {2}), ({0}, {0})]
+    assert [t["apart"].cpus(j) for j in range(4)] == [({1}, {0}), ({2}, {1}), ({0}, {2}), ({1}, {0})]
+
+
+def test_regions_reads_a_tasks_cpu(tmp_path):
+    """Field 39 of a stat line, whatever blanks and parentheses its name
+    holds; this thread's own is one of its CPUs; a task gone is None."""
+    f = tmp_path / "stat"
+    rest = " ".join(str(n) for n in range(3, 60)).replace(" 39 ", " 7 ", 1)
+    f.write_text(f"1234 (a) (b c) {rest}\n")
+    assert regions.field39(str(f)) == 7
+    assert regions.field39("/proc/thread-self/stat") in os.sched_getaffinity(0)
+    assert regions.field39(str(tmp_path / "gone")) is None
+
+
+def test_regions_watches_the_busiest_thread():
+    """In a multithreaded daemon the serving thread is the one whose CPU
+    time grew most since the last look: here a thread spinning while the
+    main one sleeps."""
+    import threading
+    import time
+    w = regions.Watch(os.getpid(), regions.BUSIEST)
+    tid, stop = [], threading.Event()
+
+    def spin():
+        tid.append(threading.get_native_id())
+        while not stop.is_set():
+            pass
+
+    th = threading.Thread(target=spin)
+    th.start()
+    time.sleep(0.3)
+    try:
+        assert w.busiest() == str(tid[0])
+    finally:
+        stop.set()
+        th.join()
+    assert w.together() in (True, False)

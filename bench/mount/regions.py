@@ -1,36 +1,83 @@
 """New-name 1 kb region reads from Python, in one run (issue 16, section 2).
 
-Targets, read round-robin (in a new random order each round) so the
-machine's noise, and whatever a target pays for coming after another,
-falls on all alike:
-  genomedb      open(<mnt>/g/<contig>/<s>-<e>.seq, "rb"), read, close, on a
-                fresh mount (every 64 Ki-base block touched for the first
-                time by some read: first touches included);
+On a 2-vCPU guest a FUSE read costs first of all what the placement of
+two threads makes it: the reader's and the daemon's thread that reads
+/dev/fuse. On one vCPU ("together") a read costs 75-120 us here; on two
+("apart") each of its six wake-ups is of a halted vCPU and it costs
+170-360 us; and a pair stays as the kernel first placed it. One mount's
+median is then a draw of its placement, for GenomeDB and the floor alike
+(docs/BENCHMARKS.md, 2026-12-07). So each main target is read under
+three placements:
+
+  free      nothing pinned (what a user gets);
+  together  the daemon started under an affinity of one CPU (every thread
+            it starts inherits it) and the reader's thread pinned to the
+            same CPU for its reads of that mount;
+  apart     the daemon on one CPU, the reader's thread on another.
+
+The main targets:
+  genomedb      open(<mnt>/g/<contig>/<s>-<e>.seq, "rb"), read, close
+                (GenomeDB's default split loop);
+  genomedb --threads 1   its loop with no workers;
   floor         the same on bench/mount/floor.c, a minimal libfuse file
-                system (LOOKUP, IOCTL -> ENOTTY, READ of 1000 bytes);
-  pysam plain   FastaFile.fetch on the plain FASTA (+ .fai), handle open;
-  pysam bgzip   FastaFile.fetch on the bgzipped FASTA (+ .fai, .gzi).
-Each mount target is also run with variants of the FUSE loop (GenomeDB's
-default split loop, --threads 1, --loop libfuse (libfuse's multithreaded
-loop); the floor multi-threaded, single-threaded and with clone_fd) to see
-where the time goes; "one CPU" targets pin the daemon and, for their own
-reads, the reader to the same CPU (CPU placement: no cross-CPU wake-up);
-"block cached" reads, right after each default-mount read, a new name one
-base on: the same FUSE round trips without a block's first touch.
+                system (LOOKUP, IOCTL -> ENOTTY, READ of 1000 bytes), with
+                libfuse's multithreaded loop;
+  floor single-threaded  floor.c -s.
+With --baseline BUILD, "baseline build" (that build's `genomedb`, e.g.
+main's build/) is a main target too, so a change and main are measured in
+one run. Free placement only: "genomedb --loop libfuse" (libfuse's
+multithreaded loop), "floor clone_fd"; "<target>, block cached" (right
+after each free read of genomedb and of the baseline, a new name one base
+on: the same FUSE round trips, the block's second touch); and the peers
+pysam plain (FastaFile.fetch on the plain FASTA + .fai, handle open) and
+pysam bgzip (the bgzipped FASTA + .fai, .gzi).
 
-    python3 bench/mount/regions.py [--reads 3000] [--bases 64e6]
-        [--baseline BUILD] [--targets NAME,...]
+The reads are split into --mounts spells. Each spell starts a fresh mount
+of every mount target (so each spell's first touches are its own: every
+64 Ki-base block is touched for the first time by some read, first
+touches included), reads its share of the regions round-robin over all
+targets (in a new random order each round, so the machine's noise, and
+whatever a target pays for coming after another, falls on all alike),
+then unmounts them. The reader's CPU of the pinned placements alternates
+with the spell (spell j: the j-th CPU of the run's affinity mod their
+number; "apart" puts the daemon on the next one), so neither vCPU's
+interrupts fall on one placement. After each mount read, outside the timed
+section, the harness samples the CPU the daemon's serving thread last ran
+on (/proc/PID/task/TID/stat field 39) and the reader's own
+(/proc/thread-self/stat). The serving thread: for GenomeDB's own loop
+(default and --threads 1) and the single-threaded floor, the main thread,
+which reads /dev/fuse (GenomeDB's workers are "gdb-worker", its prefetch
+thread "gdb-prefetch"); for libfuse's multithreaded loops (floor, floor
+clone_fd, --loop libfuse), whose workers take requests in turn, the thread
+whose CPU time (schedstat) advanced most since the previous sample: the
+one that did most of that read. A spell of a target is "together" when at
+least 80% of its samples had both on one CPU, "apart" when at most 20%,
+"mixed" otherwise; the free table gives each target's spells of each
+kind, the median of the reads of its together spells and of its apart
+spells, and the median of its reads sampled together and of those sampled
+apart (a sample follows its read: it tells where that read's daemon thread
+ended); a table after it gives each spell's share and median. (The pinned
+targets' samples check their pinning: 100% and 0%.)
+Between two reads of a free mount the reader has read every other target,
+the pinned ones on their CPU: its CPU moves more than in a plain loop.
 
---baseline adds a GenomeDB mount of another build (its `genomedb`, e.g.
-main's build/) and its own "block cached" twin, so a change and main
-are measured in one run; --targets keeps only the named mount targets
-(genomedb, the floor, the baseline and pysam always run) and adds the
-diagnostic ones named there: "floor -s --spin-us 5" and "... 15" (the
-single-threaded floor spending 5 or 15 us of CPU in each LOOKUP and
-READ) and "floor -s --wake-every 20" (waking a thread of its own every
-20 LOOKUPs).
+    python3 bench/mount/regions.py [--reads 3000] [--bases 64e6] [--mounts 8]
+        [--baseline BUILD] [--targets NAME,...] [--placements free,together,apart]
 
-Prints a markdown table, and `key=value` lines for bench/run.py's goal table.
+--targets keeps only the named mount targets (genomedb, the floor, the
+baseline and pysam always run) and adds the diagnostic ones named there
+(free placement): "floor -s --spin-us 5" and "... 15" (the single-threaded
+floor spending 5 or 15 us of CPU in each LOOKUP and READ) and "floor -s
+--wake-every 20" (waking a thread of its own every 20 LOOKUPs).
+--placements keeps only the named placements of the main targets (free
+always runs); with one CPU there is no "apart".
+
+Prints markdown tables, and `key=value` lines for bench/goals.py's goal
+table: region_* (genomedb), floor_* (floor), floor_st_* (floor
+single-threaded), region_t1_* (genomedb --threads 1): <key>_median_us and
+<key>_p99_us in free placement (the goal's figure), <key>_together_* and
+<key>_apart_* pinned, <key>_spells_{together,apart,mixed} of the free
+spells; pysam_{plain,bgzip}_median_us.
 """
 import argparse
 import json
@@ -53,12 +100,12 @@ import mountbench as mb  # noqa: E402
 FLOOR = os.path.join(mb.BUILD, "bench", "floor")
 
 
-PIN = 1  # the CPU of the "one CPU" targets
 ALL_CPUS = os.sched_getaffinity(0)
-
-
-def pinned():
-    os.sched_setaffinity(0, {PIN})
+PLACEMENTS = ("free", "together", "apart")
+MAIN, BUSIEST = "main thread", "busiest thread"  # which daemon thread serves
+TOGETHER_AT, APART_AT = 0.8, 0.2  # share of a spell's samples on one CPU
+KEYS = {"genomedb": "region", "genomedb --threads 1": "region_t1", "floor": "floor",
+        "floor single-threaded": "floor_st"}
 
 
 class Floor(mb.Mount):
@@ -71,6 +118,96 @@ class Floor(mb.Mount):
             if self.p.poll() is not None or time.monotonic() - t > 10:
                 raise RuntimeError("floor mount failed")
             time.sleep(0.02)
+
+
+class Target:
+    """A mount target in one placement: name, the target it places (base),
+    placement, start(mnt, preexec_fn) -> mount, which thread serves
+    (MAIN or BUSIEST), and whether a block-cached twin read follows."""
+
+    def __init__(self, base, placement, start, serve, twin=False):
+        self.base, self.placement, self.start = base, placement, start
+        self.serve, self.twin = serve, twin
+        self.name = base if placement == "free" else f"{base}, {placement}"
+
+    def cpus(self, spell):
+        """(the daemon's CPUs, the reader's) in this spell; None: free."""
+        if self.placement == "free":
+            return None, None
+        cpus = sorted(ALL_CPUS)
+        r = cpus[spell % len(cpus)]
+        d = r if self.placement == "together" else cpus[(spell + 1) % len(cpus)]
+        return {d}, {r}
+
+
+def field39(path):
+    """The CPU a task last ran on (field 39 of its stat; the name, field 2,
+    may hold blanks and parentheses), or None if it has gone."""
+    try:
+        with open(path) as f:
+            return int(f.read().rsplit(")", 1)[1].split()[36])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+class Watch:
+    """Where a daemon's serving thread last ran: its main thread's CPU, or
+    (BUSIEST) that of the thread whose CPU time grew most since the last look."""
+
+    def __init__(self, pid, serve):
+        self.pid, self.serve = pid, serve
+        self.ns = {}
+        if serve == BUSIEST:
+            self.busiest()
+
+    def busiest(self):
+        best, tid = -1, self.pid
+        for t in os.listdir(f"/proc/{self.pid}/task"):
+            try:
+                with open(f"/proc/{self.pid}/task/{t}/schedstat") as f:
+                    ns = int(f.read().split()[0])
+            except OSError:
+                continue
+            if ns - self.ns.get(t, 0) > best:
+                best, tid = ns - self.ns.get(t, 0), t
+            self.ns[t] = ns
+        return tid
+
+    def together(self):
+        """Is the serving thread's last CPU the reader's? None: unknown."""
+        tid = self.busiest() if self.serve == BUSIEST else self.pid
+        d = field39(f"/proc/{self.pid}/task/{tid}/stat")
+        r = field39("/proc/thread-self/stat")
+        return None if d is None or r is None else d == r
+
+
+def classify(samples):
+    """A spell's placement from its samples (True: together, False: apart,
+    None: unknown): together, apart, mixed, or unknown (no sample)."""
+    known = [x for x in samples if x is not None]
+    if not known:
+        return "unknown"
+    share = sum(known) / len(known)
+    return "together" if share >= TOGETHER_AT else "apart" if share <= APART_AT else "mixed"
+
+
+def placement_summary(spells):
+    """Over a target's spells [(latencies, samples)]: how many of each kind,
+    the median of the reads of its together spells and of its apart spells,
+    the median of its reads sampled together and of those sampled apart
+    (None if none), and the share of all samples that were together."""
+    kinds = {"together": [], "apart": [], "mixed": [], "unknown": []}
+    for lat, smp in spells:
+        kinds[classify(smp)].append(lat)
+    known = [x for _, smp in spells for x in smp if x is not None]
+    out = {k: len(v) for k, v in kinds.items()}
+    for k, flag in (("together", True), ("apart", False)):
+        pooled = [x for lat in kinds[k] for x in lat]
+        out[k + "_median"] = float(np.median(pooled)) if pooled else None
+        reads = [x for lat, smp in spells for x, f in zip(lat, smp) if f is flag]
+        out[k + "_reads_median"] = float(np.median(reads)) if reads else None
+    out["share"] = sum(known) / len(known) if known else None
+    return out
 
 
 def python_read(path):
@@ -121,121 +258,260 @@ def warm_name(k):
     return k + ", block cached (a new name 1 base on)"
 
 
-def run(args, work, fa, gz, store, ctgs):
-    rng = np.random.default_rng(3)
-    qs = queries(ctgs, args.reads, rng)
-    plain, bgz = pysam.FastaFile(fa), pysam.FastaFile(gz)
+def make_targets(args, store):
+    """The mount targets, main ones in each placement, then free-only ones."""
     base = os.path.join(os.path.abspath(args.baseline), "genomedb") if args.baseline else None
-    mounts = {
-        "genomedb": lambda m: mb.Mount(store, m),
-        "genomedb --threads 1": lambda m: mb.Mount(store, m, "--threads", "1"),
-        "genomedb --loop libfuse": lambda m: mb.Mount(store, m, "--loop", "libfuse"),
-        "floor": lambda m: Floor(m),
-        "floor single-threaded": lambda m: Floor(m, "-s"),
-        "floor clone_fd": lambda m: Floor(m, "--clone-fd"),
-        "genomedb, one CPU": lambda m: mb.Mount(store, m, preexec_fn=pinned),
-        "floor single-threaded, one CPU": lambda m: Floor(m, "-s", preexec_fn=pinned),
-    }
-    extra = {
-        "floor -s --spin-us 5": lambda m: Floor(m, "-s", "--spin-us", "5"),
-        "floor -s --spin-us 15": lambda m: Floor(m, "-s", "--spin-us", "15"),
-        "floor -s --wake-every 20": lambda m: Floor(m, "-s", "--wake-every", "20"),
-    }
-    cached = ["genomedb"]
+
+    def gdb(*a, binary=None):
+        return lambda m, pre: mb.Mount(store, m, *a, binary=binary, preexec_fn=pre)
+
+    def floor(*a):
+        return lambda m, pre: Floor(m, *a, preexec_fn=pre)
+
+    main = {"genomedb": (gdb(), MAIN), "genomedb --threads 1": (gdb("--threads", "1"), MAIN),
+            "floor": (floor(), BUSIEST), "floor single-threaded": (floor("-s"), MAIN)}
     if base:
-        mounts["baseline build"] = lambda m: mb.Mount(store, m, binary=base)
-        mounts["baseline build, one CPU"] = lambda m: mb.Mount(store, m, binary=base,
-                                                               preexec_fn=pinned)
-        cached.append("baseline build")
+        main["baseline build"] = (gdb(binary=base), MAIN)
+    free = {"genomedb --loop libfuse": (gdb("--loop", "libfuse"), BUSIEST),
+            "floor clone_fd": (floor("--clone-fd"), BUSIEST)}
+    extra = {"floor -s --spin-us 5": (floor("-s", "--spin-us", "5"), MAIN),
+             "floor -s --spin-us 15": (floor("-s", "--spin-us", "15"), MAIN),
+             "floor -s --wake-every 20": (floor("-s", "--wake-every", "20"), MAIN)}
     if args.targets:
-        keep = args.targets.split(",")
-        mounts = {k: v for k, v in mounts.items()
-                  if k in keep or k in ("genomedb", "floor") or k.startswith("baseline")}
-        mounts.update({k: v for k, v in extra.items() if k in keep})
+        keep = args.targets.split(",") + ["genomedb", "floor", "baseline build"]
+        main = {k: v for k, v in main.items() if k in keep}
+        free = {k: v for k, v in {**free, **extra}.items() if k in keep}
+    places = [p for p in PLACEMENTS if p == "free" or p in args.placements.split(",")]
+    if len(ALL_CPUS) < 2 and "apart" in places:
+        places.remove("apart")
+        print("(one CPU: no apart placement)\n")
+    tg = [Target(k, p, f, serve, twin=p == "free" and k in ("genomedb", "baseline build"))
+          for p in places for k, (f, serve) in main.items()]
+    return tg + [Target(k, "free", f, serve) for k, (f, serve) in free.items()]
+
+
+def read_mount(t, m, watch, spell, q, out, twin):
+    """One timed new-name read of mount m (target t, query q = (i, contig,
+    start)) into out = (latencies, samples), the reader pinned as t's
+    placement asks; then, untimed, the placement sample; then the
+    block-cached twin's read into the list twin (t.twin)."""
+    i, c, s = q
+    _, r = t.cpus(spell)
+    if r:
+        os.sched_setaffinity(0, r)
+    if isinstance(m, Floor):
+        out[0].append(python_read(os.path.join(m.mnt, f"r{i}")))
+    else:
+        out[0].append(python_read(os.path.join(m.mnt, "g", c, f"{s + 1}-{s + 1000}.seq")))
+    out[1].append(watch.together())
+    if r:
+        os.sched_setaffinity(0, ALL_CPUS)
+    if t.twin:  # the same block, its second touch
+        twin.append(python_read(os.path.join(m.mnt, "g", c, f"{s + 2}-{s + 1001}.seq")))
+
+
+def run_spell(j, reads, tg, peers, acc, rng, work):
+    """Spell j: fresh mounts of every target, the reads round-robin, the
+    daemons' CPU and stats added to acc[name], then every mount closed."""
     live = {}
-    lat = {k: [] for k in list(mounts) + [warm_name(k) for k in cached] +
-           ["pysam plain FASTA", "pysam bgzip FASTA"]}
     try:
         # one by one, so a mount that fails leaves none of the others behind
-        for i, (k, f) in enumerate(mounts.items()):
-            live[k] = f(os.path.join(work, "m%d" % i))
+        for n, t in enumerate(tg):
+            d, _ = t.cpus(j)
+            pre = None if d is None else (lambda d=d: os.sched_setaffinity(0, d))
+            live[t.name] = t.start(os.path.join(work, f"m{j}-{n}"), pre)
+        by = {t.name: t for t in tg}
+        watch = {t.name: Watch(live[t.name].p.pid, t.serve) for t in tg}
         cpu0 = {k: np.array(mb.proc_cpu(m.p.pid)) for k, m in live.items()}
-        peers = {"pysam plain FASTA": plain, "pysam bgzip FASTA": bgz}
-        order = list(live) + list(peers)
-        for i, (c, s) in enumerate(qs):
+        got = {t.name: ([], []) for t in tg}
+        for q in reads:
             # a new order each round, so that no target always comes first
             # after pysam's CPU-bound fetches (or after any other target)
-            for k in rng.permutation(order):
+            for k in rng.permutation(list(by) + list(peers)):
                 if k in peers:
-                    t = time.perf_counter_ns()
-                    peers[k].fetch(c, s, s + 1000)
-                    lat[k].append((time.perf_counter_ns() - t) / 1000)
-                    continue
-                m = live[k]
-                if k.endswith("one CPU"):
-                    pinned()
-                if isinstance(m, Floor):
-                    lat[k].append(python_read(os.path.join(m.mnt, f"r{i}")))
+                    t0 = time.perf_counter_ns()
+                    peers[k].fetch(q[1], q[2], q[2] + 1000)
+                    acc[k].append((time.perf_counter_ns() - t0) / 1000)
                 else:
-                    lat[k].append(python_read(os.path.join(m.mnt, "g", c, f"{s + 1}-{s + 1000}.seq")))
-                if k.endswith("one CPU"):
-                    os.sched_setaffinity(0, ALL_CPUS)
-                if k in cached:  # the same block, no first touch
-                    lat[warm_name(k)].append(python_read(os.path.join(m.mnt, "g", c, f"{s + 2}-{s + 1001}.seq")))
-        cpu = {k: (np.array(mb.proc_cpu(m.p.pid)) - cpu0[k]) / len(qs) for k, m in live.items()}
-        st = {k: stats(live[k].mnt) for k in cached}
+                    read_mount(by[k], live[k], watch[k], j, q, got[k], acc.get(warm_name(k)))
+        for t in tg:
+            a = acc[t.name]
+            a["cpu"] += np.array(mb.proc_cpu(live[t.name].p.pid)) - cpu0[t.name]
+            a["spells"].append(got[t.name])
+            if t.twin:
+                a["stats"].append(stats(live[t.name].mnt))
     finally:
         for m in live.values():
             m.close()
-    return {k: np.array(v) for k, v in lat.items()}, cpu, st
 
 
-def report(args, lat, cpu, st):
-    floor = np.median(lat["floor"])
-    load = open("/proc/loadavg").read().split()[:3]
-    print(f"{args.reads} new-name 1 kb region reads per target, round-robin in one run, at "
-          f"niceness {os.nice(0)}; {os.cpu_count()} CPUs, load average {' '.join(load)} "
-          "(a shared, loaded machine)\n")
-    print("| target | median us | p99 us | median / floor | daemon CPU us per read | "
-          "daemon context switches per read |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for k, a in lat.items():
-        c = f"{cpu[k][0] / 1000:.1f} | {cpu[k][1]:.1f}" if k in cpu else " | "
-        print(f"| {k} | {np.median(a):.0f} | {np.percentile(a, 99):.0f} | "
-              f"{np.median(a) / floor:.2f}x | {c} |")
-    for k, t in st.items():
-        c, d = t.get("cache", {}), t.get("latency_us", {})
-        print(f"\ndaemon ({k}, default loop): {t.get('lookups')} lookups, {t.get('reads')} reads, "
-              f"{t.get('ioctls')} ioctls, {t.get('reader_moves', '-')} moves to the reader's CPU; "
-              f"block cache {c.get('hits')} hits, {c.get('misses')} "
-              f"misses; read service time in the daemon p50 {d.get('p50')} us, p99 {d.get('p99')} "
-              "us (histogram upper bucket edges)")
-    g = lat["genomedb"]
-    print(f"\nregion_median_us={np.median(g):.1f}")
-    print(f"region_p99_us={np.percentile(g, 99):.1f}")
-    print(f"floor_median_us={floor:.1f}")
-    print(f"floor_p99_us={np.percentile(lat['floor'], 99):.1f}")
-    print(f"pysam_plain_median_us={np.median(lat['pysam plain FASTA']):.1f}")
-    print(f"pysam_bgzip_median_us={np.median(lat['pysam bgzip FASTA']):.1f}")
+def run(args, work, fa, gz, store, ctgs):
+    rng = np.random.default_rng(3)
+    qs = queries(ctgs, args.reads, rng)
+    peers = {"pysam plain FASTA": pysam.FastaFile(fa), "pysam bgzip FASTA": pysam.FastaFile(gz)}
+    tg = make_targets(args, store)
+    acc = {t.name: {"cpu": np.zeros(2), "spells": [], "stats": []} for t in tg}
+    acc.update({k: [] for k in [warm_name(t.name) for t in tg if t.twin] + list(peers)})
+    load = open("/proc/loadavg").read().split()[0]
+    spells = np.array_split(np.arange(len(qs)), args.mounts)
+    for j, idx in enumerate(spells):
+        run_spell(j, [(int(i),) + qs[i] for i in idx], tg, peers, acc, rng, work)
+    return tg, acc, (load, open("/proc/loadavg").read().split()[0])
+
+
+def lat_of(a):
+    """A target's latencies: a list, or its spells' pooled."""
+    return np.array(a if isinstance(a, list) else [x for lat, _ in a["spells"] for x in lat])
+
+
+def pct(x):
+    return "" if x is None else f"{100 * x:.0f}%"
+
+
+def us(x):
+    return "" if x is None else f"{x:.0f}"
+
+
+def daemon_cols(a, n, twin):
+    two = " (two reads)" if twin else ""
+    return f"{a['cpu'][0] / n / 1000:.1f}{two} | {a['cpu'][1] / n:.1f}{two}"
+
+
+def report_pinned(tg, acc, n):
+    """The placement-controlled table: each pinned target beside the two
+    floors in the same placement."""
+    pinned = [t for t in tg if t.placement != "free"]
+    if not pinned:
+        return
+    med = {(t.base, t.placement): np.median(lat_of(acc[t.name])) for t in pinned}
+    print("\nPinned placements (the daemon's threads and the reader's thread on one CPU: "
+          "together; on two: apart):\n")
+    print("| target | placement | median us | p99 us | / floor, same placement | "
+          "/ floor single-threaded, same placement | daemon CPU us per read | "
+          "daemon context switches per read | samples together |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for t in sorted(pinned, key=lambda t: (t.placement, tg.index(t))):
+        a, m = lat_of(acc[t.name]), med[(t.base, t.placement)]
+        ratio = ["" if (f, t.placement) not in med else f"{m / med[(f, t.placement)]:.2f}x"
+                 for f in ("floor", "floor single-threaded")]
+        print(f"| {t.base} | {t.placement} | {m:.0f} | {np.percentile(a, 99):.0f} | "
+              f"{ratio[0]} | {ratio[1]} | {daemon_cols(acc[t.name], n, False)} | "
+              f"{pct(placement_summary(acc[t.name]['spells'])['share'])} |")
+
+
+def report_free(tg, acc, n):
+    """The free-placement table: overall figures, and the spells by kind."""
+    floor = np.median(lat_of(acc["floor"]))
+    print("\nFree placement (nothing pinned; spells classified by the samples):\n")
+    print("| target | median us | p99 us | median / floor | spells together / apart / mixed | "
+          "median us, together spells | median us, apart spells | samples together | "
+          "median us, reads sampled together / apart | "
+          "daemon CPU us per read | daemon context switches per read |")
+    print("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+    for k, a in acc.items():
+        t = next((t for t in tg if t.name == k), None)
+        if t is not None and t.placement != "free":
+            continue
+        x = lat_of(a)
+        row = f"| {k} | {np.median(x):.0f} | {np.percentile(x, 99):.0f} | {np.median(x) / floor:.2f}x |"
+        if t is None:
+            print(row + " | | | | | | |")
+            continue
+        p = placement_summary(a["spells"])
+        print(row + f" {p['together']} / {p['apart']} / {p['mixed']} | {us(p['together_median'])} | "
+              f"{us(p['apart_median'])} | {pct(p['share'])} | {us(p['together_reads_median'])} / "
+              f"{us(p['apart_reads_median'])} | {daemon_cols(a, n, t.twin)} |")
+
+
+def report_spells(tg, acc):
+    """Each free target's spells: the share of samples together, the median."""
+    free = [t for t in tg if t.placement == "free"]
+    n = len(acc[free[0].name]["spells"])
+    print("\nFree placement by spell (share of samples together, median us; the "
+          "reader's pinned CPU of spell j is the j-th CPU, alternating):\n")
+    print("| target | " + " | ".join(f"spell {j + 1}" for j in range(n)) + " |")
+    print("|---|" + "---:|" * n)
+    for t in free:
+        cells = []
+        for lat, smp in acc[t.name]["spells"]:
+            known = [x for x in smp if x is not None]
+            cells.append(f"{pct(sum(known) / len(known)) if known else '?'} {np.median(lat):.0f}")
+        print(f"| {t.name} | " + " | ".join(cells) + " |")
+
+
+def report_stats(tg, acc):
+    for t in tg:
+        sts = acc[t.name]["stats"]
+        if not sts:
+            continue
+        tot = {f: sum(s.get(f, 0) for s in sts) for f in ("lookups", "reads", "ioctls", "reader_moves")}
+        hits = sum(s.get("cache", {}).get("hits", 0) for s in sts)
+        miss = sum(s.get("cache", {}).get("misses", 0) for s in sts)
+        p50 = [s.get("latency_us", {}).get("p50", 0) for s in sts]
+        p99 = [s.get("latency_us", {}).get("p99", 0) for s in sts]
+        print(f"\ndaemon ({t.name}, default loop, {len(sts)} mounts): {tot['lookups']} lookups, "
+              f"{tot['reads']} reads, {tot['ioctls']} ioctls, {tot['reader_moves']} moves to the "
+              f"reader's CPU; block cache {hits} hits, {miss} misses; read service time in the "
+              f"daemon p50 {min(p50)}-{max(p50)} us, p99 {min(p99)}-{max(p99)} us by mount "
+              "(histogram upper bucket edges)")
+
+
+def keyvals(tg, acc):
+    """The key=value lines bench/goals.py reads."""
+    out = {}
+    for t in tg:
+        key = KEYS.get(t.base, "baseline" if t.base == "baseline build" else None)
+        if key is None:
+            continue
+        a = lat_of(acc[t.name])
+        sfx = "" if t.placement == "free" else "_" + t.placement
+        out[f"{key}{sfx}_median_us"] = f"{np.median(a):.1f}"
+        out[f"{key}{sfx}_p99_us"] = f"{np.percentile(a, 99):.1f}"
+        if t.placement == "free":
+            p = placement_summary(acc[t.name]["spells"])
+            for kind in ("together", "apart", "mixed"):
+                out[f"{key}_spells_{kind}"] = p[kind]
+    out["pysam_plain_median_us"] = f"{np.median(acc['pysam plain FASTA']):.1f}"
+    out["pysam_bgzip_median_us"] = f"{np.median(acc['pysam bgzip FASTA']):.1f}"
+    return out
+
+
+def report(args, tg, acc, load):
+    n = args.reads
+    print(f"{n} new-name 1 kb region reads per target in {args.mounts} spells (a fresh mount "
+          f"of every target each), round-robin in one run, at niceness {os.nice(0)}; "
+          f"{os.cpu_count()} CPUs, load average {load[0]} at the start, {load[1]} at the end")
+    report_pinned(tg, acc, n)
+    report_free(tg, acc, n)
+    report_spells(tg, acc)
+    report_stats(tg, acc)
+    print()
+    for k, v in keyvals(tg, acc).items():
+        print(f"{k}={v}")
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reads", type=int, default=3000)
     ap.add_argument("--bases", default="64e6")
+    ap.add_argument("--mounts", type=int, default=8,
+                    help="spells, each on fresh mounts of every target")
     ap.add_argument("--baseline", help="another build directory to mount beside this one")
     ap.add_argument("--targets", help="comma-separated mount targets to keep (genomedb always)")
+    ap.add_argument("--placements", default=",".join(PLACEMENTS),
+                    help="placements of the main targets (free always)")
     ap.add_argument("--nice", type=int, default=-15,
                     help="niceness for the run and its daemons when root (0: leave)")
     args = ap.parse_args()
+    args.mounts = max(1, min(args.mounts, args.reads))
     need_floor()
     work = tempfile.mkdtemp(prefix="gdb-regions-")
     try:
         fa, gz, store, ctgs = make_inputs(work, int(float(args.bases)))
         if args.nice and os.geteuid() == 0:
             os.nice(args.nice)  # the daemons inherit it
-        lat, cpu, st = run(args, work, fa, gz, store, ctgs)
-        report(args, lat, cpu, st)
+        tg, acc, load = run(args, work, fa, gz, store, ctgs)
+        report(args, tg, acc, load)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
