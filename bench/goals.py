@@ -101,6 +101,21 @@ def smaller_graph(text, pattern, per_line=1):
     return f", at {lines:g}M lines: not STRING scale (10M)" if lines and lines < 10 else ""
 
 
+def pinned_peer(kv, stat):
+    """'; same CPU G vs floor F µs (single-threaded S), two CPUs ...': the
+    region figure beside the floors' with the daemon and the reader pinned
+    to one CPU and to two (bench/mount/regions.py), or '' if not measured."""
+    out = []
+    for place, say in (("together", "same CPU"), ("apart", "two CPUs")):
+        g, f = kv.get(f"region_{place}_{stat}_us"), kv.get(f"floor_{place}_{stat}_us")
+        if g is None or f is None:
+            continue
+        st = kv.get(f"floor_st_{place}_{stat}_us")
+        out.append(f"{say} {g:.0f} vs floor {f:.0f} µs" +
+                   ("" if st is None else f" (single-threaded {st:.0f})"))
+    return "; pinned: " + ", ".join(out) if out else ""
+
+
 # bench/simd/run.py's goal rows (issue 16), each expected in its table
 SIMD_GOALS = (
     "k-mers >= 4x scalar twin at every level (table grown)",
@@ -159,15 +174,23 @@ class Goals:
         kv = keyvals(self.text.get("regions", ""))
         peer = ""
         if "floor_median_us" in kv:
-            peer = (f"minimal libfuse floor {kv['floor_median_us']:.0f} µs; pysam plain "
-                    f"{kv['pysam_plain_median_us']:.0f} µs, bgzip {kv['pysam_bgzip_median_us']:.0f} µs")
+            peer = f"minimal libfuse floor {kv['floor_median_us']:.0f} µs"
+            if "region_spells_together" in kv:
+                peer += (" (free placement; spells together/apart/mixed "
+                         + ", floor ".join("/".join(f"{kv.get(f'{k}_spells_{x}', 0):.0f}"
+                                                    for x in ("together", "apart", "mixed"))
+                                           for k in ("region", "floor")) + ")")
+            peer += pinned_peer(kv, "median") + (
+                f"; pysam plain {kv['pysam_plain_median_us']:.0f} µs, "
+                f"bgzip {kv['pysam_bgzip_median_us']:.0f} µs")
         med, p99 = kv.get("region_median_us"), kv.get("region_p99_us")
         self.add("new-name 1 kb region read from Python, median < 60 µs",
                  None if med is None else f"{med:.0f} µs", peer, med is not None and med < 60)
         fp = kv.get("floor_p99_us")
         self.add("the same, p99 < 300 µs (first touches included)",
                  None if p99 is None else f"{p99:.0f} µs",
-                 "" if fp is None else f"minimal libfuse floor {fp:.0f} µs", p99 is not None and p99 < 300)
+                 "" if fp is None else f"minimal libfuse floor {fp:.0f} µs" + pinned_peer(kv, "p99"),
+                 p99 is not None and p99 < 300)
 
     def scale(self):
         rows = self.rows("scale")

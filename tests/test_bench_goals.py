@@ -439,3 +439,33 @@ def test_empty_times_of_a_run_in_its_first_script(tmp_path):
     g = goals.Goals(str(tmp_path))
     assert g.run_row() == ("| `make bench` run time (sum of times.tsv) | 0 min 00 s wall | "
                            "0 scripts in times.tsv; not finished (partial run): run | |")
+
+
+def test_region_rows_name_the_placements(tmp_path):
+    # regions.py's placement figures: the spells of the free placement and
+    # GenomeDB beside the floors with both threads pinned to one CPU and to two
+    extra = """region_spells_together=3
+region_spells_apart=5
+region_spells_mixed=0
+floor_spells_together=4
+floor_spells_apart=3
+floor_spells_mixed=1
+region_together_median_us=98.2
+region_together_p99_us=250.0
+floor_together_median_us=80.4
+floor_together_p99_us=200.0
+floor_st_together_median_us=73.0
+region_apart_median_us=251.0
+region_apart_p99_us=700.0
+floor_apart_median_us=240.0
+floor_apart_p99_us=650.0
+"""
+    (tmp_path / "regions.md").write_text(MD["regions"] + extra, encoding="utf-8")
+    got = by_goal(tmp_path)
+    assert got["new-name 1 kb region read from Python, median < 60 µs"] == (
+        "55 µs", "minimal libfuse floor 84 µs (free placement; spells together/apart/mixed "
+        "3/5/0, floor 4/3/1); pinned: same CPU 98 vs floor 80 µs (single-threaded 73), "
+        "two CPUs 251 vs floor 240 µs; pysam plain 18 µs, bgzip 136 µs", "**met**")
+    assert got["the same, p99 < 300 µs (first touches included)"] == (
+        "2656 µs", "minimal libfuse floor 407 µs; pinned: same CPU 250 vs floor 200 µs, "
+        "two CPUs 700 vs floor 650 µs", "**missed**")
