@@ -102,18 +102,20 @@ def smaller_graph(text, pattern, per_line=1):
 
 
 def pinned_peer(kv, stat):
-    """'; same CPU G vs floor F µs (single-threaded S), two CPUs ...': the
-    region figure beside the floors' with the daemon and the reader pinned
-    to one CPU and to two (bench/mount/regions.py), or '' if not measured."""
+    """'; pinned together G vs floor F µs (single-threaded S), apart ...':
+    the region figure beside the floors' with the daemon and the reader
+    pinned to one CPU and to two (bench/mount/regions.py), or ''."""
     out = []
-    for place, say in (("together", "same CPU"), ("apart", "two CPUs")):
+    for place in ("together", "apart"):
         g, f = kv.get(f"region_{place}_{stat}_us"), kv.get(f"floor_{place}_{stat}_us")
         if g is None or f is None:
             continue
         st = kv.get(f"floor_st_{place}_{stat}_us")
-        out.append(f"{say} {g:.0f} vs floor {f:.0f} µs" +
-                   ("" if st is None else f" (single-threaded {st:.0f})"))
-    return "; pinned: " + ", ".join(out) if out else ""
+        say = f"{place} {g:.0f} vs floor {f:.0f} µs"
+        if st is not None:  # the single-threaded floor, named the first time
+            say += f" ({'' if out else 'single-threaded '}{st:.0f})"
+        out.append(say)
+    return "; pinned " + ", ".join(out) if out else ""
 
 
 # bench/simd/run.py's goal rows (issue 16), each expected in its table
@@ -176,10 +178,10 @@ class Goals:
         if "floor_median_us" in kv:
             peer = f"minimal libfuse floor {kv['floor_median_us']:.0f} µs"
             if "region_spells_together" in kv:
-                peer += (" (free placement; spells together/apart/mixed "
+                peer += ("; spells together/apart/mixed "
                          + ", floor ".join("/".join(f"{kv.get(f'{k}_spells_{x}', 0):.0f}"
                                                     for x in ("together", "apart", "mixed"))
-                                           for k in ("region", "floor")) + ")")
+                                           for k in ("region", "floor")))
             peer += pinned_peer(kv, "median") + (
                 f"; pysam plain {kv['pysam_plain_median_us']:.0f} µs, "
                 f"bgzip {kv['pysam_bgzip_median_us']:.0f} µs")

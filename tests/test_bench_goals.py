@@ -463,9 +463,9 @@ floor_apart_p99_us=650.0
     (tmp_path / "regions.md").write_text(MD["regions"] + extra, encoding="utf-8")
     got = by_goal(tmp_path)
     assert got["new-name 1 kb region read from Python, median < 60 µs"] == (
-        "55 µs", "minimal libfuse floor 84 µs (free placement; spells together/apart/mixed "
-        "3/5/0, floor 4/3/1); pinned: same CPU 98 vs floor 80 µs (single-threaded 73), "
-        "two CPUs 251 vs floor 240 µs; pysam plain 18 µs, bgzip 136 µs", "**met**")
+        "55 µs", "minimal libfuse floor 84 µs; spells together/apart/mixed 3/5/0, floor 4/3/1; "
+        "pinned together 98 vs floor 80 µs (single-threaded 73), apart 251 vs floor 240 µs; "
+        "pysam plain 18 µs, bgzip 136 µs", "**met**")
     assert got["the same, p99 < 300 µs (first touches included)"] == (
-        "2656 µs", "minimal libfuse floor 407 µs; pinned: same CPU 250 vs floor 200 µs, "
-        "two CPUs 700 vs floor 650 µs", "**missed**")
+        "2656 µs", "minimal libfuse floor 407 µs; pinned together 250 vs floor 200 µs, "
+        "apart 700 vs floor 650 µs", "**missed**")
