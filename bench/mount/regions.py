@@ -35,10 +35,16 @@ pysam bgzip (the bgzipped FASTA + .fai, .gzi).
 The reads are split into --mounts spells. Each spell starts a fresh mount
 of every mount target (so each spell's first touches are its own: every
 64 Ki-base block is touched for the first time by some read, first
-touches included), reads its share of the regions round-robin over all
-targets (in a new random order each round, so the machine's noise, and
-whatever a target pays for coming after another, falls on all alike),
-then unmounts them. (More spells, more first touches: with 8, about
+touches included), reads its share of the regions round-robin over the
+free targets and the peers, then again over the pinned targets (the two
+phases the other way round in odd spells), each time in a new random
+order each round, so the machine's noise, and whatever a target pays for
+coming after another, falls on all alike; then it unmounts them. The
+phases are apart since a pinned read moves the reader's thread to its
+CPU (and an apart one wakes the other CPU): read in one round-robin with
+the pinned targets (a run at 03:28 UTC, 2026-12-07, load 3), the floors'
+free spells were mostly mixed (30-63% of samples together); with free
+targets only (03:30, load 5), 89-100%. (More spells, more first touches: with 8, about
 80-85% of genomedb's reads touch their block first, at 16 Mbp and 1,000
 reads as at 64 Mbp and 3,000, against 25-31% with --mounts 1, one mount a
 target for the whole run as before spells.) The reader's CPU of the
@@ -60,9 +66,9 @@ kind, the median of the reads of its together spells and of its apart
 spells, and the median of its reads sampled together and of those sampled
 apart (a sample follows its read: it tells where that read's daemon thread
 ended); a table after it gives each spell's share and median. (The pinned
-targets' samples check their pinning: 100% and 0%.)
-Between two reads of a free mount the reader has read every other target,
-the pinned ones on their CPU: its CPU moves more than in a plain loop.
+targets' samples check their pinning: 100% and 0%.) Between two reads of
+a free mount the reader has read the other free mounts and the peers: it
+wakes more daemons than a plain loop of one mount does.
 
     python3 bench/mount/regions.py [--reads 3000] [--bases 64e6] [--mounts 8]
         [--baseline BUILD] [--targets NAME,...] [--placements free,together,apart]
@@ -315,7 +321,8 @@ def read_mount(t, m, watch, spell, q, out, twin):
 
 
 def run_spell(j, reads, tg, peers, acc, rng, work):
-    """Spell j: fresh mounts of every target, the reads round-robin, the
+    """Spell j: fresh mounts of every target, the reads round-robin over
+    the free targets and the peers, and again over the pinned targets, the
     daemons' CPU and stats added to acc[name], then every mount closed."""
     live = {}
     try:
@@ -328,16 +335,21 @@ def run_spell(j, reads, tg, peers, acc, rng, work):
         watch = {t.name: Watch(live[t.name].p.pid, t.serve) for t in tg}
         cpu0 = {k: np.array(mb.proc_cpu(m.p.pid)) for k, m in live.items()}
         got = {t.name: ([], []) for t in tg}
-        for q in reads:
-            # a new order each round, so that no target always comes first
-            # after pysam's CPU-bound fetches (or after any other target)
-            for k in rng.permutation(list(by) + list(peers)):
-                if k in peers:
-                    t0 = time.perf_counter_ns()
-                    peers[k].fetch(q[1], q[2], q[2] + 1000)
-                    acc[k].append((time.perf_counter_ns() - t0) / 1000)
-                else:
-                    read_mount(by[k], live[k], watch[k], j, q, got[k], acc.get(warm_name(k)))
+        # the free targets and the peers, then the pinned ones (the other
+        # way round in odd spells): a pinned read moves the reader
+        phases = [[t.name for t in tg if t.placement == "free"] + list(peers),
+                  [t.name for t in tg if t.placement != "free"]]
+        for names in phases[::-1] if j % 2 else phases:
+            for q in reads if names else []:
+                # a new order each round, so that no target always comes
+                # first after pysam's CPU-bound fetches (or any other target)
+                for k in rng.permutation(names):
+                    if k in peers:
+                        t0 = time.perf_counter_ns()
+                        peers[k].fetch(q[1], q[2], q[2] + 1000)
+                        acc[k].append((time.perf_counter_ns() - t0) / 1000)
+                    else:
+                        read_mount(by[k], live[k], watch[k], j, q, got[k], acc.get(warm_name(k)))
         for t in tg:
             a = acc[t.name]
             a["cpu"] += np.array(mb.proc_cpu(live[t.name].p.pid)) - cpu0[t.name]
@@ -431,8 +443,7 @@ def report_spells(tg, acc):
     """Each free target's spells: the share of samples together, the median."""
     free = [t for t in tg if t.placement == "free"]
     n = len(acc[free[0].name]["spells"])
-    print("\nFree placement by spell (share of samples together, median us; the "
-          "reader's pinned CPU of spell j is the j-th CPU, alternating):\n")
+    print("\nFree placement by spell (share of samples together, median us):\n")
     print("| target | " + " | ".join(f"spell {j + 1}" for j in range(n)) + " |")
     print("|---|" + "---:|" * n)
     for t in free:
