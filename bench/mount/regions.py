@@ -2,9 +2,10 @@
 
 On a 2-vCPU guest a FUSE read costs first of all what the placement of
 two threads makes it: the reader's and the daemon's thread that reads
-/dev/fuse. On one vCPU ("together") a read costs 75-120 us here; on two
-("apart") each of its six wake-ups is of a halted vCPU and it costs
-170-360 us; and a pair stays as the kernel first placed it. One mount's
+/dev/fuse. On one vCPU ("together") a read cost 70-130 us here (a Zen 3
+KVM guest, 2026-12-07, load 3-5); on two ("apart") each of its six
+wake-ups is of a halted vCPU and it cost 170-380 us; and a pair mostly
+stays as the kernel first placed it. One mount's
 median is then a draw of its placement, for GenomeDB and the floor alike
 (docs/BENCHMARKS.md, 2026-12-07). So each main target is read under
 three placements:
