@@ -101,6 +101,12 @@ def smaller_graph(text, pattern, per_line=1):
     return f", at {lines:g}M lines: not STRING scale (10M)" if lines and lines < 10 else ""
 
 
+def spells(kv, key):
+    """'T/A/M': how many of regions.py's free spells of a target were
+    together, apart and mixed."""
+    return "/".join(f"{kv.get(f'{key}_spells_{x}', 0):.0f}" for x in ("together", "apart", "mixed"))
+
+
 def pinned_peer(kv, stat):
     """'; pinned together G vs floor F µs (single-threaded S), apart ...':
     the region figure beside the floors' with the daemon and the reader
@@ -178,10 +184,7 @@ class Goals:
         if "floor_median_us" in kv:
             peer = f"minimal libfuse floor {kv['floor_median_us']:.0f} µs"
             if "region_spells_together" in kv:
-                peer += ("; spells together/apart/mixed "
-                         + ", floor ".join("/".join(f"{kv.get(f'{k}_spells_{x}', 0):.0f}"
-                                                    for x in ("together", "apart", "mixed"))
-                                           for k in ("region", "floor")))
+                peer += f"; spells together/apart/mixed {spells(kv, 'region')}, floor {spells(kv, 'floor')}"
             peer += pinned_peer(kv, "median") + (
                 f"; pysam plain {kv['pysam_plain_median_us']:.0f} µs, "
                 f"bgzip {kv['pysam_bgzip_median_us']:.0f} µs")
