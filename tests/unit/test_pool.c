@@ -146,8 +146,9 @@ static void note_fork(void)
  * on threads of its own (it has none but its own at first), and the pool
  * frees; exit 0, else 1. Waiting for the parent's threads, which are not
  * in the child, hangs it: the parent kills it (unit_wait_child). */
-static void pool_child(gdb_pool *p)
+static void pool_child(void *arg)
 {
+	gdb_pool *p = arg;
 	int failed = failures;
 
 	check_run(p, NITEMS, -1, 0);
@@ -162,24 +163,9 @@ static void pool_child(gdb_pool *p)
 
 static void fork_pool(gdb_pool *p, const char *when)
 {
-	int status = 0, ended;
-	pid_t pid = fork();
-
-	if (pid == 0)
-		pool_child(p);
-	if (pid < 0) {
-		FAIL("%s: fork", when);
-		return;
-	}
-	ended = unit_wait_child(pid, &status);
-	CHECK(ended == 1, "%s: child %s", when,
-	      ended ? "not waited for"
-		    : "hung (killed): waiting for the parent's threads");
-	CHECK(ended != 1 || (WIFEXITED(status) && WEXITSTATUS(status) == 0),
-	      "%s: child %s %d (exit 1: a wrong run, or not on threads of "
-	      "its own)",
-	      when, WIFEXITED(status) ? "exit" : "signal",
-	      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	unit_fork_checked(pool_child, p, when,
+			  "waiting for the parent's threads",
+			  "a wrong run, or not on threads of its own");
 }
 
 struct held_run {

@@ -277,25 +277,10 @@ static void spares_child(void *arg)
 /* Fork; the child runs child(arg), which exits 0 when its checks pass. */
 static void fork_checked(void (*child)(void *), void *arg, const char *when)
 {
-	int status = 0, ended;
-	pid_t pid = fork();
-
-	if (pid == 0)
-		child(arg);
-	if (pid < 0) {
-		FAIL("%s: fork", when);
-		return;
-	}
-	ended = unit_wait_child(pid, &status);
-	CHECK(ended == 1, "%s: child %s", when,
-	      ended ? "not waited for"
-		    : "hung (killed): a lock inherited held, or a "
-		      "wait for a thread it lacks");
-	CHECK(ended != 1 || (WIFEXITED(status) && WEXITSTATUS(status) == 0),
-	      "%s: child %s %d (exit 1: it kept what is the parent's or "
-	      "rendered wrong)",
-	      when, WIFEXITED(status) ? "exit" : "signal",
-	      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	unit_fork_checked(child, arg, when,
+			  "a lock inherited held, or a wait for a thread it "
+			  "lacks",
+			  "it kept what is the parent's or rendered wrong");
 }
 
 /* ---- a thread inside the kept buffers' lock at fork() ---- */
