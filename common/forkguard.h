@@ -63,12 +63,12 @@ void gdb_fork_guard_unlock(gdb_fork_guard *g);
  * child's first use of it finds the mark the parent's and renews the
  * object, alone, before it is used: its lock and condition variables
  * made anew (a thread the child lacks may have held them), its threads
- * and what they were doing forgotten (they are not in the child). The
- * child forked while another thread was inside the object's lock: what
- * that thread was changing may be half changed, so the renewal keeps
- * only what no lock holder changes (sizes, the object's inputs) and
- * drops the rest without freeing it (the parent's pages, left as they
- * are).
+ * and what they were doing forgotten (they are not in the child). In a
+ * child forked while another thread was inside the object's lock, what
+ * that thread was changing may be half changed: so the renewal sets anew
+ * all that the object's next use relies on and a lock holder changes,
+ * and drops what the object held without freeing it (the parent's pages,
+ * left as they are).
  *
  * The renewal runs under one guard's lock, so the rules above hold for
  * it: it takes no guard's lock and no lock of its own object.
