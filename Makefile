@@ -117,8 +117,10 @@ $(BUILD)/tests/test_simd_kmer: override LDFLAGS += $(call wrap,mremap)
 # test_daemon_races opens the window after an unlock of nodes_lock.
 $(BUILD)/tests/test_daemon_races: override LDFLAGS += $(call wrap,pthread_mutex_unlock)
 # test_variants_render holds the kept text buffers' lock across a fork
-# (in the madvise a buffer kept is trimmed with).
-$(BUILD)/tests/test_variants_render: override LDFLAGS += $(call wrap,madvise)
+# (in the madvise a buffer kept is trimmed with), and a stream's lock or
+# its worker (in the pthread_create that starts the worker).
+$(BUILD)/tests/test_variants_render: \
+	override LDFLAGS += $(call wrap,madvise pthread_create)
 
 # genomedb_fp: genomedb whose store/ is built with -DGDB_FAILPOINTS
 # (store/failpoint.h), for tests/test_failpoints.py only; never installed.

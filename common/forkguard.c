@@ -60,3 +60,34 @@ void gdb_fork_guard_unlock(gdb_fork_guard *g)
 {
 	pthread_mutex_unlock(&g->lock);
 }
+
+/* The forks between the first mark and this process: raised in a child
+ * (under renew_guard's lock, the child's one thread). */
+static unsigned generation;
+
+static void generation_forked(gdb_fork_guard *g)
+{
+	(void)g;
+	__atomic_store_n(&generation, generation + 1, __ATOMIC_RELEASE);
+}
+static gdb_fork_guard renew_guard = GDB_FORK_GUARD_INIT(generation_forked);
+
+void gdb_fork_mark_set(gdb_fork_mark *m)
+{
+	gdb_fork_guard_lock(&renew_guard);
+	__atomic_store_n(&m->gen, generation, __ATOMIC_RELEASE);
+	gdb_fork_guard_unlock(&renew_guard);
+}
+
+void gdb_fork_mark_check(gdb_fork_mark *m, void (*renew)(void *obj), void *obj)
+{
+	if (__atomic_load_n(&m->gen, __ATOMIC_ACQUIRE) ==
+	    __atomic_load_n(&generation, __ATOMIC_ACQUIRE))
+		return;
+	gdb_fork_guard_lock(&renew_guard);
+	if (__atomic_load_n(&m->gen, __ATOMIC_ACQUIRE) != generation) {
+		renew(obj);
+		__atomic_store_n(&m->gen, generation, __ATOMIC_RELEASE);
+	}
+	gdb_fork_guard_unlock(&renew_guard);
+}

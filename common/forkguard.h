@@ -56,4 +56,35 @@ struct gdb_fork_guard {
 void gdb_fork_guard_lock(gdb_fork_guard *g);
 void gdb_fork_guard_unlock(gdb_fork_guard *g);
 
+/*
+ * An object in heap memory with its own lock and threads (a stream, a
+ * pool of workers) cannot be a guard, and its lock may be taken around
+ * guarded calls. Its mark says which process it belongs to instead: a
+ * child's first use of it finds the mark the parent's and renews the
+ * object, alone, before it is used: its lock and condition variables
+ * made anew (a thread the child lacks may have held them), its threads
+ * and what they were doing forgotten (they are not in the child). In a
+ * child forked while another thread was inside the object's lock, what
+ * that thread was changing may be half changed: so the renewal sets anew
+ * all that the object's next use relies on and a lock holder changes,
+ * and drops what the object held without freeing it (the parent's pages,
+ * left as they are).
+ *
+ * The renewal runs under one guard's lock, so the rules above hold for
+ * it: it takes no guard's lock and no lock of its own object.
+ */
+typedef struct gdb_fork_mark {
+	unsigned gen; /* atomic: the forks between the first mark and its
+		       * process */
+} gdb_fork_mark;
+
+/* Mark m as this process's (when its object is made; also lists the
+ * renewals' guard for the fork handlers). */
+void gdb_fork_mark_set(gdb_fork_mark *m);
+
+/* In a child of the process m was marked in, renew(obj) once (the first
+ * caller, the others waiting for it) and mark m as this process's; else
+ * nothing (two atomic loads). Call before each use of obj's lock. */
+void gdb_fork_mark_check(gdb_fork_mark *m, void (*renew)(void *obj), void *obj);
+
 #endif

@@ -7,6 +7,12 @@
  * reports back. The calling thread takes items too, then waits for the
  * threads. run_lock keeps one run on the threads at a time; a second run
  * that cannot take it works alone on its own thread rather than wait.
+ *
+ * fork(): the child has none of the pool's threads, and a run (or a
+ * thread between runs) may have held run_lock or mu. The pool is marked
+ * (common/forkguard.h): the child's first run or free renews it as a
+ * pool made there, not yet run (new locks, no thread started), so its
+ * next run starts threads of its own.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -14,6 +20,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "common/forkguard.h"
 #include "common/pool.h"
 
 struct worker {
@@ -35,11 +42,32 @@ struct gdb_pool {
 	int (*fn)(void *arg, unsigned worker, size_t item);
 	void *arg;
 	size_t n;
-	size_t next;   /* atomic: the next item to hand out */
-	int rc;	       /* atomic: the first error */
-	unsigned busy; /* threads still working on this generation */
+	size_t next;	    /* atomic: the next item to hand out */
+	int rc;		    /* atomic: the first error */
+	unsigned busy;	    /* threads still working on this generation */
+	gdb_fork_mark mark; /* the process the threads and locks are of */
 	struct worker w[GDB_POOL_MAX];
 };
+
+/* The pool's locks and condition variables, new. */
+static void pool_init_locks(gdb_pool *p)
+{
+	pthread_mutex_init(&p->run_lock, NULL);
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->go, NULL);
+	pthread_cond_init(&p->done, NULL);
+}
+
+/* p in a child of the process that ran it: as made (the file comment). */
+static void pool_renew(void *arg)
+{
+	gdb_pool *p = arg;
+
+	pool_init_locks(p);
+	p->started = 0;
+	p->busy = 0;
+	p->stop = 0;
+}
 
 int gdb_pool_new(unsigned size, gdb_pool **out)
 {
@@ -56,10 +84,8 @@ int gdb_pool_new(unsigned size, gdb_pool **out)
 	if (!p)
 		return -ENOMEM;
 	p->size = size;
-	pthread_mutex_init(&p->run_lock, NULL);
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->go, NULL);
-	pthread_cond_init(&p->done, NULL);
+	pool_init_locks(p);
+	gdb_fork_mark_set(&p->mark);
 	*out = p;
 	return 0;
 }
@@ -142,7 +168,10 @@ int gdb_pool_run(gdb_pool *p, size_t n,
 {
 	int rc;
 
-	if (!p || n < 2 || p->size < 2 || pthread_mutex_trylock(&p->run_lock))
+	if (!p || n < 2 || p->size < 2)
+		return run_alone(n, fn, arg);
+	gdb_fork_mark_check(&p->mark, pool_renew, p);
+	if (pthread_mutex_trylock(&p->run_lock))
 		return run_alone(n, fn, arg);
 	start_threads(p);
 	if (!p->started) {
@@ -173,6 +202,7 @@ void gdb_pool_free(gdb_pool *p)
 {
 	if (!p)
 		return;
+	gdb_fork_mark_check(&p->mark, pool_renew, p);
 	pthread_mutex_lock(&p->mu);
 	p->stop = 1;
 	pthread_cond_broadcast(&p->go);

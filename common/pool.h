@@ -6,10 +6,12 @@
  * the CPUs owns a pool (the /compute namespace keeps one for the life of
  * the mount) and hands it to the batch call, which runs its items on it.
  *
- * The threads start at the first gdb_pool_run(), not at creation, so a
- * pool made before the daemon forks into the background is still whole
- * after it; do not fork once a pool has run. The calling thread works
- * too: a pool of size N has N - 1 threads.
+ * The threads start at the first gdb_pool_run(), not at creation. A
+ * child forked after a pool has run (or during a run on another thread)
+ * has none of its threads: its first gdb_pool_run() or gdb_pool_free()
+ * on the pool finds it the parent's (common/forkguard.h) and takes it as
+ * not yet run, so the run starts threads of the child's own. The calling
+ * thread works too: a pool of size N has N - 1 threads.
  *
  * Threading: gdb_pool_run() may be called from any number of threads on
  * the same pool; one run at a time uses the threads, and a call that

@@ -8,6 +8,7 @@ import json
 import os
 import random
 import re
+import time
 
 import pytest
 
@@ -287,31 +288,79 @@ def test_fuse_loops_serve_a_mixed_load(store, genomes, workdir, loop):
         assert not bad, bad[:5]
 
 
+def _task_stat(pid, tid):
+    """(name, last CPU) of thread tid of pid, from /proc (the CPU is the
+    39th field, the 37th after the name's ')')."""
+    with open(f"/proc/{pid}/task/{tid}/stat") as f:
+        st = f.read()
+    name = st[st.index("(") + 1:st.rindex(")")]
+    return name, int(st[st.rindex(")") + 2:].split()[36])
+
+
+def _reading_thread(pid):
+    """The daemon's thread that reads /dev/fuse: its main thread (serve()
+    runs daemon_loop there), the one not named for a helper (gdb-worker,
+    gdb-prefetch)."""
+    tids = {int(t) for t in os.listdir(f"/proc/{pid}/task")}
+    assert pid in tids, tids
+    name, _ = _task_stat(pid, pid)
+    assert not name.startswith("gdb-"), name
+    return pid
+
+
+def _moves(m):
+    with open(m.p(".gdb", "stats.json"), "rb") as f:
+        return json.load(f)["reader_moves"]
+
+
 @pytest.mark.parametrize("follow", ["on", "off"])
 def test_follow_switch(store, genomes, workdir, follow):
-    """`--follow off` keeps the reading thread where the kernel puts it:
-    stats.json's reader_moves stays 0 while the reader changes CPU every
-    ~25 region reads (about 75 cheap requests, two looks of follow.c);
-    with `--follow on` the count is there (how many moves is the
-    scheduler's, not asserted) and every answer is right either way."""
+    """The reader and the daemon's reading thread forced apart: this
+    thread pinned to one CPU, the reading thread (found under
+    /proc/<pid>/task) to another. New-name region reads are three cheap
+    requests each; every 32 the reading thread looks where its reader
+    ran, and two agreeing looks move it (follow.c). With `--follow on`
+    reader_moves comes above 0 (read until it does, under a generous
+    deadline: the setup forces a move) and the move gave the thread back
+    its CPUs (so it was the reading thread). With `--follow off`, after
+    as many reads as give several moves with it on, reader_moves is 0 and
+    the reading thread is still pinned and ran last on its CPU. Every
+    answer is right either way."""
     U.require_fuse()
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        pytest.skip(f"needs 2 CPUs to keep the reader and the daemon's reading thread apart; this process may use {cpus}")
+    mine, theirs = cpus[0], cpus[1]
     g = genomes["ecoli"]
     rec = max(g.records, key=lambda r: r.length)
-    cpus = sorted(os.sched_getaffinity(0))
-    mine = os.sched_getaffinity(0)
+    saved = os.sched_getaffinity(0)
     with U.mounted(store.path, workdir, args=("--follow", follow), name="follow-" + follow) as m:
+        reader = _reading_thread(m.proc.pid)
+        os.sched_setaffinity(reader, {theirs})
+        k = 0
         try:
-            for k in range(240):
-                if k % 25 == 0:
-                    os.sched_setaffinity(0, {cpus[(k // 25) % len(cpus)]})
+            os.sched_setaffinity(0, {mine})  # this thread only
+            deadline = time.monotonic() + 60
+            while True:
                 s = 1 + (k * 9973) % (rec.length - 1000)
                 got = U.read_file(_path(m, g.asm, rec.name, s, s + 99, "seq"))
                 assert got == g.fetch(rec.name, s, s + 99), f"{rec.name}:{s}"
+                k += 1
+                if k % 25:
+                    continue
+                if follow == "off" and k >= 400:
+                    break
+                if follow == "on" and (_moves(m) > 0 or time.monotonic() > deadline):
+                    break
         finally:
-            os.sched_setaffinity(0, mine)
-        with open(m.p(".gdb", "stats.json"), "rb") as f:
-            moves = json.load(f)["reader_moves"]
-    assert isinstance(moves, int) and moves >= 0
-    if follow == "off":
+            os.sched_setaffinity(0, saved)
+        moves = _moves(m)
+        pinned = os.sched_getaffinity(reader)
+        _, last = _task_stat(m.proc.pid, reader)
+    print(f"--follow {follow}: {moves} moves after {k} reads")
+    if follow == "on":
+        assert moves > 0, f"no move in {k} reads with the pair on CPUs {mine} and {theirs}"
+        assert pinned != {theirs}, "the pinned thread was not the one that moved"
+    else:
         assert moves == 0, moves
-    print(f"--follow {follow}: {moves} moves")
+        assert pinned == {theirs} and last == theirs, (pinned, last)

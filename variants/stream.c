@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "common/bigbuf.h"
+#include "common/forkguard.h"
 #include "variants/variants_int.h"
 
 #define CACHED 2
@@ -56,7 +57,34 @@ struct gdb_vstream {
 		pthread_t th;
 	} ah;
 	pthread_cond_t cv;
+	gdb_fork_mark mark; /* the process the above is of */
 };
+
+/* s in a child of the process that opened it: as if nothing had been
+ * read (the file comment), its lock and condition variable new. */
+static void stream_renew(void *arg)
+{
+	gdb_vstream *s = arg;
+
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	for (int i = 0; i < CACHED; i++) {
+		s->c[i].part = NO_PART;
+		s->c[i].p = NULL;
+	}
+	s->last = 0;
+	if (s->kept)
+		memset(s->kept, 0, sizeof(char *) * (s->nwin + 2));
+	s->drop = 0;
+	memset(&s->ah, 0, sizeof(s->ah));
+}
+
+/* s's lock, s renewed first in a child of the process that opened it. */
+static void stream_lock(gdb_vstream *s)
+{
+	gdb_fork_mark_check(&s->mark, stream_renew, s);
+	pthread_mutex_lock(&s->mu);
+}
 
 /* Part i (0 head, 1 .. nwin the windows, nwin + 1 tail) into *p. */
 static int render_one(const gdb_vstream *s, uint32_t i, char **p, size_t *n,
@@ -215,6 +243,7 @@ static int stream_open(const gdb_vstream *tpl, const gdb_vsamples *sub,
 		s->c[i].part = NO_PART;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
+	gdb_fork_mark_set(&s->mark);
 	vs_chunk_range(v, s->contig, s->beg, s->end, &s->first, &s->nwin);
 	s->off = calloc((size_t)s->nwin + 3, sizeof(uint64_t));
 	s->kept = calloc((size_t)s->nwin + 2, sizeof(char *));
@@ -438,7 +467,7 @@ ssize_t gdb_vstream_read(gdb_vstream *s, void *dst, size_t n, uint64_t off)
 		else
 			hi = mid;
 	}
-	pthread_mutex_lock(&s->mu);
+	stream_lock(s);
 	for (uint32_t i = lo; done < n && rc == 0; i++) {
 		const char *p;
 		uint64_t at = off + done - s->off[i], plen;
@@ -482,7 +511,7 @@ static void unref(gdb_vstream *s, int reader)
 
 	if (!s)
 		return;
-	pthread_mutex_lock(&s->mu);
+	stream_lock(s);
 	left = --s->refs;
 	if (reader && --s->readers == 0)
 		drop_windows(s);
@@ -503,7 +532,7 @@ static void unref(gdb_vstream *s, int reader)
 
 static void add_ref(gdb_vstream *s, int reader)
 {
-	pthread_mutex_lock(&s->mu);
+	stream_lock(s);
 	s->refs++;
 	s->readers += reader;
 	pthread_mutex_unlock(&s->mu);

@@ -178,7 +178,10 @@ GDB_MUST_CHECK int gdb_vset_export(const gdb_vset *v, const char *path,
  * keeping their byte offsets and as many windows as a budget allows; a
  * read renders just the windows it touches that were not kept (the last
  * two stay cached) and starts rendering the next one. BGZF answers end a block
- * at each window, whole or streamed alike.
+ * at each window, whole or streamed alike. A child forked while streams
+ * are open may read and close them: its first use of each renews it as
+ * if nothing had been read (the parent's windows and threads are not its
+ * own; common/forkguard.h, "mark").
  */
 typedef struct gdb_vstream gdb_vstream;
 

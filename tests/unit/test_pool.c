@@ -3,7 +3,9 @@
  * exactly once whatever the pool size, worker ids stay in range and are
  * never shared by two running calls, errors come back, no thread starts
  * before the first run, and two runs at once both finish (the second on
- * its own thread).
+ * its own thread). A child forked after a run, or during one on another
+ * thread, runs on the pool it inherits with threads of its own and frees
+ * it (the parent's threads are not in the child).
  *
  * Exit status: 0 pass, 1 fail (the first failures are printed).
  */
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/pool.h"
 
@@ -27,12 +30,31 @@ struct job {
 	int inside[GDB_POOL_MAX];   /* calls running under a worker id */
 	unsigned size;
 	int bad_worker, shared, fail_at;
+	int hold_at, held; /* the item held until a fork; held (atomic) */
 };
+
+static int fork_began; /* atomic: set as fork() begins (note_fork) */
+
+static void nap(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
 
 static int item_fn(void *arg, unsigned worker, size_t item)
 {
 	struct job *j = arg;
 	volatile unsigned spin;
+
+	if ((int)item == j->hold_at) {
+		/* the run goes on until a fork has begun, and 100 ms more
+		 * (the fork is done by then) */
+		__atomic_store_n(&j->held, 1, __ATOMIC_RELEASE);
+		while (!__atomic_load_n(&fork_began, __ATOMIC_ACQUIRE))
+			nap(1);
+		nap(100);
+	}
 
 	if (worker >= j->size) {
 		__atomic_store_n(&j->bad_worker, 1, __ATOMIC_RELAXED);
@@ -76,18 +98,9 @@ static unsigned threads_settle(unsigned n)
 	return now;
 }
 
-static void check_run(gdb_pool *p, size_t n, int fail_at, int want_rc)
+/* Every item of j's run of n ran once, under worker ids of its own. */
+static void check_job(const struct job *j, size_t n)
 {
-	struct job *j = calloc(1, sizeof(*j));
-	int rc;
-
-	if (!j)
-		exit(T_EXIT_FAIL);
-	j->size = gdb_pool_size(p);
-	j->fail_at = fail_at;
-	rc = gdb_pool_run(p, n, item_fn, j);
-	if (rc != want_rc)
-		FAIL("size %u n %zu: rc %d, want %d", j->size, n, rc, want_rc);
 	for (size_t i = 0; i < n; i++)
 		if (j->seen[i] != 1) {
 			FAIL("size %u n %zu: item %zu ran %u times", j->size, n,
@@ -97,6 +110,22 @@ static void check_run(gdb_pool *p, size_t n, int fail_at, int want_rc)
 	if (j->bad_worker || j->shared)
 		FAIL("size %u: worker ids out of range (%d) or shared (%d)",
 		     j->size, j->bad_worker, j->shared);
+}
+
+static void check_run(gdb_pool *p, size_t n, int fail_at, int want_rc)
+{
+	struct job *j = calloc(1, sizeof(*j));
+	int rc;
+
+	if (!j)
+		exit(T_EXIT_FAIL);
+	j->size = gdb_pool_size(p);
+	j->fail_at = fail_at;
+	j->hold_at = -1;
+	rc = gdb_pool_run(p, n, item_fn, j);
+	if (rc != want_rc)
+		FAIL("size %u n %zu: rc %d, want %d", j->size, n, rc, want_rc);
+	check_job(j, n);
 	free(j);
 }
 
@@ -104,6 +133,89 @@ static void *concurrent(void *arg)
 {
 	check_run(arg, NITEMS, -1, 0);
 	return NULL;
+}
+
+/* ---- fork() once a pool has run ---- */
+
+static void note_fork(void)
+{
+	__atomic_store_n(&fork_began, 1, __ATOMIC_RELEASE);
+}
+
+/* The forked child: a run on the pool it inherits runs every item once,
+ * on threads of its own (it has none but its own at first), and the pool
+ * frees; exit 0, else 1. Waiting for the parent's threads, which are not
+ * in the child, hangs it: the parent kills it (unit_wait_child). */
+static void pool_child(void *arg)
+{
+	gdb_pool *p = arg;
+	int failed = failures;
+
+	check_run(p, NITEMS, -1, 0);
+	if (threads_now() != gdb_pool_size(p))
+		FAIL("child: %u threads after a run, want %u (its own)",
+		     threads_now(), gdb_pool_size(p));
+	gdb_pool_free(p);
+	if (threads_settle(1) != 1)
+		FAIL("child: threads left after free");
+	_exit(failures == failed ? 0 : 1);
+}
+
+static void fork_pool(gdb_pool *p, const char *when)
+{
+	unit_fork_checked(pool_child, p, when,
+			  "waiting for the parent's threads",
+			  "a wrong run, or not on threads of its own");
+}
+
+struct held_run {
+	gdb_pool *p;
+	struct job j;
+	int rc;
+};
+
+static void *run_held(void *arg)
+{
+	struct held_run *h = arg;
+
+	h->rc = gdb_pool_run(h->p, NITEMS, item_fn, &h->j);
+	return NULL;
+}
+
+/* Fork after a pool of 3 has run, then while another thread runs on it
+ * (an item held until the fork): each child runs on the pool with two
+ * threads of its own; the parent's pool and its run go on. */
+static void check_fork(void)
+{
+	struct held_run *h = calloc(1, sizeof(*h));
+	pthread_t t;
+
+	if (!h || gdb_pool_new(3, &h->p)) {
+		FAIL("pool_new");
+		free(h);
+		return;
+	}
+	check_run(h->p, NITEMS, -1, 0); /* its threads started */
+	CHECK(pthread_atfork(note_fork, NULL, NULL) == 0, "atfork");
+	fork_pool(h->p, "after a run");
+	check_run(h->p, NITEMS, -1, 0); /* the parent's threads still run */
+	__atomic_store_n(&fork_began, 0, __ATOMIC_RELEASE);
+	h->j.size = 3;
+	h->j.fail_at = -1;
+	h->j.hold_at = 0;
+	if (pthread_create(&t, NULL, run_held, h)) {
+		FAIL("thread");
+	} else {
+		while (!__atomic_load_n(&h->j.held, __ATOMIC_ACQUIRE))
+			nap(1);
+		fork_pool(h->p, "during a run on another thread");
+		__atomic_store_n(&fork_began, 1, __ATOMIC_RELEASE);
+		pthread_join(t, NULL);
+		CHECK(h->rc == 0, "the run across the fork: rc %d", h->rc);
+		check_job(&h->j, NITEMS);
+	}
+	gdb_pool_free(h->p);
+	free(h);
 }
 
 int main(void)
@@ -145,6 +257,7 @@ int main(void)
 			FAIL("size %u: threads left after free", sizes[s]);
 	}
 	gdb_pool_free(NULL);
+	check_fork();
 	if (failures) {
 		fprintf(stderr, "test_pool: %d failures\n", failures);
 		return T_EXIT_FAIL;

@@ -17,6 +17,9 @@
  *   - a child forked while one is kept starts with none (they are the
  *     parent's pages) and renders the same answer, also when forked while
  *     another thread holds their lock (giving one back).
+ *   - a child forked while another thread is inside a stream's lock, or
+ *     while its worker renders a window ahead, reads the stream it
+ *     inherits whole and right (and the parent's reader too).
  *
  * Exit status: 0 pass, 1 fail (the first failures are printed).
  */
@@ -144,13 +147,31 @@ static char *again(struct answer *a, const char *what)
 	return p;
 }
 
+/* Read s whole into got (a->len bytes) from wherever it is; what says
+ * whose read it is. @return 1 when the bytes are a's whole answer. */
+static int read_whole(gdb_vstream *s, struct answer *a, char *got,
+		      const char *what)
+{
+	uint64_t off = 0;
+
+	while (off < a->len) {
+		ssize_t n = gdb_vstream_read(s, got + off, 131072, off);
+		if (n <= 0) {
+			FAIL("%s: stream read at %llu: %zd", what,
+			     (unsigned long long)off, n);
+			return 0;
+		}
+		off += (uint64_t)n;
+	}
+	return off == a->len && !memcmp(got, a->want, a->len);
+}
+
 /* The answer of s read whole through a stream with nothing kept (each
  * window rendered as read, into a buffer an earlier one gave back). */
 static void check_stream(struct answer *a)
 {
 	gdb_vstream *s = NULL;
 	char *got = xmalloc(a->len + 1);
-	uint64_t off = 0;
 
 	if (gdb_vstream_open(a->v, 0, a->beg, a->end, NULL, GDB_VF_VCF, 1, 0,
 			     &s) < 0) {
@@ -160,16 +181,7 @@ static void check_stream(struct answer *a)
 	}
 	CHECK(gdb_vstream_size(s) == a->len, "stream size %llu, whole %zu",
 	      (unsigned long long)gdb_vstream_size(s), a->len);
-	while (off < a->len) {
-		ssize_t n = gdb_vstream_read(s, got + off, 131072, off);
-		if (n <= 0) {
-			FAIL("stream read at %llu: %zd",
-			     (unsigned long long)off, n);
-			break;
-		}
-		off += (uint64_t)n;
-	}
-	CHECK(off == a->len && !memcmp(got, a->want, a->len),
+	CHECK(read_whole(s, a, got, "whole"),
 	      "streamed bytes differ from the whole answer");
 	gdb_vstream_close(s);
 	CHECK(gdb_vset_windows_held(a->v) == 0,
@@ -245,8 +257,9 @@ static void check_spares(struct answer *a)
 /* The forked child: exit 0 when it starts with no kept buffer, renders a
  * right, and keeps that answer's half; else 1. A lock inherited held
  * hangs it: the parent kills it (unit_wait_child). */
-static void spares_child(struct answer *a)
+static void spares_child(void *arg)
 {
+	struct answer *a = arg;
 	unsigned n;
 	size_t bytes, len = 0;
 	char *p;
@@ -261,26 +274,13 @@ static void spares_child(struct answer *a)
 	_exit(ok && n == 1 && failures == failed ? 0 : 1);
 }
 
-static void fork_checked(struct answer *a, const char *when)
+/* Fork; the child runs child(arg), which exits 0 when its checks pass. */
+static void fork_checked(void (*child)(void *), void *arg, const char *when)
 {
-	int status = 0, ended;
-	pid_t pid = fork();
-
-	if (pid == 0)
-		spares_child(a);
-	if (pid < 0) {
-		FAIL("%s: fork", when);
-		return;
-	}
-	ended = unit_wait_child(pid, &status);
-	CHECK(ended == 1, "%s: child %s", when,
-	      ended ? "not waited for"
-		    : "hung (killed): a lock inherited held");
-	CHECK(ended != 1 || (WIFEXITED(status) && WEXITSTATUS(status) == 0),
-	      "%s: child %s %d (exit 1: it kept the parent's buffers or "
-	      "rendered wrong)",
-	      when, WIFEXITED(status) ? "exit" : "signal",
-	      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	unit_fork_checked(child, arg, when,
+			  "a lock inherited held, or a wait for a thread it "
+			  "lacks",
+			  "it kept what is the parent's or rendered wrong");
 }
 
 /* ---- a thread inside the kept buffers' lock at fork() ---- */
@@ -327,6 +327,21 @@ static void note_forked(void)
 	__atomic_store_n(&forked, 1, __ATOMIC_RELEASE);
 }
 
+/* The next fork not begun: note_fork and note_forked registered (once,
+ * after the guards' handlers: the library's locks were used). */
+static void fork_notes_reset(void)
+{
+	static int registered;
+
+	if (!registered)
+		CHECK(pthread_atfork(note_fork, note_forked, NULL) == 0,
+		      "atfork");
+	registered = 1;
+	__atomic_store_n(&fork_began, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&forked, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&holding, 0, __ATOMIC_RELEASE);
+}
+
 /* Renders (held in the trim); frees the answer only once the parent has
  * forked: a thread inside the allocator at fork() can hang the child
  * under gcc 12's ASan, whose allocator is not fork-safe (the render
@@ -357,11 +372,11 @@ static void check_spares_fork(struct answer *a)
 	free(again(a, "before the fork"));
 	gdb_variants_spares(&n, &bytes);
 	CHECK(n == 1, "before the fork: %u spares", n);
-	fork_checked(a, "a kept buffer");
+	fork_checked(spares_child, a, "a kept buffer");
 	gdb_variants_spares(&n, &bytes);
 	CHECK(n == 1, "the parent's spare after the fork: %u", n);
 	/* the guard's handlers exist (the spares were used): ours runs first */
-	CHECK(pthread_atfork(note_fork, note_forked, NULL) == 0, "atfork");
+	fork_notes_reset();
 	__atomic_store_n(&hold_armed, 1, __ATOMIC_RELEASE);
 	if (pthread_create(&t, NULL, render_once, a) != 0) {
 		FAIL("thread");
@@ -372,12 +387,137 @@ static void check_spares_fork(struct answer *a)
 		nap(1);
 	CHECK(__atomic_load_n(&holding, __ATOMIC_ACQUIRE),
 	      "the render kept its buffer without a trim under the lock");
-	fork_checked(a, "the lock held by another thread");
+	fork_checked(spares_child, a, "the lock held by another thread");
 	__atomic_store_n(&forked, 1, __ATOMIC_RELEASE); /* had fork() failed */
 	pthread_join(t, NULL);
 	gdb_variants_spares(&n, &bytes);
 	CHECK(n == 1, "the parent's spare after the second fork: %u", n);
 	gdb_variants_spares_drain();
+}
+
+/* ---- a stream's lock held, or its worker rendering, at fork() ---- */
+
+/* stream.c starts the worker that renders the next window ahead from
+ * inside the stream's lock (ahead_start): armed HOLD_CALLER, the next
+ * pthread_create waits there, the lock held, until a fork has begun and
+ * 100 ms more; armed HOLD_WORKER, the thread it starts waits so before
+ * it renders (its window busy: a reader of it waits for it). Linked with
+ * --wrap=pthread_create. */
+int __real_pthread_create(pthread_t *t, const pthread_attr_t *attr,
+			  void *(*fn)(void *), void *arg);
+int __wrap_pthread_create(pthread_t *t, const pthread_attr_t *attr,
+			  void *(*fn)(void *), void *arg);
+enum { HOLD_NONE, HOLD_CALLER, HOLD_WORKER };
+static int create_armed; /* atomic */
+static struct {
+	void *(*fn)(void *);
+	void *arg;
+} held_start;
+
+static void hold_for_fork(void)
+{
+	__atomic_store_n(&holding, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&fork_began, __ATOMIC_ACQUIRE))
+		nap(1);
+	nap(100);
+}
+
+static void *held_worker(void *unused)
+{
+	(void)unused;
+	hold_for_fork();
+	return held_start.fn(held_start.arg);
+}
+
+int __wrap_pthread_create(pthread_t *t, const pthread_attr_t *attr,
+			  void *(*fn)(void *), void *arg)
+{
+	int mode =
+	    __atomic_exchange_n(&create_armed, HOLD_NONE, __ATOMIC_ACQ_REL);
+
+	if (mode == HOLD_CALLER)
+		hold_for_fork();
+	if (mode != HOLD_WORKER)
+		return __real_pthread_create(t, attr, fn, arg);
+	held_start.fn = fn;
+	held_start.arg = arg;
+	return __real_pthread_create(t, attr, held_worker, NULL);
+}
+
+struct stream_fork {
+	struct answer *a;
+	gdb_vstream *s;
+	int go, ok, done; /* the parent's reader: may start (atomic), read
+			   * right bytes, is done (atomic) */
+};
+
+/* The parent's reader: s whole, from its start. */
+static void *read_across(void *arg)
+{
+	struct stream_fork *f = arg;
+	char *got = xmalloc(f->a->len + 1);
+
+	while (!__atomic_load_n(&f->go, __ATOMIC_ACQUIRE))
+		nap(1);
+	f->ok = read_whole(f->s, f->a, got, "the parent's reader");
+	free(got);
+	__atomic_store_n(&f->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* The child: the parent's stream read whole, right, and closed (a lock
+ * inherited held, or a worker's window that never comes, hangs it). */
+static void stream_child(void *arg)
+{
+	struct stream_fork *f = arg;
+	char *got = xmalloc(f->a->len + 1);
+	int failed = failures, ok = read_whole(f->s, f->a, got, "the child");
+
+	gdb_vstream_close(f->s);
+	_exit(ok && failures == failed ? 0 : 1);
+}
+
+/* Fork while a reader of a stream is held as mode says: inside the
+ * stream's lock (HOLD_CALLER), or with its worker rendering ahead
+ * (HOLD_WORKER). The child reads the stream it inherits whole; the
+ * parent's reader reads it right, and nothing is held after its close. */
+static void stream_fork(struct answer *a, int mode, const char *when)
+{
+	struct stream_fork f = {.a = a};
+	pthread_t t;
+
+	if (gdb_vstream_open(a->v, 0, a->beg, a->end, NULL, GDB_VF_VCF, 1, 0,
+			     &f.s) < 0) {
+		FAIL("%s: stream open", when);
+		return;
+	}
+	fork_notes_reset();
+	if (pthread_create(&t, NULL, read_across, &f) != 0) {
+		FAIL("%s: thread", when);
+		gdb_vstream_close(f.s);
+		return;
+	}
+	__atomic_store_n(&create_armed, mode, __ATOMIC_RELEASE);
+	__atomic_store_n(&f.go, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&holding, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&f.done, __ATOMIC_ACQUIRE))
+		nap(1);
+	CHECK(__atomic_load_n(&holding, __ATOMIC_ACQUIRE),
+	      "%s: the reader started no worker (one window?)", when);
+	fork_checked(stream_child, &f, when);
+	__atomic_store_n(&fork_began, 1, __ATOMIC_RELEASE); /* had it failed */
+	__atomic_store_n(&create_armed, HOLD_NONE, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	CHECK(f.ok, "%s: the parent's reader read wrong bytes", when);
+	gdb_vstream_close(f.s);
+	CHECK(gdb_vset_windows_held(a->v) == 0, "%s: windows held: %llu", when,
+	      (unsigned long long)gdb_vset_windows_held(a->v));
+}
+
+static void check_stream_fork(struct answer *a)
+{
+	stream_fork(a, HOLD_CALLER, "a stream's lock held by another thread");
+	stream_fork(a, HOLD_WORKER, "a stream's worker rendering ahead");
 }
 
 int main(void)
@@ -417,6 +557,7 @@ int main(void)
 		check_reuse(x, 5);
 		check_spares(&x[0]);
 		check_spares_fork(&x[1]);
+		check_stream_fork(&x[0]);
 		for (int i = 0; i < 5; i++)
 			free(x[i].want);
 	}

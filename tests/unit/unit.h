@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifndef UNIT_SEED
 #error "define UNIT_SEED before including tests/unit/unit.h"
@@ -130,6 +131,32 @@ static inline int unit_wait_child(pid_t pid, int *status)
 	while ((r = waitpid(pid, status, 0)) < 0 && errno == EINTR)
 		;
 	return r == pid ? 0 : -1;
+}
+
+/* Fork; the child runs child(arg), which must _exit(0) when its checks
+ * pass. The parent waits for it (unit_wait_child); a failure names when
+ * and, for a child killed as hung, what hangs it (hung), for one that
+ * exited 1 what that means (bad). */
+static inline void unit_fork_checked(void (*child)(void *), void *arg,
+				     const char *when, const char *hung,
+				     const char *bad)
+{
+	int status = 0, ended;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		child(arg);
+	if (pid < 0) {
+		FAIL("%s: fork", when);
+		return;
+	}
+	ended = unit_wait_child(pid, &status);
+	CHECK(ended == 1, "%s: child %s%s", when,
+	      ended ? "not waited for" : "hung (killed): ", ended ? "" : hung);
+	CHECK(ended != 1 || (WIFEXITED(status) && WEXITSTATUS(status) == 0),
+	      "%s: child %s %d (exit 1: %s)", when,
+	      WIFEXITED(status) ? "exit" : "signal",
+	      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), bad);
 }
 
 #endif
