@@ -199,13 +199,16 @@ PYTEST = $(PYTEST_ENV) GENOMEDB_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q
 # optimiser folds away is no line.) Both builds compile JOBS files at a
 # time (2: CI's cores).
 TCOV := $(BUILD)/tcov
+# GDB_COVERAGE: the unit tests' forked children write their counts
+# (tests/unit/unit.h unit_child_exit) before they _exit.
+COV_SAN := --coverage -DGDB_COVERAGE
 JOBS ?= 2
 RELEASE_TESTS := tests/test_python_install.py tests/test_demo.py
 
 testcov:
-	$(MAKE) -j$(JOBS) BUILD=$(TCOV) SAN="--coverage" all
+	$(MAKE) -j$(JOBS) BUILD=$(TCOV) SAN="$(COV_SAN)" all
 	@find $(TCOV) -name '*.gcda' -delete
-	$(MAKE) BUILD=$(TCOV) SAN="--coverage" unit
+	$(MAKE) BUILD=$(TCOV) SAN="$(COV_SAN)" unit
 	GENOMEDB_BUILD=$(abspath $(TCOV)) $(PYTHON) -m pytest -q tests \
 		--ignore=tests/test_unit.py $(RELEASE_TESTS:%=--ignore=%) $(PYTEST_ARGS)
 	$(PYTHON) tools/coverage.py --overall $(TCOV)
@@ -288,7 +291,7 @@ asan:
 # Coverage: -O0 so each line counts where it is; old counts are cleared
 # first so the figures are this run's alone.
 COV_BUILD = build/cov
-COV_MAKE = $(MAKE) BUILD=$(COV_BUILD) OPT="-O0 -g" SAN="--coverage"
+COV_MAKE = $(MAKE) BUILD=$(COV_BUILD) OPT="-O0 -g" SAN="$(COV_SAN)"
 
 coverage: deps
 	$(COV_MAKE) all

@@ -365,14 +365,14 @@ static void forked_child(void)
 
 	gdb_bigbuf_pooled_in(&forked, &n, &bytes);
 	if (n != 0 || bytes != 0)
-		_exit(1);
+		unit_child_exit(1);
 	p = gdb_bigbuf_get_in(&forked, 2 * MiB, &cap);
 	if (!p)
-		_exit(1);
+		unit_child_exit(1);
 	memset(p, 0x7e, 2 * MiB);
 	gdb_bigbuf_put_in(&forked, p);
 	gdb_bigbuf_pooled_in(&forked, &n, &bytes);
-	_exit(n == 1 && bytes == cap ? 0 : 1);
+	unit_child_exit(n == 1 && bytes == cap ? 0 : 1);
 }
 
 static void check_fork(void)

@@ -33,7 +33,7 @@ struct job {
 	int hold_at, held; /* the item held until a fork; held (atomic) */
 };
 
-static int fork_began; /* atomic: set as fork() begins (note_fork) */
+static int forked; /* atomic: set in the parent once fork() is done */
 
 static void nap(long ms)
 {
@@ -48,12 +48,11 @@ static int item_fn(void *arg, unsigned worker, size_t item)
 	volatile unsigned spin;
 
 	if ((int)item == j->hold_at) {
-		/* the run goes on until a fork has begun, and 100 ms more
-		 * (the fork is done by then) */
+		/* the run goes on once the fork is done (the pool's lock
+		 * has no prepare handler to wait for this item) */
 		__atomic_store_n(&j->held, 1, __ATOMIC_RELEASE);
-		while (!__atomic_load_n(&fork_began, __ATOMIC_ACQUIRE))
+		while (!__atomic_load_n(&forked, __ATOMIC_ACQUIRE))
 			nap(1);
-		nap(100);
 	}
 
 	if (worker >= j->size) {
@@ -83,15 +82,15 @@ static unsigned threads_now(void)
 	return n;
 }
 
-/* The threads of this process once n remain, waited for up to a minute:
+/* The threads of this process once n remain, waited for up to ms:
  * pthread_join returns when a thread's stack is free, a moment before the
  * kernel takes it off /proc/self/task (longer on a loaded machine). */
-static unsigned threads_settle(unsigned n)
+static unsigned threads_settle(unsigned n, int ms)
 {
 	struct timespec t = {0, 1000000};
 	unsigned now = threads_now();
 
-	for (int i = 0; i < 60000 && now != n; i++) {
+	for (int i = 0; i < ms && now != n; i++) {
 		nanosleep(&t, NULL);
 		now = threads_now();
 	}
@@ -137,9 +136,9 @@ static void *concurrent(void *arg)
 
 /* ---- fork() once a pool has run ---- */
 
-static void note_fork(void)
+static void note_forked(void)
 {
-	__atomic_store_n(&fork_began, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&forked, 1, __ATOMIC_RELEASE);
 }
 
 /* The forked child: a run on the pool it inherits runs every item once,
@@ -156,9 +155,10 @@ static void pool_child(void *arg)
 		FAIL("child: %u threads after a run, want %u (its own)",
 		     threads_now(), gdb_pool_size(p));
 	gdb_pool_free(p);
-	if (threads_settle(1) != 1)
+	if (threads_settle(1, UNIT_CHILD_SECONDS * 500) !=
+	    1) /* the parent waits 2x */
 		FAIL("child: threads left after free");
-	_exit(failures == failed ? 0 : 1);
+	unit_child_exit(failures == failed ? 0 : 1);
 }
 
 static void fork_pool(gdb_pool *p, const char *when)
@@ -196,10 +196,10 @@ static void check_fork(void)
 		return;
 	}
 	check_run(h->p, NITEMS, -1, 0); /* its threads started */
-	CHECK(pthread_atfork(note_fork, NULL, NULL) == 0, "atfork");
+	CHECK(pthread_atfork(NULL, note_forked, NULL) == 0, "atfork");
 	fork_pool(h->p, "after a run");
 	check_run(h->p, NITEMS, -1, 0); /* the parent's threads still run */
-	__atomic_store_n(&fork_began, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&forked, 0, __ATOMIC_RELEASE);
 	h->j.size = 3;
 	h->j.fail_at = -1;
 	h->j.hold_at = 0;
@@ -209,7 +209,8 @@ static void check_fork(void)
 		while (!__atomic_load_n(&h->j.held, __ATOMIC_ACQUIRE))
 			nap(1);
 		fork_pool(h->p, "during a run on another thread");
-		__atomic_store_n(&fork_began, 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&forked, 1,
+				 __ATOMIC_RELEASE); /* had it failed */
 		pthread_join(t, NULL);
 		CHECK(h->rc == 0, "the run across the fork: rc %d", h->rc);
 		check_job(&h->j, NITEMS);
@@ -253,7 +254,7 @@ int main(void)
 				pthread_join(t[i], NULL);
 		}
 		gdb_pool_free(p);
-		if (threads_settle(before) != before)
+		if (threads_settle(before, 60000) != before)
 			FAIL("size %u: threads left after free", sizes[s]);
 	}
 	gdb_pool_free(NULL);

@@ -271,7 +271,7 @@ static void spares_child(void *arg)
 	ok = ok && p && len == a->len && !memcmp(p, a->want, len);
 	free(p);
 	gdb_variants_spares(&n, &bytes);
-	_exit(ok && n == 1 && failures == failed ? 0 : 1);
+	unit_child_exit(ok && n == 1 && failures == failed ? 0 : 1);
 }
 
 /* Fork; the child runs child(arg), which exits 0 when its checks pass. */
@@ -399,9 +399,10 @@ static void check_spares_fork(struct answer *a)
 
 /* stream.c starts the worker that renders the next window ahead from
  * inside the stream's lock (ahead_start): armed HOLD_CALLER, the next
- * pthread_create waits there, the lock held, until a fork has begun and
- * 100 ms more; armed HOLD_WORKER, the thread it starts waits so before
- * it renders (its window busy: a reader of it waits for it). Linked with
+ * pthread_create waits there, the lock held, until the fork is done (no
+ * prepare handler waits for a stream's lock); armed HOLD_WORKER, the thread it
+ * starts waits so before it renders (its window busy: a reader of it waits for
+ * it). Linked with
  * --wrap=pthread_create. */
 int __real_pthread_create(pthread_t *t, const pthread_attr_t *attr,
 			  void *(*fn)(void *), void *arg);
@@ -417,9 +418,8 @@ static struct {
 static void hold_for_fork(void)
 {
 	__atomic_store_n(&holding, 1, __ATOMIC_RELEASE);
-	while (!__atomic_load_n(&fork_began, __ATOMIC_ACQUIRE))
+	while (!__atomic_load_n(&forked, __ATOMIC_ACQUIRE))
 		nap(1);
-	nap(100);
 }
 
 static void *held_worker(void *unused)
@@ -474,7 +474,7 @@ static void stream_child(void *arg)
 	int failed = failures, ok = read_whole(f->s, f->a, got, "the child");
 
 	gdb_vstream_close(f->s);
-	_exit(ok && failures == failed ? 0 : 1);
+	unit_child_exit(ok && failures == failed ? 0 : 1);
 }
 
 /* Fork while a reader of a stream is held as mode says: inside the
@@ -505,7 +505,7 @@ static void stream_fork(struct answer *a, int mode, const char *when)
 	CHECK(__atomic_load_n(&holding, __ATOMIC_ACQUIRE),
 	      "%s: the reader started no worker (one window?)", when);
 	fork_checked(stream_child, &f, when);
-	__atomic_store_n(&fork_began, 1, __ATOMIC_RELEASE); /* had it failed */
+	__atomic_store_n(&forked, 1, __ATOMIC_RELEASE); /* had it failed */
 	__atomic_store_n(&create_armed, HOLD_NONE, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
 	CHECK(f.ok, "%s: the parent's reader read wrong bytes", when);

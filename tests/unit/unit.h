@@ -133,6 +133,20 @@ static inline int unit_wait_child(pid_t pid, int *status)
 	return r == pid ? 0 : -1;
 }
 
+#ifdef GDB_COVERAGE /* the Makefile's coverage builds: libgcov's */
+void __gcov_dump(void);
+#endif
+
+/* A forked child's end: in coverage builds its counts written (_exit
+ * writes none), then _exit(code). */
+static inline void unit_child_exit(int code)
+{
+#ifdef GDB_COVERAGE
+	__gcov_dump();
+#endif
+	_exit(code);
+}
+
 /* Fork; the child runs child(arg), which must _exit(0) when its checks
  * pass. The parent waits for it (unit_wait_child); a failure names when
  * and, for a child killed as hung, what hangs it (hung), for one that
@@ -144,8 +158,10 @@ static inline void unit_fork_checked(void (*child)(void *), void *arg,
 	int status = 0, ended;
 	pid_t pid = fork();
 
-	if (pid == 0)
+	if (pid == 0) {
 		child(arg);
+		_exit(T_EXIT_FAIL); /* a child that returns fails */
+	}
 	if (pid < 0) {
 		FAIL("%s: fork", when);
 		return;
