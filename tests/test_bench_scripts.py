@@ -144,15 +144,17 @@ def test_regions_watches_the_busiest_thread():
     import threading
     import time
     w = regions.Watch(os.getpid(), regions.BUSIEST)
-    tid, stop = [], threading.Event()
+    tid, started, stop = [], threading.Event(), threading.Event()
 
     def spin():
         tid.append(threading.get_native_id())
+        started.set()
         while not stop.is_set():
             pass
 
     th = threading.Thread(target=spin)
     th.start()
+    assert started.wait(60)
     time.sleep(0.3)
     try:
         assert w.busiest() == str(tid[0])

@@ -323,7 +323,7 @@ def test_follow_switch(store, genomes, workdir, follow):
     reader_moves comes above 0 (read until it does, under a generous
     deadline: the setup forces a move) and the move gave the thread back
     its CPUs (so it was the reading thread). With `--follow off`, after
-    as many reads as give several moves with it on, reader_moves is 0 and
+    400 reads (with it on, the first move comes after about 25), reader_moves is 0 and
     the reading thread is still pinned and ran last on its CPU. Every
     answer is right either way."""
     U.require_fuse()
@@ -357,9 +357,11 @@ def test_follow_switch(store, genomes, workdir, follow):
         moves = _moves(m)
         pinned = os.sched_getaffinity(reader)
         _, last = _task_stat(m.proc.pid, reader)
+        log = m.log_text()
     print(f"--follow {follow}: {moves} moves after {k} reads")
     if follow == "on":
-        assert moves > 0, f"no move in {k} reads with the pair on CPUs {mine} and {theirs}"
+        said = [ln for ln in log.splitlines() if "does not follow" in ln]
+        assert moves > 0, f"no move in {k} reads with the pair on CPUs {mine} and {theirs}; daemon log: {said}"
         assert pinned != {theirs}, "the pinned thread was not the one that moved"
     else:
         assert moves == 0, moves

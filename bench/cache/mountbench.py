@@ -82,10 +82,19 @@ class Mount:
         self.p = subprocess.Popen([binary or G, "mount", store, mnt, "-f", *args],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                   preexec_fn=preexec_fn)
+        self.wait_mounted("mount")
+
+    def wait_mounted(self, what, timeout=10):
+        """Wait for the daemon's mount; if it exits or is not mounted within
+        timeout seconds, kill it, undo a late mount, and raise naming it."""
         t = time.monotonic()
-        while not os.path.ismount(mnt):
-            if self.p.poll() is not None or time.monotonic() - t > 10:
-                raise RuntimeError("mount failed")
+        while not os.path.ismount(self.mnt):
+            if self.p.poll() is not None or time.monotonic() - t > timeout:
+                self.p.kill()
+                self.p.wait()
+                subprocess.run(["fusermount3", "-u", "-z", self.mnt],
+                               stderr=subprocess.DEVNULL, check=False)
+                raise RuntimeError(f"{what} failed: {self.mnt} (exit {self.p.returncode})")
             time.sleep(0.02)
 
     def status_kb(self, field):

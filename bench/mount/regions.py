@@ -124,11 +124,7 @@ class Floor(mb.Mount):
         os.makedirs(mnt, exist_ok=True)
         self.mnt = mnt
         self.p = subprocess.Popen([FLOOR, mnt, *args], preexec_fn=preexec_fn)
-        t = time.monotonic()
-        while not os.path.ismount(mnt):
-            if self.p.poll() is not None or time.monotonic() - t > 10:
-                raise RuntimeError("floor mount failed")
-            time.sleep(0.02)
+        self.wait_mounted("floor mount")
 
 
 class Target:
@@ -292,7 +288,11 @@ def make_targets(args, store):
         keep = args.targets.split(",") + ["genomedb", "floor", "baseline build"]
         main = {k: v for k, v in main.items() if k in keep}
         free = {k: v for k, v in {**free, **extra}.items() if k in keep}
-    places = [p for p in PLACEMENTS if p == "free" or p in args.placements.split(",")]
+    asked = set(args.placements.split(",")) - {""}
+    if asked - set(PLACEMENTS):
+        raise SystemExit(f"--placements: unknown {', '.join(sorted(asked - set(PLACEMENTS)))} "
+                         f"(known: {', '.join(PLACEMENTS)})")
+    places = [p for p in PLACEMENTS if p == "free" or p in asked]
     if len(ALL_CPUS) < 2 and "apart" in places:
         places.remove("apart")
         print("(one CPU: no apart placement)\n")
@@ -358,8 +358,19 @@ def run_spell(j, reads, tg, peers, acc, rng, work):
             if t.twin:
                 a["stats"].append(stats(live[t.name].mnt))
     finally:
-        for m in live.values():
+        close_all(live.values())
+
+
+def close_all(mounts):
+    """Close every mount, each in its own try; then raise the first error."""
+    errors = []
+    for m in mounts:
+        try:
             m.close()
+        except (RuntimeError, OSError) as e:
+            errors.append(e)
+    if errors:
+        raise errors[0]
 
 
 def run(args, work, fa, gz, store, ctgs):
@@ -496,7 +507,7 @@ def report(args, tg, acc, load):
     n = args.reads
     print(f"{n} new-name 1 kb region reads per target in {args.mounts} spells (a fresh mount "
           f"of every target each), round-robin in one run, at niceness {os.nice(0)}; "
-          f"{os.cpu_count()} CPUs, load average {load[0]} at the start, {load[1]} at the end")
+          f"{len(ALL_CPUS)} CPUs allowed, load average {load[0]} at the start, {load[1]} at the end")
     report_pinned(tg, acc, n)
     report_free(tg, acc, n)
     report_spells(tg, acc)
