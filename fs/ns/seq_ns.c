@@ -164,13 +164,15 @@ int gdb_seq_region(const gdb_store *s, uint32_t contig, const char *name,
 		/* a protein has no reverse complement */
 		if (FORMATS[f].kind == GDB_VIEW_RC && is_protein(s, c))
 			return -ENOENT;
+		if (!FORMATS[f].suffix) /* no header: .seq, .u8 */
+			return gdb_view_region(FORMATS[f].kind, contig, beg,
+					       end, FORMATS[f].width, NULL,
+					       out);
 		/* the header names the range as written (leading zeros too) */
 		snprintf(header, sizeof(header), "%s:%.*s%s", c->name,
-			 (int)(nl - el), name,
-			 FORMATS[f].suffix ? FORMATS[f].suffix : "");
+			 (int)(nl - el), name, FORMATS[f].suffix);
 		return gdb_view_region(FORMATS[f].kind, contig, beg, end,
-				       FORMATS[f].width,
-				       FORMATS[f].suffix ? header : NULL, out);
+				       FORMATS[f].width, header, out);
 	}
 	return -ENOENT;
 }
