@@ -80,6 +80,7 @@ struct node {
 	 * inbox files, which outlive generations. */
 	struct gen *gen;
 	int permanent;
+	int path_inline; /* path is in the node's allocation (node_new_named) */
 	uint64_t nlookup; /* atomic; only for non-permanent nodes */
 	uint32_t asm_idx;
 	int32_t contig;		  /* -1 if none */
@@ -320,6 +321,9 @@ uint64_t daemon_ino(const gdb_daemon *d, const struct node *n);
 int node_is_dir(const struct node *n);
 /* A new non-permanent node of kind, zeroed (contig -1); NULL: -ENOMEM. */
 struct node *node_new(gdb_daemon *d, enum nkind kind);
+/* The same with path a copy of name, in the node's own allocation (a
+ * region's: one allocation a new name, not two). */
+struct node *node_new_named(gdb_daemon *d, enum nkind kind, const char *name);
 void node_link(gdb_daemon *d, struct node *n);
 void node_free(gdb_daemon *d, struct node *n);
 int node_attach_stream(struct node *n);

@@ -73,11 +73,8 @@ static int make_region(gdb_daemon *d, struct gen *g, int32_t contig,
 
 	if (rc < 0)
 		return rc;
-	n = node_new(d, N_VIEW);
-	if (n)
-		n->path = strdup(name);
-	if (!n || !n->path) {
-		free(n);
+	n = node_new_named(d, N_VIEW, name);
+	if (!n) {
 		gdb_view_free(v);
 		return -ENOMEM;
 	}

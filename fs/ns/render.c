@@ -26,16 +26,30 @@ static uint64_t seq_bytes(int64_t L, uint32_t w)
 	return (uint64_t)L + ((uint64_t)L + w - 1) / w;
 }
 
+_Static_assert(sizeof(gdb_view) % _Alignof(gdb_view_rec) == 0,
+	       "a record right after its view is aligned");
+
+/* A view of n records. A region's view (one record) is one allocation,
+ * its record just after it: the daemon makes one for every new region
+ * name at its lookup and one at its first read. */
 static gdb_view *view_alloc(enum gdb_view_kind kind, uint32_t n)
 {
-	gdb_view *v = calloc(1, sizeof(*v));
+	gdb_view *v;
 
-	if (!v)
-		return NULL;
-	v->rec = calloc(n ? n : 1, sizeof(*v->rec));
-	if (!v->rec) {
-		free(v);
-		return NULL;
+	if (n <= 1) {
+		v = calloc(1, sizeof(*v) + sizeof(*v->rec));
+		if (!v)
+			return NULL;
+		v->rec = (gdb_view_rec *)(void *)(v + 1);
+	} else {
+		v = calloc(1, sizeof(*v));
+		if (!v)
+			return NULL;
+		v->rec = calloc(n, sizeof(*v->rec));
+		if (!v->rec) {
+			free(v);
+			return NULL;
+		}
 	}
 	v->kind = kind;
 	v->nrec = n;
@@ -129,7 +143,8 @@ void gdb_view_free(gdb_view *v)
 		return;
 	for (uint32_t i = 0; i < v->nrec; i++)
 		free(v->rec[i].header);
-	free(v->rec);
+	if (v->rec != (gdb_view_rec *)(void *)(v + 1))
+		free(v->rec);
 	free(v);
 }
 
