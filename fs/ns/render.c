@@ -89,6 +89,15 @@ static int set_header(gdb_view_rec *r, const char *a, const char *b)
 	return 0;
 }
 
+uint64_t gdb_view_region_size(int64_t beg, int64_t end, uint32_t width,
+			      const char *header)
+{
+	/* set_header's: '>', the text, '\n' */
+	uint64_t hdr = header ? strlen(header) + 2 : 0;
+
+	return hdr + seq_bytes(end - beg, width);
+}
+
 int gdb_view_region(enum gdb_view_kind kind, uint32_t contig, int64_t beg,
 		    int64_t end, uint32_t width, const char *header,
 		    gdb_view **out)
