@@ -282,7 +282,10 @@ int live_refresh(gdb_daemon *d, int wait, char *msg, size_t msglen);
  * one before, up to FOLLOW_EVERY_MAX requests; one that finds it
  * elsewhere starts again at FOLLOW_EVERY. */
 #define FOLLOW_EVERY 32u
-#define FOLLOW_EVERY_MAX 256u
+/* Not further: on an idle machine the kernel parts a reader and this
+ * thread about every 100 requests (docs/BENCHMARKS.md), and a parted
+ * pair waits for the next look. */
+#define FOLLOW_EVERY_MAX 64u
 #define FOLLOW_GAP_NS 10000000LL
 
 struct daemon_follow {
