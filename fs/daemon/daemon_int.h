@@ -80,6 +80,7 @@ struct node {
 	 * inbox files, which outlive generations. */
 	struct gen *gen;
 	int permanent;
+	int path_inline; /* path is in the node's allocation (node_new_named) */
 	uint64_t nlookup; /* atomic; only for non-permanent nodes */
 	uint32_t asm_idx;
 	int32_t contig;		  /* -1 if none */
@@ -275,12 +276,21 @@ int live_refresh(gdb_daemon *d, int wait, char *msg, size_t msglen);
 /* ---- follow.c: the reading thread follows its reader's CPU ---- */
 
 /* Look every FOLLOW_EVERY cheap requests; move at most once a gap, and
- * only to a CPU two looks in a row found the requester on. */
+ * only to a CPU two looks in a row found the requester on. A look is a
+ * read of /proc/TID/stat (tens of us on this VM): while the looks find
+ * the requester on this thread's CPU, each waits twice as long as the
+ * one before, up to FOLLOW_EVERY_MAX requests; one that finds it
+ * elsewhere starts again at FOLLOW_EVERY. */
 #define FOLLOW_EVERY 32u
+/* Not further: on an idle machine the kernel parts a reader and this
+ * thread about every 100 requests (docs/BENCHMARKS.md), and a parted
+ * pair waits for the next look. */
+#define FOLLOW_EVERY_MAX 64u
 #define FOLLOW_GAP_NS 10000000LL
 
 struct daemon_follow {
 	unsigned n;	/* requests since the last look */
+	unsigned every; /* requests from one look to the next */
 	unsigned moved; /* moves made */
 	long long last; /* CLOCK_MONOTONIC ns of the last move */
 	int want;	/* the requester's CPU at the last look, or -1 */
@@ -296,10 +306,12 @@ struct daemon_follow {
 int daemon_task_cpu(pid_t tid);
 /* Start following on the calling thread (on: 0 for --follow off): keep
  * its CPUs as they are now. It does not follow if /proc is not this pid
- * namespace's (the requester's thread id would name another task). */
+ * namespace's (the requester's thread id would name another task), nor
+ * when its CPUs are one CPU the user chose (taskset, a pinned mount):
+ * there is nowhere to move. */
 void daemon_follow_init(struct daemon_follow *f, int on);
 /* Called by the reading thread after answering a cheap request of
- * requester: every FOLLOW_EVERY calls, if the requester last ran on
+ * requester: every f->every calls, if the requester last ran on
  * another CPU this thread may use, and did at the look before too, move
  * this thread there and give it back its own CPUs. @return 1 if it
  * moved */
@@ -312,6 +324,9 @@ uint64_t daemon_ino(const gdb_daemon *d, const struct node *n);
 int node_is_dir(const struct node *n);
 /* A new non-permanent node of kind, zeroed (contig -1); NULL: -ENOMEM. */
 struct node *node_new(gdb_daemon *d, enum nkind kind);
+/* The same with path a copy of name, in the node's own allocation (a
+ * region's: one allocation a new name, not two). */
+struct node *node_new_named(gdb_daemon *d, enum nkind kind, const char *name);
 void node_link(gdb_daemon *d, struct node *n);
 void node_free(gdb_daemon *d, struct node *n);
 int node_attach_stream(struct node *n);

@@ -9,7 +9,12 @@
  * where one CPU keeps the pair together (docs/BENCHMARKS.md, 2026-12-07).
  * So now and then the reading thread looks where its requester last ran
  * and, if two looks in a row agree, moves there: pinned for a moment, then
- * given back its CPUs (the kernel does not move it back).
+ * given back its CPUs (the kernel does not move it back). A look reads
+ * /proc/TID/stat, which costs tens of microseconds here (do_task_stat and
+ * a security hook on ptrace_may_access): 7% of the daemon's CPU for
+ * region reads at one look per 32 requests. So while the looks find the
+ * pair together they space out (up to FOLLOW_EVERY_MAX requests apart),
+ * and a daemon the user pinned to one CPU does not look at all.
  *
  * Giving back: its CPUs when it started, or, if those were every CPU the
  * kernel lets it have, a full mask. Since Linux 6.2 the set last given is
@@ -123,6 +128,7 @@ void daemon_follow_init(struct daemon_follow *f, int on)
 
 	memset(f, 0, sizeof(*f));
 	f->want = -1;
+	f->every = FOLLOW_EVERY;
 	f->off = 1;
 	if (!on)
 		return;
@@ -135,7 +141,8 @@ void daemon_follow_init(struct daemon_follow *f, int on)
 	if (sched_getaffinity(0, sizeof(set), &set) != 0)
 		return;
 	keep_own(f, &set);
-	f->off = 0;
+	/* one CPU of the user's choosing: nowhere to move, no looks */
+	f->off = !f->all && CPU_COUNT(&set) == 1;
 }
 
 /* Give the thread back its own CPUs (a full mask for all of them), the
@@ -176,7 +183,7 @@ int daemon_follow_reader(struct daemon_follow *f, pid_t requester)
 	long long t;
 	int cpu, want;
 
-	if (f->off || requester <= 0 || ++f->n < FOLLOW_EVERY)
+	if (f->off || requester <= 0 || ++f->n < f->every)
 		return 0;
 	f->n = 0;
 	t = now_ns();
@@ -185,10 +192,15 @@ int daemon_follow_reader(struct daemon_follow *f, pid_t requester)
 	cpu = daemon_task_cpu(requester);
 	want = f->want;
 	f->want = cpu;
-	if (cpu < 0 || cpu != want || cpu >= CPU_SETSIZE ||
-	    cpu == sched_getcpu())
+	if (cpu >= 0 && cpu == sched_getcpu()) {
+		/* together: look less often while they stay so */
+		if (f->every < FOLLOW_EVERY_MAX)
+			f->every *= 2;
 		return 0;
-	if (!CPU_ISSET(cpu, own(f)))
+	}
+	f->every = FOLLOW_EVERY;
+	if (cpu < 0 || cpu != want || cpu >= CPU_SETSIZE ||
+	    !CPU_ISSET(cpu, own(f)))
 		return 0;
 	CPU_ZERO(&one);
 	CPU_SET(cpu, &one);

@@ -67,25 +67,19 @@ static int make_region(gdb_daemon *d, struct gen *g, int32_t contig,
 		       const char *name, struct node **out)
 {
 	const gdb_contig *c = gdb_store_contig(g->store, (uint32_t)contig);
-	gdb_view *v = NULL;
 	struct node *n;
-	int rc = gdb_seq_region(g->store, (uint32_t)contig, name, &v);
+	uint64_t size;
+	int rc = gdb_seq_region_size(g->store, (uint32_t)contig, name, &size);
 
 	if (rc < 0)
 		return rc;
-	n = node_new(d, N_VIEW);
-	if (n)
-		n->path = strdup(name);
-	if (!n || !n->path) {
-		free(n);
-		gdb_view_free(v);
+	n = node_new_named(d, N_VIEW, name);
+	if (!n)
 		return -ENOMEM;
-	}
 	n->gen = g;
 	n->contig = contig;
 	n->asm_idx = c->asm_index;
-	n->size = v->size;
-	gdb_view_free(v);
+	n->size = size;
 	node_link(d, n);
 	*out = n;
 	return 0;

@@ -40,7 +40,8 @@ int node_is_dir(const struct node *n)
 	       n->kind == N_INBOX;
 }
 
-struct node *node_new(gdb_daemon *d, enum nkind kind)
+/* A zeroed node of kind with extra bytes after it. NULL: -ENOMEM. */
+static struct node *node_alloc(gdb_daemon *d, enum nkind kind, size_t extra)
 {
 	unsigned f = __atomic_load_n(&d->fail_allocs, __ATOMIC_RELAXED);
 	struct node *n;
@@ -52,11 +53,28 @@ struct node *node_new(gdb_daemon *d, enum nkind kind)
 		;
 	if (f)
 		return NULL;
-	n = calloc(1, sizeof(*n));
+	n = calloc(1, sizeof(*n) + extra);
 	if (!n)
 		return NULL;
 	n->kind = kind;
 	n->contig = -1;
+	return n;
+}
+
+struct node *node_new(gdb_daemon *d, enum nkind kind)
+{
+	return node_alloc(d, kind, 0);
+}
+
+struct node *node_new_named(gdb_daemon *d, enum nkind kind, const char *name)
+{
+	size_t len = strlen(name) + 1;
+	struct node *n = node_alloc(d, kind, len);
+
+	if (!n)
+		return NULL;
+	n->path = memcpy(n + 1, name, len);
+	n->path_inline = 1;
 	return n;
 }
 
@@ -258,7 +276,8 @@ static void node_destroy(gdb_daemon *d, struct node *n)
 		n->rng.release(n->rng.ctx);
 	gdb_view_free(n->view);
 	free(n->text);
-	free(n->path);
+	if (!n->path_inline)
+		free(n->path);
 	free(n);
 	trim(d, __atomic_sub_fetch(&d->live_nodes, 1, __ATOMIC_RELAXED));
 }

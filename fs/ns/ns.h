@@ -231,6 +231,9 @@ typedef struct gdb_view {
 GDB_MUST_CHECK int gdb_view_region(enum gdb_view_kind kind, uint32_t contig,
 				   int64_t beg, int64_t end, uint32_t width,
 				   const char *header, gdb_view **out);
+/* The size gdb_view_region's view of the same arguments has, without it. */
+uint64_t gdb_view_region_size(int64_t beg, int64_t end, uint32_t width,
+			      const char *header);
 
 /*
  * gdb_view_contigs - contigs first .. first+n-1 in full, each with header
@@ -363,6 +366,10 @@ int gdb_seq_list(const gdb_store *s, uint32_t ai, uint64_t i,
  */
 GDB_MUST_CHECK int gdb_seq_region(const gdb_store *s, uint32_t contig,
 				  const char *name, gdb_view **out);
+/* The size of that file (its view's), without making the view: what a
+ * lookup needs. @return 0; -ENOENT as gdb_seq_region */
+GDB_MUST_CHECK int gdb_seq_region_size(const gdb_store *s, uint32_t contig,
+				       const char *name, uint64_t *size);
 
 /* Entry i of a region directory's listing (its whole-contig files):
  * 0, or -ENOENT past the end. */

@@ -26,16 +26,30 @@ static uint64_t seq_bytes(int64_t L, uint32_t w)
 	return (uint64_t)L + ((uint64_t)L + w - 1) / w;
 }
 
+_Static_assert(sizeof(gdb_view) % _Alignof(gdb_view_rec) == 0,
+	       "a record right after its view is aligned");
+
+/* A view of n records. A region's view (one record) is one allocation,
+ * its record just after it: the daemon makes one for every new region
+ * name at its lookup and one at its first read. */
 static gdb_view *view_alloc(enum gdb_view_kind kind, uint32_t n)
 {
-	gdb_view *v = calloc(1, sizeof(*v));
+	gdb_view *v;
 
-	if (!v)
-		return NULL;
-	v->rec = calloc(n ? n : 1, sizeof(*v->rec));
-	if (!v->rec) {
-		free(v);
-		return NULL;
+	if (n <= 1) {
+		v = calloc(1, sizeof(*v) + sizeof(*v->rec));
+		if (!v)
+			return NULL;
+		v->rec = (gdb_view_rec *)(void *)(v + 1);
+	} else {
+		v = calloc(1, sizeof(*v));
+		if (!v)
+			return NULL;
+		v->rec = calloc(n, sizeof(*v->rec));
+		if (!v->rec) {
+			free(v);
+			return NULL;
+		}
 	}
 	v->kind = kind;
 	v->nrec = n;
@@ -73,6 +87,15 @@ static int set_header(gdb_view_rec *r, const char *a, const char *b)
 	r->header[1 + la] = '\n';
 	r->hdr_len = (uint32_t)(la + 2);
 	return 0;
+}
+
+uint64_t gdb_view_region_size(int64_t beg, int64_t end, uint32_t width,
+			      const char *header)
+{
+	/* set_header's: '>', the text, '\n' */
+	uint64_t hdr = header ? strlen(header) + 2 : 0;
+
+	return hdr + seq_bytes(end - beg, width);
 }
 
 int gdb_view_region(enum gdb_view_kind kind, uint32_t contig, int64_t beg,
@@ -129,7 +152,8 @@ void gdb_view_free(gdb_view *v)
 		return;
 	for (uint32_t i = 0; i < v->nrec; i++)
 		free(v->rec[i].header);
-	free(v->rec);
+	if (v->rec != (gdb_view_rec *)(void *)(v + 1))
+		free(v->rec);
 	free(v);
 }
 

@@ -147,32 +147,63 @@ static int is_protein(const gdb_store *s, const gdb_contig *c)
 	       GDB_ALPHA_PROTEIN;
 }
 
-int gdb_seq_region(const gdb_store *s, uint32_t contig, const char *name,
-		   gdb_view **out)
+/* A region file's name parsed: its format (FORMATS[f]), bases [beg, end)
+ * and header text (the range as written; "" when the format has none). */
+struct region {
+	size_t f;
+	int64_t beg, end;
+	char header[GDB_NAME_MAX + 64];
+};
+
+static int region_parse(const gdb_store *s, uint32_t contig, const char *name,
+			struct region *r)
 {
 	const gdb_contig *c = gdb_store_contig(s, contig);
 	size_t nl = strlen(name);
-	char header[GDB_NAME_MAX + 64];
-	int64_t beg, end;
 
 	for (size_t f = 0; f < NFORMATS; f++) {
 		size_t el = strlen(FORMATS[f].ext);
 		if (nl <= el || strcmp(name + nl - el, FORMATS[f].ext))
 			continue;
-		if (gdb_path_range(name, nl - el, c->length, &beg, &end) < 0)
+		if (gdb_path_range(name, nl - el, c->length, &r->beg, &r->end) <
+		    0)
 			return -ENOENT;
 		/* a protein has no reverse complement */
 		if (FORMATS[f].kind == GDB_VIEW_RC && is_protein(s, c))
 			return -ENOENT;
-		/* the header names the range as written (leading zeros too) */
-		snprintf(header, sizeof(header), "%s:%.*s%s", c->name,
-			 (int)(nl - el), name,
-			 FORMATS[f].suffix ? FORMATS[f].suffix : "");
-		return gdb_view_region(FORMATS[f].kind, contig, beg, end,
-				       FORMATS[f].width,
-				       FORMATS[f].suffix ? header : NULL, out);
+		r->f = f;
+		r->header[0] = 0;
+		/* the header names the range as written (leading zeros too);
+		 * .seq and .u8 have none */
+		if (FORMATS[f].suffix)
+			snprintf(r->header, sizeof(r->header), "%s:%.*s%s",
+				 c->name, (int)(nl - el), name,
+				 FORMATS[f].suffix);
+		return 0;
 	}
 	return -ENOENT;
+}
+
+int gdb_seq_region(const gdb_store *s, uint32_t contig, const char *name,
+		   gdb_view **out)
+{
+	struct region r;
+
+	GDB_TRY(region_parse(s, contig, name, &r));
+	return gdb_view_region(FORMATS[r.f].kind, contig, r.beg, r.end,
+			       FORMATS[r.f].width,
+			       FORMATS[r.f].suffix ? r.header : NULL, out);
+}
+
+int gdb_seq_region_size(const gdb_store *s, uint32_t contig, const char *name,
+			uint64_t *size)
+{
+	struct region r;
+
+	GDB_TRY(region_parse(s, contig, name, &r));
+	*size = gdb_view_region_size(r.beg, r.end, FORMATS[r.f].width,
+				     FORMATS[r.f].suffix ? r.header : NULL);
+	return 0;
 }
 
 int gdb_seq_region_list(const gdb_store *s, uint32_t contig, uint64_t i,

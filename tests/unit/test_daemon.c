@@ -94,6 +94,66 @@ static void test_regions(gdb_daemon *d)
 		FAIL("a lookup below a file was not ENOTDIR");
 }
 
+/* A region node holds its name in its own allocation: a name forgotten
+ * before or after its first read is looked up again as a new node whose
+ * name (the .fa header names the range as written) and bytes are right,
+ * and the two of one name at once are two nodes (make asan: no bad free). */
+static void test_region_again(gdb_daemon *d)
+{
+	static const char *const PATHS[] = {
+	    "t/chr1/000120001-000120100.fa",
+	    "t/chr1/120001-120100.seq",
+	    "t/a%2Fb/1-3.u8",
+	};
+	gdb_daemon_entry e, twin;
+	char want[256], *got;
+
+	for (int round = 0; round < 3; round++) {
+		if (walk(d, PATHS[0], &e) != 0) {
+			FAIL("%s: not found", PATHS[0]);
+			return;
+		}
+		if (round == 1) { /* forgotten unread */
+			gdb_daemon_forget(d, e.ino, 1);
+			continue;
+		}
+		snprintf(want, sizeof(want),
+			 ">chr1:000120001-000120100\n%.60s\n%.40s\n",
+			 SEQS[0] + 120000, SEQS[0] + 120060);
+		/* each lookup of a region name is a node of its own */
+		if (walk(d, PATHS[0], &twin) != 0 || twin.ino == e.ino) {
+			FAIL("round %d: no second node of the name", round);
+		} else {
+			got = read_all(d, &twin);
+			if (strcmp(got, want))
+				FAIL("round %d: the twin read '%s'", round,
+				     got);
+			free(got);
+			gdb_daemon_forget(d, twin.ino, 1);
+		}
+		got = read_all(d, &e);
+		if (e.size != strlen(want) || strcmp(got, want))
+			FAIL("round %d: '%s'", round, got);
+		free(got);
+		gdb_daemon_forget(d, e.ino, 1);
+	}
+	for (int i = 1; i < 3; i++) {
+		if (walk(d, PATHS[i], &e) != 0) {
+			FAIL("%s: not found", PATHS[i]);
+			continue;
+		}
+		got = read_all(d, &e);
+		if (i == 1 &&
+		    (e.size != 100 || memcmp(got, SEQS[0] + 120000, 100)))
+			FAIL("%s: wrong bases", PATHS[i]);
+		if (i == 2 && e.size != 3)
+			FAIL("%s: %llu bytes", PATHS[i],
+			     (unsigned long long)e.size);
+		free(got);
+		gdb_daemon_forget(d, e.ino, 1);
+	}
+}
+
 static void test_computed(gdb_daemon *d)
 {
 	gdb_daemon_entry e;
@@ -252,6 +312,7 @@ int main(void)
 		return T_EXIT_FAIL;
 	}
 	test_regions(d);
+	test_region_again(d);
 	test_computed(d);
 	test_enomem(d);
 	test_control(d);

@@ -5,7 +5,9 @@
  * whose requester ran on another CPU at two looks in a row (every
  * FOLLOW_EVERY calls) moves there and is given back its CPUs (not
  * pinned); within FOLLOW_GAP_NS of a move, for a requester gone, on a CPU
- * the thread may not use, or with following off it does not move.
+ * the thread may not use, or with following off it does not move; one
+ * started on a single CPU does not follow; looks that find the pair
+ * together space out, and one that finds it apart undoes that.
  * Exit 0 pass, 1 fail.
  */
 #define _GNU_SOURCE
@@ -119,6 +121,48 @@ static void test_follow(int from, int to, pid_t tid, const cpu_set_t *all)
 	CHECK(look(&f, 0) + look(&f, -1) == 0, "moved for no requester");
 }
 
+/* Calls until f's next look, then the look: @return the moves made */
+static int next_look(struct daemon_follow *f, pid_t tid)
+{
+	unsigned every = f->every;
+	int moved = 0;
+
+	for (unsigned i = 0; i < every; i++)
+		moved += daemon_follow_reader(f, tid);
+	return moved;
+}
+
+/* Looks that find the pair together (the thread on to, where the
+ * requester is) space out: twice as far each time, up to
+ * FOLLOW_EVERY_MAX; one look that finds it apart (the thread on from)
+ * moves and starts again at FOLLOW_EVERY. */
+static void test_backoff(int from, int to, pid_t tid, const cpu_set_t *all)
+{
+	struct daemon_follow f;
+	unsigned want = FOLLOW_EVERY;
+
+	daemon_follow_init(&f, 1);
+	CHECK(f.every == FOLLOW_EVERY, "first interval %u", f.every);
+	pin(to);
+	for (int i = 0; i < 5; i++) {
+		CHECK(next_look(&f, tid) == 0, "moved while together");
+		want =
+		    want * 2 > FOLLOW_EVERY_MAX ? FOLLOW_EVERY_MAX : want * 2;
+		CHECK(f.every == want, "look %d together: every %u, not %u", i,
+		      f.every, want);
+		CHECK(f.n == 0, "look %d: not made (%u calls since)", i, f.n);
+	}
+	CHECK(f.every == FOLLOW_EVERY_MAX, "spaced out to %u", f.every);
+	if (from == to)
+		return; /* one CPU: never apart */
+	/* apart: the look before found the requester on to as well */
+	pin(from);
+	CHECK(next_look(&f, tid) == 1, "no move after spaced-out looks");
+	CHECK(f.every == FOLLOW_EVERY, "apart: every %u, not %u", f.every,
+	      FOLLOW_EVERY);
+	check_given_back(all, "after spaced-out looks");
+}
+
 /* Pinned to from before following starts, the requester's CPU is not
  * one it may use; following off never moves. */
 static void test_no_move(int from, int to, pid_t tid, const cpu_set_t *all)
@@ -127,6 +171,8 @@ static void test_no_move(int from, int to, pid_t tid, const cpu_set_t *all)
 
 	pin(from);
 	daemon_follow_init(&f, 1);
+	CHECK(f.off, "follows from a single CPU of the user's");
+	f.off = 0; /* its own CPUs alone keep it there */
 	f.want = to;
 	CHECK(look(&f, tid) == 0 || from == to, "moved off its own CPUs");
 	CHECK(sched_getcpu() == from, "pinned to %d, now on %d", from,
@@ -176,6 +222,9 @@ int main(void)
 	test_follow(first, last, r.tid, &all);
 	(void)sched_setaffinity(0, sizeof(all), &all);
 	test_no_move(first, last, r.tid, &all);
+	(void)sched_setaffinity(0, sizeof(all), &all);
+	test_backoff(first, last, r.tid, &all);
+	(void)sched_setaffinity(0, sizeof(all), &all);
 	pthread_mutex_lock(&r.lock);
 	r.stop = 1;
 	pthread_cond_broadcast(&r.cond);

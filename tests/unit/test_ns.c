@@ -122,6 +122,56 @@ static void test_region(const gdb_store *s)
 	}
 }
 
+/* gdb_seq_region_size (a lookup's) is the size of gdb_seq_region's view
+ * (a read's), or the same refusal, for every format, clamped and
+ * zero-padded ranges (a header longer than its buffer too) and names that
+ * are no region. */
+static void test_region_sizes(const gdb_store *s)
+{
+	static const char *const EXT[] = {"fa",	 "seq",	   "u8", "rc.fa",
+					  "fai", "fa.fai", "txt"};
+	static const char *const ODD[] = {"0-5.fa",
+					  "10-5.seq",
+					  "x-5.u8",
+					  "5-x.fa",
+					  "-5.fa",
+					  "5.fa",
+					  ".fa",
+					  "1-2",
+					  "1-2.",
+					  "1-2.FA",
+					  "1-" BIG ".rc.fa",
+					  "200002-200003.seq"};
+	char name[GDB_SEQ_NAME_MAX + 300];
+
+	for (int i = 0; i < 4000; i++) {
+		uint32_t c = (uint32_t)(rnd() % 4);
+		int64_t L = gdb_store_contig(s, c)->length;
+		int64_t a = 1 + (int64_t)(rnd() % (uint64_t)L);
+		int64_t b = a + (int64_t)(rnd() % 3000) - 5;
+		int zeros = rnd() % 8 == 0 ? (int)(rnd() % 280) : 0;
+		const char *ext = EXT[rnd() % N(EXT)];
+
+		if (i < (int)N(ODD) * 4)
+			snprintf(name, sizeof(name), "%s", ODD[i % N(ODD)]);
+		else
+			snprintf(name, sizeof(name), "%0*lld-%lld.%s",
+				 zeros + 1, (long long)a, (long long)b, ext);
+		gdb_view *v = NULL;
+		uint64_t size = 7;
+		int rv = gdb_seq_region(s, c, name, &v);
+		int rs = gdb_seq_region_size(s, c, name, &size);
+		if (rv != rs)
+			FAIL("'%s' on %u: view rc %d, size rc %d", name, c, rv,
+			     rs);
+		else if (rv == 0 && size != v->size)
+			FAIL("'%s' on %u: size %llu, view %llu", name, c,
+			     (unsigned long long)size,
+			     (unsigned long long)v->size);
+		gdb_view_free(v);
+	}
+}
+
 struct p {
 	int64_t w, step, lim;
 	double pv;
@@ -477,6 +527,7 @@ int main(void)
 		return T_EXIT_FAIL;
 	}
 	test_region(s);
+	test_region_sizes(s);
 	gdb_store_close(s);
 	if (clash_store() < 0)
 		return T_EXIT_FAIL;
