@@ -32,8 +32,9 @@
  * a slot ahead only, neither) so that no insertion tests which it is in;
  * it counts the new k-mers the table can still take down to 0 instead of
  * comparing distinct with grow_at. On Zen 3 (2026-12-07, 8.3 M distinct
- * 21-mers, grown table) these took the insertion from 50 to 42 ms at
- * AVX2 and from 45 to 42 ms at SSE4.1 (thread CPU, best of 15).
+ * 21-mers, grown table; thread CPU, best of 15, five interleaved rounds)
+ * these took the insertion from 49 to 41 ms at AVX2 and from 44 to 40 ms
+ * at SSE4.1, the whole count from 76-79 to 68-70 and 76-78 to 72-73 ms.
  *
  * Parameters:
  *   SFX   name suffix          TGT  target attribute
