@@ -12,7 +12,7 @@
  * not; and a large region (the partitioned path) with invalid bases at
  * every lane and block offset, and one whose k-mers crowd a few partitions
  * (the spill list), and one whose k-mers the distinct estimate misses (the
- * table grows mid-partition).
+ * table grows mid-partition), and k-mers crowding the table's last slots.
  *
  * The same large regions again with gdb_kmer_test_line_scatter on, so
  * that AVX-512's path (kmer_sort.c's line scatter through a cache line a
@@ -243,6 +243,39 @@ static void test_unsampled(void)
 }
 
 /*
+ * The partitioned path at the table's end: 64 31-mers (each alone between
+ * Ns, after 200 Ki random bases) whose hashes start with 14 one bits, so
+ * that at any size up to 2^21 slots their home slots are the last 128 or
+ * fewer; at the 2^19 slots this region takes, the last 32. They crowd
+ * there and wrap to the first slots: homes whose SPAN slots run past the
+ * end, and homes whose first SPAN slots are taken and whose next SPAN run
+ * past it (kmer_part.h's second look), at every level.
+ */
+static void test_table_end(void)
+{
+	const unsigned k = 31, nc = 64;
+	const size_t nr = 200u << 10, n = nr + nc * (k + 1);
+	char *s = xmalloc(n);
+
+	rand_acgt(s, nr);
+	for (unsigned j = 0; j < nc;) {
+		/* a hash with the top 14 bits set, the k-mer back from it */
+		const uint64_t h = ~0ull << 50 | rnd() >> 14;
+		const uint64_t key = h * 0xf1de83e19937733dull;
+
+		if (key >> 62)
+			continue;
+		if (gdb_kmer_hash(key) != h)
+			FAIL("table end: unhash");
+		gdb_kmer_decode(key, k, s + nr + j * (k + 1));
+		s[nr + j * (k + 1) + k] = 'N';
+		j++;
+	}
+	same(s, n, k, 0, 64u << 20, "table end");
+	free(s);
+}
+
+/*
  * A table that cannot grow: partitions planned for a table of 2^23 slots
  * (512 of them), the table stuck at 256 slots. Random 31-mers are all
  * distinct, so every level keeps 7/8 of 256 and drops the rest.
@@ -285,6 +318,7 @@ static void test_line_scatter(void)
 	test_roll_large();
 	test_spill();
 	test_unsampled();
+	test_table_end();
 	test_oom();
 	gdb_kmer_test_line_scatter(0);
 }
@@ -299,6 +333,7 @@ int main(void)
 	test_roll_large();
 	test_spill();
 	test_unsampled();
+	test_table_end();
 	test_oom();
 	test_line_scatter();
 	if (failures) {
