@@ -278,9 +278,10 @@ int live_refresh(gdb_daemon *d, int wait, char *msg, size_t msglen);
 /* Look every FOLLOW_EVERY cheap requests; move at most once a gap, and
  * only to a CPU two looks in a row found the requester on. A look is a
  * read of /proc/TID/stat (tens of us on this VM): while the looks find
- * the requester on this thread's CPU, each waits twice as long as the
- * one before, up to FOLLOW_EVERY_MAX requests; one that finds it
- * elsewhere starts again at FOLLOW_EVERY. */
+ * the requester on this thread's CPU (or on none it could move to, or
+ * gone), each waits twice as long as the one before, up to
+ * FOLLOW_EVERY_MAX requests; one that finds it on another CPU of its own
+ * starts again at FOLLOW_EVERY. */
 #define FOLLOW_EVERY 32u
 /* Not further: on an idle machine the kernel parts a reader and this
  * thread about every 100 requests (docs/BENCHMARKS.md), and a parted

@@ -192,15 +192,15 @@ int daemon_follow_reader(struct daemon_follow *f, pid_t requester)
 	cpu = daemon_task_cpu(requester);
 	want = f->want;
 	f->want = cpu;
-	if (cpu >= 0 && cpu == sched_getcpu()) {
-		/* together: look less often while they stay so */
-		if (f->every < FOLLOW_EVERY_MAX)
-			f->every *= 2;
+	if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, own(f)) ||
+	    cpu == sched_getcpu()) {
+		/* together, or nowhere it could go: look less often */
+		f->every = f->every * 2 < FOLLOW_EVERY_MAX ? f->every * 2
+							   : FOLLOW_EVERY_MAX;
 		return 0;
 	}
-	f->every = FOLLOW_EVERY;
-	if (cpu < 0 || cpu != want || cpu >= CPU_SETSIZE ||
-	    !CPU_ISSET(cpu, own(f)))
+	f->every = FOLLOW_EVERY; /* apart: look again soon */
+	if (cpu != want)
 		return 0;
 	CPU_ZERO(&one);
 	CPU_SET(cpu, &one);

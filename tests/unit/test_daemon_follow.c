@@ -161,6 +161,14 @@ static void test_backoff(int from, int to, pid_t tid, const cpu_set_t *all)
 	CHECK(f.every == FOLLOW_EVERY, "apart: every %u, not %u", f.every,
 	      FOLLOW_EVERY);
 	check_given_back(all, "after spaced-out looks");
+	/* the requester on a CPU that is not its own: nowhere to go, so the
+	 * looks space out as when together (past the last move's gap) */
+	CPU_CLR(to, (cpu_set_t *)(void *)f.own);
+	f.last -= FOLLOW_GAP_NS;
+	pin(from);
+	CHECK(next_look(&f, tid) == 0, "moved to a CPU not its own");
+	CHECK(f.every == 2 * FOLLOW_EVERY, "nowhere to go: every %u, not %u",
+	      f.every, 2 * FOLLOW_EVERY);
 }
 
 /* Pinned to from before following starts, the requester's CPU is not
@@ -171,7 +179,9 @@ static void test_no_move(int from, int to, pid_t tid, const cpu_set_t *all)
 
 	pin(from);
 	daemon_follow_init(&f, 1);
-	CHECK(f.off, "follows from a single CPU of the user's");
+	/* (on a one-CPU machine or cpuset that CPU is every CPU it may have,
+	 * not the user's choice: it may follow, with nowhere to go) */
+	CHECK(f.off || from == to, "follows from a single CPU of the user's");
 	f.off = 0; /* its own CPUs alone keep it there */
 	f.want = to;
 	CHECK(look(&f, tid) == 0 || from == to, "moved off its own CPUs");
@@ -198,6 +208,12 @@ int main(void)
 	pthread_t t;
 	int first = -1, last = -1;
 
+	/* every CPU the kernel allows (a taskset of the test itself would
+	 * make a start on one CPU the user's choice) */
+	CPU_ZERO(&all);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		CPU_SET(c, &all);
+	(void)sched_setaffinity(0, sizeof(all), &all);
 	if (sched_getaffinity(0, sizeof(all), &all) != 0)
 		return T_EXIT_FAIL;
 	for (int c = 0; c < CPU_SETSIZE; c++)
