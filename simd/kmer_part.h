@@ -14,7 +14,8 @@
  * finds, without a branch, which of the SPAN slots from the home one stop
  * a probe (hold the k-mer or are free), takes the first, and updates a
  * free slot (all zeros) and a taken one alike: key, count + 1. The rare
- * k-mer that finds no stop in SPAN slots, whose SPAN slots run past the
+ * k-mer that finds no stop in SPAN slots (2 SPAN with KP_STREAM), whose
+ * slots run past the
  * table's end, or that would be new at grow_at takes gdb_kmer_put1's
  * path, which grows the table (so its layout is reloaded after it).
  *
@@ -112,7 +113,8 @@ TGT static void KP_CAT(kmer_part_, SFX)(struct gdb_kmer_table *t,
 	size_t o = 0, x = 0;
 
 	for (;;) {
-		const size_t lines = (nx_bytes - o + 63) / 64;
+		const size_t lines =
+		    o < nx_bytes ? (nx_bytes - o + 63) / 64 : 0;
 		size_t e = x < ahead ? ahead : x;
 
 		if (lines < e - x)

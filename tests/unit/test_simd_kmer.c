@@ -85,6 +85,16 @@ static gdb_kmer_entry *count_at(unsigned l, const char *s, size_t n, unsigned k,
 	*ne = gdb_kmer_dump(t, NULL, 0);
 	e = xmalloc((*ne + 1) * sizeof(*e));
 	gdb_kmer_dump(t, e, *ne);
+	/* each held where a probe finds it (a k-mer past a free slot dumps
+	 * right but cannot be looked up) */
+	for (size_t j = 0; j < *ne; j++)
+		if (gdb_kmer_lookup(t, e[j].kmer) != e[j].count) {
+			FAIL("level %u: lookup of dumped k-mer %zu: %u, dumped "
+			     "%u",
+			     l, j, (unsigned)gdb_kmer_lookup(t, e[j].kmer),
+			     (unsigned)e[j].count);
+			break;
+		}
 	qsort(e, *ne, sizeof(*e), cmp_entry);
 	gdb_kmer_table_free(t);
 	return e;
