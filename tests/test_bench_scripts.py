@@ -162,3 +162,37 @@ def test_regions_watches_the_busiest_thread():
         stop.set()
         th.join()
     assert w.together() in (True, False)
+
+
+def test_regions_counts_the_prefetch_thread_apart():
+    """The daemon CPU a read names gdb-prefetch's part (its page clearing
+    for spare buffers is off the reader's path): a thread of this process
+    renamed gdb-prefetch spins, and its CPU is counted in the total and as
+    the prefetch thread's; with none, the column has no prefetch part."""
+    import threading
+    import time
+    started, stop = threading.Event(), threading.Event()
+
+    def spin():
+        with open(f"/proc/self/task/{threading.get_native_id()}/comm", "w") as f:
+            f.write("gdb-prefetch")
+        started.set()
+        while not stop.is_set():
+            pass
+
+    before = regions.daemon_cpu(os.getpid())
+    th = threading.Thread(target=spin)
+    th.start()
+    try:
+        assert started.wait(60)
+        time.sleep(0.2)
+        mid = regions.daemon_cpu(os.getpid())
+    finally:
+        stop.set()
+        th.join()
+    assert len(before) == 3 and before[2] == 0, before
+    assert 0 < mid[2] <= mid[0], (before, mid)
+    assert regions.daemon_cols({"cpu": [4e6, 30, 1e6]}, 100, False) == \
+        "40.0, prefetch 10.0 | 0.3"
+    assert regions.daemon_cols({"cpu": [4e6, 30, 0]}, 100, True) == \
+        "40.0 (two reads) | 0.3 (two reads)"
