@@ -465,16 +465,47 @@ static void *read_across(void *arg)
 	return NULL;
 }
 
-/* The child: the parent's stream read whole, right, and closed (a lock
- * inherited held, or a worker's window that never comes, hangs it). */
+/* In the child: a second thread's read of s whole, started at once with
+ * the child's own (both at the inherited stream's first use). */
+struct child_reader {
+	struct stream_fork *f;
+	pthread_barrier_t *both;
+	int ok;
+};
+
+static void *child_read(void *arg)
+{
+	struct child_reader *r = arg;
+	char *got = xmalloc(r->f->a->len + 1);
+
+	pthread_barrier_wait(r->both);
+	r->ok = read_whole(r->f->s, r->f->a, got, "the child's second thread");
+	free(got);
+	return NULL;
+}
+
+/* The child: the parent's stream read whole and right by two threads at
+ * once, from its first use, then closed (a lock inherited held, or a
+ * worker's window that never comes, hangs it; two first uses must renew
+ * it once). */
 static void stream_child(void *arg)
 {
 	struct stream_fork *f = arg;
 	char *got = xmalloc(f->a->len + 1);
-	int failed = failures, ok = read_whole(f->s, f->a, got, "the child");
+	pthread_barrier_t both;
+	struct child_reader r = {.f = f, .both = &both};
+	pthread_t t;
+	int failed = failures, ok, two;
 
+	pthread_barrier_init(&both, NULL, 2);
+	two = pthread_create(&t, NULL, child_read, &r) == 0;
+	if (two)
+		pthread_barrier_wait(&both);
+	ok = read_whole(f->s, f->a, got, "the child");
+	if (two)
+		pthread_join(t, NULL);
 	gdb_vstream_close(f->s);
-	unit_child_exit(ok && failures == failed ? 0 : 1);
+	unit_child_exit(ok && two && r.ok && failures == failed ? 0 : 1);
 }
 
 /* Fork while a reader of a stream is held as mode says: inside the
