@@ -366,3 +366,74 @@ def test_follow_switch(store, genomes, workdir, follow):
     else:
         assert moves == 0, moves
         assert pinned == {theirs} and last == theirs, (pinned, last)
+
+
+def _spin_workload(m, g, regions, big):
+    """Region reads (answered on the reading thread), a large region (its
+    READs of over 64 KiB go to the workers) and stats.json (a worker's),
+    from two threads at once: the answers that are wrong, and the
+    request counters after them."""
+    expected = [g.fetch(n, s, e) for n, s, e in regions]  # pysam: one thread
+
+    def one(i):
+        n, s, e = regions[i]
+        got = U.read_file(_path(m, g.asm, n, s, e, "seq"))
+        return None if got == expected[i] else f"{n}:{s}-{e}"
+
+    bad = [x for x in map(one, range(len(regions))) if x]
+    with concurrent.futures.ThreadPoolExecutor(2) as ex:
+        bad += [x for x in ex.map(one, range(len(regions))) if x]
+    n, s, e = big
+    if U.read_file(_path(m, g.asm, n, s, e, "seq")) != g.fetch(n, s, e):
+        bad.append(f"{n}:{s}-{e}")
+    with open(m.p(".gdb", "stats.json"), "rb") as f:
+        st = json.load(f)
+    return bad, {k: st[k] for k in ("reads", "lookups", "ioctls", "read_errors")}
+
+
+def _fuse_fd_nonblocking(pid):
+    """Is the daemon's /dev/fuse descriptor O_NONBLOCK (fdinfo's flags)?"""
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") != "/dev/fuse":
+                continue
+            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                flags = int(f.read().split("flags:")[1].split()[0], 8)
+        except (OSError, IndexError):
+            continue
+        return bool(flags & os.O_NONBLOCK)
+    raise AssertionError(f"no /dev/fuse descriptor in /proc/{pid}/fd")
+
+
+def test_spin_us(store, genomes, workdir):
+    """`--spin-us N`: after each request the reading thread reads the
+    non-blocking /dev/fuse again for up to N us before it blocks in poll
+    (loop.c). With 0 (the default) and 200 the same reads (inline ones,
+    a large one handed to the workers, stats.json) give the right bytes
+    and the same request counts; after a pause longer than the spin (the
+    thread blocked in poll) the unmount ends each daemon cleanly (exit 0)
+    within a bounded wait."""
+    U.require_fuse()
+    g = genomes["ecoli"]
+    rec = max(g.records, key=lambda r: r.length)
+    regions = U.random_regions(g, 300, seed=5)
+    big = (rec.name, 1, min(rec.length, 300000))
+    seen, nonblock = {}, {}
+    for spin in ("0", "200"):
+        m = U.Mount(store.path, os.path.join(str(workdir), "spin" + spin),
+                    os.path.join(str(workdir), f"spin{spin}.log"), ("--spin-us", spin))
+        m.start()
+        try:
+            nonblock[spin] = _fuse_fd_nonblocking(m.proc.pid)
+            bad, counts = _spin_workload(m, g, regions, big)
+            time.sleep(0.2)  # past the spin: blocked in poll
+        finally:
+            t0 = time.monotonic()
+            rc = m.stop(timeout=20)
+            waited = time.monotonic() - t0
+        assert not bad, (spin, bad[:5])
+        assert rc == 0 and waited < 20, (spin, rc, waited, m.log_text()[-2000:])
+        U.check_sanitizer(m.log_text(), f"genomedb mount --spin-us {spin}")
+        seen[spin] = counts
+    assert seen["200"] == seen["0"], seen
+    assert nonblock == {"0": False, "200": True}, nonblock

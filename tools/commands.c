@@ -524,9 +524,9 @@ static void mount_usage(FILE *f)
 		"[--cache SIZE] [--policy NAME]\n"
 		"       [--prefetch on|off] [--threads N] "
 		"[--loop split|libfuse]\n"
-		"       [--follow on|off] [--readahead-kb N] [--log FILE] "
-		"[--unmount-stale]\n"
-		"       [--plugin LIB.so ...]\n"
+		"       [--follow on|off] [--spin-us N] [--readahead-kb N] "
+		"[--log FILE]\n"
+		"       [--unmount-stale] [--plugin LIB.so ...]\n"
 		"  -f, --foreground   stay in the foreground, log to stderr\n"
 		"  -d, --debug        libfuse debug output\n"
 		"  -o OPTS            FUSE mount options (allow_other, ...)\n"
@@ -546,6 +546,10 @@ static void mount_usage(FILE *f)
 		"  --follow on|off    the split loop's reading thread moves "
 		"to its reader's CPU\n"
 		"                     now and then (default on)\n"
+		"  --spin-us N        the split loop's reading thread looks "
+		"for the next request\n"
+		"                     for N us (0-10000) before it sleeps "
+		"(default 0)\n"
 		"  --readahead-kb N   the kernel's readahead for the mount "
 		"(default 1024)\n"
 		"  --log FILE         the log file once detached (default: "
@@ -569,6 +573,23 @@ static int on_off(const char *opt, const char *v)
 		return -1;
 	}
 	return !strcmp(v, "on");
+}
+
+/* --spin-us's value, 0 to SPIN_US_MAX. @return 0, or -1 (said why) */
+#define SPIN_US_MAX 10000
+static int parse_spin_us(const char *v, unsigned *out)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (!*v || *end || errno || v[0] == '-' || n > SPIN_US_MAX) {
+		tool_err("--spin-us: microseconds from 0 to %d", SPIN_US_MAX);
+		return -1;
+	}
+	*out = (unsigned)n;
+	return 0;
 }
 
 /* A plugin's path, made absolute (the daemon chdirs to / when it
@@ -646,6 +667,9 @@ int cmd_mount(int argc, char **argv)
 				return EXIT_USAGE;
 			o.no_follow = !follow;
 			i++;
+		} else if (!strcmp(argv[i], "--spin-us") && i + 1 < argc) {
+			if (parse_spin_us(argv[++i], &o.spin_us) < 0)
+				return EXIT_USAGE;
 		} else if (!strcmp(argv[i], "--readahead-kb") && i + 1 < argc) {
 			o.readahead_kb = (unsigned)strtoul(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--log") && i + 1 < argc) {

@@ -35,6 +35,9 @@ typedef struct gdb_fs_opts {
 	int libfuse_loop;      /* libfuse's multithreaded loop, not loop.c's */
 	int no_follow;	       /* loop.c's reading thread stays where the
 				* kernel puts it (--follow off) */
+	unsigned spin_us;      /* loop.c's reading thread reads /dev/fuse
+				* again for this long before blocking
+				* (--spin-us; 0: it blocks at once) */
 	const char *fuse_opts; /* extra -o options, comma-separated */
 	unsigned readahead_kb; /* kernel readahead for the mount; 0: keep */
 	const char *log_path;  /* log file (absolute); NULL: the default

@@ -25,9 +25,11 @@ void ops_thread_buf_release(gdb_daemon *d);
 
 /* loop.c: serve se until unmounted, at most max_threads requests at once
  * (1: everything on the reading thread); follow: the reading thread
- * follows its readers' CPUs (follow.c). @return 0 or -errno */
+ * follows its readers' CPUs (follow.c); spin_us: it reads /dev/fuse
+ * again for that long before it sleeps (0: it sleeps at once).
+ * @return 0 or -errno */
 int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads,
-		int follow);
+		int follow, unsigned spin_us);
 
 /* ops_write.c */
 void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,

@@ -257,7 +257,7 @@ static int serve(struct fuse_session *se, gdb_daemon *d, const gdb_fs_opts *o)
 				      "generations are not served");
 	if (!o->libfuse_loop) {
 		rc = daemon_loop(se, d, o->max_threads ? o->max_threads : 16,
-				 !o->no_follow);
+				 !o->no_follow, o->spin_us);
 		live_stop(d);
 		return rc;
 	}
