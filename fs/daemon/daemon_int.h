@@ -454,4 +454,14 @@ int daemon_log_default(const char *mount_abs, char *out, size_t cap);
 /* Project codes (GDB_E*) to EIO, -errno to errno; >= 0 to 0. */
 int daemon_errno(int rc);
 
+/* CLOCK_MONOTONIC in nanoseconds (follow's spacing, --spin-us, and the
+ * read latency histogram). */
+static inline long long daemon_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
 #endif

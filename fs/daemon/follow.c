@@ -41,7 +41,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 int daemon_task_cpu(pid_t tid)
@@ -67,14 +66,6 @@ int daemon_task_cpu(pid_t tid)
 	if (!p || sscanf(p + 1, "%d", &cpu) != 1)
 		return -1;
 	return cpu;
-}
-
-static long long now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
 _Static_assert(sizeof(((struct daemon_follow *)0)->own) == sizeof(cpu_set_t),
@@ -186,7 +177,7 @@ int daemon_follow_reader(struct daemon_follow *f, pid_t requester)
 	if (f->off || requester <= 0 || ++f->n < f->every)
 		return 0;
 	f->n = 0;
-	t = now_ns();
+	t = daemon_now_ns();
 	if (f->moved && t - f->last < FOLLOW_GAP_NS)
 		return 0;
 	cpu = daemon_task_cpu(requester);

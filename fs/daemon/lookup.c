@@ -427,7 +427,7 @@ static ssize_t read_view(gdb_daemon *d, struct node *n, uint64_t off,
 	struct gen *g = n->gen;
 	gdb_view *view = n->permanent ? n->view : node_view(d, n);
 	gdb_cache_stream *stream;
-	struct timespec t0, t1;
+	long long t0;
 	uint32_t contig;
 	int64_t b, e;
 	ssize_t got;
@@ -435,7 +435,7 @@ static ssize_t read_view(gdb_daemon *d, struct node *n, uint64_t off,
 	if (!view)
 		return -ENOMEM;
 	stream = __atomic_load_n(&n->stream, __ATOMIC_ACQUIRE);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = daemon_now_ns();
 	if (stream && gdb_view_span(view, off, size, &contig, &b, &e) == 0) {
 		uint32_t bb = gdb_store_contig(g->store, contig)->block_bases;
 		gdb_cache_stream_access(g->cache, stream, contig,
@@ -447,10 +447,7 @@ static ssize_t read_view(gdb_daemon *d, struct node *n, uint64_t off,
 		got = (ssize_t)p->len;
 	else if (got == 1)
 		got = gdb_view_read(view, g->cache, off, size, buf);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	gdb_cache_note_latency(
-	    g->cache, (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL +
-				 (t1.tv_nsec - t0.tv_nsec)));
+	gdb_cache_note_latency(g->cache, (uint64_t)(daemon_now_ns() - t0));
 	return got;
 }
 

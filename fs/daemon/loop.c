@@ -42,7 +42,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <time.h>
 
 /* READs at most this large on a sequence file are answered inline: a 1 kb
  * region is one page; streaming reads (kernel readahead, 128 KiB - 1 MiB)
@@ -188,14 +187,6 @@ static void pool_stop(struct pool *p)
 		pthread_join(p->tids[i], NULL);
 }
 
-static long long spin_now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
 /* The next request, as fuse_session_receive_buf. With spin_ns > 0 the fd
  * is non-blocking: an empty /dev/fuse is read again until spin_ns have
  * passed since the first empty look, then the thread blocks in poll
@@ -214,8 +205,8 @@ static int receive(struct fuse_session *se, struct fuse_buf *b,
 		if (fuse_session_exited(se))
 			return 0;
 		if (!start) {
-			start = spin_now_ns();
-		} else if (spin_now_ns() - start >= spin_ns) {
+			start = daemon_now_ns();
+		} else if (daemon_now_ns() - start >= spin_ns) {
 			if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
 				return -errno;
 			start = 0;
