@@ -26,6 +26,20 @@ static uint64_t seq_bytes(int64_t L, uint32_t w)
 	return (uint64_t)L + ((uint64_t)L + w - 1) / w;
 }
 
+/* A header line's bytes for text of n bytes: '>', the text, '\n'. */
+static uint32_t header_bytes(size_t n)
+{
+	return (uint32_t)(n + 2);
+}
+
+/* A record's bytes: its header line, then bases [beg, end) in lines of
+ * width (0: one line). */
+static uint64_t record_bytes(uint32_t hdr_len, int64_t beg, int64_t end,
+			     uint32_t width)
+{
+	return hdr_len + seq_bytes(end - beg, width);
+}
+
 _Static_assert(sizeof(gdb_view) % _Alignof(gdb_view_rec) == 0,
 	       "a record right after its view is aligned");
 
@@ -65,7 +79,7 @@ static void view_layout(gdb_view *v)
 		gdb_view_rec *r = &v->rec[i];
 		r->off = off;
 		r->seq_off = off + r->hdr_len;
-		r->size = r->hdr_len + seq_bytes(r->end - r->beg, r->width);
+		r->size = record_bytes(r->hdr_len, r->beg, r->end, r->width);
 		off += r->size;
 	}
 	v->size = off;
@@ -85,17 +99,15 @@ static int set_header(gdb_view_rec *r, const char *a, const char *b)
 		la += lb;
 	}
 	r->header[1 + la] = '\n';
-	r->hdr_len = (uint32_t)(la + 2);
+	r->hdr_len = header_bytes(la);
 	return 0;
 }
 
 uint64_t gdb_view_region_size(int64_t beg, int64_t end, uint32_t width,
 			      const char *header)
 {
-	/* set_header's: '>', the text, '\n' */
-	uint64_t hdr = header ? strlen(header) + 2 : 0;
-
-	return hdr + seq_bytes(end - beg, width);
+	return record_bytes(header ? header_bytes(strlen(header)) : 0, beg, end,
+			    width);
 }
 
 int gdb_view_region(enum gdb_view_kind kind, uint32_t contig, int64_t beg,
