@@ -549,55 +549,16 @@ int gdb_cache_get_u8(gdb_cache *c, uint32_t contig, uint32_t block,
 	return 0;
 }
 
-/* key's slot among the blocks a shard served in part lately. */
-static uint64_t *seen_slot(struct shard *sh, uint64_t key)
-{
-	return &sh->seen[(key_hash(key) >> 8) % SEEN_SLOTS];
-}
-
 /* Under sh->lock: was key served in part lately? Forgets it (it is about
  * to be cached whole, or served in part again and remembered again). */
 static int seen_take(struct shard *sh, uint64_t key)
 {
-	uint64_t *slot = seen_slot(sh, key);
+	uint64_t *slot = &sh->seen[(key_hash(key) >> 8) % SEEN_SLOTS];
 
 	if (*slot != key + 1)
 		return 0;
 	*slot = 0;
 	return 1;
-}
-
-/* How gdb_cache_get_part serves a touch. */
-enum part_how {
-	PART_WHOLE, /* borrow the block whole (decoded and cached on a miss) */
-	PART_ONLY,  /* decode [from, to) only */
-	PART_LATER, /* the same, and queue the block for the prefetch thread */
-};
-
-/* Under sh->lock: how to serve a touch of key, with the prefetch thread
- * running (later) or not; a touch served in part is counted. */
-static enum part_how part_how(struct shard *sh, uint64_t key, int later)
-{
-	enum part_how how = PART_ONLY;
-
-	if (cache_find_locked(sh, key))
-		return PART_WHOLE;
-	if (loading_has(sh, key)) {
-		/* being decoded: wait for it, unless a thread does it for
-		 * us (then the part costs less than the wait) */
-		if (!later)
-			return PART_WHOLE;
-	} else if (seen_take(sh, key)) {
-		/* the second touch: cached whole, here or by the thread */
-		if (!later)
-			return PART_WHOLE;
-		how = PART_LATER;
-	} else {
-		*seen_slot(sh, key) = key + 1;
-	}
-	sh->pc[sh->ops->id].misses++;
-	sh->parts++;
-	return how;
 }
 
 int gdb_cache_get_part(gdb_cache *c, uint32_t contig, uint32_t block,
@@ -609,11 +570,8 @@ int gdb_cache_get_part(gdb_cache *c, uint32_t contig, uint32_t block,
 	uint64_t key = make_key(contig, block);
 	uint32_t si = key_hash(key) % NSHARDS, n;
 	struct shard *sh = &c->shards[si];
-	int later = __atomic_load_n(&c->pf_running, __ATOMIC_ACQUIRE) &&
-		    __atomic_load_n(&c->pf_enabled, __ATOMIC_RELAXED);
-	enum part_how how;
 	int64_t beg;
-	int rc;
+	int rc, whole;
 
 	if (!ct || block >= ct->nblocks || from >= to)
 		return -EINVAL;
@@ -625,9 +583,16 @@ int gdb_cache_get_part(gdb_cache *c, uint32_t contig, uint32_t block,
 	if (from >= to)
 		return -EINVAL;
 	pthread_mutex_lock(&sh->lock);
-	how = part_how(sh, key, later);
+	/* resident, being decoded by another thread, or touched before */
+	whole = cache_find_locked(sh, key) || loading_has(sh, key) ||
+		seen_take(sh, key);
+	if (!whole) {
+		sh->seen[(key_hash(key) >> 8) % SEEN_SLOTS] = key + 1;
+		sh->pc[sh->ops->id].misses++;
+		sh->parts++;
+	}
 	pthread_mutex_unlock(&sh->lock);
-	if (how == PART_WHOLE) {
+	if (whole) {
 		GDB_TRY(gdb_cache_get(c, contig, block, bases, hi, ref));
 		*lo = 0;
 		return 0;
@@ -638,14 +603,6 @@ int gdb_cache_get_part(gdb_cache *c, uint32_t contig, uint32_t block,
 		sh->errors += rc != -ENOMEM;
 		pthread_mutex_unlock(&sh->lock);
 		return rc;
-	}
-	/* Only a block that passed its check goes to the thread. Dropped
-	 * (the queue full, the thread stopped), it is remembered again: its
-	 * next touch tries again. */
-	if (how == PART_LATER && cache_touch_later(c, contig, block) < 0) {
-		pthread_mutex_lock(&sh->lock);
-		*seen_slot(sh, key) = key + 1;
-		pthread_mutex_unlock(&sh->lock);
 	}
 	*bases = part;
 	*lo = from;

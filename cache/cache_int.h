@@ -251,8 +251,6 @@ struct pf_req {
 	    contig; /* a cache id: the contig, maybe in .u8 form (cache.c) */
 	uint32_t first, count;
 	int stream; /* made by a stream: skips blocks streams passed */
-	int touch;  /* a small read's second touch (cache_touch_later): one
-		     * block whose bytes the reader just read, not advised */
 };
 
 /* Blocks [lo, hi) of contig that a stream gave back once past them: a
@@ -436,11 +434,6 @@ int cache_load_block(gdb_cache *c, uint32_t si, uint32_t contig, uint32_t block,
  * buffer back once unlocked. No ghost history: passing is not the
  * policy's choice. A block prefetched and never read counts as wasted. */
 void cache_pass_locked(gdb_cache *c, struct shard *sh, gdb_cache_entry *x);
-/* Queue block of contig (bases) for the prefetch thread to decode and
- * cache, a small read's second touch (gdb_cache_get_part), if the thread
- * runs and automatic prefetch is on. Never blocks. @return 0 queued,
- * -EAGAIN (no thread, prefetch off, or the queue full) (prefetch.c) */
-int cache_touch_later(gdb_cache *c, uint32_t contig, uint32_t block);
 /* Advise the blocks of [first, last] of cache id cid not resident, run by
  * run (prefetch.c). */
 void cache_advise_missing(gdb_cache *c, uint32_t cid, uint32_t first,

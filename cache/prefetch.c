@@ -48,10 +48,9 @@ int gdb_cache_start_prefetch(gdb_cache *c)
 	return 0;
 }
 
-/* Queue bases [beg, end) of cache id cid (a stream's: stream set; a
- * second touch's: touch set). */
+/* Queue bases [beg, end) of cache id cid (a stream's: stream set). */
 static int prefetch_req(gdb_cache *c, uint32_t cid, int64_t beg, int64_t end,
-			int stream, int touch)
+			int stream)
 {
 	const gdb_contig *ct = gdb_store_contig(c->store, real_contig(cid));
 	int rc = 0;
@@ -70,7 +69,6 @@ static int prefetch_req(gdb_cache *c, uint32_t cid, int64_t beg, int64_t end,
 		r->count =
 		    (uint32_t)((end - 1) / ct->block_bases) - r->first + 1;
 		r->stream = stream;
-		r->touch = touch;
 		pthread_cond_signal(&c->pf_cond);
 	}
 	pthread_mutex_unlock(&c->pf_lock);
@@ -81,19 +79,7 @@ int gdb_cache_prefetch(gdb_cache *c, uint32_t contig, int64_t beg, int64_t end)
 {
 	if (contig & U8_FORM)
 		return -EINVAL;
-	return prefetch_req(c, contig, beg, end, 0, 0);
-}
-
-int cache_touch_later(gdb_cache *c, uint32_t contig, uint32_t block)
-{
-	const gdb_contig *ct = gdb_store_contig(c->store, contig);
-	int64_t beg;
-
-	if (!ct || block >= ct->nblocks ||
-	    !__atomic_load_n(&c->pf_enabled, __ATOMIC_RELAXED))
-		return -EAGAIN;
-	beg = (int64_t)block * ct->block_bases;
-	return prefetch_req(c, contig, beg, beg + 1, 0, 1);
+	return prefetch_req(c, contig, beg, end, 0);
 }
 
 /* Streams gave back blocks [lo, hi) of contig: continue the mark that
@@ -266,8 +252,7 @@ static void pf_decode(gdb_cache *c, uint32_t contig, const uint32_t *blk,
  * decodes. A stream's request is not advised again: the stream asked the
  * disk for PF_DISK_AHEAD windows already (gdb_cache_stream_access), and
  * an IORING_OP_MADVISE runs on an io_uring worker thread this thread then
- * waits for, two task switches a batch for nothing (docs/CACHE.md); nor
- * is a second touch's block, which its reader has just read twice. */
+ * waits for, two task switches a batch for nothing (docs/CACHE.md). */
 static void pf_run(gdb_cache *c, const struct pf_req *r)
 {
 	uint32_t batch[2][PF_BATCH];
@@ -280,7 +265,7 @@ static void pf_run(gdb_cache *c, const struct pf_req *r)
 			batch[cur][n[cur]++] = b;
 		if (n[cur] == PF_BATCH ||
 		    (n[cur] && b + 1 == r->first + r->count)) {
-			if (!r->stream && !r->touch) {
+			if (!r->stream) {
 				advise_batch(c, r->contig, batch[cur], n[cur]);
 				__atomic_add_fetch(&c->pf_advised, n[cur],
 						   __ATOMIC_RELAXED);
@@ -466,6 +451,6 @@ void gdb_cache_stream_access(gdb_cache *c, gdb_cache_stream *st,
 		/* A sequential run has asked the disk for these blocks
 		 * already (disk_to above); a stride has not, so its request
 		 * goes as a plain one, advised by the prefetch thread. */
-		(void)prefetch_req(c, cid, from * ct->block_bases, end, seq, 0);
+		(void)prefetch_req(c, cid, from * ct->block_bases, end, seq);
 	}
 }

@@ -460,85 +460,6 @@ static void test_parts(gdb_cache *c, char **seqs, const int64_t *lens)
 }
 
 /* A sections object: written in pieces, read back in place, aligned. */
-/* Wait (up to a minute: a loaded machine) until the prefetch thread has
- * loaded want blocks; @return its count then. */
-static uint64_t wait_issued(gdb_cache *c, uint64_t want)
-{
-	gdb_cache_stats st;
-
-	for (int i = 0; i < 60000; i++) {
-		gdb_cache_stats_get(c, &st);
-		if (st.total.prefetch_issued >= want)
-			break;
-		usleep(1000);
-	}
-	return st.total.prefetch_issued;
-}
-
-/* With the prefetch thread running, a small read's second touch is served
- * in part too and its block queued to the thread, which decodes and
- * caches it; the third touch borrows it whole. Counters: every touch
- * served in part is a part and a miss, the thread's loads are prefetches,
- * the third touches use them. */
-static void test_parts_later(gdb_cache *c, char **seqs, const int64_t *lens)
-{
-	const uint32_t bb = GDB_DNA_BLOCK_BASES;
-	char *part = malloc(bb);
-	gdb_cache_stats st0, st1;
-	uint64_t blocks = 0;
-
-	gdb_cache_stats_get(c, &st0);
-	for (uint32_t k = 0; k < 3; k++) {
-		uint32_t nb = gdb_store_contig(gdb_cache_store(c), k)->nblocks;
-		for (uint32_t blk = 0; blk < nb; blk++, blocks++) {
-			int64_t at = (int64_t)blk * bb;
-			uint32_t n =
-			    lens[k] - at < bb ? (uint32_t)(lens[k] - at) : bb;
-			uint32_t from = (blk * 997) % n, to = from + 1000, lo,
-				 hi;
-			const char *bases;
-			gdb_cache_entry *ref;
-
-			to = to < n ? to : n;
-			for (int t = 0; t < 2; t++)
-				CHECK(gdb_cache_get_part(c, k, blk, from, to,
-							 part, &bases, &lo, &hi,
-							 &ref) == 0 &&
-					  !ref && lo == from && hi == to &&
-					  !memcmp(bases, seqs[k] + at + from,
-						  to - from),
-				      "touch %d of %u/%u not served in part",
-				      t + 1, k, blk);
-			CHECK(wait_issued(c, st0.total.prefetch_issued +
-						 blocks + 1) ==
-				  st0.total.prefetch_issued + blocks + 1,
-			      "%u/%u: the prefetch thread did not cache it", k,
-			      blk);
-			CHECK(gdb_cache_get_part(c, k, blk, from, to, part,
-						 &bases, &lo, &hi, &ref) == 0 &&
-				  ref && lo == 0 && hi == n &&
-				  !memcmp(bases, seqs[k] + at, n),
-			      "third touch of %u/%u: not the whole block", k,
-			      blk);
-			gdb_cache_put(c, ref);
-		}
-	}
-	gdb_cache_stats_get(c, &st1);
-	CHECK(st1.parts - st0.parts == 2 * blocks &&
-		  st1.total.misses - st0.total.misses == 2 * blocks &&
-		  st1.total.hits - st0.total.hits == blocks &&
-		  st1.total.prefetch_used - st0.total.prefetch_used == blocks,
-	      "%llu parts, %llu misses, %llu hits, %llu prefetches used for "
-	      "%llu blocks touched three times",
-	      (unsigned long long)(st1.parts - st0.parts),
-	      (unsigned long long)(st1.total.misses - st0.total.misses),
-	      (unsigned long long)(st1.total.hits - st0.total.hits),
-	      (unsigned long long)(st1.total.prefetch_used -
-				   st0.total.prefetch_used),
-	      (unsigned long long)blocks);
-	free(part);
-}
-
 static void test_objects(const char *dir)
 {
 	gdb_provenance p = {.target = "net", .source = "mem", .command = "t"};
@@ -743,11 +664,6 @@ int main(void)
 	CHECK(gdb_cache_create(s, 3 * GDB_DNA_BLOCK_BASES, NULL, &c) == 0,
 	      "cache");
 	test_parts(c, seqs, lens);
-	gdb_cache_destroy(c);
-	CHECK(gdb_cache_create(s, 64 * GDB_DNA_BLOCK_BASES, NULL, &c) == 0 &&
-		  gdb_cache_start_prefetch(c) == 0,
-	      "cache with prefetch");
-	test_parts_later(c, seqs, lens);
 	gdb_cache_destroy(c);
 	gdb_store_close(s);
 	/* A second writer is refused while the first holds the lock. */
