@@ -549,16 +549,24 @@ int gdb_cache_get_u8(gdb_cache *c, uint32_t contig, uint32_t block,
 	return 0;
 }
 
-/* Under sh->lock: was key served in part lately? Forgets it (it is about
- * to be cached whole, or served in part again and remembered again). */
-static int seen_take(struct shard *sh, uint64_t key)
+/* Under sh->lock: may a touch of key, neither resident nor being decoded,
+ * be served in part? Counts it in its slot; once key has been served in
+ * part PART_TOUCHES times, forgets it and says no (cache it whole). */
+static int seen_part(struct shard *sh, uint64_t key)
 {
-	uint64_t *slot = &sh->seen[(key_hash(key) >> 8) % SEEN_SLOTS];
+	uint32_t i = (key_hash(key) >> 8) % SEEN_SLOTS;
 
-	if (*slot != key + 1)
-		return 0;
-	*slot = 0;
-	return 1;
+	if (sh->seen[i] != key + 1) {
+		sh->seen[i] = key + 1;
+		sh->seen_n[i] = 1;
+		return 1;
+	}
+	if (sh->seen_n[i] < PART_TOUCHES) {
+		sh->seen_n[i]++;
+		return 1;
+	}
+	sh->seen[i] = 0;
+	return 0;
 }
 
 int gdb_cache_get_part(gdb_cache *c, uint32_t contig, uint32_t block,
@@ -583,11 +591,10 @@ int gdb_cache_get_part(gdb_cache *c, uint32_t contig, uint32_t block,
 	if (from >= to)
 		return -EINVAL;
 	pthread_mutex_lock(&sh->lock);
-	/* resident, being decoded by another thread, or touched before */
+	/* resident, being decoded by another thread, or touched enough */
 	whole = cache_find_locked(sh, key) || loading_has(sh, key) ||
-		seen_take(sh, key);
+		!seen_part(sh, key);
 	if (!whole) {
-		sh->seen[(key_hash(key) >> 8) % SEEN_SLOTS] = key + 1;
 		sh->pc[sh->ops->id].misses++;
 		sh->parts++;
 	}

@@ -65,7 +65,7 @@ typedef struct gdb_cache_stats {
 	uint64_t errors;   /* blocks that failed CRC or decode */
 	uint64_t uncached; /* misses served without caching */
 	uint64_t passed;   /* blocks a long sequential read gave back */
-	uint64_t parts;	   /* first touches served in part, not cached */
+	uint64_t parts;	   /* small touches served in part, not cached */
 	/* computed answers (gdb_cache_answer_*); resident_bytes counts
 	 * answer_bytes too */
 	uint64_t answer_bytes;	   /* answers held under the budget */
@@ -117,12 +117,14 @@ GDB_MUST_CHECK int gdb_cache_get_u8(gdb_cache *c, uint32_t contig,
 /*
  * gdb_cache_get_part - bases [from, to) of a block, for a small read. A
  * resident block is borrowed as by gdb_cache_get (*lo 0, *hi its length).
- * A block neither resident nor served in part lately (its first touch) is
- * checked whole (CRC32C: never an unverified byte) but only [from, to)
- * (clipped to the block) is decoded, into part, and it is not cached (*ref
- * NULL): a random 1 kb read then costs no 64 Ki-base decode and no block
- * buffer (counted in parts, and as a miss). Its next touch decodes and
- * caches it whole, as gdb_cache_get does.
+ * A block that is not resident, at its first and second touch by a small
+ * read (remembered in a small table a shard, which may forget), is checked
+ * whole (CRC32C: never an unverified byte) but only [from, to) (clipped to
+ * the block) is decoded, into part, and it is not cached (*ref NULL): a
+ * random 1 kb read then costs no 64 Ki-base decode and no block buffer
+ * (counted in parts, and as a miss). Its third touch decodes and caches it
+ * whole, as gdb_cache_get does: a block read twice (a region and its
+ * neighbour) is not worth a whole decode, one read three times is.
  * @param part   room for to - from bases
  * @param bases  out: bases [*lo, *hi) of the block (*lo <= from)
  * @return 0, or a gdb_cache_get() error

@@ -226,6 +226,9 @@ struct gdb_cache_entry {
 };
 
 #define SEEN_SLOTS 256u
+/* A small read's touches of a block served in part before one caches it
+ * whole (cache.h gdb_cache_get_part). */
+#define PART_TOUCHES 2u
 
 struct shard {
 	pthread_mutex_t lock;
@@ -235,10 +238,11 @@ struct shard {
 	void *pol;
 	gdb_cache_counters pc[GDB_NPOLICIES]; /* protected by lock */
 	uint64_t errors, uncached, passed, parts;
-	/* Blocks served in part at their first touch (gdb_cache_get_part),
-	 * direct-mapped, keys + 1: the next touch of one decodes and caches
-	 * it whole. Protected by lock. */
+	/* Blocks served in part lately (gdb_cache_get_part), direct-mapped,
+	 * keys + 1, and how many times each: the touch after PART_TOUCHES
+	 * decodes and caches it whole. Protected by lock. */
 	uint64_t seen[SEEN_SLOTS];
+	uint8_t seen_n[SEEN_SLOTS];
 	/* Keys being decoded (a reader waits on loaded for one instead of
 	 * decoding it too; the prefetcher skips it); 0 is a free slot, keys
 	 * are stored + 1. Protected by lock. */

@@ -213,6 +213,34 @@ def test_tiny_cache_still_correct(genomedb, store, genomes, tmp_path):
             _check_all(m, g, regs, "seq", lambda n, s, e, g=g: g.fetch(n, s, e))
 
 
+def _cache_stats(m):
+    with open(m.p(".gdb", "stats.json"), "rb") as f:
+        return json.load(f)["cache"]
+
+
+def test_small_reads_cache_a_block_at_its_third_touch(store, genomes, tmp_path):
+    """A block's first two small reads (new names, 1000 bases each) are
+    served in part and cache nothing (cache.parts); the third decodes and
+    caches it whole (a miss, not a part), the fourth hits it; every read's
+    bytes are htslib's."""
+    U.require_fuse()
+    asm = next(a for a in ("gen", "ecoli", "hg19chr20") if a not in store.failures)
+    g = genomes[asm]
+    rec = max(g.records, key=lambda r: r.length)
+    assert rec.length > 3 * 65536, "the test wants a contig of 3 blocks"
+    at = 2 * 65536 + 101  # 1-based: block 2's bases
+    with U.mounted(store.path, tmp_path) as m:
+        seen = [_cache_stats(m)]
+        for i in range(4):
+            s, e = at + 7 * i, at + 7 * i + 999
+            assert U.read_file(_path(m, g.asm, rec.name, s, e, "seq")) == g.fetch(rec.name, s, e)
+            seen.append(_cache_stats(m))
+    step = [{k: b[k] - a[k] for k in ("parts", "misses", "hits")}
+            for a, b in zip(seen, seen[1:])]
+    assert step == [{"parts": 1, "misses": 1, "hits": 0}] * 2 + [
+        {"parts": 0, "misses": 1, "hits": 0}, {"parts": 0, "misses": 0, "hits": 1}], step
+
+
 def test_hypothesis_regions(mounted, genomes):
     """Property: for any valid (contig, start, end) every rendering agrees with
     htslib. Derandomized, so failures reproduce."""

@@ -169,14 +169,14 @@ void gdb_view_free(gdb_view *v)
 	free(v);
 }
 
-/* A read of at most this many bytes is small: a block's first touch then
- * decodes only the bases around the read (gdb_cache_get_part), not the
- * whole 64 Ki-base block, and caches nothing. */
+/* A read of at most this many bytes is small: a block's first two touches
+ * then decode only the bases around the read (gdb_cache_get_part), not
+ * the whole 64 Ki-base block, and cache nothing. */
 #define SMALL_READ GDB_VIEW_SMALL
 
 /* The block a read is working in, kept borrowed between pieces: bases
  * [lo, hi) of block blk, the whole block (borrowed) or, for a small read's
- * first touch, the part of it in part[]. */
+ * first or second touch, the part of it in part[]. */
 struct cursor {
 	gdb_cache *c;
 	gdb_cache_entry *ref;

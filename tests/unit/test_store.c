@@ -401,10 +401,10 @@ static void test_random_access(gdb_cache *c, char **seqs, const int64_t *lens)
 	free(buf);
 }
 
-/* A small read's first touch of a block (gdb_cache_get_part): the bases
- * asked for (N, IUPAC and soft-masked runs among them, at block edges and
- * in a contig's short last block), decoded alone and not cached; the next
- * touch caches the block whole. */
+/* A small read's first two touches of a block (gdb_cache_get_part): the
+ * bases asked for (N, IUPAC and soft-masked runs among them, at block
+ * edges and in a contig's short last block), decoded alone and not
+ * cached; the third touch caches the block whole, the fourth borrows it. */
 static void test_parts(gdb_cache *c, char **seqs, const int64_t *lens)
 {
 	const uint32_t bb = GDB_DNA_BLOCK_BASES;
@@ -428,28 +428,42 @@ static void test_parts(gdb_cache *c, char **seqs, const int64_t *lens)
 			const char *bases;
 			gdb_cache_entry *ref;
 
-			CHECK(gdb_cache_get_part(c, k, blk, from, to, part,
-						 &bases, &lo, &hi, &ref) == 0,
-			      "part of %u/%u", k, blk);
-			to = to < n ? to : n;
-			CHECK(
-			    !ref && lo == from && hi == to &&
-				!memcmp(bases, seqs[k] + at + from, to - from),
-			    "first touch of %u/%u [%u, %u): got [%u, %u)", k,
-			    blk, from, to, lo, hi);
-			CHECK(gdb_cache_get_part(c, k, blk, from, to, part,
-						 &bases, &lo, &hi, &ref) == 0 &&
-				  ref && lo == 0 && hi == n &&
-				  !memcmp(bases, seqs[k] + at, n),
-			      "second touch of %u/%u: not the whole block", k,
-			      blk);
-			gdb_cache_put(c, ref);
+			for (int t = 1; t <= 2; t++) {
+				uint32_t end = to < n ? to : n;
+				CHECK(gdb_cache_get_part(c, k, blk, from, to,
+							 part, &bases, &lo, &hi,
+							 &ref) == 0,
+				      "part of %u/%u", k, blk);
+				CHECK(!ref && lo == from && hi == end &&
+					  !memcmp(bases, seqs[k] + at + from,
+						  end - from),
+				      "touch %d of %u/%u [%u, %u): got [%u, "
+				      "%u)",
+				      t, k, blk, from, end, lo, hi);
+			}
+			for (int t = 3; t <= 4; t++) {
+				CHECK(gdb_cache_get_part(c, k, blk, from, to,
+							 part, &bases, &lo, &hi,
+							 &ref) == 0 &&
+					  ref && lo == 0 && hi == n &&
+					  !memcmp(bases, seqs[k] + at, n),
+				      "touch %d of %u/%u: not the whole block",
+				      t, k, blk);
+				gdb_cache_put(c, ref);
+			}
 		}
 	}
 	gdb_cache_stats_get(c, &st1);
-	CHECK(st1.parts - st0.parts == blocks,
-	      "%llu first touches served in part, not %llu",
+	CHECK(st1.parts - st0.parts == 2 * blocks &&
+		  st1.total.misses - st0.total.misses == 3 * blocks &&
+		  st1.total.hits - st0.total.hits == blocks,
+	      "%llu touches served in part (not %llu), %llu misses (not "
+	      "%llu), %llu hits (not %llu)",
 	      (unsigned long long)(st1.parts - st0.parts),
+	      (unsigned long long)(2 * blocks),
+	      (unsigned long long)(st1.total.misses - st0.total.misses),
+	      (unsigned long long)(3 * blocks),
+	      (unsigned long long)(st1.total.hits - st0.total.hits),
 	      (unsigned long long)blocks);
 	CHECK(gdb_cache_get_part(c, 0, 0, 5, 5, part, NULL, NULL, NULL, NULL) ==
 		      -EINVAL &&
