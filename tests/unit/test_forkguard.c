@@ -13,8 +13,8 @@
 
 #include "common/forkguard.h"
 
-#define UNIT_SEED 0x666f726b6d61726bull /* no random input: unit.h wants one   \
-					 */
+/* no random input here, but unit.h wants a seed */
+#define UNIT_SEED 0x666f726b6d61726bull
 #include "unit.h"
 
 #define RACERS 4
