@@ -44,18 +44,20 @@ static void *racer(void *arg)
 	return NULL;
 }
 
-/* RACERS threads check the mark at once: exit 0 when renew ran once and
- * no racer returned before it had. */
+/* RACERS threads check the mark at once: 0 when renew ran once and no
+ * racer returned before it had, 1 when not, SETUP_FAILED when the
+ * threads could not be started. */
+#define SETUP_FAILED 2
 static int race(void)
 {
 	pthread_t t[RACERS];
 
 	__atomic_store_n(&renewals, 0, __ATOMIC_RELEASE);
 	if (pthread_barrier_init(&start, NULL, RACERS))
-		return 1;
+		return SETUP_FAILED;
 	for (int i = 0; i < RACERS; i++)
 		if (pthread_create(&t[i], NULL, racer, NULL))
-			return 1;
+			return SETUP_FAILED; /* _exit ends the waiting ones */
 	for (int i = 0; i < RACERS; i++)
 		pthread_join(t[i], NULL);
 	pthread_barrier_destroy(&start);
@@ -74,9 +76,12 @@ static void grandchild(void *arg)
 
 static void child(void *arg)
 {
+	int rc;
+
 	(void)arg;
-	if (race())
-		unit_child_exit(1);
+	rc = race();
+	if (rc)
+		unit_child_exit(rc);
 	/* the grandchild renews again: the child's mark is not its own */
 	unit_fork_checked(grandchild, NULL, "grandchild", "renewal waits",
 			  "renewed other than once");
@@ -87,10 +92,13 @@ int main(void)
 {
 	gdb_fork_mark_set(&mark);
 	gdb_fork_mark_check(&mark, renew, NULL);
-	CHECK(renewals == 0, "the marking process renews nothing");
+	CHECK(__atomic_load_n(&renewals, __ATOMIC_ACQUIRE) == 0,
+	      "the marking process renews nothing");
 	unit_fork_checked(child, NULL, "child", "renewal waits",
 			  "renewed other than once, or a racer returned "
-			  "before the renewal was done");
-	CHECK(renewals == 0, "the parent still renews nothing");
+			  "before the renewal was done; exit 2: threads "
+			  "not started");
+	CHECK(__atomic_load_n(&renewals, __ATOMIC_ACQUIRE) == 0,
+	      "the parent still renews nothing");
 	return failures ? T_EXIT_FAIL : T_EXIT_PASS;
 }

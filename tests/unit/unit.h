@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -150,15 +151,20 @@ static inline void unit_child_exit(int code)
 /* Fork; the child runs child(arg), which must _exit(0) when its checks
  * pass. The parent waits for it (unit_wait_child); a failure names when
  * and, for a child killed as hung, what hangs it (hung), for one that
- * exited 1 what that means (bad). */
+ * exited 1 what that means (bad). A child dies with its parent
+ * (PR_SET_PDEATHSIG), so one forked in a child that is killed as hung
+ * does not live on holding the test's output open. */
 static inline void unit_fork_checked(void (*child)(void *), void *arg,
 				     const char *when, const char *hung,
 				     const char *bad)
 {
 	int status = 0, ended;
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 
 	if (pid == 0) {
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 ||
+		    getppid() != parent)
+			_exit(T_EXIT_FAIL); /* the parent is gone already */
 		child(arg);
 		_exit(T_EXIT_FAIL); /* a child that returns fails */
 	}
