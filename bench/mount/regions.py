@@ -29,7 +29,9 @@ main's build/) is a main target too, so a change and main are measured in
 one run. Free placement only: "genomedb --loop libfuse" (libfuse's
 multithreaded loop), "floor clone_fd"; "<target>, block cached" (right
 after each free read of genomedb and of the baseline, a new name one base
-on: the same FUSE round trips, the block's second touch); and the peers
+on: the same FUSE round trips, the block's second touch, which since the
+third-touch change is served in part and caches nothing: the name is kept
+so runs compare with earlier ones); and the peers
 pysam plain (FastaFile.fetch on the plain FASTA + .fai, handle open) and
 pysam bgzip (the bgzipped FASTA + .fai, .gzi).
 

@@ -241,8 +241,9 @@ class PlainPeer:
 
 def random_phase(paths, peer):
     """Each random region (cold: new name, block likely never decoded),
-    then a new name inside it (its blocks now decoded: the FUSE round
-    trips and the scheduler, no disk), then the plain file's
+    then a new name inside it (the block's second touch: its stored bytes
+    now in the page cache, served in part again, so the FUSE round trips,
+    the scheduler and a part decode, no disk), then the plain file's
     cold 16 KiB pread, in one loop so the load is the same for all three."""
     cold, warm, plain = (np.empty(len(paths)) for _ in range(3))
     for i, p in enumerate(paths):

@@ -281,10 +281,10 @@ typedef struct gdb_view_pieces {
  * gdb_view_borrow - bytes [off, off+len) of v as borrowed pieces.
  * @return 0 (p->n pieces of p->len bytes; none past the end); 1 if v's
  *         bytes are not stored bases or codes as they are, the read is small
- * (at most GDB_VIEW_SMALL bytes: a block's first touch then decodes only the
- * part read), or the read would take more than GDB_VIEW_PIECES pieces (render
- * it with gdb_view_read); or a gdb_cache_get() error (GDB_ECHECKSUM: logged,
- * nothing held)
+ * (at most GDB_VIEW_SMALL bytes: a block's first two touches then decode only
+ * the part read), or the read would take more than GDB_VIEW_PIECES pieces
+ * (render it with gdb_view_read); or a gdb_cache_get() error (GDB_ECHECKSUM:
+ * logged, nothing held)
  */
 /* A read of at most this many bytes is small (see gdb_view_read). */
 #define GDB_VIEW_SMALL 4096u

@@ -425,8 +425,8 @@ int gdb_view_borrow(const gdb_view *v, gdb_cache *c, uint64_t off, size_t len,
 	if ((v->kind != GDB_VIEW_BASES && v->kind != GDB_VIEW_U8) ||
 	    v->nrec != 1 || r->hdr_len || r->width)
 		return 1;
-	/* a small read is copied: its block's first touch then decodes only
-	 * the part read (gdb_cache_get_part); the copy costs nothing much */
+	/* a small read is copied: its block's first two touches then decode
+	 * only the part read (gdb_cache_get_part); the copy costs little */
 	if (len <= SMALL_READ && off < v->size)
 		return 1;
 	if (off >= v->size || len == 0)

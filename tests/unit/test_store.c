@@ -321,7 +321,7 @@ static void test_borrow(gdb_cache *c, char **seqs, const int64_t *lens)
 		int rc = gdb_view_borrow(v, c, off, len, &p);
 
 		if (len <= GDB_VIEW_SMALL && off < (uint64_t)lens[0]) {
-			/* small: copied, its first touch decoding a part */
+			/* small: copied, its first touches decoding a part */
 			CHECK(rc == 1 && p.n == 0, "small read %zu borrowed",
 			      len);
 			continue;
