@@ -4,7 +4,7 @@
  * region benchmark reads (issue 16). Not part of the product; built by
  * `make bench` only.
  *
- *   firsttouch STORE [--blocks N] [--seed S] [--phase NAME]
+ *   firsttouch STORE [--blocks N] [--seed S] [--phase NAME] [--pace US]
  *
  * N distinct blocks (random, deterministic). Each phase opens the store
  * afresh (a fresh mapping; the page cache as it is, warm after an import)
@@ -13,7 +13,10 @@
  * first touch), then each once more (the "part" phase a third time,
  * which caches it, and a fourth). --phase runs one phase. Prints median /
  * p90 / p99 us a block and the page faults a block (getrusage of this
- * thread); the paths are listed in PHASES / WHAT below.
+ * thread); the paths are listed in PHASES / WHAT below. --pace US sleeps
+ * US microseconds before each touch of every phase (a reader's request
+ * comes after the daemon slept: caches cold, the CPU maybe idle), as the
+ * "paced" phases and "part" always do 1000.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -65,6 +68,7 @@ struct blk {
 };
 
 static uint64_t rng_state = 88172645463325252ull;
+static unsigned pace_us; /* --pace */
 
 static uint64_t rnd(void)
 {
@@ -161,6 +165,30 @@ static int touch(const char *phase, gdb_store *s, gdb_cache *c,
 		*sink += ((const volatile uint8_t *)p)[len - 1];
 		return 0;
 	}
+	if (!strcmp(phase, "fstat+crc")) {
+		const struct gdb_seg *sg = seg_of(s, b->contig, p, &off);
+		int rc = gdb_seg_check_span(s, sg, off, len);
+		if (rc < 0)
+			return rc;
+		*sink += gdb_crc32c(p, len);
+		return 0;
+	}
+	if (!strcmp(phase, "fstat+mincore+crc")) {
+		const struct gdb_seg *sg = seg_of(s, b->contig, p, &off);
+		uintptr_t a = (uintptr_t)p & ~(uintptr_t)4095;
+		uintptr_t e = ((uintptr_t)p + len + 4095) & ~(uintptr_t)4095;
+		unsigned char vec[64];
+		int rc = gdb_seg_check_span(s, sg, off, len);
+		if (rc < 0)
+			return rc;
+		if (mincore((void *)a, e - a, vec) < 0)
+			return -errno;
+		for (size_t i = 0; i < (e - a) / 4096; i++)
+			if (!(vec[i] & 1))
+				return -EAGAIN;
+		*sink += gdb_crc32c(p, len);
+		return 0;
+	}
 	if (!strcmp(phase, "crc")) {
 		*sink += gdb_crc32c(p, len);
 		return 0;
@@ -189,7 +217,7 @@ static int touch(const char *phase, gdb_store *s, gdb_cache *c,
 
 static const char *const PHASES[] = {
     "decode", "region", "cache",     "cache, paced", "part",
-    "fault",  "crc",	"pread+crc", "populate+crc", "willneed"};
+    "fault",  "crc",	"fstat+crc", "fstat+mincore+crc", "pread+crc", "populate+crc", "willneed"};
 static const char *const WHAT[] = {
     "gdb_store_block_decode, whole block into a warm buffer",
     "gdb_store_read of 1000 bases (CRC of the block, 1000 decoded)",
@@ -198,6 +226,8 @@ static const char *const WHAT[] = {
     "gdb_cache_get_part of 1000 bases, 1 ms between blocks (a small read)",
     "segment pages touched, one byte a page (page faults only)",
     "CRC32C over the mapping (first time: its faults too)",
+    "the file's size checked (fstat), CRC32C over the mapping",
+    "fstat, mincore (pages resident?), CRC32C over the mapping",
     "pread of the block into a warm buffer, CRC32C of the copy",
     "MADV_POPULATE_READ over the block, CRC32C over the mapping",
     "MADV_WILLNEED over the block (what a decode advises first)"};
@@ -236,6 +266,8 @@ static int run_phase(const char *path, unsigned i, const struct blk *b,
 			if (!strcmp(PHASES[i], "cache, paced") ||
 			    !strcmp(PHASES[i], "part"))
 				usleep(1000);
+			else if (pace_us)
+				usleep(pace_us);
 			t0 = now_ns();
 			rc = touch(PHASES[i], s, c, &b[k], buf, copy, &sink);
 			t[k] = now_ns() - t0;
@@ -262,7 +294,7 @@ int main(int argc, char **argv)
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: firsttouch STORE [--blocks N] "
-				"[--seed S] [--phase NAME]\n");
+				"[--seed S] [--phase NAME] [--pace US]\n");
 		return 2;
 	}
 	for (int i = 2; i + 1 < argc; i += 2) {
@@ -270,6 +302,8 @@ int main(int argc, char **argv)
 			want = strtoul(argv[i + 1], NULL, 10);
 		else if (!strcmp(argv[i], "--phase"))
 			only = argv[i + 1];
+		else if (!strcmp(argv[i], "--pace"))
+			pace_us = (unsigned)strtoul(argv[i + 1], NULL, 10);
 		else if (!strcmp(argv[i], "--seed"))
 			rng_state ^= strtoull(argv[i + 1], NULL, 10);
 	}
