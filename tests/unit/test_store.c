@@ -255,6 +255,64 @@ static void test_views(gdb_cache *c, char **seqs, const int64_t *lens)
 	free(buf);
 }
 
+/* Small reads (GDB_VIEW_SMALL bytes or less) of blocks a fresh cache has
+ * never seen, each view read four times: its touches in part (the bases
+ * the read spans, decoded alone: a region's reverse complement, .u8,
+ * lines, a header, across a block edge) then whole, the same bytes. */
+static void test_small_views(const gdb_store *s, char **seqs,
+			     const int64_t *lens)
+{
+	static const enum gdb_view_kind kinds[] = {GDB_VIEW_BASES, GDB_VIEW_U8,
+						   GDB_VIEW_RC};
+	char buf[GDB_VIEW_SMALL];
+
+	for (int iter = 0; iter < 60; iter++) {
+		int k = iter % 3;
+		enum gdb_view_kind kind = kinds[(iter / 3) % 3];
+		uint32_t width = iter % 2 ? 0 : 1 + rnd() % 80;
+		int64_t beg = rnd() % lens[k], end;
+		gdb_cache_stats st;
+		gdb_cache *c;
+		gdb_view *v;
+		size_t rlen;
+		char *ref;
+
+		if (iter % 4 == 0) /* across a block edge */
+			beg = (int64_t)GDB_DNA_BLOCK_BASES - 1 - rnd() % 500;
+		if (beg >= lens[k])
+			beg = lens[k] - 1;
+		end = beg + 1 + rnd() % 2000;
+		end = end > lens[k] ? lens[k] : end;
+		CHECK(gdb_cache_create(s, 64 * GDB_DNA_BLOCK_BASES, NULL, &c) ==
+			  0,
+		      "cache");
+		CHECK(gdb_view_region(kind, (uint32_t)k, beg, end, width,
+				      width ? "hdr" : NULL, &v) == 0,
+		      "view");
+		ref = reference(seqs[k], beg, end, kind, width,
+				width ? "hdr" : NULL, &rlen);
+		for (int t = 1; t <= 4; t++) {
+			/* the whole file, then a piece of it from an odd
+			 * offset */
+			uint64_t off = t % 2 ? 0 : rnd() % rlen;
+			size_t len = t % 2 ? GDB_VIEW_SMALL : rlen - off;
+			ssize_t got = gdb_view_read(v, c, off, len, buf);
+			CHECK(got == (ssize_t)(rlen - off) &&
+				  !memcmp(buf, ref + off, rlen - off),
+			      "small read %d of contig %d [%lld, %lld) kind "
+			      "%d width %u from %llu: got %zd of %zu",
+			      t, k, (long long)beg, (long long)end, kind, width,
+			      (unsigned long long)off, got, rlen - off);
+		}
+		gdb_cache_stats_get(c, &st);
+		CHECK(st.parts > 0, "no touch in part (contig %d [%lld, %lld))",
+		      k, (long long)beg, (long long)end);
+		free(ref);
+		gdb_view_free(v);
+		gdb_cache_destroy(c);
+	}
+}
+
 /* A .u8 read too large to borrow (more blocks than GDB_VIEW_PIECES) is
  * copied from the blocks' code entries, the entries a .u8 stream prefetches
  * and gives back, not from their bases converted per read: after it, the
@@ -672,6 +730,7 @@ int main(void)
 	CHECK(gdb_cache_create(s, 3 * GDB_DNA_BLOCK_BASES, NULL, &c) == 0,
 	      "cache");
 	CHECK(gdb_cache_start_prefetch(c) == 0, "prefetch");
+	test_small_views(s, seqs, lens);
 	test_random_access(c, seqs, lens);
 	test_views(c, seqs, lens);
 	gdb_cache_destroy(c);
