@@ -16,7 +16,9 @@
  * thread); the paths are listed in PHASES / WHAT below. --pace US sleeps
  * US microseconds before each touch of every phase (a reader's request
  * comes after the daemon slept: caches cold, the CPU maybe idle), as the
- * "paced" phases and "part" always do 1000.
+ * "paced" phases and "part" always do 1000. --phase lookup (run only when
+ * named) drives a daemon in process instead: a new region name's LOOKUP,
+ * its view made alone, its first READ (run_lookup).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,6 +31,8 @@
 #include <unistd.h>
 
 #include "cache/cache.h"
+#include "fs/daemon/daemon.h"
+#include "fs/ns/ns.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -216,8 +220,9 @@ static int touch(const char *phase, gdb_store *s, gdb_cache *c,
 }
 
 static const char *const PHASES[] = {
-    "decode", "region", "cache",     "cache, paced", "part",
-    "fault",  "crc",	"fstat+crc", "fstat+mincore+crc", "pread+crc", "populate+crc", "willneed"};
+    "decode",	    "region",  "cache",	    "cache, paced",	 "part",
+    "fault",	    "crc",     "fstat+crc", "fstat+mincore+crc", "pread+crc",
+    "populate+crc", "willneed"};
 static const char *const WHAT[] = {
     "gdb_store_block_decode, whole block into a warm buffer",
     "gdb_store_read of 1000 bases (CRC of the block, 1000 decoded)",
@@ -282,6 +287,84 @@ static int run_phase(const char *path, unsigned i, const struct blk *b,
 	return rc < 0 ? rc : (int)(sink & 0);
 }
 
+/* The daemon's LOOKUP of a new region name (1000 bases of each block,
+ * "<s>-<e>.seq" under its contig's directory), its first READ, and its
+ * FORGET, in process (gdb_daemon_*; --phase lookup, the prefetch thread
+ * started as a mount does), the lookup and the read each after --pace us
+ * (1000 unless set): what a new-name region read costs inside the daemon,
+ * without FUSE. */
+static int run_lookup(const char *path, const struct blk *b, size_t n,
+		      uint64_t *t)
+{
+	gdb_fs_opts o = {.store_path = path, .cache_bytes = 256u << 20};
+	uint64_t *tr = calloc(n, sizeof(*tr)), *tv = calloc(n, sizeof(*tv));
+	char err[256], name[64], buf[1000];
+	gdb_view *v;
+	gdb_daemon_entry root, dir, e;
+	gdb_daemon *d;
+	gdb_store *s;
+	int rc = 0;
+
+	if (!tr || !tv || gdb_store_open(path, 0, &s, err, sizeof(err)) < 0 ||
+	    gdb_daemon_open(&o, &d, err, sizeof(err)) < 0)
+		return -EIO;
+	/* as a mounted daemon: the prefetch thread, the store read at random
+	 * (its blocks with pread) */
+	if (gdb_cache_start_prefetch(gdb_daemon_cache(d)) < 0)
+		return -ENOMEM;
+	rc = gdb_daemon_lookup(d, GDB_DAEMON_ROOT,
+			       gdb_store_assembly(s, 0)->name, &root);
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		const gdb_contig *ct = gdb_store_contig(s, b[k].contig);
+		int64_t beg = (int64_t)b[k].block * ct->block_bases + 101;
+		int64_t end = beg + 999 > ct->length ? ct->length : beg + 999;
+		uint64_t t0;
+		ssize_t got;
+
+		rc = gdb_daemon_lookup(d, root.ino, ct->name, &dir);
+		if (rc < 0)
+			break;
+		snprintf(name, sizeof(name), "%lld-%lld.seq", (long long)beg,
+			 (long long)end);
+		usleep(pace_us ? pace_us : 1000);
+		t0 = now_ns();
+		rc = gdb_daemon_lookup(d, dir.ino, name, &e);
+		t[k] = now_ns() - t0;
+		if (rc < 0)
+			break;
+		usleep(pace_us ? pace_us : 1000);
+		t0 = now_ns();
+		rc = gdb_seq_region(s, b[k].contig, name, &v);
+		tv[k] = now_ns() - t0;
+		if (rc < 0)
+			break;
+		gdb_view_free(v);
+		usleep(pace_us ? pace_us : 1000);
+		t0 = now_ns();
+		got = gdb_daemon_read(d, e.ino, 0, sizeof(buf), buf);
+		tr[k] = now_ns() - t0;
+		if (got != end - beg + 1)
+			rc = got < 0 ? (int)got : -EIO;
+		gdb_daemon_forget(d, e.ino, 1);
+		gdb_daemon_forget(d, dir.ino, 1);
+	}
+	if (rc == 0) {
+		report("gdb_daemon_lookup of a new region name (1000 bases), "
+		       "1 ms apart",
+		       t, 0, n);
+		report("its view made alone (gdb_seq_region), 1 ms apart", tv,
+		       0, n);
+		report("its first gdb_daemon_read (1000 bytes: a touch in "
+		       "part), 1 ms apart",
+		       tr, 0, n);
+	}
+	gdb_daemon_close(d);
+	gdb_store_close(s);
+	free(tr);
+	free(tv);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	size_t want = 1000, total;
@@ -325,6 +408,8 @@ int main(int argc, char **argv)
 	       want, total, argv[1]);
 	printf("| phase | median us | p90 us | p99 us | page faults a block "
 	       "|\n|---|---:|---:|---:|---:|\n");
+	if (only && !strcmp(only, "lookup"))
+		rc = run_lookup(argv[1], b, want, t);
 	for (unsigned i = 0; i < sizeof(PHASES) / sizeof(*PHASES) && !rc; i++)
 		if (!only || !strcmp(only, PHASES[i]))
 			rc = run_phase(argv[1], i, b, want, t);
