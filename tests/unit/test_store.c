@@ -199,6 +199,21 @@ static void test_escape(void)
 	      "%%2E");
 }
 
+/* A region of a contig of len bases from *beg (moved to one of the edge
+ * bases before the first block edge when edge, kept in the contig): its
+ * end, up to most bases on. */
+static int64_t pick_end(int64_t len, int64_t *beg, int64_t edge, int64_t most)
+{
+	int64_t end;
+
+	if (edge)
+		*beg = (int64_t)GDB_DNA_BLOCK_BASES - 1 - rnd() % edge;
+	if (*beg >= len)
+		*beg = len - 1;
+	end = *beg + 1 + rnd() % most;
+	return end > len ? len : end;
+}
+
 static void test_views(gdb_cache *c, char **seqs, const int64_t *lens)
 {
 	static const enum gdb_view_kind kinds[] = {GDB_VIEW_BASES, GDB_VIEW_U8,
@@ -214,13 +229,8 @@ static void test_views(gdb_cache *c, char **seqs, const int64_t *lens)
 		size_t rlen;
 		char *ref;
 
-		if (iter % 7 == 0) /* around a block edge */
-			beg = (int64_t)GDB_DNA_BLOCK_BASES - 1 - rnd() % 3;
-		if (beg >= lens[k])
-			beg = lens[k] - 1;
-		end = beg + 1 + rnd() % (iter % 5 == 0 ? 140000 : 3000);
-		if (end > lens[k])
-			end = lens[k];
+		end = pick_end(lens[k], &beg, iter % 7 == 0 ? 3 : 0,
+			       iter % 5 == 0 ? 140000 : 3000);
 		CHECK(gdb_view_region(kind, (uint32_t)k, beg, end, width,
 				      width ? "hdr" : NULL, &v) == 0,
 		      "view");
@@ -277,12 +287,7 @@ static void test_small_views(const gdb_store *s, char **seqs,
 		size_t rlen;
 		char *ref;
 
-		if (iter % 4 == 0) /* across a block edge */
-			beg = (int64_t)GDB_DNA_BLOCK_BASES - 1 - rnd() % 500;
-		if (beg >= lens[k])
-			beg = lens[k] - 1;
-		end = beg + 1 + rnd() % 2000;
-		end = end > lens[k] ? lens[k] : end;
+		end = pick_end(lens[k], &beg, iter % 4 == 0 ? 500 : 0, 2000);
 		CHECK(gdb_cache_create(s, 64 * GDB_DNA_BLOCK_BASES, NULL, &c) ==
 			  0,
 		      "cache");
