@@ -550,23 +550,33 @@ int gdb_cache_get_u8(gdb_cache *c, uint32_t contig, uint32_t block,
 }
 
 /* Under sh->lock: may a touch of key, neither resident nor being decoded,
- * be served in part? Counts it in its slot; once key has been served in
- * part PART_TOUCHES times, forgets it and says no (cache it whole). */
-static int seen_part(struct shard *sh, uint64_t key)
+ * be served in part? Counts it in its set; once key has been served in
+ * part PART_TOUCHES times, forgets it and says no (cache it whole). A key
+ * not in its set goes in first, the others moving down a way: the free
+ * slot nearest the front, or the oldest key, is what they cover. */
+int cache_seen_part(struct shard *sh, uint64_t key)
 {
-	uint32_t i = (key_hash(key) >> 8) % SEEN_SLOTS;
+	uint32_t base = (key_hash(key) >> 8) % SEEN_SETS * SEEN_WAYS, w;
+	uint64_t *set = &sh->seen[base];
+	uint8_t *n = &sh->seen_n[base];
 
-	if (sh->seen[i] != key + 1) {
-		sh->seen[i] = key + 1;
-		sh->seen_n[i] = 1;
-		return 1;
+	for (w = 0; w < SEEN_WAYS; w++) {
+		if (set[w] != key + 1)
+			continue;
+		if (n[w] < PART_TOUCHES) {
+			n[w]++;
+			return 1;
+		}
+		set[w] = 0;
+		return 0;
 	}
-	if (sh->seen_n[i] < PART_TOUCHES) {
-		sh->seen_n[i]++;
-		return 1;
-	}
-	sh->seen[i] = 0;
-	return 0;
+	for (w = 0; w < SEEN_WAYS - 1 && set[w]; w++)
+		;
+	memmove(set + 1, set, w * sizeof(*set));
+	memmove(n + 1, n, w);
+	set[0] = key + 1;
+	n[0] = 1;
+	return 1;
 }
 
 int gdb_cache_get_part(gdb_cache *c, uint32_t contig, uint32_t block,
@@ -593,7 +603,7 @@ int gdb_cache_get_part(gdb_cache *c, uint32_t contig, uint32_t block,
 	pthread_mutex_lock(&sh->lock);
 	/* resident, being decoded by another thread, or touched enough */
 	whole = cache_find_locked(sh, key) || loading_has(sh, key) ||
-		!seen_part(sh, key);
+		!cache_seen_part(sh, key);
 	if (!whole) {
 		sh->pc[sh->ops->id].misses++;
 		sh->parts++;

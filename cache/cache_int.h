@@ -226,6 +226,11 @@ struct gdb_cache_entry {
 };
 
 #define SEEN_SLOTS 256u
+/* Ways of a set of the seen table: a key may sit in any of the SEEN_WAYS
+ * slots of its set (1 was direct-mapped: with 1,000 blocks in play one
+ * in ten started its count again). */
+#define SEEN_WAYS 4u
+#define SEEN_SETS (SEEN_SLOTS / SEEN_WAYS)
 /* A small read's touches of a block served in part before one caches it
  * whole (cache.h gdb_cache_get_part). */
 #define PART_TOUCHES 2u
@@ -238,9 +243,11 @@ struct shard {
 	void *pol;
 	gdb_cache_counters pc[GDB_NPOLICIES]; /* protected by lock */
 	uint64_t errors, uncached, passed, parts;
-	/* Blocks served in part lately (gdb_cache_get_part), direct-mapped,
-	 * keys + 1, and how many times each: the touch after PART_TOUCHES
-	 * decodes and caches it whole. Protected by lock. */
+	/* Blocks served in part lately (gdb_cache_get_part), keys + 1 (0 a
+	 * free slot), and how many times each: the touch after PART_TOUCHES
+	 * decodes and caches it whole. A key's set is SEEN_WAYS slots, the
+	 * newest first; a new key in a full set pushes out its oldest.
+	 * Protected by lock. */
 	uint64_t seen[SEEN_SLOTS];
 	uint8_t seen_n[SEEN_SLOTS];
 	/* Keys being decoded (a reader waits on loaded for one instead of
@@ -366,6 +373,10 @@ void cache_test_check(gdb_cache *c, struct cache_check *out);
  * thread's tries at keeping a spare chunk.
  */
 void cache_test_fail_chunks(gdb_cache *c, int on);
+/* Under sh->lock: count a touch in part of key, neither resident nor
+ * being decoded (cache.c; gdb_cache_get_part). @return 1: serve it in
+ * part; 0: it was served in part PART_TOUCHES times, cache it whole. */
+int cache_seen_part(struct shard *sh, uint64_t key);
 uint64_t cache_test_chunk_tries(gdb_cache *c);
 
 /* ---- shared by the core (cache.c), control.c and prefetch.c ---- */

@@ -4,7 +4,7 @@
  * region benchmark reads (issue 16). Not part of the product; built by
  * `make bench` only.
  *
- *   firsttouch STORE [--blocks N] [--seed S] [--phase NAME]
+ *   firsttouch STORE [--blocks N] [--seed S] [--phase NAME] [--pace US]
  *
  * N distinct blocks (random, deterministic). Each phase opens the store
  * afresh (a fresh mapping; the page cache as it is, warm after an import)
@@ -13,7 +13,12 @@
  * first touch), then each once more (the "part" phase a third time,
  * which caches it, and a fourth). --phase runs one phase. Prints median /
  * p90 / p99 us a block and the page faults a block (getrusage of this
- * thread); the paths are listed in PHASES / WHAT below.
+ * thread); the paths are listed in PHASES / WHAT below. --pace US sleeps
+ * US microseconds before each touch of every phase (a reader's request
+ * comes after the daemon slept: caches cold, the CPU maybe idle), as the
+ * "paced" phases and "part" always do 1000. --phase lookup (run only when
+ * named) drives a daemon in process instead: a new region name's LOOKUP,
+ * its view made alone, its first READ (run_lookup).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,6 +31,8 @@
 #include <unistd.h>
 
 #include "cache/cache.h"
+#include "fs/daemon/daemon.h"
+#include "fs/ns/ns.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -65,6 +72,7 @@ struct blk {
 };
 
 static uint64_t rng_state = 88172645463325252ull;
+static unsigned pace_us; /* --pace */
 
 static uint64_t rnd(void)
 {
@@ -161,6 +169,30 @@ static int touch(const char *phase, gdb_store *s, gdb_cache *c,
 		*sink += ((const volatile uint8_t *)p)[len - 1];
 		return 0;
 	}
+	if (!strcmp(phase, "fstat+crc")) {
+		const struct gdb_seg *sg = seg_of(s, b->contig, p, &off);
+		int rc = gdb_seg_check_span(s, sg, off, len);
+		if (rc < 0)
+			return rc;
+		*sink += gdb_crc32c(p, len);
+		return 0;
+	}
+	if (!strcmp(phase, "fstat+mincore+crc")) {
+		const struct gdb_seg *sg = seg_of(s, b->contig, p, &off);
+		uintptr_t a = (uintptr_t)p & ~(uintptr_t)4095;
+		uintptr_t e = ((uintptr_t)p + len + 4095) & ~(uintptr_t)4095;
+		unsigned char vec[64];
+		int rc = gdb_seg_check_span(s, sg, off, len);
+		if (rc < 0)
+			return rc;
+		if (mincore((void *)a, e - a, vec) < 0)
+			return -errno;
+		for (size_t i = 0; i < (e - a) / 4096; i++)
+			if (!(vec[i] & 1))
+				return -EAGAIN;
+		*sink += gdb_crc32c(p, len);
+		return 0;
+	}
 	if (!strcmp(phase, "crc")) {
 		*sink += gdb_crc32c(p, len);
 		return 0;
@@ -188,8 +220,9 @@ static int touch(const char *phase, gdb_store *s, gdb_cache *c,
 }
 
 static const char *const PHASES[] = {
-    "decode", "region", "cache",     "cache, paced", "part",
-    "fault",  "crc",	"pread+crc", "populate+crc", "willneed"};
+    "decode",	    "region",  "cache",	    "cache, paced",	 "part",
+    "fault",	    "crc",     "fstat+crc", "fstat+mincore+crc", "pread+crc",
+    "populate+crc", "willneed"};
 static const char *const WHAT[] = {
     "gdb_store_block_decode, whole block into a warm buffer",
     "gdb_store_read of 1000 bases (CRC of the block, 1000 decoded)",
@@ -198,6 +231,8 @@ static const char *const WHAT[] = {
     "gdb_cache_get_part of 1000 bases, 1 ms between blocks (a small read)",
     "segment pages touched, one byte a page (page faults only)",
     "CRC32C over the mapping (first time: its faults too)",
+    "the file's size checked (fstat), CRC32C over the mapping",
+    "fstat, mincore (pages resident?), CRC32C over the mapping",
     "pread of the block into a warm buffer, CRC32C of the copy",
     "MADV_POPULATE_READ over the block, CRC32C over the mapping",
     "MADV_WILLNEED over the block (what a decode advises first)"};
@@ -236,6 +271,8 @@ static int run_phase(const char *path, unsigned i, const struct blk *b,
 			if (!strcmp(PHASES[i], "cache, paced") ||
 			    !strcmp(PHASES[i], "part"))
 				usleep(1000);
+			else if (pace_us)
+				usleep(pace_us);
 			t0 = now_ns();
 			rc = touch(PHASES[i], s, c, &b[k], buf, copy, &sink);
 			t[k] = now_ns() - t0;
@@ -250,6 +287,84 @@ static int run_phase(const char *path, unsigned i, const struct blk *b,
 	return rc < 0 ? rc : (int)(sink & 0);
 }
 
+/* The daemon's LOOKUP of a new region name (1000 bases of each block,
+ * "<s>-<e>.seq" under its contig's directory), its first READ, and its
+ * FORGET, in process (gdb_daemon_*; --phase lookup, the prefetch thread
+ * started as a mount does), the lookup and the read each after --pace us
+ * (1000 unless set): what a new-name region read costs inside the daemon,
+ * without FUSE. */
+static int run_lookup(const char *path, const struct blk *b, size_t n,
+		      uint64_t *t)
+{
+	gdb_fs_opts o = {.store_path = path, .cache_bytes = 256u << 20};
+	uint64_t *tr = calloc(n, sizeof(*tr)), *tv = calloc(n, sizeof(*tv));
+	char err[256], name[64], buf[1000];
+	gdb_view *v;
+	gdb_daemon_entry root, dir, e;
+	gdb_daemon *d;
+	gdb_store *s;
+	int rc = 0;
+
+	if (!tr || !tv || gdb_store_open(path, 0, &s, err, sizeof(err)) < 0 ||
+	    gdb_daemon_open(&o, &d, err, sizeof(err)) < 0)
+		return -EIO;
+	/* as a mounted daemon: the prefetch thread, the store read at random
+	 * (its blocks with pread) */
+	if (gdb_cache_start_prefetch(gdb_daemon_cache(d)) < 0)
+		return -ENOMEM;
+	rc = gdb_daemon_lookup(d, GDB_DAEMON_ROOT,
+			       gdb_store_assembly(s, 0)->name, &root);
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		const gdb_contig *ct = gdb_store_contig(s, b[k].contig);
+		int64_t beg = (int64_t)b[k].block * ct->block_bases + 101;
+		int64_t end = beg + 999 > ct->length ? ct->length : beg + 999;
+		uint64_t t0;
+		ssize_t got;
+
+		rc = gdb_daemon_lookup(d, root.ino, ct->name, &dir);
+		if (rc < 0)
+			break;
+		snprintf(name, sizeof(name), "%lld-%lld.seq", (long long)beg,
+			 (long long)end);
+		usleep(pace_us ? pace_us : 1000);
+		t0 = now_ns();
+		rc = gdb_daemon_lookup(d, dir.ino, name, &e);
+		t[k] = now_ns() - t0;
+		if (rc < 0)
+			break;
+		usleep(pace_us ? pace_us : 1000);
+		t0 = now_ns();
+		rc = gdb_seq_region(s, b[k].contig, name, &v);
+		tv[k] = now_ns() - t0;
+		if (rc < 0)
+			break;
+		gdb_view_free(v);
+		usleep(pace_us ? pace_us : 1000);
+		t0 = now_ns();
+		got = gdb_daemon_read(d, e.ino, 0, sizeof(buf), buf);
+		tr[k] = now_ns() - t0;
+		if (got != end - beg + 1)
+			rc = got < 0 ? (int)got : -EIO;
+		gdb_daemon_forget(d, e.ino, 1);
+		gdb_daemon_forget(d, dir.ino, 1);
+	}
+	if (rc == 0) {
+		report("gdb_daemon_lookup of a new region name (1000 bases), "
+		       "1 ms apart",
+		       t, 0, n);
+		report("its view made alone (gdb_seq_region), 1 ms apart", tv,
+		       0, n);
+		report("its first gdb_daemon_read (1000 bytes: a touch in "
+		       "part), 1 ms apart",
+		       tr, 0, n);
+	}
+	gdb_daemon_close(d);
+	gdb_store_close(s);
+	free(tr);
+	free(tv);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	size_t want = 1000, total;
@@ -262,7 +377,7 @@ int main(int argc, char **argv)
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: firsttouch STORE [--blocks N] "
-				"[--seed S] [--phase NAME]\n");
+				"[--seed S] [--phase NAME] [--pace US]\n");
 		return 2;
 	}
 	for (int i = 2; i + 1 < argc; i += 2) {
@@ -270,6 +385,8 @@ int main(int argc, char **argv)
 			want = strtoul(argv[i + 1], NULL, 10);
 		else if (!strcmp(argv[i], "--phase"))
 			only = argv[i + 1];
+		else if (!strcmp(argv[i], "--pace"))
+			pace_us = (unsigned)strtoul(argv[i + 1], NULL, 10);
 		else if (!strcmp(argv[i], "--seed"))
 			rng_state ^= strtoull(argv[i + 1], NULL, 10);
 	}
@@ -291,6 +408,8 @@ int main(int argc, char **argv)
 	       want, total, argv[1]);
 	printf("| phase | median us | p90 us | p99 us | page faults a block "
 	       "|\n|---|---:|---:|---:|---:|\n");
+	if (only && !strcmp(only, "lookup"))
+		rc = run_lookup(argv[1], b, want, t);
 	for (unsigned i = 0; i < sizeof(PHASES) / sizeof(*PHASES) && !rc; i++)
 		if (!only || !strcmp(only, PHASES[i]))
 			rc = run_phase(argv[1], i, b, want, t);

@@ -185,9 +185,36 @@ struct cursor {
 	const char *bases;
 	uint32_t lo, hi;
 	char *part; /* 2 * SMALL_READ bases; NULL: not a small read */
-	int codes;  /* bases holds .u8 codes (a .u8 view's read, not small):
-		     * the entries its stream prefetches and gives back */
+	/* a small read's bases [span_beg, span_end) of contig span_contig
+	 * (gdb_view_span; span 0: unknown): all its first touch decodes */
+	int span;
+	uint32_t span_contig;
+	int64_t span_beg, span_end;
+	int codes; /* bases holds .u8 codes (a .u8 view's read, not small):
+		    * the entries its stream prefetches and gives back */
 };
+
+/* The bases [*from, *to) of block blk of ct that a small read decodes
+ * for its base in of that block: what the read spans there, when in is
+ * among them; else (a read over several records) SMALL_READ either side
+ * of in, since the read's bases all lie within SMALL_READ of it (a
+ * reverse complement reads them downwards). */
+static void part_range(const struct cursor *k, const gdb_contig *ct,
+		       uint32_t blk, uint32_t in, uint32_t *from, uint32_t *to)
+{
+	int64_t at = (int64_t)blk * ct->block_bases, pos = at + in;
+
+	if (k->span && k->span_contig == ct->id && pos >= k->span_beg &&
+	    pos < k->span_end) {
+		*from = (uint32_t)(k->span_beg > at ? k->span_beg - at : 0);
+		*to = (uint32_t)(k->span_end - at < ct->block_bases
+				     ? k->span_end - at
+				     : ct->block_bases);
+		return;
+	}
+	*from = in > SMALL_READ ? in - SMALL_READ : 0;
+	*to = in + SMALL_READ;
+}
 
 /* Point *p at base pos of contig; *avail bases follow it in the block. */
 static int cursor_at(struct cursor *k, const gdb_contig *ct, int64_t pos,
@@ -202,15 +229,13 @@ static int cursor_at(struct cursor *k, const gdb_contig *ct, int64_t pos,
 		k->ref = NULL;
 		k->valid = 0;
 		k->lo = 0;
-		/* a small read's bases all lie within SMALL_READ of pos
-		 * (a reverse complement reads them downwards) */
-		if (k->part)
-			GDB_TRY(gdb_cache_get_part(
-			    k->c, ct->id, blk,
-			    in > SMALL_READ ? in - SMALL_READ : 0,
-			    in + SMALL_READ, k->part, &k->bases, &k->lo, &k->hi,
-			    &k->ref));
-		else if (k->codes)
+		if (k->part) {
+			uint32_t from, to;
+			part_range(k, ct, blk, in, &from, &to);
+			GDB_TRY(gdb_cache_get_part(k->c, ct->id, blk, from, to,
+						   k->part, &k->bases, &k->lo,
+						   &k->hi, &k->ref));
+		} else if (k->codes)
 			GDB_TRY(gdb_cache_get_u8(k->c, ct->id, blk,
 						 (const uint8_t **)&k->bases,
 						 &k->hi, &k->ref));
@@ -293,9 +318,11 @@ ssize_t gdb_view_read(const gdb_view *v, gdb_cache *c, uint64_t off, size_t len,
 		return 0;
 	if (len > v->size - off)
 		len = (size_t)(v->size - off);
-	if (len <= SMALL_READ)
+	if (len <= SMALL_READ) {
 		k.part = part;
-	else
+		k.span = gdb_view_span(v, off, len, &k.span_contig, &k.span_beg,
+				       &k.span_end) == 0;
+	} else
 		k.codes = v->kind == GDB_VIEW_U8;
 	s = NULL;
 	ri = find_rec(v, off);

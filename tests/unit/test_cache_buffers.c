@@ -11,7 +11,9 @@
  * buffer goes back to the pool; a pin over it fails whole (the blocks it
  * pinned released, those pinned before kept), as does a pin that finds
  * no room (everything borrowed); a reader taking the prefetch thread's
- * spare chunk has it make another. Exit 0 pass, 1 fail.
+ * spare chunk has it make another; the table counting a small read's
+ * touches keeps as many blocks of one set as it has ways. Exit 0 pass,
+ * 1 fail.
  */
 #define UNIT_SEED 0xb0f5u
 #include "tests/unit/unit.h"
@@ -86,6 +88,61 @@ static int same_bases(uint32_t contig, uint32_t blk, const char *bases,
 	int64_t want = LEN[contig] - at < BB ? LEN[contig] - at : BB;
 
 	return n == (uint32_t)want && !memcmp(bases, SEQ[contig] + at, n);
+}
+
+/* n keys of contig 0 whose touches in part share a set of the seen
+ * table (cache_seen_part). */
+static void same_set(uint64_t *keys, unsigned n)
+{
+	uint32_t set = (key_hash(make_key(0, 0)) >> 8) % SEEN_SETS;
+	unsigned k = 0;
+
+	for (uint32_t b = 0; k < n; b++)
+		if ((key_hash(make_key(0, b)) >> 8) % SEEN_SETS == set)
+			keys[k++] = make_key(0, b);
+}
+
+/* The seen table: four blocks of one set touched in turn each reach
+ * their third touch (cached whole), as direct-mapped they pushed each
+ * other out and started again; with all its ways taken, one more pushes
+ * out the oldest, whose count starts again while the others' go on; a
+ * slot freed by a third touch takes the next new block without pushing
+ * out another. */
+static void test_seen_ways(void)
+{
+	uint64_t k[SEEN_WAYS + 4];
+	struct shard *sh = xmalloc(sizeof(*sh));
+	unsigned w;
+
+	memset(sh, 0, sizeof(*sh));
+	same_set(k, SEEN_WAYS + 4);
+	for (int t = 1; t <= 3; t++)
+		for (w = 0; w < 4; w++)
+			CHECK(cache_seen_part(sh, k[w]) == (t < 3),
+			      "4 blocks of a set in turn: block %u's touch "
+			      "%d %s",
+			      w, t, t < 3 ? "not in part" : "in part");
+	for (w = 0; w <= SEEN_WAYS; w++)
+		CHECK(cache_seen_part(sh, k[w]) == 1, "new block %u", w);
+	for (int t = 2; t <= 3; t++)
+		for (w = 1; w <= SEEN_WAYS; w++)
+			CHECK(cache_seen_part(sh, k[w]) == (t < 3),
+			      "one block too many: block %u's touch %d", w, t);
+	for (int t = 1; t <= 3; t++)
+		CHECK(cache_seen_part(sh, k[0]) == (t < 3),
+		      "the block pushed out: touch %d of its count again", t);
+	memset(sh, 0, sizeof(*sh));
+	for (w = 0; w < SEEN_WAYS; w++)
+		cache_seen_part(sh, k[w]);
+	CHECK(cache_seen_part(sh, k[0]) == 1 && cache_seen_part(sh, k[0]) == 0,
+	      "block 0 to its third touch");
+	CHECK(cache_seen_part(sh, k[SEEN_WAYS]) == 1,
+	      "a block in the freed slot");
+	for (int t = 2; t <= 3; t++)
+		for (w = 1; w < SEEN_WAYS; w++)
+			CHECK(cache_seen_part(sh, k[w]) == (t < 3),
+			      "after a freed slot: block %u's touch %d", w, t);
+	free(sh);
 }
 
 /* Random gets under a budget of 16 blocks: every eviction's buffer is
@@ -677,6 +734,7 @@ int main(void)
 		return T_EXIT_FAIL;
 	}
 	S = s;
+	test_seen_ways();
 	test_budget_under_reuse();
 	test_spare_replaced();
 	test_borrowed_distinct();

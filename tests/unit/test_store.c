@@ -199,6 +199,21 @@ static void test_escape(void)
 	      "%%2E");
 }
 
+/* A region of a contig of len bases from *beg (moved to one of the edge
+ * bases before the first block edge when edge, kept in the contig): its
+ * end, up to most bases on. */
+static int64_t pick_end(int64_t len, int64_t *beg, int64_t edge, int64_t most)
+{
+	int64_t end;
+
+	if (edge)
+		*beg = (int64_t)GDB_DNA_BLOCK_BASES - 1 - rnd() % edge;
+	if (*beg >= len)
+		*beg = len - 1;
+	end = *beg + 1 + rnd() % most;
+	return end > len ? len : end;
+}
+
 static void test_views(gdb_cache *c, char **seqs, const int64_t *lens)
 {
 	static const enum gdb_view_kind kinds[] = {GDB_VIEW_BASES, GDB_VIEW_U8,
@@ -214,13 +229,8 @@ static void test_views(gdb_cache *c, char **seqs, const int64_t *lens)
 		size_t rlen;
 		char *ref;
 
-		if (iter % 7 == 0) /* around a block edge */
-			beg = (int64_t)GDB_DNA_BLOCK_BASES - 1 - rnd() % 3;
-		if (beg >= lens[k])
-			beg = lens[k] - 1;
-		end = beg + 1 + rnd() % (iter % 5 == 0 ? 140000 : 3000);
-		if (end > lens[k])
-			end = lens[k];
+		end = pick_end(lens[k], &beg, iter % 7 == 0 ? 3 : 0,
+			       iter % 5 == 0 ? 140000 : 3000);
 		CHECK(gdb_view_region(kind, (uint32_t)k, beg, end, width,
 				      width ? "hdr" : NULL, &v) == 0,
 		      "view");
@@ -253,6 +263,59 @@ static void test_views(gdb_cache *c, char **seqs, const int64_t *lens)
 			break;
 	}
 	free(buf);
+}
+
+/* Small reads (GDB_VIEW_SMALL bytes or less) of blocks a fresh cache has
+ * never seen, each view read four times: its touches in part (the bases
+ * the read spans, decoded alone: a region's reverse complement, .u8,
+ * lines, a header, across a block edge) then whole, the same bytes. */
+static void test_small_views(const gdb_store *s, char **seqs,
+			     const int64_t *lens)
+{
+	static const enum gdb_view_kind kinds[] = {GDB_VIEW_BASES, GDB_VIEW_U8,
+						   GDB_VIEW_RC};
+	char buf[GDB_VIEW_SMALL];
+
+	for (int iter = 0; iter < 60; iter++) {
+		int k = iter % 3;
+		enum gdb_view_kind kind = kinds[(iter / 3) % 3];
+		uint32_t width = iter % 2 ? 0 : 1 + rnd() % 80;
+		int64_t beg = rnd() % lens[k], end;
+		gdb_cache_stats st;
+		gdb_cache *c;
+		gdb_view *v;
+		size_t rlen;
+		char *ref;
+
+		end = pick_end(lens[k], &beg, iter % 4 == 0 ? 500 : 0, 2000);
+		CHECK(gdb_cache_create(s, 64 * GDB_DNA_BLOCK_BASES, NULL, &c) ==
+			  0,
+		      "cache");
+		CHECK(gdb_view_region(kind, (uint32_t)k, beg, end, width,
+				      width ? "hdr" : NULL, &v) == 0,
+		      "view");
+		ref = reference(seqs[k], beg, end, kind, width,
+				width ? "hdr" : NULL, &rlen);
+		for (int t = 1; t <= 4; t++) {
+			/* the whole file, then a piece of it from an odd
+			 * offset */
+			uint64_t off = t % 2 ? 0 : rnd() % rlen;
+			size_t len = t % 2 ? GDB_VIEW_SMALL : rlen - off;
+			ssize_t got = gdb_view_read(v, c, off, len, buf);
+			CHECK(got == (ssize_t)(rlen - off) &&
+				  !memcmp(buf, ref + off, rlen - off),
+			      "small read %d of contig %d [%lld, %lld) kind "
+			      "%d width %u from %llu: got %zd of %zu",
+			      t, k, (long long)beg, (long long)end, kind, width,
+			      (unsigned long long)off, got, rlen - off);
+		}
+		gdb_cache_stats_get(c, &st);
+		CHECK(st.parts > 0, "no touch in part (contig %d [%lld, %lld))",
+		      k, (long long)beg, (long long)end);
+		free(ref);
+		gdb_view_free(v);
+		gdb_cache_destroy(c);
+	}
 }
 
 /* A .u8 read too large to borrow (more blocks than GDB_VIEW_PIECES) is
@@ -672,6 +735,7 @@ int main(void)
 	CHECK(gdb_cache_create(s, 3 * GDB_DNA_BLOCK_BASES, NULL, &c) == 0,
 	      "cache");
 	CHECK(gdb_cache_start_prefetch(c) == 0, "prefetch");
+	test_small_views(s, seqs, lens);
 	test_random_access(c, seqs, lens);
 	test_views(c, seqs, lens);
 	gdb_cache_destroy(c);
