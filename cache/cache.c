@@ -618,6 +618,7 @@ int gdb_cache_get_part(gdb_cache *c, uint32_t contig, uint32_t block,
 	if (rc < 0) {
 		pthread_mutex_lock(&sh->lock);
 		sh->errors += rc != -ENOMEM;
+		sh->parts--; /* not served (still a miss, as a failed decode) */
 		pthread_mutex_unlock(&sh->lock);
 		return rc;
 	}

@@ -47,7 +47,8 @@ typedef struct gdb_cache_counters {
 	uint64_t hits;
 	uint64_t misses;
 	uint64_t evictions;
-	uint64_t bytes_decoded;
+	uint64_t bytes_decoded;	  /* bases of blocks decoded whole (a small
+				   * touch served in part is not counted) */
 	uint64_t prefetch_issued; /* blocks loaded by prefetch */
 	uint64_t prefetch_used;	  /* of those, later read */
 	uint64_t prefetch_wasted; /* of those, evicted unread */

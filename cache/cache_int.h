@@ -234,6 +234,8 @@ struct gdb_cache_entry {
 /* A small read's touches of a block served in part before one caches it
  * whole (cache.h gdb_cache_get_part). */
 #define PART_TOUCHES 2u
+_Static_assert(PART_TOUCHES >= 1 && PART_TOUCHES < 255,
+	       "a first touch is in part; a slot's count is a uint8_t");
 
 struct shard {
 	pthread_mutex_t lock;

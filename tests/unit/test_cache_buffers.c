@@ -573,6 +573,10 @@ static void test_damage(const char *dir, const char *path)
 	gdb_cache_stats_get(c, &s);
 	CHECK(s.errors == 6, "%s: %llu block errors counted, not 6", path,
 	      (unsigned long long)s.errors);
+	CHECK(s.parts == 0,
+	      "%s: %llu failed small touches counted as served "
+	      "in part",
+	      path, (unsigned long long)s.parts);
 	CHECK(__atomic_load_n(&damage_logged, __ATOMIC_RELAXED) == 6,
 	      "%s: %d log lines name the damaged block, not 6", path,
 	      damage_logged);
