@@ -607,6 +607,7 @@ int gdb_cache_get_part(gdb_cache *c, uint32_t contig, uint32_t block,
 	if (!whole) {
 		sh->pc[sh->ops->id].misses++;
 		sh->parts++;
+		sh->part_bases += to - from;
 	}
 	pthread_mutex_unlock(&sh->lock);
 	if (whole) {
@@ -619,6 +620,7 @@ int gdb_cache_get_part(gdb_cache *c, uint32_t contig, uint32_t block,
 		pthread_mutex_lock(&sh->lock);
 		sh->errors += rc != -ENOMEM;
 		sh->parts--; /* not served (still a miss, as a failed decode) */
+		sh->part_bases -= to - from;
 		pthread_mutex_unlock(&sh->lock);
 		return rc;
 	}

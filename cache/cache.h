@@ -63,10 +63,11 @@ typedef struct gdb_cache_stats {
 	uint64_t budget_bytes;
 	uint64_t resident_bytes; /* decoded blocks held, pins included */
 	uint64_t pinned_bytes;
-	uint64_t errors;   /* blocks that failed CRC or decode */
-	uint64_t uncached; /* misses served without caching */
-	uint64_t passed;   /* blocks a long sequential read gave back */
-	uint64_t parts;	   /* small touches served in part, not cached */
+	uint64_t errors;     /* blocks that failed CRC or decode */
+	uint64_t uncached;   /* misses served without caching */
+	uint64_t passed;     /* blocks a long sequential read gave back */
+	uint64_t parts;	     /* small touches served in part, not cached */
+	uint64_t part_bases; /* bases those touches decoded */
 	/* computed answers (gdb_cache_answer_*); resident_bytes counts
 	 * answer_bytes too */
 	uint64_t answer_bytes;	   /* answers held under the budget */

@@ -231,6 +231,7 @@ struct gdb_cache_entry {
  * in ten started its count again). */
 #define SEEN_WAYS 4u
 #define SEEN_SETS (SEEN_SLOTS / SEEN_WAYS)
+_Static_assert(SEEN_SLOTS % SEEN_WAYS == 0, "whole sets");
 /* A small read's touches of a block served in part before one caches it
  * whole (cache.h gdb_cache_get_part). */
 #define PART_TOUCHES 2u
@@ -244,7 +245,7 @@ struct shard {
 	const gdb_policy_ops *ops; /* protected by lock */
 	void *pol;
 	gdb_cache_counters pc[GDB_NPOLICIES]; /* protected by lock */
-	uint64_t errors, uncached, passed, parts;
+	uint64_t errors, uncached, passed, parts, part_bases;
 	/* Blocks served in part lately (gdb_cache_get_part), keys + 1 (0 a
 	 * free slot), and how many times each: the touch after PART_TOUCHES
 	 * decodes and caches it whole. A key's set is SEEN_WAYS slots, the
@@ -375,11 +376,13 @@ void cache_test_check(gdb_cache *c, struct cache_check *out);
  * thread's tries at keeping a spare chunk.
  */
 void cache_test_fail_chunks(gdb_cache *c, int on);
-/* Under sh->lock: count a touch in part of key, neither resident nor
- * being decoded (cache.c; gdb_cache_get_part). @return 1: serve it in
- * part; 0: it was served in part PART_TOUCHES times, cache it whole. */
-int cache_seen_part(struct shard *sh, uint64_t key);
 uint64_t cache_test_chunk_tries(gdb_cache *c);
+
+/* Under sh->lock: count a touch in part of key, neither resident nor
+ * being decoded (cache.c; gdb_cache_get_part; tests call it too).
+ * @return 1: serve it in part; 0: it was served in part PART_TOUCHES
+ * times, cache it whole. */
+int cache_seen_part(struct shard *sh, uint64_t key);
 
 /* ---- shared by the core (cache.c), control.c and prefetch.c ---- */
 

@@ -70,6 +70,7 @@ void gdb_cache_stats_get(gdb_cache *c, gdb_cache_stats *out)
 		out->uncached += sh->uncached;
 		out->passed += sh->passed;
 		out->parts += sh->parts;
+		out->part_bases += sh->part_bases;
 		pthread_mutex_unlock(&sh->lock);
 	}
 	out->budget_bytes = __atomic_load_n(&c->budget, __ATOMIC_RELAXED);
@@ -109,6 +110,7 @@ void gdb_cache_stats_reset(gdb_cache *c)
 		pthread_mutex_lock(&sh->lock);
 		memset(sh->pc, 0, sizeof(sh->pc));
 		sh->errors = sh->uncached = sh->passed = sh->parts = 0;
+		sh->part_bases = 0;
 		pthread_mutex_unlock(&sh->lock);
 	}
 	for (unsigned b = 0; b < LAT_BUCKETS; b++)

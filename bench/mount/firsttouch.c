@@ -305,18 +305,28 @@ static int run_lookup(const char *path, const struct blk *b, size_t n,
 	gdb_store *s;
 	int rc = 0;
 
-	if (!tr || !tv || gdb_store_open(path, 0, &s, err, sizeof(err)) < 0 ||
-	    gdb_daemon_open(&o, &d, err, sizeof(err)) < 0)
+	if (!tr || !tv || gdb_store_open(path, 0, &s, err, sizeof(err)) < 0) {
+		free(tr);
+		free(tv);
 		return -EIO;
+	}
+	if (gdb_daemon_open(&o, &d, err, sizeof(err)) < 0) {
+		gdb_store_close(s);
+		free(tr);
+		free(tv);
+		return -EIO;
+	}
 	/* as a mounted daemon: the prefetch thread, the store read at random
 	 * (its blocks with pread) */
-	if (gdb_cache_start_prefetch(gdb_daemon_cache(d)) < 0)
-		return -ENOMEM;
-	rc = gdb_daemon_lookup(d, GDB_DAEMON_ROOT,
-			       gdb_store_assembly(s, 0)->name, &root);
+	rc = gdb_cache_start_prefetch(gdb_daemon_cache(d));
+	if (rc == 0)
+		rc = gdb_daemon_lookup(d, GDB_DAEMON_ROOT,
+				       gdb_store_assembly(s, 0)->name, &root);
 	for (size_t k = 0; k < n && rc == 0; k++) {
 		const gdb_contig *ct = gdb_store_contig(s, b[k].contig);
-		int64_t beg = (int64_t)b[k].block * ct->block_bases + 101;
+		int64_t at = (int64_t)b[k].block * ct->block_bases;
+		/* 1-based names; a short last block's region starts in it */
+		int64_t beg = at + 101 <= ct->length ? at + 101 : at + 1;
 		int64_t end = beg + 999 > ct->length ? ct->length : beg + 999;
 		uint64_t t0;
 		ssize_t got;

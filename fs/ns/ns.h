@@ -295,7 +295,9 @@ void gdb_view_unborrow(gdb_cache *c, gdb_view_pieces *p);
 
 /*
  * gdb_view_span - the bases a read of [off, off+len) touches in the record
- * holding off (for access-pattern detection; may round outward).
+ * holding off: every one of them, and at most one more (a read ending on a
+ * line break); never fewer, since a small read decodes only these at a
+ * block's touch in part (also used for access-pattern detection).
  * @return 0 with contig and [beg, end) set, or -1 if off is past the end
  *         or inside a header only.
  */

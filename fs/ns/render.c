@@ -186,7 +186,7 @@ struct cursor {
 	uint32_t lo, hi;
 	char *part; /* 2 * SMALL_READ bases; NULL: not a small read */
 	/* a small read's bases [span_beg, span_end) of contig span_contig
-	 * (gdb_view_span; span 0: unknown): all its first touch decodes */
+	 * (gdb_view_span; span 0: unknown): all a touch in part decodes */
 	int span;
 	uint32_t span_contig;
 	int64_t span_beg, span_end;
@@ -245,6 +245,9 @@ static int cursor_at(struct cursor *k, const gdb_contig *ct, int64_t pos,
 		k->valid = 1;
 		k->contig = ct->id;
 		k->blk = blk;
+		if (in < k->lo || in >= k->hi) /* a part that misses pos */
+			return GDB_CORRUPT(
+			    "a block's part read misses its base");
 	}
 	*p = k->bases + (in - k->lo);
 	*avail = (int64_t)k->hi - in;
@@ -271,6 +274,9 @@ static int emit(struct cursor *k, const gdb_store *s, enum gdb_view_kind kind,
 			    ((hi - 1) / ct->block_bases) * ct->block_bases;
 			take = hi - lo_blk < n ? hi - lo_blk : n;
 			GDB_TRY(cursor_at(k, ct, hi - take, &p, &avail));
+			if (avail < take) /* a part that ends short */
+				return GDB_CORRUPT("a block's part read ends "
+						   "short");
 			K->revcomp(p, (size_t)take, dst);
 		} else {
 			GDB_TRY(cursor_at(k, ct, r->beg + i, &p, &avail));

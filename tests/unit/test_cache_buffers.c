@@ -117,9 +117,10 @@ static void test_seen_ways(void)
 	memset(sh, 0, sizeof(*sh));
 	same_set(k, SEEN_WAYS + 4);
 	for (int t = 1; t <= 3; t++)
-		for (w = 0; w < 4; w++)
+		for (w = 0; w < SEEN_WAYS; w++)
 			CHECK(cache_seen_part(sh, k[w]) == (t < 3),
-			      "4 blocks of a set in turn: block %u's touch "
+			      "SEEN_WAYS blocks of a set in turn: block %u's "
+			      "touch "
 			      "%d %s",
 			      w, t, t < 3 ? "not in part" : "in part");
 	for (w = 0; w <= SEEN_WAYS; w++)
@@ -131,15 +132,18 @@ static void test_seen_ways(void)
 	for (int t = 1; t <= 3; t++)
 		CHECK(cache_seen_part(sh, k[0]) == (t < 3),
 		      "the block pushed out: touch %d of its count again", t);
+	/* the newest block (way 0, not the oldest) cached and forgotten: a
+	 * new block takes its slot and pushes out none of the others */
 	memset(sh, 0, sizeof(*sh));
 	for (w = 0; w < SEEN_WAYS; w++)
 		cache_seen_part(sh, k[w]);
-	CHECK(cache_seen_part(sh, k[0]) == 1 && cache_seen_part(sh, k[0]) == 0,
-	      "block 0 to its third touch");
+	CHECK(cache_seen_part(sh, k[SEEN_WAYS - 1]) == 1 &&
+		  cache_seen_part(sh, k[SEEN_WAYS - 1]) == 0,
+	      "the newest block to its third touch");
 	CHECK(cache_seen_part(sh, k[SEEN_WAYS]) == 1,
 	      "a block in the freed slot");
 	for (int t = 2; t <= 3; t++)
-		for (w = 1; w < SEEN_WAYS; w++)
+		for (w = 0; w < SEEN_WAYS - 1; w++)
 			CHECK(cache_seen_part(sh, k[w]) == (t < 3),
 			      "after a freed slot: block %u's touch %d", w, t);
 	free(sh);

@@ -299,9 +299,21 @@ static void test_small_views(const gdb_store *s, char **seqs,
 		for (int t = 1; t <= 4; t++) {
 			/* the whole file, then a piece of it from an odd
 			 * offset */
-			uint64_t off = t % 2 ? 0 : rnd() % rlen;
+			uint64_t off = t % 2 ? 0 : rnd() % rlen, pb;
 			size_t len = t % 2 ? GDB_VIEW_SMALL : rlen - off;
-			ssize_t got = gdb_view_read(v, c, off, len, buf);
+			ssize_t got;
+
+			gdb_cache_stats_get(c, &st);
+			pb = st.part_bases;
+			got = gdb_view_read(v, c, off, len, buf);
+			gdb_cache_stats_get(c, &st);
+			/* a touch in part decodes the bases read (one more at
+			 * most: a read ending on a line break), not a window */
+			CHECK(st.part_bases - pb <= (uint64_t)(end - beg) + 1,
+			      "small read %d of [%lld, %lld): %llu bases "
+			      "decoded in part",
+			      t, (long long)beg, (long long)end,
+			      (unsigned long long)(st.part_bases - pb));
 			CHECK(got == (ssize_t)(rlen - off) &&
 				  !memcmp(buf, ref + off, rlen - off),
 			      "small read %d of contig %d [%lld, %lld) kind "
