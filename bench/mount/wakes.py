@@ -5,22 +5,26 @@ Mounts one target at a time (nothing pinned), warms it with W new-name
 thread of the daemon and for the reader: wake-ups by (waker CPU == target
 CPU), runs, CPU share, the FUSE opcodes per read, and the samples together.
 usage: wakes.py NAME=KIND:BUILD[:arg,arg] ...   env N, W, ROUNDS, KEEP (dir),
+  STORE (a store of assembly "g" whose FASTA index is STORE/../g.fa.fai, as
+  regions.py makes; unset: one is made as regions.py does, BASES bases),
   TOGETHER=1 (all targets mounted at once, reads interleaved as in an idle
   A/B; one trace a round), EXTRA=system/event,... (more events, e.g.
   raw_syscalls/sys_enter). KIND is gdb or floor (BUILD/bench/floor).
-"main-thread together" is what /tmp/wk/idle.py and regions.py sample: the
+"main-thread together" is what a plain idle loop samples: the
 CPU of the daemon's main thread, which libfuse's multithreaded loop (the
 floor, --loop libfuse) never serves from; the wake-up shares are the
 measure. Analyses of kept traces: wakes_an.py. Run as root; the tracefs
 instance is removed at the end. Diagnosis only, not part of make bench."""
-import os, sys, time, subprocess, json, re, collections
-sys.path.insert(0, "/work/main/bench/cache")
+import os, sys, time, subprocess, json, re, collections, shutil, tempfile
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "cache"))
+sys.path.insert(0, HERE)
 import mountbench as mb
 import numpy as np
+import regions
 N = int(os.environ.get("N", "1500")); W = int(os.environ.get("W", "200"))
 ROUNDS = int(os.environ.get("ROUNDS", "1")); KEEP = os.environ.get("KEEP")
-store = "/tmp/lean/data/g.gdb"
-ctgs = [(l.split("\t")[0], int(l.split("\t")[1])) for l in open("/tmp/lean/data/g.fa.fai")]
+store, ctgs = None, None  # set at the start (STORE, or made)
 T = "/sys/kernel/tracing/instances/place"
 EV = ["sched/sched_waking", "sched/sched_wakeup", "sched/sched_switch",
       "sched/sched_migrate_task", "fuse/fuse_request_send"] + [e for e in os.environ.get("EXTRA", "").split(",") if e]
@@ -143,7 +147,7 @@ def run(k, spec, r):
 
 def run_all(tg, r):
     """All targets mounted at once, reads interleaved in a random order
-    (as /tmp/wk/idle.py), one trace for the whole round."""
+    (as a plain idle A/B loop), one trace for the whole round."""
     live = {}; lat = {k: [] for k in tg}; tog = {k: [] for k in tg}
     try:
         for k, spec in tg.items():
@@ -183,6 +187,14 @@ def run_all(tg, r):
         print(f"== {k} r{r}: median {np.median(a):.1f} p99 {np.percentile(a,99):.1f} main-thread together {100*np.mean(tog[k]):.1f}%"
               f"  daemon woken on reader's CPU {100*dm_same/max(dm_all,1):.1f}% ({dm_all/N:.2f}/read)  reader woken on daemon's CPU {100*rd_same/max(rd_all,1):.1f}%")
 
+work = None
+if os.environ.get("STORE"):
+    store = os.environ["STORE"]
+    fai = os.path.join(os.path.dirname(os.path.abspath(store)), "g.fa.fai")
+    ctgs = [(l.split("\t")[0], int(l.split("\t")[1])) for l in open(fai)]
+else:
+    work = tempfile.mkdtemp(prefix="gdb-wakes-")
+    _, _, store, ctgs = regions.make_inputs(work, int(float(os.environ.get("BASES", "64e6"))))
 os.makedirs(T, exist_ok=True)
 try:
     w(f"{T}/buffer_size_kb", "16384")
@@ -201,3 +213,5 @@ finally:
     for e in EV: w(f"{T}/events/{e}/enable", "0")
     w(f"{T}/trace", "")
     os.rmdir(T)
+    if work:
+        shutil.rmtree(work, ignore_errors=True)
