@@ -523,7 +523,7 @@ static void mount_usage(FILE *f)
 		"usage: genomedb mount STORE MOUNTPOINT [-f] [-o OPTS] "
 		"[--cache SIZE] [--policy NAME]\n"
 		"       [--prefetch on|off] [--threads N] "
-		"[--loop split|libfuse]\n"
+		"[--loop split|uring|libfuse]\n"
 		"       [--follow on|off] [--spin-us N] [--readahead-kb N] "
 		"[--log FILE]\n"
 		"       [--unmount-stale] [--plugin LIB.so ...]\n"
@@ -542,7 +542,10 @@ static void mount_usage(FILE *f)
 		"cheap requests,\n"
 		"                     workers the rest (default); libfuse: "
 		"its own\n"
-		"                     multithreaded loop\n"
+		"                     multithreaded loop; uring: FUSE over "
+		"io_uring, a thread\n"
+		"                     per CPU (needs "
+		"/sys/module/fuse/parameters/enable_uring Y)\n"
 		"  --follow on|off    the split loop's reading thread moves "
 		"to its reader's CPU\n"
 		"                     now and then (default on)\n"
@@ -657,11 +660,13 @@ int cmd_mount(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--loop") && i + 1 < argc) {
 			i++;
 			if (strcmp(argv[i], "split") &&
-			    strcmp(argv[i], "libfuse")) {
-				tool_err("--loop: split or libfuse");
+			    strcmp(argv[i], "libfuse") &&
+			    strcmp(argv[i], "uring")) {
+				tool_err("--loop: split, uring or libfuse");
 				return EXIT_USAGE;
 			}
 			o.libfuse_loop = !strcmp(argv[i], "libfuse");
+			o.uring_loop = !strcmp(argv[i], "uring");
 		} else if (!strcmp(argv[i], "--follow") && i + 1 < argc) {
 			if ((follow = on_off(argv[i], argv[i + 1])) < 0)
 				return EXIT_USAGE;

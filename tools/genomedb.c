@@ -137,7 +137,7 @@ static const struct cmd {
      "remove what no kept generation and no reader uses"},
     {"mount", cmd_mount,
      "STORE MOUNTPOINT [-f] [-o OPTS] [--cache SIZE] [--policy NAME] "
-     "[--prefetch on|off] [--threads N] [--loop split|libfuse] "
+     "[--prefetch on|off] [--threads N] [--loop split|uring|libfuse] "
      "[--follow on|off] [--spin-us N] [--readahead-kb N] [--log FILE] "
      "[--unmount-stale] [--plugin LIB.so ...]",
      "serve the store as files (fusermount3 -u to unmount)"},

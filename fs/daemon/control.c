@@ -82,9 +82,10 @@ static int parse_target(struct gen *g, const char *text, uint32_t *contig,
 static void reset_stats(gdb_daemon *d, struct gen *g)
 {
 	uint64_t *const counters[] = {
-	    &d->reads,		&d->bytes_served, &d->lookups, &d->errors,
-	    &d->ioctls,		&d->computed,	  &d->reused,  &d->recomputed,
-	    &d->bytes_borrowed, &d->reader_moves};
+	    &d->reads,	      &d->bytes_served, &d->lookups,
+	    &d->errors,	      &d->ioctls,	&d->computed,
+	    &d->reused,	      &d->recomputed,	&d->bytes_borrowed,
+	    &d->reader_moves, &d->ring_requests};
 
 	gdb_cache_stats_reset(g->cache);
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
@@ -448,6 +449,7 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 	    "  \"live_region_nodes\": %llu,\n  \"ioctls\": %llu,\n"
 	    "  \"computed_files\": %llu,\n  \"reused_answers\": %llu,\n"
 	    "  \"recomputed_answers\": %llu,\n  \"reader_moves\": %llu,\n"
+	    "  \"ring_requests\": %llu,\n"
 	    "  \"simd\": \"%s\",\n",
 	    (unsigned long long)gdb_store_generation(g->store),
 	    (unsigned long long)ngens, gdb_store_path(g->store),
@@ -469,6 +471,8 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 	    (unsigned long long)__atomic_load_n(&d->recomputed,
 						__ATOMIC_RELAXED),
 	    (unsigned long long)__atomic_load_n(&d->reader_moves,
+						__ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(&d->ring_requests,
 						__ATOMIC_RELAXED),
 	    gdb_simd_level_name(gdb_simd_active()));
 	gen_put(d, g, 1);

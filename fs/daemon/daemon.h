@@ -33,6 +33,8 @@ typedef struct gdb_fs_opts {
 	int prefetch;	       /* automatic prefetch on/off */
 	unsigned max_threads;  /* requests served at once (0: default) */
 	int libfuse_loop;      /* libfuse's multithreaded loop, not loop.c's */
+	int uring_loop;	       /* FUSE over io_uring (uring.c) beside the
+				* split loop (--loop uring) */
 	int no_follow;	       /* loop.c's reading thread stays where the
 				* kernel puts it (--follow off) */
 	unsigned spin_us;      /* loop.c's reading thread reads /dev/fuse

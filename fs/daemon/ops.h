@@ -31,6 +31,18 @@ void ops_thread_buf_release(gdb_daemon *d);
 int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads,
 		int follow, unsigned spin_us);
 
+/* uring.c (--loop uring): can this kernel serve through FUSE over
+ * io_uring (enable_uring Y, an SQE128 ring made)? Called before mounting.
+ * @return 0, or -errno with err saying what to do */
+int daemon_uring_check(char *err, size_t errlen);
+/* Start the queue threads (one per possible CPU, pinned) and route se's
+ * I/O through uring.c; the split loop then serves /dev/fuse as before and
+ * the ring takes over once INIT is answered. Call after fuse_daemonize,
+ * before daemon_loop. @return 0, or -errno (nothing started) */
+int daemon_uring_start(struct fuse_session *se, gdb_daemon *d);
+/* Stop and join the queue threads (after daemon_loop and live_stop). */
+void daemon_uring_stop(gdb_daemon *d);
+
 /* ops_write.c */
 void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 	      off_t off, struct fuse_file_info *fi);

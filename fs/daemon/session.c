@@ -4,7 +4,9 @@
  * unless asked to stay in the foreground, and served until unmounted
  * (fusermount3 -u, SIGINT, SIGTERM) by the daemon's own loop (loop.c: one
  * reading thread answering cheap requests, workers for the rest), or by
- * libfuse's multithreaded loop with --loop libfuse.
+ * libfuse's multithreaded loop with --loop libfuse. With --loop uring the
+ * split loop runs as well, for what the kernel sends through /dev/fuse,
+ * and uring.c's queue threads serve the rest through FUSE over io_uring.
  */
 #include "fs/daemon/ops.h"
 
@@ -255,10 +257,16 @@ static int serve(struct fuse_session *se, gdb_daemon *d, const gdb_fs_opts *o)
 	if (live_start(d, se) < 0)
 		gdb_log(GDB_LOG_WARN, "the refresh thread did not start: new "
 				      "generations are not served");
+	if (o->uring_loop && (rc = daemon_uring_start(se, d)) < 0)
+		gdb_log(GDB_LOG_WARN,
+			"--loop uring: the ring's threads did not start (%s): "
+			"serving through /dev/fuse (the split loop)",
+			strerror(-rc));
 	if (!o->libfuse_loop) {
 		rc = daemon_loop(se, d, o->max_threads ? o->max_threads : 16,
 				 !o->no_follow, o->spin_us);
 		live_stop(d);
+		daemon_uring_stop(d);
 		return rc;
 	}
 	lc = fuse_loop_cfg_create();
@@ -285,6 +293,8 @@ int gdb_fs_run(const gdb_fs_opts *o, char *err, size_t errlen)
 	 * threshold (glibc's own grows to 32 MiB after the first big free,
 	 * keeping later answers in a heap it never shrinks). */
 	mallopt(M_MMAP_THRESHOLD, 1 << 20);
+	if (rc == 0 && o->uring_loop)
+		rc = daemon_uring_check(err, errlen);
 	if (rc == 0)
 		rc = start_log(o, err, errlen);
 	if (rc == 0)

@@ -1,0 +1,586 @@
+/*
+ * fs/daemon/uring.c - --loop uring: FUSE over io_uring (issue 16).
+ *
+ * With /sys/module/fuse/parameters/enable_uring Y the kernel offers
+ * FUSE_OVER_IO_URING at INIT; a daemon whose INIT reply carries it, and
+ * which then registers ring entries on every queue (one queue per possible
+ * CPU), gets each request on the queue of the CPU its requester runs on,
+ * as the completion of an io_uring command of the thread serving that
+ * queue (pinned to that CPU), and answers it with the next command, which
+ * also fetches the next request (fs/fuse/dev_uring.c). Reader and server
+ * share a CPU by construction; the round trip is one io_uring_enter, not a
+ * read() and a writev() on /dev/fuse.
+ *
+ * libfuse (3.14 has no ring) still parses every request and builds every
+ * reply: a ring request is laid out again as the message read() would have
+ * given (fuse_in_header, the op's header from op_in, the payload: the
+ * header's len says how long the op's header is) and handed to
+ * fuse_session_process_buf; the session's custom writev
+ * (fuse_session_custom_io) copies a reply whose unique is the request this
+ * thread serves into that ring entry (fuse_out_header into in_out, the rest
+ * into the payload) instead of writing /dev/fuse; the thread commits it.
+ * Ring requests are answered on their queue thread, one at a time.
+ *
+ * What the ring does not carry still comes through /dev/fuse, read by the
+ * split loop (loop.c) as without the ring: INIT (and everything before the
+ * ring is ready), FORGET, INTERRUPT; notifications (unique 0) are written
+ * there. The custom read notes INIT's unique and whether the kernel offered
+ * the ring; the custom writev adds FUSE_OVER_IO_URING (with FUSE_INIT_EXT)
+ * to that reply, and once it is written the queue threads register.
+ *
+ * The queue threads and their rings exist before INIT is answered (so a
+ * ring the kernel refuses to make is known while /dev/fuse still serves
+ * everything): once the reply carries the flag, the kernel holds every new
+ * request until all queues have registered, or until a registration fails
+ * (it then clears the flag and the split loop serves all).
+ */
+#define _GNU_SOURCE
+#include "fs/daemon/ops.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fuse.h>
+#include <liburing.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "fs/daemon/fuse_uring_uapi.h"
+
+#define URING_PARAM "/sys/module/fuse/parameters/enable_uring"
+
+/* Ring entries per queue: requests one CPU's readers have in flight
+ * at once before the kernel queues them. */
+#define QUEUE_DEPTH 8u
+
+/* The kernel's FUSE_MIN_READ_BUFFER and FUSE_DEFAULT_MAX_PAGES_PER_REQ:
+ * a ring's payload is at least the larger of these, max_write and
+ * max_pages (fuse_uring_create). */
+#define MIN_PAYLOAD 8192u
+#define DEFAULT_MAX_PAGES 32u
+
+struct ring_ent {
+	struct ring_queue *q;
+	struct fuse_uring_req_header *hdr;
+	char *payload;
+	struct iovec iov[2]; /* hdr, payload: what REGISTER is given */
+	uint64_t unique;     /* the request being served */
+	int replied;
+};
+
+struct ring_queue {
+	struct daemon_uring *u;
+	unsigned qid;
+	struct io_uring ring;
+	int ring_ok;
+	int evfd; /* written to stop the thread */
+	pthread_t tid;
+	int started;
+	char *msg; /* the request as /dev/fuse would have given it */
+	struct ring_ent ent[QUEUE_DEPTH];
+};
+
+struct daemon_uring {
+	struct fuse_session *se;
+	gdb_daemon *d;
+	int fd;
+	unsigned nq;
+	struct ring_queue *q;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned ready; /* queue threads with their ring made (lock) */
+	int failed;	/* a queue thread could not make its ring (lock) */
+	int go;		/* 1: register; -1: stop (lock) */
+	size_t payload; /* ring payload size, from the INIT reply */
+	uint64_t init_unique; /* atomic */
+	int init_offered;     /* atomic */
+};
+
+/* The ring entry this thread is serving (NULL: none). */
+static __thread struct ring_ent *serving;
+
+/* ---- before the mount: can there be a ring? ---- */
+
+int daemon_uring_check(char *err, size_t errlen)
+{
+	struct io_uring_params p = {.flags = IORING_SETUP_SQE128};
+	struct io_uring ring;
+	char v = 0;
+	int rc;
+	FILE *f = fopen(URING_PARAM, "r");
+
+	if (!f) {
+		gdb_seterr(err, errlen,
+			   "--loop uring: this kernel has no FUSE over "
+			   "io_uring (%s: %s); mount with --loop split",
+			   URING_PARAM, strerror(errno));
+		return -EOPNOTSUPP;
+	}
+	if (fread(&v, 1, 1, f) != 1)
+		v = 0;
+	fclose(f);
+	if (v != 'Y' && v != '1') {
+		gdb_seterr(err, errlen,
+			   "--loop uring: FUSE over io_uring is off (%s is "
+			   "%c); as root: echo Y > %s, or mount with --loop "
+			   "split",
+			   URING_PARAM, v ? v : '?', URING_PARAM);
+		return -EOPNOTSUPP;
+	}
+	rc = io_uring_queue_init_params(QUEUE_DEPTH + 1, &ring, &p);
+	if (rc < 0) {
+		gdb_seterr(err, errlen,
+			   "--loop uring: io_uring refused (%s; see "
+			   "/proc/sys/kernel/io_uring_disabled); mount with "
+			   "--loop split",
+			   strerror(-rc));
+		return rc;
+	}
+	io_uring_queue_exit(&ring);
+	return 0;
+}
+
+/* ---- the session's custom I/O ---- */
+
+/* read(2), noting INIT: its unique, and whether the kernel offers the
+ * ring (flags2, valid with FUSE_INIT_EXT). */
+static ssize_t io_read(int fd, void *buf, size_t len, void *ud)
+{
+	gdb_daemon *d = ud;
+	ssize_t r = read(fd, buf, len);
+	const struct fuse_in_header *h = buf;
+
+	if (r >= (ssize_t)(sizeof(*h) + sizeof(struct fuse_init_in)) &&
+	    h->opcode == FUSE_INIT && d->uring) {
+		const struct fuse_init_in *in = (const void *)(h + 1);
+		int offered =
+		    (in->flags & FUSE_INIT_EXT) &&
+		    (in->flags2 & (uint32_t)(FUSE_OVER_IO_URING >> 32));
+
+		__atomic_store_n(&d->uring->init_offered, offered,
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&d->uring->init_unique, h->unique,
+				 __ATOMIC_RELEASE);
+	}
+	return r;
+}
+
+static void set_go(struct daemon_uring *u, int go, size_t payload)
+{
+	pthread_mutex_lock(&u->lock);
+	if (!u->go) {
+		u->go = go;
+		u->payload = payload;
+	}
+	pthread_cond_broadcast(&u->cond);
+	pthread_mutex_unlock(&u->lock);
+}
+
+/* The payload the kernel will want of each entry (fuse_uring_create),
+ * from the INIT reply (fuse_init_out is fully there: minor >= 23). */
+static size_t ring_payload(const struct fuse_init_out *o)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), pages, size = MIN_PAYLOAD;
+
+	pages = (o->flags & FUSE_MAX_PAGES) && o->max_pages ? o->max_pages
+							    : DEFAULT_MAX_PAGES;
+	if (o->max_write > size)
+		size = o->max_write;
+	if (pages * pg > size)
+		size = pages * pg;
+	return size;
+}
+
+/* libfuse's INIT reply, with the ring asked for if the kernel offered it;
+ * once written (the connection is initialised then), the queue threads
+ * register. */
+static ssize_t init_reply(struct daemon_uring *u, int fd, struct iovec *iov,
+			  int count)
+{
+	const struct fuse_out_header *out = iov[0].iov_base;
+	struct fuse_init_out o;
+	struct iovec v[2];
+	ssize_t r;
+
+	if (count != 2 || out->error || iov[1].iov_len != sizeof(o) ||
+	    !__atomic_load_n(&u->init_offered, __ATOMIC_RELAXED)) {
+		r = writev(fd, iov, count);
+		gdb_log(GDB_LOG_WARN,
+			"--loop uring: the kernel did not offer FUSE over "
+			"io_uring at INIT (%s N?): serving through /dev/fuse",
+			URING_PARAM);
+		set_go(u, -1, 0);
+		return r;
+	}
+	memcpy(&o, iov[1].iov_base, sizeof(o));
+	o.flags |= FUSE_INIT_EXT;
+	o.flags2 |= (uint32_t)(FUSE_OVER_IO_URING >> 32);
+	v[0] = iov[0];
+	v[1].iov_base = &o;
+	v[1].iov_len = sizeof(o);
+	r = writev(fd, v, 2);
+	set_go(u, r < 0 ? -1 : 1, ring_payload(&o));
+	return r;
+}
+
+/* A reply to the ring request this thread serves: into its entry. */
+static ssize_t ring_reply(struct ring_ent *e, const struct iovec *iov,
+			  int count)
+{
+	struct fuse_out_header oh;
+	size_t n = 0, cap = e->q->u->payload;
+
+	memcpy(&oh, iov[0].iov_base, sizeof(oh));
+	for (int i = 1; i < count; i++) {
+		if (iov[i].iov_len > cap - n) {
+			gdb_log(GDB_LOG_ERROR,
+				"--loop uring: a reply of more than %zu bytes "
+				"(opcode of unique %llu): EIO",
+				cap, (unsigned long long)oh.unique);
+			oh.error = -EIO;
+			n = 0;
+			break;
+		}
+		memcpy(e->payload + n, iov[i].iov_base, iov[i].iov_len);
+		n += iov[i].iov_len;
+	}
+	oh.len = (uint32_t)(sizeof(oh) + n);
+	memcpy(e->hdr->in_out, &oh, sizeof(oh));
+	e->hdr->ring_ent_in_out.payload_sz = (uint32_t)n;
+	e->replied = 1;
+	return (ssize_t)oh.len;
+}
+
+static ssize_t io_writev(int fd, struct iovec *iov, int count, void *ud)
+{
+	gdb_daemon *d = ud;
+	const struct fuse_out_header *out = iov[0].iov_base;
+	struct ring_ent *e = serving;
+
+	if (e && !e->replied && out->unique == e->unique)
+		return ring_reply(e, iov, count);
+	if (d->uring && out->unique &&
+	    out->unique ==
+		__atomic_load_n(&d->uring->init_unique, __ATOMIC_ACQUIRE))
+		return init_reply(d->uring, fd, iov, count);
+	return writev(fd, iov, count);
+}
+
+/* ---- a queue thread ---- */
+
+/* A cleared SQE128. Never NULL while each entry has at most one command
+ * in flight: the SQ holds QUEUE_DEPTH + 1. */
+static struct io_uring_sqe *sqe128(struct io_uring *ring)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	if (!sqe) {
+		gdb_log(GDB_LOG_ERROR, "--loop uring: no SQE free");
+		abort(); /* a ring entry would be lost for good */
+	}
+	memset(sqe, 0, 2 * sizeof(*sqe));
+	return sqe;
+}
+
+static void prep_cmd(struct io_uring *ring, int fd, uint32_t op,
+		     struct ring_ent *e, uint64_t commit_id)
+{
+	struct io_uring_sqe *sqe = sqe128(ring);
+	struct fuse_uring_cmd_req *c;
+
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = fd;
+	sqe->cmd_op = op;
+	sqe->addr = (uint64_t)(uintptr_t)e->iov;
+	sqe->len = 2;
+	io_uring_sqe_set_data(sqe, e);
+	c = (struct fuse_uring_cmd_req *)sqe->cmd;
+	c->commit_id = commit_id;
+	c->qid = (uint16_t)e->q->qid;
+}
+
+static int queue_alloc(struct ring_queue *q, size_t payload)
+{
+	size_t msg =
+	    sizeof(struct fuse_in_header) + FUSE_URING_OP_IN_OUT_SZ + payload;
+
+	if (!(q->msg = malloc(msg)))
+		return -ENOMEM;
+	for (unsigned i = 0; i < QUEUE_DEPTH; i++) {
+		struct ring_ent *e = &q->ent[i];
+
+		e->q = q;
+		e->hdr = calloc(1, sizeof(*e->hdr));
+		e->payload = malloc(payload);
+		if (!e->hdr || !e->payload)
+			return -ENOMEM;
+		e->iov[0].iov_base = e->hdr;
+		e->iov[0].iov_len = sizeof(*e->hdr);
+		e->iov[1].iov_base = e->payload;
+		e->iov[1].iov_len = payload;
+	}
+	return 0;
+}
+
+static void queue_free(struct ring_queue *q)
+{
+	for (unsigned i = 0; i < QUEUE_DEPTH; i++) {
+		free(q->ent[i].hdr);
+		free(q->ent[i].payload);
+	}
+	free(q->msg);
+}
+
+/* Lay a ring request out as /dev/fuse's message, serve it through
+ * libfuse, and queue its commit (which fetches the next). A request
+ * whose sizes do not add up is answered EIO, logged. */
+static void serve_ent(struct ring_queue *q, struct ring_ent *e)
+{
+	struct daemon_uring *u = q->u;
+	const struct fuse_in_header *in = (const void *)e->hdr->in_out;
+	uint32_t psz = e->hdr->ring_ent_in_out.payload_sz;
+	uint64_t commit_id = e->hdr->ring_ent_in_out.commit_id;
+	size_t hl = sizeof(*in), argsz;
+
+	e->unique = in->unique;
+	e->replied = 0;
+	if (in->len < hl + (size_t)psz || psz > u->payload ||
+	    (argsz = in->len - hl - psz) > FUSE_URING_OP_IN_OUT_SZ) {
+		struct fuse_out_header oh = {
+		    .len = sizeof(oh), .error = -EIO, .unique = in->unique};
+
+		gdb_log(GDB_LOG_ERROR,
+			"--loop uring: queue %u: a request of opcode %u "
+			"whose sizes do not add up (len %u, payload %u): EIO",
+			q->qid, in->opcode, in->len, psz);
+		memcpy(e->hdr->in_out, &oh, sizeof(oh));
+		e->hdr->ring_ent_in_out.payload_sz = 0;
+	} else {
+		struct fuse_buf b = {.mem = q->msg, .size = in->len, .fd = -1};
+
+		memcpy(q->msg, in, hl);
+		memcpy(q->msg + hl, e->hdr->op_in, argsz);
+		memcpy(q->msg + hl + argsz, e->payload, psz);
+		serving = e;
+		fuse_session_process_buf(u->se, &b);
+		serving = NULL;
+		if (!e->replied) { /* no op of ours leaves one unanswered */
+			struct fuse_out_header oh = {.len = sizeof(oh),
+						     .error = -EIO,
+						     .unique = e->unique};
+
+			gdb_log(
+			    GDB_LOG_ERROR,
+			    "--loop uring: opcode %u got no reply: EIO",
+			    ((const struct fuse_in_header *)q->msg)->opcode);
+			memcpy(e->hdr->in_out, &oh, sizeof(oh));
+			e->hdr->ring_ent_in_out.payload_sz = 0;
+		}
+		__atomic_add_fetch(&u->d->ring_requests, 1, __ATOMIC_RELAXED);
+	}
+	prep_cmd(&q->ring, u->fd, FUSE_IO_URING_CMD_COMMIT_AND_FETCH, e,
+		 commit_id);
+}
+
+/* Register every entry, then serve until unmounted (each entry's command
+ * ends with -ENOTCONN) or stopped (the eventfd). */
+static void queue_serve(struct ring_queue *q)
+{
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	unsigned live = QUEUE_DEPTH;
+	int logged = 0;
+
+	for (unsigned i = 0; i < QUEUE_DEPTH; i++)
+		prep_cmd(&q->ring, q->u->fd, FUSE_IO_URING_CMD_REGISTER,
+			 &q->ent[i], 0);
+	sqe = sqe128(&q->ring);
+	io_uring_prep_poll_add(sqe, q->evfd, POLLIN);
+	io_uring_sqe_set_data(sqe, NULL);
+	while (live) {
+		int rc = io_uring_submit_and_wait(&q->ring, 1);
+
+		if (rc < 0 && rc != -EINTR) {
+			gdb_log(GDB_LOG_ERROR, "--loop uring: queue %u: %s",
+				q->qid, strerror(-rc));
+			return;
+		}
+		while (live && io_uring_peek_cqe(&q->ring, &cqe) == 0) {
+			struct ring_ent *e = io_uring_cqe_get_data(cqe);
+			int res = cqe->res;
+
+			io_uring_cqe_seen(&q->ring, cqe);
+			if (!e)
+				return; /* stopped */
+			if (res >= 0) {
+				serve_ent(q, e);
+				continue;
+			}
+			live--;
+			if (res != -ENOTCONN && res != -ECANCELED && !logged++)
+				gdb_log(GDB_LOG_WARN,
+					"--loop uring: queue %u: a ring entry "
+					"failed (%s; dmesg may say more): "
+					"its requests go through /dev/fuse",
+					q->qid, strerror(-res));
+		}
+	}
+}
+
+static void *queue_main(void *arg)
+{
+	struct ring_queue *q = arg;
+	struct daemon_uring *u = q->u;
+	struct io_uring_params p = {.flags = IORING_SETUP_SQE128};
+	char name[16];
+	cpu_set_t cpu;
+	int go, rc;
+
+	snprintf(name, sizeof(name), "gdb-ring%u", q->qid);
+	(void)prctl(PR_SET_NAME, name);
+	CPU_ZERO(&cpu);
+	CPU_SET(q->qid, &cpu);
+	if (sched_setaffinity(0, sizeof(cpu), &cpu) < 0)
+		gdb_log(GDB_LOG_INFO, "--loop uring: queue %u not pinned: %s",
+			q->qid, strerror(errno));
+	/* SQ: every entry's command and the eventfd's poll */
+	rc = io_uring_queue_init_params(QUEUE_DEPTH + 1, &q->ring, &p);
+	pthread_mutex_lock(&u->lock);
+	q->ring_ok = rc == 0;
+	if (rc < 0)
+		u->failed = 1;
+	u->ready++;
+	pthread_cond_broadcast(&u->cond);
+	while (!u->go)
+		pthread_cond_wait(&u->cond, &u->lock);
+	go = u->go;
+	pthread_mutex_unlock(&u->lock);
+	if (rc < 0 || go < 0)
+		return NULL;
+	if (queue_alloc(q, u->payload) < 0)
+		gdb_log(GDB_LOG_ERROR,
+			"--loop uring: queue %u: out of memory: no ring",
+			q->qid);
+	else
+		queue_serve(q);
+	/* this thread's reply buffer (ops_thread_buf) goes with it */
+	return NULL;
+}
+
+/* ---- start and stop ---- */
+
+static void uring_free(struct daemon_uring *u)
+{
+	for (unsigned i = 0; i < u->nq; i++) {
+		struct ring_queue *q = &u->q[i];
+
+		if (q->ring_ok)
+			io_uring_queue_exit(&q->ring);
+		if (q->evfd >= 0)
+			close(q->evfd);
+		queue_free(q);
+	}
+	free(u->q);
+	pthread_cond_destroy(&u->cond);
+	pthread_mutex_destroy(&u->lock);
+	free(u);
+}
+
+static void uring_join(struct daemon_uring *u)
+{
+	uint64_t one = 1;
+
+	set_go(u, -1, 0); /* threads not yet registering just end */
+	for (unsigned i = 0; i < u->nq; i++)
+		if (u->q[i].evfd >= 0 &&
+		    write(u->q[i].evfd, &one, sizeof(one)) < 0)
+			gdb_log(GDB_LOG_WARN, "--loop uring: stop queue %u: %s",
+				i, strerror(errno));
+	for (unsigned i = 0; i < u->nq; i++)
+		if (u->q[i].started)
+			pthread_join(u->q[i].tid, NULL);
+}
+
+/* Start the queue threads (each makes its ring and waits for INIT) and
+ * install the custom I/O. @return 0, or -errno (nothing left running) */
+static int uring_start(struct daemon_uring *u)
+{
+	int rc = 0;
+
+	for (unsigned i = 0; i < u->nq && rc == 0; i++) {
+		struct ring_queue *q = &u->q[i];
+
+		q->u = u;
+		q->qid = i;
+		q->evfd = eventfd(0, EFD_CLOEXEC);
+		if (q->evfd < 0)
+			rc = -errno;
+		else if ((rc = -pthread_create(&q->tid, NULL, queue_main, q)) ==
+			 0)
+			q->started = 1;
+	}
+	pthread_mutex_lock(&u->lock);
+	while (rc == 0 && u->ready < u->nq)
+		pthread_cond_wait(&u->cond, &u->lock);
+	if (rc == 0 && u->failed)
+		rc = -EOPNOTSUPP;
+	pthread_mutex_unlock(&u->lock);
+	if (rc == 0) {
+		const struct fuse_custom_io io = {.read = io_read,
+						  .writev = io_writev};
+		rc = fuse_session_custom_io(u->se, &io, u->fd);
+	}
+	return rc;
+}
+
+int daemon_uring_start(struct fuse_session *se, gdb_daemon *d)
+{
+	struct daemon_uring *u = calloc(1, sizeof(*u));
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF); /* the kernel's queues:
+						      possible CPUs */
+	int rc;
+
+	if (!u)
+		return -ENOMEM;
+	u->se = se;
+	u->d = d;
+	u->fd = fuse_session_fd(se);
+	u->nq = ncpu > 0 ? (unsigned)ncpu : 1;
+	pthread_mutex_init(&u->lock, NULL);
+	pthread_cond_init(&u->cond, NULL);
+	u->q = calloc(u->nq, sizeof(*u->q));
+	if (!u->q) {
+		u->nq = 0;
+		uring_free(u);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < u->nq; i++)
+		u->q[i].evfd = -1;
+	d->uring = u;
+	rc = uring_start(u);
+	if (rc < 0) {
+		d->uring = NULL;
+		uring_join(u);
+		uring_free(u);
+	}
+	return rc;
+}
+
+void daemon_uring_stop(gdb_daemon *d)
+{
+	struct daemon_uring *u = d->uring;
+
+	if (!u)
+		return;
+	uring_join(u);
+	d->uring = NULL; /* the custom I/O passes everything to /dev/fuse */
+	uring_free(u);
+}
