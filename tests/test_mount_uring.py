@@ -1,0 +1,185 @@
+"""--loop uring: FUSE over io_uring (fs/daemon/uring.c, issue 16).
+
+The kernel serves requests through the ring only while the fuse module's
+enable_uring parameter is Y: each test sets it (as root) and puts back what
+it found in a finalizer. The same store is mounted with the ring and with
+the split loop; every file read through the ring must equal the split
+loop's bytes and an independent peer (pysam/htslib), and the ring must
+have served (ring_requests, the queue threads' wake-ups)."""
+import concurrent.futures
+import json
+import os
+import subprocess
+
+import pysam
+import pytest
+
+import gdbutil as U
+
+PARAM = "/sys/module/fuse/parameters/enable_uring"
+
+
+@pytest.fixture
+def uring_on(request):
+    """enable_uring set to Y for the test, restored after it."""
+    if not os.path.exists(PARAM):
+        pytest.skip(f"{PARAM} missing: this kernel has no FUSE over io_uring")
+    if not os.access(PARAM, os.W_OK):
+        pytest.skip(f"{PARAM} is not writable (not root): the ring cannot be switched on")
+    with open(PARAM) as f:
+        saved = f.read().strip()
+
+    def restore():
+        with open(PARAM, "w") as f:
+            f.write(saved + "\n")
+
+    request.addfinalizer(restore)
+    with open(PARAM, "w") as f:
+        f.write("Y\n")
+    return saved
+
+
+def _stats(m):
+    with open(m.p(".gdb", "stats.json")) as f:
+        return json.load(f)
+
+
+def _ring_threads(pid):
+    """{name: tid} of the daemon's queue threads (gdb-ring<cpu>)."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                name = f.read().strip()
+        except FileNotFoundError:
+            continue
+        if name.startswith("gdb-ring"):
+            out[name] = int(tid)
+    return out
+
+
+def _wakeups(pid, tid):
+    with open(f"/proc/{pid}/task/{tid}/status") as f:
+        for line in f:
+            if line.startswith("voluntary_ctxt_switches:"):
+                return int(line.split()[1])
+    raise AssertionError("no voluntary_ctxt_switches")
+
+
+def _files(m, g, rec, regions):
+    """Every kind of file the test compares: small regions (.fa, .seq,
+    .rc.fa), a streaming read larger than the split loop's inline limit,
+    the assembly's .fai and .dict, a contig's .fa.fai, listings, and a
+    rendered answer (compute/gc)."""
+    big_end = min(rec.length, 400000)
+    out = {}
+    for n, s, e in regions:
+        for ext in ("fa", "seq", "rc.fa"):
+            out[(n, s, e, ext)] = U.read_file(m.p(g.asm, U.esc(n), f"{s}-{e}.{ext}"))
+    out["big"] = U.read_file(m.p(g.asm, U.esc(rec.name), f"1-{big_end}.seq"))
+    out["fai"] = U.read_file(m.p(g.asm, g.asm + ".fa.fai"))
+    out["dict"] = U.read_file(m.p(g.asm, g.asm + ".dict"))
+    out["contig-fai"] = U.read_file(m.p(g.asm, U.esc(rec.name) + ".fa.fai"))
+    out["ls-root"] = sorted(os.listdir(m.path))
+    out["ls-asm"] = sorted(os.listdir(m.p(g.asm)))
+    out["gc"] = U.read_file(m.p("compute", "gc", g.asm, U.esc(rec.name), f"1-{big_end}@w=1000.tsv"))
+    return out
+
+
+def test_uring_serves_the_same_bytes(store, genomes, workdir, uring_on):
+    """Regions, a >64 KiB streaming read, .fai/.dict, listings and a
+    rendered answer read through the ring equal the split loop's and
+    pysam's; the ring served them (ring_requests > 0, 0 for the split
+    loop); the daemon unmounts cleanly."""
+    U.require_fuse()
+    store.require("ecoli")
+    g = genomes["ecoli"]
+    rec = max(g.records, key=lambda r: r.length)
+    regions = U.random_regions(g, 40, seed=16)
+    with U.mounted(store.path, workdir, name="uring-split") as split:
+        want = _files(split, g, rec, regions)
+        assert _stats(split)["ring_requests"] == 0
+    m = U.Mount(store.path, os.path.join(str(workdir), "uring"), os.path.join(str(workdir), "uring.log"),
+                ["--loop", "uring"])
+    m.start()
+    try:
+        before = _stats(m)["ring_requests"]
+        got = _files(m, g, rec, regions)
+        # the peer: htslib reading the mounted assembly through its .fai
+        fa = pysam.FastaFile(m.p(g.asm, g.asm + ".fa"))
+        try:
+            peer = [fa.fetch(n, s - 1, e).encode() for n, s, e in regions]
+        finally:
+            fa.close()
+        served = _stats(m)["ring_requests"] - before
+        alive = m.alive()
+    finally:
+        rc = m.stop()
+    log = m.log_text()
+    U.check_sanitizer(log, "genomedb mount --loop uring")
+    assert alive, log[-4000:]
+    bad = [k for k in want if got[k] != want[k]]
+    assert not bad, f"{len(bad)} files differ from the split loop's: {bad[:5]}"
+    for (n, s, e), p in zip(regions, peer):
+        assert got[(n, s, e, "seq")] == g.fetch(n, s, e), (n, s, e)
+        assert p == g.fetch(n, s, e), (n, s, e)
+    assert got["big"] == rec.seq[:len(got["big"])] and len(got["big"]) > 65536
+    assert served >= 3 * len(regions), served
+    assert rc == 0, log[-4000:]
+    assert "--loop uring" not in log, log[-4000:]
+
+
+def test_uring_readers_on_every_cpu(store, genomes, workdir, uring_on):
+    """Readers pinned to each CPU at once: each CPU's queue thread serves
+    (it wakes for its readers' requests) and every byte is right."""
+    U.require_fuse()
+    store.require("gen")
+    g = genomes["gen"]
+    cpus = sorted(os.sched_getaffinity(0))
+    regions = U.random_regions(g, 120, seed=61)
+    expected = [g.fetch(n, s, e) for n, s, e in regions]
+    with U.mounted(store.path, workdir, args=("--loop", "uring"), name="uring-cpus") as m:
+        threads = _ring_threads(m.proc.pid)
+        assert sorted(threads) == sorted(f"gdb-ring{c}" for c in range(os.cpu_count())), threads
+        for c in cpus:  # each queue's thread runs on its queue's CPU
+            assert os.sched_getaffinity(threads[f"gdb-ring{c}"]) == {c}
+        woke = {c: _wakeups(m.proc.pid, threads[f"gdb-ring{c}"]) for c in cpus}
+
+        def reader(cpu):
+            os.sched_setaffinity(0, {cpu})  # this thread only
+            bad = []
+            for i, (n, s, e) in enumerate(regions):
+                if i % len(cpus) == cpus.index(cpu):
+                    p = m.p(g.asm, U.esc(n), f"{s}-{e}.seq")
+                    if U.read_file(p) != expected[i]:
+                        bad.append((n, s, e))
+            return bad
+
+        with concurrent.futures.ThreadPoolExecutor(len(cpus)) as ex:
+            bad = sum(ex.map(reader, cpus), [])
+        woke = {c: _wakeups(m.proc.pid, threads[f"gdb-ring{c}"]) - woke[c] for c in cpus}
+        served = _stats(m)["ring_requests"]
+    assert not bad, bad[:5]
+    per_cpu = len(regions) // len(cpus)
+    for c in cpus:
+        assert woke[c] >= per_cpu, f"queue {c} woke {woke[c]} times for {per_cpu} reads: {woke}"
+    assert served >= 2 * len(regions), served
+
+
+def test_uring_refused_when_off(store, workdir, uring_on):
+    """With enable_uring N the mount fails before mounting and says which
+    parameter to set, and how."""
+    U.require_fuse()
+    with open(PARAM, "w") as f:
+        f.write("N\n")
+    mnt = os.path.join(str(workdir), "uring-off")
+    os.makedirs(mnt, exist_ok=True)
+    try:
+        r = subprocess.run([U.BINARY, "mount", str(store.path), mnt, "-f", "--loop", "uring"],
+                           capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        subprocess.run(["fusermount3", "-u", "-z", mnt], capture_output=True)
+        pytest.fail("genomedb mount --loop uring served with enable_uring N")
+    assert r.returncode != 0
+    assert not os.path.ismount(mnt)
+    assert PARAM in r.stderr and "echo Y" in r.stderr and "--loop split" in r.stderr, r.stderr
