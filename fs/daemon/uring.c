@@ -30,9 +30,12 @@
  *
  * The queue threads and their rings exist before INIT is answered (so a
  * ring the kernel refuses to make is known while /dev/fuse still serves
- * everything): once the reply carries the flag, the kernel holds every new
- * request until all queues have registered, or until a registration fails
- * (it then clears the flag and the split loop serves all).
+ * everything), and the entries' buffers are allocated before the reply
+ * is written: once it carries the flag, the kernel holds every new request
+ * until all queues have registered, or until a registration fails (it
+ * then clears the flag and the split loop serves all). On 6.18 the kernel
+ * switches to the ring once all queues registered even without the flag
+ * (tried): the flag only keeps requests off /dev/fuse until then.
  */
 #define _GNU_SOURCE
 #include "fs/daemon/ops.h"
@@ -148,6 +151,59 @@ int daemon_uring_check(char *err, size_t errlen)
 	return 0;
 }
 
+/* ---- ring buffers ---- */
+
+/* A queue's entries and message buffer, payload bytes each. */
+static int queue_alloc(struct ring_queue *q, size_t payload)
+{
+	size_t msg =
+	    sizeof(struct fuse_in_header) + FUSE_URING_OP_IN_OUT_SZ + payload;
+
+	if (!(q->msg = malloc(msg)))
+		return -ENOMEM;
+	for (unsigned i = 0; i < QUEUE_DEPTH; i++) {
+		struct ring_ent *e = &q->ent[i];
+
+		e->q = q;
+		e->hdr = calloc(1, sizeof(*e->hdr));
+		e->payload = malloc(payload);
+		if (!e->hdr || !e->payload)
+			return -ENOMEM;
+		e->iov[0].iov_base = e->hdr;
+		e->iov[0].iov_len = sizeof(*e->hdr);
+		e->iov[1].iov_base = e->payload;
+		e->iov[1].iov_len = payload;
+	}
+	return 0;
+}
+
+static void queue_free(struct ring_queue *q)
+{
+	for (unsigned i = 0; i < QUEUE_DEPTH; i++) {
+		free(q->ent[i].hdr);
+		free(q->ent[i].payload);
+		q->ent[i].hdr = NULL;
+		q->ent[i].payload = NULL;
+	}
+	free(q->msg);
+	q->msg = NULL;
+}
+
+/* Every queue's buffers, before INIT is answered: a queue that could
+ * not register would hold every request of the mount once the reply
+ * carries FUSE_OVER_IO_URING. @return 0 or -ENOMEM (all freed) */
+static int uring_alloc(struct daemon_uring *u, size_t payload)
+{
+	for (unsigned i = 0; i < u->nq; i++) {
+		if (queue_alloc(&u->q[i], payload) < 0) {
+			for (unsigned j = 0; j <= i; j++)
+				queue_free(&u->q[j]);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 /* ---- the session's custom I/O ---- */
 
 /* read(2), noting INIT: its unique, and whether the kernel offers the
@@ -221,6 +277,12 @@ static ssize_t init_reply(struct daemon_uring *u, int fd, struct iovec *iov,
 		return r;
 	}
 	memcpy(&o, iov[1].iov_base, sizeof(o));
+	if (uring_alloc(u, ring_payload(&o)) < 0) {
+		gdb_log(GDB_LOG_WARN, "--loop uring: out of memory for the "
+				      "ring: serving through /dev/fuse");
+		set_go(u, -1, 0);
+		return writev(fd, iov, count);
+	}
 	o.flags |= FUSE_INIT_EXT;
 	o.flags2 |= (uint32_t)(FUSE_OVER_IO_URING >> 32);
 	v[0] = iov[0];
@@ -305,38 +367,6 @@ static void prep_cmd(struct io_uring *ring, int fd, uint32_t op,
 	c = (struct fuse_uring_cmd_req *)sqe->cmd;
 	c->commit_id = commit_id;
 	c->qid = (uint16_t)e->q->qid;
-}
-
-static int queue_alloc(struct ring_queue *q, size_t payload)
-{
-	size_t msg =
-	    sizeof(struct fuse_in_header) + FUSE_URING_OP_IN_OUT_SZ + payload;
-
-	if (!(q->msg = malloc(msg)))
-		return -ENOMEM;
-	for (unsigned i = 0; i < QUEUE_DEPTH; i++) {
-		struct ring_ent *e = &q->ent[i];
-
-		e->q = q;
-		e->hdr = calloc(1, sizeof(*e->hdr));
-		e->payload = malloc(payload);
-		if (!e->hdr || !e->payload)
-			return -ENOMEM;
-		e->iov[0].iov_base = e->hdr;
-		e->iov[0].iov_len = sizeof(*e->hdr);
-		e->iov[1].iov_base = e->payload;
-		e->iov[1].iov_len = payload;
-	}
-	return 0;
-}
-
-static void queue_free(struct ring_queue *q)
-{
-	for (unsigned i = 0; i < QUEUE_DEPTH; i++) {
-		free(q->ent[i].hdr);
-		free(q->ent[i].payload);
-	}
-	free(q->msg);
 }
 
 /* Lay a ring request out as /dev/fuse's message, serve it through
@@ -465,12 +495,7 @@ static void *queue_main(void *arg)
 	pthread_mutex_unlock(&u->lock);
 	if (rc < 0 || go < 0)
 		return NULL;
-	if (queue_alloc(q, u->payload) < 0)
-		gdb_log(GDB_LOG_ERROR,
-			"--loop uring: queue %u: out of memory: no ring",
-			q->qid);
-	else
-		queue_serve(q);
+	queue_serve(q);
 	/* this thread's reply buffer (ops_thread_buf) goes with it */
 	return NULL;
 }
