@@ -369,6 +369,16 @@ static void prep_cmd(struct io_uring *ring, int fd, uint32_t op,
 	c->qid = (uint16_t)e->q->qid;
 }
 
+/* Answer the entry's request EIO (the unique it was given). */
+static void ent_eio(struct ring_ent *e)
+{
+	struct fuse_out_header oh = {
+	    .len = sizeof(oh), .error = -EIO, .unique = e->unique};
+
+	memcpy(e->hdr->in_out, &oh, sizeof(oh));
+	e->hdr->ring_ent_in_out.payload_sz = 0;
+}
+
 /* Lay a ring request out as /dev/fuse's message, serve it through
  * libfuse, and queue its commit (which fetches the next). A request
  * whose sizes do not add up is answered EIO, logged. */
@@ -384,15 +394,11 @@ static void serve_ent(struct ring_queue *q, struct ring_ent *e)
 	e->replied = 0;
 	if (in->len < hl + (size_t)psz || psz > u->payload ||
 	    (argsz = in->len - hl - psz) > FUSE_URING_OP_IN_OUT_SZ) {
-		struct fuse_out_header oh = {
-		    .len = sizeof(oh), .error = -EIO, .unique = in->unique};
-
 		gdb_log(GDB_LOG_ERROR,
 			"--loop uring: queue %u: a request of opcode %u "
 			"whose sizes do not add up (len %u, payload %u): EIO",
 			q->qid, in->opcode, in->len, psz);
-		memcpy(e->hdr->in_out, &oh, sizeof(oh));
-		e->hdr->ring_ent_in_out.payload_sz = 0;
+		ent_eio(e);
 	} else {
 		struct fuse_buf b = {.mem = q->msg, .size = in->len, .fd = -1};
 
@@ -403,16 +409,11 @@ static void serve_ent(struct ring_queue *q, struct ring_ent *e)
 		fuse_session_process_buf(u->se, &b);
 		serving = NULL;
 		if (!e->replied) { /* no op of ours leaves one unanswered */
-			struct fuse_out_header oh = {.len = sizeof(oh),
-						     .error = -EIO,
-						     .unique = e->unique};
-
 			gdb_log(
 			    GDB_LOG_ERROR,
 			    "--loop uring: opcode %u got no reply: EIO",
 			    ((const struct fuse_in_header *)q->msg)->opcode);
-			memcpy(e->hdr->in_out, &oh, sizeof(oh));
-			e->hdr->ring_ent_in_out.payload_sz = 0;
+			ent_eio(e);
 		}
 		__atomic_add_fetch(&u->d->ring_requests, 1, __ATOMIC_RELAXED);
 	}
