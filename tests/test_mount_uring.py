@@ -83,13 +83,39 @@ def _files(m, g, rec, regions):
     out["ls-root"] = sorted(os.listdir(m.path))
     out["ls-asm"] = sorted(os.listdir(m.p(g.asm)))
     out["gc"] = U.read_file(m.p("compute", "gc", g.asm, U.esc(rec.name), f"1-{big_end}@w=1000.tsv"))
+    for n, s, e in regions[:10]:
+        for ext in ("fa", "u8"):  # read: GETATTR's attr_out; new: LOOKUP's entry_out
+            st = os.stat(m.p(g.asm, U.esc(n), f"{s}-{e}.{ext}"))
+            out[(n, s, e, ext, "stat")] = (st.st_size, st.st_mode, st.st_nlink, st.st_ino > 1)
     return out
 
 
+def _inbox_round_trip(m):
+    """CREATE, WRITEs carrying data (the ring's payload after the op's
+    header), SETATTR, READ back, UNLINK in the queries inbox.
+    @return None, or what went wrong"""
+    p = m.p("compute", "queries", "uring.fa")
+    data = b"".join(b">q%d\n%s\n" % (i, b"ACGT" * (i % 97 + 1)) for i in range(3000))
+    with open(p, "wb") as f:
+        f.write(data)  # several 128 KiB WRITEs
+    with open(p, "ab") as f:
+        f.write(b">tail\nGG\n")
+    os.truncate(p, len(data) + 6)
+    got = U.read_file(p)
+    os.unlink(p)
+    want = data + b">tail\n"
+    if got != want:
+        return f"inbox file: {U.first_diff(got, want)}"
+    if os.path.exists(p):
+        return "inbox file left after unlink"
+    return None
+
+
 def test_uring_serves_the_same_bytes(store, genomes, workdir, uring_on):
-    """Regions, a >64 KiB streaming read, .fai/.dict, listings and a
-    rendered answer read through the ring equal the split loop's and
-    pysam's; the ring served them (ring_requests > 0, 0 for the split
+    """Regions (and their stat), a >64 KiB streaming read, .fai/.dict,
+    listings and a rendered answer read through the ring equal the split
+    loop's and pysam's; a file written into an inbox reads back; the ring
+    served them (ring_requests > 0, 0 for the split
     loop); the daemon unmounts cleanly."""
     U.require_fuse()
     store.require("ecoli")
@@ -111,6 +137,7 @@ def test_uring_serves_the_same_bytes(store, genomes, workdir, uring_on):
             peer = [fa.fetch(n, s - 1, e).encode() for n, s, e in regions]
         finally:
             fa.close()
+        inbox = _inbox_round_trip(m)
         served = _stats(m)["ring_requests"] - before
         alive = m.alive()
     finally:
@@ -124,6 +151,7 @@ def test_uring_serves_the_same_bytes(store, genomes, workdir, uring_on):
         assert got[(n, s, e, "seq")] == g.fetch(n, s, e), (n, s, e)
         assert p == g.fetch(n, s, e), (n, s, e)
     assert got["big"] == rec.seq[:len(got["big"])] and len(got["big"]) > 65536
+    assert inbox is None, inbox
     assert served >= 3 * len(regions), served
     assert rc == 0, log[-4000:]
     assert "--loop uring" not in log, log[-4000:]
