@@ -45,7 +45,8 @@ def _stats(m):
 
 
 def _ring_threads(pid):
-    """{name: tid} of the daemon's queue threads (gdb-ring<cpu>)."""
+    """{name: tid} of the daemon's queue threads (gdb-ring<cpu>, and
+    gdb-ringslow<cpu> once that queue handed a slow request on)."""
     out = {}
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
@@ -139,6 +140,7 @@ def test_uring_serves_the_same_bytes(store, genomes, workdir, uring_on):
             fa.close()
         inbox = _inbox_round_trip(m)
         served = _stats(m)["ring_requests"] - before
+        threads = _ring_threads(m.proc.pid)
         alive = m.alive()
     finally:
         rc = m.stop()
@@ -152,6 +154,9 @@ def test_uring_serves_the_same_bytes(store, genomes, workdir, uring_on):
         assert p == g.fetch(n, s, e), (n, s, e)
     assert got["big"] == rec.seq[:len(got["big"])] and len(got["big"]) > 65536
     assert inbox is None, inbox
+    # the render, the streaming read and the writes went to a queue's
+    # second thread, as the split loop hands them to its workers
+    assert any(t.startswith("gdb-ringslow") for t in threads), threads
     assert served >= 3 * len(regions), served
     assert rc == 0, log[-4000:]
     assert "--loop uring" not in log, log[-4000:]

@@ -63,8 +63,9 @@ struct pool {
 	pthread_t *tids;
 };
 
-/* Is this request cheap enough to answer on the reading thread? */
-static int inline_request(gdb_daemon *d, const struct fuse_buf *b)
+/* Is this request cheap enough to answer on the reading thread? (uring.c
+ * asks too) */
+int daemon_request_inline(gdb_daemon *d, const struct fuse_buf *b)
 {
 	const struct fuse_in_header *h = b->mem;
 	const struct node *n;
@@ -246,7 +247,7 @@ int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads,
 			continue;
 		if (res <= 0)
 			break;
-		cheap = inline_request(d, &fbuf);
+		cheap = daemon_request_inline(d, &fbuf);
 		if (!p.max || cheap || hand_off(&p, &fbuf, (size_t)res) < 0)
 			fuse_session_process_buf(se, &fbuf);
 		/* after a cheap answer, now and then: to the reader's CPU */

@@ -30,6 +30,11 @@ void ops_thread_buf_release(gdb_daemon *d);
  * @return 0 or -errno */
 int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads,
 		int follow, unsigned spin_us);
+/* loop.c: is the request in b cheap enough to answer on the thread that
+ * got it (a region's LOOKUP and small READ, GETATTR, isatty's IOCTL, ...),
+ * or may it take long (rendered answers, writes, control lines, streaming
+ * READs)? */
+int daemon_request_inline(gdb_daemon *d, const struct fuse_buf *b);
 
 /* uring.c (--loop uring): can this kernel serve through FUSE over
  * io_uring (enable_uring Y, an SQE128 ring made)? Called before mounting.

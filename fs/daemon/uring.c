@@ -19,7 +19,11 @@
  * (fuse_session_custom_io) copies a reply whose unique is the request this
  * thread serves into that ring entry (fuse_out_header into in_out, the rest
  * into the payload) instead of writing /dev/fuse; the thread commits it.
- * Ring requests are answered on their queue thread, one at a time.
+ * The queue thread answers the cheap requests itself (loop.c's measure,
+ * daemon_request_inline) and hands the others to the queue's second
+ * thread, which serves them one after another and puts each back on the
+ * queue's done list, waking the queue thread by an eventfd polled in the
+ * ring: only the queue thread touches its ring.
  *
  * What the ring does not carry still comes through /dev/fuse, read by the
  * split loop (loop.c) as without the ring: INIT (and everything before the
@@ -75,8 +79,11 @@ struct ring_ent {
 	struct fuse_uring_req_header *hdr;
 	char *payload;
 	struct iovec iov[2]; /* hdr, payload: what REGISTER is given */
+	char *msg;	     /* the request as /dev/fuse would have given it */
 	uint64_t unique;     /* the request being served */
+	uint64_t commit_id;
 	int replied;
+	struct ring_ent *next; /* on its queue's slow or done list */
 };
 
 struct ring_queue {
@@ -84,10 +91,15 @@ struct ring_queue {
 	unsigned qid;
 	struct io_uring ring;
 	int ring_ok;
-	int evfd; /* written to stop the thread */
-	pthread_t tid;
-	int started;
-	char *msg; /* the request as /dev/fuse would have given it */
+	int evfd; /* written when an entry is done elsewhere, and to stop */
+	pthread_t tid, slow_tid;
+	int started, slow_started;
+	/* Slow requests go to the queue's second thread, which puts them on
+	 * done for the queue thread to commit (only it touches the ring). */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct ring_ent *slow, *slow_tail, *done; /* lock */
+	int stop;				  /* lock */
 	struct ring_ent ent[QUEUE_DEPTH];
 };
 
@@ -102,6 +114,7 @@ struct daemon_uring {
 	unsigned ready; /* queue threads with their ring made (lock) */
 	int failed;	/* a queue thread could not make its ring (lock) */
 	int go;		/* 1: register; -1: stop (lock) */
+	int stopping;	/* atomic: the eventfd means stop */
 	size_t payload; /* ring payload size, from the INIT reply */
 	uint64_t init_unique; /* atomic */
 	int init_offered;     /* atomic */
@@ -153,21 +166,20 @@ int daemon_uring_check(char *err, size_t errlen)
 
 /* ---- ring buffers ---- */
 
-/* A queue's entries and message buffer, payload bytes each. */
+/* A queue's entries: header, payload and message buffers. */
 static int queue_alloc(struct ring_queue *q, size_t payload)
 {
 	size_t msg =
 	    sizeof(struct fuse_in_header) + FUSE_URING_OP_IN_OUT_SZ + payload;
 
-	if (!(q->msg = malloc(msg)))
-		return -ENOMEM;
 	for (unsigned i = 0; i < QUEUE_DEPTH; i++) {
 		struct ring_ent *e = &q->ent[i];
 
 		e->q = q;
 		e->hdr = calloc(1, sizeof(*e->hdr));
 		e->payload = malloc(payload);
-		if (!e->hdr || !e->payload)
+		e->msg = malloc(msg);
+		if (!e->hdr || !e->payload || !e->msg)
 			return -ENOMEM;
 		e->iov[0].iov_base = e->hdr;
 		e->iov[0].iov_len = sizeof(*e->hdr);
@@ -182,11 +194,11 @@ static void queue_free(struct ring_queue *q)
 	for (unsigned i = 0; i < QUEUE_DEPTH; i++) {
 		free(q->ent[i].hdr);
 		free(q->ent[i].payload);
+		free(q->ent[i].msg);
 		q->ent[i].hdr = NULL;
 		q->ent[i].payload = NULL;
+		q->ent[i].msg = NULL;
 	}
-	free(q->msg);
-	q->msg = NULL;
 }
 
 /* Every queue's buffers, before INIT is answered: a queue that could
@@ -379,18 +391,105 @@ static void ent_eio(struct ring_ent *e)
 	e->hdr->ring_ent_in_out.payload_sz = 0;
 }
 
-/* Lay a ring request out as /dev/fuse's message, serve it through
- * libfuse, and queue its commit (which fetches the next). A request
- * whose sizes do not add up is answered EIO, logged. */
+/* Serve e's request (laid out in e->msg) through libfuse on this thread:
+ * its reply goes into e (io_writev). */
+static void ent_process(struct ring_ent *e)
+{
+	const struct fuse_in_header *in = (const void *)e->msg;
+	struct fuse_buf b = {.mem = e->msg, .size = in->len, .fd = -1};
+	struct daemon_uring *u = e->q->u;
+
+	serving = e;
+	fuse_session_process_buf(u->se, &b);
+	serving = NULL;
+	if (!e->replied) { /* no op of ours leaves one unanswered */
+		gdb_log(GDB_LOG_ERROR,
+			"--loop uring: opcode %u got no reply: EIO",
+			in->opcode);
+		ent_eio(e);
+	}
+	__atomic_add_fetch(&u->d->ring_requests, 1, __ATOMIC_RELAXED);
+}
+
+static void ent_commit(struct ring_queue *q, struct ring_ent *e)
+{
+	prep_cmd(&q->ring, q->u->fd, FUSE_IO_URING_CMD_COMMIT_AND_FETCH, e,
+		 e->commit_id);
+}
+
+/* The queue's second thread: slow requests one after another, each put
+ * on done for the queue thread to commit (woken by the eventfd). */
+static void *slow_main(void *arg)
+{
+	struct ring_queue *q = arg;
+	const uint64_t one = 1;
+	char name[16];
+
+	snprintf(name, sizeof(name), "gdb-ringslow%u", q->qid);
+	(void)prctl(PR_SET_NAME, name);
+	pthread_mutex_lock(&q->lock);
+	for (;;) {
+		struct ring_ent *e;
+
+		while (!q->slow && !q->stop)
+			pthread_cond_wait(&q->wake, &q->lock);
+		if (!q->slow)
+			break;
+		e = q->slow;
+		q->slow = e->next;
+		if (!q->slow)
+			q->slow_tail = NULL;
+		pthread_mutex_unlock(&q->lock);
+		ent_process(e);
+		pthread_mutex_lock(&q->lock);
+		e->next = q->done;
+		q->done = e;
+		if (write(q->evfd, &one, sizeof(one)) < 0)
+			gdb_log(GDB_LOG_ERROR,
+				"--loop uring: queue %u: eventfd: %s", q->qid,
+				strerror(errno));
+	}
+	pthread_mutex_unlock(&q->lock);
+	return NULL;
+}
+
+/* Hand e to the queue's second thread (started at the first). @return 0,
+ * or -errno (then e is served here) */
+static int slow_push(struct ring_queue *q, struct ring_ent *e)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&q->lock);
+	if (!q->slow_started &&
+	    (rc = -pthread_create(&q->slow_tid, NULL, slow_main, q)) == 0)
+		q->slow_started = 1;
+	if (rc == 0) {
+		e->next = NULL;
+		if (q->slow_tail)
+			q->slow_tail->next = e;
+		else
+			q->slow = e;
+		q->slow_tail = e;
+		pthread_cond_signal(&q->wake);
+	}
+	pthread_mutex_unlock(&q->lock);
+	return rc;
+}
+
+/* Lay a ring request out as /dev/fuse's message, then serve it here and
+ * queue its commit (which fetches the next), or hand it to the queue's
+ * second thread when it may take long (loop.c's measure: what the split
+ * loop hands to its workers). A request whose sizes do not add up is
+ * answered EIO, logged. */
 static void serve_ent(struct ring_queue *q, struct ring_ent *e)
 {
 	struct daemon_uring *u = q->u;
 	const struct fuse_in_header *in = (const void *)e->hdr->in_out;
 	uint32_t psz = e->hdr->ring_ent_in_out.payload_sz;
-	uint64_t commit_id = e->hdr->ring_ent_in_out.commit_id;
 	size_t hl = sizeof(*in), argsz;
 
 	e->unique = in->unique;
+	e->commit_id = e->hdr->ring_ent_in_out.commit_id;
 	e->replied = 0;
 	if (in->len < hl + (size_t)psz || psz > u->payload ||
 	    (argsz = in->len - hl - psz) > FUSE_URING_OP_IN_OUT_SZ) {
@@ -400,25 +499,41 @@ static void serve_ent(struct ring_queue *q, struct ring_ent *e)
 			q->qid, in->opcode, in->len, psz);
 		ent_eio(e);
 	} else {
-		struct fuse_buf b = {.mem = q->msg, .size = in->len, .fd = -1};
+		struct fuse_buf b = {.mem = e->msg, .size = in->len, .fd = -1};
 
-		memcpy(q->msg, in, hl);
-		memcpy(q->msg + hl, e->hdr->op_in, argsz);
-		memcpy(q->msg + hl + argsz, e->payload, psz);
-		serving = e;
-		fuse_session_process_buf(u->se, &b);
-		serving = NULL;
-		if (!e->replied) { /* no op of ours leaves one unanswered */
-			gdb_log(
-			    GDB_LOG_ERROR,
-			    "--loop uring: opcode %u got no reply: EIO",
-			    ((const struct fuse_in_header *)q->msg)->opcode);
-			ent_eio(e);
-		}
-		__atomic_add_fetch(&u->d->ring_requests, 1, __ATOMIC_RELAXED);
+		memcpy(e->msg, in, hl);
+		memcpy(e->msg + hl, e->hdr->op_in, argsz);
+		memcpy(e->msg + hl + argsz, e->payload, psz);
+		if (!daemon_request_inline(u->d, &b) && slow_push(q, e) == 0)
+			return; /* committed when done */
+		ent_process(e);
 	}
-	prep_cmd(&q->ring, u->fd, FUSE_IO_URING_CMD_COMMIT_AND_FETCH, e,
-		 commit_id);
+	ent_commit(q, e);
+}
+
+/* The eventfd: stop, or commit the entries the second thread is done
+ * with and look again. @return 0, or 1 to stop */
+static int queue_wake(struct ring_queue *q)
+{
+	struct io_uring_sqe *sqe;
+	struct ring_ent *e;
+	uint64_t n;
+
+	if (__atomic_load_n(&q->u->stopping, __ATOMIC_ACQUIRE))
+		return 1;
+	if (read(q->evfd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		gdb_log(GDB_LOG_ERROR, "--loop uring: queue %u: eventfd: %s",
+			q->qid, strerror(errno));
+	pthread_mutex_lock(&q->lock);
+	e = q->done;
+	q->done = NULL;
+	pthread_mutex_unlock(&q->lock);
+	for (; e; e = e->next)
+		ent_commit(q, e);
+	sqe = sqe128(&q->ring);
+	io_uring_prep_poll_add(sqe, q->evfd, POLLIN);
+	io_uring_sqe_set_data(sqe, NULL);
+	return 0;
 }
 
 /* Register every entry, then serve until unmounted (each entry's command
@@ -449,8 +564,10 @@ static void queue_serve(struct ring_queue *q)
 			int res = cqe->res;
 
 			io_uring_cqe_seen(&q->ring, cqe);
-			if (!e)
+			if (!e && queue_wake(q))
 				return; /* stopped */
+			if (!e)
+				continue;
 			if (res >= 0) {
 				serve_ent(q, e);
 				continue;
@@ -513,6 +630,8 @@ static void uring_free(struct daemon_uring *u)
 		if (q->evfd >= 0)
 			close(q->evfd);
 		queue_free(q);
+		pthread_cond_destroy(&q->wake);
+		pthread_mutex_destroy(&q->lock);
 	}
 	free(u->q);
 	pthread_cond_destroy(&u->cond);
@@ -525,14 +644,24 @@ static void uring_join(struct daemon_uring *u)
 	uint64_t one = 1;
 
 	set_go(u, -1, 0); /* threads not yet registering just end */
+	__atomic_store_n(&u->stopping, 1, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < u->nq; i++)
 		if (u->q[i].evfd >= 0 &&
 		    write(u->q[i].evfd, &one, sizeof(one)) < 0)
 			gdb_log(GDB_LOG_WARN, "--loop uring: stop queue %u: %s",
 				i, strerror(errno));
-	for (unsigned i = 0; i < u->nq; i++)
-		if (u->q[i].started)
-			pthread_join(u->q[i].tid, NULL);
+	for (unsigned i = 0; i < u->nq; i++) {
+		struct ring_queue *q = &u->q[i];
+
+		if (q->started)
+			pthread_join(q->tid, NULL);
+		pthread_mutex_lock(&q->lock);
+		q->stop = 1;
+		pthread_cond_broadcast(&q->wake);
+		pthread_mutex_unlock(&q->lock);
+		if (q->slow_started)
+			pthread_join(q->slow_tid, NULL);
+	}
 }
 
 /* Start the queue threads (each makes its ring and waits for INIT) and
@@ -546,7 +675,7 @@ static int uring_start(struct daemon_uring *u)
 
 		q->u = u;
 		q->qid = i;
-		q->evfd = eventfd(0, EFD_CLOEXEC);
+		q->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (q->evfd < 0)
 			rc = -errno;
 		else if ((rc = -pthread_create(&q->tid, NULL, queue_main, q)) ==
@@ -588,8 +717,11 @@ int daemon_uring_start(struct fuse_session *se, gdb_daemon *d)
 		uring_free(u);
 		return -ENOMEM;
 	}
-	for (unsigned i = 0; i < u->nq; i++)
+	for (unsigned i = 0; i < u->nq; i++) {
 		u->q[i].evfd = -1;
+		pthread_mutex_init(&u->q[i].lock, NULL);
+		pthread_cond_init(&u->q[i].wake, NULL);
+	}
 	d->uring = u;
 	rc = uring_start(u);
 	if (rc < 0) {
