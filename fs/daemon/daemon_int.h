@@ -202,15 +202,18 @@ struct gdb_daemon {
 	uid_t uid;
 	gid_t gid;
 	uint64_t reads, bytes_served, lookups, errors; /* atomic */
-	uint64_t bytes_borrowed;    /* atomic: of bytes_served, from blocks */
-	uint64_t live_nodes;	    /* atomic */
-	uint64_t trim_peak;	    /* live_nodes at the last trim; atomic */
-	uint64_t ioctls;	    /* atomic */
-	uint64_t reader_moves;	    /* follow.c's moves; atomic */
-	uint64_t ring_requests;	    /* served through the ring; atomic */
-	struct daemon_uring *uring; /* --loop uring's state (uring.c) */
-	uint64_t computed, reused;  /* computed files: resolved, kept; atomic */
-	uint64_t recomputed;	    /* answers computed again; atomic */
+	uint64_t bytes_borrowed;   /* atomic: of bytes_served, from blocks */
+	uint64_t live_nodes;	   /* atomic */
+	uint64_t trim_peak;	   /* live_nodes at the last trim; atomic */
+	uint64_t ioctls;	   /* atomic */
+	uint64_t reader_moves;	   /* follow.c's moves; atomic */
+	uint64_t computed, reused; /* computed files: resolved, kept; atomic */
+	uint64_t recomputed;	   /* answers computed again; atomic */
+
+	/* --loop uring (uring.c): its state, requests served through it */
+	struct daemon_uring *uring;
+	uint64_t ring_requests; /* atomic */
+
 	pthread_mutex_t snap_lock;
 	struct snap snap[NLIVE];  /* protected by snap_lock */
 	pthread_mutex_t ctl_lock; /* serialises controls */
