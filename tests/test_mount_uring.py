@@ -199,6 +199,27 @@ def test_uring_readers_on_every_cpu(store, genomes, workdir, uring_on):
     assert served >= 2 * len(regions), served
 
 
+def test_uring_falls_back_when_init_does_not_offer(store, genomes, workdir, uring_on, monkeypatch):
+    """Mounted, but INIT not offering the ring (as when enable_uring goes N
+    between the mount's check and INIT; the test knob
+    GDB_URING_DEAF_AT_INIT makes the daemon take INIT so): a warning, and
+    every request served through /dev/fuse by the split loop."""
+    U.require_fuse()
+    store.require("gen")
+    g = genomes["gen"]
+    regions = U.random_regions(g, 30, seed=7)
+    monkeypatch.setenv("GDB_URING_DEAF_AT_INIT", "1")
+    with U.mounted(store.path, workdir, args=("--loop", "uring"), name="uring-deaf") as m:
+        bad = [(n, s, e) for n, s, e in regions
+               if U.read_file(m.p(g.asm, U.esc(n), f"{s}-{e}.seq")) != g.fetch(n, s, e)]
+        served = _stats(m)["ring_requests"]
+        threads = _ring_threads(m.proc.pid)
+    assert not bad, bad[:5]
+    assert served == 0
+    assert not any(t.startswith("gdb-ringslow") for t in threads), threads
+    assert "did not offer FUSE over io_uring at INIT" in m.log_text(), m.log_text()[-2000:]
+
+
 def test_uring_refused_when_off(store, workdir, uring_on):
     """With enable_uring N the mount fails before mounting and says which
     parameter to set, and how."""
