@@ -254,14 +254,16 @@ static int serve(struct fuse_session *se, gdb_daemon *d, const gdb_fs_opts *o)
 	if (gdb_cache_start_prefetch(d->cur->cache) < 0)
 		gdb_log(GDB_LOG_WARN, "prefetch thread did not start");
 	d->serving = 1;
-	if (live_start(d, se) < 0)
-		gdb_log(GDB_LOG_WARN, "the refresh thread did not start: new "
-				      "generations are not served");
+	/* before the refresh thread, which writes notifications: the
+	 * session's I/O is set while no other thread uses it */
 	if (o->uring_loop && (rc = daemon_uring_start(se, d)) < 0)
 		gdb_log(GDB_LOG_WARN,
 			"--loop uring: the ring's threads did not start (%s): "
 			"serving through /dev/fuse (the split loop)",
 			strerror(-rc));
+	if (live_start(d, se) < 0)
+		gdb_log(GDB_LOG_WARN, "the refresh thread did not start: new "
+				      "generations are not served");
 	if (!o->libfuse_loop) {
 		rc = daemon_loop(se, d, o->max_threads ? o->max_threads : 16,
 				 !o->no_follow, o->spin_us);

@@ -319,7 +319,7 @@ static ssize_t ring_reply(struct ring_ent *e, const struct iovec *iov,
 		if (iov[i].iov_len > cap - n) {
 			gdb_log(GDB_LOG_ERROR,
 				"--loop uring: a reply of more than %zu bytes "
-				"(opcode of unique %llu): EIO",
+				"(request %llu): EIO",
 				cap, (unsigned long long)oh.unique);
 			oh.error = -EIO;
 			n = 0;
