@@ -7,9 +7,12 @@ the split loop; every file read through the ring must equal the split
 loop's bytes and an independent peer (pysam/htslib), and the ring must
 have served (ring_requests, the queue threads' wake-ups)."""
 import concurrent.futures
+import errno
+import gzip
 import json
 import os
 import subprocess
+import time
 
 import pysam
 import pytest
@@ -237,3 +240,33 @@ def test_uring_refused_when_off(store, workdir, uring_on):
     assert r.returncode != 0
     assert not os.path.ismount(mnt)
     assert PARAM in r.stderr and "echo Y" in r.stderr and "--loop split" in r.stderr, r.stderr
+
+
+def test_uring_live_refresh(tmp_path, uring_on):
+    """A refresh through the ring: `genomedb ctl refresh` (an IOCTL on the
+    root, handed to a queue's second thread) invalidates the kernel's
+    entries through /dev/fuse while that request is still open; a dropped
+    assembly is then ENOENT and a new one appears by itself."""
+    U.require_fuse()
+    st = str(tmp_path / "st")
+    assert U.gdb("init", st).rc == 0
+    chrm = os.path.join(U.REPO, "tests", "data", "human_hg38_chrM.fa")
+    assert U.gdb("import", "fasta", st, "--assembly", "chrM", chrm, "--quiet").rc == 0
+    lam = tmp_path / "lambda.fa"
+    lam.write_bytes(gzip.open(os.path.join(U.REPO, "tests", "data", "phage_lambda_NC_001416.fa.gz")).read())
+    with U.mounted(st, tmp_path, args=("--loop", "uring"), name="uring-live") as m:
+        want = U.parse_fasta(open(chrm, "rb").read())[0][0].seq
+        assert U.parse_fasta(U.read_file(m.p("chrM", "chrM.fa")))[0][0].seq == want
+        assert U.gdb("drop", st, "chrM").rc == 0
+        r = U.gdb("ctl", m.path, "refresh")
+        assert r.rc == 0, r
+        U.expect_errno(lambda: os.stat(m.p("chrM", "chrM.fa")), (errno.ENOENT,))
+        assert U.gdb("import", "fasta", st, "--assembly", "lambda", str(lam), "--quiet").rc == 0
+        deadline = time.monotonic() + 30
+        while not os.path.exists(m.p("lambda")):
+            assert time.monotonic() < deadline, "the new assembly did not appear"
+            time.sleep(0.05)
+        got = U.parse_fasta(U.read_file(m.p("lambda", "lambda.fa")))[0]
+        assert [x.seq for x in got] == [x.seq for x in U.parse_fasta(lam.read_bytes())[0]]
+        served = _stats(m)["ring_requests"]
+    assert served > 0
