@@ -64,4 +64,13 @@ struct fuse_uring_cmd_req {
 };
 #endif
 
+/* The layouts the kernel reads and writes (upstream's sizes; the command
+ * must fit the SQE128's 80-byte cmd area). */
+_Static_assert(sizeof(struct fuse_uring_ent_in_out) == 32,
+	       "fuse_uring_ent_in_out is 32 bytes");
+_Static_assert(sizeof(struct fuse_uring_req_header) == 288,
+	       "fuse_uring_req_header is 288 bytes");
+_Static_assert(sizeof(struct fuse_uring_cmd_req) <= 80,
+	       "fuse_uring_cmd_req fits an SQE128's command");
+
 #endif

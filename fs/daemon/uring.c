@@ -82,6 +82,7 @@ struct ring_ent {
 	char *msg;	     /* the request as /dev/fuse would have given it */
 	uint64_t unique;     /* the request being served */
 	uint64_t commit_id;
+	uint32_t last_op; /* the command last submitted (resubmitted) */
 	int replied;
 	struct ring_ent *next; /* on its queue's slow or done list */
 };
@@ -283,10 +284,19 @@ static ssize_t init_reply(struct daemon_uring *u, int fd, struct iovec *iov,
 	if (count != 2 || out->error || iov[1].iov_len != sizeof(o) ||
 	    !__atomic_load_n(&u->init_offered, __ATOMIC_RELAXED)) {
 		r = writev(fd, iov, count);
-		gdb_log(GDB_LOG_WARN,
-			"--loop uring: the kernel did not offer FUSE over "
-			"io_uring at INIT (%s N?): serving through /dev/fuse",
-			URING_PARAM);
+		if (!__atomic_load_n(&u->init_offered, __ATOMIC_RELAXED))
+			gdb_log(GDB_LOG_WARN,
+				"--loop uring: the kernel did not offer FUSE "
+				"over io_uring at INIT (%s N?): serving "
+				"through /dev/fuse",
+				URING_PARAM);
+		else
+			gdb_log(GDB_LOG_WARN,
+				"--loop uring: libfuse's INIT reply was not "
+				"the one expected (error %d, %d parts, %zu "
+				"bytes): serving through /dev/fuse",
+				out->error, count,
+				count > 1 ? iov[1].iov_len : (size_t)0);
 		set_go(u, -1, 0);
 		return r;
 	}
@@ -378,6 +388,7 @@ static void prep_cmd(struct io_uring *ring, int fd, uint32_t op,
 	sqe->addr = (uint64_t)(uintptr_t)e->iov;
 	sqe->len = 2;
 	io_uring_sqe_set_data(sqe, e);
+	e->last_op = op;
 	c = (struct fuse_uring_cmd_req *)sqe->cmd;
 	c->commit_id = commit_id;
 	c->qid = (uint16_t)e->q->qid;
@@ -521,11 +532,13 @@ static int queue_wake(struct ring_queue *q)
 	struct ring_ent *e;
 	uint64_t n;
 
-	if (__atomic_load_n(&q->u->stopping, __ATOMIC_ACQUIRE))
-		return 1;
+	/* Drained before stopping is looked at: a stop written between
+	 * the two is then seen here, not swallowed by the read. */
 	if (read(q->evfd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		gdb_log(GDB_LOG_ERROR, "--loop uring: queue %u: eventfd: %s",
 			q->qid, strerror(errno));
+	if (__atomic_load_n(&q->u->stopping, __ATOMIC_ACQUIRE))
+		return 1;
 	pthread_mutex_lock(&q->lock);
 	e = q->done;
 	q->done = NULL;
@@ -536,6 +549,24 @@ static int queue_wake(struct ring_queue *q)
 	io_uring_prep_poll_add(sqe, q->evfd, POLLIN);
 	io_uring_sqe_set_data(sqe, NULL);
 	return 0;
+}
+
+/* A ring entry's command failed other than at unmount: logged once, and
+ * again when the queue has none left (its CPU's readers then wait for
+ * an entry of the kernel's queue until unmount). */
+static void queue_ent_failed(struct ring_queue *q, int res, unsigned live,
+			     int *logged)
+{
+	if (!(*logged)++)
+		gdb_log(GDB_LOG_ERROR,
+			"--loop uring: queue %u: a ring entry failed (%s; "
+			"dmesg may say more)",
+			q->qid, strerror(-res));
+	if (!live)
+		gdb_log(GDB_LOG_ERROR,
+			"--loop uring: queue %u has no ring entry left: "
+			"requests made on CPU %u wait until unmount",
+			q->qid, q->qid);
 }
 
 /* Register every entry, then serve until unmounted (each entry's command
@@ -574,13 +605,14 @@ static void queue_serve(struct ring_queue *q)
 				serve_ent(q, e);
 				continue;
 			}
+			if (res == -EAGAIN || res == -EINTR) { /* as libfuse */
+				prep_cmd(&q->ring, q->u->fd, e->last_op, e,
+					 e->commit_id);
+				continue;
+			}
 			live--;
-			if (res != -ENOTCONN && res != -ECANCELED && !logged++)
-				gdb_log(GDB_LOG_WARN,
-					"--loop uring: queue %u: a ring entry "
-					"failed (%s; dmesg may say more): "
-					"its requests go through /dev/fuse",
-					q->qid, strerror(-res));
+			if (res != -ENOTCONN && res != -ECANCELED)
+				queue_ent_failed(q, res, live, &logged);
 		}
 	}
 }
