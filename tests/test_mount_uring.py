@@ -324,3 +324,51 @@ def test_uring_stops_on_sigterm(store, genomes, workdir, uring_on):
     U.check_sanitizer(log, "genomedb mount --loop uring")
     assert rc == 0, (rc, log[-4000:])
     assert not os.path.ismount(m.path)
+
+
+def test_uring_refresh_beside_lookups_on_its_cpu(tmp_path, uring_on):
+    """`ctl refresh` (a control line that waits for the live thread's
+    invalidations) while a reader on the same CPU looks up new names in a
+    namespace directory (slow requests too): an invalidation waits for
+    such a lookup, so were the refresh to hold the only thread serving
+    that CPU's slow requests, the two would wait on each other until the
+    refresh gives up (30 s). Every refresh must end long before that."""
+    U.require_fuse()
+    st = str(tmp_path / "st")
+    assert U.gdb("init", st).rc == 0
+    chrm = os.path.join(U.REPO, "tests", "data", "human_hg38_chrM.fa")
+    assert U.gdb("import", "fasta", st, "--assembly", "chrM", chrm, "--quiet").rc == 0
+    cpu = min(os.sched_getaffinity(0))
+    with U.mounted(st, tmp_path, args=("--loop", "uring"), name="uring-refresh") as m:
+        stop = []
+
+        def lookups():
+            os.sched_setaffinity(0, {cpu})
+            i = 0
+            while not stop:
+                i += 1
+                try:
+                    os.stat(m.p("compute", "gc", "chrM", "chrM", f"{1 + i % 9000}-{1000 + i % 9000}.tsv"))
+                except OSError:
+                    pass
+            return i
+
+        slowest = 0.0
+        with concurrent.futures.ThreadPoolExecutor(1) as ex:
+            fut = ex.submit(lookups)
+            try:
+                for k in range(12):
+                    assert U.gdb("import", "fasta", st, "--assembly", f"a{k}", chrm, "--quiet").rc == 0
+                    t0 = time.monotonic()
+                    r = subprocess.run(["taskset", "-c", str(cpu), U.BINARY, "ctl", m.path, "refresh"],
+                                       capture_output=True, text=True, timeout=60)
+                    slowest = max(slowest, time.monotonic() - t0)
+                    assert r.returncode == 0, r.stderr
+            finally:
+                stop.append(1)
+            n = fut.result()
+        assert os.path.exists(m.p("a11"))
+    assert n > 0
+    # a hang bound, not a speed figure: a refresh takes milliseconds, the
+    # wait it must not fall into is the live thread's 30 s
+    assert slowest < 20, f"a refresh took {slowest:.1f} s"

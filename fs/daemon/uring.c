@@ -93,13 +93,17 @@ struct ring_queue {
 	struct io_uring ring;
 	int ring_ok;
 	int evfd; /* written when an entry is done elsewhere, and to stop */
-	pthread_t tid, slow_tid;
-	int started, slow_started;
-	/* Slow requests go to the queue's second thread, which puts them on
-	 * done for the queue thread to commit (only it touches the ring). */
+	pthread_t tid;
+	int started;
+	/* Slow requests go to the queue's slow threads, which put them on
+	 * done for the queue thread to commit (only it touches the ring).
+	 * A new one starts when none is idle: at most one a ring entry, so
+	 * a request that waits (a control line) holds up no other. */
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	struct ring_ent *slow, *slow_tail, *done; /* lock */
+	unsigned slow_n, slow_idle;		  /* lock */
+	pthread_t slow_tid[QUEUE_DEPTH];	  /* [slow_n] */
 	int stop;				  /* lock */
 	struct ring_ent ent[QUEUE_DEPTH];
 };
@@ -120,6 +124,8 @@ struct daemon_uring {
 	uint64_t init_unique; /* atomic */
 	int init_offered;     /* atomic */
 	int deaf;	      /* test knob: take INIT as not offering */
+	cpu_set_t cpus;	      /* the daemon's CPUs, for the slow threads */
+	int cpus_ok;
 };
 
 /* The ring entry this thread is serving (NULL: none). */
@@ -430,8 +436,17 @@ static void ent_commit(struct ring_queue *q, struct ring_ent *e)
 		 e->commit_id);
 }
 
-/* The queue's second thread: slow requests one after another, each put
- * on done for the queue thread to commit (woken by the eventfd). */
+/* Not pinned as the queue thread that started it is: a long answer may
+ * run on any CPU the daemon was given. */
+static void slow_unpin(const struct ring_queue *q)
+{
+	if (q->u->cpus_ok)
+		(void)sched_setaffinity(0, sizeof(q->u->cpus), &q->u->cpus);
+}
+
+/* A slow thread of the queue: slow requests as they come, each put on
+ * done for the queue thread to commit (woken by the eventfd). What is
+ * still queued at stop is dropped: the ring is gone. */
 static void *slow_main(void *arg)
 {
 	struct ring_queue *q = arg;
@@ -440,13 +455,17 @@ static void *slow_main(void *arg)
 
 	snprintf(name, sizeof(name), "gdb-ringslow%u", q->qid);
 	(void)prctl(PR_SET_NAME, name);
+	slow_unpin(q);
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
 		struct ring_ent *e;
 
-		while (!q->slow && !q->stop)
+		while (!q->slow && !q->stop) {
+			q->slow_idle++;
 			pthread_cond_wait(&q->wake, &q->lock);
-		if (!q->slow)
+			q->slow_idle--;
+		}
+		if (q->stop)
 			break;
 		e = q->slow;
 		q->slow = e->next;
@@ -466,16 +485,21 @@ static void *slow_main(void *arg)
 	return NULL;
 }
 
-/* Hand e to the queue's second thread (started at the first). @return 0,
- * or -errno (then e is served here) */
+/* Hand e to the queue's slow threads (one more started if none is
+ * idle). @return 0, or -errno (then e is served here) */
 static int slow_push(struct ring_queue *q, struct ring_ent *e)
 {
 	int rc = 0;
 
 	pthread_mutex_lock(&q->lock);
-	if (!q->slow_started &&
-	    (rc = -pthread_create(&q->slow_tid, NULL, slow_main, q)) == 0)
-		q->slow_started = 1;
+	if (!q->slow_idle && q->slow_n < QUEUE_DEPTH) {
+		rc = -pthread_create(&q->slow_tid[q->slow_n], NULL, slow_main,
+				     q);
+		if (rc == 0)
+			q->slow_n++;
+		else if (q->slow_n)
+			rc = 0; /* the ones running will get to it */
+	}
 	if (rc == 0) {
 		e->next = NULL;
 		if (q->slow_tail)
@@ -693,8 +717,8 @@ static void uring_join(struct daemon_uring *u)
 		q->stop = 1;
 		pthread_cond_broadcast(&q->wake);
 		pthread_mutex_unlock(&q->lock);
-		if (q->slow_started)
-			pthread_join(q->slow_tid, NULL);
+		for (unsigned j = 0; j < q->slow_n; j++)
+			pthread_join(q->slow_tid[j], NULL);
 	}
 }
 
@@ -754,6 +778,7 @@ int daemon_uring_start(struct fuse_session *se, gdb_daemon *d)
 	/* Tests: the kernel's INIT taken as not offering the ring (as when
 	 * enable_uring went N after the check): the fallback, logged. */
 	u->deaf = getenv("GDB_URING_DEAF_AT_INIT") != NULL;
+	u->cpus_ok = sched_getaffinity(0, sizeof(u->cpus), &u->cpus) == 0;
 	for (unsigned i = 0; i < u->nq; i++) {
 		u->q[i].evfd = -1;
 		pthread_mutex_init(&u->q[i].lock, NULL);
