@@ -168,12 +168,14 @@ int daemon_uring_check(char *err, size_t errlen)
 /* ---- ring buffers ---- */
 
 /* A payload buffer starting on a page (NULL: no memory). A streaming
- * READ's reply is copied into it piece by piece (the cache's blocks),
- * then by the kernel into the page cache; into malloc's 1 MiB (an mmap,
- * 16 bytes past a page) glibc's rep movsb copied at 1-2.5 GB/s on this
- * Zen 3 guest, into a page-aligned buffer at 8-12 GB/s: with it the ring
- * costs the daemon about the split loop's CPU for a cold stream, not
- * twice (docs/BENCHMARKS.md). */
+ * READ's reply is copied into it piece by piece (the cache's blocks,
+ * which start on pages), then by the kernel into the page cache. Into
+ * malloc's 1 MiB (an mmap, 16 bytes past a page) glibc's rep movsb ran at
+ * 1-2.5 GB/s on this Zen 3 guest: a destination 8-24 bytes past the
+ * source's page offset is its slow case (2 GB/s in a microbenchmark
+ * against about 20 at 0, 32 or 64). Page-aligned, the ring costs the
+ * daemon 1.3-1.4x the split loop's CPU for a cold stream, not 2-3x
+ * (docs/BENCHMARKS.md). */
 static void *payload_alloc(size_t payload)
 {
 	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
