@@ -326,7 +326,16 @@ static ssize_t init_reply(struct daemon_uring *u, int fd, struct iovec *iov,
 	return r;
 }
 
-/* A reply to the ring request this thread serves: into its entry. */
+char *daemon_uring_reply_buf(size_t size)
+{
+	struct ring_ent *e = serving;
+
+	return e && size <= e->q->u->payload ? e->payload : NULL;
+}
+
+/* A reply to the ring request this thread serves: into its entry. A
+ * piece already where it goes (built in the payload: ops_thread_buf) is
+ * not copied; one elsewhere in the payload is moved (memmove). */
 static ssize_t ring_reply(struct ring_ent *e, const struct iovec *iov,
 			  int count)
 {
@@ -344,7 +353,9 @@ static ssize_t ring_reply(struct ring_ent *e, const struct iovec *iov,
 			n = 0;
 			break;
 		}
-		memcpy(e->payload + n, iov[i].iov_base, iov[i].iov_len);
+		if (iov[i].iov_base != e->payload + n)
+			memmove(e->payload + n, iov[i].iov_base,
+				iov[i].iov_len);
 		n += iov[i].iov_len;
 	}
 	oh.len = (uint32_t)(sizeof(oh) + n);
