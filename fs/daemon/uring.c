@@ -18,7 +18,8 @@
  * fuse_session_process_buf; the session's custom writev
  * (fuse_session_custom_io) copies a reply whose unique is the request this
  * thread serves into that ring entry (fuse_out_header into in_out, the rest
- * into the payload) instead of writing /dev/fuse; the thread commits it.
+ * into the payload, where a reply built in ops_thread_buf already is)
+ * instead of writing /dev/fuse; the thread commits it.
  * The queue thread answers the cheap requests itself (loop.c's measure,
  * daemon_request_inline) and hands the others to the queue's second
  * thread, which serves them one after another and puts each back on the
