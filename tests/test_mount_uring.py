@@ -91,7 +91,8 @@ def _wakeups(pid, tid):
 
 def _files(m, g, rec, regions):
     """Every kind of file the test compares: small regions (.fa, .seq,
-    .rc.fa), a streaming read larger than the split loop's inline limit,
+    .rc.fa), streaming reads larger than the split loop's inline limit
+    (.seq from borrowed blocks, .fa rendered),
     the assembly's .fai and .dict, a contig's .fa.fai, listings, and a
     rendered answer (compute/gc)."""
     big_end = min(rec.length, 400000)
@@ -100,6 +101,9 @@ def _files(m, g, rec, regions):
         for ext in ("fa", "seq", "rc.fa"):
             out[(n, s, e, ext)] = U.read_file(m.p(g.asm, U.esc(n), f"{s}-{e}.{ext}"))
     out["big"] = U.read_file(m.p(g.asm, U.esc(rec.name), f"1-{big_end}.seq"))
+    # rendered (line breaks) into the reply buffer, which through the ring
+    # is the entry's payload itself, on a queue's second thread
+    out["big-fa"] = U.read_file(m.p(g.asm, U.esc(rec.name), f"1-{big_end}.fa"))
     out["fai"] = U.read_file(m.p(g.asm, g.asm + ".fa.fai"))
     out["dict"] = U.read_file(m.p(g.asm, g.asm + ".dict"))
     out["contig-fai"] = U.read_file(m.p(g.asm, U.esc(rec.name) + ".fa.fai"))
@@ -175,6 +179,9 @@ def test_uring_serves_the_same_bytes(store, genomes, workdir, uring_on):
         assert got[(n, s, e, "seq")] == g.fetch(n, s, e), (n, s, e)
         assert p == g.fetch(n, s, e), (n, s, e)
     assert got["big"] == rec.seq[:len(got["big"])] and len(got["big"]) > 65536
+    recs, well_formed = U.parse_fasta(got["big-fa"])
+    assert well_formed and len(recs) == 1 and len(got["big-fa"]) > 65536
+    assert recs[0].seq == rec.seq[:len(got["big"])]
     assert inbox is None, inbox
     # the render, the streaming read and the writes went to a queue's
     # second thread, as the split loop hands them to its workers

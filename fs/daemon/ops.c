@@ -154,6 +154,10 @@ void ops_thread_buf_free(void *p)
 
 char *ops_thread_buf(gdb_daemon *d, size_t size)
 {
+	char *ring = daemon_uring_reply_buf(size);
+
+	if (ring)
+		return ring; /* the reply is built where the kernel reads it */
 	if (size > tcap) {
 		/* Round up to 256 KiB: a worker serving 1 MiB reads holds
 		 * 1 MiB, one serving small files holds 256 KiB. */

@@ -18,7 +18,10 @@ void ops_fill_entry(gdb_daemon *d, struct fuse_entry_param *e, struct node *n);
 
 /* The calling worker's reply buffer, at least size bytes (NULL: -ENOMEM);
  * freed when the thread exits (ops_thread_buf_free, the key's destructor)
- * or by ops_thread_buf_release for the calling thread. */
+ * or by ops_thread_buf_release for the calling thread. While the thread
+ * serves a ring request (--loop uring) it is that ring entry's payload
+ * (daemon_uring_reply_buf), so a reply sent from its start as one piece
+ * is not copied again: op_read's and op_readdir's fuse_reply_buf. */
 char *ops_thread_buf(gdb_daemon *d, size_t size);
 void ops_thread_buf_free(void *p);
 void ops_thread_buf_release(gdb_daemon *d);
@@ -47,6 +50,9 @@ int daemon_uring_check(char *err, size_t errlen);
 int daemon_uring_start(struct fuse_session *se, gdb_daemon *d);
 /* Stop and join the queue threads (after daemon_loop and live_stop). */
 void daemon_uring_stop(gdb_daemon *d);
+/* The payload of the ring entry this thread is serving, if it holds size
+ * bytes; NULL when the thread serves none (or size is larger). */
+char *daemon_uring_reply_buf(size_t size);
 
 /* ops_write.c */
 void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
