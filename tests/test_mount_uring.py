@@ -102,7 +102,7 @@ def _files(m, g, rec, regions):
             out[(n, s, e, ext)] = U.read_file(m.p(g.asm, U.esc(n), f"{s}-{e}.{ext}"))
     out["big"] = U.read_file(m.p(g.asm, U.esc(rec.name), f"1-{big_end}.seq"))
     # rendered (line breaks) into the reply buffer, which through the ring
-    # is the entry's payload itself, on a queue's second thread
+    # is the entry's payload itself, on a queue's slow thread
     out["big-fa"] = U.read_file(m.p(g.asm, U.esc(rec.name), f"1-{big_end}.fa"))
     out["fai"] = U.read_file(m.p(g.asm, g.asm + ".fa.fai"))
     out["dict"] = U.read_file(m.p(g.asm, g.asm + ".dict"))
@@ -184,7 +184,7 @@ def test_uring_serves_the_same_bytes(store, genomes, workdir, uring_on):
     assert recs[0].seq == rec.seq[:len(got["big"])]
     assert inbox is None, inbox
     # the render, the streaming read and the writes went to a queue's
-    # second thread, as the split loop hands them to its workers
+    # slow threads, as the split loop hands them to its workers
     assert any(t.startswith("gdb-ringslow") for t in threads), threads
     assert served >= 3 * len(regions), served
     assert rc == 0, log[-4000:]
@@ -273,7 +273,7 @@ def test_uring_refused_when_off(store, workdir, uring_on):
 
 def test_uring_live_refresh(tmp_path, uring_on):
     """A refresh through the ring: `genomedb ctl refresh` (an IOCTL on the
-    root, handed to a queue's second thread) invalidates the kernel's
+    root, handed to a queue's slow thread) invalidates the kernel's
     entries through /dev/fuse while that request is still open; a dropped
     assembly is then ENOENT and a new one appears by itself."""
     U.require_fuse()

@@ -21,8 +21,9 @@
  * into the payload, where a reply built in ops_thread_buf already is)
  * instead of writing /dev/fuse; the thread commits it.
  * The queue thread answers the cheap requests itself (loop.c's measure,
- * daemon_request_inline) and hands the others to the queue's second
- * thread, which serves them one after another and puts each back on the
+ * daemon_request_inline) and hands the others to the queue's slow
+ * threads (one more started when none is idle, up to one an entry: a
+ * control line that waits holds up no other), which put each back on the
  * queue's done list, waking the queue thread by an eventfd polled in the
  * ring: only the queue thread touches its ring.
  *
@@ -546,7 +547,7 @@ static int slow_push(struct ring_queue *q, struct ring_ent *e)
 
 /* Lay a ring request out as /dev/fuse's message, then serve it here and
  * queue its commit (which fetches the next), or hand it to the queue's
- * second thread when it may take long (loop.c's measure: what the split
+ * slow threads when it may take long (loop.c's measure: what the split
  * loop hands to its workers). A request whose sizes do not add up is
  * answered EIO, logged. */
 static void serve_ent(struct ring_queue *q, struct ring_ent *e)
@@ -579,7 +580,7 @@ static void serve_ent(struct ring_queue *q, struct ring_ent *e)
 	ent_commit(q, e);
 }
 
-/* The eventfd: stop, or commit the entries the second thread is done
+/* The eventfd: stop, or commit the entries the slow threads are done
  * with and look again. @return 0, or 1 to stop */
 static int queue_wake(struct ring_queue *q)
 {
