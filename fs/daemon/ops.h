@@ -23,13 +23,14 @@ char *ops_thread_buf(gdb_daemon *d, size_t size);
 void ops_thread_buf_free(void *p);
 void ops_thread_buf_release(gdb_daemon *d);
 
-/* loop.c: serve se until unmounted, at most max_threads requests at once
- * (1: everything on the reading thread); follow: the reading thread
- * follows its readers' CPUs (follow.c); spin_us: it reads /dev/fuse
- * again for that long before it sleeps (0: it sleeps at once).
- * @return 0 or -errno */
+/* loop.c: serve se until unmounted with readers threads reading
+ * /dev/fuse (the calling one first; 0: 1), at most max_threads requests
+ * at once, readers included (max_threads <= readers: everything on the
+ * reading threads); follow: each reading thread follows its readers'
+ * CPUs (follow.c); spin_us: each reads /dev/fuse again for that long
+ * before it sleeps (0: it sleeps at once). @return 0 or -errno */
 int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads,
-		int follow, unsigned spin_us);
+		int follow, unsigned spin_us, unsigned readers);
 
 /* ops_write.c */
 void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
