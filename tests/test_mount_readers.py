@@ -79,7 +79,8 @@ def test_readers_answers_and_turns(store, genomes, workdir):
     (.seq, .fa, .rc.fa) and rendered answers read from one process and from
     three processes at once are the same bytes on both, and the regions are
     pysam's; the --readers 3 mount's reader_requests has three counts, more
-    than one of them above 0 (the default mount's: one)."""
+    than one of them above 0 (the default mount's: one); `ctl reset-stats`
+    zeroes them."""
     U.require_fuse()
     store.require("ecoli")
     g = genomes["ecoli"]
@@ -95,6 +96,9 @@ def test_readers_answers_and_turns(store, genomes, workdir):
             assert one == many, f"--readers {key}: answers differ between one process and three"
             got[key] = one
             counts[key] = _stats(m)["reader_requests"]
+        r = U.gdb("ctl", m3.path, "reset-stats")
+        assert r.rc == 0, r
+        after_reset = _stats(m3)["reader_requests"]
     assert got["3"] == got["1"], [i for i, (a, b) in enumerate(zip(got["3"], got["1"])) if a != b][:10]
     seqs = got["1"][0:len(regions):3]
     assert seqs == want[0::3], "region .seq files differ from pysam"
@@ -103,6 +107,8 @@ def test_readers_answers_and_turns(store, genomes, workdir):
     assert len(counts["1"]) == 1 and counts["1"][0] > 0, counts
     assert len(counts["3"]) == READERS, counts
     assert sum(c > 0 for c in counts["3"]) >= 2, f"every request on one reading thread: {counts['3']}"
+    # reset-stats zeroes them: what is left is reading stats.json itself
+    assert len(after_reset) == READERS and sum(after_reset) < 10, after_reset
 
 
 @pytest.mark.parametrize("how", ["unmount", "sigterm"])
