@@ -145,3 +145,37 @@ def test_readers_all_end(store, genomes, workdir, how):
     assert not os.path.ismount(mnt), f"{mnt} still mounted after {how}"
     assert _threads(m.proc.pid) == [], "daemon threads left"
     U.check_sanitizer(log, f"genomedb mount --readers {READERS} ({how})")
+
+
+def test_readers_do_not_follow(store, genomes, workdir):
+    """With --readers 3 no reading thread follows its reader's CPU (turns
+    place them; docs/BENCHMARKS.md "Several reading threads"), and the log
+    says so. Forced apart as in test_mount_regions.py::test_follow_switch
+    (this thread on one CPU, every thread of the daemon on another), 600
+    new-name reads leave reader_moves 0; a reading thread that followed
+    would move within about 75 (one look in 32 of its own requests, a move
+    after two agreeing looks)."""
+    U.require_fuse()
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        pytest.skip(f"needs 2 CPUs to keep the reader and the daemon apart; this process may use {cpus}")
+    mine, theirs = cpus[0], cpus[1]
+    g = genomes["ecoli"]
+    rec = max(g.records, key=lambda r: r.length)
+    saved = os.sched_getaffinity(0)
+    with U.mounted(store.path, workdir, args=("--readers", str(READERS)), name="readers-apart") as m:
+        for t in os.listdir(f"/proc/{m.proc.pid}/task"):
+            os.sched_setaffinity(int(t), {theirs})
+        try:
+            os.sched_setaffinity(0, {mine})  # this thread only
+            for k in range(600):
+                s = 1 + (k * 9973) % (rec.length - 1000)
+                got = U.read_file(m.p(g.asm, U.esc(rec.name), f"{s}-{s + 99}.seq"))
+                assert got == g.fetch(rec.name, s, s + 99), f"{rec.name}:{s}"
+        finally:
+            os.sched_setaffinity(0, saved)
+        st = _stats(m)
+        log = m.log_text()
+    assert st["reader_moves"] == 0, st["reader_moves"]
+    assert sum(c > 0 for c in st["reader_requests"]) >= 2, st["reader_requests"]
+    assert "the reading threads do not follow" in log, log[-2000:]

@@ -34,11 +34,12 @@
  * loop (which comes together with its reader at idle more often than one
  * thread does, docs/BENCHMARKS.md) but with no hand-off on a cheap
  * request. Each has its own request buffer (libfuse keeps its splice
- * pipe per thread too), --spin-us and following; the caller's thread is
- * reader 0 and gets the signals libfuse handles (the others block them);
- * when it stops it cancels the others while they wait for a request, as
- * fuse_session_loop_mt does with its workers. An unmount wakes them all
- * (ENODEV).
+ * pipe per thread too) and --spin-us; none follows its readers (the
+ * turns place them as well as moves did, measured). The caller's thread
+ * is reader 0 and gets the signals libfuse handles (the others block
+ * them); when it stops it cancels the others while they wait for a
+ * request, as fuse_session_loop_mt does with its workers. An unmount
+ * wakes them all (ENODEV).
  *
  * libfuse lets any thread reply to a request, and a request's arguments
  * live in the buffer it was read into: a handed-off request gets its own
@@ -344,11 +345,29 @@ static void stop_readers(struct reader *r, unsigned started)
 		pthread_join(r[i].tid, NULL);
 }
 
+/* --spin-us: /dev/fuse made non-blocking. @return the spin in ns, 0 if
+ * none (or the fd stays blocking) */
+static long long spin_setup(struct fuse_session *se, unsigned spin_us)
+{
+	int fl;
+
+	if (!spin_us)
+		return 0;
+	fl = fcntl(fuse_session_fd(se), F_GETFL);
+	if (fl < 0 ||
+	    fcntl(fuse_session_fd(se), F_SETFL, fl | O_NONBLOCK) < 0) {
+		gdb_log(GDB_LOG_WARN, "--spin-us: /dev/fuse stays blocking: %s",
+			strerror(errno));
+		return 0; /* blocking reads, as without */
+	}
+	return (long long)spin_us * 1000;
+}
+
 int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads,
 		int follow, unsigned spin_us, unsigned readers)
 {
 	struct pool p = {.se = se};
-	struct loop l = {.se = se, .d = d, .p = &p, .follow = follow};
+	struct loop l = {.se = se, .d = d, .p = &p};
 	struct reader r[GDB_READERS_MAX];
 	unsigned started;
 	int res;
@@ -366,17 +385,16 @@ int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads,
 	p.tids = calloc(p.max ? p.max : 1, sizeof(*p.tids));
 	if (!p.tids)
 		return -ENOMEM;
-	if (spin_us) {
-		int fl = fcntl(fuse_session_fd(se), F_GETFL);
-		if (fl < 0 ||
-		    fcntl(fuse_session_fd(se), F_SETFL, fl | O_NONBLOCK) < 0) {
-			gdb_log(GDB_LOG_WARN,
-				"--spin-us: /dev/fuse stays blocking: %s",
-				strerror(errno));
-			spin_us = 0; /* blocking reads, as without */
-		}
-	}
-	l.spin_ns = (long long)spin_us * 1000;
+	l.spin_ns = spin_setup(se, spin_us);
+	/* Several readers take turns, which places them as well as moves
+	 * would (moves are undone at the next wake-up anyway): measured no
+	 * better with following (docs/BENCHMARKS.md), so none follows. */
+	if (readers > 1 && follow)
+		gdb_log(GDB_LOG_INFO,
+			"--readers %u: the reading threads do not "
+			"follow their readers' CPUs",
+			readers);
+	l.follow = follow && readers == 1;
 	l.main = pthread_self();
 	for (unsigned i = 0; i < readers; i++)
 		r[i] = (struct reader){.l = &l, .idx = i};
