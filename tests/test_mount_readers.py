@@ -111,25 +111,29 @@ def test_readers_answers_and_turns(store, genomes, workdir):
     assert len(after_reset) == READERS and sum(after_reset) < 10, after_reset
 
 
-@pytest.mark.parametrize("how", ["unmount", "sigterm"])
+@pytest.mark.parametrize("how", ["unmount", "sigterm", "spin-unmount", "spin-sigterm"])
 def test_readers_all_end(store, genomes, workdir, how):
     """With --readers 3 the daemon runs two gdb-reader threads beside its
     main thread; an unmount (fusermount3 -u) or a SIGTERM ends them all:
     the daemon exits 0 within a bounded wait and the mount is gone. (A
-    reading thread left blocked on /dev/fuse would keep the daemon.)"""
+    reading thread left blocked on /dev/fuse would keep the daemon.) The
+    same with --spin-us 200, each thread spinning on its own, after a
+    pause past the spin (each blocked in poll)."""
     U.require_fuse()
     g = genomes["ecoli"]
     regions = U.random_regions(g, 60, seed=17)
     mnt = os.path.join(str(workdir), "readers-end-" + how)
-    m = U.Mount(store.path, mnt, mnt + ".log", ("--readers", str(READERS)))
+    spin = ("--spin-us", "200") if how.startswith("spin-") else ()
+    m = U.Mount(store.path, mnt, mnt + ".log", ("--readers", str(READERS), *spin))
     m.start()
     rc, gone, t0 = None, None, time.monotonic()
     try:
         names = _threads(m.proc.pid)
         bad = [p for p, (n, s, e) in zip(_region_paths(m, g, regions), regions)
                if p.endswith(".seq") and U.read_file(p) != g.fetch(n, s, e)]
+        time.sleep(0.2 if spin else 0)  # past the spin: blocked in poll
         t0 = time.monotonic()  # the wait for the end
-        if how == "sigterm":
+        if how.endswith("sigterm"):
             m.proc.send_signal(signal.SIGTERM)
             rc = m.proc.wait(20)
             gone = not os.path.ismount(mnt)  # the daemon unmounted itself
