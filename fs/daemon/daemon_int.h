@@ -202,15 +202,11 @@ struct gdb_daemon {
 	uid_t uid;
 	gid_t gid;
 	uint64_t reads, bytes_served, lookups, errors; /* atomic */
-	uint64_t bytes_borrowed; /* atomic: of bytes_served, from blocks */
-	uint64_t live_nodes;	 /* atomic */
-	uint64_t trim_peak;	 /* live_nodes at the last trim; atomic */
-	uint64_t ioctls;	 /* atomic */
-	uint64_t reader_moves;	 /* follow.c's moves; atomic */
-	/* requests each of loop.c's reading threads took from /dev/fuse
-	 * (nreaders of them; 0 with libfuse's loop); atomic */
-	uint64_t reader_requests[GDB_READERS_MAX];
-	unsigned nreaders;
+	uint64_t bytes_borrowed;   /* atomic: of bytes_served, from blocks */
+	uint64_t live_nodes;	   /* atomic */
+	uint64_t trim_peak;	   /* live_nodes at the last trim; atomic */
+	uint64_t ioctls;	   /* atomic */
+	uint64_t reader_moves;	   /* follow.c's moves; atomic */
 	uint64_t computed, reused; /* computed files: resolved, kept; atomic */
 	uint64_t recomputed;	   /* answers computed again; atomic */
 	pthread_mutex_t snap_lock;
@@ -231,6 +227,10 @@ struct gdb_daemon {
 	/* those buffers (outside the cache budget; stats.json): how many,
 	 * and their bytes; atomic */
 	uint64_t reply_bufs, reply_bytes;
+	/* requests each of loop.c's reading threads took from /dev/fuse
+	 * (nreaders of them; 0 with libfuse's loop); atomic */
+	uint64_t reader_requests[GDB_READERS_MAX];
+	unsigned nreaders;
 	unsigned fail_allocs; /* tests: node allocations to fail;
 			       * atomic */
 };

@@ -239,6 +239,7 @@ struct loop {
 	long long spin_ns; /* --spin-us, in ns; 0: block at once */
 	int follow;
 	pthread_t main; /* reader 0, the thread that called daemon_loop */
+	int err;	/* -errno of the first other reader that failed */
 };
 
 struct reader {
@@ -302,6 +303,9 @@ static void *reader_main(void *arg)
 	rc = serve_requests(r->l, r->idx);
 	if (rc < 0) { /* an error ends the session: wake reader 0 */
 		gdb_log(GDB_LOG_ERROR, "reading /dev/fuse: %s", strerror(-rc));
+		(void)__atomic_compare_exchange_n(&r->l->err, &(int){0}, rc, 0,
+						  __ATOMIC_RELAXED,
+						  __ATOMIC_RELAXED);
 		fuse_session_exit(r->l->se);
 		pthread_kill(r->l->main, SIGTERM); /* libfuse's handler */
 	}
@@ -408,5 +412,5 @@ int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads,
 	free(p.tids);
 	pthread_cond_destroy(&p.wake);
 	pthread_mutex_destroy(&p.lock);
-	return res;
+	return res ? res : __atomic_load_n(&l.err, __ATOMIC_RELAXED);
 }

@@ -4,8 +4,7 @@
  * unless asked to stay in the foreground, and served until unmounted
  * (fusermount3 -u, SIGINT, SIGTERM) by the daemon's own loop (loop.c: one
  * reading thread, or --readers N, answering cheap requests, workers for
- * the rest), or by
- * libfuse's multithreaded loop with --loop libfuse.
+ * the rest), or by libfuse's multithreaded loop with --loop libfuse.
  */
 #include "fs/daemon/ops.h"
 
