@@ -160,10 +160,7 @@ def test_readers_do_not_follow(store, genomes, workdir):
     would move within about 75 (one look in 32 of its own requests, a move
     after two agreeing looks)."""
     U.require_fuse()
-    cpus = sorted(os.sched_getaffinity(0))
-    if len(cpus) < 2:
-        pytest.skip(f"needs 2 CPUs to keep the reader and the daemon apart; this process may use {cpus}")
-    mine, theirs = cpus[0], cpus[1]
+    mine, theirs = U.two_cpus("the reader and the daemon")
     g = genomes["ecoli"]
     rec = max(g.records, key=lambda r: r.length)
     saved = os.sched_getaffinity(0)
