@@ -382,6 +382,16 @@ def require_fuse():
     pytest.skip(msg)
 
 
+def two_cpus(what):
+    """(this process's first CPU, its second), for tests that keep what
+    apart on two CPUs; skips (saying why) when it may use only one."""
+    import pytest
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        pytest.skip(f"needs 2 CPUs to keep {what} apart; this process may use {cpus}")
+    return cpus[0], cpus[1]
+
+
 class MountError(Exception):
     pass
 

@@ -355,10 +355,7 @@ def test_follow_switch(store, genomes, workdir, follow):
     the reading thread is still pinned and ran last on its CPU. Every
     answer is right either way."""
     U.require_fuse()
-    cpus = sorted(os.sched_getaffinity(0))
-    if len(cpus) < 2:
-        pytest.skip(f"needs 2 CPUs to keep the reader and the daemon's reading thread apart; this process may use {cpus}")
-    mine, theirs = cpus[0], cpus[1]
+    mine, theirs = U.two_cpus("the reader and the daemon's reading thread")
     g = genomes["ecoli"]
     rec = max(g.records, key=lambda r: r.length)
     saved = os.sched_getaffinity(0)

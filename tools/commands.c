@@ -524,9 +524,10 @@ static void mount_usage(FILE *f)
 		"[--cache SIZE] [--policy NAME]\n"
 		"       [--prefetch on|off] [--threads N] "
 		"[--loop split|uring|libfuse]\n"
-		"       [--follow on|off] [--spin-us N] [--readahead-kb N] "
-		"[--log FILE]\n"
-		"       [--unmount-stale] [--plugin LIB.so ...]\n"
+		"       [--readers N] [--follow on|off] [--spin-us N] "
+		"[--readahead-kb N]\n"
+		"       [--log FILE] "
+		"[--unmount-stale] [--plugin LIB.so ...]\n"
 		"  -f, --foreground   stay in the foreground, log to stderr\n"
 		"  -d, --debug        libfuse debug output\n"
 		"  -o OPTS            FUSE mount options (allow_other, ...)\n"
@@ -546,9 +547,15 @@ static void mount_usage(FILE *f)
 		"io_uring, a thread\n"
 		"                     per CPU (needs "
 		"/sys/module/fuse/parameters/enable_uring Y)\n"
+		"  --readers N        threads of the split loop reading "
+		"/dev/fuse in turn, each\n"
+		"                     answering cheap requests (1-16, "
+		"default 1; --threads\n"
+		"                     counts them)\n"
 		"  --follow on|off    the split loop's reading thread moves "
 		"to its reader's CPU\n"
-		"                     now and then (default on)\n"
+		"                     now and then (default on; one reader "
+		"only)\n"
 		"  --spin-us N        the split loop's reading thread looks "
 		"for the next request\n"
 		"                     for N us (0-10000) before it sleeps "
@@ -578,17 +585,19 @@ static int on_off(const char *opt, const char *v)
 	return !strcmp(v, "on");
 }
 
-/* --spin-us's value, 0 to SPIN_US_MAX. @return 0, or -1 (said why) */
+/* A count option's value, lo to hi, e.g. "--spin-us: microseconds from 0
+ * to 10000". @return 0, or -1 (said why) */
 #define SPIN_US_MAX 10000
-static int parse_spin_us(const char *v, unsigned *out)
+static int parse_count(const char *opt, const char *what, unsigned lo,
+		       unsigned hi, const char *v, unsigned *out)
 {
 	char *end;
 	unsigned long n;
 
 	errno = 0;
 	n = strtoul(v, &end, 10);
-	if (!*v || *end || errno || v[0] == '-' || n > SPIN_US_MAX) {
-		tool_err("--spin-us: microseconds from 0 to %d", SPIN_US_MAX);
+	if (!*v || *end || errno || v[0] == '-' || n < lo || n > hi) {
+		tool_err("%s: %s from %u to %u", opt, what, lo, hi);
 		return -1;
 	}
 	*out = (unsigned)n;
@@ -673,8 +682,15 @@ int cmd_mount(int argc, char **argv)
 			o.no_follow = !follow;
 			i++;
 		} else if (!strcmp(argv[i], "--spin-us") && i + 1 < argc) {
-			if (parse_spin_us(argv[++i], &o.spin_us) < 0)
+			if (parse_count(argv[i], "microseconds", 0, SPIN_US_MAX,
+					argv[i + 1], &o.spin_us) < 0)
 				return EXIT_USAGE;
+			i++;
+		} else if (!strcmp(argv[i], "--readers") && i + 1 < argc) {
+			if (parse_count(argv[i], "threads", 1, GDB_READERS_MAX,
+					argv[i + 1], &o.readers) < 0)
+				return EXIT_USAGE;
+			i++;
 		} else if (!strcmp(argv[i], "--readahead-kb") && i + 1 < argc) {
 			o.readahead_kb = (unsigned)strtoul(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--log") && i + 1 < argc) {

@@ -138,7 +138,8 @@ static const struct cmd {
     {"mount", cmd_mount,
      "STORE MOUNTPOINT [-f] [-o OPTS] [--cache SIZE] [--policy NAME] "
      "[--prefetch on|off] [--threads N] [--loop split|uring|libfuse] "
-     "[--follow on|off] [--spin-us N] [--readahead-kb N] [--log FILE] "
+     "[--readers N] [--follow on|off] [--spin-us N] [--readahead-kb N] "
+     "[--log FILE] "
      "[--unmount-stale] [--plugin LIB.so ...]",
      "serve the store as files (fusermount3 -u to unmount)"},
     {"ctl", cmd_ctl,

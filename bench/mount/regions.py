@@ -80,13 +80,19 @@ wakes more daemons than a plain loop of one mount does.
 baseline and pysam always run) and adds the diagnostic ones named there
 (free placement): "floor -s --spin-us 5" and "... 15" (the single-threaded
 floor spending 5 or 15 us of CPU in each LOOKUP and READ) and "floor -s
---wake-every 20" (waking a thread of its own every 20 LOOKUPs).
+--wake-every 20" (waking a thread of its own every 20 LOOKUPs). Named
+there, "genomedb --readers 2" (3, 4: the split loop with that many threads
+reading /dev/fuse in turn; serving thread: the busiest) are main targets,
+placed as --placements asks, and so are "genomedb --readers 1" (the
+default loop with no block-cached twin read, so its requests come as
+those of --readers N do) and "genomedb --loop libfuse" (else free only).
 --placements keeps only the named placements of the main targets (free
 always runs); with one CPU there is no "apart".
 
 Prints markdown tables, and `key=value` lines for bench/goals.py's goal
 table: region_* (genomedb), floor_* (floor), floor_st_* (floor
-single-threaded), region_t1_* (genomedb --threads 1), baseline_*
+single-threaded), region_t1_* (genomedb --threads 1), region_r2_*,
+region_r3_*, region_r4_*, region_r1_* (genomedb --readers 2, 3, 4, 1), baseline_*
 (--baseline): <key>_median_us and
 <key>_p99_us in free placement (the goal's figure), <key>_together_* and
 <key>_apart_* pinned, <key>_spells_{together,apart,mixed} of the free
@@ -121,7 +127,9 @@ PLACEMENTS = ("free", "together", "apart")
 MAIN, BUSIEST = "main thread", "busiest thread"  # which daemon thread serves
 TOGETHER_AT, APART_AT = 0.8, 0.2  # share of a spell's samples on one CPU
 KEYS = {"genomedb": "region", "genomedb --threads 1": "region_t1", "floor": "floor",
-        "floor single-threaded": "floor_st"}
+        "floor single-threaded": "floor_st", "genomedb --readers 1": "region_r1",
+        "genomedb --readers 2": "region_r2",
+        "genomedb --readers 3": "region_r3", "genomedb --readers 4": "region_r4"}
 
 
 class Floor(mb.Mount):
@@ -303,6 +311,12 @@ def make_targets(args, store):
         main["baseline build"] = (gdb(binary=base), MAIN)
     free = {"genomedb --loop libfuse": (gdb("--loop", "libfuse"), BUSIEST),
             "floor clone_fd": (floor("--clone-fd"), BUSIEST)}
+    # main targets only when --targets names them (placed as asked): the
+    # split loop with N threads reading /dev/fuse in turn, and libfuse's
+    # loop (else free only)
+    # ("--readers 1" is the default loop without the twin read)
+    placeable = {f"genomedb --readers {n}": (gdb("--readers", str(n)), MAIN if n == 1 else BUSIEST)
+                 for n in (1, 2, 3, 4)}
     extra = {"floor -s --spin-us 5": (floor("-s", "--spin-us", "5"), MAIN),
              "floor -s --spin-us 15": (floor("-s", "--spin-us", "15"), MAIN),
              "floor -s --wake-every 20": (floor("-s", "--wake-every", "20"), MAIN)}
@@ -310,6 +324,9 @@ def make_targets(args, store):
         keep = args.targets.split(",") + ["genomedb", "floor", "baseline build"]
         main = {k: v for k, v in main.items() if k in keep}
         free = {k: v for k, v in {**free, **extra}.items() if k in keep}
+        main.update({k: v for k, v in placeable.items() if k in keep})
+        if "genomedb --loop libfuse" in free:
+            main["genomedb --loop libfuse"] = free.pop("genomedb --loop libfuse")
     asked = set(args.placements.split(",")) - {""}
     if asked - set(PLACEMENTS):
         raise SystemExit(f"--placements: unknown {', '.join(sorted(asked - set(PLACEMENTS)))} "

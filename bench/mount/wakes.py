@@ -9,7 +9,8 @@ usage: wakes.py NAME=KIND:BUILD[:arg,arg] ...   env N, W, ROUNDS, KEEP (dir),
   regions.py makes; unset: one is made as regions.py does, BASES bases),
   TOGETHER=1 (all targets mounted at once, reads interleaved as in an idle
   A/B; one trace a round), EXTRA=system/event,... (more events, e.g.
-  raw_syscalls/sys_enter). KIND is gdb or floor (BUILD/bench/floor).
+  raw_syscalls/sys_enter), PLACE (the tracefs instance's name and the
+  mountpoints' prefix /tmp/PLACE-NAME; default place). KIND is gdb or floor (BUILD/bench/floor).
 "main-thread together" is what a plain idle loop samples: the
 CPU of the daemon's main thread, which libfuse's multithreaded loop (the
 floor, --loop libfuse) never serves from; the wake-up shares are the
@@ -25,7 +26,8 @@ import regions
 N = int(os.environ.get("N", "1500")); W = int(os.environ.get("W", "200"))
 ROUNDS = int(os.environ.get("ROUNDS", "1")); KEEP = os.environ.get("KEEP")
 store, ctgs = None, None  # set at the start (STORE, or made)
-T = "/sys/kernel/tracing/instances/place"
+PLACE = os.environ.get("PLACE", "place")  # the tracefs instance, mounts /tmp/PLACE-NAME
+T = f"/sys/kernel/tracing/instances/{PLACE}"
 EV = ["sched/sched_waking", "sched/sched_wakeup", "sched/sched_switch",
       "sched/sched_migrate_task", "fuse/fuse_request_send"] + [e for e in os.environ.get("EXTRA", "").split(",") if e]
 
@@ -108,7 +110,7 @@ def placed(wk):
             f"  reader woken on daemon's CPU {100*d('reader','same')/max(d('reader',None),1):.1f}%")
 
 def run(k, spec, r):
-    mnt = f"/tmp/place-{k}"
+    mnt = f"/tmp/{PLACE}-{k}"
     m = start(spec, mnt)
     floor = spec.startswith("floor")
     rng = np.random.default_rng(77 + r)
@@ -151,7 +153,7 @@ def run_all(tg, r):
     live = {}; lat = {k: [] for k in tg}; tog = {k: [] for k in tg}
     try:
         for k, spec in tg.items():
-            live[k] = start(spec, f"/tmp/place-{k}")
+            live[k] = start(spec, f"/tmp/{PLACE}-{k}")
         rng = np.random.default_rng(77 + r)
         def one(i, lat, tog):
             c = rng.integers(len(ctgs)); name, L = ctgs[c]; s = int(rng.integers(0, L - 1000))

@@ -90,6 +90,8 @@ static void reset_stats(gdb_daemon *d, struct gen *g)
 	gdb_cache_stats_reset(g->cache);
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
 		__atomic_store_n(counters[i], 0, __ATOMIC_RELAXED);
+	for (size_t i = 0; i < GDB_READERS_MAX; i++)
+		__atomic_store_n(&d->reader_requests[i], 0, __ATOMIC_RELAXED);
 }
 
 static int set_budget(struct gen *g, const char *val, char *msg, size_t msglen)
@@ -416,6 +418,20 @@ static void memory_json(FILE *f, gdb_daemon *d)
 		(unsigned long long)spare_bytes);
 }
 
+/* "reader_requests": the requests each of loop.c's reading threads took
+ * from /dev/fuse, in the order they started ([] with libfuse's loop). */
+static void readers_json(FILE *f, gdb_daemon *d)
+{
+	unsigned n = __atomic_load_n(&d->nreaders, __ATOMIC_RELAXED);
+
+	fputs("  \"reader_requests\": [", f);
+	for (unsigned i = 0; i < n && i < GDB_READERS_MAX; i++)
+		fprintf(f, "%s%llu", i ? ", " : "",
+			(unsigned long long)__atomic_load_n(
+			    &d->reader_requests[i], __ATOMIC_RELAXED));
+	fputs("],\n", f);
+}
+
 /* The stats.json document (names documented in docs/PATHS.md). */
 static char *render_stats(gdb_daemon *d, size_t *len)
 {
@@ -476,6 +492,7 @@ static char *render_stats(gdb_daemon *d, size_t *len)
 						__ATOMIC_RELAXED),
 	    gdb_simd_level_name(gdb_simd_active()));
 	gen_put(d, g, 1);
+	readers_json(f, d);
 	memory_json(f, d);
 	fprintf(f,
 		"  \"cache\": {\"policy\": \"%s\", \"budget_bytes\": %llu, "

@@ -23,6 +23,9 @@
 #include "cache/cache.h"
 #include "common/gdb.h"
 
+/* At most this many threads read /dev/fuse in the split loop (--readers). */
+#define GDB_READERS_MAX 16
+
 typedef struct gdb_fs_opts {
 	const char *store_path;
 	const char *mountpoint;
@@ -40,6 +43,9 @@ typedef struct gdb_fs_opts {
 	unsigned spin_us;      /* loop.c's reading thread reads /dev/fuse
 				* again for this long before blocking
 				* (--spin-us; 0: it blocks at once) */
+	unsigned readers;      /* loop.c's threads reading /dev/fuse, each
+				* answering cheap requests (--readers,
+				* 1 to GDB_READERS_MAX; 0: 1) */
 	const char *fuse_opts; /* extra -o options, comma-separated */
 	unsigned readahead_kb; /* kernel readahead for the mount; 0: keep */
 	const char *log_path;  /* log file (absolute); NULL: the default

@@ -232,6 +232,10 @@ struct gdb_daemon {
 	/* those buffers (outside the cache budget; stats.json): how many,
 	 * and their bytes; atomic */
 	uint64_t reply_bufs, reply_bytes;
+	/* requests each of loop.c's reading threads took from /dev/fuse
+	 * (nreaders of them; 0 with libfuse's loop); atomic */
+	uint64_t reader_requests[GDB_READERS_MAX];
+	unsigned nreaders;
 	unsigned fail_allocs; /* tests: node allocations to fail;
 			       * atomic */
 };

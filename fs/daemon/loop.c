@@ -1,10 +1,10 @@
 /*
- * fs/daemon/loop.c - the daemon's FUSE loop (issue 16): one thread reads
- * /dev/fuse and answers at once the requests that cost microseconds (a
- * region's LOOKUP and small READ, isatty's IOCTL, GETATTR, FORGET); every
- * other request (a rendered answer, a write into an inbox, a control line,
- * a large streaming READ) is copied and handed to a pool of workers, so
- * one slow answer holds up no reader.
+ * fs/daemon/loop.c - the daemon's FUSE loop (issue 16): one thread (or
+ * --readers N) reads /dev/fuse and answers at once the requests that cost
+ * microseconds (a region's LOOKUP and small READ, isatty's IOCTL, GETATTR,
+ * FORGET); every other request (a rendered answer, a write into an inbox, a
+ * control line, a large streaming READ) is copied and handed to a pool of
+ * workers, so one slow answer holds up no reader.
  *
  * Why: libfuse's multithreaded loop parks its idle workers on /dev/fuse and
  * the kernel wakes them in turn, so consecutive requests of one reader
@@ -27,6 +27,20 @@
  * -EAGAIN from fuse_session_receive_buf for an empty non-blocking fd, in
  * its read and splice paths alike, and 0 (session exited) on ENODEV.
  *
+ * With --readers N, N threads read /dev/fuse, each answering cheap
+ * requests itself and handing the rest to the one pool. The kernel queues
+ * idle readers of /dev/fuse and wakes the one that waited longest, so one
+ * reader's requests go to them in turn, as in libfuse's multithreaded
+ * loop (which comes together with its reader at idle more often than one
+ * thread does, docs/BENCHMARKS.md) but with no hand-off on a cheap
+ * request. Each has its own request buffer (libfuse keeps its splice
+ * pipe per thread too) and --spin-us; none follows its readers (the
+ * turns place them as well as moves did, measured). The caller's thread
+ * is reader 0 and gets the signals libfuse handles (the others block
+ * them); when it stops it cancels the others while they wait for a
+ * request, as fuse_session_loop_mt does with its workers. An unmount
+ * wakes them all (ENODEV).
+ *
  * libfuse lets any thread reply to a request, and a request's arguments
  * live in the buffer it was read into: a handed-off request gets its own
  * copy of that buffer, processed by fuse_session_process_buf in a worker.
@@ -39,6 +53,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -217,52 +232,186 @@ static int receive(struct fuse_session *se, struct fuse_buf *b,
 	}
 }
 
-int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads,
-		int follow, unsigned spin_us)
+/* What every reading thread shares. */
+struct loop {
+	struct fuse_session *se;
+	gdb_daemon *d;
+	struct pool *p;
+	long long spin_ns; /* --spin-us, in ns; 0: block at once */
+	int follow;
+	pthread_t main; /* reader 0, the thread that called daemon_loop */
+	int err;	/* -errno of the first other reader that failed */
+};
+
+struct reader {
+	struct loop *l;
+	unsigned idx;
+	pthread_t tid;
+};
+
+static void free_buf(void *arg)
+{
+	free(((struct fuse_buf *)arg)->mem);
+}
+
+/* Serve requests on this thread until the session ends. Readers other
+ * than 0 may be cancelled while they wait for a request (and only then),
+ * as libfuse's own multithreaded loop does. @return 0 or -errno */
+static int serve_requests(struct loop *l, unsigned idx)
 {
 	struct fuse_buf fbuf = {.mem = NULL};
-	struct pool p = {.se = se, .max = max_threads ? max_threads - 1 : 0};
 	struct daemon_follow f;
 	int res = 0, cheap;
 
-	pthread_mutex_init(&p.lock, NULL);
-	pthread_cond_init(&p.wake, NULL);
-	p.tids = calloc(p.max ? p.max : 1, sizeof(*p.tids));
-	if (!p.tids)
-		return -ENOMEM;
-	daemon_follow_init(&f, follow);
-	if (spin_us) {
-		int fl = fcntl(fuse_session_fd(se), F_GETFL);
-		if (fl < 0 ||
-		    fcntl(fuse_session_fd(se), F_SETFL, fl | O_NONBLOCK) < 0) {
-			gdb_log(GDB_LOG_WARN,
-				"--spin-us: /dev/fuse stays blocking: %s",
-				strerror(errno));
-			spin_us = 0; /* blocking reads, as without */
-		}
-	}
-	while (!fuse_session_exited(se)) {
-		res = receive(se, &fbuf, (long long)spin_us * 1000);
+	daemon_follow_init(&f, l->follow);
+	pthread_cleanup_push(free_buf, &fbuf);
+	while (!fuse_session_exited(l->se)) {
+		if (idx)
+			pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+		res = receive(l->se, &fbuf, l->spin_ns);
+		if (idx)
+			pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 		if (res == -EINTR)
 			continue;
 		if (res <= 0)
 			break;
-		cheap = daemon_request_inline(d, &fbuf);
-		if (!p.max || cheap || hand_off(&p, &fbuf, (size_t)res) < 0)
-			fuse_session_process_buf(se, &fbuf);
+		__atomic_add_fetch(&l->d->reader_requests[idx], 1,
+				   __ATOMIC_RELAXED);
+		cheap = daemon_request_inline(l->d, &fbuf);
+		if (!l->p->max || cheap ||
+		    hand_off(l->p, &fbuf, (size_t)res) < 0)
+			fuse_session_process_buf(l->se, &fbuf);
 		/* after a cheap answer, now and then: to the reader's CPU */
 		if (cheap && !(fbuf.flags & FUSE_BUF_IS_FD) &&
 		    (size_t)res >= sizeof(struct fuse_in_header) &&
 		    daemon_follow_reader(
 			&f,
 			(pid_t)((const struct fuse_in_header *)fbuf.mem)->pid))
-			__atomic_add_fetch(&d->reader_moves, 1,
+			__atomic_add_fetch(&l->d->reader_moves, 1,
 					   __ATOMIC_RELAXED);
 	}
+	pthread_cleanup_pop(1);
+	return res < 0 && res != -ENODEV ? res : 0;
+}
+
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+	int rc;
+
+	(void)prctl(PR_SET_NAME, "gdb-reader");
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	rc = serve_requests(r->l, r->idx);
+	if (rc < 0) { /* an error ends the session: wake reader 0 */
+		gdb_log(GDB_LOG_ERROR, "reading /dev/fuse: %s", strerror(-rc));
+		(void)__atomic_compare_exchange_n(&r->l->err, &(int){0}, rc, 0,
+						  __ATOMIC_RELAXED,
+						  __ATOMIC_RELAXED);
+		fuse_session_exit(r->l->se);
+		pthread_kill(r->l->main, SIGTERM); /* libfuse's handler */
+	}
+	return NULL;
+}
+
+/* Start readers 1..n-1, with the signals libfuse handles blocked (they go
+ * to reader 0, whose read they interrupt). @return how many started */
+static unsigned start_readers(struct reader *r, unsigned n)
+{
+	sigset_t block, old;
+	unsigned started = 0;
+	int rc;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGQUIT);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	for (unsigned i = 1; i < n; i++) {
+		rc = pthread_create(&r[i].tid, NULL, reader_main, &r[i]);
+		if (rc) {
+			gdb_log(GDB_LOG_WARN, "%u of %u reading threads: %s", i,
+				n, strerror(rc));
+			break;
+		}
+		started++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return started;
+}
+
+/* Reader 0 is done: end the others (those still waiting for a request
+ * are cancelled; one answering finishes it, then sees the session over). */
+static void stop_readers(struct reader *r, unsigned started)
+{
+	for (unsigned i = 1; i <= started; i++)
+		pthread_cancel(r[i].tid);
+	for (unsigned i = 1; i <= started; i++)
+		pthread_join(r[i].tid, NULL);
+}
+
+/* --spin-us: /dev/fuse made non-blocking. @return the spin in ns, 0 if
+ * none (or the fd stays blocking) */
+static long long spin_setup(struct fuse_session *se, unsigned spin_us)
+{
+	int fl;
+
+	if (!spin_us)
+		return 0;
+	fl = fcntl(fuse_session_fd(se), F_GETFL);
+	if (fl < 0 ||
+	    fcntl(fuse_session_fd(se), F_SETFL, fl | O_NONBLOCK) < 0) {
+		gdb_log(GDB_LOG_WARN, "--spin-us: /dev/fuse stays blocking: %s",
+			strerror(errno));
+		return 0; /* blocking reads, as without */
+	}
+	return (long long)spin_us * 1000;
+}
+
+int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads,
+		int follow, unsigned spin_us, unsigned readers)
+{
+	struct pool p = {.se = se};
+	struct loop l = {.se = se, .d = d, .p = &p};
+	struct reader r[GDB_READERS_MAX];
+	unsigned started;
+	int res;
+
+	if (!readers)
+		readers = 1;
+	if (readers > GDB_READERS_MAX)
+		readers = GDB_READERS_MAX;
+	/* --threads counts the readers: the rest are workers */
+	if (!max_threads)
+		max_threads = 1;
+	p.max = max_threads > readers ? max_threads - readers : 0;
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.wake, NULL);
+	p.tids = calloc(p.max ? p.max : 1, sizeof(*p.tids));
+	if (!p.tids)
+		return -ENOMEM;
+	l.spin_ns = spin_setup(se, spin_us);
+	/* Several readers take turns, which places them as well as moves
+	 * would (moves are undone at the next wake-up anyway): measured no
+	 * better with following (docs/BENCHMARKS.md), so none follows. */
+	if (readers > 1 && follow)
+		gdb_log(GDB_LOG_INFO,
+			"--readers %u: the reading threads do not "
+			"follow their readers' CPUs",
+			readers);
+	l.follow = follow && readers == 1;
+	l.main = pthread_self();
+	for (unsigned i = 0; i < readers; i++)
+		r[i] = (struct reader){.l = &l, .idx = i};
+	__atomic_store_n(&d->nreaders, readers, __ATOMIC_RELAXED);
+	started = start_readers(r, readers);
+	__atomic_store_n(&d->nreaders, 1 + started, __ATOMIC_RELAXED);
+	res = serve_requests(&l, 0);
+	fuse_session_exit(se); /* for the readers answering one now */
+	stop_readers(r, started);
 	pool_stop(&p);
-	free(fbuf.mem);
 	free(p.tids);
 	pthread_cond_destroy(&p.wake);
 	pthread_mutex_destroy(&p.lock);
-	return res < 0 && res != -ENODEV ? res : 0;
+	return res ? res : __atomic_load_n(&l.err, __ATOMIC_RELAXED);
 }

@@ -26,13 +26,15 @@ char *ops_thread_buf(gdb_daemon *d, size_t size);
 void ops_thread_buf_free(void *p);
 void ops_thread_buf_release(gdb_daemon *d);
 
-/* loop.c: serve se until unmounted, at most max_threads requests at once
- * (1: everything on the reading thread); follow: the reading thread
- * follows its readers' CPUs (follow.c); spin_us: it reads /dev/fuse
- * again for that long before it sleeps (0: it sleeps at once).
+/* loop.c: serve se until unmounted with readers threads reading
+ * /dev/fuse (the calling one first; 0: 1), at most max_threads requests
+ * at once, readers included (max_threads <= readers: everything on the
+ * reading threads); follow: the reading thread follows its readers'
+ * CPUs (follow.c; one reader only); spin_us: each reads /dev/fuse again
+ * for that long before it sleeps (0: it sleeps at once).
  * @return 0 or -errno */
 int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads,
-		int follow, unsigned spin_us);
+		int follow, unsigned spin_us, unsigned readers);
 /* loop.c: is the request in b cheap enough to answer on the thread that
  * got it (a region's LOOKUP and small READ, GETATTR, isatty's IOCTL, ...),
  * or may it take long (rendered answers, writes, control lines, streaming

@@ -3,10 +3,11 @@
  * (tree.c), handed to a FUSE session as its user data, mounted, detached
  * unless asked to stay in the foreground, and served until unmounted
  * (fusermount3 -u, SIGINT, SIGTERM) by the daemon's own loop (loop.c: one
- * reading thread answering cheap requests, workers for the rest), or by
- * libfuse's multithreaded loop with --loop libfuse. With --loop uring the
- * split loop runs as well, for what the kernel sends through /dev/fuse,
- * and uring.c's queue threads serve the rest through FUSE over io_uring.
+ * reading thread, or --readers N, answering cheap requests, workers for
+ * the rest), or by libfuse's multithreaded loop with --loop libfuse. With
+ * --loop uring the split loop runs as well, for what the kernel sends
+ * through /dev/fuse, and uring.c's queue threads serve the rest through
+ * FUSE over io_uring.
  */
 #include "fs/daemon/ops.h"
 
@@ -266,7 +267,7 @@ static int serve(struct fuse_session *se, gdb_daemon *d, const gdb_fs_opts *o)
 				      "generations are not served");
 	if (!o->libfuse_loop) {
 		rc = daemon_loop(se, d, o->max_threads ? o->max_threads : 16,
-				 !o->no_follow, o->spin_us);
+				 !o->no_follow, o->spin_us, o->readers);
 		live_stop(d);
 		daemon_uring_stop(d);
 		return rc;
