@@ -89,7 +89,7 @@ USAGE = [
     # mount (refused before anything is mounted)
     (["mount", "{S}", "{M}", "--cache", "lots"], "--cache: expected a size such as 512M or 4G"),
     (["mount", "{S}", "{M}", "--prefetch", "maybe"], "--prefetch: on or off"),
-    (["mount", "{S}", "{M}", "--loop", "uring"], "--loop: split or libfuse"),
+    (["mount", "{S}", "{M}", "--loop", "ring"], "--loop: split, uring or libfuse"),
     (["mount", "{S}", "{M}", "--follow", "sometimes"], "--follow: on or off"),
     (["mount", "{S}", "{M}", "--spin-us", "-1"], "--spin-us: microseconds from 0 to 10000"),
     (["mount", "{S}", "{M}", "--spin-us", "10001"], "--spin-us: microseconds from 0 to 10000"),

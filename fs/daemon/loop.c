@@ -74,6 +74,7 @@ struct pool {
 	pthread_cond_t wake;
 	struct job *head, *tail;
 	unsigned max, workers, idle;
+	unsigned queued; /* jobs no worker has taken yet */
 	int stop;
 	pthread_t *tids;
 };
@@ -142,6 +143,7 @@ static void *worker(void *arg)
 		p->head = j->next;
 		if (!p->head)
 			p->tail = NULL;
+		p->queued--;
 		pthread_mutex_unlock(&p->lock);
 		fuse_session_process_buf(p->se, &j->buf);
 		free(j->buf.mem);
@@ -152,8 +154,11 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-/* Queue a copy of b for the workers, starting one if none is idle.
- * @return 0, or -errno (then the caller answers it inline) */
+/* Queue a copy of b for the workers, starting one unless an idle one is
+ * left for it: idle workers already signalled for queued jobs they have
+ * not taken yet are not (a job that waits, a control line, must never
+ * hold the next one up). @return 0, or -errno (then the caller answers
+ * it inline) */
 static int hand_off(struct pool *p, const struct fuse_buf *b, size_t len)
 {
 	struct job *j = malloc(sizeof(*j));
@@ -170,7 +175,7 @@ static int hand_off(struct pool *p, const struct fuse_buf *b, size_t len)
 	j->buf.pos = 0;
 	j->next = NULL;
 	pthread_mutex_lock(&p->lock);
-	if (!p->idle && p->workers < p->max) {
+	if (p->queued >= p->idle && p->workers < p->max) {
 		rc = -pthread_create(&p->tids[p->workers], NULL, worker, p);
 		if (rc == 0)
 			p->workers++;
@@ -183,6 +188,7 @@ static int hand_off(struct pool *p, const struct fuse_buf *b, size_t len)
 		else
 			p->head = j;
 		p->tail = j;
+		p->queued++;
 		pthread_cond_signal(&p->wake);
 	}
 	pthread_mutex_unlock(&p->lock);

@@ -105,8 +105,9 @@ struct ring_queue {
 	pthread_cond_t wake;
 	struct ring_ent *slow, *slow_tail, *done; /* lock */
 	unsigned slow_n, slow_idle;		  /* lock */
-	pthread_t slow_tid[QUEUE_DEPTH];	  /* [slow_n] */
-	int stop;				  /* lock */
+	unsigned slow_queued;		 /* on slow, not taken yet (lock) */
+	pthread_t slow_tid[QUEUE_DEPTH]; /* [slow_n] */
+	int stop;			 /* lock */
 	struct ring_ent ent[QUEUE_DEPTH];
 };
 
@@ -503,6 +504,7 @@ static void *slow_main(void *arg)
 		q->slow = e->next;
 		if (!q->slow)
 			q->slow_tail = NULL;
+		q->slow_queued--;
 		pthread_mutex_unlock(&q->lock);
 		ent_process(e);
 		pthread_mutex_lock(&q->lock);
@@ -517,14 +519,16 @@ static void *slow_main(void *arg)
 	return NULL;
 }
 
-/* Hand e to the queue's slow threads (one more started if none is
- * idle). @return 0, or -errno (then e is served here) */
+/* Hand e to the queue's slow threads: one more is started unless an idle
+ * one is left for e (idle ones signalled for entries queued before and
+ * not taken yet are not: a control line that waits would otherwise hold
+ * up the next). @return 0, or -errno (then e is served here) */
 static int slow_push(struct ring_queue *q, struct ring_ent *e)
 {
 	int rc = 0;
 
 	pthread_mutex_lock(&q->lock);
-	if (!q->slow_idle && q->slow_n < QUEUE_DEPTH) {
+	if (q->slow_queued >= q->slow_idle && q->slow_n < QUEUE_DEPTH) {
 		rc = -pthread_create(&q->slow_tid[q->slow_n], NULL, slow_main,
 				     q);
 		if (rc == 0)
@@ -539,6 +543,7 @@ static int slow_push(struct ring_queue *q, struct ring_ent *e)
 		else
 			q->slow = e;
 		q->slow_tail = e;
+		q->slow_queued++;
 		pthread_cond_signal(&q->wake);
 	}
 	pthread_mutex_unlock(&q->lock);
