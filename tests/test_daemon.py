@@ -239,3 +239,39 @@ def test_reset_stats_resets_every_counter(mounted, genomes):
     st = stats(mounted)
     # counted since the reset: at most the lookups of .gdb and stats.json
     assert st["lookups"] <= 2 and st["ioctls"] <= 2 and st["reads"] <= 2, st
+
+
+def test_relative_mountpoint_unmounts_at_sigterm(store, genomes, tmp_path):
+    """`genomedb mount STORE mnt` with a relative mountpoint: at SIGTERM
+    libfuse unmounts by the path it was given, and the daemon has left
+    its working directory by then; the mountpoint is made absolute at the
+    start (as the store's path is), so the mount goes away and the daemon
+    exits 0 (it failed with 'failed to unmount mnt: Invalid argument')."""
+    U.require_fuse()
+    store.require("gen")
+    g = genomes["gen"]
+    (tmp_path / "mnt").mkdir()
+    log = open(tmp_path / "mnt.log", "wb")
+    proc = subprocess.Popen([U.BINARY, "mount", str(store.path), "mnt", "-f"], cwd=str(tmp_path),
+                            stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    mnt = str(tmp_path / "mnt")
+    try:
+        deadline = time.monotonic() + 30
+        while not os.path.ismount(mnt):
+            assert proc.poll() is None and time.monotonic() < deadline, "not mounted"
+            time.sleep(0.02)
+        n, s, e = U.random_regions(g, 1, seed=3)[0]
+        assert U.read_file(os.path.join(mnt, g.asm, U.esc(n), f"{s}-{e}.seq")) == g.fetch(n, s, e)
+        proc.send_signal(signal.SIGTERM)
+        rc = proc.wait(20)
+        gone = not os.path.ismount(mnt)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        subprocess.run(["fusermount3", "-u", "-z", mnt], capture_output=True)
+        log.close()
+    text = (tmp_path / "mnt.log").read_text(errors="replace")
+    assert rc == 0, text[-2000:]
+    assert gone, "still mounted after the daemon's exit: " + text[-2000:]
+    assert "failed to unmount" not in text, text[-2000:]

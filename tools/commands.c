@@ -627,7 +627,7 @@ int cmd_mount(int argc, char **argv)
 	gdb_fs_opts o;
 	char err[1024];
 	char opts[2048] = "";
-	char store_abs[PATH_MAX], log_abs[PATH_MAX];
+	char store_abs[PATH_MAX], log_abs[PATH_MAX], mnt_abs[PATH_MAX];
 	char plugins[GDB_PLUGINS_MAX][PATH_MAX];
 	const char *plugin_ptr[GDB_PLUGINS_MAX];
 	int rc, follow;
@@ -720,6 +720,10 @@ int cmd_mount(int argc, char **argv)
 	/* The daemon chdirs to / when it detaches: keep absolute paths. */
 	if (realpath(o.store_path, store_abs))
 		o.store_path = store_abs;
+	/* libfuse unmounts by this path at SIGTERM, from / by then; a stale
+	 * mount (ENOTCONN) stays as given, for check_mountpoint to name */
+	if (realpath(o.mountpoint, mnt_abs))
+		o.mountpoint = mnt_abs;
 	if (o.log_path && o.log_path[0] != '/') {
 		char cwd[PATH_MAX];
 		if (!getcwd(cwd, sizeof(cwd)) ||
