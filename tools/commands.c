@@ -588,6 +588,8 @@ static int on_off(const char *opt, const char *v)
 /* A count option's value, lo to hi, e.g. "--spin-us: microseconds from 0
  * to 10000". @return 0, or -1 (said why) */
 #define SPIN_US_MAX 10000
+#define THREADS_MAX 256
+#define READAHEAD_KB_MAX 65536
 static int parse_count(const char *opt, const char *what, unsigned lo,
 		       unsigned hi, const char *v, unsigned *out)
 {
@@ -665,7 +667,10 @@ int cmd_mount(int argc, char **argv)
 				return EXIT_USAGE;
 			i++;
 		} else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
-			o.max_threads = (unsigned)strtoul(argv[++i], NULL, 10);
+			if (parse_count(argv[i], "threads", 1, THREADS_MAX,
+					argv[i + 1], &o.max_threads) < 0)
+				return EXIT_USAGE;
+			i++;
 		} else if (!strcmp(argv[i], "--loop") && i + 1 < argc) {
 			i++;
 			if (strcmp(argv[i], "split") &&
@@ -692,7 +697,10 @@ int cmd_mount(int argc, char **argv)
 				return EXIT_USAGE;
 			i++;
 		} else if (!strcmp(argv[i], "--readahead-kb") && i + 1 < argc) {
-			o.readahead_kb = (unsigned)strtoul(argv[++i], NULL, 10);
+			if (parse_count(argv[i], "KiB", 0, READAHEAD_KB_MAX,
+					argv[i + 1], &o.readahead_kb) < 0)
+				return EXIT_USAGE;
+			i++;
 		} else if (!strcmp(argv[i], "--log") && i + 1 < argc) {
 			o.log_path = argv[++i];
 		} else if (!strcmp(argv[i], "--unmount-stale")) {
