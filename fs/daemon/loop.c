@@ -246,7 +246,7 @@ struct loop {
 	long long spin_ns; /* --spin-us, in ns; 0: block at once */
 	int follow;
 	pthread_t main; /* reader 0, the thread that called daemon_loop */
-	int err;	/* -errno of the first other reader that failed */
+	int err; /* -errno of the first other reader that failed (atomic) */
 };
 
 struct reader {

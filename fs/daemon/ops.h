@@ -27,11 +27,13 @@ void ops_thread_buf_free(void *p);
 void ops_thread_buf_release(gdb_daemon *d);
 
 /* loop.c: serve se until unmounted with readers threads reading
- * /dev/fuse (the calling one first; 0: 1), at most max_threads requests
- * at once, readers included (max_threads <= readers: everything on the
- * reading threads); follow: the reading thread follows its readers'
- * CPUs (follow.c; one reader only); spin_us: each reads /dev/fuse again
- * for that long before it sleeps (0: it sleeps at once).
+ * /dev/fuse (the calling one first; 0: 1) and max_threads - readers
+ * workers (none when max_threads <= readers: everything on the reading
+ * threads, so max(max_threads, readers) requests at once); the caller
+ * must have installed libfuse's signal handlers (the first reader is
+ * sent SIGTERM when another fails); follow: the reading thread follows its
+ * readers' CPUs (follow.c; one reader only); spin_us: each reads /dev/fuse
+ * again for that long before it sleeps (0: it sleeps at once).
  * @return 0 or -errno */
 int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads,
 		int follow, unsigned spin_us, unsigned readers);
