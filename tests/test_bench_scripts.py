@@ -196,3 +196,25 @@ def test_regions_counts_the_prefetch_thread_apart():
         "40.0, prefetch 10.0 | 0.3"
     assert regions.daemon_cols({"cpu": [4e6, 30, 0]}, 100, True) == \
         "40.0 (two reads) | 0.3 (two reads)"
+
+
+def test_regions_mounts_the_ring_only_when_it_may(monkeypatch, tmp_path):
+    """regions.py's --loop uring target: only when enable_uring exists and
+    may be written, and not when --targets leaves it out; the parameter is
+    put back after the run, whatever it was."""
+    class A:
+        targets = None
+    param = tmp_path / "enable_uring"
+    monkeypatch.setattr(regions, "URING_PARAM", str(param))
+    assert not regions.uring_wanted(A())  # no such parameter
+    param.write_text("N\n")
+    assert regions.uring_wanted(A())
+    A.targets = "floor single-threaded"
+    assert not regions.uring_wanted(A())
+    A.targets = "genomedb --loop uring"
+    assert regions.uring_wanted(A())
+    with regions.uring_on(True):
+        assert param.read_text() == "Y\n"
+    assert param.read_text() == "N\n"
+    with regions.uring_on(False):
+        assert param.read_text() == "N\n"

@@ -86,13 +86,18 @@ reading /dev/fuse in turn; serving thread: the busiest) are main targets,
 placed as --placements asks, and so are "genomedb --readers 1" (the
 default loop with no block-cached twin read, so its requests come as
 those of --readers N do) and "genomedb --loop libfuse" (else free only).
+"genomedb --loop uring" (FUSE over io_uring) runs free, by default and
+when --targets names it, if the kernel has it and this process may switch
+the fuse module's enable_uring on (root): it is set to Y for the run and
+put back after.
 --placements keeps only the named placements of the main targets (free
 always runs); with one CPU there is no "apart".
 
 Prints markdown tables, and `key=value` lines for bench/goals.py's goal
 table: region_* (genomedb), floor_* (floor), floor_st_* (floor
 single-threaded), region_t1_* (genomedb --threads 1), region_r2_*,
-region_r3_*, region_r4_*, region_r1_* (genomedb --readers 2, 3, 4, 1), baseline_*
+region_r3_*, region_r4_*, region_r1_* (genomedb --readers 2, 3, 4, 1),
+region_uring_* (genomedb --loop uring), baseline_*
 (--baseline): <key>_median_us and
 <key>_p99_us in free placement (the goal's figure), <key>_together_* and
 <key>_apart_* pinned, <key>_spells_{together,apart,mixed} of the free
@@ -102,6 +107,7 @@ that hands freed memory back to its host, that thread's clearing of
 spare buffer pages can be tens of us a read, off the reader's path.
 """
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -129,7 +135,36 @@ TOGETHER_AT, APART_AT = 0.8, 0.2  # share of a spell's samples on one CPU
 KEYS = {"genomedb": "region", "genomedb --threads 1": "region_t1", "floor": "floor",
         "floor single-threaded": "floor_st", "genomedb --readers 1": "region_r1",
         "genomedb --readers 2": "region_r2",
-        "genomedb --readers 3": "region_r3", "genomedb --readers 4": "region_r4"}
+        "genomedb --readers 3": "region_r3", "genomedb --readers 4": "region_r4",
+        "genomedb --loop uring": "region_uring"}
+URING_PARAM = "/sys/module/fuse/parameters/enable_uring"
+URING = "genomedb --loop uring"
+
+
+def uring_wanted(args):
+    """Does this run mount with --loop uring? When the kernel has FUSE over
+    io_uring and this process may switch it on (root), unless --targets
+    leaves it out."""
+    if not os.path.exists(URING_PARAM) or not os.access(URING_PARAM, os.W_OK):
+        return False
+    return not args.targets or URING in args.targets.split(",")
+
+
+@contextlib.contextmanager
+def uring_on(wanted):
+    """The fuse module's enable_uring set to Y for the run, put back after."""
+    if not wanted:
+        yield
+        return
+    with open(URING_PARAM) as f:
+        saved = f.read().strip()
+    with open(URING_PARAM, "w") as f:
+        f.write("Y\n")
+    try:
+        yield
+    finally:
+        with open(URING_PARAM, "w") as f:
+            f.write(saved + "\n")
 
 
 class Floor(mb.Mount):
@@ -311,6 +346,8 @@ def make_targets(args, store):
         main["baseline build"] = (gdb(binary=base), MAIN)
     free = {"genomedb --loop libfuse": (gdb("--loop", "libfuse"), BUSIEST),
             "floor clone_fd": (floor("--clone-fd"), BUSIEST)}
+    if getattr(args, "uring", False):  # free only: its queue threads pin themselves
+        free[URING] = (gdb("--loop", "uring"), BUSIEST)
     # main targets only when --targets names them (placed as asked): the
     # split loop with N threads reading /dev/fuse in turn, and libfuse's
     # loop (else free only)
@@ -579,7 +616,9 @@ def main():
         fa, gz, store, ctgs = make_inputs(work, int(float(args.bases)))
         if args.nice and os.geteuid() == 0:
             os.nice(args.nice)  # the daemons inherit it
-        tg, acc, load = run(args, work, fa, gz, store, ctgs)
+        args.uring = uring_wanted(args)
+        with uring_on(args.uring):
+            tg, acc, load = run(args, work, fa, gz, store, ctgs)
         report(args, tg, acc, load)
     finally:
         shutil.rmtree(work, ignore_errors=True)
