@@ -34,7 +34,16 @@ def uring_on(request):
     if not os.access(PARAM, os.W_OK):
         pytest.skip(f"{PARAM} is not writable (not root): the ring cannot be switched on")
     lock = open(PARAM_LOCK, "a")
-    fcntl.flock(lock, fcntl.LOCK_EX)
+    deadline = time.monotonic() + 300  # another run's uring tests
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                lock.close()
+                pytest.fail(f"{PARAM_LOCK} held for 300 s by another run")
+            time.sleep(0.1)
     with open(PARAM) as f:
         saved = f.read().strip()
 
@@ -345,9 +354,10 @@ def test_uring_refresh_beside_lookups_on_its_cpu(tmp_path, uring_on):
 
 
 def test_split_refresh_beside_lookups(tmp_path):
-    """The same with the split loop: its workers start as uring.c's slow
-    threads do (loop.c's hand_off), so the lookup queued right behind the
-    refresh must get a worker of its own."""
+    """The same with the split loop (loop.c's hand_off counts its queued
+    jobs as uring.c does). Its reading thread takes every request, so the
+    race the uring test catches is rare here: this one guards the path
+    (a refresh beside lookups ends) more than the accounting."""
     _refresh_beside_lookups(tmp_path, ())
 
 
@@ -381,13 +391,15 @@ def _refresh_beside_lookups(tmp_path, args):
                     t0 = time.monotonic()
                     r = subprocess.run(["taskset", "-c", str(cpu), U.BINARY, "ctl", m.path, "refresh"],
                                        capture_output=True, text=True, timeout=60)
-                    slowest = max(slowest, time.monotonic() - t0)
+                    took = time.monotonic() - t0
+                    slowest = max(slowest, took)
                     assert r.returncode == 0, r.stderr
+                    # a hang bound, not a speed figure: a refresh takes
+                    # milliseconds, the wait it must not fall into is the
+                    # live thread's 30 s
+                    assert took < 20, f"refresh {k} took {took:.1f} s"
             finally:
                 stop.append(1)
             n = fut.result()
         assert os.path.exists(m.p("a29"))
     assert n > 0
-    # a hang bound, not a speed figure: a refresh takes milliseconds, the
-    # wait it must not fall into is the live thread's 30 s
-    assert slowest < 20, f"a refresh took {slowest:.1f} s"

@@ -575,6 +575,23 @@ static void mount_usage(FILE *f)
 		".\n");
 }
 
+/* *path made absolute under the working directory into buf (PATH_MAX)
+ * unless it is already. @return 0, or -1 (said why, after what) */
+static int under_cwd(const char *what, const char **path, char *buf)
+{
+	char cwd[PATH_MAX];
+
+	if ((*path)[0] == '/')
+		return 0;
+	if (!getcwd(cwd, sizeof(cwd)) ||
+	    (size_t)snprintf(buf, PATH_MAX, "%s/%s", cwd, *path) >= PATH_MAX) {
+		tool_err("%s%s: path too long", what, *path);
+		return -1;
+	}
+	*path = buf;
+	return 0;
+}
+
 /* An on|off option's value: 1 or 0, or -1 (said why). */
 static int on_off(const char *opt, const char *v)
 {
@@ -728,20 +745,14 @@ int cmd_mount(int argc, char **argv)
 	/* The daemon chdirs to / when it detaches: keep absolute paths. */
 	if (realpath(o.store_path, store_abs))
 		o.store_path = store_abs;
-	/* libfuse unmounts by this path at SIGTERM, from / by then; a stale
-	 * mount (ENOTCONN) stays as given, for check_mountpoint to name */
+	/* libfuse unmounts by this path at SIGTERM, from / by then (a stale
+	 * mount, whose realpath may fail: joined to the working directory) */
 	if (realpath(o.mountpoint, mnt_abs))
 		o.mountpoint = mnt_abs;
-	if (o.log_path && o.log_path[0] != '/') {
-		char cwd[PATH_MAX];
-		if (!getcwd(cwd, sizeof(cwd)) ||
-		    (size_t)snprintf(log_abs, sizeof(log_abs), "%s/%s", cwd,
-				     o.log_path) >= sizeof(log_abs)) {
-			tool_err("--log: %s: path too long", o.log_path);
-			return EXIT_USAGE;
-		}
-		o.log_path = log_abs;
-	}
+	else if (under_cwd("", &o.mountpoint, mnt_abs) < 0)
+		return EXIT_USAGE;
+	if (o.log_path && under_cwd("--log: ", &o.log_path, log_abs) < 0)
+		return EXIT_USAGE;
 	o.fuse_opts = opts;
 	for (size_t k = 0; k < o.nplugins; k++)
 		plugin_ptr[k] = plugins[k];

@@ -275,6 +275,10 @@ int daemon_current_changed(gdb_daemon *d);
 /* Start the thread that refreshes within LIVE_POLL_MS of a commit and
  * invalidates the kernel's entries (se: the struct fuse_session). */
 int live_start(gdb_daemon *d, void *se);
+/* End the thread; a refresh asked after returns at once (its state stays
+ * until live_stop): for threads still serving while others stop. */
+void live_halt(gdb_daemon *d);
+/* live_halt, then free its state: no thread may ask for a refresh after. */
 void live_stop(gdb_daemon *d);
 /* A refresh now, as `ctl refresh` asks; wait: until the kernel's entries
  * are invalidated too (never from an operation holding a directory's

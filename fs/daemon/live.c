@@ -29,6 +29,7 @@ struct live {
 	pthread_mutex_t lock;
 	pthread_cond_t wake, done;
 	int stop;
+	int joined;		  /* the thread has ended (live_halt) */
 	uint64_t asked, answered; /* refresh requests, lock */
 	int rc;			  /* of the last refresh, lock */
 	char msg[256];		  /* its reason, lock */
@@ -135,11 +136,11 @@ int live_start(gdb_daemon *d, void *se)
 	return 0;
 }
 
-void live_stop(gdb_daemon *d)
+void live_halt(gdb_daemon *d)
 {
 	struct live *L = d->refresher;
 
-	if (!L)
+	if (!L || L->joined)
 		return;
 	pthread_mutex_lock(&L->lock);
 	L->stop = 1;
@@ -147,6 +148,16 @@ void live_stop(gdb_daemon *d)
 	pthread_cond_broadcast(&L->done);
 	pthread_mutex_unlock(&L->lock);
 	pthread_join(L->thread, NULL);
+	L->joined = 1;
+}
+
+void live_stop(gdb_daemon *d)
+{
+	struct live *L = d->refresher;
+
+	if (!L)
+		return;
+	live_halt(d);
 	d->refresher = NULL;
 	pthread_cond_destroy(&L->wake);
 	pthread_cond_destroy(&L->done);

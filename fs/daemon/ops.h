@@ -52,7 +52,8 @@ int daemon_uring_check(char *err, size_t errlen);
  * the ring takes over once INIT is answered. Call after fuse_daemonize,
  * before daemon_loop. @return 0, or -errno (nothing started) */
 int daemon_uring_start(struct fuse_session *se, gdb_daemon *d);
-/* Stop and join the queue threads (after daemon_loop and live_stop). */
+/* Stop and join the queue threads (after daemon_loop and live_halt,
+ * before live_stop). */
 void daemon_uring_stop(gdb_daemon *d);
 /* The payload of the ring entry this thread is serving, if it holds size
  * bytes; NULL when the thread serves none (or size is larger). */

@@ -268,8 +268,10 @@ static int serve(struct fuse_session *se, gdb_daemon *d, const gdb_fs_opts *o)
 	if (!o->libfuse_loop) {
 		rc = daemon_loop(se, d, o->max_threads ? o->max_threads : 16,
 				 !o->no_follow, o->spin_us, o->readers);
-		live_stop(d);
+		/* the ring's slow threads may be in a refresh until joined */
+		live_halt(d);
 		daemon_uring_stop(d);
+		live_stop(d);
 		return rc;
 	}
 	lc = fuse_loop_cfg_create();

@@ -22,8 +22,9 @@
  * instead of writing /dev/fuse; the thread commits it.
  * The queue thread answers the cheap requests itself (loop.c's measure,
  * daemon_request_inline) and hands the others to the queue's slow
- * threads (one more started when none is idle, up to one an entry: a
- * control line that waits holds up no other), which put each back on the
+ * threads (one more started unless an idle one is left once the queued
+ * entries are counted, up to one an entry: a control line that waits
+ * holds up no other), which put each back on the
  * queue's done list, waking the queue thread by an eventfd polled in the
  * ring: only the queue thread touches its ring.
  *
@@ -672,7 +673,8 @@ static void queue_serve(struct ring_queue *q)
 				continue;
 			}
 			live--;
-			if (res != -ENOTCONN && res != -ECANCELED)
+			if (res != -ENOTCONN && res != -ECANCELED &&
+			    res != -ECONNABORTED) /* unmount, abort */
 				queue_ent_failed(q, res, live, &logged);
 		}
 	}
