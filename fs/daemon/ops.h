@@ -55,6 +55,14 @@ int daemon_uring_start(struct fuse_session *se, gdb_daemon *d);
 /* Stop and join the queue threads (after daemon_loop and live_halt,
  * before live_stop). */
 void daemon_uring_stop(gdb_daemon *d);
+/* A ring request (hdr, and the entry's payload of cap bytes, whose first
+ * payload_sz are the request's) laid out as /dev/fuse's message in msg
+ * (room for a fuse_in_header, FUSE_URING_OP_IN_OUT_SZ and cap): the in
+ * header, the op's header (its len minus the rest), the payload.
+ * @return the message's length, or -EIO when the sizes do not add up */
+struct fuse_uring_req_header;
+ssize_t daemon_uring_layout(const struct fuse_uring_req_header *hdr,
+			    const char *payload, size_t cap, char *msg);
 /* The payload of the ring entry this thread is serving, if it holds size
  * bytes; NULL when the thread serves none (or size is larger). */
 char *daemon_uring_reply_buf(size_t size);

@@ -551,6 +551,24 @@ static int slow_push(struct ring_queue *q, struct ring_ent *e)
 	return rc;
 }
 
+/* The ring request as /dev/fuse's message (ops.h; fuzzed by
+ * tests/fuzz/daemon_uring_layout.c). */
+ssize_t daemon_uring_layout(const struct fuse_uring_req_header *hdr,
+			    const char *payload, size_t cap, char *msg)
+{
+	const struct fuse_in_header *in = (const void *)hdr->in_out;
+	uint32_t psz = hdr->ring_ent_in_out.payload_sz;
+	size_t hl = sizeof(*in), argsz;
+
+	if (in->len < hl + (size_t)psz || psz > cap ||
+	    (argsz = in->len - hl - psz) > FUSE_URING_OP_IN_OUT_SZ)
+		return -EIO;
+	memcpy(msg, in, hl);
+	memcpy(msg + hl, hdr->op_in, argsz);
+	memcpy(msg + hl + argsz, payload, psz);
+	return (ssize_t)in->len;
+}
+
 /* Lay a ring request out as /dev/fuse's message, then serve it here and
  * queue its commit (which fetches the next), or hand it to the queue's
  * slow threads when it may take long (loop.c's measure: what the split
@@ -560,25 +578,23 @@ static void serve_ent(struct ring_queue *q, struct ring_ent *e)
 {
 	struct daemon_uring *u = q->u;
 	const struct fuse_in_header *in = (const void *)e->hdr->in_out;
-	uint32_t psz = e->hdr->ring_ent_in_out.payload_sz;
-	size_t hl = sizeof(*in), argsz;
+	ssize_t len =
+	    daemon_uring_layout(e->hdr, e->payload, u->payload, e->msg);
 
 	e->unique = in->unique;
 	e->commit_id = e->hdr->ring_ent_in_out.commit_id;
 	e->replied = 0;
-	if (in->len < hl + (size_t)psz || psz > u->payload ||
-	    (argsz = in->len - hl - psz) > FUSE_URING_OP_IN_OUT_SZ) {
+	if (len < 0) {
 		gdb_log(GDB_LOG_ERROR,
 			"--loop uring: queue %u: a request of opcode %u "
 			"whose sizes do not add up (len %u, payload %u): EIO",
-			q->qid, in->opcode, in->len, psz);
+			q->qid, in->opcode, in->len,
+			e->hdr->ring_ent_in_out.payload_sz);
 		ent_eio(e);
 	} else {
-		struct fuse_buf b = {.mem = e->msg, .size = in->len, .fd = -1};
+		struct fuse_buf b = {
+		    .mem = e->msg, .size = (size_t)len, .fd = -1};
 
-		memcpy(e->msg, in, hl);
-		memcpy(e->msg + hl, e->hdr->op_in, argsz);
-		memcpy(e->msg + hl + argsz, e->payload, psz);
 		if (!daemon_request_inline(u->d, &b) && slow_push(q, e) == 0)
 			return; /* committed when done */
 		ent_process(e);
