@@ -261,6 +261,28 @@ def test_uring_falls_back_when_init_does_not_offer(store, genomes, workdir, urin
     assert m.proc.returncode == 0, m.log_text()[-4000:]
 
 
+def test_uring_plain_ring_when_setup_flags_refused(store, genomes, workdir, uring_on, monkeypatch):
+    """The queue threads make their rings SINGLE_ISSUER | DEFER_TASKRUN; a
+    kernel refusing them (EINVAL: GDB_URING_PLAIN_SETUP takes them as
+    refused) gets plain rings, said in the log, and the ring still serves
+    every request, from every queue."""
+    U.require_fuse()
+    store.require("gen")
+    g = genomes["gen"]
+    regions = U.random_regions(g, 30, seed=11)
+    monkeypatch.setenv("GDB_URING_PLAIN_SETUP", "1")
+    with U.mounted(store.path, workdir, args=("--loop", "uring"), name="uring-plain") as m:
+        bad = [(n, s, e) for n, s, e in regions
+               if U.read_file(m.p(g.asm, U.esc(n), f"{s}-{e}.seq")) != g.fetch(n, s, e)]
+        served = _stats(m)["ring_requests"]
+    log = m.log_text()
+    assert not bad, bad[:5]
+    assert served >= 2 * len(regions), served
+    refused = [ln for ln in log.splitlines() if "refused SINGLE_ISSUER | DEFER_TASKRUN" in ln]
+    assert len(refused) == os.sysconf("SC_NPROCESSORS_CONF"), log[-2000:]
+    assert m.proc.returncode == 0, log[-4000:]
+
+
 def test_uring_refused_when_off(store, workdir, uring_on):
     """With enable_uring N the mount fails before mounting and says which
     parameter to set, and how."""

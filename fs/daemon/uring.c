@@ -128,6 +128,7 @@ struct daemon_uring {
 	uint64_t init_unique; /* atomic */
 	int init_offered;     /* atomic */
 	int deaf;	      /* test knob: take INIT as not offering */
+	int plain_setup;      /* test knob: setup flags taken as refused */
 	cpu_set_t cpus;	      /* the daemon's CPUs, for the slow threads */
 	int cpus_ok;
 };
@@ -696,11 +697,39 @@ static void queue_serve(struct ring_queue *q)
 	}
 }
 
+/* The queue thread's ring, made by the thread that alone submits to it
+ * and reaps it: SINGLE_ISSUER, and DEFER_TASKRUN (the kernel's task work
+ * for a request, which fills the entry and posts its completion, waits
+ * for this thread to wait and runs then, instead of being signalled to
+ * it: 1-3 µs a region read, docs/BENCHMARKS.md). Every kernel with the
+ * FUSE ring (6.14) has them (6.1); refused all the same (EINVAL), the
+ * plain ring (also with GDB_URING_PLAIN_SETUP, a test knob). SQ: every
+ * entry's command and the eventfd's poll. @return 0 or -errno */
+static int queue_ring_init(struct ring_queue *q)
+{
+	struct io_uring_params p = {.flags = IORING_SETUP_SQE128 |
+					     IORING_SETUP_SINGLE_ISSUER |
+					     IORING_SETUP_DEFER_TASKRUN};
+	int rc = q->u->plain_setup ? -EINVAL
+				   : io_uring_queue_init_params(QUEUE_DEPTH + 1,
+								&q->ring, &p);
+
+	if (rc == -EINVAL) {
+		gdb_log(GDB_LOG_INFO,
+			"--loop uring: queue %u: io_uring refused "
+			"SINGLE_ISSUER | DEFER_TASKRUN: a plain ring",
+			q->qid);
+		memset(&p, 0, sizeof(p));
+		p.flags = IORING_SETUP_SQE128;
+		rc = io_uring_queue_init_params(QUEUE_DEPTH + 1, &q->ring, &p);
+	}
+	return rc;
+}
+
 static void *queue_main(void *arg)
 {
 	struct ring_queue *q = arg;
 	struct daemon_uring *u = q->u;
-	struct io_uring_params p = {.flags = IORING_SETUP_SQE128};
 	char name[16];
 	cpu_set_t cpu;
 	int go, rc;
@@ -712,8 +741,7 @@ static void *queue_main(void *arg)
 	if (sched_setaffinity(0, sizeof(cpu), &cpu) < 0)
 		gdb_log(GDB_LOG_INFO, "--loop uring: queue %u not pinned: %s",
 			q->qid, strerror(errno));
-	/* SQ: every entry's command and the eventfd's poll */
-	rc = io_uring_queue_init_params(QUEUE_DEPTH + 1, &q->ring, &p);
+	rc = queue_ring_init(q);
 	pthread_mutex_lock(&u->lock);
 	q->ring_ok = rc == 0;
 	if (rc < 0)
@@ -833,6 +861,9 @@ int daemon_uring_start(struct fuse_session *se, gdb_daemon *d)
 	/* Tests: the kernel's INIT taken as not offering the ring (as when
 	 * enable_uring went N after the check): the fallback, logged. */
 	u->deaf = getenv("GDB_URING_DEAF_AT_INIT") != NULL;
+	/* Tests and A/B: the ring made as on a kernel refusing
+	 * SINGLE_ISSUER | DEFER_TASKRUN (queue_ring_init). */
+	u->plain_setup = getenv("GDB_URING_PLAIN_SETUP") != NULL;
 	u->cpus_ok = sched_getaffinity(0, sizeof(u->cpus), &u->cpus) == 0;
 	for (unsigned i = 0; i < u->nq; i++) {
 		u->q[i].evfd = -1;
