@@ -9,7 +9,9 @@
  * queue (pinned to that CPU), and answers it with the next command, which
  * also fetches the next request (fs/fuse/dev_uring.c). Reader and server
  * share a CPU by construction; the round trip is one io_uring_enter, not a
- * read() and a writev() on /dev/fuse.
+ * read() and a writev() on /dev/fuse. Each queue thread makes its own ring
+ * SINGLE_ISSUER | DEFER_TASKRUN (queue_ring_init): the kernel's task work
+ * filling an entry with a request runs in that io_uring_enter's wait.
  *
  * libfuse (3.14 has no ring) still parses every request and builds every
  * reply: a ring request is laid out again as the message read() would have
