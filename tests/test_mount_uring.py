@@ -239,49 +239,26 @@ def test_uring_readers_on_every_cpu(store, genomes, workdir, uring_on):
     assert m.proc.returncode == 0, m.log_text()[-4000:]
 
 
-def _knob_mount(store, genomes, workdir, monkeypatch, knob, seed):
-    """30 regions read on a --loop uring mount with a test knob set.
-    @return (regions read wrong, ring_requests, daemon threads, the mount)"""
-    U.require_fuse()
-    store.require("gen")
-    g = genomes["gen"]
-    regions = U.random_regions(g, 30, seed=seed)
-    monkeypatch.setenv(knob, "1")
-    with U.mounted(store.path, workdir, args=("--loop", "uring"), name=f"uring-{knob}") as m:
-        bad = [(n, s, e) for n, s, e in regions
-               if U.read_file(m.p(g.asm, U.esc(n), f"{s}-{e}.seq")) != g.fetch(n, s, e)]
-        served = _stats(m)["ring_requests"]
-        threads = _ring_threads(m.proc.pid)
-    return bad, served, threads, m
-
-
 def test_uring_falls_back_when_init_does_not_offer(store, genomes, workdir, uring_on, monkeypatch):
     """Mounted, but INIT not offering the ring (as when enable_uring goes N
     between the mount's check and INIT; the test knob
     GDB_URING_DEAF_AT_INIT makes the daemon take INIT so): a warning, and
     every request served through /dev/fuse by the split loop."""
-    bad, served, threads, m = _knob_mount(store, genomes, workdir, monkeypatch,
-                                          "GDB_URING_DEAF_AT_INIT", 7)
+    U.require_fuse()
+    store.require("gen")
+    g = genomes["gen"]
+    regions = U.random_regions(g, 30, seed=7)
+    monkeypatch.setenv("GDB_URING_DEAF_AT_INIT", "1")
+    with U.mounted(store.path, workdir, args=("--loop", "uring"), name="uring-deaf") as m:
+        bad = [(n, s, e) for n, s, e in regions
+               if U.read_file(m.p(g.asm, U.esc(n), f"{s}-{e}.seq")) != g.fetch(n, s, e)]
+        served = _stats(m)["ring_requests"]
+        threads = _ring_threads(m.proc.pid)
     assert not bad, bad[:5]
     assert served == 0
     assert not any(t.startswith("gdb-ringslow") for t in threads), threads
     assert "did not offer FUSE over io_uring at INIT" in m.log_text(), m.log_text()[-2000:]
     assert m.proc.returncode == 0, m.log_text()[-4000:]
-
-
-def test_uring_plain_ring_when_setup_flags_refused(store, genomes, workdir, uring_on, monkeypatch):
-    """The queue threads make their rings SINGLE_ISSUER | DEFER_TASKRUN; a
-    kernel refusing them (EINVAL: GDB_URING_PLAIN_SETUP takes them as
-    refused) gets plain rings, one log line a queue, and the ring still
-    serves every request right."""
-    bad, served, _, m = _knob_mount(store, genomes, workdir, monkeypatch,
-                                    "GDB_URING_PLAIN_SETUP", 11)
-    log = m.log_text()
-    assert not bad, bad[:5]
-    assert served >= 60, served  # LOOKUP and READ of each of the 30
-    refused = [ln for ln in log.splitlines() if "refused SINGLE_ISSUER | DEFER_TASKRUN" in ln]
-    assert len(refused) == os.sysconf("SC_NPROCESSORS_CONF"), log[-2000:]
-    assert m.proc.returncode == 0, log[-4000:]
 
 
 def test_uring_refused_when_off(store, workdir, uring_on):

@@ -10,7 +10,7 @@
  * also fetches the next request (fs/fuse/dev_uring.c). Reader and server
  * share a CPU by construction; the round trip is one io_uring_enter, not a
  * read() and a writev() on /dev/fuse. Each queue thread makes its own ring
- * SINGLE_ISSUER | DEFER_TASKRUN (queue_ring_init): the kernel's task work
+ * SINGLE_ISSUER | DEFER_TASKRUN (ring_init): the kernel's task work
  * filling an entry with a request runs in that io_uring_enter's wait.
  *
  * libfuse (3.14 has no ring) still parses every request and builds every
@@ -130,7 +130,6 @@ struct daemon_uring {
 	uint64_t init_unique; /* atomic */
 	int init_offered;     /* atomic */
 	int deaf;	      /* test knob: take INIT as not offering */
-	int plain_setup;      /* test knob: setup flags taken as refused */
 	cpu_set_t cpus;	      /* the daemon's CPUs, for the slow threads */
 	int cpus_ok;
 };
@@ -138,11 +137,27 @@ struct daemon_uring {
 /* The ring entry this thread is serving (NULL: none). */
 static __thread struct ring_ent *serving;
 
+/* A queue thread's ring, made by the thread that alone submits to it and
+ * reaps it: SINGLE_ISSUER, and DEFER_TASKRUN (the kernel's task work for a
+ * request, which fills the entry and posts its completion, waits for this
+ * thread to wait and runs then, instead of being signalled to it: 1-3 µs a
+ * region read, docs/BENCHMARKS.md). Every kernel with the FUSE ring (6.14)
+ * has both (6.1); daemon_uring_check makes one before the mount, so a
+ * kernel refusing them refuses the mount. SQ: every entry's command and
+ * the eventfd's poll. @return 0 or -errno */
+static int ring_init(struct io_uring *ring)
+{
+	struct io_uring_params p = {.flags = IORING_SETUP_SQE128 |
+					     IORING_SETUP_SINGLE_ISSUER |
+					     IORING_SETUP_DEFER_TASKRUN};
+
+	return io_uring_queue_init_params(QUEUE_DEPTH + 1, ring, &p);
+}
+
 /* ---- before the mount: can there be a ring? ---- */
 
 int daemon_uring_check(char *err, size_t errlen)
 {
-	struct io_uring_params p = {.flags = IORING_SETUP_SQE128};
 	struct io_uring ring;
 	char v = 0;
 	int rc;
@@ -166,7 +181,7 @@ int daemon_uring_check(char *err, size_t errlen)
 			   URING_PARAM, v ? v : '?', URING_PARAM);
 		return -EOPNOTSUPP;
 	}
-	rc = io_uring_queue_init_params(QUEUE_DEPTH + 1, &ring, &p);
+	rc = ring_init(&ring);
 	if (rc < 0) {
 		gdb_seterr(err, errlen,
 			   "--loop uring: io_uring refused (%s; see "
@@ -699,35 +714,6 @@ static void queue_serve(struct ring_queue *q)
 	}
 }
 
-/* The queue thread's ring, made by the thread that alone submits to it
- * and reaps it: SINGLE_ISSUER, and DEFER_TASKRUN (the kernel's task work
- * for a request, which fills the entry and posts its completion, waits
- * for this thread to wait and runs then, instead of being signalled to
- * it: 1-3 µs a region read, docs/BENCHMARKS.md). Every kernel with the
- * FUSE ring (6.14) has them (6.1); refused all the same (EINVAL), the
- * plain ring (also with GDB_URING_PLAIN_SETUP, a test knob). SQ: every
- * entry's command and the eventfd's poll. @return 0 or -errno */
-static int queue_ring_init(struct ring_queue *q)
-{
-	struct io_uring_params p = {.flags = IORING_SETUP_SQE128 |
-					     IORING_SETUP_SINGLE_ISSUER |
-					     IORING_SETUP_DEFER_TASKRUN};
-	int rc = q->u->plain_setup ? -EINVAL
-				   : io_uring_queue_init_params(QUEUE_DEPTH + 1,
-								&q->ring, &p);
-
-	if (rc == -EINVAL) {
-		gdb_log(GDB_LOG_INFO,
-			"--loop uring: queue %u: io_uring refused "
-			"SINGLE_ISSUER | DEFER_TASKRUN: a plain ring",
-			q->qid);
-		memset(&p, 0, sizeof(p));
-		p.flags = IORING_SETUP_SQE128;
-		rc = io_uring_queue_init_params(QUEUE_DEPTH + 1, &q->ring, &p);
-	}
-	return rc;
-}
-
 static void *queue_main(void *arg)
 {
 	struct ring_queue *q = arg;
@@ -743,7 +729,7 @@ static void *queue_main(void *arg)
 	if (sched_setaffinity(0, sizeof(cpu), &cpu) < 0)
 		gdb_log(GDB_LOG_INFO, "--loop uring: queue %u not pinned: %s",
 			q->qid, strerror(errno));
-	rc = queue_ring_init(q);
+	rc = ring_init(&q->ring);
 	pthread_mutex_lock(&u->lock);
 	q->ring_ok = rc == 0;
 	if (rc < 0)
@@ -863,9 +849,6 @@ int daemon_uring_start(struct fuse_session *se, gdb_daemon *d)
 	/* Tests: the kernel's INIT taken as not offering the ring (as when
 	 * enable_uring went N after the check): the fallback, logged. */
 	u->deaf = getenv("GDB_URING_DEAF_AT_INIT") != NULL;
-	/* Tests and A/B: the ring made as on a kernel refusing
-	 * SINGLE_ISSUER | DEFER_TASKRUN (queue_ring_init). */
-	u->plain_setup = getenv("GDB_URING_PLAIN_SETUP") != NULL;
 	u->cpus_ok = sched_getaffinity(0, sizeof(u->cpus), &u->cpus) == 0;
 	for (unsigned i = 0; i < u->nq; i++) {
 		u->q[i].evfd = -1;
