@@ -20,13 +20,15 @@ Every test compares what it reads with a peer mount of the same store
 none may hang: reads that wait for a broken ring fail the test after
 60 s (then the daemon is killed)."""
 import concurrent.futures
+import errno
 import os
 import subprocess
+import time
 
 import pytest
 
 import gdbutil as U
-from test_mount_uring import PARAM, _possible_cpus, _ring_threads, _stats, uring_on  # noqa: F401
+from test_mount_uring import _possible_cpus, _ring_threads, _stats, uring_on  # noqa: F401
 
 SYSFAIL = os.path.join(U.BUILD, "tests", "sysfail")
 CHRM = os.path.join(U.REPO, "tests", "data", "human_hg38_chrM.fa")
@@ -77,19 +79,27 @@ def _within(m, fn, seconds=60):
         ex.shutdown(wait=True)
 
 
-def _served_through_dev_fuse(st, tmp_path, want, name, specs, *lines):
-    """Mounted; the ring not used (every request through /dev/fuse, the
-    same bytes), the log saying why; the daemon exits 0."""
-    m = _mount(st, tmp_path, name, specs)
+def _serve(m, n=1):
+    """Mount, read everything n times (a hang fails the test), look at
+    stats.json and the ring's threads, unmount.
+    @return the reads, stats, threads, exit code and log"""
     try:
-        got = _within(m, lambda: _reads(m.start()))
-        served = _stats(m)["ring_requests"]
+        got = _within(m, lambda: _reads_n(m.start(), n))
+        stats = _stats(m)
         threads = _ring_threads(m.proc.pid)
     finally:
         rc = m.stop()
     log = m.log_text()
-    U.check_sanitizer(log, "genomedb mount --loop uring")
-    assert got == want
+    U.check_sanitizer(log, "genomedb mount")
+    return got, stats, threads, rc, log
+
+
+def _served_through_dev_fuse(st, tmp_path, want, name, specs, *lines):
+    """Mounted; the ring not used (every request through /dev/fuse, the
+    same bytes), the log saying why; the daemon exits 0."""
+    got, stats, threads, rc, log = _serve(_mount(st, tmp_path, name, specs))
+    served = stats["ring_requests"]
+    assert got == [want]
     assert served == 0, log[-3000:]
     assert not threads, threads  # every queue thread gone
     assert "sysfail: call" in log, log[-3000:]  # the failure did happen
@@ -162,49 +172,67 @@ def test_uring_enter_retried_when_busy(chrm, tmp_path, uring_on):
     and every request of the mount waited for its registration.)"""
     st, want = chrm
     nq = _possible_cpus()
-    m = _mount(st, tmp_path, "busy", [f"io_uring_enter:EAGAIN:{nq + 1}:6"])
-    try:
-        got = _within(m, lambda: _reads(m.start()))
-        served = _stats(m)["ring_requests"]
-        alive = m.alive()
-    finally:
-        rc = m.stop()
-    log = m.log_text()
-    U.check_sanitizer(log, "genomedb mount --loop uring")
+    got, stats, _, rc, log = _serve(_mount(st, tmp_path, "busy", [f"io_uring_enter:EAGAIN:{nq + 1}:6"]))
     assert "sysfail: call" in log, log[-3000:]
-    assert alive and got == want, log[-3000:]
-    assert served > 0, log[-3000:]
+    assert got == [want], log[-3000:]
+    assert stats["ring_requests"] > 0, log[-3000:]
     assert "ending the mount" not in log and rc == 0, log[-3000:]
 
 
-def test_uring_enter_failing_ends_the_mount(chrm, tmp_path, uring_on):
+def _in_mountinfo(path):
+    """Mounted? (without a request to the mount, which may not answer)"""
+    with open("/proc/self/mountinfo") as f:
+        return any(line.split()[4] == path for line in f)
+
+
+def _read_errno(m):
+    try:
+        U.read_file(m.p("chrM", "chrM.fa"))
+    except OSError as e:
+        return e.errno
+    return None
+
+
+@pytest.mark.parametrize("when", ["registering", "serving"])
+def test_uring_enter_failing_ends_the_mount(chrm, tmp_path, uring_on, when):
     """io_uring_enter failing for good once the INIT reply asked for the
-    ring (the queues' registrations, or serving later): the kernel holds
-    every request for the queues, so the mount ends, logged, rather than
-    leave its readers waiting for good; the daemon exits non-zero and
-    leaves no mount behind. (Before: the queue threads logged and
-    returned, the daemon served on, and every read of the mount hung.)"""
+    ring: while the queues register (nothing read yet), or at the first
+    commit of a reader's request. The kernel holds the requests for the
+    queue, so the mount ends, logged, rather than leave its readers
+    waiting for good: the reader waiting gets an error, the daemon exits
+    non-zero and leaves no mount behind. (Before: the queue threads
+    logged and returned, the daemon served on and the reads hung.)"""
     st, _ = chrm
     nq = _possible_cpus()
-    m = _mount(st, tmp_path, "broken", [f"io_uring_enter:EPERM:{nq + 1}:0"])
+    # enters 1..nq: the probes; nq+1..2nq: the registrations, each
+    # returning with its queue's first request
+    first = nq + 1 if when == "registering" else 2 * nq + 1
+    m = _mount(st, tmp_path, "broken-" + when, [f"io_uring_enter:EPERM:{first}:0"])
     os.makedirs(m.path)
+    err = "not read"
     with open(m.log_path, "ab") as logf:
-        proc = subprocess.Popen([*m.wrap, U.BINARY, "mount", st, m.path, "-f", *m.args],
-                                stdin=subprocess.DEVNULL, stdout=logf, stderr=logf)
+        m.proc = subprocess.Popen([*m.wrap, U.BINARY, "mount", st, m.path, "-f", *m.args],
+                                  stdin=subprocess.DEVNULL, stdout=logf, stderr=logf)
         try:
-            rc = proc.wait(60)
+            deadline = time.monotonic() + 60
+            while m.proc.poll() is None and not _in_mountinfo(m.path) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            if when == "serving":
+                err = _within(m, lambda: _read_errno(m))
+            rc = m.proc.wait(60)
         except subprocess.TimeoutExpired:
             rc = "running"
-            proc.kill()
-            proc.wait()
         finally:
-            left = os.path.ismount(m.path)
-            subprocess.run(["fusermount3", "-u", "-z", m.path], capture_output=True)
+            m.kill()  # if still running; and the mount, lazily
+            left = _in_mountinfo(m.path)
     log = m.log_text()
     U.check_sanitizer(log, "genomedb mount --loop uring")
     assert rc not in (0, "running"), (rc, log[-3000:])
     assert "io_uring_enter: Operation not permitted: the requests of CPU" in log, log[-3000:]
     assert "ending the mount" in log, log[-3000:]
+    if when == "serving":
+        # ECONNABORTED for the request in flight (seen), ENOTCONN after
+        assert err in (errno.ECONNABORTED, errno.ENOTCONN), (err, log[-3000:])
     assert not left, "the mount was left behind"
 
 
@@ -215,17 +243,9 @@ def test_uring_slow_thread_not_started(chrm, tmp_path, uring_on):
     same service, silently.)"""
     st, want = chrm
     first = _possible_cpus() + 3  # the prefetch, queue and refresh threads start
-    m = _mount(st, tmp_path, "slow", [f"clone3:EAGAIN:{first}:0"])
-    try:
-        got = _within(m, lambda: _reads_n(m.start(), 3))
-        served = _stats(m)["ring_requests"]
-        threads = _ring_threads(m.proc.pid)
-    finally:
-        rc = m.stop()
-    log = m.log_text()
-    U.check_sanitizer(log, "genomedb mount --loop uring")
-    assert all(g == want for g in got)
-    assert served > 0
+    got, stats, threads, rc, log = _serve(_mount(st, tmp_path, "slow", [f"clone3:EAGAIN:{first}:0"]), 3)
+    assert got == [want] * 3
+    assert stats["ring_requests"] > 0
     assert not any(t.startswith("gdb-ringslow") for t in threads), threads
     line = "a slow thread did not start (Resource temporarily unavailable): " \
            "its slow requests are served on the queue's thread"
@@ -239,15 +259,9 @@ def test_split_reader_and_worker_not_started(chrm, tmp_path):
     refresh thread: one reading thread (logged), and slow requests served
     on it, logged once. (Before: the worker's failure was silent.)"""
     st, want = chrm
-    m = _mount(st, tmp_path, "split", ["clone3:EAGAIN:3:0"], args=("--readers", "2"))
-    try:
-        got = _within(m, lambda: _reads_n(m.start(), 3))
-        nreaders = len(_stats(m)["reader_requests"])
-    finally:
-        rc = m.stop()
-    log = m.log_text()
-    U.check_sanitizer(log, "genomedb mount")
-    assert all(g == want for g in got)
+    got, stats, _, rc, log = _serve(_mount(st, tmp_path, "split", ["clone3:EAGAIN:3:0"], args=("--readers", "2")), 3)
+    nreaders = len(stats["reader_requests"])
+    assert got == [want] * 3
     assert "1 of 2 reading threads: Resource temporarily unavailable" in log, log[-3000:]
     line = "a worker thread did not start (Resource temporarily unavailable): " \
            "slow requests are served on the reading thread"
