@@ -67,7 +67,7 @@ PLUGINS  := $(BUILD)/examples/plugin/libgdb_cpg.so \
 .PHONY: all test unit covunit testcov pytest install uninstall asan coverage deps demo demo-stop bench bench-scale fuzz stress format format-check clean
 
 all: $(BUILD)/genomedb $(BUILD)/libgenomedb.so $(UNIT_BIN) $(FUZZ_BIN) \
-	$(BUILD)/tests/genomedb_fp $(PLUGINS)
+	$(BUILD)/tests/genomedb_fp $(BUILD)/tests/sysfail $(PLUGINS)
 
 $(BUILD)/%.o: %.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
@@ -86,6 +86,12 @@ $(BUILD)/genomedb: $(TOOL_OBJ) $(BUILD)/libgenomedb.a
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libgenomedb.a $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libgenomedb.a $(LDFLAGS) $(LIBS)
+
+# sysfail: runs a program with chosen system calls failing (seccomp), for
+# the daemon's error paths (tests/test_mount_uring_errors.py).
+$(BUILD)/tests/sysfail: tests/helpers/sysfail.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
 # Plugins (api/genomedb_plugin.h): the example, and the broken ones
 # tests/test_plugin_mount.py expects the daemon to refuse. They link

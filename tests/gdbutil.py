@@ -399,9 +399,10 @@ class MountError(Exception):
 class Mount:
     """A foreground `genomedb mount` daemon with its stderr in a log file."""
 
-    def __init__(self, store, mnt, log, args=()):
+    def __init__(self, store, mnt, log, args=(), wrap=()):
         # store_dir: the conftest fixture hangs its Store object on .store
         self.store_dir, self.path, self.log_path, self.args = str(store), str(mnt), str(log), list(args)
+        self.wrap = list(wrap)  # a program that runs genomedb (tests/helpers/sysfail.c)
         self.store = self.store_dir
         self.proc = None
         self.logf = None
@@ -409,7 +410,7 @@ class Mount:
     def start(self, timeout=60.0):
         os.makedirs(self.path, exist_ok=True)
         self.logf = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([BINARY, "mount", self.store_dir, self.path, "-f", *self.args],
+        self.proc = subprocess.Popen([*self.wrap, BINARY, "mount", self.store_dir, self.path, "-f", *self.args],
                                      stdin=subprocess.DEVNULL, stdout=self.logf, stderr=self.logf)
         deadline = time.monotonic() + timeout
         while not os.path.ismount(self.path):

@@ -74,7 +74,8 @@ struct pool {
 	pthread_cond_t wake;
 	struct job *head, *tail;
 	unsigned max, workers, idle;
-	unsigned queued; /* jobs no worker has taken yet */
+	unsigned queued;  /* jobs no worker has taken yet */
+	int start_failed; /* a worker did not start: logged */
 	int stop;
 	pthread_t *tids;
 };
@@ -179,7 +180,15 @@ static int hand_off(struct pool *p, const struct fuse_buf *b, size_t len)
 		rc = -pthread_create(&p->tids[p->workers], NULL, worker, p);
 		if (rc == 0)
 			p->workers++;
-		else if (p->workers)
+		else if (!p->start_failed++) /* once: it may go on failing */
+			gdb_log(GDB_LOG_WARN,
+				"a worker thread did not start (%s): %s",
+				strerror(-rc),
+				p->workers ? "slow requests wait for the "
+					     "workers running"
+					   : "slow requests are served on "
+					     "the reading thread");
+		if (rc < 0 && p->workers)
 			rc = 0; /* the ones running will get to it */
 	}
 	if (rc == 0) {

@@ -53,8 +53,9 @@ int daemon_uring_check(char *err, size_t errlen);
  * before daemon_loop. @return 0, or -errno (nothing started) */
 int daemon_uring_start(struct fuse_session *se, gdb_daemon *d);
 /* Stop and join the queue threads (after daemon_loop and live_halt,
- * before live_stop). */
-void daemon_uring_stop(gdb_daemon *d);
+ * before live_stop). @return 0, or -EIO when a queue could not go on and
+ * ended the mount (logged) */
+int daemon_uring_stop(gdb_daemon *d);
 /* A ring request (hdr, and the entry's payload of cap bytes, whose first
  * payload_sz are the request's) laid out as /dev/fuse's message in msg
  * (room for a fuse_in_header, FUSE_URING_OP_IN_OUT_SZ and cap): the in

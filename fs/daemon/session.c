@@ -250,7 +250,7 @@ static struct fuse_session *session_new(gdb_daemon *d, const gdb_fs_opts *o,
 static int serve(struct fuse_session *se, gdb_daemon *d, const gdb_fs_opts *o)
 {
 	struct fuse_loop_config *lc;
-	int rc;
+	int rc, urc;
 
 	if (gdb_cache_start_prefetch(d->cur->cache) < 0)
 		gdb_log(GDB_LOG_WARN, "prefetch thread did not start");
@@ -259,8 +259,8 @@ static int serve(struct fuse_session *se, gdb_daemon *d, const gdb_fs_opts *o)
 	 * session's I/O is set while no other thread uses it */
 	if (o->uring_loop && (rc = daemon_uring_start(se, d)) < 0)
 		gdb_log(GDB_LOG_WARN,
-			"--loop uring: the ring's threads did not start (%s): "
-			"serving through /dev/fuse (the split loop)",
+			"--loop uring: no ring (%s): serving through "
+			"/dev/fuse (the split loop)",
 			strerror(-rc));
 	if (live_start(d, se) < 0)
 		gdb_log(GDB_LOG_WARN, "the refresh thread did not start: new "
@@ -270,9 +270,9 @@ static int serve(struct fuse_session *se, gdb_daemon *d, const gdb_fs_opts *o)
 				 !o->no_follow, o->spin_us, o->readers);
 		/* the ring's slow threads may be in a refresh until joined */
 		live_halt(d);
-		daemon_uring_stop(d);
+		urc = daemon_uring_stop(d);
 		live_stop(d);
-		return rc;
+		return rc ? rc : urc;
 	}
 	lc = fuse_loop_cfg_create();
 	if (!lc) {

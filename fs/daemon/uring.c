@@ -56,6 +56,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,7 +109,8 @@ struct ring_queue {
 	pthread_cond_t wake;
 	struct ring_ent *slow, *slow_tail, *done; /* lock */
 	unsigned slow_n, slow_idle;		  /* lock */
-	unsigned slow_queued;		 /* on slow, not taken yet (lock) */
+	unsigned slow_queued; /* on slow, not taken yet (lock) */
+	int slow_failed;      /* a slow thread did not start: logged (lock) */
 	pthread_t slow_tid[QUEUE_DEPTH]; /* [slow_n] */
 	int stop;			 /* lock */
 	struct ring_ent ent[QUEUE_DEPTH];
@@ -132,6 +134,8 @@ struct daemon_uring {
 	int deaf;	      /* test knob: take INIT as not offering */
 	cpu_set_t cpus;	      /* the daemon's CPUs, for the slow threads */
 	int cpus_ok;
+	pthread_t main; /* the thread serving /dev/fuse (daemon_loop's) */
+	int broken;	/* atomic: a queue could not go on; mount ended */
 };
 
 /* The ring entry this thread is serving (NULL: none). */
@@ -552,7 +556,16 @@ static int slow_push(struct ring_queue *q, struct ring_ent *e)
 				     q);
 		if (rc == 0)
 			q->slow_n++;
-		else if (q->slow_n)
+		else if (!q->slow_failed++) /* once: it may go on failing */
+			gdb_log(GDB_LOG_WARN,
+				"--loop uring: queue %u: a slow thread did not "
+				"start (%s): %s",
+				q->qid, strerror(-rc),
+				q->slow_n ? "its slow requests wait for the "
+					    "slow threads running"
+					  : "its slow requests are served "
+					    "on the queue's thread");
+		if (rc < 0 && q->slow_n)
 			rc = 0; /* the ones running will get to it */
 	}
 	if (rc == 0) {
@@ -665,6 +678,43 @@ static void queue_ent_failed(struct ring_queue *q, int res, unsigned live,
 			q->qid, q->qid);
 }
 
+/* A queue that cannot go on (its ring cannot be entered): its entries
+ * are the kernel's, which holds its CPU's requests for them (and, before
+ * they registered, every request of the mount). Rather than leave those
+ * readers waiting for good, the mount ends: reader 0 gets libfuse's
+ * SIGTERM (as loop.c's readers do on an error); once the daemon has
+ * closed /dev/fuse and the rings, every waiting request fails
+ * (ENOTCONN) and the daemon exits 1. */
+static void uring_broken(struct daemon_uring *u, unsigned qid, int err)
+{
+	gdb_log(GDB_LOG_ERROR,
+		"--loop uring: queue %u: io_uring_enter: %s: the requests "
+		"of CPU %u cannot be served; ending the mount",
+		qid, strerror(-err), qid);
+	__atomic_store_n(&u->broken, 1, __ATOMIC_RELEASE);
+	fuse_session_exit(u->se);
+	pthread_kill(u->main, SIGTERM); /* libfuse's handler */
+}
+
+/* io_uring_submit_and_wait, again after a signal, and after a short
+ * sleep while the kernel lacks resources (EAGAIN, EBUSY, ENOMEM; at
+ * most RETRY_ENTER times in a row). @return >= 0, or -errno */
+#define RETRY_ENTER 100
+static int ring_enter(struct io_uring *ring)
+{
+	int rc, tries = 0;
+
+	for (;;) {
+		rc = io_uring_submit_and_wait(ring, 1);
+		if (rc >= 0 || rc == -EINTR)
+			return rc;
+		if ((rc != -EAGAIN && rc != -EBUSY && rc != -ENOMEM) ||
+		    ++tries > RETRY_ENTER)
+			return rc;
+		usleep(1000);
+	}
+}
+
 /* Register every entry, then serve until unmounted (each entry's command
  * ends with -ENOTCONN) or stopped (the eventfd). */
 static void queue_serve(struct ring_queue *q)
@@ -681,11 +731,10 @@ static void queue_serve(struct ring_queue *q)
 	io_uring_prep_poll_add(sqe, q->evfd, POLLIN);
 	io_uring_sqe_set_data(sqe, NULL);
 	while (live) {
-		int rc = io_uring_submit_and_wait(&q->ring, 1);
+		int rc = ring_enter(&q->ring);
 
 		if (rc < 0 && rc != -EINTR) {
-			gdb_log(GDB_LOG_ERROR, "--loop uring: queue %u: %s",
-				q->qid, strerror(-rc));
+			uring_broken(q->u, q->qid, rc);
 			return;
 		}
 		while (live && io_uring_peek_cqe(&q->ring, &cqe) == 0) {
@@ -714,6 +763,49 @@ static void queue_serve(struct ring_queue *q)
 	}
 }
 
+/* A NOP through the new ring: a ring that cannot be entered is known
+ * before INIT is answered, while /dev/fuse can still serve everything
+ * (once the reply asks for the ring, the kernel holds every request
+ * until all queues registered). @return 0 or -errno */
+static int ring_probe(struct io_uring *ring)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	struct io_uring_cqe *cqe;
+	int rc;
+
+	io_uring_prep_nop(sqe);
+	io_uring_sqe_set_data(sqe, NULL);
+	rc = ring_enter(ring);
+	while (rc == -EINTR)
+		rc = ring_enter(ring);
+	if (rc < 0)
+		return rc;
+	rc = io_uring_peek_cqe(ring, &cqe);
+	if (rc == 0)
+		io_uring_cqe_seen(ring, cqe);
+	return rc;
+}
+
+/* The queue's ring, entered once. @return 0, or -errno (logged) */
+static int queue_ring(struct ring_queue *q)
+{
+	int rc = ring_init(&q->ring);
+
+	if (rc < 0) {
+		gdb_log(GDB_LOG_WARN,
+			"--loop uring: queue %u: io_uring_setup: %s", q->qid,
+			strerror(-rc));
+		return rc;
+	}
+	q->ring_ok = 1;
+	rc = ring_probe(&q->ring);
+	if (rc < 0)
+		gdb_log(GDB_LOG_WARN,
+			"--loop uring: queue %u: io_uring_enter: %s", q->qid,
+			strerror(-rc));
+	return rc;
+}
+
 static void *queue_main(void *arg)
 {
 	struct ring_queue *q = arg;
@@ -729,9 +821,8 @@ static void *queue_main(void *arg)
 	if (sched_setaffinity(0, sizeof(cpu), &cpu) < 0)
 		gdb_log(GDB_LOG_INFO, "--loop uring: queue %u not pinned: %s",
 			q->qid, strerror(errno));
-	rc = ring_init(&q->ring);
+	rc = queue_ring(q);
 	pthread_mutex_lock(&u->lock);
-	q->ring_ok = rc == 0;
 	if (rc < 0)
 		u->failed = 1;
 	u->ready++;
@@ -805,11 +896,20 @@ static int uring_start(struct daemon_uring *u)
 		q->u = u;
 		q->qid = i;
 		q->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (q->evfd < 0)
+		if (q->evfd < 0) {
 			rc = -errno;
-		else if ((rc = -pthread_create(&q->tid, NULL, queue_main, q)) ==
-			 0)
+			gdb_log(GDB_LOG_WARN,
+				"--loop uring: queue %u: eventfd: %s", i,
+				strerror(-rc));
+		} else if ((rc = -pthread_create(&q->tid, NULL, queue_main,
+						 q)) == 0) {
 			q->started = 1;
+		} else {
+			gdb_log(GDB_LOG_WARN,
+				"--loop uring: queue %u: its thread did not "
+				"start: %s",
+				i, strerror(-rc));
+		}
 	}
 	pthread_mutex_lock(&u->lock);
 	while (rc == 0 && u->ready < u->nq)
@@ -837,6 +937,7 @@ int daemon_uring_start(struct fuse_session *se, gdb_daemon *d)
 	u->se = se;
 	u->d = d;
 	u->fd = fuse_session_fd(se);
+	u->main = pthread_self();
 	u->nq = ncpu > 0 ? (unsigned)ncpu : 1;
 	pthread_mutex_init(&u->lock, NULL);
 	pthread_cond_init(&u->cond, NULL);
@@ -865,13 +966,16 @@ int daemon_uring_start(struct fuse_session *se, gdb_daemon *d)
 	return rc;
 }
 
-void daemon_uring_stop(gdb_daemon *d)
+int daemon_uring_stop(gdb_daemon *d)
 {
 	struct daemon_uring *u = d->uring;
+	int broken;
 
 	if (!u)
-		return;
+		return 0;
 	uring_join(u);
+	broken = __atomic_load_n(&u->broken, __ATOMIC_ACQUIRE);
 	d->uring = NULL; /* the custom I/O passes everything to /dev/fuse */
 	uring_free(u);
+	return broken ? -EIO : 0;
 }

@@ -1,0 +1,278 @@
+/*
+ * tests/helpers/sysfail.c - run a program with chosen system calls failing.
+ *
+ *   sysfail [-v] SPEC... -- PROGRAM ARG...
+ *   SPEC: SYSCALL:ERRNO:FIRST[:COUNT]
+ *
+ * The FIRST-th call (from 1, counted over the whole process: every thread
+ * and child) of SYSCALL and the COUNT-1 after it (COUNT 0: every one from
+ * FIRST on; default 1) fail with ERRNO; the others run. For the error
+ * paths of the daemon that no test reached otherwise (fs/daemon/uring.c's
+ * ring that cannot be made or entered, an eventfd or a thread that cannot
+ * be had; loop.c's worker that does not start), without test hooks in the
+ * daemon: liburing issues raw system calls, which LD_PRELOAD cannot
+ * catch, and glibc's pthread_create fails with clone3's EAGAIN.
+ *
+ * How: a seccomp filter (SECCOMP_RET_USER_NOTIF for the SPECs' calls) is
+ * installed in this process, which then execs PROGRAM (same pid: a test
+ * sees the daemon's threads under it); a child forked before the filter
+ * gets the listener and answers each call: run it, or fail it. With -v
+ * the child says on stderr which call it failed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_SPECS 8
+
+struct spec {
+	long nr;
+	const char *name;
+	int err;
+	unsigned long first, count, seen;
+};
+
+static const struct {
+	const char *name;
+	long nr;
+} calls[] = {
+    {"io_uring_setup", SYS_io_uring_setup},
+    {"io_uring_enter", SYS_io_uring_enter},
+    {"io_uring_register", SYS_io_uring_register},
+    {"eventfd2", SYS_eventfd2},
+    {"clone3", SYS_clone3},
+    {"mmap", SYS_mmap},
+};
+
+static const struct {
+	const char *name;
+	int err;
+} errs[] = {
+    {"EPERM", EPERM},   {"ENOMEM", ENOMEM}, {"EAGAIN", EAGAIN},
+    {"EMFILE", EMFILE}, {"EINVAL", EINVAL}, {"EIO", EIO},
+};
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: sysfail [-v] SYSCALL:ERRNO:FIRST[:COUNT]... "
+			"-- PROGRAM ARG...\n");
+	exit(2);
+}
+
+static long lookup_call(const char *s, size_t n)
+{
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+		if (strlen(calls[i].name) == n && !strncmp(calls[i].name, s, n))
+			return calls[i].nr;
+	return -1;
+}
+
+static int lookup_err(const char *s, size_t n)
+{
+	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
+		if (strlen(errs[i].name) == n && !strncmp(errs[i].name, s, n))
+			return errs[i].err;
+	return -1;
+}
+
+static void parse_spec(const char *arg, struct spec *sp)
+{
+	const char *c1 = strchr(arg, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : 0;
+	char *end;
+
+	if (!c2)
+		usage();
+	sp->nr = lookup_call(arg, (size_t)(c1 - arg));
+	sp->err = lookup_err(c1 + 1, (size_t)(c2 - c1 - 1));
+	sp->name = arg;
+	sp->first = strtoul(c2 + 1, &end, 10);
+	sp->count = 1;
+	if (*end == ':')
+		sp->count = strtoul(end + 1, &end, 10);
+	if (sp->nr < 0 || sp->err < 0 || !sp->first || *end)
+		usage();
+}
+
+/* The filter: the SPECs' calls go to the listener, the rest run. */
+static int install(const struct spec *sp, int n)
+{
+	struct sock_filter f[4 + 2 * MAX_SPECS + 1];
+	struct sock_fprog prog;
+	int k = 0;
+
+	f[k++] = (struct sock_filter)BPF_STMT(
+	    BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+					      AUDIT_ARCH_X86_64, 1, 0);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+					      SECCOMP_RET_ALLOW);
+	f[k++] = (struct sock_filter)BPF_STMT(
+	    BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+	for (int i = 0; i < n; i++) {
+		f[k++] = (struct sock_filter)BPF_JUMP(
+		    BPF_JMP | BPF_JEQ | BPF_K, (unsigned)sp[i].nr, 0, 1);
+		f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+						      SECCOMP_RET_USER_NOTIF);
+	}
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+					      SECCOMP_RET_ALLOW);
+	prog.len = (unsigned short)k;
+	prog.filter = f;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			    SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+}
+
+static void send_fd(int sock, int fd)
+{
+	char c = 0, ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = &c, .iov_len = 1};
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = ctl,
+			   .msg_controllen = sizeof(ctl)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+
+	memset(ctl, 0, sizeof(ctl));
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	if (sendmsg(sock, &m, 0) != 1) {
+		perror("sysfail: sendmsg");
+		exit(127);
+	}
+}
+
+static int recv_fd(int sock)
+{
+	char c, ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = &c, .iov_len = 1};
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = ctl,
+			   .msg_controllen = sizeof(ctl)};
+	struct cmsghdr *cm;
+	int fd = -1;
+
+	if (recvmsg(sock, &m, 0) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&m);
+	if (cm && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+/* Answer the filtered calls until every task under the filter is gone. */
+static void supervise(int lfd, struct spec *sp, int n, int verbose)
+{
+	struct pollfd p = {.fd = lfd, .events = POLLIN};
+
+	for (;;) {
+		struct seccomp_notif req;
+		struct seccomp_notif_resp resp;
+
+		if (poll(&p, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
+			break;
+		memset(&req, 0, sizeof(req));
+		if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
+			if (errno == EINTR || errno == ENOENT)
+				continue;
+			break;
+		}
+		memset(&resp, 0, sizeof(resp));
+		resp.id = req.id;
+		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		for (int i = 0; i < n; i++) {
+			unsigned long k;
+
+			if (sp[i].nr != req.data.nr)
+				continue;
+			k = ++sp[i].seen;
+			if (k >= sp[i].first &&
+			    (!sp[i].count || k - sp[i].first < sp[i].count)) {
+				resp.flags = 0;
+				resp.error = -sp[i].err;
+				if (verbose)
+					fprintf(stderr,
+						"sysfail: call %lu of %s "
+						"failed (pid %u)\n",
+						k, sp[i].name, req.pid);
+			}
+			break;
+		}
+		/* ENOENT: the caller was interrupted and gave up the call */
+		(void)ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct spec sp[MAX_SPECS];
+	int n = 0, i = 1, verbose = 0, sv[2], lfd;
+	pid_t pid;
+
+	if (i < argc && !strcmp(argv[i], "-v")) {
+		verbose = 1;
+		i++;
+	}
+	for (; i < argc && strcmp(argv[i], "--"); i++) {
+		if (n == MAX_SPECS)
+			usage();
+		memset(&sp[n], 0, sizeof(sp[n]));
+		parse_spec(argv[i], &sp[n++]);
+	}
+	if (i + 1 >= argc || !n)
+		usage();
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		perror("sysfail: socketpair");
+		return 127;
+	}
+	pid = fork();
+	if (pid < 0) {
+		perror("sysfail: fork");
+		return 127;
+	}
+	if (pid == 0) { /* the supervisor, outside the filter */
+		close(sv[0]);
+		lfd = recv_fd(sv[1]);
+		if (lfd < 0)
+			_exit(1);
+		close(sv[1]);
+		supervise(lfd, sp, n, verbose);
+		_exit(0);
+	}
+	close(sv[1]);
+	lfd = install(sp, n);
+	if (lfd < 0) {
+		perror("sysfail: seccomp");
+		kill(pid, SIGKILL);
+		return 127;
+	}
+	send_fd(sv[0], lfd);
+	close(lfd);
+	close(sv[0]);
+	execvp(argv[i + 1], argv + i + 1);
+	perror("sysfail: exec");
+	return 127;
+}

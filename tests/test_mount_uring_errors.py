@@ -1,0 +1,270 @@
+"""The ring's and the loop's error paths (fs/daemon/uring.c, loop.c).
+
+Each test runs `genomedb mount` under tests/helpers/sysfail.c, which fails
+chosen system calls (a seccomp filter whose listener answers each call:
+run it, or fail it with an errno), so no test hook is needed in the
+daemon. Calls are counted over the whole process. With --prefetch off the
+daemon's calls come in a fixed order (checked with strace):
+  io_uring_setup: 1 the check before mounting, 2 the cache's prefetch
+                  ring, 3.. one a queue (one queue a possible CPU);
+  io_uring_enter: 1..nq each queue's probe (a NOP), then the queues'
+                  registrations and serving;
+  eventfd2:       one a queue;
+  clone3:         (pthread_create) 1 the prefetch thread (it starts
+                  with --prefetch off too, and never enters its ring
+                  then); with --loop uring 2..nq+1 the queue threads, then
+                  the refresh thread, then slow threads; with --loop split
+                  the refresh thread, then readers 1.., then workers.
+Every test compares what it reads with a peer mount of the same store
+(the split loop, no failure) and checks the log line a user would need;
+none may hang: reads that wait for a broken ring fail the test after
+60 s (then the daemon is killed)."""
+import concurrent.futures
+import errno
+import os
+import subprocess
+import time
+
+import pytest
+
+import gdbutil as U
+from test_mount_uring import _possible_cpus, _ring_threads, _stats, uring_on  # noqa: F401
+
+SYSFAIL = os.path.join(U.BUILD, "tests", "sysfail")
+CHRM = os.path.join(U.REPO, "tests", "data", "human_hg38_chrM.fa")
+GC = ("compute", "gc", "chrM", "chrM", "1-9000@w=100.tsv")  # rendered: a slow request
+
+
+@pytest.fixture
+def chrm(tmp_path):
+    """A store with chrM, and what a mount of it without failures reads."""
+    U.require_fuse()
+    st = str(tmp_path / "st")
+    assert U.gdb("init", st).rc == 0
+    assert U.gdb("import", "fasta", st, "--assembly", "chrM", CHRM, "--quiet").rc == 0
+    with U.mounted(st, tmp_path, name="peer") as m:
+        want = _reads(m)
+    assert want["fa"].startswith(b">chrM\n") and len(want["gc"]) > 1000
+    return st, want
+
+
+def _reads(m):
+    return {"fa": U.read_file(m.p("chrM", "chrM.fa")),
+            "seq": U.read_file(m.p("chrM", "chrM", "100-2000.seq")),
+            "gc": U.read_file(m.p(*GC)),
+            "ls": sorted(os.listdir(m.p("chrM")))}
+
+
+def _reads_n(m, n):
+    return [_reads(m) for _ in range(n)]
+
+
+def _mount(st, tmp_path, name, specs, args=("--loop", "uring")):
+    return U.Mount(st, tmp_path / name, tmp_path / (name + ".log"), [*args, "--prefetch", "off"],
+                   wrap=[SYSFAIL, "-v", *specs, "--"])
+
+
+def _within(m, fn, seconds=60):
+    """fn() in a thread; a hang (requests held for a ring nobody serves:
+    even the stat of the mountpoint in m.start waits) kills the daemon,
+    which frees the waiting requests, and fails the test."""
+    ex = concurrent.futures.ThreadPoolExecutor(1)
+    fut = ex.submit(fn)
+    try:
+        return fut.result(seconds)
+    except concurrent.futures.TimeoutError:
+        m.kill()
+        pytest.fail(f"hung: no answer in {seconds} s\n" + m.log_text()[-3000:])
+    finally:
+        ex.shutdown(wait=True)
+
+
+def _serve(m, n=1):
+    """Mount, read everything n times (a hang fails the test), look at
+    stats.json and the ring's threads, unmount.
+    @return the reads, stats, threads, exit code and log"""
+    try:
+        got = _within(m, lambda: _reads_n(m.start(), n))
+        stats = _stats(m)
+        threads = _ring_threads(m.proc.pid)
+    finally:
+        rc = m.stop()
+    log = m.log_text()
+    U.check_sanitizer(log, "genomedb mount")
+    return got, stats, threads, rc, log
+
+
+def _served_through_dev_fuse(st, tmp_path, want, name, specs, *lines):
+    """Mounted; the ring not used (every request through /dev/fuse, the
+    same bytes), the log saying why; the daemon exits 0."""
+    got, stats, threads, rc, log = _serve(_mount(st, tmp_path, name, specs))
+    served = stats["ring_requests"]
+    assert got == [want]
+    assert served == 0, log[-3000:]
+    assert not threads, threads  # every queue thread gone
+    assert "sysfail: call" in log, log[-3000:]  # the failure did happen
+    for line in (*lines, "no ring ("):
+        assert line in log, (line, log[-3000:])
+    assert rc == 0, log[-3000:]
+
+
+def test_uring_check_refused_by_io_uring_setup(chrm, tmp_path, uring_on):
+    """io_uring refused (as with kernel.io_uring_disabled, or a seccomp
+    profile): the mount fails before mounting, saying so and naming
+    --loop split."""
+    st, _ = chrm
+    mnt = tmp_path / "refused"
+    mnt.mkdir()
+    try:
+        r = subprocess.run([SYSFAIL, "io_uring_setup:EPERM:1:0", "--", U.BINARY, "mount", st, str(mnt),
+                            "-f", "--loop", "uring"], capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        subprocess.run(["fusermount3", "-u", "-z", str(mnt)], capture_output=True)
+        pytest.fail("mounted with io_uring refused")
+    assert r.returncode != 0
+    assert not os.path.ismount(mnt)
+    assert "io_uring refused (Operation not permitted" in r.stderr and "--loop split" in r.stderr, r.stderr
+
+
+def test_uring_queue_ring_not_made(chrm, tmp_path, uring_on):
+    """A queue's ring that cannot be made (its io_uring_setup fails after
+    the check's succeeded): logged with the queue and the call; the mount
+    serves through /dev/fuse. (Before: only "the ring's threads did not
+    start (Operation not supported)".)"""
+    st, want = chrm
+    last = 2 + _possible_cpus()  # the last queue's ring
+    _served_through_dev_fuse(st, tmp_path, want, "ring-setup", [f"io_uring_setup:EPERM:{last}"],
+                             ": io_uring_setup: Operation not permitted")
+
+
+def test_uring_queue_ring_not_entered(chrm, tmp_path, uring_on):
+    """Rings that are made but cannot be entered: found by each queue's
+    probe before INIT is answered, so the mount serves through /dev/fuse.
+    (Before: the INIT reply asked for the ring, no queue could register,
+    and the kernel held every request of the mount: reads hung.)"""
+    st, want = chrm
+    _served_through_dev_fuse(st, tmp_path, want, "ring-enter", ["io_uring_enter:EPERM:1:0"],
+                             ": io_uring_enter: Operation not permitted")
+
+
+def test_uring_queue_eventfd_fails(chrm, tmp_path, uring_on):
+    """A queue's eventfd not had (EMFILE): logged with the queue; /dev/fuse
+    serves; the queue threads already started are stopped and joined."""
+    st, want = chrm
+    last = _possible_cpus()
+    _served_through_dev_fuse(st, tmp_path, want, "evfd", [f"eventfd2:EMFILE:{last}"],
+                             f"queue {last - 1}: eventfd: Too many open files")
+
+
+def test_uring_queue_thread_not_started(chrm, tmp_path, uring_on):
+    """A queue's thread that cannot start (pthread_create: EAGAIN):
+    logged with the queue; /dev/fuse serves; the others are joined."""
+    st, want = chrm
+    nq = _possible_cpus()
+    _served_through_dev_fuse(st, tmp_path, want, "qthread", [f"clone3:EAGAIN:{nq + 1}"],
+                             f"queue {nq - 1}: its thread did not start: Resource temporarily unavailable")
+
+
+def test_uring_enter_retried_when_busy(chrm, tmp_path, uring_on):
+    """io_uring_enter's EAGAIN while registering and serving (the kernel
+    short of resources for a moment) is tried again: the ring serves
+    and the mount lives. (Before: the queue thread logged and returned,
+    and every request of the mount waited for its registration.)"""
+    st, want = chrm
+    nq = _possible_cpus()
+    got, stats, _, rc, log = _serve(_mount(st, tmp_path, "busy", [f"io_uring_enter:EAGAIN:{nq + 1}:6"]))
+    assert "sysfail: call" in log, log[-3000:]
+    assert got == [want], log[-3000:]
+    assert stats["ring_requests"] > 0, log[-3000:]
+    assert "ending the mount" not in log and rc == 0, log[-3000:]
+
+
+def _in_mountinfo(path):
+    """Mounted? (without a request to the mount, which may not answer)"""
+    with open("/proc/self/mountinfo") as f:
+        return any(line.split()[4] == path for line in f)
+
+
+def _read_errno(m):
+    try:
+        U.read_file(m.p("chrM", "chrM.fa"))
+    except OSError as e:
+        return e.errno
+    return None
+
+
+@pytest.mark.parametrize("when", ["registering", "serving"])
+def test_uring_enter_failing_ends_the_mount(chrm, tmp_path, uring_on, when):
+    """io_uring_enter failing for good once the INIT reply asked for the
+    ring: while the queues register (nothing read yet), or at the first
+    commit of a reader's request. The kernel holds the requests for the
+    queue, so the mount ends, logged, rather than leave its readers
+    waiting for good: the reader waiting gets an error, the daemon exits
+    non-zero and leaves no mount behind. (Before: the queue threads
+    logged and returned, the daemon served on and the reads hung.)"""
+    st, _ = chrm
+    nq = _possible_cpus()
+    # enters 1..nq: the probes; nq+1..2nq: the registrations, each
+    # returning with its queue's first request
+    first = nq + 1 if when == "registering" else 2 * nq + 1
+    m = _mount(st, tmp_path, "broken-" + when, [f"io_uring_enter:EPERM:{first}:0"])
+    os.makedirs(m.path)
+    err = "not read"
+    with open(m.log_path, "ab") as logf:
+        m.proc = subprocess.Popen([*m.wrap, U.BINARY, "mount", st, m.path, "-f", *m.args],
+                                  stdin=subprocess.DEVNULL, stdout=logf, stderr=logf)
+        try:
+            deadline = time.monotonic() + 60
+            while m.proc.poll() is None and not _in_mountinfo(m.path) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            if when == "serving":
+                err = _within(m, lambda: _read_errno(m))
+            rc = m.proc.wait(60)
+        except subprocess.TimeoutExpired:
+            rc = "running"
+        finally:
+            m.kill()  # if still running; and the mount, lazily
+            left = _in_mountinfo(m.path)
+    log = m.log_text()
+    U.check_sanitizer(log, "genomedb mount --loop uring")
+    assert rc not in (0, "running"), (rc, log[-3000:])
+    assert "io_uring_enter: Operation not permitted: the requests of CPU" in log, log[-3000:]
+    assert "ending the mount" in log, log[-3000:]
+    if when == "serving":
+        # ECONNABORTED for the request in flight (seen), ENOTCONN after
+        assert err in (errno.ECONNABORTED, errno.ENOTCONN), (err, log[-3000:])
+    assert not left, "the mount was left behind"
+
+
+def test_uring_slow_thread_not_started(chrm, tmp_path, uring_on):
+    """No slow thread can start (pthread_create: EAGAIN from the first
+    one on): the queue thread serves its slow requests itself (a
+    rendered answer, the same bytes), and says so once. (Before: the
+    same service, silently.)"""
+    st, want = chrm
+    first = _possible_cpus() + 3  # the prefetch, queue and refresh threads start
+    got, stats, threads, rc, log = _serve(_mount(st, tmp_path, "slow", [f"clone3:EAGAIN:{first}:0"]), 3)
+    assert got == [want] * 3
+    assert stats["ring_requests"] > 0
+    assert not any(t.startswith("gdb-ringslow") for t in threads), threads
+    line = "a slow thread did not start (Resource temporarily unavailable): " \
+           "its slow requests are served on the queue's thread"
+    assert line in log, log[-3000:]
+    assert log.count("a slow thread did not start") <= _possible_cpus(), log[-3000:]  # once a queue
+    assert rc == 0, log[-3000:]
+
+
+def test_split_reader_and_worker_not_started(chrm, tmp_path):
+    """The split loop with --readers 2 where no thread can start after the
+    refresh thread: one reading thread (logged), and slow requests served
+    on it, logged once. (Before: the worker's failure was silent.)"""
+    st, want = chrm
+    got, stats, _, rc, log = _serve(_mount(st, tmp_path, "split", ["clone3:EAGAIN:3:0"], args=("--readers", "2")), 3)
+    nreaders = len(stats["reader_requests"])
+    assert got == [want] * 3
+    assert "1 of 2 reading threads: Resource temporarily unavailable" in log, log[-3000:]
+    line = "a worker thread did not start (Resource temporarily unavailable): " \
+           "slow requests are served on the reading thread"
+    assert log.count(line) == 1, log[-3000:]
+    assert nreaders == 1, nreaders
+    assert rc == 0, log[-3000:]
