@@ -1,0 +1,170 @@
+"""bench/mount/floor_uring.c: the ring's floor (issue 16), a minimal FUSE
+over io_uring server that must answer what bench/mount/floor.c (the libfuse
+floor) answers, or regions.py's figures of the two are not of the same
+reads. Both are mounted side by side and asked the same things in the same
+order: bytes, attributes, inode numbers and errors must be equal; the ring
+must have carried the requests (floor_uring says how many at its end); its
+queue threads are pinned one to each CPU; SIGTERM unmounts it.
+
+enable_uring is set to Y under test_mount_uring.py's lock and put back
+after (its uring_on fixture); without the parameter the kernel has no FUSE
+over io_uring and the tests skip, saying so."""
+import errno
+import fcntl
+import os
+import re
+import signal
+import subprocess
+import termios
+import time
+
+import pytest
+
+import gdbutil as U
+from test_mount_uring import uring_on  # noqa: F401  (a fixture)
+
+BENCH = os.path.join(U.BUILD, "bench")
+
+
+def _built(name):
+    path = os.path.join(BENCH, name)
+    subprocess.run(["make", "-C", U.REPO, f"BUILD={U.BUILD}", path], check=True,
+                   stdout=subprocess.DEVNULL)
+    return path
+
+
+def _mount(argv, mnt):
+    os.makedirs(mnt, exist_ok=True)
+    p = subprocess.Popen(argv + [mnt], stderr=subprocess.PIPE, text=True)
+    t = time.monotonic()
+    while not os.path.ismount(mnt):
+        if p.poll() is not None or time.monotonic() - t > 10:
+            p.kill()
+            raise AssertionError(f"{argv[0]} did not mount: {p.communicate()[1]}")
+        time.sleep(0.02)
+    return p
+
+
+def _stop(p, mnt):
+    """SIGTERM; it must unmount and end. @return its stderr"""
+    p.send_signal(signal.SIGTERM)
+    try:
+        _, err = p.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        subprocess.run(["fusermount3", "-u", "-z", mnt], check=False)
+        raise
+    return err
+
+
+def _try(fn):
+    """fn's value, or ('error', errno name)."""
+    try:
+        return fn()
+    except OSError as e:
+        return ("error", errno.errorcode.get(e.errno, e.errno))
+
+
+def _attrs(st):
+    return (st.st_mode, st.st_nlink, st.st_size, st.st_ino, st.st_uid, st.st_gid)
+
+
+def _session(mnt):
+    """What a reader sees of the floor, in a fixed order."""
+    out = []
+
+    def p(*a):
+        return os.path.join(mnt, *a)
+
+    def read(name):
+        with open(p(name), "rb") as f:  # Python's open: LOOKUP, IOCTL (isatty)
+            return f.read()
+
+    def pread(name, off, n):
+        fd = os.open(p(name), os.O_RDONLY)
+        try:
+            return os.pread(fd, n, off)
+        finally:
+            os.close(fd)
+
+    def write(path):
+        with open(path, "wb") as f:
+            return f.write(b"x")
+
+    def ioctl(name):
+        fd = os.open(p(name), os.O_RDONLY)
+        try:
+            return (os.isatty(fd), fcntl.ioctl(fd, termios.TCGETS, bytes(64)))
+        finally:
+            os.close(fd)
+
+    out.append(_attrs(os.stat(mnt)))
+    for i in range(5):
+        out.append(read(f"r{i}"))
+        out.append(_attrs(os.stat(p(f"r{i}"))))
+    out.append(read("r0"))  # cached now
+    out.append(pread("a", 990, 100))
+    out.append(pread("b", 1000, 10))
+    out.append(pread("c", 5000, 10))
+    out.append(pread("d", 0, 1))
+    out.append(_try(lambda: ioctl("e")))
+    out.append(_try(lambda: os.stat(p("r1", "x"))))
+    out.append(_try(lambda: os.listdir(mnt)))
+    sv = os.statvfs(mnt)
+    out.append((sv.f_bsize, sv.f_namemax))
+    out.append(_try(lambda: write(p("w"))))
+    return out
+
+
+def test_floor_uring_answers_as_floor(tmp_path, uring_on):  # noqa: F811
+    floor, ring = _built("floor"), _built("floor_uring")
+    mf, mr = str(tmp_path / "floor"), str(tmp_path / "ring")
+    pf = _mount([floor, "-s"], mf)
+    try:
+        want = _session(mf)
+    finally:
+        _stop(pf, mf)
+    pr = _mount([ring], mr)
+    try:
+        got = _session(mr)
+        tasks = os.listdir(f"/proc/{pr.pid}/task")
+        pinned = []
+        for t in tasks:
+            with open(f"/proc/{pr.pid}/task/{t}/status") as f:
+                cpus = re.search(r"Cpus_allowed_list:\s*(\S+)", f.read()).group(1)
+            if cpus.isdigit():
+                pinned.append(int(cpus))
+    finally:
+        err = _stop(pr, mr)
+    assert not os.path.ismount(mr)
+    assert pr.returncode == 0, err
+    assert got == want
+    assert want[1] == b"A" * 1000 and want[12] == b"A" * 10  # not two empty sessions
+    # one queue thread a possible CPU, each pinned to its own
+    assert sorted(pinned) == list(range(os.sysconf("SC_NPROCESSORS_CONF"))), pinned
+    m = re.search(r"(\d+) requests on the ring, (\d+) on /dev/fuse", err)
+    assert m, err
+    # the session's LOOKUPs, IOCTLs and READs came on the ring
+    assert int(m.group(1)) >= 20 and int(m.group(2)) < int(m.group(1)), err
+
+
+@pytest.mark.parametrize("flag", ["--defer-taskrun", "--coop-taskrun"])
+def test_floor_uring_setup_flags(tmp_path, uring_on, flag):  # noqa: F811
+    """The rings made with io_uring's setup flags serve the same reads."""
+    ring = _built("floor_uring")
+    mnt = str(tmp_path / "ring")
+    p = _mount([ring, flag], mnt)
+    try:
+        for i in range(20):
+            with open(os.path.join(mnt, f"n{i}"), "rb") as f:
+                assert f.read() == b"A" * 1000
+    finally:
+        err = _stop(p, mnt)
+    m = re.search(r"(\d+) requests on the ring", err)
+    assert m and int(m.group(1)) >= 40, err
+
+
+def test_floor_uring_usage(tmp_path):
+    ring = _built("floor_uring")
+    r = subprocess.run([ring, str(tmp_path), "--no-such"], capture_output=True, text=True)
+    assert r.returncode == 2 and "usage: floor_uring" in r.stderr
