@@ -218,3 +218,26 @@ def test_regions_mounts_the_ring_only_when_it_may(monkeypatch, tmp_path):
     assert param.read_text() == "N\n"
     with regions.uring_on(False):
         assert param.read_text() == "N\n"
+
+
+def test_regions_mounts_the_ring_floor_beside_the_ring(monkeypatch, tmp_path):
+    """The ring's floor (bench/mount/floor_uring.c) is a free target
+    whenever GenomeDB's ring is, named in --targets it alone switches the
+    ring on, and its setup-flag variants run only when named."""
+    class A:
+        targets, baseline, placements, uring = None, None, "free", True
+    param = tmp_path / "enable_uring"
+    param.write_text("N\n")
+    monkeypatch.setattr(regions, "URING_PARAM", str(param))
+    names = [t.name for t in regions.make_targets(A(), "store")]
+    assert "floor --loop uring" in names and "genomedb --loop uring" in names
+    assert not [n for n in names if "taskrun" in n], names
+    A.targets = "floor --loop uring --defer-taskrun"
+    assert regions.uring_wanted(A())
+    names = [t.name for t in regions.make_targets(A(), "store")]
+    assert "floor --loop uring --defer-taskrun" in names, names
+    assert "floor --loop uring" not in names and "genomedb --loop uring" not in names
+    A.uring = False
+    names = [t.name for t in regions.make_targets(A(), "store")]
+    assert not [n for n in names if "uring" in n], names
+    assert regions.KEYS["floor --loop uring"] == "floor_uring"
