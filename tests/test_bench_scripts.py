@@ -241,3 +241,36 @@ def test_regions_mounts_the_ring_floor_beside_the_ring(monkeypatch, tmp_path):
     names = [t.name for t in regions.make_targets(A(), "store")]
     assert not [n for n in names if "uring" in n], names
     assert regions.KEYS["floor --loop uring"] == "floor_uring"
+
+
+ROUNDTRIP_TRACE = """\
+# tracer: nop
+         python3-100     [000] .....  1000.000001: sys_enter: NR 257 (ffffff9c, 7f, 80000, 0, 0, 0)
+         python3-100     [000] .....  1000.000010: fuse_request_send: connection 50 req 2 opcode 1 (FUSE_LOOKUP) len 50
+         python3-100     [000] d..2.  1000.000013: sched_switch: prev_comm=python3 prev_pid=100 prev_prio=120 prev_state=D ==> next_comm=floor_uring next_pid=201 next_prio=120
+           other-300     [001] .....  1000.000014: sys_enter: NR 426 (3, 1, 1, 1, 0, 8)
+     floor_uring-201     [000] .....  1000.000017: sys_enter: NR 426 (3, 1, 1, 1, 0, 8)
+     floor_uring-201     [000] .....  1000.000018: fuse_request_end: connection 50 req 20 len 16 error 0
+     floor_uring-201     [000] .....  1000.000019: fuse_request_end: connection 50 req 2 len 144 error 0
+           other-300     [001] d..2.  1000.000020: sched_switch: prev_comm=other prev_pid=300 prev_prio=120 prev_state=S ==> next_comm=python3 next_pid=1001 next_prio=120
+     floor_uring-201     [000] d..2.  1000.000022: sched_switch: prev_comm=floor_uring prev_pid=201 prev_prio=120 prev_state=S ==> next_comm=python3 next_pid=100 next_prio=120
+         python3-100     [000] .....  1000.000030: sys_exit: NR 257 = 3
+         python3-100     [000] .....  1000.000031: fuse_request_send: connection 50 req 4 opcode 39 (FUSE_IOCTL) len 80
+"""
+
+
+def test_roundtrips_splits_a_request_into_its_steps():
+    """bench/mount/roundtrips.py: a request's round trip from a trace: the
+    server thread switched in, its reply syscall (not another process's),
+    the end of this request (not of req 20), the reader (pid 100, not 1001)
+    switched in; a request whose steps are not all there is counted apart."""
+    rt = _load("bench_mount_roundtrips", "bench/mount/roundtrips.py")
+    ev = rt.parse(ROUNDTRIP_TRACE)
+    assert len(ev) == 11
+    seg, ops, partial = rt.breakdown(ev, 100, {201, 202})
+    assert ops == {"FUSE_LOOKUP": 1, "FUSE_IOCTL": 1} and partial == 1
+    got = {k: [round(x) for x in v] for k, v in seg["FUSE_LOOKUP"].items()}
+    assert got == {"send -> server in": [3], "server in -> reply call": [4],
+                   "reply call -> end": [2], "end -> reader in": [3],
+                   "send -> reader back": [12]}
+    assert {k: [round(x) for x in v] for k, v in rt.syscalls(ev, 100).items()} == {257: [29]}
