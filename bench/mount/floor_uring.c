@@ -24,7 +24,8 @@
  *     --coop-taskrun   ... with IORING_SETUP_COOP_TASKRUN |
  *                      IORING_SETUP_TASKRUN_FLAG
  * Needs /sys/module/fuse/parameters/enable_uring Y. SIGTERM or SIGINT
- * unmounts; an unmount from outside (fusermount3 -u) ends it too. At the
+ * unmounts (lazily: it ends when nothing in the mount is open any more);
+ * an unmount from outside (fusermount3 -u) ends it too. At the
  * end it says on stderr how many requests came on the ring and how many
  * through /dev/fuse.
  */
@@ -373,16 +374,12 @@ static void *queue_main(void *arg)
 			}
 		}
 	}
+	io_uring_queue_exit(&ring);
+	for (unsigned i = 0; i < DEPTH; i++) {
+		free(ent[i].hdr);
+		free(ent[i].payload);
+	}
 	return NULL;
-}
-
-static int start(void *(*fn)(void *), void *arg)
-{
-	pthread_t t;
-
-	if (pthread_create(&t, NULL, fn, arg) != 0)
-		return -1;
-	return pthread_detach(t);
 }
 
 static int uring_enabled(void)
@@ -400,6 +397,8 @@ int main(int argc, char **argv)
 	const char *mnt = NULL;
 	char opts[128];
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF); /* the kernel's queues */
+	unsigned nq = ncpu > 0 ? (unsigned)ncpu : 1;
+	pthread_t *queue = calloc(nq, sizeof(*queue)), dev;
 	sigset_t sigs;
 	int sig;
 
@@ -415,7 +414,7 @@ int main(int argc, char **argv)
 		else
 			mnt = NULL, argc = 0;
 	}
-	if (!mnt) {
+	if (!mnt || !queue) {
 		fprintf(stderr, "usage: floor_uring MOUNTPOINT "
 				"[--defer-taskrun] [--coop-taskrun]\n");
 		return 2;
@@ -443,13 +442,20 @@ int main(int argc, char **argv)
 		umount2(mnt, MNT_DETACH);
 		return 1;
 	}
-	for (long q = 0; q < (ncpu > 0 ? ncpu : 1); q++)
-		if (start(queue_main, (void *)(uintptr_t)q) < 0)
+	for (unsigned q = 0; q < nq; q++)
+		if (pthread_create(&queue[q], NULL, queue_main,
+				   (void *)(uintptr_t)q) != 0)
 			return 1;
-	if (start(dev_main, NULL) < 0)
+	if (pthread_create(&dev, NULL, dev_main, NULL) != 0 ||
+	    pthread_detach(dev) != 0)
 		return 1;
 	sigwait(&sigs, &sig);
 	umount2(mnt, MNT_DETACH); /* EINVAL when unmounted from outside */
+	/* each queue ends when the connection does: at once, or (lazily
+	 * unmounted) once nothing in the mount is open */
+	for (unsigned q = 0; q < nq; q++)
+		pthread_join(queue[q], NULL);
+	free(queue);
 	fprintf(stderr,
 		"floor_uring: %lu requests on the ring, %lu on /dev/fuse\n",
 		__atomic_load_n(&on_ring, __ATOMIC_RELAXED),
