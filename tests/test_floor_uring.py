@@ -4,13 +4,16 @@ floor) answers, or regions.py's figures of the two are not of the same
 reads. Both are mounted side by side and asked the same things in the same
 order: bytes, attributes, inode numbers and errors must be equal; the ring
 must have carried the requests (floor_uring says how many at its end); its
-queue threads are pinned one to each CPU; SIGTERM unmounts it.
+queue threads (named floor-ring<cpu>) are pinned one to each possible CPU;
+SIGTERM unmounts it. A session that stalls is ended after SESSION_S and
+the mount taken away, so a stalled queue fails the test, not the suite.
 
 enable_uring is set to Y under test_mount_uring.py's lock and put back
 after (its uring_on fixture); without the parameter the kernel has no FUSE
 over io_uring and the tests skip, saying so."""
 import errno
 import fcntl
+import multiprocessing
 import os
 import re
 import signal
@@ -24,6 +27,7 @@ import gdbutil as U
 from test_mount_uring import uring_on  # noqa: F401  (a fixture)
 
 BENCH = os.path.join(U.BUILD, "bench")
+SESSION_S = 60  # a session takes well under a second
 
 
 def _built(name):
@@ -46,15 +50,48 @@ def _mount(argv, mnt):
 
 
 def _stop(p, mnt):
-    """SIGTERM; it must unmount and end. @return its stderr"""
-    p.send_signal(signal.SIGTERM)
+    """SIGTERM; it must unmount and end. Whatever happened, no mount is
+    left behind. @return its stderr"""
     try:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
         _, err = p.communicate(timeout=20)
     except subprocess.TimeoutExpired:
         p.kill()
-        subprocess.run(["fusermount3", "-u", "-z", mnt], check=False)
         raise
+    finally:
+        if os.path.ismount(mnt):
+            subprocess.run(["fusermount3", "-u", "-z", mnt], check=False)
     return err
+
+
+def _bounded(fn, *args):
+    """fn(*args) in a child process, ended after SESSION_S (a reader stuck
+    in a FUSE request ends only for a fatal signal)."""
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        return pool.apply_async(fn, args).get(timeout=SESSION_S)
+
+
+def _possible_cpus():
+    """/sys/devices/system/cpu/possible as a list of CPU numbers."""
+    with open("/sys/devices/system/cpu/possible") as f:
+        cpus = []
+        for part in f.read().strip().split(","):
+            lo, _, hi = part.partition("-")
+            cpus += range(int(lo), int(hi or lo) + 1)
+    return cpus
+
+
+def _queue_threads(pid):
+    """{name: Cpus_allowed_list} of the floor's queue threads."""
+    out = {}
+    for t in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{t}/status") as f:
+            st = f.read()
+        name = re.search(r"Name:\s*(\S+)", st).group(1)
+        if name.startswith("floor-ring"):
+            out[name] = re.search(r"Cpus_allowed_list:\s*(\S+)", st).group(1)
+    return out
 
 
 def _try(fn):
@@ -121,19 +158,13 @@ def test_floor_uring_answers_as_floor(tmp_path, uring_on):  # noqa: F811
     mf, mr = str(tmp_path / "floor"), str(tmp_path / "ring")
     pf = _mount([floor, "-s"], mf)
     try:
-        want = _session(mf)
+        want = _bounded(_session, mf)
     finally:
         _stop(pf, mf)
     pr = _mount([ring], mr)
     try:
-        got = _session(mr)
-        tasks = os.listdir(f"/proc/{pr.pid}/task")
-        pinned = []
-        for t in tasks:
-            with open(f"/proc/{pr.pid}/task/{t}/status") as f:
-                cpus = re.search(r"Cpus_allowed_list:\s*(\S+)", f.read()).group(1)
-            if cpus.isdigit():
-                pinned.append(int(cpus))
+        got = _bounded(_session, mr)
+        queues = _queue_threads(pr.pid)
     finally:
         err = _stop(pr, mr)
     assert not os.path.ismount(mr)
@@ -141,27 +172,60 @@ def test_floor_uring_answers_as_floor(tmp_path, uring_on):  # noqa: F811
     assert got == want
     assert want[1] == b"A" * 1000 and want[12] == b"A" * 10  # not two empty sessions
     # one queue thread a possible CPU, each pinned to its own
-    assert sorted(pinned) == list(range(os.sysconf("SC_NPROCESSORS_CONF"))), pinned
-    m = re.search(r"(\d+) requests on the ring, (\d+) on /dev/fuse", err)
+    assert queues == {f"floor-ring{c}": str(c) for c in _possible_cpus()}, queues
+    m = re.search(r"(\d+) requests on the ring, (\d+) on /dev/fuse; setup SQE128\n", err)
     assert m, err
     # the session's LOOKUPs, IOCTLs and READs came on the ring
     assert int(m.group(1)) >= 20 and int(m.group(2)) < int(m.group(1)), err
 
 
-@pytest.mark.parametrize("flag", ["--defer-taskrun", "--coop-taskrun"])
-def test_floor_uring_setup_flags(tmp_path, uring_on, flag):  # noqa: F811
-    """The rings made with io_uring's setup flags serve the same reads."""
+def _read_n(mnt, n):
+    for i in range(n):
+        with open(os.path.join(mnt, f"n{i}"), "rb") as f:
+            assert f.read() == b"A" * 1000
+
+
+@pytest.mark.parametrize("flag,setup", [
+    ("--defer-taskrun", "SQE128|SINGLE_ISSUER|DEFER_TASKRUN"),
+    ("--coop-taskrun", "SQE128|COOP_TASKRUN|TASKRUN_FLAG")])
+def test_floor_uring_setup_flags(tmp_path, uring_on, flag, setup):  # noqa: F811
+    """The rings made with io_uring's setup flags (as the rings say) serve
+    the same reads."""
     ring = _built("floor_uring")
     mnt = str(tmp_path / "ring")
     p = _mount([ring, flag], mnt)
     try:
-        for i in range(20):
-            with open(os.path.join(mnt, f"n{i}"), "rb") as f:
-                assert f.read() == b"A" * 1000
+        _bounded(_read_n, mnt, 20)
     finally:
         err = _stop(p, mnt)
-    m = re.search(r"(\d+) requests on the ring", err)
-    assert m and int(m.group(1)) >= 40, err
+    assert p.returncode == 0, err
+    m = re.search(r"(\d+) requests on the ring, \d+ on /dev/fuse; setup (\S+)\n", err)
+    assert m and int(m.group(1)) >= 40 and m.group(2) == setup, err
+
+
+def test_floor_uring_outside_unmount(tmp_path, uring_on):  # noqa: F811
+    """fusermount3 -u -z ends it, status 0, and it unmounts nothing more:
+    what is mounted there since stays."""
+    ring = _built("floor_uring")
+    mnt = str(tmp_path / "ring")
+    p = _mount([ring], mnt)
+    try:
+        _bounded(_read_n, mnt, 2)
+        fd = os.open(os.path.join(mnt, "n0"), os.O_RDONLY)  # keeps it connected
+        try:
+            subprocess.run(["fusermount3", "-u", "-z", mnt], check=True)
+            # a later mount on the same place, which floor_uring must leave
+            subprocess.run(["mount", "-t", "tmpfs", "ringfloor-later", mnt], check=True)
+        finally:
+            os.close(fd)  # the connection ends now
+        _, err = p.communicate(timeout=20)
+        assert p.returncode == 0, err
+        assert os.path.ismount(mnt), "floor_uring unmounted what came after it"
+    finally:
+        if p.poll() is None:
+            p.kill()
+        while os.path.ismount(mnt):
+            subprocess.run(["umount", "-l", mnt], check=True)
 
 
 def test_floor_uring_usage(tmp_path):

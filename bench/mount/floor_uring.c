@@ -11,23 +11,27 @@
  * file system has no such op, anything else ENOSYS. No libfuse and nothing
  * of GenomeDB's daemon: it mounts with mount(2) (root only), answers INIT
  * itself asking for FUSE_OVER_IO_URING, then one thread per possible CPU,
- * pinned to it, makes a ring and registers its queue's entries
- * (FUSE_IO_URING_CMD_REGISTER); each request comes as the completion of
- * an entry's command, is answered in place and committed by the next
- * command, which fetches the next request (the kernel's
- * fs/fuse/dev_uring.c). A /dev/fuse thread takes what does not go through
- * the ring (FORGET, INTERRUPT, anything before every queue registered).
+ * pinned to it, registers its queue's entries (FUSE_IO_URING_CMD_REGISTER)
+ * in a ring made, with the entries, before the mount; each request comes
+ * as the completion of an entry's command, is answered in place and
+ * committed by the next command, which fetches the next request (the
+ * kernel's fs/fuse/dev_uring.c). Once INIT has asked for the ring the
+ * kernel holds every request until each queue has registered; a /dev/fuse
+ * thread takes what never goes through the ring (FORGET, INTERRUPT). A
+ * failed REGISTER would have the kernel serve the mount through /dev/fuse
+ * (no longer the ring's floor), so it, like any failure after the mount,
+ * unmounts and ends floor_uring with status 1.
  *
  *   floor_uring MOUNTPOINT [--defer-taskrun] [--coop-taskrun]
  *     --defer-taskrun  the rings made with IORING_SETUP_SINGLE_ISSUER |
  *                      IORING_SETUP_DEFER_TASKRUN
  *     --coop-taskrun   ... with IORING_SETUP_COOP_TASKRUN |
  *                      IORING_SETUP_TASKRUN_FLAG
- * Needs /sys/module/fuse/parameters/enable_uring Y. SIGTERM or SIGINT
- * unmounts (lazily: it ends when nothing in the mount is open any more);
- * an unmount from outside (fusermount3 -u) ends it too. At the
- * end it says on stderr how many requests came on the ring and how many
- * through /dev/fuse.
+ * Needs /sys/module/fuse/parameters/enable_uring Y. SIGTERM, SIGINT or
+ * SIGHUP unmounts (lazily: it ends when nothing in the mount is open any
+ * more); an unmount from outside (fusermount3 -u) ends it too, and then
+ * it unmounts nothing. At the end it says on stderr how many requests came
+ * on the ring, how many through /dev/fuse, and its rings' setup flags.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,11 +41,14 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -51,25 +58,27 @@
 #define FILE_BYTES 1000
 #define FOREVER 86400 /* s: entry and attr timeouts */
 #define DEPTH 4	      /* ring entries per queue */
+/* max_write and max_pages: 128 KiB (libfuse's are 1 MiB and 256; a region
+ * read asks for far less) */
 #define MAX_WRITE (128u * 1024)
 #define MAX_PAGES 32u
-/* The ring's payload: the kernel's larger of 8192, max_write and
- * max_pages pages (fuse_uring_create). */
-#define PAYLOAD MAX_WRITE
 #define DEV_BUF (MAX_WRITE + 4096)
 
-/* What libfuse 3.14 asks for at INIT for floor.c's ops (do_init). */
+/* What libfuse 3.14 asks for at INIT by default (do_init), which is all
+ * it asks for floor.c's ops; FUSE_EXPORT_SUPPORT and FUSE_DONT_MASK only
+ * when a file system's init() wants them, and floor.c has none. */
 #define LIBFUSE_FLAGS                                                          \
-	(FUSE_ASYNC_READ | FUSE_ATOMIC_O_TRUNC | FUSE_EXPORT_SUPPORT |         \
-	 FUSE_DONT_MASK | FUSE_BIG_WRITES | FUSE_IOCTL_DIR |                   \
-	 FUSE_AUTO_INVAL_DATA | FUSE_ASYNC_DIO | FUSE_PARALLEL_DIROPS |        \
-	 FUSE_HANDLE_KILLPRIV | FUSE_MAX_PAGES)
+	(FUSE_ASYNC_READ | FUSE_ATOMIC_O_TRUNC | FUSE_BIG_WRITES |             \
+	 FUSE_IOCTL_DIR | FUSE_AUTO_INVAL_DATA | FUSE_ASYNC_DIO |              \
+	 FUSE_PARALLEL_DIROPS | FUSE_HANDLE_KILLPRIV | FUSE_MAX_PAGES)
 
 static char data[FILE_BYTES];
 static uint64_t next_ino = 2; /* atomic */
 static int fuse_fd;
+static const char *mnt;
 static unsigned long on_ring, on_dev; /* requests answered (atomic) */
-static unsigned setup_flags;
+static int conn_ended;		      /* atomic: /dev/fuse said ENODEV */
+static unsigned setup_flags;	      /* asked for on the command line */
 
 /* A reply: its error, and its body (p, len), often in b. */
 struct reply {
@@ -92,6 +101,37 @@ struct ent {
 	uint32_t last_op;
 	uint64_t commit_id;
 };
+
+/* A queue: its ring and entries, made before the mount; its thread. */
+struct queue {
+	struct io_uring ring;
+	struct ent ent[DEPTH];
+	pthread_t thread;
+	unsigned qid;
+	int made;
+};
+
+static struct queue *queues;
+static unsigned nq;
+
+/* After the mount, a failure: said, the mount taken away (a process that
+ * ends without leaves it answering ENOTCONN), the process ended. */
+static _Noreturn void fail_mounted(const char *fmt, ...)
+{
+	static int failing; /* atomic */
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("floor_uring: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs("; unmounting\n", stderr);
+	va_end(ap);
+	if (__atomic_exchange_n(&failing, 1, __ATOMIC_ACQ_REL))
+		for (;;) /* another thread unmounts and ends */
+			pause();
+	umount2(mnt, MNT_DETACH);
+	_exit(1);
+}
 
 static void fill_attr(struct fuse_attr *a, uint64_t ino)
 {
@@ -189,8 +229,8 @@ static void dev_reply(uint64_t unique, const struct reply *r)
 		perror("floor_uring: /dev/fuse reply");
 }
 
-/* What does not go through the ring; at unmount (ENODEV) the process is
- * told to end. */
+/* What does not go through the ring; at the connection's end (ENODEV) the
+ * process is told to end, and it then unmounts nothing. */
 static void *dev_main(void *arg)
 {
 	char *buf = malloc(DEV_BUF);
@@ -215,6 +255,7 @@ static void *dev_main(void *arg)
 			dev_reply(in->unique, &r);
 	}
 	free(buf);
+	__atomic_store_n(&conn_ended, 1, __ATOMIC_RELEASE);
 	kill(getpid(), SIGTERM);
 	return NULL;
 }
@@ -311,75 +352,150 @@ static void serve(struct ent *e)
 	e->hdr->ring_ent_in_out.payload_sz = (uint32_t)r.len;
 }
 
+/* An entry's command completed with res.
+ * @return 1 when the entry is done (the connection ended), else 0 */
+static unsigned completed(struct queue *q, struct ent *e, int res)
+{
+	if (res == 0) {
+		serve(e);
+		prep_cmd(&q->ring, e, FUSE_IO_URING_CMD_COMMIT_AND_FETCH);
+		return 0;
+	}
+	if (res == -EAGAIN || res == -EINTR) {
+		prep_cmd(&q->ring, e, e->last_op);
+		return 0;
+	}
+	if (res == -ENOTCONN || res == -ECANCELED || res == -ECONNABORTED)
+		return 1; /* unmounted or aborted */
+	/* a failed REGISTER: the kernel serves the mount through /dev/fuse
+	 * from then on, not the ring's floor; a failed COMMIT: its reader
+	 * waits for ever */
+	fail_mounted("queue %u: %s failed: %s", q->qid,
+		     e->last_op == FUSE_IO_URING_CMD_REGISTER ? "REGISTER"
+							      : "COMMIT",
+		     strerror(-res));
+}
+
+/* IORING_REGISTER_ENABLE_RINGS (this liburing's library lacks
+ * io_uring_enable_rings). @return 0, or -1 (errno) */
+static int enable_ring(struct io_uring *ring)
+{
+	return (int)syscall(__NR_io_uring_register, ring->ring_fd,
+			    IORING_REGISTER_ENABLE_RINGS, NULL, 0);
+}
+
 static void *queue_main(void *arg)
 {
-	unsigned qid = (unsigned)(uintptr_t)arg, live = DEPTH;
-	struct io_uring_params p = {.flags = IORING_SETUP_SQE128 | setup_flags};
-	struct ent ent[DEPTH];
-	struct io_uring ring;
+	struct queue *q = arg;
+	unsigned live = DEPTH;
+	char name[16];
 	cpu_set_t cpu;
 	int rc;
 
+	snprintf(name, sizeof(name), "floor-ring%u", q->qid);
+	prctl(PR_SET_NAME, name);
 	CPU_ZERO(&cpu);
-	CPU_SET(qid, &cpu);
+	CPU_SET(q->qid, &cpu);
 	if (sched_setaffinity(0, sizeof(cpu), &cpu) < 0)
-		fprintf(stderr, "floor_uring: queue %u not pinned\n", qid);
-	rc = io_uring_queue_init_params(DEPTH, &ring, &p);
-	if (rc < 0) {
-		fprintf(stderr, "floor_uring: queue %u: io_uring: %s\n", qid,
-			strerror(-rc));
-		exit(1);
-	}
-	for (unsigned i = 0; i < DEPTH; i++) {
-		struct ent *e = &ent[i];
-
-		e->qid = qid;
-		e->commit_id = 0;
-		e->hdr = calloc(1, sizeof(*e->hdr));
-		e->payload = aligned_alloc(4096, PAYLOAD);
-		if (!e->hdr || !e->payload)
-			exit(1);
-		e->iov[0] = (struct iovec){e->hdr, sizeof(*e->hdr)};
-		e->iov[1] = (struct iovec){e->payload, PAYLOAD};
-		prep_cmd(&ring, e, FUSE_IO_URING_CMD_REGISTER);
-	}
+		fprintf(stderr, "floor_uring: queue %u not pinned\n", q->qid);
+	/* made disabled: a single issuer's ring is its enabler's */
+	if (q->ring.flags & IORING_SETUP_R_DISABLED &&
+	    enable_ring(&q->ring) < 0)
+		fail_mounted("queue %u: io_uring enable: %s", q->qid,
+			     strerror(errno));
+	for (unsigned i = 0; i < DEPTH; i++)
+		prep_cmd(&q->ring, &q->ent[i], FUSE_IO_URING_CMD_REGISTER);
 	while (live) {
 		struct io_uring_cqe *cqe;
 
-		rc = io_uring_submit_and_wait(&ring, 1);
-		if (rc < 0 && rc != -EINTR) {
-			fprintf(stderr, "floor_uring: queue %u: %s\n", qid,
-				strerror(-rc));
-			break;
-		}
-		while (io_uring_peek_cqe(&ring, &cqe) == 0) {
+		rc = io_uring_submit_and_wait(&q->ring, 1);
+		if (rc < 0 && rc != -EINTR)
+			fail_mounted("queue %u: io_uring submit: %s", q->qid,
+				     strerror(-rc));
+		while (io_uring_peek_cqe(&q->ring, &cqe) == 0) {
 			struct ent *e = io_uring_cqe_get_data(cqe);
 			int res = cqe->res;
 
-			io_uring_cqe_seen(&ring, cqe);
-			if (res == 0) {
-				serve(e);
-				prep_cmd(&ring, e,
-					 FUSE_IO_URING_CMD_COMMIT_AND_FETCH);
-			} else if (res == -EAGAIN || res == -EINTR) {
-				prep_cmd(&ring, e, e->last_op);
-			} else {
-				live--;
-				if (res != -ENOTCONN && res != -ECANCELED &&
-				    res != -ECONNABORTED)
-					fprintf(stderr,
-						"floor_uring: queue %u: an "
-						"entry failed: %s\n",
-						qid, strerror(-res));
-			}
+			io_uring_cqe_seen(&q->ring, cqe);
+			live -= completed(q, e, res);
 		}
 	}
-	io_uring_queue_exit(&ring);
-	for (unsigned i = 0; i < DEPTH; i++) {
-		free(ent[i].hdr);
-		free(ent[i].payload);
-	}
 	return NULL;
+}
+
+/* The ring's payload: the kernel's larger of 8192, max_write and
+ * max_pages pages (fuse_uring_create). */
+static size_t payload_size(size_t page)
+{
+	size_t n = MAX_PAGES * page;
+
+	if (n < MAX_WRITE)
+		n = MAX_WRITE;
+	return n < 8192 ? 8192 : n;
+}
+
+/* Queue qid's ring and entries, before the mount.
+ * @return 0, or -1 (said) */
+static int queue_make(struct queue *q, unsigned qid)
+{
+	struct io_uring_params p = {.flags = IORING_SETUP_SQE128 | setup_flags};
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), psz = payload_size(page);
+	int rc;
+
+	if (setup_flags & IORING_SETUP_SINGLE_ISSUER)
+		p.flags |= IORING_SETUP_R_DISABLED;
+	q->qid = qid;
+	rc = io_uring_queue_init_params(DEPTH, &q->ring, &p);
+	if (rc < 0) {
+		fprintf(stderr, "floor_uring: queue %u: io_uring: %s\n", qid,
+			strerror(-rc));
+		return -1;
+	}
+	q->made = 1;
+	for (unsigned i = 0; i < DEPTH; i++) {
+		struct ent *e = &q->ent[i];
+
+		e->qid = qid;
+		e->hdr = calloc(1, sizeof(*e->hdr));
+		e->payload = aligned_alloc(page, psz);
+		if (!e->hdr || !e->payload) {
+			fprintf(stderr, "floor_uring: out of memory\n");
+			return -1;
+		}
+		e->iov[0] = (struct iovec){e->hdr, sizeof(*e->hdr)};
+		e->iov[1] = (struct iovec){e->payload, psz};
+	}
+	return 0;
+}
+
+static void queues_free(void)
+{
+	for (unsigned q = 0; queues && q < nq; q++) {
+		if (queues[q].made)
+			io_uring_queue_exit(&queues[q].ring);
+		for (unsigned i = 0; i < DEPTH; i++) {
+			free(queues[q].ent[i].hdr);
+			free(queues[q].ent[i].payload);
+		}
+	}
+	free(queues);
+}
+
+/* Every queue made. @return 0, or -1 (said) */
+static int queues_make(void)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF); /* the kernel's queues */
+
+	nq = ncpu > 0 ? (unsigned)ncpu : 1;
+	queues = calloc(nq, sizeof(*queues));
+	if (!queues) {
+		fprintf(stderr, "floor_uring: out of memory\n");
+		return -1;
+	}
+	for (unsigned q = 0; q < nq; q++)
+		if (queue_make(&queues[q], q) < 0)
+			return -1;
+	return 0;
 }
 
 static int uring_enabled(void)
@@ -392,16 +508,9 @@ static int uring_enabled(void)
 	return c == 'Y' || c == '1';
 }
 
-int main(int argc, char **argv)
+/* The command line into mnt and setup_flags. @return 0, or -1 */
+static int parse_args(int argc, char **argv)
 {
-	const char *mnt = NULL;
-	char opts[128];
-	long ncpu = sysconf(_SC_NPROCESSORS_CONF); /* the kernel's queues */
-	unsigned nq = ncpu > 0 ? (unsigned)ncpu : 1;
-	pthread_t *queue = calloc(nq, sizeof(*queue)), dev;
-	sigset_t sigs;
-	int sig;
-
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--defer-taskrun"))
 			setup_flags |= IORING_SETUP_SINGLE_ISSUER |
@@ -412,9 +521,68 @@ int main(int argc, char **argv)
 		else if (argv[i][0] != '-' && !mnt)
 			mnt = argv[i];
 		else
-			mnt = NULL, argc = 0;
+			return -1;
 	}
-	if (!mnt || !queue) {
+	return mnt ? 0 : -1;
+}
+
+/* /dev/fuse opened and mounted on mnt. @return 0, or -1 (said) */
+static int mount_fuse(void)
+{
+	char opts[128];
+
+	fuse_fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	snprintf(opts, sizeof(opts),
+		 "fd=%d,rootmode=40000,user_id=0,group_id=0", fuse_fd);
+	if (fuse_fd < 0 || mount("floor_uring", mnt, "fuse.floor_uring",
+				 MS_NOSUID | MS_NODEV, opts) < 0) {
+		fprintf(stderr, "floor_uring: %s: cannot mount: %s\n", mnt,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The queue threads and /dev/fuse's, once INIT asked for the ring. */
+static void threads_start(void)
+{
+	pthread_t dev;
+	int rc;
+
+	for (unsigned q = 0; q < nq; q++) {
+		rc = pthread_create(&queues[q].thread, NULL, queue_main,
+				    &queues[q]);
+		if (rc != 0)
+			fail_mounted("queue %u: thread: %s", q, strerror(rc));
+	}
+	rc = pthread_create(&dev, NULL, dev_main, NULL);
+	if (rc == 0)
+		rc = pthread_detach(dev);
+	if (rc != 0)
+		fail_mounted("/dev/fuse thread: %s", strerror(rc));
+}
+
+static void say_counts(void)
+{
+	unsigned f = queues[0].ring.flags; /* as the rings were made */
+
+	fprintf(stderr,
+		"floor_uring: %lu requests on the ring, %lu on /dev/fuse; "
+		"setup SQE128%s%s%s%s\n",
+		__atomic_load_n(&on_ring, __ATOMIC_RELAXED),
+		__atomic_load_n(&on_dev, __ATOMIC_RELAXED),
+		f & IORING_SETUP_SINGLE_ISSUER ? "|SINGLE_ISSUER" : "",
+		f & IORING_SETUP_DEFER_TASKRUN ? "|DEFER_TASKRUN" : "",
+		f & IORING_SETUP_COOP_TASKRUN ? "|COOP_TASKRUN" : "",
+		f & IORING_SETUP_TASKRUN_FLAG ? "|TASKRUN_FLAG" : "");
+}
+
+int main(int argc, char **argv)
+{
+	sigset_t sigs;
+	int sig;
+
+	if (parse_args(argc, argv) < 0) {
 		fprintf(stderr, "usage: floor_uring MOUNTPOINT "
 				"[--defer-taskrun] [--coop-taskrun]\n");
 		return 2;
@@ -428,37 +596,24 @@ int main(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	fuse_fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
-	snprintf(opts, sizeof(opts),
-		 "fd=%d,rootmode=40000,user_id=0,group_id=0", fuse_fd);
-	if (fuse_fd < 0 || mount("floor_uring", mnt, "fuse.floor_uring",
-				 MS_NOSUID | MS_NODEV, opts) < 0) {
-		fprintf(stderr, "floor_uring: %s: cannot mount: %s\n", mnt,
-			strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+	if (queues_make() < 0 || mount_fuse() < 0) {
+		queues_free();
 		return 1;
 	}
-	if (init() < 0) {
-		umount2(mnt, MNT_DETACH);
-		return 1;
-	}
-	for (unsigned q = 0; q < nq; q++)
-		if (pthread_create(&queue[q], NULL, queue_main,
-				   (void *)(uintptr_t)q) != 0)
-			return 1;
-	if (pthread_create(&dev, NULL, dev_main, NULL) != 0 ||
-	    pthread_detach(dev) != 0)
-		return 1;
+	if (init() < 0)
+		fail_mounted("INIT failed");
+	threads_start();
 	sigwait(&sigs, &sig);
-	umount2(mnt, MNT_DETACH); /* EINVAL when unmounted from outside */
+	if (!__atomic_load_n(&conn_ended, __ATOMIC_ACQUIRE))
+		umount2(mnt, MNT_DETACH); /* not after an outside unmount */
 	/* each queue ends when the connection does: at once, or (lazily
 	 * unmounted) once nothing in the mount is open */
 	for (unsigned q = 0; q < nq; q++)
-		pthread_join(queue[q], NULL);
-	free(queue);
-	fprintf(stderr,
-		"floor_uring: %lu requests on the ring, %lu on /dev/fuse\n",
-		__atomic_load_n(&on_ring, __ATOMIC_RELAXED),
-		__atomic_load_n(&on_dev, __ATOMIC_RELAXED));
+		pthread_join(queues[q].thread, NULL);
+	say_counts();
+	queues_free();
 	return 0;
 }
