@@ -4,10 +4,12 @@ which it removes or keeps), unmounted and removed even when the run fails;
 bench/cache/mountbench.py's build_store drops the page cache only as root
 and says so when it cannot; bench/mount/regions.py's placement logic (which
 CPUs each placement pins, how a spell is classified from its samples)."""
+import fcntl
 import importlib.util
 import os
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -206,6 +208,7 @@ def test_regions_mounts_the_ring_only_when_it_may(monkeypatch, tmp_path):
         targets = None
     param = tmp_path / "enable_uring"
     monkeypatch.setattr(regions, "URING_PARAM", str(param))
+    monkeypatch.setattr(regions, "URING_LOCK", str(tmp_path / "lock"))
     assert not regions.uring_wanted(A())  # no such parameter
     param.write_text("N\n")
     assert regions.uring_wanted(A())
@@ -215,6 +218,9 @@ def test_regions_mounts_the_ring_only_when_it_may(monkeypatch, tmp_path):
     assert regions.uring_wanted(A())
     with regions.uring_on(True):
         assert param.read_text() == "Y\n"
+        with open(tmp_path / "lock", "a") as other:  # the tests' lock is held
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
     assert param.read_text() == "N\n"
     with regions.uring_on(False):
         assert param.read_text() == "N\n"
@@ -241,6 +247,28 @@ def test_regions_mounts_the_ring_floor_beside_the_ring(monkeypatch, tmp_path):
     names = [t.name for t in regions.make_targets(A(), "store")]
     assert not [n for n in names if "uring" in n], names
     assert regions.KEYS["floor --loop uring"] == "floor_uring"
+
+
+def test_regions_floor_uring_must_have_served_on_the_ring(monkeypatch):
+    """A floor_uring that served nothing on the ring (a failed REGISTER
+    once had the kernel serve it through /dev/fuse) or failed is no figure
+    of the ring's floor: its close raises; floor.c's is not checked."""
+    monkeypatch.setattr(regions.mb.Mount, "close", lambda self, timeout=120: 0.1)
+
+    def floor(said, rc, binary=regions.FLOOR_URING):
+        f = object.__new__(regions.Floor)
+        f.mnt, f.p = "/m", subprocess.CompletedProcess([], rc)
+        f.err = tempfile.TemporaryFile("w+") if binary == regions.FLOOR_URING else None
+        if f.err:
+            f.err.write(said)
+        return f
+    good = "floor_uring: 25 requests on the ring, 0 on /dev/fuse; setup SQE128\n"
+    assert floor(good, 0).close() == 0.1
+    for said, rc in ((good.replace("25", "0"), 0), (good, 1),
+                     ("floor_uring: queue 1: REGISTER failed: Invalid argument; unmounting\n", 1)):
+        with pytest.raises(RuntimeError, match="did not serve on the ring"):
+            floor(said, rc).close()
+    assert floor("", 0, binary=None).close() == 0.1
 
 
 ROUNDTRIP_TRACE = """\

@@ -113,8 +113,10 @@ spare buffer pages can be tens of us a read, off the reader's path.
 """
 import argparse
 import contextlib
+import fcntl
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -146,6 +148,7 @@ KEYS = {"genomedb": "region", "genomedb --threads 1": "region_t1", "floor": "flo
         "floor --loop uring --defer-taskrun": "floor_uring_defer",
         "floor --loop uring --coop-taskrun": "floor_uring_coop"}
 URING_PARAM = "/sys/module/fuse/parameters/enable_uring"
+URING_LOCK = "/tmp/genomedb-enable-uring.lock"  # the tests' too
 URING = "genomedb --loop uring"
 FLOOR_RING = "floor --loop uring"
 # free only, as URING: the ring's floor (bench/mount/floor_uring.c), and
@@ -166,19 +169,23 @@ def uring_wanted(args):
 
 @contextlib.contextmanager
 def uring_on(wanted):
-    """The fuse module's enable_uring set to Y for the run, put back after."""
+    """The fuse module's enable_uring set to Y for the run, put back after,
+    under the tests' lock (tests/test_mount_uring.py's PARAM_LOCK), so no
+    test fixture flips it while the run's rings are mounted."""
     if not wanted:
         yield
         return
-    with open(URING_PARAM) as f:
-        saved = f.read().strip()
-    with open(URING_PARAM, "w") as f:
-        f.write("Y\n")
-    try:
-        yield
-    finally:
+    with open(URING_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held by a test run: wait for it
+        with open(URING_PARAM) as f:
+            saved = f.read().strip()
         with open(URING_PARAM, "w") as f:
-            f.write(saved + "\n")
+            f.write("Y\n")
+        try:
+            yield
+        finally:
+            with open(URING_PARAM, "w") as f:
+                f.write(saved + "\n")
 
 
 class Floor(mb.Mount):
@@ -187,8 +194,27 @@ class Floor(mb.Mount):
     def __init__(self, mnt, *args, preexec_fn=None, binary=None):  # pylint: disable=super-init-not-called
         os.makedirs(mnt, exist_ok=True)
         self.mnt = mnt
-        self.p = subprocess.Popen([binary or FLOOR, mnt, *args], preexec_fn=preexec_fn)
+        # floor_uring's last line says how many requests came on the ring
+        self.err = tempfile.TemporaryFile("w+") if binary == FLOOR_URING else None
+        self.p = subprocess.Popen([binary or FLOOR, mnt, *args], preexec_fn=preexec_fn,
+                                  stderr=self.err)
         self.wait_mounted(f"{os.path.basename(binary or FLOOR)} mount")
+
+    def close(self, timeout=120):
+        """mb.Mount's close; for floor_uring, RuntimeError unless it ended
+        well with requests on the ring (a figure served otherwise is not
+        the ring's floor)."""
+        exit_s = super().close(timeout)
+        if self.err is None:
+            return exit_s
+        self.err.seek(0)
+        said = self.err.read()
+        self.err.close()
+        m = re.search(r"(\d+) requests on the ring", said)
+        if self.p.returncode != 0 or not m or int(m.group(1)) == 0:
+            raise RuntimeError(f"{self.mnt}: floor_uring (exit {self.p.returncode}) "
+                               f"did not serve on the ring: {said.strip()}")
+        return exit_s
 
 
 class Target:
