@@ -6,12 +6,13 @@ io_uring_complete, io_uring_task_add, and the syscalls of the reader and
 of the daemon's threads) and prints, for each FUSE opcode, the median of
 
   send -> server in        the request queued until a daemon thread is
-                           switched in (a wake-up and a context switch; on
-                           the ring also the io_uring task work that hands
-                           it over)
+                           switched in (a wake-up and a context switch)
   server in -> reply call  until that thread enters its reply syscall
                            (io_uring_enter, or writev on /dev/fuse): the
-                           rest of its wait, the copy to the ring, user space
+                           rest of its wait (on the ring the io_uring task
+                           work that hands the request over, which runs
+                           once the thread is switched in), the copy to
+                           the ring, user space
   reply call -> end        the kernel taking the reply (fuse_request_end)
   end -> reader in         until the reader runs again
   send -> reader back      the round trip
