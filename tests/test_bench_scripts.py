@@ -302,3 +302,29 @@ def test_roundtrips_splits_a_request_into_its_steps():
                    "reply call -> end": [2], "end -> reader in": [3],
                    "send -> reader back": [12]}
     assert {k: [round(x) for x in v] for k, v in rt.syscalls(ev, 100).items()} == {257: [29]}
+
+
+RING_TRACE = """\
+         python3-100     [000] .....  1000.000010: fuse_request_send: connection 50 req 2 opcode 1 (FUSE_LOOKUP) len 50
+     floor_uring-202     [001] d..2.  1000.000011: sched_switch: prev_comm=x prev_pid=0 prev_prio=120 prev_state=S ==> next_comm=floor-ring1 next_pid=202 next_prio=120
+     floor_uring-202     [001] .....  1000.000012: sys_enter: NR 426 (4, 1, 1, 1, 0, 8)
+         python3-100     [000] d..2.  1000.000013: sched_switch: prev_comm=python3 prev_pid=100 prev_prio=120 prev_state=D ==> next_comm=floor-ring0 next_pid=201 next_prio=120
+     floor_uring-201     [000] .....  1000.000017: sys_enter: NR 426 (3, 1, 1, 1, 0, 8)
+     floor_uring-201     [000] .....  1000.000019: fuse_request_end: connection 50 req 2 len 144 error 0
+     floor_uring-201     [000] d..2.  1000.000022: sched_switch: prev_comm=floor-ring0 prev_pid=201 prev_prio=120 prev_state=S ==> next_comm=python3 next_pid=100 next_prio=120
+"""
+
+
+def test_roundtrips_on_the_ring_takes_the_senders_cpus_queue():
+    """On the ring the request goes to the queue of the CPU it was sent
+    from: the other CPU's queue thread switched in first (and its own
+    io_uring_enter) is not this request's server."""
+    rt = _load("bench_mount_roundtrips", "bench/mount/roundtrips.py")
+    ev = rt.parse(RING_TRACE)
+
+    def steps(same_cpu):
+        seg, _, partial = rt.breakdown(ev, 100, {201, 202}, same_cpu)
+        assert partial == 0
+        return [round(seg["FUSE_LOOKUP"][k][0]) for k in rt.SEGMENTS]
+    assert steps(True) == [3, 4, 2, 3, 12]
+    assert steps(False) == [1, 1, 7, 3, 12]  # /dev/fuse: any thread, any CPU

@@ -57,23 +57,25 @@ SEGMENTS = ("send -> server in", "server in -> reply call", "reply call -> end",
 
 
 def parse(text):
-    """A trace's lines as (µs, pid, event, details)."""
+    """A trace's lines as (µs, pid, event, details, cpu)."""
     out = []
     for ln in text.splitlines():
         m = LINE.match(ln)
         if m:
-            out.append((float(m[4]) * 1e6, int(m[2]), m[5], m[6]))
+            out.append((float(m[4]) * 1e6, int(m[2]), m[5], m[6], int(m[3])))
     return out
 
 
-def round_trip(ev, k, server):
+def round_trip(ev, k, server, same_cpu=False):
     """The times of request ev[k]'s steps (send, server in, reply call, end,
-    reader in), or None when the trace does not hold them all."""
-    t, reader, _, d = ev[k]
+    reader in), or None when the trace does not hold them all. same_cpu
+    (the ring): the server thread is the one switched in on the CPU the
+    request was sent from, whose queue takes it, not another queue's."""
+    t, reader, _, d, cpu = ev[k]
     unique = re.search(r"req (\d+)", d)[1]
     steps, who = [t], None
-    for t2, pid, name, d2 in ev[k + 1:k + 500]:
-        if len(steps) == 1 and name == "sched_switch":
+    for t2, pid, name, d2, cpu2 in ev[k + 1:k + 500]:
+        if len(steps) == 1 and name == "sched_switch" and (not same_cpu or cpu2 == cpu):
             m = re.search(r"next_pid=(\d+)", d2)
             if m and int(m[1]) in server:
                 steps.append(t2)
@@ -91,17 +93,18 @@ def round_trip(ev, k, server):
     return None
 
 
-def breakdown(ev, reader, server):
+def breakdown(ev, reader, server, same_cpu=False):
     """{opcode: {segment: [µs]}} over the reader's requests, and how many
-    requests of each opcode, and how many the trace did not hold whole."""
+    requests of each opcode, and how many the trace did not hold whole
+    (same_cpu: as round_trip's)."""
     seg = collections.defaultdict(lambda: collections.defaultdict(list))
     ops, partial = collections.Counter(), 0
-    for k, (_, pid, name, d) in enumerate(ev):
+    for k, (_, pid, name, d, _) in enumerate(ev):
         if name != "fuse_request_send" or pid != reader:
             continue
         op = re.search(r"\((\w+)\)", d)[1]
         ops[op] += 1
-        s = round_trip(ev, k, server)
+        s = round_trip(ev, k, server, same_cpu)
         if s is None:
             partial += 1
             continue
@@ -114,7 +117,7 @@ def breakdown(ev, reader, server):
 def syscalls(ev, reader):
     """{syscall nr: [µs]} of the reader."""
     out, since = collections.defaultdict(list), None
-    for t, pid, name, d in ev:
+    for t, pid, name, d, _ in ev:
         if pid != reader:
             continue
         if name == "sys_enter":
@@ -167,8 +170,8 @@ def mount(target, work, pin, bases, reads):
         lambda i: os.path.join(mnt, f"r{i}")
 
 
-def report(lat, ev, reader, server, n):
-    seg, ops, partial = breakdown(ev, reader, server)
+def report(lat, ev, reader, server, n, same_cpu):
+    seg, ops, partial = breakdown(ev, reader, server, same_cpu)
     print(f"{n} reads traced: median {statistics.median(lat):.1f} µs, "
           f"p99 {sorted(lat)[int(0.99 * len(lat))]:.1f}; requests a read: "
           + ", ".join(f"{k} {v / n:.2f}" for k, v in ops.items())
@@ -208,7 +211,8 @@ def main():
                                             for i in range(args.reads)))
         finally:
             m.close()
-        report(lat, parse(text), os.getpid(), server, args.reads)
+        ring = "floor_uring" in args.target or "--loop uring" in args.target
+        report(lat, parse(text), os.getpid(), server, args.reads, ring)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
