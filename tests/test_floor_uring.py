@@ -44,7 +44,10 @@ def _mount(argv, mnt):
     while not os.path.ismount(mnt):
         if p.poll() is not None or time.monotonic() - t > 10:
             p.kill()
-            raise AssertionError(f"{argv[0]} did not mount: {p.communicate()[1]}")
+            err = p.communicate()[1]
+            if os.path.ismount(mnt):  # mounted after all, just now
+                subprocess.run(["fusermount3", "-u", "-z", mnt], check=False)
+            raise AssertionError(f"{argv[0]} did not mount: {err}")
         time.sleep(0.02)
     return p
 
@@ -226,6 +229,27 @@ def test_floor_uring_outside_unmount(tmp_path, uring_on):  # noqa: F811
             p.kill()
         while os.path.ismount(mnt):
             subprocess.run(["umount", "-l", mnt], check=True)
+
+
+def test_floor_uring_abort_leaves_no_dead_mount(tmp_path, uring_on):  # noqa: F811
+    """umount -f with a file open aborts the connection and leaves the
+    mount (busy) answering ENOTCONN: floor_uring takes that dead mount
+    away as it ends."""
+    ring = _built("floor_uring")
+    mnt = str(tmp_path / "ring")
+    p = _mount([ring], mnt)
+    try:
+        fd = os.open(os.path.join(mnt, "n0"), os.O_RDONLY)
+        try:
+            r = subprocess.run(["umount", "-f", mnt], capture_output=True, text=True)
+            assert r.returncode != 0, "not busy: nothing aborted and left"
+            _, err = p.communicate(timeout=20)
+        finally:
+            os.close(fd)
+        assert p.returncode == 0, err
+        assert not os.path.ismount(mnt), f"the aborted mount was left behind: {err}"
+    finally:
+        _stop(p, mnt)
 
 
 def test_floor_uring_usage(tmp_path):

@@ -48,6 +48,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -172,8 +173,8 @@ static int answer(const struct fuse_in_header *in, const void *arg,
 	memset(r, 0, sizeof(*r));
 	r->p = &r->b;
 	switch (in->opcode) {
-	case FUSE_LOOKUP:
-		if (in->nodeid != FUSE_ROOT_ID) {
+	case FUSE_LOOKUP: /* the VFS asks only the root, a directory */
+		if (in->nodeid != FUSE_ROOT_ID) { /* as floor.c */
 			r->error = -ENOENT;
 			break;
 		}
@@ -229,8 +230,9 @@ static void dev_reply(uint64_t unique, const struct reply *r)
 		perror("floor_uring: /dev/fuse reply");
 }
 
-/* What does not go through the ring; at the connection's end (ENODEV) the
- * process is told to end, and it then unmounts nothing. */
+/* What does not go through the ring; at the connection's end (ENODEV
+ * after an unmount, ECONNABORTED after an abort) the process is told to
+ * end, and it then unmounts only its own dead mount. */
 static void *dev_main(void *arg)
 {
 	char *buf = malloc(DEV_BUF);
@@ -244,12 +246,10 @@ static void *dev_main(void *arg)
 		if (n < 0 &&
 		    (errno == EINTR || errno == ENOENT || errno == EAGAIN))
 			continue;
-		if (n < (ssize_t)sizeof(*in) || in->len != (uint32_t)n) {
-			if (n >= 0 || errno != ENODEV)
-				fprintf(stderr, "floor_uring: /dev/fuse read "
-						"failed or short\n");
-			break;
-		}
+		if (n < 0 && (errno == ENODEV || errno == ECONNABORTED))
+			break; /* unmounted, or aborted */
+		if (n < (ssize_t)sizeof(*in) || in->len != (uint32_t)n)
+			fail_mounted("/dev/fuse read failed or short");
 		__atomic_add_fetch(&on_dev, 1, __ATOMIC_RELAXED);
 		if (answer(in, in + 1, (size_t)n - sizeof(*in), &r))
 			dev_reply(in->unique, &r);
@@ -577,6 +577,16 @@ static void say_counts(void)
 		f & IORING_SETUP_TASKRUN_FLAG ? "|TASKRUN_FLAG" : "");
 }
 
+/* After the connection's end: is floor_uring's mount still there, dead
+ * (aborted: ENOTCONN), rather than unmounted from outside? statfs, not
+ * stat: the root's attributes stay cached for a day. */
+static int dead_mount_left(void)
+{
+	struct statfs st;
+
+	return statfs(mnt, &st) < 0 && errno == ENOTCONN;
+}
+
 int main(int argc, char **argv)
 {
 	sigset_t sigs;
@@ -607,8 +617,10 @@ int main(int argc, char **argv)
 		fail_mounted("INIT failed");
 	threads_start();
 	sigwait(&sigs, &sig);
-	if (!__atomic_load_n(&conn_ended, __ATOMIC_ACQUIRE))
-		umount2(mnt, MNT_DETACH); /* not after an outside unmount */
+	/* not after an outside unmount: what is mounted there since stays */
+	if (!__atomic_load_n(&conn_ended, __ATOMIC_ACQUIRE) ||
+	    dead_mount_left())
+		umount2(mnt, MNT_DETACH);
 	/* each queue ends when the connection does: at once, or (lazily
 	 * unmounted) once nothing in the mount is open */
 	for (unsigned q = 0; q < nq; q++)
