@@ -30,8 +30,10 @@
  * Needs /sys/module/fuse/parameters/enable_uring Y. SIGTERM, SIGINT or
  * SIGHUP unmounts (lazily: it ends when nothing in the mount is open any
  * more); an unmount from outside (fusermount3 -u) ends it too, and then
- * it unmounts nothing. At the end it says on stderr how many requests came
- * on the ring, how many through /dev/fuse, and its rings' setup flags.
+ * it unmounts nothing; an abort (umount -f of a busy mount) ends it and it
+ * takes its dead mount away. At the end it says on stderr how many
+ * requests came on the ring, how many through /dev/fuse, and its rings'
+ * setup flags.
  */
 #define _GNU_SOURCE
 #include <errno.h>
