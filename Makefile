@@ -333,6 +333,13 @@ $(BENCH_FLOOR): bench/mount/floor.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 $(WARN) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
 
+# bench/mount/floor_uring.c: the same file system over FUSE's io_uring
+# (the ring's floor; no libfuse, mounts with mount(2), root only).
+BENCH_FLOOR_URING = $(BUILD)/bench/floor_uring
+$(BENCH_FLOOR_URING): bench/mount/floor_uring.c fs/daemon/fuse_uring_uapi.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 $(WARN) -I. -o $@ $< -luring -lpthread
+
 # bench/mount/firsttouch.c: a block's first touch, phase by phase, in
 # process (what regions.py's first touches cost inside the daemon).
 BENCH_FIRSTTOUCH = $(BUILD)/bench/firsttouch
@@ -364,7 +371,7 @@ BENCH_RUN = @echo "== $(1) ($$(date -u +%T))"; t=$$(date +%s); \
 	  $$(awk 'END { printf "%.1f", $$1 + $$2 }' $(BENCH_OUT)/$(1).cpu)" >> $(BENCH_OUT)/times.tsv; \
 	rm -f $(BENCH_OUT)/$(1).rc $(BENCH_OUT)/$(1).cpu
 bench: deps
-	$(MAKE) all $(BENCH_FLOOR) $(BENCH_FIRSTTOUCH)
+	$(MAKE) all $(BENCH_FLOOR) $(BENCH_FLOOR_URING) $(BENCH_FIRSTTOUCH)
 	@mkdir -p $(BENCH_OUT)
 	@rm -f $(BENCH_OUT)/times.tsv $(filter-out $(BENCH_OUT)/scale.md,$(wildcard $(BENCH_OUT)/*.md))
 	$(call BENCH_RUN,run,bench/run.py $(call Q,--quick))

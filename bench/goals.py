@@ -108,11 +108,15 @@ def spells(kv, key):
 
 
 def uring_peer(kv, stat):
-    """'; --loop uring (FUSE over io_uring) G µs': the same reads mounted
-    with the ring, free, same run (regions.py mounts it when the kernel has
-    it and the run may switch it on), or ''."""
-    g = kv.get(f"region_uring_{stat}_us")
-    return "" if g is None else f"; --loop uring (FUSE over io_uring) {g:.0f} µs"
+    """'; --loop uring (FUSE over io_uring) G µs, ring floor F µs': the same
+    reads mounted with the ring, free, same run (regions.py mounts it when
+    the kernel has it and the run may switch it on), beside the ring's own
+    floor (bench/mount/floor_uring.c) when it ran, or ''."""
+    g, f = kv.get(f"region_uring_{stat}_us"), kv.get(f"floor_uring_{stat}_us")
+    out = "" if g is None else f"; --loop uring (FUSE over io_uring) {g:.0f} µs"
+    if f is not None:
+        out += f"{',' if out else ';'} minimal io_uring floor {f:.0f} µs"
+    return out
 
 
 def pinned_peer(kv, stat):

@@ -483,3 +483,21 @@ def test_region_rows_name_the_ring(tmp_path):
     assert p99[1].endswith("; --loop uring (FUSE over io_uring) 190 µs"), p99
     (tmp_path / "regions.md").write_text(MD["regions"], encoding="utf-8")
     assert "uring" not in by_goal(tmp_path)["the same, p99 < 300 µs (first touches included)"][1]
+
+
+def test_region_rows_name_the_ring_floor(tmp_path):
+    # regions.py's "floor --loop uring" (bench/mount/floor_uring.c) beside
+    # GenomeDB's ring, and alone when GenomeDB's ring did not run
+    ring = "region_uring_median_us=88.4\nregion_uring_p99_us=190.2\n"
+    floor = "floor_uring_median_us=67.7\nfloor_uring_p99_us=141.2\n"
+    (tmp_path / "regions.md").write_text(MD["regions"] + ring + floor, encoding="utf-8")
+    got = by_goal(tmp_path)
+    med = got["new-name 1 kb region read from Python, median < 60 µs"]
+    p99 = got["the same, p99 < 300 µs (first touches included)"]
+    assert med[1].endswith("; --loop uring (FUSE over io_uring) 88 µs, "
+                           "minimal io_uring floor 68 µs"), med
+    assert p99[1].endswith("; --loop uring (FUSE over io_uring) 190 µs, "
+                           "minimal io_uring floor 141 µs"), p99
+    (tmp_path / "regions.md").write_text(MD["regions"] + floor, encoding="utf-8")
+    med = by_goal(tmp_path)["new-name 1 kb region read from Python, median < 60 µs"]
+    assert med[1].endswith("bgzip 136 µs; minimal io_uring floor 68 µs"), med

@@ -4,10 +4,12 @@ which it removes or keeps), unmounted and removed even when the run fails;
 bench/cache/mountbench.py's build_store drops the page cache only as root
 and says so when it cannot; bench/mount/regions.py's placement logic (which
 CPUs each placement pins, how a spell is classified from its samples)."""
+import fcntl
 import importlib.util
 import os
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -206,6 +208,7 @@ def test_regions_mounts_the_ring_only_when_it_may(monkeypatch, tmp_path):
         targets = None
     param = tmp_path / "enable_uring"
     monkeypatch.setattr(regions, "URING_PARAM", str(param))
+    monkeypatch.setattr(regions, "URING_LOCK", str(tmp_path / "lock"))
     assert not regions.uring_wanted(A())  # no such parameter
     param.write_text("N\n")
     assert regions.uring_wanted(A())
@@ -215,6 +218,113 @@ def test_regions_mounts_the_ring_only_when_it_may(monkeypatch, tmp_path):
     assert regions.uring_wanted(A())
     with regions.uring_on(True):
         assert param.read_text() == "Y\n"
+        with open(tmp_path / "lock", "a") as other:  # the tests' lock is held
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
     assert param.read_text() == "N\n"
     with regions.uring_on(False):
         assert param.read_text() == "N\n"
+
+
+def test_regions_mounts_the_ring_floor_beside_the_ring(monkeypatch, tmp_path):
+    """The ring's floor (bench/mount/floor_uring.c) is a free target
+    whenever GenomeDB's ring is, named in --targets it alone switches the
+    ring on, and its setup-flag variants run only when named."""
+    class A:
+        targets, baseline, placements, uring = None, None, "free", True
+    param = tmp_path / "enable_uring"
+    param.write_text("N\n")
+    monkeypatch.setattr(regions, "URING_PARAM", str(param))
+    names = [t.name for t in regions.make_targets(A(), "store")]
+    assert "floor --loop uring" in names and "genomedb --loop uring" in names
+    assert not [n for n in names if "taskrun" in n], names
+    A.targets = "floor --loop uring --defer-taskrun"
+    assert regions.uring_wanted(A())
+    names = [t.name for t in regions.make_targets(A(), "store")]
+    assert "floor --loop uring --defer-taskrun" in names, names
+    assert "floor --loop uring" not in names and "genomedb --loop uring" not in names
+    A.uring = False
+    names = [t.name for t in regions.make_targets(A(), "store")]
+    assert not [n for n in names if "uring" in n], names
+    assert regions.KEYS["floor --loop uring"] == "floor_uring"
+
+
+def test_regions_floor_uring_must_have_served_on_the_ring(monkeypatch):
+    """A floor_uring that served nothing on the ring (a failed REGISTER
+    once had the kernel serve it through /dev/fuse) or failed is no figure
+    of the ring's floor: its close raises; floor.c's is not checked."""
+    monkeypatch.setattr(regions.mb.Mount, "close", lambda self, timeout=120: 0.1)
+
+    def floor(said, rc, binary=regions.FLOOR_URING):
+        f = object.__new__(regions.Floor)
+        f.mnt, f.p = "/m", subprocess.CompletedProcess([], rc)
+        f.err = tempfile.TemporaryFile("w+") if binary == regions.FLOOR_URING else None
+        if f.err:
+            f.err.write(said)
+        return f
+    good = "floor_uring: 25 requests on the ring, 0 on /dev/fuse; setup SQE128\n"
+    assert floor(good, 0).close() == 0.1
+    for said, rc in ((good.replace("25", "0"), 0), (good, 1),
+                     ("floor_uring: queue 1: REGISTER failed: Invalid argument; unmounting\n", 1)):
+        with pytest.raises(RuntimeError, match="did not serve on the ring"):
+            floor(said, rc).close()
+    assert floor("", 0, binary=None).close() == 0.1
+
+
+ROUNDTRIP_TRACE = """\
+# tracer: nop
+         python3-100     [000] .....  1000.000001: sys_enter: NR 257 (ffffff9c, 7f, 80000, 0, 0, 0)
+         python3-100     [000] .....  1000.000010: fuse_request_send: connection 50 req 2 opcode 1 (FUSE_LOOKUP) len 50
+         python3-100     [000] d..2.  1000.000013: sched_switch: prev_comm=python3 prev_pid=100 prev_prio=120 prev_state=D ==> next_comm=floor_uring next_pid=201 next_prio=120
+           other-300     [001] .....  1000.000014: sys_enter: NR 426 (3, 1, 1, 1, 0, 8)
+     floor_uring-201     [000] .....  1000.000017: sys_enter: NR 426 (3, 1, 1, 1, 0, 8)
+     floor_uring-201     [000] .....  1000.000018: fuse_request_end: connection 50 req 20 len 16 error 0
+     floor_uring-201     [000] .....  1000.000019: fuse_request_end: connection 50 req 2 len 144 error 0
+           other-300     [001] d..2.  1000.000020: sched_switch: prev_comm=other prev_pid=300 prev_prio=120 prev_state=S ==> next_comm=python3 next_pid=1001 next_prio=120
+     floor_uring-201     [000] d..2.  1000.000022: sched_switch: prev_comm=floor_uring prev_pid=201 prev_prio=120 prev_state=S ==> next_comm=python3 next_pid=100 next_prio=120
+         python3-100     [000] .....  1000.000030: sys_exit: NR 257 = 3
+         python3-100     [000] .....  1000.000031: fuse_request_send: connection 50 req 4 opcode 39 (FUSE_IOCTL) len 80
+"""
+
+
+def test_roundtrips_splits_a_request_into_its_steps():
+    """bench/mount/roundtrips.py: a request's round trip from a trace: the
+    server thread switched in, its reply syscall (not another process's),
+    the end of this request (not of req 20), the reader (pid 100, not 1001)
+    switched in; a request whose steps are not all there is counted apart."""
+    rt = _load("bench_mount_roundtrips", "bench/mount/roundtrips.py")
+    ev = rt.parse(ROUNDTRIP_TRACE)
+    assert len(ev) == 11
+    seg, ops, partial = rt.breakdown(ev, 100, {201, 202})
+    assert ops == {"FUSE_LOOKUP": 1, "FUSE_IOCTL": 1} and partial == 1
+    got = {k: [round(x) for x in v] for k, v in seg["FUSE_LOOKUP"].items()}
+    assert got == {"send -> server in": [3], "server in -> reply call": [4],
+                   "reply call -> end": [2], "end -> reader in": [3],
+                   "send -> reader back": [12]}
+    assert {k: [round(x) for x in v] for k, v in rt.syscalls(ev, 100).items()} == {257: [29]}
+
+
+RING_TRACE = """\
+         python3-100     [000] .....  1000.000010: fuse_request_send: connection 50 req 2 opcode 1 (FUSE_LOOKUP) len 50
+     floor_uring-202     [001] d..2.  1000.000011: sched_switch: prev_comm=x prev_pid=0 prev_prio=120 prev_state=S ==> next_comm=floor-ring1 next_pid=202 next_prio=120
+     floor_uring-202     [001] .....  1000.000012: sys_enter: NR 426 (4, 1, 1, 1, 0, 8)
+         python3-100     [000] d..2.  1000.000013: sched_switch: prev_comm=python3 prev_pid=100 prev_prio=120 prev_state=D ==> next_comm=floor-ring0 next_pid=201 next_prio=120
+     floor_uring-201     [000] .....  1000.000017: sys_enter: NR 426 (3, 1, 1, 1, 0, 8)
+     floor_uring-201     [000] .....  1000.000019: fuse_request_end: connection 50 req 2 len 144 error 0
+     floor_uring-201     [000] d..2.  1000.000022: sched_switch: prev_comm=floor-ring0 prev_pid=201 prev_prio=120 prev_state=S ==> next_comm=python3 next_pid=100 next_prio=120
+"""
+
+
+def test_roundtrips_on_the_ring_takes_the_senders_cpus_queue():
+    """On the ring the request goes to the queue of the CPU it was sent
+    from: the other CPU's queue thread switched in first (and its own
+    io_uring_enter) is not this request's server."""
+    rt = _load("bench_mount_roundtrips", "bench/mount/roundtrips.py")
+    ev = rt.parse(RING_TRACE)
+
+    def steps(same_cpu):
+        seg, _, partial = rt.breakdown(ev, 100, {201, 202}, same_cpu)
+        assert partial == 0
+        return [round(seg["FUSE_LOOKUP"][k][0]) for k in rt.SEGMENTS]
+    assert steps(True) == [3, 4, 2, 3, 12]
+    assert steps(False) == [1, 1, 7, 3, 12]  # /dev/fuse: any thread, any CPU

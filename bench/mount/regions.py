@@ -89,7 +89,11 @@ those of --readers N do) and "genomedb --loop libfuse" (else free only).
 "genomedb --loop uring" (FUSE over io_uring) runs free, by default and
 when --targets names it, if the kernel has it and this process may switch
 the fuse module's enable_uring on (root): it is set to Y for the run and
-put back after.
+put back after. So does "floor --loop uring", the ring's floor
+(bench/mount/floor_uring.c: floor.c's answers over FUSE's io_uring, no
+libfuse, a queue thread pinned to each CPU); named in --targets, "floor
+--loop uring --defer-taskrun" and "... --coop-taskrun" run it with those
+io_uring setup flags (free placement).
 --placements keeps only the named placements of the main targets (free
 always runs); with one CPU there is no "apart".
 
@@ -97,7 +101,8 @@ Prints markdown tables, and `key=value` lines for bench/goals.py's goal
 table: region_* (genomedb), floor_* (floor), floor_st_* (floor
 single-threaded), region_t1_* (genomedb --threads 1), region_r2_*,
 region_r3_*, region_r4_*, region_r1_* (genomedb --readers 2, 3, 4, 1),
-region_uring_* (genomedb --loop uring), baseline_*
+region_uring_* (genomedb --loop uring), floor_uring_* (floor --loop
+uring; floor_uring_defer_*, floor_uring_coop_* with the setup flags), baseline_*
 (--baseline): <key>_median_us and
 <key>_p99_us in free placement (the goal's figure), <key>_together_* and
 <key>_apart_* pinned, <key>_spells_{together,apart,mixed} of the free
@@ -108,8 +113,10 @@ spare buffer pages can be tens of us a read, off the reader's path.
 """
 import argparse
 import contextlib
+import fcntl
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -126,6 +133,7 @@ import genome  # noqa: E402
 import mountbench as mb  # noqa: E402
 
 FLOOR = os.path.join(mb.BUILD, "bench", "floor")
+FLOOR_URING = os.path.join(mb.BUILD, "bench", "floor_uring")
 
 
 ALL_CPUS = os.sched_getaffinity(0)
@@ -136,9 +144,17 @@ KEYS = {"genomedb": "region", "genomedb --threads 1": "region_t1", "floor": "flo
         "floor single-threaded": "floor_st", "genomedb --readers 1": "region_r1",
         "genomedb --readers 2": "region_r2",
         "genomedb --readers 3": "region_r3", "genomedb --readers 4": "region_r4",
-        "genomedb --loop uring": "region_uring"}
+        "genomedb --loop uring": "region_uring", "floor --loop uring": "floor_uring",
+        "floor --loop uring --defer-taskrun": "floor_uring_defer",
+        "floor --loop uring --coop-taskrun": "floor_uring_coop"}
 URING_PARAM = "/sys/module/fuse/parameters/enable_uring"
+URING_LOCK = "/tmp/genomedb-enable-uring.lock"  # the tests' too
 URING = "genomedb --loop uring"
+FLOOR_RING = "floor --loop uring"
+# free only, as URING: the ring's floor (bench/mount/floor_uring.c), and
+# the same with the rings' setup flags (named in --targets only)
+RING_DIAG = {"floor --loop uring --defer-taskrun": ("--defer-taskrun",),
+             "floor --loop uring --coop-taskrun": ("--coop-taskrun",)}
 
 
 def uring_wanted(args):
@@ -147,32 +163,58 @@ def uring_wanted(args):
     leaves it out."""
     if not os.path.exists(URING_PARAM) or not os.access(URING_PARAM, os.W_OK):
         return False
-    return not args.targets or URING in args.targets.split(",")
+    named = set(args.targets.split(",")) if args.targets else set()
+    return not args.targets or bool(named & {URING, FLOOR_RING, *RING_DIAG})
 
 
 @contextlib.contextmanager
 def uring_on(wanted):
-    """The fuse module's enable_uring set to Y for the run, put back after."""
+    """The fuse module's enable_uring set to Y for the run, put back after,
+    under the tests' lock (tests/test_mount_uring.py's PARAM_LOCK), so no
+    test fixture flips it while the run's rings are mounted."""
     if not wanted:
         yield
         return
-    with open(URING_PARAM) as f:
-        saved = f.read().strip()
-    with open(URING_PARAM, "w") as f:
-        f.write("Y\n")
-    try:
-        yield
-    finally:
+    with open(URING_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held by a test run: wait for it
+        with open(URING_PARAM) as f:
+            saved = f.read().strip()
         with open(URING_PARAM, "w") as f:
-            f.write(saved + "\n")
+            f.write("Y\n")
+        try:
+            yield
+        finally:
+            with open(URING_PARAM, "w") as f:
+                f.write(saved + "\n")
 
 
 class Floor(mb.Mount):
-    def __init__(self, mnt, *args, preexec_fn=None):  # pylint: disable=super-init-not-called
+    """floor.c, or (binary=FLOOR_URING) floor_uring.c, mounted on mnt."""
+
+    def __init__(self, mnt, *args, preexec_fn=None, binary=None):  # pylint: disable=super-init-not-called
         os.makedirs(mnt, exist_ok=True)
         self.mnt = mnt
-        self.p = subprocess.Popen([FLOOR, mnt, *args], preexec_fn=preexec_fn)
-        self.wait_mounted("floor mount")
+        # floor_uring's last line says how many requests came on the ring
+        self.err = tempfile.TemporaryFile("w+") if binary == FLOOR_URING else None
+        self.p = subprocess.Popen([binary or FLOOR, mnt, *args], preexec_fn=preexec_fn,
+                                  stderr=self.err)
+        self.wait_mounted(f"{os.path.basename(binary or FLOOR)} mount")
+
+    def close(self, timeout=120):
+        """mb.Mount's close; for floor_uring, RuntimeError unless it ended
+        well with requests on the ring (a figure served otherwise is not
+        the ring's floor)."""
+        exit_s = super().close(timeout)
+        if self.err is None:
+            return exit_s
+        self.err.seek(0)
+        said = self.err.read()
+        self.err.close()
+        m = re.search(r"(\d+) requests on the ring", said)
+        if self.p.returncode != 0 or not m or int(m.group(1)) == 0:
+            raise RuntimeError(f"{self.mnt}: floor_uring (exit {self.p.returncode}) "
+                               f"did not serve on the ring: {said.strip()}")
+        return exit_s
 
 
 class Target:
@@ -317,13 +359,16 @@ def stats(mnt):
         return json.load(f)
 
 
-def need_floor():
-    """Build bench/mount/floor.c if this build has not (make bench does)."""
-    if not os.path.exists(FLOOR):
-        subprocess.run(["make", "-C", os.path.join(HERE, "..", ".."),
-                        f"BUILD={os.path.abspath(mb.BUILD)}",
-                        os.path.join(os.path.abspath(mb.BUILD), "bench", "floor")],
-                       check=True, stdout=subprocess.DEVNULL)
+def need_floor(uring=False):
+    """Build bench/mount/floor.c (and floor_uring.c when the run mounts the
+    ring) if this build has not (make bench does)."""
+    for path in (FLOOR, FLOOR_URING) if uring else (FLOOR,):
+        if not os.path.exists(path):
+            subprocess.run(["make", "-C", os.path.join(HERE, "..", ".."),
+                            f"BUILD={os.path.abspath(mb.BUILD)}",
+                            os.path.join(os.path.abspath(mb.BUILD), "bench",
+                                         os.path.basename(path))],
+                           check=True, stdout=subprocess.DEVNULL)
 
 
 def warm_name(k):
@@ -337,8 +382,8 @@ def make_targets(args, store):
     def gdb(*a, binary=None):
         return lambda m, pre: mb.Mount(store, m, *a, binary=binary, preexec_fn=pre)
 
-    def floor(*a):
-        return lambda m, pre: Floor(m, *a, preexec_fn=pre)
+    def floor(*a, binary=None):
+        return lambda m, pre: Floor(m, *a, preexec_fn=pre, binary=binary)
 
     main = {"genomedb": (gdb(), MAIN), "genomedb --threads 1": (gdb("--threads", "1"), MAIN),
             "floor": (floor(), BUSIEST), "floor single-threaded": (floor("-s"), MAIN)}
@@ -346,15 +391,18 @@ def make_targets(args, store):
         main["baseline build"] = (gdb(binary=base), MAIN)
     free = {"genomedb --loop libfuse": (gdb("--loop", "libfuse"), BUSIEST),
             "floor clone_fd": (floor("--clone-fd"), BUSIEST)}
+    extra = {}
     if getattr(args, "uring", False):  # free only: its queue threads pin themselves
         free[URING] = (gdb("--loop", "uring"), BUSIEST)
+        free[FLOOR_RING] = (floor(binary=FLOOR_URING), BUSIEST)
+        extra = {k: (floor(*a, binary=FLOOR_URING), BUSIEST) for k, a in RING_DIAG.items()}
     # main targets only when --targets names them (placed as asked): the
     # split loop with N threads reading /dev/fuse in turn, and libfuse's
     # loop (else free only)
     # ("--readers 1" is the default loop without the twin read)
     placeable = {f"genomedb --readers {n}": (gdb("--readers", str(n)), MAIN if n == 1 else BUSIEST)
                  for n in (1, 2, 3, 4)}
-    extra = {"floor -s --spin-us 5": (floor("-s", "--spin-us", "5"), MAIN),
+    extra |= {"floor -s --spin-us 5": (floor("-s", "--spin-us", "5"), MAIN),
              "floor -s --spin-us 15": (floor("-s", "--spin-us", "15"), MAIN),
              "floor -s --wake-every 20": (floor("-s", "--wake-every", "20"), MAIN)}
     if args.targets:
@@ -610,13 +658,14 @@ def main():
                     help="niceness for the run and its daemons when root (0: leave)")
     args = ap.parse_args()
     args.mounts = max(1, min(args.mounts, args.reads))
-    need_floor()
+    uring = uring_wanted(args)
+    need_floor(uring)
     work = tempfile.mkdtemp(prefix="gdb-regions-")
     try:
         fa, gz, store, ctgs = make_inputs(work, int(float(args.bases)))
         if args.nice and os.geteuid() == 0:
             os.nice(args.nice)  # the daemons inherit it
-        args.uring = uring_wanted(args)
+        args.uring = uring
         with uring_on(args.uring):
             tg, acc, load = run(args, work, fa, gz, store, ctgs)
         report(args, tg, acc, load)
