@@ -22,6 +22,7 @@ none may hang: reads that wait for a broken ring fail the test after
 import concurrent.futures
 import errno
 import os
+import signal
 import subprocess
 import time
 
@@ -76,7 +77,7 @@ def _within(m, fn, seconds=60):
         m.kill()
         pytest.fail(f"hung: no answer in {seconds} s\n" + m.log_text()[-3000:])
     finally:
-        ex.shutdown(wait=True)
+        ex.shutdown(wait=False)  # a read still stuck must not block the test
 
 
 def _serve(m, n=1):
@@ -193,26 +194,42 @@ def _read_errno(m):
     return None
 
 
-@pytest.mark.parametrize("when", ["registering", "serving"])
-def test_uring_enter_failing_ends_the_mount(chrm, tmp_path, uring_on, when):
+def _sigterm(how):
+    """preexec_fn: the daemon started with SIGTERM ignored or blocked (as
+    a service manager or shell may leave it): libfuse then installs no
+    handler of its own, or its handler never runs."""
+    if how == "ignored":
+        return lambda: signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if how == "blocked":
+        return lambda: signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    return None
+
+
+@pytest.mark.parametrize("when,sigterm", [("registering", "default"), ("serving", "default"),
+                                          ("serving", "ignored"), ("serving", "blocked")])
+def test_uring_enter_failing_ends_the_mount(chrm, tmp_path, uring_on, when, sigterm):
     """io_uring_enter failing for good once the INIT reply asked for the
     ring: while the queues register (nothing read yet), or at the first
     commit of a reader's request. The kernel holds the requests for the
     queue, so the mount ends, logged, rather than leave its readers
     waiting for good: the reader waiting gets an error, the daemon exits
     non-zero and leaves no mount behind. (Before: the queue threads
-    logged and returned, the daemon served on and the reads hung.)"""
+    logged and returned, the daemon served on and the reads hung.) The
+    daemon's main thread is woken by a signal of the daemon's own, so
+    this holds with SIGTERM inherited ignored or blocked too (before:
+    libfuse's SIGTERM was used, and then the reads hung)."""
     st, _ = chrm
     nq = _possible_cpus()
     # enters 1..nq: the probes; nq+1..2nq: the registrations, each
     # returning with its queue's first request
     first = nq + 1 if when == "registering" else 2 * nq + 1
-    m = _mount(st, tmp_path, "broken-" + when, [f"io_uring_enter:EPERM:{first}:0"])
+    m = _mount(st, tmp_path, f"broken-{when}-{sigterm}", [f"io_uring_enter:EPERM:{first}:0"])
     os.makedirs(m.path)
-    err = "not read"
+    err, rc = "not read", "running"
     with open(m.log_path, "ab") as logf:
         m.proc = subprocess.Popen([*m.wrap, U.BINARY, "mount", st, m.path, "-f", *m.args],
-                                  stdin=subprocess.DEVNULL, stdout=logf, stderr=logf)
+                                  stdin=subprocess.DEVNULL, stdout=logf, stderr=logf,
+                                  preexec_fn=_sigterm(sigterm))
         try:
             deadline = time.monotonic() + 60
             while m.proc.poll() is None and not _in_mountinfo(m.path) and time.monotonic() < deadline:
@@ -221,10 +238,12 @@ def test_uring_enter_failing_ends_the_mount(chrm, tmp_path, uring_on, when):
                 err = _within(m, lambda: _read_errno(m))
             rc = m.proc.wait(60)
         except subprocess.TimeoutExpired:
-            rc = "running"
+            pass
         finally:
+            # what the daemon left, looked at before any clean-up of ours
+            left = rc != "running" and _in_mountinfo(m.path)
             m.kill()  # if still running; and the mount, lazily
-            left = _in_mountinfo(m.path)
+            m.proc.wait()
     log = m.log_text()
     U.check_sanitizer(log, "genomedb mount --loop uring")
     assert rc not in (0, "running"), (rc, log[-3000:])
