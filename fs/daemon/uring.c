@@ -540,7 +540,8 @@ static int slow_push(struct ring_queue *q, struct ring_ent *e)
 				     q);
 		if (rc == 0)
 			q->slow_n++;
-		else if (!q->slow_failed++) /* once: it may go on failing */
+		else if (!q->slow_failed) { /* once: it may go on failing */
+			q->slow_failed = 1;
 			gdb_log(GDB_LOG_WARN,
 				"--loop uring: queue %u: a slow thread did not "
 				"start (%s): %s",
@@ -549,6 +550,7 @@ static int slow_push(struct ring_queue *q, struct ring_ent *e)
 					    "slow threads running"
 					  : "its slow requests are served "
 					    "on the queue's thread");
+		}
 		if (rc < 0 && q->slow_n)
 			rc = 0; /* the ones running will get to it */
 	}
@@ -645,8 +647,9 @@ static int queue_wake(struct ring_queue *q)
 }
 
 /* A ring entry's command failed other than at unmount: logged once, and
- * again when the queue has none left (its CPU's readers then wait for
- * an entry of the kernel's queue until unmount). */
+ * again when the queue has none left (its CPU's readers may then wait
+ * for an entry of the kernel's queue until unmount: the kernel may also
+ * have given up the ring and sent them through /dev/fuse). */
 static void queue_ent_failed(struct ring_queue *q, int res, unsigned live,
 			     int *logged)
 {
@@ -658,7 +661,7 @@ static void queue_ent_failed(struct ring_queue *q, int res, unsigned live,
 	if (!live)
 		gdb_log(GDB_LOG_ERROR,
 			"--loop uring: queue %u has no ring entry left: "
-			"requests made on CPU %u wait until unmount",
+			"requests made on CPU %u may wait until unmount",
 			q->qid, q->qid);
 }
 
@@ -723,8 +726,10 @@ static void uring_broken(struct daemon_uring *u, unsigned qid, int err)
 }
 
 /* io_uring_submit_and_wait, again after a signal, and after a short
- * sleep while the kernel lacks resources (EAGAIN, EBUSY, ENOMEM; at
- * most RETRY_ENTER times in a row). @return >= 0, or -errno */
+ * sleep while the kernel lacks resources (EAGAIN, ENOMEM; at most
+ * RETRY_ENTER times in a row). Not EBUSY: that is a CQ overflow, which
+ * only reaping clears, and cannot happen here (at most QUEUE_DEPTH + 1
+ * in flight, the CQ twice the SQ). @return >= 0, or -errno */
 #define RETRY_ENTER 100
 static int ring_enter(struct io_uring *ring)
 {
@@ -734,8 +739,7 @@ static int ring_enter(struct io_uring *ring)
 		rc = io_uring_submit_and_wait(ring, 1);
 		if (rc >= 0 || rc == -EINTR)
 			return rc;
-		if ((rc != -EAGAIN && rc != -EBUSY && rc != -ENOMEM) ||
-		    ++tries > RETRY_ENTER)
+		if ((rc != -EAGAIN && rc != -ENOMEM) || ++tries > RETRY_ENTER)
 			return rc;
 		usleep(1000);
 	}
@@ -806,7 +810,7 @@ static int ring_probe(struct io_uring *ring)
 		rc = ring_enter(ring);
 	if (rc < 0)
 		return rc;
-	rc = io_uring_peek_cqe(ring, &cqe);
+	rc = io_uring_wait_cqe(ring, &cqe);
 	if (rc == 0)
 		io_uring_cqe_seen(ring, cqe);
 	return rc;
