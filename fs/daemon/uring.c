@@ -35,14 +35,21 @@
  * the ring; the custom writev adds FUSE_OVER_IO_URING (with FUSE_INIT_EXT)
  * to that reply, and once it is written the queue threads register.
  *
- * The queue threads and their rings exist before INIT is answered (so a
- * ring the kernel refuses to make is known while /dev/fuse still serves
- * everything), and the entries' buffers are allocated before the reply
+ * The queue threads and their rings exist before INIT is answered, each
+ * ring entered once with a NOP (ring_probe: so a ring the kernel refuses
+ * to make or to enter is known while /dev/fuse still serves everything),
+ * and the entries' buffers are allocated before the reply
  * is written: once it carries the flag, the kernel holds every new request
  * until all queues have registered, or until a registration fails (it
  * then clears the flag and the split loop serves all). On 6.18 the kernel
  * switches to the ring once all queues registered even without the flag
  * (tried): the flag only keeps requests off /dev/fuse until then.
+ *
+ * After INIT a queue whose ring cannot be entered (io_uring_enter failing
+ * other than EINTR, or EAGAIN/ENOMEM for longer than RETRY_ENTER tries)
+ * cannot be replaced: the kernel holds its CPU's requests for it. The
+ * mount then ends (uring_broken): logged, the main thread woken by
+ * WAKE_SIGNAL, the daemon unmounts and exits 1.
  */
 #define _GNU_SOURCE
 #include "fs/daemon/ops.h"
