@@ -300,3 +300,25 @@ def test_split_reader_and_worker_not_started(chrm, tmp_path):
     assert log.count(line) == 1, log[-3000:]
     assert nreaders == 1, nreaders
     assert rc == 0, log[-3000:]
+
+
+def test_sysfail_helper():
+    """sysfail itself: the Nth call fails, the others run; one spec a
+    call; a call of another ABI (x32) kills the program rather than slip
+    past the count."""
+    prog = ("import os\n"
+            "for _ in range(3):\n"
+            "    try:\n"
+            "        os.close(os.eventfd(0)); print('ok')\n"
+            "    except OSError as e:\n"
+            "        print(e.errno)\n")
+    r = subprocess.run([SYSFAIL, "eventfd2:EMFILE:2", "--", "/usr/bin/python3", "-c", prog],
+                       capture_output=True, text=True, timeout=30)
+    assert r.stdout.split() == ["ok", str(errno.EMFILE), "ok"], r
+    r = subprocess.run([SYSFAIL, "eventfd2:EMFILE:1", "eventfd2:EIO:2", "--", "true"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2 and "one spec a call" in r.stderr, r
+    x32 = "import ctypes; ctypes.CDLL(None).syscall(0x40000000 | 39)"  # x32 getpid
+    r = subprocess.run([SYSFAIL, "eventfd2:EMFILE:1", "--", "/usr/bin/python3", "-c", x32],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == -signal.SIGSYS, r
