@@ -260,6 +260,8 @@ def test_uring_enter_failing_ends_the_mount(chrm, tmp_path, uring_on, when, sigt
     assert rc not in (0, "running"), (rc, log[-3000:])
     assert "io_uring_enter: Operation not permitted: the requests of CPU" in log, log[-3000:]
     assert "ending the mount" in log, log[-3000:]
+    # the daemon's last words name the cause, not a bare EIO
+    assert log.rstrip().endswith("a queue's ring could not be entered: the mount ended"), log[-3000:]
     if when == "serving":
         # the read is in flight when its commit fails: the connection's
         # abort ends it with ECONNABORTED (a request made after the end
