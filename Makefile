@@ -89,7 +89,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libgenomedb.a $(HEADERS)
 
 # sysfail: runs a program with chosen system calls failing (seccomp), for
 # the daemon's error paths (tests/test_mount_uring_errors.py).
-$(BUILD)/tests/sysfail: tests/helpers/sysfail.c
+$(BUILD)/tests/sysfail: tests/helpers/sysfail.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
@@ -435,12 +435,13 @@ stress: all
 	$(BENCH_ENV) $(PYTHON) tests/pathfuzz.py --seconds $(STRESS_SECONDS)
 
 PLUGIN_SRC := examples/plugin/cpg.c tests/plugin/bad_plugin.c
+HELPER_SRC := tests/helpers/sysfail.c
 
 format:
-	clang-format -i $(LIB_SRC) $(TOOL_SRC) $(UNIT_SRC) $(HEADERS) $(PLUGIN_SRC)
+	clang-format -i $(LIB_SRC) $(TOOL_SRC) $(UNIT_SRC) $(HEADERS) $(PLUGIN_SRC) $(HELPER_SRC)
 
 format-check:
-	clang-format --dry-run --Werror $(LIB_SRC) $(TOOL_SRC) $(UNIT_SRC) $(HEADERS) $(PLUGIN_SRC)
+	clang-format --dry-run --Werror $(LIB_SRC) $(TOOL_SRC) $(UNIT_SRC) $(HEADERS) $(PLUGIN_SRC) $(HELPER_SRC)
 
 clean:
 	rm -rf build

@@ -180,7 +180,8 @@ static int hand_off(struct pool *p, const struct fuse_buf *b, size_t len)
 		rc = -pthread_create(&p->tids[p->workers], NULL, worker, p);
 		if (rc == 0)
 			p->workers++;
-		else if (!p->start_failed++) /* once: it may go on failing */
+		else if (!p->start_failed) { /* once: it may go on failing */
+			p->start_failed = 1;
 			gdb_log(GDB_LOG_WARN,
 				"a worker thread did not start (%s): %s",
 				strerror(-rc),
@@ -188,6 +189,7 @@ static int hand_off(struct pool *p, const struct fuse_buf *b, size_t len)
 					     "workers running"
 					   : "slow requests are served on "
 					     "the reading thread");
+		}
 		if (rc < 0 && p->workers)
 			rc = 0; /* the ones running will get to it */
 	}

@@ -247,7 +247,8 @@ static struct fuse_session *session_new(gdb_daemon *d, const gdb_fs_opts *o,
 }
 
 /* Serve until unmounted. @return 0 after a clean unmount, or -errno */
-static int serve(struct fuse_session *se, gdb_daemon *d, const gdb_fs_opts *o)
+static int serve(struct fuse_session *se, gdb_daemon *d, const gdb_fs_opts *o,
+		 char *err, size_t errlen)
 {
 	struct fuse_loop_config *lc;
 	int rc, urc;
@@ -272,6 +273,10 @@ static int serve(struct fuse_session *se, gdb_daemon *d, const gdb_fs_opts *o)
 		live_halt(d);
 		urc = daemon_uring_stop(d);
 		live_stop(d);
+		if (!rc && urc < 0)
+			gdb_seterr(err, errlen,
+				   "--loop uring: a queue's ring could not "
+				   "be entered: the mount ended");
 		return rc ? rc : urc;
 	}
 	lc = fuse_loop_cfg_create();
@@ -327,7 +332,7 @@ int gdb_fs_run(const gdb_fs_opts *o, char *err, size_t errlen)
 	if (fuse_daemonize(o->foreground || o->debug) != 0)
 		rc = -EIO;
 	else
-		rc = serve(se, d, o);
+		rc = serve(se, d, o, err, errlen);
 	fuse_session_unmount(se);
 out_sig:
 	fuse_remove_signal_handlers(se);

@@ -37,14 +37,21 @@
  * the ring; the custom writev adds FUSE_OVER_IO_URING (with FUSE_INIT_EXT)
  * to that reply, and once it is written the queue threads register.
  *
- * The queue threads and their rings exist before INIT is answered (so a
- * ring the kernel refuses to make is known while /dev/fuse still serves
- * everything), and the entries' buffers are allocated before the reply
+ * The queue threads and their rings exist before INIT is answered, each
+ * ring entered once with a NOP (ring_probe: so a ring the kernel refuses
+ * to make or to enter is known while /dev/fuse still serves everything),
+ * and the entries' buffers are allocated before the reply
  * is written: once it carries the flag, the kernel holds every new request
  * until all queues have registered, or until a registration fails (it
  * then clears the flag and the split loop serves all). On 6.18 the kernel
  * switches to the ring once all queues registered even without the flag
  * (tried): the flag only keeps requests off /dev/fuse until then.
+ *
+ * After INIT a queue whose ring cannot be entered (io_uring_enter failing
+ * other than EINTR, or EAGAIN/ENOMEM for longer than RETRY_ENTER tries)
+ * cannot be replaced: the kernel holds its CPU's requests for it. The
+ * mount then ends (uring_broken): logged, the main thread woken by
+ * WAKE_SIGNAL, the daemon unmounts and exits 1.
  */
 #define _GNU_SOURCE
 #include "fs/daemon/ops.h"
@@ -136,6 +143,8 @@ struct daemon_uring {
 	int cpus_ok;
 	pthread_t main; /* the thread serving /dev/fuse (daemon_loop's) */
 	int broken;	/* atomic: a queue could not go on; mount ended */
+	int wake_set;	/* WAKE_SIGNAL's handler installed (old_wake saved) */
+	struct sigaction old_wake;
 };
 
 /* The ring entry this thread is serving (NULL: none). */
@@ -556,7 +565,8 @@ static int slow_push(struct ring_queue *q, struct ring_ent *e)
 				     q);
 		if (rc == 0)
 			q->slow_n++;
-		else if (!q->slow_failed++) /* once: it may go on failing */
+		else if (!q->slow_failed) { /* once: it may go on failing */
+			q->slow_failed = 1;
 			gdb_log(GDB_LOG_WARN,
 				"--loop uring: queue %u: a slow thread did not "
 				"start (%s): %s",
@@ -565,6 +575,7 @@ static int slow_push(struct ring_queue *q, struct ring_ent *e)
 					    "slow threads running"
 					  : "its slow requests are served "
 					    "on the queue's thread");
+		}
 		if (rc < 0 && q->slow_n)
 			rc = 0; /* the ones running will get to it */
 	}
@@ -661,8 +672,9 @@ static int queue_wake(struct ring_queue *q)
 }
 
 /* A ring entry's command failed other than at unmount: logged once, and
- * again when the queue has none left (its CPU's readers then wait for
- * an entry of the kernel's queue until unmount). */
+ * again when the queue has none left (its CPU's readers may then wait
+ * for an entry of the kernel's queue until unmount: the kernel may also
+ * have given up the ring and sent them through /dev/fuse). */
 static void queue_ent_failed(struct ring_queue *q, int res, unsigned live,
 			     int *logged)
 {
@@ -674,17 +686,56 @@ static void queue_ent_failed(struct ring_queue *q, int res, unsigned live,
 	if (!live)
 		gdb_log(GDB_LOG_ERROR,
 			"--loop uring: queue %u has no ring entry left: "
-			"requests made on CPU %u wait until unmount",
+			"requests made on CPU %u may wait until unmount",
 			q->qid, q->qid);
+}
+
+/* The signal that wakes the main thread out of its read of /dev/fuse
+ * when a queue ends the mount: the daemon's own, with a handler that does
+ * nothing and no SA_RESTART (the read then fails with EINTR, and the loop
+ * looks at fuse_session_exited), unblocked on the main thread. Not
+ * libfuse's SIGTERM: libfuse handles it only if it was at its default,
+ * and it may be inherited ignored or blocked. */
+#define WAKE_SIGNAL SIGUSR2
+
+static void wake_handler(int sig)
+{
+	(void)sig;
+}
+
+/* On the main thread. @return 0, or -errno (logged) */
+static int wake_install(struct daemon_uring *u)
+{
+	struct sigaction sa = {.sa_handler = wake_handler};
+	sigset_t set;
+	int rc = 0;
+
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&set);
+	sigaddset(&set, WAKE_SIGNAL);
+	if (sigaction(WAKE_SIGNAL, &sa, &u->old_wake) < 0)
+		rc = -errno;
+	else
+		u->wake_set = 1;
+	if (rc == 0)
+		rc = -pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	if (rc < 0)
+		gdb_log(GDB_LOG_WARN, "--loop uring: wake-up signal: %s",
+			strerror(-rc));
+	return rc;
 }
 
 /* A queue that cannot go on (its ring cannot be entered): its entries
  * are the kernel's, which holds its CPU's requests for them (and, before
  * they registered, every request of the mount). Rather than leave those
- * readers waiting for good, the mount ends: reader 0 gets libfuse's
- * SIGTERM (as loop.c's readers do on an error); once the daemon has
- * closed /dev/fuse and the rings, every waiting request fails
- * (ENOTCONN) and the daemon exits 1. */
+ * readers waiting for good, the mount ends: the session is marked ended
+ * and the main thread woken by WAKE_SIGNAL, sent again until the main
+ * thread has left its loop (uring_join sets stopping): one signal would
+ * be lost if it came between the loop's look at fuse_session_exited and
+ * its read. The daemon then unmounts, closes /dev/fuse and the rings,
+ * and exits 1; a request in flight on the ring fails with ECONNABORTED,
+ * one made after with ENOTCONN (tests/test_mount_uring_errors.py). */
+#define WAKE_EVERY_US 100000
 static void uring_broken(struct daemon_uring *u, unsigned qid, int err)
 {
 	gdb_log(GDB_LOG_ERROR,
@@ -693,12 +744,17 @@ static void uring_broken(struct daemon_uring *u, unsigned qid, int err)
 		qid, strerror(-err), qid);
 	__atomic_store_n(&u->broken, 1, __ATOMIC_RELEASE);
 	fuse_session_exit(u->se);
-	pthread_kill(u->main, SIGTERM); /* libfuse's handler */
+	while (!__atomic_load_n(&u->stopping, __ATOMIC_ACQUIRE)) {
+		pthread_kill(u->main, WAKE_SIGNAL);
+		usleep(WAKE_EVERY_US);
+	}
 }
 
 /* io_uring_submit_and_wait, again after a signal, and after a short
- * sleep while the kernel lacks resources (EAGAIN, EBUSY, ENOMEM; at
- * most RETRY_ENTER times in a row). @return >= 0, or -errno */
+ * sleep while the kernel lacks resources (EAGAIN, ENOMEM; at most
+ * RETRY_ENTER times in a row). Not EBUSY: that is a CQ overflow, which
+ * only reaping clears, and cannot happen here (at most QUEUE_DEPTH + 1
+ * in flight, the CQ twice the SQ). @return >= 0, or -errno */
 #define RETRY_ENTER 100
 static int ring_enter(struct io_uring *ring)
 {
@@ -708,8 +764,7 @@ static int ring_enter(struct io_uring *ring)
 		rc = io_uring_submit_and_wait(ring, 1);
 		if (rc >= 0 || rc == -EINTR)
 			return rc;
-		if ((rc != -EAGAIN && rc != -EBUSY && rc != -ENOMEM) ||
-		    ++tries > RETRY_ENTER)
+		if ((rc != -EAGAIN && rc != -ENOMEM) || ++tries > RETRY_ENTER)
 			return rc;
 		usleep(1000);
 	}
@@ -780,7 +835,7 @@ static int ring_probe(struct io_uring *ring)
 		rc = ring_enter(ring);
 	if (rc < 0)
 		return rc;
-	rc = io_uring_peek_cqe(ring, &cqe);
+	rc = io_uring_wait_cqe(ring, &cqe);
 	if (rc == 0)
 		io_uring_cqe_seen(ring, cqe);
 	return rc;
@@ -854,6 +909,8 @@ static void uring_free(struct daemon_uring *u)
 		pthread_mutex_destroy(&q->lock);
 	}
 	free(u->q);
+	if (u->wake_set)
+		(void)sigaction(WAKE_SIGNAL, &u->old_wake, NULL);
 	pthread_cond_destroy(&u->cond);
 	pthread_mutex_destroy(&u->lock);
 	free(u);
@@ -957,7 +1014,9 @@ int daemon_uring_start(struct fuse_session *se, gdb_daemon *d)
 		pthread_cond_init(&u->q[i].wake, NULL);
 	}
 	d->uring = u;
-	rc = uring_start(u);
+	rc = wake_install(u);
+	if (rc == 0)
+		rc = uring_start(u);
 	if (rc < 0) {
 		d->uring = NULL;
 		uring_join(u);

@@ -18,6 +18,14 @@
  * sees the daemon's threads under it); a child forked before the filter
  * gets the listener and answers each call: run it, or fail it. With -v
  * the child says on stderr which call it failed.
+ *
+ * The child (the decider) shares the program's process group: it ignores
+ * SIGINT, SIGTERM and SIGHUP and ends when the listener hangs up (every
+ * task under the filter gone), saying why if it ends otherwise; should it
+ * die, the filtered calls fail with ENOSYS. It outlives the program and
+ * is then reparented (to a subreaper or init, which reaps it). Only calls
+ * of this build's architecture are filtered; any other (x32, i386)
+ * kills the process: a count must not miss them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,6 +44,15 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#if defined(__x86_64__)
+#define SYSFAIL_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define SYSFAIL_ARCH AUDIT_ARCH_AARCH64
+#else
+#error "sysfail: add this architecture's AUDIT_ARCH"
+#endif
+#define X32_BIT 0x40000000u /* x32 calls on x86_64 */
 
 #define MAX_SPECS 8
 
@@ -62,7 +79,7 @@ static const struct {
 	const char *name;
 	int err;
 } errs[] = {
-    {"EPERM", EPERM},   {"ENOMEM", ENOMEM}, {"EAGAIN", EAGAIN},
+    {"EPERM", EPERM},	{"ENOMEM", ENOMEM}, {"EAGAIN", EAGAIN},
     {"EMFILE", EMFILE}, {"EINVAL", EINVAL}, {"EIO", EIO},
 };
 
@@ -89,13 +106,17 @@ static int lookup_err(const char *s, size_t n)
 	return -1;
 }
 
-static void parse_spec(const char *arg, struct spec *sp)
+/* Parse arg into all[n] (all[0..n-1] parsed already): a second spec for
+ * one call is refused (the decider would only ever use the first). */
+static void parse_spec(const char *arg, struct spec *all, int n)
 {
+	struct spec *sp = &all[n];
 	const char *c1 = strchr(arg, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : 0;
 	char *end;
 
 	if (!c2)
 		usage();
+	memset(sp, 0, sizeof(*sp));
 	sp->nr = lookup_call(arg, (size_t)(c1 - arg));
 	sp->err = lookup_err(c1 + 1, (size_t)(c2 - c1 - 1));
 	sp->name = arg;
@@ -105,37 +126,56 @@ static void parse_spec(const char *arg, struct spec *sp)
 		sp->count = strtoul(end + 1, &end, 10);
 	if (sp->nr < 0 || sp->err < 0 || !sp->first || *end)
 		usage();
+	for (int i = 0; i < n; i++)
+		if (all[i].nr == sp->nr) {
+			fprintf(stderr, "sysfail: %s: one spec a call\n", arg);
+			usage();
+		}
 }
 
-/* The filter: the SPECs' calls go to the listener, the rest run. */
+/* The filter: another architecture's calls kill the process, the SPECs'
+ * calls go to the listener, the rest run. Once the listener has a call,
+ * the caller waits killably (6.0+; without it a signal could end the
+ * wait after the call was counted, and the call made again would count
+ * twice). */
 static int install(const struct spec *sp, int n)
 {
-	struct sock_filter f[4 + 2 * MAX_SPECS + 1];
+	struct sock_filter f[6 + 2 * MAX_SPECS + 1];
 	struct sock_fprog prog;
 	int k = 0;
 
 	f[k++] = (struct sock_filter)BPF_STMT(
 	    BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
 	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-					      AUDIT_ARCH_X86_64, 1, 0);
+					      SYSFAIL_ARCH, 1, 0);
 	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-					      SECCOMP_RET_ALLOW);
+					      SECCOMP_RET_KILL_PROCESS);
 	f[k++] = (struct sock_filter)BPF_STMT(
 	    BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
+					      X32_BIT, 0, 1);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+					      SECCOMP_RET_KILL_PROCESS);
 	for (int i = 0; i < n; i++) {
-		f[k++] = (struct sock_filter)BPF_JUMP(
-		    BPF_JMP | BPF_JEQ | BPF_K, (unsigned)sp[i].nr, 0, 1);
+		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+						      (unsigned)sp[i].nr, 0, 1);
 		f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
 						      SECCOMP_RET_USER_NOTIF);
 	}
-	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-					      SECCOMP_RET_ALLOW);
+	f[k++] =
+	    (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	prog.len = (unsigned short)k;
 	prog.filter = f;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -1;
-	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-			    SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	k = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			 SECCOMP_FILTER_FLAG_NEW_LISTENER |
+			     SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+			 &prog);
+	if (k < 0 && errno == EINVAL) /* before 6.0 */
+		k = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+				 SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	return k;
 }
 
 static void send_fd(int sock, int fd)
@@ -153,8 +193,10 @@ static void send_fd(int sock, int fd)
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	if (sendmsg(sock, &m, 0) != 1) {
-		perror("sysfail: sendmsg");
+	/* MSG_NOSIGNAL: a decider already gone is said, not a silent
+	 * SIGPIPE */
+	if (sendmsg(sock, &m, MSG_NOSIGNAL) != 1) {
+		perror("sysfail: sendmsg (the decider is gone)");
 		exit(127);
 	}
 }
@@ -190,6 +232,7 @@ static void supervise(int lfd, struct spec *sp, int n, int verbose)
 		if (poll(&p, 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
+			perror("sysfail: decider: poll");
 			break;
 		}
 		if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
@@ -198,6 +241,7 @@ static void supervise(int lfd, struct spec *sp, int n, int verbose)
 		if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
 			if (errno == EINTR || errno == ENOENT)
 				continue;
+			perror("sysfail: decider: SECCOMP_IOCTL_NOTIF_RECV");
 			break;
 		}
 		memset(&resp, 0, sizeof(resp));
@@ -239,8 +283,8 @@ int main(int argc, char **argv)
 	for (; i < argc && strcmp(argv[i], "--"); i++) {
 		if (n == MAX_SPECS)
 			usage();
-		memset(&sp[n], 0, sizeof(sp[n]));
-		parse_spec(argv[i], &sp[n++]);
+		parse_spec(argv[i], sp, n);
+		n++;
 	}
 	if (i + 1 >= argc || !n)
 		usage();
@@ -254,10 +298,15 @@ int main(int argc, char **argv)
 		return 127;
 	}
 	if (pid == 0) { /* the supervisor, outside the filter */
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
 		close(sv[0]);
 		lfd = recv_fd(sv[1]);
-		if (lfd < 0)
+		if (lfd < 0) {
+			fprintf(stderr, "sysfail: decider: no listener\n");
 			_exit(1);
+		}
 		close(sv[1]);
 		supervise(lfd, sp, n, verbose);
 		_exit(0);
