@@ -36,10 +36,12 @@
  * request. Each has its own request buffer (libfuse keeps its splice
  * pipe per thread too) and --spin-us; none follows its readers (the
  * turns place them as well as moves did, measured). The caller's thread
- * is reader 0 and gets the signals libfuse handles (the others block
- * them); when it stops it cancels the others while they wait for a
- * request, as fuse_session_loop_mt does with its workers. An unmount
- * wakes them all (ENODEV).
+ * is reader 0 and gets the signals libfuse handles and the wake-up
+ * signal (the others block them); when it stops it cancels the others
+ * while they wait for a request, as fuse_session_loop_mt does with its
+ * workers. An unmount wakes them all (ENODEV); another reader whose read
+ * fails ends the session and wakes reader 0 (wake.c) until it has left
+ * its loop.
  *
  * libfuse lets any thread reply to a request, and a request's arguments
  * live in the buffer it was read into: a handed-off request gets its own
@@ -256,7 +258,6 @@ struct loop {
 	struct pool *p;
 	long long spin_ns; /* --spin-us, in ns; 0: block at once */
 	int follow;
-	pthread_t main; /* reader 0, the thread that called daemon_loop */
 	int err; /* -errno of the first other reader that failed (atomic) */
 };
 
@@ -325,13 +326,14 @@ static void *reader_main(void *arg)
 						  __ATOMIC_RELAXED,
 						  __ATOMIC_RELAXED);
 		fuse_session_exit(r->l->se);
-		pthread_kill(r->l->main, SIGTERM); /* libfuse's handler */
+		daemon_wake_main(r->l->d); /* cancellation is disabled */
 	}
 	return NULL;
 }
 
-/* Start readers 1..n-1, with the signals libfuse handles blocked (they go
- * to reader 0, whose read they interrupt). @return how many started */
+/* Start readers 1..n-1, with the signals libfuse handles and the wake-up
+ * signal blocked (they go to reader 0, whose read they interrupt).
+ * @return how many started */
 static unsigned start_readers(struct reader *r, unsigned n)
 {
 	sigset_t block, old;
@@ -343,6 +345,7 @@ static unsigned start_readers(struct reader *r, unsigned n)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGQUIT);
+	sigaddset(&block, DAEMON_WAKE_SIGNAL);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	for (unsigned i = 1; i < n; i++) {
 		rc = pthread_create(&r[i].tid, NULL, reader_main, &r[i]);
@@ -358,7 +361,8 @@ static unsigned start_readers(struct reader *r, unsigned n)
 }
 
 /* Reader 0 is done: end the others (those still waiting for a request
- * are cancelled; one answering finishes it, then sees the session over). */
+ * are cancelled; one answering finishes it, then sees the session over;
+ * one waking reader 0 stops, daemon_wake_left having been said). */
 static void stop_readers(struct reader *r, unsigned started)
 {
 	for (unsigned i = 1; i <= started; i++)
@@ -398,6 +402,13 @@ int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads,
 		readers = 1;
 	if (readers > GDB_READERS_MAX)
 		readers = GDB_READERS_MAX;
+	if (readers > 1 && !d->wake_set) {
+		gdb_log(GDB_LOG_WARN,
+			"--readers %u: one reading thread (no wake-up "
+			"signal to end the mount with)",
+			readers);
+		readers = 1;
+	}
 	/* --threads counts the readers: the rest are workers */
 	if (!max_threads)
 		max_threads = 1;
@@ -417,13 +428,13 @@ int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads,
 			"follow their readers' CPUs",
 			readers);
 	l.follow = follow && readers == 1;
-	l.main = pthread_self();
 	for (unsigned i = 0; i < readers; i++)
 		r[i] = (struct reader){.l = &l, .idx = i};
 	__atomic_store_n(&d->nreaders, readers, __ATOMIC_RELAXED);
 	started = start_readers(r, readers);
 	__atomic_store_n(&d->nreaders, 1 + started, __ATOMIC_RELAXED);
 	res = serve_requests(&l, 0);
+	daemon_wake_left(d);
 	fuse_session_exit(se); /* for the readers answering one now */
 	stop_readers(r, started);
 	pool_stop(&p);

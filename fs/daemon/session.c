@@ -256,6 +256,10 @@ static int serve(struct fuse_session *se, gdb_daemon *d, const gdb_fs_opts *o,
 	if (gdb_cache_start_prefetch(d->cur->cache) < 0)
 		gdb_log(GDB_LOG_WARN, "prefetch thread did not start");
 	d->serving = 1;
+	/* before any thread that may wake the main thread starts; a failure
+	 * (logged) leaves one reader and no ring */
+	if (!o->libfuse_loop)
+		(void)daemon_wake_install(d);
 	/* before the refresh thread, which writes notifications: the
 	 * session's I/O is set while no other thread uses it */
 	if (o->uring_loop && (rc = daemon_uring_start(se, d)) < 0)
@@ -272,6 +276,7 @@ static int serve(struct fuse_session *se, gdb_daemon *d, const gdb_fs_opts *o,
 		/* the ring's slow threads may be in a refresh until joined */
 		live_halt(d);
 		urc = daemon_uring_stop(d);
+		daemon_wake_restore(d); /* every waker joined */
 		live_stop(d);
 		if (!rc && urc < 0)
 			gdb_seterr(err, errlen,

@@ -1,0 +1,76 @@
+/*
+ * fs/daemon/wake.c - waking the main thread out of its read of /dev/fuse
+ * when another thread ends the mount: one of the split loop's extra
+ * readers whose read failed (loop.c), or a ring queue that cannot go on
+ * (uring.c).
+ *
+ * The signal is the daemon's own (DAEMON_WAKE_SIGNAL, SIGUSR2), with a
+ * handler that does nothing and no SA_RESTART: the main thread's read
+ * then fails with EINTR and its loop looks at fuse_session_exited. Not
+ * libfuse's SIGTERM: libfuse 3.14 installs its handler only if SIGTERM
+ * was at its default, and the daemon may inherit it ignored or blocked.
+ * It is unblocked on the main thread only (the threads that read
+ * /dev/fuse besides it start with it blocked).
+ *
+ * One signal is not enough: sent between the loop's look at
+ * fuse_session_exited and its read, it is used up and the read blocks
+ * for good. So it is sent again every WAKE_EVERY_US until the main thread
+ * says it has left its loop (daemon_wake_left).
+ */
+#include "fs/daemon/ops.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#define WAKE_EVERY_US 100000
+
+static void wake_handler(int sig)
+{
+	(void)sig;
+}
+
+int daemon_wake_install(gdb_daemon *d)
+{
+	struct sigaction sa = {.sa_handler = wake_handler};
+	sigset_t set;
+	int rc = 0;
+
+	d->wake_main = pthread_self();
+	__atomic_store_n(&d->wake_left, 0, __ATOMIC_RELEASE);
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&set);
+	sigaddset(&set, DAEMON_WAKE_SIGNAL);
+	if (sigaction(DAEMON_WAKE_SIGNAL, &sa, &d->wake_old) < 0)
+		rc = -errno;
+	else
+		d->wake_set = 1;
+	if (rc == 0)
+		rc = -pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	if (rc < 0) {
+		gdb_log(GDB_LOG_WARN, "the wake-up signal (SIGUSR2): %s",
+			strerror(-rc));
+		daemon_wake_restore(d);
+	}
+	return rc;
+}
+
+void daemon_wake_restore(gdb_daemon *d)
+{
+	if (d->wake_set)
+		(void)sigaction(DAEMON_WAKE_SIGNAL, &d->wake_old, NULL);
+	d->wake_set = 0;
+}
+
+void daemon_wake_left(gdb_daemon *d)
+{
+	__atomic_store_n(&d->wake_left, 1, __ATOMIC_RELEASE);
+}
+
+void daemon_wake_main(gdb_daemon *d)
+{
+	while (!__atomic_load_n(&d->wake_left, __ATOMIC_ACQUIRE)) {
+		pthread_kill(d->wake_main, DAEMON_WAKE_SIGNAL);
+		usleep(WAKE_EVERY_US);
+	}
+}
