@@ -235,6 +235,37 @@ def _sigterm(how):
     return None
 
 
+def _until_ended(m, sigterm, act=None, wait=60):
+    """Start m with SIGTERM as sigterm says, wait for the mount, run act()
+    (if any; a hang fails the test), then wait up to `wait` s for the
+    daemon to end by itself.
+    @return its exit code ("running" if it did not end), act's result,
+    whether it left its mount behind, and the log"""
+    os.makedirs(m.path)
+    got, rc = "not run", "running"
+    with open(m.log_path, "ab") as logf:
+        m.proc = subprocess.Popen([*m.wrap, U.BINARY, "mount", m.store_dir, m.path, "-f", *m.args],
+                                  stdin=subprocess.DEVNULL, stdout=logf, stderr=logf,
+                                  preexec_fn=_sigterm(sigterm))
+        try:
+            deadline = time.monotonic() + 60
+            while m.proc.poll() is None and not _in_mountinfo(m.path) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            if act:
+                got = _within(m, act)
+            rc = m.proc.wait(wait)
+        except subprocess.TimeoutExpired:
+            pass
+        finally:
+            # what the daemon left, looked at before any clean-up of ours
+            left = rc != "running" and _in_mountinfo(m.path)
+            m.kill()  # if still running; and the mount, lazily
+            m.proc.wait()
+    log = m.log_text()
+    U.check_sanitizer(log, "genomedb mount")
+    return rc, got, left, log
+
+
 @pytest.mark.parametrize("when,sigterm", [("registering", "default"), ("serving", "default"),
                                           ("serving", "ignored"), ("serving", "blocked")])
 def test_uring_enter_failing_ends_the_mount(chrm, tmp_path, uring_on, when, sigterm):
@@ -254,28 +285,7 @@ def test_uring_enter_failing_ends_the_mount(chrm, tmp_path, uring_on, when, sigt
     # returning with its queue's first request
     first = nq + 1 if when == "registering" else 2 * nq + 1
     m = _mount(st, tmp_path, f"broken-{when}-{sigterm}", [f"io_uring_enter:EPERM:{first}:0"])
-    os.makedirs(m.path)
-    err, rc = "not read", "running"
-    with open(m.log_path, "ab") as logf:
-        m.proc = subprocess.Popen([*m.wrap, U.BINARY, "mount", st, m.path, "-f", *m.args],
-                                  stdin=subprocess.DEVNULL, stdout=logf, stderr=logf,
-                                  preexec_fn=_sigterm(sigterm))
-        try:
-            deadline = time.monotonic() + 60
-            while m.proc.poll() is None and not _in_mountinfo(m.path) and time.monotonic() < deadline:
-                time.sleep(0.02)
-            if when == "serving":
-                err = _within(m, lambda: _read_errno(m))
-            rc = m.proc.wait(60)
-        except subprocess.TimeoutExpired:
-            pass
-        finally:
-            # what the daemon left, looked at before any clean-up of ours
-            left = rc != "running" and _in_mountinfo(m.path)
-            m.kill()  # if still running; and the mount, lazily
-            m.proc.wait()
-    log = m.log_text()
-    U.check_sanitizer(log, "genomedb mount --loop uring")
+    rc, err, left, log = _until_ended(m, sigterm, (lambda: _read_errno(m)) if when == "serving" else None)
     assert rc not in (0, "running"), (rc, log[-3000:])
     assert "io_uring_enter: Operation not permitted: the requests of CPU" in log, log[-3000:]
     assert "ending the mount" in log, log[-3000:]
@@ -323,6 +333,51 @@ def test_split_reader_and_worker_not_started(chrm, tmp_path):
     assert rc == 0, log[-3000:]
 
 
+def _lookups_until(m, line, n=100):
+    """stat new names (one LOOKUP each) one at a time, 0.1 s apart (the
+    reader that answered has entered its next read by then), until the
+    log says line, or the mount ends (a stat fails), at most n.
+    @return how many answered"""
+    for i in range(n):
+        time.sleep(0.1)
+        if line in m.log_text():
+            return i
+        try:
+            os.stat(m.p("chrM", "chrM", f"{i + 1}-{i + 2}.seq"))
+        except OSError:
+            return i
+    return n
+
+
+@pytest.mark.parametrize("sigterm", ["default", "ignored", "blocked"])
+@pytest.mark.parametrize("reader", ["extra", "first"])
+def test_split_reader_read_failing_ends_the_mount(chrm, tmp_path, reader, sigterm):
+    """--readers 2: a read of /dev/fuse failing with EIO (libfuse passes
+    it up) on either reading thread ends the mount: logged, the daemon
+    exits non-zero and leaves no mount, with SIGTERM inherited ignored or
+    blocked too. The failing read is the chosen thread's third (sysfail's
+    fd= and comm=: the extra reader is gdb-reader, the first the main
+    thread), so it has served one of the test's requests (INIT was at
+    most one) and the other reader waits in its read of /dev/fuse; no
+    request is made after the failure, so only the wake-up can end that
+    wait. When the extra reader fails, the first
+    is woken by the daemon's own signal (wake.c), sent until it has left
+    its loop. (Before: one SIGTERM, libfuse's handler: with SIGTERM
+    ignored or blocked it did nothing and the daemon served on with one
+    reader until the next request; and one sent just before the read was
+    lost.) When the first fails it stops the other itself."""
+    st, _ = chrm
+    comm = "gdb-reader" if reader == "extra" else "genomedb"
+    m = _mount(st, tmp_path, f"rd-{reader}-{sigterm}", [f"read,fd=/dev/fuse,comm={comm}:EIO:3"],
+               args=("--readers", "2"))
+    rc, served, left, log = _until_ended(m, sigterm, lambda: _lookups_until(m, "sysfail: call"), wait=20)
+    assert "sysfail: call 3 of read" in log, log[-3000:]
+    assert rc not in (0, "running"), (rc, served, log[-3000:])
+    if reader == "extra":
+        assert "reading /dev/fuse: Input/output error" in log, log[-3000:]
+    assert not left, "the mount was left behind"
+
+
 def test_sysfail_helper():
     """sysfail itself: the Nth call fails, the others run; one spec a
     call; a call of another ABI (x32) kills the program rather than slip
@@ -339,6 +394,25 @@ def test_sysfail_helper():
     r = subprocess.run([SYSFAIL, "eventfd2:EMFILE:1", "eventfd2:EIO:2", "--", "true"],
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 2 and "one spec a call" in r.stderr, r
+    # fd= and comm=: only the reads of /dev/null by a thread so named count
+    prog = ("import ctypes, os, threading\n"
+            "z, n = os.open('/dev/zero', os.O_RDONLY), os.open('/dev/null', os.O_RDONLY)\n"
+            "def r(fd):\n"
+            "    try:\n"
+            "        os.read(fd, 1); print('ok')\n"
+            "    except OSError as e:\n"
+            "        print(e.errno)\n"
+            "def other():\n"
+            "    ctypes.CDLL(None).prctl(15, b'other', 0, 0, 0)  # PR_SET_NAME\n"
+            "    r(n)\n"
+            "t = threading.Thread(target=other); t.start(); t.join()\n"
+            "r(z); r(n); r(n)\n")
+    r = subprocess.run([SYSFAIL, "read,fd=/dev/null,comm=python3:EIO:1", "--", "/usr/bin/python3", "-c", prog],
+                       capture_output=True, text=True, timeout=30)
+    assert r.stdout.split() == ["ok", "ok", str(errno.EIO), "ok"], r
+    r = subprocess.run([SYSFAIL, "read,fd=/dev/null,comm=python3,comm=x:EIO:1", "--", "true"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2, r
     x32 = "import ctypes; ctypes.CDLL(None).syscall(0x40000000 | 39)"  # x32 getpid
     r = subprocess.run([SYSFAIL, "eventfd2:EMFILE:1", "--", "/usr/bin/python3", "-c", x32],
                        capture_output=True, text=True, timeout=30)

@@ -2,11 +2,16 @@
  * tests/helpers/sysfail.c - run a program with chosen system calls failing.
  *
  *   sysfail [-v] SPEC... -- PROGRAM ARG...
- *   SPEC: SYSCALL:ERRNO:FIRST[:COUNT]
+ *   SPEC: SYSCALL[,fd=PATH][,comm=NAME]:ERRNO:FIRST[:COUNT]
  *
  * The FIRST-th call (from 1, counted over the whole process: every thread
  * and child) of SYSCALL and the COUNT-1 after it (COUNT 0: every one from
- * FIRST on; default 1) fail with ERRNO; the others run. For the error
+ * FIRST on; default 1) fail with ERRNO; the others run. With fd=PATH only
+ * the calls whose first argument is a file descriptor open on PATH count
+ * (and may fail), with comm=NAME only those of a thread so named
+ * (prctl PR_SET_NAME): e.g. read,fd=/dev/fuse,comm=gdb-reader for the
+ * daemon's reads of /dev/fuse on its extra reading threads (fs/daemon/
+ * loop.c), whichever other reads it makes. For the error
  * paths of the daemon that no test reached otherwise (fs/daemon/uring.c's
  * ring that cannot be made or entered, an eventfd or a thread that cannot
  * be had; loop.c's worker that does not start), without test hooks in the
@@ -59,6 +64,7 @@
 struct spec {
 	long nr;
 	const char *name;
+	char *fd_path, *comm; /* NULL: any */
 	int err;
 	unsigned long first, count, seen;
 };
@@ -73,6 +79,7 @@ static const struct {
     {"eventfd2", SYS_eventfd2},
     {"clone3", SYS_clone3},
     {"mmap", SYS_mmap},
+    {"read", SYS_read},
 };
 
 static const struct {
@@ -85,7 +92,8 @@ static const struct {
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: sysfail [-v] SYSCALL:ERRNO:FIRST[:COUNT]... "
+	fprintf(stderr, "usage: sysfail [-v] "
+			"SYSCALL[,fd=PATH][,comm=NAME]:ERRNO:FIRST[:COUNT]... "
 			"-- PROGRAM ARG...\n");
 	exit(2);
 }
@@ -106,6 +114,29 @@ static int lookup_err(const char *s, size_t n)
 	return -1;
 }
 
+/* The ,fd=PATH and ,comm=NAME of a SPEC, from q up to end. */
+static void parse_quals(const char *q, const char *end, struct spec *sp)
+{
+	while (q < end) {
+		const char *v = q + 1, *next = v + strcspn(v, ",");
+		char **to = NULL;
+
+		if (next > end)
+			next = end;
+		if (!strncmp(v, "fd=", 3))
+			to = &sp->fd_path;
+		else if (!strncmp(v, "comm=", 5))
+			to = &sp->comm;
+		if (!to || *to)
+			usage();
+		v = strchr(v, '=') + 1;
+		*to = strndup(v, (size_t)(next - v));
+		if (!*to || !**to)
+			usage();
+		q = next;
+	}
+}
+
 /* Parse arg into all[n] (all[0..n-1] parsed already): a second spec for
  * one call is refused (the decider would only ever use the first). */
 static void parse_spec(const char *arg, struct spec *all, int n)
@@ -117,7 +148,8 @@ static void parse_spec(const char *arg, struct spec *all, int n)
 	if (!c2)
 		usage();
 	memset(sp, 0, sizeof(*sp));
-	sp->nr = lookup_call(arg, (size_t)(c1 - arg));
+	sp->nr = lookup_call(arg, strcspn(arg, ",:"));
+	parse_quals(arg + strcspn(arg, ",:"), c1, sp);
 	sp->err = lookup_err(c1 + 1, (size_t)(c2 - c1 - 1));
 	sp->name = arg;
 	sp->first = strtoul(c2 + 1, &end, 10);
@@ -220,6 +252,39 @@ static int recv_fd(int sock)
 	return fd;
 }
 
+/* Does the call (stopped at its entry) match sp's fd= and comm=? */
+static int matches(const struct spec *sp, const struct seccomp_notif *req)
+{
+	char path[64], got[256];
+	ssize_t n = 0;
+
+	if (sp->fd_path) {
+		snprintf(path, sizeof(path), "/proc/%u/fd/%d", req->pid,
+			 (int)req->data.args[0]);
+		n = readlink(path, got, sizeof(got) - 1);
+		if (n < 0)
+			return 0;
+		got[n] = 0;
+		if (strcmp(got, sp->fd_path))
+			return 0;
+	}
+	if (sp->comm) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%u/comm", req->pid);
+		f = fopen(path, "r");
+		if (!f)
+			return 0;
+		n = fgets(got, sizeof(got), f) ? (ssize_t)strcspn(got, "\n")
+					       : 0;
+		fclose(f);
+		got[n] = 0;
+		if (strcmp(got, sp->comm))
+			return 0;
+	}
+	return 1;
+}
+
 /* Answer the filtered calls until every task under the filter is gone. */
 static void supervise(int lfd, struct spec *sp, int n, int verbose)
 {
@@ -252,6 +317,8 @@ static void supervise(int lfd, struct spec *sp, int n, int verbose)
 
 			if (sp[i].nr != req.data.nr)
 				continue;
+			if (!matches(&sp[i], &req))
+				break; /* one spec a call: it runs */
 			k = ++sp[i].seen;
 			if (k >= sp[i].first &&
 			    (!sp[i].count || k - sp[i].first < sp[i].count)) {
