@@ -435,6 +435,8 @@ int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads,
 	__atomic_store_n(&d->nreaders, 1 + started, __ATOMIC_RELAXED);
 	res = serve_requests(&l, 0);
 	daemon_wake_left(d);
+	if (res < 0)
+		gdb_log(GDB_LOG_ERROR, "reading /dev/fuse: %s", strerror(-res));
 	fuse_session_exit(se); /* for the readers answering one now */
 	stop_readers(r, started);
 	pool_stop(&p);
