@@ -379,6 +379,32 @@ def test_split_reader_read_failing_ends_the_mount(chrm, tmp_path, reader, sigter
     assert not left, "the mount was left behind"
 
 
+WAKE_NOT_INSTALLED = "rt_sigaction,arg0=%d:EINVAL:1" % signal.SIGUSR2
+WAKE_LINE = "the wake-up signal (SIGUSR2): Invalid argument"
+
+
+def test_split_readers_without_wake_signal(chrm, tmp_path):
+    """The wake-up signal's handler not installed (sigaction failing):
+    with no way to wake the first reader when another's read fails, the
+    split loop keeps one reading thread (logged) and serves the same
+    bytes."""
+    st, want = chrm
+    got, stats, _, rc, log = _serve(_mount(st, tmp_path, "nowake", [WAKE_NOT_INSTALLED], args=("--readers", "2")))
+    assert got == [want]
+    assert "sysfail: call 1 of rt_sigaction" in log and WAKE_LINE in log, log[-3000:]
+    assert "--readers 2: one reading thread (no wake-up signal to end the mount with)" in log, log[-3000:]
+    assert len(stats["reader_requests"]) == 1, stats["reader_requests"]
+    assert rc == 0, log[-3000:]
+
+
+def test_uring_without_wake_signal(chrm, tmp_path, uring_on):
+    """The same for --loop uring: a broken queue could not wake the main
+    thread, so there is no ring; /dev/fuse serves."""
+    st, want = chrm
+    _served_through_dev_fuse(st, tmp_path, want, "nowake-ring", [WAKE_NOT_INSTALLED], WAKE_LINE,
+                             "no ring (Operation not supported)")
+
+
 def test_sysfail_helper():
     """sysfail itself: the Nth call fails, the others run; one spec a
     call; a call of another ABI (x32) kills the program rather than slip

@@ -2,15 +2,16 @@
  * tests/helpers/sysfail.c - run a program with chosen system calls failing.
  *
  *   sysfail [-v] SPEC... -- PROGRAM ARG...
- *   SPEC: SYSCALL[,fd=PATH][,comm=NAME]:ERRNO:FIRST[:COUNT]
+ *   SPEC: SYSCALL[,fd=PATH][,comm=NAME][,arg0=N]:ERRNO:FIRST[:COUNT]
  *
  * The FIRST-th call (from 1, counted over the whole process: every thread
  * and child) of SYSCALL and the COUNT-1 after it (COUNT 0: every one from
  * FIRST on; default 1) fail with ERRNO; the others run. With fd=PATH only
  * the calls whose first argument is a file descriptor open on PATH count
  * (and may fail), with comm=NAME only those of a thread so named
- * (prctl PR_SET_NAME): e.g. read,fd=/dev/fuse,comm=gdb-reader for the
- * daemon's reads of /dev/fuse on its extra reading threads (fs/daemon/
+ * (prctl PR_SET_NAME), with arg0=N only those whose first argument is N
+ * (rt_sigaction,arg0=12: SIGUSR2's): e.g. read,fd=/dev/fuse,comm=gdb-reader for
+ * the daemon's reads of /dev/fuse on its extra reading threads (fs/daemon/
  * loop.c), whichever other reads it makes. For the error
  * paths of the daemon that no test reached otherwise (fs/daemon/uring.c's
  * ring that cannot be made or entered, an eventfd or a thread that cannot
@@ -64,7 +65,7 @@
 struct spec {
 	long nr;
 	const char *name;
-	char *fd_path, *comm; /* NULL: any */
+	char *fd_path, *comm, *arg0; /* NULL: any */
 	int err;
 	unsigned long first, count, seen;
 };
@@ -80,6 +81,7 @@ static const struct {
     {"clone3", SYS_clone3},
     {"mmap", SYS_mmap},
     {"read", SYS_read},
+    {"rt_sigaction", SYS_rt_sigaction},
 };
 
 static const struct {
@@ -93,7 +95,8 @@ static const struct {
 static void usage(void)
 {
 	fprintf(stderr, "usage: sysfail [-v] "
-			"SYSCALL[,fd=PATH][,comm=NAME]:ERRNO:FIRST[:COUNT]... "
+			"SYSCALL[,fd=PATH][,comm=NAME][,arg0=N]:ERRNO:"
+			"FIRST[:COUNT]... "
 			"-- PROGRAM ARG...\n");
 	exit(2);
 }
@@ -114,7 +117,7 @@ static int lookup_err(const char *s, size_t n)
 	return -1;
 }
 
-/* The ,fd=PATH and ,comm=NAME of a SPEC, from q up to end. */
+/* The ,fd=PATH, ,comm=NAME and ,arg0=N of a SPEC, from q up to end. */
 static void parse_quals(const char *q, const char *end, struct spec *sp)
 {
 	while (q < end) {
@@ -127,6 +130,8 @@ static void parse_quals(const char *q, const char *end, struct spec *sp)
 			to = &sp->fd_path;
 		else if (!strncmp(v, "comm=", 5))
 			to = &sp->comm;
+		else if (!strncmp(v, "arg0=", 5))
+			to = &sp->arg0;
 		if (!to || *to)
 			usage();
 		v = strchr(v, '=') + 1;
@@ -252,12 +257,14 @@ static int recv_fd(int sock)
 	return fd;
 }
 
-/* Does the call (stopped at its entry) match sp's fd= and comm=? */
+/* Does the call (stopped at its entry) match sp's fd=, comm= and arg0=? */
 static int matches(const struct spec *sp, const struct seccomp_notif *req)
 {
 	char path[64], got[256];
 	ssize_t n = 0;
 
+	if (sp->arg0 && strtoull(sp->arg0, NULL, 0) != req->data.args[0])
+		return 0;
 	if (sp->fd_path) {
 		snprintf(path, sizeof(path), "/proc/%u/fd/%d", req->pid,
 			 (int)req->data.args[0]);
