@@ -405,37 +405,38 @@ def test_uring_without_wake_signal(chrm, tmp_path, uring_on):
                              "no ring (Operation not supported)")
 
 
-def test_sysfail_helper():
-    """sysfail itself: the Nth call fails, the others run; one spec a
-    call; a call of another ABI (x32) kills the program rather than slip
-    past the count."""
-    prog = ("import os\n"
-            "for _ in range(3):\n"
+PY_TRIED = ("import ctypes, os, threading\n"
+            "def tried(f):\n"
             "    try:\n"
-            "        os.close(os.eventfd(0)); print('ok')\n"
+            "        f(); print('ok')\n"
             "    except OSError as e:\n"
             "        print(e.errno)\n")
-    r = subprocess.run([SYSFAIL, "eventfd2:EMFILE:2", "--", "/usr/bin/python3", "-c", prog],
-                       capture_output=True, text=True, timeout=30)
+
+
+def _sysfail_py(spec, body):
+    """body run by python3 under sysfail spec; tried(f) prints ok or f's errno"""
+    return subprocess.run([SYSFAIL, spec, "--", "/usr/bin/python3", "-c", PY_TRIED + body],
+                          capture_output=True, text=True, timeout=30)
+
+
+def test_sysfail_helper():
+    """sysfail itself: the Nth call fails, the others run; one spec a
+    call; fd= and comm= narrow what counts; a call of another ABI (x32)
+    kills the program rather than slip past the count."""
+    r = _sysfail_py("eventfd2:EMFILE:2", "for _ in range(3):\n    tried(lambda: os.close(os.eventfd(0)))\n")
     assert r.stdout.split() == ["ok", str(errno.EMFILE), "ok"], r
     r = subprocess.run([SYSFAIL, "eventfd2:EMFILE:1", "eventfd2:EIO:2", "--", "true"],
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 2 and "one spec a call" in r.stderr, r
-    # fd= and comm=: only the reads of /dev/null by a thread so named count
-    prog = ("import ctypes, os, threading\n"
-            "z, n = os.open('/dev/zero', os.O_RDONLY), os.open('/dev/null', os.O_RDONLY)\n"
-            "def r(fd):\n"
-            "    try:\n"
-            "        os.read(fd, 1); print('ok')\n"
-            "    except OSError as e:\n"
-            "        print(e.errno)\n"
-            "def other():\n"
-            "    ctypes.CDLL(None).prctl(15, b'other', 0, 0, 0)  # PR_SET_NAME\n"
-            "    r(n)\n"
-            "t = threading.Thread(target=other); t.start(); t.join()\n"
-            "r(z); r(n); r(n)\n")
-    r = subprocess.run([SYSFAIL, "read,fd=/dev/null,comm=python3:EIO:1", "--", "/usr/bin/python3", "-c", prog],
-                       capture_output=True, text=True, timeout=30)
+    # only the reads of /dev/null by a thread named python3 count
+    r = _sysfail_py("read,fd=/dev/null,comm=python3:EIO:1",
+                    "z, n = os.open('/dev/zero', os.O_RDONLY), os.open('/dev/null', os.O_RDONLY)\n"
+                    "def other():\n"
+                    "    ctypes.CDLL(None).prctl(15, b'other', 0, 0, 0)  # PR_SET_NAME\n"
+                    "    tried(lambda: os.read(n, 1))\n"
+                    "t = threading.Thread(target=other); t.start(); t.join()\n"
+                    "for fd in (z, n, n):\n"
+                    "    tried(lambda: os.read(fd, 1))\n")
     assert r.stdout.split() == ["ok", "ok", str(errno.EIO), "ok"], r
     r = subprocess.run([SYSFAIL, "read,fd=/dev/null,comm=python3,comm=x:EIO:1", "--", "true"],
                        capture_output=True, text=True, timeout=30)
