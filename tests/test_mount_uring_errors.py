@@ -352,7 +352,7 @@ def _lookups_until(m, line, n=100):
 
 
 @pytest.mark.parametrize("sigterm", ["default", "ignored", "blocked"])
-@pytest.mark.parametrize("reader", ["extra", "first"])
+@pytest.mark.parametrize("reader", ["extra", "first", "extra-spin"])
 def test_split_reader_read_failing_ends_the_mount(chrm, tmp_path, reader, sigterm):
     """--readers 2: a read of /dev/fuse failing with EIO (libfuse passes
     it up) on either reading thread ends the mount: logged, the daemon
@@ -367,11 +367,16 @@ def test_split_reader_read_failing_ends_the_mount(chrm, tmp_path, reader, sigter
     its loop. (Before: one SIGTERM, libfuse's handler: with SIGTERM
     ignored or blocked it did nothing and the daemon served on with one
     reader until the next request; and one sent just before the read was
-    lost.) When the first fails it stops the other itself."""
+    lost.) When the first fails it stops the other itself. With
+    --spin-us each reads the non-blocking /dev/fuse again and again, so
+    the third read fails at once (EAGAINs count too), in the first
+    spin: the first reader sees the session ended while it spins, or is
+    woken out of its poll (this case passed before the fix too)."""
     st, _ = chrm
-    comm = "gdb-reader" if reader == "extra" else "genomedb"
+    comm = "genomedb" if reader == "first" else "gdb-reader"
+    spin = ("--spin-us", "200") if reader.endswith("-spin") else ()
     m = _mount(st, tmp_path, f"rd-{reader}-{sigterm}", [f"read,fd=/dev/fuse,comm={comm}:EIO:3"],
-               args=("--readers", "2"))
+               args=("--readers", "2", *spin))
     rc, served, left, log = _until_ended(m, sigterm, lambda: _lookups_until(m, "sysfail: call"), wait=20)
     assert "sysfail: call 3 of read" in log, log[-3000:]
     assert rc not in (0, "running"), (rc, served, log[-3000:])
