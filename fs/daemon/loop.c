@@ -179,7 +179,7 @@ static int hand_off(struct pool *p, const struct fuse_buf *b, size_t len)
 	j->next = NULL;
 	pthread_mutex_lock(&p->lock);
 	if (p->queued >= p->idle && p->workers < p->max) {
-		rc = -pthread_create(&p->tids[p->workers], NULL, worker, p);
+		rc = -daemon_thread_create(&p->tids[p->workers], worker, p);
 		if (rc == 0)
 			p->workers++;
 		else if (!p->start_failed) { /* once: it may go on failing */
@@ -332,23 +332,15 @@ static void *reader_main(void *arg)
 }
 
 /* Start readers 1..n-1, with the signals libfuse handles and the wake-up
- * signal blocked (they go to reader 0, whose read they interrupt).
- * @return how many started */
+ * signal blocked (daemon_thread_create: they go to reader 0, whose read
+ * they interrupt). @return how many started */
 static unsigned start_readers(struct reader *r, unsigned n)
 {
-	sigset_t block, old;
 	unsigned started = 0;
 	int rc;
 
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGQUIT);
-	sigaddset(&block, DAEMON_WAKE_SIGNAL);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
 	for (unsigned i = 1; i < n; i++) {
-		rc = pthread_create(&r[i].tid, NULL, reader_main, &r[i]);
+		rc = daemon_thread_create(&r[i].tid, reader_main, &r[i]);
 		if (rc) {
 			gdb_log(GDB_LOG_WARN, "%u of %u reading threads: %s", i,
 				n, strerror(rc));
@@ -356,7 +348,6 @@ static unsigned start_readers(struct reader *r, unsigned n)
 		}
 		started++;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return started;
 }
 

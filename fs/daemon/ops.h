@@ -40,8 +40,16 @@ int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads,
 /* wake.c: the signal that wakes the main thread out of its read of
  * /dev/fuse when another thread has ended the session (fuse_session_exit):
  * a do-nothing handler without SA_RESTART, unblocked on the main thread;
- * the other threads reading /dev/fuse keep it blocked. */
+ * every other daemon thread keeps it blocked (daemon_thread_create). */
 #define DAEMON_WAKE_SIGNAL SIGUSR2
+/* Block the wake-up signal and those libfuse handles (TERM, INT, HUP,
+ * QUIT) on the calling thread; *old gets the mask before. */
+void daemon_signals_block(sigset_t *old);
+/* pthread_create (default attributes) of a thread with those signals
+ * blocked, so that they reach the main thread only: each thread of the
+ * daemon but the main one starts through it. @return 0 or an errno, as
+ * pthread_create */
+int daemon_thread_create(pthread_t *t, void *(*fn)(void *), void *arg);
 /* On the main thread, before any thread that may wake it starts.
  * @return 0, or -errno (logged; nothing installed) */
 int daemon_wake_install(gdb_daemon *d);

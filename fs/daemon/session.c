@@ -251,9 +251,15 @@ static int serve(struct fuse_session *se, gdb_daemon *d, const gdb_fs_opts *o,
 		 char *err, size_t errlen)
 {
 	struct fuse_loop_config *lc;
+	sigset_t old;
 	int rc, urc;
 
-	if (gdb_cache_start_prefetch(d->cur->cache) < 0)
+	/* the prefetch thread, started in cache/, with the signals blocked
+	 * as daemon_thread_create's are */
+	daemon_signals_block(&old);
+	rc = gdb_cache_start_prefetch(d->cur->cache);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc < 0)
 		gdb_log(GDB_LOG_WARN, "prefetch thread did not start");
 	d->serving = 1;
 	/* before any thread that may wake the main thread starts; a failure

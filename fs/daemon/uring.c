@@ -558,8 +558,8 @@ static int slow_push(struct ring_queue *q, struct ring_ent *e)
 
 	pthread_mutex_lock(&q->lock);
 	if (q->slow_queued >= q->slow_idle && q->slow_n < QUEUE_DEPTH) {
-		rc = -pthread_create(&q->slow_tid[q->slow_n], NULL, slow_main,
-				     q);
+		rc = -daemon_thread_create(&q->slow_tid[q->slow_n], slow_main,
+					   q);
 		if (rc == 0)
 			q->slow_n++;
 		else if (!q->slow_failed) { /* once: it may go on failing */
@@ -914,8 +914,8 @@ static int uring_start(struct daemon_uring *u)
 			gdb_log(GDB_LOG_WARN,
 				"--loop uring: queue %u: eventfd: %s", i,
 				strerror(-rc));
-		} else if ((rc = -pthread_create(&q->tid, NULL, queue_main,
-						 q)) == 0) {
+		} else if ((rc = -daemon_thread_create(&q->tid, queue_main,
+						       q)) == 0) {
 			q->started = 1;
 		} else {
 			gdb_log(GDB_LOG_WARN,

@@ -9,8 +9,10 @@
  * then fails with EINTR and its loop looks at fuse_session_exited. Not
  * libfuse's SIGTERM: libfuse 3.14 installs its handler only if SIGTERM
  * was at its default, and the daemon may inherit it ignored or blocked.
- * It is unblocked on the main thread only (the threads that read
- * /dev/fuse besides it start with it blocked).
+ * It is unblocked on the main thread only: every other thread of the
+ * daemon starts through daemon_thread_create, with it (and the signals
+ * libfuse handles) blocked, so that a SIGUSR2 or SIGTERM sent from outside
+ * reaches the main thread and never interrupts another's call (EINTR).
  *
  * One signal is not enough: sent between the loop's look at
  * fuse_session_exited and its read, it is used up and the read blocks
@@ -28,6 +30,30 @@
 static void wake_handler(int sig)
 {
 	(void)sig;
+}
+
+void daemon_signals_block(sigset_t *old)
+{
+	sigset_t block;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGQUIT);
+	sigaddset(&block, DAEMON_WAKE_SIGNAL);
+	pthread_sigmask(SIG_BLOCK, &block, old);
+}
+
+int daemon_thread_create(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t old;
+	int rc;
+
+	daemon_signals_block(&old);
+	rc = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }
 
 int daemon_wake_install(gdb_daemon *d)
