@@ -243,8 +243,9 @@ struct gdb_daemon {
 	int wake_set;  /* the handler installed (wake_old saved) */
 	int wake_left; /* atomic: the main thread has left its loop */
 	struct sigaction wake_old;
-	unsigned fail_allocs; /* tests: node allocations to fail;
-			       * atomic */
+	sigset_t wake_oldmask; /* the main thread's mask before install */
+	unsigned fail_allocs;  /* tests: node allocations to fail;
+				* atomic */
 };
 
 /* ---- tree.c: generations ---- */

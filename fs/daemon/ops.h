@@ -53,8 +53,9 @@ int daemon_thread_create(pthread_t *t, void *(*fn)(void *), void *arg);
 /* On the main thread, before any thread that may wake it starts.
  * @return 0, or -errno (logged; nothing installed) */
 int daemon_wake_install(gdb_daemon *d);
-/* The old disposition back, once every thread that may wake the main
- * thread has been joined (else the signal could end the process). */
+/* The old disposition and blocking back, once every thread that may wake
+ * the main thread has been joined (else the signal could end the
+ * process). */
 void daemon_wake_restore(gdb_daemon *d);
 /* The main thread has left its loop: wakers stop sending. */
 void daemon_wake_left(gdb_daemon *d);

@@ -66,13 +66,14 @@ int daemon_wake_install(gdb_daemon *d)
 	__atomic_store_n(&d->wake_left, 0, __ATOMIC_RELEASE);
 	sigemptyset(&sa.sa_mask);
 	sigemptyset(&set);
+	sigemptyset(&d->wake_oldmask);
 	sigaddset(&set, DAEMON_WAKE_SIGNAL);
 	if (sigaction(DAEMON_WAKE_SIGNAL, &sa, &d->wake_old) < 0)
 		rc = -errno;
 	else
 		d->wake_set = 1;
 	if (rc == 0)
-		rc = -pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+		rc = -pthread_sigmask(SIG_UNBLOCK, &set, &d->wake_oldmask);
 	if (rc < 0) {
 		gdb_log(GDB_LOG_WARN, "the wake-up signal (SIGUSR2): %s",
 			strerror(-rc));
@@ -83,8 +84,17 @@ int daemon_wake_install(gdb_daemon *d)
 
 void daemon_wake_restore(gdb_daemon *d)
 {
-	if (d->wake_set)
-		(void)sigaction(DAEMON_WAKE_SIGNAL, &d->wake_old, NULL);
+	sigset_t set;
+
+	if (!d->wake_set)
+		return;
+	/* blocked again first if it was (inherited so): one pending then
+	 * stays pending instead of meeting the old disposition */
+	sigemptyset(&set);
+	sigaddset(&set, DAEMON_WAKE_SIGNAL);
+	if (sigismember(&d->wake_oldmask, DAEMON_WAKE_SIGNAL) == 1)
+		(void)pthread_sigmask(SIG_BLOCK, &set, NULL);
+	(void)sigaction(DAEMON_WAKE_SIGNAL, &d->wake_old, NULL);
 	d->wake_set = 0;
 }
 
