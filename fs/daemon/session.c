@@ -262,9 +262,10 @@ static int serve(struct fuse_session *se, gdb_daemon *d, const gdb_fs_opts *o,
 	if (rc < 0)
 		gdb_log(GDB_LOG_WARN, "prefetch thread did not start");
 	d->serving = 1;
-	/* before any thread that may wake the main thread starts; a failure
-	 * (logged) leaves one reader and no ring */
-	if (!o->libfuse_loop)
+	/* before any thread that may wake the main thread starts, if one
+	 * may (an extra reader, the ring); a failure (logged) leaves one
+	 * reader and no ring */
+	if (!o->libfuse_loop && (o->readers > 1 || o->uring_loop))
 		(void)daemon_wake_install(d);
 	/* before the refresh thread, which writes notifications: the
 	 * session's I/O is set while no other thread uses it */
