@@ -407,8 +407,10 @@ int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads,
 	pthread_mutex_init(&p.lock, NULL);
 	pthread_cond_init(&p.wake, NULL);
 	p.tids = calloc(p.max ? p.max : 1, sizeof(*p.tids));
-	if (!p.tids)
+	if (!p.tids) {
+		daemon_wake_left(d); /* a ring queue may be waking main */
 		return -ENOMEM;
+	}
 	l.spin_ns = spin_setup(se, spin_us);
 	/* Several readers take turns, which places them as well as moves
 	 * would (moves are undone at the next wake-up anyway): measured no
