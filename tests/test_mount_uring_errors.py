@@ -333,15 +333,47 @@ def test_split_reader_and_worker_not_started(chrm, tmp_path):
     assert rc == 0, log[-3000:]
 
 
+READ_OR_POLL = {"0", "7", "271"}  # x86_64 read, poll, ppoll
+
+
+def _readers_waiting(m, timeout=3):
+    """Wait (at most timeout s) until the main thread and the extra reader
+    both sleep in their read (or, spinning, their poll) of /dev/fuse: each
+    /proc/<pid>/task/<tid>/syscall names read or poll and its wchan is not
+    seccomp's (sysfail's decider has let the call go on). Returns early if
+    the daemon ends."""
+    pid, deadline = m.proc.pid, time.monotonic() + timeout
+    while m.proc.poll() is None and time.monotonic() < deadline:
+        waiting = 0
+        try:
+            for t in os.listdir(f"/proc/{pid}/task"):
+                d = f"/proc/{pid}/task/{t}"
+                with open(d + "/comm") as f:
+                    comm = f.read().strip()
+                if int(t) != pid and comm != "gdb-reader":
+                    continue
+                with open(d + "/syscall") as f:
+                    nr = f.read().split(" ", 1)[0]
+                with open(d + "/wchan") as f:
+                    wchan = f.read()
+                waiting += nr in READ_OR_POLL and "seccomp" not in wchan and wchan not in ("", "0")
+        except OSError:
+            return
+        if waiting == 2:
+            return
+        time.sleep(0.01)
+
+
 def _lookups_until(m, line, n=100):
     """stat new names one at a time, each one request (a LOOKUP: the
-    directories first, then names in the cached one), 0.1 s apart (the
-    reader that answered has entered its next read by then), until the
-    log says line, or the mount ends (a stat fails), at most n.
+    directories first, then names in the cached one), the next only once
+    both readers sleep in their read again (so that it is not a new
+    request that ends a reader's wait by itself), until the log says line,
+    or the mount ends (a stat fails), at most n.
     @return how many answered"""
     names = [m.p("chrM"), m.p("chrM", "chrM")] + [m.p("chrM", "chrM", f"{i}-{i + 1}.seq") for i in range(1, n)]
     for i, name in enumerate(names):
-        time.sleep(0.1)
+        _readers_waiting(m)
         if line in m.log_text():
             return i
         try:
