@@ -478,6 +478,17 @@ def test_sysfail_helper():
     r = subprocess.run([SYSFAIL, "read,fd=/dev/null,comm=python3,comm=x:EIO:1", "--", "true"],
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 2, r
+    # arg0= is a number, all of it: junk is refused, not taken for 0
+    for junk in ("zz", "12x", ""):
+        r = subprocess.run([SYSFAIL, f"read,arg0={junk}:EIO:1", "--", "true"],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 2 and "usage" in r.stderr, (junk, r)
+    # arg0=0x64 (hex too): only the reads of descriptor 100 count
+    r = _sysfail_py("read,arg0=0x64:EIO:1",
+                    "b = os.open('/dev/zero', os.O_RDONLY); os.dup2(b, 100)\n"
+                    "for fd in (b, 100, 100):\n"
+                    "    tried(lambda: os.read(fd, 1))\n")
+    assert r.stdout.split() == ["ok", str(errno.EIO), "ok"], r
     x32 = "import ctypes; ctypes.CDLL(None).syscall(0x40000000 | 39)"  # x32 getpid
     r = subprocess.run([SYSFAIL, "eventfd2:EMFILE:1", "--", "/usr/bin/python3", "-c", x32],
                        capture_output=True, text=True, timeout=30)

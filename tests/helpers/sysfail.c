@@ -10,14 +10,15 @@
  * the calls whose first argument is a file descriptor open on PATH count
  * (and may fail), with comm=NAME only those of a thread so named
  * (prctl PR_SET_NAME), with arg0=N only those whose first argument is N
- * (rt_sigaction,arg0=12: SIGUSR2's): e.g. read,fd=/dev/fuse,comm=gdb-reader for
- * the daemon's reads of /dev/fuse on its extra reading threads (fs/daemon/
- * loop.c), whichever other reads it makes. For the error
- * paths of the daemon that no test reached otherwise (fs/daemon/uring.c's
- * ring that cannot be made or entered, an eventfd or a thread that cannot
- * be had; loop.c's worker that does not start), without test hooks in the
- * daemon: liburing issues raw system calls, which LD_PRELOAD cannot
- * catch, and glibc's pthread_create fails with clone3's EAGAIN.
+ * (rt_sigaction,arg0=12: SIGUSR2's, pure queries such as
+ * sigaction(12, NULL, &old) counted too): e.g.
+ * read,fd=/dev/fuse,comm=gdb-reader for the daemon's reads of /dev/fuse on its
+ * extra reading threads (fs/daemon/ loop.c), whichever other reads it makes.
+ * For the error paths of the daemon that no test reached otherwise
+ * (fs/daemon/uring.c's ring that cannot be made or entered, an eventfd or a
+ * thread that cannot be had; loop.c's worker that does not start), without test
+ * hooks in the daemon: liburing issues raw system calls, which LD_PRELOAD
+ * cannot catch, and glibc's pthread_create fails with clone3's EAGAIN.
  *
  * How: a seccomp filter (SECCOMP_RET_USER_NOTIF for the SPECs' calls) is
  * installed in this process, which then execs PROGRAM (same pid: a test
@@ -66,6 +67,7 @@ struct spec {
 	long nr;
 	const char *name;
 	char *fd_path, *comm, *arg0; /* NULL: any */
+	unsigned long long arg0_val; /* arg0 parsed (checked once) */
 	int err;
 	unsigned long first, count, seen;
 };
@@ -157,6 +159,12 @@ static void parse_spec(const char *arg, struct spec *all, int n)
 	parse_quals(arg + strcspn(arg, ",:"), c1, sp);
 	sp->err = lookup_err(c1 + 1, (size_t)(c2 - c1 - 1));
 	sp->name = arg;
+	if (sp->arg0) { /* a number, all of it ("zz" would be 0) */
+		errno = 0;
+		sp->arg0_val = strtoull(sp->arg0, &end, 0);
+		if (errno || *end)
+			usage();
+	}
 	sp->first = strtoul(c2 + 1, &end, 10);
 	sp->count = 1;
 	if (*end == ':')
@@ -263,7 +271,7 @@ static int matches(const struct spec *sp, const struct seccomp_notif *req)
 	char path[64], got[256];
 	ssize_t n = 0;
 
-	if (sp->arg0 && strtoull(sp->arg0, NULL, 0) != req->data.args[0])
+	if (sp->arg0 && sp->arg0_val != req->data.args[0])
 		return 0;
 	if (sp->fd_path) {
 		snprintf(path, sizeof(path), "/proc/%u/fd/%d", req->pid,
