@@ -265,7 +265,12 @@ static int recv_fd(int sock)
 	return fd;
 }
 
-/* Does the call (stopped at its entry) match sp's fd=, comm= and arg0=? */
+/* Does the call (stopped at its entry) match sp's fd=, comm= and arg0=?
+ * fd= looks at what the descriptor is open on when the decider looks,
+ * which a thread of the program closing and reopening it could change in
+ * between: racy by nature, fine for descriptors the program keeps open
+ * (/dev/fuse). The caller checks the call is still alive afterwards
+ * (SECCOMP_IOCTL_NOTIF_ID_VALID: the /proc lookups were of its task). */
 static int matches(const struct spec *sp, const struct seccomp_notif *req)
 {
 	char path[64], got[256];
@@ -300,6 +305,32 @@ static int matches(const struct spec *sp, const struct seccomp_notif *req)
 	return 1;
 }
 
+/* The spec req counts for, with resp set to fail it if this call is one
+ * to fail (sp->seen not yet counted: the caller counts it once the answer
+ * is sent). @return its index, or -1: none (or the call gone since) */
+static int decide(int lfd, const struct spec *sp, int n,
+		  const struct seccomp_notif *req,
+		  struct seccomp_notif_resp *resp)
+{
+	for (int i = 0; i < n; i++) {
+		unsigned long k = sp[i].seen + 1;
+
+		if (sp[i].nr != req->data.nr)
+			continue;
+		/* one spec a call: it runs unless it matches */
+		if (!matches(&sp[i], req) ||
+		    ioctl(lfd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
+			return -1;
+		if (k >= sp[i].first &&
+		    (!sp[i].count || k - sp[i].first < sp[i].count)) {
+			resp->flags = 0;
+			resp->error = -sp[i].err;
+		}
+		return i;
+	}
+	return -1;
+}
+
 /* Answer the filtered calls until every task under the filter is gone. */
 static void supervise(int lfd, struct spec *sp, int n, int verbose)
 {
@@ -308,6 +339,7 @@ static void supervise(int lfd, struct spec *sp, int n, int verbose)
 	for (;;) {
 		struct seccomp_notif req;
 		struct seccomp_notif_resp resp;
+		int hit;
 
 		if (poll(&p, 1, -1) < 0) {
 			if (errno == EINTR)
@@ -327,28 +359,16 @@ static void supervise(int lfd, struct spec *sp, int n, int verbose)
 		memset(&resp, 0, sizeof(resp));
 		resp.id = req.id;
 		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-		for (int i = 0; i < n; i++) {
-			unsigned long k;
-
-			if (sp[i].nr != req.data.nr)
-				continue;
-			if (!matches(&sp[i], &req))
-				break; /* one spec a call: it runs */
-			k = ++sp[i].seen;
-			if (k >= sp[i].first &&
-			    (!sp[i].count || k - sp[i].first < sp[i].count)) {
-				resp.flags = 0;
-				resp.error = -sp[i].err;
-				if (verbose)
-					fprintf(stderr,
-						"sysfail: call %lu of %s "
-						"failed (pid %u)\n",
-						k, sp[i].name, req.pid);
-			}
-			break;
-		}
-		/* ENOENT: the caller was interrupted and gave up the call */
-		(void)ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+		hit = decide(lfd, sp, n, &req, &resp);
+		/* ENOENT: the caller was interrupted and gave up the call:
+		 * not counted, nothing said */
+		if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 || hit < 0)
+			continue;
+		sp[hit].seen++;
+		if (verbose && !resp.flags)
+			fprintf(stderr,
+				"sysfail: call %lu of %s failed (pid %u)\n",
+				sp[hit].seen, sp[hit].name, req.pid);
 	}
 }
 
