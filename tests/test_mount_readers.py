@@ -194,3 +194,60 @@ def test_readers_do_not_follow(store, genomes, workdir):
     assert st["reader_moves"] == 0, st["reader_moves"]
     assert sum(c > 0 for c in st["reader_requests"]) >= 2, st["reader_requests"]
     assert "the reading threads do not follow" in log, log[-2000:]
+
+
+def _sigblk(pid):
+    """{tid: (name, blocked signal mask)} of a process's threads."""
+    out = {}
+    for t in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{t}/status") as f:
+                st = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        out[int(t)] = (st["Name"].strip(), int(st["SigBlk"], 16))
+    return out
+
+
+def test_readers_signals_reach_main_only(store, genomes, workdir):
+    """With --readers 2 every thread of the daemon but the main one (the
+    extra reader, the refresh thread, the prefetch thread, workers) has
+    SIGUSR2 (the wake-up signal) and SIGTERM blocked, and the main thread
+    has SIGUSR2 unblocked: a signal sent from outside lands on the main
+    thread and interrupts no other thread's call (fs/daemon/wake.c). Then
+    SIGUSR2 sent from outside 40 times while regions are read: the answers
+    are pysam's, the daemon serves on and logs no failure, and an unmount
+    ends it with 0."""
+    U.require_fuse()
+    store.require("ecoli")
+    g = genomes["ecoli"]
+    regions = U.random_regions(g, 80, seed=18)
+    want = [g.fetch(n, s, e) for n, s, e in regions]
+    mnt = os.path.join(str(workdir), "readers-sigblk")
+    m = U.Mount(store.path, mnt, mnt + ".log", ("--readers", "2", "--threads", "4"))
+    m.start()
+    try:
+        _readers_started(m.proc.pid, 2)
+        paths = _region_paths(m, g, regions)[0::3]  # the .seq ones
+        want = want[0::3]
+        first = _read_in_processes(paths)  # workers started too
+        masks = _sigblk(m.proc.pid)
+        for i in range(40):
+            m.proc.send_signal(signal.SIGUSR2)
+            if i % 10 == 0:
+                time.sleep(0.05)
+        again = _read_all(paths)
+        alive = m.proc.poll() is None
+    finally:
+        rc = m.stop(timeout=20)
+    log = m.log_text()
+    usr2, term = 1 << (signal.SIGUSR2 - 1), 1 << (signal.SIGTERM - 1)
+    main = masks.pop(m.proc.pid)
+    assert len(masks) >= 2, masks  # the extra reader and the refresh thread at least
+    assert not main[1] & usr2, f"main thread blocks SIGUSR2: {main}"
+    unblocked = {t: v for t, v in masks.items() if (v[1] & (usr2 | term)) != usr2 | term}
+    assert not unblocked, f"threads with SIGUSR2 or SIGTERM unblocked: {unblocked}"
+    assert first == want and again == want, "regions differ from pysam"
+    assert alive and rc == 0, (rc, log[-2000:])
+    assert "error" not in log and "warning" not in log, log[-2000:]
+    U.check_sanitizer(log, "genomedb mount --readers 2 (SIGUSR2 from outside)")

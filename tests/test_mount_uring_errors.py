@@ -235,6 +235,37 @@ def _sigterm(how):
     return None
 
 
+def _until_ended(m, sigterm, act=None, wait=60):
+    """Start m with SIGTERM as sigterm says, wait for the mount, run act()
+    (if any; a hang fails the test), then wait up to `wait` s for the
+    daemon to end by itself.
+    @return its exit code ("running" if it did not end), act's result,
+    whether it left its mount behind, and the log"""
+    os.makedirs(m.path)
+    got, rc = "not run", "running"
+    with open(m.log_path, "ab") as logf:
+        m.proc = subprocess.Popen([*m.wrap, U.BINARY, "mount", m.store_dir, m.path, "-f", *m.args],
+                                  stdin=subprocess.DEVNULL, stdout=logf, stderr=logf,
+                                  preexec_fn=_sigterm(sigterm))
+        try:
+            deadline = time.monotonic() + 60
+            while m.proc.poll() is None and not _in_mountinfo(m.path) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            if act:
+                got = _within(m, act)
+            rc = m.proc.wait(wait)
+        except subprocess.TimeoutExpired:
+            pass
+        finally:
+            # what the daemon left, looked at before any clean-up of ours
+            left = rc != "running" and _in_mountinfo(m.path)
+            m.kill()  # if still running; and the mount, lazily
+            m.proc.wait()
+    log = m.log_text()
+    U.check_sanitizer(log, "genomedb mount")
+    return rc, got, left, log
+
+
 @pytest.mark.parametrize("when,sigterm", [("registering", "default"), ("serving", "default"),
                                           ("serving", "ignored"), ("serving", "blocked")])
 def test_uring_enter_failing_ends_the_mount(chrm, tmp_path, uring_on, when, sigterm):
@@ -254,28 +285,7 @@ def test_uring_enter_failing_ends_the_mount(chrm, tmp_path, uring_on, when, sigt
     # returning with its queue's first request
     first = nq + 1 if when == "registering" else 2 * nq + 1
     m = _mount(st, tmp_path, f"broken-{when}-{sigterm}", [f"io_uring_enter:EPERM:{first}:0"])
-    os.makedirs(m.path)
-    err, rc = "not read", "running"
-    with open(m.log_path, "ab") as logf:
-        m.proc = subprocess.Popen([*m.wrap, U.BINARY, "mount", st, m.path, "-f", *m.args],
-                                  stdin=subprocess.DEVNULL, stdout=logf, stderr=logf,
-                                  preexec_fn=_sigterm(sigterm))
-        try:
-            deadline = time.monotonic() + 60
-            while m.proc.poll() is None and not _in_mountinfo(m.path) and time.monotonic() < deadline:
-                time.sleep(0.02)
-            if when == "serving":
-                err = _within(m, lambda: _read_errno(m))
-            rc = m.proc.wait(60)
-        except subprocess.TimeoutExpired:
-            pass
-        finally:
-            # what the daemon left, looked at before any clean-up of ours
-            left = rc != "running" and _in_mountinfo(m.path)
-            m.kill()  # if still running; and the mount, lazily
-            m.proc.wait()
-    log = m.log_text()
-    U.check_sanitizer(log, "genomedb mount --loop uring")
+    rc, err, left, log = _until_ended(m, sigterm, (lambda: _read_errno(m)) if when == "serving" else None)
     assert rc not in (0, "running"), (rc, log[-3000:])
     assert "io_uring_enter: Operation not permitted: the requests of CPU" in log, log[-3000:]
     assert "ending the mount" in log, log[-3000:]
@@ -323,22 +333,162 @@ def test_split_reader_and_worker_not_started(chrm, tmp_path):
     assert rc == 0, log[-3000:]
 
 
-def test_sysfail_helper():
-    """sysfail itself: the Nth call fails, the others run; one spec a
-    call; a call of another ABI (x32) kills the program rather than slip
-    past the count."""
-    prog = ("import os\n"
-            "for _ in range(3):\n"
+READ_OR_POLL = {"0", "7", "271"}  # x86_64 read, poll, ppoll
+
+
+def _readers_waiting(m, timeout=3):
+    """Wait (at most timeout s) until the main thread and the extra reader
+    both sleep in their read (or, spinning, their poll) of /dev/fuse: each
+    /proc/<pid>/task/<tid>/syscall names read or poll and its wchan is not
+    seccomp's (sysfail's decider has let the call go on). Returns early if
+    the daemon ends."""
+    pid, deadline = m.proc.pid, time.monotonic() + timeout
+    while m.proc.poll() is None and time.monotonic() < deadline:
+        waiting = 0
+        try:
+            for t in os.listdir(f"/proc/{pid}/task"):
+                d = f"/proc/{pid}/task/{t}"
+                with open(d + "/comm") as f:
+                    comm = f.read().strip()
+                if int(t) != pid and comm != "gdb-reader":
+                    continue
+                with open(d + "/syscall") as f:
+                    nr = f.read().split(" ", 1)[0]
+                with open(d + "/wchan") as f:
+                    wchan = f.read()
+                waiting += nr in READ_OR_POLL and "seccomp" not in wchan and wchan not in ("", "0")
+        except OSError:
+            return
+        if waiting == 2:
+            return
+        time.sleep(0.01)
+
+
+def _lookups_until(m, line, n=100):
+    """stat new names one at a time, each one request (a LOOKUP: the
+    directories first, then names in the cached one), the next only once
+    both readers sleep in their read again (so that it is not a new
+    request that ends a reader's wait by itself), until the log says line,
+    or the mount ends (a stat fails), at most n.
+    @return how many answered"""
+    names = [m.p("chrM"), m.p("chrM", "chrM")] + [m.p("chrM", "chrM", f"{i}-{i + 1}.seq") for i in range(1, n)]
+    for i, name in enumerate(names):
+        _readers_waiting(m)
+        if line in m.log_text():
+            return i
+        try:
+            os.stat(name)
+        except OSError:
+            return i
+    return len(names)
+
+
+@pytest.mark.parametrize("sigterm", ["default", "ignored", "blocked"])
+@pytest.mark.parametrize("reader", ["extra", "first", "extra-spin"])
+def test_split_reader_read_failing_ends_the_mount(chrm, tmp_path, reader, sigterm):
+    """--readers 2: a read of /dev/fuse failing with EIO (libfuse passes
+    it up) on either reading thread ends the mount: logged, the daemon
+    exits non-zero and leaves no mount, with SIGTERM inherited ignored or
+    blocked too. The failing read is the chosen thread's third (sysfail's
+    fd= and comm=: the extra reader is gdb-reader, the first the main
+    thread), so it has served one of the test's requests (INIT was at
+    most one) and the other reader waits in its read of /dev/fuse; no
+    request is made after the failure, so only the wake-up can end that
+    wait. When the extra reader fails, the first
+    is woken by the daemon's own signal (wake.c), sent until it has left
+    its loop. (Before: one SIGTERM, libfuse's handler: with SIGTERM
+    ignored or blocked it did nothing and the daemon served on with one
+    reader until the next request; and one sent just before the read was
+    lost.) When the first fails it stops the other itself. With
+    --spin-us each reads the non-blocking /dev/fuse again and again, so
+    the third read fails at once (EAGAINs count too), in the first
+    spin: the first reader sees the session ended while it spins, or is
+    woken out of its poll (this case passed before the fix too)."""
+    st, _ = chrm
+    comm = "genomedb" if reader == "first" else "gdb-reader"
+    spin = ("--spin-us", "200") if reader.endswith("-spin") else ()
+    m = _mount(st, tmp_path, f"rd-{reader}-{sigterm}", [f"read,fd=/dev/fuse,comm={comm}:EIO:3"],
+               args=("--readers", "2", *spin))
+    rc, served, left, log = _until_ended(m, sigterm, lambda: _lookups_until(m, "sysfail: call"), wait=20)
+    assert "sysfail: call 3 of read" in log, log[-3000:]
+    assert rc not in (0, "running"), (rc, served, log[-3000:])
+    assert "error: reading /dev/fuse: Input/output error" in log, log[-3000:]
+    assert not left, "the mount was left behind"
+
+
+WAKE_NOT_INSTALLED = "rt_sigaction,arg0=%d:EINVAL:1" % signal.SIGUSR2
+WAKE_LINE = "the wake-up signal (SIGUSR2): Invalid argument"
+
+
+def test_split_readers_without_wake_signal(chrm, tmp_path):
+    """The wake-up signal's handler not installed (sigaction failing):
+    with no way to wake the first reader when another's read fails, the
+    split loop keeps one reading thread (logged) and serves the same
+    bytes."""
+    st, want = chrm
+    got, stats, _, rc, log = _serve(_mount(st, tmp_path, "nowake", [WAKE_NOT_INSTALLED], args=("--readers", "2")))
+    assert got == [want]
+    assert "sysfail: call 1 of rt_sigaction" in log and WAKE_LINE in log, log[-3000:]
+    assert "--readers 2: one reading thread (no wake-up signal to end the mount with)" in log, log[-3000:]
+    assert len(stats["reader_requests"]) == 1, stats["reader_requests"]
+    assert rc == 0, log[-3000:]
+
+
+def test_uring_without_wake_signal(chrm, tmp_path, uring_on):
+    """The same for --loop uring: a broken queue could not wake the main
+    thread, so there is no ring; /dev/fuse serves."""
+    st, want = chrm
+    _served_through_dev_fuse(st, tmp_path, want, "nowake-ring", [WAKE_NOT_INSTALLED], WAKE_LINE,
+                             "no ring (Operation not supported)")
+
+
+PY_TRIED = ("import ctypes, os, threading\n"
+            "def tried(f):\n"
             "    try:\n"
-            "        os.close(os.eventfd(0)); print('ok')\n"
+            "        f(); print('ok')\n"
             "    except OSError as e:\n"
             "        print(e.errno)\n")
-    r = subprocess.run([SYSFAIL, "eventfd2:EMFILE:2", "--", "/usr/bin/python3", "-c", prog],
-                       capture_output=True, text=True, timeout=30)
+
+
+def _sysfail_py(spec, body):
+    """body run by python3 under sysfail spec; tried(f) prints ok or f's errno"""
+    return subprocess.run([SYSFAIL, spec, "--", "/usr/bin/python3", "-c", PY_TRIED + body],
+                          capture_output=True, text=True, timeout=30)
+
+
+def test_sysfail_helper():
+    """sysfail itself: the Nth call fails, the others run; one spec a
+    call; fd= and comm= narrow what counts; a call of another ABI (x32)
+    kills the program rather than slip past the count."""
+    r = _sysfail_py("eventfd2:EMFILE:2", "for _ in range(3):\n    tried(lambda: os.close(os.eventfd(0)))\n")
     assert r.stdout.split() == ["ok", str(errno.EMFILE), "ok"], r
     r = subprocess.run([SYSFAIL, "eventfd2:EMFILE:1", "eventfd2:EIO:2", "--", "true"],
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 2 and "one spec a call" in r.stderr, r
+    # only the reads of /dev/null by a thread named python3 count
+    r = _sysfail_py("read,fd=/dev/null,comm=python3:EIO:1",
+                    "z, n = os.open('/dev/zero', os.O_RDONLY), os.open('/dev/null', os.O_RDONLY)\n"
+                    "def other():\n"
+                    "    ctypes.CDLL(None).prctl(15, b'other', 0, 0, 0)  # PR_SET_NAME\n"
+                    "    tried(lambda: os.read(n, 1))\n"
+                    "t = threading.Thread(target=other); t.start(); t.join()\n"
+                    "for fd in (z, n, n):\n"
+                    "    tried(lambda: os.read(fd, 1))\n")
+    assert r.stdout.split() == ["ok", "ok", str(errno.EIO), "ok"], r
+    r = subprocess.run([SYSFAIL, "read,fd=/dev/null,comm=python3,comm=x:EIO:1", "--", "true"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2, r
+    # arg0= is a number, all of it: junk is refused, not taken for 0
+    for junk in ("zz", "12x", ""):
+        r = subprocess.run([SYSFAIL, f"read,arg0={junk}:EIO:1", "--", "true"],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 2 and "usage" in r.stderr, (junk, r)
+    # arg0=0x64 (hex too): only the reads of descriptor 100 count
+    r = _sysfail_py("read,arg0=0x64:EIO:1",
+                    "b = os.open('/dev/zero', os.O_RDONLY); os.dup2(b, 100)\n"
+                    "for fd in (b, 100, 100):\n"
+                    "    tried(lambda: os.read(fd, 1))\n")
+    assert r.stdout.split() == ["ok", str(errno.EIO), "ok"], r
     x32 = "import ctypes; ctypes.CDLL(None).syscall(0x40000000 | 39)"  # x32 getpid
     r = subprocess.run([SYSFAIL, "eventfd2:EMFILE:1", "--", "/usr/bin/python3", "-c", x32],
                        capture_output=True, text=True, timeout=30)

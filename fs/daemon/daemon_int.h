@@ -28,6 +28,7 @@
 #define GDB_DAEMON_INT_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -236,8 +237,15 @@ struct gdb_daemon {
 	 * (nreaders of them; 0 with libfuse's loop); atomic */
 	uint64_t reader_requests[GDB_READERS_MAX];
 	unsigned nreaders;
-	unsigned fail_allocs; /* tests: node allocations to fail;
-			       * atomic */
+	/* wake.c: the main thread (it reads /dev/fuse), woken by another
+	 * thread that ends the mount */
+	pthread_t wake_main;
+	int wake_set;  /* the handler installed (wake_old saved) */
+	int wake_left; /* atomic: the main thread has left its loop */
+	struct sigaction wake_old;
+	sigset_t wake_oldmask; /* the main thread's mask before install */
+	unsigned fail_allocs;  /* tests: node allocations to fail;
+				* atomic */
 };
 
 /* ---- tree.c: generations ---- */

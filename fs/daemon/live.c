@@ -128,7 +128,7 @@ int live_start(gdb_daemon *d, void *se)
 	pthread_cond_init(&L->wake, NULL);
 	pthread_cond_init(&L->done, NULL);
 	d->refresher = L;
-	if (pthread_create(&L->thread, NULL, live_main, d) != 0) {
+	if (daemon_thread_create(&L->thread, live_main, d) != 0) {
 		d->refresher = NULL;
 		free(L);
 		return -EAGAIN;

@@ -36,10 +36,12 @@
  * request. Each has its own request buffer (libfuse keeps its splice
  * pipe per thread too) and --spin-us; none follows its readers (the
  * turns place them as well as moves did, measured). The caller's thread
- * is reader 0 and gets the signals libfuse handles (the others block
- * them); when it stops it cancels the others while they wait for a
- * request, as fuse_session_loop_mt does with its workers. An unmount
- * wakes them all (ENODEV).
+ * is reader 0 and gets the signals libfuse handles and the wake-up
+ * signal (the others block them); when it stops it cancels the others
+ * while they wait for a request, as fuse_session_loop_mt does with its
+ * workers. An unmount wakes them all (ENODEV); another reader whose read
+ * fails ends the session and wakes reader 0 (wake.c) until it has left
+ * its loop.
  *
  * libfuse lets any thread reply to a request, and a request's arguments
  * live in the buffer it was read into: a handed-off request gets its own
@@ -177,7 +179,7 @@ static int hand_off(struct pool *p, const struct fuse_buf *b, size_t len)
 	j->next = NULL;
 	pthread_mutex_lock(&p->lock);
 	if (p->queued >= p->idle && p->workers < p->max) {
-		rc = -pthread_create(&p->tids[p->workers], NULL, worker, p);
+		rc = -daemon_thread_create(&p->tids[p->workers], worker, p);
 		if (rc == 0)
 			p->workers++;
 		else if (!p->start_failed) { /* once: it may go on failing */
@@ -256,7 +258,6 @@ struct loop {
 	struct pool *p;
 	long long spin_ns; /* --spin-us, in ns; 0: block at once */
 	int follow;
-	pthread_t main; /* reader 0, the thread that called daemon_loop */
 	int err; /* -errno of the first other reader that failed (atomic) */
 };
 
@@ -325,27 +326,21 @@ static void *reader_main(void *arg)
 						  __ATOMIC_RELAXED,
 						  __ATOMIC_RELAXED);
 		fuse_session_exit(r->l->se);
-		pthread_kill(r->l->main, SIGTERM); /* libfuse's handler */
+		daemon_wake_main(r->l->d); /* cancellation is disabled */
 	}
 	return NULL;
 }
 
-/* Start readers 1..n-1, with the signals libfuse handles blocked (they go
- * to reader 0, whose read they interrupt). @return how many started */
+/* Start readers 1..n-1, with the signals libfuse handles and the wake-up
+ * signal blocked (daemon_thread_create: they go to reader 0, whose read
+ * they interrupt). @return how many started */
 static unsigned start_readers(struct reader *r, unsigned n)
 {
-	sigset_t block, old;
 	unsigned started = 0;
 	int rc;
 
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGQUIT);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
 	for (unsigned i = 1; i < n; i++) {
-		rc = pthread_create(&r[i].tid, NULL, reader_main, &r[i]);
+		rc = daemon_thread_create(&r[i].tid, reader_main, &r[i]);
 		if (rc) {
 			gdb_log(GDB_LOG_WARN, "%u of %u reading threads: %s", i,
 				n, strerror(rc));
@@ -353,12 +348,12 @@ static unsigned start_readers(struct reader *r, unsigned n)
 		}
 		started++;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return started;
 }
 
 /* Reader 0 is done: end the others (those still waiting for a request
- * are cancelled; one answering finishes it, then sees the session over). */
+ * are cancelled; one answering finishes it, then sees the session over;
+ * one waking reader 0 stops, daemon_wake_left having been said). */
 static void stop_readers(struct reader *r, unsigned started)
 {
 	for (unsigned i = 1; i <= started; i++)
@@ -398,6 +393,13 @@ int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads,
 		readers = 1;
 	if (readers > GDB_READERS_MAX)
 		readers = GDB_READERS_MAX;
+	if (readers > 1 && !d->wake_set) {
+		gdb_log(GDB_LOG_WARN,
+			"--readers %u: one reading thread (no wake-up "
+			"signal to end the mount with)",
+			readers);
+		readers = 1;
+	}
 	/* --threads counts the readers: the rest are workers */
 	if (!max_threads)
 		max_threads = 1;
@@ -405,8 +407,10 @@ int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads,
 	pthread_mutex_init(&p.lock, NULL);
 	pthread_cond_init(&p.wake, NULL);
 	p.tids = calloc(p.max ? p.max : 1, sizeof(*p.tids));
-	if (!p.tids)
+	if (!p.tids) {
+		daemon_wake_left(d); /* a ring queue may be waking main */
 		return -ENOMEM;
+	}
 	l.spin_ns = spin_setup(se, spin_us);
 	/* Several readers take turns, which places them as well as moves
 	 * would (moves are undone at the next wake-up anyway): measured no
@@ -417,13 +421,15 @@ int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads,
 			"follow their readers' CPUs",
 			readers);
 	l.follow = follow && readers == 1;
-	l.main = pthread_self();
 	for (unsigned i = 0; i < readers; i++)
 		r[i] = (struct reader){.l = &l, .idx = i};
 	__atomic_store_n(&d->nreaders, readers, __ATOMIC_RELAXED);
 	started = start_readers(r, readers);
 	__atomic_store_n(&d->nreaders, 1 + started, __ATOMIC_RELAXED);
 	res = serve_requests(&l, 0);
+	daemon_wake_left(d);
+	if (res < 0)
+		gdb_log(GDB_LOG_ERROR, "reading /dev/fuse: %s", strerror(-res));
 	fuse_session_exit(se); /* for the readers answering one now */
 	stop_readers(r, started);
 	pool_stop(&p);

@@ -30,13 +30,42 @@ void ops_thread_buf_release(gdb_daemon *d);
  * /dev/fuse (the calling one first; 0: 1) and max_threads - readers
  * workers (none when max_threads <= readers: everything on the reading
  * threads, so max(max_threads, readers) requests at once); the caller
- * must have installed libfuse's signal handlers (the first reader is
- * sent SIGTERM when another fails); follow: the reading thread follows its
- * readers' CPUs (follow.c; one reader only); spin_us: each reads /dev/fuse
- * again for that long before it sleeps (0: it sleeps at once).
+ * must have installed libfuse's signal handlers, and the wake-up signal
+ * for --readers above 1 (without it: one reader, logged); follow: the reading
+ * thread follows its readers' CPUs (follow.c; one reader only); spin_us: each
+ * reads /dev/fuse again for that long before it sleeps (0: it sleeps at once).
  * @return 0 or -errno */
 int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads,
 		int follow, unsigned spin_us, unsigned readers);
+/* wake.c: the signal that wakes the main thread out of its read of
+ * /dev/fuse when another thread has ended the session (fuse_session_exit):
+ * a do-nothing handler without SA_RESTART, unblocked on the main thread;
+ * every other daemon thread keeps it blocked (daemon_thread_create). */
+#define DAEMON_WAKE_SIGNAL SIGUSR2
+/* Block the wake-up signal and those libfuse handles (TERM, INT, HUP,
+ * QUIT) on the calling thread; *old gets the mask before. */
+void daemon_signals_block(sigset_t *old);
+/* pthread_create (default attributes) of a thread with those signals
+ * blocked, so that they reach the main thread only: each thread of the
+ * daemon but the main one starts through it. @return 0 or an errno, as
+ * pthread_create */
+int daemon_thread_create(pthread_t *t, void *(*fn)(void *), void *arg);
+/* On the main thread, before any thread that may wake it starts.
+ * @return 0, or -errno (logged; nothing installed) */
+int daemon_wake_install(gdb_daemon *d);
+/* The old disposition and blocking back, once every thread that may wake
+ * the main thread has been joined (else the signal could end the
+ * process). */
+void daemon_wake_restore(gdb_daemon *d);
+/* The main thread has left its loop: wakers stop sending. */
+void daemon_wake_left(gdb_daemon *d);
+/* Another thread, after fuse_session_exit: send the signal to the main
+ * thread every 100 ms until it has left its loop (one would be lost if it
+ * came between the loop's look at fuse_session_exited and its read).
+ * It sleeps in usleep, a cancellation point: a thread that may be
+ * cancelled calls it with cancellation disabled. */
+void daemon_wake_main(gdb_daemon *d);
+
 /* loop.c: is the request in b cheap enough to answer on the thread that
  * got it (a region's LOOKUP and small READ, GETATTR, isatty's IOCTL, ...),
  * or may it take long (rendered answers, writes, control lines, streaming

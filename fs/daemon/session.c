@@ -251,11 +251,22 @@ static int serve(struct fuse_session *se, gdb_daemon *d, const gdb_fs_opts *o,
 		 char *err, size_t errlen)
 {
 	struct fuse_loop_config *lc;
+	sigset_t old;
 	int rc, urc;
 
-	if (gdb_cache_start_prefetch(d->cur->cache) < 0)
+	/* the prefetch thread, started in cache/, with the signals blocked
+	 * as daemon_thread_create's are */
+	daemon_signals_block(&old);
+	rc = gdb_cache_start_prefetch(d->cur->cache);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc < 0)
 		gdb_log(GDB_LOG_WARN, "prefetch thread did not start");
 	d->serving = 1;
+	/* before any thread that may wake the main thread starts, if one
+	 * may (an extra reader, the ring); a failure (logged) leaves one
+	 * reader and no ring */
+	if (!o->libfuse_loop && (o->readers > 1 || o->uring_loop))
+		(void)daemon_wake_install(d);
 	/* before the refresh thread, which writes notifications: the
 	 * session's I/O is set while no other thread uses it */
 	if (o->uring_loop && (rc = daemon_uring_start(se, d)) < 0)
@@ -272,6 +283,7 @@ static int serve(struct fuse_session *se, gdb_daemon *d, const gdb_fs_opts *o,
 		/* the ring's slow threads may be in a refresh until joined */
 		live_halt(d);
 		urc = daemon_uring_stop(d);
+		daemon_wake_restore(d); /* every waker joined */
 		live_stop(d);
 		if (!rc && urc < 0)
 			gdb_seterr(err, errlen,

@@ -51,7 +51,7 @@
  * other than EINTR, or EAGAIN/ENOMEM for longer than RETRY_ENTER tries)
  * cannot be replaced: the kernel holds its CPU's requests for it. The
  * mount then ends (uring_broken): logged, the main thread woken by
- * WAKE_SIGNAL, the daemon unmounts and exits 1.
+ * DAEMON_WAKE_SIGNAL (wake.c), the daemon unmounts and exits 1.
  */
 #define _GNU_SOURCE
 #include "fs/daemon/ops.h"
@@ -141,10 +141,7 @@ struct daemon_uring {
 	int deaf;	      /* test knob: take INIT as not offering */
 	cpu_set_t cpus;	      /* the daemon's CPUs, for the slow threads */
 	int cpus_ok;
-	pthread_t main; /* the thread serving /dev/fuse (daemon_loop's) */
-	int broken;	/* atomic: a queue could not go on; mount ended */
-	int wake_set;	/* WAKE_SIGNAL's handler installed (old_wake saved) */
-	struct sigaction old_wake;
+	int broken; /* atomic: a queue could not go on; mount ended */
 };
 
 /* The ring entry this thread is serving (NULL: none). */
@@ -561,8 +558,8 @@ static int slow_push(struct ring_queue *q, struct ring_ent *e)
 
 	pthread_mutex_lock(&q->lock);
 	if (q->slow_queued >= q->slow_idle && q->slow_n < QUEUE_DEPTH) {
-		rc = -pthread_create(&q->slow_tid[q->slow_n], NULL, slow_main,
-				     q);
+		rc = -daemon_thread_create(&q->slow_tid[q->slow_n], slow_main,
+					   q);
 		if (rc == 0)
 			q->slow_n++;
 		else if (!q->slow_failed) { /* once: it may go on failing */
@@ -690,52 +687,16 @@ static void queue_ent_failed(struct ring_queue *q, int res, unsigned live,
 			q->qid, q->qid);
 }
 
-/* The signal that wakes the main thread out of its read of /dev/fuse
- * when a queue ends the mount: the daemon's own, with a handler that does
- * nothing and no SA_RESTART (the read then fails with EINTR, and the loop
- * looks at fuse_session_exited), unblocked on the main thread. Not
- * libfuse's SIGTERM: libfuse handles it only if it was at its default,
- * and it may be inherited ignored or blocked. */
-#define WAKE_SIGNAL SIGUSR2
-
-static void wake_handler(int sig)
-{
-	(void)sig;
-}
-
-/* On the main thread. @return 0, or -errno (logged) */
-static int wake_install(struct daemon_uring *u)
-{
-	struct sigaction sa = {.sa_handler = wake_handler};
-	sigset_t set;
-	int rc = 0;
-
-	sigemptyset(&sa.sa_mask);
-	sigemptyset(&set);
-	sigaddset(&set, WAKE_SIGNAL);
-	if (sigaction(WAKE_SIGNAL, &sa, &u->old_wake) < 0)
-		rc = -errno;
-	else
-		u->wake_set = 1;
-	if (rc == 0)
-		rc = -pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-	if (rc < 0)
-		gdb_log(GDB_LOG_WARN, "--loop uring: wake-up signal: %s",
-			strerror(-rc));
-	return rc;
-}
-
 /* A queue that cannot go on (its ring cannot be entered): its entries
  * are the kernel's, which holds its CPU's requests for them (and, before
  * they registered, every request of the mount). Rather than leave those
  * readers waiting for good, the mount ends: the session is marked ended
- * and the main thread woken by WAKE_SIGNAL, sent again until the main
- * thread has left its loop (uring_join sets stopping): one signal would
- * be lost if it came between the loop's look at fuse_session_exited and
- * its read. The daemon then unmounts, closes /dev/fuse and the rings,
- * and exits 1; a request in flight on the ring fails with ECONNABORTED,
- * one made after with ENOTCONN (tests/test_mount_uring_errors.py). */
-#define WAKE_EVERY_US 100000
+ * and the main thread woken (wake.c: DAEMON_WAKE_SIGNAL, sent until
+ * daemon_loop has left its loop; a queue thread only serves once INIT
+ * was answered in that loop, and is joined after it). The daemon then unmounts,
+ * closes /dev/fuse and the rings, and exits 1; a request in flight on the ring
+ * fails with ECONNABORTED, one made after with ENOTCONN
+ * (tests/test_mount_uring_errors.py). */
 static void uring_broken(struct daemon_uring *u, unsigned qid, int err)
 {
 	gdb_log(GDB_LOG_ERROR,
@@ -744,10 +705,7 @@ static void uring_broken(struct daemon_uring *u, unsigned qid, int err)
 		qid, strerror(-err), qid);
 	__atomic_store_n(&u->broken, 1, __ATOMIC_RELEASE);
 	fuse_session_exit(u->se);
-	while (!__atomic_load_n(&u->stopping, __ATOMIC_ACQUIRE)) {
-		pthread_kill(u->main, WAKE_SIGNAL);
-		usleep(WAKE_EVERY_US);
-	}
+	daemon_wake_main(u->d);
 }
 
 /* io_uring_submit_and_wait, again after a signal, and after a short
@@ -909,8 +867,6 @@ static void uring_free(struct daemon_uring *u)
 		pthread_mutex_destroy(&q->lock);
 	}
 	free(u->q);
-	if (u->wake_set)
-		(void)sigaction(WAKE_SIGNAL, &u->old_wake, NULL);
 	pthread_cond_destroy(&u->cond);
 	pthread_mutex_destroy(&u->lock);
 	free(u);
@@ -958,8 +914,8 @@ static int uring_start(struct daemon_uring *u)
 			gdb_log(GDB_LOG_WARN,
 				"--loop uring: queue %u: eventfd: %s", i,
 				strerror(-rc));
-		} else if ((rc = -pthread_create(&q->tid, NULL, queue_main,
-						 q)) == 0) {
+		} else if ((rc = -daemon_thread_create(&q->tid, queue_main,
+						       q)) == 0) {
 			q->started = 1;
 		} else {
 			gdb_log(GDB_LOG_WARN,
@@ -994,7 +950,6 @@ int daemon_uring_start(struct fuse_session *se, gdb_daemon *d)
 	u->se = se;
 	u->d = d;
 	u->fd = fuse_session_fd(se);
-	u->main = pthread_self();
 	u->nq = ncpu > 0 ? (unsigned)ncpu : 1;
 	pthread_mutex_init(&u->lock, NULL);
 	pthread_cond_init(&u->cond, NULL);
@@ -1014,9 +969,9 @@ int daemon_uring_start(struct fuse_session *se, gdb_daemon *d)
 		pthread_cond_init(&u->q[i].wake, NULL);
 	}
 	d->uring = u;
-	rc = wake_install(u);
-	if (rc == 0)
-		rc = uring_start(u);
+	/* the session's caller installs it: a broken queue must be able to
+	 * wake the main thread */
+	rc = d->wake_set ? uring_start(u) : -EOPNOTSUPP;
 	if (rc < 0) {
 		d->uring = NULL;
 		uring_join(u);

@@ -2,16 +2,23 @@
  * tests/helpers/sysfail.c - run a program with chosen system calls failing.
  *
  *   sysfail [-v] SPEC... -- PROGRAM ARG...
- *   SPEC: SYSCALL:ERRNO:FIRST[:COUNT]
+ *   SPEC: SYSCALL[,fd=PATH][,comm=NAME][,arg0=N]:ERRNO:FIRST[:COUNT]
  *
  * The FIRST-th call (from 1, counted over the whole process: every thread
  * and child) of SYSCALL and the COUNT-1 after it (COUNT 0: every one from
- * FIRST on; default 1) fail with ERRNO; the others run. For the error
- * paths of the daemon that no test reached otherwise (fs/daemon/uring.c's
- * ring that cannot be made or entered, an eventfd or a thread that cannot
- * be had; loop.c's worker that does not start), without test hooks in the
- * daemon: liburing issues raw system calls, which LD_PRELOAD cannot
- * catch, and glibc's pthread_create fails with clone3's EAGAIN.
+ * FIRST on; default 1) fail with ERRNO; the others run. With fd=PATH only
+ * the calls whose first argument is a file descriptor open on PATH count
+ * (and may fail), with comm=NAME only those of a thread so named
+ * (prctl PR_SET_NAME), with arg0=N only those whose first argument is N
+ * (rt_sigaction,arg0=12: SIGUSR2's, pure queries such as
+ * sigaction(12, NULL, &old) counted too): e.g.
+ * read,fd=/dev/fuse,comm=gdb-reader for the daemon's reads of /dev/fuse on its
+ * extra reading threads (fs/daemon/ loop.c), whichever other reads it makes.
+ * For the error paths of the daemon that no test reached otherwise
+ * (fs/daemon/uring.c's ring that cannot be made or entered, an eventfd or a
+ * thread that cannot be had; loop.c's worker that does not start), without test
+ * hooks in the daemon: liburing issues raw system calls, which LD_PRELOAD
+ * cannot catch, and glibc's pthread_create fails with clone3's EAGAIN.
  *
  * How: a seccomp filter (SECCOMP_RET_USER_NOTIF for the SPECs' calls) is
  * installed in this process, which then execs PROGRAM (same pid: a test
@@ -59,6 +66,8 @@
 struct spec {
 	long nr;
 	const char *name;
+	char *fd_path, *comm, *arg0; /* NULL: any */
+	unsigned long long arg0_val; /* arg0 parsed (checked once) */
 	int err;
 	unsigned long first, count, seen;
 };
@@ -73,6 +82,8 @@ static const struct {
     {"eventfd2", SYS_eventfd2},
     {"clone3", SYS_clone3},
     {"mmap", SYS_mmap},
+    {"read", SYS_read},
+    {"rt_sigaction", SYS_rt_sigaction},
 };
 
 static const struct {
@@ -85,7 +96,9 @@ static const struct {
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: sysfail [-v] SYSCALL:ERRNO:FIRST[:COUNT]... "
+	fprintf(stderr, "usage: sysfail [-v] "
+			"SYSCALL[,fd=PATH][,comm=NAME][,arg0=N]:ERRNO:"
+			"FIRST[:COUNT]... "
 			"-- PROGRAM ARG...\n");
 	exit(2);
 }
@@ -106,6 +119,31 @@ static int lookup_err(const char *s, size_t n)
 	return -1;
 }
 
+/* The ,fd=PATH, ,comm=NAME and ,arg0=N of a SPEC, from q up to end. */
+static void parse_quals(const char *q, const char *end, struct spec *sp)
+{
+	while (q < end) {
+		const char *v = q + 1, *next = v + strcspn(v, ",");
+		char **to = NULL;
+
+		if (next > end)
+			next = end;
+		if (!strncmp(v, "fd=", 3))
+			to = &sp->fd_path;
+		else if (!strncmp(v, "comm=", 5))
+			to = &sp->comm;
+		else if (!strncmp(v, "arg0=", 5))
+			to = &sp->arg0;
+		if (!to || *to)
+			usage();
+		v = strchr(v, '=') + 1;
+		*to = strndup(v, (size_t)(next - v));
+		if (!*to || !**to)
+			usage();
+		q = next;
+	}
+}
+
 /* Parse arg into all[n] (all[0..n-1] parsed already): a second spec for
  * one call is refused (the decider would only ever use the first). */
 static void parse_spec(const char *arg, struct spec *all, int n)
@@ -117,9 +155,16 @@ static void parse_spec(const char *arg, struct spec *all, int n)
 	if (!c2)
 		usage();
 	memset(sp, 0, sizeof(*sp));
-	sp->nr = lookup_call(arg, (size_t)(c1 - arg));
+	sp->nr = lookup_call(arg, strcspn(arg, ",:"));
+	parse_quals(arg + strcspn(arg, ",:"), c1, sp);
 	sp->err = lookup_err(c1 + 1, (size_t)(c2 - c1 - 1));
 	sp->name = arg;
+	if (sp->arg0) { /* a number, all of it ("zz" would be 0) */
+		errno = 0;
+		sp->arg0_val = strtoull(sp->arg0, &end, 0);
+		if (errno || *end)
+			usage();
+	}
 	sp->first = strtoul(c2 + 1, &end, 10);
 	sp->count = 1;
 	if (*end == ':')
@@ -220,6 +265,72 @@ static int recv_fd(int sock)
 	return fd;
 }
 
+/* Does the call (stopped at its entry) match sp's fd=, comm= and arg0=?
+ * fd= looks at what the descriptor is open on when the decider looks,
+ * which a thread of the program closing and reopening it could change in
+ * between: racy by nature, fine for descriptors the program keeps open
+ * (/dev/fuse). The caller checks the call is still alive afterwards
+ * (SECCOMP_IOCTL_NOTIF_ID_VALID: the /proc lookups were of its task). */
+static int matches(const struct spec *sp, const struct seccomp_notif *req)
+{
+	char path[64], got[256];
+	ssize_t n = 0;
+
+	if (sp->arg0 && sp->arg0_val != req->data.args[0])
+		return 0;
+	if (sp->fd_path) {
+		snprintf(path, sizeof(path), "/proc/%u/fd/%d", req->pid,
+			 (int)req->data.args[0]);
+		n = readlink(path, got, sizeof(got) - 1);
+		if (n < 0)
+			return 0;
+		got[n] = 0;
+		if (strcmp(got, sp->fd_path))
+			return 0;
+	}
+	if (sp->comm) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%u/comm", req->pid);
+		f = fopen(path, "r");
+		if (!f)
+			return 0;
+		n = fgets(got, sizeof(got), f) ? (ssize_t)strcspn(got, "\n")
+					       : 0;
+		fclose(f);
+		got[n] = 0;
+		if (strcmp(got, sp->comm))
+			return 0;
+	}
+	return 1;
+}
+
+/* The spec req counts for, with resp set to fail it if this call is one
+ * to fail (sp->seen not yet counted: the caller counts it once the answer
+ * is sent). @return its index, or -1: none (or the call gone since) */
+static int decide(int lfd, const struct spec *sp, int n,
+		  const struct seccomp_notif *req,
+		  struct seccomp_notif_resp *resp)
+{
+	for (int i = 0; i < n; i++) {
+		unsigned long k = sp[i].seen + 1;
+
+		if (sp[i].nr != req->data.nr)
+			continue;
+		/* one spec a call: it runs unless it matches */
+		if (!matches(&sp[i], req) ||
+		    ioctl(lfd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
+			return -1;
+		if (k >= sp[i].first &&
+		    (!sp[i].count || k - sp[i].first < sp[i].count)) {
+			resp->flags = 0;
+			resp->error = -sp[i].err;
+		}
+		return i;
+	}
+	return -1;
+}
+
 /* Answer the filtered calls until every task under the filter is gone. */
 static void supervise(int lfd, struct spec *sp, int n, int verbose)
 {
@@ -228,6 +339,7 @@ static void supervise(int lfd, struct spec *sp, int n, int verbose)
 	for (;;) {
 		struct seccomp_notif req;
 		struct seccomp_notif_resp resp;
+		int hit;
 
 		if (poll(&p, 1, -1) < 0) {
 			if (errno == EINTR)
@@ -247,26 +359,16 @@ static void supervise(int lfd, struct spec *sp, int n, int verbose)
 		memset(&resp, 0, sizeof(resp));
 		resp.id = req.id;
 		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-		for (int i = 0; i < n; i++) {
-			unsigned long k;
-
-			if (sp[i].nr != req.data.nr)
-				continue;
-			k = ++sp[i].seen;
-			if (k >= sp[i].first &&
-			    (!sp[i].count || k - sp[i].first < sp[i].count)) {
-				resp.flags = 0;
-				resp.error = -sp[i].err;
-				if (verbose)
-					fprintf(stderr,
-						"sysfail: call %lu of %s "
-						"failed (pid %u)\n",
-						k, sp[i].name, req.pid);
-			}
-			break;
-		}
-		/* ENOENT: the caller was interrupted and gave up the call */
-		(void)ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+		hit = decide(lfd, sp, n, &req, &resp);
+		/* ENOENT: the caller was interrupted and gave up the call:
+		 * not counted, nothing said */
+		if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 || hit < 0)
+			continue;
+		sp[hit].seen++;
+		if (verbose && !resp.flags)
+			fprintf(stderr,
+				"sysfail: call %lu of %s failed (pid %u)\n",
+				sp[hit].seen, sp[hit].name, req.pid);
 	}
 }
 
