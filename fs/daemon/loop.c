@@ -76,8 +76,8 @@ struct pool {
 	pthread_cond_t wake;
 	struct job *head, *tail;
 	unsigned max, workers, idle;
-	unsigned queued;  /* jobs no worker has taken yet */
-	int start_failed; /* a worker did not start: logged */
+	unsigned queued;	 /* jobs no worker has taken yet */
+	struct daemon_grow grow; /* its workers start on demand */
 	int stop;
 	pthread_t *tids;
 };
@@ -178,23 +178,8 @@ static int hand_off(struct pool *p, const struct fuse_buf *b, size_t len)
 	j->buf.pos = 0;
 	j->next = NULL;
 	pthread_mutex_lock(&p->lock);
-	if (p->queued >= p->idle && p->workers < p->max) {
-		rc = -daemon_thread_create(&p->tids[p->workers], worker, p);
-		if (rc == 0)
-			p->workers++;
-		else if (!p->start_failed) { /* once: it may go on failing */
-			p->start_failed = 1;
-			gdb_log(GDB_LOG_WARN,
-				"a worker thread did not start (%s): %s",
-				strerror(-rc),
-				p->workers ? "slow requests wait for the "
-					     "workers running"
-					   : "slow requests are served on "
-					     "the reading thread");
-		}
-		if (rc < 0 && p->workers)
-			rc = 0; /* the ones running will get to it */
-	}
+	if (p->queued >= p->idle && p->workers < p->max)
+		rc = daemon_grow(&p->grow, p->tids, &p->workers, worker, p);
 	if (rc == 0) {
 		if (p->tail)
 			p->tail->next = j;
@@ -383,7 +368,11 @@ static long long spin_setup(struct fuse_session *se, unsigned spin_us)
 int daemon_loop(struct fuse_session *se, gdb_daemon *d, unsigned max_threads,
 		int follow, unsigned spin_us, unsigned readers)
 {
-	struct pool p = {.se = se};
+	struct pool p = {
+	    .se = se,
+	    .grow = {.who = "a worker thread",
+		     .wait = "slow requests wait for the workers running",
+		     .here = "slow requests are served on the reading thread"}};
 	struct loop l = {.se = se, .d = d, .p = &p};
 	struct reader r[GDB_READERS_MAX];
 	unsigned started;

@@ -50,6 +50,21 @@ void daemon_signals_block(sigset_t *old);
  * daemon but the main one starts through it. @return 0 or an errno, as
  * pthread_create */
 int daemon_thread_create(pthread_t *t, void *(*fn)(void *), void *arg);
+/* A pool whose threads start on demand (loop.c's workers, a ring queue's
+ * slow threads): what its one log line says when a thread does not start
+ * ("<who> did not start (<error>): <wait or here>") and whether it did. */
+struct daemon_grow {
+	char who[64];	  /* "a worker thread", "--loop uring: queue 1: ..." */
+	const char *wait; /* the job's lot when threads of the pool run */
+	const char *here; /* ... when none runs (the caller serves it) */
+	int failed;	  /* a start failed: logged (once: it may go on) */
+};
+/* One more thread of the pool, tids[*n] (the pool's lock held, *n below
+ * its maximum), counted in *n. @return 0 when a thread of the pool runs to
+ * take the job (this one, or those running when it did not start), else
+ * -errno (none runs: the caller serves the job) */
+int daemon_grow(struct daemon_grow *g, pthread_t *tids, unsigned *n,
+		void *(*fn)(void *), void *arg);
 /* On the main thread, before any thread that may wake it starts.
  * @return 0, or -errno (logged; nothing installed) */
 int daemon_wake_install(gdb_daemon *d);

@@ -116,8 +116,8 @@ struct ring_queue {
 	pthread_cond_t wake;
 	struct ring_ent *slow, *slow_tail, *done; /* lock */
 	unsigned slow_n, slow_idle;		  /* lock */
-	unsigned slow_queued; /* on slow, not taken yet (lock) */
-	int slow_failed;      /* a slow thread did not start: logged (lock) */
+	unsigned slow_queued;	 /* on slow, not taken yet (lock) */
+	struct daemon_grow grow; /* its slow threads start on demand (lock) */
 	pthread_t slow_tid[QUEUE_DEPTH]; /* [slow_n] */
 	int stop;			 /* lock */
 	struct ring_ent ent[QUEUE_DEPTH];
@@ -557,25 +557,9 @@ static int slow_push(struct ring_queue *q, struct ring_ent *e)
 	int rc = 0;
 
 	pthread_mutex_lock(&q->lock);
-	if (q->slow_queued >= q->slow_idle && q->slow_n < QUEUE_DEPTH) {
-		rc = -daemon_thread_create(&q->slow_tid[q->slow_n], slow_main,
-					   q);
-		if (rc == 0)
-			q->slow_n++;
-		else if (!q->slow_failed) { /* once: it may go on failing */
-			q->slow_failed = 1;
-			gdb_log(GDB_LOG_WARN,
-				"--loop uring: queue %u: a slow thread did not "
-				"start (%s): %s",
-				q->qid, strerror(-rc),
-				q->slow_n ? "its slow requests wait for the "
-					    "slow threads running"
-					  : "its slow requests are served "
-					    "on the queue's thread");
-		}
-		if (rc < 0 && q->slow_n)
-			rc = 0; /* the ones running will get to it */
-	}
+	if (q->slow_queued >= q->slow_idle && q->slow_n < QUEUE_DEPTH)
+		rc = daemon_grow(&q->grow, q->slow_tid, &q->slow_n, slow_main,
+				 q);
 	if (rc == 0) {
 		e->next = NULL;
 		if (q->slow_tail)
@@ -908,6 +892,12 @@ static int uring_start(struct daemon_uring *u)
 
 		q->u = u;
 		q->qid = i;
+		snprintf(q->grow.who, sizeof(q->grow.who),
+			 "--loop uring: queue %u: a slow thread", i);
+		q->grow.wait = "its slow requests wait for the slow threads "
+			       "running";
+		q->grow.here = "its slow requests are served on the queue's "
+			       "thread";
 		q->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (q->evfd < 0) {
 			rc = -errno;

@@ -56,6 +56,23 @@ int daemon_thread_create(pthread_t *t, void *(*fn)(void *), void *arg)
 	return rc;
 }
 
+int daemon_grow(struct daemon_grow *g, pthread_t *tids, unsigned *n,
+		void *(*fn)(void *), void *arg)
+{
+	int rc = -daemon_thread_create(&tids[*n], fn, arg);
+
+	if (rc == 0) {
+		++*n;
+		return 0;
+	}
+	if (!g->failed) {
+		g->failed = 1;
+		gdb_log(GDB_LOG_WARN, "%s did not start (%s): %s", g->who,
+			strerror(-rc), *n ? g->wait : g->here);
+	}
+	return *n ? 0 : rc; /* the ones running will get to it */
+}
+
 int daemon_wake_install(gdb_daemon *d)
 {
 	struct sigaction sa = {.sa_handler = wake_handler};
